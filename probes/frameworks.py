@@ -1,0 +1,181 @@
+"""frameworks: TensorFlow, PyTorch, Keras (and JAX, for information) without importing them.
+
+Versions come from package metadata, the build flavour from installed files
+(``torch/version.py``, ``tensorflow/python/platform/build_info.py``) read as text and parsed as
+literals, and the Keras backend from ``KERAS_BACKEND`` or ``~/.keras/keras.json``.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+from importlib import metadata
+from pathlib import Path
+
+from probes.base import Host, ProbeResult, probe
+
+# Every distribution TensorFlow ships under; the import name is always "tensorflow".
+TF_DISTRIBUTIONS = (
+    "tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-macos", "tensorflow-intel",
+    "tensorflow-aarch64", "tensorflow-cpu-aws", "tensorflow-rocm", "tf-nightly", "tf-nightly-cpu",
+    "intel-tensorflow",
+)
+TORCH_DISTRIBUTIONS = ("torch",)
+KERAS_BACKENDS = ("tensorflow", "torch", "jax", "numpy", "openvino")
+
+
+def _dist(name: str) -> metadata.Distribution | None:
+    try:
+        return metadata.distribution(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _read(dist: metadata.Distribution, relpath: str) -> str | None:
+    try:
+        path = Path(str(dist.locate_file(relpath)))
+        return path.read_text("utf-8", "replace") if path.is_file() else None
+    except OSError:
+        return None
+
+
+def _assignments(source: str) -> dict[str, object]:
+    """Top-level ``NAME = literal`` and ``NAME: T = literal`` from a module, never executed."""
+    values: dict[str, object] = {}
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return values
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if isinstance(target, ast.Name):
+            if isinstance(value, ast.Call) and value.args:  # OrderedDict([...]) in build_info.py
+                value = value.args[0]
+            try:
+                values[target.id] = ast.literal_eval(value)
+            except ValueError:
+                continue
+    return values
+
+
+def _tensorflow() -> tuple[dict, list[str]]:
+    found = [(name, d) for name in TF_DISTRIBUTIONS if (d := _dist(name)) is not None]
+    if not found:
+        return {"installed": False}, []
+    name, dist = found[0]
+    warnings = []
+    if len(found) > 1:
+        listed = ", ".join(f"{n} {d.version}" for n, d in found)
+        warnings.append(f"several TensorFlow distributions are installed ({listed}); they overwrite "
+                        "each other's files: uninstall all but one")
+    raw = _assignments(_read(dist, "tensorflow/python/platform/build_info.py") or "").get("build_info")
+    info = dict(raw) if isinstance(raw, (dict, list)) else {}
+    build = {
+        "cuda": info.get("cuda_version") or (None if not info.get("is_cuda_build") else "unknown"),
+        "cudnn": info.get("cudnn_version"),
+        "rocm": bool(info.get("is_rocm_build", False)),
+        "known": bool(info),
+    }
+    return {
+        "installed": True,
+        "version": dist.version,
+        "distribution": name,
+        "distributions": [n for n, _ in found],
+        "build": build,
+    }, warnings
+
+
+def _pytorch() -> tuple[dict, list[str]]:
+    dist = _dist("torch")
+    if dist is None:
+        return {"installed": False}, []
+    values = _assignments(_read(dist, "torch/version.py") or "")
+    cuda, hip, xpu = values.get("cuda"), values.get("hip") or values.get("rocm"), values.get("xpu")
+    if cuda:
+        flavour = f"cuda {cuda}"
+    elif hip:
+        flavour = f"rocm {hip}"
+    elif xpu:
+        flavour = f"xpu {xpu}"
+    else:
+        flavour = "cpu" if values else "unknown"
+    return {
+        "installed": True,
+        "version": dist.version,
+        "distribution": "torch",
+        "build": {
+            "flavour": flavour,
+            "cuda": str(cuda) if cuda else None,
+            "rocm": str(hip) if hip else None,
+            "xpu": str(xpu) if xpu else None,
+        },
+    }, []
+
+
+def keras_config(host: Host) -> tuple[str, str]:
+    """(backend, where it came from): env var, keras.json, or the default."""
+    env_backend = host.env.get("KERAS_BACKEND")
+    if env_backend:
+        return env_backend, "KERAS_BACKEND"
+    keras_home = host.env.get("KERAS_HOME") or os.path.join(
+        host.env.get("HOME") or os.path.expanduser("~"), ".keras"
+    )
+    config = Path(keras_home) / "keras.json"
+    try:
+        doc = json.loads(config.read_text("utf-8"))
+        if isinstance(doc, dict) and isinstance(doc.get("backend"), str):
+            return doc["backend"], str(config)
+    except (OSError, ValueError):
+        pass
+    return "tensorflow", "default"
+
+
+def _keras(host: Host) -> tuple[dict, list[str]]:
+    dist = _dist("keras")
+    tf_keras = _dist("tf-keras") or _dist("tf_keras")
+    if dist is None:
+        return {"installed": False, "tf_keras": tf_keras.version if tf_keras else None}, []
+    backend, source = keras_config(host)
+    major = int(m.group(1)) if (m := re.match(r"(\d+)", dist.version)) else None
+    warnings = []
+    if major is not None and major >= 3 and backend not in KERAS_BACKENDS:
+        warnings.append(f"Keras backend {backend!r} (from {source}) is not one of {', '.join(KERAS_BACKENDS)}")
+    return {
+        "installed": True,
+        "version": dist.version,
+        "major": major,
+        "distribution": "keras",
+        "backend": backend,
+        "backend_source": source,
+        "tf_keras": tf_keras.version if tf_keras else None,
+        "legacy_keras_env": host.env.get("TF_USE_LEGACY_KERAS"),
+    }, warnings
+
+
+def _jax() -> dict:
+    dist = _dist("jax")
+    if dist is None:
+        return {"installed": False}
+    jaxlib = _dist("jaxlib")
+    plugins = [n for n in ("jax-cuda13-plugin", "jax-cuda12-plugin", "libtpu", "jax-metal")
+               if _dist(n) is not None]
+    return {"installed": True, "version": dist.version,
+            "jaxlib": jaxlib.version if jaxlib else None, "plugins": plugins}
+
+
+@probe("frameworks", section="frameworks", budget_s=4.0)
+def frameworks_probe(host: Host) -> ProbeResult:
+    tf, tf_warn = _tensorflow()
+    pt, pt_warn = _pytorch()
+    ks, ks_warn = _keras(host)
+    return ProbeResult.ok(
+        {"tensorflow": tf, "pytorch": pt, "keras": ks, "jax": _jax()},
+        warnings=[*tf_warn, *pt_warn, *ks_warn],
+    )

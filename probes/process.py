@@ -1,0 +1,99 @@
+"""Run an external command with a hard time budget. Never hangs, never leaves a process.
+
+The child gets its own session (process group), writes to temp files rather than pipes (so a
+grandchild that keeps stdout open cannot stall us), and on timeout the whole group is killed.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+_OUTPUT_LIMIT = 4 << 20  # a command that prints more than 4 MiB is not telling us facts
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommandResult:
+    argv: tuple[str, ...]
+    returncode: int | None  # None: did not run to completion (timeout or could not start)
+    stdout: str = ""
+    stderr: str = ""
+    timed_out: bool = False
+    error: str | None = None  # could not start: not found, permission denied
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out and self.error is None
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """Kill the child's whole process group, then reap the child. Safe to call twice."""
+    killpg = getattr(os, "killpg", None)  # POSIX only
+    if killpg is not None:
+        try:
+            killpg(proc.pid, signal.SIGKILL)
+        except OSError:  # no such group left, or not ours
+            pass
+    try:
+        proc.kill()
+    except OSError:
+        pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:  # pragma: no cover - unkillable (D state)
+        pass
+
+
+def _read(fh) -> str:
+    fh.seek(0)
+    return fh.read(_OUTPUT_LIMIT).decode("utf-8", "replace")
+
+
+def run_bounded(
+    argv: Sequence[str],
+    *,
+    timeout: float,
+    env: Mapping[str, str] | None = None,
+    cwd: str | None = None,
+) -> CommandResult:
+    """Run ``argv`` for at most ``timeout`` seconds and return what it printed."""
+    start = time.monotonic()
+    argv = tuple(argv)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        try:
+            proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                env=dict(env) if env is not None else None,
+                cwd=cwd,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            return CommandResult(
+                argv=argv, returncode=None, error=exc.strerror or str(exc),
+                seconds=time.monotonic() - start,
+            )
+        try:
+            returncode = proc.wait(timeout=max(timeout, 0.01))
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            returncode, timed_out = None, True
+        finally:
+            # Also reaps grandchildren left in the group after a normal exit.
+            kill_group(proc)
+        return CommandResult(
+            argv=argv,
+            returncode=returncode,
+            stdout=_read(out),
+            stderr=_read(err),
+            timed_out=timed_out,
+            seconds=time.monotonic() - start,
+        )

@@ -1,0 +1,101 @@
+"""Thin click commands: read options, call one core function, render the result.
+
+Heavy modules (rich, probes, the rule engine) are imported inside the commands, so that
+``dlrec --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+import traceback
+
+import click
+
+from recommender import __version__
+from recommender.errors import BadInputError, DlrecError, ExitCode
+
+
+def _emit_json(data) -> None:
+    click.echo(json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="dlrec")
+def cli() -> None:
+    """Recommend TensorFlow, PyTorch or Keras for your project and this machine, and prove it.
+
+    \b
+    dlrec probe        what this machine is and has
+    """
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the facts document (schema_version 1).")
+@click.option("--deep", is_flag=True, help="Also import each installed framework in its own "
+              "subprocess and report the devices it really sees.")
+@click.option("--timeout-scale", type=click.FloatRange(0.1, 20.0), default=1.0, show_default=True,
+              help="Multiply every probe's time budget.")
+def probe(as_json: bool, deep: bool, timeout_scale: float) -> None:
+    """Probe hardware and installed frameworks (never imports a framework unless --deep)."""
+    from recommender.collect import collect_facts
+
+    facts = collect_facts(deep=deep, scale=timeout_scale)
+    if as_json:
+        _emit_json(facts.to_dict())
+        return
+    from recommender.console import make_console
+    from recommender.probe_report import render_facts
+
+    make_console().print(render_facts(facts))
+
+
+def _log_crash(exc: BaseException) -> str | None:
+    """Write the traceback to a log file and return its path."""
+    try:
+        from probes.disk import cache_dir
+
+        log_dir = os.path.join(cache_dir(os.environ), "logs")
+        os.makedirs(log_dir, exist_ok=True)
+        fd, path = tempfile.mkstemp(prefix=time.strftime("crash-%Y%m%d-%H%M%S-"), suffix=".log", dir=log_dir)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(f"dlrec {__version__} {' '.join(sys.argv)}\n")
+            fh.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+        return path
+    except OSError:
+        return None
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The one top-level guard: no traceback ever reaches the user's screen."""
+    try:
+        code = cli.main(args=argv, prog_name="dlrec", standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else ExitCode.OK)
+    except DlrecError as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("dlrec: interrupted", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+    except KeyboardInterrupt:
+        click.echo("dlrec: interrupted", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:  # usage errors: bad flags -> exit 2, one message
+        exc.show()
+        sys.exit(ExitCode.BAD_INPUT if exc.exit_code == 2 else exc.exit_code)
+    except BrokenPipeError:
+        sys.stderr.close()  # `dlrec probe | head`: the reader left, nothing to say
+        sys.exit(ExitCode.OK)
+    except Exception as exc:  # noqa: BLE001 - the one guard that turns a bug into one line
+        path = _log_crash(exc)
+        where = f"; details in {path}" if path else ""
+        click.echo(f"dlrec: internal error: {type(exc).__name__}: {exc}{where}", err=True)
+        sys.exit(ExitCode.INTERNAL)
+
+
+__all__ = ["BadInputError", "cli", "main"]

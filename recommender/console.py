@@ -1,0 +1,21 @@
+"""The one Console factory: colour and live displays on a TTY, plain text elsewhere."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from rich.console import Console
+
+
+def make_console(*, stderr: bool = False, width: int | None = None) -> Console:
+    """A Console that honours NO_COLOR, TERM=dumb and pipes (rich detects all three)."""
+    return Console(
+        stderr=stderr,
+        width=width,
+        highlight=False,
+        soft_wrap=False,
+        no_color=bool(os.environ.get("NO_COLOR")) or None,
+        emoji=False,
+        file=sys.stderr if stderr else sys.stdout,
+    )

@@ -1,0 +1,185 @@
+"""Read a user-supplied document (rules, answers, facts) safely, or refuse it in one line.
+
+Safety, before anything costs time or memory:
+- only regular files (no FIFO, no ``/dev/zero``), at most ``MAX_BYTES``;
+- UTF-8 only;
+- YAML through the safe loader only: no tags, no anchors or aliases, nesting capped at
+  ``MAX_DEPTH``, duplicate keys refused, and YAML 1.1 booleans (``yes``/``no``/``on``/``off``)
+  left as strings; only ``true``/``false`` are booleans;
+- every mapping remembers the line of each key, so errors can say ``file:line``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MAX_BYTES = 2 << 20  # 2 MiB: the bundled rule base is well under 100 KiB
+MAX_DEPTH = 32
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Parse = _Loader
+
+
+class DocumentError(ValueError):
+    """A document could not be read. ``where`` is ``file`` or ``file:line``."""
+
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(f"{where}: {message}")
+        self.where = where
+        self.message = message
+
+
+class LocatedDict(dict):
+    """A dict that knows its own line and each key's line (1-based)."""
+
+    line: int = 0
+    key_lines: dict
+
+    def line_of(self, key: str) -> int:
+        return getattr(self, "key_lines", {}).get(key, self.line)
+
+
+class _StrictLoader(_Loader):  # type: ignore[misc, valid-type]
+    """The safe loader with duplicate keys refused and line numbers kept."""
+
+
+# Replace YAML 1.1's bool resolver (yes/no/on/off) with YAML 1.2's (true/false only).
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in _Loader.yaml_implicit_resolvers.copy().items()
+}
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> LocatedDict:
+    result = LocatedDict()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, (str, int, float, bool)) or key is None:
+            raise DocumentError(f"line {key_node.start_mark.line + 1}", "mapping keys must be plain scalars")
+        if key in result:
+            raise DocumentError(
+                f"line {key_node.start_mark.line + 1}",
+                f"duplicate key {key!r} (first at line {result.key_lines[key]})",
+            )
+        result.key_lines[key] = key_node.start_mark.line + 1
+        result[key] = loader.construct_object(value_node, deep=True)
+    return result
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+
+
+def _check_events(text: str) -> None:
+    """Refuse tags, anchors, aliases and deep nesting from the event stream, before composing."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Parse):
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise DocumentError(f"line {line}", "YAML anchors and aliases (&, *) are not allowed")
+        tag = getattr(event, "tag", None)  # None unless the document spells one out
+        if tag:
+            raise DocumentError(f"line {line}", f"YAML tags such as {tag!r} are not allowed")
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise DocumentError(f"line {line}", f"nested deeper than {MAX_DEPTH} levels")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
+def _json_depth_ok(text: str) -> bool:
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_DEPTH:
+                return False
+        elif ch in "]}":
+            depth -= 1
+    return True
+
+
+def read_text(path: str | os.PathLike) -> str:
+    """The file's text, refusing non-regular files, big files and non-UTF-8 bytes."""
+    name = str(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise DocumentError(name, "no such file") from None
+    except OSError as exc:
+        raise DocumentError(name, f"cannot read: {exc.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise DocumentError(name, "not a regular file (FIFOs, devices and directories are refused)")
+    if st.st_size > MAX_BYTES:
+        raise DocumentError(name, f"file is {st.st_size:,} bytes; the limit is {MAX_BYTES:,}")
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise DocumentError(name, f"cannot read: {exc.strerror}") from None
+    if len(raw) > MAX_BYTES:
+        raise DocumentError(name, f"file is over the {MAX_BYTES:,}-byte limit")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(name, f"not valid UTF-8 (byte {exc.start})") from None
+
+
+def parse_yaml(text: str, name: str) -> Any:
+    """Parse YAML (JSON is YAML too) safely; errors name ``file:line``."""
+    if "\x00" in text:
+        raise DocumentError(name, "binary data (NUL bytes) is not a YAML document")
+    try:
+        _check_events(text)
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
+    except DocumentError as exc:
+        raise DocumentError(f"{name}:{exc.where.removeprefix('line ')}", exc.message) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{name}:{mark.line + 1}" if mark else name
+        raise DocumentError(where, f"invalid YAML: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise DocumentError(name, f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise DocumentError(name, f"nested deeper than {MAX_DEPTH} levels") from None
+
+
+def parse_json(text: str, name: str) -> Any:
+    if not _json_depth_ok(text):
+        raise DocumentError(name, f"nested deeper than {MAX_DEPTH} levels")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DocumentError(f"{name}:{exc.lineno}", f"invalid JSON: {exc.msg}") from None
+
+
+def load_document(path: str | os.PathLike) -> Any:
+    """Read a YAML or JSON file (by extension; JSON first for ``.json``) safely."""
+    text = read_text(path)
+    name = str(path)
+    if Path(name).suffix.lower() == ".json":
+        return parse_json(text, name)
+    return parse_yaml(text, name)
