@@ -23,13 +23,49 @@ def _emit_json(data) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+# Commands that live in their own modules, imported only when invoked (keeps --help fast).
+LAZY_COMMANDS = {
+    "recommend": ("recommender.cli_recommend", "recommend", "Rank TensorFlow, PyTorch and Keras for your answers."),
+    "ask": ("recommender.cli_recommend", "ask", "The interactive questionnaire, then the recommendation."),
+    "smoke": ("recommender.cli_smoke", "smoke", "Smoke-train each installed framework on each usable device."),
+    "rules": ("recommender.cli_rules", "rules", "Check, list and explain the rule base."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use (click's documented lazy pattern)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS:
+            module_name, attr, _ = LAZY_COMMANDS[name]
+            import importlib
+
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError as exc:
+                if exc.name != module_name:
+                    raise
+                return None  # not built yet
+            return getattr(module, attr)
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, LAZY_COMMANDS[name][2] if name in LAZY_COMMANDS else
+                 (self.commands[name].get_short_help_str(70) if name in self.commands else ""))
+                for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="dlrec")
 def cli() -> None:
     """Recommend TensorFlow, PyTorch or Keras for your project and this machine, and prove it.
 
-    \b
-    dlrec probe        what this machine is and has
+    Start with `dlrec recommend`; `dlrec probe` shows what this machine is and has.
     """
 
 
@@ -40,7 +76,7 @@ def cli() -> None:
 @click.option("--timeout-scale", type=click.FloatRange(0.1, 20.0), default=1.0, show_default=True,
               help="Multiply every probe's time budget.")
 def probe(as_json: bool, deep: bool, timeout_scale: float) -> None:
-    """Probe hardware and installed frameworks (never imports a framework unless --deep)."""
+    """Probe hardware and installed frameworks (imports no framework unless --deep)."""
     from recommender.collect import collect_facts
 
     facts = collect_facts(deep=deep, scale=timeout_scale)
