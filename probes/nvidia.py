@@ -131,11 +131,16 @@ def _query_nvml(host: Host) -> tuple[dict | None, str | None]:
         return None, explain_error(res.stderr or "NVML child printed nothing")
     if not isinstance(doc, dict) or not doc.get("ok"):
         return None, explain_error(str(doc.get("error", "")) if isinstance(doc, dict) else "")
+    gpus = doc.get("gpus")
+    if not isinstance(gpus, list) or not all(isinstance(g, dict) and isinstance(g.get("index"), int)
+                                             for g in gpus):
+        return None, "NVML child printed a document without a GPU list"
     return doc, None
 
 
 def _nvidia_smi(host: Host) -> str | None:
-    extra = [_WSL_LIB] if os.path.isdir(host.path(_WSL_LIB)) else []
+    wsl_lib = host.path(_WSL_LIB)  # through the host root, like every system path
+    extra = [str(wsl_lib)] if os.path.isdir(wsl_lib) else []
     if host.platform == "win32":
         extra += list(_WINDOWS_DIRS)
     return host.which("nvidia-smi", extra)
@@ -219,6 +224,10 @@ def nvidia_probe(host: Host) -> ProbeResult:
     if doc is None:
         return ProbeResult.unknown(f"{evidence} is present but cannot be queried; " + "; ".join(reasons))
     if not doc["gpus"]:
+        pci = display_devices(host, NVIDIA)
+        if pci:  # the hardware is there; the driver does not see it: not a "no GPU"
+            return ProbeResult.unknown(f"{len(pci)} NVIDIA PCI display device(s) present but the "
+                                       f"driver ({source}) reports no GPU")
         return ProbeResult.absent("the NVIDIA driver reports no GPU")
     accels = _accelerators(doc, host.env)
     warnings = []

@@ -37,7 +37,7 @@ def _smi_names(host: Host) -> tuple[list[str], str | None]:
     """Product names from rocm-smi's JSON (or amd-smi), tolerant of garbage."""
     for tool, args in (("amd-smi", ["static", "--asic", "--json"]),
                        ("rocm-smi", ["--showproductname", "--json"])):
-        path = host.which(tool, ["/opt/rocm/bin"])
+        path = host.which(tool, [str(host.path("/opt/rocm/bin"))])
         if not path:
             continue
         res = run_bounded([path, *args], timeout=3.0, env=host.env)

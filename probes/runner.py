@@ -2,8 +2,8 @@
 
 Each probe runs in a daemon thread. A probe that raises becomes ``unknown`` with the error as
 the reason; one that overruns its budget becomes ``unknown`` ("timed out after N s") and is
-abandoned: its external commands are bounded by :func:`probes.process.run_bounded`, and a
-daemon thread never keeps dlrec from exiting.
+abandoned: the process groups its commands started are killed at once
+(:func:`probes.process.kill_live`), and a daemon thread never keeps dlrec from exiting.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from probes.base import Host, Probe, ProbeResult, Status
+from probes.process import kill_live
 
 _LIST_SECTIONS = ("accelerators",)
 
@@ -57,6 +58,7 @@ def run_probes(
         if "result" in slot:
             run = ProbeRun(name=p.name, section=p.section, result=slot["result"], seconds=slot["seconds"])
         else:
+            kill_live(thread)  # the abandoned probe's commands must not outlive it
             budget = p.budget_s * scale
             run = ProbeRun(name=p.name, section=p.section, seconds=budget,
                            result=ProbeResult.unknown(f"timed out after {budget:g}s"))

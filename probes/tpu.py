@@ -6,6 +6,8 @@ ever queried.
 
 from __future__ import annotations
 
+import re
+
 from probes.base import Host, ProbeResult, probe
 from probes.pci import GOOGLE, pci_devices
 
@@ -22,10 +24,12 @@ def _hints(host: Host) -> list[str]:
 @probe("tpu", section="accelerators", budget_s=2.0)
 def tpu_probe(host: Host) -> ProbeResult:
     chips = [d for d in pci_devices(host, GOOGLE)]
-    accel_nodes = [n for n in host.listdir("/dev") if n.startswith("accel")]
+    # /dev/accel0.. are TPU chips; /dev/accel/ (a directory) is the kernel's generic accel
+    # subsystem (Intel NPU, Habana), not a TPU.
+    accel_nodes = [n for n in host.listdir("/dev") if re.fullmatch(r"accel\d+", n)]
     vfio_nodes = [n for n in host.listdir("/dev/vfio") if n.isdigit()]
     hints = _hints(host)
-    count = len(chips) or len(accel_nodes) or (len(vfio_nodes) if chips or accel_nodes else 0)
+    count = len(chips) or len(accel_nodes)
     if not count and vfio_nodes and hints:
         count = len(vfio_nodes)  # v5e/v6e VMs expose chips through vfio only
     if not count:
