@@ -47,6 +47,10 @@ FACT_SCHEMA: Mapping[str, str] = MappingProxyType({
     **{f"frameworks.{fw}.{k}": t for fw in ("tensorflow", "pytorch", "keras", "jax")
        for k, t in _FRAMEWORK_FIELDS.items()},
     "warnings": "list[str]",
+    # Derived by the rule engine from the facts above (and the answers), never probed.
+    "derived.accelerator_kinds": "list[str]", "derived.has_visible_gpu": "bool",
+    "derived.nvidia_min_cc": "str", "derived.nvidia_max_cuda": "str",
+    "derived.answer_accelerator": "str",
 })
 
 ACCELERATOR_KINDS = ("cuda", "rocm", "mps", "tpu", "xpu")
