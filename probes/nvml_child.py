@@ -19,6 +19,12 @@ def _safe(call, *args):
         return None
 
 
+def _call(module, name, *args):
+    """``module.name(*args)``, or None when this pynvml lacks the function or the GPU the field."""
+    func = getattr(module, name, None)
+    return _safe(func, *args) if func is not None else None
+
+
 def main():
     try:
         import pynvml
@@ -31,21 +37,21 @@ def main():
         print(json.dumps({"ok": False, "error": _text(exc) or type(exc).__name__}))
         return
     try:
-        driver = _safe(pynvml.nvmlSystemGetDriverVersion)
-        cuda = _safe(pynvml.nvmlSystemGetCudaDriverVersion_v2) or _safe(
-            pynvml.nvmlSystemGetCudaDriverVersion
+        driver = _call(pynvml, "nvmlSystemGetDriverVersion")
+        cuda = _call(pynvml, "nvmlSystemGetCudaDriverVersion_v2") or _call(
+            pynvml, "nvmlSystemGetCudaDriverVersion"
         )
         gpus = []
         for index in range(pynvml.nvmlDeviceGetCount()):
             handle = pynvml.nvmlDeviceGetHandleByIndex(index)
-            mem = _safe(pynvml.nvmlDeviceGetMemoryInfo, handle)
-            cc = _safe(pynvml.nvmlDeviceGetCudaComputeCapability, handle)
-            pci = _safe(pynvml.nvmlDeviceGetPciInfo, handle)
+            mem = _call(pynvml, "nvmlDeviceGetMemoryInfo", handle)
+            cc = _call(pynvml, "nvmlDeviceGetCudaComputeCapability", handle)
+            pci = _call(pynvml, "nvmlDeviceGetPciInfo", handle)
             gpus.append(
                 {
                     "index": index,
-                    "name": _text(_safe(pynvml.nvmlDeviceGetName, handle) or "") or None,
-                    "uuid": _text(_safe(pynvml.nvmlDeviceGetUUID, handle) or "") or None,
+                    "name": _text(_call(pynvml, "nvmlDeviceGetName", handle) or "") or None,
+                    "uuid": _text(_call(pynvml, "nvmlDeviceGetUUID", handle) or "") or None,
                     "memory_bytes": int(mem.total) if mem is not None else None,
                     "compute_capability": f"{cc[0]}.{cc[1]}" if cc else None,
                     "pci_bus_id": _text(pci.busId) if pci is not None else None,
@@ -60,7 +66,7 @@ def main():
     except Exception as exc:  # noqa: BLE001
         print(json.dumps({"ok": False, "error": _text(exc) or type(exc).__name__}))
     finally:
-        _safe(pynvml.nvmlShutdown)
+        _call(pynvml, "nvmlShutdown")
 
 
 if __name__ == "__main__":
