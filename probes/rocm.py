@@ -10,6 +10,7 @@ from probes.pci import AMD, display_devices
 from probes.process import run_bounded
 
 _TOPOLOGY = "/sys/class/kfd/kfd/topology/nodes"
+_CMD_TIMEOUT = 3.0
 
 
 def _kfd_gpus(host: Host) -> list[dict]:
@@ -40,9 +41,9 @@ def _smi_names(host: Host) -> tuple[list[str], str | None]:
         path = host.which(tool, [str(host.path("/opt/rocm/bin"))])
         if not path:
             continue
-        res = run_bounded([path, *args], timeout=3.0, env=host.env)
+        res = run_bounded([path, *args], timeout=_CMD_TIMEOUT, env=host.env)
         if res.timed_out:
-            return [], f"{tool} did not answer within 3s"
+            return [], f"{tool} did not answer within {_CMD_TIMEOUT:g}s"
         try:
             doc = json.loads(res.stdout)
         except ValueError:
