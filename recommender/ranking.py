@@ -124,8 +124,16 @@ def _deciding_run(runs: Sequence[Any], device: str) -> tuple[Any | None, Any | N
     return passed, failed
 
 
+def smoke_error(run: Any) -> dict[str, Any]:
+    """A failed run's ``error`` as a dict (kind, message, fix, log), whatever its type."""
+    error = run.error
+    if error is None:
+        return {}
+    return dict(error.to_dict() if hasattr(error, "to_dict") else error)
+
+
 def _smoke_block(run: Any) -> Block:
-    error = run.error or {}
+    error = smoke_error(run)
     kind = error.get("kind") or "failed"
     message = error.get("message") or "the smoke training failed"
     log = f" (log: {error['log']})" if error.get("log") else ""

@@ -10,7 +10,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from recommender.ranking import MEASURED, Entry, Ranking
+from recommender.ranking import MEASURED, Entry, Ranking, smoke_error
 
 SCHEMA_VERSION = 1
 DEFAULT_NAMES = {"tensorflow": "TensorFlow", "pytorch": "PyTorch", "keras": "Keras",
@@ -66,7 +66,7 @@ def smoke_figure(run: Any) -> str:
         return "not run"
     cached = " (cached)" if _get(run, "cached") else ""
     if not run.ok:
-        error = run.error or {}
+        error = smoke_error(run)
         return f"failed on {run.device}: {error.get('kind') or 'error'}{cached}"
     parts = []
     if run.loss_first is not None and run.loss_last is not None:
