@@ -19,6 +19,17 @@ _CLEARED = ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "KERAS_BACKEND", "CUD
             "PYTORCH_ENABLE_MPS_FALLBACK")
 
 
+def pytest_addoption(parser):
+    parser.addoption("--update-goldens", action="store_true", default=False,
+                     help="Rewrite tests/golden/* from the current output instead of comparing.")
+
+
+@pytest.fixture
+def update_goldens(request) -> bool:
+    """True under ``pytest --update-goldens``: golden tests write their file, then pass."""
+    return bool(request.config.getoption("--update-goldens"))
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path_factory, monkeypatch):
     """Never touch the real home: HOME, the cache dir and the Keras config live in tmp."""
