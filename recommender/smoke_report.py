@@ -1,0 +1,130 @@
+"""Smoke results as text: one line per run, failure details, and the live table on a TTY."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Sequence
+
+from recommender.smoke import SmokeEvent, SmokeResult, SmokeRun
+from recommender.smoke_cache import age_seconds, describe_age
+
+
+def _rate(value: float | None) -> str:
+    if value is None:
+        return "?"
+    return f"{value / 1000:.1f}k" if value >= 1000 else f"{value:.0f}"
+
+
+def _bytes(value: int | None) -> str:
+    return f"{value / 2**20:.0f} MiB" if value else "?"
+
+
+def model_summary(r: SmokeResult) -> str:
+    return (f"{r.model} loss {r.loss_first:.2f} -> {r.loss_last:.2f} acc {r.accuracy:.2f} "
+            f"{_rate(r.samples_per_s)} samples/s")
+
+
+def run_summary(results: Sequence[SmokeResult]) -> str:
+    """'trained: mlp loss 1.34 -> 0.00, ... on cpu' or the first failure's cause."""
+    failed = [r for r in results if not r.ok]
+    if failed:
+        err = failed[0].error
+        return f"FAILED ({err.kind.value}): {err.message}" if err else "FAILED"
+    first = results[0]
+    text = f"trained: {', '.join(model_summary(r) for r in results)} on {first.device}"
+    if first.cached:
+        text += f" (cached {describe_age(age_seconds(first.cached_at or ''))})"
+    return text
+
+
+def run_details(results: Sequence[SmokeResult], *, verbose: bool) -> list[str]:
+    """Indented lines under a run: cause, fix and log on failure; figures with --verbose."""
+    lines = []
+    failed = [r for r in results if not r.ok and r.error]
+    seen = set()
+    for r in failed:
+        if r.error.message in seen:
+            continue
+        seen.add(r.error.message)
+        lines += [f"  cause: {r.error.message}", f"  fix:   {r.error.fix}"]
+        if r.error.log:
+            lines.append(f"  log:   {r.error.log}")
+    if verbose:
+        for r in results:
+            if r.ok:
+                lines.append(f"  {r.model}: import {r.import_s:.2f}s, first step {r.first_step_s:.3f}s, "
+                             f"step {r.step_s * 1000:.2f} ms, peak RSS {_bytes(r.peak_rss_bytes)}"
+                             + (f", device peak {_bytes(r.peak_device_bytes)}" if r.peak_device_bytes else ""))
+        if results and results[0].log and not failed:
+            lines.append(f"  log:   {results[0].log}")
+    return lines
+
+
+def label(results: Sequence[SmokeResult]) -> str:
+    r = results[0]
+    name = f"{r.framework}[{r.backend}]" if r.backend else r.framework
+    return f"{name} on {r.device}"
+
+
+def group_runs(results: Iterable[SmokeResult]) -> list[tuple[SmokeResult, ...]]:
+    groups: dict[tuple, list[SmokeResult]] = {}
+    for r in results:
+        groups.setdefault((r.framework, r.backend, r.device), []).append(r)
+    return [tuple(g) for g in groups.values()]
+
+
+def plain_lines(results: Sequence[SmokeResult], *, verbose: bool) -> list[str]:
+    lines = []
+    for group in group_runs(results):
+        mark = "ok  " if all(r.ok for r in group) else "FAIL"
+        lines.append(f"{mark} {label(group)}: {run_summary(group)}")
+        lines += run_details(group, verbose=verbose)
+    return lines
+
+
+class LiveTable:
+    """The state behind the live display, fed by events from worker threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rows: dict[SmokeRun, dict] = {}
+        self.messages: list[str] = []
+
+    def on_event(self, event: SmokeEvent) -> None:
+        with self._lock:
+            if event.kind == "skipped":
+                self.messages.append(event.message)
+                return
+            row = self._rows.setdefault(event.run, {"phase": "waiting", "start": None, "results": None})
+            if event.kind == "planned" and event.message:
+                self.messages.append(f"{event.run.label}: {event.message}")
+            elif event.kind == "phase":
+                row["start"] = row["start"] or time.monotonic()
+                row["phase"] = event.phase
+            elif event.kind == "done":
+                row["results"] = event.results
+                row["elapsed"] = event.elapsed
+
+    def renderable(self):
+        from rich.spinner import Spinner
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table.grid(padding=(0, 1))
+        with self._lock:
+            for run, row in self._rows.items():
+                results = row["results"]
+                start = row["start"]
+                if results is None:
+                    elapsed = time.monotonic() - start if start else 0.0
+                    table.add_row(Spinner("dots"), Text(run.label, style="bold"), f"{elapsed:5.1f}s",
+                                  Text(row["phase"], style="dim"))
+                elif not results:
+                    table.add_row(Text("-"), Text(run.label), "", Text("cancelled", style="yellow"))
+                else:
+                    ok = all(r.ok for r in results)
+                    table.add_row(Text("✓" if ok else "✗", style="green" if ok else "red bold"),
+                                  Text(run.label, style="bold"), f"{row.get('elapsed', 0.0):5.1f}s",
+                                  Text(run_summary(results), style="" if ok else "red"))
+        return table
