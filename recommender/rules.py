@@ -1,0 +1,258 @@
+"""The engine: ``evaluate(facts, answers, rulebase) -> Evaluation``, pure and deterministic.
+
+Every rule's condition was compiled into a closure at load time. Here we build one flat
+environment (fact path -> value, ``answer.KEY`` -> value, plus the derived facts), call each
+closure once, and collect the effects of the rules that are TRUE. A rule left UNKNOWN does
+nothing and says so in the trace. The same inputs give the same ``to_dict()``, byte for byte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from recommender.conditions import FALSE, TRUE, UNKNOWN, parse_version
+from recommender.facts import FRAMEWORK_IDS, Facts
+from recommender.rulebase import Rule, RuleBase
+
+KERAS_BACKENDS = ("tensorflow", "torch", "jax")
+GPU_KINDS = frozenset({"cuda", "rocm", "mps", "xpu"})
+#: ``accelerator: auto`` resolves to the first kind found, in this order.
+_AUTO_ACCELERATOR = (("cuda", "nvidia"), ("rocm", "amd"), ("mps", "apple"), ("tpu", "tpu"))
+_SHORT_NAMES = {"tensorflow": "TF", "pytorch": "PyTorch", "keras": "Keras", "jax": "JAX"}
+STALE_RULE = "rulebase-newest-known"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reason:
+    rule: str
+    delta: float
+    why: str
+    sources: tuple[str, ...]
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "delta": self.delta, "why": self.why, "sources": list(self.sources),
+                "note": self.note}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Blocker:
+    rule: str
+    why: str
+    sources: tuple[str, ...]
+    fix: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "why": self.why, "sources": list(self.sources), "fix": self.fix}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Warning:  # noqa: A001 - the rule base's word; builtins.Warning is never needed here
+    rule: str
+    why: str
+    frameworks: tuple[str, ...]
+    fix: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "why": self.why, "frameworks": list(self.frameworks), "fix": self.fix}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TraceEntry:
+    rule: str
+    outcome: str  # "fired" | "false" | "unknown"
+    reads: tuple[str, ...]
+    unknown: tuple[str, ...]
+    effect: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "outcome": self.outcome, "reads": list(self.reads),
+                "unknown": list(self.unknown), "effect": self.effect}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FrameworkScore:
+    framework: str
+    score: float
+    reasons: tuple[Reason, ...]
+    blockers: tuple[Blocker, ...]
+    warnings: tuple[str, ...]
+
+    @property
+    def feasible(self) -> bool:
+        return not self.blockers
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"framework": self.framework, "score": self.score, "feasible": self.feasible,
+                "reasons": [r.to_dict() for r in self.reasons],
+                "blockers": [b.to_dict() for b in self.blockers], "warnings": list(self.warnings)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Evaluation:
+    scores: Mapping[str, FrameworkScore]
+    keras_backend_scores: Mapping[str, float]
+    keras_backend_reasons: Mapping[str, tuple[Reason, ...]]
+    warnings: tuple[Warning, ...]
+    stale: tuple[Warning, ...]
+    trace: tuple[TraceEntry, ...]
+    derived: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def fired(self) -> tuple[str, ...]:
+        return tuple(t.rule for t in self.trace if t.outcome == "fired")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scores": {fw: s.to_dict() for fw, s in self.scores.items()},
+            "keras_backend_scores": dict(self.keras_backend_scores),
+            "keras_backend_reasons": {b: [r.to_dict() for r in rs] for b, rs in self.keras_backend_reasons.items()},
+            "warnings": [w.to_dict() for w in self.warnings],
+            "stale": [w.to_dict() for w in self.stale],
+            "derived": {k: list(v) if isinstance(v, tuple) else v for k, v in self.derived.items()},
+            "trace": [t.to_dict() for t in self.trace],
+        }
+
+
+# --- derived facts -------------------------------------------------------------------------
+
+
+def _lowest(values: list[str]) -> str | None:
+    parsed = [(parse_version(v), v) for v in values if isinstance(v, str)]
+    parsed = [(p, v) for p, v in parsed if p is not None]
+    return min(parsed)[1] if parsed else None
+
+
+def derived_facts(facts: Facts, accelerator_answer: str | None) -> dict[str, Any]:
+    """The ``derived.*`` facts; each is None (unknown) when the probes could not tell."""
+    accels = facts.get("accelerators")
+    if not isinstance(accels, (list, tuple)):
+        kinds = has_gpu = min_cc = max_cuda = None
+    else:
+        items = [a for a in accels if isinstance(a, Mapping)]
+        visible = [a for a in items if a.get("visible") is not False]
+        kinds = tuple(sorted({a["kind"] for a in visible if isinstance(a.get("kind"), str)}))
+        has_gpu = any(k in GPU_KINDS for k in kinds)
+        min_cc = _lowest([a.get("compute_capability") for a in visible if a.get("kind") == "cuda"])
+        # One driver serves every NVIDIA GPU; take the lowest reading to stay on the safe side.
+        max_cuda = _lowest([a.get("max_cuda") for a in items if a.get("kind") == "cuda"])
+    if accelerator_answer not in (None, "auto"):
+        resolved = accelerator_answer
+    elif kinds is None:
+        resolved = None
+    else:
+        resolved = next((name for kind, name in _AUTO_ACCELERATOR if kind in kinds), "cpu")
+    return {
+        "derived.accelerator_kinds": kinds, "derived.has_visible_gpu": has_gpu,
+        "derived.nvidia_min_cc": min_cc, "derived.nvidia_max_cuda": max_cuda,
+        "derived.answer_accelerator": resolved,
+    }
+
+
+# --- staleness -----------------------------------------------------------------------------
+
+
+def stale_warnings(facts: Facts, rulebase: RuleBase) -> tuple[Warning, ...]:
+    """A warning per installed framework newer than the newest version the compat tables know."""
+    out = []
+    for fw, known in sorted(rulebase.newest_known.items()):
+        have = facts.get(f"frameworks.{fw}.version")
+        have_v, known_v = parse_version(have) if isinstance(have, str) else None, parse_version(known)
+        if have_v is None or known_v is None:
+            continue
+        if have_v.release[:len(known_v.release)] > known_v.release:
+            name = _SHORT_NAMES.get(fw, fw)
+            out.append(Warning(
+                rule=STALE_RULE, frameworks=(fw,) if fw in FRAMEWORK_IDS else (),
+                why=f"the rule base was verified up to {name} {known}; you have {have_v.public}",
+                fix="check the compatibility notes of this release, or update dlrec"))
+    return tuple(out)
+
+
+# --- the engine ----------------------------------------------------------------------------
+
+
+def _environment(facts: Facts, values: Mapping[str, str], rulebase: RuleBase) -> tuple[dict, dict]:
+    derived = derived_facts(facts, values.get("accelerator"))
+    env: dict[str, Any] = {p: facts.get(p) for p in rulebase.fact_paths if not p.startswith("derived.")}
+    env.update(derived)
+    for key, value in values.items():
+        env[f"answer.{key}"] = value
+    return env, derived
+
+
+class _Tally:
+    """Mutable accumulators, private to one ``evaluate`` call."""
+
+    def __init__(self) -> None:
+        self.reasons: dict[str, list[Reason]] = {fw: [] for fw in FRAMEWORK_IDS}
+        self.backend: dict[str, list[Reason]] = {b: [] for b in KERAS_BACKENDS}
+        self.blockers: dict[str, list[Blocker]] = {fw: [] for fw in FRAMEWORK_IDS}
+        self.fw_warnings: dict[str, list[str]] = {fw: [] for fw in FRAMEWORK_IDS}
+        self.warnings: list[Warning] = []
+
+    def apply(self, rule: Rule, penalty: float) -> None:
+        if rule.score:
+            for key, delta in rule.score.items():
+                reason = Reason(rule=rule.id, delta=delta, why=rule.why, sources=rule.sources, note=rule.note)
+                target = self.backend[key[6:]] if key.startswith("keras.") else self.reasons[key]
+                target.append(reason)
+        elif rule.block and rule.block_device:
+            for fw in rule.block:
+                if penalty:
+                    self.reasons[fw].append(Reason(rule=rule.id, delta=-penalty, why=rule.why, sources=rule.sources,
+                                                   note=f"cannot use {rule.block_device} here"))
+                self.fw_warnings[fw].append(f"{rule.block_device}: {rule.why}")
+        elif rule.block:
+            for fw in rule.block:
+                self.blockers[fw].append(Blocker(rule=rule.id, why=rule.why, sources=rule.sources, fix=rule.fix))
+        else:
+            frameworks = FRAMEWORK_IDS if "all" in rule.warn else rule.warn
+            self.warnings.append(Warning(rule=rule.id, why=rule.why, frameworks=tuple(frameworks), fix=rule.fix))
+            for fw in frameworks:
+                self.fw_warnings[fw].append(rule.why)
+
+
+def _ordered(reasons: list[Reason]) -> tuple[Reason, ...]:
+    return tuple(sorted(reasons, key=lambda r: (-abs(r.delta), r.rule)))
+
+
+def _total(reasons: list[Reason]) -> float:
+    return round(float(sum(r.delta for r in reasons)), 6)
+
+
+def evaluate(facts: Facts, answers: Any, rulebase: RuleBase) -> Evaluation:
+    """Score, block and warn per framework; trace every rule. ``answers`` is an Answers."""
+    values = getattr(answers, "values", answers)
+    env, derived = _environment(facts, values, rulebase)
+    penalty = rulebase.settings.get("device_block_penalty", 0)
+    tally = _Tally()
+    trace = []
+    outcomes = {TRUE: "fired", FALSE: "false", UNKNOWN: "unknown"}
+    for rule in rulebase.rules:
+        result = TRUE if rule.test is None else rule.test(env)
+        if result is TRUE:
+            tally.apply(rule, penalty)
+        unknown = tuple(p for p in rule.reads if env.get(p) is None)
+        trace.append(TraceEntry(rule=rule.id, outcome=outcomes[result], reads=rule.reads, unknown=unknown,
+                                effect=rule.effect_summary))
+    scores = {fw: FrameworkScore(
+        framework=fw, score=_total(tally.reasons[fw]), reasons=_ordered(tally.reasons[fw]),
+        blockers=tuple(sorted(tally.blockers[fw], key=lambda b: b.rule)),
+        warnings=tuple(tally.fw_warnings[fw])) for fw in FRAMEWORK_IDS}
+    return Evaluation(
+        scores=MappingProxyType(scores),
+        keras_backend_scores=MappingProxyType({b: _total(rs) for b, rs in tally.backend.items()}),
+        keras_backend_reasons=MappingProxyType({b: _ordered(rs) for b, rs in tally.backend.items()}),
+        warnings=tuple(sorted(tally.warnings, key=lambda w: w.rule)),
+        stale=stale_warnings(facts, rulebase),
+        trace=tuple(trace),
+        derived=MappingProxyType(derived),
+    )
+
+
+__all__ = ["Blocker", "Evaluation", "FrameworkScore", "Reason", "TraceEntry", "Warning", "derived_facts",
+           "evaluate", "stale_warnings"]
