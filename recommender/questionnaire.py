@@ -209,6 +209,18 @@ class TerminalAsker:
 # --------------------------------------------------------------------------- saving
 
 
+def check_writable(path: str | os.PathLike | None) -> None:
+    """Refuse a --save-answers path whose folder does not exist, before any question is asked."""
+    if path is None:
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise BadInputError("is a directory; give a file name such as answers.yaml", where=str(path))
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise BadInputError(f"folder {str(folder)!r} does not exist", where=str(path))
+
+
 def save_answers(path: str | os.PathLike, answers: Mapping[str, str]) -> None:
     """Write a replayable answers file atomically: a temp file beside it, then os.replace.
     ``.json`` gives JSON; anything else YAML (the format ``--answers`` reads)."""

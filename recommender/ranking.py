@@ -206,6 +206,27 @@ class _Defaulting(dict):
         return "{" + key + "}"
 
 
+def condition_evaluator(facts, answers, rulebase) -> Callable[[Any], bool | None]:
+    """Evaluate a ``frameworks.yaml`` ``when`` with the engine's operators: the same fact
+    paths, derived facts and answers a rule sees. An invalid condition is a RuleError."""
+    from recommender.conditions import CompileContext, compile_condition
+    from recommender.rules import derived_facts
+
+    values = dict(getattr(answers, "values", answers))
+    questions = {q.key: frozenset(q.values) for q in rulebase.questions}
+    derived = derived_facts(facts, values.get("accelerator"))
+
+    def evaluate(when: Any) -> bool | None:
+        ctx = CompileContext(file="rules/frameworks.yaml", rule="install", questions=questions,
+                             line=getattr(when, "line", 0))
+        test = compile_condition(when, ctx)
+        env = {p: derived[p] if p in derived else facts.get(p) for p in ctx.reads if not p.startswith("answer.")}
+        env.update({f"answer.{k}": v for k, v in values.items()})
+        return test(env)
+
+    return evaluate
+
+
 # --------------------------------------------------------------------------- the ranking
 
 
@@ -213,7 +234,7 @@ def _device(evaluation, facts) -> str:
     accel = None
     derived = getattr(evaluation, "derived", None)
     if isinstance(derived, Mapping):
-        accel = derived.get("answer_accelerator")
+        accel = derived.get("derived.answer_accelerator")
     return ACCELERATOR_DEVICE.get(accel or "cpu", "cpu")
 
 
@@ -278,7 +299,8 @@ def rank(evaluation, results: Sequence[Any], facts, rulebase, *,
                for fw in FRAMEWORK_ORDER if fw in evaluation.scores]
     ordered = sorted(entries, key=_sort_key)
     ranked = tuple(_replace(e, rank=i, verdict=_verdict(e, i)) for i, e in enumerate(ordered, 1))
+    engine_warnings = (*evaluation.warnings, *(getattr(evaluation, "stale", ()) or ()))
     notices = tuple(Notice(rule=w.rule, why=w.why, frameworks=tuple(getattr(w, "frameworks", ()) or ()),
-                           fix=getattr(w, "fix", None)) for w in evaluation.warnings)
+                           fix=getattr(w, "fix", None)) for w in engine_warnings)
     return Ranking(entries=ranked, warnings=tuple(extra_warnings) + notices, smoke=results,
                    device=device, smoke_note=smoke_note, evaluation=evaluation)

@@ -102,25 +102,34 @@ def _reason_lines(entry: Entry) -> Text:
 # --------------------------------------------------------------------------- the table
 
 
-def ranking_table(ranking: Ranking, names: Mapping[str, str] = DEFAULT_NAMES) -> Table:
+def ranking_table(ranking: Ranking, names: Mapping[str, str] = DEFAULT_NAMES, *, width: int = 100) -> Table:
     """One row per framework: rank, name (+ Keras backend), score and bar, verdict over
-    confidence, the top three reasons with their claim IDs, and the smoke figure."""
+    confidence, the top three reasons with their claim IDs, and the smoke figure (in its own
+    column from ``width`` 100 up, under the reasons below that)."""
+    wide = width >= 100
     table = Table(box=box.SIMPLE_HEAD, expand=True, title_justify="left",
                   title=f"Recommendation (device: {ranking.device})")
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("framework", no_wrap=True)
     table.add_column("score", no_wrap=True)
     table.add_column("verdict\nconfidence", width=13)
-    table.add_column("top reasons [claims]", ratio=1)
-    table.add_column("smoke", width=16)
+    table.add_column("top reasons [claims]" if wide else "top reasons [claims], smoke", ratio=1)
+    if wide:
+        table.add_column("smoke", width=15)
     top = max((e.score for e in ranking.entries if e.feasible), default=0.0)
     for entry in ranking.entries:
         name = names.get(entry.framework, entry.framework)
         verdict = Text(entry.verdict, style=_VERDICT_STYLE.get(entry.verdict, "yellow"))
         verdict.append(f"\n{entry.confidence}", style="green" if entry.confidence == MEASURED else "dim")
         bar = score_bar(entry.score, top) if entry.feasible else " " * _BAR_WIDTH
-        table.add_row(str(entry.rank), name + (f"\non {entry.backend}" if entry.backend else ""),
-                      f"{entry.score:>4g} {bar}", verdict, _reason_lines(entry), smoke_figure(entry.smoke))
+        reasons = _reason_lines(entry)
+        cells = [str(entry.rank), name + (f"\non {entry.backend}" if entry.backend else ""),
+                 f"{entry.score:>4g} {bar}", verdict, reasons]
+        if wide:
+            cells.append(smoke_figure(entry.smoke))
+        elif entry.smoke is not None:
+            reasons.append(f"\nsmoke: {smoke_figure(entry.smoke)}", style="dim")
+        table.add_row(*cells)
     return table
 
 
@@ -145,9 +154,10 @@ def why_not(entry: Entry, winner: Entry | None, names: Mapping[str, str] = DEFAU
     return f"{head} (tie broken by: verified, installed, then the fixed order)"
 
 
-def render_ranking(ranking: Ranking, names: Mapping[str, str] = DEFAULT_NAMES) -> RenderableType:
+def render_ranking(ranking: Ranking, names: Mapping[str, str] = DEFAULT_NAMES, *,
+                   width: int = 100) -> RenderableType:
     """The table, one 'why not' line per non-winner, then the warnings."""
-    parts: list[RenderableType] = [ranking_table(ranking, names)]
+    parts: list[RenderableType] = [ranking_table(ranking, names, width=width)]
     winner = ranking.winner
     if winner is None:
         parts.append(Text("No framework is feasible on this machine for these answers.", style="bold red"))
@@ -173,7 +183,8 @@ def render_trace(ranking: Ranking) -> RenderableType:
         effect = entry.get("effect") or entry.get("deltas") or ""
         read = entry.get("read") or entry.get("reads") or ""
         outcome = entry.get("outcome") or entry.get("status") or entry.get("result") or ""
-        detail = entry.get("detail") or entry.get("note") or ""
+        unknown = entry.get("unknown") or ()
+        detail = f"{', '.join(unknown)} unknown" if unknown and outcome == "unknown" else ""
         table.add_row(str(entry.get("rule", "")), f"{outcome}{': ' + str(detail) if detail else ''}",
                       _plain(effect), _plain(read))
     keras = next((e for e in ranking.entries if e.framework == "keras"), None)

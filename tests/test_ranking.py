@@ -72,7 +72,7 @@ class Ev:
     keras_backend_scores: dict = field(default_factory=dict)
     warnings: tuple = ()
     trace: tuple = ()
-    derived: dict = field(default_factory=lambda: {"answer_accelerator": "cpu"})
+    derived: dict = field(default_factory=lambda: {"derived.answer_accelerator": "cpu"})
 
 
 RB = SimpleNamespace(settings={"smoke_bonus": 2.0}, frameworks={
@@ -128,14 +128,14 @@ def test_failed_smoke_on_installed_framework_is_infeasible_with_cause():
 def test_failed_gpu_run_counts_when_gpu_answered_passed_cpu_does_not_rescue():
     runs = (Smoke("pytorch", True, device="cpu"),
             Smoke("pytorch", False, device="cuda", error={"kind": "device_unusable", "message": "no kernel image"}))
-    e = ev(tf=1, pt=9, derived={"answer_accelerator": "nvidia"})
+    e = ev(tf=1, pt=9, derived={"derived.answer_accelerator": "nvidia"})
     ranking = rank(e, runs, facts("pytorch"), RB)
     assert ranking.device == "cuda"
     assert ranking.entry("pytorch").blockers[-1].rule == "smoke:device_unusable"
 
 
 def test_gpu_answer_without_gpu_runs_falls_back_to_cpu_runs():
-    e = ev(pt=1, derived={"answer_accelerator": "nvidia"})
+    e = ev(pt=1, derived={"derived.answer_accelerator": "nvidia"})
     ranking = rank(e, (Smoke("pytorch", True, device="cpu"),), facts("pytorch"), RB)
     assert ranking.entry("pytorch").confidence == MEASURED
 

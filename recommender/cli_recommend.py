@@ -1,0 +1,271 @@
+"""``dlrec recommend`` and ``dlrec ask``: thin commands over one pipeline.
+
+facts (probes or --facts) + answers (flags > --answers > questions.yaml defaults) + rules
+(bundled + --rules) -> evaluate -> smoke (cached when fresh; skipped with --no-smoke or foreign
+facts) -> rank -> render (table, --explain trace, or --json).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from recommender.errors import BadInputError, ExitCode
+
+#: Answer flags: the option names of the questions.yaml keys (values are checked at run time).
+ANSWER_KEYS = ("goal", "deploy", "experience", "domain", "scale", "team_stack", "accelerator")
+#: The smoke device an answered accelerator is verified on (auto: what the probes found).
+SMOKE_DEVICE = {"auto": "auto", "cpu": "cpu", "nvidia": "cuda", "amd": "rocm", "apple": "mps", "tpu": "tpu"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Request:
+    """Everything one recommendation needs, as read from the command line."""
+
+    facts_file: str | None = None
+    answers_file: str | None = None
+    flags: Mapping[str, str]
+    rules_files: tuple[str, ...] = ()
+    smoke: bool = True
+    import_timeout: float | None = None
+    train_timeout: float | None = None
+    fresh: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outcome:
+    ranking: Any
+    answers: Any
+    facts: Any
+    rulebase: Any
+
+
+# --------------------------------------------------------------------------- the pipeline
+
+
+def load_facts(path: str | None):
+    """Probe this machine, or read a ``dlrec probe --json`` document (exit 2 when it is bad)."""
+    if path is None:
+        from recommender.collect import collect_facts
+
+        return collect_facts()
+    from recommender.documents import DocumentError, load_document
+    from recommender.facts import Facts, FactsError
+
+    try:
+        doc = load_document(path)
+        return Facts.from_dict(doc, origin=str(path))
+    except DocumentError as exc:
+        raise BadInputError(exc.message, where=exc.where) from None
+    except FactsError as exc:
+        raise BadInputError(f"key {exc.key}: {str(exc).split(': ', 1)[-1]}", where=str(path)) from None
+
+
+def _smoke_note(request: Request, facts) -> str | None:
+    if not facts.is_local:
+        return (f"The facts come from {facts.origin}, another machine: no smoke run here; "
+                "these results are unverified on that machine.")
+    if not request.smoke:
+        return "Smoke runs skipped (--no-smoke): confidence is rules-only."
+    return None
+
+
+def _run_smoke(request: Request, facts, answers, on_event) -> tuple:
+    from recommender.smoke import DEFAULT_IMPORT_TIMEOUT, DEFAULT_TRAIN_TIMEOUT, run_smoke
+
+    accel = answers.values.get("accelerator", "auto")
+    return run_smoke(facts, device=SMOKE_DEVICE.get(accel, "auto"), fresh=request.fresh, on_event=on_event,
+                     import_timeout=request.import_timeout or DEFAULT_IMPORT_TIMEOUT,
+                     train_timeout=request.train_timeout or DEFAULT_TRAIN_TIMEOUT)
+
+
+def recommend_pipeline(request: Request, *, on_event: Callable | None = None,
+                       rulebase=None, facts=None) -> Outcome:
+    """The one core function both commands call."""
+    from recommender.answers import resolve_answers
+    from recommender.ranking import condition_evaluator, rank
+    from recommender.rulebase import load_rulebase
+    from recommender.rules import evaluate
+
+    rulebase = rulebase or load_rulebase(request.rules_files)
+    facts = facts or load_facts(request.facts_file)
+    answers = resolve_answers(rulebase.questions, file=request.answers_file, flags=request.flags, facts=facts)
+    evaluation = evaluate(facts, answers, rulebase)
+    note = _smoke_note(request, facts)
+    results = () if note else _run_smoke(request, facts, answers, on_event)
+    ranking = rank(evaluation, results, facts, rulebase, smoke_note=note,
+                   condition=condition_evaluator(facts, answers, rulebase))
+    return Outcome(ranking=ranking, answers=answers, facts=facts, rulebase=rulebase)
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _names(rulebase) -> dict[str, str]:
+    from recommender.report import DEFAULT_NAMES
+
+    names = dict(DEFAULT_NAMES)
+    for fw, spec in (rulebase.frameworks or {}).items():
+        name = next((spec.get(k) for k in ("display", "name") if spec.get(k)), None) \
+            if isinstance(spec, Mapping) else None
+        if isinstance(name, str):
+            names[fw] = name
+    return names
+
+
+def emit(outcome: Outcome, *, as_json: bool, explain: bool, console=None) -> None:
+    """Print the outcome; exit 1 (after printing) when nothing is feasible."""
+    from recommender import report
+
+    if as_json:
+        doc = report.ranking_to_json(outcome.ranking, answers=dict(outcome.answers.values), facts=outcome.facts)
+        from recommender.cli import _emit_json
+
+        _emit_json(doc)
+    else:
+        from recommender.console import make_console
+
+        console = console or make_console()
+        names = _names(outcome.rulebase)
+        console.print(report.render_ranking(outcome.ranking, names, width=console.width))
+        if explain:
+            console.print(report.render_trace(outcome.ranking))
+    if outcome.ranking.winner is None:
+        raise click.exceptions.Exit(ExitCode.FAILED)
+
+
+@contextlib.contextmanager
+def live_smoke(console):
+    """The smoke command's live table (one line per run, spinner, elapsed, result); yields
+    the ``on_event`` callback for run_smoke."""
+    from rich.live import Live
+
+    from recommender.smoke_report import LiveTable
+
+    table = LiveTable()
+    with Live(console=console, get_renderable=table.renderable, refresh_per_second=10, transient=False):
+        yield table.on_event
+    for message in table.messages:
+        console.print(message, style="dim", markup=False)
+
+
+def run_and_emit(request: Request, *, as_json: bool, explain: bool, rulebase=None, facts=None) -> None:
+    from recommender.console import make_console
+
+    console = make_console()
+    if as_json or not console.is_terminal or not request.smoke:
+        outcome = recommend_pipeline(request, rulebase=rulebase, facts=facts)
+    else:
+        with live_smoke(make_console(stderr=True)) as on_event:
+            outcome = recommend_pipeline(request, on_event=on_event, rulebase=rulebase, facts=facts)
+    emit(outcome, as_json=as_json, explain=explain, console=console)
+
+
+# --------------------------------------------------------------------------- options
+
+
+def _pipeline_options(f):
+    options = [
+        click.option("--facts", "facts_file", metavar="FILE",
+                     help="Recommend for the machine a `dlrec probe --json` FILE describes (skips smoke)."),
+        click.option("--rules", "rules_files", metavar="FILE", multiple=True,
+                     help="An extra rules file (repeatable): adds rules or replaces bundled ones by id."),
+        click.option("--no-smoke", is_flag=True, help="Skip the smoke trainings (confidence: rules-only)."),
+        click.option("--fresh", is_flag=True, help="Ignore cached smoke results."),
+        click.option("--import-timeout", type=click.FloatRange(1, 3600), metavar="S",
+                     help="Smoke: seconds each framework may take to import."),
+        click.option("--train-timeout", type=click.FloatRange(1, 3600), metavar="S",
+                     help="Smoke: seconds each training may take."),
+        click.option("--explain", is_flag=True, help="Also print the full rule trace."),
+        click.option("--json", "as_json", is_flag=True, help="Print the JSON document (schema_version 1)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _answer_options(f):
+    for key in reversed(ANSWER_KEYS):
+        f = click.option(f"--{key.replace('_', '-')}", key, metavar="VALUE",
+                         help=f"Answer for '{key}' (allowed values: rules/questions.yaml).")(f)
+    return f
+
+
+def _request(flags: Mapping[str, str | None], answers_file, kw) -> Request:
+    return Request(facts_file=kw["facts_file"], answers_file=answers_file,
+                   flags={k: v for k, v in flags.items() if v is not None},
+                   rules_files=tuple(kw["rules_files"]), smoke=not kw["no_smoke"], fresh=kw["fresh"],
+                   import_timeout=kw["import_timeout"], train_timeout=kw["train_timeout"])
+
+
+@click.command()
+@_answer_options
+@click.option("--answers", "answers_file", metavar="FILE", help="Answers as YAML or JSON (flags win over it).")
+@_pipeline_options
+def recommend(answers_file, **kw) -> None:
+    """Rank TensorFlow, PyTorch and Keras for your answers and this machine."""
+    flags = {key: kw.pop(key) for key in ANSWER_KEYS}
+    request = _request(flags, answers_file, kw)
+    run_and_emit(request, as_json=kw["as_json"], explain=kw["explain"])
+
+
+@click.command()
+@click.option("--answers", "answers_file", metavar="FILE", help="Pre-fill the defaults from an answers file.")
+@click.option("--save-answers", metavar="FILE", help="Write the answers to FILE (replayable with --answers).")
+@_pipeline_options
+def ask(answers_file, save_answers, **kw) -> None:
+    """The interactive questionnaire, then the recommendation."""
+    from recommender.rulebase import load_rulebase
+
+    from recommender import questionnaire
+
+    rulebase = load_rulebase(kw["rules_files"])
+    facts = load_facts(kw["facts_file"])
+    questionnaire.check_writable(save_answers)
+    prompts = _prompts(rulebase, facts, answers_file)
+    values = questionnaire.run_questionnaire(prompts, _asker(stderr=kw["as_json"]))
+    if save_answers:
+        questionnaire.save_answers(save_answers, values)
+    request = _request(values, None, kw)
+    run_and_emit(request, as_json=kw["as_json"], explain=kw["explain"], rulebase=rulebase, facts=facts)
+
+
+def _asker(*, stderr: bool):
+    from recommender import questionnaire
+
+    if sys.stdin.isatty() and sys.stdout.isatty() and not stderr:
+        return questionnaire.TerminalAsker()
+    return questionnaire.line_asker(sys.stdin, sys.stderr if stderr else sys.stdout)
+
+
+def _prompts(rulebase, facts, answers_file: str | None) -> Sequence:
+    """Prompts with defaults pre-filled: questions.yaml < probes (prefill facts) < answers file."""
+    from recommender.answers import resolve_answers
+    from recommender.questionnaire import build_prompts
+    from recommender.rules import derived_facts
+
+    defaults = {q.key: q.default for q in rulebase.questions}
+    derived = derived_facts(facts, None)
+    detected = {}
+    for q in rulebase.questions:
+        value = derived.get(q.prefill) if q.prefill else None
+        if value in q.values:
+            defaults[q.key] = value
+            detected[q.key] = (value, _detected_note(facts, value))
+    if answers_file:
+        given = resolve_answers(rulebase.questions, file=answers_file, flags={})
+        defaults.update({k: v for k, v in given.values.items() if given.source.get(k) == "file"})
+    return build_prompts(rulebase.questions, defaults, detected)
+
+
+def _detected_note(facts, value: str) -> str:
+    names = [a.get("name") for a in facts.accelerators if a.get("name") and a.get("visible") is not False]
+    if value == "cpu" or not names:
+        return facts.get("cpu.model") or "no accelerator"
+    first = str(names[0]).removeprefix("NVIDIA ").split("-")[0]
+    return first + (f" x{len(names)}" if len(names) > 1 else "")
