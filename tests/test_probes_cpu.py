@@ -137,11 +137,13 @@ def test_affinity_counts(fake_host, monkeypatch):
     assert usable_cores(fake_host.host(), 8) == 1
 
 
-@pytest.mark.skipif(shutil.which("taskset") is None, reason="taskset is not installed")
+@pytest.mark.skipif(shutil.which("taskset") is None or not hasattr(os, "sched_getaffinity"),
+                    reason="taskset is not installed")
 def test_taskset_one_cpu_gives_one_usable_core_in_the_real_cli(fake_host):
     env = fake_host.env()
     env.pop("DLREC_SYSROOT")  # the real host, affinity reduced by taskset
-    proc = subprocess.run(["taskset", "-c", "0", *dlrec_argv("probe", "--json")], env=env, cwd=ROOT,
+    cpu_id = min(os.sched_getaffinity(0))  # a CPU this process may use (cpusets vary)
+    proc = subprocess.run(["taskset", "-c", str(cpu_id), *dlrec_argv("probe", "--json")], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     cpu = json.loads(proc.stdout)["cpu"]
