@@ -206,7 +206,19 @@ def kill_tree(proc: subprocess.Popen) -> None:
             p.kill()
         except psutil.Error:
             pass
-    psutil.wait_procs(descendants, timeout=2)
+    deadline = time.monotonic() + 2.0
+    while descendants and time.monotonic() < deadline:  # dead: gone, or a zombie init will reap
+        descendants = [p for p in descendants if _alive(p)]
+        time.sleep(0.01) if descendants else None
+
+
+def _alive(p) -> bool:
+    import psutil
+
+    try:
+        return p.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

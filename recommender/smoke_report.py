@@ -30,7 +30,7 @@ def run_summary(results: Sequence[SmokeResult]) -> str:
     failed = [r for r in results if not r.ok]
     if failed:
         err = failed[0].error
-        return f"FAILED ({err.kind.value}): {err.message}" if err else "FAILED"
+        return f"FAILED ({err.kind.value})" if err else "FAILED"
     first = results[0]
     text = f"trained: {', '.join(model_summary(r) for r in results)} on {first.device}"
     if first.cached:

@@ -1,0 +1,188 @@
+"""Fault injection: a fake torch (tests/fixtures/fakepkgs) misbehaves in the smoke child.
+
+The fake shadows the real torch only in the processes of these tests: its folder is first on
+PYTHONPATH, so the dlrec process's probes read its dist-info (torch 9.9.9) and the smoke child
+imports it. ``DLREC_FAKE_TORCH`` picks the fault; a per-test token in the environment marks
+every process the test starts, so we can prove none survives.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+import uuid
+
+import psutil
+import pytest
+
+from conftest import FIXTURES, dlrec_argv
+from recommender.smoke_failures import ChildExit, FailureKind, classify
+
+FAKES = FIXTURES / "fakepkgs"
+
+
+def survivors(token: str) -> list[psutil.Process]:
+    """Live (non-zombie) processes carrying this test's token in their environment or argv."""
+    found = []
+    for p in psutil.process_iter(["cmdline", "status"]):
+        try:
+            if p.info["status"] == psutil.STATUS_ZOMBIE:
+                continue
+            if token in " ".join(p.info["cmdline"] or ()) or p.environ().get("DLREC_FAKE_TOKEN") == token:
+                found.append(p)
+        except psutil.Error:
+            continue
+    return found
+
+
+def fake_env(mode: str, token: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(DLREC_FAKE_TORCH=mode, DLREC_FAKE_TOKEN=token, PYTHONPATH=str(FAKES))
+    return env
+
+
+def smoke_json(mode: str, *args: str, limit: float = 120.0) -> tuple[int, dict, float, str]:
+    token = uuid.uuid4().hex
+    start = time.monotonic()
+    proc = subprocess.run(dlrec_argv("smoke", "--json", *args), env=fake_env(mode, token),
+                          capture_output=True, text=True, timeout=limit, stdin=subprocess.DEVNULL)
+    elapsed = time.monotonic() - start
+    assert proc.stderr == "", proc.stderr  # TF's log noise never reaches the terminal
+    assert not survivors(token)
+    return proc.returncode, json.loads(proc.stdout), elapsed, token
+
+
+def by_framework(doc: dict) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for r in doc["results"]:
+        out.setdefault(r["framework"], []).append(r)
+    return out
+
+
+def assert_failed(results: list[dict], kind: str) -> dict:
+    assert [r["model"] for r in results] == ["mlp", "cnn"]
+    for r in results:
+        assert r["ok"] is False and r["cached"] is False
+        assert r["error"]["kind"] == kind, r["error"]
+        assert r["error"]["fix"] and os.path.isfile(r["error"]["log"])
+    return results[0]["error"]
+
+
+# --- alone: each fault classified from the real child's exit --------------------------------
+
+@pytest.mark.parametrize("mode, kind, needle", [
+    ("raise", "import_error", "ImportError: libtorch_fake.so: cannot open shared object file"),
+    ("numpy_abi", "numpy_abi", "NumPy"),
+    ("protobuf", "protobuf", "Descriptors cannot be created directly"),
+    ("sigill", "illegal_instruction", "AVX"),
+    ("sigkill", "killed", "out of memory"),
+    ("train_crash", "crashed", "RuntimeError: fake kernel failure"),
+    ("train_segv", "crashed", "SIGSEGV (signal 11)"),
+])
+def test_fault_is_classified(mode, kind, needle):
+    rc, doc, elapsed, _ = smoke_json(mode, "--framework", "pytorch")
+    assert rc == 1
+    error = assert_failed(by_framework(doc)["pytorch"], kind)
+    assert needle in error["message"]
+    assert elapsed < 20
+
+
+def test_training_hang_is_a_train_timeout_within_budget():
+    rc, doc, elapsed, _ = smoke_json("train_hang", "--framework", "pytorch", "--timeout", "2")
+    assert rc == 1
+    error = assert_failed(by_framework(doc)["pytorch"], "train_timeout")
+    assert "within 2s" in error["message"] and "--timeout 4" in error["fix"]
+    assert elapsed < 2 + 8
+
+
+# --- beside real frameworks: the fault stays in its own run -----------------------------------
+
+def assert_real_passed(results: list[dict]) -> None:
+    assert [r["model"] for r in results] == ["mlp", "cnn"]
+    assert all(r["ok"] and r["converged"] and r["error"] is None for r in results), results
+
+
+@pytest.mark.slow
+def test_import_error_beside_real_tensorflow_and_keras():
+    rc, doc, _, _ = smoke_json("raise")
+    runs = by_framework(doc)
+    assert rc == 1
+    assert_failed(runs["pytorch"], "import_error")
+    assert_real_passed(runs["tensorflow"])
+    assert_real_passed(runs["keras"])
+
+
+@pytest.mark.slow
+def test_sigkill_beside_real_tensorflow():
+    rc, doc, _, _ = smoke_json("sigkill", "--framework", "pytorch", "--framework", "tensorflow")
+    runs = by_framework(doc)
+    assert rc == 1
+    assert_failed(runs["pytorch"], "killed")
+    assert_real_passed(runs["tensorflow"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["hang", "grandchild"])
+def test_import_hang_is_killed_within_budget_beside_real_tensorflow(mode):
+    budget = 8
+    rc, doc, elapsed, _ = smoke_json(mode, "--framework", "pytorch", "--framework", "tensorflow",
+                                     "--import-timeout", str(budget))
+    runs = by_framework(doc)
+    assert rc == 1
+    error = assert_failed(runs["pytorch"], "import_timeout")
+    assert f"within {budget}s" in error["message"]
+    assert_real_passed(runs["tensorflow"])
+    assert elapsed < budget + 8  # the budget, plus startup and the kill
+
+
+# --- Ctrl-C and SIGTERM: exit 130, every child and grandchild gone -----------------------------
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_kills_children_and_exits_130(sig):
+    token = uuid.uuid4().hex
+    proc = subprocess.Popen(dlrec_argv("smoke", "--framework", "pytorch"), env=fake_env("grandchild", token),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    deadline = time.monotonic() + 20
+    while len(survivors(token)) < 2 and time.monotonic() < deadline:  # child and grandchild
+        time.sleep(0.05)
+    assert len(survivors(token)) >= 2
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=15)
+    assert proc.returncode == 130
+    assert err.strip().splitlines() == ["dlrec: interrupted"]
+    assert not survivors(token)
+
+
+# --- the classifier on texts a real broken install prints --------------------------------------
+
+@pytest.mark.parametrize("text, kind", [
+    ("ValueError: numpy.dtype size changed, may indicate binary incompatibility.", "numpy_abi"),
+    ("AttributeError: _ARRAY_API not found", "numpy_abi"),
+    ("A module that was compiled using NumPy 1.x cannot be run in\nNumPy 2.1.0 as it may crash.", "numpy_abi"),
+    ("TypeError: Descriptors cannot be created directly.", "protobuf"),
+    ("ModuleNotFoundError: No module named 'typing_extensions'", "import_error"),
+])
+def test_classify_import_texts(text, kind):
+    exit_ = ChildExit(returncode=1, phase="import", stderr_tail=f"Traceback (most recent call last):\n{text}\n")
+    got = classify(exit_, framework="tensorflow", device="cpu", log="/x.log")
+    assert got.kind.value == kind
+    if kind == "import_error":
+        assert "No module named 'typing_extensions'" in got.message
+        assert "pip install --force-reinstall tensorflow" in got.fix
+
+
+def test_classify_sigkill_names_oom_kills_and_other_signals():
+    killed = classify(ChildExit(returncode=-9, phase="train", oom_kills=1), framework="pytorch", device="cpu",
+                      log=None)
+    assert killed.kind is FailureKind.KILLED and "1 OOM kill" in killed.message
+    bus = classify(ChildExit(returncode=-7, phase="import"), framework="pytorch", device="cpu", log=None)
+    assert bus.kind is FailureKind.CRASHED and "SIGBUS (signal 7)" in bus.message
+
+
+def test_classify_device_unusable_from_the_child():
+    err = {"kind": "device_unusable", "message": "torch.cuda.is_available() is False (build 12.8)"}
+    got = classify(ChildExit(returncode=3, phase="train", error=err), framework="pytorch", device="cuda", log=None)
+    assert got.kind is FailureKind.DEVICE_UNUSABLE and "cannot use cuda" in got.message
