@@ -170,11 +170,12 @@ def run_and_emit(request: Request, *, as_json: bool, explain: bool, rulebase=Non
 
 
 def _pipeline_options(f):
+    from recommender.cli_rules import rules_option  # the shared --rules FILE (repeatable)
+
     options = [
         click.option("--facts", "facts_file", metavar="FILE",
                      help="Recommend for the machine a `dlrec probe --json` FILE describes (skips smoke)."),
-        click.option("--rules", "rules_files", metavar="FILE", multiple=True,
-                     help="An extra rules file (repeatable): adds rules or replaces bundled ones by id."),
+        rules_option,
         click.option("--no-smoke", is_flag=True, help="Skip the smoke trainings (confidence: rules-only)."),
         click.option("--fresh", is_flag=True, help="Ignore cached smoke results."),
         click.option("--import-timeout", type=click.FloatRange(1, 3600), metavar="S",
@@ -199,7 +200,7 @@ def _answer_options(f):
 def _request(flags: Mapping[str, str | None], answers_file, kw) -> Request:
     return Request(facts_file=kw["facts_file"], answers_file=answers_file,
                    flags={k: v for k, v in flags.items() if v is not None},
-                   rules_files=tuple(kw["rules_files"]), smoke=not kw["no_smoke"], fresh=kw["fresh"],
+                   rules_files=tuple(kw["rule_files"]), smoke=not kw["no_smoke"], fresh=kw["fresh"],
                    import_timeout=kw["import_timeout"], train_timeout=kw["train_timeout"])
 
 
@@ -224,7 +225,7 @@ def ask(answers_file, save_answers, **kw) -> None:
 
     from recommender import questionnaire
 
-    rulebase = load_rulebase(kw["rules_files"])
+    rulebase = load_rulebase(kw["rule_files"])
     facts = load_facts(kw["facts_file"])
     questionnaire.check_writable(save_answers)
     prompts = _prompts(rulebase, facts, answers_file)
