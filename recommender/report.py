@@ -56,6 +56,18 @@ def top_reasons(entry: Entry, n: int = 3) -> list[Any]:
     return sorted(entry.reasons, key=lambda r: (-float(r.delta), r.rule))[:n]
 
 
+def short_why(why: str, limit: int = 60) -> str:
+    """A reason's headline for the table: the topic before ": " (the rule base writes
+    "Topic: explanation."), else the sentence cut at a word before ``limit``."""
+    topic, sep, _ = why.partition(": ")
+    if sep and len(topic) <= 40:
+        return topic
+    text = why.rstrip(".")
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;") + "…"
+
+
 def _signed(value: float) -> str:
     return f"{value:+g}"
 
@@ -91,7 +103,7 @@ def _reason_lines(entry: Entry) -> Text:
         text.append(f"✗ {block.why}", style="red")
         text.append(f" ({block.rule})\n", style="dim")
     for reason in top_reasons(entry):
-        text.append(f"{_signed(float(reason.delta))} {reason.why} ")
+        text.append(f"{_signed(float(reason.delta))} {short_why(reason.why)} ")
         text.append(f"{claims(reason.sources)}\n", style="dim")
     if entry.install:
         text.append(f"install: {entry.install}\n", style="cyan")
@@ -148,7 +160,7 @@ def why_not(entry: Entry, winner: Entry | None, names: Mapping[str, str] = DEFAU
     head = f"Why not {name}: {entry.score:g} vs {winner.score:g} for {display_name(winner, names)}"
     if gaps and gaps[0][0] > 0:
         reason = theirs[gaps[0][1]]
-        return f"{head}; above all: {reason.why} {claims(reason.sources)}".rstrip()
+        return f"{head}; above all: {short_why(reason.why)} {claims(reason.sources)}".rstrip()
     if winner.verified and not entry.verified:
         return f"{head}; {display_name(winner, names)} was verified by a smoke run here"
     return f"{head} (tie broken by: verified, installed, then the fixed order)"
@@ -161,6 +173,14 @@ def render_ranking(ranking: Ranking, names: Mapping[str, str] = DEFAULT_NAMES, *
     winner = ranking.winner
     if winner is None:
         parts.append(Text("No framework is feasible on this machine for these answers.", style="bold red"))
+    else:
+        parts.append(Text(f"Why {display_name(winner, names)}:", style="bold"))
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(justify="right", min_width=5)
+        grid.add_column(ratio=1)
+        for reason in top_reasons(winner):
+            grid.add_row(_signed(float(reason.delta)), f"{reason.why} {claims(reason.sources)}")
+        parts.append(grid)
     for entry in ranking.entries:
         if entry is not winner:
             parts.append(Text(why_not(entry, winner, names)))
