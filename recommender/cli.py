@@ -121,9 +121,13 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(ExitCode.INTERRUPTED)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:  # usage errors: bad flags -> exit 2, one message
+    except click.UsageError as exc:  # bad flags or values: one line, exit 2
+        command = exc.ctx.command_path if exc.ctx is not None else "dlrec"
+        click.echo(f"dlrec: error: {exc.format_message()} (see '{command} --help')", err=True)
+        sys.exit(ExitCode.BAD_INPUT)
+    except click.ClickException as exc:
         exc.show()
-        sys.exit(ExitCode.BAD_INPUT if exc.exit_code == 2 else exc.exit_code)
+        sys.exit(exc.exit_code)
     except BrokenPipeError:
         sys.stderr.close()  # `dlrec probe | head`: the reader left, nothing to say
         sys.exit(ExitCode.OK)
