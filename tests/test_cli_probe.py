@@ -90,7 +90,9 @@ def test_bad_flags_exit_2_without_traceback(args):
     proc = subprocess.run(dlrec_argv(*args), capture_output=True, text=True, cwd=ROOT, timeout=30)
     assert proc.returncode == 2
     assert proc.stdout == ""
-    assert "Error:" in proc.stderr and "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("dlrec: error: "), proc.stderr
+    assert "dlrec probe --help" in lines[0]
 
 
 # --- one real run on this machine -------------------------------------------------------------
