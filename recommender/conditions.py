@@ -14,6 +14,7 @@ unknown fact is UNKNOWN, never FALSE. ``all``/``any``/``not`` follow Kleene's lo
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -44,6 +45,9 @@ class CompileContext:
     questions: Mapping[str, frozenset[str]]
     line: int = 0
     reads: set[str] = field(default_factory=set)
+    #: Compiled sub-trees shared across the rules of one load: equal conditions get one closure
+    #: (fewer objects, better cache locality with thousands of rules). Key -> (test, reads).
+    memo: dict = field(default_factory=dict)
 
     def fail(self, message: str, line: int | None = None) -> RuleError:
         return RuleError(f"rule {self.rule!r}: {message}", where=f"{self.file}:{line or self.line}")
@@ -82,7 +86,25 @@ def compile_condition(node: Any, ctx: CompileContext) -> Test:
     if operator is None:
         raise ctx.fail(f"unknown operator {name!r} (allowed: {_names()})",
                        line_of(node, name))
-    return operator(arg, ctx)
+    try:
+        key = json.dumps([name, arg], sort_keys=True)
+    except (TypeError, ValueError):
+        key = None
+    hit = ctx.memo.get(key) if key is not None else None
+    if hit is not None:
+        ctx.reads.update(hit[1])
+        return hit[0]
+    outer = ctx.reads
+    ctx.reads = set()
+    try:
+        test = operator(arg, ctx)
+        reads = frozenset(ctx.reads)
+    finally:
+        outer.update(ctx.reads)
+        ctx.reads = outer
+    if key is not None:
+        ctx.memo[key] = (test, reads)
+    return test
 
 
 def line_of(node: Any, key: Any) -> int | None:

@@ -138,6 +138,9 @@ class RuleBase:
     #: The files this rule base was read from, in order (bundled first, then overlays).
     files: tuple[str, ...] = ()
     _index: Mapping[str, Rule] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+    #: Memo for derived, immutable views (the engine's precomputed plan, fact paths); never copied
+    #: by ``dataclasses.replace``, so an overlaid rule base starts with an empty one.
+    _memo: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id; KeyError when there is none."""
@@ -152,7 +155,11 @@ class RuleBase:
     @property
     def fact_paths(self) -> frozenset[str]:
         """Every fact path (not answers) some rule reads."""
-        return frozenset(p for r in self.rules for p in r.reads if not p.startswith("answer."))
+        paths = self._memo.get("fact_paths")
+        if paths is None:
+            paths = self._memo["fact_paths"] = frozenset(
+                p for r in self.rules for p in r.reads if not p.startswith("answer."))
+        return paths
 
     @property
     def newest_known(self) -> Mapping[str, str]:
@@ -358,6 +365,8 @@ class _Context:
     questions: Mapping[str, frozenset[str]]
     claims: Mapping[str, Claim]
     urls: Mapping[str, UrlSource]
+    #: Compiled conditions shared by the rules of one load (see CompileContext.memo).
+    memo: dict = field(default_factory=dict)
 
 
 def _framework_list(node: Mapping, key: str, at: _Where, allowed: Sequence[str]) -> tuple[str, ...]:
@@ -436,7 +445,7 @@ def _parse_rule(node: Any, where: _Where, ctx: _Context, *, compat: bool) -> Rul
     test = None
     if "when" in node:
         cctx = CompileContext(file=where.file, rule=rule_id, questions=ctx.questions,
-                              line=line_of(node, "when") or at.line)
+                              line=line_of(node, "when") or at.line, memo=ctx.memo)
         test = compile_condition(node["when"], cctx)
         reads = tuple(sorted(cctx.reads))
     return Rule(

@@ -184,36 +184,61 @@ def _environment(facts: Facts, values: Mapping[str, str], rulebase: RuleBase) ->
     return env, derived
 
 
-class _Tally:
-    """Mutable accumulators, private to one ``evaluate`` call."""
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One rule, with everything its effect produces built once per rule base (it never changes)."""
 
-    def __init__(self) -> None:
-        self.reasons: dict[str, list[Reason]] = {fw: [] for fw in FRAMEWORK_IDS}
-        self.backend: dict[str, list[Reason]] = {b: [] for b in KERAS_BACKENDS}
-        self.blockers: dict[str, list[Blocker]] = {fw: [] for fw in FRAMEWORK_IDS}
-        self.fw_warnings: dict[str, list[str]] = {fw: [] for fw in FRAMEWORK_IDS}
-        self.warnings: list[Warning] = []
+    test: Any
+    reads: tuple[str, ...]
+    read_set: frozenset[str]
+    reasons: tuple[tuple[str, Reason], ...]        # (framework or keras.BACKEND, reason)
+    blockers: tuple[tuple[str, Blocker], ...]
+    fw_warnings: tuple[tuple[str, str], ...]
+    warning: Warning | None
+    traces: Mapping[Any, TraceEntry]               # outcome -> entry with no unknown facts
+    rule: str
 
-    def apply(self, rule: Rule, penalty: float) -> None:
-        if rule.score:
-            for key, delta in rule.score.items():
-                reason = Reason(rule=rule.id, delta=delta, why=rule.why, sources=rule.sources, note=rule.note)
-                target = self.backend[key[6:]] if key.startswith("keras.") else self.reasons[key]
-                target.append(reason)
-        elif rule.block and rule.block_device:
-            for fw in rule.block:
-                if penalty:
-                    self.reasons[fw].append(Reason(rule=rule.id, delta=-penalty, why=rule.why, sources=rule.sources,
-                                                   note=f"cannot use {rule.block_device} here"))
-                self.fw_warnings[fw].append(f"{rule.block_device}: {rule.why}")
-        elif rule.block:
-            for fw in rule.block:
-                self.blockers[fw].append(Blocker(rule=rule.id, why=rule.why, sources=rule.sources, fix=rule.fix))
-        else:
-            frameworks = FRAMEWORK_IDS if "all" in rule.warn else rule.warn
-            self.warnings.append(Warning(rule=rule.id, why=rule.why, frameworks=tuple(frameworks), fix=rule.fix))
-            for fw in frameworks:
-                self.fw_warnings[fw].append(rule.why)
+
+def _step(rule: Rule, penalty: float) -> _Step:
+    reasons: list[tuple[str, Reason]] = []
+    blockers: list[tuple[str, Blocker]] = []
+    fw_warnings: list[tuple[str, str]] = []
+    warning = None
+    if rule.score:
+        reasons = [(key, Reason(rule=rule.id, delta=delta, why=rule.why, sources=rule.sources, note=rule.note))
+                   for key, delta in rule.score.items()]
+    elif rule.block and rule.block_device:
+        for fw in rule.block:
+            if penalty:
+                reasons.append((fw, Reason(rule=rule.id, delta=-penalty, why=rule.why, sources=rule.sources,
+                                           note=f"cannot use {rule.block_device} here")))
+            fw_warnings.append((fw, f"{rule.block_device}: {rule.why}"))
+    elif rule.block:
+        blockers = [(fw, Blocker(rule=rule.id, why=rule.why, sources=rule.sources, fix=rule.fix)) for fw in rule.block]
+    else:
+        frameworks = FRAMEWORK_IDS if "all" in rule.warn else rule.warn
+        warning = Warning(rule=rule.id, why=rule.why, frameworks=tuple(frameworks), fix=rule.fix)
+        fw_warnings = [(fw, rule.why) for fw in frameworks]
+    effect = rule.effect_summary
+    traces = {result: TraceEntry(rule=rule.id, outcome=name, reads=rule.reads, unknown=(), effect=effect)
+              for result, name in _OUTCOMES.items()}
+    return _Step(test=rule.test, reads=rule.reads, read_set=frozenset(rule.reads), reasons=tuple(reasons),
+                 blockers=tuple(blockers), fw_warnings=tuple(fw_warnings), warning=warning, traces=traces,
+                 rule=rule.id)
+
+
+_OUTCOMES = {TRUE: "fired", FALSE: "false", UNKNOWN: "unknown"}
+
+
+def _plan(rulebase: RuleBase) -> tuple[tuple[_Step, ...], frozenset[str]]:
+    """The rule base as steps, built once per rule base and memoised on it."""
+    plan = rulebase._memo.get("engine_plan")
+    if plan is None:
+        penalty = rulebase.settings.get("device_block_penalty", 0)
+        steps = tuple(_step(rule, penalty) for rule in rulebase.rules)
+        reads = frozenset(p for step in steps for p in step.reads)
+        plan = rulebase._memo["engine_plan"] = (steps, reads)
+    return plan
 
 
 def _ordered(reasons: list[Reason]) -> tuple[Reason, ...]:
@@ -228,26 +253,39 @@ def evaluate(facts: Facts, answers: Any, rulebase: RuleBase) -> Evaluation:
     """Score, block and warn per framework; trace every rule. ``answers`` is an Answers."""
     values = getattr(answers, "values", answers)
     env, derived = _environment(facts, values, rulebase)
-    penalty = rulebase.settings.get("device_block_penalty", 0)
-    tally = _Tally()
-    trace = []
-    outcomes = {TRUE: "fired", FALSE: "false", UNKNOWN: "unknown"}
-    for rule in rulebase.rules:
-        result = TRUE if rule.test is None else rule.test(env)
+    steps, all_reads = _plan(rulebase)
+    unknown_paths = frozenset(p for p in all_reads if env.get(p) is None)
+    reasons: dict[str, list[Reason]] = {k: [] for k in (*FRAMEWORK_IDS, *(f"keras.{b}" for b in KERAS_BACKENDS))}
+    blockers: dict[str, list[Blocker]] = {fw: [] for fw in FRAMEWORK_IDS}
+    fw_warnings: dict[str, list[str]] = {fw: [] for fw in FRAMEWORK_IDS}
+    warnings: list[Warning] = []
+    trace: list[TraceEntry] = []
+    for step in steps:
+        result = TRUE if step.test is None else step.test(env)
         if result is TRUE:
-            tally.apply(rule, penalty)
-        unknown = tuple(p for p in rule.reads if env.get(p) is None)
-        trace.append(TraceEntry(rule=rule.id, outcome=outcomes[result], reads=rule.reads, unknown=unknown,
-                                effect=rule.effect_summary))
+            for key, reason in step.reasons:
+                reasons[key].append(reason)
+            for fw, blocker in step.blockers:
+                blockers[fw].append(blocker)
+            for fw, text in step.fw_warnings:
+                fw_warnings[fw].append(text)
+            if step.warning is not None:
+                warnings.append(step.warning)
+        if step.read_set.isdisjoint(unknown_paths):
+            trace.append(step.traces[result])
+        else:
+            template = step.traces[result]
+            trace.append(TraceEntry(rule=step.rule, outcome=template.outcome, reads=step.reads, effect=template.effect,
+                                    unknown=tuple(p for p in step.reads if p in unknown_paths)))
     scores = {fw: FrameworkScore(
-        framework=fw, score=_total(tally.reasons[fw]), reasons=_ordered(tally.reasons[fw]),
-        blockers=tuple(sorted(tally.blockers[fw], key=lambda b: b.rule)),
-        warnings=tuple(tally.fw_warnings[fw])) for fw in FRAMEWORK_IDS}
+        framework=fw, score=_total(reasons[fw]), reasons=_ordered(reasons[fw]),
+        blockers=tuple(sorted(blockers[fw], key=lambda b: b.rule)),
+        warnings=tuple(fw_warnings[fw])) for fw in FRAMEWORK_IDS}
     return Evaluation(
         scores=MappingProxyType(scores),
-        keras_backend_scores=MappingProxyType({b: _total(rs) for b, rs in tally.backend.items()}),
-        keras_backend_reasons=MappingProxyType({b: _ordered(rs) for b, rs in tally.backend.items()}),
-        warnings=tuple(sorted(tally.warnings, key=lambda w: w.rule)),
+        keras_backend_scores=MappingProxyType({b: _total(reasons[f"keras.{b}"]) for b in KERAS_BACKENDS}),
+        keras_backend_reasons=MappingProxyType({b: _ordered(reasons[f"keras.{b}"]) for b in KERAS_BACKENDS}),
+        warnings=tuple(sorted(warnings, key=lambda w: w.rule)),
         stale=stale_warnings(facts, rulebase),
         trace=tuple(trace),
         derived=MappingProxyType(derived),
