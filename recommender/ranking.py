@@ -184,7 +184,8 @@ def install_command(framework: str, facts, rulebase, condition: Callable[[Any], 
             continue
         command = _get(item, "command")
         if command:
-            return _fill(str(command), facts, backend)
+            pip_backend = (_get(spec, "backends") or {}).get(backend, backend) if backend else None
+            return _fill(str(command), facts, pip_backend)
     return None
 
 
@@ -193,8 +194,7 @@ def _get(obj: Any, key: str) -> Any:
 
 
 def _fill(template: str, facts, backend: str | None) -> str:
-    python = facts.get("python.executable") if facts.is_local else None
-    values = {"python": python or "python3", "backend": backend or "tensorflow"}
+    values = {"python": facts.get("python.executable") or "python3", "backend": backend or "tensorflow"}
     try:
         return template.format_map(_Defaulting(values))
     except (ValueError, IndexError):
@@ -210,6 +210,7 @@ def condition_evaluator(facts, answers, rulebase) -> Callable[[Any], bool | None
     """Evaluate a ``frameworks.yaml`` ``when`` with the engine's operators: the same fact
     paths, derived facts and answers a rule sees. An invalid condition is a RuleError."""
     from recommender.conditions import CompileContext, compile_condition
+    from recommender.rulebase import thaw
     from recommender.rules import derived_facts
 
     values = dict(getattr(answers, "values", answers))
@@ -217,9 +218,8 @@ def condition_evaluator(facts, answers, rulebase) -> Callable[[Any], bool | None
     derived = derived_facts(facts, values.get("accelerator"))
 
     def evaluate(when: Any) -> bool | None:
-        ctx = CompileContext(file="rules/frameworks.yaml", rule="install", questions=questions,
-                             line=getattr(when, "line", 0))
-        test = compile_condition(when, ctx)
+        ctx = CompileContext(file="rules/frameworks.yaml", rule="install", questions=questions)
+        test = compile_condition(thaw(when), ctx)  # the rule base keeps it frozen (tuples)
         env = {p: derived[p] if p in derived else facts.get(p) for p in ctx.reads if not p.startswith("answer.")}
         env.update({f"answer.{k}": v for k, v in values.items()})
         return test(env)

@@ -1,0 +1,253 @@
+"""`dlrec recommend` and `dlrec ask` through click's runner and real subprocesses."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from recommender.cli import cli
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "personas5"
+MACHINES = FIXTURES / "machines"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+LAPTOP = str(MACHINES / "linux-cpu-all.json")
+
+
+def invoke(runner, *args, input=None):
+    return runner.invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def one_line_error(result, *needles):
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+    return lines[0]
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def test_unknown_flag_value_lists_allowed_values(runner):
+    r = invoke(runner, "recommend", "--facts", LAPTOP, "--no-smoke", "--deploy", "moon")
+    one_line_error(r, "--deploy", "'moon'", "server", "mobile", "browser", "edge", "desktop", "undecided")
+
+
+def test_answers_file_unknown_key_names_file_line_and_allowed(runner, tmp_path):
+    f = tmp_path / "a.yaml"
+    f.write_text("goal: research\ncolour: blue\n")
+    r = invoke(runner, "recommend", "--facts", LAPTOP, "--no-smoke", "--answers", str(f))
+    one_line_error(r, f"{f}:2", "colour", "goal", "team_stack")
+
+
+def test_answers_file_bad_value_and_yaml_boolean_trap(runner, tmp_path):
+    f = tmp_path / "a.yaml"
+    f.write_text("team_stack: no\n")
+    r = invoke(runner, "recommend", "--facts", LAPTOP, "--no-smoke", "--answers", str(f))
+    one_line_error(r, f"{f}:1", "team_stack", "'no'", "none, tensorflow, pytorch, keras, jax")
+
+
+def test_answers_file_syntax_error_names_line(runner, tmp_path):
+    f = tmp_path / "a.yaml"
+    f.write_text("goal: research\ndeploy: [server\n")
+    r = invoke(runner, "recommend", "--facts", LAPTOP, "--no-smoke", "--answers", str(f))
+    one_line_error(r, str(f), "invalid YAML")
+
+
+@pytest.mark.parametrize("option", ["--answers", "--facts", "--rules"])
+def test_nonexistent_file(runner, tmp_path, option):
+    missing = str(tmp_path / "nope.yaml")
+    args = ["recommend", "--no-smoke", option, missing]
+    if option != "--facts":
+        args += ["--facts", LAPTOP]
+    one_line_error(invoke(runner, *args), missing, "no such file")
+
+
+def test_facts_file_wrong_type_names_key(runner, tmp_path):
+    doc = json.loads(Path(LAPTOP).read_text())
+    doc["cpu"]["flags"] = "avx2"
+    f = tmp_path / "facts.json"
+    f.write_text(json.dumps(doc))
+    one_line_error(invoke(runner, "recommend", "--no-smoke", "--facts", str(f)), str(f), "cpu.flags", "list[str]")
+
+
+def test_facts_file_invalid_json_names_line(runner, tmp_path):
+    f = tmp_path / "facts.json"
+    f.write_text('{\n  "cpu": {\n    "flags": [,]\n}')
+    one_line_error(invoke(runner, "recommend", "--no-smoke", "--facts", str(f)), f"{f}:3", "invalid JSON")
+
+
+def test_bad_rules_overlay(runner, tmp_path):
+    f = tmp_path / "extra.yaml"
+    f.write_text("rules:\n  - id: mine\n    sources: [NOPE-1]\n    score: {pytorch: 1}\n    why: x\n")
+    one_line_error(invoke(runner, "recommend", "--no-smoke", "--facts", LAPTOP, "--rules", str(f)),
+                   str(f), "mine", "NOPE-1")
+
+
+# --------------------------------------------------------------------------- the contract
+
+
+def run_json(runner, *args) -> dict:
+    r = invoke(runner, "recommend", "--json", "--no-smoke", *args)
+    assert r.exit_code == 0, (r.stdout, r.stderr)
+    return json.loads(r.stdout)
+
+
+def test_json_contract_shape(runner):
+    doc = run_json(runner, "--facts", LAPTOP, "--goal", "research")
+    assert list(doc) == ["schema_version", "ranking", "answers", "facts", "smoke", "warnings"]
+    assert doc["schema_version"] == 1 and doc["smoke"] == []
+    assert doc["facts"] == json.loads(Path(LAPTOP).read_text())  # echoed as loaded
+    assert doc["answers"]["goal"] == "research"
+    assert [e["rank"] for e in doc["ranking"]] == [1, 2, 3]
+    assert {e["framework"] for e in doc["ranking"]} == {"tensorflow", "pytorch", "keras"}
+    for entry in doc["ranking"]:
+        assert list(entry) == ["framework", "backend", "rank", "score", "feasible", "confidence", "verdict",
+                               "reasons", "blockers", "smoke", "install"]
+        assert entry["confidence"] == "rules-only" and entry["smoke"] is None
+        assert (entry["backend"] is None) == (entry["framework"] != "keras")
+        for reason in entry["reasons"]:
+            assert list(reason) == ["rule", "delta", "why", "sources"] and reason["sources"]
+    assert doc["ranking"][0]["verdict"] == "recommended"
+    assert any("another machine" in w["why"] for w in doc["warnings"])
+
+
+def test_flags_win_over_answers_file(runner, tmp_path):
+    f = tmp_path / "a.json"
+    f.write_text(json.dumps({"goal": "learning", "deploy": "mobile"}))
+    doc = run_json(runner, "--facts", LAPTOP, "--answers", str(f), "--goal", "research")
+    assert doc["answers"]["goal"] == "research" and doc["answers"]["deploy"] == "mobile"
+
+
+def test_deterministic_bytes(runner, tmp_path):
+    answers = FIXTURES / "mobile-beginner.answers.yaml"
+    args = ["recommend", "--json", "--no-smoke", "--facts", str(MACHINES / "a100-cpu-torch.json"),
+            "--answers", str(answers)]
+    first, second = invoke(runner, *args), invoke(runner, *args)
+    assert first.exit_code == 0 and first.stdout_bytes == second.stdout_bytes
+    # and across processes (hash seeds, import order)
+    outs = [subprocess.run([sys.executable, "-m", "recommender", *args], capture_output=True, timeout=60,
+                           env={**_env(), "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")]
+    assert outs[0] == outs[1] == first.stdout_bytes
+
+
+def _env():
+    import os
+
+    return dict(os.environ)
+
+
+def test_never_imports_a_framework(tmp_path):
+    code = ("import sys, runpy\n"
+            f"sys.argv = ['dlrec', 'recommend', '--no-smoke', '--facts', {LAPTOP!r}]\n"
+            "try:\n    runpy.run_module('recommender', run_name='__main__')\n"
+            "except SystemExit as exc:\n    assert exc.code in (0, None), exc.code\n"
+            "print('IMPORTED', sorted(m for m in ('tensorflow', 'torch', 'keras', 'jax') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "IMPORTED []" in out.stdout, out.stdout + out.stderr
+
+
+def test_explain_prints_the_trace(runner):
+    r = invoke(runner, "recommend", "--no-smoke", "--facts", LAPTOP, "--explain")
+    assert r.exit_code == 0
+    assert "Rule trace" in r.stdout and "fired" in r.stdout and "Keras backend, best first" in r.stdout
+
+
+def test_golden_table(update_goldens, monkeypatch):
+    """The rendered table for fixed facts and answers, no smoke (regenerate: --update-goldens)."""
+    from recommender.cli_recommend import Request, recommend_pipeline
+    from recommender.cli_recommend import _names
+    from recommender.report import render_ranking
+
+    monkeypatch.chdir(MACHINES)  # the facts file's name is in the output: keep it short and fixed
+    request = Request(facts_file="rtx3090-linux.json",
+                      answers_file=str(FIXTURES / "research-expert-multigpu.answers.yaml"), flags={}, smoke=False)
+    outcome = recommend_pipeline(request)
+    out = io.StringIO()
+    Console(file=out, width=100, color_system=None).print(render_ranking(outcome.ranking, _names(outcome.rulebase)))
+    text = out.getvalue()
+    golden = GOLDEN / "recommend_table.txt"
+    if update_goldens:
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- ask without a TTY
+
+
+def test_ask_numbered_prompts_then_replayable_answers(runner, tmp_path):
+    saved = tmp_path / "answers.yaml"
+    # goal=1 (research), deploy: back to goal, choose 2 (production), then defaults, then confirm
+    lines = "1\nb\n2\n\n\n\n\n\n\n\n"
+    r = invoke(runner, "ask", "--no-smoke", "--facts", LAPTOP, "--save-answers", str(saved), "--json",
+               input=lines)
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["answers"]["goal"] == "production"
+    assert "[1/7] What is the main goal" in r.stderr and "Your answers:" in r.stderr
+    replay = run_json(runner, "--facts", LAPTOP, "--answers", str(saved))
+    assert replay["answers"] == doc["answers"] and replay["ranking"] == doc["ranking"]
+
+
+def test_ask_rejects_bad_line_then_accepts_value(runner):
+    r = invoke(runner, "ask", "--no-smoke", "--facts", LAPTOP, "--json", input="9\nlearning\n" + "\n" * 7)
+    assert r.exit_code == 0, r.stderr
+    assert "not a choice: '9'" in r.stderr
+    assert json.loads(r.stdout)["answers"]["goal"] == "learning"
+
+
+def test_ask_eof_exits_2_pointing_to_answers(runner, tmp_path):
+    saved = tmp_path / "answers.yaml"
+    r = invoke(runner, "ask", "--no-smoke", "--facts", LAPTOP, "--save-answers", str(saved), input="1\n2\n")
+    line = one_line_error(r, "input ended", "dlrec recommend --answers")
+    assert "'experience'" in line
+    assert not saved.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_ask_save_answers_folder_must_exist(runner, tmp_path):
+    r = invoke(runner, "ask", "--no-smoke", "--facts", LAPTOP, "--save-answers", str(tmp_path / "no" / "a.yaml"),
+               input="")
+    one_line_error(r, "does not exist")
+
+
+def test_save_answers_is_atomic_on_interrupt(tmp_path, monkeypatch):
+    from recommender import questionnaire
+
+    target = tmp_path / "a.yaml"
+    target.write_text("goal: research\n")
+
+    def boom(*a):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(questionnaire.os, "fsync", boom)
+    with pytest.raises(KeyboardInterrupt):
+        questionnaire.save_answers(target, {"goal": "learning"})
+    assert target.read_text() == "goal: research\n" and [p.name for p in tmp_path.iterdir()] == ["a.yaml"]
+
+
+# --------------------------------------------------------------------------- the real thing
+
+
+@pytest.mark.slow
+def test_real_recommend_measures_installed_frameworks(runner):
+    """On this machine (all three frameworks installed) smoke runs verify each of them."""
+    r = invoke(runner, "recommend", "--json", "--fresh")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    installed = [fw for fw in ("tensorflow", "pytorch", "keras") if doc["facts"]["frameworks"][fw]["installed"]]
+    assert installed == ["tensorflow", "pytorch", "keras"]
+    by_fw = {e["framework"]: e for e in doc["ranking"]}
+    for fw in installed:
+        assert by_fw[fw]["confidence"] == "measured", by_fw[fw]
+        assert by_fw[fw]["smoke"]["ok"] and by_fw[fw]["smoke"]["converged"]
+    assert doc["ranking"][0]["verdict"] == "recommended"
+    assert doc["smoke"] and all(s["ok"] for s in doc["smoke"])
