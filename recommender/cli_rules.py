@@ -51,6 +51,7 @@ def list_rules(ctx: click.Context, rule_files: tuple[str, ...], as_json: bool) -
         click.echo(json.dumps([r.to_dict() for r in rb.rules], indent=2, ensure_ascii=False))
         return
     from rich.table import Table
+    from rich.text import Text
 
     from recommender.console import make_console
 
@@ -58,7 +59,7 @@ def list_rules(ctx: click.Context, rule_files: tuple[str, ...], as_json: bool) -
     for name in ("id", "effect", "sources", "file"):
         table.add_column(name, overflow="fold")
     for r in rb.rules:
-        table.add_row(r.id, r.effect_summary, ", ".join(r.sources), f"{r.file}:{r.line}")
+        table.add_row(*(Text(cell) for cell in (r.id, r.effect_summary, ", ".join(r.sources), f"{r.file}:{r.line}")))
     make_console().print(table)
 
 

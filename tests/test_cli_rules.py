@@ -155,3 +155,9 @@ def test_rules_check_never_imports_a_framework():
             "print(bad)") % str(FIXTURE)
     proc = subprocess.run([*dlrec_argv()[:1], "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert proc.stdout.strip().endswith("[]"), proc.stdout + proc.stderr
+
+
+def test_check_passes_on_the_bundled_rules():
+    proc, seconds = _check(bundled=None)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("ok: ") and proc.stderr == ""

@@ -226,3 +226,42 @@ def test_json_overlay_is_validated_the_same(tmp_path):
 def test_missing_overlay_file_is_one_line(tmp_path):
     with pytest.raises(RuleError, match="no such file"):
         _base([tmp_path / "absent.yaml"])
+
+
+# --- the bundled rule base (rules/*.yaml) ----------------------------------------------------
+
+MINIMUM_ANSWERS = {
+    "goal": {"research", "production", "learning", "prototyping"},
+    "deploy": {"server", "mobile", "browser", "edge", "desktop", "undecided"},
+    "experience": {"beginner", "intermediate", "expert"},
+    "domain": {"vision", "nlp", "audio", "tabular", "timeseries", "reinforcement", "generative", "other"},
+    "scale": {"single", "multi-gpu", "multi-node"},
+    "team_stack": {"none", "tensorflow", "pytorch", "keras", "jax"},
+    "accelerator": {"auto", "cpu", "nvidia", "amd", "apple", "tpu"},
+}
+
+
+def test_bundled_rulebase_loads_and_keeps_the_answer_contract():
+    rb = load_rulebase()
+    assert len(rb.rules) > 20
+    for key, values in MINIMUM_ANSWERS.items():
+        assert values <= set(rb.question(key).values), key
+    assert {"tensorflow", "pytorch", "keras"} <= set(rb.newest_known)
+    assert all(r.verified for r in rb.rules if r.file == "rules/compat.yaml")
+    assert {"smoke_bonus", "device_block_penalty"} <= set(rb.settings)
+    assert {"tensorflow", "pytorch", "keras"} <= set(rb.frameworks)
+
+
+def test_bundled_rulebase_evaluates_on_this_machine_deterministically():
+    import json
+
+    from recommender.answers import resolve_answers
+    from recommender.collect import collect_facts
+    from recommender.rules import evaluate
+
+    rb = load_rulebase()
+    facts = collect_facts()
+    a = resolve_answers(rb.questions, flags={"goal": "research"})
+    one = json.dumps(evaluate(facts, a, rb).to_dict())
+    assert one == json.dumps(evaluate(facts, a, load_rulebase()).to_dict())
+    assert len(json.loads(one)["trace"]) == len(rb.rules)
