@@ -135,10 +135,10 @@ def ranking_table(ranking: Ranking, names: Mapping[str, str] = DEFAULT_NAMES, *,
         verdict.append(f"\n{entry.confidence}", style="green" if entry.confidence == MEASURED else "dim")
         bar = score_bar(entry.score, top) if entry.feasible else " " * _BAR_WIDTH
         reasons = _reason_lines(entry)
-        cells = [str(entry.rank), name + (f"\non {entry.backend}" if entry.backend else ""),
+        cells = [str(entry.rank), Text(name + (f"\non {entry.backend}" if entry.backend else "")),
                  f"{entry.score:>4g} {bar}", verdict, reasons]
         if wide:
-            cells.append(smoke_figure(entry.smoke))
+            cells.append(Text(smoke_figure(entry.smoke)))
         elif entry.smoke is not None:
             reasons.append(f"\nsmoke: {smoke_figure(entry.smoke)}", style="dim")
         table.add_row(*cells)
@@ -179,7 +179,7 @@ def render_ranking(ranking: Ranking, names: Mapping[str, str] = DEFAULT_NAMES, *
         grid.add_column(justify="right", min_width=5)
         grid.add_column(ratio=1)
         for reason in top_reasons(winner):
-            grid.add_row(_signed(float(reason.delta)), f"{reason.why} {claims(reason.sources)}")
+            grid.add_row(_signed(float(reason.delta)), Text(f"{reason.why} {claims(reason.sources)}"))
         parts.append(grid)
     for entry in ranking.entries:
         if entry is not winner:
@@ -206,12 +206,12 @@ def render_trace(ranking: Ranking) -> RenderableType:
         unknown = entry.get("unknown") or ()
         detail = f"{', '.join(unknown)} unknown" if unknown and outcome == "unknown" else ""
         table.add_row(str(entry.get("rule", "")), f"{outcome}{': ' + str(detail) if detail else ''}",
-                      _plain(effect), _plain(read))
+                      Text(_plain(effect)), Text(_plain(read)))
     keras = next((e for e in ranking.entries if e.framework == "keras"), None)
     parts: list[RenderableType] = [table]
     if keras is not None and keras.backend_choice:
         rows = ", ".join(f"{b} ({s:g}, {why})" for b, s, why in keras.backend_choice)
-        parts.append(Text(f"Keras backend, best first: {rows}"))
+        parts.append(Text(f"Keras backend, best first: {rows}"))  # plain Text: never markup
     return Group(*parts)
 
 

@@ -236,3 +236,10 @@ def test_render_and_json_shape():
     assert doc["warnings"][0]["why"] == "note"
     assert doc["ranking"][1]["verdict"] == INSTALLABLE and doc["ranking"][1]["install"] == "pip install torch"
     assert WORKS_HERE not in [r["verdict"] for r in doc["ranking"]]
+
+
+def test_rule_text_is_never_read_as_markup():
+    e = ev(tf=5, tf_reasons=(R("a", 2, "Topic: use [bold]x[/bold] and [red] here", ("C-1",)),))
+    out = io.StringIO()
+    Console(file=out, width=100, color_system=None).print(render_ranking(rank(e, (), facts("tensorflow"), RB)))
+    assert "use [bold]x[/bold] and [red] here [C-1]" in out.getvalue()
