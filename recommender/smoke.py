@@ -10,9 +10,7 @@ descendant that left it) is killed and reaped. This process never imports a fram
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -24,20 +22,17 @@ from typing import Any
 from recommender import smoke_cache
 from recommender.errors import BadInputError
 from recommender.facts import FRAMEWORK_IDS, Facts
-from recommender.smoke_failures import (ChildExit, FailureKind, SmokeFailure, classify, failure,
-                                        read_oom_kills)
+from recommender.smoke_failures import ChildExit, FailureKind, SmokeFailure, classify, failure
+from recommender.smoke_process import MODELS, Settings, kill_tree, supervise
 
 DEFAULT_STEPS = 40
 DEFAULT_IMPORT_TIMEOUT = 120.0
 DEFAULT_TRAIN_TIMEOUT = 120.0
 DEVICES = ("auto", "cpu", "cuda", "rocm", "mps", "tpu")
 KERAS_BACKENDS = ("tensorflow", "torch", "jax")
-MODELS = ("mlp", "cnn")
 #: Runs of different frameworks at once. Two keeps a 2-core machine busy through imports
 #: without oversubscribing (see benchmarks/RESULTS.md).
 MAX_WORKERS = 2
-_POLL_S = 0.02
-_STDERR_TAIL = 16 << 10
 #: A Keras backend's own framework id (for devices and the cache key).
 _BACKEND_FRAMEWORK = {"tensorflow": "tensorflow", "torch": "pytorch", "jax": "jax"}
 
@@ -190,142 +185,6 @@ def plan_smoke(facts: Facts, *, frameworks: Sequence[str] | None = None, device:
 
 # --- running one child ---------------------------------------------------------------------
 
-def kill_tree(proc: subprocess.Popen) -> None:
-    """Kill the child's process group and every descendant that left it; reap them all."""
-    import psutil
-
-    from probes.process import kill_group
-
-    try:
-        descendants = psutil.Process(proc.pid).children(recursive=True)
-    except psutil.Error:
-        descendants = []
-    kill_group(proc)
-    for p in descendants:
-        try:
-            p.kill()
-        except psutil.Error:
-            pass
-    deadline = time.monotonic() + 2.0
-    while descendants and time.monotonic() < deadline:  # dead: gone, or a zombie init will reap
-        descendants = [p for p in descendants if _alive(p)]
-        time.sleep(0.01) if descendants else None
-
-
-def _alive(p) -> bool:
-    import psutil
-
-    try:
-        return p.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Settings:
-    steps: int
-    import_timeout: float
-    train_timeout: float
-    threads: int
-    env: Mapping[str, str]
-    log_dir: str
-
-
-def _child_env(run: SmokeRun, s: _Settings) -> dict[str, str]:
-    env = dict(s.env)
-    env.update(run.env)
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TF's noise goes to the log file, and less of it
-    env["PYTHONUNBUFFERED"] = "1"
-    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        env[name] = str(s.threads)
-    # Appended, never prepended: the user's PYTHONPATH (and its packages) keeps precedence.
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH"), root) if p)
-    return env
-
-
-class _Watch:
-    """Reads the child's JSON lines from its stdout file as they arrive."""
-
-    def __init__(self, path: str) -> None:
-        self._fh = open(path, "rb")  # noqa: SIM115 - closed by close()
-        self._buf = b""
-
-    def messages(self) -> list[dict]:
-        self._buf += self._fh.read()
-        *lines, self._buf = self._buf.split(b"\n")
-        out = []
-        for line in lines:
-            try:
-                doc = json.loads(line)
-            except ValueError:
-                continue  # a stray print from framework code
-            if isinstance(doc, dict):
-                out.append(doc)
-        return out
-
-    def close(self) -> None:
-        self._fh.close()
-
-
-def _argv(run: SmokeRun, s: _Settings) -> list[str]:
-    return [sys.executable, "-m", "recommender.smoke_child", "--framework", run.framework,
-            "--device", run.device, "--steps", str(s.steps), "--threads", str(s.threads),
-            "--models", ",".join(MODELS)]
-
-
-def _supervise(run, s, cancel, live, emit) -> tuple[ChildExit, list[dict], dict, str]:
-    """Start the child, enforce its budgets, and return what it said."""
-    stem = run.label.replace(" on ", "-").replace("[", "-").replace("]", "")
-    os.makedirs(s.log_dir, exist_ok=True)
-    log, out = os.path.join(s.log_dir, f"{stem}.log"), os.path.join(s.log_dir, f"{stem}.out")
-    open(out, "wb").close()
-    oom_before, start = read_oom_kills(), time.monotonic()
-    with open(out, "ab") as out_w, open(log, "wb") as err_w:
-        proc = subprocess.Popen(_argv(run, s), stdin=subprocess.DEVNULL, stdout=out_w, stderr=err_w,
-                                env=_child_env(run, s), start_new_session=True)
-    live.add(proc)
-    watch, said, imported = _Watch(out), [], {}
-    phase, deadline, budget, timed_out = "import", start + s.import_timeout, s.import_timeout, False
-    try:
-        while True:
-            rc = proc.poll()
-            for msg in watch.messages():
-                said.append(msg)
-                if msg.get("phase") == "imported":
-                    imported, phase = msg, "train"
-                    deadline, budget = time.monotonic() + s.train_timeout, s.train_timeout
-                if msg.get("phase") in ("imported", "training"):
-                    emit(SmokeEvent(kind="phase", run=run, phase=f"training {msg.get('model', '')}".strip()
-                                    if msg["phase"] == "training" else "imported",
-                                    elapsed=time.monotonic() - start))
-            if rc is not None or cancel.is_set():
-                break
-            if time.monotonic() > deadline:
-                timed_out = True
-                break
-            cancel.wait(_POLL_S)
-    finally:
-        kill_tree(proc)  # on timeout, and also reaps grandchildren left after a normal exit
-        live.discard(proc)
-        said.extend(watch.messages())
-        watch.close()
-    error = next((m["error"] for m in said if isinstance(m.get("error"), dict)), None)
-    exit_ = ChildExit(returncode=None if timed_out else proc.returncode, phase=phase, timed_out=timed_out,
-                      budget=budget, error=error, stderr_tail=_tail(log),
-                      oom_kills=read_oom_kills() - oom_before)
-    return exit_, [m["result"] for m in said if isinstance(m.get("result"), dict)], imported, log
-
-
-def _tail(path: str) -> str:
-    try:
-        with open(path, "rb") as fh:
-            fh.seek(max(0, os.path.getsize(path) - _STDERR_TAIL))
-            return fh.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
-
-
 def _results(run: SmokeRun, exit_: ChildExit, trained: list[dict], imported: dict, log: str
              ) -> tuple[SmokeResult, ...]:
     backend = imported.get("backend") or run.backend if run.framework == "keras" else None
@@ -347,8 +206,11 @@ def _results(run: SmokeRun, exit_: ChildExit, trained: list[dict], imported: dic
     return tuple(out)
 
 
-def _execute(run: SmokeRun, s: _Settings, cancel, live, emit) -> tuple[SmokeResult, ...]:
-    exit_, trained, imported, log = _supervise(run, s, cancel, live, emit)
+def _execute(run: SmokeRun, s: Settings, cancel, live, emit) -> tuple[SmokeResult, ...]:
+    def on_phase(phase: str, elapsed: float) -> None:
+        emit(SmokeEvent(kind="phase", run=run, phase=phase, elapsed=elapsed))
+
+    exit_, trained, imported, log = supervise(run, s, cancel, live, on_phase)
     if cancel.is_set():
         return ()
     return _results(run, exit_, trained, imported, log)
@@ -427,7 +289,7 @@ def run_smoke(
 
 def _run_children(facts, todo, steps, import_timeout, train_timeout, env, workers, emit):
     workers = max(1, min(workers, len(todo)))
-    settings = _Settings(steps=steps, import_timeout=import_timeout, train_timeout=train_timeout,
+    settings = Settings(steps=steps, import_timeout=import_timeout, train_timeout=train_timeout,
                          threads=_threads(facts, workers), env=env,
                          log_dir=os.path.join(smoke_cache.smoke_dir(env), "logs"))
     cancel, live, out = threading.Event(), set(), {}
@@ -437,10 +299,8 @@ def _run_children(facts, todo, steps, import_timeout, train_timeout, env, worker
         emit(SmokeEvent(kind="phase", run=run, phase="importing"))
         started = time.monotonic()
         results = _execute(run, settings, cancel, live, emit)
-        if results and all(r.ok for r in results):
-            cached_at = smoke_cache.store(env, key, [r.to_dict() for r in results])
-            if cached_at is None:
-                pass  # an unwritable cache dir only costs the next run its speed
+        if results and all(r.ok for r in results):  # an unwritable cache only costs speed
+            smoke_cache.store(env, key, [r.to_dict() for r in results])
         out[run] = results
         if not cancel.is_set():
             emit(SmokeEvent(kind="done", run=run, results=results, elapsed=time.monotonic() - started))

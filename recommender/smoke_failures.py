@@ -173,10 +173,10 @@ def classify(ex: ChildExit, *, framework: str, device: str, log: str | None) -> 
 
 def read_oom_kills(host_root: str = "/") -> int:
     """The cgroup v2 ``memory.events`` oom_kill counter of this process's cgroup (0 if unknown)."""
+    from pathlib import Path
+
     from probes.base import Host
     from probes.cgroup import cgroup_file
-
-    from pathlib import Path
 
     text = cgroup_file(Host(root=Path(host_root), env={}), v2="memory.events") or ""
     match = re.search(r"^oom_kill\s+(\d+)", text, re.M)
