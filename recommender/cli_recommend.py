@@ -169,7 +169,9 @@ def run_and_emit(request: Request, *, as_json: bool, explain: bool, rulebase=Non
 # --------------------------------------------------------------------------- options
 
 
-def _pipeline_options(f):
+def input_options(f):
+    """--facts, --rules, --no-smoke, --fresh and the smoke timeouts: the pipeline's inputs, shared
+    with ``dlrec checklist`` and ``dlrec init`` (build the Request with ``request_from``)."""
     from recommender.cli_rules import rules_option  # the shared --rules FILE (repeatable)
 
     options = [
@@ -182,12 +184,16 @@ def _pipeline_options(f):
                      help="Smoke: seconds each framework may take to import."),
         click.option("--train-timeout", type=click.FloatRange(1, 3600), metavar="S",
                      help="Smoke: seconds each training may take."),
-        click.option("--explain", is_flag=True, help="Also print the full rule trace."),
-        click.option("--json", "as_json", is_flag=True, help="Print the JSON document (schema_version 1)."),
     ]
     for option in reversed(options):
         f = option(f)
     return f
+
+
+def _pipeline_options(f):
+    f = click.option("--json", "as_json", is_flag=True, help="Print the JSON document (schema_version 1).")(f)
+    f = click.option("--explain", is_flag=True, help="Also print the full rule trace.")(f)
+    return input_options(f)
 
 
 def _answer_options(f):
@@ -197,7 +203,8 @@ def _answer_options(f):
     return f
 
 
-def _request(flags: Mapping[str, str | None], answers_file, kw) -> Request:
+def request_from(flags: Mapping[str, str | None], answers_file, kw) -> Request:
+    """The Request for the options ``input_options`` added (``kw``), answer flags and file."""
     return Request(facts_file=kw["facts_file"], answers_file=answers_file,
                    flags={k: v for k, v in flags.items() if v is not None},
                    rules_files=tuple(kw["rule_files"]), smoke=not kw["no_smoke"], fresh=kw["fresh"],
@@ -211,7 +218,7 @@ def _request(flags: Mapping[str, str | None], answers_file, kw) -> Request:
 def recommend(answers_file, **kw) -> None:
     """Rank TensorFlow, PyTorch and Keras for your answers and this machine."""
     flags = {key: kw.pop(key) for key in ANSWER_KEYS}
-    request = _request(flags, answers_file, kw)
+    request = request_from(flags, answers_file, kw)
     run_and_emit(request, as_json=kw["as_json"], explain=kw["explain"])
 
 
@@ -232,7 +239,7 @@ def ask(answers_file, save_answers, **kw) -> None:
     values = questionnaire.run_questionnaire(prompts, _asker(stderr=kw["as_json"]))
     if save_answers:
         questionnaire.save_answers(save_answers, values)
-    request = _request(values, None, kw)
+    request = request_from(values, None, kw)
     run_and_emit(request, as_json=kw["as_json"], explain=kw["explain"], rulebase=rulebase, facts=facts)
 
 
