@@ -29,6 +29,8 @@ LAZY_COMMANDS = {
     "ask": ("recommender.cli_recommend", "ask", "The interactive questionnaire, then the recommendation."),
     "smoke": ("recommender.cli_smoke", "smoke", "Smoke-train each installed framework on each usable device."),
     "rules": ("recommender.cli_rules", "rules", "Check, list and explain the rule base."),
+    "checklist": ("recommender.cli_checklist", "checklist", "What stands between you and a working training run."),
+    "init": ("recommender.cli_checklist", "init", "Write a starter project (requirements, train.py, SETUP.md)."),
 }
 
 
