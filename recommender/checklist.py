@@ -475,6 +475,12 @@ def _keras_backend_item(ctx: Context) -> Item:
 def _legacy_item(ctx: Context) -> Item:
     title = "tf.keras matches TF_USE_LEGACY_KERAS"
     fired = next((r for r in _LEGACY_RULES if r in ctx.fired), None)
+    tf = _v(ctx.fw("tensorflow", "version"))
+    if fired is None and ctx.fw("keras", "tf_keras") and ctx.fw("keras", "legacy_keras_env") != "1" \
+            and tf is not None and tf.release[:2] >= (2, 16):
+        # The rule reads an unset TF_USE_LEGACY_KERAS (null in the facts) as unknown; the probe
+        # reports null exactly when it is unset, so here it counts as not "1".
+        fired = "tf-216-keras3-default"
     if fired:
         return Item(id="keras-legacy", status=WARN, title=title, rule=fired, detail=ctx.rule_why(fired),
                     fix=ctx.rule_fix(fired))
