@@ -63,25 +63,32 @@ def smoke(ctx, frameworks, device, steps, timeout, import_timeout, fresh, all_ba
     options = dict(frameworks=frameworks or None, device=device, steps=steps, import_timeout=import_timeout,
                    train_timeout=timeout, fresh=fresh, all_backends=all_backends)
     facts = collect_facts()
+    skipped: list[str] = []
+    notes: list[str] = []
     with _sigterm_as_interrupt():
         if live_mode:
-            results, messages = _run_live(console, facts, options, verbose)
+            results = _run_live(console, facts, options, verbose)
         else:
-            skipped: list[str] = []
-            results = run_smoke(facts, on_event=lambda e: skipped.append(e.message) if e.kind == "skipped" else None,
-                                **options)
-            messages = skipped
+            results = run_smoke(facts, on_event=lambda e: _note(skipped, notes, e), **options)
     if not results:
         raise SmokeError("nothing to smoke: no framework is installed in this Python; "
                          "install one, e.g. pip install torch")
     if as_json:
-        click.echo(json.dumps({"results": [r.to_dict() for r in results], "skipped": messages}, indent=2))
+        click.echo(json.dumps({"results": [r.to_dict() for r in results], "skipped": skipped}, indent=2))
     elif not live_mode:
         from recommender.smoke_report import plain_lines
 
-        for line in [*messages, *plain_lines(results, verbose=verbose)]:
+        for line in [*skipped, *notes, *plain_lines(results, verbose=verbose)]:
             click.echo(line)
     ctx.exit(ExitCode.OK if results and all(r.ok for r in results) else ExitCode.FAILED)
+
+
+def _note(skipped: list[str], notes: list[str], event) -> None:
+    """Keep what a person must know besides the results: skipped runs, overridden settings."""
+    if event.kind == "skipped":
+        skipped.append(event.message)
+    elif event.kind == "planned" and event.message:
+        notes.append(f"{event.run.label}: {event.message}")
 
 
 def _run_live(console, facts, options, verbose):
@@ -101,4 +108,4 @@ def _run_live(console, facts, options, verbose):
                           + f" on {group[0].device}:", style="bold", markup=False)
             for line in details:
                 console.print(line, markup=False, highlight=False)
-    return results, table.messages
+    return results

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -103,3 +104,22 @@ def test_live_display_on_a_tty_and_json_stays_clean():
     child.close()
     assert child.before.lstrip().startswith("{") and child.before.rstrip().endswith("}")
     assert "\x1b[" not in child.before
+
+
+def test_all_backends_override_is_said_and_missing_jax_is_skipped_not_failed(runner, monkeypatch):
+    keras = {"installed": True, "version": "3.15.1", "backend": "tensorflow", "backend_source": "keras.json"}
+    # Only the keras runs are planned; both fail fast here (torch is the fake, TF is absent),
+    # which is enough to see what the command says about the plan.
+    monkeypatch.setattr(collect, "collect_facts", lambda **kw: facts(pytorch=TORCH_CUDA, keras=keras))
+    monkeypatch.setenv("PYTHONPATH", str(FAKES))
+    monkeypatch.setenv("DLREC_FAKE_TORCH", "raise")
+    res = runner.invoke(cli, ["smoke", "--framework", "keras", "--all-backends"])
+    lines = res.stdout.splitlines()
+    assert lines[0] == "keras on tensorflow: skipped, tensorflow is not installed"
+    assert lines[1] == "keras on jax: skipped, jax is not installed"
+    assert lines[2] == ("keras[torch] on cpu: KERAS_BACKEND=torch set for this run "
+                        "(configured: tensorflow, from keras.json)")
+    assert lines[3].startswith("FAIL keras[torch] on cpu: FAILED (import_error)")
+    assert res.exit_code == 1
+    res = runner.invoke(cli, ["smoke", "--json", "--framework", "keras", "--all-backends"])
+    assert json.loads(res.stdout)["skipped"] == lines[:2]

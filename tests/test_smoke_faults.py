@@ -146,11 +146,21 @@ def test_interrupt_kills_children_and_exits_130(sig):
     proc = subprocess.Popen(dlrec_argv("smoke", "--framework", "pytorch"), env=fake_env("grandchild", token),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
     deadline = time.monotonic() + 20
-    while len(survivors(token)) < 2 and time.monotonic() < deadline:  # child and grandchild
+
+    def started() -> bool:  # the smoke child and its grandchild both run
+        lines = [" ".join(p.cmdline()) for p in survivors(token) if p.pid != proc.pid]
+        return any("smoke_child" in c for c in lines) and any("dlrec-fake-torch" in c for c in lines)
+
+    while not started() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert len(survivors(token)) >= 2
+    assert started()
     proc.send_signal(sig)
-    _, err = proc.communicate(timeout=15)
+    try:
+        _, err = proc.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        left = [(p.pid, p.cmdline()) for p in survivors(token)]
+        proc.kill()
+        pytest.fail(f"dlrec did not exit after {sig!r}; processes left: {left}; {proc.communicate()}")
     assert proc.returncode == 130
     assert err.strip().splitlines() == ["dlrec: interrupted"]
     assert not survivors(token)
