@@ -141,7 +141,8 @@ def _keras(host: Host) -> tuple[dict, list[str]]:
     dist = _dist("keras")
     tf_keras = _dist("tf-keras") or _dist("tf_keras")
     if dist is None:
-        return {"installed": False, "tf_keras": tf_keras.version if tf_keras else None}, []
+        return {"installed": False, "tf_keras": tf_keras.version if tf_keras else None,
+                "legacy_keras_env": host.env.get("TF_USE_LEGACY_KERAS")}, []
     backend, source = keras_config(host)
     major = int(m.group(1)) if (m := re.match(r"(\d+)", dist.version)) else None
     warnings = []

@@ -178,3 +178,21 @@ def test_evaluation_is_deterministic(rb):
     a = run(rb, "windows-rtx", goal="research", domain="vision").to_dict()
     b = run(rb, "windows-rtx", goal="research", domain="vision").to_dict()
     assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def _with_keras(doc: dict, **keras) -> Facts:
+    doc = json.loads(json.dumps(doc))
+    doc.setdefault("frameworks", {})["keras"] = {"installed": True, "version": "3.15.1", "major": 3,
+                                                 "backend": "tensorflow", **keras}
+    doc["frameworks"]["tensorflow"] = {"installed": True, "version": "2.21.0",
+                                       "distribution": "tensorflow-cpu"}
+    return Facts.from_dict(doc)
+
+
+@pytest.mark.parametrize("legacy, fires", [(None, True), ("0", True), ("1", False)])
+def test_tf_keras_beside_keras3_warns_unless_legacy_is_set(rb, legacy, fires):
+    """TF_USE_LEGACY_KERAS unset is reported as null; the rule must still fire then."""
+    base = json.loads((PERSONAS / "linux-cpu-bare.json").read_text("utf-8"))
+    facts = _with_keras(base, tf_keras="2.21.0", legacy_keras_env=legacy)
+    ev = evaluate(facts, resolve_answers(rb.questions, facts=facts), rb)
+    assert any(w.rule == "tf-216-keras3-default" for w in ev.warnings) is fires
