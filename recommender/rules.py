@@ -210,8 +210,11 @@ def _step(rule: Rule, penalty: float) -> _Step:
     elif rule.block and rule.block_device:
         for fw in rule.block:
             if penalty:
-                reasons.append((fw, Reason(rule=rule.id, delta=-penalty, why=rule.why, sources=rule.sources,
-                                           note=f"cannot use {rule.block_device} here")))
+                reason = Reason(rule=rule.id, delta=-penalty, why=rule.why, sources=rule.sources,
+                                note=f"cannot use {rule.block_device} here")
+                reasons.append((fw, reason))
+                if fw in _KERAS_BACKEND_OF:  # Keras on that backend loses the device too
+                    reasons.append((f"keras.{_KERAS_BACKEND_OF[fw]}", reason))
             fw_warnings.append((fw, f"{rule.block_device}: {rule.why}"))
     elif rule.block:
         blockers = [(fw, Blocker(rule=rule.id, why=rule.why, sources=rule.sources, fix=rule.fix)) for fw in rule.block]
@@ -228,6 +231,8 @@ def _step(rule: Rule, penalty: float) -> _Step:
 
 
 _OUTCOMES = {TRUE: "fired", FALSE: "false", UNKNOWN: "unknown"}
+#: The Keras backend each framework provides (a device block on it also weighs on that backend).
+_KERAS_BACKEND_OF = {"tensorflow": "tensorflow", "pytorch": "torch"}
 
 
 def _plan(rulebase: RuleBase) -> tuple[tuple[_Step, ...], frozenset[str]]:

@@ -196,3 +196,12 @@ def test_tf_keras_beside_keras3_warns_unless_legacy_is_set(rb, legacy, fires):
     facts = _with_keras(base, tf_keras="2.21.0", legacy_keras_env=legacy)
     ev = evaluate(facts, resolve_answers(rb.questions, facts=facts), rb)
     assert any(w.rule == "tf-216-keras3-default" for w in ev.warnings) is fires
+
+
+def test_device_block_on_tensorflow_also_weighs_on_keras_tensorflow_backend(rb):
+    """Native Windows + RTX: TF cannot use the GPU, so Keras should not default to the TF backend."""
+    ev = run(rb, "windows-rtx", goal="production", deploy="desktop")
+    penalty = rb.settings["device_block_penalty"]
+    assert any(r.rule == "tf-windows-native-gpu" and r.delta == -penalty
+               for r in ev.keras_backend_reasons["tensorflow"])
+    assert ev.keras_backend_scores["torch"] > ev.keras_backend_scores["tensorflow"]
