@@ -252,16 +252,30 @@ def _entry(fw: str, facts, evaluation, results, rulebase, device: str, condition
         blockers += (_smoke_block(failed),)
     feasible = not blockers
     bonus = float(rulebase.settings.get("smoke_bonus", 0.0)) if passed is not None and feasible else 0.0
+    reasons = tuple(fs.reasons) + ((_smoke_reason(passed, bonus),) if bonus else ())
     return Entry(
         framework=fw, backend=backend, rank=0, score=round(float(fs.score) + bonus, 4),
         rule_score=float(fs.score), feasible=feasible, installed=installed,
         verified=passed is not None, confidence=MEASURED if passed is not None else RULES_ONLY,
-        verdict="", reasons=tuple(fs.reasons), blockers=blockers,
+        verdict="", reasons=reasons, blockers=blockers,
         warnings=tuple(str(getattr(w, "why", w)) for w in getattr(fs, "warnings", ())),
         smoke=passed if passed is not None else failed,
         install=None if installed else install_command(fw, facts, rulebase, condition, backend),
         backend_choice=choice,
     )
+
+
+def _smoke_reason(run: Any, bonus: float):
+    """The smoke bonus as a reason line, so every point in the score is explained."""
+    from recommender.rules import Reason
+
+    def num(value: Any) -> str:
+        return f"{value:.2f}" if isinstance(value, (int, float)) else "?"
+
+    why = (f"Trained here on {run.device}: loss {num(run.loss_first)} -> {num(run.loss_last)}, "
+           f"accuracy {num(run.accuracy)}.")
+    return Reason(rule="smoke:passed", delta=bonus, why=why, sources=("HW-ACCEL",),
+                  note="settings.smoke_bonus in rules/tradeoffs.yaml")
 
 
 def _sort_key(entry: Entry) -> tuple:

@@ -59,6 +59,7 @@ class Smoke:
     loss_first: float | None = 0.69
     loss_last: float | None = 0.08
     samples_per_s: float | None = 12400.0
+    accuracy: float | None = 0.97
     converged: bool = True
     cached: bool = False
 
@@ -243,3 +244,14 @@ def test_rule_text_is_never_read_as_markup():
     out = io.StringIO()
     Console(file=out, width=100, color_system=None).print(render_ranking(rank(e, (), facts("tensorflow"), RB)))
     assert "use [bold]x[/bold] and [red] here [C-1]" in out.getvalue()
+
+
+def test_smoke_bonus_is_explained_as_a_reason():
+    """Every point of the score is explained: the smoke bonus shows up as its own reason."""
+    f = facts("tensorflow", "pytorch")
+    ranking = rank(ev(tf=3, pt=4, tf_reasons=(R("r1", 3.0),)), (Smoke("tensorflow", True),), f, RB)
+    tf = ranking.entry("tensorflow")
+    assert sum(r.delta for r in tf.reasons) == tf.score == 5.0
+    smoke = [r for r in tf.reasons if r.rule == "smoke:passed"]
+    assert smoke and smoke[0].delta == 2.0 and "loss 0.69 -> 0.08" in smoke[0].why
+    assert not any(r.rule == "smoke:passed" for r in ranking.entry("pytorch").reasons)
