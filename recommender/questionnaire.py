@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -230,17 +229,9 @@ def save_answers(path: str | os.PathLike, answers: Mapping[str, str]) -> None:
     else:
         text = "# dlrec answers: replay with `dlrec recommend --answers FILE`\n" + "".join(
             f"{key}: {json.dumps(str(value))}\n" for key, value in answers.items())
-    directory = target.parent if str(target.parent) else Path(".")
+    from recommender.atomic import write_atomic
+
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        write_atomic(target, text)
     except OSError as exc:
         raise BadInputError(f"cannot write the answers file: {exc.strerror}", where=str(path)) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

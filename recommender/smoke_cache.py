@@ -13,11 +13,11 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Mapping
 from typing import Any
 
 from recommender import __version__
+from recommender.atomic import write_atomic
 
 #: Bump when the child's models, data or measurements change: old entries stop matching.
 CACHE_FORMAT = 1
@@ -85,14 +85,7 @@ def store(env: Mapping[str, str], key: Mapping[str, Any], results: list[dict]) -
     doc = {"key": _plain(key), "cached_at": cached_at, "results": results}
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=os.path.dirname(path))
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(doc, fh, indent=1)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        write_atomic(path, json.dumps(doc, indent=1))
     except OSError:
         return None
     return cached_at

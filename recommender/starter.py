@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shlex
-import tempfile
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -26,22 +25,13 @@ _INDEX_OPTIONS = ("--index-url", "--extra-index-url")
 
 
 def atomic_write(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` through a temp file in the same folder and ``os.replace``."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
+    """Write ``text`` to ``path`` atomically (recommender.atomic), or exit 2 naming the path."""
+    from recommender.atomic import write_atomic
+
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        write_atomic(path, text)
     except OSError as exc:
         raise BadInputError(f"cannot write here: {exc.strerror}", where=str(path)) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _verified(smoke: Sequence[Any], fw: str, backend: str | None) -> bool:

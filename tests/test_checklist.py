@@ -231,7 +231,9 @@ def test_out_failure_leaves_the_old_file(monkeypatch, tmp_path):
     def boom(src, dst):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(starter.os, "replace", boom)
+    from recommender import atomic
+
+    monkeypatch.setattr(atomic.os, "replace", boom)
     with pytest.raises(KeyboardInterrupt):
         starter.atomic_write(target, "new")
     assert target.read_text() == "old"

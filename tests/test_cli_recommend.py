@@ -228,7 +228,9 @@ def test_save_answers_is_atomic_on_interrupt(tmp_path, monkeypatch):
     def boom(*a):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(questionnaire.os, "fsync", boom)
+    from recommender import atomic
+
+    monkeypatch.setattr(atomic.os, "fsync", boom)
     with pytest.raises(KeyboardInterrupt):
         questionnaire.save_answers(target, {"goal": "learning"})
     assert target.read_text() == "goal: research\n" and [p.name for p in tmp_path.iterdir()] == ["a.yaml"]
