@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from recommender.frozen import freeze, thaw
+
 SCHEMA_VERSION = 1
 
 #: Each fact path and its JSON type: str, int, number, bool, list[str]. ``[]`` marks a list of
@@ -74,22 +76,6 @@ class FactsError(ValueError):
         self.key = key
 
 
-def _freeze(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
-    if isinstance(value, (list, tuple)):
-        return tuple(_freeze(v) for v in value)
-    return value
-
-
-def _thaw(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _thaw(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return [_thaw(v) for v in value]
-    return value
-
-
 def _lookup(doc: Any, parts: list[str]) -> tuple[bool, Any]:
     """Follow ``parts`` through nested mappings: (found, value)."""
     for part in parts:
@@ -134,7 +120,7 @@ class Facts:
         if not isinstance(doc, Mapping):
             raise FactsError("(top level)", "expected a JSON object")
         validate(doc)
-        return cls(doc=_freeze(doc), origin=origin)
+        return cls(doc=freeze(doc), origin=origin)
 
     @property
     def is_local(self) -> bool:
@@ -162,7 +148,7 @@ class Facts:
         return self.section("frameworks").get(fw) or MappingProxyType({})
 
     def to_dict(self) -> dict[str, Any]:
-        return _thaw(self.doc)
+        return thaw(self.doc)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=False)

@@ -210,7 +210,7 @@ def condition_evaluator(facts, answers, rulebase) -> Callable[[Any], bool | None
     """Evaluate a ``frameworks.yaml`` ``when`` with the engine's operators: the same fact
     paths, derived facts and answers a rule sees. An invalid condition is a RuleError."""
     from recommender.conditions import CompileContext, compile_condition
-    from recommender.rulebase import thaw
+    from recommender.frozen import thaw
     from recommender.rules import derived_facts
 
     values = dict(getattr(answers, "values", answers))

@@ -22,6 +22,7 @@ from typing import Any
 from recommender.conditions import CompileContext, RuleError, Test, compile_condition, line_of, parse_version
 from recommender.documents import DocumentError, parse_yaml, read_text, parse_json
 from recommender.facts import ACCELERATOR_KINDS, FACT_SCHEMA, FRAMEWORK_IDS
+from recommender.frozen import freeze, thaw
 
 SCORE_KEYS = (*FRAMEWORK_IDS, "keras.tensorflow", "keras.torch", "keras.jax")
 EFFECTS = ("score", "block", "warn")
@@ -169,20 +170,6 @@ class RuleBase:
 # --- small helpers -------------------------------------------------------------------------
 
 
-def freeze(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return MappingProxyType({k: freeze(v) for k, v in value.items()})
-    if isinstance(value, (list, tuple)):
-        return tuple(freeze(v) for v in value)
-    return value
-
-
-def thaw(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: thaw(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [thaw(v) for v in value]
-    return value
 
 
 @dataclass(slots=True)

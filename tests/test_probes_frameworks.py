@@ -156,7 +156,9 @@ def test_tf_keras_present(site, fake_host):
 def test_tf_keras_without_keras(site, fake_host):
     site.dist("tf-keras", "2.18.0")
     ks = _probe(fake_host).data["keras"]
-    assert ks == {"installed": False, "tf_keras": "2.18.0"}
+    assert ks == {"installed": False, "tf_keras": "2.18.0", "legacy_keras_env": None}
+    ks = _probe(fake_host, TF_USE_LEGACY_KERAS="1").data["keras"]
+    assert ks["legacy_keras_env"] == "1"  # tf.keras reads it even without Keras 3 installed
 
 
 def test_jax_is_information_only(site, fake_host):

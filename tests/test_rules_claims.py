@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from recommender.rulebase import load_rulebase, thaw
+from recommender.frozen import thaw
+from recommender.rulebase import load_rulebase
 
 ROOT = Path(__file__).resolve().parent.parent
 CLAIMS_MD = ROOT.parent / "shared" / "seed" / "CLAIMS.md"
