@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import time
 import traceback
 
@@ -71,17 +70,30 @@ def cli() -> None:
     """
 
 
+def redact_option(f):
+    """--redact: mask host name, user name, home paths and secret-looking env values (shareable)."""
+    return click.option("--redact", is_flag=True,
+                        help="Mask the host name, user name, home paths and secret-looking "
+                             "environment values, so the report can be shared publicly.")(f)
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the facts document (schema_version 1).")
 @click.option("--deep", is_flag=True, help="Also import each installed framework in its own "
               "subprocess and report the devices it really sees.")
 @click.option("--timeout-scale", type=click.FloatRange(0.1, 20.0), default=1.0, show_default=True,
               help="Multiply every probe's time budget.")
-def probe(as_json: bool, deep: bool, timeout_scale: float) -> None:
+@redact_option
+def probe(as_json: bool, deep: bool, timeout_scale: float, redact: bool) -> None:
     """Probe hardware and installed frameworks (imports no framework unless --deep)."""
     from recommender.collect import collect_facts
 
     facts = collect_facts(deep=deep, scale=timeout_scale)
+    if redact:
+        from recommender.facts import Facts
+        from recommender.redact import Identity, redact as redact_doc
+
+        facts = Facts.from_dict(redact_doc(facts.to_dict(), Identity.current()), origin=facts.origin)
     if as_json:
         _emit_json(facts.to_dict())
         return
@@ -96,14 +108,15 @@ def _log_crash(exc: BaseException) -> str | None:
     try:
         from probes.disk import cache_dir
 
+        from recommender.atomic import write_atomic
+
         log_dir = os.path.join(cache_dir(os.environ), "logs")
         os.makedirs(log_dir, exist_ok=True)
-        fd, path = tempfile.mkstemp(prefix=time.strftime("crash-%Y%m%d-%H%M%S-"), suffix=".log", dir=log_dir)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(f"dlrec {__version__} {' '.join(sys.argv)}\n")
-            fh.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
-        return path
-    except OSError:
+        path = os.path.join(log_dir, time.strftime("crash-%Y%m%d-%H%M%S-") + f"{os.getpid()}.log")
+        text = (f"dlrec {__version__} {' '.join(sys.argv)}\n"
+                + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+        return str(write_atomic(path, text))
+    except Exception:  # noqa: BLE001 - the guard's own fallback: no log is better than a traceback
         return None
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from recommender.cli import redact_option
 from recommender.cli_recommend import input_options, request_from
 from recommender.errors import BadInputError, ExitCode
 
@@ -101,7 +102,8 @@ def _answers_option(f):
 @click.option("--out", metavar="FILE", help="Write the checklist to FILE (atomically) instead of stdout.")
 @_answers_option
 @input_options
-def checklist(framework, fmt, out, answers_file, **kw) -> None:
+@redact_option
+def checklist(framework, fmt, out, answers_file, redact, **kw) -> None:
     """What stands between you and a working training run: ok / warn / fail, each with its fix.
 
     Exit 0 when nothing fails, 1 when an item fails, 2 for bad input.
@@ -109,6 +111,10 @@ def checklist(framework, fmt, out, answers_file, **kw) -> None:
     _check_out(out)
     request = request_from({}, answers_file, kw)
     made = make_checklist(request, framework, live=_live(fmt, out, request))
+    if redact:
+        from recommender.redact import Identity, redact_value
+
+        made = Made(checklist=redact_value(made.checklist, Identity.current()), outcome=made.outcome)
     if out is not None:
         from recommender.starter import atomic_write
 

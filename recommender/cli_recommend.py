@@ -118,10 +118,27 @@ def _names(rulebase) -> dict[str, str]:
     return names
 
 
-def emit(outcome: Outcome, *, as_json: bool, explain: bool, console=None) -> None:
+def redacted(outcome: Outcome) -> Outcome:
+    """The outcome with host, user, home paths and secrets masked in what the report shows."""
+    import dataclasses
+
+    from recommender.facts import Facts
+    from recommender.redact import Identity, Redactor
+
+    r = Redactor(Identity.current())
+    facts = Facts.from_dict(r.doc(outcome.facts.to_dict()), origin=r.text(outcome.facts.origin))
+    ranking = dataclasses.replace(outcome.ranking, entries=r.value(outcome.ranking.entries),
+                                  warnings=r.value(outcome.ranking.warnings), smoke=r.value(outcome.ranking.smoke),
+                                  smoke_note=r.value(outcome.ranking.smoke_note))
+    return dataclasses.replace(outcome, facts=facts, ranking=ranking)
+
+
+def emit(outcome: Outcome, *, as_json: bool, explain: bool, console=None, redact: bool = False) -> None:
     """Print the outcome; exit 1 (after printing) when nothing is feasible."""
     from recommender import report
 
+    if redact:
+        outcome = redacted(outcome)
     if as_json:
         doc = report.ranking_to_json(outcome.ranking, answers=dict(outcome.answers.values), facts=outcome.facts)
         from recommender.cli import _emit_json
@@ -154,7 +171,8 @@ def live_smoke(console):
         console.print(message, style="dim", markup=False)
 
 
-def run_and_emit(request: Request, *, as_json: bool, explain: bool, rulebase=None, facts=None) -> None:
+def run_and_emit(request: Request, *, as_json: bool, explain: bool, rulebase=None, facts=None,
+                 redact: bool = False) -> None:
     from recommender.console import make_console
 
     console = make_console()
@@ -163,7 +181,7 @@ def run_and_emit(request: Request, *, as_json: bool, explain: bool, rulebase=Non
     else:
         with live_smoke(make_console(stderr=True)) as on_event:
             outcome = recommend_pipeline(request, on_event=on_event, rulebase=rulebase, facts=facts)
-    emit(outcome, as_json=as_json, explain=explain, console=console)
+    emit(outcome, as_json=as_json, explain=explain, console=console, redact=redact)
 
 
 # --------------------------------------------------------------------------- options
@@ -191,6 +209,9 @@ def input_options(f):
 
 
 def _pipeline_options(f):
+    from recommender.cli import redact_option
+
+    f = redact_option(f)
     f = click.option("--json", "as_json", is_flag=True, help="Print the JSON document (schema_version 1).")(f)
     f = click.option("--explain", is_flag=True, help="Also print the full rule trace.")(f)
     return input_options(f)
@@ -219,7 +240,7 @@ def recommend(answers_file, **kw) -> None:
     """Rank TensorFlow, PyTorch and Keras for your answers and this machine."""
     flags = {key: kw.pop(key) for key in ANSWER_KEYS}
     request = request_from(flags, answers_file, kw)
-    run_and_emit(request, as_json=kw["as_json"], explain=kw["explain"])
+    run_and_emit(request, as_json=kw["as_json"], explain=kw["explain"], redact=kw["redact"])
 
 
 @click.command()
@@ -240,7 +261,8 @@ def ask(answers_file, save_answers, **kw) -> None:
     if save_answers:
         questionnaire.save_answers(save_answers, values)
     request = request_from(values, None, kw)
-    run_and_emit(request, as_json=kw["as_json"], explain=kw["explain"], rulebase=rulebase, facts=facts)
+    run_and_emit(request, as_json=kw["as_json"], explain=kw["explain"], rulebase=rulebase, facts=facts,
+                 redact=kw["redact"])
 
 
 def _asker(*, stderr: bool):

@@ -1,0 +1,153 @@
+"""Shareable reports: mask what identifies a person or a machine before a report is pasted.
+
+``redact(doc, identity)`` is pure: a JSON-ready document in, a new one out. Every string in it
+(keys and values, at any depth) has
+- the home folder replaced by ``~`` (``/home/alice/.venv/bin/python`` -> ``~/.venv/bin/python``),
+- the user name replaced by ``<user>`` and the host name by ``<host>`` (whole words only),
+- the value of every secret-looking environment variable (``*TOKEN*``, ``*SECRET*``,
+  ``*PASSWORD*``, ``*_KEY``, ...) replaced by ``<redacted>``, wherever it appears,
+and a mapping entry whose key itself looks secret keeps its key with a ``<redacted>`` value.
+
+``redact_value`` does the same through frozen dataclasses, mappings and tuples, for the
+renderers that take values rather than documents. ``Identity.current()`` reads this process's
+home, user, host and environment (the only impure part).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import os
+import re
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+HOME, USER, HOST, SECRET = "~", "<user>", "<host>", "<redacted>"
+
+#: Environment variable names whose values are treated as secrets.
+_SECRET_NAME = re.compile(
+    r"(TOKEN|SECRET|PASSW(OR)?D|PASSPHRASE|CREDENTIAL|PRIVATE|(^|_)API_?KEY|ACCESS_?KEY|(^|_)AUTH(_|$)|"
+    r"SESSION|COOKIE|(^|_)KEY$|_PAT$|WEBHOOK|DSN$)", re.IGNORECASE)
+_MIN_SECRET = 4  # shorter values ("1", "yes") would mask half the report and protect nothing
+_MIN_NAME = 2
+
+
+def secret_name(name: str) -> bool:
+    """Whether an environment variable (or mapping key) named ``name`` holds a secret."""
+    return bool(_SECRET_NAME.search(name))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Identity:
+    """What to mask: the home folder(s), user name(s), host name(s) and secret values."""
+
+    homes: tuple[str, ...] = ()
+    users: tuple[str, ...] = ()
+    hosts: tuple[str, ...] = ()
+    secrets: tuple[str, ...] = ()
+
+    @classmethod
+    def current(cls, env: Mapping[str, str] | None = None) -> Identity:
+        env = dict(os.environ if env is None else env)
+        homes = {env.get("HOME", ""), env.get("USERPROFILE", ""), os.path.expanduser("~")}
+        users = {env.get(k, "") for k in ("USER", "LOGNAME", "USERNAME")}
+        try:
+            import pwd
+
+            entry = pwd.getpwuid(os.getuid())
+            users.add(entry.pw_name)
+            homes.add(entry.pw_dir)
+        except (ImportError, KeyError, AttributeError, OSError):
+            pass
+        hosts = {env.get("HOSTNAME", "")}
+        try:
+            name = socket.gethostname()
+            hosts.update({name, name.split(".")[0]})
+        except OSError:
+            pass
+        secrets = {v for k, v in env.items() if secret_name(k) and len(v) >= _MIN_SECRET}
+        return cls(homes=_clean(homes, 2), users=_clean(users, _MIN_NAME), hosts=_clean(hosts, _MIN_NAME),
+                   secrets=_clean(secrets, _MIN_SECRET))
+
+
+def _clean(values, minimum: int) -> tuple[str, ...]:
+    # "/" as a home (root in some containers) would turn every path into "~..."; skip it.
+    kept = {v.rstrip("/\\") or v for v in values if v and len(v) >= minimum and v.strip("/\\")}
+    return tuple(sorted(kept, key=lambda v: (-len(v), v)))  # longest first: /home/al before /home
+
+
+def _word(value: str) -> re.Pattern:
+    return re.compile(rf"(?<![A-Za-z0-9_.-]){re.escape(value)}(?![A-Za-z0-9_-])")
+
+
+class Redactor:
+    """Compiled once per identity; ``text`` masks one string."""
+
+    def __init__(self, identity: Identity) -> None:
+        self.identity = identity
+        self._secrets = identity.secrets
+        self._homes = [re.compile(rf"{re.escape(h)}(?=$|[/\\\s\"':,;)\]}}])") for h in identity.homes]
+        self._names = [(_word(u), USER) for u in identity.users] + [(_word(h), HOST) for h in identity.hosts]
+
+    def text(self, value: str) -> str:
+        for secret in self._secrets:
+            value = value.replace(secret, SECRET)
+        for home in self._homes:
+            value = home.sub(HOME, value)
+        for pattern, mask in self._names:
+            value = pattern.sub(mask, value)
+        return value
+
+    def doc(self, value: Any) -> Any:
+        if isinstance(value, str) and not isinstance(value, enum.Enum):
+            return self.text(value)
+        if isinstance(value, Mapping):
+            return {self.doc(k): (SECRET if _masked_entry(k, v) else self.doc(v)) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.doc(v) for v in value]
+        return value
+
+    def value(self, value: Any) -> Any:
+        """Like ``doc``, but keeps types: frozen dataclasses, read-only mappings and tuples."""
+        if isinstance(value, str) and not isinstance(value, enum.Enum):
+            return self.text(value)
+        if isinstance(value, enum.Enum) or value is None or isinstance(value, (bool, int, float)):
+            return value
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            changes = {f.name: self.value(getattr(value, f.name))
+                       for f in dataclasses.fields(value) if f.init}
+            return dataclasses.replace(value, **changes)
+        if isinstance(value, MappingProxyType):
+            return MappingProxyType({self.value(k): (SECRET if _masked_entry(k, v) else self.value(v))
+                                     for k, v in value.items()})
+        if isinstance(value, dict):
+            return {self.value(k): (SECRET if _masked_entry(k, v) else self.value(v)) for k, v in value.items()}
+        if isinstance(value, tuple) and not hasattr(value, "_fields"):
+            return tuple(self.value(v) for v in value)
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        return value
+
+
+def _masked_entry(key: Any, value: Any) -> bool:
+    return isinstance(key, str) and isinstance(value, str) and len(value) >= _MIN_SECRET and secret_name(key)
+
+
+def redact(doc: Mapping[str, Any], identity: Identity) -> dict[str, Any]:
+    """A copy of ``doc`` with home, user, host and secrets masked (pure)."""
+    return Redactor(identity).doc(doc)
+
+
+def redact_text(text: str, identity: Identity) -> str:
+    return Redactor(identity).text(text)
+
+
+def redact_value(value: Any, identity: Identity) -> Any:
+    """A copy of a frozen value (dataclasses, mappings, tuples) with the same masking."""
+    return Redactor(identity).value(value)
+
+
+__all__ = ["Identity", "Redactor", "redact", "redact_text", "redact_value", "secret_name"]
