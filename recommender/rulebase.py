@@ -331,7 +331,7 @@ def _parse_tables(node: Any, where: _Where) -> Mapping[str, Any]:
     return freeze(node)
 
 
-def _parse_frameworks(node: Any, where: _Where) -> Mapping[str, Any]:
+def _parse_frameworks(node: Any, where: _Where, ctx: _Context) -> Mapping[str, Any]:
     out = {}
     entries, _ = _entries(node, where, "'frameworks'")
     for fid, entry in entries:
@@ -340,8 +340,25 @@ def _parse_frameworks(node: Any, where: _Where) -> Mapping[str, Any]:
                 f"{fid!r} is not a framework id (allowed: {', '.join(FRAMEWORK_ENTRY_IDS)})")
         if not isinstance(entry, Mapping):
             raise where.entry(entry, f"framework {fid!r}").fail(f"expected a mapping, got {_kind(entry)}")
+        if "install" in entry:
+            _check_install(entry["install"], where.entry(entry, f"framework {fid!r}"), fid, ctx)
         out[fid] = entry
     return freeze(out)
+
+
+def _check_install(items: Any, where: _Where, fid: str, ctx: _Context) -> None:
+    """Install entries are checked like rules, so `dlrec rules check` catches a bad `when`."""
+    if not isinstance(items, list):
+        raise where.fail(f"'install' must be a list of {{when, command}} entries, got {_kind(items)}")
+    for i, item in enumerate(items):
+        at = where.entry(item, f"framework {fid!r} install[{i}]")
+        _check_keys(item, at, ("when", "command"), required=("command",))
+        if not isinstance(item["command"], str) or not item["command"].strip():
+            raise at.fail("'command' must be a non-empty string", line_of(item, "command"))
+        if "when" in item:
+            compile_condition(item["when"], CompileContext(
+                file=where.file, rule=f"{fid}.install[{i}]", questions=ctx.questions,
+                line=line_of(item, "when") or at.line, memo=ctx.memo))
 
 
 # --- rules ---------------------------------------------------------------------------------
@@ -531,7 +548,8 @@ def _load_bundled(directory: str, stamp: tuple) -> RuleBase:
         settings=MappingProxyType(_parse_settings(docs["tradeoffs.yaml"].get("settings"),
                                                   _Where("rules/tradeoffs.yaml", line_of(docs["tradeoffs.yaml"], "settings") or 1))),
         frameworks=_parse_frameworks(docs["frameworks.yaml"].get("frameworks"),
-                                     _Where("rules/frameworks.yaml", line_of(docs["frameworks.yaml"], "frameworks") or 1)),
+                                     _Where("rules/frameworks.yaml", line_of(docs["frameworks.yaml"], "frameworks") or 1),
+                                     ctx),
         tables=_parse_tables(compat.get("tables"), _Where("rules/compat.yaml", line_of(compat, "tables") or 1)),
         files=tuple(f"rules/{name}" for name in BUNDLED_FILES),
         _index=MappingProxyType({r.id: r for r in rules}),
