@@ -9,6 +9,8 @@ import threading
 
 import click
 
+from recommender import cli_distributed
+from recommender.cli_distributed import distributed_options
 from recommender.errors import ExitCode, SmokeError
 from recommender.facts import FRAMEWORK_IDS
 from recommender.smoke import (DEFAULT_IMPORT_TIMEOUT, DEFAULT_STEPS, DEFAULT_TRAIN_TIMEOUT, DEVICES,
@@ -48,8 +50,9 @@ def _sigterm_as_interrupt():
               "(tensorflow, torch, jax), overriding KERAS_BACKEND for those runs.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"results": [...]} only.')
 @click.option("--verbose", "-v", is_flag=True, help="Show figures and each run's log file.")
+@distributed_options
 @click.pass_context
-def smoke(ctx, frameworks, device, steps, timeout, import_timeout, fresh, all_backends, as_json, verbose):
+def smoke(ctx, frameworks, device, steps, timeout, import_timeout, fresh, all_backends, as_json, verbose, **dist):
     """Smoke-train a tiny MLP and CNN with each installed framework on each usable device.
 
     Each run is its own process with import and training budgets. Exit status: 0 every run
@@ -63,6 +66,10 @@ def smoke(ctx, frameworks, device, steps, timeout, import_timeout, fresh, all_ba
     options = dict(frameworks=frameworks or None, device=device, steps=steps, import_timeout=import_timeout,
                    train_timeout=timeout, fresh=fresh, all_backends=all_backends)
     facts = collect_facts()
+    if cli_distributed.wanted(dist):
+        with _sigterm_as_interrupt():
+            ctx.exit(cli_distributed.run(facts, dist, frameworks=frameworks, device=device, steps=steps,
+                                         import_timeout=import_timeout, timeout=timeout, as_json=as_json))
     skipped: list[str] = []
     notes: list[str] = []
     with _sigterm_as_interrupt():

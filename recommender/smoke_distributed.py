@@ -127,27 +127,6 @@ class DistributedSmokeResult:
         return f"{name} {self.engine} x{self.processes} on {self.device}"
 
 
-def plain_lines(results: Sequence[DistributedSmokeResult]) -> list[str]:
-    """One line per result (plus its error and log), for a terminal or a CI log."""
-    lines = []
-    for r in results:
-        if r.skipped:
-            lines.append(f"{r.label}: skipped, {r.skipped}")
-            continue
-        state = "passed" if r.ok else "FAILED"
-        eff = f", scaling efficiency {r.scaling_efficiency:.0%}" if r.scaling_efficiency is not None else ""
-        speed = f", {r.step_s * 1000:.2f} ms/step, {r.samples_per_s:,.0f} samples/s" if r.step_s and r.samples_per_s else ""
-        sync = {True: "parameters identical on every rank", False: "parameters DIFFER across ranks",
-                None: "synchronisation unknown"}[r.synchronized]
-        loss = (f", loss {r.loss_first:.3f} -> {r.loss_last:.3f}" if r.loss_first is not None
-                and r.loss_last is not None else "")
-        lines.append(f"{r.label}: {state} ({sync}{loss}{speed}{eff})")
-        if r.error:
-            lines.append(f"  {r.error}")
-        if not r.ok and r.log:
-            lines.append(f"  log: {r.log}")
-    return lines
-
 
 # --- processes ----------------------------------------------------------------------------------
 
