@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, dlrec_argv
+from tests.conftest import FIXTURES, ROOT, dlrec_argv
 from recommender.cli import cli
 
 CL = FIXTURES / "checklist"

@@ -10,7 +10,7 @@ import sys
 import pexpect
 import pytest
 
-from conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, ROOT
 from recommender import collect
 from recommender.cli import cli
 from recommender.errors import BadInputError

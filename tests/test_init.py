@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import FIXTURES
+from tests.conftest import FIXTURES
 from recommender.cli import cli
 
 CL = FIXTURES / "checklist"

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from conftest import FIXTURES
+from tests.conftest import FIXTURES
 from recommender import smoke_cache
 from recommender.facts import Facts
 from recommender.smoke import SmokeResult, _cache_key, plan_smoke, run_smoke

@@ -18,7 +18,7 @@ import uuid
 import psutil
 import pytest
 
-from conftest import FIXTURES, dlrec_argv
+from tests.conftest import FIXTURES, dlrec_argv
 from recommender.smoke_failures import ChildExit, FailureKind, classify
 
 FAKES = FIXTURES / "fakepkgs"

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import dlrec_argv
+from tests.conftest import dlrec_argv
 from recommender.cli import cli
 
 HEAVY = ("tensorflow", "torch", "keras", "jax")
