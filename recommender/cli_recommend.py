@@ -28,6 +28,8 @@ class Request:
     """Everything one recommendation needs, as read from the command line."""
 
     facts_file: str | None = None
+    #: Several --facts (or a directory): a fleet, recommended by recommender.fleet.
+    facts_files: tuple[str, ...] = ()
     answers_file: str | None = None
     flags: Mapping[str, str]
     rules_files: tuple[str, ...] = ()
@@ -50,6 +52,8 @@ class Outcome:
 
 def load_facts(path: str | None):
     """Probe this machine, or read a ``dlrec probe --json`` document (exit 2 when it is bad)."""
+    if isinstance(path, tuple):
+        raise BadInputError("several facts files (a fleet) work with `dlrec recommend` only", where="--facts")
     if path is None:
         from recommender.collect import collect_facts
 
@@ -92,6 +96,8 @@ def recommend_pipeline(request: Request, *, on_event: Callable | None = None,
     from recommender.rulebase import load_rulebase
     from recommender.rules import evaluate
 
+    if request.facts_files and facts is None:
+        raise BadInputError("several facts files (a fleet) work with `dlrec recommend` only", where="--facts")
     rulebase = rulebase or load_rulebase(request.rules_files)
     facts = facts or load_facts(request.facts_file)
     answers = resolve_answers(rulebase.questions, file=request.answers_file, flags=request.flags, facts=facts)
@@ -187,14 +193,26 @@ def run_and_emit(request: Request, *, as_json: bool, explain: bool, rulebase=Non
 # --------------------------------------------------------------------------- options
 
 
+def _facts_value(ctx, param, value: tuple[str, ...]):
+    """No --facts: None; one file: its path; several, or a directory: the tuple (a fleet)."""
+    import os
+
+    if not value:
+        return None
+    if len(value) == 1 and not os.path.isdir(value[0]):
+        return value[0]
+    return tuple(value)
+
+
 def input_options(f):
     """--facts, --rules, --no-smoke, --fresh and the smoke timeouts: the pipeline's inputs, shared
     with ``dlrec checklist`` and ``dlrec init`` (build the Request with ``request_from``)."""
     from recommender.cli_rules import rules_option  # the shared --rules FILE (repeatable)
 
     options = [
-        click.option("--facts", "facts_file", metavar="FILE",
-                     help="Recommend for the machine a `dlrec probe --json` FILE describes (skips smoke)."),
+        click.option("--facts", "facts_file", metavar="FILE", multiple=True, callback=_facts_value,
+                     help="Recommend for the machine a `dlrec probe --json` FILE describes (skips smoke); "
+                          "repeat it, or give a DIR of *.json, for a fleet."),
         rules_option,
         click.option("--no-smoke", is_flag=True, help="Skip the smoke trainings (confidence: rules-only)."),
         click.option("--fresh", is_flag=True, help="Ignore cached smoke results."),
@@ -226,7 +244,8 @@ def _answer_options(f):
 
 def request_from(flags: Mapping[str, str | None], answers_file, kw) -> Request:
     """The Request for the options ``input_options`` added (``kw``), answer flags and file."""
-    return Request(facts_file=kw["facts_file"], answers_file=answers_file,
+    fleet = kw["facts_file"] if isinstance(kw["facts_file"], tuple) else ()
+    return Request(facts_file=None if fleet else kw["facts_file"], facts_files=fleet, answers_file=answers_file,
                    flags={k: v for k, v in flags.items() if v is not None},
                    rules_files=tuple(kw["rule_files"]), smoke=not kw["no_smoke"], fresh=kw["fresh"],
                    import_timeout=kw["import_timeout"], train_timeout=kw["train_timeout"])
@@ -240,6 +259,11 @@ def recommend(answers_file, **kw) -> None:
     """Rank TensorFlow, PyTorch and Keras for your answers and this machine."""
     flags = {key: kw.pop(key) for key in ANSWER_KEYS}
     request = request_from(flags, answers_file, kw)
+    if request.facts_files:
+        from recommender.fleet import run_fleet_and_emit
+
+        run_fleet_and_emit(request, as_json=kw["as_json"], explain=kw["explain"], redact=kw["redact"])
+        return
     run_and_emit(request, as_json=kw["as_json"], explain=kw["explain"], redact=kw["redact"])
 
 
