@@ -30,6 +30,7 @@ LAZY_COMMANDS = {
     "rules": ("recommender.cli_rules", "rules", "Check, list and explain the rule base."),
     "checklist": ("recommender.cli_checklist", "checklist", "What stands between you and a working training run."),
     "init": ("recommender.cli_checklist", "init", "Write a starter project (requirements, train.py, SETUP.md)."),
+    "diff": ("recommender.cli_diff", "diff", "What differs between two machines' facts and smoke results."),
 }
 
 
