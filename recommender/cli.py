@@ -34,8 +34,19 @@ LAZY_COMMANDS = {
 }
 
 
+class _ReaderLeft(Exception):
+    """stdout's reader went away (``dlrec probe | head``). Not an OSError, so that click's own
+    EPIPE handler (which exits 1, "a check failed") lets it through to ``main``."""
+
+
 class LazyGroup(click.Group):
     """A group whose subcommands are imported on first use (click's documented lazy pattern)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as exc:
+            raise _ReaderLeft() from exc
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
@@ -144,8 +155,11 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except BrokenPipeError:
-        sys.stderr.close()  # `dlrec probe | head`: the reader left, nothing to say
+    except (BrokenPipeError, _ReaderLeft):  # `dlrec probe | head`: the reader left, nothing to say
+        try:  # no "Exception ignored ... BrokenPipeError" when Python flushes stdout at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
         sys.exit(ExitCode.OK)
     except Exception as exc:  # noqa: BLE001 - the one guard that turns a bug into one line
         path = _log_crash(exc)
