@@ -88,9 +88,20 @@ def _run_smoke(request: Request, facts, answers, on_event) -> tuple:
                      train_timeout=request.train_timeout or DEFAULT_TRAIN_TIMEOUT)
 
 
+def _with_distributed(facts):
+    """Probed facts gain the distributed smoke results cached for this machine (rules read them)."""
+    import os
+
+    from recommender import evidence
+    from recommender.smoke_distributed import cached
+
+    return evidence.attach(facts, cached(os.environ, facts)) if facts.is_local else facts
+
+
 def recommend_pipeline(request: Request, *, on_event: Callable | None = None,
                        rulebase=None, facts=None) -> Outcome:
     """The one core function both commands call."""
+    from recommender import evidence
     from recommender.answers import resolve_answers
     from recommender.ranking import condition_evaluator, rank
     from recommender.rulebase import load_rulebase
@@ -100,8 +111,9 @@ def recommend_pipeline(request: Request, *, on_event: Callable | None = None,
         raise BadInputError("several facts files (a fleet) work with `dlrec recommend` only", where="--facts")
     rulebase = rulebase or load_rulebase(request.rules_files)
     facts = facts or load_facts(request.facts_file)
+    facts = _with_distributed(facts)
     answers = resolve_answers(rulebase.questions, file=request.answers_file, flags=request.flags, facts=facts)
-    evaluation = evaluate(facts, answers, rulebase)
+    evaluation = evidence.with_figures(evaluate(facts, answers, rulebase), facts)
     note = _smoke_note(request, facts)
     results = () if note else _run_smoke(request, facts, answers, on_event)
     ranking = rank(evaluation, results, facts, rulebase, smoke_note=note,

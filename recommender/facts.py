@@ -53,6 +53,9 @@ FACT_SCHEMA: Mapping[str, str] = MappingProxyType({
     "derived.accelerator_kinds": "list[str]", "derived.has_visible_gpu": "bool",
     "derived.nvidia_min_cc": "str", "derived.nvidia_max_cuda": "str",
     "derived.answer_accelerator": "str",
+    # Derived from distributed smoke results (recommender/evidence.py), when there are any.
+    **{f"derived.distributed.{fw}.{k}": t for fw in ("pytorch", "tensorflow") for k, t in {
+        "ok": "bool", "processes": "int", "scaling_efficiency": "number", "scaling": "str"}.items()},
 })
 
 ACCELERATOR_KINDS = ("cuda", "rocm", "mps", "tpu", "xpu")

@@ -145,10 +145,12 @@ def derived_facts(facts: Facts, accelerator_answer: str | None) -> dict[str, Any
         resolved = None
     else:
         resolved = next((name for kind, name in _AUTO_ACCELERATOR if kind in kinds), "cpu")
+    from recommender.evidence import derived as distributed_derived
+
     return {
         "derived.accelerator_kinds": kinds, "derived.has_visible_gpu": has_gpu,
         "derived.nvidia_min_cc": min_cc, "derived.nvidia_max_cuda": max_cuda,
-        "derived.answer_accelerator": resolved,
+        "derived.answer_accelerator": resolved, **distributed_derived(facts),
     }
 
 

@@ -117,7 +117,8 @@ class DistributedSmokeResult:
 
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> DistributedSmokeResult:
-        values = {k: doc.get(k) for k in cls._FIELDS if doc.get(k) is not None}
+        values = {k: doc[k] for k in cls._FIELDS if k in doc}
+        values["ok"], values["backend"] = bool(doc.get("ok")), doc.get("backend")
         values["param_checksums"] = tuple(doc.get("param_checksums") or ())
         return cls(**values)
 
