@@ -148,6 +148,11 @@ def read_text(path: str | os.PathLike) -> str:
         raise DocumentError(name, f"not valid UTF-8 (byte {exc.start})") from None
 
 
+def _first_line(message: object) -> str:
+    """Error messages are one line: the first non-empty line of a library's message."""
+    return next((ln.strip() for ln in str(message).splitlines() if ln.strip()), "unreadable")
+
+
 def parse_yaml(text: str, name: str) -> Any:
     """Parse YAML (JSON is YAML too) safely; errors name ``file:line``."""
     if "\x00" in text:
@@ -160,9 +165,9 @@ def parse_yaml(text: str, name: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{name}:{mark.line + 1}" if mark else name
-        raise DocumentError(where, f"invalid YAML: {exc.problem or exc.context}") from None
-    except yaml.YAMLError as exc:
-        raise DocumentError(name, f"invalid YAML: {exc}") from None
+        raise DocumentError(where, f"invalid YAML: {_first_line(exc.problem or exc.context)}") from None
+    except yaml.YAMLError as exc:  # e.g. a ReaderError (a control character): its text has two lines
+        raise DocumentError(name, f"invalid YAML: {_first_line(exc)}") from None
     except RecursionError:
         raise DocumentError(name, f"nested deeper than {MAX_DEPTH} levels") from None
 
