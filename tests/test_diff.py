@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import FIXTURES
+from tests.conftest import FIXTURES
 from recommender.cli import cli
 from recommender.diff import build, diff_documents, gpus
 

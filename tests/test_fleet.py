@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import FIXTURES
+from tests.conftest import FIXTURES
 from recommender.cli import cli
 
 FLEET = FIXTURES / "fleet"
