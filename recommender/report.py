@@ -125,7 +125,9 @@ def ranking_table(ranking: Ranking, names: Mapping[str, str] = DEFAULT_NAMES, *,
     table.add_column("framework", no_wrap=True)
     table.add_column("score", no_wrap=True)
     table.add_column("verdict\nconfidence", width=13)
-    table.add_column("top reasons [claims]" if wide else "top reasons [claims], smoke", ratio=1)
+    # "fold", not the default ellipsis: install commands and URLs must stay whole to be copied.
+    table.add_column("top reasons [claims]" if wide else "top reasons [claims], smoke", ratio=1,
+                     overflow="fold")
     if wide:
         table.add_column("smoke", width=15)
     top = max((e.score for e in ranking.entries if e.feasible), default=0.0)
@@ -181,6 +183,9 @@ def render_ranking(ranking: Ranking, names: Mapping[str, str] = DEFAULT_NAMES, *
         for reason in top_reasons(winner):
             grid.add_row(_signed(float(reason.delta)), Text(f"{reason.why} {claims(reason.sources)}"))
         parts.append(grid)
+        if winner.install:
+            # One unwrapped line, so the terminal (not rich) wraps it and a copy pastes as one command.
+            parts.append(Text(f"Install it: {winner.install}", no_wrap=True, overflow="ignore", style="bold"))
     for entry in ranking.entries:
         if entry is not winner:
             parts.append(Text(why_not(entry, winner, names)))

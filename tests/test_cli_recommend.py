@@ -253,3 +253,16 @@ def test_real_recommend_measures_installed_frameworks(runner):
         assert by_fw[fw]["smoke"]["ok"] and by_fw[fw]["smoke"]["converged"]
     assert doc["ranking"][0]["verdict"] == "recommended"
     assert doc["smoke"] and all(s["ok"] for s in doc["smoke"])
+
+
+def test_winner_install_command_is_printed_whole_on_a_narrow_terminal(runner, monkeypatch):
+    """A machine with no frameworks: the winner's install command is copyable, never cut by '…'."""
+    monkeypatch.setenv("COLUMNS", "80")
+    data = run_json(runner, "--facts", str(MACHINES / "bare.json"))
+    command = data["ranking"][0]["install"]
+    assert command
+    result = invoke(runner, "recommend", "--no-smoke", "--facts", str(MACHINES / "bare.json"))
+    assert result.exit_code == 0, result.stderr
+    assert f"Install it: {command}" in result.stdout.splitlines() or any(
+        line.rstrip() == f"Install it: {command}" for line in result.stdout.splitlines())
+    assert "…" not in result.stdout
