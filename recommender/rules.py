@@ -21,6 +21,8 @@ KERAS_BACKENDS = ("tensorflow", "torch", "jax")
 GPU_KINDS = frozenset({"cuda", "rocm", "mps", "xpu"})
 #: ``accelerator: auto`` resolves to the first kind found, in this order.
 _AUTO_ACCELERATOR = (("cuda", "nvidia"), ("rocm", "amd"), ("mps", "apple"), ("tpu", "tpu"))
+#: The probe that finds each accelerator kind (its name under ``probes`` in the facts document).
+_PROBE_OF_KIND = {"cuda": "nvidia", "rocm": "rocm", "mps": "apple", "tpu": "tpu", "xpu": "intel"}
 _SHORT_NAMES = {"tensorflow": "TF", "pytorch": "PyTorch", "keras": "Keras", "jax": "JAX"}
 STALE_RULE = "rulebase-newest-known"
 
@@ -126,25 +128,43 @@ def _lowest(values: list[str]) -> str | None:
     return min(parsed)[1] if parsed else None
 
 
+def _unsure_kinds(facts: Facts) -> frozenset[str]:
+    """Accelerator kinds whose probe could not tell (status ``unknown``, e.g. a hung nvidia-smi
+    next to /dev/nvidia0): missing from the list, yet maybe here."""
+    probes = facts.get("probes")
+    if not isinstance(probes, Mapping):
+        return frozenset()
+    return frozenset(kind for kind, name in _PROBE_OF_KIND.items()
+                     if isinstance(probes.get(name), Mapping) and probes[name].get("status") == "unknown")
+
+
+def _auto(found: tuple[str, ...], unsure: frozenset[str]) -> str | None:
+    """``accelerator: auto`` resolved: the first kind found; unknown when an earlier one may be here."""
+    for kind, name in _AUTO_ACCELERATOR:
+        if kind in found:
+            return name
+        if kind in unsure:
+            return None
+    return "cpu"
+
+
 def derived_facts(facts: Facts, accelerator_answer: str | None) -> dict[str, Any]:
     """The ``derived.*`` facts; each is None (unknown) when the probes could not tell."""
     accels = facts.get("accelerators")
     if not isinstance(accels, (list, tuple)):
-        kinds = has_gpu = min_cc = max_cuda = None
+        kinds = has_gpu = min_cc = max_cuda = auto = None
     else:
         items = [a for a in accels if isinstance(a, Mapping)]
         visible = [a for a in items if a.get("visible") is not False]
-        kinds = tuple(sorted({a["kind"] for a in visible if isinstance(a.get("kind"), str)}))
-        has_gpu = any(k in GPU_KINDS for k in kinds)
+        found = tuple(sorted({a["kind"] for a in visible if isinstance(a.get("kind"), str)}))
+        unsure = _unsure_kinds(facts) - set(found)
+        kinds = None if unsure else found  # a list with a probe that could not tell is incomplete
+        has_gpu = True if any(k in GPU_KINDS for k in found) else (None if unsure & GPU_KINDS else False)
+        auto = _auto(found, unsure)
         min_cc = _lowest([a.get("compute_capability") for a in visible if a.get("kind") == "cuda"])
         # One driver serves every NVIDIA GPU; take the lowest reading to stay on the safe side.
         max_cuda = _lowest([a.get("max_cuda") for a in items if a.get("kind") == "cuda"])
-    if accelerator_answer not in (None, "auto"):
-        resolved = accelerator_answer
-    elif kinds is None:
-        resolved = None
-    else:
-        resolved = next((name for kind, name in _AUTO_ACCELERATOR if kind in kinds), "cpu")
+    resolved = accelerator_answer if accelerator_answer not in (None, "auto") else auto
     from recommender.evidence import derived as distributed_derived
 
     return {

@@ -120,6 +120,22 @@ def test_json_contract_shape(runner):
     assert any("another machine" in w["why"] for w in doc["warnings"])
 
 
+def test_gpu_probe_unknown_never_recommends_cpu_only_wheels(runner, tmp_path):
+    """An NVIDIA GPU is evident but nvidia-smi hung: the answer stays auto, no CPU-only wheel is
+    recommended on that guess, and a warning says how to settle it."""
+    doc = json.loads((MACHINES / "bare.json").read_text())
+    doc.setdefault("probes", {})["nvidia"] = {
+        "status": "unknown", "seconds": 3.0, "reason": "/dev/nvidia0 is present but cannot be queried"}
+    doc["accelerators"] = []
+    f = tmp_path / "facts.json"
+    f.write_text(json.dumps(doc))
+    out = run_json(runner, "--facts", str(f))
+    assert out["answers"]["accelerator"] == "auto"
+    installs = {e["framework"]: e["install"] for e in out["ranking"]}
+    assert "whl/cpu" not in installs["pytorch"] and "tensorflow-cpu" not in installs["tensorflow"]
+    assert any(w["rule"] == "accel-unknown" and "--accelerator" in w["fix"] for w in out["warnings"])
+
+
 def test_flags_win_over_answers_file(runner, tmp_path):
     f = tmp_path / "a.json"
     f.write_text(json.dumps({"goal": "learning", "deploy": "mobile"}))

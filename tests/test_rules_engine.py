@@ -196,6 +196,23 @@ def test_derived_facts():
     assert derived_facts(facts(accelerators=None), "tpu")["derived.answer_accelerator"] == "tpu"
 
 
+def test_gpu_probe_that_could_not_tell_is_not_a_cpu_only_machine():
+    """A hung nvidia-smi next to /dev/nvidia0 leaves no accelerator listed and the nvidia probe
+    unknown: auto must resolve to unknown, not to "cpu" (and so never to CPU-only wheels)."""
+    probes = {"nvidia": {"status": "unknown", "reason": "nvidia-smi did not answer"},
+              "rocm": {"status": "absent"}, "tpu": {"status": "absent"}}
+    d = derived_facts(facts(probes=probes), "auto")
+    assert d["derived.answer_accelerator"] is None
+    assert d["derived.has_visible_gpu"] is None and d["derived.accelerator_kinds"] is None
+    assert derived_facts(facts(probes=probes), "cpu")["derived.answer_accelerator"] == "cpu"
+    # a kind found earlier in auto's order still decides; a later unsure kind does not matter
+    found = derived_facts(facts(probes={"rocm": {"status": "unknown"}},
+                                accelerators=[{"kind": "cuda", "visible": True}]), "auto")
+    assert found["derived.answer_accelerator"] == "nvidia" and found["derived.has_visible_gpu"] is True
+    absent = derived_facts(facts(probes={"nvidia": {"status": "absent"}}), "auto")
+    assert absent["derived.answer_accelerator"] == "cpu" and absent["derived.has_visible_gpu"] is False
+
+
 def test_old_gpu_rule_reads_derived_min_cc():
     gpu = [{"kind": "cuda", "compute_capability": "3.5", "visible": True}]
     ev = evaluate(facts(accelerators=gpu), answers(), RB)
