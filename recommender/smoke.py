@@ -291,7 +291,7 @@ def _run_children(facts, todo, steps, import_timeout, train_timeout, env, worker
     workers = max(1, min(workers, len(todo)))
     settings = Settings(steps=steps, import_timeout=import_timeout, train_timeout=train_timeout,
                          threads=_threads(facts, workers), env=env,
-                         log_dir=os.path.join(smoke_cache.smoke_dir(env), "logs"))
+                         log_dir=smoke_cache.log_dir(env))
     cancel, live, out = threading.Event(), set(), {}
 
     def one(item):

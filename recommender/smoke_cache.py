@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,6 +28,19 @@ def smoke_dir(env: Mapping[str, str]) -> str:
     from probes.disk import cache_dir
 
     return os.path.join(cache_dir(env), "smoke")
+
+
+def log_dir(env: Mapping[str, str]) -> str:
+    """Where smoke logs go: ``<cache dir>/smoke/logs``, or a fresh temp folder when the cache dir
+    cannot be made or written (a read-only home): an unwritable cache costs speed, never the run."""
+    path = os.path.join(smoke_dir(env), "logs")
+    try:
+        os.makedirs(path, exist_ok=True)
+        if os.access(path, os.W_OK | os.X_OK):
+            return path
+    except OSError:
+        pass
+    return tempfile.mkdtemp(prefix="dlrec-smoke-logs-")
 
 
 def fingerprint(*, framework: str, backend: str | None, device: str, framework_facts: Mapping[str, Any],

@@ -352,7 +352,7 @@ def run_one(facts: Facts, framework: str, n: int, *, cluster: Cluster = Cluster(
                 processes=n, nnodes=cluster.nnodes, node_rank=cluster.node_rank)
     if framework == "keras" and (reason := keras_skip(facts)):
         return DistributedSmokeResult(**base, skipped=reason)
-    log_dir = log_dir or os.path.join(smoke_cache.smoke_dir(env), "logs")
+    log_dir = log_dir or smoke_cache.log_dir(env)
     os.makedirs(log_dir, exist_ok=True)
     log = os.path.join(log_dir, f"distributed-{framework}-{device}-x{n}.log")
     open(log, "wb").close()

@@ -90,6 +90,16 @@ def test_fault_is_classified(mode, kind, needle):
     assert elapsed < 20
 
 
+def test_unwritable_cache_dir_costs_the_cache_not_the_run(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("DLREC_CACHE_DIR", str(blocker / "cache"))  # cannot be made: a file is in the way
+    rc, doc, _, _ = smoke_json("raise", "--framework", "pytorch")
+    assert rc == 1
+    error = assert_failed(by_framework(doc)["pytorch"], "import_error")
+    assert not error["log"].startswith(str(blocker))
+
+
 def test_training_hang_is_a_train_timeout_within_budget():
     rc, doc, elapsed, _ = smoke_json("train_hang", "--framework", "pytorch", "--timeout", "2")
     assert rc == 1
