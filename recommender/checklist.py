@@ -212,8 +212,9 @@ def check_python(ctx: Context) -> Result:
 def _installed_item(ctx: Context, fw: str, item_id: str) -> Item:
     title = f"{name_of(fw)} installed"
     if not ctx.installed(fw):
-        state = "not known for that machine" if ctx.fw(fw, "installed") is None else "not installed"
-        return Item(id=item_id, status=FAIL, title=title, detail=state, fix=ctx.install(fw),
+        unknown = ctx.fw(fw, "installed") is None  # unknown is not "not installed": warn, never fail
+        return Item(id=item_id, status=WARN if unknown else FAIL, title=title, fix=ctx.install(fw),
+                    detail="not known for that machine" if unknown else "not installed",
                     rule=f"frameworks.yaml {fw}.install")
     version = ctx.fw(fw, "version") or "?"
     dist = ctx.fw(fw, "distribution") or fw

@@ -106,6 +106,17 @@ def test_not_installed_fails_with_the_frameworks_yaml_command(runner):
                                 "--index-url https://download.pytorch.org/whl/cu130")
 
 
+def test_installed_unknown_for_another_machine_warns_not_fails(runner, tmp_path):
+    doc = json.loads((CL / "a100_cpu_torch.json").read_text())
+    del doc["frameworks"]  # a facts document that does not say what is installed
+    path = tmp_path / "facts.json"
+    path.write_text(json.dumps(doc))
+    result = runner.invoke(cli, ["checklist", "--facts", str(path), "--framework", "pytorch", "--format", "json"])
+    installed = item(json.loads(result.stdout), "installed")
+    assert installed["status"] == "warn" and installed["detail"] == "not known for that machine"
+    assert installed["fix"] and installed["rule"] == "frameworks.yaml pytorch.install"
+
+
 def test_several_tf_distributions_and_legacy_keras(runner, tmp_path):
     doc = json.loads((CL / "no_avx_tf.json").read_text())
     doc["cpu"]["flags"] = ["avx", "avx2"]
