@@ -117,6 +117,16 @@ def test_installed_unknown_for_another_machine_warns_not_fails(runner, tmp_path)
     assert installed["fix"] and installed["rule"] == "frameworks.yaml pytorch.install"
 
 
+def test_x86_cpu_with_unknown_flags_warns_about_avx(runner, tmp_path):
+    doc = json.loads((CL / "no_avx_tf.json").read_text())
+    doc["cpu"]["flags"] = None  # the probe could not read /proc/cpuinfo
+    path = tmp_path / "facts.json"
+    path.write_text(json.dumps(doc))
+    result = runner.invoke(cli, ["checklist", "--facts", str(path), "--framework", "tensorflow", "--format", "json"])
+    avx = item(json.loads(result.stdout), "avx")
+    assert avx["status"] == "warn" and avx["detail"] == "CPU flags not known"
+
+
 def test_several_tf_distributions_and_legacy_keras(runner, tmp_path):
     doc = json.loads((CL / "no_avx_tf.json").read_text())
     doc["cpu"]["flags"] = ["avx", "avx2"]
