@@ -14,7 +14,14 @@ from probes.pci import GOOGLE, pci_devices
 _HINTS = ("TPU_NAME", "COLAB_TPU_ADDR", "PJRT_DEVICE", "TPU_ACCELERATOR_TYPE")
 # PCI device ids Google TPUs are known by (best effort; unknown ids still count as a TPU).
 _GENERATIONS = {"0x0027": "TPU v2/v3", "0x005e": "TPU v4", "0x0056": "TPU v5e",
-                "0x0062": "TPU v5p", "0x0063": "TPU v5e", "0x006f": "TPU v6e"}
+                "0x0062": "TPU v5p", "0x0063": "TPU v5e", "0x006f": "TPU v6e", "0x0076": "TPU7x"}
+# Google's other PCI devices on every GCE VM are never TPUs: gVNIC (0x0042, class 0x0200xx) and
+# Google NVMe (0x001f, class 0x0108xx). An unknown id counts only outside storage and network.
+_NOT_TPU_CLASSES = ("0x01", "0x02")
+
+
+def _is_tpu(device) -> bool:
+    return device.device in _GENERATIONS or not device.pci_class.startswith(_NOT_TPU_CLASSES)
 
 
 def _hints(host: Host) -> list[str]:
@@ -23,7 +30,7 @@ def _hints(host: Host) -> list[str]:
 
 @probe("tpu", section="accelerators", budget_s=2.0)
 def tpu_probe(host: Host) -> ProbeResult:
-    chips = [d for d in pci_devices(host, GOOGLE)]
+    chips = [d for d in pci_devices(host, GOOGLE) if _is_tpu(d)]
     # /dev/accel0.. are TPU chips; /dev/accel/ (a directory) is the kernel's generic accel
     # subsystem (Intel NPU, Habana), not a TPU.
     accel_nodes = [n for n in host.listdir("/dev") if re.fullmatch(r"accel\d+", n)]

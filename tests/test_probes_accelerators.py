@@ -127,6 +127,15 @@ def test_tpu_from_pci_vendor(fh):
     assert {a["kind"] for a in accels} == {"tpu"}
 
 
+def test_google_nic_and_nvme_on_a_gce_vm_are_not_tpus(fh):
+    _pci(fh, "0000:00:04.0", "0x1ae0", "0x0042", "0x020000")  # gVNIC
+    _pci(fh, "0000:00:05.0", "0x1ae0", "0x001f", "0x010802")  # Google NVMe
+    assert tpu_probe.collect(_host(fh)).status.value == "absent"
+    _pci(fh, "0000:00:06.0", "0x1ae0", "0x0099", "0x120000")  # a generation newer than the table
+    result = tpu_probe.collect(_host(fh))
+    assert result.status.value == "ok" and len(result.data["accelerators"]) == 1
+
+
 def test_tpu_from_dev_accel(fh):
     for i in range(2):
         fh.write(f"/dev/accel{i}")
