@@ -13,7 +13,7 @@ from probes.pci import GOOGLE, pci_devices
 
 _HINTS = ("TPU_NAME", "COLAB_TPU_ADDR", "PJRT_DEVICE", "TPU_ACCELERATOR_TYPE")
 # PCI device ids Google TPUs are known by (best effort; unknown ids still count as a TPU).
-_GENERATIONS = {"0x0027": "TPU v2/v3", "0x005e": "TPU v4", "0x0056": "TPU v5e",
+_GENERATIONS = {"0x0027": "TPU v2/v3", "0x005e": "TPU v4", "0x0056": "TPU v4 lite",
                 "0x0062": "TPU v5p", "0x0063": "TPU v5e", "0x006f": "TPU v6e", "0x0076": "TPU7x"}
 # Google's other PCI devices on every GCE VM are never TPUs: gVNIC (0x0042, class 0x0200xx) and
 # Google NVMe (0x001f, class 0x0108xx). An unknown id counts only outside storage and network.
