@@ -7,6 +7,42 @@ import sys
 
 from rich.console import Console
 
+#: ASCII look-alikes for the characters dlrec's own text uses, where the output cannot encode
+#: them (PYTHONIOENCODING=ascii, a latin-1 terminal); whatever remains becomes "?".
+_FALLBACK = str.maketrans({
+    "\u2026": "...", "\u2588": "#", "\u2589": "#", "\u258a": "#", "\u258b": "#", "\u258c": "#",
+    "\u258d": "#", "\u258e": "#", "\u258f": "#", "\u2500": "-", "\u2501": "-", "\u2014": "-",
+    "\u2013": "-", "\u2190": "<-", "\u2192": "->", "\u2713": "+", "\u2717": "x", "\u00b7": ".",
+    "\u00d7": "x", "\u2265": ">=", "\u2264": "<=",
+})
+
+
+class _EncodableWriter:
+    """A text stream that never raises UnicodeEncodeError: text its encoding cannot hold is
+    written with ASCII look-alikes instead (rich itself already draws ASCII boxes there)."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        encoding = getattr(self._stream, "encoding", None) or "ascii"
+        try:
+            text.encode(encoding)
+        except UnicodeEncodeError:
+            text = text.translate(_FALLBACK).encode(encoding, "replace").decode(encoding)
+        except LookupError:
+            pass
+        return self._stream.write(text)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def _stream(stderr: bool):
+    stream = sys.stderr if stderr else sys.stdout
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    return stream if stream is None or encoding.startswith("utf") else _EncodableWriter(stream)
+
 
 def make_console(*, stderr: bool = False, width: int | None = None) -> Console:
     """A Console that honours NO_COLOR, TERM=dumb and pipes.
@@ -22,5 +58,5 @@ def make_console(*, stderr: bool = False, width: int | None = None) -> Console:
         soft_wrap=False,
         no_color=bool(os.environ.get("NO_COLOR")) or None,
         emoji=False,
-        file=sys.stderr if stderr else sys.stdout,
+        file=_stream(stderr),
     )
