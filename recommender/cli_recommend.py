@@ -8,6 +8,7 @@ facts) -> rank -> render (table, --explain trace, or --json).
 from __future__ import annotations
 
 import contextlib
+import io
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -304,9 +305,12 @@ def ask(answers_file, save_answers, **kw) -> None:
 def _asker(*, stderr: bool):
     from recommender import questionnaire
 
-    if sys.stdin.isatty() and sys.stdout.isatty() and not stderr:
+    # A closed stdin (`<&-`) is None: it reads as an immediate end of input (exit 2, the way
+    # out); a closed stdout swallows the prompts.
+    stdin, out = sys.stdin or io.StringIO(), (sys.stderr if stderr else sys.stdout) or io.StringIO()
+    if stdin.isatty() and out.isatty() and not stderr:
         return questionnaire.TerminalAsker()
-    return questionnaire.line_asker(sys.stdin, sys.stderr if stderr else sys.stdout)
+    return questionnaire.line_asker(stdin, out)
 
 
 def _prompts(rulebase, facts, answers_file: str | None) -> Sequence:

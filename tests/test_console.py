@@ -35,3 +35,13 @@ def test_the_writer_substitutes_look_alikes_and_delegates_the_rest():
     writer.flush()
     assert raw.getvalue() == b"4.5 ### cut... + ok x no ?\n"
     assert writer.encoding == "ascii"
+
+
+@pytest.mark.parametrize("redirect", ["<&-", ">&- </dev/null"], ids=["stdin-closed", "stdout-closed"])
+def test_ask_with_a_closed_stream_exits_2_with_the_way_out(redirect, tmp_path):
+    """`dlrec ask <&-`: sys.stdin is None; it crashed with exit 3 (AttributeError)."""
+    argv = " ".join(dlrec_argv("ask", "--no-smoke", "--facts", MACHINE, "--save-answers", str(tmp_path / "a.yaml")))
+    proc = subprocess.run(f"{argv} {redirect}", shell=True, capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert proc.returncode == 2, proc.stderr
+    assert "dlrec recommend --answers" in proc.stderr and "internal error" not in proc.stderr
+    assert not (tmp_path / "a.yaml").exists()
