@@ -84,6 +84,8 @@ def gpus(facts: Mapping[str, Any]) -> str:
 
 
 def _nvidia(facts: Mapping[str, Any], key: str) -> str:
+    if not isinstance(facts.get("accelerators"), list):
+        return UNKNOWN  # no accelerators section: unknown, not "none"
     values = sorted({str(a.get(key)) for a in facts.get("accelerators") or []
                      if isinstance(a, Mapping) and a.get("kind") == "cuda" and a.get(key)})
     return ", ".join(values) if values else NONE
@@ -105,8 +107,11 @@ def _system(facts: Mapping[str, Any]) -> str:
 
 
 def build(fw: Mapping[str, Any]) -> str:
-    """A framework build in plain words: "not installed", "cuda 12.6", "rocm", "cpu"."""
-    if not isinstance(fw, Mapping) or not fw.get("installed"):
+    """A framework build in plain words: "not installed", "cuda 12.6", "rocm", "cpu"; "unknown"
+    where the document does not say whether it is installed (a missing section is unknown)."""
+    if not isinstance(fw, Mapping) or fw.get("installed") is None:
+        return UNKNOWN
+    if not fw.get("installed"):
         return "not installed"
     b = fw.get("build") if isinstance(fw.get("build"), Mapping) else {}
     if b.get("cuda"):
@@ -121,7 +126,9 @@ def build(fw: Mapping[str, Any]) -> str:
 
 
 def _version(fw: Any) -> str:
-    if not isinstance(fw, Mapping) or not fw.get("installed"):
+    if not isinstance(fw, Mapping) or fw.get("installed") is None:
+        return UNKNOWN
+    if not fw.get("installed"):
         return "not installed"
     return _text(fw.get("version"))
 
@@ -137,10 +144,11 @@ def fact_aspects(facts: Mapping[str, Any]) -> list[tuple[str, str]]:
         fw = _get(facts, f"frameworks.{key}")
         out.append((f"{name} version", _version(fw)))
         if key in ("tensorflow", "pytorch"):
-            out.append((f"{name} build", build(fw) if isinstance(fw, Mapping) else UNKNOWN))
+            out.append((f"{name} build", build(fw)))
         if key == "keras":
-            installed = isinstance(fw, Mapping) and fw.get("installed")
-            out.append(("Keras backend", _text(fw.get("backend")) if installed else "not installed"))
+            state = _version(fw)
+            out.append(("Keras backend", _text(fw.get("backend")) if state not in (UNKNOWN, "not installed")
+                        else state))
     return out
 
 

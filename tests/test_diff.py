@@ -64,3 +64,17 @@ def test_bad_files_exit_2_with_one_line(runner, tmp_path, content, words):
     assert words in result.stderr and len(result.stderr.strip().splitlines()) == 1
     missing = runner.invoke(cli, ["diff", str(tmp_path / "nope.json"), str(bad)])
     assert missing.exit_code == 2
+
+
+def test_a_missing_section_is_unknown_never_not_installed():
+    """README: "A missing section or a null field means *unknown*, never 'no'". A partial facts
+    document (no frameworks, no accelerators) said "torch version: 2.9.0+cu126 vs not installed"."""
+    a = json.loads((DIFF / "cluster_facts.json").read_text())
+    b = {"schema_version": 1, "cpu": a["cpu"], "frameworks": {"jax": {"installed": False}}}
+    lines = [d.line() for d in diff_documents(a, b)]
+    assert "torch version: 2.9.0+cu126 vs unknown" in lines
+    assert "torch build: cuda 12.6 vs unknown" in lines
+    assert "Keras backend: torch vs unknown" in lines
+    assert "NVIDIA driver: 580.65.06 vs unknown" in lines
+    assert not any("not installed" in line for line in lines), lines
+    assert build({"installed": False}) == "not installed" and build({}) == "unknown"
