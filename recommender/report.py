@@ -126,7 +126,8 @@ def ranking_table(ranking: Ranking, names: Mapping[str, str] = DEFAULT_NAMES, *,
     table.add_column("score", no_wrap=True)
     table.add_column("verdict\nconfidence", width=13)
     # "fold", not the default ellipsis: install commands and URLs must stay whole to be copied.
-    table.add_column("top reasons [claims]" if wide else "top reasons [claims], smoke", ratio=1,
+    # Text, not a str: rich reads "[claims]" in a str as a markup tag and drops it.
+    table.add_column(Text("top reasons [claims]" if wide else "top reasons [claims], smoke"), ratio=1,
                      overflow="fold")
     if wide:
         table.add_column("smoke", width=15)

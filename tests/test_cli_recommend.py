@@ -282,3 +282,15 @@ def test_winner_install_command_is_printed_whole_on_a_narrow_terminal(runner, mo
     assert f"Install it: {command}" in result.stdout.splitlines() or any(
         line.rstrip() == f"Install it: {command}" for line in result.stdout.splitlines())
     assert "…" not in result.stdout
+
+
+def test_the_reasons_header_keeps_its_claims_label_at_every_width():
+    """rich read "[claims]" in the header as markup and dropped it: "top reasons , smoke"."""
+    from recommender.cli_recommend import Request, recommend_pipeline
+    from recommender.report import render_ranking
+
+    outcome = recommend_pipeline(Request(facts_file=str(MACHINES / "rtx3090-linux.json"), flags={}, smoke=False))
+    for width, header in ((100, "top reasons [claims] "), (80, "top reasons [claims],")):
+        out = io.StringIO()
+        Console(file=out, width=width, color_system=None).print(render_ranking(outcome.ranking, width=width))
+        assert header in out.getvalue() and "top reasons ," not in out.getvalue()
