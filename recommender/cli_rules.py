@@ -56,10 +56,14 @@ def list_rules(ctx: click.Context, rule_files: tuple[str, ...], as_json: bool) -
     from recommender.console import make_console
 
     table = Table(title=f"{len(rb.rules)} rules", show_lines=False)
-    for name in ("id", "effect", "sources", "file"):
-        table.add_column(name, overflow="fold")
+    # The id and its file:line are what a reader copies (`dlrec rules explain ID`, an editor):
+    # never folded mid-word; the file sits under the id so a narrow terminal still has room.
+    table.add_column("id\nfile:line", no_wrap=True)
+    table.add_column("effect", overflow="fold", ratio=1)
+    table.add_column("sources", overflow="fold", ratio=1)
     for r in rb.rules:
-        table.add_row(*(Text(cell) for cell in (r.id, r.effect_summary, ", ".join(r.sources), f"{r.file}:{r.line}")))
+        where = Text(f"\n{r.file}:{r.line}", style="dim")
+        table.add_row(Text(r.id) + where, Text(r.effect_summary), Text(", ".join(r.sources)))
     make_console().print(table)
 
 

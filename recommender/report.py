@@ -201,8 +201,9 @@ def render_ranking(ranking: Ranking, names: Mapping[str, str] = DEFAULT_NAMES, *
 def render_trace(ranking: Ranking) -> RenderableType:
     """``--explain``: every rule, whether it fired, was false or unknown, and what it read."""
     table = Table(title="Rule trace", box=box.SIMPLE_HEAD, title_justify="left", expand=True)
-    for column in ("rule", "outcome", "effect", "read"):
-        table.add_column(column, overflow="fold")
+    table.add_column("rule", no_wrap=True)  # copied into `dlrec rules explain ID`: never folded
+    for column in ("outcome", "effect", "read"):
+        table.add_column(column, overflow="fold", ratio=1)
     evaluation = ranking.evaluation
     for item in getattr(evaluation, "trace", ()) or ():
         entry = item.to_dict() if hasattr(item, "to_dict") else dict(item)

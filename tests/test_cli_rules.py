@@ -161,3 +161,21 @@ def test_check_passes_on_the_bundled_rules():
     proc, seconds = _check(bundled=None)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("ok: ") and proc.stderr == ""
+
+
+def test_list_and_the_trace_never_fold_a_rule_id_on_80_columns(runner):
+    """A rule id is copied into `dlrec rules explain ID`; at 80 columns both tables folded it
+    ("team-stack-tensor" / "flow", "rules/tradeoffs.y" / "aml:22")."""
+    from recommender.rulebase import load_rulebase
+
+    rules = load_rulebase(()).rules
+    listed = runner.invoke(cli, ["rules", "list"], env={"COLUMNS": "80"})
+    assert listed.exit_code == 0
+    for r in rules:
+        assert r.id in listed.stdout and f"{r.file}:{r.line}" in listed.stdout, r.id
+    facts = str(Path(__file__).resolve().parent / "fixtures" / "personas5" / "machines" / "linux-cpu-all.json")
+    traced = runner.invoke(cli, ["recommend", "--no-smoke", "--facts", facts, "--explain"], env={"COLUMNS": "80"})
+    assert traced.exit_code == 0
+    trace = traced.stdout.split("Rule trace", 1)[1]
+    for r in rules:
+        assert f"  {r.id} " in trace, r.id
