@@ -84,6 +84,16 @@ def _read(fh) -> str:
     return fh.read(_OUTPUT_LIMIT).decode("utf-8", "replace")
 
 
+def _usable_cwd() -> str | None:
+    """None (inherit) while the working directory exists, else the temp dir: a child started in a
+    deleted directory fails in odd ways (torch: "oneMKL FATAL ERROR: Cannot load ...")."""
+    try:
+        os.getcwd()
+        return None
+    except OSError:
+        return tempfile.gettempdir()
+
+
 def run_bounded(
     argv: Sequence[str],
     *,
@@ -106,7 +116,7 @@ def run_bounded(
                     stdout=out,
                     stderr=err,
                     env=dict(env) if env is not None else None,
-                    cwd=cwd,
+                    cwd=cwd if cwd is not None else _usable_cwd(),
                     start_new_session=True,
                 )
             except OSError as exc:

@@ -32,7 +32,7 @@ from typing import Any
 from recommender import smoke_cache
 from recommender.errors import BadInputError
 from recommender.facts import Facts
-from recommender.smoke_process import _Watch, kill_tree
+from recommender.smoke_process import _Watch, child_cwd, kill_tree
 
 DEFAULT_STEPS = 30
 BATCH = 64  # smoke_child.BATCH: samples per rank per step
@@ -170,7 +170,8 @@ def supervise_group(launches: Sequence[Launch], *, ranks: int, out_dir: str, log
         with open(out, "ab") as out_w, open(log, "ab") as err_w:
             for launch in launches:
                 procs.append(subprocess.Popen(list(launch.argv), stdin=subprocess.DEVNULL, stdout=out_w,
-                                              stderr=err_w, env=dict(launch.env), start_new_session=True))
+                                              stderr=err_w, env=dict(launch.env), start_new_session=True,
+                                              cwd=child_cwd(out_dir)))
         watch = _Watch(out)
         phase, deadline = "import", time.monotonic() + import_timeout
         try:

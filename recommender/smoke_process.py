@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import threading
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -103,6 +104,17 @@ class _Watch:
         self._fh.close()
 
 
+def child_cwd(fallback: str) -> str | None:
+    """None (inherit) while the working directory exists; ``fallback`` once it has been deleted.
+    A child started in a deleted directory fails in odd ways (torch: "oneMKL FATAL ERROR: Cannot
+    load libtorch_cpu.so"), which would be misread as a broken install."""
+    try:
+        os.getcwd()
+        return None
+    except OSError:
+        return os.path.abspath(fallback) if os.path.isabs(fallback) else tempfile.gettempdir()
+
+
 def _argv(run, s: Settings) -> list[str]:
     return [sys.executable, "-m", "recommender.smoke_child", "--framework", run.framework,
             "--device", run.device, "--steps", str(s.steps), "--threads", str(s.threads),
@@ -120,7 +132,7 @@ def supervise(run, s: Settings, cancel: threading.Event, live: set, on_phase: Ca
     oom_before, start = read_oom_kills(), time.monotonic()
     with open(out, "ab") as out_w, open(log, "wb") as err_w:
         proc = subprocess.Popen(_argv(run, s), stdin=subprocess.DEVNULL, stdout=out_w, stderr=err_w,
-                                env=_child_env(run, s), start_new_session=True)
+                                env=_child_env(run, s), start_new_session=True, cwd=child_cwd(s.log_dir))
     live.add(proc)
     watch, said, imported = _Watch(out), [], {}
     phase, deadline, budget, timed_out = "import", start + s.import_timeout, s.import_timeout, False

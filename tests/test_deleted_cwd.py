@@ -1,0 +1,50 @@
+"""A working directory deleted under dlrec's feet (a removed build dir, `git clean` in another
+shell): children must not inherit it. torch then died with "oneMKL FATAL ERROR: Cannot load
+libtorch_cpu.so", which dlrec reported as a broken install with `pip install --force-reinstall`."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+
+import pytest
+
+from tests.conftest import ROOT, dlrec_argv
+
+
+@pytest.fixture
+def deleted_cwd(tmp_path):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    before = os.getcwd()
+    os.chdir(gone)
+    gone.rmdir()
+    yield gone
+    os.chdir(before)
+
+
+def test_children_start_in_a_directory_that_exists(deleted_cwd, tmp_path):
+    from probes.process import _usable_cwd, run_bounded
+    from recommender.smoke_process import child_cwd
+
+    assert child_cwd(str(tmp_path)) == str(tmp_path) and os.path.isdir(_usable_cwd())
+    ran = run_bounded(["/bin/sh", "-c", "pwd"], timeout=10)
+    assert ran.returncode == 0 and os.path.isdir(ran.stdout.strip())
+
+
+def test_children_inherit_a_working_directory_that_exists(tmp_path, monkeypatch):
+    from probes.process import _usable_cwd
+    from recommender.smoke_process import child_cwd
+
+    monkeypatch.chdir(tmp_path)
+    assert child_cwd("/somewhere") is None and _usable_cwd() is None
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="needs the real torch")
+def test_smoke_in_a_deleted_directory_trains(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    script = f"mkdir gone && cd gone && rmdir ../gone && exec {' '.join(dlrec_argv('smoke', '--framework', 'pytorch', '--fresh', '--steps', '5'))}"
+    proc = subprocess.run(["/bin/sh", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "ok   pytorch on cpu" in proc.stdout and "oneMKL" not in proc.stdout
