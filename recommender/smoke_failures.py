@@ -9,7 +9,7 @@ import enum
 import re
 import signal
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 
@@ -166,9 +166,29 @@ def classify(ex: ChildExit, *, framework: str, device: str, log: str | None) -> 
     if child_kind == "device_unusable":
         return make(FailureKind.DEVICE_UNUSABLE, message)
     if ex.phase == "import":
-        return make(FailureKind.IMPORT_ERROR, message or last_error_line(ex.stderr_tail))
+        made = make(FailureKind.IMPORT_ERROR, message or last_error_line(ex.stderr_tail))
+        backend_fix = _keras_backend_fix(text) if framework == "keras" else None
+        return replace(made, fix=backend_fix) if backend_fix else made
     detail = message or last_error_line(ex.stderr_tail)
     return make(FailureKind.CRASHED, f"{detail} (exit status {rc} during training)")
+
+
+_KERAS_UNKNOWN_BACKEND = re.compile(r"Unable to import backend\s*:\s*(\S+)")
+_MISSING_MODULE = re.compile(r"No module named '(tensorflow|torch|jax)'")
+
+
+def _keras_backend_fix(text: str) -> str | None:
+    """Keras failing on its configured backend is a configuration problem, not a broken Keras:
+    reinstalling keras (the generic import fix) would change nothing."""
+    if match := _KERAS_UNKNOWN_BACKEND.search(text):
+        return (f"Keras has no backend {match.group(1)!r}: export KERAS_BACKEND=tensorflow (or torch, jax), "
+                "or correct \"backend\" in ~/.keras/keras.json   (then: dlrec smoke --fresh --framework keras)")
+    if match := _MISSING_MODULE.search(text):
+        module = match.group(1)
+        first, second = (b for b in ("tensorflow", "torch", "jax") if b != module)
+        return (f"pip install {module}   (the backend Keras is configured for), or use an installed one: "
+                f"export KERAS_BACKEND={first} (or {second})   (then: dlrec smoke --fresh --framework keras)")
+    return None
 
 
 def read_oom_kills(host_root: str = "/") -> int:

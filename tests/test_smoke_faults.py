@@ -206,3 +206,16 @@ def test_classify_device_unusable_from_the_child():
     err = {"kind": "device_unusable", "message": "torch.cuda.is_available() is False (build 12.8)"}
     got = classify(ChildExit(returncode=3, phase="train", error=err), framework="pytorch", device="cuda", log=None)
     assert got.kind is FailureKind.DEVICE_UNUSABLE and "cannot use cuda" in got.message
+
+
+@pytest.mark.parametrize("text, fix", [
+    ("ValueError: Unable to import backend : bogus", "export KERAS_BACKEND=tensorflow"),
+    ("ModuleNotFoundError: No module named 'jax'", "pip install jax "),
+])
+def test_classify_a_keras_backend_problem_fixes_the_backend_not_keras(text, fix):
+    """KERAS_BACKEND=bogus (or a backend that is not installed) said "pip install
+    --force-reinstall keras", which changes nothing."""
+    exit_ = ChildExit(returncode=1, phase="import", stderr_tail=f"Traceback (most recent call last):\n{text}\n")
+    got = classify(exit_, framework="keras", device="cpu", log="/x.log")
+    assert got.kind is FailureKind.IMPORT_ERROR and text.split(": ", 1)[1] in got.message
+    assert fix in got.fix and "--force-reinstall" not in got.fix
