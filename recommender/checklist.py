@@ -159,7 +159,7 @@ def name_of(fw: str) -> str:
 
 
 def _gb(mb: float) -> str:
-    return f"{mb / 1024:.1f} GB"
+    return f"{mb / 1024:.1f} GiB"  # MiB / 1024: binary units, as `dlrec probe` prints them
 
 
 # --------------------------------------------------------------------------- python, installed

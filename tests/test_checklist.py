@@ -291,3 +291,13 @@ def test_no_framework_is_imported_by_dlrec():
             "sys.stderr.write('IMPORTED:'+','.join(bad))" % str(CL / "a100_cpu_torch.json"))
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.stderr.strip().endswith("IMPORTED:"), proc.stderr
+
+
+def test_sizes_are_in_the_binary_units_probe_prints(runner):
+    """The checklist divided by 1024 but said "GB": 186.3 GB for what `dlrec probe` calls 186.3 GiB."""
+    facts = json.loads((CL / "gtx1080_cu130_torch.json").read_text())
+    free = facts["disk"]["free_bytes"] / 2**30
+    result = runner.invoke(cli, ["checklist", "--facts", str(CL / "gtx1080_cu130_torch.json"),
+                                 "--framework", "pytorch", "--format", "json"])
+    disk = next(i for i in json.loads(result.stdout)["items"] if i["id"] == "disk")
+    assert disk["detail"].startswith(f"{free:.1f} GiB free on ")
