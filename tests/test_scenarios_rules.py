@@ -205,3 +205,14 @@ def test_device_block_on_tensorflow_also_weighs_on_keras_tensorflow_backend(rb):
     assert any(r.rule == "tf-windows-native-gpu" and r.delta == -penalty
                for r in ev.keras_backend_reasons["tensorflow"])
     assert ev.keras_backend_scores["torch"] > ev.keras_backend_scores["tensorflow"]
+
+
+@pytest.mark.parametrize("machine, accelerator, warned", [
+    ("linux-cpu-bare", "nvidia", True), ("linux-cpu-bare", "amd", True), ("linux-cpu-bare", "tpu", True),
+    ("a100-cpu-torch", "nvidia", False), ("linux-cpu-bare", "cpu", False), ("linux-cpu-bare", "auto", False),
+])
+def test_an_answered_accelerator_the_machine_lacks_is_said(rb, machine, accelerator, warned):
+    """`--accelerator nvidia` on a CPU box said only "An NVIDIA GPU is present but ... CPU-only
+    build", and the table showed "device: cuda": nothing said no NVIDIA GPU was found."""
+    ev = run(rb, machine, accelerator=accelerator)
+    assert ("accel-answer-not-found" in {w.rule for w in ev.warnings}) is warned
