@@ -6,6 +6,7 @@ recommended framework unless ``--framework`` names one, and build the checklist 
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import sys
@@ -85,9 +86,9 @@ def _live(fmt: str, out: str | None, request) -> bool:
     return fmt == "text" and out is None and request.smoke and sys.stdout.isatty() and sys.stderr.isatty()
 
 
-def _framework_option(f):
+def _framework_option(f, *, purpose: str = "check"):
     return click.option("--framework", type=click.Choice(FRAMEWORKS), default=None,
-                        help="The framework to check (default: the recommended one).")(f)
+                        help=f"The framework to {purpose} (default: the recommended one).")(f)
 
 
 def _answers_option(f):
@@ -134,7 +135,7 @@ def checklist(framework, fmt, out, answers_file, redact, **kw) -> None:
 
 @click.command()
 @click.argument("directory", metavar="DIR")
-@_framework_option
+@functools.partial(_framework_option, purpose="start the project with")
 @click.option("--force", is_flag=True, help="Overwrite files that already exist in DIR.")
 @_answers_option
 @input_options

@@ -136,3 +136,10 @@ def test_init_dir_that_is_a_file_exits_2(runner, tmp_path):
     target.write_text("x")
     result = runner.invoke(cli, ["init", str(target), "--facts", str(CL / "mac_m2.json")])
     assert result.exit_code == 2
+
+
+def test_init_help_says_what_framework_is_for(runner):
+    """`dlrec init --help` said "--framework  The framework to check", copied from checklist."""
+    text = " ".join(runner.invoke(cli, ["init", "--help"]).stdout.split())
+    assert "The framework to start the project with (default: the recommended one)." in text
+    assert "The framework to check" not in text
