@@ -48,7 +48,7 @@ def _sigterm_as_interrupt():
 @click.option("--fresh", is_flag=True, help="Ignore cached results and train again.")
 @click.option("--all-backends", is_flag=True, help="Run Keras on every installed backend "
               "(tensorflow, torch, jax), overriding KERAS_BACKEND for those runs.")
-@click.option("--json", "as_json", is_flag=True, help='Print {"results": [...]} only.')
+@click.option("--json", "as_json", is_flag=True, help='Print {"results": [...]} only ({"distributed": [...]} with --distributed).')
 @click.option("--verbose", "-v", is_flag=True, help="Show figures and each run's log file.")
 @distributed_options
 @click.pass_context

@@ -123,3 +123,9 @@ def test_all_backends_override_is_said_and_missing_jax_is_skipped_not_failed(run
     assert res.exit_code == 1
     res = runner.invoke(cli, ["smoke", "--json", "--framework", "keras", "--all-backends"])
     assert json.loads(res.stdout)["skipped"] == lines[:2]
+
+
+def test_json_help_names_the_distributed_document(runner):
+    """`smoke --distributed N --json` prints {"distributed": [...]}; the help promised only {"results": [...]}."""
+    text = " ".join(runner.invoke(cli, ["smoke", "--help"]).stdout.split())
+    assert '{"distributed": [...]} with --distributed' in text
