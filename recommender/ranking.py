@@ -184,9 +184,23 @@ def install_command(framework: str, facts, rulebase, condition: Callable[[Any], 
             continue
         command = _get(item, "command")
         if command:
-            pip_backend = (_get(spec, "backends") or {}).get(backend, backend) if backend else None
+            pip_backend = backend_requirement(spec, backend, condition) if backend else None
             return _fill(str(command), facts, pip_backend)
     return None
+
+
+def backend_requirement(spec: Any, backend: str, condition: Callable[[Any], bool] | None) -> str:
+    """The pip requirement for a Keras backend: ``backends.<name>`` in frameworks.yaml is a name,
+    or a list of ``{when, pip}`` where the first true ``when`` wins (e.g. the CUDA extra of jax
+    or tensorflow on an NVIDIA machine)."""
+    choice = (_get(spec, "backends") or {}).get(backend, backend)
+    if isinstance(choice, str):
+        return choice
+    for item in choice:
+        when = _get(item, "when")
+        if when is None or (condition is not None and condition(when) is True):
+            return str(_get(item, "pip"))
+    return backend
 
 
 def _get(obj: Any, key: str) -> Any:

@@ -342,22 +342,32 @@ def _parse_frameworks(node: Any, where: _Where, ctx: _Context) -> Mapping[str, A
             raise where.entry(entry, f"framework {fid!r}").fail(f"expected a mapping, got {_kind(entry)}")
         if "install" in entry:
             _check_install(entry["install"], where.entry(entry, f"framework {fid!r}"), fid, ctx)
+        for backend, choice in (entry.get("backends") or {}).items():
+            if not isinstance(choice, str):
+                _check_choices(choice, where.entry(entry, f"framework {fid!r} backend {backend!r}"),
+                               f"{fid}.backends.{backend}", "pip", ctx)
         out[fid] = entry
     return freeze(out)
 
 
 def _check_install(items: Any, where: _Where, fid: str, ctx: _Context) -> None:
     """Install entries are checked like rules, so `dlrec rules check` catches a bad `when`."""
+    _check_choices(items, where, f"{fid}.install", "command", ctx)
+
+
+def _check_choices(items: Any, where: _Where, label: str, value_key: str, ctx: _Context) -> None:
+    """A list of ``{when, <value_key>}`` entries (first true ``when`` wins): keys, a non-empty
+    string value, and each condition compiled like a rule's."""
     if not isinstance(items, list):
-        raise where.fail(f"'install' must be a list of {{when, command}} entries, got {_kind(items)}")
+        raise where.fail(f"{label} must be a list of {{when, {value_key}}} entries, got {_kind(items)}")
     for i, item in enumerate(items):
-        at = where.entry(item, f"framework {fid!r} install[{i}]")
-        _check_keys(item, at, ("when", "command"), required=("command",))
-        if not isinstance(item["command"], str) or not item["command"].strip():
-            raise at.fail("'command' must be a non-empty string", line_of(item, "command"))
+        at = where.entry(item, f"{label}[{i}]")
+        _check_keys(item, at, ("when", value_key), required=(value_key,))
+        if not isinstance(item[value_key], str) or not item[value_key].strip():
+            raise at.fail(f"{value_key!r} must be a non-empty string", line_of(item, value_key))
         if "when" in item:
             compile_condition(item["when"], CompileContext(
-                file=where.file, rule=f"{fid}.install[{i}]", questions=ctx.questions,
+                file=where.file, rule=f"{label}[{i}]", questions=ctx.questions,
                 line=line_of(item, "when") or at.line, memo=ctx.memo))
 
 

@@ -255,3 +255,27 @@ def test_smoke_bonus_is_explained_as_a_reason():
     smoke = [r for r in tf.reasons if r.rule == "smoke:passed"]
     assert smoke and smoke[0].delta == 2.0 and "loss 0.69 -> 0.08" in smoke[0].why
     assert not any(r.rule == "smoke:passed" for r in ranking.entry("pytorch").reasons)
+
+
+def test_keras_backend_requirement_follows_the_accelerator():
+    """On an NVIDIA Linux box Keras's backend is installed with its CUDA build, not a CPU one."""
+    import json as _json
+    from pathlib import Path
+
+    from recommender.answers import resolve_answers
+    from recommender.ranking import condition_evaluator, install_command
+    from recommender.rulebase import load_rulebase
+
+    rb = load_rulebase()
+    machine = Path(__file__).parent / "fixtures" / "personas5" / "machines" / "a100-cuda-full.json"
+    doc = _json.loads(machine.read_text("utf-8"))
+    doc["frameworks"] = {fw: {"installed": False} for fw in ("tensorflow", "pytorch", "keras", "jax")}
+    gpu = Facts.from_dict(doc)
+    cpu = Facts.from_dict({**doc, "accelerators": []})
+    for f, expect in ((gpu, {"tensorflow": '"tensorflow[and-cuda]"', "jax": '"jax[cuda'}),
+                      (cpu, {"tensorflow": "keras tensorflow", "jax": "keras jax"})):
+        cond = condition_evaluator(f, resolve_answers(rb.questions, facts=f), rb)
+        for backend, needle in expect.items():
+            assert needle in install_command("keras", f, rb, cond, backend), (backend, f.get("accelerators"))
+    cond = condition_evaluator(gpu, resolve_answers(rb.questions, facts=gpu), rb)
+    assert install_command("keras", gpu, rb, cond, "torch").endswith("pip install keras torch")

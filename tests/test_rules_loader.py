@@ -284,3 +284,20 @@ def test_bad_install_condition_in_frameworks_yaml_is_caught_at_load(tmp_path):
         load_rulebase(bundled=str(copy))
     message = str(exc.value)
     assert "rules/frameworks.yaml:" in message and "os.sytsem" in message and "install[" in message
+
+
+def test_bad_keras_backend_choice_in_frameworks_yaml_is_caught_at_load(tmp_path):
+    """frameworks.yaml `backends.<name>[].when` is checked like an install entry's."""
+    import shutil
+
+    from recommender.rulebase import RuleError, load_rulebase
+
+    copy = tmp_path / "rules"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "rules", copy)
+    text = (copy / "frameworks.yaml").read_text("utf-8")
+    bad = text.replace("pip: jax\n", "pipp: jax\n", 1)
+    assert bad != text
+    (copy / "frameworks.yaml").write_text(bad, "utf-8")
+    with pytest.raises(RuleError) as exc:
+        load_rulebase(bundled=str(copy))
+    assert "keras.backends.jax" in str(exc.value) and "unknown key 'pipp'" in str(exc.value)
