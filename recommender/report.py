@@ -52,8 +52,9 @@ def claims(sources: Any) -> str:
 
 
 def top_reasons(entry: Entry, n: int = 3) -> list[Any]:
-    """The reasons that gave the most points (then by rule id, for stable output)."""
-    return sorted(entry.reasons, key=lambda r: (-float(r.delta), r.rule))[:n]
+    """The reasons that weighed most, penalties included (a -3 for a too-old driver must not
+    hide behind three +1s), gains first on equal weight, then by rule id for stable output."""
+    return sorted(entry.reasons, key=lambda r: (-abs(float(r.delta)), -float(r.delta), r.rule))[:n]
 
 
 def short_why(why: str, limit: int = 60) -> str:

@@ -279,3 +279,12 @@ def test_keras_backend_requirement_follows_the_accelerator():
             assert needle in install_command("keras", f, rb, cond, backend), (backend, f.get("accelerators"))
     cond = condition_evaluator(gpu, resolve_answers(rb.questions, facts=gpu), rb)
     assert install_command("keras", gpu, rb, cond, "torch").endswith("pip install keras torch")
+
+
+def test_top_reasons_show_a_big_penalty_before_small_gains():
+    from recommender.report import top_reasons
+
+    f = facts("pytorch")
+    reasons = (R("a", 1.0), R("b", 1.0), R("c", 1.0), R("driver-too-old", -3.0), R("d", 0.5))
+    entry = rank(ev(pt=0.5, pt_reasons=reasons), (), f, RB).entry("pytorch")
+    assert [r.rule for r in top_reasons(entry)] == ["driver-too-old", "a", "b"]
