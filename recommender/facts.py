@@ -89,7 +89,12 @@ def _lookup(doc: Any, parts: list[str]) -> tuple[bool, Any]:
 
 
 def validate(doc: Mapping[str, Any]) -> None:
-    """Raise FactsError for the first known field with a value of the wrong type (None is unknown)."""
+    """Raise FactsError for the first known field with a value of the wrong type (None is unknown),
+    or a ``schema_version`` this dlrec cannot read (a missing one is read as version 1)."""
+    version = doc.get("schema_version")
+    if version is not None and (isinstance(version, bool) or version != SCHEMA_VERSION):
+        raise FactsError("schema_version", f"{version!r} is not supported (allowed: {SCHEMA_VERSION}); "
+                                           "probe that machine again with this dlrec version")
     for path, kind in FACT_SCHEMA.items():
         head, sep, tail = path.partition("[].")
         if sep:

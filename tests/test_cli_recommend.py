@@ -294,3 +294,13 @@ def test_the_reasons_header_keeps_its_claims_label_at_every_width():
         out = io.StringIO()
         Console(file=out, width=width, color_system=None).print(render_ranking(outcome.ranking, width=width))
         assert header in out.getvalue() and "top reasons ," not in out.getvalue()
+
+
+@pytest.mark.parametrize("version", [0, 2, "1"])
+def test_facts_file_with_an_unsupported_schema_version_is_refused(runner, tmp_path, version):
+    doc = json.loads(Path(LAPTOP).read_text("utf-8"))
+    doc["schema_version"] = version
+    path = tmp_path / "facts.json"
+    path.write_text(json.dumps(doc), "utf-8")
+    result = invoke(runner, "recommend", "--no-smoke", "--facts", str(path))
+    one_line_error(result, "schema_version", "allowed: 1")
