@@ -168,7 +168,7 @@ def emit(outcome: Outcome, *, as_json: bool, explain: bool, console=None, redact
 
         console = console or make_console()
         names = _names(outcome.rulebase)
-        console.print(report.render_ranking(outcome.ranking, names, width=console.width))
+        console.print(report.render_ranking(outcome.ranking, names, width=console.width), crop=False)
         if explain:
             console.print(report.render_trace(outcome.ranking))
     if outcome.ranking.winner is None:

@@ -230,7 +230,8 @@ def run_fleet_and_emit(request, *, as_json: bool, explain: bool, redact: bool = 
         console = make_console()
         for line in spread_lines(nodes, fleet_doc["spread"]):
             console.print(line, markup=False, highlight=False)
-        console.print(report.render_ranking(outcome.ranking, _names(outcome.rulebase), width=console.width))
+        console.print(report.render_ranking(outcome.ranking, _names(outcome.rulebase), width=console.width),
+                      crop=False)
         if explain:
             console.print(report.render_trace(outcome.ranking))
     if outcome.ranking.winner is None:

@@ -186,7 +186,8 @@ def render_ranking(ranking: Ranking, names: Mapping[str, str] = DEFAULT_NAMES, *
             grid.add_row(_signed(float(reason.delta)), Text(f"{reason.why} {claims(reason.sources)}"))
         parts.append(grid)
         if winner.install:
-            # One unwrapped line, so the terminal (not rich) wraps it and a copy pastes as one command.
+            # One unwrapped line (the CLI prints with crop=False), so the terminal, not rich, wraps
+            # it and a copy pastes as one command.
             parts.append(Text(f"Install it: {winner.install}", no_wrap=True, overflow="ignore", style="bold"))
     for entry in ranking.entries:
         if entry is not winner:
@@ -194,8 +195,9 @@ def render_ranking(ranking: Ranking, names: Mapping[str, str] = DEFAULT_NAMES, *
     if ranking.smoke_note:
         parts.append(Text(ranking.smoke_note, style="yellow"))
     for notice in ranking.warnings:
-        fix = f" Fix: {notice.fix}" if notice.fix else ""
-        parts.append(Text(f"warning: {notice.why} ({notice.rule}){fix}", style="yellow"))
+        parts.append(Text(f"warning: {notice.why} ({notice.rule})", style="yellow"))
+        if notice.fix:  # unwrapped, like the install line: a command must paste as one line
+            parts.append(Text(f"  fix: {notice.fix}", no_wrap=True, overflow="ignore"))
     return Group(*parts)
 
 

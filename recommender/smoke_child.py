@@ -74,7 +74,9 @@ def batches(model: str, steps: int):
 def _torch_device(torch, device: str):
     if device in ("cuda", "rocm"):
         if not torch.cuda.is_available():
-            raise DeviceUnusable(f"torch.cuda.is_available() is False (build {torch.version.cuda or torch.version.hip})")
+            build = torch.version.cuda or torch.version.hip
+            raise DeviceUnusable("torch.cuda.is_available() is False ("
+                                 + (f"build {build})" if build else "a CPU-only build)"))
         return torch.device("cuda")
     if device == "mps":
         if not torch.backends.mps.is_available():

@@ -188,7 +188,8 @@ def test_golden_table(update_goldens, monkeypatch):
                       answers_file=str(FIXTURES / "research-expert-multigpu.answers.yaml"), flags={}, smoke=False)
     outcome = recommend_pipeline(request)
     out = io.StringIO()
-    Console(file=out, width=100, color_system=None).print(render_ranking(outcome.ranking, _names(outcome.rulebase)))
+    Console(file=out, width=100, color_system=None).print(render_ranking(outcome.ranking, _names(outcome.rulebase)),
+                                                          crop=False)  # as the CLI prints it
     text = out.getvalue()
     golden = GOLDEN / "recommend_table.txt"
     if update_goldens:
@@ -304,3 +305,16 @@ def test_facts_file_with_an_unsupported_schema_version_is_refused(runner, tmp_pa
     path.write_text(json.dumps(doc), "utf-8")
     result = invoke(runner, "recommend", "--no-smoke", "--facts", str(path))
     one_line_error(result, "schema_version", "allowed: 1")
+
+
+def test_warning_fixes_are_printed_whole_on_a_narrow_terminal(runner, monkeypatch):
+    """A fix is a command to paste: never wrapped or cropped by rich, whatever the width."""
+    from recommender.rulebase import load_rulebase
+
+    monkeypatch.setenv("COLUMNS", "60")
+    monkeypatch.chdir(MACHINES)
+    result = invoke(runner, "recommend", "--no-smoke", "--facts", "rtx3090-linux.json",
+                    "--answers", str(FIXTURES / "research-expert-multigpu.answers.yaml"))
+    assert result.exit_code == 0, result.stderr
+    fix = load_rulebase().rule("nvidia-driver-cuda12-torch-ceiling").fix
+    assert f"  fix: {fix}" in result.stdout.splitlines()
