@@ -14,7 +14,7 @@ import importlib.util
 import psutil
 import pytest
 
-from tests.conftest import dlrec_argv
+from tests.conftest import dlrec_argv, skip_unless_ci
 from recommender.smoke_distributed import (Cluster, assemble, compare_ranks, efficiency, tf_config,
                                            torchrun_launch)
 
@@ -22,7 +22,7 @@ from recommender.smoke_distributed import (Cluster, assemble, compare_ranks, eff
 def need(module: str) -> None:
     """Skip without importing: the test process must never import a framework."""
     if importlib.util.find_spec(module) is None:
-        pytest.skip(f"{module} is not installed")
+        skip_unless_ci(f"{module} is not installed")
 
 
 def survivors(token: str) -> list[psutil.Process]:
