@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from recommender.errors import BadInputError
+from recommender.rulebase import Choice
 
 BACK = object()  # an asker's answer meaning "the previous question, please"
 BACK_LABEL = "← back"
@@ -32,21 +33,14 @@ class QuestionnaireEOF(BadInputError):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Option:
-    """A choice as shown: the answer value and its label (with what the probes detected)."""
-
-    value: str
-    label: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Prompt:
     """One question ready to ask: text, help, options and the pre-filled default."""
 
     key: str
     text: str
     help: str
-    options: tuple[Option, ...]
+    #: The rule base's choices, labels marked with what the probes detected.
+    options: tuple[Choice, ...]
     default: str
 
 
@@ -75,7 +69,7 @@ def build_prompts(questions: Sequence[Any], defaults: Mapping[str, str],
             value, label = str(_get(choice, "value")), str(_get(choice, "label") or _get(choice, "value"))
             found, note = detected.get(q.key, (None, None))
             note = note if found == value else None
-            options.append(Option(value=value, label=f"{label} (detected: {note})" if note else label))
+            options.append(Choice(value=value, label=f"{label} (detected: {note})" if note else label))
         default = str(defaults.get(q.key, _get(q, "default")))
         prompts.append(Prompt(key=q.key, text=str(_get(q, "prompt")), help=str(_get(q, "help") or ""),
                               options=tuple(options), default=default))
