@@ -22,10 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from recommender.answers import resolve_answers  # noqa: E402
-from recommender.facts import Facts  # noqa: E402
-from recommender.rulebase import load_rulebase  # noqa: E402
-from recommender.rules import evaluate  # noqa: E402
+from recommender.engine.answers import resolve_answers  # noqa: E402
+from recommender.facts.document import Facts  # noqa: E402
+from recommender.engine.rulebase import load_rulebase  # noqa: E402
+from recommender.engine.evaluate import evaluate  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "rules"
 FACTS = {

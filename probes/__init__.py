@@ -3,19 +3,19 @@
 No probe imports tensorflow, torch, keras or jax; each runs under a time budget.
 """
 
-from probes.apple import apple_probe
-from probes.base import FunctionProbe, Host, Probe, ProbeRegistry, ProbeResult, Status, probe
-from probes.cpu import cpu_probe
-from probes.disk import disk_probe
-from probes.frameworks import TF_DISTRIBUTIONS, frameworks_probe
-from probes.intel import intel_probe
-from probes.memory import memory_probe
-from probes.nvidia import nvidia_probe
-from probes.os_info import os_probe
-from probes.python_env import python_probe
-from probes.rocm import rocm_probe
-from probes.runner import ProbeRun, assemble, run_probes
-from probes.tpu import tpu_probe
+from recommender.probes.apple import apple_probe
+from recommender.probes.base import FunctionProbe, Host, Probe, ProbeRegistry, ProbeResult, Status, probe
+from recommender.probes.cpu import cpu_probe
+from recommender.probes.disk import disk_probe
+from recommender.probes.frameworks import TF_DISTRIBUTIONS, frameworks_probe
+from recommender.probes.intel import intel_probe
+from recommender.probes.memory import memory_probe
+from recommender.probes.nvidia import nvidia_probe
+from recommender.probes.os_info import os_probe
+from recommender.probes.python_env import python_probe
+from recommender.probes.rocm import rocm_probe
+from recommender.probes.runner import ProbeRun, assemble, run_probes
+from recommender.probes.tpu import tpu_probe
 
 #: The built-in probes, in report order.
 DEFAULT_PROBES = (

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import platform
 
-from probes.base import Host, ProbeResult, probe
-from probes.cpu import rosetta_translated
-from probes.process import run_bounded
+from recommender.probes.base import Host, ProbeResult, probe
+from recommender.probes.cpu import rosetta_translated
+from recommender.probes.process import run_bounded
 
 
 def _sysctl(name: str) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from probes.base import Host
+from recommender.probes.base import Host
 
 
 def _own_paths(host: Host) -> dict[str, str]:

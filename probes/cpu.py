@@ -6,9 +6,9 @@ import math
 import os
 import platform
 
-from probes.base import Host, ProbeResult, probe
-from probes.cgroup import cgroup_file
-from probes.process import run_bounded
+from recommender.probes.base import Host, ProbeResult, probe
+from recommender.probes.cgroup import cgroup_file
+from recommender.probes.process import run_bounded
 
 # The flags that decide what a framework build can run; everything else in /proc/cpuinfo is noise.
 _X86_FLAGS = ("sse4_1", "sse4_2", "avx", "avx2", "fma", "f16c", "avx_vnni")

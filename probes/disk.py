@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 
-from probes.base import Host, ProbeResult, probe
+from recommender.probes.base import Host, ProbeResult, probe
 
 
 def cache_dir(env) -> str:

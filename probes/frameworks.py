@@ -14,7 +14,7 @@ import re
 from importlib import metadata
 from pathlib import Path
 
-from probes.base import Host, ProbeResult, probe
+from recommender.probes.base import Host, ProbeResult, probe
 
 # Every distribution TensorFlow ships under; the import name is always "tensorflow".
 TF_DISTRIBUTIONS = (

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from probes.base import Host, ProbeResult, probe
-from probes.pci import INTEL, display_devices
+from recommender.probes.base import Host, ProbeResult, probe
+from recommender.probes.pci import INTEL, display_devices
 
 # Discrete Arc / Data Center GPU Max device-id prefixes; integrated GPUs are noted, not counted.
 _DISCRETE_PREFIXES = ("0x56", "0x0b", "0xe2")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import platform
 
-from probes.base import Host, ProbeResult, probe
-from probes.cgroup import cgroup_file
+from recommender.probes.base import Host, ProbeResult, probe
+from recommender.probes.cgroup import cgroup_file
 
 # cgroup v1 writes "unlimited" as a huge page-aligned number (9223372036854771712).
 _V1_UNLIMITED = 1 << 62

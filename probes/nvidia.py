@@ -13,9 +13,9 @@ import re
 import sys
 from pathlib import Path
 
-from probes.base import Host, ProbeResult, probe
-from probes.pci import NVIDIA, display_devices
-from probes.process import CommandResult, run_bounded
+from recommender.probes.base import Host, ProbeResult, probe
+from recommender.probes.pci import NVIDIA, display_devices
+from recommender.probes.process import CommandResult, run_bounded
 
 _NVML_CHILD = str(Path(__file__).with_name("nvml_child.py"))
 _CMD_TIMEOUT = 3.0

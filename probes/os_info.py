@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import platform
 
-from probes.base import Host, ProbeResult, probe
+from recommender.probes.base import Host, ProbeResult, probe
 
 
 def _libc() -> str | None:

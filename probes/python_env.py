@@ -6,7 +6,7 @@ import os
 import platform
 import sys
 
-from probes.base import Host, ProbeResult, probe
+from recommender.probes.base import Host, ProbeResult, probe
 
 
 def environment_kind(host: Host) -> str:

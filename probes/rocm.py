@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from probes.base import Host, ProbeResult, probe
-from probes.pci import AMD, display_devices
-from probes.process import run_bounded
+from recommender.probes.base import Host, ProbeResult, probe
+from recommender.probes.pci import AMD, display_devices
+from recommender.probes.process import run_bounded
 
 _TOPOLOGY = "/sys/class/kfd/kfd/topology/nodes"
 _CMD_TIMEOUT = 3.0

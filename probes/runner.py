@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from probes.base import Host, Probe, ProbeResult, Status
-from probes.process import kill_live
+from recommender.probes.base import Host, Probe, ProbeResult, Status
+from recommender.probes.process import kill_live
 
 _LIST_SECTIONS = ("accelerators",)
 

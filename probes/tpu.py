@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from probes.base import Host, ProbeResult, probe
-from probes.pci import GOOGLE, pci_devices
+from recommender.probes.base import Host, ProbeResult, probe
+from recommender.probes.pci import GOOGLE, pci_devices
 
 _HINTS = ("TPU_NAME", "COLAB_TPU_ADDR", "PJRT_DEVICE", "TPU_ACCELERATOR_TYPE")
 # PCI device ids Google TPUs are known by (best effort; unknown ids still count as a TPU).

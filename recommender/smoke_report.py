@@ -6,8 +6,8 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 
-from recommender.smoke import SmokeEvent, SmokeResult, SmokeRun
-from recommender.smoke_cache import age_seconds, describe_age
+from recommender.smoke.run import SmokeEvent, SmokeResult, SmokeRun
+from recommender.smoke.cache import age_seconds, describe_age
 
 
 def _rate(value: float | None) -> str:

@@ -79,7 +79,7 @@ class FakeHost:
         return env
 
     def host(self, **extra: str):
-        from probes import Host
+        from recommender.probes import Host
 
         return Host(root=self.root, env=self.env(**extra))
 

@@ -100,10 +100,10 @@ def test_sigkill_mid_write_never_leaves_half_a_file(tmp_path):
 # --------------------------------------------------------------------------- one helper, used everywhere
 
 WRITERS = {  # module -> the function that writes a user-visible file
-    "recommender/questionnaire.py": "save_answers",
-    "recommender/starter.py": "atomic_write",
-    "recommender/smoke_cache.py": "store",
-    "recommender/cli.py": "_log_crash",
+    "recommender/cli/questionnaire.py": "save_answers",
+    "recommender/decide/starter.py": "atomic_write",
+    "recommender/smoke/cache.py": "store",
+    "recommender/cli/main.py": "_log_crash",
 }
 
 
@@ -143,14 +143,13 @@ def test_no_other_module_writes_files_by_hand():
 
 def test_crash_log_is_written_whole(tmp_path, monkeypatch, capsys):
     """Trigger: a bug (RuntimeError) in a command; the log holds the whole traceback."""
-    from recommender import cli
-
+    from recommender.cli import main as cli
     monkeypatch.setenv("DLREC_CACHE_DIR", str(tmp_path / "cache"))
 
     def boom(*a, **k):
         raise RuntimeError("injected bug")
 
-    monkeypatch.setattr("recommender.collect.collect_facts", boom)
+    monkeypatch.setattr("recommender.facts.collect.collect_facts", boom)
     start = time.monotonic()
     with pytest.raises(SystemExit) as exit_:
         cli.main(["probe"])

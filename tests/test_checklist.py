@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXTURES, ROOT, dlrec_argv
-from recommender.cli import cli
+from recommender.cli.main import cli
 
 CL = FIXTURES / "checklist"
 
@@ -197,8 +197,8 @@ def test_env_vars_shown_as_set_here(runner, monkeypatch):
 
 
 def test_text_symbols_and_golden(update_goldens):
-    from recommender.cli_checklist import make_checklist, render
-    from recommender.cli_recommend import Request
+    from recommender.cli.checklist import make_checklist, render
+    from recommender.cli.recommend import Request
 
     made = make_checklist(Request(facts_file=str(CL / "gtx1080_cu130_torch.json"), flags={}), "pytorch")
     text = render(made.checklist, "text").replace(str(CL), "tests/fixtures/checklist")
@@ -244,8 +244,7 @@ def test_out_writes_atomically(runner, tmp_path):
 
 
 def test_out_failure_leaves_the_old_file(monkeypatch, tmp_path):
-    from recommender import starter
-
+    from recommender.decide import starter
     target = tmp_path / "c.md"
     target.write_text("old")
 
@@ -285,7 +284,7 @@ def test_bad_answers_file_exits_2(tmp_path):
 
 
 def test_no_framework_is_imported_by_dlrec():
-    code = ("import sys; from recommender.cli import main; sys.argv=['dlrec'];\n"
+    code = ("import sys; from recommender.cli.main import main; sys.argv=['dlrec'];\n"
             "try:\n main(['checklist','--facts',%r,'--format','json'])\nexcept SystemExit: pass\n"
             "bad=[m for m in ('torch','tensorflow','keras','jax') if m in sys.modules]\n"
             "sys.stderr.write('IMPORTED:'+','.join(bad))" % str(CL / "a100_cpu_torch.json"))

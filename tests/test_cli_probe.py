@@ -18,9 +18,9 @@ import psutil
 import pytest
 from rich.console import Console
 
-from recommender.cli import cli
-from recommender.facts import Facts
-from recommender.probe_report import render_facts
+from recommender.cli.main import cli
+from recommender.facts.document import Facts
+from recommender.report.probe import render_facts
 from tests.conftest import FIXTURES, ROOT, dlrec_argv, skip_unless_ci
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -130,7 +130,7 @@ def test_real_run_on_this_machine():
 
 
 def test_probe_never_imports_a_framework():
-    code = ("import sys\nfrom recommender.collect import collect_facts\nfrom recommender.probe_report "
+    code = ("import sys\nfrom recommender.facts.collect import collect_facts\nfrom recommender.report.probe "
             "import render_facts\nrender_facts(collect_facts())\n"
             "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
             "{'tensorflow', 'torch', 'keras', 'jax', 'tf_keras'})\nprint(bad)\n")

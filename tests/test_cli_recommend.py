@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from recommender.cli import cli
+from recommender.cli.main import cli
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "personas5"
 MACHINES = FIXTURES / "machines"
@@ -179,9 +179,9 @@ def test_explain_prints_the_trace(runner):
 
 def test_golden_table(update_goldens, monkeypatch):
     """The rendered table for fixed facts and answers, no smoke (regenerate: --update-goldens)."""
-    from recommender.cli_recommend import Request, recommend_pipeline
-    from recommender.cli_recommend import _names
-    from recommender.report import render_ranking
+    from recommender.cli.recommend import Request, recommend_pipeline
+    from recommender.cli.recommend import _names
+    from recommender.report.ranking import render_ranking
 
     monkeypatch.chdir(MACHINES)  # the facts file's name is in the output: keep it short and fixed
     request = Request(facts_file="rtx3090-linux.json",
@@ -237,8 +237,7 @@ def test_ask_save_answers_folder_must_exist(runner, tmp_path):
 
 
 def test_save_answers_is_atomic_on_interrupt(tmp_path, monkeypatch):
-    from recommender import questionnaire
-
+    from recommender.cli import questionnaire
     target = tmp_path / "a.yaml"
     target.write_text("goal: research\n")
 
@@ -287,8 +286,8 @@ def test_winner_install_command_is_printed_whole_on_a_narrow_terminal(runner, mo
 
 def test_the_reasons_header_keeps_its_claims_label_at_every_width():
     """rich read "[claims]" in the header as markup and dropped it: "top reasons , smoke"."""
-    from recommender.cli_recommend import Request, recommend_pipeline
-    from recommender.report import render_ranking
+    from recommender.cli.recommend import Request, recommend_pipeline
+    from recommender.report.ranking import render_ranking
 
     outcome = recommend_pipeline(Request(facts_file=str(MACHINES / "rtx3090-linux.json"), flags={}, smoke=False))
     for width, header in ((100, "top reasons [claims] "), (80, "top reasons [claims],")):
@@ -309,7 +308,7 @@ def test_facts_file_with_an_unsupported_schema_version_is_refused(runner, tmp_pa
 
 def test_warning_fixes_are_printed_whole_on_a_narrow_terminal(runner, monkeypatch):
     """A fix is a command to paste: never wrapped or cropped by rich, whatever the width."""
-    from recommender.rulebase import load_rulebase
+    from recommender.engine.rulebase import load_rulebase
 
     monkeypatch.setenv("COLUMNS", "60")
     monkeypatch.chdir(MACHINES)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from recommender.cli import cli
+from recommender.cli.main import cli
 from tests.conftest import dlrec_argv
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "rules"
@@ -80,7 +80,7 @@ def test_hostile_rule_file_is_refused_fast_in_one_line(tmp_path, name):
 
 
 def test_hostile_files_are_refused_in_process_well_under_a_second(tmp_path):
-    from recommender.rulebase import RuleError, load_rulebase
+    from recommender.engine.rulebase import RuleError, load_rulebase
 
     load_rulebase(bundled=FIXTURE)  # warm the bundled cache: only the hostile file is timed
     for name in HOSTILE:
@@ -149,7 +149,7 @@ def test_explain_unknown_id_lists_close_matches(runner):
 
 
 def test_rules_check_never_imports_a_framework():
-    code = ("import sys; from recommender.cli import main\n"
+    code = ("import sys; from recommender.cli.main import main\n"
             "try:\n    main(['rules', '--bundled', %r, 'check'])\nexcept SystemExit: pass\n"
             "bad = [m for m in ('tensorflow', 'torch', 'keras', 'jax') if m in sys.modules]\n"
             "print(bad)") % str(FIXTURE)
@@ -166,7 +166,7 @@ def test_check_passes_on_the_bundled_rules():
 def test_list_and_the_trace_never_fold_a_rule_id_on_80_columns(runner):
     """A rule id is copied into `dlrec rules explain ID`; at 80 columns both tables folded it
     ("team-stack-tensor" / "flow", "rules/tradeoffs.y" / "aml:22")."""
-    from recommender.rulebase import load_rulebase
+    from recommender.engine.rulebase import load_rulebase
 
     rules = load_rulebase(()).rules
     listed = runner.invoke(cli, ["rules", "list"], env={"COLUMNS": "80"})

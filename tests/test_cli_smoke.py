@@ -11,11 +11,11 @@ import pexpect
 import pytest
 
 from tests.conftest import FIXTURES, ROOT
-from recommender import collect
-from recommender.cli import cli
+from recommender.facts import collect
+from recommender.cli.main import cli
 from recommender.errors import BadInputError
-from recommender.facts import Facts
-from recommender.smoke import plan_smoke
+from recommender.facts.document import Facts
+from recommender.smoke.run import plan_smoke
 
 FAKES = FIXTURES / "fakepkgs"
 

@@ -26,7 +26,7 @@ def test_an_ascii_only_stdout_gets_a_report_not_a_crash(args):
 
 
 def test_the_writer_substitutes_look_alikes_and_delegates_the_rest():
-    from recommender.console import _EncodableWriter
+    from recommender.report.console import _EncodableWriter
 
     raw = io.BytesIO()
     stream = io.TextIOWrapper(raw, encoding="ascii")

@@ -25,8 +25,8 @@ def deleted_cwd(tmp_path):
 
 
 def test_children_start_in_a_directory_that_exists(deleted_cwd, tmp_path):
-    from probes.process import _usable_cwd, run_bounded
-    from recommender.smoke_process import child_cwd
+    from recommender.probes.process import _usable_cwd, run_bounded
+    from recommender.smoke.process import child_cwd
 
     assert child_cwd(str(tmp_path)) == str(tmp_path) and os.path.isdir(_usable_cwd())
     ran = run_bounded(["/bin/sh", "-c", "pwd"], timeout=10)
@@ -34,8 +34,8 @@ def test_children_start_in_a_directory_that_exists(deleted_cwd, tmp_path):
 
 
 def test_children_inherit_a_working_directory_that_exists(tmp_path, monkeypatch):
-    from probes.process import _usable_cwd
-    from recommender.smoke_process import child_cwd
+    from recommender.probes.process import _usable_cwd
+    from recommender.smoke.process import child_cwd
 
     monkeypatch.chdir(tmp_path)
     assert child_cwd("/somewhere") is None and _usable_cwd() is None

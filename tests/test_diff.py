@@ -7,8 +7,8 @@ import json
 import pytest
 
 from tests.conftest import FIXTURES
-from recommender.cli import cli
-from recommender.diff import build, diff_documents, gpus
+from recommender.cli.main import cli
+from recommender.facts.diff import build, diff_documents, gpus
 
 DIFF = FIXTURES / "diff"
 GOLDEN = FIXTURES.parent / "golden"

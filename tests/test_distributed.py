@@ -15,7 +15,7 @@ import psutil
 import pytest
 
 from tests.conftest import dlrec_argv, skip_unless_ci
-from recommender.smoke_distributed import (Cluster, assemble, compare_ranks, efficiency, tf_config,
+from recommender.smoke.distributed import (Cluster, assemble, compare_ranks, efficiency, tf_config,
                                            torchrun_launch)
 
 
@@ -76,8 +76,8 @@ def test_hung_rank_is_killed_within_budget_and_nothing_is_left():
 
 
 def test_keras_without_a_distribution_api_is_a_skip_with_the_reason():
-    from recommender.facts import Facts
-    from recommender.smoke_distributed import run_one
+    from recommender.facts.document import Facts
+    from recommender.smoke.distributed import run_one
 
     facts = Facts.from_dict({"frameworks": {"keras": {"installed": True, "backend": "torch"}}})
     r = run_one(facts, "keras", 2)
@@ -85,7 +85,7 @@ def test_keras_without_a_distribution_api_is_a_skip_with_the_reason():
 
 
 def test_flags_without_distributed_and_bad_cluster_are_bad_input(runner):
-    from recommender.cli import cli
+    from recommender.cli.main import cli
 
     for args, words in ((["--node-rank", "1"], "need --distributed"),
                         (["--distributed", "2", "--nnodes", "2"], "--rdzv-endpoint"),

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from tests.conftest import FIXTURES
-from recommender.cli import cli
-from recommender.evidence import derived
-from recommender.facts import Facts
+from recommender.cli.main import cli
+from recommender.facts.evidence import derived
+from recommender.facts.document import Facts
 
 RUN = {"framework": "pytorch", "engine": "ddp", "processes": 2, "device": "cpu", "ok": True,
        "synchronized": True, "scaling_efficiency": 0.91}

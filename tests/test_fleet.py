@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.conftest import FIXTURES
-from recommender.cli import cli
+from recommender.cli.main import cli
 
 FLEET = FIXTURES / "fleet"
 

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from tests.conftest import FIXTURES
-from recommender.cli import cli
+from recommender.cli.main import cli
 
 CL = FIXTURES / "checklist"
 LOSS = re.compile(r"loss (\d+\.\d+) -> (\d+\.\d+), accuracy (\d\.\d+)")
@@ -101,11 +101,11 @@ def test_init_pins_a_local_torch_build_with_its_wheel_index(runner, tmp_path):
 
 
 def test_requirements_say_what_the_smoke_run_verified():
-    from recommender.checklist import Checklist
-    from recommender.facts import Facts
-    from recommender.rulebase import load_rulebase
-    from recommender.smoke import SmokeResult
-    from recommender.starter import requirements
+    from recommender.decide.checklist import Checklist
+    from recommender.facts.document import Facts
+    from recommender.engine.rulebase import load_rulebase
+    from recommender.smoke.run import SmokeResult
+    from recommender.decide.starter import requirements
 
     facts = Facts.from_dict(json.loads((CL / "mac_m2.json").read_text()))
     cl = Checklist(framework="pytorch", backend=None, name="PyTorch", items=())

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from recommender.cli import cli
+from recommender.cli.main import cli
 
 HERE = Path(__file__).resolve().parent / "fixtures" / "personas5"
 EXPECTED = yaml.safe_load((HERE / "expected.yaml").read_text())
@@ -71,7 +71,7 @@ def test_persona(runner, persona):
 
 
 def test_personas_cover_every_answer_value_and_accelerator_kind():
-    from recommender.rulebase import load_rulebase
+    from recommender.engine.rulebase import load_rulebase
 
     seen: dict[str, set] = {}
     kinds: set[str] = set()

@@ -9,11 +9,11 @@ import time
 
 import pytest
 
-import probes.rocm as rocm
-from probes.apple import apple_probe
-from probes.intel import intel_probe
-from probes.rocm import rocm_probe
-from probes.tpu import tpu_probe
+import recommender.probes.rocm as rocm
+from recommender.probes.apple import apple_probe
+from recommender.probes.intel import intel_probe
+from recommender.probes.rocm import rocm_probe
+from recommender.probes.tpu import tpu_probe
 
 KFD = "/sys/class/kfd/kfd/topology/nodes"
 

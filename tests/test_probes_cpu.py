@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from probes.cpu import cgroup_cpu_limit, cpu_probe, parse_cpuinfo, usable_cores
+from recommender.probes.cpu import cgroup_cpu_limit, cpu_probe, parse_cpuinfo, usable_cores
 from tests.conftest import ROOT, dlrec_argv
 
 X86_CPUINFO = """\

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from recommender.collect import deep_probe
+from recommender.facts.collect import deep_probe
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from probes.frameworks import frameworks_probe, keras_config
+from recommender.probes.frameworks import frameworks_probe, keras_config
 
 
 class FakeSite:

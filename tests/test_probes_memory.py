@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from probes.memory import cgroup_memory_limit, memory_probe, parse_meminfo
+from recommender.probes.memory import cgroup_memory_limit, memory_probe, parse_meminfo
 
 GIB = 1 << 30
 MEMINFO = "MemTotal:       16777216 kB\nMemFree:         1048576 kB\nMemAvailable:    8388608 kB\n"

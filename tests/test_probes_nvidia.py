@@ -12,9 +12,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-import probes.nvidia as nvidia
-from probes import run_probes
-from probes.nvidia import explain_error, nvidia_probe, parse_query, visible_indices
+import recommender.probes.nvidia as nvidia
+from recommender.probes import run_probes
+from recommender.probes.nvidia import explain_error, nvidia_probe, parse_query, visible_indices
 
 A100_UUID = "GPU-4a5b1c2d-0000-1111-2222-333344445555"
 A100_ROW = f"0, {A100_UUID}, NVIDIA A100-SXM4-40GB, 40960, 8.0, 580.65.06, 00000000:07:00.0"

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from probes.os_info import container_kind, os_probe, wsl_version
-from probes.python_env import environment_kind, python_probe
+from recommender.probes.os_info import container_kind, os_probe, wsl_version
+from recommender.probes.python_env import environment_kind, python_probe
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 from rich.console import Console
 
-from recommender.facts import Facts
-from recommender.ranking import (
+from recommender.facts.document import Facts
+from recommender.decide.ranking import (
     INSTALLABLE,
     MEASURED,
     NOT_FEASIBLE,
@@ -19,7 +19,7 @@ from recommender.ranking import (
     WORKS_HERE,
     rank,
 )
-from recommender.report import ranking_to_json, render_ranking, score_bar, smoke_figure, why_not
+from recommender.report.ranking import ranking_to_json, render_ranking, score_bar, smoke_figure, why_not
 
 
 @dataclass(frozen=True)
@@ -262,9 +262,9 @@ def test_keras_backend_requirement_follows_the_accelerator():
     import json as _json
     from pathlib import Path
 
-    from recommender.answers import resolve_answers
-    from recommender.ranking import condition_evaluator, install_command
-    from recommender.rulebase import load_rulebase
+    from recommender.engine.answers import resolve_answers
+    from recommender.decide.ranking import condition_evaluator, install_command
+    from recommender.engine.rulebase import load_rulebase
 
     rb = load_rulebase()
     machine = Path(__file__).parent / "fixtures" / "personas5" / "machines" / "a100-cuda-full.json"
@@ -282,7 +282,7 @@ def test_keras_backend_requirement_follows_the_accelerator():
 
 
 def test_top_reasons_show_a_big_penalty_before_small_gains():
-    from recommender.report import top_reasons
+    from recommender.report.ranking import top_reasons
 
     f = facts("pytorch")
     reasons = (R("a", 1.0), R("b", 1.0), R("c", 1.0), R("driver-too-old", -3.0), R("d", 0.5))

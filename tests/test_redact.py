@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from recommender.cli import cli
-from recommender.redact import SECRET, Identity, redact, redact_text, redact_value, secret_name
+from recommender.cli.main import cli
+from recommender.facts.redact import SECRET, Identity, redact, redact_text, redact_value, secret_name
 
 ROOT = Path(__file__).resolve().parent.parent
 MACHINE = ROOT / "tests" / "fixtures" / "personas5" / "machines" / "linux-cpu-all.json"
@@ -74,7 +74,7 @@ def test_identity_from_the_environment(monkeypatch):
 
 
 def test_redact_value_keeps_frozen_types():
-    from recommender.checklist import Checklist, Item
+    from recommender.decide.checklist import Checklist, Item
 
     cl = Checklist(framework="pytorch", backend=None, name="PyTorch", origin="/home/zelda/f.json",
                    items=(Item(id="env", status="ok", title="t", detail=f"TOKEN={TOKEN} at /home/zelda"),))

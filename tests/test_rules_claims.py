@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from recommender.frozen import thaw
-from recommender.rulebase import load_rulebase
+from recommender.engine.rulebase import load_rulebase
 from tests.conftest import skip_unless_ci
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from recommender.answers import resolve_answers
-from recommender.conditions import FALSE, OPERATORS, TRUE, UNKNOWN, CompileContext, compile_condition, register
+from recommender.engine.answers import resolve_answers
+from recommender.engine.conditions import FALSE, OPERATORS, TRUE, UNKNOWN, CompileContext, compile_condition, register
 from recommender.documents import parse_yaml
-from recommender.facts import Facts
-from recommender.rulebase import load_rulebase
-from recommender.rules import derived_facts, evaluate
+from recommender.facts.document import Facts
+from recommender.engine.rulebase import load_rulebase
+from recommender.engine.evaluate import derived_facts, evaluate
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "rules"
 QUESTIONS = {"goal": frozenset({"research", "production"}), "deploy": frozenset({"mobile", "server"})}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from recommender.errors import BadInputError
-from recommender.rulebase import RuleError, load_rulebase
+from recommender.engine.rulebase import RuleError, load_rulebase
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "rules"
 ROOT = Path(__file__).resolve().parent.parent
@@ -255,9 +255,9 @@ def test_bundled_rulebase_loads_and_keeps_the_answer_contract():
 def test_bundled_rulebase_evaluates_on_this_machine_deterministically():
     import json
 
-    from recommender.answers import resolve_answers
-    from recommender.collect import collect_facts
-    from recommender.rules import evaluate
+    from recommender.engine.answers import resolve_answers
+    from recommender.facts.collect import collect_facts
+    from recommender.engine.evaluate import evaluate
 
     rb = load_rulebase()
     facts = collect_facts()
@@ -271,7 +271,7 @@ def test_bad_install_condition_in_frameworks_yaml_is_caught_at_load(tmp_path):
     """frameworks.yaml `install[].when` is checked like a rule's, with file:line."""
     import shutil
 
-    from recommender.rulebase import RuleError, load_rulebase
+    from recommender.engine.rulebase import RuleError, load_rulebase
 
     bundled = Path(__file__).resolve().parent.parent / "rules"
     copy = tmp_path / "rules"
@@ -290,7 +290,7 @@ def test_bad_keras_backend_choice_in_frameworks_yaml_is_caught_at_load(tmp_path)
     """frameworks.yaml `backends.<name>[].when` is checked like an install entry's."""
     import shutil
 
-    from recommender.rulebase import RuleError, load_rulebase
+    from recommender.engine.rulebase import RuleError, load_rulebase
 
     copy = tmp_path / "rules"
     shutil.copytree(Path(__file__).resolve().parent.parent / "rules", copy)

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from recommender.answers import resolve_answers
-from recommender.facts import Facts
-from recommender.rulebase import load_rulebase
-from recommender.rules import evaluate
+from recommender.engine.answers import resolve_answers
+from recommender.facts.document import Facts
+from recommender.engine.rulebase import load_rulebase
+from recommender.engine.evaluate import evaluate
 
 PERSONAS = Path(__file__).resolve().parent / "fixtures" / "personas"
 

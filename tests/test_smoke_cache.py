@@ -8,9 +8,9 @@ import os
 import pytest
 
 from tests.conftest import FIXTURES
-from recommender import smoke_cache
-from recommender.facts import Facts
-from recommender.smoke import SmokeResult, _cache_key, plan_smoke, run_smoke
+from recommender.smoke import cache as smoke_cache
+from recommender.facts.document import Facts
+from recommender.smoke.run import SmokeResult, _cache_key, plan_smoke, run_smoke
 
 FAKES = FIXTURES / "fakepkgs"
 

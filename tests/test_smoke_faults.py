@@ -19,7 +19,7 @@ import psutil
 import pytest
 
 from tests.conftest import FIXTURES, dlrec_argv
-from recommender.smoke_failures import ChildExit, FailureKind, classify
+from recommender.smoke.failures import ChildExit, FailureKind, classify
 
 FAKES = FIXTURES / "fakepkgs"
 
@@ -159,7 +159,7 @@ def test_interrupt_kills_children_and_exits_130(sig):
 
     def started() -> bool:  # the smoke child and its grandchild both run
         lines = [" ".join(p.cmdline()) for p in survivors(token) if p.pid != proc.pid]
-        return any("smoke_child" in c for c in lines) and any("dlrec-fake-torch" in c for c in lines)
+        return any("smoke.children.train" in c for c in lines) and any("dlrec-fake-torch" in c for c in lines)
 
     while not started() and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from tests.conftest import dlrec_argv
-from recommender.cli import cli
+from recommender.cli.main import cli
 
 HEAVY = ("tensorflow", "torch", "keras", "jax")
 
@@ -73,7 +73,7 @@ def test_warm_cache_cli_is_fast(tmp_path):
 
 
 def test_device_not_usable_is_reported_from_the_real_framework(runner):
-    from recommender.collect import collect_facts
+    from recommender.facts.collect import collect_facts
 
     if any(a.get("kind") == "cuda" for a in collect_facts().accelerators):
         pytest.skip("this machine has a CUDA device: cuda may well be usable")

@@ -1,4 +1,4 @@
-"""The one top-level guard (recommender/cli.py ``main``) covers every command, lazily imported
+"""The one top-level guard (recommender/cli/main.py ``main``) covers every command, lazily imported
 ones included, and errors raised while importing a command module; the README's exit-code
 table lists exactly the codes of ``ExitCode``."""
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 import pytest
 
-from recommender import cli as cli_module
+from recommender.cli import main as cli_module
 from recommender.errors import BadInputError, ExitCode
 from tests.faults.helpers import ROOT, run
 
@@ -90,7 +90,7 @@ def test_error_while_importing_a_command_module(tmp_path):
     """Trigger: a lazily imported command module raises on import (a broken install)."""
     (tmp_path / "dlrec_broken_cmd.py").write_text("import nonexistent_dependency_xyz\n")
     code = ("import sys; sys.path.insert(0, %r)\n"
-            "from recommender import cli\n"
+            "from recommender.cli import main as cli\n"
             "cli.LAZY_COMMANDS['broken'] = ('dlrec_broken_cmd', 'broken', 'x')\n"
             "cli.main(['broken'])\n") % str(tmp_path)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=30)

@@ -130,7 +130,7 @@ def test_ctrl_c_during_smoke_leaves_no_child_and_no_partial_file(tmp_path):
 
     def smoking() -> bool:
         lines = [" ".join(p.cmdline()) for p in survivors(token) if p.pid != proc.pid]
-        return any("smoke_child" in c for c in lines) and any("dlrec-fake-torch" in c for c in lines)
+        return any("smoke.children.train" in c for c in lines) and any("dlrec-fake-torch" in c for c in lines)
 
     _wait(smoking)
     _interrupt(proc, token)

@@ -1,0 +1,165 @@
+"""``dlrec checklist`` and ``dlrec init DIR``: thin commands over the recommend pipeline.
+
+Both run the same pipeline as ``recommend`` (facts, answers, rules, smoke, ranking), take the
+recommended framework unless ``--framework`` names one, and build the checklist from it.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from recommender.cli.main import redact_option
+from recommender.cli.recommend import input_options, request_from
+from recommender.errors import BadInputError, ExitCode
+
+FRAMEWORKS = ("tensorflow", "pytorch", "keras")
+FORMATS = ("text", "markdown", "json")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Made:
+    checklist: Any
+    outcome: Any
+
+
+def make_checklist(request, framework: str | None, *, live: bool = False) -> Made:
+    """The one core function: run the pipeline, then check the chosen framework."""
+    from recommender.decide.checklist import build_checklist
+    from recommender.cli.recommend import recommend_pipeline
+
+    if live:
+        from recommender.cli.recommend import live_smoke
+        from recommender.report.console import make_console
+
+        with live_smoke(make_console(stderr=True)) as on_event:
+            outcome = recommend_pipeline(request, on_event=on_event)
+    else:
+        outcome = recommend_pipeline(request)
+    ranking = outcome.ranking
+    chosen = framework or (ranking.winner or ranking.entries[0]).framework
+    entry = ranking.entry(chosen)
+    checklist = build_checklist(
+        framework=chosen, backend=entry.backend, facts=outcome.facts, answers=outcome.answers,
+        rulebase=outcome.rulebase, evaluation=ranking.evaluation, smoke=ranking.smoke,
+        env=dict(os.environ) if outcome.facts.is_local else None, smoke_note=ranking.smoke_note)
+    return Made(checklist=checklist, outcome=outcome)
+
+
+def _check_out(path: str | None) -> None:
+    if path is None:
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise BadInputError("is a directory; give a file name such as checklist.md", where=path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise BadInputError(f"folder {str(folder)!r} does not exist", where=path)
+
+
+def render(checklist, fmt: str, *, encoding: str | None = "utf-8", width: int = 100) -> str:
+    """The checklist in one of FORMATS, as text (text format: no colour, fixed width)."""
+    from recommender.report import checklist as checklist_report
+    if fmt == "json":
+        import json
+
+        return json.dumps(checklist_report.to_json(checklist), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "markdown":
+        return checklist_report.render_markdown(checklist)
+    from rich.console import Console
+
+    buf = io.StringIO()
+    Console(file=buf, width=width, color_system=None, highlight=False, emoji=False, soft_wrap=True) \
+        .print(checklist_report.render_text(checklist, encoding=encoding))
+    return buf.getvalue()
+
+
+def _live(fmt: str, out: str | None, request) -> bool:
+    return fmt == "text" and out is None and request.smoke and sys.stdout.isatty() and sys.stderr.isatty()
+
+
+def _framework_option(f, *, purpose: str = "check"):
+    return click.option("--framework", type=click.Choice(FRAMEWORKS), default=None,
+                        help=f"The framework to {purpose} (default: the recommended one).")(f)
+
+
+def _answers_option(f):
+    return click.option("--answers", "answers_file", metavar="FILE",
+                        help="Answers as YAML or JSON (as for `dlrec recommend --answers`).")(f)
+
+
+@click.command()
+@_framework_option
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text (✓ ! ✗), markdown, or json.")
+@click.option("--out", metavar="FILE", help="Write the checklist to FILE (atomically) instead of stdout.")
+@_answers_option
+@input_options
+@redact_option
+def checklist(framework, fmt, out, answers_file, redact, **kw) -> None:
+    """What stands between you and a working training run: ok / warn / fail, each with its fix.
+
+    Exit 0 when nothing fails, 1 when an item fails, 2 for bad input.
+    """
+    _check_out(out)
+    request = request_from({}, answers_file, kw)
+    made = make_checklist(request, framework, live=_live(fmt, out, request))
+    if redact:
+        from recommender.facts.redact import Identity, redact_value
+
+        made = Made(checklist=redact_value(made.checklist, Identity.current()), outcome=made.outcome)
+    if out is not None:
+        from recommender.decide.starter import atomic_write
+
+        atomic_write(out, render(made.checklist, fmt))
+        click.echo(f"dlrec: wrote {out}", err=True)
+    elif fmt == "text":
+        from recommender.report import checklist as checklist_report
+        from recommender.report.console import make_console
+
+        console = make_console()
+        console.print(checklist_report.render_text(made.checklist, encoding=console.encoding), soft_wrap=True)
+    else:
+        click.echo(render(made.checklist, fmt), nl=False)
+    if made.checklist.failed:
+        raise click.exceptions.Exit(ExitCode.FAILED)
+
+
+@click.command()
+@click.argument("directory", metavar="DIR")
+@functools.partial(_framework_option, purpose="start the project with")
+@click.option("--force", is_flag=True, help="Overwrite files that already exist in DIR.")
+@_answers_option
+@input_options
+def init(directory, framework, force, answers_file, **kw) -> None:
+    """Write a starter project into DIR: requirements.txt, train.py, SETUP.md, dlrec-answers.yaml."""
+    from recommender.decide import starter
+    from recommender.report import checklist as checklist_report
+
+    starter.check_targets(directory, force=force)
+    request = request_from({}, answers_file, kw)
+    made = make_checklist(request, framework)
+    outcome, cl = made.outcome, made.checklist
+    files = starter.starter_files(
+        cl, checklist_report.render_markdown(cl), facts=outcome.facts, rulebase=outcome.rulebase,
+        smoke=outcome.ranking.smoke, answers=outcome.answers.to_dict(),
+        install=outcome.ranking.entry(cl.framework).install or _install(outcome, cl))
+    for path in starter.write_files(directory, files, force=force):
+        click.echo(f"wrote {path}")
+    backend = f" on {cl.backend}" if cl.backend else ""
+    click.echo(f"{cl.name}{backend}: {cl.summary['fail']} checklist item(s) failed; see SETUP.md")
+
+
+def _install(outcome, cl) -> str | None:
+    """The install command of a framework the ranking did not give one (it is installed)."""
+    from recommender.decide.ranking import condition_evaluator, install_command
+
+    condition = condition_evaluator(outcome.facts, outcome.answers, outcome.rulebase)
+    return install_command(cl.framework, outcome.facts, outcome.rulebase, condition, cl.backend)

@@ -1,0 +1,47 @@
+"""`dlrec diff A.json B.json`: what differs between two machines, in plain words."""
+
+from __future__ import annotations
+
+import click
+
+
+def _load(path: str):
+    """The document at ``path`` (a facts or a recommend --json document); exit 2 when it is bad."""
+    from recommender.facts.diff import split
+    from recommender.documents import DocumentError, load_document
+    from recommender.errors import BadInputError
+    from recommender.facts.document import Facts, FactsError
+
+    try:
+        doc = load_document(path)
+        if not isinstance(doc, dict):
+            raise BadInputError("expected a JSON object (dlrec probe --json or dlrec recommend --json)", where=path)
+        Facts.from_dict(split(doc)[0], origin=path)  # the facts must be a valid facts document
+    except DocumentError as exc:
+        raise BadInputError(exc.message, where=exc.where) from None
+    except FactsError as exc:
+        raise BadInputError(f"key {exc.key}: {str(exc).split(': ', 1)[-1]}", where=path) from None
+    return doc
+
+
+@click.command()
+@click.argument("a", metavar="A.json")
+@click.argument("b", metavar="B.json")
+@click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
+def diff(a: str, b: str, as_json: bool) -> None:
+    """What differs between two machines' facts (and smoke results, when present).
+
+    Each file is a `dlrec probe --json` document (optionally with `smoke` and `distributed`
+    lists of results), or a `dlrec recommend --json` document (its `facts` and `smoke` are
+    read). Exit status 0 whether or not they differ; 2 for a bad file.
+    """
+    from recommender.facts.diff import diff_documents, diff_lines, diff_to_json
+
+    diffs = diff_documents(_load(a), _load(b))
+    if as_json:
+        from recommender.cli.main import _emit_json
+
+        _emit_json(diff_to_json(a, b, diffs))
+        return
+    for line in diff_lines(a, b, diffs):
+        click.echo(line)

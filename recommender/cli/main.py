@@ -1,0 +1,171 @@
+"""Thin click commands: read options, call one core function, render the result.
+
+Heavy modules (rich, probes, the rule engine) are imported inside the commands, so that
+``dlrec --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+
+import click
+
+from recommender import __version__
+from recommender.errors import BadInputError, DlrecError, ExitCode
+
+
+def _emit_json(data) -> None:
+    click.echo(json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False))
+
+
+# Commands that live in their own modules, imported only when invoked (keeps --help fast).
+LAZY_COMMANDS = {
+    "recommend": ("recommender.cli.recommend", "recommend", "Rank TensorFlow, PyTorch and Keras for your answers."),
+    "ask": ("recommender.cli.recommend", "ask", "The interactive questionnaire, then the recommendation."),
+    "smoke": ("recommender.cli.smoke", "smoke", "Smoke-train each installed framework on each usable device."),
+    "rules": ("recommender.cli.rules", "rules", "Check, list and explain the rule base."),
+    "checklist": ("recommender.cli.checklist", "checklist", "What stands between you and a working training run."),
+    "init": ("recommender.cli.checklist", "init", "Write a starter project (requirements, train.py, SETUP.md)."),
+    "diff": ("recommender.cli.diff", "diff", "What differs between two machines' facts and smoke results."),
+}
+
+
+class _ReaderLeft(Exception):
+    """stdout's reader went away (``dlrec probe | head``). Not an OSError, so that click's own
+    EPIPE handler (which exits 1, "a check failed") lets it through to ``main``."""
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use (click's documented lazy pattern)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as exc:
+            raise _ReaderLeft() from exc
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS:
+            module_name, attr, _ = LAZY_COMMANDS[name]
+            import importlib
+
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError as exc:
+                if exc.name != module_name:
+                    raise
+                return None  # not built yet
+            return getattr(module, attr)
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, LAZY_COMMANDS[name][2] if name in LAZY_COMMANDS else
+                 (self.commands[name].get_short_help_str(70) if name in self.commands else ""))
+                for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="dlrec")
+def cli() -> None:
+    """Recommend TensorFlow, PyTorch or Keras for your project and this machine, and prove it.
+
+    Start with `dlrec recommend`; `dlrec probe` shows what this machine is and has.
+    """
+
+
+def redact_option(f):
+    """--redact: mask host name, user name, home paths and secret-looking env values (shareable)."""
+    return click.option("--redact", is_flag=True,
+                        help="Mask the host name, user name, home paths and secret-looking "
+                             "environment values, so the report can be shared publicly.")(f)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the facts document (schema_version 1).")
+@click.option("--deep", is_flag=True, help="Also import each installed framework in its own "
+              "subprocess and report the devices it really sees.")
+@click.option("--timeout-scale", type=click.FloatRange(0.1, 20.0), default=1.0, show_default=True,
+              help="Multiply every probe's time budget.")
+@redact_option
+def probe(as_json: bool, deep: bool, timeout_scale: float, redact: bool) -> None:
+    """Probe hardware and installed frameworks (imports no framework unless --deep)."""
+    from recommender.facts.collect import collect_facts
+
+    facts = collect_facts(deep=deep, scale=timeout_scale)
+    if redact:
+        from recommender.facts.document import Facts
+        from recommender.facts.redact import Identity, redact as redact_doc
+
+        facts = Facts.from_dict(redact_doc(facts.to_dict(), Identity.current()), origin=facts.origin)
+    if as_json:
+        _emit_json(facts.to_dict())
+        return
+    from recommender.report.console import make_console
+    from recommender.report.probe import render_facts
+
+    make_console().print(render_facts(facts))
+
+
+def _log_crash(exc: BaseException) -> str | None:
+    """Write the traceback to a log file and return its path."""
+    try:
+        from recommender.probes.disk import cache_dir
+
+        from recommender.atomic import write_atomic
+
+        log_dir = os.path.join(cache_dir(os.environ), "logs")
+        os.makedirs(log_dir, exist_ok=True)
+        path = os.path.join(log_dir, time.strftime("crash-%Y%m%d-%H%M%S-") + f"{os.getpid()}.log")
+        text = (f"dlrec {__version__} {' '.join(sys.argv)}\n"
+                + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+        return str(write_atomic(path, text))
+    except Exception:  # noqa: BLE001 - the guard's own fallback: no log is better than a traceback
+        return None
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The one top-level guard: no traceback ever reaches the user's screen."""
+    try:
+        code = cli.main(args=argv, prog_name="dlrec", standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else ExitCode.OK)
+    except DlrecError as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("dlrec: interrupted", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+    except KeyboardInterrupt:
+        click.echo("dlrec: interrupted", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.UsageError as exc:  # bad flags or values: one line, exit 2
+        command = exc.ctx.command_path if exc.ctx is not None else "dlrec"
+        click.echo(f"dlrec: error: {exc.format_message()} (see '{command} --help')", err=True)
+        sys.exit(ExitCode.BAD_INPUT)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (BrokenPipeError, _ReaderLeft):  # `dlrec probe | head`: the reader left, nothing to say
+        try:  # no "Exception ignored ... BrokenPipeError" when Python flushes stdout at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        sys.exit(ExitCode.OK)
+    except Exception as exc:  # noqa: BLE001 - the one guard that turns a bug into one line
+        path = _log_crash(exc)
+        where = f"; details in {path}" if path else ""
+        click.echo(f"dlrec: internal error: {type(exc).__name__}: {exc}{where}", err=True)
+        sys.exit(ExitCode.INTERNAL)
+
+
+__all__ = ["BadInputError", "cli", "main"]

@@ -1,0 +1,334 @@
+"""(evaluation, smoke results, facts, rule base) -> Ranking. Pure: no probing, no printing.
+
+The semantics (also in the README, "How the ranking works"):
+
+1. Feasible frameworks rank above infeasible ones. A framework is infeasible when a rule blocks
+   it, or when a smoke run of the installed framework failed on the device that matters (the
+   answered accelerator's device if the framework was smoke-run there, else the CPU); that
+   failure becomes a blocker ``smoke:<kind>`` with its cause and fix.
+2. Among the feasible, the score orders: the rule score, plus ``settings.smoke_bonus`` when a
+   smoke run passed there. A passed run sets confidence ``measured``; otherwise ``rules-only``.
+3. A framework that is not installed stays feasible unless a rule blocks it; it can rank first,
+   as "installable, not verified", with the install command from ``frameworks.yaml``.
+4. Ties break deterministically: score (descending), then verified by smoke, then installed,
+   then the fixed order tensorflow, pytorch, keras.
+5. Keras is recommended on a backend: backends whose framework is installed and whose Keras
+   smoke run passed come first, then installed ones, then the rest; a backend whose framework
+   is blocked or whose Keras run failed comes last. Within a tier, ``keras_backend_scores``
+   decides, then the fixed order tensorflow, torch, jax.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+FRAMEWORK_ORDER = ("tensorflow", "pytorch", "keras")
+BACKEND_ORDER = ("tensorflow", "torch", "jax")
+#: Which framework a Keras backend runs on (its facts key).
+BACKEND_FRAMEWORK = {"tensorflow": "tensorflow", "torch": "pytorch", "jax": "jax"}
+#: The smoke device an answered accelerator is verified on.
+ACCELERATOR_DEVICE = {"cpu": "cpu", "nvidia": "cuda", "amd": "rocm", "apple": "mps", "tpu": "tpu"}
+
+RECOMMENDED = "recommended"
+RECOMMENDED_UNVERIFIED = "recommended (installable, not verified)"
+WORKS_HERE = "works here"
+INSTALLED_UNVERIFIED = "installed, not verified"
+INSTALLABLE = "installable, not verified"
+NOT_FEASIBLE = "not feasible here"
+
+MEASURED = "measured"
+RULES_ONLY = "rules-only"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Block:
+    """Why a framework cannot be used here: a rule's blocker or a failed smoke run."""
+
+    rule: str
+    why: str
+    fix: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "why": self.why}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Notice:
+    """A warning shown under the ranking (from the rules, or about the run itself)."""
+
+    rule: str
+    why: str
+    frameworks: tuple[str, ...] = ()
+    fix: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "why": self.why, "frameworks": list(self.frameworks), "fix": self.fix}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Entry:
+    """One framework's place in the ranking."""
+
+    framework: str
+    backend: str | None
+    rank: int
+    score: float
+    rule_score: float
+    feasible: bool
+    installed: bool
+    verified: bool
+    confidence: str
+    verdict: str
+    reasons: tuple[Any, ...]  # the engine's Reason values (rule, delta, why, sources, note)
+    blockers: tuple[Block, ...]
+    warnings: tuple[str, ...]
+    smoke: Any | None  # the SmokeResult that decided (passed or failed), or None
+    install: str | None
+    #: Keras only: each backend with its score and tier, best first (for --explain).
+    backend_choice: tuple[tuple[str, float, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ranking:
+    entries: tuple[Entry, ...]
+    warnings: tuple[Notice, ...]
+    smoke: tuple[Any, ...]
+    device: str
+    smoke_note: str | None = None
+    evaluation: Any = field(default=None, compare=False)
+
+    @property
+    def winner(self) -> Entry | None:
+        first = self.entries[0] if self.entries else None
+        return first if first is not None and first.feasible else None
+
+    def entry(self, framework: str) -> Entry:
+        return next(e for e in self.entries if e.framework == framework)
+
+
+# --------------------------------------------------------------------------- smoke verdicts
+
+
+def _smoke_for(results: Iterable[Any], framework: str, backend: str | None = None) -> list[Any]:
+    return [r for r in results if r.framework == framework
+            and (backend is None or getattr(r, "backend", None) == backend)]
+
+
+def _deciding_run(runs: Sequence[Any], device: str) -> tuple[Any | None, Any | None]:
+    """(a passed run, a failed run) on ``device`` if the framework ran there, else on the CPU."""
+    on_device = [r for r in runs if r.device == device] or [r for r in runs if r.device == "cpu"]
+    passed = next((r for r in on_device if r.ok), None)
+    failed = next((r for r in on_device if not r.ok), None)
+    return passed, failed
+
+
+def smoke_error(run: Any) -> dict[str, Any]:
+    """A failed run's ``error`` as a dict (kind, message, fix, log), whatever its type."""
+    error = run.error
+    if error is None:
+        return {}
+    return dict(error.to_dict() if hasattr(error, "to_dict") else error)
+
+
+def _smoke_block(run: Any) -> Block:
+    error = smoke_error(run)
+    kind = error.get("kind") or "failed"
+    message = error.get("message") or "the smoke training failed"
+    log = f" (log: {error['log']})" if error.get("log") else ""
+    return Block(rule=f"smoke:{kind}", why=f"smoke run on {run.device} failed: {message}{log}",
+                 fix=error.get("fix"))
+
+
+# --------------------------------------------------------------------------- keras backend
+
+
+def _backend_tier(backend: str, facts, evaluation, results, device: str) -> tuple[int, str]:
+    fw = BACKEND_FRAMEWORK[backend]
+    score = evaluation.scores.get(fw)
+    if score is not None and score.blockers:
+        return -1, f"{fw} is blocked here"
+    passed, failed = _deciding_run(_smoke_for(results, "keras", backend), device)
+    if failed is not None and passed is None:
+        return -1, "its Keras smoke run failed"
+    installed = bool(facts.get(f"frameworks.{fw}.installed"))
+    if installed and passed is not None:
+        return 2, "installed and verified"
+    return (1, "installed") if installed else (0, "not installed")
+
+
+def choose_backend(facts, evaluation, results, device: str) -> tuple[tuple[str, float, str], ...]:
+    """Keras backends best first: (backend, score, why), by tier, score, then fixed order."""
+    scores = getattr(evaluation, "keras_backend_scores", None) or {}
+    rows = []
+    for i, backend in enumerate(BACKEND_ORDER):
+        tier, why = _backend_tier(backend, facts, evaluation, results, device)
+        rows.append(((-tier, -float(scores.get(backend, 0.0)), i), (backend, float(scores.get(backend, 0.0)), why)))
+    return tuple(row for _, row in sorted(rows))
+
+
+# --------------------------------------------------------------------------- install commands
+
+
+def install_command(framework: str, facts, rulebase, condition: Callable[[Any], bool] | None,
+                    backend: str | None = None) -> str | None:
+    """The first ``frameworks.yaml`` install entry whose condition holds for these facts."""
+    spec = (getattr(rulebase, "frameworks", None) or {}).get(framework)
+    if spec is None:
+        return None
+    entries = _get(spec, "install") or ()
+    for item in entries:
+        when = _get(item, "when")
+        if when is not None and condition is not None and condition(when) is not True:
+            continue
+        command = _get(item, "command")
+        if command:
+            pip_backend = backend_requirement(spec, backend, condition) if backend else None
+            return _fill(str(command), facts, pip_backend)
+    return None
+
+
+def backend_requirement(spec: Any, backend: str, condition: Callable[[Any], bool] | None) -> str:
+    """The pip requirement for a Keras backend: ``backends.<name>`` in frameworks.yaml is a name,
+    or a list of ``{when, pip}`` where the first true ``when`` wins (e.g. the CUDA extra of jax
+    or tensorflow on an NVIDIA machine)."""
+    choice = (_get(spec, "backends") or {}).get(backend, backend)
+    if isinstance(choice, str):
+        return choice
+    for item in choice:
+        when = _get(item, "when")
+        if when is None or (condition is not None and condition(when) is True):
+            return str(_get(item, "pip"))
+    return backend
+
+
+def _get(obj: Any, key: str) -> Any:
+    return obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key, None)
+
+
+def _fill(template: str, facts, backend: str | None) -> str:
+    values = {"python": facts.get("python.executable") or "python3", "backend": backend or "tensorflow"}
+    try:
+        return template.format_map(_Defaulting(values))
+    except (ValueError, IndexError):
+        return template
+
+
+class _Defaulting(dict):
+    def __missing__(self, key: str) -> str:  # leave unknown placeholders as they are
+        return "{" + key + "}"
+
+
+def condition_evaluator(facts, answers, rulebase) -> Callable[[Any], bool | None]:
+    """Evaluate a ``frameworks.yaml`` ``when`` with the engine's operators: the same fact
+    paths, derived facts and answers a rule sees. An invalid condition is a RuleError."""
+    from recommender.engine.conditions import CompileContext, compile_condition
+    from recommender.frozen import thaw
+    from recommender.engine.evaluate import derived_facts
+
+    values = dict(getattr(answers, "values", answers))
+    questions = {q.key: frozenset(q.values) for q in rulebase.questions}
+    derived = derived_facts(facts, values.get("accelerator"))
+
+    def evaluate(when: Any) -> bool | None:
+        ctx = CompileContext(file="rules/frameworks.yaml", rule="install", questions=questions)
+        test = compile_condition(thaw(when), ctx)  # the rule base keeps it frozen (tuples)
+        env = {p: derived[p] if p in derived else facts.get(p) for p in ctx.reads if not p.startswith("answer.")}
+        env.update({f"answer.{k}": v for k, v in values.items()})
+        return test(env)
+
+    return evaluate
+
+
+# --------------------------------------------------------------------------- the ranking
+
+
+def _device(evaluation, facts) -> str:
+    accel = None
+    derived = getattr(evaluation, "derived", None)
+    if isinstance(derived, Mapping):
+        accel = derived.get("derived.answer_accelerator")
+    return ACCELERATOR_DEVICE.get(accel or "cpu", "cpu")
+
+
+def _entry(fw: str, facts, evaluation, results, rulebase, device: str, condition) -> Entry:
+    fs = evaluation.scores[fw]
+    installed = bool(facts.get(f"frameworks.{fw}.installed"))
+    backend, choice, runs = None, (), _smoke_for(results, fw)
+    if fw == "keras":
+        choice = choose_backend(facts, evaluation, results, device)
+        backend = choice[0][0]
+        runs = _smoke_for(results, "keras", backend)
+    passed, failed = _deciding_run(runs, device) if installed else (None, None)
+    blockers = tuple(Block(rule=b.rule, why=b.why, fix=getattr(b, "fix", None)) for b in fs.blockers)
+    if failed is not None and passed is None:
+        blockers += (_smoke_block(failed),)
+    feasible = not blockers
+    bonus = float(rulebase.settings.get("smoke_bonus", 0.0)) if passed is not None and feasible else 0.0
+    reasons = tuple(fs.reasons) + ((_smoke_reason(passed, bonus),) if bonus else ())
+    return Entry(
+        framework=fw, backend=backend, rank=0, score=round(float(fs.score) + bonus, 4),
+        rule_score=float(fs.score), feasible=feasible, installed=installed,
+        verified=passed is not None, confidence=MEASURED if passed is not None else RULES_ONLY,
+        verdict="", reasons=reasons, blockers=blockers,
+        warnings=tuple(str(getattr(w, "why", w)) for w in getattr(fs, "warnings", ())),
+        smoke=passed if passed is not None else failed,
+        install=None if installed else install_command(fw, facts, rulebase, condition, backend),
+        backend_choice=choice,
+    )
+
+
+def _smoke_reason(run: Any, bonus: float):
+    """The smoke bonus as a reason line, so every point in the score is explained."""
+    from recommender.engine.evaluate import Reason
+
+    def num(value: Any) -> str:
+        return f"{value:.2f}" if isinstance(value, (int, float)) else "?"
+
+    why = (f"Trained here on {run.device}: loss {num(run.loss_first)} -> {num(run.loss_last)}, "
+           f"accuracy {num(run.accuracy)}.")
+    return Reason(rule="smoke:passed", delta=bonus, why=why, sources=("HW-ACCEL",),
+                  note="settings.smoke_bonus in rules/tradeoffs.yaml")
+
+
+def _sort_key(entry: Entry) -> tuple:
+    return (not entry.feasible, -entry.score, not entry.verified, not entry.installed,
+            FRAMEWORK_ORDER.index(entry.framework))
+
+
+def _verdict(entry: Entry, rank: int) -> str:
+    if not entry.feasible:
+        return NOT_FEASIBLE
+    if rank == 1:
+        return RECOMMENDED if entry.installed else RECOMMENDED_UNVERIFIED
+    if not entry.installed:
+        return INSTALLABLE
+    return WORKS_HERE if entry.verified else INSTALLED_UNVERIFIED
+
+
+def _replace(entry: Entry, **changes) -> Entry:
+    values = {name: getattr(entry, name) for name in Entry.__dataclass_fields__}
+    values.update(changes)
+    return Entry(**values)
+
+
+def rank(evaluation, results: Sequence[Any], facts, rulebase, *,
+         condition: Callable[[Any], bool] | None = None, smoke_note: str | None = None,
+         extra_warnings: Sequence[Notice] = ()) -> Ranking:
+    """Order the frameworks (see the module docstring for the rules of the ordering).
+
+    ``condition(when)`` evaluates a ``frameworks.yaml`` install condition against the facts and
+    answers (the engine's evaluator, returning True, False or None for unknown).
+    """
+    results = tuple(results)
+    device = _device(evaluation, facts)
+    entries = [_entry(fw, facts, evaluation, results, rulebase, device, condition)
+               for fw in FRAMEWORK_ORDER if fw in evaluation.scores]
+    ordered = sorted(entries, key=_sort_key)
+    ranked = tuple(_replace(e, rank=i, verdict=_verdict(e, i)) for i, e in enumerate(ordered, 1))
+    engine_warnings = (*evaluation.warnings, *(getattr(evaluation, "stale", ()) or ()))
+    notices = tuple(Notice(rule=w.rule, why=w.why, frameworks=tuple(getattr(w, "frameworks", ()) or ()),
+                           fix=getattr(w, "fix", None)) for w in engine_warnings)
+    return Ranking(entries=ranked, warnings=tuple(extra_warnings) + notices, smoke=results,
+                   device=device, smoke_note=smoke_note, evaluation=evaluation)

@@ -1,0 +1,163 @@
+"""The starter project of ``dlrec init DIR``: requirements.txt, train.py, SETUP.md and
+dlrec-answers.yaml, built from a checklist and the recommend pipeline's outcome.
+
+``starter_files`` is pure (returns name -> text); ``write_files`` writes each one atomically
+(a temp file beside it, then ``os.replace``) and refuses to overwrite unless ``force``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from recommender.decide.checklist import BACKEND_FRAMEWORK, Checklist, fill, name_of
+from recommender.errors import BadInputError
+
+FILES = ("requirements.txt", "train.py", "SETUP.md", "dlrec-answers.yaml")
+_INDEX_OPTIONS = ("--index-url", "--extra-index-url")
+
+
+def atomic_write(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (recommender.atomic), or exit 2 naming the path."""
+    from recommender.atomic import write_atomic
+
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise BadInputError(f"cannot write here: {exc.strerror}", where=str(path)) from None
+
+
+def _verified(smoke: Sequence[Any], fw: str, backend: str | None) -> bool:
+    return any(r.ok and r.framework == fw and (backend is None or r.backend == backend) for r in smoke)
+
+
+def _pinned(fw: str, facts, rulebase) -> list[str]:
+    """``dist==version`` of an installed framework, with its wheel index where PyPI lacks it."""
+    version = facts.get(f"frameworks.{fw}.version")
+    dist = facts.get(f"frameworks.{fw}.distribution") or (rulebase.frameworks.get(fw) or {}).get("pip", [fw])[0]
+    lines = []
+    local = version.split("+", 1)[1] if "+" in version else None
+    index = (rulebase.frameworks.get(fw) or {}).get("wheel_index")
+    if local and index:
+        lines.append(f"--extra-index-url {fill(index, build=local)}")
+    return lines + [f"{dist}=={version}"]
+
+
+def _from_command(command: str) -> list[str]:
+    """requirements.txt lines from a ``pip install`` command of frameworks.yaml."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return []
+    words = words[words.index("install") + 1:] if "install" in words else []
+    lines, skip = [], False
+    for i, word in enumerate(words):
+        if skip:
+            skip = False
+        elif word in _INDEX_OPTIONS and i + 1 < len(words):
+            lines.insert(0, f"{word} {words[i + 1]}")
+            skip = True
+        elif not word.startswith("-"):
+            lines.append(word)
+    return lines
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[\[<>=!~;\s]", requirement, maxsplit=1)[0].lower()
+
+
+def requirements(checklist: Checklist, *, facts, rulebase, smoke: Sequence[Any], install: str | None) -> str:
+    """Pinned to what the smoke run verified here; else the recommended install command."""
+    targets = [checklist.framework]
+    if checklist.framework == "keras" and checklist.backend in BACKEND_FRAMEWORK:
+        targets.append(BACKEND_FRAMEWORK[checklist.backend])
+    head, body, notes = [], [], []
+    installed = [fw for fw in targets if facts.get(f"frameworks.{fw}.installed") is True]
+    if len(installed) < len(targets) and install:
+        notes.append(f"# Recommended install for that machine (not verified here): {install}")
+        for line in _from_command(install):
+            (head if line.startswith("--") else body).append(line)
+    for fw in installed:
+        backend = checklist.backend if fw == "keras" else None
+        verified = _verified(smoke, fw, backend) or (checklist.framework == "keras" and fw != "keras"
+                                                     and _verified(smoke, "keras", checklist.backend))
+        notes.append(f"# {name_of(fw)}: " + ("verified here by dlrec's smoke training" if verified
+                                            else "installed here, not verified by a smoke run"))
+        for line in _pinned(fw, facts, rulebase):
+            (head if line.startswith("--") else body).append(line)
+    # An installed framework is pinned: drop the install command's unpinned names for it.
+    pinned = {name for fw in installed for name in (rulebase.frameworks.get(fw) or {}).get("pip", ())}
+    body = [line for line in dict.fromkeys(body) if "==" in line or _name(line) not in pinned]
+    body.append("numpy  # train.py builds its synthetic data with NumPy")
+    return "\n".join(["# Written by `dlrec init`.", *notes, *dict.fromkeys(head), *body]) + "\n"
+
+
+def train_script(checklist: Checklist) -> str:
+    text = resources.files("recommender").joinpath("templates", f"train_{checklist.framework}.py.txt").read_text(
+        encoding="utf-8")
+    return Template(text).safe_substitute(backend=checklist.backend or "tensorflow")
+
+
+def setup_markdown(checklist: Checklist, checklist_md: str, *, answers: Mapping[str, str]) -> str:
+    backend = f" on the {checklist.backend} backend" if checklist.backend else ""
+    fixes = [i.fix for i in checklist.items if i.fix and i.status != "ok"]
+    steps = ["python3 -m venv .venv", ".venv/bin/python -m pip install -r requirements.txt",
+             ".venv/bin/python train.py"]
+    out = [f"# {checklist.name}{backend}: project setup", "",
+           "Written by `dlrec init` for the answers in `dlrec-answers.yaml` "
+           "(replay with `dlrec recommend --answers dlrec-answers.yaml`).", "",
+           "## Commands", "", "```sh", *steps, "```", ""]
+    if fixes:
+        out += ["## Fix first", "", "The checklist below found these; each is an exact command or step:", "",
+                *[f"- `{f}`" if "`" not in f else f"- {f}" for f in fixes], ""]
+    out += ["## Re-check", "", "```sh", "dlrec checklist --framework " + checklist.framework
+            + " --answers dlrec-answers.yaml", "```", "", checklist_md]
+    return "\n".join(out)
+
+
+def answers_yaml(answers: Mapping[str, str]) -> str:
+    return "# dlrec answers: replay with `dlrec recommend --answers dlrec-answers.yaml`\n" + "".join(
+        f"{key}: {json.dumps(str(value))}\n" for key, value in answers.items())
+
+
+def starter_files(checklist: Checklist, checklist_md: str, *, facts, rulebase, smoke: Sequence[Any],
+                  answers: Mapping[str, str], install: str | None) -> dict[str, str]:
+    return {
+        "requirements.txt": requirements(checklist, facts=facts, rulebase=rulebase, smoke=smoke, install=install),
+        "train.py": train_script(checklist),
+        "SETUP.md": setup_markdown(checklist, checklist_md, answers=answers),
+        "dlrec-answers.yaml": answers_yaml(answers),
+    }
+
+
+def check_targets(directory: str | os.PathLike, *, force: bool) -> None:
+    """Refuse (exit 2) a DIR that is a file, or files that exist, unless ``force``."""
+    folder = Path(directory)
+    if folder.exists() and not folder.is_dir():
+        raise BadInputError("is not a directory", where=str(directory))
+    if force:
+        return
+    for name in FILES:
+        if (folder / name).exists():
+            raise BadInputError("already exists; use --force to overwrite it", where=str(folder / name))
+
+
+def write_files(directory: str | os.PathLike, files: Mapping[str, str], *, force: bool) -> list[Path]:
+    check_targets(directory, force=force)
+    folder = Path(directory)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInputError(f"cannot create the folder: {exc.strerror}", where=str(directory)) from None
+    written = []
+    for name, text in files.items():
+        atomic_write(folder / name, text)
+        written.append(folder / name)
+    return written

@@ -1,0 +1,116 @@
+"""The user's answers: flags win over an answers file, which wins over the questions' defaults.
+
+An answers file is a flat YAML or JSON mapping ``{goal: research, deploy: server, ...}`` read
+through ``recommender/documents.py``. Every key must be a question in ``questions.yaml`` and
+every value one of its choices; anything else is a BadInputError naming file, line, key and
+the allowed values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from recommender.documents import DocumentError, load_document
+from recommender.errors import BadInputError
+
+SOURCES = ("flag", "file", "prefill", "default")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Answers:
+    """Each question's answer and where it came from ("flag", "file", "prefill" or "default")."""
+
+    values: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    source: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        return self.values.get(key, default)
+
+    def with_value(self, key: str, value: str, source: str = "flag") -> Answers:
+        return Answers(values=MappingProxyType({**self.values, key: value}),
+                       source=MappingProxyType({**self.source, key: source}))
+
+    def to_dict(self) -> dict[str, str]:
+        """The answers as a replayable mapping (``dlrec recommend --answers FILE``)."""
+        return dict(self.values)
+
+    def sources_dict(self) -> dict[str, str]:
+        return dict(self.source)
+
+
+def _allowed(question: Any) -> str:
+    return ", ".join(c.value for c in question.choices)
+
+
+def _read_file(path: str, questions: Mapping[str, Any]) -> dict[str, str]:
+    try:
+        doc = load_document(path)
+    except DocumentError as exc:
+        raise BadInputError(exc.message, where=exc.where) from None
+    if doc is None:
+        return {}
+    if not isinstance(doc, Mapping):
+        raise BadInputError(f"expected a mapping of answers (keys: {', '.join(questions)})", where=path)
+    out = {}
+    for key, value in doc.items():
+        line = doc.line_of(key) if hasattr(doc, "line_of") else None
+        where = f"{path}:{line}" if line else path
+        question = questions.get(key)
+        if question is None:
+            raise BadInputError(f"unknown answer key {key!r} (allowed: {', '.join(questions)})", where=where)
+        if not isinstance(value, str) or value not in question.values:
+            raise BadInputError(f"{key}: {value!r} is not allowed (allowed: {_allowed(question)})", where=where)
+        out[key] = value
+    return out
+
+
+def _prefill(question: Any, facts: Any) -> str | None:
+    if facts is None or not question.prefill:
+        return None
+    if question.prefill.startswith("derived."):
+        from recommender.engine.evaluate import derived_facts
+
+        value = derived_facts(facts, None).get(question.prefill)
+    else:
+        value = facts.get(question.prefill)
+    return value if isinstance(value, str) and value in question.values else None
+
+
+def resolve_answers(questions: Sequence[Any], *, file: str | None = None,
+                    flags: Mapping[str, str | None] | None = None, facts: Any = None) -> Answers:
+    """Answers for every question: flag, else file, else a fact pre-fill (with ``facts``), else default.
+
+    ``flags`` maps question keys (``team_stack`` or ``team-stack``) to a value or None (not given).
+    """
+    by_key = {q.key: q for q in questions}
+    from_file = _read_file(file, by_key) if file else {}
+    given: dict[str, str] = {}
+    for name, value in (flags or {}).items():
+        key = name.replace("-", "_")
+        question = by_key.get(key)
+        if question is None:
+            raise BadInputError(f"unknown answer {name!r} (allowed: {', '.join(by_key)})")
+        if value is None:
+            continue
+        if value not in question.values:
+            raise BadInputError(f"--{key.replace('_', '-')}: {value!r} is not allowed (allowed: {_allowed(question)})")
+        given[key] = value
+    values: dict[str, str] = {}
+    source: dict[str, str] = {}
+    for q in questions:
+        prefill = None if q.key in given or q.key in from_file else _prefill(q, facts)
+        if q.key in given:
+            values[q.key], source[q.key] = given[q.key], "flag"
+        elif q.key in from_file:
+            values[q.key], source[q.key] = from_file[q.key], "file"
+        elif prefill is not None:
+            values[q.key], source[q.key] = prefill, "prefill"
+        else:
+            values[q.key], source[q.key] = q.default, "default"
+    return Answers(values=MappingProxyType(values), source=MappingProxyType(source))
+
+
+__all__ = ["SOURCES", "Answers", "resolve_answers"]

@@ -1,0 +1,166 @@
+"""The facts document: what a machine is and has, as a frozen value with a declared schema.
+
+The schema below is the contract of ``dlrec probe --json`` (fields may be added, never renamed
+or removed). It is also the list of fact paths a rule may read: ``cpu.flags``,
+``accelerators[].kind``, ``frameworks.pytorch.build.cuda``. A missing section or field means
+"unknown"; unknown extra fields in a loaded document are ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from recommender.frozen import freeze, thaw
+
+SCHEMA_VERSION = 1
+
+#: Each fact path and its JSON type: str, int, number, bool, list[str]. ``[]`` marks a list of
+#: objects (a rule reading ``accelerators[].kind`` gets every accelerator's kind).
+_FRAMEWORK_FIELDS = {
+    "installed": "bool", "version": "str", "distribution": "str", "distributions": "list[str]",
+    "build.flavour": "str", "build.cuda": "str", "build.cudnn": "str", "build.rocm": "any",
+    "build.xpu": "str", "build.known": "bool", "major": "int", "backend": "str",
+    "backend_source": "str", "tf_keras": "str", "legacy_keras_env": "str", "jaxlib": "str",
+    "plugins": "list[str]",
+}
+FACT_SCHEMA: Mapping[str, str] = MappingProxyType({
+    "schema_version": "int", "dlrec_version": "str", "collected_at": "str",
+    "python.version": "str", "python.implementation": "str", "python.executable": "str",
+    "python.environment": "str", "python.bits": "int",
+    "os.system": "str", "os.release": "str", "os.version": "str", "os.machine": "str",
+    "os.libc": "str", "os.distro": "str", "os.wsl": "int", "os.container": "str",
+    "cpu.model": "str", "cpu.vendor": "str", "cpu.arch": "str", "cpu.logical_cores": "int",
+    "cpu.usable_cores": "int", "cpu.flags": "list[str]", "cpu.rosetta": "bool",
+    "memory.total_bytes": "int", "memory.available_bytes": "int", "memory.limit_bytes": "int",
+    "memory.usable_bytes": "int",
+    "disk.path": "str", "disk.free_bytes": "int", "disk.cache_path": "str",
+    "disk.cache_free_bytes": "int",
+    **{f"accelerators[].{k}": t for k, t in {
+        "kind": "str", "vendor": "str", "index": "int", "name": "str", "uuid": "str",
+        "memory_bytes": "int", "compute_capability": "str", "driver_version": "str",
+        "max_cuda": "str", "visible": "bool", "pci_bus_id": "str", "gfx": "str",
+        "macos_version": "str",
+    }.items()},
+    **{f"frameworks.{fw}.{k}": t for fw in ("tensorflow", "pytorch", "keras", "jax")
+       for k, t in _FRAMEWORK_FIELDS.items()},
+    "warnings": "list[str]",
+    # Derived by the rule engine from the facts above (and the answers), never probed.
+    "derived.accelerator_kinds": "list[str]", "derived.has_visible_gpu": "bool",
+    "derived.nvidia_min_cc": "str", "derived.nvidia_max_cuda": "str",
+    "derived.answer_accelerator": "str",
+    # Derived from distributed smoke results (recommender/facts/evidence.py), when there are any.
+    **{f"derived.distributed.{fw}.{k}": t for fw in ("pytorch", "tensorflow") for k, t in {
+        "ok": "bool", "processes": "int", "scaling_efficiency": "number", "scaling": "str"}.items()},
+})
+
+ACCELERATOR_KINDS = ("cuda", "rocm", "mps", "tpu", "xpu")
+FRAMEWORK_IDS = ("tensorflow", "pytorch", "keras")
+
+_CHECKS = {
+    "str": lambda v: isinstance(v, str),
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "bool": lambda v: isinstance(v, bool),
+    "list[str]": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+    "any": lambda v: True,
+}
+
+
+class FactsError(ValueError):
+    """A facts document has a field of the wrong type. ``key`` is its dotted path."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"{key}: {message}")
+        self.key = key
+
+
+def _lookup(doc: Any, parts: list[str]) -> tuple[bool, Any]:
+    """Follow ``parts`` through nested mappings: (found, value)."""
+    for part in parts:
+        if not isinstance(doc, Mapping) or part not in doc:
+            return False, None
+        doc = doc[part]
+    return True, doc
+
+
+def validate(doc: Mapping[str, Any]) -> None:
+    """Raise FactsError for the first known field with a value of the wrong type (None is unknown),
+    or a ``schema_version`` this dlrec cannot read (a missing one is read as version 1)."""
+    version = doc.get("schema_version")
+    if version is not None and (isinstance(version, bool) or version != SCHEMA_VERSION):
+        raise FactsError("schema_version", f"{version!r} is not supported (allowed: {SCHEMA_VERSION}); "
+                                           "probe that machine again with this dlrec version")
+    for path, kind in FACT_SCHEMA.items():
+        head, sep, tail = path.partition("[].")
+        if sep:
+            found, items = _lookup(doc, head.split("."))
+            if not found or items is None:
+                continue
+            if not isinstance(items, (list, tuple)):
+                raise FactsError(head, f"expected a list of objects, got {type(items).__name__}")
+            for i, item in enumerate(items):
+                if not isinstance(item, Mapping):
+                    raise FactsError(f"{head}[{i}]", "expected an object")
+                found, value = _lookup(item, tail.split("."))
+                if found and value is not None and not _CHECKS[kind](value):
+                    raise FactsError(f"{head}[{i}].{tail}", f"expected {kind}, got {value!r:.60}")
+            continue
+        found, value = _lookup(doc, path.split("."))
+        if found and value is not None and not _CHECKS[kind](value):
+            raise FactsError(path, f"expected {kind}, got {value!r:.60}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Facts:
+    """A frozen facts document. ``get("cpu.flags")`` reads a path; None means unknown."""
+
+    doc: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    #: Where the facts came from: "probed" on this machine, or the file they were loaded from.
+    origin: str = "probed"
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any], *, origin: str = "probed") -> Facts:
+        if not isinstance(doc, Mapping):
+            raise FactsError("(top level)", "expected a JSON object")
+        validate(doc)
+        return cls(doc=freeze(doc), origin=origin)
+
+    @property
+    def is_local(self) -> bool:
+        return self.origin == "probed"
+
+    def get(self, path: str) -> Any:
+        """The value at a schema path; a ``[]`` path returns a tuple over the list (or None)."""
+        head, sep, tail = path.partition("[].")
+        found, value = _lookup(self.doc, head.split("."))
+        if not found or value is None:
+            return None
+        if not sep:
+            return value
+        return tuple(_lookup(item, tail.split("."))[1] for item in value)
+
+    def section(self, name: str) -> Mapping[str, Any]:
+        value = self.doc.get(name)
+        return value if isinstance(value, Mapping) else MappingProxyType({})
+
+    @property
+    def accelerators(self) -> tuple[Mapping[str, Any], ...]:
+        return tuple(a for a in self.doc.get("accelerators") or () if isinstance(a, Mapping))
+
+    def framework(self, fw: str) -> Mapping[str, Any]:
+        return self.section("frameworks").get(fw) or MappingProxyType({})
+
+    def to_dict(self) -> dict[str, Any]:
+        return thaw(self.doc)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=False)
+
+
+def now_utc() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")

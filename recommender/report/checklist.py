@@ -1,0 +1,84 @@
+"""Checklist -> rich renderable (text), Markdown, or the JSON document. Never probes, never prints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+
+from recommender.decide.checklist import FAIL, OK, WARN, Checklist, Item
+
+SYMBOLS = {OK: "✓", WARN: "!", FAIL: "✗"}
+ASCII_SYMBOLS = {OK: "[ok]", WARN: "[!]", FAIL: "[x]"}
+_STYLES = {OK: "green", WARN: "yellow", FAIL: "bold red"}
+
+
+def symbols_for(encoding: str | None) -> dict[str, str]:
+    """✓ ! ✗ where the output encoding can encode them, else the ASCII fallback."""
+    try:
+        "".join(SYMBOLS.values()).encode(encoding or "ascii")
+    except (LookupError, UnicodeEncodeError):
+        return ASCII_SYMBOLS
+    return SYMBOLS
+
+
+def _heading(checklist: Checklist) -> str:
+    backend = f" on {checklist.backend}" if checklist.backend else ""
+    where = "this machine" if checklist.origin == "probed" else f"the machine in {checklist.origin}"
+    return f"dlrec checklist: {checklist.name}{backend}, for {where}"
+
+
+def _summary(checklist: Checklist) -> str:
+    s = checklist.summary
+    return f"{s[OK]} ok, {s[WARN]} warning{'s' * (s[WARN] != 1)}, {s[FAIL]} failed"
+
+
+def render_text(checklist: Checklist, *, encoding: str | None = "utf-8") -> RenderableType:
+    """flutter-doctor style: one line per item, its fix and rule indented under it."""
+    marks = symbols_for(encoding)
+    width = max(len(m) for m in marks.values())
+    lines: list[Text] = [Text(_heading(checklist), style="bold"), Text("")]
+    for item in checklist.items:
+        line = Text()
+        line.append(marks[item.status].ljust(width), style=_STYLES[item.status])
+        line.append(f" {item.title}", style="bold" if item.status != OK else "")
+        line.append(f": {item.detail}")
+        lines.append(line)
+        pad = " " * (width + 1)
+        if item.fix:
+            lines.append(Text(f"{pad}fix: {item.fix}", style="cyan"))
+        lines.append(Text(f"{pad}rule: {item.rule}", style="dim"))
+    lines += [Text(""), Text(_summary(checklist), style=_STYLES[FAIL] if checklist.failed else _STYLES[OK])]
+    return Group(*lines)
+
+
+def _cell(text: str | None) -> str:
+    return (text or "").replace("|", "\\|").replace("\n", " ")
+
+
+def _code(text: str | None) -> str:
+    if not text:
+        return ""
+    fence = "``" if "`" in text else "`"
+    pad = " " if fence == "``" else ""
+    return f"{fence}{pad}{_cell(text)}{pad}{fence}"
+
+
+def render_markdown(checklist: Checklist) -> str:
+    """A Markdown section to paste into a README or an issue."""
+    marks = {OK: "✅ ok", WARN: "⚠️ warn", FAIL: "❌ fail"}
+    out = [f"## {_heading(checklist)}", "", f"{_summary(checklist)}.", "",
+           "| status | check | detail | fix | rule |", "|---|---|---|---|---|"]
+    for item in checklist.items:
+        out.append(f"| {marks[item.status]} | {_cell(item.title)} | {_cell(item.detail)} | {_code(item.fix)} "
+                   f"| `{_cell(item.rule)}` |")
+    return "\n".join(out) + "\n"
+
+
+def to_json(checklist: Checklist) -> dict[str, Any]:
+    """``{"framework", "backend", "items": [{id, status, title, detail, fix, rule}], "summary"}``."""
+    return checklist.to_dict()
+
+
+__all__ = ["ASCII_SYMBOLS", "SYMBOLS", "Item", "render_markdown", "render_text", "symbols_for", "to_json"]

@@ -1,0 +1,272 @@
+"""Ranking -> rich renderables and the ``--json`` document. Builds values; never prints."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from recommender.decide.ranking import MEASURED, Entry, Ranking, smoke_error
+
+SCHEMA_VERSION = 1
+DEFAULT_NAMES = {"tensorflow": "TensorFlow", "pytorch": "PyTorch", "keras": "Keras",
+                 "torch": "torch", "jax": "JAX"}
+_BAR_WIDTH = 6
+_BLOCKS = " ▏▎▍▌▋▊▉█"
+_VERDICT_STYLE = {"recommended": "bold green", "works here": "green", "not feasible here": "red"}
+
+
+def _get(obj: Any, key: str, default: Any = None) -> Any:
+    if isinstance(obj, Mapping):
+        return obj.get(key, default)
+    return getattr(obj, key, default)
+
+
+# --------------------------------------------------------------------------- small pieces
+
+
+def display_name(entry: Entry, names: Mapping[str, str] = DEFAULT_NAMES) -> str:
+    name = names.get(entry.framework, entry.framework)
+    return f"{name} (on {entry.backend})" if entry.backend else name
+
+
+def score_bar(score: float, top: float) -> str:
+    """A bar of ``_BAR_WIDTH`` cells in eighths, relative to the best score (negatives: empty)."""
+    if top <= 0 or score <= 0:
+        return " " * _BAR_WIDTH
+    eighths = round(min(score / top, 1.0) * _BAR_WIDTH * 8)
+    full, part = divmod(eighths, 8)
+    bar = "█" * full + (_BLOCKS[part] if part else "")
+    return bar.ljust(_BAR_WIDTH)
+
+
+def claims(sources: Any) -> str:
+    """Claim IDs first; ``url:`` sources only when a rule cites no claim."""
+    sources = [str(s) for s in sources or ()]
+    ids = [s for s in sources if not s.startswith("url:")] or sources
+    return f"[{', '.join(ids)}]" if ids else ""
+
+
+def top_reasons(entry: Entry, n: int = 3) -> list[Any]:
+    """The reasons that weighed most, penalties included (a -3 for a too-old driver must not
+    hide behind three +1s), gains first on equal weight, then by rule id for stable output."""
+    return sorted(entry.reasons, key=lambda r: (-abs(float(r.delta)), -float(r.delta), r.rule))[:n]
+
+
+def short_why(why: str, limit: int = 60) -> str:
+    """A reason's headline for the table: the topic before ": " (the rule base writes
+    "Topic: explanation."), else the sentence cut at a word before ``limit``."""
+    topic, sep, _ = why.partition(": ")
+    if sep and len(topic) <= 40:
+        return topic
+    text = why.rstrip(".")
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;") + "…"
+
+
+def _signed(value: float) -> str:
+    return f"{value:+g}"
+
+
+def smoke_figure(run: Any) -> str:
+    """'trained: loss 0.69 -> 0.08, 12.4k samples/s on cpu' (or the failure's cause)."""
+    if run is None:
+        return "not run"
+    cached = " (cached)" if _get(run, "cached") else ""
+    if not run.ok:
+        error = smoke_error(run)
+        return f"failed on {run.device}: {error.get('kind') or 'error'}{cached}"
+    parts = []
+    if run.loss_first is not None and run.loss_last is not None:
+        parts.append(f"loss {run.loss_first:.2f} -> {run.loss_last:.2f}")
+    if run.samples_per_s:
+        parts.append(f"{_rate(run.samples_per_s)} samples/s")
+    verb = "trained" if _get(run, "converged", True) else "ran (did not converge)"
+    return f"{verb}: {', '.join(parts)} on {run.device}{cached}" if parts else f"{verb} on {run.device}{cached}"
+
+
+def _rate(value: float) -> str:
+    if value >= 1e6:
+        return f"{value / 1e6:.1f}M"
+    if value >= 1e3:
+        return f"{value / 1e3:.1f}k"
+    return f"{value:.0f}"
+
+
+def _reason_lines(entry: Entry) -> Text:
+    text = Text()
+    for block in entry.blockers:
+        text.append(f"✗ {block.why}", style="red")
+        text.append(f" ({block.rule})\n", style="dim")
+    for reason in top_reasons(entry):
+        text.append(f"{_signed(float(reason.delta))} {short_why(reason.why)} ")
+        text.append(f"{claims(reason.sources)}\n", style="dim")
+    if entry.install:
+        text.append(f"install: {entry.install}\n", style="cyan")
+    text.rstrip()
+    return text
+
+
+# --------------------------------------------------------------------------- the table
+
+
+def ranking_table(ranking: Ranking, names: Mapping[str, str] = DEFAULT_NAMES, *, width: int = 100) -> Table:
+    """One row per framework: rank, name (+ Keras backend), score and bar, verdict over
+    confidence, the top three reasons with their claim IDs, and the smoke figure (in its own
+    column from ``width`` 100 up, under the reasons below that)."""
+    wide = width >= 100
+    table = Table(box=box.SIMPLE_HEAD, expand=True, title_justify="left",
+                  title=f"Recommendation (device: {ranking.device})")
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("framework", no_wrap=True)
+    table.add_column("score", no_wrap=True)
+    table.add_column("verdict\nconfidence", width=13)
+    # "fold", not the default ellipsis: install commands and URLs must stay whole to be copied.
+    # Text, not a str: rich reads "[claims]" in a str as a markup tag and drops it.
+    table.add_column(Text("top reasons [claims]" if wide else "top reasons [claims], smoke"), ratio=1,
+                     overflow="fold")
+    if wide:
+        table.add_column("smoke", width=15)
+    top = max((e.score for e in ranking.entries if e.feasible), default=0.0)
+    for entry in ranking.entries:
+        name = names.get(entry.framework, entry.framework)
+        verdict = Text(entry.verdict, style=_VERDICT_STYLE.get(entry.verdict, "yellow"))
+        verdict.append(f"\n{entry.confidence}", style="green" if entry.confidence == MEASURED else "dim")
+        bar = score_bar(entry.score, top) if entry.feasible else " " * _BAR_WIDTH
+        reasons = _reason_lines(entry)
+        cells = [str(entry.rank), Text(name + (f"\non {entry.backend}" if entry.backend else "")),
+                 f"{entry.score:>4g} {bar}", verdict, reasons]
+        if wide:
+            cells.append(Text(smoke_figure(entry.smoke)))
+        elif entry.smoke is not None:
+            reasons.append(f"\nsmoke: {smoke_figure(entry.smoke)}", style="dim")
+        table.add_row(*cells)
+    return table
+
+
+def why_not(entry: Entry, winner: Entry | None, names: Mapping[str, str] = DEFAULT_NAMES) -> str:
+    """One line: why this framework did not win."""
+    name = display_name(entry, names)
+    if entry.blockers:
+        block = entry.blockers[0]
+        return f"Why not {name}: {block.why} ({block.rule})"
+    if winner is None:
+        return f"Why not {name}: nothing here is feasible"
+    mine = {r.rule: float(r.delta) for r in entry.reasons}
+    theirs = {r.rule: r for r in winner.reasons}
+    gaps = sorted(((float(r.delta) - mine.get(rule, 0.0), rule) for rule, r in theirs.items()),
+                  key=lambda gap: (-gap[0], gap[1]))
+    head = f"Why not {name}: {entry.score:g} vs {winner.score:g} for {display_name(winner, names)}"
+    if gaps and gaps[0][0] > 0:
+        reason = theirs[gaps[0][1]]
+        return f"{head}; above all: {short_why(reason.why)} {claims(reason.sources)}".rstrip()
+    if winner.verified and not entry.verified:
+        return f"{head}; {display_name(winner, names)} was verified by a smoke run here"
+    return f"{head} (tie broken by: verified, installed, then the fixed order)"
+
+
+def render_ranking(ranking: Ranking, names: Mapping[str, str] = DEFAULT_NAMES, *,
+                   width: int = 100) -> RenderableType:
+    """The table, one 'why not' line per non-winner, then the warnings."""
+    parts: list[RenderableType] = [ranking_table(ranking, names, width=width)]
+    winner = ranking.winner
+    if winner is None:
+        parts.append(Text("No framework is feasible on this machine for these answers.", style="bold red"))
+    else:
+        parts.append(Text(f"Why {display_name(winner, names)}:", style="bold"))
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(justify="right", min_width=5)
+        grid.add_column(ratio=1)
+        for reason in top_reasons(winner):
+            grid.add_row(_signed(float(reason.delta)), Text(f"{reason.why} {claims(reason.sources)}"))
+        parts.append(grid)
+        if winner.install:
+            # One unwrapped line (the CLI prints with crop=False), so the terminal, not rich, wraps
+            # it and a copy pastes as one command.
+            parts.append(Text(f"Install it: {winner.install}", no_wrap=True, overflow="ignore", style="bold"))
+    for entry in ranking.entries:
+        if entry is not winner:
+            parts.append(Text(why_not(entry, winner, names)))
+    if ranking.smoke_note:
+        parts.append(Text(ranking.smoke_note, style="yellow"))
+    for notice in ranking.warnings:
+        parts.append(Text(f"warning: {notice.why} ({notice.rule})", style="yellow"))
+        if notice.fix:  # unwrapped, like the install line: a command must paste as one line
+            parts.append(Text(f"  fix: {notice.fix}", no_wrap=True, overflow="ignore"))
+    return Group(*parts)
+
+
+def render_trace(ranking: Ranking) -> RenderableType:
+    """``--explain``: every rule, whether it fired, was false or unknown, and what it read."""
+    table = Table(title="Rule trace", box=box.SIMPLE_HEAD, title_justify="left", expand=True)
+    table.add_column("rule", no_wrap=True)  # copied into `dlrec rules explain ID`: never folded
+    for column in ("outcome", "effect", "read"):
+        table.add_column(column, overflow="fold", ratio=1)
+    evaluation = ranking.evaluation
+    for item in getattr(evaluation, "trace", ()) or ():
+        entry = item.to_dict() if hasattr(item, "to_dict") else dict(item)
+        effect = entry.get("effect") or entry.get("deltas") or ""
+        read = entry.get("read") or entry.get("reads") or ""
+        outcome = entry.get("outcome") or entry.get("status") or entry.get("result") or ""
+        unknown = entry.get("unknown") or ()
+        detail = f"{', '.join(unknown)} unknown" if unknown and outcome == "unknown" else ""
+        table.add_row(str(entry.get("rule", "")), f"{outcome}{': ' + str(detail) if detail else ''}",
+                      Text(_plain(effect)), Text(_plain(read)))
+    keras = next((e for e in ranking.entries if e.framework == "keras"), None)
+    parts: list[RenderableType] = [table]
+    if keras is not None and keras.backend_choice:
+        rows = ", ".join(f"{b} ({s:g}, {why})" for b, s, why in keras.backend_choice)
+        parts.append(Text(f"Keras backend, best first: {rows}"))  # plain Text: never markup
+    return Group(*parts)
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}={_plain(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_plain(v) for v in value)
+    return str(value)
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def _smoke_dict(run: Any) -> dict[str, Any] | None:
+    return None if run is None else run.to_dict()
+
+
+def entry_to_dict(entry: Entry) -> dict[str, Any]:
+    return {
+        "framework": entry.framework,
+        "backend": entry.backend,
+        "rank": entry.rank,
+        "score": entry.score,
+        "feasible": entry.feasible,
+        "confidence": entry.confidence,
+        "verdict": entry.verdict,
+        "reasons": [{"rule": r.rule, "delta": r.delta, "why": r.why, "sources": list(r.sources)}
+                    for r in entry.reasons],
+        "blockers": [b.to_dict() for b in entry.blockers],
+        "smoke": _smoke_dict(entry.smoke),
+        "install": entry.install,
+    }
+
+
+def ranking_to_json(ranking: Ranking, *, answers: Mapping[str, Any], facts: Any) -> dict[str, Any]:
+    """The ``--json`` contract (schema_version 1). Same inputs, same bytes: no timestamps here."""
+    warnings = [n.to_dict() for n in ranking.warnings]
+    if ranking.smoke_note:
+        warnings.insert(0, {"rule": "smoke:skipped", "why": ranking.smoke_note, "frameworks": [], "fix": None})
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "ranking": [entry_to_dict(e) for e in ranking.entries],
+        "answers": dict(answers),
+        "facts": facts.to_dict(),
+        "smoke": [r.to_dict() for r in ranking.smoke],
+        "warnings": warnings,
+    }

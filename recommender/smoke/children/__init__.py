@@ -1,0 +1,1 @@
+"""smoke/children stage."""

@@ -1,0 +1,203 @@
+"""Why a smoke run failed: classify a child's exit, stderr and phase into a cause and a fix.
+
+The table below is the one place the plain-language causes and the exact fixes live.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import signal
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+
+class FailureKind(str, enum.Enum):
+    IMPORT_ERROR = "import_error"
+    NUMPY_ABI = "numpy_abi"
+    PROTOBUF = "protobuf"
+    ILLEGAL_INSTRUCTION = "illegal_instruction"
+    KILLED = "killed"
+    IMPORT_TIMEOUT = "import_timeout"
+    TRAIN_TIMEOUT = "train_timeout"
+    DEVICE_UNUSABLE = "device_unusable"
+    CRASHED = "crashed"
+    NOT_CONVERGED = "not_converged"
+
+
+#: kind -> (cause, fix). ``{pkg}`` is the framework's pip name, ``{fw}`` its id, ``{budget}``
+#: the budget that ran out, ``{device}`` the device.
+FAILURES: Mapping[FailureKind, tuple[str, str]] = {
+    FailureKind.IMPORT_ERROR: (
+        "importing {fw} failed: {detail}",
+        "pip install --force-reinstall {pkg}   (then: dlrec smoke --fresh --framework {fw})",
+    ),
+    FailureKind.NUMPY_ABI: (
+        "{fw} was built against another NumPy major version than the one installed ({detail})",
+        'pip install "numpy<2"   (or upgrade {pkg} to a release built for NumPy 2: pip install -U {pkg})',
+    ),
+    FailureKind.PROTOBUF: (
+        "the installed protobuf is incompatible with {fw}'s generated code ({detail})",
+        "pip install -U {pkg} protobuf   (or, slower: export PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION=python)",
+    ),
+    FailureKind.ILLEGAL_INSTRUCTION: (
+        "{fw} crashed with SIGILL: this CPU lacks an instruction the wheel needs (TensorFlow wheels need AVX)",
+        "use a CPU with AVX, or a build without it: conda install -c conda-forge {pkg}",
+    ),
+    FailureKind.KILLED: (
+        "{fw} was killed (SIGKILL), most likely out of memory{detail}",
+        "free memory or raise the container's memory limit, then: dlrec smoke --fresh --framework {fw}",
+    ),
+    FailureKind.IMPORT_TIMEOUT: (
+        "importing {fw} did not finish within {budget:g}s",
+        "rerun with a longer budget: dlrec smoke --fresh --framework {fw} --import-timeout {budget2:g}",
+    ),
+    FailureKind.TRAIN_TIMEOUT: (
+        "{fw} imported but training on {device} did not finish within {budget:g}s",
+        "rerun with a longer budget: dlrec smoke --fresh --framework {fw} --timeout {budget2:g}",
+    ),
+    FailureKind.DEVICE_UNUSABLE: (
+        "{fw} cannot use {device}: {detail}",
+        "check the driver with `dlrec probe --deep`, or smoke the cpu only: dlrec smoke --device cpu",
+    ),
+    FailureKind.CRASHED: (
+        "{fw} crashed: {detail}",
+        "read the log below; reinstall with: pip install --force-reinstall {pkg}",
+    ),
+    FailureKind.NOT_CONVERGED: (
+        "{fw} trained but the loss did not fall enough ({detail})",
+        "rerun with more steps: dlrec smoke --fresh --framework {fw} --steps 200; if it persists, "
+        "{fw}'s numerics on {device} are suspect",
+    ),
+}
+
+_PIP_NAMES = {"pytorch": "torch", "tensorflow": "tensorflow", "keras": "keras"}
+
+# Patterns in the child's stderr or error message, checked in order.
+_PATTERNS: tuple[tuple[FailureKind, re.Pattern[str]], ...] = (
+    (FailureKind.NUMPY_ABI, re.compile(
+        r"numpy\.dtype size changed|compiled using NumPy 1\.x cannot be run in\s+NumPy 2"
+        r"|_ARRAY_API not found|numpy\.core\.multiarray failed to import|module compiled against "
+        r"(?:ABI|API) version", re.I)),
+    (FailureKind.PROTOBUF, re.compile(
+        r"Descriptors cannot be created directly|Descriptors cannot not be created directly"
+        r"|google\.protobuf.*(?:has no attribute|cannot import name)", re.I)),
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmokeFailure:
+    """A failed run's cause and fix, as the JSON ``error`` object."""
+
+    kind: FailureKind
+    message: str
+    fix: str
+    log: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind.value, "message": self.message, "fix": self.fix, "log": self.log}
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> SmokeFailure:
+        return cls(kind=FailureKind(doc["kind"]), message=str(doc["message"]), fix=str(doc["fix"]),
+                   log=doc.get("log"))
+
+
+def failure(kind: FailureKind, *, framework: str, device: str = "cpu", detail: str = "",
+            budget: float = 0.0, log: str | None = None) -> SmokeFailure:
+    cause, fix = FAILURES[kind]
+    fields = {"fw": framework, "pkg": _PIP_NAMES.get(framework, framework), "device": device,
+              "detail": detail, "budget": budget, "budget2": max(1.0, budget * 2)}
+    return SmokeFailure(kind=kind, message=cause.format(**fields), fix=fix.format(**fields), log=log)
+
+
+def last_error_line(text: str) -> str:
+    """The most telling line of a traceback or log: the last ``SomethingError: ...`` line."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    for line in reversed(lines):
+        if re.match(r"^[\w.]+(Error|Exception|Interrupt)\b", line):
+            return line[:300]
+    return lines[-1][:300] if lines else "no error output"
+
+
+def _signal_name(sig: int) -> str:
+    try:
+        return signal.Signals(sig).name
+    except ValueError:
+        return f"signal {sig}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChildExit:
+    """What the parent saw of a finished (or killed) child."""
+
+    returncode: int | None
+    phase: str  # "import" or "train": how far the child got
+    timed_out: bool = False
+    budget: float = 0.0
+    error: Mapping[str, Any] | None = None  # the child's own {"error": ...} line
+    stderr_tail: str = ""
+    oom_kills: int = 0  # cgroup memory.events oom_kill increase during the run
+
+
+def classify(ex: ChildExit, *, framework: str, device: str, log: str | None) -> SmokeFailure:
+    """Map a failed child's exit to a failure kind, a plain cause and an exact fix."""
+    def make(kind: FailureKind, detail: str = "") -> SmokeFailure:
+        return failure(kind, framework=framework, device=device, detail=detail, budget=ex.budget, log=log)
+
+    if ex.timed_out:
+        return make(FailureKind.IMPORT_TIMEOUT if ex.phase == "import" else FailureKind.TRAIN_TIMEOUT)
+    message = str((ex.error or {}).get("message") or "")
+    text = f"{message}\n{ex.stderr_tail}"
+    for kind, pattern in _PATTERNS:
+        if match := pattern.search(text):
+            return make(kind, match.group(0))
+    rc = ex.returncode
+    if rc is not None and rc < 0:
+        if -rc == signal.SIGILL:
+            return make(FailureKind.ILLEGAL_INSTRUCTION)
+        if -rc == signal.SIGKILL:
+            oom = f" (cgroup memory.events counted {ex.oom_kills} OOM kill(s) during the run)" \
+                if ex.oom_kills else ""
+            return make(FailureKind.KILLED, oom)
+        return make(FailureKind.CRASHED, f"{_signal_name(-rc)} (signal {-rc}) during {ex.phase}")
+    child_kind = (ex.error or {}).get("kind")
+    if child_kind == "device_unusable":
+        return make(FailureKind.DEVICE_UNUSABLE, message)
+    if ex.phase == "import":
+        made = make(FailureKind.IMPORT_ERROR, message or last_error_line(ex.stderr_tail))
+        backend_fix = _keras_backend_fix(text) if framework == "keras" else None
+        return replace(made, fix=backend_fix) if backend_fix else made
+    detail = message or last_error_line(ex.stderr_tail)
+    return make(FailureKind.CRASHED, f"{detail} (exit status {rc} during training)")
+
+
+_KERAS_UNKNOWN_BACKEND = re.compile(r"Unable to import backend\s*:\s*(\S+)")
+_MISSING_MODULE = re.compile(r"No module named '(tensorflow|torch|jax)'")
+
+
+def _keras_backend_fix(text: str) -> str | None:
+    """Keras failing on its configured backend is a configuration problem, not a broken Keras:
+    reinstalling keras (the generic import fix) would change nothing."""
+    if match := _KERAS_UNKNOWN_BACKEND.search(text):
+        return (f"Keras has no backend {match.group(1)!r}: export KERAS_BACKEND=tensorflow (or torch, jax), "
+                "or correct \"backend\" in ~/.keras/keras.json   (then: dlrec smoke --fresh --framework keras)")
+    if match := _MISSING_MODULE.search(text):
+        module = match.group(1)
+        first, second = (b for b in ("tensorflow", "torch", "jax") if b != module)
+        return (f"pip install {module}   (the backend Keras is configured for), or use an installed one: "
+                f"export KERAS_BACKEND={first} (or {second})   (then: dlrec smoke --fresh --framework keras)")
+    return None
+
+
+def read_oom_kills(host_root: str = "/") -> int:
+    """The cgroup v2 ``memory.events`` oom_kill counter of this process's cgroup (0 if unknown)."""
+    from pathlib import Path
+
+    from recommender.probes.base import Host
+    from recommender.probes.cgroup import cgroup_file
+
+    text = cgroup_file(Host(root=Path(host_root), env={}), v2="memory.events") or ""
+    match = re.search(r"^oom_kill\s+(\d+)", text, re.M)
+    return int(match.group(1)) if match else 0

@@ -1,0 +1,319 @@
+"""The smoke engine: prove each installed framework trains on each usable device.
+
+Each run (framework x Keras backend x device) is its own child process,
+``python -m recommender.smoke.children.train``, in a new session. The child trains a tiny MLP and a tiny
+CNN and reports JSON lines on stdout (a file, never a pipe, so a grandchild that keeps it open
+cannot stall us); its stderr goes to a log file. Import and training have separate budgets; on
+either timeout, on Ctrl-C, and after every run, the child's whole process group (and any
+descendant that left it) is killed and reaped. This process never imports a framework.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any
+
+from recommender.smoke import cache as smoke_cache
+from recommender.errors import BadInputError
+from recommender.facts.document import FRAMEWORK_IDS, Facts
+from recommender.smoke.failures import ChildExit, FailureKind, SmokeFailure, classify, failure
+from recommender.smoke.process import MODELS, Settings, kill_tree, supervise
+
+DEFAULT_STEPS = 40
+DEFAULT_IMPORT_TIMEOUT = 120.0
+DEFAULT_TRAIN_TIMEOUT = 120.0
+DEVICES = ("auto", "cpu", "cuda", "rocm", "mps", "tpu")
+KERAS_BACKENDS = ("tensorflow", "torch", "jax")
+#: Runs of different frameworks at once. Two keeps a 2-core machine busy through imports
+#: without oversubscribing (see benchmarks/RESULTS.md).
+MAX_WORKERS = 2
+#: A Keras backend's own framework id (for devices and the cache key).
+_BACKEND_FRAMEWORK = {"tensorflow": "tensorflow", "torch": "pytorch", "jax": "jax"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmokeResult:
+    """One model trained by one framework (and Keras backend) on one device."""
+
+    framework: str
+    backend: str | None
+    device: str
+    model: str
+    ok: bool
+    error: SmokeFailure | None = None
+    import_s: float | None = None
+    first_step_s: float | None = None
+    step_s: float | None = None
+    samples_per_s: float | None = None
+    peak_rss_bytes: int | None = None
+    peak_device_bytes: int | None = None
+    loss_first: float | None = None
+    loss_last: float | None = None
+    accuracy: float | None = None
+    converged: bool = False
+    cached: bool = False
+    cached_at: str | None = None
+    #: The child's stderr log (not part of the JSON contract; shown with --verbose).
+    log: str | None = None
+
+    _FIELDS = ("framework", "backend", "device", "model", "ok", "error", "import_s", "first_step_s",
+               "step_s", "samples_per_s", "peak_rss_bytes", "peak_device_bytes", "loss_first",
+               "loss_last", "accuracy", "converged", "cached", "cached_at")
+
+    def to_dict(self) -> dict[str, Any]:
+        doc = {name: getattr(self, name) for name in self._FIELDS}
+        doc["error"] = self.error.to_dict() if self.error else None
+        return doc
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> SmokeResult:
+        values = {name: doc.get(name) for name in cls._FIELDS}
+        values["error"] = SmokeFailure.from_dict(doc["error"]) if doc.get("error") else None
+        values["ok"], values["converged"] = bool(doc.get("ok")), bool(doc.get("converged"))
+        values["cached"] = bool(doc.get("cached"))
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmokeRun:
+    """A planned child: one framework (Keras: one backend) on one device."""
+
+    framework: str
+    backend: str | None
+    device: str
+    #: Child env overrides (KERAS_BACKEND with --all-backends), and a note saying so.
+    env: tuple[tuple[str, str], ...] = ()
+    note: str | None = None
+
+    @property
+    def label(self) -> str:
+        name = f"{self.framework}[{self.backend}]" if self.backend else self.framework
+        return f"{name} on {self.device}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmokeEvent:
+    """Progress for a live display: ``kind`` is planned, skipped, phase, or done."""
+
+    kind: str
+    run: SmokeRun | None = None
+    phase: str = ""
+    elapsed: float = 0.0
+    results: tuple[SmokeResult, ...] = ()
+    message: str = ""
+
+
+# --- planning ------------------------------------------------------------------------------
+
+def _build_devices(facts: Facts, framework: str) -> list[str]:
+    """cpu, plus each device the framework's build supports AND the machine has."""
+    present = {a.get("kind") for a in facts.accelerators if a.get("visible") is not False}
+    build = facts.framework(framework).get("build") or {}
+    devices = ["cpu"]
+    if framework == "pytorch":
+        if build.get("cuda") and "cuda" in present:
+            devices.append("cuda")
+        if build.get("rocm") and "rocm" in present:
+            devices.append("rocm")
+        if "mps" in present:  # every macOS arm64 torch wheel has MPS
+            devices.append("mps")
+    elif framework == "tensorflow":
+        if build.get("cuda") and "cuda" in present:
+            devices.append("cuda")
+        if build.get("rocm") and "rocm" in present:
+            devices.append("rocm")
+        if "tpu" in present:
+            devices.append("tpu")
+    return devices
+
+
+def _keras_backends(facts: Facts, all_backends: bool, env: Mapping[str, str]) -> tuple[list, list]:
+    """([(backend, env override, note)], [skip messages])."""
+    keras = facts.framework("keras")
+    configured = keras.get("backend") or "tensorflow"
+    if not all_backends:
+        return [(configured, (), None)], []
+    runs, skipped = [], []
+    for backend in KERAS_BACKENDS:
+        if not facts.framework(_BACKEND_FRAMEWORK[backend]).get("installed"):
+            skipped.append(f"keras on {backend}: skipped, {backend} is not installed")
+            continue
+        note = None
+        if backend != configured:
+            source = keras.get("backend_source") or "default"
+            note = f"KERAS_BACKEND={backend} set for this run (configured: {configured}, from {source})"
+        runs.append((backend, (("KERAS_BACKEND", backend),), note))
+    return runs, skipped
+
+
+def plan_smoke(facts: Facts, *, frameworks: Sequence[str] | None = None, device: str = "auto",
+               all_backends: bool = False, env: Mapping[str, str] | None = None
+               ) -> tuple[tuple[SmokeRun, ...], tuple[str, ...]]:
+    """The runs to do and the messages for what is skipped. Raises BadInputError for a request
+    that cannot be met (a framework that is not installed, an unknown device)."""
+    env = os.environ if env is None else env
+    if device not in DEVICES:
+        raise BadInputError(f"unknown device {device!r}; choose one of {', '.join(DEVICES)}")
+    installed = [fw for fw in FRAMEWORK_IDS if facts.framework(fw).get("installed")]
+    wanted = list(dict.fromkeys(frameworks or installed))
+    for fw in wanted:
+        if fw not in FRAMEWORK_IDS:
+            raise BadInputError(f"unknown framework {fw!r}; choose one of {', '.join(FRAMEWORK_IDS)}")
+        if fw not in installed:
+            pip = {"pytorch": "torch"}.get(fw, fw)
+            raise BadInputError(f"{fw} is not installed in this Python ({sys.executable}); "
+                                f"install it with: pip install {pip}", where="--framework")
+    runs, skipped = [], []
+    for fw in wanted:
+        backends = [(None, (), None)]
+        if fw == "keras":
+            backends, skips = _keras_backends(facts, all_backends, env)
+            skipped.extend(skips)
+        for backend, override, note in backends:
+            base = _BACKEND_FRAMEWORK.get(backend, fw) if backend else fw
+            devices = _build_devices(facts, base) if device == "auto" else [device]
+            runs.extend(SmokeRun(framework=fw, backend=backend, device=d, env=override, note=note)
+                         for d in devices)
+    return tuple(runs), tuple(skipped)
+
+
+# --- running one child ---------------------------------------------------------------------
+
+def _results(run: SmokeRun, exit_: ChildExit, trained: list[dict], imported: dict, log: str
+             ) -> tuple[SmokeResult, ...]:
+    backend = imported.get("backend") or run.backend if run.framework == "keras" else None
+    base = dict(framework=run.framework, backend=backend, device=run.device,
+                import_s=imported.get("import_s"), log=log)
+    out, done = [], set()
+    for doc in trained:
+        values = {k: doc.get(k) for k in SmokeResult._FIELDS if k in doc}
+        converged = bool(doc.get("converged"))
+        error = None if converged else failure(
+            FailureKind.NOT_CONVERGED, framework=run.framework, device=run.device, log=log,
+            detail=f"loss {doc.get('loss_first')} -> {doc.get('loss_last')}, accuracy {doc.get('accuracy')}")
+        out.append(SmokeResult(**base, **values, ok=converged, error=error))
+        done.add(doc.get("model"))
+    missing = [m for m in MODELS if m not in done]
+    if missing:
+        err = classify(exit_, framework=run.framework, device=run.device, log=log)
+        out.extend(SmokeResult(**base, model=m, ok=False, error=err) for m in missing)
+    return tuple(out)
+
+
+def _execute(run: SmokeRun, s: Settings, cancel, live, emit) -> tuple[SmokeResult, ...]:
+    def on_phase(phase: str, elapsed: float) -> None:
+        emit(SmokeEvent(kind="phase", run=run, phase=phase, elapsed=elapsed))
+
+    exit_, trained, imported, log = supervise(run, s, cancel, live, on_phase)
+    if cancel.is_set():
+        return ()
+    return _results(run, exit_, trained, imported, log)
+
+
+# --- the public entry point ----------------------------------------------------------------
+
+def _cache_key(facts: Facts, run: SmokeRun, steps: int) -> dict:
+    from importlib import metadata
+
+    base = _BACKEND_FRAMEWORK.get(run.backend or "", run.framework)
+    try:
+        numpy = metadata.version("numpy")
+    except metadata.PackageNotFoundError:
+        numpy = None
+    extra = {"numpy": numpy, "backend_version": facts.framework(base).get("version") if run.backend else None}
+    return smoke_cache.fingerprint(framework=run.framework, backend=run.backend, device=run.device,
+                                   framework_facts=facts.framework(run.framework), steps=steps,
+                                   models=MODELS, extra=extra)
+
+
+def _from_cache(env, key) -> tuple[SmokeResult, ...] | None:
+    entry = smoke_cache.load(env, key)
+    if entry is None:
+        return None
+    cached_at, docs = entry
+    try:
+        results = tuple(replace(SmokeResult.from_dict(d), cached=True, cached_at=cached_at) for d in docs)
+    except (KeyError, TypeError, ValueError):
+        return None
+    return results if results and all(r.ok for r in results) else None
+
+
+def _threads(facts: Facts, workers: int) -> int:
+    cores = facts.get("cpu.usable_cores") or os.cpu_count() or 1
+    return max(1, int(cores) // max(1, workers))
+
+
+def run_smoke(
+    facts: Facts,
+    *,
+    frameworks: Sequence[str] | None = None,
+    device: str = "auto",
+    steps: int = DEFAULT_STEPS,
+    import_timeout: float = DEFAULT_IMPORT_TIMEOUT,
+    train_timeout: float = DEFAULT_TRAIN_TIMEOUT,
+    fresh: bool = False,
+    all_backends: bool = False,
+    on_event: Callable[[SmokeEvent], None] | None = None,
+    env: Mapping[str, str] | None = None,
+    workers: int = MAX_WORKERS,
+) -> tuple[SmokeResult, ...]:
+    """Smoke-train each planned run (cache first unless ``fresh``) and return every result, in
+    plan order. Raises BadInputError for an impossible request; failed runs are results."""
+    env = dict(os.environ if env is None else env)
+    emit = on_event or (lambda event: None)
+    runs, skipped = plan_smoke(facts, frameworks=frameworks, device=device, all_backends=all_backends, env=env)
+    for message in skipped:
+        emit(SmokeEvent(kind="skipped", message=message))
+    for run in runs:
+        emit(SmokeEvent(kind="planned", run=run, message=run.note or ""))
+    done: dict[SmokeRun, tuple[SmokeResult, ...]] = {}
+    todo = []
+    for run in runs:
+        key = _cache_key(facts, run, steps)
+        hit = None if fresh else _from_cache(env, key)
+        if hit is not None:
+            done[run] = hit
+            emit(SmokeEvent(kind="done", run=run, results=hit))
+        else:
+            todo.append((run, key))
+    if todo:
+        done.update(_run_children(facts, todo, steps, import_timeout, train_timeout, env, workers, emit))
+    return tuple(r for run in runs for r in done.get(run, ()))
+
+
+def _run_children(facts, todo, steps, import_timeout, train_timeout, env, workers, emit):
+    workers = max(1, min(workers, len(todo)))
+    settings = Settings(steps=steps, import_timeout=import_timeout, train_timeout=train_timeout,
+                         threads=_threads(facts, workers), env=env,
+                         log_dir=smoke_cache.log_dir(env))
+    cancel, live, out = threading.Event(), set(), {}
+
+    def one(item):
+        run, key = item
+        emit(SmokeEvent(kind="phase", run=run, phase="importing"))
+        started = time.monotonic()
+        results = _execute(run, settings, cancel, live, emit)
+        if results and all(r.ok for r in results):  # an unwritable cache only costs speed
+            smoke_cache.store(env, key, [r.to_dict() for r in results])
+        out[run] = results
+        if not cancel.is_set():
+            emit(SmokeEvent(kind="done", run=run, results=results, elapsed=time.monotonic() - started))
+
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="smoke")
+    try:
+        for future in [pool.submit(one, item) for item in todo]:
+            future.result()
+    except BaseException:  # Ctrl-C or a bug: no child may outlive us
+        cancel.set()
+        for proc in list(live):
+            kill_tree(proc)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return out
