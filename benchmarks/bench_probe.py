@@ -38,8 +38,9 @@ def _dlrec() -> list[str]:
 def run_once(argv: list[str], timeout: float = 300.0) -> tuple[float, float]:
     """(wall seconds, peak RSS MiB) of one run; output is discarded, failure is fatal."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = start + timeout
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -67,8 +68,10 @@ def machine() -> str:
         pass
     model = model or platform.processor() or platform.machine()
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (f"{model}, {os.cpu_count()} logical cores ({usable} usable), "
-            f"{platform.system()} {platform.release()}, Python {platform.python_version()}")
+    return (
+        f"{model}, {os.cpu_count()} logical cores ({usable} usable), "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    )
 
 
 def bench(rounds: int) -> dict:
@@ -101,39 +104,44 @@ def report(r: dict) -> str:
         return "meets" if value <= TARGETS[key] else "MISSES"
 
     runs = lambda xs: ", ".join(f"{x:.3f}" for x in xs)  # noqa: E731
-    return "\n".join([
-        HEADING,
-        "",
-        f"Machine: {machine()}.",
-        f"Command: `python benchmarks/bench_probe.py --rounds {r['rounds']} --write` "
-        f"({r['rounds']} alternating rounds after one untimed warm-up of each).",
-        "",
-        "| measure | result | target |",
-        "|---|---|---|",
-        f"| `dlrec probe --json`, median wall | {r['probe_s']:.3f} s | |",
-        f"| `python -m torch.utils.collect_env`, median wall | {r['collect_s']:.3f} s | |",
-        f"| ratio probe / collect_env | **{r['ratio']:.3f}** | <= {TARGETS['ratio']} "
-        f"({verdict(r['ratio'], 'ratio')}) |",
-        f"| `dlrec probe --json` peak RSS (max over rounds) | **{r['rss_mib']:.1f} MiB** | "
-        f"<= {TARGETS['rss_mib']:g} MiB ({verdict(r['rss_mib'], 'rss_mib')}) |",
-        f"| `dlrec --help`, median wall | **{r['help_s']:.3f} s** | <= {TARGETS['help_s']} s "
-        f"({verdict(r['help_s'], 'help_s')}) |",
-        "",
-        f"dlrec probe runs (s): {runs(r['probe_all'])}  ",
-        f"collect_env runs (s): {runs(r['collect_all'])}",
-        "",
-        "dlrec covers TensorFlow, PyTorch and Keras (from package metadata and installed build "
-        "files, no framework import); collect_env imports torch and covers PyTorch only.",
-        "",
-    ])
+    return "\n".join(
+        [
+            HEADING,
+            "",
+            f"Machine: {machine()}.",
+            f"Command: `python benchmarks/bench_probe.py --rounds {r['rounds']} --write` "
+            f"({r['rounds']} alternating rounds after one untimed warm-up of each).",
+            "",
+            "| measure | result | target |",
+            "|---|---|---|",
+            f"| `dlrec probe --json`, median wall | {r['probe_s']:.3f} s | |",
+            f"| `python -m torch.utils.collect_env`, median wall | {r['collect_s']:.3f} s | |",
+            f"| ratio probe / collect_env | **{r['ratio']:.3f}** | <= {TARGETS['ratio']} "
+            f"({verdict(r['ratio'], 'ratio')}) |",
+            f"| `dlrec probe --json` peak RSS (max over rounds) | **{r['rss_mib']:.1f} MiB** | "
+            f"<= {TARGETS['rss_mib']:g} MiB ({verdict(r['rss_mib'], 'rss_mib')}) |",
+            f"| `dlrec --help`, median wall | **{r['help_s']:.3f} s** | <= {TARGETS['help_s']} s "
+            f"({verdict(r['help_s'], 'help_s')}) |",
+            "",
+            f"dlrec probe runs (s): {runs(r['probe_all'])}  ",
+            f"collect_env runs (s): {runs(r['collect_all'])}",
+            "",
+            "dlrec covers TensorFlow, PyTorch and Keras (from package metadata and installed build "
+            "files, no framework import); collect_env imports torch and covers PyTorch only.",
+            "",
+        ]
+    )
 
 
 def write_section(text: str) -> None:
     """Replace (or append) this benchmark's section; other sections are left as they are."""
     old = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
     pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.M | re.S)
-    new = pattern.sub(lambda _: text + "\n", old, count=1) if pattern.search(old) else \
-        old.rstrip("\n") + "\n\n" + text
+    new = (
+        pattern.sub(lambda _: text + "\n", old, count=1)
+        if pattern.search(old)
+        else old.rstrip("\n") + "\n\n" + text
+    )
     RESULTS.write_text(new.rstrip("\n") + "\n")
 
 

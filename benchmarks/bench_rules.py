@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from recommender.engine.answers import resolve_answers  # noqa: E402
-from recommender.facts.document import Facts  # noqa: E402
-from recommender.engine.rulebase import load_rulebase  # noqa: E402
 from recommender.engine.evaluate import evaluate  # noqa: E402
+from recommender.engine.rulebase import load_rulebase  # noqa: E402
+from recommender.facts.document import Facts  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "rules"
 FACTS = {
@@ -34,14 +34,32 @@ FACTS = {
     "cpu": {"arch": "x86_64", "flags": ["avx", "avx2", "fma", "avx512f"], "usable_cores": 16},
     "memory": {"total_bytes": 64 << 30, "usable_bytes": 60 << 30},
     "accelerators": [
-        {"kind": "cuda", "vendor": "nvidia", "compute_capability": "8.0", "max_cuda": "12.8",
-         "driver_version": "570.86", "memory_bytes": 80 << 30, "visible": True},
-        {"kind": "cuda", "vendor": "nvidia", "compute_capability": "8.0", "max_cuda": "12.8",
-         "driver_version": "570.86", "memory_bytes": 80 << 30, "visible": True},
+        {
+            "kind": "cuda",
+            "vendor": "nvidia",
+            "compute_capability": "8.0",
+            "max_cuda": "12.8",
+            "driver_version": "570.86",
+            "memory_bytes": 80 << 30,
+            "visible": True,
+        },
+        {
+            "kind": "cuda",
+            "vendor": "nvidia",
+            "compute_capability": "8.0",
+            "max_cuda": "12.8",
+            "driver_version": "570.86",
+            "memory_bytes": 80 << 30,
+            "visible": True,
+        },
     ],
     "frameworks": {
         "tensorflow": {"installed": True, "version": "2.21.0", "build": {"cuda": "12.5"}},
-        "pytorch": {"installed": True, "version": "2.13.0+cu126", "build": {"cuda": "12.6", "flavour": "cuda"}},
+        "pytorch": {
+            "installed": True,
+            "version": "2.13.0+cu126",
+            "build": {"cuda": "12.6", "flavour": "cuda"},
+        },
         "keras": {"installed": True, "version": "3.15.1", "backend": "tensorflow"},
     },
 }
@@ -81,8 +99,10 @@ def _condition(rng: random.Random, depth: int = 0) -> str:
 
 def _rule(i: int, rng: random.Random) -> str:
     effect = rng.choice(EFFECTS).format(a=rng.randint(-3, 3), b=round(rng.uniform(-2, 2), 1))
-    return (f"  - id: gen-{i:05d}\n    sources: [HW-ACCEL, 'url:tf-pip']\n    when: {_condition(rng)}\n"
-            f"    {effect}\n    why: \"Generated rule {i} for the benchmark.\"\n")
+    return (
+        f"  - id: gen-{i:05d}\n    sources: [HW-ACCEL, 'url:tf-pip']\n    when: {_condition(rng)}\n"
+        f'    {effect}\n    why: "Generated rule {i} for the benchmark."\n'
+    )
 
 
 def write_overlays(n: int, directory: Path, per_file: int = 2000) -> list[Path]:
@@ -90,7 +110,9 @@ def write_overlays(n: int, directory: Path, per_file: int = 2000) -> list[Path]:
     paths = []
     for start in range(0, n, per_file):
         path = directory / f"gen-{n}-{start}.yaml"
-        path.write_text("rules:\n" + "".join(_rule(i, rng) for i in range(start, min(n, start + per_file))))
+        path.write_text(
+            "rules:\n" + "".join(_rule(i, rng) for i in range(start, min(n, start + per_file)))
+        )
         paths.append(path)
     return paths
 
@@ -110,8 +132,13 @@ def bench(n: int, repeat: int) -> dict:
         ev = evaluate(facts, answers, rb)
         times.append(time.perf_counter() - start)
     fired = sum(1 for t in ev.trace if t.outcome == "fired")
-    return {"rules": len(rb.rules), "load_s": load_s, "eval_ms": statistics.median(times) * 1e3,
-            "eval_min_ms": min(times) * 1e3, "fired": fired}
+    return {
+        "rules": len(rb.rules),
+        "load_s": load_s,
+        "eval_ms": statistics.median(times) * 1e3,
+        "eval_min_ms": min(times) * 1e3,
+        "fired": fired,
+    }
 
 
 def main() -> None:
@@ -119,14 +146,20 @@ def main() -> None:
     parser.add_argument("--sizes", default="100,1000,10000")
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
-    print(f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}, "
-          f"{__import__('os').cpu_count()} cores")
-    print(f"{'generated':>10} {'total rules':>12} {'load+validate s':>16} {'evaluate ms (median)':>21} "
-          f"{'min ms':>8} {'us/rule':>8} {'fired':>6}")
+    print(
+        f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}, "
+        f"{__import__('os').cpu_count()} cores"
+    )
+    print(
+        f"{'generated':>10} {'total rules':>12} {'load+validate s':>16} {'evaluate ms (median)':>21} "
+        f"{'min ms':>8} {'us/rule':>8} {'fired':>6}"
+    )
     for n in (int(s) for s in args.sizes.split(",")):
         r = bench(n, args.repeat)
-        print(f"{n:>10,} {r['rules']:>12,} {r['load_s']:>16.2f} {r['eval_ms']:>21.2f} {r['eval_min_ms']:>8.2f} "
-              f"{r['eval_ms'] * 1e3 / r['rules']:>8.2f} {r['fired']:>6}")
+        print(
+            f"{n:>10,} {r['rules']:>12,} {r['load_s']:>16.2f} {r['eval_ms']:>21.2f} {r['eval_min_ms']:>8.2f} "
+            f"{r['eval_ms'] * 1e3 / r['rules']:>8.2f} {r['fired']:>6}"
+        )
 
 
 if __name__ == "__main__":

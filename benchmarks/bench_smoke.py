@@ -25,15 +25,21 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-HANDWRITTEN = [HERE / "handwritten" / f"train_{name}.py" for name in ("tensorflow", "torch", "keras")]
+HANDWRITTEN = [
+    HERE / "handwritten" / f"train_{name}.py" for name in ("tensorflow", "torch", "keras")
+]
 
 
 def wall(argv: list[str], env: dict[str, str], cwd: Path) -> float:
     start = time.perf_counter()
-    proc = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        argv, env=env, cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
-        sys.exit(f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr[-2000:]}")
+        sys.exit(
+            f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr[-2000:]}"
+        )
     return elapsed
 
 
@@ -60,18 +66,37 @@ def main() -> None:
     env = dict(os.environ, DLREC_CACHE_DIR=cache)
     ours, theirs = [], []
     for i in range(args.rounds):
-        pair = [("dlrec", lambda: wall(dlrec("--fresh"), env, ROOT)),
-                ("hand", lambda: sum(wall([sys.executable, str(s)], env, s.parent) for s in HANDWRITTEN))]
+        pair = [
+            ("dlrec", lambda: wall(dlrec("--fresh"), env, ROOT)),
+            (
+                "hand",
+                lambda: sum(wall([sys.executable, str(s)], env, s.parent) for s in HANDWRITTEN),
+            ),
+        ]
         for name, fn in pair if i % 2 == 0 else reversed(pair):  # alternate who goes first
             (ours if name == "dlrec" else theirs).append(fn())
         print(f"round {i + 1}: dlrec {ours[-1]:.2f}s  hand-written {theirs[-1]:.2f}s", flush=True)
-    doc = json.loads(subprocess.run(dlrec(), env=env, cwd=ROOT, capture_output=True, text=True).stdout)
-    assert all(r["ok"] and r["cached"] for r in doc["results"]), "warm run was not served from the cache"
+    doc = json.loads(
+        subprocess.run(dlrec(), env=env, cwd=ROOT, capture_output=True, text=True).stdout
+    )
+    assert all(r["ok"] and r["cached"] for r in doc["results"]), (
+        "warm run was not served from the cache"
+    )
     warm = [wall(dlrec(), env, ROOT) for _ in range(args.warm)]
-    m_ours, m_theirs, m_warm = statistics.median(ours), statistics.median(theirs), statistics.median(warm)
-    print(f"\nmachine: {cpu_model()}, {os.cpu_count()} logical cores, Python {platform.python_version()}")
-    print(f"dlrec smoke --fresh (tensorflow, pytorch, keras): median {m_ours:.2f}s over {args.rounds}")
-    print(f"hand-written scripts one after another:          median {m_theirs:.2f}s over {args.rounds}")
+    m_ours, m_theirs, m_warm = (
+        statistics.median(ours),
+        statistics.median(theirs),
+        statistics.median(warm),
+    )
+    print(
+        f"\nmachine: {cpu_model()}, {os.cpu_count()} logical cores, Python {platform.python_version()}"
+    )
+    print(
+        f"dlrec smoke --fresh (tensorflow, pytorch, keras): median {m_ours:.2f}s over {args.rounds}"
+    )
+    print(
+        f"hand-written scripts one after another:          median {m_theirs:.2f}s over {args.rounds}"
+    )
     print(f"ratio {m_ours / m_theirs:.2f} (target <= 1.25)")
     print(f"warm-cache dlrec smoke --json: median {m_warm:.3f}s over {args.warm} (target <= 0.5 s)")
 

@@ -4,7 +4,15 @@ No probe imports tensorflow, torch, keras or jax; each runs under a time budget.
 """
 
 from recommender.probes.apple import apple_probe
-from recommender.probes.base import FunctionProbe, Host, Probe, ProbeRegistry, ProbeResult, Status, probe
+from recommender.probes.base import (
+    FunctionProbe,
+    Host,
+    Probe,
+    ProbeRegistry,
+    ProbeResult,
+    Status,
+    probe,
+)
 from recommender.probes.cpu import cpu_probe
 from recommender.probes.disk import disk_probe
 from recommender.probes.frameworks import TF_DISTRIBUTIONS, frameworks_probe
@@ -19,8 +27,16 @@ from recommender.probes.tpu import tpu_probe
 
 #: The built-in probes, in report order.
 DEFAULT_PROBES = (
-    python_probe, os_probe, cpu_probe, memory_probe, disk_probe,
-    nvidia_probe, rocm_probe, apple_probe, tpu_probe, intel_probe,
+    python_probe,
+    os_probe,
+    cpu_probe,
+    memory_probe,
+    disk_probe,
+    nvidia_probe,
+    rocm_probe,
+    apple_probe,
+    tpu_probe,
+    intel_probe,
     frameworks_probe,
 )
 
@@ -30,6 +46,17 @@ def default_registry() -> ProbeRegistry:
 
 
 __all__ = [
-    "DEFAULT_PROBES", "FunctionProbe", "Host", "Probe", "ProbeRegistry", "ProbeResult", "ProbeRun",
-    "Status", "TF_DISTRIBUTIONS", "assemble", "default_registry", "probe", "run_probes",
+    "DEFAULT_PROBES",
+    "FunctionProbe",
+    "Host",
+    "Probe",
+    "ProbeRegistry",
+    "ProbeResult",
+    "ProbeRun",
+    "Status",
+    "TF_DISTRIBUTIONS",
+    "assemble",
+    "default_registry",
+    "probe",
+    "run_probes",
 ]

@@ -34,6 +34,8 @@ def apple_probe(host: Host) -> ProbeResult:
     }
     warnings = []
     if translated:
-        warnings.append("Python runs under Rosetta (x86_64 on Apple silicon): install an arm64 "
-                        "Python to use MPS and native wheels")
+        warnings.append(
+            "Python runs under Rosetta (x86_64 on Apple silicon): install an arm64 "
+            "Python to use MPS and native wheels"
+        )
     return ProbeResult.ok({"accelerators": [accel], "rosetta": bool(translated)}, warnings=warnings)

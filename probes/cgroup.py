@@ -16,7 +16,9 @@ def _own_paths(host: Host) -> dict[str, str]:
     return paths
 
 
-def cgroup_file(host: Host, *, v2: str | None = None, v1: tuple[str, str] | None = None) -> str | None:
+def cgroup_file(
+    host: Host, *, v2: str | None = None, v1: tuple[str, str] | None = None
+) -> str | None:
     """The stripped text of a cgroup file, own cgroup first, then the mount root.
 
     ``v2="memory.max"`` reads the unified hierarchy; ``v1=("memory", "memory.limit_in_bytes")``

@@ -17,8 +17,16 @@ _ARM_FLAGS = ("neon", "asimd", "sve", "sve2", "asimdhp", "asimddp", "bf16", "i8m
 
 # /proc/cpuinfo on aarch64 often has no "model name": name the implementer instead.
 _ARM_IMPLEMENTERS = {
-    "0x41": "ARM", "0x42": "Broadcom", "0x43": "Cavium", "0x46": "Fujitsu", "0x48": "HiSilicon",
-    "0x4e": "NVIDIA", "0x50": "Ampere (APM)", "0x51": "Qualcomm", "0x61": "Apple", "0xc0": "Ampere",
+    "0x41": "ARM",
+    "0x42": "Broadcom",
+    "0x43": "Cavium",
+    "0x46": "Fujitsu",
+    "0x48": "HiSilicon",
+    "0x4e": "NVIDIA",
+    "0x50": "Ampere (APM)",
+    "0x51": "Qualcomm",
+    "0x61": "Apple",
+    "0xc0": "Ampere",
 }
 
 
@@ -66,10 +74,19 @@ def _darwin_cpu() -> dict:
             for line in flags_res.stdout.splitlines()
             if line.strip().endswith(": 1")
         }
-        aliases = {"avx1_0": "avx", "avx2_0": "avx2", "fma": "fma", "neon": "neon",
-                   "arm_fphp": "fphp", "arm_feat_bf16": "bf16", "arm_feat_i8mm": "i8mm"}
-        flags = sorted({aliases.get(n, n) for n in names} & (set(_X86_FLAGS) | set(_ARM_FLAGS))
-                       | {n for n in names if n.startswith(_X86_PREFIXES)})
+        aliases = {
+            "avx1_0": "avx",
+            "avx2_0": "avx2",
+            "fma": "fma",
+            "neon": "neon",
+            "arm_fphp": "fphp",
+            "arm_feat_bf16": "bf16",
+            "arm_feat_i8mm": "i8mm",
+        }
+        flags = sorted(
+            {aliases.get(n, n) for n in names} & (set(_X86_FLAGS) | set(_ARM_FLAGS))
+            | {n for n in names if n.startswith(_X86_PREFIXES)}
+        )
     vendor = "Apple" if model and model.startswith("Apple") else ("GenuineIntel" if model else None)
     return {"model": model, "vendor": vendor, "flags": flags}
 

@@ -13,7 +13,9 @@ import time
 def _tensorflow():
     import tensorflow as tf
 
-    devices = [{"type": d.device_type.lower(), "name": d.name} for d in tf.config.list_physical_devices()]
+    devices = [
+        {"type": d.device_type.lower(), "name": d.name} for d in tf.config.list_physical_devices()
+    ]
     return tf.__version__, devices
 
 

@@ -18,8 +18,16 @@ from recommender.probes.base import Host, ProbeResult, probe
 
 # Every distribution TensorFlow ships under; the import name is always "tensorflow".
 TF_DISTRIBUTIONS = (
-    "tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-macos", "tensorflow-intel",
-    "tensorflow-aarch64", "tensorflow-cpu-aws", "tensorflow-rocm", "tf-nightly", "tf-nightly-cpu",
+    "tensorflow",
+    "tensorflow-cpu",
+    "tensorflow-gpu",
+    "tensorflow-macos",
+    "tensorflow-intel",
+    "tensorflow-aarch64",
+    "tensorflow-cpu-aws",
+    "tensorflow-rocm",
+    "tf-nightly",
+    "tf-nightly-cpu",
     "intel-tensorflow",
 )
 TORCH_DISTRIBUTIONS = ("torch",)
@@ -73,9 +81,13 @@ def _tensorflow() -> tuple[dict, list[str]]:
     warnings = []
     if len(found) > 1:
         listed = ", ".join(f"{n} {d.version}" for n, d in found)
-        warnings.append(f"several TensorFlow distributions are installed ({listed}); they overwrite "
-                        "each other's files: uninstall all but one")
-    raw = _assignments(_read(dist, "tensorflow/python/platform/build_info.py") or "").get("build_info")
+        warnings.append(
+            f"several TensorFlow distributions are installed ({listed}); they overwrite "
+            "each other's files: uninstall all but one"
+        )
+    raw = _assignments(_read(dist, "tensorflow/python/platform/build_info.py") or "").get(
+        "build_info"
+    )
     info = dict(raw) if isinstance(raw, (dict, list)) else {}
     build = {
         "cuda": info.get("cuda_version") or (None if not info.get("is_cuda_build") else "unknown"),
@@ -141,13 +153,18 @@ def _keras(host: Host) -> tuple[dict, list[str]]:
     dist = _dist("keras")
     tf_keras = _dist("tf-keras") or _dist("tf_keras")
     if dist is None:
-        return {"installed": False, "tf_keras": tf_keras.version if tf_keras else None,
-                "legacy_keras_env": host.env.get("TF_USE_LEGACY_KERAS")}, []
+        return {
+            "installed": False,
+            "tf_keras": tf_keras.version if tf_keras else None,
+            "legacy_keras_env": host.env.get("TF_USE_LEGACY_KERAS"),
+        }, []
     backend, source = keras_config(host)
     major = int(m.group(1)) if (m := re.match(r"(\d+)", dist.version)) else None
     warnings = []
     if major is not None and major >= 3 and backend not in KERAS_BACKENDS:
-        warnings.append(f"Keras backend {backend!r} (from {source}) is not one of {', '.join(KERAS_BACKENDS)}")
+        warnings.append(
+            f"Keras backend {backend!r} (from {source}) is not one of {', '.join(KERAS_BACKENDS)}"
+        )
     return {
         "installed": True,
         "version": dist.version,
@@ -165,10 +182,17 @@ def _jax() -> dict:
     if dist is None:
         return {"installed": False}
     jaxlib = _dist("jaxlib")
-    plugins = [n for n in ("jax-cuda13-plugin", "jax-cuda12-plugin", "libtpu", "jax-metal")
-               if _dist(n) is not None]
-    return {"installed": True, "version": dist.version,
-            "jaxlib": jaxlib.version if jaxlib else None, "plugins": plugins}
+    plugins = [
+        n
+        for n in ("jax-cuda13-plugin", "jax-cuda12-plugin", "libtpu", "jax-metal")
+        if _dist(n) is not None
+    ]
+    return {
+        "installed": True,
+        "version": dist.version,
+        "jaxlib": jaxlib.version if jaxlib else None,
+        "plugins": plugins,
+    }
 
 
 @probe("frameworks", section="frameworks", budget_s=4.0)

@@ -18,10 +18,18 @@ def intel_probe(host: Host) -> ProbeResult:
     if not discrete:
         return ProbeResult.absent("only an integrated Intel GPU (not a training device)")
     if not any(n.startswith("renderD") for n in host.listdir("/dev/dri")):
-        return ProbeResult.unknown("an Intel discrete GPU is present but has no /dev/dri render node")
+        return ProbeResult.unknown(
+            "an Intel discrete GPU is present but has no /dev/dri render node"
+        )
     accels = [
-        {"kind": "xpu", "vendor": "intel", "index": i, "name": f"Intel GPU (PCI 8086:{d.device[2:]})",
-         "memory_bytes": None, "visible": True}
+        {
+            "kind": "xpu",
+            "vendor": "intel",
+            "index": i,
+            "name": f"Intel GPU (PCI 8086:{d.device[2:]})",
+            "memory_bytes": None,
+            "visible": True,
+        }
         for i, d in enumerate(discrete)
     ]
     return ProbeResult.ok({"accelerators": accels})

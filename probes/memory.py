@@ -58,6 +58,10 @@ def memory_probe(host: Host) -> ProbeResult:
         limit = None  # a limit above physical RAM does not constrain anything
     usable = min(v for v in (total, limit) if v is not None) if (total or limit) else None
     return ProbeResult.ok(
-        {"total_bytes": total, "available_bytes": available, "limit_bytes": limit,
-         "usable_bytes": usable}
+        {
+            "total_bytes": total,
+            "available_bytes": available,
+            "limit_bytes": limit,
+            "usable_bytes": usable,
+        }
     )

@@ -21,19 +21,35 @@ _NVML_CHILD = str(Path(__file__).with_name("nvml_child.py"))
 _CMD_TIMEOUT = 3.0
 _WSL_LIB = "/usr/lib/wsl/lib"
 _WINDOWS_DIRS = (r"C:\Windows\System32", r"C:\Program Files\NVIDIA Corporation\NVSMI")
-_QUERY_FIELDS = ("index", "uuid", "name", "memory.total", "compute_cap", "driver_version", "pci.bus_id")
+_QUERY_FIELDS = (
+    "index",
+    "uuid",
+    "name",
+    "memory.total",
+    "compute_cap",
+    "driver_version",
+    "pci.bus_id",
+)
 
 _KNOWN_ERRORS = (
-    ("driver/library version mismatch",
-     "the NVIDIA kernel driver and its user-space library differ in version (usually a driver "
-     "update without a reboot): reboot, or reload the nvidia kernel modules"),
-    ("couldn't communicate with the nvidia driver",
-     "the NVIDIA driver is not loaded: install or load it (check `lsmod | grep nvidia`)"),
-    ("failed to initialize nvml: unknown error",
-     "NVML failed to initialise (common in containers after a host driver reload or when device "
-     "nodes are missing): restart the container, or check /dev/nvidia* is mounted"),
-    ("failed to initialize nvml: insufficient permissions",
-     "no permission to open the NVIDIA device nodes: add the user to the video group"),
+    (
+        "driver/library version mismatch",
+        "the NVIDIA kernel driver and its user-space library differ in version (usually a driver "
+        "update without a reboot): reboot, or reload the nvidia kernel modules",
+    ),
+    (
+        "couldn't communicate with the nvidia driver",
+        "the NVIDIA driver is not loaded: install or load it (check `lsmod | grep nvidia`)",
+    ),
+    (
+        "failed to initialize nvml: unknown error",
+        "NVML failed to initialise (common in containers after a host driver reload or when device "
+        "nodes are missing): restart the container, or check /dev/nvidia* is mounted",
+    ),
+    (
+        "failed to initialize nvml: insufficient permissions",
+        "no permission to open the NVIDIA device nodes: add the user to the video group",
+    ),
     ("no devices were found", "the driver is loaded but reports no NVIDIA GPU"),
     ("libnvidia-ml", "the NVML library (libnvidia-ml) is not installed or not on the loader path"),
     ("nvml shared library not found", "the NVML library (libnvidia-ml) is not found"),
@@ -74,8 +90,13 @@ def _null(value: str | None) -> str | None:
     if value is None:
         return None
     value = value.strip()
-    if not value or value.strip("[]").lower() in {"n/a", "not supported", "unknown error",
-                                                    "insufficient permissions", "gpu is lost"}:
+    if not value or value.strip("[]").lower() in {
+        "n/a",
+        "not supported",
+        "unknown error",
+        "insufficient permissions",
+        "gpu is lost",
+    }:
         return None
     return value
 
@@ -132,8 +153,9 @@ def _query_nvml(host: Host) -> tuple[dict | None, str | None]:
     if not isinstance(doc, dict) or not doc.get("ok"):
         return None, explain_error(str(doc.get("error", "")) if isinstance(doc, dict) else "")
     gpus = doc.get("gpus")
-    if not isinstance(gpus, list) or not all(isinstance(g, dict) and isinstance(g.get("index"), int)
-                                             for g in gpus):
+    if not isinstance(gpus, list) or not all(
+        isinstance(g, dict) and isinstance(g.get("index"), int) for g in gpus
+    ):
         return None, "NVML child printed a document without a GPU list"
     return doc, None
 
@@ -155,20 +177,28 @@ def _query_smi(host: Host, smi: str) -> tuple[dict | None, str | None]:
     res = _run_smi(smi, host, [f"--query-gpu={','.join(fields)}", "--format=csv,noheader,nounits"])
     if res.ok is False and "compute_cap" in (res.stdout + res.stderr) and not res.timed_out:
         fields = tuple(f for f in fields if f != "compute_cap")  # drivers before 510
-        res = _run_smi(smi, host, [f"--query-gpu={','.join(fields)}", "--format=csv,noheader,nounits"])
+        res = _run_smi(
+            smi, host, [f"--query-gpu={','.join(fields)}", "--format=csv,noheader,nounits"]
+        )
     if res.timed_out:
         return None, f"nvidia-smi did not answer within {_CMD_TIMEOUT:g}s (a hung driver?)"
     if res.error:
         return None, f"nvidia-smi could not run: {res.error}"
     if res.returncode != 0:
-        return None, explain_error(res.stdout + "\n" + res.stderr) + f" (nvidia-smi exit {res.returncode})"
+        return None, explain_error(
+            res.stdout + "\n" + res.stderr
+        ) + f" (nvidia-smi exit {res.returncode})"
     gpus = parse_query(res.stdout, fields)
     if not gpus:
         return None, "nvidia-smi gave no GPU rows it could parse: " + explain_error(res.stdout)
     header = _run_smi(smi, host, [])
     match = re.search(r"CUDA Version\s*:\s*(\d+\.\d+)", header.stdout)
     driver = next((g["driver_version"] for g in gpus if g.get("driver_version")), None)
-    return {"driver_version": driver, "max_cuda": match.group(1) if match else None, "gpus": gpus}, None
+    return {
+        "driver_version": driver,
+        "max_cuda": match.group(1) if match else None,
+        "gpus": gpus,
+    }, None
 
 
 def gpu_evidence(host: Host) -> str | None:
@@ -222,12 +252,16 @@ def nvidia_probe(host: Host) -> ProbeResult:
         reasons.append(f"nvidia-smi: {why}")
         source = "nvidia-smi"
     if doc is None:
-        return ProbeResult.unknown(f"{evidence} is present but cannot be queried; " + "; ".join(reasons))
+        return ProbeResult.unknown(
+            f"{evidence} is present but cannot be queried; " + "; ".join(reasons)
+        )
     if not doc["gpus"]:
         pci = display_devices(host, NVIDIA)
         if pci:  # the hardware is there; the driver does not see it: not a "no GPU"
-            return ProbeResult.unknown(f"{len(pci)} NVIDIA PCI display device(s) present but the "
-                                       f"driver ({source}) reports no GPU")
+            return ProbeResult.unknown(
+                f"{len(pci)} NVIDIA PCI display device(s) present but the "
+                f"driver ({source}) reports no GPU"
+            )
         return ProbeResult.absent("the NVIDIA driver reports no GPU")
     accels = _accelerators(doc, host.env)
     warnings = []

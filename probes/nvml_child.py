@@ -57,12 +57,16 @@ def main():
                     "pci_bus_id": _text(pci.busId) if pci is not None else None,
                 }
             )
-        print(json.dumps({
-            "ok": True,
-            "driver_version": _text(driver) if driver else None,
-            "cuda_driver_version": int(cuda) if cuda else None,
-            "gpus": gpus,
-        }))
+        print(
+            json.dumps(
+                {
+                    "ok": True,
+                    "driver_version": _text(driver) if driver else None,
+                    "cuda_driver_version": int(cuda) if cuda else None,
+                    "gpus": gpus,
+                }
+            )
+        )
     except Exception as exc:  # noqa: BLE001
         print(json.dumps({"ok": False, "error": _text(exc) or type(exc).__name__}))
     finally:

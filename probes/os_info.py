@@ -59,8 +59,12 @@ def container_kind(host: Host) -> str | None:
     if host.exists("/run/.containerenv"):
         return "podman"
     cgroup = host.read_text("/proc/1/cgroup") or ""
-    for marker, kind in (("kubepods", "kubernetes"), ("docker", "docker"),
-                         ("containerd", "containerd"), ("lxc", "lxc")):
+    for marker, kind in (
+        ("kubepods", "kubernetes"),
+        ("docker", "docker"),
+        ("containerd", "containerd"),
+        ("lxc", "lxc"),
+    ):
         if marker in cgroup:
             return kind
     if host.env.get("container"):

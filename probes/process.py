@@ -108,7 +108,9 @@ def run_bounded(
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         with _LIVE_LOCK:  # start and register atomically, so kill_live never misses a child
             if _SHUTTING_DOWN or me in _ABANDONED:
-                return CommandResult(argv=argv, returncode=None, error="abandoned: time budget spent")
+                return CommandResult(
+                    argv=argv, returncode=None, error="abandoned: time budget spent"
+                )
             try:
                 proc = subprocess.Popen(
                     argv,
@@ -121,7 +123,9 @@ def run_bounded(
                 )
             except OSError as exc:
                 return CommandResult(
-                    argv=argv, returncode=None, error=exc.strerror or str(exc),
+                    argv=argv,
+                    returncode=None,
+                    error=exc.strerror or str(exc),
                     seconds=time.monotonic() - start,
                 )
             _LIVE[proc.pid] = (proc, me)

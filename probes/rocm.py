@@ -17,12 +17,16 @@ def _kfd_gpus(host: Host) -> list[dict]:
     gpus = []
     for node in host.listdir(_TOPOLOGY):
         props = host.read_text(f"{_TOPOLOGY}/{node}/properties") or ""
-        fields = dict(line.split(None, 1) for line in props.splitlines() if len(line.split(None, 1)) == 2)
+        fields = dict(
+            line.split(None, 1) for line in props.splitlines() if len(line.split(None, 1)) == 2
+        )
         if fields.get("simd_count", "0").strip() in ("0", ""):
             continue  # a CPU node
         gfx = fields.get("gfx_target_version", "").strip()
         name = (host.read_text(f"{_TOPOLOGY}/{node}/name") or "").strip() or None
-        gpus.append({"node": int(node) if node.isdigit() else node, "gfx": _gfx_name(gfx), "name": name})
+        gpus.append(
+            {"node": int(node) if node.isdigit() else node, "gfx": _gfx_name(gfx), "name": name}
+        )
     return gpus
 
 
@@ -36,8 +40,10 @@ def _gfx_name(version: str) -> str | None:
 
 def _smi_names(host: Host) -> tuple[list[str], str | None]:
     """Product names from rocm-smi's JSON (or amd-smi), tolerant of garbage."""
-    for tool, args in (("amd-smi", ["static", "--asic", "--json"]),
-                       ("rocm-smi", ["--showproductname", "--json"])):
+    for tool, args in (
+        ("amd-smi", ["static", "--asic", "--json"]),
+        ("rocm-smi", ["--showproductname", "--json"]),
+    ):
         path = host.which(tool, [str(host.path("/opt/rocm/bin"))])
         if not path:
             continue
@@ -48,7 +54,9 @@ def _smi_names(host: Host) -> tuple[list[str], str | None]:
             doc = json.loads(res.stdout)
         except ValueError:
             return [], f"{tool} printed output that is not JSON"
-        names = re.findall(r'"(?:Card series|Card SKU|market_name|Card Series)":\s*"([^"]+)"', json.dumps(doc))
+        names = re.findall(
+            r'"(?:Card series|Card SKU|market_name|Card Series)":\s*"([^"]+)"', json.dumps(doc)
+        )
         return names, None
     return [], None
 
@@ -62,7 +70,11 @@ def rocm_probe(host: Host) -> ProbeResult:
     gpus = _kfd_gpus(host)
     names, smi_problem = _smi_names(host)
     if not gpus:
-        why = "/dev/kfd is missing (amdgpu driver not loaded?)" if not has_kfd else "KFD lists no GPU node"
+        why = (
+            "/dev/kfd is missing (amdgpu driver not loaded?)"
+            if not has_kfd
+            else "KFD lists no GPU node"
+        )
         return ProbeResult.unknown(f"an AMD display device is present but {why}")
     accels = [
         {
@@ -76,5 +88,4 @@ def rocm_probe(host: Host) -> ProbeResult:
         }
         for i, g in enumerate(gpus)
     ]
-    return ProbeResult.ok({"accelerators": accels},
-                          warnings=[smi_problem] if smi_problem else [])
+    return ProbeResult.ok({"accelerators": accels}, warnings=[smi_problem] if smi_problem else [])

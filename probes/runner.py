@@ -48,20 +48,27 @@ def run_probes(
     started = []
     for p in probes:
         slot: dict = {}
-        thread = threading.Thread(target=_run_one, args=(p, host, slot), name=f"probe-{p.name}",
-                                  daemon=True)
+        thread = threading.Thread(
+            target=_run_one, args=(p, host, slot), name=f"probe-{p.name}", daemon=True
+        )
         thread.start()
         started.append((p, thread, slot, time.monotonic() + p.budget_s * scale))
     runs = []
     for p, thread, slot, deadline in started:
         thread.join(max(0.0, deadline - time.monotonic()))
         if "result" in slot:
-            run = ProbeRun(name=p.name, section=p.section, result=slot["result"], seconds=slot["seconds"])
+            run = ProbeRun(
+                name=p.name, section=p.section, result=slot["result"], seconds=slot["seconds"]
+            )
         else:
             kill_live(thread)  # the abandoned probe's commands must not outlive it
             budget = p.budget_s * scale
-            run = ProbeRun(name=p.name, section=p.section, seconds=budget,
-                           result=ProbeResult.unknown(f"timed out after {budget:g}s"))
+            run = ProbeRun(
+                name=p.name,
+                section=p.section,
+                seconds=budget,
+                result=ProbeResult.unknown(f"timed out after {budget:g}s"),
+            )
         if on_done is not None:
             on_done(run)
         runs.append(run)
@@ -74,7 +81,11 @@ def assemble(runs: Iterable[ProbeRun]) -> dict:
     for run in runs:
         res = run.result
         data = dict(res.data)
-        entry: dict = {"status": res.status.value, "seconds": round(run.seconds, 4), "reason": res.reason}
+        entry: dict = {
+            "status": res.status.value,
+            "seconds": round(run.seconds, 4),
+            "reason": res.reason,
+        }
         if run.section in _LIST_SECTIONS:
             doc[run.section].extend(data.pop(run.section, []))
             if data:

@@ -67,7 +67,9 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> Located
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, (str, int, float, bool)) or key is None:
-            raise DocumentError(f"line {key_node.start_mark.line + 1}", "mapping keys must be plain scalars")
+            raise DocumentError(
+                f"line {key_node.start_mark.line + 1}", "mapping keys must be plain scalars"
+            )
         if key in result:
             raise DocumentError(
                 f"line {key_node.start_mark.line + 1}",
@@ -165,8 +167,12 @@ def parse_yaml(text: str, name: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{name}:{mark.line + 1}" if mark else name
-        raise DocumentError(where, f"invalid YAML: {_first_line(exc.problem or exc.context)}") from None
-    except yaml.YAMLError as exc:  # e.g. a ReaderError (a control character): its text has two lines
+        raise DocumentError(
+            where, f"invalid YAML: {_first_line(exc.problem or exc.context)}"
+        ) from None
+    except (
+        yaml.YAMLError
+    ) as exc:  # e.g. a ReaderError (a control character): its text has two lines
         raise DocumentError(name, f"invalid YAML: {_first_line(exc)}") from None
     except RecursionError:
         raise DocumentError(name, f"nested deeper than {MAX_DEPTH} levels") from None

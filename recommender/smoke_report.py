@@ -6,8 +6,8 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 
-from recommender.smoke.run import SmokeEvent, SmokeResult, SmokeRun
 from recommender.smoke.cache import age_seconds, describe_age
+from recommender.smoke.run import SmokeEvent, SmokeResult, SmokeRun
 
 
 def _rate(value: float | None) -> str:
@@ -21,8 +21,10 @@ def _bytes(value: int | None) -> str:
 
 
 def model_summary(r: SmokeResult) -> str:
-    return (f"{r.model} loss {r.loss_first:.2f} -> {r.loss_last:.2f} acc {r.accuracy:.2f} "
-            f"{_rate(r.samples_per_s)} samples/s")
+    return (
+        f"{r.model} loss {r.loss_first:.2f} -> {r.loss_last:.2f} acc {r.accuracy:.2f} "
+        f"{_rate(r.samples_per_s)} samples/s"
+    )
 
 
 def run_summary(results: Sequence[SmokeResult]) -> str:
@@ -53,9 +55,15 @@ def run_details(results: Sequence[SmokeResult], *, verbose: bool) -> list[str]:
     if verbose:
         for r in results:
             if r.ok:
-                lines.append(f"  {r.model}: import {r.import_s:.2f}s, first step {r.first_step_s:.3f}s, "
-                             f"step {r.step_s * 1000:.2f} ms, peak RSS {_bytes(r.peak_rss_bytes)}"
-                             + (f", device peak {_bytes(r.peak_device_bytes)}" if r.peak_device_bytes else ""))
+                lines.append(
+                    f"  {r.model}: import {r.import_s:.2f}s, first step {r.first_step_s:.3f}s, "
+                    f"step {r.step_s * 1000:.2f} ms, peak RSS {_bytes(r.peak_rss_bytes)}"
+                    + (
+                        f", device peak {_bytes(r.peak_device_bytes)}"
+                        if r.peak_device_bytes
+                        else ""
+                    )
+                )
         if results and results[0].log and not failed:
             lines.append(f"  log:   {results[0].log}")
     return lines
@@ -96,7 +104,9 @@ class LiveTable:
             if event.kind == "skipped":
                 self.messages.append(event.message)
                 return
-            row = self._rows.setdefault(event.run, {"phase": "waiting", "start": None, "results": None})
+            row = self._rows.setdefault(
+                event.run, {"phase": "waiting", "start": None, "results": None}
+            )
             if event.kind == "planned" and event.message:
                 self.messages.append(f"{event.run.label}: {event.message}")
             elif event.kind == "phase":
@@ -118,13 +128,20 @@ class LiveTable:
                 start = row["start"]
                 if results is None:
                     elapsed = time.monotonic() - start if start else 0.0
-                    table.add_row(Spinner("dots"), Text(run.label, style="bold"), f"{elapsed:5.1f}s",
-                                  Text(row["phase"], style="dim"))
+                    table.add_row(
+                        Spinner("dots"),
+                        Text(run.label, style="bold"),
+                        f"{elapsed:5.1f}s",
+                        Text(row["phase"], style="dim"),
+                    )
                 elif not results:
                     table.add_row(Text("-"), Text(run.label), "", Text("cancelled", style="yellow"))
                 else:
                     ok = all(r.ok for r in results)
-                    table.add_row(Text("✓" if ok else "✗", style="green" if ok else "red bold"),
-                                  Text(run.label, style="bold"), f"{row.get('elapsed', 0.0):5.1f}s",
-                                  Text(run_summary(results), style="" if ok else "red"))
+                    table.add_row(
+                        Text("✓" if ok else "✗", style="green" if ok else "red bold"),
+                        Text(run.label, style="bold"),
+                        f"{row.get('elapsed', 0.0):5.1f}s",
+                        Text(run_summary(results), style="" if ok else "red"),
+                    )
         return table

@@ -14,14 +14,29 @@ from click.testing import CliRunner
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
-_CLEARED = ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "KERAS_BACKEND", "CUDA_VISIBLE_DEVICES",
-            "TF_USE_LEGACY_KERAS", "DLREC_SYSROOT", "TPU_NAME", "COLAB_TPU_ADDR", "PJRT_DEVICE",
-            "PYTORCH_ENABLE_MPS_FALLBACK")
+_CLEARED = (
+    "NO_COLOR",
+    "FORCE_COLOR",
+    "COLUMNS",
+    "LINES",
+    "KERAS_BACKEND",
+    "CUDA_VISIBLE_DEVICES",
+    "TF_USE_LEGACY_KERAS",
+    "DLREC_SYSROOT",
+    "TPU_NAME",
+    "COLAB_TPU_ADDR",
+    "PJRT_DEVICE",
+    "PYTORCH_ENABLE_MPS_FALLBACK",
+)
 
 
 def pytest_addoption(parser):
-    parser.addoption("--update-goldens", action="store_true", default=False,
-                     help="Rewrite tests/golden/* from the current output instead of comparing.")
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        default=False,
+        help="Rewrite tests/golden/* from the current output instead of comparing.",
+    )
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from recommender.engine.answers import Answers, resolve_answers
+from recommender.engine.rulebase import load_rulebase
 from recommender.errors import BadInputError
 from recommender.facts.document import Facts
-from recommender.engine.rulebase import load_rulebase
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "rules"
 Q = load_rulebase(bundled=FIXTURE).questions
@@ -17,15 +17,22 @@ Q = load_rulebase(bundled=FIXTURE).questions
 
 def test_defaults_come_from_questions():
     a = resolve_answers(Q)
-    assert a.to_dict() == {"goal": "prototyping", "deploy": "undecided", "experience": "intermediate",
-                           "team_stack": "none", "accelerator": "auto"}
+    assert a.to_dict() == {
+        "goal": "prototyping",
+        "deploy": "undecided",
+        "experience": "intermediate",
+        "team_stack": "none",
+        "accelerator": "auto",
+    }
     assert set(a.source.values()) == {"default"}
 
 
 def test_flags_win_over_file_and_file_over_defaults(tmp_path):
     f = tmp_path / "a.yaml"
     f.write_text("goal: research\ndeploy: mobile\nteam_stack: none\n")
-    a = resolve_answers(Q, file=str(f), flags={"goal": "production", "deploy": None, "team-stack": "keras"})
+    a = resolve_answers(
+        Q, file=str(f), flags={"goal": "production", "deploy": None, "team-stack": "keras"}
+    )
     assert a.values["goal"] == "production" and a.source["goal"] == "flag"
     assert a.values["deploy"] == "mobile" and a.source["deploy"] == "file"
     assert a.values["team_stack"] == "keras" and a.source["team_stack"] == "flag"
@@ -39,14 +46,29 @@ def test_json_answers_file(tmp_path):
     assert resolve_answers(Q, file=str(f)).values["experience"] == "beginner"
 
 
-@pytest.mark.parametrize("text,where,message", [
-    ("goal: research\nbudget: low\n", ":2", "unknown answer key 'budget' (allowed: goal, deploy, experience, team_stack, accelerator)"),
-    ("goal: research\ndeploy: fridge\n", ":2", "deploy: 'fridge' is not allowed (allowed: server, mobile, browser, edge, desktop, undecided)"),
-    ("team_stack: no\n", ":1", "team_stack: 'no' is not allowed"),      # YAML 1.1 'no' stays a string
-    ("experience: 3\n", ":1", "experience: 3 is not allowed"),
-    ("goal: &g research\ndeploy: *g\n", ":1", "anchors and aliases"),
-    ("- goal\n", "", "expected a mapping of answers"),
-])
+@pytest.mark.parametrize(
+    "text,where,message",
+    [
+        (
+            "goal: research\nbudget: low\n",
+            ":2",
+            "unknown answer key 'budget' (allowed: goal, deploy, experience, team_stack, accelerator)",
+        ),
+        (
+            "goal: research\ndeploy: fridge\n",
+            ":2",
+            "deploy: 'fridge' is not allowed (allowed: server, mobile, browser, edge, desktop, undecided)",
+        ),
+        (
+            "team_stack: no\n",
+            ":1",
+            "team_stack: 'no' is not allowed",
+        ),  # YAML 1.1 'no' stays a string
+        ("experience: 3\n", ":1", "experience: 3 is not allowed"),
+        ("goal: &g research\ndeploy: *g\n", ":1", "anchors and aliases"),
+        ("- goal\n", "", "expected a mapping of answers"),
+    ],
+)
 def test_bad_answers_file(tmp_path, text, where, message):
     f = tmp_path / "a.yaml"
     f.write_text(text)
@@ -58,7 +80,9 @@ def test_bad_answers_file(tmp_path, text, where, message):
 
 
 def test_bad_flags():
-    with pytest.raises(BadInputError, match=r"--goal: 'fun' is not allowed \(allowed: research, production"):
+    with pytest.raises(
+        BadInputError, match=r"--goal: 'fun' is not allowed \(allowed: research, production"
+    ):
         resolve_answers(Q, flags={"goal": "fun"})
     with pytest.raises(BadInputError, match="unknown answer 'budget'"):
         resolve_answers(Q, flags={"budget": "low"})
@@ -79,5 +103,9 @@ def test_answers_are_frozen_values():
     with pytest.raises(Exception):
         a.values = {}  # type: ignore[misc]
     b = a.with_value("goal", "research")
-    assert a.values["goal"] == "prototyping" and b.values["goal"] == "research" and b.source["goal"] == "flag"
+    assert (
+        a.values["goal"] == "prototyping"
+        and b.values["goal"] == "research"
+        and b.source["goal"] == "flag"
+    )
     assert isinstance(b, Answers)

@@ -82,12 +82,14 @@ def test_sigkill_mid_write_never_leaves_half_a_file(tmp_path):
     """Trigger: SIGKILL of a process in the middle of writing 8 MiB (no handler can run)."""
     target = tmp_path / "big.txt"
     target.write_text("old")
-    code = ("import sys, os; sys.path.insert(0, %r)\n"
-            "from recommender import atomic\n"
-            "real = os.fsync\n"
-            "def slow(fd):\n    print('writing', flush=True); import time; time.sleep(30)\n"
-            "atomic.os.fsync = slow\n"
-            "atomic.write_atomic(%r, 'x' * (8 << 20))\n") % (str(ROOT), str(target))
+    code = (
+        "import sys, os; sys.path.insert(0, %r)\n"
+        "from recommender import atomic\n"
+        "real = os.fsync\n"
+        "def slow(fd):\n    print('writing', flush=True); import time; time.sleep(30)\n"
+        "atomic.os.fsync = slow\n"
+        "atomic.write_atomic(%r, 'x' * (8 << 20))\n"
+    ) % (str(ROOT), str(target))
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "writing"
     proc.send_signal(signal.SIGKILL)
@@ -144,6 +146,7 @@ def test_no_other_module_writes_files_by_hand():
 def test_crash_log_is_written_whole(tmp_path, monkeypatch, capsys):
     """Trigger: a bug (RuntimeError) in a command; the log holds the whole traceback."""
     from recommender.cli import main as cli
+
     monkeypatch.setenv("DLREC_CACHE_DIR", str(tmp_path / "cache"))
 
     def boom(*a, **k):
@@ -159,5 +162,7 @@ def test_crash_log_is_written_whole(tmp_path, monkeypatch, capsys):
     log = Path(err.strip().rsplit("details in ", 1)[1])
     assert log.parent == tmp_path / "cache" / "logs"
     text = log.read_text()
-    assert "Traceback (most recent call last)" in text and text.rstrip().endswith("RuntimeError: injected bug")
+    assert "Traceback (most recent call last)" in text and text.rstrip().endswith(
+        "RuntimeError: injected bug"
+    )
     assert os.listdir(log.parent) == [log.name]

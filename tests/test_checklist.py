@@ -6,18 +6,19 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, ROOT, dlrec_argv
 from recommender.cli.main import cli
+from tests.conftest import FIXTURES, ROOT, dlrec_argv
 
 CL = FIXTURES / "checklist"
 
 
 def run_json(runner, fixture: str, *extra: str):
-    result = runner.invoke(cli, ["checklist", "--facts", str(CL / fixture), "--format", "json", *extra])
+    result = runner.invoke(
+        cli, ["checklist", "--facts", str(CL / fixture), "--format", "json", *extra]
+    )
     assert result.exit_code in (0, 1), result.output + (result.stderr or "")
     return result, json.loads(result.stdout)
 
@@ -36,8 +37,10 @@ def test_a100_with_cpu_torch_gets_the_cu130_reinstall(runner):
     assert failing(doc) == {"build"}
     build = item(doc, "build")
     assert build["rule"] == "torch-cpu-build-with-nvidia-gpu"
-    assert build["fix"] == ("/opt/venv/bin/python -m pip install torch --index-url "
-                            "https://download.pytorch.org/whl/cu130 --force-reinstall")
+    assert build["fix"] == (
+        "/opt/venv/bin/python -m pip install torch --index-url "
+        "https://download.pytorch.org/whl/cu130 --force-reinstall"
+    )
 
 
 def test_driver_470_with_cu126_torch_names_the_driver_floor(runner):
@@ -48,7 +51,8 @@ def test_driver_470_with_cu126_torch_names_the_driver_floor(runner):
     assert "CUDA 12.6" in driver["detail"] and "CUDA 11.4" in driver["detail"]
     assert driver["fix"] == (
         "Upgrade the NVIDIA driver to 560.28.03 or newer (CUDA 12.6), or install a build this driver runs: "
-        "/opt/venv/bin/python -m pip install torch --index-url https://download.pytorch.org/whl/cpu --force-reinstall")
+        "/opt/venv/bin/python -m pip install torch --index-url https://download.pytorch.org/whl/cpu --force-reinstall"
+    )
     assert item(doc, "compute-capability")["status"] == "ok"
 
 
@@ -58,8 +62,10 @@ def test_gtx1080_on_cu130_torch_gets_the_cu126_wheel(runner):
     cc = item(doc, "compute-capability")
     assert cc["rule"] == "compat.yaml tables.torch_cuda_builds"
     assert "6.1" in cc["detail"] and "7.5-12.0" in cc["detail"]
-    assert cc["fix"] == ('/opt/venv/bin/python -m pip install "torch<2.15" --index-url '
-                         "https://download.pytorch.org/whl/cu126 --force-reinstall")
+    assert cc["fix"] == (
+        '/opt/venv/bin/python -m pip install "torch<2.15" --index-url '
+        "https://download.pytorch.org/whl/cu126 --force-reinstall"
+    )
 
 
 def test_windows_rtx_with_tensorflow_points_to_wsl2(runner):
@@ -67,8 +73,10 @@ def test_windows_rtx_with_tensorflow_points_to_wsl2(runner):
     assert failing(doc) == {"windows-gpu"}
     win = item(doc, "windows-gpu")
     assert win["rule"] == "tf-windows-native-gpu"
-    assert win["fix"] == ('Run TensorFlow inside WSL2 (`wsl --install`, then `pip install "tensorflow[and-cuda]"` '
-                          "there), or `pip install tensorflow-cpu` for CPU only.")
+    assert win["fix"] == (
+        'Run TensorFlow inside WSL2 (`wsl --install`, then `pip install "tensorflow[and-cuda]"` '
+        "there), or `pip install tensorflow-cpu` for CPU only."
+    )
 
 
 def test_m2_mac_native_is_green_and_shows_mps(runner):
@@ -94,16 +102,20 @@ def test_cpu_without_avx_fails_tensorflow(runner):
     assert failing(doc) == {"avx"}
     avx = item(doc, "avx")
     assert avx["rule"] == "tf-needs-avx"
-    assert avx["fix"] == ("Use PyTorch, or Keras with KERAS_BACKEND=torch; TensorFlow would have to be built "
-                          "from source without AVX.")
+    assert avx["fix"] == (
+        "Use PyTorch, or Keras with KERAS_BACKEND=torch; TensorFlow would have to be built "
+        "from source without AVX."
+    )
 
 
 def test_not_installed_fails_with_the_frameworks_yaml_command(runner):
     result, doc = run_json(runner, "windows_rtx_tf.json", "--framework", "pytorch")
     installed = item(doc, "installed")
     assert installed["status"] == "fail" and installed["rule"] == "frameworks.yaml pytorch.install"
-    assert installed["fix"] == ("C:\\Users\\me\\project\\.venv\\Scripts\\python.exe -m pip install torch "
-                                "--index-url https://download.pytorch.org/whl/cu130")
+    assert installed["fix"] == (
+        "C:\\Users\\me\\project\\.venv\\Scripts\\python.exe -m pip install torch "
+        "--index-url https://download.pytorch.org/whl/cu130"
+    )
 
 
 def test_installed_unknown_for_another_machine_warns_not_fails(runner, tmp_path):
@@ -111,7 +123,9 @@ def test_installed_unknown_for_another_machine_warns_not_fails(runner, tmp_path)
     del doc["frameworks"]  # a facts document that does not say what is installed
     path = tmp_path / "facts.json"
     path.write_text(json.dumps(doc))
-    result = runner.invoke(cli, ["checklist", "--facts", str(path), "--framework", "pytorch", "--format", "json"])
+    result = runner.invoke(
+        cli, ["checklist", "--facts", str(path), "--framework", "pytorch", "--format", "json"]
+    )
     installed = item(json.loads(result.stdout), "installed")
     assert installed["status"] == "warn" and installed["detail"] == "not known for that machine"
     assert installed["fix"] and installed["rule"] == "frameworks.yaml pytorch.install"
@@ -122,7 +136,9 @@ def test_x86_cpu_with_unknown_flags_warns_about_avx(runner, tmp_path):
     doc["cpu"]["flags"] = None  # the probe could not read /proc/cpuinfo
     path = tmp_path / "facts.json"
     path.write_text(json.dumps(doc))
-    result = runner.invoke(cli, ["checklist", "--facts", str(path), "--framework", "tensorflow", "--format", "json"])
+    result = runner.invoke(
+        cli, ["checklist", "--facts", str(path), "--framework", "tensorflow", "--format", "json"]
+    )
     avx = item(json.loads(result.stdout), "avx")
     assert avx["status"] == "warn" and avx["detail"] == "CPU flags not known"
 
@@ -131,16 +147,26 @@ def test_several_tf_distributions_and_legacy_keras(runner, tmp_path):
     doc = json.loads((CL / "no_avx_tf.json").read_text())
     doc["cpu"]["flags"] = ["avx", "avx2"]
     doc["frameworks"]["tensorflow"]["distributions"] = ["tensorflow", "tensorflow-cpu"]
-    doc["frameworks"]["keras"] = {"installed": True, "version": "3.15.1", "major": 3, "backend": "tensorflow",
-                                  "tf_keras": "2.21.0", "legacy_keras_env": None}
+    doc["frameworks"]["keras"] = {
+        "installed": True,
+        "version": "3.15.1",
+        "major": 3,
+        "backend": "tensorflow",
+        "tf_keras": "2.21.0",
+        "legacy_keras_env": None,
+    }
     path = tmp_path / "facts.json"
     path.write_text(json.dumps(doc))
-    result = runner.invoke(cli, ["checklist", "--facts", str(path), "--framework", "tensorflow", "--format", "json"])
+    result = runner.invoke(
+        cli, ["checklist", "--facts", str(path), "--framework", "tensorflow", "--format", "json"]
+    )
     out = json.loads(result.stdout)
     dists = item(out, "tf-distributions")
     assert dists["status"] == "fail"
-    assert dists["fix"] == ("/opt/venv/bin/python -m pip uninstall -y tensorflow tensorflow-cpu && "
-                            "/opt/venv/bin/python -m pip install tensorflow-cpu")
+    assert dists["fix"] == (
+        "/opt/venv/bin/python -m pip uninstall -y tensorflow tensorflow-cpu && "
+        "/opt/venv/bin/python -m pip install tensorflow-cpu"
+    )
     legacy = item(out, "keras-legacy")
     assert legacy["status"] == "warn" and legacy["rule"] == "tf-216-keras3-default"
     assert legacy["fix"].startswith("export TF_USE_LEGACY_KERAS=1")
@@ -151,8 +177,11 @@ def test_newer_than_the_rule_base_warns(runner, tmp_path):
     doc["frameworks"]["pytorch"]["version"] = "2.99.0+cpu"
     path = tmp_path / "facts.json"
     path.write_text(json.dumps(doc))
-    out = json.loads(runner.invoke(cli, ["checklist", "--facts", str(path), "--framework", "pytorch",
-                                         "--format", "json"]).stdout)
+    out = json.loads(
+        runner.invoke(
+            cli, ["checklist", "--facts", str(path), "--framework", "pytorch", "--format", "json"]
+        ).stdout
+    )
     installed = item(out, "installed")
     assert installed["status"] == "warn" and installed["rule"] == "rulebase-newest-known"
     assert installed["fix"] == '/opt/venv/bin/python -m pip install "torch==2.15.*"'
@@ -189,7 +218,9 @@ def test_env_vars_not_known_for_another_machine(runner, monkeypatch):
 def test_env_vars_shown_as_set_here(runner, monkeypatch):
     monkeypatch.setenv("KERAS_BACKEND", "torch")
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "-1")
-    result = runner.invoke(cli, ["checklist", "--no-smoke", "--framework", "pytorch", "--format", "json"])
+    result = runner.invoke(
+        cli, ["checklist", "--no-smoke", "--framework", "pytorch", "--format", "json"]
+    )
     env = item(json.loads(result.stdout), "env")
     assert "KERAS_BACKEND='torch'" in env["detail"]
     assert "CUDA_VISIBLE_DEVICES='-1'" in env["detail"]
@@ -200,7 +231,9 @@ def test_text_symbols_and_golden(update_goldens):
     from recommender.cli.checklist import make_checklist, render
     from recommender.cli.recommend import Request
 
-    made = make_checklist(Request(facts_file=str(CL / "gtx1080_cu130_torch.json"), flags={}), "pytorch")
+    made = make_checklist(
+        Request(facts_file=str(CL / "gtx1080_cu130_torch.json"), flags={}), "pytorch"
+    )
     text = render(made.checklist, "text").replace(str(CL), "tests/fixtures/checklist")
     golden = ROOT / "tests" / "golden" / "checklist_gtx1080.txt"
     if update_goldens:
@@ -211,32 +244,63 @@ def test_text_symbols_and_golden(update_goldens):
 
 def test_ascii_fallback_when_the_terminal_cannot_encode(tmp_path):
     env = dict(os.environ, PYTHONIOENCODING="ascii", PYTHONUTF8="0")
-    proc = subprocess.run(dlrec_argv("checklist", "--facts", str(CL / "no_avx_tf.json"), "--framework",
-                                     "tensorflow"), capture_output=True, env=env, timeout=60, cwd=tmp_path)
+    proc = subprocess.run(
+        dlrec_argv("checklist", "--facts", str(CL / "no_avx_tf.json"), "--framework", "tensorflow"),
+        capture_output=True,
+        env=env,
+        timeout=60,
+        cwd=tmp_path,
+    )
     out = proc.stdout.decode("ascii")
     assert proc.returncode == 1, proc.stderr
-    assert "[x]  CPU has AVX" in out and "[ok] Python version" in out and "[!]  Smoke training" in out
+    assert (
+        "[x]  CPU has AVX" in out and "[ok] Python version" in out and "[!]  Smoke training" in out
+    )
     assert "Traceback" not in proc.stderr.decode()
 
 
 def test_markdown(runner):
-    result = runner.invoke(cli, ["checklist", "--facts", str(CL / "gtx1080_cu130_torch.json"),
-                                 "--framework", "pytorch", "--format", "markdown"])
+    result = runner.invoke(
+        cli,
+        [
+            "checklist",
+            "--facts",
+            str(CL / "gtx1080_cu130_torch.json"),
+            "--framework",
+            "pytorch",
+            "--format",
+            "markdown",
+        ],
+    )
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert lines[0].startswith("## dlrec checklist: PyTorch")
     assert "| status | check | detail | fix | rule |" in lines
     row = next(line for line in lines if "GPU architecture" in line)
     assert row.startswith("| ❌ fail |")
-    assert '`/opt/venv/bin/python -m pip install "torch<2.15" --index-url https://download.pytorch.org/whl/cu126 ' \
-           '--force-reinstall`' in row
+    assert (
+        '`/opt/venv/bin/python -m pip install "torch<2.15" --index-url https://download.pytorch.org/whl/cu126 '
+        "--force-reinstall`" in row
+    )
 
 
 def test_out_writes_atomically(runner, tmp_path):
     out = tmp_path / "checklist.json"
     out.write_text("old")
-    result = runner.invoke(cli, ["checklist", "--facts", str(CL / "mac_m2.json"), "--framework", "pytorch",
-                                 "--format", "json", "--out", str(out)])
+    result = runner.invoke(
+        cli,
+        [
+            "checklist",
+            "--facts",
+            str(CL / "mac_m2.json"),
+            "--framework",
+            "pytorch",
+            "--format",
+            "json",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0
     assert result.stdout == ""
     assert json.loads(out.read_text())["framework"] == "pytorch"
@@ -245,6 +309,7 @@ def test_out_writes_atomically(runner, tmp_path):
 
 def test_out_failure_leaves_the_old_file(monkeypatch, tmp_path):
     from recommender.decide import starter
+
     target = tmp_path / "c.md"
     target.write_text("old")
 
@@ -260,15 +325,23 @@ def test_out_failure_leaves_the_old_file(monkeypatch, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["c.md"]
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["--framework", "jax"], "--framework"),
-    (["--format", "yaml"], "--format"),
-    (["--facts", "/nonexistent.json"], "/nonexistent.json"),
-    (["--out", "/nonexistent-dir/c.md"], "/nonexistent-dir/c.md"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--framework", "jax"], "--framework"),
+        (["--format", "yaml"], "--format"),
+        (["--facts", "/nonexistent.json"], "/nonexistent.json"),
+        (["--out", "/nonexistent-dir/c.md"], "/nonexistent-dir/c.md"),
+    ],
+)
 def test_bad_input_exits_2_with_one_line(args, needle, tmp_path):
-    proc = subprocess.run(dlrec_argv("checklist", "--no-smoke", *args), capture_output=True, text=True,
-                          timeout=60, cwd=tmp_path)
+    proc = subprocess.run(
+        dlrec_argv("checklist", "--no-smoke", *args),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 2, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and needle in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -277,17 +350,23 @@ def test_bad_input_exits_2_with_one_line(args, needle, tmp_path):
 def test_bad_answers_file_exits_2(tmp_path):
     answers = tmp_path / "a.yaml"
     answers.write_text("goal: world-domination\n")
-    proc = subprocess.run(dlrec_argv("checklist", "--facts", str(CL / "mac_m2.json"), "--answers", str(answers)),
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        dlrec_argv("checklist", "--facts", str(CL / "mac_m2.json"), "--answers", str(answers)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert "goal" in proc.stderr and "research" in proc.stderr
 
 
 def test_no_framework_is_imported_by_dlrec():
-    code = ("import sys; from recommender.cli.main import main; sys.argv=['dlrec'];\n"
-            "try:\n main(['checklist','--facts',%r,'--format','json'])\nexcept SystemExit: pass\n"
-            "bad=[m for m in ('torch','tensorflow','keras','jax') if m in sys.modules]\n"
-            "sys.stderr.write('IMPORTED:'+','.join(bad))" % str(CL / "a100_cpu_torch.json"))
+    code = (
+        "import sys; from recommender.cli.main import main; sys.argv=['dlrec'];\n"
+        "try:\n main(['checklist','--facts',%r,'--format','json'])\nexcept SystemExit: pass\n"
+        "bad=[m for m in ('torch','tensorflow','keras','jax') if m in sys.modules]\n"
+        "sys.stderr.write('IMPORTED:'+','.join(bad))" % str(CL / "a100_cpu_torch.json")
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.stderr.strip().endswith("IMPORTED:"), proc.stderr
 
@@ -296,7 +375,17 @@ def test_sizes_are_in_the_binary_units_probe_prints(runner):
     """The checklist divided by 1024 but said "GB": 186.3 GB for what `dlrec probe` calls 186.3 GiB."""
     facts = json.loads((CL / "gtx1080_cu130_torch.json").read_text())
     free = facts["disk"]["free_bytes"] / 2**30
-    result = runner.invoke(cli, ["checklist", "--facts", str(CL / "gtx1080_cu130_torch.json"),
-                                 "--framework", "pytorch", "--format", "json"])
+    result = runner.invoke(
+        cli,
+        [
+            "checklist",
+            "--facts",
+            str(CL / "gtx1080_cu130_torch.json"),
+            "--framework",
+            "pytorch",
+            "--format",
+            "json",
+        ],
+    )
     disk = next(i for i in json.loads(result.stdout)["items"] if i["id"] == "disk")
     assert disk["detail"].startswith(f"{free:.1f} GiB free on ")

@@ -24,12 +24,15 @@ from recommender.report.probe import render_facts
 from tests.conftest import FIXTURES, ROOT, dlrec_argv, skip_unless_ci
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-A100_ROW = ("0, GPU-4a5b1c2d-0000-1111-2222-333344445555, NVIDIA A100-SXM4-40GB, 40960, 8.0, "
-            "580.65.06, 00000000:07:00.0")
+A100_ROW = (
+    "0, GPU-4a5b1c2d-0000-1111-2222-333344445555, NVIDIA A100-SXM4-40GB, 40960, 8.0, "
+    "580.65.06, 00000000:07:00.0"
+)
 NVML_FAILS = "import json\nclass NVMLError(Exception): pass\ndef nvmlInit(): raise NVMLError('NVML Shared Library Not Found')\n"
 
 
 # --- the rendered report, against golden files --------------------------------------------------
+
 
 def _render(facts: Facts, **kwargs) -> str:
     console = Console(file=StringIO(), width=100, color_system=None)
@@ -63,16 +66,37 @@ def test_report_of_an_empty_document_says_unknown():
 
 # --- CLI contract (in process) ----------------------------------------------------------------
 
+
 def test_probe_json_is_the_facts_document(runner):
     result = runner.invoke(cli, ["probe", "--json"])
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["schema_version"] == 1
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", doc["collected_at"])
-    for section in ("python", "os", "cpu", "memory", "disk", "accelerators", "frameworks", "probes"):
+    for section in (
+        "python",
+        "os",
+        "cpu",
+        "memory",
+        "disk",
+        "accelerators",
+        "frameworks",
+        "probes",
+    ):
         assert section in doc
-    assert set(doc["probes"]) == {"python", "os", "cpu", "memory", "disk", "nvidia", "rocm", "apple",
-                                  "tpu", "intel", "frameworks"}
+    assert set(doc["probes"]) == {
+        "python",
+        "os",
+        "cpu",
+        "memory",
+        "disk",
+        "nvidia",
+        "rocm",
+        "apple",
+        "tpu",
+        "intel",
+        "frameworks",
+    }
     assert all(p["status"] in {"ok", "absent", "unknown"} for p in doc["probes"].values())
     Facts.from_dict(doc)  # it validates against its own schema
 
@@ -84,8 +108,15 @@ def test_probe_renders_a_report(runner):
         assert title in result.stdout
 
 
-@pytest.mark.parametrize("args", [["probe", "--bogus"], ["probe", "--timeout-scale", "0"],
-                                  ["probe", "--timeout-scale", "x"], ["probe", "extra"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["probe", "--bogus"],
+        ["probe", "--timeout-scale", "0"],
+        ["probe", "--timeout-scale", "x"],
+        ["probe", "extra"],
+    ],
+)
 def test_bad_flags_exit_2_without_traceback(args):
     proc = subprocess.run(dlrec_argv(*args), capture_output=True, text=True, cwd=ROOT, timeout=30)
     assert proc.returncode == 2
@@ -97,6 +128,7 @@ def test_bad_flags_exit_2_without_traceback(args):
 
 # --- one real run on this machine -------------------------------------------------------------
 
+
 def _installed(name: str) -> str | None:
     try:
         return metadata.version(name)
@@ -105,14 +137,28 @@ def _installed(name: str) -> str | None:
 
 
 def test_real_run_on_this_machine():
-    proc = subprocess.run(dlrec_argv("probe", "--json"), capture_output=True, text=True, cwd=ROOT,
-                          timeout=60)
+    proc = subprocess.run(
+        dlrec_argv("probe", "--json"), capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     fw = doc["frameworks"]
-    tf_dist = next((d for d in ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "tensorflow-intel",
-                                "tensorflow-aarch64", "tensorflow-cpu-aws", "tf-nightly")
-                    if _installed(d)), None)
+    tf_dist = next(
+        (
+            d
+            for d in (
+                "tensorflow",
+                "tensorflow-cpu",
+                "tensorflow-macos",
+                "tensorflow-intel",
+                "tensorflow-aarch64",
+                "tensorflow-cpu-aws",
+                "tf-nightly",
+            )
+            if _installed(d)
+        ),
+        None,
+    )
     if tf_dist is None or not _installed("torch") or not _installed("keras"):
         skip_unless_ci("the test environment lacks one of the three frameworks")
     assert fw["tensorflow"]["installed"] and fw["tensorflow"]["distribution"] == tf_dist
@@ -130,17 +176,21 @@ def test_real_run_on_this_machine():
 
 
 def test_probe_never_imports_a_framework():
-    code = ("import sys\nfrom recommender.facts.collect import collect_facts\nfrom recommender.report.probe "
-            "import render_facts\nrender_facts(collect_facts())\n"
-            "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
-            "{'tensorflow', 'torch', 'keras', 'jax', 'tf_keras'})\nprint(bad)\n")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
-                          timeout=60)
+    code = (
+        "import sys\nfrom recommender.facts.collect import collect_facts\nfrom recommender.report.probe "
+        "import render_facts\nrender_facts(collect_facts())\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'tensorflow', 'torch', 'keras', 'jax', 'tf_keras'})\nprint(bad)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
 
 
 # --- end to end on a fake host ------------------------------------------------------------------
+
 
 @pytest.fixture
 def gpu_host(fake_host, tmp_path):
@@ -157,15 +207,19 @@ def gpu_host(fake_host, tmp_path):
 
 
 def _run(env, *args, timeout=30):
-    return subprocess.run(dlrec_argv(*args), capture_output=True, text=True, cwd=ROOT, env=env,
-                          timeout=timeout)
+    return subprocess.run(
+        dlrec_argv(*args), capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout
+    )
 
 
 def _a100_smi(fh):
-    fh.tool("nvidia-smi", f"""\
+    fh.tool(
+        "nvidia-smi",
+        f"""\
         if [[ "$1" == --query-gpu=* ]]; then echo "{A100_ROW}"; exit 0; fi
         echo "| NVIDIA-SMI 580.65.06    Driver Version: 580.65.06    CUDA Version: 13.0     |"
-        """)
+        """,
+    )
 
 
 def test_fake_a100_end_to_end(gpu_host):
@@ -175,9 +229,15 @@ def test_fake_a100_end_to_end(gpu_host):
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     [gpu] = doc["accelerators"]
-    assert (gpu["kind"], gpu["name"], gpu["memory_bytes"], gpu["compute_capability"],
-            gpu["driver_version"], gpu["max_cuda"], gpu["visible"]) == (
-        "cuda", "NVIDIA A100-SXM4-40GB", 40960 << 20, "8.0", "580.65.06", "13.0", True)
+    assert (
+        gpu["kind"],
+        gpu["name"],
+        gpu["memory_bytes"],
+        gpu["compute_capability"],
+        gpu["driver_version"],
+        gpu["max_cuda"],
+        gpu["visible"],
+    ) == ("cuda", "NVIDIA A100-SXM4-40GB", 40960 << 20, "8.0", "580.65.06", "13.0", True)
     assert doc["probes"]["nvidia"]["status"] == "ok"
     rendered = _run({**env, "COLUMNS": "160"}, "probe")
     assert rendered.returncode == 0 and "NVIDIA A100-SXM4-40GB" in rendered.stdout

@@ -38,7 +38,9 @@ def one_line_error(result, *needles):
 
 def test_unknown_flag_value_lists_allowed_values(runner):
     r = invoke(runner, "recommend", "--facts", LAPTOP, "--no-smoke", "--deploy", "moon")
-    one_line_error(r, "--deploy", "'moon'", "server", "mobile", "browser", "edge", "desktop", "undecided")
+    one_line_error(
+        r, "--deploy", "'moon'", "server", "mobile", "browser", "edge", "desktop", "undecided"
+    )
 
 
 def test_answers_file_unknown_key_names_file_line_and_allowed(runner, tmp_path):
@@ -76,20 +78,33 @@ def test_facts_file_wrong_type_names_key(runner, tmp_path):
     doc["cpu"]["flags"] = "avx2"
     f = tmp_path / "facts.json"
     f.write_text(json.dumps(doc))
-    one_line_error(invoke(runner, "recommend", "--no-smoke", "--facts", str(f)), str(f), "cpu.flags", "list[str]")
+    one_line_error(
+        invoke(runner, "recommend", "--no-smoke", "--facts", str(f)),
+        str(f),
+        "cpu.flags",
+        "list[str]",
+    )
 
 
 def test_facts_file_invalid_json_names_line(runner, tmp_path):
     f = tmp_path / "facts.json"
     f.write_text('{\n  "cpu": {\n    "flags": [,]\n}')
-    one_line_error(invoke(runner, "recommend", "--no-smoke", "--facts", str(f)), f"{f}:3", "invalid JSON")
+    one_line_error(
+        invoke(runner, "recommend", "--no-smoke", "--facts", str(f)), f"{f}:3", "invalid JSON"
+    )
 
 
 def test_bad_rules_overlay(runner, tmp_path):
     f = tmp_path / "extra.yaml"
-    f.write_text("rules:\n  - id: mine\n    sources: [NOPE-1]\n    score: {pytorch: 1}\n    why: x\n")
-    one_line_error(invoke(runner, "recommend", "--no-smoke", "--facts", LAPTOP, "--rules", str(f)),
-                   str(f), "mine", "NOPE-1")
+    f.write_text(
+        "rules:\n  - id: mine\n    sources: [NOPE-1]\n    score: {pytorch: 1}\n    why: x\n"
+    )
+    one_line_error(
+        invoke(runner, "recommend", "--no-smoke", "--facts", LAPTOP, "--rules", str(f)),
+        str(f),
+        "mine",
+        "NOPE-1",
+    )
 
 
 # --------------------------------------------------------------------------- the contract
@@ -110,8 +125,19 @@ def test_json_contract_shape(runner):
     assert [e["rank"] for e in doc["ranking"]] == [1, 2, 3]
     assert {e["framework"] for e in doc["ranking"]} == {"tensorflow", "pytorch", "keras"}
     for entry in doc["ranking"]:
-        assert list(entry) == ["framework", "backend", "rank", "score", "feasible", "confidence", "verdict",
-                               "reasons", "blockers", "smoke", "install"]
+        assert list(entry) == [
+            "framework",
+            "backend",
+            "rank",
+            "score",
+            "feasible",
+            "confidence",
+            "verdict",
+            "reasons",
+            "blockers",
+            "smoke",
+            "install",
+        ]
         assert entry["confidence"] == "rules-only" and entry["smoke"] is None
         assert (entry["backend"] is None) == (entry["framework"] != "keras")
         for reason in entry["reasons"]:
@@ -125,7 +151,10 @@ def test_gpu_probe_unknown_never_recommends_cpu_only_wheels(runner, tmp_path):
     recommended on that guess, and a warning says how to settle it."""
     doc = json.loads((MACHINES / "bare.json").read_text())
     doc.setdefault("probes", {})["nvidia"] = {
-        "status": "unknown", "seconds": 3.0, "reason": "/dev/nvidia0 is present but cannot be queried"}
+        "status": "unknown",
+        "seconds": 3.0,
+        "reason": "/dev/nvidia0 is present but cannot be queried",
+    }
     doc["accelerators"] = []
     f = tmp_path / "facts.json"
     f.write_text(json.dumps(doc))
@@ -133,7 +162,9 @@ def test_gpu_probe_unknown_never_recommends_cpu_only_wheels(runner, tmp_path):
     assert out["answers"]["accelerator"] == "auto"
     installs = {e["framework"]: e["install"] for e in out["ranking"]}
     assert "whl/cpu" not in installs["pytorch"] and "tensorflow-cpu" not in installs["tensorflow"]
-    assert any(w["rule"] == "accel-unknown" and "--accelerator" in w["fix"] for w in out["warnings"])
+    assert any(
+        w["rule"] == "accel-unknown" and "--accelerator" in w["fix"] for w in out["warnings"]
+    )
 
 
 def test_flags_win_over_answers_file(runner, tmp_path):
@@ -145,13 +176,27 @@ def test_flags_win_over_answers_file(runner, tmp_path):
 
 def test_deterministic_bytes(runner, tmp_path):
     answers = FIXTURES / "mobile-beginner.answers.yaml"
-    args = ["recommend", "--json", "--no-smoke", "--facts", str(MACHINES / "a100-cpu-torch.json"),
-            "--answers", str(answers)]
+    args = [
+        "recommend",
+        "--json",
+        "--no-smoke",
+        "--facts",
+        str(MACHINES / "a100-cpu-torch.json"),
+        "--answers",
+        str(answers),
+    ]
     first, second = invoke(runner, *args), invoke(runner, *args)
     assert first.exit_code == 0 and first.stdout_bytes == second.stdout_bytes
     # and across processes (hash seeds, import order)
-    outs = [subprocess.run([sys.executable, "-m", "recommender", *args], capture_output=True, timeout=60,
-                           env={**_env(), "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")]
+    outs = [
+        subprocess.run(
+            [sys.executable, "-m", "recommender", *args],
+            capture_output=True,
+            timeout=60,
+            env={**_env(), "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    ]
     assert outs[0] == outs[1] == first.stdout_bytes
 
 
@@ -162,11 +207,13 @@ def _env():
 
 
 def test_never_imports_a_framework(tmp_path):
-    code = ("import sys, runpy\n"
-            f"sys.argv = ['dlrec', 'recommend', '--no-smoke', '--facts', {LAPTOP!r}]\n"
-            "try:\n    runpy.run_module('recommender', run_name='__main__')\n"
-            "except SystemExit as exc:\n    assert exc.code in (0, None), exc.code\n"
-            "print('IMPORTED', sorted(m for m in ('tensorflow', 'torch', 'keras', 'jax') if m in sys.modules))\n")
+    code = (
+        "import sys, runpy\n"
+        f"sys.argv = ['dlrec', 'recommend', '--no-smoke', '--facts', {LAPTOP!r}]\n"
+        "try:\n    runpy.run_module('recommender', run_name='__main__')\n"
+        "except SystemExit as exc:\n    assert exc.code in (0, None), exc.code\n"
+        "print('IMPORTED', sorted(m for m in ('tensorflow', 'torch', 'keras', 'jax') if m in sys.modules))\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "IMPORTED []" in out.stdout, out.stdout + out.stderr
 
@@ -174,22 +221,28 @@ def test_never_imports_a_framework(tmp_path):
 def test_explain_prints_the_trace(runner):
     r = invoke(runner, "recommend", "--no-smoke", "--facts", LAPTOP, "--explain")
     assert r.exit_code == 0
-    assert "Rule trace" in r.stdout and "fired" in r.stdout and "Keras backend, best first" in r.stdout
+    assert (
+        "Rule trace" in r.stdout and "fired" in r.stdout and "Keras backend, best first" in r.stdout
+    )
 
 
 def test_golden_table(update_goldens, monkeypatch):
     """The rendered table for fixed facts and answers, no smoke (regenerate: --update-goldens)."""
-    from recommender.cli.recommend import Request, recommend_pipeline
-    from recommender.cli.recommend import _names
+    from recommender.cli.recommend import Request, _names, recommend_pipeline
     from recommender.report.ranking import render_ranking
 
     monkeypatch.chdir(MACHINES)  # the facts file's name is in the output: keep it short and fixed
-    request = Request(facts_file="rtx3090-linux.json",
-                      answers_file=str(FIXTURES / "research-expert-multigpu.answers.yaml"), flags={}, smoke=False)
+    request = Request(
+        facts_file="rtx3090-linux.json",
+        answers_file=str(FIXTURES / "research-expert-multigpu.answers.yaml"),
+        flags={},
+        smoke=False,
+    )
     outcome = recommend_pipeline(request)
     out = io.StringIO()
-    Console(file=out, width=100, color_system=None).print(render_ranking(outcome.ranking, _names(outcome.rulebase)),
-                                                          crop=False)  # as the CLI prints it
+    Console(file=out, width=100, color_system=None).print(
+        render_ranking(outcome.ranking, _names(outcome.rulebase)), crop=False
+    )  # as the CLI prints it
     text = out.getvalue()
     golden = GOLDEN / "recommend_table.txt"
     if update_goldens:
@@ -205,8 +258,17 @@ def test_ask_numbered_prompts_then_replayable_answers(runner, tmp_path):
     saved = tmp_path / "answers.yaml"
     # goal=1 (research), deploy: back to goal, choose 2 (production), then defaults, then confirm
     lines = "1\nb\n2\n\n\n\n\n\n\n\n"
-    r = invoke(runner, "ask", "--no-smoke", "--facts", LAPTOP, "--save-answers", str(saved), "--json",
-               input=lines)
+    r = invoke(
+        runner,
+        "ask",
+        "--no-smoke",
+        "--facts",
+        LAPTOP,
+        "--save-answers",
+        str(saved),
+        "--json",
+        input=lines,
+    )
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["answers"]["goal"] == "production"
@@ -216,7 +278,9 @@ def test_ask_numbered_prompts_then_replayable_answers(runner, tmp_path):
 
 
 def test_ask_rejects_bad_line_then_accepts_value(runner):
-    r = invoke(runner, "ask", "--no-smoke", "--facts", LAPTOP, "--json", input="9\nlearning\n" + "\n" * 7)
+    r = invoke(
+        runner, "ask", "--no-smoke", "--facts", LAPTOP, "--json", input="9\nlearning\n" + "\n" * 7
+    )
     assert r.exit_code == 0, r.stderr
     assert "not a choice: '9'" in r.stderr
     assert json.loads(r.stdout)["answers"]["goal"] == "learning"
@@ -224,20 +288,31 @@ def test_ask_rejects_bad_line_then_accepts_value(runner):
 
 def test_ask_eof_exits_2_pointing_to_answers(runner, tmp_path):
     saved = tmp_path / "answers.yaml"
-    r = invoke(runner, "ask", "--no-smoke", "--facts", LAPTOP, "--save-answers", str(saved), input="1\n2\n")
+    r = invoke(
+        runner, "ask", "--no-smoke", "--facts", LAPTOP, "--save-answers", str(saved), input="1\n2\n"
+    )
     line = one_line_error(r, "input ended", "dlrec recommend --answers")
     assert "'experience'" in line
     assert not saved.exists() and list(tmp_path.iterdir()) == []
 
 
 def test_ask_save_answers_folder_must_exist(runner, tmp_path):
-    r = invoke(runner, "ask", "--no-smoke", "--facts", LAPTOP, "--save-answers", str(tmp_path / "no" / "a.yaml"),
-               input="")
+    r = invoke(
+        runner,
+        "ask",
+        "--no-smoke",
+        "--facts",
+        LAPTOP,
+        "--save-answers",
+        str(tmp_path / "no" / "a.yaml"),
+        input="",
+    )
     one_line_error(r, "does not exist")
 
 
 def test_save_answers_is_atomic_on_interrupt(tmp_path, monkeypatch):
     from recommender.cli import questionnaire
+
     target = tmp_path / "a.yaml"
     target.write_text("goal: research\n")
 
@@ -249,7 +324,9 @@ def test_save_answers_is_atomic_on_interrupt(tmp_path, monkeypatch):
     monkeypatch.setattr(atomic.os, "fsync", boom)
     with pytest.raises(KeyboardInterrupt):
         questionnaire.save_answers(target, {"goal": "learning"})
-    assert target.read_text() == "goal: research\n" and [p.name for p in tmp_path.iterdir()] == ["a.yaml"]
+    assert target.read_text() == "goal: research\n" and [p.name for p in tmp_path.iterdir()] == [
+        "a.yaml"
+    ]
 
 
 # --------------------------------------------------------------------------- the real thing
@@ -261,7 +338,11 @@ def test_real_recommend_measures_installed_frameworks(runner):
     r = invoke(runner, "recommend", "--json", "--fresh")
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
-    installed = [fw for fw in ("tensorflow", "pytorch", "keras") if doc["facts"]["frameworks"][fw]["installed"]]
+    installed = [
+        fw
+        for fw in ("tensorflow", "pytorch", "keras")
+        if doc["facts"]["frameworks"][fw]["installed"]
+    ]
     assert installed == ["tensorflow", "pytorch", "keras"]
     by_fw = {e["framework"]: e for e in doc["ranking"]}
     for fw in installed:
@@ -280,7 +361,8 @@ def test_winner_install_command_is_printed_whole_on_a_narrow_terminal(runner, mo
     result = invoke(runner, "recommend", "--no-smoke", "--facts", str(MACHINES / "bare.json"))
     assert result.exit_code == 0, result.stderr
     assert f"Install it: {command}" in result.stdout.splitlines() or any(
-        line.rstrip() == f"Install it: {command}" for line in result.stdout.splitlines())
+        line.rstrip() == f"Install it: {command}" for line in result.stdout.splitlines()
+    )
     assert "…" not in result.stdout
 
 
@@ -289,10 +371,14 @@ def test_the_reasons_header_keeps_its_claims_label_at_every_width():
     from recommender.cli.recommend import Request, recommend_pipeline
     from recommender.report.ranking import render_ranking
 
-    outcome = recommend_pipeline(Request(facts_file=str(MACHINES / "rtx3090-linux.json"), flags={}, smoke=False))
+    outcome = recommend_pipeline(
+        Request(facts_file=str(MACHINES / "rtx3090-linux.json"), flags={}, smoke=False)
+    )
     for width, header in ((100, "top reasons [claims] "), (80, "top reasons [claims],")):
         out = io.StringIO()
-        Console(file=out, width=width, color_system=None).print(render_ranking(outcome.ranking, width=width))
+        Console(file=out, width=width, color_system=None).print(
+            render_ranking(outcome.ranking, width=width)
+        )
         assert header in out.getvalue() and "top reasons ," not in out.getvalue()
 
 
@@ -312,8 +398,15 @@ def test_warning_fixes_are_printed_whole_on_a_narrow_terminal(runner, monkeypatc
 
     monkeypatch.setenv("COLUMNS", "60")
     monkeypatch.chdir(MACHINES)
-    result = invoke(runner, "recommend", "--no-smoke", "--facts", "rtx3090-linux.json",
-                    "--answers", str(FIXTURES / "research-expert-multigpu.answers.yaml"))
+    result = invoke(
+        runner,
+        "recommend",
+        "--no-smoke",
+        "--facts",
+        "rtx3090-linux.json",
+        "--answers",
+        str(FIXTURES / "research-expert-multigpu.answers.yaml"),
+    )
     assert result.exit_code == 0, result.stderr
     fix = load_rulebase().rule("nvidia-driver-cuda12-torch-ceiling").fix
     assert f"  fix: {fix}" in result.stdout.splitlines()

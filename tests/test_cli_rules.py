@@ -16,7 +16,9 @@ FIXTURE = Path(__file__).resolve().parent / "fixtures" / "rules"
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _check(*files: str, bundled: Path | None = FIXTURE) -> tuple[subprocess.CompletedProcess, float]:
+def _check(
+    *files: str, bundled: Path | None = FIXTURE
+) -> tuple[subprocess.CompletedProcess, float]:
     args = ["rules", *(["--bundled", str(bundled)] if bundled else []), "check", *files]
     start = time.monotonic()
     proc = subprocess.run(dlrec_argv(*args), capture_output=True, text=True, timeout=60, cwd=ROOT)
@@ -29,11 +31,15 @@ def _hostile(tmp_path: Path, name: str) -> tuple[Path, Path]:
     if name == "python-object":
         path.write_text(f'rules: !!python/object/apply:os.system ["touch {marker}"]\n')
     elif name == "python-object-nested":
-        path.write_text(f"rules:\n  - id: x\n    why: !!python/object/apply:subprocess.call [[touch, '{marker}']]\n")
+        path.write_text(
+            f"rules:\n  - id: x\n    why: !!python/object/apply:subprocess.call [[touch, '{marker}']]\n"
+        )
     elif name == "billion-laughs":
         lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-        for i, (prev, cur) in enumerate(zip("abcdefgh", "bcdefghi")):
-            lines.append(f"{cur}: &{cur} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]")
+        for prev, cur in zip("abcdefgh", "bcdefghi"):
+            lines.append(
+                f"{cur}: &{cur} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]"
+            )
         lines.append("rules: *i")
         path.write_text("\n".join(lines) + "\n")
     elif name == "nested-brackets":
@@ -43,7 +49,9 @@ def _hostile(tmp_path: Path, name: str) -> tuple[Path, Path]:
             line = b"# " + b"x" * 97 + b"\n"
             fh.write(line * (50 * 1024 * 1024 // len(line) + 1))
     elif name == "duplicate-keys":
-        path.write_text("rules:\n  - id: a\n    why: x\n    why: y\n    sources: [TF-LITE]\n    warn: [all]\n")
+        path.write_text(
+            "rules:\n  - id: a\n    why: x\n    why: y\n    sources: [TF-LITE]\n    warn: [all]\n"
+        )
     elif name == "framework-no":
         path.write_text("rules:\n  - id: a\n    sources: [TF-LITE]\n    why: x\n    block: [no]\n")
     elif name == "invalid-utf8":
@@ -114,11 +122,15 @@ def test_check_ok_on_fixture_and_with_overlay(runner, tmp_path):
 
 def test_check_bad_overlay_exits_2_with_one_line(runner, tmp_path):
     overlay = tmp_path / "o.yaml"
-    overlay.write_text("rules:\n  - id: bar\n    sources: [TF-LITE]\n    wehn: {}\n    why: x\n    warn: [all]\n")
+    overlay.write_text(
+        "rules:\n  - id: bar\n    sources: [TF-LITE]\n    wehn: {}\n    why: x\n    warn: [all]\n"
+    )
     result = runner.invoke(cli, ["rules", "--bundled", str(FIXTURE), "check", str(overlay)])
     assert result.exit_code == 2
-    assert result.stderr == (f"dlrec: error: {overlay}:4: rule 'bar': unknown key 'wehn' (allowed: id, sources, "
-                             "when, score, block, warn, why, note, verified, fix, block_device)\n")
+    assert result.stderr == (
+        f"dlrec: error: {overlay}:4: rule 'bar': unknown key 'wehn' (allowed: id, sources, "
+        "when, score, block, warn, why, note, verified, fix, block_device)\n"
+    )
 
 
 def test_list_json_and_table(runner):
@@ -145,15 +157,22 @@ def test_explain_prints_rule_and_cited_sources(runner):
 def test_explain_unknown_id_lists_close_matches(runner):
     result = runner.invoke(cli, ["rules", "--bundled", str(FIXTURE), "explain", "tf-needs-ax"])
     assert result.exit_code == 2
-    assert result.stderr == "dlrec: error: no rule 'tf-needs-ax' (did you mean: tf-needs-avx, tf-windows-native-gpu?)\n"
+    assert (
+        result.stderr
+        == "dlrec: error: no rule 'tf-needs-ax' (did you mean: tf-needs-avx, tf-windows-native-gpu?)\n"
+    )
 
 
 def test_rules_check_never_imports_a_framework():
-    code = ("import sys; from recommender.cli.main import main\n"
-            "try:\n    main(['rules', '--bundled', %r, 'check'])\nexcept SystemExit: pass\n"
-            "bad = [m for m in ('tensorflow', 'torch', 'keras', 'jax') if m in sys.modules]\n"
-            "print(bad)") % str(FIXTURE)
-    proc = subprocess.run([*dlrec_argv()[:1], "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    code = (
+        "import sys; from recommender.cli.main import main\n"
+        "try:\n    main(['rules', '--bundled', %r, 'check'])\nexcept SystemExit: pass\n"
+        "bad = [m for m in ('tensorflow', 'torch', 'keras', 'jax') if m in sys.modules]\n"
+        "print(bad)"
+    ) % str(FIXTURE)
+    proc = subprocess.run(
+        [*dlrec_argv()[:1], "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
     assert proc.stdout.strip().endswith("[]"), proc.stdout + proc.stderr
 
 
@@ -173,8 +192,16 @@ def test_list_and_the_trace_never_fold_a_rule_id_on_80_columns(runner):
     assert listed.exit_code == 0
     for r in rules:
         assert r.id in listed.stdout and f"{r.file}:{r.line}" in listed.stdout, r.id
-    facts = str(Path(__file__).resolve().parent / "fixtures" / "personas5" / "machines" / "linux-cpu-all.json")
-    traced = runner.invoke(cli, ["recommend", "--no-smoke", "--facts", facts, "--explain"], env={"COLUMNS": "80"})
+    facts = str(
+        Path(__file__).resolve().parent
+        / "fixtures"
+        / "personas5"
+        / "machines"
+        / "linux-cpu-all.json"
+    )
+    traced = runner.invoke(
+        cli, ["recommend", "--no-smoke", "--facts", facts, "--explain"], env={"COLUMNS": "80"}
+    )
     assert traced.exit_code == 0
     trace = traced.stdout.split("Rule trace", 1)[1]
     for r in rules:

@@ -10,21 +10,27 @@ import sys
 import pexpect
 import pytest
 
-from tests.conftest import FIXTURES, ROOT
-from recommender.facts import collect
 from recommender.cli.main import cli
 from recommender.errors import BadInputError
+from recommender.facts import collect
 from recommender.facts.document import Facts
 from recommender.smoke.run import plan_smoke
+from tests.conftest import FIXTURES, ROOT
 
 FAKES = FIXTURES / "fakepkgs"
 
 
 def facts(accelerators=(), **frameworks) -> Facts:
-    doc = {"tensorflow": {"installed": False}, "pytorch": {"installed": False}, "keras": {"installed": False},
-           "jax": {"installed": False}}
+    doc = {
+        "tensorflow": {"installed": False},
+        "pytorch": {"installed": False},
+        "keras": {"installed": False},
+        "jax": {"installed": False},
+    }
     doc.update(frameworks)
-    return Facts.from_dict({"cpu": {"usable_cores": 2}, "accelerators": list(accelerators), "frameworks": doc})
+    return Facts.from_dict(
+        {"cpu": {"usable_cores": 2}, "accelerators": list(accelerators), "frameworks": doc}
+    )
 
 
 TORCH_CUDA = {"installed": True, "version": "2.13.0+cu128", "build": {"cuda": "12.8", "rocm": None}}
@@ -36,8 +42,16 @@ def labels(plan) -> list[str]:
     return [run.label for run in plan[0]]
 
 
-@pytest.mark.parametrize("opts", [["--steps", "2"], ["--device", "gpu"], ["--framework", "jax"],
-                                  ["--timeout", "0"], ["--bogus"]])
+@pytest.mark.parametrize(
+    "opts",
+    [
+        ["--steps", "2"],
+        ["--device", "gpu"],
+        ["--framework", "jax"],
+        ["--timeout", "0"],
+        ["--bogus"],
+    ],
+)
 def test_bad_options_exit_2(runner, opts):
     res = runner.invoke(cli, ["smoke", *opts])
     assert res.exit_code == 2 and res.stdout == ""
@@ -47,12 +61,18 @@ def test_framework_not_installed_is_one_line_exit_2(runner, monkeypatch):
     monkeypatch.setattr(collect, "collect_facts", lambda **kw: facts(tensorflow=TF_CPU))
     res = runner.invoke(cli, ["smoke", "--framework", "pytorch"], standalone_mode=False)
     assert isinstance(res.exception, BadInputError) and res.exception.exit_code == 2
-    assert "pytorch is not installed" in str(res.exception) and "pip install torch" in str(res.exception)
+    assert "pytorch is not installed" in str(res.exception) and "pip install torch" in str(
+        res.exception
+    )
 
 
 def test_devices_come_from_the_build_and_the_machine():
     with_gpu = facts([GPU], pytorch=TORCH_CUDA, tensorflow=TF_CPU)
-    assert labels(plan_smoke(with_gpu)) == ["tensorflow on cpu", "pytorch on cpu", "pytorch on cuda"]
+    assert labels(plan_smoke(with_gpu)) == [
+        "tensorflow on cpu",
+        "pytorch on cpu",
+        "pytorch on cuda",
+    ]
     # A CUDA build on a machine without a GPU (the default Linux wheel) smokes the cpu only.
     assert labels(plan_smoke(facts(pytorch=TORCH_CUDA))) == ["pytorch on cpu"]
     # An explicit device is honoured as asked; the child reports whether it is usable.
@@ -60,11 +80,23 @@ def test_devices_come_from_the_build_and_the_machine():
 
 
 def test_keras_follows_its_backend_and_all_backends_says_what_it_overrides():
-    keras = {"installed": True, "version": "3.15.1", "backend": "torch", "backend_source": "KERAS_BACKEND"}
+    keras = {
+        "installed": True,
+        "version": "3.15.1",
+        "backend": "torch",
+        "backend_source": "KERAS_BACKEND",
+    }
     f = facts([GPU], pytorch=TORCH_CUDA, tensorflow=TF_CPU, keras=keras)
-    assert labels(plan_smoke(f, frameworks=["keras"])) == ["keras[torch] on cpu", "keras[torch] on cuda"]
+    assert labels(plan_smoke(f, frameworks=["keras"])) == [
+        "keras[torch] on cpu",
+        "keras[torch] on cuda",
+    ]
     runs, skipped = plan_smoke(f, frameworks=["keras"], all_backends=True)
-    assert [r.label for r in runs] == ["keras[tensorflow] on cpu", "keras[torch] on cpu", "keras[torch] on cuda"]
+    assert [r.label for r in runs] == [
+        "keras[tensorflow] on cpu",
+        "keras[torch] on cpu",
+        "keras[torch] on cuda",
+    ]
     assert skipped == ("keras on jax: skipped, jax is not installed",)
     assert dict(runs[0].env) == {"KERAS_BACKEND": "tensorflow"}
     assert "configured: torch, from KERAS_BACKEND" in runs[0].note
@@ -76,12 +108,20 @@ def fake_env(mode: str) -> dict[str, str]:
 
 
 def test_plain_output_off_a_tty_names_cause_fix_and_log():
-    proc = subprocess.run([sys.executable, "-m", "recommender", "smoke", "--framework", "pytorch"],
-                          env=fake_env("sigill"), cwd=str(ROOT), capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "recommender", "smoke", "--framework", "pytorch"],
+        env=fake_env("sigill"),
+        cwd=str(ROOT),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 1 and proc.stderr == ""
     lines = proc.stdout.splitlines()
     assert lines[0] == "FAIL pytorch on cpu: FAILED (illegal_instruction)"
-    assert lines[1].startswith("  cause: pytorch crashed with SIGILL: this CPU lacks an instruction")
+    assert lines[1].startswith(
+        "  cause: pytorch crashed with SIGILL: this CPU lacks an instruction"
+    )
     assert lines[2].startswith("  fix:   ")
     assert lines[3].startswith("  log:   ") and lines[3].endswith("pytorch-cpu.log")
     assert "\x1b[" not in proc.stdout
@@ -89,17 +129,29 @@ def test_plain_output_off_a_tty_names_cause_fix_and_log():
 
 def test_live_display_on_a_tty_and_json_stays_clean():
     # On a TTY: the live table with its mark and result line.
-    child = pexpect.spawn(sys.executable, ["-m", "recommender", "smoke", "--framework", "pytorch"],
-                          env=fake_env("raise"), cwd=str(ROOT), encoding="utf-8", timeout=60,
-                          dimensions=(40, 120))
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "recommender", "smoke", "--framework", "pytorch"],
+        env=fake_env("raise"),
+        cwd=str(ROOT),
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(40, 120),
+    )
     child.expect("FAILED \\(import_error\\)")
     child.expect("fix:")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 1
     # --json on a TTY: nothing but the document.
-    child = pexpect.spawn(sys.executable, ["-m", "recommender", "smoke", "--json", "--framework", "pytorch"],
-                          env=fake_env("raise"), cwd=str(ROOT), encoding="utf-8", timeout=60)
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "recommender", "smoke", "--json", "--framework", "pytorch"],
+        env=fake_env("raise"),
+        cwd=str(ROOT),
+        encoding="utf-8",
+        timeout=60,
+    )
     child.expect(pexpect.EOF)
     child.close()
     assert child.before.lstrip().startswith("{") and child.before.rstrip().endswith("}")
@@ -107,18 +159,27 @@ def test_live_display_on_a_tty_and_json_stays_clean():
 
 
 def test_all_backends_override_is_said_and_missing_jax_is_skipped_not_failed(runner, monkeypatch):
-    keras = {"installed": True, "version": "3.15.1", "backend": "tensorflow", "backend_source": "keras.json"}
+    keras = {
+        "installed": True,
+        "version": "3.15.1",
+        "backend": "tensorflow",
+        "backend_source": "keras.json",
+    }
     # Only the keras runs are planned; both fail fast here (torch is the fake, TF is absent),
     # which is enough to see what the command says about the plan.
-    monkeypatch.setattr(collect, "collect_facts", lambda **kw: facts(pytorch=TORCH_CUDA, keras=keras))
+    monkeypatch.setattr(
+        collect, "collect_facts", lambda **kw: facts(pytorch=TORCH_CUDA, keras=keras)
+    )
     monkeypatch.setenv("PYTHONPATH", str(FAKES))
     monkeypatch.setenv("DLREC_FAKE_TORCH", "raise")
     res = runner.invoke(cli, ["smoke", "--framework", "keras", "--all-backends"])
     lines = res.stdout.splitlines()
     assert lines[0] == "keras on tensorflow: skipped, tensorflow is not installed"
     assert lines[1] == "keras on jax: skipped, jax is not installed"
-    assert lines[2] == ("keras[torch] on cpu: KERAS_BACKEND=torch set for this run "
-                        "(configured: tensorflow, from keras.json)")
+    assert lines[2] == (
+        "keras[torch] on cpu: KERAS_BACKEND=torch set for this run "
+        "(configured: tensorflow, from keras.json)"
+    )
     assert lines[3].startswith("FAIL keras[torch] on cpu: FAILED (import_error)")
     assert res.exit_code == 1
     res = runner.invoke(cli, ["smoke", "--json", "--framework", "keras", "--all-backends"])

@@ -14,9 +14,16 @@ from tests.conftest import FIXTURES, ROOT, dlrec_argv
 MACHINE = str(FIXTURES / "personas5" / "machines" / "linux-cpu-all.json")
 
 
-@pytest.mark.parametrize("args", [("probe",), ("recommend", "--no-smoke", "--facts", MACHINE),
-                                  ("recommend", "--no-smoke", "--facts", MACHINE, "--explain"),
-                                  ("rules", "list")], ids=["probe", "recommend", "explain", "rules-list"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("probe",),
+        ("recommend", "--no-smoke", "--facts", MACHINE),
+        ("recommend", "--no-smoke", "--facts", MACHINE, "--explain"),
+        ("rules", "list"),
+    ],
+    ids=["probe", "recommend", "explain", "rules-list"],
+)
 def test_an_ascii_only_stdout_gets_a_report_not_a_crash(args):
     env = dict(os.environ, PYTHONIOENCODING="ascii", PYTHONUTF8="0")
     proc = subprocess.run(dlrec_argv(*args), capture_output=True, env=env, timeout=60, cwd=ROOT)
@@ -37,11 +44,19 @@ def test_the_writer_substitutes_look_alikes_and_delegates_the_rest():
     assert writer.encoding == "ascii"
 
 
-@pytest.mark.parametrize("redirect", ["<&-", ">&- </dev/null"], ids=["stdin-closed", "stdout-closed"])
+@pytest.mark.parametrize(
+    "redirect", ["<&-", ">&- </dev/null"], ids=["stdin-closed", "stdout-closed"]
+)
 def test_ask_with_a_closed_stream_exits_2_with_the_way_out(redirect, tmp_path):
     """`dlrec ask <&-`: sys.stdin is None; it crashed with exit 3 (AttributeError)."""
-    argv = " ".join(dlrec_argv("ask", "--no-smoke", "--facts", MACHINE, "--save-answers", str(tmp_path / "a.yaml")))
-    proc = subprocess.run(f"{argv} {redirect}", shell=True, capture_output=True, text=True, timeout=60, cwd=ROOT)
+    argv = " ".join(
+        dlrec_argv(
+            "ask", "--no-smoke", "--facts", MACHINE, "--save-answers", str(tmp_path / "a.yaml")
+        )
+    )
+    proc = subprocess.run(
+        f"{argv} {redirect}", shell=True, capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
     assert proc.returncode == 2, proc.stderr
     assert "dlrec recommend --answers" in proc.stderr and "internal error" not in proc.stderr
     assert not (tmp_path / "a.yaml").exists()

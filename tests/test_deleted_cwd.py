@@ -45,6 +45,13 @@ def test_children_inherit_a_working_directory_that_exists(tmp_path, monkeypatch)
 def test_smoke_in_a_deleted_directory_trains(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     script = f"mkdir gone && cd gone && rmdir ../gone && exec {' '.join(dlrec_argv('smoke', '--framework', 'pytorch', '--fresh', '--steps', '5'))}"
-    proc = subprocess.run(["/bin/sh", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        ["/bin/sh", "-c", script],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "ok   pytorch on cpu" in proc.stdout and "oneMKL" not in proc.stdout

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from tests.conftest import FIXTURES
 from recommender.cli.main import cli
 from recommender.facts.diff import build, diff_documents, gpus
+from tests.conftest import FIXTURES
 
 DIFF = FIXTURES / "diff"
 GOLDEN = FIXTURES.parent / "golden"
@@ -54,8 +54,14 @@ def test_json(runner, monkeypatch):
     assert {"what": "torch build", "a": "cpu", "b": "cuda 12.6"} in doc["differences"]
 
 
-@pytest.mark.parametrize("content,words", [("{not json", "JSON"), ("[1, 2]", "expected a JSON object"),
-                                           ('{"cpu": {"usable_cores": "many"}}', "cpu.usable_cores")])
+@pytest.mark.parametrize(
+    "content,words",
+    [
+        ("{not json", "JSON"),
+        ("[1, 2]", "expected a JSON object"),
+        ('{"cpu": {"usable_cores": "many"}}', "cpu.usable_cores"),
+    ],
+)
 def test_bad_files_exit_2_with_one_line(runner, tmp_path, content, words):
     bad = tmp_path / "bad.json"
     bad.write_text(content)

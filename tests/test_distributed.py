@@ -3,20 +3,25 @@ a hung rank killed within its budget with no process left behind, and the pure p
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
 import time
 import uuid
 
-import importlib.util
-
 import psutil
 import pytest
 
+from recommender.smoke.distributed import (
+    Cluster,
+    assemble,
+    compare_ranks,
+    efficiency,
+    tf_config,
+    torchrun_launch,
+)
 from tests.conftest import dlrec_argv, skip_unless_ci
-from recommender.smoke.distributed import (Cluster, assemble, compare_ranks, efficiency, tf_config,
-                                           torchrun_launch)
 
 
 def need(module: str) -> None:
@@ -29,45 +34,72 @@ def survivors(token: str) -> list[psutil.Process]:
     found = []
     for p in psutil.process_iter(["status"]):
         try:
-            if p.info["status"] != psutil.STATUS_ZOMBIE and p.environ().get("DLREC_TEST_TOKEN") == token:
+            if (
+                p.info["status"] != psutil.STATUS_ZOMBIE
+                and p.environ().get("DLREC_TEST_TOKEN") == token
+            ):
                 found.append(p)
         except psutil.Error:
             continue
     return found
 
 
-def dist_smoke(*args: str, extra: dict | None = None, limit: float = 150.0) -> tuple[int, dict, float, str, str]:
+def dist_smoke(
+    *args: str, extra: dict | None = None, limit: float = 150.0
+) -> tuple[int, dict, float, str, str]:
     token = uuid.uuid4().hex
     env = dict(os.environ, DLREC_TEST_TOKEN=token, **(extra or {}))
     start = time.monotonic()
-    proc = subprocess.run(dlrec_argv("smoke", "--json", "--distributed", "2", *args), env=env,
-                          capture_output=True, text=True, timeout=limit, stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        dlrec_argv("smoke", "--json", "--distributed", "2", *args),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=limit,
+        stdin=subprocess.DEVNULL,
+    )
     elapsed = time.monotonic() - start
     assert not survivors(token)
     return proc.returncode, json.loads(proc.stdout or "{}"), elapsed, proc.stderr, token
 
 
-@pytest.mark.parametrize("framework,engine,launcher", [("pytorch", "ddp", "torchrun"),
-                                                        ("tensorflow", "mwms", "tf_config")])
+@pytest.mark.parametrize(
+    "framework,engine,launcher",
+    [("pytorch", "ddp", "torchrun"), ("tensorflow", "mwms", "tf_config")],
+)
 def test_two_process_smoke_trains_for_real_and_stays_in_sync(framework, engine, launcher):
     need("torch" if framework == "pytorch" else "tensorflow")
     rc, doc, elapsed, err, _ = dist_smoke("--framework", framework)
     assert rc == 0, (doc, err)
     [r] = doc["distributed"]
-    assert (r["framework"], r["engine"], r["launcher"], r["device"]) == (framework, engine, launcher, "cpu")
+    assert (r["framework"], r["engine"], r["launcher"], r["device"]) == (
+        framework,
+        engine,
+        launcher,
+        "cpu",
+    )
     assert r["ok"] and r["synchronized"] and r["loss_fell"]
     assert r["processes"] == r["world_size"] == 2
-    assert r["max_param_diff"] <= 1e-5 and len(set(r["param_checksums"])) == 1 and len(r["param_checksums"]) == 2
+    assert (
+        r["max_param_diff"] <= 1e-5
+        and len(set(r["param_checksums"])) == 1
+        and len(r["param_checksums"]) == 2
+    )
     assert r["loss_last"] < 0.6 * r["loss_first"]
     assert r["step_s"] > 0 and r["samples_per_s"] > 0 and r["single_samples_per_s"] > 0
-    assert 0 < r["scaling_efficiency"] == pytest.approx(r["samples_per_s"] / (2 * r["single_samples_per_s"]), abs=1e-3)
+    assert (
+        0
+        < r["scaling_efficiency"]
+        == pytest.approx(r["samples_per_s"] / (2 * r["single_samples_per_s"]), abs=1e-3)
+    )
     assert elapsed < 60
 
 
 def test_hung_rank_is_killed_within_budget_and_nothing_is_left():
     need("torch")
-    rc, doc, elapsed, err, token = dist_smoke("--framework", "pytorch", "--timeout", "3",
-                                              extra={"DLREC_SMOKE_HANG_RANK": "1"})
+    rc, doc, elapsed, err, token = dist_smoke(
+        "--framework", "pytorch", "--timeout", "3", extra={"DLREC_SMOKE_HANG_RANK": "1"}
+    )
     assert rc == 1
     [r] = doc["distributed"]
     assert not r["ok"]
@@ -81,32 +113,44 @@ def test_keras_without_a_distribution_api_is_a_skip_with_the_reason():
 
     facts = Facts.from_dict({"frameworks": {"keras": {"installed": True, "backend": "torch"}}})
     r = run_one(facts, "keras", 2)
-    assert r.skipped and "only for the JAX backend" in r.skipped and r.backend == "torch" and not r.ok
+    assert (
+        r.skipped and "only for the JAX backend" in r.skipped and r.backend == "torch" and not r.ok
+    )
 
 
 def test_flags_without_distributed_and_bad_cluster_are_bad_input(runner):
     from recommender.cli.main import cli
 
-    for args, words in ((["--node-rank", "1"], "need --distributed"),
-                        (["--distributed", "2", "--nnodes", "2"], "--rdzv-endpoint"),
-                        (["--distributed", "2", "--nnodes", "2", "--node-rank", "2", "--rdzv-endpoint", "h:1"],
-                         "--node-rank 2"),
-                        (["--distributed", "2", "--rdzv-endpoint", "nohost"], "HOST:PORT")):
+    for args, words in (
+        (["--node-rank", "1"], "need --distributed"),
+        (["--distributed", "2", "--nnodes", "2"], "--rdzv-endpoint"),
+        (
+            ["--distributed", "2", "--nnodes", "2", "--node-rank", "2", "--rdzv-endpoint", "h:1"],
+            "--node-rank 2",
+        ),
+        (["--distributed", "2", "--rdzv-endpoint", "nohost"], "HOST:PORT"),
+    ):
         result = runner.invoke(cli, ["smoke", *args])
         assert result.exit_code == 2, result.output
         assert words in result.stderr if hasattr(result, "stderr") else result.output
 
 
 def test_torchrun_gets_the_cluster_flags_and_tf_config_lists_every_node():
-    cluster = Cluster(nnodes=2, node_rank=1, rdzv_endpoint="node0:29500", worker_hosts=("node0", "node1"))
+    cluster = Cluster(
+        nnodes=2, node_rank=1, rdzv_endpoint="node0:29500", worker_hosts=("node0", "node1")
+    )
     launch = torchrun_launch(4, cluster, "cuda", 30, 1, "/tmp/x", {})
     argv = " ".join(launch.argv)
-    assert "torch.distributed.run --nnodes 2 --nproc-per-node 4 --node-rank 1 --rdzv-backend static " \
-           "--rdzv-endpoint node0:29500" in argv
+    assert (
+        "torch.distributed.run --nnodes 2 --nproc-per-node 4 --node-rank 1 --rdzv-backend static "
+        "--rdzv-endpoint node0:29500" in argv
+    )
     assert "GLOO_SOCKET_IFNAME" not in launch.env  # only a single host is pinned to loopback
     config = tf_config(2, cluster, 1, [29501, 29502])
-    assert config == {"cluster": {"worker": ["node0:29501", "node0:29502", "node1:29501", "node1:29502"]},
-                      "task": {"type": "worker", "index": 3}}
+    assert config == {
+        "cluster": {"worker": ["node0:29501", "node0:29502", "node1:29501", "node1:29502"]},
+        "task": {"type": "worker", "index": 3},
+    }
     local = torchrun_launch(2, Cluster(), "cpu", 30, 1, "/tmp/x", {})
     assert "127.0.0.1:" in " ".join(local.argv) and local.env["GLOO_SOCKET_IFNAME"] == "lo"
 
@@ -117,7 +161,14 @@ def test_compare_ranks_flags_replicas_that_drifted_apart():
     assert compare_ranks([same, same])["synchronized"] is True
     figures = compare_ranks([same, drift])
     assert figures["synchronized"] is False and figures["max_param_diff"] == pytest.approx(0.1)
-    base = dict(framework="pytorch", backend=None, device="cpu", engine="ddp", launcher="torchrun", processes=2)
+    base = dict(
+        framework="pytorch",
+        backend=None,
+        device="cpu",
+        engine="ddp",
+        launcher="torchrun",
+        processes=2,
+    )
     r = assemble(base, [same, drift], {"step_s": 0.005}, 2, None, "log")
     assert not r.ok and "not synchronised" in r.error
     assert efficiency(1000.0, 2, 1000.0) == 0.5 and efficiency(None, 2, 1.0) is None

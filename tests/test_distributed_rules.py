@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import FIXTURES
 from recommender.cli.main import cli
-from recommender.facts.evidence import derived
 from recommender.facts.document import Facts
+from recommender.facts.evidence import derived
+from tests.conftest import FIXTURES
 
-RUN = {"framework": "pytorch", "engine": "ddp", "processes": 2, "device": "cpu", "ok": True,
-       "synchronized": True, "scaling_efficiency": 0.91}
+RUN = {
+    "framework": "pytorch",
+    "engine": "ddp",
+    "processes": 2,
+    "device": "cpu",
+    "ok": True,
+    "synchronized": True,
+    "scaling_efficiency": 0.91,
+}
 
 
 def facts_file(tmp_path, runs) -> str:
@@ -29,7 +36,10 @@ def reasons(doc, fw):
 def test_derived_facts_from_the_best_run():
     facts = Facts.from_dict({"distributed": [dict(RUN, ok=False, processes=4), RUN]})
     d = derived(facts)
-    assert d["derived.distributed.pytorch.ok"] is True and d["derived.distributed.pytorch.processes"] == 2
+    assert (
+        d["derived.distributed.pytorch.ok"] is True
+        and d["derived.distributed.pytorch.processes"] == 2
+    )
     assert d["derived.distributed.pytorch.scaling"] == "good"
     assert d["derived.distributed.tensorflow.ok"] is None
     assert derived(Facts.from_dict({}))["derived.distributed.pytorch.scaling"] is None
@@ -42,12 +52,23 @@ def test_scale_answers_score_by_the_evidence(runner, tmp_path):
     found, score = reasons(doc, "pytorch")
     assert "distributed-evidence-pytorch" in found and "distributed-scaling-good-pytorch" in found
     assert found["distributed-evidence-pytorch"]["why"].endswith(
-        "Here: DDP trained on 2 processes with 91% scaling efficiency, replicas in sync.")
+        "Here: DDP trained on 2 processes with 91% scaling efficiency, replicas in sync."
+    )
     single = json.loads(runner.invoke(cli, [*base[:-1], "single"]).stdout)
     assert "distributed-evidence-pytorch" not in reasons(single, "pytorch")[0]
-    failed = json.loads(runner.invoke(cli, ["recommend", "--json", "--facts",
-                                            facts_file(tmp_path, [dict(RUN, ok=False, error="timeout")]),
-                                            "--scale", "multi-node"]).stdout)
+    failed = json.loads(
+        runner.invoke(
+            cli,
+            [
+                "recommend",
+                "--json",
+                "--facts",
+                facts_file(tmp_path, [dict(RUN, ok=False, error="timeout")]),
+                "--scale",
+                "multi-node",
+            ],
+        ).stdout
+    )
     found_failed, failed_score = reasons(failed, "pytorch")
     assert "distributed-failed-pytorch" in found_failed and failed_score < score
 

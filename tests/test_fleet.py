@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import FIXTURES
 from recommender.cli.main import cli
+from tests.conftest import FIXTURES
 
 FLEET = FIXTURES / "fleet"
 
@@ -29,8 +29,10 @@ def test_mixed_a100_v100_fleet_is_feasible_everywhere_and_shows_the_spread(runne
     assert [n["name"] for n in fleet["nodes"]] == ["gpu-a100-1", "gpu-a100-2", "gpu-v100-1"]
     assert all(entry(doc, fw)["feasible"] for fw in ("tensorflow", "pytorch", "keras"))
     spread = fleet["spread"]
-    assert spread["gpu_kinds"] == {"NVIDIA A100-SXM4-40GB": ["gpu-a100-1", "gpu-a100-2"],
-                                   "NVIDIA Tesla V100-SXM2-16GB": ["gpu-v100-1"]}
+    assert spread["gpu_kinds"] == {
+        "NVIDIA A100-SXM4-40GB": ["gpu-a100-1", "gpu-a100-2"],
+        "NVIDIA Tesla V100-SXM2-16GB": ["gpu-v100-1"],
+    }
     assert spread["lowest_driver"] == {"value": "570.133.20", "node": "gpu-v100-1"}
     assert spread["lowest_max_cuda"] == {"value": "12.8", "node": "gpu-v100-1"}
     assert spread["smallest_gpu_memory_bytes"] == {"value": 16 << 30, "node": "gpu-v100-1"}
@@ -44,14 +46,20 @@ def test_one_node_with_an_old_driver_blocks_the_fleet_and_is_named(runner):
     code, doc = fleet_json(runner, str(FLEET / "old_driver"))
     blockers = doc["fleet"]["blockers"]
     assert not entry(doc, "pytorch")["feasible"] and not entry(doc, "tensorflow")["feasible"]
-    for fw, rule in (("pytorch", "nvidia-driver-too-old-for-torch"), ("tensorflow", "nvidia-driver-too-old-for-tensorflow")):
+    for fw, rule in (
+        ("pytorch", "nvidia-driver-too-old-for-torch"),
+        ("tensorflow", "nvidia-driver-too-old-for-tensorflow"),
+    ):
         b = next(b for b in blockers[fw] if b["rule"] == rule)
         assert b["nodes"] == ["gpu-v100-old"]
         assert any("(on gpu-v100-old)" in x["why"] for x in entry(doc, fw)["blockers"])
     assert doc["ranking"][0]["framework"] == "keras" and doc["ranking"][0]["feasible"]
     per_node = {n["name"]: n["feasible"] for n in doc["fleet"]["nodes"]}
     assert per_node["gpu-a100-1"]["pytorch"] is True
-    assert doc["fleet"]["spread"]["lowest_driver"] == {"value": "470.256.02", "node": "gpu-v100-old"}
+    assert doc["fleet"]["spread"]["lowest_driver"] == {
+        "value": "470.256.02",
+        "node": "gpu-v100-old",
+    }
     assert doc["fleet"]["spread"]["lowest_max_cuda"] == {"value": "11.4", "node": "gpu-v100-old"}
     assert code == 0
 
@@ -59,14 +67,18 @@ def test_one_node_with_an_old_driver_blocks_the_fleet_and_is_named(runner):
 def test_each_node_alone_is_feasible_but_not_the_fleet(runner):
     files = [str(FLEET / "old_driver" / f) for f in ("a100-1.json", "v100-old.json")]
     _, alone = fleet_json(runner, files[0])
-    assert "fleet" not in alone and entry(alone, "tensorflow")["feasible"]  # single --facts: unchanged
+    assert (
+        "fleet" not in alone and entry(alone, "tensorflow")["feasible"]
+    )  # single --facts: unchanged
     _, doc = fleet_json(runner, *files)
     assert not entry(doc, "tensorflow")["feasible"]
     assert [n["name"] for n in doc["fleet"]["nodes"]] == ["gpu-a100-1", "gpu-v100-old"]
 
 
 def test_fleet_text_shows_the_spread_and_the_nodes(runner):
-    result = runner.invoke(cli, ["recommend", "--facts", str(FLEET / "old_driver"), "--accelerator", "nvidia"])
+    result = runner.invoke(
+        cli, ["recommend", "--facts", str(FLEET / "old_driver"), "--accelerator", "nvidia"]
+    )
     assert result.exit_code == 0
     out = result.stdout
     assert "Fleet of 4 nodes: gpu-a100-1, gpu-a100-2, gpu-v100-1, gpu-v100-old" in out

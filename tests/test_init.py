@@ -10,43 +10,65 @@ import sys
 
 import pytest
 
-from tests.conftest import FIXTURES
 from recommender.cli.main import cli
+from tests.conftest import FIXTURES
 
 CL = FIXTURES / "checklist"
 LOSS = re.compile(r"loss (\d+\.\d+) -> (\d+\.\d+), accuracy (\d\.\d+)")
 
 
 def probed(fw: str) -> dict:
-    out = subprocess.run([sys.executable, "-m", "recommender", "probe", "--json"], capture_output=True,
-                         text=True, timeout=60, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "recommender", "probe", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
     return json.loads(out)["frameworks"][fw]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("framework, pins", [
-    ("pytorch", ["torch=="]),
-    ("tensorflow", ["tensorflow"]),
-    ("keras", ["keras==", "tensorflow"]),
-])
+@pytest.mark.parametrize(
+    "framework, pins",
+    [
+        ("pytorch", ["torch=="]),
+        ("tensorflow", ["tensorflow"]),
+        ("keras", ["keras==", "tensorflow"]),
+    ],
+)
 def test_init_then_train_py_runs_and_the_loss_falls(runner, tmp_path, framework, pins):
     project = tmp_path / "proj"
     result = runner.invoke(cli, ["init", str(project), "--framework", framework, "--no-smoke"])
     assert result.exit_code == 0, (result.output, result.stderr)
-    assert sorted(p.name for p in project.iterdir()) == ["SETUP.md", "dlrec-answers.yaml", "requirements.txt",
-                                                        "train.py"]
+    assert sorted(p.name for p in project.iterdir()) == [
+        "SETUP.md",
+        "dlrec-answers.yaml",
+        "requirements.txt",
+        "train.py",
+    ]
     requirements = (project / "requirements.txt").read_text()
     fw_facts = probed(framework)
     assert f"=={fw_facts['version']}" in requirements
     for pin in pins:
-        assert any(line.startswith(pin) and "==" in line for line in requirements.splitlines()), requirements
+        assert any(line.startswith(pin) and "==" in line for line in requirements.splitlines()), (
+            requirements
+        )
     setup = (project / "SETUP.md").read_text()
     assert "pip install -r requirements.txt" in setup and "| status | check |" in setup
 
-    env = {k: v for k, v in os.environ.items() if k not in ("KERAS_BACKEND", "CUDA_VISIBLE_DEVICES")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("KERAS_BACKEND", "CUDA_VISIBLE_DEVICES")
+    }
     env["CUDA_VISIBLE_DEVICES"] = ""  # CPU in CI, whatever the machine has
-    proc = subprocess.run([sys.executable, "train.py"], cwd=project, capture_output=True, text=True,
-                          timeout=120, env=env)
+    proc = subprocess.run(
+        [sys.executable, "train.py"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     match = LOSS.search(proc.stdout)
     assert match, proc.stdout
@@ -66,9 +88,14 @@ def test_init_refuses_to_overwrite_without_force(runner, tmp_path):
     assert result.exit_code == 2
     assert (project / "train.py").read_text() == "mine"
     assert not (project / "requirements.txt").exists()
-    proc = subprocess.run([sys.executable, "-m", "recommender", *args], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "recommender", *args], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 2
-    assert proc.stderr.strip() == f"dlrec: error: {project / 'train.py'}: already exists; use --force to overwrite it"
+    assert (
+        proc.stderr.strip()
+        == f"dlrec: error: {project / 'train.py'}: already exists; use --force to overwrite it"
+    )
     assert len(proc.stderr.strip().splitlines()) == 1
     result = runner.invoke(cli, [*args, "--force"])
     assert result.exit_code == 0, result.output
@@ -79,7 +106,9 @@ def test_init_refuses_to_overwrite_without_force(runner, tmp_path):
 def test_init_for_another_machine_uses_the_recommended_install(runner, tmp_path):
     project = tmp_path / "p"
     facts = FIXTURES / "personas" / "windows-rtx.json"
-    result = runner.invoke(cli, ["init", str(project), "--facts", str(facts), "--framework", "pytorch"])
+    result = runner.invoke(
+        cli, ["init", str(project), "--facts", str(facts), "--framework", "pytorch"]
+    )
     assert result.exit_code == 0, result.output
     lines = (project / "requirements.txt").read_text().splitlines()
     assert "--index-url https://download.pytorch.org/whl/cu130" in lines
@@ -89,8 +118,17 @@ def test_init_for_another_machine_uses_the_recommended_install(runner, tmp_path)
 
 def test_init_pins_a_local_torch_build_with_its_wheel_index(runner, tmp_path):
     project = tmp_path / "p"
-    result = runner.invoke(cli, ["init", str(project), "--facts", str(CL / "a100_cpu_torch.json"),
-                                 "--framework", "pytorch"])
+    result = runner.invoke(
+        cli,
+        [
+            "init",
+            str(project),
+            "--facts",
+            str(CL / "a100_cpu_torch.json"),
+            "--framework",
+            "pytorch",
+        ],
+    )
     assert result.exit_code == 0
     lines = (project / "requirements.txt").read_text().splitlines()
     assert "--extra-index-url https://download.pytorch.org/whl/cpu" in lines
@@ -102,14 +140,16 @@ def test_init_pins_a_local_torch_build_with_its_wheel_index(runner, tmp_path):
 
 def test_requirements_say_what_the_smoke_run_verified():
     from recommender.decide.checklist import Checklist
-    from recommender.facts.document import Facts
-    from recommender.engine.rulebase import load_rulebase
-    from recommender.smoke.run import SmokeResult
     from recommender.decide.starter import requirements
+    from recommender.engine.rulebase import load_rulebase
+    from recommender.facts.document import Facts
+    from recommender.smoke.run import SmokeResult
 
     facts = Facts.from_dict(json.loads((CL / "mac_m2.json").read_text()))
     cl = Checklist(framework="pytorch", backend=None, name="PyTorch", items=())
-    ok = SmokeResult(framework="pytorch", backend=None, device="mps", model="mlp", ok=True, converged=True)
+    ok = SmokeResult(
+        framework="pytorch", backend=None, device="mps", model="mlp", ok=True, converged=True
+    )
     text = requirements(cl, facts=facts, rulebase=load_rulebase(), smoke=(ok,), install=None)
     assert "# PyTorch: verified here by dlrec's smoke training" in text
     assert "torch==2.15.0" in text.splitlines()
@@ -122,11 +162,18 @@ def test_answers_file_replays_with_recommend(runner, tmp_path):
     answers = tmp_path / "in.yaml"
     answers.write_text("goal: research\ndeploy: server\n")
     facts = str(CL / "a100_cpu_torch.json")
-    assert runner.invoke(cli, ["init", str(project), "--facts", facts, "--answers", str(answers)]).exit_code == 0
+    assert (
+        runner.invoke(
+            cli, ["init", str(project), "--facts", facts, "--answers", str(answers)]
+        ).exit_code
+        == 0
+    )
     saved = (project / "dlrec-answers.yaml").read_text()
     assert 'goal: "research"' in saved and 'deploy: "server"' in saved
-    replay = runner.invoke(cli, ["recommend", "--facts", facts, "--answers", str(project / "dlrec-answers.yaml"),
-                                 "--json"])
+    replay = runner.invoke(
+        cli,
+        ["recommend", "--facts", facts, "--answers", str(project / "dlrec-answers.yaml"), "--json"],
+    )
     assert replay.exit_code == 0, replay.output
     assert json.loads(replay.stdout)["answers"]["goal"] == "research"
 

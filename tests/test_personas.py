@@ -21,9 +21,18 @@ ACCELERATOR_KINDS = {"cuda", "rocm", "mps", "tpu"}
 
 def recommend(runner, persona: str) -> dict:
     spec = EXPECTED[persona]
-    result = runner.invoke(cli, ["recommend", "--json", "--no-smoke",
-                                 "--facts", str(HERE / "machines" / f"{spec['machine']}.json"),
-                                 "--answers", str(HERE / f"{persona}.answers.yaml")])
+    result = runner.invoke(
+        cli,
+        [
+            "recommend",
+            "--json",
+            "--no-smoke",
+            "--facts",
+            str(HERE / "machines" / f"{spec['machine']}.json"),
+            "--answers",
+            str(HERE / f"{persona}.answers.yaml"),
+        ],
+    )
     assert result.exit_code == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -53,12 +62,17 @@ def test_persona(runner, persona):
         assert rule in [b["rule"] for b in by_fw[fw]["blockers"]]
         assert by_fw[fw]["rank"] == 3  # infeasible ranks last
     for fw, rule in (spec.get("penalised") or {}).items():
-        assert any(r["rule"] == rule and r["delta"] < 0 for r in by_fw[fw]["reasons"]), by_fw[fw]["reasons"]
+        assert any(r["rule"] == rule and r["delta"] < 0 for r in by_fw[fw]["reasons"]), by_fw[fw][
+            "reasons"
+        ]
     for fw, piece in (spec.get("others_install") or {}).items():
         assert piece in (by_fw[fw]["install"] or ""), by_fw[fw]["install"]
     if "second" in spec:
         second = doc["ranking"][1]
-        assert (second["framework"], second["backend"]) == (spec["second"]["framework"], spec["second"]["backend"])
+        assert (second["framework"], second["backend"]) == (
+            spec["second"]["framework"],
+            spec["second"]["backend"],
+        )
     warned = [w["rule"] for w in doc["warnings"]]
     for rule in spec.get("warnings") or ():
         assert rule in warned, (rule, warned)

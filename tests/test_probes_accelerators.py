@@ -50,6 +50,7 @@ def _mi250(fh):
 
 # --- rocm -----------------------------------------------------------------------------------
 
+
 def test_rocm_absent_without_kfd_or_amd_display(fh):
     _pci(fh, "0000:00:02.0", "0x1002", "0x1234", "0x088000")  # an AMD non-display device
     result = rocm_probe.collect(_host(fh))
@@ -68,7 +69,10 @@ def test_rocm_kfd_topology_without_smi(fh):
 
 def test_rocm_smi_names_the_card(fh):
     _mi250(fh)
-    fh.tool("rocm-smi", """echo '{"card0": {"Card series": "AMD Instinct MI250X", "Card SKU": "D65210"}}'\n""")
+    fh.tool(
+        "rocm-smi",
+        """echo '{"card0": {"Card series": "AMD Instinct MI250X", "Card SKU": "D65210"}}'\n""",
+    )
     [gpu] = rocm_probe.collect(_host(fh)).data["accelerators"]
     assert gpu["name"] == "AMD Instinct MI250X"
 
@@ -116,6 +120,7 @@ def test_gfx_names():
 
 
 # --- tpu ------------------------------------------------------------------------------------
+
 
 def test_tpu_from_pci_vendor(fh):
     for i in range(4):
@@ -165,6 +170,7 @@ def test_vfio_counts_only_with_a_hint(fh):
 
 # --- intel ----------------------------------------------------------------------------------
 
+
 def test_intel_integrated_gpu_is_absent(fh):
     _pci(fh, "0000:00:02.0", "0x8086", "0x9a49", "0x030000")
     result = intel_probe.collect(_host(fh))
@@ -190,6 +196,7 @@ def test_no_intel_gpu(fh):
 
 
 # --- apple ----------------------------------------------------------------------------------
+
 
 @pytest.mark.skipif(platform.system() == "Darwin", reason="the Linux answer")
 def test_apple_absent_on_linux(fh):

@@ -47,8 +47,19 @@ def test_x86_cpuinfo_model_vendor_and_interesting_flags_only(fake_host):
     assert result.status.value == "ok"
     assert result.data["model"] == "Intel(R) Xeon(R) Platinum 8480+"
     assert result.data["vendor"] == "GenuineIntel"
-    assert result.data["flags"] == ["amx_bf16", "amx_tile", "avx", "avx2", "avx512_bf16", "avx512bw",
-                                    "avx512f", "f16c", "fma", "sse4_1", "sse4_2"]
+    assert result.data["flags"] == [
+        "amx_bf16",
+        "amx_tile",
+        "avx",
+        "avx2",
+        "avx512_bf16",
+        "avx512bw",
+        "avx512f",
+        "f16c",
+        "fma",
+        "sse4_1",
+        "sse4_2",
+    ]
     assert "fpu" not in result.data["flags"]  # noise is dropped; the first block wins
     assert result.warnings == ()
 
@@ -137,14 +148,22 @@ def test_affinity_counts(fake_host, monkeypatch):
     assert usable_cores(fake_host.host(), 8) == 1
 
 
-@pytest.mark.skipif(shutil.which("taskset") is None or not hasattr(os, "sched_getaffinity"),
-                    reason="taskset is not installed")
+@pytest.mark.skipif(
+    shutil.which("taskset") is None or not hasattr(os, "sched_getaffinity"),
+    reason="taskset is not installed",
+)
 def test_taskset_one_cpu_gives_one_usable_core_in_the_real_cli(fake_host):
     env = fake_host.env()
     env.pop("DLREC_SYSROOT")  # the real host, affinity reduced by taskset
     cpu_id = min(os.sched_getaffinity(0))  # a CPU this process may use (cpusets vary)
-    proc = subprocess.run(["taskset", "-c", str(cpu_id), *dlrec_argv("probe", "--json")], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        ["taskset", "-c", str(cpu_id), *dlrec_argv("probe", "--json")],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     cpu = json.loads(proc.stdout)["cpu"]
     assert cpu["usable_cores"] == 1

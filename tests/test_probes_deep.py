@@ -25,14 +25,17 @@ def fake_fw(tmp_path):
 
 
 def test_deep_reports_the_devices_the_framework_sees(fake_fw):
-    env = fake_fw("tensorflow", """
+    env = fake_fw(
+        "tensorflow",
+        """
 __version__ = "9.9.9"
 class _D:
     def __init__(self, t, n): self.device_type, self.name = t, n
 class config:
     @staticmethod
     def list_physical_devices(): return [_D("CPU", "/physical_device:CPU:0"), _D("GPU", "/physical_device:GPU:0")]
-""")
+""",
+    )
     doc = deep_probe("tensorflow", env, timeout=20)
     assert doc["ok"] is True and doc["version"] == "9.9.9"
     assert [d["type"] for d in doc["devices"]] == ["cpu", "gpu"]

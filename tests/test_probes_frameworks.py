@@ -55,7 +55,9 @@ def test_nothing_installed(site, fake_host):
 
 
 def test_tensorflow_cpu_distribution_name(site, fake_host):
-    site.dist("tensorflow-cpu", "2.21.0", {"tensorflow/python/platform/build_info.py": TF_BUILD_CPU})
+    site.dist(
+        "tensorflow-cpu", "2.21.0", {"tensorflow/python/platform/build_info.py": TF_BUILD_CPU}
+    )
     tf = _probe(fake_host).data["tensorflow"]
     assert tf["installed"] and tf["version"] == "2.21.0"
     assert tf["distribution"] == "tensorflow-cpu"
@@ -87,8 +89,13 @@ def test_several_tensorflow_distributions_warn(site, fake_host):
 
 def test_malicious_build_info_is_never_executed(site, fake_host, tmp_path):
     marker = tmp_path / "pwned"
-    site.dist("tensorflow", "2.20.0", {"tensorflow/python/platform/build_info.py":
-                                      f"open({str(marker)!r}, 'w').write('x')\nbuild_info = {{'cuda_version': __import__('os').getcwd()}}\n"})
+    site.dist(
+        "tensorflow",
+        "2.20.0",
+        {
+            "tensorflow/python/platform/build_info.py": f"open({str(marker)!r}, 'w').write('x')\nbuild_info = {{'cuda_version': __import__('os').getcwd()}}\n"
+        },
+    )
     tf = _probe(fake_host).data["tensorflow"]
     assert not marker.exists()
     assert tf["build"]["known"] is False
@@ -97,9 +104,18 @@ def test_malicious_build_info_is_never_executed(site, fake_host, tmp_path):
 @pytest.mark.parametrize(
     ("version_py", "flavour", "cuda", "rocm"),
     [
-        ("__version__ = '2.9.0+cu126'\ncuda: Optional[str] = '12.6'\nhip: Optional[str] = None\n",
-         "cuda 12.6", "12.6", None),
-        ("__version__ = '2.9.0+rocm6.4'\ncuda = None\nhip = '6.4.43482'\n", "rocm 6.4.43482", None, "6.4.43482"),
+        (
+            "__version__ = '2.9.0+cu126'\ncuda: Optional[str] = '12.6'\nhip: Optional[str] = None\n",
+            "cuda 12.6",
+            "12.6",
+            None,
+        ),
+        (
+            "__version__ = '2.9.0+rocm6.4'\ncuda = None\nhip = '6.4.43482'\n",
+            "rocm 6.4.43482",
+            None,
+            "6.4.43482",
+        ),
         ("__version__ = '2.13.0+cpu'\ncuda = None\nhip = None\nxpu = None\n", "cpu", None, None),
         ("this is ( not python", "unknown", None, None),
     ],
@@ -137,7 +153,10 @@ def test_keras_home_and_broken_keras_json(fake_host, tmp_path, isolated_home):
     other = tmp_path / "kh"
     other.mkdir()
     (other / "keras.json").write_text('{"backend": "numpy"}')
-    assert keras_config(fake_host.host(KERAS_HOME=str(other))) == ("numpy", str(other / "keras.json"))
+    assert keras_config(fake_host.host(KERAS_HOME=str(other))) == (
+        "numpy",
+        str(other / "keras.json"),
+    )
 
 
 def test_unknown_keras_backend_warns(site, fake_host):
@@ -166,4 +185,9 @@ def test_jax_is_information_only(site, fake_host):
     site.dist("jaxlib", "0.7.0")
     site.dist("jax-cuda12-plugin", "0.7.0")
     jx = _probe(fake_host).data["jax"]
-    assert jx == {"installed": True, "version": "0.7.0", "jaxlib": "0.7.0", "plugins": ["jax-cuda12-plugin"]}
+    assert jx == {
+        "installed": True,
+        "version": "0.7.0",
+        "jaxlib": "0.7.0",
+        "plugins": ["jax-cuda12-plugin"],
+    }

@@ -16,8 +16,12 @@ def _probe(fake_host):
 def test_meminfo_without_cgroup(fake_host):
     result = _probe(fake_host)
     assert result.status.value == "ok"
-    assert result.data == {"total_bytes": 16 * GIB, "available_bytes": 8 * GIB, "limit_bytes": None,
-                           "usable_bytes": 16 * GIB}
+    assert result.data == {
+        "total_bytes": 16 * GIB,
+        "available_bytes": 8 * GIB,
+        "limit_bytes": None,
+        "usable_bytes": 16 * GIB,
+    }
 
 
 def test_cgroup_v2_memory_max_number(fake_host):
@@ -52,7 +56,9 @@ def test_limit_above_physical_ram_is_no_limit(fake_host):
 
 def test_missing_unreadable_or_garbage_cgroup_files_mean_no_limit(fake_host):
     assert _probe(fake_host).data["limit_bytes"] is None  # missing
-    (fake_host.root / "sys/fs/cgroup/memory/memory.limit_in_bytes").mkdir(parents=True)  # not a file
+    (fake_host.root / "sys/fs/cgroup/memory/memory.limit_in_bytes").mkdir(
+        parents=True
+    )  # not a file
     assert _probe(fake_host).data["limit_bytes"] is None
     fake_host.write("/sys/fs/cgroup/cgroup.controllers", "memory")
     fake_host.write("/sys/fs/cgroup/memory.max", "garbage\n")

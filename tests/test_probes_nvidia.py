@@ -25,7 +25,7 @@ A100_HEADER = """\
 """
 
 # A stand-in for nvidia-ml-py, driven by the FAKE_NVML environment variable (JSON).
-FAKE_PYNVML = '''
+FAKE_PYNVML = """
 import json, os, time
 
 _CFG = json.loads(os.environ.get("FAKE_NVML") or '{"init_error": "NVML Shared Library Not Found"}')
@@ -92,7 +92,7 @@ class _Pci:
 
 def nvmlDeviceGetPciInfo(h):
     return _Pci(h["bus"])
-'''
+"""
 
 
 @pytest.fixture
@@ -120,17 +120,20 @@ def _host(fh, nvml: dict | None = None, **env):
 
 def _smi(fh, rows: str, header: str = A100_HEADER, code: int = 0):
     """A fake nvidia-smi: the query prints ``rows``; plain ``nvidia-smi`` prints ``header``."""
-    fh.tool("nvidia-smi", f"""\
+    fh.tool(
+        "nvidia-smi",
+        f"""\
         if [[ "$1" == --query-gpu=* ]]; then
         cat <<'ROWS'
-        {textwrap.indent(rows, '        ').strip()}
+        {textwrap.indent(rows, "        ").strip()}
         ROWS
         exit {code}
         fi
         cat <<'HEAD'
-        {textwrap.indent(header, '        ').strip()}
+        {textwrap.indent(header, "        ").strip()}
         HEAD
-        """)
+        """,
+    )
 
 
 def test_no_evidence_is_absent(nv):
@@ -146,17 +149,27 @@ def test_a100_via_nvidia_smi(nv):
     assert result.data["source"] == "nvidia-smi"
     [gpu] = result.data["accelerators"]
     assert gpu == {
-        "kind": "cuda", "vendor": "nvidia", "index": 0, "name": "NVIDIA A100-SXM4-40GB",
-        "uuid": A100_UUID, "memory_bytes": 40960 * 1024 * 1024, "compute_capability": "8.0",
-        "driver_version": "580.65.06", "max_cuda": "13.0", "visible": True,
+        "kind": "cuda",
+        "vendor": "nvidia",
+        "index": 0,
+        "name": "NVIDIA A100-SXM4-40GB",
+        "uuid": A100_UUID,
+        "memory_bytes": 40960 * 1024 * 1024,
+        "compute_capability": "8.0",
+        "driver_version": "580.65.06",
+        "max_cuda": "13.0",
+        "visible": True,
         "pci_bus_id": "00000000:07:00.0",
     }
     assert result.warnings == ()
 
 
 def test_blank_lines_and_eight_gpus(nv):
-    rows = "\n\n".join(f"{i}, GPU-{i:08d}-aaaa, NVIDIA H100 80GB HBM3, 81559, 9.0, 570.86.15, "
-                       f"00000000:{i:02x}:00.0" for i in range(8))
+    rows = "\n\n".join(
+        f"{i}, GPU-{i:08d}-aaaa, NVIDIA H100 80GB HBM3, 81559, 9.0, 570.86.15, "
+        f"00000000:{i:02x}:00.0"
+        for i in range(8)
+    )
     _smi(nv, "\n" + rows + "\n\n")
     result = nvidia_probe.collect(_host(nv))
     accels = result.data["accelerators"]
@@ -166,8 +179,11 @@ def test_blank_lines_and_eight_gpus(nv):
 
 
 def test_na_and_not_supported_fields_become_null(nv):
-    _smi(nv, f"0, {A100_UUID}, NVIDIA A100-SXM4-40GB, [N/A], [Not Supported], 580.65.06, [N/A]",
-         header="no header here")
+    _smi(
+        nv,
+        f"0, {A100_UUID}, NVIDIA A100-SXM4-40GB, [N/A], [Not Supported], 580.65.06, [N/A]",
+        header="no header here",
+    )
     result = nvidia_probe.collect(_host(nv))
     assert result.status.value == "ok"
     [gpu] = result.data["accelerators"]
@@ -188,8 +204,11 @@ def test_garbage_output_is_unknown_not_absent(nv):
     [
         (18, "Failed to initialize NVML: Driver/library version mismatch", "reboot"),
         (255, "Failed to initialize NVML: Unknown Error", "restart the container"),
-        (9, "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.",
-         "driver is not loaded"),
+        (
+            9,
+            "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.",
+            "driver is not loaded",
+        ),
     ],
 )
 def test_error_exits_become_unknown_with_a_human_reason(nv, code, message, expected):
@@ -202,14 +221,17 @@ def test_error_exits_become_unknown_with_a_human_reason(nv, code, message, expec
 
 
 def test_old_driver_without_compute_cap_field_retries(nv):
-    nv.tool("nvidia-smi", f"""\
+    nv.tool(
+        "nvidia-smi",
+        f"""\
         if [[ "$1" == *compute_cap* ]]; then
           echo 'Field "compute_cap" is not a valid field to query.'; exit 2
         elif [[ "$1" == --query-gpu=* ]]; then
           echo "0, {A100_UUID}, Tesla V100-SXM2-16GB, 16160, 470.82.01, 00000000:00:04.0"; exit 0
         fi
         echo "| NVIDIA-SMI 470.82.01    Driver Version: 470.82.01    CUDA Version: 11.4     |"
-        """)
+        """,
+    )
     [gpu] = nvidia_probe.collect(_host(nv)).data["accelerators"]
     assert gpu["name"] == "Tesla V100-SXM2-16GB"
     assert gpu["compute_capability"] is None and gpu["max_cuda"] == "11.4"
@@ -217,13 +239,23 @@ def test_old_driver_without_compute_cap_field_retries(nv):
 
 @pytest.mark.parametrize(
     ("cvd", "visible"),
-    [(None, [True, True]), ("", [False, False]), ("-1", [False, False]),
-     ("GPU-bogus", [False, False]), ("1", [False, True]), ("GPU-00000000", [True, False]),
-     ("1,0", [True, True]), ("0,-1,1", [True, False])],
+    [
+        (None, [True, True]),
+        ("", [False, False]),
+        ("-1", [False, False]),
+        ("GPU-bogus", [False, False]),
+        ("1", [False, True]),
+        ("GPU-00000000", [True, False]),
+        ("1,0", [True, True]),
+        ("0,-1,1", [True, False]),
+    ],
 )
 def test_cuda_visible_devices(nv, cvd, visible):
-    _smi(nv, "0, GPU-00000000-aa, NVIDIA A100-SXM4-40GB, 40960, 8.0, 580.65.06, 0000:07:00.0\n"
-             "1, GPU-11111111-bb, NVIDIA A100-SXM4-40GB, 40960, 8.0, 580.65.06, 0000:08:00.0")
+    _smi(
+        nv,
+        "0, GPU-00000000-aa, NVIDIA A100-SXM4-40GB, 40960, 8.0, 580.65.06, 0000:07:00.0\n"
+        "1, GPU-11111111-bb, NVIDIA A100-SXM4-40GB, 40960, 8.0, 580.65.06, 0000:08:00.0",
+    )
     env = {} if cvd is None else {"CUDA_VISIBLE_DEVICES": cvd}
     result = nvidia_probe.collect(_host(nv, **env))
     assert result.status.value == "ok"
@@ -252,16 +284,21 @@ def _dead(pid: int) -> bool:
 
 def _hanging_smi(fh, tmp_path):
     pids = tmp_path / "smi.pids"
-    fh.tool("nvidia-smi", f"""\
+    fh.tool(
+        "nvidia-smi",
+        f"""\
         echo $$ >> {pids}
         sleep 1000 &
         echo $! >> {pids}
         wait
-        """)
+        """,
+    )
     return pids
 
 
-def test_hanging_nvidia_smi_is_unknown_within_budget_and_leaves_no_process(nv, tmp_path, monkeypatch):
+def test_hanging_nvidia_smi_is_unknown_within_budget_and_leaves_no_process(
+    nv, tmp_path, monkeypatch
+):
     monkeypatch.setattr(nvidia, "_CMD_TIMEOUT", 0.5)
     pids = _hanging_smi(nv, tmp_path)
     start = time.monotonic()
@@ -271,7 +308,9 @@ def test_hanging_nvidia_smi_is_unknown_within_budget_and_leaves_no_process(nv, t
     assert "did not answer" in result.reason
     found = _pids_from(pids)
     assert len(found) == 2
-    assert all(_dead(p) for p in found), [psutil.Process(p).cmdline() for p in found if not _dead(p)]
+    assert all(_dead(p) for p in found), [
+        psutil.Process(p).cmdline() for p in found if not _dead(p)
+    ]
 
 
 def test_probe_over_budget_is_abandoned_and_its_commands_killed(nv, tmp_path):
@@ -287,9 +326,19 @@ def test_probe_over_budget_is_abandoned_and_its_commands_killed(nv, tmp_path):
     assert found and all(_dead(p) for p in found)
 
 
-A100_NVML = {"driver": "580.65.06", "cuda": 13000,
-             "gpus": [{"name": "NVIDIA A100-SXM4-40GB", "uuid": A100_UUID, "memory": 42949672960,
-                       "cc": [8, 0], "bus": "00000000:07:00.0"}]}
+A100_NVML = {
+    "driver": "580.65.06",
+    "cuda": 13000,
+    "gpus": [
+        {
+            "name": "NVIDIA A100-SXM4-40GB",
+            "uuid": A100_UUID,
+            "memory": 42949672960,
+            "cc": [8, 0],
+            "bus": "00000000:07:00.0",
+        }
+    ],
+}
 
 
 def test_nvml_path_without_nvidia_smi(nv):
@@ -306,8 +355,11 @@ def test_nvml_path_without_nvidia_smi(nv):
 
 
 def test_nvml_unsupported_fields_are_null(nv):
-    doc = {"driver": "535.1", "cuda": 12020,
-           "gpus": [{"name": "Tesla T4", "uuid": "GPU-x", "memory": None, "cc": [7, 5], "bus": "b"}]}
+    doc = {
+        "driver": "535.1",
+        "cuda": 12020,
+        "gpus": [{"name": "Tesla T4", "uuid": "GPU-x", "memory": None, "cc": [7, 5], "bus": "b"}],
+    }
     nv.write("/proc/driver/nvidia/version", "NVRM version: 535.1\n")
     [gpu] = nvidia_probe.collect(_host(nv, doc)).data["accelerators"]
     assert gpu["memory_bytes"] is None and gpu["max_cuda"] == "12.2"
@@ -371,11 +423,21 @@ def test_wsl_lib_dir_is_searched_through_the_root(nv):
 
 
 def test_unit_helpers():
-    assert parse_query("garbage\n\n1,2\n", ("index", "name")) == [{  # "1" is an index row
-        "index": 1, "name": "2", "uuid": None, "memory_bytes": None, "compute_capability": None,
-        "driver_version": None, "pci_bus_id": None}]
+    assert parse_query("garbage\n\n1,2\n", ("index", "name")) == [
+        {  # "1" is an index row
+            "index": 1,
+            "name": "2",
+            "uuid": None,
+            "memory_bytes": None,
+            "compute_capability": None,
+            "driver_version": None,
+            "pci_bus_id": None,
+        }
+    ]
     assert parse_query("x, y\n", ("index", "name")) == []
-    assert visible_indices({"CUDA_VISIBLE_DEVICES": "MIG-"}, [{"index": 0, "uuid": "MIG-1"}]) == set()
+    assert (
+        visible_indices({"CUDA_VISIBLE_DEVICES": "MIG-"}, [{"index": 0, "uuid": "MIG-1"}]) == set()
+    )
     assert explain_error("") == "no output"
     assert explain_error("\n\n  some new failure  \nmore") == "some new failure"
     assert len(explain_error("x" * 1000)) == 200

@@ -8,7 +8,6 @@ from types import SimpleNamespace
 
 from rich.console import Console
 
-from recommender.facts.document import Facts
 from recommender.decide.ranking import (
     INSTALLABLE,
     MEASURED,
@@ -19,7 +18,14 @@ from recommender.decide.ranking import (
     WORKS_HERE,
     rank,
 )
-from recommender.report.ranking import ranking_to_json, render_ranking, score_bar, smoke_figure, why_not
+from recommender.facts.document import Facts
+from recommender.report.ranking import (
+    ranking_to_json,
+    render_ranking,
+    score_bar,
+    smoke_figure,
+    why_not,
+)
 
 
 @dataclass(frozen=True)
@@ -64,7 +70,12 @@ class Smoke:
     cached: bool = False
 
     def to_dict(self):
-        return {"framework": self.framework, "backend": self.backend, "device": self.device, "ok": self.ok}
+        return {
+            "framework": self.framework,
+            "backend": self.backend,
+            "device": self.device,
+            "ok": self.ok,
+        }
 
 
 @dataclass(frozen=True)
@@ -76,13 +87,22 @@ class Ev:
     derived: dict = field(default_factory=lambda: {"derived.answer_accelerator": "cpu"})
 
 
-RB = SimpleNamespace(settings={"smoke_bonus": 2.0}, frameworks={
-    "tensorflow": {"install": [{"when": {"eq": {"fact": "os.system", "value": "Darwin"}},
-                                "command": "pip install tensorflow-macos"},
-                               {"command": "pip install tensorflow"}]},
-    "pytorch": {"install": [{"command": "pip install torch"}]},
-    "keras": {"install": [{"command": "pip install keras {backend}"}]},
-})
+RB = SimpleNamespace(
+    settings={"smoke_bonus": 2.0},
+    frameworks={
+        "tensorflow": {
+            "install": [
+                {
+                    "when": {"eq": {"fact": "os.system", "value": "Darwin"}},
+                    "command": "pip install tensorflow-macos",
+                },
+                {"command": "pip install tensorflow"},
+            ]
+        },
+        "pytorch": {"install": [{"command": "pip install torch"}]},
+        "keras": {"install": [{"command": "pip install keras {backend}"}]},
+    },
+)
 
 
 def facts(*installed: str, system: str = "Linux") -> Facts:
@@ -91,9 +111,14 @@ def facts(*installed: str, system: str = "Linux") -> Facts:
 
 
 def ev(tf=0.0, pt=0.0, ks=0.0, **kw) -> Ev:
-    return Ev(scores={"tensorflow": FS("tensorflow", tf, kw.pop("tf_reasons", ())),
-                      "pytorch": FS("pytorch", pt, kw.pop("pt_reasons", ()), kw.pop("pt_blockers", ())),
-                      "keras": FS("keras", ks)}, **kw)
+    return Ev(
+        scores={
+            "tensorflow": FS("tensorflow", tf, kw.pop("tf_reasons", ())),
+            "pytorch": FS("pytorch", pt, kw.pop("pt_reasons", ()), kw.pop("pt_blockers", ())),
+            "keras": FS("keras", ks),
+        },
+        **kw,
+    )
 
 
 def cond_system(f):
@@ -112,13 +137,19 @@ def test_smoke_bonus_and_confidence():
     f = facts("tensorflow", "pytorch")
     ranking = rank(ev(tf=3, pt=4), (Smoke("tensorflow", True),), f, RB)
     tf = ranking.entry("tensorflow")
-    assert tf.score == 5.0 and tf.confidence == MEASURED and tf.rank == 1 and tf.verdict == RECOMMENDED
+    assert (
+        tf.score == 5.0 and tf.confidence == MEASURED and tf.rank == 1 and tf.verdict == RECOMMENDED
+    )
     pt = ranking.entry("pytorch")
     assert pt.confidence == RULES_ONLY and pt.score == 4.0
 
 
 def test_failed_smoke_on_installed_framework_is_infeasible_with_cause():
-    run = Smoke("pytorch", False, error={"kind": "sigill", "message": "illegal instruction", "fix": "use a CPU with AVX"})
+    run = Smoke(
+        "pytorch",
+        False,
+        error={"kind": "sigill", "message": "illegal instruction", "fix": "use a CPU with AVX"},
+    )
     ranking = rank(ev(tf=1, pt=9), (run,), facts("tensorflow", "pytorch"), RB)
     pt = ranking.entry("pytorch")
     assert not pt.feasible and pt.verdict == NOT_FEASIBLE
@@ -127,8 +158,15 @@ def test_failed_smoke_on_installed_framework_is_infeasible_with_cause():
 
 
 def test_failed_gpu_run_counts_when_gpu_answered_passed_cpu_does_not_rescue():
-    runs = (Smoke("pytorch", True, device="cpu"),
-            Smoke("pytorch", False, device="cuda", error={"kind": "device_unusable", "message": "no kernel image"}))
+    runs = (
+        Smoke("pytorch", True, device="cpu"),
+        Smoke(
+            "pytorch",
+            False,
+            device="cuda",
+            error={"kind": "device_unusable", "message": "no kernel image"},
+        ),
+    )
     e = ev(tf=1, pt=9, derived={"derived.answer_accelerator": "nvidia"})
     ranking = rank(e, runs, facts("pytorch"), RB)
     assert ranking.device == "cuda"
@@ -149,7 +187,10 @@ def test_not_installed_can_win_with_install_command_and_condition():
     assert tf.install == "pip install tensorflow-macos"
     assert ranking.entry("pytorch").verdict == INSTALLABLE
     linux = facts()
-    assert rank(ev(tf=5), (), linux, RB, condition=cond_system(linux)).entries[0].install == "pip install tensorflow"
+    assert (
+        rank(ev(tf=5), (), linux, RB, condition=cond_system(linux)).entries[0].install
+        == "pip install tensorflow"
+    )
 
 
 def test_unknown_install_condition_is_skipped():
@@ -158,7 +199,11 @@ def test_unknown_install_condition_is_skipped():
 
 
 def test_ties_break_verified_then_installed_then_fixed_order():
-    assert [e.framework for e in rank(ev(), (), facts(), RB).entries] == ["tensorflow", "pytorch", "keras"]
+    assert [e.framework for e in rank(ev(), (), facts(), RB).entries] == [
+        "tensorflow",
+        "pytorch",
+        "keras",
+    ]
     ranking = rank(ev(), (), facts("keras"), RB)
     assert ranking.entries[0].framework == "keras"
     # a smoke pass adds the bonus, which breaks the tie by score
@@ -185,13 +230,18 @@ def test_keras_backend_prefers_installed_and_verified():
     assert keras.backend == "torch" and keras.confidence == MEASURED and keras.score == 7.0
     # a blocked backend framework comes last even with the best score
     blocked = ev(ks=5, pt_blockers=(B("x"),), keras_backend_scores={"torch": 9})
-    assert rank(blocked, (), facts("pytorch", "tensorflow", "keras"), RB).entry("keras").backend == "tensorflow"
+    assert (
+        rank(blocked, (), facts("pytorch", "tensorflow", "keras"), RB).entry("keras").backend
+        == "tensorflow"
+    )
 
 
 def test_keras_backend_failed_run_is_avoided_when_another_passes():
     f = facts("keras", "pytorch", "tensorflow")
-    runs = (Smoke("keras", False, backend="tensorflow", error={"kind": "timeout", "message": "t"}),
-            Smoke("keras", True, backend="torch"))
+    runs = (
+        Smoke("keras", False, backend="tensorflow", error={"kind": "timeout", "message": "t"}),
+        Smoke("keras", True, backend="torch"),
+    )
     e = ev(ks=5, keras_backend_scores={"tensorflow": 5.0})
     keras = rank(e, runs, f, RB).entry("keras")
     assert keras.backend == "torch" and keras.feasible
@@ -203,24 +253,44 @@ def test_install_template_fills_backend():
 
 
 def test_smoke_figure_and_bar():
-    assert smoke_figure(Smoke("pytorch", True)) == "trained: loss 0.69 -> 0.08, 12.4k samples/s on cpu"
-    assert smoke_figure(Smoke("pytorch", False, error={"kind": "timeout"})) == "failed on cpu: timeout"
+    assert (
+        smoke_figure(Smoke("pytorch", True)) == "trained: loss 0.69 -> 0.08, 12.4k samples/s on cpu"
+    )
+    assert (
+        smoke_figure(Smoke("pytorch", False, error={"kind": "timeout"})) == "failed on cpu: timeout"
+    )
     assert smoke_figure(None) == "not run"
     assert score_bar(5, 10).strip() == "███" and score_bar(-1, 10).strip() == ""
 
 
 def test_why_not_names_the_biggest_gap_and_blockers():
-    e = ev(tf=5, pt=2, tf_reasons=(R("mobile", 3, "LiteRT", ("TF-LITE",)), R("small", 1)),
-           pt_reasons=(R("small", 1),), pt_blockers=())
+    e = ev(
+        tf=5,
+        pt=2,
+        tf_reasons=(R("mobile", 3, "LiteRT", ("TF-LITE",)), R("small", 1)),
+        pt_reasons=(R("small", 1),),
+        pt_blockers=(),
+    )
     ranking = rank(e, (), facts(), RB)
     line = why_not(ranking.entry("pytorch"), ranking.winner)
     assert line == "Why not PyTorch: 2 vs 5 for TensorFlow; above all: LiteRT [TF-LITE]"
     blocked = rank(ev(tf=5, pt_blockers=(B("no-avx", "this CPU lacks AVX"),)), (), facts(), RB)
-    assert why_not(blocked.entry("pytorch"), blocked.winner) == "Why not PyTorch: this CPU lacks AVX (no-avx)"
+    assert (
+        why_not(blocked.entry("pytorch"), blocked.winner)
+        == "Why not PyTorch: this CPU lacks AVX (no-avx)"
+    )
 
 
 def test_render_and_json_shape():
-    e = ev(tf=5, tf_reasons=(R("a", 2, "why a", ("C-1", "url:x")), R("b", 3, "why b"), R("c", 1), R("d", 0.5)))
+    e = ev(
+        tf=5,
+        tf_reasons=(
+            R("a", 2, "why a", ("C-1", "url:x")),
+            R("b", 3, "why b"),
+            R("c", 1),
+            R("d", 0.5),
+        ),
+    )
     f = facts("tensorflow")
     ranking = rank(e, (Smoke("tensorflow", True),), f, RB, smoke_note="note")
     out = io.StringIO()
@@ -231,18 +301,38 @@ def test_render_and_json_shape():
     doc = ranking_to_json(ranking, answers={"goal": "research"}, facts=f)
     assert list(doc) == ["schema_version", "ranking", "answers", "facts", "smoke", "warnings"]
     top = doc["ranking"][0]
-    assert list(top) == ["framework", "backend", "rank", "score", "feasible", "confidence", "verdict",
-                         "reasons", "blockers", "smoke", "install"]
-    assert top["framework"] == "tensorflow" and top["confidence"] == MEASURED and top["verdict"] == RECOMMENDED
+    assert list(top) == [
+        "framework",
+        "backend",
+        "rank",
+        "score",
+        "feasible",
+        "confidence",
+        "verdict",
+        "reasons",
+        "blockers",
+        "smoke",
+        "install",
+    ]
+    assert (
+        top["framework"] == "tensorflow"
+        and top["confidence"] == MEASURED
+        and top["verdict"] == RECOMMENDED
+    )
     assert doc["warnings"][0]["why"] == "note"
-    assert doc["ranking"][1]["verdict"] == INSTALLABLE and doc["ranking"][1]["install"] == "pip install torch"
+    assert (
+        doc["ranking"][1]["verdict"] == INSTALLABLE
+        and doc["ranking"][1]["install"] == "pip install torch"
+    )
     assert WORKS_HERE not in [r["verdict"] for r in doc["ranking"]]
 
 
 def test_rule_text_is_never_read_as_markup():
     e = ev(tf=5, tf_reasons=(R("a", 2, "Topic: use [bold]x[/bold] and [red] here", ("C-1",)),))
     out = io.StringIO()
-    Console(file=out, width=100, color_system=None).print(render_ranking(rank(e, (), facts("tensorflow"), RB)))
+    Console(file=out, width=100, color_system=None).print(
+        render_ranking(rank(e, (), facts("tensorflow"), RB))
+    )
     assert "use [bold]x[/bold] and [red] here [C-1]" in out.getvalue()
 
 
@@ -262,21 +352,28 @@ def test_keras_backend_requirement_follows_the_accelerator():
     import json as _json
     from pathlib import Path
 
-    from recommender.engine.answers import resolve_answers
     from recommender.decide.ranking import condition_evaluator, install_command
+    from recommender.engine.answers import resolve_answers
     from recommender.engine.rulebase import load_rulebase
 
     rb = load_rulebase()
     machine = Path(__file__).parent / "fixtures" / "personas5" / "machines" / "a100-cuda-full.json"
     doc = _json.loads(machine.read_text("utf-8"))
-    doc["frameworks"] = {fw: {"installed": False} for fw in ("tensorflow", "pytorch", "keras", "jax")}
+    doc["frameworks"] = {
+        fw: {"installed": False} for fw in ("tensorflow", "pytorch", "keras", "jax")
+    }
     gpu = Facts.from_dict(doc)
     cpu = Facts.from_dict({**doc, "accelerators": []})
-    for f, expect in ((gpu, {"tensorflow": '"tensorflow[and-cuda]"', "jax": '"jax[cuda'}),
-                      (cpu, {"tensorflow": "keras tensorflow", "jax": "keras jax"})):
+    for f, expect in (
+        (gpu, {"tensorflow": '"tensorflow[and-cuda]"', "jax": '"jax[cuda'}),
+        (cpu, {"tensorflow": "keras tensorflow", "jax": "keras jax"}),
+    ):
         cond = condition_evaluator(f, resolve_answers(rb.questions, facts=f), rb)
         for backend, needle in expect.items():
-            assert needle in install_command("keras", f, rb, cond, backend), (backend, f.get("accelerators"))
+            assert needle in install_command("keras", f, rb, cond, backend), (
+                backend,
+                f.get("accelerators"),
+            )
     cond = condition_evaluator(gpu, resolve_answers(rb.questions, facts=gpu), rb)
     assert install_command("keras", gpu, rb, cond, "torch").endswith("pip install keras torch")
 

@@ -15,7 +15,14 @@ from pathlib import Path
 import pytest
 
 from recommender.cli.main import cli
-from recommender.facts.redact import SECRET, Identity, redact, redact_text, redact_value, secret_name
+from recommender.facts.redact import (
+    SECRET,
+    Identity,
+    redact,
+    redact_text,
+    redact_value,
+    secret_name,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 MACHINE = ROOT / "tests" / "fixtures" / "personas5" / "machines" / "linux-cpu-all.json"
@@ -33,7 +40,9 @@ def test_paths_names_and_secrets_are_masked_everywhere():
         "warnings": [f"{USER}@{HOST}: proxy https://x:{TOKEN}@proxy", "/home/zelda"],
         "/home/zelda/key-as-path": 1,
         "GITHUB_TOKEN": "something-else-secret",
-        "n": 3, "ok": True, "none": None,
+        "n": 3,
+        "ok": True,
+        "none": None,
     }
     out = redact(doc, IDENTITY)
     assert out == {
@@ -42,7 +51,9 @@ def test_paths_names_and_secrets_are_masked_everywhere():
         "warnings": [f"<user>@<host>: proxy https://x:{SECRET}@proxy", "~"],
         "~/key-as-path": 1,
         "GITHUB_TOKEN": SECRET,
-        "n": 3, "ok": True, "none": None,
+        "n": 3,
+        "ok": True,
+        "none": None,
     }
     assert doc["python"]["executable"] == "/home/zelda/.venv/bin/python"  # the input is untouched
 
@@ -53,20 +64,42 @@ def test_look_alikes_are_left_alone():
     assert redact_text("zelda zelda.", IDENTITY) == "<user> <user>."
 
 
-@pytest.mark.parametrize("name, secret", [
-    ("HF_TOKEN", True), ("GITHUB_TOKEN", True), ("AWS_SECRET_ACCESS_KEY", True), ("OPENAI_API_KEY", True),
-    ("WANDB_API_KEY", True), ("DB_PASSWORD", True), ("MY_PASSWD", True), ("AUTH", True), ("SSH_KEY", True),
-    ("HOME", False), ("KERAS_BACKEND", False), ("CUDA_VISIBLE_DEVICES", False), ("AUTHOR", False),
-    ("PATH", False), ("TPU_NAME", False), ("KEYBOARD", False),
-])
+@pytest.mark.parametrize(
+    "name, secret",
+    [
+        ("HF_TOKEN", True),
+        ("GITHUB_TOKEN", True),
+        ("AWS_SECRET_ACCESS_KEY", True),
+        ("OPENAI_API_KEY", True),
+        ("WANDB_API_KEY", True),
+        ("DB_PASSWORD", True),
+        ("MY_PASSWD", True),
+        ("AUTH", True),
+        ("SSH_KEY", True),
+        ("HOME", False),
+        ("KERAS_BACKEND", False),
+        ("CUDA_VISIBLE_DEVICES", False),
+        ("AUTHOR", False),
+        ("PATH", False),
+        ("TPU_NAME", False),
+        ("KEYBOARD", False),
+    ],
+)
 def test_secret_names(name, secret):
     assert secret_name(name) is secret
 
 
 def test_identity_from_the_environment(monkeypatch):
     monkeypatch.setattr(socket, "gethostname", lambda: f"{HOST}.example.org")
-    ident = Identity.current({"HOME": "/home/zelda/", "USER": USER, "HF_TOKEN": "hf_abcdef", "X_KEY": "1",
-                              "PATH": "/usr/bin"})
+    ident = Identity.current(
+        {
+            "HOME": "/home/zelda/",
+            "USER": USER,
+            "HF_TOKEN": "hf_abcdef",
+            "X_KEY": "1",
+            "PATH": "/usr/bin",
+        }
+    )
     assert "/home/zelda" in ident.homes and USER in ident.users
     assert HOST in ident.hosts and f"{HOST}.example.org" in ident.hosts
     assert ident.secrets == ("hf_abcdef",)  # "1" is too short to be a secret worth masking
@@ -76,10 +109,19 @@ def test_identity_from_the_environment(monkeypatch):
 def test_redact_value_keeps_frozen_types():
     from recommender.decide.checklist import Checklist, Item
 
-    cl = Checklist(framework="pytorch", backend=None, name="PyTorch", origin="/home/zelda/f.json",
-                   items=(Item(id="env", status="ok", title="t", detail=f"TOKEN={TOKEN} at /home/zelda"),))
+    cl = Checklist(
+        framework="pytorch",
+        backend=None,
+        name="PyTorch",
+        origin="/home/zelda/f.json",
+        items=(Item(id="env", status="ok", title="t", detail=f"TOKEN={TOKEN} at /home/zelda"),),
+    )
     out = redact_value(cl, IDENTITY)
-    assert isinstance(out, Checklist) and isinstance(out.items, tuple) and isinstance(out.items[0], Item)
+    assert (
+        isinstance(out, Checklist)
+        and isinstance(out.items, tuple)
+        and isinstance(out.items[0], Item)
+    )
     assert out.items[0].detail == f"TOKEN={SECRET} at ~" and out.origin == "~/f.json"
 
 
@@ -103,7 +145,9 @@ def identity(tmp_path, monkeypatch):
     import pwd
 
     real = pwd.getpwuid(os.getuid())
-    monkeypatch.setattr(pwd, "getpwuid", lambda uid: type("P", (), {"pw_name": real.pw_name, "pw_dir": real.pw_dir}))
+    monkeypatch.setattr(
+        pwd, "getpwuid", lambda uid: type("P", (), {"pw_name": real.pw_name, "pw_dir": real.pw_dir})
+    )
     return home
 
 
@@ -135,17 +179,28 @@ def test_probe_redacted(runner, identity, args):
 def _foreign_facts(home: Path) -> Path:
     doc = json.loads(MACHINE.read_text())
     doc["python"] = {**doc.get("python", {}), "executable": f"{home}/.venv/bin/python"}
-    doc["disk"] = {"path": f"{home}/proj", "free_bytes": 10**11, "cache_path": f"{home}/.cache/dlrec"}
+    doc["disk"] = {
+        "path": f"{home}/proj",
+        "free_bytes": 10**11,
+        "cache_path": f"{home}/.cache/dlrec",
+    }
     doc["warnings"] = [f"probed by {USER} on {HOST} with https://x:{TOKEN}@proxy"]
     path = home / "proj" / "facts.json"
     path.write_text(json.dumps(doc))
     return path
 
 
-@pytest.mark.parametrize("args", [
-    ("recommend", "--json"), ("recommend",), ("recommend", "--explain"),
-    ("checklist", "--format", "json"), ("checklist", "--format", "markdown"), ("checklist",),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("recommend", "--json"),
+        ("recommend",),
+        ("recommend", "--explain"),
+        ("checklist", "--format", "json"),
+        ("checklist", "--format", "markdown"),
+        ("checklist",),
+    ],
+)
 def test_recommend_and_checklist_redacted(runner, identity, args):
     facts = _foreign_facts(identity)
     plain = _invoke(runner, *args, "--facts", str(facts), "--no-smoke")
@@ -155,10 +210,14 @@ def test_recommend_and_checklist_redacted(runner, identity, args):
     if args == ("recommend", "--json"):
         doc = json.loads(out)
         assert doc["facts"]["python"]["executable"] == "~/.venv/bin/python"
-        assert doc["facts"]["warnings"] == [f"probed by <user> on <host> with https://x:{SECRET}@proxy"]
+        assert doc["facts"]["warnings"] == [
+            f"probed by <user> on <host> with https://x:{SECRET}@proxy"
+        ]
 
 
 def test_checklist_here_redacts_the_environment(runner, identity, monkeypatch):
-    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", TOKEN)  # a secret where the checklist shows env values
+    monkeypatch.setenv(
+        "CUDA_VISIBLE_DEVICES", TOKEN
+    )  # a secret where the checklist shows env values
     out = _invoke(runner, "checklist", "--no-smoke", "--format", "json", "--redact")
     assert not _leaks(out, identity), out

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from recommender.frozen import thaw
 from recommender.engine.rulebase import load_rulebase
+from recommender.frozen import thaw
 from tests.conftest import skip_unless_ci
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,9 +65,15 @@ def test_compat_rules_cite_urls_and_are_verified(rb):
 
 def test_outdated_claims_carry_a_note(rb):
     """Where the article is out of date, a rule citing the claim says today's state."""
-    for claim, word in (("TF-GRAPH", "tf.Session"), ("TF-LITE", "LiteRT"), ("PT-ECOSYSTEM", "TorchText"),
-                        ("PT-ECOSYSTEM", "TorchX"), ("PT-DYNAMIC", "torch.compile"),
-                        ("TF-DISTRIBUTED", "PyTorch"), ("KERAS-EASY", "Keras 3")):
+    for claim, word in (
+        ("TF-GRAPH", "tf.Session"),
+        ("TF-LITE", "LiteRT"),
+        ("PT-ECOSYSTEM", "TorchText"),
+        ("PT-ECOSYSTEM", "TorchX"),
+        ("PT-DYNAMIC", "torch.compile"),
+        ("TF-DISTRIBUTED", "PyTorch"),
+        ("KERAS-EASY", "Keras 3"),
+    ):
         notes = [r.note or "" for r in rb.rules if claim in r.sources]
         texts = notes + [rb.claims[claim].today]
         assert any(word in n for n in notes) or word in rb.claims[claim].today, (claim, word, texts)
@@ -95,9 +101,17 @@ def test_every_answer_value_has_a_scoring_effect(rb):
             covered.update(_answers_in(thaw(rule.when)))
             if "derived.answer_accelerator" in rule.reads:
                 text = repr(thaw(rule.when))
-                covered.update(("accelerator", v) for v in ("cpu", "nvidia", "amd", "apple", "tpu") if f"'{v}'" in text)
-    wanted = {(q.key, c.value) for q in rb.questions for c in q.choices
-              if not (q.key == "accelerator" and c.value == "auto")}
+                covered.update(
+                    ("accelerator", v)
+                    for v in ("cpu", "nvidia", "amd", "apple", "tpu")
+                    if f"'{v}'" in text
+                )
+    wanted = {
+        (q.key, c.value)
+        for q in rb.questions
+        for c in q.choices
+        if not (q.key == "accelerator" and c.value == "auto")
+    }
     assert sorted(wanted - covered) == []
 
 
@@ -106,21 +120,35 @@ def test_questions_minimum_contract(rb):
         "goal": ["research", "production", "learning", "prototyping"],
         "deploy": ["server", "mobile", "browser", "edge", "desktop", "undecided"],
         "experience": ["beginner", "intermediate", "expert"],
-        "domain": ["vision", "nlp", "audio", "tabular", "timeseries", "reinforcement", "generative", "other"],
+        "domain": [
+            "vision",
+            "nlp",
+            "audio",
+            "tabular",
+            "timeseries",
+            "reinforcement",
+            "generative",
+            "other",
+        ],
         "scale": ["single", "multi-gpu", "multi-node"],
         "team_stack": ["none", "tensorflow", "pytorch", "keras", "jax"],
         "accelerator": ["auto", "cpu", "nvidia", "amd", "apple", "tpu"],
     }
     got = {q.key: list(q.values) for q in rb.questions}
     for key, values in contract.items():
-        assert got[key][:len(values)] == values or set(values) <= set(got[key]), key
+        assert got[key][: len(values)] == values or set(values) <= set(got[key]), key
     assert rb.question("accelerator").default == "auto"
     assert rb.question("accelerator").prefill == "derived.answer_accelerator"
 
 
 def test_settings_and_tables(rb):
     assert rb.settings["smoke_bonus"] > 0 and rb.settings["device_block_penalty"] > 0
-    assert dict(rb.newest_known) == {"tensorflow": "2.21", "pytorch": "2.15", "keras": "3.15", "jax": "0.10"}
+    assert dict(rb.newest_known) == {
+        "tensorflow": "2.21",
+        "pytorch": "2.15",
+        "keras": "3.15",
+        "jax": "0.10",
+    }
     builds = rb.tables["torch_cuda_builds"]
     assert builds["cu126"]["min_cc"] == "5.0" and builds["cu130"]["min_cc"] == "7.5"
     assert rb.tables["cuda_min_driver"]["13.0"] == "580.65.06"

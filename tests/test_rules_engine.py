@@ -8,15 +8,26 @@ from pathlib import Path
 
 import pytest
 
-from recommender.engine.answers import resolve_answers
-from recommender.engine.conditions import FALSE, OPERATORS, TRUE, UNKNOWN, CompileContext, compile_condition, register
 from recommender.documents import parse_yaml
-from recommender.facts.document import Facts
-from recommender.engine.rulebase import load_rulebase
+from recommender.engine.answers import resolve_answers
+from recommender.engine.conditions import (
+    FALSE,
+    OPERATORS,
+    TRUE,
+    UNKNOWN,
+    CompileContext,
+    compile_condition,
+    register,
+)
 from recommender.engine.evaluate import derived_facts, evaluate
+from recommender.engine.rulebase import load_rulebase
+from recommender.facts.document import Facts
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "rules"
-QUESTIONS = {"goal": frozenset({"research", "production"}), "deploy": frozenset({"mobile", "server"})}
+QUESTIONS = {
+    "goal": frozenset({"research", "production"}),
+    "deploy": frozenset({"mobile", "server"}),
+}
 
 
 def cond(text: str):
@@ -24,16 +35,25 @@ def cond(text: str):
     return compile_condition(node, CompileContext(file="t.yaml", rule="t", questions=QUESTIONS))
 
 
-T = "{exists: {fact: os.system}}"          # true when os.system is set
-F = "{not: {exists: {fact: os.system}}}"   # false then
-U = "{eq: {fact: cpu.model, value: x}}"    # unknown while cpu.model is missing
+T = "{exists: {fact: os.system}}"  # true when os.system is set
+F = "{not: {exists: {fact: os.system}}}"  # false then
+U = "{eq: {fact: cpu.model, value: x}}"  # unknown while cpu.model is missing
 ENV = {"os.system": "Linux"}
 
 
-@pytest.mark.parametrize("op,parts,expected", [
-    ("all", [T, T], TRUE), ("all", [T, F], FALSE), ("all", [T, U], UNKNOWN), ("all", [U, F], FALSE),
-    ("any", [F, F], FALSE), ("any", [F, T], TRUE), ("any", [F, U], UNKNOWN), ("any", [U, T], TRUE),
-])
+@pytest.mark.parametrize(
+    "op,parts,expected",
+    [
+        ("all", [T, T], TRUE),
+        ("all", [T, F], FALSE),
+        ("all", [T, U], UNKNOWN),
+        ("all", [U, F], FALSE),
+        ("any", [F, F], FALSE),
+        ("any", [F, T], TRUE),
+        ("any", [F, U], UNKNOWN),
+        ("any", [U, T], TRUE),
+    ],
+)
 def test_kleene_connectives(op, parts, expected):
     assert cond(f"{op}: [{', '.join(parts)}]")(ENV) is expected
 
@@ -75,9 +95,9 @@ def test_list_paths_match_any_element_and_unknown_elements_stay_unknown():
     eq = cond("eq: {fact: 'accelerators[].kind', value: cuda}")
     assert eq({"accelerators[].kind": ("rocm", "cuda")}) is TRUE
     assert eq({"accelerators[].kind": ("rocm",)}) is FALSE
-    assert eq({"accelerators[].kind": ()}) is FALSE           # known: no accelerator at all
+    assert eq({"accelerators[].kind": ()}) is FALSE  # known: no accelerator at all
     assert eq({"accelerators[].kind": ("rocm", None)}) is UNKNOWN
-    assert eq({"accelerators[].kind": None}) is UNKNOWN       # the probe could not tell
+    assert eq({"accelerators[].kind": None}) is UNKNOWN  # the probe could not tell
     cc = cond("version: {fact: 'accelerators[].compute_capability', spec: '<7.5'}")
     assert cc({"accelerators[].compute_capability": ("8.0", "7.0")}) is TRUE
 
@@ -90,8 +110,21 @@ def test_answer_operator():
 
 
 def test_registry_refuses_duplicates_and_lists_builtins():
-    assert {"all", "any", "not", "answer", "eq", "in", "contains", "exists", "gte", "lte", "gt", "lt",
-            "version"} <= set(OPERATORS)
+    assert {
+        "all",
+        "any",
+        "not",
+        "answer",
+        "eq",
+        "in",
+        "contains",
+        "exists",
+        "gte",
+        "lte",
+        "gt",
+        "lt",
+        "version",
+    } <= set(OPERATORS)
     with pytest.raises(ValueError, match="already registered"):
         register("eq", OPERATORS["eq"])
 
@@ -106,9 +139,11 @@ def facts(**over) -> Facts:
         "os": {"system": "Linux", "machine": "x86_64"},
         "cpu": {"arch": "x86_64", "flags": ["avx", "avx2", "fma"]},
         "accelerators": [],
-        "frameworks": {"tensorflow": {"installed": True, "version": "2.21.0"},
-                       "pytorch": {"installed": True, "version": "2.13.0+cpu"},
-                       "keras": {"installed": True, "version": "3.15.1"}},
+        "frameworks": {
+            "tensorflow": {"installed": True, "version": "2.21.0"},
+            "pytorch": {"installed": True, "version": "2.13.0+cpu"},
+            "keras": {"installed": True, "version": "3.15.1"},
+        },
     }
     for key, value in over.items():
         section, _, field = key.partition("__")
@@ -130,7 +165,10 @@ def trace(ev, rule):
 def test_scores_reasons_and_backend_scores():
     ev = evaluate(facts(), answers(goal="research", deploy="mobile"), RB)
     assert ev.scores["pytorch"].score == 4.0
-    assert [r.rule for r in ev.scores["pytorch"].reasons] == ["research-pytorch", "deploy-mobile-litert"]
+    assert [r.rule for r in ev.scores["pytorch"].reasons] == [
+        "research-pytorch",
+        "deploy-mobile-litert",
+    ]
     assert ev.scores["tensorflow"].score == 3.0
     assert ev.scores["tensorflow"].reasons[0].sources == ("TF-LITE", "url:tf-pip")
     assert ev.scores["tensorflow"].reasons[0].note == "Renamed LiteRT in 2024."
@@ -158,7 +196,15 @@ def test_unknown_cpu_flags_decide_nothing_and_the_trace_says_so():
 
 
 def test_block_device_is_a_warning_and_a_penalty_not_a_blocker():
-    gpu = [{"kind": "cuda", "vendor": "nvidia", "compute_capability": "8.6", "max_cuda": "12.8", "visible": True}]
+    gpu = [
+        {
+            "kind": "cuda",
+            "vendor": "nvidia",
+            "compute_capability": "8.6",
+            "max_cuda": "12.8",
+            "visible": True,
+        }
+    ]
     ev = evaluate(facts(os__system="Windows", accelerators=gpu), answers(), RB)
     tf = ev.scores["tensorflow"]
     assert tf.feasible
@@ -187,30 +233,50 @@ def test_derived_facts():
     assert d["derived.nvidia_min_cc"] == "7.5"  # the hidden 6.1 is not used
     assert d["derived.nvidia_max_cuda"] == "12.8"
     assert d["derived.answer_accelerator"] == "nvidia"
-    assert derived_facts(facts(accelerators=[{"kind": "mps"}]), "auto")["derived.answer_accelerator"] == "apple"
+    assert (
+        derived_facts(facts(accelerators=[{"kind": "mps"}]), "auto")["derived.answer_accelerator"]
+        == "apple"
+    )
     cpu_only = derived_facts(facts(), "auto")
-    assert cpu_only["derived.answer_accelerator"] == "cpu" and cpu_only["derived.has_visible_gpu"] is False
+    assert (
+        cpu_only["derived.answer_accelerator"] == "cpu"
+        and cpu_only["derived.has_visible_gpu"] is False
+    )
     assert cpu_only["derived.nvidia_min_cc"] is None
     unknown = derived_facts(facts(accelerators=None), "auto")
-    assert unknown["derived.answer_accelerator"] is None and unknown["derived.accelerator_kinds"] is None
+    assert (
+        unknown["derived.answer_accelerator"] is None
+        and unknown["derived.accelerator_kinds"] is None
+    )
     assert derived_facts(facts(accelerators=None), "tpu")["derived.answer_accelerator"] == "tpu"
 
 
 def test_gpu_probe_that_could_not_tell_is_not_a_cpu_only_machine():
     """A hung nvidia-smi next to /dev/nvidia0 leaves no accelerator listed and the nvidia probe
     unknown: auto must resolve to unknown, not to "cpu" (and so never to CPU-only wheels)."""
-    probes = {"nvidia": {"status": "unknown", "reason": "nvidia-smi did not answer"},
-              "rocm": {"status": "absent"}, "tpu": {"status": "absent"}}
+    probes = {
+        "nvidia": {"status": "unknown", "reason": "nvidia-smi did not answer"},
+        "rocm": {"status": "absent"},
+        "tpu": {"status": "absent"},
+    }
     d = derived_facts(facts(probes=probes), "auto")
     assert d["derived.answer_accelerator"] is None
     assert d["derived.has_visible_gpu"] is None and d["derived.accelerator_kinds"] is None
     assert derived_facts(facts(probes=probes), "cpu")["derived.answer_accelerator"] == "cpu"
     # a kind found earlier in auto's order still decides; a later unsure kind does not matter
-    found = derived_facts(facts(probes={"rocm": {"status": "unknown"}},
-                                accelerators=[{"kind": "cuda", "visible": True}]), "auto")
-    assert found["derived.answer_accelerator"] == "nvidia" and found["derived.has_visible_gpu"] is True
+    found = derived_facts(
+        facts(
+            probes={"rocm": {"status": "unknown"}}, accelerators=[{"kind": "cuda", "visible": True}]
+        ),
+        "auto",
+    )
+    assert (
+        found["derived.answer_accelerator"] == "nvidia" and found["derived.has_visible_gpu"] is True
+    )
     absent = derived_facts(facts(probes={"nvidia": {"status": "absent"}}), "auto")
-    assert absent["derived.answer_accelerator"] == "cpu" and absent["derived.has_visible_gpu"] is False
+    assert (
+        absent["derived.answer_accelerator"] == "cpu" and absent["derived.has_visible_gpu"] is False
+    )
 
 
 def test_old_gpu_rule_reads_derived_min_cc():
@@ -224,15 +290,25 @@ def test_old_gpu_rule_reads_derived_min_cc():
 
 
 def test_staleness_warning():
-    ev = evaluate(facts(frameworks={"tensorflow": {"version": "2.23.0"}, "pytorch": {"version": "2.13.1+cu126"}}),
-                  answers(), RB)
-    assert [w.why for w in ev.stale] == ["the rule base was verified up to TF 2.21; you have 2.23.0"]
+    ev = evaluate(
+        facts(
+            frameworks={"tensorflow": {"version": "2.23.0"}, "pytorch": {"version": "2.13.1+cu126"}}
+        ),
+        answers(),
+        RB,
+    )
+    assert [w.why for w in ev.stale] == [
+        "the rule base was verified up to TF 2.21; you have 2.23.0"
+    ]
     assert ev.stale[0].frameworks == ("tensorflow",)
     assert evaluate(facts(), answers(), RB).stale == ()
 
 
 def test_deterministic_json_and_pure():
-    f = facts(cpu__flags=None, accelerators=[{"kind": "cuda", "compute_capability": "8.6", "visible": True}])
+    f = facts(
+        cpu__flags=None,
+        accelerators=[{"kind": "cuda", "compute_capability": "8.6", "visible": True}],
+    )
     a = answers(goal="research", deploy="edge")
     before = f.to_json()
     one = json.dumps(evaluate(f, a, RB).to_dict(), sort_keys=False)
@@ -240,8 +316,15 @@ def test_deterministic_json_and_pure():
     assert one == two
     assert f.to_json() == before
     data = json.loads(one)
-    assert list(data) == ["scores", "keras_backend_scores", "keras_backend_reasons", "warnings", "stale",
-                          "derived", "trace"]
+    assert list(data) == [
+        "scores",
+        "keras_backend_scores",
+        "keras_backend_reasons",
+        "warnings",
+        "stale",
+        "derived",
+        "trace",
+    ]
     assert [t["rule"] for t in data["trace"]] == [r.id for r in RB.rules]
     deltas = [abs(r["delta"]) for r in data["scores"]["pytorch"]["reasons"]]
     assert deltas == sorted(deltas, reverse=True)
@@ -249,7 +332,8 @@ def test_deterministic_json_and_pure():
 
 def test_overlay_rules_take_effect(tmp_path):
     path = tmp_path / "o.yaml"
-    path.write_text(textwrap.dedent("""\
+    path.write_text(
+        textwrap.dedent("""\
         rules:
           - id: research-pytorch
             sources: [PT-RESEARCH]
@@ -261,7 +345,8 @@ def test_overlay_rules_take_effect(tmp_path):
             when: {answer: {team_stack: keras}}
             score: {keras: 4}
             why: "The team writes Keras."
-        """))
+        """)
+    )
     rb = load_rulebase([path], bundled=FIXTURE)
     ev = evaluate(facts(), answers(goal="research", team_stack="keras"), rb)
     assert ev.scores["pytorch"].score == -2.0

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from recommender.errors import BadInputError
 from recommender.engine.rulebase import RuleError, load_rulebase
+from recommender.errors import BadInputError
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "rules"
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,50 +41,155 @@ def test_fixture_rulebase_loads_with_its_parts():
     assert rb.claims["TF-LITE"].section == "2.2.2"
     assert rb.urls["tf-pip"].url.startswith("https://")
     assert set(rb.frameworks) == {"tensorflow", "pytorch", "keras"}
-    assert rb.rule("tf-windows-native-gpu").verified == "2026-11"  # quoted and bare both read as strings
+    assert (
+        rb.rule("tf-windows-native-gpu").verified == "2026-11"
+    )  # quoted and bare both read as strings
     assert rb.rule("tf-needs-avx").verified == "2026-11"
     with pytest.raises(KeyError):
         rb.rule("nope")
 
 
 BAD_RULES = [
-    ("unknown-key", "sources: [TF-LITE]\nwehn: {}\nwhy: x\nscore: {tensorflow: 1}\n", 4,
-     "rule 'bad': unknown key 'wehn' (allowed: id, sources, when, score, block, warn, why, note, verified, fix, block_device)"),
-    ("unknown-operator", "sources: [TF-LITE]\nwhen: {eval: 'os.system(1)'}\nwhy: x\nscore: {tensorflow: 1}\n", 4,
-     "unknown operator 'eval'"),
-    ("unknown-fact", "sources: [TF-LITE]\nwhen: {eq: {fact: cpu.flagz, value: avx}}\nwhy: x\nscore: {tensorflow: 1}\n", 4,
-     "unknown fact path 'cpu.flagz'"),
-    ("unknown-answer-key", "sources: [TF-LITE]\nwhen: {answer: {budget: low}}\nwhy: x\nscore: {tensorflow: 1}\n", 4,
-     "unknown answer key 'budget'"),
-    ("bad-answer-value", "sources: [TF-LITE]\nwhen:\n  answer: {deploy: {in: [mobile, fridge]}}\nwhy: x\nscore: {tensorflow: 1}\n", 5,
-     "answer 'deploy' has no value 'fridge' (allowed: browser, desktop, edge, mobile, server, undecided)"),
-    ("yaml11-bool-answer", "sources: [TF-LITE]\nwhen: {answer: {team_stack: no}}\nwhy: x\nscore: {tensorflow: 1}\n", 4,
-     "answer 'team_stack' has no value 'no'"),
-    ("no-effect", "sources: [TF-LITE]\nwhy: x\n", 2, "exactly one effect: score, block or warn (found: none)"),
-    ("two-effects", "sources: [TF-LITE]\nwhy: x\nscore: {tensorflow: 1}\nwarn: [all]\n", 2,
-     "exactly one effect: score, block or warn (found: score, warn)"),
+    (
+        "unknown-key",
+        "sources: [TF-LITE]\nwehn: {}\nwhy: x\nscore: {tensorflow: 1}\n",
+        4,
+        "rule 'bad': unknown key 'wehn' (allowed: id, sources, when, score, block, warn, why, note, verified, fix, block_device)",
+    ),
+    (
+        "unknown-operator",
+        "sources: [TF-LITE]\nwhen: {eval: 'os.system(1)'}\nwhy: x\nscore: {tensorflow: 1}\n",
+        4,
+        "unknown operator 'eval'",
+    ),
+    (
+        "unknown-fact",
+        "sources: [TF-LITE]\nwhen: {eq: {fact: cpu.flagz, value: avx}}\nwhy: x\nscore: {tensorflow: 1}\n",
+        4,
+        "unknown fact path 'cpu.flagz'",
+    ),
+    (
+        "unknown-answer-key",
+        "sources: [TF-LITE]\nwhen: {answer: {budget: low}}\nwhy: x\nscore: {tensorflow: 1}\n",
+        4,
+        "unknown answer key 'budget'",
+    ),
+    (
+        "bad-answer-value",
+        "sources: [TF-LITE]\nwhen:\n  answer: {deploy: {in: [mobile, fridge]}}\nwhy: x\nscore: {tensorflow: 1}\n",
+        5,
+        "answer 'deploy' has no value 'fridge' (allowed: browser, desktop, edge, mobile, server, undecided)",
+    ),
+    (
+        "yaml11-bool-answer",
+        "sources: [TF-LITE]\nwhen: {answer: {team_stack: no}}\nwhy: x\nscore: {tensorflow: 1}\n",
+        4,
+        "answer 'team_stack' has no value 'no'",
+    ),
+    (
+        "no-effect",
+        "sources: [TF-LITE]\nwhy: x\n",
+        2,
+        "exactly one effect: score, block or warn (found: none)",
+    ),
+    (
+        "two-effects",
+        "sources: [TF-LITE]\nwhy: x\nscore: {tensorflow: 1}\nwarn: [all]\n",
+        2,
+        "exactly one effect: score, block or warn (found: score, warn)",
+    ),
     ("missing-why", "sources: [TF-LITE]\nscore: {tensorflow: 1}\n", 2, "missing key 'why'"),
     ("missing-sources", "why: x\nscore: {tensorflow: 1}\n", 2, "missing key 'sources'"),
-    ("unknown-claim", "sources: [TF-LTIE]\nwhy: x\nscore: {tensorflow: 1}\n", 3, "unknown claim 'TF-LTIE'"),
-    ("unknown-url", "sources: ['url:nowhere']\nwhy: x\nscore: {tensorflow: 1}\n", 3, "unknown url source 'url:nowhere'"),
-    ("framework-no-block", "sources: [TF-LITE]\nwhy: x\nblock: [no]\n", 5, "block: 'no' is not a framework id"),
-    ("framework-no-score", "sources: [TF-LITE]\nwhy: x\nscore: {no: 1}\n", 5, "score: 'no' is not a framework id"),
-    ("framework-no-warn", "sources: [TF-LITE]\nwhy: x\nwarn: [no]\n", 5, "warn: 'no' is not a framework id"),
-    ("score-not-number", "sources: [TF-LITE]\nwhy: x\nscore: {tensorflow: yes}\n", 5, "score: tensorflow must be a number, got 'yes'"),
-    ("unquoted-version", "sources: [TF-LITE]\nwhen: {eq: {fact: python.version, value: 3.10}}\nwhy: x\nscore: {keras: 1}\n", 4,
-     "'eq' on python.version needs a string (quote it), got 3.1"),
-    ("bad-spec", "sources: [TF-LITE]\nwhen: {version: {fact: frameworks.pytorch.version, spec: 'newer than 2'}}\nwhy: x\nwarn: [all]\n", 4,
-     "is not a PEP 440 specifier"),
-    ("numeric-on-str", "sources: [TF-LITE]\nwhen: {gte: {fact: os.system, value: 3}}\nwhy: x\nwarn: [all]\n", 4,
-     "'gte' needs a numeric fact"),
-    ("eq-on-list", "sources: [TF-LITE]\nwhen: {eq: {fact: cpu.flags, value: avx}}\nwhy: x\nwarn: [all]\n", 4,
-     "cpu.flags is a list; use 'contains'"),
-    ("two-operators", "sources: [TF-LITE]\nwhen: {eq: {fact: os.system, value: Linux}, not: {exists: {fact: cpu.flags}}}\nwhy: x\nwarn: [all]\n", 4,
-     "exactly one operator"),
-    ("empty-all", "sources: [TF-LITE]\nwhen: {all: []}\nwhy: x\nwarn: [all]\n", 4, "'all' takes a non-empty list"),
-    ("block-device-alone", "sources: [TF-LITE]\nwhy: x\nwarn: [all]\nblock_device: cuda\n", 6, "'block_device' goes with 'block'"),
-    ("bad-device", "sources: [TF-LITE]\nwhy: x\nblock: [pytorch]\nblock_device: gpu\n", 6, "block_device 'gpu' is not a device"),
-    ("bad-verified", "sources: [TF-LITE]\nwhy: x\nwarn: [all]\nverified: 2026-13\n", 6, "'verified' must be YYYY-MM"),
+    (
+        "unknown-claim",
+        "sources: [TF-LTIE]\nwhy: x\nscore: {tensorflow: 1}\n",
+        3,
+        "unknown claim 'TF-LTIE'",
+    ),
+    (
+        "unknown-url",
+        "sources: ['url:nowhere']\nwhy: x\nscore: {tensorflow: 1}\n",
+        3,
+        "unknown url source 'url:nowhere'",
+    ),
+    (
+        "framework-no-block",
+        "sources: [TF-LITE]\nwhy: x\nblock: [no]\n",
+        5,
+        "block: 'no' is not a framework id",
+    ),
+    (
+        "framework-no-score",
+        "sources: [TF-LITE]\nwhy: x\nscore: {no: 1}\n",
+        5,
+        "score: 'no' is not a framework id",
+    ),
+    (
+        "framework-no-warn",
+        "sources: [TF-LITE]\nwhy: x\nwarn: [no]\n",
+        5,
+        "warn: 'no' is not a framework id",
+    ),
+    (
+        "score-not-number",
+        "sources: [TF-LITE]\nwhy: x\nscore: {tensorflow: yes}\n",
+        5,
+        "score: tensorflow must be a number, got 'yes'",
+    ),
+    (
+        "unquoted-version",
+        "sources: [TF-LITE]\nwhen: {eq: {fact: python.version, value: 3.10}}\nwhy: x\nscore: {keras: 1}\n",
+        4,
+        "'eq' on python.version needs a string (quote it), got 3.1",
+    ),
+    (
+        "bad-spec",
+        "sources: [TF-LITE]\nwhen: {version: {fact: frameworks.pytorch.version, spec: 'newer than 2'}}\nwhy: x\nwarn: [all]\n",
+        4,
+        "is not a PEP 440 specifier",
+    ),
+    (
+        "numeric-on-str",
+        "sources: [TF-LITE]\nwhen: {gte: {fact: os.system, value: 3}}\nwhy: x\nwarn: [all]\n",
+        4,
+        "'gte' needs a numeric fact",
+    ),
+    (
+        "eq-on-list",
+        "sources: [TF-LITE]\nwhen: {eq: {fact: cpu.flags, value: avx}}\nwhy: x\nwarn: [all]\n",
+        4,
+        "cpu.flags is a list; use 'contains'",
+    ),
+    (
+        "two-operators",
+        "sources: [TF-LITE]\nwhen: {eq: {fact: os.system, value: Linux}, not: {exists: {fact: cpu.flags}}}\nwhy: x\nwarn: [all]\n",
+        4,
+        "exactly one operator",
+    ),
+    (
+        "empty-all",
+        "sources: [TF-LITE]\nwhen: {all: []}\nwhy: x\nwarn: [all]\n",
+        4,
+        "'all' takes a non-empty list",
+    ),
+    (
+        "block-device-alone",
+        "sources: [TF-LITE]\nwhy: x\nwarn: [all]\nblock_device: cuda\n",
+        6,
+        "'block_device' goes with 'block'",
+    ),
+    (
+        "bad-device",
+        "sources: [TF-LITE]\nwhy: x\nblock: [pytorch]\nblock_device: gpu\n",
+        6,
+        "block_device 'gpu' is not a device",
+    ),
+    (
+        "bad-verified",
+        "sources: [TF-LITE]\nwhy: x\nwarn: [all]\nverified: 2026-13\n",
+        6,
+        "'verified' must be YYYY-MM",
+    ),
 ]
 
 
@@ -109,25 +214,38 @@ def test_exact_error_format(tmp_path):
 
 
 def test_duplicate_ids_in_one_overlay(tmp_path):
-    path = _overlay(tmp_path, """\
+    path = _overlay(
+        tmp_path,
+        """\
         rules:
           - {id: twice, sources: [TF-LITE], why: x, warn: [all]}
           - {id: twice, sources: [TF-LITE], why: y, warn: [all]}
-        """)
-    with pytest.raises(RuleError, match=r"rule 'twice': duplicate rule id \(first at .*overlay.yaml:2\)"):
+        """,
+    )
+    with pytest.raises(
+        RuleError, match=r"rule 'twice': duplicate rule id \(first at .*overlay.yaml:2\)"
+    ):
         _base([path])
 
 
-@pytest.mark.parametrize("text,message", [
-    ("rules: []\nextra: 1\n", "unknown key 'extra' (allowed: rules, settings)"),
-    ("- id: x\n", "expected a mapping with keys rules, settings"),
-    ("settings: {smoke_bonsu: 3}\n", "unknown setting 'smoke_bonsu'"),
-    ("settings: {smoke_bonus: lots}\n", "setting 'smoke_bonus' must be a number"),
-    ("rules: {id: x}\n", "'rules' must be a list"),
-    ("rules:\n  - {id: x, sources: [TF-LITE], why: x, warn: [all]}\n  - {id: x, sources: [TF-LITE], why: x, warn: [all], a: 1}\n",
-     "unknown key 'a'"),
-    ("rules:\n  - {id: Bad_Id, sources: [TF-LITE], why: x, warn: [all]}\n", "rule id must match"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("rules: []\nextra: 1\n", "unknown key 'extra' (allowed: rules, settings)"),
+        ("- id: x\n", "expected a mapping with keys rules, settings"),
+        ("settings: {smoke_bonsu: 3}\n", "unknown setting 'smoke_bonsu'"),
+        ("settings: {smoke_bonus: lots}\n", "setting 'smoke_bonus' must be a number"),
+        ("rules: {id: x}\n", "'rules' must be a list"),
+        (
+            "rules:\n  - {id: x, sources: [TF-LITE], why: x, warn: [all]}\n  - {id: x, sources: [TF-LITE], why: x, warn: [all], a: 1}\n",
+            "unknown key 'a'",
+        ),
+        (
+            "rules:\n  - {id: Bad_Id, sources: [TF-LITE], why: x, warn: [all]}\n",
+            "rule id must match",
+        ),
+    ],
+)
 def test_bad_overlay_shapes(tmp_path, text, message):
     with pytest.raises(RuleError, match=message.replace("(", r"\(").replace(")", r"\)")):
         _base([_overlay(tmp_path, text)])
@@ -143,7 +261,9 @@ def test_compat_rule_without_verified_is_refused(tmp_path):
     d = _copy_fixture(tmp_path)
     compat = (d / "compat.yaml").read_text().replace("    verified: 2026-11\n", "", 1)
     (d / "compat.yaml").write_text(compat)
-    with pytest.raises(RuleError, match=r"rule 'tf-needs-avx': compat.yaml rules need 'verified: YYYY-MM'") as info:
+    with pytest.raises(
+        RuleError, match=r"rule 'tf-needs-avx': compat.yaml rules need 'verified: YYYY-MM'"
+    ) as info:
         load_rulebase(bundled=d)
     assert info.value.where.startswith("rules/compat.yaml:")
 
@@ -152,7 +272,9 @@ def test_duplicate_ids_across_bundled_files(tmp_path):
     d = _copy_fixture(tmp_path)
     trade = (d / "tradeoffs.yaml").read_text().replace("id: gpu-bonus", "id: tf-needs-avx")
     (d / "tradeoffs.yaml").write_text(trade)
-    with pytest.raises(RuleError, match=r"duplicate rule id \(first at rules/tradeoffs.yaml:\d+\)") as info:
+    with pytest.raises(
+        RuleError, match=r"duplicate rule id \(first at rules/tradeoffs.yaml:\d+\)"
+    ) as info:
         load_rulebase(bundled=d)
     assert info.value.where.startswith("rules/compat.yaml:")
 
@@ -187,7 +309,9 @@ def test_newest_known_must_be_quoted_versions(tmp_path):
 
 
 def test_overlay_replaces_by_id_in_place_and_adds_new(tmp_path):
-    path = _overlay(tmp_path, """\
+    path = _overlay(
+        tmp_path,
+        """\
         settings: {smoke_bonus: 5}
         rules:
           - id: research-pytorch
@@ -200,7 +324,8 @@ def test_overlay_replaces_by_id_in_place_and_adds_new(tmp_path):
             when: {answer: {team_stack: keras}}
             score: {keras: 4}
             why: "The team already writes Keras."
-        """)
+        """,
+    )
     base = _base()
     rb = _base([path])
     ids = [r.id for r in rb.rules]
@@ -218,8 +343,10 @@ def test_json_overlay_is_validated_the_same(tmp_path):
     path.write_text('{"rules": [{"id": "j", "sources": ["TF-LITE"], "why": "x", "block": ["no"]}]}')
     with pytest.raises(RuleError, match=r"rule 'j': block: 'no' is not a framework id"):
         _base([path])
-    path.write_text('{"rules": [{"id": "j", "sources": ["TF-LITE"], "why": "x", "warn": ["all"],'
-                    ' "when": {"eq": {"fact": "os.system", "value": "Linux"}}}]}')
+    path.write_text(
+        '{"rules": [{"id": "j", "sources": ["TF-LITE"], "why": "x", "warn": ["all"],'
+        ' "when": {"eq": {"fact": "os.system", "value": "Linux"}}}]}'
+    )
     assert _base([path]).rule("j").reads == ("os.system",)
 
 
@@ -234,7 +361,16 @@ MINIMUM_ANSWERS = {
     "goal": {"research", "production", "learning", "prototyping"},
     "deploy": {"server", "mobile", "browser", "edge", "desktop", "undecided"},
     "experience": {"beginner", "intermediate", "expert"},
-    "domain": {"vision", "nlp", "audio", "tabular", "timeseries", "reinforcement", "generative", "other"},
+    "domain": {
+        "vision",
+        "nlp",
+        "audio",
+        "tabular",
+        "timeseries",
+        "reinforcement",
+        "generative",
+        "other",
+    },
     "scale": {"single", "multi-gpu", "multi-node"},
     "team_stack": {"none", "tensorflow", "pytorch", "keras", "jax"},
     "accelerator": {"auto", "cpu", "nvidia", "amd", "apple", "tpu"},
@@ -256,8 +392,8 @@ def test_bundled_rulebase_evaluates_on_this_machine_deterministically():
     import json
 
     from recommender.engine.answers import resolve_answers
-    from recommender.facts.collect import collect_facts
     from recommender.engine.evaluate import evaluate
+    from recommender.facts.collect import collect_facts
 
     rb = load_rulebase()
     facts = collect_facts()
@@ -277,7 +413,9 @@ def test_bad_install_condition_in_frameworks_yaml_is_caught_at_load(tmp_path):
     copy = tmp_path / "rules"
     shutil.copytree(bundled, copy)
     text = (copy / "frameworks.yaml").read_text("utf-8")
-    bad = text.replace("{eq: {fact: os.system, value: Darwin}}", "{eq: {fact: os.sytsem, value: Darwin}}", 1)
+    bad = text.replace(
+        "{eq: {fact: os.system, value: Darwin}}", "{eq: {fact: os.sytsem, value: Darwin}}", 1
+    )
     assert bad != text
     (copy / "frameworks.yaml").write_text(bad, "utf-8")
     with pytest.raises(RuleError) as exc:

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from recommender.engine.answers import resolve_answers
-from recommender.facts.document import Facts
-from recommender.engine.rulebase import load_rulebase
 from recommender.engine.evaluate import evaluate
+from recommender.engine.rulebase import load_rulebase
+from recommender.facts.document import Facts
 
 PERSONAS = Path(__file__).resolve().parent / "fixtures" / "personas"
 
@@ -46,32 +46,95 @@ def backend(ev) -> str:
 
 # (id, machine, answers, expected top (one or a set), claim the winner's reasons cite)
 PERSONA_TABLE = [
-    ("mobile-production", "linux-cpu-bare", dict(goal="production", deploy="mobile", domain="vision"),
-     {"tensorflow", "keras"}, "TF-LITE"),
-    ("edge-beginner", "linux-cpu-bare", dict(goal="prototyping", deploy="edge", experience="beginner"),
-     {"tensorflow", "keras"}, "TF-LITE"),
+    (
+        "mobile-production",
+        "linux-cpu-bare",
+        dict(goal="production", deploy="mobile", domain="vision"),
+        {"tensorflow", "keras"},
+        "TF-LITE",
+    ),
+    (
+        "edge-beginner",
+        "linux-cpu-bare",
+        dict(goal="prototyping", deploy="edge", experience="beginner"),
+        {"tensorflow", "keras"},
+        "TF-LITE",
+    ),
     ("browser", "linux-cpu-bare", dict(goal="production", deploy="browser"), "tensorflow", "TF-JS"),
-    ("research-dynamic", "linux-cpu-bare", dict(goal="research", experience="expert", domain="nlp"),
-     "pytorch", "PT-RESEARCH"),
-    ("research-dynamic-graph", "pascal-cuda12", dict(goal="research", domain="vision"), "pytorch", "PT-DYNAMIC"),
-    ("beginner-prototyping", "linux-cpu-bare", dict(goal="prototyping", experience="beginner"), "keras", "KERAS-EASY"),
-    ("learner-high-level", "linux-cpu-bare", dict(goal="learning", experience="beginner", domain="tabular"),
-     "keras", "TF-HIGHLEVEL"),
-    ("multi-node-production", "a100-cpu-torch",
-     dict(goal="production", deploy="server", scale="multi-node", experience="expert"),
-     {"tensorflow", "pytorch"}, "TF-DISTRIBUTED"),
+    (
+        "research-dynamic",
+        "linux-cpu-bare",
+        dict(goal="research", experience="expert", domain="nlp"),
+        "pytorch",
+        "PT-RESEARCH",
+    ),
+    (
+        "research-dynamic-graph",
+        "pascal-cuda12",
+        dict(goal="research", domain="vision"),
+        "pytorch",
+        "PT-DYNAMIC",
+    ),
+    (
+        "beginner-prototyping",
+        "linux-cpu-bare",
+        dict(goal="prototyping", experience="beginner"),
+        "keras",
+        "KERAS-EASY",
+    ),
+    (
+        "learner-high-level",
+        "linux-cpu-bare",
+        dict(goal="learning", experience="beginner", domain="tabular"),
+        "keras",
+        "TF-HIGHLEVEL",
+    ),
+    (
+        "multi-node-production",
+        "a100-cpu-torch",
+        dict(goal="production", deploy="server", scale="multi-node", experience="expert"),
+        {"tensorflow", "pytorch"},
+        "TF-DISTRIBUTED",
+    ),
     ("team-tensorflow", "linux-cpu-bare", dict(team_stack="tensorflow"), "tensorflow", "OVERVIEW"),
-    ("team-pytorch", "linux-cpu-bare", dict(team_stack="pytorch", domain="audio"), "pytorch", "OVERVIEW"),
-    ("team-keras", "linux-cpu-bare", dict(team_stack="keras", domain="timeseries"), "keras", "KERAS-EASY"),
-    ("amd-reinforcement", "amd-mi210", dict(goal="research", domain="reinforcement"), "pytorch", "HW-ACCEL"),
-    ("generative-multi-gpu", "linux-cpu-bare", dict(domain="generative", scale="multi-gpu"), "pytorch", "PT-RESEARCH"),
+    (
+        "team-pytorch",
+        "linux-cpu-bare",
+        dict(team_stack="pytorch", domain="audio"),
+        "pytorch",
+        "OVERVIEW",
+    ),
+    (
+        "team-keras",
+        "linux-cpu-bare",
+        dict(team_stack="keras", domain="timeseries"),
+        "keras",
+        "KERAS-EASY",
+    ),
+    (
+        "amd-reinforcement",
+        "amd-mi210",
+        dict(goal="research", domain="reinforcement"),
+        "pytorch",
+        "HW-ACCEL",
+    ),
+    (
+        "generative-multi-gpu",
+        "linux-cpu-bare",
+        dict(domain="generative", scale="multi-gpu"),
+        "pytorch",
+        "PT-RESEARCH",
+    ),
     ("tpu-vm", "tpu-vm", dict(goal="prototyping"), "keras", "TF-DATAFLOW"),
     ("no-avx-learner", "linux-no-avx", dict(goal="learning"), "keras", "KERAS-EASY"),
 ]
 
 
-@pytest.mark.parametrize("machine, answers, expected, claim",
-                         [p[1:] for p in PERSONA_TABLE], ids=[p[0] for p in PERSONA_TABLE])
+@pytest.mark.parametrize(
+    "machine, answers, expected, claim",
+    [p[1:] for p in PERSONA_TABLE],
+    ids=[p[0] for p in PERSONA_TABLE],
+)
 def test_persona_top_pick_and_reason(rb, machine, answers, expected, claim):
     ev = run(rb, machine, **answers)
     winner = top(ev)
@@ -111,7 +174,9 @@ def test_unknown_cpu_flags_do_not_block(rb):
     ev = evaluate(facts, resolve_answers(rb.questions, facts=facts), rb)
     assert not ev.scores["tensorflow"].blockers
     trace = {t.rule: t for t in ev.trace}
-    assert trace["tf-needs-avx"].outcome == "unknown" and "cpu.flags" in trace["tf-needs-avx"].unknown
+    assert (
+        trace["tf-needs-avx"].outcome == "unknown" and "cpu.flags" in trace["tf-needs-avx"].unknown
+    )
 
 
 def test_windows_nvidia_warns_tensorflow_needs_wsl2(rb):
@@ -152,13 +217,16 @@ def test_apple_silicon_prefers_mps_and_warns_about_metal_plugin(rb):
     assert "tensorflow-metal-plugin" in {w.rule for w in ev.warnings}
 
 
-@pytest.mark.parametrize("answers, expected", [
-    (dict(team_stack="pytorch"), "torch"),
-    (dict(team_stack="jax"), "jax"),
-    (dict(deploy="mobile"), "tensorflow"),
-    (dict(deploy="browser"), "tensorflow"),
-    (dict(goal="research"), "torch"),
-])
+@pytest.mark.parametrize(
+    "answers, expected",
+    [
+        (dict(team_stack="pytorch"), "torch"),
+        (dict(team_stack="jax"), "jax"),
+        (dict(deploy="mobile"), "tensorflow"),
+        (dict(deploy="browser"), "tensorflow"),
+        (dict(goal="research"), "torch"),
+    ],
+)
 def test_keras_backend_steering(rb, answers, expected):
     assert backend(run(rb, "linux-cpu-bare", **answers)) == expected
 
@@ -182,10 +250,18 @@ def test_evaluation_is_deterministic(rb):
 
 def _with_keras(doc: dict, **keras) -> Facts:
     doc = json.loads(json.dumps(doc))
-    doc.setdefault("frameworks", {})["keras"] = {"installed": True, "version": "3.15.1", "major": 3,
-                                                 "backend": "tensorflow", **keras}
-    doc["frameworks"]["tensorflow"] = {"installed": True, "version": "2.21.0",
-                                       "distribution": "tensorflow-cpu"}
+    doc.setdefault("frameworks", {})["keras"] = {
+        "installed": True,
+        "version": "3.15.1",
+        "major": 3,
+        "backend": "tensorflow",
+        **keras,
+    }
+    doc["frameworks"]["tensorflow"] = {
+        "installed": True,
+        "version": "2.21.0",
+        "distribution": "tensorflow-cpu",
+    }
     return Facts.from_dict(doc)
 
 
@@ -202,15 +278,24 @@ def test_device_block_on_tensorflow_also_weighs_on_keras_tensorflow_backend(rb):
     """Native Windows + RTX: TF cannot use the GPU, so Keras should not default to the TF backend."""
     ev = run(rb, "windows-rtx", goal="production", deploy="desktop")
     penalty = rb.settings["device_block_penalty"]
-    assert any(r.rule == "tf-windows-native-gpu" and r.delta == -penalty
-               for r in ev.keras_backend_reasons["tensorflow"])
+    assert any(
+        r.rule == "tf-windows-native-gpu" and r.delta == -penalty
+        for r in ev.keras_backend_reasons["tensorflow"]
+    )
     assert ev.keras_backend_scores["torch"] > ev.keras_backend_scores["tensorflow"]
 
 
-@pytest.mark.parametrize("machine, accelerator, warned", [
-    ("linux-cpu-bare", "nvidia", True), ("linux-cpu-bare", "amd", True), ("linux-cpu-bare", "tpu", True),
-    ("a100-cpu-torch", "nvidia", False), ("linux-cpu-bare", "cpu", False), ("linux-cpu-bare", "auto", False),
-])
+@pytest.mark.parametrize(
+    "machine, accelerator, warned",
+    [
+        ("linux-cpu-bare", "nvidia", True),
+        ("linux-cpu-bare", "amd", True),
+        ("linux-cpu-bare", "tpu", True),
+        ("a100-cpu-torch", "nvidia", False),
+        ("linux-cpu-bare", "cpu", False),
+        ("linux-cpu-bare", "auto", False),
+    ],
+)
 def test_an_answered_accelerator_the_machine_lacks_is_said(rb, machine, accelerator, warned):
     """`--accelerator nvidia` on a CPU box said only "An NVIDIA GPU is present but ... CPU-only
     build", and the table showed "device: cuda": nothing said no NVIDIA GPU was found."""

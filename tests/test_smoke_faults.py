@@ -18,8 +18,8 @@ import uuid
 import psutil
 import pytest
 
-from tests.conftest import FIXTURES, dlrec_argv
 from recommender.smoke.failures import ChildExit, FailureKind, classify
+from tests.conftest import FIXTURES, dlrec_argv
 
 FAKES = FIXTURES / "fakepkgs"
 
@@ -31,7 +31,10 @@ def survivors(token: str) -> list[psutil.Process]:
         try:
             if p.info["status"] == psutil.STATUS_ZOMBIE:
                 continue
-            if token in " ".join(p.info["cmdline"] or ()) or p.environ().get("DLREC_FAKE_TOKEN") == token:
+            if (
+                token in " ".join(p.info["cmdline"] or ())
+                or p.environ().get("DLREC_FAKE_TOKEN") == token
+            ):
                 found.append(p)
         except psutil.Error:
             continue
@@ -47,8 +50,14 @@ def fake_env(mode: str, token: str) -> dict[str, str]:
 def smoke_json(mode: str, *args: str, limit: float = 120.0) -> tuple[int, dict, float, str]:
     token = uuid.uuid4().hex
     start = time.monotonic()
-    proc = subprocess.run(dlrec_argv("smoke", "--json", *args), env=fake_env(mode, token),
-                          capture_output=True, text=True, timeout=limit, stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        dlrec_argv("smoke", "--json", *args),
+        env=fake_env(mode, token),
+        capture_output=True,
+        text=True,
+        timeout=limit,
+        stdin=subprocess.DEVNULL,
+    )
     elapsed = time.monotonic() - start
     assert proc.stderr == "", proc.stderr  # TF's log noise never reaches the terminal
     assert not survivors(token)
@@ -73,15 +82,19 @@ def assert_failed(results: list[dict], kind: str) -> dict:
 
 # --- alone: each fault classified from the real child's exit --------------------------------
 
-@pytest.mark.parametrize("mode, kind, needle", [
-    ("raise", "import_error", "ImportError: libtorch_fake.so: cannot open shared object file"),
-    ("numpy_abi", "numpy_abi", "NumPy"),
-    ("protobuf", "protobuf", "Descriptors cannot be created directly"),
-    ("sigill", "illegal_instruction", "AVX"),
-    ("sigkill", "killed", "out of memory"),
-    ("train_crash", "crashed", "RuntimeError: fake kernel failure"),
-    ("train_segv", "crashed", "SIGSEGV (signal 11)"),
-])
+
+@pytest.mark.parametrize(
+    "mode, kind, needle",
+    [
+        ("raise", "import_error", "ImportError: libtorch_fake.so: cannot open shared object file"),
+        ("numpy_abi", "numpy_abi", "NumPy"),
+        ("protobuf", "protobuf", "Descriptors cannot be created directly"),
+        ("sigill", "illegal_instruction", "AVX"),
+        ("sigkill", "killed", "out of memory"),
+        ("train_crash", "crashed", "RuntimeError: fake kernel failure"),
+        ("train_segv", "crashed", "SIGSEGV (signal 11)"),
+    ],
+)
 def test_fault_is_classified(mode, kind, needle):
     rc, doc, elapsed, _ = smoke_json(mode, "--framework", "pytorch")
     assert rc == 1
@@ -93,7 +106,9 @@ def test_fault_is_classified(mode, kind, needle):
 def test_unwritable_cache_dir_costs_the_cache_not_the_run(tmp_path, monkeypatch):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    monkeypatch.setenv("DLREC_CACHE_DIR", str(blocker / "cache"))  # cannot be made: a file is in the way
+    monkeypatch.setenv(
+        "DLREC_CACHE_DIR", str(blocker / "cache")
+    )  # cannot be made: a file is in the way
     rc, doc, _, _ = smoke_json("raise", "--framework", "pytorch")
     assert rc == 1
     error = assert_failed(by_framework(doc)["pytorch"], "import_error")
@@ -109,6 +124,7 @@ def test_training_hang_is_a_train_timeout_within_budget():
 
 
 # --- beside real frameworks: the fault stays in its own run -----------------------------------
+
 
 def assert_real_passed(results: list[dict]) -> None:
     assert [r["model"] for r in results] == ["mlp", "cnn"]
@@ -138,8 +154,9 @@ def test_sigkill_beside_real_tensorflow():
 @pytest.mark.parametrize("mode", ["hang", "grandchild"])
 def test_import_hang_is_killed_within_budget_beside_real_tensorflow(mode):
     budget = 8
-    rc, doc, elapsed, _ = smoke_json(mode, "--framework", "pytorch", "--framework", "tensorflow",
-                                     "--import-timeout", str(budget))
+    rc, doc, elapsed, _ = smoke_json(
+        mode, "--framework", "pytorch", "--framework", "tensorflow", "--import-timeout", str(budget)
+    )
     runs = by_framework(doc)
     assert rc == 1
     error = assert_failed(runs["pytorch"], "import_timeout")
@@ -150,16 +167,25 @@ def test_import_hang_is_killed_within_budget_beside_real_tensorflow(mode):
 
 # --- Ctrl-C and SIGTERM: exit 130, every child and grandchild gone -----------------------------
 
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_interrupt_kills_children_and_exits_130(sig):
     token = uuid.uuid4().hex
-    proc = subprocess.Popen(dlrec_argv("smoke", "--framework", "pytorch"), env=fake_env("grandchild", token),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        dlrec_argv("smoke", "--framework", "pytorch"),
+        env=fake_env("grandchild", token),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
     deadline = time.monotonic() + 20
 
     def started() -> bool:  # the smoke child and its grandchild both run
         lines = [" ".join(p.cmdline()) for p in survivors(token) if p.pid != proc.pid]
-        return any("smoke.children.train" in c for c in lines) and any("dlrec-fake-torch" in c for c in lines)
+        return any("smoke.children.train" in c for c in lines) and any(
+            "dlrec-fake-torch" in c for c in lines
+        )
 
     while not started() and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -170,7 +196,9 @@ def test_interrupt_kills_children_and_exits_130(sig):
     except subprocess.TimeoutExpired:
         left = [(p.pid, p.cmdline()) for p in survivors(token)]
         proc.kill()
-        pytest.fail(f"dlrec did not exit after {sig!r}; processes left: {left}; {proc.communicate()}")
+        pytest.fail(
+            f"dlrec did not exit after {sig!r}; processes left: {left}; {proc.communicate()}"
+        )
     assert proc.returncode == 130
     assert err.strip().splitlines() == ["dlrec: interrupted"]
     assert not survivors(token)
@@ -178,15 +206,24 @@ def test_interrupt_kills_children_and_exits_130(sig):
 
 # --- the classifier on texts a real broken install prints --------------------------------------
 
-@pytest.mark.parametrize("text, kind", [
-    ("ValueError: numpy.dtype size changed, may indicate binary incompatibility.", "numpy_abi"),
-    ("AttributeError: _ARRAY_API not found", "numpy_abi"),
-    ("A module that was compiled using NumPy 1.x cannot be run in\nNumPy 2.1.0 as it may crash.", "numpy_abi"),
-    ("TypeError: Descriptors cannot be created directly.", "protobuf"),
-    ("ModuleNotFoundError: No module named 'typing_extensions'", "import_error"),
-])
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("ValueError: numpy.dtype size changed, may indicate binary incompatibility.", "numpy_abi"),
+        ("AttributeError: _ARRAY_API not found", "numpy_abi"),
+        (
+            "A module that was compiled using NumPy 1.x cannot be run in\nNumPy 2.1.0 as it may crash.",
+            "numpy_abi",
+        ),
+        ("TypeError: Descriptors cannot be created directly.", "protobuf"),
+        ("ModuleNotFoundError: No module named 'typing_extensions'", "import_error"),
+    ],
+)
 def test_classify_import_texts(text, kind):
-    exit_ = ChildExit(returncode=1, phase="import", stderr_tail=f"Traceback (most recent call last):\n{text}\n")
+    exit_ = ChildExit(
+        returncode=1, phase="import", stderr_tail=f"Traceback (most recent call last):\n{text}\n"
+    )
     got = classify(exit_, framework="tensorflow", device="cpu", log="/x.log")
     assert got.kind.value == kind
     if kind == "import_error":
@@ -195,27 +232,43 @@ def test_classify_import_texts(text, kind):
 
 
 def test_classify_sigkill_names_oom_kills_and_other_signals():
-    killed = classify(ChildExit(returncode=-9, phase="train", oom_kills=1), framework="pytorch", device="cpu",
-                      log=None)
+    killed = classify(
+        ChildExit(returncode=-9, phase="train", oom_kills=1),
+        framework="pytorch",
+        device="cpu",
+        log=None,
+    )
     assert killed.kind is FailureKind.KILLED and "1 OOM kill" in killed.message
-    bus = classify(ChildExit(returncode=-7, phase="import"), framework="pytorch", device="cpu", log=None)
+    bus = classify(
+        ChildExit(returncode=-7, phase="import"), framework="pytorch", device="cpu", log=None
+    )
     assert bus.kind is FailureKind.CRASHED and "SIGBUS (signal 7)" in bus.message
 
 
 def test_classify_device_unusable_from_the_child():
     err = {"kind": "device_unusable", "message": "torch.cuda.is_available() is False (build 12.8)"}
-    got = classify(ChildExit(returncode=3, phase="train", error=err), framework="pytorch", device="cuda", log=None)
+    got = classify(
+        ChildExit(returncode=3, phase="train", error=err),
+        framework="pytorch",
+        device="cuda",
+        log=None,
+    )
     assert got.kind is FailureKind.DEVICE_UNUSABLE and "cannot use cuda" in got.message
 
 
-@pytest.mark.parametrize("text, fix", [
-    ("ValueError: Unable to import backend : bogus", "export KERAS_BACKEND=tensorflow"),
-    ("ModuleNotFoundError: No module named 'jax'", "pip install jax "),
-])
+@pytest.mark.parametrize(
+    "text, fix",
+    [
+        ("ValueError: Unable to import backend : bogus", "export KERAS_BACKEND=tensorflow"),
+        ("ModuleNotFoundError: No module named 'jax'", "pip install jax "),
+    ],
+)
 def test_classify_a_keras_backend_problem_fixes_the_backend_not_keras(text, fix):
     """KERAS_BACKEND=bogus (or a backend that is not installed) said "pip install
     --force-reinstall keras", which changes nothing."""
-    exit_ = ChildExit(returncode=1, phase="import", stderr_tail=f"Traceback (most recent call last):\n{text}\n")
+    exit_ = ChildExit(
+        returncode=1, phase="import", stderr_tail=f"Traceback (most recent call last):\n{text}\n"
+    )
     got = classify(exit_, framework="keras", device="cpu", log="/x.log")
     assert got.kind is FailureKind.IMPORT_ERROR and text.split(": ", 1)[1] in got.message
     assert fix in got.fix and "--force-reinstall" not in got.fix

@@ -1,4 +1,5 @@
 """The same synthetic tasks as dlrec's smoke child: Gaussian clusters (MLP), bright quadrant (CNN)."""
+
 import numpy as np
 
 
@@ -11,5 +12,5 @@ def make(model, n, seed):
         x = rng.normal(0, 0.5, (n, 12, 12, 1))
         for k in range(4):
             r, c = divmod(k, 2)
-            x[y == k, r * 6:(r + 1) * 6, c * 6:(c + 1) * 6, 0] += 1.0
+            x[y == k, r * 6 : (r + 1) * 6, c * 6 : (c + 1) * 6, 0] += 1.0
     return x.astype("float32"), y.astype("int64")

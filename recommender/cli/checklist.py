@@ -32,8 +32,8 @@ class Made:
 
 def make_checklist(request, framework: str | None, *, live: bool = False) -> Made:
     """The one core function: run the pipeline, then check the chosen framework."""
-    from recommender.decide.checklist import build_checklist
     from recommender.cli.recommend import recommend_pipeline
+    from recommender.decide.checklist import build_checklist
 
     if live:
         from recommender.cli.recommend import live_smoke
@@ -47,9 +47,16 @@ def make_checklist(request, framework: str | None, *, live: bool = False) -> Mad
     chosen = framework or (ranking.winner or ranking.entries[0]).framework
     entry = ranking.entry(chosen)
     checklist = build_checklist(
-        framework=chosen, backend=entry.backend, facts=outcome.facts, answers=outcome.answers,
-        rulebase=outcome.rulebase, evaluation=ranking.evaluation, smoke=ranking.smoke,
-        env=dict(os.environ) if outcome.facts.is_local else None, smoke_note=ranking.smoke_note)
+        framework=chosen,
+        backend=entry.backend,
+        facts=outcome.facts,
+        answers=outcome.answers,
+        rulebase=outcome.rulebase,
+        evaluation=ranking.evaluation,
+        smoke=ranking.smoke,
+        env=dict(os.environ) if outcome.facts.is_local else None,
+        smoke_note=ranking.smoke_note,
+    )
     return Made(checklist=checklist, outcome=outcome)
 
 
@@ -67,6 +74,7 @@ def _check_out(path: str | None) -> None:
 def render(checklist, fmt: str, *, encoding: str | None = "utf-8", width: int = 100) -> str:
     """The checklist in one of FORMATS, as text (text format: no colour, fixed width)."""
     from recommender.report import checklist as checklist_report
+
     if fmt == "json":
         import json
 
@@ -76,30 +84,53 @@ def render(checklist, fmt: str, *, encoding: str | None = "utf-8", width: int = 
     from rich.console import Console
 
     buf = io.StringIO()
-    Console(file=buf, width=width, color_system=None, highlight=False, emoji=False, soft_wrap=True) \
-        .print(checklist_report.render_text(checklist, encoding=encoding))
+    Console(
+        file=buf, width=width, color_system=None, highlight=False, emoji=False, soft_wrap=True
+    ).print(checklist_report.render_text(checklist, encoding=encoding))
     return buf.getvalue()
 
 
 def _live(fmt: str, out: str | None, request) -> bool:
-    return fmt == "text" and out is None and request.smoke and sys.stdout.isatty() and sys.stderr.isatty()
+    return (
+        fmt == "text"
+        and out is None
+        and request.smoke
+        and sys.stdout.isatty()
+        and sys.stderr.isatty()
+    )
 
 
 def _framework_option(f, *, purpose: str = "check"):
-    return click.option("--framework", type=click.Choice(FRAMEWORKS), default=None,
-                        help=f"The framework to {purpose} (default: the recommended one).")(f)
+    return click.option(
+        "--framework",
+        type=click.Choice(FRAMEWORKS),
+        default=None,
+        help=f"The framework to {purpose} (default: the recommended one).",
+    )(f)
 
 
 def _answers_option(f):
-    return click.option("--answers", "answers_file", metavar="FILE",
-                        help="Answers as YAML or JSON (as for `dlrec recommend --answers`).")(f)
+    return click.option(
+        "--answers",
+        "answers_file",
+        metavar="FILE",
+        help="Answers as YAML or JSON (as for `dlrec recommend --answers`).",
+    )(f)
 
 
 @click.command()
 @_framework_option
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="text (✓ ! ✗), markdown, or json.")
-@click.option("--out", metavar="FILE", help="Write the checklist to FILE (atomically) instead of stdout.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text (✓ ! ✗), markdown, or json.",
+)
+@click.option(
+    "--out", metavar="FILE", help="Write the checklist to FILE (atomically) instead of stdout."
+)
 @_answers_option
 @input_options
 @redact_option
@@ -114,7 +145,9 @@ def checklist(framework, fmt, out, answers_file, redact, **kw) -> None:
     if redact:
         from recommender.facts.redact import Identity, redact_value
 
-        made = Made(checklist=redact_value(made.checklist, Identity.current()), outcome=made.outcome)
+        made = Made(
+            checklist=redact_value(made.checklist, Identity.current()), outcome=made.outcome
+        )
     if out is not None:
         from recommender.decide.starter import atomic_write
 
@@ -125,7 +158,9 @@ def checklist(framework, fmt, out, answers_file, redact, **kw) -> None:
         from recommender.report.console import make_console
 
         console = make_console()
-        console.print(checklist_report.render_text(made.checklist, encoding=console.encoding), soft_wrap=True)
+        console.print(
+            checklist_report.render_text(made.checklist, encoding=console.encoding), soft_wrap=True
+        )
     else:
         click.echo(render(made.checklist, fmt), nl=False)
     if made.checklist.failed:
@@ -148,9 +183,14 @@ def init(directory, framework, force, answers_file, **kw) -> None:
     made = make_checklist(request, framework)
     outcome, cl = made.outcome, made.checklist
     files = starter.starter_files(
-        cl, checklist_report.render_markdown(cl), facts=outcome.facts, rulebase=outcome.rulebase,
-        smoke=outcome.ranking.smoke, answers=outcome.answers.to_dict(),
-        install=outcome.ranking.entry(cl.framework).install or _install(outcome, cl))
+        cl,
+        checklist_report.render_markdown(cl),
+        facts=outcome.facts,
+        rulebase=outcome.rulebase,
+        smoke=outcome.ranking.smoke,
+        answers=outcome.answers.to_dict(),
+        install=outcome.ranking.entry(cl.framework).install or _install(outcome, cl),
+    )
     for path in starter.write_files(directory, files, force=force):
         click.echo(f"wrote {path}")
     backend = f" on {cl.backend}" if cl.backend else ""

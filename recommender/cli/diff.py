@@ -7,15 +7,17 @@ import click
 
 def _load(path: str):
     """The document at ``path`` (a facts or a recommend --json document); exit 2 when it is bad."""
-    from recommender.facts.diff import split
     from recommender.documents import DocumentError, load_document
     from recommender.errors import BadInputError
+    from recommender.facts.diff import split
     from recommender.facts.document import Facts, FactsError
 
     try:
         doc = load_document(path)
         if not isinstance(doc, dict):
-            raise BadInputError("expected a JSON object (dlrec probe --json or dlrec recommend --json)", where=path)
+            raise BadInputError(
+                "expected a JSON object (dlrec probe --json or dlrec recommend --json)", where=path
+            )
         Facts.from_dict(split(doc)[0], origin=path)  # the facts must be a valid facts document
     except DocumentError as exc:
         raise BadInputError(exc.message, where=exc.where) from None

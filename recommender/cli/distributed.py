@@ -19,17 +19,37 @@ from recommender.errors import ExitCode
 
 def distributed_options(f):
     options = [
-        click.option("--distributed", type=click.IntRange(1, 1024), metavar="N",
-                     help="Data-parallel smoke on N processes per node (torchrun DDP, TF "
-                          "MultiWorkerMirroredStrategy, Keras on JAX) instead of the one-process runs."),
-        click.option("--nnodes", type=click.IntRange(1, 100_000), default=1, show_default=True,
-                     help="With --distributed: nodes in the job (one dlrec per node)."),
-        click.option("--node-rank", type=click.IntRange(0, 100_000), default=0, show_default=True,
-                     help="With --distributed: this node's rank (0 .. nnodes-1)."),
-        click.option("--rdzv-endpoint", metavar="HOST:PORT",
-                     help="With --distributed: node 0's address (torchrun's rendezvous; TF uses PORT+1..)."),
-        click.option("--worker-hosts", metavar="HOST,HOST,...",
-                     help="With --distributed: every node's host in node-rank order (TensorFlow's TF_CONFIG)."),
+        click.option(
+            "--distributed",
+            type=click.IntRange(1, 1024),
+            metavar="N",
+            help="Data-parallel smoke on N processes per node (torchrun DDP, TF "
+            "MultiWorkerMirroredStrategy, Keras on JAX) instead of the one-process runs.",
+        ),
+        click.option(
+            "--nnodes",
+            type=click.IntRange(1, 100_000),
+            default=1,
+            show_default=True,
+            help="With --distributed: nodes in the job (one dlrec per node).",
+        ),
+        click.option(
+            "--node-rank",
+            type=click.IntRange(0, 100_000),
+            default=0,
+            show_default=True,
+            help="With --distributed: this node's rank (0 .. nnodes-1).",
+        ),
+        click.option(
+            "--rdzv-endpoint",
+            metavar="HOST:PORT",
+            help="With --distributed: node 0's address (torchrun's rendezvous; TF uses PORT+1..).",
+        ),
+        click.option(
+            "--worker-hosts",
+            metavar="HOST,HOST,...",
+            help="With --distributed: every node's host in node-rank order (TensorFlow's TF_CONFIG).",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
@@ -38,25 +58,53 @@ def distributed_options(f):
 
 def wanted(dist: Mapping) -> bool:
     """True when any distributed option was given (run() then checks they make sense)."""
-    return bool(dist.get("distributed") or dist.get("nnodes", 1) != 1 or dist.get("node_rank")
-                or dist.get("rdzv_endpoint") or dist.get("worker_hosts"))
+    return bool(
+        dist.get("distributed")
+        or dist.get("nnodes", 1) != 1
+        or dist.get("node_rank")
+        or dist.get("rdzv_endpoint")
+        or dist.get("worker_hosts")
+    )
 
 
-def run(facts, dist: Mapping, *, frameworks: Sequence[str], device: str, steps: int, import_timeout: float,
-        timeout: float, as_json: bool) -> int:
+def run(
+    facts,
+    dist: Mapping,
+    *,
+    frameworks: Sequence[str],
+    device: str,
+    steps: int,
+    import_timeout: float,
+    timeout: float,
+    as_json: bool,
+) -> int:
     """Run the distributed smoke, print it, and return the exit status."""
     from recommender.errors import BadInputError
     from recommender.smoke.distributed import Cluster, run_distributed
 
     hosts = tuple(h.strip() for h in (dist.get("worker_hosts") or "").split(",") if h.strip())
-    cluster = Cluster(nnodes=dist["nnodes"], node_rank=dist["node_rank"], rdzv_endpoint=dist.get("rdzv_endpoint"),
-                      worker_hosts=hosts)
+    cluster = Cluster(
+        nnodes=dist["nnodes"],
+        node_rank=dist["node_rank"],
+        rdzv_endpoint=dist.get("rdzv_endpoint"),
+        worker_hosts=hosts,
+    )
     if not dist.get("distributed"):
-        raise BadInputError("--nnodes, --node-rank, --rdzv-endpoint and --worker-hosts need --distributed N")
+        raise BadInputError(
+            "--nnodes, --node-rank, --rdzv-endpoint and --worker-hosts need --distributed N"
+        )
     show = None if as_json else (lambda r: [click.echo(line) for line in plain_lines([r])])
-    results = run_distributed(facts, dist["distributed"], frameworks=frameworks or None, device=device,
-                              cluster=cluster, steps=steps, import_timeout=import_timeout,
-                              train_timeout=timeout, on_result=show)
+    results = run_distributed(
+        facts,
+        dist["distributed"],
+        frameworks=frameworks or None,
+        device=device,
+        cluster=cluster,
+        steps=steps,
+        import_timeout=import_timeout,
+        train_timeout=timeout,
+        on_result=show,
+    )
     if as_json:
         click.echo(json.dumps({"distributed": [r.to_dict() for r in results]}, indent=2))
     ran = [r for r in results if not r.skipped]
@@ -73,17 +121,29 @@ def plain_lines(results: Sequence) -> list[str]:
             lines.append(f"{r.label}: skipped, {r.skipped}")
             continue
         state = "passed" if r.ok else "FAILED"
-        eff = f", scaling efficiency {r.scaling_efficiency:.0%}" if r.scaling_efficiency is not None else ""
-        speed = f", {r.step_s * 1000:.2f} ms/step, {r.samples_per_s:,.0f} samples/s" if r.step_s and r.samples_per_s else ""
-        sync = {True: "parameters identical on every rank", False: "parameters DIFFER across ranks",
-                None: "synchronisation unknown"}[r.synchronized]
-        loss = (f", loss {r.loss_first:.3f} -> {r.loss_last:.3f}" if r.loss_first is not None
-                and r.loss_last is not None else "")
+        eff = (
+            f", scaling efficiency {r.scaling_efficiency:.0%}"
+            if r.scaling_efficiency is not None
+            else ""
+        )
+        speed = (
+            f", {r.step_s * 1000:.2f} ms/step, {r.samples_per_s:,.0f} samples/s"
+            if r.step_s and r.samples_per_s
+            else ""
+        )
+        sync = {
+            True: "parameters identical on every rank",
+            False: "parameters DIFFER across ranks",
+            None: "synchronisation unknown",
+        }[r.synchronized]
+        loss = (
+            f", loss {r.loss_first:.3f} -> {r.loss_last:.3f}"
+            if r.loss_first is not None and r.loss_last is not None
+            else ""
+        )
         lines.append(f"{r.label}: {state} ({sync}{loss}{speed}{eff})")
         if r.error:
             lines.append(f"  {r.error}")
         if not r.ok and r.log:
             lines.append(f"  log: {r.log}")
     return lines
-
-

@@ -24,13 +24,37 @@ def _emit_json(data) -> None:
 
 # Commands that live in their own modules, imported only when invoked (keeps --help fast).
 LAZY_COMMANDS = {
-    "recommend": ("recommender.cli.recommend", "recommend", "Rank TensorFlow, PyTorch and Keras for your answers."),
-    "ask": ("recommender.cli.recommend", "ask", "The interactive questionnaire, then the recommendation."),
-    "smoke": ("recommender.cli.smoke", "smoke", "Smoke-train each installed framework on each usable device."),
+    "recommend": (
+        "recommender.cli.recommend",
+        "recommend",
+        "Rank TensorFlow, PyTorch and Keras for your answers.",
+    ),
+    "ask": (
+        "recommender.cli.recommend",
+        "ask",
+        "The interactive questionnaire, then the recommendation.",
+    ),
+    "smoke": (
+        "recommender.cli.smoke",
+        "smoke",
+        "Smoke-train each installed framework on each usable device.",
+    ),
     "rules": ("recommender.cli.rules", "rules", "Check, list and explain the rule base."),
-    "checklist": ("recommender.cli.checklist", "checklist", "What stands between you and a working training run."),
-    "init": ("recommender.cli.checklist", "init", "Write a starter project (requirements, train.py, SETUP.md)."),
-    "diff": ("recommender.cli.diff", "diff", "What differs between two machines' facts and smoke results."),
+    "checklist": (
+        "recommender.cli.checklist",
+        "checklist",
+        "What stands between you and a working training run.",
+    ),
+    "init": (
+        "recommender.cli.checklist",
+        "init",
+        "Write a starter project (requirements, train.py, SETUP.md).",
+    ),
+    "diff": (
+        "recommender.cli.diff",
+        "diff",
+        "What differs between two machines' facts and smoke results.",
+    ),
 }
 
 
@@ -66,14 +90,23 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, LAZY_COMMANDS[name][2] if name in LAZY_COMMANDS else
-                 (self.commands[name].get_short_help_str(70) if name in self.commands else ""))
-                for name in self.list_commands(ctx)]
+        rows = [
+            (
+                name,
+                LAZY_COMMANDS[name][2]
+                if name in LAZY_COMMANDS
+                else (self.commands[name].get_short_help_str(70) if name in self.commands else ""),
+            )
+            for name in self.list_commands(ctx)
+        ]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="dlrec")
 def cli() -> None:
     """Recommend TensorFlow, PyTorch or Keras for your project and this machine, and prove it.
@@ -84,17 +117,31 @@ def cli() -> None:
 
 def redact_option(f):
     """--redact: mask host name, user name, home paths and secret-looking env values (shareable)."""
-    return click.option("--redact", is_flag=True,
-                        help="Mask the host name, user name, home paths and secret-looking "
-                             "environment values, so the report can be shared publicly.")(f)
+    return click.option(
+        "--redact",
+        is_flag=True,
+        help="Mask the host name, user name, home paths and secret-looking "
+        "environment values, so the report can be shared publicly.",
+    )(f)
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the facts document (schema_version 1).")
-@click.option("--deep", is_flag=True, help="Also import each installed framework in its own "
-              "subprocess and report the devices it really sees.")
-@click.option("--timeout-scale", type=click.FloatRange(0.1, 20.0), default=1.0, show_default=True,
-              help="Multiply every probe's time budget.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the facts document (schema_version 1)."
+)
+@click.option(
+    "--deep",
+    is_flag=True,
+    help="Also import each installed framework in its own "
+    "subprocess and report the devices it really sees.",
+)
+@click.option(
+    "--timeout-scale",
+    type=click.FloatRange(0.1, 20.0),
+    default=1.0,
+    show_default=True,
+    help="Multiply every probe's time budget.",
+)
 @redact_option
 def probe(as_json: bool, deep: bool, timeout_scale: float, redact: bool) -> None:
     """Probe hardware and installed frameworks (imports no framework unless --deep)."""
@@ -103,9 +150,12 @@ def probe(as_json: bool, deep: bool, timeout_scale: float, redact: bool) -> None
     facts = collect_facts(deep=deep, scale=timeout_scale)
     if redact:
         from recommender.facts.document import Facts
-        from recommender.facts.redact import Identity, redact as redact_doc
+        from recommender.facts.redact import Identity
+        from recommender.facts.redact import redact as redact_doc
 
-        facts = Facts.from_dict(redact_doc(facts.to_dict(), Identity.current()), origin=facts.origin)
+        facts = Facts.from_dict(
+            redact_doc(facts.to_dict(), Identity.current()), origin=facts.origin
+        )
     if as_json:
         _emit_json(facts.to_dict())
         return
@@ -118,15 +168,15 @@ def probe(as_json: bool, deep: bool, timeout_scale: float, redact: bool) -> None
 def _log_crash(exc: BaseException) -> str | None:
     """Write the traceback to a log file and return its path."""
     try:
-        from recommender.probes.disk import cache_dir
-
         from recommender.atomic import write_atomic
+        from recommender.probes.disk import cache_dir
 
         log_dir = os.path.join(cache_dir(os.environ), "logs")
         os.makedirs(log_dir, exist_ok=True)
         path = os.path.join(log_dir, time.strftime("crash-%Y%m%d-%H%M%S-") + f"{os.getpid()}.log")
-        text = (f"dlrec {__version__} {' '.join(sys.argv)}\n"
-                + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+        text = f"dlrec {__version__} {' '.join(sys.argv)}\n" + "".join(
+            traceback.format_exception(type(exc), exc, exc.__traceback__)
+        )
         return str(write_atomic(path, text))
     except Exception:  # noqa: BLE001 - the guard's own fallback: no log is better than a traceback
         return None

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from recommender.errors import BadInputError
 from recommender.engine.rulebase import Choice
+from recommender.errors import BadInputError
 
 BACK = object()  # an asker's answer meaning "the previous question, please"
 BACK_LABEL = "← back"
@@ -56,8 +56,11 @@ def _get(obj: Any, key: str, default: Any = None) -> Any:
     return obj.get(key, default) if isinstance(obj, Mapping) else getattr(obj, key, default)
 
 
-def build_prompts(questions: Sequence[Any], defaults: Mapping[str, str],
-                  detected: Mapping[str, tuple[str, str]] | None = None) -> tuple[Prompt, ...]:
+def build_prompts(
+    questions: Sequence[Any],
+    defaults: Mapping[str, str],
+    detected: Mapping[str, tuple[str, str]] | None = None,
+) -> tuple[Prompt, ...]:
     """Questions (rule base values) -> Prompts. ``defaults`` pre-fills each default (from the
     probes or an answers file); ``detected[key] = (value, note)`` labels that choice
     "LABEL (detected: NOTE)"."""
@@ -66,13 +69,25 @@ def build_prompts(questions: Sequence[Any], defaults: Mapping[str, str],
     for q in questions:
         options = []
         for choice in _get(q, "choices"):
-            value, label = str(_get(choice, "value")), str(_get(choice, "label") or _get(choice, "value"))
+            value, label = (
+                str(_get(choice, "value")),
+                str(_get(choice, "label") or _get(choice, "value")),
+            )
             found, note = detected.get(q.key, (None, None))
             note = note if found == value else None
-            options.append(Choice(value=value, label=f"{label} (detected: {note})" if note else label))
+            options.append(
+                Choice(value=value, label=f"{label} (detected: {note})" if note else label)
+            )
         default = str(defaults.get(q.key, _get(q, "default")))
-        prompts.append(Prompt(key=q.key, text=str(_get(q, "prompt")), help=str(_get(q, "help") or ""),
-                              options=tuple(options), default=default))
+        prompts.append(
+            Prompt(
+                key=q.key,
+                text=str(_get(q, "prompt")),
+                help=str(_get(q, "help") or ""),
+                options=tuple(options),
+                default=default,
+            )
+        )
     return tuple(prompts)
 
 
@@ -102,7 +117,9 @@ def _label(prompt: Prompt, value: str) -> str:
 
 
 def _with_default(prompt: Prompt, value: str) -> Prompt:
-    return Prompt(key=prompt.key, text=prompt.text, help=prompt.help, options=prompt.options, default=value)
+    return Prompt(
+        key=prompt.key, text=prompt.text, help=prompt.help, options=prompt.options, default=value
+    )
 
 
 # --------------------------------------------------------------------------- line asker
@@ -120,7 +137,8 @@ class LineAsker:
             self._write("\n")
             raise QuestionnaireEOF(
                 f"input ended before {what} was answered; to answer without a terminal, "
-                "write the answers to a file and run `dlrec recommend --answers FILE`")
+                "write the answers to a file and run `dlrec recommend --answers FILE`"
+            )
         return line.strip()
 
     def ask(self, prompt: Prompt, *, index: int, total: int, can_go_back: bool) -> Any:
@@ -141,8 +159,10 @@ class LineAsker:
             picked = _pick(prompt, text)
             if picked is not None:
                 return picked
-            self._write(f"  not a choice: {text!r}; allowed: 1-{len(prompt.options)} or "
-                        f"{', '.join(o.value for o in prompt.options)}\n")
+            self._write(
+                f"  not a choice: {text!r}; allowed: 1-{len(prompt.options)} or "
+                f"{', '.join(o.value for o in prompt.options)}\n"
+            )
 
     def confirm(self, summary: Sequence[tuple[str, str]]) -> bool:
         self._write("\nYour answers:\n")
@@ -184,19 +204,31 @@ class TerminalAsker:
 
     def ask(self, prompt: Prompt, *, index: int, total: int, can_go_back: bool) -> Any:
         q = self._q
-        choices = [q.Choice(o.label, value=o.value, description=prompt.help or None) for o in prompt.options]
+        choices = [
+            q.Choice(o.label, value=o.value, description=prompt.help or None)
+            for o in prompt.options
+        ]
         if can_go_back:
-            choices.append(q.Choice(BACK_LABEL, value="\0back", description="return to the previous question"))
+            choices.append(
+                q.Choice(BACK_LABEL, value="\0back", description="return to the previous question")
+            )
         default = next((c for c in choices if c.value == prompt.default), None)
-        value = q.select(f"[{index + 1}/{total}] {prompt.text}", choices=choices, default=default,
-                         instruction="(arrow keys, Enter)").unsafe_ask()
+        value = q.select(
+            f"[{index + 1}/{total}] {prompt.text}",
+            choices=choices,
+            default=default,
+            instruction="(arrow keys, Enter)",
+        ).unsafe_ask()
         return BACK if value == "\0back" else value
 
     def confirm(self, summary: Sequence[tuple[str, str]]) -> bool:
         lines = "\n".join(f"  {text} {label}" for text, label in summary)
         print(f"\nYour answers:\n{lines}", flush=True)
-        return bool(self._q.confirm("Run the recommendation with these answers? (No = back)",
-                                    default=True).unsafe_ask())
+        return bool(
+            self._q.confirm(
+                "Run the recommendation with these answers? (No = back)", default=True
+            ).unsafe_ask()
+        )
 
 
 # --------------------------------------------------------------------------- saving
@@ -208,7 +240,9 @@ def check_writable(path: str | os.PathLike | None) -> None:
         return
     target = Path(path)
     if target.is_dir():
-        raise BadInputError("is a directory; give a file name such as answers.yaml", where=str(path))
+        raise BadInputError(
+            "is a directory; give a file name such as answers.yaml", where=str(path)
+        )
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise BadInputError(f"folder {str(folder)!r} does not exist", where=str(path))
@@ -222,10 +256,13 @@ def save_answers(path: str | os.PathLike, answers: Mapping[str, str]) -> None:
         text = json.dumps(dict(answers), indent=2) + "\n"
     else:
         text = "# dlrec answers: replay with `dlrec recommend --answers FILE`\n" + "".join(
-            f"{key}: {json.dumps(str(value))}\n" for key, value in answers.items())
+            f"{key}: {json.dumps(str(value))}\n" for key, value in answers.items()
+        )
     from recommender.atomic import write_atomic
 
     try:
         write_atomic(target, text)
     except OSError as exc:
-        raise BadInputError(f"cannot write the answers file: {exc.strerror}", where=str(path)) from None
+        raise BadInputError(
+            f"cannot write the answers file: {exc.strerror}", where=str(path)
+        ) from None

@@ -21,7 +21,14 @@ from recommender.errors import BadInputError, ExitCode
 #: Answer flags: the option names of the questions.yaml keys (values are checked at run time).
 ANSWER_KEYS = ("goal", "deploy", "experience", "domain", "scale", "team_stack", "accelerator")
 #: The smoke device an answered accelerator is verified on (auto: what the probes found).
-SMOKE_DEVICE = {"auto": "auto", "cpu": "cpu", "nvidia": "cuda", "amd": "rocm", "apple": "mps", "tpu": "tpu"}
+SMOKE_DEVICE = {
+    "auto": "auto",
+    "cpu": "cpu",
+    "nvidia": "cuda",
+    "amd": "rocm",
+    "apple": "mps",
+    "tpu": "tpu",
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,7 +61,9 @@ class Outcome:
 def load_facts(path: str | None):
     """Probe this machine, or read a ``dlrec probe --json`` document (exit 2 when it is bad)."""
     if isinstance(path, tuple):
-        raise BadInputError("several facts files (a fleet) work with `dlrec recommend` only", where="--facts")
+        raise BadInputError(
+            "several facts files (a fleet) work with `dlrec recommend` only", where="--facts"
+        )
     if path is None:
         from recommender.facts.collect import collect_facts
 
@@ -68,13 +77,17 @@ def load_facts(path: str | None):
     except DocumentError as exc:
         raise BadInputError(exc.message, where=exc.where) from None
     except FactsError as exc:
-        raise BadInputError(f"key {exc.key}: {str(exc).split(': ', 1)[-1]}", where=str(path)) from None
+        raise BadInputError(
+            f"key {exc.key}: {str(exc).split(': ', 1)[-1]}", where=str(path)
+        ) from None
 
 
 def _smoke_note(request: Request, facts) -> str | None:
     if not facts.is_local:
-        return (f"The facts come from {facts.origin}, another machine: no smoke run here; "
-                "these results are unverified on that machine.")
+        return (
+            f"The facts come from {facts.origin}, another machine: no smoke run here; "
+            "these results are unverified on that machine."
+        )
     if not request.smoke:
         return "Smoke runs skipped (--no-smoke): confidence is rules-only."
     return None
@@ -84,9 +97,14 @@ def _run_smoke(request: Request, facts, answers, on_event) -> tuple:
     from recommender.smoke.run import DEFAULT_IMPORT_TIMEOUT, DEFAULT_TRAIN_TIMEOUT, run_smoke
 
     accel = answers.values.get("accelerator", "auto")
-    return run_smoke(facts, device=SMOKE_DEVICE.get(accel, "auto"), fresh=request.fresh, on_event=on_event,
-                     import_timeout=request.import_timeout or DEFAULT_IMPORT_TIMEOUT,
-                     train_timeout=request.train_timeout or DEFAULT_TRAIN_TIMEOUT)
+    return run_smoke(
+        facts,
+        device=SMOKE_DEVICE.get(accel, "auto"),
+        fresh=request.fresh,
+        on_event=on_event,
+        import_timeout=request.import_timeout or DEFAULT_IMPORT_TIMEOUT,
+        train_timeout=request.train_timeout or DEFAULT_TRAIN_TIMEOUT,
+    )
 
 
 def _with_distributed(facts):
@@ -99,26 +117,37 @@ def _with_distributed(facts):
     return evidence.attach(facts, cached(os.environ, facts)) if facts.is_local else facts
 
 
-def recommend_pipeline(request: Request, *, on_event: Callable | None = None,
-                       rulebase=None, facts=None) -> Outcome:
+def recommend_pipeline(
+    request: Request, *, on_event: Callable | None = None, rulebase=None, facts=None
+) -> Outcome:
     """The one core function both commands call."""
-    from recommender.facts import evidence
-    from recommender.engine.answers import resolve_answers
     from recommender.decide.ranking import condition_evaluator, rank
-    from recommender.engine.rulebase import load_rulebase
+    from recommender.engine.answers import resolve_answers
     from recommender.engine.evaluate import evaluate
+    from recommender.engine.rulebase import load_rulebase
+    from recommender.facts import evidence
 
     if request.facts_files and facts is None:
-        raise BadInputError("several facts files (a fleet) work with `dlrec recommend` only", where="--facts")
+        raise BadInputError(
+            "several facts files (a fleet) work with `dlrec recommend` only", where="--facts"
+        )
     rulebase = rulebase or load_rulebase(request.rules_files)
     facts = facts or load_facts(request.facts_file)
     facts = _with_distributed(facts)
-    answers = resolve_answers(rulebase.questions, file=request.answers_file, flags=request.flags, facts=facts)
+    answers = resolve_answers(
+        rulebase.questions, file=request.answers_file, flags=request.flags, facts=facts
+    )
     evaluation = evidence.with_figures(evaluate(facts, answers, rulebase), facts)
     note = _smoke_note(request, facts)
     results = () if note else _run_smoke(request, facts, answers, on_event)
-    ranking = rank(evaluation, results, facts, rulebase, smoke_note=note,
-                   condition=condition_evaluator(facts, answers, rulebase))
+    ranking = rank(
+        evaluation,
+        results,
+        facts,
+        rulebase,
+        smoke_note=note,
+        condition=condition_evaluator(facts, answers, rulebase),
+    )
     return Outcome(ranking=ranking, answers=answers, facts=facts, rulebase=rulebase)
 
 
@@ -130,8 +159,11 @@ def _names(rulebase) -> dict[str, str]:
 
     names = dict(DEFAULT_NAMES)
     for fw, spec in (rulebase.frameworks or {}).items():
-        name = next((spec.get(k) for k in ("display", "name") if spec.get(k)), None) \
-            if isinstance(spec, Mapping) else None
+        name = (
+            next((spec.get(k) for k in ("display", "name") if spec.get(k)), None)
+            if isinstance(spec, Mapping)
+            else None
+        )
         if isinstance(name, str):
             names[fw] = name
     return names
@@ -146,19 +178,28 @@ def redacted(outcome: Outcome) -> Outcome:
 
     r = Redactor(Identity.current())
     facts = Facts.from_dict(r.doc(outcome.facts.to_dict()), origin=r.text(outcome.facts.origin))
-    ranking = dataclasses.replace(outcome.ranking, entries=r.value(outcome.ranking.entries),
-                                  warnings=r.value(outcome.ranking.warnings), smoke=r.value(outcome.ranking.smoke),
-                                  smoke_note=r.value(outcome.ranking.smoke_note))
+    ranking = dataclasses.replace(
+        outcome.ranking,
+        entries=r.value(outcome.ranking.entries),
+        warnings=r.value(outcome.ranking.warnings),
+        smoke=r.value(outcome.ranking.smoke),
+        smoke_note=r.value(outcome.ranking.smoke_note),
+    )
     return dataclasses.replace(outcome, facts=facts, ranking=ranking)
 
 
-def emit(outcome: Outcome, *, as_json: bool, explain: bool, console=None, redact: bool = False) -> None:
+def emit(
+    outcome: Outcome, *, as_json: bool, explain: bool, console=None, redact: bool = False
+) -> None:
     """Print the outcome; exit 1 (after printing) when nothing is feasible."""
     from recommender.report import ranking as report
+
     if redact:
         outcome = redacted(outcome)
     if as_json:
-        doc = report.ranking_to_json(outcome.ranking, answers=dict(outcome.answers.values), facts=outcome.facts)
+        doc = report.ranking_to_json(
+            outcome.ranking, answers=dict(outcome.answers.values), facts=outcome.facts
+        )
         from recommender.cli.main import _emit_json
 
         _emit_json(doc)
@@ -167,7 +208,9 @@ def emit(outcome: Outcome, *, as_json: bool, explain: bool, console=None, redact
 
         console = console or make_console()
         names = _names(outcome.rulebase)
-        console.print(report.render_ranking(outcome.ranking, names, width=console.width), crop=False)
+        console.print(
+            report.render_ranking(outcome.ranking, names, width=console.width), crop=False
+        )
         if explain:
             console.print(report.render_trace(outcome.ranking))
     if outcome.ranking.winner is None:
@@ -183,14 +226,23 @@ def live_smoke(console):
     from recommender.smoke_report import LiveTable
 
     table = LiveTable()
-    with Live(console=console, get_renderable=table.renderable, refresh_per_second=10, transient=False):
+    with Live(
+        console=console, get_renderable=table.renderable, refresh_per_second=10, transient=False
+    ):
         yield table.on_event
     for message in table.messages:
         console.print(message, style="dim", markup=False)
 
 
-def run_and_emit(request: Request, *, as_json: bool, explain: bool, rulebase=None, facts=None,
-                 redact: bool = False) -> None:
+def run_and_emit(
+    request: Request,
+    *,
+    as_json: bool,
+    explain: bool,
+    rulebase=None,
+    facts=None,
+    redact: bool = False,
+) -> None:
     from recommender.report.console import make_console
 
     console = make_console()
@@ -222,16 +274,32 @@ def input_options(f):
     from recommender.cli.rules import rules_option  # the shared --rules FILE (repeatable)
 
     options = [
-        click.option("--facts", "facts_file", metavar="FILE", multiple=True, callback=_facts_value,
-                     help="Recommend for the machine a `dlrec probe --json` FILE describes (skips smoke); "
-                          "repeat it, or give a DIR of *.json, for a fleet."),
+        click.option(
+            "--facts",
+            "facts_file",
+            metavar="FILE",
+            multiple=True,
+            callback=_facts_value,
+            help="Recommend for the machine a `dlrec probe --json` FILE describes (skips smoke); "
+            "repeat it, or give a DIR of *.json, for a fleet.",
+        ),
         rules_option,
-        click.option("--no-smoke", is_flag=True, help="Skip the smoke trainings (confidence: rules-only)."),
+        click.option(
+            "--no-smoke", is_flag=True, help="Skip the smoke trainings (confidence: rules-only)."
+        ),
         click.option("--fresh", is_flag=True, help="Ignore cached smoke results."),
-        click.option("--import-timeout", type=click.FloatRange(1, 3600), metavar="S",
-                     help="Smoke: seconds each framework may take to import."),
-        click.option("--train-timeout", type=click.FloatRange(1, 3600), metavar="S",
-                     help="Smoke: seconds each training may take."),
+        click.option(
+            "--import-timeout",
+            type=click.FloatRange(1, 3600),
+            metavar="S",
+            help="Smoke: seconds each framework may take to import.",
+        ),
+        click.option(
+            "--train-timeout",
+            type=click.FloatRange(1, 3600),
+            metavar="S",
+            help="Smoke: seconds each training may take.",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
@@ -242,30 +310,45 @@ def _pipeline_options(f):
     from recommender.cli.main import redact_option
 
     f = redact_option(f)
-    f = click.option("--json", "as_json", is_flag=True, help="Print the JSON document (schema_version 1).")(f)
+    f = click.option(
+        "--json", "as_json", is_flag=True, help="Print the JSON document (schema_version 1)."
+    )(f)
     f = click.option("--explain", is_flag=True, help="Also print the full rule trace.")(f)
     return input_options(f)
 
 
 def _answer_options(f):
     for key in reversed(ANSWER_KEYS):
-        f = click.option(f"--{key.replace('_', '-')}", key, metavar="VALUE",
-                         help=f"Answer for '{key}' (allowed values: rules/questions.yaml).")(f)
+        f = click.option(
+            f"--{key.replace('_', '-')}",
+            key,
+            metavar="VALUE",
+            help=f"Answer for '{key}' (allowed values: rules/questions.yaml).",
+        )(f)
     return f
 
 
 def request_from(flags: Mapping[str, str | None], answers_file, kw) -> Request:
     """The Request for the options ``input_options`` added (``kw``), answer flags and file."""
     fleet = kw["facts_file"] if isinstance(kw["facts_file"], tuple) else ()
-    return Request(facts_file=None if fleet else kw["facts_file"], facts_files=fleet, answers_file=answers_file,
-                   flags={k: v for k, v in flags.items() if v is not None},
-                   rules_files=tuple(kw["rule_files"]), smoke=not kw["no_smoke"], fresh=kw["fresh"],
-                   import_timeout=kw["import_timeout"], train_timeout=kw["train_timeout"])
+    return Request(
+        facts_file=None if fleet else kw["facts_file"],
+        facts_files=fleet,
+        answers_file=answers_file,
+        flags={k: v for k, v in flags.items() if v is not None},
+        rules_files=tuple(kw["rule_files"]),
+        smoke=not kw["no_smoke"],
+        fresh=kw["fresh"],
+        import_timeout=kw["import_timeout"],
+        train_timeout=kw["train_timeout"],
+    )
 
 
 @click.command()
 @_answer_options
-@click.option("--answers", "answers_file", metavar="FILE", help="Answers as YAML or JSON (flags win over it).")
+@click.option(
+    "--answers", "answers_file", metavar="FILE", help="Answers as YAML or JSON (flags win over it)."
+)
 @_pipeline_options
 def recommend(answers_file, **kw) -> None:
     """Rank TensorFlow, PyTorch and Keras for your answers and this machine."""
@@ -274,20 +357,26 @@ def recommend(answers_file, **kw) -> None:
     if request.facts_files:
         from recommender.decide.fleet import run_fleet_and_emit
 
-        run_fleet_and_emit(request, as_json=kw["as_json"], explain=kw["explain"], redact=kw["redact"])
+        run_fleet_and_emit(
+            request, as_json=kw["as_json"], explain=kw["explain"], redact=kw["redact"]
+        )
         return
     run_and_emit(request, as_json=kw["as_json"], explain=kw["explain"], redact=kw["redact"])
 
 
 @click.command()
-@click.option("--answers", "answers_file", metavar="FILE", help="Pre-fill the defaults from an answers file.")
-@click.option("--save-answers", metavar="FILE", help="Write the answers to FILE (replayable with --answers).")
+@click.option(
+    "--answers", "answers_file", metavar="FILE", help="Pre-fill the defaults from an answers file."
+)
+@click.option(
+    "--save-answers", metavar="FILE", help="Write the answers to FILE (replayable with --answers)."
+)
 @_pipeline_options
 def ask(answers_file, save_answers, **kw) -> None:
     """The interactive questionnaire, then the recommendation."""
+    from recommender.cli import questionnaire
     from recommender.engine.rulebase import load_rulebase
 
-    from recommender.cli import questionnaire
     rulebase = load_rulebase(kw["rule_files"])
     facts = load_facts(kw["facts_file"])
     questionnaire.check_writable(save_answers)
@@ -296,12 +385,19 @@ def ask(answers_file, save_answers, **kw) -> None:
     if save_answers:
         questionnaire.save_answers(save_answers, values)
     request = request_from(values, None, kw)
-    run_and_emit(request, as_json=kw["as_json"], explain=kw["explain"], rulebase=rulebase, facts=facts,
-                 redact=kw["redact"])
+    run_and_emit(
+        request,
+        as_json=kw["as_json"],
+        explain=kw["explain"],
+        rulebase=rulebase,
+        facts=facts,
+        redact=kw["redact"],
+    )
 
 
 def _asker(*, stderr: bool):
     from recommender.cli import questionnaire
+
     # A closed stdin (`<&-`) is None: it reads as an immediate end of input (exit 2, the way
     # out); a closed stdout swallows the prompts.
     stdin, out = sys.stdin or io.StringIO(), (sys.stderr if stderr else sys.stdout) or io.StringIO()
@@ -312,8 +408,8 @@ def _asker(*, stderr: bool):
 
 def _prompts(rulebase, facts, answers_file: str | None) -> Sequence:
     """Prompts with defaults pre-filled: questions.yaml < probes (prefill facts) < answers file."""
-    from recommender.engine.answers import resolve_answers
     from recommender.cli.questionnaire import build_prompts
+    from recommender.engine.answers import resolve_answers
     from recommender.engine.evaluate import derived_facts
 
     defaults = {q.key: q.default for q in rulebase.questions}
@@ -331,7 +427,9 @@ def _prompts(rulebase, facts, answers_file: str | None) -> Sequence:
 
 
 def _detected_note(facts, value: str) -> str:
-    names = [a.get("name") for a in facts.accelerators if a.get("name") and a.get("visible") is not False]
+    names = [
+        a.get("name") for a in facts.accelerators if a.get("name") and a.get("visible") is not False
+    ]
     if value == "cpu" or not names:
         return facts.get("cpu.model") or "no accelerator"
     first = str(names[0]).removeprefix("NVIDIA ").split("-")[0]

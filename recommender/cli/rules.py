@@ -11,8 +11,12 @@ from recommender.errors import BadInputError
 
 #: ``--rules FILE`` (repeatable) for every command that scores; pass the tuple to load_rulebase.
 rules_option = click.option(
-    "--rules", "rule_files", multiple=True, metavar="FILE",
-    help="A rule overlay (YAML/JSON): adds rules, or replaces bundled ones with the same id. Repeatable.")
+    "--rules",
+    "rule_files",
+    multiple=True,
+    metavar="FILE",
+    help="A rule overlay (YAML/JSON): adds rules, or replaces bundled ones with the same id. Repeatable.",
+)
 
 
 def _load(ctx: click.Context, files=()):
@@ -22,7 +26,9 @@ def _load(ctx: click.Context, files=()):
 
 
 @click.group()
-@click.option("--bundled", hidden=True, default=None, help="Read the bundled rule files from DIR (tests).")
+@click.option(
+    "--bundled", hidden=True, default=None, help="Read the bundled rule files from DIR (tests)."
+)
 @click.pass_context
 def rules(ctx: click.Context, bundled: str | None) -> None:
     """Check, list and explain the rule base (rules/*.yaml plus your overlays)."""
@@ -36,8 +42,10 @@ def check(ctx: click.Context, files: tuple[str, ...]) -> None:
     """Validate the bundled rules and each overlay FILE; exit 0, or 2 with one line."""
     rb = _load(ctx, files)
     overlays = f" with {len(files)} overlay file(s)" if files else ""
-    click.echo(f"ok: {len(rb.rules)} rules, {len(rb.questions)} questions, {len(rb.claims)} claims, "
-               f"{len(rb.urls)} urls{overlays}")
+    click.echo(
+        f"ok: {len(rb.rules)} rules, {len(rb.questions)} questions, {len(rb.claims)} claims, "
+        f"{len(rb.urls)} urls{overlays}"
+    )
 
 
 @rules.command(name="list")
@@ -93,7 +101,9 @@ def explain(ctx: click.Context, rule_id: str, rule_files: tuple[str, ...], as_js
             data.setdefault("cited", []).append(f"{source}: {u.title} <{u.url}>")
         elif source in rb.claims:
             c = rb.claims[source]
-            data.setdefault("cited", []).append(f"{source} (article {c.section}): {c.summary} Today: {c.today}")
+            data.setdefault("cited", []).append(
+                f"{source} (article {c.section}): {c.summary} Today: {c.today}"
+            )
     click.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100).rstrip())
 
 

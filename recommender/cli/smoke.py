@@ -13,8 +13,13 @@ from recommender.cli import distributed as cli_distributed
 from recommender.cli.distributed import distributed_options
 from recommender.errors import ExitCode, SmokeError
 from recommender.facts.document import FRAMEWORK_IDS
-from recommender.smoke.run import (DEFAULT_IMPORT_TIMEOUT, DEFAULT_STEPS, DEFAULT_TRAIN_TIMEOUT, DEVICES,
-                               run_smoke)
+from recommender.smoke.run import (
+    DEFAULT_IMPORT_TIMEOUT,
+    DEFAULT_STEPS,
+    DEFAULT_TRAIN_TIMEOUT,
+    DEVICES,
+    run_smoke,
+)
 
 
 @contextlib.contextmanager
@@ -35,24 +40,70 @@ def _sigterm_as_interrupt():
 
 
 @click.command()
-@click.option("--framework", "frameworks", multiple=True, type=click.Choice(FRAMEWORK_IDS),
-              help="Smoke this framework only (repeatable). Default: every installed one.")
-@click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True,
-              help="auto: cpu plus every device the framework's build supports here.")
-@click.option("--steps", type=click.IntRange(5, 100_000), default=DEFAULT_STEPS, show_default=True,
-              help="Training steps per model.")
-@click.option("--timeout", type=click.FloatRange(0.1, 86_400), default=DEFAULT_TRAIN_TIMEOUT,
-              show_default=True, help="Seconds each run may train (after its import).")
-@click.option("--import-timeout", type=click.FloatRange(0.1, 86_400), default=DEFAULT_IMPORT_TIMEOUT,
-              show_default=True, help="Seconds each run may take to import its framework.")
+@click.option(
+    "--framework",
+    "frameworks",
+    multiple=True,
+    type=click.Choice(FRAMEWORK_IDS),
+    help="Smoke this framework only (repeatable). Default: every installed one.",
+)
+@click.option(
+    "--device",
+    type=click.Choice(DEVICES),
+    default="auto",
+    show_default=True,
+    help="auto: cpu plus every device the framework's build supports here.",
+)
+@click.option(
+    "--steps",
+    type=click.IntRange(5, 100_000),
+    default=DEFAULT_STEPS,
+    show_default=True,
+    help="Training steps per model.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1, 86_400),
+    default=DEFAULT_TRAIN_TIMEOUT,
+    show_default=True,
+    help="Seconds each run may train (after its import).",
+)
+@click.option(
+    "--import-timeout",
+    type=click.FloatRange(0.1, 86_400),
+    default=DEFAULT_IMPORT_TIMEOUT,
+    show_default=True,
+    help="Seconds each run may take to import its framework.",
+)
 @click.option("--fresh", is_flag=True, help="Ignore cached results and train again.")
-@click.option("--all-backends", is_flag=True, help="Run Keras on every installed backend "
-              "(tensorflow, torch, jax), overriding KERAS_BACKEND for those runs.")
-@click.option("--json", "as_json", is_flag=True, help='Print {"results": [...]} only ({"distributed": [...]} with --distributed).')
+@click.option(
+    "--all-backends",
+    is_flag=True,
+    help="Run Keras on every installed backend "
+    "(tensorflow, torch, jax), overriding KERAS_BACKEND for those runs.",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help='Print {"results": [...]} only ({"distributed": [...]} with --distributed).',
+)
 @click.option("--verbose", "-v", is_flag=True, help="Show figures and each run's log file.")
 @distributed_options
 @click.pass_context
-def smoke(ctx, frameworks, device, steps, timeout, import_timeout, fresh, all_backends, as_json, verbose, **dist):
+def smoke(
+    ctx,
+    frameworks,
+    device,
+    steps,
+    timeout,
+    import_timeout,
+    fresh,
+    all_backends,
+    as_json,
+    verbose,
+    **dist,
+):
     """Smoke-train a tiny MLP and CNN with each installed framework on each usable device.
 
     Each run is its own process with import and training budgets. Exit status: 0 every run
@@ -63,13 +114,30 @@ def smoke(ctx, frameworks, device, steps, timeout, import_timeout, fresh, all_ba
 
     console = make_console()
     live_mode = console.is_terminal and not as_json
-    options = dict(frameworks=frameworks or None, device=device, steps=steps, import_timeout=import_timeout,
-                   train_timeout=timeout, fresh=fresh, all_backends=all_backends)
+    options = dict(
+        frameworks=frameworks or None,
+        device=device,
+        steps=steps,
+        import_timeout=import_timeout,
+        train_timeout=timeout,
+        fresh=fresh,
+        all_backends=all_backends,
+    )
     facts = collect_facts()
     if cli_distributed.wanted(dist):
         with _sigterm_as_interrupt():
-            ctx.exit(cli_distributed.run(facts, dist, frameworks=frameworks, device=device, steps=steps,
-                                         import_timeout=import_timeout, timeout=timeout, as_json=as_json))
+            ctx.exit(
+                cli_distributed.run(
+                    facts,
+                    dist,
+                    frameworks=frameworks,
+                    device=device,
+                    steps=steps,
+                    import_timeout=import_timeout,
+                    timeout=timeout,
+                    as_json=as_json,
+                )
+            )
     skipped: list[str] = []
     notes: list[str] = []
     with _sigterm_as_interrupt():
@@ -78,10 +146,14 @@ def smoke(ctx, frameworks, device, steps, timeout, import_timeout, fresh, all_ba
         else:
             results = run_smoke(facts, on_event=lambda e: _note(skipped, notes, e), **options)
     if not results:
-        raise SmokeError("nothing to smoke: no framework is installed in this Python; "
-                         "install one, e.g. pip install torch")
+        raise SmokeError(
+            "nothing to smoke: no framework is installed in this Python; "
+            "install one, e.g. pip install torch"
+        )
     if as_json:
-        click.echo(json.dumps({"results": [r.to_dict() for r in results], "skipped": skipped}, indent=2))
+        click.echo(
+            json.dumps({"results": [r.to_dict() for r in results], "skipped": skipped}, indent=2)
+        )
     elif not live_mode:
         from recommender.smoke_report import plain_lines
 
@@ -104,15 +176,22 @@ def _run_live(console, facts, options, verbose):
     from recommender.smoke_report import LiveTable, group_runs, run_details
 
     table = LiveTable()
-    with Live(console=console, get_renderable=table.renderable, refresh_per_second=10, transient=False):
+    with Live(
+        console=console, get_renderable=table.renderable, refresh_per_second=10, transient=False
+    ):
         results = run_smoke(facts, on_event=table.on_event, **options)
     for message in table.messages:
         console.print(message, style="dim")
     for group in group_runs(results):
         details = run_details(group, verbose=verbose)
         if details:
-            console.print(group[0].framework + (f"[{group[0].backend}]" if group[0].backend else "")
-                          + f" on {group[0].device}:", style="bold", markup=False)
+            console.print(
+                group[0].framework
+                + (f"[{group[0].backend}]" if group[0].backend else "")
+                + f" on {group[0].device}:",
+                style="bold",
+                markup=False,
+            )
             for line in details:
                 console.print(line, markup=False, highlight=False)
     return results

@@ -72,6 +72,7 @@ def load_fleet(paths: Sequence[str]) -> tuple[Node, ...]:
 
 # --- the spread ---------------------------------------------------------------------------------
 
+
 def _lowest(pairs: list[tuple[Any, str]], key) -> dict[str, Any] | None:
     pairs = [(v, n) for v, n in pairs if v is not None and key(v) is not None]
     if not pairs:
@@ -115,13 +116,17 @@ def _gib(value: int) -> str:
 
 
 def spread_lines(nodes: Sequence[Node], summary: Mapping[str, Any]) -> list[str]:
-    kinds = ", ".join(f"{name} ({len(on)} node{'s' if len(on) != 1 else ''})"
-                      for name, on in summary["gpu_kinds"].items())
+    kinds = ", ".join(
+        f"{name} ({len(on)} node{'s' if len(on) != 1 else ''})"
+        for name, on in summary["gpu_kinds"].items()
+    )
     lines = [f"Fleet of {len(nodes)} nodes: {', '.join(n.name for n in nodes)}", f"  GPUs: {kinds}"]
-    for key, label, fmt in (("lowest_driver", "lowest NVIDIA driver", str),
-                            ("lowest_max_cuda", "lowest max CUDA", str),
-                            ("smallest_gpu_memory_bytes", "smallest GPU memory", _gib),
-                            ("smallest_memory_bytes", "smallest memory", _gib)):
+    for key, label, fmt in (
+        ("lowest_driver", "lowest NVIDIA driver", str),
+        ("lowest_max_cuda", "lowest max CUDA", str),
+        ("smallest_gpu_memory_bytes", "smallest GPU memory", _gib),
+        ("smallest_memory_bytes", "smallest memory", _gib),
+    ):
         item = summary.get(key)
         if item:
             lines.append(f"  {label}: {fmt(item['value'])} ({item['node']})")
@@ -130,11 +135,15 @@ def spread_lines(nodes: Sequence[Node], summary: Mapping[str, Any]) -> list[str]
 
 # --- combining the nodes' rankings ---------------------------------------------------------------
 
+
 def _device_blocks(evaluation, rulebase, framework: str) -> list[tuple[str, str, str | None]]:
     """(rule, why, fix) of the fired rules that keep ``framework`` off the answered accelerator."""
     fired = set(evaluation.fired)
-    return [(r.id, f"cannot use {r.block_device} here: {r.why}", r.fix) for r in rulebase.rules
-            if r.id in fired and r.block and r.block_device and framework in r.block]
+    return [
+        (r.id, f"cannot use {r.block_device} here: {r.why}", r.fix)
+        for r in rulebase.rules
+        if r.id in fired and r.block and r.block_device and framework in r.block
+    ]
 
 
 def node_blockers(node: Node, framework: str, rulebase) -> list[tuple[str, str, str | None]]:
@@ -154,64 +163,110 @@ def combine(nodes: Sequence[Node], rulebase) -> tuple[Any, dict[str, list[dict]]
         for node, _ in per_node:
             for rule, why, fix in node_blockers(node, fw, rulebase):
                 on.setdefault((rule, why), (fix, []))[1].append(node.name)
-        blockers[fw] = [{"rule": rule, "why": why, "fix": fix, "nodes": names}
-                        for (rule, why), (fix, names) in on.items()]
+        blockers[fw] = [
+            {"rule": rule, "why": why, "fix": fix, "nodes": names}
+            for (rule, why), (fix, names) in on.items()
+        ]
         worst_node, worst = min(per_node, key=lambda p: p[1].score)
-        blocks = tuple(Block(rule=b["rule"], why=f"{b['why']} (on {', '.join(b['nodes'])})", fix=b["fix"])
-                       for b in blockers[fw])
+        blocks = tuple(
+            Block(rule=b["rule"], why=f"{b['why']} (on {', '.join(b['nodes'])})", fix=b["fix"])
+            for b in blockers[fw]
+        )
         installed = all(e.installed for _, e in per_node)
         install = next((e.install for _, e in per_node if e.install), None)
-        entries.append(replace(worst, feasible=not blocks, blockers=blocks, installed=installed,
-                               install=None if installed else install, verified=False, smoke=None))
+        entries.append(
+            replace(
+                worst,
+                feasible=not blocks,
+                blockers=blocks,
+                installed=installed,
+                install=None if installed else install,
+                verified=False,
+                smoke=None,
+            )
+        )
     ranked = sorted(entries, key=_sort_key)
     ranked = [replace(e, rank=i, verdict=_verdict(e, i)) for i, e in enumerate(ranked, 1)]
     notices: dict[tuple[str, str], tuple[Any, list[str]]] = {}
     for node in nodes:
         for n in node.ranking.warnings:
             notices.setdefault((n.rule, n.why), (n, []))[1].append(node.name)
-    warnings = tuple(n if len(names) == len(nodes) else
-                     Notice(rule=n.rule, why=f"{n.why} (on {', '.join(names)})", frameworks=n.frameworks, fix=n.fix)
-                     for n, names in notices.values())
-    note = (f"The facts come from {len(nodes)} other machines: no smoke run here; these results are "
-            "unverified on them.")
-    ranking = Ranking(entries=tuple(ranked), warnings=warnings, smoke=(), device=nodes[0].ranking.device,
-                      smoke_note=note, evaluation=nodes[0].evaluation)
+    warnings = tuple(
+        n
+        if len(names) == len(nodes)
+        else Notice(
+            rule=n.rule, why=f"{n.why} (on {', '.join(names)})", frameworks=n.frameworks, fix=n.fix
+        )
+        for n, names in notices.values()
+    )
+    note = (
+        f"The facts come from {len(nodes)} other machines: no smoke run here; these results are "
+        "unverified on them."
+    )
+    ranking = Ranking(
+        entries=tuple(ranked),
+        warnings=warnings,
+        smoke=(),
+        device=nodes[0].ranking.device,
+        smoke_note=note,
+        evaluation=nodes[0].evaluation,
+    )
     return ranking, blockers
 
 
 def recommend_fleet(request, rulebase=None):
     """(Outcome for the fleet, its nodes, the fleet document): each node ranked, then combined."""
-    from recommender.engine.answers import resolve_answers
     from recommender.cli.recommend import Outcome
     from recommender.decide.ranking import condition_evaluator, rank
-    from recommender.engine.rulebase import load_rulebase
+    from recommender.engine.answers import resolve_answers
     from recommender.engine.evaluate import evaluate
+    from recommender.engine.rulebase import load_rulebase
 
     rulebase = rulebase or load_rulebase(request.rules_files)
     nodes = load_fleet(request.facts_files)
-    answers = resolve_answers(rulebase.questions, file=request.answers_file, flags=request.flags,
-                              facts=nodes[0].facts)
+    answers = resolve_answers(
+        rulebase.questions, file=request.answers_file, flags=request.flags, facts=nodes[0].facts
+    )
     done = []
     for node in nodes:
         evaluation = evaluate(node.facts, answers, rulebase)
-        ranking = rank(evaluation, (), node.facts, rulebase, smoke_note="(fleet)",
-                       condition=condition_evaluator(node.facts, answers, rulebase))
+        ranking = rank(
+            evaluation,
+            (),
+            node.facts,
+            rulebase,
+            smoke_note="(fleet)",
+            condition=condition_evaluator(node.facts, answers, rulebase),
+        )
         done.append(replace(node, evaluation=evaluation, ranking=ranking))
     ranking, blockers = combine(done, rulebase)
     summary = spread(done)
-    doc = {"nodes": [{"name": n.name, "file": n.path,
-                      "feasible": {e.framework: e.feasible for e in n.ranking.entries}} for n in done],
-           "spread": summary, "blockers": blockers}
-    return Outcome(ranking=ranking, answers=answers, facts=done[0].facts, rulebase=rulebase), tuple(done), doc
+    doc = {
+        "nodes": [
+            {
+                "name": n.name,
+                "file": n.path,
+                "feasible": {e.framework: e.feasible for e in n.ranking.entries},
+            }
+            for n in done
+        ],
+        "spread": summary,
+        "blockers": blockers,
+    }
+    return (
+        Outcome(ranking=ranking, answers=answers, facts=done[0].facts, rulebase=rulebase),
+        tuple(done),
+        doc,
+    )
 
 
 def run_fleet_and_emit(request, *, as_json: bool, explain: bool, redact: bool = False) -> None:
     """Print the fleet's ranking (text or JSON with a ``fleet`` key); exit 1 when nothing is feasible."""
     import click
 
-    from recommender.report import ranking as report
     from recommender.cli.recommend import _names, redacted
     from recommender.errors import ExitCode
+    from recommender.report import ranking as report
 
     outcome, nodes, fleet_doc = recommend_fleet(request)
     if redact:
@@ -221,7 +276,9 @@ def run_fleet_and_emit(request, *, as_json: bool, explain: bool, redact: bool = 
     if as_json:
         from recommender.cli.main import _emit_json
 
-        doc = report.ranking_to_json(outcome.ranking, answers=dict(outcome.answers.values), facts=outcome.facts)
+        doc = report.ranking_to_json(
+            outcome.ranking, answers=dict(outcome.answers.values), facts=outcome.facts
+        )
         doc["fleet"] = fleet_doc
         _emit_json(doc)
     else:
@@ -230,8 +287,10 @@ def run_fleet_and_emit(request, *, as_json: bool, explain: bool, redact: bool = 
         console = make_console()
         for line in spread_lines(nodes, fleet_doc["spread"]):
             console.print(line, markup=False, highlight=False)
-        console.print(report.render_ranking(outcome.ranking, _names(outcome.rulebase), width=console.width),
-                      crop=False)
+        console.print(
+            report.render_ranking(outcome.ranking, _names(outcome.rulebase), width=console.width),
+            crop=False,
+        )
         if explain:
             console.print(report.render_trace(outcome.ranking))
     if outcome.ranking.winner is None:

@@ -64,7 +64,12 @@ class Notice:
     fix: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "why": self.why, "frameworks": list(self.frameworks), "fix": self.fix}
+        return {
+            "rule": self.rule,
+            "why": self.why,
+            "frameworks": list(self.frameworks),
+            "fix": self.fix,
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,8 +117,11 @@ class Ranking:
 
 
 def _smoke_for(results: Iterable[Any], framework: str, backend: str | None = None) -> list[Any]:
-    return [r for r in results if r.framework == framework
-            and (backend is None or getattr(r, "backend", None) == backend)]
+    return [
+        r
+        for r in results
+        if r.framework == framework and (backend is None or getattr(r, "backend", None) == backend)
+    ]
 
 
 def _deciding_run(runs: Sequence[Any], device: str) -> tuple[Any | None, Any | None]:
@@ -137,8 +145,11 @@ def _smoke_block(run: Any) -> Block:
     kind = error.get("kind") or "failed"
     message = error.get("message") or "the smoke training failed"
     log = f" (log: {error['log']})" if error.get("log") else ""
-    return Block(rule=f"smoke:{kind}", why=f"smoke run on {run.device} failed: {message}{log}",
-                 fix=error.get("fix"))
+    return Block(
+        rule=f"smoke:{kind}",
+        why=f"smoke run on {run.device} failed: {message}{log}",
+        fix=error.get("fix"),
+    )
 
 
 # --------------------------------------------------------------------------- keras backend
@@ -164,15 +175,25 @@ def choose_backend(facts, evaluation, results, device: str) -> tuple[tuple[str, 
     rows = []
     for i, backend in enumerate(BACKEND_ORDER):
         tier, why = _backend_tier(backend, facts, evaluation, results, device)
-        rows.append(((-tier, -float(scores.get(backend, 0.0)), i), (backend, float(scores.get(backend, 0.0)), why)))
+        rows.append(
+            (
+                (-tier, -float(scores.get(backend, 0.0)), i),
+                (backend, float(scores.get(backend, 0.0)), why),
+            )
+        )
     return tuple(row for _, row in sorted(rows))
 
 
 # --------------------------------------------------------------------------- install commands
 
 
-def install_command(framework: str, facts, rulebase, condition: Callable[[Any], bool] | None,
-                    backend: str | None = None) -> str | None:
+def install_command(
+    framework: str,
+    facts,
+    rulebase,
+    condition: Callable[[Any], bool] | None,
+    backend: str | None = None,
+) -> str | None:
     """The first ``frameworks.yaml`` install entry whose condition holds for these facts."""
     spec = (getattr(rulebase, "frameworks", None) or {}).get(framework)
     if spec is None:
@@ -208,7 +229,10 @@ def _get(obj: Any, key: str) -> Any:
 
 
 def _fill(template: str, facts, backend: str | None) -> str:
-    values = {"python": facts.get("python.executable") or "python3", "backend": backend or "tensorflow"}
+    values = {
+        "python": facts.get("python.executable") or "python3",
+        "backend": backend or "tensorflow",
+    }
     try:
         return template.format_map(_Defaulting(values))
     except (ValueError, IndexError):
@@ -224,8 +248,8 @@ def condition_evaluator(facts, answers, rulebase) -> Callable[[Any], bool | None
     """Evaluate a ``frameworks.yaml`` ``when`` with the engine's operators: the same fact
     paths, derived facts and answers a rule sees. An invalid condition is a RuleError."""
     from recommender.engine.conditions import CompileContext, compile_condition
-    from recommender.frozen import thaw
     from recommender.engine.evaluate import derived_facts
+    from recommender.frozen import thaw
 
     values = dict(getattr(answers, "values", answers))
     questions = {q.key: frozenset(q.values) for q in rulebase.questions}
@@ -234,7 +258,11 @@ def condition_evaluator(facts, answers, rulebase) -> Callable[[Any], bool | None
     def evaluate(when: Any) -> bool | None:
         ctx = CompileContext(file="rules/frameworks.yaml", rule="install", questions=questions)
         test = compile_condition(thaw(when), ctx)  # the rule base keeps it frozen (tuples)
-        env = {p: derived[p] if p in derived else facts.get(p) for p in ctx.reads if not p.startswith("answer.")}
+        env = {
+            p: derived[p] if p in derived else facts.get(p)
+            for p in ctx.reads
+            if not p.startswith("answer.")
+        }
         env.update({f"answer.{k}": v for k, v in values.items()})
         return test(env)
 
@@ -261,17 +289,29 @@ def _entry(fw: str, facts, evaluation, results, rulebase, device: str, condition
         backend = choice[0][0]
         runs = _smoke_for(results, "keras", backend)
     passed, failed = _deciding_run(runs, device) if installed else (None, None)
-    blockers = tuple(Block(rule=b.rule, why=b.why, fix=getattr(b, "fix", None)) for b in fs.blockers)
+    blockers = tuple(
+        Block(rule=b.rule, why=b.why, fix=getattr(b, "fix", None)) for b in fs.blockers
+    )
     if failed is not None and passed is None:
         blockers += (_smoke_block(failed),)
     feasible = not blockers
-    bonus = float(rulebase.settings.get("smoke_bonus", 0.0)) if passed is not None and feasible else 0.0
+    bonus = (
+        float(rulebase.settings.get("smoke_bonus", 0.0)) if passed is not None and feasible else 0.0
+    )
     reasons = tuple(fs.reasons) + ((_smoke_reason(passed, bonus),) if bonus else ())
     return Entry(
-        framework=fw, backend=backend, rank=0, score=round(float(fs.score) + bonus, 4),
-        rule_score=float(fs.score), feasible=feasible, installed=installed,
-        verified=passed is not None, confidence=MEASURED if passed is not None else RULES_ONLY,
-        verdict="", reasons=reasons, blockers=blockers,
+        framework=fw,
+        backend=backend,
+        rank=0,
+        score=round(float(fs.score) + bonus, 4),
+        rule_score=float(fs.score),
+        feasible=feasible,
+        installed=installed,
+        verified=passed is not None,
+        confidence=MEASURED if passed is not None else RULES_ONLY,
+        verdict="",
+        reasons=reasons,
+        blockers=blockers,
         warnings=tuple(str(getattr(w, "why", w)) for w in getattr(fs, "warnings", ())),
         smoke=passed if passed is not None else failed,
         install=None if installed else install_command(fw, facts, rulebase, condition, backend),
@@ -286,15 +326,27 @@ def _smoke_reason(run: Any, bonus: float):
     def num(value: Any) -> str:
         return f"{value:.2f}" if isinstance(value, (int, float)) else "?"
 
-    why = (f"Trained here on {run.device}: loss {num(run.loss_first)} -> {num(run.loss_last)}, "
-           f"accuracy {num(run.accuracy)}.")
-    return Reason(rule="smoke:passed", delta=bonus, why=why, sources=("HW-ACCEL",),
-                  note="settings.smoke_bonus in rules/tradeoffs.yaml")
+    why = (
+        f"Trained here on {run.device}: loss {num(run.loss_first)} -> {num(run.loss_last)}, "
+        f"accuracy {num(run.accuracy)}."
+    )
+    return Reason(
+        rule="smoke:passed",
+        delta=bonus,
+        why=why,
+        sources=("HW-ACCEL",),
+        note="settings.smoke_bonus in rules/tradeoffs.yaml",
+    )
 
 
 def _sort_key(entry: Entry) -> tuple:
-    return (not entry.feasible, -entry.score, not entry.verified, not entry.installed,
-            FRAMEWORK_ORDER.index(entry.framework))
+    return (
+        not entry.feasible,
+        -entry.score,
+        not entry.verified,
+        not entry.installed,
+        FRAMEWORK_ORDER.index(entry.framework),
+    )
 
 
 def _verdict(entry: Entry, rank: int) -> str:
@@ -313,9 +365,16 @@ def _replace(entry: Entry, **changes) -> Entry:
     return Entry(**values)
 
 
-def rank(evaluation, results: Sequence[Any], facts, rulebase, *,
-         condition: Callable[[Any], bool] | None = None, smoke_note: str | None = None,
-         extra_warnings: Sequence[Notice] = ()) -> Ranking:
+def rank(
+    evaluation,
+    results: Sequence[Any],
+    facts,
+    rulebase,
+    *,
+    condition: Callable[[Any], bool] | None = None,
+    smoke_note: str | None = None,
+    extra_warnings: Sequence[Notice] = (),
+) -> Ranking:
     """Order the frameworks (see the module docstring for the rules of the ordering).
 
     ``condition(when)`` evaluates a ``frameworks.yaml`` install condition against the facts and
@@ -323,12 +382,28 @@ def rank(evaluation, results: Sequence[Any], facts, rulebase, *,
     """
     results = tuple(results)
     device = _device(evaluation, facts)
-    entries = [_entry(fw, facts, evaluation, results, rulebase, device, condition)
-               for fw in FRAMEWORK_ORDER if fw in evaluation.scores]
+    entries = [
+        _entry(fw, facts, evaluation, results, rulebase, device, condition)
+        for fw in FRAMEWORK_ORDER
+        if fw in evaluation.scores
+    ]
     ordered = sorted(entries, key=_sort_key)
     ranked = tuple(_replace(e, rank=i, verdict=_verdict(e, i)) for i, e in enumerate(ordered, 1))
     engine_warnings = (*evaluation.warnings, *(getattr(evaluation, "stale", ()) or ()))
-    notices = tuple(Notice(rule=w.rule, why=w.why, frameworks=tuple(getattr(w, "frameworks", ()) or ()),
-                           fix=getattr(w, "fix", None)) for w in engine_warnings)
-    return Ranking(entries=ranked, warnings=tuple(extra_warnings) + notices, smoke=results,
-                   device=device, smoke_note=smoke_note, evaluation=evaluation)
+    notices = tuple(
+        Notice(
+            rule=w.rule,
+            why=w.why,
+            frameworks=tuple(getattr(w, "frameworks", ()) or ()),
+            fix=getattr(w, "fix", None),
+        )
+        for w in engine_warnings
+    )
+    return Ranking(
+        entries=ranked,
+        warnings=tuple(extra_warnings) + notices,
+        smoke=results,
+        device=device,
+        smoke_note=smoke_note,
+        evaluation=evaluation,
+    )

@@ -35,13 +35,18 @@ def atomic_write(path: str | os.PathLike, text: str) -> None:
 
 
 def _verified(smoke: Sequence[Any], fw: str, backend: str | None) -> bool:
-    return any(r.ok and r.framework == fw and (backend is None or r.backend == backend) for r in smoke)
+    return any(
+        r.ok and r.framework == fw and (backend is None or r.backend == backend) for r in smoke
+    )
 
 
 def _pinned(fw: str, facts, rulebase) -> list[str]:
     """``dist==version`` of an installed framework, with its wheel index where PyPI lacks it."""
     version = facts.get(f"frameworks.{fw}.version")
-    dist = facts.get(f"frameworks.{fw}.distribution") or (rulebase.frameworks.get(fw) or {}).get("pip", [fw])[0]
+    dist = (
+        facts.get(f"frameworks.{fw}.distribution")
+        or (rulebase.frameworks.get(fw) or {}).get("pip", [fw])[0]
+    )
     lines = []
     local = version.split("+", 1)[1] if "+" in version else None
     index = (rulebase.frameworks.get(fw) or {}).get("wheel_index")
@@ -56,7 +61,7 @@ def _from_command(command: str) -> list[str]:
         words = shlex.split(command)
     except ValueError:
         return []
-    words = words[words.index("install") + 1:] if "install" in words else []
+    words = words[words.index("install") + 1 :] if "install" in words else []
     lines, skip = [], False
     for i, word in enumerate(words):
         if skip:
@@ -73,7 +78,9 @@ def _name(requirement: str) -> str:
     return re.split(r"[\[<>=!~;\s]", requirement, maxsplit=1)[0].lower()
 
 
-def requirements(checklist: Checklist, *, facts, rulebase, smoke: Sequence[Any], install: str | None) -> str:
+def requirements(
+    checklist: Checklist, *, facts, rulebase, smoke: Sequence[Any], install: str | None
+) -> str:
     """Pinned to what the smoke run verified here; else the recommended install command."""
     targets = [checklist.framework]
     if checklist.framework == "keras" and checklist.backend in BACKEND_FRAMEWORK:
@@ -86,51 +93,102 @@ def requirements(checklist: Checklist, *, facts, rulebase, smoke: Sequence[Any],
             (head if line.startswith("--") else body).append(line)
     for fw in installed:
         backend = checklist.backend if fw == "keras" else None
-        verified = _verified(smoke, fw, backend) or (checklist.framework == "keras" and fw != "keras"
-                                                     and _verified(smoke, "keras", checklist.backend))
-        notes.append(f"# {name_of(fw)}: " + ("verified here by dlrec's smoke training" if verified
-                                            else "installed here, not verified by a smoke run"))
+        verified = _verified(smoke, fw, backend) or (
+            checklist.framework == "keras"
+            and fw != "keras"
+            and _verified(smoke, "keras", checklist.backend)
+        )
+        notes.append(
+            f"# {name_of(fw)}: "
+            + (
+                "verified here by dlrec's smoke training"
+                if verified
+                else "installed here, not verified by a smoke run"
+            )
+        )
         for line in _pinned(fw, facts, rulebase):
             (head if line.startswith("--") else body).append(line)
     # An installed framework is pinned: drop the install command's unpinned names for it.
-    pinned = {name for fw in installed for name in (rulebase.frameworks.get(fw) or {}).get("pip", ())}
+    pinned = {
+        name for fw in installed for name in (rulebase.frameworks.get(fw) or {}).get("pip", ())
+    }
     body = [line for line in dict.fromkeys(body) if "==" in line or _name(line) not in pinned]
     body.append("numpy  # train.py builds its synthetic data with NumPy")
     return "\n".join(["# Written by `dlrec init`.", *notes, *dict.fromkeys(head), *body]) + "\n"
 
 
 def train_script(checklist: Checklist) -> str:
-    text = resources.files("recommender").joinpath("templates", f"train_{checklist.framework}.py.txt").read_text(
-        encoding="utf-8")
+    text = (
+        resources.files("recommender")
+        .joinpath("templates", f"train_{checklist.framework}.py.txt")
+        .read_text(encoding="utf-8")
+    )
     return Template(text).safe_substitute(backend=checklist.backend or "tensorflow")
 
 
 def setup_markdown(checklist: Checklist, checklist_md: str, *, answers: Mapping[str, str]) -> str:
     backend = f" on the {checklist.backend} backend" if checklist.backend else ""
     fixes = [i.fix for i in checklist.items if i.fix and i.status != "ok"]
-    steps = ["python3 -m venv .venv", ".venv/bin/python -m pip install -r requirements.txt",
-             ".venv/bin/python train.py"]
-    out = [f"# {checklist.name}{backend}: project setup", "",
-           "Written by `dlrec init` for the answers in `dlrec-answers.yaml` "
-           "(replay with `dlrec recommend --answers dlrec-answers.yaml`).", "",
-           "## Commands", "", "```sh", *steps, "```", ""]
+    steps = [
+        "python3 -m venv .venv",
+        ".venv/bin/python -m pip install -r requirements.txt",
+        ".venv/bin/python train.py",
+    ]
+    out = [
+        f"# {checklist.name}{backend}: project setup",
+        "",
+        "Written by `dlrec init` for the answers in `dlrec-answers.yaml` "
+        "(replay with `dlrec recommend --answers dlrec-answers.yaml`).",
+        "",
+        "## Commands",
+        "",
+        "```sh",
+        *steps,
+        "```",
+        "",
+    ]
     if fixes:
-        out += ["## Fix first", "", "The checklist below found these; each is an exact command or step:", "",
-                *[f"- `{f}`" if "`" not in f else f"- {f}" for f in fixes], ""]
-    out += ["## Re-check", "", "```sh", "dlrec checklist --framework " + checklist.framework
-            + " --answers dlrec-answers.yaml", "```", "", checklist_md]
+        out += [
+            "## Fix first",
+            "",
+            "The checklist below found these; each is an exact command or step:",
+            "",
+            *[f"- `{f}`" if "`" not in f else f"- {f}" for f in fixes],
+            "",
+        ]
+    out += [
+        "## Re-check",
+        "",
+        "```sh",
+        "dlrec checklist --framework " + checklist.framework + " --answers dlrec-answers.yaml",
+        "```",
+        "",
+        checklist_md,
+    ]
     return "\n".join(out)
 
 
 def answers_yaml(answers: Mapping[str, str]) -> str:
-    return "# dlrec answers: replay with `dlrec recommend --answers dlrec-answers.yaml`\n" + "".join(
-        f"{key}: {json.dumps(str(value))}\n" for key, value in answers.items())
+    return (
+        "# dlrec answers: replay with `dlrec recommend --answers dlrec-answers.yaml`\n"
+        + "".join(f"{key}: {json.dumps(str(value))}\n" for key, value in answers.items())
+    )
 
 
-def starter_files(checklist: Checklist, checklist_md: str, *, facts, rulebase, smoke: Sequence[Any],
-                  answers: Mapping[str, str], install: str | None) -> dict[str, str]:
+def starter_files(
+    checklist: Checklist,
+    checklist_md: str,
+    *,
+    facts,
+    rulebase,
+    smoke: Sequence[Any],
+    answers: Mapping[str, str],
+    install: str | None,
+) -> dict[str, str]:
     return {
-        "requirements.txt": requirements(checklist, facts=facts, rulebase=rulebase, smoke=smoke, install=install),
+        "requirements.txt": requirements(
+            checklist, facts=facts, rulebase=rulebase, smoke=smoke, install=install
+        ),
         "train.py": train_script(checklist),
         "SETUP.md": setup_markdown(checklist, checklist_md, answers=answers),
         "dlrec-answers.yaml": answers_yaml(answers),
@@ -146,16 +204,22 @@ def check_targets(directory: str | os.PathLike, *, force: bool) -> None:
         return
     for name in FILES:
         if (folder / name).exists():
-            raise BadInputError("already exists; use --force to overwrite it", where=str(folder / name))
+            raise BadInputError(
+                "already exists; use --force to overwrite it", where=str(folder / name)
+            )
 
 
-def write_files(directory: str | os.PathLike, files: Mapping[str, str], *, force: bool) -> list[Path]:
+def write_files(
+    directory: str | os.PathLike, files: Mapping[str, str], *, force: bool
+) -> list[Path]:
     check_targets(directory, force=force)
     folder = Path(directory)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise BadInputError(f"cannot create the folder: {exc.strerror}", where=str(directory)) from None
+        raise BadInputError(
+            f"cannot create the folder: {exc.strerror}", where=str(directory)
+        ) from None
     written = []
     for name, text in files.items():
         atomic_write(folder / name, text)

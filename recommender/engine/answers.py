@@ -30,8 +30,10 @@ class Answers:
         return self.values.get(key, default)
 
     def with_value(self, key: str, value: str, source: str = "flag") -> Answers:
-        return Answers(values=MappingProxyType({**self.values, key: value}),
-                       source=MappingProxyType({**self.source, key: source}))
+        return Answers(
+            values=MappingProxyType({**self.values, key: value}),
+            source=MappingProxyType({**self.source, key: source}),
+        )
 
     def to_dict(self) -> dict[str, str]:
         """The answers as a replayable mapping (``dlrec recommend --answers FILE``)."""
@@ -53,16 +55,22 @@ def _read_file(path: str, questions: Mapping[str, Any]) -> dict[str, str]:
     if doc is None:
         return {}
     if not isinstance(doc, Mapping):
-        raise BadInputError(f"expected a mapping of answers (keys: {', '.join(questions)})", where=path)
+        raise BadInputError(
+            f"expected a mapping of answers (keys: {', '.join(questions)})", where=path
+        )
     out = {}
     for key, value in doc.items():
         line = doc.line_of(key) if hasattr(doc, "line_of") else None
         where = f"{path}:{line}" if line else path
         question = questions.get(key)
         if question is None:
-            raise BadInputError(f"unknown answer key {key!r} (allowed: {', '.join(questions)})", where=where)
+            raise BadInputError(
+                f"unknown answer key {key!r} (allowed: {', '.join(questions)})", where=where
+            )
         if not isinstance(value, str) or value not in question.values:
-            raise BadInputError(f"{key}: {value!r} is not allowed (allowed: {_allowed(question)})", where=where)
+            raise BadInputError(
+                f"{key}: {value!r} is not allowed (allowed: {_allowed(question)})", where=where
+            )
         out[key] = value
     return out
 
@@ -79,8 +87,13 @@ def _prefill(question: Any, facts: Any) -> str | None:
     return value if isinstance(value, str) and value in question.values else None
 
 
-def resolve_answers(questions: Sequence[Any], *, file: str | None = None,
-                    flags: Mapping[str, str | None] | None = None, facts: Any = None) -> Answers:
+def resolve_answers(
+    questions: Sequence[Any],
+    *,
+    file: str | None = None,
+    flags: Mapping[str, str | None] | None = None,
+    facts: Any = None,
+) -> Answers:
     """Answers for every question: flag, else file, else a fact pre-fill (with ``facts``), else default.
 
     ``flags`` maps question keys (``team_stack`` or ``team-stack``) to a value or None (not given).
@@ -96,7 +109,9 @@ def resolve_answers(questions: Sequence[Any], *, file: str | None = None,
         if value is None:
             continue
         if value not in question.values:
-            raise BadInputError(f"--{key.replace('_', '-')}: {value!r} is not allowed (allowed: {_allowed(question)})")
+            raise BadInputError(
+                f"--{key.replace('_', '-')}: {value!r} is not allowed (allowed: {_allowed(question)})"
+            )
         given[key] = value
     values: dict[str, str] = {}
     source: dict[str, str] = {}

@@ -81,11 +81,10 @@ def compile_condition(node: Any, ctx: CompileContext) -> Test:
     ctx.at(node)
     if not isinstance(node, Mapping) or len(node) != 1:
         raise ctx.fail(f"a condition is a mapping with exactly one operator (allowed: {_names()})")
-    (name, arg), = node.items()
+    ((name, arg),) = node.items()
     operator = OPERATORS.get(name)
     if operator is None:
-        raise ctx.fail(f"unknown operator {name!r} (allowed: {_names()})",
-                       line_of(node, name))
+        raise ctx.fail(f"unknown operator {name!r} (allowed: {_names()})", line_of(node, name))
     try:
         key = json.dumps([name, arg], sort_keys=True)
     except (TypeError, ValueError):
@@ -143,6 +142,7 @@ def _op_all(arg: Any, ctx: CompileContext) -> Test:
             if r is UNKNOWN:
                 result = UNKNOWN
         return result
+
     return test
 
 
@@ -158,6 +158,7 @@ def _op_any(arg: Any, ctx: CompileContext) -> Test:
             if r is UNKNOWN:
                 result = UNKNOWN
         return result
+
     return test
 
 
@@ -167,6 +168,7 @@ def _op_not(arg: Any, ctx: CompileContext) -> Test:
     def test(env):
         r = inner(env)
         return UNKNOWN if r is UNKNOWN else not r
+
     return test
 
 
@@ -181,7 +183,9 @@ def _op_answer(arg: Any, ctx: CompileContext) -> Test:
         line = line_of(arg, key)
         allowed = ctx.questions.get(key)
         if allowed is None:
-            raise ctx.fail(f"unknown answer key {key!r} (allowed: {', '.join(sorted(ctx.questions))})", line)
+            raise ctx.fail(
+                f"unknown answer key {key!r} (allowed: {', '.join(sorted(ctx.questions))})", line
+            )
         if isinstance(want, Mapping):
             if set(want) != {"in"} or not isinstance(want["in"], list) or not want["in"]:
                 raise ctx.fail(f"answer {key!r}: use a value or {{in: [VALUE, ...]}}", line)
@@ -190,7 +194,10 @@ def _op_answer(arg: Any, ctx: CompileContext) -> Test:
             values = [want]
         for v in values:
             if not isinstance(v, str) or v not in allowed:
-                raise ctx.fail(f"answer {key!r} has no value {v!r} (allowed: {', '.join(sorted(allowed))})", line)
+                raise ctx.fail(
+                    f"answer {key!r} has no value {v!r} (allowed: {', '.join(sorted(allowed))})",
+                    line,
+                )
         ctx.reads.add(f"answer.{key}")
         checks.append((f"answer.{key}", frozenset(values)))
     checks = tuple(checks)
@@ -204,6 +211,7 @@ def _op_answer(arg: Any, ctx: CompileContext) -> Test:
             elif value not in values:
                 return FALSE
         return result
+
     return test
 
 
@@ -227,8 +235,11 @@ def _fact(arg: Any, ctx: CompileContext, op: str, keys: Sequence[str]) -> tuple[
         raise ctx.fail(f"'{op}' takes {form} (got {got})")
     path = arg["fact"]
     if not isinstance(path, str) or path not in FACT_SCHEMA:
-        raise ctx.fail(f"unknown fact path {path!r} (see FACT_SCHEMA in recommender/facts/document.py, "
-                       f"e.g. cpu.flags, os.system, accelerators[].kind)", line_of(arg, "fact"))
+        raise ctx.fail(
+            f"unknown fact path {path!r} (see FACT_SCHEMA in recommender/facts/document.py, "
+            f"e.g. cpu.flags, os.system, accelerators[].kind)",
+            line_of(arg, "fact"),
+        )
     ctx.reads.add(path)
     kind = FACT_SCHEMA[path]
     return path, kind
@@ -261,6 +272,7 @@ def _scalar_test(path: str, match: Callable[[Any], bool]) -> Test:
                     unknown = True
             return UNKNOWN if unknown else FALSE
         return match(value)
+
     return test
 
 
@@ -305,6 +317,7 @@ def _op_contains(arg: Any, ctx: CompileContext) -> Test:
         if want in value:
             return TRUE
         return UNKNOWN if "[]" in path and None in value else FALSE
+
     return test
 
 
@@ -316,6 +329,7 @@ def _op_exists(arg: Any, ctx: CompileContext) -> Test:
         if isinstance(value, tuple) and "[]" in path:
             return any(v is not None for v in value)
         return value is not None
+
     return test
 
 
@@ -323,7 +337,9 @@ def _numeric(op: str, compare: Callable[[Any, Any], bool]) -> Operator:
     def operator(arg: Any, ctx: CompileContext) -> Test:
         path, kind = _fact(arg, ctx, op, ("fact", "value"))
         if kind not in _NUMERIC:
-            raise ctx.fail(f"'{op}' needs a numeric fact; {path} is {kind} (use 'version' for versions)")
+            raise ctx.fail(
+                f"'{op}' needs a numeric fact; {path} is {kind} (use 'version' for versions)"
+            )
         want = arg["value"]
         _check_value(want, "number", ctx, op, path)
 
@@ -331,7 +347,9 @@ def _numeric(op: str, compare: Callable[[Any, Any], bool]) -> Operator:
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 return UNKNOWN
             return compare(v, want)
+
         return _scalar_test(path, match)
+
     return operator
 
 
@@ -354,8 +372,11 @@ def _op_version(arg: Any, ctx: CompileContext) -> Test:
             raise InvalidSpecifier(str(spec_text))
         spec = SpecifierSet(spec_text)
     except InvalidSpecifier:
-        raise ctx.fail(f"'version' spec {spec_text!r} is not a PEP 440 specifier "
-                       f"(quote it, e.g. \">=2.16,<2.22\")", line_of(arg, "spec")) from None
+        raise ctx.fail(
+            f"'version' spec {spec_text!r} is not a PEP 440 specifier "
+            f'(quote it, e.g. ">=2.16,<2.22")',
+            line_of(arg, "spec"),
+        ) from None
     cache: dict[str, bool | None] = {}
 
     def match(v):
@@ -364,20 +385,42 @@ def _op_version(arg: Any, ctx: CompileContext) -> Test:
         hit = cache.get(v, 0)
         if hit == 0:
             version = parse_version(v)
-            hit = cache[v] = UNKNOWN if version is None else spec.contains(version, prereleases=True)
+            hit = cache[v] = (
+                UNKNOWN if version is None else spec.contains(version, prereleases=True)
+            )
         return hit
+
     return _scalar_test(path, match)
 
 
 BUILTIN_OPERATORS: tuple[tuple[str, Operator], ...] = (
-    ("all", _op_all), ("any", _op_any), ("not", _op_not), ("answer", _op_answer),
-    ("eq", _op_eq), ("in", _op_in), ("contains", _op_contains), ("exists", _op_exists),
-    ("gte", _numeric("gte", lambda a, b: a >= b)), ("lte", _numeric("lte", lambda a, b: a <= b)),
-    ("gt", _numeric("gt", lambda a, b: a > b)), ("lt", _numeric("lt", lambda a, b: a < b)),
+    ("all", _op_all),
+    ("any", _op_any),
+    ("not", _op_not),
+    ("answer", _op_answer),
+    ("eq", _op_eq),
+    ("in", _op_in),
+    ("contains", _op_contains),
+    ("exists", _op_exists),
+    ("gte", _numeric("gte", lambda a, b: a >= b)),
+    ("lte", _numeric("lte", lambda a, b: a <= b)),
+    ("gt", _numeric("gt", lambda a, b: a > b)),
+    ("lt", _numeric("lt", lambda a, b: a < b)),
     ("version", _op_version),
 )
 for _name, _operator in BUILTIN_OPERATORS:
     register(_name, _operator)
 
-__all__ = ["FALSE", "OPERATORS", "TRUE", "UNKNOWN", "CompileContext", "Operator", "RuleError",
-           "compile_condition", "line_of", "parse_version", "register"]
+__all__ = [
+    "FALSE",
+    "OPERATORS",
+    "TRUE",
+    "UNKNOWN",
+    "CompileContext",
+    "Operator",
+    "RuleError",
+    "compile_condition",
+    "line_of",
+    "parse_version",
+    "register",
+]

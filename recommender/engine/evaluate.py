@@ -14,8 +14,8 @@ from types import MappingProxyType
 from typing import Any
 
 from recommender.engine.conditions import FALSE, TRUE, UNKNOWN, parse_version
-from recommender.facts.document import FRAMEWORK_IDS, Facts
 from recommender.engine.rulebase import Rule, RuleBase
+from recommender.facts.document import FRAMEWORK_IDS, Facts
 
 KERAS_BACKENDS = ("tensorflow", "torch", "jax")
 GPU_KINDS = frozenset({"cuda", "rocm", "mps", "xpu"})
@@ -36,8 +36,13 @@ class Reason:
     note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "delta": self.delta, "why": self.why, "sources": list(self.sources),
-                "note": self.note}
+        return {
+            "rule": self.rule,
+            "delta": self.delta,
+            "why": self.why,
+            "sources": list(self.sources),
+            "note": self.note,
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,7 +64,12 @@ class Warning:  # noqa: A001 - the rule base's word; builtins.Warning is never n
     fix: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "why": self.why, "frameworks": list(self.frameworks), "fix": self.fix}
+        return {
+            "rule": self.rule,
+            "why": self.why,
+            "frameworks": list(self.frameworks),
+            "fix": self.fix,
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -71,8 +81,13 @@ class TraceEntry:
     effect: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "outcome": self.outcome, "reads": list(self.reads),
-                "unknown": list(self.unknown), "effect": self.effect}
+        return {
+            "rule": self.rule,
+            "outcome": self.outcome,
+            "reads": list(self.reads),
+            "unknown": list(self.unknown),
+            "effect": self.effect,
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -88,9 +103,14 @@ class FrameworkScore:
         return not self.blockers
 
     def to_dict(self) -> dict[str, Any]:
-        return {"framework": self.framework, "score": self.score, "feasible": self.feasible,
-                "reasons": [r.to_dict() for r in self.reasons],
-                "blockers": [b.to_dict() for b in self.blockers], "warnings": list(self.warnings)}
+        return {
+            "framework": self.framework,
+            "score": self.score,
+            "feasible": self.feasible,
+            "reasons": [r.to_dict() for r in self.reasons],
+            "blockers": [b.to_dict() for b in self.blockers],
+            "warnings": list(self.warnings),
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,7 +131,9 @@ class Evaluation:
         return {
             "scores": {fw: s.to_dict() for fw, s in self.scores.items()},
             "keras_backend_scores": dict(self.keras_backend_scores),
-            "keras_backend_reasons": {b: [r.to_dict() for r in rs] for b, rs in self.keras_backend_reasons.items()},
+            "keras_backend_reasons": {
+                b: [r.to_dict() for r in rs] for b, rs in self.keras_backend_reasons.items()
+            },
             "warnings": [w.to_dict() for w in self.warnings],
             "stale": [w.to_dict() for w in self.stale],
             "derived": {k: list(v) if isinstance(v, tuple) else v for k, v in self.derived.items()},
@@ -134,8 +156,11 @@ def _unsure_kinds(facts: Facts) -> frozenset[str]:
     probes = facts.get("probes")
     if not isinstance(probes, Mapping):
         return frozenset()
-    return frozenset(kind for kind, name in _PROBE_OF_KIND.items()
-                     if isinstance(probes.get(name), Mapping) and probes[name].get("status") == "unknown")
+    return frozenset(
+        kind
+        for kind, name in _PROBE_OF_KIND.items()
+        if isinstance(probes.get(name), Mapping) and probes[name].get("status") == "unknown"
+    )
 
 
 def _auto(found: tuple[str, ...], unsure: frozenset[str]) -> str | None:
@@ -159,7 +184,9 @@ def derived_facts(facts: Facts, accelerator_answer: str | None) -> dict[str, Any
         found = tuple(sorted({a["kind"] for a in visible if isinstance(a.get("kind"), str)}))
         unsure = _unsure_kinds(facts) - set(found)
         kinds = None if unsure else found  # a list with a probe that could not tell is incomplete
-        has_gpu = True if any(k in GPU_KINDS for k in found) else (None if unsure & GPU_KINDS else False)
+        has_gpu = (
+            True if any(k in GPU_KINDS for k in found) else (None if unsure & GPU_KINDS else False)
+        )
         auto = _auto(found, unsure)
         min_cc = _lowest([a.get("compute_capability") for a in visible if a.get("kind") == "cuda"])
         # One driver serves every NVIDIA GPU; take the lowest reading to stay on the safe side.
@@ -168,9 +195,12 @@ def derived_facts(facts: Facts, accelerator_answer: str | None) -> dict[str, Any
     from recommender.facts.evidence import derived as distributed_derived
 
     return {
-        "derived.accelerator_kinds": kinds, "derived.has_visible_gpu": has_gpu,
-        "derived.nvidia_min_cc": min_cc, "derived.nvidia_max_cuda": max_cuda,
-        "derived.answer_accelerator": resolved, **distributed_derived(facts),
+        "derived.accelerator_kinds": kinds,
+        "derived.has_visible_gpu": has_gpu,
+        "derived.nvidia_min_cc": min_cc,
+        "derived.nvidia_max_cuda": max_cuda,
+        "derived.answer_accelerator": resolved,
+        **distributed_derived(facts),
     }
 
 
@@ -182,15 +212,22 @@ def stale_warnings(facts: Facts, rulebase: RuleBase) -> tuple[Warning, ...]:
     out = []
     for fw, known in sorted(rulebase.newest_known.items()):
         have = facts.get(f"frameworks.{fw}.version")
-        have_v, known_v = parse_version(have) if isinstance(have, str) else None, parse_version(known)
+        have_v, known_v = (
+            parse_version(have) if isinstance(have, str) else None,
+            parse_version(known),
+        )
         if have_v is None or known_v is None:
             continue
-        if have_v.release[:len(known_v.release)] > known_v.release:
+        if have_v.release[: len(known_v.release)] > known_v.release:
             name = _SHORT_NAMES.get(fw, fw)
-            out.append(Warning(
-                rule=STALE_RULE, frameworks=(fw,) if fw in FRAMEWORK_IDS else (),
-                why=f"the rule base was verified up to {name} {known}; you have {have_v.public}",
-                fix="check the compatibility notes of this release, or update dlrec"))
+            out.append(
+                Warning(
+                    rule=STALE_RULE,
+                    frameworks=(fw,) if fw in FRAMEWORK_IDS else (),
+                    why=f"the rule base was verified up to {name} {known}; you have {have_v.public}",
+                    fix="check the compatibility notes of this release, or update dlrec",
+                )
+            )
     return tuple(out)
 
 
@@ -199,7 +236,9 @@ def stale_warnings(facts: Facts, rulebase: RuleBase) -> tuple[Warning, ...]:
 
 def _environment(facts: Facts, values: Mapping[str, str], rulebase: RuleBase) -> tuple[dict, dict]:
     derived = derived_facts(facts, values.get("accelerator"))
-    env: dict[str, Any] = {p: facts.get(p) for p in rulebase.fact_paths if not p.startswith("derived.")}
+    env: dict[str, Any] = {
+        p: facts.get(p) for p in rulebase.fact_paths if not p.startswith("derived.")
+    }
     env.update(derived)
     for key, value in values.items():
         env[f"answer.{key}"] = value
@@ -213,11 +252,11 @@ class _Step:
     test: Any
     reads: tuple[str, ...]
     read_set: frozenset[str]
-    reasons: tuple[tuple[str, Reason], ...]        # (framework or keras.BACKEND, reason)
+    reasons: tuple[tuple[str, Reason], ...]  # (framework or keras.BACKEND, reason)
     blockers: tuple[tuple[str, Blocker], ...]
     fw_warnings: tuple[tuple[str, str], ...]
     warning: Warning | None
-    traces: Mapping[Any, TraceEntry]               # outcome -> entry with no unknown facts
+    traces: Mapping[Any, TraceEntry]  # outcome -> entry with no unknown facts
     rule: str
 
 
@@ -227,29 +266,54 @@ def _step(rule: Rule, penalty: float) -> _Step:
     fw_warnings: list[tuple[str, str]] = []
     warning = None
     if rule.score:
-        reasons = [(key, Reason(rule=rule.id, delta=delta, why=rule.why, sources=rule.sources, note=rule.note))
-                   for key, delta in rule.score.items()]
+        reasons = [
+            (
+                key,
+                Reason(
+                    rule=rule.id, delta=delta, why=rule.why, sources=rule.sources, note=rule.note
+                ),
+            )
+            for key, delta in rule.score.items()
+        ]
     elif rule.block and rule.block_device:
         for fw in rule.block:
             if penalty:
-                reason = Reason(rule=rule.id, delta=-penalty, why=rule.why, sources=rule.sources,
-                                note=f"cannot use {rule.block_device} here")
+                reason = Reason(
+                    rule=rule.id,
+                    delta=-penalty,
+                    why=rule.why,
+                    sources=rule.sources,
+                    note=f"cannot use {rule.block_device} here",
+                )
                 reasons.append((fw, reason))
                 if fw in _KERAS_BACKEND_OF:  # Keras on that backend loses the device too
                     reasons.append((f"keras.{_KERAS_BACKEND_OF[fw]}", reason))
             fw_warnings.append((fw, f"{rule.block_device}: {rule.why}"))
     elif rule.block:
-        blockers = [(fw, Blocker(rule=rule.id, why=rule.why, sources=rule.sources, fix=rule.fix)) for fw in rule.block]
+        blockers = [
+            (fw, Blocker(rule=rule.id, why=rule.why, sources=rule.sources, fix=rule.fix))
+            for fw in rule.block
+        ]
     else:
         frameworks = FRAMEWORK_IDS if "all" in rule.warn else rule.warn
         warning = Warning(rule=rule.id, why=rule.why, frameworks=tuple(frameworks), fix=rule.fix)
         fw_warnings = [(fw, rule.why) for fw in frameworks]
     effect = rule.effect_summary
-    traces = {result: TraceEntry(rule=rule.id, outcome=name, reads=rule.reads, unknown=(), effect=effect)
-              for result, name in _OUTCOMES.items()}
-    return _Step(test=rule.test, reads=rule.reads, read_set=frozenset(rule.reads), reasons=tuple(reasons),
-                 blockers=tuple(blockers), fw_warnings=tuple(fw_warnings), warning=warning, traces=traces,
-                 rule=rule.id)
+    traces = {
+        result: TraceEntry(rule=rule.id, outcome=name, reads=rule.reads, unknown=(), effect=effect)
+        for result, name in _OUTCOMES.items()
+    }
+    return _Step(
+        test=rule.test,
+        reads=rule.reads,
+        read_set=frozenset(rule.reads),
+        reasons=tuple(reasons),
+        blockers=tuple(blockers),
+        fw_warnings=tuple(fw_warnings),
+        warning=warning,
+        traces=traces,
+        rule=rule.id,
+    )
 
 
 _OUTCOMES = {TRUE: "fired", FALSE: "false", UNKNOWN: "unknown"}
@@ -282,7 +346,9 @@ def evaluate(facts: Facts, answers: Any, rulebase: RuleBase) -> Evaluation:
     env, derived = _environment(facts, values, rulebase)
     steps, all_reads = _plan(rulebase)
     unknown_paths = frozenset(p for p in all_reads if env.get(p) is None)
-    reasons: dict[str, list[Reason]] = {k: [] for k in (*FRAMEWORK_IDS, *(f"keras.{b}" for b in KERAS_BACKENDS))}
+    reasons: dict[str, list[Reason]] = {
+        k: [] for k in (*FRAMEWORK_IDS, *(f"keras.{b}" for b in KERAS_BACKENDS))
+    }
     blockers: dict[str, list[Blocker]] = {fw: [] for fw in FRAMEWORK_IDS}
     fw_warnings: dict[str, list[str]] = {fw: [] for fw in FRAMEWORK_IDS}
     warnings: list[Warning] = []
@@ -302,16 +368,33 @@ def evaluate(facts: Facts, answers: Any, rulebase: RuleBase) -> Evaluation:
             trace.append(step.traces[result])
         else:
             template = step.traces[result]
-            trace.append(TraceEntry(rule=step.rule, outcome=template.outcome, reads=step.reads, effect=template.effect,
-                                    unknown=tuple(p for p in step.reads if p in unknown_paths)))
-    scores = {fw: FrameworkScore(
-        framework=fw, score=_total(reasons[fw]), reasons=_ordered(reasons[fw]),
-        blockers=tuple(sorted(blockers[fw], key=lambda b: b.rule)),
-        warnings=tuple(fw_warnings[fw])) for fw in FRAMEWORK_IDS}
+            trace.append(
+                TraceEntry(
+                    rule=step.rule,
+                    outcome=template.outcome,
+                    reads=step.reads,
+                    effect=template.effect,
+                    unknown=tuple(p for p in step.reads if p in unknown_paths),
+                )
+            )
+    scores = {
+        fw: FrameworkScore(
+            framework=fw,
+            score=_total(reasons[fw]),
+            reasons=_ordered(reasons[fw]),
+            blockers=tuple(sorted(blockers[fw], key=lambda b: b.rule)),
+            warnings=tuple(fw_warnings[fw]),
+        )
+        for fw in FRAMEWORK_IDS
+    }
     return Evaluation(
         scores=MappingProxyType(scores),
-        keras_backend_scores=MappingProxyType({b: _total(reasons[f"keras.{b}"]) for b in KERAS_BACKENDS}),
-        keras_backend_reasons=MappingProxyType({b: _ordered(reasons[f"keras.{b}"]) for b in KERAS_BACKENDS}),
+        keras_backend_scores=MappingProxyType(
+            {b: _total(reasons[f"keras.{b}"]) for b in KERAS_BACKENDS}
+        ),
+        keras_backend_reasons=MappingProxyType(
+            {b: _ordered(reasons[f"keras.{b}"]) for b in KERAS_BACKENDS}
+        ),
         warnings=tuple(sorted(warnings, key=lambda w: w.rule)),
         stale=stale_warnings(facts, rulebase),
         trace=tuple(trace),
@@ -319,5 +402,14 @@ def evaluate(facts: Facts, answers: Any, rulebase: RuleBase) -> Evaluation:
     )
 
 
-__all__ = ["Blocker", "Evaluation", "FrameworkScore", "Reason", "TraceEntry", "Warning", "derived_facts",
-           "evaluate", "stale_warnings"]
+__all__ = [
+    "Blocker",
+    "Evaluation",
+    "FrameworkScore",
+    "Reason",
+    "TraceEntry",
+    "Warning",
+    "derived_facts",
+    "evaluate",
+    "stale_warnings",
+]

@@ -19,22 +19,42 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from recommender.engine.conditions import CompileContext, RuleError, Test, compile_condition, line_of, parse_version
-from recommender.documents import DocumentError, parse_yaml, read_text, parse_json
+from recommender.documents import DocumentError, parse_json, parse_yaml, read_text
+from recommender.engine.conditions import (
+    CompileContext,
+    RuleError,
+    Test,
+    compile_condition,
+    line_of,
+    parse_version,
+)
 from recommender.facts.document import ACCELERATOR_KINDS, FACT_SCHEMA, FRAMEWORK_IDS
 from recommender.frozen import freeze, thaw
 
 SCORE_KEYS = (*FRAMEWORK_IDS, "keras.tensorflow", "keras.torch", "keras.jax")
 EFFECTS = ("score", "block", "warn")
-RULE_KEYS = ("id", "sources", "when", "score", "block", "warn", "why", "note", "verified", "fix",
-             "block_device")
-BUNDLED_FILES: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "sources.yaml": ("claims", "urls"),
-    "questions.yaml": ("questions",),
-    "tradeoffs.yaml": ("settings", "rules"),
-    "compat.yaml": ("tables", "rules"),
-    "frameworks.yaml": ("frameworks",),
-})
+RULE_KEYS = (
+    "id",
+    "sources",
+    "when",
+    "score",
+    "block",
+    "warn",
+    "why",
+    "note",
+    "verified",
+    "fix",
+    "block_device",
+)
+BUNDLED_FILES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "sources.yaml": ("claims", "urls"),
+        "questions.yaml": ("questions",),
+        "tradeoffs.yaml": ("settings", "rules"),
+        "compat.yaml": ("tables", "rules"),
+        "frameworks.yaml": ("frameworks",),
+    }
+)
 OVERLAY_KEYS = ("rules", "settings")
 FRAMEWORK_ENTRY_IDS = (*FRAMEWORK_IDS, "jax")
 
@@ -114,7 +134,12 @@ class Rule:
         return "warn " + ", ".join(self.warn)
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"id": self.id, "file": self.file, "line": self.line, "effect": self.effect}
+        data: dict[str, Any] = {
+            "id": self.id,
+            "file": self.file,
+            "line": self.line,
+            "effect": self.effect,
+        }
         if self.score:
             data["score"] = dict(self.score)
         if self.block:
@@ -122,8 +147,15 @@ class Rule:
             data["block_device"] = self.block_device
         if self.warn:
             data["warn"] = list(self.warn)
-        data.update(when=thaw(self.when), reads=list(self.reads), why=self.why, note=self.note,
-                    verified=self.verified, fix=self.fix, sources=list(self.sources))
+        data.update(
+            when=thaw(self.when),
+            reads=list(self.reads),
+            why=self.why,
+            note=self.note,
+            verified=self.verified,
+            fix=self.fix,
+            sources=list(self.sources),
+        )
         return data
 
 
@@ -159,7 +191,8 @@ class RuleBase:
         paths = self._memo.get("fact_paths")
         if paths is None:
             paths = self._memo["fact_paths"] = frozenset(
-                p for r in self.rules for p in r.reads if not p.startswith("answer."))
+                p for r in self.rules for p in r.reads if not p.startswith("answer.")
+            )
         return paths
 
     @property
@@ -168,8 +201,6 @@ class RuleBase:
 
 
 # --- small helpers -------------------------------------------------------------------------
-
-
 
 
 @dataclass(slots=True)
@@ -182,28 +213,50 @@ class _Where:
 
     def fail(self, message: str, line: int | None = None) -> RuleError:
         prefix = f"{self.label}: " if self.label else ""
-        return RuleError(prefix + message, where=f"{self.file}:{line or self.line}" if (line or self.line) else self.file)
+        return RuleError(
+            prefix + message,
+            where=f"{self.file}:{line or self.line}" if (line or self.line) else self.file,
+        )
 
     def entry(self, node: Any, label: str) -> _Where:
         return _Where(self.file, getattr(node, "line", 0) or self.line, label)
 
 
-def _check_keys(node: Any, where: _Where, allowed: Sequence[str], required: Sequence[str] = (),
-                what: str = "an entry") -> None:
+def _check_keys(
+    node: Any,
+    where: _Where,
+    allowed: Sequence[str],
+    required: Sequence[str] = (),
+    what: str = "an entry",
+) -> None:
     if not isinstance(node, Mapping):
-        raise where.fail(f"expected {what} (a mapping with keys {', '.join(allowed)}), got {_kind(node)}")
+        raise where.fail(
+            f"expected {what} (a mapping with keys {', '.join(allowed)}), got {_kind(node)}"
+        )
     for key in node:
         if key not in allowed:
-            raise where.fail(f"unknown key {key!r} (allowed: {', '.join(allowed)})", line_of(node, key))
+            raise where.fail(
+                f"unknown key {key!r} (allowed: {', '.join(allowed)})", line_of(node, key)
+            )
     for key in required:
         if key not in node:
             raise where.fail(f"missing key {key!r}")
 
 
 def _kind(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
-            int: "a number", float: "a number", type(None): "nothing"}.get(type(value), type(value).__name__) \
-        if not isinstance(value, Mapping) else "a mapping"
+    return (
+        {
+            dict: "a mapping",
+            list: "a list",
+            str: "a string",
+            bool: "a boolean",
+            int: "a number",
+            float: "a number",
+            type(None): "nothing",
+        }.get(type(value), type(value).__name__)
+        if not isinstance(value, Mapping)
+        else "a mapping"
+    )
 
 
 def _text(node: Mapping, key: str, where: _Where, *, required: bool = True) -> str | None:
@@ -211,7 +264,9 @@ def _text(node: Mapping, key: str, where: _Where, *, required: bool = True) -> s
     if value is None and not required:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise where.fail(f"{key!r} must be a non-empty string, got {_kind(value)}", line_of(node, key))
+        raise where.fail(
+            f"{key!r} must be a non-empty string, got {_kind(value)}", line_of(node, key)
+        )
     return value
 
 
@@ -232,8 +287,13 @@ def _parse_sources(doc: Mapping, where: _Where) -> tuple[dict[str, Claim], dict[
     entries, keyed = _entries(doc.get("claims") or [], where.entry(doc, ""), "claims")
     for cid, entry in entries:
         at = where.entry(entry, f"claim {cid!r}")
-        _check_keys(entry, at, ("id", "section", "summary", "today"),
-                    ("section", "summary", "today") if keyed else ("id", "section", "summary", "today"), "a claim")
+        _check_keys(
+            entry,
+            at,
+            ("id", "section", "summary", "today"),
+            ("section", "summary", "today") if keyed else ("id", "section", "summary", "today"),
+            "a claim",
+        )
         if keyed and "id" in entry and entry["id"] != cid:
             raise at.fail(f"id {entry['id']!r} differs from its key")
         if not isinstance(cid, str) or not _CLAIM_ID.match(cid):
@@ -243,14 +303,23 @@ def _parse_sources(doc: Mapping, where: _Where) -> tuple[dict[str, Claim], dict[
         section = entry["section"]
         if isinstance(section, int) and not isinstance(section, bool):
             section = str(section)
-        claims[cid] = Claim(id=cid, section=section if isinstance(section, str) else _text(entry, "section", at),
-                            summary=_text(entry, "summary", at), today=_text(entry, "today", at))
+        claims[cid] = Claim(
+            id=cid,
+            section=section if isinstance(section, str) else _text(entry, "section", at),
+            summary=_text(entry, "summary", at),
+            today=_text(entry, "today", at),
+        )
     urls: dict[str, UrlSource] = {}
     entries, keyed = _entries(doc.get("urls") or [], where.entry(doc, ""), "urls")
     for uid, entry in entries:
         at = where.entry(entry, f"url {uid!r}")
-        _check_keys(entry, at, ("id", "url", "title"), ("url", "title") if keyed else ("id", "url", "title"),
-                    "a url source")
+        _check_keys(
+            entry,
+            at,
+            ("id", "url", "title"),
+            ("url", "title") if keyed else ("id", "url", "title"),
+            "a url source",
+        )
         if not isinstance(uid, str) or not _SOURCE_ID.match(uid):
             raise at.fail(f"url id {uid!r} must match [a-z0-9][a-z0-9_.-]*")
         if uid in urls:
@@ -270,15 +339,22 @@ def _parse_questions(doc: Mapping, where: _Where) -> tuple[Question, ...]:
     for node in nodes:
         key = node.get("key") if isinstance(node, Mapping) else None
         at = where.entry(node, f"question {key!r}")
-        _check_keys(node, at, ("key", "prompt", "help", "choices", "default", "prefill"),
-                    ("key", "prompt", "help", "choices", "default"), "a question")
+        _check_keys(
+            node,
+            at,
+            ("key", "prompt", "help", "choices", "default", "prefill"),
+            ("key", "prompt", "help", "choices", "default"),
+            "a question",
+        )
         if not isinstance(key, str) or not re.match(r"^[a-z][a-z0-9_]*$", key):
             raise at.fail("'key' must match [a-z][a-z0-9_]*", line_of(node, "key"))
         if any(q.key == key for q in questions):
             raise at.fail("duplicate question key")
         choices = node["choices"]
         if not isinstance(choices, list) or not choices:
-            raise at.fail("'choices' must be a non-empty list of {value, label}", line_of(node, "choices"))
+            raise at.fail(
+                "'choices' must be a non-empty list of {value, label}", line_of(node, "choices")
+            )
         parsed = []
         for choice in choices:
             cat = at.entry(choice, at.label)
@@ -289,17 +365,31 @@ def _parse_questions(doc: Mapping, where: _Where) -> tuple[Question, ...]:
             parsed.append(Choice(value=value, label=_text(choice, "label", cat)))
         default = node["default"]
         if default not in [c.value for c in parsed]:
-            raise at.fail(f"default {default!r} is not a choice (allowed: {', '.join(c.value for c in parsed)})",
-                          line_of(node, "default"))
+            raise at.fail(
+                f"default {default!r} is not a choice (allowed: {', '.join(c.value for c in parsed)})",
+                line_of(node, "default"),
+            )
         prefill = node.get("prefill")
         if prefill is not None and prefill not in FACT_SCHEMA:
-            raise at.fail(f"prefill {prefill!r} is not a fact path in FACT_SCHEMA", line_of(node, "prefill"))
-        questions.append(Question(key=key, prompt=_text(node, "prompt", at), help=_text(node, "help", at),
-                                  choices=tuple(parsed), default=default, prefill=prefill))
+            raise at.fail(
+                f"prefill {prefill!r} is not a fact path in FACT_SCHEMA", line_of(node, "prefill")
+            )
+        questions.append(
+            Question(
+                key=key,
+                prompt=_text(node, "prompt", at),
+                help=_text(node, "help", at),
+                choices=tuple(parsed),
+                default=default,
+                prefill=prefill,
+            )
+        )
     return tuple(questions)
 
 
-def _parse_settings(node: Any, where: _Where, known: Mapping[str, float] | None = None) -> dict[str, float]:
+def _parse_settings(
+    node: Any, where: _Where, known: Mapping[str, float] | None = None
+) -> dict[str, float]:
     if node is None:
         return {}
     if not isinstance(node, Mapping):
@@ -307,7 +397,9 @@ def _parse_settings(node: Any, where: _Where, known: Mapping[str, float] | None 
     out = {}
     for key, value in node.items():
         if known is not None and key not in known:
-            raise where.fail(f"unknown setting {key!r} (allowed: {', '.join(sorted(known))})", line_of(node, key))
+            raise where.fail(
+                f"unknown setting {key!r} (allowed: {', '.join(sorted(known))})", line_of(node, key)
+            )
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise where.fail(f"setting {key!r} must be a number, got {value!r}", line_of(node, key))
         out[str(key)] = value
@@ -319,15 +411,21 @@ def _parse_tables(node: Any, where: _Where) -> Mapping[str, Any]:
         raise where.fail(f"'tables' must be a mapping, got {_kind(node)}")
     newest = node.get("newest_known")
     if not isinstance(newest, Mapping) or not newest:
-        raise where.fail("'tables' needs 'newest_known': {tensorflow: \"2.21\", pytorch: ..., keras: ...}",
-                         line_of(node, "newest_known"))
+        raise where.fail(
+            "'tables' needs 'newest_known': {tensorflow: \"2.21\", pytorch: ..., keras: ...}",
+            line_of(node, "newest_known"),
+        )
     for fw, version in newest.items():
         if fw not in FRAMEWORK_ENTRY_IDS:
-            raise where.fail(f"newest_known: {fw!r} is not a framework id (allowed: {', '.join(FRAMEWORK_ENTRY_IDS)})",
-                             line_of(newest, fw))
+            raise where.fail(
+                f"newest_known: {fw!r} is not a framework id (allowed: {', '.join(FRAMEWORK_ENTRY_IDS)})",
+                line_of(newest, fw),
+            )
         if not isinstance(version, str) or parse_version(version) is None:
-            raise where.fail(f"newest_known.{fw} must be a quoted version string such as \"2.21\", got {version!r}",
-                             line_of(newest, fw))
+            raise where.fail(
+                f'newest_known.{fw} must be a quoted version string such as "2.21", got {version!r}',
+                line_of(newest, fw),
+            )
     return freeze(node)
 
 
@@ -337,15 +435,23 @@ def _parse_frameworks(node: Any, where: _Where, ctx: _Context) -> Mapping[str, A
     for fid, entry in entries:
         if fid not in FRAMEWORK_ENTRY_IDS:
             raise where.entry(entry, "").fail(
-                f"{fid!r} is not a framework id (allowed: {', '.join(FRAMEWORK_ENTRY_IDS)})")
+                f"{fid!r} is not a framework id (allowed: {', '.join(FRAMEWORK_ENTRY_IDS)})"
+            )
         if not isinstance(entry, Mapping):
-            raise where.entry(entry, f"framework {fid!r}").fail(f"expected a mapping, got {_kind(entry)}")
+            raise where.entry(entry, f"framework {fid!r}").fail(
+                f"expected a mapping, got {_kind(entry)}"
+            )
         if "install" in entry:
             _check_install(entry["install"], where.entry(entry, f"framework {fid!r}"), fid, ctx)
         for backend, choice in (entry.get("backends") or {}).items():
             if not isinstance(choice, str):
-                _check_choices(choice, where.entry(entry, f"framework {fid!r} backend {backend!r}"),
-                               f"{fid}.backends.{backend}", "pip", ctx)
+                _check_choices(
+                    choice,
+                    where.entry(entry, f"framework {fid!r} backend {backend!r}"),
+                    f"{fid}.backends.{backend}",
+                    "pip",
+                    ctx,
+                )
         out[fid] = entry
     return freeze(out)
 
@@ -359,16 +465,25 @@ def _check_choices(items: Any, where: _Where, label: str, value_key: str, ctx: _
     """A list of ``{when, <value_key>}`` entries (first true ``when`` wins): keys, a non-empty
     string value, and each condition compiled like a rule's."""
     if not isinstance(items, list):
-        raise where.fail(f"{label} must be a list of {{when, {value_key}}} entries, got {_kind(items)}")
+        raise where.fail(
+            f"{label} must be a list of {{when, {value_key}}} entries, got {_kind(items)}"
+        )
     for i, item in enumerate(items):
         at = where.entry(item, f"{label}[{i}]")
         _check_keys(item, at, ("when", value_key), required=(value_key,))
         if not isinstance(item[value_key], str) or not item[value_key].strip():
             raise at.fail(f"{value_key!r} must be a non-empty string", line_of(item, value_key))
         if "when" in item:
-            compile_condition(item["when"], CompileContext(
-                file=where.file, rule=f"{label}[{i}]", questions=ctx.questions,
-                line=line_of(item, "when") or at.line, memo=ctx.memo))
+            compile_condition(
+                item["when"],
+                CompileContext(
+                    file=where.file,
+                    rule=f"{label}[{i}]",
+                    questions=ctx.questions,
+                    line=line_of(item, "when") or at.line,
+                    memo=ctx.memo,
+                ),
+            )
 
 
 # --- rules ---------------------------------------------------------------------------------
@@ -386,11 +501,16 @@ class _Context:
 def _framework_list(node: Mapping, key: str, at: _Where, allowed: Sequence[str]) -> tuple[str, ...]:
     value = node[key]
     if not isinstance(value, list) or not value:
-        raise at.fail(f"{key!r} must be a non-empty list of frameworks (allowed: {', '.join(allowed)})",
-                      line_of(node, key))
+        raise at.fail(
+            f"{key!r} must be a non-empty list of frameworks (allowed: {', '.join(allowed)})",
+            line_of(node, key),
+        )
     for item in value:
         if item not in allowed:
-            raise at.fail(f"{key}: {item!r} is not a framework id (allowed: {', '.join(allowed)})", line_of(node, key))
+            raise at.fail(
+                f"{key}: {item!r} is not a framework id (allowed: {', '.join(allowed)})",
+                line_of(node, key),
+            )
     if len(set(value)) != len(value):
         raise at.fail(f"{key}: a framework is listed twice", line_of(node, key))
     return tuple(value)
@@ -399,11 +519,16 @@ def _framework_list(node: Mapping, key: str, at: _Where, allowed: Sequence[str])
 def _parse_score(node: Mapping, at: _Where) -> Mapping[str, float]:
     score = node["score"]
     if not isinstance(score, Mapping) or not score:
-        raise at.fail(f"'score' must be a mapping FRAMEWORK: number (allowed: {', '.join(SCORE_KEYS)})",
-                      line_of(node, "score"))
+        raise at.fail(
+            f"'score' must be a mapping FRAMEWORK: number (allowed: {', '.join(SCORE_KEYS)})",
+            line_of(node, "score"),
+        )
     for fw, delta in score.items():
         if fw not in SCORE_KEYS:
-            raise at.fail(f"score: {fw!r} is not a framework id (allowed: {', '.join(SCORE_KEYS)})", line_of(score, fw))
+            raise at.fail(
+                f"score: {fw!r} is not a framework id (allowed: {', '.join(SCORE_KEYS)})",
+                line_of(score, fw),
+            )
         if isinstance(delta, bool) or not isinstance(delta, (int, float)):
             raise at.fail(f"score: {fw} must be a number, got {delta!r}", line_of(score, fw))
     return MappingProxyType(dict(score))
@@ -419,9 +544,14 @@ def _parse_sources_list(node: Mapping, at: _Where, ctx: _Context) -> tuple[str, 
             raise at.fail(f"source {source!r} must be a claim id or url:<id>", line)
         if source.startswith("url:"):
             if source[4:] not in ctx.urls:
-                raise at.fail(f"unknown url source {source!r} (not in rules/sources.yaml urls)", line)
+                raise at.fail(
+                    f"unknown url source {source!r} (not in rules/sources.yaml urls)", line
+                )
         elif source not in ctx.claims:
-            raise at.fail(f"unknown claim {source!r} (allowed: {', '.join(sorted(ctx.claims))}, or url:<id>)", line)
+            raise at.fail(
+                f"unknown claim {source!r} (allowed: {', '.join(sorted(ctx.claims))}, or url:<id>)",
+                line,
+            )
     return tuple(sources)
 
 
@@ -446,30 +576,48 @@ def _parse_rule(node: Any, where: _Where, ctx: _Context, *, compat: bool) -> Rul
         if verified is None:
             raise at.fail("compat.yaml rules need 'verified: YYYY-MM'")
         if not any(s.startswith("url:") for s in sources):
-            raise at.fail("compat.yaml rules cite at least one url:<id> source", line_of(node, "sources"))
+            raise at.fail(
+                "compat.yaml rules cite at least one url:<id> source", line_of(node, "sources")
+            )
         if effects[0] == "score":
             raise at.fail("compat.yaml holds block and warn rules; put scores in tradeoffs.yaml")
     if "block_device" in node:
         if effects[0] != "block":
             raise at.fail("'block_device' goes with 'block'", line_of(node, "block_device"))
         if node["block_device"] not in ACCELERATOR_KINDS:
-            raise at.fail(f"block_device {node['block_device']!r} is not a device (allowed: "
-                          f"{', '.join(ACCELERATOR_KINDS)})", line_of(node, "block_device"))
+            raise at.fail(
+                f"block_device {node['block_device']!r} is not a device (allowed: "
+                f"{', '.join(ACCELERATOR_KINDS)})",
+                line_of(node, "block_device"),
+            )
     reads: tuple[str, ...] = ()
     test = None
     if "when" in node:
-        cctx = CompileContext(file=where.file, rule=rule_id, questions=ctx.questions,
-                              line=line_of(node, "when") or at.line, memo=ctx.memo)
+        cctx = CompileContext(
+            file=where.file,
+            rule=rule_id,
+            questions=ctx.questions,
+            line=line_of(node, "when") or at.line,
+            memo=ctx.memo,
+        )
         test = compile_condition(node["when"], cctx)
         reads = tuple(sorted(cctx.reads))
     return Rule(
-        id=rule_id, sources=sources, why=_text(node, "why", at), when=freeze(node.get("when")),
+        id=rule_id,
+        sources=sources,
+        why=_text(node, "why", at),
+        when=freeze(node.get("when")),
         score=_parse_score(node, at) if "score" in node else MappingProxyType({}),
         block=_framework_list(node, "block", at, FRAMEWORK_IDS) if "block" in node else (),
         block_device=node.get("block_device"),
         warn=_framework_list(node, "warn", at, (*FRAMEWORK_IDS, "all")) if "warn" in node else (),
-        note=_text(node, "note", at, required=False), verified=verified,
-        fix=_text(node, "fix", at, required=False), file=where.file, line=at.line, reads=reads, test=test,
+        note=_text(node, "note", at, required=False),
+        verified=verified,
+        fix=_text(node, "fix", at, required=False),
+        file=where.file,
+        line=at.line,
+        reads=reads,
+        test=test,
     )
 
 
@@ -478,14 +626,18 @@ def _parse_rules(doc: Mapping, where: _Where, ctx: _Context, *, compat: bool) ->
     if nodes is None:
         return []
     if not isinstance(nodes, list):
-        raise where.fail(f"'rules' must be a list of rules, got {_kind(nodes)}", line_of(doc, "rules"))
+        raise where.fail(
+            f"'rules' must be a list of rules, got {_kind(nodes)}", line_of(doc, "rules")
+        )
     rules: list[Rule] = []
     seen: dict[str, Rule] = {}
     for node in nodes:
         rule = _parse_rule(node, where, ctx, compat=compat)
         if rule.id in seen:
             first = seen[rule.id]
-            raise where.entry(node, f"rule {rule.id!r}").fail(f"duplicate rule id (first at {first.file}:{first.line})")
+            raise where.entry(node, f"rule {rule.id!r}").fail(
+                f"duplicate rule id (first at {first.file}:{first.line})"
+            )
         seen[rule.id] = rule
         rules.append(rule)
     return rules
@@ -498,7 +650,11 @@ def _read(path: Path, display: str, allowed: Sequence[str]) -> Mapping:
     """Read one document safely; it must be a mapping with only ``allowed`` top-level keys."""
     try:
         text = read_text(path)
-        doc = parse_json(text, display) if path.suffix.lower() == ".json" else parse_yaml(text, display)
+        doc = (
+            parse_json(text, display)
+            if path.suffix.lower() == ".json"
+            else parse_yaml(text, display)
+        )
     except DocumentError as exc:
         where = exc.where if exc.where.startswith(display) else display
         raise RuleError(exc.message, where=where) from None
@@ -532,7 +688,9 @@ def _load_bundled(directory: str, stamp: tuple) -> RuleBase:
     docs = {name: _read(root / name, f"rules/{name}", keys) for name, keys in BUNDLED_FILES.items()}
     claims, urls = _parse_sources(docs["sources.yaml"], _Where("rules/sources.yaml", 1))
     questions = _parse_questions(docs["questions.yaml"], _Where("rules/questions.yaml", 1))
-    ctx = _Context(questions={q.key: frozenset(q.values) for q in questions}, claims=claims, urls=urls)
+    ctx = _Context(
+        questions={q.key: frozenset(q.values) for q in questions}, claims=claims, urls=urls
+    )
     rules: list[Rule] = []
     seen: dict[str, Rule] = {}
     for name in ("tradeoffs.yaml", "compat.yaml"):
@@ -540,19 +698,32 @@ def _load_bundled(directory: str, stamp: tuple) -> RuleBase:
         for rule in _parse_rules(docs[name], where, ctx, compat=name == "compat.yaml"):
             if rule.id in seen:
                 first = seen[rule.id]
-                raise RuleError(f"rule {rule.id!r}: duplicate rule id (first at {first.file}:{first.line})",
-                                where=f"{rule.file}:{rule.line}")
+                raise RuleError(
+                    f"rule {rule.id!r}: duplicate rule id (first at {first.file}:{first.line})",
+                    where=f"{rule.file}:{rule.line}",
+                )
             seen[rule.id] = rule
             rules.append(rule)
     compat = docs["compat.yaml"]
     return RuleBase(
-        rules=tuple(rules), questions=questions, claims=MappingProxyType(claims), urls=MappingProxyType(urls),
-        settings=MappingProxyType(_parse_settings(docs["tradeoffs.yaml"].get("settings"),
-                                                  _Where("rules/tradeoffs.yaml", line_of(docs["tradeoffs.yaml"], "settings") or 1))),
-        frameworks=_parse_frameworks(docs["frameworks.yaml"].get("frameworks"),
-                                     _Where("rules/frameworks.yaml", line_of(docs["frameworks.yaml"], "frameworks") or 1),
-                                     ctx),
-        tables=_parse_tables(compat.get("tables"), _Where("rules/compat.yaml", line_of(compat, "tables") or 1)),
+        rules=tuple(rules),
+        questions=questions,
+        claims=MappingProxyType(claims),
+        urls=MappingProxyType(urls),
+        settings=MappingProxyType(
+            _parse_settings(
+                docs["tradeoffs.yaml"].get("settings"),
+                _Where("rules/tradeoffs.yaml", line_of(docs["tradeoffs.yaml"], "settings") or 1),
+            )
+        ),
+        frameworks=_parse_frameworks(
+            docs["frameworks.yaml"].get("frameworks"),
+            _Where("rules/frameworks.yaml", line_of(docs["frameworks.yaml"], "frameworks") or 1),
+            ctx,
+        ),
+        tables=_parse_tables(
+            compat.get("tables"), _Where("rules/compat.yaml", line_of(compat, "tables") or 1)
+        ),
         files=tuple(f"rules/{name}" for name in BUNDLED_FILES),
         _index=MappingProxyType({r.id: r for r in rules}),
     )
@@ -563,18 +734,33 @@ def _apply_overlay(base: RuleBase, path: Path) -> RuleBase:
     doc = _read(path, display, OVERLAY_KEYS)
     where = _Where(display, 1)
     if not doc:
-        raise where.fail(f"an overlay needs 'rules' and/or 'settings' (allowed: {', '.join(OVERLAY_KEYS)})")
-    ctx = _Context(questions={q.key: frozenset(q.values) for q in base.questions}, claims=base.claims, urls=base.urls)
+        raise where.fail(
+            f"an overlay needs 'rules' and/or 'settings' (allowed: {', '.join(OVERLAY_KEYS)})"
+        )
+    ctx = _Context(
+        questions={q.key: frozenset(q.values) for q in base.questions},
+        claims=base.claims,
+        urls=base.urls,
+    )
     added = _parse_rules(doc, where, ctx, compat=False)
-    settings = _parse_settings(doc.get("settings"), _Where(display, line_of(doc, "settings") or 1), base.settings)
+    settings = _parse_settings(
+        doc.get("settings"), _Where(display, line_of(doc, "settings") or 1), base.settings
+    )
     by_id = {r.id: r for r in added}
     rules = [by_id.pop(r.id, r) for r in base.rules]
     rules.extend(r for r in added if r.id in by_id)
-    return replace(base, rules=tuple(rules), settings=MappingProxyType({**base.settings, **settings}),
-                   files=(*base.files, display), _index=MappingProxyType({r.id: r for r in rules}))
+    return replace(
+        base,
+        rules=tuple(rules),
+        settings=MappingProxyType({**base.settings, **settings}),
+        files=(*base.files, display),
+        _index=MappingProxyType({r.id: r for r in rules}),
+    )
 
 
-def load_rulebase(extra: Sequence[str | os.PathLike] = (), *, bundled: str | os.PathLike | None = None) -> RuleBase:
+def load_rulebase(
+    extra: Sequence[str | os.PathLike] = (), *, bundled: str | os.PathLike | None = None
+) -> RuleBase:
     """The bundled rule base plus overlays (each adds rules or replaces them by id).
 
     ``bundled`` points at another directory holding the five bundled files (tests use it).
@@ -587,5 +773,19 @@ def load_rulebase(extra: Sequence[str | os.PathLike] = (), *, bundled: str | os.
     return base
 
 
-__all__ = ["BUNDLED_FILES", "RULE_KEYS", "SCORE_KEYS", "Choice", "Claim", "Question", "Rule", "RuleBase",
-           "RuleError", "UrlSource", "bundled_dir", "freeze", "load_rulebase", "thaw"]
+__all__ = [
+    "BUNDLED_FILES",
+    "RULE_KEYS",
+    "SCORE_KEYS",
+    "Choice",
+    "Claim",
+    "Question",
+    "Rule",
+    "RuleBase",
+    "RuleError",
+    "UrlSource",
+    "bundled_dir",
+    "freeze",
+    "load_rulebase",
+    "thaw",
+]

@@ -9,10 +9,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from recommender import probes
-from recommender.probes.process import run_bounded
-from recommender import __version__
+from recommender import __version__, probes
 from recommender.facts.document import SCHEMA_VERSION, Facts, now_utc
+from recommender.probes.process import run_bounded
 
 _DEEP_CHILD = str(Path(probes.__file__).with_name("deep_child.py"))
 DEEP_TIMEOUT_S = 90.0
@@ -26,8 +25,11 @@ def deep_probe(framework: str, env, timeout: float = DEEP_TIMEOUT_S) -> dict:
     if res.returncode is not None and res.returncode < 0:
         sig = -res.returncode
         name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
-        hint = " (illegal instruction: the CPU lacks an instruction the wheel needs, e.g. AVX)" \
-            if sig == signal.SIGILL else ""
+        hint = (
+            " (illegal instruction: the CPU lacks an instruction the wheel needs, e.g. AVX)"
+            if sig == signal.SIGILL
+            else ""
+        )
         return {"ok": False, "error": f"import crashed with {name}{hint}"}
     lines = res.stdout.strip().splitlines()
     try:
@@ -39,8 +41,11 @@ def deep_probe(framework: str, env, timeout: float = DEEP_TIMEOUT_S) -> dict:
 
 def _add_deep(doc: dict, env, timeout: float) -> None:
     frameworks = doc.get("frameworks") or {}
-    wanted = [fw for fw in ("tensorflow", "pytorch", "keras", "jax")
-              if (frameworks.get(fw) or {}).get("installed")]
+    wanted = [
+        fw
+        for fw in ("tensorflow", "pytorch", "keras", "jax")
+        if (frameworks.get(fw) or {}).get("installed")
+    ]
     with ThreadPoolExecutor(max_workers=max(1, len(wanted))) as pool:
         results = dict(zip(wanted, pool.map(lambda fw: deep_probe(fw, env, timeout), wanted)))
     for fw, result in results.items():
@@ -61,7 +66,21 @@ def collect_facts(
     body = probes.assemble(runs)
     if deep:
         _add_deep(body, host.env, deep_timeout)
-    doc = {"schema_version": SCHEMA_VERSION, "dlrec_version": __version__, "collected_at": now_utc()}
-    order = ("python", "os", "cpu", "memory", "disk", "accelerators", "frameworks", "probes", "warnings")
+    doc = {
+        "schema_version": SCHEMA_VERSION,
+        "dlrec_version": __version__,
+        "collected_at": now_utc(),
+    }
+    order = (
+        "python",
+        "os",
+        "cpu",
+        "memory",
+        "disk",
+        "accelerators",
+        "frameworks",
+        "probes",
+        "warnings",
+    )
     doc.update({key: body[key] for key in order if key in body})
     return Facts.from_dict(doc)

@@ -21,7 +21,12 @@ from typing import Any
 NONE = "none"
 UNKNOWN = "unknown"
 NOT_RUN = "not run"
-_FRAMEWORKS = (("tensorflow", "TensorFlow"), ("pytorch", "torch"), ("keras", "Keras"), ("jax", "JAX"))
+_FRAMEWORKS = (
+    ("tensorflow", "TensorFlow"),
+    ("pytorch", "torch"),
+    ("keras", "Keras"),
+    ("jax", "JAX"),
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,7 +47,11 @@ def split(doc: Mapping[str, Any]) -> tuple[Mapping[str, Any], list, list]:
     facts = doc.get("facts") if isinstance(doc.get("facts"), Mapping) else doc
     smoke = doc.get("smoke") if isinstance(doc.get("smoke"), list) else []
     dist = doc.get("distributed") if isinstance(doc.get("distributed"), list) else []
-    return facts, [r for r in smoke if isinstance(r, Mapping)], [r for r in dist if isinstance(r, Mapping)]
+    return (
+        facts,
+        [r for r in smoke if isinstance(r, Mapping)],
+        [r for r in dist if isinstance(r, Mapping)],
+    )
 
 
 def _get(doc: Any, path: str) -> Any:
@@ -73,7 +82,11 @@ def gpus(facts: Mapping[str, Any]) -> str:
     for a in accels:
         if not isinstance(a, Mapping) or a.get("visible") is False:
             continue
-        name = str(a.get("name") or a.get("kind") or "?").removeprefix("NVIDIA ").removeprefix("Tesla ")
+        name = (
+            str(a.get("name") or a.get("kind") or "?")
+            .removeprefix("NVIDIA ")
+            .removeprefix("Tesla ")
+        )
         name = name.split("-")[0] if a.get("kind") == "cuda" else name
         cc = f" (cc {a['compute_capability']})" if a.get("compute_capability") else ""
         names.append(name + cc)
@@ -86,8 +99,13 @@ def gpus(facts: Mapping[str, Any]) -> str:
 def _nvidia(facts: Mapping[str, Any], key: str) -> str:
     if not isinstance(facts.get("accelerators"), list):
         return UNKNOWN  # no accelerators section: unknown, not "none"
-    values = sorted({str(a.get(key)) for a in facts.get("accelerators") or []
-                     if isinstance(a, Mapping) and a.get("kind") == "cuda" and a.get(key)})
+    values = sorted(
+        {
+            str(a.get(key))
+            for a in facts.get("accelerators") or []
+            if isinstance(a, Mapping) and a.get("kind") == "cuda" and a.get(key)
+        }
+    )
     return ", ".join(values) if values else NONE
 
 
@@ -134,12 +152,17 @@ def _version(fw: Any) -> str:
 
 
 def fact_aspects(facts: Mapping[str, Any]) -> list[tuple[str, str]]:
-    out = [("GPU", gpus(facts)), ("NVIDIA driver", _nvidia(facts, "driver_version")),
-           ("max CUDA (driver)", _nvidia(facts, "max_cuda")),
-           ("CPU", _text(_get(facts, "cpu.model"))), ("CPU vector instructions", _avx(facts)),
-           ("usable CPU cores", _text(_get(facts, "cpu.usable_cores"))),
-           ("memory", _gib(_get(facts, "memory.usable_bytes") or _get(facts, "memory.total_bytes"))),
-           ("OS", _system(facts)), ("Python", _text(_get(facts, "python.version")))]
+    out = [
+        ("GPU", gpus(facts)),
+        ("NVIDIA driver", _nvidia(facts, "driver_version")),
+        ("max CUDA (driver)", _nvidia(facts, "max_cuda")),
+        ("CPU", _text(_get(facts, "cpu.model"))),
+        ("CPU vector instructions", _avx(facts)),
+        ("usable CPU cores", _text(_get(facts, "cpu.usable_cores"))),
+        ("memory", _gib(_get(facts, "memory.usable_bytes") or _get(facts, "memory.total_bytes"))),
+        ("OS", _system(facts)),
+        ("Python", _text(_get(facts, "python.version"))),
+    ]
     for key, name in _FRAMEWORKS:
         fw = _get(facts, f"frameworks.{key}")
         out.append((f"{name} version", _version(fw)))
@@ -147,8 +170,12 @@ def fact_aspects(facts: Mapping[str, Any]) -> list[tuple[str, str]]:
             out.append((f"{name} build", build(fw)))
         if key == "keras":
             state = _version(fw)
-            out.append(("Keras backend", _text(fw.get("backend")) if state not in (UNKNOWN, "not installed")
-                        else state))
+            out.append(
+                (
+                    "Keras backend",
+                    _text(fw.get("backend")) if state not in (UNKNOWN, "not installed") else state,
+                )
+            )
     return out
 
 
@@ -163,7 +190,9 @@ def smoke_state(run: Mapping[str, Any]) -> str:
 def smoke_aspects(runs: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     out: dict[str, str] = {}
     for r in runs:
-        name = f"{r.get('framework')}[{r['backend']}]" if r.get("backend") else str(r.get("framework"))
+        name = (
+            f"{r.get('framework')}[{r['backend']}]" if r.get("backend") else str(r.get("framework"))
+        )
         label = f"smoke {name}/{r.get('device')} {r.get('model') or ''}".rstrip()
         out[label] = smoke_state(r)
     return out
@@ -177,7 +206,9 @@ def distributed_aspects(runs: Sequence[Mapping[str, Any]]) -> dict[str, str]:
             state = "skipped"
         elif r.get("ok"):
             eff = r.get("scaling_efficiency")
-            state = "passed" + (f" ({eff:.0%} scaling efficiency)" if isinstance(eff, (int, float)) else "")
+            state = "passed" + (
+                f" ({eff:.0%} scaling efficiency)" if isinstance(eff, (int, float)) else ""
+            )
         else:
             state = "failed" + (" (replicas not in sync)" if r.get("synchronized") is False else "")
         out[label] = state
@@ -186,15 +217,21 @@ def distributed_aspects(runs: Sequence[Mapping[str, Any]]) -> dict[str, str]:
 
 def _merge(a: Mapping[str, str], b: Mapping[str, str]) -> list[Difference]:
     keys = list(dict.fromkeys([*a, *b]))
-    return [Difference(what=k, a=a.get(k, NOT_RUN), b=b.get(k, NOT_RUN)) for k in keys
-            if a.get(k, NOT_RUN) != b.get(k, NOT_RUN)]
+    return [
+        Difference(what=k, a=a.get(k, NOT_RUN), b=b.get(k, NOT_RUN))
+        for k in keys
+        if a.get(k, NOT_RUN) != b.get(k, NOT_RUN)
+    ]
 
 
 def diff_documents(a: Mapping[str, Any], b: Mapping[str, Any]) -> tuple[Difference, ...]:
     fa, sa, da = split(a)
     fb, sb, db = split(b)
-    out = [Difference(what=what, a=x, b=y) for (what, x), (_, y) in zip(fact_aspects(fa), fact_aspects(fb))
-           if x != y]
+    out = [
+        Difference(what=what, a=x, b=y)
+        for (what, x), (_, y) in zip(fact_aspects(fa), fact_aspects(fb))
+        if x != y
+    ]
     out += _merge(smoke_aspects(sa), smoke_aspects(sb))
     out += _merge(distributed_aspects(da), distributed_aspects(db))
     return tuple(out)
@@ -204,9 +241,17 @@ def diff_lines(name_a: str, name_b: str, diffs: Sequence[Difference]) -> list[st
     head = [f"A: {name_a}", f"B: {name_b}"]
     if not diffs:
         return [*head, "No differences in what dlrec compares."]
-    return [*head, f"{len(diffs)} difference{'s' if len(diffs) != 1 else ''} (A vs B):",
-            *(f"  {d.line()}" for d in diffs)]
+    return [
+        *head,
+        f"{len(diffs)} difference{'s' if len(diffs) != 1 else ''} (A vs B):",
+        *(f"  {d.line()}" for d in diffs),
+    ]
 
 
 def diff_to_json(name_a: str, name_b: str, diffs: Sequence[Difference]) -> dict[str, Any]:
-    return {"schema_version": 1, "a": name_a, "b": name_b, "differences": [d.to_dict() for d in diffs]}
+    return {
+        "schema_version": 1,
+        "a": name_a,
+        "b": name_b,
+        "differences": [d.to_dict() for d in diffs],
+    }

@@ -22,41 +22,100 @@ SCHEMA_VERSION = 1
 #: Each fact path and its JSON type: str, int, number, bool, list[str]. ``[]`` marks a list of
 #: objects (a rule reading ``accelerators[].kind`` gets every accelerator's kind).
 _FRAMEWORK_FIELDS = {
-    "installed": "bool", "version": "str", "distribution": "str", "distributions": "list[str]",
-    "build.flavour": "str", "build.cuda": "str", "build.cudnn": "str", "build.rocm": "any",
-    "build.xpu": "str", "build.known": "bool", "major": "int", "backend": "str",
-    "backend_source": "str", "tf_keras": "str", "legacy_keras_env": "str", "jaxlib": "str",
+    "installed": "bool",
+    "version": "str",
+    "distribution": "str",
+    "distributions": "list[str]",
+    "build.flavour": "str",
+    "build.cuda": "str",
+    "build.cudnn": "str",
+    "build.rocm": "any",
+    "build.xpu": "str",
+    "build.known": "bool",
+    "major": "int",
+    "backend": "str",
+    "backend_source": "str",
+    "tf_keras": "str",
+    "legacy_keras_env": "str",
+    "jaxlib": "str",
     "plugins": "list[str]",
 }
-FACT_SCHEMA: Mapping[str, str] = MappingProxyType({
-    "schema_version": "int", "dlrec_version": "str", "collected_at": "str",
-    "python.version": "str", "python.implementation": "str", "python.executable": "str",
-    "python.environment": "str", "python.bits": "int",
-    "os.system": "str", "os.release": "str", "os.version": "str", "os.machine": "str",
-    "os.libc": "str", "os.distro": "str", "os.wsl": "int", "os.container": "str",
-    "cpu.model": "str", "cpu.vendor": "str", "cpu.arch": "str", "cpu.logical_cores": "int",
-    "cpu.usable_cores": "int", "cpu.flags": "list[str]", "cpu.rosetta": "bool",
-    "memory.total_bytes": "int", "memory.available_bytes": "int", "memory.limit_bytes": "int",
-    "memory.usable_bytes": "int",
-    "disk.path": "str", "disk.free_bytes": "int", "disk.cache_path": "str",
-    "disk.cache_free_bytes": "int",
-    **{f"accelerators[].{k}": t for k, t in {
-        "kind": "str", "vendor": "str", "index": "int", "name": "str", "uuid": "str",
-        "memory_bytes": "int", "compute_capability": "str", "driver_version": "str",
-        "max_cuda": "str", "visible": "bool", "pci_bus_id": "str", "gfx": "str",
-        "macos_version": "str",
-    }.items()},
-    **{f"frameworks.{fw}.{k}": t for fw in ("tensorflow", "pytorch", "keras", "jax")
-       for k, t in _FRAMEWORK_FIELDS.items()},
-    "warnings": "list[str]",
-    # Derived by the rule engine from the facts above (and the answers), never probed.
-    "derived.accelerator_kinds": "list[str]", "derived.has_visible_gpu": "bool",
-    "derived.nvidia_min_cc": "str", "derived.nvidia_max_cuda": "str",
-    "derived.answer_accelerator": "str",
-    # Derived from distributed smoke results (recommender/facts/evidence.py), when there are any.
-    **{f"derived.distributed.{fw}.{k}": t for fw in ("pytorch", "tensorflow") for k, t in {
-        "ok": "bool", "processes": "int", "scaling_efficiency": "number", "scaling": "str"}.items()},
-})
+FACT_SCHEMA: Mapping[str, str] = MappingProxyType(
+    {
+        "schema_version": "int",
+        "dlrec_version": "str",
+        "collected_at": "str",
+        "python.version": "str",
+        "python.implementation": "str",
+        "python.executable": "str",
+        "python.environment": "str",
+        "python.bits": "int",
+        "os.system": "str",
+        "os.release": "str",
+        "os.version": "str",
+        "os.machine": "str",
+        "os.libc": "str",
+        "os.distro": "str",
+        "os.wsl": "int",
+        "os.container": "str",
+        "cpu.model": "str",
+        "cpu.vendor": "str",
+        "cpu.arch": "str",
+        "cpu.logical_cores": "int",
+        "cpu.usable_cores": "int",
+        "cpu.flags": "list[str]",
+        "cpu.rosetta": "bool",
+        "memory.total_bytes": "int",
+        "memory.available_bytes": "int",
+        "memory.limit_bytes": "int",
+        "memory.usable_bytes": "int",
+        "disk.path": "str",
+        "disk.free_bytes": "int",
+        "disk.cache_path": "str",
+        "disk.cache_free_bytes": "int",
+        **{
+            f"accelerators[].{k}": t
+            for k, t in {
+                "kind": "str",
+                "vendor": "str",
+                "index": "int",
+                "name": "str",
+                "uuid": "str",
+                "memory_bytes": "int",
+                "compute_capability": "str",
+                "driver_version": "str",
+                "max_cuda": "str",
+                "visible": "bool",
+                "pci_bus_id": "str",
+                "gfx": "str",
+                "macos_version": "str",
+            }.items()
+        },
+        **{
+            f"frameworks.{fw}.{k}": t
+            for fw in ("tensorflow", "pytorch", "keras", "jax")
+            for k, t in _FRAMEWORK_FIELDS.items()
+        },
+        "warnings": "list[str]",
+        # Derived by the rule engine from the facts above (and the answers), never probed.
+        "derived.accelerator_kinds": "list[str]",
+        "derived.has_visible_gpu": "bool",
+        "derived.nvidia_min_cc": "str",
+        "derived.nvidia_max_cuda": "str",
+        "derived.answer_accelerator": "str",
+        # Derived from distributed smoke results (recommender/facts/evidence.py), when there are any.
+        **{
+            f"derived.distributed.{fw}.{k}": t
+            for fw in ("pytorch", "tensorflow")
+            for k, t in {
+                "ok": "bool",
+                "processes": "int",
+                "scaling_efficiency": "number",
+                "scaling": "str",
+            }.items()
+        },
+    }
+)
 
 ACCELERATOR_KINDS = ("cuda", "rocm", "mps", "tpu", "xpu")
 FRAMEWORK_IDS = ("tensorflow", "pytorch", "keras")
@@ -93,8 +152,11 @@ def validate(doc: Mapping[str, Any]) -> None:
     or a ``schema_version`` this dlrec cannot read (a missing one is read as version 1)."""
     version = doc.get("schema_version")
     if version is not None and (isinstance(version, bool) or version != SCHEMA_VERSION):
-        raise FactsError("schema_version", f"{version!r} is not supported (allowed: {SCHEMA_VERSION}); "
-                                           "probe that machine again with this dlrec version")
+        raise FactsError(
+            "schema_version",
+            f"{version!r} is not supported (allowed: {SCHEMA_VERSION}); "
+            "probe that machine again with this dlrec version",
+        )
     for path, kind in FACT_SCHEMA.items():
         head, sep, tail = path.partition("[].")
         if sep:
@@ -163,4 +225,6 @@ class Facts:
 
 
 def now_utc() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return (
+        _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    )

@@ -83,6 +83,8 @@ def with_figures(evaluation, facts):
         text = summary(facts, fw) if reason.rule.startswith("distributed-") else None
         return replace(reason, why=f"{reason.why} Here: {text}.") if text else reason
 
-    scores = {fw: replace(s, reasons=tuple(reword(r, fw) for r in s.reasons))
-              for fw, s in evaluation.scores.items()}
+    scores = {
+        fw: replace(s, reasons=tuple(reword(r, fw) for r in s.reasons))
+        for fw, s in evaluation.scores.items()
+    }
     return replace(evaluation, scores=MappingProxyType(scores))

@@ -30,7 +30,9 @@ HOME, USER, HOST, SECRET = "~", "<user>", "<host>", "<redacted>"
 #: Environment variable names whose values are treated as secrets.
 _SECRET_NAME = re.compile(
     r"(TOKEN|SECRET|PASSW(OR)?D|PASSPHRASE|CREDENTIAL|PRIVATE|(^|_)API_?KEY|ACCESS_?KEY|(^|_)AUTH(_|$)|"
-    r"SESSION|COOKIE|(^|_)KEY$|_PAT$|WEBHOOK|DSN$)", re.IGNORECASE)
+    r"SESSION|COOKIE|(^|_)KEY$|_PAT$|WEBHOOK|DSN$)",
+    re.IGNORECASE,
+)
 _MIN_SECRET = 4  # shorter values ("1", "yes") would mask half the report and protect nothing
 _MIN_NAME = 2
 
@@ -69,8 +71,12 @@ class Identity:
         except OSError:
             pass
         secrets = {v for k, v in env.items() if secret_name(k) and len(v) >= _MIN_SECRET}
-        return cls(homes=_clean(homes, 2), users=_clean(users, _MIN_NAME), hosts=_clean(hosts, _MIN_NAME),
-                   secrets=_clean(secrets, _MIN_SECRET))
+        return cls(
+            homes=_clean(homes, 2),
+            users=_clean(users, _MIN_NAME),
+            hosts=_clean(hosts, _MIN_NAME),
+            secrets=_clean(secrets, _MIN_SECRET),
+        )
 
 
 def _clean(values, minimum: int) -> tuple[str, ...]:
@@ -89,8 +95,12 @@ class Redactor:
     def __init__(self, identity: Identity) -> None:
         self.identity = identity
         self._secrets = identity.secrets
-        self._homes = [re.compile(rf"{re.escape(h)}(?=$|[/\\\s\"':,;)\]}}])") for h in identity.homes]
-        self._names = [(_word(u), USER) for u in identity.users] + [(_word(h), HOST) for h in identity.hosts]
+        self._homes = [
+            re.compile(rf"{re.escape(h)}(?=$|[/\\\s\"':,;)\]}}])") for h in identity.homes
+        ]
+        self._names = [(_word(u), USER) for u in identity.users] + [
+            (_word(h), HOST) for h in identity.hosts
+        ]
 
     def text(self, value: str) -> str:
         for secret in self._secrets:
@@ -105,7 +115,10 @@ class Redactor:
         if isinstance(value, str) and not isinstance(value, enum.Enum):
             return self.text(value)
         if isinstance(value, Mapping):
-            return {self.doc(k): (SECRET if _masked_entry(k, v) else self.doc(v)) for k, v in value.items()}
+            return {
+                self.doc(k): (SECRET if _masked_entry(k, v) else self.doc(v))
+                for k, v in value.items()
+            }
         if isinstance(value, (list, tuple)):
             return [self.doc(v) for v in value]
         return value
@@ -117,14 +130,24 @@ class Redactor:
         if isinstance(value, enum.Enum) or value is None or isinstance(value, (bool, int, float)):
             return value
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            changes = {f.name: self.value(getattr(value, f.name))
-                       for f in dataclasses.fields(value) if f.init}
+            changes = {
+                f.name: self.value(getattr(value, f.name))
+                for f in dataclasses.fields(value)
+                if f.init
+            }
             return dataclasses.replace(value, **changes)
         if isinstance(value, MappingProxyType):
-            return MappingProxyType({self.value(k): (SECRET if _masked_entry(k, v) else self.value(v))
-                                     for k, v in value.items()})
+            return MappingProxyType(
+                {
+                    self.value(k): (SECRET if _masked_entry(k, v) else self.value(v))
+                    for k, v in value.items()
+                }
+            )
         if isinstance(value, dict):
-            return {self.value(k): (SECRET if _masked_entry(k, v) else self.value(v)) for k, v in value.items()}
+            return {
+                self.value(k): (SECRET if _masked_entry(k, v) else self.value(v))
+                for k, v in value.items()
+            }
         if isinstance(value, tuple) and not hasattr(value, "_fields"):
             return tuple(self.value(v) for v in value)
         if isinstance(value, list):
@@ -133,7 +156,12 @@ class Redactor:
 
 
 def _masked_entry(key: Any, value: Any) -> bool:
-    return isinstance(key, str) and isinstance(value, str) and len(value) >= _MIN_SECRET and secret_name(key)
+    return (
+        isinstance(key, str)
+        and isinstance(value, str)
+        and len(value) >= _MIN_SECRET
+        and secret_name(key)
+    )
 
 
 def redact(doc: Mapping[str, Any], identity: Identity) -> dict[str, Any]:

@@ -49,7 +49,10 @@ def render_text(checklist: Checklist, *, encoding: str | None = "utf-8") -> Rend
         if item.fix:
             lines.append(Text(f"{pad}fix: {item.fix}", style="cyan"))
         lines.append(Text(f"{pad}rule: {item.rule}", style="dim"))
-    lines += [Text(""), Text(_summary(checklist), style=_STYLES[FAIL] if checklist.failed else _STYLES[OK])]
+    lines += [
+        Text(""),
+        Text(_summary(checklist), style=_STYLES[FAIL] if checklist.failed else _STYLES[OK]),
+    ]
     return Group(*lines)
 
 
@@ -68,11 +71,19 @@ def _code(text: str | None) -> str:
 def render_markdown(checklist: Checklist) -> str:
     """A Markdown section to paste into a README or an issue."""
     marks = {OK: "✅ ok", WARN: "⚠️ warn", FAIL: "❌ fail"}
-    out = [f"## {_heading(checklist)}", "", f"{_summary(checklist)}.", "",
-           "| status | check | detail | fix | rule |", "|---|---|---|---|---|"]
+    out = [
+        f"## {_heading(checklist)}",
+        "",
+        f"{_summary(checklist)}.",
+        "",
+        "| status | check | detail | fix | rule |",
+        "|---|---|---|---|---|",
+    ]
     for item in checklist.items:
-        out.append(f"| {marks[item.status]} | {_cell(item.title)} | {_cell(item.detail)} | {_code(item.fix)} "
-                   f"| `{_cell(item.rule)}` |")
+        out.append(
+            f"| {marks[item.status]} | {_cell(item.title)} | {_cell(item.detail)} | {_code(item.fix)} "
+            f"| `{_cell(item.rule)}` |"
+        )
     return "\n".join(out) + "\n"
 
 
@@ -81,4 +92,12 @@ def to_json(checklist: Checklist) -> dict[str, Any]:
     return checklist.to_dict()
 
 
-__all__ = ["ASCII_SYMBOLS", "SYMBOLS", "Item", "render_markdown", "render_text", "symbols_for", "to_json"]
+__all__ = [
+    "ASCII_SYMBOLS",
+    "SYMBOLS",
+    "Item",
+    "render_markdown",
+    "render_text",
+    "symbols_for",
+    "to_json",
+]

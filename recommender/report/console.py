@@ -9,12 +9,31 @@ from rich.console import Console
 
 #: ASCII look-alikes for the characters dlrec's own text uses, where the output cannot encode
 #: them (PYTHONIOENCODING=ascii, a latin-1 terminal); whatever remains becomes "?".
-_FALLBACK = str.maketrans({
-    "\u2026": "...", "\u2588": "#", "\u2589": "#", "\u258a": "#", "\u258b": "#", "\u258c": "#",
-    "\u258d": "#", "\u258e": "#", "\u258f": "#", "\u2500": "-", "\u2501": "-", "\u2014": "-",
-    "\u2013": "-", "\u2190": "<-", "\u2192": "->", "\u2713": "+", "\u2717": "x", "\u00b7": ".",
-    "\u00d7": "x", "\u2265": ">=", "\u2264": "<=",
-})
+_FALLBACK = str.maketrans(
+    {
+        "\u2026": "...",
+        "\u2588": "#",
+        "\u2589": "#",
+        "\u258a": "#",
+        "\u258b": "#",
+        "\u258c": "#",
+        "\u258d": "#",
+        "\u258e": "#",
+        "\u258f": "#",
+        "\u2500": "-",
+        "\u2501": "-",
+        "\u2014": "-",
+        "\u2013": "-",
+        "\u2190": "<-",
+        "\u2192": "->",
+        "\u2713": "+",
+        "\u2717": "x",
+        "\u00b7": ".",
+        "\u00d7": "x",
+        "\u2265": ">=",
+        "\u2264": "<=",
+    }
+)
 
 
 class _EncodableWriter:

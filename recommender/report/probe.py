@@ -35,21 +35,41 @@ def _system_table(facts: Facts) -> Table:
     table = Table(title="System", show_header=False, title_justify="left", expand=False)
     table.add_column("item", style="bold")
     table.add_column("value")
-    extras = [f"WSL {os_['wsl']}" if os_.get("wsl") else None,
-              f"container: {os_['container']}" if os_.get("container") else None]
-    table.add_row("Python", f"{_or_unknown(py.get('version'))} {py.get('implementation') or ''} "
-                            f"({py.get('environment') or 'unknown env'}) {py.get('executable') or ''}".strip())
-    table.add_row("OS", " ".join(str(x) for x in (os_.get("distro") or os_.get("system"),
-                  os_.get("machine"), os_.get("libc")) if x) + "".join(f", {e}" for e in extras if e))
+    extras = [
+        f"WSL {os_['wsl']}" if os_.get("wsl") else None,
+        f"container: {os_['container']}" if os_.get("container") else None,
+    ]
+    table.add_row(
+        "Python",
+        f"{_or_unknown(py.get('version'))} {py.get('implementation') or ''} "
+        f"({py.get('environment') or 'unknown env'}) {py.get('executable') or ''}".strip(),
+    )
+    table.add_row(
+        "OS",
+        " ".join(
+            str(x)
+            for x in (os_.get("distro") or os_.get("system"), os_.get("machine"), os_.get("libc"))
+            if x
+        )
+        + "".join(f", {e}" for e in extras if e),
+    )
     flags = cpu.get("flags")
-    table.add_row("CPU", f"{_or_unknown(cpu.get('model'))}; {_or_unknown(cpu.get('usable_cores'))} of "
-                         f"{_or_unknown(cpu.get('logical_cores'))} cores usable")
+    table.add_row(
+        "CPU",
+        f"{_or_unknown(cpu.get('model'))}; {_or_unknown(cpu.get('usable_cores'))} of "
+        f"{_or_unknown(cpu.get('logical_cores'))} cores usable",
+    )
     table.add_row("ISA", "unknown" if flags is None else (", ".join(flags) or "none of interest"))
     limit = mem.get("limit_bytes")
-    table.add_row("Memory", f"{human_bytes(mem.get('total_bytes'))} total, "
-                            f"{human_bytes(mem.get('available_bytes'))} available"
-                            + (f", cgroup limit {human_bytes(limit)}" if limit else ""))
-    table.add_row("Disk", f"{human_bytes(disk.get('free_bytes'))} free at {_or_unknown(disk.get('path'))}")
+    table.add_row(
+        "Memory",
+        f"{human_bytes(mem.get('total_bytes'))} total, "
+        f"{human_bytes(mem.get('available_bytes'))} available"
+        + (f", cgroup limit {human_bytes(limit)}" if limit else ""),
+    )
+    table.add_row(
+        "Disk", f"{human_bytes(disk.get('free_bytes'))} free at {_or_unknown(disk.get('path'))}"
+    )
     return table
 
 
@@ -61,10 +81,16 @@ def _accelerator_table(facts: Facts) -> Table | Text:
     for col in ("#", "kind", "name", "memory", "compute cap.", "driver", "max CUDA", "visible"):
         table.add_column(col)
     for a in accels:
-        table.add_row(str(a.get("index", "")), _or_unknown(a.get("kind")), _or_unknown(a.get("name")),
-                      human_bytes(a.get("memory_bytes")), _or_unknown(a.get("compute_capability") or a.get("gfx")),
-                      _or_unknown(a.get("driver_version")), _or_unknown(a.get("max_cuda")),
-                      "yes" if a.get("visible") else "no")
+        table.add_row(
+            str(a.get("index", "")),
+            _or_unknown(a.get("kind")),
+            _or_unknown(a.get("name")),
+            human_bytes(a.get("memory_bytes")),
+            _or_unknown(a.get("compute_capability") or a.get("gfx")),
+            _or_unknown(a.get("driver_version")),
+            _or_unknown(a.get("max_cuda")),
+            "yes" if a.get("visible") else "no",
+        )
     return table
 
 
@@ -75,7 +101,11 @@ def _framework_row(fw: str, info: Mapping[str, Any]) -> tuple[str, str, str, str
     if fw == "pytorch":
         flavour = build.get("flavour") or "unknown"
     elif fw == "tensorflow":
-        flavour = f"cuda {build['cuda']}" if build.get("cuda") else ("rocm" if build.get("rocm") else "cpu")
+        flavour = (
+            f"cuda {build['cuda']}"
+            if build.get("cuda")
+            else ("rocm" if build.get("rocm") else "cpu")
+        )
     elif fw == "keras":
         flavour = f"backend {info.get('backend')} ({info.get('backend_source')})"
         if info.get("tf_keras"):
@@ -85,8 +115,11 @@ def _framework_row(fw: str, info: Mapping[str, Any]) -> tuple[str, str, str, str
     deep = info.get("deep")
     seen = ""
     if isinstance(deep, Mapping):
-        seen = (", ".join(str(d.get("type")) for d in deep.get("devices") or []) if deep.get("ok")
-                else f"import failed: {deep.get('error')}")
+        seen = (
+            ", ".join(str(d.get("type")) for d in deep.get("devices") or [])
+            if deep.get("ok")
+            else f"import failed: {deep.get('error')}"
+        )
     return fw, f"{info.get('version')} ({info.get('distribution')})", flavour, seen
 
 
@@ -105,8 +138,12 @@ def _probe_table(facts: Facts) -> Table:
         table.add_column(col)
     for name, entry in (facts.section("probes") or {}).items():
         status = str(entry.get("status"))
-        table.add_row(name, Text(status, style=_STATUS_STYLE.get(status, "")),
-                      f"{float(entry.get('seconds') or 0) * 1000:.0f} ms", entry.get("reason") or "")
+        table.add_row(
+            name,
+            Text(status, style=_STATUS_STYLE.get(status, "")),
+            f"{float(entry.get('seconds') or 0) * 1000:.0f} ms",
+            entry.get("reason") or "",
+        )
     return table
 
 

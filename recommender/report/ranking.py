@@ -13,8 +13,13 @@ from rich.text import Text
 from recommender.decide.ranking import MEASURED, Entry, Ranking, smoke_error
 
 SCHEMA_VERSION = 1
-DEFAULT_NAMES = {"tensorflow": "TensorFlow", "pytorch": "PyTorch", "keras": "Keras",
-                 "torch": "torch", "jax": "JAX"}
+DEFAULT_NAMES = {
+    "tensorflow": "TensorFlow",
+    "pytorch": "PyTorch",
+    "keras": "Keras",
+    "torch": "torch",
+    "jax": "JAX",
+}
 _BAR_WIDTH = 6
 _BLOCKS = " ▏▎▍▌▋▊▉█"
 _VERDICT_STYLE = {"recommended": "bold green", "works here": "green", "not feasible here": "red"}
@@ -87,7 +92,11 @@ def smoke_figure(run: Any) -> str:
     if run.samples_per_s:
         parts.append(f"{_rate(run.samples_per_s)} samples/s")
     verb = "trained" if _get(run, "converged", True) else "ran (did not converge)"
-    return f"{verb}: {', '.join(parts)} on {run.device}{cached}" if parts else f"{verb} on {run.device}{cached}"
+    return (
+        f"{verb}: {', '.join(parts)} on {run.device}{cached}"
+        if parts
+        else f"{verb} on {run.device}{cached}"
+    )
 
 
 def _rate(value: float) -> str:
@@ -115,32 +124,48 @@ def _reason_lines(entry: Entry) -> Text:
 # --------------------------------------------------------------------------- the table
 
 
-def ranking_table(ranking: Ranking, names: Mapping[str, str] = DEFAULT_NAMES, *, width: int = 100) -> Table:
+def ranking_table(
+    ranking: Ranking, names: Mapping[str, str] = DEFAULT_NAMES, *, width: int = 100
+) -> Table:
     """One row per framework: rank, name (+ Keras backend), score and bar, verdict over
     confidence, the top three reasons with their claim IDs, and the smoke figure (in its own
     column from ``width`` 100 up, under the reasons below that)."""
     wide = width >= 100
-    table = Table(box=box.SIMPLE_HEAD, expand=True, title_justify="left",
-                  title=f"Recommendation (device: {ranking.device})")
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        expand=True,
+        title_justify="left",
+        title=f"Recommendation (device: {ranking.device})",
+    )
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("framework", no_wrap=True)
     table.add_column("score", no_wrap=True)
     table.add_column("verdict\nconfidence", width=13)
     # "fold", not the default ellipsis: install commands and URLs must stay whole to be copied.
     # Text, not a str: rich reads "[claims]" in a str as a markup tag and drops it.
-    table.add_column(Text("top reasons [claims]" if wide else "top reasons [claims], smoke"), ratio=1,
-                     overflow="fold")
+    table.add_column(
+        Text("top reasons [claims]" if wide else "top reasons [claims], smoke"),
+        ratio=1,
+        overflow="fold",
+    )
     if wide:
         table.add_column("smoke", width=15)
     top = max((e.score for e in ranking.entries if e.feasible), default=0.0)
     for entry in ranking.entries:
         name = names.get(entry.framework, entry.framework)
         verdict = Text(entry.verdict, style=_VERDICT_STYLE.get(entry.verdict, "yellow"))
-        verdict.append(f"\n{entry.confidence}", style="green" if entry.confidence == MEASURED else "dim")
+        verdict.append(
+            f"\n{entry.confidence}", style="green" if entry.confidence == MEASURED else "dim"
+        )
         bar = score_bar(entry.score, top) if entry.feasible else " " * _BAR_WIDTH
         reasons = _reason_lines(entry)
-        cells = [str(entry.rank), Text(name + (f"\non {entry.backend}" if entry.backend else "")),
-                 f"{entry.score:>4g} {bar}", verdict, reasons]
+        cells = [
+            str(entry.rank),
+            Text(name + (f"\non {entry.backend}" if entry.backend else "")),
+            f"{entry.score:>4g} {bar}",
+            verdict,
+            reasons,
+        ]
         if wide:
             cells.append(Text(smoke_figure(entry.smoke)))
         elif entry.smoke is not None:
@@ -159,8 +184,10 @@ def why_not(entry: Entry, winner: Entry | None, names: Mapping[str, str] = DEFAU
         return f"Why not {name}: nothing here is feasible"
     mine = {r.rule: float(r.delta) for r in entry.reasons}
     theirs = {r.rule: r for r in winner.reasons}
-    gaps = sorted(((float(r.delta) - mine.get(rule, 0.0), rule) for rule, r in theirs.items()),
-                  key=lambda gap: (-gap[0], gap[1]))
+    gaps = sorted(
+        ((float(r.delta) - mine.get(rule, 0.0), rule) for rule, r in theirs.items()),
+        key=lambda gap: (-gap[0], gap[1]),
+    )
     head = f"Why not {name}: {entry.score:g} vs {winner.score:g} for {display_name(winner, names)}"
     if gaps and gaps[0][0] > 0:
         reason = theirs[gaps[0][1]]
@@ -170,25 +197,32 @@ def why_not(entry: Entry, winner: Entry | None, names: Mapping[str, str] = DEFAU
     return f"{head} (tie broken by: verified, installed, then the fixed order)"
 
 
-def render_ranking(ranking: Ranking, names: Mapping[str, str] = DEFAULT_NAMES, *,
-                   width: int = 100) -> RenderableType:
+def render_ranking(
+    ranking: Ranking, names: Mapping[str, str] = DEFAULT_NAMES, *, width: int = 100
+) -> RenderableType:
     """The table, one 'why not' line per non-winner, then the warnings."""
     parts: list[RenderableType] = [ranking_table(ranking, names, width=width)]
     winner = ranking.winner
     if winner is None:
-        parts.append(Text("No framework is feasible on this machine for these answers.", style="bold red"))
+        parts.append(
+            Text("No framework is feasible on this machine for these answers.", style="bold red")
+        )
     else:
         parts.append(Text(f"Why {display_name(winner, names)}:", style="bold"))
         grid = Table.grid(padding=(0, 1))
         grid.add_column(justify="right", min_width=5)
         grid.add_column(ratio=1)
         for reason in top_reasons(winner):
-            grid.add_row(_signed(float(reason.delta)), Text(f"{reason.why} {claims(reason.sources)}"))
+            grid.add_row(
+                _signed(float(reason.delta)), Text(f"{reason.why} {claims(reason.sources)}")
+            )
         parts.append(grid)
         if winner.install:
             # One unwrapped line (the CLI prints with crop=False), so the terminal, not rich, wraps
             # it and a copy pastes as one command.
-            parts.append(Text(f"Install it: {winner.install}", no_wrap=True, overflow="ignore", style="bold"))
+            parts.append(
+                Text(f"Install it: {winner.install}", no_wrap=True, overflow="ignore", style="bold")
+            )
     for entry in ranking.entries:
         if entry is not winner:
             parts.append(Text(why_not(entry, winner, names)))
@@ -215,8 +249,12 @@ def render_trace(ranking: Ranking) -> RenderableType:
         outcome = entry.get("outcome") or entry.get("status") or entry.get("result") or ""
         unknown = entry.get("unknown") or ()
         detail = f"{', '.join(unknown)} unknown" if unknown and outcome == "unknown" else ""
-        table.add_row(str(entry.get("rule", "")), f"{outcome}{': ' + str(detail) if detail else ''}",
-                      Text(_plain(effect)), Text(_plain(read)))
+        table.add_row(
+            str(entry.get("rule", "")),
+            f"{outcome}{': ' + str(detail) if detail else ''}",
+            Text(_plain(effect)),
+            Text(_plain(read)),
+        )
     keras = next((e for e in ranking.entries if e.framework == "keras"), None)
     parts: list[RenderableType] = [table]
     if keras is not None and keras.backend_choice:
@@ -249,8 +287,10 @@ def entry_to_dict(entry: Entry) -> dict[str, Any]:
         "feasible": entry.feasible,
         "confidence": entry.confidence,
         "verdict": entry.verdict,
-        "reasons": [{"rule": r.rule, "delta": r.delta, "why": r.why, "sources": list(r.sources)}
-                    for r in entry.reasons],
+        "reasons": [
+            {"rule": r.rule, "delta": r.delta, "why": r.why, "sources": list(r.sources)}
+            for r in entry.reasons
+        ],
         "blockers": [b.to_dict() for b in entry.blockers],
         "smoke": _smoke_dict(entry.smoke),
         "install": entry.install,
@@ -261,7 +301,9 @@ def ranking_to_json(ranking: Ranking, *, answers: Mapping[str, Any], facts: Any)
     """The ``--json`` contract (schema_version 1). Same inputs, same bytes: no timestamps here."""
     warnings = [n.to_dict() for n in ranking.warnings]
     if ranking.smoke_note:
-        warnings.insert(0, {"rule": "smoke:skipped", "why": ranking.smoke_note, "frameworks": [], "fix": None})
+        warnings.insert(
+            0, {"rule": "smoke:skipped", "why": ranking.smoke_note, "frameworks": [], "fix": None}
+        )
     return {
         "schema_version": SCHEMA_VERSION,
         "ranking": [entry_to_dict(e) for e in ranking.entries],

@@ -43,8 +43,16 @@ def log_dir(env: Mapping[str, str]) -> str:
     return tempfile.mkdtemp(prefix="dlrec-smoke-logs-")
 
 
-def fingerprint(*, framework: str, backend: str | None, device: str, framework_facts: Mapping[str, Any],
-                steps: int, models: tuple[str, ...], extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def fingerprint(
+    *,
+    framework: str,
+    backend: str | None,
+    device: str,
+    framework_facts: Mapping[str, Any],
+    steps: int,
+    models: tuple[str, ...],
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """The cache key as a readable dict (stored in the entry, hashed for its file name)."""
     return {
         "format": CACHE_FORMAT,
@@ -87,7 +95,11 @@ def load(env: Mapping[str, str], key: Mapping[str, Any]) -> tuple[str, list[dict
     if not isinstance(doc, dict) or doc.get("key") != _plain(key):
         return None
     results, cached_at = doc.get("results"), doc.get("cached_at")
-    if not isinstance(results, list) or not isinstance(cached_at, str) or not all(isinstance(r, dict) for r in results):
+    if (
+        not isinstance(results, list)
+        or not isinstance(cached_at, str)
+        or not all(isinstance(r, dict) for r in results)
+    ):
         return None
     return cached_at, results
 
@@ -106,7 +118,9 @@ def store(env: Mapping[str, str], key: Mapping[str, Any], results: list[dict]) -
 
 
 def now_utc() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return (
+        _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    )
 
 
 def age_seconds(cached_at: str, now: _dt.datetime | None = None) -> float | None:

@@ -29,9 +29,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from recommender.smoke import cache as smoke_cache
 from recommender.errors import BadInputError
 from recommender.facts.document import Facts
+from recommender.smoke import cache as smoke_cache
 from recommender.smoke.process import _Watch, child_cwd, kill_tree
 
 DEFAULT_STEPS = 30
@@ -49,12 +49,14 @@ class Cluster:
 
     nnodes: int = 1
     node_rank: int = 0
-    rdzv_endpoint: str | None = None      # host:port of node 0 (torchrun's static rendezvous)
-    worker_hosts: tuple[str, ...] = ()    # every node's host, in node-rank order (TF_CONFIG)
+    rdzv_endpoint: str | None = None  # host:port of node 0 (torchrun's static rendezvous)
+    worker_hosts: tuple[str, ...] = ()  # every node's host, in node-rank order (TF_CONFIG)
 
     def validate(self) -> Cluster:
         if not 0 <= self.node_rank < self.nnodes:
-            raise BadInputError(f"--node-rank {self.node_rank} must be below --nnodes {self.nnodes}")
+            raise BadInputError(
+                f"--node-rank {self.node_rank} must be below --nnodes {self.nnodes}"
+            )
         if self.nnodes > 1 and not self.rdzv_endpoint:
             raise BadInputError("--nnodes > 1 needs --rdzv-endpoint HOST:PORT (node 0's address)")
         if self.rdzv_endpoint:
@@ -62,7 +64,9 @@ class Cluster:
             if not host or not port.isdigit() or not 0 < int(port) < 65536:
                 raise BadInputError(f"--rdzv-endpoint {self.rdzv_endpoint!r}: expected HOST:PORT")
         if self.worker_hosts and len(self.worker_hosts) != self.nnodes:
-            raise BadInputError(f"--worker-hosts names {len(self.worker_hosts)} hosts for --nnodes {self.nnodes}")
+            raise BadInputError(
+                f"--worker-hosts names {len(self.worker_hosts)} hosts for --nnodes {self.nnodes}"
+            )
         return self
 
     @property
@@ -82,14 +86,14 @@ class DistributedSmokeResult:
     framework: str
     backend: str | None
     device: str
-    engine: str                      # ddp | mwms | keras.distribution
-    launcher: str                    # torchrun | tf_config | keras.distribution.initialize
+    engine: str  # ddp | mwms | keras.distribution
+    launcher: str  # torchrun | tf_config | keras.distribution.initialize
     processes: int
     nnodes: int = 1
     node_rank: int = 0
     world_size: int | None = None
     ok: bool = False
-    skipped: str | None = None       # why it did not run (no distribution API, not installed)
+    skipped: str | None = None  # why it did not run (no distribution API, not installed)
     synchronized: bool | None = None
     max_param_diff: float | None = None
     param_checksums: tuple[str, ...] = ()
@@ -105,10 +109,32 @@ class DistributedSmokeResult:
     cached_at: str | None = None
     log: str | None = field(default=None, compare=False)
 
-    _FIELDS = ("framework", "backend", "device", "engine", "launcher", "processes", "nnodes", "node_rank",
-               "world_size", "ok", "skipped", "synchronized", "max_param_diff", "param_checksums",
-               "loss_first", "loss_last", "loss_fell", "step_s", "samples_per_s", "single_step_s",
-               "single_samples_per_s", "scaling_efficiency", "error", "cached_at")
+    _FIELDS = (
+        "framework",
+        "backend",
+        "device",
+        "engine",
+        "launcher",
+        "processes",
+        "nnodes",
+        "node_rank",
+        "world_size",
+        "ok",
+        "skipped",
+        "synchronized",
+        "max_param_diff",
+        "param_checksums",
+        "loss_first",
+        "loss_last",
+        "loss_fell",
+        "step_s",
+        "samples_per_s",
+        "single_step_s",
+        "single_samples_per_s",
+        "scaling_efficiency",
+        "error",
+        "cached_at",
+    )
 
     def to_dict(self) -> dict[str, Any]:
         doc = {name: getattr(self, name) for name in self._FIELDS}
@@ -128,8 +154,8 @@ class DistributedSmokeResult:
         return f"{name} {self.engine} x{self.processes} on {self.device}"
 
 
-
 # --- processes ----------------------------------------------------------------------------------
+
 
 def free_port() -> int:
     """A TCP port free on 127.0.0.1 right now (the kernel picks it)."""
@@ -156,8 +182,15 @@ class Launch:
     env: Mapping[str, str]
 
 
-def supervise_group(launches: Sequence[Launch], *, ranks: int, out_dir: str, log: str,
-                    import_timeout: float, train_timeout: float) -> tuple[str | None, set[int]]:
+def supervise_group(
+    launches: Sequence[Launch],
+    *,
+    ranks: int,
+    out_dir: str,
+    log: str,
+    import_timeout: float,
+    train_timeout: float,
+) -> tuple[str | None, set[int]]:
     """Start every launch in its own session; enforce the budgets; kill every tree.
 
     The training budget starts once all ``ranks`` local ranks said "imported". Returns
@@ -169,9 +202,17 @@ def supervise_group(launches: Sequence[Launch], *, ranks: int, out_dir: str, log
     try:
         with open(out, "ab") as out_w, open(log, "ab") as err_w:
             for launch in launches:
-                procs.append(subprocess.Popen(list(launch.argv), stdin=subprocess.DEVNULL, stdout=out_w,
-                                              stderr=err_w, env=dict(launch.env), start_new_session=True,
-                                              cwd=child_cwd(out_dir)))
+                procs.append(
+                    subprocess.Popen(
+                        list(launch.argv),
+                        stdin=subprocess.DEVNULL,
+                        stdout=out_w,
+                        stderr=err_w,
+                        env=dict(launch.env),
+                        start_new_session=True,
+                        cwd=child_cwd(out_dir),
+                    )
+                )
         watch = _Watch(out)
         phase, deadline = "import", time.monotonic() + import_timeout
         try:
@@ -194,9 +235,11 @@ def supervise_group(launches: Sequence[Launch], *, ranks: int, out_dir: str, log
                 if time.monotonic() > deadline:
                     budget = import_timeout if phase == "import" else train_timeout
                     hung = sorted(set(range(ranks)) - (imported if phase == "import" else done))
-                    error = (f"{'importing' if phase == 'import' else 'training'} did not finish within "
-                             f"{budget:g}s (waiting on local rank {', '.join(map(str, hung)) or '?'}); "
-                             "every process was killed")
+                    error = (
+                        f"{'importing' if phase == 'import' else 'training'} did not finish within "
+                        f"{budget:g}s (waiting on local rank {', '.join(map(str, hung)) or '?'}); "
+                        "every process was killed"
+                    )
                     break
                 time.sleep(_POLL_S)
             done.update(m.get("rank") for m in watch.messages() if m.get("phase") == "done")
@@ -210,26 +253,71 @@ def supervise_group(launches: Sequence[Launch], *, ranks: int, out_dir: str, log
 
 # --- planning the launches ----------------------------------------------------------------------
 
-def _child(engine: str, framework: str, device: str, steps: int, threads: int, out_dir: str) -> list[str]:
-    return ["-m", "recommender.smoke.children.distributed", "--engine", engine, "--framework", framework,
-            "--device", device, "--steps", str(steps), "--threads", str(threads), "--out", out_dir]
+
+def _child(
+    engine: str, framework: str, device: str, steps: int, threads: int, out_dir: str
+) -> list[str]:
+    return [
+        "-m",
+        "recommender.smoke.children.distributed",
+        "--engine",
+        engine,
+        "--framework",
+        framework,
+        "--device",
+        device,
+        "--steps",
+        str(steps),
+        "--threads",
+        str(threads),
+        "--out",
+        out_dir,
+    ]
 
 
-def torchrun_launch(n: int, cluster: Cluster, device: str, steps: int, threads: int, out_dir: str,
-                    env: Mapping[str, str]) -> Launch:
+def torchrun_launch(
+    n: int,
+    cluster: Cluster,
+    device: str,
+    steps: int,
+    threads: int,
+    out_dir: str,
+    env: Mapping[str, str],
+) -> Launch:
     endpoint = cluster.rdzv_endpoint or f"127.0.0.1:{free_port()}"
-    argv = [sys.executable, "-m", "torch.distributed.run", "--nnodes", str(cluster.nnodes),
-            "--nproc-per-node", str(n), "--node-rank", str(cluster.node_rank), "--rdzv-backend", "static",
-            "--rdzv-endpoint", endpoint, "--max-restarts", "0",
-            *_child("ddp", "pytorch", device, steps, threads, out_dir)]
-    extra = {"GLOO_SOCKET_IFNAME": "lo"} if cluster.nnodes == 1 and "GLOO_SOCKET_IFNAME" not in env else {}
+    argv = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nnodes",
+        str(cluster.nnodes),
+        "--nproc-per-node",
+        str(n),
+        "--node-rank",
+        str(cluster.node_rank),
+        "--rdzv-backend",
+        "static",
+        "--rdzv-endpoint",
+        endpoint,
+        "--max-restarts",
+        "0",
+        *_child("ddp", "pytorch", device, steps, threads, out_dir),
+    ]
+    extra = (
+        {"GLOO_SOCKET_IFNAME": "lo"}
+        if cluster.nnodes == 1 and "GLOO_SOCKET_IFNAME" not in env
+        else {}
+    )
     return Launch(argv=tuple(argv), env=_env(env, threads, extra))
 
 
 def tf_config(n: int, cluster: Cluster, local: int, ports: Sequence[int]) -> dict[str, Any]:
     """TF_CONFIG for local worker ``local``: every node contributes ``n`` workers on ``ports``."""
     workers = [f"{host}:{port}" for host in cluster.hosts for port in ports]
-    return {"cluster": {"worker": workers}, "task": {"type": "worker", "index": cluster.node_rank * n + local}}
+    return {
+        "cluster": {"worker": workers},
+        "task": {"type": "worker", "index": cluster.node_rank * n + local},
+    }
 
 
 def tf_ports(n: int, cluster: Cluster) -> list[int]:
@@ -240,50 +328,94 @@ def tf_ports(n: int, cluster: Cluster) -> list[int]:
     return [base + 1 + i for i in range(n)]
 
 
-def mwms_launches(n: int, cluster: Cluster, device: str, steps: int, threads: int, out_dir: str,
-                  env: Mapping[str, str]) -> list[Launch]:
+def mwms_launches(
+    n: int,
+    cluster: Cluster,
+    device: str,
+    steps: int,
+    threads: int,
+    out_dir: str,
+    env: Mapping[str, str],
+) -> list[Launch]:
     if cluster.nnodes > 1 and not cluster.worker_hosts:
-        raise BadInputError("TensorFlow on several nodes needs --worker-hosts HOST,HOST,... (every node, "
-                            "in --node-rank order) to build TF_CONFIG")
+        raise BadInputError(
+            "TensorFlow on several nodes needs --worker-hosts HOST,HOST,... (every node, "
+            "in --node-rank order) to build TF_CONFIG"
+        )
     ports = tf_ports(n, cluster)
     out = []
     for local in range(n):
         extra = {"TF_CONFIG": json.dumps(tf_config(n, cluster, local, ports))}
         if device == "cpu":
             extra["CUDA_VISIBLE_DEVICES"] = ""
-        out.append(Launch(argv=(sys.executable, *_child("mwms", "tensorflow", device, steps, threads, out_dir)),
-                          env=_env(env, threads, extra)))
+        out.append(
+            Launch(
+                argv=(
+                    sys.executable,
+                    *_child("mwms", "tensorflow", device, steps, threads, out_dir),
+                ),
+                env=_env(env, threads, extra),
+            )
+        )
     return out
 
 
-def keras_launches(n: int, cluster: Cluster, device: str, steps: int, threads: int, out_dir: str,
-                   env: Mapping[str, str]) -> list[Launch]:
+def keras_launches(
+    n: int,
+    cluster: Cluster,
+    device: str,
+    steps: int,
+    threads: int,
+    out_dir: str,
+    env: Mapping[str, str],
+) -> list[Launch]:
     host = cluster.rdzv_endpoint or f"127.0.0.1:{free_port()}"
     world = n * cluster.nnodes
-    return [Launch(argv=(sys.executable, *_child("keras-jax", "keras", device, steps, threads, out_dir),
-                         "--coordinator", host, "--num-processes", str(world),
-                         "--process-id", str(cluster.node_rank * n + local)),
-                   env=_env(env, threads, {"KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu" if device == "cpu" else ""}))
-            for local in range(n)]
+    return [
+        Launch(
+            argv=(
+                sys.executable,
+                *_child("keras-jax", "keras", device, steps, threads, out_dir),
+                "--coordinator",
+                host,
+                "--num-processes",
+                str(world),
+                "--process-id",
+                str(cluster.node_rank * n + local),
+            ),
+            env=_env(
+                env,
+                threads,
+                {"KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu" if device == "cpu" else ""},
+            ),
+        )
+        for local in range(n)
+    ]
 
 
-ENGINES = {"pytorch": ("ddp", "torchrun"), "tensorflow": ("mwms", "tf_config"),
-           "keras": ("keras.distribution", "keras.distribution.initialize")}
+ENGINES = {
+    "pytorch": ("ddp", "torchrun"),
+    "tensorflow": ("mwms", "tf_config"),
+    "keras": ("keras.distribution", "keras.distribution.initialize"),
+}
 
 
 def keras_skip(facts: Facts) -> str | None:
     """Why Keras cannot be smoked here with its own distribution API, or None."""
     backend = facts.framework("keras").get("backend") or "tensorflow"
     if backend != "jax":
-        return (f"keras.distribution exists only for the JAX backend; the configured backend is {backend} "
-                f"(Keras on {backend} distributes through {'tf.distribute' if backend == 'tensorflow' else 'torch DDP'}, "
-                "smoked above as that framework)")
+        return (
+            f"keras.distribution exists only for the JAX backend; the configured backend is {backend} "
+            f"(Keras on {backend} distributes through {'tf.distribute' if backend == 'tensorflow' else 'torch DDP'}, "
+            "smoked above as that framework)"
+        )
     if not facts.framework("jax").get("installed"):
         return "the Keras backend is jax, but jax is not installed: pip install jax"
     return None
 
 
 # --- comparing the ranks -------------------------------------------------------------------------
+
 
 def _read(path: str) -> dict | None:
     try:
@@ -303,7 +435,11 @@ def compare_ranks(docs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     params = [d.get("params") or [] for d in docs]
     scale = max((abs(v) for v in params[0]), default=1.0) if params else 1.0
     same_len = len({len(p) for p in params}) == 1 and params and params[0]
-    diff = max((abs(a - b) for p in params[1:] for a, b in zip(params[0], p)), default=0.0) if same_len else None
+    diff = (
+        max((abs(a - b) for p in params[1:] for a, b in zip(params[0], p)), default=0.0)
+        if same_len
+        else None
+    )
     losses = docs[0].get("losses") or [] if docs else []
     tail = losses[-5:]
     last = sum(tail) / len(tail) if tail else None
@@ -312,15 +448,20 @@ def compare_ranks(docs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     world = int(docs[0].get("world_size") or len(docs)) if docs else 0
     return {
         "synchronized": diff is not None and diff <= SYNC_TOLERANCE * max(1.0, scale),
-        "max_param_diff": diff, "param_checksums": tuple(_checksum(p) for p in params),
-        "loss_first": losses[0] if losses else None, "loss_last": last,
+        "max_param_diff": diff,
+        "param_checksums": tuple(_checksum(p) for p in params),
+        "loss_first": losses[0] if losses else None,
+        "loss_last": last,
         "loss_fell": bool(losses) and last is not None and last <= LOSS_RATIO * losses[0],
-        "step_s": step_s, "world_size": world,
+        "step_s": step_s,
+        "world_size": world,
         "samples_per_s": world * BATCH / step_s if step_s else None,
     }
 
 
-def efficiency(samples_per_s: float | None, processes: int, single_samples_per_s: float | None) -> float | None:
+def efficiency(
+    samples_per_s: float | None, processes: int, single_samples_per_s: float | None
+) -> float | None:
     """samples/s of N processes / (N x samples/s of one process); None when either is unknown."""
     if not samples_per_s or not single_samples_per_s or processes < 1:
         return None
@@ -328,6 +469,7 @@ def efficiency(samples_per_s: float | None, processes: int, single_samples_per_s
 
 
 # --- the entry point ----------------------------------------------------------------------------
+
 
 def _threads(facts: Facts, n: int) -> int:
     cores = facts.get("cpu.usable_cores") or os.cpu_count() or 1
@@ -342,15 +484,35 @@ def _launches(framework, n, cluster, device, steps, threads, out_dir, env):
     return keras_launches(n, cluster, device, steps, threads, out_dir, env)
 
 
-def run_one(facts: Facts, framework: str, n: int, *, cluster: Cluster = Cluster(), device: str = "cpu",
-            steps: int = DEFAULT_STEPS, import_timeout: float = 120.0, train_timeout: float = 120.0,
-            env: Mapping[str, str] | None = None, log_dir: str | None = None) -> DistributedSmokeResult:
+def run_one(
+    facts: Facts,
+    framework: str,
+    n: int,
+    *,
+    cluster: Cluster = Cluster(),
+    device: str = "cpu",
+    steps: int = DEFAULT_STEPS,
+    import_timeout: float = 120.0,
+    train_timeout: float = 120.0,
+    env: Mapping[str, str] | None = None,
+    log_dir: str | None = None,
+) -> DistributedSmokeResult:
     """The single-process baseline, then the ``n`` local ranks; every process killed at the end."""
     env = dict(os.environ if env is None else env)
     engine, launcher = ENGINES[framework]
-    backend = (facts.framework("keras").get("backend") or "tensorflow") if framework == "keras" else None
-    base = dict(framework=framework, backend=backend, device=device, engine=engine, launcher=launcher,
-                processes=n, nnodes=cluster.nnodes, node_rank=cluster.node_rank)
+    backend = (
+        (facts.framework("keras").get("backend") or "tensorflow") if framework == "keras" else None
+    )
+    base = dict(
+        framework=framework,
+        backend=backend,
+        device=device,
+        engine=engine,
+        launcher=launcher,
+        processes=n,
+        nnodes=cluster.nnodes,
+        node_rank=cluster.node_rank,
+    )
     if framework == "keras" and (reason := keras_skip(facts)):
         return DistributedSmokeResult(**base, skipped=reason)
     log_dir = log_dir or smoke_cache.log_dir(env)
@@ -360,26 +522,53 @@ def run_one(facts: Facts, framework: str, n: int, *, cluster: Cluster = Cluster(
     threads = _threads(facts, n)
     work = tempfile.mkdtemp(prefix="dlrec-dist-")
     try:
-        single = Launch(argv=(sys.executable, *_child("single", framework, device, steps, threads, work)),
-                        env=_env(env, threads, {"KERAS_BACKEND": "jax"} if framework == "keras" else {}))
-        error, _ = supervise_group([single], ranks=1, out_dir=work, log=log,
-                                   import_timeout=import_timeout, train_timeout=train_timeout)
+        single = Launch(
+            argv=(sys.executable, *_child("single", framework, device, steps, threads, work)),
+            env=_env(env, threads, {"KERAS_BACKEND": "jax"} if framework == "keras" else {}),
+        )
+        error, _ = supervise_group(
+            [single],
+            ranks=1,
+            out_dir=work,
+            log=log,
+            import_timeout=import_timeout,
+            train_timeout=train_timeout,
+        )
         baseline = _read(os.path.join(work, "single.json")) or {}
         if error is None:
             launches = _launches(framework, n, cluster, device, steps, threads, work, env)
-            error, done = supervise_group(launches, ranks=n, out_dir=work, log=log,
-                                          import_timeout=import_timeout, train_timeout=train_timeout)
+            error, done = supervise_group(
+                launches,
+                ranks=n,
+                out_dir=work,
+                log=log,
+                import_timeout=import_timeout,
+                train_timeout=train_timeout,
+            )
         else:
             error = f"single-process baseline: {error}"
-        docs = sorted((d for f in sorted(os.listdir(work)) if f.startswith("rank-")
-                       if (d := _read(os.path.join(work, f)))), key=lambda d: d.get("rank", 0))
+        docs = sorted(
+            (
+                d
+                for f in sorted(os.listdir(work))
+                if f.startswith("rank-")
+                if (d := _read(os.path.join(work, f)))
+            ),
+            key=lambda d: d.get("rank", 0),
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return assemble(base, docs, baseline, n, error, log)
 
 
-def assemble(base: Mapping[str, Any], docs: Sequence[Mapping[str, Any]], baseline: Mapping[str, Any], n: int,
-             error: str | None, log: str | None) -> DistributedSmokeResult:
+def assemble(
+    base: Mapping[str, Any],
+    docs: Sequence[Mapping[str, Any]],
+    baseline: Mapping[str, Any],
+    n: int,
+    error: str | None,
+    log: str | None,
+) -> DistributedSmokeResult:
     """The result from the ranks' documents and the baseline (pure)."""
     figures = compare_ranks(docs) if docs else {}
     single_step = baseline.get("step_s")
@@ -387,43 +576,78 @@ def assemble(base: Mapping[str, Any], docs: Sequence[Mapping[str, Any]], baselin
     if error is None and len(docs) < n:
         error = f"only {len(docs)} of {n} local ranks reported; see {log}"
     if error is None and not figures.get("synchronized"):
-        error = (f"the ranks' parameters differ after training (max difference {figures.get('max_param_diff')}): "
-                 "the gradients were not synchronised")
+        error = (
+            f"the ranks' parameters differ after training (max difference {figures.get('max_param_diff')}): "
+            "the gradients were not synchronised"
+        )
     if error is None and not figures.get("loss_fell"):
         error = f"the loss did not fall enough ({figures.get('loss_first')} -> {figures.get('loss_last')})"
     sps = figures.get("samples_per_s")
     local_sps = sps * n / max(1, figures.get("world_size") or n) if sps else None
     return DistributedSmokeResult(
-        **base, **figures, ok=error is None, error=error, log=log, single_step_s=single_step,
-        single_samples_per_s=single_sps, scaling_efficiency=efficiency(local_sps, n, single_sps))
+        **base,
+        **figures,
+        ok=error is None,
+        error=error,
+        log=log,
+        single_step_s=single_step,
+        single_samples_per_s=single_sps,
+        scaling_efficiency=efficiency(local_sps, n, single_sps),
+    )
 
 
 def plan(facts: Facts, frameworks: Sequence[str] | None) -> tuple[str, ...]:
     installed = [fw for fw in FRAMEWORKS if facts.framework(fw).get("installed")]
     for fw in frameworks or ():
         if fw not in installed:
-            raise BadInputError(f"{fw} is not installed in this Python ({sys.executable})", where="--framework")
+            raise BadInputError(
+                f"{fw} is not installed in this Python ({sys.executable})", where="--framework"
+            )
     return tuple(fw for fw in FRAMEWORKS if fw in (frameworks or installed))
 
 
-def run_distributed(facts: Facts, n: int, *, frameworks: Sequence[str] | None = None, device: str = "cpu",
-                    cluster: Cluster = Cluster(), steps: int = DEFAULT_STEPS, import_timeout: float = 120.0,
-                    train_timeout: float = 120.0, env: Mapping[str, str] | None = None,
-                    on_result=None) -> tuple[DistributedSmokeResult, ...]:
+def run_distributed(
+    facts: Facts,
+    n: int,
+    *,
+    frameworks: Sequence[str] | None = None,
+    device: str = "cpu",
+    cluster: Cluster = Cluster(),
+    steps: int = DEFAULT_STEPS,
+    import_timeout: float = 120.0,
+    train_timeout: float = 120.0,
+    env: Mapping[str, str] | None = None,
+    on_result=None,
+) -> tuple[DistributedSmokeResult, ...]:
     """Each planned framework in turn (never two at once: the ranks share the cores)."""
     env = dict(os.environ if env is None else env)
     if n < 1:
         raise BadInputError(f"--distributed {n}: need at least 1 process")
     cluster.validate()
     if device not in ("auto", "cpu", "cuda"):
-        raise BadInputError(f"--device {device}: the distributed smoke runs on cpu (gloo) or cuda (nccl)")
+        raise BadInputError(
+            f"--device {device}: the distributed smoke runs on cpu (gloo) or cuda (nccl)"
+        )
     out = []
     for fw in plan(facts, frameworks):
         from recommender.smoke.run import _build_devices
 
-        dev = device if device != "auto" else ("cuda" if "cuda" in _build_devices(facts, fw) else "cpu")
-        result = run_one(facts, fw, n, cluster=cluster, device=dev, steps=steps, env=env,
-                         import_timeout=import_timeout, train_timeout=train_timeout)
+        dev = (
+            device
+            if device != "auto"
+            else ("cuda" if "cuda" in _build_devices(facts, fw) else "cpu")
+        )
+        result = run_one(
+            facts,
+            fw,
+            n,
+            cluster=cluster,
+            device=dev,
+            steps=steps,
+            env=env,
+            import_timeout=import_timeout,
+            train_timeout=train_timeout,
+        )
         if result.ok:
             store(env, facts, result)
         out.append(result)
@@ -434,16 +658,25 @@ def run_distributed(facts: Facts, n: int, *, frameworks: Sequence[str] | None = 
 
 # --- the cache: the latest passing run per framework, read by `dlrec recommend` ------------------
 
+
 def _key(facts: Facts, framework: str, device: str) -> dict[str, Any]:
-    return smoke_cache.fingerprint(framework=framework, backend="distributed", device=device,
-                                   framework_facts=facts.framework(framework), steps=0, models=("mlp",))
+    return smoke_cache.fingerprint(
+        framework=framework,
+        backend="distributed",
+        device=device,
+        framework_facts=facts.framework(framework),
+        steps=0,
+        models=("mlp",),
+    )
 
 
 def store(env: Mapping[str, str], facts: Facts, result: DistributedSmokeResult) -> None:
     smoke_cache.store(env, _key(facts, result.framework, result.device), [result.to_dict()])
 
 
-def cached(env: Mapping[str, str], facts: Facts, device: str = "cpu") -> tuple[DistributedSmokeResult, ...]:
+def cached(
+    env: Mapping[str, str], facts: Facts, device: str = "cpu"
+) -> tuple[DistributedSmokeResult, ...]:
     """Passing distributed results stored for this machine's installed frameworks (stale ones skipped)."""
     out = []
     for fw in FRAMEWORKS:
@@ -454,7 +687,9 @@ def cached(env: Mapping[str, str], facts: Facts, device: str = "cpu") -> tuple[D
             continue
         cached_at, docs = entry
         try:
-            out.extend(DistributedSmokeResult.from_dict({**d, "cached_at": cached_at}) for d in docs)
+            out.extend(
+                DistributedSmokeResult.from_dict({**d, "cached_at": cached_at}) for d in docs
+            )
         except (TypeError, ValueError):
             continue
     return tuple(out)

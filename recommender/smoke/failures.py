@@ -76,13 +76,23 @@ _PIP_NAMES = {"pytorch": "torch", "tensorflow": "tensorflow", "keras": "keras"}
 
 # Patterns in the child's stderr or error message, checked in order.
 _PATTERNS: tuple[tuple[FailureKind, re.Pattern[str]], ...] = (
-    (FailureKind.NUMPY_ABI, re.compile(
-        r"numpy\.dtype size changed|compiled using NumPy 1\.x cannot be run in\s+NumPy 2"
-        r"|_ARRAY_API not found|numpy\.core\.multiarray failed to import|module compiled against "
-        r"(?:ABI|API) version", re.I)),
-    (FailureKind.PROTOBUF, re.compile(
-        r"Descriptors cannot be created directly|Descriptors cannot not be created directly"
-        r"|google\.protobuf.*(?:has no attribute|cannot import name)", re.I)),
+    (
+        FailureKind.NUMPY_ABI,
+        re.compile(
+            r"numpy\.dtype size changed|compiled using NumPy 1\.x cannot be run in\s+NumPy 2"
+            r"|_ARRAY_API not found|numpy\.core\.multiarray failed to import|module compiled against "
+            r"(?:ABI|API) version",
+            re.I,
+        ),
+    ),
+    (
+        FailureKind.PROTOBUF,
+        re.compile(
+            r"Descriptors cannot be created directly|Descriptors cannot not be created directly"
+            r"|google\.protobuf.*(?:has no attribute|cannot import name)",
+            re.I,
+        ),
+    ),
 )
 
 
@@ -100,16 +110,35 @@ class SmokeFailure:
 
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> SmokeFailure:
-        return cls(kind=FailureKind(doc["kind"]), message=str(doc["message"]), fix=str(doc["fix"]),
-                   log=doc.get("log"))
+        return cls(
+            kind=FailureKind(doc["kind"]),
+            message=str(doc["message"]),
+            fix=str(doc["fix"]),
+            log=doc.get("log"),
+        )
 
 
-def failure(kind: FailureKind, *, framework: str, device: str = "cpu", detail: str = "",
-            budget: float = 0.0, log: str | None = None) -> SmokeFailure:
+def failure(
+    kind: FailureKind,
+    *,
+    framework: str,
+    device: str = "cpu",
+    detail: str = "",
+    budget: float = 0.0,
+    log: str | None = None,
+) -> SmokeFailure:
     cause, fix = FAILURES[kind]
-    fields = {"fw": framework, "pkg": _PIP_NAMES.get(framework, framework), "device": device,
-              "detail": detail, "budget": budget, "budget2": max(1.0, budget * 2)}
-    return SmokeFailure(kind=kind, message=cause.format(**fields), fix=fix.format(**fields), log=log)
+    fields = {
+        "fw": framework,
+        "pkg": _PIP_NAMES.get(framework, framework),
+        "device": device,
+        "detail": detail,
+        "budget": budget,
+        "budget2": max(1.0, budget * 2),
+    }
+    return SmokeFailure(
+        kind=kind, message=cause.format(**fields), fix=fix.format(**fields), log=log
+    )
 
 
 def last_error_line(text: str) -> str:
@@ -143,11 +172,16 @@ class ChildExit:
 
 def classify(ex: ChildExit, *, framework: str, device: str, log: str | None) -> SmokeFailure:
     """Map a failed child's exit to a failure kind, a plain cause and an exact fix."""
+
     def make(kind: FailureKind, detail: str = "") -> SmokeFailure:
-        return failure(kind, framework=framework, device=device, detail=detail, budget=ex.budget, log=log)
+        return failure(
+            kind, framework=framework, device=device, detail=detail, budget=ex.budget, log=log
+        )
 
     if ex.timed_out:
-        return make(FailureKind.IMPORT_TIMEOUT if ex.phase == "import" else FailureKind.TRAIN_TIMEOUT)
+        return make(
+            FailureKind.IMPORT_TIMEOUT if ex.phase == "import" else FailureKind.TRAIN_TIMEOUT
+        )
     message = str((ex.error or {}).get("message") or "")
     text = f"{message}\n{ex.stderr_tail}"
     for kind, pattern in _PATTERNS:
@@ -158,8 +192,11 @@ def classify(ex: ChildExit, *, framework: str, device: str, log: str | None) -> 
         if -rc == signal.SIGILL:
             return make(FailureKind.ILLEGAL_INSTRUCTION)
         if -rc == signal.SIGKILL:
-            oom = f" (cgroup memory.events counted {ex.oom_kills} OOM kill(s) during the run)" \
-                if ex.oom_kills else ""
+            oom = (
+                f" (cgroup memory.events counted {ex.oom_kills} OOM kill(s) during the run)"
+                if ex.oom_kills
+                else ""
+            )
             return make(FailureKind.KILLED, oom)
         return make(FailureKind.CRASHED, f"{_signal_name(-rc)} (signal {-rc}) during {ex.phase}")
     child_kind = (ex.error or {}).get("kind")
@@ -181,13 +218,17 @@ def _keras_backend_fix(text: str) -> str | None:
     """Keras failing on its configured backend is a configuration problem, not a broken Keras:
     reinstalling keras (the generic import fix) would change nothing."""
     if match := _KERAS_UNKNOWN_BACKEND.search(text):
-        return (f"Keras has no backend {match.group(1)!r}: export KERAS_BACKEND=tensorflow (or torch, jax), "
-                "or correct \"backend\" in ~/.keras/keras.json   (then: dlrec smoke --fresh --framework keras)")
+        return (
+            f"Keras has no backend {match.group(1)!r}: export KERAS_BACKEND=tensorflow (or torch, jax), "
+            'or correct "backend" in ~/.keras/keras.json   (then: dlrec smoke --fresh --framework keras)'
+        )
     if match := _MISSING_MODULE.search(text):
         module = match.group(1)
         first, second = (b for b in ("tensorflow", "torch", "jax") if b != module)
-        return (f"pip install {module}   (the backend Keras is configured for), or use an installed one: "
-                f"export KERAS_BACKEND={first} (or {second})   (then: dlrec smoke --fresh --framework keras)")
+        return (
+            f"pip install {module}   (the backend Keras is configured for), or use an installed one: "
+            f"export KERAS_BACKEND={first} (or {second})   (then: dlrec smoke --fresh --framework keras)"
+        )
     return None
 
 

@@ -13,8 +13,8 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -116,13 +116,26 @@ def child_cwd(fallback: str) -> str | None:
 
 
 def _argv(run, s: Settings) -> list[str]:
-    return [sys.executable, "-m", "recommender.smoke.children.train", "--framework", run.framework,
-            "--device", run.device, "--steps", str(s.steps), "--threads", str(s.threads),
-            "--models", ",".join(MODELS)]
+    return [
+        sys.executable,
+        "-m",
+        "recommender.smoke.children.train",
+        "--framework",
+        run.framework,
+        "--device",
+        run.device,
+        "--steps",
+        str(s.steps),
+        "--threads",
+        str(s.threads),
+        "--models",
+        ",".join(MODELS),
+    ]
 
 
-def supervise(run, s: Settings, cancel: threading.Event, live: set, on_phase: Callable[[str, float], None]
-              ) -> tuple[ChildExit, list[dict], dict, str]:
+def supervise(
+    run, s: Settings, cancel: threading.Event, live: set, on_phase: Callable[[str, float], None]
+) -> tuple[ChildExit, list[dict], dict, str]:
     """Start the child for ``run``, enforce its budgets, kill its tree, and return
     (how it ended, its per-model result dicts, its "imported" message, its log path)."""
     stem = run.label.replace(" on ", "-").replace("[", "-").replace("]", "")
@@ -131,8 +144,15 @@ def supervise(run, s: Settings, cancel: threading.Event, live: set, on_phase: Ca
     open(out, "wb").close()
     oom_before, start = read_oom_kills(), time.monotonic()
     with open(out, "ab") as out_w, open(log, "wb") as err_w:
-        proc = subprocess.Popen(_argv(run, s), stdin=subprocess.DEVNULL, stdout=out_w, stderr=err_w,
-                                env=_child_env(run, s), start_new_session=True, cwd=child_cwd(s.log_dir))
+        proc = subprocess.Popen(
+            _argv(run, s),
+            stdin=subprocess.DEVNULL,
+            stdout=out_w,
+            stderr=err_w,
+            env=_child_env(run, s),
+            start_new_session=True,
+            cwd=child_cwd(s.log_dir),
+        )
     live.add(proc)
     watch, said, imported = _Watch(out), [], {}
     phase, deadline, budget, timed_out = "import", start + s.import_timeout, s.import_timeout, False
@@ -145,8 +165,12 @@ def supervise(run, s: Settings, cancel: threading.Event, live: set, on_phase: Ca
                     imported, phase = msg, "train"
                     deadline, budget = time.monotonic() + s.train_timeout, s.train_timeout
                 if msg.get("phase") in ("imported", "training"):
-                    on_phase(f"training {msg.get('model', '')}".strip() if msg["phase"] == "training"
-                             else "imported", time.monotonic() - start)
+                    on_phase(
+                        f"training {msg.get('model', '')}".strip()
+                        if msg["phase"] == "training"
+                        else "imported",
+                        time.monotonic() - start,
+                    )
             if rc is not None or cancel.is_set():
                 break
             if time.monotonic() > deadline:
@@ -159,9 +183,15 @@ def supervise(run, s: Settings, cancel: threading.Event, live: set, on_phase: Ca
         said.extend(watch.messages())
         watch.close()
     error = next((m["error"] for m in said if isinstance(m.get("error"), dict)), None)
-    exit_ = ChildExit(returncode=None if timed_out else proc.returncode, phase=phase, timed_out=timed_out,
-                      budget=budget, error=error, stderr_tail=_tail(log),
-                      oom_kills=read_oom_kills() - oom_before)
+    exit_ = ChildExit(
+        returncode=None if timed_out else proc.returncode,
+        phase=phase,
+        timed_out=timed_out,
+        budget=budget,
+        error=error,
+        stderr_tail=_tail(log),
+        oom_kills=read_oom_kills() - oom_before,
+    )
     return exit_, [m["result"] for m in said if isinstance(m.get("result"), dict)], imported, log
 
 

@@ -19,9 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
-from recommender.smoke import cache as smoke_cache
 from recommender.errors import BadInputError
 from recommender.facts.document import FRAMEWORK_IDS, Facts
+from recommender.smoke import cache as smoke_cache
 from recommender.smoke.failures import ChildExit, FailureKind, SmokeFailure, classify, failure
 from recommender.smoke.process import MODELS, Settings, kill_tree, supervise
 
@@ -62,9 +62,26 @@ class SmokeResult:
     #: The child's stderr log (not part of the JSON contract; shown with --verbose).
     log: str | None = None
 
-    _FIELDS = ("framework", "backend", "device", "model", "ok", "error", "import_s", "first_step_s",
-               "step_s", "samples_per_s", "peak_rss_bytes", "peak_device_bytes", "loss_first",
-               "loss_last", "accuracy", "converged", "cached", "cached_at")
+    _FIELDS = (
+        "framework",
+        "backend",
+        "device",
+        "model",
+        "ok",
+        "error",
+        "import_s",
+        "first_step_s",
+        "step_s",
+        "samples_per_s",
+        "peak_rss_bytes",
+        "peak_device_bytes",
+        "loss_first",
+        "loss_last",
+        "accuracy",
+        "converged",
+        "cached",
+        "cached_at",
+    )
 
     def to_dict(self) -> dict[str, Any]:
         doc = {name: getattr(self, name) for name in self._FIELDS}
@@ -111,6 +128,7 @@ class SmokeEvent:
 
 # --- planning ------------------------------------------------------------------------------
 
+
 def _build_devices(facts: Facts, framework: str) -> list[str]:
     """cpu, plus each device the framework's build supports AND the machine has."""
     present = {a.get("kind") for a in facts.accelerators if a.get("visible") is not False}
@@ -152,9 +170,14 @@ def _keras_backends(facts: Facts, all_backends: bool, env: Mapping[str, str]) ->
     return runs, skipped
 
 
-def plan_smoke(facts: Facts, *, frameworks: Sequence[str] | None = None, device: str = "auto",
-               all_backends: bool = False, env: Mapping[str, str] | None = None
-               ) -> tuple[tuple[SmokeRun, ...], tuple[str, ...]]:
+def plan_smoke(
+    facts: Facts,
+    *,
+    frameworks: Sequence[str] | None = None,
+    device: str = "auto",
+    all_backends: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> tuple[tuple[SmokeRun, ...], tuple[str, ...]]:
     """The runs to do and the messages for what is skipped. Raises BadInputError for a request
     that cannot be met (a framework that is not installed, an unknown device)."""
     env = os.environ if env is None else env
@@ -164,11 +187,16 @@ def plan_smoke(facts: Facts, *, frameworks: Sequence[str] | None = None, device:
     wanted = list(dict.fromkeys(frameworks or installed))
     for fw in wanted:
         if fw not in FRAMEWORK_IDS:
-            raise BadInputError(f"unknown framework {fw!r}; choose one of {', '.join(FRAMEWORK_IDS)}")
+            raise BadInputError(
+                f"unknown framework {fw!r}; choose one of {', '.join(FRAMEWORK_IDS)}"
+            )
         if fw not in installed:
             pip = {"pytorch": "torch"}.get(fw, fw)
-            raise BadInputError(f"{fw} is not installed in this Python ({sys.executable}); "
-                                f"install it with: pip install {pip}", where="--framework")
+            raise BadInputError(
+                f"{fw} is not installed in this Python ({sys.executable}); "
+                f"install it with: pip install {pip}",
+                where="--framework",
+            )
     runs, skipped = [], []
     for fw in wanted:
         backends = [(None, (), None)]
@@ -178,25 +206,42 @@ def plan_smoke(facts: Facts, *, frameworks: Sequence[str] | None = None, device:
         for backend, override, note in backends:
             base = _BACKEND_FRAMEWORK.get(backend, fw) if backend else fw
             devices = _build_devices(facts, base) if device == "auto" else [device]
-            runs.extend(SmokeRun(framework=fw, backend=backend, device=d, env=override, note=note)
-                         for d in devices)
+            runs.extend(
+                SmokeRun(framework=fw, backend=backend, device=d, env=override, note=note)
+                for d in devices
+            )
     return tuple(runs), tuple(skipped)
 
 
 # --- running one child ---------------------------------------------------------------------
 
-def _results(run: SmokeRun, exit_: ChildExit, trained: list[dict], imported: dict, log: str
-             ) -> tuple[SmokeResult, ...]:
+
+def _results(
+    run: SmokeRun, exit_: ChildExit, trained: list[dict], imported: dict, log: str
+) -> tuple[SmokeResult, ...]:
     backend = imported.get("backend") or run.backend if run.framework == "keras" else None
-    base = dict(framework=run.framework, backend=backend, device=run.device,
-                import_s=imported.get("import_s"), log=log)
+    base = dict(
+        framework=run.framework,
+        backend=backend,
+        device=run.device,
+        import_s=imported.get("import_s"),
+        log=log,
+    )
     out, done = [], set()
     for doc in trained:
         values = {k: doc.get(k) for k in SmokeResult._FIELDS if k in doc}
         converged = bool(doc.get("converged"))
-        error = None if converged else failure(
-            FailureKind.NOT_CONVERGED, framework=run.framework, device=run.device, log=log,
-            detail=f"loss {doc.get('loss_first')} -> {doc.get('loss_last')}, accuracy {doc.get('accuracy')}")
+        error = (
+            None
+            if converged
+            else failure(
+                FailureKind.NOT_CONVERGED,
+                framework=run.framework,
+                device=run.device,
+                log=log,
+                detail=f"loss {doc.get('loss_first')} -> {doc.get('loss_last')}, accuracy {doc.get('accuracy')}",
+            )
+        )
         out.append(SmokeResult(**base, **values, ok=converged, error=error))
         done.add(doc.get("model"))
     missing = [m for m in MODELS if m not in done]
@@ -218,6 +263,7 @@ def _execute(run: SmokeRun, s: Settings, cancel, live, emit) -> tuple[SmokeResul
 
 # --- the public entry point ----------------------------------------------------------------
 
+
 def _cache_key(facts: Facts, run: SmokeRun, steps: int) -> dict:
     from importlib import metadata
 
@@ -226,10 +272,19 @@ def _cache_key(facts: Facts, run: SmokeRun, steps: int) -> dict:
         numpy = metadata.version("numpy")
     except metadata.PackageNotFoundError:
         numpy = None
-    extra = {"numpy": numpy, "backend_version": facts.framework(base).get("version") if run.backend else None}
-    return smoke_cache.fingerprint(framework=run.framework, backend=run.backend, device=run.device,
-                                   framework_facts=facts.framework(run.framework), steps=steps,
-                                   models=MODELS, extra=extra)
+    extra = {
+        "numpy": numpy,
+        "backend_version": facts.framework(base).get("version") if run.backend else None,
+    }
+    return smoke_cache.fingerprint(
+        framework=run.framework,
+        backend=run.backend,
+        device=run.device,
+        framework_facts=facts.framework(run.framework),
+        steps=steps,
+        models=MODELS,
+        extra=extra,
+    )
 
 
 def _from_cache(env, key) -> tuple[SmokeResult, ...] | None:
@@ -238,7 +293,9 @@ def _from_cache(env, key) -> tuple[SmokeResult, ...] | None:
         return None
     cached_at, docs = entry
     try:
-        results = tuple(replace(SmokeResult.from_dict(d), cached=True, cached_at=cached_at) for d in docs)
+        results = tuple(
+            replace(SmokeResult.from_dict(d), cached=True, cached_at=cached_at) for d in docs
+        )
     except (KeyError, TypeError, ValueError):
         return None
     return results if results and all(r.ok for r in results) else None
@@ -267,7 +324,9 @@ def run_smoke(
     plan order. Raises BadInputError for an impossible request; failed runs are results."""
     env = dict(os.environ if env is None else env)
     emit = on_event or (lambda event: None)
-    runs, skipped = plan_smoke(facts, frameworks=frameworks, device=device, all_backends=all_backends, env=env)
+    runs, skipped = plan_smoke(
+        facts, frameworks=frameworks, device=device, all_backends=all_backends, env=env
+    )
     for message in skipped:
         emit(SmokeEvent(kind="skipped", message=message))
     for run in runs:
@@ -283,15 +342,22 @@ def run_smoke(
         else:
             todo.append((run, key))
     if todo:
-        done.update(_run_children(facts, todo, steps, import_timeout, train_timeout, env, workers, emit))
+        done.update(
+            _run_children(facts, todo, steps, import_timeout, train_timeout, env, workers, emit)
+        )
     return tuple(r for run in runs for r in done.get(run, ()))
 
 
 def _run_children(facts, todo, steps, import_timeout, train_timeout, env, workers, emit):
     workers = max(1, min(workers, len(todo)))
-    settings = Settings(steps=steps, import_timeout=import_timeout, train_timeout=train_timeout,
-                         threads=_threads(facts, workers), env=env,
-                         log_dir=smoke_cache.log_dir(env))
+    settings = Settings(
+        steps=steps,
+        import_timeout=import_timeout,
+        train_timeout=train_timeout,
+        threads=_threads(facts, workers),
+        env=env,
+        log_dir=smoke_cache.log_dir(env),
+    )
     cancel, live, out = threading.Event(), set(), {}
 
     def one(item):
@@ -303,7 +369,11 @@ def _run_children(facts, todo, steps, import_timeout, train_timeout, env, worker
             smoke_cache.store(env, key, [r.to_dict() for r in results])
         out[run] = results
         if not cancel.is_set():
-            emit(SmokeEvent(kind="done", run=run, results=results, elapsed=time.monotonic() - started))
+            emit(
+                SmokeEvent(
+                    kind="done", run=run, results=results, elapsed=time.monotonic() - started
+                )
+            )
 
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="smoke")
     try:

@@ -23,8 +23,10 @@ from tests.conftest import FIXTURES, ROOT, dlrec_argv
 from tests.test_smoke_faults import survivors  # live processes carrying a test's token
 
 FAKES = FIXTURES / "fakepkgs"
-NVML_FAILS = ("class NVMLError(Exception): pass\n"
-              "def nvmlInit(): raise NVMLError('NVML Shared Library Not Found')\n")
+NVML_FAILS = (
+    "class NVMLError(Exception): pass\n"
+    "def nvmlInit(): raise NVMLError('NVML Shared Library Not Found')\n"
+)
 
 
 @dataclass(frozen=True)
@@ -43,13 +45,26 @@ def token_env(env: dict[str, str] | None = None, **extra: str) -> tuple[dict[str
     return merged, token
 
 
-def run(*args: str, env: dict[str, str] | None = None, timeout: float = 30, stdin=subprocess.DEVNULL,
-        argv_prefix: tuple[str, ...] = (), **extra: str) -> Ran:
+def run(
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 30,
+    stdin=subprocess.DEVNULL,
+    argv_prefix: tuple[str, ...] = (),
+    **extra: str,
+) -> Ran:
     """Run ``dlrec ARGS``; assert no traceback, at most one stderr line, and no survivors."""
     env, token = token_env(env, **extra)
     start = time.monotonic()
-    proc = subprocess.run([*argv_prefix, *dlrec_argv(*args)], capture_output=True, text=True, env=env,
-                          cwd=ROOT, timeout=timeout, stdin=stdin)
+    proc = subprocess.run(
+        [*argv_prefix, *dlrec_argv(*args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=timeout,
+        stdin=stdin,
+    )
     ran = Ran(proc.returncode, proc.stdout, proc.stderr, time.monotonic() - start, token)
     assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout, proc.stderr
     assert proc.stderr.count("\n") <= 1, proc.stderr
@@ -117,5 +132,16 @@ def fake_torch_env(mode: str, **extra: str) -> dict[str, str]:
     return env
 
 
-__all__ = ["FAKES", "ROOT", "FIXTURES", "GpuHost", "Ran", "assert_no_survivors", "dead", "fake_torch_env",
-           "run", "sys", "token_env"]
+__all__ = [
+    "FAKES",
+    "ROOT",
+    "FIXTURES",
+    "GpuHost",
+    "Ran",
+    "assert_no_survivors",
+    "dead",
+    "fake_torch_env",
+    "run",
+    "sys",
+    "token_env",
+]

@@ -14,18 +14,41 @@ from tests.faults.helpers import fake_torch_env, run
 
 FAULTS = [
     # mode, failure kind, text in the message, the trigger
-    ("raise", "import_error", "libtorch_fake.so: cannot open shared object file", "import raises ImportError"),
+    (
+        "raise",
+        "import_error",
+        "libtorch_fake.so: cannot open shared object file",
+        "import raises ImportError",
+    ),
     ("numpy_abi", "numpy_abi", "NumPy", "import fails with a NumPy 1.x/2.x ABI error"),
-    ("protobuf", "protobuf", "Descriptors cannot be created directly", "protobuf too new for the _pb2 files"),
+    (
+        "protobuf",
+        "protobuf",
+        "Descriptors cannot be created directly",
+        "protobuf too new for the _pb2 files",
+    ),
     ("sigill", "illegal_instruction", "AVX", "SIGILL on import (a CPU without the wheel's ISA)"),
     ("train_sigkill", "killed", "SIGKILL", "SIGKILL mid-training (the OOM killer)"),
-    ("noise", "import_error", "undefined symbol: fake_after_noise", "10,000 lines of log noise, then a failure"),
+    (
+        "noise",
+        "import_error",
+        "undefined symbol: fake_after_noise",
+        "10,000 lines of log noise, then a failure",
+    ),
 ]
 
 
 def smoke(mode: str, *args: str, limit: float = 60):
-    ran = run("smoke", "--json", "--framework", "pytorch", "--fresh", *args, env=fake_torch_env(mode),
-              timeout=limit)
+    ran = run(
+        "smoke",
+        "--json",
+        "--framework",
+        "pytorch",
+        "--fresh",
+        *args,
+        env=fake_torch_env(mode),
+        timeout=limit,
+    )
     assert ran.err == "", ran.err[:500]  # nothing but the JSON reaches the terminal
     doc = json.loads(ran.out)
     return ran, [r for r in doc["results"] if r["framework"] == "pytorch"]
@@ -46,11 +69,19 @@ def test_fault_is_classified_quietly(mode, kind, needle, trigger):
         assert log.count("dlrec-fake-noise") >= 10_000
 
 
-@pytest.mark.parametrize("mode, option, kind, trigger", [
-    ("hang", "--import-timeout", "import_timeout", "import sleeps forever"),
-    ("grandchild", "--import-timeout", "import_timeout", "a grandchild holds stdout/stderr open, then hangs"),
-    ("train_hang", "--timeout", "train_timeout", "training sleeps forever"),
-])
+@pytest.mark.parametrize(
+    "mode, option, kind, trigger",
+    [
+        ("hang", "--import-timeout", "import_timeout", "import sleeps forever"),
+        (
+            "grandchild",
+            "--import-timeout",
+            "import_timeout",
+            "a grandchild holds stdout/stderr open, then hangs",
+        ),
+        ("train_hang", "--timeout", "train_timeout", "training sleeps forever"),
+    ],
+)
 def test_hang_is_killed_within_budget(mode, option, kind, trigger):
     budget = 2
     ran, results = smoke(mode, option, str(budget))

@@ -18,7 +18,9 @@ HEADER = "| NVIDIA-SMI 580.65.06    Driver Version: 580.65.06    CUDA Version: 1
 
 
 def smi(gpu, rows: str, code: int = 0) -> None:
-    gpu.tool("nvidia-smi", f"""\
+    gpu.tool(
+        "nvidia-smi",
+        f"""\
         if [[ "$1" == --query-gpu=* ]]; then
         cat <<'ROWS'
         {rows}
@@ -26,7 +28,8 @@ def smi(gpu, rows: str, code: int = 0) -> None:
         exit {code}
         fi
         echo "{HEADER}"
-        """.replace("        ", ""))
+        """.replace("        ", ""),
+    )
 
 
 def probe(gpu, *args: str, **env: str) -> tuple[dict, float]:
@@ -45,10 +48,13 @@ def test_nvidia_smi_hangs_probe_is_unknown_within_budget_and_killed(gpu):
     assert len(gpu.hung_pids()) >= 2 and all(dead(p) for p in gpu.hung_pids())
 
 
-@pytest.mark.parametrize("code, message, meaning", [
-    (18, "Failed to initialize NVML: Driver/library version mismatch", "reboot"),
-    (255, "Failed to initialize NVML: Unknown Error", "restart the container"),
-])
+@pytest.mark.parametrize(
+    "code, message, meaning",
+    [
+        (18, "Failed to initialize NVML: Driver/library version mismatch", "reboot"),
+        (255, "Failed to initialize NVML: Unknown Error", "restart the container"),
+    ],
+)
 def test_nvidia_smi_error_exit_is_explained(gpu, code, message, meaning):
     """Trigger: nvidia-smi exits 18 (version mismatch) or 255 (NVML unknown error)."""
     gpu.tool("nvidia-smi", f'echo "{message}"\nexit {code}\n')
@@ -65,7 +71,11 @@ def test_na_fields_are_null_not_garbage(gpu, na):
     doc, _ = probe(gpu)
     [acc] = doc["accelerators"]
     assert acc["name"] == "NVIDIA A100-SXM4-40GB"
-    assert acc["memory_bytes"] is None and acc["compute_capability"] is None and acc["pci_bus_id"] is None
+    assert (
+        acc["memory_bytes"] is None
+        and acc["compute_capability"] is None
+        and acc["pci_bus_id"] is None
+    )
 
 
 def test_blank_lines_and_eight_gpus(gpu):
@@ -104,7 +114,11 @@ def nvmlDeviceGetPciInfo(h): return _P()
 """)
     doc, _ = probe(gpu)
     [acc] = doc["accelerators"]
-    assert acc["name"] == "NVIDIA A100-SXM4-40GB" and acc["max_cuda"] == "13.0" and acc["compute_capability"] == "8.0"
+    assert (
+        acc["name"] == "NVIDIA A100-SXM4-40GB"
+        and acc["max_cuda"] == "13.0"
+        and acc["compute_capability"] == "8.0"
+    )
 
 
 @pytest.mark.parametrize("cvd", ["", "-1", "GPU-bogus"])
@@ -116,14 +130,20 @@ def test_cuda_visible_devices_hiding_every_gpu(gpu, cvd):
     assert any(f"CUDA_VISIBLE_DEVICES={cvd!r} hides every NVIDIA GPU" in w for w in doc["warnings"])
 
 
-@pytest.mark.parametrize("script, warning", [
-    ("echo '<html>garbage {{{'; exit 0", "not JSON"),
-    ("sleep 1000", "did not answer within 3s"),
-])
+@pytest.mark.parametrize(
+    "script, warning",
+    [
+        ("echo '<html>garbage {{{'; exit 0", "not JSON"),
+        ("sleep 1000", "did not answer within 3s"),
+    ],
+)
 def test_rocm_smi_garbage_or_hang_is_a_warning(gpu, script, warning):
     """Trigger: rocm-smi prints garbage, or hangs, on a machine with an AMD GPU (KFD topology)."""
     gpu.fh.write("/dev/kfd")
-    gpu.fh.write("/sys/class/kfd/kfd/topology/nodes/1/properties", "simd_count 304\ngfx_target_version 90010\n")
+    gpu.fh.write(
+        "/sys/class/kfd/kfd/topology/nodes/1/properties",
+        "simd_count 304\ngfx_target_version 90010\n",
+    )
     gpu.fh.write("/sys/class/kfd/kfd/topology/nodes/1/name", "aldebaran\n")
     gpu.tool("rocm-smi", script + "\n")
     doc, seconds = probe(gpu)
@@ -149,7 +169,9 @@ def test_driver_max_cuda_older_than_the_framework_build_is_shown():
     assert ran.code == 1  # a red item
     doc = json.loads(ran.out)
     failed = [i for i in doc["items"] if i["status"] == "fail"]
-    assert any("470" in i["detail"] and "12.6" in (i["detail"] + i["title"]) for i in failed), failed
+    assert any("470" in i["detail"] and "12.6" in (i["detail"] + i["title"]) for i in failed), (
+        failed
+    )
     rec = run("recommend", "--facts", facts, "--json")
     assert rec.code == 0
     torch = next(e for e in json.loads(rec.out)["ranking"] if e["framework"] == "pytorch")

@@ -55,16 +55,33 @@ COMMANDS = leaf_commands()
 
 def test_every_command_is_found():
     names = {" ".join(p) for p in COMMANDS}
-    assert {"probe", "recommend", "ask", "smoke", "checklist", "init", "rules check", "rules list",
-            "rules explain"} <= names, names
+    assert {
+        "probe",
+        "recommend",
+        "ask",
+        "smoke",
+        "checklist",
+        "init",
+        "rules check",
+        "rules list",
+        "rules explain",
+    } <= names, names
 
 
 @pytest.mark.parametrize("path", COMMANDS, ids=[" ".join(p) for p in COMMANDS])
-@pytest.mark.parametrize("exc, code, text", [
-    (RuntimeError("injected bug"), 3, "dlrec: internal error: RuntimeError: injected bug; details in "),
-    (KeyboardInterrupt(), 130, "dlrec: interrupted"),
-    (BadInputError("bad thing", where="f.yaml:3"), 2, "dlrec: error: f.yaml:3: bad thing"),
-], ids=["bug", "ctrl-c", "bad-input"])
+@pytest.mark.parametrize(
+    "exc, code, text",
+    [
+        (
+            RuntimeError("injected bug"),
+            3,
+            "dlrec: internal error: RuntimeError: injected bug; details in ",
+        ),
+        (KeyboardInterrupt(), 130, "dlrec: interrupted"),
+        (BadInputError("bad thing", where="f.yaml:3"), 2, "dlrec: error: f.yaml:3: bad thing"),
+    ],
+    ids=["bug", "ctrl-c", "bad-input"],
+)
 def test_every_command_is_guarded(path, exc, code, text, monkeypatch, capsys, tmp_path):
     """Trigger: the command's body raises ``exc``; the guard maps it to one line and a code."""
     cmd = _command(path)
@@ -89,21 +106,29 @@ def test_every_command_is_guarded(path, exc, code, text, monkeypatch, capsys, tm
 def test_error_while_importing_a_command_module(tmp_path):
     """Trigger: a lazily imported command module raises on import (a broken install)."""
     (tmp_path / "dlrec_broken_cmd.py").write_text("import nonexistent_dependency_xyz\n")
-    code = ("import sys; sys.path.insert(0, %r)\n"
-            "from recommender.cli import main as cli\n"
-            "cli.LAZY_COMMANDS['broken'] = ('dlrec_broken_cmd', 'broken', 'x')\n"
-            "cli.main(['broken'])\n") % str(tmp_path)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=30)
+    code = (
+        "import sys; sys.path.insert(0, %r)\n"
+        "from recommender.cli import main as cli\n"
+        "cli.LAZY_COMMANDS['broken'] = ('dlrec_broken_cmd', 'broken', 'x')\n"
+        "cli.main(['broken'])\n"
+    ) % str(tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=30
+    )
     assert proc.returncode == ExitCode.INTERNAL
     [line] = proc.stderr.splitlines()
-    assert line.startswith("dlrec: internal error: ModuleNotFoundError: No module named 'nonexistent_dependency_xyz'")
+    assert line.startswith(
+        "dlrec: internal error: ModuleNotFoundError: No module named 'nonexistent_dependency_xyz'"
+    )
     assert "details in " in line and "Traceback" not in proc.stdout
 
 
 def test_broken_pipe_is_quiet():
     """Trigger: the reader of stdout goes away (``dlrec rules list | head -1``)."""
     script = f"{sys.executable} -m recommender rules list --json | (exec 0<&-; sleep 1); echo ${{PIPESTATUS[0]}}"
-    proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=30)
+    proc = subprocess.run(
+        ["bash", "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=30
+    )
     assert proc.stdout.strip() == "0" and proc.stderr == "", proc.stderr
 
 

@@ -43,16 +43,59 @@ def memory_of(fake_host, files: dict[str, str | None], cgroup: str = V2) -> dict
     return doc["memory"]
 
 
-@pytest.mark.parametrize("files, cgroup, limit", [
-    ({"/sys/fs/cgroup/cgroup.controllers": "memory", "/sys/fs/cgroup/memory.max": "4294967296\n"}, V2, 4 << 30),
-    ({"/sys/fs/cgroup/cgroup.controllers": "memory", "/sys/fs/cgroup/memory.max": "max\n"}, V2, None),
-    ({"/sys/fs/cgroup/memory/memory.limit_in_bytes": "9223372036854771712\n"}, "5:memory:/\n", None),
-    ({"/sys/fs/cgroup/memory/memory.limit_in_bytes": "2147483648\n"}, "5:memory:/\n", 2 << 30),
-    ({}, V2, None),                                                                     # missing
-    ({"/sys/fs/cgroup/cgroup.controllers": "memory", "/sys/fs/cgroup/memory.max": None}, V2, None),  # a dir
-    ({"/sys/fs/cgroup/cgroup.controllers": "memory", "/sys/fs/cgroup/memory.max": "FIFO"}, V2, None),  # a FIFO
-    ({"/sys/fs/cgroup/cgroup.controllers": "memory", "/sys/fs/cgroup/memory.max": "\x00\xffgarbage"}, V2, None),
-], ids=["v2-number", "v2-max", "v1-unlimited", "v1-number", "missing", "unreadable-dir", "fifo", "garbage"])
+@pytest.mark.parametrize(
+    "files, cgroup, limit",
+    [
+        (
+            {
+                "/sys/fs/cgroup/cgroup.controllers": "memory",
+                "/sys/fs/cgroup/memory.max": "4294967296\n",
+            },
+            V2,
+            4 << 30,
+        ),
+        (
+            {"/sys/fs/cgroup/cgroup.controllers": "memory", "/sys/fs/cgroup/memory.max": "max\n"},
+            V2,
+            None,
+        ),
+        (
+            {"/sys/fs/cgroup/memory/memory.limit_in_bytes": "9223372036854771712\n"},
+            "5:memory:/\n",
+            None,
+        ),
+        ({"/sys/fs/cgroup/memory/memory.limit_in_bytes": "2147483648\n"}, "5:memory:/\n", 2 << 30),
+        ({}, V2, None),  # missing
+        (
+            {"/sys/fs/cgroup/cgroup.controllers": "memory", "/sys/fs/cgroup/memory.max": None},
+            V2,
+            None,
+        ),  # a dir
+        (
+            {"/sys/fs/cgroup/cgroup.controllers": "memory", "/sys/fs/cgroup/memory.max": "FIFO"},
+            V2,
+            None,
+        ),  # a FIFO
+        (
+            {
+                "/sys/fs/cgroup/cgroup.controllers": "memory",
+                "/sys/fs/cgroup/memory.max": "\x00\xffgarbage",
+            },
+            V2,
+            None,
+        ),
+    ],
+    ids=[
+        "v2-number",
+        "v2-max",
+        "v1-unlimited",
+        "v1-number",
+        "missing",
+        "unreadable-dir",
+        "fifo",
+        "garbage",
+    ],
+)
 def test_cgroup_memory_limit(fake_host, files, cgroup, limit):
     """Trigger: cgroup v2 memory.max a number or "max"; v1 unlimited; files missing/unreadable."""
     mem = memory_of(fake_host, files, cgroup)
@@ -84,8 +127,11 @@ def test_affinity_reduced_to_one_cpu():
 
 def test_aarch64_cpuinfo_without_model_name(fake_host):
     """Trigger: an aarch64 /proc/cpuinfo with no "model name" line (Graviton-like)."""
-    fake_host.write("/proc/cpuinfo", "processor\t: 0\nBogoMIPS\t: 243.75\nFeatures\t: fp asimd sve2 bf16 i8mm\n"
-                                     "CPU implementer\t: 0x41\nCPU architecture: 8\nCPU part\t: 0xd4f\n\n")
+    fake_host.write(
+        "/proc/cpuinfo",
+        "processor\t: 0\nBogoMIPS\t: 243.75\nFeatures\t: fp asimd sve2 bf16 i8mm\n"
+        "CPU implementer\t: 0x41\nCPU architecture: 8\nCPU part\t: 0xd4f\n\n",
+    )
     ran = run("probe", "--json", env=fake_host.env())
     cpu = json.loads(ran.out)["cpu"]
     assert ran.code == 0 and cpu["model"] == "ARM (part 0xd4f)" and cpu["vendor"] == "ARM"
@@ -101,7 +147,8 @@ def test_psutil_cpu_freq_raising_does_not_affect_probe(tmp_path):
     (site / "sitecustomize.py").write_text(
         "import psutil\n"
         "def cpu_freq(*a, **k):\n    raise OSError('cpu_freq: /sys/devices/system/cpu/cpufreq unreadable')\n"
-        "psutil.cpu_freq = cpu_freq\n")
+        "psutil.cpu_freq = cpu_freq\n"
+    )
     ran = run("probe", "--json", PYTHONPATH=str(site))
     doc = json.loads(ran.out)
     assert ran.code == 0 and doc["probes"]["cpu"]["status"] == "ok" and doc["cpu"]["logical_cores"]

@@ -25,12 +25,16 @@ def _alias_bomb() -> str:
 
 # kind -> (writer(path, marker, role), the text the one line must hold)
 def _content(kind: str, role: str, marker: Path) -> bytes | str | None:
-    typed = {"rules": "rules:\n  - id: 7\n    why: [not, a, string]\n",
-             "answers": "goal: 3\ndeploy: [server]\n",
-             "facts": "schema_version: 1\ncpu: {logical_cores: eight}\n"}
-    yaml11 = {"rules": "rules:\n  - id: a\n    sources: [TF-LITE]\n    why: x\n    block: [no]\n",
-              "answers": "goal: yes\n",
-              "facts": "schema_version: 1\nframeworks: {pytorch: {installed: yes}}\n"}
+    typed = {
+        "rules": "rules:\n  - id: 7\n    why: [not, a, string]\n",
+        "answers": "goal: 3\ndeploy: [server]\n",
+        "facts": "schema_version: 1\ncpu: {logical_cores: eight}\n",
+    }
+    yaml11 = {
+        "rules": "rules:\n  - id: a\n    sources: [TF-LITE]\n    why: x\n    block: [no]\n",
+        "answers": "goal: yes\n",
+        "facts": "schema_version: 1\nframeworks: {pytorch: {installed: yes}}\n",
+    }
     return {
         "python-object-tag": f'x: !!python/object/apply:os.system ["touch {marker}"]\n',
         "alias-bomb": _alias_bomb(),
@@ -40,7 +44,9 @@ def _content(kind: str, role: str, marker: Path) -> bytes | str | None:
         "binary-garbage": bytes(range(256)) * 64,
         "wrong-types": typed[role],
         "yaml11-booleans": yaml11[role],
-        "duplicate-keys": "goal: research\ngoal: learning\n" if role == "answers" else "a: 1\nb: 2\na: 3\n",
+        "duplicate-keys": "goal: research\ngoal: learning\n"
+        if role == "answers"
+        else "a: 1\nb: 2\na: 3\n",
         "invalid-utf8": b"goal: \xff\xfe research\n",
     }.get(kind)
 
@@ -54,7 +60,7 @@ NEEDLES = {
     "fifo": "not a regular file",
     "dev-zero": "not a regular file",
     "binary-garbage": "",  # NUL bytes or invalid UTF-8, whichever is met first
-    "wrong-types": "",     # role-specific; the one line names the file
+    "wrong-types": "",  # role-specific; the one line names the file
     "yaml11-booleans": "",
     "duplicate-keys": "duplicate key",
     "invalid-utf8": "not valid UTF-8",

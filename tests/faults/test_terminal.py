@@ -12,7 +12,15 @@ import time
 import pytest
 
 from tests.conftest import dlrec_argv
-from tests.faults.helpers import FIXTURES, ROOT, assert_no_survivors, dead, fake_torch_env, run, token_env
+from tests.faults.helpers import (
+    FIXTURES,
+    ROOT,
+    assert_no_survivors,
+    dead,
+    fake_torch_env,
+    run,
+    token_env,
+)
 from tests.test_smoke_faults import survivors
 
 pexpect = pytest.importorskip("pexpect")
@@ -30,8 +38,14 @@ def test_stdin_not_a_tty_recommend_runs_and_ask_says_the_way_out(tmp_path):
     assert not (tmp_path / "a.yaml").exists()
 
 
-@pytest.mark.parametrize("args", [("probe",), ("recommend", "--no-smoke", "--facts", MACHINE),
-                                  ("checklist", "--no-smoke", "--facts", MACHINE)])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("probe",),
+        ("recommend", "--no-smoke", "--facts", MACHINE),
+        ("checklist", "--no-smoke", "--facts", MACHINE),
+    ],
+)
 def test_stdout_piped_has_no_escape_codes(args):
     """Trigger: stdout is a pipe (``dlrec ... | less``)."""
     ran = run(*args)
@@ -41,16 +55,30 @@ def test_stdout_piped_has_no_escape_codes(args):
 def _pty(args, **env) -> tuple[int, str]:
     env, _ = token_env(**env)
     env.pop("NO_COLOR", None) if "NO_COLOR" not in env else None
-    child = pexpect.spawn(sys.executable, ["-m", "recommender", *args], cwd=str(ROOT), env=env,
-                          encoding="utf-8", timeout=30, dimensions=(50, 120))
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "recommender", *args],
+        cwd=str(ROOT),
+        env=env,
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(50, 120),
+    )
     child.expect(pexpect.EOF)
     child.close()
     return child.exitstatus, child.before
 
 
-@pytest.mark.parametrize("env", [{"NO_COLOR": "1", "TERM": "xterm-256color"}, {"TERM": "dumb"}],
-                         ids=["NO_COLOR=1", "TERM=dumb"])
-@pytest.mark.parametrize("args", [("probe",), ("recommend", "--no-smoke", "--facts", MACHINE)], ids=["probe", "recommend"])
+@pytest.mark.parametrize(
+    "env",
+    [{"NO_COLOR": "1", "TERM": "xterm-256color"}, {"TERM": "dumb"}],
+    ids=["NO_COLOR=1", "TERM=dumb"],
+)
+@pytest.mark.parametrize(
+    "args",
+    [("probe",), ("recommend", "--no-smoke", "--facts", MACHINE)],
+    ids=["probe", "recommend"],
+)
 def test_no_color_and_dumb_terminal_on_a_tty_give_no_escape_codes(args, env):
     """Trigger: a real terminal (pty) with NO_COLOR=1, or TERM=dumb."""
     code, out = _pty(args, **env)
@@ -73,7 +101,9 @@ def _interrupt(proc: subprocess.Popen, token: str) -> str:
         _, err = proc.communicate(timeout=15)
     except subprocess.TimeoutExpired:
         proc.kill()
-        pytest.fail(f"dlrec did not exit on SIGINT; left: {[p.cmdline() for p in survivors(token)]}")
+        pytest.fail(
+            f"dlrec did not exit on SIGINT; left: {[p.cmdline() for p in survivors(token)]}"
+        )
     assert proc.returncode == 130, err
     assert err.strip().splitlines() == ["dlrec: interrupted"], err
     assert_no_survivors(token)
@@ -91,8 +121,15 @@ def test_ctrl_c_while_probing(gpu):
     """Trigger: SIGINT while nvidia-smi hangs (detected by its pid file)."""
     gpu.hanging("nvidia-smi")
     env, token = token_env(gpu.env())
-    proc = subprocess.Popen(dlrec_argv("probe", "--json"), env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        dlrec_argv("probe", "--json"),
+        env=env,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     _wait(lambda: len(gpu.hung_pids()) >= 2)
     _interrupt(proc, token)
     assert all(dead(p) for p in gpu.hung_pids())
@@ -102,9 +139,24 @@ def test_ctrl_c_in_the_questionnaire(tmp_path):
     """Trigger: Ctrl-C at question 2 of ``dlrec ask`` on a pty, with --save-answers."""
     saved = tmp_path / "answers.yaml"
     env, token = token_env(TERM="xterm", PYTHONUNBUFFERED="1")
-    child = pexpect.spawn(sys.executable, ["-m", "recommender", "ask", "--no-smoke", "--facts", MACHINE,
-                                           "--save-answers", str(saved)],
-                          cwd=str(ROOT), env=env, encoding="utf-8", timeout=30, dimensions=(40, 120))
+    child = pexpect.spawn(
+        sys.executable,
+        [
+            "-m",
+            "recommender",
+            "ask",
+            "--no-smoke",
+            "--facts",
+            MACHINE,
+            "--save-answers",
+            str(saved),
+        ],
+        cwd=str(ROOT),
+        env=env,
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(40, 120),
+    )
     child.expect_exact("[1/7]")
     child.send("\r")
     child.expect_exact("[2/7]")
@@ -123,14 +175,23 @@ def test_ctrl_c_during_smoke_leaves_no_child_and_no_partial_file(tmp_path):
     out = tmp_path / "checklist.md"
     cache = tmp_path / "cache"
     env, token = token_env(fake_torch_env("grandchild"), DLREC_CACHE_DIR=str(cache))
-    proc = subprocess.Popen(dlrec_argv("checklist", "--framework", "pytorch", "--format", "markdown",
-                                       "--out", str(out)),
-                            env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        dlrec_argv(
+            "checklist", "--framework", "pytorch", "--format", "markdown", "--out", str(out)
+        ),
+        env=env,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
     def smoking() -> bool:
         lines = [" ".join(p.cmdline()) for p in survivors(token) if p.pid != proc.pid]
-        return any("smoke.children.train" in c for c in lines) and any("dlrec-fake-torch" in c for c in lines)
+        return any("smoke.children.train" in c for c in lines) and any(
+            "dlrec-fake-torch" in c for c in lines
+        )
 
     _wait(smoking)
     _interrupt(proc, token)

@@ -44,7 +44,7 @@ def shard(rank: int, steps: int):
     x, y = make_data("mlp", BATCH * min(steps, 8), SEED + 1 + rank)
     for i in range(steps):
         j = (i % min(steps, 8)) * BATCH
-        yield x[j:j + BATCH], y[j:j + BATCH]
+        yield x[j : j + BATCH], y[j : j + BATCH]
 
 
 def imported(rank: int, started: float) -> None:
@@ -56,11 +56,13 @@ def imported(rank: int, started: float) -> None:
 
 # --- PyTorch DDP (under torchrun) ----------------------------------------------------------------
 
+
 def _torch_net(torch):
     torch.manual_seed(SEED)  # every rank starts equal (DDP also broadcasts rank 0's weights)
     nn = torch.nn
-    return nn.Sequential(nn.Linear(FEATURES, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(),
-                         nn.Linear(64, CLASSES))
+    return nn.Sequential(
+        nn.Linear(FEATURES, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, CLASSES)
+    )
 
 
 def run_torch(args, started: float) -> dict:
@@ -96,11 +98,18 @@ def run_torch(args, started: float) -> dict:
     if args.engine == "ddp":
         dist.barrier()
         dist.destroy_process_group()
-    return dict(rank=rank, world_size=world, losses=losses, step_times=times, params=params,
-                version=torch.__version__)
+    return dict(
+        rank=rank,
+        world_size=world,
+        losses=losses,
+        step_times=times,
+        params=params,
+        version=torch.__version__,
+    )
 
 
 # --- TensorFlow MultiWorkerMirroredStrategy (TF_CONFIG) -------------------------------------------
+
 
 def run_tf(args, started: float) -> dict:
     import tensorflow as tf
@@ -110,7 +119,8 @@ def run_tf(args, started: float) -> dict:
     rank = json.loads(os.environ["TF_CONFIG"])["task"]["index"] if args.engine == "mwms" else 0
     if args.engine == "mwms":
         options = tf.distribute.experimental.CommunicationOptions(
-            implementation=tf.distribute.experimental.CommunicationImplementation.RING)
+            implementation=tf.distribute.experimental.CommunicationImplementation.RING
+        )
         strategy = tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
     else:
         strategy = tf.distribute.get_strategy()  # the default: one replica, no communication
@@ -119,8 +129,10 @@ def run_tf(args, started: float) -> dict:
         sizes = [(FEATURES, 64), (64, 64), (64, CLASSES)]
         params = []
         for fan_in, fan_out in sizes:
-            params += [tf.Variable(rng.normal([fan_in, fan_out]) * (2.0 / fan_in) ** 0.5),
-                       tf.Variable(tf.zeros([fan_out]))]
+            params += [
+                tf.Variable(rng.normal([fan_in, fan_out]) * (2.0 / fan_in) ** 0.5),
+                tf.Variable(tf.zeros([fan_out])),
+            ]
         velocity = [tf.Variable(tf.zeros_like(p)) for p in params]
     world = strategy.num_replicas_in_sync
     imported(rank, started)
@@ -153,11 +165,18 @@ def run_tf(args, started: float) -> dict:
         losses.append(float(strategy.experimental_local_results(loss)[0].numpy()))
         times.append(time.perf_counter() - t0)
     flat = [float(v) for p in params for v in p.numpy().reshape(-1).tolist()]
-    return dict(rank=rank, world_size=world, losses=losses, step_times=times, params=flat,
-                version=tf.__version__)
+    return dict(
+        rank=rank,
+        world_size=world,
+        losses=losses,
+        step_times=times,
+        params=flat,
+        version=tf.__version__,
+    )
 
 
 # --- Keras 3 on JAX: keras.distribution ---------------------------------------------------------
+
 
 def run_keras_jax(args, started: float) -> dict:
     os.environ["KERAS_BACKEND"] = "jax"
@@ -165,14 +184,24 @@ def run_keras_jax(args, started: float) -> dict:
 
     rank, world = args.process_id, args.num_processes
     if args.engine == "keras-jax" and world > 1:
-        keras.distribution.initialize(job_addresses=args.coordinator, num_processes=world, process_id=rank)
+        keras.distribution.initialize(
+            job_addresses=args.coordinator, num_processes=world, process_id=rank
+        )
         devices = keras.distribution.list_devices()
         keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
     keras.utils.set_random_seed(SEED)
-    model = keras.Sequential([keras.Input((FEATURES,)), keras.layers.Dense(64, activation="relu"),
-                              keras.layers.Dense(64, activation="relu"), keras.layers.Dense(CLASSES)])
-    model.compile(optimizer=keras.optimizers.SGD(LR, momentum=MOMENTUM),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model = keras.Sequential(
+        [
+            keras.Input((FEATURES,)),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dense(CLASSES),
+        ]
+    )
+    model.compile(
+        optimizer=keras.optimizers.SGD(LR, momentum=MOMENTUM),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
     imported(rank, started)
     losses, times = [], []
     for x, y in shard(rank, args.steps):
@@ -180,8 +209,14 @@ def run_keras_jax(args, started: float) -> dict:
         losses.append(float(model.train_on_batch(x, y)))
         times.append(time.perf_counter() - t0)
     flat = [float(v) for w in model.get_weights() for v in w.reshape(-1).tolist()]
-    return dict(rank=rank, world_size=world, losses=losses, step_times=times, params=flat,
-                version=keras.__version__)
+    return dict(
+        rank=rank,
+        world_size=world,
+        losses=losses,
+        step_times=times,
+        params=flat,
+        version=keras.__version__,
+    )
 
 
 ENGINES = {"ddp": run_torch, "mwms": run_tf, "keras-jax": run_keras_jax}

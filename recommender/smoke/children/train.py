@@ -44,6 +44,7 @@ def emit(doc: dict) -> None:
 
 # --- synthetic, learnable data (numpy only; every framework depends on it) ---------------------
 
+
 def make_data(model: str, n: int, seed: int):
     """(x, y) float32/int64 arrays. MLP: Gaussian clusters. CNN: which quadrant is bright."""
     import numpy as np
@@ -58,7 +59,7 @@ def make_data(model: str, n: int, seed: int):
         half = SIDE // 2
         for k in range(CLASSES):
             r, c = divmod(k, 2)
-            x[y == k, r * half:(r + 1) * half, c * half:(c + 1) * half, 0] += 1.0
+            x[y == k, r * half : (r + 1) * half, c * half : (c + 1) * half, 0] += 1.0
     return x.astype("float32"), y.astype("int64")
 
 
@@ -66,17 +67,20 @@ def batches(model: str, steps: int):
     x, y = make_data(model, BATCH * min(steps, 8), SEED)
     for i in range(steps):
         j = (i % min(steps, 8)) * BATCH
-        yield x[j:j + BATCH], y[j:j + BATCH]
+        yield x[j : j + BATCH], y[j : j + BATCH]
 
 
 # --- per-framework trainers: each returns (step_fn(x, y) -> loss, predict_fn(x) -> labels) -----
+
 
 def _torch_device(torch, device: str):
     if device in ("cuda", "rocm"):
         if not torch.cuda.is_available():
             build = torch.version.cuda or torch.version.hip
-            raise DeviceUnusable("torch.cuda.is_available() is False ("
-                                 + (f"build {build})" if build else "a CPU-only build)"))
+            raise DeviceUnusable(
+                "torch.cuda.is_available() is False ("
+                + (f"build {build})" if build else "a CPU-only build)")
+            )
         return torch.device("cuda")
     if device == "mps":
         if not torch.backends.mps.is_available():
@@ -97,8 +101,13 @@ def torch_trainer(model: str, device: str, threads: int):
     if model == "mlp":
         net = nn.Sequential(nn.Linear(FEATURES, 32), nn.ReLU(), nn.Linear(32, CLASSES))
     else:
-        net = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                            nn.Linear(8 * (SIDE // 2) ** 2, CLASSES))
+        net = nn.Sequential(
+            nn.Conv2d(1, 8, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(8 * (SIDE // 2) ** 2, CLASSES),
+        )
     net = net.to(dev)
     opt = torch.optim.SGD(net.parameters(), lr=LR, momentum=MOMENTUM)
     loss_fn = nn.CrossEntropyLoss()
@@ -143,12 +152,20 @@ def tf_trainer(model: str, device: str, threads: int):
 
     with tf.device(name):
         if model == "mlp":
-            params = [var([FEATURES, 32], FEATURES), tf.Variable(tf.zeros([32])),
-                      var([32, CLASSES], 32), tf.Variable(tf.zeros([CLASSES]))]
+            params = [
+                var([FEATURES, 32], FEATURES),
+                tf.Variable(tf.zeros([32])),
+                var([32, CLASSES], 32),
+                tf.Variable(tf.zeros([CLASSES])),
+            ]
         else:
             flat = 8 * (SIDE // 2) ** 2
-            params = [var([3, 3, 1, 8], 9), tf.Variable(tf.zeros([8])),
-                      var([flat, CLASSES], flat), tf.Variable(tf.zeros([CLASSES]))]
+            params = [
+                var([3, 3, 1, 8], 9),
+                tf.Variable(tf.zeros([8])),
+                var([flat, CLASSES], flat),
+                tf.Variable(tf.zeros([CLASSES])),
+            ]
         velocity = [tf.Variable(tf.zeros_like(p)) for p in params]
 
     def forward(x):
@@ -213,11 +230,18 @@ def keras_trainer(model: str, device: str, threads: int):
         if model == "mlp":
             layers = [keras.Input((FEATURES,)), L.Dense(32, activation="relu"), L.Dense(CLASSES)]
         else:
-            layers = [keras.Input((SIDE, SIDE, 1)), L.Conv2D(8, 3, padding="same", activation="relu"),
-                      L.MaxPooling2D(2), L.Flatten(), L.Dense(CLASSES)]
+            layers = [
+                keras.Input((SIDE, SIDE, 1)),
+                L.Conv2D(8, 3, padding="same", activation="relu"),
+                L.MaxPooling2D(2),
+                L.Flatten(),
+                L.Dense(CLASSES),
+            ]
         net = keras.Sequential(layers)
-        net.compile(optimizer=keras.optimizers.SGD(LR, momentum=MOMENTUM),
-                    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        net.compile(
+            optimizer=keras.optimizers.SGD(LR, momentum=MOMENTUM),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        )
 
     def step(x, y):
         with scope():
@@ -300,7 +324,9 @@ def train_one(framework: str, model: str, device: str, steps: int, threads: int)
         "loss_first": round(loss_first, 4),
         "loss_last": round(loss_last, 4),
         "accuracy": round(accuracy, 4),
-        "converged": bool(loss_last <= LOSS_RATIO * loss_first and accuracy >= 1 / CLASSES + ACCURACY_MARGIN),
+        "converged": bool(
+            loss_last <= LOSS_RATIO * loss_first and accuracy >= 1 / CLASSES + ACCURACY_MARGIN
+        ),
     }
 
 
@@ -317,19 +343,35 @@ def main(argv=None) -> int:
         t0 = time.perf_counter()
         version, backend = _import(args.framework, args.device)
         _set_tf_threads(args.threads)
-        emit({"phase": "imported", "import_s": round(time.perf_counter() - t0, 4),
-              "version": version, "backend": backend})
+        emit(
+            {
+                "phase": "imported",
+                "import_s": round(time.perf_counter() - t0, 4),
+                "version": version,
+                "backend": backend,
+            }
+        )
         phase = "train"
         for model in args.models.split(","):
             emit({"phase": "training", "model": model})
-            emit({"result": train_one(args.framework, model, args.device, args.steps, args.threads)})
+            emit(
+                {"result": train_one(args.framework, model, args.device, args.steps, args.threads)}
+            )
     except DeviceUnusable as exc:
         emit({"error": {"kind": "device_unusable", "phase": phase, "message": str(exc)}})
         return 3
     except BaseException as exc:  # noqa: BLE001 - report any failure to the parent, then exit
         traceback.print_exc()
         kind = "import_error" if phase == "import" else "exception"
-        emit({"error": {"kind": kind, "phase": phase, "message": f"{type(exc).__name__}: {exc}"[:800]}})
+        emit(
+            {
+                "error": {
+                    "kind": kind,
+                    "phase": phase,
+                    "message": f"{type(exc).__name__}: {exc}"[:800],
+                }
+            }
+        )
         return 1
     return 0
 
