@@ -229,7 +229,7 @@ def test_env_vars_shown_as_set_here(runner, monkeypatch):
 
 def test_text_symbols_and_golden(update_goldens):
     from recommender.cli.checklist import make_checklist, render
-    from recommender.cli.recommend import Request
+    from recommender.pipeline import Request
 
     made = make_checklist(
         Request(facts_file=str(CL / "gtx1080_cu130_torch.json"), flags={}), "pytorch"

@@ -228,7 +228,8 @@ def test_explain_prints_the_trace(runner):
 
 def test_golden_table(update_goldens, monkeypatch):
     """The rendered table for fixed facts and answers, no smoke (regenerate: --update-goldens)."""
-    from recommender.cli.recommend import Request, _names, recommend_pipeline
+    from recommender.pipeline import Request
+    from recommender.pipeline import recommend as recommend_pipeline
     from recommender.report.ranking import render_ranking
 
     monkeypatch.chdir(MACHINES)  # the facts file's name is in the output: keep it short and fixed
@@ -241,7 +242,7 @@ def test_golden_table(update_goldens, monkeypatch):
     outcome = recommend_pipeline(request)
     out = io.StringIO()
     Console(file=out, width=100, color_system=None).print(
-        render_ranking(outcome.ranking, _names(outcome.rulebase)), crop=False
+        render_ranking(outcome.ranking), crop=False
     )  # as the CLI prints it
     text = out.getvalue()
     golden = GOLDEN / "recommend_table.txt"
@@ -368,7 +369,8 @@ def test_winner_install_command_is_printed_whole_on_a_narrow_terminal(runner, mo
 
 def test_the_reasons_header_keeps_its_claims_label_at_every_width():
     """rich read "[claims]" in the header as markup and dropped it: "top reasons , smoke"."""
-    from recommender.cli.recommend import Request, recommend_pipeline
+    from recommender.pipeline import Request
+    from recommender.pipeline import recommend as recommend_pipeline
     from recommender.report.ranking import render_ranking
 
     outcome = recommend_pipeline(

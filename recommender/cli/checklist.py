@@ -8,56 +8,32 @@ from __future__ import annotations
 
 import functools
 import io
-import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import click
 
+from recommender.catalog import FRAMEWORK_IDS
 from recommender.cli.main import redact_option
 from recommender.cli.recommend import input_options, request_from
 from recommender.errors import BadInputError, ExitCode
+from recommender.pipeline import Made
 
-FRAMEWORKS = ("tensorflow", "pytorch", "keras")
+FRAMEWORKS = FRAMEWORK_IDS
 FORMATS = ("text", "markdown", "json")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Made:
-    checklist: Any
-    outcome: Any
-
-
 def make_checklist(request, framework: str | None, *, live: bool = False) -> Made:
-    """The one core function: run the pipeline, then check the chosen framework."""
-    from recommender.cli.recommend import recommend_pipeline
-    from recommender.decide.checklist import build_checklist
+    """The pipeline's checklist, with the live smoke table on a terminal."""
+    from recommender.pipeline import checklist
 
     if live:
         from recommender.cli.recommend import live_smoke
         from recommender.report.console import make_console
 
         with live_smoke(make_console(stderr=True)) as on_event:
-            outcome = recommend_pipeline(request, on_event=on_event)
-    else:
-        outcome = recommend_pipeline(request)
-    ranking = outcome.ranking
-    chosen = framework or (ranking.winner or ranking.entries[0]).framework
-    entry = ranking.entry(chosen)
-    checklist = build_checklist(
-        framework=chosen,
-        backend=entry.backend,
-        facts=outcome.facts,
-        answers=outcome.answers,
-        rulebase=outcome.rulebase,
-        evaluation=ranking.evaluation,
-        smoke=ranking.smoke,
-        env=dict(os.environ) if outcome.facts.is_local else None,
-        smoke_note=ranking.smoke_note,
-    )
-    return Made(checklist=checklist, outcome=outcome)
+            return checklist(request, framework, on_event=on_event)
+    return checklist(request, framework)
 
 
 def _check_out(path: str | None) -> None:

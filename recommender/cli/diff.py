@@ -41,9 +41,9 @@ def diff(a: str, b: str, as_json: bool) -> None:
 
     diffs = diff_documents(_load(a), _load(b))
     if as_json:
-        from recommender.cli.main import _emit_json
+        from recommender.cli.main import emit_json
 
-        _emit_json(diff_to_json(a, b, diffs))
+        emit_json(diff_to_json(a, b, diffs))
         return
     for line in diff_lines(a, b, diffs):
         click.echo(line)

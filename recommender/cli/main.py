@@ -18,7 +18,7 @@ from recommender import __version__
 from recommender.errors import BadInputError, DlrecError, ExitCode
 
 
-def _emit_json(data) -> None:
+def emit_json(data) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False))
 
 
@@ -157,7 +157,7 @@ def probe(as_json: bool, deep: bool, timeout_scale: float, redact: bool) -> None
             redact_doc(facts.to_dict(), Identity.current()), origin=facts.origin
         )
     if as_json:
-        _emit_json(facts.to_dict())
+        emit_json(facts.to_dict())
         return
     from recommender.report.console import make_console
     from recommender.report.probe import render_facts

@@ -10,207 +10,45 @@ from __future__ import annotations
 import contextlib
 import io
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 import click
 
-from recommender.errors import BadInputError, ExitCode
+from recommender.errors import ExitCode
+from recommender.pipeline import Outcome, Request, load_facts, redacted
+from recommender.pipeline import recommend as recommend_pipeline
 
 #: Answer flags: the option names of the questions.yaml keys (values are checked at run time).
 ANSWER_KEYS = ("goal", "deploy", "experience", "domain", "scale", "team_stack", "accelerator")
-#: The smoke device an answered accelerator is verified on (auto: what the probes found).
-SMOKE_DEVICE = {
-    "auto": "auto",
-    "cpu": "cpu",
-    "nvidia": "cuda",
-    "amd": "rocm",
-    "apple": "mps",
-    "tpu": "tpu",
-}
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Request:
-    """Everything one recommendation needs, as read from the command line."""
-
-    facts_file: str | None = None
-    #: Several --facts (or a directory): a fleet, recommended by recommender.decide.fleet.
-    facts_files: tuple[str, ...] = ()
-    answers_file: str | None = None
-    flags: Mapping[str, str]
-    rules_files: tuple[str, ...] = ()
-    smoke: bool = True
-    import_timeout: float | None = None
-    train_timeout: float | None = None
-    fresh: bool = False
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Outcome:
-    ranking: Any
-    answers: Any
-    facts: Any
-    rulebase: Any
-
-
-# --------------------------------------------------------------------------- the pipeline
-
-
-def load_facts(path: str | None):
-    """Probe this machine, or read a ``dlrec probe --json`` document (exit 2 when it is bad)."""
-    if isinstance(path, tuple):
-        raise BadInputError(
-            "several facts files (a fleet) work with `dlrec recommend` only", where="--facts"
-        )
-    if path is None:
-        from recommender.facts.collect import collect_facts
-
-        return collect_facts()
-    from recommender.documents import DocumentError, load_document
-    from recommender.facts.document import Facts, FactsError
-
-    try:
-        doc = load_document(path)
-        return Facts.from_dict(doc, origin=str(path))
-    except DocumentError as exc:
-        raise BadInputError(exc.message, where=exc.where) from None
-    except FactsError as exc:
-        raise BadInputError(
-            f"key {exc.key}: {str(exc).split(': ', 1)[-1]}", where=str(path)
-        ) from None
-
-
-def _smoke_note(request: Request, facts) -> str | None:
-    if not facts.is_local:
-        return (
-            f"The facts come from {facts.origin}, another machine: no smoke run here; "
-            "these results are unverified on that machine."
-        )
-    if not request.smoke:
-        return "Smoke runs skipped (--no-smoke): confidence is rules-only."
-    return None
-
-
-def _run_smoke(request: Request, facts, answers, on_event) -> tuple:
-    from recommender.smoke.run import DEFAULT_IMPORT_TIMEOUT, DEFAULT_TRAIN_TIMEOUT, run_smoke
-
-    accel = answers.values.get("accelerator", "auto")
-    return run_smoke(
-        facts,
-        device=SMOKE_DEVICE.get(accel, "auto"),
-        fresh=request.fresh,
-        on_event=on_event,
-        import_timeout=request.import_timeout or DEFAULT_IMPORT_TIMEOUT,
-        train_timeout=request.train_timeout or DEFAULT_TRAIN_TIMEOUT,
-    )
-
-
-def _with_distributed(facts):
-    """Probed facts gain the distributed smoke results cached for this machine (rules read them)."""
-    import os
-
-    from recommender.facts import evidence
-    from recommender.smoke.distributed import cached
-
-    return evidence.attach(facts, cached(os.environ, facts)) if facts.is_local else facts
-
-
-def recommend_pipeline(
-    request: Request, *, on_event: Callable | None = None, rulebase=None, facts=None
-) -> Outcome:
-    """The one core function both commands call."""
-    from recommender.decide.ranking import condition_evaluator, rank
-    from recommender.engine.answers import resolve_answers
-    from recommender.engine.evaluate import evaluate
-    from recommender.engine.rulebase import load_rulebase
-    from recommender.facts import evidence
-
-    if request.facts_files and facts is None:
-        raise BadInputError(
-            "several facts files (a fleet) work with `dlrec recommend` only", where="--facts"
-        )
-    rulebase = rulebase or load_rulebase(request.rules_files)
-    facts = facts or load_facts(request.facts_file)
-    facts = _with_distributed(facts)
-    answers = resolve_answers(
-        rulebase.questions, file=request.answers_file, flags=request.flags, facts=facts
-    )
-    evaluation = evidence.with_figures(evaluate(facts, answers, rulebase), facts)
-    note = _smoke_note(request, facts)
-    results = () if note else _run_smoke(request, facts, answers, on_event)
-    ranking = rank(
-        evaluation,
-        results,
-        facts,
-        rulebase,
-        smoke_note=note,
-        condition=condition_evaluator(facts, answers, rulebase),
-    )
-    return Outcome(ranking=ranking, answers=answers, facts=facts, rulebase=rulebase)
-
-
-# --------------------------------------------------------------------------- rendering
-
-
-def _names(rulebase) -> dict[str, str]:
-    from recommender.report.ranking import DEFAULT_NAMES
-
-    names = dict(DEFAULT_NAMES)
-    for fw, spec in (rulebase.frameworks or {}).items():
-        name = (
-            next((spec.get(k) for k in ("display", "name") if spec.get(k)), None)
-            if isinstance(spec, Mapping)
-            else None
-        )
-        if isinstance(name, str):
-            names[fw] = name
-    return names
-
-
-def redacted(outcome: Outcome) -> Outcome:
-    """The outcome with host, user, home paths and secrets masked in what the report shows."""
-    import dataclasses
-
-    from recommender.facts.document import Facts
-    from recommender.facts.redact import Identity, Redactor
-
-    r = Redactor(Identity.current())
-    facts = Facts.from_dict(r.doc(outcome.facts.to_dict()), origin=r.text(outcome.facts.origin))
-    ranking = dataclasses.replace(
-        outcome.ranking,
-        entries=r.value(outcome.ranking.entries),
-        warnings=r.value(outcome.ranking.warnings),
-        smoke=r.value(outcome.ranking.smoke),
-        smoke_note=r.value(outcome.ranking.smoke_note),
-    )
-    return dataclasses.replace(outcome, facts=facts, ranking=ranking)
 
 
 def emit(
     outcome: Outcome, *, as_json: bool, explain: bool, console=None, redact: bool = False
 ) -> None:
-    """Print the outcome; exit 1 (after printing) when nothing is feasible."""
+    """Print the outcome (a fleet's too); exit 1 (after printing) when nothing is feasible."""
     from recommender.report import ranking as report
 
     if redact:
         outcome = redacted(outcome)
     if as_json:
+        from recommender.cli.main import emit_json
+
         doc = report.ranking_to_json(
             outcome.ranking, answers=dict(outcome.answers.values), facts=outcome.facts
         )
-        from recommender.cli.main import _emit_json
-
-        _emit_json(doc)
+        if outcome.fleet is not None:
+            doc["fleet"] = dict(outcome.fleet.doc)
+        emit_json(doc)
     else:
         from recommender.report.console import make_console
 
         console = console or make_console()
-        names = _names(outcome.rulebase)
-        console.print(
-            report.render_ranking(outcome.ranking, names, width=console.width), crop=False
-        )
+        if outcome.fleet is not None:
+            from recommender.decide.fleet import spread_lines
+
+            for line in spread_lines(outcome.fleet.nodes, outcome.fleet.doc["spread"]):
+                console.print(line, markup=False, highlight=False)
+        console.print(report.render_ranking(outcome.ranking, width=console.width), crop=False)
         if explain:
             console.print(report.render_trace(outcome.ranking))
     if outcome.ranking.winner is None:
@@ -223,7 +61,7 @@ def live_smoke(console):
     the ``on_event`` callback for run_smoke."""
     from rich.live import Live
 
-    from recommender.smoke_report import LiveTable
+    from recommender.report.smoke import LiveTable
 
     table = LiveTable()
     with Live(
@@ -246,7 +84,7 @@ def run_and_emit(
     from recommender.report.console import make_console
 
     console = make_console()
-    if as_json or not console.is_terminal or not request.smoke:
+    if as_json or not console.is_terminal or not request.smoke or request.facts_files:
         outcome = recommend_pipeline(request, rulebase=rulebase, facts=facts)
     else:
         with live_smoke(make_console(stderr=True)) as on_event:
@@ -354,13 +192,6 @@ def recommend(answers_file, **kw) -> None:
     """Rank TensorFlow, PyTorch and Keras for your answers and this machine."""
     flags = {key: kw.pop(key) for key in ANSWER_KEYS}
     request = request_from(flags, answers_file, kw)
-    if request.facts_files:
-        from recommender.decide.fleet import run_fleet_and_emit
-
-        run_fleet_and_emit(
-            request, as_json=kw["as_json"], explain=kw["explain"], redact=kw["redact"]
-        )
-        return
     run_and_emit(request, as_json=kw["as_json"], explain=kw["explain"], redact=kw["redact"])
 
 

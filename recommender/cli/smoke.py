@@ -155,7 +155,7 @@ def smoke(
             json.dumps({"results": [r.to_dict() for r in results], "skipped": skipped}, indent=2)
         )
     elif not live_mode:
-        from recommender.smoke_report import plain_lines
+        from recommender.report.smoke import plain_lines
 
         for line in [*skipped, *notes, *plain_lines(results, verbose=verbose)]:
             click.echo(line)
@@ -173,7 +173,7 @@ def _note(skipped: list[str], notes: list[str], event) -> None:
 def _run_live(console, facts, options, verbose):
     from rich.live import Live
 
-    from recommender.smoke_report import LiveTable, group_runs, run_details
+    from recommender.report.smoke import LiveTable, group_runs, run_details
 
     table = LiveTable()
     with Live(

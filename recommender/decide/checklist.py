@@ -14,19 +14,19 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from recommender.catalog import ANSWER_DEVICE, BACKEND_FRAMEWORK, Framework
 from recommender.engine.conditions import parse_version
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 STATUSES = (OK, WARN, FAIL)
 #: The framework id of each Keras backend (its facts key and frameworks.yaml entry).
-BACKEND_FRAMEWORK = {"tensorflow": "tensorflow", "torch": "pytorch", "jax": "jax"}
 ENV_VARS = (
     "CUDA_VISIBLE_DEVICES",
     "KERAS_BACKEND",
     "TF_USE_LEGACY_KERAS",
     "PYTORCH_ENABLE_MPS_FALLBACK",
 )
-_NAMES = {"tensorflow": "TensorFlow", "pytorch": "PyTorch", "keras": "Keras", "jax": "JAX"}
+_NAMES = {f.value: f.info.name for f in Framework}
 _PYTHONS = tuple(f"3.{minor}" for minor in range(8, 20))
 
 
@@ -917,9 +917,8 @@ def _relevant_runs(ctx: Context) -> list[Any]:
         for r in ctx.smoke
         if r.framework == ctx.framework and (ctx.framework != "keras" or r.backend == ctx.backend)
     ]
-    from recommender.decide.ranking import ACCELERATOR_DEVICE
 
-    device = ACCELERATOR_DEVICE.get(ctx.accelerator or "cpu", "cpu")
+    device = ANSWER_DEVICE.get(ctx.accelerator or "cpu", "cpu")
     there = [r for r in runs if r.device == device]
     return there or [r for r in runs if r.device == "cpu"]
 

@@ -12,7 +12,7 @@ sorted by name) evaluates the rules on each node, then combines:
 
 A node's name is the document's ``hostname`` (top level or ``os.hostname``) if present, else the
 file's name without ``.json``. Pure apart from ``load_fleet`` (reads files) and
-``run_fleet_and_emit`` (prints).
+the file reading of ``load_fleet``; ``cli/recommend.py`` prints.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def node_name(path: str, doc: Mapping[str, Any]) -> str:
 
 
 def load_fleet(paths: Sequence[str]) -> tuple[Node, ...]:
-    from recommender.cli.recommend import load_facts
+    from recommender.facts.load import load_facts_file as load_facts
 
     nodes, seen = [], set()
     for path in expand(paths):
@@ -214,15 +214,13 @@ def combine(nodes: Sequence[Node], rulebase) -> tuple[Any, dict[str, list[dict]]
     return ranking, blockers
 
 
-def recommend_fleet(request, rulebase=None):
-    """(Outcome for the fleet, its nodes, the fleet document): each node ranked, then combined."""
-    from recommender.cli.recommend import Outcome
+def recommend_fleet(request, rulebase):
+    """(the fleet's Ranking, the answers, its nodes, the fleet document): each node ranked, then
+    combined."""
     from recommender.decide.ranking import condition_evaluator, rank
     from recommender.engine.answers import resolve_answers
     from recommender.engine.evaluate import evaluate
-    from recommender.engine.rulebase import load_rulebase
 
-    rulebase = rulebase or load_rulebase(request.rules_files)
     nodes = load_fleet(request.facts_files)
     answers = resolve_answers(
         rulebase.questions, file=request.answers_file, flags=request.flags, facts=nodes[0].facts
@@ -240,7 +238,6 @@ def recommend_fleet(request, rulebase=None):
         )
         done.append(replace(node, evaluation=evaluation, ranking=ranking))
     ranking, blockers = combine(done, rulebase)
-    summary = spread(done)
     doc = {
         "nodes": [
             {
@@ -250,48 +247,7 @@ def recommend_fleet(request, rulebase=None):
             }
             for n in done
         ],
-        "spread": summary,
+        "spread": spread(done),
         "blockers": blockers,
     }
-    return (
-        Outcome(ranking=ranking, answers=answers, facts=done[0].facts, rulebase=rulebase),
-        tuple(done),
-        doc,
-    )
-
-
-def run_fleet_and_emit(request, *, as_json: bool, explain: bool, redact: bool = False) -> None:
-    """Print the fleet's ranking (text or JSON with a ``fleet`` key); exit 1 when nothing is feasible."""
-    import click
-
-    from recommender.cli.recommend import _names, redacted
-    from recommender.errors import ExitCode
-    from recommender.report import ranking as report
-
-    outcome, nodes, fleet_doc = recommend_fleet(request)
-    if redact:
-        from recommender.facts.redact import Identity, Redactor
-
-        outcome, fleet_doc = redacted(outcome), Redactor(Identity.current()).doc(fleet_doc)
-    if as_json:
-        from recommender.cli.main import _emit_json
-
-        doc = report.ranking_to_json(
-            outcome.ranking, answers=dict(outcome.answers.values), facts=outcome.facts
-        )
-        doc["fleet"] = fleet_doc
-        _emit_json(doc)
-    else:
-        from recommender.report.console import make_console
-
-        console = make_console()
-        for line in spread_lines(nodes, fleet_doc["spread"]):
-            console.print(line, markup=False, highlight=False)
-        console.print(
-            report.render_ranking(outcome.ranking, _names(outcome.rulebase), width=console.width),
-            crop=False,
-        )
-        if explain:
-            console.print(report.render_trace(outcome.ranking))
-    if outcome.ranking.winner is None:
-        raise click.exceptions.Exit(ExitCode.FAILED)
+    return ranking, answers, tuple(done), doc

@@ -24,12 +24,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-FRAMEWORK_ORDER = ("tensorflow", "pytorch", "keras")
-BACKEND_ORDER = ("tensorflow", "torch", "jax")
-#: Which framework a Keras backend runs on (its facts key).
-BACKEND_FRAMEWORK = {"tensorflow": "tensorflow", "torch": "pytorch", "jax": "jax"}
-#: The smoke device an answered accelerator is verified on.
-ACCELERATOR_DEVICE = {"cpu": "cpu", "nvidia": "cuda", "amd": "rocm", "apple": "mps", "tpu": "tpu"}
+from recommender.catalog import ANSWER_DEVICE, BACKEND_FRAMEWORK, FRAMEWORK_IDS, KERAS_BACKENDS
+
+#: The fixed tie-break order (the catalog's): TensorFlow, PyTorch, Keras, JAX.
+FRAMEWORK_ORDER = FRAMEWORK_IDS
+BACKEND_ORDER = KERAS_BACKENDS
 
 RECOMMENDED = "recommended"
 RECOMMENDED_UNVERIFIED = "recommended (installable, not verified)"
@@ -277,7 +276,7 @@ def _device(evaluation, facts) -> str:
     derived = getattr(evaluation, "derived", None)
     if isinstance(derived, Mapping):
         accel = derived.get("derived.answer_accelerator")
-    return ACCELERATOR_DEVICE.get(accel or "cpu", "cpu")
+    return ANSWER_DEVICE.get(accel or "cpu", "cpu")
 
 
 def _entry(fw: str, facts, evaluation, results, rulebase, device: str, condition) -> Entry:

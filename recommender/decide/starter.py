@@ -17,7 +17,8 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from recommender.decide.checklist import BACKEND_FRAMEWORK, Checklist, fill, name_of
+from recommender.catalog import BACKEND_FRAMEWORK
+from recommender.decide.checklist import Checklist, fill, name_of
 from recommender.errors import BadInputError
 
 FILES = ("requirements.txt", "train.py", "SETUP.md", "dlrec-answers.yaml")

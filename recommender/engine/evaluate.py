@@ -13,17 +13,25 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from recommender.catalog import (
+    ACCELERATORS,
+    BACKEND_FRAMEWORK,
+    FRAMEWORK_IDS,
+    KERAS_BACKENDS,
+    Accelerator,
+    short_name,
+)
 from recommender.engine.conditions import FALSE, TRUE, UNKNOWN, parse_version
 from recommender.engine.rulebase import Rule, RuleBase
-from recommender.facts.document import FRAMEWORK_IDS, Facts
+from recommender.facts.document import Facts
 
-KERAS_BACKENDS = ("tensorflow", "torch", "jax")
 GPU_KINDS = frozenset({"cuda", "rocm", "mps", "xpu"})
-#: ``accelerator: auto`` resolves to the first kind found, in this order.
-_AUTO_ACCELERATOR = (("cuda", "nvidia"), ("rocm", "amd"), ("mps", "apple"), ("tpu", "tpu"))
+#: ``accelerator: auto`` resolves to the first kind found, in the catalog's order.
+_AUTO_ACCELERATOR = tuple(
+    (a.kind.value, a.answer) for a in ACCELERATORS.values() if a.kind is not Accelerator.CPU
+)
 #: The probe that finds each accelerator kind (its name under ``probes`` in the facts document).
-_PROBE_OF_KIND = {"cuda": "nvidia", "rocm": "rocm", "mps": "apple", "tpu": "tpu", "xpu": "intel"}
-_SHORT_NAMES = {"tensorflow": "TF", "pytorch": "PyTorch", "keras": "Keras", "jax": "JAX"}
+_PROBE_OF_KIND = {a.kind.value: a.probe for a in ACCELERATORS.values() if a.probe}
 STALE_RULE = "rulebase-newest-known"
 
 
@@ -219,7 +227,7 @@ def stale_warnings(facts: Facts, rulebase: RuleBase) -> tuple[Warning, ...]:
         if have_v is None or known_v is None:
             continue
         if have_v.release[: len(known_v.release)] > known_v.release:
-            name = _SHORT_NAMES.get(fw, fw)
+            name = short_name(fw)
             out.append(
                 Warning(
                     rule=STALE_RULE,
@@ -318,7 +326,7 @@ def _step(rule: Rule, penalty: float) -> _Step:
 
 _OUTCOMES = {TRUE: "fired", FALSE: "false", UNKNOWN: "unknown"}
 #: The Keras backend each framework provides (a device block on it also weighs on that backend).
-_KERAS_BACKEND_OF = {"tensorflow": "tensorflow", "pytorch": "torch"}
+_KERAS_BACKEND_OF = {fw: backend for backend, fw in BACKEND_FRAMEWORK.items()}
 
 
 def _plan(rulebase: RuleBase) -> tuple[tuple[_Step, ...], frozenset[str]]:

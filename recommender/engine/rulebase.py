@@ -19,6 +19,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from recommender.catalog import (
+    ACCELERATOR_ANSWERS,
+    ACCELERATOR_KINDS,
+    FRAMEWORK_IDS,
+    KERAS_BACKENDS,
+)
 from recommender.documents import DocumentError, parse_json, parse_yaml, read_text
 from recommender.engine.conditions import (
     CompileContext,
@@ -28,10 +34,10 @@ from recommender.engine.conditions import (
     line_of,
     parse_version,
 )
-from recommender.facts.document import ACCELERATOR_KINDS, FACT_SCHEMA, FRAMEWORK_IDS
+from recommender.facts.document import FACT_SCHEMA
 from recommender.frozen import freeze, thaw
 
-SCORE_KEYS = (*FRAMEWORK_IDS, "keras.tensorflow", "keras.torch", "keras.jax")
+SCORE_KEYS = (*FRAMEWORK_IDS, *(f"keras.{b}" for b in KERAS_BACKENDS))
 EFFECTS = ("score", "block", "warn")
 RULE_KEYS = (
     "id",
@@ -56,7 +62,7 @@ BUNDLED_FILES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     }
 )
 OVERLAY_KEYS = ("rules", "settings")
-FRAMEWORK_ENTRY_IDS = (*FRAMEWORK_IDS, "jax")
+FRAMEWORK_ENTRY_IDS = FRAMEWORK_IDS
 
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _CLAIM_ID = re.compile(r"^[A-Z][A-Z0-9-]*$")
@@ -342,7 +348,7 @@ def _parse_questions(doc: Mapping, where: _Where) -> tuple[Question, ...]:
         _check_keys(
             node,
             at,
-            ("key", "prompt", "help", "choices", "default", "prefill"),
+            ("key", "prompt", "help", "choices", "default", "prefill", "catalog"),
             ("key", "prompt", "help", "choices", "default"),
             "a question",
         )
@@ -363,6 +369,7 @@ def _parse_questions(doc: Mapping, where: _Where) -> tuple[Question, ...]:
             if value in (c.value for c in parsed):
                 raise cat.fail(f"duplicate choice {value!r}")
             parsed.append(Choice(value=value, label=_text(choice, "label", cat)))
+        _check_catalog_choices(node, at, parsed)
         default = node["default"]
         if default not in [c.value for c in parsed]:
             raise at.fail(
@@ -385,6 +392,37 @@ def _parse_questions(doc: Mapping, where: _Where) -> tuple[Question, ...]:
             )
         )
     return tuple(questions)
+
+
+#: ``catalog: NAME`` on a question: its choices are exactly the catalog's ids (plus the sentinel).
+_CATALOG_CHOICES = {
+    "frameworks": (FRAMEWORK_IDS, "none"),
+    "accelerators": (ACCELERATOR_ANSWERS[1:], ACCELERATOR_ANSWERS[0]),
+}
+
+
+def _check_catalog_choices(node: Mapping, at: _Where, parsed: Sequence[Choice]) -> None:
+    """YAML refers to the catalog's ids and never defines them: a question bound to a catalog
+    list must offer every id of it, and nothing else but its sentinel (``auto``, ``none``)."""
+    name = node.get("catalog")
+    if name is None:
+        return
+    if name not in _CATALOG_CHOICES:
+        raise at.fail(
+            f"catalog {name!r} is not a catalog list (allowed: {', '.join(_CATALOG_CHOICES)})",
+            line_of(node, "catalog"),
+        )
+    ids, sentinel = _CATALOG_CHOICES[name]
+    values = [c.value for c in parsed]
+    unknown = [v for v in values if v not in ids and v != sentinel]
+    missing = [i for i in ids if i not in values]
+    if unknown or missing:
+        problem = f"{unknown[0]!r} is not a catalog id" if unknown else f"{missing[0]!r} is missing"
+        raise at.fail(
+            f"choices: {problem} (the {name} of recommender/catalog.py: {', '.join(ids)}, "
+            f"plus {sentinel!r})",
+            line_of(node, "choices"),
+        )
 
 
 def _parse_settings(

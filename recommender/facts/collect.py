@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from recommender import __version__, probes
+from recommender.catalog import FRAMEWORK_IDS
 from recommender.facts.document import SCHEMA_VERSION, Facts, now_utc
 from recommender.probes.process import run_bounded
 
@@ -41,11 +42,7 @@ def deep_probe(framework: str, env, timeout: float = DEEP_TIMEOUT_S) -> dict:
 
 def _add_deep(doc: dict, env, timeout: float) -> None:
     frameworks = doc.get("frameworks") or {}
-    wanted = [
-        fw
-        for fw in ("tensorflow", "pytorch", "keras", "jax")
-        if (frameworks.get(fw) or {}).get("installed")
-    ]
+    wanted = [fw for fw in FRAMEWORK_IDS if (frameworks.get(fw) or {}).get("installed")]
     with ThreadPoolExecutor(max_workers=max(1, len(wanted))) as pool:
         results = dict(zip(wanted, pool.map(lambda fw: deep_probe(fw, env, timeout), wanted)))
     for fw, result in results.items():

@@ -18,14 +18,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from recommender.catalog import Framework
+
 NONE = "none"
 UNKNOWN = "unknown"
 NOT_RUN = "not run"
-_FRAMEWORKS = (
-    ("tensorflow", "TensorFlow"),
-    ("pytorch", "torch"),
-    ("keras", "Keras"),
-    ("jax", "JAX"),
+#: (framework id, the name its rows use): the import name for torch, as users say "torch build".
+_FRAMEWORKS = tuple(
+    (fw.value, fw.info.module if fw is Framework.PYTORCH else fw.info.name) for fw in Framework
 )
 
 
@@ -166,7 +166,7 @@ def fact_aspects(facts: Mapping[str, Any]) -> list[tuple[str, str]]:
     for key, name in _FRAMEWORKS:
         fw = _get(facts, f"frameworks.{key}")
         out.append((f"{name} version", _version(fw)))
-        if key in ("tensorflow", "pytorch"):
+        if key != Framework.KERAS:
             out.append((f"{name} build", build(fw)))
         if key == "keras":
             state = _version(fw)

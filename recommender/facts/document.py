@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from recommender.catalog import ACCELERATOR_KINDS, DISTRIBUTED_ENGINES, FRAMEWORK_IDS
 from recommender.frozen import freeze, thaw
 
 SCHEMA_VERSION = 1
@@ -91,11 +92,7 @@ FACT_SCHEMA: Mapping[str, str] = MappingProxyType(
                 "macos_version": "str",
             }.items()
         },
-        **{
-            f"frameworks.{fw}.{k}": t
-            for fw in ("tensorflow", "pytorch", "keras", "jax")
-            for k, t in _FRAMEWORK_FIELDS.items()
-        },
+        **{f"frameworks.{fw}.{k}": t for fw in FRAMEWORK_IDS for k, t in _FRAMEWORK_FIELDS.items()},
         "warnings": "list[str]",
         # Derived by the rule engine from the facts above (and the answers), never probed.
         "derived.accelerator_kinds": "list[str]",
@@ -106,7 +103,7 @@ FACT_SCHEMA: Mapping[str, str] = MappingProxyType(
         # Derived from distributed smoke results (recommender/facts/evidence.py), when there are any.
         **{
             f"derived.distributed.{fw}.{k}": t
-            for fw in ("pytorch", "tensorflow")
+            for fw in DISTRIBUTED_ENGINES
             for k, t in {
                 "ok": "bool",
                 "processes": "int",
@@ -117,8 +114,7 @@ FACT_SCHEMA: Mapping[str, str] = MappingProxyType(
     }
 )
 
-ACCELERATOR_KINDS = ("cuda", "rocm", "mps", "tpu", "xpu")
-FRAMEWORK_IDS = ("tensorflow", "pytorch", "keras")
+__all__ = ["ACCELERATOR_KINDS", "FRAMEWORK_IDS", "FACT_SCHEMA", "Facts", "FactsError", "validate"]
 
 _CHECKS = {
     "str": lambda v: isinstance(v, str),

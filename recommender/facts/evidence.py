@@ -4,7 +4,7 @@ A facts document may carry a ``distributed`` list: ``dlrec smoke --distributed N
 results. ``dlrec recommend`` attaches the passing results cached for this machine (see
 ``smoke_distributed.cached``); a ``--facts`` file may carry them itself. Pure.
 
-For pytorch and tensorflow, from the best run (passed first, then the most processes):
+For each framework with a distributed engine (``catalog.DISTRIBUTED_ENGINES``), from the best run (passed first, then the most processes):
 ``derived.distributed.<fw>.ok`` (bool), ``.processes`` (int), ``.scaling_efficiency`` (number)
 and ``.scaling`` ("good" at 70% or more, "fair" from 40%, else "poor").
 """
@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-FRAMEWORKS = ("pytorch", "tensorflow")
+from recommender.catalog import DISTRIBUTED_ENGINES
+
 GOOD, FAIR = 0.7, 0.4
-ENGINE_NAMES = {"pytorch": "DDP", "tensorflow": "MultiWorkerMirroredStrategy"}
 
 
 def attach(facts, results: Sequence[Any]):
@@ -50,7 +50,7 @@ def scaling(efficiency: Any) -> str | None:
 
 def derived(facts) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for fw in FRAMEWORKS:
+    for fw in DISTRIBUTED_ENGINES:
         run = best(facts, fw)
         eff = run.get("scaling_efficiency") if run else None
         out[f"derived.distributed.{fw}.ok"] = bool(run.get("ok")) if run else None
@@ -65,7 +65,7 @@ def summary(facts, framework: str) -> str | None:
     run = best(facts, framework)
     if run is None:
         return None
-    name = ENGINE_NAMES.get(framework, framework)
+    name = DISTRIBUTED_ENGINES.get(framework, framework)
     if not run.get("ok"):
         return f"{name} smoke on {run.get('processes')} processes failed: {run.get('error') or 'see its log'}"
     eff = run.get("scaling_efficiency")

@@ -10,16 +10,12 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from recommender.catalog import Framework
 from recommender.decide.ranking import MEASURED, Entry, Ranking, smoke_error
 
 SCHEMA_VERSION = 1
-DEFAULT_NAMES = {
-    "tensorflow": "TensorFlow",
-    "pytorch": "PyTorch",
-    "keras": "Keras",
-    "torch": "torch",
-    "jax": "JAX",
-}
+#: Display names, from the catalog.
+DEFAULT_NAMES: Mapping[str, str] = {f.value: f.info.name for f in Framework}
 _BAR_WIDTH = 6
 _BLOCKS = " ▏▎▍▌▋▊▉█"
 _VERDICT_STYLE = {"recommended": "bold green", "works here": "green", "not feasible here": "red"}

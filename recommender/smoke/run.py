@@ -19,8 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
+from recommender.catalog import BACKEND_FRAMEWORK, FRAMEWORK_IDS, KERAS_BACKENDS, SMOKE_DEVICES
 from recommender.errors import BadInputError
-from recommender.facts.document import FRAMEWORK_IDS, Facts
+from recommender.facts.document import Facts
 from recommender.smoke import cache as smoke_cache
 from recommender.smoke.failures import ChildExit, FailureKind, SmokeFailure, classify, failure
 from recommender.smoke.process import MODELS, Settings, kill_tree, supervise
@@ -28,13 +29,10 @@ from recommender.smoke.process import MODELS, Settings, kill_tree, supervise
 DEFAULT_STEPS = 40
 DEFAULT_IMPORT_TIMEOUT = 120.0
 DEFAULT_TRAIN_TIMEOUT = 120.0
-DEVICES = ("auto", "cpu", "cuda", "rocm", "mps", "tpu")
-KERAS_BACKENDS = ("tensorflow", "torch", "jax")
+DEVICES = SMOKE_DEVICES
 #: Runs of different frameworks at once. Two keeps a 2-core machine busy through imports
 #: without oversubscribing (see benchmarks/RESULTS.md).
 MAX_WORKERS = 2
-#: A Keras backend's own framework id (for devices and the cache key).
-_BACKEND_FRAMEWORK = {"tensorflow": "tensorflow", "torch": "pytorch", "jax": "jax"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -159,7 +157,7 @@ def _keras_backends(facts: Facts, all_backends: bool, env: Mapping[str, str]) ->
         return [(configured, (), None)], []
     runs, skipped = [], []
     for backend in KERAS_BACKENDS:
-        if not facts.framework(_BACKEND_FRAMEWORK[backend]).get("installed"):
+        if not facts.framework(BACKEND_FRAMEWORK[backend]).get("installed"):
             skipped.append(f"keras on {backend}: skipped, {backend} is not installed")
             continue
         note = None
@@ -204,7 +202,7 @@ def plan_smoke(
             backends, skips = _keras_backends(facts, all_backends, env)
             skipped.extend(skips)
         for backend, override, note in backends:
-            base = _BACKEND_FRAMEWORK.get(backend, fw) if backend else fw
+            base = BACKEND_FRAMEWORK.get(backend, fw) if backend else fw
             devices = _build_devices(facts, base) if device == "auto" else [device]
             runs.extend(
                 SmokeRun(framework=fw, backend=backend, device=d, env=override, note=note)
@@ -267,7 +265,7 @@ def _execute(run: SmokeRun, s: Settings, cancel, live, emit) -> tuple[SmokeResul
 def _cache_key(facts: Facts, run: SmokeRun, steps: int) -> dict:
     from importlib import metadata
 
-    base = _BACKEND_FRAMEWORK.get(run.backend or "", run.framework)
+    base = BACKEND_FRAMEWORK.get(run.backend or "", run.framework)
     try:
         numpy = metadata.version("numpy")
     except metadata.PackageNotFoundError:

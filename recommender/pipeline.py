@@ -1,0 +1,197 @@
+"""Request -> Outcome: the one orchestration that ``recommend``, ``ask``, ``checklist`` and
+``init`` call.
+
+facts (the probes, or ``--facts``) + answers (flags > ``--answers`` > questions.yaml defaults) +
+rules (bundled + ``--rules``) -> evaluate -> smoke (cached when fresh; skipped with
+``--no-smoke`` or another machine's facts) -> rank. Several facts files are a fleet
+(``decide/fleet.py``). Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from recommender.catalog import ANSWER_DEVICE
+from recommender.decide.checklist import Checklist, build_checklist
+from recommender.decide.ranking import Ranking, condition_evaluator, rank
+from recommender.engine.answers import Answers, resolve_answers
+from recommender.engine.evaluate import evaluate
+from recommender.engine.rulebase import RuleBase, load_rulebase
+from recommender.errors import BadInputError
+from recommender.facts import evidence
+from recommender.facts.document import Facts
+from recommender.facts.load import load_facts_file
+from recommender.smoke.run import DEFAULT_IMPORT_TIMEOUT, DEFAULT_TRAIN_TIMEOUT, run_smoke
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Request:
+    """Everything one recommendation needs, as read from the command line."""
+
+    facts_file: str | None = None
+    #: Several --facts (or a directory): a fleet, recommended by recommender.decide.fleet.
+    facts_files: tuple[str, ...] = ()
+    answers_file: str | None = None
+    flags: Mapping[str, str]
+    rules_files: tuple[str, ...] = ()
+    smoke: bool = True
+    import_timeout: float | None = None
+    train_timeout: float | None = None
+    fresh: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FleetReport:
+    """A fleet's nodes and its JSON section (``fleet``: nodes, spread, blockers)."""
+
+    nodes: tuple[Any, ...]
+    doc: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outcome:
+    ranking: Ranking
+    answers: Answers
+    facts: Facts
+    rulebase: RuleBase
+    fleet: FleetReport | None = None
+
+
+def load_facts(path: str | None) -> Facts:
+    """Probe this machine, or read a ``dlrec probe --json`` document (exit 2 when it is bad)."""
+    if isinstance(path, tuple):
+        raise BadInputError(
+            "several facts files (a fleet) work with `dlrec recommend` only", where="--facts"
+        )
+    if path is None:
+        from recommender.facts.collect import collect_facts
+
+        return collect_facts()
+    return load_facts_file(path)
+
+
+def _smoke_note(request: Request, facts: Facts) -> str | None:
+    if not facts.is_local:
+        return (
+            f"The facts come from {facts.origin}, another machine: no smoke run here; "
+            "these results are unverified on that machine."
+        )
+    if not request.smoke:
+        return "Smoke runs skipped (--no-smoke): confidence is rules-only."
+    return None
+
+
+def _run_smoke(
+    request: Request, facts: Facts, answers: Answers, on_event: Callable | None
+) -> tuple:
+    accel = answers.values.get("accelerator", "auto")
+    return run_smoke(
+        facts,
+        device=ANSWER_DEVICE.get(accel, "auto"),
+        fresh=request.fresh,
+        on_event=on_event,
+        import_timeout=request.import_timeout or DEFAULT_IMPORT_TIMEOUT,
+        train_timeout=request.train_timeout or DEFAULT_TRAIN_TIMEOUT,
+    )
+
+
+def _with_distributed(facts: Facts) -> Facts:
+    """Probed facts gain the distributed smoke results cached for this machine (rules read them)."""
+    from recommender.smoke.distributed import cached
+
+    return evidence.attach(facts, cached(os.environ, facts)) if facts.is_local else facts
+
+
+def recommend(
+    request: Request,
+    *,
+    on_event: Callable | None = None,
+    rulebase: RuleBase | None = None,
+    facts: Facts | None = None,
+) -> Outcome:
+    """The one core function every recommending command calls."""
+    rulebase = rulebase or load_rulebase(request.rules_files)
+    if request.facts_files and facts is None:
+        return _recommend_fleet(request, rulebase)
+    facts = _with_distributed(facts or load_facts(request.facts_file))
+    answers = resolve_answers(
+        rulebase.questions, file=request.answers_file, flags=request.flags, facts=facts
+    )
+    evaluation = evidence.with_figures(evaluate(facts, answers, rulebase), facts)
+    note = _smoke_note(request, facts)
+    results = () if note else _run_smoke(request, facts, answers, on_event)
+    ranking = rank(
+        evaluation,
+        results,
+        facts,
+        rulebase,
+        smoke_note=note,
+        condition=condition_evaluator(facts, answers, rulebase),
+    )
+    return Outcome(ranking=ranking, answers=answers, facts=facts, rulebase=rulebase)
+
+
+def _recommend_fleet(request: Request, rulebase: RuleBase) -> Outcome:
+    from recommender.decide.fleet import recommend_fleet
+
+    ranking, answers, nodes, doc = recommend_fleet(request, rulebase)
+    return Outcome(
+        ranking=ranking,
+        answers=answers,
+        facts=nodes[0].facts,
+        rulebase=rulebase,
+        fleet=FleetReport(nodes=nodes, doc=doc),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Made:
+    """A checklist and the recommendation it was built on."""
+
+    checklist: Checklist
+    outcome: Outcome
+
+
+def checklist(
+    request: Request, framework: str | None = None, *, on_event: Callable | None = None
+) -> Made:
+    """Run the pipeline, then check the chosen framework (the winner unless one is named)."""
+    outcome = recommend(request, on_event=on_event)
+    ranking = outcome.ranking
+    chosen = framework or (ranking.winner or ranking.entries[0]).framework
+    entry = ranking.entry(chosen)
+    made = build_checklist(
+        framework=chosen,
+        backend=entry.backend,
+        facts=outcome.facts,
+        answers=outcome.answers,
+        rulebase=outcome.rulebase,
+        evaluation=ranking.evaluation,
+        smoke=ranking.smoke,
+        env=dict(os.environ) if outcome.facts.is_local else None,
+        smoke_note=ranking.smoke_note,
+    )
+    return Made(checklist=made, outcome=outcome)
+
+
+def redacted(outcome: Outcome) -> Outcome:
+    """The outcome with host, user, home paths and secrets masked in what the report shows."""
+    from recommender.facts.redact import Identity, Redactor
+
+    r = Redactor(Identity.current())
+    facts = Facts.from_dict(r.doc(outcome.facts.to_dict()), origin=r.text(outcome.facts.origin))
+    ranking = dataclasses.replace(
+        outcome.ranking,
+        entries=r.value(outcome.ranking.entries),
+        warnings=r.value(outcome.ranking.warnings),
+        smoke=r.value(outcome.ranking.smoke),
+        smoke_note=r.value(outcome.ranking.smoke_note),
+    )
+    fleet = outcome.fleet
+    if fleet is not None:
+        fleet = FleetReport(nodes=fleet.nodes, doc=r.doc(dict(fleet.doc)))
+    return dataclasses.replace(outcome, facts=facts, ranking=ranking, fleet=fleet)
