@@ -309,10 +309,12 @@ class _Splitter:
             rows.append(line)
         elif block == "cudnn" and (line.startswith("/") or re.match(r"^[A-Za-z]:\\", line)):
             rows.append(line)
-        elif block == "cpu" and (":" in line or "=" in line or not rows):
+        elif block == "cpu" and (":" in line or "=" in line):
             rows.append(line)
         elif block == "cpu" and self.cpu_gap:
-            return
+            return  # after a blank line only rows that name their field belong to the block
+        elif block == "cpu" and not rows:
+            rows.append(line)  # macOS: the sysctl brand string, right under "CPU:"
         elif block == "env" or (block == "xpu" and (line.startswith("*") or not rows)):
             rows.append(line)
         elif rows and len(rows[-1]) >= MAX_VALUE:
