@@ -89,16 +89,21 @@ class _Gpu:
 def _nvidia_rows(rows: tuple[str, ...], rocm_build: bool) -> list[_Gpu]:
     """``nvidia-smi -L`` rows, MIG rows folded into their GPU; a bare name is macOS's
     ``get_device_name`` of a CUDA build (its index is not printed)."""
-    gpus: list[_Gpu] = []
+    gpus: list[tuple[_Gpu, list[str]]] = []
+    seen: set[int] = set()  # a report pasted twice lists its GPUs twice
+    migs: list[str] | None = None  # the MIG list of the GPU row just read
     for row in rows:
         gpu, mig = _GPU_ROW.match(row), _MIG_ROW.match(row)
-        if gpu and gpu.group(2) and all(g.index != int(gpu.group(1)) for g in gpus):
-            gpus.append(_Gpu(index=int(gpu.group(1)), name=gpu.group(2)))
-        elif mig and gpus:
-            gpus[-1] = replace(gpus[-1], mig=(*gpus[-1].mig, mig.group(1)))
+        if gpu and gpu.group(2):
+            migs = None if int(gpu.group(1)) in seen else []
+            if migs is not None:
+                seen.add(int(gpu.group(1)))
+                gpus.append((_Gpu(index=int(gpu.group(1)), name=gpu.group(2)), migs))
+        elif mig and migs is not None:
+            migs.append(mig.group(1))
         elif not gpu and not mig and not rocm_build and known(row) and _NVIDIA_NAME.search(row):
-            gpus.append(_Gpu(name=row))
-    return gpus
+            gpus.append((_Gpu(name=row), []))
+    return [replace(gpu, mig=tuple(slices)) for gpu, slices in gpus]
 
 
 def _nvidia(report: Report, table: GpuTable, rocm_build: bool) -> list[dict[str, object]]:
