@@ -24,6 +24,7 @@ from recommender.collect_env_gpus import load_gpu_table
 from recommender.collect_env_host import (
     compact,
     cpu_facts,
+    environment_facts,
     known,
     os_facts,
     python_facts,
@@ -123,6 +124,7 @@ def build_document(report: Report, *, origin: str) -> dict[str, object]:
             "toolchain": toolchain_facts(report) or None,
             "packages": lists or None,
             "vllm": _vllm(report) or None,
+            "environment": environment_facts(report) or None,
             "probes": probe_doc,
             "warnings": warnings,
         }

@@ -291,7 +291,7 @@ def cpu_facts(report: Report, os_doc: Mapping[str, object]) -> dict[str, object]
     rows = report.cpu_rows
     parsed = _cpu_rows(rows)
     model = parsed.get("model")
-    if model is None and len(rows) == 1 and ":" not in rows[0] and "=" not in rows[0]:
+    if model is None and len(rows) == 1 and not re.search(r"[:=]|^[0-9. ]*$", rows[0]):
         model = known(rows[0])  # macOS: "Apple M2 Max"
     cores = parsed.get("cpus", "")
     machine = os_doc.get("machine")
@@ -343,3 +343,32 @@ def toolchain_facts(report: Report) -> dict[str, object]:
             "hipcc": known(fields.get("rocm_version")),
         }
     )
+
+
+#: Environment variables worth keeping from vLLM's "Environment Variables" section: the ones
+#: that change which devices and kernels a framework uses. Nothing else (paths, tokens).
+_ENV_KEPT = frozenset(
+    {
+        "CUDA_VISIBLE_DEVICES",
+        "HIP_VISIBLE_DEVICES",
+        "ROCR_VISIBLE_DEVICES",
+        "CUDA_MODULE_LOADING",
+        "PYTORCH_CUDA_ALLOC_CONF",
+        "TORCH_CUDA_ARCH_LIST",
+        "PYTORCH_ENABLE_MPS_FALLBACK",
+        "KERAS_BACKEND",
+        "NCCL_P2P_DISABLE",
+        "NCCL_IB_DISABLE",
+        "CUDA_LAUNCH_BLOCKING",
+    }
+)
+
+
+def environment_facts(report: Report) -> dict[str, object]:
+    """``NAME=value`` rows of the kept variables, as printed."""
+    kept = []
+    for row in report.env_rows:
+        name, sep, value = row.partition("=")
+        if sep and name.strip() in _ENV_KEPT:
+            kept.append(f"{name.strip()}={value.strip()}")
+    return {"variables": kept} if kept else {}

@@ -66,7 +66,10 @@ def test_cpu_build_spellings_none_and_could_not_collect():
 
 def test_windows_wmic_key_value_cpu_and_dll_cudnn():
     facts = read("windows_wmic.txt")
-    assert facts.get("os.system") == "Windows" and facts.get("os.distro") == "Microsoft Windows 11 Home"
+    assert (
+        facts.get("os.system") == "Windows"
+        and facts.get("os.distro") == "Microsoft Windows 11 Home"
+    )
     assert facts.get("cpu.model") == "13th Gen Intel(R) Core(TM) i7-13700K"
     assert facts.get("cpu.vendor") == "GenuineIntel" and facts.get("cpu.arch") == "AMD64"
     assert facts.get("toolchain.cudnn") == ("8",)
@@ -132,8 +135,11 @@ def test_ngc_and_jetson_builds():
 
 def test_vllm_2025_banners_and_aligned_fields():
     facts = read("vllm_2025_h100.txt")
-    assert facts.doc["source"] == {"format": "vllm-collect-env", "layout": "vllm-2025",
-                                   "path": "vllm_2025_h100.txt"}
+    assert facts.doc["source"] == {
+        "format": "vllm-collect-env",
+        "layout": "vllm-2025",
+        "path": "vllm_2025_h100.txt",
+    }
     assert facts.get("frameworks.pytorch.version") == "2.7.0+cu128"
     assert facts.get("accelerators[].name") == ("NVIDIA H100 80GB HBM3",) * 2
     assert facts.get("accelerators[].max_cuda") == ("12.8",) * 2
@@ -141,6 +147,7 @@ def test_vllm_2025_banners_and_aligned_fields():
     assert "amx_tile" in facts.get("cpu.flags") and facts.get("cpu.logical_cores") == 224
     assert facts.get("frameworks.pytorch.torchvision") == "0.22.0+cu128"
     assert facts.doc["vllm"] == {"version": "0.9.1"}
+    assert facts.get("environment.variables") == ("CUDA_VISIBLE_DEVICES=0,1",)
 
 
 def test_vllm_2024_tail_and_an_unlisted_gpu():
@@ -186,12 +193,26 @@ def test_torchs_old_gpu_warning_states_the_capability():
 # --- mangled pastes ----------------------------------------------------------------------------
 
 KEY_FACTS = (
-    "frameworks.pytorch.version", "frameworks.pytorch.build.flavour",
-    "frameworks.pytorch.build.cuda", "frameworks.pytorch.build.rocm",
-    "frameworks.pytorch.cuda_available", "accelerators[].name", "accelerators[].compute_capability",
-    "accelerators[].driver_version", "accelerators[].max_cuda", "accelerators[].gfx",
-    "accelerators[].mig", "os.system", "os.wsl", "os.version", "os.machine", "cpu.model",
-    "cpu.flags", "cpu.logical_cores", "python.version", "toolchain.cudnn",
+    "frameworks.pytorch.version",
+    "frameworks.pytorch.build.flavour",
+    "frameworks.pytorch.build.cuda",
+    "frameworks.pytorch.build.rocm",
+    "frameworks.pytorch.cuda_available",
+    "accelerators[].name",
+    "accelerators[].compute_capability",
+    "accelerators[].driver_version",
+    "accelerators[].max_cuda",
+    "accelerators[].gfx",
+    "accelerators[].mig",
+    "os.system",
+    "os.wsl",
+    "os.version",
+    "os.machine",
+    "cpu.model",
+    "cpu.flags",
+    "cpu.logical_cores",
+    "python.version",
+    "toolchain.cudnn",
 )
 WARNING_LINES = (
     "/usr/lib/python3/site-packages/torch/cuda/__init__.py:52: UserWarning: CUDA initialization:"
@@ -234,9 +255,16 @@ def _crlf_tabs(text: str) -> str:
     return text.replace("\n", "\r\n").replace("    ", "\t")
 
 
-MANGLERS = {"quoted": _quote, "indented": _indent, "fenced": _fence, "wrapped60": _wrap60,
-            "full_width_colons": _full_width, "warnings_inserted": _with_warnings,
-            "crlf": _crlf_tabs, "quoted_wrapped": lambda t: _quote(_wrap60(t))}
+MANGLERS = {
+    "quoted": _quote,
+    "indented": _indent,
+    "fenced": _fence,
+    "wrapped60": _wrap60,
+    "full_width_colons": _full_width,
+    "warnings_inserted": _with_warnings,
+    "crlf": _crlf_tabs,
+    "quoted_wrapped": lambda t: _quote(_wrap60(t)),
+}
 
 
 def _key_facts(text: str) -> dict[str, object]:
@@ -296,9 +324,14 @@ def test_every_report_is_recognised(path):
 
 @pytest.mark.parametrize(
     "text",
-    ["", "hello world", "OS: Ubuntu\nGCC version: 11", "PyTorch version: 2.1.0",
-     "Traceback (most recent call last):\n  File \"x.py\", line 1\nRuntimeError: CUDA error",
-     "name: dlrec\nversion: 1\n"],
+    [
+        "",
+        "hello world",
+        "OS: Ubuntu\nGCC version: 11",
+        "PyTorch version: 2.1.0",
+        'Traceback (most recent call last):\n  File "x.py", line 1\nRuntimeError: CUDA error',
+        "name: dlrec\nversion: 1\n",
+    ],
 )
 def test_other_text_is_not_a_report(text):
     assert not looks_like_collect_env(text)
@@ -331,8 +364,11 @@ def test_a_huge_paste_is_refused_before_parsing():
 
 def test_the_source_block_names_what_was_read():
     doc = import_report(_text(CORPUS / "042.txt"), origin="issue-10303.txt")
-    assert doc["source"] == {"format": "torch-collect-env", "layout": "torch>=1.13",
-                             "path": "issue-10303.txt"}
+    assert doc["source"] == {
+        "format": "torch-collect-env",
+        "layout": "torch>=1.13",
+        "path": "issue-10303.txt",
+    }
 
 
 def test_importing_takes_milliseconds():
