@@ -112,13 +112,14 @@ class DriverFloor:
     """The minimum driver of one CUDA toolkit release (its GA driver), per OS column."""
 
     cuda: Version
-    linux: Version | None
-    windows: Version | None
+    #: Driver versions are kept as NVIDIA writes them ("560.28.03"); compare with ``Version()``.
+    linux: str | None
+    windows: str | None
     source: tuple[str, ...]
     verified: _dt.date
     note: str | None = None
 
-    def floor(self, column: DriverColumn) -> Version | None:
+    def floor(self, column: DriverColumn) -> str | None:
         return self.linux if column is DriverColumn.LINUX else self.windows
 
 
@@ -127,13 +128,13 @@ class MinorCompat:
     """CUDA minor version compatibility: any toolkit of ``major`` runs from this driver on."""
 
     major: int
-    linux: Version | None
-    windows: Version | None
+    linux: str | None
+    windows: str | None
     source: tuple[str, ...]
     verified: _dt.date
     note: str | None = None
 
-    def floor(self, column: DriverColumn) -> Version | None:
+    def floor(self, column: DriverColumn) -> str | None:
         return self.linux if column is DriverColumn.LINUX else self.windows
 
 
@@ -243,19 +244,14 @@ class WheelMatrix:
             None,
         )
 
-    def toolkit_floor(self, cuda: Version, column: DriverColumn) -> Version | None:
+    def toolkit_floor(self, cuda: Version, column: DriverColumn) -> str | None:
         """The GA driver of CUDA ``major.minor`` for this column, or None when unpublished."""
         for row in self.cuda_drivers:
             if row.cuda.release[:2] == cuda.release[:2]:
                 return row.floor(column)
         return None
 
-    def minor_floor(self, major: int, column: DriverColumn) -> Version | None:
+    def minor_floor(self, major: int, column: DriverColumn) -> str | None:
         """The minor-version-compatibility floor of a CUDA major, or None when not in the table."""
         row = next((m for m in self.minor_compat if m.major == major), None)
         return row.floor(column) if row else None
-
-    def newest_cuda_for_driver(self, driver: Version, column: DriverColumn) -> Version | None:
-        """The newest CUDA toolkit whose GA driver is at or below ``driver``."""
-        fits = [d.cuda for d in self.cuda_drivers if (f := d.floor(column)) and f <= driver]
-        return max(fits, default=None)
