@@ -207,7 +207,7 @@ def _planned(
     unknowns: list[str],
 ) -> _Planned:
     build, release, fit = choice.build, choice.release, choice.fit
-    swap = reinstall_for(framework, build, target, request.machine, request.matrix)
+    swap = reinstall_for(framework, build, release, target, request.machine, request.matrix)
     install = _Install(
         packages=_packages(build, release),
         index_url=build.index_url,

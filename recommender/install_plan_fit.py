@@ -10,7 +10,7 @@ any toolkit of a CUDA major runs on that major's minor-version-compatibility flo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
@@ -23,26 +23,38 @@ from recommender.wheels_model import Accelerator, Build, Platform, Release, Whee
 class Fit:
     ok: bool = True
     reasons: tuple[str, ...] = ()
+    #: What each reason is about: "python", "driver", "macos", "platform" or "other".
+    kinds: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     unknowns: tuple[str, ...] = ()
     #: Higher is better among fitting builds of one release line.
     rank: tuple[int, ...] = ()
-    #: The driver that would make this build fit (only when the driver was the one problem).
+    #: What would make this build fit, when that is the only kind of problem.
     driver_hint: str | None = None
     python_hint: SpecifierSet | None = None
     macos_hint: Version | None = None
 
     def __add__(self, other: Fit) -> Fit:
+        both = [h for h in (self.python_hint, other.python_hint) if h is not None]
         return Fit(
             ok=self.ok and other.ok,
             reasons=self.reasons + other.reasons,
+            kinds=self.kinds + other.kinds,
             notes=self.notes + other.notes,
             unknowns=self.unknowns + other.unknowns,
             rank=self.rank + other.rank,
-            driver_hint=self.driver_hint or other.driver_hint,
-            python_hint=self.python_hint or other.python_hint,
-            macos_hint=self.macos_hint or other.macos_hint,
+            driver_hint=max(
+                (h for h in (self.driver_hint, other.driver_hint) if h), key=Version, default=None
+            ),
+            python_hint=both[0] & both[1] if len(both) == 2 else (both[0] if both else None),
+            macos_hint=max((h for h in (self.macos_hint, other.macos_hint) if h), default=None),
         )
+
+    @property
+    def only_kind(self) -> str | None:
+        """The one kind of problem this build has, when all its reasons are of one kind."""
+        kinds = set(self.kinds)
+        return kinds.pop() if len(kinds) == 1 else None
 
 
 def no(
@@ -52,9 +64,19 @@ def no(
     python_hint: SpecifierSet | None = None,
     macos_hint: Version | None = None,
 ) -> Fit:
+    kind = (
+        "driver"
+        if driver_hint
+        else "python"
+        if python_hint is not None
+        else "macos"
+        if macos_hint
+        else "other"
+    )
     return Fit(
         ok=False,
         reasons=(reason,),
+        kinds=(kind,),
         driver_hint=driver_hint,
         python_hint=python_hint,
         macos_hint=macos_hint,
@@ -70,7 +92,7 @@ def python_fit(release: Release, platform: Platform, machine: Machine, what: str
     """Wheels for this Python here; ``what`` names a companion ("tensorflow-metal 1.2 ")."""
     spec = release.python_for(platform)
     if spec is None:
-        return no(f"no {what}wheel for {platform.value}")
+        return replace(no(f"no {what}wheel for {platform.value}"), kinds=("platform",))
     if machine.python is None:
         return Fit(unknowns=(f"Python version unknown: {release.label} needs Python {spec}",))
     if not spec.contains(machine.python, prereleases=True):
@@ -87,7 +109,7 @@ def macos_fit(minimum: Version | None, what: str, machine: Machine) -> Fit:
         return Fit(unknowns=(f"macOS version unknown: {what} needs macOS >= {minimum}",))
     if machine.macos < minimum:
         return no(
-            f"{what} needs macOS >= {minimum}; this is macOS {machine.macos}", macos_hint=minimum
+            f"{what}: needs macOS >= {minimum}; this is macOS {machine.macos}", macos_hint=minimum
         )
     return Fit()
 
@@ -151,7 +173,23 @@ def _driver_now(machine: Machine, matrix: WheelMatrix) -> tuple[str | None, tupl
     return None, ()
 
 
+def _unknown_driver(build: Build, needed: str, native: str | None) -> Fit:
+    """No driver version at all: say what this build needs; rank the lowest floors first."""
+    cuda = build.cuda
+    tiebreak = Version(native or needed).release
+    return Fit(
+        unknowns=(
+            (
+                f"NVIDIA driver version unknown: {build.row} (CUDA {cuda}) needs driver "
+                f">= {branch(needed)}; check it with nvidia-smi"
+            ),
+        ),
+        rank=(-1, *(-x for x in Version(needed).release), *(-x for x in tiebreak)),
+    )
+
+
 def driver_fit(build: Build, machine: Machine, matrix: WheelMatrix, needs_ptx: bool) -> Fit:
+    """Native (the toolkit's GA driver), else minor-version compatibility, else not at all."""
     cuda = build.cuda
     if cuda is None:
         return Fit()
@@ -166,27 +204,20 @@ def driver_fit(build: Build, machine: Machine, matrix: WheelMatrix, needs_ptx: b
             )
         )
     needed = min(floors, key=Version)
-    driver, notes = _driver_now(machine, matrix)
+    driver, derived = _driver_now(machine, matrix)
     if driver is None:
-        return Fit(
-            unknowns=(
-                (
-                    f"NVIDIA driver version unknown: {build.row} (CUDA {cuda}) needs driver "
-                    f">= {branch(needed)}; check it with nvidia-smi"
-                ),
-            ),
-            rank=(-1, *(-x for x in Version(needed).release)),
-        )
-    rank = cuda.release
+        return _unknown_driver(build, needed, native)
     if native and Version(driver) >= Version(native):
-        return Fit(notes=notes, rank=(1, *rank))
+        return Fit(unknowns=derived, rank=(1, *cuda.release))
     if minor and Version(driver) >= Version(minor):
+        if native is None:  # NVIDIA publishes no GA driver for this column: the major's floor rules
+            note = f"NVIDIA lists no {column.value} driver for CUDA {cuda}; CUDA {cuda.major}.x needs >= {minor}"
+            return Fit(notes=(note,), unknowns=derived, rank=(1, *cuda.release))
         note = (
             f"{build.row} runs on driver {driver} through CUDA {cuda.major} minor-version "
-            f"compatibility (>= {minor}); CUDA {cuda}'s own driver is "
-            f"{native or f'not published for {column.value}'}"
+            f"compatibility (>= {minor}); CUDA {cuda}'s own driver is {native}"
         )
-        return Fit(notes=(*notes, note), rank=(0, *rank))
+        return Fit(notes=(note,), unknowns=derived, rank=(0, *cuda.release))
     return no(
         f"{build.row}: needs driver >= {branch(needed)}; this driver is {driver}",
         driver_hint=needed,
@@ -220,7 +251,7 @@ def accelerator_fit(build: Build, machine: Machine, matrix: WheelMatrix) -> Fit:
     if build.accelerator is Accelerator.AMD:
         return amd_fit(build, machine)
     if build.accelerator is Accelerator.APPLE:
-        return macos_fit(build.macos_min, f"{build.row} (the Apple GPU path)", machine)
+        return macos_fit(build.macos_min, build.row, machine)
     return Fit()
 
 
@@ -247,7 +278,7 @@ def fit(
     """Everything that decides whether ``build`` at ``release`` installs and runs here."""
     total = python_fit(release, platform, machine)
     if platform.is_macos:
-        total += macos_fit(release.macos, "its macOS wheels", machine)
+        total += macos_fit(release.macos, "macOS wheels", machine)
     total += companions_fit(build, release, platform, machine, matrix)
     total += accelerator_fit(build, machine, matrix)
     if build.caveat:

@@ -9,11 +9,13 @@ driver cannot run, or a TensorFlow distribution that cannot reach the accelerato
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from packaging.specifiers import SpecifierSet
 
 from recommender.install_plan_fit import accelerator_fit
 from recommender.install_plan_machine import Installed, Machine
-from recommender.wheels_model import Accelerator, Build, Flavour, Framework, WheelMatrix
+from recommender.wheels_model import Accelerator, Build, Flavour, Framework, Release, WheelMatrix
 
 #: Flavours that only run on their own accelerator.
 _GPU_FLAVOURS = (Flavour.CUDA, Flavour.ROCM, Flavour.XPU)
@@ -30,6 +32,7 @@ class Swap:
 def reinstall_for(
     framework: Framework,
     build: Build,
+    release: Release,
     target: Accelerator,
     machine: Machine,
     matrix: WheelMatrix,
@@ -49,9 +52,30 @@ def reinstall_for(
                 ),
             ),
         )
-    if build.flavour in _GPU_FLAVOURS:
-        return _gpu_swap(framework, build, target, installed, machine, matrix)
-    return Swap()
+    if build.flavour not in _GPU_FLAVOURS:
+        return Swap()
+    swap = _gpu_swap(framework, build, target, installed, machine, matrix)
+    return swap if swap.reinstall else replace(swap, notes=_kept(build, release, installed))
+
+
+def _kept(build: Build, release: Release, installed: Installed) -> tuple[str, ...]:
+    """A usable installed build of the same X.Y but another variant: pip would keep it."""
+    if installed.version is None or installed.flavour is None:
+        return ()
+    if not SpecifierSet(f"=={release.line}.*").contains(installed.version, prereleases=True):
+        return ()
+    same = installed.flavour is build.flavour and (
+        build.cuda is None
+        or (installed.cuda is not None and installed.cuda.release[:2] == build.cuda.release[:2])
+    )
+    if same:
+        return ()
+    return (
+        (
+            f"the installed {build.package} {installed.version} also runs here and already "
+            f"matches =={release.line}.*, so pip keeps it; add --force-reinstall to get {build.row}"
+        ),
+    )
 
 
 def _gpu_swap(

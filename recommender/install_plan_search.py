@@ -154,16 +154,16 @@ def newest_python(spec: SpecifierSet) -> str | None:
 
 
 def _single_fix(c: Candidate) -> str | None:
-    """A way out when this candidate failed for exactly one reason that a person can change."""
-    if len(c.fit.reasons) != 1:
-        return None
+    """A way out when everything in the way of this candidate is one thing a person changes."""
     what = f"{c.release.label} ({c.build.row})"
-    if c.fit.driver_hint:
+    kind = c.fit.only_kind
+    if kind == "driver" and c.fit.driver_hint:
         return f"Upgrade the NVIDIA driver to >= {branch(c.fit.driver_hint)}: then {what} runs"
-    if c.fit.python_hint is not None:
+    if kind == "python" and c.fit.python_hint is not None:
         python = newest_python(c.fit.python_hint)
-        return f"Use Python {python}: {what} has wheels for Python {c.fit.python_hint}"
-    if c.fit.macos_hint is not None:
+        if python:
+            return f"Use Python {python}: {what} has wheels for Python {c.fit.python_hint}"
+    if kind == "macos" and c.fit.macos_hint is not None:
         return f"Update macOS to >= {c.fit.macos_hint}: then {what} runs"
     return None
 
@@ -181,7 +181,8 @@ def _refusal(
             kind = fix.split(" ", 1)[0] if fix else ""
             if fix and not any(w.startswith(kind) for w in ways):
                 ways.append(fix)
-    newest = tried[0] if tried else []
+    relevant = [t for t in tried if any(k != "platform" for c in t for k in c.fit.kinds)]
+    newest = (relevant or list(tried) or [[]])[0]
     label = newest[0].release.label if newest else framework.value
     unknowns = tuple(dict.fromkeys(u for c in newest for u in c.fit.unknowns))
     return Refusal(

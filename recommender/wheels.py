@@ -234,8 +234,8 @@ def _requires(r: Row) -> Mapping[str, str]:
 def _driver(r: Row) -> DriverFloor:
     return DriverFloor(
         cuda=r.version("cuda"),
-        linux=r.opt_version("linux"),
-        windows=r.opt_version("windows"),
+        linux=_driver_text(r, "linux"),
+        windows=_driver_text(r, "windows"),
         source=r.sources("source"),
         verified=r.date("verified"),
         note=r.opt_text("note"),
@@ -248,8 +248,8 @@ def _minor(r: Row) -> MinorCompat:
         raise r.fail("major", f'{major} is not a CUDA major version such as "12"')
     return MinorCompat(
         major=major.major,
-        linux=r.opt_version("linux"),
-        windows=r.opt_version("windows"),
+        linux=_driver_text(r, "linux"),
+        windows=_driver_text(r, "windows"),
         source=r.sources("source"),
         verified=r.date("verified"),
         note=r.opt_text("note"),
@@ -298,6 +298,11 @@ def _check_accelerator_fields(r: Row, build: Build) -> None:
             raise r.fail("arches", "give arches, ptx or min_cc, or a note saying they are unknown")
     if build.accelerator is Accelerator.AMD and not (build.rocm and build.gfx):
         raise r.fail("gfx", "AMD builds need rocm and the gfx targets compiled in")
+
+
+def _driver_text(r: Row, key: str) -> str | None:
+    """A driver version as NVIDIA writes it ("560.28.03"), checked to be a version."""
+    return r.text(key) if r.opt_version(key) is not None else None
 
 
 def _companion(c: Row) -> Companion:
