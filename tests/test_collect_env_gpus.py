@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from recommender.collect_env_gpus import (
+from recommender.facts.collect_env_gpus import (
     GpuTableError,
     cc_from_sm,
     compute_capability,

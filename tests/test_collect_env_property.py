@@ -8,10 +8,10 @@ import time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from recommender.collect_env import import_report, looks_like_collect_env
-from recommender.collect_env_text import LABELS
 from recommender.errors import BadInputError
-from recommender.facts import Facts
+from recommender.facts.collect_env import import_report, looks_like_collect_env
+from recommender.facts.collect_env_text import LABELS
+from recommender.facts.document import Facts
 from tests.conftest import FIXTURES
 
 BASE = FIXTURES / "collect_env"

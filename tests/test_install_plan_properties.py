@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from packaging.version import Version
 
-from recommender.install_plan import InstallPlan, NoBuild, plan_install
-from recommender.wheels import Accelerator, DriverColumn, Framework, Platform, load_wheels
+from recommender.decide.install_plan import InstallPlan, NoBuild, plan_install
+from recommender.engine.wheels import Accelerator, DriverColumn, Framework, Platform, load_wheels
 
 MATRIX = load_wheels()
 CCS = (

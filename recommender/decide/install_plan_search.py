@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from recommender.install_plan_fit import Fit, branch, fit
-from recommender.install_plan_machine import Machine
-from recommender.wheels_model import (
+from recommender.decide.install_plan_fit import Fit, branch, fit
+from recommender.decide.install_plan_machine import Machine
+from recommender.engine.wheels_model import (
     Accelerator,
     Build,
     Framework,

@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import json
 
-from recommender.collect_env_devices import accelerators, arch_list, device_warnings, probes
-from recommender.collect_env_frameworks import (
+from recommender.errors import BadInputError
+from recommender.facts.collect_env_devices import accelerators, arch_list, device_warnings, probes
+from recommender.facts.collect_env_frameworks import (
     install_warnings,
     other_frameworks,
     package_lists,
     packages,
     pytorch_facts,
 )
-from recommender.collect_env_gpus import load_gpu_table
-from recommender.collect_env_host import (
+from recommender.facts.collect_env_gpus import load_gpu_table
+from recommender.facts.collect_env_host import (
     compact,
     cpu_facts,
     environment_facts,
@@ -30,8 +31,7 @@ from recommender.collect_env_host import (
     python_facts,
     toolchain_facts,
 )
-from recommender.collect_env_text import STRONG, VLLM_FIELDS, Report, split_report
-from recommender.errors import BadInputError
+from recommender.facts.collect_env_text import STRONG, VLLM_FIELDS, Report, split_report
 
 #: Far above any real report (a few KB; with a long conda list some tens of KB).
 MAX_CHARS = 2_000_000

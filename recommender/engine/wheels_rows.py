@@ -18,8 +18,8 @@ from typing import TypeVar
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from recommender.engine.wheels_model import Platform
 from recommender.errors import BadInputError
-from recommender.wheels_model import Platform
 
 E = TypeVar("E", bound=enum.Enum)
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")

@@ -17,11 +17,18 @@ from typing import Any
 
 from packaging.specifiers import SpecifierSet
 
+from recommender.decide.install_plan_machine import Machine, machine_from_facts
+from recommender.decide.install_plan_reinstall import reinstall_for
+from recommender.decide.install_plan_search import Choice, Refusal, choose, newest_python
+from recommender.engine.wheels_model import (
+    Accelerator,
+    Build,
+    Framework,
+    Platform,
+    Release,
+    WheelMatrix,
+)
 from recommender.errors import BadInputError
-from recommender.install_plan_machine import Machine, machine_from_facts
-from recommender.install_plan_reinstall import reinstall_for
-from recommender.install_plan_search import Choice, Refusal, choose, newest_python
-from recommender.wheels_model import Accelerator, Build, Framework, Platform, Release, WheelMatrix
 
 __all__ = ["InstallPlan", "NoBuild", "plan_install"]
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from recommender.wheels_model import DriverColumn, Flavour, Framework, Platform
+from recommender.engine.wheels_model import DriverColumn, Flavour, Framework, Platform
 
 #: (os.system, os.machine) -> wheel platform. Python reports AMD64 on Windows, arm64 on macOS.
 _PLATFORMS: Mapping[tuple[str, str], Platform] = MappingProxyType(

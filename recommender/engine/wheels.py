@@ -17,8 +17,7 @@ from types import MappingProxyType
 import yaml
 
 from recommender.documents import DocumentError, parse_yaml, read_text
-from recommender.errors import BadInputError
-from recommender.wheels_model import (
+from recommender.engine.wheels_model import (
     Accelerator,
     Build,
     Companion,
@@ -33,7 +32,8 @@ from recommender.wheels_model import (
     Source,
     WheelMatrix,
 )
-from recommender.wheels_rows import Row, as_mapping, check_unique, date_of, rows_of
+from recommender.engine.wheels_rows import Row, as_mapping, check_unique, date_of, rows_of
+from recommender.errors import BadInputError
 
 __all__ = [
     "BUNDLED_WHEELS",

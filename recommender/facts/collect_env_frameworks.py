@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from recommender.collect_env_devices import cuda_warning
-from recommender.collect_env_host import compact, known
-from recommender.collect_env_text import Report
+from recommender.facts.collect_env_devices import cuda_warning
+from recommender.facts.collect_env_host import compact, known
+from recommender.facts.collect_env_text import Report
 
 _VERSION = re.compile(r"^[0-9]{1,3}(?:\.[0-9]{1,4}){0,3}$", re.ASCII)
 _TF_NAMES = (

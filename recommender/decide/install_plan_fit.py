@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from recommender.install_plan_machine import Machine
-from recommender.wheels_model import Accelerator, Build, Platform, Release, WheelMatrix
+from recommender.decide.install_plan_machine import Machine
+from recommender.engine.wheels_model import Accelerator, Build, Platform, Release, WheelMatrix
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -13,9 +13,16 @@ from dataclasses import dataclass, replace
 
 from packaging.specifiers import SpecifierSet
 
-from recommender.install_plan_fit import accelerator_fit
-from recommender.install_plan_machine import Installed, Machine
-from recommender.wheels_model import Accelerator, Build, Flavour, Framework, Release, WheelMatrix
+from recommender.decide.install_plan_fit import accelerator_fit
+from recommender.decide.install_plan_machine import Installed, Machine
+from recommender.engine.wheels_model import (
+    Accelerator,
+    Build,
+    Flavour,
+    Framework,
+    Release,
+    WheelMatrix,
+)
 
 #: Flavours that only run on their own accelerator.
 _GPU_FLAVOURS = (Flavour.CUDA, Flavour.ROCM, Flavour.XPU)

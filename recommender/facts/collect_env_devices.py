@@ -18,15 +18,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from recommender.collect_env_gpus import (
+from recommender.facts.collect_env_gpus import (
     GpuTable,
     cc_from_sm,
     compute_capability,
     cuda_from_driver_api,
     max_cuda_for_driver,
 )
-from recommender.collect_env_host import compact, known
-from recommender.collect_env_text import Report
+from recommender.facts.collect_env_host import compact, known
+from recommender.facts.collect_env_text import Report
 
 _GPU_ROW = re.compile(r"^GPU\s*([0-9]{1,3})\s*:\s*(.*?)\s*(?:\(UUID:[^)]*\))?$", re.ASCII)
 _MIG_ROW = re.compile(r"^MIG\s+(\S{1,30})\s+Device\s+[0-9]{1,3}", re.ASCII)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from recommender.collect_env_text import Report
+from recommender.facts.collect_env_text import Report
 
 _UNKNOWN = frozenset({"", "could not collect", "n/a", "no cuda", "none", "no relevant packages"})
 _MACHINES = r"x86_64|aarch64|arm64|ppc64le|s390x|armv7l|armv8l|i686|i386|riscv64|AMD64"
