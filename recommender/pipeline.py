@@ -17,7 +17,7 @@ from typing import Any
 
 from recommender.catalog import ANSWER_DEVICE
 from recommender.decide.checklist import Checklist, build_checklist
-from recommender.decide.ranking import Ranking, condition_evaluator, rank
+from recommender.decide.ranking import Ranking, rank
 from recommender.engine.answers import Answers, resolve_answers
 from recommender.engine.evaluate import evaluate
 from recommender.engine.rulebase import RuleBase, load_rulebase
@@ -131,7 +131,6 @@ def recommend(
         facts,
         rulebase,
         smoke_note=note,
-        condition=condition_evaluator(facts, answers, rulebase),
     )
     return Outcome(ranking=ranking, answers=answers, facts=facts, rulebase=rulebase)
 
