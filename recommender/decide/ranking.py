@@ -27,7 +27,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from recommender.catalog import ANSWER_DEVICE, BACKEND_FRAMEWORK, FRAMEWORK_IDS, KERAS_BACKENDS
+from recommender.catalog import (
+    ANSWER_DEVICE,
+    BACKEND_FRAMEWORK,
+    FRAMEWORK_IDS,
+    KERAS_BACKENDS,
+    Framework,
+)
 from recommender.decide.install_plan import NoBuild
 from recommender.decide.plans import (
     NO_BUILD_RULE,
@@ -411,6 +417,22 @@ def _replace(entry: Entry, **changes) -> Entry:
     return Entry(**values)
 
 
+def _planned_fix(fix: str | None, frameworks: tuple[str, ...], entries) -> str | None:
+    """A warning whose fix is a pip command for one framework's own package prints the planner's
+    command instead, so the machine gets the same command everywhere; an ", or ..." tail stays."""
+    if not fix or len(frameworks) != 1 or not fix.lstrip("`").startswith("pip "):
+        return fix
+    fw = frameworks[0]
+    command, sep, tail = fix.partition(", or ")
+    if Framework(fw).info.pip not in command:
+        return fix
+    entry = next((e for e in entries if e.framework == fw), None)
+    plan = entry.install_plan if entry is not None else None
+    if not plan or plan.get("no_build"):
+        return fix
+    return f"{plan['command_line']}{sep}{tail}"
+
+
 def rank(
     evaluation,
     results: Sequence[Any],
@@ -446,7 +468,9 @@ def rank(
             rule=w.rule,
             why=w.why,
             frameworks=tuple(getattr(w, "frameworks", ()) or ()),
-            fix=getattr(w, "fix", None),
+            fix=_planned_fix(
+                getattr(w, "fix", None), tuple(getattr(w, "frameworks", ()) or ()), ranked
+            ),
         )
         for w in engine_warnings
     )
