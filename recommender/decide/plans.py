@@ -96,8 +96,9 @@ def _installed(framework: str, facts: Any, backend: str | None) -> bool:
 def install_line(
     plan: InstallPlan | NoBuild, facts: Any, framework: str, backend: str | None = None
 ) -> str | None:
-    """The row's one command: none for a NoBuild or an installed build that already fits."""
-    if isinstance(plan, NoBuild):
+    """The row's one command: none for a NoBuild, an installed build that already fits, or an
+    accelerator nobody could settle (the plan is then CPU-only, a guess dlrec does not print)."""
+    if isinstance(plan, NoBuild) or plan.accelerator is None:
         return None
     if plan.reinstall or not _installed(framework, facts, backend):
         return plan.command_line
