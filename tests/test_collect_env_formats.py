@@ -9,8 +9,8 @@ import time
 import pytest
 
 from recommender.errors import BadInputError
-from recommender.facts.document import FACT_SCHEMA, Facts
 from recommender.facts.collect_env import import_report, looks_like_collect_env
+from recommender.facts.document import FACT_SCHEMA, Facts
 from tests.conftest import FIXTURES
 
 BASE = FIXTURES / "collect_env"
