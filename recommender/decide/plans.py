@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from recommender.catalog import BACKEND_FRAMEWORK
+from recommender.catalog import BACKEND_FRAMEWORK, Framework
 from recommender.decide.install_plan import InstallPlan, NoBuild, plan_install
 from recommender.engine.wheels import BUNDLED_WHEELS, WheelMatrix, load_wheels
 
@@ -26,6 +26,7 @@ __all__ = [
     "install_line",
     "plan_dict",
     "plan_for",
+    "planned_fix",
     "python_cmd",
     "staleness",
     "today",
@@ -110,6 +111,22 @@ def plan_dict(plan: InstallPlan | NoBuild) -> dict[str, Any]:
     out = plan.to_dict()
     out["no_build"] = isinstance(plan, NoBuild)
     return out
+
+
+def planned_fix(fix: str | None, frameworks: tuple[str, ...], entries) -> str | None:
+    """A warning whose fix is a pip command for one framework's own package prints the planner's
+    command instead, so the machine gets the same command everywhere; an ", or ..." tail stays."""
+    if not fix or len(frameworks) != 1 or not fix.lstrip("`").startswith("pip "):
+        return fix
+    fw = frameworks[0]
+    command, sep, tail = fix.partition(", or ")
+    if Framework(fw).info.pip not in command:
+        return fix
+    entry = next((e for e in entries if e.framework == fw), None)
+    plan = entry.install_plan if entry is not None else None
+    if not plan or plan.get("no_build"):
+        return fix
+    return f"{plan['command_line']}{sep}{tail}"
 
 
 # --------------------------------------------------------------------------- staleness

@@ -23,8 +23,8 @@ The semantics (also in the README, "How the ranking works"):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from recommender.catalog import (
@@ -32,7 +32,6 @@ from recommender.catalog import (
     BACKEND_FRAMEWORK,
     FRAMEWORK_IDS,
     KERAS_BACKENDS,
-    Framework,
 )
 from recommender.decide.install_plan import NoBuild
 from recommender.decide.plans import (
@@ -40,10 +39,12 @@ from recommender.decide.plans import (
     install_line,
     plan_dict,
     plan_for,
+    planned_fix,
     staleness,
     wheel_matrix,
 )
 from recommender.engine.wheels import WheelMatrix
+from recommender.engine.when import condition_evaluator  # noqa: F401  (checklist imports it)
 
 #: The fixed tie-break order (the catalog's): TensorFlow, PyTorch, Keras, JAX.
 FRAMEWORK_ORDER = FRAMEWORK_IDS
@@ -270,31 +271,6 @@ def _backend_rows(facts, evaluation, results, device, accelerator, matrix, choic
     return tuple(rows)
 
 
-def condition_evaluator(facts, answers, rulebase) -> Callable[[Any], bool | None]:
-    """Evaluate a ``frameworks.yaml`` ``when`` with the engine's operators: the same fact
-    paths, derived facts and answers a rule sees. An invalid condition is a RuleError."""
-    from recommender.engine.conditions import CompileContext, compile_condition
-    from recommender.engine.evaluate import derived_facts
-    from recommender.frozen import thaw
-
-    values = dict(getattr(answers, "values", answers))
-    questions = {q.key: frozenset(q.values) for q in rulebase.questions}
-    derived = derived_facts(facts, values.get("accelerator"))
-
-    def evaluate(when: Any) -> bool | None:
-        ctx = CompileContext(file="rules/frameworks.yaml", rule="install", questions=questions)
-        test = compile_condition(thaw(when), ctx)  # the rule base keeps it frozen (tuples)
-        env = {
-            p: derived[p] if p in derived else facts.get(p)
-            for p in ctx.reads
-            if not p.startswith("answer.")
-        }
-        env.update({f"answer.{k}": v for k, v in values.items()})
-        return test(env)
-
-    return evaluate
-
-
 # --------------------------------------------------------------------------- the ranking
 
 
@@ -411,28 +387,6 @@ def _verdict(entry: Entry, rank: int) -> str:
     return WORKS_HERE if entry.verified else INSTALLED_UNVERIFIED
 
 
-def _replace(entry: Entry, **changes) -> Entry:
-    values = {name: getattr(entry, name) for name in Entry.__dataclass_fields__}
-    values.update(changes)
-    return Entry(**values)
-
-
-def _planned_fix(fix: str | None, frameworks: tuple[str, ...], entries) -> str | None:
-    """A warning whose fix is a pip command for one framework's own package prints the planner's
-    command instead, so the machine gets the same command everywhere; an ", or ..." tail stays."""
-    if not fix or len(frameworks) != 1 or not fix.lstrip("`").startswith("pip "):
-        return fix
-    fw = frameworks[0]
-    command, sep, tail = fix.partition(", or ")
-    if Framework(fw).info.pip not in command:
-        return fix
-    entry = next((e for e in entries if e.framework == fw), None)
-    plan = entry.install_plan if entry is not None else None
-    if not plan or plan.get("no_build"):
-        return fix
-    return f"{plan['command_line']}{sep}{tail}"
-
-
 def rank(
     evaluation,
     results: Sequence[Any],
@@ -457,7 +411,7 @@ def rank(
         if fw in evaluation.scores
     ]
     ordered = sorted(entries, key=_sort_key)
-    ranked = tuple(_replace(e, rank=i, verdict=_verdict(e, i)) for i, e in enumerate(ordered, 1))
+    ranked = tuple(replace(e, rank=i, verdict=_verdict(e, i)) for i, e in enumerate(ordered, 1))
     engine_warnings = (
         *evaluation.warnings,
         *(getattr(evaluation, "stale", ()) or ()),
@@ -468,7 +422,7 @@ def rank(
             rule=w.rule,
             why=w.why,
             frameworks=tuple(getattr(w, "frameworks", ()) or ()),
-            fix=_planned_fix(
+            fix=planned_fix(
                 getattr(w, "fix", None), tuple(getattr(w, "frameworks", ()) or ()), ranked
             ),
         )
