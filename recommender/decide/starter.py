@@ -84,8 +84,6 @@ def requirements(
     installed = [fw for fw in targets if facts.get(f"frameworks.{fw}.installed") is True]
     if plan and plan.get("no_build"):
         notes.append(f"# No build for that machine: {plan.get('reason')}")
-    elif plan and plan.get("reinstall"):
-        installed = []  # the installed build cannot use the accelerator: the plan replaces it
     if plan and not plan.get("no_build") and len(installed) < len(targets):
         notes.append(
             f"# Recommended install for that machine (not verified here): {plan['command_line']}"
