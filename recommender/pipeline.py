@@ -17,7 +17,7 @@ from typing import Any
 
 from recommender.catalog import ANSWER_DEVICE
 from recommender.decide.checklist import Checklist, build_checklist
-from recommender.decide.ranking import Ranking, condition_evaluator, rank
+from recommender.decide.ranking import Ranking, rank
 from recommender.decide.ties import tie_notice
 from recommender.engine.answers import Answers, resolve_answers
 from recommender.engine.evaluate import evaluate
@@ -132,7 +132,6 @@ def recommend(
         facts,
         rulebase,
         smoke_note=note,
-        condition=condition_evaluator(facts, answers, rulebase),
     )
     tie = tie_notice(ranking, facts, answers, rulebase)
     if tie is not None:
