@@ -476,3 +476,52 @@ def test_warning_fixes_are_printed_whole_on_a_narrow_terminal(runner, monkeypatc
     fix = next(line for line in result.stdout.splitlines() if "whl/cu126" in line)
     assert fix.startswith("  fix: ") and "-m pip install 'torch==2.14.*'" in fix
     assert fix.endswith(f", or {tail}")
+
+
+# --------------------------------------------------------------- issue 13: feasibility flows through
+
+
+def test_an_accelerator_this_machine_lacks_is_a_plan_for_another_machine(runner):
+    """--accelerator nvidia on a CPU box with CPU builds: every row is unverified here, no smoke
+    bonus counts, the CPU builds need a reinstall, and accel-answer-not-found heads the warnings."""
+    data = run_json(runner, "--facts", LAPTOP, "--accelerator", "nvidia")
+    rules = [w["rule"] for w in data["warnings"] if w["rule"] != "smoke:skipped"]
+    assert rules[0] == "accel-answer-not-found" and rules.count("accel-answer-not-found") == 1
+    for row in data["ranking"]:
+        assert row["ready"] is False and row["confidence"] == "rules-only", row["framework"]
+        assert not any(r["rule"] == "smoke:passed" for r in row["reasons"])
+        assert row["verdict"] in (
+            "recommended: needs install",
+            "recommended: needs reinstall",
+            "needs install",
+            "needs reinstall",
+            "not feasible",
+        ), row["verdict"]
+    top = data["ranking"][0]
+    assert "reinstall" in top["verdict"] or "install" in top["verdict"]
+    assert top["install"] and "cpu" not in (top["install_plan"].get("build") or {}).get(
+        "flavour", ""
+    )
+
+
+def test_keras_never_wins_on_a_backend_that_cannot_run(runner, tmp_path):
+    """Keras's row is feasible only when its chosen backend is: a blocked backend blocks it."""
+    doc = json.loads(Path(LAPTOP).read_text("utf-8"))
+    doc["cpu"]["flags"] = [f for f in doc["cpu"]["flags"] if not f.startswith("avx")]
+    path = tmp_path / "noavx.json"
+    path.write_text(json.dumps(doc), "utf-8")
+    data = run_json(runner, "--facts", str(path), "--team-stack", "keras")
+    keras = next(e for e in data["ranking"] if e["framework"] == "keras")
+    by_backend = {b["backend"]: b for b in keras["backends"]}
+    assert keras["backend"] != "tensorflow" or not keras["feasible"]
+    assert set(by_backend) == set(KERAS_BACKENDS)
+    if keras["feasible"]:
+        assert by_backend[keras["backend"]]["feasible"]
+
+
+def test_verdicts_are_the_documented_closed_set(runner):
+    from recommender.decide.ranking import VERDICTS
+
+    for args in ((), ("--accelerator", "nvidia"), ("--accelerator", "tpu"), ("--goal", "research")):
+        data = run_json(runner, "--facts", LAPTOP, *args)
+        assert {e["verdict"] for e in data["ranking"]} <= set(VERDICTS)

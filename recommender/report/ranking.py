@@ -18,7 +18,13 @@ SCHEMA_VERSION = 1
 DEFAULT_NAMES: Mapping[str, str] = {f.value: f.info.name for f in Framework}
 _BAR_WIDTH = 6
 _BLOCKS = " ▏▎▍▌▋▊▉█"
-_VERDICT_STYLE = {"recommended": "bold green", "works here": "green", "not feasible here": "red"}
+_VERDICT_STYLE = {
+    "recommended": "bold green",
+    "recommended: needs install": "bold yellow",
+    "recommended: needs reinstall": "bold yellow",
+    "works here": "green",
+    "not feasible": "red",
+}
 
 
 def _get(obj: Any, key: str, default: Any = None) -> Any:
@@ -281,6 +287,7 @@ def entry_to_dict(entry: Entry) -> dict[str, Any]:
         "rank": entry.rank,
         "score": entry.score,
         "feasible": entry.feasible,
+        "ready": entry.ready,
         "confidence": entry.confidence,
         "verdict": entry.verdict,
         "reasons": [
