@@ -37,11 +37,58 @@ def one_line_error(result, *needles):
 # --------------------------------------------------------------------------- bad input
 
 
-def test_unknown_flag_value_lists_allowed_values(runner):
-    r = invoke(runner, "recommend", "--facts", LAPTOP, "--no-smoke", "--deploy", "moon")
-    one_line_error(
-        r, "--deploy", "'moon'", "server", "mobile", "browser", "edge", "desktop", "undecided"
+def test_unknown_flag_value_lists_allowed_values():
+    from tests.conftest import dlrec_argv
+
+    proc = subprocess.run(
+        dlrec_argv("recommend", "--facts", LAPTOP, "--no-smoke", "--deploy", "moon"),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
+    assert proc.returncode == 2 and proc.stdout == ""
+    (line,) = proc.stderr.strip().splitlines()
+    for needle in ("--deploy", "'moon'", "server", "mobile", "browser", "edge", "desktop"):
+        assert needle in line, line
+    assert "dlrec recommend --help" in line
+
+
+def test_answer_flags_are_case_insensitive_and_suggest_on_a_typo(runner):
+    r = invoke(runner, "recommend", "--facts", LAPTOP, "--no-smoke", "--json", "--goal", "Research")
+    assert r.exit_code == 0 and json.loads(r.stdout)["answers"]["goal"] == "research"
+    r = invoke(runner, "recommend", "--facts", LAPTOP, "--no-smoke", "--goal", "reserch")
+    assert r.exit_code == 2 and "did you mean 'research'?" in r.stderr
+
+
+def test_bare_commands_print_help_and_exit_0():
+    from tests.conftest import dlrec_argv
+
+    for args in ((), ("rules",)):
+        proc = subprocess.run(dlrec_argv(*args), capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0 and proc.stdout.startswith("Usage:"), proc.stderr
+        assert proc.stderr == ""
+
+
+def test_a_missing_option_value_names_the_subcommands_help():
+    from tests.conftest import dlrec_argv
+
+    proc = subprocess.run(
+        dlrec_argv("recommend", "--goal"), capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 2 and "(see 'dlrec recommend --help')" in proc.stderr
+
+
+def test_a_bare_recommend_ties_say_so_and_name_the_question_that_would_break_it(runner):
+    """Issue 13: with no answers, the machine decides; a tie is reported with its breaker."""
+    data = run_json(runner, "--facts", LAPTOP)
+    assert all(v is None for k, v in data["answers"].items() if k != "accelerator")
+    assert set(data["answer_sources"].values()) <= {"unanswered", "probe"}
+    top = [e for e in data["ranking"] if e["score"] == data["ranking"][0]["score"]]
+    ties = [w for w in data["warnings"] if w["rule"] == "ranking:tie"]
+    if len(top) > 1:
+        assert ties and "--" in ties[0]["fix"]
+    else:
+        assert not ties
 
 
 def test_answers_file_unknown_key_names_file_line_and_allowed(runner, tmp_path):
@@ -119,7 +166,15 @@ def run_json(runner, *args) -> dict:
 
 def test_json_contract_shape(runner):
     doc = run_json(runner, "--facts", LAPTOP, "--goal", "research")
-    assert list(doc) == ["schema_version", "ranking", "answers", "facts", "smoke", "warnings"]
+    assert list(doc) == [
+        "schema_version",
+        "ranking",
+        "answers",
+        "facts",
+        "smoke",
+        "warnings",
+        "answer_sources",
+    ]
     assert doc["schema_version"] == 1 and doc["smoke"] == []
     assert doc["facts"] == json.loads(Path(LAPTOP).read_text())  # echoed as loaded
     assert doc["answers"]["goal"] == "research"
@@ -138,6 +193,8 @@ def test_json_contract_shape(runner):
             "blockers",
             "smoke",
             "install",
+            "install_plan",
+            *(["backends"] if entry["framework"] == "keras" else []),
         ]
         assert entry["confidence"] == "rules-only" and entry["smoke"] is None
         assert (entry["backend"] is None) == (entry["framework"] != "keras")
@@ -160,9 +217,12 @@ def test_gpu_probe_unknown_never_recommends_cpu_only_wheels(runner, tmp_path):
     f = tmp_path / "facts.json"
     f.write_text(json.dumps(doc))
     out = run_json(runner, "--facts", str(f))
-    assert out["answers"]["accelerator"] == "auto"
+    assert out["answers"]["accelerator"] is None  # unanswered: the probe could not tell
     installs = {e["framework"]: e["install"] for e in out["ranking"]}
-    assert "whl/cpu" not in installs["pytorch"] and "tensorflow-cpu" not in installs["tensorflow"]
+    # The planner's plan is CPU-only and says so in its unknowns; no command is offered on it.
+    assert installs["pytorch"] is None and installs["tensorflow"] is None
+    plan = next(e["install_plan"] for e in out["ranking"] if e["framework"] == "pytorch")
+    assert any("accelerator not answered" in u for u in plan["unknowns"])
     assert any(
         w["rule"] == "accel-unknown" and "--accelerator" in w["fix"] for w in out["warnings"]
     )
@@ -410,5 +470,9 @@ def test_warning_fixes_are_printed_whole_on_a_narrow_terminal(runner, monkeypatc
         str(FIXTURES / "research-expert-multigpu.answers.yaml"),
     )
     assert result.exit_code == 0, result.stderr
-    fix = load_rulebase().rule("nvidia-driver-cuda12-torch-ceiling").fix
-    assert f"  fix: {fix}" in result.stdout.splitlines()
+    # The rule's pip command is replaced by the planner's (the ranking's) for that machine.
+    rule_fix = load_rulebase().rule("nvidia-driver-cuda12-torch-ceiling").fix
+    tail = rule_fix.partition(", or ")[2]
+    fix = next(line for line in result.stdout.splitlines() if "whl/cu126" in line)
+    assert fix.startswith("  fix: ") and "-m pip install 'torch==2.14.*'" in fix
+    assert fix.endswith(f", or {tail}")
