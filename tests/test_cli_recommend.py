@@ -187,6 +187,7 @@ def test_json_contract_shape(runner):
             "rank",
             "score",
             "feasible",
+            "ready",
             "confidence",
             "verdict",
             "reasons",

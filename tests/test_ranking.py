@@ -310,6 +310,7 @@ def test_render_and_json_shape():
         "rank",
         "score",
         "feasible",
+        "ready",
         "confidence",
         "verdict",
         "reasons",
