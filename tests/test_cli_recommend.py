@@ -526,3 +526,41 @@ def test_verdicts_are_the_documented_closed_set(runner):
     for args in ((), ("--accelerator", "nvidia"), ("--accelerator", "tpu"), ("--goal", "research")):
         data = run_json(runner, "--facts", LAPTOP, *args)
         assert {e["verdict"] for e in data["ranking"]} <= set(VERDICTS)
+
+
+def test_why_explains_a_framework_and_a_keras_backend_against_the_winner(runner):
+    for target, title in (("pytorch", "Why PyTorch"), ("keras:torch", "Why Keras on torch")):
+        r = invoke(
+            runner,
+            "recommend",
+            "--facts",
+            LAPTOP,
+            "--no-smoke",
+            "--goal",
+            "research",
+            "--why",
+            target,
+        )
+        assert r.exit_code == 0 and title in r.stdout, r.stderr
+    r = invoke(runner, "recommend", "--facts", LAPTOP, "--no-smoke", "--why", "mxnet")
+    assert r.exit_code == 2 and "--why" in r.stderr
+
+
+def test_explain_is_compact_and_json_explain_keeps_the_trace(runner, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    args = ("recommend", "--facts", LAPTOP, "--no-smoke", "--goal", "research")
+    short = invoke(runner, *args, "--explain")
+    full = invoke(runner, *args, "--explain", "all")
+    assert short.exit_code == full.exit_code == 0
+    assert len(short.stdout.splitlines()) < len(full.stdout.splitlines())
+    assert "--explain all lists them" in short.stdout
+    doc = json.loads(invoke(runner, *args, "--json", "--explain").stdout)
+    assert doc["trace"] and {"rule", "outcome", "reads", "unknown", "effect"} <= set(
+        doc["trace"][0]
+    )
+
+
+def test_why_not_lines_name_rules_never_a_cut_sentence(runner):
+    r = invoke(runner, "recommend", "--facts", LAPTOP, "--no-smoke", "--goal", "research")
+    lines = [ln for ln in r.stdout.split("Why not ")[1:]]
+    assert lines and all("…" not in ln for ln in lines)
