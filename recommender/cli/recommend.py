@@ -102,8 +102,15 @@ def run_and_emit(
     from recommender.report.console import make_console
 
     console = make_console()
-    if as_json or not console.is_terminal or not request.smoke or request.facts_files:
+    if not request.smoke or request.facts_files:
         outcome = recommend_pipeline(request, rulebase=rulebase, facts=facts)
+    elif as_json or not console.is_terminal:
+        from recommender.report.smoke import PlainProgress
+
+        progress = PlainProgress(lambda line: click.echo(line, err=True))
+        outcome = recommend_pipeline(
+            request, on_event=progress.on_event, rulebase=rulebase, facts=facts
+        )
     else:
         with live_smoke(make_console(stderr=True)) as on_event:
             outcome = recommend_pipeline(request, on_event=on_event, rulebase=rulebase, facts=facts)
