@@ -33,7 +33,6 @@ import os
 import signal
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import threading
 import time
@@ -117,17 +116,20 @@ def _load_prctl():
     return prctl
 
 
-_PRCTL = _load_prctl()  # resolved before any fork: the child only calls it
+_PRCTL: list = []  # [prctl or None], resolved in the parent before its first fork
 
 
 def _preexec(parent: int):
     """Runs in the child between fork and exec: SIGKILL when the thread that started it dies
     (it waits for the child, so: when dlrec dies), and follow a parent that died already."""
-    if _PRCTL is None:
+    if not _PRCTL:
+        _PRCTL.append(_load_prctl())
+    prctl = _PRCTL[0]
+    if prctl is None:
         return None
 
     def in_child() -> None:
-        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         if os.getppid() != parent:
             os._exit(137)
 
@@ -422,6 +424,8 @@ def run_bounded(
 
 def _installed(root: str) -> bool:
     """True when ``root`` is a site-packages folder: the child imports dlrec from there anyway."""
+    import sysconfig
+
     sites = {sysconfig.get_paths().get(k) for k in ("purelib", "platlib")}
     try:
         import site
