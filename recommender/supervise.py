@@ -5,8 +5,8 @@ Every child
 * starts in a new session, so that its whole process group is killed at once, and a terminal's
   Ctrl-C reaches dlrec alone (which then kills the child);
 * writes to files, never to pipes (a grandchild that keeps a pipe open cannot stall us), and a
-  caller's wait loop kills it once a capture file passes its cap (:data:`OUTPUT_CAP` for a tool:
-  an ``nvidia-smi`` that prints forever must not fill TMPDIR);
+  caller's wait loop (:meth:`Child.wait`) kills it once a capture file passes its cap
+  (:data:`OUTPUT_CAP` for a tool: an ``nvidia-smi`` that prints forever must not fill TMPDIR);
 * has its budget enforced by the caller's wait loop; on timeout, on cancel and after every normal
   exit its group, and every descendant that left the group, is killed and reaped (:meth:`Child.kill`);
 * dies with dlrec however dlrec ends:
@@ -16,8 +16,8 @@ Every child
   - SIGKILL or a crash: on Linux the kernel kills each direct child (``PR_SET_PDEATHSIG``), and
     the keeper, a tiny process that holds the read end of a pipe from dlrec, sees end-of-file
     and kills every group still registered, grandchildren included (macOS too);
-  - a child we write ourselves also calls :func:`watch_parent`: a thread that kills its group
-    within :data:`WATCH_POLL_S` of losing its parent, or once its whole budget is spent;
+  - a child we write ourselves also calls :func:`recommender.parent_watch.watch_parent`: a
+    thread that kills its group within 0.2 s of losing its parent, or once its budget is spent;
 
 * never imports code from dlrec's working directory: it starts in a directory dlrec chose, with
   ``PYTHONSAFEPATH`` set (Python 3.11+: neither the cwd nor a script's folder is put first on
@@ -33,19 +33,15 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import BinaryIO
+
+from recommender.parent_watch import WATCH_ENV
 
 #: Bytes a tool may print on each of stdout and stderr before it is killed.
 OUTPUT_CAP = 1 << 20
-#: ``pid:sid:budget`` of the dlrec that started a child we wrote (read by :func:`watch_parent`).
-WATCH_ENV = "DLREC_WATCH"
-#: How often a child's parent watch looks for its parent.
-WATCH_POLL_S = 0.2
 #: Where a tool starts when the caller names no directory: it always exists, and nobody but
 #: root can put a ``numpy.py`` there.
 NEUTRAL_CWD = os.path.abspath(os.sep)
@@ -351,72 +347,9 @@ def start(
     return child
 
 
-# --- a bounded command (the probes' tools) -----------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CommandResult:
-    argv: tuple[str, ...]
-    returncode: int | None  # None: did not run to completion (timeout, cap, could not start)
-    stdout: str = ""
-    stderr: str = ""
-    timed_out: bool = False
-    error: str | None = None  # could not start (not found, permission denied), or over the cap
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return self.returncode == 0 and not self.timed_out and self.error is None
-
-
 def size_text(n: int) -> str:
+    """1048576 -> "1 MiB", for messages about a capture cap."""
     return f"{n / (1 << 20):g} MiB" if n >= 1 << 20 else f"{n / 1024:g} KiB"
-
-
-def _read(fh: BinaryIO, cap: int) -> str:
-    fh.seek(0)
-    return fh.read(cap).decode("utf-8", "replace")
-
-
-def run_bounded(
-    argv: Sequence[str],
-    *,
-    timeout: float,
-    env: Mapping[str, str] | None = None,
-    cwd: str | None = None,
-    cap: int = OUTPUT_CAP,
-) -> CommandResult:
-    """Run ``argv`` for at most ``timeout`` seconds and return what it printed (at most ``cap``
-    bytes a stream: one that prints more is killed)."""
-    began = time.monotonic()
-    argv = tuple(argv)
-    env = {**(os.environ if env is None else env), "PYTHONSAFEPATH": "1"}
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        try:
-            child = start(argv, stdout=out, stderr=err, env=env, cwd=cwd)
-        except Stopped as exc:
-            return CommandResult(argv=argv, returncode=None, error=str(exc))
-        except OSError as exc:
-            return CommandResult(
-                argv=argv,
-                returncode=None,
-                error=exc.strerror or str(exc),
-                seconds=time.monotonic() - began,
-            )
-        try:
-            ended = child.wait(timeout, cap)
-        finally:
-            child.kill()  # also kills grandchildren left in the group after a normal exit
-        over = ended not in (None, "timeout")
-        return CommandResult(
-            argv=argv,
-            returncode=child.returncode if ended is None else None,
-            stdout=_read(out, cap),
-            stderr=_read(err, cap),
-            timed_out=ended == "timeout",
-            error=f"printed more than {size_text(cap)} on {ended}; killed" if over else None,
-            seconds=time.monotonic() - began,
-        )
 
 
 # --- the environment of a child we wrote -------------------------------------------------------
@@ -465,59 +398,8 @@ def child_env(
         if _ROOT not in paths:
             env["PYTHONPATH"] = os.pathsep.join([*paths, _ROOT])
     sid = os.getsid(0) if _POSIX else 0
-    env[WATCH_ENV] = f"{os.getpid()}:{sid}:{budget:g}"
+    env[WATCH_ENV] = f"{os.getpid()}:{sid}:{budget:g}"  # read by parent_watch.watch_parent
     return env
-
-
-# --- in the child: die with the parent ---------------------------------------------------------
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # exists, not ours to signal
-        return True
-    return True
-
-
-def _die(dlrec_sid: int) -> None:
-    """Kill this child's group (when it is a session dlrec made, never dlrec's own), then exit."""
-    if _POSIX and os.getpgrp() == os.getsid(0) != dlrec_sid:
-        os.killpg(os.getpgrp(), signal.SIGKILL)
-    os._exit(137)
-
-
-def watch_parent(poll: float = WATCH_POLL_S) -> threading.Thread | None:
-    """In a child dlrec wrote: exit (killing its group) within ``poll`` seconds of losing its
-    parent or dlrec, or once the budget in ``DLREC_WATCH`` is spent. The portable fallback for
-    ``PR_SET_PDEATHSIG`` (which is Linux-only and kills only the direct child). A daemon thread;
-    None when the variable is absent (the child was not started by dlrec)."""
-    try:
-        pid, sid, budget = os.environ[WATCH_ENV].split(":")
-        dlrec, dlrec_sid, seconds = int(pid), int(sid), float(budget)
-    except (KeyError, ValueError):
-        return None
-    parent = os.getppid()  # dlrec, or a launcher dlrec started (torchrun)
-    deadline = time.monotonic() + seconds if seconds > 0 else None
-
-    def lost() -> bool:
-        if os.getppid() != parent or not _alive(dlrec):
-            return True
-        return deadline is not None and time.monotonic() > deadline
-
-    if lost() or (parent == 1 and dlrec != 1):  # orphaned before it got here
-        _die(dlrec_sid)
-
-    def run() -> None:
-        while not lost():
-            time.sleep(poll)
-        _die(dlrec_sid)
-
-    thread = threading.Thread(target=run, name="dlrec-parent-watch", daemon=True)
-    thread.start()
-    return thread
 
 
 # --- signals -----------------------------------------------------------------------------------
@@ -552,18 +434,14 @@ def restore_signal_handlers(previous: Mapping) -> None:
 __all__ = [
     "NEUTRAL_CWD",
     "OUTPUT_CAP",
-    "WATCH_ENV",
     "Child",
-    "CommandResult",
     "Stopped",
     "abandon",
-    "size_text",
     "child_env",
     "install_signal_handlers",
     "kill_all",
     "restore_signal_handlers",
-    "run_bounded",
+    "size_text",
     "start",
     "stopping",
-    "watch_parent",
 ]

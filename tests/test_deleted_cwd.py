@@ -25,7 +25,8 @@ def deleted_cwd(tmp_path):
 
 
 def test_children_start_in_a_directory_that_exists(deleted_cwd, tmp_path):
-    from recommender.supervise import NEUTRAL_CWD, run_bounded
+    from recommender.probes.process import run_bounded
+    from recommender.supervise import NEUTRAL_CWD
 
     ran = run_bounded(["/bin/sh", "-c", "pwd"], timeout=10)
     assert ran.returncode == 0 and ran.stdout.strip() == NEUTRAL_CWD
@@ -34,7 +35,8 @@ def test_children_start_in_a_directory_that_exists(deleted_cwd, tmp_path):
 
 def test_children_never_start_in_the_working_directory(tmp_path, monkeypatch):
     """The caller's directory may hold a numpy.py: a child starts elsewhere, where dlrec says."""
-    from recommender.supervise import NEUTRAL_CWD, run_bounded
+    from recommender.probes.process import run_bounded
+    from recommender.supervise import NEUTRAL_CWD
 
     monkeypatch.chdir(tmp_path)
     assert run_bounded(["/bin/sh", "-c", "pwd"], timeout=10).stdout.strip() == NEUTRAL_CWD

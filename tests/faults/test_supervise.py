@@ -69,14 +69,14 @@ FOREVER = ["bash", "-c", "while :; do echo 'nvidia-smi: this line never ends the
 
 
 def test_a_command_that_prints_forever_is_killed_at_the_cap():
-    from recommender import supervise
+    from recommender.probes.process import OUTPUT_CAP, run_bounded
 
     start = time.monotonic()
-    res = supervise.run_bounded(FOREVER, timeout=20)
+    res = run_bounded(FOREVER, timeout=20)
     assert time.monotonic() - start < 10
     assert not res.ok and not res.timed_out and res.returncode is None
     assert res.error == "printed more than 1 MiB on stdout; killed"
-    assert 0 < len(res.stdout) <= supervise.OUTPUT_CAP
+    assert 0 < len(res.stdout) <= OUTPUT_CAP
 
 
 def test_an_nvidia_smi_that_prints_forever_costs_the_probe_not_the_disk(gpu, tmp_path):
@@ -158,7 +158,7 @@ def test_children_die_when_their_parent_is_sigkilled(tmp_path, setup, survivors_
 
 WATCHED = """\
 import time
-from recommender.supervise import watch_parent
+from recommender.parent_watch import watch_parent
 watch_parent()
 time.sleep(1000)
 """
@@ -255,23 +255,34 @@ def test_a_source_tree_is_appended_after_the_users_pythonpath(monkeypatch):
     env = supervise.child_env({"PYTHONPATH": f"/user{os.pathsep}/fakes"}, threads=3, budget=5)
     assert env["PYTHONPATH"].split(os.pathsep) == ["/user", "/fakes", supervise._ROOT]
     assert env["PYTHONSAFEPATH"] == "1" and env["OMP_NUM_THREADS"] == "3"
-    assert env[supervise.WATCH_ENV] == f"{os.getpid()}:{os.getsid(0)}:5"
+    assert env["DLREC_WATCH"] == f"{os.getpid()}:{os.getsid(0)}:5"
 
 
-def test_the_supervisor_is_a_base_layer():
-    """supervise imports nothing of dlrec's: anyone may import it, probes included."""
+@pytest.mark.parametrize(
+    "module, loads",
+    [
+        ("recommender.supervise", ["recommender.parent_watch", "recommender.supervise"]),
+        ("recommender.parent_watch", ["recommender.parent_watch"]),
+    ],
+)
+def test_the_supervisor_is_a_base_layer(module, loads):
+    """supervise and parent_watch import nothing else of dlrec's (anyone may import them,
+    probes included), and a child's watch costs it no subprocess or tempfile import."""
     code = textwrap.dedent(
-        """
+        f"""
         import sys
-        import recommender.supervise
+        import {module}
         print(sorted(m for m in sys.modules if m.startswith("recommender.")))
+        print("subprocess" in sys.modules, "tempfile" in sys.modules)
         """
     )
     out = subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-S", "-c", code],
         env=dict(os.environ, PYTHONPATH=str(ROOT)),
         capture_output=True,
         text=True,
         check=True,
-    ).stdout
-    assert out.strip() == "['recommender.supervise']"
+    ).stdout.splitlines()
+    assert out[0] == str(loads)
+    if module == "recommender.parent_watch":
+        assert out[1] == "False False"

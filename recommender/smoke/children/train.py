@@ -331,7 +331,7 @@ def train_one(framework: str, model: str, device: str, steps: int, threads: int)
 
 
 def main(argv=None) -> int:
-    from recommender.supervise import watch_parent
+    from recommender.parent_watch import watch_parent
 
     watch_parent()  # die within 0.2 s of losing dlrec, or once the whole budget is spent
     p = argparse.ArgumentParser(prog="smoke_child")
