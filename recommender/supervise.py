@@ -11,8 +11,8 @@ Every child
   exit its group, and every descendant that left the group, is killed and reaped (:meth:`Child.kill`);
 * dies with dlrec however dlrec ends:
 
-  - Ctrl-C, SIGTERM, SIGHUP: the handlers of :func:`install_signal_handlers` kill every live
-    group, then unwind as ``KeyboardInterrupt`` (exit 130); ``atexit`` kills anything left;
+  - Ctrl-C, SIGTERM, SIGHUP: dlrec's handlers (``cli.main``) call :func:`kill_all`, then
+    unwind as ``KeyboardInterrupt`` (exit 130); ``atexit`` kills anything left;
   - SIGKILL or a crash: on Linux the kernel kills each direct child (``PR_SET_PDEATHSIG``), and
     the keeper, a tiny process that holds the read end of a pipe from dlrec, sees end-of-file
     and kills every group still registered, grandchildren included (macOS too);
@@ -402,35 +402,6 @@ def child_env(
     return env
 
 
-# --- signals -----------------------------------------------------------------------------------
-
-_SIGNALS = tuple(
-    s for s in (getattr(signal, n, None) for n in ("SIGINT", "SIGTERM", "SIGHUP")) if s is not None
-)
-
-
-def _on_signal(signum, frame) -> None:
-    for sig in _SIGNALS:  # once is enough: a second Ctrl-C must not cut the clean-up short
-        signal.signal(sig, signal.SIG_IGN)
-    kill_all()
-    raise KeyboardInterrupt
-
-
-def install_signal_handlers() -> dict:
-    """Ctrl-C, SIGTERM and SIGHUP kill every live child group, then raise KeyboardInterrupt in
-    the main thread (dlrec exits 130); later ones are ignored while dlrec cleans up. Install
-    before the first child starts. Returns the previous handlers, for
-    :func:`restore_signal_handlers`; does nothing outside the main thread."""
-    if threading.current_thread() is not threading.main_thread():
-        return {}
-    return {sig: signal.signal(sig, _on_signal) for sig in _SIGNALS}
-
-
-def restore_signal_handlers(previous: Mapping) -> None:
-    for sig, handler in previous.items():
-        signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
-
-
 __all__ = [
     "NEUTRAL_CWD",
     "OUTPUT_CAP",
@@ -438,9 +409,7 @@ __all__ = [
     "Stopped",
     "abandon",
     "child_env",
-    "install_signal_handlers",
     "kill_all",
-    "restore_signal_handlers",
     "size_text",
     "start",
     "stopping",

@@ -32,12 +32,13 @@ if _launched_as_dlrec():
             signal.signal(getattr(signal, _name), _interrupted_early)
 
 import json  # noqa: E402 - after the early handlers, on purpose
+import threading  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
 
 import click  # noqa: E402
 
-from recommender import __version__, supervise  # noqa: E402
+from recommender import __version__  # noqa: E402
 from recommender.errors import BadInputError, DlrecError, ExitCode  # noqa: E402
 
 
@@ -205,15 +206,37 @@ def _log_crash(exc: BaseException) -> str | None:
         return None
 
 
+def _supervisor():
+    """The supervisor, if this process imported it: every child starts through it, so without
+    it no child was started (and ``dlrec --help`` need not import it)."""
+    return sys.modules.get("recommender.supervise")
+
+
+def _on_signal(signum, frame) -> None:
+    for sig in _SIGNALS:  # once is enough: a second Ctrl-C must not cut the clean-up short
+        signal.signal(sig, signal.SIG_IGN)
+    if supervisor := _supervisor():
+        supervisor.kill_all(reap=False)  # the threads waiting on the children reap them
+    raise KeyboardInterrupt
+
+
+_SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
 def main(argv: list[str] | None = None) -> None:
     """The one top-level guard: no traceback ever reaches the user's screen, and however dlrec
-    ends (Ctrl-C, SIGTERM, SIGHUP: exit 130), no process it started survives it."""
-    previous = supervise.install_signal_handlers()  # before the first child starts
+    ends, no process it started survives it. Ctrl-C, SIGTERM and SIGHUP kill every child, then
+    unwind as KeyboardInterrupt (exit 130); the handlers are in place before the first child
+    starts. A SIGKILL leaves the rest to the supervisor's PR_SET_PDEATHSIG and keeper."""
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = {sig: signal.signal(sig, _on_signal) for sig in _SIGNALS} if main_thread else {}
     try:
         _guarded(argv)
     finally:
-        supervise.kill_all(stop=False)  # whatever is left; the keeper covers a SIGKILL
-        supervise.restore_signal_handlers(previous)
+        if supervisor := _supervisor():
+            supervisor.kill_all(stop=False)  # whatever is left, on every way out
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
 
 
 def _interrupted() -> None:
