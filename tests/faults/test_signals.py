@@ -152,3 +152,25 @@ def test_ctrl_c_while_python_imports_dlrec_prints_no_traceback(tmp_path):
     )
     assert "Traceback" not in proc.stderr and "KeyboardInterrupt" not in proc.stderr, proc.stderr
     assert (proc.returncode, proc.stderr) == (130, "dlrec: interrupted\n")
+
+
+@pytest.mark.slow
+def test_sigkill_of_dlrec_during_distributed_smoke_leaves_no_rank():
+    """Trigger: dlrec is SIGKILLed while torchrun's rank 1 hangs. torchrun dies by
+    PR_SET_PDEATHSIG; its ranks sit in sessions of their own (torch starts them so), out of the
+    keeper's reach: their parent watch must end them."""
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is None:
+        pytest.skip("needs the real torch")
+    env, token = token_env(DLREC_SMOKE_HANG_RANK="1")
+    proc = start(["smoke", "--distributed", "2", "--framework", "pytorch"], env)
+
+    def ranks_run() -> bool:
+        lines = [" ".join(p.cmdline()) for p in survivors(token)]
+        return sum("--engine ddp" in c and "torch.distributed.run" not in c for c in lines) >= 2
+
+    wait_until(ranks_run, 120, "two ranks", proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=10)
+    assert_no_survivors(token, grace=2.0)
