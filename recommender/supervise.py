@@ -19,9 +19,10 @@ Every child
   - a child we write ourselves also calls :func:`recommender.parent_watch.watch_parent`: a
     thread that kills its group within 0.2 s of losing its parent, or once its budget is spent;
 
-* never imports code from dlrec's working directory: it starts in a directory dlrec chose, with
-  ``PYTHONSAFEPATH`` set (Python 3.11+: neither the cwd nor a script's folder is put first on
-  ``sys.path``).
+* never imports code from dlrec's working directory: it starts in a directory dlrec chose
+  (:data:`NEUTRAL_CWD` unless the caller names its own private one), and :func:`child_env`
+  and the probes' ``run_bounded`` set ``PYTHONSAFEPATH`` (Python 3.11+: neither the cwd nor a
+  script's folder is put first on ``sys.path``).
 
 A base layer: it imports nothing of dlrec's (psutil only when killing a tree).
 """
@@ -324,6 +325,9 @@ def start(
 ) -> Child:
     """Start ``argv`` in a new session writing to ``stdout``/``stderr`` (files the caller keeps
     open while it waits), in ``cwd`` (default :data:`NEUTRAL_CWD`), dying with dlrec.
+
+    Wait for the child (:meth:`Child.wait`, or a poll loop) and :meth:`Child.kill` it in the
+    thread that started it: ``PR_SET_PDEATHSIG`` fires when that thread ends.
 
     Raises :class:`Stopped` while dlrec is stopping or the calling thread was abandoned, and
     ``OSError`` when the program cannot be started."""
