@@ -60,3 +60,11 @@ def test_help_says_what_the_limit_is(runner):
     assert result.exit_code == 0
     assert "N may not exceed what this machine holds: its usable CPU cores" in text
     assert "1 GiB a process" in text and "visible GPUs" in text
+
+
+def test_every_framework_with_a_distributed_engine_has_its_launches():
+    """The catalog says which frameworks have a distributed engine; the plan must launch each."""
+    from recommender.smoke.distributed import FRAMEWORKS
+    from recommender.smoke.distributed_plan import ENGINES
+
+    assert set(FRAMEWORKS) == set(ENGINES)
