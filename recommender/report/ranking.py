@@ -12,6 +12,7 @@ from rich.text import Text
 
 from recommender.catalog import Framework
 from recommender.decide.ranking import MEASURED, Entry, Ranking, smoke_error
+from recommender.numbers import SMOKE_FIGURE_NOTE, throughput
 
 SCHEMA_VERSION = 1
 #: Display names, from the catalog.
@@ -86,21 +87,13 @@ def smoke_figure(run: Any) -> str:
     if run.loss_first is not None and run.loss_last is not None:
         parts.append(f"loss {run.loss_first:.2f} -> {run.loss_last:.2f}")
     if run.samples_per_s:
-        parts.append(f"{_rate(run.samples_per_s)} samples/s")
+        parts.append(throughput(run.samples_per_s))
     verb = "trained" if _get(run, "converged", True) else "ran (did not converge)"
     return (
         f"{verb}: {', '.join(parts)} on {run.device}{cached}"
         if parts
         else f"{verb} on {run.device}{cached}"
     )
-
-
-def _rate(value: float) -> str:
-    if value >= 1e6:
-        return f"{value / 1e6:.1f}M"
-    if value >= 1e3:
-        return f"{value / 1e3:.1f}k"
-    return f"{value:.0f}"
 
 
 def _reason_lines(entry: Entry) -> Text:
@@ -224,6 +217,8 @@ def render_ranking(
             parts.append(Text(why_not(entry, winner, names)))
     if ranking.smoke_note:
         parts.append(Text(ranking.smoke_note, style="yellow"))
+    if any(e.smoke is not None and e.smoke.samples_per_s for e in ranking.entries):
+        parts.append(Text(f"Throughputs are {SMOKE_FIGURE_NOTE}.", style="dim"))
     for notice in ranking.warnings:
         parts.append(Text(f"warning: {notice.why} ({notice.rule})", style="yellow"))
         if notice.fix:  # unwrapped, like the install line: a command must paste as one line

@@ -6,14 +6,9 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 
+from recommender.numbers import throughput
 from recommender.smoke.cache import age_seconds, describe_age
 from recommender.smoke.run import SmokeEvent, SmokeResult, SmokeRun
-
-
-def _rate(value: float | None) -> str:
-    if value is None:
-        return "?"
-    return f"{value / 1000:.1f}k" if value >= 1000 else f"{value:.0f}"
 
 
 def _bytes(value: int | None) -> str:
@@ -23,7 +18,7 @@ def _bytes(value: int | None) -> str:
 def model_summary(r: SmokeResult) -> str:
     return (
         f"{r.model} loss {r.loss_first:.2f} -> {r.loss_last:.2f} acc {r.accuracy:.2f} "
-        f"{_rate(r.samples_per_s)} samples/s"
+        f"{throughput(r.samples_per_s)}"
     )
 
 
