@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 import click
 
 from recommender.errors import ExitCode
-from recommender.numbers import throughput
+from recommender.numfmt import throughput
 
 
 def distributed_options(f):

@@ -16,7 +16,7 @@ from typing import Any
 
 from recommender.catalog import ANSWER_DEVICE, BACKEND_FRAMEWORK, Framework
 from recommender.engine.conditions import parse_version
-from recommender.numbers import throughput
+from recommender.numfmt import throughput
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 STATUSES = (OK, WARN, FAIL)

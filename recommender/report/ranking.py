@@ -12,7 +12,7 @@ from rich.text import Text
 
 from recommender.catalog import Framework
 from recommender.decide.ranking import MEASURED, Entry, Ranking, smoke_error
-from recommender.numbers import SMOKE_FIGURE_NOTE, throughput
+from recommender.numfmt import SMOKE_FIGURE_NOTE, throughput
 
 SCHEMA_VERSION = 1
 #: Display names, from the catalog.

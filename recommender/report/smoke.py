@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 
-from recommender.numbers import throughput
+from recommender.numfmt import throughput
 from recommender.smoke.cache import age_seconds, describe_age
 from recommender.smoke.run import SmokeEvent, SmokeResult, SmokeRun
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from recommender.numbers import si, throughput
+from recommender.numfmt import si, throughput
 
 
 @pytest.mark.parametrize(
