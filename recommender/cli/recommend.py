@@ -11,6 +11,7 @@ import contextlib
 import io
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import click
 
@@ -22,38 +23,102 @@ from recommender.pipeline import recommend as recommend_pipeline
 ANSWER_KEYS = ("goal", "deploy", "experience", "domain", "scale", "team_stack", "accelerator")
 
 
-def emit(
-    outcome: Outcome, *, as_json: bool, explain: bool, console=None, redact: bool = False
-) -> None:
-    """Print the outcome (a fleet's too); exit 1 (after printing) when nothing is feasible."""
+FORMATS = ("text", "markdown", "json")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Output:
+    """How to render the outcome: ``fmt`` (one of FORMATS), to stdout or atomically to ``out``."""
+
+    fmt: str = "text"
+    out: str | None = None
+    explain: bool = False
+    redact: bool = False
+
+
+def output_from(kw: dict) -> Output:
+    """Pop --json, --format, --out, --explain and --redact; --json is --format json, and the two
+    must agree (a usage error, exit 2, otherwise)."""
+    as_json, fmt = kw.pop("as_json"), kw.pop("fmt")
+    if as_json and fmt not in (None, "json"):
+        raise click.UsageError(f"--json and --format {fmt} disagree; give one of them")
+    out = kw.pop("out")
+    if out is not None:
+        from recommender.cli.checklist import _check_out
+
+        _check_out(out)
+    return Output(
+        fmt="json" if as_json else (fmt or "text"),
+        out=out,
+        explain=kw.pop("explain"),
+        redact=kw.pop("redact"),
+    )
+
+
+def _json_text(outcome: Outcome) -> str:
+    import json
+
     from recommender.report import ranking as report
 
-    if redact:
-        outcome = redacted(outcome)
-    if as_json:
-        from recommender.cli.main import emit_json
+    doc = report.ranking_to_json(
+        outcome.ranking, answers=dict(outcome.answers.values), facts=outcome.facts
+    )
+    doc["answer_sources"] = dict(outcome.answers.source)
+    if outcome.fleet is not None:
+        doc["fleet"] = dict(outcome.fleet.doc)
+    return json.dumps(doc, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
 
-        doc = report.ranking_to_json(
+
+def _print_text(outcome: Outcome, console, explain: bool) -> None:
+    from recommender.report import ranking as report
+    from recommender.report.answers import answers_line
+
+    console.print(answers_line(outcome.answers, outcome.facts))
+    if outcome.fleet is not None:
+        from recommender.report.fleet import render_spread
+
+        console.print(render_spread(outcome.fleet.nodes, outcome.fleet.doc["spread"]))
+    console.print(report.render_ranking(outcome.ranking, width=console.width), crop=False)
+    if explain:
+        console.print(report.render_trace(outcome.ranking))
+
+
+def render_outcome(outcome: Outcome, output: Output, console=None) -> str | None:
+    """The outcome as a string in ``output.fmt``; text is printed to ``console`` (None returned)
+    unless it goes to a file, where it is plain, 100 columns wide."""
+    if output.fmt == "json":
+        return _json_text(outcome)
+    if output.fmt == "markdown":
+        from recommender.report.markdown import render_markdown
+
+        return render_markdown(
             outcome.ranking, answers=dict(outcome.answers.values), facts=outcome.facts
         )
-        doc["answer_sources"] = dict(outcome.answers.source)
-        if outcome.fleet is not None:
-            doc["fleet"] = dict(outcome.fleet.doc)
-        emit_json(doc)
-    else:
-        from recommender.report.answers import answers_line
+    if output.out is None:
         from recommender.report.console import make_console
 
-        console = console or make_console()
-        console.print(answers_line(outcome.answers, outcome.facts))
-        if outcome.fleet is not None:
-            from recommender.decide.fleet import spread_lines
+        _print_text(outcome, console or make_console(), output.explain)
+        return None
+    from rich.console import Console
 
-            for line in spread_lines(outcome.fleet.nodes, outcome.fleet.doc["spread"]):
-                console.print(line, markup=False, highlight=False)
-        console.print(report.render_ranking(outcome.ranking, width=console.width), crop=False)
-        if explain:
-            console.print(report.render_trace(outcome.ranking))
+    buf = io.StringIO()
+    plain = Console(file=buf, width=100, color_system=None, highlight=False, emoji=False)
+    _print_text(outcome, plain, output.explain)
+    return buf.getvalue()
+
+
+def emit(outcome: Outcome, output: Output, *, console=None) -> None:
+    """Print or write the outcome (a fleet's too); exit 1 (after it) when nothing is feasible."""
+    if output.redact:
+        outcome = redacted(outcome)
+    text = render_outcome(outcome, output, console)
+    if text is not None and output.out is not None:
+        from recommender.decide.starter import atomic_write
+
+        atomic_write(output.out, text)
+        click.echo(f"dlrec: wrote {output.out}", err=True)
+    elif text is not None:
+        click.echo(text, nl=False)
     if outcome.ranking.winner is None:
         raise click.exceptions.Exit(ExitCode.FAILED)
 
@@ -75,24 +140,17 @@ def live_smoke(console):
         console.print(message, style="dim", markup=False)
 
 
-def run_and_emit(
-    request: Request,
-    *,
-    as_json: bool,
-    explain: bool,
-    rulebase=None,
-    facts=None,
-    redact: bool = False,
-) -> None:
+def run_and_emit(request: Request, output: Output, *, rulebase=None, facts=None) -> None:
     from recommender.report.console import make_console
 
     console = make_console()
-    if as_json or not console.is_terminal or not request.smoke or request.facts_files:
+    live = output.fmt == "text" and output.out is None
+    if not live or not console.is_terminal or not request.smoke or request.facts_files:
         outcome = recommend_pipeline(request, rulebase=rulebase, facts=facts)
     else:
         with live_smoke(make_console(stderr=True)) as on_event:
             outcome = recommend_pipeline(request, on_event=on_event, rulebase=rulebase, facts=facts)
-    emit(outcome, as_json=as_json, explain=explain, console=console, redact=redact)
+    emit(outcome, output, console=console)
 
 
 # --------------------------------------------------------------------------- options
@@ -152,7 +210,19 @@ def _pipeline_options(f):
 
     f = redact_option(f)
     f = click.option(
-        "--json", "as_json", is_flag=True, help="Print the JSON document (schema_version 1)."
+        "--out",
+        metavar="FILE",
+        help="Write the report to FILE (atomically) instead of stdout.",
+    )(f)
+    f = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default=None,
+        help="text (the default), markdown (for an issue, a PR or a wiki), or json.",
+    )(f)
+    f = click.option(
+        "--json", "as_json", is_flag=True, help="Short for --format json (schema_version 1)."
     )(f)
     f = click.option("--explain", is_flag=True, help="Also print the full rule trace.")(f)
     return input_options(f)
@@ -227,8 +297,8 @@ def request_from(flags: Mapping[str, str | None], answers_file, kw) -> Request:
 def recommend(answers_file, **kw) -> None:
     """Rank TensorFlow, PyTorch and Keras for your answers and this machine."""
     flags = {key: kw.pop(key) for key in ANSWER_KEYS}
-    request = request_from(flags, answers_file, kw)
-    run_and_emit(request, as_json=kw["as_json"], explain=kw["explain"], redact=kw["redact"])
+    output = output_from(kw)
+    run_and_emit(request_from(flags, answers_file, kw), output)
 
 
 @click.command()
@@ -247,25 +317,23 @@ def ask(answers_file, save_answers, **kw) -> None:
     from recommender.engine.rulebase import load_rulebase
 
     flags = {key: v for key in ANSWER_KEYS if (v := kw.pop(key)) is not None}
+    output = output_from(kw)
     rulebase = load_rulebase(kw["rule_files"])
     facts = load_facts(kw["facts_file"])
     questionnaire.check_writable(save_answers)
     prompts = [p for p in _prompts(rulebase, facts, answers_file) if p.key not in flags]
     asked = (
-        questionnaire.run_questionnaire(prompts, _asker(stderr=kw["as_json"])) if prompts else {}
+        questionnaire.run_questionnaire(
+            prompts, _asker(stderr=output.fmt != "text" and output.out is None)
+        )
+        if prompts
+        else {}
     )
     values = {**asked, **flags}
     if save_answers:
         questionnaire.save_answers(save_answers, values)
     request = request_from(values, None, kw)
-    run_and_emit(
-        request,
-        as_json=kw["as_json"],
-        explain=kw["explain"],
-        rulebase=rulebase,
-        facts=facts,
-        redact=kw["redact"],
-    )
+    run_and_emit(request, output, rulebase=rulebase, facts=facts)
 
 
 def _asker(*, stderr: bool):
