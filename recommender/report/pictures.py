@@ -28,13 +28,15 @@ def _buckets(values: Sequence[float], cells: int) -> list[float]:
     return out
 
 
-def sparkline(values: Sequence[float], cells: int = 8) -> str:
+def sparkline(values: Sequence[float], cells: int = 8, *, log: bool = False) -> str:
     """``(2.37, 1.2, 0.5, 0.1, 0.01)`` -> ``█▅▂▁▁``: each cell one of eight levels between the
     lowest and the highest value; non-finite values are dropped; a flat curve is a flat line."""
     finite = [float(v) for v in values if v is not None and math.isfinite(float(v))]
     if not finite:
         return ""
     points = _buckets(finite, cells)
+    if log and min(points) > 0:  # a loss curve falls by orders of magnitude: draw it on a log scale
+        points = [math.log10(v) for v in points]
     low, high = min(points), max(points)
     if high - low <= 1e-12:
         return SPARKS[0] * len(points)
@@ -44,7 +46,7 @@ def sparkline(values: Sequence[float], cells: int = 8) -> str:
 
 def loss_curve(losses: Sequence[float], cells: int = 8) -> str:
     """``loss 2.37 ▇▅▃▂▁ 0.01``; empty when there are no losses."""
-    line = sparkline(losses, cells)
+    line = sparkline(losses, cells, log=True)
     if not line:
         return ""
     return f"loss {losses[0]:.2f} {line} {losses[-1]:.2f}"

@@ -13,6 +13,7 @@ from rich.text import Text
 from recommender.catalog import Framework
 from recommender.decide.ranking import MEASURED, Entry, Ranking, smoke_error
 from recommender.numfmt import SMOKE_FIGURE_NOTE, throughput
+from recommender.report.pictures import loss_curve
 
 SCHEMA_VERSION = 1
 #: Display names, from the catalog.
@@ -84,7 +85,10 @@ def smoke_figure(run: Any) -> str:
         error = smoke_error(run)
         return f"failed on {run.device}: {error.get('kind') or 'error'}{cached}"
     parts = []
-    if run.loss_first is not None and run.loss_last is not None:
+    curve = loss_curve(_get(run, "losses", ()) or ())
+    if curve:
+        parts.append(curve)
+    elif run.loss_first is not None and run.loss_last is not None:
         parts.append(f"loss {run.loss_first:.2f} -> {run.loss_last:.2f}")
     if run.samples_per_s:
         parts.append(throughput(run.samples_per_s))
@@ -138,7 +142,8 @@ def ranking_table(
         overflow="fold",
     )
     if wide:
-        table.add_column("smoke", width=15)
+        # from 120 columns the loss sparkline fits on one line: "loss 2.31 ▇▅▃▂▁ 0.00"
+        table.add_column("smoke", width=26 if width >= 120 else 15)
     top = max((e.score for e in ranking.entries if e.feasible), default=0.0)
     for entry in ranking.entries:
         name = names.get(entry.framework, entry.framework)

@@ -21,7 +21,7 @@ from recommender import __version__
 from recommender.atomic import write_atomic
 
 #: Bump when the child's models, data or measurements change: old entries stop matching.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: results carry the per-step losses
 
 
 def smoke_dir(env: Mapping[str, str]) -> str:
