@@ -309,10 +309,15 @@ def recommend(answers_file, **kw) -> None:
 @click.option(
     "--save-answers", metavar="FILE", help="Write the answers to FILE (replayable with --answers)."
 )
+@click.option(
+    "--review",
+    is_flag=True,
+    help="Also ask the questions answered by a flag or by what the probes detected.",
+)
 @_pipeline_options
-def ask(answers_file, save_answers, **kw) -> None:
-    """The interactive questionnaire, then the recommendation. An answer given as a flag skips
-    its question."""
+def ask(answers_file, save_answers, review, **kw) -> None:
+    """The interactive questionnaire, then the recommendation. An answer given as a flag, or
+    detected by the probes, skips its question (the summary lists it; --review asks it)."""
     from recommender.cli import questionnaire
     from recommender.engine.rulebase import load_rulebase
 
@@ -321,15 +326,10 @@ def ask(answers_file, save_answers, **kw) -> None:
     rulebase = load_rulebase(kw["rule_files"])
     facts = load_facts(kw["facts_file"])
     questionnaire.check_writable(save_answers)
-    prompts = [p for p in _prompts(rulebase, facts, answers_file) if p.key not in flags]
-    asked = (
-        questionnaire.run_questionnaire(
-            prompts, _asker(stderr=output.fmt != "text" and output.out is None)
-        )
-        if prompts
-        else {}
-    )
-    values = {**asked, **flags}
+    prompts = _prompts(rulebase, facts, answers_file, flags)
+    asker = _asker(stderr=output.fmt != "text" and output.out is None)
+    asked = questionnaire.run_questionnaire(prompts, asker, review=review) if prompts else {}
+    values = {**flags, **asked}  # a reviewed flag answer is the user's latest word
     if save_answers:
         questionnaire.save_answers(save_answers, values)
     request = request_from(values, None, kw)
@@ -347,7 +347,7 @@ def _asker(*, stderr: bool):
     return questionnaire.line_asker(stdin, out)
 
 
-def _prompts(rulebase, facts, answers_file: str | None) -> Sequence:
+def _prompts(rulebase, facts, answers_file: str | None, flags: Mapping[str, str]) -> Sequence:
     """Prompts with defaults pre-filled: questions.yaml < probes (prefill facts) < answers file."""
     from recommender.cli.questionnaire import build_prompts
     from recommender.engine.answers import resolve_answers
@@ -365,4 +365,4 @@ def _prompts(rulebase, facts, answers_file: str | None) -> Sequence:
     if answers_file:
         given = resolve_answers(rulebase.questions, file=answers_file, flags={})
         defaults.update({k: v for k, v in given.values.items() if given.source.get(k) == "file"})
-    return build_prompts(rulebase.questions, defaults, detected)
+    return build_prompts(rulebase.questions, defaults, detected, flags)
