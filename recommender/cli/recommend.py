@@ -28,17 +28,19 @@ FORMATS = ("text", "markdown", "json")
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Output:
-    """How to render the outcome: ``fmt`` (one of FORMATS), to stdout or atomically to ``out``."""
+    """How to render the outcome: ``fmt`` (one of FORMATS), to stdout or atomically to ``out``;
+    ``explain`` ("fired", "all" or None) and ``why`` (a framework) as the options give them."""
 
     fmt: str = "text"
     out: str | None = None
-    explain: bool = False
+    explain: str | None = None
     redact: bool = False
+    why: str | None = None
 
 
 def output_from(kw: dict) -> Output:
-    """Pop --json, --format, --out, --explain and --redact; --json is --format json, and the two
-    must agree (a usage error, exit 2, otherwise)."""
+    """Pop --json, --format, --out, --explain, --why and --redact; --json is --format json, and
+    the two must agree (a usage error, exit 2, otherwise)."""
     as_json, fmt = kw.pop("as_json"), kw.pop("fmt")
     if as_json and fmt not in (None, "json"):
         raise click.UsageError(f"--json and --format {fmt} disagree; give one of them")
@@ -52,10 +54,11 @@ def output_from(kw: dict) -> Output:
         out=out,
         explain=kw.pop("explain"),
         redact=kw.pop("redact"),
+        why=kw.pop("why"),
     )
 
 
-def _json_text(outcome: Outcome) -> str:
+def _json_text(outcome: Outcome, explain: str | None) -> str:
     import json
 
     from recommender.report import ranking as report
@@ -66,10 +69,14 @@ def _json_text(outcome: Outcome) -> str:
     doc["answer_sources"] = dict(outcome.answers.source)
     if outcome.fleet is not None:
         doc["fleet"] = dict(outcome.fleet.doc)
+    if explain:
+        from recommender.report.why import trace_to_json
+
+        doc["trace"] = trace_to_json(outcome.ranking)
     return json.dumps(doc, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
 
 
-def _print_text(outcome: Outcome, console, explain: bool) -> None:
+def _print_text(outcome: Outcome, console, output: Output) -> None:
     from recommender.report import ranking as report
     from recommender.report.answers import answers_line
 
@@ -79,15 +86,19 @@ def _print_text(outcome: Outcome, console, explain: bool) -> None:
 
         console.print(render_spread(outcome.fleet.nodes, outcome.fleet.doc["spread"]))
     console.print(report.render_ranking(outcome.ranking, width=console.width), crop=False)
-    if explain:
-        console.print(report.render_trace(outcome.ranking))
+    if output.why:
+        from recommender.report.why import render_why
+
+        console.print(render_why(outcome.ranking, output.why), crop=False)
+    if output.explain:
+        console.print(report.render_trace(outcome.ranking, everything=output.explain == "all"))
 
 
 def render_outcome(outcome: Outcome, output: Output, console=None) -> str | None:
     """The outcome as a string in ``output.fmt``; text is printed to ``console`` (None returned)
     unless it goes to a file, where it is plain, 100 columns wide."""
     if output.fmt == "json":
-        return _json_text(outcome)
+        return _json_text(outcome, output.explain)
     if output.fmt == "markdown":
         from recommender.report.markdown import render_markdown
 
@@ -97,13 +108,13 @@ def render_outcome(outcome: Outcome, output: Output, console=None) -> str | None
     if output.out is None:
         from recommender.report.console import make_console
 
-        _print_text(outcome, console or make_console(), output.explain)
+        _print_text(outcome, console or make_console(), output)
         return None
     from rich.console import Console
 
     buf = io.StringIO()
     plain = Console(file=buf, width=100, color_system=None, highlight=False, emoji=False)
-    _print_text(outcome, plain, output.explain)
+    _print_text(outcome, plain, output)
     return buf.getvalue()
 
 
@@ -145,8 +156,15 @@ def run_and_emit(request: Request, output: Output, *, rulebase=None, facts=None)
 
     console = make_console()
     live = output.fmt == "text" and output.out is None
-    if not live or not console.is_terminal or not request.smoke or request.facts_files:
+    if not request.smoke or request.facts_files:
         outcome = recommend_pipeline(request, rulebase=rulebase, facts=facts)
+    elif not live or not console.is_terminal:
+        from recommender.report.smoke import PlainProgress
+
+        progress = PlainProgress(lambda line: click.echo(line, err=True))
+        outcome = recommend_pipeline(
+            request, on_event=progress.on_event, rulebase=rulebase, facts=facts
+        )
     else:
         with live_smoke(make_console(stderr=True)) as on_event:
             outcome = recommend_pipeline(request, on_event=on_event, rulebase=rulebase, facts=facts)
@@ -205,6 +223,15 @@ def input_options(f):
     return f
 
 
+def _why_value(ctx, param, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from recommender.report.why import parse_target
+
+    framework, backend = parse_target(value)
+    return f"{framework}:{backend}" if backend else framework
+
+
 def _pipeline_options(f):
     from recommender.cli.main import redact_option
 
@@ -224,7 +251,22 @@ def _pipeline_options(f):
     f = click.option(
         "--json", "as_json", is_flag=True, help="Short for --format json (schema_version 1)."
     )(f)
-    f = click.option("--explain", is_flag=True, help="Also print the full rule trace.")(f)
+    f = click.option(
+        "--explain",
+        type=click.Choice(["fired", "all"]),
+        is_flag=False,
+        flag_value="fired",
+        default=None,
+        help="Also print the rule trace: the rules that fired or were unknown; "
+        "'--explain all' adds the false ones. With --json, the document gains 'trace'.",
+    )(f)
+    f = click.option(
+        "--why",
+        metavar="FRAMEWORK",
+        callback=_why_value,
+        help="Also explain one framework rule by rule against the winner: tensorflow, "
+        "pytorch, jax, keras, or keras:tensorflow|torch|jax.",
+    )(f)
     return input_options(f)
 
 
@@ -295,7 +337,7 @@ def request_from(flags: Mapping[str, str | None], answers_file, kw) -> Request:
 )
 @_pipeline_options
 def recommend(answers_file, **kw) -> None:
-    """Rank TensorFlow, PyTorch and Keras for your answers and this machine."""
+    """Rank TensorFlow, PyTorch, Keras and JAX for your answers and this machine."""
     flags = {key: kw.pop(key) for key in ANSWER_KEYS}
     output = output_from(kw)
     run_and_emit(request_from(flags, answers_file, kw), output)
