@@ -124,8 +124,17 @@ def spread(nodes: Sequence[Node]) -> dict[str, Any]:
     def version(v):
         return parse_version(v) if isinstance(v, str) else None
 
+    def counts(pairs):  # value -> the nodes that have it, lowest version first
+        by: dict[str, list[str]] = {}
+        for value, node in pairs:
+            if value is not None and node not in by.setdefault(str(value), []):
+                by[str(value)].append(node)
+        return dict(sorted(by.items(), key=lambda kv: (version(kv[0]) or (), kv[0])))
+
     return {
         "gpu_kinds": {name: names for name, names in sorted(kinds.items())},
+        "drivers": counts(drivers),
+        "max_cuda": counts(cudas),
         "lowest_driver": _lowest(drivers, version),
         "lowest_max_cuda": _lowest(cudas, version),
         "smallest_gpu_memory_bytes": _lowest(gpu_mem, lambda v: v if isinstance(v, int) else None),
