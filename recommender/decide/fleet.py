@@ -60,31 +60,51 @@ def node_name(path: str, doc: Mapping[str, Any]) -> str:
 
 
 #: Fields that never make two machines different: who and when, not what.
-_NOT_THE_MACHINE = frozenset({"hostname", "collected_at", "dlrec_version", "seconds", "source"})
+_NOT_THE_MACHINE = frozenset(
+    {"hostname", "collected_at", "dlrec_version", "seconds", "source", "executable", "path"}
+)
 _HOME = re.compile(r"(/home/|/Users/|[A-Za-z]:\\\\Users\\\\)[^/\\\\\s\"]+")
 
 
-def _strip(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _strip(v) for k, v in value.items() if k not in _NOT_THE_MACHINE}
-    if isinstance(value, (list, tuple)):
-        return [_strip(v) for v in value]
-    return value
+def _strip(doc: Mapping[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in doc.items() if k not in _NOT_THE_MACHINE}
+    probes = doc.get("probes")
+    if isinstance(probes, Mapping):  # a probe's status counts, its time does not
+        out["probes"] = {
+            name: {k: v for k, v in p.items() if k not in _NOT_THE_MACHINE}
+            if isinstance(p, Mapping)
+            else p
+            for name, p in probes.items()
+        }
+    for name in ("os", "python", "disk"):  # host name, the interpreter's and the disk's paths
+        section = doc.get(name)
+        if isinstance(section, Mapping):
+            out[name] = {
+                k: v for k, v in section.items() if k not in _NOT_THE_MACHINE and k != "cache_path"
+            }
+    return out
 
 
 def machine_key(doc: Mapping[str, Any]) -> str:
     """Equal for the facts of identical machines: host and user names, home paths, collection
     time and probe timings (what ``--redact`` masks, and when) are left out."""
-    return _HOME.sub(r"\1~", json.dumps(_strip(doc), sort_keys=True, default=str))
+    text = json.dumps(_strip(doc), sort_keys=True, default=str)
+    return _HOME.sub(r"\1~", text) if "Users" in text or "/home/" in text else text
 
 
 def load_fleet(paths: Sequence[str]) -> tuple[Node, ...]:
-    from recommender.facts.load import load_facts_file as load_facts
+    """Every node's facts; identical machines share one validated, frozen Facts value."""
+    from recommender.facts.load import facts_from_document, read_document
 
     nodes, seen = [], set()
+    machines: dict[str, Any] = {}
     for path in expand(paths):
-        facts = load_facts(path)
-        name = node_name(path, facts.doc)
+        doc = read_document(path)
+        key = machine_key(doc)
+        facts = machines.get(key)
+        if facts is None:
+            facts = machines[key] = facts_from_document(doc, path)
+        name = node_name(path, doc)
         if name in seen:  # two documents from one host: tell them apart by file
             name = f"{name} ({os.path.basename(path)})"
         seen.add(name)

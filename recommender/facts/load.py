@@ -39,9 +39,12 @@ EXTRA_KEYS = (
 def read_facts_document(path: str) -> dict[str, Any]:
     """The facts document in ``path`` (a report is imported first), checked for its shape."""
     text = read_text(path)
-    if looks_like_collect_env(text):
+    if text.lstrip().startswith(("{", "[")):  # JSON: no report starts so, no sniffing needed
+        doc = parse_json(text, path)
+    elif looks_like_collect_env(text):
         return import_report(text, origin=str(path))
-    doc = parse_json(text, path) if text.lstrip().startswith(("{", "[")) else parse_yaml(text, path)
+    else:
+        doc = parse_yaml(text, path)
     check_shape(doc, path)
     return doc
 
@@ -74,13 +77,24 @@ def check_shape(doc: Any, where: str) -> None:
         )
 
 
-def load_facts_file(path: str) -> Facts:
-    """A facts document read from ``path`` (BadInputError when it is bad)."""
+def read_document(path: str) -> dict[str, Any]:
+    """The checked facts document in ``path`` as a plain dict (BadInputError when it is bad)."""
     try:
-        return Facts.from_dict(read_facts_document(path), origin=str(path))
+        return read_facts_document(path)
     except DocumentError as exc:
         raise BadInputError(exc.message, where=exc.where) from None
+
+
+def facts_from_document(doc: Mapping[str, Any], path: str) -> Facts:
+    """``doc`` validated against FACT_SCHEMA and frozen (BadInputError naming the key)."""
+    try:
+        return Facts.from_dict(doc, origin=str(path))
     except FactsError as exc:
         raise BadInputError(
             f"key {exc.key}: {str(exc).split(': ', 1)[-1]}", where=str(path)
         ) from None
+
+
+def load_facts_file(path: str) -> Facts:
+    """A facts document read from ``path`` (BadInputError when it is bad)."""
+    return facts_from_document(read_document(path), path)
