@@ -174,6 +174,8 @@ class _Keeper:
 
     def _send(self, line: str) -> None:
         try:
+            if self.fd is None:
+                raise TypeError("the keeper's pipe is closed")
             os.write(self.fd, line.encode())
         except (OSError, TypeError):  # the keeper died: PDEATHSIG and the handlers remain
             self.forget()

@@ -85,7 +85,7 @@ def run(
 ) -> int:
     """Run the distributed smoke, print it, and return the exit status."""
     from recommender.errors import BadInputError
-    from recommender.smoke.distributed import Cluster, run_distributed
+    from recommender.smoke.distributed import Cluster, DistributedSmokeResult, run_distributed
 
     hosts = tuple(h.strip() for h in (dist.get("worker_hosts") or "").split(",") if h.strip())
     cluster = Cluster(
@@ -98,7 +98,12 @@ def run(
         raise BadInputError(
             "--nnodes, --node-rank, --rdzv-endpoint and --worker-hosts need --distributed N"
         )
-    show = None if as_json else (lambda r: [click.echo(line) for line in plain_lines([r])])
+
+    def echo_lines(result: DistributedSmokeResult) -> None:
+        for line in plain_lines([result]):
+            click.echo(line)
+
+    show = None if as_json else echo_lines
     results = run_distributed(
         facts,
         dist["distributed"],

@@ -398,10 +398,10 @@ def _prompts(rulebase, facts, answers_file: str | None, flags: Mapping[str, str]
 
     defaults = {q.key: q.default for q in rulebase.questions}
     derived = derived_facts(facts, None)
-    detected = {}
+    detected: dict[str, tuple[str, str]] = {}
     for q in rulebase.questions:
         value = derived.get(q.prefill) if q.prefill else None
-        if value in q.values:
+        if isinstance(value, str) and value in q.values:
             defaults[q.key] = value
             detected[q.key] = (value, detected_note(facts, value))
     if answers_file:

@@ -20,21 +20,43 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 from recommender.catalog import FRAMEWORK_IDS
+from recommender.decide.rows import Ranking
+from recommender.engine.answers import Answers
+from recommender.engine.evaluate import Evaluation
+from recommender.engine.rulebase import RuleBase
 from recommender.errors import BadInputError
+from recommender.facts.document import Facts
+
+
+class FleetRequest(Protocol):
+    """What a fleet recommendation reads from the pipeline's Request."""
+
+    @property
+    def facts_files(self) -> tuple[str, ...]: ...
+    @property
+    def answers_file(self) -> str | None: ...
+    @property
+    def flags(self) -> Mapping[str, str]: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Node:
     name: str
     path: str
-    facts: Any
-    ranking: Any = None
-    evaluation: Any = None
+    facts: Facts
+    ranking: Ranking | None = None
+    evaluation: Evaluation | None = None
+
+    @property
+    def ranked(self) -> Ranking:
+        """The node's ranking (set by ``recommend_fleet`` before the nodes are combined)."""
+        assert self.ranking is not None, f"node {self.name} is not ranked yet"
+        return self.ranking
 
 
 def expand(paths: Sequence[str]) -> list[str]:
@@ -52,7 +74,8 @@ def expand(paths: Sequence[str]) -> list[str]:
 
 
 def node_name(path: str, doc: Mapping[str, Any]) -> str:
-    os_section = doc.get("os") if isinstance(doc.get("os"), Mapping) else {}
+    found = doc.get("os")
+    os_section: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     for value in (doc.get("hostname"), os_section.get("hostname")):
         if isinstance(value, str) and value.strip():
             return value.strip()
@@ -96,8 +119,9 @@ def load_fleet(paths: Sequence[str]) -> tuple[Node, ...]:
     """Every node's facts; identical machines share one validated, frozen Facts value."""
     from recommender.facts.load import facts_from_document, read_document
 
-    nodes, seen = [], set()
-    machines: dict[str, Any] = {}
+    nodes: list[Node] = []
+    seen: set[str] = set()
+    machines: dict[str, Facts] = {}
     for path in expand(paths):
         doc = read_document(path)
         key = machine_key(doc)
@@ -115,7 +139,7 @@ def load_fleet(paths: Sequence[str]) -> tuple[Node, ...]:
 # --- the spread ---------------------------------------------------------------------------------
 
 
-def _lowest(pairs: list[tuple[Any, str]], key) -> dict[str, Any] | None:
+def _lowest(pairs: list[tuple[Any, str]], key: Callable[[Any], Any]) -> dict[str, Any] | None:
     pairs = [(v, n) for v, n in pairs if v is not None and key(v) is not None]
     if not pairs:
         return None
@@ -127,7 +151,10 @@ def spread(nodes: Sequence[Node]) -> dict[str, Any]:
     from recommender.engine.conditions import parse_version
 
     kinds: dict[str, list[str]] = {}
-    drivers, cudas, gpu_mem, host_mem = [], [], [], []
+    drivers: list[tuple[Any, str]] = []
+    cudas: list[tuple[Any, str]] = []
+    gpu_mem: list[tuple[Any, str]] = []
+    host_mem: list[tuple[Any, str]] = []
     for node in nodes:
         accels = [a for a in node.facts.accelerators if a.get("visible") is not False] or []
         names = sorted({str(a.get("name") or a.get("kind")) for a in accels}) or ["none"]
@@ -141,10 +168,11 @@ def spread(nodes: Sequence[Node]) -> dict[str, Any]:
         mem = node.facts.get("memory.usable_bytes") or node.facts.get("memory.total_bytes")
         host_mem.append((mem, node.name))
 
-    def version(v):
+    def version(v: object) -> object:
         return parse_version(v) if isinstance(v, str) else None
 
-    def counts(pairs):  # value -> the nodes that have it, lowest version first
+    def counts(pairs: list[tuple[Any, str]]) -> dict[str, list[str]]:
+        # value -> the nodes that have it, lowest version first
         by: dict[str, list[str]] = {}
         for value, node in pairs:
             if value is not None and node not in by.setdefault(str(value), []):
@@ -187,7 +215,9 @@ def spread_lines(nodes: Sequence[Node], summary: Mapping[str, Any]) -> list[str]
 # --- combining the nodes' rankings ---------------------------------------------------------------
 
 
-def _device_blocks(evaluation, rulebase, framework: str) -> list[tuple[str, str, str | None]]:
+def _device_blocks(
+    evaluation: Evaluation, rulebase: RuleBase, framework: str
+) -> list[tuple[str, str, str | None]]:
     """(rule, why, fix) of the fired rules that keep ``framework`` off the answered accelerator."""
     fired = set(evaluation.fired)
     return [
@@ -197,19 +227,25 @@ def _device_blocks(evaluation, rulebase, framework: str) -> list[tuple[str, str,
     ]
 
 
-def node_blockers(node: Node, framework: str, rulebase) -> list[tuple[str, str, str | None]]:
-    entry = node.ranking.entry(framework)
+def node_blockers(
+    node: Node, framework: str, rulebase: RuleBase
+) -> list[tuple[str, str, str | None]]:
+    entry = node.ranked.entry(framework)
     out = [(b.rule, b.why, b.fix) for b in entry.blockers]
+    assert node.evaluation is not None, f"node {node.name} is not evaluated yet"
     return out + _device_blocks(node.evaluation, rulebase, framework)
 
 
-def combine(nodes: Sequence[Node], rulebase) -> tuple[Any, dict[str, list[dict]]]:
+def combine(
+    nodes: Sequence[Node], rulebase: RuleBase
+) -> tuple[Ranking, dict[str, list[dict[str, Any]]]]:
     """The fleet's Ranking, and per framework its blockers with the nodes each blocks on."""
-    from recommender.decide.ranking import Block, Notice, Ranking, sort_key, verdict_of
+    from recommender.decide.ranking import Block, Notice, sort_key, verdict_of
 
-    entries, blockers = [], {}
+    entries = []
+    blockers: dict[str, list[dict[str, Any]]] = {}
     for fw in FRAMEWORK_IDS:
-        per_node = [(node, node.ranking.entry(fw)) for node in nodes]
+        per_node = [(node, node.ranked.entry(fw)) for node in nodes]
         on: dict[tuple[str, str], tuple[str | None, list[str]]] = {}
         for node, _ in per_node:
             for rule, why, fix in node_blockers(node, fw, rulebase):
@@ -240,7 +276,7 @@ def combine(nodes: Sequence[Node], rulebase) -> tuple[Any, dict[str, list[dict]]
     ranked = [replace(e, rank=i, verdict=verdict_of(e, i)) for i, e in enumerate(ranked, 1)]
     notices: dict[tuple[str, str], tuple[Any, list[str]]] = {}
     for node in nodes:
-        for n in node.ranking.warnings:
+        for n in node.ranked.warnings:
             notices.setdefault((n.rule, n.why), (n, []))[1].append(node.name)
     warnings = tuple(
         n
@@ -258,14 +294,16 @@ def combine(nodes: Sequence[Node], rulebase) -> tuple[Any, dict[str, list[dict]]
         entries=tuple(ranked),
         warnings=warnings,
         smoke=(),
-        device=nodes[0].ranking.device,
+        device=nodes[0].ranked.device,
         smoke_note=note,
         evaluation=nodes[0].evaluation,
     )
     return ranking, blockers
 
 
-def recommend_fleet(request, rulebase):
+def recommend_fleet(
+    request: FleetRequest, rulebase: RuleBase
+) -> tuple[Ranking, Answers, tuple[Node, ...], dict[str, Any]]:
     """(the fleet's Ranking, the answers, its nodes, the fleet document): each node ranked, then
     combined."""
     from recommender.decide.ranking import rank
@@ -276,7 +314,8 @@ def recommend_fleet(request, rulebase):
     answers = resolve_answers(
         rulebase.questions, file=request.answers_file, flags=request.flags, facts=nodes[0].facts
     )
-    done, seen = [], {}
+    done: list[Node] = []
+    seen: dict[str, tuple[Evaluation, Ranking]] = {}
     for node in nodes:  # identical machines are evaluated once (the cost follows distinct ones)
         key = machine_key(node.facts.doc)
         if key not in seen:
@@ -293,7 +332,7 @@ def recommend_fleet(request, rulebase):
             {
                 "name": n.name,
                 "file": n.path,
-                "feasible": {e.framework: e.feasible for e in n.ranking.entries},
+                "feasible": {e.framework: e.feasible for e in n.ranked.entries},
             }
             for n in done
         ],

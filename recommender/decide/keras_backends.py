@@ -8,7 +8,7 @@ catalog's order (tensorflow, torch, jax).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from recommender.catalog import BACKEND_FRAMEWORK, KERAS_BACKENDS
@@ -16,12 +16,23 @@ from recommender.decide.install_plan import NoBuild
 from recommender.decide.plans import NO_BUILD_RULE, install_line, plan_dict, plan_for
 from recommender.decide.rows import BackendRow, Block
 from recommender.decide.smoke_evidence import deciding_run, smoke_for
+from recommender.engine.evaluate import Evaluation
+from recommender.engine.wheels import WheelMatrix
+from recommender.facts.document import Facts
+
+#: Keras backends best first: (backend, score, why).
+Choice = tuple[tuple[str, float, str], ...]
 
 BACKEND_ORDER = KERAS_BACKENDS
 
 
 def _backend_tier(
-    backend: str, facts, evaluation, results, device: str, no_build: frozenset[str] = frozenset()
+    backend: str,
+    facts: Facts,
+    evaluation: Evaluation,
+    results: Sequence[Any],
+    device: str,
+    no_build: frozenset[str] = frozenset(),
 ) -> tuple[int, str]:
     fw = BACKEND_FRAMEWORK[backend]
     score = evaluation.scores.get(fw)
@@ -39,8 +50,12 @@ def _backend_tier(
 
 
 def choose_backend(
-    facts, evaluation, results, device: str, no_build: frozenset[str] = frozenset()
-) -> tuple[tuple[str, float, str], ...]:
+    facts: Facts,
+    evaluation: Evaluation,
+    results: Sequence[Any],
+    device: str,
+    no_build: frozenset[str] = frozenset(),
+) -> Choice:
     """Keras backends best first: (backend, score, why), by tier, score, then fixed order."""
     scores = getattr(evaluation, "keras_backend_scores", None) or {}
     rows = []
@@ -60,12 +75,24 @@ def no_build_block(plan: Mapping[str, Any]) -> Block:
     return Block(rule=NO_BUILD_RULE, why=f"no install here: {plan['reason']}", fix=ways)
 
 
-def plan_row(fw: str, facts, accelerator, matrix, backend: str | None = None):
+def plan_row(
+    fw: str,
+    facts: Facts,
+    accelerator: str | None,
+    matrix: WheelMatrix | None,
+    backend: str | None = None,
+) -> tuple[dict[str, Any], str | None]:
     plan = plan_for(fw, facts, accelerator, backend=backend, matrix=matrix)
     return plan_dict(plan), install_line(plan, facts, fw, backend)
 
 
-def _backend_rows(facts, evaluation, results, device, accelerator, matrix, choice):
+def _backend_rows(
+    facts: Facts,
+    evaluation: Evaluation,
+    accelerator: str | None,
+    matrix: WheelMatrix | None,
+    choice: Choice,
+) -> tuple[BackendRow, ...]:
     scores = getattr(evaluation, "keras_backend_scores", None) or {}
     rows = []
     for backend, _, why in choice:
@@ -88,7 +115,14 @@ def _backend_rows(facts, evaluation, results, device, accelerator, matrix, choic
     return tuple(rows)
 
 
-def keras_choice(facts, evaluation, results, device, matrix, accelerator):
+def keras_choice(
+    facts: Facts,
+    evaluation: Evaluation,
+    results: Sequence[Any],
+    device: str,
+    matrix: WheelMatrix | None,
+    accelerator: str | None,
+) -> tuple[Choice, tuple[BackendRow, ...]]:
     first = choose_backend(facts, evaluation, results, device)
     no_build = frozenset(
         b
@@ -96,5 +130,5 @@ def keras_choice(facts, evaluation, results, device, matrix, accelerator):
         if isinstance(plan_for("keras", facts, accelerator, backend=b, matrix=matrix), NoBuild)
     )
     choice = choose_backend(facts, evaluation, results, device, no_build)
-    rows = _backend_rows(facts, evaluation, results, device, accelerator, matrix, choice)
+    rows = _backend_rows(facts, evaluation, accelerator, matrix, choice)
     return choice, rows

@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from recommender.catalog import BACKEND_FRAMEWORK, Framework
 from recommender.decide.install_plan import InstallPlan, NoBuild, plan_install
+from recommender.decide.rows import Entry
 from recommender.engine.wheels import BUNDLED_WHEELS, WheelMatrix, load_wheels
 
 __all__ = [
@@ -64,7 +65,8 @@ def python_cmd(facts: Any) -> str:
 
 
 def _doc(facts: Any) -> Mapping[str, Any]:
-    return facts.to_dict() if hasattr(facts, "to_dict") else facts
+    doc: Mapping[str, Any] = facts.to_dict() if hasattr(facts, "to_dict") else facts
+    return doc
 
 
 def plan_for(
@@ -113,7 +115,9 @@ def plan_dict(plan: InstallPlan | NoBuild) -> dict[str, Any]:
     return out
 
 
-def planned_fix(fix: str | None, frameworks: tuple[str, ...], entries) -> str | None:
+def planned_fix(
+    fix: str | None, frameworks: tuple[str, ...], entries: Iterable[Entry]
+) -> str | None:
     """A warning whose fix is a pip command for one framework's own package prints the planner's
     command instead, so the machine gets the same command everywhere; an ", or ..." tail stays."""
     if not fix or len(frameworks) != 1 or not fix.lstrip("`").startswith("pip "):

@@ -59,8 +59,11 @@ from recommender.decide.smoke_evidence import (
     smoke_for,
     smoke_reason,
 )
+from recommender.engine.evaluate import Evaluation
+from recommender.engine.rulebase import RuleBase
 from recommender.engine.wheels import WheelMatrix
 from recommender.engine.when import condition_evaluator  # noqa: F401  (checklist imports it)
+from recommender.facts.document import Facts
 
 #: The fixed tie-break order (the catalog's): TensorFlow, PyTorch, Keras, JAX.
 FRAMEWORK_ORDER = FRAMEWORK_IDS
@@ -134,9 +137,13 @@ def _smoke_verdict(
     return passed, failed
 
 
-def _blockers(fs: Any, failed: Any | None, plan: Mapping[str, Any]) -> tuple[Block, ...]:
+def _blockers(
+    fs: Any, failed: Any | None, plan: Mapping[str, Any], extra: tuple[Block, ...] = ()
+) -> tuple[Block, ...]:
+    """The row's blockers: the rules' (then ``extra``, a Keras backend's), a failed smoke run's
+    unless the plan's reinstall cures it, and the planner's when it has no build."""
     blockers = tuple(
-        Block(rule=b.rule, why=b.why, fix=getattr(b, "fix", None)) for b in fs.blockers
+        Block(rule=b.rule, why=b.why, fix=getattr(b, "fix", None)) for b in (*fs.blockers, *extra)
     )
     cured = plan.get("reinstall") and smoke_error(failed).get("kind") in BUILD_FAILURES
     if failed is not None and not cured:
@@ -147,24 +154,35 @@ def _blockers(fs: Any, failed: Any | None, plan: Mapping[str, Any]) -> tuple[Blo
 
 
 def _entry(
-    fw: str, facts, evaluation, results, rulebase, device: str, matrix, elsewhere: bool
+    fw: str,
+    facts: Facts,
+    evaluation: Evaluation,
+    results: Sequence[Any],
+    rulebase: RuleBase,
+    device: str,
+    matrix: WheelMatrix,
+    elsewhere: bool,
 ) -> Entry:
     fs = evaluation.scores[fw]
     installed = bool(facts.get(f"frameworks.{fw}.installed"))
     accel = _accelerator(evaluation)
-    backend, choice, rows = None, (), ()
+    backend: str | None = None
+    choice: tuple[tuple[str, float, str], ...] = ()
+    rows: tuple[BackendRow, ...] = ()
+    backend_blockers: tuple[Block, ...] = ()
+    plan: Mapping[str, Any]
     if fw == "keras":
         choice, rows = keras_choice(facts, evaluation, results, device, matrix, accel)
         backend = choice[0][0]
         plan, install = rows[0].install_plan or {}, rows[0].install
         if not rows[0].feasible:
-            fs = replace(fs, blockers=(*fs.blockers, *rows[0].blockers))
+            backend_blockers = rows[0].blockers
     else:
         plan, install = plan_row(fw, facts, accel, matrix)
     passed, failed = (
         (None, None) if elsewhere else _smoke_verdict(fw, backend, results, installed, device)
     )
-    blockers = _blockers(fs, failed, plan)
+    blockers = _blockers(fs, failed, plan, backend_blockers)
     feasible = not blockers
     reinstall = bool(installed and plan.get("reinstall"))
     ready = installed and feasible and not reinstall and failed is None and not elsewhere
@@ -193,7 +211,7 @@ def _entry(
     )
 
 
-def sort_key(entry: Entry) -> tuple:
+def sort_key(entry: Entry) -> tuple[bool, float, bool, bool, int]:
     return (
         not entry.feasible,
         -entry.score,
@@ -215,7 +233,9 @@ def verdict_of(entry: Entry, rank: int) -> str:
     return WORKS_HERE if entry.verified else INSTALLED_UNVERIFIED
 
 
-def _notices(evaluation, matrix, ranked: tuple[Entry, ...]) -> tuple[Notice, ...]:
+def _notices(
+    evaluation: Evaluation, matrix: WheelMatrix, ranked: tuple[Entry, ...]
+) -> tuple[Notice, ...]:
     engine_warnings = (
         *evaluation.warnings,
         *(getattr(evaluation, "stale", ()) or ()),
@@ -238,10 +258,10 @@ def _notices(evaluation, matrix, ranked: tuple[Entry, ...]) -> tuple[Notice, ...
 
 
 def rank(
-    evaluation,
+    evaluation: Evaluation,
     results: Sequence[Any],
-    facts,
-    rulebase,
+    facts: Facts,
+    rulebase: RuleBase,
     *,
     matrix: WheelMatrix | None = None,
     smoke_note: str | None = None,

@@ -15,7 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from recommender.engine.evaluate import Evaluation, Reason
+    from recommender.smoke.run import SmokeResult
 
 RECOMMENDED = "recommended"
 RECOMMENDED_INSTALL = "recommended: needs install"
@@ -91,10 +95,10 @@ class Entry:
     needs_reinstall: bool = False
     confidence: str
     verdict: str
-    reasons: tuple[Any, ...]  # the engine's Reason values (rule, delta, why, sources, note)
+    reasons: tuple[Reason, ...]
     blockers: tuple[Block, ...]
     warnings: tuple[str, ...]
-    smoke: Any | None  # the SmokeResult that decided (passed or failed), or None
+    smoke: SmokeResult | None  # the run that decided (passed or failed), or None
     install: str | None
     #: Keras only: each backend with its score and tier, best first (for --explain).
     backend_choice: tuple[tuple[str, float, str], ...] = ()
@@ -130,10 +134,10 @@ class BackendRow:
 class Ranking:
     entries: tuple[Entry, ...]
     warnings: tuple[Notice, ...]
-    smoke: tuple[Any, ...]
+    smoke: tuple[SmokeResult, ...]
     device: str
     smoke_note: str | None = None
-    evaluation: Any = field(default=None, compare=False)
+    evaluation: Evaluation | None = field(default=None, compare=False)
 
     @property
     def winner(self) -> Entry | None:

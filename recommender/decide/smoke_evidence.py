@@ -7,6 +7,7 @@ from typing import Any
 
 from recommender.catalog import BACKEND_FRAMEWORK
 from recommender.decide.rows import Block
+from recommender.engine.evaluate import Reason
 
 #: Failures of Keras on a backend that are the backend framework's own (it fails to import, or
 #: has no device): they count against that framework too, not only against Keras on it.
@@ -61,9 +62,8 @@ def backend_failure(results: Iterable[Any], framework: str, device: str) -> Any 
     return None
 
 
-def smoke_reason(run: Any, bonus: float):
+def smoke_reason(run: Any, bonus: float) -> Reason:
     """The smoke bonus as a reason line, so every point in the score is explained."""
-    from recommender.engine.evaluate import Reason
 
     def num(value: Any) -> str:
         return f"{value:.2f}" if isinstance(value, (int, float)) else "?"

@@ -15,15 +15,33 @@ scaling in a framework's favour (rules/tradeoffs.yaml, distributed-*).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from recommender.catalog import DISTRIBUTED_ENGINES
+
+if TYPE_CHECKING:
+    from recommender.facts.document import Facts
+
+
+class _Scored(Protocol):
+    """What ``with_figures`` reads of the engine's Evaluation (a later stage: not imported)."""
+
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
+
+    @property
+    def warnings(self) -> Sequence[Any]: ...
+    @property
+    def scores(self) -> Mapping[str, Any]: ...
+
+
+_E = TypeVar("_E", bound=_Scored)
 
 GOOD, FAIR = 0.7, 0.4
 
 
-def attach(facts, results: Sequence[Any]):
+def attach(facts: Facts, results: Sequence[Any]) -> Facts:
     """A new Facts whose document carries ``results`` under ``distributed`` (unchanged if none)."""
     if not results:
         return facts
@@ -34,12 +52,12 @@ def attach(facts, results: Sequence[Any]):
     return Facts.from_dict(doc, origin=facts.origin)
 
 
-def _runs(facts) -> list[Mapping[str, Any]]:
+def _runs(facts: Facts) -> list[Mapping[str, Any]]:
     runs = facts.doc.get("distributed") if isinstance(facts.doc, Mapping) else None
     return [r for r in runs or () if isinstance(r, Mapping) and not r.get("skipped")]
 
 
-def best(facts, framework: str) -> Mapping[str, Any] | None:
+def best(facts: Facts, framework: str) -> Mapping[str, Any] | None:
     runs = [r for r in _runs(facts) if r.get("framework") == framework]
     if not runs:
         return None
@@ -65,7 +83,7 @@ def scaling(efficiency: Any) -> str | None:
     return "good" if efficiency >= GOOD else "fair" if efficiency >= FAIR else "poor"
 
 
-def derived(facts) -> dict[str, Any]:
+def derived(facts: Facts) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for fw in DISTRIBUTED_ENGINES:
         run = best(facts, fw)
@@ -91,7 +109,7 @@ def _where(run: Mapping[str, Any]) -> str:
     return f" {_ON.get(dev, f'on {dev}')}" + (f" ({backend})" if backend else "")
 
 
-def summary(facts, framework: str) -> str | None:
+def summary(facts: Facts, framework: str) -> str | None:
     """ "DDP trained on 2 processes on the GPUs (nccl) with 91% scaling efficiency, replicas in
     sync" (or why it failed)."""
     run = best(facts, framework)
@@ -109,7 +127,7 @@ def summary(facts, framework: str) -> str | None:
     return f"{name} trained on {run.get('processes')} processes{where}{tail}, replicas in sync"
 
 
-def with_figures(evaluation, facts):
+def with_figures(evaluation: _E, facts: Facts) -> _E:
     """The evaluation with each ``distributed-*`` reason's and warning's why ending in this
     machine's figures ("... Here: DDP trained on 2 processes on the GPUs (nccl) with 91% scaling
     efficiency, replicas in sync.")."""
@@ -119,11 +137,12 @@ def with_figures(evaluation, facts):
     def figures(rule: str, fw: str) -> str | None:
         return summary(facts, fw) if rule.startswith("distributed-") else None
 
-    def reword(reason, fw: str):
+    def reword(reason: Any, fw: str) -> Any:
         text = figures(reason.rule, fw)
         return replace(reason, why=f"{reason.why} Here: {text}.") if text else reason
 
-    warnings, renamed = [], {}
+    warnings: list[Any] = []
+    renamed: dict[str, str] = {}
     for warning in evaluation.warnings:
         text = (
             figures(warning.rule, warning.frameworks[0]) if len(warning.frameworks) == 1 else None

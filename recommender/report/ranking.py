@@ -159,7 +159,7 @@ def ranking_table(
         )
         bar = score_bar(entry.score, top) if entry.feasible else " " * _BAR_WIDTH
         reasons = _reason_lines(entry)
-        cells = [
+        cells: list[RenderableType] = [
             str(entry.rank),
             Text(name + (f"\non {entry.backend}" if entry.backend else "")),
             f"{entry.score:>4g} {bar}",

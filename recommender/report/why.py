@@ -103,7 +103,7 @@ def render_why(ranking: Ranking, target: str) -> RenderableType:
     table.add_column("why [sources]", ratio=1)
     theirs = _deltas(winner) if winner is not None and winner is not entry else None
     for reason in _reasons_for(ranking, framework, backend):
-        row = [str(reason.rule), f"{float(reason.delta):+g}"]
+        row: list[RenderableType] = [str(reason.rule), f"{float(reason.delta):+g}"]
         if theirs is not None:
             row.append(f"{theirs.get(str(reason.rule), 0.0):+g}")
         sources = ", ".join(str(s) for s in reason.sources)

@@ -152,7 +152,7 @@ def run_one(
     backend = (
         (facts.framework("keras").get("backend") or "tensorflow") if framework == "keras" else None
     )
-    base = dict(
+    base: dict[str, Any] = dict(
         framework=framework,
         backend=backend,
         device=device,
@@ -169,7 +169,9 @@ def run_one(
     threads = threads_per_rank(facts, n)
     budget = import_timeout + train_timeout + WATCH_SLACK_S
     work = tempfile.mkdtemp(prefix="ranks-", dir=logs.path)
-    group = dict(log_path=log, cwd=work, import_timeout=import_timeout, train_timeout=train_timeout)
+    group: dict[str, Any] = dict(
+        log_path=log, cwd=work, import_timeout=import_timeout, train_timeout=train_timeout
+    )
     try:
         with open_capture(log) as log_w:
             single = single_launch(framework, device, steps, threads, work, env, budget)
@@ -341,7 +343,7 @@ def cached(
 ) -> tuple[DistributedSmokeResult, ...]:
     """Passing distributed results stored for this machine's installed frameworks (stale or
     wrongly typed ones skipped)."""
-    out = []
+    out: list[DistributedSmokeResult] = []
     for fw in FRAMEWORKS:
         if not facts.framework(fw).get("installed"):
             continue

@@ -136,7 +136,7 @@ def compare_ranks(docs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     losses = docs[0].get("losses") or [] if docs else []
     tail = losses[-5:]
     last = sum(tail) / len(tail) if tail else None
-    steps = [d.get("step_s") for d in docs if isinstance(d.get("step_s"), (int, float))]
+    steps = [s for d in docs if isinstance(s := d.get("step_s"), (int, float))]
     step_s = max(steps) if steps else None  # the slowest rank sets the pace
     world = int(docs[0].get("world_size") or len(docs)) if docs else 0
     return {

@@ -101,7 +101,7 @@ class SmokeResult:
 
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> SmokeResult:
-        values = {name: doc.get(name) for name in cls._FIELDS}
+        values: dict[str, Any] = {name: doc.get(name) for name in cls._FIELDS}
         values["error"] = SmokeFailure.from_dict(doc["error"]) if doc.get("error") else None
         values["ok"], values["converged"] = bool(doc.get("ok")), bool(doc.get("converged"))
         values["cached"] = bool(doc.get("cached"))
@@ -212,7 +212,8 @@ def plan_smoke(
                 f"install it with: pip install {pip}",
                 where="--framework",
             )
-    runs, skipped = [], []
+    runs: list[SmokeRun] = []
+    skipped: list[str] = []
     for fw in wanted:
         backends = [(None, (), None)]
         if fw == "keras":
@@ -235,7 +236,7 @@ def _results(
     run: SmokeRun, exit_: ChildExit, trained: list[dict], imported: dict, log: str
 ) -> tuple[SmokeResult, ...]:
     backend = imported.get("backend") or run.backend if run.framework == "keras" else None
-    base = dict(
+    base: dict[str, Any] = dict(
         framework=run.framework,
         backend=backend,
         device=run.device,
@@ -244,7 +245,7 @@ def _results(
     )
     out, done = [], set()
     for doc in trained:
-        values = {k: doc.get(k) for k in SmokeResult._FIELDS if k in doc}
+        values: dict[str, Any] = {k: doc.get(k) for k in SmokeResult._FIELDS if k in doc}
         values["losses"] = _losses(doc.get("losses"))
         converged = bool(doc.get("converged"))
         error = (
