@@ -8,6 +8,7 @@ facts) -> rank -> render (table, --explain trace, or --json).
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import sys
 from collections.abc import Mapping, Sequence
@@ -185,11 +186,27 @@ def _facts_value(ctx, param, value: tuple[str, ...]):
     return tuple(value)
 
 
-def input_options(f):
+#: What --facts takes, for every command (a fleet is added where one is accepted).
+FACTS_HELP = (
+    "Use the machine a FILE describes instead of probing this one (skips smoke): a `dlrec probe "
+    "--json` document, or a `python -m torch.utils.collect_env` report."
+)
+
+
+def input_options(f=None, *, fleet: bool = False):
     """--facts, --rules, --no-smoke, --fresh and the smoke timeouts: the pipeline's inputs, shared
-    with ``dlrec checklist`` and ``dlrec init`` (build the Request with ``request_from``)."""
+    with ``dlrec checklist`` and ``dlrec init`` (build the Request with ``request_from``).
+    ``fleet``: the command accepts several --facts (``recommend`` and ``ask`` do; a checklist or
+    a starter project is for one machine), and its help says so."""
+    if f is None:
+        return lambda g: input_options(g, fleet=fleet)
     from recommender.cli.rules import rules_option  # the shared --rules FILE (repeatable)
 
+    facts_help = FACTS_HELP + (
+        " Repeat it, or give a DIR of *.json, for a fleet."
+        if fleet
+        else " One machine only (a fleet works with `dlrec recommend`)."
+    )
     options = [
         click.option(
             "--facts",
@@ -197,8 +214,7 @@ def input_options(f):
             metavar="FILE",
             multiple=True,
             callback=_facts_value,
-            help="Recommend for the machine a `dlrec probe --json` FILE describes (skips smoke); "
-            "repeat it, or give a DIR of *.json, for a fleet.",
+            help=facts_help,
         ),
         rules_option,
         click.option(
@@ -232,7 +248,7 @@ def _why_value(ctx, param, value: str | None) -> str | None:
     return f"{framework}:{backend}" if backend else framework
 
 
-def _pipeline_options(f):
+def _pipeline_options(f, fleet: bool = True):
     from recommender.cli.main import redact_option
 
     f = redact_option(f)
@@ -267,7 +283,7 @@ def _pipeline_options(f):
         help="Also explain one framework rule by rule against the winner: tensorflow, "
         "pytorch, jax, keras, or keras:tensorflow|torch|jax.",
     )(f)
-    return input_options(f)
+    return input_options(f, fleet=fleet)
 
 
 class AnswerChoice(click.Choice):
@@ -356,7 +372,7 @@ def recommend(answers_file, **kw) -> None:
     is_flag=True,
     help="Also ask the questions answered by a flag or by what the probes detected.",
 )
-@_pipeline_options
+@functools.partial(_pipeline_options, fleet=False)
 def ask(answers_file, save_answers, review, **kw) -> None:
     """The interactive questionnaire, then the recommendation. An answer given as a flag, or
     detected by the probes, skips its question (the summary lists it; --review asks it)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import re
+import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -103,9 +104,25 @@ def install_line(
     accelerator nobody could settle (the plan is then CPU-only, a guess dlrec does not print)."""
     if isinstance(plan, NoBuild) or plan.accelerator is None:
         return None
-    if plan.reinstall or not _installed(framework, facts, backend):
+    if plan.reinstall:
+        return plan.command_line
+    if (
+        framework == "keras"
+        and backend in BACKEND_FRAMEWORK
+        and _installed(BACKEND_FRAMEWORK[backend], facts, None)
+    ):
+        # The backend is installed and fits: its row installs nothing, so Keras's adds only
+        # Keras (one machine, one command per framework).
+        return None if _installed("keras", facts, None) else _keras_only(plan)
+    if not _installed(framework, facts, backend):
         return plan.command_line
     return None
+
+
+def _keras_only(plan: InstallPlan) -> str:
+    python = plan.commands[0][0] if plan.commands and plan.commands[0] else "python"
+    pins = [f"{name}{spec}" for name, spec in plan.packages if name == "keras"] or ["keras"]
+    return shlex.join([python, "-m", "pip", "install", *pins])
 
 
 def plan_dict(plan: InstallPlan | NoBuild) -> dict[str, Any]:
