@@ -1,4 +1,4 @@
-from recommender.bootstrap import run
+from recommender.cli.bootstrap import run
 
 if __name__ == "__main__":
     run()

@@ -82,7 +82,7 @@ def _culprit(exc: BaseException, default: str) -> tuple[str, str | None]:
     package, or the module a ModuleNotFoundError names."""
     if isinstance(exc, ModuleNotFoundError) and exc.name:
         return exc.name, None
-    here = os.path.dirname(os.path.abspath(__file__))
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # recommender/
     files = [
         f.filename
         for f in traceback.extract_tb(exc.__traceback__)
