@@ -93,6 +93,7 @@ def _run_smoke(
         facts,
         device=ANSWER_DEVICE.get(accel, "auto"),
         fresh=request.fresh,
+        all_backends=True,
         on_event=on_event,
         import_timeout=request.import_timeout or DEFAULT_IMPORT_TIMEOUT,
         train_timeout=request.train_timeout or DEFAULT_TRAIN_TIMEOUT,
@@ -160,6 +161,12 @@ def checklist(
     request: Request, framework: str | None = None, *, on_event: Callable | None = None
 ) -> Made:
     """Run the pipeline, then check the chosen framework (the winner unless one is named)."""
+    if request.facts_files:
+        raise BadInputError(
+            "a checklist is for one machine; several facts files (a fleet) work with "
+            "`dlrec recommend` only",
+            where="--facts",
+        )
     outcome = recommend(request, on_event=on_event)
     ranking = outcome.ranking
     chosen = framework or (ranking.winner or ranking.entries[0]).framework

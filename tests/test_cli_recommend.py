@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from recommender.catalog import FRAMEWORK_IDS, KERAS_BACKENDS
 from recommender.cli.main import cli
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "personas5"
@@ -122,8 +123,8 @@ def test_json_contract_shape(runner):
     assert doc["schema_version"] == 1 and doc["smoke"] == []
     assert doc["facts"] == json.loads(Path(LAPTOP).read_text())  # echoed as loaded
     assert doc["answers"]["goal"] == "research"
-    assert [e["rank"] for e in doc["ranking"]] == [1, 2, 3]
-    assert {e["framework"] for e in doc["ranking"]} == {"tensorflow", "pytorch", "keras"}
+    assert [e["rank"] for e in doc["ranking"]] == [1, 2, 3, 4]
+    assert {e["framework"] for e in doc["ranking"]} == set(FRAMEWORK_IDS)
     for entry in doc["ranking"]:
         assert list(entry) == [
             "framework",
@@ -335,16 +336,15 @@ def test_save_answers_is_atomic_on_interrupt(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_real_recommend_measures_installed_frameworks(runner):
-    """On this machine (all three frameworks installed) smoke runs verify each of them."""
+    """On this machine (all four frameworks installed) smoke runs verify each of them, and Keras
+    is smoke-trained on every installed backend, one child each."""
     r = invoke(runner, "recommend", "--json", "--fresh")
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
-    installed = [
-        fw
-        for fw in ("tensorflow", "pytorch", "keras")
-        if doc["facts"]["frameworks"][fw]["installed"]
-    ]
-    assert installed == ["tensorflow", "pytorch", "keras"]
+    installed = [fw for fw in FRAMEWORK_IDS if doc["facts"]["frameworks"][fw]["installed"]]
+    assert installed == list(FRAMEWORK_IDS)
+    keras_backends = {s["backend"] for s in doc["smoke"] if s["framework"] == "keras"}
+    assert keras_backends == set(KERAS_BACKENDS)
     by_fw = {e["framework"]: e for e in doc["ranking"]}
     for fw in installed:
         assert by_fw[fw]["confidence"] == "measured", by_fw[fw]

@@ -66,7 +66,7 @@ HOSTILE = {
     "nested-brackets": "nest",  # libyaml: "exceeded maximum nesting depth"; ours: "nested deeper than 32"
     "fifty-megabytes": "the limit is 2,097,152",
     "duplicate-keys": "duplicate key 'why' (first at line 3)",
-    "framework-no": "rule 'a': block: 'no' is not a framework id (allowed: tensorflow, pytorch, keras)",
+    "framework-no": "rule 'a': block: 'no' is not a framework id (allowed: tensorflow, pytorch, keras, jax)",
     "invalid-utf8": "not valid UTF-8",
 }
 

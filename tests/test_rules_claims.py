@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from recommender.catalog import ACCELERATOR_ANSWERS
 from recommender.engine.rulebase import load_rulebase
 from recommender.frozen import thaw
 from tests.conftest import skip_unless_ci
@@ -101,11 +102,7 @@ def test_every_answer_value_has_a_scoring_effect(rb):
             covered.update(_answers_in(thaw(rule.when)))
             if "derived.answer_accelerator" in rule.reads:
                 text = repr(thaw(rule.when))
-                covered.update(
-                    ("accelerator", v)
-                    for v in ("cpu", "nvidia", "amd", "apple", "tpu")
-                    if f"'{v}'" in text
-                )
+                covered.update(("accelerator", v) for v in ACCELERATOR_ANSWERS if f"'{v}'" in text)
     wanted = {
         (q.key, c.value)
         for q in rb.questions

@@ -142,12 +142,26 @@ def redact_option(f):
     show_default=True,
     help="Multiply every probe's time budget.",
 )
+@click.option(
+    "--import",
+    "import_file",
+    metavar="FILE",
+    help="Read the facts from FILE instead of probing: a `python -m torch.utils.collect_env` "
+    "report (vLLM's too), or a facts document.",
+)
 @redact_option
-def probe(as_json: bool, deep: bool, timeout_scale: float, redact: bool) -> None:
+def probe(
+    as_json: bool, deep: bool, timeout_scale: float, import_file: str | None, redact: bool
+) -> None:
     """Probe hardware and installed frameworks (imports no framework unless --deep)."""
-    from recommender.facts.collect import collect_facts
+    if import_file is not None:
+        from recommender.facts.load import load_facts_file
 
-    facts = collect_facts(deep=deep, scale=timeout_scale)
+        facts = load_facts_file(import_file)
+    else:
+        from recommender.facts.collect import collect_facts
+
+        facts = collect_facts(deep=deep, scale=timeout_scale)
     if redact:
         from recommender.facts.document import Facts
         from recommender.facts.redact import Identity
