@@ -5,8 +5,10 @@ Safety, before anything costs time or memory:
 - UTF-8 only;
 - YAML through the safe loader only: no tags, no anchors or aliases, nesting capped at
   ``MAX_DEPTH``, duplicate keys refused, and YAML 1.1 booleans (``yes``/``no``/``on``/``off``)
-  and dates (``2001-13-45``, ``2024-02-30``) left as strings, as YAML 1.2 reads them: only
-  ``true``/``false`` are booleans, and a date is checked by whoever reads it;
+  left as strings; only ``true``/``false`` are booleans;
+- an unquoted date or timestamp stays the string it was written as (as YAML 1.2 reads it), and
+  one that names no real moment (``2001-13-45``, ``2024-02-30``, an offset of ``+99:00``) is
+  refused by line and key: YAML 1.1 would fail building it;
 - numbers of more than ``MAX_DIGITS`` digits are refused (Python would refuse to convert them,
   and converting them costs quadratic time);
 - JSON with the same rules where they apply: duplicate keys refused, depth and digits capped;
@@ -55,12 +57,9 @@ class _StrictLoader(_Loader):  # type: ignore[misc, valid-type]
     """The safe loader with duplicate keys refused and line numbers kept."""
 
 
-# Replace YAML 1.1's bool resolver (yes/no/on/off) with YAML 1.2's (true/false only), and drop
-# its timestamp resolver: a date stays the string it was written as (``2001-13-45`` would
-# otherwise fail inside the loader, and an answer or a ``verified:`` is a string anyway).
-_YAML11_ONLY = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
+# Replace YAML 1.1's bool resolver (yes/no/on/off) with YAML 1.2's (true/false only).
 _StrictLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in _YAML11_ONLY]
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
     for first, resolvers in _Loader.yaml_implicit_resolvers.copy().items()
 }
 _StrictLoader.add_implicit_resolver(
@@ -86,22 +85,56 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> Located
         result.key_lines[key] = key_node.start_mark.line + 1
         try:
             result[key] = loader.construct_object(value_node, deep=True)
-        except DocumentError as exc:  # a refused value: say whose it is
-            raise DocumentError(exc.where, f"{key}: {exc.message}") from None
+        except _ValueRefused as exc:  # say whose value it is: releases[0].verified
+            raise exc.within(str(key)) from None
     return result
+
+
+class _ValueRefused(DocumentError):
+    """A scalar refused while building the document; ``path`` says whose value it was."""
+
+    def __init__(self, line: int, message: str, path: str = "") -> None:
+        super().__init__(f"line {line}", f"{path}: {message}" if path else message)
+        self.line, self.bare, self.path = line, message, path
+
+    def within(self, part: str) -> _ValueRefused:
+        sep = "" if not self.path or self.path.startswith("[") else "."
+        return _ValueRefused(self.line, self.bare, f"{part}{sep}{self.path}")
+
+
+def _construct_sequence(loader: _StrictLoader, node: yaml.SequenceNode) -> list:
+    out = []
+    for i, child in enumerate(node.value):
+        try:
+            out.append(loader.construct_object(child, deep=True))
+        except _ValueRefused as exc:
+            raise exc.within(f"[{i}]") from None
+    return out
 
 
 def _construct_int(loader: _StrictLoader, node: yaml.ScalarNode) -> int:
     digits = sum(ch.isdigit() for ch in node.value)
     if digits > MAX_DIGITS:
-        raise DocumentError(
-            f"line {node.start_mark.line + 1}",
-            f"a number of {digits:,} digits (the limit is {MAX_DIGITS:,})",
+        raise _ValueRefused(
+            node.start_mark.line + 1, f"a number of {digits:,} digits (the limit is {MAX_DIGITS:,})"
         )
     return _Loader.construct_yaml_int(loader, node)
 
 
+def _construct_timestamp(loader: _StrictLoader, node: yaml.ScalarNode) -> str:
+    """The date as written, once it is known to be a real one (readers parse it themselves)."""
+    try:
+        _Loader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):
+        raise _ValueRefused(
+            node.start_mark.line + 1, f"{node.value!r} is not a valid date (YYYY-MM-DD)"
+        ) from None
+    return node.value
+
+
 _StrictLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+_StrictLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 _StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 

@@ -45,11 +45,13 @@ def _facts(tmp_path: Path, name: str = "facts.json", **changes) -> Path:
 
 ANSWERS = {
     # Trigger: YAML 1.1 reads 2001-13-45 as a date, and fails building it (ValueError, exit 3).
-    "yaml11-date": ("goal: 2001-13-45\n", "goal: '2001-13-45' is not allowed (allowed: research"),
+    "yaml11-date": ("goal: 2001-13-45\n", "goal: '2001-13-45' is not a valid date (YYYY-MM-DD)"),
     # Trigger: a 5000-digit integer: int() refuses it (ValueError, exit 3).
     "5000-digits": ("goal: " + "9" * 5000 + "\n", "goal: a number of 5,000 digits (the limit is"),
     # Trigger: a timestamp with an offset of +99:00 (ValueError in datetime, exit 3).
-    "bad-offset": ("goal: 2001-01-01 10:00:00+99:00\n", "is not allowed (allowed: research"),
+    "bad-offset": ("goal: 2001-01-01 10:00:00+99:00\n", "+99:00' is not a valid date (YYYY-MM-DD)"),
+    # The control: a real date is the string it was written as, refused as an answer value.
+    "real-date": ("goal: 2001-01-01\n", "goal: '2001-01-01' is not allowed (allowed: research"),
     # Trigger: the same key twice in JSON (accepted silently; YAML refuses it).
     "json-duplicate": ('{"goal": "research",\n "goal": "learning"}\n', "duplicate key 'goal'"),
     # Trigger: a 5000-digit integer in JSON (ValueError from json.loads, exit 3).
@@ -152,13 +154,21 @@ def test_known_bare_placeholders_are_accepted(tmp_path):
     assert run("rules", "check", str(path)).code == 0
 
 
-@pytest.mark.parametrize("verified", ["2024-02-30", "2026-13", "2026-11-31", "26-11"])
-def test_a_verified_date_that_does_not_exist_is_refused(tmp_path, verified):
+@pytest.mark.parametrize(
+    "verified, needle",
+    [
+        ("2024-02-30", "verified: '2024-02-30' is not a valid date (YYYY-MM-DD)"),
+        ("2026-11-31", "verified: '2026-11-31' is not a valid date (YYYY-MM-DD)"),
+        ("2026-13", "rule 'my-rule': 'verified' must be YYYY-MM or YYYY-MM-DD and a real date"),
+        ("26-11", "rule 'my-rule': 'verified' must be YYYY-MM or YYYY-MM-DD and a real date"),
+    ],
+)
+def test_a_verified_date_that_does_not_exist_is_refused(tmp_path, verified, needle):
     """Trigger: ``verified: 2024-02-30`` (YAML 1.1 builds a date and fails: exit 3)."""
     path = _overlay(tmp_path)
     path.write_text(path.read_text() + f"\n    verified: {verified}\n")
     line = _one_line(run("rules", "check", str(path)), f"{path}:")
-    assert "'verified' must be YYYY-MM or YYYY-MM-DD and a real date" in line, line
+    assert needle in line, line
 
 
 @pytest.mark.parametrize(
