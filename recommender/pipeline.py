@@ -17,7 +17,8 @@ from typing import Any
 
 from recommender.catalog import ANSWER_DEVICE
 from recommender.decide.checklist import Checklist, build_checklist
-from recommender.decide.ranking import Ranking, condition_evaluator, rank
+from recommender.decide.ranking import Ranking, rank
+from recommender.decide.ties import tie_notice
 from recommender.engine.answers import Answers, resolve_answers
 from recommender.engine.evaluate import evaluate
 from recommender.engine.rulebase import RuleBase, load_rulebase
@@ -131,8 +132,10 @@ def recommend(
         facts,
         rulebase,
         smoke_note=note,
-        condition=condition_evaluator(facts, answers, rulebase),
     )
+    tie = tie_notice(ranking, facts, answers, rulebase)
+    if tie is not None:
+        ranking = dataclasses.replace(ranking, warnings=(tie, *ranking.warnings))
     return Outcome(ranking=ranking, answers=answers, facts=facts, rulebase=rulebase)
 
 

