@@ -105,7 +105,11 @@ def _with_distributed(facts: Facts) -> Facts:
     """Probed facts gain the distributed smoke results cached for this machine (rules read them)."""
     from recommender.smoke.distributed import cached
 
-    return evidence.attach(facts, cached(os.environ, facts)) if facts.is_local else facts
+    if not facts.is_local:
+        return facts
+    # `dlrec smoke --distributed N` stores GPU runs under their device: read both, GPU first.
+    runs = (*cached(os.environ, facts, device="cuda"), *cached(os.environ, facts))
+    return evidence.attach(facts, runs)
 
 
 def recommend(

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 import click
 
 from recommender.errors import ExitCode
+from recommender.smoke.distributed_plan import RANK_MEMORY_BYTES
 
 
 def distributed_options(f):
@@ -24,7 +25,10 @@ def distributed_options(f):
             type=click.IntRange(1, 1024),
             metavar="N",
             help="Data-parallel smoke on N processes per node (torchrun DDP, TF "
-            "MultiWorkerMirroredStrategy, Keras on JAX) instead of the one-process runs.",
+            "MultiWorkerMirroredStrategy, Keras on JAX) instead of the one-process runs. "
+            "N may not exceed what this machine holds: its usable CPU cores, its usable "
+            f"memory at {RANK_MEMORY_BYTES >> 30} GiB a process, and on cuda its visible GPUs "
+            "(more is refused, exit 2, before anything starts).",
         ),
         click.option(
             "--nnodes",

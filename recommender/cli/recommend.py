@@ -23,7 +23,13 @@ ANSWER_KEYS = ("goal", "deploy", "experience", "domain", "scale", "team_stack", 
 
 
 def emit(
-    outcome: Outcome, *, as_json: bool, explain: bool, console=None, redact: bool = False
+    outcome: Outcome,
+    *,
+    as_json: bool,
+    explain: str | None,
+    console=None,
+    redact: bool = False,
+    why: str | None = None,
 ) -> None:
     """Print the outcome (a fleet's too); exit 1 (after printing) when nothing is feasible."""
     from recommender.report import ranking as report
@@ -39,6 +45,10 @@ def emit(
         doc["answer_sources"] = dict(outcome.answers.source)
         if outcome.fleet is not None:
             doc["fleet"] = dict(outcome.fleet.doc)
+        if explain:
+            from recommender.report.why import trace_to_json
+
+            doc["trace"] = trace_to_json(outcome.ranking)
         emit_json(doc)
     else:
         from recommender.report.answers import answers_line
@@ -52,8 +62,12 @@ def emit(
             for line in spread_lines(outcome.fleet.nodes, outcome.fleet.doc["spread"]):
                 console.print(line, markup=False, highlight=False)
         console.print(report.render_ranking(outcome.ranking, width=console.width), crop=False)
+        if why:
+            from recommender.report.why import render_why
+
+            console.print(render_why(outcome.ranking, why), crop=False)
         if explain:
-            console.print(report.render_trace(outcome.ranking))
+            console.print(report.render_trace(outcome.ranking, everything=explain == "all"))
     if outcome.ranking.winner is None:
         raise click.exceptions.Exit(ExitCode.FAILED)
 
@@ -79,20 +93,28 @@ def run_and_emit(
     request: Request,
     *,
     as_json: bool,
-    explain: bool,
+    explain: str | None,
     rulebase=None,
     facts=None,
     redact: bool = False,
+    why: str | None = None,
 ) -> None:
     from recommender.report.console import make_console
 
     console = make_console()
-    if as_json or not console.is_terminal or not request.smoke or request.facts_files:
+    if not request.smoke or request.facts_files:
         outcome = recommend_pipeline(request, rulebase=rulebase, facts=facts)
+    elif as_json or not console.is_terminal:
+        from recommender.report.smoke import PlainProgress
+
+        progress = PlainProgress(lambda line: click.echo(line, err=True))
+        outcome = recommend_pipeline(
+            request, on_event=progress.on_event, rulebase=rulebase, facts=facts
+        )
     else:
         with live_smoke(make_console(stderr=True)) as on_event:
             outcome = recommend_pipeline(request, on_event=on_event, rulebase=rulebase, facts=facts)
-    emit(outcome, as_json=as_json, explain=explain, console=console, redact=redact)
+    emit(outcome, as_json=as_json, explain=explain, console=console, redact=redact, why=why)
 
 
 # --------------------------------------------------------------------------- options
@@ -147,6 +169,15 @@ def input_options(f):
     return f
 
 
+def _why_value(ctx, param, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from recommender.report.why import parse_target
+
+    framework, backend = parse_target(value)
+    return f"{framework}:{backend}" if backend else framework
+
+
 def _pipeline_options(f):
     from recommender.cli.main import redact_option
 
@@ -154,7 +185,22 @@ def _pipeline_options(f):
     f = click.option(
         "--json", "as_json", is_flag=True, help="Print the JSON document (schema_version 1)."
     )(f)
-    f = click.option("--explain", is_flag=True, help="Also print the full rule trace.")(f)
+    f = click.option(
+        "--explain",
+        type=click.Choice(["fired", "all"]),
+        is_flag=False,
+        flag_value="fired",
+        default=None,
+        help="Also print the rule trace: the rules that fired or were unknown; "
+        "'--explain all' adds the false ones. With --json, the document gains 'trace'.",
+    )(f)
+    f = click.option(
+        "--why",
+        metavar="FRAMEWORK",
+        callback=_why_value,
+        help="Also explain one framework rule by rule against the winner: tensorflow, "
+        "pytorch, jax, keras, or keras:tensorflow|torch|jax.",
+    )(f)
     return input_options(f)
 
 
@@ -225,10 +271,12 @@ def request_from(flags: Mapping[str, str | None], answers_file, kw) -> Request:
 )
 @_pipeline_options
 def recommend(answers_file, **kw) -> None:
-    """Rank TensorFlow, PyTorch and Keras for your answers and this machine."""
+    """Rank TensorFlow, PyTorch, Keras and JAX for your answers and this machine."""
     flags = {key: kw.pop(key) for key in ANSWER_KEYS}
     request = request_from(flags, answers_file, kw)
-    run_and_emit(request, as_json=kw["as_json"], explain=kw["explain"], redact=kw["redact"])
+    run_and_emit(
+        request, as_json=kw["as_json"], explain=kw["explain"], redact=kw["redact"], why=kw["why"]
+    )
 
 
 @click.command()
@@ -265,6 +313,7 @@ def ask(answers_file, save_answers, **kw) -> None:
         rulebase=rulebase,
         facts=facts,
         redact=kw["redact"],
+        why=kw["why"],
     )
 
 

@@ -154,7 +154,7 @@ def node_blockers(node: Node, framework: str, rulebase) -> list[tuple[str, str, 
 
 def combine(nodes: Sequence[Node], rulebase) -> tuple[Any, dict[str, list[dict]]]:
     """The fleet's Ranking, and per framework its blockers with the nodes each blocks on."""
-    from recommender.decide.ranking import Block, Notice, Ranking, _sort_key, _verdict
+    from recommender.decide.ranking import Block, Notice, Ranking, sort_key, verdict_of
 
     entries, blockers = [], {}
     for fw in ("tensorflow", "pytorch", "keras"):
@@ -185,8 +185,8 @@ def combine(nodes: Sequence[Node], rulebase) -> tuple[Any, dict[str, list[dict]]
                 smoke=None,
             )
         )
-    ranked = sorted(entries, key=_sort_key)
-    ranked = [replace(e, rank=i, verdict=_verdict(e, i)) for i, e in enumerate(ranked, 1)]
+    ranked = sorted(entries, key=sort_key)
+    ranked = [replace(e, rank=i, verdict=verdict_of(e, i)) for i, e in enumerate(ranked, 1)]
     notices: dict[tuple[str, str], tuple[Any, list[str]]] = {}
     for node in nodes:
         for n in node.ranking.warnings:

@@ -140,6 +140,7 @@ FACT_SCHEMA: Mapping[str, str] = MappingProxyType(
                 "processes": "int",
                 "scaling_efficiency": "number",
                 "scaling": "str",
+                "device": "str",
             }.items()
         },
     }

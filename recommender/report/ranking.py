@@ -18,7 +18,13 @@ SCHEMA_VERSION = 1
 DEFAULT_NAMES: Mapping[str, str] = {f.value: f.info.name for f in Framework}
 _BAR_WIDTH = 6
 _BLOCKS = " ▏▎▍▌▋▊▉█"
-_VERDICT_STYLE = {"recommended": "bold green", "works here": "green", "not feasible here": "red"}
+_VERDICT_STYLE = {
+    "recommended": "bold green",
+    "recommended: needs install": "bold yellow",
+    "recommended: needs reinstall": "bold yellow",
+    "works here": "green",
+    "not feasible": "red",
+}
 
 
 def _get(obj: Any, key: str, default: Any = None) -> Any:
@@ -171,26 +177,10 @@ def ranking_table(
 
 
 def why_not(entry: Entry, winner: Entry | None, names: Mapping[str, str] = DEFAULT_NAMES) -> str:
-    """One line: why this framework did not win."""
-    name = display_name(entry, names)
-    if entry.blockers:
-        block = entry.blockers[0]
-        return f"Why not {name}: {block.why} ({block.rule})"
-    if winner is None:
-        return f"Why not {name}: nothing here is feasible"
-    mine = {r.rule: float(r.delta) for r in entry.reasons}
-    theirs = {r.rule: r for r in winner.reasons}
-    gaps = sorted(
-        ((float(r.delta) - mine.get(rule, 0.0), rule) for rule, r in theirs.items()),
-        key=lambda gap: (-gap[0], gap[1]),
-    )
-    head = f"Why not {name}: {entry.score:g} vs {winner.score:g} for {display_name(winner, names)}"
-    if gaps and gaps[0][0] > 0:
-        reason = theirs[gaps[0][1]]
-        return f"{head}; above all: {short_why(reason.why)} {claims(reason.sources)}".rstrip()
-    if winner.verified and not entry.verified:
-        return f"{head}; {display_name(winner, names)} was verified by a smoke run here"
-    return f"{head} (tie broken by: verified, installed, then the fixed order)"
+    """One line: why this framework did not win (the rules that made the difference)."""
+    from recommender.report.why import why_not_line
+
+    return why_not_line(entry, winner)
 
 
 def render_ranking(
@@ -231,32 +221,11 @@ def render_ranking(
     return Group(*parts)
 
 
-def render_trace(ranking: Ranking) -> RenderableType:
-    """``--explain``: every rule, whether it fired, was false or unknown, and what it read."""
-    table = Table(title="Rule trace", box=box.SIMPLE_HEAD, title_justify="left", expand=True)
-    table.add_column("rule", no_wrap=True)  # copied into `dlrec rules explain ID`: never folded
-    for column in ("outcome", "effect", "read"):
-        table.add_column(column, overflow="fold", ratio=1)
-    evaluation = ranking.evaluation
-    for item in getattr(evaluation, "trace", ()) or ():
-        entry = item.to_dict() if hasattr(item, "to_dict") else dict(item)
-        effect = entry.get("effect") or entry.get("deltas") or ""
-        read = entry.get("read") or entry.get("reads") or ""
-        outcome = entry.get("outcome") or entry.get("status") or entry.get("result") or ""
-        unknown = entry.get("unknown") or ()
-        detail = f"{', '.join(unknown)} unknown" if unknown and outcome == "unknown" else ""
-        table.add_row(
-            str(entry.get("rule", "")),
-            f"{outcome}{': ' + str(detail) if detail else ''}",
-            Text(_plain(effect)),
-            Text(_plain(read)),
-        )
-    keras = next((e for e in ranking.entries if e.framework == "keras"), None)
-    parts: list[RenderableType] = [table]
-    if keras is not None and keras.backend_choice:
-        rows = ", ".join(f"{b} ({s:g}, {why})" for b, s, why in keras.backend_choice)
-        parts.append(Text(f"Keras backend, best first: {rows}"))  # plain Text: never markup
-    return Group(*parts)
+def render_trace(ranking: Ranking, *, everything: bool = False) -> RenderableType:
+    """``--explain``: see report/why.py."""
+    from recommender.report.why import render_trace as compact
+
+    return compact(ranking, everything=everything)
 
 
 def _plain(value: Any) -> str:
@@ -281,6 +250,7 @@ def entry_to_dict(entry: Entry) -> dict[str, Any]:
         "rank": entry.rank,
         "score": entry.score,
         "feasible": entry.feasible,
+        "ready": entry.ready,
         "confidence": entry.confidence,
         "verdict": entry.verdict,
         "reasons": [

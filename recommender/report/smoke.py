@@ -145,3 +145,28 @@ class LiveTable:
                         Text(run_summary(results), style="" if ok else "red"),
                     )
         return table
+
+
+class PlainProgress:
+    """Progress for a piped run: one line on stderr as each smoke run starts and ends, so a
+    run is never silent for the 10-15 s the trainings take (``on_event`` for run_smoke)."""
+
+    def __init__(self, write) -> None:
+        self._write = write
+        self._started: set[str] = set()
+
+    def on_event(self, event) -> None:
+        run = event.run
+        if run is None:
+            return
+        label = run.label
+        if event.kind == "phase" and label not in self._started:
+            self._started.add(label)
+            self._write(f"smoke: {label}: started")
+        elif event.kind == "done":
+            results = event.results or ()
+            ok = bool(results) and all(r.ok for r in results)
+            cached = bool(results) and all(r.cached for r in results)
+            state = "passed" if ok else "failed"
+            tail = " (cached)" if cached else f" in {event.elapsed:.0f} s"
+            self._write(f"smoke: {label}: {state}{tail}")

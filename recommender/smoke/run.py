@@ -33,6 +33,7 @@ from recommender.facts.document import Facts
 from recommender.smoke import cache as smoke_cache
 from recommender.smoke.failures import ChildExit, FailureKind, SmokeFailure, classify, failure
 from recommender.smoke.process import MODELS, Settings, kill_tree, supervise
+from recommender.supervise import stopping
 
 DEFAULT_STEPS = 40
 DEFAULT_IMPORT_TIMEOUT = 120.0
@@ -255,7 +256,7 @@ def _execute(run: SmokeRun, s: Settings, cancel, live, emit) -> tuple[SmokeResul
         emit(SmokeEvent(kind="phase", run=run, phase=phase, elapsed=elapsed))
 
     exit_, trained, imported, log = supervise(run, s, cancel, live, on_phase)
-    if cancel.is_set():
+    if cancel.is_set() or stopping():  # interrupted: a killed child is no result
         return ()
     return _results(run, exit_, trained, imported, log)
 
@@ -286,11 +287,30 @@ def _cache_key(facts: Facts, run: SmokeRun, steps: int) -> dict:
     )
 
 
+#: What a cached result must hold; anything else ("loss_first": "1.3") is a miss.
+_CACHED_TYPES = {
+    **dict.fromkeys(("framework", "device", "model"), (str,)),
+    "backend": smoke_cache.OPTIONAL_STR,
+    **dict.fromkeys(("ok", "converged"), (bool,)),
+    "cached": (bool, type(None)),
+    "error": (type(None),),  # only passing runs are cached
+    **dict.fromkeys(
+        ("import_s", "first_step_s", "step_s", "samples_per_s", "loss_first", "loss_last"),
+        smoke_cache.NUMBER,
+    ),
+    "accuracy": smoke_cache.NUMBER,
+    **dict.fromkeys(("peak_rss_bytes", "peak_device_bytes"), (int, type(None))),
+    "cached_at": smoke_cache.OPTIONAL_STR,
+}
+
+
 def _from_cache(env, key) -> tuple[SmokeResult, ...] | None:
     entry = smoke_cache.load(env, key)
     if entry is None:
         return None
     cached_at, docs = entry
+    if not all(smoke_cache.well_typed(d, _CACHED_TYPES) for d in docs):
+        return None
     try:
         results = tuple(
             replace(SmokeResult.from_dict(d), cached=True, cached_at=cached_at) for d in docs
@@ -349,13 +369,14 @@ def run_smoke(
 
 def _run_children(facts, todo, steps, import_timeout, train_timeout, env, workers, emit):
     workers = max(1, min(workers, len(todo)))
+    logs = smoke_cache.RunLogs.create(env)  # this run's own: no other dlrec writes there
     settings = Settings(
         steps=steps,
         import_timeout=import_timeout,
         train_timeout=train_timeout,
         threads=_threads(facts, workers),
         env=env,
-        log_dir=smoke_cache.log_dir(env),
+        log_dir=logs.path,
     )
     cancel, live, out = threading.Event(), set(), {}
 
@@ -380,9 +401,16 @@ def _run_children(facts, todo, steps, import_timeout, train_timeout, env, worker
             future.result()
     except BaseException:  # Ctrl-C or a bug: no child may outlive us
         cancel.set()
-        for proc in list(live):
-            kill_tree(proc)
+        for child in list(live):
+            kill_tree(child)
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-    return out
+        kept = logs.finish(r.log for rs in out.values() for r in rs if not r.ok)
+    if kept is None:
+        return out
+    # The temp folder kept only the failed runs' logs: name no log that is gone.
+    return {
+        run: tuple(r if r.log in kept else replace(r, log=None) for r in rs)
+        for run, rs in out.items()
+    }

@@ -74,6 +74,9 @@ def train_one(framework: str, model: str, device: str, steps: int, threads: int)
 
 
 def main(argv=None) -> int:
+    from recommender.parent_watch import watch_parent
+
+    watch_parent()  # die within 0.2 s of losing dlrec, or once the whole budget is spent
     p = argparse.ArgumentParser(prog="smoke_child")
     p.add_argument("--framework", required=True, choices=FRAMEWORK_IDS)
     p.add_argument("--device", default="cpu")
