@@ -13,7 +13,9 @@ It also makes stdout tolerant: a character the output's encoding cannot hold
 written as a ``\\uXXXX`` escape instead of ending the run. In JSON output that escape is the very
 character, so nothing is lost.
 
-Nothing here imports click, rich or yaml before checking them.
+Nothing here imports click, rich or yaml before checking them, and until the CLI's guard installs
+its own signal handlers, Ctrl-C, SIGTERM or SIGHUP (during these imports) end the program with
+its one line, ``dlrec: interrupted`` (exit 130), never Python's traceback.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import importlib
 import importlib.machinery
 import importlib.util
 import os
+import signal
 import sys
 import traceback
 
@@ -132,8 +135,17 @@ def tolerant_stdout() -> None:
             pass
 
 
+def _interrupted_early(signum, frame) -> None:  # nothing started yet: leave at once, quietly
+    os.write(2, b"dlrec: interrupted\n")
+    os._exit(130)
+
+
 def run(argv: list[str] | None = None) -> None:
-    """The entry point: check the environment, then hand over to the CLI's guard."""
+    """The entry point: check the environment, then hand over to the CLI's guard (which
+    replaces the early signal handlers with its own before anything starts)."""
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _interrupted_early)
     tolerant_stdout()
     problem = check_dependencies()
     if problem is None:
