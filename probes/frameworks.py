@@ -14,9 +14,8 @@ import re
 from importlib import metadata
 from pathlib import Path
 
-from recommender.probes.base import Host, ProbeResult, probe
-
 from recommender.catalog import JAX_PLUGINS, KERAS_CONFIG_BACKENDS, TF_DISTRIBUTIONS
+from recommender.probes.base import Host, ProbeResult, probe
 
 TORCH_DISTRIBUTIONS = ("torch",)
 KERAS_BACKENDS = KERAS_CONFIG_BACKENDS
