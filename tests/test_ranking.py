@@ -257,7 +257,7 @@ def test_keras_install_is_its_chosen_backends_plan():
 
 def test_smoke_figure_and_bar():
     assert (
-        smoke_figure(Smoke("pytorch", True)) == "trained: loss 0.69 -> 0.08, 12.4k samples/s on cpu"
+        smoke_figure(Smoke("pytorch", True)) == "trained: loss 0.69 -> 0.08, 12k samples/s on cpu"
     )
     assert (
         smoke_figure(Smoke("pytorch", False, error={"kind": "timeout"})) == "failed on cpu: timeout"

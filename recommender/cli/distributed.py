@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 import click
 
 from recommender.errors import ExitCode
+from recommender.numfmt import throughput
 from recommender.smoke.distributed_plan import RANK_MEMORY_BYTES
 
 
@@ -131,7 +132,7 @@ def plain_lines(results: Sequence) -> list[str]:
             else ""
         )
         speed = (
-            f", {r.step_s * 1000:.2f} ms/step, {r.samples_per_s:,.0f} samples/s"
+            f", {r.step_s * 1000:.2f} ms/step, {throughput(r.samples_per_s)} (smoke figure)"
             if r.step_s and r.samples_per_s
             else ""
         )

@@ -127,11 +127,36 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
+COMPLETION_SHELLS = ("bash", "zsh", "fish")
+#: The environment variable click's completion protocol reads (``_DLREC_COMPLETE=bash_complete``).
+COMPLETE_VAR = "_DLREC_COMPLETE"
+
+
+def _print_completion(ctx: click.Context, param: click.Parameter, shell: str | None) -> None:
+    """``--completion SHELL``: print the script that wires click's completion into SHELL."""
+    if shell is None or ctx.resilient_parsing:
+        return
+    from click.shell_completion import get_completion_class
+
+    completer = get_completion_class(shell)
+    click.echo(completer(ctx.command, {}, "dlrec", COMPLETE_VAR).source())
+    ctx.exit(ExitCode.OK)
+
+
 @click.group(
     cls=LazyGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, prog_name="dlrec")
+@click.option(
+    "--completion",
+    type=click.Choice(COMPLETION_SHELLS),
+    metavar="SHELL",
+    expose_value=False,
+    is_eager=True,
+    callback=_print_completion,
+    help="Print the shell completion script for SHELL (bash, zsh or fish); see the README.",
+)
 def cli() -> None:
     """Recommend TensorFlow, PyTorch, Keras or JAX for your project and this machine, and prove it.
 

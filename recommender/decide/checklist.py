@@ -16,6 +16,7 @@ from typing import Any
 
 from recommender.catalog import ANSWER_DEVICE, BACKEND_FRAMEWORK, Framework
 from recommender.engine.conditions import parse_version
+from recommender.numfmt import throughput
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 STATUSES = (OK, WARN, FAIL)
@@ -930,7 +931,7 @@ def _figure(run: Any) -> str:
     if run.accuracy is not None:
         parts.append(f"acc {run.accuracy:.2f}")
     if run.samples_per_s:
-        parts.append(f"{run.samples_per_s:,.0f} samples/s")
+        parts.append(f"{throughput(run.samples_per_s)} (smoke figure)")
     return " ".join(parts[:1]) + ": " + ", ".join(parts[1:]) if len(parts) > 1 else parts[0]
 
 

@@ -17,11 +17,14 @@ the file reading of ``load_fleet``; ``cli/recommend.py`` prints.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from recommender.catalog import FRAMEWORK_IDS
 from recommender.errors import BadInputError
 
 
@@ -54,6 +57,25 @@ def node_name(path: str, doc: Mapping[str, Any]) -> str:
         if isinstance(value, str) and value.strip():
             return value.strip()
     return os.path.basename(path).removesuffix(".json")
+
+
+#: Fields that never make two machines different: who and when, not what.
+_NOT_THE_MACHINE = frozenset({"hostname", "collected_at", "dlrec_version", "seconds", "source"})
+_HOME = re.compile(r"(/home/|/Users/|[A-Za-z]:\\\\Users\\\\)[^/\\\\\s\"]+")
+
+
+def _strip(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _strip(v) for k, v in value.items() if k not in _NOT_THE_MACHINE}
+    if isinstance(value, (list, tuple)):
+        return [_strip(v) for v in value]
+    return value
+
+
+def machine_key(doc: Mapping[str, Any]) -> str:
+    """Equal for the facts of identical machines: host and user names, home paths, collection
+    time and probe timings (what ``--redact`` masks, and when) are left out."""
+    return _HOME.sub(r"\1~", json.dumps(_strip(doc), sort_keys=True, default=str))
 
 
 def load_fleet(paths: Sequence[str]) -> tuple[Node, ...]:
@@ -102,8 +124,17 @@ def spread(nodes: Sequence[Node]) -> dict[str, Any]:
     def version(v):
         return parse_version(v) if isinstance(v, str) else None
 
+    def counts(pairs):  # value -> the nodes that have it, lowest version first
+        by: dict[str, list[str]] = {}
+        for value, node in pairs:
+            if value is not None and node not in by.setdefault(str(value), []):
+                by[str(value)].append(node)
+        return dict(sorted(by.items(), key=lambda kv: (version(kv[0]) or (), kv[0])))
+
     return {
         "gpu_kinds": {name: names for name, names in sorted(kinds.items())},
+        "drivers": counts(drivers),
+        "max_cuda": counts(cudas),
         "lowest_driver": _lowest(drivers, version),
         "lowest_max_cuda": _lowest(cudas, version),
         "smallest_gpu_memory_bytes": _lowest(gpu_mem, lambda v: v if isinstance(v, int) else None),
@@ -157,7 +188,7 @@ def combine(nodes: Sequence[Node], rulebase) -> tuple[Any, dict[str, list[dict]]
     from recommender.decide.ranking import Block, Notice, Ranking, sort_key, verdict_of
 
     entries, blockers = [], {}
-    for fw in ("tensorflow", "pytorch", "keras"):
+    for fw in FRAMEWORK_IDS:
         per_node = [(node, node.ranking.entry(fw)) for node in nodes]
         on: dict[tuple[str, str], tuple[str | None, list[str]]] = {}
         for node, _ in per_node:
@@ -225,16 +256,16 @@ def recommend_fleet(request, rulebase):
     answers = resolve_answers(
         rulebase.questions, file=request.answers_file, flags=request.flags, facts=nodes[0].facts
     )
-    done = []
-    for node in nodes:
-        evaluation = evaluate(node.facts, answers, rulebase)
-        ranking = rank(
-            evaluation,
-            (),
-            node.facts,
-            rulebase,
-            smoke_note="(fleet)",
-        )
+    done, seen = [], {}
+    for node in nodes:  # identical machines are evaluated once (the cost follows distinct ones)
+        key = machine_key(node.facts.doc)
+        if key not in seen:
+            evaluation = evaluate(node.facts, answers, rulebase)
+            seen[key] = (
+                evaluation,
+                rank(evaluation, (), node.facts, rulebase, smoke_note="(fleet)"),
+            )
+        evaluation, ranking = seen[key]
         done.append(replace(node, evaluation=evaluation, ranking=ranking))
     ranking, blockers = combine(done, rulebase)
     doc = {

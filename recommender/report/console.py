@@ -45,6 +45,14 @@ _FALLBACK = str.maketrans(
         "\u00d7": "x",
         "\u2265": ">=",
         "\u2264": "<=",
+        # the sparkline's eight levels (report/pictures.py), lowest first
+        "\u2581": "_",
+        "\u2582": ".",
+        "\u2583": ",",
+        "\u2584": "-",
+        "\u2585": "~",
+        "\u2586": "=",
+        "\u2587": "*",
     }
 )
 

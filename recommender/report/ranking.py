@@ -12,6 +12,8 @@ from rich.text import Text
 
 from recommender.catalog import Framework
 from recommender.decide.ranking import MEASURED, Entry, Ranking, smoke_error
+from recommender.numfmt import SMOKE_FIGURE_NOTE, throughput
+from recommender.report.pictures import loss_curve
 
 SCHEMA_VERSION = 1
 #: Display names, from the catalog.
@@ -81,7 +83,7 @@ def _signed(value: float) -> str:
 
 
 def smoke_figure(run: Any) -> str:
-    """'trained: loss 0.69 -> 0.08, 12.4k samples/s on cpu' (or the failure's cause)."""
+    """'trained: loss 0.69 -> 0.08, 12k samples/s on cpu' (or the failure's cause)."""
     if run is None:
         return "not run"
     cached = " (cached)" if _get(run, "cached") else ""
@@ -89,24 +91,19 @@ def smoke_figure(run: Any) -> str:
         error = smoke_error(run)
         return f"failed on {run.device}: {error.get('kind') or 'error'}{cached}"
     parts = []
-    if run.loss_first is not None and run.loss_last is not None:
+    curve = loss_curve(_get(run, "losses", ()) or ())
+    if curve:
+        parts.append(curve)
+    elif run.loss_first is not None and run.loss_last is not None:
         parts.append(f"loss {run.loss_first:.2f} -> {run.loss_last:.2f}")
     if run.samples_per_s:
-        parts.append(f"{_rate(run.samples_per_s)} samples/s")
+        parts.append(throughput(run.samples_per_s))
     verb = "trained" if _get(run, "converged", True) else "ran (did not converge)"
     return (
         f"{verb}: {', '.join(parts)} on {run.device}{cached}"
         if parts
         else f"{verb} on {run.device}{cached}"
     )
-
-
-def _rate(value: float) -> str:
-    if value >= 1e6:
-        return f"{value / 1e6:.1f}M"
-    if value >= 1e3:
-        return f"{value / 1e3:.1f}k"
-    return f"{value:.0f}"
 
 
 def _reason_lines(entry: Entry) -> Text:
@@ -151,7 +148,8 @@ def ranking_table(
         overflow="fold",
     )
     if wide:
-        table.add_column("smoke", width=15)
+        # from 120 columns the loss sparkline fits on one line: "loss 2.31 ▇▅▃▂▁ 0.00"
+        table.add_column("smoke", width=26 if width >= 120 else 15)
     top = max((e.score for e in ranking.entries if e.feasible), default=0.0)
     for entry in ranking.entries:
         name = names.get(entry.framework, entry.framework)
@@ -214,6 +212,8 @@ def render_ranking(
             parts.append(Text(why_not(entry, winner, names)))
     if ranking.smoke_note:
         parts.append(Text(ranking.smoke_note, style="yellow"))
+    if any(e.smoke is not None and e.smoke.samples_per_s for e in ranking.entries):
+        parts.append(Text(f"Throughputs are {SMOKE_FIGURE_NOTE}.", style="dim"))
     for notice in ranking.warnings:
         parts.append(Text(f"warning: {notice.why} ({notice.rule})", style="yellow"))
         if notice.fix:  # unwrapped, like the install line: a command must paste as one line

@@ -6,25 +6,24 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 
+from recommender.numfmt import throughput
+from recommender.report.pictures import loss_curve
 from recommender.smoke.cache import age_seconds, describe_age
 from recommender.smoke.run import SmokeEvent, SmokeResult, SmokeRun
-
-
-def _rate(value: float | None) -> str:
-    if value is None:
-        return "?"
-    return f"{value / 1000:.1f}k" if value >= 1000 else f"{value:.0f}"
 
 
 def _bytes(value: int | None) -> str:
     return f"{value / 2**20:.0f} MiB" if value else "?"
 
 
+def loss_text(r) -> str:
+    """``loss 2.37 ▇▅▃▂▁ 0.01`` from the curve, else ``loss 2.37 -> 0.01``."""
+    curve = loss_curve(getattr(r, "losses", ()) or ())
+    return curve or f"loss {r.loss_first:.2f} -> {r.loss_last:.2f}"
+
+
 def model_summary(r: SmokeResult) -> str:
-    return (
-        f"{r.model} loss {r.loss_first:.2f} -> {r.loss_last:.2f} acc {r.accuracy:.2f} "
-        f"{_rate(r.samples_per_s)} samples/s"
-    )
+    return f"{r.model} {loss_text(r)} acc {r.accuracy:.2f} {throughput(r.samples_per_s)}"
 
 
 def run_summary(results: Sequence[SmokeResult]) -> str:

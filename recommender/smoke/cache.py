@@ -29,7 +29,7 @@ from recommender import __version__
 from recommender.atomic import write_atomic
 
 #: Bump when the child's models, data or measurements change: old entries stop matching.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: results carry the per-step losses
 #: Run log folders kept in ``<cache dir>/smoke/logs`` (older ones are removed, if over an hour old).
 KEEP_RUNS = 20
 #: A ``.tmp`` left in the cache folder this long ago was a write killed midway (SIGKILL).

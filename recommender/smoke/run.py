@@ -63,6 +63,8 @@ class SmokeResult:
     loss_first: float | None = None
     loss_last: float | None = None
     accuracy: float | None = None
+    #: The training loss at each step, in order (drawn as a sparkline).
+    losses: tuple[float, ...] = ()
     converged: bool = False
     cached: bool = False
     cached_at: str | None = None
@@ -85,6 +87,7 @@ class SmokeResult:
         "loss_first",
         "loss_last",
         "accuracy",
+        "losses",
         "converged",
         "cached",
         "cached_at",
@@ -93,6 +96,7 @@ class SmokeResult:
     def to_dict(self) -> dict[str, Any]:
         doc = {name: getattr(self, name) for name in self._FIELDS}
         doc["error"] = self.error.to_dict() if self.error else None
+        doc["losses"] = list(self.losses)
         return doc
 
     @classmethod
@@ -101,7 +105,18 @@ class SmokeResult:
         values["error"] = SmokeFailure.from_dict(doc["error"]) if doc.get("error") else None
         values["ok"], values["converged"] = bool(doc.get("ok")), bool(doc.get("converged"))
         values["cached"] = bool(doc.get("cached"))
+        values["losses"] = _losses(doc.get("losses"))
         return cls(**values)
+
+
+def _losses(value: Any) -> tuple[float, ...]:
+    """A child's (or a cache entry's) list of losses as a tuple of floats; junk: empty."""
+    if not isinstance(value, (list, tuple)):
+        return ()
+    try:
+        return tuple(float(v) for v in value)
+    except (TypeError, ValueError):
+        return ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -230,6 +245,7 @@ def _results(
     out, done = [], set()
     for doc in trained:
         values = {k: doc.get(k) for k in SmokeResult._FIELDS if k in doc}
+        values["losses"] = _losses(doc.get("losses"))
         converged = bool(doc.get("converged"))
         error = (
             None

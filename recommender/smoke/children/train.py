@@ -67,6 +67,7 @@ def train_one(framework: str, model: str, device: str, steps: int, threads: int)
         "loss_first": round(loss_first, 4),
         "loss_last": round(loss_last, 4),
         "accuracy": round(accuracy, 4),
+        "losses": [round(float(v), 4) for v in losses],  # the curve, one per step
         "converged": bool(
             loss_last <= LOSS_RATIO * loss_first and accuracy >= 1 / CLASSES + ACCURACY_MARGIN
         ),
