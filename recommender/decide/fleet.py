@@ -123,11 +123,11 @@ def load_fleet(paths: Sequence[str]) -> tuple[Node, ...]:
     seen: set[str] = set()
     machines: dict[str, Facts] = {}
     for path in expand(paths):
-        doc = read_document(path)
+        doc, text = read_document(path)
         key = machine_key(doc)
         facts = machines.get(key)
         if facts is None:
-            facts = machines[key] = facts_from_document(doc, path)
+            facts = machines[key] = facts_from_document(doc, path, text)
         name = node_name(path, doc)
         if name in seen:  # two documents from one host: tell them apart by file
             name = f"{name} ({os.path.basename(path)})"
