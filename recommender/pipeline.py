@@ -206,7 +206,11 @@ def redacted(outcome: Outcome) -> Outcome:
     """The outcome with host, user, home paths and secrets masked in what the report shows."""
     from recommender.facts.redact import Identity, Redactor
 
-    r = Redactor(Identity.current())
+    identity = Identity.current().including(outcome.facts.to_dict())
+    if outcome.fleet is not None:  # every node's host name, whichever machine it shares facts with
+        names = [{"hostname": getattr(n, "name", "")} for n in outcome.fleet.nodes]
+        identity = identity.including(*names, *(n.facts.to_dict() for n in outcome.fleet.nodes))
+    r = Redactor(identity)
     facts = Facts.from_dict(r.doc(outcome.facts.to_dict()), origin=r.text(outcome.facts.origin))
     ranking = dataclasses.replace(
         outcome.ranking,
@@ -217,5 +221,8 @@ def redacted(outcome: Outcome) -> Outcome:
     )
     fleet = outcome.fleet
     if fleet is not None:
-        fleet = FleetReport(nodes=fleet.nodes, doc=r.doc(dict(fleet.doc)))
+        nodes = tuple(
+            dataclasses.replace(n, name=r.text(n.name), path=r.text(n.path)) for n in fleet.nodes
+        )
+        fleet = FleetReport(nodes=nodes, doc=r.doc(dict(fleet.doc)))
     return dataclasses.replace(outcome, facts=facts, ranking=ranking, fleet=fleet)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-import re
 import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from recommender.catalog import BACKEND_FRAMEWORK, Framework
 from recommender.decide.install_plan import InstallPlan, NoBuild, plan_install
 from recommender.decide.rows import Entry
 from recommender.engine.wheels import BUNDLED_WHEELS, WheelMatrix, load_wheels
+from recommender.shell import quote_python
 
 __all__ = [
     "NO_BUILD_RULE",
@@ -39,7 +39,6 @@ __all__ = [
 NO_BUILD_RULE = "plan:no-build"
 #: A wheels.yaml ``verified`` date older than this (about six months) is stale.
 STALE_DAYS = 183
-_SAFE_PATH = re.compile(r"^/[A-Za-z0-9._+/-]*$")
 _ACCELERATORS = ("cpu", "nvidia", "amd", "apple", "tpu", "intel")
 
 
@@ -60,9 +59,9 @@ def wheel_matrix(path: str = str(BUNDLED_WHEELS)) -> WheelMatrix:
 
 
 def python_cmd(facts: Any) -> str:
-    """The machine's Python when it is an absolute path without shell metacharacters."""
-    exe = facts.get("python.executable")
-    return exe if isinstance(exe, str) and _SAFE_PATH.match(exe) else "python"
+    """The machine's Python as one shell word (a venv path with a space is quoted), or
+    ``python`` when it is not a plain absolute path (a ``; curl … | sh`` never gets through)."""
+    return quote_python(facts.get("python.executable"), fallback="python")
 
 
 def _doc(facts: Any) -> Mapping[str, Any]:

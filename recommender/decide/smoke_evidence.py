@@ -23,7 +23,9 @@ def smoke_for(results: Iterable[Any], framework: str, backend: str | None = None
 
 
 def deciding_run(runs: Sequence[Any], device: str) -> tuple[Any | None, Any | None]:
-    """(a passed run, a failed run) on ``device`` if the framework ran there, else on the CPU."""
+    """(a passed run, a failed run) on ``device`` if the framework ran there, else on the CPU.
+    A run that could not record its result (the disk is full) is no evidence either way."""
+    runs = [r for r in runs if smoke_error(r).get("kind") != "disk_full"]
     on_device = [r for r in runs if r.device == device] or [r for r in runs if r.device == "cpu"]
     passed = next((r for r in on_device if r.ok), None)
     failed = next((r for r in on_device if not r.ok), None)

@@ -133,11 +133,6 @@ def test_redact_masks_a_password_a_smoke_message_quotes():
     assert "https://<redacted>@pypi.example/simple" in shown
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline.py:redacted must mask with Identity.current().including(<each node's "
-    "facts>) and redact fleet.nodes too (r.value(fleet.nodes))",
-)
 def test_redact_masks_fleet_node_names(tmp_path):
     """Trigger: ``recommend --facts a.json --facts b.json --redact`` printed each host name."""
     a = tmp_path / "a.json"
@@ -179,11 +174,6 @@ def test_the_interpreter_in_a_checklist_fix_is_one_shell_word(tmp_path):
     assert fixes and all(f"'{evil}' -m pip" in ln for ln in fixes), fixes
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="decide/plans.py:python_cmd must return quote_python(exe, fallback='python'): a venv "
-    "path with a space falls back to 'python', another interpreter than the machine's",
-)
 def test_a_venv_path_with_a_space_stays_the_interpreter_of_install_it(tmp_path):
     """Trigger: ``python.executable: /opt/my venv/bin/python``: the command broke in two words
     (now: it names plain ``python``, which installs into whatever ``python`` is first)."""
