@@ -1,0 +1,347 @@
+"""A checklist item's ``reads`` and ``outcomes``, checked against the rule base at load.
+
+An item's outcomes are tried in order; the first whose ``when`` is true, whose ``fired`` rule
+fired and whose ``verdict`` the item's check gave (each only when present) decides the status,
+detail, fix and the ``rule`` shown. Rules, tables and frameworks.yaml fields must be listed in
+``reads``: an item says what it reads, and the loader holds it to that.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from recommender.catalog import FRAMEWORK_IDS
+from recommender.engine.checklist_template import Status, Template, TemplateError, parse_template
+from recommender.engine.conditions import RuleError, Test, line_of
+from recommender.engine.rulebase import RuleBase
+
+READS_KEYS = ("rules", "tables", "frameworks")
+OUTCOME_KEYS = ("status", "when", "fired", "verdict", "rule", "detail", "fix")
+STATUS_VALUES: tuple[str, ...] = tuple(s.value for s in Status)
+#: The fix of the rule an outcome cites, filled (``fix: "{rule_fix}"``).
+RULE_FIX = "rule_fix"
+
+CompileWhen = Callable[[Any, "Where"], tuple[Test, set[str]]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckContract:
+    """What a named check gives an item: the verdicts outcomes may match, the template fields
+    it fills, the compat tables and frameworks.yaml fields it reads (the item must list them in
+    ``reads``), and the ``rule`` labels it may cite (``smoke:{kind}``)."""
+
+    name: str
+    verdicts: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()
+    tables: tuple[str, ...] = ()
+    framework_fields: tuple[str, ...] = ()
+    cites: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Where an error is: file, line, and the item it concerns."""
+
+    file: str
+    line: int = 0
+    item: str = ""
+
+    def fail(self, key: str, message: str, node: Any = None) -> RuleError:
+        line = (line_of(node, key) if node is not None else None) or self.line
+        label = f"item {self.item!r}: " if self.item else ""
+        return RuleError(
+            f"{label}{key}: {message}", where=f"{self.file}:{line}" if line else self.file
+        )
+
+    def entry(self, node: Any, item: str) -> Where:
+        return Where(self.file, getattr(node, "line", 0) or self.line, item)
+
+    def moved(self, node: Any, key: str) -> Where:
+        return Where(self.file, line_of(node, key) or self.line, self.item)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reads:
+    """The rules an item accounts for (a fired one is shown through the item, never on its own
+    line), the compat.yaml tables and the frameworks.yaml fields it reads."""
+
+    rules: tuple[str, ...] = ()
+    tables: tuple[str, ...] = ()
+    frameworks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outcome:
+    status: Status
+    when: Test | None = None
+    #: Matches when any of these rules fired; the first that fired is the one shown.
+    fired: tuple[str, ...] = ()
+    #: Matches when the item's check gave one of these verdicts.
+    verdict: tuple[str, ...] = ()
+    #: What the ``rule`` column shows; None means the first fired rule.
+    rule: Template | None = None
+    #: The rule id the outcome cites, when it cites one: its ``why`` is the default detail and
+    #: its ``fix`` the ``{rule_fix}`` field. A ``fired`` outcome's fix is its rule's by default.
+    rule_id: str | None = None
+    detail: Template | None = None
+    fix: Template | None = None
+    line: int = 0
+
+
+def _names(node: Mapping[str, Any], key: str, at: Where) -> list[str]:
+    value = node.get(key) or []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise at.fail(key, "must be a list of names", node)
+    return value
+
+
+def _close(name: str, known: Sequence[str]) -> str:
+    near = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    return f"did you mean {', '.join(near)}? " if near else ""
+
+
+def parse_reads(
+    node: Mapping[str, Any], at: Where, rulebase: RuleBase, contract: CheckContract | None
+) -> Reads:
+    reads = node.get("reads") or {}
+    here = at.moved(node, "reads")
+    if not isinstance(reads, Mapping):
+        raise here.fail("reads", f"must be a mapping with keys {', '.join(READS_KEYS)}")
+    for key in reads:
+        if key not in READS_KEYS:
+            raise here.fail(
+                f"reads.{key}", f"unknown key (allowed: {', '.join(READS_KEYS)})", reads
+            )
+    rule_ids = [r.id for r in rulebase.rules]
+    rules = _names(reads, "rules", here)
+    for rule in rules:
+        if rule not in rule_ids:
+            raise here.fail(
+                "reads.rules",
+                f"{rule!r} is not a rule id ({_close(rule, rule_ids)}see `dlrec rules list`)",
+                reads,
+            )
+    tables = _names(reads, "tables", here)
+    for table in tables:
+        if table not in rulebase.tables:
+            allowed = ", ".join(rulebase.tables)
+            raise here.fail(
+                "reads.tables", f"{table!r} is not a compat.yaml table (allowed: {allowed})", reads
+            )
+    known = sorted({k for entry in rulebase.frameworks.values() for k in entry})
+    fields = _names(reads, "frameworks", here)
+    for name in fields:
+        if name not in known:
+            raise here.fail(
+                "reads.frameworks",
+                f"{name!r} is not a frameworks.yaml field (allowed: {', '.join(known)})",
+                reads,
+            )
+    if contract is not None:
+        for need, have, key in (
+            (contract.tables, tables, "tables"),
+            (contract.framework_fields, fields, "frameworks"),
+        ):
+            missing = [n for n in need if n not in have]
+            if missing:
+                raise here.fail(
+                    f"reads.{key}",
+                    f"check {contract.name!r} reads {', '.join(missing)}: list it here",
+                    reads,
+                )
+    return Reads(rules=tuple(rules), tables=tuple(tables), frameworks=tuple(fields))
+
+
+def template_of(
+    node: Mapping[str, Any], key: str, at: Where, fields: frozenset[str]
+) -> Template | None:
+    text = node.get(key)
+    if text is None:
+        return None
+    if not isinstance(text, str) or not text.strip():
+        raise at.fail(key, "must be a non-empty string", node)
+    try:
+        template = parse_template(text)
+    except TemplateError as exc:
+        raise at.fail(key, str(exc), node) from None
+    for name in template.fields:
+        if name not in fields:
+            hint = (
+                " (an install field needs reads: {frameworks: [install]})"
+                if name.startswith("install")
+                else f" ({_close(name, sorted(fields))}allowed: a fact path such as cpu.arch, "
+                "python, framework, name, backend, nvidia_gpu, install fields, and the fields "
+                "of the item's check)"
+            )
+            raise at.fail(key, f"{{{name}}} is not a field{hint}", node)
+    return template
+
+
+def _check_cite(
+    template: Template, at: Where, node: Any, reads: Reads, contract: CheckContract | None
+) -> str | None:
+    """The rule id the cite names, if it names one; refuses a cite of something not read."""
+    text = template.text
+    if text in reads.rules:
+        return text
+    if text == f"checklist.yaml {at.item}" or (contract and text in contract.cites):
+        return None
+    if text.startswith("compat.yaml tables.") and text.split(".", 2)[2] in reads.tables:
+        return None
+    if text.startswith("frameworks.yaml "):
+        path = text.split(" ", 1)[1].split(".")
+        owner_ok = len(path) == 1 or (len(path) == 2 and path[0] in (*FRAMEWORK_IDS, "{framework}"))
+        if owner_ok and path[-1] in reads.frameworks:
+            return None
+    cites = (
+        f", or a cite of check {contract.name!r}: {', '.join(contract.cites)}" if contract else ""
+    )
+    raise at.fail(
+        "rule",
+        f"{text!r} is not something the item reads (allowed: a rule id of reads.rules, "
+        f"'compat.yaml tables.NAME' of reads.tables, 'frameworks.yaml [FRAMEWORK.]FIELD' of "
+        f"reads.frameworks, 'checklist.yaml {at.item}'{cites})",
+        node,
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Defaults:
+    rule: Template | None
+    detail: Template | None
+    fix: Template | None
+
+
+def _parse_outcome(
+    node: Any,
+    at: Where,
+    *,
+    rulebase: RuleBase,
+    reads: Reads,
+    contract: CheckContract | None,
+    compile_when: CompileWhen,
+    fields: frozenset[str],
+    defaults: _Defaults,
+) -> tuple[Outcome, set[str]]:
+    at = Where(at.file, getattr(node, "line", 0) or at.line, at.item)
+    if not isinstance(node, Mapping):
+        raise at.fail("outcomes", "each outcome is a mapping with keys " + ", ".join(OUTCOME_KEYS))
+    for key in node:
+        if key not in OUTCOME_KEYS:
+            raise at.fail(key, f"unknown key (allowed: {', '.join(OUTCOME_KEYS)})", node)
+    status = node.get("status")
+    if status not in STATUS_VALUES:
+        raise at.fail(
+            "status", f"{status!r} is not allowed (allowed: {', '.join(STATUS_VALUES)})", node
+        )
+    fired = _names(node, "fired", at)
+    for name in fired:
+        if name not in reads.rules:
+            raise at.fail(
+                "fired", f"{name!r} is not in reads.rules ({', '.join(reads.rules)})", node
+            )
+    verdict = _names(node, "verdict", at)
+    for name in verdict:
+        if contract is None or name not in contract.verdicts:
+            allowed = ", ".join(contract.verdicts) if contract else "none: the item has no check"
+            raise at.fail(
+                "verdict", f"{name!r} is not a verdict of the check (allowed: {allowed})", node
+            )
+    when: Test | None = None
+    condition_reads: set[str] = set()
+    if "when" in node:
+        when, condition_reads = compile_when(node["when"], at.moved(node, "when"))
+    # A `fired` outcome speaks for its rule: the item's defaults are for the other outcomes.
+    inherited = _Defaults(rule=None, detail=None, fix=None) if fired else defaults
+    rule = template_of(node, "rule", at, fields) or inherited.rule
+    if rule is None and not fired:
+        rule = parse_template(f"checklist.yaml {at.item}")
+    rule_id = _check_cite(rule, at, node, reads, contract) if rule is not None else None
+    cited = [rule_id] if rule_id else fired
+    detail = template_of(node, "detail", at, fields) or inherited.detail
+    if detail is None and not cited:
+        raise at.fail("detail", "missing: give a detail, or cite a rule (its why is the detail)")
+    fix = template_of(node, "fix", at, fields | {RULE_FIX})
+    if fix is None and status != Status.OK.value:
+        fix = inherited.fix
+    if fix is not None and RULE_FIX in fix.fields:
+        if rule_id is None or not rulebase.rule(rule_id).fix:
+            raise at.fail("fix", "{rule_fix} needs a `rule:` that is a rule id with a fix", node)
+    if status == Status.FAIL.value and fix is None:
+        if not fired or any(not rulebase.rule(r).fix for r in fired):
+            raise at.fail("fix", "a fail outcome needs a fix (its own, or its fired rule's)")
+    outcome = Outcome(
+        status=Status(status),
+        when=when,
+        fired=tuple(fired),
+        verdict=tuple(verdict),
+        rule=rule,
+        rule_id=rule_id,
+        detail=detail,
+        fix=fix,
+        line=at.line,
+    )
+    return outcome, condition_reads
+
+
+def parse_outcomes(
+    node: Mapping[str, Any],
+    at: Where,
+    *,
+    rulebase: RuleBase,
+    reads: Reads,
+    contract: CheckContract | None,
+    compile_when: CompileWhen,
+    fields: frozenset[str],
+) -> tuple[tuple[Outcome, ...], set[str]]:
+    """The item's outcomes, with the item's ``rule``, ``detail`` and ``fix`` as their defaults."""
+    defaults = _Defaults(
+        rule=template_of(node, "rule", at, fields),
+        detail=template_of(node, "detail", at, fields),
+        fix=template_of(node, "fix", at, fields),
+    )
+    if defaults.rule is not None:
+        _check_cite(defaults.rule, at, node, reads, contract)
+    nodes = node.get("outcomes")
+    if not isinstance(nodes, list) or not nodes:
+        raise at.fail(
+            "outcomes", "must be a non-empty list of {status, when, fired, verdict, ...}", node
+        )
+    outcomes: list[Outcome] = []
+    reads_all: set[str] = set()
+    for sub in nodes:
+        if outcomes and not (outcomes[-1].when or outcomes[-1].fired or outcomes[-1].verdict):
+            raise at.entry(sub, at.item).fail(
+                "outcomes", "unreachable: the outcome before it always matches"
+            )
+        outcome, condition_reads = _parse_outcome(
+            sub,
+            at,
+            rulebase=rulebase,
+            reads=reads,
+            contract=contract,
+            compile_when=compile_when,
+            fields=fields,
+            defaults=defaults,
+        )
+        outcomes.append(outcome)
+        reads_all |= condition_reads
+    return tuple(outcomes), reads_all
+
+
+__all__ = [
+    "OUTCOME_KEYS",
+    "READS_KEYS",
+    "CheckContract",
+    "Outcome",
+    "Reads",
+    "Where",
+    "parse_outcomes",
+    "parse_reads",
+    "template_of",
+]
