@@ -328,7 +328,7 @@ def test_out_failure_leaves_the_old_file(monkeypatch, tmp_path):
 @pytest.mark.parametrize(
     "args, needle",
     [
-        (["--framework", "jax"], "--framework"),
+        (["--framework", "mxnet"], "--framework"),
         (["--format", "yaml"], "--format"),
         (["--facts", "/nonexistent.json"], "/nonexistent.json"),
         (["--out", "/nonexistent-dir/c.md"], "/nonexistent-dir/c.md"),
