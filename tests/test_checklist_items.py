@@ -250,3 +250,13 @@ def test_the_checklist_code_names_no_rule():
 #: Table names may appear in Python only in a check's contract (``@defines(tables=...)``) and
 #: in the view reads it guards; the loader refuses an item that does not list them.
 _CHECK_CONTRACT_TABLES = {t for c in CONTRACTS.values() for t in c.tables}
+
+
+def test_rules_check_hook_validates_the_file_or_skips_a_bundled_dir_without_one(tmp_path):
+    from recommender.decide.checklist import validate_checklist
+
+    assert validate_checklist(RB) == len(checklist_items(RB).items) > 20
+    assert validate_checklist(RB, tmp_path) == 0
+    (tmp_path / "checklist.yaml").write_text(GOOD.replace("tf-needs-avx]", "no-such-rule]"))
+    with pytest.raises(RuleError, match=r"checklist.yaml:5: item 'avx': reads.rules"):
+        validate_checklist(RB, tmp_path)

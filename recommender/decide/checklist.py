@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from recommender.catalog import Framework, KerasBackend
@@ -20,6 +21,7 @@ from recommender.decide import checklist_checks, checklist_machine
 from recommender.decide.checklist_inputs import Inputs, ItemView, fill, name_of
 from recommender.decide.checklist_registry import CHECKS, Finding, register
 from recommender.engine.checklist_items import (
+    CHECKLIST_FILE,
     RULE_FIX,
     ChecklistItem,
     ChecklistItems,
@@ -95,6 +97,15 @@ def checklist_items(
     checks; ``dlrec rules check`` calls this too. Raises RuleError (exit 2) on a bad file."""
     contracts = [c.contract for c in CHECKS.values()]
     return load_checklist_items(rulebase, contracts, directory=directory)
+
+
+def validate_checklist(rulebase: RuleBase, directory: str | os.PathLike[str] | None = None) -> int:
+    """For ``dlrec rules check``: the number of checklist items, after checking the file against
+    ``rulebase`` (RuleError, exit 2, when it is bad). A ``--bundled`` directory without a
+    checklist.yaml has none to check: 0."""
+    if directory is not None and not (Path(directory) / CHECKLIST_FILE).exists():
+        return 0
+    return len(checklist_items(rulebase, directory).items)
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -202,6 +213,23 @@ def _evaluate(view: ItemView, key: str, env: Mapping[str, Any]) -> Item | None:
     return None
 
 
+def _items(inputs: Inputs, spec: Sequence[ChecklistItem]) -> tuple[Item, ...]:
+    """Each applying item's line, in order, then the fired rules no applying item reads."""
+    values = _environment(inputs, spec)
+    items: list[Item] = []
+    covered: set[str] = set()
+    for item in spec:
+        if item.when is not None and item.when(values) is not True:
+            continue
+        for fw, key in _instances(item, inputs):
+            covered.update(item.reads.rules)
+            shown = _evaluate(ItemView(inputs, item, fw), key, values)
+            if shown is not None:
+                items.append(shown)
+                covered.add(shown.rule)
+    return (*items, *_leftover(inputs, covered))
+
+
 def _leftover(inputs: Inputs, covered: set[str]) -> list[Item]:
     """Fired block and warn rules for these frameworks that no applying item reads."""
     items = []
@@ -251,25 +279,12 @@ def build_checklist(
         smoke_note=smoke_note,
         fired=frozenset(evaluation.fired),
     )
-    spec = checklist_items(rulebase)
-    values = _environment(inputs, spec.items)
-    items: list[Item] = []
-    covered: set[str] = set()
-    for item in spec.items:
-        if item.when is not None and item.when(values) is not True:
-            continue
-        for fw, key in _instances(item, inputs):
-            covered.update(item.reads.rules)
-            shown = _evaluate(ItemView(inputs, item, fw), key, values)
-            if shown is not None:
-                items.append(shown)
-                covered.add(shown.rule)
-    items += _leftover(inputs, covered)
+    items = _items(inputs, checklist_items(rulebase).items)
     return Checklist(
         framework=framework,
         backend=inputs.backend,
         name=name_of(framework),
-        items=tuple(items),
+        items=items,
         origin=facts.origin,
     )
 
@@ -282,4 +297,5 @@ __all__ = [
     "checklist_items",
     "fill",
     "name_of",
+    "validate_checklist",
 ]

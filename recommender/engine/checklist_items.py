@@ -31,6 +31,7 @@ from recommender.engine.checklist_outcomes import (
     Where,
     parse_outcomes,
     parse_reads,
+    refuse_keys,
     template_of,
 )
 from recommender.engine.checklist_template import Status, Template
@@ -152,40 +153,30 @@ def _sources(
     return tuple(value)
 
 
-def _condition(
-    node: Any, at: Where, rulebase: RuleBase, memo: dict[Any, Any]
-) -> tuple[Test, set[str]]:
-    ctx = _ItemContext(
-        file=at.file,
-        rule=at.item,
-        questions={q.key: frozenset(q.values) for q in rulebase.questions},
-        line=at.line,
-        memo=memo,
-    )
-    test = compile_condition(node, ctx)
-    return test, ctx.reads
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _LoadContext:
+    rulebase: RuleBase
+    contracts: Mapping[str, CheckContract]
+    urls: Mapping[str, UrlSource]
+    #: Compiled conditions shared by the items of one load (see CompileContext.memo).
+    memo: dict[Any, Any] = field(default_factory=dict)
+
+    def compile(self, node: Any, at: Where) -> tuple[Test, set[str]]:
+        ctx = _ItemContext(
+            file=at.file,
+            rule=at.item,
+            questions={q.key: frozenset(q.values) for q in self.rulebase.questions},
+            line=at.line,
+            memo=self.memo,
+        )
+        test = compile_condition(node, ctx)
+        return test, ctx.reads
 
 
-def _parse_item(
-    node: Any,
-    at: Where,
-    rulebase: RuleBase,
-    contracts: Mapping[str, CheckContract],
-    urls: Mapping[str, UrlSource],
-    memo: dict[Any, Any],
-) -> ChecklistItem:
-    item_id = node.get("id") if isinstance(node, Mapping) else None
-    at = at.entry(node, str(item_id))
-    if not isinstance(node, Mapping):
-        raise at.fail("items", "each item is a mapping with keys " + ", ".join(ITEM_KEYS))
-    for key in node:
-        if key not in ITEM_KEYS:
-            raise at.fail(key, f"unknown key (allowed: {', '.join(ITEM_KEYS)})", node)
-    if not isinstance(item_id, str) or not _ID.match(item_id):
-        raise at.fail("id", "must match [a-z0-9][a-z0-9-]*", node)
-    key = node.get("key", item_id)
-    if not isinstance(key, str) or not _ID.match(key):
-        raise at.fail("key", "must match [a-z0-9][a-z0-9-]*", node)
+def _scope(
+    node: Mapping[str, Any], at: Where
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], bool]:
+    """Where the item applies: catalog frameworks, Keras backends, accelerator kinds, ``each``."""
     frameworks = _ids(node, "frameworks", at, FRAMEWORK_IDS)
     backends = _ids(node, "backends", at, KERAS_BACKENDS)
     if backends and frameworks != ("keras",):
@@ -193,46 +184,65 @@ def _parse_item(
     each = node.get("each")
     if each is not None and each not in EACH:
         raise at.fail("each", f"{each!r} is not allowed (allowed: {', '.join(EACH)})", node)
+    return frameworks, backends, _ids(node, "accelerators", at, ACCELERATOR_IDS), each is not None
+
+
+def _contract(
+    node: Mapping[str, Any], at: Where, contracts: Mapping[str, CheckContract]
+) -> CheckContract | None:
     check = node.get("check")
-    contract = None
-    if check is not None:
-        contract = contracts.get(check)
-        if contract is None:
-            raise at.fail("check", f"{check!r} is not a check (allowed: {', '.join(contracts)})")
-    reads = parse_reads(node, at, rulebase, contract)
-    condition_reads: set[str] = set()
-    when = None
-    if "when" in node:
-        when, condition_reads = _condition(node["when"], at.moved(node, "when"), rulebase, memo)
+    if check is None:
+        return None
+    if check not in contracts:
+        raise at.fail("check", f"{check!r} is not a check (allowed: {', '.join(contracts)})", node)
+    return contracts[check]
+
+
+def _parse_item(node: Any, at: Where, ctx: _LoadContext) -> ChecklistItem:
+    item_id = node.get("id") if isinstance(node, Mapping) else None
+    at = at.entry(node, str(item_id))
+    if not isinstance(node, Mapping):
+        raise at.fail("items", "each item is a mapping with keys " + ", ".join(ITEM_KEYS))
+    refuse_keys(node, ITEM_KEYS, at)
+    key = node.get("key", item_id)
+    for name, value in (("id", item_id), ("key", key)):
+        if not isinstance(value, str) or not _ID.match(value):
+            raise at.fail(name, "must match [a-z0-9][a-z0-9-]*", node)
+    contract = _contract(node, at, ctx.contracts)
+    reads = parse_reads(node, at, ctx.rulebase, contract)
+    when, condition_reads = (
+        ctx.compile(node["when"], at.moved(node, "when")) if "when" in node else (None, set())
+    )
+    frameworks, backends, accelerators, each = _scope(node, at)
     fields = _allowed_fields(reads, contract)
     title = template_of(node, "title", at, fields)
     if title is None:
         raise at.fail("title", "missing: every item has a title")
-    outcomes, outcome_reads = parse_outcomes(
+    outcomes = parse_outcomes(
         node,
         at,
-        rulebase=rulebase,
+        rulebase=ctx.rulebase,
         reads=reads,
         contract=contract,
-        compile_when=lambda cond, where: _condition(cond, where, rulebase, memo),
+        compile_when=ctx.compile,
         fields=fields,
     )
     return ChecklistItem(
-        id=item_id,
-        key=key,
+        id=str(item_id),
+        key=str(key),
         title=title,
         frameworks=frameworks,
         backends=backends,
-        accelerators=_ids(node, "accelerators", at, ACCELERATOR_IDS),
-        each=each is not None,
+        accelerators=accelerators,
+        each=each,
         when=when,
-        check=check,
+        check=contract.name if contract else None,
         reads=reads,
         outcomes=outcomes,
-        sources=_sources(node, at, rulebase, urls),
+        sources=_sources(node, at, ctx.rulebase, ctx.urls),
         file=at.file,
         line=at.line,
-        condition_reads=frozenset(condition_reads | outcome_reads),
+        condition_reads=frozenset(condition_reads.union(*(o.reads for o in outcomes))),
     )
 
 
@@ -272,17 +282,15 @@ def parse_checklist(
     at = Where(file=display, line=1)
     if not isinstance(doc, Mapping) or "items" not in doc:
         raise at.fail("items", "the file is a mapping with 'items' (and optionally 'urls')")
-    for key in doc:
-        if key not in TOP_KEYS:
-            raise at.fail(key, f"unknown key (allowed: {', '.join(TOP_KEYS)})", doc)
+    refuse_keys(doc, TOP_KEYS, at)
     urls = _parse_urls(doc, at.moved(doc, "urls"), rulebase)
     nodes = doc["items"]
     if not isinstance(nodes, list) or not nodes:
         raise at.fail("items", "must be a non-empty list of items", doc)
-    memo: dict[Any, Any] = {}
+    ctx = _LoadContext(rulebase=rulebase, contracts=contracts, urls=urls)
     items: list[ChecklistItem] = []
     for node in nodes:
-        item = _parse_item(node, at, rulebase, contracts, urls, memo)
+        item = _parse_item(node, at, ctx)
         first = next((i for i in items if i.id == item.id), None)
         if first is not None:
             raise at.entry(node, item.id).fail(

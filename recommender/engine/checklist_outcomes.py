@@ -89,6 +89,8 @@ class Outcome:
     detail: Template | None = None
     fix: Template | None = None
     line: int = 0
+    #: Fact paths and ``answer.KEY`` names its ``when`` reads.
+    reads: frozenset[str] = frozenset()
 
 
 def _names(node: Mapping[str, Any], key: str, at: Where) -> list[str]:
@@ -105,6 +107,24 @@ def _close(name: str, known: Sequence[str]) -> str:
     return f"did you mean {', '.join(near)}? " if near else ""
 
 
+def _refuse_unknown(
+    names: Sequence[str], known: Sequence[str], at: Where, key: str, node: Any, what: str
+) -> None:
+    for name in names:
+        if name not in known:
+            raise at.fail(key, f"{name!r} is not {what}", node)
+
+
+def refuse_keys(
+    node: Mapping[str, Any], allowed: Sequence[str], at: Where, prefix: str = ""
+) -> None:
+    """``KEY: unknown key (allowed: ...)`` for the first key of ``node`` not in ``allowed``."""
+    for key in node:
+        if key not in allowed:
+            message = f"unknown key (allowed: {', '.join(allowed)})"
+            raise at.fail(f"{prefix}{key}", message, node)
+
+
 def parse_reads(
     node: Mapping[str, Any], at: Where, rulebase: RuleBase, contract: CheckContract | None
 ) -> Reads:
@@ -112,36 +132,20 @@ def parse_reads(
     here = at.moved(node, "reads")
     if not isinstance(reads, Mapping):
         raise here.fail("reads", f"must be a mapping with keys {', '.join(READS_KEYS)}")
-    for key in reads:
-        if key not in READS_KEYS:
-            raise here.fail(
-                f"reads.{key}", f"unknown key (allowed: {', '.join(READS_KEYS)})", reads
-            )
+    refuse_keys(reads, READS_KEYS, here, "reads.")
     rule_ids = [r.id for r in rulebase.rules]
     rules = _names(reads, "rules", here)
     for rule in rules:
-        if rule not in rule_ids:
-            raise here.fail(
-                "reads.rules",
-                f"{rule!r} is not a rule id ({_close(rule, rule_ids)}see `dlrec rules list`)",
-                reads,
-            )
+        hint = f"{_close(rule, rule_ids)}see `dlrec rules list`"
+        _refuse_unknown([rule], rule_ids, here, "reads.rules", reads, f"a rule id ({hint})")
     tables = _names(reads, "tables", here)
-    for table in tables:
-        if table not in rulebase.tables:
-            allowed = ", ".join(rulebase.tables)
-            raise here.fail(
-                "reads.tables", f"{table!r} is not a compat.yaml table (allowed: {allowed})", reads
-            )
+    allowed = list(rulebase.tables)
+    what = f"a compat.yaml table (allowed: {', '.join(allowed)})"
+    _refuse_unknown(tables, allowed, here, "reads.tables", reads, what)
     known = sorted({k for entry in rulebase.frameworks.values() for k in entry})
     fields = _names(reads, "frameworks", here)
-    for name in fields:
-        if name not in known:
-            raise here.fail(
-                "reads.frameworks",
-                f"{name!r} is not a frameworks.yaml field (allowed: {', '.join(known)})",
-                reads,
-            )
+    what = f"a frameworks.yaml field (allowed: {', '.join(known)})"
+    _refuse_unknown(fields, known, here, "reads.frameworks", reads, what)
     if contract is not None:
         for need, have, key in (
             (contract.tables, tables, "tables"),
@@ -149,11 +153,8 @@ def parse_reads(
         ):
             missing = [n for n in need if n not in have]
             if missing:
-                raise here.fail(
-                    f"reads.{key}",
-                    f"check {contract.name!r} reads {', '.join(missing)}: list it here",
-                    reads,
-                )
+                message = f"check {contract.name!r} reads {', '.join(missing)}: list it here"
+                raise here.fail(f"reads.{key}", message, reads)
     return Reads(rules=tuple(rules), tables=tuple(tables), frameworks=tuple(fields))
 
 
@@ -212,81 +213,96 @@ def _check_cite(
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Defaults:
-    rule: Template | None
-    detail: Template | None
-    fix: Template | None
+    rule: Template | None = None
+    detail: Template | None = None
+    fix: Template | None = None
 
 
-def _parse_outcome(
-    node: Any,
-    at: Where,
-    *,
-    rulebase: RuleBase,
-    reads: Reads,
-    contract: CheckContract | None,
-    compile_when: CompileWhen,
-    fields: frozenset[str],
-    defaults: _Defaults,
-) -> tuple[Outcome, set[str]]:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Scope:
+    """What every outcome of one item is checked against."""
+
+    rulebase: RuleBase
+    reads: Reads
+    contract: CheckContract | None
+    compile_when: CompileWhen
+    fields: frozenset[str]
+    defaults: _Defaults
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Match:
+    status: Status
+    fired: tuple[str, ...]
+    verdict: tuple[str, ...]
+    when: Test | None
+    reads: frozenset[str]
+
+
+def _match(node: Mapping[str, Any], at: Where, scope: _Scope) -> _Match:
+    """An outcome's status and what it matches on: fired rules, the check's verdict, a condition."""
+    status = node.get("status")
+    if status not in STATUS_VALUES:
+        allowed = ", ".join(STATUS_VALUES)
+        raise at.fail("status", f"{status!r} is not allowed (allowed: {allowed})", node)
+    fired = _names(node, "fired", at)
+    what = f"in reads.rules ({', '.join(scope.reads.rules)})"
+    _refuse_unknown(fired, scope.reads.rules, at, "fired", node, what)
+    verdict = _names(node, "verdict", at)
+    contract = scope.contract
+    allowed = ", ".join(contract.verdicts) if contract else "none: the item has no check"
+    verdicts = contract.verdicts if contract else ()
+    what = f"a verdict of the check (allowed: {allowed})"
+    _refuse_unknown(verdict, verdicts, at, "verdict", node, what)
+    when, reads = None, set[str]()
+    if "when" in node:
+        when, reads = scope.compile_when(node["when"], at.moved(node, "when"))
+    return _Match(
+        status=Status(status),
+        fired=tuple(fired),
+        verdict=tuple(verdict),
+        when=when,
+        reads=frozenset(reads),
+    )
+
+
+def _parse_outcome(node: Any, at: Where, scope: _Scope) -> Outcome:
     at = Where(at.file, getattr(node, "line", 0) or at.line, at.item)
     if not isinstance(node, Mapping):
         raise at.fail("outcomes", "each outcome is a mapping with keys " + ", ".join(OUTCOME_KEYS))
-    for key in node:
-        if key not in OUTCOME_KEYS:
-            raise at.fail(key, f"unknown key (allowed: {', '.join(OUTCOME_KEYS)})", node)
-    status = node.get("status")
-    if status not in STATUS_VALUES:
-        raise at.fail(
-            "status", f"{status!r} is not allowed (allowed: {', '.join(STATUS_VALUES)})", node
-        )
-    fired = _names(node, "fired", at)
-    for name in fired:
-        if name not in reads.rules:
-            raise at.fail(
-                "fired", f"{name!r} is not in reads.rules ({', '.join(reads.rules)})", node
-            )
-    verdict = _names(node, "verdict", at)
-    for name in verdict:
-        if contract is None or name not in contract.verdicts:
-            allowed = ", ".join(contract.verdicts) if contract else "none: the item has no check"
-            raise at.fail(
-                "verdict", f"{name!r} is not a verdict of the check (allowed: {allowed})", node
-            )
-    when: Test | None = None
-    condition_reads: set[str] = set()
-    if "when" in node:
-        when, condition_reads = compile_when(node["when"], at.moved(node, "when"))
+    refuse_keys(node, OUTCOME_KEYS, at)
+    match = _match(node, at, scope)
+    fired, fields = match.fired, scope.fields
     # A `fired` outcome speaks for its rule: the item's defaults are for the other outcomes.
-    inherited = _Defaults(rule=None, detail=None, fix=None) if fired else defaults
+    inherited = _Defaults() if fired else scope.defaults
     rule = template_of(node, "rule", at, fields) or inherited.rule
     if rule is None and not fired:
         rule = parse_template(f"checklist.yaml {at.item}")
-    rule_id = _check_cite(rule, at, node, reads, contract) if rule is not None else None
-    cited = [rule_id] if rule_id else fired
+    rule_id = _check_cite(rule, at, node, scope.reads, scope.contract) if rule else None
     detail = template_of(node, "detail", at, fields) or inherited.detail
-    if detail is None and not cited:
+    if detail is None and not (rule_id or fired):
         raise at.fail("detail", "missing: give a detail, or cite a rule (its why is the detail)")
     fix = template_of(node, "fix", at, fields | {RULE_FIX})
-    if fix is None and status != Status.OK.value:
+    if fix is None and match.status is not Status.OK:
         fix = inherited.fix
-    if fix is not None and RULE_FIX in fix.fields:
-        if rule_id is None or not rulebase.rule(rule_id).fix:
-            raise at.fail("fix", "{rule_fix} needs a `rule:` that is a rule id with a fix", node)
-    if status == Status.FAIL.value and fix is None:
-        if not fired or any(not rulebase.rule(r).fix for r in fired):
+    has_fix = scope.rulebase.rule
+    if fix is not None and RULE_FIX in fix.fields and not (rule_id and has_fix(rule_id).fix):
+        raise at.fail("fix", "{rule_fix} needs a `rule:` that is a rule id with a fix", node)
+    if match.status is Status.FAIL and fix is None:
+        if not fired or any(not has_fix(r).fix for r in fired):
             raise at.fail("fix", "a fail outcome needs a fix (its own, or its fired rule's)")
-    outcome = Outcome(
-        status=Status(status),
-        when=when,
-        fired=tuple(fired),
-        verdict=tuple(verdict),
+    return Outcome(
+        status=match.status,
+        when=match.when,
+        fired=fired,
+        verdict=match.verdict,
         rule=rule,
         rule_id=rule_id,
         detail=detail,
         fix=fix,
         line=at.line,
+        reads=match.reads,
     )
-    return outcome, condition_reads
 
 
 def parse_outcomes(
@@ -298,7 +314,7 @@ def parse_outcomes(
     contract: CheckContract | None,
     compile_when: CompileWhen,
     fields: frozenset[str],
-) -> tuple[tuple[Outcome, ...], set[str]]:
+) -> tuple[Outcome, ...]:
     """The item's outcomes, with the item's ``rule``, ``detail`` and ``fix`` as their defaults."""
     defaults = _Defaults(
         rule=template_of(node, "rule", at, fields),
@@ -309,29 +325,24 @@ def parse_outcomes(
         _check_cite(defaults.rule, at, node, reads, contract)
     nodes = node.get("outcomes")
     if not isinstance(nodes, list) or not nodes:
-        raise at.fail(
-            "outcomes", "must be a non-empty list of {status, when, fired, verdict, ...}", node
-        )
+        form = "a non-empty list of {status, when, fired, verdict, ...}"
+        raise at.fail("outcomes", f"must be {form}", node)
+    scope = _Scope(
+        rulebase=rulebase,
+        reads=reads,
+        contract=contract,
+        compile_when=compile_when,
+        fields=fields,
+        defaults=defaults,
+    )
     outcomes: list[Outcome] = []
-    reads_all: set[str] = set()
     for sub in nodes:
-        if outcomes and not (outcomes[-1].when or outcomes[-1].fired or outcomes[-1].verdict):
-            raise at.entry(sub, at.item).fail(
-                "outcomes", "unreachable: the outcome before it always matches"
-            )
-        outcome, condition_reads = _parse_outcome(
-            sub,
-            at,
-            rulebase=rulebase,
-            reads=reads,
-            contract=contract,
-            compile_when=compile_when,
-            fields=fields,
-            defaults=defaults,
-        )
-        outcomes.append(outcome)
-        reads_all |= condition_reads
-    return tuple(outcomes), reads_all
+        last = outcomes[-1] if outcomes else None
+        if last is not None and not (last.when or last.fired or last.verdict):
+            message = "unreachable: the outcome before it always matches"
+            raise at.entry(sub, at.item).fail("outcomes", message)
+        outcomes.append(_parse_outcome(sub, at, scope))
+    return tuple(outcomes)
 
 
 __all__ = [
@@ -343,5 +354,6 @@ __all__ = [
     "Where",
     "parse_outcomes",
     "parse_reads",
+    "refuse_keys",
     "template_of",
 ]
