@@ -16,22 +16,10 @@ from pathlib import Path
 
 from recommender.probes.base import Host, ProbeResult, probe
 
-# Every distribution TensorFlow ships under; the import name is always "tensorflow".
-TF_DISTRIBUTIONS = (
-    "tensorflow",
-    "tensorflow-cpu",
-    "tensorflow-gpu",
-    "tensorflow-macos",
-    "tensorflow-intel",
-    "tensorflow-aarch64",
-    "tensorflow-cpu-aws",
-    "tensorflow-rocm",
-    "tf-nightly",
-    "tf-nightly-cpu",
-    "intel-tensorflow",
-)
+from recommender.catalog import JAX_PLUGINS, KERAS_CONFIG_BACKENDS, TF_DISTRIBUTIONS
+
 TORCH_DISTRIBUTIONS = ("torch",)
-KERAS_BACKENDS = ("tensorflow", "torch", "jax", "numpy", "openvino")
+KERAS_BACKENDS = KERAS_CONFIG_BACKENDS
 
 
 def _dist(name: str) -> metadata.Distribution | None:
@@ -182,17 +170,23 @@ def _jax() -> dict:
     if dist is None:
         return {"installed": False}
     jaxlib = _dist("jaxlib")
-    plugins = [
-        n
-        for n in ("jax-cuda13-plugin", "jax-cuda12-plugin", "libtpu", "jax-metal")
-        if _dist(n) is not None
-    ]
+    plugins = [n for n in JAX_PLUGINS if _dist(n) is not None]
     return {
         "installed": True,
         "version": dist.version,
         "jaxlib": jaxlib.version if jaxlib else None,
         "plugins": plugins,
+        "build": _jax_build(plugins),
     }
+
+
+def _jax_build(plugins: list[str]) -> dict:
+    """jaxlib itself is CPU-only; accelerators come as plugin wheels (jax[cuda13] installs
+    jax-cuda13-plugin, jax[tpu] installs libtpu). The first plugin found names the build."""
+    for name in plugins:
+        flavour, _, cuda = JAX_PLUGINS[name].partition(":")
+        return {"flavour": flavour, "cuda": cuda or None, "known": True}
+    return {"flavour": "cpu", "cuda": None, "known": True}
 
 
 @probe("frameworks", section="frameworks", budget_s=4.0)

@@ -79,6 +79,9 @@ class FrameworkInfo:
     distributions: tuple[str, ...]
     #: The data-parallel engine ``dlrec smoke --distributed`` drives, if any.
     distributed_engine: str | None = None
+    #: Smoke devices every build can use when the machine has them (MPS in every macOS arm64
+    #: torch wheel); the others need the build's flavour (``build.cuda``, ``build.rocm``...).
+    native_devices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,7 +119,17 @@ TF_DISTRIBUTIONS = (
     "tensorflow-tpu",
     "tf-nightly",
     "tf-nightly-cpu",
+    "intel-tensorflow",
 )
+#: Every value ``KERAS_BACKEND`` may take (Keras 3); dlrec ranks the ``KerasBackend`` ones.
+KERAS_CONFIG_BACKENDS = ("tensorflow", "torch", "jax", "numpy", "openvino")
+#: JAX's accelerator plugins (pip distributions) -> the build they give, "flavour[:cuda]".
+JAX_PLUGINS = {
+    "jax-cuda13-plugin": "cuda:13",
+    "jax-cuda12-plugin": "cuda:12",
+    "libtpu": "tpu",
+    "jax-metal": "metal",
+}
 
 FRAMEWORKS: dict[Framework, FrameworkInfo] = {
     Framework.TENSORFLOW: FrameworkInfo(
@@ -127,6 +140,7 @@ FRAMEWORKS: dict[Framework, FrameworkInfo] = {
         pip="tensorflow",
         distributions=TF_DISTRIBUTIONS,
         distributed_engine="MultiWorkerMirroredStrategy",
+        native_devices=("tpu",),
     ),
     Framework.PYTORCH: FrameworkInfo(
         id=Framework.PYTORCH,
@@ -136,6 +150,7 @@ FRAMEWORKS: dict[Framework, FrameworkInfo] = {
         pip="torch",
         distributions=("torch",),
         distributed_engine="DDP",
+        native_devices=("mps",),
     ),
     Framework.KERAS: FrameworkInfo(
         id=Framework.KERAS,

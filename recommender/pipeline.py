@@ -17,7 +17,8 @@ from typing import Any
 
 from recommender.catalog import ANSWER_DEVICE
 from recommender.decide.checklist import Checklist, build_checklist
-from recommender.decide.ranking import Ranking, condition_evaluator, rank
+from recommender.decide.ranking import Ranking, rank
+from recommender.decide.ties import tie_notice
 from recommender.engine.answers import Answers, resolve_answers
 from recommender.engine.evaluate import evaluate
 from recommender.engine.rulebase import RuleBase, load_rulebase
@@ -93,6 +94,7 @@ def _run_smoke(
         facts,
         device=ANSWER_DEVICE.get(accel, "auto"),
         fresh=request.fresh,
+        all_backends=True,
         on_event=on_event,
         import_timeout=request.import_timeout or DEFAULT_IMPORT_TIMEOUT,
         train_timeout=request.train_timeout or DEFAULT_TRAIN_TIMEOUT,
@@ -130,8 +132,10 @@ def recommend(
         facts,
         rulebase,
         smoke_note=note,
-        condition=condition_evaluator(facts, answers, rulebase),
     )
+    tie = tie_notice(ranking, facts, answers, rulebase)
+    if tie is not None:
+        ranking = dataclasses.replace(ranking, warnings=(tie, *ranking.warnings))
     return Outcome(ranking=ranking, answers=answers, facts=facts, rulebase=rulebase)
 
 
@@ -160,6 +164,12 @@ def checklist(
     request: Request, framework: str | None = None, *, on_event: Callable | None = None
 ) -> Made:
     """Run the pipeline, then check the chosen framework (the winner unless one is named)."""
+    if request.facts_files:
+        raise BadInputError(
+            "a checklist is for one machine; several facts files (a fleet) work with "
+            "`dlrec recommend` only",
+            where="--facts",
+        )
     outcome = recommend(request, on_event=on_event)
     ranking = outcome.ranking
     chosen = framework or (ranking.winner or ranking.entries[0]).framework

@@ -75,7 +75,7 @@ def test_a_good_item_loads_with_its_outcomes():
         ),
         (
             ("reads: {rules:", "reads: {rulez: [x], rules:"),
-            "reads.rulez: unknown key (allowed: rules, tables, frameworks)",
+            "reads.rulez: unknown key (allowed: rules, tables, frameworks, wheels)",
         ),
         (
             ("{status: ok, detail", "{status: ok, colour: red, detail"),
@@ -128,7 +128,7 @@ def test_a_good_item_loads_with_its_outcomes():
         ),
         (
             ("fine on {cpu.arch}", "fine: {install}"),
-            "detail: {install} is not a field (an install field needs reads: {frameworks: [install]})",
+            "detail: {install} is not a field (an install field needs reads: {wheels: true})",
         ),
         (("fine on {cpu.arch}", "fine {cpu.arch!r}"), "has a format spec or conversion"),
         (

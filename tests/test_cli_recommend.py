@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from recommender.catalog import FRAMEWORK_IDS, KERAS_BACKENDS
 from recommender.cli.main import cli
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "personas5"
@@ -122,8 +123,8 @@ def test_json_contract_shape(runner):
     assert doc["schema_version"] == 1 and doc["smoke"] == []
     assert doc["facts"] == json.loads(Path(LAPTOP).read_text())  # echoed as loaded
     assert doc["answers"]["goal"] == "research"
-    assert [e["rank"] for e in doc["ranking"]] == [1, 2, 3]
-    assert {e["framework"] for e in doc["ranking"]} == {"tensorflow", "pytorch", "keras"}
+    assert [e["rank"] for e in doc["ranking"]] == [1, 2, 3, 4]
+    assert {e["framework"] for e in doc["ranking"]} == set(FRAMEWORK_IDS)
     for entry in doc["ranking"]:
         assert list(entry) == [
             "framework",
@@ -137,6 +138,8 @@ def test_json_contract_shape(runner):
             "blockers",
             "smoke",
             "install",
+            "install_plan",
+            *(["backends"] if entry["framework"] == "keras" else []),
         ]
         assert entry["confidence"] == "rules-only" and entry["smoke"] is None
         assert (entry["backend"] is None) == (entry["framework"] != "keras")
@@ -161,7 +164,10 @@ def test_gpu_probe_unknown_never_recommends_cpu_only_wheels(runner, tmp_path):
     out = run_json(runner, "--facts", str(f))
     assert out["answers"]["accelerator"] == "auto"
     installs = {e["framework"]: e["install"] for e in out["ranking"]}
-    assert "whl/cpu" not in installs["pytorch"] and "tensorflow-cpu" not in installs["tensorflow"]
+    # The planner's plan is CPU-only and says so in its unknowns; no command is offered on it.
+    assert installs["pytorch"] is None and installs["tensorflow"] is None
+    plan = next(e["install_plan"] for e in out["ranking"] if e["framework"] == "pytorch")
+    assert any("accelerator not answered" in u for u in plan["unknowns"])
     assert any(
         w["rule"] == "accel-unknown" and "--accelerator" in w["fix"] for w in out["warnings"]
     )
@@ -335,16 +341,15 @@ def test_save_answers_is_atomic_on_interrupt(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_real_recommend_measures_installed_frameworks(runner):
-    """On this machine (all three frameworks installed) smoke runs verify each of them."""
+    """On this machine (all four frameworks installed) smoke runs verify each of them, and Keras
+    is smoke-trained on every installed backend, one child each."""
     r = invoke(runner, "recommend", "--json", "--fresh")
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
-    installed = [
-        fw
-        for fw in ("tensorflow", "pytorch", "keras")
-        if doc["facts"]["frameworks"][fw]["installed"]
-    ]
-    assert installed == ["tensorflow", "pytorch", "keras"]
+    installed = [fw for fw in FRAMEWORK_IDS if doc["facts"]["frameworks"][fw]["installed"]]
+    assert installed == list(FRAMEWORK_IDS)
+    keras_backends = {s["backend"] for s in doc["smoke"] if s["framework"] == "keras"}
+    assert keras_backends == set(KERAS_BACKENDS)
     by_fw = {e["framework"]: e for e in doc["ranking"]}
     for fw in installed:
         assert by_fw[fw]["confidence"] == "measured", by_fw[fw]
@@ -410,5 +415,9 @@ def test_warning_fixes_are_printed_whole_on_a_narrow_terminal(runner, monkeypatc
         str(FIXTURES / "research-expert-multigpu.answers.yaml"),
     )
     assert result.exit_code == 0, result.stderr
-    fix = load_rulebase().rule("nvidia-driver-cuda12-torch-ceiling").fix
-    assert f"  fix: {fix}" in result.stdout.splitlines()
+    # The rule's pip command is replaced by the planner's (the ranking's) for that machine.
+    rule_fix = load_rulebase().rule("nvidia-driver-cuda12-torch-ceiling").fix
+    tail = rule_fix.partition(", or ")[2]
+    fix = next(line for line in result.stdout.splitlines() if "whl/cu126" in line)
+    assert fix.startswith("  fix: ") and "-m pip install 'torch==2.14.*'" in fix
+    assert fix.endswith(f", or {tail}")

@@ -66,7 +66,7 @@ HOSTILE = {
     "nested-brackets": "nest",  # libyaml: "exceeded maximum nesting depth"; ours: "nested deeper than 32"
     "fifty-megabytes": "the limit is 2,097,152",
     "duplicate-keys": "duplicate key 'why' (first at line 3)",
-    "framework-no": "rule 'a': block: 'no' is not a framework id (allowed: tensorflow, pytorch, keras)",
+    "framework-no": "rule 'a': block: 'no' is not a framework id (allowed: tensorflow, pytorch, keras, jax)",
     "invalid-utf8": "not valid UTF-8",
 }
 
@@ -112,7 +112,7 @@ def test_fifo_is_refused_without_blocking(tmp_path):
 def test_check_ok_on_fixture_and_with_overlay(runner, tmp_path):
     result = runner.invoke(cli, ["rules", "--bundled", str(FIXTURE), "check"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "ok: 8 rules, 5 questions, 4 claims, 2 urls"
+    assert result.stdout.strip() == "ok: 8 rules, 5 questions, 4 claims, 2 urls, 44 wheel rows"
     overlay = tmp_path / "o.yaml"
     overlay.write_text("rules:\n  - {id: extra, sources: [TF-LITE], why: x, warn: [all]}\n")
     result = runner.invoke(cli, ["rules", "--bundled", str(FIXTURE), "check", str(overlay)])

@@ -47,7 +47,7 @@ def labels(plan) -> list[str]:
     [
         ["--steps", "2"],
         ["--device", "gpu"],
-        ["--framework", "jax"],
+        ["--framework", "mxnet"],
         ["--timeout", "0"],
         ["--bogus"],
     ],

@@ -111,8 +111,9 @@ def test_init_for_another_machine_uses_the_recommended_install(runner, tmp_path)
     )
     assert result.exit_code == 0, result.output
     lines = (project / "requirements.txt").read_text().splitlines()
-    assert "--index-url https://download.pytorch.org/whl/cu130" in lines
-    assert "torch" in lines
+    # The planner's build for this driver and GPU (rules/wheels.yaml), pinned to its X.Y.
+    assert "--index-url https://download.pytorch.org/whl/cu132" in lines
+    assert "torch==2.15.*" in lines
     assert any("Recommended install for that machine (not verified here)" in line for line in lines)
 
 
@@ -135,7 +136,7 @@ def test_init_pins_a_local_torch_build_with_its_wheel_index(runner, tmp_path):
     assert "torch==2.15.0+cpu" in lines
     setup = (project / "SETUP.md").read_text()
     # the checklist's failing build item is a step to do first
-    assert "--index-url https://download.pytorch.org/whl/cu130 --force-reinstall" in setup
+    assert "--force-reinstall --index-url https://download.pytorch.org/whl/cu130" in setup
 
 
 def test_requirements_say_what_the_smoke_run_verified():
@@ -150,10 +151,10 @@ def test_requirements_say_what_the_smoke_run_verified():
     ok = SmokeResult(
         framework="pytorch", backend=None, device="mps", model="mlp", ok=True, converged=True
     )
-    text = requirements(cl, facts=facts, rulebase=load_rulebase(), smoke=(ok,), install=None)
+    text = requirements(cl, facts=facts, rulebase=load_rulebase(), smoke=(ok,), plan=None)
     assert "# PyTorch: verified here by dlrec's smoke training" in text
     assert "torch==2.15.0" in text.splitlines()
-    text = requirements(cl, facts=facts, rulebase=load_rulebase(), smoke=(), install=None)
+    text = requirements(cl, facts=facts, rulebase=load_rulebase(), smoke=(), plan=None)
     assert "not verified by a smoke run" in text
 
 

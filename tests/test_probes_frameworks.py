@@ -180,7 +180,7 @@ def test_tf_keras_without_keras(site, fake_host):
     assert ks["legacy_keras_env"] == "1"  # tf.keras reads it even without Keras 3 installed
 
 
-def test_jax_is_information_only(site, fake_host):
+def test_jax_build_comes_from_its_plugin(site, fake_host):
     site.dist("jax", "0.7.0")
     site.dist("jaxlib", "0.7.0")
     site.dist("jax-cuda12-plugin", "0.7.0")
@@ -190,4 +190,5 @@ def test_jax_is_information_only(site, fake_host):
         "version": "0.7.0",
         "jaxlib": "0.7.0",
         "plugins": ["jax-cuda12-plugin"],
+        "build": {"flavour": "cuda", "cuda": "12", "known": True},
     }

@@ -87,27 +87,22 @@ class Ev:
     derived: dict = field(default_factory=lambda: {"derived.answer_accelerator": "cpu"})
 
 
-RB = SimpleNamespace(
-    settings={"smoke_bonus": 2.0},
-    frameworks={
-        "tensorflow": {
-            "install": [
-                {
-                    "when": {"eq": {"fact": "os.system", "value": "Darwin"}},
-                    "command": "pip install tensorflow-macos",
-                },
-                {"command": "pip install tensorflow"},
-            ]
-        },
-        "pytorch": {"install": [{"command": "pip install torch"}]},
-        "keras": {"install": [{"command": "pip install keras {backend}"}]},
-    },
-)
+RB = SimpleNamespace(settings={"smoke_bonus": 2.0}, frameworks={})
 
 
 def facts(*installed: str, system: str = "Linux") -> Facts:
     fws = {fw: {"installed": fw in installed} for fw in ("tensorflow", "pytorch", "keras", "jax")}
-    return Facts.from_dict({"os": {"system": system}, "frameworks": fws}, origin="test.json")
+    machine = "arm64" if system == "Darwin" else "x86_64"
+    doc = {
+        "os": {
+            "system": system,
+            "machine": machine,
+            "version": "14.5" if system == "Darwin" else "",
+        },
+        "python": {"version": "3.12.3", "executable": "/usr/bin/python3"},
+        "frameworks": fws,
+    }
+    return Facts.from_dict(doc, origin="test.json")
 
 
 def ev(tf=0.0, pt=0.0, ks=0.0, **kw) -> Ev:
@@ -119,10 +114,6 @@ def ev(tf=0.0, pt=0.0, ks=0.0, **kw) -> Ev:
         },
         **kw,
     )
-
-
-def cond_system(f):
-    return lambda when: f.get(when["eq"]["fact"]) == when["eq"]["value"]
 
 
 def test_feasible_above_infeasible_and_score_orders():
@@ -179,23 +170,29 @@ def test_gpu_answer_without_gpu_runs_falls_back_to_cpu_runs():
     assert ranking.entry("pytorch").confidence == MEASURED
 
 
-def test_not_installed_can_win_with_install_command_and_condition():
-    f = facts(system="Darwin")
-    ranking = rank(ev(tf=5, pt=1), (), f, RB, condition=cond_system(f))
+def test_not_installed_can_win_with_the_planners_install_command():
+    ranking = rank(ev(tf=5, pt=1), (), facts(system="Darwin"), RB)
     tf = ranking.entries[0]
     assert tf.framework == "tensorflow" and tf.verdict == RECOMMENDED_UNVERIFIED
-    assert tf.install == "pip install tensorflow-macos"
+    assert tf.install == "/usr/bin/python3 -m pip install 'tensorflow==2.21.*'"
+    assert tf.install_plan["kind"] == "install" and tf.install_plan["no_build"] is False
     assert ranking.entry("pytorch").verdict == INSTALLABLE
-    linux = facts()
-    assert (
-        rank(ev(tf=5), (), linux, RB, condition=cond_system(linux)).entries[0].install
-        == "pip install tensorflow"
+    linux = rank(ev(tf=5), (), facts(), RB).entries[0]
+    assert linux.install == "/usr/bin/python3 -m pip install 'tensorflow-cpu==2.21.*'"
+
+
+def test_installed_build_that_fits_has_no_install_but_keeps_its_plan():
+    tf = rank(ev(tf=5), (), facts("tensorflow"), RB).entry("tensorflow")
+    assert tf.install is None and tf.install_plan["kind"] == "install"
+
+
+def test_no_build_is_a_blocker_with_the_ways_out():
+    f = Facts.from_dict(
+        {"os": {"system": "Plan9", "machine": "mips"}, "frameworks": {}}, origin="test.json"
     )
-
-
-def test_unknown_install_condition_is_skipped():
-    ranking = rank(ev(tf=5), (), facts(), RB, condition=lambda when: None)
-    assert ranking.entry("tensorflow").install == "pip install tensorflow"
+    tf = rank(ev(tf=5), (), f, RB).entry("tensorflow")
+    assert not tf.feasible and tf.install is None and tf.install_plan["no_build"] is True
+    assert tf.blockers[-1].rule == "plan:no-build"
 
 
 def test_ties_break_verified_then_installed_then_fixed_order():
@@ -247,9 +244,15 @@ def test_keras_backend_failed_run_is_avoided_when_another_passes():
     assert keras.backend == "torch" and keras.feasible
 
 
-def test_install_template_fills_backend():
+def test_keras_install_is_its_chosen_backends_plan():
     e = ev(ks=9, keras_backend_scores={"torch": 2.0})
-    assert rank(e, (), facts(), RB).entry("keras").install == "pip install keras torch"
+    keras = rank(e, (), facts(), RB).entry("keras")
+    assert keras.backend == "torch" and keras.backends[0].backend == "torch"
+    assert keras.install == (
+        "/usr/bin/python3 -m pip install 'torch==2.15.*' --index-url "
+        "https://download.pytorch.org/whl/cpu && /usr/bin/python3 -m pip install 'keras==3.15.*'"
+    )
+    assert keras.install == keras.backends[0].install
 
 
 def test_smoke_figure_and_bar():
@@ -313,7 +316,13 @@ def test_render_and_json_shape():
         "blockers",
         "smoke",
         "install",
+        "install_plan",
     ]
+    keras = next(r for r in doc["ranking"] if r["framework"] == "keras")
+    assert [b["backend"] for b in keras["backends"]] == ["tensorflow", "torch", "jax"]
+    assert set(keras["backends"][0]) == {
+        "backend", "feasible", "score", "install", "install_plan", "blockers"
+    }  # fmt: skip
     assert (
         top["framework"] == "tensorflow"
         and top["confidence"] == MEASURED
@@ -322,7 +331,8 @@ def test_render_and_json_shape():
     assert doc["warnings"][0]["why"] == "note"
     assert (
         doc["ranking"][1]["verdict"] == INSTALLABLE
-        and doc["ranking"][1]["install"] == "pip install torch"
+        and "'torch==" in doc["ranking"][1]["install"]
+        and doc["ranking"][1]["install_plan"]["kind"] == "install"
     )
     assert WORKS_HERE not in [r["verdict"] for r in doc["ranking"]]
 
@@ -352,30 +362,22 @@ def test_keras_backend_requirement_follows_the_accelerator():
     import json as _json
     from pathlib import Path
 
-    from recommender.decide.ranking import condition_evaluator, install_command
-    from recommender.engine.answers import resolve_answers
-    from recommender.engine.rulebase import load_rulebase
+    from recommender.decide.plans import plan_for
 
-    rb = load_rulebase()
     machine = Path(__file__).parent / "fixtures" / "personas5" / "machines" / "a100-cuda-full.json"
     doc = _json.loads(machine.read_text("utf-8"))
     doc["frameworks"] = {
         fw: {"installed": False} for fw in ("tensorflow", "pytorch", "keras", "jax")
     }
     gpu = Facts.from_dict(doc)
-    cpu = Facts.from_dict({**doc, "accelerators": []})
-    for f, expect in (
-        (gpu, {"tensorflow": '"tensorflow[and-cuda]"', "jax": '"jax[cuda'}),
-        (cpu, {"tensorflow": "keras tensorflow", "jax": "keras jax"}),
+    for accel, backend, needle in (
+        ("nvidia", "tensorflow", "tensorflow[and-cuda]"),
+        ("nvidia", "torch", "download.pytorch.org/whl/cu"),
+        ("cpu", "tensorflow", "tensorflow-cpu"),
+        ("cpu", "torch", "whl/cpu"),
     ):
-        cond = condition_evaluator(f, resolve_answers(rb.questions, facts=f), rb)
-        for backend, needle in expect.items():
-            assert needle in install_command("keras", f, rb, cond, backend), (
-                backend,
-                f.get("accelerators"),
-            )
-    cond = condition_evaluator(gpu, resolve_answers(rb.questions, facts=gpu), rb)
-    assert install_command("keras", gpu, rb, cond, "torch").endswith("pip install keras torch")
+        line = plan_for("keras", gpu, accel, backend=backend).command_line
+        assert needle in line and "keras==" in line, (accel, backend, line)
 
 
 def test_top_reasons_show_a_big_penalty_before_small_gains():

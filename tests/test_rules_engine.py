@@ -217,7 +217,7 @@ def test_block_device_is_a_warning_and_a_penalty_not_a_blocker():
 def test_warn_all_reaches_every_framework():
     ev = evaluate(facts(), answers(), RB)
     assert [w.rule for w in ev.warnings] == ["tf-version-new"]
-    assert ev.warnings[0].frameworks == ("tensorflow", "pytorch", "keras")
+    assert ev.warnings[0].frameworks == ("tensorflow", "pytorch", "keras", "jax")
     assert all("TF 2.16+" in ev.scores[fw].warnings[0] for fw in ev.scores)
 
 

@@ -231,14 +231,20 @@ def test_keras_backend_steering(rb, answers, expected):
     assert backend(run(rb, "linux-cpu-bare", **answers)) == expected
 
 
-def test_tpu_steers_keras_to_jax_and_warns_torch_xla(rb):
+def test_tpu_with_a_jax_team_picks_jax_steers_keras_to_jax_and_warns_torch_xla(rb):
     ev = run(rb, "tpu-vm", team_stack="jax")
-    assert top(ev) == "keras" and backend(ev) == "jax"
+    assert top(ev) == "jax"
+    assert ev.keras_backend_scores["jax"] == max(ev.keras_backend_scores.values())
     assert {"torch-xla-version-match", "tensorflow-tpu-build"} <= {w.rule for w in ev.warnings}
 
 
 def test_team_stack_wins_over_default_answers(rb):
-    for stack, fw in (("tensorflow", "tensorflow"), ("pytorch", "pytorch"), ("keras", "keras")):
+    for stack, fw in (
+        ("tensorflow", "tensorflow"),
+        ("pytorch", "pytorch"),
+        ("keras", "keras"),
+        ("jax", "jax"),
+    ):
         assert top(run(rb, "linux-cpu-bare", team_stack=stack)) == fw, stack
 
 

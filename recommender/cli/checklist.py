@@ -165,7 +165,7 @@ def init(directory, framework, force, answers_file, **kw) -> None:
         rulebase=outcome.rulebase,
         smoke=outcome.ranking.smoke,
         answers=outcome.answers.to_dict(),
-        install=outcome.ranking.entry(cl.framework).install or _install(outcome, cl),
+        plan=_plan(outcome, cl),
     )
     for path in starter.write_files(directory, files, force=force):
         click.echo(f"wrote {path}")
@@ -173,9 +173,10 @@ def init(directory, framework, force, answers_file, **kw) -> None:
     click.echo(f"{cl.name}{backend}: {cl.summary['fail']} checklist item(s) failed; see SETUP.md")
 
 
-def _install(outcome, cl) -> str | None:
-    """The install command of a framework the ranking did not give one (it is installed)."""
-    from recommender.decide.ranking import condition_evaluator, install_command
-
-    condition = condition_evaluator(outcome.facts, outcome.answers, outcome.rulebase)
-    return install_command(cl.framework, outcome.facts, outcome.rulebase, condition, cl.backend)
+def _plan(outcome, cl):
+    """The ranking's install plan for the checklist's framework (and Keras backend)."""
+    entry = outcome.ranking.entry(cl.framework)
+    for row in entry.backends:
+        if row.backend == cl.backend:
+            return row.install_plan
+    return entry.install_plan

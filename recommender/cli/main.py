@@ -27,7 +27,7 @@ LAZY_COMMANDS = {
     "recommend": (
         "recommender.cli.recommend",
         "recommend",
-        "Rank TensorFlow, PyTorch and Keras for your answers.",
+        "Rank TensorFlow, PyTorch, Keras and JAX for your answers.",
     ),
     "ask": (
         "recommender.cli.recommend",
@@ -109,7 +109,7 @@ class LazyGroup(click.Group):
 )
 @click.version_option(__version__, prog_name="dlrec")
 def cli() -> None:
-    """Recommend TensorFlow, PyTorch or Keras for your project and this machine, and prove it.
+    """Recommend TensorFlow, PyTorch, Keras or JAX for your project and this machine, and prove it.
 
     Start with `dlrec recommend`; `dlrec probe` shows what this machine is and has.
     """
@@ -142,12 +142,26 @@ def redact_option(f):
     show_default=True,
     help="Multiply every probe's time budget.",
 )
+@click.option(
+    "--import",
+    "import_file",
+    metavar="FILE",
+    help="Read the facts from FILE instead of probing: a `python -m torch.utils.collect_env` "
+    "report (vLLM's too), or a facts document.",
+)
 @redact_option
-def probe(as_json: bool, deep: bool, timeout_scale: float, redact: bool) -> None:
+def probe(
+    as_json: bool, deep: bool, timeout_scale: float, import_file: str | None, redact: bool
+) -> None:
     """Probe hardware and installed frameworks (imports no framework unless --deep)."""
-    from recommender.facts.collect import collect_facts
+    if import_file is not None:
+        from recommender.facts.load import load_facts_file
 
-    facts = collect_facts(deep=deep, scale=timeout_scale)
+        facts = load_facts_file(import_file)
+    else:
+        from recommender.facts.collect import collect_facts
+
+        facts = collect_facts(deep=deep, scale=timeout_scale)
     if redact:
         from recommender.facts.document import Facts
         from recommender.facts.redact import Identity
@@ -182,6 +196,20 @@ def _log_crash(exc: BaseException) -> str | None:
         return None
 
 
+def _command_path(ctx: click.Context | None, argv: list[str]) -> str:
+    """The command whose ``--help`` answers a usage error: the subcommand's when the error came
+    from parsing its options (click then reports the group's context)."""
+    if ctx is not None and ctx.command is not cli:
+        return ctx.command_path
+    words = [a for a in argv if not a.startswith("-")][:2]
+    if words and words[0] in cli.list_commands(click.Context(cli)):
+        command = cli.get_command(click.Context(cli), words[0])
+        if isinstance(command, click.Group) and len(words) > 1 and words[1] in command.commands:
+            return f"dlrec {words[0]} {words[1]}"
+        return f"dlrec {words[0]}"
+    return "dlrec"
+
+
 def main(argv: list[str] | None = None) -> None:
     """The one top-level guard: no traceback ever reaches the user's screen."""
     try:
@@ -198,8 +226,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(ExitCode.INTERRUPTED)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except click.exceptions.NoArgsIsHelpError as exc:  # bare `dlrec` or `dlrec rules`: the help
+        click.echo(exc.ctx.get_help() if exc.ctx is not None else cli.get_help(click.Context(cli)))
+        sys.exit(ExitCode.OK)
     except click.UsageError as exc:  # bad flags or values: one line, exit 2
-        command = exc.ctx.command_path if exc.ctx is not None else "dlrec"
+        command = _command_path(exc.ctx, sys.argv[1:] if argv is None else argv)
         click.echo(f"dlrec: error: {exc.format_message()} (see '{command} --help')", err=True)
         sys.exit(ExitCode.BAD_INPUT)
     except click.ClickException as exc:

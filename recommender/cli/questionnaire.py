@@ -252,6 +252,7 @@ def save_answers(path: str | os.PathLike, answers: Mapping[str, str]) -> None:
     """Write a replayable answers file atomically: a temp file beside it, then os.replace.
     ``.json`` gives JSON; anything else YAML (the format ``--answers`` reads)."""
     target = Path(path)
+    answers = {k: v for k, v in answers.items() if v is not None}  # unanswered: left out
     if target.suffix.lower() == ".json":
         text = json.dumps(dict(answers), indent=2) + "\n"
     else:

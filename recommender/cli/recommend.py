@@ -36,13 +36,16 @@ def emit(
         doc = report.ranking_to_json(
             outcome.ranking, answers=dict(outcome.answers.values), facts=outcome.facts
         )
+        doc["answer_sources"] = dict(outcome.answers.source)
         if outcome.fleet is not None:
             doc["fleet"] = dict(outcome.fleet.doc)
         emit_json(doc)
     else:
+        from recommender.report.answers import answers_line
         from recommender.report.console import make_console
 
         console = console or make_console()
+        console.print(answers_line(outcome.answers, outcome.facts))
         if outcome.fleet is not None:
             from recommender.decide.fleet import spread_lines
 
@@ -155,13 +158,46 @@ def _pipeline_options(f):
     return input_options(f)
 
 
+class AnswerChoice(click.Choice):
+    """A question's choices: case-insensitive, and a typo gets "did you mean"."""
+
+    def __init__(self, choices: Sequence[str]) -> None:
+        super().__init__(tuple(choices), case_sensitive=False)
+
+    def convert(self, value, param, ctx):
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            import difflib
+
+            near = difflib.get_close_matches(str(value).lower(), self.choices, n=1, cutoff=0.5)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            self.fail(
+                f"{value!r} is not allowed (allowed: {', '.join(self.choices)}){hint}", param, ctx
+            )
+
+
+def _bundled_questions() -> list[dict]:
+    """The questions' keys, choices and help, read from the bundled questions.yaml for the
+    options' help (the rule base loader validates the same file when a command runs)."""
+    from recommender.documents import parse_yaml, read_text
+    from recommender.engine.rulebase import bundled_dir
+
+    path = bundled_dir() / "questions.yaml"
+    return list(parse_yaml(read_text(path), str(path))["questions"])
+
+
 def _answer_options(f):
+    by_key = {q["key"]: q for q in _bundled_questions()}
     for key in reversed(ANSWER_KEYS):
+        q = by_key[key]
+        values = [str(c["value"]) for c in q["choices"]]
         f = click.option(
             f"--{key.replace('_', '-')}",
             key,
-            metavar="VALUE",
-            help=f"Answer for '{key}' (allowed values: rules/questions.yaml).",
+            type=AnswerChoice(values),
+            help=f"{q['prompt']} Unanswered: no rule fires on it"
+            + (" (auto: what the probes found)." if "auto" in values else "."),
         )(f)
     return f
 
@@ -196,6 +232,7 @@ def recommend(answers_file, **kw) -> None:
 
 
 @click.command()
+@_answer_options
 @click.option(
     "--answers", "answers_file", metavar="FILE", help="Pre-fill the defaults from an answers file."
 )
@@ -204,15 +241,20 @@ def recommend(answers_file, **kw) -> None:
 )
 @_pipeline_options
 def ask(answers_file, save_answers, **kw) -> None:
-    """The interactive questionnaire, then the recommendation."""
+    """The interactive questionnaire, then the recommendation. An answer given as a flag skips
+    its question."""
     from recommender.cli import questionnaire
     from recommender.engine.rulebase import load_rulebase
 
+    flags = {key: v for key in ANSWER_KEYS if (v := kw.pop(key)) is not None}
     rulebase = load_rulebase(kw["rule_files"])
     facts = load_facts(kw["facts_file"])
     questionnaire.check_writable(save_answers)
-    prompts = _prompts(rulebase, facts, answers_file)
-    values = questionnaire.run_questionnaire(prompts, _asker(stderr=kw["as_json"]))
+    prompts = [p for p in _prompts(rulebase, facts, answers_file) if p.key not in flags]
+    asked = (
+        questionnaire.run_questionnaire(prompts, _asker(stderr=kw["as_json"])) if prompts else {}
+    )
+    values = {**asked, **flags}
     if save_answers:
         questionnaire.save_answers(save_answers, values)
     request = request_from(values, None, kw)
@@ -242,6 +284,7 @@ def _prompts(rulebase, facts, answers_file: str | None) -> Sequence:
     from recommender.cli.questionnaire import build_prompts
     from recommender.engine.answers import resolve_answers
     from recommender.engine.evaluate import derived_facts
+    from recommender.report.answers import detected_note
 
     defaults = {q.key: q.default for q in rulebase.questions}
     derived = derived_facts(facts, None)
@@ -250,18 +293,8 @@ def _prompts(rulebase, facts, answers_file: str | None) -> Sequence:
         value = derived.get(q.prefill) if q.prefill else None
         if value in q.values:
             defaults[q.key] = value
-            detected[q.key] = (value, _detected_note(facts, value))
+            detected[q.key] = (value, detected_note(facts, value))
     if answers_file:
         given = resolve_answers(rulebase.questions, file=answers_file, flags={})
         defaults.update({k: v for k, v in given.values.items() if given.source.get(k) == "file"})
     return build_prompts(rulebase.questions, defaults, detected)
-
-
-def _detected_note(facts, value: str) -> str:
-    names = [
-        a.get("name") for a in facts.accelerators if a.get("name") and a.get("visible") is not False
-    ]
-    if value == "cpu" or not names:
-        return facts.get("cpu.model") or "no accelerator"
-    first = str(names[0]).removeprefix("NVIDIA ").split("-")[0]
-    return first + (f" x{len(names)}" if len(names) > 1 else "")

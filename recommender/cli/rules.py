@@ -39,12 +39,15 @@ def rules(ctx: click.Context, bundled: str | None) -> None:
 @click.argument("files", nargs=-1, metavar="[FILE]...")
 @click.pass_context
 def check(ctx: click.Context, files: tuple[str, ...]) -> None:
-    """Validate the bundled rules and each overlay FILE; exit 0, or 2 with one line."""
+    """Validate the bundled rules, the wheel matrix and each overlay FILE; exit 0, or 2."""
+    from recommender.engine.wheels import load_wheels
+
     rb = _load(ctx, files)
+    wheels = load_wheels()
     overlays = f" with {len(files)} overlay file(s)" if files else ""
     click.echo(
         f"ok: {len(rb.rules)} rules, {len(rb.questions)} questions, {len(rb.claims)} claims, "
-        f"{len(rb.urls)} urls{overlays}"
+        f"{len(rb.urls)} urls, {len(wheels.builds) + len(wheels.no_build)} wheel rows{overlays}"
     )
 
 

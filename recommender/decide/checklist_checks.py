@@ -85,7 +85,7 @@ def python_support(view: ItemView) -> Finding:
     verdicts=("missing", "unknown", "newer", "ok"),
     fields=("distribution", "version", "newest", "verified"),
     tables=("newest_known",),
-    framework_fields=("install",),
+    wheels=True,
     cites=(STALE_RULE,),
 )
 def installed(view: ItemView) -> Finding:
@@ -168,7 +168,8 @@ _DRIVER_FIELDS = ("cuda", "cuda_release", "driver", "max_cuda", "min_driver", "a
     verdicts=("too-new", "minor-compat"),
     fields=_DRIVER_FIELDS,
     tables=("cuda_min_driver", "cuda_minor_compat_min_driver", "torch_cuda_builds", "newest_known"),
-    framework_fields=("install", "wheel_index"),
+    framework_fields=("wheel_index",),
+    wheels=True,
 )
 def torch_driver(view: ItemView) -> Finding | None:
     max_cuda, min_cc = view.fact("derived.nvidia_max_cuda"), view.fact("derived.nvidia_min_cc")
@@ -180,7 +181,7 @@ def torch_driver(view: ItemView) -> Finding | None:
     verdicts=("too-new", "minor-compat"),
     fields=_DRIVER_FIELDS,
     tables=("cuda_min_driver", "cuda_minor_compat_min_driver"),
-    framework_fields=("install",),
+    wheels=True,
 )
 def tf_driver(view: ItemView) -> Finding | None:
     return _driver(view, lambda: view.install(Accelerator.CPU.info.answer))

@@ -156,7 +156,8 @@ class ItemView:
         ``accelerator`` answer value (``cpu``, ``nvidia``)."""
         from recommender.decide.checklist_install import install_fix
 
-        self.spec("install", framework)  # the item must say it reads frameworks.yaml install
+        if not self.item.reads.wheels:
+            raise UndeclaredRead(f"item {self.item.id!r} asks for an install without reads.wheels")
         return install_fix(self.inputs, framework or self.framework, accelerator)
 
     def field(self, name: str) -> str | None:

@@ -1,16 +1,17 @@
 """Install commands in checklist fixes: the one place they are produced.
 
 ``install_fix`` is what every ``{install}`` / ``{install_<answer>}`` field and every build
-alternative comes from. Today it takes the first matching ``frameworks.yaml`` install entry
-(``recommender.decide.ranking.install_command``); the install planner replaces that one call.
-``cuda_alternative`` picks the newest PyTorch CUDA build a driver runs, from compat.yaml's
-``torch_cuda_builds`` and frameworks.yaml's ``wheel_index`` (the planner will give this too).
+alternative comes from: the install planner's command for this machine and accelerator
+(``recommender.decide.plans.plan_for`` over rules/wheels.yaml; it adds ``--force-reinstall``, or
+an uninstall, itself when a build must be replaced). ``cuda_alternative`` picks the newest
+PyTorch CUDA build a driver runs, from compat.yaml's ``torch_cuda_builds`` and frameworks.yaml's
+``wheel_index``, and falls back on the planner's CPU build.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
@@ -25,22 +26,19 @@ if TYPE_CHECKING:
 
 def install_fix(inputs: Inputs, framework: str, accelerator: str | None = None) -> str | None:
     """The command that installs ``framework`` (Keras with the project's backend) here, for the
-    answered accelerator or for ``accelerator`` (an answer value: ``nvidia``, ``cpu``...)."""
-    from recommender.decide.ranking import condition_evaluator, install_command
+    answered accelerator or for ``accelerator`` (an answer value: ``nvidia``, ``cpu``...); None
+    when the planner finds no build."""
+    from recommender.decide.install_plan import InstallPlan
+    from recommender.decide.plans import plan_for
 
-    answers = (
-        inputs.answers
-        if accelerator is None
-        else inputs.answers.with_value("accelerator", accelerator)
+    keras = framework == Framework.KERAS.value
+    plan = plan_for(
+        framework,
+        inputs.facts,
+        accelerator or inputs.accelerator,
+        backend=(inputs.backend or KerasBackend.TENSORFLOW.value) if keras else None,
     )
-    # install_command's annotation says bool; the evaluator is three-valued, which it handles.
-    condition = cast(
-        "Callable[[Any], bool]", condition_evaluator(inputs.facts, answers, inputs.rulebase)
-    )
-    if framework == Framework.KERAS.value:
-        backend = inputs.backend or KerasBackend.TENSORFLOW.value
-        return install_command(framework, inputs.facts, inputs.rulebase, condition, backend)
-    return install_command(framework, inputs.facts, inputs.rulebase, condition)
+    return plan.command_line if isinstance(plan, InstallPlan) else None
 
 
 def version_of(text: Any) -> Version | None:
@@ -67,16 +65,15 @@ def _fits(row: Mapping[str, Any], max_cuda: str | None, min_cc: str | None) -> b
 
 
 def cuda_alternative(view: ItemView, max_cuda: str | None, min_cc: str | None) -> str | None:
-    """The install command of the newest torch CUDA build this driver and GPU run, else of the
-    CPU build (as a reinstall)."""
+    """The install command of the newest torch CUDA build this driver and GPU run, else the
+    planner's CPU build."""
     fits = [
         (major_minor(row["cuda"]), label, row)
         for label, row in view.table("torch_cuda_builds").items()
         if isinstance(row, Mapping) and _fits(row, max_cuda, min_cc)
     ]
     if not fits:
-        cpu = view.install(Accelerator.CPU.info.answer)
-        return f"{cpu} --force-reinstall" if cpu else None
+        return view.install(Accelerator.CPU.info.answer)
     _, label, row = max(fits, key=lambda f: (f[0], f[1]))
     newest = view.table("newest_known").get(Framework.PYTORCH.value)
     spec = row.get("torch") or ""

@@ -57,6 +57,7 @@ def defines(
     fields: tuple[str, ...] = (),
     tables: tuple[str, ...] = (),
     framework_fields: tuple[str, ...] = (),
+    wheels: bool = False,
     cites: tuple[str, ...] = (),
 ) -> Callable[[CheckFunction], Check]:
     """Declare a check's contract beside its function: ``@defines("disk", verdicts=...)``."""
@@ -68,6 +69,7 @@ def defines(
             fields=fields,
             tables=tables,
             framework_fields=framework_fields,
+            wheels=wheels,
             cites=cites,
         )
         return Check(contract=contract, run=run)

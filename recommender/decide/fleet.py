@@ -217,7 +217,7 @@ def combine(nodes: Sequence[Node], rulebase) -> tuple[Any, dict[str, list[dict]]
 def recommend_fleet(request, rulebase):
     """(the fleet's Ranking, the answers, its nodes, the fleet document): each node ranked, then
     combined."""
-    from recommender.decide.ranking import condition_evaluator, rank
+    from recommender.decide.ranking import rank
     from recommender.engine.answers import resolve_answers
     from recommender.engine.evaluate import evaluate
 
@@ -234,7 +234,6 @@ def recommend_fleet(request, rulebase):
             node.facts,
             rulebase,
             smoke_note="(fleet)",
-            condition=condition_evaluator(node.facts, answers, rulebase),
         )
         done.append(replace(node, evaluation=evaluation, ranking=ranking))
     ranking, blockers = combine(done, rulebase)

@@ -9,22 +9,42 @@ The semantics (also in the README, "How the ranking works"):
 2. Among the feasible, the score orders: the rule score, plus ``settings.smoke_bonus`` when a
    smoke run passed there. A passed run sets confidence ``measured``; otherwise ``rules-only``.
 3. A framework that is not installed stays feasible unless a rule blocks it; it can rank first,
-   as "installable, not verified", with the install command from ``frameworks.yaml``.
+   as "installable, not verified", with the install command of the install planner
+   (``decide/plans.py``). A framework the planner has no build for on the answered accelerator
+   is infeasible (blocker ``plan:no-build``, its ways out as the fix); an installed build that
+   cannot use the accelerator gets the planner's reinstall command.
 4. Ties break deterministically: score (descending), then verified by smoke, then installed,
    then the fixed order tensorflow, pytorch, keras.
 5. Keras is recommended on a backend: backends whose framework is installed and whose Keras
    smoke run passed come first, then installed ones, then the rest; a backend whose framework
-   is blocked or whose Keras run failed comes last. Within a tier, ``keras_backend_scores``
+   is blocked, has no build here, or whose Keras run failed comes last. Within a tier, ``keras_backend_scores``
    decides, then the fixed order tensorflow, torch, jax.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from recommender.catalog import ANSWER_DEVICE, BACKEND_FRAMEWORK, FRAMEWORK_IDS, KERAS_BACKENDS
+from recommender.catalog import (
+    ANSWER_DEVICE,
+    BACKEND_FRAMEWORK,
+    FRAMEWORK_IDS,
+    KERAS_BACKENDS,
+)
+from recommender.decide.install_plan import NoBuild
+from recommender.decide.plans import (
+    NO_BUILD_RULE,
+    install_line,
+    plan_dict,
+    plan_for,
+    planned_fix,
+    staleness,
+    wheel_matrix,
+)
+from recommender.engine.wheels import WheelMatrix
+from recommender.engine.when import condition_evaluator  # noqa: F401  (checklist imports it)
 
 #: The fixed tie-break order (the catalog's): TensorFlow, PyTorch, Keras, JAX.
 FRAMEWORK_ORDER = FRAMEWORK_IDS
@@ -92,6 +112,32 @@ class Entry:
     install: str | None
     #: Keras only: each backend with its score and tier, best first (for --explain).
     backend_choice: tuple[tuple[str, float, str], ...] = ()
+    #: The planner's plan (``InstallPlan.to_dict()``, or a NoBuild's with ``no_build: true``).
+    install_plan: Mapping[str, Any] | None = None
+    #: Keras only: every backend, best first, with its own plan.
+    backends: tuple[BackendRow, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BackendRow:
+    """One Keras backend: can it run here, its score, and its install plan."""
+
+    backend: str
+    feasible: bool
+    score: float
+    install: str | None
+    install_plan: Mapping[str, Any] | None
+    blockers: tuple[Block, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "backend": self.backend,
+            "feasible": self.feasible,
+            "score": self.score,
+            "install": self.install,
+            "install_plan": dict(self.install_plan) if self.install_plan is not None else None,
+            "blockers": [b.to_dict() for b in self.blockers],
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -154,11 +200,15 @@ def _smoke_block(run: Any) -> Block:
 # --------------------------------------------------------------------------- keras backend
 
 
-def _backend_tier(backend: str, facts, evaluation, results, device: str) -> tuple[int, str]:
+def _backend_tier(
+    backend: str, facts, evaluation, results, device: str, no_build: frozenset[str] = frozenset()
+) -> tuple[int, str]:
     fw = BACKEND_FRAMEWORK[backend]
     score = evaluation.scores.get(fw)
     if score is not None and score.blockers:
         return -1, f"{fw} is blocked here"
+    if backend in no_build:
+        return -1, "the install planner has no build for it here"
     passed, failed = _deciding_run(_smoke_for(results, "keras", backend), device)
     if failed is not None and passed is None:
         return -1, "its Keras smoke run failed"
@@ -168,12 +218,14 @@ def _backend_tier(backend: str, facts, evaluation, results, device: str) -> tupl
     return (1, "installed") if installed else (0, "not installed")
 
 
-def choose_backend(facts, evaluation, results, device: str) -> tuple[tuple[str, float, str], ...]:
+def choose_backend(
+    facts, evaluation, results, device: str, no_build: frozenset[str] = frozenset()
+) -> tuple[tuple[str, float, str], ...]:
     """Keras backends best first: (backend, score, why), by tier, score, then fixed order."""
     scores = getattr(evaluation, "keras_backend_scores", None) or {}
     rows = []
     for i, backend in enumerate(BACKEND_ORDER):
-        tier, why = _backend_tier(backend, facts, evaluation, results, device)
+        tier, why = _backend_tier(backend, facts, evaluation, results, device, no_build)
         rows.append(
             (
                 (-tier, -float(scores.get(backend, 0.0)), i),
@@ -183,89 +235,40 @@ def choose_backend(facts, evaluation, results, device: str) -> tuple[tuple[str, 
     return tuple(row for _, row in sorted(rows))
 
 
-# --------------------------------------------------------------------------- install commands
+# --------------------------------------------------------------------------- install plans
 
 
-def install_command(
-    framework: str,
-    facts,
-    rulebase,
-    condition: Callable[[Any], bool] | None,
-    backend: str | None = None,
-) -> str | None:
-    """The first ``frameworks.yaml`` install entry whose condition holds for these facts."""
-    spec = (getattr(rulebase, "frameworks", None) or {}).get(framework)
-    if spec is None:
-        return None
-    entries = _get(spec, "install") or ()
-    for item in entries:
-        when = _get(item, "when")
-        if when is not None and condition is not None and condition(when) is not True:
-            continue
-        command = _get(item, "command")
-        if command:
-            pip_backend = backend_requirement(spec, backend, condition) if backend else None
-            return _fill(str(command), facts, pip_backend)
-    return None
+def _no_build_block(plan: Mapping[str, Any]) -> Block:
+    ways = "; ".join(plan.get("ways_out") or ()) or None
+    return Block(rule=NO_BUILD_RULE, why=f"no install here: {plan['reason']}", fix=ways)
 
 
-def backend_requirement(spec: Any, backend: str, condition: Callable[[Any], bool] | None) -> str:
-    """The pip requirement for a Keras backend: ``backends.<name>`` in frameworks.yaml is a name,
-    or a list of ``{when, pip}`` where the first true ``when`` wins (e.g. the CUDA extra of jax
-    or tensorflow on an NVIDIA machine)."""
-    choice = (_get(spec, "backends") or {}).get(backend, backend)
-    if isinstance(choice, str):
-        return choice
-    for item in choice:
-        when = _get(item, "when")
-        if when is None or (condition is not None and condition(when) is True):
-            return str(_get(item, "pip"))
-    return backend
+def _plan(fw: str, facts, accelerator, matrix, backend: str | None = None):
+    plan = plan_for(fw, facts, accelerator, backend=backend, matrix=matrix)
+    return plan_dict(plan), install_line(plan, facts, fw, backend)
 
 
-def _get(obj: Any, key: str) -> Any:
-    return obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key, None)
-
-
-def _fill(template: str, facts, backend: str | None) -> str:
-    values = {
-        "python": facts.get("python.executable") or "python3",
-        "backend": backend or "tensorflow",
-    }
-    try:
-        return template.format_map(_Defaulting(values))
-    except (ValueError, IndexError):
-        return template
-
-
-class _Defaulting(dict):
-    def __missing__(self, key: str) -> str:  # leave unknown placeholders as they are
-        return "{" + key + "}"
-
-
-def condition_evaluator(facts, answers, rulebase) -> Callable[[Any], bool | None]:
-    """Evaluate a ``frameworks.yaml`` ``when`` with the engine's operators: the same fact
-    paths, derived facts and answers a rule sees. An invalid condition is a RuleError."""
-    from recommender.engine.conditions import CompileContext, compile_condition
-    from recommender.engine.evaluate import derived_facts
-    from recommender.frozen import thaw
-
-    values = dict(getattr(answers, "values", answers))
-    questions = {q.key: frozenset(q.values) for q in rulebase.questions}
-    derived = derived_facts(facts, values.get("accelerator"))
-
-    def evaluate(when: Any) -> bool | None:
-        ctx = CompileContext(file="rules/frameworks.yaml", rule="install", questions=questions)
-        test = compile_condition(thaw(when), ctx)  # the rule base keeps it frozen (tuples)
-        env = {
-            p: derived[p] if p in derived else facts.get(p)
-            for p in ctx.reads
-            if not p.startswith("answer.")
-        }
-        env.update({f"answer.{k}": v for k, v in values.items()})
-        return test(env)
-
-    return evaluate
+def _backend_rows(facts, evaluation, results, device, accelerator, matrix, choice):
+    scores = getattr(evaluation, "keras_backend_scores", None) or {}
+    rows = []
+    for backend, _, why in choice:
+        plan, line = _plan("keras", facts, accelerator, matrix, backend)
+        blockers: tuple[Block, ...] = ()
+        if plan["no_build"]:
+            blockers = (_no_build_block(plan),)
+        elif why.startswith(("its Keras", BACKEND_FRAMEWORK[backend])):
+            blockers = (Block(rule=f"keras:{backend}", why=f"Keras on {backend}: {why}"),)
+        rows.append(
+            BackendRow(
+                backend=backend,
+                feasible=not blockers,
+                score=float(scores.get(backend, 0.0)),
+                install=line,
+                install_plan=plan,
+                blockers=blockers,
+            )
+        )
+    return tuple(rows)
 
 
 # --------------------------------------------------------------------------- the ranking
@@ -279,12 +282,30 @@ def _device(evaluation, facts) -> str:
     return ANSWER_DEVICE.get(accel or "cpu", "cpu")
 
 
-def _entry(fw: str, facts, evaluation, results, rulebase, device: str, condition) -> Entry:
+def _accelerator(evaluation) -> str | None:
+    derived = getattr(evaluation, "derived", None)
+    return derived.get("derived.answer_accelerator") if isinstance(derived, Mapping) else None
+
+
+def _keras_choice(facts, evaluation, results, device, matrix):
+    accelerator = _accelerator(evaluation)
+    first = choose_backend(facts, evaluation, results, device)
+    no_build = frozenset(
+        b
+        for b, _, _ in first
+        if isinstance(plan_for("keras", facts, accelerator, backend=b, matrix=matrix), NoBuild)
+    )
+    choice = choose_backend(facts, evaluation, results, device, no_build)
+    rows = _backend_rows(facts, evaluation, results, device, accelerator, matrix, choice)
+    return choice, rows
+
+
+def _entry(fw: str, facts, evaluation, results, rulebase, device: str, matrix) -> Entry:
     fs = evaluation.scores[fw]
     installed = bool(facts.get(f"frameworks.{fw}.installed"))
-    backend, choice, runs = None, (), _smoke_for(results, fw)
+    backend, choice, rows, runs = None, (), (), _smoke_for(results, fw)
     if fw == "keras":
-        choice = choose_backend(facts, evaluation, results, device)
+        choice, rows = _keras_choice(facts, evaluation, results, device, matrix)
         backend = choice[0][0]
         runs = _smoke_for(results, "keras", backend)
     passed, failed = _deciding_run(runs, device) if installed else (None, None)
@@ -293,6 +314,12 @@ def _entry(fw: str, facts, evaluation, results, rulebase, device: str, condition
     )
     if failed is not None and passed is None:
         blockers += (_smoke_block(failed),)
+    if rows:  # Keras: the chosen backend's plan
+        plan, install = rows[0].install_plan, rows[0].install
+    else:
+        plan, install = _plan(fw, facts, _accelerator(evaluation), matrix)
+    if plan["no_build"]:
+        blockers += (_no_build_block(plan),)
     feasible = not blockers
     bonus = (
         float(rulebase.settings.get("smoke_bonus", 0.0)) if passed is not None and feasible else 0.0
@@ -313,8 +340,10 @@ def _entry(fw: str, facts, evaluation, results, rulebase, device: str, condition
         blockers=blockers,
         warnings=tuple(str(getattr(w, "why", w)) for w in getattr(fs, "warnings", ())),
         smoke=passed if passed is not None else failed,
-        install=None if installed else install_command(fw, facts, rulebase, condition, backend),
+        install=install,
         backend_choice=choice,
+        install_plan=plan,
+        backends=rows,
     )
 
 
@@ -358,43 +387,44 @@ def _verdict(entry: Entry, rank: int) -> str:
     return WORKS_HERE if entry.verified else INSTALLED_UNVERIFIED
 
 
-def _replace(entry: Entry, **changes) -> Entry:
-    values = {name: getattr(entry, name) for name in Entry.__dataclass_fields__}
-    values.update(changes)
-    return Entry(**values)
-
-
 def rank(
     evaluation,
     results: Sequence[Any],
     facts,
     rulebase,
     *,
-    condition: Callable[[Any], bool] | None = None,
+    matrix: WheelMatrix | None = None,
     smoke_note: str | None = None,
     extra_warnings: Sequence[Notice] = (),
 ) -> Ranking:
     """Order the frameworks (see the module docstring for the rules of the ordering).
 
-    ``condition(when)`` evaluates a ``frameworks.yaml`` install condition against the facts and
-    answers (the engine's evaluator, returning True, False or None for unknown).
+    ``matrix`` is the wheel matrix the install planner reads (default: the bundled one, loaded
+    once per run).
     """
     results = tuple(results)
     device = _device(evaluation, facts)
+    matrix = matrix or wheel_matrix()
     entries = [
-        _entry(fw, facts, evaluation, results, rulebase, device, condition)
+        _entry(fw, facts, evaluation, results, rulebase, device, matrix)
         for fw in FRAMEWORK_ORDER
         if fw in evaluation.scores
     ]
     ordered = sorted(entries, key=_sort_key)
-    ranked = tuple(_replace(e, rank=i, verdict=_verdict(e, i)) for i, e in enumerate(ordered, 1))
-    engine_warnings = (*evaluation.warnings, *(getattr(evaluation, "stale", ()) or ()))
+    ranked = tuple(replace(e, rank=i, verdict=_verdict(e, i)) for i, e in enumerate(ordered, 1))
+    engine_warnings = (
+        *evaluation.warnings,
+        *(getattr(evaluation, "stale", ()) or ()),
+        *staleness(matrix),
+    )
     notices = tuple(
         Notice(
             rule=w.rule,
             why=w.why,
             frameworks=tuple(getattr(w, "frameworks", ()) or ()),
-            fix=getattr(w, "fix", None),
+            fix=planned_fix(
+                getattr(w, "fix", None), tuple(getattr(w, "frameworks", ()) or ()), ranked
+            ),
         )
         for w in engine_warnings
     )

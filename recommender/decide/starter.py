@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shlex
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -22,7 +21,6 @@ from recommender.decide.checklist import Checklist, fill, name_of
 from recommender.errors import BadInputError
 
 FILES = ("requirements.txt", "train.py", "SETUP.md", "dlrec-answers.yaml")
-_INDEX_OPTIONS = ("--index-url", "--extra-index-url")
 
 
 def atomic_write(path: str | os.PathLike, text: str) -> None:
@@ -56,23 +54,13 @@ def _pinned(fw: str, facts, rulebase) -> list[str]:
     return lines + [f"{dist}=={version}"]
 
 
-def _from_command(command: str) -> list[str]:
-    """requirements.txt lines from a ``pip install`` command of frameworks.yaml."""
-    try:
-        words = shlex.split(command)
-    except ValueError:
-        return []
-    words = words[words.index("install") + 1 :] if "install" in words else []
-    lines, skip = [], False
-    for i, word in enumerate(words):
-        if skip:
-            skip = False
-        elif word in _INDEX_OPTIONS and i + 1 < len(words):
-            lines.insert(0, f"{word} {words[i + 1]}")
-            skip = True
-        elif not word.startswith("-"):
-            lines.append(word)
-    return lines
+def _from_plan(plan: Mapping[str, Any]) -> list[str]:
+    """requirements.txt lines from an install plan: its index, then its packages."""
+    installs = [c for c in plan.get("commands") or () if "install" in c and "uninstall" not in c]
+    all_from_index = all("--index-url" in c for c in installs)
+    index = plan.get("index_url")
+    head = [f"{'--index-url' if all_from_index else '--extra-index-url'} {index}"] if index else []
+    return head + [f"{name}{spec}" for name, spec in plan.get("packages") or ()]
 
 
 def _name(requirement: str) -> str:
@@ -80,17 +68,27 @@ def _name(requirement: str) -> str:
 
 
 def requirements(
-    checklist: Checklist, *, facts, rulebase, smoke: Sequence[Any], install: str | None
+    checklist: Checklist,
+    *,
+    facts,
+    rulebase,
+    smoke: Sequence[Any],
+    plan: Mapping[str, Any] | None,
 ) -> str:
-    """Pinned to what the smoke run verified here; else the recommended install command."""
+    """Pinned to what the smoke run verified here; else the install planner's plan (the same
+    packages and index as the ranking's install command)."""
     targets = [checklist.framework]
     if checklist.framework == "keras" and checklist.backend in BACKEND_FRAMEWORK:
         targets.append(BACKEND_FRAMEWORK[checklist.backend])
     head, body, notes = [], [], []
     installed = [fw for fw in targets if facts.get(f"frameworks.{fw}.installed") is True]
-    if len(installed) < len(targets) and install:
-        notes.append(f"# Recommended install for that machine (not verified here): {install}")
-        for line in _from_command(install):
+    if plan and plan.get("no_build"):
+        notes.append(f"# No build for that machine: {plan.get('reason')}")
+    if plan and not plan.get("no_build") and len(installed) < len(targets):
+        notes.append(
+            f"# Recommended install for that machine (not verified here): {plan['command_line']}"
+        )
+        for line in _from_plan(plan):
             (head if line.startswith("--") else body).append(line)
     for fw in installed:
         backend = checklist.backend if fw == "keras" else None
@@ -184,11 +182,11 @@ def starter_files(
     rulebase,
     smoke: Sequence[Any],
     answers: Mapping[str, str],
-    install: str | None,
+    plan: Mapping[str, Any] | None,
 ) -> dict[str, str]:
     return {
         "requirements.txt": requirements(
-            checklist, facts=facts, rulebase=rulebase, smoke=smoke, install=install
+            checklist, facts=facts, rulebase=rulebase, smoke=smoke, plan=plan
         ),
         "train.py": train_script(checklist),
         "SETUP.md": setup_markdown(checklist, checklist_md, answers=answers),

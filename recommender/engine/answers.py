@@ -1,4 +1,9 @@
-"""The user's answers: flags win over an answers file, which wins over the questions' defaults.
+"""The user's answers: flags win over an answers file; the rest stay unanswered.
+
+Defaults are neutral: a question nobody answered has the value None ("unanswered"), and no rule
+fires on it (a condition on an unknown answer is unknown), so the machine decides. The one
+exception is a question with a ``prefill`` fact (the accelerator): the probes answer it
+(source "probe"). ``questions.yaml``'s ``default`` is only the choice ``dlrec ask`` pre-selects.
 
 An answers file is a flat YAML or JSON mapping ``{goal: research, deploy: server, ...}`` read
 through ``recommender/documents.py``. Every key must be a question in ``questions.yaml`` and
@@ -16,14 +21,14 @@ from typing import Any
 from recommender.documents import DocumentError, load_document
 from recommender.errors import BadInputError
 
-SOURCES = ("flag", "file", "prefill", "default")
+SOURCES = ("flag", "file", "probe", "unanswered")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Answers:
-    """Each question's answer and where it came from ("flag", "file", "prefill" or "default")."""
+    """Each question's answer (None: unanswered) and where it came from (one of ``SOURCES``)."""
 
-    values: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    values: Mapping[str, str | None] = field(default_factory=lambda: MappingProxyType({}))
     source: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def get(self, key: str, default: str | None = None) -> str | None:
@@ -36,8 +41,9 @@ class Answers:
         )
 
     def to_dict(self) -> dict[str, str]:
-        """The answers as a replayable mapping (``dlrec recommend --answers FILE``)."""
-        return dict(self.values)
+        """The given answers as a replayable mapping (``dlrec recommend --answers FILE``):
+        unanswered questions are left out, so a replay leaves them unanswered too."""
+        return {k: v for k, v in self.values.items() if v is not None}
 
     def sources_dict(self) -> dict[str, str]:
         return dict(self.source)
@@ -94,7 +100,8 @@ def resolve_answers(
     flags: Mapping[str, str | None] | None = None,
     facts: Any = None,
 ) -> Answers:
-    """Answers for every question: flag, else file, else a fact pre-fill (with ``facts``), else default.
+    """Answers for every question: flag, else file, else a fact pre-fill (with ``facts``), else
+    None (unanswered).
 
     ``flags`` maps question keys (``team_stack`` or ``team-stack``) to a value or None (not given).
     """
@@ -113,7 +120,7 @@ def resolve_answers(
                 f"--{key.replace('_', '-')}: {value!r} is not allowed (allowed: {_allowed(question)})"
             )
         given[key] = value
-    values: dict[str, str] = {}
+    values: dict[str, str | None] = {}
     source: dict[str, str] = {}
     for q in questions:
         prefill = None if q.key in given or q.key in from_file else _prefill(q, facts)
@@ -122,9 +129,9 @@ def resolve_answers(
         elif q.key in from_file:
             values[q.key], source[q.key] = from_file[q.key], "file"
         elif prefill is not None:
-            values[q.key], source[q.key] = prefill, "prefill"
+            values[q.key], source[q.key] = prefill, "probe"
         else:
-            values[q.key], source[q.key] = q.default, "default"
+            values[q.key], source[q.key] = None, "unanswered"
     return Answers(values=MappingProxyType(values), source=MappingProxyType(source))
 
 

@@ -61,8 +61,8 @@ EACH = ("framework",)
 ACCELERATOR_IDS: tuple[str, ...] = tuple(a.value for a in Accelerator)
 #: Fields every template may use.
 BASE_FIELDS = ("python", "framework", "name", "backend", "nvidia_gpu")
-#: Fields filled from frameworks.yaml ``install`` (the item must read ``frameworks: [install]``):
-#: ``install`` for the answered accelerator, ``install_<answer>`` for one of the catalog's.
+#: Install commands from the install planner (rules/wheels.yaml; the item must read
+#: ``wheels: true``): ``install`` for the answered accelerator, ``install_<answer>`` for another.
 INSTALL_FIELDS = ("install", *(f"install_{answer}" for answer in ANSWER_KIND))
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -250,7 +250,7 @@ def _allowed_fields(reads: Reads, contract: CheckContract | None) -> frozenset[s
     from recommender.facts.document import FACT_SCHEMA
 
     facts = {p for p in FACT_SCHEMA if "[]" not in p}
-    installs = set(INSTALL_FIELDS) if "install" in reads.frameworks else set()
+    installs = set(INSTALL_FIELDS) if reads.wheels else set()
     return frozenset({*BASE_FIELDS, *facts, *installs, *(contract.fields if contract else ())})
 
 
@@ -261,7 +261,7 @@ def _parse_urls(doc: Mapping[str, Any], at: Where, rulebase: RuleBase) -> dict[s
         raise at.fail("urls", "must be a list of {id, url, title}", doc)
     for node in nodes:
         uid = node.get("id") if isinstance(node, Mapping) else None
-        here = at.entry(node, f"url {uid}")
+        here = at.entry(node, str(uid), kind="url")
         if not isinstance(node, Mapping) or set(node) != {"id", "url", "title"}:
             raise here.fail("urls", "each url is {id, url, title}")
         if not isinstance(uid, str) or not _URL_ID.match(uid):

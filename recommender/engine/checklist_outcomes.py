@@ -18,7 +18,7 @@ from recommender.engine.checklist_template import Status, Template, TemplateErro
 from recommender.engine.conditions import RuleError, Test, line_of
 from recommender.engine.rulebase import RuleBase
 
-READS_KEYS = ("rules", "tables", "frameworks")
+READS_KEYS = ("rules", "tables", "frameworks", "wheels")
 OUTCOME_KEYS = ("status", "when", "fired", "verdict", "rule", "detail", "fix")
 STATUS_VALUES: tuple[str, ...] = tuple(s.value for s in Status)
 #: The fix of the rule an outcome cites, filled (``fix: "{rule_fix}"``).
@@ -38,6 +38,8 @@ class CheckContract:
     fields: tuple[str, ...] = ()
     tables: tuple[str, ...] = ()
     framework_fields: tuple[str, ...] = ()
+    #: It asks the install planner (rules/wheels.yaml) for commands.
+    wheels: bool = False
     cites: tuple[str, ...] = ()
 
 
@@ -48,29 +50,33 @@ class Where:
     file: str
     line: int = 0
     item: str = ""
+    #: What ``item`` names: an item, or a ``url`` of the file's own sources.
+    kind: str = "item"
 
     def fail(self, key: str, message: str, node: Any = None) -> RuleError:
         line = (line_of(node, key) if node is not None else None) or self.line
-        label = f"item {self.item!r}: " if self.item else ""
+        label = f"{self.kind} {self.item!r}: " if self.item else ""
         return RuleError(
             f"{label}{key}: {message}", where=f"{self.file}:{line}" if line else self.file
         )
 
-    def entry(self, node: Any, item: str) -> Where:
-        return Where(self.file, getattr(node, "line", 0) or self.line, item)
+    def entry(self, node: Any, item: str, kind: str = "item") -> Where:
+        return Where(self.file, getattr(node, "line", 0) or self.line, item, kind)
 
     def moved(self, node: Any, key: str) -> Where:
-        return Where(self.file, line_of(node, key) or self.line, self.item)
+        return Where(self.file, line_of(node, key) or self.line, self.item, self.kind)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Reads:
     """The rules an item accounts for (a fired one is shown through the item, never on its own
-    line), the compat.yaml tables and the frameworks.yaml fields it reads."""
+    line), the compat.yaml tables and the frameworks.yaml fields it reads, and whether it asks
+    the install planner (rules/wheels.yaml) for install commands."""
 
     rules: tuple[str, ...] = ()
     tables: tuple[str, ...] = ()
     frameworks: tuple[str, ...] = ()
+    wheels: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -146,7 +152,13 @@ def parse_reads(
     fields = _names(reads, "frameworks", here)
     what = f"a frameworks.yaml field (allowed: {', '.join(known)})"
     _refuse_unknown(fields, known, here, "reads.frameworks", reads, what)
+    wheels = reads.get("wheels", False)
+    if not isinstance(wheels, bool):
+        raise here.fail("reads.wheels", "must be true or false", reads)
     if contract is not None:
+        if contract.wheels and not wheels:
+            message = f"check {contract.name!r} asks the install planner: set it to true"
+            raise here.fail("reads.wheels", message, reads)
         for need, have, key in (
             (contract.tables, tables, "tables"),
             (contract.framework_fields, fields, "frameworks"),
@@ -155,7 +167,7 @@ def parse_reads(
             if missing:
                 message = f"check {contract.name!r} reads {', '.join(missing)}: list it here"
                 raise here.fail(f"reads.{key}", message, reads)
-    return Reads(rules=tuple(rules), tables=tuple(tables), frameworks=tuple(fields))
+    return Reads(rules=tuple(rules), tables=tuple(tables), frameworks=tuple(fields), wheels=wheels)
 
 
 def template_of(
@@ -173,7 +185,7 @@ def template_of(
     for name in template.fields:
         if name not in fields:
             hint = (
-                " (an install field needs reads: {frameworks: [install]})"
+                " (an install field needs reads: {wheels: true})"
                 if name.startswith("install")
                 else f" ({_close(name, sorted(fields))}allowed: a fact path such as cpu.arch, "
                 "python, framework, name, backend, nvidia_gpu, install fields, and the fields "
@@ -194,6 +206,8 @@ def _check_cite(
         return None
     if text.startswith("compat.yaml tables.") and text.split(".", 2)[2] in reads.tables:
         return None
+    if text.startswith("wheels.yaml ") and reads.wheels:
+        return None
     if text.startswith("frameworks.yaml "):
         path = text.split(" ", 1)[1].split(".")
         owner_ok = len(path) == 1 or (len(path) == 2 and path[0] in (*FRAMEWORK_IDS, "{framework}"))
@@ -206,7 +220,8 @@ def _check_cite(
         "rule",
         f"{text!r} is not something the item reads (allowed: a rule id of reads.rules, "
         f"'compat.yaml tables.NAME' of reads.tables, 'frameworks.yaml [FRAMEWORK.]FIELD' of "
-        f"reads.frameworks, 'checklist.yaml {at.item}'{cites})",
+        f"reads.frameworks, 'wheels.yaml ...' with reads.wheels, 'checklist.yaml {at.item}'"
+        f"{cites})",
         node,
     )
 

@@ -94,6 +94,35 @@ FACT_SCHEMA: Mapping[str, str] = MappingProxyType(
         },
         **{f"frameworks.{fw}.{k}": t for fw in FRAMEWORK_IDS for k, t in _FRAMEWORK_FIELDS.items()},
         "warnings": "list[str]",
+        # Where the facts came from when they were imported from a report (facts/collect_env.py).
+        "source.format": "str",
+        "source.layout": "str",
+        "source.path": "str",
+        "os.python_platform": "str",
+        **{
+            f"frameworks.pytorch.{k}": t
+            for k, t in {
+                "importable": "bool",
+                "cuda_available": "bool",
+                "xpu_available": "bool",
+                "cuda_module_loading": "str",
+                "cuda_warning": "str",
+                "torchvision": "str",
+                "torchaudio": "str",
+                "build.debug": "bool",
+                "build.channel": "str",
+                "build.hip_runtime": "str",
+                "build.miopen": "str",
+                "build.arch_list": "list[str]",
+            }.items()
+        },
+        "accelerators[].mig": "list[str]",
+        **{f"toolchain.{k}": "str" for k in ("nvcc", "gcc", "clang", "cmake", "hipcc")},
+        "toolchain.cudnn": "list[str]",
+        "packages.pip": "list[str]",
+        "packages.conda": "list[str]",
+        "vllm.version": "str",
+        "environment.variables": "list[str]",
         # Derived by the rule engine from the facts above (and the answers), never probed.
         "derived.accelerator_kinds": "list[str]",
         "derived.has_visible_gpu": "bool",

@@ -1,17 +1,83 @@
-"""Read a facts document from a file, or refuse it in one line (exit 2)."""
+"""Read a facts document from a file, or refuse it in one line (exit 2).
+
+A file is either a ``dlrec probe --json`` document or the text of a ``torch.utils.collect_env``
+report (vLLM's too), told apart by sniffing; a report is imported first (facts/collect_env.py).
+Then every document must be a facts document: a JSON object with ``schema_version: 1``, at
+least one known section and no unknown top-level key. ``dlrec smoke --json`` output, a checklist
+or ``{"foo": 1}`` are refused here, never ranked as an empty machine.
+"""
 
 from __future__ import annotations
 
-from recommender.documents import DocumentError, load_document
+from collections.abc import Mapping
+from typing import Any
+
+from recommender.documents import DocumentError, parse_json, parse_yaml, read_text
 from recommender.errors import BadInputError
-from recommender.facts.document import Facts, FactsError
+from recommender.facts.collect_env import import_report, looks_like_collect_env
+from recommender.facts.document import SCHEMA_VERSION, Facts, FactsError
+
+#: The sections of a facts document (README, "The facts document").
+SECTIONS = ("python", "os", "cpu", "memory", "disk", "accelerators", "frameworks", "probes")
+#: Other top-level keys a facts document may carry.
+EXTRA_KEYS = (
+    "schema_version",
+    "dlrec_version",
+    "collected_at",
+    "hostname",
+    "warnings",
+    "distributed",
+    "smoke",
+    "source",
+    "toolchain",
+    "packages",
+    "environment",
+    "vllm",
+)
+
+
+def read_facts_document(path: str) -> dict[str, Any]:
+    """The facts document in ``path`` (a report is imported first), checked for its shape."""
+    text = read_text(path)
+    if looks_like_collect_env(text):
+        return import_report(text, origin=str(path))
+    doc = parse_json(text, path) if text.lstrip().startswith(("{", "[")) else parse_yaml(text, path)
+    check_shape(doc, path)
+    return doc
+
+
+def check_shape(doc: Any, where: str) -> None:
+    """Refuse what is not a facts document, in one line naming what is wrong."""
+    if not isinstance(doc, Mapping):
+        raise BadInputError(
+            "not a facts document: expected a JSON object from `dlrec probe --json`, or a "
+            "`python -m torch.utils.collect_env` report",
+            where=where,
+        )
+    if doc.get("schema_version") != SCHEMA_VERSION or isinstance(doc.get("schema_version"), bool):
+        found = doc.get("schema_version", "missing")
+        raise BadInputError(
+            f"key schema_version: {found!r} (allowed: {SCHEMA_VERSION}); not a facts document "
+            "from `dlrec probe --json`",
+            where=where,
+        )
+    unknown = [k for k in doc if k not in SECTIONS and k not in EXTRA_KEYS]
+    if unknown:
+        raise BadInputError(
+            f"key {unknown[0]}: not a facts section (allowed: {', '.join(SECTIONS)}, "
+            f"{', '.join(EXTRA_KEYS)})",
+            where=where,
+        )
+    if not any(k in doc for k in SECTIONS):
+        raise BadInputError(
+            f"no facts section (expected at least one of {', '.join(SECTIONS)})", where=where
+        )
 
 
 def load_facts_file(path: str) -> Facts:
-    """A ``dlrec probe --json`` document read from ``path`` (BadInputError when it is bad)."""
+    """A facts document read from ``path`` (BadInputError when it is bad)."""
     try:
-        doc = load_document(path)
-        return Facts.from_dict(doc, origin=str(path))
+        return Facts.from_dict(read_facts_document(path), origin=str(path))
     except DocumentError as exc:
         raise BadInputError(exc.message, where=exc.where) from None
     except FactsError as exc:

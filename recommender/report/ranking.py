@@ -290,6 +290,12 @@ def entry_to_dict(entry: Entry) -> dict[str, Any]:
         "blockers": [b.to_dict() for b in entry.blockers],
         "smoke": _smoke_dict(entry.smoke),
         "install": entry.install,
+        "install_plan": dict(entry.install_plan) if entry.install_plan is not None else None,
+        **(
+            {"backends": [b.to_dict() for b in entry.backends]}
+            if entry.framework == "keras"
+            else {}
+        ),
     }
 
 

@@ -19,7 +19,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
-from recommender.catalog import BACKEND_FRAMEWORK, FRAMEWORK_IDS, KERAS_BACKENDS, SMOKE_DEVICES
+from recommender.catalog import (
+    ACCELERATORS,
+    BACKEND_FRAMEWORK,
+    FRAMEWORK_IDS,
+    KERAS_BACKENDS,
+    SMOKE_DEVICES,
+    Accelerator,
+    Framework,
+)
 from recommender.errors import BadInputError
 from recommender.facts.document import Facts
 from recommender.smoke import cache as smoke_cache
@@ -131,21 +139,14 @@ def _build_devices(facts: Facts, framework: str) -> list[str]:
     """cpu, plus each device the framework's build supports AND the machine has."""
     present = {a.get("kind") for a in facts.accelerators if a.get("visible") is not False}
     build = facts.framework(framework).get("build") or {}
+    native = Framework(framework).info.native_devices
     devices = ["cpu"]
-    if framework == "pytorch":
-        if build.get("cuda") and "cuda" in present:
-            devices.append("cuda")
-        if build.get("rocm") and "rocm" in present:
-            devices.append("rocm")
-        if "mps" in present:  # every macOS arm64 torch wheel has MPS
-            devices.append("mps")
-    elif framework == "tensorflow":
-        if build.get("cuda") and "cuda" in present:
-            devices.append("cuda")
-        if build.get("rocm") and "rocm" in present:
-            devices.append("rocm")
-        if "tpu" in present:
-            devices.append("tpu")
+    for accel in ACCELERATORS.values():
+        kind = accel.kind.value
+        if accel.kind is Accelerator.CPU or kind not in present:
+            continue
+        if build.get(kind) or build.get("flavour") == kind or accel.smoke_device in native:
+            devices.append(accel.smoke_device)
     return devices
 
 

@@ -29,7 +29,15 @@ import statistics
 import sys
 import time
 
-from recommender.smoke.children.train import BATCH, CLASSES, FEATURES, LR, MOMENTUM, SEED, make_data
+from recommender.smoke.children.common import (
+    BATCH,
+    CLASSES,
+    FEATURES,
+    LR,
+    MOMENTUM,
+    SEED,
+    make_data,
+)
 
 HANG_ENV = "DLREC_SMOKE_HANG_RANK"
 

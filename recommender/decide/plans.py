@@ -1,0 +1,163 @@
+"""The install planner as the ranking, checklist and starter use it: one command per framework.
+
+``plan_for`` calls ``decide/install_plan.plan_install`` with the facts document, the answered
+accelerator, the wheel matrix (loaded once per run, like the rule base) and the machine's own
+Python, validated. ``install_line`` is the one copyable command a row shows: the plan's command
+line when the framework is not installed or the installed build cannot use the accelerator.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from recommender.catalog import BACKEND_FRAMEWORK, Framework
+from recommender.decide.install_plan import InstallPlan, NoBuild, plan_install
+from recommender.engine.wheels import BUNDLED_WHEELS, WheelMatrix, load_wheels
+
+__all__ = [
+    "NO_BUILD_RULE",
+    "STALE_DAYS",
+    "PlanNotice",
+    "install_line",
+    "plan_dict",
+    "plan_for",
+    "planned_fix",
+    "python_cmd",
+    "staleness",
+    "today",
+    "wheel_matrix",
+]
+
+#: The blocker a NoBuild becomes in the ranking.
+NO_BUILD_RULE = "plan:no-build"
+#: A wheels.yaml ``verified`` date older than this (about six months) is stale.
+STALE_DAYS = 183
+_SAFE_PATH = re.compile(r"^/[A-Za-z0-9._+/-]*$")
+_ACCELERATORS = ("cpu", "nvidia", "amd", "apple", "tpu", "intel")
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: str, mtime_ns: int) -> WheelMatrix:
+    return load_wheels(path)
+
+
+def wheel_matrix(path: str = str(BUNDLED_WHEELS)) -> WheelMatrix:
+    """The bundled wheel matrix, read and validated once per run (again when the file changes)."""
+    import os
+
+    try:
+        stamp = os.stat(path).st_mtime_ns
+    except OSError:
+        stamp = -1
+    return _load(path, stamp)
+
+
+def python_cmd(facts: Any) -> str:
+    """The machine's Python when it is an absolute path without shell metacharacters."""
+    exe = facts.get("python.executable")
+    return exe if isinstance(exe, str) and _SAFE_PATH.match(exe) else "python"
+
+
+def _doc(facts: Any) -> Mapping[str, Any]:
+    return facts.to_dict() if hasattr(facts, "to_dict") else facts
+
+
+def plan_for(
+    framework: str,
+    facts: Any,
+    accelerator: str | None,
+    *,
+    backend: str | None = None,
+    matrix: WheelMatrix | None = None,
+) -> InstallPlan | NoBuild:
+    """The plan for one framework (Keras on ``backend``) on this machine and accelerator."""
+    answer = accelerator if accelerator in _ACCELERATORS else None
+    return plan_install(
+        framework,
+        _doc(facts),
+        answer,
+        matrix=matrix or wheel_matrix(),
+        backend=backend if framework == "keras" else None,
+        python_cmd=python_cmd(facts),
+    )
+
+
+def _installed(framework: str, facts: Any, backend: str | None) -> bool:
+    names = [framework]
+    if framework == "keras" and backend in BACKEND_FRAMEWORK:
+        names.append(BACKEND_FRAMEWORK[backend])
+    return all(facts.get(f"frameworks.{fw}.installed") is True for fw in names)
+
+
+def install_line(
+    plan: InstallPlan | NoBuild, facts: Any, framework: str, backend: str | None = None
+) -> str | None:
+    """The row's one command: none for a NoBuild, an installed build that already fits, or an
+    accelerator nobody could settle (the plan is then CPU-only, a guess dlrec does not print)."""
+    if isinstance(plan, NoBuild) or plan.accelerator is None:
+        return None
+    if plan.reinstall or not _installed(framework, facts, backend):
+        return plan.command_line
+    return None
+
+
+def plan_dict(plan: InstallPlan | NoBuild) -> dict[str, Any]:
+    """The plan's ``to_dict()``; a NoBuild's carries ``"no_build": true``."""
+    out = plan.to_dict()
+    out["no_build"] = isinstance(plan, NoBuild)
+    return out
+
+
+def planned_fix(fix: str | None, frameworks: tuple[str, ...], entries) -> str | None:
+    """A warning whose fix is a pip command for one framework's own package prints the planner's
+    command instead, so the machine gets the same command everywhere; an ", or ..." tail stays."""
+    if not fix or len(frameworks) != 1 or not fix.lstrip("`").startswith("pip "):
+        return fix
+    fw = frameworks[0]
+    command, sep, tail = fix.partition(", or ")
+    if Framework(fw).info.pip not in command:
+        return fix
+    entry = next((e for e in entries if e.framework == fw), None)
+    plan = entry.install_plan if entry is not None else None
+    if not plan or plan.get("no_build"):
+        return fix
+    return f"{plan['command_line']}{sep}{tail}"
+
+
+# --------------------------------------------------------------------------- staleness
+
+
+def today() -> _dt.date:
+    """The run's date (tests replace this to freeze the clock)."""
+    return _dt.date.today()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanNotice:
+    rule: str
+    why: str
+    fix: str | None = None
+    frameworks: tuple[str, ...] = ()
+
+
+def staleness(matrix: WheelMatrix, on: _dt.date | None = None) -> tuple[PlanNotice, ...]:
+    """A warning when wheels.yaml was last verified more than about six months before ``on``."""
+    on = on or today()
+    age = (on - matrix.verified).days
+    if age <= STALE_DAYS:
+        return ()
+    return (
+        PlanNotice(
+            rule="plan:stale-wheels",
+            why=(
+                f"rules/wheels.yaml was last verified on {matrix.verified.isoformat()}, "
+                f"{age} days ago: newer releases or indexes may exist"
+            ),
+            fix="Check the install command against the framework's own install page",
+        ),
+    )

@@ -1,0 +1,257 @@
+"""The wheel matrix as frozen values: releases, NVIDIA driver floors, builds and known gaps.
+
+``recommender/wheels.py`` reads ``rules/wheels.yaml`` into these; ``recommender/install_plan.py``
+plans over them. Every version, index URL and compute capability a plan names lives in a
+value here, never in the planner's code.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+
+class Platform(enum.Enum):
+    """Where a wheel runs. ``ANY`` is a pure-Python wheel."""
+
+    LINUX_X86_64 = "linux_x86_64"
+    LINUX_AARCH64 = "linux_aarch64"
+    WINDOWS_AMD64 = "windows_amd64"
+    MACOS_ARM64 = "macos_arm64"
+    MACOS_X86_64 = "macos_x86_64"
+    ANY = "any"
+
+    @property
+    def is_macos(self) -> bool:
+        return self in (Platform.MACOS_ARM64, Platform.MACOS_X86_64)
+
+
+class Accelerator(enum.Enum):
+    """The accelerator answer values a plan is for."""
+
+    NVIDIA = "nvidia"
+    AMD = "amd"
+    APPLE = "apple"
+    TPU = "tpu"
+    INTEL = "intel"
+    CPU = "cpu"
+
+
+class Framework(enum.Enum):
+    """Frameworks with builds in the matrix (Keras plans through its backend's builds)."""
+
+    TENSORFLOW = "tensorflow"
+    PYTORCH = "pytorch"
+    JAX = "jax"
+
+
+class Flavour(enum.Enum):
+    """A build's flavour as ``dlrec probe`` reports it (``frameworks.<fw>.build.flavour``)."""
+
+    CPU = "cpu"
+    CUDA = "cuda"
+    ROCM = "rocm"
+    XPU = "xpu"
+    TPU = "tpu"
+
+
+class DriverColumn(enum.Enum):
+    """Which column of the NVIDIA driver tables applies (WSL2 uses the Windows driver)."""
+
+    LINUX = "linux"
+    WINDOWS = "windows"
+
+
+def _empty_requires() -> Mapping[str, str]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Source:
+    id: str
+    url: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Release:
+    """One release line (X.Y) of a distribution, as pip reports it (regenerable)."""
+
+    package: str
+    line: Version
+    newest: Version
+    #: Python versions with wheels, per platform; a platform absent here has no wheel.
+    python: Mapping[Platform, SpecifierSet]
+    #: The lowest macOS its macOS wheels install on.
+    macos: Version | None = None
+    #: The CUDA of PyPI's Linux x86_64 wheel (torch), from its Requires-Dist.
+    linux_cuda: Version | None = None
+    #: Requires-Dist pins on companion packages (``libtpu: "==0.0.21"``).
+    requires: Mapping[str, str] = field(default_factory=_empty_requires)
+    source: tuple[str, ...] = ()
+    verified: _dt.date
+    file_line: int = 0
+
+    def python_for(self, platform: Platform) -> SpecifierSet | None:
+        """The Python range with wheels for this platform (or the pure-Python range), or None."""
+        return self.python.get(platform) or self.python.get(Platform.ANY)
+
+    @property
+    def label(self) -> str:
+        return f"{self.package} {self.line}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DriverFloor:
+    """The minimum driver of one CUDA toolkit release (its GA driver), per OS column."""
+
+    cuda: Version
+    #: Driver versions are kept as NVIDIA writes them ("560.28.03"); compare with ``Version()``.
+    linux: str | None
+    windows: str | None
+    source: tuple[str, ...]
+    verified: _dt.date
+    note: str | None = None
+
+    def floor(self, column: DriverColumn) -> str | None:
+        return self.linux if column is DriverColumn.LINUX else self.windows
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MinorCompat:
+    """CUDA minor version compatibility: any toolkit of ``major`` runs from this driver on."""
+
+    major: int
+    linux: str | None
+    windows: str | None
+    source: tuple[str, ...]
+    verified: _dt.date
+    note: str | None = None
+
+    def floor(self, column: DriverColumn) -> str | None:
+        return self.linux if column is DriverColumn.LINUX else self.windows
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Companion:
+    """A package installed with a build: at a release ``line``, or at the spec its release pins."""
+
+    package: str
+    line: Version | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Build:
+    """One way a framework's package reaches an accelerator on some platforms (hand-cited)."""
+
+    row: str
+    framework: Framework
+    accelerator: Accelerator
+    package: str
+    extra: str | None = None
+    releases: SpecifierSet
+    platforms: tuple[Platform, ...]
+    index_url: str | None = None
+    flavour: Flavour
+    cuda: Version | None = None
+    arches: tuple[Version, ...] = ()
+    ptx: Version | None = None
+    min_cc: Version | None = None
+    rocm: str | None = None
+    gfx: tuple[str, ...] = ()
+    macos_min: Version | None = None
+    companions: tuple[Companion, ...] = ()
+    pairs_with: str | None = None
+    caveat: str | None = None
+    note: str | None = None
+    source: tuple[str, ...]
+    verified: _dt.date
+    file_line: int = 0
+
+    @property
+    def requirement_name(self) -> str:
+        """The name pip is given: ``tensorflow[and-cuda]``, ``torch``."""
+        return f"{self.package}[{self.extra}]" if self.extra else self.package
+
+    def has_release(self, release: Release) -> bool:
+        return release.package == self.package and self.releases.contains(
+            release.newest, prereleases=True
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoBuildRow:
+    """A framework/accelerator/platform combination with no pip build, and what to do instead."""
+
+    row: str
+    framework: Framework
+    accelerator: Accelerator
+    platforms: tuple[Platform, ...]
+    reason: str
+    ways_out: tuple[str, ...]
+    source: tuple[str, ...]
+    verified: _dt.date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WheelMatrix:
+    """The whole matrix, with the look-ups the planner needs."""
+
+    schema: int
+    verified: _dt.date
+    sources: Mapping[str, Source]
+    releases: tuple[Release, ...]
+    cuda_drivers: tuple[DriverFloor, ...]
+    minor_compat: tuple[MinorCompat, ...]
+    builds: tuple[Build, ...]
+    no_build: tuple[NoBuildRow, ...]
+    file: str = ""
+
+    def lines(self, package: str) -> tuple[Release, ...]:
+        """Every release line of ``package``, newest first."""
+        rows = [r for r in self.releases if r.package == package]
+        return tuple(sorted(rows, key=lambda r: r.line, reverse=True))
+
+    def release(self, package: str, line: Version) -> Release | None:
+        return next((r for r in self.lines(package) if r.line == line), None)
+
+    def builds_for(
+        self, framework: Framework, accelerator: Accelerator, platform: Platform
+    ) -> tuple[Build, ...]:
+        return tuple(
+            b
+            for b in self.builds
+            if b.framework is framework and b.accelerator is accelerator and platform in b.platforms
+        )
+
+    def no_build_for(
+        self, framework: Framework, accelerator: Accelerator, platform: Platform
+    ) -> NoBuildRow | None:
+        return next(
+            (
+                n
+                for n in self.no_build
+                if n.framework is framework
+                and n.accelerator is accelerator
+                and platform in n.platforms
+            ),
+            None,
+        )
+
+    def toolkit_floor(self, cuda: Version, column: DriverColumn) -> str | None:
+        """The GA driver of CUDA ``major.minor`` for this column, or None when unpublished."""
+        for row in self.cuda_drivers:
+            if row.cuda.release[:2] == cuda.release[:2]:
+                return row.floor(column)
+        return None
+
+    def minor_floor(self, major: int, column: DriverColumn) -> str | None:
+        """The minor-version-compatibility floor of a CUDA major, or None when not in the table."""
+        row = next((m for m in self.minor_compat if m.major == major), None)
+        return row.floor(column) if row else None
