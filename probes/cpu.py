@@ -114,9 +114,9 @@ def cgroup_cpu_limit(host: Host) -> float | None:
                 return None
         return None
     quota = cgroup_file(host, v1=("cpu", "cpu.cfs_quota_us"))
-    period = cgroup_file(host, v1=("cpu", "cpu.cfs_period_us"))
+    period_text = cgroup_file(host, v1=("cpu", "cpu.cfs_period_us"))
     try:
-        q, p = int(quota or "-1"), int(period or "100000")
+        q, p = int(quota or "-1"), int(period_text or "100000")
     except ValueError:
         return None
     return q / p if q > 0 and p > 0 else None

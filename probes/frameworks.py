@@ -14,9 +14,8 @@ import re
 from importlib import metadata
 from pathlib import Path
 
-from recommender.probes.base import Host, ProbeResult, probe
-
 from recommender.catalog import JAX_PLUGINS, KERAS_CONFIG_BACKENDS, TF_DISTRIBUTIONS
+from recommender.probes.base import Host, ProbeResult, probe
 
 TORCH_DISTRIBUTIONS = ("torch",)
 KERAS_BACKENDS = KERAS_CONFIG_BACKENDS
@@ -119,8 +118,20 @@ def _pytorch() -> tuple[dict, list[str]]:
     }, []
 
 
+#: What a Keras backend name looks like (tensorflow, torch, jax, numpy, openvino). Any other value
+#: (``KERAS_BACKEND=../../evil``) is reported as INVALID_BACKEND, with a warning that quotes it,
+#: so it never reaches a smoke run's label or its log file's name.
+_BACKEND_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+INVALID_BACKEND = "invalid"
+
+
 def keras_config(host: Host) -> tuple[str, str]:
     """(backend, where it came from): env var, keras.json, or the default."""
+    backend, source = _configured_backend(host)
+    return (backend if _BACKEND_NAME.match(backend) else INVALID_BACKEND), source
+
+
+def _configured_backend(host: Host) -> tuple[str, str]:
     env_backend = host.env.get("KERAS_BACKEND")
     if env_backend:
         return env_backend, "KERAS_BACKEND"
@@ -150,8 +161,9 @@ def _keras(host: Host) -> tuple[dict, list[str]]:
     major = int(m.group(1)) if (m := re.match(r"(\d+)", dist.version)) else None
     warnings = []
     if major is not None and major >= 3 and backend not in KERAS_BACKENDS:
+        given = _configured_backend(host)[0] if backend == INVALID_BACKEND else backend
         warnings.append(
-            f"Keras backend {backend!r} (from {source}) is not one of {', '.join(KERAS_BACKENDS)}"
+            f"Keras backend {given!r:.80} (from {source}) is not one of {', '.join(KERAS_BACKENDS)}"
         )
     return {
         "installed": True,

@@ -173,7 +173,7 @@ def _run_smi(smi: str, host: Host, args: list[str]) -> CommandResult:
 
 
 def _query_smi(host: Host, smi: str) -> tuple[dict | None, str | None]:
-    fields = _QUERY_FIELDS
+    fields: tuple[str, ...] = _QUERY_FIELDS
     res = _run_smi(smi, host, [f"--query-gpu={','.join(fields)}", "--format=csv,noheader,nounits"])
     if res.ok is False and "compute_cap" in (res.stdout + res.stderr) and not res.timed_out:
         fields = tuple(f for f in fields if f != "compute_cap")  # drivers before 510

@@ -1,41 +1,39 @@
-"""Run an external command with a hard time budget. Never hangs, never leaves a process.
+"""Run an external command with a hard time budget: the probes' door to the one supervisor.
 
-The child gets its own session (process group), writes to temp files rather than pipes (so a
-grandchild that keeps stdout open cannot stall us), and on timeout the whole group is killed.
+Every command runs under :mod:`recommender.supervise`: its own session, output to unnamed temp
+files capped at :data:`OUTPUT_CAP` a stream (a tool that prints forever is killed), its whole
+group killed on timeout and after every exit, dead with dlrec however dlrec ends, started in
+``/`` with PYTHONSAFEPATH (nothing is imported from the working directory). A probe over its
+budget is abandoned by the runner, which kills that thread's commands (:func:`kill_live`).
 """
 
 from __future__ import annotations
 
-import atexit
 import os
-import signal
-import subprocess
 import tempfile
 import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import BinaryIO
 
-_OUTPUT_LIMIT = 4 << 20  # a command that prints more than 4 MiB is not telling us facts
+from recommender.supervise import OUTPUT_CAP, Stopped, abandon, kill_all, size_text, start
 
-# Children still running, with the thread that started them. A probe that overruns its budget is
-# abandoned by the runner, which then kills that thread's children (kill_live); at exit, any
-# child left is killed too, so a hung tool never outlives dlrec.
-# A thread whose children were killed is "abandoned": it may start no further command.
-_LIVE: dict[int, tuple[subprocess.Popen, threading.Thread]] = {}
-_ABANDONED: set[threading.Thread] = set()
-_LIVE_LOCK = threading.Lock()
-_SHUTTING_DOWN = False
+
+def kill_live(thread: threading.Thread | None = None) -> int:
+    """Kill the process groups ``thread`` started and let it start no more; with None, every
+    live group (at exit). Returns how many groups were killed."""
+    return kill_all() if thread is None else abandon(thread)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CommandResult:
     argv: tuple[str, ...]
-    returncode: int | None  # None: did not run to completion (timeout or could not start)
+    returncode: int | None  # None: did not run to completion (timeout, cap, could not start)
     stdout: str = ""
     stderr: str = ""
     timed_out: bool = False
-    error: str | None = None  # could not start: not found, permission denied
+    error: str | None = None  # could not start (not found, permission denied), or over the cap
     seconds: float = 0.0
 
     @property
@@ -43,55 +41,9 @@ class CommandResult:
         return self.returncode == 0 and not self.timed_out and self.error is None
 
 
-def kill_group(proc: subprocess.Popen) -> None:
-    """Kill the child's whole process group, then reap the child. Safe to call twice."""
-    killpg = getattr(os, "killpg", None)  # POSIX only
-    if killpg is not None:
-        try:
-            killpg(proc.pid, signal.SIGKILL)
-        except OSError:  # no such group left, or not ours
-            pass
-    try:
-        proc.kill()
-    except OSError:
-        pass
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:  # pragma: no cover - unkillable (D state)
-        pass
-
-
-def kill_live(thread: threading.Thread | None = None) -> int:
-    """Kill the process groups ``thread`` started, and let it start no more; with None, do that
-    for every thread (at exit). Returns how many groups were killed."""
-    global _SHUTTING_DOWN
-    with _LIVE_LOCK:
-        if thread is None:
-            _SHUTTING_DOWN = True
-        else:
-            _ABANDONED.add(thread)
-        doomed = [proc for proc, owner in _LIVE.values() if thread is None or owner is thread]
-    for proc in doomed:
-        kill_group(proc)
-    return len(doomed)
-
-
-atexit.register(kill_live)
-
-
-def _read(fh) -> str:
+def _read(fh: BinaryIO, cap: int) -> str:
     fh.seek(0)
-    return fh.read(_OUTPUT_LIMIT).decode("utf-8", "replace")
-
-
-def _usable_cwd() -> str | None:
-    """None (inherit) while the working directory exists, else the temp dir: a child started in a
-    deleted directory fails in odd ways (torch: "oneMKL FATAL ERROR: Cannot load ...")."""
-    try:
-        os.getcwd()
-        return None
-    except OSError:
-        return tempfile.gettempdir()
+    return fh.read(cap).decode("utf-8", "replace")
 
 
 def run_bounded(
@@ -100,50 +52,39 @@ def run_bounded(
     timeout: float,
     env: Mapping[str, str] | None = None,
     cwd: str | None = None,
+    cap: int = OUTPUT_CAP,
 ) -> CommandResult:
-    """Run ``argv`` for at most ``timeout`` seconds and return what it printed."""
-    start = time.monotonic()
+    """Run ``argv`` for at most ``timeout`` seconds and return what it printed (at most ``cap``
+    bytes a stream: one that prints more is killed)."""
+    began = time.monotonic()
     argv = tuple(argv)
-    me = threading.current_thread()
+    env = {**(os.environ if env is None else env), "PYTHONSAFEPATH": "1"}
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        with _LIVE_LOCK:  # start and register atomically, so kill_live never misses a child
-            if _SHUTTING_DOWN or me in _ABANDONED:
-                return CommandResult(
-                    argv=argv, returncode=None, error="abandoned: time budget spent"
-                )
-            try:
-                proc = subprocess.Popen(
-                    argv,
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=err,
-                    env=dict(env) if env is not None else None,
-                    cwd=cwd if cwd is not None else _usable_cwd(),
-                    start_new_session=True,
-                )
-            except OSError as exc:
-                return CommandResult(
-                    argv=argv,
-                    returncode=None,
-                    error=exc.strerror or str(exc),
-                    seconds=time.monotonic() - start,
-                )
-            _LIVE[proc.pid] = (proc, me)
         try:
-            returncode = proc.wait(timeout=max(timeout, 0.01))
-            timed_out = False
-        except subprocess.TimeoutExpired:
-            returncode, timed_out = None, True
+            child = start(argv, stdout=out, stderr=err, env=env, cwd=cwd)
+        except Stopped as exc:
+            return CommandResult(argv=argv, returncode=None, error=str(exc))
+        except OSError as exc:
+            return CommandResult(
+                argv=argv,
+                returncode=None,
+                error=exc.strerror or str(exc),
+                seconds=time.monotonic() - began,
+            )
+        try:
+            ended = child.wait(timeout, cap)
         finally:
-            # Also reaps grandchildren left in the group after a normal exit.
-            kill_group(proc)
-            with _LIVE_LOCK:
-                _LIVE.pop(proc.pid, None)
+            child.kill()  # also kills grandchildren left in the group after a normal exit
+        over = ended not in (None, "timeout")
         return CommandResult(
             argv=argv,
-            returncode=returncode,
-            stdout=_read(out),
-            stderr=_read(err),
-            timed_out=timed_out,
-            seconds=time.monotonic() - start,
+            returncode=child.returncode if ended is None else None,
+            stdout=_read(out, cap),
+            stderr=_read(err, cap),
+            timed_out=ended == "timeout",
+            error=f"printed more than {size_text(cap)} on {ended}; killed" if over else None,
+            seconds=time.monotonic() - began,
         )
+
+
+__all__ = ["OUTPUT_CAP", "CommandResult", "kill_live", "run_bounded"]

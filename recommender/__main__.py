@@ -1,4 +1,4 @@
-from recommender.cli.main import main
+from recommender.cli.bootstrap import run
 
 if __name__ == "__main__":
-    main()
+    run()

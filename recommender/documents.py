@@ -6,6 +6,12 @@ Safety, before anything costs time or memory:
 - YAML through the safe loader only: no tags, no anchors or aliases, nesting capped at
   ``MAX_DEPTH``, duplicate keys refused, and YAML 1.1 booleans (``yes``/``no``/``on``/``off``)
   left as strings; only ``true``/``false`` are booleans;
+- an unquoted date or timestamp stays the string it was written as (as YAML 1.2 reads it), and
+  one that names no real moment (``2001-13-45``, ``2024-02-30``, an offset of ``+99:00``) is
+  refused by line and key: YAML 1.1 would fail building it;
+- numbers of more than ``MAX_DIGITS`` digits are refused (Python would refuse to convert them,
+  and converting them costs quadratic time);
+- JSON with the same rules where they apply: duplicate keys refused, depth and digits capped;
 - every mapping remembers the line of each key, so errors can say ``file:line``.
 """
 
@@ -22,6 +28,7 @@ import yaml
 
 MAX_BYTES = 2 << 20  # 2 MiB: the bundled rule base is well under 100 KiB
 MAX_DEPTH = 32
+MAX_DIGITS = 4300  # Python's own default limit for int(str) (sys.get_int_max_str_digits)
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Parse = _Loader
@@ -76,11 +83,59 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> Located
                 f"duplicate key {key!r} (first at line {result.key_lines[key]})",
             )
         result.key_lines[key] = key_node.start_mark.line + 1
-        result[key] = loader.construct_object(value_node, deep=True)
+        try:
+            result[key] = loader.construct_object(value_node, deep=True)
+        except _ValueRefused as exc:  # say whose value it is: releases[0].verified
+            raise exc.within(str(key)) from None
     return result
 
 
+class _ValueRefused(DocumentError):
+    """A scalar refused while building the document; ``path`` says whose value it was."""
+
+    def __init__(self, line: int, message: str, path: str = "") -> None:
+        super().__init__(f"line {line}", f"{path}: {message}" if path else message)
+        self.line, self.bare, self.path = line, message, path
+
+    def within(self, part: str) -> _ValueRefused:
+        sep = "" if not self.path or self.path.startswith("[") else "."
+        return _ValueRefused(self.line, self.bare, f"{part}{sep}{self.path}")
+
+
+def _construct_sequence(loader: _StrictLoader, node: yaml.SequenceNode) -> list:
+    out = []
+    for i, child in enumerate(node.value):
+        try:
+            out.append(loader.construct_object(child, deep=True))
+        except _ValueRefused as exc:
+            raise exc.within(f"[{i}]") from None
+    return out
+
+
+def _construct_int(loader: _StrictLoader, node: yaml.ScalarNode) -> int:
+    digits = sum(ch.isdigit() for ch in node.value)
+    if digits > MAX_DIGITS:
+        raise _ValueRefused(
+            node.start_mark.line + 1, f"a number of {digits:,} digits (the limit is {MAX_DIGITS:,})"
+        )
+    return _Loader.construct_yaml_int(loader, node)
+
+
+def _construct_timestamp(loader: _StrictLoader, node: yaml.ScalarNode) -> str:
+    """The date as written, once it is known to be a real one (readers parse it themselves)."""
+    try:
+        _Loader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):
+        raise _ValueRefused(
+            node.start_mark.line + 1, f"{node.value!r} is not a valid date (YYYY-MM-DD)"
+        ) from None
+    return node.value
+
+
 _StrictLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+_StrictLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def _check_events(text: str) -> None:
@@ -101,25 +156,24 @@ def _check_events(text: str) -> None:
             depth -= 1
 
 
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
 def _json_depth_ok(text: str) -> bool:
-    depth = deepest = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
+    """No nesting deeper than MAX_DEPTH. Strings are cut out and everything but brackets
+    dropped in C (two regexes), so only the brackets are walked in Python: a fleet
+    of 10,000 documents is read in well under a second."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return True
+    brackets = _NOT_A_BRACKET.sub("", _JSON_STRING.sub("", text))
+    depth = 0
+    for ch in brackets:
+        if ch in "[{":
             depth += 1
-            deepest = max(deepest, depth)
-            if deepest > MAX_DEPTH:
+            if depth > MAX_DEPTH:
                 return False
-        elif ch in "]}":
+        else:
             depth -= 1
     return True
 
@@ -178,13 +232,78 @@ def parse_yaml(text: str, name: str) -> Any:
         raise DocumentError(name, f"nested deeper than {MAX_DEPTH} levels") from None
 
 
+class _JsonRefused(Exception):
+    """Raised from inside ``json.loads`` (a hook), caught by ``parse_json``."""
+
+    def __init__(self, message: str, needle: re.Pattern, nth: int = 1) -> None:
+        super().__init__(message)
+        self.message, self.needle, self.nth = message, needle, nth
+
+
+def _json_line(text: str, needle: re.Pattern, nth: int) -> int | None:
+    """The line of the ``nth`` match of ``needle`` (a hook sees values, not positions)."""
+    for i, match in enumerate(needle.finditer(text), 1):
+        if i == nth:
+            return text.count("\n", 0, match.start()) + 1
+    return None
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> LocatedDict:
+    result = LocatedDict()
+    for key, value in pairs:
+        if key in result:
+            spelled = re.escape(json.dumps(key, ensure_ascii=False))
+            raise _JsonRefused(f"duplicate key {key!r}", re.compile(rf"{spelled}\s*:"), 2)
+        result[key] = value
+    return result
+
+
+def _json_int(literal: str) -> int:
+    if len(literal.lstrip("-")) > MAX_DIGITS:
+        digits = len(literal.lstrip("-"))
+        message = f"a number of {digits:,} digits (the limit is {MAX_DIGITS:,})"
+        raise _JsonRefused(message, re.compile(re.escape(literal)))
+    return int(literal)
+
+
 def parse_json(text: str, name: str) -> Any:
+    """Parse JSON safely: depth and digits capped, duplicate keys refused (as YAML refuses them)."""
     if not _json_depth_ok(text):
         raise DocumentError(name, f"nested deeper than {MAX_DEPTH} levels")
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_json_object, parse_int=_json_int)
     except json.JSONDecodeError as exc:
         raise DocumentError(f"{name}:{exc.lineno}", f"invalid JSON: {exc.msg}") from None
+    except _JsonRefused as exc:
+        line = _json_line(text, exc.needle, exc.nth)
+        first = _json_line(text, exc.needle, 1) if exc.nth > 1 else None
+        message = f"{exc.message} (first at line {first})" if first else exc.message
+        raise DocumentError(f"{name}:{line}" if line else name, message) from None
+    except (ValueError, RecursionError) as exc:  # e.g. a float literal Python cannot hold
+        raise DocumentError(name, f"invalid JSON: {_first_line(exc)}") from None
+
+
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def locate(text: str, path: str) -> int | None:
+    """The line of the value at a dotted ``path`` (``accelerators[0].name``) in a document's
+    text, for an error found after parsing; None when it cannot be told."""
+    parts = [int(i) if i else key for key, i in _PATH_PART.findall(path)]
+    try:
+        node = yaml.compose(text, Loader=_Parse)
+    except (yaml.YAMLError, RecursionError):
+        return None
+    for part in parts:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if getattr(k, "value", None) == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            node = node.value[part] if part < len(node.value) else None
+        else:
+            node = None
+        if node is None:
+            return None
+    return node.start_mark.line + 1 if node is not None else None
 
 
 def load_document(path: str | os.PathLike) -> Any:

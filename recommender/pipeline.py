@@ -17,6 +17,7 @@ from typing import Any
 
 from recommender.catalog import ANSWER_DEVICE
 from recommender.decide.checklist import Checklist, build_checklist
+from recommender.decide.fleet import Node
 from recommender.decide.ranking import Ranking, rank
 from recommender.decide.ties import tie_notice
 from recommender.engine.answers import Answers, resolve_answers
@@ -26,7 +27,16 @@ from recommender.errors import BadInputError
 from recommender.facts import evidence
 from recommender.facts.document import Facts
 from recommender.facts.load import load_facts_file
-from recommender.smoke.run import DEFAULT_IMPORT_TIMEOUT, DEFAULT_TRAIN_TIMEOUT, run_smoke
+from recommender.smoke.run import (
+    DEFAULT_IMPORT_TIMEOUT,
+    DEFAULT_TRAIN_TIMEOUT,
+    SmokeEvent,
+    SmokeResult,
+    run_smoke,
+)
+
+#: Progress events from the smoke runs (``dlrec recommend`` prints them as they come).
+OnEvent = Callable[[SmokeEvent], None]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,7 +59,7 @@ class Request:
 class FleetReport:
     """A fleet's nodes and its JSON section (``fleet``: nodes, spread, blockers)."""
 
-    nodes: tuple[Any, ...]
+    nodes: tuple[Node, ...]
     doc: Mapping[str, Any]
 
 
@@ -87,12 +97,12 @@ def _smoke_note(request: Request, facts: Facts) -> str | None:
 
 
 def _run_smoke(
-    request: Request, facts: Facts, answers: Answers, on_event: Callable | None
-) -> tuple:
+    request: Request, facts: Facts, answers: Answers, on_event: OnEvent | None
+) -> tuple[SmokeResult, ...]:
     accel = answers.values.get("accelerator", "auto")
     return run_smoke(
         facts,
-        device=ANSWER_DEVICE.get(accel, "auto"),
+        device=ANSWER_DEVICE.get(accel, "auto") if accel is not None else "auto",
         fresh=request.fresh,
         all_backends=True,
         on_event=on_event,
@@ -105,13 +115,17 @@ def _with_distributed(facts: Facts) -> Facts:
     """Probed facts gain the distributed smoke results cached for this machine (rules read them)."""
     from recommender.smoke.distributed import cached
 
-    return evidence.attach(facts, cached(os.environ, facts)) if facts.is_local else facts
+    if not facts.is_local:
+        return facts
+    # `dlrec smoke --distributed N` stores GPU runs under their device: read both, GPU first.
+    runs = (*cached(os.environ, facts, device="cuda"), *cached(os.environ, facts))
+    return evidence.attach(facts, runs)
 
 
 def recommend(
     request: Request,
     *,
-    on_event: Callable | None = None,
+    on_event: OnEvent | None = None,
     rulebase: RuleBase | None = None,
     facts: Facts | None = None,
 ) -> Outcome:
@@ -161,7 +175,7 @@ class Made:
 
 
 def checklist(
-    request: Request, framework: str | None = None, *, on_event: Callable | None = None
+    request: Request, framework: str | None = None, *, on_event: OnEvent | None = None
 ) -> Made:
     """Run the pipeline, then check the chosen framework (the winner unless one is named)."""
     if request.facts_files:

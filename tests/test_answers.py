@@ -15,16 +15,12 @@ FIXTURE = Path(__file__).resolve().parent / "fixtures" / "rules"
 Q = load_rulebase(bundled=FIXTURE).questions
 
 
-def test_defaults_come_from_questions():
+def test_unanswered_questions_are_neutral():
+    """Issue 13: defaults used to decide (prototyping +1.5, undecided +1 ...). Unanswered is
+    None now: no rule fires on it, and a replayable answers file leaves it out."""
     a = resolve_answers(Q)
-    assert a.to_dict() == {
-        "goal": "prototyping",
-        "deploy": "undecided",
-        "experience": "intermediate",
-        "team_stack": "none",
-        "accelerator": "auto",
-    }
-    assert set(a.source.values()) == {"default"}
+    assert dict(a.values) == {q.key: None for q in Q}
+    assert set(a.source.values()) == {"unanswered"} and a.to_dict() == {}
 
 
 def test_flags_win_over_file_and_file_over_defaults(tmp_path):
@@ -36,8 +32,8 @@ def test_flags_win_over_file_and_file_over_defaults(tmp_path):
     assert a.values["goal"] == "production" and a.source["goal"] == "flag"
     assert a.values["deploy"] == "mobile" and a.source["deploy"] == "file"
     assert a.values["team_stack"] == "keras" and a.source["team_stack"] == "flag"
-    assert a.source["experience"] == "default"
-    assert list(a.to_dict()) == [q.key for q in Q]
+    assert a.source["experience"] == "unanswered" and a.values["experience"] is None
+    assert list(a.values) == [q.key for q in Q]
 
 
 def test_json_answers_file(tmp_path):
@@ -91,11 +87,11 @@ def test_bad_flags():
 def test_prefill_from_facts_only_when_not_answered(tmp_path):
     gpu = Facts.from_dict({"accelerators": [{"kind": "cuda", "visible": True}]})
     a = resolve_answers(Q, facts=gpu)
-    assert a.values["accelerator"] == "nvidia" and a.source["accelerator"] == "prefill"
+    assert a.values["accelerator"] == "nvidia" and a.source["accelerator"] == "probe"
     a = resolve_answers(Q, facts=gpu, flags={"accelerator": "cpu"})
     assert a.values["accelerator"] == "cpu" and a.source["accelerator"] == "flag"
     unknown = resolve_answers(Q, facts=Facts.from_dict({}))
-    assert unknown.values["accelerator"] == "auto" and unknown.source["accelerator"] == "default"
+    assert unknown.values["accelerator"] is None and unknown.source["accelerator"] == "unanswered"
 
 
 def test_answers_are_frozen_values():
@@ -104,8 +100,6 @@ def test_answers_are_frozen_values():
         a.values = {}  # type: ignore[misc]
     b = a.with_value("goal", "research")
     assert (
-        a.values["goal"] == "prototyping"
-        and b.values["goal"] == "research"
-        and b.source["goal"] == "flag"
+        a.values["goal"] is None and b.values["goal"] == "research" and b.source["goal"] == "flag"
     )
     assert isinstance(b, Answers)

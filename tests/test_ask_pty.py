@@ -1,4 +1,5 @@
-"""`dlrec ask` driven through a real pseudo-terminal (pexpect): arrow keys, back, Ctrl-C, EOF."""
+"""`dlrec ask` driven through a real pseudo-terminal (pexpect): arrow keys, number keys, Esc and
+Left for back, jumping from the summary, Ctrl-C, EOF, and an 80-column golden screen (pyte)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ pexpect = pytest.importorskip("pexpect")
 ROOT = Path(__file__).resolve().parent.parent
 LAPTOP = str(ROOT / "tests" / "fixtures" / "personas5" / "machines" / "linux-cpu-all.json")
 DOWN, UP, ENTER, CTRL_C = "\x1b[B", "\x1b[A", "\r", "\x03"
+ESC, LEFT = "\x1b", "\x1b[D"
+GOLDEN = ROOT / "tests" / "golden"
 
 
 def _env(home: Path) -> dict[str, str]:
@@ -23,12 +26,16 @@ def _env(home: Path) -> dict[str, str]:
         if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES")
     }
     env.update(
-        HOME=str(home), DLREC_CACHE_DIR=str(home / "cache"), TERM="xterm", PYTHONUNBUFFERED="1"
+        HOME=str(home),
+        DLREC_CACHE_DIR=str(home / "cache"),
+        TERM="xterm",
+        PYTHONUNBUFFERED="1",
+        PROMPT_TOOLKIT_NO_CPR="1",  # no cursor-position request: the same screen every time
     )
     return env
 
 
-def spawn(tmp_path: Path, *args: str):
+def spawn(tmp_path: Path, *args: str, dimensions=(40, 120)):
     child = pexpect.spawn(
         sys.executable,
         ["-m", "recommender", "ask", "--no-smoke", "--facts", LAPTOP, *args],
@@ -36,7 +43,7 @@ def spawn(tmp_path: Path, *args: str):
         env=_env(tmp_path),
         encoding="utf-8",
         timeout=30,
-        dimensions=(40, 120),
+        dimensions=dimensions,
     )
     return child
 
@@ -62,7 +69,7 @@ def test_answer_go_back_confirm_and_save(tmp_path):
     answer(child, "[2/7] Where will the trained model run?", DOWN)  # from "undecided" to "← back"
     answer(child, "[1/7] What is the main goal", UP)  # prototyping -> learning
     answer(child, "[2/7] Where will the trained model run?")
-    for n in range(3, 8):
+    for n in range(3, 7):  # [7/7] accelerator: detected, so skipped
         answer(child, f"[{n}/7]")
     child.expect_exact("Your answers:")
     child.expect_exact("Learning: understand deep learning")
@@ -75,7 +82,7 @@ def test_answer_go_back_confirm_and_save(tmp_path):
 
 
 def test_accelerator_default_shows_detection(tmp_path):
-    child = spawn(tmp_path)
+    child = spawn(tmp_path, "--review")
     for n in range(1, 7):
         answer(child, f"[{n}/7]")
     child.expect_exact("[7/7] Which accelerator")
@@ -102,7 +109,7 @@ def test_ctrl_c_exits_130_without_a_file(tmp_path):
 def test_ctrl_c_at_the_summary(tmp_path):
     saved = tmp_path / "answers.yaml"
     child = spawn(tmp_path, "--save-answers", str(saved))
-    for n in range(1, 8):
+    for n in range(1, 7):
         answer(child, f"[{n}/7]")
     child.expect_exact("Run the recommendation")
     child.send(CTRL_C)
@@ -137,3 +144,115 @@ def test_eof_on_non_tty_stdin_exits_2_with_the_way_out(tmp_path):
     assert "dlrec recommend --answers" in proc.stderr
     assert "[1/7] What is the main goal" in proc.stdout  # numbered prompts, not arrow keys
     assert not saved.exists()
+
+
+def test_number_keys_pick_a_choice_at_once(tmp_path):
+    saved = tmp_path / "answers.yaml"
+    child = spawn(tmp_path, "--save-answers", str(saved))
+    child.expect_exact("[1/7] What is the main goal")
+    child.send("3")  # research, production, learning: no Enter needed
+    for n in range(2, 7):
+        answer(child, f"[{n}/7]")
+    child.expect_exact("Learning: understand deep learning")
+    child.expect_exact("Run the recommendation")
+    child.send("y")
+    assert finish(child) == 0
+    assert 'goal: "learning"' in saved.read_text()
+
+
+@pytest.mark.parametrize("key", [ESC, LEFT], ids=["esc", "left"])
+def test_esc_and_left_go_back_one_question(tmp_path, key):
+    saved = tmp_path / "answers.yaml"
+    child = spawn(tmp_path, "--save-answers", str(saved))
+    answer(child, "[1/7] What is the main goal")
+    child.expect_exact("[2/7] Where will the trained model run?")
+    child.send(key)
+    child.expect_exact("[1/7] What is the main goal")
+    child.send("2")  # production
+    for n in range(2, 7):
+        answer(child, f"[{n}/7]")
+    child.expect_exact("Run the recommendation")
+    child.send("y")
+    assert finish(child) == 0
+    assert 'goal: "production"' in saved.read_text()
+
+
+def test_summary_numbers_every_answer_and_jumps_back_to_it(tmp_path):
+    saved = tmp_path / "answers.yaml"
+    child = spawn(tmp_path, "--save-answers", str(saved))
+    for n in range(1, 7):
+        answer(child, f"[{n}/7]")
+    child.expect_exact("Your answers:")
+    child.expect_exact("1) What is the main goal")
+    child.expect_exact("7) Which accelerator")  # skipped, but listed and marked as detected
+    child.expect_exact("(detected: AMD EPYC)")
+    child.expect_exact("Run the recommendation")
+    child.send("1")  # jump to question 1
+    child.expect_exact("[1/7] What is the main goal")
+    child.send("1")  # research
+    child.expect_exact("Your answers:")  # straight back to the summary, not on to question 2
+    child.expect_exact("Research")
+    child.expect_exact("Run the recommendation")
+    child.send("7")  # the detected answer can be reviewed from the summary
+    child.expect_exact("[7/7] Which accelerator")
+    child.send(ESC)  # back from a jump: the summary again
+    child.expect_exact("Your answers:")
+    child.expect_exact("Run the recommendation")
+    child.send("y")
+    assert finish(child) == 0
+    text = saved.read_text()
+    assert 'goal: "research"' in text and "accelerator" not in text  # detected stays detected
+
+
+class Screen:
+    """A terminal emulator (pyte) fed everything the child writes (pexpect's ``logfile_read``)."""
+
+    def __init__(self, cols: int, rows: int) -> None:
+        pyte = pytest.importorskip("pyte")
+        self.screen = pyte.Screen(cols, rows)
+        self.stream = pyte.Stream(self.screen)
+
+    def write(self, text: str) -> None:
+        self.stream.feed(text)
+
+    def flush(self) -> None:
+        pass
+
+    def lines(self, child) -> list[str]:
+        """The screen once the child has stopped drawing."""
+        try:
+            child.expect_exact("\x00never", timeout=0.8)
+        except pexpect.TIMEOUT:
+            pass
+        lines = [line.rstrip() for line in self.screen.display]
+        while lines and not lines[-1]:
+            lines.pop()
+        return lines
+
+
+def test_80_columns_wraps_help_and_summary_at_words(tmp_path, update_goldens):
+    screen = Screen(80, 40)
+    child = spawn(tmp_path, dimensions=(40, 80))
+    child.logfile_read = screen
+    for n in range(1, 3):
+        answer(child, f"[{n}/7]")
+    child.expect_exact("Description:")
+    question = screen.lines(child)
+    for n in range(3, 7):
+        child.send(ENTER)
+        if n < 6:
+            child.expect_exact(f"[{n + 1}/7]")
+    child.expect_exact("Change 7)")
+    summary = screen.lines(child)
+    child.send(CTRL_C)
+    finish(child)
+    assert all(len(line) <= 80 for line in question + summary)
+    text = "\n".join(question + ["-" * 80] + summary) + "\n"
+    assert "Description:" in text and "(detected: AMD EPYC)" in text
+    for lines in (question, summary):  # no word is split across two lines
+        for a, b in zip(lines, lines[1:], strict=False):
+            assert not (len(a) == 80 and a[-1].isalpha() and b[:1].isalpha()), (a, b)
+    golden = GOLDEN / "ask_80_columns.txt"
+    if update_goldens:
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")

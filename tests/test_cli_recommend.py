@@ -37,11 +37,58 @@ def one_line_error(result, *needles):
 # --------------------------------------------------------------------------- bad input
 
 
-def test_unknown_flag_value_lists_allowed_values(runner):
-    r = invoke(runner, "recommend", "--facts", LAPTOP, "--no-smoke", "--deploy", "moon")
-    one_line_error(
-        r, "--deploy", "'moon'", "server", "mobile", "browser", "edge", "desktop", "undecided"
+def test_unknown_flag_value_lists_allowed_values():
+    from tests.conftest import dlrec_argv
+
+    proc = subprocess.run(
+        dlrec_argv("recommend", "--facts", LAPTOP, "--no-smoke", "--deploy", "moon"),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
+    assert proc.returncode == 2 and proc.stdout == ""
+    (line,) = proc.stderr.strip().splitlines()
+    for needle in ("--deploy", "'moon'", "server", "mobile", "browser", "edge", "desktop"):
+        assert needle in line, line
+    assert "dlrec recommend --help" in line
+
+
+def test_answer_flags_are_case_insensitive_and_suggest_on_a_typo(runner):
+    r = invoke(runner, "recommend", "--facts", LAPTOP, "--no-smoke", "--json", "--goal", "Research")
+    assert r.exit_code == 0 and json.loads(r.stdout)["answers"]["goal"] == "research"
+    r = invoke(runner, "recommend", "--facts", LAPTOP, "--no-smoke", "--goal", "reserch")
+    assert r.exit_code == 2 and "did you mean 'research'?" in r.stderr
+
+
+def test_bare_commands_print_help_and_exit_0():
+    from tests.conftest import dlrec_argv
+
+    for args in ((), ("rules",)):
+        proc = subprocess.run(dlrec_argv(*args), capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0 and proc.stdout.startswith("Usage:"), proc.stderr
+        assert proc.stderr == ""
+
+
+def test_a_missing_option_value_names_the_subcommands_help():
+    from tests.conftest import dlrec_argv
+
+    proc = subprocess.run(
+        dlrec_argv("recommend", "--goal"), capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 2 and "(see 'dlrec recommend --help')" in proc.stderr
+
+
+def test_a_bare_recommend_ties_say_so_and_name_the_question_that_would_break_it(runner):
+    """Issue 13: with no answers, the machine decides; a tie is reported with its breaker."""
+    data = run_json(runner, "--facts", LAPTOP)
+    assert all(v is None for k, v in data["answers"].items() if k != "accelerator")
+    assert set(data["answer_sources"].values()) <= {"unanswered", "probe"}
+    top = [e for e in data["ranking"] if e["score"] == data["ranking"][0]["score"]]
+    ties = [w for w in data["warnings"] if w["rule"] == "ranking:tie"]
+    if len(top) > 1:
+        assert ties and "--" in ties[0]["fix"]
+    else:
+        assert not ties
 
 
 def test_answers_file_unknown_key_names_file_line_and_allowed(runner, tmp_path):
@@ -119,7 +166,15 @@ def run_json(runner, *args) -> dict:
 
 def test_json_contract_shape(runner):
     doc = run_json(runner, "--facts", LAPTOP, "--goal", "research")
-    assert list(doc) == ["schema_version", "ranking", "answers", "facts", "smoke", "warnings"]
+    assert list(doc) == [
+        "schema_version",
+        "ranking",
+        "answers",
+        "facts",
+        "smoke",
+        "warnings",
+        "answer_sources",
+    ]
     assert doc["schema_version"] == 1 and doc["smoke"] == []
     assert doc["facts"] == json.loads(Path(LAPTOP).read_text())  # echoed as loaded
     assert doc["answers"]["goal"] == "research"
@@ -132,6 +187,7 @@ def test_json_contract_shape(runner):
             "rank",
             "score",
             "feasible",
+            "ready",
             "confidence",
             "verdict",
             "reasons",
@@ -162,7 +218,7 @@ def test_gpu_probe_unknown_never_recommends_cpu_only_wheels(runner, tmp_path):
     f = tmp_path / "facts.json"
     f.write_text(json.dumps(doc))
     out = run_json(runner, "--facts", str(f))
-    assert out["answers"]["accelerator"] == "auto"
+    assert out["answers"]["accelerator"] is None  # unanswered: the probe could not tell
     installs = {e["framework"]: e["install"] for e in out["ranking"]}
     # The planner's plan is CPU-only and says so in its unknowns; no command is offered on it.
     assert installs["pytorch"] is None and installs["tensorflow"] is None
@@ -421,3 +477,90 @@ def test_warning_fixes_are_printed_whole_on_a_narrow_terminal(runner, monkeypatc
     fix = next(line for line in result.stdout.splitlines() if "whl/cu126" in line)
     assert fix.startswith("  fix: ") and "-m pip install 'torch==2.14.*'" in fix
     assert fix.endswith(f", or {tail}")
+
+
+# --------------------------------------------------------------- issue 13: feasibility flows through
+
+
+def test_an_accelerator_this_machine_lacks_is_a_plan_for_another_machine(runner):
+    """--accelerator nvidia on a CPU box with CPU builds: every row is unverified here, no smoke
+    bonus counts, the CPU builds need a reinstall, and accel-answer-not-found heads the warnings."""
+    data = run_json(runner, "--facts", LAPTOP, "--accelerator", "nvidia")
+    rules = [w["rule"] for w in data["warnings"] if w["rule"] != "smoke:skipped"]
+    assert rules[0] == "accel-answer-not-found" and rules.count("accel-answer-not-found") == 1
+    for row in data["ranking"]:
+        assert row["ready"] is False and row["confidence"] == "rules-only", row["framework"]
+        assert not any(r["rule"] == "smoke:passed" for r in row["reasons"])
+        assert row["verdict"] in (
+            "recommended: needs install",
+            "recommended: needs reinstall",
+            "needs install",
+            "needs reinstall",
+            "not feasible",
+        ), row["verdict"]
+    top = data["ranking"][0]
+    assert "reinstall" in top["verdict"] or "install" in top["verdict"]
+    assert top["install"] and "cpu" not in (top["install_plan"].get("build") or {}).get(
+        "flavour", ""
+    )
+
+
+def test_keras_never_wins_on_a_backend_that_cannot_run(runner, tmp_path):
+    """Keras's row is feasible only when its chosen backend is: a blocked backend blocks it."""
+    doc = json.loads(Path(LAPTOP).read_text("utf-8"))
+    doc["cpu"]["flags"] = [f for f in doc["cpu"]["flags"] if not f.startswith("avx")]
+    path = tmp_path / "noavx.json"
+    path.write_text(json.dumps(doc), "utf-8")
+    data = run_json(runner, "--facts", str(path), "--team-stack", "keras")
+    keras = next(e for e in data["ranking"] if e["framework"] == "keras")
+    by_backend = {b["backend"]: b for b in keras["backends"]}
+    assert keras["backend"] != "tensorflow" or not keras["feasible"]
+    assert set(by_backend) == set(KERAS_BACKENDS)
+    if keras["feasible"]:
+        assert by_backend[keras["backend"]]["feasible"]
+
+
+def test_verdicts_are_the_documented_closed_set(runner):
+    from recommender.decide.ranking import VERDICTS
+
+    for args in ((), ("--accelerator", "nvidia"), ("--accelerator", "tpu"), ("--goal", "research")):
+        data = run_json(runner, "--facts", LAPTOP, *args)
+        assert {e["verdict"] for e in data["ranking"]} <= set(VERDICTS)
+
+
+def test_why_explains_a_framework_and_a_keras_backend_against_the_winner(runner):
+    for target, title in (("pytorch", "Why PyTorch"), ("keras:torch", "Why Keras on torch")):
+        r = invoke(
+            runner,
+            "recommend",
+            "--facts",
+            LAPTOP,
+            "--no-smoke",
+            "--goal",
+            "research",
+            "--why",
+            target,
+        )
+        assert r.exit_code == 0 and title in r.stdout, r.stderr
+    r = invoke(runner, "recommend", "--facts", LAPTOP, "--no-smoke", "--why", "mxnet")
+    assert r.exit_code == 2 and "--why" in r.stderr
+
+
+def test_explain_is_compact_and_json_explain_keeps_the_trace(runner, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    args = ("recommend", "--facts", LAPTOP, "--no-smoke", "--goal", "research")
+    short = invoke(runner, *args, "--explain")
+    full = invoke(runner, *args, "--explain", "all")
+    assert short.exit_code == full.exit_code == 0
+    assert len(short.stdout.splitlines()) < len(full.stdout.splitlines())
+    assert "--explain all lists them" in short.stdout
+    doc = json.loads(invoke(runner, *args, "--json", "--explain").stdout)
+    assert doc["trace"] and {"rule", "outcome", "reads", "unknown", "effect"} <= set(
+        doc["trace"][0]
+    )
+
+
+def test_why_not_lines_name_rules_never_a_cut_sentence(runner):
+    r = invoke(runner, "recommend", "--facts", LAPTOP, "--no-smoke", "--goal", "research")
+    lines = [ln for ln in r.stdout.split("Why not ")[1:]]
+    assert lines and all("…" not in ln for ln in lines)

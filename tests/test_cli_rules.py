@@ -200,7 +200,9 @@ def test_list_and_the_trace_never_fold_a_rule_id_on_80_columns(runner):
         / "linux-cpu-all.json"
     )
     traced = runner.invoke(
-        cli, ["recommend", "--no-smoke", "--facts", facts, "--explain"], env={"COLUMNS": "80"}
+        cli,
+        ["recommend", "--no-smoke", "--facts", facts, "--explain", "all"],
+        env={"COLUMNS": "80"},
     )
     assert traced.exit_code == 0
     trace = traced.stdout.split("Rule trace", 1)[1]

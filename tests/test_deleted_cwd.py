@@ -25,20 +25,23 @@ def deleted_cwd(tmp_path):
 
 
 def test_children_start_in_a_directory_that_exists(deleted_cwd, tmp_path):
-    from recommender.probes.process import _usable_cwd, run_bounded
-    from recommender.smoke.process import child_cwd
+    from recommender.probes.process import run_bounded
+    from recommender.supervise import NEUTRAL_CWD
 
-    assert child_cwd(str(tmp_path)) == str(tmp_path) and os.path.isdir(_usable_cwd())
     ran = run_bounded(["/bin/sh", "-c", "pwd"], timeout=10)
-    assert ran.returncode == 0 and os.path.isdir(ran.stdout.strip())
+    assert ran.returncode == 0 and ran.stdout.strip() == NEUTRAL_CWD
+    assert os.path.isdir(ran.stdout.strip())
 
 
-def test_children_inherit_a_working_directory_that_exists(tmp_path, monkeypatch):
-    from recommender.probes.process import _usable_cwd
-    from recommender.smoke.process import child_cwd
+def test_children_never_start_in_the_working_directory(tmp_path, monkeypatch):
+    """The caller's directory may hold a numpy.py: a child starts elsewhere, where dlrec says."""
+    from recommender.probes.process import run_bounded
+    from recommender.supervise import NEUTRAL_CWD
 
     monkeypatch.chdir(tmp_path)
-    assert child_cwd("/somewhere") is None and _usable_cwd() is None
+    assert run_bounded(["/bin/sh", "-c", "pwd"], timeout=10).stdout.strip() == NEUTRAL_CWD
+    ran = run_bounded(["/bin/sh", "-c", "pwd"], timeout=10, cwd=str(tmp_path / ".."))
+    assert ran.stdout.strip() == str(tmp_path.parent)
 
 
 @pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="needs the real torch")

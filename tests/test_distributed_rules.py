@@ -41,18 +41,22 @@ def test_derived_facts_from_the_best_run():
         and d["derived.distributed.pytorch.processes"] == 2
     )
     assert d["derived.distributed.pytorch.scaling"] == "good"
+    assert d["derived.distributed.pytorch.device"] == "cpu"
     assert d["derived.distributed.tensorflow.ok"] is None
     assert derived(Facts.from_dict({}))["derived.distributed.pytorch.scaling"] is None
 
 
 def test_scale_answers_score_by_the_evidence(runner, tmp_path):
-    path = facts_file(tmp_path, [RUN])
+    # A GPU run: only a run on the device the answer is about counts (tests/test_rules_evidence.py
+    # shows a CPU/gloo run does not count for multi-gpu).
+    path = facts_file(tmp_path, [dict(RUN, device="cuda")])
     base = ["recommend", "--json", "--facts", path, "--scale", "multi-gpu"]
     doc = json.loads(runner.invoke(cli, base).stdout)
     found, score = reasons(doc, "pytorch")
     assert "distributed-evidence-pytorch" in found and "distributed-scaling-good-pytorch" in found
     assert found["distributed-evidence-pytorch"]["why"].endswith(
-        "Here: DDP trained on 2 processes with 91% scaling efficiency, replicas in sync."
+        "Here: DDP trained on 2 processes on the GPUs (nccl) with 91% scaling efficiency,"
+        " replicas in sync."
     )
     single = json.loads(runner.invoke(cli, [*base[:-1], "single"]).stdout)
     assert "distributed-evidence-pytorch" not in reasons(single, "pytorch")[0]
@@ -63,7 +67,7 @@ def test_scale_answers_score_by_the_evidence(runner, tmp_path):
                 "recommend",
                 "--json",
                 "--facts",
-                facts_file(tmp_path, [dict(RUN, ok=False, error="timeout")]),
+                facts_file(tmp_path, [dict(RUN, device="cuda", ok=False, error="timeout")]),
                 "--scale",
                 "multi-node",
             ],

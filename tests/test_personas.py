@@ -58,7 +58,7 @@ def test_persona(runner, persona):
     else:
         assert top["install"] is None  # installed: nothing to install
     for fw, rule in (spec.get("blocked") or {}).items():
-        assert not by_fw[fw]["feasible"] and by_fw[fw]["verdict"] == "not feasible here"
+        assert not by_fw[fw]["feasible"] and by_fw[fw]["verdict"] == "not feasible"
         assert rule in [b["rule"] for b in by_fw[fw]["blockers"]]
         feasible = [e["rank"] for e in doc["ranking"] if e["feasible"]]
         assert by_fw[fw]["rank"] > max(feasible, default=0)  # infeasible ranks last

@@ -323,7 +323,14 @@ def test_probe_over_budget_is_abandoned_and_its_commands_killed(nv, tmp_path):
     assert run.result.status.value == "unknown"
     assert "timed out" in run.result.reason
     found = _pids_from(pids)
-    assert found and all(_dead(p) for p in found)
+    assert found
+    # A killed group is reaped asynchronously: poll for the deaths, never check once.
+    deadline = time.monotonic() + 2
+    while not all(_dead(p) for p in found) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert all(_dead(p) for p in found), [
+        psutil.Process(p).cmdline() for p in found if not _dead(p)
+    ]
 
 
 A100_NVML = {

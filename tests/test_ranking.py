@@ -257,7 +257,7 @@ def test_keras_install_is_its_chosen_backends_plan():
 
 def test_smoke_figure_and_bar():
     assert (
-        smoke_figure(Smoke("pytorch", True)) == "trained: loss 0.69 -> 0.08, 12.4k samples/s on cpu"
+        smoke_figure(Smoke("pytorch", True)) == "trained: loss 0.69 -> 0.08, 12k samples/s on cpu"
     )
     assert (
         smoke_figure(Smoke("pytorch", False, error={"kind": "timeout"})) == "failed on cpu: timeout"
@@ -276,7 +276,7 @@ def test_why_not_names_the_biggest_gap_and_blockers():
     )
     ranking = rank(e, (), facts(), RB)
     line = why_not(ranking.entry("pytorch"), ranking.winner)
-    assert line == "Why not PyTorch: 2 vs 5 for TensorFlow; above all: LiteRT [TF-LITE]"
+    assert line == "Why not PyTorch: 2 vs 5 for TensorFlow; the difference: mobile (+3)"
     blocked = rank(ev(tf=5, pt_blockers=(B("no-avx", "this CPU lacks AVX"),)), (), facts(), RB)
     assert (
         why_not(blocked.entry("pytorch"), blocked.winner)
@@ -310,6 +310,7 @@ def test_render_and_json_shape():
         "rank",
         "score",
         "feasible",
+        "ready",
         "confidence",
         "verdict",
         "reasons",

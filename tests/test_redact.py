@@ -48,7 +48,7 @@ def test_paths_names_and_secrets_are_masked_everywhere():
     assert out == {
         "python": {"executable": "~/.venv/bin/python"},
         "disk": {"path": "~/proj", "cache_path": "~/.cache/dlrec"},
-        "warnings": [f"<user>@<host>: proxy https://x:{SECRET}@proxy", "~"],
+        "warnings": [f"<user>@<host>: proxy https://{SECRET}@proxy", "~"],
         "~/key-as-path": 1,
         "GITHUB_TOKEN": SECRET,
         "n": 3,
@@ -59,9 +59,11 @@ def test_paths_names_and_secrets_are_masked_everywhere():
 
 
 def test_look_alikes_are_left_alone():
-    text = "/home/zeldafan/x zeldas Zelda-like /home/zelda2 bzelda"
+    text = "/data/zeldafan/x zeldas Zelda-like /srv/zelda2 bzelda"
     assert redact_text(text, IDENTITY) == text
     assert redact_text("zelda zelda.", IDENTITY) == "<user> <user>."
+    # Another user's home is someone's home all the same: masked, without naming zelda.
+    assert redact_text("/home/zeldafan/x /home/zelda2", IDENTITY) == "~/x ~"
 
 
 @pytest.mark.parametrize(
@@ -211,7 +213,7 @@ def test_recommend_and_checklist_redacted(runner, identity, args):
         doc = json.loads(out)
         assert doc["facts"]["python"]["executable"] == "~/.venv/bin/python"
         assert doc["facts"]["warnings"] == [
-            f"probed by <user> on <host> with https://x:{SECRET}@proxy"
+            f"probed by <user> on <host> with https://{SECRET}@proxy"
         ]
 
 

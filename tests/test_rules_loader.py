@@ -403,39 +403,6 @@ def test_bundled_rulebase_evaluates_on_this_machine_deterministically():
     assert len(json.loads(one)["trace"]) == len(rb.rules)
 
 
-def test_bad_install_condition_in_frameworks_yaml_is_caught_at_load(tmp_path):
-    """frameworks.yaml `install[].when` is checked like a rule's, with file:line."""
-    import shutil
-
-    from recommender.engine.rulebase import RuleError, load_rulebase
-
-    bundled = Path(__file__).resolve().parent.parent / "rules"
-    copy = tmp_path / "rules"
-    shutil.copytree(bundled, copy)
-    text = (copy / "frameworks.yaml").read_text("utf-8")
-    bad = text.replace(
-        "{eq: {fact: os.system, value: Darwin}}", "{eq: {fact: os.sytsem, value: Darwin}}", 1
-    )
-    assert bad != text
-    (copy / "frameworks.yaml").write_text(bad, "utf-8")
-    with pytest.raises(RuleError) as exc:
-        load_rulebase(bundled=str(copy))
-    message = str(exc.value)
-    assert "rules/frameworks.yaml:" in message and "os.sytsem" in message and "install[" in message
-
-
-def test_bad_keras_backend_choice_in_frameworks_yaml_is_caught_at_load(tmp_path):
-    """frameworks.yaml `backends.<name>[].when` is checked like an install entry's."""
-    import shutil
-
-    from recommender.engine.rulebase import RuleError, load_rulebase
-
-    copy = tmp_path / "rules"
-    shutil.copytree(Path(__file__).resolve().parent.parent / "rules", copy)
-    text = (copy / "frameworks.yaml").read_text("utf-8")
-    bad = text.replace("pip: jax\n", "pipp: jax\n", 1)
-    assert bad != text
-    (copy / "frameworks.yaml").write_text(bad, "utf-8")
-    with pytest.raises(RuleError) as exc:
-        load_rulebase(bundled=str(copy))
-    assert "keras.backends.jax" in str(exc.value) and "unknown key 'pipp'" in str(exc.value)
+# Install commands moved from frameworks.yaml to the cited wheel matrix (rules/wheels.yaml); its
+# loader's refusals (unknown keys, bad specifiers, bad dates, with file:line) are tested in
+# tests/test_wheels_loader.py.

@@ -58,7 +58,7 @@ PERSONA_TABLE = [
         "linux-cpu-bare",
         dict(goal="prototyping", deploy="edge", experience="beginner"),
         {"tensorflow", "keras"},
-        "TF-LITE",
+        "url:litert",  # TF's and Keras's own mobile rules both cite LiteRT (TF-LITE is TF's alone)
     ),
     ("browser", "linux-cpu-bare", dict(goal="production", deploy="browser"), "tensorflow", "TF-JS"),
     (
@@ -93,8 +93,8 @@ PERSONA_TABLE = [
         "multi-node-production",
         "a100-cpu-torch",
         dict(goal="production", deploy="server", scale="multi-node", experience="expert"),
-        {"tensorflow", "pytorch"},
-        "TF-DISTRIBUTED",
+        "pytorch",
+        "url:pytorch-ddp",  # PyTorch's multi-node reason cites DDP, no longer TF-DISTRIBUTED
     ),
     ("team-tensorflow", "linux-cpu-bare", dict(team_stack="tensorflow"), "tensorflow", "OVERVIEW"),
     (
@@ -125,7 +125,8 @@ PERSONA_TABLE = [
         "pytorch",
         "PT-RESEARCH",
     ),
-    ("tpu-vm", "tpu-vm", dict(goal="prototyping"), "keras", "TF-DATAFLOW"),
+    # Keras's TPU reason cites the accelerator claim; TF-DATAFLOW backs TensorFlow's own TPU rule.
+    ("tpu-vm", "tpu-vm", dict(goal="prototyping"), "keras", "HW-ACCEL"),
     ("no-avx-learner", "linux-no-avx", dict(goal="learning"), "keras", "KERAS-EASY"),
 ]
 

@@ -7,13 +7,19 @@ import click
 
 def _load(path: str):
     """The document at ``path`` (a facts or a recommend --json document); exit 2 when it is bad."""
-    from recommender.documents import DocumentError, load_document
+    from pathlib import Path
+
+    from recommender.documents import DocumentError, parse_json, parse_yaml, read_text
     from recommender.errors import BadInputError
     from recommender.facts.diff import split
     from recommender.facts.document import Facts, FactsError
+    from recommender.facts.load import facts_error
 
+    text = None
     try:
-        doc = load_document(path)
+        text = read_text(path)
+        parse = parse_json if Path(path).suffix.lower() == ".json" else parse_yaml
+        doc = parse(text, path)
         if not isinstance(doc, dict):
             raise BadInputError(
                 "expected a JSON object (dlrec probe --json or dlrec recommend --json)", where=path
@@ -22,7 +28,8 @@ def _load(path: str):
     except DocumentError as exc:
         raise BadInputError(exc.message, where=exc.where) from None
     except FactsError as exc:
-        raise BadInputError(f"key {exc.key}: {str(exc).split(': ', 1)[-1]}", where=path) from None
+        key = exc.key if "facts" not in doc else f"facts.{exc.key}"
+        raise facts_error(FactsError(key, str(exc).split(": ", 1)[-1]), path, text) from None
     return doc
 
 

@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 import click
 
 from recommender.errors import ExitCode
+from recommender.numfmt import throughput
+from recommender.smoke.distributed_plan import RANK_MEMORY_BYTES
 
 
 def distributed_options(f):
@@ -24,7 +26,10 @@ def distributed_options(f):
             type=click.IntRange(1, 1024),
             metavar="N",
             help="Data-parallel smoke on N processes per node (torchrun DDP, TF "
-            "MultiWorkerMirroredStrategy, Keras on JAX) instead of the one-process runs.",
+            "MultiWorkerMirroredStrategy, Keras on JAX) instead of the one-process runs. "
+            "N may not exceed what this machine holds: its usable CPU cores, its usable "
+            f"memory at {RANK_MEMORY_BYTES >> 30} GiB a process, and on cuda its visible GPUs "
+            "(more is refused, exit 2, before anything starts).",
         ),
         click.option(
             "--nnodes",
@@ -80,7 +85,7 @@ def run(
 ) -> int:
     """Run the distributed smoke, print it, and return the exit status."""
     from recommender.errors import BadInputError
-    from recommender.smoke.distributed import Cluster, run_distributed
+    from recommender.smoke.distributed import Cluster, DistributedSmokeResult, run_distributed
 
     hosts = tuple(h.strip() for h in (dist.get("worker_hosts") or "").split(",") if h.strip())
     cluster = Cluster(
@@ -93,7 +98,12 @@ def run(
         raise BadInputError(
             "--nnodes, --node-rank, --rdzv-endpoint and --worker-hosts need --distributed N"
         )
-    show = None if as_json else (lambda r: [click.echo(line) for line in plain_lines([r])])
+
+    def echo_lines(result: DistributedSmokeResult) -> None:
+        for line in plain_lines([result]):
+            click.echo(line)
+
+    show = None if as_json else echo_lines
     results = run_distributed(
         facts,
         dist["distributed"],
@@ -127,7 +137,7 @@ def plain_lines(results: Sequence) -> list[str]:
             else ""
         )
         speed = (
-            f", {r.step_s * 1000:.2f} ms/step, {r.samples_per_s:,.0f} samples/s"
+            f", {r.step_s * 1000:.2f} ms/step, {throughput(r.samples_per_s)} (smoke figure)"
             if r.step_s and r.samples_per_s
             else ""
         )

@@ -6,16 +6,40 @@ Heavy modules (rich, probes, the rule engine) are imported inside the commands, 
 
 from __future__ import annotations
 
-import json
 import os
+import signal
 import sys
-import time
-import traceback
 
-import click
 
-from recommender import __version__
-from recommender.errors import BadInputError, DlrecError, ExitCode
+def _interrupted_early(signum, frame) -> None:  # nothing started yet: leave at once, quietly
+    os.write(2, b"dlrec: interrupted\n")
+    os._exit(130)
+
+
+def _launched_as_dlrec() -> bool:
+    """True in the dlrec program (``dlrec``, ``python -m recommender``), not when imported."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    return getattr(spec, "name", None) == "recommender.__main__" or os.path.basename(
+        sys.argv[0] if sys.argv else ""
+    ) in ("dlrec", "dlrec.exe")
+
+
+# Ctrl-C while Python imports click and rich (the first ~0.1 s) would print Python's own
+# traceback: until main() installs the real handlers, an interrupt just ends the program.
+if _launched_as_dlrec():
+    for _name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, _name):
+            signal.signal(getattr(signal, _name), _interrupted_early)
+
+import json  # noqa: E402 - after the early handlers, on purpose
+import threading  # noqa: E402
+import time  # noqa: E402
+import traceback  # noqa: E402
+
+import click  # noqa: E402
+
+from recommender import __version__  # noqa: E402
+from recommender.errors import BadInputError, DlrecError, ExitCode  # noqa: E402
 
 
 def emit_json(data) -> None:
@@ -103,11 +127,36 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
+COMPLETION_SHELLS = ("bash", "zsh", "fish")
+#: The environment variable click's completion protocol reads (``_DLREC_COMPLETE=bash_complete``).
+COMPLETE_VAR = "_DLREC_COMPLETE"
+
+
+def _print_completion(ctx: click.Context, param: click.Parameter, shell: str | None) -> None:
+    """``--completion SHELL``: print the script that wires click's completion into SHELL."""
+    if shell is None or ctx.resilient_parsing:
+        return
+    from click.shell_completion import get_completion_class
+
+    completer = get_completion_class(shell)
+    click.echo(completer(ctx.command, {}, "dlrec", COMPLETE_VAR).source())
+    ctx.exit(ExitCode.OK)
+
+
 @click.group(
     cls=LazyGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, prog_name="dlrec")
+@click.option(
+    "--completion",
+    type=click.Choice(COMPLETION_SHELLS),
+    metavar="SHELL",
+    expose_value=False,
+    is_eager=True,
+    callback=_print_completion,
+    help="Print the shell completion script for SHELL (bash, zsh or fish); see the README.",
+)
 def cli() -> None:
     """Recommend TensorFlow, PyTorch, Keras or JAX for your project and this machine, and prove it.
 
@@ -210,20 +259,56 @@ def _command_path(ctx: click.Context | None, argv: list[str]) -> str:
     return "dlrec"
 
 
+def _supervisor():
+    """The supervisor, if this process imported it: every child starts through it, so without
+    it no child was started (and ``dlrec --help`` need not import it)."""
+    return sys.modules.get("recommender.supervise")
+
+
+def _on_signal(signum, frame) -> None:
+    for sig in _SIGNALS:  # once is enough: a second Ctrl-C must not cut the clean-up short
+        signal.signal(sig, signal.SIG_IGN)
+    if supervisor := _supervisor():
+        supervisor.kill_all(reap=False)  # the threads waiting on the children reap them
+    raise KeyboardInterrupt
+
+
+_SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
 def main(argv: list[str] | None = None) -> None:
-    """The one top-level guard: no traceback ever reaches the user's screen."""
+    """The one top-level guard: no traceback ever reaches the user's screen, and however dlrec
+    ends, no process it started survives it. Ctrl-C, SIGTERM and SIGHUP kill every child, then
+    unwind as KeyboardInterrupt (exit 130); the handlers are in place before the first child
+    starts. A SIGKILL leaves the rest to the supervisor's PR_SET_PDEATHSIG and keeper."""
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = {sig: signal.signal(sig, _on_signal) for sig in _SIGNALS} if main_thread else {}
+    try:
+        _guarded(argv)
+    finally:
+        if supervisor := _supervisor():
+            supervisor.kill_all(stop=False)  # whatever is left, on every way out
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+
+
+def _interrupted() -> None:
+    try:
+        click.echo("dlrec: interrupted", err=True)
+    except OSError:  # SIGHUP: the terminal is gone
+        pass
+    sys.exit(ExitCode.INTERRUPTED)
+
+
+def _guarded(argv: list[str] | None) -> None:
     try:
         code = cli.main(args=argv, prog_name="dlrec", standalone_mode=False)
         sys.exit(code if isinstance(code, int) else ExitCode.OK)
     except DlrecError as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("dlrec: interrupted", err=True)
-        sys.exit(ExitCode.INTERRUPTED)
-    except KeyboardInterrupt:
-        click.echo("dlrec: interrupted", err=True)
-        sys.exit(ExitCode.INTERRUPTED)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        _interrupted()
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.exceptions.NoArgsIsHelpError as exc:  # bare `dlrec` or `dlrec rules`: the help

@@ -8,9 +8,11 @@ facts) -> rank -> render (table, --explain trace, or --json).
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import click
 
@@ -22,38 +24,113 @@ from recommender.pipeline import recommend as recommend_pipeline
 ANSWER_KEYS = ("goal", "deploy", "experience", "domain", "scale", "team_stack", "accelerator")
 
 
-def emit(
-    outcome: Outcome, *, as_json: bool, explain: bool, console=None, redact: bool = False
-) -> None:
-    """Print the outcome (a fleet's too); exit 1 (after printing) when nothing is feasible."""
+FORMATS = ("text", "markdown", "json")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Output:
+    """How to render the outcome: ``fmt`` (one of FORMATS), to stdout or atomically to ``out``;
+    ``explain`` ("fired", "all" or None) and ``why`` (a framework) as the options give them."""
+
+    fmt: str = "text"
+    out: str | None = None
+    explain: str | None = None
+    redact: bool = False
+    why: str | None = None
+
+
+def output_from(kw: dict) -> Output:
+    """Pop --json, --format, --out, --explain, --why and --redact; --json is --format json, and
+    the two must agree (a usage error, exit 2, otherwise)."""
+    as_json, fmt = kw.pop("as_json"), kw.pop("fmt")
+    if as_json and fmt not in (None, "json"):
+        raise click.UsageError(f"--json and --format {fmt} disagree; give one of them")
+    out = kw.pop("out")
+    if out is not None:
+        from recommender.cli.checklist import _check_out
+
+        _check_out(out)
+    return Output(
+        fmt="json" if as_json else (fmt or "text"),
+        out=out,
+        explain=kw.pop("explain"),
+        redact=kw.pop("redact"),
+        why=kw.pop("why"),
+    )
+
+
+def _json_text(outcome: Outcome, explain: str | None) -> str:
+    import json
+
     from recommender.report import ranking as report
 
-    if redact:
-        outcome = redacted(outcome)
-    if as_json:
-        from recommender.cli.main import emit_json
+    doc = report.ranking_to_json(
+        outcome.ranking, answers=dict(outcome.answers.values), facts=outcome.facts
+    )
+    doc["answer_sources"] = dict(outcome.answers.source)
+    if outcome.fleet is not None:
+        doc["fleet"] = dict(outcome.fleet.doc)
+    if explain:
+        from recommender.report.why import trace_to_json
 
-        doc = report.ranking_to_json(
+        doc["trace"] = trace_to_json(outcome.ranking)
+    return json.dumps(doc, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+
+
+def _print_text(outcome: Outcome, console, output: Output) -> None:
+    from recommender.report import ranking as report
+    from recommender.report.answers import answers_line
+
+    console.print(answers_line(outcome.answers, outcome.facts))
+    if outcome.fleet is not None:
+        from recommender.report.fleet import render_spread
+
+        console.print(render_spread(outcome.fleet.nodes, outcome.fleet.doc["spread"]))
+    console.print(report.render_ranking(outcome.ranking, width=console.width), crop=False)
+    if output.why:
+        from recommender.report.why import render_why
+
+        console.print(render_why(outcome.ranking, output.why), crop=False)
+    if output.explain:
+        console.print(report.render_trace(outcome.ranking, everything=output.explain == "all"))
+
+
+def render_outcome(outcome: Outcome, output: Output, console=None) -> str | None:
+    """The outcome as a string in ``output.fmt``; text is printed to ``console`` (None returned)
+    unless it goes to a file, where it is plain, 100 columns wide."""
+    if output.fmt == "json":
+        return _json_text(outcome, output.explain)
+    if output.fmt == "markdown":
+        from recommender.report.markdown import render_markdown
+
+        return render_markdown(
             outcome.ranking, answers=dict(outcome.answers.values), facts=outcome.facts
         )
-        doc["answer_sources"] = dict(outcome.answers.source)
-        if outcome.fleet is not None:
-            doc["fleet"] = dict(outcome.fleet.doc)
-        emit_json(doc)
-    else:
-        from recommender.report.answers import answers_line
+    if output.out is None:
         from recommender.report.console import make_console
 
-        console = console or make_console()
-        console.print(answers_line(outcome.answers, outcome.facts))
-        if outcome.fleet is not None:
-            from recommender.decide.fleet import spread_lines
+        _print_text(outcome, console or make_console(), output)
+        return None
+    from rich.console import Console
 
-            for line in spread_lines(outcome.fleet.nodes, outcome.fleet.doc["spread"]):
-                console.print(line, markup=False, highlight=False)
-        console.print(report.render_ranking(outcome.ranking, width=console.width), crop=False)
-        if explain:
-            console.print(report.render_trace(outcome.ranking))
+    buf = io.StringIO()
+    plain = Console(file=buf, width=100, color_system=None, highlight=False, emoji=False)
+    _print_text(outcome, plain, output)
+    return buf.getvalue()
+
+
+def emit(outcome: Outcome, output: Output, *, console=None) -> None:
+    """Print or write the outcome (a fleet's too); exit 1 (after it) when nothing is feasible."""
+    if output.redact:
+        outcome = redacted(outcome)
+    text = render_outcome(outcome, output, console)
+    if text is not None and output.out is not None:
+        from recommender.decide.starter import atomic_write
+
+        atomic_write(output.out, text)
+        click.echo(f"dlrec: wrote {output.out}", err=True)
+    elif text is not None:
+        click.echo(text, nl=False)
     if outcome.ranking.winner is None:
         raise click.exceptions.Exit(ExitCode.FAILED)
 
@@ -75,24 +152,24 @@ def live_smoke(console):
         console.print(message, style="dim", markup=False)
 
 
-def run_and_emit(
-    request: Request,
-    *,
-    as_json: bool,
-    explain: bool,
-    rulebase=None,
-    facts=None,
-    redact: bool = False,
-) -> None:
+def run_and_emit(request: Request, output: Output, *, rulebase=None, facts=None) -> None:
     from recommender.report.console import make_console
 
     console = make_console()
-    if as_json or not console.is_terminal or not request.smoke or request.facts_files:
+    live = output.fmt == "text" and output.out is None
+    if not request.smoke or request.facts_files:
         outcome = recommend_pipeline(request, rulebase=rulebase, facts=facts)
+    elif not live or not console.is_terminal:
+        from recommender.report.smoke import PlainProgress
+
+        progress = PlainProgress(lambda line: click.echo(line, err=True))
+        outcome = recommend_pipeline(
+            request, on_event=progress.on_event, rulebase=rulebase, facts=facts
+        )
     else:
         with live_smoke(make_console(stderr=True)) as on_event:
             outcome = recommend_pipeline(request, on_event=on_event, rulebase=rulebase, facts=facts)
-    emit(outcome, as_json=as_json, explain=explain, console=console, redact=redact)
+    emit(outcome, output, console=console)
 
 
 # --------------------------------------------------------------------------- options
@@ -109,11 +186,27 @@ def _facts_value(ctx, param, value: tuple[str, ...]):
     return tuple(value)
 
 
-def input_options(f):
+#: What --facts takes, for every command (a fleet is added where one is accepted).
+FACTS_HELP = (
+    "Use the machine a FILE describes instead of probing this one (skips smoke): a `dlrec probe "
+    "--json` document, or a `python -m torch.utils.collect_env` report."
+)
+
+
+def input_options(f=None, *, fleet: bool = False):
     """--facts, --rules, --no-smoke, --fresh and the smoke timeouts: the pipeline's inputs, shared
-    with ``dlrec checklist`` and ``dlrec init`` (build the Request with ``request_from``)."""
+    with ``dlrec checklist`` and ``dlrec init`` (build the Request with ``request_from``).
+    ``fleet``: the command accepts several --facts (``recommend`` and ``ask`` do; a checklist or
+    a starter project is for one machine), and its help says so."""
+    if f is None:
+        return lambda g: input_options(g, fleet=fleet)
     from recommender.cli.rules import rules_option  # the shared --rules FILE (repeatable)
 
+    facts_help = FACTS_HELP + (
+        " Repeat it, or give a DIR of *.json, for a fleet."
+        if fleet
+        else " One machine only (a fleet works with `dlrec recommend`)."
+    )
     options = [
         click.option(
             "--facts",
@@ -121,8 +214,7 @@ def input_options(f):
             metavar="FILE",
             multiple=True,
             callback=_facts_value,
-            help="Recommend for the machine a `dlrec probe --json` FILE describes (skips smoke); "
-            "repeat it, or give a DIR of *.json, for a fleet.",
+            help=facts_help,
         ),
         rules_option,
         click.option(
@@ -147,15 +239,51 @@ def input_options(f):
     return f
 
 
-def _pipeline_options(f):
+def _why_value(ctx, param, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from recommender.report.why import parse_target
+
+    framework, backend = parse_target(value)
+    return f"{framework}:{backend}" if backend else framework
+
+
+def _pipeline_options(f, fleet: bool = True):
     from recommender.cli.main import redact_option
 
     f = redact_option(f)
     f = click.option(
-        "--json", "as_json", is_flag=True, help="Print the JSON document (schema_version 1)."
+        "--out",
+        metavar="FILE",
+        help="Write the report to FILE (atomically) instead of stdout.",
     )(f)
-    f = click.option("--explain", is_flag=True, help="Also print the full rule trace.")(f)
-    return input_options(f)
+    f = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default=None,
+        help="text (the default), markdown (for an issue, a PR or a wiki), or json.",
+    )(f)
+    f = click.option(
+        "--json", "as_json", is_flag=True, help="Short for --format json (schema_version 1)."
+    )(f)
+    f = click.option(
+        "--explain",
+        type=click.Choice(["fired", "all"]),
+        is_flag=False,
+        flag_value="fired",
+        default=None,
+        help="Also print the rule trace: the rules that fired or were unknown; "
+        "'--explain all' adds the false ones. With --json, the document gains 'trace'.",
+    )(f)
+    f = click.option(
+        "--why",
+        metavar="FRAMEWORK",
+        callback=_why_value,
+        help="Also explain one framework rule by rule against the winner: tensorflow, "
+        "pytorch, jax, keras, or keras:tensorflow|torch|jax.",
+    )(f)
+    return input_options(f, fleet=fleet)
 
 
 class AnswerChoice(click.Choice):
@@ -225,10 +353,10 @@ def request_from(flags: Mapping[str, str | None], answers_file, kw) -> Request:
 )
 @_pipeline_options
 def recommend(answers_file, **kw) -> None:
-    """Rank TensorFlow, PyTorch and Keras for your answers and this machine."""
+    """Rank TensorFlow, PyTorch, Keras and JAX for your answers and this machine."""
     flags = {key: kw.pop(key) for key in ANSWER_KEYS}
-    request = request_from(flags, answers_file, kw)
-    run_and_emit(request, as_json=kw["as_json"], explain=kw["explain"], redact=kw["redact"])
+    output = output_from(kw)
+    run_and_emit(request_from(flags, answers_file, kw), output)
 
 
 @click.command()
@@ -239,33 +367,31 @@ def recommend(answers_file, **kw) -> None:
 @click.option(
     "--save-answers", metavar="FILE", help="Write the answers to FILE (replayable with --answers)."
 )
-@_pipeline_options
-def ask(answers_file, save_answers, **kw) -> None:
-    """The interactive questionnaire, then the recommendation. An answer given as a flag skips
-    its question."""
+@click.option(
+    "--review",
+    is_flag=True,
+    help="Also ask the questions answered by a flag or by what the probes detected.",
+)
+@functools.partial(_pipeline_options, fleet=False)
+def ask(answers_file, save_answers, review, **kw) -> None:
+    """The interactive questionnaire, then the recommendation. An answer given as a flag, or
+    detected by the probes, skips its question (the summary lists it; --review asks it)."""
     from recommender.cli import questionnaire
     from recommender.engine.rulebase import load_rulebase
 
     flags = {key: v for key in ANSWER_KEYS if (v := kw.pop(key)) is not None}
+    output = output_from(kw)
     rulebase = load_rulebase(kw["rule_files"])
     facts = load_facts(kw["facts_file"])
     questionnaire.check_writable(save_answers)
-    prompts = [p for p in _prompts(rulebase, facts, answers_file) if p.key not in flags]
-    asked = (
-        questionnaire.run_questionnaire(prompts, _asker(stderr=kw["as_json"])) if prompts else {}
-    )
-    values = {**asked, **flags}
+    prompts = _prompts(rulebase, facts, answers_file, flags)
+    asker = _asker(stderr=output.fmt != "text" and output.out is None)
+    asked = questionnaire.run_questionnaire(prompts, asker, review=review) if prompts else {}
+    values = {**flags, **asked}  # a reviewed flag answer is the user's latest word
     if save_answers:
         questionnaire.save_answers(save_answers, values)
     request = request_from(values, None, kw)
-    run_and_emit(
-        request,
-        as_json=kw["as_json"],
-        explain=kw["explain"],
-        rulebase=rulebase,
-        facts=facts,
-        redact=kw["redact"],
-    )
+    run_and_emit(request, output, rulebase=rulebase, facts=facts)
 
 
 def _asker(*, stderr: bool):
@@ -279,7 +405,7 @@ def _asker(*, stderr: bool):
     return questionnaire.line_asker(stdin, out)
 
 
-def _prompts(rulebase, facts, answers_file: str | None) -> Sequence:
+def _prompts(rulebase, facts, answers_file: str | None, flags: Mapping[str, str]) -> Sequence:
     """Prompts with defaults pre-filled: questions.yaml < probes (prefill facts) < answers file."""
     from recommender.cli.questionnaire import build_prompts
     from recommender.engine.answers import resolve_answers
@@ -288,13 +414,13 @@ def _prompts(rulebase, facts, answers_file: str | None) -> Sequence:
 
     defaults = {q.key: q.default for q in rulebase.questions}
     derived = derived_facts(facts, None)
-    detected = {}
+    detected: dict[str, tuple[str, str]] = {}
     for q in rulebase.questions:
         value = derived.get(q.prefill) if q.prefill else None
-        if value in q.values:
+        if isinstance(value, str) and value in q.values:
             defaults[q.key] = value
             detected[q.key] = (value, detected_note(facts, value))
     if answers_file:
         given = resolve_answers(rulebase.questions, file=answers_file, flags={})
         defaults.update({k: v for k, v in given.values.items() if given.source.get(k) == "file"})
-    return build_prompts(rulebase.questions, defaults, detected)
+    return build_prompts(rulebase.questions, defaults, detected, flags)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import json
 
@@ -17,6 +18,11 @@ rules_option = click.option(
     metavar="FILE",
     help="A rule overlay (YAML/JSON): adds rules, or replaces bundled ones with the same id. Repeatable.",
 )
+
+
+def today() -> datetime.date:
+    """The run's date, which staleness is measured from (tests freeze it)."""
+    return datetime.date.today()
 
 
 def _load(ctx: click.Context, files=()):
@@ -39,11 +45,22 @@ def rules(ctx: click.Context, bundled: str | None) -> None:
 @click.argument("files", nargs=-1, metavar="[FILE]...")
 @click.pass_context
 def check(ctx: click.Context, files: tuple[str, ...]) -> None:
-    """Validate the bundled rules, the wheel matrix and each overlay FILE; exit 0, or 2."""
+    """Validate the bundled rules, the wheel matrix and each overlay FILE; exit 0, or 2.
+
+    A rule whose ``verified:`` date is more than six months before today is listed as stale
+    (exit 0 all the same): its sources should be read again."""
+    from recommender.engine.rulebase import STALE_AFTER_MONTHS, stale_rules
     from recommender.engine.wheels import load_wheels
 
     rb = _load(ctx, files)
     wheels = load_wheels()
+    run_date = today()
+    for rule, months in stale_rules(rb, run_date):
+        click.echo(
+            f"warning: {rule.file}:{rule.line}: rule {rule.id!r} was verified {rule.verified}, "
+            f"{months} months before today ({run_date.isoformat()}; more than "
+            f"{STALE_AFTER_MONTHS} is stale): re-read its sources and update 'verified'"
+        )
     overlays = f" with {len(files)} overlay file(s)" if files else ""
     click.echo(
         f"ok: {len(rb.rules)} rules, {len(rb.questions)} questions, {len(rb.claims)} claims, "

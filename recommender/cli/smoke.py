@@ -158,7 +158,8 @@ def smoke(
         from recommender.report.smoke import plain_lines
 
         for line in [*skipped, *notes, *plain_lines(results, verbose=verbose)]:
-            click.echo(line)
+            # the console, not click.echo: it swaps the sparkline for ASCII where needed
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
     ctx.exit(ExitCode.OK if results and all(r.ok for r in results) else ExitCode.FAILED)
 
 

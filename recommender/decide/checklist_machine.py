@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from recommender.catalog import ANSWER_DEVICE, Accelerator, Framework
 from recommender.decide.checklist_inputs import ItemView, name_of
 from recommender.decide.checklist_registry import Check, Finding, defines, finding
+from recommender.numfmt import throughput
 
 if TYPE_CHECKING:
     from recommender.smoke.run import SmokeResult
@@ -102,7 +103,7 @@ def _figure(run: SmokeResult) -> str:
     if run.accuracy is not None:
         parts.append(f"acc {run.accuracy:.2f}")
     if run.samples_per_s:
-        parts.append(f"{run.samples_per_s:,.0f} samples/s")
+        parts.append(f"{throughput(run.samples_per_s)} (smoke figure)")
     return " ".join(parts[:1]) + ": " + ", ".join(parts[1:]) if len(parts) > 1 else parts[0]
 
 

@@ -17,21 +17,46 @@ the file reading of ``load_fleet``; ``cli/recommend.py`` prints.
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
+from recommender.catalog import FRAMEWORK_IDS
+from recommender.decide.rows import Ranking
+from recommender.engine.answers import Answers
+from recommender.engine.evaluate import Evaluation
+from recommender.engine.rulebase import RuleBase
 from recommender.errors import BadInputError
+from recommender.facts.document import Facts
+
+
+class FleetRequest(Protocol):
+    """What a fleet recommendation reads from the pipeline's Request."""
+
+    @property
+    def facts_files(self) -> tuple[str, ...]: ...
+    @property
+    def answers_file(self) -> str | None: ...
+    @property
+    def flags(self) -> Mapping[str, str]: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Node:
     name: str
     path: str
-    facts: Any
-    ranking: Any = None
-    evaluation: Any = None
+    facts: Facts
+    ranking: Ranking | None = None
+    evaluation: Evaluation | None = None
+
+    @property
+    def ranked(self) -> Ranking:
+        """The node's ranking (set by ``recommend_fleet`` before the nodes are combined)."""
+        assert self.ranking is not None, f"node {self.name} is not ranked yet"
+        return self.ranking
 
 
 def expand(paths: Sequence[str]) -> list[str]:
@@ -49,20 +74,61 @@ def expand(paths: Sequence[str]) -> list[str]:
 
 
 def node_name(path: str, doc: Mapping[str, Any]) -> str:
-    os_section = doc.get("os") if isinstance(doc.get("os"), Mapping) else {}
+    found = doc.get("os")
+    os_section: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     for value in (doc.get("hostname"), os_section.get("hostname")):
         if isinstance(value, str) and value.strip():
             return value.strip()
     return os.path.basename(path).removesuffix(".json")
 
 
-def load_fleet(paths: Sequence[str]) -> tuple[Node, ...]:
-    from recommender.facts.load import load_facts_file as load_facts
+#: Fields that never make two machines different: who and when, not what.
+_NOT_THE_MACHINE = frozenset(
+    {"hostname", "collected_at", "dlrec_version", "seconds", "source", "executable", "path"}
+)
+_HOME = re.compile(r"(/home/|/Users/|[A-Za-z]:\\\\Users\\\\)[^/\\\\\s\"]+")
 
-    nodes, seen = [], set()
+
+def _strip(doc: Mapping[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in doc.items() if k not in _NOT_THE_MACHINE}
+    probes = doc.get("probes")
+    if isinstance(probes, Mapping):  # a probe's status counts, its time does not
+        out["probes"] = {
+            name: {k: v for k, v in p.items() if k not in _NOT_THE_MACHINE}
+            if isinstance(p, Mapping)
+            else p
+            for name, p in probes.items()
+        }
+    for name in ("os", "python", "disk"):  # host name, the interpreter's and the disk's paths
+        section = doc.get(name)
+        if isinstance(section, Mapping):
+            out[name] = {
+                k: v for k, v in section.items() if k not in _NOT_THE_MACHINE and k != "cache_path"
+            }
+    return out
+
+
+def machine_key(doc: Mapping[str, Any]) -> str:
+    """Equal for the facts of identical machines: host and user names, home paths, collection
+    time and probe timings (what ``--redact`` masks, and when) are left out."""
+    text = json.dumps(_strip(doc), sort_keys=True, default=str)
+    return _HOME.sub(r"\1~", text) if "Users" in text or "/home/" in text else text
+
+
+def load_fleet(paths: Sequence[str]) -> tuple[Node, ...]:
+    """Every node's facts; identical machines share one validated, frozen Facts value."""
+    from recommender.facts.load import facts_from_document, read_document
+
+    nodes: list[Node] = []
+    seen: set[str] = set()
+    machines: dict[str, Facts] = {}
     for path in expand(paths):
-        facts = load_facts(path)
-        name = node_name(path, facts.doc)
+        doc, text = read_document(path)
+        key = machine_key(doc)
+        facts = machines.get(key)
+        if facts is None:
+            facts = machines[key] = facts_from_document(doc, path, text)
+        name = node_name(path, doc)
         if name in seen:  # two documents from one host: tell them apart by file
             name = f"{name} ({os.path.basename(path)})"
         seen.add(name)
@@ -73,7 +139,7 @@ def load_fleet(paths: Sequence[str]) -> tuple[Node, ...]:
 # --- the spread ---------------------------------------------------------------------------------
 
 
-def _lowest(pairs: list[tuple[Any, str]], key) -> dict[str, Any] | None:
+def _lowest(pairs: list[tuple[Any, str]], key: Callable[[Any], Any]) -> dict[str, Any] | None:
     pairs = [(v, n) for v, n in pairs if v is not None and key(v) is not None]
     if not pairs:
         return None
@@ -85,7 +151,10 @@ def spread(nodes: Sequence[Node]) -> dict[str, Any]:
     from recommender.engine.conditions import parse_version
 
     kinds: dict[str, list[str]] = {}
-    drivers, cudas, gpu_mem, host_mem = [], [], [], []
+    drivers: list[tuple[Any, str]] = []
+    cudas: list[tuple[Any, str]] = []
+    gpu_mem: list[tuple[Any, str]] = []
+    host_mem: list[tuple[Any, str]] = []
     for node in nodes:
         accels = [a for a in node.facts.accelerators if a.get("visible") is not False] or []
         names = sorted({str(a.get("name") or a.get("kind")) for a in accels}) or ["none"]
@@ -99,11 +168,21 @@ def spread(nodes: Sequence[Node]) -> dict[str, Any]:
         mem = node.facts.get("memory.usable_bytes") or node.facts.get("memory.total_bytes")
         host_mem.append((mem, node.name))
 
-    def version(v):
+    def version(v: object) -> object:
         return parse_version(v) if isinstance(v, str) else None
+
+    def counts(pairs: list[tuple[Any, str]]) -> dict[str, list[str]]:
+        # value -> the nodes that have it, lowest version first
+        by: dict[str, list[str]] = {}
+        for value, node in pairs:
+            if value is not None and node not in by.setdefault(str(value), []):
+                by[str(value)].append(node)
+        return dict(sorted(by.items(), key=lambda kv: (version(kv[0]) or (), kv[0])))
 
     return {
         "gpu_kinds": {name: names for name, names in sorted(kinds.items())},
+        "drivers": counts(drivers),
+        "max_cuda": counts(cudas),
         "lowest_driver": _lowest(drivers, version),
         "lowest_max_cuda": _lowest(cudas, version),
         "smallest_gpu_memory_bytes": _lowest(gpu_mem, lambda v: v if isinstance(v, int) else None),
@@ -136,7 +215,9 @@ def spread_lines(nodes: Sequence[Node], summary: Mapping[str, Any]) -> list[str]
 # --- combining the nodes' rankings ---------------------------------------------------------------
 
 
-def _device_blocks(evaluation, rulebase, framework: str) -> list[tuple[str, str, str | None]]:
+def _device_blocks(
+    evaluation: Evaluation, rulebase: RuleBase, framework: str
+) -> list[tuple[str, str, str | None]]:
     """(rule, why, fix) of the fired rules that keep ``framework`` off the answered accelerator."""
     fired = set(evaluation.fired)
     return [
@@ -146,19 +227,25 @@ def _device_blocks(evaluation, rulebase, framework: str) -> list[tuple[str, str,
     ]
 
 
-def node_blockers(node: Node, framework: str, rulebase) -> list[tuple[str, str, str | None]]:
-    entry = node.ranking.entry(framework)
+def node_blockers(
+    node: Node, framework: str, rulebase: RuleBase
+) -> list[tuple[str, str, str | None]]:
+    entry = node.ranked.entry(framework)
     out = [(b.rule, b.why, b.fix) for b in entry.blockers]
+    assert node.evaluation is not None, f"node {node.name} is not evaluated yet"
     return out + _device_blocks(node.evaluation, rulebase, framework)
 
 
-def combine(nodes: Sequence[Node], rulebase) -> tuple[Any, dict[str, list[dict]]]:
+def combine(
+    nodes: Sequence[Node], rulebase: RuleBase
+) -> tuple[Ranking, dict[str, list[dict[str, Any]]]]:
     """The fleet's Ranking, and per framework its blockers with the nodes each blocks on."""
-    from recommender.decide.ranking import Block, Notice, Ranking, _sort_key, _verdict
+    from recommender.decide.ranking import Block, Notice, sort_key, verdict_of
 
-    entries, blockers = [], {}
-    for fw in ("tensorflow", "pytorch", "keras"):
-        per_node = [(node, node.ranking.entry(fw)) for node in nodes]
+    entries = []
+    blockers: dict[str, list[dict[str, Any]]] = {}
+    for fw in FRAMEWORK_IDS:
+        per_node = [(node, node.ranked.entry(fw)) for node in nodes]
         on: dict[tuple[str, str], tuple[str | None, list[str]]] = {}
         for node, _ in per_node:
             for rule, why, fix in node_blockers(node, fw, rulebase):
@@ -185,11 +272,11 @@ def combine(nodes: Sequence[Node], rulebase) -> tuple[Any, dict[str, list[dict]]
                 smoke=None,
             )
         )
-    ranked = sorted(entries, key=_sort_key)
-    ranked = [replace(e, rank=i, verdict=_verdict(e, i)) for i, e in enumerate(ranked, 1)]
+    ranked = sorted(entries, key=sort_key)
+    ranked = [replace(e, rank=i, verdict=verdict_of(e, i)) for i, e in enumerate(ranked, 1)]
     notices: dict[tuple[str, str], tuple[Any, list[str]]] = {}
     for node in nodes:
-        for n in node.ranking.warnings:
+        for n in node.ranked.warnings:
             notices.setdefault((n.rule, n.why), (n, []))[1].append(node.name)
     warnings = tuple(
         n
@@ -207,14 +294,16 @@ def combine(nodes: Sequence[Node], rulebase) -> tuple[Any, dict[str, list[dict]]
         entries=tuple(ranked),
         warnings=warnings,
         smoke=(),
-        device=nodes[0].ranking.device,
+        device=nodes[0].ranked.device,
         smoke_note=note,
         evaluation=nodes[0].evaluation,
     )
     return ranking, blockers
 
 
-def recommend_fleet(request, rulebase):
+def recommend_fleet(
+    request: FleetRequest, rulebase: RuleBase
+) -> tuple[Ranking, Answers, tuple[Node, ...], dict[str, Any]]:
     """(the fleet's Ranking, the answers, its nodes, the fleet document): each node ranked, then
     combined."""
     from recommender.decide.ranking import rank
@@ -225,16 +314,17 @@ def recommend_fleet(request, rulebase):
     answers = resolve_answers(
         rulebase.questions, file=request.answers_file, flags=request.flags, facts=nodes[0].facts
     )
-    done = []
-    for node in nodes:
-        evaluation = evaluate(node.facts, answers, rulebase)
-        ranking = rank(
-            evaluation,
-            (),
-            node.facts,
-            rulebase,
-            smoke_note="(fleet)",
-        )
+    done: list[Node] = []
+    seen: dict[str, tuple[Evaluation, Ranking]] = {}
+    for node in nodes:  # identical machines are evaluated once (the cost follows distinct ones)
+        key = machine_key(node.facts.doc)
+        if key not in seen:
+            evaluation = evaluate(node.facts, answers, rulebase)
+            seen[key] = (
+                evaluation,
+                rank(evaluation, (), node.facts, rulebase, smoke_note="(fleet)"),
+            )
+        evaluation, ranking = seen[key]
         done.append(replace(node, evaluation=evaluation, ranking=ranking))
     ranking, blockers = combine(done, rulebase)
     doc = {
@@ -242,7 +332,7 @@ def recommend_fleet(request, rulebase):
             {
                 "name": n.name,
                 "file": n.path,
-                "feasible": {e.framework: e.feasible for e in n.ranking.entries},
+                "feasible": {e.framework: e.feasible for e in n.ranked.entries},
             }
             for n in done
         ],

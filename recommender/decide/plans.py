@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import re
-from collections.abc import Mapping
+import shlex
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from recommender.catalog import BACKEND_FRAMEWORK, Framework
 from recommender.decide.install_plan import InstallPlan, NoBuild, plan_install
+from recommender.decide.rows import Entry
 from recommender.engine.wheels import BUNDLED_WHEELS, WheelMatrix, load_wheels
 
 __all__ = [
@@ -64,7 +66,8 @@ def python_cmd(facts: Any) -> str:
 
 
 def _doc(facts: Any) -> Mapping[str, Any]:
-    return facts.to_dict() if hasattr(facts, "to_dict") else facts
+    doc: Mapping[str, Any] = facts.to_dict() if hasattr(facts, "to_dict") else facts
+    return doc
 
 
 def plan_for(
@@ -101,9 +104,25 @@ def install_line(
     accelerator nobody could settle (the plan is then CPU-only, a guess dlrec does not print)."""
     if isinstance(plan, NoBuild) or plan.accelerator is None:
         return None
-    if plan.reinstall or not _installed(framework, facts, backend):
+    if plan.reinstall:
+        return plan.command_line
+    if (
+        framework == "keras"
+        and backend in BACKEND_FRAMEWORK
+        and _installed(BACKEND_FRAMEWORK[backend], facts, None)
+    ):
+        # The backend is installed and fits: its row installs nothing, so Keras's adds only
+        # Keras (one machine, one command per framework).
+        return None if _installed("keras", facts, None) else _keras_only(plan)
+    if not _installed(framework, facts, backend):
         return plan.command_line
     return None
+
+
+def _keras_only(plan: InstallPlan) -> str:
+    python = plan.commands[0][0] if plan.commands and plan.commands[0] else "python"
+    pins = [f"{name}{spec}" for name, spec in plan.packages if name == "keras"] or ["keras"]
+    return shlex.join([python, "-m", "pip", "install", *pins])
 
 
 def plan_dict(plan: InstallPlan | NoBuild) -> dict[str, Any]:
@@ -113,7 +132,9 @@ def plan_dict(plan: InstallPlan | NoBuild) -> dict[str, Any]:
     return out
 
 
-def planned_fix(fix: str | None, frameworks: tuple[str, ...], entries) -> str | None:
+def planned_fix(
+    fix: str | None, frameworks: tuple[str, ...], entries: Iterable[Entry]
+) -> str | None:
     """A warning whose fix is a pip command for one framework's own package prints the planner's
     command instead, so the machine gets the same command everywhere; an ", or ..." tail stays."""
     if not fix or len(frameworks) != 1 or not fix.lstrip("`").startswith("pip "):

@@ -2,329 +2,191 @@
 
 The semantics (also in the README, "How the ranking works"):
 
-1. Feasible frameworks rank above infeasible ones. A framework is infeasible when a rule blocks
-   it, or when a smoke run of the installed framework failed on the device that matters (the
-   answered accelerator's device if the framework was smoke-run there, else the CPU); that
-   failure becomes a blocker ``smoke:<kind>`` with its cause and fix.
-2. Among the feasible, the score orders: the rule score, plus ``settings.smoke_bonus`` when a
-   smoke run passed there. A passed run sets confidence ``measured``; otherwise ``rules-only``.
-3. A framework that is not installed stays feasible unless a rule blocks it; it can rank first,
-   as "installable, not verified", with the install command of the install planner
-   (``decide/plans.py``). A framework the planner has no build for on the answered accelerator
-   is infeasible (blocker ``plan:no-build``, its ways out as the fix); an installed build that
-   cannot use the accelerator gets the planner's reinstall command.
-4. Ties break deterministically: score (descending), then verified by smoke, then installed,
-   then the fixed order tensorflow, pytorch, keras.
-5. Keras is recommended on a backend: backends whose framework is installed and whose Keras
-   smoke run passed come first, then installed ones, then the rest; a backend whose framework
-   is blocked, has no build here, or whose Keras run failed comes last. Within a tier, ``keras_backend_scores``
-   decides, then the fixed order tensorflow, torch, jax.
+1. Feasible rows rank above infeasible ones. A row is *feasible* when it can work on the
+   answered device after its install plan: no rule blocks it, the planner has a build for it
+   (else the blocker ``plan:no-build`` with the ways out), and no smoke run of the installed
+   framework failed there for a reason a reinstall cannot fix. A smoke run that failed because
+   the installed build cannot use the device (a CPU build on a GPU machine) is not a blocker
+   when the plan is a reinstall: the row ``needs reinstall``.
+2. A row is *ready* when it works here as installed: installed, the build fits the answered
+   device (no reinstall), and no smoke failure; a passed smoke run there proves it (confidence
+   ``measured``, plus ``settings.smoke_bonus``).
+3. Among the feasible, the score orders: the rule score plus the smoke bonus.
+4. When the probes do not find the answered accelerator, the ranking plans for another machine:
+   smoke runs here say nothing about it, so no row is ready or measured, no smoke bonus counts,
+   and ``accel-answer-not-found`` heads the warnings.
+5. Ties break deterministically: score (descending), then verified by smoke, then installed,
+   then the catalog's order (TensorFlow, PyTorch, Keras, JAX); ``decide/ties.py`` reports a tie.
+6. Keras is scored per backend (``decide/keras_backends.py``); its row is feasible only when its
+   chosen backend is, and a device block or an own failure of the backend's framework counts
+   against Keras on it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
-from recommender.catalog import (
-    ANSWER_DEVICE,
-    BACKEND_FRAMEWORK,
-    FRAMEWORK_IDS,
-    KERAS_BACKENDS,
+from recommender.catalog import ANSWER_DEVICE, ANSWER_KIND, FRAMEWORK_IDS
+from recommender.decide.keras_backends import BACKEND_ORDER, keras_choice, no_build_block, plan_row
+from recommender.decide.plans import planned_fix, staleness, wheel_matrix
+from recommender.decide.rows import (
+    INSTALLABLE,
+    INSTALLED_UNVERIFIED,
+    MEASURED,
+    NEEDS_INSTALL,
+    NEEDS_REINSTALL,
+    NOT_FEASIBLE,
+    RECOMMENDED,
+    RECOMMENDED_INSTALL,
+    RECOMMENDED_REINSTALL,
+    RECOMMENDED_UNVERIFIED,
+    RULES_ONLY,
+    VERDICTS,
+    WORKS_HERE,
+    BackendRow,
+    Block,
+    Entry,
+    Notice,
+    Ranking,
 )
-from recommender.decide.install_plan import NoBuild
-from recommender.decide.plans import (
-    NO_BUILD_RULE,
-    install_line,
-    plan_dict,
-    plan_for,
-    planned_fix,
-    staleness,
-    wheel_matrix,
+from recommender.decide.smoke_evidence import (
+    backend_failure,
+    deciding_run,
+    smoke_block,
+    smoke_error,
+    smoke_for,
+    smoke_reason,
 )
+from recommender.engine.evaluate import Evaluation
+from recommender.engine.rulebase import RuleBase
 from recommender.engine.wheels import WheelMatrix
 from recommender.engine.when import condition_evaluator  # noqa: F401  (checklist imports it)
+from recommender.facts.document import Facts
 
 #: The fixed tie-break order (the catalog's): TensorFlow, PyTorch, Keras, JAX.
 FRAMEWORK_ORDER = FRAMEWORK_IDS
-BACKEND_ORDER = KERAS_BACKENDS
+#: The rule that says the answered accelerator is not on this machine.
+NOT_FOUND_RULE = "accel-answer-not-found"
+#: Smoke failures a reinstall from the plan can cure (the build, not the framework, is wrong).
+BUILD_FAILURES = frozenset({"device_unusable"})
 
-RECOMMENDED = "recommended"
-RECOMMENDED_UNVERIFIED = "recommended (installable, not verified)"
-WORKS_HERE = "works here"
-INSTALLED_UNVERIFIED = "installed, not verified"
-INSTALLABLE = "installable, not verified"
-NOT_FEASIBLE = "not feasible here"
-
-MEASURED = "measured"
-RULES_ONLY = "rules-only"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Block:
-    """Why a framework cannot be used here: a rule's blocker or a failed smoke run."""
-
-    rule: str
-    why: str
-    fix: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "why": self.why}
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Notice:
-    """A warning shown under the ranking (from the rules, or about the run itself)."""
-
-    rule: str
-    why: str
-    frameworks: tuple[str, ...] = ()
-    fix: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "why": self.why,
-            "frameworks": list(self.frameworks),
-            "fix": self.fix,
-        }
+__all__ = [
+    "BACKEND_ORDER",
+    "FRAMEWORK_ORDER",
+    "INSTALLABLE",
+    "INSTALLED_UNVERIFIED",
+    "MEASURED",
+    "NEEDS_INSTALL",
+    "NEEDS_REINSTALL",
+    "NOT_FEASIBLE",
+    "RECOMMENDED",
+    "RECOMMENDED_UNVERIFIED",
+    "RULES_ONLY",
+    "VERDICTS",
+    "WORKS_HERE",
+    "BackendRow",
+    "Block",
+    "Entry",
+    "Notice",
+    "Ranking",
+    "planning_elsewhere",
+    "rank",
+    "smoke_error",
+    "sort_key",
+    "verdict_of",
+]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Entry:
-    """One framework's place in the ranking."""
-
-    framework: str
-    backend: str | None
-    rank: int
-    score: float
-    rule_score: float
-    feasible: bool
-    installed: bool
-    verified: bool
-    confidence: str
-    verdict: str
-    reasons: tuple[Any, ...]  # the engine's Reason values (rule, delta, why, sources, note)
-    blockers: tuple[Block, ...]
-    warnings: tuple[str, ...]
-    smoke: Any | None  # the SmokeResult that decided (passed or failed), or None
-    install: str | None
-    #: Keras only: each backend with its score and tier, best first (for --explain).
-    backend_choice: tuple[tuple[str, float, str], ...] = ()
-    #: The planner's plan (``InstallPlan.to_dict()``, or a NoBuild's with ``no_build: true``).
-    install_plan: Mapping[str, Any] | None = None
-    #: Keras only: every backend, best first, with its own plan.
-    backends: tuple[BackendRow, ...] = ()
+def _derived(evaluation: Any) -> Mapping[str, Any]:
+    derived = getattr(evaluation, "derived", None)
+    return derived if isinstance(derived, Mapping) else {}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BackendRow:
-    """One Keras backend: can it run here, its score, and its install plan."""
-
-    backend: str
-    feasible: bool
-    score: float
-    install: str | None
-    install_plan: Mapping[str, Any] | None
-    blockers: tuple[Block, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "backend": self.backend,
-            "feasible": self.feasible,
-            "score": self.score,
-            "install": self.install,
-            "install_plan": dict(self.install_plan) if self.install_plan is not None else None,
-            "blockers": [b.to_dict() for b in self.blockers],
-        }
+def _accelerator(evaluation: Any) -> str | None:
+    value = _derived(evaluation).get("derived.answer_accelerator")
+    return value if isinstance(value, str) else None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Ranking:
-    entries: tuple[Entry, ...]
-    warnings: tuple[Notice, ...]
-    smoke: tuple[Any, ...]
-    device: str
-    smoke_note: str | None = None
-    evaluation: Any = field(default=None, compare=False)
-
-    @property
-    def winner(self) -> Entry | None:
-        first = self.entries[0] if self.entries else None
-        return first if first is not None and first.feasible else None
-
-    def entry(self, framework: str) -> Entry:
-        return next(e for e in self.entries if e.framework == framework)
+def _device(evaluation: Any) -> str:
+    return ANSWER_DEVICE.get(_accelerator(evaluation) or "cpu", "cpu")
 
 
-# --------------------------------------------------------------------------- smoke verdicts
+def planning_elsewhere(evaluation: Any) -> bool:
+    """The answered accelerator is known not to be on this machine (the probes' list is
+    complete and lacks it): the ranking is a plan for another machine."""
+    accel = _accelerator(evaluation)
+    kinds = _derived(evaluation).get("derived.accelerator_kinds")
+    if accel in (None, "cpu") or not isinstance(kinds, (list, tuple)):
+        return False
+    return ANSWER_KIND.get(accel) not in kinds
 
 
-def _smoke_for(results: Iterable[Any], framework: str, backend: str | None = None) -> list[Any]:
-    return [
-        r
-        for r in results
-        if r.framework == framework and (backend is None or getattr(r, "backend", None) == backend)
-    ]
-
-
-def _deciding_run(runs: Sequence[Any], device: str) -> tuple[Any | None, Any | None]:
-    """(a passed run, a failed run) on ``device`` if the framework ran there, else on the CPU."""
-    on_device = [r for r in runs if r.device == device] or [r for r in runs if r.device == "cpu"]
-    passed = next((r for r in on_device if r.ok), None)
-    failed = next((r for r in on_device if not r.ok), None)
+def _smoke_verdict(
+    fw: str, backend: str | None, results: Sequence[Any], installed: bool, device: str
+) -> tuple[Any | None, Any | None]:
+    """(passed, failed) deciding runs for this row; a Keras row also fails on its backend's own
+    failure, and a backend framework on Keras's own-failure runs of it."""
+    if not installed:
+        return None, None
+    runs = smoke_for(results, "keras", backend) if fw == "keras" else smoke_for(results, fw)
+    passed, failed = deciding_run(runs, device)
+    if passed is None and failed is None and fw != "keras":
+        failed = backend_failure(results, fw, device)
     return passed, failed
 
 
-def smoke_error(run: Any) -> dict[str, Any]:
-    """A failed run's ``error`` as a dict (kind, message, fix, log), whatever its type."""
-    error = run.error
-    if error is None:
-        return {}
-    return dict(error.to_dict() if hasattr(error, "to_dict") else error)
-
-
-def _smoke_block(run: Any) -> Block:
-    error = smoke_error(run)
-    kind = error.get("kind") or "failed"
-    message = error.get("message") or "the smoke training failed"
-    log = f" (log: {error['log']})" if error.get("log") else ""
-    return Block(
-        rule=f"smoke:{kind}",
-        why=f"smoke run on {run.device} failed: {message}{log}",
-        fix=error.get("fix"),
+def _blockers(
+    fs: Any, failed: Any | None, plan: Mapping[str, Any], extra: tuple[Block, ...] = ()
+) -> tuple[Block, ...]:
+    """The row's blockers: the rules' (then ``extra``, a Keras backend's), a failed smoke run's
+    unless the plan's reinstall cures it, and the planner's when it has no build."""
+    blockers = tuple(
+        Block(rule=b.rule, why=b.why, fix=getattr(b, "fix", None)) for b in (*fs.blockers, *extra)
     )
+    cured = plan.get("reinstall") and smoke_error(failed).get("kind") in BUILD_FAILURES
+    if failed is not None and not cured:
+        blockers += (smoke_block(failed),)
+    if plan.get("no_build"):
+        blockers += (no_build_block(plan),)
+    return blockers
 
 
-# --------------------------------------------------------------------------- keras backend
-
-
-def _backend_tier(
-    backend: str, facts, evaluation, results, device: str, no_build: frozenset[str] = frozenset()
-) -> tuple[int, str]:
-    fw = BACKEND_FRAMEWORK[backend]
-    score = evaluation.scores.get(fw)
-    if score is not None and score.blockers:
-        return -1, f"{fw} is blocked here"
-    if backend in no_build:
-        return -1, "the install planner has no build for it here"
-    passed, failed = _deciding_run(_smoke_for(results, "keras", backend), device)
-    if failed is not None and passed is None:
-        return -1, "its Keras smoke run failed"
-    installed = bool(facts.get(f"frameworks.{fw}.installed"))
-    if installed and passed is not None:
-        return 2, "installed and verified"
-    return (1, "installed") if installed else (0, "not installed")
-
-
-def choose_backend(
-    facts, evaluation, results, device: str, no_build: frozenset[str] = frozenset()
-) -> tuple[tuple[str, float, str], ...]:
-    """Keras backends best first: (backend, score, why), by tier, score, then fixed order."""
-    scores = getattr(evaluation, "keras_backend_scores", None) or {}
-    rows = []
-    for i, backend in enumerate(BACKEND_ORDER):
-        tier, why = _backend_tier(backend, facts, evaluation, results, device, no_build)
-        rows.append(
-            (
-                (-tier, -float(scores.get(backend, 0.0)), i),
-                (backend, float(scores.get(backend, 0.0)), why),
-            )
-        )
-    return tuple(row for _, row in sorted(rows))
-
-
-# --------------------------------------------------------------------------- install plans
-
-
-def _no_build_block(plan: Mapping[str, Any]) -> Block:
-    ways = "; ".join(plan.get("ways_out") or ()) or None
-    return Block(rule=NO_BUILD_RULE, why=f"no install here: {plan['reason']}", fix=ways)
-
-
-def _plan(fw: str, facts, accelerator, matrix, backend: str | None = None):
-    plan = plan_for(fw, facts, accelerator, backend=backend, matrix=matrix)
-    return plan_dict(plan), install_line(plan, facts, fw, backend)
-
-
-def _backend_rows(facts, evaluation, results, device, accelerator, matrix, choice):
-    scores = getattr(evaluation, "keras_backend_scores", None) or {}
-    rows = []
-    for backend, _, why in choice:
-        plan, line = _plan("keras", facts, accelerator, matrix, backend)
-        blockers: tuple[Block, ...] = ()
-        if plan["no_build"]:
-            blockers = (_no_build_block(plan),)
-        elif why.startswith(("its Keras", BACKEND_FRAMEWORK[backend])):
-            blockers = (Block(rule=f"keras:{backend}", why=f"Keras on {backend}: {why}"),)
-        rows.append(
-            BackendRow(
-                backend=backend,
-                feasible=not blockers,
-                score=float(scores.get(backend, 0.0)),
-                install=line,
-                install_plan=plan,
-                blockers=blockers,
-            )
-        )
-    return tuple(rows)
-
-
-# --------------------------------------------------------------------------- the ranking
-
-
-def _device(evaluation, facts) -> str:
-    accel = None
-    derived = getattr(evaluation, "derived", None)
-    if isinstance(derived, Mapping):
-        accel = derived.get("derived.answer_accelerator")
-    return ANSWER_DEVICE.get(accel or "cpu", "cpu")
-
-
-def _accelerator(evaluation) -> str | None:
-    derived = getattr(evaluation, "derived", None)
-    return derived.get("derived.answer_accelerator") if isinstance(derived, Mapping) else None
-
-
-def _keras_choice(facts, evaluation, results, device, matrix):
-    accelerator = _accelerator(evaluation)
-    first = choose_backend(facts, evaluation, results, device)
-    no_build = frozenset(
-        b
-        for b, _, _ in first
-        if isinstance(plan_for("keras", facts, accelerator, backend=b, matrix=matrix), NoBuild)
-    )
-    choice = choose_backend(facts, evaluation, results, device, no_build)
-    rows = _backend_rows(facts, evaluation, results, device, accelerator, matrix, choice)
-    return choice, rows
-
-
-def _entry(fw: str, facts, evaluation, results, rulebase, device: str, matrix) -> Entry:
+def _entry(
+    fw: str,
+    facts: Facts,
+    evaluation: Evaluation,
+    results: Sequence[Any],
+    rulebase: RuleBase,
+    device: str,
+    matrix: WheelMatrix,
+    elsewhere: bool,
+) -> Entry:
     fs = evaluation.scores[fw]
     installed = bool(facts.get(f"frameworks.{fw}.installed"))
-    backend, choice, rows, runs = None, (), (), _smoke_for(results, fw)
+    accel = _accelerator(evaluation)
+    backend: str | None = None
+    choice: tuple[tuple[str, float, str], ...] = ()
+    rows: tuple[BackendRow, ...] = ()
+    backend_blockers: tuple[Block, ...] = ()
+    plan: Mapping[str, Any]
     if fw == "keras":
-        choice, rows = _keras_choice(facts, evaluation, results, device, matrix)
+        choice, rows = keras_choice(facts, evaluation, results, device, matrix, accel)
         backend = choice[0][0]
-        runs = _smoke_for(results, "keras", backend)
-    passed, failed = _deciding_run(runs, device) if installed else (None, None)
-    blockers = tuple(
-        Block(rule=b.rule, why=b.why, fix=getattr(b, "fix", None)) for b in fs.blockers
-    )
-    if failed is not None and passed is None:
-        blockers += (_smoke_block(failed),)
-    if rows:  # Keras: the chosen backend's plan
-        plan, install = rows[0].install_plan, rows[0].install
+        plan, install = rows[0].install_plan or {}, rows[0].install
+        if not rows[0].feasible:
+            backend_blockers = rows[0].blockers
     else:
-        plan, install = _plan(fw, facts, _accelerator(evaluation), matrix)
-    if plan["no_build"]:
-        blockers += (_no_build_block(plan),)
-    feasible = not blockers
-    bonus = (
-        float(rulebase.settings.get("smoke_bonus", 0.0)) if passed is not None and feasible else 0.0
+        plan, install = plan_row(fw, facts, accel, matrix)
+    passed, failed = (
+        (None, None) if elsewhere else _smoke_verdict(fw, backend, results, installed, device)
     )
-    reasons = tuple(fs.reasons) + ((_smoke_reason(passed, bonus),) if bonus else ())
+    blockers = _blockers(fs, failed, plan, backend_blockers)
+    feasible = not blockers
+    reinstall = bool(installed and plan.get("reinstall"))
+    ready = installed and feasible and not reinstall and failed is None and not elsewhere
+    bonus = float(rulebase.settings.get("smoke_bonus", 0.0)) if passed and ready else 0.0
     return Entry(
         framework=fw,
         backend=backend,
@@ -333,10 +195,12 @@ def _entry(fw: str, facts, evaluation, results, rulebase, device: str, matrix) -
         rule_score=float(fs.score),
         feasible=feasible,
         installed=installed,
-        verified=passed is not None,
-        confidence=MEASURED if passed is not None else RULES_ONLY,
+        verified=bool(passed) and ready,
+        ready=ready,
+        needs_reinstall=reinstall and feasible,
+        confidence=MEASURED if passed is not None and ready else RULES_ONLY,
         verdict="",
-        reasons=reasons,
+        reasons=tuple(fs.reasons) + ((smoke_reason(passed, bonus),) if bonus else ()),
         blockers=blockers,
         warnings=tuple(str(getattr(w, "why", w)) for w in getattr(fs, "warnings", ())),
         smoke=passed if passed is not None else failed,
@@ -347,27 +211,7 @@ def _entry(fw: str, facts, evaluation, results, rulebase, device: str, matrix) -
     )
 
 
-def _smoke_reason(run: Any, bonus: float):
-    """The smoke bonus as a reason line, so every point in the score is explained."""
-    from recommender.engine.evaluate import Reason
-
-    def num(value: Any) -> str:
-        return f"{value:.2f}" if isinstance(value, (int, float)) else "?"
-
-    why = (
-        f"Trained here on {run.device}: loss {num(run.loss_first)} -> {num(run.loss_last)}, "
-        f"accuracy {num(run.accuracy)}."
-    )
-    return Reason(
-        rule="smoke:passed",
-        delta=bonus,
-        why=why,
-        sources=("HW-ACCEL",),
-        note="settings.smoke_bonus in rules/tradeoffs.yaml",
-    )
-
-
-def _sort_key(entry: Entry) -> tuple:
+def sort_key(entry: Entry) -> tuple[bool, float, bool, bool, int]:
     return (
         not entry.feasible,
         -entry.score,
@@ -377,41 +221,21 @@ def _sort_key(entry: Entry) -> tuple:
     )
 
 
-def _verdict(entry: Entry, rank: int) -> str:
+def verdict_of(entry: Entry, rank: int) -> str:
     if not entry.feasible:
         return NOT_FEASIBLE
-    if rank == 1:
-        return RECOMMENDED if entry.installed else RECOMMENDED_UNVERIFIED
+    if entry.needs_reinstall:
+        return RECOMMENDED_REINSTALL if rank == 1 else NEEDS_REINSTALL
     if not entry.installed:
-        return INSTALLABLE
+        return RECOMMENDED_INSTALL if rank == 1 else NEEDS_INSTALL
+    if rank == 1:
+        return RECOMMENDED
     return WORKS_HERE if entry.verified else INSTALLED_UNVERIFIED
 
 
-def rank(
-    evaluation,
-    results: Sequence[Any],
-    facts,
-    rulebase,
-    *,
-    matrix: WheelMatrix | None = None,
-    smoke_note: str | None = None,
-    extra_warnings: Sequence[Notice] = (),
-) -> Ranking:
-    """Order the frameworks (see the module docstring for the rules of the ordering).
-
-    ``matrix`` is the wheel matrix the install planner reads (default: the bundled one, loaded
-    once per run).
-    """
-    results = tuple(results)
-    device = _device(evaluation, facts)
-    matrix = matrix or wheel_matrix()
-    entries = [
-        _entry(fw, facts, evaluation, results, rulebase, device, matrix)
-        for fw in FRAMEWORK_ORDER
-        if fw in evaluation.scores
-    ]
-    ordered = sorted(entries, key=_sort_key)
-    ranked = tuple(replace(e, rank=i, verdict=_verdict(e, i)) for i, e in enumerate(ordered, 1))
+def _notices(
+    evaluation: Evaluation, matrix: WheelMatrix, ranked: tuple[Entry, ...]
+) -> tuple[Notice, ...]:
     engine_warnings = (
         *evaluation.warnings,
         *(getattr(evaluation, "stale", ()) or ()),
@@ -428,9 +252,40 @@ def rank(
         )
         for w in engine_warnings
     )
+    # The answered accelerator is not here: said once, at the top.
+    first = tuple(n for n in notices if n.rule == NOT_FOUND_RULE)[:1]
+    return first + tuple(n for n in notices if n.rule != NOT_FOUND_RULE)
+
+
+def rank(
+    evaluation: Evaluation,
+    results: Sequence[Any],
+    facts: Facts,
+    rulebase: RuleBase,
+    *,
+    matrix: WheelMatrix | None = None,
+    smoke_note: str | None = None,
+    extra_warnings: Sequence[Notice] = (),
+) -> Ranking:
+    """Order the frameworks (see the module docstring for the rules of the ordering).
+
+    ``matrix`` is the wheel matrix the install planner reads (default: the bundled one, loaded
+    once per run).
+    """
+    results = tuple(results)
+    device = _device(evaluation)
+    matrix = matrix or wheel_matrix()
+    elsewhere = planning_elsewhere(evaluation)
+    entries = [
+        _entry(fw, facts, evaluation, results, rulebase, device, matrix, elsewhere)
+        for fw in FRAMEWORK_ORDER
+        if fw in evaluation.scores
+    ]
+    ordered = sorted(entries, key=sort_key)
+    ranked = tuple(replace(e, rank=i, verdict=verdict_of(e, i)) for i, e in enumerate(ordered, 1))
     return Ranking(
         entries=ranked,
-        warnings=tuple(extra_warnings) + notices,
+        warnings=tuple(extra_warnings) + _notices(evaluation, matrix, ranked),
         smoke=results,
         device=device,
         smoke_note=smoke_note,

@@ -1,8 +1,14 @@
 """The starter project of ``dlrec init DIR``: requirements.txt, train.py, SETUP.md and
 dlrec-answers.yaml, built from a checklist and the recommend pipeline's outcome.
 
-``starter_files`` is pure (returns name -> text); ``write_files`` writes each one atomically
-(a temp file beside it, then ``os.replace``) and refuses to overwrite unless ``force``.
+``starter_files`` is pure (returns name -> text); ``write_files`` writes them all or none
+(each staged beside its target, then all renamed: ``recommender.atomic.write_atomic_many``) and
+refuses to overwrite unless ``force``. On a failure (a full disk) it removes what this run
+created, never a file that was there before, and says which files and why.
+
+Every value from the facts that reaches requirements.txt is checked first (``recommender.shell``):
+a version must be PEP 440 and a distribution a PEP 508 name, or it is not pinned; a line that is
+not a requirement or an index option is dropped, so no value can add a line of its own.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from typing import Any
 from recommender.catalog import BACKEND_FRAMEWORK
 from recommender.decide.checklist import Checklist, fill, name_of
 from recommender.errors import BadInputError
+from recommender.printable import printable
+from recommender.shell import safe_project_name, safe_version
 
 FILES = ("requirements.txt", "train.py", "SETUP.md", "dlrec-answers.yaml")
 
@@ -30,7 +38,7 @@ def atomic_write(path: str | os.PathLike, text: str) -> None:
     try:
         write_atomic(path, text)
     except OSError as exc:
-        raise BadInputError(f"cannot write here: {exc.strerror}", where=str(path)) from None
+        raise BadInputError(f"cannot write here: {_reason(exc)}", where=str(path)) from None
 
 
 def _verified(smoke: Sequence[Any], fw: str, backend: str | None) -> bool:
@@ -40,18 +48,39 @@ def _verified(smoke: Sequence[Any], fw: str, backend: str | None) -> bool:
 
 
 def _pinned(fw: str, facts, rulebase) -> list[str]:
-    """``dist==version`` of an installed framework, with its wheel index where PyPI lacks it."""
-    version = facts.get(f"frameworks.{fw}.version")
-    dist = (
+    """``dist==version`` of an installed framework, with its wheel index where PyPI lacks it;
+    ``[]`` when the facts' version or distribution is not one pip would read as such."""
+    version = safe_version(facts.get(f"frameworks.{fw}.version"))
+    dist = safe_project_name(
         facts.get(f"frameworks.{fw}.distribution")
         or (rulebase.frameworks.get(fw) or {}).get("pip", [fw])[0]
     )
+    if version is None or dist is None:
+        return []
     lines = []
     local = version.split("+", 1)[1] if "+" in version else None
     index = (rulebase.frameworks.get(fw) or {}).get("wheel_index")
     if local and index:
         lines.append(f"--extra-index-url {fill(index, build=local)}")
     return lines + [f"{dist}=={version}"]
+
+
+_INDEX_OPTIONS = ("--index-url", "--extra-index-url")
+_INDEX_URL = re.compile(r"^https://[^\s\\\"'<>]+$")
+
+
+def _requirement_line(line: str) -> bool:
+    """A line pip reads as one requirement or one index option, and nothing more."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    option, _, url = line.partition(" ")
+    if option in _INDEX_OPTIONS:
+        return bool(_INDEX_URL.match(url))
+    try:
+        Requirement(line)
+    except InvalidRequirement:
+        return False
+    return "\n" not in line and "\r" not in line
 
 
 def _from_plan(plan: Mapping[str, Any]) -> list[str]:
@@ -112,8 +141,11 @@ def requirements(
         name for fw in installed for name in (rulebase.frameworks.get(fw) or {}).get("pip", ())
     }
     body = [line for line in dict.fromkeys(body) if "==" in line or _name(line) not in pinned]
+    head = [line for line in dict.fromkeys(head) if _requirement_line(line)]
+    body = [line for line in body if _requirement_line(line)]
     body.append("numpy  # train.py builds its synthetic data with NumPy")
-    return "\n".join(["# Written by `dlrec init`.", *notes, *dict.fromkeys(head), *body]) + "\n"
+    notes = [printable(note) for note in notes]  # a comment stays one line
+    return "\n".join(["# Written by `dlrec init`.", *notes, *head, *body]) + "\n"
 
 
 def train_script(checklist: Checklist) -> str:
@@ -211,16 +243,63 @@ def check_targets(directory: str | os.PathLike, *, force: bool) -> None:
 def write_files(
     directory: str | os.PathLike, files: Mapping[str, str], *, force: bool
 ) -> list[Path]:
+    """Write ``files`` into ``directory``, all or none; BadInputError (exit 2) naming the file
+    and the reason, after removing what this run created."""
+    from recommender.atomic import write_atomic_many
+
     check_targets(directory, force=force)
     folder = Path(directory)
+    made_folder = not folder.exists()
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BadInputError(
             f"cannot create the folder: {exc.strerror}", where=str(directory)
         ) from None
-    written = []
-    for name, text in files.items():
-        atomic_write(folder / name, text)
-        written.append(folder / name)
-    return written
+    targets = [folder / name for name in files]
+    existed = {path for path in targets if os.path.lexists(path)}
+    try:
+        return write_atomic_many([(folder / name, text) for name, text in files.items()])
+    except OSError as exc:
+        removed = _remove_new(targets, existed, folder if made_folder else None)
+        failed = Path(exc.filename).name if exc.filename else "the files"
+        if removed:  # failed while renaming (rare): the new files that made it are taken back
+            undone = f"removed the files this run had written ({', '.join(removed)})"
+            if existed:
+                undone += "; files that were there before may hold the new text"
+        else:  # failed while writing: every file is staged first, so none changed
+            undone = "no file was written or changed"
+        raise BadInputError(
+            f"cannot write {failed}: {_reason(exc)}; {undone}; fix that and run dlrec init again",
+            where=str(directory),
+        ) from None
+
+
+def _reason(exc: OSError) -> str:
+    """The error in words, disk full and quota named as such."""
+    import errno
+
+    if exc.errno == errno.ENOSPC:
+        return "the disk is full (No space left on device)"
+    if exc.errno == getattr(errno, "EDQUOT", None):
+        return "the disk quota is exceeded"
+    return exc.strerror or str(exc)
+
+
+def _remove_new(targets: Sequence[Path], existed: set[Path], folder: Path | None) -> list[str]:
+    """Remove the targets this run created (not those that existed before), and ``folder``
+    when this run created it and it is empty now; the names removed."""
+    removed = []
+    for path in targets:
+        if path not in existed and os.path.lexists(path):
+            try:
+                os.unlink(path)
+                removed.append(path.name)
+            except OSError:
+                pass
+    if folder is not None:
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
+    return removed

@@ -29,7 +29,11 @@ TRUE = True
 FALSE = False
 UNKNOWN = None
 
-Test = Callable[[Mapping[str, Any]], "bool | None"]
+#: A three-valued result: TRUE, FALSE or UNKNOWN (None).
+Tri = bool | None
+#: The flat evaluation environment: fact path or ``answer.KEY`` -> value (None when unknown).
+Env = Mapping[str, Any]
+Test = Callable[[Env], Tri]
 
 
 class RuleError(BadInputError):
@@ -47,7 +51,7 @@ class CompileContext:
     reads: set[str] = field(default_factory=set)
     #: Compiled sub-trees shared across the rules of one load: equal conditions get one closure
     #: (fewer objects, better cache locality with thousands of rules). Key -> (test, reads).
-    memo: dict = field(default_factory=dict)
+    memo: dict[str, tuple[Test, frozenset[str]]] = field(default_factory=dict)
 
     def fail(self, message: str, line: int | None = None) -> RuleError:
         return RuleError(f"rule {self.rule!r}: {message}", where=f"{self.file}:{line or self.line}")
@@ -123,7 +127,7 @@ def _subtests(name: str, arg: Any, ctx: CompileContext) -> tuple[Test, ...]:
     if not isinstance(arg, list) or not arg:
         raise ctx.fail(f"'{name}' takes a non-empty list of conditions")
     line = ctx.line
-    tests = []
+    tests: list[Test] = []
     for sub in arg:
         tests.append(compile_condition(sub, ctx))
         ctx.line = line
@@ -133,8 +137,8 @@ def _subtests(name: str, arg: Any, ctx: CompileContext) -> tuple[Test, ...]:
 def _op_all(arg: Any, ctx: CompileContext) -> Test:
     tests = _subtests("all", arg, ctx)
 
-    def test(env):
-        result = TRUE
+    def test(env: Env) -> Tri:
+        result: Tri = TRUE
         for t in tests:
             r = t(env)
             if r is FALSE:
@@ -149,8 +153,8 @@ def _op_all(arg: Any, ctx: CompileContext) -> Test:
 def _op_any(arg: Any, ctx: CompileContext) -> Test:
     tests = _subtests("any", arg, ctx)
 
-    def test(env):
-        result = FALSE
+    def test(env: Env) -> Tri:
+        result: Tri = FALSE
         for t in tests:
             r = t(env)
             if r is TRUE:
@@ -165,7 +169,7 @@ def _op_any(arg: Any, ctx: CompileContext) -> Test:
 def _op_not(arg: Any, ctx: CompileContext) -> Test:
     inner = compile_condition(arg, ctx)
 
-    def test(env):
+    def test(env: Env) -> Tri:
         r = inner(env)
         return UNKNOWN if r is UNKNOWN else not r
 
@@ -178,7 +182,7 @@ def _op_not(arg: Any, ctx: CompileContext) -> Test:
 def _op_answer(arg: Any, ctx: CompileContext) -> Test:
     if not isinstance(arg, Mapping) or not arg:
         raise ctx.fail("'answer' takes a mapping {KEY: VALUE} or {KEY: {in: [VALUE, ...]}}")
-    checks = []
+    found: list[tuple[str, frozenset[str]]] = []
     for key, want in arg.items():
         line = line_of(arg, key)
         allowed = ctx.questions.get(key)
@@ -199,11 +203,11 @@ def _op_answer(arg: Any, ctx: CompileContext) -> Test:
                     line,
                 )
         ctx.reads.add(f"answer.{key}")
-        checks.append((f"answer.{key}", frozenset(values)))
-    checks = tuple(checks)
+        found.append((f"answer.{key}", frozenset(values)))
+    checks = tuple(found)
 
-    def test(env):
-        result = TRUE
+    def test(env: Env) -> Tri:
+        result: Tri = TRUE
         for name, values in checks:
             value = env.get(name)
             if value is None:
@@ -217,7 +221,7 @@ def _op_answer(arg: Any, ctx: CompileContext) -> Test:
 
 # --- facts ---------------------------------------------------------------------------------
 
-_TYPES = {
+_TYPES: dict[str, tuple[Callable[[object], bool], str]] = {
     "str": (lambda v: isinstance(v, str), "a string (quote it)"),
     "int": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
     "number": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), "a number"),
@@ -252,10 +256,10 @@ def _check_value(value: Any, kind: str, ctx: CompileContext, op: str, path: str)
         raise ctx.fail(f"'{op}' on {path} needs {what}, got {value!r}")
 
 
-def _scalar_test(path: str, match: Callable[[Any], bool]) -> Test:
+def _scalar_test(path: str, match: Callable[[Any], Tri]) -> Test:
     """Any-element semantics for ``[]`` paths (tuples); None anywhere means unknown."""
 
-    def test(env):
+    def test(env: Env) -> Tri:
         value = env.get(path)
         if value is None:
             return UNKNOWN
@@ -308,7 +312,7 @@ def _op_contains(arg: Any, ctx: CompileContext) -> Test:
     want = arg["value"]
     _check_value(want, kind, ctx, "contains", path)
 
-    def test(env):
+    def test(env: Env) -> Tri:
         value = env.get(path)
         if value is None:
             return UNKNOWN
@@ -324,7 +328,7 @@ def _op_contains(arg: Any, ctx: CompileContext) -> Test:
 def _op_exists(arg: Any, ctx: CompileContext) -> Test:
     path, _ = _fact(arg, ctx, "exists", ("fact",))
 
-    def test(env):
+    def test(env: Env) -> Tri:
         value = env.get(path)
         if isinstance(value, tuple) and "[]" in path:
             return any(v is not None for v in value)
@@ -343,7 +347,7 @@ def _numeric(op: str, compare: Callable[[Any, Any], bool]) -> Operator:
         want = arg["value"]
         _check_value(want, "number", ctx, op, path)
 
-        def match(v):
+        def match(v: Any) -> Tri:
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 return UNKNOWN
             return compare(v, want)
@@ -379,15 +383,13 @@ def _op_version(arg: Any, ctx: CompileContext) -> Test:
         ) from None
     cache: dict[str, bool | None] = {}
 
-    def match(v):
+    def match(v: Any) -> Tri:
         if not isinstance(v, str):
             return UNKNOWN
-        hit = cache.get(v, 0)
-        if hit == 0:
-            version = parse_version(v)
-            hit = cache[v] = (
-                UNKNOWN if version is None else spec.contains(version, prereleases=True)
-            )
+        if v in cache:
+            return cache[v]
+        version = parse_version(v)
+        hit = cache[v] = UNKNOWN if version is None else spec.contains(version, prereleases=True)
         return hit
 
     return _scalar_test(path, match)

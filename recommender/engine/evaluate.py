@@ -152,7 +152,7 @@ class Evaluation:
 # --- derived facts -------------------------------------------------------------------------
 
 
-def _lowest(values: list[str]) -> str | None:
+def _lowest(values: list[object]) -> str | None:
     parsed = [(parse_version(v), v) for v in values if isinstance(v, str)]
     parsed = [(p, v) for p, v in parsed if p is not None]
     return min(parsed)[1] if parsed else None
@@ -242,7 +242,9 @@ def stale_warnings(facts: Facts, rulebase: RuleBase) -> tuple[Warning, ...]:
 # --- the engine ----------------------------------------------------------------------------
 
 
-def _environment(facts: Facts, values: Mapping[str, str], rulebase: RuleBase) -> tuple[dict, dict]:
+def _environment(
+    facts: Facts, values: Mapping[str, str], rulebase: RuleBase
+) -> tuple[dict[str, Any], dict[str, Any]]:
     derived = derived_facts(facts, values.get("accelerator"))
     env: dict[str, Any] = {
         p: facts.get(p) for p in rulebase.fact_paths if not p.startswith("derived.")

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from recommender.engine.answers import Answers
+    from recommender.engine.rulebase import RuleBase
+    from recommender.facts.document import Facts
 
 __all__ = ["condition_evaluator"]
 
 
-def condition_evaluator(facts, answers, rulebase) -> Callable[[Any], bool | None]:
+def condition_evaluator(
+    facts: Facts, answers: Answers, rulebase: RuleBase
+) -> Callable[[Any], bool | None]:
     """Evaluate a ``frameworks.yaml`` ``when`` with the engine's operators: the same fact
     paths, derived facts and answers a rule sees. An invalid condition is a RuleError."""
     from recommender.engine.conditions import CompileContext, compile_condition
     from recommender.engine.evaluate import derived_facts
     from recommender.frozen import thaw
 
-    values = dict(getattr(answers, "values", answers))
+    values = dict(answers.values)
     questions = {q.key: frozenset(q.values) for q in rulebase.questions}
     derived = derived_facts(facts, values.get("accelerator"))
 

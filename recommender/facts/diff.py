@@ -10,6 +10,8 @@
 Each compared aspect is described the same way for both sides ("A100 (cc 8.0)", "cuda 12.6",
 "passed", "failed (illegal instruction)"); only the aspects whose descriptions differ are kept,
 in a fixed order: hardware, system, Python, frameworks, smoke runs, distributed smoke runs.
+The lines for a person (``diff_lines``) carry no control character of the documents'
+(``recommender.printable``): a GPU or host name cannot drive the terminal.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from recommender.catalog import Framework
+from recommender.printable import printable
 
 NONE = "none"
 UNKNOWN = "unknown"
@@ -39,7 +42,7 @@ class Difference:
         return {"what": self.what, "a": self.a, "b": self.b}
 
     def line(self) -> str:
-        return f"{self.what}: {self.a} vs {self.b}"
+        return printable(f"{self.what}: {self.a} vs {self.b}")
 
 
 def split(doc: Mapping[str, Any]) -> tuple[Mapping[str, Any], list, list]:
@@ -238,7 +241,7 @@ def diff_documents(a: Mapping[str, Any], b: Mapping[str, Any]) -> tuple[Differen
 
 
 def diff_lines(name_a: str, name_b: str, diffs: Sequence[Difference]) -> list[str]:
-    head = [f"A: {name_a}", f"B: {name_b}"]
+    head = [f"A: {printable(name_a)}", f"B: {printable(name_b)}"]
     if not diffs:
         return [*head, "No differences in what dlrec compares."]
     return [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -17,6 +18,7 @@ from typing import Any
 
 from recommender.catalog import ACCELERATOR_KINDS, DISTRIBUTED_ENGINES, FRAMEWORK_IDS
 from recommender.frozen import freeze, thaw
+from recommender.shell import is_absolute_path, safe_project_name, safe_version
 
 SCHEMA_VERSION = 1
 
@@ -138,12 +140,48 @@ FACT_SCHEMA: Mapping[str, str] = MappingProxyType(
                 "processes": "int",
                 "scaling_efficiency": "number",
                 "scaling": "str",
+                "device": "str",
             }.items()
         },
     }
 )
 
 __all__ = ["ACCELERATOR_KINDS", "FRAMEWORK_IDS", "FACT_SCHEMA", "Facts", "FactsError", "validate"]
+
+#: Fields whose values reach a command a person pastes or a file dlrec writes (requirements.txt,
+#: SETUP.md): in a document read from a file (another machine's, or written by hand) each must
+#: be of its kind, so that no value smuggles in a second command or a second line.
+_SAFE_KINDS = {
+    "path": ("an absolute path with no control characters", is_absolute_path),
+    "version": ("a PEP 440 version such as 2.13.0", lambda v: safe_version(v) is not None),
+    "name": ("a PEP 508 project name such as torch", lambda v: safe_project_name(v) is not None),
+    "names": (
+        "a list of PEP 508 project names",
+        lambda v: all(safe_project_name(x) is not None for x in v),
+    ),
+    "backend": ("a backend name such as torch", lambda v: bool(_BACKEND_NAME.match(v))),
+}
+_BACKEND_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+SAFE_FIELDS: Mapping[str, str] = MappingProxyType(
+    {
+        "python.executable": "path",
+        "python.version": "version",
+        "disk.path": "path",
+        "disk.cache_path": "path",
+        **{
+            f"frameworks.{fw}.{key}": kind
+            for fw in FRAMEWORK_IDS
+            for key, kind in {
+                "version": "version",
+                "distribution": "name",
+                "distributions": "names",
+                "tf_keras": "version",
+                "jaxlib": "version",
+                "backend": "backend",
+            }.items()
+        },
+    }
+)
 
 _CHECKS = {
     "str": lambda v: isinstance(v, str),
@@ -172,9 +210,25 @@ def _lookup(doc: Any, parts: list[str]) -> tuple[bool, Any]:
     return True, doc
 
 
-def validate(doc: Mapping[str, Any]) -> None:
+def _check_safe(doc: Mapping[str, Any]) -> None:
+    """Raise FactsError for the first SAFE_FIELDS value that is not of its kind."""
+    for path, kind in SAFE_FIELDS.items():
+        found, value = _lookup(doc, path.split("."))
+        if not found or value is None:
+            continue
+        allowed, ok = _SAFE_KINDS[kind]
+        if not ok(value):
+            raise FactsError(path, f"{value!r:.80} is not {allowed}")
+
+
+def validate(doc: Mapping[str, Any], *, loaded: bool = False) -> None:
     """Raise FactsError for the first known field with a value of the wrong type (None is unknown),
-    or a ``schema_version`` this dlrec cannot read (a missing one is read as version 1)."""
+    or a ``schema_version`` this dlrec cannot read (a missing one is read as version 1).
+
+    ``loaded``: the document was read from a file, so the values that reach commands and
+    generated files (SAFE_FIELDS) are checked too. The probes' own facts are not refused for
+    them (a probe must never fail on an odd local install); their users quote and check each
+    value with ``recommender.shell``."""
     version = doc.get("schema_version")
     if version is not None and (isinstance(version, bool) or version != SCHEMA_VERSION):
         raise FactsError(
@@ -200,6 +254,8 @@ def validate(doc: Mapping[str, Any]) -> None:
         found, value = _lookup(doc, path.split("."))
         if found and value is not None and not _CHECKS[kind](value):
             raise FactsError(path, f"expected {kind}, got {value!r:.60}")
+    if loaded:
+        _check_safe(doc)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -214,7 +270,7 @@ class Facts:
     def from_dict(cls, doc: Mapping[str, Any], *, origin: str = "probed") -> Facts:
         if not isinstance(doc, Mapping):
             raise FactsError("(top level)", "expected a JSON object")
-        validate(doc)
+        validate(doc, loaded=origin != "probed")
         return cls(doc=freeze(doc), origin=origin)
 
     @property

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from recommender.documents import DocumentError, parse_json, parse_yaml, read_text
+from recommender.documents import DocumentError, locate, parse_json, parse_yaml, read_text
 from recommender.errors import BadInputError
 from recommender.facts.collect_env import import_report, looks_like_collect_env
 from recommender.facts.document import SCHEMA_VERSION, Facts, FactsError
@@ -38,10 +38,17 @@ EXTRA_KEYS = (
 
 def read_facts_document(path: str) -> dict[str, Any]:
     """The facts document in ``path`` (a report is imported first), checked for its shape."""
-    text = read_text(path)
-    if looks_like_collect_env(text):
+    return facts_document(read_text(path), path)
+
+
+def facts_document(text: str, path: str) -> dict[str, Any]:
+    """The facts document a file's ``text`` holds (a report is imported first)."""
+    if text.lstrip().startswith(("{", "[")):  # JSON: no report starts so, no sniffing needed
+        doc = parse_json(text, path)
+    elif looks_like_collect_env(text):
         return import_report(text, origin=str(path))
-    doc = parse_json(text, path) if text.lstrip().startswith(("{", "[")) else parse_yaml(text, path)
+    else:
+        doc = parse_yaml(text, path)
     check_shape(doc, path)
     return doc
 
@@ -74,13 +81,33 @@ def check_shape(doc: Any, where: str) -> None:
         )
 
 
-def load_facts_file(path: str) -> Facts:
-    """A facts document read from ``path`` (BadInputError when it is bad)."""
+def read_document(path: str) -> tuple[dict[str, Any], str]:
+    """(the checked facts document in ``path`` as a plain dict, the file's text)."""
     try:
-        return Facts.from_dict(read_facts_document(path), origin=str(path))
+        text = read_text(path)
+        return facts_document(text, str(path)), text
     except DocumentError as exc:
         raise BadInputError(exc.message, where=exc.where) from None
+
+
+def facts_from_document(doc: Mapping[str, Any], path: str, text: str | None = None) -> Facts:
+    """``doc`` validated against FACT_SCHEMA and frozen (one line naming file:line and key)."""
+    try:
+        return Facts.from_dict(doc, origin=str(path))
     except FactsError as exc:
-        raise BadInputError(
-            f"key {exc.key}: {str(exc).split(': ', 1)[-1]}", where=str(path)
-        ) from None
+        raise facts_error(exc, str(path), text) from None
+
+
+def load_facts_file(path: str) -> Facts:
+    """A facts document read from ``path`` (BadInputError when it is bad)."""
+    doc, text = read_document(path)
+    return facts_from_document(doc, path, text)
+
+
+def facts_error(exc: FactsError, name: str, text: str | None = None) -> BadInputError:
+    """A FactsError as one line: ``file:line: key PATH: what is wrong (what is allowed)``; the
+    line is looked up in ``text`` (not for an imported report: its lines are not the keys')."""
+    document = text is not None and not looks_like_collect_env(text)
+    line = locate(text, exc.key) if document else None
+    message = f"key {exc.key}: {str(exc).split(': ', 1)[-1]}"
+    return BadInputError(message, where=f"{name}:{line}" if line else name)

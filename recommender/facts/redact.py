@@ -3,9 +3,15 @@
 ``redact(doc, identity)`` is pure: a JSON-ready document in, a new one out. Every string in it
 (keys and values, at any depth) has
 - the home folder replaced by ``~`` (``/home/alice/.venv/bin/python`` -> ``~/.venv/bin/python``),
-- the user name replaced by ``<user>`` and the host name by ``<host>`` (whole words only),
+  and so has any other home folder (``/home/NAME``, ``/Users/NAME``, ``C:\\Users\\NAME``): a
+  facts document from another machine names its own user's home, not this one's;
+- the user name replaced by ``<user>`` and the host name by ``<host>`` (whole words only);
+  the host names of other machines' facts (``Identity.including``) by ``<host-1>``, ``<host-2>``;
 - the value of every secret-looking environment variable (``*TOKEN*``, ``*SECRET*``,
-  ``*PASSWORD*``, ``*_KEY``, ...) replaced by ``<redacted>``, wherever it appears,
+  ``*PASSWORD*``, ``*_KEY``, ...) replaced by ``<redacted>``, wherever it appears;
+- the credentials in a URL (``https://alice:S3cr3t@host/simple`` -> ``https://<redacted>@host/simple``),
+  a bearer token, and well-known token formats (``ghp_...``, ``hf_...``, ``AKIA...``) masked,
+  whatever their source,
 and a mapping entry whose key itself looks secret keeps its key with a ``<redacted>`` value.
 
 ``redact_value`` does the same through frozen dataclasses, mappings and tuples, for the
@@ -36,6 +42,28 @@ _SECRET_NAME = re.compile(
 _MIN_SECRET = 4  # shorter values ("1", "yes") would mask half the report and protect nothing
 _MIN_NAME = 2
 
+_PATH_END = r"""(?=$|[/\\\s"':,;)\]}])"""
+_NAME = r"""[^/\\\s"':,;)\]}]+"""
+#: Any user's home folder on Linux, macOS and Windows (not the shared ones): the whole match.
+_ANY_HOME = re.compile(
+    rf"""(?<![\w.~-])
+    (?: (?:/var)?/home/ | /Users/(?!Shared{_PATH_END}) | [A-Za-z]:[\\/]+Users[\\/]+(?!(?:Public|Default){_PATH_END}) )
+    {_NAME}{_PATH_END}""",
+    re.IGNORECASE | re.VERBOSE,
+)
+#: Credentials wherever they are spelled out, whatever their source.
+_CREDENTIALS = (
+    (re.compile(r"\b([a-z][a-z0-9+.-]*://)[^/\s@]+@", re.IGNORECASE), rf"\1{SECRET}@"),
+    (re.compile(r"\b(Bearer)\s+[A-Za-z0-9._~+/=-]{16,}", re.IGNORECASE), rf"\1 {SECRET}"),
+    (
+        re.compile(
+            r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|hf_[A-Za-z0-9]{20,}"
+            r"|sk-[A-Za-z0-9_-]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|(?:AKIA|ASIA)[0-9A-Z]{16})\b"
+        ),
+        SECRET,
+    ),
+)
+
 
 def secret_name(name: str) -> bool:
     """Whether an environment variable (or mapping key) named ``name`` holds a secret."""
@@ -50,6 +78,25 @@ class Identity:
     users: tuple[str, ...] = ()
     hosts: tuple[str, ...] = ()
     secrets: tuple[str, ...] = ()
+    #: (name, mask) pairs: other machines' host names, each with its own mask (``<host-1>``).
+    named: tuple[tuple[str, str], ...] = ()
+
+    def including(self, *docs: Mapping[str, Any]) -> Identity:
+        """This identity plus what other machines' facts documents name: their host names
+        (``hostname``, ``os.hostname``; ``<host-1>``, ``<host-2>``... in order) and the users
+        whose home folders their paths show."""
+        named = dict(self.named)
+        users = set(self.users)
+        for doc in docs:
+            os_section = doc.get("os") if isinstance(doc.get("os"), Mapping) else {}
+            for host in (doc.get("hostname"), os_section.get("hostname")):
+                if isinstance(host, str) and len(host.strip()) >= _MIN_NAME:
+                    if host.strip() not in self.hosts:
+                        named.setdefault(host.strip(), f"<host-{len(named) + 1}>")
+            for text in _strings(doc):
+                for match in _ANY_HOME.finditer(text):
+                    users.add(re.split(r"[\\/]", match.group(0).rstrip("\\/"))[-1])
+        return dataclasses.replace(self, named=tuple(named.items()), users=_clean(users, _MIN_NAME))
 
     @classmethod
     def current(cls, env: Mapping[str, str] | None = None) -> Identity:
@@ -85,6 +132,19 @@ def _clean(values, minimum: int) -> tuple[str, ...]:
     return tuple(sorted(kept, key=lambda v: (-len(v), v)))  # longest first: /home/al before /home
 
 
+def _strings(value: Any):
+    """Every string in a JSON-ready document, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            yield from _strings(k)
+            yield from _strings(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _strings(v)
+
+
 def _word(value: str) -> re.Pattern:
     return re.compile(rf"(?<![A-Za-z0-9_.-]){re.escape(value)}(?![A-Za-z0-9_-])")
 
@@ -98,15 +158,21 @@ class Redactor:
         self._homes = [
             re.compile(rf"{re.escape(h)}(?=$|[/\\\s\"':,;)\]}}])") for h in identity.homes
         ]
-        self._names = [(_word(u), USER) for u in identity.users] + [
-            (_word(h), HOST) for h in identity.hosts
-        ]
+        named = sorted(identity.named, key=lambda pair: (-len(pair[0]), pair[0]))
+        self._names = (
+            [(_word(name), mask) for name, mask in named]
+            + [(_word(h), HOST) for h in identity.hosts]
+            + [(_word(u), USER) for u in identity.users]
+        )
 
     def text(self, value: str) -> str:
         for secret in self._secrets:
             value = value.replace(secret, SECRET)
+        for pattern, mask in _CREDENTIALS:
+            value = pattern.sub(mask, value)
         for home in self._homes:
             value = home.sub(HOME, value)
+        value = _ANY_HOME.sub(HOME, value)
         for pattern, mask in self._names:
             value = pattern.sub(mask, value)
         return value

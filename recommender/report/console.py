@@ -1,4 +1,10 @@
-"""The one Console factory: colour and live displays on a TTY, plain text elsewhere."""
+"""The one Console factory: colour and live displays on a TTY, plain text elsewhere.
+
+Whatever a renderable holds (a GPU name, a facts field, a host name, a child's error line), no
+control character of it reaches the terminal: the Console renders every segment through
+``recommender.printable.CONTROL_OUT`` and keeps only rich's own control codes (colours, the live
+display's cursor moves). A width below ``MIN_WIDTH`` (``COLUMNS=0``) is read as unknown.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,13 @@ import os
 import sys
 
 from rich.console import Console
+from rich.segment import Segment
+
+from recommender.printable import CONTROL_OUT
+
+#: Narrower than this is no width at all (``COLUMNS=0`` made rich print nothing).
+MIN_WIDTH = 20
+DEFAULT_WIDTH = 80
 
 #: ASCII look-alikes for the characters dlrec's own text uses, where the output cannot encode
 #: them (PYTHONIOENCODING=ascii, a latin-1 terminal); whatever remains becomes "?".
@@ -32,6 +45,14 @@ _FALLBACK = str.maketrans(
         "\u00d7": "x",
         "\u2265": ">=",
         "\u2264": "<=",
+        # the sparkline's eight levels (report/pictures.py), lowest first
+        "\u2581": "_",
+        "\u2582": ".",
+        "\u2583": ",",
+        "\u2584": "-",
+        "\u2585": "~",
+        "\u2586": "=",
+        "\u2587": "*",
     }
 )
 
@@ -63,16 +84,43 @@ def _stream(stderr: bool):
     return stream if stream is None or encoding.startswith("utf") else _EncodableWriter(stream)
 
 
+class _PlainTextConsole(Console):
+    """A Console whose segments carry no control character but its own control codes."""
+
+    def render(self, renderable, options=None):
+        for segment in super().render(renderable, options):
+            if segment.control or segment.text.isprintable() or segment.text == "\n":
+                yield segment
+            else:
+                yield Segment(segment.text.translate(CONTROL_OUT), segment.style, None)
+
+
+def _width(stderr: bool) -> int | None:
+    """None (rich measures) unless COLUMNS says less than MIN_WIDTH: then the terminal's own
+    width when it has one of at least MIN_WIDTH, else DEFAULT_WIDTH."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        return None
+    if columns >= MIN_WIDTH:
+        return None
+    try:
+        measured = os.get_terminal_size((sys.__stderr__ if stderr else sys.__stdout__).fileno())
+        return measured.columns if measured.columns >= MIN_WIDTH else DEFAULT_WIDTH
+    except (AttributeError, OSError, ValueError):
+        return DEFAULT_WIDTH
+
+
 def make_console(*, stderr: bool = False, width: int | None = None) -> Console:
     """A Console that honours NO_COLOR, TERM=dumb and pipes.
 
     Under NO_COLOR or TERM=dumb no escape code at all is written (rich's own ``no_color`` still
     writes bold and italic), so logs and screen readers get plain text."""
     plain = bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
-    return Console(
+    return _PlainTextConsole(
         stderr=stderr,
         color_system=None if plain else "auto",
-        width=width,
+        width=width if width is not None and width >= MIN_WIDTH else _width(stderr),
         highlight=False,
         soft_wrap=False,
         no_color=bool(os.environ.get("NO_COLOR")) or None,

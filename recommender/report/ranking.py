@@ -12,13 +12,21 @@ from rich.text import Text
 
 from recommender.catalog import Framework
 from recommender.decide.ranking import MEASURED, Entry, Ranking, smoke_error
+from recommender.numfmt import SMOKE_FIGURE_NOTE, throughput
+from recommender.report.pictures import loss_curve
 
 SCHEMA_VERSION = 1
 #: Display names, from the catalog.
 DEFAULT_NAMES: Mapping[str, str] = {f.value: f.info.name for f in Framework}
 _BAR_WIDTH = 6
 _BLOCKS = " ▏▎▍▌▋▊▉█"
-_VERDICT_STYLE = {"recommended": "bold green", "works here": "green", "not feasible here": "red"}
+_VERDICT_STYLE = {
+    "recommended": "bold green",
+    "recommended: needs install": "bold yellow",
+    "recommended: needs reinstall": "bold yellow",
+    "works here": "green",
+    "not feasible": "red",
+}
 
 
 def _get(obj: Any, key: str, default: Any = None) -> Any:
@@ -75,7 +83,7 @@ def _signed(value: float) -> str:
 
 
 def smoke_figure(run: Any) -> str:
-    """'trained: loss 0.69 -> 0.08, 12.4k samples/s on cpu' (or the failure's cause)."""
+    """'trained: loss 0.69 -> 0.08, 12k samples/s on cpu' (or the failure's cause)."""
     if run is None:
         return "not run"
     cached = " (cached)" if _get(run, "cached") else ""
@@ -83,24 +91,19 @@ def smoke_figure(run: Any) -> str:
         error = smoke_error(run)
         return f"failed on {run.device}: {error.get('kind') or 'error'}{cached}"
     parts = []
-    if run.loss_first is not None and run.loss_last is not None:
+    curve = loss_curve(_get(run, "losses", ()) or ())
+    if curve:
+        parts.append(curve)
+    elif run.loss_first is not None and run.loss_last is not None:
         parts.append(f"loss {run.loss_first:.2f} -> {run.loss_last:.2f}")
     if run.samples_per_s:
-        parts.append(f"{_rate(run.samples_per_s)} samples/s")
+        parts.append(throughput(run.samples_per_s))
     verb = "trained" if _get(run, "converged", True) else "ran (did not converge)"
     return (
         f"{verb}: {', '.join(parts)} on {run.device}{cached}"
         if parts
         else f"{verb} on {run.device}{cached}"
     )
-
-
-def _rate(value: float) -> str:
-    if value >= 1e6:
-        return f"{value / 1e6:.1f}M"
-    if value >= 1e3:
-        return f"{value / 1e3:.1f}k"
-    return f"{value:.0f}"
 
 
 def _reason_lines(entry: Entry) -> Text:
@@ -145,7 +148,8 @@ def ranking_table(
         overflow="fold",
     )
     if wide:
-        table.add_column("smoke", width=15)
+        # from 120 columns the loss sparkline fits on one line: "loss 2.31 ▇▅▃▂▁ 0.00"
+        table.add_column("smoke", width=26 if width >= 120 else 15)
     top = max((e.score for e in ranking.entries if e.feasible), default=0.0)
     for entry in ranking.entries:
         name = names.get(entry.framework, entry.framework)
@@ -155,7 +159,7 @@ def ranking_table(
         )
         bar = score_bar(entry.score, top) if entry.feasible else " " * _BAR_WIDTH
         reasons = _reason_lines(entry)
-        cells = [
+        cells: list[RenderableType] = [
             str(entry.rank),
             Text(name + (f"\non {entry.backend}" if entry.backend else "")),
             f"{entry.score:>4g} {bar}",
@@ -171,26 +175,10 @@ def ranking_table(
 
 
 def why_not(entry: Entry, winner: Entry | None, names: Mapping[str, str] = DEFAULT_NAMES) -> str:
-    """One line: why this framework did not win."""
-    name = display_name(entry, names)
-    if entry.blockers:
-        block = entry.blockers[0]
-        return f"Why not {name}: {block.why} ({block.rule})"
-    if winner is None:
-        return f"Why not {name}: nothing here is feasible"
-    mine = {r.rule: float(r.delta) for r in entry.reasons}
-    theirs = {r.rule: r for r in winner.reasons}
-    gaps = sorted(
-        ((float(r.delta) - mine.get(rule, 0.0), rule) for rule, r in theirs.items()),
-        key=lambda gap: (-gap[0], gap[1]),
-    )
-    head = f"Why not {name}: {entry.score:g} vs {winner.score:g} for {display_name(winner, names)}"
-    if gaps and gaps[0][0] > 0:
-        reason = theirs[gaps[0][1]]
-        return f"{head}; above all: {short_why(reason.why)} {claims(reason.sources)}".rstrip()
-    if winner.verified and not entry.verified:
-        return f"{head}; {display_name(winner, names)} was verified by a smoke run here"
-    return f"{head} (tie broken by: verified, installed, then the fixed order)"
+    """One line: why this framework did not win (the rules that made the difference)."""
+    from recommender.report.why import why_not_line
+
+    return why_not_line(entry, winner)
 
 
 def render_ranking(
@@ -224,6 +212,8 @@ def render_ranking(
             parts.append(Text(why_not(entry, winner, names)))
     if ranking.smoke_note:
         parts.append(Text(ranking.smoke_note, style="yellow"))
+    if any(e.smoke is not None and e.smoke.samples_per_s for e in ranking.entries):
+        parts.append(Text(f"Throughputs are {SMOKE_FIGURE_NOTE}.", style="dim"))
     for notice in ranking.warnings:
         parts.append(Text(f"warning: {notice.why} ({notice.rule})", style="yellow"))
         if notice.fix:  # unwrapped, like the install line: a command must paste as one line
@@ -231,32 +221,11 @@ def render_ranking(
     return Group(*parts)
 
 
-def render_trace(ranking: Ranking) -> RenderableType:
-    """``--explain``: every rule, whether it fired, was false or unknown, and what it read."""
-    table = Table(title="Rule trace", box=box.SIMPLE_HEAD, title_justify="left", expand=True)
-    table.add_column("rule", no_wrap=True)  # copied into `dlrec rules explain ID`: never folded
-    for column in ("outcome", "effect", "read"):
-        table.add_column(column, overflow="fold", ratio=1)
-    evaluation = ranking.evaluation
-    for item in getattr(evaluation, "trace", ()) or ():
-        entry = item.to_dict() if hasattr(item, "to_dict") else dict(item)
-        effect = entry.get("effect") or entry.get("deltas") or ""
-        read = entry.get("read") or entry.get("reads") or ""
-        outcome = entry.get("outcome") or entry.get("status") or entry.get("result") or ""
-        unknown = entry.get("unknown") or ()
-        detail = f"{', '.join(unknown)} unknown" if unknown and outcome == "unknown" else ""
-        table.add_row(
-            str(entry.get("rule", "")),
-            f"{outcome}{': ' + str(detail) if detail else ''}",
-            Text(_plain(effect)),
-            Text(_plain(read)),
-        )
-    keras = next((e for e in ranking.entries if e.framework == "keras"), None)
-    parts: list[RenderableType] = [table]
-    if keras is not None and keras.backend_choice:
-        rows = ", ".join(f"{b} ({s:g}, {why})" for b, s, why in keras.backend_choice)
-        parts.append(Text(f"Keras backend, best first: {rows}"))  # plain Text: never markup
-    return Group(*parts)
+def render_trace(ranking: Ranking, *, everything: bool = False) -> RenderableType:
+    """``--explain``: see report/why.py."""
+    from recommender.report.why import render_trace as compact
+
+    return compact(ranking, everything=everything)
 
 
 def _plain(value: Any) -> str:
@@ -281,6 +250,7 @@ def entry_to_dict(entry: Entry) -> dict[str, Any]:
         "rank": entry.rank,
         "score": entry.score,
         "feasible": entry.feasible,
+        "ready": entry.ready,
         "confidence": entry.confidence,
         "verdict": entry.verdict,
         "reasons": [

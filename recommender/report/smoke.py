@@ -6,25 +6,24 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 
+from recommender.numfmt import throughput
+from recommender.report.pictures import loss_curve
 from recommender.smoke.cache import age_seconds, describe_age
 from recommender.smoke.run import SmokeEvent, SmokeResult, SmokeRun
-
-
-def _rate(value: float | None) -> str:
-    if value is None:
-        return "?"
-    return f"{value / 1000:.1f}k" if value >= 1000 else f"{value:.0f}"
 
 
 def _bytes(value: int | None) -> str:
     return f"{value / 2**20:.0f} MiB" if value else "?"
 
 
+def loss_text(r) -> str:
+    """``loss 2.37 ▇▅▃▂▁ 0.01`` from the curve, else ``loss 2.37 -> 0.01``."""
+    curve = loss_curve(getattr(r, "losses", ()) or ())
+    return curve or f"loss {r.loss_first:.2f} -> {r.loss_last:.2f}"
+
+
 def model_summary(r: SmokeResult) -> str:
-    return (
-        f"{r.model} loss {r.loss_first:.2f} -> {r.loss_last:.2f} acc {r.accuracy:.2f} "
-        f"{_rate(r.samples_per_s)} samples/s"
-    )
+    return f"{r.model} {loss_text(r)} acc {r.accuracy:.2f} {throughput(r.samples_per_s)}"
 
 
 def run_summary(results: Sequence[SmokeResult]) -> str:
@@ -145,3 +144,28 @@ class LiveTable:
                         Text(run_summary(results), style="" if ok else "red"),
                     )
         return table
+
+
+class PlainProgress:
+    """Progress for a piped run: one line on stderr as each smoke run starts and ends, so a
+    run is never silent for the 10-15 s the trainings take (``on_event`` for run_smoke)."""
+
+    def __init__(self, write) -> None:
+        self._write = write
+        self._started: set[str] = set()
+
+    def on_event(self, event) -> None:
+        run = event.run
+        if run is None:
+            return
+        label = run.label
+        if event.kind == "phase" and label not in self._started:
+            self._started.add(label)
+            self._write(f"smoke: {label}: started")
+        elif event.kind == "done":
+            results = event.results or ()
+            ok = bool(results) and all(r.ok for r in results)
+            cached = bool(results) and all(r.cached for r in results)
+            state = "passed" if ok else "failed"
+            tail = " (cached)" if cached else f" in {event.elapsed:.0f} s"
+            self._write(f"smoke: {label}: {state}{tail}")

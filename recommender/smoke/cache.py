@@ -2,8 +2,13 @@
 
 One file per run (framework x backend x device) in ``<cache dir>/smoke/``, named by a
 fingerprint of the framework's version and build, the device, the Python and dlrec versions, the
-interpreter path and the smoke settings. Written atomically (temp file + ``os.replace``). Failed
-runs are never cached: the fix is usually outside what the fingerprint sees (a NumPy downgrade).
+interpreter path and the smoke settings. Written atomically (temp file + ``os.replace``, which
+replaces a symlink rather than following it); read without following a symlink. Failed runs are
+never cached: the fix is usually outside what the fingerprint sees (a NumPy downgrade). An entry
+that is unreadable, foreign or wrongly typed is a miss, and the next passing run rewrites it.
+
+Any number of dlrec processes may share one cache: each run writes its logs in a folder of its
+own (:class:`RunLogs`), so no run reads another's output or logs.
 """
 
 from __future__ import annotations
@@ -12,16 +17,24 @@ import datetime as _dt
 import hashlib
 import json
 import os
+import shutil
 import sys
 import tempfile
-from collections.abc import Mapping
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from recommender import __version__
 from recommender.atomic import write_atomic
 
 #: Bump when the child's models, data or measurements change: old entries stop matching.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: results carry the per-step losses
+#: Run log folders kept in ``<cache dir>/smoke/logs`` (older ones are removed, if over an hour old).
+KEEP_RUNS = 20
+#: A ``.tmp`` left in the cache folder this long ago was a write killed midway (SIGKILL).
+STALE_TMP_S = 60.0
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 def smoke_dir(env: Mapping[str, str]) -> str:
@@ -30,17 +43,82 @@ def smoke_dir(env: Mapping[str, str]) -> str:
     return os.path.join(cache_dir(env), "smoke")
 
 
-def log_dir(env: Mapping[str, str]) -> str:
-    """Where smoke logs go: ``<cache dir>/smoke/logs``, or a fresh temp folder when the cache dir
-    cannot be made or written (a read-only home): an unwritable cache costs speed, never the run."""
-    path = os.path.join(smoke_dir(env), "logs")
+@dataclass(frozen=True, slots=True)
+class RunLogs:
+    """This run's own log folder, created fresh (mode 0700), so that no other dlrec writes in it:
+    ``<cache dir>/smoke/logs/<time>-<pid>-<random>``, or a temp folder when the cache dir cannot
+    be made or written (a read-only home: an unwritable cache costs speed, never the run)."""
+
+    path: str
+    temporary: bool
+
+    @classmethod
+    def create(cls, env: Mapping[str, str]) -> RunLogs:
+        logs = os.path.join(smoke_dir(env), "logs")
+        prefix = time.strftime("%Y%m%d-%H%M%S-") + f"{os.getpid()}-"
+        try:
+            os.makedirs(logs, exist_ok=True)
+            sweep(env)
+            return cls(tempfile.mkdtemp(prefix=prefix, dir=logs), False)
+        except OSError:
+            return cls(tempfile.mkdtemp(prefix=f"dlrec-smoke-{prefix}"), True)
+
+    def finish(self, keep: Iterable[str]) -> frozenset[str] | None:
+        """After the run. In the cache every log stays (``None``: all kept). In a temp folder
+        only the ``keep`` logs (failed runs', which the output names) stay; the rest and, when
+        nothing is kept, the folder go: nothing else is left in TMPDIR. Returns what stayed."""
+        if not self.temporary:
+            return None
+        kept = frozenset(p for p in keep if p and os.path.dirname(p) == self.path)
+        try:
+            names = os.listdir(self.path)
+        except OSError:
+            return frozenset()
+        for name in names:
+            path = os.path.join(self.path, name)
+            if path not in kept:
+                _remove(path)
+        if not kept:
+            _remove(self.path)
+        return kept
+
+
+def _remove(path: str) -> None:
     try:
-        os.makedirs(path, exist_ok=True)
-        if os.access(path, os.W_OK | os.X_OK):
-            return path
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            os.unlink(path)
     except OSError:
         pass
-    return tempfile.mkdtemp(prefix="dlrec-smoke-logs-")
+
+
+def sweep(env: Mapping[str, str], now: float | None = None) -> None:
+    """Remove what killed runs left: ``.tmp`` files of writes cut short in the cache folder, and
+    run log folders beyond the newest :data:`KEEP_RUNS` (only those over an hour old, so a run
+    that is still going keeps its logs)."""
+    now = time.time() if now is None else now
+    root = smoke_dir(env)
+    for entry in _scan(root):
+        if entry.name.endswith(".tmp") and entry.is_file(follow_symlinks=False):
+            if now - entry.stat(follow_symlinks=False).st_mtime > STALE_TMP_S:
+                _remove(entry.path)
+    runs = sorted(
+        (e for e in _scan(os.path.join(root, "logs")) if e.is_dir(follow_symlinks=False)),
+        key=lambda e: e.stat(follow_symlinks=False).st_mtime,
+        reverse=True,
+    )
+    for entry in runs[KEEP_RUNS:]:
+        if now - entry.stat(follow_symlinks=False).st_mtime > 3600:
+            _remove(entry.path)
+
+
+def _scan(path: str) -> list[os.DirEntry]:
+    try:
+        with os.scandir(path) as it:
+            return list(it)
+    except OSError:
+        return []
 
 
 def fingerprint(
@@ -88,7 +166,8 @@ def _path(env: Mapping[str, str], key: Mapping[str, Any]) -> str:
 def load(env: Mapping[str, str], key: Mapping[str, Any]) -> tuple[str, list[dict]] | None:
     """(cached_at, result dicts) for ``key``, or None when missing, unreadable or not matching."""
     try:
-        with open(_path(env, key), encoding="utf-8") as fh:
+        fd = os.open(_path(env, key), os.O_RDONLY | _NOFOLLOW)  # a symlink is a miss
+        with os.fdopen(fd, encoding="utf-8") as fh:
             doc = json.load(fh)
     except (OSError, ValueError):
         return None
@@ -115,6 +194,23 @@ def store(env: Mapping[str, str], key: Mapping[str, Any], results: list[dict]) -
     except OSError:
         return None
     return cached_at
+
+
+def well_typed(doc: Mapping[str, Any], types: Mapping[str, tuple[type, ...]]) -> bool:
+    """True when each key of ``types`` holds one of its types in ``doc`` (absent reads as None;
+    a bool is not a number). A cached entry that fails this is a miss, never a crash."""
+    for key, allowed in types.items():
+        value = doc.get(key)
+        if isinstance(value, bool) and bool not in allowed:
+            return False
+        if not isinstance(value, allowed):
+            return False
+    return True
+
+
+#: Types for ``well_typed``: a measured figure, and an optional one.
+NUMBER = (int, float, type(None))
+OPTIONAL_STR = (str, type(None))
 
 
 def now_utc() -> str:

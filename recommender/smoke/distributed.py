@@ -1,82 +1,58 @@
 """Distributed smoke: N-process data-parallel training with each framework's own engine.
 
-* PyTorch: ``python -m torch.distributed.run`` (torchrun, static rendezvous) starts the ranks;
-  DistributedDataParallel over gloo (CPU) or nccl (CUDA).
-* TensorFlow: N worker processes, each with its ``TF_CONFIG``; MultiWorkerMirroredStrategy.
+* PyTorch: torchrun DDP over gloo (CPU) or nccl (CUDA);
+* TensorFlow: N workers with their ``TF_CONFIG``, MultiWorkerMirroredStrategy;
 * Keras 3: ``keras.distribution`` where the backend has one (JAX); a skipped result elsewhere.
 
 Each run first trains the same model in one plain process (the baseline), then launches the N
-ranks. Every process runs in its own session under the import and training budgets; on timeout,
-Ctrl-C or exit the whole tree is killed (smoke_process.kill_tree). Ports are picked free on
-127.0.0.1; with ``nnodes > 1`` the cluster's own endpoint is used instead. The ranks write their
-parameters; the parent calls the gradients synchronised when every local rank ends with the
-same parameters (each rank trained on a different shard, so only the all-reduce keeps them equal).
-This process never imports a framework.
+ranks (:mod:`distributed_plan` builds the launches, :mod:`distributed_run` runs them under the
+supervisor and compares the ranks). ``--distributed N`` beyond what the machine holds
+(:func:`distributed_plan.max_processes`) is refused before anything starts. Logs go to this
+run's own folder; the rank documents to a private folder inside it, removed afterwards. This
+process never imports a framework.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from recommender.catalog import DISTRIBUTED_ENGINES
 from recommender.errors import BadInputError
 from recommender.facts.document import Facts
 from recommender.smoke import cache as smoke_cache
-from recommender.smoke.process import _Watch, child_cwd, kill_tree
+from recommender.smoke.distributed_plan import (
+    ENGINES,
+    Cluster,
+    check_fits,
+    keras_skip,
+    launches,
+    max_processes,
+    single_launch,
+    tf_config,
+    threads_per_rank,
+    torchrun_launch,
+)
+from recommender.smoke.distributed_run import (
+    BATCH,
+    compare_ranks,
+    efficiency,
+    rank_docs,
+    read_doc,
+    supervise_group,
+)
+from recommender.smoke.process import WATCH_SLACK_S, open_capture
 
 DEFAULT_STEPS = 30
-BATCH = 64  # smoke_child.BATCH: samples per rank per step
-LOSS_RATIO = 0.6
-#: Replicas are in sync when no parameter differs by more than this (relative to its scale).
-SYNC_TOLERANCE = 1e-5
-FRAMEWORKS = ("pytorch", "tensorflow", "keras")
-_POLL_S = 0.05
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Cluster:
-    """Where the ranks run: this host alone, or one node of a multi-node job."""
-
-    nnodes: int = 1
-    node_rank: int = 0
-    rdzv_endpoint: str | None = None  # host:port of node 0 (torchrun's static rendezvous)
-    worker_hosts: tuple[str, ...] = ()  # every node's host, in node-rank order (TF_CONFIG)
-
-    def validate(self) -> Cluster:
-        if not 0 <= self.node_rank < self.nnodes:
-            raise BadInputError(
-                f"--node-rank {self.node_rank} must be below --nnodes {self.nnodes}"
-            )
-        if self.nnodes > 1 and not self.rdzv_endpoint:
-            raise BadInputError("--nnodes > 1 needs --rdzv-endpoint HOST:PORT (node 0's address)")
-        if self.rdzv_endpoint:
-            host, _, port = self.rdzv_endpoint.rpartition(":")
-            if not host or not port.isdigit() or not 0 < int(port) < 65536:
-                raise BadInputError(f"--rdzv-endpoint {self.rdzv_endpoint!r}: expected HOST:PORT")
-        if self.worker_hosts and len(self.worker_hosts) != self.nnodes:
-            raise BadInputError(
-                f"--worker-hosts names {len(self.worker_hosts)} hosts for --nnodes {self.nnodes}"
-            )
-        return self
-
-    @property
-    def hosts(self) -> tuple[str, ...]:
-        """Every node's host: --worker-hosts, else (one node) the endpoint's host or 127.0.0.1."""
-        if self.worker_hosts:
-            return self.worker_hosts
-        if self.nnodes == 1:
-            return (self.rdzv_endpoint.rpartition(":")[0] if self.rdzv_endpoint else "127.0.0.1",)
-        return ()
+#: The frameworks with a distributed engine, in the catalog's order.
+FRAMEWORKS = tuple(DISTRIBUTED_ENGINES)
+#: This host alone (the default cluster).
+LOCAL = Cluster()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -154,334 +130,7 @@ class DistributedSmokeResult:
         return f"{name} {self.engine} x{self.processes} on {self.device}"
 
 
-# --- processes ----------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now (the kernel picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _env(base: Mapping[str, str], threads: int, extra: Mapping[str, str]) -> dict[str, str]:
-    env = dict(base)
-    env.update(extra)
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    env["PYTHONUNBUFFERED"] = "1"
-    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        env[name] = str(threads)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH"), root) if p)
-    return env
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Launch:
-    argv: tuple[str, ...]
-    env: Mapping[str, str]
-
-
-def supervise_group(
-    launches: Sequence[Launch],
-    *,
-    ranks: int,
-    out_dir: str,
-    log: str,
-    import_timeout: float,
-    train_timeout: float,
-) -> tuple[str | None, set[int]]:
-    """Start every launch in its own session; enforce the budgets; kill every tree.
-
-    The training budget starts once all ``ranks`` local ranks said "imported". Returns
-    (None or the error, the ranks that said "done")."""
-    out = os.path.join(out_dir, "stdout.jsonl")
-    open(out, "wb").close()
-    procs: list[subprocess.Popen] = []
-    imported, done, error = set(), set(), None
-    try:
-        with open(out, "ab") as out_w, open(log, "ab") as err_w:
-            for launch in launches:
-                procs.append(
-                    subprocess.Popen(
-                        list(launch.argv),
-                        stdin=subprocess.DEVNULL,
-                        stdout=out_w,
-                        stderr=err_w,
-                        env=dict(launch.env),
-                        start_new_session=True,
-                        cwd=child_cwd(out_dir),
-                    )
-                )
-        watch = _Watch(out)
-        phase, deadline = "import", time.monotonic() + import_timeout
-        try:
-            while True:
-                for msg in watch.messages():
-                    if msg.get("phase") == "imported":
-                        imported.add(msg.get("rank"))
-                    elif msg.get("phase") == "done":
-                        done.add(msg.get("rank"))
-                if phase == "import" and len(imported) >= ranks:
-                    phase, deadline = "train", time.monotonic() + train_timeout
-                codes = [p.poll() for p in procs]
-                if all(c is not None for c in codes):
-                    bad = [c for c in codes if c != 0]
-                    error = f"a rank exited with status {bad[0]}; see {log}" if bad else None
-                    break
-                if any(c not in (None, 0) for c in codes):
-                    error = f"a rank exited with status {next(c for c in codes if c not in (None, 0))}; see {log}"
-                    break
-                if time.monotonic() > deadline:
-                    budget = import_timeout if phase == "import" else train_timeout
-                    hung = sorted(set(range(ranks)) - (imported if phase == "import" else done))
-                    error = (
-                        f"{'importing' if phase == 'import' else 'training'} did not finish within "
-                        f"{budget:g}s (waiting on local rank {', '.join(map(str, hung)) or '?'}); "
-                        "every process was killed"
-                    )
-                    break
-                time.sleep(_POLL_S)
-            done.update(m.get("rank") for m in watch.messages() if m.get("phase") == "done")
-        finally:
-            watch.close()
-    finally:
-        for proc in procs:  # on timeout, Ctrl-C and normal exit alike
-            kill_tree(proc)
-    return error, done
-
-
-# --- planning the launches ----------------------------------------------------------------------
-
-
-def _child(
-    engine: str, framework: str, device: str, steps: int, threads: int, out_dir: str
-) -> list[str]:
-    return [
-        "-m",
-        "recommender.smoke.children.distributed",
-        "--engine",
-        engine,
-        "--framework",
-        framework,
-        "--device",
-        device,
-        "--steps",
-        str(steps),
-        "--threads",
-        str(threads),
-        "--out",
-        out_dir,
-    ]
-
-
-def torchrun_launch(
-    n: int,
-    cluster: Cluster,
-    device: str,
-    steps: int,
-    threads: int,
-    out_dir: str,
-    env: Mapping[str, str],
-) -> Launch:
-    endpoint = cluster.rdzv_endpoint or f"127.0.0.1:{free_port()}"
-    argv = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--nnodes",
-        str(cluster.nnodes),
-        "--nproc-per-node",
-        str(n),
-        "--node-rank",
-        str(cluster.node_rank),
-        "--rdzv-backend",
-        "static",
-        "--rdzv-endpoint",
-        endpoint,
-        "--max-restarts",
-        "0",
-        *_child("ddp", "pytorch", device, steps, threads, out_dir),
-    ]
-    extra = (
-        {"GLOO_SOCKET_IFNAME": "lo"}
-        if cluster.nnodes == 1 and "GLOO_SOCKET_IFNAME" not in env
-        else {}
-    )
-    return Launch(argv=tuple(argv), env=_env(env, threads, extra))
-
-
-def tf_config(n: int, cluster: Cluster, local: int, ports: Sequence[int]) -> dict[str, Any]:
-    """TF_CONFIG for local worker ``local``: every node contributes ``n`` workers on ``ports``."""
-    workers = [f"{host}:{port}" for host in cluster.hosts for port in ports]
-    return {
-        "cluster": {"worker": workers},
-        "task": {"type": "worker", "index": cluster.node_rank * n + local},
-    }
-
-
-def tf_ports(n: int, cluster: Cluster) -> list[int]:
-    """Free loopback ports on one host; on a cluster, the endpoint's port + 1 .. + n on every node."""
-    if cluster.nnodes == 1 and not cluster.rdzv_endpoint:
-        return [free_port() for _ in range(n)]
-    base = int((cluster.rdzv_endpoint or "").rpartition(":")[2])
-    return [base + 1 + i for i in range(n)]
-
-
-def mwms_launches(
-    n: int,
-    cluster: Cluster,
-    device: str,
-    steps: int,
-    threads: int,
-    out_dir: str,
-    env: Mapping[str, str],
-) -> list[Launch]:
-    if cluster.nnodes > 1 and not cluster.worker_hosts:
-        raise BadInputError(
-            "TensorFlow on several nodes needs --worker-hosts HOST,HOST,... (every node, "
-            "in --node-rank order) to build TF_CONFIG"
-        )
-    ports = tf_ports(n, cluster)
-    out = []
-    for local in range(n):
-        extra = {"TF_CONFIG": json.dumps(tf_config(n, cluster, local, ports))}
-        if device == "cpu":
-            extra["CUDA_VISIBLE_DEVICES"] = ""
-        out.append(
-            Launch(
-                argv=(
-                    sys.executable,
-                    *_child("mwms", "tensorflow", device, steps, threads, out_dir),
-                ),
-                env=_env(env, threads, extra),
-            )
-        )
-    return out
-
-
-def keras_launches(
-    n: int,
-    cluster: Cluster,
-    device: str,
-    steps: int,
-    threads: int,
-    out_dir: str,
-    env: Mapping[str, str],
-) -> list[Launch]:
-    host = cluster.rdzv_endpoint or f"127.0.0.1:{free_port()}"
-    world = n * cluster.nnodes
-    return [
-        Launch(
-            argv=(
-                sys.executable,
-                *_child("keras-jax", "keras", device, steps, threads, out_dir),
-                "--coordinator",
-                host,
-                "--num-processes",
-                str(world),
-                "--process-id",
-                str(cluster.node_rank * n + local),
-            ),
-            env=_env(
-                env,
-                threads,
-                {"KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu" if device == "cpu" else ""},
-            ),
-        )
-        for local in range(n)
-    ]
-
-
-ENGINES = {
-    "pytorch": ("ddp", "torchrun"),
-    "tensorflow": ("mwms", "tf_config"),
-    "keras": ("keras.distribution", "keras.distribution.initialize"),
-}
-
-
-def keras_skip(facts: Facts) -> str | None:
-    """Why Keras cannot be smoked here with its own distribution API, or None."""
-    backend = facts.framework("keras").get("backend") or "tensorflow"
-    if backend != "jax":
-        return (
-            f"keras.distribution exists only for the JAX backend; the configured backend is {backend} "
-            f"(Keras on {backend} distributes through {'tf.distribute' if backend == 'tensorflow' else 'torch DDP'}, "
-            "smoked above as that framework)"
-        )
-    if not facts.framework("jax").get("installed"):
-        return "the Keras backend is jax, but jax is not installed: pip install jax"
-    return None
-
-
-# --- comparing the ranks -------------------------------------------------------------------------
-
-
-def _read(path: str) -> dict | None:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            doc = json.load(fh)
-    except (OSError, ValueError):
-        return None
-    return doc if isinstance(doc, dict) else None
-
-
-def _checksum(params: Sequence[float]) -> str:
-    return hashlib.sha256(json.dumps(list(params)).encode()).hexdigest()[:16]
-
-
-def compare_ranks(docs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Synchronisation, loss and speed from the ranks' documents (pure)."""
-    params = [d.get("params") or [] for d in docs]
-    scale = max((abs(v) for v in params[0]), default=1.0) if params else 1.0
-    same_len = len({len(p) for p in params}) == 1 and params and params[0]
-    diff = (
-        max((abs(a - b) for p in params[1:] for a, b in zip(params[0], p)), default=0.0)
-        if same_len
-        else None
-    )
-    losses = docs[0].get("losses") or [] if docs else []
-    tail = losses[-5:]
-    last = sum(tail) / len(tail) if tail else None
-    steps = [d.get("step_s") for d in docs if isinstance(d.get("step_s"), (int, float))]
-    step_s = max(steps) if steps else None  # the slowest rank sets the pace
-    world = int(docs[0].get("world_size") or len(docs)) if docs else 0
-    return {
-        "synchronized": diff is not None and diff <= SYNC_TOLERANCE * max(1.0, scale),
-        "max_param_diff": diff,
-        "param_checksums": tuple(_checksum(p) for p in params),
-        "loss_first": losses[0] if losses else None,
-        "loss_last": last,
-        "loss_fell": bool(losses) and last is not None and last <= LOSS_RATIO * losses[0],
-        "step_s": step_s,
-        "world_size": world,
-        "samples_per_s": world * BATCH / step_s if step_s else None,
-    }
-
-
-def efficiency(
-    samples_per_s: float | None, processes: int, single_samples_per_s: float | None
-) -> float | None:
-    """samples/s of N processes / (N x samples/s of one process); None when either is unknown."""
-    if not samples_per_s or not single_samples_per_s or processes < 1:
-        return None
-    return round(samples_per_s / (processes * single_samples_per_s), 3)
-
-
 # --- the entry point ----------------------------------------------------------------------------
-
-
-def _threads(facts: Facts, n: int) -> int:
-    cores = facts.get("cpu.usable_cores") or os.cpu_count() or 1
-    return max(1, int(cores) // max(1, n))
-
-
-def _launches(framework, n, cluster, device, steps, threads, out_dir, env):
-    if framework == "pytorch":
-        return [torchrun_launch(n, cluster, device, steps, threads, out_dir, env)]
-    if framework == "tensorflow":
-        return mwms_launches(n, cluster, device, steps, threads, out_dir, env)
-    return keras_launches(n, cluster, device, steps, threads, out_dir, env)
 
 
 def run_one(
@@ -489,21 +138,21 @@ def run_one(
     framework: str,
     n: int,
     *,
-    cluster: Cluster = Cluster(),
+    cluster: Cluster = LOCAL,
     device: str = "cpu",
     steps: int = DEFAULT_STEPS,
     import_timeout: float = 120.0,
     train_timeout: float = 120.0,
     env: Mapping[str, str] | None = None,
-    log_dir: str | None = None,
 ) -> DistributedSmokeResult:
-    """The single-process baseline, then the ``n`` local ranks; every process killed at the end."""
+    """The single-process baseline, then the ``n`` local ranks; every process killed at the end.
+    The log goes to a new folder of this run's own."""
     env = dict(os.environ if env is None else env)
     engine, launcher = ENGINES[framework]
     backend = (
         (facts.framework("keras").get("backend") or "tensorflow") if framework == "keras" else None
     )
-    base = dict(
+    base: dict[str, Any] = dict(
         framework=framework,
         backend=backend,
         device=device,
@@ -515,50 +164,36 @@ def run_one(
     )
     if framework == "keras" and (reason := keras_skip(facts)):
         return DistributedSmokeResult(**base, skipped=reason)
-    log_dir = log_dir or smoke_cache.log_dir(env)
-    os.makedirs(log_dir, exist_ok=True)
-    log = os.path.join(log_dir, f"distributed-{framework}-{device}-x{n}.log")
-    open(log, "wb").close()
-    threads = _threads(facts, n)
-    work = tempfile.mkdtemp(prefix="dlrec-dist-")
+    logs = smoke_cache.RunLogs.create(env)
+    log = os.path.join(logs.path, f"distributed-{framework}-{device}-x{n}.log")
+    threads = threads_per_rank(facts, n)
+    budget = import_timeout + train_timeout + WATCH_SLACK_S
+    work = tempfile.mkdtemp(prefix="ranks-", dir=logs.path)
+    group: dict[str, Any] = dict(
+        log_path=log, cwd=work, import_timeout=import_timeout, train_timeout=train_timeout
+    )
     try:
-        single = Launch(
-            argv=(sys.executable, *_child("single", framework, device, steps, threads, work)),
-            env=_env(env, threads, {"KERAS_BACKEND": "jax"} if framework == "keras" else {}),
-        )
-        error, _ = supervise_group(
-            [single],
-            ranks=1,
-            out_dir=work,
-            log=log,
-            import_timeout=import_timeout,
-            train_timeout=train_timeout,
-        )
-        baseline = _read(os.path.join(work, "single.json")) or {}
-        if error is None:
-            launches = _launches(framework, n, cluster, device, steps, threads, work, env)
-            error, done = supervise_group(
-                launches,
-                ranks=n,
-                out_dir=work,
-                log=log,
-                import_timeout=import_timeout,
-                train_timeout=train_timeout,
-            )
-        else:
-            error = f"single-process baseline: {error}"
-        docs = sorted(
-            (
-                d
-                for f in sorted(os.listdir(work))
-                if f.startswith("rank-")
-                if (d := _read(os.path.join(work, f)))
-            ),
-            key=lambda d: d.get("rank", 0),
-        )
+        with open_capture(log) as log_w:
+            single = single_launch(framework, device, steps, threads, work, env, budget)
+            out = os.path.join(work, "single.jsonl")
+            error, _ = supervise_group([single], ranks=1, out=out, log=log_w, **group)
+            baseline = read_doc(os.path.join(work, "single.json")) or {}
+            if error is None:
+                ranks = launches(framework, n, cluster, device, steps, threads, work, env, budget)
+                out = os.path.join(work, "ranks.jsonl")
+                error, _ = supervise_group(ranks, ranks=n, out=out, log=log_w, **group)
+            else:
+                error = f"single-process baseline: {error}"
+        docs = rank_docs(work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return assemble(base, docs, baseline, n, error, log)
+    result = assemble(base, docs, baseline, n, error, log)
+    kept = logs.finish([log] if not result.ok else [])
+    return result if kept is None or log in kept else _without_log(result)
+
+
+def _without_log(result: DistributedSmokeResult) -> DistributedSmokeResult:
+    return replace(result, log=None)
 
 
 def assemble(
@@ -606,20 +241,29 @@ def plan(facts: Facts, frameworks: Sequence[str] | None) -> tuple[str, ...]:
     return tuple(fw for fw in FRAMEWORKS if fw in (frameworks or installed))
 
 
+def _device(facts: Facts, framework: str, device: str) -> str:
+    from recommender.smoke.run import _build_devices
+
+    if device != "auto":
+        return device
+    return "cuda" if "cuda" in _build_devices(facts, framework) else "cpu"
+
+
 def run_distributed(
     facts: Facts,
     n: int,
     *,
     frameworks: Sequence[str] | None = None,
     device: str = "cpu",
-    cluster: Cluster = Cluster(),
+    cluster: Cluster = LOCAL,
     steps: int = DEFAULT_STEPS,
     import_timeout: float = 120.0,
     train_timeout: float = 120.0,
     env: Mapping[str, str] | None = None,
     on_result=None,
 ) -> tuple[DistributedSmokeResult, ...]:
-    """Each planned framework in turn (never two at once: the ranks share the cores)."""
+    """Each planned framework in turn (never two at once: the ranks share the cores). Raises
+    BadInputError before anything starts for a request the machine cannot hold."""
     env = dict(os.environ if env is None else env)
     if n < 1:
         raise BadInputError(f"--distributed {n}: need at least 1 process")
@@ -628,15 +272,10 @@ def run_distributed(
         raise BadInputError(
             f"--device {device}: the distributed smoke runs on cpu (gloo) or cuda (nccl)"
         )
+    todo = [(fw, _device(facts, fw, device)) for fw in plan(facts, frameworks)]
+    check_fits(facts, n, [dev for _, dev in todo])
     out = []
-    for fw in plan(facts, frameworks):
-        from recommender.smoke.run import _build_devices
-
-        dev = (
-            device
-            if device != "auto"
-            else ("cuda" if "cuda" in _build_devices(facts, fw) else "cpu")
-        )
+    for fw, dev in todo:
         result = run_one(
             facts,
             fw,
@@ -658,6 +297,31 @@ def run_distributed(
 
 # --- the cache: the latest passing run per framework, read by `dlrec recommend` ------------------
 
+_NUMBER, _STR = smoke_cache.NUMBER, smoke_cache.OPTIONAL_STR
+#: What a cached result must hold; anything else is a miss.
+_CACHED_TYPES = {
+    **dict.fromkeys(("framework", "device", "engine", "launcher"), (str,)),
+    **dict.fromkeys(("backend", "skipped", "error", "cached_at"), _STR),
+    **dict.fromkeys(("processes", "nnodes", "node_rank"), (int,)),
+    "world_size": (int, type(None)),
+    "ok": (bool,),
+    **dict.fromkeys(("synchronized", "loss_fell"), (bool, type(None))),
+    "param_checksums": (list, type(None)),
+    **dict.fromkeys(
+        (
+            "max_param_diff",
+            "loss_first",
+            "loss_last",
+            "step_s",
+            "samples_per_s",
+            "single_step_s",
+            "single_samples_per_s",
+            "scaling_efficiency",
+        ),
+        _NUMBER,
+    ),
+}
+
 
 def _key(facts: Facts, framework: str, device: str) -> dict[str, Any]:
     return smoke_cache.fingerprint(
@@ -677,8 +341,9 @@ def store(env: Mapping[str, str], facts: Facts, result: DistributedSmokeResult) 
 def cached(
     env: Mapping[str, str], facts: Facts, device: str = "cpu"
 ) -> tuple[DistributedSmokeResult, ...]:
-    """Passing distributed results stored for this machine's installed frameworks (stale ones skipped)."""
-    out = []
+    """Passing distributed results stored for this machine's installed frameworks (stale or
+    wrongly typed ones skipped)."""
+    out: list[DistributedSmokeResult] = []
     for fw in FRAMEWORKS:
         if not facts.framework(fw).get("installed"):
             continue
@@ -686,6 +351,8 @@ def cached(
         if entry is None:
             continue
         cached_at, docs = entry
+        if not all(smoke_cache.well_typed(d, _CACHED_TYPES) for d in docs):
+            continue
         try:
             out.extend(
                 DistributedSmokeResult.from_dict({**d, "cached_at": cached_at}) for d in docs
@@ -693,3 +360,19 @@ def cached(
         except (TypeError, ValueError):
             continue
     return tuple(out)
+
+
+__all__ = [
+    "BATCH",
+    "Cluster",
+    "DistributedSmokeResult",
+    "assemble",
+    "cached",
+    "compare_ranks",
+    "efficiency",
+    "max_processes",
+    "run_distributed",
+    "run_one",
+    "tf_config",
+    "torchrun_launch",
+]

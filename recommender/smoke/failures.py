@@ -1,11 +1,18 @@
 """Why a smoke run failed: classify a child's exit, stderr and phase into a cause and a fix.
 
 The table below is the one place the plain-language causes and the exact fixes live.
+
+A full disk (ENOSPC) or an exhausted quota (EDQUOT) is named as such wherever it shows: in the
+child's error, in its stderr, or by the disk that holds the run's log having no room left. Then
+nothing can be said about the framework: the run "could not record", and the fix is disk space,
+never a reinstall.
 """
 
 from __future__ import annotations
 
 import enum
+import errno
+import os
 import re
 import signal
 from collections.abc import Mapping
@@ -24,6 +31,7 @@ class FailureKind(str, enum.Enum):
     DEVICE_UNUSABLE = "device_unusable"
     CRASHED = "crashed"
     NOT_CONVERGED = "not_converged"
+    DISK_FULL = "disk_full"
 
 
 #: kind -> (cause, fix). ``{pkg}`` is the framework's pip name, ``{fw}`` its id, ``{budget}``
@@ -64,6 +72,11 @@ FAILURES: Mapping[FailureKind, tuple[str, str]] = {
     FailureKind.CRASHED: (
         "{fw} crashed: {detail}",
         "read the log below; reinstall with: pip install --force-reinstall {pkg}",
+    ),
+    FailureKind.DISK_FULL: (
+        "{fw} on {device}: could not record: {detail}; this says nothing about {fw} itself",
+        "free space (or quota) on the disk holding {where}, or point DLREC_CACHE_DIR at a disk "
+        "with room, then: dlrec smoke --fresh --framework {fw}",
     ),
     FailureKind.NOT_CONVERGED: (
         "{fw} trained but the loss did not fall enough ({detail})",
@@ -129,6 +142,7 @@ def failure(
 ) -> SmokeFailure:
     cause, fix = FAILURES[kind]
     fields = {
+        "where": os.path.dirname(log) if log else "dlrec's cache",
         "fw": framework,
         "pkg": _PIP_NAMES.get(framework, framework),
         "device": device,
@@ -184,6 +198,9 @@ def classify(ex: ChildExit, *, framework: str, device: str, log: str | None) -> 
         )
     message = str((ex.error or {}).get("message") or "")
     text = f"{message}\n{ex.stderr_tail}"
+    full = disk_full(text, log)
+    if full:
+        return make(FailureKind.DISK_FULL, full)
     for kind, pattern in _PATTERNS:
         if match := pattern.search(text):
             return make(kind, match.group(0))
@@ -208,6 +225,39 @@ def classify(ex: ChildExit, *, framework: str, device: str, log: str | None) -> 
         return replace(made, fix=backend_fix) if backend_fix else made
     detail = message or last_error_line(ex.stderr_tail)
     return make(FailureKind.CRASHED, f"{detail} (exit status {rc} during training)")
+
+
+_EDQUOT = getattr(errno, "EDQUOT", 122)  # not on Windows
+_NO_SPACE = re.compile(
+    rf"\[Errno {errno.ENOSPC}\]|No space left on device|\bENOSPC\b"
+    rf"|\[Errno {_EDQUOT}\]|Disk quota exceeded|\bEDQUOT\b",
+    re.IGNORECASE,
+)
+#: Less free space than this on the log's disk: the child could not have written its record.
+LOW_SPACE_BYTES = 64 * 1024
+
+
+def free_bytes(path: str) -> int | None:
+    """Free space on the filesystem holding ``path`` for this user (None when unknown)."""
+    try:
+        st = os.statvfs(path)
+    except (AttributeError, OSError):
+        return None
+    return st.f_bavail * st.f_frsize
+
+
+def disk_full(text: str, log: str | None) -> str | None:
+    """What ran out ("disk full", "disk quota exceeded") when the child's error or stderr says
+    so, or the disk holding its log has (almost) no room left; else None."""
+    if match := _NO_SPACE.search(text):
+        said = match.group(0).lower()
+        if "quota" in said or "edquot" in said or f"errno {_EDQUOT}" in said:
+            return "disk quota exceeded"
+        return "disk full (no space left on device)"
+    free = free_bytes(os.path.dirname(log)) if log else None
+    if free is not None and free < LOW_SPACE_BYTES:
+        return f"disk full ({free:,} bytes free where the run's log is written)"
+    return None
 
 
 _KERAS_UNKNOWN_BACKEND = re.compile(r"Unable to import backend\s*:\s*(\S+)")

@@ -1,60 +1,63 @@
-"""Run one smoke child under its budgets: start it, watch its JSON lines, kill its whole tree.
+"""Run one smoke child under its budgets: start it, read its JSON lines, kill its whole tree.
 
-The child's stdout is a file opened for appending (never a pipe, so a grandchild that keeps it
-open cannot stall us), read through a separate handle as it grows; its stderr is the run's log.
-The import budget runs until the child says "imported", then the training budget starts. On
-timeout, on cancel (Ctrl-C) and after every normal exit, the process group and every descendant
-that left it are killed and reaped.
+The child runs under :mod:`recommender.supervise` (its own session, dead with dlrec, started in
+the run's private log folder, never importing from dlrec's working directory). Its stdout is a
+file, never a pipe, read through a second handle as it grows; its stderr is the run's log. Both
+are created fresh (never through a symlink) and capped at :data:`CAP` bytes. The import budget
+runs until the child says "imported", then the training budget starts. On timeout, on cancel
+(Ctrl-C) and after every normal exit the group and every descendant are killed and reaped.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from recommender.smoke.failures import ChildExit, read_oom_kills
+from recommender.supervise import Child, Stopped, child_env, size_text, start, stopping
 
 MODELS = ("mlp", "cnn")
+#: Bytes a framework child may write on each of stdout and stderr before it is killed: far
+#: above the noisiest real import (TF/XLA on a GPU host writes tens of KiB), far below a disk.
+CAP = 8 << 20
+#: Seconds the child's own watch grants beyond its import and training budgets.
+WATCH_SLACK_S = 10.0
 _POLL_S = 0.02
 _STDERR_TAIL = 16 << 10
 
 
-def kill_tree(proc: subprocess.Popen) -> None:
+def kill_tree(child: Child) -> None:
     """Kill the child's process group and every descendant that left it; reap them all."""
-    import psutil
-
-    from recommender.probes.process import kill_group
-
-    try:
-        descendants = psutil.Process(proc.pid).children(recursive=True)
-    except psutil.Error:
-        descendants = []
-    kill_group(proc)
-    for p in descendants:
-        try:
-            p.kill()
-        except psutil.Error:
-            pass
-    deadline = time.monotonic() + 2.0
-    while descendants and time.monotonic() < deadline:  # dead: gone, or a zombie init will reap
-        descendants = [p for p in descendants if _alive(p)]
-        time.sleep(0.01) if descendants else None
+    child.kill()
 
 
-def _alive(p) -> bool:
-    import psutil
+def open_capture(path: str) -> BinaryIO:
+    """A new file for a child's output: created, never opened through a symlink or truncated."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
+    return os.fdopen(os.open(path, flags | getattr(os, "O_CLOEXEC", 0), 0o600), "ab")
 
-    try:
-        return p.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
+
+def framework_env(
+    base: Mapping[str, str],
+    *,
+    threads: int,
+    overrides: Mapping[str, str] | Iterable[tuple[str, str]] = (),
+    budget: float = 0.0,
+) -> dict[str, str]:
+    """A framework child's environment: the supervisor's, plus quieter TensorFlow logs."""
+    return child_env(
+        base,
+        overrides=overrides,
+        defaults={"TF_CPP_MIN_LOG_LEVEL": "2"},  # TF's noise goes to the log, and less of it
+        threads=threads,
+        budget=budget,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,24 +67,11 @@ class Settings:
     train_timeout: float
     threads: int
     env: Mapping[str, str]
-    log_dir: str
+    log_dir: str  # this dlrec run's own folder: no other run writes there
 
 
-def _child_env(run, s: Settings) -> dict[str, str]:
-    env = dict(s.env)
-    env.update(run.env)
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TF's noise goes to the log file, and less of it
-    env["PYTHONUNBUFFERED"] = "1"
-    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        env[name] = str(s.threads)
-    # Appended, never prepended: the user's PYTHONPATH (and its packages) keeps precedence.
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH"), root) if p)
-    return env
-
-
-class _Watch:
-    """Reads the child's JSON lines from its stdout file as they arrive."""
+class JsonLines:
+    """Reads a child's JSON lines from its stdout file as they arrive."""
 
     def __init__(self, path: str) -> None:
         self._fh = open(path, "rb")  # noqa: SIM115 - closed by close()
@@ -104,17 +94,6 @@ class _Watch:
         self._fh.close()
 
 
-def child_cwd(fallback: str) -> str | None:
-    """None (inherit) while the working directory exists; ``fallback`` once it has been deleted.
-    A child started in a deleted directory fails in odd ways (torch: "oneMKL FATAL ERROR: Cannot
-    load libtorch_cpu.so"), which would be misread as a broken install."""
-    try:
-        os.getcwd()
-        return None
-    except OSError:
-        return os.path.abspath(fallback) if os.path.isabs(fallback) else tempfile.gettempdir()
-
-
 def _argv(run, s: Settings) -> list[str]:
     return [
         sys.executable,
@@ -133,58 +112,63 @@ def _argv(run, s: Settings) -> list[str]:
     ]
 
 
+def _overflow_error(stream: str) -> dict:
+    return {
+        "kind": "exception",
+        "message": f"the child wrote more than {size_text(CAP)} to its {stream}, and was killed",
+    }
+
+
 def supervise(
     run, s: Settings, cancel: threading.Event, live: set, on_phase: Callable[[str, float], None]
 ) -> tuple[ChildExit, list[dict], dict, str]:
     """Start the child for ``run``, enforce its budgets, kill its tree, and return
     (how it ended, its per-model result dicts, its "imported" message, its log path)."""
     stem = run.label.replace(" on ", "-").replace("[", "-").replace("]", "")
-    os.makedirs(s.log_dir, exist_ok=True)
     log, out = os.path.join(s.log_dir, f"{stem}.log"), os.path.join(s.log_dir, f"{stem}.out")
-    open(out, "wb").close()
-    oom_before, start = read_oom_kills(), time.monotonic()
-    with open(out, "ab") as out_w, open(log, "wb") as err_w:
-        proc = subprocess.Popen(
-            _argv(run, s),
-            stdin=subprocess.DEVNULL,
-            stdout=out_w,
-            stderr=err_w,
-            env=_child_env(run, s),
-            start_new_session=True,
-            cwd=child_cwd(s.log_dir),
-        )
-    live.add(proc)
-    watch, said, imported = _Watch(out), [], {}
-    phase, deadline, budget, timed_out = "import", start + s.import_timeout, s.import_timeout, False
-    try:
-        while True:
-            rc = proc.poll()
-            for msg in watch.messages():
-                said.append(msg)
-                if msg.get("phase") == "imported":
-                    imported, phase = msg, "train"
-                    deadline, budget = time.monotonic() + s.train_timeout, s.train_timeout
-                if msg.get("phase") in ("imported", "training"):
-                    on_phase(
-                        f"training {msg.get('model', '')}".strip()
-                        if msg["phase"] == "training"
-                        else "imported",
-                        time.monotonic() - start,
-                    )
-            if rc is not None or cancel.is_set():
-                break
-            if time.monotonic() > deadline:
-                timed_out = True
-                break
-            cancel.wait(_POLL_S)
-    finally:
-        kill_tree(proc)  # on timeout, and also reaps grandchildren left after a normal exit
-        live.discard(proc)
-        said.extend(watch.messages())
-        watch.close()
-    error = next((m["error"] for m in said if isinstance(m.get("error"), dict)), None)
+    oom_before, began = read_oom_kills(), time.monotonic()
+    env = framework_env(
+        s.env,
+        threads=s.threads,
+        overrides=run.env,
+        budget=s.import_timeout + s.train_timeout + WATCH_SLACK_S,
+    )
+    with open_capture(out) as out_w, open_capture(log) as err_w:
+        try:
+            child = start(_argv(run, s), stdout=out_w, stderr=err_w, env=env, cwd=s.log_dir)
+        except Stopped:
+            return ChildExit(returncode=None, phase="import"), [], {}, log
+        live.add(child)
+        reader, said, imported = JsonLines(out), [], {}
+        phase, deadline, budget = "import", began + s.import_timeout, s.import_timeout
+        timed_out, error = False, None
+        try:
+            while True:
+                rc = child.poll()
+                for msg in reader.messages():
+                    said.append(msg)
+                    if msg.get("phase") == "imported":
+                        imported, phase = msg, "train"
+                        deadline, budget = time.monotonic() + s.train_timeout, s.train_timeout
+                    if msg.get("phase") in ("imported", "training"):
+                        on_phase(_phase_text(msg), time.monotonic() - began)
+                if rc is not None or cancel.is_set() or stopping():
+                    break
+                if stream := child.overflow(CAP):
+                    error = _overflow_error(stream)
+                    break
+                if time.monotonic() > deadline:
+                    timed_out = True
+                    break
+                cancel.wait(_POLL_S)
+        finally:
+            child.kill()  # on timeout, and also reaps grandchildren left after a normal exit
+            live.discard(child)
+            said.extend(reader.messages())
+            reader.close()
+    error = error or next((m["error"] for m in said if isinstance(m.get("error"), dict)), None)
     exit_ = ChildExit(
-        returncode=None if timed_out else proc.returncode,
+        returncode=child.returncode if rc is not None else None,
         phase=phase,
         timed_out=timed_out,
         budget=budget,
@@ -193,6 +177,12 @@ def supervise(
         oom_kills=read_oom_kills() - oom_before,
     )
     return exit_, [m["result"] for m in said if isinstance(m.get("result"), dict)], imported, log
+
+
+def _phase_text(msg: dict) -> str:
+    if msg["phase"] == "training":
+        return f"training {msg.get('model', '')}".strip()
+    return "imported"
 
 
 def _tail(path: str) -> str:

@@ -33,6 +33,7 @@ from recommender.facts.document import Facts
 from recommender.smoke import cache as smoke_cache
 from recommender.smoke.failures import ChildExit, FailureKind, SmokeFailure, classify, failure
 from recommender.smoke.process import MODELS, Settings, kill_tree, supervise
+from recommender.supervise import stopping
 
 DEFAULT_STEPS = 40
 DEFAULT_IMPORT_TIMEOUT = 120.0
@@ -62,6 +63,8 @@ class SmokeResult:
     loss_first: float | None = None
     loss_last: float | None = None
     accuracy: float | None = None
+    #: The training loss at each step, in order (drawn as a sparkline).
+    losses: tuple[float, ...] = ()
     converged: bool = False
     cached: bool = False
     cached_at: str | None = None
@@ -84,6 +87,7 @@ class SmokeResult:
         "loss_first",
         "loss_last",
         "accuracy",
+        "losses",
         "converged",
         "cached",
         "cached_at",
@@ -92,15 +96,27 @@ class SmokeResult:
     def to_dict(self) -> dict[str, Any]:
         doc = {name: getattr(self, name) for name in self._FIELDS}
         doc["error"] = self.error.to_dict() if self.error else None
+        doc["losses"] = list(self.losses)
         return doc
 
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> SmokeResult:
-        values = {name: doc.get(name) for name in cls._FIELDS}
+        values: dict[str, Any] = {name: doc.get(name) for name in cls._FIELDS}
         values["error"] = SmokeFailure.from_dict(doc["error"]) if doc.get("error") else None
         values["ok"], values["converged"] = bool(doc.get("ok")), bool(doc.get("converged"))
         values["cached"] = bool(doc.get("cached"))
+        values["losses"] = _losses(doc.get("losses"))
         return cls(**values)
+
+
+def _losses(value: Any) -> tuple[float, ...]:
+    """A child's (or a cache entry's) list of losses as a tuple of floats; junk: empty."""
+    if not isinstance(value, (list, tuple)):
+        return ()
+    try:
+        return tuple(float(v) for v in value)
+    except (TypeError, ValueError):
+        return ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -196,7 +212,8 @@ def plan_smoke(
                 f"install it with: pip install {pip}",
                 where="--framework",
             )
-    runs, skipped = [], []
+    runs: list[SmokeRun] = []
+    skipped: list[str] = []
     for fw in wanted:
         backends = [(None, (), None)]
         if fw == "keras":
@@ -219,7 +236,7 @@ def _results(
     run: SmokeRun, exit_: ChildExit, trained: list[dict], imported: dict, log: str
 ) -> tuple[SmokeResult, ...]:
     backend = imported.get("backend") or run.backend if run.framework == "keras" else None
-    base = dict(
+    base: dict[str, Any] = dict(
         framework=run.framework,
         backend=backend,
         device=run.device,
@@ -228,7 +245,8 @@ def _results(
     )
     out, done = [], set()
     for doc in trained:
-        values = {k: doc.get(k) for k in SmokeResult._FIELDS if k in doc}
+        values: dict[str, Any] = {k: doc.get(k) for k in SmokeResult._FIELDS if k in doc}
+        values["losses"] = _losses(doc.get("losses"))
         converged = bool(doc.get("converged"))
         error = (
             None
@@ -255,7 +273,7 @@ def _execute(run: SmokeRun, s: Settings, cancel, live, emit) -> tuple[SmokeResul
         emit(SmokeEvent(kind="phase", run=run, phase=phase, elapsed=elapsed))
 
     exit_, trained, imported, log = supervise(run, s, cancel, live, on_phase)
-    if cancel.is_set():
+    if cancel.is_set() or stopping():  # interrupted: a killed child is no result
         return ()
     return _results(run, exit_, trained, imported, log)
 
@@ -286,11 +304,30 @@ def _cache_key(facts: Facts, run: SmokeRun, steps: int) -> dict:
     )
 
 
+#: What a cached result must hold; anything else ("loss_first": "1.3") is a miss.
+_CACHED_TYPES = {
+    **dict.fromkeys(("framework", "device", "model"), (str,)),
+    "backend": smoke_cache.OPTIONAL_STR,
+    **dict.fromkeys(("ok", "converged"), (bool,)),
+    "cached": (bool, type(None)),
+    "error": (type(None),),  # only passing runs are cached
+    **dict.fromkeys(
+        ("import_s", "first_step_s", "step_s", "samples_per_s", "loss_first", "loss_last"),
+        smoke_cache.NUMBER,
+    ),
+    "accuracy": smoke_cache.NUMBER,
+    **dict.fromkeys(("peak_rss_bytes", "peak_device_bytes"), (int, type(None))),
+    "cached_at": smoke_cache.OPTIONAL_STR,
+}
+
+
 def _from_cache(env, key) -> tuple[SmokeResult, ...] | None:
     entry = smoke_cache.load(env, key)
     if entry is None:
         return None
     cached_at, docs = entry
+    if not all(smoke_cache.well_typed(d, _CACHED_TYPES) for d in docs):
+        return None
     try:
         results = tuple(
             replace(SmokeResult.from_dict(d), cached=True, cached_at=cached_at) for d in docs
@@ -349,13 +386,14 @@ def run_smoke(
 
 def _run_children(facts, todo, steps, import_timeout, train_timeout, env, workers, emit):
     workers = max(1, min(workers, len(todo)))
+    logs = smoke_cache.RunLogs.create(env)  # this run's own: no other dlrec writes there
     settings = Settings(
         steps=steps,
         import_timeout=import_timeout,
         train_timeout=train_timeout,
         threads=_threads(facts, workers),
         env=env,
-        log_dir=smoke_cache.log_dir(env),
+        log_dir=logs.path,
     )
     cancel, live, out = threading.Event(), set(), {}
 
@@ -380,9 +418,16 @@ def _run_children(facts, todo, steps, import_timeout, train_timeout, env, worker
             future.result()
     except BaseException:  # Ctrl-C or a bug: no child may outlive us
         cancel.set()
-        for proc in list(live):
-            kill_tree(proc)
+        for child in list(live):
+            kill_tree(child)
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-    return out
+        kept = logs.finish(r.log for rs in out.values() for r in rs if not r.ok)
+    if kept is None:
+        return out
+    # The temp folder kept only the failed runs' logs: name no log that is gone.
+    return {
+        run: tuple(r if r.log in kept else replace(r, log=None) for r in rs)
+        for run, rs in out.items()
+    }

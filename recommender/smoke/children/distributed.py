@@ -232,6 +232,9 @@ SINGLE = {"pytorch": run_torch, "tensorflow": run_tf, "keras": run_keras_jax}
 
 
 def main(argv=None) -> int:
+    from recommender.parent_watch import watch_parent
+
+    watch_parent()  # die within 0.2 s of losing dlrec, or once the whole budget is spent
     p = argparse.ArgumentParser(prog="smoke_dist_child")
     p.add_argument("--engine", required=True, choices=[*ENGINES, "single"])
     p.add_argument("--framework", default="pytorch", choices=sorted(SINGLE))

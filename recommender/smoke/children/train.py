@@ -67,6 +67,7 @@ def train_one(framework: str, model: str, device: str, steps: int, threads: int)
         "loss_first": round(loss_first, 4),
         "loss_last": round(loss_last, 4),
         "accuracy": round(accuracy, 4),
+        "losses": [round(float(v), 4) for v in losses],  # the curve, one per step
         "converged": bool(
             loss_last <= LOSS_RATIO * loss_first and accuracy >= 1 / CLASSES + ACCURACY_MARGIN
         ),
@@ -74,6 +75,9 @@ def train_one(framework: str, model: str, device: str, steps: int, threads: int)
 
 
 def main(argv=None) -> int:
+    from recommender.parent_watch import watch_parent
+
+    watch_parent()  # die within 0.2 s of losing dlrec, or once the whole budget is spent
     p = argparse.ArgumentParser(prog="smoke_child")
     p.add_argument("--framework", required=True, choices=FRAMEWORK_IDS)
     p.add_argument("--device", default="cpu")

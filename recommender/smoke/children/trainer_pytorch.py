@@ -71,7 +71,10 @@ def trainer(model: str, device: str, threads: int):
 
     def step(x, y):
         opt.zero_grad(set_to_none=True)
-        loss = loss_fn(net(prep(x)), torch.from_numpy(y).to(dev))
+        out = net(prep(x))
+        if out.device.type != dev.type:  # a silent fallback must not be measured as a pass
+            raise DeviceUnusable(f"the step ran on {out.device.type}, not on {device}")
+        loss = loss_fn(out, torch.from_numpy(y).to(dev))
         loss.backward()
         opt.step()
         return float(loss.item())  # .item() synchronises an async device

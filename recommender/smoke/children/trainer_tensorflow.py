@@ -92,7 +92,13 @@ def trainer(model: str, device: str, threads: int):
 
     def step(x, y):
         with tf.device(name):
-            return float(train(x, y).numpy())
+            loss = train(x, y)
+        placed = params[0].device.upper()
+        if name.strip("/") not in placed:  # a silent fallback must not be measured as a pass
+            raise DeviceUnusable(
+                f"the variables live on {placed or 'an unknown device'}, not {name}"
+            )
+        return float(loss.numpy())
 
     def predict(x):
         with tf.device(name):
