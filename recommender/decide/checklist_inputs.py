@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from recommender.catalog import ANSWER_KIND, BACKEND_FRAMEWORK, Accelerator, Framework
 from recommender.engine.checklist_items import INSTALL_FIELDS, ChecklistItem
 from recommender.engine.rulebase import RuleBase
+from recommender.shell import quote_python
 
 if TYPE_CHECKING:
     from recommender.engine.answers import Answers
@@ -82,7 +83,7 @@ class Inputs:
 
     @property
     def python(self) -> str:
-        return self.facts.get("python.executable") or "python3"
+        return quote_python(self.facts.get("python.executable"), fallback="python3")
 
     @property
     def accelerator(self) -> str | None:

@@ -8,6 +8,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from recommender.decide.checklist import Checklist, Item, Status
+from recommender.printable import printable
 
 OK, WARN, FAIL = Status.OK, Status.WARN, Status.FAIL
 
@@ -59,7 +60,8 @@ def render_text(checklist: Checklist, *, encoding: str | None = "utf-8") -> Rend
 
 
 def _cell(text: str | None) -> str:
-    return (text or "").replace("|", "\\|").replace("\n", " ")
+    """A table cell: no control character (a facts value with ESC codes), no row break."""
+    return printable((text or "").replace("\n", " ")).replace("|", "\\|")
 
 
 def _code(text: str | None) -> str:
