@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from recommender.catalog import ANSWER_DEVICE
+from recommender.catalog import ANSWER_DEVICE, Framework
 from recommender.decide.checklist import Checklist, build_checklist
 from recommender.decide.fleet import Node
 from recommender.decide.ranking import Ranking, rank
@@ -186,7 +186,9 @@ def checklist(
         )
     outcome = recommend(request, on_event=on_event)
     ranking = outcome.ranking
-    chosen = framework or (ranking.winner or ranking.entries[0]).framework
+    chosen = (
+        framework or _reported(outcome.facts) or (ranking.winner or ranking.entries[0]).framework
+    )
     entry = ranking.entry(chosen)
     made = build_checklist(
         framework=chosen,
@@ -200,6 +202,16 @@ def checklist(
         smoke_note=ranking.smoke_note,
     )
     return Made(checklist=made, outcome=outcome)
+
+
+def _reported(facts: Facts) -> str | None:
+    """The framework a pasted report is about: a collect_env report (torch's or vLLM's) shows
+    torch, so its checklist checks torch, not the framework the ranking would recommend."""
+    from recommender.facts.collect_env import TORCH_FORMAT, VLLM_FORMAT
+
+    if facts.get("source.format") in (TORCH_FORMAT, VLLM_FORMAT):
+        return Framework.PYTORCH.value
+    return None
 
 
 def redacted(outcome: Outcome) -> Outcome:
