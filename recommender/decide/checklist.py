@@ -253,6 +253,17 @@ def _leftover(inputs: Inputs, covered: set[str]) -> list[Item]:
     return items
 
 
+#: The verdict on a report (another machine's facts) where no item fails: the environment is not
+#: what breaks the run, so the maintainer's next look is the code or the library.
+NOTHING_FOUND = Item(
+    id="diagnosis",
+    status=Status.OK,
+    title="Diagnosis",
+    detail="nothing in this environment explains a failure; look at the code or the library",
+    rule="checklist",
+)
+
+
 def build_checklist(
     *,
     framework: str,
@@ -280,6 +291,8 @@ def build_checklist(
         fired=frozenset(evaluation.fired),
     )
     items = _items(inputs, checklist_items(rulebase).items)
+    if not facts.is_local and not any(i.status is Status.FAIL for i in items):
+        items = (*items, NOTHING_FOUND)
     return Checklist(
         framework=framework,
         backend=inputs.backend,
@@ -291,6 +304,7 @@ def build_checklist(
 
 __all__ = [
     "Checklist",
+    "NOTHING_FOUND",
     "Item",
     "Status",
     "build_checklist",

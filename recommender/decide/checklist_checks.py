@@ -17,7 +17,7 @@ from recommender.decide.checklist_torch import (
     ARCH_LISTS_FROM,
     build_of,
     report_arches,
-    toolkit_floor,
+    toolkit_span,
     variant_fix,
 )
 from recommender.engine.evaluate import STALE_RULE
@@ -220,7 +220,7 @@ def tf_driver(view: ItemView) -> Finding | None:
 
 @defines(
     "torch_cc",
-    verdicts=("inside", "outside", "unknown", "below-toolkit"),
+    verdicts=("inside", "outside", "unknown", "outside-toolkit"),
     fields=("gpus", "gpu", "cc", "label", "span", "reinstall"),
     wheels=True,
 )
@@ -240,16 +240,18 @@ def torch_cc(view: ItemView) -> Finding | None:
         arches = row.arches if row is not None and row.arches else None
     gpus = view.inputs.nvidia_gpus()
     if arches is None:
-        floor = toolkit_floor(cuda)
-        low = [g for g in gpus if floor is not None and not _in_range(g, floor)]
-        if low:
+        reach = toolkit_span(cuda)
+        low = [g for g in gpus if reach is not None and not _in_range(g, *reach)]
+        if reach is not None and low:
+            floor, top = reach
+            upto = f" to {top}.x" if top is not None else " and up"
             g = low[0]
             return finding(
-                "below-toolkit",
+                "outside-toolkit",
                 gpu=g.get("name") or "GPU",
                 cc=field_text(g.get("compute_capability")),
                 label=label,
-                span=f"CUDA {cuda} compiles for compute capability {floor} and up",
+                span=f"CUDA {cuda} compiles for compute capability {floor}{upto}",
                 reinstall=variant_fix(view),
             )
         return finding("unknown", label=label, gpus=_gpu_names(gpus))
@@ -268,9 +270,9 @@ def torch_cc(view: ItemView) -> Finding | None:
     )
 
 
-def _in_range(g: Mapping[str, Any], floor: Version) -> bool:
+def _in_range(g: Mapping[str, Any], floor: Version, top: int | None) -> bool:
     cc = version_of(g.get("compute_capability"))
-    return cc is None or cc >= floor
+    return cc is None or (cc >= floor and (top is None or cc.major <= top))
 
 
 def _gpu_names(gpus: tuple[Mapping[str, Any], ...]) -> str:

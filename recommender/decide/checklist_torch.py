@@ -86,9 +86,17 @@ MINOR_COMPAT_FROM = 11
 TOOLKIT_MIN_CC = {9: Version("3.0"), 10: Version("3.0"), 11: Version("3.5"), 12: Version("5.0")}
 
 
-def toolkit_floor(cuda: str | None) -> Version | None:
+#: The newest GPU major each toolkit compiles for (CUDA 9.x and 10.x stop at Volta/Turing,
+#: sm_70-sm_75; Ampere's sm_80 arrived with CUDA 11.0). Left out: a major with no ceiling known.
+TOOLKIT_MAX_MAJOR = {9: 7, 10: 7}
+
+
+def toolkit_span(cuda: str | None) -> tuple[Version, int | None] | None:
+    """(lowest compute capability, highest GPU major or None) the CUDA toolkit compiles for."""
     v = version_of(cuda)
-    return TOOLKIT_MIN_CC.get(v.major) if v is not None else None
+    if v is None or v.major not in TOOLKIT_MIN_CC:
+        return None
+    return TOOLKIT_MIN_CC[v.major], TOOLKIT_MAX_MAJOR.get(v.major)
 
 
 def _runs(b: Build, max_cuda: Version | None, ccs: Iterable[Version]) -> bool:
@@ -162,7 +170,7 @@ def prefer_native(builds: Sequence[Build], max_cuda: Version | None) -> list[Bui
 
 __all__ = [
     "ARCH_LISTS_FROM",
-    "toolkit_floor",
+    "toolkit_span",
     "build_of",
     "nvidia_builds",
     "report_arches",
