@@ -134,3 +134,37 @@ def test_a100_on_a_cu102_build_misses_sm_80(tmp_path: Path) -> None:
     item = _items(_checklist(facts))["compute-capability"]
     assert item["status"] == "fail" and "CUDA 10.2 compiles for" in item["detail"]
     assert "/whl/cu11" in item["fix"] or "/whl/cu12" in item["fix"]
+
+
+# --------------------------------------------------------------------------- the other items
+
+
+@pytest.mark.parametrize("stem", ["018", "026", "035"])
+def test_a_cuda_build_with_no_driver_visible_names_the_container_causes(stem: str) -> None:
+    item = _items(_checklist(CORPUS / f"{stem}.txt"))["gpu-visible"]
+    assert item["status"] == "fail"
+    assert "--gpus all" in item["fix"] and "NVIDIA Container Toolkit" in item["fix"]
+
+
+def test_wsl2_with_cuda_unavailable_says_the_windows_driver_serves_it() -> None:
+    item = _items(_checklist(CORPUS / "031.txt"))["wsl"]
+    assert item["status"] == "warn" and "/usr/lib/wsl/lib" in item["detail"]
+
+
+def test_mig_slices_say_one_process_sees_one() -> None:
+    item = _items(_checklist(CORPUS / "045.txt"))["mig"]
+    assert item["status"] == "warn" and "one MIG slice" in item["detail"]
+
+
+def test_torch_from_conda_and_pip_and_an_unpaired_torchvision() -> None:
+    items = _items(_checklist(CORPUS / "040.txt"))
+    assert items["conda-and-pip"]["status"] == "warn"
+    assert "pytorch 1.6.0" in items["conda-and-pip"]["detail"]
+    assert items["companions"]["status"] == "fail"
+    assert "0.10 line" in items["companions"]["detail"]
+    assert '"torch==1.9.0" torchvision --index-url' in items["companions"]["fix"]
+
+
+def test_a_torchvision_for_another_cuda_is_named() -> None:
+    item = _items(_checklist(CORPUS / "033.txt"))["companions"]
+    assert item["status"] == "fail" and "cu92" in item["detail"] and "cu100" in item["detail"]
