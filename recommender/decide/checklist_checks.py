@@ -30,7 +30,10 @@ _KERAS = Framework.KERAS.value
 
 def _python_row(view: ItemView, fw: str) -> tuple[str, str | None]:
     """(framework version checked, the supported Python specifier or None)."""
-    have = version_of(view.fw("version", fw)) if view.inputs.installed(fw) else None
+    installed = view.inputs.installed(fw)
+    have = version_of(view.fw("version", fw)) if installed else None
+    if installed and have is None:  # the installed release is unknown: not today's newest's range
+        return "?", None
     version = have.base_version if have else view.table("newest_known").get(fw)
     for row in view.table("python_support").get(fw) or ():
         try:
