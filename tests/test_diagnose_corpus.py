@@ -168,3 +168,15 @@ def test_torch_from_conda_and_pip_and_an_unpaired_torchvision() -> None:
 def test_a_torchvision_for_another_cuda_is_named() -> None:
     item = _items(_checklist(CORPUS / "033.txt"))["companions"]
     assert item["status"] == "fail" and "cu92" in item["detail"] and "cu100" in item["detail"]
+
+
+def test_markdown_reply_has_the_fix_as_a_command_and_the_sources() -> None:
+    args = ["checklist", "--no-smoke", "--format", "markdown", "--facts", str(CORPUS / "001.txt")]
+    out = CliRunner().invoke(cli, args).stdout
+    assert "### What to do" in out and "### Sources" in out
+    block = out.split("```sh\n", 1)[1].split("```", 1)[0]
+    assert block.splitlines()[0].endswith(
+        '-m pip install --force-reinstall "torch==2.1.0" --index-url '
+        "https://download.pytorch.org/whl/cu118"
+    )
+    assert "<https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html>" in out

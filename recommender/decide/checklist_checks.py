@@ -241,7 +241,9 @@ def torch_cc(view: ItemView) -> Finding | None:
     if arches is None and release is not None and release >= ARCH_LISTS_FROM:
         row = build_of(release, cuda)
         arches = row.arches if row is not None and row.arches else None
-    gpus = view.inputs.nvidia_gpus()
+    gpus = tuple(g for g in view.inputs.nvidia_gpus() if g.get("compute_capability"))
+    if not gpus:
+        return finding("unknown", label=label, gpus="the GPU's compute capability is not known")
     if arches is None:
         reach = toolkit_span(cuda)
         low = [g for g in gpus if reach is not None and not _in_range(g, *reach)]

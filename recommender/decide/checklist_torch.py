@@ -155,7 +155,7 @@ def variant_fix(view: ItemView) -> str | None:
         parts.append(prefix + _command(python, f"torch=={newest[0]}", newest[1], max_cuda))
     if not parts:
         return None
-    return parts[0] + (f"  (or the {parts[1]})" if len(parts) > 1 else "")
+    return "; or the ".join(parts)
 
 
 def prefer_native(builds: Sequence[Build], max_cuda: Version | None) -> list[Build]:
