@@ -18,7 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from recommender.catalog import Framework, KerasBackend
-from recommender.decide import checklist_checks, checklist_machine, checklist_report
+from recommender.decide import (
+    checklist_checks,
+    checklist_live,
+    checklist_machine,
+    checklist_report,
+)
 from recommender.decide.checklist_inputs import Inputs, ItemView, fill, name_of
 from recommender.decide.checklist_registry import CHECKS, Finding, register
 from recommender.engine.checklist_items import (
@@ -38,7 +43,12 @@ if TYPE_CHECKING:
     from recommender.facts.document import Facts
     from recommender.smoke.run import SmokeResult
 
-for _check in (*checklist_checks.BUILTIN, *checklist_machine.BUILTIN, *checklist_report.BUILTIN):
+for _check in (
+    *checklist_checks.BUILTIN,
+    *checklist_machine.BUILTIN,
+    *checklist_live.BUILTIN,
+    *checklist_report.BUILTIN,
+):
     register(_check)
 
 
