@@ -180,3 +180,12 @@ def test_markdown_reply_has_the_fix_as_a_command_and_the_sources() -> None:
         "https://download.pytorch.org/whl/cu118"
     )
     assert "<https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html>" in out
+
+
+def test_a_build_only_minor_version_compatibility_runs_is_a_warning(tmp_path: Path) -> None:
+    build = {"flavour": "cuda", "cuda": "12.4", "known": True}
+    gpu = {"name": "NVIDIA A10G", "compute_capability": "8.6"}
+    gpu |= {"driver_version": "535.183.01", "max_cuda": "12.2"}
+    facts = _variant(tmp_path, "001", {"version": "2.4.0+cu124", "build": build}, gpu)
+    item = _items(_checklist(facts))["driver"]
+    assert item["status"] == "warn" and "minor-version compatibility" in item["detail"]

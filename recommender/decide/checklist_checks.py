@@ -163,7 +163,11 @@ def _driver(view: ItemView, alternative: Callable[[], str | None]) -> Finding | 
     release = ".".join(str(p) for p in build)
     compat = version_of(view.table("cuda_minor_compat_min_driver").get(str(build[0])))
     have = version_of(driver)
-    minor_ok = build[0] == top[0] and have is not None and compat is not None and have >= compat
+    # With the driver's version unknown (torch's "found version 11040" warning gave the CUDA),
+    # a driver for CUDA 11.1 or any 12.x is past its major's minor-compatibility floor.
+    unknown_ok = have is None and (build[0] >= 12 or top >= (11, 1))
+    known_ok = have is not None and compat is not None and have >= compat
+    minor_ok = build[0] == top[0] and (known_ok or unknown_ok)
     min_driver = field_text(view.table("cuda_min_driver").get(release)) or _wheels_floor(
         view, release
     )
