@@ -157,7 +157,8 @@ def requirements(
 def train_script(checklist: Checklist) -> str:
     text = (
         resources.files("recommender")
-        # Several parts: Python 3.11's Traversable; mypy checks against 3.10's one-part stub.
+        # Several parts: pathlib and 3.11's Traversable take them; mypy checks 3.10's one-part
+        # stub (a zipped install on 3.10 would take one part too).
         .joinpath("templates", f"train_{checklist.framework}.py.txt")  # type: ignore[call-arg]
         .read_text(encoding="utf-8")
     )
