@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from recommender.catalog import Framework, KerasBackend
-from recommender.decide import checklist_checks, checklist_machine
+from recommender.decide import checklist_checks, checklist_live, checklist_machine
 from recommender.decide.checklist_inputs import Inputs, ItemView, fill, name_of
 from recommender.decide.checklist_registry import CHECKS, Finding, register
 from recommender.engine.checklist_items import (
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from recommender.facts.document import Facts
     from recommender.smoke.run import SmokeResult
 
-for _check in (*checklist_checks.BUILTIN, *checklist_machine.BUILTIN):
+for _check in (*checklist_checks.BUILTIN, *checklist_machine.BUILTIN, *checklist_live.BUILTIN):
     register(_check)
 
 
