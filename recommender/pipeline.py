@@ -13,7 +13,7 @@ import dataclasses
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from recommender.catalog import ANSWER_DEVICE, Framework
 from recommender.decide.checklist import Checklist, build_checklist
@@ -21,7 +21,7 @@ from recommender.decide.fleet import Node
 from recommender.decide.ranking import Ranking, rank
 from recommender.decide.ties import tie_notice
 from recommender.engine.answers import Answers, resolve_answers
-from recommender.engine.evaluate import evaluate
+from recommender.engine.evaluate import Evaluation, evaluate
 from recommender.engine.rulebase import RuleBase, load_rulebase
 from recommender.errors import BadInputError
 from recommender.facts import evidence
@@ -202,7 +202,7 @@ def checklist(
         facts=outcome.facts,
         answers=outcome.answers,
         rulebase=outcome.rulebase,
-        evaluation=ranking.evaluation,
+        evaluation=cast(Evaluation, ranking.evaluation),  # rank() always records its evaluation
         smoke=ranking.smoke,
         env=dict(env) if env is not None else dict(os.environ) if outcome.facts.is_local else None,
         smoke_note=ranking.smoke_note,
