@@ -159,7 +159,8 @@ def train_script(checklist: Checklist) -> str:
         resources.files("recommender")
         # Several parts: pathlib and 3.11's Traversable take them; mypy checks 3.10's one-part
         # stub (a zipped install on 3.10 would take one part too).
-        .joinpath("templates", f"train_{checklist.framework}.py.txt")  # type: ignore[call-arg]
+        .joinpath("templates")
+        .joinpath(f"train_{checklist.framework}.py.txt")
         .read_text(encoding="utf-8")
     )
     return Template(text).safe_substitute(backend=checklist.backend or "tensorflow")
