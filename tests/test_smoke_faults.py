@@ -276,3 +276,26 @@ def test_classify_a_keras_backend_problem_fixes_the_backend_not_keras(text, fix)
     got = classify(exit_, framework="keras", device="cpu", log="/x.log")
     assert got.kind is FailureKind.IMPORT_ERROR and text.split(": ", 1)[1] in got.message
     assert fix in got.fix and "--force-reinstall" not in got.fix
+
+
+def test_tensorflow_cannot_dlopen_gpu_libraries_names_them_and_the_fix(tmp_path):
+    """Issue 14: TF finds the driver but not the CUDA libraries; the log says which ones."""
+    from recommender.smoke.failures import ChildExit, FailureKind, classify
+
+    log = tmp_path / "tensorflow-cuda.log"
+    log.write_text(
+        "W tensorflow/stream_executor/platform/default/dso_loader.cc:64] Could not load dynamic "
+        "library 'libcudnn.so.8'; dlerror: libcudnn.so.8: cannot open shared object file\n"
+        "W tensorflow/core/common_runtime/gpu/gpu_device.cc:1850] Cannot dlopen some GPU "
+        "libraries. Please make sure the missing libraries mentioned above are installed.\n"
+    )
+    exit_ = ChildExit(
+        returncode=3,
+        timed_out=False,
+        phase="train",
+        error={"kind": "device_unusable", "message": "TensorFlow sees no cuda device"},
+        stderr_tail="",
+    )
+    failure = classify(exit_, framework="tensorflow", device="cuda", log=str(log))
+    assert failure.kind == FailureKind.DEVICE_UNUSABLE
+    assert "libcudnn.so.8" in failure.message and "tensorflow[and-cuda]" in failure.fix

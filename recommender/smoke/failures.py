@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from recommender.catalog import FRAMEWORK_IDS, pip_name
+
 
 class FailureKind(str, enum.Enum):
     IMPORT_ERROR = "import_error"
@@ -85,7 +87,7 @@ FAILURES: Mapping[FailureKind, tuple[str, str]] = {
     ),
 }
 
-_PIP_NAMES = {"pytorch": "torch", "tensorflow": "tensorflow", "keras": "keras"}
+_PIP_NAMES = {fw: pip_name(fw) for fw in FRAMEWORK_IDS}
 
 # Patterns in the child's stderr or error message, checked in order.
 _PATTERNS: tuple[tuple[FailureKind, re.Pattern[str]], ...] = (
@@ -184,6 +186,32 @@ class ChildExit:
     oom_kills: int = 0  # cgroup memory.events oom_kill increase during the run
 
 
+#: TensorFlow's log when it finds the driver but not the CUDA libraries:
+#: "Could not load dynamic library 'libcudnn.so.8'; dlerror: ..." then "Cannot dlopen some GPU
+#: libraries. Please make sure the missing libraries mentioned above are installed properly".
+_DLOPEN = re.compile(r"Cannot dlopen some GPU libraries")
+_MISSING_LIB = re.compile(r"Could not load dynamic library '([^']+)'")
+_DLOPEN_FIX = (
+    'install the CUDA libraries as wheels beside TensorFlow: pip install "{pkg}[and-cuda]" '
+    "(or put the missing libraries' folder on LD_LIBRARY_PATH)"
+)
+
+
+def missing_gpu_libraries(text: str, log: str | None) -> str | None:
+    """ "cannot dlopen libcudnn.so.8, libcublas.so.12" from TensorFlow's log, or None."""
+    if log:
+        try:
+            with open(log, "rb") as handle:  # the whole log: the lines come at import time
+                text = f"{handle.read(1 << 20).decode('utf-8', 'replace')}\n{text}"
+        except OSError:
+            pass
+    if not _DLOPEN.search(text):
+        return None
+    names = list(dict.fromkeys(_MISSING_LIB.findall(text)))
+    listed = ", ".join(names[:8]) if names else "the libraries named in the log"
+    return f"TensorFlow cannot dlopen {listed}"
+
+
 def classify(ex: ChildExit, *, framework: str, device: str, log: str | None) -> SmokeFailure:
     """Map a failed child's exit to a failure kind, a plain cause and an exact fix."""
 
@@ -218,6 +246,10 @@ def classify(ex: ChildExit, *, framework: str, device: str, log: str | None) -> 
         return make(FailureKind.CRASHED, f"{_signal_name(-rc)} (signal {-rc}) during {ex.phase}")
     child_kind = (ex.error or {}).get("kind")
     if child_kind == "device_unusable":
+        missing = missing_gpu_libraries(text, log)
+        if missing:
+            made = make(FailureKind.DEVICE_UNUSABLE, f"{message}; {missing}")
+            return replace(made, fix=_DLOPEN_FIX.format(pkg=_PIP_NAMES.get(framework, framework)))
         return make(FailureKind.DEVICE_UNUSABLE, message)
     if ex.phase == "import":
         made = make(FailureKind.IMPORT_ERROR, message or last_error_line(ex.stderr_tail))
