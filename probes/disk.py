@@ -31,12 +31,23 @@ def _free(path: str) -> int | None:
         return None
 
 
+def _shm_size(host: Host) -> int | None:
+    """The size of /dev/shm (PyTorch's DataLoader workers and NCCL put shared memory there;
+    Docker gives a container 64 MB unless run with --shm-size or --ipc=host)."""
+    try:
+        stat = os.statvfs(host.path("/dev/shm"))
+    except (OSError, AttributeError):  # no /dev/shm (macOS, Windows), or unreadable
+        return None
+    return stat.f_blocks * stat.f_frsize
+
+
 @probe("disk", section="disk", budget_s=2.0)
 def disk_probe(host: Host) -> ProbeResult:
     cwd = os.getcwd()
     cache = cache_dir(host.env)
     free = _free(cwd)
     data = {"path": cwd, "free_bytes": free, "cache_path": cache, "cache_free_bytes": _free(cache)}
+    data["shm_bytes"] = _shm_size(host)
     if free is None:
         return ProbeResult.unknown(f"cannot read free space of {cwd}", data)
     return ProbeResult.ok(data)

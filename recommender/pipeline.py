@@ -175,9 +175,15 @@ class Made:
 
 
 def checklist(
-    request: Request, framework: str | None = None, *, on_event: OnEvent | None = None
+    request: Request,
+    framework: str | None = None,
+    *,
+    on_event: OnEvent | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> Made:
-    """Run the pipeline, then check the chosen framework (the winner unless one is named)."""
+    """Run the pipeline, then check the chosen framework (the winner unless one is named).
+    ``env``: the environment the items read (default: this process's, for probed facts only;
+    another machine's environment is unknown)."""
     if request.facts_files:
         raise BadInputError(
             "a checklist is for one machine; several facts files (a fleet) work with "
@@ -196,7 +202,7 @@ def checklist(
         rulebase=outcome.rulebase,
         evaluation=ranking.evaluation,
         smoke=ranking.smoke,
-        env=dict(os.environ) if outcome.facts.is_local else None,
+        env=dict(env) if env is not None else dict(os.environ) if outcome.facts.is_local else None,
         smoke_note=ranking.smoke_note,
     )
     return Made(checklist=made, outcome=outcome)

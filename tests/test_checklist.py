@@ -37,9 +37,10 @@ def test_a100_with_cpu_torch_gets_the_cu130_reinstall(runner):
     assert failing(doc) == {"build"}
     build = item(doc, "build")
     assert build["rule"] == "torch-cpu-build-with-nvidia-gpu"
+    # The install planner's command (rules/wheels.yaml): it forces the reinstall itself.
     assert build["fix"] == (
-        "/opt/venv/bin/python -m pip install torch --index-url "
-        "https://download.pytorch.org/whl/cu130 --force-reinstall"
+        "/opt/venv/bin/python -m pip install 'torch==2.15.*' --force-reinstall --index-url "
+        "https://download.pytorch.org/whl/cu130"
     )
 
 
@@ -51,7 +52,7 @@ def test_driver_470_with_cu126_torch_names_the_driver_floor(runner):
     assert "CUDA 12.6" in driver["detail"] and "CUDA 11.4" in driver["detail"]
     assert driver["fix"] == (
         "Upgrade the NVIDIA driver to 560.28.03 or newer (CUDA 12.6), or install a build this driver runs: "
-        "/opt/venv/bin/python -m pip install torch --index-url https://download.pytorch.org/whl/cpu --force-reinstall"
+        "/opt/venv/bin/python -m pip install 'torch==2.15.*' --index-url https://download.pytorch.org/whl/cpu"
     )
     assert item(doc, "compute-capability")["status"] == "ok"
 
@@ -63,8 +64,8 @@ def test_gtx1080_on_cu130_torch_gets_the_cu126_wheel(runner):
     assert cc["rule"] == "compat.yaml tables.torch_cuda_builds"
     assert "6.1" in cc["detail"] and "7.5-12.0" in cc["detail"]
     assert cc["fix"] == (
-        '/opt/venv/bin/python -m pip install "torch<2.15" --index-url '
-        "https://download.pytorch.org/whl/cu126 --force-reinstall"
+        "/opt/venv/bin/python -m pip install 'torch==2.14.*' --force-reinstall --index-url "
+        "https://download.pytorch.org/whl/cu126"
     )
 
 
@@ -108,13 +109,14 @@ def test_cpu_without_avx_fails_tensorflow(runner):
     )
 
 
-def test_not_installed_fails_with_the_frameworks_yaml_command(runner):
+def test_not_installed_fails_with_the_install_planner_command(runner):
     result, doc = run_json(runner, "windows_rtx_tf.json", "--framework", "pytorch")
     installed = item(doc, "installed")
-    assert installed["status"] == "fail" and installed["rule"] == "frameworks.yaml pytorch.install"
+    assert installed["status"] == "fail"
+    assert installed["rule"] == "wheels.yaml pytorch (install plan)"
+    # The planner prints `python` for a Windows path (only plain absolute POSIX paths pass).
     assert installed["fix"] == (
-        "C:\\Users\\me\\project\\.venv\\Scripts\\python.exe -m pip install torch "
-        "--index-url https://download.pytorch.org/whl/cu130"
+        "python -m pip install 'torch==2.15.*' --index-url https://download.pytorch.org/whl/cu132"
     )
 
 
@@ -128,7 +130,7 @@ def test_installed_unknown_for_another_machine_warns_not_fails(runner, tmp_path)
     )
     installed = item(json.loads(result.stdout), "installed")
     assert installed["status"] == "warn" and installed["detail"] == "not known for that machine"
-    assert installed["fix"] and installed["rule"] == "frameworks.yaml pytorch.install"
+    assert installed["fix"] and installed["rule"] == "wheels.yaml pytorch (install plan)"
 
 
 def test_x86_cpu_with_unknown_flags_warns_about_avx(runner, tmp_path):
@@ -165,7 +167,7 @@ def test_several_tf_distributions_and_legacy_keras(runner, tmp_path):
     assert dists["status"] == "fail"
     assert dists["fix"] == (
         "/opt/venv/bin/python -m pip uninstall -y tensorflow tensorflow-cpu && "
-        "/opt/venv/bin/python -m pip install tensorflow-cpu"
+        "/opt/venv/bin/python -m pip install 'tensorflow-cpu==2.21.*'"
     )
     legacy = item(out, "keras-legacy")
     assert legacy["status"] == "warn" and legacy["rule"] == "tf-216-keras3-default"
@@ -279,8 +281,8 @@ def test_markdown(runner):
     row = next(line for line in lines if "GPU architecture" in line)
     assert row.startswith("| ❌ fail |")
     assert (
-        '`/opt/venv/bin/python -m pip install "torch<2.15" --index-url https://download.pytorch.org/whl/cu126 '
-        "--force-reinstall`" in row
+        "`/opt/venv/bin/python -m pip install 'torch==2.14.*' --force-reinstall --index-url "
+        "https://download.pytorch.org/whl/cu126`" in row
     )
 
 

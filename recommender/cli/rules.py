@@ -50,11 +50,13 @@ def check(ctx: click.Context, files: tuple[str, ...]) -> None:
 
     A rule whose ``verified:`` date is more than six months before today is listed as stale
     (exit 0 all the same): its sources should be read again."""
+    from recommender.decide.checklist import validate_checklist
     from recommender.engine.rulebase import STALE_AFTER_MONTHS, stale_rules
     from recommender.engine.wheels import load_wheels
 
     rb = _load(ctx, files)
     wheels = load_wheels()
+    n_items = validate_checklist(rb, ctx.obj.get("bundled") if ctx.obj else None)
     run_date = today()
     for rule, months in stale_rules(rb, run_date):
         click.echo(
@@ -65,7 +67,9 @@ def check(ctx: click.Context, files: tuple[str, ...]) -> None:
     overlays = f" with {len(files)} overlay file(s)" if files else ""
     click.echo(
         f"ok: {len(rb.rules)} rules, {len(rb.questions)} questions, {len(rb.claims)} claims, "
-        f"{len(rb.urls)} urls, {len(wheels.builds) + len(wheels.no_build)} wheel rows{overlays}"
+        f"{len(rb.urls)} urls, {len(wheels.builds) + len(wheels.no_build)} wheel rows"
+        + (f", {n_items} checklist items" if n_items else "")
+        + overlays
     )
 
 

@@ -61,7 +61,10 @@ def wheel_matrix(path: str = str(BUNDLED_WHEELS)) -> WheelMatrix:
 def python_cmd(facts: Any) -> str:
     """The machine's Python as one shell word (a venv path with a space is quoted), or
     ``python`` when it is not a plain absolute path (a ``; curl … | sh`` never gets through)."""
-    return quote_python(facts.get("python.executable"), fallback="python")
+    exe = facts.get("python.executable")
+    if not isinstance(exe, str) or not exe.startswith("/"):  # a Windows path is not POSIX-quoted
+        return "python"
+    return quote_python(exe, fallback="python")
 
 
 def _doc(facts: Any) -> Mapping[str, Any]:

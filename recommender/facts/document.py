@@ -76,6 +76,7 @@ FACT_SCHEMA: Mapping[str, str] = MappingProxyType(
         "disk.free_bytes": "int",
         "disk.cache_path": "str",
         "disk.cache_free_bytes": "int",
+        "disk.shm_bytes": "int",
         **{
             f"accelerators[].{k}": t
             for k, t in {

@@ -7,14 +7,17 @@ from typing import Any
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from recommender.decide.checklist import FAIL, OK, WARN, Checklist, Item
+from recommender.decide.checklist import Checklist, Item, Status
+from recommender.printable import printable
 
-SYMBOLS = {OK: "✓", WARN: "!", FAIL: "✗"}
-ASCII_SYMBOLS = {OK: "[ok]", WARN: "[!]", FAIL: "[x]"}
-_STYLES = {OK: "green", WARN: "yellow", FAIL: "bold red"}
+OK, WARN, FAIL = Status.OK, Status.WARN, Status.FAIL
+
+SYMBOLS: dict[Status, str] = {OK: "✓", WARN: "!", FAIL: "✗"}
+ASCII_SYMBOLS: dict[Status, str] = {OK: "[ok]", WARN: "[!]", FAIL: "[x]"}
+_STYLES: dict[Status, str] = {OK: "green", WARN: "yellow", FAIL: "bold red"}
 
 
-def symbols_for(encoding: str | None) -> dict[str, str]:
+def symbols_for(encoding: str | None) -> dict[Status, str]:
     """✓ ! ✗ where the output encoding can encode them, else the ASCII fallback."""
     try:
         "".join(SYMBOLS.values()).encode(encoding or "ascii")
@@ -57,7 +60,8 @@ def render_text(checklist: Checklist, *, encoding: str | None = "utf-8") -> Rend
 
 
 def _cell(text: str | None) -> str:
-    return (text or "").replace("|", "\\|").replace("\n", " ")
+    """A table cell: no control character (a facts value with ESC codes), no row break."""
+    return printable((text or "").replace("\n", " ")).replace("|", "\\|")
 
 
 def _code(text: str | None) -> str:

@@ -51,14 +51,7 @@ def _hostile_facts(tmp_path: Path, name: str = "esc.json", **extra) -> Path:
     "fmt",
     [
         "text",
-        pytest.param(
-            "markdown",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="report/checklist.py:render_markdown (printed with click.echo, not the "
-                "Console) must pass each value through recommender.printable.printable",
-            ),
-        ),
+        "markdown",
     ],
 )
 def test_escape_codes_in_facts_never_reach_the_terminal_checklist(tmp_path, fmt):
@@ -159,11 +152,6 @@ def _with_python(tmp_path: Path, python: str, base: Path, **frameworks) -> Path:
     return path
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="decide/checklist.py:Context.python must be "
-    "recommender.shell.quote_python(self.facts.get('python.executable'))",
-)
 def test_the_interpreter_in_a_checklist_fix_is_one_shell_word(tmp_path):
     """Trigger: ``python.executable: /opt/py; curl … | sh; python3`` printed as-is in a fix
     (and in SETUP.md's "Fix first"): pasted, it runs curl | sh."""
