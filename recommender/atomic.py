@@ -25,6 +25,7 @@ import stat
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 
 def _read_umask() -> int:
@@ -121,13 +122,14 @@ def write_atomic_many(
         for target, raw in targets:
             st = _existing(target)
             special = st is not None and not stat.S_ISREG(st.st_mode)
-            if special and stat.S_ISDIR(st.st_mode):
+            if st is not None and special and stat.S_ISDIR(st.st_mode):
                 raise IsADirectoryError(errno.EISDIR, "is a directory", str(target))
             staged.append((target, None if special else _stage(target, raw, mode, st), raw, st))
         while staged:
             target, tmp, raw, st = staged[0]
             if tmp is None:
-                _write_in_place(target, raw, st)
+                # Staged without a temporary file only when the target exists (special), so st.
+                _write_in_place(target, raw, cast(os.stat_result, st))
             else:
                 os.replace(tmp, target)
             staged.pop(0)

@@ -22,9 +22,10 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
+from yaml.error import Mark
 
 MAX_BYTES = 2 << 20  # 2 MiB: the bundled rule base is well under 100 KiB
 MAX_DEPTH = 32
@@ -142,7 +143,8 @@ def _check_events(text: str) -> None:
     """Refuse tags, anchors, aliases and deep nesting from the event stream, before composing."""
     depth = 0
     for event in yaml.parse(text, Loader=_Parse):
-        line = event.start_mark.line + 1
+        # The parser's events always carry their marks (the stubs allow None).
+        line = cast(Mark, event.start_mark).line + 1
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise DocumentError(f"line {line}", "YAML anchors and aliases (&, *) are not allowed")
         tag = getattr(event, "tag", None)  # None unless the document spells one out

@@ -13,15 +13,15 @@ import dataclasses
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from recommender.catalog import ANSWER_DEVICE
+from recommender.catalog import ANSWER_DEVICE, Framework
 from recommender.decide.checklist import Checklist, build_checklist
 from recommender.decide.fleet import Node
 from recommender.decide.ranking import Ranking, rank
 from recommender.decide.ties import tie_notice
 from recommender.engine.answers import Answers, resolve_answers
-from recommender.engine.evaluate import evaluate
+from recommender.engine.evaluate import Evaluation, evaluate
 from recommender.engine.rulebase import RuleBase, load_rulebase
 from recommender.errors import BadInputError
 from recommender.facts import evidence
@@ -192,7 +192,9 @@ def checklist(
         )
     outcome = recommend(request, on_event=on_event)
     ranking = outcome.ranking
-    chosen = framework or (ranking.winner or ranking.entries[0]).framework
+    chosen = (
+        framework or _reported(outcome.facts) or (ranking.winner or ranking.entries[0]).framework
+    )
     entry = ranking.entry(chosen)
     made = build_checklist(
         framework=chosen,
@@ -200,12 +202,22 @@ def checklist(
         facts=outcome.facts,
         answers=outcome.answers,
         rulebase=outcome.rulebase,
-        evaluation=ranking.evaluation,
+        evaluation=cast(Evaluation, ranking.evaluation),  # rank() always records its evaluation
         smoke=ranking.smoke,
         env=dict(env) if env is not None else dict(os.environ) if outcome.facts.is_local else None,
         smoke_note=ranking.smoke_note,
     )
     return Made(checklist=made, outcome=outcome)
+
+
+def _reported(facts: Facts) -> str | None:
+    """The framework a pasted report is about: a collect_env report (torch's or vLLM's) shows
+    torch, so its checklist checks torch, not the framework the ranking would recommend."""
+    from recommender.facts.collect_env import TORCH_FORMAT, VLLM_FORMAT
+
+    if facts.get("source.format") in (TORCH_FORMAT, VLLM_FORMAT):
+        return Framework.PYTORCH.value
+    return None
 
 
 def redacted(outcome: Outcome) -> Outcome:

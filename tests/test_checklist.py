@@ -52,7 +52,9 @@ def test_driver_470_with_cu126_torch_names_the_driver_floor(runner):
     assert "CUDA 12.6" in driver["detail"] and "CUDA 11.4" in driver["detail"]
     assert driver["fix"] == (
         "Upgrade the NVIDIA driver to 560.28.03 or newer (CUDA 12.6), or install a build this driver runs: "
-        "/opt/venv/bin/python -m pip install 'torch==2.15.*' --index-url https://download.pytorch.org/whl/cpu"
+        # The newest release the driver runs: cu118 under CUDA 11 minor-version compatibility.
+        '/opt/venv/bin/python -m pip install --force-reinstall "torch==2.7.1" --index-url '
+        "https://download.pytorch.org/whl/cu118 (CUDA minor-version compatibility runs it)"
     )
     assert item(doc, "compute-capability")["status"] == "ok"
 
@@ -61,10 +63,11 @@ def test_gtx1080_on_cu130_torch_gets_the_cu126_wheel(runner):
     result, doc = run_json(runner, "gtx1080_cu130_torch.json", "--framework", "pytorch")
     assert failing(doc) == {"compute-capability"}
     cc = item(doc, "compute-capability")
-    assert cc["rule"] == "compat.yaml tables.torch_cuda_builds"
-    assert "6.1" in cc["detail"] and "7.5-12.0" in cc["detail"]
+    assert cc["rule"] == "wheels.yaml builds arches"
+    assert "6.1" in cc["detail"] and "sm_75 sm_80" in cc["detail"]
+    # No 2.15 build carries sm_61: the newest release that does (wheels.yaml builds).
     assert cc["fix"] == (
-        "/opt/venv/bin/python -m pip install 'torch==2.14.*' --force-reinstall --index-url "
+        '/opt/venv/bin/python -m pip install --force-reinstall "torch==2.14.1" --index-url '
         "https://download.pytorch.org/whl/cu126"
     )
 
@@ -281,7 +284,7 @@ def test_markdown(runner):
     row = next(line for line in lines if "GPU architecture" in line)
     assert row.startswith("| ❌ fail |")
     assert (
-        "`/opt/venv/bin/python -m pip install 'torch==2.14.*' --force-reinstall --index-url "
+        '`/opt/venv/bin/python -m pip install --force-reinstall "torch==2.14.1" --index-url '
         "https://download.pytorch.org/whl/cu126`" in row
     )
 

@@ -23,10 +23,12 @@ from __future__ import annotations
 import importlib
 import importlib.machinery
 import importlib.util
+import io
 import os
 import signal
 import sys
 import traceback
+from typing import cast
 
 #: The modules dlrec needs and the names it uses from each, checked before the CLI is imported.
 REQUIRED: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -130,7 +132,7 @@ def tolerant_stdout() -> None:
     stream = sys.stdout
     if stream is not None and getattr(stream, "errors", None) == "strict":
         try:
-            stream.reconfigure(errors="backslashreplace")
+            cast(io.TextIOWrapper, stream).reconfigure(errors="backslashreplace")
         except (AttributeError, ValueError, OSError):  # not a TextIOWrapper, or already closed
             pass
 

@@ -35,6 +35,7 @@ import json  # noqa: E402 - after the early handlers, on purpose
 import threading  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
+from typing import cast  # noqa: E402
 
 import click  # noqa: E402
 
@@ -136,9 +137,10 @@ def _print_completion(ctx: click.Context, param: click.Parameter, shell: str | N
     """``--completion SHELL``: print the script that wires click's completion into SHELL."""
     if shell is None or ctx.resilient_parsing:
         return
-    from click.shell_completion import get_completion_class
+    from click.shell_completion import ShellComplete, get_completion_class
 
-    completer = get_completion_class(shell)
+    # SHELL is one of COMPLETION_SHELLS, and click ships a class for each.
+    completer = cast("type[ShellComplete]", get_completion_class(shell))
     click.echo(completer(ctx.command, {}, "dlrec", COMPLETE_VAR).source())
     ctx.exit(ExitCode.OK)
 

@@ -26,7 +26,7 @@ import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, cast
 
 from recommender.engine.rulebase import Choice
 from recommender.errors import BadInputError
@@ -290,7 +290,7 @@ class TerminalAsker:
         self, message: str, choices: list, default, keys: Mapping[str, Any], *, numbered: bool
     ) -> Any:
         """questionary's select, plus ``keys``: key -> the value it answers at once."""
-        from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+        from prompt_toolkit.key_binding import KeyBindings, KeyBindingsBase, merge_key_bindings
 
         width = columns()
         # prompt_toolkit wraps a long line at any character: wrap the question at words, and
@@ -309,7 +309,8 @@ class TerminalAsker:
                 lambda event, value=value: event.app.exit(result=value)
             )
         app = question.application
-        app.key_bindings = merge_key_bindings([app.key_bindings, extra])
+        # questionary's application always has its own key bindings.
+        app.key_bindings = merge_key_bindings([cast(KeyBindingsBase, app.key_bindings), extra])
         app.ttimeoutlen = 0.05  # a lone Esc is Esc after 50 ms, not half a second
         # questionary leaves "? QUESTION ANSWER" behind, wrapped at any character: erase the
         # prompt instead, and write that line wrapped at words

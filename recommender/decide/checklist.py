@@ -10,6 +10,7 @@ fired block or warn rule for these frameworks that no item reads gets a line of 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from recommender.catalog import Framework, KerasBackend
-from recommender.decide import checklist_checks, checklist_live, checklist_machine
+from recommender.decide import (
+    checklist_checks,
+    checklist_live,
+    checklist_machine,
+    checklist_report,
+)
 from recommender.decide.checklist_inputs import Inputs, ItemView, fill, name_of
 from recommender.decide.checklist_registry import CHECKS, Finding, register
 from recommender.engine.checklist_items import (
@@ -37,7 +43,12 @@ if TYPE_CHECKING:
     from recommender.facts.document import Facts
     from recommender.smoke.run import SmokeResult
 
-for _check in (*checklist_checks.BUILTIN, *checklist_machine.BUILTIN, *checklist_live.BUILTIN):
+for _check in (
+    *checklist_checks.BUILTIN,
+    *checklist_machine.BUILTIN,
+    *checklist_live.BUILTIN,
+    *checklist_report.BUILTIN,
+):
     register(_check)
 
 
@@ -49,6 +60,8 @@ class Item:
     detail: str
     fix: str | None = None
     rule: str = ""
+    #: What the item cites, as "title <url>" (a claim as "id: summary"); Markdown lists them.
+    sources: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", Status(self.status))  # "ok" from a caller is Status.OK
@@ -213,8 +226,21 @@ def _evaluate(view: ItemView, key: str, env: Mapping[str, Any]) -> Item | None:
     return None
 
 
-def _items(inputs: Inputs, spec: Sequence[ChecklistItem]) -> tuple[Item, ...]:
+def _cite(item: ChecklistItem, inputs: Inputs, urls: Mapping[str, Any]) -> tuple[str, ...]:
+    out = []
+    for source in item.sources:
+        if source.startswith("url:"):
+            url = urls.get(source[4:]) or inputs.rulebase.urls.get(source[4:])
+            if url is not None:
+                out.append(f"{url.title} <{url.url}>")
+        elif (claim := inputs.rulebase.claims.get(source)) is not None:
+            out.append(f"{claim.id}: {claim.summary}")
+    return tuple(out)
+
+
+def _items(inputs: Inputs, checklist: ChecklistItems) -> tuple[Item, ...]:
     """Each applying item's line, in order, then the fired rules no applying item reads."""
+    spec = checklist.items
     values = _environment(inputs, spec)
     items: list[Item] = []
     covered: set[str] = set()
@@ -225,7 +251,8 @@ def _items(inputs: Inputs, spec: Sequence[ChecklistItem]) -> tuple[Item, ...]:
             covered.update(item.reads.rules)
             shown = _evaluate(ItemView(inputs, item, fw), key, values)
             if shown is not None:
-                items.append(shown)
+                cited = _cite(item, inputs, checklist.urls)
+                items.append(dataclasses.replace(shown, sources=cited))
                 covered.add(shown.rule)
     return (*items, *_leftover(inputs, covered))
 
@@ -251,6 +278,17 @@ def _leftover(inputs: Inputs, covered: set[str]) -> list[Item]:
             )
         )
     return items
+
+
+#: The verdict on a report (another machine's facts) where no item fails: the environment is not
+#: what breaks the run, so the maintainer's next look is the code or the library.
+NOTHING_FOUND = Item(
+    id="diagnosis",
+    status=Status.OK,
+    title="Diagnosis",
+    detail="nothing in this environment explains a failure; look at the code or the library",
+    rule="checklist",
+)
 
 
 def build_checklist(
@@ -279,7 +317,9 @@ def build_checklist(
         smoke_note=smoke_note,
         fired=frozenset(evaluation.fired),
     )
-    items = _items(inputs, checklist_items(rulebase).items)
+    items = _items(inputs, checklist_items(rulebase))
+    if not facts.is_local and not any(i.status is Status.FAIL for i in items):
+        items = (*items, NOTHING_FOUND)
     return Checklist(
         framework=framework,
         backend=inputs.backend,
@@ -291,6 +331,7 @@ def build_checklist(
 
 __all__ = [
     "Checklist",
+    "NOTHING_FOUND",
     "Item",
     "Status",
     "build_checklist",

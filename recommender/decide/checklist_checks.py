@@ -7,11 +7,19 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
 
 from recommender.catalog import Accelerator, Framework
 from recommender.decide.checklist_inputs import ItemView, field_text, name_of
 from recommender.decide.checklist_install import cuda_alternative, major_minor, version_of
 from recommender.decide.checklist_registry import Check, Finding, defines, finding
+from recommender.decide.checklist_torch import (
+    ARCH_LISTS_FROM,
+    build_of,
+    report_arches,
+    toolkit_span,
+    variant_fix,
+)
 from recommender.engine.evaluate import STALE_RULE
 
 #: Python minor versions the Python item may suggest (newest inside a framework's range).
@@ -22,7 +30,10 @@ _KERAS = Framework.KERAS.value
 
 def _python_row(view: ItemView, fw: str) -> tuple[str, str | None]:
     """(framework version checked, the supported Python specifier or None)."""
-    have = version_of(view.fw("version", fw)) if view.inputs.installed(fw) else None
+    installed = view.inputs.installed(fw)
+    have = version_of(view.fw("version", fw)) if installed else None
+    if installed and have is None:  # the installed release is unknown: not today's newest's range
+        return "?", None
     version = have.base_version if have else view.table("newest_known").get(fw)
     for row in view.table("python_support").get(fw) or ():
         try:
@@ -106,13 +117,15 @@ def installed(view: ItemView) -> Finding:
 @defines(
     "torch_build",
     verdicts=("cpu-build-gpu-here", "cuda-build-gpu", "cuda-build-no-gpu", "other"),
-    fields=("version", "cuda", "where"),
+    fields=("version", "cuda", "where", "reinstall"),
+    wheels=True,
 )
 def torch_build(view: ItemView) -> Finding:
     flavour, cuda = view.fw("build.flavour"), view.fw("build.cuda")
     version = view.fw("version") or "?"
     if flavour == "cpu" and view.inputs.wants_gpu():
-        return finding("cpu-build-gpu-here", version=version)
+        reinstall = variant_fix(view) or view.install("nvidia")
+        return finding("cpu-build-gpu-here", version=version, reinstall=reinstall)
     if cuda and view.inputs.nvidia_gpus():
         return finding("cuda-build-gpu", version=version, cuda=cuda)
     facts = view.inputs.facts
@@ -143,12 +156,21 @@ def _driver(view: ItemView, alternative: Callable[[], str | None]) -> Finding | 
     if cuda is None or build is None or top is None or build <= top:
         return None
     gpus = view.inputs.nvidia_gpus()
-    driver = next((g.get("driver_version") for g in gpus if g.get("driver_version")), "?")
+    driver = next(
+        (g.get("driver_version") for g in gpus if g.get("driver_version")),
+        "(version not in the report; torch's own warning gives the CUDA)",
+    )
     release = ".".join(str(p) for p in build)
     compat = version_of(view.table("cuda_minor_compat_min_driver").get(str(build[0])))
     have = version_of(driver)
-    minor_ok = build[0] == top[0] and have is not None and compat is not None and have >= compat
-    min_driver = field_text(view.table("cuda_min_driver").get(release))
+    # With the driver's version unknown (torch's "found version 11040" warning gave the CUDA),
+    # a driver for CUDA 11.1 or any 12.x is past its major's minor-compatibility floor.
+    unknown_ok = have is None and (build[0] >= 12 or top >= (11, 1))
+    known_ok = have is not None and compat is not None and have >= compat
+    minor_ok = build[0] == top[0] and (known_ok or unknown_ok)
+    min_driver = field_text(view.table("cuda_min_driver").get(release)) or _wheels_floor(
+        view, release
+    )
     return finding(
         "minor-compat" if minor_ok else "too-new",
         cuda=cuda,
@@ -158,6 +180,15 @@ def _driver(view: ItemView, alternative: Callable[[], str | None]) -> Finding | 
         min_driver=min_driver or f"a driver for CUDA {release}",
         alternative=alternative(),
     )
+
+
+def _wheels_floor(view: ItemView, release: str) -> str | None:
+    """The toolkit's GA driver from rules/wheels.yaml ``cuda_drivers`` (back to CUDA 9.0)."""
+    from recommender.decide.plans import wheel_matrix
+    from recommender.engine.wheels_model import DriverColumn
+
+    column = DriverColumn.WINDOWS if view.fact("os.system") == "Windows" else DriverColumn.LINUX
+    return wheel_matrix().toolkit_floor(Version(release), column)
 
 
 _DRIVER_FIELDS = ("cuda", "cuda_release", "driver", "max_cuda", "min_driver", "alternative")
@@ -173,7 +204,14 @@ _DRIVER_FIELDS = ("cuda", "cuda_release", "driver", "max_cuda", "min_driver", "a
 )
 def torch_driver(view: ItemView) -> Finding | None:
     max_cuda, min_cc = view.fact("derived.nvidia_max_cuda"), view.fact("derived.nvidia_min_cc")
-    return _driver(view, lambda: cuda_alternative(view, max_cuda, min_cc))
+    return _driver(
+        view,
+        lambda: (
+            variant_fix(view)
+            or cuda_alternative(view, max_cuda, min_cc)
+            or "no CUDA build of torch in rules/wheels.yaml runs on it"
+        ),
+    )
 
 
 @defines(
@@ -189,41 +227,47 @@ def tf_driver(view: ItemView) -> Finding | None:
 
 @defines(
     "torch_cc",
-    verdicts=("inside", "outside"),
-    fields=("gpus", "gpu", "cc", "label", "span"),
-    tables=("torch_cuda_builds",),
+    verdicts=("inside", "outside", "unknown", "outside-toolkit"),
+    fields=("gpus", "gpu", "cc", "label", "span", "reinstall"),
+    wheels=True,
 )
 def torch_cc(view: ItemView) -> Finding | None:
+    """Each NVIDIA GPU's compute capability against the installed build's architecture list:
+    the report's own (torch's warning), else wheels.yaml's for that release and CUDA (torch 1.8
+    on); before that the list is unknown."""
     cuda = _cuda_build(view)
     if cuda is None:
         return None
-    found = next(
-        (
-            (label, row)
-            for label, row in view.table("torch_cuda_builds").items()
-            if isinstance(row, Mapping) and major_minor(row.get("cuda")) == major_minor(cuda)
-        ),
-        None,
-    )
-    if found is None:
-        return None
-    label, row = found
-    lo, hi = major_minor(row.get("min_cc")), major_minor(row.get("max_cc"))
-    if lo is None or hi is None:
-        return None
-    gpus = view.inputs.nvidia_gpus()
-    span = f"{row.get('min_cc')}-{row.get('max_cc')}"
-
-    def outside(g: Mapping[str, Any]) -> bool:
-        cc = major_minor(g.get("compute_capability"))
-        return cc is not None and not lo <= cc <= hi
-
-    bad = [g for g in gpus if outside(g)]
+    version = view.fw("version") or "?"
+    release = version_of(version)
+    label = f"torch {version}"
+    arches = report_arches(view.fw("build.arch_list"))
+    if arches is None and release is not None and release >= ARCH_LISTS_FROM:
+        row = build_of(release, cuda)
+        arches = row.arches if row is not None and row.arches else None
+    gpus = tuple(g for g in view.inputs.nvidia_gpus() if g.get("compute_capability"))
+    if not gpus:
+        return finding("unknown", label=label, gpus="the GPU's compute capability is not known")
+    if arches is None:
+        reach = toolkit_span(cuda)
+        low = [g for g in gpus if reach is not None and not _in_range(g, *reach)]
+        if reach is not None and low:
+            floor, top = reach
+            upto = f" to {top}.x" if top is not None else " and up"
+            g = low[0]
+            return finding(
+                "outside-toolkit",
+                gpu=g.get("name") or "GPU",
+                cc=field_text(g.get("compute_capability")),
+                label=label,
+                span=f"CUDA {cuda} compiles for compute capability {floor}{upto}",
+                reinstall=variant_fix(view),
+            )
+        return finding("unknown", label=label, gpus=_gpu_names(gpus))
+    span = " ".join(f"sm_{a.major}{a.minor}" for a in arches)
+    bad = [g for g in gpus if not _in_list(g, arches)]
     if not bad:
-        names = ", ".join(
-            f"{g.get('name') or 'GPU'} (cc {g.get('compute_capability')})" for g in gpus
-        )
-        return finding("inside", gpus=names, label=label, span=span)
+        return finding("inside", gpus=_gpu_names(gpus), label=label, span=span)
     g = bad[0]
     return finding(
         "outside",
@@ -231,7 +275,22 @@ def torch_cc(view: ItemView) -> Finding | None:
         cc=field_text(g.get("compute_capability")),
         label=label,
         span=span,
+        reinstall=variant_fix(view) or view.install("nvidia"),
     )
+
+
+def _in_range(g: Mapping[str, Any], floor: Version, top: int | None) -> bool:
+    cc = version_of(g.get("compute_capability"))
+    return cc is None or (cc >= floor and (top is None or cc.major <= top))
+
+
+def _gpu_names(gpus: tuple[Mapping[str, Any], ...]) -> str:
+    return ", ".join(f"{g.get('name') or 'GPU'} (cc {g.get('compute_capability')})" for g in gpus)
+
+
+def _in_list(g: Mapping[str, Any], arches: tuple[Version, ...]) -> bool:
+    cc = version_of(g.get("compute_capability"))
+    return cc is None or any(a.major == cc.major and a.minor <= cc.minor for a in arches)
 
 
 def _tf_cpu_build_wanted_gpu(view: ItemView) -> bool:

@@ -4,6 +4,8 @@ CUDA_VISIBLE_DEVICES. Each looks at the probed facts and the environment only.""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from recommender.catalog import Accelerator
 from recommender.decide.checklist_inputs import ItemView
 from recommender.decide.checklist_registry import Check, Finding, defines, finding
@@ -29,8 +31,8 @@ def shm(view: ItemView) -> Finding | None:
 @defines("nvml_unknown", verdicts=("lost",), fields=(), cites=("nvml",))
 def nvml_unknown(view: ItemView) -> Finding | None:
     probes = view.fact("probes")
-    nvidia = probes.get("nvidia") if isinstance(probes, dict) or hasattr(probes, "get") else None
-    reason = str(nvidia.get("reason") or "") if hasattr(nvidia, "get") else ""
+    nvidia = probes.get("nvidia") if isinstance(probes, Mapping) else None
+    reason = str(nvidia.get("reason") or "") if isinstance(nvidia, Mapping) else ""
     return finding("lost") if "Unknown Error" in reason else None
 
 

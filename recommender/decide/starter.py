@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from string import Template
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recommender.catalog import BACKEND_FRAMEWORK
 from recommender.decide.checklist import Checklist, fill, name_of
@@ -30,10 +30,14 @@ from recommender.errors import BadInputError
 from recommender.printable import printable
 from recommender.shell import safe_project_name, safe_version
 
+if TYPE_CHECKING:
+    from recommender.engine.rulebase import RuleBase
+    from recommender.facts.document import Facts
+
 FILES = ("requirements.txt", "pyproject.toml", "train.py", "SETUP.md", "dlrec-answers.yaml")
 
 
-def atomic_write(path: str | os.PathLike, text: str) -> None:
+def atomic_write(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` to ``path`` atomically (recommender.atomic), or exit 2 naming the path."""
     from recommender.atomic import write_atomic
 
@@ -49,7 +53,7 @@ def _verified(smoke: Sequence[Any], fw: str, backend: str | None) -> bool:
     )
 
 
-def _pinned(fw: str, facts, rulebase) -> list[str]:
+def _pinned(fw: str, facts: Facts, rulebase: RuleBase) -> list[str]:
     """``dist==version`` of an installed framework, with its wheel index where PyPI lacks it;
     ``[]`` when the facts' version or distribution is not one pip would read as such."""
     version = safe_version(facts.get(f"frameworks.{fw}.version"))
@@ -101,8 +105,8 @@ def _name(requirement: str) -> str:
 def requirements(
     checklist: Checklist,
     *,
-    facts,
-    rulebase,
+    facts: Facts,
+    rulebase: RuleBase,
     smoke: Sequence[Any],
     plan: Mapping[str, Any] | None,
 ) -> str:
@@ -111,7 +115,9 @@ def requirements(
     targets = [checklist.framework]
     if checklist.framework == "keras" and checklist.backend in BACKEND_FRAMEWORK:
         targets.append(BACKEND_FRAMEWORK[checklist.backend])
-    head, body, notes = [], [], []
+    head: list[str] = []
+    body: list[str] = []
+    notes: list[str] = []
     installed = [fw for fw in targets if facts.get(f"frameworks.{fw}.installed") is True]
     if plan and plan.get("no_build"):
         notes.append(f"# No build for that machine: {plan.get('reason')}")
@@ -153,7 +159,10 @@ def requirements(
 def train_script(checklist: Checklist) -> str:
     text = (
         resources.files("recommender")
-        .joinpath("templates", f"train_{checklist.framework}.py.txt")
+        # Several parts: pathlib and 3.11's Traversable take them; mypy checks 3.10's one-part
+        # stub (a zipped install on 3.10 would take one part too).
+        .joinpath("templates")
+        .joinpath(f"train_{checklist.framework}.py.txt")
         .read_text(encoding="utf-8")
     )
     return Template(text).safe_substitute(backend=checklist.backend or "tensorflow")
@@ -215,8 +224,8 @@ def starter_files(
     checklist: Checklist,
     checklist_md: str,
     *,
-    facts,
-    rulebase,
+    facts: Facts,
+    rulebase: RuleBase,
     smoke: Sequence[Any],
     answers: Mapping[str, str],
     plan: Mapping[str, Any] | None,
@@ -239,14 +248,14 @@ def _project_name(name: str | None) -> str:
     return safe_project_name(name) or "dlrec-starter"
 
 
-def _python_line(facts: Any) -> str | None:
+def _python_line(facts: Facts) -> str | None:
     """``3.11`` of the machine's Python ``3.11.9``, or None."""
     version = safe_version(facts.get("python.version"))
     match = re.match(r"^(3\.\d{1,2})(\.|$)", version or "")
     return match.group(1) if match else None
 
 
-def check_targets(directory: str | os.PathLike, *, force: bool) -> None:
+def check_targets(directory: str | os.PathLike[str], *, force: bool) -> None:
     """Refuse (exit 2) a DIR that is a file, or files that exist, unless ``force``."""
     folder = Path(directory)
     if folder.exists() and not folder.is_dir():
@@ -261,7 +270,7 @@ def check_targets(directory: str | os.PathLike, *, force: bool) -> None:
 
 
 def write_files(
-    directory: str | os.PathLike, files: Mapping[str, str], *, force: bool
+    directory: str | os.PathLike[str], files: Mapping[str, str], *, force: bool
 ) -> list[Path]:
     """Write ``files`` into ``directory``, all or none; BadInputError (exit 2) naming the file
     and the reason, after removing what this run created."""

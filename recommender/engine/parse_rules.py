@@ -45,7 +45,9 @@ RULE_KEYS = (
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
-def _framework_list(node: Mapping, key: str, at: Where, allowed: Sequence[str]) -> tuple[str, ...]:
+def _framework_list(
+    node: Mapping[str, Any], key: str, at: Where, allowed: Sequence[str]
+) -> tuple[str, ...]:
     value = node[key]
     if not isinstance(value, list) or not value:
         raise at.fail(
@@ -63,7 +65,7 @@ def _framework_list(node: Mapping, key: str, at: Where, allowed: Sequence[str]) 
     return tuple(value)
 
 
-def _parse_score(node: Mapping, at: Where) -> Mapping[str, float]:
+def _parse_score(node: Mapping[str, Any], at: Where) -> Mapping[str, float]:
     score = node["score"]
     if not isinstance(score, Mapping) or not score:
         raise at.fail(
@@ -81,7 +83,7 @@ def _parse_score(node: Mapping, at: Where) -> Mapping[str, float]:
     return MappingProxyType(dict(score))
 
 
-def _parse_sources_list(node: Mapping, at: Where, ctx: ParseContext) -> tuple[str, ...]:
+def _parse_sources_list(node: Mapping[str, Any], at: Where, ctx: ParseContext) -> tuple[str, ...]:
     sources = node["sources"]
     line = line_of(node, "sources")
     if not isinstance(sources, list) or not sources:
@@ -166,7 +168,7 @@ def _parse_rule(node: Any, where: Where, ctx: ParseContext, *, compat: bool) -> 
     )
 
 
-def _parse_fix(node: Mapping, at: Where) -> str | None:
+def _parse_fix(node: Mapping[str, Any], at: Where) -> str | None:
     """A rule's ``fix``: a template the checklist fills with ``{python}`` and ``{backend}``."""
     fix = text_field(node, "fix", at, required=False)
     if fix is not None:
@@ -174,7 +176,9 @@ def _parse_fix(node: Mapping, at: Where) -> str | None:
     return fix
 
 
-def parse_rules(doc: Mapping, where: Where, ctx: ParseContext, *, compat: bool) -> list[Rule]:
+def parse_rules(
+    doc: Mapping[str, Any], where: Where, ctx: ParseContext, *, compat: bool
+) -> list[Rule]:
     nodes = doc.get("rules")
     if nodes is None:
         return []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from recommender.catalog import ACCELERATOR_ANSWERS, FRAMEWORK_IDS
 from recommender.engine.conditions import line_of
@@ -15,7 +16,9 @@ _CLAIM_ID = re.compile(r"^[A-Z][A-Z0-9-]*$")
 _SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
 
-def parse_sources(doc: Mapping, where: Where) -> tuple[dict[str, Claim], dict[str, UrlSource]]:
+def parse_sources(
+    doc: Mapping[str, Any], where: Where
+) -> tuple[dict[str, Claim], dict[str, UrlSource]]:
     claims: dict[str, Claim] = {}
     entries, keyed = entries_of(doc.get("claims") or [], where.entry(doc, ""), "claims")
     for cid, entry in entries:
@@ -64,7 +67,7 @@ def parse_sources(doc: Mapping, where: Where) -> tuple[dict[str, Claim], dict[st
     return claims, urls
 
 
-def parse_questions(doc: Mapping, where: Where) -> tuple[Question, ...]:
+def parse_questions(doc: Mapping[str, Any], where: Where) -> tuple[Question, ...]:
     nodes = doc.get("questions")
     if not isinstance(nodes, list) or not nodes:
         raise where.fail("'questions' must be a non-empty list", line_of(doc, "questions"))
@@ -88,7 +91,7 @@ def parse_questions(doc: Mapping, where: Where) -> tuple[Question, ...]:
             raise at.fail(
                 "'choices' must be a non-empty list of {value, label}", line_of(node, "choices")
             )
-        parsed = []
+        parsed: list[Choice] = []
         for choice in choices:
             cat = at.entry(choice, at.label)
             check_keys(choice, cat, ("value", "label"), ("value", "label"), "a choice")
@@ -128,7 +131,7 @@ _CATALOG_CHOICES = {
 }
 
 
-def _check_catalog_choices(node: Mapping, at: Where, parsed: Sequence[Choice]) -> None:
+def _check_catalog_choices(node: Mapping[str, Any], at: Where, parsed: Sequence[Choice]) -> None:
     """YAML refers to the catalog's ids and never defines them: a question bound to a catalog
     list must offer every id of it, and nothing else but its sentinel (``auto``, ``none``)."""
     name = node.get("catalog")

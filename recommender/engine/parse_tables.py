@@ -87,7 +87,8 @@ def parse_tables(node: Any, where: Where) -> Mapping[str, Any]:
                 line_of(newest, fw),
             )
     _check_fix_templates(node.get("checklist_fixes"), where.entry(node, ""))
-    return freeze(node)
+    frozen: Mapping[str, Any] = freeze(node)
+    return frozen
 
 
 def parse_frameworks(node: Any, where: Where, ctx: ParseContext) -> Mapping[str, Any]:
@@ -122,7 +123,8 @@ def parse_frameworks(node: Any, where: Where, ctx: ParseContext) -> Mapping[str,
                     ctx,
                 )
         out[fid] = entry
-    return freeze(out)
+    frozen: Mapping[str, Any] = freeze(out)
+    return frozen
 
 
 def _check_install(items: Any, where: Where, fid: str, ctx: ParseContext) -> None:

@@ -15,9 +15,9 @@ import re
 import string
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, overload
 
-from recommender.engine.conditions import RuleError, line_of
+from recommender.engine.conditions import RuleError, Test, line_of
 from recommender.engine.rule_model import Claim, UrlSource
 
 _VERIFIED = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
@@ -79,7 +79,17 @@ def kind_of(value: Any) -> str:
     )
 
 
-def text_field(node: Mapping, key: str, where: Where, *, required: bool = True) -> str | None:
+@overload
+def text_field(
+    node: Mapping[str, Any], key: str, where: Where, *, required: Literal[True] = ...
+) -> str: ...
+@overload
+def text_field(
+    node: Mapping[str, Any], key: str, where: Where, *, required: bool
+) -> str | None: ...
+def text_field(
+    node: Mapping[str, Any], key: str, where: Where, *, required: bool = True
+) -> str | None:
     value = node.get(key)
     if value is None and not required:
         return None
@@ -105,7 +115,7 @@ class ParseContext:
     claims: Mapping[str, Claim]
     urls: Mapping[str, UrlSource]
     #: Compiled conditions shared by the rules of one load (see CompileContext.memo).
-    memo: dict = field(default_factory=dict)
+    memo: dict[str, tuple[Test, frozenset[str]]] = field(default_factory=dict)
 
 
 def check_template(

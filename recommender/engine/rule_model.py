@@ -124,7 +124,7 @@ class RuleBase:
     _index: Mapping[str, Rule] = field(default_factory=lambda: MappingProxyType({}), repr=False)
     #: Memo for derived, immutable views (the engine's precomputed plan, fact paths); never copied
     #: by ``dataclasses.replace``, so an overlaid rule base starts with an empty one.
-    _memo: dict = field(default_factory=dict, init=False, compare=False, repr=False)
+    _memo: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id; KeyError when there is none."""

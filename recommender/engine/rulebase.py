@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from recommender.documents import DocumentError, parse_json, parse_yaml, read_text
 from recommender.engine.conditions import RuleError, line_of
@@ -49,7 +50,7 @@ STALE_AFTER_MONTHS = 6
 # --- files ---------------------------------------------------------------------------------
 
 
-def _read(path: Path, display: str, allowed: Sequence[str]) -> Mapping:
+def _read(path: Path, display: str, allowed: Sequence[str]) -> Mapping[str, Any]:
     """Read one document safely; it must be a mapping with only ``allowed`` top-level keys."""
     try:
         text = read_text(path)
@@ -59,8 +60,8 @@ def _read(path: Path, display: str, allowed: Sequence[str]) -> Mapping:
             else parse_yaml(text, display)
         )
     except DocumentError as exc:
-        where = exc.where if exc.where.startswith(display) else display
-        raise RuleError(exc.message, where=where) from None
+        location = exc.where if exc.where.startswith(display) else display
+        raise RuleError(exc.message, where=location) from None
     where = Where(display, 1)
     if not isinstance(doc, Mapping):
         raise where.fail(f"expected a mapping with keys {', '.join(allowed)}, got {kind_of(doc)}")
@@ -74,8 +75,8 @@ def bundled_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "rules"
 
 
-def _stamp(directory: Path) -> tuple:
-    out = []
+def _stamp(directory: Path) -> tuple[tuple[str, int | None, int | None], ...]:
+    out: list[tuple[str, int | None, int | None]] = []
     for name in BUNDLED_FILES:
         try:
             st = os.stat(directory / name)
@@ -86,7 +87,9 @@ def _stamp(directory: Path) -> tuple:
 
 
 @functools.lru_cache(maxsize=8)
-def _load_bundled(directory: str, stamp: tuple) -> RuleBase:
+def _load_bundled(
+    directory: str, stamp: tuple[tuple[str, int | None, int | None], ...]
+) -> RuleBase:
     root = Path(directory)
     docs = {name: _read(root / name, f"rules/{name}", keys) for name, keys in BUNDLED_FILES.items()}
     claims, urls = parse_sources(docs["sources.yaml"], Where("rules/sources.yaml", 1))
@@ -162,7 +165,7 @@ def _apply_overlay(base: RuleBase, path: Path) -> RuleBase:
 
 
 def load_rulebase(
-    extra: Sequence[str | os.PathLike] = (), *, bundled: str | os.PathLike | None = None
+    extra: Sequence[str | os.PathLike[str]] = (), *, bundled: str | os.PathLike[str] | None = None
 ) -> RuleBase:
     """The bundled rule base plus overlays (each adds rules or replaces them by id).
 

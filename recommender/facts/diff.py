@@ -45,11 +45,12 @@ class Difference:
         return printable(f"{self.what}: {self.a} vs {self.b}")
 
 
-def split(doc: Mapping[str, Any]) -> tuple[Mapping[str, Any], list, list]:
+def split(doc: Mapping[str, Any]) -> tuple[Mapping[str, Any], list[Any], list[Any]]:
     """(facts, smoke results, distributed results) of either kind of document."""
-    facts = doc.get("facts") if isinstance(doc.get("facts"), Mapping) else doc
-    smoke = doc.get("smoke") if isinstance(doc.get("smoke"), list) else []
-    dist = doc.get("distributed") if isinstance(doc.get("distributed"), list) else []
+    facts_raw, smoke_raw, dist_raw = doc.get("facts"), doc.get("smoke"), doc.get("distributed")
+    facts: Mapping[str, Any] = facts_raw if isinstance(facts_raw, Mapping) else doc
+    smoke: list[Any] = smoke_raw if isinstance(smoke_raw, list) else []
+    dist: list[Any] = dist_raw if isinstance(dist_raw, list) else []
     return (
         facts,
         [r for r in smoke if isinstance(r, Mapping)],
@@ -134,7 +135,8 @@ def build(fw: Mapping[str, Any]) -> str:
         return UNKNOWN
     if not fw.get("installed"):
         return "not installed"
-    b = fw.get("build") if isinstance(fw.get("build"), Mapping) else {}
+    b_raw = fw.get("build")
+    b: Mapping[str, Any] = b_raw if isinstance(b_raw, Mapping) else {}
     if b.get("cuda"):
         return f"cuda {b['cuda']}"
     if b.get("rocm"):
@@ -185,7 +187,8 @@ def fact_aspects(facts: Mapping[str, Any]) -> list[tuple[str, str]]:
 def smoke_state(run: Mapping[str, Any]) -> str:
     if run.get("ok"):
         return "passed"
-    error = run.get("error") if isinstance(run.get("error"), Mapping) else {}
+    error_raw = run.get("error")
+    error: Mapping[str, Any] = error_raw if isinstance(error_raw, Mapping) else {}
     kind = str(error.get("kind") or "").replace("_", " ")
     return f"failed ({kind})" if kind else "failed"
 

@@ -162,7 +162,7 @@ _SAFE_KINDS = {
     ),
     "backend": ("a backend name such as torch", lambda v: bool(_BACKEND_NAME.match(v))),
 }
-_BACKEND_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+_BACKEND_NAME: re.Pattern[str] = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 SAFE_FIELDS: Mapping[str, str] = MappingProxyType(
     {
         "python.executable": "path",

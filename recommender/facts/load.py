@@ -108,6 +108,6 @@ def facts_error(exc: FactsError, name: str, text: str | None = None) -> BadInput
     """A FactsError as one line: ``file:line: key PATH: what is wrong (what is allowed)``; the
     line is looked up in ``text`` (not for an imported report: its lines are not the keys')."""
     document = text is not None and not looks_like_collect_env(text)
-    line = locate(text, exc.key) if document else None
+    line = locate(text, exc.key) if text is not None and document else None
     message = f"key {exc.key}: {str(exc).split(': ', 1)[-1]}"
     return BadInputError(message, where=f"{name}:{line}" if line else name)

@@ -88,7 +88,8 @@ class Identity:
         named = dict(self.named)
         users = set(self.users)
         for doc in docs:
-            os_section = doc.get("os") if isinstance(doc.get("os"), Mapping) else {}
+            os_raw = doc.get("os")
+            os_section: Mapping[str, Any] = os_raw if isinstance(os_raw, Mapping) else {}
             for host in (doc.get("hostname"), os_section.get("hostname")):
                 if isinstance(host, str) and len(host.strip()) >= _MIN_NAME:
                     if host.strip() not in self.hosts:

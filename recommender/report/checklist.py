@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -88,7 +89,40 @@ def render_markdown(checklist: Checklist) -> str:
             f"| {marks[item.status]} | {_cell(item.title)} | {_cell(item.detail)} | {_code(item.fix)} "
             f"| `{_cell(item.rule)}` |"
         )
-    return "\n".join(out) + "\n"
+    return "\n".join(out + _fixes(checklist) + _sources(checklist)) + "\n"
+
+
+def _fixes(checklist: Checklist) -> list[str]:
+    """Each failing or warning item's fix as a command block, to copy from the reply."""
+    out = []
+    for item in checklist.items:
+        if item.status is OK or not item.fix:
+            continue
+        out += ["", f"**{_cell(item.title)}** ({item.status.value}): {_cell(item.detail)}", ""]
+        commands = _commands(item.fix)
+        out.append(_cell(item.fix))
+        if commands:
+            out += ["", "```sh", *commands, "```"]
+    return ["", "### What to do", *out] if out else []
+
+
+#: A shell command inside a fix's prose: a backticked one, or a pip/conda/python line up to the
+#: next "; " or " (" (where the prose goes on).
+_COMMAND = re.compile(
+    r"`([^`]+)`|((?:\S*python\S* -m pip|\bpip|\bconda) (?:install|uninstall|remove) [^;`]*?)"
+    r"(?= \(|; |$)"
+)
+
+
+def _commands(fix: str) -> list[str]:
+    found = (m.group(1) or m.group(2) for m in _COMMAND.finditer(fix))
+    return [printable(c.strip()) for c in found if c and " " in c.strip()]
+
+
+def _sources(checklist: Checklist) -> list[str]:
+    shown = [i for i in checklist.items if i.status is FAIL or (i.status is WARN and i.fix)]
+    cited = dict.fromkeys(s for i in shown for s in i.sources)
+    return ["", "### Sources", "", *(f"- {_cell(s)}" for s in cited)] if cited else []
 
 
 def to_json(checklist: Checklist) -> dict[str, Any]:

@@ -105,7 +105,10 @@ def _width(stderr: bool) -> int | None:
     if columns >= MIN_WIDTH:
         return None
     try:
-        measured = os.get_terminal_size((sys.__stderr__ if stderr else sys.__stdout__).fileno())
+        stream = sys.__stderr__ if stderr else sys.__stdout__
+        if stream is None:  # no original stream (pythonw): nothing to measure
+            return DEFAULT_WIDTH
+        measured = os.get_terminal_size(stream.fileno())
         return measured.columns if measured.columns >= MIN_WIDTH else DEFAULT_WIDTH
     except (AttributeError, OSError, ValueError):
         return DEFAULT_WIDTH

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from typing import cast
 
 from recommender.numfmt import throughput
 from recommender.report.pictures import loss_curve
@@ -42,21 +43,21 @@ def run_summary(results: Sequence[SmokeResult]) -> str:
 def run_details(results: Sequence[SmokeResult], *, verbose: bool) -> list[str]:
     """Indented lines under a run: cause, fix and log on failure; figures with --verbose."""
     lines = []
-    failed = [r for r in results if not r.ok and r.error]
+    failed = [r.error for r in results if not r.ok and r.error]
     seen = set()
-    for r in failed:
-        if r.error.message in seen:
+    for err in failed:
+        if err.message in seen:
             continue
-        seen.add(r.error.message)
-        lines += [f"  cause: {r.error.message}", f"  fix:   {r.error.fix}"]
-        if r.error.log:
-            lines.append(f"  log:   {r.error.log}")
+        seen.add(err.message)
+        lines += [f"  cause: {err.message}", f"  fix:   {err.fix}"]
+        if err.log:
+            lines.append(f"  log:   {err.log}")
     if verbose:
         for r in results:
             if r.ok:
                 lines.append(
                     f"  {r.model}: import {r.import_s:.2f}s, first step {r.first_step_s:.3f}s, "
-                    f"step {r.step_s * 1000:.2f} ms, peak RSS {_bytes(r.peak_rss_bytes)}"
+                    f"step {cast(float, r.step_s) * 1000:.2f} ms, peak RSS {_bytes(r.peak_rss_bytes)}"
                     + (
                         f", device peak {_bytes(r.peak_device_bytes)}"
                         if r.peak_device_bytes
@@ -103,11 +104,11 @@ class LiveTable:
             if event.kind == "skipped":
                 self.messages.append(event.message)
                 return
-            row = self._rows.setdefault(
-                event.run, {"phase": "waiting", "start": None, "results": None}
-            )
+            # Every event but "skipped" names its run.
+            run = cast(SmokeRun, event.run)
+            row = self._rows.setdefault(run, {"phase": "waiting", "start": None, "results": None})
             if event.kind == "planned" and event.message:
-                self.messages.append(f"{event.run.label}: {event.message}")
+                self.messages.append(f"{run.label}: {event.message}")
             elif event.kind == "phase":
                 row["start"] = row["start"] or time.monotonic()
                 row["phase"] = event.phase
