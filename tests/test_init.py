@@ -44,6 +44,7 @@ def test_init_then_train_py_runs_and_the_loss_falls(runner, tmp_path, framework,
     assert sorted(p.name for p in project.iterdir()) == [
         "SETUP.md",
         "dlrec-answers.yaml",
+        "pyproject.toml",
         "requirements.txt",
         "train.py",
     ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 import sys
 from pathlib import Path
 
@@ -150,7 +151,8 @@ def checklist(framework, fmt, out, answers_file, redact, **kw) -> None:
 @_answers_option
 @input_options
 def init(directory, framework, force, answers_file, **kw) -> None:
-    """Write a starter project into DIR: requirements.txt, train.py, SETUP.md, dlrec-answers.yaml."""
+    """Write a starter project into DIR: requirements.txt, pyproject.toml (uv), train.py,
+    SETUP.md, dlrec-answers.yaml."""
     from recommender.decide import starter
     from recommender.report import checklist as checklist_report
 
@@ -166,6 +168,7 @@ def init(directory, framework, force, answers_file, **kw) -> None:
         smoke=outcome.ranking.smoke,
         answers=outcome.answers.to_dict(),
         plan=_plan(outcome, cl),
+        project_name=os.path.basename(os.path.abspath(directory)),
     )
     for path in starter.write_files(directory, files, force=force):
         click.echo(f"wrote {path}")

@@ -42,15 +42,24 @@ def diff(a: str, b: str, as_json: bool) -> None:
 
     Each file is a `dlrec probe --json` document (optionally with `smoke` and `distributed`
     lists of results), or a `dlrec recommend --json` document (its `facts` and `smoke` are
-    read). Exit status 0 whether or not they differ; 2 for a bad file.
+    read). Then how the two machines' install plans differ per framework ("torch: ... (cu126)
+    here, ... (cu130) there": here is A). Exit status 0 whether or not they differ; 2 for a bad
+    file.
     """
+    from recommender.decide.plan_diff import plan_differences
     from recommender.facts.diff import diff_documents, diff_lines, diff_to_json
 
-    diffs = diff_documents(_load(a), _load(b))
+    doc_a, doc_b = _load(a), _load(b)
+    diffs = diff_documents(doc_a, doc_b)
+    plans = plan_differences(doc_a, doc_b)
     if as_json:
         from recommender.cli.main import emit_json
 
-        emit_json(diff_to_json(a, b, diffs))
+        emit_json({**diff_to_json(a, b, diffs), "plans": [p.to_dict() for p in plans]})
         return
     for line in diff_lines(a, b, diffs):
         click.echo(line)
+    if plans:
+        click.echo("Install plans (here: A, there: B):")
+    for plan in plans:
+        click.echo(f"  {plan.line()}")

@@ -1,4 +1,5 @@
-"""``dlrec rules check|list|explain``: validate, list and explain the rule base."""
+"""``dlrec rules check|list|explain|refresh-wheels``: validate, list and explain the rule base;
+regenerate the pip-visible columns of the wheel matrix."""
 
 from __future__ import annotations
 
@@ -131,4 +132,79 @@ def explain(ctx: click.Context, rule_id: str, rule_files: tuple[str, ...], as_js
     click.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100).rstrip())
 
 
-__all__ = ["rules", "rules_option"]
+def pip_runner(timeout: float):
+    """The runner refresh-wheels gives pip commands to (tests replace it with recordings)."""
+    from recommender.engine.wheels_refresh import bounded_runner
+
+    return bounded_runner(timeout=timeout)
+
+
+@rules.command(name="refresh-wheels")
+@click.option(
+    "--package",
+    "packages",
+    multiple=True,
+    metavar="NAME",
+    help="Refresh only this distribution's rows (repeatable; default: every one with wheels).",
+)
+@click.option("--write", is_flag=True, help="Rewrite the file's releases rows with the result.")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="The wheels.yaml to refresh (default: the bundled rules/wheels.yaml).",
+)
+@click.option(
+    "--python",
+    "python",
+    default=None,
+    metavar="PATH",
+    help="The Python whose pip is asked (default: dlrec's own).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=120.0,
+    show_default=True,
+    help="Seconds each pip command may take.",
+)
+def refresh_wheels(
+    packages: tuple[str, ...], write: bool, path: str | None, python: str | None, timeout: float
+) -> None:
+    """Ask pip (and so your index or mirror) which Python and platform each release line has
+    wheels for, its newest patch, the CUDA of PyPI's Linux torch and companion pins; print a
+    unified diff of the releases rows against the file, and with --write rewrite those rows.
+
+    Maintainers only: the hand-cited tables (builds, driver floors, no_build) are never changed.
+    Exit 0 (with or without differences), 2 for an unknown package."""
+    import sys
+
+    from recommender.atomic import write_atomic
+    from recommender.engine import wheels_refresh as wr
+    from recommender.engine.wheels import BUNDLED_WHEELS, load_wheels
+
+    target = path or str(BUNDLED_WHEELS)
+    matrix = load_wheels(target)
+    known = sorted({r.package for r in matrix.releases})
+    for name in packages:
+        if name not in known:
+            raise BadInputError(f"no releases rows for {name!r} (known: {', '.join(known)})")
+    pip = wr.Pip(python=python or sys.executable, runner=pip_runner(timeout))
+    fresh = {
+        name: wr.refresh_package(pip, matrix, name, today())
+        for name in packages or [p for p in wr.PACKAGES if p in known]
+    }
+    text = open(target, encoding="utf-8").read()
+    new = wr.refresh_text(text, matrix, fresh)
+    diff = wr.unified_diff(text, new, target)
+    click.echo(diff or f"no changes: {target} matches what pip reports", nl=not diff)
+    if write and diff:
+        try:
+            write_atomic(target, new)
+        except OSError as exc:
+            raise BadInputError(f"cannot write: {exc.strerror or exc}", where=target) from None
+        click.echo(f"wrote {target}")
+
+
+__all__ = ["refresh_wheels", "rules", "rules_option"]

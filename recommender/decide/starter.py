@@ -1,5 +1,6 @@
-"""The starter project of ``dlrec init DIR``: requirements.txt, train.py, SETUP.md and
-dlrec-answers.yaml, built from a checklist and the recommend pipeline's outcome.
+"""The starter project of ``dlrec init DIR``: requirements.txt, pyproject.toml (for uv, the same
+pins and indexes: ``decide/starter_uv.py``), train.py, SETUP.md and dlrec-answers.yaml, built
+from a checklist and the recommend pipeline's outcome.
 
 ``starter_files`` is pure (returns name -> text); ``write_files`` writes them all or none
 (each staged beside its target, then all renamed: ``recommender.atomic.write_atomic_many``) and
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from recommender.catalog import BACKEND_FRAMEWORK
 from recommender.decide.checklist import Checklist, fill, name_of
+from recommender.decide.starter_uv import pyproject_toml
 from recommender.errors import BadInputError
 from recommender.printable import printable
 from recommender.shell import safe_project_name, safe_version
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
     from recommender.engine.rulebase import RuleBase
     from recommender.facts.document import Facts
 
-FILES = ("requirements.txt", "train.py", "SETUP.md", "dlrec-answers.yaml")
+FILES = ("requirements.txt", "pyproject.toml", "train.py", "SETUP.md", "dlrec-answers.yaml")
 
 
 def atomic_write(path: str | os.PathLike[str], text: str) -> None:
@@ -186,6 +188,9 @@ def setup_markdown(checklist: Checklist, checklist_md: str, *, answers: Mapping[
         *steps,
         "```",
         "",
+        "With uv instead (pyproject.toml holds the same pins and indexes): "
+        "`uv sync`, then `uv run train.py`.",
+        "",
     ]
     if fixes:
         out += [
@@ -224,15 +229,30 @@ def starter_files(
     smoke: Sequence[Any],
     answers: Mapping[str, str],
     plan: Mapping[str, Any] | None,
+    project_name: str | None = None,
 ) -> dict[str, str]:
+    reqs = requirements(checklist, facts=facts, rulebase=rulebase, smoke=smoke, plan=plan)
     return {
-        "requirements.txt": requirements(
-            checklist, facts=facts, rulebase=rulebase, smoke=smoke, plan=plan
+        "requirements.txt": reqs,
+        "pyproject.toml": pyproject_toml(
+            reqs, plan, name=_project_name(project_name), python=_python_line(facts)
         ),
         "train.py": train_script(checklist),
         "SETUP.md": setup_markdown(checklist, checklist_md, answers=answers),
         "dlrec-answers.yaml": answers_yaml(answers),
     }
+
+
+def _project_name(name: str | None) -> str:
+    """DIR's name when it is a PEP 508 project name, else ``dlrec-starter``."""
+    return safe_project_name(name) or "dlrec-starter"
+
+
+def _python_line(facts: Facts) -> str | None:
+    """``3.11`` of the machine's Python ``3.11.9``, or None."""
+    version = safe_version(facts.get("python.version"))
+    match = re.match(r"^(3\.\d{1,2})(\.|$)", version or "")
+    return match.group(1) if match else None
 
 
 def check_targets(directory: str | os.PathLike[str], *, force: bool) -> None:

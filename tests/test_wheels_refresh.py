@@ -1,0 +1,158 @@
+"""`dlrec rules refresh-wheels` against recorded pip output (no network).
+
+tests/fixtures/wheels/pip/<package>.json holds what pip printed for each command the refresh
+runs (argv after ``python -m pip``; the dry-run ``--target`` folder as ``TARGET``), trimmed to
+what the refresh reads: the ``Available versions:`` line, and from a dry-run report the
+``install`` item's wheel URL and Requires-Dist. The recordings reproduce the committed releases
+rows of torch and jax, so the refresh must change nothing there.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+from recommender.cli import rules as rules_cli
+from recommender.cli.main import cli
+from recommender.engine import wheels_refresh as wr
+from recommender.engine.wheels import BUNDLED_WHEELS, load_wheels
+from recommender.probes.process import CommandResult
+
+PIP = Path(__file__).resolve().parent / "fixtures" / "wheels" / "pip"
+TODAY = dt.date(2027, 1, 15)
+TARGET = "/nonexistent/dlrec-target"
+#: Packages with recordings (a real pip 24.2 run through a PyPI mirror, 2026-12-01, trimmed).
+RECORDED = sorted(p.stem for p in PIP.glob("*.json"))
+
+
+def _recorded(*packages: str):
+    book: dict[str, dict] = {}
+    for package in packages:
+        book.update(json.loads((PIP / f"{package}.json").read_text()))
+    asked: list[str] = []
+
+    def run(argv: Sequence[str]) -> CommandResult:
+        words = list(argv[3:])
+        if "--target" in words:
+            words[words.index("--target") + 1] = "TARGET"
+        key = " ".join(words)
+        asked.append(key)
+        got = book.get(key, {"rc": 1, "stdout": ""})
+        return CommandResult(argv=tuple(argv), returncode=got["rc"], stdout=got["stdout"])
+
+    return run, asked
+
+
+#: Where the real run (recorded) reads differently from the committed row: findings, reported
+#: and not written back. jax's `tpu` extra pins libtpu on every line (wheels.yaml lists it for
+#: 0.12 and 0.10 only; nothing plans with it); torch 2.10.0's macOS arm64 wheel is
+#: macosx_14_0 (committed 11.0); torch 2.5.1's Linux wheel requires nvidia-cuda-runtime-cu12
+#: 12.4 (committed: no linux_cuda). torch 2.4 and 2.2 are not on the mirror: kept as committed.
+RECORDED_NOT_COMMITTED: dict[tuple[str, str], dict[str, object]] = {
+    ("jax", "0.11"): {"requires": {"libtpu": "==0.0.48.*"}},
+    ("jax", "0.9"): {"requires": {"libtpu": "==0.0.37.*"}},
+    ("jax", "0.6"): {"requires": {"libtpu": "==0.0.17.*"}},
+    ("jax", "0.4"): {"requires": {"libtpu": "==0.0.7"}},
+    ("torch", "2.10"): {"macos": Version("14.0")},
+    ("torch", "2.5"): {"linux_cuda": Version("12.4")},
+}
+
+
+@pytest.mark.parametrize("package", RECORDED)
+def test_the_recordings_reproduce_the_committed_rows(package):
+    matrix = load_wheels()
+    run, asked = _recorded(package)
+    pip = wr.Pip(python="/usr/bin/python3", runner=run, target=TARGET)
+    rows = wr.refresh_package(pip, matrix, package, TODAY)
+    committed = matrix.lines(package)
+    assert [r.line for r in rows] == [r.line for r in committed]
+    for new, old in zip(rows, committed, strict=True):
+        gap = RECORDED_NOT_COMMITTED.get((package, str(old.line)), {})
+        for column, recorded in gap.items():
+            value = getattr(new, column)
+            assert (dict(value) if column == "requires" else value) == recorded, column
+            new = dataclasses.replace(new, **{column: getattr(old, column)})
+        assert wr.same(new, old), (wr.render_row(new), wr.render_row(old))
+    text = BUNDLED_WHEELS.read_text()
+    changed = wr.refresh_text(text, matrix, {package: rows})
+    diff = [ln for ln in wr.unified_diff(text, changed, "w").splitlines() if ln[:1] in "+-"]
+    assert len(diff) == 2 + 2 * sum(k[0] == package for k in RECORDED_NOT_COMMITTED)
+    assert any(k.startswith("index versions --only-binary=:all:") for k in asked)
+    assert any(k.startswith("install --dry-run") and "--no-deps" in k for k in asked)
+
+
+def test_a_stale_row_shows_in_the_diff_and_write_restores_it(runner, tmp_path, monkeypatch):
+    stale = tmp_path / "wheels.yaml"
+    text = BUNDLED_WHEELS.read_text()
+    old = 'package: jax, line: "0.10", newest: "0.10.2", python: {linux_x86_64: ">=3.11,<3.15"'
+    assert old in text
+    stale.write_text(text.replace(old, old.replace('"0.10.2"', '"0.10.1"').replace("3.15", "3.14")))
+    run, _ = _recorded("jax")
+    monkeypatch.setattr(rules_cli, "pip_runner", lambda timeout: run)
+    monkeypatch.setattr(rules_cli, "today", lambda: TODAY)
+
+    result = runner.invoke(
+        cli, ["rules", "refresh-wheels", "--package", "jax", "--file", str(stale)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = [ln for ln in result.stdout.splitlines() if ln.startswith(("-  - {", "+  - {"))]
+    assert len(rows) == 2 + 2 * 4  # the 0.10 row, and the four libtpu gaps (see above)
+    minus = [ln for ln in rows if ln[0] == "-" and 'line: "0.10"' in ln]
+    plus = [ln for ln in rows if ln[0] == "+" and 'line: "0.10"' in ln]
+    assert len(minus) == len(plus) == 1
+    assert '"0.10.1"' in minus[0] and '"0.10.2"' in plus[0] and '"<3.15,>=3.11"' not in plus[0]
+    assert ">=3.11,<3.15" in plus[0] and f"verified: {TODAY.isoformat()}" in plus[0]
+    assert stale.read_text() != text  # no --write: the file is left alone
+
+    result = runner.invoke(
+        cli, ["rules", "refresh-wheels", "--package", "jax", "--file", str(stale), "--write"]
+    )
+    assert result.exit_code == 0, result.output
+    written = load_wheels(stale)  # still a valid wheels file
+    fixed = written.release("jax", Version("0.10"))
+    committed = load_wheels().release("jax", Version("0.10"))
+    assert fixed is not None and committed is not None
+    assert wr.same(fixed, committed) and fixed.verified == TODAY
+    gap = written.release("jax", Version("0.9"))
+    assert gap is not None and dict(gap.requires) == {"libtpu": "==0.0.37.*"}
+    again = runner.invoke(
+        cli, ["rules", "refresh-wheels", "--package", "jax", "--file", str(stale)]
+    )
+    assert "no changes" in again.stdout
+
+
+def test_an_unknown_package_exits_2(runner):
+    result = runner.invoke(cli, ["rules", "refresh-wheels", "--package", "tensorflow-gpu"])
+    assert result.exit_code == 2
+    assert "tensorflow-gpu" in result.stderr and "torch" in result.stderr
+
+
+def test_pip_runs_bounded_without_the_machines_constraints(monkeypatch):
+    seen = {}
+
+    def fake(argv, *, timeout, env=None, cwd=None, cap=0):
+        seen.update(argv=tuple(argv), timeout=timeout, env=env)
+        return CommandResult(argv=tuple(argv), returncode=0, stdout="Available versions: 1.0\n")
+
+    monkeypatch.setattr(wr, "run_bounded", fake)
+    pip = wr.Pip(python="/usr/bin/python3", runner=wr.bounded_runner(timeout=7))
+    assert pip.versions("torch") == {Version("1.0")}
+    assert seen["timeout"] == 7
+    assert seen["env"]["PIP_CONSTRAINT"] == "/dev/null"
+    assert seen["argv"][:3] == ("/usr/bin/python3", "-m", "pip")
+
+
+def test_a_release_pip_does_not_list_keeps_its_committed_row():
+    matrix = load_wheels()
+
+    def empty(argv):
+        return CommandResult(argv=tuple(argv), returncode=1, stdout="")
+
+    rows = wr.refresh_package(wr.Pip(python="python", runner=empty), matrix, "torch", TODAY)
+    assert rows == matrix.lines("torch")
