@@ -178,3 +178,24 @@ def test_init_writes_the_ranking_rows_pins(runner, tmp_path, machine, accelerato
     indexes = [ln.split()[1] for ln in lines if ln.startswith("--")]
     assert indexes == ([plan["index_url"]] if plan["index_url"] else [])
     assert plan["command_line"] in (project / "requirements.txt").read_text()
+
+
+def test_a_driver_between_525_and_560_is_not_blocked_for_pytorch():
+    """Issue 12: CUDA 12.x builds run on R525.60.13+ (NVIDIA's minor-version compatibility);
+    'below 12.6 is blocked' was stricter than NVIDIA. Driver 550 ranks PyTorch feasible, cu126."""
+    import json as _json
+    from pathlib import Path as _Path
+
+    from click.testing import CliRunner
+
+    from recommender.cli.main import cli as _cli
+
+    facts = _Path(__file__).resolve().parent / "fixtures" / "planner"
+    path = next(p for p in sorted(facts.glob("*.json")) if "550" in p.name or "r550" in p.name)
+    result = CliRunner().invoke(
+        _cli, ["recommend", "--json", "--no-smoke", "--facts", str(path), "--accelerator", "nvidia"]
+    )
+    doc = _json.loads(result.stdout)
+    torch = next(e for e in doc["ranking"] if e["framework"] == "pytorch")
+    assert torch["feasible"], torch["blockers"]
+    assert "cu126" in (torch["install"] or "")
