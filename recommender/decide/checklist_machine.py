@@ -96,7 +96,7 @@ def _relevant_runs(view: ItemView) -> list[SmokeResult]:
     return there or [r for r in runs if r.device == "cpu"]
 
 
-def _figure(run: SmokeResult) -> str:
+def smoke_figure_line(run: SmokeResult) -> str:
     parts = [run.model]
     if run.loss_first is not None and run.loss_last is not None:
         parts.append(f"loss {run.loss_first:.2f} -> {run.loss_last:.2f}")
@@ -146,7 +146,7 @@ def smoke(view: ItemView) -> Finding:
         verdict = "failed" if fix else "failed-no-fix"
         return finding(verdict, kind=f"{kind}", failure=failure, error_fix=fix or None)
     cached = " (cached)" if all(r.cached for r in runs) else ""
-    summary = f"on {runs[0].device}{cached}: " + "; ".join(_figure(r) for r in runs)
+    summary = f"on {runs[0].device}{cached}: " + "; ".join(smoke_figure_line(r) for r in runs)
     return finding("passed" if all(r.converged for r in runs) else "not-converged", summary=summary)
 
 
