@@ -102,9 +102,23 @@ def _culprit(exc: BaseException, default: str) -> tuple[str, str | None]:
     return (os.path.basename(os.path.dirname(files[-1])) if stem == "__init__" else stem), files[-1]
 
 
-def check_dependencies() -> str | None:
-    """None when every dependency imports and has what dlrec uses; else the one-line message."""
+#: What ``dlrec --help`` (and ``--version``, ``--completion``) needs: the rest is checked when a
+#: command runs, so the help stays fast (yaml alone takes 50 ms to import).
+HELP_ONLY = frozenset({"json", "click"})
+_HELP_FLAGS = frozenset({"-h", "--help", "--version", "--completion"})
+
+
+def _help_only(argv: list[str]) -> bool:
+    """A bare ``dlrec``, or a run whose options include a help or version flag."""
+    return not argv or any(a in _HELP_FLAGS for a in argv)
+
+
+def check_dependencies(*, help_only: bool = False) -> str | None:
+    """None when every dependency imports and has what dlrec uses; else the one-line message.
+    ``help_only``: the modules the help text needs (the rest is checked on a real command)."""
     for name, attrs in REQUIRED:
+        if help_only and name not in HELP_ONLY:
+            continue
         try:
             module = importlib.import_module(name)
         except Exception as exc:  # noqa: BLE001 - whatever a broken module raises on import
@@ -112,7 +126,7 @@ def check_dependencies() -> str | None:
         missing = [a for a in attrs if not hasattr(module, a)]
         if missing:
             return _broken(name, f"it has no {', '.join(missing)}")
-    for name in PACKAGES:
+    for name in () if help_only else PACKAGES:
         try:
             found = importlib.util.find_spec(name) is not None
         except (ImportError, ValueError) as exc:
@@ -149,7 +163,7 @@ def run(argv: list[str] | None = None) -> None:
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), _interrupted_early)
     tolerant_stdout()
-    problem = check_dependencies()
+    problem = check_dependencies(help_only=_help_only(sys.argv[1:] if argv is None else argv))
     if problem is None:
         try:
             from recommender.cli.main import main
