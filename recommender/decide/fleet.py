@@ -108,6 +108,18 @@ def _strip(doc: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+_VOLATILE = re.compile(
+    r'"(?:hostname|collected_at|dlrec_version|executable|path|cache_path)"\s*:\s*'
+    r'(?:"(?:[^"\\]|\\.)*"|null)|"seconds"\s*:\s*[-+0-9.eE]+'
+)
+
+
+def _text_key(text: str) -> str:
+    """A cheap first key on the file's text: the same text once the fields that never make two
+    machines different are cut out (a different layout of one machine just misses it)."""
+    return _VOLATILE.sub("", text)
+
+
 def machine_key(doc: Mapping[str, Any]) -> str:
     """Equal for the facts of identical machines: host and user names, home paths, collection
     time and probe timings (what ``--redact`` masks, and when) are left out."""
@@ -122,12 +134,16 @@ def load_fleet(paths: Sequence[str]) -> tuple[Node, ...]:
     nodes: list[Node] = []
     seen: set[str] = set()
     machines: dict[str, Facts] = {}
+    by_text: dict[str, Facts] = {}  # the same file text but for host, paths, times: one machine
     for path in expand(paths):
         doc, text = read_document(path)
-        key = machine_key(doc)
-        facts = machines.get(key)
+        facts = by_text.get(_text_key(text))
         if facts is None:
-            facts = machines[key] = facts_from_document(doc, path, text)
+            key = machine_key(doc)
+            facts = machines.get(key)
+            if facts is None:
+                facts = machines[key] = facts_from_document(doc, path, text)
+            by_text[_text_key(text)] = facts
         name = node_name(path, doc)
         if name in seen:  # two documents from one host: tell them apart by file
             name = f"{name} ({os.path.basename(path)})"
