@@ -17,9 +17,7 @@ the file reading of ``load_fleet``; ``cli/recommend.py`` prints.
 
 from __future__ import annotations
 
-import json
 import os
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -82,69 +80,17 @@ def node_name(path: str, doc: Mapping[str, Any]) -> str:
     return os.path.basename(path).removesuffix(".json")
 
 
-#: Fields that never make two machines different: who and when, not what.
-_NOT_THE_MACHINE = frozenset(
-    {"hostname", "collected_at", "dlrec_version", "seconds", "source", "executable", "path"}
-)
-_HOME = re.compile(r"(/home/|/Users/|[A-Za-z]:\\\\Users\\\\)[^/\\\\\s\"]+")
-
-
-def _strip(doc: Mapping[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in doc.items() if k not in _NOT_THE_MACHINE}
-    probes = doc.get("probes")
-    if isinstance(probes, Mapping):  # a probe's status counts, its time does not
-        out["probes"] = {
-            name: {k: v for k, v in p.items() if k not in _NOT_THE_MACHINE}
-            if isinstance(p, Mapping)
-            else p
-            for name, p in probes.items()
-        }
-    for name in ("os", "python", "disk"):  # host name, the interpreter's and the disk's paths
-        section = doc.get(name)
-        if isinstance(section, Mapping):
-            out[name] = {
-                k: v for k, v in section.items() if k not in _NOT_THE_MACHINE and k != "cache_path"
-            }
-    return out
-
-
-_VOLATILE = re.compile(
-    r'"(?:hostname|collected_at|dlrec_version|executable|path|cache_path)"\s*:\s*'
-    r'(?:"(?:[^"\\]|\\.)*"|null)|"seconds"\s*:\s*[-+0-9.eE]+'
-)
-
-
-def _text_key(text: str) -> str:
-    """A cheap first key on the file's text: the same text once the fields that never make two
-    machines different are cut out (a different layout of one machine just misses it)."""
-    return _VOLATILE.sub("", text)
-
-
-def machine_key(doc: Mapping[str, Any]) -> str:
-    """Equal for the facts of identical machines: host and user names, home paths, collection
-    time and probe timings (what ``--redact`` masks, and when) are left out."""
-    text = json.dumps(_strip(doc), sort_keys=True, default=str)
-    return _HOME.sub(r"\1~", text) if "Users" in text or "/home/" in text else text
-
-
 def load_fleet(paths: Sequence[str]) -> tuple[Node, ...]:
-    """Every node's facts; identical machines share one validated, frozen Facts value."""
-    from recommender.facts.load import facts_from_document, read_document
+    """Every node's facts; identical machines share one validated, frozen Facts value (read in
+    full once, their copies recognised by their text: facts/copies.py)."""
+    from recommender.facts.copies import CopyReader
 
+    reader = CopyReader()
     nodes: list[Node] = []
     seen: set[str] = set()
-    machines: dict[str, Facts] = {}
-    by_text: dict[str, Facts] = {}  # the same file text but for host, paths, times: one machine
     for path in expand(paths):
-        doc, text = read_document(path)
-        facts = by_text.get(_text_key(text))
-        if facts is None:
-            key = machine_key(doc)
-            facts = machines.get(key)
-            if facts is None:
-                facts = machines[key] = facts_from_document(doc, path, text)
-            by_text[_text_key(text)] = facts
-        name = node_name(path, doc)
+        facts, names = reader.read(path)
+        name = node_name(path, names)
         if name in seen:  # two documents from one host: tell them apart by file
             name = f"{name} ({os.path.basename(path)})"
         seen.add(name)
@@ -163,46 +109,66 @@ def _lowest(pairs: list[tuple[Any, str]], key: Callable[[Any], Any]) -> dict[str
     return {"value": value, "node": node}
 
 
+def _machine_figures(facts: Facts) -> tuple[list[str], list[tuple[Any, Any]], list[Any], Any]:
+    """(GPU kinds, [(driver, max CUDA)] of its NVIDIA GPUs, GPU memories, host memory)."""
+    accels = [a for a in facts.accelerators if a.get("visible") is not False]
+    names = sorted({str(a.get("name") or a.get("kind")) for a in accels}) or ["none"]
+    cuda = [(a.get("driver_version"), a.get("max_cuda")) for a in accels if a.get("kind") == "cuda"]
+    memory = facts.get("memory.usable_bytes") or facts.get("memory.total_bytes")
+    return names, cuda, [a.get("memory_bytes") for a in accels], memory
+
+
 def spread(nodes: Sequence[Node]) -> dict[str, Any]:
+    """The fleet's spread; each distinct machine (one Facts value) is looked at once."""
     from recommender.engine.conditions import parse_version
 
+    figures: dict[int, tuple[list[str], list[tuple[Any, Any]], list[Any], Any]] = {}
     kinds: dict[str, list[str]] = {}
-    drivers: list[tuple[Any, str]] = []
-    cudas: list[tuple[Any, str]] = []
-    gpu_mem: list[tuple[Any, str]] = []
-    host_mem: list[tuple[Any, str]] = []
+    drivers: dict[str, dict[str, None]] = {}  # value -> its nodes (a dict keeps their order)
+    cudas: dict[str, dict[str, None]] = {}
+    first: dict[str, list[tuple[Any, str]]] = {"driver": [], "cuda": [], "gpu": [], "host": []}
     for node in nodes:
-        accels = [a for a in node.facts.accelerators if a.get("visible") is not False] or []
-        names = sorted({str(a.get("name") or a.get("kind")) for a in accels}) or ["none"]
+        known = figures.get(id(node.facts))
+        if known is None:
+            known = figures[id(node.facts)] = _machine_figures(node.facts)
+            new = True
+        else:
+            new = False
+        names, cuda, gpu_mem, host_mem = known
         for name in names:
             kinds.setdefault(name, []).append(node.name)
-        for a in accels:
-            if a.get("kind") == "cuda":
-                drivers.append((a.get("driver_version"), node.name))
-                cudas.append((a.get("max_cuda"), node.name))
-            gpu_mem.append((a.get("memory_bytes"), node.name))
-        mem = node.facts.get("memory.usable_bytes") or node.facts.get("memory.total_bytes")
-        host_mem.append((mem, node.name))
+        for driver, max_cuda in cuda:
+            if driver is not None:
+                drivers.setdefault(str(driver), {})[node.name] = None
+            if max_cuda is not None:
+                cudas.setdefault(str(max_cuda), {})[node.name] = None
+        if new:  # the lowest value's first node: a copy comes later, so it never wins a tie
+            first["driver"] += [(d, node.name) for d, _ in cuda]
+            first["cuda"] += [(c, node.name) for _, c in cuda]
+            first["gpu"] += [(m, node.name) for m in gpu_mem]
+            first["host"].append((host_mem, node.name))
 
     def version(v: object) -> object:
         return parse_version(v) if isinstance(v, str) else None
 
-    def counts(pairs: list[tuple[Any, str]]) -> dict[str, list[str]]:
+    def counts(by: dict[str, dict[str, None]]) -> dict[str, list[str]]:
         # value -> the nodes that have it, lowest version first
-        by: dict[str, list[str]] = {}
-        for value, node in pairs:
-            if value is not None and node not in by.setdefault(str(value), []):
-                by[str(value)].append(node)
-        return dict(sorted(by.items(), key=lambda kv: (version(kv[0]) or (), kv[0])))
+        return {
+            value: list(on)
+            for value, on in sorted(by.items(), key=lambda kv: (version(kv[0]) or (), kv[0]))
+        }
+
+    def size(v: object) -> object:
+        return v if isinstance(v, int) else None
 
     return {
         "gpu_kinds": {name: names for name, names in sorted(kinds.items())},
         "drivers": counts(drivers),
         "max_cuda": counts(cudas),
-        "lowest_driver": _lowest(drivers, version),
-        "lowest_max_cuda": _lowest(cudas, version),
-        "smallest_gpu_memory_bytes": _lowest(gpu_mem, lambda v: v if isinstance(v, int) else None),
-        "smallest_memory_bytes": _lowest(host_mem, lambda v: v if isinstance(v, int) else None),
+        "lowest_driver": _lowest(first["driver"], version),
+        "lowest_max_cuda": _lowest(first["cuda"], version),
+        "smallest_gpu_memory_bytes": _lowest(first["gpu"], size),
+        "smallest_memory_bytes": _lowest(first["host"], size),
     }
 
 
@@ -265,63 +231,88 @@ def node_blockers(
     return out + _device_blocks(node.evaluation, rulebase, framework)
 
 
+def _machines(nodes: Sequence[Node]) -> dict[int, Node]:
+    """The first node of each distinct machine (one Ranking value), in node order."""
+    first: dict[int, Node] = {}
+    for node in nodes:
+        first.setdefault(id(node.ranking), node)
+    return first
+
+
+def _names_on(nodes: Sequence[Node], machines: set[int]) -> list[str]:
+    """The names of the nodes that are one of ``machines``, in node order."""
+    return [node.name for node in nodes if id(node.ranking) in machines]
+
+
+def _fleet_entry(
+    fw: str, nodes: Sequence[Node], machines: dict[int, Node], rulebase: RuleBase
+) -> tuple[Any, list[dict[str, Any]]]:
+    """One framework's fleet entry (its worst node's, blocked where any node blocks it), and its
+    blockers with the nodes each blocks on. Each distinct machine is looked at once."""
+    from recommender.decide.ranking import Block
+
+    per_machine = [(key, node.ranked.entry(fw)) for key, node in machines.items()]
+    on: dict[tuple[str, str], tuple[str | None, set[int]]] = {}
+    for key, node in machines.items():
+        for rule, why, fix in node_blockers(node, fw, rulebase):
+            on.setdefault((rule, why), (fix, set()))[1].add(key)
+    blockers: list[dict[str, Any]] = [
+        {"rule": rule, "why": why, "fix": fix, "nodes": _names_on(nodes, keys)}
+        for (rule, why), (fix, keys) in on.items()
+    ]
+    _, worst = min(per_machine, key=lambda p: p[1].score)  # the first such machine, as nodes go
+    blocks = tuple(
+        Block(rule=b["rule"], why=f"{b['why']} (on {', '.join(b['nodes'])})", fix=b["fix"])
+        for b in blockers
+    )
+    installed = all(e.installed for _, e in per_machine)
+    install = next((e.install for _, e in per_machine if e.install), None)
+    entry = replace(
+        worst,
+        feasible=not blocks,
+        blockers=blocks,
+        installed=installed,
+        install=None if installed else install,
+        verified=False,
+        smoke=None,
+    )
+    return entry, blockers
+
+
 def combine(
     nodes: Sequence[Node], rulebase: RuleBase
 ) -> tuple[Ranking, dict[str, list[dict[str, Any]]]]:
     """The fleet's Ranking, and per framework its blockers with the nodes each blocks on."""
-    from recommender.decide.ranking import Block, Notice, sort_key, verdict_of
+    from recommender.decide.ranking import Notice, sort_key, verdict_of
 
+    machines = _machines(nodes)
     entries = []
     blockers: dict[str, list[dict[str, Any]]] = {}
     for fw in FRAMEWORK_IDS:
-        per_node = [(node, node.ranked.entry(fw)) for node in nodes]
-        on: dict[tuple[str, str], tuple[str | None, list[str]]] = {}
-        for node, _ in per_node:
-            for rule, why, fix in node_blockers(node, fw, rulebase):
-                on.setdefault((rule, why), (fix, []))[1].append(node.name)
-        blockers[fw] = [
-            {"rule": rule, "why": why, "fix": fix, "nodes": names}
-            for (rule, why), (fix, names) in on.items()
-        ]
-        worst_node, worst = min(per_node, key=lambda p: p[1].score)
-        blocks = tuple(
-            Block(rule=b["rule"], why=f"{b['why']} (on {', '.join(b['nodes'])})", fix=b["fix"])
-            for b in blockers[fw]
-        )
-        installed = all(e.installed for _, e in per_node)
-        install = next((e.install for _, e in per_node if e.install), None)
-        entries.append(
-            replace(
-                worst,
-                feasible=not blocks,
-                blockers=blocks,
-                installed=installed,
-                install=None if installed else install,
-                verified=False,
-                smoke=None,
-            )
-        )
+        entry, blockers[fw] = _fleet_entry(fw, nodes, machines, rulebase)
+        entries.append(entry)
     ranked = sorted(entries, key=sort_key)
     ranked = [replace(e, rank=i, verdict=verdict_of(e, i)) for i, e in enumerate(ranked, 1)]
-    notices: dict[tuple[str, str], tuple[Any, list[str]]] = {}
-    for node in nodes:
+    notices: dict[tuple[str, str], tuple[Any, set[int]]] = {}
+    for key, node in machines.items():
         for n in node.ranked.warnings:
-            notices.setdefault((n.rule, n.why), (n, []))[1].append(node.name)
-    warnings = tuple(
-        n
-        if len(names) == len(nodes)
-        else Notice(
-            rule=n.rule, why=f"{n.why} (on {', '.join(names)})", frameworks=n.frameworks, fix=n.fix
+            notices.setdefault((n.rule, n.why), (n, set()))[1].add(key)
+    warnings = []
+    for n, keys in notices.values():
+        if len(keys) == len(machines):
+            warnings.append(n)
+            continue
+        names = ", ".join(_names_on(nodes, keys))
+        warnings.append(
+            Notice(rule=n.rule, why=f"{n.why} (on {names})", frameworks=n.frameworks, fix=n.fix)
         )
-        for n, names in notices.values()
-    )
     note = (
         f"The facts come from {len(nodes)} other machines: no smoke run here; these results are "
         "unverified on them."
     )
     ranking = Ranking(
         entries=tuple(ranked),
-        warnings=warnings,
+        warnings=tuple(warnings),
         smoke=(),
         device=nodes[0].ranked.device,
         smoke_note=note,
@@ -344,9 +335,9 @@ def recommend_fleet(
         rulebase.questions, file=request.answers_file, flags=request.flags, facts=nodes[0].facts
     )
     done: list[Node] = []
-    seen: dict[str, tuple[Evaluation, Ranking]] = {}
-    for node in nodes:  # identical machines are evaluated once (the cost follows distinct ones)
-        key = machine_key(node.facts.doc)
+    seen: dict[int, tuple[Evaluation, Ranking]] = {}
+    for node in nodes:  # identical machines share one Facts value, evaluated once
+        key = id(node.facts)  # the nodes keep each Facts alive, so its id stays its own
         if key not in seen:
             evaluation = evaluate(node.facts, answers, rulebase)
             seen[key] = (
@@ -354,16 +345,23 @@ def recommend_fleet(
                 rank(evaluation, (), node.facts, rulebase, smoke_note="(fleet)"),
             )
         evaluation, ranking = seen[key]
-        done.append(replace(node, evaluation=evaluation, ranking=ranking))
+        done.append(
+            Node(
+                name=node.name,
+                path=node.path,
+                facts=node.facts,
+                evaluation=evaluation,
+                ranking=ranking,
+            )
+        )
     ranking, blockers = combine(done, rulebase)
+    feasible = {  # per distinct machine; its nodes share the (read-only) dict
+        key: {e.framework: e.feasible for e in node.ranked.entries}
+        for key, node in _machines(done).items()
+    }
     doc = {
         "nodes": [
-            {
-                "name": n.name,
-                "file": n.path,
-                "feasible": {e.framework: e.feasible for e in n.ranked.entries},
-            }
-            for n in done
+            {"name": n.name, "file": n.path, "feasible": feasible[id(n.ranking)]} for n in done
         ],
         "spread": spread(done),
         "blockers": blockers,

@@ -211,6 +211,12 @@ def _lookup(doc: Any, parts: list[str]) -> tuple[bool, Any]:
     return True, doc
 
 
+def safe_field_ok(path: str, value: Any) -> bool:
+    """False when ``path`` is one of SAFE_FIELDS and ``value`` (known) is not of its kind."""
+    kind = SAFE_FIELDS.get(path)
+    return kind is None or value is None or bool(_SAFE_KINDS[kind][1](value))
+
+
 def _check_safe(doc: Mapping[str, Any]) -> None:
     """Raise FactsError for the first SAFE_FIELDS value that is not of its kind."""
     for path, kind in SAFE_FIELDS.items():

@@ -15,7 +15,7 @@ from typing import Any
 from recommender.documents import DocumentError, locate, parse_json, parse_yaml, read_text
 from recommender.errors import BadInputError
 from recommender.facts.collect_env import import_report, looks_like_collect_env
-from recommender.facts.document import SCHEMA_VERSION, Facts, FactsError
+from recommender.facts.document import SCHEMA_VERSION, Facts, FactsError, validate
 
 #: The sections of a facts document (README, "The facts document").
 SECTIONS = ("python", "os", "cpu", "memory", "disk", "accelerators", "frameworks", "probes")
@@ -94,6 +94,14 @@ def facts_from_document(doc: Mapping[str, Any], path: str, text: str | None = No
     """``doc`` validated against FACT_SCHEMA and frozen (one line naming file:line and key)."""
     try:
         return Facts.from_dict(doc, origin=str(path))
+    except FactsError as exc:
+        raise facts_error(exc, str(path), text) from None
+
+
+def check_facts_document(doc: Mapping[str, Any], path: str, text: str | None = None) -> None:
+    """``doc`` checked as ``facts_from_document`` checks it, without freezing a copy."""
+    try:
+        validate(doc, loaded=True)
     except FactsError as exc:
         raise facts_error(exc, str(path), text) from None
 
