@@ -150,7 +150,10 @@ def _blockers(
         blockers += (smoke_block(failed),)
     if plan.get("no_build"):
         blockers += (no_build_block(plan),)
-    return blockers
+    unique: dict[tuple[str, str], Block] = {}  # Keras with no build: its backend's row says so too
+    for block in blockers:
+        unique.setdefault((block.rule, block.why), block)
+    return tuple(unique.values())
 
 
 def _entry(
