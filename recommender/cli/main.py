@@ -31,7 +31,6 @@ if _launched_as_dlrec():
         if hasattr(signal, _name):
             signal.signal(getattr(signal, _name), _interrupted_early)
 
-import json  # noqa: E402 - after the early handlers, on purpose
 import threading  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
@@ -44,7 +43,9 @@ from recommender.errors import BadInputError, DlrecError, ExitCode  # noqa: E402
 
 
 def emit_json(data) -> None:
-    click.echo(json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False))
+    from recommender.report.json_text import dumps
+
+    click.echo(dumps(data))
 
 
 # Commands that live in their own modules, imported only when invoked (keeps --help fast).

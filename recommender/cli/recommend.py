@@ -60,8 +60,7 @@ def output_from(kw: dict) -> Output:
 
 
 def _json_text(outcome: Outcome, explain: str | None) -> str:
-    import json
-
+    from recommender.report import json_text
     from recommender.report import ranking as report
 
     doc = report.ranking_to_json(
@@ -74,7 +73,7 @@ def _json_text(outcome: Outcome, explain: str | None) -> str:
         from recommender.report.why import trace_to_json
 
         doc["trace"] = trace_to_json(outcome.ranking)
-    return json.dumps(doc, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    return json_text.dumps(doc) + "\n"
 
 
 def _print_text(outcome: Outcome, console, output: Output) -> None:
