@@ -30,7 +30,10 @@ MACHINES = HERE.parent / "tests" / "fixtures" / "personas5" / "machines"
 def make_fleet(folder: Path, files: int, distinct: int) -> None:
     bases = [json.loads(p.read_text()) for p in sorted(MACHINES.glob("*.json"))]
     for i in range(files):
-        doc = json.loads(json.dumps(bases[i % min(distinct, len(bases))]))
+        k = i % distinct  # the machine; past the personas, one with another amount of memory
+        doc = json.loads(json.dumps(bases[k % len(bases)]))
+        if k >= len(bases) and isinstance(doc.get("memory"), dict):
+            doc["memory"]["total_bytes"] = (doc["memory"].get("total_bytes") or 0) + (k << 20)
         doc["hostname"] = f"node{i:05d}"
         doc["collected_at"] = f"2026-12-01T10:{i % 60:02d}:00Z"
         for probe in (doc.get("probes") or {}).values():

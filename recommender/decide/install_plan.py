@@ -128,14 +128,15 @@ class _Request:
 
 def plan_install(
     framework: str,
-    facts: Mapping[str, Any],
+    facts: Mapping[str, Any] | Machine,
     accelerator: str | None,
     *,
     matrix: WheelMatrix,
     backend: str | None = None,
     python_cmd: str = "python",
 ) -> InstallPlan | NoBuild:
-    """Plan the pip commands that install ``framework`` for ``accelerator`` on this machine."""
+    """Plan the pip commands that install ``framework`` for ``accelerator`` on this machine (a
+    facts document, or the planner's view of it from ``machine_from_facts``)."""
     if framework not in FRAMEWORKS:
         raise BadInputError(f"framework {framework!r} (allowed: {', '.join(FRAMEWORKS)})")
     if backend is not None and (framework != "keras" or backend not in BACKENDS):
@@ -144,7 +145,7 @@ def plan_install(
     if accelerator is not None and accelerator not in allowed:
         raise BadInputError(f"accelerator {accelerator!r} (allowed: {', '.join(allowed)})")
     request = _Request(
-        machine=machine_from_facts(facts),
+        machine=facts if isinstance(facts, Machine) else machine_from_facts(facts),
         accelerator=Accelerator(accelerator) if accelerator else None,
         matrix=matrix,
         python=tuple(shlex.split(python_cmd)) or ("python",),

@@ -8,15 +8,17 @@ line when the framework is not installed or the installed build cannot use the a
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import functools
 import shlex
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from recommender.catalog import BACKEND_FRAMEWORK, Framework
 from recommender.decide.install_plan import InstallPlan, NoBuild, plan_install
+from recommender.decide.install_plan_machine import Machine, machine_from_facts
 from recommender.decide.rows import Entry
 from recommender.engine.wheels import BUNDLED_WHEELS, WheelMatrix, load_wheels
 from recommender.shell import quote_python
@@ -67,9 +69,31 @@ def python_cmd(facts: Any) -> str:
     return quote_python(exe, fallback="python")
 
 
-def _doc(facts: Any) -> Mapping[str, Any]:
-    doc: Mapping[str, Any] = facts.to_dict() if hasattr(facts, "to_dict") else facts
-    return doc
+#: id(Facts) -> (the Facts, the planner's view of it): a ranking plans up to nine rows per machine.
+_MACHINES: dict[int, tuple[Any, Machine]] = {}
+#: (framework, backend, answer, python, the planner's view) -> (the matrix, its plan). Plans are
+#: frozen values; a fleet's distinct machines mostly differ where the planner does not look.
+_PLANS: dict[tuple[Any, ...], tuple[WheelMatrix, InstallPlan | NoBuild]] = {}
+_KEPT = 512
+
+
+def _machine(facts: Any) -> Machine:
+    hit = _MACHINES.get(id(facts))
+    if hit is not None and hit[0] is facts:  # the Facts itself is kept, so its id stays its own
+        return hit[1]
+    doc = facts.doc if hasattr(facts, "doc") else facts  # frozen: read as is, never thawed
+    machine = machine_from_facts(doc)
+    if len(_MACHINES) >= _KEPT:
+        _MACHINES.clear()
+    _MACHINES[id(facts)] = (facts, machine)
+    return machine
+
+
+def _machine_key(machine: Machine) -> tuple[Any, ...]:
+    fields = (
+        getattr(machine, f.name) for f in dataclasses.fields(machine) if f.name != "installed"
+    )
+    return (*fields, tuple(machine.installed.items()))
 
 
 def plan_for(
@@ -82,14 +106,20 @@ def plan_for(
 ) -> InstallPlan | NoBuild:
     """The plan for one framework (Keras on ``backend``) on this machine and accelerator."""
     answer = accelerator if accelerator in _ACCELERATORS else None
-    return plan_install(
-        framework,
-        _doc(facts),
-        answer,
-        matrix=matrix or wheel_matrix(),
-        backend=backend if framework == "keras" else None,
-        python_cmd=python_cmd(facts),
+    matrix = matrix or wheel_matrix()
+    machine, python = _machine(facts), python_cmd(facts)
+    backend = backend if framework == "keras" else None
+    key = (framework, backend, answer, python, _machine_key(machine))
+    hit = _PLANS.get(key)
+    if hit is not None and hit[0] is matrix:
+        return hit[1]
+    plan = plan_install(
+        framework, machine, answer, matrix=matrix, backend=backend, python_cmd=python
     )
+    if len(_PLANS) >= _KEPT:
+        _PLANS.clear()
+    _PLANS[key] = (matrix, plan)
+    return plan
 
 
 def _installed(framework: str, facts: Any, backend: str | None) -> bool:

@@ -1,0 +1,45 @@
+"""plan_for remembers plans by what the planner reads: a fleet's distinct machines that differ
+elsewhere (memory, host, paths) share one plan, and nothing else is shared."""
+
+from __future__ import annotations
+
+import json
+
+from recommender.decide.plans import plan_for
+from recommender.engine.wheels import BUNDLED_WHEELS, load_wheels
+from recommender.facts.document import Facts
+from tests.conftest import FIXTURES
+
+RTX = json.loads((FIXTURES / "personas5" / "machines" / "rtx3090-linux.json").read_text())
+
+
+def _facts(**changes) -> Facts:
+    doc = json.loads(json.dumps(RTX))
+    for path, value in changes.items():
+        section, key = path.split("__")
+        doc[section][key] = value
+    return Facts.from_dict(doc, origin="test.json")
+
+
+def test_machines_the_planner_cannot_tell_apart_share_one_plan():
+    a = plan_for("pytorch", _facts(), "nvidia")
+    b = plan_for("pytorch", _facts(memory__total_bytes=1 << 40), "nvidia")
+    assert a is b
+
+
+def test_what_the_planner_reads_is_never_shared():
+    base = plan_for("pytorch", _facts(), "nvidia")
+    other_python = plan_for("pytorch", _facts(python__version="3.9.18"), "nvidia")
+    assert other_python is not base and other_python != base
+    venv = plan_for("pytorch", _facts(python__executable="/opt/my venv/bin/python"), "nvidia")
+    assert "'/opt/my venv/bin/python'" in venv.command_line
+    assert plan_for("pytorch", _facts(), "cpu") != base
+    assert plan_for("keras", _facts(), "nvidia", backend="jax") != plan_for(
+        "keras", _facts(), "nvidia", backend="torch"
+    )
+
+
+def test_another_wheel_matrix_plans_afresh():
+    first = plan_for("jax", _facts(), "nvidia")
+    again = plan_for("jax", _facts(), "nvidia", matrix=load_wheels(BUNDLED_WHEELS))
+    assert again == first and again is not first
