@@ -30,6 +30,8 @@ import sys
 import traceback
 from typing import cast
 
+from recommender.early import SIGNALS, interrupted
+
 #: The modules dlrec needs and the names it uses from each, checked before the CLI is imported.
 REQUIRED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("json", ("dumps", "loads", "JSONDecodeError")),
@@ -151,17 +153,12 @@ def tolerant_stdout() -> None:
             pass
 
 
-def _interrupted_early(signum, frame) -> None:  # nothing started yet: leave at once, quietly
-    os.write(2, b"dlrec: interrupted\n")
-    os._exit(130)
-
-
 def run(argv: list[str] | None = None) -> None:
     """The entry point: check the environment, then hand over to the CLI's guard (which
     replaces the early signal handlers with its own before anything starts)."""
-    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+    for name in SIGNALS:  # again: run() may be called by a program that is not dlrec's launcher
         if hasattr(signal, name):
-            signal.signal(getattr(signal, name), _interrupted_early)
+            signal.signal(getattr(signal, name), interrupted)
     tolerant_stdout()
     problem = check_dependencies(help_only=_help_only(sys.argv[1:] if argv is None else argv))
     if problem is None:

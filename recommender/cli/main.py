@@ -9,37 +9,18 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
+import time
+import traceback
+from typing import cast
 
+import click
 
-def _interrupted_early(signum, frame) -> None:  # nothing started yet: leave at once, quietly
-    os.write(2, b"dlrec: interrupted\n")
-    os._exit(130)
+from recommender import __version__
+from recommender.errors import BadInputError, DlrecError, ExitCode
 
-
-def _launched_as_dlrec() -> bool:
-    """True in the dlrec program (``dlrec``, ``python -m recommender``), not when imported."""
-    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
-    return getattr(spec, "name", None) == "recommender.__main__" or os.path.basename(
-        sys.argv[0] if sys.argv else ""
-    ) in ("dlrec", "dlrec.exe")
-
-
-# Ctrl-C while Python imports click and rich (the first ~0.1 s) would print Python's own
-# traceback: until main() installs the real handlers, an interrupt just ends the program.
-if _launched_as_dlrec():
-    for _name in ("SIGINT", "SIGTERM", "SIGHUP"):
-        if hasattr(signal, _name):
-            signal.signal(getattr(signal, _name), _interrupted_early)
-
-import threading  # noqa: E402
-import time  # noqa: E402
-import traceback  # noqa: E402
-from typing import cast  # noqa: E402
-
-import click  # noqa: E402
-
-from recommender import __version__  # noqa: E402
-from recommender.errors import BadInputError, DlrecError, ExitCode  # noqa: E402
+# Ctrl-C while Python imports click and rich is one line already: ``import recommender`` installed
+# the quiet start-up handlers (recommender/early.py); main() replaces them with the real ones.
 
 
 def emit_json(data) -> None:

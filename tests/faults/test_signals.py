@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -154,6 +155,37 @@ def test_ctrl_c_while_python_imports_dlrec_prints_no_traceback(tmp_path):
     )
     assert "Traceback" not in proc.stderr and "KeyboardInterrupt" not in proc.stderr, proc.stderr
     assert (proc.returncode, proc.stderr) == (130, "dlrec: interrupted\n")
+
+
+_FIRST_IMPORT = (
+    "import os, signal, sys, time\n"
+    "sys.argv[0] = {argv0!r}\n"
+    "import recommender\n"  # dlrec's first module, as pip's launcher imports it
+    "os.kill(os.getpid(), signal.SIGINT)\n"
+    "time.sleep(5)\n"
+)
+
+
+@pytest.mark.parametrize("argv0", ["/venv/bin/dlrec", "C:\\venv\\Scripts\\dlrec.exe"])
+def test_ctrl_c_right_after_dlrecs_first_module_is_one_line(argv0):
+    """Trigger: Ctrl-C lands just after pip's launcher imported ``recommender`` (before the CLI
+    and its bootstrap are imported: ~10 ms earlier than the bootstrap's handlers). Before: Python's
+    KeyboardInterrupt traceback. (Still earlier, inside Python's own start-up and the launcher's
+    ``import re``, no dlrec code has run yet.)"""
+    code = _FIRST_IMPORT.format(argv0=argv0)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=20
+    )
+    assert (proc.returncode, proc.stderr) == (130, "dlrec: interrupted\n")
+
+
+def test_importing_recommender_elsewhere_leaves_ctrl_c_alone():
+    """A program that imports ``recommender`` (a test, a notebook) keeps its KeyboardInterrupt."""
+    code = _FIRST_IMPORT.format(argv0="/usr/bin/my-tool")
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=20
+    )
+    assert proc.returncode != 130 and "KeyboardInterrupt" in proc.stderr
 
 
 @pytest.mark.slow

@@ -1,0 +1,46 @@
+"""The quiet end of a start-up: until the CLI installs its real handlers, Ctrl-C, SIGTERM or
+SIGHUP end dlrec with one line, ``dlrec: interrupted`` (exit 130), never Python's traceback from
+inside an import.
+
+``recommender/__init__.py`` calls ``install`` first thing, so this holds from the moment pip's
+launcher imports dlrec's first module. Only ``os``, ``sys`` (loaded by Python's start-up) and the
+built-in ``_signal`` are used: ``signal`` would first import enum. An import of ``recommender``
+by another program (a test, a notebook) keeps that program's own Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
+def launched_as_dlrec() -> bool:
+    """True in the dlrec program (its launcher, or ``python -m recommender``)."""
+    script = (sys.argv[0] if sys.argv else "").replace("\\", "/").rsplit("/", 1)[-1]
+    if script.startswith("dlrec"):  # pip's launcher: bin/dlrec, Scripts\dlrec.exe
+        return True
+    if script == "__main__.py" and os.path.basename(os.path.dirname(sys.argv[0])) == "recommender":
+        return True  # python -m recommender, once runpy has found the module
+    argv = list(getattr(sys, "orig_argv", ()))
+    return "-mrecommender" in argv or any(
+        a == "-m" and b == "recommender" for a, b in zip(argv, argv[1:])
+    )
+
+
+def interrupted(signum: int, frame: object) -> None:
+    """Nothing has started yet: leave at once, quietly."""
+    os.write(2, b"dlrec: interrupted\n")
+    os._exit(130)
+
+
+def install() -> None:
+    """The quiet handlers, in the dlrec program only."""
+    if not launched_as_dlrec():
+        return
+    import _signal
+
+    for name in SIGNALS:
+        if hasattr(_signal, name):
+            _signal.signal(getattr(_signal, name), interrupted)
