@@ -406,3 +406,18 @@ def test_bundled_rulebase_evaluates_on_this_machine_deterministically():
 # Install commands moved from frameworks.yaml to the cited wheel matrix (rules/wheels.yaml); its
 # loader's refusals (unknown keys, bad specifiers, bad dates, with file:line) are tested in
 # tests/test_wheels_loader.py.
+
+
+def test_a_frameworks_entry_with_an_install_command_is_refused_not_ignored(tmp_path):
+    """Install commands are the planner's (rules/wheels.yaml): one in frameworks.yaml would be
+    silently ignored, so it is refused, naming the file, line and key."""
+    d = _copy_fixture(tmp_path)
+    text = (d / "frameworks.yaml").read_text()
+    spoiled = text.replace(
+        '    name: "PyTorch"\n', '    name: "PyTorch"\n    install: "pip install torch"\n'
+    )
+    assert spoiled != text
+    (d / "frameworks.yaml").write_text(spoiled)
+    with pytest.raises(RuleError, match=r"unknown key 'install'") as info:
+        load_rulebase(bundled=d)
+    assert info.value.where.startswith("rules/frameworks.yaml:")

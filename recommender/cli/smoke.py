@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import signal
-import threading
 
 import click
 
@@ -20,23 +17,6 @@ from recommender.smoke.run import (
     DEVICES,
     run_smoke,
 )
-
-
-@contextlib.contextmanager
-def _sigterm_as_interrupt():
-    """SIGTERM unwinds like Ctrl-C, so the engine kills its children on the way out."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def raise_interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, raise_interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 @click.command()
@@ -125,26 +105,24 @@ def smoke(
     )
     facts = collect_facts()
     if cli_distributed.wanted(dist):
-        with _sigterm_as_interrupt():
-            ctx.exit(
-                cli_distributed.run(
-                    facts,
-                    dist,
-                    frameworks=frameworks,
-                    device=device,
-                    steps=steps,
-                    import_timeout=import_timeout,
-                    timeout=timeout,
-                    as_json=as_json,
-                )
+        ctx.exit(  # SIGTERM here unwinds through main()'s handler, which kills the ranks first
+            cli_distributed.run(
+                facts,
+                dist,
+                frameworks=frameworks,
+                device=device,
+                steps=steps,
+                import_timeout=import_timeout,
+                timeout=timeout,
+                as_json=as_json,
             )
+        )
     skipped: list[str] = []
     notes: list[str] = []
-    with _sigterm_as_interrupt():
-        if live_mode:
-            results = _run_live(console, facts, options, verbose)
-        else:
-            results = run_smoke(facts, on_event=lambda e: _note(skipped, notes, e), **options)
+    if live_mode:
+        results = _run_live(console, facts, options, verbose)
+    else:
+        results = run_smoke(facts, on_event=lambda e: _note(skipped, notes, e), **options)
     if not results:
         raise SmokeError(
             "nothing to smoke: no framework is installed in this Python; "

@@ -1,5 +1,5 @@
-"""Parse the settings of ``tradeoffs.yaml``, the tables of ``compat.yaml`` and the install
-entries of ``frameworks.yaml``; every template in them is checked (``check_template``)."""
+"""Parse the settings of ``tradeoffs.yaml``, the tables of ``compat.yaml`` and the entries of
+``frameworks.yaml``; every template in them is checked (``check_template``)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from recommender.catalog import FRAMEWORK_IDS
-from recommender.engine.conditions import CompileContext, compile_condition, line_of, parse_version
+from recommender.engine.conditions import line_of, parse_version
 from recommender.engine.rule_checks import (
-    ParseContext,
     Where,
     check_keys,
     check_template,
@@ -19,32 +18,12 @@ from recommender.engine.rule_checks import (
 from recommender.frozen import freeze
 
 FRAMEWORK_ENTRY_IDS = FRAMEWORK_IDS
+#: What a frameworks.yaml entry may say. Install commands are the planner's (rules/wheels.yaml):
+#: an ``install`` here would be ignored, so it is refused.
+FRAMEWORK_KEYS = ("name", "import", "docs", "sizes_mb", "pip", "wheel_index")
 #: The placeholders each kind of template is filled with (decide/ranking.py, decide/checklist.py).
 COMMAND_FIELDS = frozenset({"python", "backend"})
 WHEEL_INDEX_FIELDS = frozenset({"build"})
-#: ``tables.checklist_fixes``: what decide/checklist.py passes to any of them.
-CHECKLIST_FIX_FIELDS = frozenset(
-    {
-        "python",
-        "install",
-        "distributions",
-        "distribution",
-        "min_driver",
-        "cuda",
-        "alternative",
-        "suggest",
-        "range",
-        "name",
-        "version",
-        "newest",
-        "requirement",
-        "index",
-        "backend",
-        "need",
-        "path",
-        "framework",
-    }
-)
 
 
 def parse_settings(
@@ -86,12 +65,12 @@ def parse_tables(node: Any, where: Where) -> Mapping[str, Any]:
                 f'newest_known.{fw} must be a quoted version string such as "2.21", got {version!r}',
                 line_of(newest, fw),
             )
-    _check_fix_templates(node.get("checklist_fixes"), where.entry(node, ""))
     frozen: Mapping[str, Any] = freeze(node)
     return frozen
 
 
-def parse_frameworks(node: Any, where: Where, ctx: ParseContext) -> Mapping[str, Any]:
+def parse_frameworks(node: Any, where: Where) -> Mapping[str, Any]:
+    """frameworks.yaml: known framework ids, known keys, a ``wheel_index`` template."""
     out = {}
     entries, _ = entries_of(node, where, "'frameworks'")
     for fid, entry in entries:
@@ -99,10 +78,9 @@ def parse_frameworks(node: Any, where: Where, ctx: ParseContext) -> Mapping[str,
             raise where.entry(entry, "").fail(
                 f"{fid!r} is not a framework id (allowed: {', '.join(FRAMEWORK_ENTRY_IDS)})"
             )
-        if not isinstance(entry, Mapping):
-            raise where.entry(entry, f"framework {fid!r}").fail(
-                f"expected a mapping, got {kind_of(entry)}"
-            )
+        check_keys(
+            entry, where.entry(entry, f"framework {fid!r}"), FRAMEWORK_KEYS, what="a framework"
+        )
         if isinstance(entry.get("wheel_index"), str):
             check_template(
                 entry["wheel_index"],
@@ -111,70 +89,12 @@ def parse_frameworks(node: Any, where: Where, ctx: ParseContext) -> Mapping[str,
                 line_of(entry, "wheel_index"),
                 "wheel_index",
             )
-        if "install" in entry:
-            _check_install(entry["install"], where.entry(entry, f"framework {fid!r}"), fid, ctx)
-        for backend, choice in (entry.get("backends") or {}).items():
-            if not isinstance(choice, str):
-                _check_choices(
-                    choice,
-                    where.entry(entry, f"framework {fid!r} backend {backend!r}"),
-                    f"{fid}.backends.{backend}",
-                    "pip",
-                    ctx,
-                )
         out[fid] = entry
     frozen: Mapping[str, Any] = freeze(out)
     return frozen
 
 
-def _check_install(items: Any, where: Where, fid: str, ctx: ParseContext) -> None:
-    """Install entries are checked like rules, so `dlrec rules check` catches a bad `when`."""
-    _check_choices(items, where, f"{fid}.install", "command", ctx)
-
-
-def _check_choices(items: Any, where: Where, label: str, value_key: str, ctx: ParseContext) -> None:
-    """A list of ``{when, <value_key>}`` entries (first true ``when`` wins): keys, a non-empty
-    string value, and each condition compiled like a rule's."""
-    if not isinstance(items, list):
-        raise where.fail(
-            f"{label} must be a list of {{when, {value_key}}} entries, got {kind_of(items)}"
-        )
-    for i, item in enumerate(items):
-        at = where.entry(item, f"{label}[{i}]")
-        check_keys(item, at, ("when", value_key), required=(value_key,))
-        if not isinstance(item[value_key], str) or not item[value_key].strip():
-            raise at.fail(f"{value_key!r} must be a non-empty string", line_of(item, value_key))
-        check_template(item[value_key], COMMAND_FIELDS, at, line_of(item, value_key), value_key)
-        if "when" in item:
-            compile_condition(
-                item["when"],
-                CompileContext(
-                    file=where.file,
-                    rule=f"{label}[{i}]",
-                    questions=ctx.questions,
-                    line=line_of(item, "when") or at.line,
-                    memo=ctx.memo,
-                ),
-            )
-
-
-def _check_fix_templates(fixes: Any, where: Where) -> None:
-    if fixes is None:
-        return
-    if not isinstance(fixes, Mapping):
-        raise where.fail(
-            f"checklist_fixes must be a mapping of name: template, got {kind_of(fixes)}"
-        )
-    for key, text in fixes.items():
-        if not isinstance(text, str):
-            raise where.fail(f"checklist_fixes.{key} must be a string", line_of(fixes, key))
-        check_template(
-            text, CHECKLIST_FIX_FIELDS, where, line_of(fixes, key), f"checklist_fixes.{key}"
-        )
-
-
 __all__ = [
-    "CHECKLIST_FIX_FIELDS",
     "COMMAND_FIELDS",
     "FRAMEWORK_ENTRY_IDS",
     "WHEEL_INDEX_FIELDS",

@@ -125,7 +125,6 @@ def _load_bundled(
         frameworks=parse_frameworks(
             docs["frameworks.yaml"].get("frameworks"),
             Where("rules/frameworks.yaml", line_of(docs["frameworks.yaml"], "frameworks") or 1),
-            ctx,
         ),
         tables=parse_tables(
             compat.get("tables"), Where("rules/compat.yaml", line_of(compat, "tables") or 1)

@@ -14,8 +14,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 
-import yaml
-
 from recommender.documents import DocumentError, parse_yaml, read_text
 from recommender.engine.wheels_model import (
     Accelerator,
@@ -32,7 +30,7 @@ from recommender.engine.wheels_model import (
     Source,
     WheelMatrix,
 )
-from recommender.engine.wheels_rows import Row, as_mapping, check_unique, date_of, rows_of
+from recommender.engine.wheels_rows import Row, as_mapping, check_unique, rows_of
 from recommender.errors import BadInputError
 
 __all__ = [
@@ -141,10 +139,8 @@ def parse_wheels(text: str, name: str) -> WheelMatrix:
     """Validate wheels YAML text (``name`` is what errors call the file)."""
     try:
         doc = parse_yaml(text, name)
-    except DocumentError as exc:
+    except DocumentError as exc:  # a date such as 2024-02-30 too, with its line and key
         raise BadInputError(exc.message, where=exc.where) from None
-    except ValueError:  # a date the YAML loader cannot build, such as 2024-02-30
-        raise _bad_date(text, name) from None
     top = Row(as_mapping(doc, name, "(top level)", 1), name, "", TOP_KEYS)
     if top.integer("schema") != SCHEMA:
         raise top.fail("schema", f"{top.get('schema')!r} is not supported (allowed: {SCHEMA})")
@@ -162,35 +158,6 @@ def parse_wheels(text: str, name: str) -> WheelMatrix:
     )
     _cross_check(top, matrix)
     return matrix
-
-
-def _bad_date(text: str, name: str) -> BadInputError:
-    """Find the unquoted timestamp the YAML loader could not build, for a one-line error."""
-    found = _walk_dates(yaml.compose(text, Loader=yaml.SafeLoader), "")
-    if found is None:
-        return BadInputError("a value could not be read as YAML", where=name)
-    key, line, value = found
-    return BadInputError(
-        f"{key}: {value!r} is not a valid date (YYYY-MM-DD)", where=f"{name}:{line}"
-    )
-
-
-def _walk_dates(node: yaml.Node | None, path: str) -> tuple[str, int, str] | None:
-    if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
-        if date_of(node.value) is None:
-            return path or "(value)", node.start_mark.line + 1, str(node.value)
-        return None
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            found = _walk_dates(value, f"{path}.{key.value}" if path else str(key.value))
-            if found:
-                return found
-    if isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            found = _walk_dates(item, f"{path}[{i}]")
-            if found:
-                return found
-    return None
 
 
 def _sources(top: Row) -> Mapping[str, Source]:
