@@ -240,3 +240,34 @@ def test_a_blocker_names_each_node_once(runner, tmp_path):
     alone = json.loads(runner.invoke(cli, [*args, str(MAC)]).stdout)
     blocks = next(e for e in alone["ranking"] if e["framework"] == "keras")["blockers"]
     assert len(blocks) == len({(b["rule"], b["why"]) for b in blocks})
+
+
+def test_a_big_fleet_names_a_few_nodes_and_counts_the_rest(runner, tmp_path):
+    """Text is for people: 40 node names in a sentence become seven and "33 more"; the JSON
+    still lists every node where it lists nodes."""
+    _fleet(tmp_path, [RTX, MAC], 40)
+    args = ["recommend", "--no-smoke", "--accelerator", "nvidia", "--facts", str(tmp_path)]
+    text = runner.invoke(cli, args).stdout
+    assert "Fleet of 40 nodes: node0000, node0001, node0002, node0003, node0004," in text
+    assert "node0006 and 33 more" in text and "node0039" not in text
+    doc = json.loads(runner.invoke(cli, [*args, "--json"]).stdout)
+    keras = next(b for b in doc["fleet"]["blockers"]["keras"] if len(b["nodes"]) == 20)
+    assert keras["nodes"][-1] == "node0039"
+    entry = next(e for e in doc["ranking"] if e["framework"] == "keras")
+    assert any(b["why"].endswith("node0013 and 13 more)") for b in entry["blockers"])
+
+
+def test_markdown_shows_the_fleet_not_one_nodes_facts(runner, tmp_path):
+    from markdown_it import MarkdownIt
+
+    _fleet(tmp_path, [RTX, MAC], 6)
+    args = ["recommend", "--no-smoke", "--accelerator", "nvidia", "--format", "markdown"]
+    out = runner.invoke(cli, [*args, "--facts", str(tmp_path)]).stdout
+    toks = MarkdownIt("commonmark").enable("table").parse(out)
+    heads = [toks[i + 1].content for i, t in enumerate(toks) if t.type == "heading_open"]
+    assert "Fleet" in heads and "Facts" not in heads
+    cells = [t.content for t in toks if t.type == "inline"]
+    assert "NVIDIA GeForce RTX 3090" in cells and "Apple M2" in cells
+    assert "6 nodes: node0000, node0001, node0002, node0003, node0004, node0005" in out
+    redacted = runner.invoke(cli, [*args, "--redact", "--facts", str(tmp_path)]).stdout
+    assert "node000" not in redacted and "<host-1>" in redacted

@@ -172,6 +172,17 @@ def spread(nodes: Sequence[Node]) -> dict[str, Any]:
     }
 
 
+#: How many node names a sentence lists before it counts the rest (the JSON lists every one).
+NAMED = 8
+
+
+def named(names: Sequence[str]) -> str:
+    """``a, b, c``; past NAMED names, the first ones and how many more."""
+    if len(names) <= NAMED:
+        return ", ".join(names)
+    return f"{', '.join(names[: NAMED - 1])} and {len(names) - NAMED + 1:,} more"
+
+
 def _gib(value: int) -> str:
     return f"{value / (1 << 30):.0f} GiB"
 
@@ -181,7 +192,7 @@ def spread_lines(nodes: Sequence[Node], summary: Mapping[str, Any]) -> list[str]
         f"{name} ({len(on)} node{'s' if len(on) != 1 else ''})"
         for name, on in summary["gpu_kinds"].items()
     )
-    lines = [f"Fleet of {len(nodes)} nodes: {', '.join(n.name for n in nodes)}", f"  GPUs: {kinds}"]
+    lines = [f"Fleet of {len(nodes):,} nodes: {named([n.name for n in nodes])}", f"  GPUs: {kinds}"]
     for key, label, fmt in (
         ("lowest_driver", "lowest NVIDIA driver", str),
         ("lowest_max_cuda", "lowest max CUDA", str),
@@ -262,7 +273,7 @@ def _fleet_entry(
     ]
     _, worst = min(per_machine, key=lambda p: p[1].score)  # the first such machine, as nodes go
     blocks = tuple(
-        Block(rule=b["rule"], why=f"{b['why']} (on {', '.join(b['nodes'])})", fix=b["fix"])
+        Block(rule=b["rule"], why=f"{b['why']} (on {named(b['nodes'])})", fix=b["fix"])
         for b in blockers
     )
     installed = all(e.installed for _, e in per_machine)
@@ -302,7 +313,7 @@ def combine(
         if len(keys) == len(machines):
             warnings.append(n)
             continue
-        names = ", ".join(_names_on(nodes, keys))
+        names = named(_names_on(nodes, keys))
         warnings.append(
             Notice(rule=n.rule, why=f"{n.why} (on {names})", frameworks=n.frameworks, fix=n.fix)
         )
