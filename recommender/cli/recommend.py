@@ -103,7 +103,10 @@ def render_outcome(outcome: Outcome, output: Output, console=None) -> str | None
         from recommender.report.markdown import render_markdown
 
         return render_markdown(
-            outcome.ranking, answers=dict(outcome.answers.values), facts=outcome.facts
+            outcome.ranking,
+            answers=dict(outcome.answers.values),
+            facts=outcome.facts,
+            fleet=outcome.fleet.doc if outcome.fleet is not None else None,
         )
     if output.out is None:
         from recommender.report.console import make_console

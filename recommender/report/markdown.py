@@ -107,14 +107,46 @@ def _facts(facts: Facts, answers: Mapping[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+_SPREAD = (("gpu_kinds", "GPU"), ("drivers", "NVIDIA driver"), ("max_cuda", "max CUDA"))
+_LOWEST = (
+    ("lowest_driver", "lowest NVIDIA driver", str),
+    ("lowest_max_cuda", "lowest max CUDA", str),
+    ("smallest_gpu_memory_bytes", "smallest GPU memory", lambda v: f"{v / (1 << 30):.0f} GiB"),
+    ("smallest_memory_bytes", "smallest memory", lambda v: f"{v / (1 << 30):.0f} GiB"),
+)
+
+
+def _fleet(doc: Mapping[str, Any], answers: Mapping[str, Any]) -> list[str]:
+    """A fleet's section (in place of one machine's facts): its nodes, how many nodes have each
+    GPU, driver and max CUDA, and the lowest of each with the node it comes from."""
+    from recommender.decide.fleet import named
+
+    nodes = [str(n.get("name")) for n in doc.get("nodes") or ()]
+    spread = doc.get("spread") or {}
+    lines = ["## Fleet", "", f"{len(nodes):,} nodes: {cell(named(nodes))}", ""]
+    lines += ["| | value | nodes |", "|---|---|--:|"]
+    for key, label in _SPREAD:
+        for value, on in (spread.get(key) or {}).items():
+            lines.append(f"| {cell(label)} | {cell(value)} | {len(on):,} |")
+    lines.append("")
+    for key, label, fmt in _LOWEST:
+        item = spread.get(key)
+        if item:
+            lines.append(f"- {label}: {cell(fmt(item['value']))} ({cell(item['node'])})")
+    given = ", ".join(f"{k}={v}" for k, v in answers.items() if v is not None) or "none"
+    return [*lines, f"- answers: {cell(given)}", ""]
+
+
 def render_markdown(
     ranking: Ranking,
     *,
     answers: Mapping[str, Any],
     facts: Facts,
     names: Mapping[str, str] = DEFAULT_NAMES,
+    fleet: Mapping[str, Any] | None = None,
 ) -> str:
-    """The whole document, ending in one newline."""
+    """The whole document, ending in one newline. ``fleet``: a fleet's document (its nodes and
+    spread), shown instead of one machine's facts."""
     lines = [f"# dlrec recommendation (device: {ranking.device})", "", *_table(ranking, names), ""]
     if any(e.smoke is not None for e in ranking.entries):
         lines += [f"_Throughputs are {SMOKE_FIGURE_NOTE}._", ""]
@@ -122,5 +154,6 @@ def render_markdown(
         lines += [f"> {cell(ranking.smoke_note)}", ""]
     for notice in ranking.warnings:
         lines += [f"> **warning:** {cell(notice.why)} `{notice.rule}`", ""]
-    lines += _reasons(ranking, names) + _install(ranking, names) + _facts(facts, answers)
+    lines += _reasons(ranking, names) + _install(ranking, names)
+    lines += _facts(facts, answers) if fleet is None else _fleet(fleet, answers)
     return "\n".join(lines).rstrip("\n") + "\n"
