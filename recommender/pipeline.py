@@ -227,7 +227,8 @@ def redacted(outcome: Outcome) -> Outcome:
     identity = Identity.current().including(outcome.facts.to_dict())
     if outcome.fleet is not None:  # every node's host name, whichever machine it shares facts with
         names = [{"hostname": getattr(n, "name", "")} for n in outcome.fleet.nodes]
-        identity = identity.including(*names, *(n.facts.to_dict() for n in outcome.fleet.nodes))
+        machines = {id(n.facts): n.facts for n in outcome.fleet.nodes}.values()  # copies share one
+        identity = identity.including(*names, *(f.to_dict() for f in machines))
     r = Redactor(identity)
     facts = Facts.from_dict(r.doc(outcome.facts.to_dict()), origin=r.text(outcome.facts.origin))
     ranking = dataclasses.replace(

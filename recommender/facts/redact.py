@@ -146,12 +146,55 @@ def _strings(value: Any):
             yield from _strings(v)
 
 
-def _word(value: str) -> re.Pattern:
-    return re.compile(rf"(?<![A-Za-z0-9_.-]){re.escape(value)}(?![A-Za-z0-9_-])")
+#: A masked name is a whole word: not after one of these, not before one of the next.
+_NOT_BEFORE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+_NOT_AFTER = _NOT_BEFORE - {"."}
+
+
+def _sub_word(text: str, name: str, mask: str) -> str:
+    """``name`` as a whole word replaced by ``mask``, left to right (what the regex
+    ``(?<![A-Za-z0-9_.-])NAME(?![A-Za-z0-9_-])`` does, without compiling one per name)."""
+    out: list[str] = []
+    start, at = 0, text.find(name)
+    while at != -1:
+        end = at + len(name)
+        if (at == 0 or text[at - 1] not in _NOT_BEFORE) and (
+            end == len(text) or text[end] not in _NOT_AFTER
+        ):
+            out += (text[start:at], mask)
+            start, at = end, text.find(name, end)
+        else:
+            at = text.find(name, at + 1)
+    return text if not out else "".join(out) + text[start:]
+
+
+#: A name is masked as a whole word: not after [A-Za-z0-9_.-], not before [A-Za-z0-9_-]. A name
+#: made of these characters can then only be a whole run of them, or the part of a run before
+#: one of its dots ("node1" in "node1.example.com").
+_WORD_CHARS = re.compile(r"[A-Za-z0-9_.-]+")
+_RUN_CHARS = re.compile(r"[A-Za-z0-9_.-]+\Z")
+#: Names a mask itself could contain ("<host-12>"): tried on every string, after the others.
+_IN_A_MASK = re.compile(r"(?:host(?:-[0-9]+)?|user|redacted)\Z")
+
+
+def _runs(text: str) -> set[str]:
+    """Every string a whole-word name could be in ``text``."""
+    found = set()
+    for run in _WORD_CHARS.findall(text):
+        found.add(run)
+        dot = run.find(".")
+        while dot > 0:
+            found.add(run[:dot])
+            dot = run.find(".", dot + 1)
+    return found
 
 
 class Redactor:
-    """Compiled once per identity; ``text`` masks one string."""
+    """Compiled once per identity; ``text`` masks one string.
+
+    A fleet names thousands of hosts: each string is masked with only the names it can contain
+    (looked up by its runs of name characters), in the one order every name has (longest first;
+    other machines' hosts, this host, the users), so the result is the same as trying them all."""
 
     def __init__(self, identity: Identity) -> None:
         self.identity = identity
@@ -160,13 +203,25 @@ class Redactor:
             re.compile(rf"{re.escape(h)}(?=$|[/\\\s\"':,;)\]}}])") for h in identity.homes
         ]
         named = sorted(identity.named, key=lambda pair: (-len(pair[0]), pair[0]))
-        self._names = (
-            [(_word(name), mask) for name, mask in named]
-            + [(_word(h), HOST) for h in identity.hosts]
-            + [(_word(u), USER) for u in identity.users]
+        order = (
+            list(named) + [(h, HOST) for h in identity.hosts] + [(u, USER) for u in identity.users]
         )
+        self._order: dict[str, int] = {}  # a name -> its place (its first, if listed twice)
+        self._masks: list[tuple[str, str]] = order
+        self._always: list[int] = []  # names the lookup cannot find: tried on every string
+        for i, (name, _) in enumerate(order):
+            # ".local" could follow a masked "node1" in "node1.local": tried on every string too
+            if not _RUN_CHARS.match(name) or _IN_A_MASK.match(name) or name.startswith("."):
+                self._always.append(i)
+            else:
+                self._order.setdefault(name, i)
+        self._done: dict[str, str] = {}
 
     def text(self, value: str) -> str:
+        done = self._done.get(value)
+        if done is not None:
+            return done
+        original = value
         for secret in self._secrets:
             value = value.replace(secret, SECRET)
         for pattern, mask in _CREDENTIALS:
@@ -174,8 +229,11 @@ class Redactor:
         for home in self._homes:
             value = home.sub(HOME, value)
         value = _ANY_HOME.sub(HOME, value)
-        for pattern, mask in self._names:
-            value = pattern.sub(mask, value)
+        places = {self._order[r] for r in _runs(value) if r in self._order}
+        for i in sorted(places.union(self._always)):
+            value = _sub_word(value, *self._masks[i])
+        if len(self._done) < 1 << 16:
+            self._done[original] = value
         return value
 
     def doc(self, value: Any) -> Any:
