@@ -261,8 +261,12 @@ def test_a_source_tree_is_appended_after_the_users_pythonpath(monkeypatch):
 @pytest.mark.parametrize(
     "module, loads",
     [
-        ("recommender.supervise", ["recommender.parent_watch", "recommender.supervise"]),
-        ("recommender.parent_watch", ["recommender.parent_watch"]),
+        # recommender.early: the package's own start-up (os and sys only), never more
+        (
+            "recommender.supervise",
+            ["recommender.early", "recommender.parent_watch", "recommender.supervise"],
+        ),
+        ("recommender.parent_watch", ["recommender.early", "recommender.parent_watch"]),
     ],
 )
 def test_the_supervisor_is_a_base_layer(module, loads):
