@@ -143,7 +143,8 @@ class Pip:
         # not --python-version; the wheel's cpXY tag already says which Python it is for.
         args = ["install", "--dry-run", "--quiet", "--report", "-", "--no-deps"]
         args.append("--ignore-requires-python")
-        args += [*self._target(python, platform), "--target", self.target, f"{name}=={version}"]
+        # ===: exactly this release; == would also take a local 2.13.0+cpu wheel, which sorts first
+        args += [*self._target(python, platform), "--target", self.target, f"{name}==={version}"]
         result = self._run(*args)
         try:
             doc = json.loads(result.stdout) if result.ok else None
@@ -159,7 +160,9 @@ def _versions(words: Iterable[str]) -> Iterable[Version]:
             version = Version(word.strip())
         except InvalidVersion:
             continue
-        if not version.is_prerelease and not version.is_devrelease:
+        # A local version (2.13.0+cpu) never comes from a public index: it is a wheel on disk
+        # (--find-links) or a mirror's own build, not the registry's row.
+        if not version.is_prerelease and not version.is_devrelease and version.local is None:
             yield version
 
 
