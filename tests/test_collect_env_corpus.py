@@ -214,7 +214,7 @@ EXPECTED: dict[str, dict[str, object]] = {
         ROCM: "5.7.31921-d1770ee1b",
         AVAILABLE: True,
         NAME: ("AMD Radeon RX 6750 XT",),
-        GFX: (None,),
+        GFX: ("gfx1031",),  # the report prints no target; rules/gpus.yaml knows the card
         "frameworks.pytorch.build.miopen": "2.20.0",
     },
     "031": {
@@ -401,3 +401,7 @@ def test_what_the_report_rules_out_and_what_it_cannot_tell():
     mac = _read("043").doc["probes"]
     assert mac["nvidia"]["status"] == "absent" and mac["apple"]["status"] == "ok"
     assert _read("035").doc["probes"]["nvidia"]["status"] == "unknown"  # "Could not collect"
+    # A ROCm report: torch sees the AMD GPU and no NVIDIA driver answered, so auto is "amd"
+    # (it was "not known whether this machine has an accelerator").
+    for rocm in ("015", "021", "028"):
+        assert _read(rocm).doc["probes"]["nvidia"]["status"] == "absent", rocm

@@ -115,7 +115,7 @@ def test_rocm_gfx_in_the_device_name():
     assert facts.get("accelerators[].gfx") == ("gfx90a",)
     assert facts.get("frameworks.pytorch.build.rocm") == "5.6.31061-8c743ae5d"
     assert facts.get("accelerators[].kind") == ("rocm",)  # not an NVIDIA GPU
-    assert facts.doc["probes"]["nvidia"]["status"] == "unknown"  # "Could not collect" on ROCm
+    assert facts.doc["probes"]["nvidia"]["status"] == "absent"  # "Could not collect" on ROCm
 
 
 def test_mig_rows_fold_into_their_gpu():

@@ -7,6 +7,7 @@ import yaml
 
 from recommender.facts.collect_env_gpus import (
     GpuTableError,
+    amd_gfx,
     cc_from_sm,
     compute_capability,
     cuda_from_driver_api,
@@ -167,3 +168,42 @@ def test_a_malformed_table_is_a_clear_error(tmp_path, text):
 def test_a_missing_table_is_a_clear_error(tmp_path):
     with pytest.raises(GpuTableError, match="cannot read"):
         load_gpu_table(tmp_path / "nope.yaml")
+
+
+# --- AMD: card names -> gfx targets -------------------------------------------------------------
+
+
+def test_the_amd_table_is_cited_and_names_the_rdna_cards():
+    doc = yaml.safe_load(gpu_table_path().read_text(encoding="utf-8"))
+    ids = {s["id"] for s in doc["sources"]}
+    for group in doc["amd_gfx"]:
+        cited = group["source"] if isinstance(group["source"], list) else [group["source"]]
+        assert set(cited) <= ids, group["gfx"]
+    assert amd_gfx("AMD Radeon RX 6750 XT", TABLE) == "gfx1031"  # corpus 028 (pytorch#103973)
+    assert amd_gfx("Radeon RX 6800 XT", TABLE) == "gfx1030"  # without the vendor word
+    assert amd_gfx("AMD Radeon RX 7900 XTX (gfx1100)", TABLE) == "gfx1100"
+    assert amd_gfx("Device 66a1", TABLE) is None  # a PCI id: never guessed
+    assert amd_gfx("AMD Radeon RX 6750", TABLE) is None  # not "6750 XT"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("amd_gfx: [{gfx: gfx1031, source: nowhere, names: [X]}]", "needs a 'source'"),
+        ("amd_gfx: [{gfx: navi22, source: s, names: [X]}]", "needs a 'gfx'"),
+        ("amd_gfx: [{gfx: gfx1031, source: s, names: X}]", "needs a list of names"),
+        (
+            "amd_gfx: [{gfx: gfx1031, source: s, names: [X]}, {gfx: gfx1030, source: s, names: [x]}]",
+            "listed as gfx1031 and gfx1030",
+        ),
+    ],
+)
+def test_a_bad_amd_table_is_refused(tmp_path, text, message):
+    base = (
+        "sources: [{id: s, url: 'https://example.org'}]\ngpus: []\n"
+        "driver_branches: {min_branch: {}, valid_through: 1}\n"
+    )
+    path = tmp_path / "gpus.yaml"
+    path.write_text(base + text + "\n")
+    with pytest.raises(GpuTableError, match=message):
+        load_gpu_table(path)

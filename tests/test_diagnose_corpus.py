@@ -189,3 +189,17 @@ def test_a_build_only_minor_version_compatibility_runs_is_a_warning(tmp_path: Pa
     facts = _variant(tmp_path, "001", {"version": "2.4.0+cu124", "build": build}, gpu)
     item = _items(_checklist(facts))["driver"]
     assert item["status"] == "warn" and "minor-version compatibility" in item["detail"]
+
+
+def test_an_amd_card_rocm_builds_no_kernels_for_gets_the_override_the_thread_gave():
+    """028 (pytorch#103973): an RX 6750 XT under ROCm 5.7 crashes at its first kernel; the report
+    names the card but not its target (gfx1031), and the thread's fix is the gfx1030 override.
+    021 (an RX 6800 XT, gfx1030) and 015 (a Vega 20 by PCI id) need none: healthy runtimes."""
+    item = _items(_checklist(CORPUS / "028.txt"))["gfx-target"]
+    assert item["status"] == "fail" and item["rule"] == "rocm-rdna2-gfx-override"
+    assert "HSA_OVERRIDE_GFX_VERSION=10.3.0" in item["fix"]
+    for healthy in ("021", "015"):
+        items = _items(_checklist(CORPUS / f"{healthy}.txt"))
+        assert items["gfx-target"]["status"] == "ok", healthy
+        assert not any(i["status"] == "fail" for i in items.values()), healthy
+        assert "accel-unknown" not in {i.get("rule") for i in items.values()}, healthy

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 from recommender.facts.collect_env_gpus import (
     GpuTable,
+    amd_gfx,
     cc_from_sm,
     compute_capability,
     cuda_from_driver_api,
@@ -136,8 +137,9 @@ def _cuda_entry(
     )
 
 
-def _torch_device(report: Report, rocm_build: bool) -> list[dict[str, object]]:
-    """The single device name a ROCm build prints (``get_device_name`` + gcnArchName)."""
+def _torch_device(report: Report, rocm_build: bool, table: GpuTable) -> list[dict[str, object]]:
+    """The single device name a ROCm build prints (``get_device_name`` + gcnArchName); an older
+    PyTorch prints the name alone, and its gfx target comes from rules/gpus.yaml."""
     plain = [
         r for r in report.gpu_rows if known(r) and not _GPU_ROW.match(r) and not _MIG_ROW.match(r)
     ]
@@ -152,7 +154,7 @@ def _torch_device(report: Report, rocm_build: bool) -> list[dict[str, object]]:
                 "vendor": "amd",
                 "index": 0,
                 "name": name or None,
-                "gfx": gfx.group(1) if gfx and gfx.group(1) else None,
+                "gfx": gfx.group(1) if gfx and gfx.group(1) else amd_gfx(name, table),
             }
         )
     ]
@@ -205,7 +207,7 @@ def accelerators(
     """Every accelerator the report shows (possibly an incomplete list: see :func:`probes`)."""
     return [
         *_nvidia(report, table, rocm_build),
-        *_torch_device(report, rocm_build),
+        *_torch_device(report, rocm_build, table),
         *_xpu(report),
         *_mps(os_doc, cpu_doc),
     ]
@@ -304,6 +306,10 @@ def _nvidia_status(kinds: set[object], report: Report, system: object) -> dict[s
         return _status("absent", "collect_env printed 'No CUDA': no NVIDIA driver or tool answered")
     if system == "Darwin":
         return _status("absent", "macOS: no CUDA")
+    if "rocm" in kinds and report.fields.get("driver") in ("Could not collect", "N/A"):
+        # The usual ROCm report: torch sees the AMD GPU through HIP, and nvidia-smi did not
+        # answer. (A CUDA build saying the same may be a broken driver: that stays unknown.)
+        return _status("absent", "a ROCm report: no NVIDIA driver answered (Could not collect)")
     return _status("unknown", "the report does not show NVIDIA GPUs (not collected, or cut)")
 
 

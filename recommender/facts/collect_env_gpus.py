@@ -1,4 +1,5 @@
-"""NVIDIA GPU names -> compute capability, and driver versions -> max CUDA (rules/gpus.yaml).
+"""GPU names -> NVIDIA compute capability or AMD gfx target, driver versions -> max CUDA
+(rules/gpus.yaml).
 
 collect_env prints ``nvidia-smi -L`` names ("NVIDIA A100-SXM4-80GB") and the driver version
 ("535.86.10"), never the compute capability or the CUDA version the driver runs. Both come from
@@ -10,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
@@ -31,6 +32,8 @@ class GpuTable:
     #: Drivers in a newer branch than this have an unknown max CUDA.
     valid_through: int
     verified: str
+    #: normalised AMD GPU name -> its gfx target ("radeon rx 6750 xt" -> "gfx1031").
+    amd_gfx: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def gpu_table_path() -> Path:
@@ -104,6 +107,51 @@ def _branches(doc: Mapping[str, object], path: Path) -> tuple[tuple[tuple[int, s
     return tuple(sorted((b, c) for c, b in rows.items())), valid
 
 
+_GFX_NAME = re.compile(r"gfx[0-9a-f]{3,5}", re.ASCII)
+
+
+def normalise_amd_name(name: str) -> str:
+    """An AMD GPU name as a lookup key: lower case, no "AMD" word, no "(gfx...)" suffix."""
+    key = re.sub(r"\([^)]*\)", " ", name[:200])
+    key = re.sub(r"\bamd\b", " ", key, flags=re.IGNORECASE | re.ASCII)
+    return " ".join(key.lower().split())
+
+
+def _amd(doc: Mapping[str, object], path: Path) -> dict[str, str]:
+    listed = doc.get("sources")
+    known = (
+        {s.get("id") for s in listed if isinstance(s, Mapping)}
+        if isinstance(listed, list)
+        else set()
+    )
+    table: dict[str, str] = {}
+    groups = doc.get("amd_gfx") or []
+    if not isinstance(groups, list):
+        raise GpuTableError(f"{path}: 'amd_gfx' must be a list of groups")
+    for group in groups:
+        gfx = group.get("gfx") if isinstance(group, Mapping) else None
+        if not isinstance(gfx, str) or not _GFX_NAME.fullmatch(gfx):
+            raise GpuTableError(f"{path}: each amd_gfx group needs a 'gfx' such as gfx1030")
+        source = group.get("source")
+        cited = [source] if isinstance(source, str) else source
+        if not isinstance(cited, list) or not cited or not set(cited) <= known:
+            raise GpuTableError(f"{path}: amd_gfx {gfx} needs a 'source' listed under sources")
+        names = group.get("names")
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise GpuTableError(f"{path}: amd_gfx {gfx} needs a list of names")
+        for name in names:
+            key = normalise_amd_name(name)
+            if table.get(key, gfx) != gfx:
+                raise GpuTableError(f"{path}: {name!r} is listed as {table[key]} and {gfx}")
+            table[key] = gfx
+    return table
+
+
+def amd_gfx(name: str, table: GpuTable) -> str | None:
+    """The gfx target of an AMD GPU by name, or None when the table lacks it."""
+    return table.amd_gfx.get(normalise_amd_name(name))
+
+
 def load_gpu_table(path: Path | None = None) -> GpuTable:
     """Read and check the table (the bundled one unless ``path`` is given)."""
     if path is None:
@@ -115,6 +163,7 @@ def load_gpu_table(path: Path | None = None) -> GpuTable:
         driver_branches=branches,
         valid_through=valid,
         verified=str(doc.get("verified")),
+        amd_gfx=MappingProxyType(_amd(doc, path)),
     )
 
 
