@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -85,15 +85,27 @@ def _names(doc: Mapping[str, object], path: Path) -> dict[str, str]:
     for group in groups:
         if not isinstance(group, Mapping) or not isinstance(group.get("cc"), str):
             raise GpuTableError(f"{path}: each gpus group needs a string 'cc': {group!r:.80}")
-        names = group.get("names")
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise GpuTableError(f"{path}: group {group['cc']} needs a list of names")
-        for name in names:
-            key = normalise_gpu_name(name)
-            if table.get(key, group["cc"]) != group["cc"]:
-                raise GpuTableError(f"{path}: {name!r} is listed as {table[key]} and {group['cc']}")
-            table[key] = group["cc"]
+        _add(table, group, group["cc"], f"group {group['cc']}", normalise_gpu_name, path)
     return table
+
+
+def _add(
+    table: dict[str, str],
+    group: Mapping[str, object],
+    value: str,
+    label: str,
+    normalise: Callable[[str], str],
+    path: Path,
+) -> None:
+    """A group's names, each normalised, as keys of ``value``; a name listed twice is refused."""
+    names = group.get("names")
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise GpuTableError(f"{path}: {label} needs a list of names")
+    for name in names:
+        key = normalise(name)
+        if table.get(key, value) != value:
+            raise GpuTableError(f"{path}: {name!r} is listed as {table[key]} and {value}")
+        table[key] = value
 
 
 def _branches(doc: Mapping[str, object], path: Path) -> tuple[tuple[tuple[int, str], ...], int]:
@@ -136,14 +148,7 @@ def _amd(doc: Mapping[str, object], path: Path) -> dict[str, str]:
         cited = [source] if isinstance(source, str) else source
         if not isinstance(cited, list) or not cited or not set(cited) <= known:
             raise GpuTableError(f"{path}: amd_gfx {gfx} needs a 'source' listed under sources")
-        names = group.get("names")
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise GpuTableError(f"{path}: amd_gfx {gfx} needs a list of names")
-        for name in names:
-            key = normalise_amd_name(name)
-            if table.get(key, gfx) != gfx:
-                raise GpuTableError(f"{path}: {name!r} is listed as {table[key]} and {gfx}")
-            table[key] = gfx
+        _add(table, group, gfx, f"amd_gfx {gfx}", normalise_amd_name, path)
     return table
 
 
