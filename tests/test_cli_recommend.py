@@ -428,6 +428,27 @@ def test_winner_install_command_is_printed_whole_on_a_narrow_terminal(runner, mo
     assert "…" not in result.stdout
 
 
+@pytest.mark.parametrize("columns", ["80", "100", "120"])
+def test_a_long_venv_path_is_never_folded_inside_the_table(runner, monkeypatch, tmp_path, columns):
+    """The README's first command in a fresh clone printed "/tmp/x/.venv/bin/pyt" and "hon3 -m
+    pip install" on two lines of the table: a word wider than the reasons column was folded. Such
+    a command now stands whole under the table, one line each; a short one stays in its cell."""
+    doc = json.loads((MACHINES / "bare.json").read_text())
+    doc["python"]["executable"] = "/home/someone/projects/a-long-project-name/.venv/bin/python3"
+    facts = tmp_path / "long.json"
+    facts.write_text(json.dumps(doc))
+    monkeypatch.setenv("COLUMNS", columns)
+    data = run_json(runner, "--facts", str(facts))
+    commands = {e["framework"]: e["install"] for e in data["ranking"] if e["install"]}
+    assert len(commands) >= 2
+    result = invoke(runner, "recommend", "--no-smoke", "--facts", str(facts))
+    lines = [line.rstrip() for line in result.stdout.splitlines()]
+    for command in commands.values():
+        assert any(line.endswith(command) for line in lines), command
+    assert not any(line.endswith("/home/someone/projects/") for line in lines)
+    assert "install: the command is" in result.stdout  # (the cell wraps the rest)
+
+
 def test_the_reasons_header_keeps_its_claims_label_at_every_width():
     """rich read "[claims]" in the header as markup and dropped it: "top reasons , smoke"."""
     from recommender.pipeline import Request

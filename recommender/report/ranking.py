@@ -106,7 +106,20 @@ def smoke_figure(run: Any) -> str:
     )
 
 
-def _reason_lines(entry: Entry) -> Text:
+def _reasons_width(width: int) -> int:
+    """A safe lower bound on the reasons column's width in a table ``width`` columns wide (the
+    other columns take about 52, the smoke column 15 or 26 from 100 and 120 columns up)."""
+    smoke = 0 if width < 100 else (26 if width >= 120 else 15)
+    return max(16, width - 56 - smoke)
+
+
+def fits_in_cell(command: str, cell: int) -> bool:
+    """Whether every word of ``command`` fits the cell: a longer one (a venv's interpreter path,
+    an index URL) would be folded mid-word, and the command no longer copies."""
+    return all(len(word) <= cell for word in command.split())
+
+
+def _reason_lines(entry: Entry, cell: int = 1 << 16) -> Text:
     text = Text()
     for block in entry.blockers:
         text.append(f"✗ {block.why}", style="red")
@@ -114,8 +127,10 @@ def _reason_lines(entry: Entry) -> Text:
     for reason in top_reasons(entry):
         text.append(f"{_signed(float(reason.delta))} {short_why(reason.why)} ")
         text.append(f"{claims(reason.sources)}\n", style="dim")
-    if entry.install:
+    if entry.install and fits_in_cell(entry.install, cell):
         text.append(f"install: {entry.install}\n", style="cyan")
+    elif entry.install:  # whole, on its own line under the table (render_ranking)
+        text.append("install: the command is under the table\n", style="cyan")
     text.rstrip()
     return text
 
@@ -158,7 +173,7 @@ def ranking_table(
             f"\n{entry.confidence}", style="green" if entry.confidence == MEASURED else "dim"
         )
         bar = score_bar(entry.score, top) if entry.feasible else " " * _BAR_WIDTH
-        reasons = _reason_lines(entry)
+        reasons = _reason_lines(entry, _reasons_width(width))
         cells: list[RenderableType] = [
             str(entry.rank),
             Text(name + (f"\non {entry.backend}" if entry.backend else "")),
@@ -210,6 +225,11 @@ def render_ranking(
     for entry in ranking.entries:
         if entry is not winner:
             parts.append(Text(why_not(entry, winner, names)))
+    for entry in ranking.entries:  # the commands the table could not hold whole
+        if entry is not winner and entry.install:
+            if not fits_in_cell(entry.install, _reasons_width(width)):
+                line = f"Install {display_name(entry, names)}: {entry.install}"
+                parts.append(Text(line, no_wrap=True, overflow="ignore"))
     if ranking.smoke_note:
         parts.append(Text(ranking.smoke_note, style="yellow"))
     if any(e.smoke is not None and e.smoke.samples_per_s for e in ranking.entries):
