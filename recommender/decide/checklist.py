@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from recommender.engine.evaluate import Evaluation
     from recommender.engine.rulebase import RuleBase
     from recommender.facts.document import Facts
-    from recommender.smoke.run import SmokeResult
+    from recommender.smoke.results import SmokeResult
 
 for _check in (
     *checklist_checks.BUILTIN,

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from recommender.engine.answers import Answers
     from recommender.engine.evaluate import Evaluation
     from recommender.facts.document import Facts
-    from recommender.smoke.run import SmokeResult
+    from recommender.smoke.results import SmokeResult
 
 _NAMES = {f.value: f.info.name for f in Framework}
 _EMPTY: Mapping[str, Any] = MappingProxyType({})

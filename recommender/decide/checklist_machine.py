@@ -12,7 +12,7 @@ from recommender.decide.checklist_registry import Check, Finding, defines, findi
 from recommender.numfmt import throughput
 
 if TYPE_CHECKING:
-    from recommender.smoke.run import SmokeResult
+    from recommender.smoke.results import SmokeResult
 
 #: The variables the env item shows (they decide which device and Keras a run gets).
 ENV_VARS = (

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from recommender.engine.evaluate import Evaluation, Reason
-    from recommender.smoke.run import SmokeResult
+    from recommender.smoke.results import SmokeResult
 
 RECOMMENDED = "recommended"
 RECOMMENDED_INSTALL = "recommended: needs install"

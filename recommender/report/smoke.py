@@ -10,7 +10,7 @@ from typing import cast
 from recommender.numfmt import throughput
 from recommender.report.pictures import loss_curve
 from recommender.smoke.cache import age_seconds, describe_age
-from recommender.smoke.run import SmokeEvent, SmokeResult, SmokeRun
+from recommender.smoke.results import SmokeEvent, SmokeResult, SmokeRun
 
 
 def _bytes(value: int | None) -> str:

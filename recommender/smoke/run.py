@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from recommender.catalog import (
@@ -31,8 +31,9 @@ from recommender.catalog import (
 from recommender.errors import BadInputError
 from recommender.facts.document import Facts
 from recommender.smoke import cache as smoke_cache
-from recommender.smoke.failures import ChildExit, FailureKind, SmokeFailure, classify, failure
+from recommender.smoke.failures import ChildExit, FailureKind, classify, failure
 from recommender.smoke.process import MODELS, Settings, kill_tree, supervise
+from recommender.smoke.results import SmokeEvent, SmokeResult, SmokeRun, losses_of
 from recommender.supervise import stopping
 
 DEFAULT_STEPS = 40
@@ -42,110 +43,6 @@ DEVICES = SMOKE_DEVICES
 #: Runs of different frameworks at once. Two keeps a 2-core machine busy through imports
 #: without oversubscribing (see benchmarks/RESULTS.md).
 MAX_WORKERS = 2
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SmokeResult:
-    """One model trained by one framework (and Keras backend) on one device."""
-
-    framework: str
-    backend: str | None
-    device: str
-    model: str
-    ok: bool
-    error: SmokeFailure | None = None
-    import_s: float | None = None
-    first_step_s: float | None = None
-    step_s: float | None = None
-    samples_per_s: float | None = None
-    peak_rss_bytes: int | None = None
-    peak_device_bytes: int | None = None
-    loss_first: float | None = None
-    loss_last: float | None = None
-    accuracy: float | None = None
-    #: The training loss at each step, in order (drawn as a sparkline).
-    losses: tuple[float, ...] = ()
-    converged: bool = False
-    cached: bool = False
-    cached_at: str | None = None
-    #: The child's stderr log (not part of the JSON contract; shown with --verbose).
-    log: str | None = None
-
-    _FIELDS = (
-        "framework",
-        "backend",
-        "device",
-        "model",
-        "ok",
-        "error",
-        "import_s",
-        "first_step_s",
-        "step_s",
-        "samples_per_s",
-        "peak_rss_bytes",
-        "peak_device_bytes",
-        "loss_first",
-        "loss_last",
-        "accuracy",
-        "losses",
-        "converged",
-        "cached",
-        "cached_at",
-    )
-
-    def to_dict(self) -> dict[str, Any]:
-        doc = {name: getattr(self, name) for name in self._FIELDS}
-        doc["error"] = self.error.to_dict() if self.error else None
-        doc["losses"] = list(self.losses)
-        return doc
-
-    @classmethod
-    def from_dict(cls, doc: Mapping[str, Any]) -> SmokeResult:
-        values: dict[str, Any] = {name: doc.get(name) for name in cls._FIELDS}
-        values["error"] = SmokeFailure.from_dict(doc["error"]) if doc.get("error") else None
-        values["ok"], values["converged"] = bool(doc.get("ok")), bool(doc.get("converged"))
-        values["cached"] = bool(doc.get("cached"))
-        values["losses"] = _losses(doc.get("losses"))
-        return cls(**values)
-
-
-def _losses(value: Any) -> tuple[float, ...]:
-    """A child's (or a cache entry's) list of losses as a tuple of floats; junk: empty."""
-    if not isinstance(value, (list, tuple)):
-        return ()
-    try:
-        return tuple(float(v) for v in value)
-    except (TypeError, ValueError):
-        return ()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SmokeRun:
-    """A planned child: one framework (Keras: one backend) on one device."""
-
-    framework: str
-    backend: str | None
-    device: str
-    #: Child env overrides (KERAS_BACKEND with --all-backends), and a note saying so.
-    env: tuple[tuple[str, str], ...] = ()
-    note: str | None = None
-
-    @property
-    def label(self) -> str:
-        name = f"{self.framework}[{self.backend}]" if self.backend else self.framework
-        return f"{name} on {self.device}"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SmokeEvent:
-    """Progress for a live display: ``kind`` is planned, skipped, phase, or done."""
-
-    kind: str
-    run: SmokeRun | None = None
-    phase: str = ""
-    elapsed: float = 0.0
-    results: tuple[SmokeResult, ...] = ()
-    message: str = ""
 
 
 # --- planning ------------------------------------------------------------------------------
@@ -246,7 +143,7 @@ def _results(
     out, done = [], set()
     for doc in trained:
         values: dict[str, Any] = {k: doc.get(k) for k in SmokeResult._FIELDS if k in doc}
-        values["losses"] = _losses(doc.get("losses"))
+        values["losses"] = losses_of(doc.get("losses"))
         converged = bool(doc.get("converged"))
         error = (
             None
