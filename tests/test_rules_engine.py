@@ -19,7 +19,8 @@ from recommender.engine.conditions import (
     compile_condition,
     register,
 )
-from recommender.engine.evaluate import derived_facts, evaluate
+from recommender.engine.derived import derived_facts
+from recommender.engine.evaluate import evaluate
 from recommender.engine.rulebase import load_rulebase
 from recommender.facts.document import Facts
 

@@ -297,7 +297,7 @@ def _prompts(rulebase, facts, answers_file: str | None, flags: Mapping[str, str]
     """Prompts with defaults pre-filled: questions.yaml < probes (prefill facts) < answers file."""
     from recommender.cli.questionnaire import build_prompts
     from recommender.engine.answers import resolve_answers
-    from recommender.engine.evaluate import derived_facts
+    from recommender.engine.derived import derived_facts
     from recommender.report.answers import detected_note
 
     defaults = {q.key: q.default for q in rulebase.questions}

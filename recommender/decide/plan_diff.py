@@ -16,7 +16,7 @@ from typing import Any
 from recommender.catalog import BACKEND_FRAMEWORK, Framework
 from recommender.decide.install_plan import InstallPlan, NoBuild
 from recommender.decide.plans import plan_for, wheel_matrix
-from recommender.engine.evaluate import derived_facts
+from recommender.engine.derived import derived_facts
 from recommender.engine.wheels import WheelMatrix
 from recommender.facts.document import Facts
 from recommender.printable import printable

@@ -85,7 +85,7 @@ def _prefill(question: Any, facts: Any) -> str | None:
     if facts is None or not question.prefill:
         return None
     if question.prefill.startswith("derived."):
-        from recommender.engine.evaluate import derived_facts
+        from recommender.engine.derived import derived_facts
 
         value = derived_facts(facts, None).get(question.prefill)
     else:

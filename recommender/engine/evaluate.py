@@ -14,24 +14,16 @@ from types import MappingProxyType
 from typing import Any
 
 from recommender.catalog import (
-    ACCELERATORS,
     BACKEND_FRAMEWORK,
     FRAMEWORK_IDS,
     KERAS_BACKENDS,
-    Accelerator,
     short_name,
 )
 from recommender.engine.conditions import FALSE, TRUE, UNKNOWN, parse_version
+from recommender.engine.derived import derived_facts
 from recommender.engine.rulebase import Rule, RuleBase
 from recommender.facts.document import Facts
 
-GPU_KINDS = frozenset({"cuda", "rocm", "mps", "xpu"})
-#: ``accelerator: auto`` resolves to the first kind found, in the catalog's order.
-_AUTO_ACCELERATOR = tuple(
-    (a.kind.value, a.answer) for a in ACCELERATORS.values() if a.kind is not Accelerator.CPU
-)
-#: The probe that finds each accelerator kind (its name under ``probes`` in the facts document).
-_PROBE_OF_KIND = {a.kind.value: a.probe for a in ACCELERATORS.values() if a.probe}
 STALE_RULE = "rulebase-newest-known"
 
 
@@ -147,69 +139,6 @@ class Evaluation:
             "derived": {k: list(v) if isinstance(v, tuple) else v for k, v in self.derived.items()},
             "trace": [t.to_dict() for t in self.trace],
         }
-
-
-# --- derived facts -------------------------------------------------------------------------
-
-
-def _lowest(values: list[object]) -> str | None:
-    parsed = [(parse_version(v), v) for v in values if isinstance(v, str)]
-    parsed = [(p, v) for p, v in parsed if p is not None]
-    return min(parsed)[1] if parsed else None
-
-
-def _unsure_kinds(facts: Facts) -> frozenset[str]:
-    """Accelerator kinds whose probe could not tell (status ``unknown``, e.g. a hung nvidia-smi
-    next to /dev/nvidia0): missing from the list, yet maybe here."""
-    probes = facts.get("probes")
-    if not isinstance(probes, Mapping):
-        return frozenset()
-    return frozenset(
-        kind
-        for kind, name in _PROBE_OF_KIND.items()
-        if isinstance(probes.get(name), Mapping) and probes[name].get("status") == "unknown"
-    )
-
-
-def _auto(found: tuple[str, ...], unsure: frozenset[str]) -> str | None:
-    """``accelerator: auto`` resolved: the first kind found; unknown when an earlier one may be here."""
-    for kind, name in _AUTO_ACCELERATOR:
-        if kind in found:
-            return name
-        if kind in unsure:
-            return None
-    return "cpu"
-
-
-def derived_facts(facts: Facts, accelerator_answer: str | None) -> dict[str, Any]:
-    """The ``derived.*`` facts; each is None (unknown) when the probes could not tell."""
-    accels = facts.get("accelerators")
-    if not isinstance(accels, (list, tuple)):
-        kinds = has_gpu = min_cc = max_cuda = auto = None
-    else:
-        items = [a for a in accels if isinstance(a, Mapping)]
-        visible = [a for a in items if a.get("visible") is not False]
-        found = tuple(sorted({a["kind"] for a in visible if isinstance(a.get("kind"), str)}))
-        unsure = _unsure_kinds(facts) - set(found)
-        kinds = None if unsure else found  # a list with a probe that could not tell is incomplete
-        has_gpu = (
-            True if any(k in GPU_KINDS for k in found) else (None if unsure & GPU_KINDS else False)
-        )
-        auto = _auto(found, unsure)
-        min_cc = _lowest([a.get("compute_capability") for a in visible if a.get("kind") == "cuda"])
-        # One driver serves every NVIDIA GPU; take the lowest reading to stay on the safe side.
-        max_cuda = _lowest([a.get("max_cuda") for a in items if a.get("kind") == "cuda"])
-    resolved = accelerator_answer if accelerator_answer not in (None, "auto") else auto
-    from recommender.facts.evidence import derived as distributed_derived
-
-    return {
-        "derived.accelerator_kinds": kinds,
-        "derived.has_visible_gpu": has_gpu,
-        "derived.nvidia_min_cc": min_cc,
-        "derived.nvidia_max_cuda": max_cuda,
-        "derived.answer_accelerator": resolved,
-        **distributed_derived(facts),
-    }
 
 
 # --- staleness -----------------------------------------------------------------------------
@@ -419,7 +348,6 @@ __all__ = [
     "Reason",
     "TraceEntry",
     "Warning",
-    "derived_facts",
     "evaluate",
     "stale_warnings",
 ]

@@ -19,7 +19,7 @@ def condition_evaluator(
     """Evaluate a ``frameworks.yaml`` ``when`` with the engine's operators: the same fact
     paths, derived facts and answers a rule sees. An invalid condition is a RuleError."""
     from recommender.engine.conditions import CompileContext, compile_condition
-    from recommender.engine.evaluate import derived_facts
+    from recommender.engine.derived import derived_facts
     from recommender.frozen import thaw
 
     values = dict(answers.values)
