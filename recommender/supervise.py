@@ -4,9 +4,15 @@ Every child
 
 * starts in a new session, so that its whole process group is killed at once, and a terminal's
   Ctrl-C reaches dlrec alone (which then kills the child);
-* writes to files, never to pipes (a grandchild that keeps a pipe open cannot stall us), and a
-  caller's wait loop (:meth:`Child.wait`) kills it once a capture file passes its cap
-  (:data:`OUTPUT_CAP` for a tool: an ``nvidia-smi`` that prints forever must not fill TMPDIR);
+* writes to pipes that a pump thread empties into the caller's capture files as the output
+  arrives, keeping at most the cap (:data:`OUTPUT_CAP` for a tool) and draining and counting
+  the rest: a child that floods its output costs the disk nothing past the cap, whatever it
+  writes between two polls. A caller's wait loop (:meth:`Child.wait`) kills it once over. A
+  grandchild that keeps a pipe open cannot stall us: the pump stops when the tree is dead;
+* is found with all its descendants even when they detach (double fork, ``setsid``): on Linux
+  dlrec is a child subreaper (``PR_SET_CHILD_SUBREAPER``), so an orphaned descendant is
+  re-parented to dlrec, not to init; each child's environment carries :data:`MARK_ENV`, which
+  names the child, and :meth:`Child.kill` kills and reaps every adopted process so marked;
 * has its budget enforced by the caller's wait loop; on timeout, on cancel and after every normal
   exit its group, and every descendant that left the group, is killed and reaped (:meth:`Child.kill`);
 * dies with dlrec however dlrec ends:
@@ -30,7 +36,10 @@ A base layer: it imports nothing of dlrec's (psutil only when killing a tree).
 from __future__ import annotations
 
 import atexit
+import itertools
 import os
+import secrets
+import select
 import signal
 import subprocess
 import sys
@@ -48,6 +57,12 @@ OUTPUT_CAP = 1 << 20
 NEUTRAL_CWD = os.path.abspath(os.sep)
 _POSIX = os.name == "posix"
 _PR_SET_PDEATHSIG = 1
+_PR_SET_CHILD_SUBREAPER = 36
+#: ``<dlrec's token>:<serial>`` in every child's environment (its descendants inherit it):
+#: how an adopted orphan is traced back to the child it came from.
+MARK_ENV = "DLREC_SUPERVISED"
+_TOKEN = f"{os.getpid()}-{secrets.token_hex(4)}"
+_CHUNK = 1 << 16
 #: The folder holding the ``recommender`` package this process runs.
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -116,17 +131,36 @@ def _load_prctl():
 _PRCTL: list = []  # [prctl or None], resolved in the parent before its first fork
 
 
-def _preexec(parent: int):
-    """Runs in the child between fork and exec: SIGKILL when the thread that started it dies
-    (it waits for the child, so: when dlrec dies), and follow a parent that died already."""
+def _prctl():
     if not _PRCTL:
         _PRCTL.append(_load_prctl())
-    prctl = _PRCTL[0]
-    if prctl is None:
+    return _PRCTL[0]
+
+
+def _become_subreaper() -> bool:
+    """Make dlrec the child subreaper of its descendants (Linux 3.4+): an orphan is re-parented
+    here, where :meth:`Child.kill` finds it, instead of to init. Idempotent."""
+    prctl = _prctl()
+    return prctl is not None and prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+
+
+def _preexec(parent: int, keeper_fd: int | None):
+    """Runs in the child between fork and exec: tell the keeper about its new group (before
+    the child can start anything: no window in which dlrec dies and the keeper does not know),
+    SIGKILL when the thread that started it dies (it waits for the child, so: when dlrec dies),
+    and follow a parent that died already."""
+    prctl = _prctl()
+    if prctl is None and keeper_fd is None:
         return None
 
     def in_child() -> None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if keeper_fd is not None:
+            try:
+                os.write(keeper_fd, b"+%d\n" % os.getpid())
+            except OSError:
+                pass
+        if prctl is not None:
+            prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         if os.getppid() != parent:
             os._exit(137)
 
@@ -162,6 +196,12 @@ class _Keeper:
     def __init__(self) -> None:
         self.fd: int | None = None
         self.proc: subprocess.Popen | None = None
+
+    def ready(self) -> int | None:
+        """The pipe's fd, the keeper started first if need be (before the child it guards)."""
+        if self.fd is None:
+            self._start()
+        return self.fd
 
     def add(self, pgid: int) -> None:
         if self.fd is None and not self._start():
@@ -215,6 +255,7 @@ class _Keeper:
 
 
 _KEEPER = _Keeper()
+_SERIAL = itertools.count(1)
 if hasattr(os, "register_at_fork"):  # a forked copy of dlrec must not hold the keeper's pipe
     os.register_at_fork(after_in_child=_KEEPER.forget)
 
@@ -222,13 +263,68 @@ if hasattr(os, "register_at_fork"):  # a forked copy of dlrec must not hold the 
 # --- one child ---------------------------------------------------------------------------------
 
 
+class _Pump:
+    """Empties a child's output pipes into its capture files as the output arrives: at most
+    ``cap`` bytes a stream are kept, the rest is read, counted and dropped. Stops at end of
+    file on every pipe, or when told to (a descendant that escaped still holds one open)."""
+
+    def __init__(self, pipes: Sequence[tuple[str, int, BinaryIO]], cap: int) -> None:
+        self.cap = cap
+        self.seen = {name: 0 for name, _, _ in pipes}
+        self._files = {fd: (name, fh) for name, fd, fh in pipes}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="dlrec-output-pump", daemon=True)
+        self._thread.start()
+
+    def _keep(self, name: str, fh: BinaryIO, data: bytes) -> None:
+        room = self.cap - self.seen[name]
+        self.seen[name] += len(data)
+        if room <= 0:
+            return
+        view = memoryview(data)[:room]
+        try:
+            fd = fh.fileno()
+            while view:
+                view = view[os.write(fd, view) :]
+        except (OSError, ValueError):  # the caller closed it, or the disk is full: drain
+            pass
+
+    def _run(self) -> None:
+        poller = select.poll()
+        for fd in self._files:
+            poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+        open_fds = set(self._files)
+        try:
+            while open_fds and not self._stop.is_set():
+                for fd, _ in poller.poll(100):
+                    try:
+                        data = os.read(fd, _CHUNK)
+                    except OSError:
+                        data = b""
+                    if data:
+                        self._keep(*self._files[fd], data)
+                    else:
+                        poller.unregister(fd)
+                        open_fds.discard(fd)
+        finally:
+            for fd in self._files:
+                os.close(fd)
+
+    def finish(self, grace: float) -> None:
+        """Wait up to ``grace`` s for end of file (the tree is dead), then stop reading."""
+        self._thread.join(grace)
+        self._stop.set()
+        self._thread.join()
+
+
 class Child:
     """A started child, the leader of its own process group."""
 
-    def __init__(self, proc: subprocess.Popen, captures: Sequence[tuple[str, BinaryIO]]) -> None:
+    def __init__(self, proc: subprocess.Popen, pump: _Pump | None, mark: str) -> None:
         self.proc = proc
         self.pid = proc.pid
-        self._captures = tuple(captures)
+        self._pump = pump
+        self.mark = mark
 
     @property
     def returncode(self) -> int | None:
@@ -237,15 +333,15 @@ class Child:
     def poll(self) -> int | None:
         return self.proc.poll()
 
+    def written(self, stream: str) -> int:
+        """Bytes the child wrote to ``stream`` so far, kept or not."""
+        return self._pump.seen.get(stream, 0) if self._pump else 0
+
     def overflow(self, cap: int) -> str | None:
-        """The stream ("stdout", "stderr") whose capture file holds more than ``cap`` bytes."""
-        for name, fh in self._captures:
-            try:
-                if os.fstat(fh.fileno()).st_size > cap:
-                    return name
-            except (OSError, ValueError):  # closed by the caller
-                continue
-        return None
+        """The stream ("stdout", "stderr") on which the child wrote more than ``cap`` bytes."""
+        if self._pump is None:
+            return None
+        return next((name for name, n in self._pump.seen.items() if n > cap), None)
 
     def wait(self, timeout: float, cap: int) -> str | None:
         """Wait up to ``timeout`` s: None once it exited, else "timeout" or the stream over ``cap``."""
@@ -262,9 +358,9 @@ class Child:
                 return "timeout"
 
     def kill(self, *, reap: bool = True) -> None:
-        """Kill the group and every descendant that left it, then reap (unless ``reap`` is
-        False: a signal handler must not wait on a child its own thread may be polling).
-        Safe to call twice."""
+        """Kill the group, every descendant that left it, and every orphan of it dlrec adopted;
+        then reap them and drain the output (unless ``reap`` is False: a signal handler must
+        not wait on a child its own thread may be polling). Safe to call twice."""
         descendants = _descendants(self.pid)
         try:
             if _POSIX:
@@ -288,6 +384,9 @@ class Child:
         except subprocess.TimeoutExpired:  # pragma: no cover - unkillable (D state)
             pass
         _await_death(descendants)
+        _kill_adopted(self.mark)
+        if self._pump is not None:
+            self._pump.finish(grace=1.0)
 
 
 def _descendants(pid: int) -> list:
@@ -297,6 +396,39 @@ def _descendants(pid: int) -> list:
         return psutil.Process(pid).children(recursive=True)
     except Exception:  # noqa: BLE001 - psutil.Error (gone), or no psutil: the group kill remains
         return []
+
+
+def _kill_adopted(mark: str) -> int:
+    """Kill and reap the orphans dlrec adopted (as subreaper) whose environment carries
+    ``mark`` (one child's), with their descendants. Returns how many were killed."""
+    try:
+        import psutil
+
+        adopted = psutil.Process().children()
+    except Exception:  # noqa: BLE001 - psutil.Error, or no psutil
+        return 0
+    with _LOCK:
+        known = set(_LIVE) | ({_KEEPER.proc.pid} if _KEEPER.proc else set())
+    doomed, ours = [], []
+    for p in adopted:
+        try:
+            if p.pid not in known and p.environ().get(MARK_ENV) == mark:
+                ours.append(p)
+                doomed += [p, *p.children(recursive=True)]
+        except Exception:  # noqa: BLE001 - psutil.Error: gone, a zombie, not ours to read
+            continue
+    for p in doomed:
+        try:
+            p.kill()
+        except Exception:  # noqa: BLE001 - psutil.Error: gone already
+            pass
+    for p in ours:  # our children now: reap them, or they stay zombies until dlrec exits
+        try:
+            os.waitpid(p.pid, 0)
+        except ChildProcessError:
+            pass
+    _await_death(doomed)
+    return len(doomed)
 
 
 def _await_death(procs: list, grace: float = 2.0) -> None:
@@ -324,9 +456,11 @@ def start(
     stderr: BinaryIO,
     env: Mapping[str, str] | None = None,
     cwd: str | None = None,
+    cap: int = OUTPUT_CAP,
 ) -> Child:
-    """Start ``argv`` in a new session writing to ``stdout``/``stderr`` (files the caller keeps
-    open while it waits), in ``cwd`` (default :data:`NEUTRAL_CWD`), dying with dlrec.
+    """Start ``argv`` in a new session whose output is pumped into ``stdout``/``stderr`` (files
+    the caller keeps open while it waits; at most ``cap`` bytes each are kept), in ``cwd``
+    (default :data:`NEUTRAL_CWD`), dying with dlrec.
 
     Wait for the child (:meth:`Child.wait`, or a poll loop) and :meth:`Child.kill` it in the
     thread that started it: ``PR_SET_PDEATHSIG`` fires when that thread ends.
@@ -337,17 +471,31 @@ def start(
     with _LOCK:  # start and register atomically, so kill_all never misses a child
         if _STOPPING or me in _ABANDONED:
             raise Stopped("dlrec is stopping" if _STOPPING else "abandoned: time budget spent")
-        proc = subprocess.Popen(
-            list(argv),
-            stdin=subprocess.DEVNULL,
-            stdout=stdout,
-            stderr=stderr,
-            env=dict(env) if env is not None else None,
-            cwd=cwd or NEUTRAL_CWD,
-            start_new_session=True,
-            preexec_fn=_preexec(os.getpid()),
-        )
-        child = Child(proc, (("stdout", stdout), ("stderr", stderr)))
+        _become_subreaper()
+        keeper_fd = _KEEPER.ready() if _POSIX else None
+        mark = f"{_TOKEN}:{next(_SERIAL)}"
+        marked = dict(os.environ if env is None else env, **{MARK_ENV: mark})
+        pipes = [(name, *os.pipe(), fh) for name, fh in (("stdout", stdout), ("stderr", stderr))]
+        try:
+            proc = subprocess.Popen(
+                list(argv),
+                stdin=subprocess.DEVNULL,
+                stdout=pipes[0][2],
+                stderr=pipes[1][2],
+                env=marked,
+                cwd=cwd or NEUTRAL_CWD,
+                start_new_session=True,
+                preexec_fn=_preexec(os.getpid(), keeper_fd),
+            )
+        except BaseException:
+            for _, read, write, _ in pipes:
+                os.close(read)
+                os.close(write)
+            raise
+        for _, _, write, _ in pipes:
+            os.close(write)
+        pump = _Pump([(name, read, fh) for name, read, _, fh in pipes], cap)
+        child = Child(proc, pump, mark)
         _LIVE[proc.pid] = (child, me)
         _KEEPER.add(proc.pid)
     return child
@@ -409,6 +557,7 @@ def child_env(
 
 
 __all__ = [
+    "MARK_ENV",
     "NEUTRAL_CWD",
     "OUTPUT_CAP",
     "Child",

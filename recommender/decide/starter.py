@@ -23,6 +23,7 @@ from pathlib import Path
 from string import Template
 from typing import TYPE_CHECKING, Any
 
+from recommender import markdown_text
 from recommender.catalog import BACKEND_FRAMEWORK
 from recommender.decide.checklist import Checklist, fill, name_of
 from recommender.decide.starter_uv import pyproject_toml
@@ -198,7 +199,7 @@ def setup_markdown(checklist: Checklist, checklist_md: str, *, answers: Mapping[
             "",
             "The checklist below found these; each is an exact command or step:",
             "",
-            *[f"- `{f}`" if "`" not in f else f"- {f}" for f in fixes],
+            *[f"- {markdown_text.code_span(f)}" for f in fixes],
             "",
         ]
     out += [
