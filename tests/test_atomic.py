@@ -1,4 +1,4 @@
-"""Nothing lost: every file dlrec writes goes through recommender.atomic.write_atomic, and a crash
+"""Nothing lost: every file dlrec writes goes through recommender.core.atomic.write_atomic, and a crash
 or Ctrl-C at any step of a write leaves the old file (or no file), never half of one, and no temp
 file lying around."""
 
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from recommender import atomic
-from recommender.atomic import write_atomic
+from recommender.core import atomic
+from recommender.core.atomic import write_atomic
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,7 +84,7 @@ def test_sigkill_mid_write_never_leaves_half_a_file(tmp_path):
     target.write_text("old")
     code = (
         "import sys, os; sys.path.insert(0, %r)\n"
-        "from recommender import atomic\n"
+        "from recommender.core import atomic\n"
         "real = os.fsync\n"
         "def slow(fd):\n    print('writing', flush=True); import time; time.sleep(30)\n"
         "atomic.os.fsync = slow\n"
