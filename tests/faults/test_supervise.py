@@ -261,18 +261,26 @@ def test_a_source_tree_is_appended_after_the_users_pythonpath(monkeypatch):
 @pytest.mark.parametrize(
     "module, loads",
     [
-        # recommender.core.early: the package's own start-up (os and sys only), never more
+        # recommender.core.early: the package's own start-up (os and sys only), never more; the
+        # two packages' __init__ modules are docstrings
         (
             "recommender.supervise.supervisor",
             [
+                "recommender.core",
                 "recommender.core.early",
+                "recommender.supervise",
                 "recommender.supervise.parent_watch",
                 "recommender.supervise.supervisor",
             ],
         ),
         (
             "recommender.supervise.parent_watch",
-            ["recommender.core.early", "recommender.supervise.parent_watch"],
+            [
+                "recommender.core",
+                "recommender.core.early",
+                "recommender.supervise",
+                "recommender.supervise.parent_watch",
+            ],
         ),
     ],
 )
