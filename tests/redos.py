@@ -30,7 +30,6 @@ try:
     import re._parser as _parser  # Python 3.11+
     from re._constants import (
         ANY,
-        AT,
         ATOMIC_GROUP,
         BRANCH,
         CATEGORY,
@@ -49,7 +48,6 @@ except ImportError:  # pragma: no cover - 3.10
     import sre_parse as _parser  # type: ignore[no-redef]
     from sre_constants import (  # type: ignore[no-redef]
         ANY,
-        AT,
         BRANCH,
         CATEGORY,
         GROUPREF,
@@ -84,7 +82,17 @@ READER_ROOTS = (
     "recommender.core.sanitize",
 )
 SIGNATURE_FILES = ("rules/signatures.yaml", "recommender/rules/signatures.yaml")
-_RE_FUNCS = {"compile", "search", "match", "fullmatch", "findall", "finditer", "sub", "subn", "split"}
+_RE_FUNCS = {
+    "compile",
+    "search",
+    "match",
+    "fullmatch",
+    "findall",
+    "finditer",
+    "sub",
+    "subn",
+    "split",
+}
 _CATEGORY_CHARS = {
     "CATEGORY_DIGIT": "0",
     "CATEGORY_NOT_DIGIT": "a",
@@ -298,4 +306,7 @@ def hostile_inputs(pattern: re.Pattern, size: int) -> Iterator[tuple[str, str]]:
                 yield f"{prefix!r} + {unit!r}*{len(run) // len(unit)} + {end!r}", prefix + run + end
     for unit in units:  # the prefix repeated too: many starts, each scanning far
         for prefix in prefixes[1:6]:
-            yield f"({prefix!r} + {unit!r})*", ((prefix + unit) * (size // (len(prefix) + 1)))[:size]
+            yield (
+                f"({prefix!r} + {unit!r})*",
+                ((prefix + unit) * (size // (len(prefix) + 1)))[:size],
+            )

@@ -38,10 +38,7 @@ def test_a_pattern_is_linear_on_hostile_input(found: Found):
         reverse=True,
     )
     medium = sorted(
-        (
-            (_cost(found, text * 10), label, text * 10)
-            for _, label, text in small[:4]
-        ),
+        ((_cost(found, text * 10), label, text * 10) for _, label, text in small[:4]),
         reverse=True,
     )
     assert medium[0][0] < 1.0, f"{medium[0][1]}: {medium[0][0]:.3f}s at 20 KB"

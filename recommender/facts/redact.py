@@ -53,7 +53,7 @@ _ANY_HOME = re.compile(
 )
 #: Credentials wherever they are spelled out, whatever their source.
 _CREDENTIALS = (
-    (re.compile(r"\b([a-z][a-z0-9+.-]{0,31}+://)[^/\s@]++@", re.IGNORECASE), rf"\1{SECRET}@"),
+    (re.compile(r"\b([a-z][a-z0-9+.-]{0,31}://)[^/\s@]+@", re.IGNORECASE), rf"\1{SECRET}@"),
     (re.compile(r"\b(Bearer)\s+[A-Za-z0-9._~+/=-]{16,}", re.IGNORECASE), rf"\1 {SECRET}"),
     (
         re.compile(

@@ -2,7 +2,7 @@
 
 A pipe table of the ranking, each framework's reasons with their claim IDs, the winner's install
 command in a ``sh`` code block, and a summary of the facts it was decided on. Builds a string;
-never prints. Every value is text, never markup (``recommender/markdown_text.py``): escaped, no
+never prints. Every value is text, never markup (``core/markdown_text.py``): escaped, no
 autolink, image or HTML, so neither a reason nor a pasted report's field can break the table.
 """
 
@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from recommender.decide.ranking import Ranking
+from recommender.core import markdown_text
+from recommender.core.numfmt import SMOKE_FIGURE_NOTE
+from recommender.decide.ranking.rank import Ranking
 from recommender.facts.document import Facts
-from recommender.numfmt import SMOKE_FIGURE_NOTE
-from recommender import markdown_text
 from recommender.report.ranking import (
     DEFAULT_NAMES,
     claims,
