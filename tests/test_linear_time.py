@@ -28,7 +28,7 @@ def test_the_readers_patterns_are_found():
     """The enumeration sees the readers (a broken walk would make every test below vacuous)."""
     where = {f.where.split(":")[0].rsplit(".", 1)[0] for f in PATTERNS}
     assert len(PATTERNS) > 40, where
-    assert any("collect_env" in w for w in where) and any("failures" in w for w in where)
+    assert any("facts.reports" in w for w in where) and any("failures" in w for w in where)
 
 
 @pytest.mark.parametrize("found", PATTERNS, ids=str)

@@ -11,6 +11,7 @@ import os
 import signal  # noqa: F401 - the keeper's code names it
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterable
 
 _POSIX = os.name == "posix"
@@ -76,6 +77,7 @@ class Keeper:
         self.fd: int | None = None
         self.proc: subprocess.Popen | None = None
         self._live = live  # the groups to tell a keeper started late
+        self.spawner: int | None = None  # the thread inside Popen for a supervised child
 
     def ready(self) -> int | None:
         """The pipe's fd, the keeper started first if need be (before the child it guards)."""
@@ -98,6 +100,13 @@ class Keeper:
                 raise TypeError("the keeper's pipe is closed")
             os.write(self.fd, line.encode())
         except (OSError, TypeError):  # the keeper died: PDEATHSIG and the handlers remain
+            self.forget()
+
+    def forget_after_fork(self) -> None:
+        """In a forked copy of dlrec: close the pipe, unless this fork is one of the
+        supervisor's own children (its ``preexec`` still writes its group there; ``exec``
+        closes the descriptor right after)."""
+        if self.spawner != threading.get_ident():
             self.forget()
 
     def forget(self) -> None:

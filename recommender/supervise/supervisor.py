@@ -137,7 +137,7 @@ def _preexec(parent: int, keeper_fd: int | None):
 _KEEPER = Keeper(live=lambda: list(_LIVE))
 _SERIAL = itertools.count(1)
 if hasattr(os, "register_at_fork"):  # a forked copy of dlrec must not hold the keeper's pipe
-    os.register_at_fork(after_in_child=_KEEPER.forget)
+    os.register_at_fork(after_in_child=_KEEPER.forget_after_fork)
 
 
 # --- one child ---------------------------------------------------------------------------------
@@ -244,6 +244,7 @@ def start(
         mark = f"{_TOKEN}:{next(_SERIAL)}"
         marked = dict(os.environ if env is None else env, **{MARK_ENV: mark})
         pipes = [(name, *os.pipe(), fh) for name, fh in (("stdout", stdout), ("stderr", stderr))]
+        _KEEPER.spawner = threading.get_ident()  # under _LOCK: one spawner at a time
         try:
             proc = subprocess.Popen(
                 list(argv),
@@ -260,6 +261,8 @@ def start(
                 os.close(read)
                 os.close(write)
             raise
+        finally:
+            _KEEPER.spawner = None
         for _, _, write, _ in pipes:
             os.close(write)
         pump = Pump([(name, read, fh) for name, read, _, fh in pipes], cap)
