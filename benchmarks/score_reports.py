@@ -24,7 +24,9 @@ ROOT = Path(__file__).resolve().parent / "reports" / "cases"
 
 
 def half_of(url: str) -> str:
-    return "dev" if int(hashlib.sha256(url.encode("utf-8")).hexdigest(), 16) % 2 == 0 else "held-out"
+    return (
+        "dev" if int(hashlib.sha256(url.encode("utf-8")).hexdigest(), 16) % 2 == 0 else "held-out"
+    )
 
 
 def cases(half: str | None = None) -> list[tuple[str, dict]]:
@@ -64,14 +66,18 @@ def score(half: str, *, verbose: bool) -> tuple[int, int, int]:
         if doc.get("diagnosis") == "healthy" and not ok:
             healthy_fail += 1
         if verbose and not ok:
-            print(f"  {case_id} [{doc.get('format')}] thread: {doc.get('diagnosis')} expected "
-                  f"{doc.get('expected')}; dlrec: {cats}; {note}")
+            print(
+                f"  {case_id} [{doc.get('format')}] thread: {doc.get('diagnosis')} expected "
+                f"{doc.get('expected')}; dlrec: {cats}; {note}"
+            )
     return agree, total, healthy_fail
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--half", choices=("dev", "held-out"), help="score one half, listing its misses")
+    parser.add_argument(
+        "--half", choices=("dev", "held-out"), help="score one half, listing its misses"
+    )
     parser.add_argument("--list", choices=("dev", "held-out"), help="print the ids of one half")
     args = parser.parse_args(argv)
     if args.list:
@@ -81,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     for half in halves:
         agree, total, healthy_fail = score(half, verbose=args.half is not None)
         pct = 100.0 * agree / total if total else 0.0
-        print(f"{half}: {agree}/{total} agree ({pct:.1f}%); healthy reports with a fail: {healthy_fail}")
+        print(
+            f"{half}: {agree}/{total} agree ({pct:.1f}%); healthy reports with a fail: {healthy_fail}"
+        )
     return 0
 
 

@@ -16,12 +16,20 @@ from recommender.errors import BadInputError, ExitCode
 FORMATS = ("text", "markdown", "json")
 
 
+def _stdin():
+    """Standard input (a function, so that a test can stand a terminal in for it)."""
+    return sys.stdin
+
+
 def _read(path: str | None, ctx: click.Context) -> tuple[str, str]:
     if path in (None, "-"):
-        stream = click.get_text_stream("stdin")
+        stream = _stdin()
         if path is None and stream.isatty():
             click.echo(ctx.get_usage(), err=True)
-            click.echo("dlrec: error: no FILE and standard input is a terminal: pipe a report in (pbpaste | dlrec diagnose)", err=True)
+            click.echo(
+                "dlrec: error: no FILE and standard input is a terminal: pipe a report in (pbpaste | dlrec diagnose)",
+                err=True,
+            )
             raise click.exceptions.Exit(ExitCode.BAD_INPUT)
         return stream.read(), "<stdin>"
     from recommender.documents import DocumentError, read_text

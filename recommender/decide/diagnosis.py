@@ -52,10 +52,19 @@ ITEM_FACTS: Mapping[str, tuple[str, ...]] = {
 #: Libraries with their own prebuilt CUDA kernels: the lowest compute capability they publish.
 LIBRARY_KERNELS: tuple[tuple[str, str, float, str], ...] = (
     ("vllm", "vLLM", 7.0, "https://docs.vllm.ai/en/v0.14.0/getting_started/installation/gpu/"),
-    ("flash-attn", "flash-attn (FlashAttention 2)", 8.0, "https://github.com/Dao-AILab/flash-attention/issues/762"),
+    (
+        "flash-attn",
+        "flash-attn (FlashAttention 2)",
+        8.0,
+        "https://github.com/Dao-AILab/flash-attention/issues/762",
+    ),
 )
 #: Libraries with their own kernels but no published list of compute capabilities.
-UNPUBLISHED = (("bitsandbytes", "bitsandbytes"), ("xformers", "xformers"), ("deepspeed", "DeepSpeed ops"))
+UNPUBLISHED = (
+    ("bitsandbytes", "bitsandbytes"),
+    ("xformers", "xformers"),
+    ("deepspeed", "DeepSpeed ops"),
+)
 WSL_URL = "https://docs.nvidia.com/cuda/wsl-user-guide/index.html"
 _QUOTE_CHARS = 240
 _MAX_QUOTES = 6
@@ -197,7 +206,11 @@ def _from_hits(
 def _gpu_ccs(paste: Paste, doc: Mapping[str, Any]) -> list[tuple[str, float]]:
     out = []
     for acc in doc.get("accelerators") or ():
-        if isinstance(acc, Mapping) and acc.get("vendor") == "nvidia" and acc.get("compute_capability"):
+        if (
+            isinstance(acc, Mapping)
+            and acc.get("vendor") == "nvidia"
+            and acc.get("compute_capability")
+        ):
             try:
                 out.append((str(acc.get("name") or "the GPU"), float(acc["compute_capability"])))
             except ValueError:

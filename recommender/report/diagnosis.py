@@ -54,13 +54,23 @@ def _fence(lines: list[str]) -> list[str]:
 
 
 def _finding_md(f: Finding) -> list[str]:
-    out = [f"### {SYMBOLS[f.status]} {escape_md(f.title)} (`{f.category}`)", "", escape_md(f.detail), ""]
+    out = [
+        f"### {SYMBOLS[f.status]} {escape_md(f.title)} (`{f.category}`)",
+        "",
+        escape_md(f.detail),
+        "",
+    ]
     if f.quotes:
         out += _fence([f"{q.line}: {q.text}" for q in f.quotes]) + [""]
     if f.fix:
         out += ["**Fix:**", "", *_fence([f.fix]), ""]
     if f.source:
-        out += [f"Source: <{f.source}>" if f.source.startswith("https://") else f"Rule: {escape_md(f.source)}", ""]
+        out += [
+            f"Source: <{f.source}>"
+            if f.source.startswith("https://")
+            else f"Rule: {escape_md(f.source)}",
+            "",
+        ]
     return out
 
 
@@ -68,7 +78,9 @@ def render_markdown(d: Diagnosis) -> str:
     out = ["## dlrec diagnose", "", escape_md(_summary(d)), ""]
     for f in d.findings:
         out += _finding_md(f)
-    out.append("<sub>Each finding quotes the lines of the report that prove it (line numbers of the pasted text).</sub>")
+    out.append(
+        "<sub>Each finding quotes the lines of the report that prove it (line numbers of the pasted text).</sub>"
+    )
     return "\n".join(out) + "\n"
 
 

@@ -119,7 +119,9 @@ def _companions(doc: dict[str, Any], values: Mapping[str, Any]) -> None:
 
 
 def _gpu_indices(values: Mapping[str, Any]) -> list[int]:
-    found = {int(p.split(".")[1]) for p in values if re.fullmatch(r"gpu\.[0-9]{1,2}\.[a-z]{1,8}", p)}
+    found = {
+        int(p.split(".")[1]) for p in values if re.fullmatch(r"gpu\.[0-9]{1,2}\.[a-z]{1,8}", p)
+    }
     return sorted(found)
 
 
@@ -139,12 +141,16 @@ def _accelerators(doc: dict[str, Any], values: Mapping[str, Any]) -> None:
     for index in _gpu_indices(values):
         out.append(_gpu(index, values, table, driver, max_cuda))
     if not out and (driver or max_cuda):
-        out.append({"kind": "cuda", "vendor": "nvidia", "driver_version": driver, "max_cuda": max_cuda})
+        out.append(
+            {"kind": "cuda", "vendor": "nvidia", "driver_version": driver, "max_cuda": max_cuda}
+        )
     if out:
         doc["accelerators"] = [{k: v for k, v in acc.items() if v is not None} for acc in out]
 
 
-def _gpu(index: int, values: Mapping[str, Any], table, driver: Any, max_cuda: Any) -> dict[str, Any]:
+def _gpu(
+    index: int, values: Mapping[str, Any], table, driver: Any, max_cuda: Any
+) -> dict[str, Any]:
     name = values.get(f"gpu.{index}.name")
     gfx = values.get(f"gpu.{index}.gfx")
     text = str(name or "")

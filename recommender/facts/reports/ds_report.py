@@ -36,7 +36,10 @@ def read(lines: Sequence[str]) -> list[Block]:
     seen = False
     for number, raw in enumerate(lines, 1):
         line = raw.strip()
-        if "DeepSpeed general environment info" in line or "DeepSpeed C++/CUDA extension op report" in line:
+        if (
+            "DeepSpeed general environment info" in line
+            or "DeepSpeed C++/CUDA extension op report" in line
+        ):
             seen = True
         if "..." not in line:
             continue

@@ -13,9 +13,16 @@ from recommender.facts.reports.model import Block, Fact
 from recommender.facts.reports.text import local_build
 
 FORMAT = "hf-env"
-_ROW = re.compile(r"^[-*] {0,4}`?(?P<key>[A-Za-z][A-Za-z0-9 ()/?`._-]{0,60}?)`?: {0,8}(?P<value>.{0,300})$")
+_ROW = re.compile(
+    r"^[-*] {0,4}`?(?P<key>[A-Za-z][A-Za-z0-9 ()/?`._-]{0,60}?)`?: {0,8}(?P<value>.{0,300})$"
+)
 _WITH_GPU = re.compile(r"^(?P<version>[0-9][0-9A-Za-z.+-]{0,40}) {0,4}\((?P<gpu>True|False|NA)\)")
-_MARKERS = ("transformers` version", "diffusers` version", "accelerate` version", "huggingface_hub` version")
+_MARKERS = (
+    "transformers` version",
+    "diffusers` version",
+    "accelerate` version",
+    "huggingface_hub` version",
+)
 
 
 def _framework(key: str) -> str | None:

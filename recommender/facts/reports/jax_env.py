@@ -11,14 +11,24 @@ from typing import Any
 from recommender.facts.reports.model import Block, Fact
 
 FORMAT = "jax-env"
-_VERSION = re.compile(r"^(?P<key>jax|jaxlib|python|numpy): {1,12}(?P<value>[0-9][0-9A-Za-z.+-]{0,40})")
-_DEVICES = re.compile(r"^jax\.devices \([0-9]{1,5} total, [0-9]{1,5} local\): {0,4}(?P<list>\[.{0,2000})$")
-_PLATFORM = re.compile(r"^platform: {0,4}uname_result\(system='(?P<system>[A-Za-z]{1,20})'.{0,200}?release='(?P<release>[^']{0,80})'")
+_VERSION = re.compile(
+    r"^(?P<key>jax|jaxlib|python|numpy): {1,12}(?P<value>[0-9][0-9A-Za-z.+-]{0,40})"
+)
+_DEVICES = re.compile(
+    r"^jax\.devices \([0-9]{1,5} total, [0-9]{1,5} local\): {0,4}(?P<list>\[.{0,2000})$"
+)
+_PLATFORM = re.compile(
+    r"^platform: {0,4}uname_result\(system='(?P<system>[A-Za-z]{1,20})'.{0,200}?release='(?P<release>[^']{0,80})'"
+)
 
 
 def _kinds(listing: str) -> str:
     low = listing.lower()
-    kinds = [k for k, words in (("gpu", ("cuda", "gpu", "rocm")), ("tpu", ("tpu",)), ("cpu", ("cpu",))) if any(w in low for w in words)]
+    kinds = [
+        k
+        for k, words in (("gpu", ("cuda", "gpu", "rocm")), ("tpu", ("tpu",)), ("cpu", ("cpu",)))
+        if any(w in low for w in words)
+    ]
     return ",".join(kinds) or "none"
 
 
@@ -41,7 +51,9 @@ def _facts(line: str) -> list[tuple[str, Any]]:
         release = m.group("release")
         out: list[tuple[str, Any]] = [("os.system", m.group("system")), ("os.release", release)]
         if "microsoft" in release.lower():
-            out.append(("os.wsl", 2 if "wsl2" in release.lower() or "standard" in release.lower() else 1))
+            out.append(
+                ("os.wsl", 2 if "wsl2" in release.lower() or "standard" in release.lower() else 1)
+            )
         return out
     return []
 

@@ -17,7 +17,18 @@ _HEADER = re.compile(
 )
 _DRIVER_ONLY = re.compile(r"Driver Version: {0,8}(?P<driver>[0-9]{3}\.[0-9.]{1,16})")
 _MODES = ("On", "Off", "WDDM", "TCC")
-_NAME_START = ("NVIDIA", "Tesla", "GeForce", "Quadro", "TITAN", "Titan", "RTX", "GRID", "A100", "H100")
+_NAME_START = (
+    "NVIDIA",
+    "Tesla",
+    "GeForce",
+    "Quadro",
+    "TITAN",
+    "Titan",
+    "RTX",
+    "GRID",
+    "A100",
+    "H100",
+)
 
 
 def _gpu_row(line: str) -> tuple[int, str] | None:

@@ -123,7 +123,11 @@ def read(lines: Sequence[str]) -> list[Block]:
         fields = _fields(line) if line else None
         if fields is None or not (fields[0] in WATCHED or fields[0] in RECORDED):
             if facts and number - end > 40:  # a list ends where no package appears for a while
-                blocks.append(Block(format=_format(lines, start, end), start=start, end=end, facts=tuple(facts)))
+                blocks.append(
+                    Block(
+                        format=_format(lines, start, end), start=start, end=end, facts=tuple(facts)
+                    )
+                )
                 facts = []
             continue
         if not facts:
@@ -131,7 +135,9 @@ def read(lines: Sequence[str]) -> list[Block]:
         facts.extend(_facts(*fields, number))
         end = number
     if facts:
-        blocks.append(Block(format=_format(lines, start, end), start=start, end=end, facts=tuple(facts)))
+        blocks.append(
+            Block(format=_format(lines, start, end), start=start, end=end, facts=tuple(facts))
+        )
     return blocks
 
 

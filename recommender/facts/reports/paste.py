@@ -44,7 +44,9 @@ READERS: tuple[tuple[str, Callable[[Sequence[str]], list[Block]]], ...] = (
     ("ds_report", ds_report.read),
     ("pip list / pip freeze / conda list", packages.read),
 )
-LOOKED_FOR = ", ".join(["collect_env (torch, vLLM)", *(name for name, _ in READERS), "known error messages"])
+LOOKED_FOR = ", ".join(
+    ["collect_env (torch, vLLM)", *(name for name, _ in READERS), "known error messages"]
+)
 
 
 class NothingFound(BadInputError):
@@ -56,9 +58,7 @@ class NothingFound(BadInputError):
         )
 
 
-def read_paste(
-    text: str, *, origin: str, signatures: Sequence[Signature] | None = None
-) -> Paste:
+def read_paste(text: str, *, origin: str, signatures: Sequence[Signature] | None = None) -> Paste:
     """Everything ``text`` states (NothingFound when it states nothing dlrec knows)."""
     if len(text) > MAX_CHARS:
         raise BadInputError(

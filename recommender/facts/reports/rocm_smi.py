@@ -13,7 +13,9 @@ from collections.abc import Sequence
 from recommender.facts.reports.model import Block, Fact
 
 FORMAT = "rocm-smi"
-_SMI = re.compile(r"^GPU\[(?P<i>[0-9]{1,2})\] {0,8}: {0,8}(?P<key>[A-Za-z ]{1,40}?): {0,20}(?P<value>\S.{0,200})$")
+_SMI = re.compile(
+    r"^GPU\[(?P<i>[0-9]{1,2})\] {0,8}: {0,8}(?P<key>[A-Za-z ]{1,40}?): {0,20}(?P<value>\S.{0,200})$"
+)
 _GFX = re.compile(r"^Name: {1,40}(?P<gfx>gfx[0-9a-f]{3,4})\b")
 _MARKETING = re.compile(r"^Marketing Name: {1,40}(?P<name>\S.{0,120})$")
 

@@ -15,7 +15,9 @@ from recommender.facts.reports.text import local_build, strip_quotes
 FORMAT = "python-session"
 _IPYTHON = re.compile(r"^In \[[0-9]{1,4}\]: ?")
 _OUT = re.compile(r"^Out\[[0-9]{1,4}\]: ?")
-_ONE_LINER = re.compile(r"""python[0-9.]{0,5}(?:\.exe)? {1,4}-c {0,4}(?P<q>["'])(?P<code>[^"']{1,2000})""")
+_ONE_LINER = re.compile(
+    r"""python[0-9.]{0,5}(?:\.exe)? {1,4}-c {0,4}(?P<q>["'])(?P<code>[^"']{1,2000})"""
+)
 _PRINT = re.compile(r"^print\((?P<args>.{1,1000})\)$")
 _BOOL = {"True": True, "False": False}
 
@@ -24,7 +26,10 @@ def _torch_version(value: str) -> list[tuple[str, Any]]:
     version = strip_quotes(value)
     if not re.match(r"^[0-9]{1,2}\.[0-9]{1,3}", version):
         return []
-    out: list[tuple[str, Any]] = [("frameworks.pytorch.installed", True), ("frameworks.pytorch.version", version)]
+    out: list[tuple[str, Any]] = [
+        ("frameworks.pytorch.installed", True),
+        ("frameworks.pytorch.version", version),
+    ]
     out += [(f"frameworks.pytorch.build.{k}", v) for k, v in local_build(version).items()]
     return out
 
@@ -34,7 +39,10 @@ def _version_of(framework: str) -> Callable[[str], list[tuple[str, Any]]]:
         version = strip_quotes(value)
         if not re.match(r"^[0-9]{1,2}\.[0-9]{1,3}", version):
             return []
-        return [(f"frameworks.{framework}.installed", True), (f"frameworks.{framework}.version", version)]
+        return [
+            (f"frameworks.{framework}.installed", True),
+            (f"frameworks.{framework}.version", version),
+        ]
 
     return read
 
@@ -52,7 +60,10 @@ def _torch_cuda(value: str) -> list[tuple[str, Any]]:
     if value == "None":
         return [("torch.built_with_cuda", False)]
     if re.fullmatch(r"[0-9]{1,2}\.[0-9]{1,2}", value):
-        return [("frameworks.pytorch.build.cuda", value), ("frameworks.pytorch.build.flavour", "cuda")]
+        return [
+            ("frameworks.pytorch.build.cuda", value),
+            ("frameworks.pytorch.build.flavour", "cuda"),
+        ]
     return []
 
 
@@ -121,9 +132,9 @@ EXPRESSIONS: dict[str, Callable[[str], list[tuple[str, Any]]]] = {
     "jax.devices()": _device_list("jax.devices"),
     "jax.local_devices()": _device_list("jax.devices"),
     "jax.__version__": _version_of("jax"),
-    "jax.default_backend()": lambda v: [("jax.devices", strip_quotes(v))]
-    if strip_quotes(v) in ("cpu", "gpu", "tpu")
-    else [],
+    "jax.default_backend()": lambda v: (
+        [("jax.devices", strip_quotes(v))] if strip_quotes(v) in ("cpu", "gpu", "tpu") else []
+    ),
     "keras.__version__": _version_of("keras"),
 }
 

@@ -29,11 +29,11 @@ from recommender.facts.reports.model import Hit
 from recommender.facts.reports.paths import known_path
 
 try:  # Python 3.11+: the parser moved; both expose the same parse tree
-    from re import _constants as _sre  # type: ignore[attr-defined]
-    from re import _parser as _sre_parse  # type: ignore[attr-defined]
+    from re import _constants as _sre  # type: ignore[attr-defined,unused-ignore]
+    from re import _parser as _sre_parse  # type: ignore[attr-defined,unused-ignore]
 except ImportError:  # pragma: no cover - older Pythons
-    import sre_constants as _sre  # type: ignore[no-redef]
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
+    import sre_constants as _sre  # type: ignore[no-redef,unused-ignore]
+    import sre_parse as _sre_parse  # type: ignore[no-redef,unused-ignore]
 
 _KEYS = {"id", "pattern", "status", "diagnosis", "title", "proves", "fix", "source", "verified"}
 _REQUIRED = ("id", "pattern", "status", "diagnosis", "title", "source", "verified")
@@ -172,7 +172,9 @@ def _entry(entry: Any, where: str) -> Signature:
     if entry["status"] not in _STATUSES:
         raise fail("status", f"status {entry['status']!r} (allowed: fail, warn)")
     if entry["diagnosis"] not in DIAGNOSES:
-        raise fail("diagnosis", f"diagnosis {entry['diagnosis']!r} (allowed: {', '.join(DIAGNOSES)})")
+        raise fail(
+            "diagnosis", f"diagnosis {entry['diagnosis']!r} (allowed: {', '.join(DIAGNOSES)})"
+        )
     if not _DATE.match(entry["verified"]):
         raise fail("verified", "verified must be a date YYYY-MM-DD")
     if not entry["source"].startswith("https://"):
@@ -236,7 +238,9 @@ def check_pattern(source: str) -> tuple[re.Pattern[str], str]:
 def _walk(items: list, *, inside_repeat: bool) -> None:
     for op, arg in items:
         if op in (_sre.GROUPREF, _sre.GROUPREF_EXISTS):
-            raise ValueError("backreferences are not allowed (matching could take exponential time)")
+            raise ValueError(
+                "backreferences are not allowed (matching could take exponential time)"
+            )
         if op in _REPEATS:
             low, high, sub = arg
             body = list(sub)

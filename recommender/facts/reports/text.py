@@ -10,7 +10,7 @@ import re
 
 from recommender.facts.reports.model import MAX_LINE
 
-_QUOTE = re.compile(r"^[ \t]{0,8}(?:>[ \t]?){1,8}")
+_QUOTE = re.compile(r"^[ \t]{0,8}(?:>(?:[ \t]|$)){1,8}")
 _FENCE = re.compile(r"^[ \t]{0,8}(?:```|~~~)")
 _TRANSLATE = str.maketrans(
     {
@@ -30,10 +30,15 @@ PROMPTS = (">>> ", "... ", "$ ", "# ", "% ")
 def paste_lines(text: str) -> tuple[str, ...]:
     """The paste's lines, cleaned, each cut at MAX_LINE characters; fences become blank."""
     out = []
-    for raw in text.split("\n"):
-        line = raw[: MAX_LINE * 2].translate(_TRANSLATE)[:MAX_LINE]
-        line = _QUOTE.sub("", line, count=1)
-        out.append("" if _FENCE.match(line) else line.rstrip())
+    for raw in text.translate(_TRANSLATE).split("\n"):
+        line = raw[:MAX_LINE]
+        head = line[:16]
+        if ">" in head:
+            line = _QUOTE.sub("", line, count=1)
+            head = line[:16]
+        if ("`" in head or "~" in head) and _FENCE.match(line):
+            line = ""
+        out.append(line.rstrip())
     return tuple(out)
 
 

@@ -12,18 +12,28 @@ from typing import Any
 from recommender.facts.reports.model import Block, Fact
 
 FORMAT = "tf-env"
-_TEMPLATE = re.compile(r"^[-*]? {0,4}(?P<key>TensorFlow version|TF version|Tensorflow Version)[^:]{0,40}: {0,8}(?P<value>.{0,120})$", re.IGNORECASE)
+_TEMPLATE = re.compile(
+    r"^[-*]? {0,4}(?P<key>TensorFlow version|TF version|Tensorflow Version)[^:]{0,40}: {0,8}(?P<value>.{0,120})$",
+    re.IGNORECASE,
+)
 _HEADING = re.compile(r"^#{2,4} {0,4}TensorFlow Version {0,4}$", re.IGNORECASE)
 _COLLECT = re.compile(r"^tf\.version\.VERSION {0,4}= {0,4}(?P<value>[0-9][0-9A-Za-z.+-]{0,40})")
-_BUILD_INFO = re.compile(r"\('(?P<key>cuda_version|cudnn_version|is_cuda_build|is_rocm_build)', {0,2}'?(?P<value>[0-9A-Za-z.]{1,20})'?\)")
-_VERSION = re.compile(r"(?:v|tf |tensorflow |tf-nightly |TF )?(?P<v>[0-9]\.[0-9]{1,2}(?:\.[0-9]{1,3})?(?:[0-9A-Za-z.+-]{0,20}))")
+_BUILD_INFO = re.compile(
+    r"\('(?P<key>cuda_version|cudnn_version|is_cuda_build|is_rocm_build)', {0,2}'?(?P<value>[0-9A-Za-z.]{1,20})'?\)"
+)
+_VERSION = re.compile(
+    r"(?:v|tf |tensorflow |tf-nightly |TF )?(?P<v>[0-9]\.[0-9]{1,2}(?:\.[0-9]{1,3})?(?:[0-9A-Za-z.+-]{0,20}))"
+)
 
 
 def _version(value: str) -> list[tuple[str, Any]]:
     m = _VERSION.search(value[:120])
     if m is None:
         return []
-    return [("frameworks.tensorflow.installed", True), ("frameworks.tensorflow.version", m.group("v"))]
+    return [
+        ("frameworks.tensorflow.installed", True),
+        ("frameworks.tensorflow.version", m.group("v")),
+    ]
 
 
 def _build_info(line: str) -> list[tuple[str, Any]]:

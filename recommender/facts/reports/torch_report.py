@@ -93,7 +93,13 @@ def _facts(doc: Mapping[str, Any], fields: Mapping[str, int], start: int) -> lis
         if not isinstance(acc, Mapping):
             continue
         if acc.get("driver_version") and index == 0:
-            out.append(Fact(path="driver.version", value=acc["driver_version"], line=line_of("driver.version")))
+            out.append(
+                Fact(
+                    path="driver.version",
+                    value=acc["driver_version"],
+                    line=line_of("driver.version"),
+                )
+            )
         if acc.get("name"):
             out.append(Fact(path=f"gpu.{index}.name", value=acc["name"], line=gpus_line))
     return out
