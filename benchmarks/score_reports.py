@@ -40,7 +40,7 @@ def cases(half: str | None = None) -> list[tuple[str, dict]]:
 
 def judge(case_id: str, doc: dict) -> tuple[bool, list[str], str]:
     """(agrees, dlrec's categories, a note) for one case."""
-    from recommender.errors import BadInputError
+    from recommender.core.errors import BadInputError
     from recommender.pipeline import diagnose
 
     text = (ROOT / f"{case_id}.txt").read_text(encoding="utf-8")

@@ -16,9 +16,9 @@ from click.testing import CliRunner
 
 from recommender.cli.main import cli
 from recommender.facts.reports import load_signatures
+from recommender.facts.reports.lines import paste_lines
 from recommender.facts.reports.paste import READERS
 from recommender.facts.reports.signatures import SignatureError, check_pattern
-from recommender.facts.reports.text import paste_lines
 
 SIGNATURES = load_signatures()
 SMALL, BIG = 200_000, 2_000_000

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from recommender.errors import BadInputError, ExitCode
+from recommender.core.errors import BadInputError, ExitCode
 
 FORMATS = ("text", "markdown", "json")
 
@@ -32,7 +32,7 @@ def _read(path: str | None, ctx: click.Context) -> tuple[str, str]:
             )
             raise click.exceptions.Exit(ExitCode.BAD_INPUT)
         return stream.read(), "<stdin>"
-    from recommender.documents import DocumentError, read_text
+    from recommender.core.documents import DocumentError, read_text
 
     try:
         return read_text(path), path

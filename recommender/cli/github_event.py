@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from recommender.documents import DocumentError, parse_json, read_text
-from recommender.errors import BadInputError
+from recommender.core.documents import DocumentError, parse_json, read_text
+from recommender.core.errors import BadInputError
 
 
 def event_body(path: str) -> tuple[str, str]:

@@ -14,10 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from recommender.catalog import Diagnosis as Category
-from recommender.decide.checklist import Checklist, Item
-from recommender.engine.checklist_template import Status
+from recommender.core.catalog import Diagnosis as Category
+from recommender.decide.checklist.build import Checklist, Item
 from recommender.facts.reports import Fact, Paste, Signature
+from recommender.rulebase.checklist.template import Status
 
 #: A checklist item (by key) -> the diagnosis its failure is.
 ITEM_CATEGORY: Mapping[str, Category] = {

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from recommender.facts.collect_env_gpus import amd_gfx, compute_capability, load_gpu_table
+from recommender.facts.reports.gpus import amd_gfx, compute_capability, load_gpu_table
 from recommender.facts.reports.model import Conflict, Fact
 
 #: Facts two blocks must agree on (GPU names are not: nvidia-smi cuts them short).

@@ -7,8 +7,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from recommender.facts.reports.lines import local_build
 from recommender.facts.reports.model import Block, Fact
-from recommender.facts.reports.text import local_build
 
 FORMAT = "ds-report"
 _ROW = re.compile(r"^(?P<key>[a-z][a-z .]{0,40}?) {0,4}\.{3,80} {0,4}(?P<value>\S.{0,300})$")

@@ -9,8 +9,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from recommender.facts.reports.lines import local_build
 from recommender.facts.reports.model import Block, Fact
-from recommender.facts.reports.text import local_build
 
 FORMAT = "hf-env"
 _ROW = re.compile(

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from recommender.facts.reports.lines import local_build
 from recommender.facts.reports.model import Block, Fact
-from recommender.facts.reports.text import local_build
 
 #: Package name (pip's and conda's) -> the framework it is, or None for a package only recorded.
 WATCHED: dict[str, str | None] = {

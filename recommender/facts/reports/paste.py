@@ -12,37 +12,35 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from types import MappingProxyType
 
-from recommender.errors import BadInputError
+from recommender.core.errors import BadInputError
 from recommender.facts.document import FactsError, validate
-from recommender.facts.reports import (
-    assemble,
-    ds_report,
-    hf_env,
-    jax_env,
-    nvidia_smi,
-    packages,
-    rocm_smi,
-    sessions,
-    tf_env,
-    torch_report,
-)
+from recommender.facts.reports.assemble import build, merge
+from recommender.facts.reports.ds_report import read as read_ds_report
+from recommender.facts.reports.hf_env import read as read_hf_env
+from recommender.facts.reports.jax_env import read as read_jax_env
+from recommender.facts.reports.lines import paste_lines
 from recommender.facts.reports.model import Block, Fact, Hit, Paste
+from recommender.facts.reports.nvidia_smi import read as read_nvidia_smi
+from recommender.facts.reports.packages import read as read_packages
+from recommender.facts.reports.rocm_smi import read as read_rocm_smi
+from recommender.facts.reports.sessions import read as read_sessions
 from recommender.facts.reports.signatures import Signature, load_signatures
-from recommender.facts.reports.text import paste_lines
+from recommender.facts.reports.tf_env import read as read_tf_env
+from recommender.facts.reports.torch_report import read as read_torch_report
 
 #: Far above any issue body (GitHub caps one at 65,536 characters); a log file may be bigger.
 MAX_CHARS = 8_000_000
 
 #: (what it looks for, reader): the order is the order of precedence when two blocks disagree.
 READERS: tuple[tuple[str, Callable[[Sequence[str]], list[Block]]], ...] = (
-    ("nvidia-smi", nvidia_smi.read),
-    ("rocm-smi / rocminfo", rocm_smi.read),
-    ("a Python session or one-liner", sessions.read),
-    ("jax.print_environment_info()", jax_env.read),
-    ("TensorFlow's system information", tf_env.read),
-    ("transformers / diffusers / accelerate env", hf_env.read),
-    ("ds_report", ds_report.read),
-    ("pip list / pip freeze / conda list", packages.read),
+    ("nvidia-smi", read_nvidia_smi),
+    ("rocm-smi / rocminfo", read_rocm_smi),
+    ("a Python session or one-liner", read_sessions),
+    ("jax.print_environment_info()", read_jax_env),
+    ("TensorFlow's system information", read_tf_env),
+    ("transformers / diffusers / accelerate env", read_hf_env),
+    ("ds_report", read_ds_report),
+    ("pip list / pip freeze / conda list", read_packages),
 )
 LOOKED_FOR = ", ".join(
     ["collect_env (torch, vLLM)", *(name for name, _ in READERS), "known error messages"]
@@ -69,7 +67,7 @@ def read_paste(text: str, *, origin: str, signatures: Sequence[Signature] | None
     if "\x00" in text:
         raise BadInputError("binary data (NUL bytes), not a pasted report", where=origin)
     lines = paste_lines(text)
-    report_blocks, base = torch_report.read(lines, origin)
+    report_blocks, base = read_torch_report(lines, origin)
     blocks = [*report_blocks]
     for _, reader in READERS:
         blocks.extend(reader(lines))
@@ -81,8 +79,8 @@ def read_paste(text: str, *, origin: str, signatures: Sequence[Signature] | None
         raise NothingFound(origin)
     ordered = sorted(blocks, key=lambda b: (b.start, b.format))
     facts = [f for b in ordered for f in b.facts] + _hit_facts(hits, by_id)
-    first, conflicts = assemble.merge(facts)
-    doc = _valid(assemble.build(base, first, origin))
+    first, conflicts = merge(facts)
+    doc = _valid(build(base, first, origin))
     return Paste(
         lines=lines,
         blocks=tuple(ordered),

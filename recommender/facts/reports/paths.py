@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from recommender.catalog import FRAMEWORK_IDS
+from recommender.core.catalog import FRAMEWORK_IDS
 
 _FW = "|".join(FRAMEWORK_IDS)
 _PATTERNS = (

@@ -9,8 +9,8 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from recommender.facts.reports.lines import local_build, strip_quotes
 from recommender.facts.reports.model import Block, Fact
-from recommender.facts.reports.text import local_build, strip_quotes
 
 FORMAT = "python-session"
 _IPYTHON = re.compile(r"^In \[[0-9]{1,4}\]: ?")

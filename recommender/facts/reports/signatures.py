@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from recommender.catalog import DIAGNOSES
-from recommender.documents import DocumentError, LocatedDict, parse_yaml, read_text
-from recommender.errors import BadInputError
+from recommender.core.catalog import DIAGNOSES
+from recommender.core.documents import DocumentError, LocatedDict, parse_yaml, read_text
+from recommender.core.errors import BadInputError
 from recommender.facts.reports.model import Hit
 from recommender.facts.reports.paths import known_path
 

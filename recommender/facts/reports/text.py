@@ -1,71 +1,350 @@
-"""A paste as lines: quote markers, fences and odd spaces undone, one line per pasted line.
+"""Split a pasted collect_env report into its labelled fields and blocks (no interpretation).
 
-Line numbers stay those of the pasted text (a fence becomes an empty line, never a removed one),
-so every fact and quote points at the line a person sees in the issue.
+The labels and layouts are those printed by ``torch/utils/collect_env.py`` (``env_info_fmt``):
+pytorch/pytorch at 00adac8 (torch <= 1.6: no ROCm lines), 95511e2 (1.7-1.12: ROCm/HIP/MIOpen,
+libc, platform) and maggiemoss/pytorch@4b78f85 (a 2025 fork of main: CUDA_MODULE_LOADING, XPU,
+XNNPACK, the ``CPU:`` block of ``lscpu`` / ``wmic ... /VALUE`` / ``sysctl``). vLLM's copy adds
+"ROCM Version", "vLLM Version", "vLLM Build Flags" and "GPU Topology" (vllm-project/vllm
+collect_env.py@07a6441), and from 2025 prints ``=====`` banners with aligned ``Field : value``
+lines (vllm/collect_env.py@030ea52).
+
+Pastes are mangled in known ways, undone here: ``> `` quote markers, code fences, indentation,
+full-width colons, hard wraps, and warning lines printed in the middle of the report.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 
-from recommender.facts.reports.model import MAX_LINE
+#: Every label collect_env prints (lower case, spaces collapsed) -> its field name here.
+LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "pytorch version": "torch_version",
+        "is debug build": "debug",
+        "cuda used to build pytorch": "cuda_build",
+        "rocm used to build pytorch": "rocm_build",
+        "xpu used to build pytorch": "xpu_build",
+        "os": "os",
+        "gcc version": "gcc",
+        "clang version": "clang",
+        "cmake version": "cmake",
+        "libc version": "libc",
+        "python version": "python",
+        "python platform": "platform",
+        "is cuda available": "cuda_available",
+        "cuda runtime version": "cuda_runtime",
+        "cuda_module_loading set to": "module_loading",
+        "gpu models and configuration": "gpus",
+        "nvidia driver version": "driver",
+        "cudnn version": "cudnn",
+        "is xpu available": "xpu_available",
+        "hip runtime version": "hip_runtime",
+        "miopen runtime version": "miopen",
+        "is xnnpack available": "xnnpack",
+        "caching allocator config": "allocator",
+        "cpu": "cpu",
+        "versions of relevant libraries": "libraries",
+        "version of relevant libraries": "libraries",
+        "rocm version": "rocm_version",
+        "neuron sdk version": "neuron",
+        "vllm version": "vllm_version",
+        "vllm build flags": "vllm_flags",
+        "gpu topology": "topology",
+        "xpu runtime version": "xpu_runtime",
+        "intel gpu models": "intel_gpus",
+        "intel gpu driver version": "intel_driver",
+        "intel gpu models onboard": "intel_onboard",
+        "intel gpu models detected": "intel_detected",
+    }
+)
+#: Fields only a torch/vLLM collect_env prints; sniffing needs one of them.
+STRONG = frozenset(
+    {
+        "torch_version",
+        "debug",
+        "cuda_build",
+        "rocm_build",
+        "cuda_available",
+        "cuda_runtime",
+        "module_loading",
+        "gpus",
+        "driver",
+        "cudnn",
+        "hip_runtime",
+        "miopen",
+        "xnnpack",
+        "vllm_version",
+    }
+)
+VLLM_FIELDS = frozenset({"rocm_version", "neuron", "vllm_version", "vllm_flags", "topology"})
 
-_QUOTE = re.compile(r"^[ \t]{0,8}(?:>(?:[ \t]|$)){1,8}")
-_FENCE = re.compile(r"^[ \t]{0,8}(?:```|~~~)")
+# The field after which following lines belong to a block, and the block's name.
+_BLOCK_OF = {
+    "gpus": "gpus",
+    "cudnn": "cudnn",
+    "cpu": "cpu",
+    "libraries": "libs",
+    "vllm_flags": "skip",
+    "topology": "skip",
+    "intel_driver": "skip",
+    "intel_onboard": "skip",
+    "intel_detected": "xpu",
+    "intel_gpus": "xpu",
+}
+_SECTION_BLOCK = {
+    "cpu info": "cpu",
+    "versions of relevant libraries": "libs",
+    "environment variables": "env",
+}
+_NOISE = re.compile(
+    r"\.py:[0-9]+:|Warning\b|warnings?\.warn|^\s*return torch\.|^(?:INFO|WARNING|ERROR|DEBUG)\b"
+    r"|Triggered internally|^Traceback|^\s*File \"|^\*\*\*|Collecting environment information"
+    r"|CUDA capabilit|cuda capability|PyTorch (?:install|no longer)|If you want to use"
+    r"|Please (?:update|check|install)|Alternatively, go to|https?://|^\S*[$#]\s|^\s*\^+\s*$"
+    r"|SyntaxError",
+)
+_BANNER = re.compile(r"^={5,}$")
+_FENCE = re.compile(r"^\s*(?:```|~~~)")
+_QUOTE = re.compile(r"^\s*(?:>\s?)+")
 _TRANSLATE = str.maketrans(
     {
         "\uff1a": ":",
         "\u00a0": " ",
         "\u3000": " ",
-        "\t": "    ",
+        "\t": " ",
         "\u200b": None,
         "\ufeff": None,
         "\r": None,
     }
 )
-#: Python and shell prompts a session line starts with.
-PROMPTS = (">>> ", "... ", "$ ", "# ", "% ")
+#: No printed value is longer (the lscpu flags line is ~1,500 characters); past this, a
+#: continuation is not a hard wrap, and joining it would make a garbled paste quadratic.
+MAX_VALUE = 4000
+_BARE_VERSION = re.compile(r"^pytorch version\s+(\S.*)$", re.IGNORECASE)
 
 
-def paste_lines(text: str) -> tuple[str, ...]:
-    """The paste's lines, cleaned, each cut at MAX_LINE characters; fences become blank."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Report:
+    """A report split into fields and blocks, values as printed (whitespace-trimmed)."""
+
+    fields: Mapping[str, str]
+    gpu_rows: tuple[str, ...]
+    cudnn_rows: tuple[str, ...]
+    cpu_rows: tuple[str, ...]
+    pip: tuple[str, ...]
+    conda: tuple[str, ...]
+    xpu_rows: tuple[str, ...]
+    env_rows: tuple[str, ...]
+    sections: tuple[str, ...]
+    #: The whole text with whitespace collapsed, for warnings that a wrap may have split.
+    flat: str
+
+
+def clean_lines(text: str) -> list[str]:
+    """Lines with quote markers, fences, odd spaces and indentation removed."""
     out = []
     for raw in text.translate(_TRANSLATE).split("\n"):
-        line = raw[:MAX_LINE]
-        head = line[:16]
-        if ">" in head:
-            line = _QUOTE.sub("", line, count=1)
-            head = line[:16]
-        if ("`" in head or "~" in head) and _FENCE.match(line):
-            line = ""
-        out.append(line.rstrip())
-    return tuple(out)
+        line = _QUOTE.sub("", raw)
+        if _FENCE.match(line):
+            continue
+        out.append(line.strip())
+    return out
 
 
-def strip_quotes(value: str) -> str:
-    """``'2.1.0+cu121'`` -> ``2.1.0+cu121`` (a repr printed by a session)."""
-    value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-        return value[1:-1]
-    return value
+def label_of(line: str) -> tuple[str | None, str]:
+    """(field, value) when ``line`` is ``Label: value`` for a known label, else (None, "")."""
+    head, sep, value = line.partition(":")
+    if sep and len(head) <= 40:
+        field = LABELS.get(" ".join(head.split()).lower())
+        if field:
+            return field, value.strip()
+    bare = _BARE_VERSION.match(line)  # "PyTorch version 1.5.0", retyped without the colon
+    if bare:
+        return "torch_version", bare.group(1).strip()
+    return None, ""
 
 
-def local_build(version: str) -> dict[str, str]:
-    """What a version's local label proves: ``+cpu`` a CPU build, ``+cu121`` CUDA 12.1,
-    ``+rocm6.0`` ROCm 6.0; nothing for a version with no label (the platform decides)."""
-    _, sep, local = version.partition("+")
-    if not sep:
-        return {}
-    local = local.lower()
-    if local == "cpu" or local.startswith("cpu."):
-        return {"flavour": "cpu"}
-    cuda = re.fullmatch(r"cu([0-9]{2,3})", local)
-    if cuda:
-        digits = cuda.group(1)
-        return {"flavour": "cuda", "cuda": f"{int(digits[:-1])}.{digits[-1]}"}
-    rocm = re.fullmatch(r"rocm([0-9]{1,2}(?:\.[0-9]{1,3}){0,2})", local)
-    if rocm:
-        return {"flavour": "rocm", "rocm": rocm.group(1)}
-    if local.startswith("xpu"):
-        return {"flavour": "xpu"}
-    return {}
+def is_noise(line: str) -> bool:
+    """A warning, traceback, prompt or progress line printed into the report."""
+    return bool(_NOISE.search(line))
+
+
+def _label_fragment(line: str) -> bool:
+    """True for a line that starts like a label ("Is CUDA av" cut short, "CUDA runtime ...")."""
+    low = " ".join(line.split()).lower()
+    return (
+        any(
+            label.startswith(low) or low.startswith(label + " ")
+            for label in LABELS
+            if len(label) > 3
+        )
+        if low
+        else False
+    )
+
+
+def wrap_width(lines: list[str]) -> int | None:
+    """The width a hard-wrapped paste was cut at (its longest lines), if it looks wrapped."""
+    lengths = [len(line) for line in lines if line and not _BANNER.match(line)]
+    if not lengths:
+        return None
+    longest = max(lengths)
+    return longest if longest <= 120 and lengths.count(longest) >= 2 else None
+
+
+def cut_mid_word(physical: str, line: str, width: int | None) -> bool:
+    """True when a wrap cut a word between ``physical`` and ``line``. ``textwrap`` (and most
+    editors) break a word only when it is longer than the width, or after a hyphen."""
+    if physical.endswith("-") and not physical.endswith(" -"):
+        return True
+    if width is None or len(physical) < width or not line:
+        return False
+    tail = physical.split()[-1] if physical.split() else ""
+    return len(tail) + len(line.split()[0]) > width
+
+
+def join_wrapped(previous: str, line: str, cut_word: bool) -> str:
+    """Glue a wrapped continuation back on, without a space where a word was cut."""
+    return previous + ("" if cut_word else " ") + line
+
+
+class _Splitter:
+    """One pass over the cleaned lines, tracking the block the current line belongs to."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.width = wrap_width(lines)
+        self.fields: dict[str, str] = {}
+        self.rows: dict[str, list[str]] = {
+            k: [] for k in ("gpus", "cudnn", "cpu", "pip", "conda", "xpu", "env")
+        }
+        self.sections: list[str] = []
+        self.block: str | None = None
+        self.open_field: str | None = None  # a field whose value a wrap may continue
+        self.last_physical = ""  # the previous non-noise line, as pasted
+        self.after_banner = False
+        self.titled = False  # the previous line was a section title between banners
+        self.cpu_gap = False  # a blank line seen inside the CPU block: no more wrapped joins
+
+    def run(self) -> None:
+        for i, line in enumerate(self.lines):
+            if not line:
+                self._blank()
+            elif _BANNER.match(line):
+                self._banner()
+            elif self.after_banner and self._banner_follows(i):
+                self._title(line)
+            else:
+                self.titled = False
+                self._line(line)
+            if line:
+                self.after_banner = bool(_BANNER.match(line))
+                if not is_noise(line):
+                    self.last_physical = line
+
+    def _banner(self) -> None:
+        """A banner opens or closes a section title; the closing one keeps the title's block."""
+        if not self.titled:
+            self.block = None
+        self.open_field, self.titled = None, False
+
+    def _banner_follows(self, i: int) -> bool:
+        nxt = next((x for x in self.lines[i + 1 : i + 3] if x), "")
+        return bool(_BANNER.match(nxt))
+
+    def _title(self, line: str) -> None:
+        title = " ".join(line.split()).lower()
+        self.sections.append(title)
+        self.block, self.cpu_gap, self.titled = _SECTION_BLOCK.get(title), False, True
+
+    def _blank(self) -> None:
+        # The CPU block outlives blank lines (wmic's CRLFs paste as blank lines between its
+        # rows); a label or a banner ends it.
+        self.open_field = None
+        self.cpu_gap = self.block == "cpu"
+        if self.block in ("gpus", "cudnn", "skip", "xpu", "env"):
+            self.block = None
+
+    def _line(self, line: str) -> None:
+        field, value = label_of(line)
+        if field == "cpu" and self.block == "cpu" and value:
+            field = None  # lscpu's own "CPU: 8" (ja, pl, vi, zh_CN) inside the CPU block
+        if field is not None:
+            self._field(field, value)
+        elif line.startswith(("[pip", "[conda]")) or not is_noise(line):
+            self._unlabelled(line)
+
+    def _field(self, field: str, value: str) -> None:
+        self.fields.setdefault(field, value)
+        self.block, self.cpu_gap = _BLOCK_OF.get(field), False
+        self.open_field = None if self.block else field
+        if self.block in ("gpus", "cudnn", "cpu", "xpu") and value:
+            self.rows[self.block].append(value)
+
+    def _unlabelled(self, line: str) -> None:
+        block = self.block
+        if block in ("gpus", "cudnn", "cpu", "xpu", "env"):
+            self._block_row(block, line)
+        elif block == "libs":
+            self._package(line)
+        elif block is None and self.open_field and self._continues(line):
+            value = self.fields[self.open_field]
+            self.fields[self.open_field] = join_wrapped(value, line, self._cut(line))
+
+    def _cut(self, line: str) -> bool:
+        return cut_mid_word(self.last_physical, line, self.width)
+
+    def _continues(self, line: str) -> bool:
+        value = self.fields[self.open_field] if self.open_field else ""
+        return (
+            len(self.last_physical) >= 40 and len(value) < MAX_VALUE and not _label_fragment(line)
+        )
+
+    def _block_row(self, block: str, line: str) -> None:
+        rows = self.rows[block]
+        if block == "gpus" and re.match(r"^(?:GPU\s*[0-9]|MIG\b)", line):
+            rows.append(line)
+        elif block == "cudnn" and (line.startswith("/") or re.match(r"^[A-Za-z]:\\", line)):
+            rows.append(line)
+        elif block == "cpu" and (":" in line or "=" in line):
+            rows.append(line)
+        elif block == "cpu" and self.cpu_gap:
+            return  # after a blank line only rows that name their field belong to the block
+        elif block == "cpu" and not rows:
+            rows.append(line)  # macOS: the sysctl brand string, right under "CPU:"
+        elif block == "env" or (block == "xpu" and (line.startswith("*") or not rows)):
+            rows.append(line)
+        elif rows and len(rows[-1]) >= MAX_VALUE:
+            return
+        elif rows and block in ("gpus", "cpu", "xpu"):
+            rows[-1] = join_wrapped(rows[-1], line, self._cut(line))
+        elif rows:  # a cuDNN path cut mid-way: paths have no spaces to lose
+            rows[-1] += line
+
+    def _package(self, line: str) -> None:
+        match = re.match(r"^\[(pip[0-9]?|conda)\]\s*(.*)$", line)
+        if match:
+            self.rows["conda" if match.group(1) == "conda" else "pip"].append(match.group(2))
+
+
+def split_report(text: str) -> Report:
+    """Split ``text`` into a :class:`Report` (never raises on any string)."""
+    lines = clean_lines(text)
+    splitter = _Splitter(lines)
+    splitter.run()
+    rows = splitter.rows
+    return Report(
+        fields=MappingProxyType(dict(splitter.fields)),
+        gpu_rows=tuple(rows["gpus"]),
+        cudnn_rows=tuple(rows["cudnn"]),
+        cpu_rows=tuple(rows["cpu"]),
+        pip=tuple(rows["pip"]),
+        conda=tuple(rows["conda"]),
+        xpu_rows=tuple(rows["xpu"]),
+        env_rows=tuple(rows["env"]),
+        sections=tuple(splitter.sections),
+        flat=" ".join(" ".join(lines).split()),
+    )

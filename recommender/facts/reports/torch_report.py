@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from recommender.facts.collect_env import build_document, layout
-from recommender.facts.collect_env_text import STRONG, label_of, split_report
+from recommender.facts.reports.collect_env import build_document, layout
 from recommender.facts.reports.model import Block, Fact
+from recommender.facts.reports.text import STRONG, label_of, split_report
 
 #: After the last label, the lines a block (GPU rows, package lists) may still take.
 _TAIL = 400
