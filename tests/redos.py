@@ -296,16 +296,16 @@ def hostile_inputs(pattern: re.Pattern, size: int) -> Iterator[tuple[str, str]]:
     chars: set[str] = {" ", "a", "0", "\n", "-", ":"}
     prefixes: list[str] = [""]
     _prefixes(list(parsed), "", chars, prefixes)
-    prefixes = sorted(set(prefixes), key=lambda p: (len(p), p))[:24]
-    punct = sorted(c for c in chars if not c.isalnum() and c not in " \n")[:5]
-    units = sorted(chars)[:24] + [a + b for a in punct for b in punct if a != b]
+    prefixes = sorted(set(prefixes), key=lambda p: (len(p), p))[:12]
+    punct = sorted(c for c in chars if not c.isalnum() and c not in " \n")[:4]
+    units = sorted(chars)[:20] + [a + b for a in punct for b in punct if a != b]
     for prefix in prefixes:
         for unit in units:
             run = unit * max(1, (size - len(prefix)) // len(unit))
             for end in ("", "\x00"):
                 yield f"{prefix!r} + {unit!r}*{len(run) // len(unit)} + {end!r}", prefix + run + end
     for unit in units:  # the prefix repeated too: many starts, each scanning far
-        for prefix in prefixes[1:6]:
+        for prefix in prefixes[1:4]:
             yield (
                 f"({prefix!r} + {unit!r})*",
                 ((prefix + unit) * (size // (len(prefix) + 1)))[:size],

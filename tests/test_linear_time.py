@@ -1,7 +1,7 @@
 """Every pattern over untrusted text runs in linear time (issue 25).
 
 The patterns are found, not listed (tests/redos.py): a new reader's pattern is tested the day it
-is added. Each runs over hostile inputs in three stages (2 KB to find the slowest inputs, 20 KB,
+is added. Each runs over hostile inputs in three stages (1 KB to find the slowest inputs, 20 KB,
 then the slowest at 1 MB): a backtracking pattern costs seconds at 20 KB and hours at 1 MB, a
 linear one milliseconds.
 """
@@ -34,11 +34,11 @@ def test_the_readers_patterns_are_found():
 @pytest.mark.parametrize("found", PATTERNS, ids=str)
 def test_a_pattern_is_linear_on_hostile_input(found: Found):
     small = sorted(
-        ((_cost(found, text), label, text) for label, text in hostile_inputs(found.pattern, 2000)),
+        ((_cost(found, text), label, text) for label, text in hostile_inputs(found.pattern, 1000)),
         reverse=True,
     )
     medium = sorted(
-        ((_cost(found, text * 10), label, text * 10) for _, label, text in small[:4]),
+        ((_cost(found, text * 20), label, text * 20) for _, label, text in small[:3]),
         reverse=True,
     )
     assert medium[0][0] < 1.0, f"{medium[0][1]}: {medium[0][0]:.3f}s at 20 KB"

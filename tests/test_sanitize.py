@@ -9,9 +9,9 @@ import re
 import unicodedata
 from pathlib import Path
 
+from recommender.cli.main import cli
 from recommender.core import markdown_text
 from recommender.core.printable import CONTROL_OUT, printable
-from recommender.cli.main import cli
 from tests.conftest import FIXTURES
 
 HOSTILE = (

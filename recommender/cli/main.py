@@ -208,15 +208,18 @@ def _log_crash(exc: BaseException) -> str | None:
     """Write the traceback to a log file and return its path."""
     try:
         from recommender.core.atomic import write_atomic
+        from recommender.core.private import FILE_MODE, private_dir, prune
         from recommender.probes.disk import cache_dir
 
-        log_dir = os.path.join(cache_dir(os.environ), "logs")
-        os.makedirs(log_dir, exist_ok=True)
+        root = cache_dir(os.environ)
+        log_dir = private_dir(os.path.join(root, "logs"), root=root)
         path = os.path.join(log_dir, time.strftime("crash-%Y%m%d-%H%M%S-") + f"{os.getpid()}.log")
         text = f"dlrec {__version__} {' '.join(sys.argv)}\n" + "".join(
             traceback.format_exception(type(exc), exc, exc.__traceback__)
         )
-        return str(write_atomic(path, text))
+        written = str(write_atomic(path, text, mode=FILE_MODE))  # private: argv, paths
+        prune(log_dir, "crash-")
+        return written
     except Exception:  # noqa: BLE001 - the guard's own fallback: no log is better than a traceback
         return None
 

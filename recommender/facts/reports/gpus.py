@@ -46,7 +46,7 @@ def gpu_table_path() -> Path:
 _DROP = tuple(
     re.compile(p, re.IGNORECASE | re.ASCII)
     for p in (
-        r"\((?:uuid|gfx)[^)]*\)",  # "(UUID: GPU-...)", an AMD "(gfx90a)" never reaches here
+        r"\((?:uuid|gfx)[^()]*\)",  # "(UUID: GPU-...)", an AMD "(gfx90a)" never reaches here
         r"\([^()]*\)",  # "TITAN X (Pascal)"
         r"\bwith max-q design\b",
         r"\b(?:laptop gpu|laptop|mobile|max-q|notebook)\b",
