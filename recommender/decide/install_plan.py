@@ -17,6 +17,7 @@ from typing import Any
 
 from packaging.specifiers import SpecifierSet
 
+from recommender.decide.install.containers import container_ways
 from recommender.decide.install_plan_machine import Machine, machine_from_facts
 from recommender.decide.install_plan_reinstall import reinstall_for
 from recommender.decide.install_plan_search import Choice, Refusal, choose, newest_python
@@ -267,6 +268,7 @@ def _refused(
             cpu_plan = _planned(request, framework, Accelerator.CPU, cpu, [])
             command = " && ".join(shlex.join(c) for c in _commands(cpu_plan, request.python))
             ways.append(f"CPU only, without the {target.value} accelerator: {command}")
+    ways.extend(container_ways(matrix, framework, target, machine))
     for other in Framework:
         found = choose(matrix, other, target, platform, machine) if other is not framework else None
         if isinstance(found, Choice):

@@ -7,6 +7,7 @@ few paths the planner uses (``os.*``, ``python.version``, ``accelerators[]``,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -76,6 +77,16 @@ class Machine:
     max_cuda: Version | None = None
     gfx: tuple[str | None, ...] = ()
     installed: Mapping[Framework, Installed] = field(default_factory=lambda: MappingProxyType({}))
+    #: "glibc" or "musl" (None: unknown); ``glibc`` is its version when known.
+    libc: str | None = None
+    glibc: Version | None = None
+    #: The Jetson's JetPack release (None: not a Jetson, or unknown).
+    jetpack: Version | None = None
+
+    @property
+    def tegra(self) -> bool:
+        """A Jetson whose GPU is the integrated (tegra) one: JetPack before 7 (Thor is SBSA)."""
+        return self.jetpack is not None and self.jetpack.major < 7
 
     @property
     def driver_column(self) -> DriverColumn:
@@ -155,6 +166,18 @@ def _installed(section: object) -> Installed:
     )
 
 
+_LIBC = re.compile(r"^\s*(glibc|musl)(?:[\s-]+([0-9]{1,3}(?:\.[0-9]{1,3}){0,2}))?\s*$", re.I)
+
+
+def parse_libc(value: object) -> tuple[str | None, Version | None]:
+    """``"glibc 2.36"``, ``"glibc-2.35"``, ``"musl"`` -> ("glibc", 2.36); anything else unknown."""
+    match = _LIBC.match(value) if isinstance(value, str) and len(value) < 40 else None
+    if not match:
+        return None, None
+    kind = match.group(1).lower()
+    return kind, version_or_none(match.group(2)) if kind == "glibc" else None
+
+
 def machine_from_facts(doc: Mapping[str, Any]) -> Machine:
     """Read the planner's view of a machine from a facts document (``Facts.to_dict()``)."""
     system, arch = _text(_get(doc, "os", "system")), _text(_get(doc, "os", "machine"))
@@ -182,4 +205,7 @@ def machine_from_facts(doc: Mapping[str, Any]) -> Machine:
         installed=MappingProxyType(
             {fw: _installed(sections.get(name)) for fw, name in _SECTIONS.items()}
         ),
+        libc=parse_libc(_get(doc, "os", "libc"))[0],
+        glibc=parse_libc(_get(doc, "os", "libc"))[1],
+        jetpack=version_or_none(_get(doc, "os", "jetpack")),
     )

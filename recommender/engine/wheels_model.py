@@ -94,6 +94,8 @@ class Release:
     linux_cuda: Version | None = None
     #: Requires-Dist pins on companion packages (``libtpu: "==0.0.21"``).
     requires: Mapping[str, str] = field(default_factory=_empty_requires)
+    #: The lowest glibc its manylinux wheels install on, per Linux platform (manylinux floor).
+    glibc: Mapping[Platform, Version] = field(default_factory=lambda: MappingProxyType({}))
     source: tuple[str, ...] = ()
     verified: _dt.date
     file_line: int = 0
@@ -168,6 +170,10 @@ class Build:
     macos_min: Version | None = None
     companions: tuple[Companion, ...] = ()
     pairs_with: str | None = None
+    #: JetPack releases this build is for (NVIDIA's Jetson wheels); None: not a Jetson build.
+    jetpack: SpecifierSet | None = None
+    #: The Python its wheels are for when narrower than the release's (Jetson wheels: cp310).
+    python: SpecifierSet | None = None
     caveat: str | None = None
     note: str | None = None
     source: tuple[str, ...]
@@ -200,6 +206,24 @@ class NoBuildRow:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Container:
+    """An official container image that carries a framework's build (a way out when no pip
+    build fits): for an architecture, an accelerator and, for Jetson, a JetPack range."""
+
+    row: str
+    framework: Framework
+    accelerator: Accelerator
+    arches: tuple[str, ...]
+    command: str
+    #: The NVIDIA driver the image's CUDA needs (None: none, or the JetPack's own).
+    driver: str | None = None
+    jetpack: SpecifierSet | None = None
+    note: str | None = None
+    source: tuple[str, ...]
+    verified: _dt.date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class WheelMatrix:
     """The whole matrix, with the look-ups the planner needs."""
 
@@ -211,6 +235,7 @@ class WheelMatrix:
     minor_compat: tuple[MinorCompat, ...]
     builds: tuple[Build, ...]
     no_build: tuple[NoBuildRow, ...]
+    containers: tuple[Container, ...] = ()
     file: str = ""
 
     def lines(self, package: str) -> tuple[Release, ...]:

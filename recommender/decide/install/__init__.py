@@ -1,0 +1,1 @@
+"""The install planner's newer parts: target machines from flags, container ways out, mirrors."""
