@@ -69,7 +69,14 @@ def misses(plan: InstallPlan | NoBuild | str, expect: dict[str, Any]) -> list[st
         if "index_contains" in expect and expect["index_contains"] not in (plan.index_url or ""):
             out.append(f"index {plan.index_url}, expected {expect['index_contains']}")
         if "release_max" in expect:
-            spec = next((s for n, s in plan.packages if n.split("[")[0] in ("torch", "tensorflow", "jax", "tensorflow-cpu")), "")
+            spec = next(
+                (
+                    s
+                    for n, s in plan.packages
+                    if n.split("[")[0] in ("torch", "tensorflow", "jax", "tensorflow-cpu")
+                ),
+                "",
+            )
             line = Version(spec.strip("=.*")) if spec.startswith("==") else None
             if line is None or line > Version(expect["release_max"]):
                 out.append(f"release {spec}, expected at most {expect['release_max']}")

@@ -25,21 +25,32 @@ _TARGET_OPTIONS = (
 def _target_options(func):
     for flag, dest, text in reversed(_TARGET_OPTIONS):
         env = f"DLREC_TARGET_{dest.upper()}"
-        func = click.option(flag, dest, default=None, metavar="X", help=f"{text} [env {env}]")(
-            func
-        )
+        func = click.option(flag, dest, default=None, metavar="X", help=f"{text} [env {env}]")(func)
     return func
 
 
 @click.command("plan")
-@click.option("--framework", "framework", required=True,
-              type=click.Choice(("pytorch", "tensorflow", "jax", "keras")))
+@click.option(
+    "--framework",
+    "framework",
+    required=True,
+    type=click.Choice(("pytorch", "tensorflow", "jax", "keras")),
+)
 @_target_options
-@click.option("--format", "fmt", default="text", show_default=True,
-              type=click.Choice(("text", "json", "requirements", "uv", "dockerfile")))
-@click.option("--index-map", "index_map", multiple=True, metavar="FROM=TO",
-              help="Rewrite an index URL prefix in everything printed [env DLREC_INDEX_MAP, "
-              "space-separated]")
+@click.option(
+    "--format",
+    "fmt",
+    default="text",
+    show_default=True,
+    type=click.Choice(("text", "json", "requirements", "uv", "dockerfile")),
+)
+@click.option(
+    "--index-map",
+    "index_map",
+    multiple=True,
+    metavar="FROM=TO",
+    help="Rewrite an index URL prefix in everything printed [env DLREC_INDEX_MAP, space-separated]",
+)
 def plan(framework: str, fmt: str, index_map: tuple[str, ...], **flags: str | None) -> None:
     """The install plan for a target machine: flags, else DLREC_TARGET_* variables."""
     from recommender.decide.install.mirrors import apply_mirrors, parse_index_map

@@ -268,6 +268,8 @@ def _refused(
             cpu_plan = _planned(request, framework, Accelerator.CPU, cpu, [])
             command = " && ".join(shlex.join(c) for c in _commands(cpu_plan, request.python))
             ways.append(f"CPU only, without the {target.value} accelerator: {command}")
+        else:  # the CPU build is one Python away: that Python is a way out for both
+            ways.extend(w for w in cpu.ways_out if w.startswith("Use Python") and w not in ways)
     ways.extend(container_ways(matrix, framework, target, machine))
     for other in Framework:
         found = choose(matrix, other, target, platform, machine) if other is not framework else None

@@ -279,7 +279,9 @@ def libc_fit(release: Release, platform: Platform, machine: Machine) -> Fit:
     if machine.libc == "musl":
         return Fit(
             ok=False,
-            reasons=(f"no musllinux wheel of {release.label}: its Linux wheels are manylinux (glibc)",),
+            reasons=(
+                f"no musllinux wheel of {release.label}: its Linux wheels are manylinux (glibc)",
+            ),
             kinds=("libc",),
         )
     floor = release.glibc.get(platform)

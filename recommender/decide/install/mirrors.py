@@ -20,18 +20,14 @@ ENV_MAP = "DLREC_INDEX_MAP"
 _URL = re.compile(r"^https?://[^\s'\"<>\\]{1,500}$")
 
 
-def parse_index_map(
-    pairs: Sequence[str], env: Mapping[str, str]
-) -> tuple[tuple[str, str], ...]:
+def parse_index_map(pairs: Sequence[str], env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     """FROM=TO pairs from the flags, else from DLREC_INDEX_MAP (space-separated)."""
     words = list(pairs) or (env.get(ENV_MAP) or "").split()
     out = []
     for word in words:
         src, sep, dst = word.partition("=")
         if not sep or not _URL.match(src) or not _URL.match(dst):
-            raise BadInputError(
-                f"--index-map {word[:120]!r}: expected FROM=TO, two http(s) URLs"
-            )
+            raise BadInputError(f"--index-map {word[:120]!r}: expected FROM=TO, two http(s) URLs")
         out.append((src, dst))
     return tuple(sorted(out, key=lambda p: len(p[0]), reverse=True))
 
@@ -48,7 +44,9 @@ def _default_index(env: Mapping[str, str]) -> str | None:
     return value if value and _URL.match(value) else None
 
 
-def _step(argv: tuple[str, ...], mapping, default: str | None) -> tuple[str, ...]:
+def _step(
+    argv: tuple[str, ...], mapping: Sequence[tuple[str, str]], default: str | None
+) -> tuple[str, ...]:
     words = list(argv)
     if "--index-url" in words:
         i = words.index("--index-url") + 1

@@ -102,18 +102,43 @@ def _gpu(name: str) -> tuple[str, str | None, str | None]:
     gfxs = {v for k, v in table.amd_gfx.items() if k.endswith(" " + normalise_amd_name(name))}
     if len(gfxs) == 1:
         return name, None, gfxs.pop()
-    known = sorted({*table.compute_capability, *table.amd_gfx})
-    near = difflib.get_close_matches(key, known, n=3, cutoff=0.5) or difflib.get_close_matches(
-        normalise_amd_name(name), known, n=3, cutoff=0.5
+    # Compare against each name and the name without its series word ("rtx 5090"), so a typo
+    # without the prefix still finds the right family.
+    forms: dict[str, str] = {}
+    for known in sorted({*table.compute_capability, *table.amd_gfx}):
+        forms.setdefault(known, known)
+        forms.setdefault(known.split(" ", 1)[-1], known)
+    near = list(
+        dict.fromkeys(forms[m] for m in difflib.get_close_matches(key, forms, n=3, cutoff=0.5))
     )
     hint = f"; nearest known: {', '.join(near)}" if near else ""
     raise BadInputError(f"--gpu {name[:80]!r} is not in rules/gpus.yaml{hint} (or give --cc X.Y)")
 
 
+_OTHER_ARCH = re.compile(r"^[a-z][a-z0-9_]{1,15}$")
+
+
+def _arch(value: str | None, system: str | None) -> str | None:
+    """x86_64/amd64 and aarch64/arm64 as each OS spells them (macOS says arm64); any other
+    architecture (armv7l, riscv64, ppc64le) is kept as given: it has no wheels in the matrix."""
+    if value is None:
+        return None
+    arch = _ARCH.get(value.lower())
+    if arch is None:
+        if not _OTHER_ARCH.match(value.lower()):
+            raise BadInputError(
+                f"--arch {value[:40]!r} (allowed: x86_64, aarch64, or another name)"
+            )
+        return value.lower()
+    if system == "Darwin" and arch == "aarch64":
+        return "arm64"
+    return arch
+
+
 def machine_for(target: Target) -> tuple[Machine, tuple[str, ...]]:
     """The planner's view of the target, and what it leaves unknown (said, never assumed)."""
     system = _choice("os", target.os, _OS)
-    arch = _choice("arch", target.arch, _ARCH)
+    arch = _arch(target.arch, system)
     if target.macos and system is None:
         system = "Darwin"
     libc_kind, glibc = parse_libc(target.libc) if target.libc else (None, None)
