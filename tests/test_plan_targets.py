@@ -319,3 +319,60 @@ def test_machine_set_scores_both_halves() -> None:
     )
     assert set(lines) == {"dev", "held-out"}
     assert lines["held-out"].startswith(lines["held-out"].split("/")[1].split(" ")[0] + "/")
+
+
+def test_externally_managed_python_plans_inside_a_new_venv(runner: CliRunner) -> None:
+    doc = as_json(
+        runner,
+        "--framework",
+        "pytorch",
+        "--os",
+        "linux",
+        "--arch",
+        "x86_64",
+        "--python",
+        "3.12",
+        "--interpreter",
+        "externally-managed",
+    )
+    assert doc["commands"][0] == ["python", "-m", "venv", ".venv"]
+    assert doc["commands"][1][:3] == [".venv/bin/python", "-m", "pip"]
+    assert sum("PEP 668" in n for n in doc["notes"]) == 1
+
+
+def test_conda_base_plans_inside_a_new_conda_env_or_conda_forge(runner: CliRunner) -> None:
+    env = {"DLREC_TARGET_INTERPRETER": "conda-base"}
+    doc = as_json(
+        runner,
+        "--framework",
+        "tensorflow",
+        "--os",
+        "linux",
+        "--arch",
+        "x86_64",
+        "--python",
+        "3.11",
+        env=env,
+    )
+    assert doc["commands"][0][:5] == ["conda", "create", "-y", "-n", "dlrec-tensorflow"]
+    assert doc["commands"][1][:4] == ["conda", "run", "-n", "dlrec-tensorflow"]
+    assert any("conda-forge tensorflow" in n for n in doc["notes"])
+
+
+def test_the_python_probe_sees_pep668_and_conda_base(tmp_path, monkeypatch) -> None:
+    from recommender.probes import python_env
+
+    stdlib = tmp_path / "lib"
+    stdlib.mkdir()
+    monkeypatch.setattr(python_env.sysconfig, "get_path", lambda name: str(stdlib))
+    monkeypatch.setattr(python_env.sys, "base_prefix", python_env.sys.prefix)
+    assert python_env.externally_managed() is False
+    (stdlib / "EXTERNALLY-MANAGED").write_text("[externally-managed]\n")
+    assert python_env.externally_managed() is True
+    prefix = tmp_path / "conda"
+    (prefix / "condabin").mkdir(parents=True)
+    (prefix / "conda-meta").mkdir()
+    monkeypatch.setattr(python_env.sys, "prefix", str(prefix))
+    from recommender.probes.base import Host
+
+    assert python_env.conda_base(Host(env={})) is True

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import click
@@ -19,6 +20,8 @@ _TARGET_OPTIONS = (
     ("--libc", "libc", "glibc-2.35 or musl (absent: glibc of unknown version)"),
     ("--jetpack", "jetpack", "Jetson JetPack release, e.g. 6.2"),
     ("--macos", "macos", "macOS version, e.g. 14.5"),
+    ("--wsl", "wsl", "2 when the target is WSL 2 (the Windows driver serves CUDA)"),
+    ("--interpreter", "interpreter", "externally-managed (PEP 668), conda-base, venv or system"),
 )
 
 
@@ -61,6 +64,8 @@ def plan(framework: str, fmt: str, index_map: tuple[str, ...], **flags: str | No
 
     target = target_from(flags, os.environ)
     machine, unknowns = machine_for(target)
+    if fmt == "dockerfile":  # the stage's own python image is neither PEP 668 nor conda
+        machine = dataclasses.replace(machine, interpreter=None)
     result = plan_install(framework, machine, accelerator_of(machine), matrix=wheel_matrix())
     mapping = parse_index_map(index_map, os.environ)
     result = apply_mirrors(result, mapping, os.environ)

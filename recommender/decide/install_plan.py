@@ -18,6 +18,7 @@ from typing import Any
 from packaging.specifiers import SpecifierSet
 
 from recommender.decide.install.containers import container_ways
+from recommender.decide.install.interpreter import in_own_environment
 from recommender.decide.install_plan_machine import Machine, machine_from_facts
 from recommender.decide.install_plan_reinstall import reinstall_for
 from recommender.decide.install_plan_search import Choice, Refusal, choose, newest_python
@@ -157,7 +158,15 @@ def plan_install(
         planned = _plan(request, Framework(framework))
     if isinstance(planned, NoBuild):
         return replace(planned, framework=framework)
-    return _render(planned, framework, accelerator, request.python)
+    plan = _render(planned, framework, accelerator, request.python)
+    commands, notes = in_own_environment(
+        plan.commands,
+        plan.notes,
+        framework=framework,
+        machine=request.machine,
+        python=request.python,
+    )
+    return replace(plan, commands=commands, notes=notes)
 
 
 # --- one framework --------------------------------------------------------------------------

@@ -274,9 +274,12 @@ def companions_fit(
 
 def libc_fit(release: Release, platform: Platform, machine: Machine) -> Fit:
     """manylinux wheels need glibc at least their floor; musl (Alpine) takes none of them."""
-    if platform not in (Platform.LINUX_X86_64, Platform.LINUX_AARCH64):
+    if not platform.is_manylinux:
         return Fit()
     if machine.libc == "musl":
+        musl = platform.musl
+        if musl is not None and release.python_for(musl) is not None:
+            return Fit()
         return Fit(
             ok=False,
             reasons=(

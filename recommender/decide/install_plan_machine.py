@@ -26,6 +26,8 @@ _PLATFORMS: Mapping[tuple[str, str], Platform] = MappingProxyType(
         ("linux", "arm64"): Platform.LINUX_AARCH64,
         ("windows", "amd64"): Platform.WINDOWS_AMD64,
         ("windows", "x86_64"): Platform.WINDOWS_AMD64,
+        ("windows", "arm64"): Platform.WINDOWS_ARM64,
+        ("windows", "aarch64"): Platform.WINDOWS_ARM64,
         ("darwin", "arm64"): Platform.MACOS_ARM64,
         ("darwin", "x86_64"): Platform.MACOS_X86_64,
     }
@@ -82,6 +84,8 @@ class Machine:
     glibc: Version | None = None
     #: The Jetson's JetPack release (None: not a Jetson, or unknown).
     jetpack: Version | None = None
+    #: "externally-managed" (PEP 668) or "conda-base": a Python not to install into directly.
+    interpreter: str | None = None
 
     @property
     def tegra(self) -> bool:
@@ -186,6 +190,10 @@ def machine_from_facts(doc: Mapping[str, Any]) -> Machine:
     wsl = _get(doc, "os", "wsl")
     frameworks = _get(doc, "frameworks")
     sections = frameworks if isinstance(frameworks, Mapping) else {}
+    jetson_cc = version_or_none(_get(doc, "os", "jetson_cc"))
+    if not nvidia and jetson_cc is not None:  # a Jetson's integrated GPU: cc from its board
+        board = _text(_get(doc, "os", "board")) or _text(_get(doc, "os", "jetson_board"))
+        nvidia = ({"kind": "cuda", "name": board, "compute_capability": str(jetson_cc)},)
     return Machine(
         system=system,
         machine=arch,
@@ -208,4 +216,13 @@ def machine_from_facts(doc: Mapping[str, Any]) -> Machine:
         libc=parse_libc(_get(doc, "os", "libc"))[0],
         glibc=parse_libc(_get(doc, "os", "libc"))[1],
         jetpack=version_or_none(_get(doc, "os", "jetpack")),
+        interpreter=_interpreter(doc),
     )
+
+
+def _interpreter(doc: Mapping[str, Any]) -> str | None:
+    if _get(doc, "python", "conda_base") is True:
+        return "conda-base"
+    if _get(doc, "python", "externally_managed") is True:
+        return "externally-managed"
+    return None

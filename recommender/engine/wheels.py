@@ -217,7 +217,7 @@ def _glibc(r: Row) -> Mapping[Platform, Version]:
     if not r.has("glibc"):
         return MappingProxyType({})
     floors = r.child("glibc")
-    linux = (Platform.LINUX_X86_64.value, Platform.LINUX_AARCH64.value)
+    linux = tuple(p.value for p in Platform if p.is_manylinux)
     return MappingProxyType({Platform(p): floors.version(p) for p in floors.names(allowed=linux)})
 
 

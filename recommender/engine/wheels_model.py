@@ -22,7 +22,11 @@ class Platform(enum.Enum):
 
     LINUX_X86_64 = "linux_x86_64"
     LINUX_AARCH64 = "linux_aarch64"
+    #: musl (Alpine) Linux: musllinux wheels only; a row without this column has none.
+    MUSL_X86_64 = "musl_x86_64"
+    MUSL_AARCH64 = "musl_aarch64"
     WINDOWS_AMD64 = "windows_amd64"
+    WINDOWS_ARM64 = "windows_arm64"
     MACOS_ARM64 = "macos_arm64"
     MACOS_X86_64 = "macos_x86_64"
     ANY = "any"
@@ -30,6 +34,19 @@ class Platform(enum.Enum):
     @property
     def is_macos(self) -> bool:
         return self in (Platform.MACOS_ARM64, Platform.MACOS_X86_64)
+
+    @property
+    def is_manylinux(self) -> bool:
+        """A glibc Linux platform, whose wheels carry a manylinux (glibc) floor."""
+        return self in (Platform.LINUX_X86_64, Platform.LINUX_AARCH64)
+
+    @property
+    def musl(self) -> Platform | None:
+        """The musl platform of the same architecture (for a machine whose libc is musl)."""
+        return {
+            Platform.LINUX_X86_64: Platform.MUSL_X86_64,
+            Platform.LINUX_AARCH64: Platform.MUSL_AARCH64,
+        }.get(self)
 
 
 class Accelerator(enum.Enum):

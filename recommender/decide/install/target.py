@@ -8,7 +8,8 @@ prefix; an unknown name is refused with the nearest known names.
 Environment variables (documented in the README), read when the flag is absent:
 ``DLREC_TARGET_OS``, ``DLREC_TARGET_ARCH``, ``DLREC_TARGET_PYTHON``, ``DLREC_TARGET_GPU``,
 ``DLREC_TARGET_CC``, ``DLREC_TARGET_DRIVER`` (else uv's ``UV_CUDA_DRIVER_VERSION``),
-``DLREC_TARGET_LIBC``, ``DLREC_TARGET_JETPACK``, ``DLREC_TARGET_MACOS``, ``DLREC_TARGET_WSL``.
+``DLREC_TARGET_LIBC``, ``DLREC_TARGET_JETPACK``, ``DLREC_TARGET_MACOS``, ``DLREC_TARGET_WSL``,
+``DLREC_TARGET_INTERPRETER``.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ class Target:
     jetpack: str | None = None
     macos: str | None = None
     wsl: str | None = None
+    #: "externally-managed" (PEP 668) or "conda-base": plan into a new environment.
+    interpreter: str | None = None
 
 
 def target_from(flags: Mapping[str, str | None], env: Mapping[str, str]) -> Target:
@@ -172,6 +175,17 @@ def machine_for(target: Target) -> tuple[Machine, tuple[str, ...]]:
         libc=libc_kind,
         glibc=glibc,
         jetpack=jetpack,
+        interpreter=_choice(
+            "interpreter",
+            target.interpreter,
+            {
+                "externally-managed": "externally-managed",
+                "conda-base": "conda-base",
+                "venv": "",
+                "system": "",
+            },
+        )
+        or None,
     )
     return machine, _unknowns(target, machine)
 
