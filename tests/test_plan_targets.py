@@ -376,3 +376,30 @@ def test_the_python_probe_sees_pep668_and_conda_base(tmp_path, monkeypatch) -> N
     from recommender.probes.base import Host
 
     assert python_env.conda_base(Host(env={})) is True
+
+
+def test_a_jetson_without_its_jetpack_is_never_planned_an_sbsa_build(runner: CliRunner) -> None:
+    doc = as_json(
+        runner, "--framework", "pytorch", *LINUX_ARM, "--python", "3.10", "--gpu", "Jetson AGX Orin"
+    )
+    assert doc["kind"] == "no_build" and "JetPack" in doc["reason"]
+    assert any("autotag l4t-pytorch" in w for w in doc["ways_out"])
+    assert any("--jetpack" in u for u in doc["target_unknowns"])
+
+
+def test_a_jetson_dockerfile_says_it_needs_the_l4t_base(runner: CliRunner) -> None:
+    _, out, _ = plan(
+        runner,
+        "--framework",
+        "pytorch",
+        "--jetpack",
+        "6.2",
+        "--python",
+        "3.10",
+        "--gpu",
+        "Jetson Orin Nano",
+        "--format",
+        "dockerfile",
+    )
+    assert out.startswith("# A Jetson stage needs the L4T base image")
+    assert "jp6/cu126" in out

@@ -87,10 +87,16 @@ class Machine:
     #: "externally-managed" (PEP 668) or "conda-base": a Python not to install into directly.
     interpreter: str | None = None
 
+    #: A Jetson board (by its SoC or GPU name), even when its JetPack is unknown.
+    jetson: bool = False
+
     @property
     def tegra(self) -> bool:
-        """A Jetson whose GPU is the integrated (tegra) one: JetPack before 7 (Thor is SBSA)."""
-        return self.jetpack is not None and self.jetpack.major < 7
+        """A Jetson whose GPU is the integrated (tegra) one: JetPack before 7 (Thor is SBSA),
+        or a Jetson whose JetPack is unknown (its SBSA-ness cannot be assumed)."""
+        if self.jetpack is not None:
+            return self.jetpack.major < 7
+        return self.jetson
 
     @property
     def driver_column(self) -> DriverColumn:
@@ -217,6 +223,7 @@ def machine_from_facts(doc: Mapping[str, Any]) -> Machine:
         glibc=parse_libc(_get(doc, "os", "libc"))[1],
         jetpack=version_or_none(_get(doc, "os", "jetpack")),
         interpreter=_interpreter(doc),
+        jetson=bool(_text(_get(doc, "os", "tegra")) or _text(_get(doc, "os", "l4t"))),
     )
 
 

@@ -147,6 +147,11 @@ def _no_rows(
 ) -> Refusal:
     gap = matrix.no_build_for(framework, accelerator, platform)
     if machine.tegra and accelerator is Accelerator.NVIDIA:
+        if machine.jetpack is None:
+            return Refusal(
+                reason="a Jetson's wheels depend on its JetPack release, which is unknown "
+                "(give --jetpack, or probe the board: /etc/nv_tegra_release)"
+            )
         return Refusal(
             reason=f"NVIDIA publishes no {framework.value} wheel for JetPack {machine.jetpack} "
             "that wheels.yaml can cite"

@@ -87,6 +87,12 @@ def _uv(plan: InstallPlan) -> str:
 def _dockerfile(plan: InstallPlan, python: str | None) -> str:
     base = _BASE.format(python=python or "3.12")
     steps = [f"FROM {base} AS {plan.framework}"]
+    if plan.index_url and "jetson" in plan.index_url:
+        steps.insert(
+            0,
+            "# A Jetson stage needs the L4T base image of the board's release "
+            "(jetson-containers: autotag l4t-jetpack): python:*-slim has no JetPack CUDA",
+        )
     for argv in plan.commands:
         words = ["python", *argv[argv.index("-m") :]] if "-m" in argv else list(argv)
         steps.append("RUN " + shlex.join([*words[:3], *_no_cache(words[3:])]))

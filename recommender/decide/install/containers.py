@@ -17,8 +17,10 @@ def _runs_here(row: Container, machine: Machine) -> bool:
     arch = _ARCH.get((machine.machine or "").lower())
     if arch is None or arch not in row.arches or (machine.system or "").lower() != "linux":
         return False
-    if row.jetpack is not None:
-        return machine.jetpack is not None and row.jetpack.contains(machine.jetpack, True)
+    if row.jetpack is not None:  # an unknown JetPack: the image is picked on the board itself
+        if machine.jetpack is None:
+            return machine.jetson
+        return row.jetpack.contains(machine.jetpack, True)
     if machine.tegra and row.accelerator is Accelerator.NVIDIA:
         return False  # an SBSA image does not drive a Jetson's integrated GPU
     if row.driver and machine.driver:

@@ -175,6 +175,7 @@ def machine_for(target: Target) -> tuple[Machine, tuple[str, ...]]:
         libc=libc_kind,
         glibc=glibc,
         jetpack=jetpack,
+        jetson=jetpack is not None or "jetson" in (target.gpu or "").lower(),
         interpreter=_choice(
             "interpreter",
             target.interpreter,
@@ -200,8 +201,10 @@ def _unknowns(target: Target, machine: Machine) -> tuple[str, ...]:
         out.append("Python not given (--python): the newest release is planned unchecked")
     if (machine.system or "") == "Linux" and target.libc is None:
         out.append("libc not given (--libc): glibc of unknown version")
-    if machine.nvidia and not machine.driver and machine.jetpack is None:
+    if machine.nvidia and not machine.driver and not machine.jetson:
         out.append("NVIDIA driver not given (--driver or UV_CUDA_DRIVER_VERSION)")
+    if machine.jetson and machine.jetpack is None:
+        out.append("JetPack not given (--jetpack): a Jetson's wheels depend on it")
     return tuple(out)
 
 
