@@ -124,6 +124,8 @@ NO_BUILD_KEYS = (
 )
 CONTAINER_KEYS = (
     "row",
+    "kind",
+    "python",
     "framework",
     "accelerator",
     "arches",
@@ -236,12 +238,21 @@ def _container(r: Row) -> Container:
         accelerator=r.choice("accelerator", Accelerator),
         arches=arches,
         command=r.text("command"),
+        kind=_kind(r),
+        python=r.spec("python") if r.has("python") else None,
         driver=_driver_text(r, "driver") if r.has("driver") else None,
         jetpack=r.spec("jetpack") if r.has("jetpack") else None,
         note=r.opt_text("note"),
         source=r.sources("source"),
         verified=r.date("verified"),
     )
+
+
+def _kind(r: Row) -> str:
+    kind = r.opt_text("kind") or "image"
+    if kind not in ("image", "wheel"):
+        raise r.fail("kind", f"{kind!r} (allowed: image, wheel)")
+    return kind
 
 
 def _requires(r: Row) -> Mapping[str, str]:

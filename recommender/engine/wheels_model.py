@@ -232,9 +232,13 @@ class Container:
     accelerator: Accelerator
     arches: tuple[str, ...]
     command: str
+    #: "image" (a container) or "wheel" (a vendor's wheel outside any index, installed by URL).
+    kind: str = "image"
     #: The NVIDIA driver the image's CUDA needs (None: none, or the JetPack's own).
     driver: str | None = None
     jetpack: SpecifierSet | None = None
+    #: The Python a wheel row is for.
+    python: SpecifierSet | None = None
     note: str | None = None
     source: tuple[str, ...]
     verified: _dt.date

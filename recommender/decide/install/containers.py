@@ -1,4 +1,4 @@
-"""Official container images as ways out: when no pip build fits here, an image that carries
+"""Official container images (and vendor wheels outside any index) as ways out: when no pip build fits here, an image that carries
 the framework's build for this architecture, accelerator, driver and (on a Jetson) JetPack."""
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ def _runs_here(row: Container, machine: Machine) -> bool:
         return row.jetpack.contains(machine.jetpack, True)
     if machine.tegra and row.accelerator is Accelerator.NVIDIA:
         return False  # an SBSA image does not drive a Jetson's integrated GPU
+    if row.python is not None and machine.python is not None:
+        if not row.python.contains(machine.python, True):
+            return False
     if row.driver and machine.driver:
         return Version(machine.driver) >= Version(row.driver)
     return True
@@ -39,6 +42,8 @@ def container_ways(
             if row.framework is framework and row.accelerator is accelerator:
                 if _runs_here(row, machine):
                     what = "" if accelerator is target else " (CPU only)"
-                    ways.append(f"Official container image{what} ({row.row}): {row.command}")
-                    break
+                    label = "NVIDIA's wheel" if row.kind == "wheel" else "Official container image"
+                    ways.append(f"{label}{what} ({row.row}): {row.command}")
+                    if row.kind == "image":
+                        break
     return tuple(ways)
