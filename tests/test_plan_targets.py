@@ -244,8 +244,15 @@ def test_missing_options_are_said_unknown(runner: CliRunner) -> None:
     assert "--python" in said and "--libc" in said
 
 
+def test_no_os_or_arch_exits_2_naming_them(runner: CliRunner) -> None:
+    code, out, err = plan(runner, "--framework", "pytorch", "--os", "linux")
+    assert code == 2 and out == "" and "--arch" in err and "--os " not in err
+
+
 def test_unknown_gpu_exits_2_with_the_nearest_names(runner: CliRunner) -> None:
-    code, out, err = plan(runner, "--framework", "pytorch", "--gpu", "RTX 5099")
+    code, out, err = plan(
+        runner, "--framework", "pytorch", "--os", "linux", "--arch", "x86_64", "--gpu", "RTX 5099"
+    )
     assert code == 2 and out == ""
     assert "nearest known" in err and "rtx 5090" in err.lower()
 

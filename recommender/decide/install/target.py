@@ -188,15 +188,17 @@ def machine_for(target: Target) -> tuple[Machine, tuple[str, ...]]:
         )
         or None,
     )
+    if machine.system is None or machine.machine is None:
+        missing = [f for f, v in (("--os", machine.system), ("--arch", machine.machine)) if not v]
+        raise BadInputError(
+            f"dlrec plan needs {' and '.join(missing)} (or DLREC_TARGET_OS / DLREC_TARGET_ARCH): "
+            "wheels differ per OS and architecture"
+        )
     return machine, _unknowns(target, machine)
 
 
 def _unknowns(target: Target, machine: Machine) -> tuple[str, ...]:
     out = []
-    if machine.system is None:
-        out.append("OS not given (--os): linux assumed unknown; no plan without it")
-    if machine.machine is None:
-        out.append("architecture not given (--arch)")
     if machine.python is None:
         out.append("Python not given (--python): the newest release is planned unchecked")
     if (machine.system or "") == "Linux" and target.libc is None:
