@@ -59,3 +59,14 @@ def test_init_on_a_jetson_writes_the_jetpack_plan(runner: CliRunner, tmp_path: P
     answers.write_text("accelerator: nvidia\n")
     lines = _requirements(runner, tmp_path, facts, "--answers", str(answers))
     assert "--index-url https://pypi.jetson-ai-lab.io/jp6/cu126" in lines
+
+
+def test_init_writes_the_mirror_of_every_index(runner: CliRunner, tmp_path: Path) -> None:
+    gh200 = json.loads(FACTS.read_text())["accelerators"][:1]
+    gh200[0].update(name="NVIDIA GH200 480GB", compute_capability="9.0")
+    facts = _facts(tmp_path, os__machine="aarch64", accelerators=gh200)
+    mirror = "https://download.pytorch.org/whl=https://mirror.example/pytorch"
+    lines = _requirements(runner, tmp_path, facts, "--index-map", mirror)
+    assert "--index-url https://mirror.example/pytorch/cu130" in lines
+    written = (tmp_path / "p" / "pyproject.toml").read_text() + "\n".join(lines)
+    assert "download.pytorch.org" not in written

@@ -8,6 +8,7 @@ import os
 
 import click
 
+from recommender.cli.plan_options import index_map_option
 from recommender.errors import ExitCode
 
 _TARGET_OPTIONS = (
@@ -47,13 +48,7 @@ def _target_options(func):
     show_default=True,
     type=click.Choice(("text", "json", "requirements", "uv", "dockerfile")),
 )
-@click.option(
-    "--index-map",
-    "index_map",
-    multiple=True,
-    metavar="FROM=TO",
-    help="Rewrite an index URL prefix in everything printed [env DLREC_INDEX_MAP, space-separated]",
-)
+@index_map_option
 def plan(framework: str, fmt: str, index_map: tuple[str, ...], **flags: str | None) -> None:
     """The install plan for a target machine: flags, else DLREC_TARGET_* variables."""
     from recommender.decide.install.mirrors import apply_mirrors, parse_index_map

@@ -14,7 +14,7 @@ from dataclasses import replace
 from recommender.decide.install_plan import InstallPlan, NoBuild
 from recommender.errors import BadInputError
 
-__all__ = ["ENV_MAP", "apply_mirrors", "parse_index_map", "rewrite"]
+__all__ = ["ENV_MAP", "apply_mirrors", "map_plan_dict", "parse_index_map", "rewrite"]
 
 ENV_MAP = "DLREC_INDEX_MAP"
 _URL = re.compile(r"^https?://[^\s'\"<>\\]{1,500}$")
@@ -80,3 +80,22 @@ def _rewrite_text(text: str, mapping: Sequence[tuple[str, str]]) -> str:
     for src, dst in mapping:
         text = text.replace(src, dst)
     return text
+
+
+def map_plan_dict(
+    plan: Mapping[str, object] | None, mapping: Sequence[tuple[str, str]]
+) -> Mapping[str, object] | None:
+    """A ranking row's ``install_plan`` dict with its index URLs rewritten (for ``init``)."""
+    if not plan or not mapping:
+        return plan
+    out = dict(plan)
+    if isinstance(out.get("index_url"), str):
+        out["index_url"] = rewrite(str(out["index_url"]), mapping)
+    commands = out.get("commands")
+    if isinstance(commands, list):
+        out["commands"] = [list(_step(tuple(str(w) for w in c), mapping, None)) for c in commands]
+    if isinstance(out.get("command_line"), str):
+        out["command_line"] = _rewrite_text(str(out["command_line"]), mapping)
+    if isinstance(out.get("ways_out"), list):
+        out["ways_out"] = [_rewrite_text(str(w), mapping) for w in out["ways_out"]]
+    return out
