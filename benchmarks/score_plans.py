@@ -20,10 +20,10 @@ from typing import Any
 import yaml
 from packaging.version import Version
 
+from recommender.core.errors import DlrecError
+from recommender.decide.install.plan import InstallPlan, NoBuild, plan_install
 from recommender.decide.install.target import accelerator_of, machine_for, target_from
-from recommender.decide.install_plan import InstallPlan, NoBuild, plan_install
-from recommender.engine.wheels import load_wheels
-from recommender.errors import DlrecError
+from recommender.rulebase.wheels.load import load_wheels
 
 MACHINES = Path(__file__).resolve().parent / "machines" / "machines.yaml"
 #: How a way out is recognised from its text.

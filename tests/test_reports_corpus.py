@@ -22,7 +22,7 @@ CASES = ROOT / "cases"
 README = ROOT / "README.md"
 
 #: The corpus the issue asks for: at least 150 pastes.
-MINIMUM_CASES = 60
+MINIMUM_CASES = 150
 
 REQUIRED = {
     "source",
@@ -84,6 +84,19 @@ def test_every_case_has_both_files_and_numbered_names() -> None:
 
 def test_the_corpus_is_as_large_as_the_issue_asks() -> None:
     assert len(_cases()) >= MINIMUM_CASES
+
+
+def test_the_readme_counts_are_current() -> None:
+    """The README's totals are those of cases/ (regenerate them when adding cases)."""
+    match = re.search(
+        r"^Total: (\d+) cases \(development (\d+), held-out (\d+)\)\.$",
+        README.read_text(encoding="utf-8"),
+        re.M,
+    )
+    assert match, "README.md has no 'Total: N cases (development D, held-out H).' line"
+    halves = [half(_load(path)["source"]["url"]) for path in _cases()]
+    stated = tuple(int(group) for group in match.groups())
+    assert stated == (len(halves), halves.count("dev"), halves.count("held-out"))
 
 
 @pytest.mark.parametrize("path", _cases(), ids=lambda p: p.stem)

@@ -8,8 +8,8 @@ import os
 
 import click
 
-from recommender.cli.plan_options import index_map_option
-from recommender.errors import ExitCode
+from recommender.cli.options import index_map_option
+from recommender.core.errors import ExitCode
 
 _TARGET_OPTIONS = (
     ("--os", "os", "linux, windows or macos"),
@@ -52,9 +52,9 @@ def _target_options(func):
 def plan(framework: str, fmt: str, index_map: tuple[str, ...], **flags: str | None) -> None:
     """The install plan for a target machine: flags, else DLREC_TARGET_* variables."""
     from recommender.decide.install.mirrors import apply_mirrors, parse_index_map
+    from recommender.decide.install.plan import NoBuild, plan_install
+    from recommender.decide.install.plans import wheel_matrix
     from recommender.decide.install.target import accelerator_of, machine_for, target_from
-    from recommender.decide.install_plan import NoBuild, plan_install
-    from recommender.decide.plans import wheel_matrix
     from recommender.report.plan_formats import render_plan
 
     target = target_from(flags, os.environ)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from packaging.version import Version
 
-from recommender.decide.install_plan_machine import Machine
-from recommender.engine.wheels_model import Accelerator, Container, Framework, WheelMatrix
+from recommender.decide.install.machine import Machine
+from recommender.rulebase.wheels.model import Accelerator, Container, Framework, WheelMatrix
 
 __all__ = ["container_ways"]
 

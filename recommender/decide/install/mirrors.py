@@ -11,8 +11,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from recommender.decide.install_plan import InstallPlan, NoBuild
-from recommender.errors import BadInputError
+from recommender.core.errors import BadInputError
+from recommender.decide.install.plan import InstallPlan, NoBuild
 
 __all__ = ["ENV_MAP", "apply_mirrors", "map_plan_dict", "parse_index_map", "rewrite"]
 
@@ -96,6 +96,7 @@ def map_plan_dict(
         out["commands"] = [list(_step(tuple(str(w) for w in c), mapping, None)) for c in commands]
     if isinstance(out.get("command_line"), str):
         out["command_line"] = _rewrite_text(str(out["command_line"]), mapping)
-    if isinstance(out.get("ways_out"), list):
-        out["ways_out"] = [_rewrite_text(str(w), mapping) for w in out["ways_out"]]
+    ways = out.get("ways_out")
+    if isinstance(ways, list):
+        out["ways_out"] = [_rewrite_text(str(w), mapping) for w in ways]
     return out

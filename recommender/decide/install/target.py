@@ -21,9 +21,9 @@ from dataclasses import dataclass, fields
 
 from packaging.version import InvalidVersion, Version
 
-from recommender.decide.install_plan_machine import _PLATFORMS, Machine, NvidiaGpu, parse_libc
-from recommender.errors import BadInputError
-from recommender.facts.collect_env_gpus import (
+from recommender.core.errors import BadInputError
+from recommender.decide.install.machine import _PLATFORMS, Machine, NvidiaGpu, parse_libc
+from recommender.facts.reports.gpus import (
     amd_gfx,
     compute_capability,
     load_gpu_table,
