@@ -410,3 +410,21 @@ def test_a_jetson_dockerfile_says_it_needs_the_l4t_base(runner: CliRunner) -> No
     )
     assert out.startswith("# A Jetson stage needs the L4T base image")
     assert "jp6/cu126" in out
+
+
+def test_keras_on_a_chosen_backend(runner: CliRunner) -> None:
+    base = (
+        "--framework",
+        "keras",
+        *LINUX_ARM,
+        "--python",
+        "3.12",
+        "--gpu",
+        "GB10",
+        "--driver",
+        "580.95.05",
+    )
+    assert as_json(runner, *base)["kind"] == "no_build"  # Keras' default backend: TensorFlow
+    doc = as_json(runner, *base, "--backend", "torch")
+    assert doc["index_url"] == "https://download.pytorch.org/whl/cu130"
+    assert [p[0] for p in doc["packages"]] == ["torch", "keras"]

@@ -40,6 +40,14 @@ def _target_options(func):
     required=True,
     type=click.Choice(("pytorch", "tensorflow", "jax", "keras")),
 )
+@click.option(
+    "--backend",
+    "backend",
+    default=None,
+    envvar="KERAS_BACKEND",
+    type=click.Choice(("tensorflow", "torch", "jax")),
+    help="Keras' backend (with --framework keras) [env KERAS_BACKEND]",
+)
 @_target_options
 @click.option(
     "--format",
@@ -49,7 +57,13 @@ def _target_options(func):
     type=click.Choice(("text", "json", "requirements", "uv", "dockerfile")),
 )
 @index_map_option
-def plan(framework: str, fmt: str, index_map: tuple[str, ...], **flags: str | None) -> None:
+def plan(
+    framework: str,
+    fmt: str,
+    index_map: tuple[str, ...],
+    backend: str | None,
+    **flags: str | None,
+) -> None:
     """The install plan for a target machine: flags, else DLREC_TARGET_* variables."""
     from recommender.decide.install.mirrors import apply_mirrors, parse_index_map
     from recommender.decide.install.plan import NoBuild, plan_install
@@ -61,7 +75,13 @@ def plan(framework: str, fmt: str, index_map: tuple[str, ...], **flags: str | No
     machine, unknowns = machine_for(target)
     if fmt == "dockerfile":  # the stage's own python image is neither PEP 668 nor conda
         machine = dataclasses.replace(machine, interpreter=None)
-    result = plan_install(framework, machine, accelerator_of(machine), matrix=wheel_matrix())
+    result = plan_install(
+        framework,
+        machine,
+        accelerator_of(machine),
+        matrix=wheel_matrix(),
+        backend=backend if framework == "keras" else None,
+    )
     mapping = parse_index_map(index_map, os.environ)
     result = apply_mirrors(result, mapping, os.environ)
     click.echo(render_plan(result, fmt, python=target.python, unknowns=unknowns))
