@@ -44,11 +44,10 @@ def check(ctx: click.Context, files: tuple[str, ...]) -> None:
     (exit 0 all the same): its sources should be read again."""
     from recommender.decide.checklist.build import validate_checklist
     from recommender.rulebase.load import STALE_AFTER_MONTHS, stale_rules
-    from recommender.rulebase.wheels.load import load_wheels
 
     rb = _load(ctx, files)
-    wheels = load_wheels()
-    n_items = validate_checklist(rb, ctx.obj.get("bundled") if ctx.obj else None)
+    wheels = rb.wheels
+    n_items = validate_checklist(rb)
     run_date = today()
     for rule, months in stale_rules(rb, run_date):
         click.echo(
