@@ -8,9 +8,9 @@ import pytest
 
 from recommender.decide.install.machine import machine_from_facts
 from recommender.decide.install.plan import plan_install
-from recommender.decide.install.plans import wheel_matrix
 from recommender.facts.jetson import jetson_fields, load_jetson_table
 from recommender.probes.os_info import jetson
+from recommender.rulebase.wheels.load import load_wheels
 
 NV_TEGRA = "# R36 (release), REVISION: 4.3, GCID: 38968081, BOARD: generic, EABI: aarch64, DATE: Wed Jan  8 01:49:37 UTC 2025\n"
 
@@ -70,13 +70,13 @@ def _facts(l4t: str, python: str) -> dict:
 def test_a_jetson_from_its_facts_gets_jetpack_wheels_and_its_board_cc() -> None:
     machine = machine_from_facts(_facts("36.4.3", "3.10.12"))
     assert str(machine.jetpack) == "6.2" and str(machine.nvidia[0].cc) == "8.7"
-    plan = plan_install("pytorch", machine, "nvidia", matrix=wheel_matrix())
+    plan = plan_install("pytorch", machine, "nvidia", matrix=load_wheels())
     assert plan.to_dict()["index_url"] == "https://pypi.jetson-ai-lab.io/jp6/cu126"
 
 
 def test_a_jetson_is_never_told_to_upgrade_its_driver() -> None:
     plan = plan_install(
-        "pytorch", machine_from_facts(_facts("35.3.1", "3.8.10")), "nvidia", matrix=wheel_matrix()
+        "pytorch", machine_from_facts(_facts("35.3.1", "3.8.10")), "nvidia", matrix=load_wheels()
     )
     doc = plan.to_dict()
     assert doc["kind"] == "no_build"

@@ -57,6 +57,11 @@ LAZY_COMMANDS = {
         "plan",
         "The install plan for a machine described by flags (no GPU needed).",
     ),
+    "diagnose": (
+        "recommender.cli.diagnose",
+        "diagnose",
+        "Diagnose a pasted bug report (any environment dump or error message).",
+    ),
     "diff": (
         "recommender.cli.diff",
         "diff",

@@ -67,9 +67,9 @@ def plan(
     """The install plan for a target machine: flags, else DLREC_TARGET_* variables."""
     from recommender.decide.install.mirrors import apply_mirrors, parse_index_map
     from recommender.decide.install.plan import NoBuild, plan_install
-    from recommender.decide.install.plans import wheel_matrix
     from recommender.decide.install.target import accelerator_of, machine_for, target_from
     from recommender.report.plan_formats import render_plan
+    from recommender.rulebase.wheels.load import load_wheels
 
     target = target_from(flags, os.environ)
     machine, unknowns = machine_for(target)
@@ -79,7 +79,7 @@ def plan(
         framework,
         machine,
         accelerator_of(machine),
-        matrix=wheel_matrix(),
+        matrix=load_wheels(),
         backend=backend if framework == "keras" else None,
     )
     mapping = parse_index_map(index_map, os.environ)
