@@ -52,6 +52,11 @@ LAZY_COMMANDS = {
         "init",
         "Write a starter project (requirements, train.py, SETUP.md).",
     ),
+    "diagnose": (
+        "recommender.cli.diagnose",
+        "diagnose",
+        "Diagnose a pasted bug report (any environment dump or error message).",
+    ),
     "diff": (
         "recommender.cli.diff",
         "diff",

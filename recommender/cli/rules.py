@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import json
+import os
 
 import click
 
@@ -43,9 +44,17 @@ def check(ctx: click.Context, files: tuple[str, ...]) -> None:
     A rule whose ``verified:`` date is more than six months before today is listed as stale
     (exit 0 all the same): its sources should be read again."""
     from recommender.decide.checklist.build import validate_checklist
+    from recommender.facts.reports import load_signatures
     from recommender.rulebase.load import STALE_AFTER_MONTHS, stale_rules
     from recommender.rulebase.wheels.load import load_wheels
 
+    signature_files = tuple(f for f in files if f.endswith("signatures.yaml"))
+    files = tuple(f for f in files if f not in signature_files)
+    bundled = ctx.obj.get("bundled") if ctx.obj else None
+    own = os.path.join(bundled, "signatures.yaml") if bundled else None
+    n_signatures = sum(len(load_signatures(f)) for f in signature_files) or len(
+        load_signatures(own if own and os.path.exists(own) else None)
+    )
     rb = _load(ctx, files)
     wheels = load_wheels()
     n_items = validate_checklist(rb, ctx.obj.get("bundled") if ctx.obj else None)
@@ -61,6 +70,7 @@ def check(ctx: click.Context, files: tuple[str, ...]) -> None:
         f"ok: {len(rb.rules)} rules, {len(rb.questions)} questions, {len(rb.claims)} claims, "
         f"{len(rb.urls)} urls, {len(wheels.builds) + len(wheels.no_build)} wheel rows"
         + (f", {n_items} checklist items" if n_items else "")
+        + f", {n_signatures} signatures"
         + overlays
     )
 
