@@ -117,6 +117,7 @@ def pipeline_options(f, fleet: bool = True):
     from recommender.report.output import FORMATS
 
     f = redact_option(f)
+    f = index_map_option(f)
     f = click.option(
         "--out",
         metavar="FILE",
