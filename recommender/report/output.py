@@ -142,9 +142,7 @@ def emit(outcome: Outcome, output: Output, *, console=None) -> None:
     if output.index_map:
         from recommender.decide.install.mirrors import mirrored
 
-        outcome = dataclasses.replace(
-            outcome, ranking=mirrored(outcome.ranking, output.index_map)
-        )
+        outcome = dataclasses.replace(outcome, ranking=mirrored(outcome.ranking, output.index_map))
     text = render_outcome(outcome, output, console)
     if text is not None and output.out is not None:
         from recommender.decide.starter import atomic_write
