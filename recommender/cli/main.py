@@ -19,6 +19,7 @@ import click
 from recommender import __version__
 from recommender.cli.options import redact_option
 from recommender.core.errors import BadInputError, DlrecError, ExitCode
+from recommender.core.problems import BadRequest
 
 # Ctrl-C while Python imports click and rich is one line already: ``import recommender`` installed
 # the quiet start-up handlers (recommender/core/early.py); main() replaces them with the real ones.
@@ -78,6 +79,8 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except BrokenPipeError as exc:
             raise _ReaderLeft() from exc
+        except BadRequest as exc:  # a pure stage refused a value: bad input, exit 2
+            raise BadInputError(exc.message, where=exc.where) from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
