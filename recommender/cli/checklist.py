@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from recommender.cli.options import input_options, redact_option, request_from
+from recommender.cli.options import index_map_option, input_options, redact_option, request_from
 from recommender.core.catalog import FRAMEWORK_IDS
 from recommender.core.errors import ExitCode
 from recommender.pipeline import Made
@@ -136,10 +136,12 @@ def checklist(framework, fmt, out, answers_file, redact, **kw) -> None:
 @click.option("--force", is_flag=True, help="Overwrite files that already exist in DIR.")
 @_answers_option
 @input_options
-def init(directory, framework, force, answers_file, **kw) -> None:
+@index_map_option
+def init(directory, framework, force, answers_file, index_map, **kw) -> None:
     """Write a starter project into DIR: requirements.txt, pyproject.toml (uv), train.py,
     SETUP.md, dlrec-answers.yaml."""
     from recommender.decide import starter
+    from recommender.decide.install.mirrors import map_plan_dict, parse_index_map
     from recommender.pipeline import starter_template
     from recommender.report import checklist as checklist_report
     from recommender.report.project import check_targets, write_files
@@ -155,7 +157,7 @@ def init(directory, framework, force, answers_file, **kw) -> None:
         rulebase=outcome.rulebase,
         smoke=outcome.ranking.smoke,
         answers=outcome.answers.to_dict(),
-        plan=_plan(outcome, cl),
+        plan=map_plan_dict(_plan(outcome, cl), parse_index_map(index_map, os.environ)),
         train_template=starter_template(cl.framework),
         project_name=os.path.basename(os.path.abspath(directory)),
     )
