@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "recommender"
-STAGES = ("probes", "facts", "engine", "smoke", "decide", "pipeline", "report", "cli")
+STAGES = ("probes", "facts", "engine", "smoke", "cluster", "decide", "pipeline", "report", "cli")
 MAX_LINES = 450
 
 

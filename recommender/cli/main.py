@@ -57,6 +57,11 @@ LAZY_COMMANDS = {
         "init",
         "Write a starter project (requirements, train.py, SETUP.md).",
     ),
+    "fleet": (
+        "recommender.cli.fleet",
+        "fleet",
+        "Probe or smoke-train every node of a Slurm or Ray cluster.",
+    ),
     "diff": (
         "recommender.cli.diff",
         "diff",
