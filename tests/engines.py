@@ -34,7 +34,7 @@ OWNED_PIDS: set[int] = set()
 
 def missing_engine(reason: str) -> None:
     """Skip, or under CI=true fail: CI installs every engine and must run its tests."""
-    if os.environ.get("CI") == "true":
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail(f"CI=true but {reason}", pytrace=False)
     pytest.skip(reason)
 
@@ -163,9 +163,37 @@ def _cancel_jobs(env: dict[str, str]) -> None:
         time.sleep(0.3)
 
 
+class SlurmCluster:
+    """The running test cluster: its settings, and a node's slurmd to kill and bring back."""
+
+    def __init__(self, root: Path, env: dict[str, str], daemons: Daemons) -> None:
+        self.root, self.daemons = root, daemons
+        self.settings = {"SLURM_CONF": env["SLURM_CONF"], "PATH": env["PATH"]}
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """The current environment (a test's own HOME) talking to this cluster, outside any
+        allocation."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLURM_", "SLURMD_"))}
+        return {**env, **self.settings, **extra}
+
+    def kill_node(self, node: str) -> None:
+        """SIGKILL the node's slurmd (by its PID): the node is down."""
+        for name, proc in self.daemons.procs:
+            if name == f"slurmd-{node}" and proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
+
+    def revive_node(self, node: str) -> None:
+        """Start the node's slurmd again and wait until every node is idle."""
+        env = self.env()
+        self.daemons.procs = [(n, p) for n, p in self.daemons.procs if n != f"slurmd-{node}"]
+        self.daemons.start(f"slurmd-{node}", [_find("slurmd") or "slurmd", "-D", "-N", node])
+        _wait_idle(env, self.daemons, timeout=60)
+
+
 @pytest.fixture(scope="session")
-def slurm_cluster(tmp_path_factory) -> Iterator[dict[str, str]]:
-    """Two Slurm nodes (n1, n2) on this host; yields the environment that talks to them."""
+def slurm_cluster(tmp_path_factory) -> Iterator[SlurmCluster]:
+    """Two Slurm nodes (n1, n2) on this host, ready and idle."""
     missing = [p for p in SLURM_PROGRAMS if _find(p) is None]
     if missing:
         missing_engine(
@@ -199,7 +227,7 @@ def slurm_cluster(tmp_path_factory) -> Iterator[dict[str, str]]:
         for node in SLURM_NODES:
             daemons.start(f"slurmd-{node}", [_find("slurmd") or "slurmd", "-D", "-N", node])
         _wait_idle(env, daemons)
-        yield env
+        yield SlurmCluster(root, env, daemons)
     finally:
         try:
             _cancel_jobs(env)

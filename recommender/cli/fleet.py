@@ -154,7 +154,8 @@ def smoke(ctx, slurm, ray_address, nodes, partition, srun_args, framework, nproc
     def show(node) -> None:
         if not as_json:
             state = "trained" if node.ok else f"FAILED: {node.error}"
-            click.echo(f"{node.name} ({node.addr or '?'}, node rank {node.node_rank}): {state}")
+            where = f"{node.addr}, " if node.addr else ""
+            click.echo(f"{node.name} ({where}node rank {node.node_rank}): {state}")
 
     budgets = dict(device=device, steps=steps, import_timeout=import_timeout, timeout=timeout)
     if engine == "slurm":

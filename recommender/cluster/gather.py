@@ -29,6 +29,8 @@ from recommender.supervise import Stopped, start
 HEADER, DOC, END = "DLREC-NODE ", "DLREC-DOC ", "DLREC-END"
 _LABEL = re.compile(r"^ *(\d+): ?(.*)$", re.S)
 _SRUN_ERROR = re.compile(r"srun: error: ([^:\s]+): tasks? ([\d,\-]+): (.+)")
+_LAUNCH_FAILED = re.compile(r"srun: error: Task launch for \S+ failed on node ([^:\s]+): (.+)")
+_QUEUED = "queued and waiting for resources"
 #: Seconds srun gets to cancel its step (SIGTERM) before its group is killed.
 CANCEL_GRACE_S = 10.0
 _POLL_S = 0.05
@@ -120,6 +122,12 @@ class Gathered:
         return tuple(a for a in self.answers if a.error is not None)
 
 
+def launch_failures(text: str) -> dict[str, str]:
+    """srun's ``Task launch for StepId=10.0 failed on node n2: Communication connection failure``
+    (the node's slurmd is down) -> {"n2": "Communication connection failure"}."""
+    return {m.group(1): m.group(2).strip() for m in _LAUNCH_FAILED.finditer(text)}
+
+
 def srun_errors(text: str) -> dict[int, tuple[str, str]]:
     """srun's ``error: n2: task 1: Killed`` lines -> {1: ("n2", "Killed")}."""
     out: dict[int, tuple[str, str]] = {}
@@ -180,8 +188,12 @@ def gather(
         finally:
             child.kill()
     _remove(out_path)
-    errors = srun_errors(_tail(log_path))
+    text = _tail(log_path)
+    errors = srun_errors(text)
+    _blame_launch_failures(stream, errors, launch_failures(text))
     why = f"did not answer within {timeout:g}s" if timed_out else None
+    if timed_out and not any(t.name for t in stream.tasks) and _QUEUED in text:
+        why = f"the job was still waiting for resources after {timeout:g}s (srun: {_QUEUED})"
     answers = tuple(
         _answered(k, stream)
         if stream.tasks[k].doc is not None
@@ -193,6 +205,25 @@ def gather(
             if a.doc is None:
                 on_answer(a)
     return Gathered(answers=answers, returncode=code, timed_out=timed_out, log=log_path)
+
+
+def _blame_launch_failures(
+    stream: LabelledStream, errors: dict[int, tuple[str, str]], failed: Mapping[str, str]
+) -> None:
+    """Tasks that never started, on nodes srun could not launch on: with one such node per such
+    task, each is named (in order; with one, exactly), else every name goes to each."""
+    silent = [k for k, t in enumerate(stream.tasks) if t.name is None and k not in errors]
+    nodes = [n for n in failed if n not in {t.name for t in stream.tasks}]
+    if not silent or not nodes:
+        return
+    if len(silent) == len(nodes):
+        pairs = zip(silent, nodes)
+        for k, node in pairs:
+            errors[k] = (node, f"srun could not start it there: {failed[node]}")
+        return
+    names = ", ".join(nodes)
+    for k in silent:
+        errors[k] = (f"task {k}", f"srun could not start tasks on {names}: {failed[nodes[0]]}")
 
 
 def _answered(k: int, stream: LabelledStream) -> Answer:
@@ -208,7 +239,8 @@ def _missing(
     t = stream.tasks[k]
     node, srun_says = errors.get(k, (None, None))
     name = t.name or node or f"task {k}"
-    reason = why or (f"its task ended: {srun_says}" if srun_says else "it never answered")
+    reason = why or (srun_says if srun_says and "srun" in srun_says else None)
+    reason = reason or (f"its task ended: {srun_says}" if srun_says else "it never answered")
     if why and srun_says:
         reason = f"{why} ({srun_says})"
     if t.name is None and not srun_says and not why:

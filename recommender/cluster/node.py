@@ -50,6 +50,7 @@ def node_name(env: Mapping[str, str]) -> str:
 def probe_doc(args: argparse.Namespace) -> dict:
     from recommender.facts.collect import collect_facts
 
+    # no host name in the document: the file's name (the node's, unique) names it in a fleet
     return {"facts": collect_facts(scale=args.timeout_scale).to_dict()}
 
 

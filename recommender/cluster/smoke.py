@@ -140,8 +140,16 @@ def verdict(smoke: FleetSmoke) -> str:
         return f"parameters identical on all {n} nodes"
     if smoke.differing:
         return f"parameters DIFFER from rank 0's on {', '.join(smoke.differing)}"
-    failed = [run.name for run in smoke.nodes if not run.ok]
-    return f"not compared: no result from {', '.join(failed) or 'any node'}"
+    failed = [run for run in smoke.nodes if not run.ok]
+    # under --kill-on-bad-exit srun terminates the other nodes once one fails: name the cause
+    stopped = [run.name for run in failed if (run.error or "").endswith(": Terminated")]
+    cause = [run for run in failed if run.name not in stopped]
+    if not cause:
+        return f"not compared: no result from {', '.join(stopped) or 'any node'}"
+    first = f"not compared: {cause[0].name} failed ({cause[0].error})"
+    more = [run.name for run in cause[1:]]
+    tail = f"; also failed: {', '.join(more)}" if more else ""
+    return first + tail + (f"; srun stopped {', '.join(stopped)} with it" if stopped else "")
 
 
 def smoke_slurm(
