@@ -8,7 +8,7 @@ import shlex
 
 import click
 
-from recommender.errors import BadInputError, ExitCode
+from recommender.core.errors import BadInputError, ExitCode
 
 ENGINE_HELP = "Reach the nodes through Slurm (srun; inside salloc/sbatch, the allocation's nodes)."
 RAY_HELP = "Reach every alive node of the Ray cluster at ADDRESS (host:port, or auto)."

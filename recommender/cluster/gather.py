@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from recommender.smoke.process import open_capture
-from recommender.supervise import Stopped, start
+from recommender.supervise.supervisor import Stopped, start
 
 HEADER, DOC, END = "DLREC-NODE ", "DLREC-DOC ", "DLREC-END"
 _LABEL = re.compile(r"^ *(\d+): ?(.*)$", re.S)

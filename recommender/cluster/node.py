@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from contextlib import contextmanager
 
 from recommender.cluster.gather import DOC, END, HEADER
-from recommender.errors import DlrecError
+from recommender.core.errors import DlrecError
 
 
 def _say(fd: int, line: str) -> None:
@@ -57,8 +57,8 @@ def probe_doc(args: argparse.Namespace) -> dict:
 def smoke_doc(args: argparse.Namespace, env: Mapping[str, str]) -> dict:
     from recommender.cluster.slurm import step
     from recommender.facts.collect import collect_facts
-    from recommender.smoke.distributed import run_distributed
-    from recommender.smoke.distributed_plan import Cluster
+    from recommender.smoke.distributed.plan import Cluster
+    from recommender.smoke.distributed.run import run_distributed
 
     here = step(env, port=args.port)
     cluster = Cluster(

@@ -14,11 +14,11 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from recommender.atomic import write_atomic
 from recommender.cluster.gather import Answer, gather
 from recommender.cluster.slurm import allocation, srun_argv
-from recommender.errors import BadInputError
-from recommender.supervise import child_env
+from recommender.core.atomic import write_atomic
+from recommender.core.errors import BadInputError
+from recommender.supervise.supervisor import child_env
 
 #: A node name that is safe as a file name (Slurm's NodeName, a Ray node id).
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
@@ -78,7 +78,7 @@ def node_command(what: str, *args: str) -> list[str]:
 def launcher_env(env: Mapping[str, str]) -> dict[str, str]:
     """srun's environment (exported to the tasks): dlrec findable, nothing of this process's
     parent watch (a PID on this host means nothing on a node)."""
-    from recommender.parent_watch import WATCH_ENV
+    from recommender.supervise.parent_watch import WATCH_ENV
 
     out = child_env(env)
     out.pop(WATCH_ENV, None)

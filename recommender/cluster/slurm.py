@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from recommender.errors import BadInputError
+from recommender.core.errors import BadInputError
 from recommender.probes.process import run_bounded
 
 NO_ALLOCATION = "not inside a Slurm allocation: pass --nodes N, or run under salloc/sbatch"

@@ -15,7 +15,7 @@ from typing import Any
 from recommender.cluster.gather import Answer, gather
 from recommender.cluster.probe import launcher_env, node_command
 from recommender.cluster.slurm import allocation, srun_argv
-from recommender.smoke.distributed_run import BATCH
+from recommender.smoke.distributed.launch import BATCH
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
