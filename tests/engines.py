@@ -258,8 +258,25 @@ def ray_available() -> bool:
     return True
 
 
+class RayCluster(dict):
+    """The environment that reaches the test cluster (RAY_ADDRESS set), and its worker to kill."""
+
+    proc: subprocess.Popen
+    ready: Path
+
+    def remove_worker(self, timeout: float = 60.0) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(b"remove-worker\n")
+        self.proc.stdin.flush()
+        done = Path(f"{self.ready}.removed")
+        deadline = time.monotonic() + timeout
+        while not done.exists():
+            assert time.monotonic() < deadline, "the Ray worker node was not removed"
+            time.sleep(0.1)
+
+
 @pytest.fixture(scope="module")
-def ray_cluster(tmp_path_factory) -> Iterator[dict[str, str]]:
+def ray_cluster(tmp_path_factory) -> Iterator[RayCluster]:
     """A real two-node Ray cluster (head 127.0.0.2, worker 127.0.0.3); yields env with its
     address in RAY_ADDRESS. Started in a child Python that stays up for the module."""
     if not ray_available():
@@ -271,7 +288,6 @@ def ray_cluster(tmp_path_factory) -> Iterator[dict[str, str]]:
         "RAY_USAGE_STATS_ENABLED": "0",
         "RAY_ENABLE_RECORD_ACTOR_TASK_LOGGING": "0",
         "RAY_DISABLE_DOCKER_CPU_WARNING": "1",
-        "RAY_TMPDIR": str(root),
     }
     log = open(root / "cluster.out", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
@@ -291,7 +307,9 @@ def ray_cluster(tmp_path_factory) -> Iterator[dict[str, str]]:
                 out = (root / "cluster.out").read_text(errors="replace")[-2000:]
                 raise RuntimeError(f"the Ray test cluster did not start: {out}")
             time.sleep(0.2)
-        yield {**env, "RAY_ADDRESS": ready.read_text().strip()}
+        cluster = RayCluster({**env, "RAY_ADDRESS": ready.read_text().strip()})
+        cluster.proc, cluster.ready = proc, ready
+        yield cluster
     finally:
         _stop_ray(proc)
         OWNED_PIDS.discard(proc.pid)

@@ -92,9 +92,10 @@ def probe(ctx, slurm, ray_address, nodes, partition, srun_args, out, force, time
         result = probe_slurm(out=out, nodes=nodes, partition=partition, srun_args=srun_args,
                              timeout=timeout, log_dir=logs.path, env=env, on_node=show)  # fmt: skip
     else:
-        from recommender.cluster.ray import probe_ray
+        from recommender.cluster.ray_engine import probe_ray
 
-        result = probe_ray(out=out, address=ray_address, timeout=timeout, env=env, on_node=show)
+        result = probe_ray(out=out, address=ray_address, timeout=timeout, env=env,
+                           log_dir=logs.path, on_node=show)  # fmt: skip
     failed = result.failed
     kept = logs.finish([result.log] if failed and result.log else [])
     if as_json:
@@ -167,10 +168,10 @@ def smoke(ctx, slurm, ray_address, nodes, partition, srun_args, framework, nproc
     else:
         if nodes or partition:
             raise BadInputError("--nodes and --partition are Slurm's; Ray uses every alive node")
-        from recommender.cluster.ray import smoke_ray
+        from recommender.cluster.ray_engine import smoke_ray
 
         result = smoke_ray(framework=framework, nproc=nproc_per_node, address=ray_address,
-                           env=env, on_node=show, **budgets)  # fmt: skip
+                           env=env, log_dir=logs.path, on_node=show, **budgets)  # fmt: skip
     logs.finish([])
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
