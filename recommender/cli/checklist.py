@@ -13,6 +13,7 @@ import sys
 
 import click
 
+from recommender.cli.choices import NamedChoice, framework_choice
 from recommender.cli.options import input_options, redact_option, request_from
 from recommender.core.catalog import FRAMEWORK_IDS
 from recommender.core.errors import ExitCode
@@ -68,7 +69,7 @@ def _live(fmt: str, out: str | None, request) -> bool:
 def _framework_option(f, *, purpose: str = "check"):
     return click.option(
         "--framework",
-        type=click.Choice(FRAMEWORKS),
+        type=framework_choice(),
         default=None,
         help=f"The framework to {purpose} (default: the recommended one).",
     )(f)
@@ -88,7 +89,7 @@ def _answers_option(f):
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=NamedChoice(FORMATS),
     default="text",
     show_default=True,
     help="text (✓ ! ✗), markdown, or json.",

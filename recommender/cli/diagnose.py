@@ -11,6 +11,7 @@ import sys
 
 import click
 
+from recommender.cli.choices import NamedChoice
 from recommender.core.errors import BadInputError, ExitCode
 
 FORMATS = ("text", "markdown", "json")
@@ -52,7 +53,7 @@ def render(diagnosis, fmt: str) -> str:
 
 @click.command()
 @click.argument("file", required=False, metavar="[FILE|-]")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--format", "fmt", type=NamedChoice(FORMATS), default="text", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Short for --format json.")
 @click.option(
     "--github-event",

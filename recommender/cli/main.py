@@ -17,6 +17,7 @@ from typing import cast
 import click
 
 from recommender import __version__
+from recommender.cli.choices import NamedChoice
 from recommender.cli.options import redact_option
 from recommender.core.errors import BadInputError, DlrecError, ExitCode
 
@@ -96,6 +97,15 @@ class LazyGroup(click.Group):
             return getattr(module, attr)
         return super().get_command(ctx, name)
 
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        """An unknown command name gets "did you mean" (``dlrec recomend``)."""
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            from recommender.core.names import did_you_mean
+
+            ctx.fail(f"no such command {name!r}{did_you_mean(name, self.list_commands(ctx))}")
+        return super().resolve_command(ctx, args)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [
             (
@@ -134,7 +144,7 @@ def _print_completion(ctx: click.Context, param: click.Parameter, shell: str | N
 @click.version_option(__version__, prog_name="dlrec")
 @click.option(
     "--completion",
-    type=click.Choice(COMPLETION_SHELLS),
+    type=NamedChoice(COMPLETION_SHELLS),
     metavar="SHELL",
     expose_value=False,
     is_eager=True,

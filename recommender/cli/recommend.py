@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 import click
 
 from recommender.cli.options import ANSWER_KEYS, answer_options, pipeline_options, request_from
+from recommender.engine.answers import GPU, gpu_answer, gpu_answers
 from recommender.pipeline import Request, load_facts
 from recommender.pipeline import recommend as recommend_pipeline
 from recommender.report.output import Output, emit, output_from
@@ -79,6 +80,11 @@ def ask(answers_file, save_answers, review, **kw) -> None:
     output = output_from(kw)
     rulebase = load_rulebase(kw["rule_files"])
     facts = load_facts(kw["facts_file"])
+    if flags.get("accelerator") == GPU:  # the one GPU kind present; several: asked which
+        if len(gpu_answers(facts)) > 1:
+            del flags["accelerator"]
+        else:
+            flags["accelerator"] = gpu_answer(facts)
     questionnaire.check_writable(save_answers)
     prompts = _prompts(rulebase, facts, answers_file, flags)
     asker = _asker(stderr=output.fmt != "text" and output.out is None)
