@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from recommender.cli.choices import NamedChoice, framework_choice
+from recommender.cli.choices import NamedChoice, dir_path, file_path, framework_choice
 from recommender.cli.options import input_options, redact_option, request_from
 from recommender.core.catalog import FRAMEWORK_IDS
 from recommender.core.errors import ExitCode
@@ -80,6 +80,7 @@ def _answers_option(f):
         "--answers",
         "answers_file",
         metavar="FILE",
+        type=file_path(),
         help="Answers as YAML or JSON (as for `dlrec recommend --answers`).",
     )(f)
 
@@ -95,7 +96,10 @@ def _answers_option(f):
     help="text (✓ ! ✗), markdown, or json.",
 )
 @click.option(
-    "--out", metavar="FILE", help="Write the checklist to FILE (atomically) instead of stdout."
+    "--out",
+    metavar="FILE",
+    type=file_path(),
+    help="Write the checklist to FILE (atomically) instead of stdout.",
 )
 @_answers_option
 @input_options
@@ -134,7 +138,7 @@ def checklist(framework, fmt, out, answers_file, redact, **kw) -> None:
 
 
 @click.command()
-@click.argument("directory", metavar="DIR")
+@click.argument("directory", metavar="DIR", type=dir_path())
 @functools.partial(_framework_option, purpose="start the project with")
 @click.option("--force", is_flag=True, help="Overwrite files that already exist in DIR.")
 @_answers_option

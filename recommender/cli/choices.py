@@ -101,3 +101,14 @@ FRAMEWORK_SYNONYMS: dict[str, str] = {
 def framework_choice() -> NamedChoice:
     """``--framework``: the catalog's framework ids; ``torch`` and ``tf`` are synonyms."""
     return NamedChoice(FRAMEWORK_IDS, synonyms=FRAMEWORK_SYNONYMS)
+
+
+def file_path(*, allow_dash: bool = False) -> click.Path:
+    """A file argument: completes file names in bash, zsh and fish. Existence is left to the
+    reader, whose one-line error names the file (and line) for every way a file can be bad."""
+    return click.Path(allow_dash=allow_dash, path_type=str)
+
+
+def dir_path() -> click.Path:
+    """A folder argument (it may not exist yet): completes folder names."""
+    return click.Path(file_okay=False, path_type=str)

@@ -17,7 +17,7 @@ from typing import cast
 import click
 
 from recommender import __version__
-from recommender.cli.choices import NamedChoice
+from recommender.cli.choices import NamedChoice, file_path
 from recommender.cli.options import redact_option
 from recommender.core.errors import BadInputError, DlrecError, ExitCode
 
@@ -179,6 +179,7 @@ def cli() -> None:
     "--import",
     "import_file",
     metavar="FILE",
+    type=file_path(),
     help="Read the facts from FILE instead of probing: a `python -m torch.utils.collect_env` "
     "report (vLLM's too), or a facts document.",
 )

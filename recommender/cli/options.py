@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from recommender.cli.choices import NamedChoice, accelerator_choice
+from recommender.cli.choices import NamedChoice, accelerator_choice, file_path
 
 if TYPE_CHECKING:
     from recommender.pipeline import Request
@@ -27,6 +27,7 @@ rules_option = click.option(
     "rule_files",
     multiple=True,
     metavar="FILE",
+    type=file_path(),
     help="A rule overlay (YAML/JSON): adds rules, or replaces bundled ones with the same id. Repeatable.",
 )
 
@@ -77,6 +78,7 @@ def input_options(f=None, *, fleet: bool = False):
             "--facts",
             "facts_file",
             metavar="FILE",
+            type=file_path(),
             multiple=True,
             callback=_facts_value,
             help=facts_help,
@@ -124,6 +126,7 @@ def pipeline_options(f, fleet: bool = True):
     f = click.option(
         "--out",
         metavar="FILE",
+        type=file_path(),
         help="Write the report to FILE (atomically) instead of stdout.",
     )(f)
     f = click.option(

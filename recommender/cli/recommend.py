@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 
 import click
 
+from recommender.cli.choices import file_path
 from recommender.cli.options import ANSWER_KEYS, answer_options, pipeline_options, request_from
 from recommender.engine.answers import GPU, gpu_answer, gpu_answers
 from recommender.pipeline import Request, load_facts
@@ -46,7 +47,11 @@ def run_and_emit(request: Request, output: Output, *, rulebase=None, facts=None)
 @click.command()
 @answer_options
 @click.option(
-    "--answers", "answers_file", metavar="FILE", help="Answers as YAML or JSON (flags win over it)."
+    "--answers",
+    "answers_file",
+    metavar="FILE",
+    type=file_path(),
+    help="Answers as YAML or JSON (flags win over it).",
 )
 @pipeline_options
 def recommend(answers_file, **kw) -> None:
@@ -59,10 +64,17 @@ def recommend(answers_file, **kw) -> None:
 @click.command()
 @answer_options
 @click.option(
-    "--answers", "answers_file", metavar="FILE", help="Pre-fill the defaults from an answers file."
+    "--answers",
+    "answers_file",
+    metavar="FILE",
+    type=file_path(),
+    help="Pre-fill the defaults from an answers file.",
 )
 @click.option(
-    "--save-answers", metavar="FILE", help="Write the answers to FILE (replayable with --answers)."
+    "--save-answers",
+    metavar="FILE",
+    type=file_path(),
+    help="Write the answers to FILE (replayable with --answers).",
 )
 @click.option(
     "--review",
