@@ -53,6 +53,11 @@ LAZY_COMMANDS = {
         "init",
         "Write a starter project (requirements, train.py, SETUP.md).",
     ),
+    "plan": (
+        "recommender.cli.plan",
+        "plan",
+        "The install plan for a machine described by flags (no GPU needed).",
+    ),
     "diagnose": (
         "recommender.cli.diagnose",
         "diagnose",

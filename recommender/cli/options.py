@@ -123,6 +123,7 @@ def pipeline_options(f, fleet: bool = True):
     from recommender.report.output import FORMATS
 
     f = redact_option(f)
+    f = index_map_option(f)
     f = click.option(
         "--out",
         metavar="FILE",
@@ -215,3 +216,14 @@ def request_from(
         import_timeout=kw["import_timeout"],
         train_timeout=kw["train_timeout"],
     )
+
+
+#: A mirror for every index a plan prints or writes (``plan``, ``init``).
+index_map_option = click.option(
+    "--index-map",
+    "index_map",
+    multiple=True,
+    metavar="FROM=TO",
+    help="Rewrite an index URL prefix (a mirror) in every index printed or written; "
+    "repeatable [env DLREC_INDEX_MAP, space-separated].",
+)
