@@ -114,7 +114,7 @@ def test_check_ok_on_fixture_and_with_overlay(runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert (
         result.stdout.strip()
-        == "ok: 8 rules, 5 questions, 4 claims, 2 urls, 44 wheel rows, 30 signatures"
+        == "ok: 8 rules, 5 questions, 4 claims, 2 urls, 51 wheel rows, 30 signatures"
     )
     overlay = tmp_path / "o.yaml"
     overlay.write_text("rules:\n  - {id: extra, sources: [TF-LITE], why: x, warn: [all]}\n")
