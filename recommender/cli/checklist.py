@@ -13,6 +13,7 @@ import sys
 
 import click
 
+from recommender.cli.choices import NamedChoice, dir_path, file_path, framework_choice
 from recommender.cli.options import index_map_option, input_options, redact_option, request_from
 from recommender.core.catalog import FRAMEWORK_IDS
 from recommender.core.errors import ExitCode
@@ -68,7 +69,7 @@ def _live(fmt: str, out: str | None, request) -> bool:
 def _framework_option(f, *, purpose: str = "check"):
     return click.option(
         "--framework",
-        type=click.Choice(FRAMEWORKS),
+        type=framework_choice(),
         default=None,
         help=f"The framework to {purpose} (default: the recommended one).",
     )(f)
@@ -79,6 +80,7 @@ def _answers_option(f):
         "--answers",
         "answers_file",
         metavar="FILE",
+        type=file_path(),
         help="Answers as YAML or JSON (as for `dlrec recommend --answers`).",
     )(f)
 
@@ -88,13 +90,16 @@ def _answers_option(f):
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=NamedChoice(FORMATS),
     default="text",
     show_default=True,
     help="text (✓ ! ✗), markdown, or json.",
 )
 @click.option(
-    "--out", metavar="FILE", help="Write the checklist to FILE (atomically) instead of stdout."
+    "--out",
+    metavar="FILE",
+    type=file_path(),
+    help="Write the checklist to FILE (atomically) instead of stdout.",
 )
 @_answers_option
 @input_options
@@ -131,7 +136,7 @@ def checklist(framework, fmt, out, answers_file, redact, **kw) -> None:
 
 
 @click.command()
-@click.argument("directory", metavar="DIR")
+@click.argument("directory", metavar="DIR", type=dir_path())
 @functools.partial(_framework_option, purpose="start the project with")
 @click.option("--force", is_flag=True, help="Overwrite files that already exist in DIR.")
 @_answers_option
