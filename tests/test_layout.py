@@ -2,8 +2,8 @@
 import, an import cycle or a family of prefixed modules fails here, not in review.
 
 The layers, earliest first: the base (core, then supervise), then the stages probes -> facts ->
-rulebase -> engine -> smoke -> decide -> pipeline -> report -> cli, with the maintainer tools just
-before cli (only ``dlrec rules refresh-wheels`` imports them). A module imports only from its own
+rulebase -> engine -> smoke -> cluster -> decide -> pipeline -> report -> cli, with the maintainer
+tools just before cli (only ``dlrec rules refresh-wheels`` imports them). A module imports only from its own
 layer or earlier ones, counting imports inside functions. Every folder of ``recommender/`` is
 one of these layers, so a new top-level folder must say where it stands.
 """
@@ -27,6 +27,7 @@ LAYERS = (
     "rulebase",
     "engine",
     "smoke",
+    "cluster",
     "decide",
     "pipeline",
     "report",
@@ -36,7 +37,7 @@ LAYERS = (
 #: The folders of ``recommender/`` that hold data, not modules.
 DATA = ("rules", "templates")
 #: Command modules: what ``cli/main.py``'s LAZY_COMMANDS names, and main itself (``probe``).
-COMMANDS = ("main", "recommend", "smoke", "rules", "checklist", "diff")
+COMMANDS = ("main", "recommend", "smoke", "rules", "checklist", "diff", "fleet")
 
 
 def _modules() -> list[Path]:

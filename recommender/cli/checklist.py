@@ -13,7 +13,8 @@ import sys
 
 import click
 
-from recommender.cli.options import input_options, redact_option, request_from
+from recommender.cli.choices import NamedChoice, dir_path, file_path, framework_choice
+from recommender.cli.options import index_map_option, input_options, redact_option, request_from
 from recommender.core.catalog import FRAMEWORK_IDS
 from recommender.core.errors import ExitCode
 from recommender.pipeline import Made
@@ -68,7 +69,7 @@ def _live(fmt: str, out: str | None, request) -> bool:
 def _framework_option(f, *, purpose: str = "check"):
     return click.option(
         "--framework",
-        type=click.Choice(FRAMEWORKS),
+        type=framework_choice(),
         default=None,
         help=f"The framework to {purpose} (default: the recommended one).",
     )(f)
@@ -79,6 +80,7 @@ def _answers_option(f):
         "--answers",
         "answers_file",
         metavar="FILE",
+        type=file_path(),
         help="Answers as YAML or JSON (as for `dlrec recommend --answers`).",
     )(f)
 
@@ -88,13 +90,16 @@ def _answers_option(f):
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=NamedChoice(FORMATS),
     default="text",
     show_default=True,
     help="text (✓ ! ✗), markdown, or json.",
 )
 @click.option(
-    "--out", metavar="FILE", help="Write the checklist to FILE (atomically) instead of stdout."
+    "--out",
+    metavar="FILE",
+    type=file_path(),
+    help="Write the checklist to FILE (atomically) instead of stdout.",
 )
 @_answers_option
 @input_options
@@ -133,15 +138,17 @@ def checklist(framework, fmt, out, answers_file, redact, **kw) -> None:
 
 
 @click.command()
-@click.argument("directory", metavar="DIR")
+@click.argument("directory", metavar="DIR", type=dir_path())
 @functools.partial(_framework_option, purpose="start the project with")
 @click.option("--force", is_flag=True, help="Overwrite files that already exist in DIR.")
 @_answers_option
 @input_options
-def init(directory, framework, force, answers_file, **kw) -> None:
+@index_map_option
+def init(directory, framework, force, answers_file, index_map, **kw) -> None:
     """Write a starter project into DIR: requirements.txt, pyproject.toml (uv), train.py,
     SETUP.md, dlrec-answers.yaml."""
     from recommender.decide import starter
+    from recommender.decide.install.mirrors import map_plan_dict, parse_index_map
     from recommender.report import checklist as checklist_report
 
     starter.check_targets(directory, force=force)
@@ -155,7 +162,7 @@ def init(directory, framework, force, answers_file, **kw) -> None:
         rulebase=outcome.rulebase,
         smoke=outcome.ranking.smoke,
         answers=outcome.answers.to_dict(),
-        plan=_plan(outcome, cl),
+        plan=map_plan_dict(_plan(outcome, cl), parse_index_map(index_map, os.environ)),
         project_name=os.path.basename(os.path.abspath(directory)),
     )
     for path in starter.write_files(directory, files, force=force):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from recommender.cli.choices import file_path
+
 
 def _load(path: str):
     """The document at ``path`` (a facts or a recommend --json document); exit 2 when it is bad."""
@@ -34,8 +36,8 @@ def _load(path: str):
 
 
 @click.command()
-@click.argument("a", metavar="A.json")
-@click.argument("b", metavar="B.json")
+@click.argument("a", metavar="A.json", type=file_path())
+@click.argument("b", metavar="B.json", type=file_path())
 @click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
 def diff(a: str, b: str, as_json: bool) -> None:
     """What differs between two machines' facts (and smoke results, when present).
@@ -48,10 +50,11 @@ def diff(a: str, b: str, as_json: bool) -> None:
     """
     from recommender.decide.install.diff import plan_differences
     from recommender.facts.diff import diff_documents, diff_lines, diff_to_json
+    from recommender.rulebase.wheels.load import load_wheels
 
     doc_a, doc_b = _load(a), _load(b)
     diffs = diff_documents(doc_a, doc_b)
-    plans = plan_differences(doc_a, doc_b)
+    plans = plan_differences(doc_a, doc_b, matrix=load_wheels())
     if as_json:
         from recommender.report.output import emit_json
 
