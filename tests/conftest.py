@@ -29,6 +29,8 @@ import psutil
 import pytest
 from click.testing import CliRunner
 
+from tests.engines import OWNED_PIDS
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -148,7 +150,7 @@ class OwnedProcesses:
         self.sessions: set[int] = set()
 
     def add(self, pid: int) -> None:
-        """Own ``pid`` and every descendant of it."""
+        """Own ``pid``, every descendant of it, and, when it leads a session, the session."""
         self.pids.add(pid)
 
     def add_group(self, pgid: int) -> None:
@@ -168,7 +170,8 @@ class OwnedProcesses:
 
     def owns(self, proc: psutil.Process) -> bool:
         try:
-            if os.getpgid(proc.pid) in self.groups or os.getsid(proc.pid) in self.sessions:
+            sid = os.getsid(proc.pid)
+            if os.getpgid(proc.pid) in self.groups or sid in self.sessions or sid in self.pids:
                 return True
             return any(p.pid in self.pids for p in (proc, *proc.parents()))
         except (OSError, psutil.Error):
@@ -176,6 +179,7 @@ class OwnedProcesses:
 
 
 OWNED = OwnedProcesses()
+OWNED.pids = OWNED_PIDS  # one registry: the Slurm and Ray fixtures (tests/engines.py) fill it
 
 
 @pytest.fixture(scope="session")
@@ -263,3 +267,7 @@ def _no_process_left_behind(request, _adopt_orphans):
     _reap_zombies()
     if names:
         pytest.fail(f"{request.node.nodeid} left {len(names)} process(es) behind: {names}")
+
+
+# The real cluster engines (Slurm, Ray), started by fixtures when a test asks for them.
+from tests.engines import ray_cluster, slurm_cluster  # noqa: E402, F401, I001

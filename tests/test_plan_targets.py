@@ -428,3 +428,15 @@ def test_keras_on_a_chosen_backend(runner: CliRunner) -> None:
     doc = as_json(runner, *base, "--backend", "torch")
     assert doc["index_url"] == "https://download.pytorch.org/whl/cu130"
     assert [p[0] for p in doc["packages"]] == ["torch", "keras"]
+
+
+def test_recommend_prints_the_mirror_of_every_index(runner: CliRunner) -> None:
+    facts = ROOT / "tests" / "fixtures" / "facts" / "a100_linux.json"
+    args = ["recommend", "--facts", str(facts), "--accelerator", "nvidia", "--no-smoke", "--json"]
+    plain = runner.invoke(cli, args)
+    assert "https://download.pytorch.org/whl/" in plain.stdout
+    env = {"DLREC_INDEX_MAP": "https://download.pytorch.org/whl=https://mirror.example/torch"}
+    mapped = runner.invoke(cli, args, env=env)
+    assert mapped.exit_code == plain.exit_code
+    assert "download.pytorch.org" not in mapped.stdout
+    assert "https://mirror.example/torch/" in mapped.stdout

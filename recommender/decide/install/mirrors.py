@@ -7,14 +7,25 @@ mirror) with no spaces or quotes; the longest matching prefix wins.
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from types import MappingProxyType
+from typing import Any
 
-from recommender.core.errors import BadInputError
+from recommender.core.problems import BadRequest
 from recommender.decide.install.plan import InstallPlan, NoBuild
 
-__all__ = ["ENV_MAP", "apply_mirrors", "map_plan_dict", "parse_index_map", "rewrite"]
+__all__ = [
+    "ENV_MAP",
+    "apply_mirrors",
+    "map_plan_dict",
+    "mirrored",
+    "parse_index_map",
+    "rewrite",
+]
 
 ENV_MAP = "DLREC_INDEX_MAP"
 _URL = re.compile(r"^https?://[^\s'\"<>\\]{1,500}$")
@@ -27,7 +38,7 @@ def parse_index_map(pairs: Sequence[str], env: Mapping[str, str]) -> tuple[tuple
     for word in words:
         src, sep, dst = word.partition("=")
         if not sep or not _URL.match(src) or not _URL.match(dst):
-            raise BadInputError(f"--index-map {word[:120]!r}: expected FROM=TO, two http(s) URLs")
+            raise BadRequest(f"--index-map {word[:120]!r}: expected FROM=TO, two http(s) URLs")
         out.append((src, dst))
     return tuple(sorted(out, key=lambda p: len(p[0]), reverse=True))
 
@@ -100,3 +111,31 @@ def map_plan_dict(
     if isinstance(ways, list):
         out["ways_out"] = [_rewrite_text(str(w), mapping) for w in ways]
     return out
+
+
+def mirrored(value: Any, mapping: Sequence[tuple[str, str]]) -> Any:
+    """``value`` (frozen dataclasses, mappings, tuples, lists, strings) with every index URL
+    prefix in ``mapping`` rewritten in every string: a ranking's plans, install lines and
+    ways out alike. Types are kept."""
+    if not mapping:
+        return value
+    if isinstance(value, str) and not isinstance(value, enum.Enum):
+        return _rewrite_text(value, mapping)
+    if isinstance(value, enum.Enum) or value is None or isinstance(value, (bool, int, float)):
+        return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            f.name: mirrored(getattr(value, f.name), mapping)
+            for f in dataclasses.fields(value)
+            if f.init
+        }
+        return dataclasses.replace(value, **changes)
+    if isinstance(value, MappingProxyType):
+        return MappingProxyType({k: mirrored(v, mapping) for k, v in value.items()})
+    if isinstance(value, Mapping):
+        return {k: mirrored(v, mapping) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(mirrored(v, mapping) for v in value)
+    if isinstance(value, list):
+        return [mirrored(v, mapping) for v in value]
+    return value
