@@ -57,6 +57,11 @@ LAZY_COMMANDS = {
         "init",
         "Write a starter project (requirements, train.py, SETUP.md).",
     ),
+    "cache": (
+        "recommender.cli.cache",
+        "cache",
+        "List or prune the throwaway environments that --try made.",
+    ),
     "diff": (
         "recommender.cli.diff",
         "diff",

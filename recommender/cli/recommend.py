@@ -40,23 +40,31 @@ def live_smoke(console):
         console.print(message, style="dim", markup=False)
 
 
-def run_and_emit(request: Request, output: Output, *, rulebase=None, facts=None) -> None:
+def run_and_emit(
+    request: Request, output: Output, *, rulebase=None, facts=None, assume_yes: bool = False
+) -> None:
+    from recommender.cli.tries import confirmer, progress
+    from recommender.pipeline import TryHooks
     from recommender.report.console import make_console
 
     console = make_console()
     live = output.fmt == "text" and output.out is None
-    if not request.smoke or request.facts_files:
-        outcome = recommend_pipeline(request, rulebase=rulebase, facts=facts)
-    elif not live or not console.is_terminal:
-        from recommender.report.smoke import PlainProgress
+    with progress(make_console(stderr=True) if live else None) as on_step:
+        hooks = TryHooks(confirm=confirmer(assume_yes), on_step=on_step)
+        if not request.smoke or request.facts_files:
+            outcome = recommend_pipeline(request, rulebase=rulebase, facts=facts, hooks=hooks)
+        elif not live or not console.is_terminal:
+            from recommender.report.smoke import PlainProgress
 
-        progress = PlainProgress(lambda line: click.echo(line, err=True))
-        outcome = recommend_pipeline(
-            request, on_event=progress.on_event, rulebase=rulebase, facts=facts
-        )
-    else:
-        with live_smoke(make_console(stderr=True)) as on_event:
-            outcome = recommend_pipeline(request, on_event=on_event, rulebase=rulebase, facts=facts)
+            plain = PlainProgress(lambda line: click.echo(line, err=True))
+            outcome = recommend_pipeline(
+                request, on_event=plain.on_event, rulebase=rulebase, facts=facts, hooks=hooks
+            )
+        else:
+            with live_smoke(make_console(stderr=True)) as on_event:
+                outcome = recommend_pipeline(
+                    request, on_event=on_event, rulebase=rulebase, facts=facts, hooks=hooks
+                )
     emit(outcome, output, console=console)
 
 
@@ -138,7 +146,9 @@ def _why_value(ctx, param, value: str | None) -> str | None:
 
 def _pipeline_options(f, fleet: bool = True):
     from recommender.cli.main import redact_option
+    from recommender.cli.tries import try_options
 
+    f = try_options(f)
     f = redact_option(f)
     f = click.option(
         "--out",
@@ -231,6 +241,8 @@ def request_from(flags: Mapping[str, str | None], answers_file, kw) -> Request:
         fresh=kw["fresh"],
         import_timeout=kw["import_timeout"],
         train_timeout=kw["train_timeout"],
+        tries=kw.get("tries"),
+        try_budget=kw.get("try_budget"),
     )
 
 
@@ -244,7 +256,7 @@ def recommend(answers_file, **kw) -> None:
     """Rank TensorFlow, PyTorch, Keras and JAX for your answers and this machine."""
     flags = {key: kw.pop(key) for key in ANSWER_KEYS}
     output = output_from(kw)
-    run_and_emit(request_from(flags, answers_file, kw), output)
+    run_and_emit(request_from(flags, answers_file, kw), output, assume_yes=kw["assume_yes"])
 
 
 @click.command()
@@ -279,7 +291,7 @@ def ask(answers_file, save_answers, review, **kw) -> None:
     if save_answers:
         questionnaire.save_answers(save_answers, values)
     request = request_from(values, None, kw)
-    run_and_emit(request, output, rulebase=rulebase, facts=facts)
+    run_and_emit(request, output, rulebase=rulebase, facts=facts, assume_yes=kw["assume_yes"])
 
 
 def _asker(*, stderr: bool):

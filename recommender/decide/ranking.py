@@ -32,6 +32,7 @@ from recommender.catalog import ANSWER_DEVICE, ANSWER_KIND, FRAMEWORK_IDS
 from recommender.decide.keras_backends import BACKEND_ORDER, keras_choice, no_build_block, plan_row
 from recommender.decide.plans import planned_fix, staleness, wheel_matrix
 from recommender.decide.rows import (
+    INSTALL_FAILED_HERE,
     INSTALLABLE,
     INSTALLED_UNVERIFIED,
     MEASURED,
@@ -225,6 +226,8 @@ def sort_key(entry: Entry) -> tuple[bool, float, bool, bool, int]:
 
 
 def verdict_of(entry: Entry, rank: int) -> str:
+    if entry.tried and entry.tried.get("status") == "install_failed":
+        return INSTALL_FAILED_HERE
     if not entry.feasible:
         return NOT_FEASIBLE
     if entry.needs_reinstall:
@@ -269,11 +272,12 @@ def rank(
     matrix: WheelMatrix | None = None,
     smoke_note: str | None = None,
     extra_warnings: Sequence[Notice] = (),
+    tried: Mapping[str, Any] | None = None,
 ) -> Ranking:
     """Order the frameworks (see the module docstring for the rules of the ordering).
 
     ``matrix`` is the wheel matrix the install planner reads (default: the bundled one, loaded
-    once per run).
+    once per run). ``tried``: ``--try`` results by row label (``decide/tries.py``).
     """
     results = tuple(results)
     device = _device(evaluation)
@@ -284,6 +288,11 @@ def rank(
         for fw in FRAMEWORK_ORDER
         if fw in evaluation.scores
     ]
+    if tried:
+        from recommender.decide.tries import with_try
+
+        bonus = float(rulebase.settings.get("smoke_bonus", 0.0))
+        entries = [with_try(e, tried, bonus) for e in entries]
     ordered = sorted(entries, key=sort_key)
     ranked = tuple(replace(e, rank=i, verdict=verdict_of(e, i)) for i, e in enumerate(ordered, 1))
     return Ranking(
