@@ -49,10 +49,18 @@ def classify(log_text: str) -> tuple[str, str]:
     if hit := _first(lines, _PROXY):
         return PROXY, f"the proxy refused the connection: {hit}"
     if hit := _first(lines, _OFFLINE):
-        where = _URL.search(hit)
+        where = _URL.search(hit) or _index(lines)
         place = f" ({where.group(0).rstrip('/.,:')})" if where else ""
         return OFFLINE, f"offline: the package index could not be reached{place}"
     return INSTALL_FAILED, error_line(lines)
+
+
+def _index(lines: list[str]) -> re.Match[str] | None:
+    """The index pip said it looks in ("Looking in indexes: URL"), when the error names none."""
+    for line in lines:
+        if line.startswith("Looking in indexes:"):
+            return _URL.search(line)
+    return None
 
 
 def error_line(lines: list[str]) -> str:
