@@ -15,18 +15,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from recommender.catalog import ANSWER_DEVICE, Framework
-from recommender.decide.checklist import Checklist, build_checklist
+from recommender.core.catalog import ANSWER_DEVICE, Framework
+from recommender.core.errors import BadInputError
+from recommender.decide.checklist.build import Checklist, build_checklist
 from recommender.decide.fleet import Node
-from recommender.decide.ranking import Ranking, rank
-from recommender.decide.ties import tie_notice
+from recommender.decide.ranking.rank import Ranking, rank
+from recommender.decide.ranking.ties import tie_notice
 from recommender.engine.answers import Answers, resolve_answers
 from recommender.engine.evaluate import Evaluation, evaluate
-from recommender.engine.rulebase import RuleBase, load_rulebase
-from recommender.errors import BadInputError
 from recommender.facts import evidence
 from recommender.facts.document import Facts
 from recommender.facts.load import load_facts_file
+from recommender.rulebase.load import RuleBase, load_rulebase
 from recommender.smoke.run import (
     DEFAULT_IMPORT_TIMEOUT,
     DEFAULT_TRAIN_TIMEOUT,
@@ -127,7 +127,7 @@ def _run_smoke(
 
 def _with_distributed(facts: Facts) -> Facts:
     """Probed facts gain the distributed smoke results cached for this machine (rules read them)."""
-    from recommender.smoke.distributed import cached
+    from recommender.smoke.distributed.run import cached
 
     if not facts.is_local:
         return facts
@@ -192,10 +192,10 @@ def _check_try(request: Request) -> None:
 def _tries(
     request: Request, ranking: Ranking, hooks: TryHooks, on_event: OnEvent | None
 ) -> tuple[dict[str, Any], tuple[Any, ...]]:
-    """Prove the wanted rows' plans (``decide/tries.py`` picks them, ``smoke/trial`` runs them):
+    """Prove the wanted rows' plans (``decide/ranking/tries.py`` picks them, ``smoke/trial`` runs them):
     (results by row label, the notices for what was not proven)."""
-    from recommender.decide.ranking import NOT_FOUND_RULE
-    from recommender.decide.tries import notices, trial_plan, wanted_rows
+    from recommender.decide.ranking.rank import NOT_FOUND_RULE
+    from recommender.decide.ranking.tries import notices, trial_plan, wanted_rows
     from recommender.smoke.trial import DEFAULT_SIZE_BUDGET, TrialPlan, try_plans
 
     if any(n.rule == NOT_FOUND_RULE for n in ranking.warnings):
@@ -284,7 +284,7 @@ def checklist(
 def _reported(facts: Facts) -> str | None:
     """The framework a pasted report is about: a collect_env report (torch's or vLLM's) shows
     torch, so its checklist checks torch, not the framework the ranking would recommend."""
-    from recommender.facts.collect_env import TORCH_FORMAT, VLLM_FORMAT
+    from recommender.facts.reports.collect_env import TORCH_FORMAT, VLLM_FORMAT
 
     if facts.get("source.format") in (TORCH_FORMAT, VLLM_FORMAT):
         return Framework.PYTORCH.value

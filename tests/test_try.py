@@ -24,7 +24,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from recommender.decide.rows import INSTALL_FAILED_HERE, MEASURED_FRESH, RULES_ONLY
+from recommender.decide.ranking.rows import INSTALL_FAILED_HERE, MEASURED_FRESH, RULES_ONLY
 from recommender.smoke.trial import TrialPlan, envs, try_plans
 from recommender.smoke.trial.causes import classify
 
@@ -65,7 +65,7 @@ def user_packages() -> list[tuple[str, str]]:
 
 def planned(framework: str) -> TrialPlan:
     """The install planner's own plan for ``framework`` on this machine's CPU."""
-    from recommender.decide.plans import plan_for
+    from recommender.decide.install.plans import plan_for
     from recommender.facts.collect import collect_facts
 
     plan = plan_for(framework, collect_facts(), "cpu")
@@ -439,3 +439,11 @@ def test_bad_try_options_exit_2(runner):
 def test_causes_from_installer_messages(log, status):
     got, reason = classify(log)
     assert got == status and "\n" not in reason
+
+
+def test_the_documented_budget_is_the_engine_default():
+    from recommender.cli.options import DEFAULT_TRY_BUDGET, Size
+    from recommender.smoke.trial import DEFAULT_SIZE_BUDGET
+
+    assert Size().convert(DEFAULT_TRY_BUDGET, None, None) == DEFAULT_SIZE_BUDGET
+    assert Size().convert("500MB", None, None) == 500_000_000

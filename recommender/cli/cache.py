@@ -41,7 +41,7 @@ def list_(as_json: bool) -> None:
 
     items = envs.stored(os.environ)
     if as_json:
-        from recommender.cli.main import emit_json
+        from recommender.report.output import emit_json
 
         emit_json(
             {

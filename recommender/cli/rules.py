@@ -9,16 +9,8 @@ import json
 
 import click
 
-from recommender.errors import BadInputError
-
-#: ``--rules FILE`` (repeatable) for every command that scores; pass the tuple to load_rulebase.
-rules_option = click.option(
-    "--rules",
-    "rule_files",
-    multiple=True,
-    metavar="FILE",
-    help="A rule overlay (YAML/JSON): adds rules, or replaces bundled ones with the same id. Repeatable.",
-)
+from recommender.cli.options import rules_option
+from recommender.core.errors import BadInputError
 
 
 def today() -> datetime.date:
@@ -27,7 +19,7 @@ def today() -> datetime.date:
 
 
 def _load(ctx: click.Context, files=()):
-    from recommender.engine.rulebase import load_rulebase
+    from recommender.rulebase.load import load_rulebase
 
     return load_rulebase(files, bundled=ctx.obj.get("bundled") if ctx.obj else None)
 
@@ -50,9 +42,9 @@ def check(ctx: click.Context, files: tuple[str, ...]) -> None:
 
     A rule whose ``verified:`` date is more than six months before today is listed as stale
     (exit 0 all the same): its sources should be read again."""
-    from recommender.decide.checklist import validate_checklist
-    from recommender.engine.rulebase import STALE_AFTER_MONTHS, stale_rules
-    from recommender.engine.wheels import load_wheels
+    from recommender.decide.checklist.build import validate_checklist
+    from recommender.rulebase.load import STALE_AFTER_MONTHS, stale_rules
+    from recommender.rulebase.wheels.load import load_wheels
 
     rb = _load(ctx, files)
     wheels = load_wheels()
@@ -134,7 +126,7 @@ def explain(ctx: click.Context, rule_id: str, rule_files: tuple[str, ...], as_js
 
 def pip_runner(timeout: float):
     """The runner refresh-wheels gives pip commands to (tests replace it with recordings)."""
-    from recommender.engine.wheels_refresh import bounded_runner
+    from recommender.maintainer.refresh_wheels import bounded_runner
 
     return bounded_runner(timeout=timeout)
 
@@ -180,9 +172,9 @@ def refresh_wheels(
     Exit 0 (with or without differences), 2 for an unknown package."""
     import sys
 
-    from recommender.atomic import write_atomic
-    from recommender.engine import wheels_refresh as wr
-    from recommender.engine.wheels import BUNDLED_WHEELS, load_wheels
+    from recommender.core.atomic import write_atomic
+    from recommender.maintainer import refresh_wheels as wr
+    from recommender.rulebase.wheels.load import BUNDLED_WHEELS, load_wheels
 
     target = path or str(BUNDLED_WHEELS)
     matrix = load_wheels(target)
@@ -207,4 +199,4 @@ def refresh_wheels(
         click.echo(f"wrote {target}")
 
 
-__all__ = ["refresh_wheels", "rules", "rules_option"]
+__all__ = ["refresh_wheels", "rules"]

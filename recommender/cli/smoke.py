@@ -8,8 +8,8 @@ import click
 
 from recommender.cli import distributed as cli_distributed
 from recommender.cli.distributed import distributed_options
-from recommender.cli.tries import try_options
-from recommender.errors import ExitCode, SmokeError
+from recommender.cli.options import try_options
+from recommender.core.errors import ExitCode, SmokeError
 from recommender.facts.document import FRAMEWORK_IDS
 from recommender.smoke.run import (
     DEFAULT_IMPORT_TIMEOUT,

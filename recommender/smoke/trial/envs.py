@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from recommender.atomic import write_atomic
+from recommender.core.atomic import write_atomic
 
 MARKER = "dlrec-env.json"
 #: Bump when what an environment holds changes meaning: old ones stop matching.

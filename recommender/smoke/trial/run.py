@@ -27,9 +27,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
+import recommender.smoke.trial.causes as causes
+import recommender.smoke.trial.envs as envs
 from recommender.smoke.process import CAP
 from recommender.smoke.results import SmokeEvent, SmokeRun
-from recommender.smoke.trial import causes, envs
 from recommender.smoke.trial.installer import Installer, choose
 from recommender.smoke.trial.values import (
     DECLINED,
@@ -44,7 +45,7 @@ from recommender.smoke.trial.values import (
     TrialPlan,
     TrialResult,
 )
-from recommender.supervise import Stopped, start, stopping
+from recommender.supervise.supervisor import Stopped, start, stopping
 
 #: Seconds one plan's environment, preview and install may take together (a CUDA build of
 #: PyTorch is several GB: on a slow line that is minutes, not hours).
