@@ -447,3 +447,49 @@ def test_the_documented_budget_is_the_engine_default():
 
     assert Size().convert(DEFAULT_TRY_BUDGET, None, None) == DEFAULT_SIZE_BUDGET
     assert Size().convert("500MB", None, None) == 500_000_000
+
+
+def test_on_a_terminal_it_asks_once_and_a_no_downloads_nothing(tmp_path):
+    """A real pseudo-terminal: the preview, one question; "n" declines every download, the
+    rows stay rules-only, and the environment made for the preview is gone."""
+    pexpect = pytest.importorskip("pexpect")
+    (tmp_path / "home").mkdir()
+    env = pip_env(tmp_path / "cache", tmp_path / "home", TERM="xterm", COLUMNS="120")
+    child = pexpect.spawn(
+        sys.executable,
+        [str(DRIVER), "recommend", "--try", "jax", "--accelerator", "cpu"],
+        cwd=str(tmp_path / "home"),
+        env=env,
+        encoding="utf-8",
+        timeout=300,
+        dimensions=(40, 160),
+    )
+    child.expect_exact("downloads about")
+    child.expect_exact("Download about")
+    child.expect_exact("[Y/n]")
+    child.sendline("n")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    text = " ".join(child.before.split())
+    assert "jax not proven: not tried: the download was declined" in text
+    assert "Download about" not in text  # asked once
+    assert not [p for p in (tmp_path / "cache" / "envs").iterdir() if p.is_dir()]
+
+
+def test_smoke_try_prints_the_tries_alone(jax_env):
+    done = dlrec(jax_env.env, "smoke", "--try", "jax", "--json")
+    assert done.returncode == 0, done.stderr
+    (tried,) = json.loads(done.stdout)["tried"]
+    assert tried["row"] == "jax" and tried["status"] == "proven" and tried["reused"] is True
+
+
+def test_an_unwritable_cache_is_one_line_not_a_traceback(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    (tmp_path / "home").mkdir()
+    env = pip_env(blocker / "cache", tmp_path / "home")
+    done = dlrec(env, "recommend", "--try", "jax", "--accelerator", "cpu", "--json")
+    assert done.returncode == 1, done.stderr
+    assert "--try cannot make its environments folder" in done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""

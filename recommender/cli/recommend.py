@@ -23,30 +23,29 @@ from recommender.report.output import Output, emit, output_from
 def run_and_emit(
     request: Request, output: Output, *, rulebase=None, facts=None, assume_yes: bool = False
 ) -> None:
-    from recommender.cli.tries import confirmer, progress
+    from recommender.cli.tries import confirmer, live_smoke, step_printer
     from recommender.pipeline import TryHooks
     from recommender.report.console import make_console
 
     console = make_console()
-    live = output.fmt == "text" and output.out is None
-    with progress(make_console(stderr=True) if live else None) as on_step:
-        hooks = TryHooks(confirm=confirmer(assume_yes), on_step=on_step)
-        if not request.smoke or request.facts_files:
-            outcome = recommend_pipeline(request, rulebase=rulebase, facts=facts, hooks=hooks)
-        elif not live or not console.is_terminal:
-            from recommender.report.smoke import PlainProgress
+    live = output.fmt == "text" and output.out is None and console.is_terminal
+    err = make_console(stderr=True)
+    hooks = TryHooks(confirm=confirmer(assume_yes), on_step=step_printer(err if live else None))
+    if not request.smoke or request.facts_files:
+        outcome = recommend_pipeline(request, rulebase=rulebase, facts=facts, hooks=hooks)
+    elif not live:
+        from recommender.report.smoke import PlainProgress
 
-            plain = PlainProgress(lambda line: click.echo(line, err=True))
+        plain = PlainProgress(lambda line: click.echo(line, err=True))
+        outcome = recommend_pipeline(
+            request, on_event=plain.on_event, rulebase=rulebase, facts=facts, hooks=hooks
+        )
+    else:
+        with live_smoke(err) as (on_event, display):
+            hooks = TryHooks(confirm=confirmer(assume_yes, live=display), on_step=hooks.on_step)
             outcome = recommend_pipeline(
-                request, on_event=plain.on_event, rulebase=rulebase, facts=facts, hooks=hooks
+                request, on_event=on_event, rulebase=rulebase, facts=facts, hooks=hooks
             )
-        else:
-            from recommender.report.smoke import live_smoke
-
-            with live_smoke(make_console(stderr=True)) as on_event:
-                outcome = recommend_pipeline(
-                    request, on_event=on_event, rulebase=rulebase, facts=facts, hooks=hooks
-                )
     emit(outcome, output, console=console)
 
 

@@ -186,7 +186,7 @@ def _run_live(console, facts, options, verbose):
 def _try(tries, assume_yes, budget, import_timeout, timeout, as_json) -> int:
     """``dlrec smoke --try``: the recommendation's tries alone, one line each (exit 1 unless
     every tried plan was proven)."""
-    from recommender.cli.tries import confirmer, progress
+    from recommender.cli.tries import confirmer, step_printer
     from recommender.pipeline import Request, TryHooks, recommend
     from recommender.report.console import make_console
 
@@ -197,9 +197,8 @@ def _try(tries, assume_yes, budget, import_timeout, timeout, as_json) -> int:
         import_timeout=import_timeout,
         train_timeout=timeout,
     )
-    with progress(make_console(stderr=True)) as on_step:
-        hooks = TryHooks(confirm=confirmer(assume_yes), on_step=on_step)
-        outcome = recommend(request, hooks=hooks)
+    hooks = TryHooks(confirm=confirmer(assume_yes), on_step=step_printer(make_console(stderr=True)))
+    outcome = recommend(request, hooks=hooks)
     rows = [(e, dict(e.tried)) for e in outcome.ranking.entries if e.tried is not None]
     if as_json:
         click.echo(json.dumps({"tried": [{"row": _label(e), **t} for e, t in rows]}, indent=2))

@@ -3,7 +3,8 @@ options, ``--try``, ``--yes`` and ``--try-budget``, are in ``cli/options.py``).
 
 Nothing is downloaded without ``--try``. With it, dlrec first says what each plan installs and
 about how large it is; on a terminal it asks once (``--yes`` skips the question), without one it
-proceeds. Progress: a rich spinner on a terminal, one line per step when stderr is piped.
+proceeds. Progress: a line per step, through rich above the live smoke table on a terminal,
+plain when stderr is piped.
 """
 
 from __future__ import annotations
@@ -28,21 +29,29 @@ def describe(previews: Sequence[Preview]) -> list[str]:
     return lines
 
 
-def confirmer(assume_yes: bool, echo=None):
-    """The one confirmation: said always; asked on a terminal unless --yes."""
+def confirmer(assume_yes: bool, echo=None, live=None):
+    """The one confirmation: what will be downloaded is said always; asked on a terminal
+    unless --yes (a live display, ``live``, is stopped while the question waits)."""
     say = echo or (lambda line: click.echo(line, err=True))
 
     def confirm(previews: Sequence[Preview]) -> bool:
-        for line in describe(previews):
-            say(line)
-        total = sum(p.size for p in previews)
-        if assume_yes or not (_tty(sys.stdin) and _tty(sys.stderr)):
-            return True
-        return click.confirm(
-            f"Download about {mb(total)} into dlrec's cache and install it there?",
-            default=True,
-            err=True,
-        )
+        ask = not assume_yes and _tty(sys.stdin) and _tty(sys.stderr)
+        if live is not None and ask:
+            live.stop()
+        try:
+            for line in describe(previews):
+                say(line)
+            if not ask:
+                return True
+            total = sum(p.size for p in previews)
+            return click.confirm(
+                f"Download about {mb(total)} into dlrec's cache and install it there?",
+                default=True,
+                err=True,
+            )
+        finally:
+            if live is not None and ask:
+                live.start()
 
     return confirm
 
@@ -54,16 +63,29 @@ def _tty(stream) -> bool:
         return False
 
 
-@contextlib.contextmanager
-def progress(console=None) -> Iterator:
-    """The ``on_step`` callback: a rich status line on a terminal, else a line per step."""
+def step_printer(console=None):
+    """``on_step``: a dim rich line on a terminal (above a live display on the same console),
+    else one plain line per step on stderr."""
     if console is None or not console.is_terminal:
-        yield lambda line: click.echo(f"dlrec: {line}", err=True)
-        return
-    with console.status("--try", spinner="dots") as status:
+        return lambda line: click.echo(f"dlrec: {line}", err=True)
+    return lambda line: console.print(
+        f"dlrec: {line}", style="dim", markup=False, highlight=False, soft_wrap=True
+    )
 
-        def step(line: str) -> None:
-            console.print(f"[dim]{line}[/]", markup=True, highlight=False)
-            status.update(line)
 
-        yield step
+@contextlib.contextmanager
+def live_smoke(console) -> Iterator[tuple]:
+    """The smoke runs' live table (``report.smoke.LiveTable``), yielding its ``on_event`` and
+    the Live itself, so that the --try question can stop it while it waits for an answer."""
+    from rich.live import Live
+
+    from recommender.report.smoke import LiveTable
+
+    table = LiveTable()
+    live = Live(
+        console=console, get_renderable=table.renderable, refresh_per_second=10, transient=False
+    )
+    with live:
+        yield table.on_event, live
+    for message in table.messages:
+        console.print(message, style="dim", markup=False)

@@ -29,6 +29,7 @@ from typing import BinaryIO
 
 import recommender.smoke.trial.causes as causes
 import recommender.smoke.trial.envs as envs
+from recommender.core.errors import SmokeError
 from recommender.smoke.process import CAP
 from recommender.smoke.results import SmokeEvent, SmokeRun
 from recommender.smoke.trial.installer import Installer, choose
@@ -102,7 +103,14 @@ def try_plans(
     env = dict(os.environ if env is None else env)
     say = on_step or (lambda line: None)
     installer = choose(env)
-    root = envs.private_dir(envs_root := envs.envs_dir(env))
+    envs_root = envs.envs_dir(env)
+    try:
+        root = envs.private_dir(envs_root)
+    except OSError as exc:
+        raise SmokeError(
+            f"--try cannot make its environments folder {envs_root}: {exc.strerror or exc}; "
+            "point DLREC_CACHE_DIR at a writable folder with room for them"
+        ) from exc
     logs = smoke_cache.RunLogs.create(env).path
     tries = [_new(plan, root, logs) for plan in dict((p.label, p) for p in plans).values()]
     with contextlib.ExitStack() as locks:
