@@ -12,12 +12,13 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from recommender.core.catalog import ANSWER_DEVICE, Framework
 from recommender.core.errors import BadInputError
 from recommender.decide.checklist.build import Checklist, build_checklist
+from recommender.decide.diagnosis import Diagnosis
 from recommender.decide.fleet import Node
 from recommender.decide.ranking.rank import Ranking, rank
 from recommender.decide.ranking.ties import tie_notice
@@ -25,7 +26,7 @@ from recommender.engine.answers import Answers, resolve_answers
 from recommender.engine.evaluate import Evaluation, evaluate
 from recommender.facts import evidence
 from recommender.facts.document import Facts
-from recommender.facts.load import load_facts_file
+from recommender.facts.load import facts_from_document, load_facts_file
 from recommender.rulebase.load import RuleBase, load_rulebase
 from recommender.smoke.run import (
     DEFAULT_IMPORT_TIMEOUT,
@@ -49,6 +50,8 @@ class Request:
     facts_files: tuple[str, ...] = ()
     answers_file: str | None = None
     flags: Mapping[str, str]
+    #: Answers given or confirmed at a ``dlrec ask`` prompt (source "asked"; they win over flags).
+    asked: Mapping[str, str] = field(default_factory=dict)
     rules_files: tuple[str, ...] = ()
     smoke: bool = True
     import_timeout: float | None = None
@@ -156,7 +159,11 @@ def recommend(
             where="--try",
         )
     answers = resolve_answers(
-        rulebase.questions, file=request.answers_file, flags=request.flags, facts=facts
+        rulebase.questions,
+        file=request.answers_file,
+        flags=request.flags,
+        facts=facts,
+        asked=request.asked,
     )
     evaluation = evidence.with_figures(evaluate(facts, answers, rulebase), facts)
     note = _smoke_note(request, facts)
@@ -251,6 +258,8 @@ def checklist(
     *,
     on_event: OnEvent | None = None,
     env: Mapping[str, str] | None = None,
+    facts: Facts | None = None,
+    rulebase: RuleBase | None = None,
 ) -> Made:
     """Run the pipeline, then check the chosen framework (the winner unless one is named).
     ``env``: the environment the items read (default: this process's, for probed facts only;
@@ -261,7 +270,7 @@ def checklist(
             "`dlrec recommend` only",
             where="--facts",
         )
-    outcome = recommend(request, on_event=on_event)
+    outcome = recommend(request, on_event=on_event, facts=facts, rulebase=rulebase)
     ranking = outcome.ranking
     chosen = (
         framework or _reported(outcome.facts) or (ranking.winner or ranking.entries[0]).framework
@@ -288,7 +297,33 @@ def _reported(facts: Facts) -> str | None:
 
     if facts.get("source.format") in (TORCH_FORMAT, VLLM_FORMAT):
         return Framework.PYTORCH.value
+    if facts.get("source.format") == "paste":  # a paste: the framework it shows
+        return next(iter(pasted_frameworks(facts)), None)
     return None
+
+
+def pasted_frameworks(facts: Facts) -> tuple[str, ...]:
+    """The frameworks a pasted report shows, torch first (the most pasted)."""
+    order = (Framework.PYTORCH, Framework.TENSORFLOW, Framework.JAX)
+    return tuple(f.value for f in order if facts.get(f"frameworks.{f.value}.installed"))
+
+
+def diagnose(text: str, origin: str, *, rules_files: tuple[str, ...] = ()) -> Diagnosis:
+    """Read a paste, check each framework it shows, and judge the findings (exit 2 when the
+    text holds nothing dlrec knows)."""
+    from recommender.decide.diagnosis import diagnose as judge
+    from recommender.facts.reports import load_signatures, read_paste
+
+    signatures = load_signatures()
+    paste = read_paste(text, origin=origin, signatures=signatures)
+    facts = facts_from_document(paste.doc, origin)
+    rulebase = load_rulebase(rules_files)
+    request = Request(flags={}, smoke=False, rules_files=rules_files)
+    checklists = {
+        fw: checklist(request, fw, facts=facts, rulebase=rulebase).checklist
+        for fw in pasted_frameworks(facts)
+    }
+    return judge(paste, checklists, signatures, origin=origin)
 
 
 def redacted(outcome: Outcome) -> Outcome:

@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from recommender.cli.options import input_options, redact_option, request_from
+from recommender.cli.options import index_map_option, input_options, redact_option, request_from
 from recommender.core.catalog import FRAMEWORK_IDS
 from recommender.core.errors import ExitCode
 from recommender.pipeline import Made
@@ -138,10 +138,12 @@ def checklist(framework, fmt, out, answers_file, redact, **kw) -> None:
 @click.option("--force", is_flag=True, help="Overwrite files that already exist in DIR.")
 @_answers_option
 @input_options
-def init(directory, framework, force, answers_file, **kw) -> None:
+@index_map_option
+def init(directory, framework, force, answers_file, index_map, **kw) -> None:
     """Write a starter project into DIR: requirements.txt, pyproject.toml (uv), train.py,
     SETUP.md, dlrec-answers.yaml."""
     from recommender.decide import starter
+    from recommender.decide.install.mirrors import map_plan_dict, parse_index_map
     from recommender.report import checklist as checklist_report
 
     starter.check_targets(directory, force=force)
@@ -155,7 +157,7 @@ def init(directory, framework, force, answers_file, **kw) -> None:
         rulebase=outcome.rulebase,
         smoke=outcome.ranking.smoke,
         answers=outcome.answers.to_dict(),
-        plan=_plan(outcome, cl),
+        plan=map_plan_dict(_plan(outcome, cl), parse_index_map(index_map, os.environ)),
         project_name=os.path.basename(os.path.abspath(directory)),
     )
     for path in starter.write_files(directory, files, force=force):

@@ -57,6 +57,16 @@ LAZY_COMMANDS = {
         "cache",
         "List or prune the throwaway environments that --try made.",
     ),
+    "plan": (
+        "recommender.cli.plan",
+        "plan",
+        "The install plan for a machine described by flags (no GPU needed).",
+    ),
+    "diagnose": (
+        "recommender.cli.diagnose",
+        "diagnose",
+        "Diagnose a pasted bug report (any environment dump or error message).",
+    ),
     "diff": (
         "recommender.cli.diff",
         "diff",

@@ -118,6 +118,7 @@ def pipeline_options(f, fleet: bool = True):
 
     f = try_options(f)
     f = redact_option(f)
+    f = index_map_option(f)
     f = click.option(
         "--out",
         metavar="FILE",
@@ -196,8 +197,11 @@ def answer_options(f):
     return f
 
 
-def request_from(flags: Mapping[str, str | None], answers_file, kw) -> Request:
-    """The Request for the options ``input_options`` added (``kw``), answer flags and file."""
+def request_from(
+    flags: Mapping[str, str | None], answers_file, kw, asked: Mapping[str, str] | None = None
+) -> Request:
+    """The Request for the options ``input_options`` added (``kw``), answer flags and file, and
+    the answers given at ``dlrec ask``'s prompts (``asked``)."""
     from recommender.pipeline import Request
 
     fleet = kw["facts_file"] if isinstance(kw["facts_file"], tuple) else ()
@@ -206,6 +210,7 @@ def request_from(flags: Mapping[str, str | None], answers_file, kw) -> Request:
         facts_files=fleet,
         answers_file=answers_file,
         flags={k: v for k, v in flags.items() if v is not None},
+        asked=dict(asked or {}),
         rules_files=tuple(kw["rule_files"]),
         smoke=not kw["no_smoke"],
         fresh=kw["fresh"],
@@ -287,3 +292,14 @@ def try_options(f):
     for option in reversed(options):
         f = option(f)
     return f
+
+
+#: A mirror for every index a plan prints or writes (``plan``, ``init``).
+index_map_option = click.option(
+    "--index-map",
+    "index_map",
+    multiple=True,
+    metavar="FROM=TO",
+    help="Rewrite an index URL prefix (a mirror) in every index printed or written; "
+    "repeatable [env DLREC_INDEX_MAP, space-separated].",
+)

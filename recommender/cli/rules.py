@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import json
+import os
 
 import click
 
@@ -43,12 +44,19 @@ def check(ctx: click.Context, files: tuple[str, ...]) -> None:
     A rule whose ``verified:`` date is more than six months before today is listed as stale
     (exit 0 all the same): its sources should be read again."""
     from recommender.decide.checklist.build import validate_checklist
+    from recommender.facts.reports import load_signatures
     from recommender.rulebase.load import STALE_AFTER_MONTHS, stale_rules
-    from recommender.rulebase.wheels.load import load_wheels
 
+    signature_files = tuple(f for f in files if f.endswith("signatures.yaml"))
+    files = tuple(f for f in files if f not in signature_files)
+    bundled = ctx.obj.get("bundled") if ctx.obj else None
+    own = os.path.join(bundled, "signatures.yaml") if bundled else None
+    n_signatures = sum(len(load_signatures(f)) for f in signature_files) or len(
+        load_signatures(own if own and os.path.exists(own) else None)
+    )
     rb = _load(ctx, files)
-    wheels = load_wheels()
-    n_items = validate_checklist(rb, ctx.obj.get("bundled") if ctx.obj else None)
+    wheels = rb.wheels
+    n_items = validate_checklist(rb)
     run_date = today()
     for rule, months in stale_rules(rb, run_date):
         click.echo(
@@ -61,6 +69,7 @@ def check(ctx: click.Context, files: tuple[str, ...]) -> None:
         f"ok: {len(rb.rules)} rules, {len(rb.questions)} questions, {len(rb.claims)} claims, "
         f"{len(rb.urls)} urls, {len(wheels.builds) + len(wheels.no_build)} wheel rows"
         + (f", {n_items} checklist items" if n_items else "")
+        + f", {n_signatures} signatures"
         + overlays
     )
 
@@ -161,8 +170,21 @@ def pip_runner(timeout: float):
     show_default=True,
     help="Seconds each pip command may take.",
 )
+@click.option(
+    "--record",
+    "record",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    metavar="FILE",
+    help="Also write pip's answers (trimmed) to FILE as JSON: a registry recording for tests.",
+)
 def refresh_wheels(
-    packages: tuple[str, ...], write: bool, path: str | None, python: str | None, timeout: float
+    packages: tuple[str, ...],
+    write: bool,
+    path: str | None,
+    python: str | None,
+    timeout: float,
+    record: str | None,
 ) -> None:
     """Ask pip (and so your index or mirror) which Python and platform each release line has
     wheels for, its newest patch, the CUDA of PyPI's Linux torch and companion pins; print a
@@ -182,11 +204,22 @@ def refresh_wheels(
     for name in packages:
         if name not in known:
             raise BadInputError(f"no releases rows for {name!r} (known: {', '.join(known)})")
-    pip = wr.Pip(python=python or sys.executable, runner=pip_runner(timeout))
+    book: dict[str, dict[str, object]] = {}
+    runner = pip_runner(timeout)
+    if record:
+        from recommender.maintainer.wheels_record import recording_runner
+
+        runner = recording_runner(runner, book)
+    pip = wr.Pip(python=python or sys.executable, runner=runner)
     fresh = {
         name: wr.refresh_package(pip, matrix, name, today())
         for name in packages or [p for p in wr.PACKAGES if p in known]
     }
+    if record:
+        try:
+            write_atomic(record, json.dumps(book, indent=1, sort_keys=True) + "\n")
+        except OSError as exc:
+            raise BadInputError(f"cannot write: {exc.strerror or exc}", where=record) from None
     text = open(target, encoding="utf-8").read()
     new = wr.refresh_text(text, matrix, fresh)
     diff = wr.unified_diff(text, new, target)

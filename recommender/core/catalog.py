@@ -272,3 +272,30 @@ def pip_name(framework: str) -> str:
         return Framework(fw).info.pip
     except ValueError:
         return framework
+
+
+class Diagnosis(str, enum.Enum):
+    """What is wrong with an environment, as a thread about a pasted report concludes it
+    (benchmarks/reports/README.md defines each; ../shared/corpus/README.md the first nine)."""
+
+    DRIVER_TOO_OLD = "driver-too-old"
+    CPU_WHEEL_ON_GPU = "cpu-wheel-on-gpu"
+    ARCH_UNSUPPORTED = "arch-unsupported"
+    LIBRARY_KERNELS_UNSUPPORTED = "library-kernels-unsupported"
+    NO_DRIVER = "no-driver"
+    DRIVER_MISMATCH = "driver-mismatch"
+    MISSING_LIBRARY = "missing-library"
+    VERSION_MISMATCH = "version-mismatch"
+    NO_DEVICE = "no-device"
+    NO_MATCHING_WHEEL = "no-matching-wheel"
+    ROCM_ISSUE = "rocm-issue"
+    MPS_ISSUE = "mps-issue"
+    TPU_ISSUE = "tpu-issue"
+    WSL_ISSUE = "wsl-issue"
+    WSL1 = "wsl1"
+    OUT_OF_MEMORY = "out-of-memory"
+    HEALTHY = "healthy"
+    OTHER = "other"
+
+
+DIAGNOSES = tuple(d.value for d in Diagnosis)

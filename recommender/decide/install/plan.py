@@ -18,6 +18,8 @@ from typing import Any
 from packaging.specifiers import SpecifierSet
 
 from recommender.core.errors import BadInputError
+from recommender.decide.install.containers import container_ways
+from recommender.decide.install.interpreter import in_own_environment
 from recommender.decide.install.machine import Machine, machine_from_facts
 from recommender.decide.install.reinstall import reinstall_for
 from recommender.decide.install.search import Choice, Refusal, choose, newest_python
@@ -156,7 +158,15 @@ def plan_install(
         planned = _plan(request, Framework(framework))
     if isinstance(planned, NoBuild):
         return replace(planned, framework=framework)
-    return _render(planned, framework, accelerator, request.python)
+    plan = _render(planned, framework, accelerator, request.python)
+    commands, notes = in_own_environment(
+        plan.commands,
+        plan.notes,
+        framework=framework,
+        machine=request.machine,
+        python=request.python,
+    )
+    return replace(plan, commands=commands, notes=notes)
 
 
 # --- one framework --------------------------------------------------------------------------
@@ -267,6 +277,9 @@ def _refused(
             cpu_plan = _planned(request, framework, Accelerator.CPU, cpu, [])
             command = " && ".join(shlex.join(c) for c in _commands(cpu_plan, request.python))
             ways.append(f"CPU only, without the {target.value} accelerator: {command}")
+        else:  # the CPU build is one Python away: that Python is a way out for both
+            ways.extend(w for w in cpu.ways_out if w.startswith("Use Python") and w not in ways)
+    ways.extend(container_ways(matrix, framework, target, machine))
     for other in Framework:
         found = choose(matrix, other, target, platform, machine) if other is not framework else None
         if isinstance(found, Choice):

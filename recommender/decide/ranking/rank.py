@@ -29,7 +29,7 @@ from dataclasses import replace
 from typing import Any
 
 from recommender.core.catalog import ANSWER_DEVICE, ANSWER_KIND, FRAMEWORK_IDS
-from recommender.decide.install.plans import planned_fix, staleness, wheel_matrix
+from recommender.decide.install.plans import planned_fix, staleness
 from recommender.decide.ranking.keras_backends import (
     BACKEND_ORDER,
     keras_choice,
@@ -281,12 +281,12 @@ def rank(
 ) -> Ranking:
     """Order the frameworks (see the module docstring for the rules of the ordering).
 
-    ``matrix`` is the wheel matrix the install planner reads (default: the bundled one, loaded
-    once per run). ``tried``: ``--try`` results by row label (``decide/ranking/tries.py``).
+    ``matrix`` is the wheel matrix the install planner reads (default: the rule base's).
+    ``tried``: ``--try`` results by row label (``decide/ranking/tries.py``).
     """
     results = tuple(results)
     device = _device(evaluation)
-    matrix = matrix or wheel_matrix()
+    matrix = matrix or rulebase.wheels
     elsewhere = planning_elsewhere(evaluation)
     entries = [
         _entry(fw, facts, evaluation, results, rulebase, device, matrix, elsewhere)
