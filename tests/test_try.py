@@ -67,8 +67,9 @@ def planned(framework: str) -> TrialPlan:
     """The install planner's own plan for ``framework`` on this machine's CPU."""
     from recommender.decide.install.plans import plan_for
     from recommender.facts.collect import collect_facts
+    from recommender.rulebase.load import load_rulebase
 
-    plan = plan_for(framework, collect_facts(), "cpu")
+    plan = plan_for(framework, collect_facts(), "cpu", matrix=load_rulebase(()).wheels)
     steps = tuple(tuple(c[c.index("pip") + 1 :]) for c in plan.commands)
     return TrialPlan(framework=framework, steps=steps, command=plan.command_line)
 
