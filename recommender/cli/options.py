@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from recommender.cli.choices import NamedChoice, accelerator_choice, file_path
+
 if TYPE_CHECKING:
     from recommender.pipeline import Request
 
@@ -25,6 +27,7 @@ rules_option = click.option(
     "rule_files",
     multiple=True,
     metavar="FILE",
+    type=file_path(),
     help="A rule overlay (YAML/JSON): adds rules, or replaces bundled ones with the same id. Repeatable.",
 )
 
@@ -75,6 +78,7 @@ def input_options(f=None, *, fleet: bool = False):
             "--facts",
             "facts_file",
             metavar="FILE",
+            type=file_path(),
             multiple=True,
             callback=_facts_value,
             help=facts_help,
@@ -92,6 +96,8 @@ def input_options(f=None, *, fleet: bool = False):
         ),
         click.option(
             "--train-timeout",
+            "--timeout",
+            "train_timeout",
             type=click.FloatRange(1, 3600),
             metavar="S",
             help="Smoke: seconds each training may take.",
@@ -122,12 +128,13 @@ def pipeline_options(f, fleet: bool = True):
     f = click.option(
         "--out",
         metavar="FILE",
+        type=file_path(),
         help="Write the report to FILE (atomically) instead of stdout.",
     )(f)
     f = click.option(
         "--format",
         "fmt",
-        type=click.Choice(FORMATS),
+        type=NamedChoice(FORMATS),
         default=None,
         help="text (the default), markdown (for an issue, a PR or a wiki), or json.",
     )(f)
@@ -136,7 +143,7 @@ def pipeline_options(f, fleet: bool = True):
     )(f)
     f = click.option(
         "--explain",
-        type=click.Choice(["fired", "all"]),
+        type=NamedChoice(["fired", "all"]),
         is_flag=False,
         flag_value="fired",
         default=None,
@@ -153,23 +160,11 @@ def pipeline_options(f, fleet: bool = True):
     return input_options(f, fleet=fleet)
 
 
-class AnswerChoice(click.Choice):
+class AnswerChoice(NamedChoice):
     """A question's choices: case-insensitive, and a typo gets "did you mean"."""
 
     def __init__(self, choices: Sequence[str]) -> None:
-        super().__init__(tuple(choices), case_sensitive=False)
-
-    def convert(self, value, param, ctx):
-        try:
-            return super().convert(value, param, ctx)
-        except click.BadParameter:
-            import difflib
-
-            near = difflib.get_close_matches(str(value).lower(), self.choices, n=1, cutoff=0.5)
-            hint = f"; did you mean {near[0]!r}?" if near else ""
-            self.fail(
-                f"{value!r} is not allowed (allowed: {', '.join(self.choices)}){hint}", param, ctx
-            )
+        super().__init__(choices)
 
 
 def _bundled_questions() -> list[dict]:
@@ -190,9 +185,14 @@ def answer_options(f):
         f = click.option(
             f"--{key.replace('_', '-')}",
             key,
-            type=AnswerChoice(values),
+            type=accelerator_choice(values) if key == "accelerator" else AnswerChoice(values),
             help=f"{q['prompt']} Unanswered: no rule fires on it"
-            + (" (auto: what the probes found)." if "auto" in values else "."),
+            + (
+                " (auto: what the probes found; gpu: the one GPU kind found; cuda, rocm, mps "
+                "and xpu name nvidia, amd, apple and intel)."
+                if key == "accelerator"
+                else "."
+            ),
         )(f)
     return f
 

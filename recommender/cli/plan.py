@@ -8,7 +8,9 @@ import os
 
 import click
 
+from recommender.cli.choices import NamedChoice, framework_choice
 from recommender.cli.options import index_map_option
+from recommender.core.catalog import KERAS_BACKENDS
 from recommender.core.errors import ExitCode
 
 _TARGET_OPTIONS = (
@@ -38,14 +40,14 @@ def _target_options(func):
     "--framework",
     "framework",
     required=True,
-    type=click.Choice(("pytorch", "tensorflow", "jax", "keras")),
+    type=framework_choice(),
 )
 @click.option(
     "--backend",
     "backend",
     default=None,
     envvar="KERAS_BACKEND",
-    type=click.Choice(("tensorflow", "torch", "jax")),
+    type=NamedChoice(KERAS_BACKENDS),
     help="Keras' backend (with --framework keras) [env KERAS_BACKEND]",
 )
 @_target_options
@@ -54,7 +56,7 @@ def _target_options(func):
     "fmt",
     default="text",
     show_default=True,
-    type=click.Choice(("text", "json", "requirements", "uv", "dockerfile")),
+    type=NamedChoice(("text", "json", "requirements", "uv", "dockerfile")),
 )
 @index_map_option
 def plan(

@@ -14,7 +14,9 @@ from collections.abc import Mapping, Sequence
 
 import click
 
+from recommender.cli.choices import file_path
 from recommender.cli.options import ANSWER_KEYS, answer_options, pipeline_options, request_from
+from recommender.engine.answers import GPU, gpu_answer, gpu_answers
 from recommender.pipeline import Request, load_facts
 from recommender.pipeline import recommend as recommend_pipeline
 from recommender.report.output import Output, emit, output_from
@@ -52,7 +54,11 @@ def run_and_emit(
 @click.command()
 @answer_options
 @click.option(
-    "--answers", "answers_file", metavar="FILE", help="Answers as YAML or JSON (flags win over it)."
+    "--answers",
+    "answers_file",
+    metavar="FILE",
+    type=file_path(),
+    help="Answers as YAML or JSON (flags win over it).",
 )
 @pipeline_options
 def recommend(answers_file, **kw) -> None:
@@ -65,10 +71,17 @@ def recommend(answers_file, **kw) -> None:
 @click.command()
 @answer_options
 @click.option(
-    "--answers", "answers_file", metavar="FILE", help="Pre-fill the defaults from an answers file."
+    "--answers",
+    "answers_file",
+    metavar="FILE",
+    type=file_path(),
+    help="Pre-fill the defaults from an answers file.",
 )
 @click.option(
-    "--save-answers", metavar="FILE", help="Write the answers to FILE (replayable with --answers)."
+    "--save-answers",
+    metavar="FILE",
+    type=file_path(),
+    help="Write the answers to FILE (replayable with --answers).",
 )
 @click.option(
     "--review",
@@ -86,6 +99,11 @@ def ask(answers_file, save_answers, review, **kw) -> None:
     output = output_from(kw)
     rulebase = load_rulebase(kw["rule_files"])
     facts = load_facts(kw["facts_file"])
+    if flags.get("accelerator") == GPU:  # the one GPU kind present; several: asked which
+        if len(gpu_answers(facts)) > 1:
+            del flags["accelerator"]
+        else:
+            flags["accelerator"] = gpu_answer(facts)
     questionnaire.check_writable(save_answers)
     prompts = _prompts(rulebase, facts, answers_file, flags)
     asker = _asker(stderr=output.fmt != "text" and output.out is None)

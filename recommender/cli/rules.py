@@ -10,6 +10,7 @@ import os
 
 import click
 
+from recommender.cli.choices import file_path
 from recommender.cli.options import rules_option
 from recommender.core.errors import BadInputError
 
@@ -36,7 +37,7 @@ def rules(ctx: click.Context, bundled: str | None) -> None:
 
 
 @rules.command()
-@click.argument("files", nargs=-1, metavar="[FILE]...")
+@click.argument("files", nargs=-1, metavar="[FILE]...", type=file_path())
 @click.pass_context
 def check(ctx: click.Context, files: tuple[str, ...]) -> None:
     """Validate the bundled rules, the wheel matrix and each overlay FILE; exit 0, or 2.
@@ -161,6 +162,7 @@ def pip_runner(timeout: float):
     "python",
     default=None,
     metavar="PATH",
+    type=file_path(),
     help="The Python whose pip is asked (default: dlrec's own).",
 )
 @click.option(

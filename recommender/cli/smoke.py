@@ -7,10 +7,10 @@ import json
 import click
 
 from recommender.cli import distributed as cli_distributed
+from recommender.cli.choices import device_choice, framework_choice
 from recommender.cli.distributed import distributed_options
 from recommender.cli.options import try_options
 from recommender.core.errors import ExitCode, SmokeError
-from recommender.facts.document import FRAMEWORK_IDS
 from recommender.smoke.run import (
     DEFAULT_IMPORT_TIMEOUT,
     DEFAULT_STEPS,
@@ -25,15 +25,16 @@ from recommender.smoke.run import (
     "--framework",
     "frameworks",
     multiple=True,
-    type=click.Choice(FRAMEWORK_IDS),
+    type=framework_choice(),
     help="Smoke this framework only (repeatable). Default: every installed one.",
 )
 @click.option(
     "--device",
-    type=click.Choice(DEVICES),
+    type=device_choice(DEVICES),
     default="auto",
     show_default=True,
-    help="auto: cpu plus every device the framework's build supports here.",
+    help="auto: cpu plus every device the framework's build supports here "
+    "(nvidia, amd, apple and intel are accepted for cuda, rocm, mps and xpu).",
 )
 @click.option(
     "--steps",
@@ -44,6 +45,8 @@ from recommender.smoke.run import (
 )
 @click.option(
     "--timeout",
+    "--train-timeout",
+    "timeout",
     type=click.FloatRange(0.1, 86_400),
     default=DEFAULT_TRAIN_TIMEOUT,
     show_default=True,
