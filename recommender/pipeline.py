@@ -230,7 +230,7 @@ def _tries(
         if plans
         else {}
     )
-    return dict(tried), notices(tried, skipped)
+    return dict(tried), notices(tried, skipped, ranking.entries)
 
 
 # --------------------------------------------------------------------------- a fleet
