@@ -15,11 +15,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from recommender.catalog import ANSWER_DEVICE, Framework
+from recommender.catalog import ANSWER_DEVICE, Framework, display_name
 from recommender.decide.checklist import Checklist, build_checklist
 from recommender.decide.fleet import Node
 from recommender.decide.ranking import Ranking, rank
-from recommender.decide.ties import tie_notice
+from recommender.decide.ties import TIE_RULE, tie_notice
 from recommender.engine.answers import Answers, resolve_answers
 from recommender.engine.evaluate import Evaluation, evaluate
 from recommender.engine.rulebase import RuleBase, load_rulebase
@@ -192,9 +192,10 @@ def checklist(
         )
     outcome = recommend(request, on_event=on_event)
     ranking = outcome.ranking
-    chosen = (
-        framework or _reported(outcome.facts) or (ranking.winner or ranking.entries[0]).framework
-    )
+    chosen = framework or _reported(outcome.facts)
+    if chosen is None and ranking.tied:
+        raise BadInputError(_tie_message(ranking), where="--framework")
+    chosen = chosen or (ranking.winner or ranking.entries[0]).framework
     entry = ranking.entry(chosen)
     made = build_checklist(
         framework=chosen,
@@ -208,6 +209,18 @@ def checklist(
         smoke_note=ranking.smoke_note,
     )
     return Made(checklist=made, outcome=outcome)
+
+
+def _tie_message(ranking: Ranking) -> str:
+    """A tie is not a choice: name the tied rows, the question that breaks it, and the flag."""
+    names = ", ".join(display_name(e.framework, e.backend) for e in ranking.tied)
+    ids = "|".join(dict.fromkeys(e.framework for e in ranking.tied))
+    notice = next((w for w in ranking.warnings if w.rule == TIE_RULE), None)
+    hint = f" {notice.fix}" if notice is not None and notice.fix else ""
+    return (
+        f"{names} tie here, so there is no recommended framework to pick: pass --framework "
+        f"{ids}, or answer more questions (dlrec ask).{hint}"
+    )
 
 
 def _reported(facts: Facts) -> str | None:

@@ -20,7 +20,17 @@ from recommender.pipeline import Request, load_facts
 from recommender.pipeline import recommend as recommend_pipeline
 
 #: Answer flags: the option names of the questions.yaml keys (values are checked at run time).
-ANSWER_KEYS = ("goal", "deploy", "experience", "domain", "scale", "team_stack", "accelerator")
+ANSWER_KEYS = (
+    "goal",
+    "deploy",
+    "experience",
+    "domain",
+    "scale",
+    "team_stack",
+    "moving_away",
+    "workload",
+    "accelerator",
+)
 
 
 @contextlib.contextmanager

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from recommender.decide.tiers import Placement
     from recommender.engine.evaluate import Evaluation, Reason
     from recommender.smoke.results import SmokeResult
 
@@ -106,6 +107,10 @@ class Entry:
     install_plan: Mapping[str, Any] | None = None
     #: Keras only: every backend, best first, with its own plan.
     backends: tuple[BackendRow, ...] = ()
+    #: The support tier on the answered devices (decide/tiers.py), None for a bare Entry.
+    placement: Placement | None = None
+    #: Shares rank 1's (feasible, tier, score): no row of a tie is "recommended".
+    tied: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -141,8 +146,15 @@ class Ranking:
 
     @property
     def winner(self) -> Entry | None:
+        """The first row when it is feasible (in a tie: the first of the tied rows in display
+        order; ``tied`` says whether it is one)."""
         first = self.entries[0] if self.entries else None
         return first if first is not None and first.feasible else None
+
+    @property
+    def tied(self) -> tuple[Entry, ...]:
+        """The rows tied at the top (none, or two and more)."""
+        return tuple(e for e in self.entries if e.tied)
 
     def entry(self, framework: str) -> Entry:
         return next(e for e in self.entries if e.framework == framework)

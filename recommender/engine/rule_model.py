@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Any
 
 from recommender.engine.conditions import Test
+from recommender.engine.tiers_model import TierTable
 from recommender.frozen import thaw
 
 
@@ -119,6 +120,8 @@ class RuleBase:
     settings: Mapping[str, float]
     frameworks: Mapping[str, Any]
     tables: Mapping[str, Any]
+    #: Support tiers per framework, device and OS (rules/tiers.yaml).
+    tiers: TierTable = field(default_factory=TierTable)
     #: The files this rule base was read from, in order (bundled first, then overlays).
     files: tuple[str, ...] = ()
     _index: Mapping[str, Rule] = field(default_factory=lambda: MappingProxyType({}), repr=False)

@@ -29,6 +29,7 @@ from recommender.engine.conditions import RuleError, line_of
 from recommender.engine.parse_rules import RULE_KEYS, SCORE_KEYS, parse_rules
 from recommender.engine.parse_sources import parse_questions, parse_sources
 from recommender.engine.parse_tables import parse_frameworks, parse_settings, parse_tables
+from recommender.engine.parse_tiers import parse_tiers
 from recommender.engine.rule_checks import ParseContext, Where, check_keys, kind_of, verified_date
 from recommender.engine.rule_model import Choice, Claim, Question, Rule, RuleBase, UrlSource
 from recommender.frozen import freeze, thaw
@@ -40,8 +41,11 @@ BUNDLED_FILES: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "tradeoffs.yaml": ("settings", "rules"),
         "compat.yaml": ("tables", "rules"),
         "frameworks.yaml": ("frameworks",),
+        "tiers.yaml": ("tiers",),
     }
 )
+#: Bundled files a rules folder may leave out (the test fixtures' folders predate them).
+OPTIONAL_FILES = frozenset({"tiers.yaml"})
 OVERLAY_KEYS = ("rules", "settings")
 #: A rule verified longer ago than this is reported as stale by ``dlrec rules check``.
 STALE_AFTER_MONTHS = 6
@@ -91,7 +95,12 @@ def _load_bundled(
     directory: str, stamp: tuple[tuple[str, int | None, int | None], ...]
 ) -> RuleBase:
     root = Path(directory)
-    docs = {name: _read(root / name, f"rules/{name}", keys) for name, keys in BUNDLED_FILES.items()}
+    docs = {
+        name: _read(root / name, f"rules/{name}", keys)
+        for name, keys in BUNDLED_FILES.items()
+        if name not in OPTIONAL_FILES or (root / name).is_file()
+    }
+    docs.setdefault("tiers.yaml", {})  # a rules folder without tiers: every row is "unknown"
     claims, urls = parse_sources(docs["sources.yaml"], Where("rules/sources.yaml", 1))
     questions = parse_questions(docs["questions.yaml"], Where("rules/questions.yaml", 1))
     ctx = ParseContext(
@@ -128,6 +137,11 @@ def _load_bundled(
         ),
         tables=parse_tables(
             compat.get("tables"), Where("rules/compat.yaml", line_of(compat, "tables") or 1)
+        ),
+        tiers=parse_tiers(
+            docs["tiers.yaml"].get("tiers"),
+            Where("rules/tiers.yaml", line_of(docs["tiers.yaml"], "tiers") or 1),
+            ctx,
         ),
         files=tuple(f"rules/{name}" for name in BUNDLED_FILES),
         _index=MappingProxyType({r.id: r for r in rules}),

@@ -196,11 +196,25 @@ def why_not(entry: Entry, winner: Entry | None, names: Mapping[str, str] = DEFAU
     return why_not_line(entry, winner)
 
 
+#: The notice decide/ties.py adds for a tie at the top (stated above the table).
+TIE_NOTICE = "ranking:tie"
+
+
 def render_ranking(
     ranking: Ranking, names: Mapping[str, str] = DEFAULT_NAMES, *, width: int = 100
 ) -> RenderableType:
-    """The table, one 'why not' line per non-winner, then the warnings."""
-    parts: list[RenderableType] = [ranking_table(ranking, names, width=width)]
+    """A tie first (above the table), the table, one 'why not' line per non-winner, the rows an
+    answer moved across a tier, then the warnings."""
+    tie = next((n for n in ranking.warnings if n.rule == TIE_NOTICE), None)
+    parts: list[RenderableType] = []
+    if tie is not None:
+        parts.append(Text(f"Tie: {tie.why}", style="bold yellow"))
+        if tie.fix:
+            parts.append(Text(f"  {tie.fix}", no_wrap=True, overflow="ignore"))
+    parts.append(ranking_table(ranking, names, width=width))
+    for entry in ranking.entries:
+        if entry.placement is not None and entry.placement.note:
+            parts.append(Text(entry.placement.note, style="cyan"))
     winner = ranking.winner
     if winner is None:
         parts.append(
@@ -235,6 +249,8 @@ def render_ranking(
     if any(e.smoke is not None and e.smoke.samples_per_s for e in ranking.entries):
         parts.append(Text(f"Throughputs are {SMOKE_FIGURE_NOTE}.", style="dim"))
     for notice in ranking.warnings:
+        if notice is tie:
+            continue
         parts.append(Text(f"warning: {notice.why} ({notice.rule})", style="yellow"))
         if notice.fix:  # unwrapped, like the install line: a command must paste as one line
             parts.append(Text(f"  fix: {notice.fix}", no_wrap=True, overflow="ignore"))
@@ -273,6 +289,8 @@ def entry_to_dict(entry: Entry) -> dict[str, Any]:
         "ready": entry.ready,
         "confidence": entry.confidence,
         "verdict": entry.verdict,
+        "tied": entry.tied,
+        "tier": entry.placement.to_dict() if entry.placement is not None else None,
         "reasons": [
             {"rule": r.rule, "delta": r.delta, "why": r.why, "sources": list(r.sources)}
             for r in entry.reasons
