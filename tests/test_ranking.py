@@ -316,6 +316,8 @@ def test_render_and_json_shape():
         "ready",
         "confidence",
         "verdict",
+        "tied",
+        "tier",
         "reasons",
         "blockers",
         "smoke",
