@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 from recommender.engine.answers import resolve_answers  # noqa: E402
 from recommender.engine.evaluate import evaluate  # noqa: E402
-from recommender.engine.rulebase import load_rulebase  # noqa: E402
 from recommender.facts.document import Facts  # noqa: E402
+from recommender.rulebase.load import load_rulebase  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "rules"
 FACTS = {

@@ -14,7 +14,7 @@ import re
 from importlib import metadata
 from pathlib import Path
 
-from recommender.catalog import JAX_PLUGINS, KERAS_CONFIG_BACKENDS, TF_DISTRIBUTIONS
+from recommender.core.catalog import JAX_PLUGINS, KERAS_CONFIG_BACKENDS, TF_DISTRIBUTIONS
 from recommender.probes.base import Host, ProbeResult, probe
 
 TORCH_DISTRIBUTIONS = ("torch",)

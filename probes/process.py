@@ -1,6 +1,6 @@
 """Run an external command with a hard time budget: the probes' door to the one supervisor.
 
-Every command runs under :mod:`recommender.supervise`: its own session, output to unnamed temp
+Every command runs under :mod:`recommender.supervise.supervisor`: its own session, output to unnamed temp
 files capped at :data:`OUTPUT_CAP` a stream (a tool that prints forever is killed), its whole
 group killed on timeout and after every exit, dead with dlrec however dlrec ends, started in
 ``/`` with PYTHONSAFEPATH (nothing is imported from the working directory). A probe over its
@@ -17,7 +17,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from recommender.supervise import OUTPUT_CAP, Stopped, abandon, kill_all, size_text, start
+from recommender.supervise.supervisor import (
+    OUTPUT_CAP,
+    Stopped,
+    abandon,
+    kill_all,
+    size_text,
+    start,
+)
 
 
 def kill_live(thread: threading.Thread | None = None) -> int:

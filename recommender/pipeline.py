@@ -15,18 +15,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from recommender.catalog import ANSWER_DEVICE, Framework, display_name
-from recommender.decide.checklist import Checklist, build_checklist
+from recommender.core.catalog import ANSWER_DEVICE, Framework, display_name
+from recommender.core.errors import BadInputError
+from recommender.decide.checklist.build import Checklist, build_checklist
+from recommender.decide.diagnosis import Diagnosis
 from recommender.decide.fleet import Node
-from recommender.decide.ranking import Ranking, rank
-from recommender.decide.ties import TIE_RULE, tie_notice
+from recommender.decide.ranking.rank import Ranking, rank
+from recommender.decide.ranking.ties import TIE_RULE, tie_notice
 from recommender.engine.answers import Answers, resolve_answers
 from recommender.engine.evaluate import Evaluation, evaluate
-from recommender.engine.rulebase import RuleBase, load_rulebase
-from recommender.errors import BadInputError
 from recommender.facts import evidence
 from recommender.facts.document import Facts
-from recommender.facts.load import load_facts_file
+from recommender.facts.load import facts_from_document, load_facts_file
+from recommender.rulebase.load import RuleBase, load_rulebase
 from recommender.smoke.run import (
     DEFAULT_IMPORT_TIMEOUT,
     DEFAULT_TRAIN_TIMEOUT,
@@ -113,7 +114,7 @@ def _run_smoke(
 
 def _with_distributed(facts: Facts) -> Facts:
     """Probed facts gain the distributed smoke results cached for this machine (rules read them)."""
-    from recommender.smoke.distributed import cached
+    from recommender.smoke.distributed.run import cached
 
     if not facts.is_local:
         return facts
@@ -180,6 +181,8 @@ def checklist(
     *,
     on_event: OnEvent | None = None,
     env: Mapping[str, str] | None = None,
+    facts: Facts | None = None,
+    rulebase: RuleBase | None = None,
 ) -> Made:
     """Run the pipeline, then check the chosen framework (the winner unless one is named).
     ``env``: the environment the items read (default: this process's, for probed facts only;
@@ -190,7 +193,7 @@ def checklist(
             "`dlrec recommend` only",
             where="--facts",
         )
-    outcome = recommend(request, on_event=on_event)
+    outcome = recommend(request, on_event=on_event, facts=facts, rulebase=rulebase)
     ranking = outcome.ranking
     chosen = framework or _reported(outcome.facts)
     if chosen is None and ranking.tied:
@@ -226,11 +229,37 @@ def _tie_message(ranking: Ranking) -> str:
 def _reported(facts: Facts) -> str | None:
     """The framework a pasted report is about: a collect_env report (torch's or vLLM's) shows
     torch, so its checklist checks torch, not the framework the ranking would recommend."""
-    from recommender.facts.collect_env import TORCH_FORMAT, VLLM_FORMAT
+    from recommender.facts.reports.collect_env import TORCH_FORMAT, VLLM_FORMAT
 
     if facts.get("source.format") in (TORCH_FORMAT, VLLM_FORMAT):
         return Framework.PYTORCH.value
+    if facts.get("source.format") == "paste":  # a paste: the framework it shows
+        return next(iter(pasted_frameworks(facts)), None)
     return None
+
+
+def pasted_frameworks(facts: Facts) -> tuple[str, ...]:
+    """The frameworks a pasted report shows, torch first (the most pasted)."""
+    order = (Framework.PYTORCH, Framework.TENSORFLOW, Framework.JAX)
+    return tuple(f.value for f in order if facts.get(f"frameworks.{f.value}.installed"))
+
+
+def diagnose(text: str, origin: str, *, rules_files: tuple[str, ...] = ()) -> Diagnosis:
+    """Read a paste, check each framework it shows, and judge the findings (exit 2 when the
+    text holds nothing dlrec knows)."""
+    from recommender.decide.diagnosis import diagnose as judge
+    from recommender.facts.reports import load_signatures, read_paste
+
+    signatures = load_signatures()
+    paste = read_paste(text, origin=origin, signatures=signatures)
+    facts = facts_from_document(paste.doc, origin)
+    rulebase = load_rulebase(rules_files)
+    request = Request(flags={}, smoke=False, rules_files=rules_files)
+    checklists = {
+        fw: checklist(request, fw, facts=facts, rulebase=rulebase).checklist
+        for fw in pasted_frameworks(facts)
+    }
+    return judge(paste, checklists, signatures, origin=origin)
 
 
 def redacted(outcome: Outcome) -> Outcome:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from recommender.core.errors import BadInputError
 from recommender.engine.answers import Answers, resolve_answers
-from recommender.engine.rulebase import load_rulebase
-from recommender.errors import BadInputError
 from recommender.facts.document import Facts
+from recommender.rulebase.load import load_rulebase
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "rules"
 Q = load_rulebase(bundled=FIXTURE).questions

@@ -328,7 +328,7 @@ def test_out_failure_leaves_the_old_file(monkeypatch, tmp_path):
     def boom(src, dst):
         raise KeyboardInterrupt
 
-    from recommender import atomic
+    from recommender.core import atomic
 
     monkeypatch.setattr(atomic.os, "replace", boom)
     with pytest.raises(KeyboardInterrupt):

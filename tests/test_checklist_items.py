@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from recommender.decide.checklist import checklist_items
-from recommender.decide.checklist_registry import CHECKS, Check, defines, finding, register
-from recommender.documents import parse_yaml
-from recommender.engine.checklist_items import CheckContract, Status, parse_checklist
-from recommender.engine.checklist_template import TemplateError, parse_template
-from recommender.engine.conditions import RuleError
-from recommender.engine.rulebase import load_rulebase
+from recommender.core.documents import parse_yaml
+from recommender.decide.checklist.build import checklist_items
+from recommender.decide.checklist.registry import CHECKS, Check, defines, finding, register
+from recommender.rulebase.checklist.items import CheckContract, Status, parse_checklist
+from recommender.rulebase.checklist.template import TemplateError, parse_template
+from recommender.rulebase.conditions import RuleError
+from recommender.rulebase.load import load_rulebase
 from tests.conftest import ROOT
 
 RB = load_rulebase()
@@ -222,7 +222,7 @@ def test_a_check_name_is_registered_once_and_may_not_shadow_base_fields():
 
 
 def test_status_is_an_enum_with_the_json_values():
-    from recommender.decide.checklist import Item
+    from recommender.decide.checklist.build import Item
 
     assert [s.value for s in Status] == ["ok", "warn", "fail"]
     item = Item(id="x", status="warn", title="t", detail="d")  # type: ignore[arg-type]
@@ -233,7 +233,7 @@ def test_status_is_an_enum_with_the_json_values():
 def test_the_checklist_code_names_no_rule():
     """Issue #11: the checklist evaluates items; which rules they read is data."""
     rule_ids = {r.id for r in RB.rules}
-    modules = sorted((ROOT / "recommender" / "decide").glob("checklist*.py"))
+    modules = sorted((ROOT / "recommender" / "decide" / "checklist").rglob("*.py"))
     assert len(modules) >= 5
     for path in modules:
         tree = ast.parse(Path(path).read_text(encoding="utf-8"))
@@ -253,7 +253,7 @@ _CHECK_CONTRACT_TABLES = {t for c in CONTRACTS.values() for t in c.tables}
 
 
 def test_rules_check_hook_validates_the_file_or_skips_a_bundled_dir_without_one(tmp_path):
-    from recommender.decide.checklist import validate_checklist
+    from recommender.decide.checklist.build import validate_checklist
 
     assert validate_checklist(RB) == len(checklist_items(RB).items) > 20
     assert validate_checklist(RB, tmp_path) == 0

@@ -10,11 +10,11 @@ from types import MappingProxyType
 
 import pytest
 
-from recommender.decide.checklist import build_checklist
+from recommender.decide.checklist.build import build_checklist
 from recommender.engine.answers import resolve_answers
 from recommender.engine.evaluate import evaluate
-from recommender.engine.rulebase import load_rulebase
 from recommender.facts.document import Facts
+from recommender.rulebase.load import load_rulebase
 from tests.conftest import FIXTURES, ROOT
 
 CL = FIXTURES / "checklist"

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from recommender.catalog import FRAMEWORK_IDS, KERAS_BACKENDS
 from recommender.cli.main import cli
+from recommender.core.catalog import FRAMEWORK_IDS, KERAS_BACKENDS
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "personas5"
 MACHINES = FIXTURES / "machines"
@@ -384,7 +384,7 @@ def test_save_answers_is_atomic_on_interrupt(tmp_path, monkeypatch):
     def boom(*a):
         raise KeyboardInterrupt
 
-    from recommender import atomic
+    from recommender.core import atomic
 
     monkeypatch.setattr(atomic.os, "fsync", boom)
     with pytest.raises(KeyboardInterrupt):
@@ -482,7 +482,7 @@ def test_facts_file_with_an_unsupported_schema_version_is_refused(runner, tmp_pa
 
 def test_warning_fixes_are_printed_whole_on_a_narrow_terminal(runner, monkeypatch):
     """A fix is a command to paste: never wrapped or cropped by rich, whatever the width."""
-    from recommender.engine.rulebase import load_rulebase
+    from recommender.rulebase.load import load_rulebase
 
     monkeypatch.setenv("COLUMNS", "60")
     monkeypatch.chdir(MACHINES)
@@ -546,7 +546,7 @@ def test_keras_never_wins_on_a_backend_that_cannot_run(runner, tmp_path):
 
 
 def test_verdicts_are_the_documented_closed_set(runner):
-    from recommender.decide.ranking import VERDICTS
+    from recommender.decide.ranking.rank import VERDICTS
 
     for args in ((), ("--accelerator", "nvidia"), ("--accelerator", "tpu"), ("--goal", "research")):
         data = run_json(runner, "--facts", LAPTOP, *args)

@@ -88,7 +88,7 @@ def test_hostile_rule_file_is_refused_fast_in_one_line(tmp_path, name):
 
 
 def test_hostile_files_are_refused_in_process_well_under_a_second(tmp_path):
-    from recommender.engine.rulebase import RuleError, load_rulebase
+    from recommender.rulebase.load import RuleError, load_rulebase
 
     load_rulebase(bundled=FIXTURE)  # warm the bundled cache: only the hostile file is timed
     for name in HOSTILE:
@@ -112,7 +112,10 @@ def test_fifo_is_refused_without_blocking(tmp_path):
 def test_check_ok_on_fixture_and_with_overlay(runner, tmp_path):
     result = runner.invoke(cli, ["rules", "--bundled", str(FIXTURE), "check"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "ok: 8 rules, 5 questions, 4 claims, 2 urls, 44 wheel rows"
+    assert (
+        result.stdout.strip()
+        == "ok: 8 rules, 5 questions, 4 claims, 2 urls, 44 wheel rows, 30 signatures"
+    )
     overlay = tmp_path / "o.yaml"
     overlay.write_text("rules:\n  - {id: extra, sources: [TF-LITE], why: x, warn: [all]}\n")
     result = runner.invoke(cli, ["rules", "--bundled", str(FIXTURE), "check", str(overlay)])
@@ -185,7 +188,7 @@ def test_check_passes_on_the_bundled_rules():
 def test_list_and_the_trace_never_fold_a_rule_id_on_80_columns(runner):
     """A rule id is copied into `dlrec rules explain ID`; at 80 columns both tables folded it
     ("team-stack-tensor" / "flow", "rules/tradeoffs.y" / "aml:22")."""
-    from recommender.engine.rulebase import load_rulebase
+    from recommender.rulebase.load import load_rulebase
 
     rules = load_rulebase(()).rules
     listed = runner.invoke(cli, ["rules", "list"], env={"COLUMNS": "80"})

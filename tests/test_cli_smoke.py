@@ -11,7 +11,7 @@ import pexpect
 import pytest
 
 from recommender.cli.main import cli
-from recommender.errors import BadInputError
+from recommender.core.errors import BadInputError
 from recommender.facts import collect
 from recommender.facts.document import Facts
 from recommender.smoke.run import plan_smoke

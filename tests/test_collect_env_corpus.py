@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from recommender.facts.collect_env import import_report
 from recommender.facts.document import Facts
+from recommender.facts.reports.collect_env import import_report
 from tests.conftest import FIXTURES
 
 CORPUS = FIXTURES / "collect_env" / "corpus"

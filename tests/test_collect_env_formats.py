@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from recommender.errors import BadInputError
-from recommender.facts.collect_env import import_report, looks_like_collect_env
+from recommender.core.errors import BadInputError
 from recommender.facts.document import FACT_SCHEMA, Facts
+from recommender.facts.reports.collect_env import import_report, looks_like_collect_env
 from tests.conftest import FIXTURES
 
 BASE = FIXTURES / "collect_env"

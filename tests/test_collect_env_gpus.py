@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from recommender.facts.collect_env_gpus import (
+from recommender.facts.reports.gpus import (
     GpuTableError,
     amd_gfx,
     cc_from_sm,

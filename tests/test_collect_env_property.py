@@ -8,10 +8,10 @@ import time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from recommender.errors import BadInputError
-from recommender.facts.collect_env import import_report, looks_like_collect_env
-from recommender.facts.collect_env_text import LABELS
+from recommender.core.errors import BadInputError
 from recommender.facts.document import Facts
+from recommender.facts.reports.collect_env import import_report, looks_like_collect_env
+from recommender.facts.reports.text import LABELS
 from tests.conftest import FIXTURES
 
 BASE = FIXTURES / "collect_env"

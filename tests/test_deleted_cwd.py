@@ -26,7 +26,7 @@ def deleted_cwd(tmp_path):
 
 def test_children_start_in_a_directory_that_exists(deleted_cwd, tmp_path):
     from recommender.probes.process import run_bounded
-    from recommender.supervise import NEUTRAL_CWD
+    from recommender.supervise.supervisor import NEUTRAL_CWD
 
     ran = run_bounded(["/bin/sh", "-c", "pwd"], timeout=10)
     assert ran.returncode == 0 and ran.stdout.strip() == NEUTRAL_CWD
@@ -36,7 +36,7 @@ def test_children_start_in_a_directory_that_exists(deleted_cwd, tmp_path):
 def test_children_never_start_in_the_working_directory(tmp_path, monkeypatch):
     """The caller's directory may hold a numpy.py: a child starts elsewhere, where dlrec says."""
     from recommender.probes.process import run_bounded
-    from recommender.supervise import NEUTRAL_CWD
+    from recommender.supervise.supervisor import NEUTRAL_CWD
 
     monkeypatch.chdir(tmp_path)
     assert run_bounded(["/bin/sh", "-c", "pwd"], timeout=10).stdout.strip() == NEUTRAL_CWD

@@ -13,7 +13,7 @@ import uuid
 import psutil
 import pytest
 
-from recommender.smoke.distributed import (
+from recommender.smoke.distributed.run import (
     Cluster,
     assemble,
     compare_ranks,
@@ -109,7 +109,7 @@ def test_hung_rank_is_killed_within_budget_and_nothing_is_left():
 
 def test_keras_without_a_distribution_api_is_a_skip_with_the_reason():
     from recommender.facts.document import Facts
-    from recommender.smoke.distributed import run_one
+    from recommender.smoke.distributed.run import run_one
 
     facts = Facts.from_dict({"frameworks": {"keras": {"installed": True, "backend": "torch"}}})
     r = run_one(facts, "keras", 2)

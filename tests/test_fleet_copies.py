@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from recommender.cli.main import cli
+from recommender.core.errors import BadInputError
 from recommender.decide import fleet
-from recommender.errors import BadInputError
 from recommender.facts.copies import CopyReader, machine_key
 from recommender.facts.load import load_facts_file, read_document
 from tests.conftest import FIXTURES

@@ -141,10 +141,10 @@ def test_init_pins_a_local_torch_build_with_its_wheel_index(runner, tmp_path):
 
 
 def test_requirements_say_what_the_smoke_run_verified():
-    from recommender.decide.checklist import Checklist
+    from recommender.decide.checklist.build import Checklist
     from recommender.decide.starter import requirements
-    from recommender.engine.rulebase import load_rulebase
     from recommender.facts.document import Facts
+    from recommender.rulebase.load import load_rulebase
     from recommender.smoke.run import SmokeResult
 
     facts = Facts.from_dict(json.loads((CL / "mac_m2.json").read_text()))

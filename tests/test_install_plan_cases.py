@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from packaging.specifiers import SpecifierSet
 
-from recommender.decide.install_plan import InstallPlan, NoBuild, plan_install
-from recommender.engine.wheels import load_wheels
-from recommender.errors import BadInputError
+from recommender.core.errors import BadInputError
+from recommender.decide.install.plan import InstallPlan, NoBuild, plan_install
+from recommender.rulebase.wheels.load import load_wheels
 
 MATRIX = load_wheels()
 _spec = importlib.util.spec_from_file_location(

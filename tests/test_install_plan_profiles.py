@@ -15,8 +15,8 @@ from types import ModuleType
 
 import pytest
 
-from recommender.decide.install_plan import InstallPlan, NoBuild, plan_install
-from recommender.engine.wheels import load_wheels
+from recommender.decide.install.plan import InstallPlan, NoBuild, plan_install
+from recommender.rulebase.wheels.load import load_wheels
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "wheels"
 

@@ -16,8 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from packaging.version import Version
 
-from recommender.decide.install_plan import InstallPlan, NoBuild, plan_install
-from recommender.engine.wheels import Accelerator, DriverColumn, Framework, Platform, load_wheels
+from recommender.decide.install.plan import InstallPlan, NoBuild, plan_install
+from recommender.rulebase.wheels.load import (
+    Accelerator,
+    DriverColumn,
+    Framework,
+    Platform,
+    load_wheels,
+)
 
 MATRIX = load_wheels()
 CCS = (

@@ -1,48 +1,84 @@
-"""The layout is the architecture: data flows one way through the stages, and no module is over
-450 lines (issue 11). Checked from the source, so a backwards import fails here, not in review.
+"""The layout is the architecture (issues 11 and 20). Checked from the source, so a backwards
+import, an import cycle or a family of prefixed modules fails here, not in review.
 
-probes -> facts -> engine -> smoke -> decide -> pipeline -> report -> cli, over a base layer
-(catalog, errors, atomic, documents, frozen, supervise, ...) that imports no stage at all.
+The layers, earliest first: the base (core, then supervise), then the stages probes -> facts ->
+rulebase -> engine -> smoke -> decide -> pipeline -> report -> cli, with the maintainer tools just
+before cli (only ``dlrec rules refresh-wheels`` imports them). A module imports only from its own
+layer or earlier ones, counting imports inside functions. Every folder of ``recommender/`` is
+one of these layers, so a new top-level folder must say where it stands.
 """
 
 from __future__ import annotations
 
 import ast
+import re
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "recommender"
-STAGES = ("probes", "facts", "engine", "smoke", "decide", "pipeline", "report", "cli")
-MAX_LINES = 450
+LAYERS = (
+    "core",
+    "supervise",
+    "probes",
+    "facts",
+    "rulebase",
+    "engine",
+    "smoke",
+    "decide",
+    "pipeline",
+    "report",
+    "maintainer",
+    "cli",
+)
+#: The folders of ``recommender/`` that hold data, not modules.
+DATA = ("rules", "templates")
+#: Command modules: what ``cli/main.py``'s LAZY_COMMANDS names, and main itself (``probe``).
+COMMANDS = ("main", "recommend", "smoke", "rules", "checklist", "diff")
 
 
 def _modules() -> list[Path]:
-    files = [p for p in PACKAGE.rglob("*.py") if "templates" not in p.parts]
+    files = [p for p in PACKAGE.rglob("*.py") if not set(DATA) & set(p.parts)]
     files += sorted((ROOT / "probes").glob("*.py"))
     return sorted({p.resolve() for p in files})
-
-
-def _stage_of(module: str) -> int:
-    """The stage index of a dotted module name; -1 for the base layer."""
-    parts = module.split(".")
-    if parts[0] != "recommender" or len(parts) < 2:
-        return -1
-    head = "cli" if parts[1] == "__main__" else parts[1]  # python -m recommender: the CLI
-    return STAGES.index(head) if head in STAGES else -1
 
 
 def _name(path: Path) -> str:
     if path.is_relative_to(ROOT / "probes"):
         return "recommender.probes." + path.stem
     rel = path.relative_to(PACKAGE.resolve()).with_suffix("")
-    return ".".join(("recommender", *rel.parts))
+    parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+    return ".".join(("recommender", *parts))
 
 
-def _imports(path: Path) -> list[tuple[int, str]]:
+def _layer_of(module: str) -> int:
+    """The layer index of a dotted module name; ``recommender`` itself is the base."""
+    parts = module.split(".")
+    if len(parts) < 2 or parts[1] in ("__init__",):
+        return 0
+    head = "cli" if parts[1] == "__main__" else parts[1]  # python -m recommender: the CLI
+    return LAYERS.index(head)
+
+
+def _type_checking(node: ast.AST) -> bool:
+    return isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+
+
+def _imports(path: Path, *, typing: bool = True) -> list[tuple[int, str]]:
+    """(line, name) of every absolute import, at any depth; ``from a import b`` gives ``a`` and
+    ``a.b``. ``typing=False`` leaves out what only ``if TYPE_CHECKING:`` imports."""
+    tree = ast.parse(path.read_text())
+    skip: set[int] = set()
+    if not typing:
+        for node in ast.walk(tree):
+            if _type_checking(node):
+                skip.update(id(n) for stmt in node.body for n in ast.walk(stmt))
     out = []
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             out.append((node.lineno, node.module))
             out += [(node.lineno, f"{node.module}.{a.name}") for a in node.names]
@@ -51,27 +87,153 @@ def _imports(path: Path) -> list[tuple[int, str]]:
     return out
 
 
-def _is_module(name: str) -> bool:
-    parts = name.split(".")[1:]
-    base = PACKAGE.joinpath(*parts)
-    return base.with_suffix(".py").exists() or (base / "__init__.py").exists()
+def _module_path(name: str) -> Path | None:
+    parts = name.split(".")
+    if parts[0] != "recommender":
+        return None
+    if parts[1:2] == ["probes"]:
+        base = ROOT.joinpath("probes", *parts[2:])
+    else:
+        base = PACKAGE.joinpath(*parts[1:])
+    if base.with_suffix(".py").is_file():
+        return base.with_suffix(".py").resolve()
+    if (base / "__init__.py").is_file():
+        return (base / "__init__.py").resolve()
+    return None
 
 
 @pytest.mark.parametrize("path", _modules(), ids=lambda p: _name(p))
-def test_imports_only_earlier_stages(path):
-    mine = _stage_of(_name(path))
+def test_imports_only_earlier_layers(path):
+    mine = _layer_of(_name(path))
     backwards = [
         f"line {line}: {target}"
         for line, target in _imports(path)
-        if target.startswith("recommender.") and _is_module(target) and _stage_of(target) > mine
+        if _module_path(target) is not None and _layer_of(target) > mine
     ]
-    assert backwards == [], f"{_name(path)} (stage {STAGES[mine] if mine >= 0 else 'base'})"
+    assert backwards == [], f"{_name(path)} (layer {LAYERS[mine]})"
 
 
-@pytest.mark.parametrize("path", _modules(), ids=lambda p: _name(p))
-def test_module_size(path):
-    lines = len(path.read_text().splitlines())
-    assert lines <= MAX_LINES, f"{_name(path)}: {lines} lines"
+def test_every_folder_is_a_layer():
+    for entry in PACKAGE.iterdir():
+        if entry.name.startswith((".", "__")) or entry.name in DATA:
+            continue
+        assert entry.stem in LAYERS, f"recommender/{entry.name}: which layer? (see LAYERS)"
+
+
+def _graph() -> dict[str, set[str]]:
+    """module -> the modules it imports at run time (functions included, type hints not)."""
+    graph: dict[str, set[str]] = {}
+    for path in _modules():
+        targets = set()
+        for _line, target in _imports(path, typing=False):
+            found = _module_path(target)
+            if found is not None and found != path:
+                targets.add(_name(found))
+        graph[_name(path)] = targets
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_import_cycle_counting_imports_inside_functions():
+    assert _cycles(_graph()) == []
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def _registry_words() -> set[str]:
+    """Names one module per member of a closed set may carry (trainer_jax, trainer_keras...)."""
+    from recommender.core import catalog
+
+    words = set(catalog.FRAMEWORK_IDS) | set(catalog.KERAS_BACKENDS)
+    return words | set(catalog.ACCELERATOR_KINDS)
+
+
+def _families(folder: Path) -> dict[str, list[str]]:
+    """prefix -> the modules of ``folder`` named ``prefix`` or ``prefix_*``, three or more, but a
+    registry (every member named after a member of a catalog's closed set)."""
+    stems = sorted(p.stem for p in folder.glob("*.py") if not p.stem.startswith("__"))
+    by_prefix: dict[str, list[str]] = defaultdict(list)
+    for stem in stems:
+        head = stem.lstrip("_").split("_")[0]
+        by_prefix[head].append(stem)
+    words = _registry_words()
+    return {
+        prefix: members
+        for prefix, members in by_prefix.items()
+        if len(members) >= 3
+        and not all(m.lstrip("_").split("_", 1)[-1] in words for m in members if "_" in m)
+    }
+
+
+def _folders() -> list[Path]:
+    folders = {p.parent for p in _modules()}
+    return sorted(folders)
+
+
+@pytest.mark.parametrize("folder", _folders(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_family_of_prefixed_modules(folder):
+    """Three modules sharing a prefix are a subpackage asking to exist (STYLE.md)."""
+    assert _families(folder) == {}, f"{folder.relative_to(ROOT)}: make these a subpackage"
+
+
+def test_the_family_rule_sees_a_family_and_spares_a_registry(tmp_path):
+    for stem in ("install_plan", "install_plan_fit", "install_plan_search", "ranking"):
+        (tmp_path / f"{stem}.py").write_text("")
+    assert _families(tmp_path) == {
+        "install": ["install_plan", "install_plan_fit", "install_plan_search"]
+    }
+    registry = tmp_path / "children"
+    registry.mkdir()
+    for stem in ("trainer_jax", "trainer_keras", "trainer_pytorch", "trainer_tensorflow"):
+        (registry / f"{stem}.py").write_text("")
+    assert _families(registry) == {}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in _modules() if _name(p).split(".")[1:2] == ["cli"] and p.stem in COMMANDS],
+    ids=lambda p: _name(p),
+)
+def test_a_command_module_imports_no_other_command_module(path):
+    others = {f"recommender.cli.{c}" for c in COMMANDS} - {_name(path)}
+    bad = [f"line {line}: {t}" for line, t in _imports(path) if t in others]
+    assert bad == [], "shared options belong in recommender/cli/options.py"
 
 
 def test_nothing_imports_the_repo_folders_under_their_generic_names():
@@ -83,5 +245,6 @@ def test_nothing_imports_the_repo_folders_under_their_generic_names():
 
 def test_ls_recommender_shows_the_stages():
     found = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
-    assert set(STAGES) - {"pipeline"} <= found
-    assert (PACKAGE / "pipeline.py").is_file() and (PACKAGE / "catalog.py").is_file()
+    assert set(LAYERS) - {"pipeline", "probes"} <= found
+    assert (PACKAGE / "pipeline.py").is_file() and (PACKAGE / "core" / "catalog.py").is_file()
+    assert re.fullmatch(r"\.\./probes/?", str((PACKAGE / "probes").readlink()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from recommender.numfmt import si, throughput
+from recommender.core.numfmt import si, throughput
 
 
 @pytest.mark.parametrize(
@@ -34,7 +34,7 @@ def test_throughput_names_its_unit():
 def test_every_renderer_uses_the_one_format():
     from types import SimpleNamespace
 
-    from recommender.decide.checklist_machine import smoke_figure_line as _figure
+    from recommender.decide.checklist.checks.machine import smoke_figure_line as _figure
     from recommender.report.ranking import smoke_figure
     from recommender.report.smoke import model_summary
 

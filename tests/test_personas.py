@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from recommender.catalog import ACCELERATOR_KINDS
 from recommender.cli.main import cli
+from recommender.core.catalog import ACCELERATOR_KINDS
 
 HERE = Path(__file__).resolve().parent / "fixtures" / "personas5"
 EXPECTED = yaml.safe_load((HERE / "expected.yaml").read_text())
@@ -90,7 +90,7 @@ def test_persona(runner, persona):
 
 
 def test_personas_cover_every_answer_value_and_accelerator_kind():
-    from recommender.engine.rulebase import load_rulebase
+    from recommender.rulebase.load import load_rulebase
 
     seen: dict[str, set] = {}
     kinds: set[str] = set()

@@ -1,4 +1,4 @@
-"""`dlrec diff` compares the two machines' install plans per framework (decide/plan_diff.py)."""
+"""`dlrec diff` compares the two machines' install plans per framework (decide/install/diff.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from recommender.cli.main import cli
-from recommender.decide.plan_diff import plan_differences
+from recommender.decide.install.diff import plan_differences
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 R550 = FIXTURES / "planner" / "a100-r550.json"  # driver 550: CUDA 12 only

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
-from recommender.decide.plans import plan_for
-from recommender.engine.wheels import BUNDLED_WHEELS, load_wheels
+from recommender.decide.install.plans import plan_for
 from recommender.facts.document import Facts
+from recommender.rulebase.wheels.load import BUNDLED_WHEELS, load_wheels
 from tests.conftest import FIXTURES
 
 RTX = json.loads((FIXTURES / "personas5" / "machines" / "rtx3090-linux.json").read_text())

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from recommender.cli.main import cli
-from recommender.decide import plans
+from recommender.decide.install import plans
 
 FACTS = Path(__file__).resolve().parent / "fixtures" / "planner" / "linux-cpu.json"
 RUN_DATE = dt.date(2027, 6, 15)

@@ -11,7 +11,7 @@ from recommender.cli.questionnaire import (
     run_questionnaire,
     summary_lines,
 )
-from recommender.engine.rulebase import Choice
+from recommender.rulebase.load import Choice
 
 
 def prompts() -> tuple[Prompt, ...]:

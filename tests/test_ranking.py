@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 from rich.console import Console
 
-from recommender.decide.ranking import (
+from recommender.decide.ranking.rank import (
     INSTALLABLE,
     MEASURED,
     NOT_FEASIBLE,
@@ -368,7 +368,7 @@ def test_keras_backend_requirement_follows_the_accelerator():
     import json as _json
     from pathlib import Path
 
-    from recommender.decide.plans import plan_for
+    from recommender.decide.install.plans import plan_for
 
     machine = Path(__file__).parent / "fixtures" / "personas5" / "machines" / "a100-cuda-full.json"
     doc = _json.loads(machine.read_text("utf-8"))

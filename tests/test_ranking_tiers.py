@@ -19,12 +19,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from recommender.decide import ranking as ranking_module
-from recommender.decide.ranking import fit_key, rank
+from recommender.decide.ranking import rank as ranking_module
+from recommender.decide.ranking.rank import fit_key, rank
 from recommender.engine.answers import Answers
 from recommender.engine.evaluate import evaluate
-from recommender.engine.rulebase import load_rulebase
 from recommender.facts.document import Facts
+from recommender.rulebase.load import load_rulebase
 
 ROOT = Path(__file__).resolve().parent.parent
 MACHINES = {

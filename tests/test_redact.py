@@ -110,7 +110,7 @@ def test_identity_from_the_environment(monkeypatch):
 
 
 def test_redact_value_keeps_frozen_types():
-    from recommender.decide.checklist import Checklist, Item
+    from recommender.decide.checklist.build import Checklist, Item
 
     cl = Checklist(
         framework="pytorch",

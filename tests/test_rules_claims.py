@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from recommender.catalog import ACCELERATOR_ANSWERS
-from recommender.engine.rulebase import load_rulebase
-from recommender.frozen import thaw
+from recommender.core.catalog import ACCELERATOR_ANSWERS
+from recommender.core.frozen import thaw
+from recommender.rulebase.load import load_rulebase
 from tests.conftest import skip_unless_ci
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,7 +103,7 @@ def test_every_answer_value_has_a_scoring_effect(rb):
             if "derived.answer_accelerator" in rule.reads:
                 text = repr(thaw(rule.when))
                 covered.update(("accelerator", v) for v in ACCELERATOR_ANSWERS if f"'{v}'" in text)
-    # moving_away acts through the tiers (decide/tiers.py): it crosses a tier, it scores nothing.
+    # moving_away acts through the tiers (decide/ranking/tiers.py): it crosses a tier, it scores nothing.
     wanted = {
         (q.key, c.value)
         for q in rb.questions
@@ -153,7 +153,7 @@ def test_settings_and_tables(rb):
 
 
 def test_install_commands_come_from_the_planner_not_frameworks_yaml(rb):
-    # rules/wheels.yaml (through decide/install_plan.py) is the only place an install is decided.
+    # rules/wheels.yaml (through decide/install/plan.py) is the only place an install is decided.
     for fw in ("tensorflow", "pytorch", "keras", "jax"):
         assert "install" not in rb.frameworks[fw] and "backends" not in rb.frameworks[fw], fw
     assert "tensorflow-cpu" in rb.frameworks["tensorflow"]["pip"]

@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from recommender.documents import parse_yaml
+from recommender.core.documents import parse_yaml
 from recommender.engine.answers import resolve_answers
-from recommender.engine.conditions import (
+from recommender.engine.derived import derived_facts
+from recommender.engine.evaluate import evaluate
+from recommender.facts.document import Facts
+from recommender.rulebase.conditions import (
     FALSE,
     OPERATORS,
     TRUE,
@@ -19,10 +22,7 @@ from recommender.engine.conditions import (
     compile_condition,
     register,
 )
-from recommender.engine.derived import derived_facts
-from recommender.engine.evaluate import evaluate
-from recommender.engine.rulebase import load_rulebase
-from recommender.facts.document import Facts
+from recommender.rulebase.load import load_rulebase
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "rules"
 QUESTIONS = {

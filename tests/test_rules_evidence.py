@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from recommender.catalog import BACKEND_FRAMEWORK, FRAMEWORK_IDS
+from recommender.core.catalog import BACKEND_FRAMEWORK, FRAMEWORK_IDS
 from recommender.engine.answers import resolve_answers
 from recommender.engine.evaluate import evaluate
-from recommender.engine.rulebase import load_rulebase
 from recommender.facts import evidence
 from recommender.facts.document import Facts
+from recommender.rulebase.load import load_rulebase
 from tests.conftest import FIXTURES
 
 ROOT = Path(__file__).resolve().parent.parent

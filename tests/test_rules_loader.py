@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from recommender.engine.rulebase import RuleError, load_rulebase
-from recommender.errors import BadInputError
+from recommender.core.errors import BadInputError
+from recommender.rulebase.load import RuleError, load_rulebase
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "rules"
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,8 +14,8 @@ import pytest
 
 from recommender.engine.answers import resolve_answers
 from recommender.engine.evaluate import evaluate
-from recommender.engine.rulebase import load_rulebase
 from recommender.facts.document import Facts
+from recommender.rulebase.load import load_rulebase
 
 PERSONAS = Path(__file__).resolve().parent / "fixtures" / "personas"
 

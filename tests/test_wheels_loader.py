@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from recommender.engine.wheels import BUNDLED_WHEELS, Accelerator, Platform, load_wheels
-from recommender.errors import BadInputError
+from recommender.core.errors import BadInputError
+from recommender.rulebase.wheels.load import BUNDLED_WHEELS, Accelerator, Platform, load_wheels
 
 MINIMAL = Path(__file__).resolve().parent / "fixtures" / "wheels" / "minimal.yaml"
 TEXT = MINIMAL.read_text(encoding="utf-8")

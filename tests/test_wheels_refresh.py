@@ -20,9 +20,9 @@ from packaging.version import Version
 
 from recommender.cli import rules as rules_cli
 from recommender.cli.main import cli
-from recommender.engine import wheels_refresh as wr
-from recommender.engine.wheels import BUNDLED_WHEELS, load_wheels
+from recommender.maintainer import refresh_wheels as wr
 from recommender.probes.process import CommandResult
+from recommender.rulebase.wheels.load import BUNDLED_WHEELS, load_wheels
 
 PIP = Path(__file__).resolve().parent / "fixtures" / "wheels" / "pip"
 TODAY = dt.date(2027, 1, 15)

@@ -30,7 +30,7 @@ import sys
 import traceback
 from typing import cast
 
-from recommender.early import SIGNALS, interrupted
+from recommender.core.early import SIGNALS, interrupted
 
 #: The modules dlrec needs and the names it uses from each, checked before the CLI is imported.
 REQUIRED: tuple[tuple[str, tuple[str, ...]], ...] = (

@@ -10,15 +10,14 @@ import functools
 import io
 import os
 import sys
-from pathlib import Path
 
 import click
 
-from recommender.catalog import FRAMEWORK_IDS
-from recommender.cli.main import redact_option
-from recommender.cli.recommend import input_options, request_from
-from recommender.errors import BadInputError, ExitCode
+from recommender.cli.options import input_options, redact_option, request_from
+from recommender.core.catalog import FRAMEWORK_IDS
+from recommender.core.errors import ExitCode
 from recommender.pipeline import Made
+from recommender.report.output import check_out
 
 FRAMEWORKS = FRAMEWORK_IDS
 FORMATS = ("text", "markdown", "json")
@@ -29,23 +28,12 @@ def make_checklist(request, framework: str | None, *, live: bool = False) -> Mad
     from recommender.pipeline import checklist
 
     if live:
-        from recommender.cli.recommend import live_smoke
         from recommender.report.console import make_console
+        from recommender.report.smoke import live_smoke
 
         with live_smoke(make_console(stderr=True)) as on_event:
             return checklist(request, framework, on_event=on_event)
     return checklist(request, framework)
-
-
-def _check_out(path: str | None) -> None:
-    if path is None:
-        return
-    target = Path(path)
-    if target.is_dir():
-        raise BadInputError("is a directory; give a file name such as checklist.md", where=path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise BadInputError(f"folder {str(folder)!r} does not exist", where=path)
 
 
 def render(checklist, fmt: str, *, encoding: str | None = "utf-8", width: int = 100) -> str:
@@ -116,7 +104,7 @@ def checklist(framework, fmt, out, answers_file, redact, **kw) -> None:
 
     Exit 0 when nothing fails, 1 when an item fails, 2 for bad input.
     """
-    _check_out(out)
+    check_out(out)
     request = request_from({}, answers_file, kw)
     made = make_checklist(request, framework, live=_live(fmt, out, request))
     if redact:

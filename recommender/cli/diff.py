@@ -9,8 +9,8 @@ def _load(path: str):
     """The document at ``path`` (a facts or a recommend --json document); exit 2 when it is bad."""
     from pathlib import Path
 
-    from recommender.documents import DocumentError, parse_json, parse_yaml, read_text
-    from recommender.errors import BadInputError
+    from recommender.core.documents import DocumentError, parse_json, parse_yaml, read_text
+    from recommender.core.errors import BadInputError
     from recommender.facts.diff import split
     from recommender.facts.document import Facts, FactsError
     from recommender.facts.load import facts_error
@@ -46,14 +46,14 @@ def diff(a: str, b: str, as_json: bool) -> None:
     here, ... (cu130) there": here is A). Exit status 0 whether or not they differ; 2 for a bad
     file.
     """
-    from recommender.decide.plan_diff import plan_differences
+    from recommender.decide.install.diff import plan_differences
     from recommender.facts.diff import diff_documents, diff_lines, diff_to_json
 
     doc_a, doc_b = _load(a), _load(b)
     diffs = diff_documents(doc_a, doc_b)
     plans = plan_differences(doc_a, doc_b)
     if as_json:
-        from recommender.cli.main import emit_json
+        from recommender.report.output import emit_json
 
         emit_json({**diff_to_json(a, b, diffs), "plans": [p.to_dict() for p in plans]})
         return

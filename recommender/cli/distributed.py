@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 
 import click
 
-from recommender.errors import ExitCode
-from recommender.numfmt import throughput
-from recommender.smoke.distributed_plan import RANK_MEMORY_BYTES
+from recommender.core.errors import ExitCode
+from recommender.core.numfmt import throughput
+from recommender.smoke.distributed.plan import RANK_MEMORY_BYTES
 
 
 def distributed_options(f):
@@ -84,8 +84,8 @@ def run(
     as_json: bool,
 ) -> int:
     """Run the distributed smoke, print it, and return the exit status."""
-    from recommender.errors import BadInputError
-    from recommender.smoke.distributed import Cluster, DistributedSmokeResult, run_distributed
+    from recommender.core.errors import BadInputError
+    from recommender.smoke.distributed.run import Cluster, DistributedSmokeResult, run_distributed
 
     hosts = tuple(h.strip() for h in (dist.get("worker_hosts") or "").split(",") if h.strip())
     cluster = Cluster(

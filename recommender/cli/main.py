@@ -17,16 +17,11 @@ from typing import cast
 import click
 
 from recommender import __version__
-from recommender.errors import BadInputError, DlrecError, ExitCode
+from recommender.cli.options import redact_option
+from recommender.core.errors import BadInputError, DlrecError, ExitCode
 
 # Ctrl-C while Python imports click and rich is one line already: ``import recommender`` installed
-# the quiet start-up handlers (recommender/early.py); main() replaces them with the real ones.
-
-
-def emit_json(data) -> None:
-    from recommender.report.json_text import dumps
-
-    click.echo(dumps(data))
+# the quiet start-up handlers (recommender/core/early.py); main() replaces them with the real ones.
 
 
 # Commands that live in their own modules, imported only when invoked (keeps --help fast).
@@ -56,6 +51,11 @@ LAZY_COMMANDS = {
         "recommender.cli.checklist",
         "init",
         "Write a starter project (requirements, train.py, SETUP.md).",
+    ),
+    "diagnose": (
+        "recommender.cli.diagnose",
+        "diagnose",
+        "Diagnose a pasted bug report (any environment dump or error message).",
     ),
     "diff": (
         "recommender.cli.diff",
@@ -148,16 +148,6 @@ def cli() -> None:
     """
 
 
-def redact_option(f):
-    """--redact: mask host name, user name, home paths and secret-looking env values (shareable)."""
-    return click.option(
-        "--redact",
-        is_flag=True,
-        help="Mask the host name, user name, home paths and secret-looking "
-        "environment values, so the report can be shared publicly.",
-    )(f)
-
-
 @cli.command()
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the facts document (schema_version 1)."
@@ -204,6 +194,8 @@ def probe(
             redact_doc(facts.to_dict(), Identity.current()), origin=facts.origin
         )
     if as_json:
+        from recommender.report.output import emit_json
+
         emit_json(facts.to_dict())
         return
     from recommender.report.console import make_console
@@ -215,7 +207,7 @@ def probe(
 def _log_crash(exc: BaseException) -> str | None:
     """Write the traceback to a log file and return its path."""
     try:
-        from recommender.atomic import write_atomic
+        from recommender.core.atomic import write_atomic
         from recommender.probes.disk import cache_dir
 
         log_dir = os.path.join(cache_dir(os.environ), "logs")
@@ -246,7 +238,7 @@ def _command_path(ctx: click.Context | None, argv: list[str]) -> str:
 def _supervisor():
     """The supervisor, if this process imported it: every child starts through it, so without
     it no child was started (and ``dlrec --help`` need not import it)."""
-    return sys.modules.get("recommender.supervise")
+    return sys.modules.get("recommender.supervise.supervisor")
 
 
 def _on_signal(signum, frame) -> None:

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol, cast
 
-from recommender.engine.rulebase import Choice
-from recommender.errors import BadInputError
+from recommender.core.errors import BadInputError
+from recommender.rulebase.load import Choice
 
 BACK = object()  # an asker's answer meaning "the previous question, please"
 BACK_LABEL = "← back"
@@ -412,7 +412,7 @@ def save_answers(path: str | os.PathLike, answers: Mapping[str, str]) -> None:
         text = "# dlrec answers: replay with `dlrec recommend --answers FILE`\n" + "".join(
             f"{key}: {json.dumps(str(value))}\n" for key, value in answers.items()
         )
-    from recommender.atomic import write_atomic
+    from recommender.core.atomic import write_atomic
 
     try:
         write_atomic(target, text)

@@ -6,19 +6,12 @@ from __future__ import annotations
 import datetime
 import difflib
 import json
+import os
 
 import click
 
-from recommender.errors import BadInputError
-
-#: ``--rules FILE`` (repeatable) for every command that scores; pass the tuple to load_rulebase.
-rules_option = click.option(
-    "--rules",
-    "rule_files",
-    multiple=True,
-    metavar="FILE",
-    help="A rule overlay (YAML/JSON): adds rules, or replaces bundled ones with the same id. Repeatable.",
-)
+from recommender.cli.options import rules_option
+from recommender.core.errors import BadInputError
 
 
 def today() -> datetime.date:
@@ -27,7 +20,7 @@ def today() -> datetime.date:
 
 
 def _load(ctx: click.Context, files=()):
-    from recommender.engine.rulebase import load_rulebase
+    from recommender.rulebase.load import load_rulebase
 
     return load_rulebase(files, bundled=ctx.obj.get("bundled") if ctx.obj else None)
 
@@ -50,10 +43,18 @@ def check(ctx: click.Context, files: tuple[str, ...]) -> None:
 
     A rule whose ``verified:`` date is more than six months before today is listed as stale
     (exit 0 all the same): its sources should be read again."""
-    from recommender.decide.checklist import validate_checklist
-    from recommender.engine.rulebase import STALE_AFTER_MONTHS, stale_rules
-    from recommender.engine.wheels import load_wheels
+    from recommender.decide.checklist.build import validate_checklist
+    from recommender.facts.reports import load_signatures
+    from recommender.rulebase.load import STALE_AFTER_MONTHS, stale_rules
+    from recommender.rulebase.wheels.load import load_wheels
 
+    signature_files = tuple(f for f in files if f.endswith("signatures.yaml"))
+    files = tuple(f for f in files if f not in signature_files)
+    bundled = ctx.obj.get("bundled") if ctx.obj else None
+    own = os.path.join(bundled, "signatures.yaml") if bundled else None
+    n_signatures = sum(len(load_signatures(f)) for f in signature_files) or len(
+        load_signatures(own if own and os.path.exists(own) else None)
+    )
     rb = _load(ctx, files)
     wheels = load_wheels()
     n_items = validate_checklist(rb, ctx.obj.get("bundled") if ctx.obj else None)
@@ -69,6 +70,7 @@ def check(ctx: click.Context, files: tuple[str, ...]) -> None:
         f"ok: {len(rb.rules)} rules, {len(rb.questions)} questions, {len(rb.claims)} claims, "
         f"{len(rb.urls)} urls, {len(wheels.builds) + len(wheels.no_build)} wheel rows"
         + (f", {n_items} checklist items" if n_items else "")
+        + f", {n_signatures} signatures"
         + overlays
     )
 
@@ -134,7 +136,7 @@ def explain(ctx: click.Context, rule_id: str, rule_files: tuple[str, ...], as_js
 
 def pip_runner(timeout: float):
     """The runner refresh-wheels gives pip commands to (tests replace it with recordings)."""
-    from recommender.engine.wheels_refresh import bounded_runner
+    from recommender.maintainer.refresh_wheels import bounded_runner
 
     return bounded_runner(timeout=timeout)
 
@@ -180,9 +182,9 @@ def refresh_wheels(
     Exit 0 (with or without differences), 2 for an unknown package."""
     import sys
 
-    from recommender.atomic import write_atomic
-    from recommender.engine import wheels_refresh as wr
-    from recommender.engine.wheels import BUNDLED_WHEELS, load_wheels
+    from recommender.core.atomic import write_atomic
+    from recommender.maintainer import refresh_wheels as wr
+    from recommender.rulebase.wheels.load import BUNDLED_WHEELS, load_wheels
 
     target = path or str(BUNDLED_WHEELS)
     matrix = load_wheels(target)
@@ -207,4 +209,4 @@ def refresh_wheels(
         click.echo(f"wrote {target}")
 
 
-__all__ = ["refresh_wheels", "rules", "rules_option"]
+__all__ = ["refresh_wheels", "rules"]

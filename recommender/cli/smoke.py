@@ -8,7 +8,7 @@ import click
 
 from recommender.cli import distributed as cli_distributed
 from recommender.cli.distributed import distributed_options
-from recommender.errors import ExitCode, SmokeError
+from recommender.core.errors import ExitCode, SmokeError
 from recommender.facts.document import FRAMEWORK_IDS
 from recommender.smoke.run import (
     DEFAULT_IMPORT_TIMEOUT,

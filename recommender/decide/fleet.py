@@ -22,13 +22,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from recommender.catalog import FRAMEWORK_IDS
-from recommender.decide.rows import Ranking
+from recommender.core.catalog import FRAMEWORK_IDS
+from recommender.core.errors import BadInputError
+from recommender.decide.ranking.rows import Ranking
 from recommender.engine.answers import Answers
 from recommender.engine.evaluate import Evaluation
-from recommender.engine.rulebase import RuleBase
-from recommender.errors import BadInputError
 from recommender.facts.document import Facts
+from recommender.rulebase.load import RuleBase
 
 
 class FleetRequest(Protocol):
@@ -120,7 +120,7 @@ def _machine_figures(facts: Facts) -> tuple[list[str], list[tuple[Any, Any]], li
 
 def spread(nodes: Sequence[Node]) -> dict[str, Any]:
     """The fleet's spread; each distinct machine (one Facts value) is looked at once."""
-    from recommender.engine.conditions import parse_version
+    from recommender.rulebase.conditions import parse_version
 
     figures: dict[int, tuple[list[str], list[tuple[Any, Any]], list[Any], Any]] = {}
     kinds: dict[str, list[str]] = {}
@@ -260,7 +260,7 @@ def _fleet_entry(
 ) -> tuple[Any, list[dict[str, Any]]]:
     """One framework's fleet entry (its worst node's, blocked where any node blocks it), and its
     blockers with the nodes each blocks on. Each distinct machine is looked at once."""
-    from recommender.decide.ranking import Block
+    from recommender.decide.ranking.rank import Block
 
     per_machine = [(key, node.ranked.entry(fw)) for key, node in machines.items()]
     on: dict[tuple[str, str], tuple[str | None, set[int]]] = {}
@@ -294,7 +294,7 @@ def combine(
     nodes: Sequence[Node], rulebase: RuleBase
 ) -> tuple[Ranking, dict[str, list[dict[str, Any]]]]:
     """The fleet's Ranking, and per framework its blockers with the nodes each blocks on."""
-    from recommender.decide.ranking import Notice, sort_key, verdict_of
+    from recommender.decide.ranking.rank import Notice, sort_key, verdict_of
 
     machines = _machines(nodes)
     entries = []
@@ -337,7 +337,7 @@ def recommend_fleet(
 ) -> tuple[Ranking, Answers, tuple[Node, ...], dict[str, Any]]:
     """(the fleet's Ranking, the answers, its nodes, the fleet document): each node ranked, then
     combined."""
-    from recommender.decide.ranking import rank
+    from recommender.decide.ranking.rank import rank
     from recommender.engine.answers import resolve_answers
     from recommender.engine.evaluate import evaluate
 

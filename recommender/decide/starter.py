@@ -3,11 +3,11 @@ pins and indexes: ``decide/starter_uv.py``), train.py, SETUP.md and dlrec-answer
 from a checklist and the recommend pipeline's outcome.
 
 ``starter_files`` is pure (returns name -> text); ``write_files`` writes them all or none
-(each staged beside its target, then all renamed: ``recommender.atomic.write_atomic_many``) and
+(each staged beside its target, then all renamed: ``recommender.core.atomic.write_atomic_many``) and
 refuses to overwrite unless ``force``. On a failure (a full disk) it removes what this run
 created, never a file that was there before, and says which files and why.
 
-Every value from the facts that reaches requirements.txt is checked first (``recommender.shell``):
+Every value from the facts that reaches requirements.txt is checked first (``recommender.core.shell``):
 a version must be PEP 440 and a distribution a PEP 508 name, or it is not pinned; a line that is
 not a requirement or an index option is dropped, so no value can add a line of its own.
 """
@@ -23,23 +23,23 @@ from pathlib import Path
 from string import Template
 from typing import TYPE_CHECKING, Any
 
-from recommender.catalog import BACKEND_FRAMEWORK
-from recommender.decide.checklist import Checklist, fill, name_of
+from recommender.core.catalog import BACKEND_FRAMEWORK
+from recommender.core.errors import BadInputError
+from recommender.core.printable import printable
+from recommender.core.shell import safe_project_name, safe_version
+from recommender.decide.checklist.build import Checklist, fill, name_of
 from recommender.decide.starter_uv import pyproject_toml
-from recommender.errors import BadInputError
-from recommender.printable import printable
-from recommender.shell import safe_project_name, safe_version
 
 if TYPE_CHECKING:
-    from recommender.engine.rulebase import RuleBase
     from recommender.facts.document import Facts
+    from recommender.rulebase.load import RuleBase
 
 FILES = ("requirements.txt", "pyproject.toml", "train.py", "SETUP.md", "dlrec-answers.yaml")
 
 
 def atomic_write(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` atomically (recommender.atomic), or exit 2 naming the path."""
-    from recommender.atomic import write_atomic
+    """Write ``text`` to ``path`` atomically (recommender.core.atomic), or exit 2 naming the path."""
+    from recommender.core.atomic import write_atomic
 
     try:
         write_atomic(path, text)
@@ -274,7 +274,7 @@ def write_files(
 ) -> list[Path]:
     """Write ``files`` into ``directory``, all or none; BadInputError (exit 2) naming the file
     and the reason, after removing what this run created."""
-    from recommender.atomic import write_atomic_many
+    from recommender.core.atomic import write_atomic_many
 
     check_targets(directory, force=force)
     folder = Path(directory)

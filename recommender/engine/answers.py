@@ -6,7 +6,7 @@ exception is a question with a ``prefill`` fact (the accelerator): the probes an
 (source "probe"). ``questions.yaml``'s ``default`` is only the choice ``dlrec ask`` pre-selects.
 
 An answers file is a flat YAML or JSON mapping ``{goal: research, deploy: server, ...}`` read
-through ``recommender/documents.py``. Every key must be a question in ``questions.yaml`` and
+through ``recommender/core/documents.py``. Every key must be a question in ``questions.yaml`` and
 every value one of its choices; anything else is a BadInputError naming file, line, key and
 the allowed values.
 """
@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from recommender.documents import DocumentError, load_document
-from recommender.errors import BadInputError
+from recommender.core.documents import DocumentError, load_document
+from recommender.core.errors import BadInputError
 
 SOURCES = ("flag", "file", "probe", "unanswered")
 

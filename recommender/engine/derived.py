@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from recommender.catalog import ACCELERATORS, Accelerator
-from recommender.engine.conditions import parse_version
+from recommender.core.catalog import ACCELERATORS, Accelerator
 from recommender.facts.document import Facts
+from recommender.rulebase.conditions import parse_version
 
 GPU_KINDS = frozenset({"cuda", "rocm", "mps", "xpu"})
 #: ``accelerator: auto`` resolves to the first kind found, in the catalog's order.

@@ -13,16 +13,16 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from recommender.catalog import (
+from recommender.core.catalog import (
     BACKEND_FRAMEWORK,
     FRAMEWORK_IDS,
     KERAS_BACKENDS,
     short_name,
 )
-from recommender.engine.conditions import FALSE, TRUE, UNKNOWN, parse_version
 from recommender.engine.derived import derived_facts
-from recommender.engine.rulebase import Rule, RuleBase
 from recommender.facts.document import Facts
+from recommender.rulebase.conditions import FALSE, TRUE, UNKNOWN, parse_version
+from recommender.rulebase.load import Rule, RuleBase
 
 STALE_RULE = "rulebase-newest-known"
 

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from recommender.engine.answers import Answers
-    from recommender.engine.rulebase import RuleBase
     from recommender.facts.document import Facts
+    from recommender.rulebase.load import RuleBase
 
 __all__ = ["condition_evaluator"]
 
@@ -18,9 +18,9 @@ def condition_evaluator(
 ) -> Callable[[Any], bool | None]:
     """Evaluate a ``frameworks.yaml`` ``when`` with the engine's operators: the same fact
     paths, derived facts and answers a rule sees. An invalid condition is a RuleError."""
-    from recommender.engine.conditions import CompileContext, compile_condition
+    from recommender.core.frozen import thaw
     from recommender.engine.derived import derived_facts
-    from recommender.frozen import thaw
+    from recommender.rulebase.conditions import CompileContext, compile_condition
 
     values = dict(answers.values)
     questions = {q.key: frozenset(q.values) for q in rulebase.questions}

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from recommender import __version__, probes
-from recommender.catalog import FRAMEWORK_IDS
+from recommender.core.catalog import FRAMEWORK_IDS
 from recommender.facts.document import SCHEMA_VERSION, Facts, now_utc
 from recommender.probes.process import run_bounded
 

@@ -23,8 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from recommender.documents import DocumentError, read_text
-from recommender.errors import BadInputError
+from recommender.core.documents import DocumentError, read_text
+from recommender.core.errors import BadInputError
 from recommender.facts.document import SAFE_FIELDS, Facts, safe_field_ok
 from recommender.facts.load import check_facts_document, facts_document, facts_from_document
 

@@ -11,7 +11,7 @@ Each compared aspect is described the same way for both sides ("A100 (cc 8.0)", 
 "passed", "failed (illegal instruction)"); only the aspects whose descriptions differ are kept,
 in a fixed order: hardware, system, Python, frameworks, smoke runs, distributed smoke runs.
 The lines for a person (``diff_lines``) carry no control character of the documents'
-(``recommender.printable``): a GPU or host name cannot drive the terminal.
+(``recommender.core.printable``): a GPU or host name cannot drive the terminal.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from recommender.catalog import Framework
-from recommender.printable import printable
+from recommender.core.catalog import Framework
+from recommender.core.printable import printable
 
 NONE = "none"
 UNKNOWN = "unknown"

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from recommender.catalog import ACCELERATOR_KINDS, DISTRIBUTED_ENGINES, FRAMEWORK_IDS
-from recommender.frozen import freeze, thaw
-from recommender.shell import is_absolute_path, safe_project_name, safe_version
+from recommender.core.catalog import ACCELERATOR_KINDS, DISTRIBUTED_ENGINES, FRAMEWORK_IDS
+from recommender.core.frozen import freeze, thaw
+from recommender.core.shell import is_absolute_path, safe_project_name, safe_version
 
 SCHEMA_VERSION = 1
 
@@ -97,7 +97,7 @@ FACT_SCHEMA: Mapping[str, str] = MappingProxyType(
         },
         **{f"frameworks.{fw}.{k}": t for fw in FRAMEWORK_IDS for k, t in _FRAMEWORK_FIELDS.items()},
         "warnings": "list[str]",
-        # Where the facts came from when they were imported from a report (facts/collect_env.py).
+        # Where the facts came from when they were imported from a report (facts/reports/collect_env.py).
         "source.format": "str",
         "source.layout": "str",
         "source.path": "str",
@@ -235,7 +235,7 @@ def validate(doc: Mapping[str, Any], *, loaded: bool = False) -> None:
     ``loaded``: the document was read from a file, so the values that reach commands and
     generated files (SAFE_FIELDS) are checked too. The probes' own facts are not refused for
     them (a probe must never fail on an odd local install); their users quote and check each
-    value with ``recommender.shell``."""
+    value with ``recommender.core.shell``."""
     version = doc.get("schema_version")
     if version is not None and (isinstance(version, bool) or version != SCHEMA_VERSION):
         raise FactsError(

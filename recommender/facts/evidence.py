@@ -19,7 +19,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
-from recommender.catalog import DISTRIBUTED_ENGINES
+from recommender.core.catalog import DISTRIBUTED_ENGINES
 
 if TYPE_CHECKING:
     from recommender.facts.document import Facts

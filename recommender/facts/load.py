@@ -1,7 +1,7 @@
 """Read a facts document from a file, or refuse it in one line (exit 2).
 
 A file is either a ``dlrec probe --json`` document or the text of a ``torch.utils.collect_env``
-report (vLLM's too), told apart by sniffing; a report is imported first (facts/collect_env.py).
+report (vLLM's too), told apart by sniffing; a report is imported first (facts/reports/collect_env.py).
 Then every document must be a facts document: a JSON object with ``schema_version: 1``, at
 least one known section and no unknown top-level key. ``dlrec smoke --json`` output, a checklist
 or ``{"foo": 1}`` are refused here, never ranked as an empty machine.
@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from recommender.documents import DocumentError, locate, parse_json, parse_yaml, read_text
-from recommender.errors import BadInputError
-from recommender.facts.collect_env import import_report, looks_like_collect_env
+from recommender.core.documents import DocumentError, locate, parse_json, parse_yaml, read_text
+from recommender.core.errors import BadInputError
 from recommender.facts.document import SCHEMA_VERSION, Facts, FactsError, validate
+from recommender.facts.reports.collect_env import import_report, looks_like_collect_env
 
 #: The sections of a facts document (README, "The facts document").
 SECTIONS = ("python", "os", "cpu", "memory", "disk", "accelerators", "frameworks", "probes")

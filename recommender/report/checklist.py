@@ -8,8 +8,8 @@ from typing import Any
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from recommender.decide.checklist import Checklist, Item, Status
-from recommender.printable import printable
+from recommender.core.printable import printable
+from recommender.decide.checklist.build import Checklist, Item, Status
 
 OK, WARN, FAIL = Status.OK, Status.WARN, Status.FAIL
 

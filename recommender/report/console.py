@@ -2,7 +2,7 @@
 
 Whatever a renderable holds (a GPU name, a facts field, a host name, a child's error line), no
 control character of it reaches the terminal: the Console renders every segment through
-``recommender.printable.CONTROL_OUT`` and keeps only rich's own control codes (colours, the live
+``recommender.core.printable.CONTROL_OUT`` and keeps only rich's own control codes (colours, the live
 display's cursor moves). A width below ``MIN_WIDTH`` (``COLUMNS=0``) is read as unknown.
 """
 
@@ -14,7 +14,7 @@ import sys
 from rich.console import Console
 from rich.segment import Segment
 
-from recommender.printable import CONTROL_OUT
+from recommender.core.printable import CONTROL_OUT
 
 #: Narrower than this is no width at all (``COLUMNS=0`` made rich print nothing).
 MIN_WIDTH = 20

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from recommender.decide.ranking import Ranking
+from recommender.core.numfmt import SMOKE_FIGURE_NOTE
+from recommender.decide.ranking.rank import Ranking
 from recommender.facts.document import Facts
-from recommender.numfmt import SMOKE_FIGURE_NOTE
 from recommender.report.ranking import (
     DEFAULT_NAMES,
     claims,

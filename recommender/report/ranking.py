@@ -10,9 +10,9 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from recommender.catalog import Framework
-from recommender.decide.ranking import MEASURED, Entry, Ranking, smoke_error
-from recommender.numfmt import SMOKE_FIGURE_NOTE, throughput
+from recommender.core.catalog import Framework
+from recommender.core.numfmt import SMOKE_FIGURE_NOTE, throughput
+from recommender.decide.ranking.rank import MEASURED, Entry, Ranking, smoke_error
 from recommender.report.pictures import loss_curve
 
 SCHEMA_VERSION = 1

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterable, Sequence
 from typing import cast
 
-from recommender.numfmt import throughput
+from recommender.core.numfmt import throughput
 from recommender.report.pictures import loss_curve
 from recommender.smoke.cache import age_seconds, describe_age
 from recommender.smoke.results import SmokeEvent, SmokeResult, SmokeRun
@@ -170,3 +171,20 @@ class PlainProgress:
             state = "passed" if ok else "failed"
             tail = " (cached)" if cached else f" in {event.elapsed:.0f} s"
             self._write(f"smoke: {label}: {state}{tail}")
+
+
+@contextlib.contextmanager
+def live_smoke(console):
+    """The smoke command's live table (one line per run, spinner, elapsed, result); yields
+    the ``on_event`` callback for run_smoke."""
+    from rich.live import Live
+
+    from recommender.report.smoke import LiveTable
+
+    table = LiveTable()
+    with Live(
+        console=console, get_renderable=table.renderable, refresh_per_second=10, transient=False
+    ):
+        yield table.on_event
+    for message in table.messages:
+        console.print(message, style="dim", markup=False)

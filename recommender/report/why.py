@@ -18,9 +18,9 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from recommender.catalog import BACKEND_FRAMEWORK, KERAS_BACKENDS, display_name
-from recommender.decide.ranking import Entry, Ranking
-from recommender.errors import BadInputError
+from recommender.core.catalog import BACKEND_FRAMEWORK, KERAS_BACKENDS, display_name
+from recommender.core.errors import BadInputError
+from recommender.decide.ranking.rank import Entry, Ranking
 
 
 def _name(entry: Entry) -> str:

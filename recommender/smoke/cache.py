@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from recommender import __version__
-from recommender.atomic import write_atomic
+from recommender.core.atomic import write_atomic
 
 #: Bump when the child's models, data or measurements change: old entries stop matching.
 CACHE_FORMAT = 2  # 2: results carry the per-step losses

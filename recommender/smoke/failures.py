@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from recommender.catalog import FRAMEWORK_IDS, pip_name
+from recommender.core.catalog import FRAMEWORK_IDS, pip_name
 
 
 class FailureKind(str, enum.Enum):

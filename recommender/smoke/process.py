@@ -1,6 +1,6 @@
 """Run one smoke child under its budgets: start it, read its JSON lines, kill its whole tree.
 
-The child runs under :mod:`recommender.supervise` (its own session, dead with dlrec, started in
+The child runs under :mod:`recommender.supervise.supervisor` (its own session, dead with dlrec, started in
 the run's private log folder, never importing from dlrec's working directory). Its stdout is a
 file, never a pipe, read through a second handle as it grows; its stderr is the run's log. Both
 are created fresh (never through a symlink) and capped at :data:`CAP` bytes. The import budget
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from recommender.smoke.failures import ChildExit, read_oom_kills
-from recommender.supervise import Child, Stopped, child_env, size_text, start, stopping
+from recommender.supervise.supervisor import Child, Stopped, child_env, size_text, start, stopping
 
 MODELS = ("mlp", "cnn")
 #: Bytes a framework child may write on each of stdout and stderr before it is killed: far

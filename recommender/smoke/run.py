@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
-from recommender.catalog import (
+from recommender.core.catalog import (
     ACCELERATORS,
     BACKEND_FRAMEWORK,
     FRAMEWORK_IDS,
@@ -28,13 +28,13 @@ from recommender.catalog import (
     Accelerator,
     Framework,
 )
-from recommender.errors import BadInputError
+from recommender.core.errors import BadInputError
 from recommender.facts.document import Facts
 from recommender.smoke import cache as smoke_cache
 from recommender.smoke.failures import ChildExit, FailureKind, classify, failure
 from recommender.smoke.process import MODELS, Settings, kill_tree, supervise
 from recommender.smoke.results import SmokeEvent, SmokeResult, SmokeRun, losses_of
-from recommender.supervise import stopping
+from recommender.supervise.supervisor import stopping
 
 DEFAULT_STEPS = 40
 DEFAULT_IMPORT_TIMEOUT = 120.0

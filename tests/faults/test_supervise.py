@@ -1,4 +1,4 @@
-"""The one supervisor (recommender/supervise.py): sessions, capped output, dying with the parent,
+"""The one supervisor (recommender/supervise/supervisor.py): sessions, capped output, dying with the parent,
 never importing from the working directory. Real processes throughout; every wait polls."""
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def test_an_nvidia_smi_that_prints_forever_costs_the_probe_not_the_disk(gpu, tmp
 
 
 def test_a_child_leads_its_own_session_and_its_whole_tree_is_killed(tmp_path):
-    from recommender import supervise
+    from recommender.supervise import supervisor as supervise
 
     pids = tmp_path / "pids"
     with open(tmp_path / "out", "wb") as out, open(tmp_path / "err", "wb") as err:
@@ -116,7 +116,7 @@ def test_a_child_leads_its_own_session_and_its_whole_tree_is_killed(tmp_path):
 
 PARENT = """\
 import os, sys, time
-from recommender import supervise
+from recommender.supervise import supervisor as supervise
 {setup}
 pids = sys.argv[1]
 code = "echo $$ >> " + pids + "; sleep 1000 & echo $! >> " + pids + "; wait"
@@ -158,7 +158,7 @@ def test_children_die_when_their_parent_is_sigkilled(tmp_path, setup, survivors_
 
 WATCHED = """\
 import time
-from recommender.parent_watch import watch_parent
+from recommender.supervise.parent_watch import watch_parent
 watch_parent()
 time.sleep(1000)
 """
@@ -241,7 +241,7 @@ def test_a_numpy_py_in_the_working_directory_is_never_imported(tmp_path):
 
 
 def test_an_installed_dlrec_adds_nothing_to_pythonpath(monkeypatch):
-    from recommender import supervise
+    from recommender.supervise import supervisor as supervise
 
     monkeypatch.setattr(supervise, "_installed", lambda root: True)
     assert supervise.child_env({"PYTHONPATH": "/user"})["PYTHONPATH"] == "/user"
@@ -249,7 +249,7 @@ def test_an_installed_dlrec_adds_nothing_to_pythonpath(monkeypatch):
 
 
 def test_a_source_tree_is_appended_after_the_users_pythonpath(monkeypatch):
-    from recommender import supervise
+    from recommender.supervise import supervisor as supervise
 
     monkeypatch.setattr(supervise, "_installed", lambda root: False)
     env = supervise.child_env({"PYTHONPATH": f"/user{os.pathsep}/fakes"}, threads=3, budget=5)
@@ -261,12 +261,27 @@ def test_a_source_tree_is_appended_after_the_users_pythonpath(monkeypatch):
 @pytest.mark.parametrize(
     "module, loads",
     [
-        # recommender.early: the package's own start-up (os and sys only), never more
+        # recommender.core.early: the package's own start-up (os and sys only), never more; the
+        # two packages' __init__ modules are docstrings
         (
-            "recommender.supervise",
-            ["recommender.early", "recommender.parent_watch", "recommender.supervise"],
+            "recommender.supervise.supervisor",
+            [
+                "recommender.core",
+                "recommender.core.early",
+                "recommender.supervise",
+                "recommender.supervise.parent_watch",
+                "recommender.supervise.supervisor",
+            ],
         ),
-        ("recommender.parent_watch", ["recommender.early", "recommender.parent_watch"]),
+        (
+            "recommender.supervise.parent_watch",
+            [
+                "recommender.core",
+                "recommender.core.early",
+                "recommender.supervise",
+                "recommender.supervise.parent_watch",
+            ],
+        ),
     ],
 )
 def test_the_supervisor_is_a_base_layer(module, loads):
@@ -288,5 +303,5 @@ def test_the_supervisor_is_a_base_layer(module, loads):
         check=True,
     ).stdout.splitlines()
     assert out[0] == str(loads)
-    if module == "recommender.parent_watch":
+    if module == "recommender.supervise.parent_watch":
         assert out[1] == "False False"

@@ -38,7 +38,7 @@ def facts(cores: int | None, memory: int | None, gpus: int = 0) -> Facts:
 def test_the_limit_is_the_scarcest_of_cores_memory_and_gpus(
     cores, memory, gpus, device, limit, why
 ):
-    from recommender.smoke.distributed_plan import max_processes
+    from recommender.smoke.distributed.plan import max_processes
 
     assert max_processes(facts(cores, memory, gpus), device) == (limit, why)
 
@@ -64,7 +64,7 @@ def test_help_says_what_the_limit_is(runner):
 
 def test_every_framework_with_a_distributed_engine_has_its_launches():
     """The catalog says which frameworks have a distributed engine; the plan must launch each."""
-    from recommender.smoke.distributed import FRAMEWORKS
-    from recommender.smoke.distributed_plan import ENGINES
+    from recommender.smoke.distributed.plan import ENGINES
+    from recommender.smoke.distributed.run import FRAMEWORKS
 
     assert set(FRAMEWORKS) == set(ENGINES)

@@ -232,7 +232,7 @@ SINGLE = {"pytorch": run_torch, "tensorflow": run_tf, "keras": run_keras_jax}
 
 
 def main(argv=None) -> int:
-    from recommender.parent_watch import watch_parent
+    from recommender.supervise.parent_watch import watch_parent
 
     watch_parent()  # die within 0.2 s of losing dlrec, or once the whole budget is spent
     p = argparse.ArgumentParser(prog="smoke_dist_child")

@@ -25,7 +25,7 @@ import time
 import traceback
 from types import ModuleType
 
-from recommender.catalog import FRAMEWORK_IDS
+from recommender.core.catalog import FRAMEWORK_IDS
 from recommender.smoke.children.common import (
     ACCURACY_MARGIN,
     BATCH,
@@ -75,7 +75,7 @@ def train_one(framework: str, model: str, device: str, steps: int, threads: int)
 
 
 def main(argv=None) -> int:
-    from recommender.parent_watch import watch_parent
+    from recommender.supervise.parent_watch import watch_parent
 
     watch_parent()  # die within 0.2 s of losing dlrec, or once the whole budget is spent
     p = argparse.ArgumentParser(prog="smoke_child")

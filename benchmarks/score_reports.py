@@ -1,0 +1,97 @@
+"""Score `dlrec diagnose` against the public corpus of pasted reports (benchmarks/reports/).
+
+Each case is `cases/<id>.txt` (the paste) and `cases/<id>.yaml` (its thread's `diagnosis` and the
+finding categories a reader must report, `expected`). A case agrees when every expected category
+is among the categories of dlrec's findings (fail or warn), and a `healthy` case gets no fail.
+The corpus splits by the parity of sha256(source.url): even = development, odd = held-out.
+Tune on the development half only; score the held-out half at the end.
+
+    python benchmarks/score_reports.py --half dev            # the development half, with misses
+    python benchmarks/score_reports.py --list dev            # the development case ids
+    python benchmarks/score_reports.py                       # both halves' agreement
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent / "reports" / "cases"
+
+
+def half_of(url: str) -> str:
+    return (
+        "dev" if int(hashlib.sha256(url.encode("utf-8")).hexdigest(), 16) % 2 == 0 else "held-out"
+    )
+
+
+def cases(half: str | None = None) -> list[tuple[str, dict]]:
+    out = []
+    for meta in sorted(ROOT.glob("*.yaml")):
+        doc = yaml.safe_load(meta.read_text(encoding="utf-8"))
+        if half is None or half_of(str(doc["source"]["url"])) == half:
+            out.append((meta.stem, doc))
+    return out
+
+
+def judge(case_id: str, doc: dict) -> tuple[bool, list[str], str]:
+    """(agrees, dlrec's categories, a note) for one case."""
+    from recommender.core.errors import BadInputError
+    from recommender.pipeline import diagnose
+
+    text = (ROOT / f"{case_id}.txt").read_text(encoding="utf-8")
+    try:
+        result = diagnose(text, f"{case_id}.txt")
+    except BadInputError as exc:
+        cats, failed, note = [], False, f"unread: {exc.format_message()[:80]}"
+    else:
+        cats, failed, note = list(result.categories), result.failed, ""
+    expected = [str(c) for c in doc.get("expected") or []]
+    if doc.get("diagnosis") == "healthy":
+        return not failed, cats, note or ("a fail on a healthy report" if failed else "")
+    missing = [c for c in expected if c not in cats]
+    return not missing, cats, note or (f"missing {missing}" if missing else "")
+
+
+def score(half: str, *, verbose: bool) -> tuple[int, int, int]:
+    agree = total = healthy_fail = 0
+    for case_id, doc in cases(half):
+        ok, cats, note = judge(case_id, doc)
+        total += 1
+        agree += ok
+        if doc.get("diagnosis") == "healthy" and not ok:
+            healthy_fail += 1
+        if verbose and not ok:
+            print(
+                f"  {case_id} [{doc.get('format')}] thread: {doc.get('diagnosis')} expected "
+                f"{doc.get('expected')}; dlrec: {cats}; {note}"
+            )
+    return agree, total, healthy_fail
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--half", choices=("dev", "held-out"), help="score one half, listing its misses"
+    )
+    parser.add_argument("--list", choices=("dev", "held-out"), help="print the ids of one half")
+    args = parser.parse_args(argv)
+    if args.list:
+        print("\n".join(case_id for case_id, _ in cases(args.list)))
+        return 0
+    halves = [args.half] if args.half else ["dev", "held-out"]
+    for half in halves:
+        agree, total, healthy_fail = score(half, verbose=args.half is not None)
+        pct = 100.0 * agree / total if total else 0.0
+        print(
+            f"{half}: {agree}/{total} agree ({pct:.1f}%); healthy reports with a fail: {healthy_fail}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

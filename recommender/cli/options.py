@@ -1,0 +1,223 @@
+"""The options more than one command takes, in one place (as pip's ``cli/cmdoptions.py``): a
+command module imports them from here, never from another command module.
+
+Each is a decorator; ``request_from`` turns what ``input_options`` (and the answer flags) read
+into the pipeline's Request. Only click is imported here at first: ``cli/main.py`` takes
+``redact_option`` from this module, and ``dlrec --help`` must stay fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from recommender.pipeline import Request
+
+#: Answer flags: the option names of the questions.yaml keys (values are checked at run time).
+ANSWER_KEYS = (
+    "goal",
+    "deploy",
+    "experience",
+    "domain",
+    "scale",
+    "team_stack",
+    "moving_away",
+    "workload",
+    "accelerator",
+)
+
+#: ``--rules FILE`` (repeatable) for every command that scores; pass the tuple to load_rulebase.
+rules_option = click.option(
+    "--rules",
+    "rule_files",
+    multiple=True,
+    metavar="FILE",
+    help="A rule overlay (YAML/JSON): adds rules, or replaces bundled ones with the same id. Repeatable.",
+)
+
+
+def redact_option(f):
+    """--redact: mask host name, user name, home paths and secret-looking env values (shareable)."""
+    return click.option(
+        "--redact",
+        is_flag=True,
+        help="Mask the host name, user name, home paths and secret-looking "
+        "environment values, so the report can be shared publicly.",
+    )(f)
+
+
+def _facts_value(ctx, param, value: tuple[str, ...]):
+    """No --facts: None; one file: its path; several, or a directory: the tuple (a fleet)."""
+    import os
+
+    if not value:
+        return None
+    if len(value) == 1 and not os.path.isdir(value[0]):
+        return value[0]
+    return tuple(value)
+
+
+#: What --facts takes, for every command (a fleet is added where one is accepted).
+FACTS_HELP = (
+    "Use the machine a FILE describes instead of probing this one (skips smoke): a `dlrec probe "
+    "--json` document, or a `python -m torch.utils.collect_env` report."
+)
+
+
+def input_options(f=None, *, fleet: bool = False):
+    """--facts, --rules, --no-smoke, --fresh and the smoke timeouts: the pipeline's inputs, shared
+    with ``dlrec checklist`` and ``dlrec init`` (build the Request with ``request_from``).
+    ``fleet``: the command accepts several --facts (``recommend`` and ``ask`` do; a checklist or
+    a starter project is for one machine), and its help says so."""
+    if f is None:
+        return lambda g: input_options(g, fleet=fleet)
+
+    facts_help = FACTS_HELP + (
+        " Repeat it, or give a DIR of *.json, for a fleet."
+        if fleet
+        else " One machine only (a fleet works with `dlrec recommend`)."
+    )
+    options = [
+        click.option(
+            "--facts",
+            "facts_file",
+            metavar="FILE",
+            multiple=True,
+            callback=_facts_value,
+            help=facts_help,
+        ),
+        rules_option,
+        click.option(
+            "--no-smoke", is_flag=True, help="Skip the smoke trainings (confidence: rules-only)."
+        ),
+        click.option("--fresh", is_flag=True, help="Ignore cached smoke results."),
+        click.option(
+            "--import-timeout",
+            type=click.FloatRange(1, 3600),
+            metavar="S",
+            help="Smoke: seconds each framework may take to import.",
+        ),
+        click.option(
+            "--train-timeout",
+            type=click.FloatRange(1, 3600),
+            metavar="S",
+            help="Smoke: seconds each training may take.",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _why_value(ctx, param, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from recommender.report.why import parse_target
+
+    framework, backend = parse_target(value)
+    return f"{framework}:{backend}" if backend else framework
+
+
+def pipeline_options(f, fleet: bool = True):
+    """--format/--json, --out, --explain, --why and --redact, then ``input_options``: what
+    ``recommend`` and ``ask`` take (read them back with ``report.output.output_from``)."""
+    from recommender.report.output import FORMATS
+
+    f = redact_option(f)
+    f = click.option(
+        "--out",
+        metavar="FILE",
+        help="Write the report to FILE (atomically) instead of stdout.",
+    )(f)
+    f = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default=None,
+        help="text (the default), markdown (for an issue, a PR or a wiki), or json.",
+    )(f)
+    f = click.option(
+        "--json", "as_json", is_flag=True, help="Short for --format json (schema_version 1)."
+    )(f)
+    f = click.option(
+        "--explain",
+        type=click.Choice(["fired", "all"]),
+        is_flag=False,
+        flag_value="fired",
+        default=None,
+        help="Also print the rule trace: the rules that fired or were unknown; "
+        "'--explain all' adds the false ones. With --json, the document gains 'trace'.",
+    )(f)
+    f = click.option(
+        "--why",
+        metavar="FRAMEWORK",
+        callback=_why_value,
+        help="Also explain one framework rule by rule against the winner: tensorflow, "
+        "pytorch, jax, keras, or keras:tensorflow|torch|jax.",
+    )(f)
+    return input_options(f, fleet=fleet)
+
+
+class AnswerChoice(click.Choice):
+    """A question's choices: case-insensitive, and a typo gets "did you mean"."""
+
+    def __init__(self, choices: Sequence[str]) -> None:
+        super().__init__(tuple(choices), case_sensitive=False)
+
+    def convert(self, value, param, ctx):
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            import difflib
+
+            near = difflib.get_close_matches(str(value).lower(), self.choices, n=1, cutoff=0.5)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            self.fail(
+                f"{value!r} is not allowed (allowed: {', '.join(self.choices)}){hint}", param, ctx
+            )
+
+
+def _bundled_questions() -> list[dict]:
+    """The questions' keys, choices and help, read from the bundled questions.yaml for the
+    options' help (the rule base loader validates the same file when a command runs)."""
+    from recommender.core.documents import parse_yaml, read_text
+    from recommender.rulebase.load import bundled_dir
+
+    path = bundled_dir() / "questions.yaml"
+    return list(parse_yaml(read_text(path), str(path))["questions"])
+
+
+def answer_options(f):
+    by_key = {q["key"]: q for q in _bundled_questions()}
+    for key in reversed(ANSWER_KEYS):
+        q = by_key[key]
+        values = [str(c["value"]) for c in q["choices"]]
+        f = click.option(
+            f"--{key.replace('_', '-')}",
+            key,
+            type=AnswerChoice(values),
+            help=f"{q['prompt']} Unanswered: no rule fires on it"
+            + (" (auto: what the probes found)." if "auto" in values else "."),
+        )(f)
+    return f
+
+
+def request_from(flags: Mapping[str, str | None], answers_file, kw) -> Request:
+    """The Request for the options ``input_options`` added (``kw``), answer flags and file."""
+    from recommender.pipeline import Request
+
+    fleet = kw["facts_file"] if isinstance(kw["facts_file"], tuple) else ()
+    return Request(
+        facts_file=None if fleet else kw["facts_file"],
+        facts_files=fleet,
+        answers_file=answers_file,
+        flags={k: v for k, v in flags.items() if v is not None},
+        rules_files=tuple(kw["rule_files"]),
+        smoke=not kw["no_smoke"],
+        fresh=kw["fresh"],
+        import_timeout=kw["import_timeout"],
+        train_timeout=kw["train_timeout"],
+    )

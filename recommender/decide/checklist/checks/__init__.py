@@ -1,0 +1,1 @@
+"""The registered checks the checklist items name (one module per subject)."""

@@ -1,0 +1,114 @@
+"""Checks a pasted report answers that a probe rarely needs: torchvision and torchaudio built for
+another torch or CUDA, torch installed by both conda and pip, and MIG slices. Each says what it
+found; the item (rules/checklist.yaml) decides the status and the fix."""
+
+from __future__ import annotations
+
+import re
+
+from packaging.version import InvalidVersion, Version
+
+from recommender.decide.checklist.inputs import ItemView
+from recommender.decide.checklist.registry import Check, Finding, defines, finding
+
+_SUFFIX = re.compile(r"\+(cu\d+|cpu|rocm[\d.]+)")
+
+
+def _suffix(version: str | None) -> str | None:
+    match = _SUFFIX.search(version or "")
+    return match.group(1) if match else None
+
+
+def _torch_suffix(view: ItemView) -> str | None:
+    """torch's build tag: from its version, else from its CUDA (12.1 -> cu121)."""
+    tag = _suffix(view.fw("version"))
+    cuda = view.fw("build.cuda")
+    if tag is None and isinstance(cuda, str) and re.fullmatch(r"\d+\.\d+", cuda):
+        tag = "cu" + cuda.replace(".", "")
+    return tag
+
+
+def _line(text: str | None) -> tuple[int, int] | None:
+    """major.minor of a release; None for a nightly (``.dev``), which pairs by date instead."""
+    try:
+        v = Version(text or "")
+    except InvalidVersion:
+        return None
+    return None if v.is_devrelease else (v.major, v.minor)
+
+
+def paired(torch: tuple[int, int], package: str) -> tuple[int, int]:
+    """The companion line a torch line ships with (pytorch/vision's and pytorch/audio's tables):
+    torchvision 0.(minor+1) for torch 1.x, 0.(minor+15) for 2.x; torchaudio 0.minor for 1.x,
+    the torch line itself for 2.x."""
+    major, minor = torch
+    if package == "torchvision":
+        return (0, minor + (1 if major == 1 else 15))
+    return (0, minor) if major == 1 else (major, minor)
+
+
+@defines(
+    "torch_companions",
+    verdicts=("mismatch", "ok"),
+    fields=("mismatches", "companions", "tag", "torch", "packages"),
+)
+def torch_companions(view: ItemView) -> Finding | None:
+    torch = _line(view.fw("version"))
+    tag = _torch_suffix(view)
+    found, bad = [], []
+    for package in ("torchvision", "torchaudio"):
+        have = view.fw(package)
+        if not isinstance(have, str):
+            continue
+        found.append(f"{package} {have}")
+        other = _suffix(have)
+        if tag and other and other != tag:
+            bad.append(f"{package} {have} is built for {other}, torch for {tag}")
+            continue
+        line = _line(have)
+        want = paired(torch, package) if torch else None
+        if line and want and line != want and torch and torch >= (1, 4):
+            shown = ".".join(map(str, want))
+            bad.append(f"{package} {have} is not the {shown} line torch {view.fw('version')} needs")
+    if not found:
+        return None
+    if bad:
+        release = Version(str(view.fw("version"))).base_version if torch else None
+        return finding(
+            "mismatch",
+            mismatches="; ".join(bad),
+            tag=tag or "cpu",
+            torch=f"torch=={release}" if release else "torch",
+            packages=" ".join(p.split()[0] for p in found),
+        )
+    return finding("ok", companions=", ".join(found))
+
+
+def _holds_torch(entries: object, names: tuple[str, ...]) -> list[str]:
+    if not isinstance(entries, (list, tuple)):
+        return []
+    return [str(e) for e in entries if re.split(r"[=\s]", str(e), maxsplit=1)[0] in names]
+
+
+@defines("torch_twice", verdicts=("both",), fields=("pip", "conda"))
+def torch_twice(view: ItemView) -> Finding | None:
+    pip = _holds_torch(view.fact("packages.pip"), ("torch",))
+    conda = _holds_torch(view.fact("packages.conda"), ("pytorch", "torch"))
+    if pip and conda:
+        return finding("both", pip=", ".join(pip), conda=", ".join(conda))
+    return None
+
+
+@defines("mig", verdicts=("slices",), fields=("slices",))
+def mig(view: ItemView) -> Finding | None:
+    slices = [
+        f"{g.get('name') or 'GPU'}: {', '.join(map(str, g.get('mig') or ()))}"
+        for g in view.inputs.nvidia_gpus()
+        if g.get("mig")
+    ]
+    return finding("slices", slices="; ".join(slices)) if slices else None
+
+
+BUILTIN: tuple[Check, ...] = (torch_companions, torch_twice, mig)
+
+__all__ = ["BUILTIN", "mig", "paired", "torch_companions", "torch_twice"]

@@ -1,0 +1,381 @@
+"""A paste's findings: what the text proves is wrong, each with its proving lines and one fix.
+
+Three sources, in this order: the checklist items of each framework the paste shows (their fixes
+come from the install planner), the known error messages found in the text
+(rules/signatures.yaml), and what only a paste can show (WSL 1, a library whose prebuilt kernels
+skip the GPU, two blocks that disagree). One finding per diagnosis category; a later source adds
+its lines to an earlier finding of the same category instead of repeating it. Pure: values in,
+values out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from recommender.core.catalog import Diagnosis as Category
+from recommender.decide.checklist.build import Checklist, Item
+from recommender.facts.reports import Fact, Paste, Signature
+from recommender.rulebase.checklist.template import Status
+
+#: A checklist item (by key) -> the diagnosis its failure is.
+ITEM_CATEGORY: Mapping[str, Category] = {
+    "driver": Category.DRIVER_TOO_OLD,
+    "build": Category.CPU_WHEEL_ON_GPU,
+    "jax-build": Category.CPU_WHEEL_ON_GPU,
+    "windows-gpu": Category.CPU_WHEEL_ON_GPU,
+    "compute-capability": Category.ARCH_UNSUPPORTED,
+    "gfx-target": Category.ROCM_ISSUE,
+    "gpu-visible": Category.NO_DRIVER,
+    "wsl": Category.WSL_ISSUE,
+    "mps": Category.MPS_ISSUE,
+    "rosetta": Category.MPS_ISSUE,
+    "companions": Category.VERSION_MISMATCH,
+}
+#: Items whose warning is a finding too (the others warn about what a paste cannot show).
+WARN_ITEMS = frozenset({"wsl"})
+#: The facts each item reads, to quote their lines.
+ITEM_FACTS: Mapping[str, tuple[str, ...]] = {
+    "driver": ("frameworks.", "driver.", "gpu."),
+    "build": ("frameworks.", "gpu.", "driver."),
+    "jax-build": ("frameworks.jax", "jax.", "gpu.", "driver."),
+    "windows-gpu": ("frameworks.tensorflow", "os."),
+    "compute-capability": ("frameworks.pytorch", "gpu."),
+    "gfx-target": ("frameworks.pytorch", "gpu."),
+    "gpu-visible": ("frameworks.pytorch", "driver.", "gpu."),
+    "wsl": ("os.", "frameworks.pytorch.cuda_available"),
+    "mps": ("os.", "mps.", "frameworks.pytorch"),
+    "rosetta": ("os.",),
+    "companions": ("frameworks.pytorch",),
+}
+#: Libraries with their own prebuilt CUDA kernels: the lowest compute capability they publish.
+LIBRARY_KERNELS: tuple[tuple[str, str, float, str], ...] = (
+    ("vllm", "vLLM", 7.0, "https://docs.vllm.ai/en/v0.14.0/getting_started/installation/gpu/"),
+    (
+        "flash-attn",
+        "flash-attn (FlashAttention 2)",
+        8.0,
+        "https://github.com/Dao-AILab/flash-attention/issues/762",
+    ),
+)
+#: Libraries with their own kernels but no published list of compute capabilities.
+UNPUBLISHED = (
+    ("bitsandbytes", "bitsandbytes"),
+    ("xformers", "xformers"),
+    ("deepspeed", "DeepSpeed ops"),
+)
+WSL_URL = "https://docs.nvidia.com/cuda/wsl-user-guide/index.html"
+_QUOTE_CHARS = 240
+_MAX_QUOTES = 6
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Quote:
+    line: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    id: str
+    category: str
+    status: str  # fail, warn or ok
+    title: str
+    detail: str
+    fix: str | None
+    quotes: tuple[Quote, ...]
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "category": self.category,
+            "status": self.status,
+            "title": self.title,
+            "detail": self.detail,
+            "fix": self.fix,
+            "lines": [{"line": q.line, "text": q.text} for q in self.quotes],
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Diagnosis:
+    origin: str
+    formats: tuple[str, ...]
+    frameworks: tuple[str, ...]
+    findings: tuple[Finding, ...]
+    facts: tuple[Fact, ...]
+
+    @property
+    def failed(self) -> bool:
+        return any(f.status == "fail" for f in self.findings)
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(f.category for f in self.findings if f.status != "ok"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "origin": self.origin,
+            "formats": list(self.formats),
+            "frameworks": list(self.frameworks),
+            "healthy": not self.failed,
+            "categories": list(self.categories),
+            "findings": [f.to_dict() for f in self.findings],
+            "facts": [{"fact": f.path, "value": f.value, "line": f.line} for f in self.facts],
+        }
+
+
+def _quote(paste: Paste, number: int) -> Quote:
+    text = paste.line(number).strip()
+    if len(text) > _QUOTE_CHARS:
+        text = text[: _QUOTE_CHARS - 1] + "…"
+    return Quote(line=number, text=text)
+
+
+def _quotes(paste: Paste, lines: Sequence[int]) -> tuple[Quote, ...]:
+    unique = sorted(dict.fromkeys(n for n in lines if n > 0))[:_MAX_QUOTES]
+    return tuple(_quote(paste, n) for n in unique)
+
+
+def _fact_lines(paste: Paste, prefixes: Sequence[str]) -> list[int]:
+    return [f.line for path, f in paste.facts.items() if path.startswith(tuple(prefixes))]
+
+
+def _from_items(paste: Paste, checklists: Mapping[str, Checklist]) -> list[Finding]:
+    out = []
+    for framework, checklist in checklists.items():
+        for item in checklist.items:
+            category = ITEM_CATEGORY.get(item.id)
+            if category is None or not _counts(item):
+                continue
+            lines = _fact_lines(paste, ITEM_FACTS.get(item.id, ("frameworks.",)))
+            out.append(
+                Finding(
+                    id=f"{framework}:{item.id}",
+                    category=category.value,
+                    status=item.status.value,
+                    title=item.title,
+                    detail=item.detail,
+                    fix=item.fix,
+                    quotes=_quotes(paste, lines),
+                    source=item.rule,
+                )
+            )
+    return out
+
+
+def _counts(item: Item) -> bool:
+    return item.status is Status.FAIL or (item.status is Status.WARN and item.id in WARN_ITEMS)
+
+
+def _planner_fix(checklists: Mapping[str, Checklist], key: str | None) -> str | None:
+    if key is None:
+        return None
+    for checklist in checklists.values():
+        for item in checklist.items:
+            if item.id == key and item.fix and item.status is not Status.OK:
+                return item.fix
+    return None
+
+
+def _from_hits(
+    paste: Paste, signatures: Mapping[str, Signature], checklists: Mapping[str, Checklist]
+) -> list[Finding]:
+    out = []
+    for sid in dict.fromkeys(h.signature for h in paste.hits):
+        sig = signatures[sid]
+        lines = [h.line for h in paste.hits if h.signature == sid]
+        out.append(
+            Finding(
+                id=f"signature:{sid}",
+                category=sig.diagnosis,
+                status=sig.status,
+                title=sig.title,
+                detail=f"the text shows a known message ({sid})",
+                fix=_planner_fix(checklists, sig.fix_item) or sig.fix_text,
+                quotes=_quotes(paste, lines),
+                source=sig.source,
+            )
+        )
+    return out
+
+
+def _gpu_ccs(paste: Paste, doc: Mapping[str, Any]) -> list[tuple[str, float]]:
+    out = []
+    for acc in doc.get("accelerators") or ():
+        if (
+            isinstance(acc, Mapping)
+            and acc.get("vendor") == "nvidia"
+            and acc.get("compute_capability")
+        ):
+            try:
+                out.append((str(acc.get("name") or "the GPU"), float(acc["compute_capability"])))
+            except ValueError:
+                continue
+    return out
+
+
+def _library_findings(paste: Paste) -> list[Finding]:
+    doc = paste.doc
+    ccs = _gpu_ccs(paste, doc)
+    out = []
+    for package, label, floor, url in LIBRARY_KERNELS:
+        fact = paste.facts.get(f"package.{package}") or (
+            paste.facts.get("vllm.version") if package == "vllm" else None
+        )
+        if fact is None or not ccs:
+            continue
+        low = [(n, cc) for n, cc in ccs if cc < floor]
+        if not low:
+            continue
+        name, cc = low[0]
+        gpu_lines = _fact_lines(paste, ("gpu.",))
+        out.append(
+            Finding(
+                id=f"library:{package}",
+                category=Category.LIBRARY_KERNELS_UNSUPPORTED.value,
+                status="fail",
+                title=f"{label}'s own kernels do not cover this GPU",
+                detail=(
+                    f"{name} has compute capability {cc:.1f}; {label} publishes kernels for "
+                    f"{floor:.1f} and newer (torch's own check does not cover {label})"
+                ),
+                fix=f"Run {label} on a GPU of compute capability {floor:.1f} or newer, or build it from source for {cc:.1f}",
+                quotes=_quotes(paste, [fact.line, *gpu_lines]),
+                source=url,
+            )
+        )
+    return out
+
+
+def _platform_findings(paste: Paste) -> list[Finding]:
+    osd = paste.doc.get("os") or {}
+    if not isinstance(osd, Mapping) or osd.get("wsl") != 1:
+        return []
+    lines = _fact_lines(paste, ("os.",))
+    return [
+        Finding(
+            id="platform:wsl1",
+            category=Category.WSL1.value,
+            status="fail",
+            title="WSL 1 has no GPU support",
+            detail="the platform string is WSL 1's (a 4.4 'Microsoft' kernel); CUDA on WSL needs WSL 2",
+            fix="Convert the distribution to WSL 2 (wsl --set-version <distro> 2) and install the NVIDIA driver on Windows only",
+            quotes=_quotes(paste, lines),
+            source=WSL_URL,
+        )
+    ]
+
+
+def _conflicts(paste: Paste) -> list[Finding]:
+    out = []
+    for c in paste.conflicts:
+        out.append(
+            Finding(
+                id=f"conflict:{c.path}",
+                category=Category.OTHER.value,
+                status="warn",
+                title="Two parts of the paste disagree",
+                detail=(
+                    f"{c.path} is {c.first.value!r} on line {c.first.line} but {c.second.value!r} "
+                    f"on line {c.second.line}: were they taken on the same machine, in the same "
+                    "environment?"
+                ),
+                fix=None,
+                quotes=_quotes(paste, [c.first.line, c.second.line]),
+                source="",
+            )
+        )
+    return out
+
+
+def _uncovered(paste: Paste, found: Sequence[Finding]) -> list[Finding]:
+    """A library with its own kernels and no published list: say torch's check is not its."""
+    if any(f.category == Category.LIBRARY_KERNELS_UNSUPPORTED.value for f in found):
+        return []
+    out = []
+    for package, label in UNPUBLISHED:
+        fact = paste.facts.get(f"package.{package}")
+        if fact is None:
+            continue
+        out.append(
+            Finding(
+                id=f"library:{package}",
+                category=Category.LIBRARY_KERNELS_UNSUPPORTED.value,
+                status="ok",
+                title=f"{label} has its own kernels",
+                detail=f"{label} publishes no list of compute capabilities; torch's architecture check does not cover it",
+                fix=None,
+                quotes=_quotes(paste, [fact.line]),
+                source="",
+            )
+        )
+    return out
+
+
+def _merge(findings: Sequence[Finding]) -> list[Finding]:
+    """One finding per category (conflicts and notes stay apart); a fail beats a warn."""
+    out: dict[str, Finding] = {}
+    for f in findings:
+        key = f.id if f.category == Category.OTHER.value or f.status == "ok" else f.category
+        seen = out.get(key)
+        if seen is None:
+            out[key] = f
+            continue
+        lead, other = (seen, f) if seen.status == "fail" or f.status != "fail" else (f, seen)
+        quotes = {q.line: q for q in (*lead.quotes, *other.quotes)}
+        out[key] = Finding(
+            id=lead.id,
+            category=lead.category,
+            status=lead.status,
+            title=lead.title,
+            detail=lead.detail,
+            fix=lead.fix or other.fix,
+            quotes=tuple(quotes[n] for n in sorted(quotes))[:_MAX_QUOTES],
+            source=lead.source or other.source,
+        )
+    order = {"fail": 0, "warn": 1, "ok": 2}
+    return sorted(out.values(), key=lambda f: order.get(f.status, 3))
+
+
+def diagnose(
+    paste: Paste,
+    checklists: Mapping[str, Checklist],
+    signatures: Sequence[Signature],
+    *,
+    origin: str,
+) -> Diagnosis:
+    """The findings for ``paste``, given the checklist of each framework it shows."""
+    by_id = {s.id: s for s in signatures}
+    found = [
+        *_from_items(paste, checklists),
+        *_from_hits(paste, by_id, checklists),
+        *_library_findings(paste),
+        *_platform_findings(paste),
+        *_conflicts(paste),
+    ]
+    found += _uncovered(paste, found)
+    merged = _merge(found)
+    if not any(f.status == "fail" for f in merged):
+        merged.append(
+            Finding(
+                id="healthy",
+                category=Category.HEALTHY.value,
+                status="ok",
+                title="Nothing in this environment explains a failure",
+                detail="no known error message, and every check the text allows passed: look for the bug elsewhere",
+                fix=None,
+                quotes=(),
+                source="",
+            )
+        )
+    return Diagnosis(
+        origin=origin,
+        formats=paste.formats,
+        frameworks=tuple(checklists),
+        findings=tuple(merged),
+        facts=tuple(sorted(paste.facts.values(), key=lambda f: f.line)),
+    )

@@ -1,0 +1,185 @@
+"""What the install planner needs from a facts document, as one frozen value.
+
+The facts document (``recommender/facts.py``) is a loosely typed mapping; this module reads the
+few paths the planner uses (``os.*``, ``python.version``, ``accelerators[]``,
+``frameworks.<fw>.*``) into typed fields, with None for anything unknown or malformed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from recommender.rulebase.wheels.model import DriverColumn, Flavour, Framework, Platform
+
+#: (os.system, os.machine) -> wheel platform. Python reports AMD64 on Windows, arm64 on macOS.
+_PLATFORMS: Mapping[tuple[str, str], Platform] = MappingProxyType(
+    {
+        ("linux", "x86_64"): Platform.LINUX_X86_64,
+        ("linux", "amd64"): Platform.LINUX_X86_64,
+        ("linux", "aarch64"): Platform.LINUX_AARCH64,
+        ("linux", "arm64"): Platform.LINUX_AARCH64,
+        ("windows", "amd64"): Platform.WINDOWS_AMD64,
+        ("windows", "x86_64"): Platform.WINDOWS_AMD64,
+        ("darwin", "arm64"): Platform.MACOS_ARM64,
+        ("darwin", "x86_64"): Platform.MACOS_X86_64,
+    }
+)
+#: The facts document's framework sections.
+_SECTIONS: Mapping[Framework, str] = MappingProxyType(
+    {Framework.TENSORFLOW: "tensorflow", Framework.PYTORCH: "pytorch", Framework.JAX: "jax"}
+)
+
+
+def version_or_none(value: object) -> Version | None:
+    """A PEP 440 version from a facts string (local labels such as ``+cu126`` dropped)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return Version(value.split("+", 1)[0].strip())
+    except InvalidVersion:
+        return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NvidiaGpu:
+    name: str | None
+    cc: Version | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Installed:
+    """A framework as the facts saw it; None fields are unknown."""
+
+    installed: bool | None = None
+    version: Version | None = None
+    distribution: str | None = None
+    flavour: Flavour | None = None
+    cuda: Version | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Machine:
+    system: str | None
+    machine: str | None
+    platform: Platform | None
+    wsl: int | None
+    python: Version | None
+    macos: Version | None
+    nvidia: tuple[NvidiaGpu, ...] = ()
+    #: The NVIDIA driver as reported (``"550.54.14"``); the lowest one when GPUs disagree.
+    driver: str | None = None
+    max_cuda: Version | None = None
+    gfx: tuple[str | None, ...] = ()
+    installed: Mapping[Framework, Installed] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def driver_column(self) -> DriverColumn:
+        """Windows' driver serves native Windows and WSL 2 alike."""
+        windows = (self.system or "").lower() == "windows" or self.wsl == 2
+        return DriverColumn.WINDOWS if windows else DriverColumn.LINUX
+
+    @property
+    def describe(self) -> str:
+        python = f"Python {self.python}" if self.python else "an unknown Python"
+        where = self.platform.value if self.platform else f"{self.system}/{self.machine}"
+        return f"{where} with {python}" + (" (WSL 2)" if self.wsl == 2 else "")
+
+
+def _get(doc: Mapping[str, Any], *path: str) -> object:
+    node: object = doc
+    for part in path:
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(part)
+    return node
+
+
+def _text(value: object) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _accelerators(doc: Mapping[str, Any]) -> tuple[Mapping[str, Any], ...]:
+    items = doc.get("accelerators")
+    if not isinstance(items, (list, tuple)):
+        return ()
+    return tuple(a for a in items if isinstance(a, Mapping))
+
+
+def _lowest_driver(gpus: tuple[Mapping[str, Any], ...]) -> str | None:
+    drivers = [d for g in gpus if (d := _text(g.get("driver_version"))) and version_or_none(d)]
+    return min(drivers, key=lambda d: version_or_none(d) or Version("0"), default=None)
+
+
+def _macos(doc: Mapping[str, Any], accelerators: tuple[Mapping[str, Any], ...]) -> Version | None:
+    if (_text(_get(doc, "os", "system")) or "").lower() != "darwin":
+        return None
+    found = version_or_none(_get(doc, "os", "version"))
+    return found or next(
+        (v for a in accelerators if (v := version_or_none(a.get("macos_version")))), None
+    )
+
+
+def _flavour(section: Mapping[str, Any]) -> Flavour | None:
+    """``build.flavour`` ("cuda", "cuda 12.6"); TensorFlow's build has no flavour, so infer it."""
+    build = section.get("build")
+    build = build if isinstance(build, Mapping) else {}
+    word = (_text(build.get("flavour")) or "").split(" ", 1)[0].lower()
+    if word in {f.value for f in Flavour}:
+        return Flavour(word)
+    if _text(build.get("cuda")) and build.get("cuda") != "unknown":
+        return Flavour.CUDA
+    if build.get("rocm") is True or _text(build.get("rocm")):
+        return Flavour.ROCM
+    if section.get("distribution") == "tensorflow-cpu" or build.get("known") is True:
+        return Flavour.CPU
+    return None
+
+
+def _installed(section: object) -> Installed:
+    if not isinstance(section, Mapping):
+        return Installed()
+    build = section.get("build")
+    cuda = build.get("cuda") if isinstance(build, Mapping) else None
+    flag = section.get("installed")
+    return Installed(
+        installed=flag if isinstance(flag, bool) else None,
+        version=version_or_none(section.get("version")),
+        distribution=_text(section.get("distribution")),
+        flavour=_flavour(section),
+        cuda=version_or_none(cuda),
+    )
+
+
+def machine_from_facts(doc: Mapping[str, Any]) -> Machine:
+    """Read the planner's view of a machine from a facts document (``Facts.to_dict()``)."""
+    system, arch = _text(_get(doc, "os", "system")), _text(_get(doc, "os", "machine"))
+    accelerators = _accelerators(doc)
+    nvidia = tuple(a for a in accelerators if a.get("kind") == "cuda")
+    wsl = _get(doc, "os", "wsl")
+    frameworks = _get(doc, "frameworks")
+    sections = frameworks if isinstance(frameworks, Mapping) else {}
+    return Machine(
+        system=system,
+        machine=arch,
+        platform=_PLATFORMS.get(((system or "").lower(), (arch or "").lower())),
+        wsl=wsl if isinstance(wsl, int) and not isinstance(wsl, bool) else None,
+        python=version_or_none(_get(doc, "python", "version")),
+        macos=_macos(doc, accelerators),
+        nvidia=tuple(
+            NvidiaGpu(name=_text(a.get("name")), cc=version_or_none(a.get("compute_capability")))
+            for a in nvidia
+        ),
+        driver=_lowest_driver(nvidia),
+        max_cuda=min(
+            (v for a in nvidia if (v := version_or_none(a.get("max_cuda")))), default=None
+        ),
+        gfx=tuple(_text(a.get("gfx")) for a in accelerators if a.get("kind") == "rocm"),
+        installed=MappingProxyType(
+            {fw: _installed(sections.get(name)) for fw, name in _SECTIONS.items()}
+        ),
+    )

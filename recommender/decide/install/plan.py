@@ -1,0 +1,386 @@
+"""The install planner: facts + answered accelerator + wheel matrix -> the exact pip commands.
+
+``plan_install`` is pure: it reads a facts document and ``rules/wheels.yaml`` (as a
+``WheelMatrix``) and returns an ``InstallPlan`` (argv lists, packages, index, the build the probe
+will find afterwards, the matrix rows it came from, what it gave up and what it could not check)
+or a ``NoBuild`` (why, and the ways out). Every version, index URL and compute capability comes
+from the matrix. Keras plans through its backend's plan and adds ``keras``.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any
+
+from packaging.specifiers import SpecifierSet
+
+from recommender.core.errors import BadInputError
+from recommender.decide.install.machine import Machine, machine_from_facts
+from recommender.decide.install.reinstall import reinstall_for
+from recommender.decide.install.search import Choice, Refusal, choose, newest_python
+from recommender.rulebase.wheels.model import (
+    Accelerator,
+    Build,
+    Framework,
+    Platform,
+    Release,
+    WheelMatrix,
+)
+
+__all__ = ["InstallPlan", "NoBuild", "plan_install"]
+
+FRAMEWORKS = ("tensorflow", "pytorch", "keras", "jax")
+#: Keras backend names (KERAS_BACKEND values) and the framework whose builds they use.
+BACKENDS: Mapping[str, Framework] = MappingProxyType(
+    {"tensorflow": Framework.TENSORFLOW, "torch": Framework.PYTORCH, "jax": Framework.JAX}
+)
+#: Keras' own default when KERAS_BACKEND is unset (keras.io, "configuring your backend").
+KERAS_DEFAULT_BACKEND = "tensorflow"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Install:
+    packages: tuple[tuple[str, str], ...]
+    index_url: str | None = None
+    force: bool = False
+
+
+def _empty_build() -> Mapping[str, str]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InstallPlan:
+    """What to run. ``commands`` are argv lists; ``command_line`` is what a person pastes."""
+
+    framework: str
+    accelerator: str | None
+    commands: tuple[tuple[str, ...], ...]
+    packages: tuple[tuple[str, str], ...]
+    index_url: str | None
+    #: The build as ``dlrec probe`` spells it afterwards: {"flavour": "cuda", "cuda": "12.6"}.
+    build: Mapping[str, str] = field(default_factory=_empty_build)
+    #: The wheels.yaml rows this plan came from.
+    why: str
+    gave_up: tuple[str, ...] = ()
+    unknowns: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    reinstall: bool = False
+
+    @property
+    def command_line(self) -> str:
+        return " && ".join(shlex.join(c) for c in self.commands)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "kind": "install", "framework": self.framework, "accelerator": self.accelerator,
+            "commands": [list(c) for c in self.commands], "command_line": self.command_line,
+            "packages": [list(p) for p in self.packages], "index_url": self.index_url,
+            "build": dict(self.build), "why": self.why, "gave_up": list(self.gave_up),
+            "unknowns": list(self.unknowns), "notes": list(self.notes),
+            "reinstall": self.reinstall,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoBuild:
+    """No build of this framework can use the accelerator here; why, and what to do instead."""
+
+    framework: str
+    accelerator: str | None
+    reason: str
+    ways_out: tuple[str, ...] = ()
+    unknowns: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "kind": "no_build", "framework": self.framework, "accelerator": self.accelerator,
+            "reason": self.reason, "ways_out": list(self.ways_out),
+            "unknowns": list(self.unknowns),
+        }  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Planned:
+    """A plan before it is rendered into argv lists (Keras extends it)."""
+
+    uninstall: tuple[str, ...] = ()
+    installs: tuple[_Install, ...]
+    build: Mapping[str, str]
+    why: str
+    gave_up: tuple[str, ...] = ()
+    unknowns: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    reinstall: bool = False
+    release: Release | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Request:
+    machine: Machine
+    accelerator: Accelerator | None
+    matrix: WheelMatrix
+    python: tuple[str, ...]
+
+
+def plan_install(
+    framework: str,
+    facts: Mapping[str, Any] | Machine,
+    accelerator: str | None,
+    *,
+    matrix: WheelMatrix,
+    backend: str | None = None,
+    python_cmd: str = "python",
+) -> InstallPlan | NoBuild:
+    """Plan the pip commands that install ``framework`` for ``accelerator`` on this machine (a
+    facts document, or the planner's view of it from ``machine_from_facts``)."""
+    if framework not in FRAMEWORKS:
+        raise BadInputError(f"framework {framework!r} (allowed: {', '.join(FRAMEWORKS)})")
+    if backend is not None and (framework != "keras" or backend not in BACKENDS):
+        raise BadInputError(f"backend {backend!r} (allowed with keras: {', '.join(BACKENDS)})")
+    allowed = [a.value for a in Accelerator]
+    if accelerator is not None and accelerator not in allowed:
+        raise BadInputError(f"accelerator {accelerator!r} (allowed: {', '.join(allowed)})")
+    request = _Request(
+        machine=facts if isinstance(facts, Machine) else machine_from_facts(facts),
+        accelerator=Accelerator(accelerator) if accelerator else None,
+        matrix=matrix,
+        python=tuple(shlex.split(python_cmd)) or ("python",),
+    )
+    if framework == "keras":
+        planned = _plan_keras(request, backend or KERAS_DEFAULT_BACKEND, backend is None)
+    else:
+        planned = _plan(request, Framework(framework))
+    if isinstance(planned, NoBuild):
+        return replace(planned, framework=framework)
+    return _render(planned, framework, accelerator, request.python)
+
+
+# --- one framework --------------------------------------------------------------------------
+
+
+def _plan(request: _Request, framework: Framework) -> _Planned | NoBuild:
+    machine, unknowns = request.machine, []
+    target = request.accelerator or Accelerator.CPU
+    if request.accelerator is None:
+        unknowns.append(
+            "accelerator not answered: this is the CPU-only build; answer the "
+            "accelerator question for a GPU build"
+        )
+    if machine.platform is None:
+        return _nobuild(
+            request, framework, f"wheels.yaml has no wheels for {machine.system}/{machine.machine}"
+        )
+    if target is Accelerator.NVIDIA and machine.wsl == 1:
+        return _nobuild(
+            request,
+            framework,
+            "WSL 1 cannot reach the GPU; CUDA needs WSL 2",
+            ("Convert this distribution to WSL 2 (wsl --set-version <distro> 2)",),
+        )
+    result = choose(request.matrix, framework, target, machine.platform, machine)
+    if isinstance(result, Refusal):
+        return _refused(request, framework, target, machine.platform, result, unknowns)
+    return _planned(request, framework, target, result, unknowns)
+
+
+def _packages(build: Build, release: Release) -> tuple[tuple[str, str], ...]:
+    main = [(build.requirement_name, f"=={release.line}.*")]
+    if build.pairs_with:
+        main.insert(0, (build.pairs_with, f"=={release.line}.*"))
+    for c in build.companions:
+        spec = f"=={c.line}.*" if c.line is not None else release.requires.get(c.package)
+        if spec:
+            main.append((c.package, spec))
+    return tuple(main)
+
+
+def _build_map(build: Build) -> Mapping[str, str]:
+    out = {"flavour": build.flavour.value}
+    if build.cuda is not None:
+        out["cuda"] = f"{build.cuda.major}.{build.cuda.minor}"
+    if build.rocm:
+        out["rocm"] = build.rocm
+    return MappingProxyType(out)
+
+
+def _planned(
+    request: _Request,
+    framework: Framework,
+    target: Accelerator,
+    choice: Choice,
+    unknowns: list[str],
+) -> _Planned:
+    build, release, fit = choice.build, choice.release, choice.fit
+    swap = reinstall_for(framework, build, release, target, request.machine, request.matrix)
+    install = _Install(
+        packages=_packages(build, release),
+        index_url=build.index_url,
+        force=swap.reinstall and not swap.uninstall,
+    )
+    return _Planned(
+        uninstall=swap.uninstall,
+        installs=(install,),
+        build=_build_map(build),
+        why=f"wheels.yaml builds {build.row}, releases {release.label}",
+        gave_up=choice.gave_up,
+        unknowns=tuple(dict.fromkeys((*unknowns, *fit.unknowns, *swap.unknowns))),
+        notes=tuple(dict.fromkeys((*fit.notes, *swap.notes))),
+        reinstall=swap.reinstall,
+        release=release,
+    )
+
+
+def _nobuild(
+    request: _Request,
+    framework: Framework,
+    reason: str,
+    ways: tuple[str, ...] = (),
+    unknowns: tuple[str, ...] = (),
+) -> NoBuild:
+    accelerator = request.accelerator.value if request.accelerator else None
+    return NoBuild(
+        framework=framework.value,
+        accelerator=accelerator,
+        reason=reason,
+        ways_out=ways,
+        unknowns=unknowns,
+    )
+
+
+def _refused(
+    request: _Request,
+    framework: Framework,
+    target: Accelerator,
+    platform: Platform,
+    refusal: Refusal,
+    unknowns: list[str],
+) -> NoBuild:
+    ways = list(refusal.ways_out)
+    machine, matrix = request.machine, request.matrix
+    if target is not Accelerator.CPU:
+        cpu = choose(matrix, framework, Accelerator.CPU, platform, machine)
+        if isinstance(cpu, Choice):
+            cpu_plan = _planned(request, framework, Accelerator.CPU, cpu, [])
+            command = " && ".join(shlex.join(c) for c in _commands(cpu_plan, request.python))
+            ways.append(f"CPU only, without the {target.value} accelerator: {command}")
+    for other in Framework:
+        found = choose(matrix, other, target, platform, machine) if other is not framework else None
+        if isinstance(found, Choice):
+            ways.append(
+                f"Another framework: {other.value} has a build for {target.value} that fits "
+                f"here (wheels.yaml builds {found.build.row})"
+            )
+    return _nobuild(
+        request,
+        framework,
+        refusal.reason,
+        tuple(ways),
+        tuple(dict.fromkeys((*unknowns, *refusal.unknowns))),
+    )
+
+
+# --- Keras ----------------------------------------------------------------------------------
+
+
+def _keras_release(request: _Request, backend_requires: str | None) -> Release | str:
+    """The newest Keras for this Python that the backend's release accepts, or why none is."""
+    machine, platform = request.machine, request.machine.platform or Platform.ANY
+    lines = request.matrix.lines("keras")
+    for release in lines:
+        spec = release.python_for(platform)
+        if spec is None or (machine.python and not spec.contains(machine.python, prereleases=True)):
+            continue
+        if backend_requires and not _accepts(backend_requires, release):
+            continue
+        return release
+    newest = lines[0] if lines else None
+    spec = newest.python_for(platform) if newest else None
+    return f"{newest.label} needs Python {spec}" if newest and spec else "no keras releases"
+
+
+def _accepts(requirement: str, release: Release) -> bool:
+    return SpecifierSet(requirement).contains(release.newest, prereleases=True)
+
+
+def _plan_keras(request: _Request, backend: str, defaulted: bool) -> _Planned | NoBuild:
+    base = _plan(request, BACKENDS[backend])
+    if isinstance(base, NoBuild):
+        return replace(
+            base,
+            reason=f"Keras on {backend}: {base.reason}",
+            ways_out=(*base.ways_out, *_other_backends(request, backend)),
+        )
+    pin = base.release.requires.get("keras") if base.release else None
+    keras = _keras_release(request, pin)
+    if isinstance(keras, str):
+        return _nobuild(request, BACKENDS[backend], f"Keras: {keras}", _keras_python(request))
+    installs = _with_keras(base.installs, (("keras", f"=={keras.line}.*"),))
+    notes = base.notes + (
+        (f"KERAS_BACKEND is unset, so Keras uses {backend}",) if defaulted else ()
+    )
+    return replace(base, installs=installs, why=f"{base.why}; releases {keras.label}", notes=notes)
+
+
+def _keras_python(request: _Request) -> tuple[str, ...]:
+    lines = request.matrix.lines("keras")
+    spec = lines[0].python_for(Platform.ANY) if lines else None
+    python = newest_python(spec) if spec is not None else None
+    return (f"Use Python {python} ({lines[0].label} needs Python {spec})",) if python else ()
+
+
+def _with_keras(
+    installs: tuple[_Install, ...], keras: tuple[tuple[str, str], ...]
+) -> tuple[_Install, ...]:
+    """Keras comes from PyPI: join a PyPI install step, else add one after the backend's."""
+    last = installs[-1]
+    if last.index_url is None and not last.force:
+        return (*installs[:-1], replace(last, packages=last.packages + keras))
+    return (*installs, _Install(packages=keras))
+
+
+def _other_backends(request: _Request, backend: str) -> tuple[str, ...]:
+    ways = []
+    for name, framework in BACKENDS.items():
+        if name != backend and isinstance(_plan(request, framework), _Planned):
+            ways.append(f"Another Keras backend: KERAS_BACKEND={name} has a build that fits here")
+    return tuple(ways)
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+
+def _commands(planned: _Planned, python: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    pip = (*python, "-m", "pip")
+    out: list[tuple[str, ...]] = []
+    if planned.uninstall:
+        out.append((*pip, "uninstall", "-y", *planned.uninstall))
+    for step in planned.installs:
+        argv = [*pip, "install", *(f"{name}{spec}" for name, spec in step.packages)]
+        if step.force:
+            argv.append("--force-reinstall")
+        if step.index_url:
+            argv += ["--index-url", step.index_url]
+        out.append(tuple(argv))
+    return tuple(out)
+
+
+def _render(
+    planned: _Planned, framework: str, accelerator: str | None, python: tuple[str, ...]
+) -> InstallPlan:
+    return InstallPlan(
+        framework=framework,
+        accelerator=accelerator,
+        commands=_commands(planned, python),
+        packages=tuple(p for step in planned.installs for p in step.packages),
+        index_url=planned.installs[0].index_url,
+        build=planned.build,
+        why=planned.why,
+        gave_up=planned.gave_up,
+        unknowns=planned.unknowns,
+        notes=planned.notes,
+        reinstall=planned.reinstall,
+    )

@@ -1,0 +1,216 @@
+"""The install planner as the ranking, checklist and starter use it: one command per framework.
+
+``plan_for`` calls ``decide/install/plan.plan_install`` with the facts document, the answered
+accelerator, the wheel matrix (loaded once per run, like the rule base) and the machine's own
+Python, validated. ``install_line`` is the one copyable command a row shows: the plan's command
+line when the framework is not installed or the installed build cannot use the accelerator.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import functools
+import shlex
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from recommender.core.catalog import BACKEND_FRAMEWORK, Framework
+from recommender.core.shell import quote_python
+from recommender.decide.install.machine import Machine, machine_from_facts
+from recommender.decide.install.plan import InstallPlan, NoBuild, plan_install
+from recommender.decide.ranking.rows import Entry
+from recommender.rulebase.wheels.load import BUNDLED_WHEELS, WheelMatrix, load_wheels
+
+__all__ = [
+    "NO_BUILD_RULE",
+    "STALE_DAYS",
+    "PlanNotice",
+    "install_line",
+    "plan_dict",
+    "plan_for",
+    "planned_fix",
+    "python_cmd",
+    "staleness",
+    "today",
+    "wheel_matrix",
+]
+
+#: The blocker a NoBuild becomes in the ranking.
+NO_BUILD_RULE = "plan:no-build"
+#: A wheels.yaml ``verified`` date older than this (about six months) is stale.
+STALE_DAYS = 183
+_ACCELERATORS = ("cpu", "nvidia", "amd", "apple", "tpu", "intel")
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: str, mtime_ns: int) -> WheelMatrix:
+    return load_wheels(path)
+
+
+def wheel_matrix(path: str = str(BUNDLED_WHEELS)) -> WheelMatrix:
+    """The bundled wheel matrix, read and validated once per run (again when the file changes)."""
+    import os
+
+    try:
+        stamp = os.stat(path).st_mtime_ns
+    except OSError:
+        stamp = -1
+    return _load(path, stamp)
+
+
+def python_cmd(facts: Any) -> str:
+    """The machine's Python as one shell word (a venv path with a space is quoted), or
+    ``python`` when it is not a plain absolute path (a ``; curl … | sh`` never gets through)."""
+    exe = facts.get("python.executable")
+    if not isinstance(exe, str) or not exe.startswith("/"):  # a Windows path is not POSIX-quoted
+        return "python"
+    return quote_python(exe, fallback="python")
+
+
+#: id(Facts) -> (the Facts, the planner's view of it): a ranking plans up to nine rows per machine.
+_MACHINES: dict[int, tuple[Any, Machine]] = {}
+#: (framework, backend, answer, python, the planner's view) -> (the matrix, its plan). Plans are
+#: frozen values; a fleet's distinct machines mostly differ where the planner does not look.
+_PLANS: dict[tuple[Any, ...], tuple[WheelMatrix, InstallPlan | NoBuild]] = {}
+_KEPT = 512
+
+
+def _machine(facts: Any) -> Machine:
+    hit = _MACHINES.get(id(facts))
+    if hit is not None and hit[0] is facts:  # the Facts itself is kept, so its id stays its own
+        return hit[1]
+    doc = facts.doc if hasattr(facts, "doc") else facts  # frozen: read as is, never thawed
+    machine = machine_from_facts(doc)
+    if len(_MACHINES) >= _KEPT:
+        _MACHINES.clear()
+    _MACHINES[id(facts)] = (facts, machine)
+    return machine
+
+
+def _machine_key(machine: Machine) -> tuple[Any, ...]:
+    fields = (
+        getattr(machine, f.name) for f in dataclasses.fields(machine) if f.name != "installed"
+    )
+    return (*fields, tuple(machine.installed.items()))
+
+
+def plan_for(
+    framework: str,
+    facts: Any,
+    accelerator: str | None,
+    *,
+    backend: str | None = None,
+    matrix: WheelMatrix | None = None,
+) -> InstallPlan | NoBuild:
+    """The plan for one framework (Keras on ``backend``) on this machine and accelerator."""
+    answer = accelerator if accelerator in _ACCELERATORS else None
+    matrix = matrix or wheel_matrix()
+    machine, python = _machine(facts), python_cmd(facts)
+    backend = backend if framework == "keras" else None
+    key = (framework, backend, answer, python, _machine_key(machine))
+    hit = _PLANS.get(key)
+    if hit is not None and hit[0] is matrix:
+        return hit[1]
+    plan = plan_install(
+        framework, machine, answer, matrix=matrix, backend=backend, python_cmd=python
+    )
+    if len(_PLANS) >= _KEPT:
+        _PLANS.clear()
+    _PLANS[key] = (matrix, plan)
+    return plan
+
+
+def _installed(framework: str, facts: Any, backend: str | None) -> bool:
+    names = [framework]
+    if framework == "keras" and backend in BACKEND_FRAMEWORK:
+        names.append(BACKEND_FRAMEWORK[backend])
+    return all(facts.get(f"frameworks.{fw}.installed") is True for fw in names)
+
+
+def install_line(
+    plan: InstallPlan | NoBuild, facts: Any, framework: str, backend: str | None = None
+) -> str | None:
+    """The row's one command: none for a NoBuild, an installed build that already fits, or an
+    accelerator nobody could settle (the plan is then CPU-only, a guess dlrec does not print)."""
+    if isinstance(plan, NoBuild) or plan.accelerator is None:
+        return None
+    if plan.reinstall:
+        return plan.command_line
+    if (
+        framework == "keras"
+        and backend in BACKEND_FRAMEWORK
+        and _installed(BACKEND_FRAMEWORK[backend], facts, None)
+    ):
+        # The backend is installed and fits: its row installs nothing, so Keras's adds only
+        # Keras (one machine, one command per framework).
+        return None if _installed("keras", facts, None) else _keras_only(plan)
+    if not _installed(framework, facts, backend):
+        return plan.command_line
+    return None
+
+
+def _keras_only(plan: InstallPlan) -> str:
+    python = plan.commands[0][0] if plan.commands and plan.commands[0] else "python"
+    pins = [f"{name}{spec}" for name, spec in plan.packages if name == "keras"] or ["keras"]
+    return shlex.join([python, "-m", "pip", "install", *pins])
+
+
+def plan_dict(plan: InstallPlan | NoBuild) -> dict[str, Any]:
+    """The plan's ``to_dict()``; a NoBuild's carries ``"no_build": true``."""
+    out = plan.to_dict()
+    out["no_build"] = isinstance(plan, NoBuild)
+    return out
+
+
+def planned_fix(
+    fix: str | None, frameworks: tuple[str, ...], entries: Iterable[Entry]
+) -> str | None:
+    """A warning whose fix is a pip command for one framework's own package prints the planner's
+    command instead, so the machine gets the same command everywhere; an ", or ..." tail stays."""
+    if not fix or len(frameworks) != 1 or not fix.lstrip("`").startswith("pip "):
+        return fix
+    fw = frameworks[0]
+    command, sep, tail = fix.partition(", or ")
+    if Framework(fw).info.pip not in command:
+        return fix
+    entry = next((e for e in entries if e.framework == fw), None)
+    plan = entry.install_plan if entry is not None else None
+    if not plan or plan.get("no_build"):
+        return fix
+    return f"{plan['command_line']}{sep}{tail}"
+
+
+# --------------------------------------------------------------------------- staleness
+
+
+def today() -> _dt.date:
+    """The run's date (tests replace this to freeze the clock)."""
+    return _dt.date.today()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanNotice:
+    rule: str
+    why: str
+    fix: str | None = None
+    frameworks: tuple[str, ...] = ()
+
+
+def staleness(matrix: WheelMatrix, on: _dt.date | None = None) -> tuple[PlanNotice, ...]:
+    """A warning when wheels.yaml was last verified more than about six months before ``on``."""
+    on = on or today()
+    age = (on - matrix.verified).days
+    if age <= STALE_DAYS:
+        return ()
+    return (
+        PlanNotice(
+            rule="plan:stale-wheels",
+            why=(
+                f"rules/wheels.yaml was last verified on {matrix.verified.isoformat()}, "
+                f"{age} days ago: newer releases or indexes may exist"
+            ),
+            fix="Check the install command against the framework's own install page",
+        ),
+    )

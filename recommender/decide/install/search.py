@@ -1,0 +1,193 @@
+"""Search the matrix: the newest release line with a build that fits, or why none does.
+
+For one framework, accelerator and platform, release lines are tried newest first; the first
+line with a fitting build wins, and the best-ranked fitting build of that line is chosen (on a
+known driver: one the driver runs natively before one that needs minor-version compatibility,
+then the newest CUDA; on an unknown driver: the lowest driver floor). Every newer line that did
+not fit becomes a ``gave_up`` line saying why. When nothing fits, the ways out come from the
+failures that had exactly one cause (a driver, a Python or a macOS away from fitting).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+from recommender.decide.install.fit import Fit, branch, fit
+from recommender.decide.install.machine import Machine
+from recommender.rulebase.wheels.model import (
+    Accelerator,
+    Build,
+    Framework,
+    Platform,
+    Release,
+    WheelMatrix,
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Candidate:
+    build: Build
+    release: Release
+    fit: Fit
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Choice:
+    build: Build
+    release: Release
+    fit: Fit
+    gave_up: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Refusal:
+    reason: str
+    ways_out: tuple[str, ...] = ()
+    unknowns: tuple[str, ...] = ()
+
+
+def _lines(matrix: WheelMatrix, builds: Sequence[Build]) -> list[Version]:
+    lines = {r.line for b in builds for r in matrix.lines(b.package) if b.has_release(r)}
+    return sorted(lines, reverse=True)
+
+
+def _candidates(
+    matrix: WheelMatrix, builds: Sequence[Build], line: Version, platform: Platform, m: Machine
+) -> list[Candidate]:
+    out = []
+    for build in builds:
+        release = matrix.release(build.package, line)
+        if release is not None and build.has_release(release):
+            out.append(
+                Candidate(
+                    build=build, release=release, fit=fit(build, release, platform, m, matrix)
+                )
+            )
+    return out
+
+
+def _summary(candidates: Sequence[Candidate]) -> str:
+    """One line for a release line's failures; builds failing the same way are listed once."""
+    grouped: dict[str, list[str]] = {}
+    for c in candidates:
+        for reason in c.fit.reasons:
+            row, sep, rest = reason.partition(": ")
+            if sep and row == c.build.row:
+                grouped.setdefault(rest, []).append(row)
+            else:
+                grouped.setdefault(reason, [])
+    parts = [
+        f"{', '.join(dict.fromkeys(rows))}: {why}" if rows else why for why, rows in grouped.items()
+    ]
+    return "; ".join(parts) or "no build fits"
+
+
+def _gave_up(skipped: Sequence[tuple[str, str]]) -> tuple[str, ...]:
+    """``(label, why)`` per skipped line; neighbours with the same why are merged."""
+    merged: list[tuple[list[str], str]] = []
+    for label, why in skipped:
+        if merged and merged[-1][1] == why:
+            merged[-1][0].append(label.rsplit(" ", 1)[-1])
+        else:
+            merged.append(([label], why))
+    return tuple(f"{', '.join(labels)}: {why}" for labels, why in merged)
+
+
+def choose(
+    matrix: WheelMatrix,
+    framework: Framework,
+    accelerator: Accelerator,
+    platform: Platform,
+    machine: Machine,
+) -> Choice | Refusal:
+    builds = matrix.builds_for(framework, accelerator, platform)
+    if not builds:
+        return _no_rows(matrix, framework, accelerator, platform)
+    skipped: list[tuple[str, str]] = []
+    tried: list[list[Candidate]] = []
+    for line in _lines(matrix, builds):
+        candidates = _candidates(matrix, builds, line, platform, machine)
+        fitting = [c for c in candidates if c.fit.ok]
+        if fitting:
+            best = max(fitting, key=lambda c: c.fit.rank)
+            return Choice(
+                build=best.build, release=best.release, fit=best.fit, gave_up=_gave_up(skipped)
+            )
+        if candidates:
+            skipped.append((candidates[0].release.label, _summary(candidates)))
+            tried.append(candidates)
+    return _refusal(framework, accelerator, machine, tried)
+
+
+def _no_rows(
+    matrix: WheelMatrix, framework: Framework, accelerator: Accelerator, platform: Platform
+) -> Refusal:
+    gap = matrix.no_build_for(framework, accelerator, platform)
+    if gap is not None:
+        return Refusal(
+            reason=f"{gap.reason} (wheels.yaml no_build {gap.row})", ways_out=gap.ways_out
+        )
+    ways: tuple[str, ...] = ()
+    if platform is Platform.WINDOWS_AMD64 and matrix.builds_for(
+        framework, accelerator, Platform.LINUX_X86_64
+    ):
+        ways = (
+            (
+                f"Run under WSL 2: {framework.value} has {accelerator.value} builds for Linux, "
+                "and WSL 2 reaches the GPU through the Windows driver"
+            ),
+        )
+    return Refusal(
+        reason=f"wheels.yaml has no {accelerator.value} build of {framework.value} "
+        f"for {platform.value}",
+        ways_out=ways,
+    )
+
+
+def newest_python(spec: SpecifierSet) -> str | None:
+    """The newest ``3.N`` a Python specifier allows (the one to suggest)."""
+    return next((f"3.{n}" for n in range(40, -1, -1) if Version(f"3.{n}") in spec), None)
+
+
+def _single_fix(c: Candidate) -> str | None:
+    """A way out when everything in the way of this candidate is one thing a person changes."""
+    what = f"{c.release.label} ({c.build.row})"
+    kind = c.fit.only_kind
+    if kind == "driver" and c.fit.driver_hint:
+        return f"Upgrade the NVIDIA driver to >= {branch(c.fit.driver_hint)}: then {what} runs"
+    if kind == "python" and c.fit.python_hint is not None:
+        python = newest_python(c.fit.python_hint)
+        if python:
+            return f"Use Python {python}: {what} has wheels for Python {c.fit.python_hint}"
+    if kind == "macos" and c.fit.macos_hint is not None:
+        return f"Update macOS to >= {c.fit.macos_hint}: then {what} runs"
+    return None
+
+
+def _refusal(
+    framework: Framework,
+    accelerator: Accelerator,
+    machine: Machine,
+    tried: Sequence[Sequence[Candidate]],
+) -> Refusal:
+    ways: list[str] = []
+    for candidates in tried:  # newest line first: its one-step fixes are the best ways out
+        for c in candidates:
+            fix = _single_fix(c)
+            kind = fix.split(" ", 1)[0] if fix else ""
+            if fix and not any(w.startswith(kind) for w in ways):
+                ways.append(fix)
+    relevant = [t for t in tried if any(k != "platform" for c in t for k in c.fit.kinds)]
+    newest = (relevant or list(tried) or [[]])[0]
+    label = newest[0].release.label if newest else framework.value
+    unknowns = tuple(dict.fromkeys(u for c in newest for u in c.fit.unknowns))
+    return Refusal(
+        reason=f"No {accelerator.value} build of {framework.value} fits {machine.describe}: "
+        f"{label}: {_summary(newest)}",
+        ways_out=tuple(ways),
+        unknowns=unknowns,
+    )

@@ -1,0 +1,1 @@
+"""The ranking: scores, smoke evidence, Keras backends and ties -> ranked rows."""

@@ -1,0 +1,170 @@
+"""Blocks -> one facts document, first block wins per fact; disagreeing blocks become conflicts.
+
+What no block states stays missing. GPUs come from the block that lists them (nvidia-smi rows, a
+session's device name, rocm-smi); the driver line of nvidia-smi (or torch's own warning) gives
+each NVIDIA GPU its driver and newest CUDA; a GPU's compute capability is looked up by name in
+rules/gpus.yaml, as the collect_env reader does."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from recommender.facts.reports.gpus import amd_gfx, compute_capability, load_gpu_table
+from recommender.facts.reports.model import Conflict, Fact
+
+#: Facts two blocks must agree on (GPU names are not: nvidia-smi cuts them short).
+COMPARED = re.compile(
+    r"driver\.(?:version|max_cuda)|frameworks\.[a-z]{1,12}\.(?:version|build\.cuda|build\.flavour)"
+    r"|frameworks\.pytorch\.cuda_available"
+)
+_JAX_PLUGINS = ("jax-cuda12-plugin", "jax-cuda11-plugin", "jax-cuda13-plugin", "jax-cuda12-pjrt")
+
+
+def _same(path: str, a: Any, b: Any) -> bool:
+    if a == b:
+        return True
+    if isinstance(a, str) and isinstance(b, str):
+        if path.endswith(".version") and path.startswith("frameworks."):
+            pa, _, la = a.partition("+")
+            pb, _, lb = b.partition("+")
+            return pa == pb and not (la and lb)  # "2.1.0" is "2.1.0+cu121" with the label left off
+        if path.startswith("driver."):
+            return _numbers(a) == _numbers(b)
+    return False
+
+
+def _numbers(value: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"[0-9]{1,6}", value)[:4])
+
+
+def merge(facts: Iterable[Fact]) -> tuple[dict[str, Fact], list[Conflict]]:
+    """The first fact per path, and each later one that disagrees with it (once per path)."""
+    first: dict[str, Fact] = {}
+    conflicts: dict[str, Conflict] = {}
+    for fact in facts:
+        seen = first.get(fact.path)
+        if seen is None:
+            first[fact.path] = fact
+        elif (
+            fact.path not in conflicts
+            and COMPARED.fullmatch(fact.path)
+            and not _same(fact.path, seen.value, fact.value)
+        ):
+            conflicts[fact.path] = Conflict(path=fact.path, first=seen, second=fact)
+    return first, list(conflicts.values())
+
+
+def _set(doc: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``path`` in ``doc`` unless something is there already."""
+    node = doc
+    parts = path.split(".")
+    for part in parts[:-1]:
+        nxt = node.get(part)
+        if not isinstance(nxt, dict):
+            nxt = {}
+            node[part] = nxt
+        node = nxt
+    node.setdefault(parts[-1], value)
+
+
+def build(base: Mapping[str, Any] | None, facts: Mapping[str, Fact], origin: str) -> dict[str, Any]:
+    """The facts document: the collect_env report's (if any), completed from the other blocks."""
+    doc: dict[str, Any] = copy.deepcopy(dict(base)) if base else {"schema_version": 1}
+    if not base:
+        doc["source"] = {"format": "paste", "path": origin}
+    values = {path: fact.value for path, fact in facts.items()}
+    for path, value in values.items():
+        if path.startswith(("frameworks.", "os.", "python.")):
+            _set(doc, path, value)
+    _platform(doc)
+    _companions(doc, values)
+    _accelerators(doc, values)
+    return doc
+
+
+def _platform(doc: dict[str, Any]) -> None:
+    osd = doc.get("os")
+    if not isinstance(osd, dict):
+        return
+    plat = str(osd.get("python_platform") or osd.get("release") or "").lower()
+    if "microsoft" in plat and "wsl" not in osd:
+        osd["wsl"] = 2 if ("wsl2" in plat or "microsoft-standard" in plat) else 1
+    if plat.startswith("linux") or "microsoft" in plat:
+        osd.setdefault("system", "Linux")
+    elif plat.startswith(("macos", "darwin")):
+        osd.setdefault("system", "Darwin")
+    elif plat.startswith("windows"):
+        osd.setdefault("system", "Windows")
+
+
+def _companions(doc: dict[str, Any], values: Mapping[str, Any]) -> None:
+    frameworks = doc.get("frameworks")
+    if not isinstance(frameworks, dict):
+        return
+    torch = frameworks.get("pytorch")
+    if isinstance(torch, dict):
+        for name in ("torchvision", "torchaudio"):
+            if f"package.{name}" in values:
+                torch.setdefault(name, values[f"package.{name}"])
+    jax = frameworks.get("jax")
+    if isinstance(jax, dict):
+        if "package.jaxlib" in values:
+            jax.setdefault("jaxlib", values["package.jaxlib"])
+        plugins = [p for p in _JAX_PLUGINS if f"package.{p}" in values]
+        if plugins:
+            jax.setdefault("plugins", plugins)
+
+
+def _gpu_indices(values: Mapping[str, Any]) -> list[int]:
+    found = {
+        int(p.split(".")[1]) for p in values if re.fullmatch(r"gpu\.[0-9]{1,2}\.[a-z]{1,8}", p)
+    }
+    return sorted(found)
+
+
+def _accelerators(doc: dict[str, Any], values: Mapping[str, Any]) -> None:
+    driver, max_cuda = values.get("driver.version"), values.get("driver.max_cuda")
+    listed = doc.get("accelerators")
+    if isinstance(listed, list) and listed:
+        for acc in listed:
+            if isinstance(acc, dict) and acc.get("vendor") == "nvidia":
+                if driver and "driver_version" not in acc:
+                    acc["driver_version"] = driver
+                if max_cuda and "max_cuda" not in acc:
+                    acc["max_cuda"] = max_cuda
+        return
+    table = load_gpu_table()
+    out: list[dict[str, Any]] = []
+    for index in _gpu_indices(values):
+        out.append(_gpu(index, values, table, driver, max_cuda))
+    if not out and (driver or max_cuda):
+        out.append(
+            {"kind": "cuda", "vendor": "nvidia", "driver_version": driver, "max_cuda": max_cuda}
+        )
+    if out:
+        doc["accelerators"] = [{k: v for k, v in acc.items() if v is not None} for acc in out]
+
+
+def _gpu(
+    index: int, values: Mapping[str, Any], table, driver: Any, max_cuda: Any
+) -> dict[str, Any]:
+    name = values.get(f"gpu.{index}.name")
+    gfx = values.get(f"gpu.{index}.gfx")
+    text = str(name or "")
+    amd = gfx is not None or any(w in text for w in ("AMD", "Radeon", "Instinct", "gfx"))
+    if amd:
+        gfx = gfx or (amd_gfx(text, table) if text else None)
+        return {"kind": "rocm", "vendor": "amd", "index": index, "name": name, "gfx": gfx}
+    cc = values.get(f"gpu.{index}.cc") or (compute_capability(text, table) if text else None)
+    return {
+        "kind": "cuda",
+        "vendor": "nvidia",
+        "index": index,
+        "name": name,
+        "compute_capability": cc,
+        "driver_version": driver,
+        "max_cuda": max_cuda,
+    }

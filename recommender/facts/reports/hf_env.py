@@ -1,0 +1,94 @@
+"""``transformers-cli env`` / ``transformers env``, ``diffusers-cli env``, ``accelerate env`` and
+``huggingface-cli env``: ``- Key: value`` lines. ``PyTorch version (GPU?): 2.1.0+cu121 (True)``
+says the version and whether torch saw a GPU; accelerate prints ``PyTorch version (GPU?)`` and
+``GPU type``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from recommender.facts.reports.lines import local_build
+from recommender.facts.reports.model import Block, Fact
+
+FORMAT = "hf-env"
+_ROW = re.compile(
+    r"^[-*] {0,4}`?(?P<key>[A-Za-z][A-Za-z0-9 ()/?`._-]{0,60}?)`?: {0,8}(?P<value>.{0,300})$"
+)
+_WITH_GPU = re.compile(r"^(?P<version>[0-9][0-9A-Za-z.+-]{0,40}) {0,4}\((?P<gpu>True|False|NA)\)")
+_MARKERS = (
+    "transformers` version",
+    "diffusers` version",
+    "accelerate` version",
+    "huggingface_hub` version",
+)
+
+
+def _framework(key: str) -> str | None:
+    key = key.lower()
+    if key.startswith("pytorch version"):
+        return "pytorch"
+    if key.startswith("tensorflow version"):
+        return "tensorflow"
+    if key.startswith("jax version"):
+        return "jax"
+    return None
+
+
+def _facts(key: str, value: str) -> list[tuple[str, Any]]:
+    framework = _framework(key)
+    if framework is not None:
+        m = _WITH_GPU.match(value)
+        if m is None:
+            return []
+        version = m.group("version")
+        out: list[tuple[str, Any]] = [
+            (f"frameworks.{framework}.installed", True),
+            (f"frameworks.{framework}.version", version),
+        ]
+        gpu = m.group("gpu")
+        if framework == "pytorch":
+            out += [(f"frameworks.pytorch.build.{k}", v) for k, v in local_build(version).items()]
+            if gpu in ("True", "False"):
+                out.append(("frameworks.pytorch.cuda_available", gpu == "True"))
+        elif framework == "tensorflow" and gpu in ("True", "False"):
+            out.append(("tf.gpu_visible", gpu == "True"))
+        return out
+    low = key.lower()
+    if low == "platform" and value:
+        return [("os.python_platform", value.strip())]
+    if low == "python version" and re.match(r"^[0-9]\.[0-9]{1,2}", value):
+        return [("python.version", value.split()[0])]
+    if low == "gpu type" and value and value.lower() not in ("none", "n/a"):
+        return [("gpu.0.name", value.strip())]
+    if low in ("jaxlib version",) and re.match(r"^[0-9]", value):
+        return [("frameworks.jax.jaxlib", value.split()[0])]
+    return []
+
+
+def read(lines: Sequence[str]) -> list[Block]:
+    blocks: list[Block] = []
+    facts: list[Fact] = []
+    start = end = 0
+    marked = False
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if not line.startswith(("-", "*")):
+            continue
+        m = _ROW.match(line)
+        if m is None:
+            continue
+        key, value = m.group("key").strip("` "), m.group("value").strip()
+        if any(marker in line for marker in _MARKERS):
+            marked = True
+        found = _facts(key, value)
+        if not found:
+            continue
+        if not facts:
+            start = number
+        facts.extend(Fact(path=p, value=v, line=number) for p, v in found)
+        end = number
+    if facts and (marked or any(f.path.endswith("cuda_available") for f in facts)):
+        blocks.append(Block(format=FORMAT, start=start, end=end, facts=tuple(facts)))
+    return blocks

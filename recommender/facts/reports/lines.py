@@ -1,0 +1,71 @@
+"""A paste as lines: quote markers, fences and odd spaces undone, one line per pasted line.
+
+Line numbers stay those of the pasted text (a fence becomes an empty line, never a removed one),
+so every fact and quote points at the line a person sees in the issue.
+"""
+
+from __future__ import annotations
+
+import re
+
+from recommender.facts.reports.model import MAX_LINE
+
+_QUOTE = re.compile(r"^[ \t]{0,8}(?:>(?:[ \t]|$)){1,8}")
+_FENCE = re.compile(r"^[ \t]{0,8}(?:```|~~~)")
+_TRANSLATE = str.maketrans(
+    {
+        "\uff1a": ":",
+        "\u00a0": " ",
+        "\u3000": " ",
+        "\t": "    ",
+        "\u200b": None,
+        "\ufeff": None,
+        "\r": None,
+    }
+)
+#: Python and shell prompts a session line starts with.
+PROMPTS = (">>> ", "... ", "$ ", "# ", "% ")
+
+
+def paste_lines(text: str) -> tuple[str, ...]:
+    """The paste's lines, cleaned, each cut at MAX_LINE characters; fences become blank."""
+    out = []
+    for raw in text.translate(_TRANSLATE).split("\n"):
+        line = raw[:MAX_LINE]
+        head = line[:16]
+        if ">" in head:
+            line = _QUOTE.sub("", line, count=1)
+            head = line[:16]
+        if ("`" in head or "~" in head) and _FENCE.match(line):
+            line = ""
+        out.append(line.rstrip())
+    return tuple(out)
+
+
+def strip_quotes(value: str) -> str:
+    """``'2.1.0+cu121'`` -> ``2.1.0+cu121`` (a repr printed by a session)."""
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
+
+
+def local_build(version: str) -> dict[str, str]:
+    """What a version's local label proves: ``+cpu`` a CPU build, ``+cu121`` CUDA 12.1,
+    ``+rocm6.0`` ROCm 6.0; nothing for a version with no label (the platform decides)."""
+    _, sep, local = version.partition("+")
+    if not sep:
+        return {}
+    local = local.lower()
+    if local == "cpu" or local.startswith("cpu."):
+        return {"flavour": "cpu"}
+    cuda = re.fullmatch(r"cu([0-9]{2,3})", local)
+    if cuda:
+        digits = cuda.group(1)
+        return {"flavour": "cuda", "cuda": f"{int(digits[:-1])}.{digits[-1]}"}
+    rocm = re.fullmatch(r"rocm([0-9]{1,2}(?:\.[0-9]{1,3}){0,2})", local)
+    if rocm:
+        return {"flavour": "rocm", "rocm": rocm.group(1)}
+    if local.startswith("xpu"):
+        return {"flavour": "xpu"}
+    return {}

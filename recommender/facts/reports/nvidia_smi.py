@@ -1,0 +1,82 @@
+"""``nvidia-smi``: the header line (driver and the newest CUDA it runs) and the GPU rows of the
+table, full or cut short. Layouts: the classic table (driver 4xx-5xx) and the wider one of
+driver 530+ (``NVIDIA-SMI 535.104.05   Driver Version: 535.104.05   CUDA Version: 12.2``);
+Windows prints WDDM/TCC where Linux prints On/Off."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from recommender.facts.reports.model import Block, Fact
+
+FORMAT = "nvidia-smi"
+_HEADER = re.compile(
+    r"NVIDIA-SMI (?P<smi>[0-9][0-9.]{0,20})[ |]{1,40}Driver Version: {0,8}(?P<driver>[0-9][0-9.]{0,20})"
+    r"(?:[ |]{1,40}CUDA Version: {0,8}(?P<cuda>[0-9]{1,2}\.[0-9]{1,2}|N/A))?"
+)
+_DRIVER_ONLY = re.compile(r"Driver Version: {0,8}(?P<driver>[0-9]{3}\.[0-9.]{1,16})")
+_MODES = ("On", "Off", "WDDM", "TCC")
+_NAME_START = (
+    "NVIDIA",
+    "Tesla",
+    "GeForce",
+    "Quadro",
+    "TITAN",
+    "Titan",
+    "RTX",
+    "GRID",
+    "A100",
+    "H100",
+)
+
+
+def _gpu_row(line: str) -> tuple[int, str] | None:
+    """(index, name) from ``|   0  NVIDIA A100-SXM4-80GB   On  | 00000000:...``."""
+    if not line.startswith("|"):
+        return None
+    cell = line[1:].split("|", 1)[0].split()
+    if len(cell) < 3 or not cell[0].isdigit() or cell[-1] not in _MODES:
+        return None
+    name = " ".join(cell[1:-1])
+    if not name.startswith(_NAME_START):
+        return None
+    return int(cell[0]), name
+
+
+def read(lines: Sequence[str]) -> list[Block]:
+    blocks: list[Block] = []
+    facts: list[Fact] = []
+    start = end = 0
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if "Driver Version:" in line:
+            header = _HEADER.search(line) if "NVIDIA-SMI" in line else None
+            driver = header or _DRIVER_ONLY.search(line)
+            if driver is None:
+                continue
+            if facts:
+                blocks.append(Block(format=FORMAT, start=start, end=end, facts=tuple(facts)))
+                facts = []
+            start = end = number
+            facts.append(Fact(path="driver.version", value=driver.group("driver"), line=number))
+            cuda = header.group("cuda") if header else None
+            if cuda and cuda != "N/A":
+                facts.append(Fact(path="driver.max_cuda", value=cuda, line=number))
+            continue
+        row = _gpu_row(line) if facts else None
+        if row is not None:
+            index, name = row
+            facts.append(Fact(path=f"gpu.{index}.name", value=name, line=number))
+            end = number
+    if facts:
+        blocks.append(Block(format=FORMAT, start=start, end=end, facts=tuple(facts)))
+    return [_with_count(b) for b in blocks]
+
+
+def _with_count(block: Block) -> Block:
+    names = [f for f in block.facts if f.path.endswith(".name")]
+    if not names:
+        return block
+    count = Fact(path="gpu.count", value=len(names), line=names[0].line)
+    return Block(format=block.format, start=block.start, end=block.end, facts=(*block.facts, count))

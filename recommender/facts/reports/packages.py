@@ -1,0 +1,152 @@
+"""``pip list``, ``pip freeze`` and ``conda list``: the versions of the packages that matter.
+
+pip list prints ``name  version`` under a ``Package  Version`` header; pip freeze
+``name==version``; conda list ``name  version  build  channel``, where a ``pypi_0`` build with
+channel ``pypi`` is pip's own package listed by conda (installed once, by pip). A conda build
+string says what the pytorch package was built for (``py3.10_cuda11.8_cudnn8.7.0_0``,
+``py3.10_cpu_0``); a pip version's local label does (``2.1.0+cu121``, ``2.1.0+cpu``).
+collect_env's ``[pip3]`` / ``[conda]`` prefixes are read too, so a fragment of its package list
+is a package list."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from recommender.facts.reports.lines import local_build
+from recommender.facts.reports.model import Block, Fact
+
+#: Package name (pip's and conda's) -> the framework it is, or None for a package only recorded.
+WATCHED: dict[str, str | None] = {
+    "torch": "pytorch",
+    "pytorch": "pytorch",
+    "tensorflow": "tensorflow",
+    "tensorflow-gpu": "tensorflow",
+    "tensorflow-cpu": "tensorflow",
+    "tensorflow-intel": "tensorflow",
+    "tensorflow-macos": "tensorflow",
+    "jax": "jax",
+    "keras": "keras",
+}
+RECORDED = (
+    "jaxlib",
+    "jax-cuda12-plugin",
+    "jax-cuda11-plugin",
+    "jax-cuda12-pjrt",
+    "jax-cuda13-plugin",
+    "libtpu",
+    "libtpu-nightly",
+    "torchvision",
+    "torchaudio",
+    "vllm",
+    "flash-attn",
+    "flash_attn",
+    "bitsandbytes",
+    "xformers",
+    "deepspeed",
+    "triton",
+    "pytorch-triton-rocm",
+    "tensorrt",
+    "nvidia-cudnn-cu11",
+    "nvidia-cudnn-cu12",
+    "nvidia-cuda-runtime-cu11",
+    "nvidia-cuda-runtime-cu12",
+    "intel-extension-for-pytorch",
+    "torch-xla",
+    "torch_xla",
+    "cudatoolkit",
+    "pytorch-cuda",
+    "cpuonly",
+)
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$")
+_VERSION = re.compile(r"^[0-9][0-9A-Za-z.+!_-]{0,60}$")
+_CONDA_CUDA = re.compile(r"cuda([0-9]{1,2}\.[0-9])")
+_BUILD = re.compile(r"^(?:pypi_0|[A-Za-z0-9.+-]{0,40}[_0-9][A-Za-z0-9_.+-]{0,60})$")
+_PREFIX = ("[pip3] ", "[pip] ", "[conda] ")
+#: pip list's header and rule, conda list's header.
+_HEADERS = ("Package ", "# Name ", "# packages in environment")
+
+
+def _fields(line: str) -> tuple[str, str, str, str] | None:
+    """(name, version, build, channel) of a package line in any of the three layouts."""
+    for prefix in _PREFIX:
+        if line.startswith(prefix):
+            line = line[len(prefix) :]
+            break
+    if "==" in line and " " not in line.strip():
+        name, _, version = line.strip().partition("==")
+        build = channel = ""
+    else:
+        parts = line.split()
+        if not 2 <= len(parts) <= 4:
+            return None
+        name, version = parts[0], parts[1]
+        build = parts[2] if len(parts) > 2 else ""
+        channel = parts[3] if len(parts) > 3 else ""
+        if build and not (_BUILD.match(build) or build.startswith(("/", "C:", "c:"))):
+            return None  # prose ("torch 2.0 works"), not a listing
+    name = name.lower()
+    if not _NAME.match(name) or not _VERSION.match(version):
+        return None
+    return name, version, build, channel
+
+
+def _facts(name: str, version: str, build: str, channel: str, number: int) -> list[Fact]:
+    out = [Fact(path=f"package.{name.replace('_', '-')}", value=version, line=number)]
+    framework = WATCHED.get(name)
+    if framework is None:
+        return out
+    prefix = f"frameworks.{framework}"
+    out.append(Fact(path=f"{prefix}.installed", value=True, line=number))
+    out.append(Fact(path=f"{prefix}.version", value=version, line=number))
+    flavour = local_build(version)
+    if not flavour and build and build != "pypi_0":
+        cuda = _CONDA_CUDA.search(build)
+        if cuda:
+            flavour = {"flavour": "cuda", "cuda": cuda.group(1)}
+        elif "_cpu" in build or build.startswith("cpu"):
+            flavour = {"flavour": "cpu"}
+    if name == "tensorflow-cpu":
+        flavour = {"flavour": "cpu"}
+    for key, value in flavour.items():
+        out.append(Fact(path=f"{prefix}.build.{key}", value=value, line=number))
+    return out
+
+
+def read(lines: Sequence[str]) -> list[Block]:
+    """Package lines of watched packages; a run of them (or a header) makes a block."""
+    blocks: list[Block] = []
+    facts: list[Fact] = []
+    start = end = 0
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
+        fields = _fields(line) if line else None
+        if fields is None or not (fields[0] in WATCHED or fields[0] in RECORDED):
+            if facts and number - end > 40:  # a list ends where no package appears for a while
+                blocks.append(
+                    Block(
+                        format=_format(lines, start, end), start=start, end=end, facts=tuple(facts)
+                    )
+                )
+                facts = []
+            continue
+        if not facts:
+            start = number
+        facts.extend(_facts(*fields, number))
+        end = number
+    if facts:
+        blocks.append(
+            Block(format=_format(lines, start, end), start=start, end=end, facts=tuple(facts))
+        )
+    return blocks
+
+
+def _format(lines: Sequence[str], start: int, end: int) -> str:
+    sample = lines[start - 1 : end]
+    if any(line.strip().startswith("[conda]") for line in sample):
+        return "collect-env-packages"
+    if any("==" in line for line in sample):
+        return "pip-freeze"
+    if any(len(line.split()) >= 3 for line in sample):
+        return "conda-list"
+    return "pip-list"

@@ -1,0 +1,136 @@
+"""Read a whole paste: every reader over every line, the known error messages, one document.
+
+A paste is an issue body as people write it: prose, several fenced or quoted blocks, a
+traceback, a shell prompt. Each reader (one per format) finds its own lines; the signatures
+(rules/signatures.yaml) find known error messages anywhere. What the text does not say stays
+unknown; two blocks that disagree are kept as a conflict. Every step is linear in the text:
+lines are cut at MAX_LINE, and readers look at each line a bounded number of times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from types import MappingProxyType
+
+from recommender.core.errors import BadInputError
+from recommender.facts.document import FactsError, validate
+from recommender.facts.reports.assemble import build, merge
+from recommender.facts.reports.ds_report import read as read_ds_report
+from recommender.facts.reports.hf_env import read as read_hf_env
+from recommender.facts.reports.jax_env import read as read_jax_env
+from recommender.facts.reports.lines import paste_lines
+from recommender.facts.reports.model import Block, Fact, Hit, Paste
+from recommender.facts.reports.nvidia_smi import read as read_nvidia_smi
+from recommender.facts.reports.packages import read as read_packages
+from recommender.facts.reports.rocm_smi import read as read_rocm_smi
+from recommender.facts.reports.sessions import read as read_sessions
+from recommender.facts.reports.signatures import Signature, load_signatures
+from recommender.facts.reports.tf_env import read as read_tf_env
+from recommender.facts.reports.torch_report import read as read_torch_report
+
+#: Far above any issue body (GitHub caps one at 65,536 characters); a log file may be bigger.
+MAX_CHARS = 8_000_000
+
+#: (what it looks for, reader): the order is the order of precedence when two blocks disagree.
+READERS: tuple[tuple[str, Callable[[Sequence[str]], list[Block]]], ...] = (
+    ("nvidia-smi", read_nvidia_smi),
+    ("rocm-smi / rocminfo", read_rocm_smi),
+    ("a Python session or one-liner", read_sessions),
+    ("jax.print_environment_info()", read_jax_env),
+    ("TensorFlow's system information", read_tf_env),
+    ("transformers / diffusers / accelerate env", read_hf_env),
+    ("ds_report", read_ds_report),
+    ("pip list / pip freeze / conda list", read_packages),
+)
+LOOKED_FOR = ", ".join(
+    ["collect_env (torch, vLLM)", *(name for name, _ in READERS), "known error messages"]
+)
+
+
+class NothingFound(BadInputError):
+    """Nothing in the text is an environment report or a known error message."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(
+            f"no environment report or known error message found in {where} (looked for: {LOOKED_FOR})"
+        )
+
+
+def read_paste(text: str, *, origin: str, signatures: Sequence[Signature] | None = None) -> Paste:
+    """Everything ``text`` states (NothingFound when it states nothing dlrec knows)."""
+    if len(text) > MAX_CHARS:
+        raise BadInputError(
+            f"{len(text)} characters is more than dlrec reads ({MAX_CHARS}); paste the report "
+            "and the error, not the whole log",
+            where=origin,
+        )
+    if "\x00" in text:
+        raise BadInputError("binary data (NUL bytes), not a pasted report", where=origin)
+    lines = paste_lines(text)
+    report_blocks, base = read_torch_report(lines, origin)
+    blocks = [*report_blocks]
+    for _, reader in READERS:
+        blocks.extend(reader(lines))
+    sigs = load_signatures() if signatures is None else signatures
+    by_id = {s.id: s for s in sigs}
+    hits = [hit for sig in sigs for hit in sig.find(lines)]
+    hits.sort(key=lambda h: h.line)
+    if not blocks and not hits:
+        raise NothingFound(origin)
+    ordered = sorted(blocks, key=lambda b: (b.start, b.format))
+    facts = [f for b in ordered for f in b.facts] + _hit_facts(hits, by_id)
+    first, conflicts = merge(facts)
+    doc = _valid(build(base, first, origin))
+    return Paste(
+        lines=lines,
+        blocks=tuple(ordered),
+        hits=tuple(hits),
+        conflicts=tuple(conflicts),
+        facts=MappingProxyType(first),
+        doc=doc,
+    )
+
+
+def _hit_facts(hits: Sequence[Hit], by_id: dict[str, Signature]) -> list[Fact]:
+    out = []
+    for hit in hits:
+        for path, value in by_id[hit.signature].facts(hit).items():
+            out.append(Fact(path=path, value=value, line=hit.line))
+    return out
+
+
+def _valid(doc: dict) -> dict:
+    """The document with any field of the wrong kind dropped (a garbled paste is not an error)."""
+    for _ in range(50):
+        try:
+            validate(doc, loaded=True)
+            return doc
+        except FactsError as exc:
+            if not _drop(doc, exc.key):
+                break
+    return doc
+
+
+def _drop(doc: dict, key: str) -> bool:
+    parts = key.replace("[", ".").replace("]", "").split(".")
+    node = doc
+    for part in parts[:-1]:
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return False
+    if isinstance(node, dict) and parts[-1] in node:
+        del node[parts[-1]]
+        return True
+    return False
+
+
+def looks_like_paste(text: str) -> bool:
+    """True when ``text`` holds anything a reader or a signature recognises."""
+    try:
+        read_paste(text, origin="-")
+    except BadInputError:
+        return False
+    return True

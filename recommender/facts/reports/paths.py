@@ -1,0 +1,34 @@
+"""The facts a paste can state, as paths: the facts document's own, and a few the document has no
+field for (kept with their lines as evidence, and read by the diagnosis)."""
+
+from __future__ import annotations
+
+import re
+
+from recommender.core.catalog import FRAMEWORK_IDS
+
+_FW = "|".join(FRAMEWORK_IDS)
+_PATTERNS = (
+    rf"frameworks\.(?:{_FW})\.(?:installed|version|distribution|jaxlib|build\.(?:flavour|cuda|rocm|cudnn|arch_list))",
+    r"frameworks\.pytorch\.(?:cuda_available|cuda_warning|torchvision|torchaudio)",
+    r"os\.(?:system|release|machine|distro|wsl|python_platform|version)",
+    r"python\.version",
+    # nvidia-smi's header line, torch's driver warning
+    r"driver\.(?:version|max_cuda|kernel|library)",
+    # one GPU, by its index in the block that lists it
+    r"gpu\.[0-9]{1,2}\.(?:name|cc|gfx|memory)",
+    r"gpu\.count",
+    # what a session or a dump proves directly
+    r"(?:torch|tf|jax)\.(?:gpu_visible|device_count|devices|built_with_cuda)",
+    r"mps\.(?:available|built)",
+    r"tpu\.(?:present|in_use)",
+    r"package\.[a-z0-9][a-z0-9._-]{0,60}",
+    r"vllm\.version",
+    r"library\.(?:missing)",
+)
+_KNOWN = re.compile("|".join(f"(?:{p})" for p in _PATTERNS))
+
+
+def known_path(path: str) -> bool:
+    """True for a path a paste reader or a signature may set."""
+    return _KNOWN.fullmatch(path) is not None

@@ -1,0 +1,57 @@
+"""``rocm-smi`` and ``rocminfo``: the AMD GPUs and their gfx targets.
+
+``rocm-smi --showproductname`` prints ``GPU[0] : Card series: Radeon RX 6700 XT`` and
+``GPU[0] : GFX Version: gfx1031``; ``rocminfo`` prints agents with ``Name: gfx1031`` and
+``Marketing Name: AMD Radeon RX 6700 XT``; the plain ``rocm-smi`` table has a ``ROCm System
+Management Interface`` banner."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from recommender.facts.reports.model import Block, Fact
+
+FORMAT = "rocm-smi"
+_SMI = re.compile(
+    r"^GPU\[(?P<i>[0-9]{1,2})\] {0,8}: {0,8}(?P<key>[A-Za-z ]{1,40}?): {0,20}(?P<value>\S.{0,200})$"
+)
+_GFX = re.compile(r"^Name: {1,40}(?P<gfx>gfx[0-9a-f]{3,4})\b")
+_MARKETING = re.compile(r"^Marketing Name: {1,40}(?P<name>\S.{0,120})$")
+
+
+def read(lines: Sequence[str]) -> list[Block]:
+    facts: list[Fact] = []
+    agent = -1
+    first = last = 0
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if line.startswith("GPU["):
+            m = _SMI.match(line)
+            if m is None:
+                continue
+            key, value, index = m.group("key").lower(), m.group("value").strip(), m.group("i")
+            if key in ("card series", "card model", "marketing name", "device name") and value:
+                facts.append(Fact(path=f"gpu.{index}.name", value=value, line=number))
+            elif key.startswith("gfx version") and value.startswith("gfx"):
+                facts.append(Fact(path=f"gpu.{index}.gfx", value=value.split()[0], line=number))
+            else:
+                continue
+        elif line.startswith("Name:") and "gfx" in line:
+            m = _GFX.match(line)
+            if m is None:
+                continue
+            agent += 1
+            facts.append(Fact(path=f"gpu.{agent}.gfx", value=m.group("gfx"), line=number))
+        elif line.startswith("Marketing Name:") and agent >= 0:
+            m = _MARKETING.match(line)
+            if m is None or "CPU" in line or "Processor" in line:
+                continue
+            facts.append(Fact(path=f"gpu.{agent}.name", value=m.group("name").strip(), line=number))
+        else:
+            continue
+        first = first or number
+        last = number
+    if not facts:
+        return []
+    return [Block(format=FORMAT, start=first, end=last, facts=tuple(facts))]

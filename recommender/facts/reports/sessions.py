@@ -1,0 +1,199 @@
+"""Python sessions (``>>> expr`` / ``In [1]: expr`` and the output under them) and one-liners
+(``python -c "import torch; print(torch.__version__, torch.cuda.is_available())"`` and the line
+they printed). What a session prints is direct evidence: ``torch.cuda.is_available()`` answered
+``True`` proves the driver runs the build, whatever a table says."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from recommender.facts.reports.lines import local_build, strip_quotes
+from recommender.facts.reports.model import Block, Fact
+
+FORMAT = "python-session"
+_IPYTHON = re.compile(r"^In \[[0-9]{1,4}\]: ?")
+_OUT = re.compile(r"^Out\[[0-9]{1,4}\]: ?")
+_ONE_LINER = re.compile(
+    r"""python[0-9.]{0,5}(?:\.exe)? {1,4}-c {0,4}(?P<q>["'])(?P<code>[^"']{1,2000})"""
+)
+_PRINT = re.compile(r"^print\((?P<args>.{1,1000})\)$")
+_BOOL = {"True": True, "False": False}
+
+
+def _torch_version(value: str) -> list[tuple[str, Any]]:
+    version = strip_quotes(value)
+    if not re.match(r"^[0-9]{1,2}\.[0-9]{1,3}", version):
+        return []
+    out: list[tuple[str, Any]] = [
+        ("frameworks.pytorch.installed", True),
+        ("frameworks.pytorch.version", version),
+    ]
+    out += [(f"frameworks.pytorch.build.{k}", v) for k, v in local_build(version).items()]
+    return out
+
+
+def _version_of(framework: str) -> Callable[[str], list[tuple[str, Any]]]:
+    def read(value: str) -> list[tuple[str, Any]]:
+        version = strip_quotes(value)
+        if not re.match(r"^[0-9]{1,2}\.[0-9]{1,3}", version):
+            return []
+        return [
+            (f"frameworks.{framework}.installed", True),
+            (f"frameworks.{framework}.version", version),
+        ]
+
+    return read
+
+
+def _bool(path: str) -> Callable[[str], list[tuple[str, Any]]]:
+    def read(value: str) -> list[tuple[str, Any]]:
+        value = value.strip()
+        return [(path, _BOOL[value])] if value in _BOOL else []
+
+    return read
+
+
+def _torch_cuda(value: str) -> list[tuple[str, Any]]:
+    value = strip_quotes(value)
+    if value == "None":
+        return [("torch.built_with_cuda", False)]
+    if re.fullmatch(r"[0-9]{1,2}\.[0-9]{1,2}", value):
+        return [
+            ("frameworks.pytorch.build.cuda", value),
+            ("frameworks.pytorch.build.flavour", "cuda"),
+        ]
+    return []
+
+
+def _count(path: str) -> Callable[[str], list[tuple[str, Any]]]:
+    def read(value: str) -> list[tuple[str, Any]]:
+        value = value.strip()
+        return [(path, int(value))] if value.isdigit() and len(value) < 4 else []
+
+    return read
+
+
+def _device_name(value: str) -> list[tuple[str, Any]]:
+    name = strip_quotes(value)
+    return [("gpu.0.name", name)] if name and len(name) < 100 and "Error" not in name else []
+
+
+def _capability(value: str) -> list[tuple[str, Any]]:
+    m = re.fullmatch(r"\(([0-9]{1,2}), ?([0-9])\)", value.strip())
+    return [("gpu.0.cc", f"{m.group(1)}.{m.group(2)}")] if m else []
+
+
+def _arch_list(value: str) -> list[tuple[str, Any]]:
+    arches = re.findall(r"sm_[0-9]{2,3}a?", value[:2000])
+    return [("frameworks.pytorch.build.arch_list", arches)] if arches else []
+
+
+def _device_list(path: str) -> Callable[[str], list[tuple[str, Any]]]:
+    """jax.devices() / tf.config.list_physical_devices('GPU'): what kinds of device it lists."""
+
+    def read(value: str) -> list[tuple[str, Any]]:
+        value = value.strip()
+        if not value.startswith("["):
+            return []
+        low = value.lower()
+        kinds = []
+        for kind, words in (("gpu", ("cuda", "gpu", "rocm")), ("tpu", ("tpu",)), ("cpu", ("cpu",))):
+            if any(w in low for w in words):
+                kinds.append(kind)
+        if path == "tf.gpu_visible":
+            return [(path, value != "[]")]
+        return [(path, ",".join(kinds) or "none")]
+
+    return read
+
+
+#: The expression (spaces removed) -> how to read what it printed.
+EXPRESSIONS: dict[str, Callable[[str], list[tuple[str, Any]]]] = {
+    "torch.__version__": _torch_version,
+    "torch.cuda.is_available()": _bool("frameworks.pytorch.cuda_available"),
+    "torch.version.cuda": _torch_cuda,
+    "torch.cuda.device_count()": _count("torch.device_count"),
+    "torch.cuda.get_device_name()": _device_name,
+    "torch.cuda.get_device_name(0)": _device_name,
+    "torch.cuda.get_device_capability()": _capability,
+    "torch.cuda.get_device_capability(0)": _capability,
+    "torch.cuda.get_arch_list()": _arch_list,
+    "torch.backends.mps.is_available()": _bool("mps.available"),
+    "torch.backends.mps.is_built()": _bool("mps.built"),
+    "tf.__version__": _version_of("tensorflow"),
+    "tensorflow.__version__": _version_of("tensorflow"),
+    "tf.test.is_built_with_cuda()": _bool("tf.built_with_cuda"),
+    "tf.test.is_gpu_available()": _bool("tf.gpu_visible"),
+    "tf.config.list_physical_devices('GPU')": _device_list("tf.gpu_visible"),
+    'tf.config.list_physical_devices("GPU")': _device_list("tf.gpu_visible"),
+    "tf.config.experimental.list_physical_devices('GPU')": _device_list("tf.gpu_visible"),
+    "jax.devices()": _device_list("jax.devices"),
+    "jax.local_devices()": _device_list("jax.devices"),
+    "jax.__version__": _version_of("jax"),
+    "jax.default_backend()": lambda v: (
+        [("jax.devices", strip_quotes(v))] if strip_quotes(v) in ("cpu", "gpu", "tpu") else []
+    ),
+    "keras.__version__": _version_of("keras"),
+}
+
+
+def _expression(statement: str) -> list[str]:
+    """The expressions a statement shows: itself, or the arguments of its print()."""
+    code = "".join(statement.split())
+    m = _PRINT.match(code)
+    if m is None:
+        return [code]
+    return [a for a in m.group("args").split(",") if a]
+
+
+def _read_pair(statement: str, output: str, number: int) -> list[Fact]:
+    exprs = [e for e in _expression(statement) if e in EXPRESSIONS]
+    if not exprs:
+        return []
+    values = [output] if len(exprs) == 1 else output.split()
+    if len(values) != len(exprs):
+        return []
+    facts: list[Fact] = []
+    for expr, value in zip(exprs, values, strict=True):
+        facts.extend(Fact(path=p, value=v, line=number) for p, v in EXPRESSIONS[expr](value))
+    return facts
+
+
+def _statement(line: str) -> str | None:
+    if line.startswith(">>> "):
+        return line[4:]
+    m = _IPYTHON.match(line)
+    if m:
+        return line[m.end() :]
+    return None
+
+
+def read(lines: Sequence[str]) -> list[Block]:
+    facts: list[Fact] = []
+    first = last = 0
+    pending: str | None = None
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
+        statement = _statement(line)
+        if statement is not None:
+            pending = statement
+            continue
+        at = line.find("python") if "-c" in line else -1
+        one = _ONE_LINER.match(line, at) if at >= 0 else None
+        if one is not None:
+            code = one.group("code")
+            pending = code.split(";")[-1].strip()
+            continue
+        if pending is not None and line:
+            output = _OUT.sub("", line, count=1)
+            found = _read_pair(pending, output, number)
+            if found:
+                facts.extend(found)
+                first = first or number
+                last = number
+            pending = None
+    if not facts:
+        return []
+    return [Block(format=FORMAT, start=first, end=last, facts=tuple(facts))]

@@ -1,0 +1,303 @@
+"""rules/signatures.yaml: known error messages, each with what its match proves.
+
+An entry: ``id``, ``pattern`` (a Python regular expression matched within one line), ``status``
+(fail or warn), ``diagnosis`` (a catalog Diagnosis), ``title``, ``proves`` (fact path -> value;
+``"{name}"`` inserts a named group, ``"{name|cuda}"`` reads CUDA's driver API number 11040 as
+11.4, ``"{name|cc}"`` reads sm_86 or 86 as 8.6), ``fix`` (``item``: the checklist item whose fix,
+from the install planner, applies; ``text``: the fix where no item has one), ``source`` (the public
+thread or document that established it) and ``verified`` (a date).
+
+Patterns must run in linear time: the loader refuses backreferences, a quantified group inside a
+quantified group, an unbounded repeat of anything wider than digits, spaces or one character
+(write ``.{0,200}``, not ``.*``), a bound above 256, and a pattern that does not start with a
+literal of four characters or more (the reader finds that literal with ``str.find`` and tries the
+pattern only there). Errors name the file, the line and the entry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from recommender.core.catalog import DIAGNOSES
+from recommender.core.documents import DocumentError, LocatedDict, parse_yaml, read_text
+from recommender.core.errors import BadInputError
+from recommender.facts.reports.model import Hit
+from recommender.facts.reports.paths import known_path
+
+try:  # Python 3.11+: the parser moved; both expose the same parse tree
+    from re import _constants as _sre  # type: ignore[attr-defined,unused-ignore]
+    from re import _parser as _sre_parse  # type: ignore[attr-defined,unused-ignore]
+except ImportError:  # pragma: no cover - older Pythons
+    import sre_constants as _sre  # type: ignore[no-redef,unused-ignore]
+    import sre_parse as _sre_parse  # type: ignore[no-redef,unused-ignore]
+
+_KEYS = {"id", "pattern", "status", "diagnosis", "title", "proves", "fix", "source", "verified"}
+_REQUIRED = ("id", "pattern", "status", "diagnosis", "title", "source", "verified")
+_STATUSES = ("fail", "warn")
+_MAX_BOUND = 256
+_MIN_ANCHOR = 4
+_HITS_PER_SIGNATURE = 20
+_DATE = re.compile(r"^20[0-9]{2}-[01][0-9]-[0-3][0-9]$")
+_TEMPLATE = re.compile(r"\{([a-z_][a-z0-9_]{0,30})(?:\|(cuda|cc))?\}")
+_REPEATS = {_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT", _sre.MAX_REPEAT)}
+_NARROW = {_sre.CATEGORY_DIGIT, _sre.CATEGORY_SPACE}
+
+
+class SignatureError(BadInputError):
+    """rules/signatures.yaml is invalid; ``where`` is ``file:line``, the message names the id."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Signature:
+    id: str
+    pattern: re.Pattern[str]
+    anchor: str
+    status: str
+    diagnosis: str
+    title: str
+    proves: Mapping[str, Any]
+    fix_item: str | None
+    fix_text: str | None
+    source: str
+    verified: str
+
+    def find(self, lines: Sequence[str]) -> Iterator[Hit]:
+        """Every match, line by line: the anchor by ``str.find``, the pattern only there."""
+        found = 0
+        for number, line in enumerate(lines, 1):
+            pos = line.find(self.anchor)
+            while pos >= 0:
+                match = self.pattern.match(line, pos)
+                if match:
+                    groups = {k: v for k, v in match.groupdict().items() if v is not None}
+                    yield Hit(signature=self.id, line=number, text=line, groups=groups)
+                    found += 1
+                    if found >= _HITS_PER_SIGNATURE:
+                        return
+                    break  # one hit per line is enough
+                pos = line.find(self.anchor, pos + 1)
+
+    def facts(self, hit: Hit) -> dict[str, Any]:
+        """The facts this hit proves, templates filled from its groups (unfillable ones left out)."""
+        out: dict[str, Any] = {}
+        for path, value in self.proves.items():
+            filled = _fill(value, hit.groups)
+            if filled is not None:
+                out[path] = filled
+        return out
+
+
+def _fill(value: Any, groups: Mapping[str, str]) -> Any:
+    if not isinstance(value, str):
+        return value
+    match = _TEMPLATE.fullmatch(value)
+    if match is None:
+        return value
+    raw = groups.get(match.group(1))
+    if raw is None:
+        return None
+    if match.group(2) == "cuda":
+        return _cuda(raw)
+    if match.group(2) == "cc":
+        return _cc(raw)
+    return raw
+
+
+def _cuda(raw: str) -> str | None:
+    if not raw.isdigit() or not 1000 <= int(raw) <= 99999:
+        return None
+    value = int(raw)
+    return f"{value // 1000}.{(value % 1000) // 10}"
+
+
+def _cc(raw: str) -> str | None:
+    digits = raw.removeprefix("sm_").rstrip("af")
+    if not digits.isdigit() or not 2 <= len(digits) <= 3:
+        return None
+    return f"{int(digits[:-1])}.{digits[-1]}"
+
+
+def bundled_path() -> Path:
+    return Path(__file__).resolve().parent.parent.parent / "rules" / "signatures.yaml"
+
+
+def load_signatures(path: str | Path | None = None) -> tuple[Signature, ...]:
+    """The signatures in ``path`` (the bundled file by default), validated; SignatureError
+    (exit 2, ``file:line: signature ID: ...``) on anything wrong."""
+    where = str(path or bundled_path())
+    try:
+        doc = parse_yaml(read_text(where), where)
+    except DocumentError as exc:
+        raise SignatureError(exc.message, where=exc.where) from None
+    if not isinstance(doc, LocatedDict) or not isinstance(doc.get("signatures"), list):
+        raise SignatureError("expected a mapping with a list under 'signatures'", where=where)
+    extra = set(doc) - {"schema", "signatures"}
+    if extra:
+        raise SignatureError(f"unknown top-level key {sorted(extra)[0]!r}", where=where)
+    out: list[Signature] = []
+    seen: set[str] = set()
+    for entry in doc["signatures"]:
+        sig = _entry(entry, where)
+        if sig.id in seen:
+            raise SignatureError(f"signature {sig.id}: duplicate id", where=_at(where, entry, "id"))
+        seen.add(sig.id)
+        out.append(sig)
+    return tuple(out)
+
+
+def _at(where: str, entry: Any, key: str | None = None) -> str:
+    if isinstance(entry, LocatedDict):
+        return f"{where}:{entry.line_of(key) if key else entry.line}"
+    return where
+
+
+def _entry(entry: Any, where: str) -> Signature:
+    if not isinstance(entry, LocatedDict):
+        raise SignatureError("each signature must be a mapping", where=where)
+    sid = str(entry.get("id", "?"))
+
+    def fail(key: str, message: str) -> SignatureError:
+        return SignatureError(f"signature {sid}: {message}", where=_at(where, entry, key))
+
+    unknown = sorted(set(entry) - _KEYS)
+    if unknown:
+        raise fail(unknown[0], f"unknown key {unknown[0]!r} (allowed: {', '.join(sorted(_KEYS))})")
+    for key in _REQUIRED:
+        if not isinstance(entry.get(key), str) or not entry[key].strip():
+            raise fail(key if key in entry else "id", f"key {key}: a non-empty string is required")
+    if entry["status"] not in _STATUSES:
+        raise fail("status", f"status {entry['status']!r} (allowed: fail, warn)")
+    if entry["diagnosis"] not in DIAGNOSES:
+        raise fail(
+            "diagnosis", f"diagnosis {entry['diagnosis']!r} (allowed: {', '.join(DIAGNOSES)})"
+        )
+    if not _DATE.match(entry["verified"]):
+        raise fail("verified", "verified must be a date YYYY-MM-DD")
+    if not entry["source"].startswith("https://"):
+        raise fail("source", "source must be an https:// URL of a public thread or document")
+    try:
+        pattern, anchor = check_pattern(entry["pattern"])
+    except ValueError as exc:
+        raise fail("pattern", f"pattern: {exc}") from None
+    proves = entry.get("proves") or {}
+    _check_proves(proves, pattern, fail)
+    fix = entry.get("fix") or {}
+    if not isinstance(fix, dict) or set(fix) - {"item", "text"}:
+        raise fail("fix", "fix must be a mapping with 'item' and/or 'text'")
+    return Signature(
+        id=sid,
+        pattern=pattern,
+        anchor=anchor,
+        status=entry["status"],
+        diagnosis=entry["diagnosis"],
+        title=entry["title"],
+        proves=dict(proves),
+        fix_item=fix.get("item"),
+        fix_text=fix.get("text"),
+        source=entry["source"],
+        verified=entry["verified"],
+    )
+
+
+def _check_proves(proves: Any, pattern: re.Pattern[str], fail) -> None:
+    if not isinstance(proves, dict):
+        raise fail("proves", "proves must be a mapping of fact path -> value")
+    for path, value in proves.items():
+        if not known_path(str(path)):
+            raise fail("proves", f"proves: {path!r} is not a fact a paste can prove")
+        if isinstance(value, str):
+            match = _TEMPLATE.fullmatch(value)
+            if match and match.group(1) not in pattern.groupindex:
+                raise fail("proves", f"proves {path}: no group named {match.group(1)!r}")
+        elif not isinstance(value, (bool, int)):
+            raise fail("proves", f"proves {path}: a string, number or true/false")
+
+
+def check_pattern(source: str) -> tuple[re.Pattern[str], str]:
+    """The compiled pattern and its leading literal; ValueError saying why it is refused."""
+    try:
+        compiled = re.compile(source)
+        tree = _sre_parse.parse(source)
+    except re.error as exc:
+        raise ValueError(f"not a regular expression ({exc})") from None
+    if compiled.flags & ~re.UNICODE:
+        raise ValueError("inline flags are not allowed")
+    _walk(list(tree), inside_repeat=False)
+    anchor = _anchor(list(tree))
+    if len(anchor) < _MIN_ANCHOR:
+        raise ValueError(
+            f"must start with a literal of {_MIN_ANCHOR} characters or more (found {anchor!r})"
+        )
+    return compiled, anchor
+
+
+def _walk(items: list, *, inside_repeat: bool) -> None:
+    for op, arg in items:
+        if op in (_sre.GROUPREF, _sre.GROUPREF_EXISTS):
+            raise ValueError(
+                "backreferences are not allowed (matching could take exponential time)"
+            )
+        if op in _REPEATS:
+            low, high, sub = arg
+            body = list(sub)
+            if inside_repeat or _has_repeat(body):
+                raise ValueError(
+                    "a quantified group inside a quantified group is not allowed "
+                    "(matching could take exponential time)"
+                )
+            if high == _sre.MAXREPEAT and not _narrow(body):
+                raise ValueError(
+                    "an unbounded repeat of anything wider than digits, spaces or one character "
+                    f"is not allowed; bound it, e.g. {{0,{_MAX_BOUND}}}"
+                )
+            if high != _sre.MAXREPEAT and high > _MAX_BOUND:
+                raise ValueError(f"a repeat bound above {_MAX_BOUND} is not allowed")
+            _walk(body, inside_repeat=True)
+        elif op == _sre.SUBPATTERN:
+            _walk(list(arg[-1]), inside_repeat=inside_repeat)
+        elif op == _sre.BRANCH:
+            for alt in arg[1]:
+                _walk(list(alt), inside_repeat=inside_repeat)
+        elif op in (_sre.ASSERT, _sre.ASSERT_NOT):
+            _walk(list(arg[1]), inside_repeat=True)
+
+
+def _has_repeat(items: list) -> bool:
+    for op, arg in items:
+        if op in _REPEATS:
+            return True
+        if op == _sre.SUBPATTERN and _has_repeat(list(arg[-1])):
+            return True
+        if op == _sre.BRANCH and any(_has_repeat(list(alt)) for alt in arg[1]):
+            return True
+    return False
+
+
+def _narrow(body: list) -> bool:
+    """One literal character, or a class of digits and/or spaces only."""
+    if len(body) != 1:
+        return False
+    op, arg = body[0]
+    if op == _sre.LITERAL:
+        return True
+    if op == _sre.IN:
+        return all(
+            (kind == _sre.CATEGORY and value in _NARROW)
+            or (kind == _sre.LITERAL and chr(value) in " \t0123456789.")
+            or (kind == _sre.RANGE and value == (ord("0"), ord("9")))
+            for kind, value in arg
+        )
+    return False
+
+
+def _anchor(items: list) -> str:
+    chars = []
+    for op, arg in items:
+        if op != _sre.LITERAL:
+            break
+        chars.append(chr(arg))
+    return "".join(chars)

@@ -1,0 +1,83 @@
+"""TensorFlow's own environment texts: the issue template's system information (``- TensorFlow
+version: 2.13.0``, ``- CUDA/cuDNN version: 11.8/8.6``, or the newer ``### TensorFlow Version``
+headings with the answer below), ``tf_env_collect.sh`` (``tf.version.VERSION = 2.4.0``) and
+``tf.sysconfig.get_build_info()`` (``('cuda_version', '11.2')``, ``('is_cuda_build', True)``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from recommender.facts.reports.model import Block, Fact
+
+FORMAT = "tf-env"
+_TEMPLATE = re.compile(
+    r"^[-*]? {0,4}(?P<key>TensorFlow version|TF version|Tensorflow Version)[^:]{0,40}: {0,8}(?P<value>.{0,120})$",
+    re.IGNORECASE,
+)
+_HEADING = re.compile(r"^#{2,4} {0,4}TensorFlow Version {0,4}$", re.IGNORECASE)
+_COLLECT = re.compile(r"^tf\.version\.VERSION {0,4}= {0,4}(?P<value>[0-9][0-9A-Za-z.+-]{0,40})")
+_BUILD_INFO = re.compile(
+    r"\('(?P<key>cuda_version|cudnn_version|is_cuda_build|is_rocm_build)', {0,2}'?(?P<value>[0-9A-Za-z.]{1,20})'?\)"
+)
+_VERSION = re.compile(
+    r"(?:v|tf |tensorflow |tf-nightly |TF )?(?P<v>[0-9]\.[0-9]{1,2}(?:\.[0-9]{1,3})?(?:[0-9A-Za-z.+-]{0,20}))"
+)
+
+
+def _version(value: str) -> list[tuple[str, Any]]:
+    m = _VERSION.search(value[:120])
+    if m is None:
+        return []
+    return [
+        ("frameworks.tensorflow.installed", True),
+        ("frameworks.tensorflow.version", m.group("v")),
+    ]
+
+
+def _build_info(line: str) -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    for m in _BUILD_INFO.finditer(line[:2000]):
+        key, value = m.group("key"), m.group("value")
+        if key == "cuda_version":
+            out.append(("frameworks.tensorflow.build.cuda", value))
+        elif key == "cudnn_version":
+            out.append(("frameworks.tensorflow.build.cudnn", value))
+        elif key == "is_cuda_build" and value == "True":
+            out.append(("frameworks.tensorflow.build.flavour", "cuda"))
+        elif key == "is_rocm_build" and value == "True":
+            out.append(("frameworks.tensorflow.build.flavour", "rocm"))
+    if any(k.endswith("flavour") for k, _ in out) or "'is_cuda_build', False" not in line:
+        return out
+    return [*out, ("frameworks.tensorflow.build.flavour", "cpu")]
+
+
+def read(lines: Sequence[str]) -> list[Block]:
+    facts: list[Fact] = []
+    first = last = 0
+    heading = False
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
+        found: list[tuple[str, Any]] = []
+        if heading and line:
+            found = _version(line)
+            heading = False
+        elif line.startswith("#") and _HEADING.match(line):
+            heading = True
+            continue
+        elif "ersion" in line and _TEMPLATE.match(line):
+            m = _TEMPLATE.match(line)
+            found = _version(m.group("value")) if m else []
+        elif line.startswith("tf.version.VERSION"):
+            m = _COLLECT.match(line)
+            found = _version(m.group("value")) if m else []
+        elif "is_cuda_build" in line:
+            found = _build_info(line)
+        if found:
+            facts.extend(Fact(path=p, value=v, line=number) for p, v in found)
+            first = first or number
+            last = number
+    if not facts:
+        return []
+    return [Block(format=FORMAT, start=first, end=last, facts=tuple(facts))]

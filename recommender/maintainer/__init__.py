@@ -1,0 +1,1 @@
+"""Maintainer tools, imported only by the command that runs them (`dlrec rules refresh-wheels`)."""

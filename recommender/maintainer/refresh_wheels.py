@@ -1,0 +1,350 @@
+"""Regenerate the pip-visible columns of ``rules/wheels.yaml``'s ``releases`` with pip itself.
+
+``dlrec rules refresh-wheels`` (a maintainer command) asks pip, so it works behind whatever
+index or mirror pip is configured for:
+
+* ``pip index versions --ignore-requires-python NAME``: every release, hence each line's newest;
+* ``pip index versions --only-binary=:all: --python-version V --platform P NAME`` per Python and
+  platform: which (Python, platform) pairs have a wheel of that release (the ``python`` column);
+* ``pip install --dry-run --report - --no-deps --only-binary=:all: --python-version V
+  --platform P --target DIR NAME==X`` once per line and platform that needs metadata: the wheel's
+  file name (the lowest macOS of its macOS wheels) and its Requires-Dist (the CUDA of PyPI's
+  Linux torch, and the pins on companion packages: libtpu, keras).
+
+Every command runs through ``probes/process.run_bounded`` with a timeout (``Runner``; tests inject
+recorded output). The CUDA-variant columns (``builds``, ``cuda_drivers``, ...) are hand-cited
+and never touched. A committed line that pip lists no release of (a partial mirror) is left as
+it is; a line that reads the same is left byte for byte.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from recommender.probes.process import CommandResult, run_bounded
+from recommender.rulebase.wheels.model import Platform, Release, WheelMatrix
+
+__all__ = [
+    "PACKAGES",
+    "PLATFORM_TAGS",
+    "PYTHONS",
+    "Pip",
+    "Runner",
+    "refresh_package",
+    "refresh_text",
+    "render_row",
+    "unified_diff",
+]
+
+#: argv -> the finished command (``run_bounded`` with a timeout, or a recording in tests).
+Runner = Callable[[Sequence[str]], CommandResult]
+
+
+def _manylinux(arch: str) -> tuple[str, ...]:
+    """pip does not widen a ``manylinux_2_28`` tag to older glibc (jaxlib is ``2_27``, torch
+    <= 2.6 ``manylinux1``): every glibc from 2.28 down to 2.17, then manylinux2014 (which pip
+    widens to 2010 and 1)."""
+    return (*(f"manylinux_2_{n}_{arch}" for n in range(28, 16, -1)), f"manylinux2014_{arch}")
+
+
+#: pip --platform tags per platform.
+PLATFORM_TAGS: Mapping[Platform, tuple[str, ...]] = MappingProxyType(
+    {
+        Platform.LINUX_X86_64: _manylinux("x86_64"),
+        Platform.LINUX_AARCH64: _manylinux("aarch64"),
+        Platform.WINDOWS_AMD64: ("win_amd64",),
+        Platform.MACOS_ARM64: ("macosx_15_0_arm64",),
+        Platform.MACOS_X86_64: ("macosx_15_0_x86_64",),
+    }
+)
+PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15")
+#: The packages with platform wheels that the command refreshes by default (keras is pure
+#: Python: its column is Requires-Python, left as committed).
+PACKAGES = (
+    "torch",
+    "torch_xla",
+    "tensorflow",
+    "tensorflow-cpu",
+    "tensorflow-tpu",
+    "tensorflow-metal",
+    "jax",
+)
+#: jax is pure Python: its python column is jaxlib's wheel coverage (the file says so).
+WHEEL_OF: Mapping[str, str] = MappingProxyType({"jax": "jaxlib"})
+#: Requires-Dist names that become the ``requires`` column.
+COMPANIONS = ("libtpu", "keras")
+_CUDA_RUNTIME = re.compile(r"^(nvidia-cuda-runtime(-cu\d+)?|cuda-toolkit)$")
+_MACOS_TAG = re.compile(r"macosx_(\d+)_(\d+)_")
+
+
+def bounded_runner(*, timeout: float = 120.0, env: Mapping[str, str] | None = None) -> Runner:
+    """Each pip command under run_bounded, ``timeout`` seconds, pip's own config kept except a
+    constraints file (a cap there would hide releases): ``PIP_CONSTRAINT`` is os.devnull."""
+    child_env = {**os.environ, **(env or {}), "PIP_CONSTRAINT": os.devnull}
+    child_env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+
+    def run(argv: Sequence[str]) -> CommandResult:
+        return run_bounded(argv, timeout=timeout, env=child_env)
+
+    return run
+
+
+@dataclass(slots=True)
+class Pip:
+    """pip as ``python -m pip``, through ``runner``; answers are cached per argv."""
+
+    python: str
+    runner: Runner
+    target: str = field(default_factory=lambda: os.path.join(tempfile.gettempdir(), "dlrec-x"))
+    _cache: dict[tuple[str, ...], CommandResult] = field(default_factory=dict)
+
+    def _run(self, *args: str) -> CommandResult:
+        argv = (self.python, "-m", "pip", *args)
+        if argv not in self._cache:
+            self._cache[argv] = self.runner(argv)
+        return self._cache[argv]
+
+    @staticmethod
+    def _target(python: str, platform: Platform) -> list[str]:
+        tags = [w for tag in PLATFORM_TAGS[platform] for w in ("--platform", tag)]
+        return ["--only-binary=:all:", "--python-version", python, *tags]
+
+    def versions(
+        self, name: str, python: str | None = None, platform: Platform | None = None
+    ) -> frozenset[Version]:
+        """The final releases pip lists (with a wheel for ``python``/``platform`` when given)."""
+        where = self._target(python, platform) if python and platform else []
+        args = ["index", "versions", *(where or ["--ignore-requires-python"]), name]
+        result = self._run(*args)
+        for line in result.stdout.splitlines() if result.ok else ():
+            if line.startswith("Available versions:"):
+                return frozenset(_versions(line.partition(":")[2].split(",")))
+        return frozenset()
+
+    def report(
+        self, name: str, version: Version, python: str, platform: Platform
+    ) -> Mapping[str, Any] | None:
+        """The one ``install`` item of pip's dry-run report, or None when nothing resolved."""
+        # --ignore-requires-python: pip checks Requires-Python against the Python it runs on,
+        # not --python-version; the wheel's cpXY tag already says which Python it is for.
+        args = ["install", "--dry-run", "--quiet", "--report", "-", "--no-deps"]
+        args.append("--ignore-requires-python")
+        # ===: exactly this release; == would also take a local 2.13.0+cpu wheel, which sorts first
+        args += [*self._target(python, platform), "--target", self.target, f"{name}==={version}"]
+        result = self._run(*args)
+        try:
+            doc = json.loads(result.stdout) if result.ok else None
+        except json.JSONDecodeError:
+            return None
+        items = doc.get("install") if isinstance(doc, dict) else None
+        return items[0] if isinstance(items, list) and items else None
+
+
+def _versions(words: Iterable[str]) -> Iterable[Version]:
+    for word in words:
+        try:
+            version = Version(word.strip())
+        except InvalidVersion:
+            continue
+        # A local version (2.13.0+cpu) never comes from a public index: it is a wheel on disk
+        # (--find-links) or a mirror's own build, not the registry's row.
+        if not version.is_prerelease and not version.is_devrelease and version.local is None:
+            yield version
+
+
+def _line(version: Version) -> Version:
+    return Version(".".join(str(p) for p in version.release[:2]))
+
+
+def _requires_dist(item: Mapping[str, Any] | None) -> list[Requirement]:
+    out = []
+    for text in ((item or {}).get("metadata") or {}).get("requires_dist") or ():
+        try:
+            out.append(Requirement(str(text)))
+        except InvalidRequirement:
+            continue
+    return out
+
+
+def _linux_cuda(item: Mapping[str, Any] | None) -> Version | None:
+    for req in _requires_dist(item):
+        if _CUDA_RUNTIME.match(canonicalize_name(req.name)):
+            pins = [s.version for s in req.specifier if s.operator == "=="]
+            if pins:
+                return _line(Version(pins[0].rstrip(".*")))
+    return None
+
+
+def _companions(item: Mapping[str, Any] | None) -> dict[str, str]:
+    return {
+        canonicalize_name(req.name): str(req.specifier)
+        for req in _requires_dist(item)
+        if canonicalize_name(req.name) in COMPANIONS and str(req.specifier)
+    }
+
+
+def _macos(item: Mapping[str, Any] | None) -> Version | None:
+    url = str(((item or {}).get("download_info") or {}).get("url") or "")
+    match = _MACOS_TAG.search(url.rsplit("/", 1)[-1])
+    return Version(f"{match.group(1)}.{match.group(2)}") if match else None
+
+
+def _span(pythons: Sequence[str]) -> SpecifierSet:
+    """``>=3.10,<3.15`` for 3.10-3.14."""
+    low, high = Version(pythons[0]), Version(pythons[-1])
+    return SpecifierSet(f">={low},<{high.major}.{high.minor + 1}")
+
+
+def _release_of(
+    pip: Pip, old: Release, newest: Version, platforms: Sequence[Platform], today: _dt.date
+) -> Release:
+    wheel = WHEEL_OF.get(old.package, old.package)
+    built = newest
+    if wheel != old.package:
+        found = {v for p in platforms for py in PYTHONS for v in pip.versions(wheel, py, p)} & {
+            v for v in pip.versions(wheel) if _line(v) == old.line
+        }
+        built = max(found, default=newest)
+    python: dict[Platform, SpecifierSet] = {}
+    top: dict[Platform, str] = {}
+    for platform in platforms:
+        have = [py for py in PYTHONS if built in pip.versions(wheel, py, platform)]
+        if have:
+            python[platform], top[platform] = _span(have), have[-1]
+    main = next(iter(top), None)
+    meta = pip.report(old.package, newest, top[main], main) if main else None
+    macos = None
+    if wheel == old.package:
+        found_macos = [
+            m
+            for p in top
+            if p.is_macos and (m := _macos(pip.report(wheel, built, top[p], p))) is not None
+        ]
+        macos = min(found_macos, default=None)
+    linux_cuda = None
+    if old.package == "torch" and Platform.LINUX_X86_64 in top:
+        linux_cuda = _linux_cuda(
+            pip.report(old.package, newest, top[Platform.LINUX_X86_64], Platform.LINUX_X86_64)
+        )
+    new = replace(
+        old,
+        newest=newest,
+        python=MappingProxyType(python),
+        macos=macos,
+        linux_cuda=linux_cuda,
+        requires=MappingProxyType(_companions(meta)),
+    )
+    return old if same(old, new) else replace(new, verified=today)
+
+
+def same(a: Release, b: Release) -> bool:
+    """The pip-visible columns read the same."""
+    return (
+        a.newest == b.newest
+        and dict(a.python) == dict(b.python)
+        and a.macos == b.macos
+        and a.linux_cuda == b.linux_cuda
+        and {k: SpecifierSet(v) for k, v in a.requires.items()}
+        == {k: SpecifierSet(v) for k, v in b.requires.items()}
+    )
+
+
+def refresh_package(
+    pip: Pip, matrix: WheelMatrix, package: str, today: _dt.date
+) -> tuple[Release, ...]:
+    """The package's rows as pip sees them now: each committed line (unchanged where pip lists
+    no release of it), then new lines newer than the newest committed one, newest first."""
+    committed = matrix.lines(package)
+    if not committed:
+        return ()
+    listed = pip.versions(package)
+    platforms = [p for p in PLATFORM_TAGS if any(p in r.python for r in committed)]
+    newest_line = committed[0].line
+    lines = {_line(v) for v in listed if _line(v) > newest_line}
+    out = [
+        _release_of(pip, replace(committed[0], line=line, file_line=0), v, platforms, today)
+        for line in sorted(lines, reverse=True)
+        if (v := max(x for x in listed if _line(x) == line))
+    ]
+    for old in committed:
+        in_line = [v for v in listed if _line(v) == old.line]
+        out.append(_release_of(pip, old, max(in_line), platforms, today) if in_line else old)
+    return tuple(out)
+
+
+def _quoted(value: object) -> str:
+    return json.dumps(str(value))
+
+
+def render_row(release: Release) -> str:
+    """One ``releases`` row as the file writes it (a flow mapping on one line)."""
+    python = ", ".join(f"{p.value}: {_quoted(s)}" for p, s in _sorted(release.python))
+    parts = [
+        f"package: {release.package}",
+        f"line: {_quoted(release.line)}",
+        f"newest: {_quoted(release.newest)}",
+        f"python: {{{python}}}",
+    ]
+    if release.macos is not None:
+        parts.append(f"macos: {_quoted(release.macos)}")
+    if release.linux_cuda is not None:
+        parts.append(f"linux_cuda: {_quoted(release.linux_cuda)}")
+    if release.requires:
+        pins = ", ".join(f"{k}: {_quoted(v)}" for k, v in release.requires.items())
+        parts.append(f"requires: {{{pins}}}")
+    parts.append(f"source: [{', '.join(release.source)}]")
+    parts.append(f"verified: {release.verified.isoformat()}")
+    return "  - {" + ", ".join(parts) + "}"
+
+
+def _sorted(python: Mapping[Platform, SpecifierSet]) -> list[tuple[Platform, str]]:
+    order = list(Platform)
+    return [
+        (p, ",".join(sorted((str(s) for s in spec), key=lambda s: s[0] != ">")))
+        for p, spec in sorted(python.items(), key=lambda kv: order.index(kv[0]))
+    ]
+
+
+def refresh_text(text: str, matrix: WheelMatrix, fresh: Mapping[str, Sequence[Release]]) -> str:
+    """``text`` (the committed file) with each package's rows replaced by ``fresh``: a changed
+    row re-rendered in place, a new line inserted before the package's first row."""
+    lines = text.splitlines(keepends=True)
+    inserts: dict[int, list[str]] = {}
+    for package, rows in fresh.items():
+        committed = {r.line: r for r in matrix.lines(package)}
+        first = min(r.file_line for r in committed.values())
+        for row in rows:
+            old = committed.get(row.line)
+            if old is None:
+                inserts.setdefault(first, []).append(render_row(row) + "\n")
+                continue
+            here = lines[old.file_line - 1]
+            if f"package: {package}," not in here or f'line: "{old.line}"' not in here:
+                raise ValueError(f"{matrix.file}:{old.file_line}: not the row of {old.label}")
+            if row is not old:
+                lines[old.file_line - 1] = render_row(row) + "\n"
+    for at in sorted(inserts, reverse=True):
+        lines[at - 1 : at - 1] = inserts[at]
+    return "".join(lines)
+
+
+def unified_diff(old: str, new: str, path: str) -> str:
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True), new.splitlines(keepends=True), path, f"{path} (pip)"
+        )
+    )

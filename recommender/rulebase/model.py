@@ -1,0 +1,157 @@
+"""The rule base as values: questions, claims, URL sources, rules and the RuleBase holding them.
+
+Built by ``recommender/rulebase/load.py`` (the loader); read by the engine, the ranking, the
+checklist and the reports. Frozen, like every value that crosses a stage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from recommender.core.frozen import thaw
+from recommender.rulebase.conditions import Test
+from recommender.rulebase.tiers import TierTable
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Question:
+    key: str
+    prompt: str
+    help: str
+    choices: tuple[Choice, ...]
+    default: str
+    #: A fact path whose value, when it is one of the choices, pre-fills the default.
+    prefill: str | None = None
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return tuple(c.value for c in self.choices)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Claim:
+    id: str
+    section: str
+    summary: str
+    today: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UrlSource:
+    id: str
+    url: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rule:
+    id: str
+    sources: tuple[str, ...]
+    why: str
+    #: The condition as written (None = always), for ``explain`` and JSON.
+    when: Any = None
+    score: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    block: tuple[str, ...] = ()
+    block_device: str | None = None
+    warn: tuple[str, ...] = ()
+    note: str | None = None
+    verified: str | None = None
+    fix: str | None = None
+    file: str = ""
+    line: int = 0
+    #: Fact paths and ``answer.KEY`` names the condition reads, sorted.
+    reads: tuple[str, ...] = ()
+    test: Test | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def effect(self) -> str:
+        return "score" if self.score else "block" if self.block else "warn"
+
+    @property
+    def effect_summary(self) -> str:
+        if self.score:
+            return "score " + ", ".join(f"{k} {v:+g}" for k, v in self.score.items())
+        if self.block:
+            device = f" ({self.block_device} only)" if self.block_device else ""
+            return "block " + ", ".join(self.block) + device
+        return "warn " + ", ".join(self.warn)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "file": self.file,
+            "line": self.line,
+            "effect": self.effect,
+        }
+        if self.score:
+            data["score"] = dict(self.score)
+        if self.block:
+            data["block"] = list(self.block)
+            data["block_device"] = self.block_device
+        if self.warn:
+            data["warn"] = list(self.warn)
+        data.update(
+            when=thaw(self.when),
+            reads=list(self.reads),
+            why=self.why,
+            note=self.note,
+            verified=self.verified,
+            fix=self.fix,
+            sources=list(self.sources),
+        )
+        return data
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RuleBase:
+    rules: tuple[Rule, ...]
+    questions: tuple[Question, ...]
+    claims: Mapping[str, Claim]
+    urls: Mapping[str, UrlSource]
+    settings: Mapping[str, float]
+    frameworks: Mapping[str, Any]
+    tables: Mapping[str, Any]
+    #: Support tiers per framework, device and OS (rules/tiers.yaml).
+    tiers: TierTable = field(default_factory=TierTable)
+    #: The files this rule base was read from, in order (bundled first, then overlays).
+    files: tuple[str, ...] = ()
+    _index: Mapping[str, Rule] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+    #: Memo for derived, immutable views (the engine's precomputed plan, fact paths); never copied
+    #: by ``dataclasses.replace``, so an overlaid rule base starts with an empty one.
+    _memo: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def rule(self, rule_id: str) -> Rule:
+        """The rule with this id; KeyError when there is none."""
+        return self._index[rule_id]
+
+    def question(self, key: str) -> Question:
+        for q in self.questions:
+            if q.key == key:
+                return q
+        raise KeyError(key)
+
+    @property
+    def fact_paths(self) -> frozenset[str]:
+        """Every fact path (not answers) some rule reads."""
+        paths = self._memo.get("fact_paths")
+        if paths is None:
+            paths = self._memo["fact_paths"] = frozenset(
+                p for r in self.rules for p in r.reads if not p.startswith("answer.")
+            )
+        return paths
+
+    @property
+    def newest_known(self) -> Mapping[str, str]:
+        return self.tables.get("newest_known") or MappingProxyType({})
+
+
+__all__ = ["Choice", "Claim", "Question", "Rule", "RuleBase", "UrlSource"]
