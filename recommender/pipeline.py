@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from recommender.core.catalog import ANSWER_DEVICE, Framework, display_name
@@ -49,6 +49,8 @@ class Request:
     facts_files: tuple[str, ...] = ()
     answers_file: str | None = None
     flags: Mapping[str, str]
+    #: Answers given or confirmed at a ``dlrec ask`` prompt (source "asked"; they win over flags).
+    asked: Mapping[str, str] = field(default_factory=dict)
     rules_files: tuple[str, ...] = ()
     smoke: bool = True
     import_timeout: float | None = None
@@ -136,7 +138,11 @@ def recommend(
         return _recommend_fleet(request, rulebase)
     facts = _with_distributed(facts or load_facts(request.facts_file))
     answers = resolve_answers(
-        rulebase.questions, file=request.answers_file, flags=request.flags, facts=facts
+        rulebase.questions,
+        file=request.answers_file,
+        flags=request.flags,
+        facts=facts,
+        asked=request.asked,
     )
     evaluation = evidence.with_figures(evaluate(facts, answers, rulebase), facts)
     note = _smoke_note(request, facts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import textwrap
 from pathlib import Path
 
@@ -256,7 +257,11 @@ def test_rules_check_hook_validates_the_file_or_skips_a_bundled_dir_without_one(
     from recommender.decide.checklist.build import validate_checklist
 
     assert validate_checklist(RB) == len(checklist_items(RB).items) > 20
-    assert validate_checklist(RB, tmp_path) == 0
-    (tmp_path / "checklist.yaml").write_text(GOOD.replace("tf-needs-avx]", "no-such-rule]"))
+    assert validate_checklist(dataclasses.replace(RB, checklist_doc=None)) == 0
+    path = tmp_path / "checklist.yaml"
+    text = GOOD.replace("tf-needs-avx]", "no-such-rule]")
+    overlaid = dataclasses.replace(
+        RB, checklist_doc=parse_yaml(text, str(path)), checklist_file=str(path)
+    )
     with pytest.raises(RuleError, match=r"checklist.yaml:5: item 'avx': reads.rules"):
-        validate_checklist(RB, tmp_path)
+        validate_checklist(overlaid)

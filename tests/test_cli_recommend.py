@@ -337,7 +337,7 @@ def test_ask_numbered_prompts_then_replayable_answers(runner, tmp_path):
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["answers"]["goal"] == "production"
-    assert "[1/9] What is the main goal" in r.stderr and "Your answers:" in r.stderr
+    assert "[1/8] What is the main goal" in r.stderr and "Your answers:" in r.stderr
     replay = run_json(runner, "--facts", LAPTOP, "--answers", str(saved))
     assert replay["answers"] == doc["answers"] and replay["ranking"] == doc["ranking"]
 

@@ -7,6 +7,9 @@ from pathlib import Path
 
 from recommender.cli.main import cli
 from recommender.decide.install.diff import plan_differences
+from recommender.rulebase.wheels.load import load_wheels
+
+MATRIX = load_wheels()
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 R550 = FIXTURES / "planner" / "a100-r550.json"  # driver 550: CUDA 12 only
@@ -35,5 +38,7 @@ def test_diff_json_has_a_plans_entry_per_differing_framework(runner):
 
 def test_one_machine_against_itself_has_no_plan_differences():
     doc = json.loads(R550.read_text())
-    assert plan_differences(doc, doc) == ()
-    assert plan_differences({"facts": doc}, doc) == ()  # a recommend --json document's facts
+    assert plan_differences(doc, doc, matrix=MATRIX) == ()
+    assert (
+        plan_differences({"facts": doc}, doc, matrix=MATRIX) == ()
+    )  # a recommend --json document's facts

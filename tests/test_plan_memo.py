@@ -10,6 +10,7 @@ from recommender.facts.document import Facts
 from recommender.rulebase.wheels.load import BUNDLED_WHEELS, load_wheels
 from tests.conftest import FIXTURES
 
+MATRIX = load_wheels()
 RTX = json.loads((FIXTURES / "personas5" / "machines" / "rtx3090-linux.json").read_text())
 
 
@@ -22,24 +23,26 @@ def _facts(**changes) -> Facts:
 
 
 def test_machines_the_planner_cannot_tell_apart_share_one_plan():
-    a = plan_for("pytorch", _facts(), "nvidia")
-    b = plan_for("pytorch", _facts(memory__total_bytes=1 << 40), "nvidia")
+    a = plan_for("pytorch", _facts(), "nvidia", matrix=MATRIX)
+    b = plan_for("pytorch", _facts(memory__total_bytes=1 << 40), "nvidia", matrix=MATRIX)
     assert a is b
 
 
 def test_what_the_planner_reads_is_never_shared():
-    base = plan_for("pytorch", _facts(), "nvidia")
-    other_python = plan_for("pytorch", _facts(python__version="3.9.18"), "nvidia")
+    base = plan_for("pytorch", _facts(), "nvidia", matrix=MATRIX)
+    other_python = plan_for("pytorch", _facts(python__version="3.9.18"), "nvidia", matrix=MATRIX)
     assert other_python is not base and other_python != base
-    venv = plan_for("pytorch", _facts(python__executable="/opt/my venv/bin/python"), "nvidia")
+    venv = plan_for(
+        "pytorch", _facts(python__executable="/opt/my venv/bin/python"), "nvidia", matrix=MATRIX
+    )
     assert "'/opt/my venv/bin/python'" in venv.command_line
-    assert plan_for("pytorch", _facts(), "cpu") != base
-    assert plan_for("keras", _facts(), "nvidia", backend="jax") != plan_for(
-        "keras", _facts(), "nvidia", backend="torch"
+    assert plan_for("pytorch", _facts(), "cpu", matrix=MATRIX) != base
+    assert plan_for("keras", _facts(), "nvidia", backend="jax", matrix=MATRIX) != plan_for(
+        "keras", _facts(), "nvidia", backend="torch", matrix=MATRIX
     )
 
 
 def test_another_wheel_matrix_plans_afresh():
-    first = plan_for("jax", _facts(), "nvidia")
+    first = plan_for("jax", _facts(), "nvidia", matrix=MATRIX)
     again = plan_for("jax", _facts(), "nvidia", matrix=load_wheels(BUNDLED_WHEELS))
     assert again == first and again is not first

@@ -11,7 +11,9 @@ import pytest
 
 from recommender.cli.main import cli
 from recommender.decide.install import plans
+from recommender.rulebase.wheels.load import load_wheels
 
+MATRIX = load_wheels()
 FACTS = Path(__file__).resolve().parent / "fixtures" / "planner" / "linux-cpu.json"
 RUN_DATE = dt.date(2027, 6, 15)
 
@@ -23,9 +25,7 @@ def frozen(monkeypatch):
 
 
 def _verified(days_before_run: int):
-    return dataclasses.replace(
-        plans.wheel_matrix(), verified=RUN_DATE - dt.timedelta(days=days_before_run)
-    )
+    return dataclasses.replace(MATRIX, verified=RUN_DATE - dt.timedelta(days=days_before_run))
 
 
 @pytest.mark.parametrize("days", [184, 200, 400])
@@ -49,7 +49,7 @@ def _warnings(runner) -> list[str]:
 
 
 def test_recommend_warns_when_the_bundled_matrix_is_stale_on_the_run_date(runner, monkeypatch):
-    verified = plans.wheel_matrix().verified
+    verified = MATRIX.verified
     monkeypatch.setattr(plans, "today", lambda: verified + dt.timedelta(days=plans.STALE_DAYS + 1))
     assert "plan:stale-wheels" in _warnings(runner)
     monkeypatch.setattr(plans, "today", lambda: verified + dt.timedelta(days=10))

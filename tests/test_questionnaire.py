@@ -29,7 +29,7 @@ class Script:
     def __init__(self, *steps) -> None:
         self.steps, self.asked, self.summaries = list(steps), [], []
 
-    def ask(self, prompt, *, index, total, can_go_back):
+    def ask(self, prompt, *, step, can_go_back):
         self.asked.append(prompt.key)
         return self.steps.pop(0)
 

@@ -26,6 +26,7 @@ from recommender.report.ranking import (
     smoke_figure,
     why_not,
 )
+from recommender.rulebase.wheels.load import load_wheels
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,8 @@ class Ev:
     derived: dict = field(default_factory=lambda: {"derived.answer_accelerator": "cpu"})
 
 
-RB = SimpleNamespace(settings={"smoke_bonus": 2.0}, frameworks={})
+MATRIX = load_wheels()
+RB = SimpleNamespace(settings={"smoke_bonus": 2.0}, frameworks={}, wheels=MATRIX)
 
 
 def facts(*installed: str, system: str = "Linux") -> Facts:
@@ -210,7 +212,7 @@ def test_ties_break_verified_then_installed_then_fixed_order():
 
 
 def test_zero_bonus_tie_prefers_verified():
-    rb = SimpleNamespace(settings={"smoke_bonus": 0}, frameworks={})
+    rb = SimpleNamespace(settings={"smoke_bonus": 0}, frameworks={}, wheels=MATRIX)
     ranking = rank(ev(tf=2, pt=2), (Smoke("pytorch", True),), facts("tensorflow", "pytorch"), rb)
     assert ranking.entries[0].framework == "pytorch"
     assert ranking.entries[1].verdict == "installed, not verified"
@@ -370,6 +372,7 @@ def test_keras_backend_requirement_follows_the_accelerator():
 
     from recommender.decide.install.plans import plan_for
 
+    matrix = MATRIX
     machine = Path(__file__).parent / "fixtures" / "personas5" / "machines" / "a100-cuda-full.json"
     doc = _json.loads(machine.read_text("utf-8"))
     doc["frameworks"] = {
@@ -382,7 +385,7 @@ def test_keras_backend_requirement_follows_the_accelerator():
         ("cpu", "tensorflow", "tensorflow-cpu"),
         ("cpu", "torch", "whl/cpu"),
     ):
-        line = plan_for("keras", gpu, accel, backend=backend).command_line
+        line = plan_for("keras", gpu, accel, backend=backend, matrix=matrix).command_line
         assert needle in line and "keras==" in line, (accel, backend, line)
 
 

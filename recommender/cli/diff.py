@@ -48,10 +48,11 @@ def diff(a: str, b: str, as_json: bool) -> None:
     """
     from recommender.decide.install.diff import plan_differences
     from recommender.facts.diff import diff_documents, diff_lines, diff_to_json
+    from recommender.rulebase.wheels.load import load_wheels
 
     doc_a, doc_b = _load(a), _load(b)
     diffs = diff_documents(doc_a, doc_b)
-    plans = plan_differences(doc_a, doc_b)
+    plans = plan_differences(doc_a, doc_b, matrix=load_wheels())
     if as_json:
         from recommender.report.output import emit_json
 

@@ -205,8 +205,11 @@ def answer_options(f):
     return f
 
 
-def request_from(flags: Mapping[str, str | None], answers_file, kw) -> Request:
-    """The Request for the options ``input_options`` added (``kw``), answer flags and file."""
+def request_from(
+    flags: Mapping[str, str | None], answers_file, kw, asked: Mapping[str, str] | None = None
+) -> Request:
+    """The Request for the options ``input_options`` added (``kw``), answer flags and file, and
+    the answers given at ``dlrec ask``'s prompts (``asked``)."""
     from recommender.pipeline import Request
 
     fleet = kw["facts_file"] if isinstance(kw["facts_file"], tuple) else ()
@@ -215,6 +218,7 @@ def request_from(flags: Mapping[str, str | None], answers_file, kw) -> Request:
         facts_files=fleet,
         answers_file=answers_file,
         flags={k: v for k, v in flags.items() if v is not None},
+        asked=dict(asked or {}),
         rules_files=tuple(kw["rule_files"]),
         smoke=not kw["no_smoke"],
         fresh=kw["fresh"],

@@ -4,9 +4,8 @@ No question text lives here: prompts, help lines, choices and defaults all come 
 base. The loop (``run_questionnaire``) knows only "answer", "go back" and "confirm"; an *asker*
 knows how to put one question on screen:
 
-- ``TerminalAsker``: arrow-key selection (questionary, on prompt_toolkit) with the question's
-  help line, wrapped at word boundaries, under the choices; Esc or Left goes back, a number key
-  picks that choice;
+- ``TerminalAsker`` (``cli/_terminal.py``): arrow-key selection drawn in place; Esc or Left
+  goes back, a number key picks that choice, ``q`` or Ctrl-D cancel (exit 130);
 - ``LineAsker``: numbered prompts that read lines, for a stdin that is not a terminal.
   On EOF it stops with ``QuestionnaireEOF`` (exit 2) pointing to ``dlrec recommend --answers``.
 
@@ -26,7 +25,7 @@ import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Protocol, cast
+from typing import IO, Any, Protocol
 
 from recommender.core.errors import BadInputError
 from recommender.rulebase.load import Choice
@@ -54,10 +53,11 @@ class Prompt:
 
 
 class Asker(Protocol):
-    """Ask one question (answer value or BACK); confirm the summary: True runs, False goes back
+    """Ask one question headed by ``step`` ("[2/6]", or "Change 7)" from the summary): the
+    answer's value or BACK. Confirm the summary: True runs, False goes back
     to the last question, an int (0-based) jumps to that question."""
 
-    def ask(self, prompt: Prompt, *, index: int, total: int, can_go_back: bool) -> Any: ...
+    def ask(self, prompt: Prompt, *, step: str, can_go_back: bool) -> Any: ...
 
     def confirm(self, summary: Sequence[tuple[str, str]]) -> bool | int: ...
 
@@ -131,7 +131,10 @@ def run_questionnaire(
 ) -> dict[str, str]:
     """Ask each prompt in order (those already ``given`` only with ``review``); BACK returns to
     the previous one; the summary confirms, goes back, or jumps to one question and returns.
-    Returns the answers the user gave (a given answer only if its question was asked)."""
+    Returns the answers the user gave (a given answer only if its question was asked).
+
+    The counter counts what is asked: ``[2/6]`` when the probes answered the seventh; a question
+    reached from the summary is headed by its number there, ``Change 7)``."""
     answers: dict[str, str] = {}
     order = [i for i, p in enumerate(prompts) if review or p.given is None]
     if not order:  # every answer given: nothing to ask, nothing to confirm
@@ -143,16 +146,15 @@ def run_questionnaire(
             if picked is True:
                 return {p.key: answers[p.key] for p in prompts if p.key in answers}
             if picked is False:
-                pos, jump = (len(order) - 1, None) if order else (0, len(prompts) - 1)
+                pos, jump = len(order) - 1, None
                 continue
             jump = int(picked)
             continue
         i = jump if jump is not None else order[pos]
         prompt = prompts[i]
         shown = prompt if prompt.key not in answers else _with_default(prompt, answers[prompt.key])
-        value = asker.ask(
-            shown, index=i, total=len(prompts), can_go_back=jump is not None or pos > 0
-        )
+        step = f"Change {i + 1})" if jump is not None else f"[{pos + 1}/{len(order)}]"
+        value = asker.ask(shown, step=step, can_go_back=jump is not None or pos > 0)
         if value is BACK:
             if jump is not None:
                 jump = None  # from a jump, back means back to the summary
@@ -200,9 +202,16 @@ class LineAsker:
     """Numbered prompts over plain lines: a number, a value, empty for the default, ``b`` back."""
 
     def __init__(
-        self, read: Callable[[], str], write: Callable[[str], None], width: int = 80
+        self,
+        read: Callable[[], str],
+        write: Callable[[str], None],
+        width: int = 80,
+        *,
+        echo: bool = False,
     ) -> None:
         self._read, self._write, self._width = read, write, width
+        #: Write each line read after its prompt (a piped stdin is not echoed by a terminal).
+        self._echo = echo
 
     def _line(self, what: str) -> str:
         line = self._read()
@@ -212,10 +221,12 @@ class LineAsker:
                 f"input ended before {what} was answered; to answer without a terminal, "
                 "write the answers to a file and run `dlrec recommend --answers FILE`"
             )
+        if self._echo:
+            self._write(line.rstrip("\n") + "\n")
         return line.strip()
 
-    def ask(self, prompt: Prompt, *, index: int, total: int, can_go_back: bool) -> Any:
-        self._write(f"\n[{index + 1}/{total}] {prompt.text}\n")
+    def ask(self, prompt: Prompt, *, step: str, can_go_back: bool) -> Any:
+        self._write(f"\n{step} {prompt.text}\n")
         if prompt.help:
             self._write(
                 textwrap.fill(
@@ -271,117 +282,11 @@ def line_asker(stdin: IO[str], stdout: IO[str]) -> LineAsker:
         stdout.write(text)
         stdout.flush()
 
-    return LineAsker(stdin.readline, write, columns())
-
-
-# --------------------------------------------------------------------------- terminal asker
-
-
-class TerminalAsker:
-    """Arrow-key selection (questionary). The help line shows under the choices, wrapped at word
-    boundaries; Esc or Left goes back; a number key picks that choice at once."""
-
-    def __init__(self) -> None:
-        import questionary  # only on a terminal: keeps prompt_toolkit off the scripted path
-
-        self._q = questionary
-
-    def _select(
-        self, message: str, choices: list, default, keys: Mapping[str, Any], *, numbered: bool
-    ) -> Any:
-        """questionary's select, plus ``keys``: key -> the value it answers at once."""
-        from prompt_toolkit.key_binding import KeyBindings, KeyBindingsBase, merge_key_bindings
-
-        width = columns()
-        # prompt_toolkit wraps a long line at any character: wrap the question at words, and
-        # give the instruction a line of its own
-        wrapped = "\n  ".join(textwrap.wrap(message, width - 3, break_on_hyphens=False))
-        question = self._q.select(
-            wrapped,
-            choices=choices,
-            default=default,
-            use_shortcuts=numbered,  # shows "1) ..."; the number keys themselves are ``keys``
-            instruction="\n  (arrows or a number, Enter; Esc = back)",
-        )
-        extra = KeyBindings()
-        for key, value in keys.items():
-            extra.add(key, eager=key not in ("escape",))(
-                lambda event, value=value: event.app.exit(result=value)
-            )
-        app = question.application
-        # questionary's application always has its own key bindings.
-        app.key_bindings = merge_key_bindings([cast(KeyBindingsBase, app.key_bindings), extra])
-        app.ttimeoutlen = 0.05  # a lone Esc is Esc after 50 ms, not half a second
-        # questionary leaves "? QUESTION ANSWER" behind, wrapped at any character: erase the
-        # prompt instead, and write that line wrapped at words
-        app.erase_when_done = True
-        value = question.unsafe_ask()
-        title = next((c.title for c in choices if c.value == value), None)
-        if isinstance(title, str) and value not in ("\0back", "\0run"):
-            print(
-                textwrap.fill(
-                    f"? {message} {title}",
-                    width - 1,
-                    subsequent_indent="  ",
-                    break_on_hyphens=False,
-                ),
-                flush=True,
-            )
-        return value
-
-    def ask(self, prompt: Prompt, *, index: int, total: int, can_go_back: bool) -> Any:
-        q = self._q
-        description = _wrap_description(prompt.help, columns()) if prompt.help else None
-        choices = [
-            q.Choice(o.label, value=o.value, description=description) for o in prompt.options
-        ]
-        if can_go_back:
-            choices.append(
-                q.Choice(BACK_LABEL, value="\0back", description="return to the previous question")
-            )
-        keys: dict[str, Any] = {str(n): c.value for n, c in enumerate(choices, 1) if n <= 9}
-        if can_go_back:
-            keys.update({"escape": "\0back", "left": "\0back"})
-        default = next((c for c in choices if c.value == prompt.default), None)
-        value = self._select(
-            f"[{index + 1}/{total}] {prompt.text}",
-            choices,
-            default,
-            keys,
-            numbered=len(choices) <= 9,
-        )
-        return BACK if value == "\0back" else value
-
-    def confirm(self, summary: Sequence[tuple[str, str]]) -> bool | int:
-        width = columns()
-        print("\nYour answers:\n" + "\n".join(summary_lines(summary, width)), flush=True)
-        q = self._q
-        choices = [q.Choice("Run the recommendation", value="\0run")]
-        for n, (text, _label) in enumerate(summary, 1):
-            title = f"Change {n}) {text}"
-            if len(title) > width - 6:
-                title = title[: width - 7].rstrip() + "…"
-            choices.append(q.Choice(title, value=n - 1))
-        keys: dict[str, Any] = {str(n): n - 1 for n in range(1, min(len(summary), 9) + 1)}
-        keys.update({"y": "\0run", "n": "\0back", "escape": "\0back", "left": "\0back"})
-        value = self._select(
-            "Run the recommendation with these answers? y, or a number to change that answer",
-            choices,
-            None,
-            keys,
-            numbered=False,
-        )
-        return True if value == "\0run" else (False if value == "\0back" else int(value))
-
-
-def _wrap_description(text: str, width: int) -> str:
-    """The help line as questionary's "  Description: " shows it, wrapped at word boundaries
-    (its window crops long lines at the terminal's edge)."""
-    head = "  Description: "
-    wrapped = textwrap.fill(
-        text, width - 1, initial_indent=head, subsequent_indent="  ", break_on_hyphens=False
-    )
-    return wrapped[len(head) :]
+    try:
+        echo = not stdin.isatty()
+    except (AttributeError, ValueError):  # a closed or odd stream: nothing echoes it
+        echo = True
+    return LineAsker(stdin.readline, write, columns(), echo=echo)
 
 
 # --------------------------------------------------------------------------- saving

@@ -83,10 +83,9 @@ def ask(answers_file, save_answers, review, **kw) -> None:
     prompts = _prompts(rulebase, facts, answers_file, flags)
     asker = _asker(stderr=output.fmt != "text" and output.out is None)
     asked = questionnaire.run_questionnaire(prompts, asker, review=review) if prompts else {}
-    values = {**flags, **asked}  # a reviewed flag answer is the user's latest word
-    if save_answers:
-        questionnaire.save_answers(save_answers, values)
-    request = request_from(values, None, kw)
+    if save_answers:  # a reviewed flag answer is the user's latest word
+        questionnaire.save_answers(save_answers, {**flags, **asked})
+    request = request_from(flags, None, kw, asked=asked)
     run_and_emit(request, output, rulebase=rulebase, facts=facts)
 
 
@@ -97,7 +96,9 @@ def _asker(*, stderr: bool):
     # out); a closed stdout swallows the prompts.
     stdin, out = sys.stdin or io.StringIO(), (sys.stderr if stderr else sys.stdout) or io.StringIO()
     if stdin.isatty() and out.isatty() and not stderr:
-        return questionnaire.TerminalAsker()
+        from recommender.cli._terminal import TerminalAsker
+
+        return TerminalAsker()
     return questionnaire.line_asker(stdin, out)
 
 

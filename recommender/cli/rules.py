@@ -46,7 +46,6 @@ def check(ctx: click.Context, files: tuple[str, ...]) -> None:
     from recommender.decide.checklist.build import validate_checklist
     from recommender.facts.reports import load_signatures
     from recommender.rulebase.load import STALE_AFTER_MONTHS, stale_rules
-    from recommender.rulebase.wheels.load import load_wheels
 
     signature_files = tuple(f for f in files if f.endswith("signatures.yaml"))
     files = tuple(f for f in files if f not in signature_files)
@@ -56,8 +55,8 @@ def check(ctx: click.Context, files: tuple[str, ...]) -> None:
         load_signatures(own if own and os.path.exists(own) else None)
     )
     rb = _load(ctx, files)
-    wheels = load_wheels()
-    n_items = validate_checklist(rb, ctx.obj.get("bundled") if ctx.obj else None)
+    wheels = rb.wheels
+    n_items = validate_checklist(rb)
     run_date = today()
     for rule, months in stale_rules(rb, run_date):
         click.echo(

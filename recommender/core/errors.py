@@ -17,7 +17,7 @@ class ExitCode(enum.IntEnum):
     BAD_INPUT = 2
     #: A bug in dlrec: one line on stderr, the traceback in a log file.
     INTERNAL = 3
-    #: Interrupted by Ctrl-C.
+    #: Interrupted by Ctrl-C, or ``dlrec ask`` cancelled with ``q`` or Ctrl-D.
     INTERRUPTED = 130
 
 
@@ -38,6 +38,15 @@ class BadInputError(DlrecError):
     def __init__(self, message: str, *, where: str | None = None) -> None:
         super().__init__(f"{where}: {message}" if where else message)
         self.where = where
+
+
+class Cancelled(DlrecError):
+    """The user cancelled a prompt (``q`` or Ctrl-D in ``dlrec ask``): exit 130, nothing written."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+    def show(self, file=None) -> None:
+        click.echo(f"dlrec: {self.format_message()}", file=file, err=True)
 
 
 class ProbeError(DlrecError):

@@ -208,29 +208,17 @@ def spread_lines(nodes: Sequence[Node], summary: Mapping[str, Any]) -> list[str]
 # --- combining the nodes' rankings ---------------------------------------------------------------
 
 
-#: (id of an evaluation, framework) -> its device blocks. Identical machines share one
-#: Evaluation, so a fleet of copies asks once per distinct machine, not once per node.
-_BLOCKS: dict[tuple[int, str], tuple[Evaluation, list[tuple[str, str, str | None]]]] = {}
-
-
 def _device_blocks(
     evaluation: Evaluation, rulebase: RuleBase, framework: str
 ) -> list[tuple[str, str, str | None]]:
-    """(rule, why, fix) of the fired rules that keep ``framework`` off the answered accelerator."""
-    key = (id(evaluation), framework)
-    hit = _BLOCKS.get(key)
-    if hit is not None and hit[0] is evaluation:  # the evaluation itself is kept: ids stay valid
-        return hit[1]
+    """(rule, why, fix) of the fired rules that keep ``framework`` off the answered accelerator.
+    Asked once per distinct machine (``_machines``): identical machines share one Evaluation."""
     fired = set(evaluation.fired)
-    blocks = [
+    return [
         (r.id, f"cannot use {r.block_device} here: {r.why}", r.fix)
         for r in rulebase.rules
         if r.id in fired and r.block and r.block_device and framework in r.block
     ]
-    if len(_BLOCKS) > 4096:
-        _BLOCKS.clear()
-    _BLOCKS[key] = (evaluation, blocks)
-    return blocks
 
 
 def node_blockers(

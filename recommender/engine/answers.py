@@ -21,7 +21,8 @@ from typing import Any
 from recommender.core.documents import DocumentError, load_document
 from recommender.core.errors import BadInputError
 
-SOURCES = ("flag", "file", "probe", "unanswered")
+#: Where an answer came from; "asked": given or confirmed at a ``dlrec ask`` prompt.
+SOURCES = ("flag", "file", "probe", "asked", "unanswered")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,9 +100,10 @@ def resolve_answers(
     file: str | None = None,
     flags: Mapping[str, str | None] | None = None,
     facts: Any = None,
+    asked: Mapping[str, str] | None = None,
 ) -> Answers:
-    """Answers for every question: flag, else file, else a fact pre-fill (with ``facts``), else
-    None (unanswered).
+    """Answers for every question: asked at a prompt, else flag, else file, else a fact
+    pre-fill (with ``facts``), else None (unanswered).
 
     ``flags`` maps question keys (``team_stack`` or ``team-stack``) to a value or None (not given).
     """
@@ -120,11 +122,14 @@ def resolve_answers(
                 f"--{key.replace('_', '-')}: {value!r} is not allowed (allowed: {_allowed(question)})"
             )
         given[key] = value
+    asked = {k: v for k, v in (asked or {}).items() if k in by_key and v in by_key[k].values}
     values: dict[str, str | None] = {}
     source: dict[str, str] = {}
     for q in questions:
-        prefill = None if q.key in given or q.key in from_file else _prefill(q, facts)
-        if q.key in given:
+        prefill = None if q.key in {**given, **from_file, **asked} else _prefill(q, facts)
+        if q.key in asked:
+            values[q.key], source[q.key] = asked[q.key], "asked"
+        elif q.key in given:
             values[q.key], source[q.key] = given[q.key], "flag"
         elif q.key in from_file:
             values[q.key], source[q.key] = from_file[q.key], "file"

@@ -264,13 +264,13 @@ _KERAS_BACKEND_OF = {fw: backend for backend, fw in BACKEND_FRAMEWORK.items()}
 
 def _plan(rulebase: RuleBase) -> tuple[tuple[_Step, ...], frozenset[str]]:
     """The rule base as steps, built once per rule base and memoised on it."""
-    plan = rulebase._memo.get("engine_plan")
-    if plan is None:
+
+    def make() -> tuple[tuple[_Step, ...], frozenset[str]]:
         penalty = rulebase.settings.get("device_block_penalty", 0)
         steps = tuple(_step(rule, penalty) for rule in rulebase.rules)
-        reads = frozenset(p for step in steps for p in step.reads)
-        plan = rulebase._memo["engine_plan"] = (steps, reads)
-    return plan
+        return steps, frozenset(p for step in steps for p in step.reads)
+
+    return rulebase.memo("engine_plan", make)
 
 
 def _ordered(reasons: list[Reason]) -> tuple[Reason, ...]:

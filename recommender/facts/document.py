@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from recommender.core.catalog import ACCELERATOR_KINDS, DISTRIBUTED_ENGINES, FRAMEWORK_IDS
 from recommender.core.frozen import freeze, thaw
@@ -265,6 +265,9 @@ def validate(doc: Mapping[str, Any], *, loaded: bool = False) -> None:
         _check_safe(doc)
 
 
+_T = TypeVar("_T")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Facts:
     """A frozen facts document. ``get("cpu.flags")`` reads a path; None means unknown."""
@@ -272,6 +275,16 @@ class Facts:
     doc: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     #: Where the facts came from: "probed" on this machine, or the file they were loaded from.
     origin: str = "probed"
+    #: Views derived from these facts (the planner's machine), made once per value.
+    _memo: dict[Hashable, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def memo(self, key: Hashable, make: Callable[[], _T]) -> _T:
+        """``make()`` once per ``key`` for this value: a memo that lives and dies with it."""
+        try:
+            return cast("_T", self._memo[key])
+        except KeyError:
+            value = self._memo[key] = make()
+            return value
 
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any], *, origin: str = "probed") -> Facts:

@@ -33,7 +33,10 @@ from recommender.rulebase.sources import parse_questions, parse_sources
 from recommender.rulebase.tables import parse_frameworks, parse_settings, parse_tables
 from recommender.rulebase.tiers_parse import parse_tiers
 from recommender.rulebase.validate import ParseContext, Where, check_keys, kind_of, verified_date
+from recommender.rulebase.wheels.load import WheelMatrix, load_wheels
 
+WHEELS_FILE = "wheels.yaml"
+CHECKLIST_FILE = "checklist.yaml"
 BUNDLED_FILES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "sources.yaml": ("claims", "urls"),
@@ -81,13 +84,33 @@ def bundled_dir() -> Path:
 
 def _stamp(directory: Path) -> tuple[tuple[str, int | None, int | None], ...]:
     out: list[tuple[str, int | None, int | None]] = []
-    for name in BUNDLED_FILES:
+    for name in (*BUNDLED_FILES, WHEELS_FILE, CHECKLIST_FILE):
         try:
             st = os.stat(directory / name)
             out.append((name, st.st_mtime_ns, st.st_size))
         except OSError:
             out.append((name, None, None))
     return tuple(out)
+
+
+def _wheels(root: Path) -> WheelMatrix:
+    """The folder's wheels.yaml; a rules folder without one (a test's) plans from the bundled."""
+    path = root / WHEELS_FILE
+    return load_wheels(path if path.is_file() else bundled_dir() / WHEELS_FILE)
+
+
+def _checklist_doc(root: Path) -> tuple[Mapping[str, Any] | None, str]:
+    """The folder's checklist.yaml as read (with its lines, for errors: read it, never change
+    it), and how errors name it; (None, name) when the folder has none (a test's rules folder)."""
+    path = root / CHECKLIST_FILE
+    display = f"rules/{CHECKLIST_FILE}" if root == bundled_dir() else str(path)
+    if not path.is_file():
+        return None, display
+    try:
+        doc = parse_yaml(read_text(path), display)
+    except DocumentError as exc:
+        raise RuleError(exc.message, where=exc.where.replace(str(path), display)) from None
+    return doc, display
 
 
 @functools.lru_cache(maxsize=8)
@@ -120,6 +143,7 @@ def _load_bundled(
             seen[rule.id] = rule
             rules.append(rule)
     compat = docs["compat.yaml"]
+    checklist_doc, checklist_file = _checklist_doc(root)
     return RuleBase(
         rules=tuple(rules),
         questions=questions,
@@ -138,6 +162,9 @@ def _load_bundled(
         tables=parse_tables(
             compat.get("tables"), Where("rules/compat.yaml", line_of(compat, "tables") or 1)
         ),
+        wheels=_wheels(root),
+        checklist_doc=checklist_doc,
+        checklist_file=checklist_file,
         tiers=parse_tiers(
             docs["tiers.yaml"].get("tiers"),
             Where("rules/tiers.yaml", line_of(docs["tiers.yaml"], "tiers") or 1),

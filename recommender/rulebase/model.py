@@ -6,14 +6,19 @@ checklist and the reports. Frozen, like every value that crosses a stage.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from recommender.core.frozen import thaw
 from recommender.rulebase.conditions import Test
 from recommender.rulebase.tiers import TierTable
+
+if TYPE_CHECKING:
+    from recommender.rulebase.wheels.model import WheelMatrix
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,6 +125,13 @@ class RuleBase:
     settings: Mapping[str, float]
     frameworks: Mapping[str, Any]
     tables: Mapping[str, Any]
+    #: The wheel matrix (rules/wheels.yaml): every consumer plans from this one.
+    wheels: WheelMatrix
+    #: rules/checklist.yaml as read (with its lines; never changed), or None where the rules
+    #: folder has none; its items are validated against the registered checks, once per rule
+    #: base, by ``rulebase.checklist.items.checklist_items``.
+    checklist_doc: Mapping[str, Any] | None = None
+    checklist_file: str = ""
     #: Support tiers per framework, device and OS (rules/tiers.yaml).
     tiers: TierTable = field(default_factory=TierTable)
     #: The files this rule base was read from, in order (bundled first, then overlays).
@@ -127,7 +139,15 @@ class RuleBase:
     _index: Mapping[str, Rule] = field(default_factory=lambda: MappingProxyType({}), repr=False)
     #: Memo for derived, immutable views (the engine's precomputed plan, fact paths); never copied
     #: by ``dataclasses.replace``, so an overlaid rule base starts with an empty one.
-    _memo: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+    _memo: dict[Hashable, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def memo(self, key: Hashable, make: Callable[[], _T]) -> _T:
+        """``make()`` once per ``key`` for this value: a memo that lives and dies with it."""
+        try:
+            return cast("_T", self._memo[key])
+        except KeyError:
+            value = self._memo[key] = make()
+            return value
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id; KeyError when there is none."""
@@ -142,12 +162,12 @@ class RuleBase:
     @property
     def fact_paths(self) -> frozenset[str]:
         """Every fact path (not answers) some rule reads."""
-        paths = self._memo.get("fact_paths")
-        if paths is None:
-            paths = self._memo["fact_paths"] = frozenset(
+        return self.memo(
+            "fact_paths",
+            lambda: frozenset(
                 p for r in self.rules for p in r.reads if not p.startswith("answer.")
-            )
-        return paths
+            ),
+        )
 
     @property
     def newest_known(self) -> Mapping[str, str]:

@@ -11,10 +11,8 @@ fired block or warn rule for these frameworks that no item reads gets a line of 
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from recommender.core.catalog import Framework, KerasBackend
@@ -23,14 +21,14 @@ from recommender.decide.checklist.inputs import Inputs, ItemView, fill, name_of
 from recommender.decide.checklist.install import install_fix
 from recommender.decide.checklist.registry import CHECKS, Finding, register
 from recommender.rulebase.checklist.items import (
-    CHECKLIST_FILE,
     RULE_FIX,
     ChecklistItem,
     ChecklistItems,
     Outcome,
     Status,
-    load_checklist_items,
+    checklist_of,
 )
+from recommender.rulebase.conditions import RuleError
 
 if TYPE_CHECKING:
     from recommender.engine.answers import Answers
@@ -99,22 +97,21 @@ class Checklist:
         }
 
 
-def checklist_items(
-    rulebase: RuleBase, directory: str | os.PathLike[str] | None = None
-) -> ChecklistItems:
-    """rules/checklist.yaml (or ``directory``'s), checked against ``rulebase`` and the named
-    checks; ``dlrec rules check`` calls this too. Raises RuleError (exit 2) on a bad file."""
-    contracts = [c.contract for c in CHECKS.values()]
-    return load_checklist_items(rulebase, contracts, directory=directory)
+def checklist_items(rulebase: RuleBase) -> ChecklistItems:
+    """The rule base's checklist items, checked against it and the registered checks; ``dlrec
+    rules check`` validates them too. Raises RuleError (exit 2) on a bad file or none at all."""
+    items = checklist_of(rulebase, [c.contract for c in CHECKS.values()])
+    if items is None:
+        raise RuleError("no checklist.yaml in the rules folder", where=rulebase.checklist_file)
+    return items
 
 
-def validate_checklist(rulebase: RuleBase, directory: str | os.PathLike[str] | None = None) -> int:
-    """For ``dlrec rules check``: the number of checklist items, after checking the file against
-    ``rulebase`` (RuleError, exit 2, when it is bad). A ``--bundled`` directory without a
+def validate_checklist(rulebase: RuleBase) -> int:
+    """For ``dlrec rules check``: the number of checklist items, after checking them against
+    ``rulebase`` (RuleError, exit 2, when they are bad). A ``--bundled`` directory without a
     checklist.yaml has none to check: 0."""
-    if directory is not None and not (Path(directory) / CHECKLIST_FILE).exists():
-        return 0
-    return len(checklist_items(rulebase, directory).items)
+    items = checklist_of(rulebase, [c.contract for c in CHECKS.values()])
+    return 0 if items is None else len(items.items)
 
 
 # --------------------------------------------------------------------------- evaluation

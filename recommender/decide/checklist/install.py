@@ -37,6 +37,7 @@ def install_fix(inputs: Inputs, framework: str, accelerator: str | None = None) 
         inputs.facts,
         accelerator or inputs.accelerator,
         backend=(inputs.backend or KerasBackend.TENSORFLOW.value) if keras else None,
+        matrix=inputs.rulebase.wheels,
     )
     return plan.command_line if isinstance(plan, InstallPlan) else None
 

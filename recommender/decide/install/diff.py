@@ -16,7 +16,7 @@ from typing import Any
 from recommender.core.catalog import BACKEND_FRAMEWORK, Framework
 from recommender.core.printable import printable
 from recommender.decide.install.plan import InstallPlan, NoBuild
-from recommender.decide.install.plans import plan_for, wheel_matrix
+from recommender.decide.install.plans import plan_for
 from recommender.engine.derived import derived_facts
 from recommender.facts.document import Facts
 from recommender.rulebase.wheels.load import WheelMatrix
@@ -77,10 +77,10 @@ def _plans(doc: Mapping[str, Any], matrix: WheelMatrix) -> dict[tuple[str, str |
 
 
 def plan_differences(
-    a: Mapping[str, Any], b: Mapping[str, Any], *, matrix: WheelMatrix | None = None
+    a: Mapping[str, Any], b: Mapping[str, Any], *, matrix: WheelMatrix
 ) -> tuple[PlanDifference, ...]:
-    """The frameworks whose install plans differ between machine A and machine B."""
-    matrix = matrix or wheel_matrix()
+    """The frameworks whose install plans differ between machine A and machine B, planned from
+    ``matrix`` (the rule base's wheel matrix)."""
     plans_a, plans_b = _plans(a, matrix), _plans(b, matrix)
     return tuple(
         PlanDifference(framework=fw, backend=backend, a=plans_a[key], b=plans_b[key])

@@ -1,7 +1,7 @@
 """The install planner as the ranking, checklist and starter use it: one command per framework.
 
 ``plan_for`` calls ``decide/install/plan.plan_install`` with the facts document, the answered
-accelerator, the wheel matrix (loaded once per run, like the rule base) and the machine's own
+accelerator, the rule base's wheel matrix (loaded with it, once per run) and the machine's own
 Python, validated. ``install_line`` is the one copyable command a row shows: the plan's command
 line when the framework is not installed or the installed build cannot use the accelerator.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import functools
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,7 +20,8 @@ from recommender.core.shell import quote_python
 from recommender.decide.install.machine import Machine, machine_from_facts
 from recommender.decide.install.plan import InstallPlan, NoBuild, plan_install
 from recommender.decide.ranking.rows import Entry
-from recommender.rulebase.wheels.load import BUNDLED_WHEELS, WheelMatrix, load_wheels
+from recommender.facts.document import Facts
+from recommender.rulebase.wheels.model import WheelMatrix
 
 __all__ = [
     "NO_BUILD_RULE",
@@ -34,7 +34,6 @@ __all__ = [
     "python_cmd",
     "staleness",
     "today",
-    "wheel_matrix",
 ]
 
 #: The blocker a NoBuild becomes in the ranking.
@@ -42,22 +41,6 @@ NO_BUILD_RULE = "plan:no-build"
 #: A wheels.yaml ``verified`` date older than this (about six months) is stale.
 STALE_DAYS = 183
 _ACCELERATORS = ("cpu", "nvidia", "amd", "apple", "tpu", "intel")
-
-
-@functools.lru_cache(maxsize=4)
-def _load(path: str, mtime_ns: int) -> WheelMatrix:
-    return load_wheels(path)
-
-
-def wheel_matrix(path: str = str(BUNDLED_WHEELS)) -> WheelMatrix:
-    """The bundled wheel matrix, read and validated once per run (again when the file changes)."""
-    import os
-
-    try:
-        stamp = os.stat(path).st_mtime_ns
-    except OSError:
-        stamp = -1
-    return _load(path, stamp)
 
 
 def python_cmd(facts: Any) -> str:
@@ -69,24 +52,10 @@ def python_cmd(facts: Any) -> str:
     return quote_python(exe, fallback="python")
 
 
-#: id(Facts) -> (the Facts, the planner's view of it): a ranking plans up to nine rows per machine.
-_MACHINES: dict[int, tuple[Any, Machine]] = {}
-#: (framework, backend, answer, python, the planner's view) -> (the matrix, its plan). Plans are
-#: frozen values; a fleet's distinct machines mostly differ where the planner does not look.
-_PLANS: dict[tuple[Any, ...], tuple[WheelMatrix, InstallPlan | NoBuild]] = {}
-_KEPT = 512
-
-
-def _machine(facts: Any) -> Machine:
-    hit = _MACHINES.get(id(facts))
-    if hit is not None and hit[0] is facts:  # the Facts itself is kept, so its id stays its own
-        return hit[1]
-    doc = facts.doc if hasattr(facts, "doc") else facts  # frozen: read as is, never thawed
-    machine = machine_from_facts(doc)
-    if len(_MACHINES) >= _KEPT:
-        _MACHINES.clear()
-    _MACHINES[id(facts)] = (facts, machine)
-    return machine
+def _machine(facts: Facts) -> Machine:
+    """The planner's view of the machine, made once per Facts value (a ranking plans up to nine
+    rows per machine)."""
+    return facts.memo("install.machine", lambda: machine_from_facts(facts.doc))
 
 
 def _machine_key(machine: Machine) -> tuple[Any, ...]:
@@ -98,28 +67,25 @@ def _machine_key(machine: Machine) -> tuple[Any, ...]:
 
 def plan_for(
     framework: str,
-    facts: Any,
+    facts: Facts,
     accelerator: str | None,
     *,
     backend: str | None = None,
-    matrix: WheelMatrix | None = None,
+    matrix: WheelMatrix,
 ) -> InstallPlan | NoBuild:
-    """The plan for one framework (Keras on ``backend``) on this machine and accelerator."""
+    """The plan for one framework (Keras on ``backend``) on this machine and accelerator, from
+    ``matrix`` (the rule base's ``wheels``). Plans are frozen values memoised on the matrix by
+    what the planner reads: a fleet's distinct machines mostly differ where it does not look."""
     answer = accelerator if accelerator in _ACCELERATORS else None
-    matrix = matrix or wheel_matrix()
     machine, python = _machine(facts), python_cmd(facts)
     backend = backend if framework == "keras" else None
-    key = (framework, backend, answer, python, _machine_key(machine))
-    hit = _PLANS.get(key)
-    if hit is not None and hit[0] is matrix:
-        return hit[1]
-    plan = plan_install(
-        framework, machine, answer, matrix=matrix, backend=backend, python_cmd=python
+    key = ("plan", framework, backend, answer, python, _machine_key(machine))
+    return matrix.memo(
+        key,
+        lambda: plan_install(
+            framework, machine, answer, matrix=matrix, backend=backend, python_cmd=python
+        ),
     )
-    if len(_PLANS) >= _KEPT:
-        _PLANS.clear()
-    _PLANS[key] = (matrix, plan)
-    return plan
 
 
 def _installed(framework: str, facts: Any, backend: str | None) -> bool:

@@ -86,7 +86,7 @@ def plan_row(
     fw: str,
     facts: Facts,
     accelerator: str | None,
-    matrix: WheelMatrix | None,
+    matrix: WheelMatrix,
     backend: str | None = None,
 ) -> tuple[dict[str, Any], str | None]:
     plan = plan_for(fw, facts, accelerator, backend=backend, matrix=matrix)
@@ -97,7 +97,7 @@ def _backend_rows(
     facts: Facts,
     evaluation: Evaluation,
     accelerator: str | None,
-    matrix: WheelMatrix | None,
+    matrix: WheelMatrix,
     choice: Choice,
 ) -> tuple[BackendRow, ...]:
     scores = getattr(evaluation, "keras_backend_scores", None) or {}
@@ -127,7 +127,7 @@ def keras_choice(
     evaluation: Evaluation,
     results: Sequence[Any],
     device: str,
-    matrix: WheelMatrix | None,
+    matrix: WheelMatrix,
     accelerator: str | None,
     fit: Fit = _no_fit,
 ) -> tuple[Choice, tuple[BackendRow, ...]]:

@@ -34,7 +34,7 @@ from dataclasses import replace
 from typing import Any
 
 from recommender.core.catalog import ANSWER_DEVICE, ANSWER_KIND, FRAMEWORK_IDS
-from recommender.decide.install.plans import planned_fix, staleness, wheel_matrix
+from recommender.decide.install.plans import planned_fix, staleness
 from recommender.decide.ranking.keras_backends import (
     BACKEND_ORDER,
     keras_choice,
@@ -329,12 +329,11 @@ def rank(
 ) -> Ranking:
     """Order the frameworks (see the module docstring for the rules of the ordering).
 
-    ``matrix`` is the wheel matrix the install planner reads (default: the bundled one, loaded
-    once per run).
+    ``matrix`` is the wheel matrix the install planner reads (default: the rule base's).
     """
     results = tuple(results)
     device = _device(evaluation)
-    matrix = matrix or wheel_matrix()
+    matrix = matrix or rulebase.wheels
     elsewhere = planning_elsewhere(evaluation)
     entries = [
         _entry(fw, facts, evaluation, results, rulebase, device, matrix, elsewhere)

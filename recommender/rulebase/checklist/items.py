@@ -13,16 +13,13 @@ The named checks (computed parts: free disk, smoke results, environment variable
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from recommender.core.catalog import ANSWER_KIND, FRAMEWORK_IDS, KERAS_BACKENDS, Accelerator
-from recommender.core.documents import DocumentError, parse_yaml, read_text
 from recommender.rulebase.checklist.outcomes import (
     RULE_FIX,
     CheckContract,
@@ -36,9 +33,8 @@ from recommender.rulebase.checklist.outcomes import (
 )
 from recommender.rulebase.checklist.template import Status, Template
 from recommender.rulebase.conditions import CompileContext, RuleError, Test, compile_condition
-from recommender.rulebase.load import RuleBase, UrlSource, bundled_dir
+from recommender.rulebase.load import CHECKLIST_FILE, RuleBase, UrlSource
 
-CHECKLIST_FILE = "checklist.yaml"
 TOP_KEYS = ("urls", "items")
 ITEM_KEYS = (
     "id",
@@ -300,50 +296,20 @@ def parse_checklist(
     return ChecklistItems(items=tuple(items), urls=MappingProxyType(urls), file=display)
 
 
-def _stamp(path: Path) -> tuple[int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
+def checklist_of(rulebase: RuleBase, contracts: Sequence[CheckContract]) -> ChecklistItems | None:
+    """The rule base's checklist.yaml items, checked against it and the named checks'
+    contracts, once per rule base (memoised on it); None when its rules folder has none.
+    Raises RuleError (exit 2, one line) on a bad file."""
+    doc = rulebase.checklist_doc
+    if doc is None:
         return None
-    return st.st_mtime_ns, st.st_size
-
-
-#: (path, stamp, id(rulebase), contracts) -> (rulebase, items); the rule base is kept so its id
-#: cannot be reused by another object while the entry lives. A few entries: tests load several.
-_CACHE: dict[tuple[Any, ...], tuple[RuleBase, ChecklistItems]] = {}
-_CACHE_SIZE = 8
-
-
-def _load(
-    path: Path, display: str, rulebase: RuleBase, contracts: tuple[CheckContract, ...]
-) -> ChecklistItems:
-    key = (str(path), _stamp(path), id(rulebase), contracts)
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0] is rulebase:
-        return hit[1]
-    try:
-        doc = parse_yaml(read_text(path), display)
-    except DocumentError as exc:
-        raise RuleError(exc.message, where=exc.where.replace(str(path), display)) from None
-    items = parse_checklist(doc, display, rulebase, {c.name: c for c in contracts})
-    if len(_CACHE) >= _CACHE_SIZE:
-        _CACHE.pop(next(iter(_CACHE)))
-    _CACHE[key] = (rulebase, items)
-    return items
-
-
-def load_checklist_items(
-    rulebase: RuleBase,
-    contracts: Sequence[CheckContract],
-    *,
-    directory: str | os.PathLike[str] | None = None,
-) -> ChecklistItems:
-    """``checklist.yaml`` from the bundled rules (or ``directory``), checked against
-    ``rulebase`` and the named checks' contracts. Raises RuleError (exit 2, one line)."""
-    root = Path(directory) if directory is not None else bundled_dir()
-    path = root / CHECKLIST_FILE
-    display = f"rules/{CHECKLIST_FILE}" if directory is None else str(path)
-    return _load(path, display, rulebase, tuple(contracts))
+    wanted = tuple(contracts)
+    return rulebase.memo(
+        ("checklist", wanted),
+        lambda: parse_checklist(
+            doc, rulebase.checklist_file, rulebase, {c.name: c for c in wanted}
+        ),
+    )
 
 
 __all__ = [
@@ -358,6 +324,6 @@ __all__ = [
     "Reads",
     "Status",
     "Template",
-    "load_checklist_items",
+    "checklist_of",
     "parse_checklist",
 ]

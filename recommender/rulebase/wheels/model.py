@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any, TypeVar, cast
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
@@ -70,6 +71,9 @@ class DriverColumn(enum.Enum):
 
 def _empty_requires() -> Mapping[str, str]:
     return MappingProxyType({})
+
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -212,6 +216,16 @@ class WheelMatrix:
     builds: tuple[Build, ...]
     no_build: tuple[NoBuildRow, ...]
     file: str = ""
+    #: What was planned from this matrix (``decide/install/plans.py``), by what the planner read.
+    _memo: dict[Hashable, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def memo(self, key: Hashable, make: Callable[[], _T]) -> _T:
+        """``make()`` once per ``key`` for this value: a memo that lives and dies with it."""
+        try:
+            return cast("_T", self._memo[key])
+        except KeyError:
+            value = self._memo[key] = make()
+            return value
 
     def lines(self, package: str) -> tuple[Release, ...]:
         """Every release line of ``package``, newest first."""

@@ -184,11 +184,10 @@ def _driver(view: ItemView, alternative: Callable[[], str | None]) -> Finding | 
 
 def _wheels_floor(view: ItemView, release: str) -> str | None:
     """The toolkit's GA driver from rules/wheels.yaml ``cuda_drivers`` (back to CUDA 9.0)."""
-    from recommender.decide.install.plans import wheel_matrix
     from recommender.rulebase.wheels.model import DriverColumn
 
     column = DriverColumn.WINDOWS if view.fact("os.system") == "Windows" else DriverColumn.LINUX
-    return wheel_matrix().toolkit_floor(Version(release), column)
+    return view.inputs.rulebase.wheels.toolkit_floor(Version(release), column)
 
 
 _DRIVER_FIELDS = ("cuda", "cuda_release", "driver", "max_cuda", "min_driver", "alternative")
@@ -243,7 +242,7 @@ def torch_cc(view: ItemView) -> Finding | None:
     label = f"torch {version}"
     arches = report_arches(view.fw("build.arch_list"))
     if arches is None and release is not None and release >= ARCH_LISTS_FROM:
-        row = build_of(release, cuda)
+        row = build_of(view.inputs.rulebase.wheels, release, cuda)
         arches = row.arches if row is not None and row.arches else None
     gpus = tuple(g for g in view.inputs.nvidia_gpus() if g.get("compute_capability"))
     if not gpus:

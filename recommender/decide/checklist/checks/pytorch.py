@@ -18,19 +18,17 @@ from recommender.decide.checklist.install import version_of
 
 if TYPE_CHECKING:
     from recommender.decide.checklist.inputs import ItemView
-    from recommender.rulebase.wheels.model import Build
+    from recommender.rulebase.wheels.model import Build, WheelMatrix
 
 #: torch releases from which rules/wheels.yaml has its builds' architecture lists.
 ARCH_LISTS_FROM = Version("1.8")
 
 
-def nvidia_builds() -> tuple[Build, ...]:
+def nvidia_builds(matrix: WheelMatrix) -> tuple[Build, ...]:
     """Every PyTorch NVIDIA build row of rules/wheels.yaml with an index, newest CUDA first."""
-    from recommender.decide.install.plans import wheel_matrix
-
     rows = [
         b
-        for b in wheel_matrix().builds
+        for b in matrix.builds
         if b.framework.value == "pytorch"
         and b.accelerator.value == "nvidia"
         and b.cuda is not None
@@ -64,12 +62,12 @@ def report_arches(listed: object) -> tuple[Version, ...] | None:
     return tuple(out) or None
 
 
-def build_of(release: Version, cuda: str | None) -> Build | None:
+def build_of(matrix: WheelMatrix, release: Version, cuda: str | None) -> Build | None:
     """The wheels.yaml row of this release's build for CUDA ``cuda`` (major.minor)."""
     want = version_of(cuda)
     if want is None:
         return None
-    for b in nvidia_builds():
+    for b in nvidia_builds(matrix):
         same = b.cuda is not None and b.cuda.release[:2] == want.release[:2]
         if same and b.releases.contains(release, prereleases=True):
             return b
@@ -113,11 +111,11 @@ def _command(python: str, requirement: str, b: Build, max_cuda: Version | None =
     return line
 
 
-def _newest(max_cuda: Version | None, ccs: Sequence[Version]) -> tuple[str, Build] | None:
-    from recommender.decide.install.plans import wheel_matrix
-
-    for line in wheel_matrix().lines("torch"):
-        for b in prefer_native(nvidia_builds(), max_cuda):
+def _newest(
+    matrix: WheelMatrix, max_cuda: Version | None, ccs: Sequence[Version]
+) -> tuple[str, Build] | None:
+    for line in matrix.lines("torch"):
+        for b in prefer_native(nvidia_builds(matrix), max_cuda):
             if b.releases.contains(line.newest, prereleases=True) and _runs(b, max_cuda, ccs):
                 return str(line.newest), b
     return None
@@ -134,17 +132,18 @@ def variant_fix(view: ItemView) -> str | None:
         if (cc := version_of(g.get("compute_capability"))) is not None
     ]
     python = view.inputs.python
+    matrix = view.inputs.rulebase.wheels
     keep = None
     if release is not None:
         keep = next(
             (
                 b
-                for b in prefer_native(nvidia_builds(), max_cuda)
+                for b in prefer_native(nvidia_builds(matrix), max_cuda)
                 if b.releases.contains(release, prereleases=True) and _runs(b, max_cuda, ccs)
             ),
             None,
         )
-    newest = _newest(max_cuda, ccs)
+    newest = _newest(matrix, max_cuda, ccs)
     if release is None or (newest is not None and Version(newest[0]) == release):
         return None  # the newest release already: the install planner's command says it
     parts = []
