@@ -20,7 +20,7 @@ from recommender.core.errors import BadInputError
 from recommender.decide.checklist.build import Checklist, build_checklist
 from recommender.decide.diagnosis import Diagnosis
 from recommender.decide.fleet import Node
-from recommender.decide.ranking.rank import Ranking, rank
+from recommender.decide.ranking.rank import Ranking, planning_elsewhere, rank
 from recommender.decide.ranking.ties import TIE_RULE, tie_notice
 from recommender.engine.answers import Answers, resolve_answers
 from recommender.engine.evaluate import Evaluation, evaluate
@@ -88,7 +88,7 @@ def load_facts(path: str | None) -> Facts:
     return load_facts_file(path)
 
 
-def _smoke_note(request: Request, facts: Facts) -> str | None:
+def _smoke_note(request: Request, facts: Facts, evaluation: Evaluation | None = None) -> str | None:
     if not facts.is_local:
         return (
             f"The facts come from {facts.origin}, another machine: no smoke run here; "
@@ -96,6 +96,12 @@ def _smoke_note(request: Request, facts: Facts) -> str | None:
         )
     if not request.smoke:
         return "Smoke runs skipped (--no-smoke): confidence is rules-only."
+    if evaluation is not None and planning_elsewhere(evaluation):
+        accel = evaluation.derived.get("derived.answer_accelerator")
+        return (
+            f"The answered accelerator ({accel}) is not on this machine: no smoke run here, "
+            "the ranking is a plan for another machine and treats every framework alike."
+        )
     return None
 
 
@@ -145,7 +151,7 @@ def recommend(
         asked=request.asked,
     )
     evaluation = evidence.with_figures(evaluate(facts, answers, rulebase), facts)
-    note = _smoke_note(request, facts)
+    note = _smoke_note(request, facts, evaluation)
     results = () if note else _run_smoke(request, facts, answers, on_event)
     ranking = rank(
         evaluation,

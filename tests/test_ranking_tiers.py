@@ -148,3 +148,21 @@ def test_catalog_order_only_orders_a_tie(order, machine, accelerator, prefs):
         mp.setattr(ranking_module, "FRAMEWORK_ORDER", tuple(order))
         after = _ranking(MACHINES[machine], values)
     assert _groups(before) == _groups(after)
+
+
+def test_an_answered_accelerator_absent_here_runs_no_smoke(runner):
+    """--accelerator nvidia on this CPU box is a plan for another machine: no smoke child runs,
+    and no framework (Keras included) is judged by a run here."""
+    from recommender.cli.main import cli
+
+    probed = json.loads(runner.invoke(cli, ["probe", "--json"]).stdout)
+    if any(a.get("kind") == "cuda" for a in probed.get("accelerators") or ()):
+        pytest.skip("this machine has an NVIDIA GPU")
+    result = runner.invoke(cli, ["recommend", "--json", "--accelerator", "nvidia"])
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["smoke"] == []
+    assert doc["warnings"][0]["rule"] == "smoke:skipped"
+    assert "not on this machine" in doc["warnings"][0]["why"]
+    assert all(e["confidence"] == "rules-only" for e in doc["ranking"])
+    assert not any(b["rule"].startswith("smoke:") for e in doc["ranking"] for b in e["blockers"])

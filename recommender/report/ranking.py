@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich import box
@@ -66,6 +66,16 @@ def top_reasons(entry: Entry, n: int = 3) -> list[Any]:
     return sorted(entry.reasons, key=lambda r: (-abs(float(r.delta)), -float(r.delta), r.rule))[:n]
 
 
+def more_reasons(entry: Entry, shown: Sequence[Any]) -> str | None:
+    """What the shown reasons leave out, so the lines add up to the score: '+1.5 from 2 more
+    rules' (None when every reason is shown)."""
+    rest = [r for r in entry.reasons if r not in shown]
+    if not rest:
+        return None
+    total = sum(float(r.delta) for r in rest)
+    return f"{total:+g} from {len(rest)} more rule{'s' if len(rest) > 1 else ''}"
+
+
 def short_why(why: str, limit: int = 60) -> str:
     """A reason's headline for the table: the topic before ": " (the rule base writes
     "Topic: explanation."), else the sentence cut at a word before ``limit``."""
@@ -124,9 +134,13 @@ def _reason_lines(entry: Entry, cell: int = 1 << 16) -> Text:
     for block in entry.blockers:
         text.append(f"✗ {block.why}", style="red")
         text.append(f" ({block.rule})\n", style="dim")
-    for reason in top_reasons(entry):
+    shown = top_reasons(entry)
+    for reason in shown:
         text.append(f"{_signed(float(reason.delta))} {short_why(reason.why)} ")
         text.append(f"{claims(reason.sources)}\n", style="dim")
+    more = more_reasons(entry, shown)
+    if more:
+        text.append(f"{more}\n", style="dim")
     if entry.install and fits_in_cell(entry.install, cell):
         text.append(f"install: {entry.install}\n", style="cyan")
     elif entry.install:  # whole, on its own line under the table (render_ranking)
@@ -196,6 +210,10 @@ def why_not(entry: Entry, winner: Entry | None, names: Mapping[str, str] = DEFAU
     return why_not_line(entry, winner)
 
 
+def _target(entry: Entry) -> str:
+    return f"keras:{entry.backend}" if entry.backend else entry.framework
+
+
 #: The notice decide/ties.py adds for a tie at the top (stated above the table).
 TIE_NOTICE = "ranking:tie"
 
@@ -225,10 +243,14 @@ def render_ranking(
         grid = Table.grid(padding=(0, 1))
         grid.add_column(justify="right", min_width=5)
         grid.add_column(ratio=1)
-        for reason in top_reasons(winner):
+        shown = top_reasons(winner)
+        for reason in shown:
             grid.add_row(
                 _signed(float(reason.delta)), Text(f"{reason.why} {claims(reason.sources)}")
             )
+        more = more_reasons(winner, shown)
+        if more:
+            grid.add_row("", Text(f"{more} (--why {_target(winner)} lists them)"))
         parts.append(grid)
         if winner.install:
             # One unwrapped line (the CLI prints with crop=False), so the terminal, not rich, wraps

@@ -71,6 +71,8 @@ class Rule:
     note: str | None = None
     verified: str | None = None
     fix: str | None = None
+    #: A ``keras`` score that reaches Keras only on these backends (empty: on every backend).
+    keras_backends: tuple[str, ...] = ()
     file: str = ""
     line: int = 0
     #: Fact paths and ``answer.KEY`` names the condition reads, sorted.

@@ -228,12 +228,14 @@ def _entry(
     reinstall = bool(installed and plan.get("reinstall"))
     ready = installed and feasible and not reinstall and failed is None and not elsewhere
     bonus = float(rulebase.settings.get("smoke_bonus", 0.0)) if passed and ready else 0.0
+    reasons, unreached = _reaching(tuple(fs.reasons), backend, rulebase)
+    rule_score = float(fs.score) - sum(float(r.delta) for r in fs.reasons if r not in reasons)
     return Entry(
         framework=fw,
         backend=backend,
         rank=0,
-        score=round(float(fs.score) + bonus, 4),
-        rule_score=float(fs.score),
+        score=round(rule_score + bonus, 4),
+        rule_score=rule_score,
         feasible=feasible,
         installed=installed,
         verified=bool(passed) and ready,
@@ -241,9 +243,9 @@ def _entry(
         needs_reinstall=reinstall and feasible,
         confidence=MEASURED if passed is not None and ready else RULES_ONLY,
         verdict="",
-        reasons=tuple(fs.reasons) + ((smoke_reason(passed, bonus),) if bonus else ()),
+        reasons=reasons + ((smoke_reason(passed, bonus),) if bonus else ()),
         blockers=blockers,
-        warnings=tuple(str(getattr(w, "why", w)) for w in getattr(fs, "warnings", ())),
+        warnings=tuple(str(getattr(w, "why", w)) for w in getattr(fs, "warnings", ())) + unreached,
         smoke=passed if passed is not None else failed,
         install=install,
         backend_choice=choice,
@@ -251,6 +253,29 @@ def _entry(
         backends=rows,
         placement=place(fw, backend),
     )
+
+
+def _reaching(
+    reasons: tuple[Any, ...], backend: str | None, rulebase: RuleBase
+) -> tuple[tuple[Any, ...], tuple[str, ...]]:
+    """Keras's reasons that reach Keras on ``backend`` (a rule's ``keras_backends``), and one
+    sentence per reason that does not."""
+    if backend is None:
+        return reasons, ()
+    kept, dropped = [], []
+    for reason in reasons:
+        try:
+            only = rulebase.rule(str(reason.rule)).keras_backends
+        except (KeyError, AttributeError):
+            only = ()
+        if only and backend not in only:
+            dropped.append(
+                f"{reason.rule} does not reach Keras on {backend} "
+                f"(only on the {', '.join(only)} backend)"
+            )
+        else:
+            kept.append(reason)
+    return tuple(kept), tuple(dropped)
 
 
 def fit_key(entry: Entry) -> tuple[int, int]:
