@@ -233,6 +233,8 @@ def render_ranking(
     for entry in ranking.entries:
         if entry.placement is not None and entry.placement.note:
             parts.append(Text(entry.placement.note, style="cyan"))
+        for line in entry.unreached:
+            parts.append(Text(f"{display_name(entry, names)}: {line}.", style="dim"))
     winner = ranking.winner
     if winner is None:
         parts.append(

@@ -111,6 +111,8 @@ class Entry:
     placement: Placement | None = None
     #: Shares rank 1's (feasible, tier, score): no row of a tie is "recommended".
     tied: bool = False
+    #: Keras only: reasons that do not reach Keras on its backend (a rule's keras_backends).
+    unreached: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
