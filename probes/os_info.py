@@ -1,9 +1,10 @@
-"""os: system, release, machine, libc, distro, WSL and container."""
+"""os: system, release, machine, libc, distro, WSL, container, and a Jetson's L4T release."""
 
 from __future__ import annotations
 
 import os
 import platform
+import re
 
 from recommender.probes.base import Host, ProbeResult, probe
 
@@ -72,6 +73,30 @@ def container_kind(host: Host) -> str | None:
     return None
 
 
+_L4T = re.compile(r"^#\s*R(\d{1,3})\s*\(release\),\s*REVISION:\s*(\d{1,3}(?:\.\d{1,3})?)", re.M)
+_TEGRA = re.compile(r"nvidia,(tegra\d{3})")
+
+
+def jetson(host: Host) -> dict[str, str]:
+    """A Jetson's L4T release ("36.4.3", from /etc/nv_tegra_release), its Tegra SoC (from the
+    device tree's compatible string, else a ``-tegra`` kernel says only that it is one) and
+    the board's model name; {} on anything else."""
+    out: dict[str, str] = {}
+    found = _L4T.search((host.read_text("/etc/nv_tegra_release") or "")[:4096])
+    if found:
+        out["l4t"] = f"{found.group(1)}.{found.group(2)}"
+    compatible = (host.read_text("/proc/device-tree/compatible") or "")[:4096]
+    soc = _TEGRA.search(compatible.replace("\x00", " "))
+    if soc:
+        out["tegra"] = soc.group(1)
+    elif "tegra" in (host.read_text("/proc/sys/kernel/osrelease") or "").lower():
+        out["tegra"] = "unknown"
+    model = (host.read_text("/proc/device-tree/model") or "").replace("\x00", "").strip()
+    if out and model:
+        out["board"] = model[:120]
+    return out
+
+
 @probe("os", section="os", budget_s=2.0)
 def os_probe(host: Host) -> ProbeResult:
     uname = platform.uname()
@@ -85,5 +110,6 @@ def os_probe(host: Host) -> ProbeResult:
             "distro": _distro(host),
             "wsl": wsl_version(host),
             "container": container_kind(host),
+            **jetson(host),
         }
     )

@@ -3,8 +3,9 @@
 tests/fixtures/wheels/pip/<package>.json holds what pip printed for each command the refresh
 runs (argv after ``python -m pip``; the dry-run ``--target`` folder as ``TARGET``), trimmed to
 what the refresh reads: the ``Available versions:`` line, and from a dry-run report the
-``install`` item's wheel URL and Requires-Dist. The recordings reproduce the committed releases
-rows of torch and jax, so the refresh must change nothing there.
+``install`` item's wheel URL and Requires-Dist (``dlrec rules refresh-wheels --record FILE``
+writes exactly this). The recordings reproduce the committed releases rows of torch, jax and
+tensorflow, so the refresh must change nothing there.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from recommender.rulebase.wheels.load import BUNDLED_WHEELS, load_wheels
 PIP = Path(__file__).resolve().parent / "fixtures" / "wheels" / "pip"
 TODAY = dt.date(2027, 1, 15)
 TARGET = "/nonexistent/dlrec-target"
-#: Packages with recordings (a real pip 24.2 run through a PyPI mirror, 2026-12-01, trimmed).
+#: Packages with recordings (pip 23.2 against PyPI, 2026-12-05, every platform tag, trimmed).
 RECORDED = sorted(p.stem for p in PIP.glob("*.json"))
 
 
@@ -49,10 +50,9 @@ def _recorded(*packages: str):
     return run, asked
 
 
-#: Where the recorded run reads differently from the committed row. None since 2026-12-02: the
-#: libtpu pins of jax 0.11/0.9/0.6/0.4, torch 2.10's macOS 14.0 wheel tag and torch 2.5's CUDA
-#: 12.4 runtime were written back from a live refresh (torch 2.4 and 2.2, not in the recordings,
-#: are kept as committed by them).
+#: Where the recorded run reads differently from the committed row. None: the 2026-12-05
+#: recordings were written back with --write (torch 2.10's macOS floor is 11.0: its cp310-cp313
+#: wheels are tagged macOS 11, only cp314's is 14; the old refresh read the newest Python's tag).
 RECORDED_NOT_COMMITTED: dict[tuple[str, str], dict[str, object]] = {}
 
 

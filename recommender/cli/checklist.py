@@ -13,11 +13,12 @@ import sys
 
 import click
 
-from recommender.cli.options import input_options, redact_option, request_from
+from recommender.cli.choices import NamedChoice, dir_path, file_path, framework_choice
+from recommender.cli.options import index_map_option, input_options, redact_option, request_from
 from recommender.core.catalog import FRAMEWORK_IDS
 from recommender.core.errors import ExitCode
 from recommender.pipeline import Made
-from recommender.report.output import check_out
+from recommender.report.output import check_out, write_out
 
 FRAMEWORKS = FRAMEWORK_IDS
 FORMATS = ("text", "markdown", "json")
@@ -68,7 +69,7 @@ def _live(fmt: str, out: str | None, request) -> bool:
 def _framework_option(f, *, purpose: str = "check"):
     return click.option(
         "--framework",
-        type=click.Choice(FRAMEWORKS),
+        type=framework_choice(),
         default=None,
         help=f"The framework to {purpose} (default: the recommended one).",
     )(f)
@@ -79,6 +80,7 @@ def _answers_option(f):
         "--answers",
         "answers_file",
         metavar="FILE",
+        type=file_path(),
         help="Answers as YAML or JSON (as for `dlrec recommend --answers`).",
     )(f)
 
@@ -88,13 +90,16 @@ def _answers_option(f):
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=NamedChoice(FORMATS),
     default="text",
     show_default=True,
     help="text (✓ ! ✗), markdown, or json.",
 )
 @click.option(
-    "--out", metavar="FILE", help="Write the checklist to FILE (atomically) instead of stdout."
+    "--out",
+    metavar="FILE",
+    type=file_path(),
+    help="Write the checklist to FILE (atomically) instead of stdout.",
 )
 @_answers_option
 @input_options
@@ -114,9 +119,7 @@ def checklist(framework, fmt, out, answers_file, redact, **kw) -> None:
             checklist=redact_value(made.checklist, Identity.current()), outcome=made.outcome
         )
     if out is not None:
-        from recommender.decide.starter import atomic_write
-
-        atomic_write(out, render(made.checklist, fmt))
+        write_out(out, render(made.checklist, fmt))
         click.echo(f"dlrec: wrote {out}", err=True)
     elif fmt == "text":
         from recommender.report import checklist as checklist_report
@@ -133,18 +136,22 @@ def checklist(framework, fmt, out, answers_file, redact, **kw) -> None:
 
 
 @click.command()
-@click.argument("directory", metavar="DIR")
+@click.argument("directory", metavar="DIR", type=dir_path())
 @functools.partial(_framework_option, purpose="start the project with")
 @click.option("--force", is_flag=True, help="Overwrite files that already exist in DIR.")
 @_answers_option
 @input_options
-def init(directory, framework, force, answers_file, **kw) -> None:
+@index_map_option
+def init(directory, framework, force, answers_file, index_map, **kw) -> None:
     """Write a starter project into DIR: requirements.txt, pyproject.toml (uv), train.py,
     SETUP.md, dlrec-answers.yaml."""
     from recommender.decide import starter
+    from recommender.decide.install.mirrors import map_plan_dict, parse_index_map
+    from recommender.pipeline import starter_template
     from recommender.report import checklist as checklist_report
+    from recommender.report.project import check_targets, write_files
 
-    starter.check_targets(directory, force=force)
+    check_targets(directory, force=force)
     request = request_from({}, answers_file, kw)
     made = make_checklist(request, framework)
     outcome, cl = made.outcome, made.checklist
@@ -155,10 +162,11 @@ def init(directory, framework, force, answers_file, **kw) -> None:
         rulebase=outcome.rulebase,
         smoke=outcome.ranking.smoke,
         answers=outcome.answers.to_dict(),
-        plan=_plan(outcome, cl),
+        plan=map_plan_dict(_plan(outcome, cl), parse_index_map(index_map, os.environ)),
+        train_template=starter_template(cl.framework),
         project_name=os.path.basename(os.path.abspath(directory)),
     )
-    for path in starter.write_files(directory, files, force=force):
+    for path in write_files(directory, files, force=force):
         click.echo(f"wrote {path}")
     backend = f" on {cl.backend}" if cl.backend else ""
     click.echo(f"{cl.name}{backend}: {cl.summary['fail']} checklist item(s) failed; see SETUP.md")

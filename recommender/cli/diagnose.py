@@ -11,6 +11,7 @@ import sys
 
 import click
 
+from recommender.cli.choices import NamedChoice, file_path
 from recommender.core.errors import BadInputError, ExitCode
 
 FORMATS = ("text", "markdown", "json")
@@ -51,13 +52,14 @@ def render(diagnosis, fmt: str) -> str:
 
 
 @click.command()
-@click.argument("file", required=False, metavar="[FILE|-]")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.argument("file", required=False, metavar="[FILE|-]", type=file_path(allow_dash=True))
+@click.option("--format", "fmt", type=NamedChoice(FORMATS), default="text", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Short for --format json.")
 @click.option(
     "--github-event",
     "event_file",
     metavar="FILE",
+    type=file_path(),
     help="A GitHub issues / issue_comment event payload: diagnose its body, print the Markdown reply.",
 )
 @click.pass_context

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from recommender.cli.choices import file_path
+
 
 def _load(path: str):
     """The document at ``path`` (a facts or a recommend --json document); exit 2 when it is bad."""
@@ -34,8 +36,8 @@ def _load(path: str):
 
 
 @click.command()
-@click.argument("a", metavar="A.json")
-@click.argument("b", metavar="B.json")
+@click.argument("a", metavar="A.json", type=file_path())
+@click.argument("b", metavar="B.json", type=file_path())
 @click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
 def diff(a: str, b: str, as_json: bool) -> None:
     """What differs between two machines' facts (and smoke results, when present).

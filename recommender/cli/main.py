@@ -17,8 +17,10 @@ from typing import cast
 import click
 
 from recommender import __version__
+from recommender.cli.choices import NamedChoice, file_path
 from recommender.cli.options import redact_option
 from recommender.core.errors import BadInputError, DlrecError, ExitCode
+from recommender.core.problems import BadRequest
 
 # Ctrl-C while Python imports click and rich is one line already: ``import recommender`` installed
 # the quiet start-up handlers (recommender/core/early.py); main() replaces them with the real ones.
@@ -52,6 +54,21 @@ LAZY_COMMANDS = {
         "init",
         "Write a starter project (requirements, train.py, SETUP.md).",
     ),
+    "cache": (
+        "recommender.cli.cache",
+        "cache",
+        "List or prune the throwaway environments that --try made.",
+    ),
+    "fleet": (
+        "recommender.cli.fleet",
+        "fleet",
+        "Probe or smoke-train every node of a Slurm or Ray cluster.",
+    ),
+    "plan": (
+        "recommender.cli.plan",
+        "plan",
+        "The install plan for a machine described by flags (no GPU needed).",
+    ),
     "diagnose": (
         "recommender.cli.diagnose",
         "diagnose",
@@ -78,6 +95,8 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except BrokenPipeError as exc:
             raise _ReaderLeft() from exc
+        except BadRequest as exc:  # a pure stage refused a value: bad input, exit 2
+            raise BadInputError(exc.message, where=exc.where) from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
@@ -95,6 +114,15 @@ class LazyGroup(click.Group):
                 return None  # not built yet
             return getattr(module, attr)
         return super().get_command(ctx, name)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        """An unknown command name gets "did you mean" (``dlrec recomend``)."""
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            from recommender.core.names import did_you_mean
+
+            ctx.fail(f"no such command {name!r}{did_you_mean(name, self.list_commands(ctx))}")
+        return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [
@@ -134,7 +162,7 @@ def _print_completion(ctx: click.Context, param: click.Parameter, shell: str | N
 @click.version_option(__version__, prog_name="dlrec")
 @click.option(
     "--completion",
-    type=click.Choice(COMPLETION_SHELLS),
+    type=NamedChoice(COMPLETION_SHELLS),
     metavar="SHELL",
     expose_value=False,
     is_eager=True,
@@ -169,6 +197,7 @@ def cli() -> None:
     "--import",
     "import_file",
     metavar="FILE",
+    type=file_path(),
     help="Read the facts from FILE instead of probing: a `python -m torch.utils.collect_env` "
     "report (vLLM's too), or a facts document.",
 )

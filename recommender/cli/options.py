@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from recommender.cli.choices import NamedChoice, accelerator_choice, file_path
+
 if TYPE_CHECKING:
     from recommender.pipeline import Request
 
@@ -35,6 +37,7 @@ rules_option = click.option(
     "rule_files",
     multiple=True,
     metavar="FILE",
+    type=file_path(),
     help="A rule overlay (YAML/JSON): adds rules, or replaces bundled ones with the same id. Repeatable.",
 )
 
@@ -85,6 +88,7 @@ def input_options(f=None, *, fleet: bool = False):
             "--facts",
             "facts_file",
             metavar="FILE",
+            type=file_path(),
             multiple=True,
             callback=_facts_value,
             help=facts_help,
@@ -102,6 +106,8 @@ def input_options(f=None, *, fleet: bool = False):
         ),
         click.option(
             "--train-timeout",
+            "--timeout",
+            "train_timeout",
             type=click.FloatRange(1, 3600),
             metavar="S",
             help="Smoke: seconds each training may take.",
@@ -126,16 +132,19 @@ def pipeline_options(f, fleet: bool = True):
     ``recommend`` and ``ask`` take (read them back with ``report.output.output_from``)."""
     from recommender.report.output import FORMATS
 
+    f = try_options(f)
     f = redact_option(f)
+    f = index_map_option(f)
     f = click.option(
         "--out",
         metavar="FILE",
+        type=file_path(),
         help="Write the report to FILE (atomically) instead of stdout.",
     )(f)
     f = click.option(
         "--format",
         "fmt",
-        type=click.Choice(FORMATS),
+        type=NamedChoice(FORMATS),
         default=None,
         help="text (the default), markdown (for an issue, a PR or a wiki), or json.",
     )(f)
@@ -144,7 +153,7 @@ def pipeline_options(f, fleet: bool = True):
     )(f)
     f = click.option(
         "--explain",
-        type=click.Choice(["fired", "all"]),
+        type=NamedChoice(["fired", "all"]),
         is_flag=False,
         flag_value="fired",
         default=None,
@@ -161,23 +170,11 @@ def pipeline_options(f, fleet: bool = True):
     return input_options(f, fleet=fleet)
 
 
-class AnswerChoice(click.Choice):
+class AnswerChoice(NamedChoice):
     """A question's choices: case-insensitive, and a typo gets "did you mean"."""
 
     def __init__(self, choices: Sequence[str]) -> None:
-        super().__init__(tuple(choices), case_sensitive=False)
-
-    def convert(self, value, param, ctx):
-        try:
-            return super().convert(value, param, ctx)
-        except click.BadParameter:
-            import difflib
-
-            near = difflib.get_close_matches(str(value).lower(), self.choices, n=1, cutoff=0.5)
-            hint = f"; did you mean {near[0]!r}?" if near else ""
-            self.fail(
-                f"{value!r} is not allowed (allowed: {', '.join(self.choices)}){hint}", param, ctx
-            )
+        super().__init__(choices)
 
 
 def _bundled_questions() -> list[dict]:
@@ -198,9 +195,14 @@ def answer_options(f):
         f = click.option(
             f"--{key.replace('_', '-')}",
             key,
-            type=AnswerChoice(values),
+            type=accelerator_choice(values) if key == "accelerator" else AnswerChoice(values),
             help=f"{q['prompt']} Unanswered: no rule fires on it"
-            + (" (auto: what the probes found)." if "auto" in values else "."),
+            + (
+                " (auto: what the probes found; gpu: the one GPU kind found; cuda, rocm, mps "
+                "and xpu name nvidia, amd, apple and intel)."
+                if key == "accelerator"
+                else "."
+            ),
         )(f)
     return f
 
@@ -224,4 +226,90 @@ def request_from(
         fresh=kw["fresh"],
         import_timeout=kw["import_timeout"],
         train_timeout=kw["train_timeout"],
+        tries=kw.get("tries"),
+        try_budget=kw.get("try_budget"),
     )
+
+
+# --------------------------------------------------------------------------- --try
+
+#: ``--try-budget``'s default (``smoke.trial.DEFAULT_SIZE_BUDGET``; a test holds them equal).
+DEFAULT_TRY_BUDGET = "4GiB"
+
+
+class Size(click.ParamType):
+    """``500MB``, ``4GiB``, ``2g``, ``1500000``: bytes."""
+
+    name = "SIZE"
+
+    def convert(self, value, param, ctx):
+        import re
+
+        if isinstance(value, int):
+            return value
+        match = re.match(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)b?\s*$", str(value), re.IGNORECASE)
+        if not match:
+            self.fail(f"{value!r} is not a size (e.g. 500MB, 4GiB)", param, ctx)
+        number, unit, binary = float(match.group(1)), match.group(2).lower(), match.group(3)
+        return int(number * (1024 if binary else 1000) ** " kmgt".index(unit or " "))
+
+
+def _try_targets(ctx, param, value: tuple[str, ...]) -> tuple[str, ...] | None:
+    """None (no --try), () (the best rows), or ``framework`` / ``keras:backend`` names."""
+    from recommender.core.catalog import FRAMEWORK_IDS, KERAS_BACKENDS
+
+    if not value:
+        return None
+    allowed = [*FRAMEWORK_IDS, *(f"keras:{b}" for b in KERAS_BACKENDS)]
+    names = []
+    for raw in value:
+        if raw == "auto":  # --try without a value
+            continue
+        name = raw.strip().lower()
+        if name not in allowed:
+            raise click.BadParameter(f"{raw!r} (allowed: {', '.join(allowed)})")
+        names.append(name)
+    return tuple(dict.fromkeys(names))
+
+
+def try_options(f):
+    """--try [F] (repeatable), --yes, --try-budget SIZE: ``recommend``, ``ask`` and ``smoke``."""
+    options = [
+        click.option(
+            "--try",
+            "tries",
+            multiple=True,
+            is_flag=False,
+            flag_value="auto",
+            metavar="[F]",
+            callback=_try_targets,
+            help="Install the plans of the two best rows that need an install (and any tied "
+            "with them), or of F (repeatable; keras:torch for a backend), into throwaway "
+            "environments in dlrec's cache, and smoke-train them there. It says what it "
+            "downloads, and how much, first.",
+        ),
+        click.option(
+            "--yes", "-y", "assume_yes", is_flag=True, help="With --try: do not ask first."
+        ),
+        click.option(
+            "--try-budget",
+            type=Size(),
+            default=DEFAULT_TRY_BUDGET,
+            show_default=True,
+            help="With --try: refuse a plan that would download more than SIZE.",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+#: A mirror for every index a plan prints or writes (``plan``, ``init``).
+index_map_option = click.option(
+    "--index-map",
+    "index_map",
+    multiple=True,
+    metavar="FROM=TO",
+    help="Rewrite an index URL prefix (a mirror) in every index printed or written; "
+    "repeatable [env DLREC_INDEX_MAP, space-separated].",
+)

@@ -10,6 +10,7 @@ import os
 
 import click
 
+from recommender.cli.choices import file_path
 from recommender.cli.options import rules_option
 from recommender.core.errors import BadInputError
 
@@ -36,7 +37,7 @@ def rules(ctx: click.Context, bundled: str | None) -> None:
 
 
 @rules.command()
-@click.argument("files", nargs=-1, metavar="[FILE]...")
+@click.argument("files", nargs=-1, metavar="[FILE]...", type=file_path())
 @click.pass_context
 def check(ctx: click.Context, files: tuple[str, ...]) -> None:
     """Validate the bundled rules, the wheel matrix and each overlay FILE; exit 0, or 2.
@@ -161,6 +162,7 @@ def pip_runner(timeout: float):
     "python",
     default=None,
     metavar="PATH",
+    type=file_path(),
     help="The Python whose pip is asked (default: dlrec's own).",
 )
 @click.option(
@@ -170,8 +172,21 @@ def pip_runner(timeout: float):
     show_default=True,
     help="Seconds each pip command may take.",
 )
+@click.option(
+    "--record",
+    "record",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    metavar="FILE",
+    help="Also write pip's answers (trimmed) to FILE as JSON: a registry recording for tests.",
+)
 def refresh_wheels(
-    packages: tuple[str, ...], write: bool, path: str | None, python: str | None, timeout: float
+    packages: tuple[str, ...],
+    write: bool,
+    path: str | None,
+    python: str | None,
+    timeout: float,
+    record: str | None,
 ) -> None:
     """Ask pip (and so your index or mirror) which Python and platform each release line has
     wheels for, its newest patch, the CUDA of PyPI's Linux torch and companion pins; print a
@@ -191,11 +206,22 @@ def refresh_wheels(
     for name in packages:
         if name not in known:
             raise BadInputError(f"no releases rows for {name!r} (known: {', '.join(known)})")
-    pip = wr.Pip(python=python or sys.executable, runner=pip_runner(timeout))
+    book: dict[str, dict[str, object]] = {}
+    runner = pip_runner(timeout)
+    if record:
+        from recommender.maintainer.wheels_record import recording_runner
+
+        runner = recording_runner(runner, book)
+    pip = wr.Pip(python=python or sys.executable, runner=runner)
     fresh = {
         name: wr.refresh_package(pip, matrix, name, today())
         for name in packages or [p for p in wr.PACKAGES if p in known]
     }
+    if record:
+        try:
+            write_atomic(record, json.dumps(book, indent=1, sort_keys=True) + "\n")
+        except OSError as exc:
+            raise BadInputError(f"cannot write: {exc.strerror or exc}", where=record) from None
     text = open(target, encoding="utf-8").read()
     new = wr.refresh_text(text, matrix, fresh)
     diff = wr.unified_diff(text, new, target)

@@ -243,6 +243,11 @@ ANSWER_DEVICE: dict[str, str] = {a.answer: a.smoke_device for a in ACCELERATORS.
 ANSWER_KIND: dict[str, str] = {a.answer: a.kind.value for a in ACCELERATORS.values()}
 #: Accelerator kind -> its ``accelerator`` answer value.
 KIND_ANSWER: dict[str, str] = {a.kind.value: a.answer for a in ACCELERATORS.values()}
+#: The ``accelerator`` answers that are a GPU (what ``--accelerator gpu`` may stand for).
+GPU_ANSWERS: tuple[str, ...] = tuple(
+    ACCELERATORS[k].answer
+    for k in (Accelerator.CUDA, Accelerator.ROCM, Accelerator.MPS, Accelerator.XPU)
+)
 #: Every smoke device, ``auto`` first (``dlrec smoke --device``).
 SMOKE_DEVICES: tuple[str, ...] = ("auto", *(a.smoke_device for a in ACCELERATORS.values()))
 #: The answer values of the ``accelerator`` question, ``auto`` first.

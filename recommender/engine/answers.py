@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from recommender.core.catalog import GPU_ANSWERS, KIND_ANSWER
 from recommender.core.documents import DocumentError, load_document
 from recommender.core.errors import BadInputError
+from recommender.core.names import did_you_mean
 
 #: Where an answer came from; "asked": given or confirmed at a ``dlrec ask`` prompt.
 SOURCES = ("flag", "file", "probe", "asked", "unanswered")
@@ -50,6 +52,36 @@ class Answers:
         return dict(self.source)
 
 
+#: ``--accelerator gpu``: the one GPU kind the facts show (``gpu_answers``).
+GPU = "gpu"
+
+
+def gpu_answers(facts: Any) -> list[str]:
+    """The accelerator answers of the GPU kinds the facts show (visible ones), in catalog order."""
+    found = {
+        KIND_ANSWER.get(str(a.get("kind")))
+        for a in (getattr(facts, "accelerators", None) or ())
+        if a.get("visible") is not False
+    }
+    return [a for a in GPU_ANSWERS if a in found]
+
+
+def gpu_answer(facts: Any) -> str:
+    """``--accelerator gpu`` -> the one GPU kind present, else a BadInputError naming them."""
+    found = gpu_answers(facts)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise BadInputError(
+            "--accelerator gpu: no GPU was found on this machine; choose cpu, or name the kind: "
+            + ", ".join(GPU_ANSWERS)
+        )
+    raise BadInputError(
+        f"--accelerator gpu: this machine has {' and '.join(found)} GPUs; name one: "
+        + " or ".join(f"--accelerator {a}" for a in found)
+    )
+
+
 def _allowed(question: Any) -> str:
     return ", ".join(c.value for c in question.choices)
 
@@ -72,11 +104,15 @@ def _read_file(path: str, questions: Mapping[str, Any]) -> dict[str, str]:
         question = questions.get(key)
         if question is None:
             raise BadInputError(
-                f"unknown answer key {key!r} (allowed: {', '.join(questions)})", where=where
+                f"unknown answer key {key!r} (allowed: {', '.join(questions)})"
+                + did_you_mean(str(key), questions),
+                where=where,
             )
         if not isinstance(value, str) or value not in question.values:
             raise BadInputError(
-                f"{key}: {value!r} is not allowed (allowed: {_allowed(question)})", where=where
+                f"{key}: {value!r} is not allowed (allowed: {_allowed(question)})"
+                + did_you_mean(str(value), question.values),
+                where=where,
             )
         out[key] = value
     return out
@@ -117,9 +153,12 @@ def resolve_answers(
             raise BadInputError(f"unknown answer {name!r} (allowed: {', '.join(by_key)})")
         if value is None:
             continue
+        if value == GPU and key == "accelerator":
+            value = gpu_answer(facts)
         if value not in question.values:
             raise BadInputError(
                 f"--{key.replace('_', '-')}: {value!r} is not allowed (allowed: {_allowed(question)})"
+                + did_you_mean(value, question.values)
             )
         given[key] = value
     asked = {k: v for k, v in (asked or {}).items() if k in by_key and v in by_key[k].values}
@@ -140,4 +179,4 @@ def resolve_answers(
     return Answers(values=MappingProxyType(values), source=MappingProxyType(source))
 
 
-__all__ = ["SOURCES", "Answers", "resolve_answers"]
+__all__ = ["GPU", "SOURCES", "Answers", "gpu_answer", "gpu_answers", "resolve_answers"]

@@ -80,4 +80,14 @@ def collect_facts(
         "warnings",
     )
     doc.update({key: body[key] for key in order if key in body})
+    _add_jetson(doc)
     return Facts.from_dict(doc)
+
+
+def _add_jetson(doc: dict) -> None:
+    """A Jetson's JetPack and GPU compute capability, from its L4T release and SoC."""
+    os_section = doc.get("os")
+    if isinstance(os_section, dict) and (os_section.get("l4t") or os_section.get("tegra")):
+        from recommender.facts.jetson import jetson_fields, load_jetson_table
+
+        os_section.update(jetson_fields(os_section, load_jetson_table()))

@@ -54,21 +54,44 @@ __all__ = [
 Runner = Callable[[Sequence[str]], CommandResult]
 
 
-def _manylinux(arch: str) -> tuple[str, ...]:
+#: The newest glibc whose manylinux tag is asked for (a wheel with a newer floor is unseen).
+GLIBC_TOP = 39
+#: glibc floors tried, lowest first, to find a release's manylinux floor.
+GLIBC_LEVELS = (17, 24, 26, 27, 28, 31, 34, 35, GLIBC_TOP)
+#: macOS floors tried, lowest first (pip widens a macosx_X_Y tag to every older macOS).
+MACOS_LEVELS = ("10.9", "10.13", "10.15", "11.0", "12.0", "13.0", "14.0", "15.0")
+
+
+def _manylinux(arch: str, top: int = GLIBC_TOP) -> tuple[str, ...]:
     """pip does not widen a ``manylinux_2_28`` tag to older glibc (jaxlib is ``2_27``, torch
-    <= 2.6 ``manylinux1``): every glibc from 2.28 down to 2.17, then manylinux2014 (which pip
-    widens to 2010 and 1)."""
-    return (*(f"manylinux_2_{n}_{arch}" for n in range(28, 16, -1)), f"manylinux2014_{arch}")
+    <= 2.6 ``manylinux1``): every glibc from ``top`` down to 2.17, then manylinux2014 (which
+    pip widens to 2010 and 1)."""
+    return (*(f"manylinux_2_{n}_{arch}" for n in range(top, 16, -1)), f"manylinux2014_{arch}")
 
 
-#: pip --platform tags per platform.
+def _macosx(level: str, arch: str) -> tuple[str, ...]:
+    return (f"macosx_{level.replace('.', '_')}_{arch}",)
+
+
+#: pip --platform tags per platform: every platform a wheel can be for.
 PLATFORM_TAGS: Mapping[Platform, tuple[str, ...]] = MappingProxyType(
     {
         Platform.LINUX_X86_64: _manylinux("x86_64"),
         Platform.LINUX_AARCH64: _manylinux("aarch64"),
+        Platform.MUSL_X86_64: ("musllinux_1_2_x86_64", "musllinux_1_1_x86_64"),
+        Platform.MUSL_AARCH64: ("musllinux_1_2_aarch64", "musllinux_1_1_aarch64"),
         Platform.WINDOWS_AMD64: ("win_amd64",),
-        Platform.MACOS_ARM64: ("macosx_15_0_arm64",),
-        Platform.MACOS_X86_64: ("macosx_15_0_x86_64",),
+        Platform.WINDOWS_ARM64: ("win_arm64",),
+        Platform.MACOS_ARM64: _macosx(MACOS_LEVELS[-1], "arm64"),
+        Platform.MACOS_X86_64: _macosx(MACOS_LEVELS[-1], "x86_64"),
+    }
+)
+_ARCH_OF = MappingProxyType(
+    {
+        Platform.LINUX_X86_64: "x86_64",
+        Platform.LINUX_AARCH64: "aarch64",
+        Platform.MACOS_ARM64: "arm64",
+        Platform.MACOS_X86_64: "x86_64",
     }
 )
 PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15")
@@ -88,7 +111,6 @@ WHEEL_OF: Mapping[str, str] = MappingProxyType({"jax": "jaxlib"})
 #: Requires-Dist names that become the ``requires`` column.
 COMPANIONS = ("libtpu", "keras")
 _CUDA_RUNTIME = re.compile(r"^(nvidia-cuda-runtime(-cu\d+)?|cuda-toolkit)$")
-_MACOS_TAG = re.compile(r"macosx_(\d+)_(\d+)_")
 
 
 def bounded_runner(*, timeout: float = 120.0, env: Mapping[str, str] | None = None) -> Runner:
@@ -119,15 +141,20 @@ class Pip:
         return self._cache[argv]
 
     @staticmethod
-    def _target(python: str, platform: Platform) -> list[str]:
-        tags = [w for tag in PLATFORM_TAGS[platform] for w in ("--platform", tag)]
-        return ["--only-binary=:all:", "--python-version", python, *tags]
+    def _target(python: str, platform: Platform, tags: Sequence[str] = ()) -> list[str]:
+        words = [w for tag in tags or PLATFORM_TAGS[platform] for w in ("--platform", tag)]
+        return ["--only-binary=:all:", "--python-version", python, *words]
 
     def versions(
-        self, name: str, python: str | None = None, platform: Platform | None = None
+        self,
+        name: str,
+        python: str | None = None,
+        platform: Platform | None = None,
+        tags: Sequence[str] = (),
     ) -> frozenset[Version]:
-        """The final releases pip lists (with a wheel for ``python``/``platform`` when given)."""
-        where = self._target(python, platform) if python and platform else []
+        """The final releases pip lists (with a wheel for ``python``/``platform`` when given;
+        ``tags`` narrows the platform to some of its tags: a glibc or macOS floor)."""
+        where = self._target(python, platform, tags) if python and platform else []
         args = ["index", "versions", *(where or ["--ignore-requires-python"]), name]
         result = self._run(*args)
         for line in result.stdout.splitlines() if result.ok else ():
@@ -197,10 +224,51 @@ def _companions(item: Mapping[str, Any] | None) -> dict[str, str]:
     }
 
 
-def _macos(item: Mapping[str, Any] | None) -> Version | None:
-    url = str(((item or {}).get("download_info") or {}).get("url") or "")
-    match = _MACOS_TAG.search(url.rsplit("/", 1)[-1])
-    return Version(f"{match.group(1)}.{match.group(2)}") if match else None
+def _floor(
+    pip: Pip,
+    wheel: str,
+    built: Version,
+    platform: Platform,
+    pythons: Sequence[str],
+    ladder: Sequence[tuple[str, ...]],
+) -> int | None:
+    """The index of the lowest rung of ``ladder`` (tag sets, lowest floor first) at which pip
+    lists ``built`` for one of ``pythons``; None when no rung has it."""
+    for i, tags in enumerate(ladder):
+        for python in pythons:
+            if built in pip.versions(wheel, python, platform, tags):
+                return i
+    return None
+
+
+def _glibc(
+    pip: Pip, wheel: str, built: Version, have: Mapping[Platform, Sequence[str]]
+) -> dict[Platform, Version]:
+    """Per manylinux platform, the lowest glibc whose tags install ``built`` (any Python)."""
+    out = {}
+    for platform, pythons in have.items():
+        if platform.is_manylinux:
+            ladder = [_manylinux(_ARCH_OF[platform], n) for n in GLIBC_LEVELS]
+            rung = _floor(pip, wheel, built, platform, pythons, ladder)
+            if rung is not None:
+                out[platform] = Version(f"2.{GLIBC_LEVELS[rung]}")
+    return out
+
+
+def _macos_floor(
+    pip: Pip, wheel: str, built: Version, have: Mapping[Platform, Sequence[str]]
+) -> Version | None:
+    """The lowest macOS any of its macOS wheels installs on (any Python, either architecture)."""
+    found = []
+    for platform, pythons in have.items():
+        if platform.is_macos:
+            arch = _ARCH_OF[platform]
+            levels = [v for v in MACOS_LEVELS if arch != "arm64" or Version(v) >= Version("11")]
+            ladder = [_macosx(level, arch) for level in levels]
+            rung = _floor(pip, wheel, built, platform, pythons, ladder)
+            if rung is not None:
+                found.append(Version(levels[rung]))
+    return min(found, default=None)
 
 
 def _span(pythons: Sequence[str]) -> SpecifierSet:
@@ -221,20 +289,15 @@ def _release_of(
         built = max(found, default=newest)
     python: dict[Platform, SpecifierSet] = {}
     top: dict[Platform, str] = {}
+    have: dict[Platform, list[str]] = {}
     for platform in platforms:
-        have = [py for py in PYTHONS if built in pip.versions(wheel, py, platform)]
-        if have:
-            python[platform], top[platform] = _span(have), have[-1]
+        have[platform] = [py for py in PYTHONS if built in pip.versions(wheel, py, platform)]
+        if have[platform]:
+            python[platform], top[platform] = _span(have[platform]), have[platform][-1]
+    have = {p: pys for p, pys in have.items() if pys}
     main = next(iter(top), None)
     meta = pip.report(old.package, newest, top[main], main) if main else None
-    macos = None
-    if wheel == old.package:
-        found_macos = [
-            m
-            for p in top
-            if p.is_macos and (m := _macos(pip.report(wheel, built, top[p], p))) is not None
-        ]
-        macos = min(found_macos, default=None)
+    macos = _macos_floor(pip, wheel, built, have)
     linux_cuda = None
     if old.package == "torch" and Platform.LINUX_X86_64 in top:
         linux_cuda = _linux_cuda(
@@ -247,6 +310,7 @@ def _release_of(
         macos=macos,
         linux_cuda=linux_cuda,
         requires=MappingProxyType(_companions(meta)),
+        glibc=MappingProxyType(_glibc(pip, wheel, built, have)),
     )
     return old if same(old, new) else replace(new, verified=today)
 
@@ -258,6 +322,7 @@ def same(a: Release, b: Release) -> bool:
         and dict(a.python) == dict(b.python)
         and a.macos == b.macos
         and a.linux_cuda == b.linux_cuda
+        and dict(a.glibc) == dict(b.glibc)
         and {k: SpecifierSet(v) for k, v in a.requires.items()}
         == {k: SpecifierSet(v) for k, v in b.requires.items()}
     )
@@ -272,7 +337,7 @@ def refresh_package(
     if not committed:
         return ()
     listed = pip.versions(package)
-    platforms = [p for p in PLATFORM_TAGS if any(p in r.python for r in committed)]
+    platforms = list(PLATFORM_TAGS)  # every platform: a new one (win_arm64, musl) shows up
     newest_line = committed[0].line
     lines = {_line(v) for v in listed if _line(v) > newest_line}
     out = [
@@ -306,6 +371,10 @@ def render_row(release: Release) -> str:
     if release.requires:
         pins = ", ".join(f"{k}: {_quoted(v)}" for k, v in release.requires.items())
         parts.append(f"requires: {{{pins}}}")
+    if release.glibc:
+        order = list(Platform)
+        floors = sorted(release.glibc.items(), key=lambda kv: order.index(kv[0]))
+        parts.append("glibc: {" + ", ".join(f"{p.value}: {_quoted(v)}" for p, v in floors) + "}")
     parts.append(f"source: [{', '.join(release.source)}]")
     parts.append(f"verified: {release.verified.isoformat()}")
     return "  - {" + ", ".join(parts) + "}"

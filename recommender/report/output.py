@@ -5,7 +5,9 @@ after it when nothing is feasible. The commands read the options and run the pip
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +29,8 @@ class Output:
     explain: str | None = None
     redact: bool = False
     why: str | None = None
+    #: Index URL prefixes and their mirrors (--index-map, DLREC_INDEX_MAP).
+    index_map: tuple[tuple[str, str], ...] = ()
 
 
 def check_out(path: str | None) -> None:
@@ -39,6 +43,16 @@ def check_out(path: str | None) -> None:
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise BadInputError(f"folder {str(folder)!r} does not exist", where=path)
+
+
+def write_out(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` atomically (``--out``), or exit 2 naming the path and why."""
+    from recommender.core.atomic import os_error_text, write_atomic
+
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise BadInputError(f"cannot write here: {os_error_text(exc)}", where=str(path)) from None
 
 
 def emit_json(data) -> None:
@@ -57,12 +71,15 @@ def output_from(kw: dict) -> Output:
     out = kw.pop("out")
     if out is not None:
         check_out(out)
+    from recommender.decide.install.mirrors import parse_index_map
+
     return Output(
         fmt="json" if as_json else (fmt or "text"),
         out=out,
         explain=kw.pop("explain"),
         redact=kw.pop("redact"),
         why=kw.pop("why"),
+        index_map=parse_index_map(kw.pop("index_map", ()) or (), os.environ),
     )
 
 
@@ -132,11 +149,13 @@ def emit(outcome: Outcome, output: Output, *, console=None) -> None:
     """Print or write the outcome (a fleet's too); exit 1 (after it) when nothing is feasible."""
     if output.redact:
         outcome = redacted(outcome)
+    if output.index_map:
+        from recommender.decide.install.mirrors import mirrored
+
+        outcome = dataclasses.replace(outcome, ranking=mirrored(outcome.ranking, output.index_map))
     text = render_outcome(outcome, output, console)
     if text is not None and output.out is not None:
-        from recommender.decide.starter import atomic_write
-
-        atomic_write(output.out, text)
+        write_out(output.out, text)
         click.echo(f"dlrec: wrote {output.out}", err=True)
     elif text is not None:
         click.echo(text, nl=False)

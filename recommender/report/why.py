@@ -20,6 +20,7 @@ from rich.text import Text
 
 from recommender.core.catalog import BACKEND_FRAMEWORK, KERAS_BACKENDS, display_name
 from recommender.core.errors import BadInputError
+from recommender.core.names import did_you_mean
 from recommender.decide.ranking.rank import Entry, Ranking
 from recommender.rulebase.tiers import TIERS
 
@@ -111,8 +112,9 @@ def parse_target(value: str) -> tuple[str, str | None]:
         not backend or (framework == "keras" and backend in KERAS_BACKENDS)
     )
     if not ok:
+        hint = did_you_mean(value, allowed)
         raise BadInputError(
-            f"{value!r} is not a framework (allowed: {', '.join(dict.fromkeys(allowed))})",
+            f"{value!r} is not a framework (allowed: {', '.join(dict.fromkeys(allowed))}){hint}",
             where="--why",
         )
     return framework, backend or None

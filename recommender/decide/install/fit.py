@@ -226,7 +226,7 @@ def driver_fit(build: Build, machine: Machine, matrix: WheelMatrix, needs_ptx: b
 
 def nvidia_fit(build: Build, machine: Machine, matrix: WheelMatrix) -> Fit:
     cc, needs_ptx = cc_fit(build, machine)
-    if not cc.ok:
+    if not cc.ok or build.jetpack is not None:  # a Jetson's driver is its JetPack's own
         return cc
     return cc + driver_fit(build, machine, matrix, needs_ptx)
 
@@ -272,11 +272,52 @@ def companions_fit(
     return total
 
 
+def libc_fit(release: Release, platform: Platform, machine: Machine) -> Fit:
+    """manylinux wheels need glibc at least their floor; musl (Alpine) takes none of them."""
+    if not platform.is_manylinux:
+        return Fit()
+    if machine.libc == "musl":
+        musl = platform.musl
+        if musl is not None and release.python_for(musl) is not None:
+            return Fit()
+        return Fit(
+            ok=False,
+            reasons=(
+                f"no musllinux wheel of {release.label}: its Linux wheels are manylinux (glibc)",
+            ),
+            kinds=("libc",),
+        )
+    floor = release.glibc.get(platform)
+    if floor is None:
+        return Fit()
+    if machine.glibc is None:
+        if machine.libc is None and floor > Version("2.17"):
+            return Fit(unknowns=(f"libc unknown: {release.label} needs glibc >= {floor}",))
+        return Fit()
+    if machine.glibc < floor:
+        return Fit(
+            ok=False,
+            reasons=(f"needs glibc >= {floor}; this is glibc {machine.glibc}",),
+            kinds=("libc",),
+        )
+    return Fit()
+
+
+def build_python_fit(build: Build, machine: Machine) -> Fit:
+    """A build narrower than its release (Jetson wheels are for JetPack's own Python)."""
+    if build.python is None or machine.python is None:
+        return Fit()
+    if build.python.contains(machine.python, prereleases=True):
+        return Fit()
+    return no(f"{build.row}: wheels for Python {build.python} only", python_hint=build.python)
+
+
 def fit(
     build: Build, release: Release, platform: Platform, machine: Machine, matrix: WheelMatrix
 ) -> Fit:
     """Everything that decides whether ``build`` at ``release`` installs and runs here."""
-    total = python_fit(release, platform, machine)
+    total = python_fit(release, platform, machine) + libc_fit(release, platform, machine)
+    total += build_python_fit(build, machine)
     if platform.is_macos:
         total += macos_fit(release.macos, "macOS wheels", machine)
     total += companions_fit(build, release, platform, machine, matrix)

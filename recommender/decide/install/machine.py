@@ -7,6 +7,7 @@ few paths the planner uses (``os.*``, ``python.version``, ``accelerators[]``,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -25,6 +26,8 @@ _PLATFORMS: Mapping[tuple[str, str], Platform] = MappingProxyType(
         ("linux", "arm64"): Platform.LINUX_AARCH64,
         ("windows", "amd64"): Platform.WINDOWS_AMD64,
         ("windows", "x86_64"): Platform.WINDOWS_AMD64,
+        ("windows", "arm64"): Platform.WINDOWS_ARM64,
+        ("windows", "aarch64"): Platform.WINDOWS_ARM64,
         ("darwin", "arm64"): Platform.MACOS_ARM64,
         ("darwin", "x86_64"): Platform.MACOS_X86_64,
     }
@@ -76,6 +79,24 @@ class Machine:
     max_cuda: Version | None = None
     gfx: tuple[str | None, ...] = ()
     installed: Mapping[Framework, Installed] = field(default_factory=lambda: MappingProxyType({}))
+    #: "glibc" or "musl" (None: unknown); ``glibc`` is its version when known.
+    libc: str | None = None
+    glibc: Version | None = None
+    #: The Jetson's JetPack release (None: not a Jetson, or unknown).
+    jetpack: Version | None = None
+    #: "externally-managed" (PEP 668) or "conda-base": a Python not to install into directly.
+    interpreter: str | None = None
+
+    #: A Jetson board (by its SoC or GPU name), even when its JetPack is unknown.
+    jetson: bool = False
+
+    @property
+    def tegra(self) -> bool:
+        """A Jetson whose GPU is the integrated (tegra) one: JetPack before 7 (Thor is SBSA),
+        or a Jetson whose JetPack is unknown (its SBSA-ness cannot be assumed)."""
+        if self.jetpack is not None:
+            return self.jetpack.major < 7
+        return self.jetson
 
     @property
     def driver_column(self) -> DriverColumn:
@@ -155,6 +176,18 @@ def _installed(section: object) -> Installed:
     )
 
 
+_LIBC = re.compile(r"^\s*(glibc|musl)(?:[\s-]+([0-9]{1,3}(?:\.[0-9]{1,3}){0,2}))?\s*$", re.I)
+
+
+def parse_libc(value: object) -> tuple[str | None, Version | None]:
+    """``"glibc 2.36"``, ``"glibc-2.35"``, ``"musl"`` -> ("glibc", 2.36); anything else unknown."""
+    match = _LIBC.match(value) if isinstance(value, str) and len(value) < 40 else None
+    if not match:
+        return None, None
+    kind = match.group(1).lower()
+    return kind, version_or_none(match.group(2)) if kind == "glibc" else None
+
+
 def machine_from_facts(doc: Mapping[str, Any]) -> Machine:
     """Read the planner's view of a machine from a facts document (``Facts.to_dict()``)."""
     system, arch = _text(_get(doc, "os", "system")), _text(_get(doc, "os", "machine"))
@@ -163,6 +196,10 @@ def machine_from_facts(doc: Mapping[str, Any]) -> Machine:
     wsl = _get(doc, "os", "wsl")
     frameworks = _get(doc, "frameworks")
     sections = frameworks if isinstance(frameworks, Mapping) else {}
+    jetson_cc = version_or_none(_get(doc, "os", "jetson_cc"))
+    if not nvidia and jetson_cc is not None:  # a Jetson's integrated GPU: cc from its board
+        board = _text(_get(doc, "os", "board")) or _text(_get(doc, "os", "jetson_board"))
+        nvidia = ({"kind": "cuda", "name": board, "compute_capability": str(jetson_cc)},)
     return Machine(
         system=system,
         machine=arch,
@@ -182,4 +219,17 @@ def machine_from_facts(doc: Mapping[str, Any]) -> Machine:
         installed=MappingProxyType(
             {fw: _installed(sections.get(name)) for fw, name in _SECTIONS.items()}
         ),
+        libc=parse_libc(_get(doc, "os", "libc"))[0],
+        glibc=parse_libc(_get(doc, "os", "libc"))[1],
+        jetpack=version_or_none(_get(doc, "os", "jetpack")),
+        interpreter=_interpreter(doc),
+        jetson=bool(_text(_get(doc, "os", "tegra")) or _text(_get(doc, "os", "l4t"))),
     )
+
+
+def _interpreter(doc: Mapping[str, Any]) -> str | None:
+    if _get(doc, "python", "conda_base") is True:
+        return "conda-base"
+    if _get(doc, "python", "externally_managed") is True:
+        return "externally-managed"
+    return None

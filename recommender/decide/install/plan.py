@@ -17,7 +17,9 @@ from typing import Any
 
 from packaging.specifiers import SpecifierSet
 
-from recommender.core.errors import BadInputError
+from recommender.core.problems import BadRequest
+from recommender.decide.install.containers import container_ways
+from recommender.decide.install.interpreter import in_own_environment
 from recommender.decide.install.machine import Machine, machine_from_facts
 from recommender.decide.install.reinstall import reinstall_for
 from recommender.decide.install.search import Choice, Refusal, choose, newest_python
@@ -138,12 +140,12 @@ def plan_install(
     """Plan the pip commands that install ``framework`` for ``accelerator`` on this machine (a
     facts document, or the planner's view of it from ``machine_from_facts``)."""
     if framework not in FRAMEWORKS:
-        raise BadInputError(f"framework {framework!r} (allowed: {', '.join(FRAMEWORKS)})")
+        raise BadRequest(f"framework {framework!r} (allowed: {', '.join(FRAMEWORKS)})")
     if backend is not None and (framework != "keras" or backend not in BACKENDS):
-        raise BadInputError(f"backend {backend!r} (allowed with keras: {', '.join(BACKENDS)})")
+        raise BadRequest(f"backend {backend!r} (allowed with keras: {', '.join(BACKENDS)})")
     allowed = [a.value for a in Accelerator]
     if accelerator is not None and accelerator not in allowed:
-        raise BadInputError(f"accelerator {accelerator!r} (allowed: {', '.join(allowed)})")
+        raise BadRequest(f"accelerator {accelerator!r} (allowed: {', '.join(allowed)})")
     request = _Request(
         machine=facts if isinstance(facts, Machine) else machine_from_facts(facts),
         accelerator=Accelerator(accelerator) if accelerator else None,
@@ -156,7 +158,15 @@ def plan_install(
         planned = _plan(request, Framework(framework))
     if isinstance(planned, NoBuild):
         return replace(planned, framework=framework)
-    return _render(planned, framework, accelerator, request.python)
+    plan = _render(planned, framework, accelerator, request.python)
+    commands, notes = in_own_environment(
+        plan.commands,
+        plan.notes,
+        framework=framework,
+        machine=request.machine,
+        python=request.python,
+    )
+    return replace(plan, commands=commands, notes=notes)
 
 
 # --- one framework --------------------------------------------------------------------------
@@ -267,6 +277,9 @@ def _refused(
             cpu_plan = _planned(request, framework, Accelerator.CPU, cpu, [])
             command = " && ".join(shlex.join(c) for c in _commands(cpu_plan, request.python))
             ways.append(f"CPU only, without the {target.value} accelerator: {command}")
+        else:  # the CPU build is one Python away: that Python is a way out for both
+            ways.extend(w for w in cpu.ways_out if w.startswith("Use Python") and w not in ways)
+    ways.extend(container_ways(matrix, framework, target, machine))
     for other in Framework:
         found = choose(matrix, other, target, platform, machine) if other is not framework else None
         if isinstance(found, Choice):

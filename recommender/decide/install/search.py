@@ -104,9 +104,9 @@ def choose(
     platform: Platform,
     machine: Machine,
 ) -> Choice | Refusal:
-    builds = matrix.builds_for(framework, accelerator, platform)
+    builds = jetson_builds(matrix.builds_for(framework, accelerator, platform), machine)
     if not builds:
-        return _no_rows(matrix, framework, accelerator, platform)
+        return _no_rows(matrix, framework, accelerator, platform, machine)
     skipped: list[tuple[str, str]] = []
     tried: list[list[Candidate]] = []
     for line in _lines(matrix, builds):
@@ -123,10 +123,39 @@ def choose(
     return _refusal(framework, accelerator, machine, tried)
 
 
+def jetson_builds(builds: Sequence[Build], machine: Machine) -> tuple[Build, ...]:
+    """A Jetson before JetPack 7 runs only NVIDIA's JetPack wheels (its GPU is tegra, not
+    SBSA); any other machine never gets them; JetPack 7 (Thor, SBSA) takes both."""
+    out = []
+    for build in builds:
+        if build.jetpack is None:
+            if not machine.tegra or build.accelerator is not Accelerator.NVIDIA:
+                out.append(build)
+        elif machine.jetpack is not None and build.jetpack.contains(
+            machine.jetpack, prereleases=True
+        ):
+            out.append(build)
+    return tuple(out)
+
+
 def _no_rows(
-    matrix: WheelMatrix, framework: Framework, accelerator: Accelerator, platform: Platform
+    matrix: WheelMatrix,
+    framework: Framework,
+    accelerator: Accelerator,
+    platform: Platform,
+    machine: Machine,
 ) -> Refusal:
     gap = matrix.no_build_for(framework, accelerator, platform)
+    if machine.tegra and accelerator is Accelerator.NVIDIA:
+        if machine.jetpack is None:
+            return Refusal(
+                reason="a Jetson's wheels depend on its JetPack release, which is unknown "
+                "(give --jetpack, or probe the board: /etc/nv_tegra_release)"
+            )
+        return Refusal(
+            reason=f"NVIDIA publishes no {framework.value} wheel for JetPack {machine.jetpack} "
+            "that wheels.yaml can cite"
+        )
     if gap is not None:
         return Refusal(
             reason=f"{gap.reason} (wheels.yaml no_build {gap.row})", ways_out=gap.ways_out
@@ -157,7 +186,7 @@ def _single_fix(c: Candidate) -> str | None:
     """A way out when everything in the way of this candidate is one thing a person changes."""
     what = f"{c.release.label} ({c.build.row})"
     kind = c.fit.only_kind
-    if kind == "driver" and c.fit.driver_hint:
+    if kind == "driver" and c.fit.driver_hint and c.build.jetpack is None:
         return f"Upgrade the NVIDIA driver to >= {branch(c.fit.driver_hint)}: then {what} runs"
     if kind == "python" and c.fit.python_hint is not None:
         python = newest_python(c.fit.python_hint)
@@ -179,6 +208,8 @@ def _refusal(
         for c in candidates:
             fix = _single_fix(c)
             kind = fix.split(" ", 1)[0] if fix else ""
+            if fix and machine.jetpack is not None and kind == "Upgrade":
+                continue  # a Jetson's driver comes with its JetPack: there is no driver upgrade
             if fix and not any(w.startswith(kind) for w in ways):
                 ways.append(fix)
     relevant = [t for t in tried if any(k != "platform" for c in t for k in c.fit.kinds)]

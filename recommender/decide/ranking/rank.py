@@ -42,6 +42,7 @@ from recommender.decide.ranking.keras_backends import (
     plan_row,
 )
 from recommender.decide.ranking.rows import (
+    INSTALL_FAILED_HERE,
     INSTALLABLE,
     INSTALLED_UNVERIFIED,
     MEASURED,
@@ -308,6 +309,8 @@ def _tied(ordered: Sequence[Entry]) -> frozenset[int]:
 
 
 def verdict_of(entry: Entry, rank: int) -> str:
+    if entry.tried and entry.tried.get("status") == "install_failed":
+        return INSTALL_FAILED_HERE
     if not entry.feasible:
         return NOT_FEASIBLE
     if entry.needs_reinstall:
@@ -352,10 +355,12 @@ def rank(
     matrix: WheelMatrix | None = None,
     smoke_note: str | None = None,
     extra_warnings: Sequence[Notice] = (),
+    tried: Mapping[str, Any] | None = None,
 ) -> Ranking:
     """Order the frameworks (see the module docstring for the rules of the ordering).
 
     ``matrix`` is the wheel matrix the install planner reads (default: the rule base's).
+    ``tried``: ``--try`` results by row label (``decide/ranking/tries.py``).
     """
     results = tuple(results)
     device = _device(evaluation)
@@ -366,6 +371,11 @@ def rank(
         for fw in FRAMEWORK_ORDER
         if fw in evaluation.scores
     ]
+    if tried:
+        from recommender.decide.ranking.tries import with_try
+
+        bonus = float(rulebase.settings.get("smoke_bonus", 0.0))
+        entries = [with_try(e, tried, bonus) for e in entries]
     ordered = sorted(entries, key=sort_key)
     tied = _tied(ordered)
     ranked = tuple(

@@ -30,6 +30,8 @@ INSTALLED_UNVERIFIED = "installed, not verified"
 NEEDS_INSTALL = "needs install"
 NEEDS_REINSTALL = "needs reinstall"
 NOT_FEASIBLE = "not feasible"
+#: ``--try``: the planned command failed to install in a fresh environment here.
+INSTALL_FAILED_HERE = "install failed here"
 VERDICTS = (
     RECOMMENDED,
     RECOMMENDED_INSTALL,
@@ -39,6 +41,7 @@ VERDICTS = (
     NEEDS_INSTALL,
     NEEDS_REINSTALL,
     NOT_FEASIBLE,
+    INSTALL_FAILED_HERE,
 )
 # The names older callers import.
 RECOMMENDED_UNVERIFIED = RECOMMENDED_INSTALL
@@ -46,6 +49,8 @@ INSTALLABLE = NEEDS_INSTALL
 
 MEASURED = "measured"
 RULES_ONLY = "rules-only"
+#: ``--try``: installed by its plan in a throwaway environment and smoke-trained there.
+MEASURED_FRESH = "measured in a fresh environment"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -113,6 +118,9 @@ class Entry:
     tied: bool = False
     #: Keras only: reasons that do not reach Keras on its backend (a rule's keras_backends).
     unreached: tuple[str, ...] = ()
+    #: ``--try``: how the plan's try ended (``TrialResult.to_dict()``: command, seconds,
+    #: bytes, status, ...), or None when it was not tried.
+    tried: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -14,12 +14,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 
+from packaging.version import Version
+
 from recommender.core.documents import DocumentError, parse_yaml, read_text
 from recommender.core.errors import BadInputError
 from recommender.rulebase.wheels.model import (
     Accelerator,
     Build,
     Companion,
+    Container,
     DriverColumn,
     DriverFloor,
     Flavour,
@@ -38,6 +41,7 @@ __all__ = [
     "Accelerator",
     "Build",
     "Companion",
+    "Container",
     "DriverColumn",
     "DriverFloor",
     "Flavour",
@@ -64,6 +68,7 @@ TOP_KEYS = (
     "cuda_minor_compat",
     "builds",
     "no_build",
+    "containers",
 )
 SOURCE_KEYS = ("url", "title")
 RELEASE_KEYS = (
@@ -74,6 +79,7 @@ RELEASE_KEYS = (
     "macos",
     "linux_cuda",
     "requires",
+    "glibc",
     "source",
     "verified",
 )
@@ -98,6 +104,8 @@ BUILD_KEYS = (
     "macos_min",
     "with",
     "pairs_with",
+    "jetpack",
+    "python",
     "caveat",
     "note",
     "source",
@@ -111,6 +119,20 @@ NO_BUILD_KEYS = (
     "platforms",
     "reason",
     "ways_out",
+    "source",
+    "verified",
+)
+CONTAINER_KEYS = (
+    "row",
+    "kind",
+    "python",
+    "framework",
+    "accelerator",
+    "arches",
+    "command",
+    "driver",
+    "jetpack",
+    "note",
     "source",
     "verified",
 )
@@ -154,6 +176,7 @@ def parse_wheels(text: str, name: str) -> WheelMatrix:
         minor_compat=tuple(_minor(r) for r in rows_of(top, "cuda_minor_compat", MINOR_KEYS)),
         builds=tuple(_build(r) for r in rows_of(top, "builds", BUILD_KEYS)),
         no_build=tuple(_no_build(r) for r in rows_of(top, "no_build", NO_BUILD_KEYS)),
+        containers=tuple(_container(r) for r in _opt_rows(top, "containers", CONTAINER_KEYS)),
         file=name,
     )
     _cross_check(top, matrix)
@@ -185,10 +208,51 @@ def _release(r: Row) -> Release:
         macos=r.opt_version("macos"),
         linux_cuda=r.opt_version("linux_cuda"),
         requires=_requires(r),
+        glibc=_glibc(r),
         source=r.sources("source"),
         verified=r.date("verified"),
         file_line=r.line,
     )
+
+
+def _glibc(r: Row) -> Mapping[Platform, Version]:
+    if not r.has("glibc"):
+        return MappingProxyType({})
+    floors = r.child("glibc")
+    linux = tuple(p.value for p in Platform if p.is_manylinux)
+    return MappingProxyType({Platform(p): floors.version(p) for p in floors.names(allowed=linux)})
+
+
+def _opt_rows(top: Row, key: str, keys: tuple[str, ...]) -> list[Row]:
+    return list(rows_of(top, key, keys)) if top.has(key) else []
+
+
+def _container(r: Row) -> Container:
+    arches = r.texts("arches", required=True)
+    for arch in arches:
+        if arch not in ("x86_64", "aarch64"):
+            raise r.fail("arches", f"{arch!r} (allowed: x86_64, aarch64)")
+    return Container(
+        row=r.text("row"),
+        framework=r.choice("framework", Framework),
+        accelerator=r.choice("accelerator", Accelerator),
+        arches=arches,
+        command=r.text("command"),
+        kind=_kind(r),
+        python=r.spec("python") if r.has("python") else None,
+        driver=_driver_text(r, "driver") if r.has("driver") else None,
+        jetpack=r.spec("jetpack") if r.has("jetpack") else None,
+        note=r.opt_text("note"),
+        source=r.sources("source"),
+        verified=r.date("verified"),
+    )
+
+
+def _kind(r: Row) -> str:
+    kind = r.opt_text("kind") or "image"
+    if kind not in ("image", "wheel"):
+        raise r.fail("kind", f"{kind!r} (allowed: image, wheel)")
+    return kind
 
 
 def _requires(r: Row) -> Mapping[str, str]:
@@ -247,6 +311,8 @@ def _build(r: Row) -> Build:
         macos_min=r.opt_version("macos_min"),
         companions=tuple(_companion(c) for c in r.children("with", COMPANION_KEYS)),
         pairs_with=r.opt_text("pairs_with"),
+        jetpack=r.spec("jetpack") if r.has("jetpack") else None,
+        python=r.spec("python") if r.has("python") else None,
         caveat=r.opt_text("caveat"),
         note=r.opt_text("note"),
         source=r.sources("source"),

@@ -23,7 +23,11 @@ class Platform(enum.Enum):
 
     LINUX_X86_64 = "linux_x86_64"
     LINUX_AARCH64 = "linux_aarch64"
+    #: musl (Alpine) Linux: musllinux wheels only; a row without this column has none.
+    MUSL_X86_64 = "musl_x86_64"
+    MUSL_AARCH64 = "musl_aarch64"
     WINDOWS_AMD64 = "windows_amd64"
+    WINDOWS_ARM64 = "windows_arm64"
     MACOS_ARM64 = "macos_arm64"
     MACOS_X86_64 = "macos_x86_64"
     ANY = "any"
@@ -31,6 +35,19 @@ class Platform(enum.Enum):
     @property
     def is_macos(self) -> bool:
         return self in (Platform.MACOS_ARM64, Platform.MACOS_X86_64)
+
+    @property
+    def is_manylinux(self) -> bool:
+        """A glibc Linux platform, whose wheels carry a manylinux (glibc) floor."""
+        return self in (Platform.LINUX_X86_64, Platform.LINUX_AARCH64)
+
+    @property
+    def musl(self) -> Platform | None:
+        """The musl platform of the same architecture (for a machine whose libc is musl)."""
+        return {
+            Platform.LINUX_X86_64: Platform.MUSL_X86_64,
+            Platform.LINUX_AARCH64: Platform.MUSL_AARCH64,
+        }.get(self)
 
 
 class Accelerator(enum.Enum):
@@ -98,6 +115,8 @@ class Release:
     linux_cuda: Version | None = None
     #: Requires-Dist pins on companion packages (``libtpu: "==0.0.21"``).
     requires: Mapping[str, str] = field(default_factory=_empty_requires)
+    #: The lowest glibc its manylinux wheels install on, per Linux platform (manylinux floor).
+    glibc: Mapping[Platform, Version] = field(default_factory=lambda: MappingProxyType({}))
     source: tuple[str, ...] = ()
     verified: _dt.date
     file_line: int = 0
@@ -172,6 +191,10 @@ class Build:
     macos_min: Version | None = None
     companions: tuple[Companion, ...] = ()
     pairs_with: str | None = None
+    #: JetPack releases this build is for (NVIDIA's Jetson wheels); None: not a Jetson build.
+    jetpack: SpecifierSet | None = None
+    #: The Python its wheels are for when narrower than the release's (Jetson wheels: cp310).
+    python: SpecifierSet | None = None
     caveat: str | None = None
     note: str | None = None
     source: tuple[str, ...]
@@ -204,6 +227,28 @@ class NoBuildRow:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Container:
+    """An official container image that carries a framework's build (a way out when no pip
+    build fits): for an architecture, an accelerator and, for Jetson, a JetPack range."""
+
+    row: str
+    framework: Framework
+    accelerator: Accelerator
+    arches: tuple[str, ...]
+    command: str
+    #: "image" (a container) or "wheel" (a vendor's wheel outside any index, installed by URL).
+    kind: str = "image"
+    #: The NVIDIA driver the image's CUDA needs (None: none, or the JetPack's own).
+    driver: str | None = None
+    jetpack: SpecifierSet | None = None
+    #: The Python a wheel row is for.
+    python: SpecifierSet | None = None
+    note: str | None = None
+    source: tuple[str, ...]
+    verified: _dt.date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class WheelMatrix:
     """The whole matrix, with the look-ups the planner needs."""
 
@@ -215,6 +260,7 @@ class WheelMatrix:
     minor_compat: tuple[MinorCompat, ...]
     builds: tuple[Build, ...]
     no_build: tuple[NoBuildRow, ...]
+    containers: tuple[Container, ...] = ()
     file: str = ""
     #: What was planned from this matrix (``decide/install/plans.py``), by what the planner read.
     _memo: dict[Hashable, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
