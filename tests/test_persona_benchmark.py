@@ -19,8 +19,8 @@ KNOWN_MISSES = {
     "mi300x-tf-team": "the planner has no self-contained TensorFlow ROCm wheel for Python 3.11 "
     "(PyPI's tensorflow-rocm stops at 2.14): TensorFlow is not feasible, and no answer crosses "
     "feasibility",
-    "jetson-tf-team": "wheels.yaml has no linux_aarch64 builds, so every row is infeasible on a "
-    "Jetson; the tier still puts the team's TensorFlow first",
+    "jetson-tf-team": "TensorFlow's aarch64 wheels on PyPI are not built with CUDA, so the "
+    "planner has no TensorFlow for the Jetson's GPU (NVIDIA's own index is not modelled)",
     # development
     "tpu-production-no-stack": "JAX and Keras on JAX tie (first-class, 3 each); the expectation "
     "did not list Keras",
@@ -28,9 +28,6 @@ KNOWN_MISSES = {
     "ROCm installed system-wide)",
     "windows-rtx-tf-team": "TensorFlow has no GPU build on native Windows, so it is infeasible "
     "for the NVIDIA answer; the expert answer is WSL2, another OS",
-    "rpi-edge-vision": "wheels.yaml has no linux_aarch64 builds: every row is infeasible",
-    "jetson-vision-edge": "wheels.yaml has no linux_aarch64 builds: every row is infeasible",
-    "jetson-robotics-rl": "wheels.yaml has no linux_aarch64 builds: every row is infeasible",
     "arc-jax-team": "the planner has no JAX build for Intel GPUs (jax[oneapi] is experimental)",
 }
 
