@@ -78,6 +78,10 @@ def _fields(line: str) -> tuple[str, str, str, str] | None:
         build = channel = ""
     else:
         parts = line.split()
+        if len(parts) == 5 and parts[3].startswith("["):  # old conda: a [feature] column
+            parts = (
+                [*parts[:3], parts[4]] if parts[3] != "[cpuonly]" else [*parts[:2], "cpu", parts[4]]
+            )
         if not 2 <= len(parts) <= 4:
             return None
         name, version = parts[0], parts[1]
@@ -120,7 +124,7 @@ def _facts(name: str, version: str, build: str, channel: str, number: int) -> li
         cuda = _CONDA_CUDA.search(build)
         if cuda:
             flavour = {"flavour": "cuda", "cuda": cuda.group(1)}
-        elif "_cpu" in build or build.startswith("cpu"):
+        elif "_cpu" in build or build.startswith("cpu") or build == "cpu":
             flavour = {"flavour": "cpu"}
     if name == "tensorflow-cpu":
         flavour = {"flavour": "cpu"}

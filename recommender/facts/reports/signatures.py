@@ -55,7 +55,8 @@ _KEYS = {
 #: only where it shows none (jax probes the TPU backend on every GPU machine). A warning else.
 _NEEDS = ("gpu", "no-gpu")
 _REQUIRED = ("id", "pattern", "status", "diagnosis", "title", "source", "verified")
-_STATUSES = ("fail", "warn")
+#: ``fact``: the match only states facts (a version in a log) that the diagnosis's checks read.
+_STATUSES = ("fail", "warn", "fact")
 _MAX_BOUND = 256
 _MIN_ANCHOR = 4
 _HITS_PER_SIGNATURE = 20
@@ -197,7 +198,7 @@ def _entry(entry: Any, where: str) -> Signature:
         if not isinstance(entry.get(key), str) or not entry[key].strip():
             raise fail(key if key in entry else "id", f"key {key}: a non-empty string is required")
     if entry["status"] not in _STATUSES:
-        raise fail("status", f"status {entry['status']!r} (allowed: fail, warn)")
+        raise fail("status", f"status {entry['status']!r} (allowed: fail, warn, fact)")
     also = entry.get("also") or []
     if not isinstance(also, list):
         raise fail("also", "also must be a list of categories")
