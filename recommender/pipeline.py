@@ -3,15 +3,17 @@
 
 facts (the probes, or ``--facts``) + answers (flags > ``--answers`` > questions.yaml defaults) +
 rules (bundled + ``--rules``) -> evaluate -> smoke (cached when fresh; skipped with
-``--no-smoke`` or another machine's facts) -> rank. Several facts files are a fleet
-(``decide/fleet.py``). Nothing here prints.
+``--no-smoke`` or another machine's facts) -> rank. Several facts files are a fleet: each
+distinct machine is evaluated and ranked here, then ``decide/fleet.py`` combines them. The
+pipeline does the reading (facts files, package data); ``decide/`` stays pure. Nothing here
+prints.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -160,16 +162,80 @@ def recommend(
     return Outcome(ranking=ranking, answers=answers, facts=facts, rulebase=rulebase)
 
 
-def _recommend_fleet(request: Request, rulebase: RuleBase) -> Outcome:
-    from recommender.decide.fleet import recommend_fleet
+# --------------------------------------------------------------------------- a fleet
 
-    ranking, answers, nodes, doc = recommend_fleet(request, rulebase)
+
+def fleet_files(paths: Sequence[str]) -> list[str]:
+    """Files as given; a directory becomes its ``*.json`` files, sorted by name."""
+    out = []
+    for path in paths:
+        if os.path.isdir(path):
+            found = sorted(os.path.join(path, f) for f in os.listdir(path) if f.endswith(".json"))
+            if not found:
+                raise BadInputError("no *.json facts documents in this directory", where=path)
+            out.extend(found)
+        else:
+            out.append(path)
+    return out
+
+
+def node_name(path: str, doc: Mapping[str, Any]) -> str:
+    """The document's ``hostname`` (top level or ``os.hostname``), else the file's name without
+    ``.json``."""
+    found = doc.get("os")
+    os_section: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    for value in (doc.get("hostname"), os_section.get("hostname")):
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return os.path.basename(path).removesuffix(".json")
+
+
+def load_fleet(paths: Sequence[str]) -> tuple[Node, ...]:
+    """Every node's facts; identical machines share one validated, frozen Facts value (read in
+    full once, their copies recognised by their text: facts/copies.py)."""
+    from recommender.facts.copies import CopyReader
+
+    reader = CopyReader()
+    nodes: list[Node] = []
+    seen: set[str] = set()
+    for path in fleet_files(paths):
+        facts, names = reader.read(path)
+        name = node_name(path, names)
+        if name in seen:  # two documents from one host: tell them apart by file
+            name = f"{name} ({os.path.basename(path)})"
+        seen.add(name)
+        nodes.append(Node(name=name, path=path, facts=facts))
+    return tuple(nodes)
+
+
+def _recommend_fleet(request: Request, rulebase: RuleBase) -> Outcome:
+    """Each node ranked (identical machines share one Facts value, evaluated and ranked once),
+    then combined by ``decide/fleet.py``."""
+    from recommender.decide.fleet import combine, fleet_document
+
+    nodes = load_fleet(request.facts_files)
+    answers = resolve_answers(
+        rulebase.questions, file=request.answers_file, flags=request.flags, facts=nodes[0].facts
+    )
+    done: list[Node] = []
+    seen: dict[int, tuple[Evaluation, Ranking]] = {}
+    for node in nodes:
+        key = id(node.facts)  # the nodes keep each Facts alive, so its id stays its own
+        if key not in seen:
+            evaluation = evaluate(node.facts, answers, rulebase)
+            seen[key] = (
+                evaluation,
+                rank(evaluation, (), node.facts, rulebase, smoke_note="(fleet)"),
+            )
+        evaluation, ranking = seen[key]
+        done.append(dataclasses.replace(node, evaluation=evaluation, ranking=ranking))
+    ranking, blockers = combine(done, rulebase)
     return Outcome(
         ranking=ranking,
         answers=answers,
-        facts=nodes[0].facts,
+        facts=done[0].facts,
         rulebase=rulebase,
-        fleet=FleetReport(nodes=nodes, doc=doc),
+        fleet=FleetReport(nodes=tuple(done), doc=fleet_document(done, blockers)),
     )
 
 
@@ -253,6 +319,20 @@ def diagnose(text: str, origin: str, *, rules_files: tuple[str, ...] = ()) -> Di
         for fw in pasted_frameworks(facts)
     }
     return judge(paste, checklists, signatures, origin=origin)
+
+
+def starter_template(framework: str) -> str:
+    """The train.py template of ``framework``'s starter project (package data)."""
+    from importlib import resources
+
+    return (
+        resources.files("recommender")
+        # Several parts: pathlib and 3.11's Traversable take them; mypy checks 3.10's one-part
+        # stub (a zipped install on 3.10 would take one part too).
+        .joinpath("templates")
+        .joinpath(f"train_{framework}.py.txt")
+        .read_text(encoding="utf-8")
+    )
 
 
 def redacted(outcome: Outcome) -> Outcome:

@@ -116,3 +116,7 @@ def skip_unless_ci(reason: str) -> None:
 def dlrec_argv(*args: str) -> list[str]:
     """Run the real CLI as a subprocess (for exit codes, timing and leftover-process checks)."""
     return [sys.executable, "-m", "recommender", *args]
+
+
+# The real cluster engines (Slurm, Ray), started by fixtures when a test asks for them.
+from tests.engines import ray_cluster, slurm_cluster  # noqa: E402, F401

@@ -313,7 +313,7 @@ def test_out_writes_atomically(runner, tmp_path):
 
 
 def test_out_failure_leaves_the_old_file(monkeypatch, tmp_path):
-    from recommender.decide import starter
+    from recommender.report.output import write_out
 
     target = tmp_path / "c.md"
     target.write_text("old")
@@ -325,7 +325,7 @@ def test_out_failure_leaves_the_old_file(monkeypatch, tmp_path):
 
     monkeypatch.setattr(atomic.os, "replace", boom)
     with pytest.raises(KeyboardInterrupt):
-        starter.atomic_write(target, "new")
+        write_out(target, "new")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["c.md"]
 

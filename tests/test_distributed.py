@@ -148,7 +148,7 @@ def test_torchrun_gets_the_cluster_flags_and_tf_config_lists_every_node():
     assert "GLOO_SOCKET_IFNAME" not in launch.env  # only a single host is pinned to loopback
     config = tf_config(2, cluster, 1, [29501, 29502])
     assert config == {
-        "cluster": {"worker": ["node0:29501", "node0:29502", "node1:29501", "node1:29502"]},
+        "cluster": {"worker": ["node0:29501", "node0:29502", "node1:29503", "node1:29504"]},
         "task": {"type": "worker", "index": 3},
     }
     local = torchrun_launch(2, Cluster(), "cpu", 30, 1, "/tmp/x", {})

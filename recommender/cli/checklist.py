@@ -19,7 +19,7 @@ from recommender.cli.options import index_map_option, input_options, redact_opti
 from recommender.core.catalog import FRAMEWORK_IDS
 from recommender.core.errors import ExitCode
 from recommender.pipeline import Made
-from recommender.report.output import check_out
+from recommender.report.output import check_out, write_out
 
 FRAMEWORKS = FRAMEWORK_IDS
 FORMATS = ("text", "markdown", "json")
@@ -120,9 +120,7 @@ def checklist(framework, fmt, out, answers_file, redact, **kw) -> None:
             checklist=redact_value(made.checklist, Identity.current()), outcome=made.outcome
         )
     if out is not None:
-        from recommender.decide.starter import atomic_write
-
-        atomic_write(out, render(made.checklist, fmt))
+        write_out(out, render(made.checklist, fmt))
         click.echo(f"dlrec: wrote {out}", err=True)
     elif fmt == "text":
         from recommender.report import checklist as checklist_report
@@ -150,9 +148,11 @@ def init(directory, framework, force, answers_file, index_map, **kw) -> None:
     SETUP.md, dlrec-answers.yaml."""
     from recommender.decide import starter
     from recommender.decide.install.mirrors import map_plan_dict, parse_index_map
+    from recommender.pipeline import starter_template
     from recommender.report import checklist as checklist_report
+    from recommender.report.project import check_targets, write_files
 
-    starter.check_targets(directory, force=force)
+    check_targets(directory, force=force)
     request = request_from({}, answers_file, kw)
     made = make_checklist(request, framework)
     outcome, cl = made.outcome, made.checklist
@@ -164,9 +164,10 @@ def init(directory, framework, force, answers_file, index_map, **kw) -> None:
         smoke=outcome.ranking.smoke,
         answers=outcome.answers.to_dict(),
         plan=map_plan_dict(_plan(outcome, cl), parse_index_map(index_map, os.environ)),
+        train_template=starter_template(cl.framework),
         project_name=os.path.basename(os.path.abspath(directory)),
     )
-    for path in starter.write_files(directory, files, force=force):
+    for path in write_files(directory, files, force=force):
         click.echo(f"wrote {path}")
     backend = f" on {cl.backend}" if cl.backend else ""
     click.echo(f"{cl.name}{backend}: {cl.summary['fail']} checklist item(s) failed; see SETUP.md")

@@ -55,6 +55,13 @@ def distributed_options(f):
             metavar="HOST,HOST,...",
             help="With --distributed: every node's host in node-rank order (TensorFlow's TF_CONFIG).",
         ),
+        click.option(
+            "--slurm",
+            is_flag=True,
+            help="With --distributed, inside a Slurm job step (srun, one task per node): fill "
+            "--nnodes, --node-rank, --rdzv-endpoint (node 0's NodeAddr) and --worker-hosts "
+            "from SLURM_* and scontrol.",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
@@ -69,6 +76,7 @@ def wanted(dist: Mapping) -> bool:
         or dist.get("node_rank")
         or dist.get("rdzv_endpoint")
         or dist.get("worker_hosts")
+        or dist.get("slurm")
     )
 
 
@@ -96,8 +104,10 @@ def run(
     )
     if not dist.get("distributed"):
         raise BadInputError(
-            "--nnodes, --node-rank, --rdzv-endpoint and --worker-hosts need --distributed N"
+            "--nnodes, --node-rank, --rdzv-endpoint, --worker-hosts and --slurm need --distributed N"
         )
+    if dist.get("slurm"):
+        cluster = _from_slurm(dist)
 
     def echo_lines(result: DistributedSmokeResult) -> None:
         for line in plain_lines([result]):
@@ -121,6 +131,38 @@ def run(
     if not ran:
         return ExitCode.FAILED
     return ExitCode.OK if all(r.ok for r in ran) else ExitCode.FAILED
+
+
+def _from_slurm(dist: Mapping):
+    """The cluster of this job step (``--slurm``), which the explicit options must not contradict."""
+    import os
+
+    from recommender.cluster.slurm import step
+    from recommender.core.errors import BadInputError
+    from recommender.smoke.distributed.plan import Cluster
+
+    given = [
+        flag
+        for flag, key in (
+            ("--nnodes", "nnodes"),
+            ("--node-rank", "node_rank"),
+            ("--rdzv-endpoint", "rdzv_endpoint"),
+            ("--worker-hosts", "worker_hosts"),
+        )
+        if dist.get(key) not in (None, "", 0, 1) or (key == "node_rank" and dist.get(key))
+    ]
+    if given:
+        raise BadInputError(
+            f"--slurm fills {', '.join(given)} from the job step; pass one or the other"
+        )
+    here = step(os.environ)
+    return Cluster(
+        nnodes=here.nnodes,
+        node_rank=here.node_rank,
+        rdzv_endpoint=here.endpoint,
+        worker_hosts=here.addrs,
+        cores=here.cpus,
+    )
 
 
 def plain_lines(results: Sequence) -> list[str]:

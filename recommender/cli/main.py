@@ -20,6 +20,7 @@ from recommender import __version__
 from recommender.cli.choices import NamedChoice, file_path
 from recommender.cli.options import redact_option
 from recommender.core.errors import BadInputError, DlrecError, ExitCode
+from recommender.core.problems import BadRequest
 
 # Ctrl-C while Python imports click and rich is one line already: ``import recommender`` installed
 # the quiet start-up handlers (recommender/core/early.py); main() replaces them with the real ones.
@@ -53,6 +54,11 @@ LAZY_COMMANDS = {
         "init",
         "Write a starter project (requirements, train.py, SETUP.md).",
     ),
+    "fleet": (
+        "recommender.cli.fleet",
+        "fleet",
+        "Probe or smoke-train every node of a Slurm or Ray cluster.",
+    ),
     "plan": (
         "recommender.cli.plan",
         "plan",
@@ -84,6 +90,8 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except BrokenPipeError as exc:
             raise _ReaderLeft() from exc
+        except BadRequest as exc:  # a pure stage refused a value: bad input, exit 2
+            raise BadInputError(exc.message, where=exc.where) from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})

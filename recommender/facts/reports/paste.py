@@ -73,7 +73,8 @@ def read_paste(text: str, *, origin: str, signatures: Sequence[Signature] | None
         blocks.extend(reader(lines))
     sigs = load_signatures() if signatures is None else signatures
     by_id = {s.id: s for s in sigs}
-    hits = [hit for sig in sigs for hit in sig.find(lines)]
+    lowered = tuple(line.lower() for line in lines)
+    hits = [hit for sig in sigs for hit in sig.find(lines, lowered)]
     hits.sort(key=lambda h: h.line)
     if not blocks and not hits:
         raise NothingFound(origin)

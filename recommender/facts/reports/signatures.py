@@ -35,7 +35,23 @@ except ImportError:  # pragma: no cover - older Pythons
     import sre_constants as _sre  # type: ignore[no-redef,unused-ignore]
     import sre_parse as _sre_parse  # type: ignore[no-redef,unused-ignore]
 
-_KEYS = {"id", "pattern", "status", "diagnosis", "title", "proves", "fix", "source", "verified"}
+_KEYS = {
+    "id",
+    "pattern",
+    "status",
+    "diagnosis",
+    "also",
+    "needs",
+    "title",
+    "proves",
+    "fix",
+    "source",
+    "verified",
+}
+#: ``needs: gpu``: the message is a failure only where the paste shows a GPU (a CPU build's or
+#: TensorFlow's missing-library messages are harmless on a machine without one); ``needs: no-gpu``:
+#: only where it shows none (jax probes the TPU backend on every GPU machine). A warning else.
+_NEEDS = ("gpu", "no-gpu")
 _REQUIRED = ("id", "pattern", "status", "diagnosis", "title", "source", "verified")
 _STATUSES = ("fail", "warn")
 _MAX_BOUND = 256
@@ -58,6 +74,8 @@ class Signature:
     anchor: str
     status: str
     diagnosis: str
+    also: tuple[str, ...]
+    needs: str | None
     title: str
     proves: Mapping[str, Any]
     fix_item: str | None
@@ -65,11 +83,19 @@ class Signature:
     source: str
     verified: str
 
-    def find(self, lines: Sequence[str]) -> Iterator[Hit]:
-        """Every match, line by line: the anchor by ``str.find``, the pattern only there."""
+    def find(self, lines: Sequence[str], lowered: Sequence[str] | None = None) -> Iterator[Hit]:
+        """Every match, line by line, in any letter case (people retype messages): the anchor by
+        ``str.find`` in the lower-cased line, the pattern only there. ``lowered``: the lines
+        lower-cased once for all signatures."""
         found = 0
+        anchor = self.anchor.lower()
         for number, line in enumerate(lines, 1):
-            pos = line.find(self.anchor)
+            low = lowered[number - 1] if lowered is not None else line.lower()
+            if len(low) != len(line):  # a character whose lower case is longer: no case folding
+                low, anchor_here = line, self.anchor
+            else:
+                anchor_here = anchor
+            pos = low.find(anchor_here)
             while pos >= 0:
                 match = self.pattern.match(line, pos)
                 if match:
@@ -79,7 +105,7 @@ class Signature:
                     if found >= _HITS_PER_SIGNATURE:
                         return
                     break  # one hit per line is enough
-                pos = line.find(self.anchor, pos + 1)
+                pos = low.find(anchor_here, pos + 1)
 
     def facts(self, hit: Hit) -> dict[str, Any]:
         """The facts this hit proves, templates filled from its groups (unfillable ones left out)."""
@@ -171,10 +197,15 @@ def _entry(entry: Any, where: str) -> Signature:
             raise fail(key if key in entry else "id", f"key {key}: a non-empty string is required")
     if entry["status"] not in _STATUSES:
         raise fail("status", f"status {entry['status']!r} (allowed: fail, warn)")
-    if entry["diagnosis"] not in DIAGNOSES:
-        raise fail(
-            "diagnosis", f"diagnosis {entry['diagnosis']!r} (allowed: {', '.join(DIAGNOSES)})"
-        )
+    also = entry.get("also") or []
+    if not isinstance(also, list):
+        raise fail("also", "also must be a list of categories")
+    for category in [entry["diagnosis"], *also]:
+        if category not in DIAGNOSES:
+            key = "diagnosis" if category == entry["diagnosis"] else "also"
+            raise fail(key, f"diagnosis {category!r} (allowed: {', '.join(DIAGNOSES)})")
+    if entry.get("needs") not in (None, *_NEEDS):
+        raise fail("needs", f"needs {entry['needs']!r} (allowed: {', '.join(_NEEDS)})")
     if not _DATE.match(entry["verified"]):
         raise fail("verified", "verified must be a date YYYY-MM-DD")
     if not entry["source"].startswith("https://"):
@@ -194,6 +225,8 @@ def _entry(entry: Any, where: str) -> Signature:
         anchor=anchor,
         status=entry["status"],
         diagnosis=entry["diagnosis"],
+        also=tuple(also),
+        needs=entry.get("needs"),
         title=entry["title"],
         proves=dict(proves),
         fix_item=fix.get("item"),
@@ -220,11 +253,11 @@ def _check_proves(proves: Any, pattern: re.Pattern[str], fail) -> None:
 def check_pattern(source: str) -> tuple[re.Pattern[str], str]:
     """The compiled pattern and its leading literal; ValueError saying why it is refused."""
     try:
-        compiled = re.compile(source)
+        compiled = re.compile(source, re.IGNORECASE)
         tree = _sre_parse.parse(source)
     except re.error as exc:
         raise ValueError(f"not a regular expression ({exc})") from None
-    if compiled.flags & ~re.UNICODE:
+    if compiled.flags & ~(re.UNICODE | re.IGNORECASE):
         raise ValueError("inline flags are not allowed")
     _walk(list(tree), inside_repeat=False)
     anchor = _anchor(list(tree))

@@ -55,6 +55,11 @@ def shard(rank: int, steps: int):
         yield x[j : j + BATCH], y[j : j + BATCH]
 
 
+def joining(rank: int) -> None:
+    """The framework is imported; what follows waits for the other ranks (the rendezvous)."""
+    emit({"phase": "joining", "rank": rank})
+
+
 def imported(rank: int, started: float) -> None:
     emit({"phase": "imported", "rank": rank, "import_s": round(time.monotonic() - started, 3)})
     if os.environ.get(HANG_ENV) == str(rank):
@@ -86,6 +91,7 @@ def run_torch(args, started: float) -> dict:
         dev = torch.device("cuda", local)
     net = _torch_net(torch).to(dev)
     if args.engine == "ddp":
+        joining(rank)
         dist.init_process_group(backend="nccl" if args.device == "cuda" else "gloo")
         from torch.nn.parallel import DistributedDataParallel
 
@@ -126,6 +132,7 @@ def run_tf(args, started: float) -> dict:
     tf.config.threading.set_inter_op_parallelism_threads(max(1, args.threads))
     rank = json.loads(os.environ["TF_CONFIG"])["task"]["index"] if args.engine == "mwms" else 0
     if args.engine == "mwms":
+        joining(rank)
         options = tf.distribute.experimental.CommunicationOptions(
             implementation=tf.distribute.experimental.CommunicationImplementation.RING
         )
@@ -192,6 +199,7 @@ def run_keras_jax(args, started: float) -> dict:
 
     rank, world = args.process_id, args.num_processes
     if args.engine == "keras-jax" and world > 1:
+        joining(rank)
         keras.distribution.initialize(
             job_addresses=args.coordinator, num_processes=world, process_id=rank
         )
@@ -247,6 +255,7 @@ def main(argv=None) -> int:
     p.add_argument("--process-id", type=int, default=0)
     args = p.parse_args(argv)
     started = time.monotonic()
+    emit({"phase": "started"})
     run = SINGLE[args.framework] if args.engine == "single" else ENGINES[args.engine]
     doc = run(args, started)
     times = doc["step_times"][1:] or doc["step_times"]  # the first step pays for warm-up

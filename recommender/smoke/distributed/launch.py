@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, BinaryIO
@@ -37,12 +38,15 @@ def supervise_group(
     cwd: str,
     import_timeout: float,
     train_timeout: float,
+    rendezvous: str | None = None,
 ) -> tuple[str | None, set[int]]:
     """Start every launch in its own session, writing JSON lines to the new file ``out`` and
     logs to ``log``; enforce the budgets; kill every tree.
 
-    The training budget starts once all ``ranks`` local ranks said "imported". Returns
-    (None or the error, the ranks that said "done")."""
+    The training budget starts once all ``ranks`` local ranks said "imported". On several nodes
+    ``rendezvous`` is the HOST:PORT the ranks meet at: a rank waiting there past the import
+    budget is named as such, not as a slow import. Returns (None or the error, the ranks that
+    said "done")."""
     children: list[Child] = []
     with open_capture(out) as out_w:
         try:
@@ -50,7 +54,8 @@ def supervise_group(
                 children.append(
                     start(launch.argv, stdout=out_w, stderr=log, env=launch.env, cwd=cwd)
                 )
-            return _watch(children, JsonLines(out), ranks, log_path, import_timeout, train_timeout)
+            budgets = (import_timeout, train_timeout)
+            return _watch(children, JsonLines(out), ranks, log_path, budgets, rendezvous)
         except Stopped as exc:
             return str(exc), set()
         finally:
@@ -58,13 +63,19 @@ def supervise_group(
                 child.kill()
 
 
-def _watch(children, reader, ranks, log_path, import_timeout, train_timeout):
+def _watch(children, reader, ranks, log_path, budgets, rendezvous):
+    import_timeout, train_timeout = budgets
     imported, done, error = set(), set(), None
+    started, joining = 0, 0
     phase, deadline = "import", time.monotonic() + import_timeout
     try:
         while True:
             for msg in reader.messages():
-                if msg.get("phase") == "imported":
+                if msg.get("phase") == "started":
+                    started += 1
+                elif msg.get("phase") == "joining":
+                    joining += 1
+                elif msg.get("phase") == "imported":
                     imported.add(msg.get("rank"))
                 elif msg.get("phase") == "done":
                     done.add(msg.get("rank"))
@@ -78,6 +89,10 @@ def _watch(children, reader, ranks, log_path, import_timeout, train_timeout):
             if stream := next((s for c in children if (s := c.overflow(CAP))), None):
                 error = f"a rank wrote more than {size_text(CAP)} to its {stream}; see {log_path}"
                 break
+            if time.monotonic() > deadline and phase == "import" and rendezvous:
+                if started == joining:  # no rank is still importing: they wait for the others
+                    error = rendezvous_error(rendezvous, import_timeout, started, ranks)
+                    break
             if time.monotonic() > deadline:
                 budget = import_timeout if phase == "import" else train_timeout
                 hung = sorted(set(range(ranks)) - (imported if phase == "import" else done))
@@ -92,6 +107,25 @@ def _watch(children, reader, ranks, log_path, import_timeout, train_timeout):
     finally:
         reader.close()
     return error, done
+
+
+def rendezvous_error(endpoint: str, waited: float, started: int, ranks: int) -> str:
+    """One line: the ranks waited ``waited`` s at ``endpoint`` for the other nodes, and whether
+    that address answers at all (refused, silent, or up while the others never came)."""
+    host, _, port = endpoint.rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=2.0):
+            reach = "it answers, but the other nodes' ranks never joined"
+    except (OSError, ValueError) as exc:
+        reason = "refused" if isinstance(exc, ConnectionRefusedError) else "no answer"
+        if isinstance(exc, socket.gaierror):
+            reason = "the name does not resolve"
+        reach = f"unreachable from here ({reason}); is node 0 up, and is this its address?"
+    who = "no local rank started" if not started else f"{started} of {ranks} local ranks waiting"
+    return (
+        f"the rendezvous at {endpoint} did not complete within {waited:g}s ({who}): "
+        f"{reach}; every process was killed"
+    )
 
 
 # --- comparing the ranks -----------------------------------------------------------------------

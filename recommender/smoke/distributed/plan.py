@@ -40,6 +40,9 @@ class Cluster:
     node_rank: int = 0
     rdzv_endpoint: str | None = None  # host:port of node 0 (torchrun's static rendezvous)
     worker_hosts: tuple[str, ...] = ()  # every node's host, in node-rank order (TF_CONFIG)
+    #: The cores this node gives the job (Slurm's SLURM_CPUS_ON_NODE), where the probed ones are
+    #: shared with other nodes' ranks; None: the probed usable cores.
+    cores: int | None = None
 
     def validate(self) -> Cluster:
         if not 0 <= self.node_rank < self.nnodes:
@@ -77,7 +80,7 @@ class Launch:
 # --- how many ranks fit ------------------------------------------------------------------------
 
 
-def max_processes(facts: Facts, device: str) -> tuple[int, str]:
+def max_processes(facts: Facts, device: str, cores: int | None = None) -> tuple[int, str]:
     """The most local ranks this machine can hold on ``device``, and what sets that limit.
 
     The smallest of:
@@ -89,7 +92,7 @@ def max_processes(facts: Facts, device: str) -> tuple[int, str]:
     * on ``cuda``, the visible NVIDIA GPUs: NCCL runs one rank per GPU.
 
     A figure the probes could not read sets no limit but the cores' ``os.cpu_count()``."""
-    cores = int(facts.get("cpu.usable_cores") or os.cpu_count() or 1)
+    cores = cores or int(facts.get("cpu.usable_cores") or os.cpu_count() or 1)
     limits = [(max(1, cores), f"{cores} usable CPU core{'s' if cores != 1 else ''}")]
     memory = facts.get("memory.usable_bytes")
     if isinstance(memory, int) and memory > 0:
@@ -105,10 +108,10 @@ def max_processes(facts: Facts, device: str) -> tuple[int, str]:
     return min(limits, key=lambda limit: limit[0])
 
 
-def check_fits(facts: Facts, n: int, devices: Sequence[str]) -> None:
+def check_fits(facts: Facts, n: int, devices: Sequence[str], cores: int | None = None) -> None:
     """Raise BadInputError (exit 2) when ``n`` local ranks do not fit on one of ``devices``."""
     for device in dict.fromkeys(devices):
-        limit, why = max_processes(facts, device)
+        limit, why = max_processes(facts, device, cores)
         if n > limit and limit == 0:
             raise BadInputError(f"--distributed {n} on {device}: {why}; use --device cpu")
         if n > limit:
@@ -190,12 +193,19 @@ def torchrun_launch(
         if cluster.nnodes == 1 and "GLOO_SOCKET_IFNAME" not in env
         else {}
     )
+    # torchrun's own temp folders (/tmp/torchelastic_*) go in the run's private folder, which is
+    # removed afterwards, instead of piling up in /tmp
+    extra["TMPDIR"] = out_dir
     return Launch(argv=tuple(argv), env=rank_env(env, threads, extra, budget))
 
 
 def tf_config(n: int, cluster: Cluster, local: int, ports: Sequence[int]) -> dict[str, Any]:
-    """TF_CONFIG for local worker ``local``: every node contributes ``n`` workers on ``ports``."""
-    workers = [f"{host}:{port}" for host in cluster.hosts for port in ports]
+    """TF_CONFIG for local worker ``local``: every node contributes ``n`` workers, node 0 on
+    ``ports`` and node R on each port + R x n. Ports differ per node rank, so that nodes sharing
+    a host (several slurmd on one machine, or a host's loopback) never bind the same port."""
+    workers = [
+        f"{host}:{port + rank * n}" for rank, host in enumerate(cluster.hosts) for port in ports
+    ]
     return {
         "cluster": {"worker": workers},
         "task": {"type": "worker", "index": cluster.node_rank * n + local},
@@ -203,7 +213,8 @@ def tf_config(n: int, cluster: Cluster, local: int, ports: Sequence[int]) -> dic
 
 
 def tf_ports(n: int, cluster: Cluster) -> list[int]:
-    """Free loopback ports on one host; on a cluster, the endpoint's port + 1 .. + n on every node."""
+    """Free loopback ports on one host; on a cluster, node 0's: the endpoint's port + 1 .. + n
+    (node R's are shifted by R x n, :func:`tf_config`)."""
     if cluster.nnodes == 1 and not cluster.rdzv_endpoint:
         return [free_port() for _ in range(n)]
     base = int((cluster.rdzv_endpoint or "").rpartition(":")[2])
@@ -298,6 +309,8 @@ def keras_skip(facts: Facts) -> str | None:
     return None
 
 
-def threads_per_rank(facts: Facts, n: int) -> int:
-    cores = facts.get("cpu.usable_cores") or os.cpu_count() or 1
+def threads_per_rank(facts: Facts, n: int, cores: int | None = None) -> int:
+    """One rank per core: each rank's thread pools get its share of the node's cores (Slurm's
+    cores for the job when given), never more, so that ranks never fight over a core."""
+    cores = cores or facts.get("cpu.usable_cores") or os.cpu_count() or 1
     return max(1, int(cores) // max(1, n))

@@ -166,12 +166,13 @@ def run_one(
         return DistributedSmokeResult(**base, skipped=reason)
     logs = smoke_cache.RunLogs.create(env)
     log = os.path.join(logs.path, f"distributed-{framework}-{device}-x{n}.log")
-    threads = threads_per_rank(facts, n)
+    threads = threads_per_rank(facts, n, cluster.cores)
     budget = import_timeout + train_timeout + WATCH_SLACK_S
     work = tempfile.mkdtemp(prefix="ranks-", dir=logs.path)
     group: dict[str, Any] = dict(
         log_path=log, cwd=work, import_timeout=import_timeout, train_timeout=train_timeout
     )
+    rendezvous = _rendezvous(framework, n, cluster)
     try:
         with open_capture(log) as log_w:
             single = single_launch(framework, device, steps, threads, work, env, budget)
@@ -181,7 +182,9 @@ def run_one(
             if error is None:
                 ranks = launches(framework, n, cluster, device, steps, threads, work, env, budget)
                 out = os.path.join(work, "ranks.jsonl")
-                error, _ = supervise_group(ranks, ranks=n, out=out, log=log_w, **group)
+                error, _ = supervise_group(
+                    ranks, ranks=n, out=out, log=log_w, rendezvous=rendezvous, **group
+                )
             else:
                 error = f"single-process baseline: {error}"
         docs = rank_docs(work)
@@ -190,6 +193,16 @@ def run_one(
     result = assemble(base, docs, baseline, n, error, log)
     kept = logs.finish([log] if not result.ok else [])
     return result if kept is None or log in kept else _without_log(result)
+
+
+def _rendezvous(framework: str, n: int, cluster: Cluster) -> str | None:
+    """Where this node's ranks meet the other nodes' (None on one host): torchrun's and
+    keras.distribution's endpoint, TensorFlow's first worker."""
+    if cluster.nnodes == 1:
+        return None
+    if framework == "tensorflow" and cluster.hosts and cluster.rdzv_endpoint:
+        return f"{cluster.hosts[0]}:{int(cluster.rdzv_endpoint.rpartition(':')[2]) + 1}"
+    return cluster.rdzv_endpoint
 
 
 def _without_log(result: DistributedSmokeResult) -> DistributedSmokeResult:
@@ -273,7 +286,7 @@ def run_distributed(
             f"--device {device}: the distributed smoke runs on cpu (gloo) or cuda (nccl)"
         )
     todo = [(fw, _device(facts, fw, device)) for fw in plan(facts, frameworks)]
-    check_fits(facts, n, [dev for _, dev in todo])
+    check_fits(facts, n, [dev for _, dev in todo], cluster.cores)
     out = []
     for fw, dev in todo:
         result = run_one(
@@ -288,7 +301,7 @@ def run_distributed(
             train_timeout=train_timeout,
         )
         if result.ok:
-            store(env, facts, result)
+            store(env, facts, result, cluster)
         out.append(result)
         if on_result:
             on_result(result)
@@ -323,7 +336,12 @@ _CACHED_TYPES = {
 }
 
 
-def _key(facts: Facts, framework: str, device: str) -> dict[str, Any]:
+def _key(
+    facts: Facts, framework: str, device: str, topology: tuple[int, int] | None = None
+) -> dict[str, Any]:
+    """The cache key; ``topology`` (nodes, processes per node) is part of it, so that a
+    multi-node run never replaces a single-host entry (or another topology's)."""
+    extra = {"topology": list(topology)} if topology else None
     return smoke_cache.fingerprint(
         framework=framework,
         backend="distributed",
@@ -331,34 +349,56 @@ def _key(facts: Facts, framework: str, device: str) -> dict[str, Any]:
         framework_facts=facts.framework(framework),
         steps=0,
         models=("mlp",),
+        extra=extra,
     )
 
 
-def store(env: Mapping[str, str], facts: Facts, result: DistributedSmokeResult) -> None:
-    smoke_cache.store(env, _key(facts, result.framework, result.device), [result.to_dict()])
+def store(
+    env: Mapping[str, str], facts: Facts, result: DistributedSmokeResult, cluster: Cluster = LOCAL
+) -> None:
+    key = _key(facts, result.framework, result.device, (cluster.nnodes, result.processes))
+    smoke_cache.store(env, key, [result.to_dict()])
+
+
+def _topologies(env: Mapping[str, str], framework: str, device: str) -> list[tuple[int, int]]:
+    """The topologies cached for ``framework`` on ``device``: single-host ones first, then by
+    size (read from the entries' names and keys; each entry is checked again when loaded)."""
+    prefix = f"{framework}-distributed-{device}-"
+    found: set[tuple[int, int]] = set()
+    try:
+        with os.scandir(smoke_cache.smoke_dir(env)) as it:
+            names = [e.path for e in it if e.name.startswith(prefix) and e.name.endswith(".json")]
+    except OSError:
+        return []
+    for path in names:
+        topo = ((read_doc(path) or {}).get("key") or {}).get("topology")
+        if isinstance(topo, list) and len(topo) == 2 and all(type(v) is int for v in topo):
+            found.add((topo[0], topo[1]))
+    return sorted(found, key=lambda t: (t[0] > 1, t[0] * t[1]))
 
 
 def cached(
     env: Mapping[str, str], facts: Facts, device: str = "cpu"
 ) -> tuple[DistributedSmokeResult, ...]:
-    """Passing distributed results stored for this machine's installed frameworks (stale or
-    wrongly typed ones skipped)."""
+    """Passing distributed results stored for this machine's installed frameworks, every
+    topology (single-host first; stale or wrongly typed entries skipped)."""
     out: list[DistributedSmokeResult] = []
     for fw in FRAMEWORKS:
         if not facts.framework(fw).get("installed"):
             continue
-        entry = smoke_cache.load(env, _key(facts, fw, device))
-        if entry is None:
-            continue
-        cached_at, docs = entry
-        if not all(smoke_cache.well_typed(d, _CACHED_TYPES) for d in docs):
-            continue
-        try:
-            out.extend(
-                DistributedSmokeResult.from_dict({**d, "cached_at": cached_at}) for d in docs
-            )
-        except (TypeError, ValueError):
-            continue
+        for topology in _topologies(env, fw, device):
+            entry = smoke_cache.load(env, _key(facts, fw, device, topology))
+            if entry is None:
+                continue
+            cached_at, docs = entry
+            if not all(smoke_cache.well_typed(d, _CACHED_TYPES) for d in docs):
+                continue
+            try:
+                out.extend(
+                    DistributedSmokeResult.from_dict({**d, "cached_at": cached_at}) for d in docs
+                )
+            except (TypeError, ValueError):
+                continue
     return tuple(out)
 
 

@@ -1,0 +1,123 @@
+"""One node's task of a fleet command: ``python -m recommender.cluster.node probe|smoke ...``.
+
+srun starts it once per node. It prints its header (name and address), does the work (probe the
+node, or run this node's part of the multi-node smoke), and prints the answer as one JSON line
+between ``DLREC-DOC`` and ``DLREC-END`` (:mod:`recommender.cluster.gather` reads them). While it
+works, whatever anything else writes to stdout goes to stderr, so the answer stays parseable.
+A failure is an answer too (``{"error": ...}``), never a traceback on the launcher's screen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sys
+import traceback
+from collections.abc import Mapping
+from contextlib import contextmanager
+
+from recommender.cluster.gather import DOC, END, HEADER
+from recommender.core.errors import DlrecError
+
+
+def _say(fd: int, line: str) -> None:
+    data = (line + "\n").encode("utf-8", "replace")
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+@contextmanager
+def _stdout_to_stderr():
+    """Yield the real stdout's fd; meanwhile fd 1 (and sys.stdout) point at stderr."""
+    sys.stdout.flush()
+    real = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield real
+    finally:
+        sys.stdout.flush()
+        os.dup2(real, 1)
+        os.close(real)
+
+
+def node_name(env: Mapping[str, str]) -> str:
+    """SLURMD_NODENAME (unique per node even where nodes share a host name), else the host's."""
+    return env.get("SLURMD_NODENAME") or env.get("DLREC_NODE_NAME") or socket.gethostname()
+
+
+def probe_doc(args: argparse.Namespace) -> dict:
+    from recommender.facts.collect import collect_facts
+
+    # no host name in the document: the file's name (the node's, unique) names it in a fleet
+    return {"facts": collect_facts(scale=args.timeout_scale).to_dict()}
+
+
+def smoke_doc(args: argparse.Namespace, env: Mapping[str, str]) -> dict:
+    from recommender.cluster.slurm import step
+    from recommender.facts.collect import collect_facts
+    from recommender.smoke.distributed.plan import Cluster
+    from recommender.smoke.distributed.run import run_distributed
+
+    here = step(env, port=args.port)
+    cluster = Cluster(
+        nnodes=here.nnodes,
+        node_rank=here.node_rank,
+        rdzv_endpoint=here.endpoint,
+        worker_hosts=here.addrs,
+        cores=here.cpus,
+    )
+    results = run_distributed(
+        collect_facts(),
+        args.nproc_per_node,
+        frameworks=[args.framework],
+        device=args.device,
+        cluster=cluster,
+        steps=args.steps,
+        import_timeout=args.import_timeout,
+        train_timeout=args.timeout,
+        env=env,
+    )
+    return {
+        "node_rank": here.node_rank,
+        "addr": here.addrs[here.node_rank],
+        "results": [r.to_dict() for r in results],
+    }
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="dlrec-node")
+    sub = p.add_subparsers(dest="what", required=True)
+    pr = sub.add_parser("probe")
+    pr.add_argument("--timeout-scale", type=float, default=1.0)
+    sm = sub.add_parser("smoke")
+    sm.add_argument("--framework", required=True)
+    sm.add_argument("--nproc-per-node", type=int, default=1)
+    sm.add_argument("--device", default="cpu")
+    sm.add_argument("--steps", type=int, default=30)
+    sm.add_argument("--import-timeout", type=float, default=120.0)
+    sm.add_argument("--timeout", type=float, default=120.0)
+    sm.add_argument("--port", type=int, default=None)
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    env = dict(os.environ)
+    with _stdout_to_stderr() as out:
+        _say(out, HEADER + json.dumps({"name": node_name(env)}))
+        try:
+            doc = probe_doc(args) if args.what == "probe" else smoke_doc(args, env)
+        except DlrecError as exc:
+            doc = {"error": exc.format_message()}
+        except Exception as exc:  # noqa: BLE001 - the node's one guard: an answer, not a traceback
+            traceback.print_exc()
+            doc = {"error": f"{type(exc).__name__}: {exc} (traceback in the task's stderr)"}
+        _say(out, DOC + json.dumps(doc))
+        _say(out, END)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""A real two-node Ray cluster for the tests (tests/engines.py starts this as its own process).
+
+Head on 127.0.0.2, worker on 127.0.0.3 (Ray replaces 127.0.0.1 with the machine's address,
+ray-project/ray#26293), one CPU each, no dashboard. Writes the head's address to argv[1] once
+both nodes are up; kills the worker node on a "remove-worker" line (then writes
+argv[1].removed); shuts the cluster down when its stdin closes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+
+
+def main() -> int:
+    from ray.cluster_utils import Cluster
+
+    cluster = Cluster(
+        initialize_head=True,
+        connect=False,
+        head_node_args={
+            "num_cpus": 1,
+            "node_ip_address": "127.0.0.2",
+            "include_dashboard": False,
+        },
+    )
+    try:
+        worker = cluster.add_node(num_cpus=1, node_ip_address="127.0.0.3")
+        cluster.wait_for_nodes()
+        tmp = sys.argv[1] + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(cluster.address)
+        os.replace(tmp, sys.argv[1])
+        for line in sys.stdin:  # until the fixture closes our stdin
+            if line.strip() == "remove-worker":
+                cluster.remove_node(worker, allow_graceful=False)  # the node dies
+                open(sys.argv[1] + ".removed", "w").close()
+    finally:
+        cluster.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""dlrec fleet probe|smoke --ray on a real two-node Ray cluster (tests/engines.py: head on
+127.0.0.2, worker on 127.0.0.3)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from tests.test_cluster_slurm import closed_port, dlrec
+from tests.test_distributed import need, survivors
+
+pytestmark = pytest.mark.slow
+
+
+def test_fleet_probe_through_ray_writes_one_file_per_alive_node(ray_cluster, tmp_path):
+    out = tmp_path / "facts"
+    proc = dlrec("fleet", "probe", "--ray", ray_cluster["RAY_ADDRESS"], "--out", str(out),
+                 env=ray_cluster, limit=180)  # fmt: skip
+    assert proc.returncode == 0, (proc.stdout, proc.stderr)
+    assert sorted(os.listdir(out)) == ["127.0.0.2.json", "127.0.0.3.json"]
+    assert proc.stdout.splitlines()[-1].startswith("2 of 2 nodes probed")
+    fleet = dlrec("recommend", "--facts", str(out), "--no-smoke", "--json", env=ray_cluster)
+    names = sorted(n["name"] for n in json.loads(fleet.stdout)["fleet"]["nodes"])
+    assert names == ["127.0.0.2", "127.0.0.3"]
+
+
+def test_two_node_torch_smoke_through_ray_compares_across_nodes(ray_cluster):
+    need("torch")
+    token = os.urandom(8).hex()
+    env = {**ray_cluster, "DLREC_TEST_TOKEN": token}
+    proc = dlrec("fleet", "smoke", "--ray", ray_cluster["RAY_ADDRESS"], "--framework", "pytorch",
+                 "--json", env=env, limit=400)  # fmt: skip
+    assert proc.returncode == 0, (proc.stdout, proc.stderr)
+    doc = json.loads(proc.stdout)
+    assert (doc["engine"], doc["processes"], doc["synchronized"]) == ("ray", 2, True)
+    assert [(n["addr"], n["node_rank"], n["ok"]) for n in doc["nodes"]] == [
+        ("127.0.0.2", 0, True),
+        ("127.0.0.3", 1, True),
+    ]
+    assert len({c for r in doc["results"] for c in r["param_checksums"]}) == 1
+    assert not survivors(token)
+
+
+def test_no_ray_cluster_at_an_address_is_one_line(ray_cluster, tmp_path):
+    address = f"127.0.0.2:{closed_port()}"
+    proc = dlrec("fleet", "probe", "--ray", address, "--out", str(tmp_path / "f"),
+                 "--timeout", "30", env=ray_cluster, limit=120)  # fmt: skip
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert proc.stderr.startswith(f"dlrec: error: --ray {address}: no Ray cluster at {address}")
+    assert proc.stderr.count("\n") == 1
+
+
+def test_a_dead_ray_node_is_named(ray_cluster, tmp_path):
+    """Last in the module: it takes the worker node down for good."""
+    ray_cluster.remove_worker()
+    out = tmp_path / "facts"
+    proc = dlrec("fleet", "probe", "--ray", ray_cluster["RAY_ADDRESS"], "--out", str(out),
+                 "--timeout", "90", env=ray_cluster, limit=240)  # fmt: skip
+    assert proc.returncode == 1, (proc.stdout, proc.stderr)
+    assert "127.0.0.3: FAILED: " in proc.stdout
+    assert os.listdir(out) == ["127.0.0.2.json"]
