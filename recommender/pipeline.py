@@ -37,6 +37,7 @@ from recommender.smoke.run import (
     SmokeResult,
     run_smoke,
 )
+from recommender.smoke.trial import Preview
 
 #: Progress events from the smoke runs (``dlrec recommend`` prints them as they come).
 OnEvent = Callable[[SmokeEvent], None]
@@ -58,6 +59,19 @@ class Request:
     import_timeout: float | None = None
     train_timeout: float | None = None
     fresh: bool = False
+    #: ``--try``: None (no try), () (the best rows), or the rows named (``keras:torch``).
+    tries: tuple[str, ...] | None = None
+    #: ``--try-budget``: bytes a tried plan may download (None: the default).
+    try_budget: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TryHooks:
+    """How a try talks to its user: ``confirm`` (once, with what each plan would download;
+    False declines every download) and ``on_step`` (a line per step of each install)."""
+
+    confirm: Callable[[Sequence[Preview]], bool] = lambda previews: True
+    on_step: Callable[[str], None] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -133,12 +147,19 @@ def recommend(
     on_event: OnEvent | None = None,
     rulebase: RuleBase | None = None,
     facts: Facts | None = None,
+    hooks: TryHooks | None = None,
 ) -> Outcome:
     """The one core function every recommending command calls."""
     rulebase = rulebase or load_rulebase(request.rules_files)
+    _check_try(request)
     if request.facts_files and facts is None:
         return _recommend_fleet(request, rulebase)
     facts = _with_distributed(facts or load_facts(request.facts_file))
+    if request.tries is not None and not facts.is_local:
+        raise BadInputError(
+            f"--try installs and trains on this machine; the facts come from {facts.origin}",
+            where="--try",
+        )
     answers = resolve_answers(
         rulebase.questions,
         file=request.answers_file,
@@ -156,10 +177,60 @@ def recommend(
         rulebase,
         smoke_note=note,
     )
+    if request.tries is not None:
+        tried, notices = _tries(request, ranking, hooks or TryHooks(), on_event)
+        ranking = rank(
+            evaluation, results, facts, rulebase, smoke_note=note, tried=tried,
+            extra_warnings=notices,
+        )  # fmt: skip
     tie = tie_notice(ranking, facts, answers, rulebase)
     if tie is not None:
         ranking = dataclasses.replace(ranking, warnings=(tie, *ranking.warnings))
     return Outcome(ranking=ranking, answers=answers, facts=facts, rulebase=rulebase)
+
+
+def _check_try(request: Request) -> None:
+    if request.tries is None:
+        return
+    if request.facts_files:
+        raise BadInputError("--try works for this machine, not a fleet", where="--try")
+    if not request.smoke:
+        raise BadInputError("--try smoke-trains what it installs; drop --no-smoke", where="--try")
+
+
+def _tries(
+    request: Request, ranking: Ranking, hooks: TryHooks, on_event: OnEvent | None
+) -> tuple[dict[str, Any], tuple[Any, ...]]:
+    """Prove the wanted rows' plans (``decide/ranking/tries.py`` picks them, ``smoke/trial`` runs them):
+    (results by row label, the notices for what was not proven)."""
+    from recommender.decide.ranking.rank import NOT_FOUND_RULE
+    from recommender.decide.ranking.tries import notices, trial_plan, wanted_rows
+    from recommender.smoke.trial import DEFAULT_SIZE_BUDGET, TrialPlan, try_plans
+
+    if any(n.rule == NOT_FOUND_RULE for n in ranking.warnings):
+        why = "--try: the answered accelerator is not on this machine, so nothing is tried here"
+        return {}, notices({}, (why,))
+    plans: list[TrialPlan] = []
+    skipped: list[str] = []
+    for entry, backend in wanted_rows(ranking.entries, request.tries or ()):
+        plan = trial_plan(entry, backend, ranking.device)
+        (plans if isinstance(plan, TrialPlan) else skipped).append(plan)  # type: ignore[arg-type]
+    if not plans and not skipped:
+        skipped.append("--try: every feasible row is installed and measured here; nothing to try")
+    tried = (
+        try_plans(
+            plans,
+            confirm=hooks.confirm,
+            size_budget=request.try_budget or DEFAULT_SIZE_BUDGET,
+            import_timeout=request.import_timeout,
+            train_timeout=request.train_timeout,
+            on_step=hooks.on_step,
+            on_event=on_event,
+        )
+        if plans
+        else {}
+    )
+    return dict(tried), notices(tried, skipped)
 
 
 # --------------------------------------------------------------------------- a fleet

@@ -37,7 +37,7 @@ LAYERS = (
 #: The folders of ``recommender/`` that hold data, not modules.
 DATA = ("rules", "templates")
 #: Command modules: what ``cli/main.py``'s LAZY_COMMANDS names, and main itself (``probe``).
-COMMANDS = ("main", "recommend", "smoke", "rules", "checklist", "diff", "fleet")
+COMMANDS = ("main", "recommend", "smoke", "rules", "checklist", "diff", "fleet", "cache")
 
 
 def _modules() -> list[Path]:

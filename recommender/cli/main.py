@@ -54,6 +54,11 @@ LAZY_COMMANDS = {
         "init",
         "Write a starter project (requirements, train.py, SETUP.md).",
     ),
+    "cache": (
+        "recommender.cli.cache",
+        "cache",
+        "List or prune the throwaway environments that --try made.",
+    ),
     "fleet": (
         "recommender.cli.fleet",
         "fleet",

@@ -177,7 +177,8 @@ def ranking_table(
         name = names.get(entry.framework, entry.framework)
         verdict = Text(entry.verdict, style=_VERDICT_STYLE.get(entry.verdict, "yellow"))
         verdict.append(
-            f"\n{entry.confidence}", style="green" if entry.confidence == MEASURED else "dim"
+            f"\n{entry.confidence}",
+            style="green" if entry.confidence.startswith(MEASURED) else "dim",
         )
         bar = score_bar(entry.score, top) if entry.feasible else " " * _BAR_WIDTH
         reasons = _reason_lines(entry, _reasons_width(width))
@@ -271,6 +272,7 @@ def render_ranking(
             if not fits_in_cell(entry.install, _reasons_width(width)):
                 line = f"Install {display_name(entry, names)}: {entry.install}"
                 parts.append(Text(line, no_wrap=True, overflow="ignore"))
+    parts.extend(_tried_lines(ranking, names))
     if ranking.smoke_note:
         parts.append(Text(ranking.smoke_note, style="yellow"))
     if any(e.smoke is not None and e.smoke.samples_per_s for e in ranking.entries):
@@ -280,6 +282,31 @@ def render_ranking(
         if notice.fix:  # unwrapped, like the install line: a command must paste as one line
             parts.append(Text(f"  fix: {notice.fix}", no_wrap=True, overflow="ignore"))
     return Group(*parts)
+
+
+def _tried_lines(ranking: Ranking, names: Mapping[str, str]) -> list[Text]:
+    """``--try``: which command was proven, how long its install took, what it downloaded."""
+    lines = []
+    for entry in ranking.entries:
+        tried = entry.tried
+        if not tried or tried.get("status") != "proven":
+            continue
+        size = tried.get("bytes")
+        fetched = f", {_size(size)} of packages" if isinstance(size, int) else ""
+        when = "its environment reused; the install had taken" if tried.get("reused") else "in"
+        lines.append(
+            Text(
+                f"Proven in a fresh environment: {display_name(entry, names)}, "
+                f"{tried.get('command')} (installed {when} {tried.get('seconds')} s{fetched}, "
+                f"then smoke-trained there)",
+                style="green",
+            )
+        )
+    return lines
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{max(n, 1) / 1e6:.0f} MB"
 
 
 def render_trace(ranking: Ranking, *, everything: bool = False) -> RenderableType:
@@ -322,6 +349,7 @@ def entry_to_dict(entry: Entry) -> dict[str, Any]:
         "smoke": _smoke_dict(entry.smoke),
         "install": entry.install,
         "install_plan": dict(entry.install_plan) if entry.install_plan is not None else None,
+        **({"tried": dict(entry.tried)} if entry.tried is not None else {}),
         **(
             {"backends": [b.to_dict() for b in entry.backends]}
             if entry.framework == "keras"

@@ -37,6 +37,7 @@ from recommender.decide.ranking.keras_backends import (
     plan_row,
 )
 from recommender.decide.ranking.rows import (
+    INSTALL_FAILED_HERE,
     INSTALLABLE,
     INSTALLED_UNVERIFIED,
     MEASURED,
@@ -230,6 +231,8 @@ def sort_key(entry: Entry) -> tuple[bool, float, bool, bool, int]:
 
 
 def verdict_of(entry: Entry, rank: int) -> str:
+    if entry.tried and entry.tried.get("status") == "install_failed":
+        return INSTALL_FAILED_HERE
     if not entry.feasible:
         return NOT_FEASIBLE
     if entry.needs_reinstall:
@@ -274,10 +277,12 @@ def rank(
     matrix: WheelMatrix | None = None,
     smoke_note: str | None = None,
     extra_warnings: Sequence[Notice] = (),
+    tried: Mapping[str, Any] | None = None,
 ) -> Ranking:
     """Order the frameworks (see the module docstring for the rules of the ordering).
 
     ``matrix`` is the wheel matrix the install planner reads (default: the rule base's).
+    ``tried``: ``--try`` results by row label (``decide/ranking/tries.py``).
     """
     results = tuple(results)
     device = _device(evaluation)
@@ -288,6 +293,11 @@ def rank(
         for fw in FRAMEWORK_ORDER
         if fw in evaluation.scores
     ]
+    if tried:
+        from recommender.decide.ranking.tries import with_try
+
+        bonus = float(rulebase.settings.get("smoke_bonus", 0.0))
+        entries = [with_try(e, tried, bonus) for e in entries]
     ordered = sorted(entries, key=sort_key)
     ranked = tuple(replace(e, rank=i, verdict=verdict_of(e, i)) for i, e in enumerate(ordered, 1))
     return Ranking(

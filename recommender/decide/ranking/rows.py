@@ -29,6 +29,8 @@ INSTALLED_UNVERIFIED = "installed, not verified"
 NEEDS_INSTALL = "needs install"
 NEEDS_REINSTALL = "needs reinstall"
 NOT_FEASIBLE = "not feasible"
+#: ``--try``: the planned command failed to install in a fresh environment here.
+INSTALL_FAILED_HERE = "install failed here"
 VERDICTS = (
     RECOMMENDED,
     RECOMMENDED_INSTALL,
@@ -38,6 +40,7 @@ VERDICTS = (
     NEEDS_INSTALL,
     NEEDS_REINSTALL,
     NOT_FEASIBLE,
+    INSTALL_FAILED_HERE,
 )
 # The names older callers import.
 RECOMMENDED_UNVERIFIED = RECOMMENDED_INSTALL
@@ -45,6 +48,8 @@ INSTALLABLE = NEEDS_INSTALL
 
 MEASURED = "measured"
 RULES_ONLY = "rules-only"
+#: ``--try``: installed by its plan in a throwaway environment and smoke-trained there.
+MEASURED_FRESH = "measured in a fresh environment"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -106,6 +111,9 @@ class Entry:
     install_plan: Mapping[str, Any] | None = None
     #: Keras only: every backend, best first, with its own plan.
     backends: tuple[BackendRow, ...] = ()
+    #: ``--try``: how the plan's try ended (``TrialResult.to_dict()``: command, seconds,
+    #: bytes, status, ...), or None when it was not tried.
+    tried: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
