@@ -19,7 +19,17 @@ if TYPE_CHECKING:
     from recommender.pipeline import Request
 
 #: Answer flags: the option names of the questions.yaml keys (values are checked at run time).
-ANSWER_KEYS = ("goal", "deploy", "experience", "domain", "scale", "team_stack", "accelerator")
+ANSWER_KEYS = (
+    "goal",
+    "deploy",
+    "experience",
+    "domain",
+    "scale",
+    "team_stack",
+    "moving_away",
+    "workload",
+    "accelerator",
+)
 
 #: ``--rules FILE`` (repeatable) for every command that scores; pass the tuple to load_rulebase.
 rules_option = click.option(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich import box
@@ -64,6 +64,16 @@ def top_reasons(entry: Entry, n: int = 3) -> list[Any]:
     """The reasons that weighed most, penalties included (a -3 for a too-old driver must not
     hide behind three +1s), gains first on equal weight, then by rule id for stable output."""
     return sorted(entry.reasons, key=lambda r: (-abs(float(r.delta)), -float(r.delta), r.rule))[:n]
+
+
+def more_reasons(entry: Entry, shown: Sequence[Any]) -> str | None:
+    """What the shown reasons leave out, so the lines add up to the score: '+1.5 from 2 more
+    rules' (None when every reason is shown)."""
+    rest = [r for r in entry.reasons if r not in shown]
+    if not rest:
+        return None
+    total = sum(float(r.delta) for r in rest)
+    return f"{total:+g} from {len(rest)} more rule{'s' if len(rest) > 1 else ''}"
 
 
 def short_why(why: str, limit: int = 60) -> str:
@@ -129,9 +139,13 @@ def _reason_lines(entry: Entry, cell: int = 1 << 16) -> Text:
     for block in entry.blockers:
         text.append(f"✗ {block.why}", style="red")
         text.append(f" ({block.rule})\n", style="dim")
-    for reason in top_reasons(entry):
+    shown = top_reasons(entry)
+    for reason in shown:
         text.append(f"{_signed(float(reason.delta))} {short_why(reason.why)} ")
         text.append(f"{claims(reason.sources)}\n", style="dim")
+    more = more_reasons(entry, shown)
+    if more:
+        text.append(f"{more}\n", style="dim")
     if entry.install and fits_in_cell(entry.install, cell):
         text.append(f"install: {entry.install}\n", style="cyan")
     elif entry.install:  # whole, on its own line under the table (render_ranking)
@@ -235,14 +249,35 @@ def why_not(entry: Entry, winner: Entry | None, names: Mapping[str, str] = DEFAU
     return why_not_line(entry, winner)
 
 
+def _target(entry: Entry) -> str:
+    return f"keras:{entry.backend}" if entry.backend else entry.framework
+
+
+#: The notice decide/ties.py adds for a tie at the top (stated above the table).
+TIE_NOTICE = "ranking:tie"
+
+
 def render_ranking(
     ranking: Ranking, names: Mapping[str, str] = DEFAULT_NAMES, *, width: int = 100
 ) -> RenderableType:
-    """The table, one 'why not' line per non-winner, then the warnings."""
-    parts: list[RenderableType] = [ranking_table(ranking, names, width=width)]
+    """A tie first (above the table), the table (below ``NARROW`` columns, the reasons under
+    it), one 'why not' line per non-winner, the rows an answer moved across a tier, then the
+    warnings."""
+    tie = next((n for n in ranking.warnings if n.rule == TIE_NOTICE), None)
+    parts: list[RenderableType] = []
+    if tie is not None:
+        parts.append(Text(f"Tie: {tie.why}", style="bold yellow"))
+        if tie.fix:
+            parts.append(Text(f"  {tie.fix}", no_wrap=True, overflow="ignore"))
+    parts.append(ranking_table(ranking, names, width=width))
     narrow = width < NARROW
     if narrow:
         parts.append(reasons_below(ranking, names))
+    for entry in ranking.entries:
+        if entry.placement is not None and entry.placement.note:
+            parts.append(Text(entry.placement.note, style="cyan"))
+        for line in entry.unreached:
+            parts.append(Text(f"{display_name(entry, names)}: {line}.", style="dim"))
     winner = ranking.winner
     if winner is None:
         parts.append(
@@ -253,10 +288,14 @@ def render_ranking(
         grid = Table.grid(padding=(0, 1))
         grid.add_column(justify="right", min_width=5)
         grid.add_column(ratio=1)
-        for reason in top_reasons(winner):
+        shown = top_reasons(winner)
+        for reason in shown:
             grid.add_row(
                 _signed(float(reason.delta)), Text(f"{reason.why} {claims(reason.sources)}")
             )
+        more = more_reasons(winner, shown)
+        if more:
+            grid.add_row("", Text(f"{more} (--why {_target(winner)} lists them)"))
         parts.append(grid)
         if winner.install:
             # One unwrapped line (the CLI prints with crop=False), so the terminal, not rich, wraps
@@ -278,6 +317,8 @@ def render_ranking(
     if any(e.smoke is not None and e.smoke.samples_per_s for e in ranking.entries):
         parts.append(Text(f"Throughputs are {SMOKE_FIGURE_NOTE}.", style="dim"))
     for notice in ranking.warnings:
+        if notice is tie:
+            continue
         parts.append(Text(f"warning: {notice.why} ({notice.rule})", style="yellow"))
         if notice.fix:  # unwrapped, like the install line: a command must paste as one line
             parts.append(Text(f"  fix: {notice.fix}", no_wrap=True, overflow="ignore"))
@@ -341,6 +382,8 @@ def entry_to_dict(entry: Entry) -> dict[str, Any]:
         "ready": entry.ready,
         "confidence": entry.confidence,
         "verdict": entry.verdict,
+        "tied": entry.tied,
+        "tier": entry.placement.to_dict() if entry.placement is not None else None,
         "reasons": [
             {"rule": r.rule, "delta": r.delta, "why": r.why, "sources": list(r.sources)}
             for r in entry.reasons
