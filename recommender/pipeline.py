@@ -3,25 +3,27 @@
 
 facts (the probes, or ``--facts``) + answers (flags > ``--answers`` > questions.yaml defaults) +
 rules (bundled + ``--rules``) -> evaluate -> smoke (cached when fresh; skipped with
-``--no-smoke`` or another machine's facts) -> rank. Several facts files are a fleet
-(``decide/fleet.py``). Nothing here prints.
+``--no-smoke`` or another machine's facts) -> rank. Several facts files are a fleet: each
+distinct machine is evaluated and ranked here, then ``decide/fleet.py`` combines them. The
+pipeline does the reading (facts files, package data); ``decide/`` stays pure. Nothing here
+prints.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from recommender.core.catalog import ANSWER_DEVICE, Framework
+from recommender.core.catalog import ANSWER_DEVICE, Framework, display_name
 from recommender.core.errors import BadInputError
 from recommender.decide.checklist.build import Checklist, build_checklist
 from recommender.decide.diagnosis import Diagnosis
 from recommender.decide.fleet import Node
-from recommender.decide.ranking.rank import Ranking, rank
-from recommender.decide.ranking.ties import tie_notice
+from recommender.decide.ranking.rank import Ranking, planning_elsewhere, rank
+from recommender.decide.ranking.ties import TIE_RULE, tie_notice
 from recommender.engine.answers import Answers, resolve_answers
 from recommender.engine.evaluate import Evaluation, evaluate
 from recommender.facts import evidence
@@ -35,6 +37,7 @@ from recommender.smoke.run import (
     SmokeResult,
     run_smoke,
 )
+from recommender.smoke.trial import Preview
 
 #: Progress events from the smoke runs (``dlrec recommend`` prints them as they come).
 OnEvent = Callable[[SmokeEvent], None]
@@ -56,6 +59,21 @@ class Request:
     import_timeout: float | None = None
     train_timeout: float | None = None
     fresh: bool = False
+    #: ``--try``: None (no try), () (the best rows), or the rows named (``keras:torch``).
+    tries: tuple[str, ...] | None = None
+    #: ``--try-budget``: bytes a tried plan may download (None: the default).
+    try_budget: int | None = None
+    #: ``--try-timeout``: seconds each plan's environment and install may take (None: default).
+    try_timeout: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TryHooks:
+    """How a try talks to its user: ``confirm`` (once, with what each plan would download;
+    False declines every download) and ``on_step`` (a line per step of each install)."""
+
+    confirm: Callable[[Sequence[Preview]], bool] = lambda previews: True
+    on_step: Callable[[str], None] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -88,7 +106,7 @@ def load_facts(path: str | None) -> Facts:
     return load_facts_file(path)
 
 
-def _smoke_note(request: Request, facts: Facts) -> str | None:
+def _smoke_note(request: Request, facts: Facts, evaluation: Evaluation | None = None) -> str | None:
     if not facts.is_local:
         return (
             f"The facts come from {facts.origin}, another machine: no smoke run here; "
@@ -96,6 +114,12 @@ def _smoke_note(request: Request, facts: Facts) -> str | None:
         )
     if not request.smoke:
         return "Smoke runs skipped (--no-smoke): confidence is rules-only."
+    if evaluation is not None and planning_elsewhere(evaluation):
+        accel = evaluation.derived.get("derived.answer_accelerator")
+        return (
+            f"The answered accelerator ({accel}) is not on this machine: no smoke run here, "
+            "the ranking is a plan for another machine and treats every framework alike."
+        )
     return None
 
 
@@ -131,12 +155,19 @@ def recommend(
     on_event: OnEvent | None = None,
     rulebase: RuleBase | None = None,
     facts: Facts | None = None,
+    hooks: TryHooks | None = None,
 ) -> Outcome:
     """The one core function every recommending command calls."""
     rulebase = rulebase or load_rulebase(request.rules_files)
+    _check_try(request)
     if request.facts_files and facts is None:
         return _recommend_fleet(request, rulebase)
     facts = _with_distributed(facts or load_facts(request.facts_file))
+    if request.tries is not None and not facts.is_local:
+        raise BadInputError(
+            f"--try installs and trains on this machine; the facts come from {facts.origin}",
+            where="--try",
+        )
     answers = resolve_answers(
         rulebase.questions,
         file=request.answers_file,
@@ -145,7 +176,7 @@ def recommend(
         asked=request.asked,
     )
     evaluation = evidence.with_figures(evaluate(facts, answers, rulebase), facts)
-    note = _smoke_note(request, facts)
+    note = _smoke_note(request, facts, evaluation)
     results = () if note else _run_smoke(request, facts, answers, on_event)
     ranking = rank(
         evaluation,
@@ -154,22 +185,142 @@ def recommend(
         rulebase,
         smoke_note=note,
     )
+    if request.tries is not None:
+        tried, notices = _tries(request, ranking, hooks or TryHooks(), on_event)
+        ranking = rank(
+            evaluation, results, facts, rulebase, smoke_note=note, tried=tried,
+            extra_warnings=notices,
+        )  # fmt: skip
     tie = tie_notice(ranking, facts, answers, rulebase)
     if tie is not None:
         ranking = dataclasses.replace(ranking, warnings=(tie, *ranking.warnings))
     return Outcome(ranking=ranking, answers=answers, facts=facts, rulebase=rulebase)
 
 
-def _recommend_fleet(request: Request, rulebase: RuleBase) -> Outcome:
-    from recommender.decide.fleet import recommend_fleet
+def _check_try(request: Request) -> None:
+    if request.tries is None:
+        return
+    if request.facts_files:
+        raise BadInputError("--try works for this machine, not a fleet", where="--try")
+    if not request.smoke:
+        raise BadInputError("--try smoke-trains what it installs; drop --no-smoke", where="--try")
 
-    ranking, answers, nodes, doc = recommend_fleet(request, rulebase)
+
+def _tries(
+    request: Request, ranking: Ranking, hooks: TryHooks, on_event: OnEvent | None
+) -> tuple[dict[str, Any], tuple[Any, ...]]:
+    """Prove the wanted rows' plans (``decide/ranking/tries.py`` picks them, ``smoke/trial`` runs them):
+    (results by row label, the notices for what was not proven)."""
+    from recommender.decide.ranking.rank import NOT_FOUND_RULE
+    from recommender.decide.ranking.tries import notices, trial_plan, wanted_rows
+    from recommender.smoke.trial import (
+        DEFAULT_INSTALL_TIMEOUT,
+        DEFAULT_SIZE_BUDGET,
+        TrialPlan,
+        try_plans,
+    )
+
+    if any(n.rule == NOT_FOUND_RULE for n in ranking.warnings):
+        why = "--try: the answered accelerator is not on this machine, so nothing is tried here"
+        return {}, notices({}, (why,))
+    plans: list[TrialPlan] = []
+    skipped: list[str] = []
+    for entry, backend in wanted_rows(ranking.entries, request.tries or ()):
+        plan = trial_plan(entry, backend, ranking.device)
+        (plans if isinstance(plan, TrialPlan) else skipped).append(plan)  # type: ignore[arg-type]
+    if not plans and not skipped:
+        skipped.append("--try: every feasible row is installed and measured here; nothing to try")
+    tried = (
+        try_plans(
+            plans,
+            confirm=hooks.confirm,
+            size_budget=request.try_budget or DEFAULT_SIZE_BUDGET,
+            install_timeout=request.try_timeout or DEFAULT_INSTALL_TIMEOUT,
+            import_timeout=request.import_timeout,
+            train_timeout=request.train_timeout,
+            on_step=hooks.on_step,
+            on_event=on_event,
+        )
+        if plans
+        else {}
+    )
+    return dict(tried), notices(tried, skipped, ranking.entries)
+
+
+# --------------------------------------------------------------------------- a fleet
+
+
+def fleet_files(paths: Sequence[str]) -> list[str]:
+    """Files as given; a directory becomes its ``*.json`` files, sorted by name."""
+    out = []
+    for path in paths:
+        if os.path.isdir(path):
+            found = sorted(os.path.join(path, f) for f in os.listdir(path) if f.endswith(".json"))
+            if not found:
+                raise BadInputError("no *.json facts documents in this directory", where=path)
+            out.extend(found)
+        else:
+            out.append(path)
+    return out
+
+
+def node_name(path: str, doc: Mapping[str, Any]) -> str:
+    """The document's ``hostname`` (top level or ``os.hostname``), else the file's name without
+    ``.json``."""
+    found = doc.get("os")
+    os_section: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    for value in (doc.get("hostname"), os_section.get("hostname")):
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return os.path.basename(path).removesuffix(".json")
+
+
+def load_fleet(paths: Sequence[str]) -> tuple[Node, ...]:
+    """Every node's facts; identical machines share one validated, frozen Facts value (read in
+    full once, their copies recognised by their text: facts/copies.py)."""
+    from recommender.facts.copies import CopyReader
+
+    reader = CopyReader()
+    nodes: list[Node] = []
+    seen: set[str] = set()
+    for path in fleet_files(paths):
+        facts, names = reader.read(path)
+        name = node_name(path, names)
+        if name in seen:  # two documents from one host: tell them apart by file
+            name = f"{name} ({os.path.basename(path)})"
+        seen.add(name)
+        nodes.append(Node(name=name, path=path, facts=facts))
+    return tuple(nodes)
+
+
+def _recommend_fleet(request: Request, rulebase: RuleBase) -> Outcome:
+    """Each node ranked (identical machines share one Facts value, evaluated and ranked once),
+    then combined by ``decide/fleet.py``."""
+    from recommender.decide.fleet import combine, fleet_document
+
+    nodes = load_fleet(request.facts_files)
+    answers = resolve_answers(
+        rulebase.questions, file=request.answers_file, flags=request.flags, facts=nodes[0].facts
+    )
+    done: list[Node] = []
+    seen: dict[int, tuple[Evaluation, Ranking]] = {}
+    for node in nodes:
+        key = id(node.facts)  # the nodes keep each Facts alive, so its id stays its own
+        if key not in seen:
+            evaluation = evaluate(node.facts, answers, rulebase)
+            seen[key] = (
+                evaluation,
+                rank(evaluation, (), node.facts, rulebase, smoke_note="(fleet)"),
+            )
+        evaluation, ranking = seen[key]
+        done.append(dataclasses.replace(node, evaluation=evaluation, ranking=ranking))
+    ranking, blockers = combine(done, rulebase)
     return Outcome(
         ranking=ranking,
         answers=answers,
-        facts=nodes[0].facts,
+        facts=done[0].facts,
         rulebase=rulebase,
-        fleet=FleetReport(nodes=nodes, doc=doc),
+        fleet=FleetReport(nodes=tuple(done), doc=fleet_document(done, blockers)),
     )
 
 
@@ -201,9 +352,10 @@ def checklist(
         )
     outcome = recommend(request, on_event=on_event, facts=facts, rulebase=rulebase)
     ranking = outcome.ranking
-    chosen = (
-        framework or _reported(outcome.facts) or (ranking.winner or ranking.entries[0]).framework
-    )
+    chosen = framework or _reported(outcome.facts)
+    if chosen is None and ranking.tied:
+        raise BadInputError(_tie_message(ranking), where="--framework")
+    chosen = chosen or (ranking.winner or ranking.entries[0]).framework
     entry = ranking.entry(chosen)
     made = build_checklist(
         framework=chosen,
@@ -217,6 +369,18 @@ def checklist(
         smoke_note=ranking.smoke_note,
     )
     return Made(checklist=made, outcome=outcome)
+
+
+def _tie_message(ranking: Ranking) -> str:
+    """A tie is not a choice: name the tied rows, the question that breaks it, and the flag."""
+    names = ", ".join(display_name(e.framework, e.backend) for e in ranking.tied)
+    ids = "|".join(dict.fromkeys(e.framework for e in ranking.tied))
+    notice = next((w for w in ranking.warnings if w.rule == TIE_RULE), None)
+    hint = f" {notice.fix}" if notice is not None and notice.fix else ""
+    return (
+        f"{names} tie here, so there is no recommended framework to pick: pass --framework "
+        f"{ids}, or answer more questions (dlrec ask).{hint}"
+    )
 
 
 def _reported(facts: Facts) -> str | None:
@@ -253,6 +417,20 @@ def diagnose(text: str, origin: str, *, rules_files: tuple[str, ...] = ()) -> Di
         for fw in pasted_frameworks(facts)
     }
     return judge(paste, checklists, signatures, origin=origin)
+
+
+def starter_template(framework: str) -> str:
+    """The train.py template of ``framework``'s starter project (package data)."""
+    from importlib import resources
+
+    return (
+        resources.files("recommender")
+        # Several parts: pathlib and 3.11's Traversable take them; mypy checks 3.10's one-part
+        # stub (a zipped install on 3.10 would take one part too).
+        .joinpath("templates")
+        .joinpath(f"train_{framework}.py.txt")
+        .read_text(encoding="utf-8")
+    )
 
 
 def redacted(outcome: Outcome) -> Outcome:

@@ -103,7 +103,7 @@ def test_sigkill_mid_write_never_leaves_half_a_file(tmp_path):
 
 WRITERS = {  # module -> the function that writes a user-visible file
     "recommender/cli/questionnaire.py": "save_answers",
-    "recommender/decide/starter.py": "atomic_write",
+    "recommender/report/output.py": "write_out",
     "recommender/smoke/cache.py": "store",
     "recommender/cli/main.py": "_log_crash",
 }

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from recommender import pipeline
 from recommender.cli.main import cli
 from recommender.core.errors import BadInputError
-from recommender.decide import fleet
 from recommender.facts.copies import CopyReader, machine_key
 from recommender.facts.load import load_facts_file, read_document
 from tests.conftest import FIXTURES
@@ -71,7 +71,7 @@ def _reference(path: Path) -> tuple[str, str] | str:
         load_facts_file(str(path))
     except BadInputError as exc:
         return str(exc.format_message() if hasattr(exc, "format_message") else exc)
-    return machine_key(doc), fleet.node_name(str(path), doc)
+    return machine_key(doc), pipeline.node_name(str(path), doc)
 
 
 def _through_reader(reader: CopyReader, path: Path) -> tuple[str, str] | str:
@@ -79,7 +79,7 @@ def _through_reader(reader: CopyReader, path: Path) -> tuple[str, str] | str:
         facts, names = reader.read(str(path))
     except BadInputError as exc:
         return str(exc.format_message() if hasattr(exc, "format_message") else exc)
-    return machine_key(facts.to_dict()), fleet.node_name(str(path), names)
+    return machine_key(facts.to_dict()), pipeline.node_name(str(path), names)
 
 
 def test_copies_are_read_in_full_once_per_distinct_machine(tmp_path):
@@ -88,7 +88,7 @@ def test_copies_are_read_in_full_once_per_distinct_machine(tmp_path):
     got = [reader.read(str(p)) for p in paths]
     assert reader.full_reads == 3 and reader.machines == 3
     assert len({id(facts) for facts, _ in got}) == 3
-    assert [fleet.node_name(str(p), names) for p, (_, names) in zip(paths, got)] == [
+    assert [pipeline.node_name(str(p), names) for p, (_, names) in zip(paths, got)] == [
         f"node{i:04d}" for i in range(60)
     ]
     assert all(got[i][0] is got[i % 3][0] for i in range(60))
@@ -208,17 +208,15 @@ def test_the_shortcut_agrees_with_a_full_read(tmp_path, host, seconds, raw):
 
 
 def test_a_fleet_evaluates_each_distinct_machine_once(runner, tmp_path, monkeypatch):
-    from recommender.engine import evaluate as evaluate_module
-
     _fleet(tmp_path, [RTX, MACHINES / "a100-cuda-full.json"], 40)
     calls = []
-    real = evaluate_module.evaluate
+    real = pipeline.evaluate
 
     def counting(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(evaluate_module, "evaluate", counting)
+    monkeypatch.setattr(pipeline, "evaluate", counting)
     result = runner.invoke(cli, ["recommend", "--json", "--no-smoke", "--facts", str(tmp_path)])
     assert result.exit_code in (0, 1), result.output
     doc = json.loads(result.stdout)

@@ -37,7 +37,7 @@ LAYERS = (
 #: The folders of ``recommender/`` that hold data, not modules.
 DATA = ("rules", "templates")
 #: Command modules: what ``cli/main.py``'s LAZY_COMMANDS names, and main itself (``probe``).
-COMMANDS = ("main", "recommend", "smoke", "rules", "checklist", "diff", "fleet")
+COMMANDS = ("main", "recommend", "smoke", "rules", "checklist", "diff", "fleet", "cache")
 
 
 def _modules() -> list[Path]:
@@ -235,6 +235,97 @@ def test_a_command_module_imports_no_other_command_module(path):
     others = {f"recommender.cli.{c}" for c in COMMANDS} - {_name(path)}
     bad = [f"line {line}: {t}" for line, t in _imports(path) if t in others]
     assert bad == [], "shared options belong in recommender/cli/options.py"
+
+
+#: What decide/ may not import: the process and file modules, click, and dlrec's own readers and
+#: writers (and its click-based errors: decide raises core.problems' domain errors instead).
+IMPURE_IMPORTS = (
+    "os",
+    "subprocess",
+    "click",
+    "shutil",
+    "tempfile",
+    "pathlib",
+    "io",
+    "glob",
+    "socket",
+    "importlib",
+    "recommender.core.atomic",
+    "recommender.core.documents",
+    "recommender.core.errors",
+    "recommender.facts.load",
+    "recommender.facts.copies",
+    "recommender.facts.collect",
+    "recommender.smoke.run",
+    "recommender.supervise",
+)
+#: Calls that read or write files, by name (``open``) or as methods (``path.read_text()``); with
+#: os, pathlib, io and importlib out of reach, ``open`` is the one left, the rest are a backstop.
+FILE_CALLS = frozenset(
+    {
+        "open",
+        "read_text",
+        "write_text",
+        "read_bytes",
+        "write_bytes",
+        "mkdir",
+        "unlink",
+        "rmdir",
+        "iterdir",
+        "glob",
+        "rglob",
+        "touch",
+        "listdir",
+    }
+)
+
+
+def _impure(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text())
+    found = [
+        f"line {line}: import {name}"
+        for line, name in _imports(path)
+        if any(name == bad or name.startswith(bad + ".") for bad in IMPURE_IMPORTS)
+    ]
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else None
+        if isinstance(func, ast.Attribute):
+            name = func.attr  # a method: path.read_text()
+        if name in FILE_CALLS:
+            found.append(f"line {node.lineno}: {name}()")
+    return found
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in _modules() if _name(p).split(".")[1:2] == ["decide"]],
+    ids=lambda p: _name(p),
+)
+def test_decide_is_pure(path):
+    """decide/ is values in, values out: no os, click or subprocess, no file I/O, none of dlrec's
+    readers or writers; pipeline.py and cli/ do the I/O."""
+    assert _impure(path) == []
+
+
+def test_the_purity_check_sees_io(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text(
+        "import os\nfrom pathlib import Path\nfrom recommender.core.errors import BadInputError\n"
+        "def f(p):\n    open(p)\n    Path(p).write_text('x')\n    os.replace(p, p)\n"
+        "    return 'a'.replace('a', 'b')\n"
+    )
+    assert _impure(module) == [
+        "line 1: import os",
+        "line 2: import pathlib",
+        "line 2: import pathlib.Path",
+        "line 3: import recommender.core.errors",
+        "line 3: import recommender.core.errors.BadInputError",
+        "line 5: open()",
+        "line 6: write_text()",
+    ]
 
 
 def test_nothing_imports_the_repo_folders_under_their_generic_names():

@@ -16,16 +16,14 @@ from click.testing import CliRunner
 
 from recommender.cli.main import cli
 from recommender.facts.reports import load_signatures
-from recommender.facts.reports.lines import paste_lines
+from recommender.facts.reports.lines import Text, paste_lines
 from recommender.facts.reports.paste import READERS
 from recommender.facts.reports.signatures import SignatureError, check_pattern
 
 SIGNATURES = load_signatures()
 SMALL, BIG = 200_000, 2_000_000
-#: The issue asks for < 20 (linear gives ~10, quadratic ~100). On this shared 2-core machine a
-#: linear str.find over 2 MB of lines measures 20-30x its 200 KB time (the 200 KB fit in the CPU
-#: caches, the 2 MB do not), so the bound here is 40: still far below any quadratic reader.
-LIMIT = 40.0
+#: The issue's bound: linear reading gives ~10, quadratic ~100.
+LIMIT = 20.0
 
 #: Near misses for every reader: each line looks like its format and fails late.
 READER_LINES = (
@@ -43,14 +41,14 @@ READER_LINES = (
 )
 
 
-def _time(text: str, fn) -> float:
+def _time(text: object, fn) -> float:
     """The best of three runs, with the garbage collector off: its pauses scale with the whole
     test process's heap (pytest's included), not with the reader's work."""
     best = float("inf")
     gc.collect()
     gc.disable()
     try:
-        for _ in range(5):
+        for _ in range(3):
             start = time.perf_counter()
             fn(text)
             best = min(best, time.perf_counter() - start)
@@ -60,32 +58,34 @@ def _time(text: str, fn) -> float:
 
 
 def _ratio(line: str, fn, *, split: bool = True) -> tuple[float, float]:
-    """The lowest of three measurements: a loaded machine only ever slows one run down, and a
-    quadratic reader gives ~100 every time, so a retry cannot hide one."""
-    runs = [_measure(line, fn, split=split) for _ in range(3)]
-    return min(runs)
+    """The lowest of up to five measurements: a loaded machine only ever slows one run down,
+    and a quadratic reader gives ~100 every time, so a retry cannot hide one."""
+    best = _measure(line, fn, split=split)
+    for _ in range(4):
+        if best[0] < LIMIT:
+            break
+        best = min(best, _measure(line, fn, split=split))
+    return best
 
 
 def _measure(line: str, fn, *, split: bool) -> tuple[float, float]:
-    small = (line + "\n") * (SMALL // (len(line) + 1))
-    big = (line + "\n") * (BIG // (len(line) + 1))
-    if split:  # time the reader, not the splitting (timed on its own below)
-        small, big = paste_lines(small), paste_lines(big)  # type: ignore[assignment]
-    fn(small)  # warm: compiled patterns, imports
+    """time(2 MB) / time(200 KB), where time(200 KB) is a tenth of the time ten distinct 200 KB
+    pastes take one after the other: a single 200 KB paste timed again and again would sit warm
+    in the CPU caches, which 2 MB cannot, and the ratio would measure the caches."""
+    copies = SMALL // (len(line) + 1)
+    smalls = [(line + "\n") * copies + f"{i}\n" for i in range(BIG // SMALL)]
+    big: object = "".join(smalls)
+    small: list[object] = list(smalls)
+    if split:  # time the reader, not the splitting (the whole-paste test times that)
+        big, small = paste_lines(str(big)), [paste_lines(str(t)) for t in smalls]
+    fn(small[0])  # warm: compiled patterns, imports
+
+    def all_small(_: object) -> None:
+        for text in small:
+            fn(text)
+
     big_time = _time(big, fn)
-    return big_time / max(_time(small, fn), 1e-4), big_time
-
-
-def _limit(line: str, *, split: bool = True) -> float:
-    """20, or twice what a plain linear scan of the same characters measures here: 2 MB falls
-    out of the CPU caches that 200 KB fits in (on this shared machine a bare ``str.count`` over
-    the lines shows ~25x), and the reference scan pays that too."""
-
-    def scan(data) -> int:  # reads every character once, as any reader must
-        return sum(x.count("\x00") for x in (data if split else data.split("\n")))
-
-    baseline, _ = _ratio(line, scan, split=split)
-    return max(LIMIT, 2 * baseline)
+    return big_time / max(_time(None, all_small) / len(small), 1e-5), big_time
 
 
 def _near_miss(sig) -> str:
@@ -99,8 +99,8 @@ def _near_miss(sig) -> str:
 @pytest.mark.parametrize("sig", SIGNATURES, ids=lambda s: s.id)
 def test_every_signature_scales_linearly(sig) -> None:
     line = _near_miss(sig)
-    ratio, _ = _ratio(line, lambda lines: list(sig.find(lines)))
-    assert ratio < _limit(line), f"{sig.id}: time(2 MB)/time(200 KB) = {ratio:.1f}"
+    ratio, _ = _ratio(line, lambda lines: list(sig.find(Text(lines))))
+    assert ratio < LIMIT, f"{sig.id}: time(2 MB)/time(200 KB) = {ratio:.1f}"
 
 
 @pytest.mark.parametrize("line", READER_LINES, ids=range(len(READER_LINES)))
@@ -110,7 +110,7 @@ def test_every_reader_scales_linearly(line: str) -> None:
             reader(lines)
 
     ratio, _ = _ratio(line, read_all)
-    assert ratio < _limit(line), f"time(2 MB)/time(200 KB) = {ratio:.1f}"
+    assert ratio < LIMIT, f"time(2 MB)/time(200 KB) = {ratio:.1f}"
 
 
 @pytest.mark.parametrize(
@@ -122,7 +122,7 @@ def test_every_reader_scales_linearly(line: str) -> None:
         (r"abcd[^z]+z", "unbounded repeat"),
         (r"abcd.{0,999}", "bound above 256"),
         (r"(?P<x>a)bcd", "literal"),
-        (r"(?i)abcd", "flags"),
+        (r"(?m)abcd", "flags"),
     ],
 )
 def test_loader_refuses_patterns_that_backtrack(pattern: str, why: str) -> None:
@@ -152,6 +152,4 @@ def test_a_whole_paste_scales_linearly() -> None:
 
     mix = "\n".join([*READER_LINES, *(_near_miss(s) for s in SIGNATURES[:5])])
     ratio, seconds = _ratio(mix, lambda text: read_paste(text, origin="x"), split=False)
-    assert ratio < _limit(mix, split=False), (
-        f"time(2 MB)/time(200 KB) = {ratio:.1f} ({seconds:.2f} s for 2 MB)"
-    )
+    assert ratio < LIMIT, f"time(2 MB)/time(200 KB) = {ratio:.1f} ({seconds:.2f} s for 2 MB)"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import io
 import os
+import re
 import sys
 
 import click
@@ -18,7 +19,7 @@ from recommender.cli.options import index_map_option, input_options, redact_opti
 from recommender.core.catalog import FRAMEWORK_IDS
 from recommender.core.errors import ExitCode
 from recommender.pipeline import Made
-from recommender.report.output import check_out
+from recommender.report.output import check_out, write_out
 
 FRAMEWORKS = FRAMEWORK_IDS
 FORMATS = ("text", "markdown", "json")
@@ -50,10 +51,10 @@ def render(checklist, fmt: str, *, encoding: str | None = "utf-8", width: int = 
     from rich.console import Console
 
     buf = io.StringIO()
-    Console(
-        file=buf, width=width, color_system=None, highlight=False, emoji=False, soft_wrap=True
-    ).print(checklist_report.render_text(checklist, encoding=encoding))
-    return buf.getvalue()
+    Console(file=buf, width=width, color_system=None, highlight=False, emoji=False).print(
+        checklist_report.render_text(checklist, encoding=encoding), crop=False
+    )
+    return re.sub(r"[ \t]+\n", "\n", buf.getvalue())  # no blanks rich padded the lines with
 
 
 def _live(fmt: str, out: str | None, request) -> bool:
@@ -119,9 +120,7 @@ def checklist(framework, fmt, out, answers_file, redact, **kw) -> None:
             checklist=redact_value(made.checklist, Identity.current()), outcome=made.outcome
         )
     if out is not None:
-        from recommender.decide.starter import atomic_write
-
-        atomic_write(out, render(made.checklist, fmt))
+        write_out(out, render(made.checklist, fmt))
         click.echo(f"dlrec: wrote {out}", err=True)
     elif fmt == "text":
         from recommender.report import checklist as checklist_report
@@ -129,7 +128,7 @@ def checklist(framework, fmt, out, answers_file, redact, **kw) -> None:
 
         console = make_console()
         console.print(
-            checklist_report.render_text(made.checklist, encoding=console.encoding), soft_wrap=True
+            checklist_report.render_text(made.checklist, encoding=console.encoding), crop=False
         )
     else:
         click.echo(render(made.checklist, fmt), nl=False)
@@ -149,9 +148,11 @@ def init(directory, framework, force, answers_file, index_map, **kw) -> None:
     SETUP.md, dlrec-answers.yaml."""
     from recommender.decide import starter
     from recommender.decide.install.mirrors import map_plan_dict, parse_index_map
+    from recommender.pipeline import starter_template
     from recommender.report import checklist as checklist_report
+    from recommender.report.project import check_targets, write_files
 
-    starter.check_targets(directory, force=force)
+    check_targets(directory, force=force)
     request = request_from({}, answers_file, kw)
     made = make_checklist(request, framework)
     outcome, cl = made.outcome, made.checklist
@@ -163,9 +164,10 @@ def init(directory, framework, force, answers_file, index_map, **kw) -> None:
         smoke=outcome.ranking.smoke,
         answers=outcome.answers.to_dict(),
         plan=map_plan_dict(_plan(outcome, cl), parse_index_map(index_map, os.environ)),
+        train_template=starter_template(cl.framework),
         project_name=os.path.basename(os.path.abspath(directory)),
     )
-    for path in starter.write_files(directory, files, force=force):
+    for path in write_files(directory, files, force=force):
         click.echo(f"wrote {path}")
     backend = f" on {cl.backend}" if cl.backend else ""
     click.echo(f"{cl.name}{backend}: {cl.summary['fail']} checklist item(s) failed; see SETUP.md")

@@ -20,6 +20,7 @@ from recommender import __version__
 from recommender.cli.choices import NamedChoice, file_path
 from recommender.cli.options import redact_option
 from recommender.core.errors import BadInputError, DlrecError, ExitCode
+from recommender.core.problems import BadRequest
 
 # Ctrl-C while Python imports click and rich is one line already: ``import recommender`` installed
 # the quiet start-up handlers (recommender/core/early.py); main() replaces them with the real ones.
@@ -52,6 +53,11 @@ LAZY_COMMANDS = {
         "recommender.cli.checklist",
         "init",
         "Write a starter project (requirements, train.py, SETUP.md).",
+    ),
+    "cache": (
+        "recommender.cli.cache",
+        "cache",
+        "List or prune the throwaway environments that --try made.",
     ),
     "fleet": (
         "recommender.cli.fleet",
@@ -89,6 +95,8 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except BrokenPipeError as exc:
             raise _ReaderLeft() from exc
+        except BadRequest as exc:  # a pure stage refused a value: bad input, exit 2
+            raise BadInputError(exc.message, where=exc.where) from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
@@ -222,7 +230,8 @@ def probe(
     from recommender.report.console import make_console
     from recommender.report.probe import render_facts
 
-    make_console().print(render_facts(facts))
+    console = make_console()
+    console.print(render_facts(facts, width=console.width))
 
 
 def _log_crash(exc: BaseException) -> str | None:

@@ -19,7 +19,17 @@ if TYPE_CHECKING:
     from recommender.pipeline import Request
 
 #: Answer flags: the option names of the questions.yaml keys (values are checked at run time).
-ANSWER_KEYS = ("goal", "deploy", "experience", "domain", "scale", "team_stack", "accelerator")
+ANSWER_KEYS = (
+    "goal",
+    "deploy",
+    "experience",
+    "domain",
+    "scale",
+    "team_stack",
+    "moving_away",
+    "workload",
+    "accelerator",
+)
 
 #: ``--rules FILE`` (repeatable) for every command that scores; pass the tuple to load_rulebase.
 rules_option = click.option(
@@ -122,6 +132,7 @@ def pipeline_options(f, fleet: bool = True):
     ``recommend`` and ``ask`` take (read them back with ``report.output.output_from``)."""
     from recommender.report.output import FORMATS
 
+    f = try_options(f)
     f = redact_option(f)
     f = index_map_option(f)
     f = click.option(
@@ -215,7 +226,94 @@ def request_from(
         fresh=kw["fresh"],
         import_timeout=kw["import_timeout"],
         train_timeout=kw["train_timeout"],
+        tries=kw.get("tries"),
+        try_budget=kw.get("try_budget"),
+        try_timeout=kw.get("try_timeout"),
     )
+
+
+# --------------------------------------------------------------------------- --try
+
+#: ``--try-budget``'s default (``smoke.trial.DEFAULT_SIZE_BUDGET``; a test holds them equal).
+DEFAULT_TRY_BUDGET = "4GiB"
+#: ``--try-timeout``'s default (``smoke.trial.DEFAULT_INSTALL_TIMEOUT``; the same test).
+DEFAULT_TRY_TIMEOUT = 1800.0
+
+
+class Size(click.ParamType):
+    """``500MB``, ``4GiB``, ``2g``, ``1500000``: bytes."""
+
+    name = "SIZE"
+
+    def convert(self, value, param, ctx):
+        import re
+
+        if isinstance(value, int):
+            return value
+        match = re.match(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)b?\s*$", str(value), re.IGNORECASE)
+        if not match:
+            self.fail(f"{value!r} is not a size (e.g. 500MB, 4GiB)", param, ctx)
+        number, unit, binary = float(match.group(1)), match.group(2).lower(), match.group(3)
+        return int(number * (1024 if binary else 1000) ** " kmgt".index(unit or " "))
+
+
+def _try_targets(ctx, param, value: tuple[str, ...]) -> tuple[str, ...] | None:
+    """None (no --try), () (the best rows), or ``framework`` / ``keras:backend`` names."""
+    from recommender.core.catalog import FRAMEWORK_IDS, KERAS_BACKENDS
+
+    if not value:
+        return None
+    allowed = [*FRAMEWORK_IDS, *(f"keras:{b}" for b in KERAS_BACKENDS)]
+    names = []
+    for raw in value:
+        if raw == "auto":  # --try without a value
+            continue
+        name = raw.strip().lower()
+        if name not in allowed:
+            raise click.BadParameter(f"{raw!r} (allowed: {', '.join(allowed)})")
+        names.append(name)
+    return tuple(dict.fromkeys(names))
+
+
+def try_options(f):
+    """--try [F] (repeatable), --yes, --try-budget SIZE, --try-timeout S: ``recommend``, ``ask``
+    and ``smoke``."""
+    options = [
+        click.option(
+            "--try",
+            "tries",
+            multiple=True,
+            is_flag=False,
+            flag_value="auto",
+            metavar="[F]",
+            callback=_try_targets,
+            help="Install the plans of the two best rows that need an install (and any tied "
+            "with them), or of F (repeatable; keras:torch for a backend), into throwaway "
+            "environments in dlrec's cache, and smoke-train them there. It says what it "
+            "downloads, and how much, first.",
+        ),
+        click.option(
+            "--yes", "-y", "assume_yes", is_flag=True, help="With --try: do not ask first."
+        ),
+        click.option(
+            "--try-budget",
+            type=Size(),
+            default=DEFAULT_TRY_BUDGET,
+            show_default=True,
+            help="With --try: refuse a plan that would download more than SIZE.",
+        ),
+        click.option(
+            "--try-timeout",
+            type=click.FloatRange(10, 86_400),
+            default=DEFAULT_TRY_TIMEOUT,
+            show_default=True,
+            metavar="S",
+            help="With --try: seconds each plan's environment and install may take.",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
 
 
 #: A mirror for every index a plan prints or writes (``plan``, ``init``).

@@ -22,25 +22,32 @@ from recommender.pipeline import recommend as recommend_pipeline
 from recommender.report.output import Output, emit, output_from
 
 
-def run_and_emit(request: Request, output: Output, *, rulebase=None, facts=None) -> None:
+def run_and_emit(
+    request: Request, output: Output, *, rulebase=None, facts=None, assume_yes: bool = False
+) -> None:
+    from recommender.cli.tries import confirmer, live_smoke, step_printer
+    from recommender.pipeline import TryHooks
     from recommender.report.console import make_console
 
     console = make_console()
-    live = output.fmt == "text" and output.out is None
+    live = output.fmt == "text" and output.out is None and console.is_terminal
+    err = make_console(stderr=True)
+    hooks = TryHooks(confirm=confirmer(assume_yes), on_step=step_printer(err if live else None))
     if not request.smoke or request.facts_files:
-        outcome = recommend_pipeline(request, rulebase=rulebase, facts=facts)
-    elif not live or not console.is_terminal:
+        outcome = recommend_pipeline(request, rulebase=rulebase, facts=facts, hooks=hooks)
+    elif not live:
         from recommender.report.smoke import PlainProgress
 
-        progress = PlainProgress(lambda line: click.echo(line, err=True))
+        plain = PlainProgress(lambda line: click.echo(line, err=True))
         outcome = recommend_pipeline(
-            request, on_event=progress.on_event, rulebase=rulebase, facts=facts
+            request, on_event=plain.on_event, rulebase=rulebase, facts=facts, hooks=hooks
         )
     else:
-        from recommender.report.smoke import live_smoke
-
-        with live_smoke(make_console(stderr=True)) as on_event:
-            outcome = recommend_pipeline(request, on_event=on_event, rulebase=rulebase, facts=facts)
+        with live_smoke(err) as (on_event, display):
+            hooks = TryHooks(confirm=confirmer(assume_yes, live=display), on_step=hooks.on_step)
+            outcome = recommend_pipeline(
+                request, on_event=on_event, rulebase=rulebase, facts=facts, hooks=hooks
+            )
     emit(outcome, output, console=console)
 
 
@@ -58,7 +65,7 @@ def recommend(answers_file, **kw) -> None:
     """Rank TensorFlow, PyTorch, Keras and JAX for your answers and this machine."""
     flags = {key: kw.pop(key) for key in ANSWER_KEYS}
     output = output_from(kw)
-    run_and_emit(request_from(flags, answers_file, kw), output)
+    run_and_emit(request_from(flags, answers_file, kw), output, assume_yes=kw["assume_yes"])
 
 
 @click.command()
@@ -104,7 +111,7 @@ def ask(answers_file, save_answers, review, **kw) -> None:
     if save_answers:  # a reviewed flag answer is the user's latest word
         questionnaire.save_answers(save_answers, {**flags, **asked})
     request = request_from(flags, None, kw, asked=asked)
-    run_and_emit(request, output, rulebase=rulebase, facts=facts)
+    run_and_emit(request, output, rulebase=rulebase, facts=facts, assume_yes=kw["assume_yes"])
 
 
 def _asker(*, stderr: bool):

@@ -9,6 +9,7 @@ import click
 from recommender.cli import distributed as cli_distributed
 from recommender.cli.choices import device_choice, framework_choice
 from recommender.cli.distributed import distributed_options
+from recommender.cli.options import try_options
 from recommender.core.errors import ExitCode, SmokeError
 from recommender.smoke.run import (
     DEFAULT_IMPORT_TIMEOUT,
@@ -73,6 +74,7 @@ from recommender.smoke.run import (
 )
 @click.option("--verbose", "-v", is_flag=True, help="Show figures and each run's log file.")
 @distributed_options
+@try_options
 @click.pass_context
 def smoke(
     ctx,
@@ -85,6 +87,10 @@ def smoke(
     all_backends,
     as_json,
     verbose,
+    tries,
+    assume_yes,
+    try_budget,
+    try_timeout,
     **dist,
 ):
     """Smoke-train a tiny MLP and CNN with each installed framework on each usable device.
@@ -106,6 +112,9 @@ def smoke(
         fresh=fresh,
         all_backends=all_backends,
     )
+    if tries is not None:
+        budgets = (try_budget, try_timeout, import_timeout, timeout)
+        ctx.exit(_try(tries, assume_yes, budgets, as_json))
     facts = collect_facts()
     if cli_distributed.wanted(dist):
         ctx.exit(  # SIGTERM here unwinds through main()'s handler, which kills the ranks first
@@ -177,3 +186,52 @@ def _run_live(console, facts, options, verbose):
             for line in details:
                 console.print(line, markup=False, highlight=False)
     return results
+
+
+def _try(tries, assume_yes, budgets, as_json) -> int:
+    """``dlrec smoke --try``: the recommendation's tries alone, one line each (exit 1 unless
+    every tried plan was proven)."""
+    from recommender.cli.tries import confirmer, step_printer
+    from recommender.pipeline import Request, TryHooks, recommend
+    from recommender.report.console import make_console
+
+    size, seconds, import_timeout, timeout = budgets
+    request = Request(
+        flags={},
+        tries=tries,
+        try_budget=size,
+        try_timeout=seconds,
+        import_timeout=import_timeout,
+        train_timeout=timeout,
+    )
+    hooks = TryHooks(confirm=confirmer(assume_yes), on_step=step_printer(make_console(stderr=True)))
+    outcome = recommend(request, hooks=hooks)
+    rows = [(e, dict(e.tried)) for e in outcome.ranking.entries if e.tried is not None]
+    if as_json:
+        click.echo(json.dumps({"tried": [{"row": _label(e), **t} for e, t in rows]}, indent=2))
+    else:
+        for e, t in rows:
+            size = f", {t['bytes'] / 1e6:.0f} MB of packages" if t.get("bytes") else ""
+            if t["status"] == "proven":
+                click.echo(
+                    f"{_label(e)}: proven in a fresh environment: {t['command']} "
+                    f"(installed in {t['seconds']} s{size}); {e.confidence}"
+                )
+            else:
+                click.echo(
+                    f"{_label(e)}: {t['status'].replace('_', ' ')}: {t.get('reason')}"
+                    + (f" (log: {t['log']})" if t.get("log") else "")
+                )
+        for notice in outcome.ranking.warnings:
+            if notice.rule.startswith("try:"):
+                click.echo(f"warning: {notice.why} ({notice.rule})", err=True)
+    proven = rows and all(t["status"] == "proven" for _, t in rows)
+    return ExitCode.OK if proven else ExitCode.FAILED
+
+
+def _label(entry) -> str:
+    return (
+        f"keras:{entry.backend}"
+        if entry.backend and entry.framework == "keras"
+        else entry.framework
+    )

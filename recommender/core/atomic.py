@@ -150,4 +150,15 @@ def _remove_staged(staged: Sequence[tuple[Path, str | None, bytes, object]]) -> 
             _remove(tmp)
 
 
-__all__ = ["write_atomic", "write_atomic_many"]
+def os_error_text(exc: OSError) -> str:
+    """The error in words, disk full and quota named as such."""
+    import errno
+
+    if exc.errno == errno.ENOSPC:
+        return "the disk is full (No space left on device)"
+    if exc.errno == getattr(errno, "EDQUOT", None):
+        return "the disk quota is exceeded"
+    return exc.strerror or str(exc)
+
+
+__all__ = ["os_error_text", "write_atomic", "write_atomic_many"]

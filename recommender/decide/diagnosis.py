@@ -66,6 +66,19 @@ UNPUBLISHED = (
     ("deepspeed", "DeepSpeed ops"),
 )
 WSL_URL = "https://docs.nvidia.com/cuda/wsl-user-guide/index.html"
+#: gfx targets ROCm builds no kernels for, and the one whose code they run (rules/compat.yaml
+#: rocm-rdna2-gfx-override reads the same source).
+NO_KERNELS_GFX = {"gfx1031": "10.3.0", "gfx1032": "10.3.0"}
+GFX_URL = "https://github.com/ROCm/ROCm/issues/2353"
+CUDA_NOTES_URL = "https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html"
+TF_WINDOWS_URL = "https://www.github.com/tensorflow/tensorflow/releases/tag/v2.11.1"
+#: Packages that ship a CUDA runtime into the environment: name -> how its version reads.
+CUDA_RUNTIMES = (
+    "cudatoolkit",
+    "pytorch-cuda",
+    "nvidia-cuda-runtime-cu12",
+    "nvidia-cuda-runtime-cu11",
+)
 _QUOTE_CHARS = 240
 _MAX_QUOTES = 6
 
@@ -86,11 +99,15 @@ class Finding:
     fix: str | None
     quotes: tuple[Quote, ...]
     source: str
+    #: Other categories the same cause belongs to (a gfx target without kernels is both a ROCm
+    #: problem and a missing architecture).
+    also: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "category": self.category,
+            "also": list(self.also),
             "status": self.status,
             "title": self.title,
             "detail": self.detail,
@@ -114,7 +131,8 @@ class Diagnosis:
 
     @property
     def categories(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(f.category for f in self.findings if f.status != "ok"))
+        found = (c for f in self.findings if f.status != "ok" for c in (f.category, *f.also))
+        return tuple(dict.fromkeys(found))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -185,22 +203,66 @@ def _from_hits(
     paste: Paste, signatures: Mapping[str, Signature], checklists: Mapping[str, Checklist]
 ) -> list[Finding]:
     out = []
+    gpu = shows_gpu(paste)
     for sid in dict.fromkeys(h.signature for h in paste.hits):
         sig = signatures[sid]
+        if sig.status == "fact":
+            continue
         lines = [h.line for h in paste.hits if h.signature == sid]
+        harmless = (sig.needs == "gpu" and not gpu) or (sig.needs == "no-gpu" and gpu)
+        also = sig.also
+        if sig.diagnosis == Category.ARCH_UNSUPPORTED.value and _library_kernels_in_use(
+            paste, checklists
+        ):
+            also = (*also, Category.LIBRARY_KERNELS_UNSUPPORTED.value)
         out.append(
             Finding(
                 id=f"signature:{sid}",
                 category=sig.diagnosis,
-                status=sig.status,
+                also=also,
+                status="warn" if harmless else sig.status,
                 title=sig.title,
-                detail=f"the text shows a known message ({sid})",
+                detail=f"the text shows a known message ({sid})"
+                + (
+                    f"; harmless here: the paste shows {'a' if gpu else 'no'} GPU"
+                    if harmless
+                    else ""
+                ),
                 fix=_planner_fix(checklists, sig.fix_item) or sig.fix_text,
                 quotes=_quotes(paste, lines),
                 source=sig.source,
             )
         )
     return out
+
+
+def _library_kernels_in_use(paste: Paste, checklists: Mapping[str, Checklist]) -> bool:
+    """A missing kernel is a library's own when the paste shows such a library at work (its
+    traceback, its package) or proves torch's own kernels cover the GPU (torch's architecture
+    check passed with a known list)."""
+    if any(paste.facts.get(f"package.{p}") for p, *_ in LIBRARY_KERNELS) or any(
+        paste.facts.get(f"package.{p}") for p, _ in UNPUBLISHED
+    ):
+        return True
+    torch = checklists.get("pytorch")
+    cc = next((i for i in torch.items if i.id == "compute-capability"), None) if torch else None
+    return cc is not None and cc.status is Status.OK and "architectures (" in cc.detail
+
+
+def shows_gpu(paste: Paste) -> bool:
+    """The paste shows an accelerator: a GPU listed, a driver line, a device a framework saw."""
+    facts = paste.facts
+    if any(isinstance(a, Mapping) for a in paste.doc.get("accelerators") or ()):
+        return True
+    if (
+        facts.get("frameworks.pytorch.cuda_available")
+        and facts["frameworks.pytorch.cuda_available"].value
+    ):
+        return True
+    devices = facts.get("jax.devices")
+    return bool(devices and "gpu" in str(devices.value)) or any(
+        p.startswith(("gpu.", "driver.")) for p in facts
+    )
 
 
 def _gpu_ccs(paste: Paste, doc: Mapping[str, Any]) -> list[tuple[str, float]]:
@@ -251,23 +313,179 @@ def _library_findings(paste: Paste) -> list[Finding]:
     return out
 
 
+#: WSL 2 exists from this Windows 10 build on (backported to 1903/1909; first in 2004's 19041).
+WSL2_FIRST_BUILD = 18362
+WSL_BUILDS_URL = "https://github.com/MicrosoftDocs/WSL/pull/752"
+
+
+def _wsl1_by_build(paste: Paste) -> list[int]:
+    """Lines proving WSL 1: a Windows build older than WSL 2, in a paste about WSL."""
+    build = paste.facts.get("os.windows_build")
+    if build is None or not str(build.value).isdigit() or int(build.value) >= WSL2_FIRST_BUILD:
+        return []
+    mentions = [n for n, line in enumerate(paste.lines, 1) if "wsl" in line.lower()][:3]
+    return [build.line, *mentions] if mentions else []
+
+
 def _platform_findings(paste: Paste) -> list[Finding]:
     osd = paste.doc.get("os") or {}
-    if not isinstance(osd, Mapping) or osd.get("wsl") != 1:
+    by_build = _wsl1_by_build(paste)
+    if not by_build and (not isinstance(osd, Mapping) or osd.get("wsl") != 1):
         return []
-    lines = _fact_lines(paste, ("os.",))
+    lines = by_build or _fact_lines(paste, ("os.",))
     return [
         Finding(
             id="platform:wsl1",
             category=Category.WSL1.value,
             status="fail",
             title="WSL 1 has no GPU support",
-            detail="the platform string is WSL 1's (a 4.4 'Microsoft' kernel); CUDA on WSL needs WSL 2",
+            detail=(
+                f"this Windows build predates WSL 2 (build {WSL2_FIRST_BUILD}+), so WSL here is WSL 1; CUDA on WSL needs WSL 2"
+                if by_build
+                else "the platform string is WSL 1's (a 4.4 'Microsoft' kernel); CUDA on WSL needs WSL 2"
+            ),
             fix="Convert the distribution to WSL 2 (wsl --set-version <distro> 2) and install the NVIDIA driver on Windows only",
             quotes=_quotes(paste, lines),
-            source=WSL_URL,
+            source=WSL_BUILDS_URL if by_build else WSL_URL,
         )
     ]
+
+
+def _driver_mismatch(paste: Paste) -> list[Finding]:
+    """libcuda (user space) and the loaded kernel module report different driver versions."""
+    dso, kernel = paste.facts.get("driver.library"), paste.facts.get("driver.kernel")
+    if dso is None or kernel is None:
+        return []
+    numbers = [
+        tuple(int(p) for p in str(f.value).split(".")[:2] if p.isdigit()) for f in (dso, kernel)
+    ]
+    if numbers[0] == numbers[1]:
+        return []
+    return [
+        Finding(
+            id="driver:mismatch",
+            category=Category.DRIVER_MISMATCH.value,
+            status="fail",
+            title="The loaded kernel module and libcuda are different driver versions",
+            detail=f"libcuda is {dso.value}, the kernel module {kernel.value} (a driver update not yet followed by a reboot)",
+            fix="Reboot, or reinstall one driver version so that the kernel module and libcuda match",
+            quotes=_quotes(paste, [dso.line, kernel.line]),
+            source="https://github.com/tensorflow/tensorflow/issues/1158",
+        )
+    ]
+
+
+def _major_minor(value: object) -> tuple[int, int] | None:
+    parts = str(value).split(".")
+    if len(parts) < 2 or not parts[0].isdigit() or not parts[1][:2].isdigit():
+        return None
+    return int(parts[0]), int("".join(ch for ch in parts[1][:2] if ch.isdigit()))
+
+
+def _cpu_builds(paste: Paste) -> list[Finding]:
+    """A CPU-only build the text proves (``+cpu``, a conda ``_cpu`` build, ``cpuonly``,
+    tensorflow-cpu, TensorFlow 2.11+ on native Windows): a fail next to a GPU, a warning else."""
+    gpu = shows_gpu(paste)
+    out = []
+    for path, fact in paste.facts.items():
+        if not (path.startswith("frameworks.") and path.endswith(".build.flavour")):
+            continue
+        if fact.value != "cpu":
+            continue
+        framework = path.split(".")[1]
+        version = paste.facts.get(f"frameworks.{framework}.version")
+        out.append(
+            _cpu_finding(
+                paste, framework, [fact.line, *([version.line] if version else [])], gpu, ""
+            )
+        )
+    tf = paste.facts.get("frameworks.tensorflow.version")
+    osd = paste.doc.get("os") or {}
+    release = _major_minor(tf.value) if tf else None
+    if (
+        tf is not None
+        and release is not None
+        and release >= (2, 11)
+        and isinstance(osd, Mapping)
+        and osd.get("system") == "Windows"
+    ):
+        lines = [tf.line, *_fact_lines(paste, ("os.",))]
+        note = "TensorFlow 2.10 was the last release with GPU support on native Windows"
+        out.append(_cpu_finding(paste, "tensorflow", lines, gpu, note, TF_WINDOWS_URL))
+    return out
+
+
+def _cpu_finding(
+    paste: Paste, framework: str, lines: Sequence[int], gpu: bool, note: str, source: str = ""
+) -> Finding:
+    where = "next to the GPU the paste shows" if gpu else "(the paste shows no GPU)"
+    return Finding(
+        id=f"build:{framework}",
+        category=Category.CPU_WHEEL_ON_GPU.value,
+        status="fail" if gpu else "warn",
+        title=f"{framework} is a CPU-only build",
+        detail=f"{note or 'the version or build string says CPU only'} {where}",
+        fix=None,
+        quotes=_quotes(paste, lines),
+        source=source,
+    )
+
+
+def _cuda_runtimes(paste: Paste) -> list[Finding]:
+    """A CUDA runtime in the environment newer than the newest CUDA the driver supports."""
+    top = paste.facts.get("driver.max_cuda")
+    limit = _major_minor(top.value) if top else None
+    if top is None or limit is None:
+        return []
+    for name in CUDA_RUNTIMES:
+        fact = paste.facts.get(f"package.{name}")
+        have = _major_minor(fact.value) if fact else None
+        if fact is None or have is None or have <= limit:
+            continue
+        return [
+            Finding(
+                id=f"runtime:{name}",
+                category=Category.DRIVER_TOO_OLD.value,
+                status="fail",
+                title="The environment's CUDA runtime is newer than the driver supports",
+                detail=(
+                    f"{name} {fact.value} needs CUDA {have[0]}.{have[1]}; the driver supports "
+                    f"CUDA {top.value} at most"
+                ),
+                fix=(
+                    f"Upgrade the NVIDIA driver to one for CUDA {have[0]}.{have[1]}, or install "
+                    f"the {name} build for CUDA {top.value} or older"
+                ),
+                quotes=_quotes(paste, [fact.line, top.line]),
+                source=CUDA_NOTES_URL,
+            )
+        ]
+    return []
+
+
+def _gfx_targets(paste: Paste) -> list[Finding]:
+    """An AMD GPU whose gfx target ROCm builds no kernels for."""
+    for acc in paste.doc.get("accelerators") or ():
+        if not isinstance(acc, Mapping) or acc.get("gfx") not in NO_KERNELS_GFX:
+            continue
+        gfx = str(acc["gfx"])
+        return [
+            Finding(
+                id="gfx-target",
+                category=Category.ROCM_ISSUE.value,
+                also=(Category.ARCH_UNSUPPORTED.value,),
+                status="fail",
+                title="AMD GPU target without ROCm kernels",
+                detail=(
+                    f"{acc.get('name') or 'the AMD GPU'} is {gfx}, a target ROCm builds no "
+                    "kernels for: torch crashes on its first kernel, TensorFlow ignores the GPU"
+                ),
+                fix=f"export HSA_OVERRIDE_GFX_VERSION={NO_KERNELS_GFX[gfx]} before starting Python",
+                quotes=_quotes(paste, _fact_lines(paste, ("gpu.",))),
+                source=GFX_URL,
+            )
+        ]
+    return []
 
 
 def _conflicts(paste: Paste) -> list[Finding]:
@@ -330,6 +548,7 @@ def _merge(findings: Sequence[Finding]) -> list[Finding]:
         out[key] = Finding(
             id=lead.id,
             category=lead.category,
+            also=tuple(dict.fromkeys((*lead.also, *other.also))),
             status=lead.status,
             title=lead.title,
             detail=lead.detail,
@@ -355,6 +574,10 @@ def diagnose(
         *_from_hits(paste, by_id, checklists),
         *_library_findings(paste),
         *_platform_findings(paste),
+        *_cpu_builds(paste),
+        *_cuda_runtimes(paste),
+        *_gfx_targets(paste),
+        *_driver_mismatch(paste),
         *_conflicts(paste),
     ]
     found += _uncovered(paste, found)

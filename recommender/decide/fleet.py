@@ -10,36 +10,21 @@ sorted by name) evaluates the rules on each node, then combines:
 * The spread: GPU kinds (and how many nodes have each), the lowest driver, the lowest max CUDA,
   the smallest host and GPU memory, each with the node it comes from.
 
-A node's name is the document's ``hostname`` (top level or ``os.hostname``) if present, else the
-file's name without ``.json``. Pure apart from ``load_fleet`` (reads files) and
-the file reading of ``load_fleet``; ``cli/recommend.py`` prints.
+Pure: ``pipeline.py`` reads the nodes' files, evaluates and ranks each distinct machine, and hands
+the ranked nodes to ``combine``; ``report/`` prints.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any
 
 from recommender.core.catalog import FRAMEWORK_IDS
-from recommender.core.errors import BadInputError
 from recommender.decide.ranking.rows import Ranking
-from recommender.engine.answers import Answers
 from recommender.engine.evaluate import Evaluation
 from recommender.facts.document import Facts
 from recommender.rulebase.load import RuleBase
-
-
-class FleetRequest(Protocol):
-    """What a fleet recommendation reads from the pipeline's Request."""
-
-    @property
-    def facts_files(self) -> tuple[str, ...]: ...
-    @property
-    def answers_file(self) -> str | None: ...
-    @property
-    def flags(self) -> Mapping[str, str]: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,50 +40,6 @@ class Node:
         """The node's ranking (set by ``recommend_fleet`` before the nodes are combined)."""
         assert self.ranking is not None, f"node {self.name} is not ranked yet"
         return self.ranking
-
-
-def expand(paths: Sequence[str]) -> list[str]:
-    """Files as given; a directory becomes its ``*.json`` files, sorted by name."""
-    out = []
-    for path in paths:
-        if os.path.isdir(path):
-            found = sorted(os.path.join(path, f) for f in os.listdir(path) if f.endswith(".json"))
-            if not found:
-                raise BadInputError("no *.json facts documents in this directory", where=path)
-            out.extend(found)
-        else:
-            out.append(path)
-    return out
-
-
-def node_name(path: str, doc: Mapping[str, Any]) -> str:
-    found = doc.get("os")
-    os_section: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
-    for value in (doc.get("hostname"), os_section.get("hostname")):
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return os.path.basename(path).removesuffix(".json")
-
-
-def load_fleet(paths: Sequence[str]) -> tuple[Node, ...]:
-    """Every node's facts; identical machines share one validated, frozen Facts value (read in
-    full once, their copies recognised by their text: facts/copies.py)."""
-    from recommender.facts.copies import CopyReader
-
-    reader = CopyReader()
-    nodes: list[Node] = []
-    seen: set[str] = set()
-    for path in expand(paths):
-        facts, names = reader.read(path)
-        name = node_name(path, names)
-        if name in seen:  # two documents from one host: tell them apart by file
-            name = f"{name} ({os.path.basename(path)})"
-        seen.add(name)
-        nodes.append(Node(name=name, path=path, facts=facts))
-    return tuple(nodes)
-
-
-# --- the spread ---------------------------------------------------------------------------------
 
 
 def _lowest(pairs: list[tuple[Any, str]], key: Callable[[Any], Any]) -> dict[str, Any] | None:
@@ -320,49 +261,17 @@ def combine(
     return ranking, blockers
 
 
-def recommend_fleet(
-    request: FleetRequest, rulebase: RuleBase
-) -> tuple[Ranking, Answers, tuple[Node, ...], dict[str, Any]]:
-    """(the fleet's Ranking, the answers, its nodes, the fleet document): each node ranked, then
-    combined."""
-    from recommender.decide.ranking.rank import rank
-    from recommender.engine.answers import resolve_answers
-    from recommender.engine.evaluate import evaluate
-
-    nodes = load_fleet(request.facts_files)
-    answers = resolve_answers(
-        rulebase.questions, file=request.answers_file, flags=request.flags, facts=nodes[0].facts
-    )
-    done: list[Node] = []
-    seen: dict[int, tuple[Evaluation, Ranking]] = {}
-    for node in nodes:  # identical machines share one Facts value, evaluated once
-        key = id(node.facts)  # the nodes keep each Facts alive, so its id stays its own
-        if key not in seen:
-            evaluation = evaluate(node.facts, answers, rulebase)
-            seen[key] = (
-                evaluation,
-                rank(evaluation, (), node.facts, rulebase, smoke_note="(fleet)"),
-            )
-        evaluation, ranking = seen[key]
-        done.append(
-            Node(
-                name=node.name,
-                path=node.path,
-                facts=node.facts,
-                evaluation=evaluation,
-                ranking=ranking,
-            )
-        )
-    ranking, blockers = combine(done, rulebase)
+def fleet_document(nodes: Sequence[Node], blockers: Mapping[str, Any]) -> dict[str, Any]:
+    """The fleet's JSON section: each node with what is feasible on it, the spread, and the
+    blockers with the nodes each blocks on (``combine``'s second value)."""
     feasible = {  # per distinct machine; its nodes share the (read-only) dict
         key: {e.framework: e.feasible for e in node.ranked.entries}
-        for key, node in _machines(done).items()
+        for key, node in _machines(nodes).items()
     }
-    doc = {
+    return {
         "nodes": [
-            {"name": n.name, "file": n.path, "feasible": feasible[id(n.ranking)]} for n in done
+            {"name": n.name, "file": n.path, "feasible": feasible[id(n.ranking)]} for n in nodes
         ],
-        "spread": spread(done),
-        "blockers": blockers,
+        "spread": spread(nodes),
+        "blockers": dict(blockers),
     }
-    return ranking, answers, tuple(done), doc

@@ -2,10 +2,8 @@
 pins and indexes: ``decide/starter_uv.py``), train.py, SETUP.md and dlrec-answers.yaml, built
 from a checklist and the recommend pipeline's outcome.
 
-``starter_files`` is pure (returns name -> text); ``write_files`` writes them all or none
-(each staged beside its target, then all renamed: ``recommender.core.atomic.write_atomic_many``) and
-refuses to overwrite unless ``force``. On a failure (a full disk) it removes what this run
-created, never a file that was there before, and says which files and why.
+``starter_files`` is pure: values (and the train.py template's text) in, name -> text out.
+``report/project.py`` writes them, all or none.
 
 Every value from the facts that reaches requirements.txt is checked first (``recommender.core.shell``):
 a version must be PEP 440 and a distribution a PEP 508 name, or it is not pinned; a line that is
@@ -15,16 +13,12 @@ not a requirement or an index option is dropped, so no value can add a line of i
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Mapping, Sequence
-from importlib import resources
-from pathlib import Path
 from string import Template
 from typing import TYPE_CHECKING, Any
 
 from recommender.core.catalog import BACKEND_FRAMEWORK
-from recommender.core.errors import BadInputError
 from recommender.core.printable import printable
 from recommender.core.shell import safe_project_name, safe_version
 from recommender.decide.checklist.build import Checklist, fill, name_of
@@ -35,16 +29,6 @@ if TYPE_CHECKING:
     from recommender.rulebase.load import RuleBase
 
 FILES = ("requirements.txt", "pyproject.toml", "train.py", "SETUP.md", "dlrec-answers.yaml")
-
-
-def atomic_write(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` atomically (recommender.core.atomic), or exit 2 naming the path."""
-    from recommender.core.atomic import write_atomic
-
-    try:
-        write_atomic(path, text)
-    except OSError as exc:
-        raise BadInputError(f"cannot write here: {_reason(exc)}", where=str(path)) from None
 
 
 def _verified(smoke: Sequence[Any], fw: str, backend: str | None) -> bool:
@@ -156,16 +140,9 @@ def requirements(
     return "\n".join(["# Written by `dlrec init`.", *notes, *head, *body]) + "\n"
 
 
-def train_script(checklist: Checklist) -> str:
-    text = (
-        resources.files("recommender")
-        # Several parts: pathlib and 3.11's Traversable take them; mypy checks 3.10's one-part
-        # stub (a zipped install on 3.10 would take one part too).
-        .joinpath("templates")
-        .joinpath(f"train_{checklist.framework}.py.txt")
-        .read_text(encoding="utf-8")
-    )
-    return Template(text).safe_substitute(backend=checklist.backend or "tensorflow")
+def train_script(checklist: Checklist, template: str) -> str:
+    """train.py from the framework's template text (``pipeline.starter_template`` reads it)."""
+    return Template(template).safe_substitute(backend=checklist.backend or "tensorflow")
 
 
 def setup_markdown(checklist: Checklist, checklist_md: str, *, answers: Mapping[str, str]) -> str:
@@ -229,15 +206,17 @@ def starter_files(
     smoke: Sequence[Any],
     answers: Mapping[str, str],
     plan: Mapping[str, Any] | None,
+    train_template: str,
     project_name: str | None = None,
 ) -> dict[str, str]:
+    """Every file of the starter project, name -> text (``report/project.py`` writes them)."""
     reqs = requirements(checklist, facts=facts, rulebase=rulebase, smoke=smoke, plan=plan)
     return {
         "requirements.txt": reqs,
         "pyproject.toml": pyproject_toml(
             reqs, plan, name=_project_name(project_name), python=_python_line(facts)
         ),
-        "train.py": train_script(checklist),
+        "train.py": train_script(checklist, train_template),
         "SETUP.md": setup_markdown(checklist, checklist_md, answers=answers),
         "dlrec-answers.yaml": answers_yaml(answers),
     }
@@ -253,82 +232,3 @@ def _python_line(facts: Facts) -> str | None:
     version = safe_version(facts.get("python.version"))
     match = re.match(r"^(3\.\d{1,2})(\.|$)", version or "")
     return match.group(1) if match else None
-
-
-def check_targets(directory: str | os.PathLike[str], *, force: bool) -> None:
-    """Refuse (exit 2) a DIR that is a file, or files that exist, unless ``force``."""
-    folder = Path(directory)
-    if folder.exists() and not folder.is_dir():
-        raise BadInputError("is not a directory", where=str(directory))
-    if force:
-        return
-    for name in FILES:
-        if (folder / name).exists():
-            raise BadInputError(
-                "already exists; use --force to overwrite it", where=str(folder / name)
-            )
-
-
-def write_files(
-    directory: str | os.PathLike[str], files: Mapping[str, str], *, force: bool
-) -> list[Path]:
-    """Write ``files`` into ``directory``, all or none; BadInputError (exit 2) naming the file
-    and the reason, after removing what this run created."""
-    from recommender.core.atomic import write_atomic_many
-
-    check_targets(directory, force=force)
-    folder = Path(directory)
-    made_folder = not folder.exists()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise BadInputError(
-            f"cannot create the folder: {exc.strerror}", where=str(directory)
-        ) from None
-    targets = [folder / name for name in files]
-    existed = {path for path in targets if os.path.lexists(path)}
-    try:
-        return write_atomic_many([(folder / name, text) for name, text in files.items()])
-    except OSError as exc:
-        removed = _remove_new(targets, existed, folder if made_folder else None)
-        failed = Path(exc.filename).name if exc.filename else "the files"
-        if removed:  # failed while renaming (rare): the new files that made it are taken back
-            undone = f"removed the files this run had written ({', '.join(removed)})"
-            if existed:
-                undone += "; files that were there before may hold the new text"
-        else:  # failed while writing: every file is staged first, so none changed
-            undone = "no file was written or changed"
-        raise BadInputError(
-            f"cannot write {failed}: {_reason(exc)}; {undone}; fix that and run dlrec init again",
-            where=str(directory),
-        ) from None
-
-
-def _reason(exc: OSError) -> str:
-    """The error in words, disk full and quota named as such."""
-    import errno
-
-    if exc.errno == errno.ENOSPC:
-        return "the disk is full (No space left on device)"
-    if exc.errno == getattr(errno, "EDQUOT", None):
-        return "the disk quota is exceeded"
-    return exc.strerror or str(exc)
-
-
-def _remove_new(targets: Sequence[Path], existed: set[Path], folder: Path | None) -> list[str]:
-    """Remove the targets this run created (not those that existed before), and ``folder``
-    when this run created it and it is empty now; the names removed."""
-    removed = []
-    for path in targets:
-        if path not in existed and os.path.lexists(path):
-            try:
-                os.unlink(path)
-                removed.append(path.name)
-            except OSError:
-                pass
-    if folder is not None:
-        try:
-            folder.rmdir()
-        except OSError:
-            pass
-    return removed

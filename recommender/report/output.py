@@ -45,6 +45,16 @@ def check_out(path: str | None) -> None:
         raise BadInputError(f"folder {str(folder)!r} does not exist", where=path)
 
 
+def write_out(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` atomically (``--out``), or exit 2 naming the path and why."""
+    from recommender.core.atomic import os_error_text, write_atomic
+
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise BadInputError(f"cannot write here: {os_error_text(exc)}", where=str(path)) from None
+
+
 def emit_json(data) -> None:
     """A JSON document on stdout, as every ``--json`` prints it."""
     from recommender.report.json_text import dumps
@@ -145,9 +155,7 @@ def emit(outcome: Outcome, output: Output, *, console=None) -> None:
         outcome = dataclasses.replace(outcome, ranking=mirrored(outcome.ranking, output.index_map))
     text = render_outcome(outcome, output, console)
     if text is not None and output.out is not None:
-        from recommender.decide.starter import atomic_write
-
-        atomic_write(output.out, text)
+        write_out(output.out, text)
         click.echo(f"dlrec: wrote {output.out}", err=True)
     elif text is not None:
         click.echo(text, nl=False)

@@ -68,6 +68,11 @@ class Settings:
     threads: int
     env: Mapping[str, str]
     log_dir: str  # this dlrec run's own folder: no other run writes there
+    #: The interpreter that runs the child: this one, or a try's throwaway environment's.
+    python: str = sys.executable
+    #: A try's child: its whole ``sys.path`` addition (a folder holding only a link to dlrec's
+    #: package), in place of the user's PYTHONPATH, so nothing of this environment leaks in.
+    path: str | None = None
 
 
 class JsonLines:
@@ -96,7 +101,7 @@ class JsonLines:
 
 def _argv(run, s: Settings) -> list[str]:
     return [
-        sys.executable,
+        s.python,
         "-m",
         "recommender.smoke.children.train",
         "--framework",
@@ -133,6 +138,9 @@ def supervise(
         overrides=run.env,
         budget=s.import_timeout + s.train_timeout + WATCH_SLACK_S,
     )
+    if s.path is not None:
+        env.pop("PYTHONHOME", None)
+        env.update(PYTHONPATH=s.path, PYTHONNOUSERSITE="1")
     with open_capture(out) as out_w, open_capture(log) as err_w:
         try:
             child = start(_argv(run, s), stdout=out_w, stderr=err_w, env=env, cwd=s.log_dir)

@@ -234,8 +234,8 @@ def _from_cache(env, key) -> tuple[SmokeResult, ...] | None:
     return results if results and all(r.ok for r in results) else None
 
 
-def _threads(facts: Facts, workers: int) -> int:
-    cores = facts.get("cpu.usable_cores") or os.cpu_count() or 1
+def _threads(facts: Facts | None, workers: int) -> int:
+    cores = (facts.get("cpu.usable_cores") if facts is not None else None) or os.cpu_count() or 1
     return max(1, int(cores) // max(1, workers))
 
 
@@ -281,16 +281,50 @@ def run_smoke(
     return tuple(r for run in runs for r in done.get(run, ()))
 
 
-def _run_children(facts, todo, steps, import_timeout, train_timeout, env, workers, emit):
+def run_elsewhere(
+    runs: Sequence[SmokeRun],
+    *,
+    python: str,
+    path: str,
+    log_dir: str,
+    steps: int = DEFAULT_STEPS,
+    import_timeout: float = DEFAULT_IMPORT_TIMEOUT,
+    train_timeout: float = DEFAULT_TRAIN_TIMEOUT,
+    on_event: Callable[[SmokeEvent], None] | None = None,
+    env: Mapping[str, str] | None = None,
+    workers: int = MAX_WORKERS,
+) -> tuple[SmokeResult, ...]:
+    """Smoke-train ``runs`` with another environment's interpreter (a try's): ``path`` is the
+    children's whole PYTHONPATH, logs go to ``log_dir``, and nothing is cached (the results
+    are about that environment, not this one)."""
+    emit = on_event or (lambda event: None)
+    env = dict(os.environ if env is None else env)
+    for run in runs:
+        emit(SmokeEvent(kind="planned", run=run, message=run.note or ""))
+    todo = [(run, None) for run in runs]
+    where = {"python": python, "path": path, "log_dir": log_dir}
+    done = _run_children(
+        None, todo, steps, import_timeout, train_timeout, env, workers, emit, where
+    )
+    return tuple(r for run in runs for r in done.get(run, ()))
+
+
+def _run_children(
+    facts, todo, steps, import_timeout, train_timeout, env, workers, emit, where=None
+):
     workers = max(1, min(workers, len(todo)))
-    logs = smoke_cache.RunLogs.create(env)  # this run's own: no other dlrec writes there
+    if where is None:
+        logs = smoke_cache.RunLogs.create(env)  # this run's own: no other dlrec writes there
+        where = {"log_dir": logs.path}
+    else:
+        logs = smoke_cache.RunLogs(where["log_dir"], False)
     settings = Settings(
         steps=steps,
         import_timeout=import_timeout,
         train_timeout=train_timeout,
         threads=_threads(facts, workers),
         env=env,
-        log_dir=logs.path,
+        **where,
     )
     cancel, live, out = threading.Event(), set(), {}
 
@@ -299,7 +333,7 @@ def _run_children(facts, todo, steps, import_timeout, train_timeout, env, worker
         emit(SmokeEvent(kind="phase", run=run, phase="importing"))
         started = time.monotonic()
         results = _execute(run, settings, cancel, live, emit)
-        if results and all(r.ok for r in results):  # an unwritable cache only costs speed
+        if key is not None and results and all(r.ok for r in results):  # unwritable: slower
             smoke_cache.store(env, key, [r.to_dict() for r in results])
         out[run] = results
         if not cancel.is_set():

@@ -47,6 +47,9 @@ def _args_for(cmd: click.Command, existing: Path) -> list[str]:
     for param in cmd.params:
         if isinstance(param, click.Argument) and param.required:
             args += [str(existing)] * max(1, param.nargs)
+        elif isinstance(param, click.Option) and param.required:  # `plan --framework F`
+            choices = getattr(param.type, "choices", None)
+            args += [param.opts[0], str(choices[0]) if choices else str(existing)]
     return args
 
 

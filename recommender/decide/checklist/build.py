@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from recommender.core.catalog import Framework, KerasBackend
+from recommender.core.problems import BadRequest
 from recommender.decide.checklist.checks import general, live, machine, report
 from recommender.decide.checklist.inputs import Inputs, ItemView, fill, name_of
 from recommender.decide.checklist.install import install_fix
@@ -28,7 +29,6 @@ from recommender.rulebase.checklist.items import (
     Status,
     checklist_of,
 )
-from recommender.rulebase.conditions import RuleError
 
 if TYPE_CHECKING:
     from recommender.engine.answers import Answers
@@ -99,10 +99,11 @@ class Checklist:
 
 def checklist_items(rulebase: RuleBase) -> ChecklistItems:
     """The rule base's checklist items, checked against it and the registered checks; ``dlrec
-    rules check`` validates them too. Raises RuleError (exit 2) on a bad file or none at all."""
+    rules check`` validates them too. Raises RuleError (exit 2) on a bad file, BadRequest when
+    the rules folder has none."""
     items = checklist_of(rulebase, [c.contract for c in CHECKS.values()])
     if items is None:
-        raise RuleError("no checklist.yaml in the rules folder", where=rulebase.checklist_file)
+        raise BadRequest("no checklist.yaml in the rules folder", where=rulebase.checklist_file)
     return items
 
 

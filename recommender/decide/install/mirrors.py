@@ -15,7 +15,7 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
-from recommender.core.errors import BadInputError
+from recommender.core.problems import BadRequest
 from recommender.decide.install.plan import InstallPlan, NoBuild
 
 __all__ = [
@@ -38,7 +38,7 @@ def parse_index_map(pairs: Sequence[str], env: Mapping[str, str]) -> tuple[tuple
     for word in words:
         src, sep, dst = word.partition("=")
         if not sep or not _URL.match(src) or not _URL.match(dst):
-            raise BadInputError(f"--index-map {word[:120]!r}: expected FROM=TO, two http(s) URLs")
+            raise BadRequest(f"--index-map {word[:120]!r}: expected FROM=TO, two http(s) URLs")
         out.append((src, dst))
     return tuple(sorted(out, key=lambda p: len(p[0]), reverse=True))
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from packaging.specifiers import SpecifierSet
 
-from recommender.core.errors import BadInputError
+from recommender.core.problems import BadRequest
 from recommender.decide.install.containers import container_ways
 from recommender.decide.install.interpreter import in_own_environment
 from recommender.decide.install.machine import Machine, machine_from_facts
@@ -140,12 +140,12 @@ def plan_install(
     """Plan the pip commands that install ``framework`` for ``accelerator`` on this machine (a
     facts document, or the planner's view of it from ``machine_from_facts``)."""
     if framework not in FRAMEWORKS:
-        raise BadInputError(f"framework {framework!r} (allowed: {', '.join(FRAMEWORKS)})")
+        raise BadRequest(f"framework {framework!r} (allowed: {', '.join(FRAMEWORKS)})")
     if backend is not None and (framework != "keras" or backend not in BACKENDS):
-        raise BadInputError(f"backend {backend!r} (allowed with keras: {', '.join(BACKENDS)})")
+        raise BadRequest(f"backend {backend!r} (allowed with keras: {', '.join(BACKENDS)})")
     allowed = [a.value for a in Accelerator]
     if accelerator is not None and accelerator not in allowed:
-        raise BadInputError(f"accelerator {accelerator!r} (allowed: {', '.join(allowed)})")
+        raise BadRequest(f"accelerator {accelerator!r} (allowed: {', '.join(allowed)})")
     request = _Request(
         machine=facts if isinstance(facts, Machine) else machine_from_facts(facts),
         accelerator=Accelerator(accelerator) if accelerator else None,

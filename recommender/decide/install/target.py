@@ -21,7 +21,7 @@ from dataclasses import dataclass, fields
 
 from packaging.version import InvalidVersion, Version
 
-from recommender.core.errors import BadInputError
+from recommender.core.problems import BadRequest
 from recommender.decide.install.machine import _PLATFORMS, Machine, NvidiaGpu, parse_libc
 from recommender.facts.reports.gpus import (
     amd_gfx,
@@ -72,11 +72,11 @@ def _version(name: str, value: str | None) -> Version | None:
     if value is None:
         return None
     if not _VERSION.match(value):
-        raise BadInputError(f"--{name} {value!r}: expected a version such as 3.12 or 575.51.03")
+        raise BadRequest(f"--{name} {value!r}: expected a version such as 3.12 or 575.51.03")
     try:
         return Version(value)
     except InvalidVersion:  # pragma: no cover - the pattern admits only valid versions
-        raise BadInputError(f"--{name} {value!r}: not a version") from None
+        raise BadRequest(f"--{name} {value!r}: not a version") from None
 
 
 def _choice(name: str, value: str | None, allowed: Mapping[str, str]) -> str | None:
@@ -84,7 +84,7 @@ def _choice(name: str, value: str | None, allowed: Mapping[str, str]) -> str | N
         return None
     found = allowed.get(value.lower())
     if found is None:
-        raise BadInputError(f"--{name} {value!r} (allowed: {', '.join(sorted(set(allowed)))})")
+        raise BadRequest(f"--{name} {value!r} (allowed: {', '.join(sorted(set(allowed)))})")
     return found
 
 
@@ -115,7 +115,7 @@ def _gpu(name: str) -> tuple[str, str | None, str | None]:
         dict.fromkeys(forms[m] for m in difflib.get_close_matches(key, forms, n=3, cutoff=0.5))
     )
     hint = f"; nearest known: {', '.join(near)}" if near else ""
-    raise BadInputError(f"--gpu {name[:80]!r} is not in rules/gpus.yaml{hint} (or give --cc X.Y)")
+    raise BadRequest(f"--gpu {name[:80]!r} is not in rules/gpus.yaml{hint} (or give --cc X.Y)")
 
 
 _OTHER_ARCH = re.compile(r"^[a-z][a-z0-9_]{1,15}$")
@@ -129,9 +129,7 @@ def _arch(value: str | None, system: str | None) -> str | None:
     arch = _ARCH.get(value.lower())
     if arch is None:
         if not _OTHER_ARCH.match(value.lower()):
-            raise BadInputError(
-                f"--arch {value[:40]!r} (allowed: x86_64, aarch64, or another name)"
-            )
+            raise BadRequest(f"--arch {value[:40]!r} (allowed: x86_64, aarch64, or another name)")
         return value.lower()
     if system == "Darwin" and arch == "aarch64":
         return "arm64"
@@ -146,7 +144,7 @@ def machine_for(target: Target) -> tuple[Machine, tuple[str, ...]]:
         system = "Darwin"
     libc_kind, glibc = parse_libc(target.libc) if target.libc else (None, None)
     if target.libc and libc_kind is None:
-        raise BadInputError(f"--libc {target.libc!r}: expected glibc-2.35 or musl")
+        raise BadRequest(f"--libc {target.libc!r}: expected glibc-2.35 or musl")
     jetpack = _version("jetpack", target.jetpack)
     cc = _version("cc", target.cc)
     gpus: tuple[NvidiaGpu, ...] = ()
@@ -190,7 +188,7 @@ def machine_for(target: Target) -> tuple[Machine, tuple[str, ...]]:
     )
     if machine.system is None or machine.machine is None:
         missing = [f for f, v in (("--os", machine.system), ("--arch", machine.machine)) if not v]
-        raise BadInputError(
+        raise BadRequest(
             f"dlrec plan needs {' and '.join(missing)} (or DLREC_TARGET_OS / DLREC_TARGET_ARCH): "
             "wheels differ per OS and architecture"
         )

@@ -78,6 +78,10 @@ def _fields(line: str) -> tuple[str, str, str, str] | None:
         build = channel = ""
     else:
         parts = line.split()
+        if len(parts) == 5 and parts[3].startswith("["):  # old conda: a [feature] column
+            parts = (
+                [*parts[:3], parts[4]] if parts[3] != "[cpuonly]" else [*parts[:2], "cpu", parts[4]]
+            )
         if not 2 <= len(parts) <= 4:
             return None
         name, version = parts[0], parts[1]
@@ -89,6 +93,22 @@ def _fields(line: str) -> tuple[str, str, str, str] | None:
     if not _NAME.match(name) or not _VERSION.match(version):
         return None
     return name, version, build, channel
+
+
+_NAMES = frozenset((*WATCHED, *RECORDED))
+
+
+def _may_list(line: str) -> bool:
+    """A cheap first look: does the line start with a package dlrec reads (or pip show's Name)?"""
+    if not line:
+        return False
+    head = line[:90].split(None, 2)
+    if not head:
+        return False
+    first = head[0]
+    if first in ("[pip3]", "[pip]", "[conda]") and len(head) > 1:
+        first = head[1]
+    return first.partition("==")[0].lower() in _NAMES or first == "Name:"
 
 
 def _facts(name: str, version: str, build: str, channel: str, number: int) -> list[Fact]:
@@ -104,12 +124,63 @@ def _facts(name: str, version: str, build: str, channel: str, number: int) -> li
         cuda = _CONDA_CUDA.search(build)
         if cuda:
             flavour = {"flavour": "cuda", "cuda": cuda.group(1)}
-        elif "_cpu" in build or build.startswith("cpu"):
+        elif "_cpu" in build or build.startswith("cpu") or build == "cpu":
             flavour = {"flavour": "cpu"}
     if name == "tensorflow-cpu":
         flavour = {"flavour": "cpu"}
     for key, value in flavour.items():
         out.append(Fact(path=f"{prefix}.build.{key}", value=value, line=number))
+    return out
+
+
+_INSTALLED = "Successfully installed "
+#: Libraries with their own CUDA kernels: a traceback through one proves it is in use.
+_OWN_KERNELS = ("flash-attn", "vllm", "bitsandbytes", "xformers", "deepspeed")
+_CONDA_INSTALL = ("conda install ", "mamba install ", "conda create ")
+_SITE = re.compile(r"[/\\]site-packages[/\\](?P<pkg>[A-Za-z0-9_]{2,40})[/\\]")
+
+
+def _conda_install(line: str, number: int) -> list[Fact]:
+    """``conda install pytorch cudatoolkit=11.3 -c pytorch``: the pinned packages it installs."""
+    out: list[Fact] = []
+    for token in line.split()[:100]:
+        name, sep, version = token.strip("'\"").partition("=")
+        version = version.lstrip("=")
+        fields = _fields(f"{name} {version}") if sep and version else None
+        if fields and (fields[0] in WATCHED or fields[0] in RECORDED):
+            out.extend(_facts(*fields, number))
+    return out
+
+
+def _site_packages(line: str, number: int) -> list[Fact]:
+    """A traceback's ``.../site-packages/flash_attn/...`` proves the package is installed."""
+    m = _SITE.search(line[:1000])
+    if m is None:
+        return []
+    name = m.group("pkg").lower().replace("_", "-")
+    if name not in _OWN_KERNELS:
+        return []
+    return [Fact(path=f"package.{name}", value="installed", line=number)]
+
+
+def _pip_show(lines: Sequence[str], number: int, line: str) -> tuple[str, str, str, str] | None:
+    """``pip show``'s ``Name: torch`` with ``Version: 2.4.0+cu121`` on the next line."""
+    if not line.startswith("Name: ") or number >= len(lines):
+        return None
+    following = lines[number].strip()
+    if not following.startswith("Version: "):
+        return None
+    return _fields(f"{line[6:].strip()} {following[9:].strip()}")
+
+
+def _installed(line: str, number: int) -> list[Fact]:
+    """pip's ``Successfully installed torch-2.1.0 torchaudio-0.10.0`` line."""
+    out: list[Fact] = []
+    for item in line[len(_INSTALLED) :].split()[:200]:
+        name, _, version = item.rpartition("-")
+        fields = _fields(f"{name} {version}") if name else None
+        if fields and (fields[0] in WATCHED or fields[0] in RECORDED):
+            out.extend(_facts(*fields, number))
     return out
 
 
@@ -120,7 +191,22 @@ def read(lines: Sequence[str]) -> list[Block]:
     start = end = 0
     for number, raw in enumerate(lines, 1):
         line = raw.strip()
-        fields = _fields(line) if line else None
+        found = []
+        if line.startswith(_INSTALLED):
+            found = _installed(line, number)
+        elif (" install " in line or "conda create " in line) and any(
+            c in line for c in _CONDA_INSTALL
+        ):
+            found = _conda_install(line, number)
+        elif "site-packages" in line:
+            found = _site_packages(line, number)
+        if found or line.startswith(_INSTALLED):
+            if found:
+                start = start if facts else number
+                facts.extend(found)
+                end = number
+            continue
+        fields = (_pip_show(lines, number, line) or _fields(line)) if _may_list(line) else None
         if fields is None or not (fields[0] in WATCHED or fields[0] in RECORDED):
             if facts and number - end > 40:  # a list ends where no package appears for a while
                 blocks.append(

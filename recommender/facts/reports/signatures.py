@@ -16,8 +16,9 @@ pattern only there). Errors name the file, the line and the entry.
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from typing import Any
 from recommender.core.catalog import DIAGNOSES
 from recommender.core.documents import DocumentError, LocatedDict, parse_yaml, read_text
 from recommender.core.errors import BadInputError
+from recommender.facts.reports.lines import Text
 from recommender.facts.reports.model import Hit
 from recommender.facts.reports.paths import known_path
 
@@ -35,9 +37,26 @@ except ImportError:  # pragma: no cover - older Pythons
     import sre_constants as _sre  # type: ignore[no-redef,unused-ignore]
     import sre_parse as _sre_parse  # type: ignore[no-redef,unused-ignore]
 
-_KEYS = {"id", "pattern", "status", "diagnosis", "title", "proves", "fix", "source", "verified"}
+_KEYS = {
+    "id",
+    "pattern",
+    "status",
+    "diagnosis",
+    "also",
+    "needs",
+    "title",
+    "proves",
+    "fix",
+    "source",
+    "verified",
+}
+#: ``needs: gpu``: the message is a failure only where the paste shows a GPU (a CPU build's or
+#: TensorFlow's missing-library messages are harmless on a machine without one); ``needs: no-gpu``:
+#: only where it shows none (jax probes the TPU backend on every GPU machine). A warning else.
+_NEEDS = ("gpu", "no-gpu")
 _REQUIRED = ("id", "pattern", "status", "diagnosis", "title", "source", "verified")
-_STATUSES = ("fail", "warn")
+#: ``fact``: the match only states facts (a version in a log) that the diagnosis's checks read.
+_STATUSES = ("fail", "warn", "fact")
 _MAX_BOUND = 256
 _MIN_ANCHOR = 4
 _HITS_PER_SIGNATURE = 20
@@ -58,6 +77,8 @@ class Signature:
     anchor: str
     status: str
     diagnosis: str
+    also: tuple[str, ...]
+    needs: str | None
     title: str
     proves: Mapping[str, Any]
     fix_item: str | None
@@ -65,21 +86,28 @@ class Signature:
     source: str
     verified: str
 
-    def find(self, lines: Sequence[str]) -> Iterator[Hit]:
-        """Every match, line by line: the anchor by ``str.find``, the pattern only there."""
+    def find(self, text: Text) -> Iterator[Hit]:
+        """Every match (at most one per line), in any letter case (people retype messages): the
+        anchor by ``str.find`` in the lower-cased text, the pattern only where it is."""
         found = 0
-        for number, line in enumerate(lines, 1):
-            pos = line.find(self.anchor)
-            while pos >= 0:
-                match = self.pattern.match(line, pos)
-                if match:
-                    groups = {k: v for k, v in match.groupdict().items() if v is not None}
-                    yield Hit(signature=self.id, line=number, text=line, groups=groups)
-                    found += 1
-                    if found >= _HITS_PER_SIGNATURE:
-                        return
-                    break  # one hit per line is enough
-                pos = line.find(self.anchor, pos + 1)
+        anchor = self.anchor.lower()
+        pos = text.lowered.find(anchor)
+        while pos >= 0:
+            index = bisect.bisect_right(text.starts, pos) - 1
+            line = text.lines[index]
+            match = self.pattern.match(line, pos - text.starts[index])
+            if match is None:
+                pos = text.lowered.find(anchor, pos + 1)
+                continue
+            groups = {k: v for k, v in match.groupdict().items() if v is not None}
+            yield Hit(signature=self.id, line=index + 1, text=line, groups=groups)
+            found += 1
+            if found >= _HITS_PER_SIGNATURE:
+                return
+            following = index + 1  # one hit per line is enough
+            if following >= len(text.starts):
+                return
+            pos = text.lowered.find(anchor, text.starts[following])
 
     def facts(self, hit: Hit) -> dict[str, Any]:
         """The facts this hit proves, templates filled from its groups (unfillable ones left out)."""
@@ -170,11 +198,16 @@ def _entry(entry: Any, where: str) -> Signature:
         if not isinstance(entry.get(key), str) or not entry[key].strip():
             raise fail(key if key in entry else "id", f"key {key}: a non-empty string is required")
     if entry["status"] not in _STATUSES:
-        raise fail("status", f"status {entry['status']!r} (allowed: fail, warn)")
-    if entry["diagnosis"] not in DIAGNOSES:
-        raise fail(
-            "diagnosis", f"diagnosis {entry['diagnosis']!r} (allowed: {', '.join(DIAGNOSES)})"
-        )
+        raise fail("status", f"status {entry['status']!r} (allowed: fail, warn, fact)")
+    also = entry.get("also") or []
+    if not isinstance(also, list):
+        raise fail("also", "also must be a list of categories")
+    for category in [entry["diagnosis"], *also]:
+        if category not in DIAGNOSES:
+            key = "diagnosis" if category == entry["diagnosis"] else "also"
+            raise fail(key, f"diagnosis {category!r} (allowed: {', '.join(DIAGNOSES)})")
+    if entry.get("needs") not in (None, *_NEEDS):
+        raise fail("needs", f"needs {entry['needs']!r} (allowed: {', '.join(_NEEDS)})")
     if not _DATE.match(entry["verified"]):
         raise fail("verified", "verified must be a date YYYY-MM-DD")
     if not entry["source"].startswith("https://"):
@@ -194,6 +227,8 @@ def _entry(entry: Any, where: str) -> Signature:
         anchor=anchor,
         status=entry["status"],
         diagnosis=entry["diagnosis"],
+        also=tuple(also),
+        needs=entry.get("needs"),
         title=entry["title"],
         proves=dict(proves),
         fix_item=fix.get("item"),
@@ -220,11 +255,11 @@ def _check_proves(proves: Any, pattern: re.Pattern[str], fail) -> None:
 def check_pattern(source: str) -> tuple[re.Pattern[str], str]:
     """The compiled pattern and its leading literal; ValueError saying why it is refused."""
     try:
-        compiled = re.compile(source)
+        compiled = re.compile(source, re.IGNORECASE)
         tree = _sre_parse.parse(source)
     except re.error as exc:
         raise ValueError(f"not a regular expression ({exc})") from None
-    if compiled.flags & ~re.UNICODE:
+    if compiled.flags & ~(re.UNICODE | re.IGNORECASE):
         raise ValueError("inline flags are not allowed")
     _walk(list(tree), inside_repeat=False)
     anchor = _anchor(list(tree))

@@ -17,6 +17,41 @@ _TEMPLATE = re.compile(
     re.IGNORECASE,
 )
 _HEADING = re.compile(r"^#{2,4} {0,4}TensorFlow Version {0,4}$", re.IGNORECASE)
+_GPU_HEADING = re.compile(r"^#{2,4} {0,4}GPU model and memory {0,4}$", re.IGNORECASE)
+_GPU_TEMPLATE = re.compile(
+    r"^[-*]? {0,4}GPU model and memory {0,4}: {0,8}(?P<value>.{1,120})$", re.IGNORECASE
+)
+_OS_HEADING = re.compile(r"^#{2,4} {0,4}OS Platform and Distribution {0,4}$", re.IGNORECASE)
+_OS_TEMPLATE = re.compile(
+    r"^[-*]? {0,4}OS Platform and Distribution[^:]{0,40}: {0,8}(?P<value>.{1,120})$", re.IGNORECASE
+)
+
+
+def _gpu(value: str) -> list[tuple[str, Any]]:
+    """The template's GPU answer: the model before any ", 12GB" (none for "N/A" or "no GPU")."""
+    name = value.split(",")[0].strip().strip("`")
+    low = name.lower()
+    if (
+        not name
+        or low in ("n/a", "na", "none", "-", "no", "cpu")
+        or "no gpu" in low
+        or len(name) > 80
+    ):
+        return []
+    return [("gpu.0.name", name)]
+
+
+def _os(value: str) -> list[tuple[str, Any]]:
+    low = value.lower()
+    if "windows" in low or re.search(r"\bwin ?1[01]\b", low):
+        return [("os.system", "Windows")]
+    if "macos" in low or "mac os" in low or "darwin" in low:
+        return [("os.system", "Darwin")]
+    if any(w in low for w in ("linux", "ubuntu", "debian", "centos", "fedora", "rhel")):
+        return [("os.system", "Linux"), *([("os.wsl", 2)] if "wsl" in low else [])]
+    return []
+
+
 _COLLECT = re.compile(r"^tf\.version\.VERSION {0,4}= {0,4}(?P<value>[0-9][0-9A-Za-z.+-]{0,40})")
 _BUILD_INFO = re.compile(
     r"\('(?P<key>cuda_version|cudnn_version|is_cuda_build|is_rocm_build)', {0,2}'?(?P<value>[0-9A-Za-z.]{1,20})'?\)"
@@ -56,16 +91,28 @@ def _build_info(line: str) -> list[tuple[str, Any]]:
 def read(lines: Sequence[str]) -> list[Block]:
     facts: list[Fact] = []
     first = last = 0
-    heading = False
+    heading = ""
     for number, raw in enumerate(lines, 1):
         line = raw.strip()
         found: list[tuple[str, Any]] = []
         if heading and line:
-            found = _version(line)
-            heading = False
+            found = {"version": _version, "os": _os, "gpu": _gpu}[heading](line)
+            heading = ""
         elif line.startswith("#") and _HEADING.match(line):
-            heading = True
+            heading = "version"
             continue
+        elif line.startswith("#") and _OS_HEADING.match(line):
+            heading = "os"
+            continue
+        elif line.startswith("#") and _GPU_HEADING.match(line):
+            heading = "gpu"
+            continue
+        elif "GPU model" in line and _GPU_TEMPLATE.match(line):
+            m = _GPU_TEMPLATE.match(line)
+            found = _gpu(m.group("value")) if m else []
+        elif "OS Platform" in line and _OS_TEMPLATE.match(line):
+            m = _OS_TEMPLATE.match(line)
+            found = _os(m.group("value")) if m else []
         elif "ersion" in line and _TEMPLATE.match(line):
             m = _TEMPLATE.match(line)
             found = _version(m.group("value")) if m else []

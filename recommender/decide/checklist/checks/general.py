@@ -149,7 +149,11 @@ def _cuda_build(view: ItemView) -> str | None:
 
 
 def _driver(view: ItemView, alternative: Callable[[], str | None]) -> Finding | None:
-    """The driver supports CUDA older than the build's: the verdict, and what to do."""
+    """The driver supports CUDA older than the build's: the verdict, and what to do. A report
+    that shows the framework using CUDA ("Is CUDA available: True") proves the driver runs the
+    build: direct evidence beats the driver table, so there is no verdict then."""
+    if view.fw("cuda_available") is True:
+        return None
     cuda = _cuda_build(view)
     max_cuda = view.fact("derived.nvidia_max_cuda")
     build, top = major_minor(cuda), major_minor(max_cuda)
