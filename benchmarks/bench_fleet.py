@@ -78,7 +78,9 @@ def make_diverse_fleet(folder: Path, files: int, seed: int = 24) -> int:
         doc = json.loads(json.dumps(base))
         name, cc = rng.choice(cat["gpus"])
         max_cuda, branch = rng.choice(cat["drivers"][-12:])
-        driver = f"{branch + rng.randrange(0, 9)}.{rng.randrange(10, 99)}.{rng.randrange(1, 20):02d}"
+        driver = (
+            f"{branch + rng.randrange(0, 9)}.{rng.randrange(10, 99)}.{rng.randrange(1, 20):02d}"
+        )
         python = rng.choice(PYTHONS)
         build = rng.choice(cat["builds"])
         torch = f"{rng.choice(cat['torch'])}+cu{build['cuda'].replace('.', '')}"
