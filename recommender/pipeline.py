@@ -63,6 +63,8 @@ class Request:
     tries: tuple[str, ...] | None = None
     #: ``--try-budget``: bytes a tried plan may download (None: the default).
     try_budget: int | None = None
+    #: ``--try-timeout``: seconds each plan's environment and install may take (None: default).
+    try_timeout: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -211,7 +213,12 @@ def _tries(
     (results by row label, the notices for what was not proven)."""
     from recommender.decide.ranking.rank import NOT_FOUND_RULE
     from recommender.decide.ranking.tries import notices, trial_plan, wanted_rows
-    from recommender.smoke.trial import DEFAULT_SIZE_BUDGET, TrialPlan, try_plans
+    from recommender.smoke.trial import (
+        DEFAULT_INSTALL_TIMEOUT,
+        DEFAULT_SIZE_BUDGET,
+        TrialPlan,
+        try_plans,
+    )
 
     if any(n.rule == NOT_FOUND_RULE for n in ranking.warnings):
         why = "--try: the answered accelerator is not on this machine, so nothing is tried here"
@@ -228,6 +235,7 @@ def _tries(
             plans,
             confirm=hooks.confirm,
             size_budget=request.try_budget or DEFAULT_SIZE_BUDGET,
+            install_timeout=request.try_timeout or DEFAULT_INSTALL_TIMEOUT,
             import_timeout=request.import_timeout,
             train_timeout=request.train_timeout,
             on_step=hooks.on_step,
@@ -236,7 +244,7 @@ def _tries(
         if plans
         else {}
     )
-    return dict(tried), notices(tried, skipped)
+    return dict(tried), notices(tried, skipped, ranking.entries)
 
 
 # --------------------------------------------------------------------------- a fleet
