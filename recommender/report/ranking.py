@@ -123,10 +123,15 @@ def _reasons_width(width: int) -> int:
     return max(16, width - 56 - smoke)
 
 
+#: Below this many columns the reasons leave the table for lines of their own under it: a
+#: reasons column narrower than about 30 characters splits claim ids and commands.
+NARROW = 90
+
+
 def fits_in_cell(command: str, cell: int) -> bool:
-    """Whether every word of ``command`` fits the cell: a longer one (a venv's interpreter path,
-    an index URL) would be folded mid-word, and the command no longer copies."""
-    return all(len(word) <= cell for word in command.split())
+    """Whether ``install: COMMAND`` fits one line of the cell: a command folded over lines (at
+    a space, or mid-word in a venv's path or an index URL) no longer copies as one command."""
+    return len(f"install: {command}") <= cell
 
 
 def _reason_lines(entry: Entry, cell: int = 1 << 16) -> Text:
@@ -157,11 +162,12 @@ def ranking_table(
 ) -> Table:
     """One row per framework: rank, name (+ Keras backend), score and bar, verdict over
     confidence, the top three reasons with their claim IDs, and the smoke figure (in its own
-    column from ``width`` 100 up, under the reasons below that)."""
-    wide = width >= 100
+    column from ``width`` 100 up, under the reasons below that). Narrower than ``NARROW``, the
+    table keeps the first four columns and ``reasons_below`` lists the reasons under it."""
+    wide, narrow = width >= 100, width < NARROW
     table = Table(
         box=box.SIMPLE_HEAD,
-        expand=True,
+        expand=not narrow,
         title_justify="left",
         title=f"Recommendation (device: {ranking.device})",
     )
@@ -171,11 +177,12 @@ def ranking_table(
     table.add_column("verdict\nconfidence", width=13)
     # "fold", not the default ellipsis: install commands and URLs must stay whole to be copied.
     # Text, not a str: rich reads "[claims]" in a str as a markup tag and drops it.
-    table.add_column(
-        Text("top reasons [claims]" if wide else "top reasons [claims], smoke"),
-        ratio=1,
-        overflow="fold",
-    )
+    if not narrow:
+        table.add_column(
+            Text("top reasons [claims]" if wide else "top reasons [claims], smoke"),
+            ratio=1,
+            overflow="fold",
+        )
     if wide:
         # from 120 columns the loss sparkline fits on one line: "loss 2.31 ▇▅▃▂▁ 0.00"
         table.add_column("smoke", width=26 if width >= 120 else 15)
@@ -194,14 +201,45 @@ def ranking_table(
             Text(name + (f"\non {entry.backend}" if entry.backend else "")),
             f"{entry.score:>4g} {bar}",
             verdict,
-            reasons,
         ]
+        if not narrow:
+            cells.append(reasons)
         if wide:
             cells.append(Text(smoke_figure(entry.smoke)))
         elif entry.smoke is not None:
             reasons.append(f"\nsmoke: {smoke_figure(entry.smoke)}", style="dim")
         table.add_row(*cells)
     return table
+
+
+def reasons_below(ranking: Ranking, names: Mapping[str, str] = DEFAULT_NAMES) -> RenderableType:
+    """The narrow form's reasons, under the table: per row its name, then each reason (claim
+    ids whole, wrapped at words), its smoke figure, and its install command on one unwrapped
+    line (the terminal, not rich, wraps it, so a copy pastes as one command)."""
+    parts: list[RenderableType] = []
+    for entry in ranking.entries:
+        title = Text(f"{entry.rank}. {display_name(entry, names)}", style="bold")
+        if entry is ranking.winner:  # its reasons follow in full under "Why"
+            title.append(f': see "Why {display_name(entry, names)}" below', style="dim")
+        parts.append(title)
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(justify="right", min_width=5, no_wrap=True)
+        grid.add_column(ratio=1)
+        for block in entry.blockers:
+            grid.add_row(Text("✗", style="red"), Text(f"{block.why} ({block.rule})"))
+        for reason in top_reasons(entry) if entry is not ranking.winner else ():
+            why = Text(f"{short_why(reason.why)} ")
+            why.append(claims(reason.sources), style="dim")
+            grid.add_row(_signed(float(reason.delta)), why)
+        if entry.smoke is not None:
+            grid.add_row("", Text(f"smoke: {smoke_figure(entry.smoke)}", style="dim"))
+        if grid.row_count:
+            parts.append(grid)
+        if entry.install and entry is not ranking.winner:  # the winner's follows "Why"
+            line = Text(f"      install: {entry.install}", no_wrap=True, overflow="ignore")
+            line.stylize("cyan")
+            parts.append(line)
+    return Group(*parts)
 
 
 def why_not(entry: Entry, winner: Entry | None, names: Mapping[str, str] = DEFAULT_NAMES) -> str:
@@ -222,8 +260,9 @@ TIE_NOTICE = "ranking:tie"
 def render_ranking(
     ranking: Ranking, names: Mapping[str, str] = DEFAULT_NAMES, *, width: int = 100
 ) -> RenderableType:
-    """A tie first (above the table), the table, one 'why not' line per non-winner, the rows an
-    answer moved across a tier, then the warnings."""
+    """A tie first (above the table), the table (below ``NARROW`` columns, the reasons under
+    it), one 'why not' line per non-winner, the rows an answer moved across a tier, then the
+    warnings."""
     tie = next((n for n in ranking.warnings if n.rule == TIE_NOTICE), None)
     parts: list[RenderableType] = []
     if tie is not None:
@@ -231,6 +270,9 @@ def render_ranking(
         if tie.fix:
             parts.append(Text(f"  {tie.fix}", no_wrap=True, overflow="ignore"))
     parts.append(ranking_table(ranking, names, width=width))
+    narrow = width < NARROW
+    if narrow:
+        parts.append(reasons_below(ranking, names))
     for entry in ranking.entries:
         if entry.placement is not None and entry.placement.note:
             parts.append(Text(entry.placement.note, style="cyan"))
@@ -265,7 +307,7 @@ def render_ranking(
         if entry is not winner:
             parts.append(Text(why_not(entry, winner, names)))
     for entry in ranking.entries:  # the commands the table could not hold whole
-        if entry is not winner and entry.install:
+        if entry is not winner and entry.install and not narrow:
             if not fits_in_cell(entry.install, _reasons_width(width)):
                 line = f"Install {display_name(entry, names)}: {entry.install}"
                 parts.append(Text(line, no_wrap=True, overflow="ignore"))
