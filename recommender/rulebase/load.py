@@ -31,6 +31,7 @@ from recommender.rulebase.model import Choice, Claim, Question, Rule, RuleBase, 
 from recommender.rulebase.rules import RULE_KEYS, SCORE_KEYS, parse_rules
 from recommender.rulebase.sources import parse_questions, parse_sources
 from recommender.rulebase.tables import parse_frameworks, parse_settings, parse_tables
+from recommender.rulebase.tiers_parse import parse_tiers
 from recommender.rulebase.validate import ParseContext, Where, check_keys, kind_of, verified_date
 from recommender.rulebase.wheels.load import WheelMatrix, load_wheels
 
@@ -43,8 +44,11 @@ BUNDLED_FILES: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "tradeoffs.yaml": ("settings", "rules"),
         "compat.yaml": ("tables", "rules"),
         "frameworks.yaml": ("frameworks",),
+        "tiers.yaml": ("tiers",),
     }
 )
+#: Bundled files a rules folder may leave out (the test fixtures' folders predate them).
+OPTIONAL_FILES = frozenset({"tiers.yaml"})
 OVERLAY_KEYS = ("rules", "settings")
 #: A rule verified longer ago than this is reported as stale by ``dlrec rules check``.
 STALE_AFTER_MONTHS = 6
@@ -114,7 +118,12 @@ def _load_bundled(
     directory: str, stamp: tuple[tuple[str, int | None, int | None], ...]
 ) -> RuleBase:
     root = Path(directory)
-    docs = {name: _read(root / name, f"rules/{name}", keys) for name, keys in BUNDLED_FILES.items()}
+    docs = {
+        name: _read(root / name, f"rules/{name}", keys)
+        for name, keys in BUNDLED_FILES.items()
+        if name not in OPTIONAL_FILES or (root / name).is_file()
+    }
+    docs.setdefault("tiers.yaml", {})  # a rules folder without tiers: every row is "unknown"
     claims, urls = parse_sources(docs["sources.yaml"], Where("rules/sources.yaml", 1))
     questions = parse_questions(docs["questions.yaml"], Where("rules/questions.yaml", 1))
     ctx = ParseContext(
@@ -156,6 +165,11 @@ def _load_bundled(
         wheels=_wheels(root),
         checklist_doc=checklist_doc,
         checklist_file=checklist_file,
+        tiers=parse_tiers(
+            docs["tiers.yaml"].get("tiers"),
+            Where("rules/tiers.yaml", line_of(docs["tiers.yaml"], "tiers") or 1),
+            ctx,
+        ),
         files=tuple(f"rules/{name}" for name in BUNDLED_FILES),
         _index=MappingProxyType({r.id: r for r in rules}),
     )
