@@ -51,7 +51,7 @@ class _Guarded(io.RawIOBase):
         except OSError:
             return False
 
-    def write(self, data) -> int:  # type: ignore[override]
+    def write(self, data) -> int:
         size = len(memoryview(data))
         if self.reader_left or self.failed:  # told once; the rest is dropped
             return size
