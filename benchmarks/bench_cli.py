@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -51,7 +52,10 @@ def environment(tree: Path, cache: Path) -> dict[str, str]:
     return env
 
 
-def timed(args: tuple[str, ...], env: dict[str, str], cwd: Path) -> float:
+def timed(args: tuple[str, ...], env: dict[str, str], cwd: Path) -> tuple[float, float]:
+    """(wall, CPU) seconds of one whole run; CPU is user + system of the process and of the
+    children it waited for (the probes' tools), which a loaded machine distorts less."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "recommender", *args],
@@ -62,11 +66,13 @@ def timed(args: tuple[str, ...], env: dict[str, str], cwd: Path) -> float:
         check=False,
     )
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode not in (0, 1):  # 1: nothing feasible is still a full run
         raise SystemExit(
             f"{' '.join(args)} exited {done.returncode} (PYTHONPATH={env['PYTHONPATH']})"
         )
-    return elapsed
+    return elapsed, cpu
 
 
 def main() -> None:
@@ -85,18 +91,22 @@ def main() -> None:
         for args, env in cases.values():  # warm-up: bytecode and caches written
             for _ in range(2):
                 timed(args, env, work)
-        times: dict[str, list[float]] = {name: [] for name in cases}
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
         for _ in range(options.runs):
             for name, (args, env) in cases.items():
                 times[name].append(timed(args, env, work))
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    print(f"{options.runs} runs each, interleaved, after 2 warm-up runs; wall seconds")
-    print(f"{'command':<28} {'median':>8} {'min':>8} {'max':>8}")
-    for name, values in times.items():
-        print(f"{name:<28} {medians[name]:8.3f} {min(values):8.3f} {max(values):8.3f}")
-    help_s, this_s, base_s = medians.values()
-    print(f"recommend / --help: {this_s / help_s:.1f}x (the base commit: {base_s / help_s:.1f}x)")
-    print(f"this tree / {options.base}: {this_s / base_s:.2f}")
+    print(f"{options.runs} runs each, interleaved, after 2 warm-up runs; seconds")
+    for column, what in ((1, "CPU (user + system)"), (0, "wall")):
+        values = {name: [run[column] for run in runs] for name, runs in times.items()}
+        medians = {name: statistics.median(v) for name, v in values.items()}
+        print(f"{what:<28} {'median':>8} {'min':>8} {'max':>8}")
+        for name, v in values.items():
+            print(f"  {name:<26} {medians[name]:8.3f} {min(v):8.3f} {max(v):8.3f}")
+        help_s, this_s, base_s = medians.values()
+        print(
+            f"  recommend / --help: {this_s / help_s:.1f}x (the base commit: "
+            f"{base_s / help_s:.1f}x); this tree / {options.base}: {this_s / base_s:.2f}"
+        )
 
 
 if __name__ == "__main__":
