@@ -17,11 +17,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from recommender.core.catalog import ANSWER_DEVICE, Framework
+from recommender.core.catalog import ANSWER_DEVICE, Framework, display_name
 from recommender.core.errors import BadInputError
 from recommender.decide.fleet import Node
-from recommender.decide.ranking.rank import Ranking, rank
-from recommender.decide.ranking.ties import tie_notice
+from recommender.decide.ranking.rank import Ranking, planning_elsewhere, rank
+from recommender.decide.ranking.ties import TIE_RULE, tie_notice
 from recommender.engine.answers import Answers, resolve_answers
 from recommender.engine.evaluate import Evaluation, evaluate
 from recommender.facts import evidence
@@ -67,6 +67,8 @@ class Request:
     tries: tuple[str, ...] | None = None
     #: ``--try-budget``: bytes a tried plan may download (None: the default).
     try_budget: int | None = None
+    #: ``--try-timeout``: seconds each plan's environment and install may take (None: default).
+    try_timeout: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -108,7 +110,7 @@ def load_facts(path: str | None) -> Facts:
     return load_facts_file(path)
 
 
-def _smoke_note(request: Request, facts: Facts) -> str | None:
+def _smoke_note(request: Request, facts: Facts, evaluation: Evaluation | None = None) -> str | None:
     if not facts.is_local:
         return (
             f"The facts come from {facts.origin}, another machine: no smoke run here; "
@@ -116,6 +118,12 @@ def _smoke_note(request: Request, facts: Facts) -> str | None:
         )
     if not request.smoke:
         return "Smoke runs skipped (--no-smoke): confidence is rules-only."
+    if evaluation is not None and planning_elsewhere(evaluation):
+        accel = evaluation.derived.get("derived.answer_accelerator")
+        return (
+            f"The answered accelerator ({accel}) is not on this machine: no smoke run here, "
+            "the ranking is a plan for another machine and treats every framework alike."
+        )
     return None
 
 
@@ -174,7 +182,7 @@ def recommend(
         asked=request.asked,
     )
     evaluation = evidence.with_figures(evaluate(facts, answers, rulebase), facts)
-    note = _smoke_note(request, facts)
+    note = _smoke_note(request, facts, evaluation)
     results = () if note else _run_smoke(request, facts, answers, on_event)
     ranking = rank(
         evaluation,
@@ -211,7 +219,12 @@ def _tries(
     (results by row label, the notices for what was not proven)."""
     from recommender.decide.ranking.rank import NOT_FOUND_RULE
     from recommender.decide.ranking.tries import notices, trial_plan, wanted_rows
-    from recommender.smoke.trial import DEFAULT_SIZE_BUDGET, TrialPlan, try_plans
+    from recommender.smoke.trial import (
+        DEFAULT_INSTALL_TIMEOUT,
+        DEFAULT_SIZE_BUDGET,
+        TrialPlan,
+        try_plans,
+    )
 
     if any(n.rule == NOT_FOUND_RULE for n in ranking.warnings):
         why = "--try: the answered accelerator is not on this machine, so nothing is tried here"
@@ -228,6 +241,7 @@ def _tries(
             plans,
             confirm=hooks.confirm,
             size_budget=request.try_budget or DEFAULT_SIZE_BUDGET,
+            install_timeout=request.try_timeout or DEFAULT_INSTALL_TIMEOUT,
             import_timeout=request.import_timeout,
             train_timeout=request.train_timeout,
             on_step=hooks.on_step,
@@ -236,7 +250,7 @@ def _tries(
         if plans
         else {}
     )
-    return dict(tried), notices(tried, skipped)
+    return dict(tried), notices(tried, skipped, ranking.entries)
 
 
 # --------------------------------------------------------------------------- a fleet
@@ -344,9 +358,10 @@ def checklist(
         )
     outcome = recommend(request, on_event=on_event, facts=facts, rulebase=rulebase)
     ranking = outcome.ranking
-    chosen = (
-        framework or _reported(outcome.facts) or (ranking.winner or ranking.entries[0]).framework
-    )
+    chosen = framework or _reported(outcome.facts)
+    if chosen is None and ranking.tied:
+        raise BadInputError(_tie_message(ranking), where="--framework")
+    chosen = chosen or (ranking.winner or ranking.entries[0]).framework
     entry = ranking.entry(chosen)
     from recommender.decide.checklist.build import build_checklist
 
@@ -362,6 +377,18 @@ def checklist(
         smoke_note=ranking.smoke_note,
     )
     return Made(checklist=made, outcome=outcome)
+
+
+def _tie_message(ranking: Ranking) -> str:
+    """A tie is not a choice: name the tied rows, the question that breaks it, and the flag."""
+    names = ", ".join(display_name(e.framework, e.backend) for e in ranking.tied)
+    ids = "|".join(dict.fromkeys(e.framework for e in ranking.tied))
+    notice = next((w for w in ranking.warnings if w.rule == TIE_RULE), None)
+    hint = f" {notice.fix}" if notice is not None and notice.fix else ""
+    return (
+        f"{names} tie here, so there is no recommended framework to pick: pass --framework "
+        f"{ids}, or answer more questions (dlrec ask).{hint}"
+    )
 
 
 def _reported(facts: Facts) -> str | None:

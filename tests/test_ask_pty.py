@@ -64,13 +64,13 @@ def finish(child) -> int:
 def test_answer_go_back_confirm_and_save(tmp_path):
     saved = tmp_path / "answers.yaml"
     child = spawn(tmp_path, "--save-answers", str(saved))
-    answer(child, "[1/6] What is the main goal")  # the default: prototyping
+    answer(child, "[1/8] What is the main goal")  # the default: prototyping
     child.expect_exact("Research favours flexible")  # the help line shows under the choices
-    answer(child, "[2/6] Where will the trained model run?", DOWN)  # from "undecided" to "← back"
-    answer(child, "[1/6] What is the main goal", UP)  # prototyping -> learning
-    answer(child, "[2/6] Where will the trained model run?")
-    for n in range(3, 7):  # the accelerator: detected, so not asked nor counted
-        answer(child, f"[{n}/6]")
+    answer(child, "[2/8] Where will the trained model run?", DOWN)  # from "undecided" to "← back"
+    answer(child, "[1/8] What is the main goal", UP)  # prototyping -> learning
+    answer(child, "[2/8] Where will the trained model run?")
+    for n in range(3, 9):  # the accelerator: detected, so not asked nor counted
+        answer(child, f"[{n}/8]")
     child.expect_exact("Your answers:")
     child.expect_exact("Run the recommendation")
     child.expect_exact("Learning: understand deep learning")
@@ -83,9 +83,9 @@ def test_answer_go_back_confirm_and_save(tmp_path):
 
 def test_accelerator_default_shows_detection(tmp_path):
     child = spawn(tmp_path, "--review")
-    for n in range(1, 7):
-        answer(child, f"[{n}/7]")
-    child.expect_exact("[7/7] Which accelerator")
+    for n in range(1, 9):
+        answer(child, f"[{n}/9]")
+    child.expect_exact("[9/9] Which accelerator")
     child.expect_exact("(detected: AMD EPYC)")
     child.send(CTRL_C)
     assert finish(child) == 130
@@ -94,8 +94,8 @@ def test_accelerator_default_shows_detection(tmp_path):
 def test_ctrl_c_exits_130_without_a_file(tmp_path):
     saved = tmp_path / "answers.yaml"
     child = spawn(tmp_path, "--save-answers", str(saved))
-    answer(child, "[1/6] What is the main goal")
-    child.expect_exact("[2/6]")
+    answer(child, "[1/8] What is the main goal")
+    child.expect_exact("[2/8]")
     child.send(CTRL_C)
     child.expect_exact("dlrec: interrupted")
     assert finish(child) == 130
@@ -109,8 +109,8 @@ def test_ctrl_c_exits_130_without_a_file(tmp_path):
 def test_ctrl_c_at_the_summary(tmp_path):
     saved = tmp_path / "answers.yaml"
     child = spawn(tmp_path, "--save-answers", str(saved))
-    for n in range(1, 7):
-        answer(child, f"[{n}/6]")
+    for n in range(1, 9):
+        answer(child, f"[{n}/8]")
     child.expect_exact("Run the recommendation")
     child.send(CTRL_C)
     child.expect_exact("dlrec: interrupted")
@@ -142,17 +142,17 @@ def test_eof_on_non_tty_stdin_exits_2_with_the_way_out(tmp_path):
     assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
     assert "input ended before question 'goal'" in proc.stderr
     assert "dlrec recommend --answers" in proc.stderr
-    assert "[1/6] What is the main goal" in proc.stdout  # numbered prompts, not arrow keys
+    assert "[1/8] What is the main goal" in proc.stdout  # numbered prompts, not arrow keys
     assert not saved.exists()
 
 
 def test_number_keys_pick_a_choice_at_once(tmp_path):
     saved = tmp_path / "answers.yaml"
     child = spawn(tmp_path, "--save-answers", str(saved))
-    child.expect_exact("[1/6] What is the main goal")
+    child.expect_exact("[1/8] What is the main goal")
     child.send("3")  # research, production, learning: no Enter needed
-    for n in range(2, 7):
-        answer(child, f"[{n}/6]")
+    for n in range(2, 9):
+        answer(child, f"[{n}/8]")
     child.expect_exact("Run the recommendation")
     child.expect_exact("Learning: understand deep learning")
     child.send("y")
@@ -164,13 +164,13 @@ def test_number_keys_pick_a_choice_at_once(tmp_path):
 def test_esc_and_left_go_back_one_question(tmp_path, key):
     saved = tmp_path / "answers.yaml"
     child = spawn(tmp_path, "--save-answers", str(saved))
-    answer(child, "[1/6] What is the main goal")
-    child.expect_exact("[2/6] Where will the trained model run?")
+    answer(child, "[1/8] What is the main goal")
+    child.expect_exact("[2/8] Where will the trained model run?")
     child.send(key)
-    child.expect_exact("[1/6] What is the main goal")
+    child.expect_exact("[1/8] What is the main goal")
     child.send("2")  # production
-    for n in range(2, 7):
-        answer(child, f"[{n}/6]")
+    for n in range(2, 9):
+        answer(child, f"[{n}/8]")
     child.expect_exact("Run the recommendation")
     child.send("y")
     assert finish(child) == 0
@@ -180,12 +180,12 @@ def test_esc_and_left_go_back_one_question(tmp_path, key):
 def test_summary_numbers_every_answer_and_jumps_back_to_it(tmp_path):
     saved = tmp_path / "answers.yaml"
     child = spawn(tmp_path, "--save-answers", str(saved))
-    for n in range(1, 7):
-        answer(child, f"[{n}/6]")
+    for n in range(1, 9):
+        answer(child, f"[{n}/8]")
     child.expect_exact("Your answers:")
     child.expect_exact("Run the recommendation")
     child.expect_exact("1) What is the main goal")
-    child.expect_exact("7) Which accelerator")  # skipped, but listed and marked as detected
+    child.expect_exact("9) Which accelerator")  # skipped, but listed and marked as detected
     child.expect_exact("(detected: AMD EPYC)")
     child.send("1")  # jump to question 1
     child.expect_exact("Change 1) What is the main goal")
@@ -193,8 +193,8 @@ def test_summary_numbers_every_answer_and_jumps_back_to_it(tmp_path):
     child.expect_exact("Your answers:")  # straight back to the summary, not on to question 2
     child.expect_exact("Run the recommendation")
     child.expect_exact("Research")
-    child.send("7")  # the detected answer can be reviewed from the summary
-    child.expect_exact("Change 7) Which accelerator")
+    child.send("9")  # the detected answer can be reviewed from the summary
+    child.expect_exact("Change 9) Which accelerator")
     child.send(ESC)  # back from a jump: the summary again
     child.expect_exact("Your answers:")
     child.expect_exact("Run the recommendation")
@@ -235,14 +235,14 @@ def test_80_columns_wraps_help_and_summary_at_words(tmp_path, update_goldens):
     child = spawn(tmp_path, dimensions=(40, 80))
     child.logfile_read = screen
     for n in range(1, 3):
-        answer(child, f"[{n}/6]")
+        answer(child, f"[{n}/8]")
     child.expect_exact("Description:")
     question = screen.lines(child)
-    for n in range(3, 7):
+    for n in range(3, 9):
         child.send(ENTER)
-        if n < 6:
-            child.expect_exact(f"[{n + 1}/6]")
-    child.expect_exact("7) Which accelerator")
+        if n < 8:
+            child.expect_exact(f"[{n + 1}/8]")
+    child.expect_exact("9) Which accelerator")
     summary = screen.lines(child)
     child.send(CTRL_C)
     finish(child)

@@ -194,7 +194,14 @@ def test_newer_than_the_rule_base_warns(runner, tmp_path):
 
 def test_every_item_names_a_rule_and_fixes_come_with_problems(runner):
     for fixture in sorted(CL.glob("*.json")):
-        _, doc = run_json(runner, fixture.name)
+        args = ["checklist", "--facts", str(CL / fixture.name), "--format", "json"]
+        first = runner.invoke(cli, args)
+        if first.exit_code == 2:  # a tie: the checklist names it and asks for --framework
+            assert "tie here" in first.stderr and "--framework" in first.stderr, first.stderr
+            tied = first.stderr.split("pass --framework ")[1].split("|")[0].split(",")[0]
+            _, doc = run_json(runner, fixture.name, "--framework", tied.strip())
+        else:
+            _, doc = run_json(runner, fixture.name)
         assert doc["items"], fixture
         for i in doc["items"]:
             assert i["rule"], (fixture, i)
@@ -394,3 +401,17 @@ def test_sizes_are_in_the_binary_units_probe_prints(runner):
     )
     disk = next(i for i in json.loads(result.stdout)["items"] if i["id"] == "disk")
     assert disk["detail"].startswith(f"{free:.1f} GiB free on ")
+
+
+def test_a_tie_is_never_checked_silently(runner, tmp_path):
+    """No answers on a machine where nothing decides: checklist and init name the tie and ask
+    for --framework instead of picking the first row (issue 23)."""
+    bare = str(FIXTURES / "personas5" / "machines" / "bare.json")
+    for command in (["checklist"], ["init", str(tmp_path / "proj")]):
+        result = runner.invoke(cli, [*command, "--facts", bare])
+        assert result.exit_code == 2, result.output
+        assert "tie here" in result.stderr and "pass --framework" in result.stderr
+        assert "dlrec ask" in result.stderr
+    assert not (tmp_path / "proj").exists()
+    chosen = runner.invoke(cli, ["checklist", "--facts", bare, "--framework", "jax"])
+    assert chosen.exit_code in (0, 1), chosen.stderr

@@ -244,3 +244,32 @@ def test_smoke_slurm_inside_a_job_step_fills_the_cluster_from_slurm(slurm_cluste
     assert docs["0"]["param_checksums"] == docs["1"]["param_checksums"]
     outside = dlrec("smoke", "--distributed", "1", "--slurm", env=slurm_cluster.env())
     assert outside.returncode == 2 and "not inside a Slurm job step" in outside.stderr
+
+
+def test_a_multi_node_result_never_replaces_the_single_host_one(isolated_home):
+    from recommender.facts.document import Facts
+    from recommender.smoke.distributed.plan import Cluster
+    from recommender.smoke.distributed.run import DistributedSmokeResult, cached, store
+
+    facts = Facts.from_dict({"frameworks": {"pytorch": {"installed": True, "version": "2.13.0"}}})
+    env = {"DLREC_CACHE_DIR": str(isolated_home / "cache")}
+    common = dict(framework="pytorch", backend=None, device="cpu", engine="ddp",
+                  launcher="torchrun", ok=True, synchronized=True)  # fmt: skip
+    single = DistributedSmokeResult(**common, processes=2, scaling_efficiency=0.9)
+    multi = DistributedSmokeResult(**common, processes=1, nnodes=2, scaling_efficiency=0.5)
+    store(env, facts, single)
+    store(env, facts, multi, Cluster(nnodes=2, rdzv_endpoint="10.0.0.1:29500"))
+    got = cached(env, facts)
+    assert [(r.nnodes, r.processes, r.scaling_efficiency) for r in got] == [
+        (1, 2, 0.9),
+        (2, 1, 0.5),
+    ]
+
+
+@pytest.mark.slow
+def test_an_allocation_srun_refuses_is_named(slurm_cluster, tmp_path):
+    proc = dlrec("fleet", "probe", "--slurm", "--nodes", "2", "--partition", "nosuch",
+                 "--out", str(tmp_path / "f"), env=slurm_cluster.env(), limit=120)  # fmt: skip
+    assert proc.returncode == 1, (proc.stdout, proc.stderr)
+    assert "task 0: FAILED: srun failed before any task started: " in proc.stdout
+    assert "invalid partition" in proc.stdout.lower()

@@ -108,3 +108,47 @@ def test_a_payload_without_a_body_is_refused() -> None:
     result = _run("--github-event", str(EVENTS / "pull_request.json"))
     assert result.exit_code == 2
     assert "issue.body" in result.stderr
+
+
+def test_pypi_0_is_pips_package_not_a_second_torch(tmp_path: Path) -> None:
+    report = tmp_path / "report.txt"
+    report.write_text(
+        "PyTorch version: 2.4.0+cu121\nIs debug build: False\nCUDA used to build PyTorch: 12.1\n"
+        "Is CUDA available: True\nGPU models and configuration: GPU 0: NVIDIA GeForce RTX 4090\n"
+        "Nvidia driver version: 550.54.14\n\nVersions of relevant libraries:\n[pip3] torch==2.4.0\n"
+        "[conda] torch                     2.4.0                    pypi_0    pypi\n"
+    )
+    result = CliRunner().invoke(
+        cli, ["checklist", "--no-smoke", "--format", "json", "--facts", str(report)]
+    )
+    items = {i["id"]: i for i in json.loads(result.stdout)["items"]}
+    assert "conda-and-pip" not in items or items["conda-and-pip"]["status"] == "ok"
+
+
+def test_a_cpu_label_proves_a_cpu_build_in_a_facts_document(tmp_path: Path) -> None:
+    gpu = {"kind": "cuda", "vendor": "nvidia", "name": "NVIDIA A100-SXM4-80GB"}
+    gpu |= {"compute_capability": "8.0", "driver_version": "535.104.05", "max_cuda": "12.2"}
+    doc = {
+        "schema_version": 1,
+        "os": {"system": "Linux", "machine": "x86_64"},
+        "accelerators": [gpu, gpu],
+        "frameworks": {"pytorch": {"installed": True, "version": "2.13.0+cpu"}},
+    }
+    path = tmp_path / "facts.json"
+    path.write_text(json.dumps(doc))
+    args = ["checklist", "--no-smoke", "--format", "json", "--framework", "pytorch"]
+    result = CliRunner().invoke(cli, [*args, "--facts", str(path)])
+    items = {i["id"]: i for i in json.loads(result.stdout)["items"]}
+    assert items["build"]["status"] == "fail", items["build"]
+    assert "CPU-only" in items["build"]["detail"]
+
+
+def test_every_facts_option_reads_any_paste() -> None:
+    args = ["checklist", "--no-smoke", "--format", "json", "--facts"]
+    result = CliRunner().invoke(cli, [*args, str(PASTES / "wsl_cpu_build.txt")])
+    assert result.exit_code == 1, result.output
+    items = {i["id"]: i for i in json.loads(result.stdout)["items"]}
+    assert items["build"]["status"] == "fail"
+    result = CliRunner().invoke(cli, ["probe", "--import", str(PASTES / "vllm_p100.txt"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["accelerators"][0]["name"] == "Tesla P100-PCIE-16GB"

@@ -80,9 +80,13 @@ def test_persona(runner, persona):
     # foreign facts: no smoke, and the output says so
     assert doc["smoke"] == [] and warned[0] == "smoke:skipped"
     assert all(e["confidence"] == "rules-only" for e in doc["ranking"])
-    # ranking invariants: feasible first, then score descending
-    keys = [(not e["feasible"], -e["score"]) for e in doc["ranking"]]
+    # ranking invariants: feasible first, then the tier on the answered devices, then the score
+    keys = [
+        (not e["feasible"], *(-k for k in e["tier"]["order"]), -e["score"]) for e in doc["ranking"]
+    ]
     assert keys == sorted(keys)
+    tied = [e for e in doc["ranking"] if e["tied"]]
+    assert len(tied) != 1 and all(e["verdict"] != "recommended" for e in tied)
 
 
 def test_personas_cover_every_answer_value_and_accelerator_kind():

@@ -218,14 +218,17 @@ def test_zero_bonus_tie_prefers_verified():
     assert ranking.entries[1].verdict == "installed, not verified"
 
 
-def test_keras_backend_prefers_installed_and_verified():
+def test_keras_backend_by_fit_installed_only_breaks_a_tie():
     e = ev(ks=5, keras_backend_scores={"tensorflow": 1.0, "torch": 0.5, "jax": 3.0})
     # nothing installed: the rules' backend scores decide
     assert rank(e, (), facts(), RB).entry("keras").backend == "jax"
-    # jax is not installed; torch is, and its Keras run passed
+    # installed and verified is not a reason: jax still fits best by the rules
     f = facts("keras", "pytorch", "tensorflow")
     runs = (Smoke("keras", True, backend="torch"),)
-    keras = rank(e, runs, f, RB).entry("keras")
+    assert rank(e, runs, f, RB).entry("keras").backend == "jax"
+    # ... but it breaks a tie of fit and score
+    even = ev(ks=5, keras_backend_scores={"tensorflow": 1.0, "torch": 1.0, "jax": 1.0})
+    keras = rank(even, runs, f, RB).entry("keras")
     assert keras.backend == "torch" and keras.confidence == MEASURED and keras.score == 7.0
     # a blocked backend framework comes last even with the best score
     blocked = ev(ks=5, pt_blockers=(B("x"),), keras_backend_scores={"torch": 9})
@@ -315,6 +318,8 @@ def test_render_and_json_shape():
         "ready",
         "confidence",
         "verdict",
+        "tied",
+        "tier",
         "reasons",
         "blockers",
         "smoke",

@@ -199,9 +199,10 @@ def _foreign_facts(home: Path) -> Path:
         ("recommend", "--json"),
         ("recommend",),
         ("recommend", "--explain"),
-        ("checklist", "--format", "json"),
-        ("checklist", "--format", "markdown"),
-        ("checklist",),
+        # a tie is never checked silently (issue 23): the checklist gets its framework
+        ("checklist", "--framework", "pytorch", "--format", "json"),
+        ("checklist", "--framework", "pytorch", "--format", "markdown"),
+        ("checklist", "--framework", "pytorch"),
     ],
 )
 def test_recommend_and_checklist_redacted(runner, identity, args):
@@ -222,7 +223,9 @@ def test_checklist_here_redacts_the_environment(runner, identity, monkeypatch):
     monkeypatch.setenv(
         "CUDA_VISIBLE_DEVICES", TOKEN
     )  # a secret where the checklist shows env values
-    out = _invoke(runner, "checklist", "--no-smoke", "--format", "json", "--redact")
+    out = _invoke(
+        runner, "checklist", "--framework", "pytorch", "--no-smoke", "--format", "json", "--redact"
+    )
     assert not _leaks(out, identity), out
 
 

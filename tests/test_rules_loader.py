@@ -54,7 +54,7 @@ BAD_RULES = [
         "unknown-key",
         "sources: [TF-LITE]\nwehn: {}\nwhy: x\nscore: {tensorflow: 1}\n",
         4,
-        "rule 'bad': unknown key 'wehn' (allowed: id, sources, when, score, block, warn, why, note, verified, fix, block_device)",
+        "rule 'bad': unknown key 'wehn' (allowed: id, sources, when, score, block, warn, why, note, verified, fix, block_device, keras_backends)",
     ),
     (
         "unknown-operator",

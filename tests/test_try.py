@@ -443,10 +443,11 @@ def test_causes_from_installer_messages(log, status):
 
 
 def test_the_documented_budget_is_the_engine_default():
-    from recommender.cli.options import DEFAULT_TRY_BUDGET, Size
-    from recommender.smoke.trial import DEFAULT_SIZE_BUDGET
+    from recommender.cli.options import DEFAULT_TRY_BUDGET, DEFAULT_TRY_TIMEOUT, Size
+    from recommender.smoke.trial import DEFAULT_INSTALL_TIMEOUT, DEFAULT_SIZE_BUDGET
 
     assert Size().convert(DEFAULT_TRY_BUDGET, None, None) == DEFAULT_SIZE_BUDGET
+    assert DEFAULT_TRY_TIMEOUT == DEFAULT_INSTALL_TIMEOUT
     assert Size().convert("500MB", None, None) == 500_000_000
 
 
@@ -494,3 +495,22 @@ def test_an_unwritable_cache_is_one_line_not_a_traceback(tmp_path):
     assert done.returncode == 1, done.stderr
     assert "--try cannot make its environments folder" in done.stderr
     assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_an_install_over_its_time_budget_is_stopped_and_removed(tmp_path):
+    server = _Silent()
+    (tmp_path / "home").mkdir()
+    env = pip_env(
+        tmp_path / "cache",
+        tmp_path / "home",
+        PIP_INDEX_URL=f"http://127.0.0.1:{server.port}/simple",
+        PIP_DEFAULT_TIMEOUT="300",
+    )
+    began = time.monotonic()
+    try:
+        result = try_plans([planned("jax")], env=env, install_timeout=25)["jax"]
+    finally:
+        server.close()
+    assert result.status == "timeout" and "longer than" in result.reason
+    assert time.monotonic() - began < 25 + 30
+    assert not [p for p in (tmp_path / "cache" / "envs").iterdir() if p.is_dir()]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import io
 import os
+import re
 import sys
 
 import click
@@ -50,10 +51,10 @@ def render(checklist, fmt: str, *, encoding: str | None = "utf-8", width: int = 
     from rich.console import Console
 
     buf = io.StringIO()
-    Console(
-        file=buf, width=width, color_system=None, highlight=False, emoji=False, soft_wrap=True
-    ).print(checklist_report.render_text(checklist, encoding=encoding))
-    return buf.getvalue()
+    Console(file=buf, width=width, color_system=None, highlight=False, emoji=False).print(
+        checklist_report.render_text(checklist, encoding=encoding), crop=False
+    )
+    return re.sub(r"[ \t]+\n", "\n", buf.getvalue())  # no blanks rich padded the lines with
 
 
 def _live(fmt: str, out: str | None, request) -> bool:
@@ -127,7 +128,7 @@ def checklist(framework, fmt, out, answers_file, redact, **kw) -> None:
 
         console = make_console()
         console.print(
-            checklist_report.render_text(made.checklist, encoding=console.encoding), soft_wrap=True
+            checklist_report.render_text(made.checklist, encoding=console.encoding), crop=False
         )
     else:
         click.echo(render(made.checklist, fmt), nl=False)

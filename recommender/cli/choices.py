@@ -40,7 +40,7 @@ class NamedChoice(click.Choice):
 
     def convert(self, value, param, ctx):
         text = str(value).strip().lower()
-        if text in self.synonyms:
+        if self.synonyms.get(text) in self.choices:
             return self.synonyms[text]
         if text in self.extra:
             return text

@@ -48,7 +48,11 @@ def render(diagnosis, fmt: str) -> str:
         return json.dumps(report.to_json(diagnosis), indent=2, ensure_ascii=False) + "\n"
     if fmt == "markdown":
         return report.render_markdown(diagnosis)
-    return report.render_text(diagnosis, encoding=sys.stdout.encoding)
+    from recommender.report.console import make_console
+    from recommender.report.parts import wrap_plain
+
+    text = report.render_text(diagnosis, encoding=sys.stdout.encoding)
+    return wrap_plain(text, make_console().width)
 
 
 @click.command()

@@ -8,6 +8,7 @@ import shlex
 
 import click
 
+from recommender.cli.choices import FRAMEWORK_SYNONYMS, NamedChoice, device_choice, dir_path
 from recommender.core.errors import BadInputError, ExitCode
 
 ENGINE_HELP = "Reach the nodes through Slurm (srun; inside salloc/sbatch, the allocation's nodes)."
@@ -46,7 +47,14 @@ def fleet() -> None:
 
 @fleet.command()
 @_engine_options
-@click.option("--out", "out", required=True, metavar="DIR", help="Write DIR/<node>.json per node.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    metavar="DIR",
+    type=dir_path(),
+    help="Write DIR/<node>.json per node.",
+)
 @click.option("--force", is_flag=True, help="Write into a non-empty DIR.")
 @click.option(
     "--timeout",
@@ -112,7 +120,11 @@ def probe(ctx, slurm, ray_address, nodes, partition, srun_args, out, force, time
 
 @fleet.command()
 @_engine_options
-@click.option("--framework", required=True, type=click.Choice(("pytorch", "tensorflow", "keras")))
+@click.option(
+    "--framework",
+    required=True,
+    type=NamedChoice(("pytorch", "tensorflow", "keras"), synonyms=FRAMEWORK_SYNONYMS),
+)
 @click.option(
     "--nproc-per-node",
     type=click.IntRange(1, 1024),
@@ -120,7 +132,7 @@ def probe(ctx, slurm, ray_address, nodes, partition, srun_args, out, force, time
     show_default=True,
     help="Ranks on each node (one core each).",
 )
-@click.option("--device", type=click.Choice(("cpu", "cuda")), default="cpu", show_default=True)
+@click.option("--device", type=device_choice(("cpu", "cuda")), default="cpu", show_default=True)
 @click.option("--steps", type=click.IntRange(5, 100_000), default=30, show_default=True)
 @click.option(
     "--import-timeout",

@@ -230,7 +230,8 @@ def probe(
     from recommender.report.console import make_console
     from recommender.report.probe import render_facts
 
-    make_console().print(render_facts(facts))
+    console = make_console()
+    console.print(render_facts(facts, width=console.width))
 
 
 def _log_crash(exc: BaseException) -> str | None:

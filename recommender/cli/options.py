@@ -20,7 +20,17 @@ if TYPE_CHECKING:
     from recommender.rulebase.model import Question
 
 #: Answer flags: the option names of the questions.yaml keys (values are checked at run time).
-ANSWER_KEYS = ("goal", "deploy", "experience", "domain", "scale", "team_stack", "accelerator")
+ANSWER_KEYS = (
+    "goal",
+    "deploy",
+    "experience",
+    "domain",
+    "scale",
+    "team_stack",
+    "moving_away",
+    "workload",
+    "accelerator",
+)
 
 #: ``--rules FILE`` (repeatable) for every command that scores; pass the tuple to load_rulebase.
 rules_option = click.option(
@@ -218,6 +228,7 @@ def request_from(
         train_timeout=kw["train_timeout"],
         tries=kw.get("tries"),
         try_budget=kw.get("try_budget"),
+        try_timeout=kw.get("try_timeout"),
     )
 
 
@@ -225,6 +236,8 @@ def request_from(
 
 #: ``--try-budget``'s default (``smoke.trial.DEFAULT_SIZE_BUDGET``; a test holds them equal).
 DEFAULT_TRY_BUDGET = "4GiB"
+#: ``--try-timeout``'s default (``smoke.trial.DEFAULT_INSTALL_TIMEOUT``; the same test).
+DEFAULT_TRY_TIMEOUT = 1800.0
 
 
 class Size(click.ParamType):
@@ -263,7 +276,8 @@ def _try_targets(ctx, param, value: tuple[str, ...]) -> tuple[str, ...] | None:
 
 
 def try_options(f):
-    """--try [F] (repeatable), --yes, --try-budget SIZE: ``recommend``, ``ask`` and ``smoke``."""
+    """--try [F] (repeatable), --yes, --try-budget SIZE, --try-timeout S: ``recommend``, ``ask``
+    and ``smoke``."""
     options = [
         click.option(
             "--try",
@@ -287,6 +301,14 @@ def try_options(f):
             default=DEFAULT_TRY_BUDGET,
             show_default=True,
             help="With --try: refuse a plan that would download more than SIZE.",
+        ),
+        click.option(
+            "--try-timeout",
+            type=click.FloatRange(10, 86_400),
+            default=DEFAULT_TRY_TIMEOUT,
+            show_default=True,
+            metavar="S",
+            help="With --try: seconds each plan's environment and install may take.",
         ),
     ]
     for option in reversed(options):

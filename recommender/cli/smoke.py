@@ -90,6 +90,7 @@ def smoke(
     tries,
     assume_yes,
     try_budget,
+    try_timeout,
     **dist,
 ):
     """Smoke-train a tiny MLP and CNN with each installed framework on each usable device.
@@ -112,7 +113,8 @@ def smoke(
         all_backends=all_backends,
     )
     if tries is not None:
-        ctx.exit(_try(tries, assume_yes, try_budget, import_timeout, timeout, as_json))
+        budgets = (try_budget, try_timeout, import_timeout, timeout)
+        ctx.exit(_try(tries, assume_yes, budgets, as_json))
     facts = collect_facts()
     if cli_distributed.wanted(dist):
         ctx.exit(  # SIGTERM here unwinds through main()'s handler, which kills the ranks first
@@ -186,17 +188,19 @@ def _run_live(console, facts, options, verbose):
     return results
 
 
-def _try(tries, assume_yes, budget, import_timeout, timeout, as_json) -> int:
+def _try(tries, assume_yes, budgets, as_json) -> int:
     """``dlrec smoke --try``: the recommendation's tries alone, one line each (exit 1 unless
     every tried plan was proven)."""
     from recommender.cli.tries import confirmer, step_printer
     from recommender.pipeline import Request, TryHooks, recommend
     from recommender.report.console import make_console
 
+    size, seconds, import_timeout, timeout = budgets
     request = Request(
         flags={},
         tries=tries,
-        try_budget=budget,
+        try_budget=size,
+        try_timeout=seconds,
         import_timeout=import_timeout,
         train_timeout=timeout,
     )

@@ -206,13 +206,20 @@ def _from_hits(
     gpu = shows_gpu(paste)
     for sid in dict.fromkeys(h.signature for h in paste.hits):
         sig = signatures[sid]
+        if sig.status == "fact":
+            continue
         lines = [h.line for h in paste.hits if h.signature == sid]
         harmless = (sig.needs == "gpu" and not gpu) or (sig.needs == "no-gpu" and gpu)
+        also = sig.also
+        if sig.diagnosis == Category.ARCH_UNSUPPORTED.value and _library_kernels_in_use(
+            paste, checklists
+        ):
+            also = (*also, Category.LIBRARY_KERNELS_UNSUPPORTED.value)
         out.append(
             Finding(
                 id=f"signature:{sid}",
                 category=sig.diagnosis,
-                also=sig.also,
+                also=also,
                 status="warn" if harmless else sig.status,
                 title=sig.title,
                 detail=f"the text shows a known message ({sid})"
@@ -227,6 +234,19 @@ def _from_hits(
             )
         )
     return out
+
+
+def _library_kernels_in_use(paste: Paste, checklists: Mapping[str, Checklist]) -> bool:
+    """A missing kernel is a library's own when the paste shows such a library at work (its
+    traceback, its package) or proves torch's own kernels cover the GPU (torch's architecture
+    check passed with a known list)."""
+    if any(paste.facts.get(f"package.{p}") for p, *_ in LIBRARY_KERNELS) or any(
+        paste.facts.get(f"package.{p}") for p, _ in UNPUBLISHED
+    ):
+        return True
+    torch = checklists.get("pytorch")
+    cc = next((i for i in torch.items if i.id == "compute-capability"), None) if torch else None
+    return cc is not None and cc.status is Status.OK and "architectures (" in cc.detail
 
 
 def shows_gpu(paste: Paste) -> bool:
@@ -293,21 +313,64 @@ def _library_findings(paste: Paste) -> list[Finding]:
     return out
 
 
+#: WSL 2 exists from this Windows 10 build on (backported to 1903/1909; first in 2004's 19041).
+WSL2_FIRST_BUILD = 18362
+WSL_BUILDS_URL = "https://github.com/MicrosoftDocs/WSL/pull/752"
+
+
+def _wsl1_by_build(paste: Paste) -> list[int]:
+    """Lines proving WSL 1: a Windows build older than WSL 2, in a paste about WSL."""
+    build = paste.facts.get("os.windows_build")
+    if build is None or not str(build.value).isdigit() or int(build.value) >= WSL2_FIRST_BUILD:
+        return []
+    mentions = [n for n, line in enumerate(paste.lines, 1) if "wsl" in line.lower()][:3]
+    return [build.line, *mentions] if mentions else []
+
+
 def _platform_findings(paste: Paste) -> list[Finding]:
     osd = paste.doc.get("os") or {}
-    if not isinstance(osd, Mapping) or osd.get("wsl") != 1:
+    by_build = _wsl1_by_build(paste)
+    if not by_build and (not isinstance(osd, Mapping) or osd.get("wsl") != 1):
         return []
-    lines = _fact_lines(paste, ("os.",))
+    lines = by_build or _fact_lines(paste, ("os.",))
     return [
         Finding(
             id="platform:wsl1",
             category=Category.WSL1.value,
             status="fail",
             title="WSL 1 has no GPU support",
-            detail="the platform string is WSL 1's (a 4.4 'Microsoft' kernel); CUDA on WSL needs WSL 2",
+            detail=(
+                f"this Windows build predates WSL 2 (build {WSL2_FIRST_BUILD}+), so WSL here is WSL 1; CUDA on WSL needs WSL 2"
+                if by_build
+                else "the platform string is WSL 1's (a 4.4 'Microsoft' kernel); CUDA on WSL needs WSL 2"
+            ),
             fix="Convert the distribution to WSL 2 (wsl --set-version <distro> 2) and install the NVIDIA driver on Windows only",
             quotes=_quotes(paste, lines),
-            source=WSL_URL,
+            source=WSL_BUILDS_URL if by_build else WSL_URL,
+        )
+    ]
+
+
+def _driver_mismatch(paste: Paste) -> list[Finding]:
+    """libcuda (user space) and the loaded kernel module report different driver versions."""
+    dso, kernel = paste.facts.get("driver.library"), paste.facts.get("driver.kernel")
+    if dso is None or kernel is None:
+        return []
+    numbers = [
+        tuple(int(p) for p in str(f.value).split(".")[:2] if p.isdigit()) for f in (dso, kernel)
+    ]
+    if numbers[0] == numbers[1]:
+        return []
+    return [
+        Finding(
+            id="driver:mismatch",
+            category=Category.DRIVER_MISMATCH.value,
+            status="fail",
+            title="The loaded kernel module and libcuda are different driver versions",
+            detail=f"libcuda is {dso.value}, the kernel module {kernel.value} (a driver update not yet followed by a reboot)",
+            fix="Reboot, or reinstall one driver version so that the kernel module and libcuda match",
+            quotes=_quotes(paste, [dso.line, kernel.line]),
+            source="https://github.com/tensorflow/tensorflow/issues/1158",
         )
     ]
 
@@ -514,6 +577,7 @@ def diagnose(
         *_cpu_builds(paste),
         *_cuda_runtimes(paste),
         *_gfx_targets(paste),
+        *_driver_mismatch(paste),
         *_conflicts(paste),
     ]
     found += _uncovered(paste, found)

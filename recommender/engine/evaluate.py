@@ -122,6 +122,8 @@ class Evaluation:
     stale: tuple[Warning, ...]
     trace: tuple[TraceEntry, ...]
     derived: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    #: The answers it was evaluated with (question key -> value, None when unanswered).
+    answers: Mapping[str, str | None] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def fired(self) -> tuple[str, ...]:
@@ -338,6 +340,7 @@ def evaluate(facts: Facts, answers: Any, rulebase: RuleBase) -> Evaluation:
         stale=stale_warnings(facts, rulebase),
         trace=tuple(trace),
         derived=MappingProxyType(derived),
+        answers=MappingProxyType(dict(values or {})),
     )
 
 

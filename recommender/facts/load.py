@@ -56,8 +56,49 @@ def facts_document(text: str, path: str) -> dict[str, Any]:
 
         return import_report(text, origin=str(path))
     else:
-        doc = parse_yaml(text, path)
+        try:
+            doc = parse_yaml(text, path)
+        except DocumentError:
+            pasted = _pasted(text, path)
+            if pasted is None:
+                raise
+            return pasted
+        if not (isinstance(doc, Mapping) and "schema_version" in doc):
+            pasted = _pasted(text, path)
+            if pasted is not None:
+                return pasted
     check_shape(doc, path)
+    return with_proven_builds(doc)
+
+
+def _pasted(text: str, path: str) -> dict[str, Any] | None:
+    """Any other paste (nvidia-smi, pip/conda lists, sessions, env dumps, error messages) read
+    by the same reader as ``dlrec diagnose``; None when it holds nothing dlrec knows."""
+    from recommender.facts.reports import NothingFound, read_paste
+
+    try:
+        return dict(read_paste(text, origin=str(path)).doc)
+    except NothingFound:
+        return None
+
+
+def with_proven_builds(doc: dict[str, Any]) -> dict[str, Any]:
+    """A framework version whose local label names its build (``2.13.0+cpu``, ``+cu121``,
+    ``+rocm6.0``) proves the build even where ``build.flavour`` is missing: fill it in."""
+    from recommender.facts.reports.lines import local_build
+
+    frameworks = doc.get("frameworks")
+    if not isinstance(frameworks, Mapping):
+        return doc
+    for entry in frameworks.values():
+        if not isinstance(entry, dict) or not isinstance(entry.get("version"), str):
+            continue
+        build = entry.get("build")
+        if build is not None and not isinstance(build, dict):
+            continue
+        proven = local_build(entry["version"])
+        if proven and not (build or {}).get("flavour"):
+            entry["build"] = {**proven, **(build or {})}
     return doc
 
 

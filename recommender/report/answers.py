@@ -5,11 +5,9 @@
 
 from __future__ import annotations
 
-from rich.console import Console, ConsoleOptions, RenderResult
-from rich.text import Text
-
 from recommender.engine.answers import Answers
 from recommender.facts.document import Facts
+from recommender.report.parts import PartsLine
 
 
 def detected_note(facts: Facts, value: str | None) -> str:
@@ -32,29 +30,8 @@ def _part(key: str, answers: Answers, facts: Facts) -> str:
     return f"{key}={value} ({source})"
 
 
-class AnswersLine:
-    """``Answers: a · b · c``, folded only between parts at the console's width: a " · " never
-    ends or starts a line; a continued line is indented (a part longer than a line folds at its
-    own spaces)."""
-
-    def __init__(self, parts: list[str]) -> None:
-        self.parts = parts
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        width, line = options.max_width, "Answers:"
-        for part in self.parts:
-            joined = f"{line} {part}" if line == "Answers:" else f"{line} · {part}"
-            if len(joined) <= width or line == "Answers:":
-                line = joined
-                continue
-            yield Text(line, style="dim")
-            line = "  " + part
-        yield Text(line, style="dim")
-
-    def plain(self) -> str:
-        return "Answers: " + " · ".join(self.parts)
-
-
-def answers_line(answers: Answers, facts: Facts) -> AnswersLine:
-    """The answers line: each answer with its source, joined by " · "."""
-    return AnswersLine([_part(key, answers, facts) for key in answers.values])
+def answers_line(answers: Answers, facts: Facts) -> PartsLine:
+    """The answers line: each answer with its source, joined by " · " and folded only between
+    answers (a " · " never ends a line)."""
+    parts = [_part(key, answers, facts) for key in answers.values]
+    return PartsLine(parts, head="Answers: ", style="dim")

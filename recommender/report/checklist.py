@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from rich.console import Group, RenderableType
+from rich.table import Table
 from rich.text import Text
 
 from recommender.core.printable import printable
@@ -39,20 +40,30 @@ def _summary(checklist: Checklist) -> str:
 
 
 def render_text(checklist: Checklist, *, encoding: str | None = "utf-8") -> RenderableType:
-    """flutter-doctor style: one line per item, its fix and rule indented under it."""
+    """flutter-doctor style: one line per item, its fix and rule indented under it. Lines wrap
+    at words at the console's width, hanging under the item's title; a fix stays on one line
+    (the terminal wraps it, so a copy pastes as one command)."""
     marks = symbols_for(encoding)
     width = max(len(m) for m in marks.values())
-    lines: list[Text] = [Text(_heading(checklist), style="bold"), Text("")]
+    pad = " " * (width + 1)
+    lines: list[RenderableType] = [Text(_heading(checklist), style="bold"), Text("")]
     for item in checklist.items:
-        line = Text()
-        line.append(marks[item.status].ljust(width), style=_STYLES[item.status])
-        line.append(f" {item.title}", style="bold" if item.status != OK else "")
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(width=width, no_wrap=True)
+        grid.add_column(ratio=1)
+        line = Text(f"{item.title}", style="bold" if item.status != OK else "")
         line.append(f": {item.detail}")
-        lines.append(line)
-        pad = " " * (width + 1)
+        grid.add_row(Text(marks[item.status], style=_STYLES[item.status]), line)
+        lines.append(grid)
         if item.fix:
-            lines.append(Text(f"{pad}fix: {item.fix}", style="cyan"))
-        lines.append(Text(f"{pad}rule: {item.rule}", style="dim"))
+            lines.append(
+                Text(f"{pad}fix: {item.fix}", style="cyan", no_wrap=True, overflow="ignore")
+            )
+        rule = Table.grid()
+        rule.add_column(width=width + 1)
+        rule.add_column(ratio=1)
+        rule.add_row("", Text(f"rule: {item.rule}", style="dim"))
+        lines.append(rule)
     lines += [
         Text(""),
         Text(_summary(checklist), style=_STYLES[FAIL] if checklist.failed else _STYLES[OK]),

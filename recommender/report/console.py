@@ -9,6 +9,7 @@ display's cursor moves). A width below ``MIN_WIDTH`` (``COLUMNS=0``) is read as 
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 from rich.console import Console
@@ -84,8 +85,16 @@ def _stream(stderr: bool):
     return stream if stream is None or encoding.startswith("utf") else _EncodableWriter(stream)
 
 
+#: Blanks at the end of a line, before any colour codes that close it.
+_TRAILING_BLANKS = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)(?=\n)")
+
+
 class _PlainTextConsole(Console):
-    """A Console whose segments carry no control character but its own control codes."""
+    """A Console whose segments carry no control character but its own control codes, and whose
+    lines end without the blanks rich pads table cells with (a pipe, a file, a diff stay clean)."""
+
+    def _render_buffer(self, buffer) -> str:
+        return _TRAILING_BLANKS.sub(r"\1", super()._render_buffer(buffer))
 
     def render(self, renderable, options=None):
         for segment in super().render(renderable, options):

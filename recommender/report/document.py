@@ -25,6 +25,8 @@ def entry_to_dict(entry: Entry) -> dict[str, Any]:
         "ready": entry.ready,
         "confidence": entry.confidence,
         "verdict": entry.verdict,
+        "tied": entry.tied,
+        "tier": entry.placement.to_dict() if entry.placement is not None else None,
         "reasons": [
             {"rule": r.rule, "delta": r.delta, "why": r.why, "sources": list(r.sources)}
             for r in entry.reasons

@@ -9,7 +9,12 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from recommender.core.catalog import BACKEND_FRAMEWORK
 from recommender.facts.document import Facts
+from recommender.report.parts import PartsLine
+
+#: Below this many columns the accelerator table (eight columns) becomes one entry per device.
+NARROW = 100
 
 _STATUS_STYLE = {"ok": "green", "absent": "dim", "unknown": "yellow"}
 
@@ -73,10 +78,30 @@ def _system_table(facts: Facts) -> Table:
     return table
 
 
-def _accelerator_table(facts: Facts) -> Table | Text:
+def _accelerator_lines(accels: Any) -> Group:
+    """The narrow form: one entry per accelerator, its fields wrapped at " · " under it."""
+    lines: list = [Text("Accelerators", style="italic")]
+    for a in accels:
+        fields = [
+            human_bytes(a.get("memory_bytes")),
+            f"compute cap. {_or_unknown(a.get('compute_capability') or a.get('gfx'))}",
+            f"driver {_or_unknown(a.get('driver_version'))}",
+            f"max CUDA {_or_unknown(a.get('max_cuda'))}",
+            "visible" if a.get("visible") else "not visible",
+        ]
+        lines.append(
+            Text(f"{a.get('index', '')} {_or_unknown(a.get('kind'))}: {_or_unknown(a.get('name'))}")
+        )
+        lines.append(PartsLine(fields, head="    ", indent=4, style="dim"))
+    return Group(*lines)
+
+
+def _accelerator_table(facts: Facts, width: int = 100) -> Table | Text | Group:
     accels = facts.accelerators
     if not accels:
         return Text("Accelerators: none found (see probe statuses below)")
+    if width < NARROW:
+        return _accelerator_lines(accels)
     table = Table(title="Accelerators", title_justify="left")
     for col in ("#", "kind", "name", "memory", "compute cap.", "driver", "max CUDA", "visible"):
         table.add_column(col)
@@ -94,7 +119,25 @@ def _accelerator_table(facts: Facts) -> Table | Text:
     return table
 
 
-def _framework_row(fw: str, info: Mapping[str, Any]) -> tuple[str, str, str, str]:
+def _devices_seen(fw: str, info: Mapping[str, Any], facts: Facts | None) -> str:
+    """What ``--deep`` saw: the devices, or for Keras the devices of the backend it runs on."""
+    deep = info.get("deep")
+    if not isinstance(deep, Mapping):
+        return ""
+    if not deep.get("ok"):
+        return f"import failed: {deep.get('error')}"
+    devices = [d for d in deep.get("devices") or [] if isinstance(d, Mapping)]
+    backend = next((d.get("name") for d in devices if d.get("type") == "backend"), None)
+    if backend is not None:  # Keras: its devices are its backend's
+        runs_on = BACKEND_FRAMEWORK.get(str(backend))
+        inner = _devices_seen(runs_on, facts.framework(runs_on), None) if runs_on and facts else ""
+        return f"via {backend}: {inner}" if inner else f"via {backend}"
+    return ", ".join(str(d.get("type")) for d in devices)
+
+
+def _framework_row(
+    fw: str, info: Mapping[str, Any], facts: Facts | None = None
+) -> tuple[str, str, str, str]:
     if not info.get("installed"):
         return fw, "not installed", "", ""
     build = info.get("build") or {}
@@ -112,15 +155,10 @@ def _framework_row(fw: str, info: Mapping[str, Any]) -> tuple[str, str, str, str
             flavour += f"; tf-keras {info['tf_keras']}"
     else:
         flavour = ", ".join(info.get("plugins") or []) or "cpu"
-    deep = info.get("deep")
-    seen = ""
-    if isinstance(deep, Mapping):
-        seen = (
-            ", ".join(str(d.get("type")) for d in deep.get("devices") or [])
-            if deep.get("ok")
-            else f"import failed: {deep.get('error')}"
-        )
-    return fw, f"{info.get('version')} ({info.get('distribution')})", flavour, seen
+    seen = _devices_seen(fw, info, facts)
+    dist = info.get("distribution")
+    version = f"{info.get('version')}" + (f" ({dist})" if dist else "")
+    return fw, version, flavour, seen
 
 
 def _framework_table(facts: Facts) -> Table:
@@ -128,7 +166,7 @@ def _framework_table(facts: Facts) -> Table:
     for col in ("framework", "version", "build", "devices seen (--deep)"):
         table.add_column(col)
     for fw in ("tensorflow", "pytorch", "keras", "jax"):
-        table.add_row(*_framework_row(fw, facts.framework(fw)))
+        table.add_row(*_framework_row(fw, facts.framework(fw), facts))
     return table
 
 
@@ -147,8 +185,14 @@ def _probe_table(facts: Facts) -> Table:
     return table
 
 
-def render_facts(facts: Facts, *, show_timing: bool = True) -> Group:
-    parts: list = [_system_table(facts), _accelerator_table(facts), _framework_table(facts)]
+def render_facts(facts: Facts, *, show_timing: bool = True, width: int = 100) -> Group:
+    """System, accelerators (one entry per device below ``NARROW`` columns), frameworks, and
+    the probes' statuses."""
+    parts: list = [
+        _system_table(facts),
+        _accelerator_table(facts, width),
+        _framework_table(facts),
+    ]
     if show_timing:
         parts.append(_probe_table(facts))
     for warning in facts.get("warnings") or ():

@@ -3,7 +3,7 @@ values; never prints."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich import box
@@ -67,6 +67,16 @@ def top_reasons(entry: Entry, n: int = 3) -> list[Any]:
     return sorted(entry.reasons, key=lambda r: (-abs(float(r.delta)), -float(r.delta), r.rule))[:n]
 
 
+def more_reasons(entry: Entry, shown: Sequence[Any]) -> str | None:
+    """What the shown reasons leave out, so the lines add up to the score: '+1.5 from 2 more
+    rules' (None when every reason is shown)."""
+    rest = [r for r in entry.reasons if r not in shown]
+    if not rest:
+        return None
+    total = sum(float(r.delta) for r in rest)
+    return f"{total:+g} from {len(rest)} more rule{'s' if len(rest) > 1 else ''}"
+
+
 def short_why(why: str, limit: int = 60) -> str:
     """A reason's headline for the table: the topic before ": " (the rule base writes
     "Topic: explanation."), else the sentence cut at a word before ``limit``."""
@@ -114,10 +124,15 @@ def _reasons_width(width: int) -> int:
     return max(16, width - 56 - smoke)
 
 
+#: Below this many columns the reasons leave the table for lines of their own under it: a
+#: reasons column narrower than about 30 characters splits claim ids and commands.
+NARROW = 90
+
+
 def fits_in_cell(command: str, cell: int) -> bool:
-    """Whether every word of ``command`` fits the cell: a longer one (a venv's interpreter path,
-    an index URL) would be folded mid-word, and the command no longer copies."""
-    return all(len(word) <= cell for word in command.split())
+    """Whether ``install: COMMAND`` fits one line of the cell: a command folded over lines (at
+    a space, or mid-word in a venv's path or an index URL) no longer copies as one command."""
+    return len(f"install: {command}") <= cell
 
 
 def _reason_lines(entry: Entry, cell: int = 1 << 16) -> Text:
@@ -125,9 +140,13 @@ def _reason_lines(entry: Entry, cell: int = 1 << 16) -> Text:
     for block in entry.blockers:
         text.append(f"✗ {block.why}", style="red")
         text.append(f" ({block.rule})\n", style="dim")
-    for reason in top_reasons(entry):
+    shown = top_reasons(entry)
+    for reason in shown:
         text.append(f"{_signed(float(reason.delta))} {short_why(reason.why)} ")
         text.append(f"{claims(reason.sources)}\n", style="dim")
+    more = more_reasons(entry, shown)
+    if more:
+        text.append(f"{more}\n", style="dim")
     if entry.install and fits_in_cell(entry.install, cell):
         text.append(f"install: {entry.install}\n", style="cyan")
     elif entry.install:  # whole, on its own line under the table (render_ranking)
@@ -144,11 +163,12 @@ def ranking_table(
 ) -> Table:
     """One row per framework: rank, name (+ Keras backend), score and bar, verdict over
     confidence, the top three reasons with their claim IDs, and the smoke figure (in its own
-    column from ``width`` 100 up, under the reasons below that)."""
-    wide = width >= 100
+    column from ``width`` 100 up, under the reasons below that). Narrower than ``NARROW``, the
+    table keeps the first four columns and ``reasons_below`` lists the reasons under it."""
+    wide, narrow = width >= 100, width < NARROW
     table = Table(
         box=box.SIMPLE_HEAD,
-        expand=True,
+        expand=not narrow,
         title_justify="left",
         title=f"Recommendation (device: {ranking.device})",
     )
@@ -158,11 +178,12 @@ def ranking_table(
     table.add_column("verdict\nconfidence", width=13)
     # "fold", not the default ellipsis: install commands and URLs must stay whole to be copied.
     # Text, not a str: rich reads "[claims]" in a str as a markup tag and drops it.
-    table.add_column(
-        Text("top reasons [claims]" if wide else "top reasons [claims], smoke"),
-        ratio=1,
-        overflow="fold",
-    )
+    if not narrow:
+        table.add_column(
+            Text("top reasons [claims]" if wide else "top reasons [claims], smoke"),
+            ratio=1,
+            overflow="fold",
+        )
     if wide:
         # from 120 columns the loss sparkline fits on one line: "loss 2.31 ▇▅▃▂▁ 0.00"
         table.add_column("smoke", width=26 if width >= 120 else 15)
@@ -181,14 +202,45 @@ def ranking_table(
             Text(name + (f"\non {entry.backend}" if entry.backend else "")),
             f"{entry.score:>4g} {bar}",
             verdict,
-            reasons,
         ]
+        if not narrow:
+            cells.append(reasons)
         if wide:
             cells.append(Text(smoke_figure(entry.smoke)))
         elif entry.smoke is not None:
             reasons.append(f"\nsmoke: {smoke_figure(entry.smoke)}", style="dim")
         table.add_row(*cells)
     return table
+
+
+def reasons_below(ranking: Ranking, names: Mapping[str, str] = DEFAULT_NAMES) -> RenderableType:
+    """The narrow form's reasons, under the table: per row its name, then each reason (claim
+    ids whole, wrapped at words), its smoke figure, and its install command on one unwrapped
+    line (the terminal, not rich, wraps it, so a copy pastes as one command)."""
+    parts: list[RenderableType] = []
+    for entry in ranking.entries:
+        title = Text(f"{entry.rank}. {display_name(entry, names)}", style="bold")
+        if entry is ranking.winner:  # its reasons follow in full under "Why"
+            title.append(f': see "Why {display_name(entry, names)}" below', style="dim")
+        parts.append(title)
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(justify="right", min_width=5, no_wrap=True)
+        grid.add_column(ratio=1)
+        for block in entry.blockers:
+            grid.add_row(Text("✗", style="red"), Text(f"{block.why} ({block.rule})"))
+        for reason in top_reasons(entry) if entry is not ranking.winner else ():
+            why = Text(f"{short_why(reason.why)} ")
+            why.append(claims(reason.sources), style="dim")
+            grid.add_row(_signed(float(reason.delta)), why)
+        if entry.smoke is not None:
+            grid.add_row("", Text(f"smoke: {smoke_figure(entry.smoke)}", style="dim"))
+        if grid.row_count:
+            parts.append(grid)
+        if entry.install and entry is not ranking.winner:  # the winner's follows "Why"
+            line = Text(f"      install: {entry.install}", no_wrap=True, overflow="ignore")
+            line.stylize("cyan")
+            parts.append(line)
+    return Group(*parts)
 
 
 def why_not(entry: Entry, winner: Entry | None, names: Mapping[str, str] = DEFAULT_NAMES) -> str:
@@ -198,11 +250,35 @@ def why_not(entry: Entry, winner: Entry | None, names: Mapping[str, str] = DEFAU
     return why_not_line(entry, winner)
 
 
+def _target(entry: Entry) -> str:
+    return f"keras:{entry.backend}" if entry.backend else entry.framework
+
+
+#: The notice decide/ties.py adds for a tie at the top (stated above the table).
+TIE_NOTICE = "ranking:tie"
+
+
 def render_ranking(
     ranking: Ranking, names: Mapping[str, str] = DEFAULT_NAMES, *, width: int = 100
 ) -> RenderableType:
-    """The table, one 'why not' line per non-winner, then the warnings."""
-    parts: list[RenderableType] = [ranking_table(ranking, names, width=width)]
+    """A tie first (above the table), the table (below ``NARROW`` columns, the reasons under
+    it), one 'why not' line per non-winner, the rows an answer moved across a tier, then the
+    warnings."""
+    tie = next((n for n in ranking.warnings if n.rule == TIE_NOTICE), None)
+    parts: list[RenderableType] = []
+    if tie is not None:
+        parts.append(Text(f"Tie: {tie.why}", style="bold yellow"))
+        if tie.fix:
+            parts.append(Text(f"  {tie.fix}", no_wrap=True, overflow="ignore"))
+    parts.append(ranking_table(ranking, names, width=width))
+    narrow = width < NARROW
+    if narrow:
+        parts.append(reasons_below(ranking, names))
+    for entry in ranking.entries:
+        if entry.placement is not None and entry.placement.note:
+            parts.append(Text(entry.placement.note, style="cyan"))
+        for line in entry.unreached:
+            parts.append(Text(f"{display_name(entry, names)}: {line}.", style="dim"))
     winner = ranking.winner
     if winner is None:
         parts.append(
@@ -213,10 +289,14 @@ def render_ranking(
         grid = Table.grid(padding=(0, 1))
         grid.add_column(justify="right", min_width=5)
         grid.add_column(ratio=1)
-        for reason in top_reasons(winner):
+        shown = top_reasons(winner)
+        for reason in shown:
             grid.add_row(
                 _signed(float(reason.delta)), Text(f"{reason.why} {claims(reason.sources)}")
             )
+        more = more_reasons(winner, shown)
+        if more:
+            grid.add_row("", Text(f"{more} (--why {_target(winner)} lists them)"))
         parts.append(grid)
         if winner.install:
             # One unwrapped line (the CLI prints with crop=False), so the terminal, not rich, wraps
@@ -228,7 +308,7 @@ def render_ranking(
         if entry is not winner:
             parts.append(Text(why_not(entry, winner, names)))
     for entry in ranking.entries:  # the commands the table could not hold whole
-        if entry is not winner and entry.install:
+        if entry is not winner and entry.install and not narrow:
             if not fits_in_cell(entry.install, _reasons_width(width)):
                 line = f"Install {display_name(entry, names)}: {entry.install}"
                 parts.append(Text(line, no_wrap=True, overflow="ignore"))
@@ -238,6 +318,8 @@ def render_ranking(
     if any(e.smoke is not None and e.smoke.samples_per_s for e in ranking.entries):
         parts.append(Text(f"Throughputs are {SMOKE_FIGURE_NOTE}.", style="dim"))
     for notice in ranking.warnings:
+        if notice is tie:
+            continue
         parts.append(Text(f"warning: {notice.why} ({notice.rule})", style="yellow"))
         if notice.fix:  # unwrapped, like the install line: a command must paste as one line
             parts.append(Text(f"  fix: {notice.fix}", no_wrap=True, overflow="ignore"))

@@ -22,6 +22,7 @@ from recommender.core.catalog import BACKEND_FRAMEWORK, KERAS_BACKENDS, display_
 from recommender.core.errors import BadInputError
 from recommender.core.names import did_you_mean
 from recommender.decide.ranking.rank import Entry, Ranking
+from recommender.rulebase.tiers import TIERS
 
 
 def _name(entry: Entry) -> str:
@@ -32,11 +33,50 @@ def _deltas(entry: Entry) -> dict[str, float]:
     return {str(r.rule): float(r.delta) for r in entry.reasons}
 
 
+def _uncancelled(mine: dict[str, float], theirs: dict[str, float]) -> list[tuple[str, float]]:
+    """``theirs`` minus ``mine``, rule by rule, after a rule of one row cancels a rule of the
+    other with the same delta (PyTorch's "CPU only" +0.5 against TensorFlow's): what is left of
+    ``theirs``, as (rule, delta)."""
+    left = [(rule, d - mine.get(rule, 0.0)) for rule, d in theirs.items()]
+    left = [(rule, d) for rule, d in left if d]
+    own = sorted(d - theirs.get(rule, 0.0) for rule, d in mine.items() if rule not in theirs)
+    kept = []
+    for rule, d in sorted(left, key=lambda g: (-abs(g[1]), g[0])):
+        if d in own:
+            own.remove(d)
+            continue
+        kept.append((rule, d))
+    return kept
+
+
 def difference(entry: Entry, winner: Entry, n: int = 3) -> list[tuple[str, float]]:
-    """The rules that separate ``entry`` from ``winner`` most: (rule, winner's delta - entry's)."""
-    mine, theirs = _deltas(entry), _deltas(winner)
-    gaps = [(rule, theirs.get(rule, 0.0) - mine.get(rule, 0.0)) for rule in {*mine, *theirs}]
+    """The rules that separate ``entry`` from ``winner`` most, computed from both rows: the
+    winner's rules (winner's delta - entry's) after rules of equal weight on both sides cancel."""
+    gaps = _uncancelled(_deltas(entry), _deltas(winner))
     return sorted((g for g in gaps if g[1] > 0), key=lambda g: (-g[1], g[0]))[:n]
+
+
+def _own(entry: Entry, winner: Entry) -> list[tuple[str, float]]:
+    """The entry's own uncancelled gains, which the winner's rules outweighed."""
+    gaps = _uncancelled(_deltas(winner), _deltas(entry))
+    return sorted((g for g in gaps if g[1] > 0), key=lambda g: (-g[1], g[0]))[:2]
+
+
+def _tier_line(entry: Entry, winner: Entry, head: str) -> str | None:
+    """When the tier, not the score, put the winner first: say so, with the entry's tier."""
+    mine, theirs = entry.placement, winner.placement
+    if mine is None or theirs is None or mine.key == theirs.key:
+        return None
+    if theirs.crossing == "team_stack":
+        return f"{head}; {_name(winner)} is the team's stack, which ranks above every tier"
+    if mine.crossing == "moving_away":
+        return f"{head}; the team is moving away from it"
+    theirs_at = {place: tier for place, tier, _, _ in theirs.places}
+    for place, tier, why, _ in mine.places:
+        other = theirs_at.get(place)
+        if other is not None and TIERS.get(tier, 0) < TIERS.get(other, 0):
+            return f"{head}; on {place} it is {tier}, {_name(winner)} {other}: {why}"
+    return f"{head}; it is {mine.tier} here, {_name(winner)} {theirs.tier}"
 
 
 def why_not_line(entry: Entry, winner: Entry | None) -> str:
@@ -47,12 +87,21 @@ def why_not_line(entry: Entry, winner: Entry | None) -> str:
     if winner is None:
         return f"Why not {name}: nothing here is feasible"
     head = f"Why not {name}: {entry.score:g} vs {winner.score:g} for {_name(winner)}"
+    tier = _tier_line(entry, winner, head)
+    if tier is not None:
+        return tier
+    if entry.tied:
+        return f"{head}; a tie (the order inside it is verified, installed, then the fixed order)"
     gaps = difference(entry, winner)
     if gaps:
-        return f"{head}; the difference: " + ", ".join(f"{r} ({d:+g})" for r, d in gaps)
+        line = f"{head}; the difference: " + ", ".join(f"{r} ({d:+g})" for r, d in gaps)
+        own = _own(entry, winner)
+        if own:
+            line += f"; {name}'s own: " + ", ".join(f"{r} ({d:+g})" for r, d in own)
+        return line
     if winner.verified and not entry.verified:
         return f"{head}; {_name(winner)} was verified by a smoke run here"
-    return f"{head} (a tie, broken by: verified, installed, then the fixed order)"
+    return f"{head}; a tie (the order inside it is verified, installed, then the fixed order)"
 
 
 def parse_target(value: str) -> tuple[str, str | None]:

@@ -32,6 +32,7 @@ from recommender.rulebase.model import Choice, Claim, Question, Rule, RuleBase, 
 from recommender.rulebase.rules import RULE_KEYS, SCORE_KEYS, parse_rules
 from recommender.rulebase.sources import parse_questions, parse_sources
 from recommender.rulebase.tables import parse_frameworks, parse_settings, parse_tables
+from recommender.rulebase.tiers_parse import parse_tiers
 from recommender.rulebase.validate import ParseContext, Where, check_keys, kind_of, verified_date
 from recommender.rulebase.wheels.load import wheels_from_document
 
@@ -44,8 +45,11 @@ BUNDLED_FILES: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "tradeoffs.yaml": ("settings", "rules"),
         "compat.yaml": ("tables", "rules"),
         "frameworks.yaml": ("frameworks",),
+        "tiers.yaml": ("tiers",),
     }
 )
+#: Bundled files a rules folder may leave out (the test fixtures' folders predate them).
+OPTIONAL_FILES = frozenset({"tiers.yaml"})
 OVERLAY_KEYS = ("rules", "settings")
 #: A rule verified longer ago than this is reported as stale by ``dlrec rules check``.
 STALE_AFTER_MONTHS = 6
@@ -118,7 +122,11 @@ def _sources_of(root: Path) -> dict[str, Path]:
     """How errors name each file the rule base is built from -> its path: the five rule files,
     wheels.yaml (the bundled one where the folder has none: a test's rules folder) and
     checklist.yaml where the folder has one."""
-    files = {f"rules/{name}": root / name for name in BUNDLED_FILES}
+    files = {
+        f"rules/{name}": root / name
+        for name in BUNDLED_FILES
+        if name not in OPTIONAL_FILES or (root / name).is_file()
+    }
     wheels = root / WHEELS_FILE
     wheels = wheels if wheels.is_file() else bundled_dir() / WHEELS_FILE
     files[str(wheels)] = wheels
@@ -140,7 +148,9 @@ def _load_bundled(
     docs = {
         name: _checked(parsed[f"rules/{name}"], f"rules/{name}", keys)
         for name, keys in BUNDLED_FILES.items()
+        if f"rules/{name}" in parsed
     }
+    docs.setdefault("tiers.yaml", {})  # a rules folder without tiers: every row is "unknown"
     wheels_name = next(d for d, path in files.items() if path.name == WHEELS_FILE)
     checklist_file = next(
         (d for d, path in files.items() if path.name == CHECKLIST_FILE),
@@ -186,6 +196,11 @@ def _load_bundled(
         wheels=wheels_from_document(parsed[wheels_name], wheels_name),
         checklist_doc=parsed.get(checklist_file),
         checklist_file=checklist_file,
+        tiers=parse_tiers(
+            docs["tiers.yaml"].get("tiers"),
+            Where("rules/tiers.yaml", line_of(docs["tiers.yaml"], "tiers") or 1),
+            ctx,
+        ),
         files=tuple(f"rules/{name}" for name in BUNDLED_FILES),
         _index=MappingProxyType({r.id: r for r in rules}),
     )

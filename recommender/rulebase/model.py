@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from recommender.core.frozen import thaw
 from recommender.rulebase.conditions import Test
+from recommender.rulebase.tiers import TierTable
 
 if TYPE_CHECKING:
     from recommender.rulebase.wheels.model import WheelMatrix
@@ -70,6 +71,8 @@ class Rule:
     note: str | None = None
     verified: str | None = None
     fix: str | None = None
+    #: A ``keras`` score that reaches Keras only on these backends (empty: on every backend).
+    keras_backends: tuple[str, ...] = ()
     file: str = ""
     line: int = 0
     #: Fact paths and ``answer.KEY`` names the condition reads, sorted.
@@ -131,6 +134,8 @@ class RuleBase:
     #: base, by ``rulebase.checklist.items.checklist_items``.
     checklist_doc: Mapping[str, Any] | None = None
     checklist_file: str = ""
+    #: Support tiers per framework, device and OS (rules/tiers.yaml).
+    tiers: TierTable = field(default_factory=TierTable)
     #: The files this rule base was read from, in order (bundled first, then overlays).
     files: tuple[str, ...] = ()
     _index: Mapping[str, Rule] = field(default_factory=lambda: MappingProxyType({}), repr=False)

@@ -41,6 +41,7 @@ RULE_KEYS = (
     "verified",
     "fix",
     "block_device",
+    "keras_backends",
 )
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -161,6 +162,11 @@ def _parse_rule(node: Any, where: Where, ctx: ParseContext, *, compat: bool) -> 
         note=text_field(node, "note", at, required=False),
         verified=verified,
         fix=_parse_fix(node, at),
+        keras_backends=(
+            _framework_list(node, "keras_backends", at, KERAS_BACKENDS)
+            if "keras_backends" in node
+            else ()
+        ),
         file=where.file,
         line=at.line,
         reads=reads,

@@ -1,14 +1,15 @@
-"""Keras is recommended on a backend: each backend's tier, score, plan and blockers.
+"""Keras is recommended on a backend: each backend's fit, score, plan and blockers.
 
-Backends whose framework is installed and whose Keras smoke run passed come first, then
-installed ones, then the rest; a backend whose framework is blocked, has no build here, or whose
-Keras run failed comes last. Within a tier the rules' ``keras.<backend>`` scores decide, then the
-catalog's order (tensorflow, torch, jax).
+A backend whose framework is blocked, has no build here, or whose Keras run failed comes last.
+The others are chosen by fit: the support tier of the backend's framework on the answered
+devices (``decide/ranking/tiers.py``) first, then the rules' ``keras.<backend>`` scores; whether the
+backend is installed (and verified by a Keras smoke run) only breaks a tie that remains, then
+the catalog's order (tensorflow, torch, jax).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from recommender.core.catalog import BACKEND_FRAMEWORK, KERAS_BACKENDS
@@ -22,6 +23,13 @@ from recommender.rulebase.wheels.load import WheelMatrix
 
 #: Keras backends best first: (backend, score, why).
 Choice = tuple[tuple[str, float, str], ...]
+#: A backend's fit on the answered devices: higher first (decide/ranking/tiers.py Placement.key).
+Fit = Callable[[str], tuple[int, int]]
+
+
+def _no_fit(_backend: str) -> tuple[int, int]:
+    return (0, 0)
+
 
 BACKEND_ORDER = KERAS_BACKENDS
 
@@ -55,18 +63,17 @@ def choose_backend(
     results: Sequence[Any],
     device: str,
     no_build: frozenset[str] = frozenset(),
+    fit: Fit = _no_fit,
 ) -> Choice:
-    """Keras backends best first: (backend, score, why), by tier, score, then fixed order."""
+    """Keras backends best first: (backend, score, why): usable ones first, then by fit on
+    the devices, score, installed (and verified) as a tie-break, then the fixed order."""
     scores = getattr(evaluation, "keras_backend_scores", None) or {}
     rows = []
     for i, backend in enumerate(BACKEND_ORDER):
         tier, why = _backend_tier(backend, facts, evaluation, results, device, no_build)
-        rows.append(
-            (
-                (-tier, -float(scores.get(backend, 0.0)), i),
-                (backend, float(scores.get(backend, 0.0)), why),
-            )
-        )
+        first, total = fit(backend)
+        score = float(scores.get(backend, 0.0))
+        rows.append(((tier < 0, -first, -total, -score, -tier, i), (backend, score, why)))
     return tuple(row for _, row in sorted(rows))
 
 
@@ -122,13 +129,14 @@ def keras_choice(
     device: str,
     matrix: WheelMatrix,
     accelerator: str | None,
+    fit: Fit = _no_fit,
 ) -> tuple[Choice, tuple[BackendRow, ...]]:
-    first = choose_backend(facts, evaluation, results, device)
+    first = choose_backend(facts, evaluation, results, device, fit=fit)
     no_build = frozenset(
         b
         for b, _, _ in first
         if isinstance(plan_for("keras", facts, accelerator, backend=b, matrix=matrix), NoBuild)
     )
-    choice = choose_backend(facts, evaluation, results, device, no_build)
+    choice = choose_backend(facts, evaluation, results, device, no_build, fit)
     rows = _backend_rows(facts, evaluation, accelerator, matrix, choice)
     return choice, rows

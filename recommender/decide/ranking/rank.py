@@ -11,12 +11,17 @@ The semantics (also in the README, "How the ranking works"):
 2. A row is *ready* when it works here as installed: installed, the build fits the answered
    device (no reinstall), and no smoke failure; a passed smoke run there proves it (confidence
    ``measured``, plus ``settings.smoke_bonus``).
-3. Among the feasible, the score orders: the rule score plus the smoke bonus.
+3. Among the feasible, the machine comes first: the support tier of the row's framework (Keras:
+   of its backend's) on the answered devices (``decide/ranking/tiers.py``, ``rules/tiers.yaml``), and
+   only then the score (the rule score plus the smoke bonus). The team's stack ranks above every
+   tier and a stack the team is moving away from below every tier; the row says so.
 4. When the probes do not find the answered accelerator, the ranking plans for another machine:
    smoke runs here say nothing about it, so no row is ready or measured, no smoke bonus counts,
    and ``accel-answer-not-found`` heads the warnings.
-5. Ties break deterministically: score (descending), then verified by smoke, then installed,
-   then the catalog's order (TensorFlow, PyTorch, Keras, JAX); ``decide/ranking/ties.py`` reports a tie.
+5. A tie is a tie: every feasible row whose (tier, score) equals the first row's is ``tied``,
+   and none of them is ``recommended`` (each gets the verdict it would have at rank 2). Their
+   order is only a display order: verified by smoke, then installed, then the catalog's order
+   (TensorFlow, PyTorch, Keras, JAX); ``decide/ranking/ties.py`` names the question that would break it.
 6. Keras is scored per backend (``decide/ranking/keras_backends.py``); its row is feasible only when its
    chosen backend is, and a device block or an own failure of the backend's framework counts
    against Keras on it.
@@ -24,7 +29,7 @@ The semantics (also in the README, "How the ranking works"):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -65,10 +70,12 @@ from recommender.decide.ranking.smoke_evidence import (
     smoke_for,
     smoke_reason,
 )
+from recommender.decide.ranking.tiers import Placement, os_of, placement, places_of
 from recommender.engine.evaluate import Evaluation
 from recommender.engine.when import condition_evaluator  # noqa: F401  (checklist imports it)
 from recommender.facts.document import Facts
 from recommender.rulebase.load import RuleBase
+from recommender.rulebase.tiers import TierTable
 from recommender.rulebase.wheels.load import WheelMatrix
 
 #: The fixed tie-break order (the catalog's): TensorFlow, PyTorch, Keras, JAX.
@@ -162,6 +169,21 @@ def _blockers(
     return tuple(unique.values())
 
 
+def _placer(
+    evaluation: Evaluation, facts: Facts, rulebase: RuleBase
+) -> Callable[[str, str | None], Placement]:
+    """(framework, backend) -> Placement on the devices the answers name, under this OS."""
+    answers = getattr(evaluation, "answers", None) or {}
+    places = places_of(_accelerator(evaluation), answers.get("deploy"))
+    os = os_of(facts)
+    table = getattr(rulebase, "tiers", None) or TierTable()
+
+    def place(fw: str, backend: str | None) -> Placement:
+        return placement(fw, backend, table, places, os, answers)
+
+    return place
+
+
 def _entry(
     fw: str,
     facts: Facts,
@@ -173,6 +195,9 @@ def _entry(
     elsewhere: bool,
 ) -> Entry:
     fs = evaluation.scores[fw]
+    place = _placer(evaluation, facts, rulebase)
+    # An accelerator that is not here: no smoke run here says anything about it.
+    results = () if elsewhere else results
     installed = bool(facts.get(f"frameworks.{fw}.installed"))
     accel = _accelerator(evaluation)
     backend: str | None = None
@@ -181,7 +206,15 @@ def _entry(
     backend_blockers: tuple[Block, ...] = ()
     plan: Mapping[str, Any]
     if fw == "keras":
-        choice, rows = keras_choice(facts, evaluation, results, device, matrix, accel)
+        choice, rows = keras_choice(
+            facts,
+            evaluation,
+            results,
+            device,
+            matrix,
+            accel,
+            fit=lambda b: place("keras", b).key,
+        )
         backend = choice[0][0]
         plan, install = rows[0].install_plan or {}, rows[0].install
         if not rows[0].feasible:
@@ -196,12 +229,14 @@ def _entry(
     reinstall = bool(installed and plan.get("reinstall"))
     ready = installed and feasible and not reinstall and failed is None and not elsewhere
     bonus = float(rulebase.settings.get("smoke_bonus", 0.0)) if passed and ready else 0.0
+    reasons, unreached = _reaching(tuple(fs.reasons), backend, rulebase)
+    rule_score = float(fs.score) - sum(float(r.delta) for r in fs.reasons if r not in reasons)
     return Entry(
         framework=fw,
         backend=backend,
         rank=0,
-        score=round(float(fs.score) + bonus, 4),
-        rule_score=float(fs.score),
+        score=round(rule_score + bonus, 4),
+        rule_score=rule_score,
         feasible=feasible,
         installed=installed,
         verified=bool(passed) and ready,
@@ -209,25 +244,68 @@ def _entry(
         needs_reinstall=reinstall and feasible,
         confidence=MEASURED if passed is not None and ready else RULES_ONLY,
         verdict="",
-        reasons=tuple(fs.reasons) + ((smoke_reason(passed, bonus),) if bonus else ()),
+        reasons=reasons + ((smoke_reason(passed, bonus),) if bonus else ()),
         blockers=blockers,
         warnings=tuple(str(getattr(w, "why", w)) for w in getattr(fs, "warnings", ())),
+        unreached=unreached,
         smoke=passed if passed is not None else failed,
         install=install,
         backend_choice=choice,
         install_plan=plan,
         backends=rows,
+        placement=place(fw, backend),
     )
 
 
-def sort_key(entry: Entry) -> tuple[bool, float, bool, bool, int]:
+def _reaching(
+    reasons: tuple[Any, ...], backend: str | None, rulebase: RuleBase
+) -> tuple[tuple[Any, ...], tuple[str, ...]]:
+    """Keras's reasons that reach Keras on ``backend`` (a rule's ``keras_backends``), and one
+    sentence per reason that does not."""
+    if backend is None:
+        return reasons, ()
+    kept, dropped = [], []
+    for reason in reasons:
+        try:
+            only = rulebase.rule(str(reason.rule)).keras_backends
+        except (KeyError, AttributeError):
+            only = ()
+        if only and backend not in only:
+            dropped.append(
+                f"{reason.rule} does not reach Keras on {backend} "
+                f"(only on the {', '.join(only)} backend)"
+            )
+        else:
+            kept.append(reason)
+    return tuple(kept), tuple(dropped)
+
+
+def fit_key(entry: Entry) -> tuple[int, int]:
+    return entry.placement.key if entry.placement is not None else (0, 0)
+
+
+def sort_key(entry: Entry) -> tuple[bool, int, int, float, bool, bool, int]:
+    first, total = fit_key(entry)
     return (
         not entry.feasible,
+        -first,
+        -total,
         -entry.score,
         not entry.verified,
         not entry.installed,
         FRAMEWORK_ORDER.index(entry.framework),
     )
+
+
+def _tied(ordered: Sequence[Entry]) -> frozenset[int]:
+    """Indexes of the feasible rows whose (tier, score) equal the first row's (two or more)."""
+    if not ordered or not ordered[0].feasible:
+        return frozenset()
+    top = (fit_key(ordered[0]), ordered[0].score)
+    same = frozenset(
+        i for i, e in enumerate(ordered) if e.feasible and (fit_key(e), e.score) == top
+    )
+    return same if len(same) > 1 else frozenset()
 
 
 def verdict_of(entry: Entry, rank: int) -> str:
@@ -299,7 +377,16 @@ def rank(
         bonus = float(rulebase.settings.get("smoke_bonus", 0.0))
         entries = [with_try(e, tried, bonus) for e in entries]
     ordered = sorted(entries, key=sort_key)
-    ranked = tuple(replace(e, rank=i, verdict=verdict_of(e, i)) for i, e in enumerate(ordered, 1))
+    tied = _tied(ordered)
+    ranked = tuple(
+        replace(
+            e,
+            rank=i,
+            tied=i - 1 in tied,
+            verdict=verdict_of(e, 2 if i - 1 in tied else i),
+        )
+        for i, e in enumerate(ordered, 1)
+    )
     return Ranking(
         entries=ranked,
         warnings=tuple(extra_warnings) + _notices(evaluation, matrix, ranked),

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from recommender.decide.ranking.tiers import Placement
     from recommender.engine.evaluate import Evaluation, Reason
     from recommender.smoke.results import SmokeResult
 
@@ -111,6 +112,12 @@ class Entry:
     install_plan: Mapping[str, Any] | None = None
     #: Keras only: every backend, best first, with its own plan.
     backends: tuple[BackendRow, ...] = ()
+    #: The support tier on the answered devices (decide/ranking/tiers.py), None for a bare Entry.
+    placement: Placement | None = None
+    #: Shares rank 1's (feasible, tier, score): no row of a tie is "recommended".
+    tied: bool = False
+    #: Keras only: reasons that do not reach Keras on its backend (a rule's keras_backends).
+    unreached: tuple[str, ...] = ()
     #: ``--try``: how the plan's try ended (``TrialResult.to_dict()``: command, seconds,
     #: bytes, status, ...), or None when it was not tried.
     tried: Mapping[str, Any] | None = None
@@ -149,8 +156,15 @@ class Ranking:
 
     @property
     def winner(self) -> Entry | None:
+        """The first row when it is feasible (in a tie: the first of the tied rows in display
+        order; ``tied`` says whether it is one)."""
         first = self.entries[0] if self.entries else None
         return first if first is not None and first.feasible else None
+
+    @property
+    def tied(self) -> tuple[Entry, ...]:
+        """The rows tied at the top (none, or two and more)."""
+        return tuple(e for e in self.entries if e.tied)
 
     def entry(self, framework: str) -> Entry:
         return next(e for e in self.entries if e.framework == framework)

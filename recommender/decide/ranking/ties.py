@@ -1,10 +1,11 @@
 """When the machine does not decide: a tie at the top, and the question that would break it.
 
-The ranking breaks a tie by a fixed, documented order (score, then verified by a smoke run, then
-installed, then the catalog's order: TensorFlow, PyTorch, Keras, JAX). That is a rule, not a
-judgement, so the report says so and names the unanswered question whose answer would separate
-the tied frameworks: each of its choices is scored again (the engine is pure and fast), and the
-first question for which some choice changes the tied frameworks' relative scores is named.
+Rows that share rank 1's (feasible, tier, score) are tied (``decide/ranking.py``): none of them is
+recommended, and their order is only a display order (verified by a smoke run, then installed,
+then the catalog's order: TensorFlow, PyTorch, Keras, JAX). The report says so above the table
+and names the unanswered question whose answer would separate them: each of its choices is
+scored again (the engine is pure and fast), and the first question for which some choice changes
+the tied frameworks' relative scores is named.
 """
 
 from __future__ import annotations
@@ -22,12 +23,8 @@ TIE_RULE = "ranking:tie"
 
 
 def tied_at_top(ranking: Ranking) -> tuple[Entry, ...]:
-    """The feasible entries that share the winner's score (two or more, or none)."""
-    winner = ranking.winner
-    if winner is None:
-        return ()
-    tied = tuple(e for e in ranking.entries if e.feasible and e.score == winner.score)
-    return tied if len(tied) > 1 else ()
+    """The rows tied at the top: the same feasibility, tier and score (two or more, or none)."""
+    return ranking.tied
 
 
 def _score(scores: Mapping[str, object], entry: Entry) -> float:
@@ -58,14 +55,16 @@ def tie_notice(
     names = ", ".join(display_name(e.framework, e.backend) for e in tied)
     key = breaking_question(tied, facts, answers, rulebase)
     flag = f"--{key.replace('_', '-')}" if key else None
+    tier = tied[0].placement.tier if tied[0].placement is not None else None
     why = (
-        f"{names} tie at {tied[0].score:g}: this machine alone does not decide, so the fixed "
-        f"order (verified, installed, then TensorFlow, PyTorch, Keras, JAX) put "
-        f"{display_name(tied[0].framework, tied[0].backend)} first."
+        f"{names} tie at {tied[0].score:g}"
+        + (f", all {tier} here" if tier and tier != "unknown" else "")
+        + ": this machine and the answers do not decide between them, so none is recommended "
+        "(the table lists them verified first, then installed, then in the catalog's order)."
     )
     fix = (
-        f"Answer {flag} (dlrec recommend {flag} VALUE) to break the tie."
+        f"Answer {flag} (dlrec recommend {flag} VALUE, or dlrec ask) to break the tie."
         if flag
-        else "No single answer separates them; any of them will do here."
+        else "No single answer separates them; any of them will do here (dlrec ask to be sure)."
     )
     return Notice(rule=TIE_RULE, why=why, frameworks=tuple(e.framework for e in tied), fix=fix)

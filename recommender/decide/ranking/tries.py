@@ -137,11 +137,39 @@ def _blocked(entry: Entry, doc: Mapping[str, Any], block: Block, smoke: Any = No
     )
 
 
-def notices(tried: Mapping[str, TrialResult], skipped: Sequence[str] = ()) -> tuple[Notice, ...]:
-    """One notice per try that did not prove its row, and one per row that could not be tried."""
+def row_label(entry: Entry) -> str:
+    return (
+        f"keras:{entry.backend}"
+        if entry.framework == "keras" and entry.backend
+        else entry.framework
+    )
+
+
+def notices(
+    tried: Mapping[str, TrialResult], skipped: Sequence[str] = (), rows: Sequence[Entry] = ()
+) -> tuple[Notice, ...]:
+    """One notice per try that did not prove its row, one per row that could not be tried, and
+    one per try of a Keras backend that is not the row's (the table shows the row's backend)."""
     out = [Notice(rule="try:skipped", why=why) for why in skipped]
+    shown = {row_label(e) for e in rows}
     for label, result in tried.items():
         fws = (result.plan.framework,)
+        if rows and label not in shown and result.status in (PROVEN, SMOKE_FAILED):
+            size = f", {result.bytes / 1e6:.0f} MB of packages" if result.bytes else ""
+            how = (
+                "proven in a fresh environment"
+                if result.status == PROVEN
+                else f"installed but did not train in a fresh environment (log: {_log(result)})"
+            )
+            out.append(
+                Notice(
+                    rule=f"try:{result.status.replace('_', '-')}",
+                    why=f"{label}: {result.plan.command} {how} "
+                    f"(installed in {result.seconds:.0f} s{size})",
+                    frameworks=fws,
+                )
+            )
+            continue
         if result.status == INSTALL_FAILED:
             out.append(
                 Notice(
@@ -163,3 +191,8 @@ def notices(tried: Mapping[str, TrialResult], skipped: Sequence[str] = ()) -> tu
                 )
             )
     return tuple(out)
+
+
+def _log(result: TrialResult) -> str:
+    logs = [r.log for r in result.smoke if r.log]
+    return logs[0] if logs else str(result.log)

@@ -77,7 +77,7 @@ def build(base: Mapping[str, Any] | None, facts: Mapping[str, Fact], origin: str
         doc["source"] = {"format": "paste", "path": origin}
     values = {path: fact.value for path, fact in facts.items()}
     for path, value in values.items():
-        if path.startswith(("frameworks.", "os.", "python.")):
+        if path.startswith(("frameworks.", "os.", "python.")) and path != "os.windows_build":
             _set(doc, path, value)
     _platform(doc)
     _companions(doc, values)

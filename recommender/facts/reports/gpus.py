@@ -69,7 +69,8 @@ def normalise_gpu_name(name: str) -> str:
 
 def _read(path: Path) -> Mapping[str, object]:
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise GpuTableError(f"{path}: cannot read the GPU table: {exc}") from exc
     if not isinstance(doc, Mapping):

@@ -69,3 +69,24 @@ def local_build(version: str) -> dict[str, str]:
     if local.startswith("xpu"):
         return {"flavour": "xpu"}
     return {}
+
+
+class Text:
+    """The paste's lines and, once for every signature, one lower-cased string of them with each
+    line's offset: a signature looks for its anchor in the whole string with one ``str.find``
+    per occurrence (C speed), and maps an occurrence to its line by bisection."""
+
+    __slots__ = ("lines", "lowered", "starts")
+
+    def __init__(self, lines: tuple[str, ...]) -> None:
+        low = [x.lower() for x in lines]
+        # A character whose lower case is longer would shift offsets: keep that line as it is.
+        low = [lo if len(lo) == len(x) else x for lo, x in zip(low, lines, strict=True)]
+        self.lines = lines
+        self.lowered = "\n".join(low)
+        starts = [0] * len(lines)
+        offset = 0
+        for i, line in enumerate(lines):
+            starts[i] = offset
+            offset += len(line) + 1
+        self.starts = starts

@@ -17,6 +17,7 @@ _HEADER = re.compile(
 )
 _DRIVER_ONLY = re.compile(r"Driver Version: {0,8}(?P<driver>[0-9]{3}\.[0-9.]{1,16})")
 _MODES = ("On", "Off", "WDDM", "TCC")
+_BUS_ID = re.compile(r"^ {0,4}[0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.[0-9]")
 _NAME_START = (
     "NVIDIA",
     "Tesla",
@@ -31,11 +32,15 @@ _NAME_START = (
 )
 
 
-def _gpu_row(line: str) -> tuple[int, str] | None:
-    """(index, name) from ``|   0  NVIDIA A100-SXM4-80GB   On  | 00000000:...``."""
+def _gpu_row(line: str, *, bus_id_needed: bool = False) -> tuple[int, str] | None:
+    """(index, name) from ``|   0  NVIDIA A100-SXM4-80GB   On  | 00000000:...``; a row of a
+    table pasted without its header line must show the PCI bus id cell too."""
     if not line.startswith("|"):
         return None
-    cell = line[1:].split("|", 1)[0].split()
+    cells = line[1:].split("|", 2)
+    if bus_id_needed and (len(cells) < 2 or not _BUS_ID.match(cells[1])):
+        return None
+    cell = cells[0].split()
     if len(cell) < 3 or not cell[0].isdigit() or cell[-1] not in _MODES:
         return None
     name = " ".join(cell[1:-1])
@@ -64,9 +69,10 @@ def read(lines: Sequence[str]) -> list[Block]:
             if cuda and cuda != "N/A":
                 facts.append(Fact(path="driver.max_cuda", value=cuda, line=number))
             continue
-        row = _gpu_row(line) if facts else None
+        row = _gpu_row(line, bus_id_needed=not facts) if line.startswith("|") else None
         if row is not None:
             index, name = row
+            start = start or number
             facts.append(Fact(path=f"gpu.{index}.name", value=name, line=number))
             end = number
     if facts:

@@ -78,6 +78,10 @@ def _fields(line: str) -> tuple[str, str, str, str] | None:
         build = channel = ""
     else:
         parts = line.split()
+        if len(parts) == 5 and parts[3].startswith("["):  # old conda: a [feature] column
+            parts = (
+                [*parts[:3], parts[4]] if parts[3] != "[cpuonly]" else [*parts[:2], "cpu", parts[4]]
+            )
         if not 2 <= len(parts) <= 4:
             return None
         name, version = parts[0], parts[1]
@@ -89,6 +93,22 @@ def _fields(line: str) -> tuple[str, str, str, str] | None:
     if not _NAME.match(name) or not _VERSION.match(version):
         return None
     return name, version, build, channel
+
+
+_NAMES = frozenset((*WATCHED, *RECORDED))
+
+
+def _may_list(line: str) -> bool:
+    """A cheap first look: does the line start with a package dlrec reads (or pip show's Name)?"""
+    if not line:
+        return False
+    head = line[:90].split(None, 2)
+    if not head:
+        return False
+    first = head[0]
+    if first in ("[pip3]", "[pip]", "[conda]") and len(head) > 1:
+        first = head[1]
+    return first.partition("==")[0].lower() in _NAMES or first == "Name:"
 
 
 def _facts(name: str, version: str, build: str, channel: str, number: int) -> list[Fact]:
@@ -104,7 +124,7 @@ def _facts(name: str, version: str, build: str, channel: str, number: int) -> li
         cuda = _CONDA_CUDA.search(build)
         if cuda:
             flavour = {"flavour": "cuda", "cuda": cuda.group(1)}
-        elif "_cpu" in build or build.startswith("cpu"):
+        elif "_cpu" in build or build.startswith("cpu") or build == "cpu":
             flavour = {"flavour": "cpu"}
     if name == "tensorflow-cpu":
         flavour = {"flavour": "cpu"}
@@ -174,7 +194,9 @@ def read(lines: Sequence[str]) -> list[Block]:
         found = []
         if line.startswith(_INSTALLED):
             found = _installed(line, number)
-        elif any(c in line for c in _CONDA_INSTALL):
+        elif (" install " in line or "conda create " in line) and any(
+            c in line for c in _CONDA_INSTALL
+        ):
             found = _conda_install(line, number)
         elif "site-packages" in line:
             found = _site_packages(line, number)
@@ -184,7 +206,7 @@ def read(lines: Sequence[str]) -> list[Block]:
                 facts.extend(found)
                 end = number
             continue
-        fields = (_pip_show(lines, number, line) or _fields(line)) if line else None
+        fields = (_pip_show(lines, number, line) or _fields(line)) if _may_list(line) else None
         if fields is None or not (fields[0] in WATCHED or fields[0] in RECORDED):
             if facts and number - end > 40:  # a list ends where no package appears for a while
                 blocks.append(

@@ -18,7 +18,7 @@ from recommender.facts.reports.assemble import build, merge
 from recommender.facts.reports.ds_report import read as read_ds_report
 from recommender.facts.reports.hf_env import read as read_hf_env
 from recommender.facts.reports.jax_env import read as read_jax_env
-from recommender.facts.reports.lines import paste_lines
+from recommender.facts.reports.lines import Text, paste_lines
 from recommender.facts.reports.model import Block, Fact, Hit, Paste
 from recommender.facts.reports.nvidia_smi import read as read_nvidia_smi
 from recommender.facts.reports.packages import read as read_packages
@@ -73,8 +73,8 @@ def read_paste(text: str, *, origin: str, signatures: Sequence[Signature] | None
         blocks.extend(reader(lines))
     sigs = load_signatures() if signatures is None else signatures
     by_id = {s.id: s for s in sigs}
-    lowered = tuple(line.lower() for line in lines)
-    hits = [hit for sig in sigs for hit in sig.find(lines, lowered)]
+    text_index = Text(lines)
+    hits = [hit for sig in sigs for hit in sig.find(text_index)]
     hits.sort(key=lambda h: h.line)
     if not blocks and not hits:
         raise NothingFound(origin)

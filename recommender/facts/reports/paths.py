@@ -11,7 +11,7 @@ _FW = "|".join(FRAMEWORK_IDS)
 _PATTERNS = (
     rf"frameworks\.(?:{_FW})\.(?:installed|version|distribution|jaxlib|build\.(?:flavour|cuda|rocm|cudnn|arch_list))",
     r"frameworks\.pytorch\.(?:cuda_available|cuda_warning|torchvision|torchaudio)",
-    r"os\.(?:system|release|machine|distro|wsl|python_platform|version)",
+    r"os\.(?:system|release|machine|distro|wsl|python_platform|version|windows_build)",
     r"python\.version",
     # nvidia-smi's header line, torch's driver warning
     r"driver\.(?:version|max_cuda|kernel|library)",

@@ -16,8 +16,9 @@ pattern only there). Errors name the file, the line and the entry.
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from typing import Any
 from recommender.core.catalog import DIAGNOSES
 from recommender.core.documents import DocumentError, LocatedDict, parse_yaml, read_text
 from recommender.core.errors import BadInputError
+from recommender.facts.reports.lines import Text
 from recommender.facts.reports.model import Hit
 from recommender.facts.reports.paths import known_path
 
@@ -53,7 +55,8 @@ _KEYS = {
 #: only where it shows none (jax probes the TPU backend on every GPU machine). A warning else.
 _NEEDS = ("gpu", "no-gpu")
 _REQUIRED = ("id", "pattern", "status", "diagnosis", "title", "source", "verified")
-_STATUSES = ("fail", "warn")
+#: ``fact``: the match only states facts (a version in a log) that the diagnosis's checks read.
+_STATUSES = ("fail", "warn", "fact")
 _MAX_BOUND = 256
 _MIN_ANCHOR = 4
 _HITS_PER_SIGNATURE = 20
@@ -83,29 +86,28 @@ class Signature:
     source: str
     verified: str
 
-    def find(self, lines: Sequence[str], lowered: Sequence[str] | None = None) -> Iterator[Hit]:
-        """Every match, line by line, in any letter case (people retype messages): the anchor by
-        ``str.find`` in the lower-cased line, the pattern only there. ``lowered``: the lines
-        lower-cased once for all signatures."""
+    def find(self, text: Text) -> Iterator[Hit]:
+        """Every match (at most one per line), in any letter case (people retype messages): the
+        anchor by ``str.find`` in the lower-cased text, the pattern only where it is."""
         found = 0
         anchor = self.anchor.lower()
-        for number, line in enumerate(lines, 1):
-            low = lowered[number - 1] if lowered is not None else line.lower()
-            if len(low) != len(line):  # a character whose lower case is longer: no case folding
-                low, anchor_here = line, self.anchor
-            else:
-                anchor_here = anchor
-            pos = low.find(anchor_here)
-            while pos >= 0:
-                match = self.pattern.match(line, pos)
-                if match:
-                    groups = {k: v for k, v in match.groupdict().items() if v is not None}
-                    yield Hit(signature=self.id, line=number, text=line, groups=groups)
-                    found += 1
-                    if found >= _HITS_PER_SIGNATURE:
-                        return
-                    break  # one hit per line is enough
-                pos = low.find(anchor_here, pos + 1)
+        pos = text.lowered.find(anchor)
+        while pos >= 0:
+            index = bisect.bisect_right(text.starts, pos) - 1
+            line = text.lines[index]
+            match = self.pattern.match(line, pos - text.starts[index])
+            if match is None:
+                pos = text.lowered.find(anchor, pos + 1)
+                continue
+            groups = {k: v for k, v in match.groupdict().items() if v is not None}
+            yield Hit(signature=self.id, line=index + 1, text=line, groups=groups)
+            found += 1
+            if found >= _HITS_PER_SIGNATURE:
+                return
+            following = index + 1  # one hit per line is enough
+            if following >= len(text.starts):
+                return
+            pos = text.lowered.find(anchor, text.starts[following])
 
     def facts(self, hit: Hit) -> dict[str, Any]:
         """The facts this hit proves, templates filled from its groups (unfillable ones left out)."""
@@ -196,7 +198,7 @@ def _entry(entry: Any, where: str) -> Signature:
         if not isinstance(entry.get(key), str) or not entry[key].strip():
             raise fail(key if key in entry else "id", f"key {key}: a non-empty string is required")
     if entry["status"] not in _STATUSES:
-        raise fail("status", f"status {entry['status']!r} (allowed: fail, warn)")
+        raise fail("status", f"status {entry['status']!r} (allowed: fail, warn, fact)")
     also = entry.get("also") or []
     if not isinstance(also, list):
         raise fail("also", "also must be a list of categories")

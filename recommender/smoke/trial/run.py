@@ -75,6 +75,8 @@ class _Try:
     seconds: float = 0.0
     harness: tuple[tuple[str, ...], ...] = ()
     marker: Mapping[str, object] = field(default_factory=dict)
+    #: Seconds the environment, the preview and the install may take together.
+    budget: float = DEFAULT_INSTALL_TIMEOUT
 
 
 def installer_env(base: Mapping[str, str]) -> dict[str, str]:
@@ -113,6 +115,8 @@ def try_plans(
         ) from exc
     logs = smoke_cache.RunLogs.create(env).path
     tries = [_new(plan, root, logs) for plan in dict((p.label, p) for p in plans).values()]
+    for t in tries:
+        t.budget = install_timeout
     with contextlib.ExitStack() as locks:
         for t in sorted(tries, key=lambda t: t.path):  # one order: two dlrecs never deadlock
             locks.enter_context(envs.locked(envs_root, os.path.basename(t.path)))
@@ -332,7 +336,7 @@ def _step(t: _Try, argv: list[str], env: Mapping[str, str], budget: float) -> bo
         raise KeyboardInterrupt
     if ended == "timeout":
         t.result = _failed(
-            t, TIMEOUT, f"the install took longer than {budget:.0f} s and was stopped"
+            t, TIMEOUT, f"the install took longer than its {t.budget:.0f} s budget and was stopped"
         )
         return False
     if ended is not None:

@@ -93,7 +93,14 @@ def _holds_torch(entries: object, names: tuple[str, ...]) -> list[str]:
 @defines("torch_twice", verdicts=("both",), fields=("pip", "conda"))
 def torch_twice(view: ItemView) -> Finding | None:
     pip = _holds_torch(view.fact("packages.pip"), ("torch",))
-    conda = _holds_torch(view.fact("packages.conda"), ("pytorch", "torch"))
+    # conda lists pip's own packages too, as build ``pypi_0`` from channel ``pypi``: such a row
+    # is the pip install seen by conda, not a second copy (pytorch/pytorch#164346's report lists
+    # the pip wheel torch==2.10.0.dev20250929+rocm7.0 as ``[conda] torch ... pypi_0 pypi``).
+    conda = [
+        e
+        for e in _holds_torch(view.fact("packages.conda"), ("pytorch", "torch"))
+        if not {"pypi_0", "pypi"} & set(e.split())
+    ]
     if pip and conda:
         return finding("both", pip=", ".join(pip), conda=", ".join(conda))
     return None
