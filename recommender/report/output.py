@@ -137,11 +137,10 @@ def render_outcome(outcome: Outcome, output: Output, console=None) -> str | None
 
         _print_text(outcome, console or make_console(), output)
         return None
-    from rich.console import Console
+    from recommender.report.console import file_console
 
     buf = io.StringIO()
-    plain = Console(file=buf, width=100, color_system=None, highlight=False, emoji=False)
-    _print_text(outcome, plain, output)
+    _print_text(outcome, file_console(buf), output)
     return buf.getvalue()
 
 

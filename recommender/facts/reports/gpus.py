@@ -46,8 +46,8 @@ def gpu_table_path() -> Path:
 _DROP = tuple(
     re.compile(p, re.IGNORECASE | re.ASCII)
     for p in (
-        r"\((?:uuid|gfx)[^)]*\)",  # "(UUID: GPU-...)", an AMD "(gfx90a)" never reaches here
-        r"\([^)]*\)",  # "TITAN X (Pascal)"
+        r"\((?:uuid|gfx)[^()]*\)",  # "(UUID: GPU-...)", an AMD "(gfx90a)" never reaches here
+        r"\([^()]*\)",  # "TITAN X (Pascal)"
         r"\bwith max-q design\b",
         r"\b(?:laptop gpu|laptop|mobile|max-q|notebook)\b",
         r"\bsuper\b",  # the SUPER refreshes are the same chip generation as their series
@@ -125,7 +125,7 @@ _GFX_NAME = re.compile(r"gfx[0-9a-f]{3,5}", re.ASCII)
 
 def normalise_amd_name(name: str) -> str:
     """An AMD GPU name as a lookup key: lower case, no "AMD" word, no "(gfx...)" suffix."""
-    key = re.sub(r"\([^)]*\)", " ", name[:200])
+    key = re.sub(r"\([^()]*\)", " ", name[:200])
     key = re.sub(r"\bamd\b", " ", key, flags=re.IGNORECASE | re.ASCII)
     return " ".join(key.lower().split())
 
