@@ -196,13 +196,19 @@ def test_a_node_killed_during_the_smoke_is_named(slurm_cluster):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("framework,engine", [("pytorch", "ddp"), ("tensorflow", "mwms")])
+@pytest.mark.parametrize(
+    "framework,engine",
+    [("pytorch", "ddp"), ("tensorflow", "mwms"), ("keras", "keras.distribution")],
+)
 def test_two_node_smoke_through_slurm_compares_parameters_across_nodes(
     slurm_cluster, tmp_path, framework, engine
 ):
-    need("torch" if framework == "pytorch" else "tensorflow")
+    for module in {"pytorch": ["torch"], "tensorflow": ["tensorflow"]}.get(
+        framework, ["keras", "jax"]
+    ):
+        need(module)
     token = os.urandom(8).hex()
-    env = slurm_cluster.env(TMPDIR=str(tmp_path), DLREC_TEST_TOKEN=token)
+    env = slurm_cluster.env(TMPDIR=str(tmp_path), DLREC_TEST_TOKEN=token, KERAS_BACKEND="jax")
     proc = dlrec("fleet", "smoke", "--slurm", "--nodes", "2", "--framework", framework, "--json",
                  env=env, limit=400)  # fmt: skip
     assert proc.returncode == 0, (proc.stdout, proc.stderr)

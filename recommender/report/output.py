@@ -85,9 +85,9 @@ def output_from(kw: dict) -> Output:
 
 def _json_text(outcome: Outcome, explain: str | None) -> str:
     from recommender.report import json_text
-    from recommender.report import ranking as report
+    from recommender.report.document import ranking_to_json
 
-    doc = report.ranking_to_json(
+    doc = ranking_to_json(
         outcome.ranking, answers=dict(outcome.answers.values), facts=outcome.facts
     )
     doc["answer_sources"] = dict(outcome.answers.source)
