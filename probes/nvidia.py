@@ -128,7 +128,9 @@ def parse_query(text: str, fields: tuple[str, ...]) -> list[dict]:
                 "name": row.get("name"),
                 "uuid": row.get("uuid"),
                 "memory_bytes": mib * 1024 * 1024 if mib is not None else None,
-                "compute_capability": cc if cc and re.fullmatch(r"\d+\.\d+", cc) else None,
+                "compute_capability": cc
+                if cc and re.fullmatch(r"[0-9]{1,4}\.[0-9]{1,4}", cc)
+                else None,
                 "driver_version": row.get("driver_version"),
                 "pci_bus_id": row.get("pci.bus_id"),
             }

@@ -68,7 +68,7 @@ def run_bounded(
     env = {**(os.environ if env is None else env), "PYTHONSAFEPATH": "1"}
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         try:
-            child = start(argv, stdout=out, stderr=err, env=env, cwd=cwd)
+            child = start(argv, stdout=out, stderr=err, env=env, cwd=cwd, cap=cap)
         except Stopped as exc:
             return CommandResult(argv=argv, returncode=None, error=str(exc))
         except OSError as exc:

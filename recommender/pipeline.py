@@ -15,12 +15,10 @@ import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from recommender.core.catalog import ANSWER_DEVICE, Framework, display_name
 from recommender.core.errors import BadInputError
-from recommender.decide.checklist.build import Checklist, build_checklist
-from recommender.decide.diagnosis import Diagnosis
 from recommender.decide.fleet import Node
 from recommender.decide.ranking.rank import Ranking, planning_elsewhere, rank
 from recommender.decide.ranking.ties import TIE_RULE, tie_notice
@@ -30,17 +28,23 @@ from recommender.facts import evidence
 from recommender.facts.document import Facts
 from recommender.facts.load import facts_from_document, load_facts_file
 from recommender.rulebase.load import RuleBase, load_rulebase
-from recommender.smoke.run import (
-    DEFAULT_IMPORT_TIMEOUT,
-    DEFAULT_TRAIN_TIMEOUT,
-    SmokeEvent,
-    SmokeResult,
-    run_smoke,
-)
 from recommender.smoke.trial import Preview
 
+if TYPE_CHECKING:  # the checklist, diagnosis and smoke engine are imported when asked for
+    from recommender.decide.checklist.build import Checklist
+    from recommender.decide.diagnosis import Diagnosis
+    from recommender.smoke.run import SmokeEvent, SmokeResult
+
 #: Progress events from the smoke runs (``dlrec recommend`` prints them as they come).
-OnEvent = Callable[[SmokeEvent], None]
+OnEvent = Callable[["SmokeEvent"], None]
+
+
+def run_smoke(*args: Any, **kwargs: Any) -> tuple[SmokeResult, ...]:
+    """``smoke.run.run_smoke``, imported when a smoke run is due (``--no-smoke`` never pays for
+    the smoke engine's import)."""
+    from recommender.smoke.run import run_smoke as run
+
+    return run(*args, **kwargs)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -126,6 +130,8 @@ def _smoke_note(request: Request, facts: Facts, evaluation: Evaluation | None = 
 def _run_smoke(
     request: Request, facts: Facts, answers: Answers, on_event: OnEvent | None
 ) -> tuple[SmokeResult, ...]:
+    from recommender.smoke.run import DEFAULT_IMPORT_TIMEOUT, DEFAULT_TRAIN_TIMEOUT
+
     accel = answers.values.get("accelerator", "auto")
     return run_smoke(
         facts,
@@ -357,6 +363,8 @@ def checklist(
         raise BadInputError(_tie_message(ranking), where="--framework")
     chosen = chosen or (ranking.winner or ranking.entries[0]).framework
     entry = ranking.entry(chosen)
+    from recommender.decide.checklist.build import build_checklist
+
     made = build_checklist(
         framework=chosen,
         backend=entry.backend,

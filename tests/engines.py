@@ -264,15 +264,27 @@ class RayCluster(dict):
     proc: subprocess.Popen
     ready: Path
 
-    def remove_worker(self, timeout: float = 60.0) -> None:
+    said = 0
+
+    def _say(self, line: str, timeout: float) -> None:
         assert self.proc.stdin is not None
-        self.proc.stdin.write(b"remove-worker\n")
+        self.proc.stdin.write(f"{line}\n".encode())
         self.proc.stdin.flush()
-        done = Path(f"{self.ready}.removed")
+        done = Path(f"{self.ready}.{self.said}")
+        self.said += 1
         deadline = time.monotonic() + timeout
         while not done.exists():
-            assert time.monotonic() < deadline, "the Ray worker node was not removed"
+            assert self.proc.poll() is None, "the Ray test cluster ended"
+            assert time.monotonic() < deadline, f"the Ray test cluster did not {line}"
             time.sleep(0.1)
+
+    def remove_worker(self, timeout: float = 60.0) -> None:
+        """Kill the worker node (127.0.0.3): Ray then lists it as dead."""
+        self._say("remove-worker", timeout)
+
+    def add_worker(self, timeout: float = 120.0) -> None:
+        """A new worker node on 127.0.0.3 (after :meth:`remove_worker`)."""
+        self._say("add-worker", timeout)
 
 
 @pytest.fixture(scope="module")

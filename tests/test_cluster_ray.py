@@ -53,11 +53,13 @@ def test_no_ray_cluster_at_an_address_is_one_line(ray_cluster, tmp_path):
 
 
 def test_a_dead_ray_node_is_named(ray_cluster, tmp_path):
-    """Last in the module: it takes the worker node down for good."""
     ray_cluster.remove_worker()
-    out = tmp_path / "facts"
-    proc = dlrec("fleet", "probe", "--ray", ray_cluster["RAY_ADDRESS"], "--out", str(out),
-                 "--timeout", "90", env=ray_cluster, limit=240)  # fmt: skip
+    try:
+        out = tmp_path / "facts"
+        proc = dlrec("fleet", "probe", "--ray", ray_cluster["RAY_ADDRESS"], "--out", str(out),
+                     "--timeout", "90", env=ray_cluster, limit=240)  # fmt: skip
+    finally:
+        ray_cluster.add_worker()
     assert proc.returncode == 1, (proc.stdout, proc.stderr)
     assert "127.0.0.3: FAILED: " in proc.stdout
     assert os.listdir(out) == ["127.0.0.2.json"]

@@ -196,13 +196,19 @@ def test_a_node_killed_during_the_smoke_is_named(slurm_cluster):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("framework,engine", [("pytorch", "ddp"), ("tensorflow", "mwms")])
+@pytest.mark.parametrize(
+    "framework,engine",
+    [("pytorch", "ddp"), ("tensorflow", "mwms"), ("keras", "keras.distribution")],
+)
 def test_two_node_smoke_through_slurm_compares_parameters_across_nodes(
     slurm_cluster, tmp_path, framework, engine
 ):
-    need("torch" if framework == "pytorch" else "tensorflow")
+    for module in {"pytorch": ["torch"], "tensorflow": ["tensorflow"]}.get(
+        framework, ["keras", "jax"]
+    ):
+        need(module)
     token = os.urandom(8).hex()
-    env = slurm_cluster.env(TMPDIR=str(tmp_path), DLREC_TEST_TOKEN=token)
+    env = slurm_cluster.env(TMPDIR=str(tmp_path), DLREC_TEST_TOKEN=token, KERAS_BACKEND="jax")
     proc = dlrec("fleet", "smoke", "--slurm", "--nodes", "2", "--framework", framework, "--json",
                  env=env, limit=400)  # fmt: skip
     assert proc.returncode == 0, (proc.stdout, proc.stderr)
@@ -244,3 +250,32 @@ def test_smoke_slurm_inside_a_job_step_fills_the_cluster_from_slurm(slurm_cluste
     assert docs["0"]["param_checksums"] == docs["1"]["param_checksums"]
     outside = dlrec("smoke", "--distributed", "1", "--slurm", env=slurm_cluster.env())
     assert outside.returncode == 2 and "not inside a Slurm job step" in outside.stderr
+
+
+def test_a_multi_node_result_never_replaces_the_single_host_one(isolated_home):
+    from recommender.facts.document import Facts
+    from recommender.smoke.distributed.plan import Cluster
+    from recommender.smoke.distributed.run import DistributedSmokeResult, cached, store
+
+    facts = Facts.from_dict({"frameworks": {"pytorch": {"installed": True, "version": "2.13.0"}}})
+    env = {"DLREC_CACHE_DIR": str(isolated_home / "cache")}
+    common = dict(framework="pytorch", backend=None, device="cpu", engine="ddp",
+                  launcher="torchrun", ok=True, synchronized=True)  # fmt: skip
+    single = DistributedSmokeResult(**common, processes=2, scaling_efficiency=0.9)
+    multi = DistributedSmokeResult(**common, processes=1, nnodes=2, scaling_efficiency=0.5)
+    store(env, facts, single)
+    store(env, facts, multi, Cluster(nnodes=2, rdzv_endpoint="10.0.0.1:29500"))
+    got = cached(env, facts)
+    assert [(r.nnodes, r.processes, r.scaling_efficiency) for r in got] == [
+        (1, 2, 0.9),
+        (2, 1, 0.5),
+    ]
+
+
+@pytest.mark.slow
+def test_an_allocation_srun_refuses_is_named(slurm_cluster, tmp_path):
+    proc = dlrec("fleet", "probe", "--slurm", "--nodes", "2", "--partition", "nosuch",
+                 "--out", str(tmp_path / "f"), env=slurm_cluster.env(), limit=120)  # fmt: skip
+    assert proc.returncode == 1, (proc.stdout, proc.stderr)
+    assert "task 0: FAILED: srun failed before any task started: " in proc.stdout
+    assert "invalid partition" in proc.stdout.lower()

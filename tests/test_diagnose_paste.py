@@ -152,3 +152,28 @@ def test_every_facts_option_reads_any_paste() -> None:
     result = CliRunner().invoke(cli, ["probe", "--import", str(PASTES / "vllm_p100.txt"), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["accelerators"][0]["name"] == "Tesla P100-PCIE-16GB"
+
+
+def test_two_blocks_that_disagree_are_a_conflict_and_direct_evidence_wins() -> None:
+    """nvidia-smi on the host says 535, collect_env in the container says 470 with a cu121
+    build and CUDA available: the disagreement is reported, and the report's own "Is CUDA
+    available: True" proves the driver runs the build (no driver-too-old from the table)."""
+    doc = json.loads(_run("--json", str(PASTES / "two_drivers.txt")).stdout)
+    conflicts = [f for f in doc["findings"] if f["id"].startswith("conflict:")]
+    assert [c["id"] for c in conflicts] == ["conflict:driver.version"]
+    assert {q["line"] for q in conflicts[0]["lines"]} == {2, 11}
+    assert "driver-too-old" not in doc["categories"]
+    assert doc["healthy"] is True
+
+
+def test_a_library_without_published_capabilities_is_said_to_be_outside_torchs_check(
+    tmp_path: Path,
+) -> None:
+    paste = tmp_path / "bnb.txt"
+    paste.write_text(
+        ">>> torch.cuda.is_available()\nTrue\n>>> torch.__version__\n'2.4.0+cu121'\n"
+        "bitsandbytes              0.43.1\n"
+    )
+    doc = json.loads(_run("--json", str(paste)).stdout)
+    (note,) = [f for f in doc["findings"] if f["id"] == "library:bitsandbytes"]
+    assert note["status"] == "ok" and "does not cover it" in note["detail"]

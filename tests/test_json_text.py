@@ -1,4 +1,5 @@
-"""--json text: exactly json.dumps(indent=2) unless a list is long, then an item per line."""
+"""--json text: exactly json.dumps(indent=2) unless a list is long, then an item per line; a
+character a terminal obeys or UTF-8 cannot hold is written as its \\u escape (issue 25)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recommender.report.json_text import LONG, dumps
+from recommender.report.json_text import _UNSAFE, LONG, dumps
 
 _SCALARS = st.one_of(
     st.none(),
@@ -30,7 +31,20 @@ _VALUES = st.recursive(
 @settings(max_examples=300, deadline=None)
 @given(_VALUES)
 def test_without_a_long_list_it_is_json_dumps_indent_2_byte_for_byte(value):
-    assert dumps(value) == json.dumps(value, indent=2, ensure_ascii=False)
+    expected = json.dumps(value, indent=2, ensure_ascii=False)
+    if _UNSAFE.search(expected):  # the same value, its unsafe characters escaped
+        assert json.loads(dumps(value)) == json.loads(expected)
+        assert not _UNSAFE.search(dumps(value))
+    else:
+        assert dumps(value) == expected
+
+
+def test_bidi_zero_width_and_lone_surrogates_are_escaped():
+    value = {"name": "a\u202eb\u200bc\ud800\U000e0041\x7f"}
+    text = dumps(value)
+    assert text == '{\n  "name": "a\\u202eb\\u200bc\\ud800\\udb40\\udc41\\u007f"\n}'
+    assert json.loads(text) == value
+    text.encode("utf-8")  # writable to any UTF-8 stream or file
 
 
 @settings(max_examples=20, deadline=None)

@@ -166,3 +166,54 @@ def test_an_answered_accelerator_absent_here_runs_no_smoke(runner):
     assert "not on this machine" in doc["warnings"][0]["why"]
     assert all(e["confidence"] == "rules-only" for e in doc["ranking"])
     assert not any(b["rule"].startswith("smoke:") for e in doc["ranking"] for b in e["blockers"])
+
+
+BARE = str(ROOT / "tests/fixtures/personas5/machines/bare.json")
+
+
+def test_a_tie_is_stated_above_the_table_and_nobody_is_recommended(runner, tmp_path):
+    from recommender.cli.main import cli
+
+    empty = tmp_path / "answers.yaml"
+    empty.write_text("{}\n")
+    args = ["recommend", "--no-smoke", "--facts", BARE, "--answers", str(empty)]
+    text = runner.invoke(cli, args)
+    assert text.exit_code == 0, text.stderr
+    lines = text.stdout.splitlines()
+    tie = next(i for i, line in enumerate(lines) if line.startswith("Tie: "))
+    table = next(i for i, line in enumerate(lines) if line.startswith("Recommendation"))
+    assert tie < table and "dlrec ask" in text.stdout and "--goal" in text.stdout
+    doc = json.loads(runner.invoke(cli, [*args, "--json"]).stdout)
+    tied = [e for e in doc["ranking"] if e["tied"]]
+    assert len(tied) >= 2 and not any(e["verdict"].startswith("recommended") for e in tied)
+    assert {e["framework"] for e in tied} == {"tensorflow", "pytorch", "jax"}
+
+
+def test_why_not_names_only_rules_that_differ_and_reasons_add_up():
+    from recommender.report.ranking import more_reasons, top_reasons
+    from recommender.report.why import why_not_line
+
+    ranking = _ranking(MACHINES["linux-cpu-all"], {"goal": "research", "domain": "nlp"})
+    winner = ranking.entries[0]
+    for entry in ranking.entries:
+        shown = top_reasons(entry)
+        more = more_reasons(entry, shown)
+        total = sum(float(r.delta) for r in shown)
+        if more is not None:
+            total += float(more.split(" ", 1)[0])
+        assert total == pytest.approx(entry.score), (entry.framework, shown, more)
+    tf = ranking.entry("tensorflow")
+    line = why_not_line(tf, winner)
+    # TensorFlow's own "CPU only" +0.5 cancels PyTorch's: it is not named as a difference
+    assert "accel-cpu-only-builds" not in line and "goal-research-dynamic-graphs (+4)" in line
+
+
+def test_why_not_names_the_tier_when_the_tier_decides():
+    from recommender.report.why import why_not_line
+
+    ranking = _ranking(
+        MACHINES["tpu-vm"], {"goal": "research", "domain": "nlp", "accelerator": "tpu"}
+    )
+    assert ranking.entries[0].framework == "jax"
+    line = why_not_line(ranking.entry("pytorch"), ranking.entries[0])
+    assert "on tpu it is supported, JAX first-class" in line

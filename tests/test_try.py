@@ -514,3 +514,16 @@ def test_an_install_over_its_time_budget_is_stopped_and_removed(tmp_path):
     assert result.status == "timeout" and "longer than" in result.reason
     assert time.monotonic() - began < 25 + 30
     assert not [p for p in (tmp_path / "cache" / "envs").iterdir() if p.is_dir()]
+
+
+def test_a_second_builder_of_the_same_environment_says_it_waits(tmp_path):
+    import fcntl
+
+    held = os.open(tmp_path / "k.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(held, fcntl.LOCK_EX)  # another dlrec building environment "k"
+    threading.Timer(0.5, os.close, (held,)).start()
+    said: list[str] = []
+    began = time.monotonic()
+    with envs.locked(str(tmp_path), "k", lambda: said.append("waiting")):
+        waited = time.monotonic() - began
+    assert said == ["waiting"] and waited >= 0.4

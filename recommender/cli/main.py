@@ -17,6 +17,7 @@ from typing import cast
 import click
 
 from recommender import __version__
+from recommender.cli import _stdout
 from recommender.cli.choices import NamedChoice, file_path
 from recommender.cli.options import redact_option
 from recommender.core.errors import BadInputError, DlrecError, ExitCode
@@ -238,15 +239,18 @@ def _log_crash(exc: BaseException) -> str | None:
     """Write the traceback to a log file and return its path."""
     try:
         from recommender.core.atomic import write_atomic
+        from recommender.core.private import FILE_MODE, private_dir, prune
         from recommender.probes.disk import cache_dir
 
-        log_dir = os.path.join(cache_dir(os.environ), "logs")
-        os.makedirs(log_dir, exist_ok=True)
+        root = cache_dir(os.environ)
+        log_dir = private_dir(os.path.join(root, "logs"), root=root)
         path = os.path.join(log_dir, time.strftime("crash-%Y%m%d-%H%M%S-") + f"{os.getpid()}.log")
         text = f"dlrec {__version__} {' '.join(sys.argv)}\n" + "".join(
             traceback.format_exception(type(exc), exc, exc.__traceback__)
         )
-        return str(write_atomic(path, text))
+        written = str(write_atomic(path, text, mode=FILE_MODE))  # private: argv, paths
+        prune(log_dir, "crash-")
+        return written
     except Exception:  # noqa: BLE001 - the guard's own fallback: no log is better than a traceback
         return None
 
@@ -289,13 +293,30 @@ def main(argv: list[str] | None = None) -> None:
     starts. A SIGKILL leaves the rest to the supervisor's PR_SET_PDEATHSIG and keeper."""
     main_thread = threading.current_thread() is threading.main_thread()
     previous = {sig: signal.signal(sig, _on_signal) for sig in _SIGNALS} if main_thread else {}
+    _stdout.install()
     try:
-        _guarded(argv)
+        try:
+            _guarded(argv)
+        except SystemExit as done:  # flush while a full disk can still be told, not at exit
+            try:
+                _stdout.flush()
+            except _stdout.OutputFailed as exc:
+                _output_failed(exc)
+            raise done from None
     finally:
         if supervisor := _supervisor():
             supervisor.kill_all(stop=False)  # whatever is left, on every way out
         for sig, handler in previous.items():
             signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+
+
+def _output_failed(exc: Exception) -> None:
+    """Standard output could not be written (a full disk, a closed descriptor): one line, exit 1."""
+    try:
+        click.echo(f"dlrec: error: {exc}", err=True)
+    except OSError:
+        pass
+    sys.exit(ExitCode.FAILED)
 
 
 def _interrupted() -> None:
@@ -327,6 +348,8 @@ def _guarded(argv: list[str] | None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+    except _stdout.OutputFailed as exc:
+        _output_failed(exc)
     except (BrokenPipeError, _ReaderLeft):  # `dlrec probe | head`: the reader left, nothing to say
         try:  # no "Exception ignored ... BrokenPipeError" when Python flushes stdout at exit
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -17,6 +17,7 @@ from recommender.cli.choices import NamedChoice, accelerator_choice, file_path
 
 if TYPE_CHECKING:
     from recommender.pipeline import Request
+    from recommender.rulebase.model import Question
 
 #: Answer flags: the option names of the questions.yaml keys (values are checked at run time).
 ANSWER_KEYS = (
@@ -177,26 +178,25 @@ class AnswerChoice(NamedChoice):
         super().__init__(choices)
 
 
-def _bundled_questions() -> list[dict]:
-    """The questions' keys, choices and help, read from the bundled questions.yaml for the
-    options' help (the rule base loader validates the same file when a command runs)."""
-    from recommender.core.documents import parse_yaml, read_text
-    from recommender.rulebase.load import bundled_dir
+def _bundled_questions() -> tuple[Question, ...]:
+    """The questions (keys, choices, prompts) for the options' help: the bundled rule base's, the
+    very value the command's pipeline loads again (``load_rulebase`` keeps it for the run), so
+    questions.yaml is read and checked once."""
+    from recommender.rulebase.load import load_rulebase
 
-    path = bundled_dir() / "questions.yaml"
-    return list(parse_yaml(read_text(path), str(path))["questions"])
+    return load_rulebase().questions
 
 
 def answer_options(f):
-    by_key = {q["key"]: q for q in _bundled_questions()}
+    by_key = {q.key: q for q in _bundled_questions()}
     for key in reversed(ANSWER_KEYS):
         q = by_key[key]
-        values = [str(c["value"]) for c in q["choices"]]
+        values = [str(value) for value in q.values]
         f = click.option(
             f"--{key.replace('_', '-')}",
             key,
             type=accelerator_choice(values) if key == "accelerator" else AnswerChoice(values),
-            help=f"{q['prompt']} Unanswered: no rule fires on it"
+            help=f"{q.prompt} Unanswered: no rule fires on it"
             + (
                 " (auto: what the probes found; gpu: the one GPU kind found; cuda, rocm, mps "
                 "and xpu name nvidia, amd, apple and intel)."

@@ -27,13 +27,17 @@ def run_and_emit(
 ) -> None:
     from recommender.cli.tries import confirmer, live_smoke, step_printer
     from recommender.pipeline import TryHooks
-    from recommender.report.console import make_console
 
-    console = make_console()
-    live = output.fmt == "text" and output.out is None and console.is_terminal
-    err = make_console(stderr=True)
+    text = output.fmt == "text" and output.out is None
+    smoking = request.smoke and not request.facts_files
+    console = err = None  # no Console (nor rich) where nothing is shown on one: --json --no-smoke
+    if text or smoking:
+        from recommender.report.console import make_console
+
+        console, err = make_console(), make_console(stderr=True)
+    live = text and console is not None and console.is_terminal
     hooks = TryHooks(confirm=confirmer(assume_yes), on_step=step_printer(err if live else None))
-    if not request.smoke or request.facts_files:
+    if not smoking:
         outcome = recommend_pipeline(request, rulebase=rulebase, facts=facts, hooks=hooks)
     elif not live:
         from recommender.report.smoke import PlainProgress

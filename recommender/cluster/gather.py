@@ -192,6 +192,8 @@ def gather(
     errors = srun_errors(text)
     _blame_launch_failures(stream, errors, launch_failures(text))
     why = f"did not answer within {timeout:g}s" if timed_out else None
+    if why is None and not any(t.name for t in stream.tasks) and (said := _last_error(text)):
+        why = f"srun failed before any task started: {said}"
     if timed_out and not any(t.name for t in stream.tasks) and _QUEUED in text:
         why = f"the job was still waiting for resources after {timeout:g}s (srun: {_QUEUED})"
     answers = tuple(
@@ -255,6 +257,14 @@ def _finish(child) -> None:
         time.sleep(_POLL_S)
     if child.poll() is None:
         _cancel(child)
+
+
+def _last_error(text: str) -> str | None:
+    """srun's last ``srun: error: ...`` line (an allocation refused, a bad option), or None."""
+    lines = [
+        line for line in text.splitlines() if line.startswith(("srun: error:", "srun: fatal:"))
+    ]
+    return lines[-1].split(": ", 2)[-1].strip() if lines else None
 
 
 def _cancel(child) -> None:

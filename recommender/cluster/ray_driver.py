@@ -72,10 +72,14 @@ def smoke_task(rank: int, addrs: list[str], port: int, opts: dict[str, Any]) -> 
 
 
 def _nodes(ray) -> list[dict]:
-    return [
+    """Every node Ray knows; a dead entry whose address has an alive node again (the node was
+    restarted: Ray keeps the old entry) is left out."""
+    nodes = [
         {"id": n["NodeID"], "addr": n["NodeManagerAddress"], "alive": bool(n["Alive"])}
         for n in ray.nodes()
     ]
+    alive = {n["addr"] for n in nodes if n["alive"]}
+    return [n for n in nodes if n["alive"] or n["addr"] not in alive]
 
 
 def _why(exc: BaseException) -> str:

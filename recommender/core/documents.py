@@ -158,17 +158,19 @@ def _check_events(text: str) -> None:
             depth -= 1
 
 
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-_NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
+#: A string (to its closing quote, or to the end of an unterminated one: a string that never
+#: closes is scanned once, not once per quote in it) or a run of anything but brackets.
+#: The optional closing quote makes every attempt succeed at once: no backtracking, one pass.
+_NOT_A_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"?|[^"\[\]{}]+', re.DOTALL)
 
 
 def _json_depth_ok(text: str) -> bool:
-    """No nesting deeper than MAX_DEPTH. Strings are cut out and everything but brackets
-    dropped in C (two regexes), so only the brackets are walked in Python: a fleet
-    of 10,000 documents is read in well under a second."""
+    """No nesting deeper than MAX_DEPTH. One linear pass in C drops strings and everything but
+    brackets, so only the brackets are walked in Python: a fleet of 10,000 documents is read
+    in well under a second, and a 2 MB hostile string in milliseconds."""
     if text.count("[") + text.count("{") <= MAX_DEPTH:
         return True
-    brackets = _NOT_A_BRACKET.sub("", _JSON_STRING.sub("", text))
+    brackets = _NOT_A_BRACKET.sub("", text)
     depth = 0
     for ch in brackets:
         if ch in "[{":

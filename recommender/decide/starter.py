@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from string import Template
 from typing import TYPE_CHECKING, Any
 
+from recommender.core import markdown_text
 from recommender.core.catalog import BACKEND_FRAMEWORK
 from recommender.core.printable import printable
 from recommender.core.shell import safe_project_name, safe_version
@@ -175,7 +176,7 @@ def setup_markdown(checklist: Checklist, checklist_md: str, *, answers: Mapping[
             "",
             "The checklist below found these; each is an exact command or step:",
             "",
-            *[f"- `{f}`" if "`" not in f else f"- {f}" for f in fixes],
+            *[f"- {markdown_text.code_span(f)}" for f in fixes],
             "",
         ]
     out += [

@@ -51,7 +51,17 @@ def _auto(found: tuple[str, ...], unsure: frozenset[str]) -> str | None:
 
 
 def derived_facts(facts: Facts, accelerator_answer: str | None) -> dict[str, Any]:
-    """The ``derived.*`` facts; each is None (unknown) when the probes could not tell."""
+    """The ``derived.*`` facts; each is None (unknown) when the probes could not tell. What does
+    not depend on the answer is computed once per Facts value (answers, evaluation, checklist
+    and ranking all ask)."""
+    known, distributed, auto = facts.memo("engine.derived", lambda: _from_facts(facts))
+    resolved = accelerator_answer if accelerator_answer not in (None, "auto") else auto
+    return {**known, "derived.answer_accelerator": resolved, **distributed}
+
+
+def _from_facts(facts: Facts) -> tuple[dict[str, Any], dict[str, Any], str | None]:
+    """The derived facts that read the facts alone (the probes', then the distributed smoke's),
+    and what ``auto`` resolves to."""
     accels = facts.get("accelerators")
     if not isinstance(accels, (list, tuple)):
         kinds = has_gpu = min_cc = max_cuda = auto = None
@@ -68,14 +78,12 @@ def derived_facts(facts: Facts, accelerator_answer: str | None) -> dict[str, Any
         min_cc = _lowest([a.get("compute_capability") for a in visible if a.get("kind") == "cuda"])
         # One driver serves every NVIDIA GPU; take the lowest reading to stay on the safe side.
         max_cuda = _lowest([a.get("max_cuda") for a in items if a.get("kind") == "cuda"])
-    resolved = accelerator_answer if accelerator_answer not in (None, "auto") else auto
     from recommender.facts.evidence import derived as distributed_derived
 
-    return {
+    known = {
         "derived.accelerator_kinds": kinds,
         "derived.has_visible_gpu": has_gpu,
         "derived.nvidia_min_cc": min_cc,
         "derived.nvidia_max_cuda": max_cuda,
-        "derived.answer_accelerator": resolved,
-        **distributed_derived(facts),
     }
+    return known, dict(distributed_derived(facts)), auto

@@ -15,7 +15,6 @@ from typing import Any
 from recommender.core.documents import DocumentError, locate, parse_json, parse_yaml, read_text
 from recommender.core.errors import BadInputError
 from recommender.facts.document import SCHEMA_VERSION, Facts, FactsError, validate
-from recommender.facts.reports.collect_env import import_report, looks_like_collect_env
 
 #: The sections of a facts document (README, "The facts document").
 SECTIONS = ("python", "os", "cpu", "memory", "disk", "accelerators", "frameworks", "probes")
@@ -41,11 +40,20 @@ def read_facts_document(path: str) -> dict[str, Any]:
     return facts_document(read_text(path), path)
 
 
+def _report(text: str) -> bool:
+    """A collect_env report's text (its readers are imported only when a report is read)."""
+    from recommender.facts.reports.collect_env import looks_like_collect_env
+
+    return looks_like_collect_env(text)
+
+
 def facts_document(text: str, path: str) -> dict[str, Any]:
     """The facts document a file's ``text`` holds (a report is imported first)."""
     if text.lstrip().startswith(("{", "[")):  # JSON: no report starts so, no sniffing needed
         doc = parse_json(text, path)
-    elif looks_like_collect_env(text):
+    elif _report(text):
+        from recommender.facts.reports.collect_env import import_report
+
         return import_report(text, origin=str(path))
     else:
         try:
@@ -156,7 +164,7 @@ def load_facts_file(path: str) -> Facts:
 def facts_error(exc: FactsError, name: str, text: str | None = None) -> BadInputError:
     """A FactsError as one line: ``file:line: key PATH: what is wrong (what is allowed)``; the
     line is looked up in ``text`` (not for an imported report: its lines are not the keys')."""
-    document = text is not None and not looks_like_collect_env(text)
+    document = text is not None and not _report(text)
     line = locate(text, exc.key) if text is not None and document else None
     message = f"key {exc.key}: {str(exc).split(': ', 1)[-1]}"
     return BadInputError(message, where=f"{name}:{line}" if line else name)

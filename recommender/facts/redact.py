@@ -53,7 +53,7 @@ _ANY_HOME = re.compile(
 )
 #: Credentials wherever they are spelled out, whatever their source.
 _CREDENTIALS = (
-    (re.compile(r"\b([a-z][a-z0-9+.-]*://)[^/\s@]+@", re.IGNORECASE), rf"\1{SECRET}@"),
+    (re.compile(r"\b([a-z][a-z0-9+.-]{0,31}://)[^/\s@]+@", re.IGNORECASE), rf"\1{SECRET}@"),
     (re.compile(r"\b(Bearer)\s+[A-Za-z0-9._~+/=-]{16,}", re.IGNORECASE), rf"\1 {SECRET}"),
     (
         re.compile(
@@ -172,7 +172,6 @@ def _sub_word(text: str, name: str, mask: str) -> str:
 #: made of these characters can then only be a whole run of them, or the part of a run before
 #: one of its dots ("node1" in "node1.example.com").
 _WORD_CHARS = re.compile(r"[A-Za-z0-9_.-]+")
-_RUN_CHARS = re.compile(r"[A-Za-z0-9_.-]+\Z")
 #: Names a mask itself could contain ("<host-12>"): tried on every string, after the others.
 _IN_A_MASK = re.compile(r"(?:host(?:-[0-9]+)?|user|redacted)\Z")
 
@@ -211,7 +210,7 @@ class Redactor:
         self._always: list[int] = []  # names the lookup cannot find: tried on every string
         for i, (name, _) in enumerate(order):
             # ".local" could follow a masked "node1" in "node1.local": tried on every string too
-            if not _RUN_CHARS.match(name) or _IN_A_MASK.match(name) or name.startswith("."):
+            if not _WORD_CHARS.fullmatch(name) or _IN_A_MASK.match(name) or name.startswith("."):
                 self._always.append(i)
             else:
                 self._order.setdefault(name, i)

@@ -9,6 +9,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from recommender.core import markdown_text
 from recommender.core.printable import printable
 from recommender.decide.checklist.build import Checklist, Item, Status
 
@@ -72,16 +73,12 @@ def render_text(checklist: Checklist, *, encoding: str | None = "utf-8") -> Rend
 
 
 def _cell(text: str | None) -> str:
-    """A table cell: no control character (a facts value with ESC codes), no row break."""
-    return printable((text or "").replace("\n", " ")).replace("|", "\\|")
+    """A table cell or a line of prose: Markdown's text channel (escaped, never markup)."""
+    return markdown_text.text(text or "")
 
 
 def _code(text: str | None) -> str:
-    if not text:
-        return ""
-    fence = "``" if "`" in text else "`"
-    pad = " " if fence == "``" else ""
-    return f"{fence}{pad}{_cell(text)}{pad}{fence}"
+    return markdown_text.code_span(text or "", in_table=True)
 
 
 def render_markdown(checklist: Checklist) -> str:
@@ -98,7 +95,7 @@ def render_markdown(checklist: Checklist) -> str:
     for item in checklist.items:
         out.append(
             f"| {marks[item.status]} | {_cell(item.title)} | {_cell(item.detail)} | {_code(item.fix)} "
-            f"| `{_cell(item.rule)}` |"
+            f"| {_code(item.rule)} |"
         )
     return "\n".join(out + _fixes(checklist) + _sources(checklist)) + "\n"
 
@@ -113,7 +110,7 @@ def _fixes(checklist: Checklist) -> list[str]:
         commands = _commands(item.fix)
         out.append(_cell(item.fix))
         if commands:
-            out += ["", "```sh", *commands, "```"]
+            out += ["", *markdown_text.fence("\n".join(commands), "sh")]
     return ["", "### What to do", *out] if out else []
 
 

@@ -139,3 +139,11 @@ def make_console(*, stderr: bool = False, width: int | None = None) -> Console:
         emoji=False,
         file=_stream(stderr),
     )
+
+
+def file_console(file, *, width: int = 100) -> Console:
+    """A Console writing plain text into ``file`` (``--out``): no colour, and the same
+    sanitizer as the terminal's (a file is ``cat`` to a terminal later)."""
+    return _PlainTextConsole(
+        file=file, width=width, color_system=None, highlight=False, emoji=False
+    )

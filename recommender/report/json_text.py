@@ -10,6 +10,7 @@ out byte for byte the same.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 #: A list longer than this is written an item per line, each item on one line.
@@ -18,9 +19,28 @@ LONG = 100
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 
 
+def _escaped(match: re.Match) -> str:
+    code = ord(match.group())
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # a surrogate pair, as JSON spells a character beyond the BMP
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+#: Inside a JSON text these can only stand in a string, where ``\uXXXX`` is the same value:
+#: the JSON channel keeps every character of the data, and writes none that a terminal obeys
+#: (bidi overrides, zero-width characters) or that UTF-8 cannot hold (a lone surrogate).
+_UNSAFE = re.compile(
+    "[\u007f-\u009f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+    "\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f]"
+)
+
+
 def dumps(value: Any) -> str:
     """``value`` as indented JSON (no trailing newline)."""
-    return _dump(value, "")
+    return _UNSAFE.sub(_escaped, _dump(value, ""))
 
 
 def _key(key: Any) -> str:

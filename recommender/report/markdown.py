@@ -2,7 +2,8 @@
 
 A pipe table of the ranking, each framework's reasons with their claim IDs, the winner's install
 command in a ``sh`` code block, and a summary of the facts it was decided on. Builds a string;
-never prints. Cell text is escaped (``|`` and newlines), so a reason can never break the table.
+never prints. Every value is text, never markup (``core/markdown_text.py``): escaped, no
+autolink, image or HTML, so neither a reason nor a pasted report's field can break the table.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from recommender.core import markdown_text
 from recommender.core.numfmt import SMOKE_FIGURE_NOTE
 from recommender.decide.ranking.rank import Ranking
 from recommender.facts.document import Facts
@@ -23,8 +25,8 @@ from recommender.report.ranking import (
 
 
 def cell(value: Any) -> str:
-    """Text safe inside a pipe-table cell: ``|`` escaped, newlines as spaces."""
-    return " ".join(str(value).split()).replace("|", "\\|")
+    """Text safe anywhere on a line, a pipe-table cell included: Markdown's text channel."""
+    return markdown_text.text(" ".join(str(value).split()))
 
 
 def _table(ranking: Ranking, names: Mapping[str, str]) -> list[str]:
@@ -50,7 +52,9 @@ def _reasons(ranking: Ranking, names: Mapping[str, str]) -> list[str]:
     for e in ranking.entries:
         lines.append(f"### {cell(display_name(e, names))}")
         lines.append("")
-        items = [f"- **blocked:** {cell(b.why)} `{b.rule}`" for b in e.blockers]
+        items = [
+            f"- **blocked:** {cell(b.why)} {markdown_text.code_span(b.rule)}" for b in e.blockers
+        ]
         items += [
             f"- {float(r.delta):+g} {cell(r.why)} {claims(r.sources)}".rstrip()
             for r in sorted(e.reasons, key=lambda r: (-abs(float(r.delta)), r.rule))
@@ -73,8 +77,7 @@ def _install(ranking: Ranking, names: Mapping[str, str]) -> list[str]:
         return [*lines, "Already installed: nothing to run.", ""]
     if not winner.install:
         lines += ["Already installed here; the command for this build elsewhere:", ""]
-    fence = "````" if "```" in command else "```"
-    return [*lines, f"{fence}sh", command, fence, ""]
+    return [*lines, *markdown_text.fence(command, "sh"), ""]
 
 
 def _facts(facts: Facts, answers: Mapping[str, Any]) -> list[str]:
@@ -153,7 +156,7 @@ def render_markdown(
     if ranking.smoke_note:
         lines += [f"> {cell(ranking.smoke_note)}", ""]
     for notice in ranking.warnings:
-        lines += [f"> **warning:** {cell(notice.why)} `{notice.rule}`", ""]
+        lines += [f"> **warning:** {cell(notice.why)} {markdown_text.code_span(notice.rule)}", ""]
     lines += _reasons(ranking, names) + _install(ranking, names)
     lines += _facts(facts, answers) if fleet is None else _fleet(fleet, answers)
     return "\n".join(lines).rstrip("\n") + "\n"

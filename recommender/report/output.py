@@ -85,9 +85,9 @@ def output_from(kw: dict) -> Output:
 
 def _json_text(outcome: Outcome, explain: str | None) -> str:
     from recommender.report import json_text
-    from recommender.report import ranking as report
+    from recommender.report.document import ranking_to_json
 
-    doc = report.ranking_to_json(
+    doc = ranking_to_json(
         outcome.ranking, answers=dict(outcome.answers.values), facts=outcome.facts
     )
     doc["answer_sources"] = dict(outcome.answers.source)
@@ -137,11 +137,10 @@ def render_outcome(outcome: Outcome, output: Output, console=None) -> str | None
 
         _print_text(outcome, console or make_console(), output)
         return None
-    from rich.console import Console
+    from recommender.report.console import file_console
 
     buf = io.StringIO()
-    plain = Console(file=buf, width=100, color_system=None, highlight=False, emoji=False)
-    _print_text(outcome, plain, output)
+    _print_text(outcome, file_console(buf), output)
     return buf.getvalue()
 
 

@@ -1,4 +1,5 @@
-"""Ranking -> rich renderables and the ``--json`` document. Builds values; never prints."""
+"""Ranking -> rich renderables (the ``--json`` document is ``report/document.py``). Builds
+values; never prints."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from rich.text import Text
 from recommender.core.catalog import Framework
 from recommender.core.numfmt import SMOKE_FIGURE_NOTE, throughput
 from recommender.decide.ranking.rank import MEASURED, Entry, Ranking, smoke_error
+from recommender.report.document import SCHEMA_VERSION, entry_to_dict, ranking_to_json
 from recommender.report.pictures import loss_curve
 
-SCHEMA_VERSION = 1
 #: Display names, from the catalog.
 DEFAULT_NAMES: Mapping[str, str] = {f.value: f.info.name for f in Framework}
 _BAR_WIDTH = 6
@@ -365,54 +366,12 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
-# --------------------------------------------------------------------------- JSON
-
-
-def _smoke_dict(run: Any) -> dict[str, Any] | None:
-    return None if run is None else run.to_dict()
-
-
-def entry_to_dict(entry: Entry) -> dict[str, Any]:
-    return {
-        "framework": entry.framework,
-        "backend": entry.backend,
-        "rank": entry.rank,
-        "score": entry.score,
-        "feasible": entry.feasible,
-        "ready": entry.ready,
-        "confidence": entry.confidence,
-        "verdict": entry.verdict,
-        "tied": entry.tied,
-        "tier": entry.placement.to_dict() if entry.placement is not None else None,
-        "reasons": [
-            {"rule": r.rule, "delta": r.delta, "why": r.why, "sources": list(r.sources)}
-            for r in entry.reasons
-        ],
-        "blockers": [b.to_dict() for b in entry.blockers],
-        "smoke": _smoke_dict(entry.smoke),
-        "install": entry.install,
-        "install_plan": dict(entry.install_plan) if entry.install_plan is not None else None,
-        **({"tried": dict(entry.tried)} if entry.tried is not None else {}),
-        **(
-            {"backends": [b.to_dict() for b in entry.backends]}
-            if entry.framework == "keras"
-            else {}
-        ),
-    }
-
-
-def ranking_to_json(ranking: Ranking, *, answers: Mapping[str, Any], facts: Any) -> dict[str, Any]:
-    """The ``--json`` contract (schema_version 1). Same inputs, same bytes: no timestamps here."""
-    warnings = [n.to_dict() for n in ranking.warnings]
-    if ranking.smoke_note:
-        warnings.insert(
-            0, {"rule": "smoke:skipped", "why": ranking.smoke_note, "frameworks": [], "fix": None}
-        )
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "ranking": [entry_to_dict(e) for e in ranking.entries],
-        "answers": dict(answers),
-        "facts": facts.to_dict(),
-        "smoke": [r.to_dict() for r in ranking.smoke],
-        "warnings": warnings,
-    }
+__all__ = [
+    "SCHEMA_VERSION",
+    "display_name",
+    "entry_to_dict",
+    "ranking_table",
+    "ranking_to_json",
+    "render_ranking",
+    "render_trace",
+]

@@ -26,6 +26,7 @@ from typing import Any
 
 from recommender.core.documents import DocumentError, parse_json, parse_yaml, read_text
 from recommender.core.frozen import freeze, thaw
+from recommender.rulebase import cache
 from recommender.rulebase.conditions import RuleError, line_of
 from recommender.rulebase.model import Choice, Claim, Question, Rule, RuleBase, UrlSource
 from recommender.rulebase.rules import RULE_KEYS, SCORE_KEYS, parse_rules
@@ -33,7 +34,7 @@ from recommender.rulebase.sources import parse_questions, parse_sources
 from recommender.rulebase.tables import parse_frameworks, parse_settings, parse_tables
 from recommender.rulebase.tiers_parse import parse_tiers
 from recommender.rulebase.validate import ParseContext, Where, check_keys, kind_of, verified_date
-from recommender.rulebase.wheels.load import WheelMatrix, load_wheels
+from recommender.rulebase.wheels.load import wheels_from_document
 
 WHEELS_FILE = "wheels.yaml"
 CHECKLIST_FILE = "checklist.yaml"
@@ -58,7 +59,7 @@ STALE_AFTER_MONTHS = 6
 
 
 def _read(path: Path, display: str, allowed: Sequence[str]) -> Mapping[str, Any]:
-    """Read one document safely; it must be a mapping with only ``allowed`` top-level keys."""
+    """Read an overlay safely; it must be a mapping with only ``allowed`` top-level keys."""
     try:
         text = read_text(path)
         doc = (
@@ -93,24 +94,46 @@ def _stamp(directory: Path) -> tuple[tuple[str, int | None, int | None], ...]:
     return tuple(out)
 
 
-def _wheels(root: Path) -> WheelMatrix:
-    """The folder's wheels.yaml; a rules folder without one (a test's) plans from the bundled."""
-    path = root / WHEELS_FILE
-    return load_wheels(path if path.is_file() else bundled_dir() / WHEELS_FILE)
-
-
-def _checklist_doc(root: Path) -> tuple[Mapping[str, Any] | None, str]:
-    """The folder's checklist.yaml as read (with its lines, for errors: read it, never change
-    it), and how errors name it; (None, name) when the folder has none (a test's rules folder)."""
-    path = root / CHECKLIST_FILE
-    display = f"rules/{CHECKLIST_FILE}" if root == bundled_dir() else str(path)
-    if not path.is_file():
-        return None, display
+def _text(path: Path, display: str) -> str:
     try:
-        doc = parse_yaml(read_text(path), display)
+        return read_text(path)
     except DocumentError as exc:
-        raise RuleError(exc.message, where=exc.where.replace(str(path), display)) from None
-    return doc, display
+        raise RuleError(exc.message, where=display) from None
+
+
+def _parse(text: str, display: str) -> Any:
+    try:
+        return parse_yaml(text, display)
+    except DocumentError as exc:
+        location = exc.where if exc.where.startswith(display) else display
+        raise RuleError(exc.message, where=location) from None
+
+
+def _checked(doc: Any, display: str, allowed: Sequence[str]) -> Mapping[str, Any]:
+    """A rule file's document: a mapping with only ``allowed`` top-level keys."""
+    where = Where(display, 1)
+    if not isinstance(doc, Mapping):
+        raise where.fail(f"expected a mapping with keys {', '.join(allowed)}, got {kind_of(doc)}")
+    check_keys(doc, where, allowed, what="a rule file")
+    return doc
+
+
+def _sources_of(root: Path) -> dict[str, Path]:
+    """How errors name each file the rule base is built from -> its path: the five rule files,
+    wheels.yaml (the bundled one where the folder has none: a test's rules folder) and
+    checklist.yaml where the folder has one."""
+    files = {
+        f"rules/{name}": root / name
+        for name in BUNDLED_FILES
+        if name not in OPTIONAL_FILES or (root / name).is_file()
+    }
+    wheels = root / WHEELS_FILE
+    wheels = wheels if wheels.is_file() else bundled_dir() / WHEELS_FILE
+    files[str(wheels)] = wheels
+    checklist = root / CHECKLIST_FILE
+    if checklist.is_file():
+        files[f"rules/{CHECKLIST_FILE}" if root == bundled_dir() else str(checklist)] = checklist
+    return files
 
 
 @functools.lru_cache(maxsize=8)
@@ -118,12 +141,21 @@ def _load_bundled(
     directory: str, stamp: tuple[tuple[str, int | None, int | None], ...]
 ) -> RuleBase:
     root = Path(directory)
+    files = _sources_of(root)
+    parsed = cache.parsed(
+        {display: _text(path, display) for display, path in files.items()}, _parse
+    )
     docs = {
-        name: _read(root / name, f"rules/{name}", keys)
+        name: _checked(parsed[f"rules/{name}"], f"rules/{name}", keys)
         for name, keys in BUNDLED_FILES.items()
-        if name not in OPTIONAL_FILES or (root / name).is_file()
+        if f"rules/{name}" in parsed
     }
     docs.setdefault("tiers.yaml", {})  # a rules folder without tiers: every row is "unknown"
+    wheels_name = next(d for d, path in files.items() if path.name == WHEELS_FILE)
+    checklist_file = next(
+        (d for d, path in files.items() if path.name == CHECKLIST_FILE),
+        f"rules/{CHECKLIST_FILE}" if root == bundled_dir() else str(root / CHECKLIST_FILE),
+    )
     claims, urls = parse_sources(docs["sources.yaml"], Where("rules/sources.yaml", 1))
     questions = parse_questions(docs["questions.yaml"], Where("rules/questions.yaml", 1))
     ctx = ParseContext(
@@ -143,7 +175,6 @@ def _load_bundled(
             seen[rule.id] = rule
             rules.append(rule)
     compat = docs["compat.yaml"]
-    checklist_doc, checklist_file = _checklist_doc(root)
     return RuleBase(
         rules=tuple(rules),
         questions=questions,
@@ -162,8 +193,8 @@ def _load_bundled(
         tables=parse_tables(
             compat.get("tables"), Where("rules/compat.yaml", line_of(compat, "tables") or 1)
         ),
-        wheels=_wheels(root),
-        checklist_doc=checklist_doc,
+        wheels=wheels_from_document(parsed[wheels_name], wheels_name),
+        checklist_doc=parsed.get(checklist_file),
         checklist_file=checklist_file,
         tiers=parse_tiers(
             docs["tiers.yaml"].get("tiers"),

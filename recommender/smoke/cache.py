@@ -27,6 +27,8 @@ from typing import Any
 
 from recommender import __version__
 from recommender.core.atomic import write_atomic
+from recommender.core.private import FILE_MODE, private_dir, trusted
+from recommender.probes.disk import cache_dir
 
 #: Bump when the child's models, data or measurements change: old entries stop matching.
 CACHE_FORMAT = 2  # 2: results carry the per-step losses
@@ -38,8 +40,6 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 def smoke_dir(env: Mapping[str, str]) -> str:
-    from recommender.probes.disk import cache_dir
-
     return os.path.join(cache_dir(env), "smoke")
 
 
@@ -57,7 +57,7 @@ class RunLogs:
         logs = os.path.join(smoke_dir(env), "logs")
         prefix = time.strftime("%Y%m%d-%H%M%S-") + f"{os.getpid()}-"
         try:
-            os.makedirs(logs, exist_ok=True)
+            private_dir(logs, root=cache_dir(env))
             sweep(env)
             return cls(tempfile.mkdtemp(prefix=prefix, dir=logs), False)
         except OSError:
@@ -164,10 +164,13 @@ def _path(env: Mapping[str, str], key: Mapping[str, Any]) -> str:
 
 
 def load(env: Mapping[str, str], key: Mapping[str, Any]) -> tuple[str, list[dict]] | None:
-    """(cached_at, result dicts) for ``key``, or None when missing, unreadable or not matching."""
+    """(cached_at, result dicts) for ``key``, or None when missing, unreadable, not matching,
+    or writable by someone else (a world-writable entry could be a planted verdict)."""
     try:
         fd = os.open(_path(env, key), os.O_RDONLY | _NOFOLLOW)  # a symlink is a miss
         with os.fdopen(fd, encoding="utf-8") as fh:
+            if not trusted(os.fstat(fd)):
+                return None
             doc = json.load(fh)
     except (OSError, ValueError):
         return None
@@ -189,8 +192,8 @@ def store(env: Mapping[str, str], key: Mapping[str, Any], results: list[dict]) -
     path = _path(env, key)
     doc = {"key": _plain(key), "cached_at": cached_at, "results": results}
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        write_atomic(path, json.dumps(doc, indent=1))
+        private_dir(os.path.dirname(path), root=cache_dir(env))
+        write_atomic(path, json.dumps(doc, indent=1), mode=FILE_MODE)
     except OSError:
         return None
     return cached_at

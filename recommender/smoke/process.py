@@ -143,7 +143,9 @@ def supervise(
         env.update(PYTHONPATH=s.path, PYTHONNOUSERSITE="1")
     with open_capture(out) as out_w, open_capture(log) as err_w:
         try:
-            child = start(_argv(run, s), stdout=out_w, stderr=err_w, env=env, cwd=s.log_dir)
+            child = start(
+                _argv(run, s), stdout=out_w, stderr=err_w, env=env, cwd=s.log_dir, cap=CAP
+            )
         except Stopped:
             return ChildExit(returncode=None, phase="import"), [], {}, log
         live.add(child)

@@ -4,9 +4,15 @@ Every child
 
 * starts in a new session, so that its whole process group is killed at once, and a terminal's
   Ctrl-C reaches dlrec alone (which then kills the child);
-* writes to files, never to pipes (a grandchild that keeps a pipe open cannot stall us), and a
-  caller's wait loop (:meth:`Child.wait`) kills it once a capture file passes its cap
-  (:data:`OUTPUT_CAP` for a tool: an ``nvidia-smi`` that prints forever must not fill TMPDIR);
+* writes to pipes that a pump thread empties into the caller's capture files as the output
+  arrives, keeping at most the cap (:data:`OUTPUT_CAP` for a tool) and draining and counting
+  the rest: a child that floods its output costs the disk nothing past the cap, whatever it
+  writes between two polls. A caller's wait loop (:meth:`Child.wait`) kills it once over. A
+  grandchild that keeps a pipe open cannot stall us: the pump stops when the tree is dead;
+* is found with all its descendants even when they detach (double fork, ``setsid``): on Linux
+  dlrec is a child subreaper (``PR_SET_CHILD_SUBREAPER``), so an orphaned descendant is
+  re-parented to dlrec, not to init; each child's environment carries :data:`MARK_ENV`, which
+  names the child, and :meth:`Child.kill` kills and reaps every adopted process so marked;
 * has its budget enforced by the caller's wait loop; on timeout, on cancel and after every normal
   exit its group, and every descendant that left the group, is killed and reaped (:meth:`Child.kill`);
 * dies with dlrec however dlrec ends:
@@ -30,15 +36,19 @@ A base layer: it imports nothing of dlrec's (psutil only when killing a tree).
 from __future__ import annotations
 
 import atexit
+import itertools
 import os
+import secrets
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import BinaryIO
 
+from recommender.supervise._keeper import PR_SET_PDEATHSIG, Keeper, become_subreaper, prctl
+from recommender.supervise._orphans import MARK_ENV, await_death, descendants, kill_adopted
+from recommender.supervise._pump import Pump
 from recommender.supervise.parent_watch import WATCH_ENV
 
 #: Bytes a tool may print on each of stdout and stderr before it is killed.
@@ -47,7 +57,9 @@ OUTPUT_CAP = 1 << 20
 #: root can put a ``numpy.py`` there.
 NEUTRAL_CWD = os.path.abspath(os.sep)
 _POSIX = os.name == "posix"
-_PR_SET_PDEATHSIG = 1
+#: This dlrec's half of :data:`MARK_ENV` (``<token>:<serial>``): how an adopted orphan is
+#: traced back to the child it came from.
+_TOKEN = f"{os.getpid()}-{secrets.token_hex(4)}"
 #: The folder holding the ``recommender`` package this process runs.
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -99,124 +111,33 @@ atexit.register(kill_all)
 # --- dying with dlrec: PR_SET_PDEATHSIG and the keeper ----------------------------------------
 
 
-def _load_prctl():
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
-    prctl.restype = ctypes.c_int
-    return prctl
-
-
-_PRCTL: list = []  # [prctl or None], resolved in the parent before its first fork
-
-
-def _preexec(parent: int):
-    """Runs in the child between fork and exec: SIGKILL when the thread that started it dies
-    (it waits for the child, so: when dlrec dies), and follow a parent that died already."""
-    if not _PRCTL:
-        _PRCTL.append(_load_prctl())
-    prctl = _PRCTL[0]
-    if prctl is None:
+def _preexec(parent: int, keeper_fd: int | None):
+    """Runs in the child between fork and exec: tell the keeper about its new group (before
+    the child can start anything: no window in which dlrec dies and the keeper does not know),
+    SIGKILL when the thread that started it dies (it waits for the child, so: when dlrec dies),
+    and follow a parent that died already."""
+    call = prctl()
+    if call is None and keeper_fd is None:
         return None
 
     def in_child() -> None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if keeper_fd is not None:
+            try:
+                os.write(keeper_fd, b"+%d\n" % os.getpid())
+            except OSError:
+                pass
+        if call is not None:
+            call(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         if os.getppid() != parent:
             os._exit(137)
 
     return in_child
 
 
-# The keeper reads "+PGID" / "-PGID" lines; at end-of-file (dlrec is gone, however it ended) it
-# kills every group it still holds. It runs isolated (-I -S) in its own session, without our env.
-_KEEPER_CODE = """\
-import os, signal
-live, buf = set(), b""
-while True:
-    chunk = os.read(0, 4096)
-    if not chunk:
-        break
-    *lines, buf = (buf + chunk).split(b"\\n")
-    for line in lines:
-        if line[:1] == b"+":
-            live.add(int(line[1:]))
-        elif line[:1] == b"-":
-            live.discard(int(line[1:]))
-for group in live:
-    try:
-        os.killpg(group, signal.SIGKILL)
-    except OSError:
-        pass
-"""
-
-
-class _Keeper:
-    """dlrec's end of the keeper's pipe. Every call is made under ``_LOCK``."""
-
-    def __init__(self) -> None:
-        self.fd: int | None = None
-        self.proc: subprocess.Popen | None = None
-
-    def add(self, pgid: int) -> None:
-        if self.fd is None and not self._start():
-            return
-        self._send(f"+{pgid}\n")
-
-    def remove(self, pgid: int) -> None:
-        if self.fd is not None:
-            self._send(f"-{pgid}\n")
-
-    def _send(self, line: str) -> None:
-        try:
-            if self.fd is None:
-                raise TypeError("the keeper's pipe is closed")
-            os.write(self.fd, line.encode())
-        except (OSError, TypeError):  # the keeper died: PDEATHSIG and the handlers remain
-            self.forget()
-
-    def forget(self) -> None:
-        fd, self.fd = self.fd, None
-        if fd is not None:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-
-    def _start(self) -> bool:
-        if not _POSIX or not sys.executable or (self.proc and self.proc.poll() is None):
-            return False
-        env = {k: os.environ[k] for k in ("PATH", "LD_LIBRARY_PATH") if k in os.environ}
-        read, write = os.pipe()  # both non-inheritable: no child but the keeper holds them
-        try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-I", "-S", "-c", _KEEPER_CODE],
-                stdin=read,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                cwd=NEUTRAL_CWD,
-                env=env,
-                start_new_session=True,
-            )
-        except OSError:
-            os.close(write)
-            return False
-        finally:
-            os.close(read)
-        self.fd = write
-        for pgid in _LIVE:
-            self._send(f"+{pgid}\n")
-        return True
-
-
-_KEEPER = _Keeper()
+_KEEPER = Keeper(live=lambda: list(_LIVE))
+_SERIAL = itertools.count(1)
 if hasattr(os, "register_at_fork"):  # a forked copy of dlrec must not hold the keeper's pipe
-    os.register_at_fork(after_in_child=_KEEPER.forget)
+    os.register_at_fork(after_in_child=_KEEPER.forget_after_fork)
 
 
 # --- one child ---------------------------------------------------------------------------------
@@ -225,10 +146,11 @@ if hasattr(os, "register_at_fork"):  # a forked copy of dlrec must not hold the 
 class Child:
     """A started child, the leader of its own process group."""
 
-    def __init__(self, proc: subprocess.Popen, captures: Sequence[tuple[str, BinaryIO]]) -> None:
+    def __init__(self, proc: subprocess.Popen, pump: Pump | None, mark: str) -> None:
         self.proc = proc
         self.pid = proc.pid
-        self._captures = tuple(captures)
+        self._pump = pump
+        self.mark = mark
 
     @property
     def returncode(self) -> int | None:
@@ -237,15 +159,15 @@ class Child:
     def poll(self) -> int | None:
         return self.proc.poll()
 
+    def written(self, stream: str) -> int:
+        """Bytes the child wrote to ``stream`` so far, kept or not."""
+        return self._pump.seen.get(stream, 0) if self._pump else 0
+
     def overflow(self, cap: int) -> str | None:
-        """The stream ("stdout", "stderr") whose capture file holds more than ``cap`` bytes."""
-        for name, fh in self._captures:
-            try:
-                if os.fstat(fh.fileno()).st_size > cap:
-                    return name
-            except (OSError, ValueError):  # closed by the caller
-                continue
-        return None
+        """The stream ("stdout", "stderr") on which the child wrote more than ``cap`` bytes."""
+        if self._pump is None:
+            return None
+        return next((name for name, n in self._pump.seen.items() if n > cap), None)
 
     def wait(self, timeout: float, cap: int) -> str | None:
         """Wait up to ``timeout`` s: None once it exited, else "timeout" or the stream over ``cap``."""
@@ -262,10 +184,10 @@ class Child:
                 return "timeout"
 
     def kill(self, *, reap: bool = True) -> None:
-        """Kill the group and every descendant that left it, then reap (unless ``reap`` is
-        False: a signal handler must not wait on a child its own thread may be polling).
-        Safe to call twice."""
-        descendants = _descendants(self.pid)
+        """Kill the group, every descendant that left it, and every orphan of it dlrec adopted;
+        then reap them and drain the output (unless ``reap`` is False: a signal handler must
+        not wait on a child its own thread may be polling). Safe to call twice."""
+        tree = descendants(self.pid)
         try:
             if _POSIX:
                 os.killpg(self.pid, signal.SIGKILL)
@@ -273,7 +195,7 @@ class Child:
                 self.proc.kill()
         except OSError:  # no such group left
             pass
-        for p in descendants:
+        for p in tree:
             try:
                 p.kill()
             except Exception:  # noqa: BLE001 - psutil.Error: gone already
@@ -287,34 +209,12 @@ class Child:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:  # pragma: no cover - unkillable (D state)
             pass
-        _await_death(descendants)
-
-
-def _descendants(pid: int) -> list:
-    try:
-        import psutil
-
-        return psutil.Process(pid).children(recursive=True)
-    except Exception:  # noqa: BLE001 - psutil.Error (gone), or no psutil: the group kill remains
-        return []
-
-
-def _await_death(procs: list, grace: float = 2.0) -> None:
-    """Until each is gone or a zombie (re-parented: init reaps it), at most ``grace`` seconds."""
-    deadline = time.monotonic() + grace
-    while procs and time.monotonic() < deadline:
-        procs = [p for p in procs if _running(p)]
-        if procs:
-            time.sleep(0.01)
-
-
-def _running(p) -> bool:
-    try:
-        import psutil
-
-        return p.status() != psutil.STATUS_ZOMBIE
-    except Exception:  # noqa: BLE001 - psutil.Error: gone
-        return False
+        await_death(tree)
+        with _LOCK:
+            known = set(_LIVE) | ({_KEEPER.proc.pid} if _KEEPER.proc else set())
+        kill_adopted(self.mark, known)
+        if self._pump is not None:
+            self._pump.finish(grace=1.0)
 
 
 def start(
@@ -324,9 +224,11 @@ def start(
     stderr: BinaryIO,
     env: Mapping[str, str] | None = None,
     cwd: str | None = None,
+    cap: int = OUTPUT_CAP,
 ) -> Child:
-    """Start ``argv`` in a new session writing to ``stdout``/``stderr`` (files the caller keeps
-    open while it waits), in ``cwd`` (default :data:`NEUTRAL_CWD`), dying with dlrec.
+    """Start ``argv`` in a new session whose output is pumped into ``stdout``/``stderr`` (files
+    the caller keeps open while it waits; at most ``cap`` bytes each are kept), in ``cwd``
+    (default :data:`NEUTRAL_CWD`), dying with dlrec.
 
     Wait for the child (:meth:`Child.wait`, or a poll loop) and :meth:`Child.kill` it in the
     thread that started it: ``PR_SET_PDEATHSIG`` fires when that thread ends.
@@ -337,17 +239,34 @@ def start(
     with _LOCK:  # start and register atomically, so kill_all never misses a child
         if _STOPPING or me in _ABANDONED:
             raise Stopped("dlrec is stopping" if _STOPPING else "abandoned: time budget spent")
-        proc = subprocess.Popen(
-            list(argv),
-            stdin=subprocess.DEVNULL,
-            stdout=stdout,
-            stderr=stderr,
-            env=dict(env) if env is not None else None,
-            cwd=cwd or NEUTRAL_CWD,
-            start_new_session=True,
-            preexec_fn=_preexec(os.getpid()),
-        )
-        child = Child(proc, (("stdout", stdout), ("stderr", stderr)))
+        become_subreaper()
+        keeper_fd = _KEEPER.ready() if _POSIX else None
+        mark = f"{_TOKEN}:{next(_SERIAL)}"
+        marked = dict(os.environ if env is None else env, **{MARK_ENV: mark})
+        pipes = [(name, *os.pipe(), fh) for name, fh in (("stdout", stdout), ("stderr", stderr))]
+        _KEEPER.spawner = threading.get_ident()  # under _LOCK: one spawner at a time
+        try:
+            proc = subprocess.Popen(
+                list(argv),
+                stdin=subprocess.DEVNULL,
+                stdout=pipes[0][2],
+                stderr=pipes[1][2],
+                env=marked,
+                cwd=cwd or NEUTRAL_CWD,
+                start_new_session=True,
+                preexec_fn=_preexec(os.getpid(), keeper_fd),
+            )
+        except BaseException:
+            for _, read, write, _ in pipes:
+                os.close(read)
+                os.close(write)
+            raise
+        finally:
+            _KEEPER.spawner = None
+        for _, _, write, _ in pipes:
+            os.close(write)
+        pump = Pump([(name, read, fh) for name, read, _, fh in pipes], cap)
+        child = Child(proc, pump, mark)
         _LIVE[proc.pid] = (child, me)
         _KEEPER.add(proc.pid)
     return child
@@ -409,6 +328,7 @@ def child_env(
 
 
 __all__ = [
+    "MARK_ENV",
     "NEUTRAL_CWD",
     "OUTPUT_CAP",
     "Child",

@@ -131,8 +131,13 @@ with open(os.devnull, "wb") as out:
     [
         ("", 0),  # PDEATHSIG kills bash, the keeper kills its group (sleep)
         ("supervise._KEEPER._start = lambda: False", 1),  # PDEATHSIG alone: bash only
+        # The flake of issue 25: dlrec told the keeper about a child only after Popen returned
+        # (and, since the pump, after a thread start), so a parent killed as soon as the child
+        # ran could die before the keeper knew the group, and the sleeper was orphaned. The
+        # child now tells the keeper itself, before exec: dlrec's own message may never come.
+        ("supervise._KEEPER.add = lambda pgid: None", 0),
     ],
-    ids=["pdeathsig-and-keeper", "pdeathsig-alone"],
+    ids=["pdeathsig-and-keeper", "pdeathsig-alone", "keeper-told-by-the-child"],
 )
 def test_children_die_when_their_parent_is_sigkilled(tmp_path, setup, survivors_expected):
     if not sys.platform.startswith("linux") and survivors_expected:
@@ -145,12 +150,12 @@ def test_children_die_when_their_parent_is_sigkilled(tmp_path, setup, survivors_
         bash, sleeper = pids_in(pids, 2)
         parent.send_signal(signal.SIGKILL)
         parent.wait(5)
-        wait_for(lambda: dead(bash), 2, "bash to die with its parent (PR_SET_PDEATHSIG)")
+        wait_for(lambda: dead(bash), 10, "bash to die with its parent (PR_SET_PDEATHSIG)")
         if survivors_expected:
             assert not dead(sleeper)  # what the keeper is there for
             os.kill(sleeper, signal.SIGKILL)
         else:
-            wait_for(lambda: dead(sleeper), 2, "the grandchild to die (the keeper)")
+            wait_for(lambda: dead(sleeper), 10, "the grandchild to die (the keeper)")
     finally:
         parent.kill()
         parent.wait(5)
@@ -269,6 +274,9 @@ def test_a_source_tree_is_appended_after_the_users_pythonpath(monkeypatch):
                 "recommender.core",
                 "recommender.core.early",
                 "recommender.supervise",
+                "recommender.supervise._keeper",
+                "recommender.supervise._orphans",
+                "recommender.supervise._pump",
                 "recommender.supervise.parent_watch",
                 "recommender.supervise.supervisor",
             ],

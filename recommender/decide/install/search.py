@@ -51,7 +51,7 @@ class Refusal:
 
 
 def _lines(matrix: WheelMatrix, builds: Sequence[Build]) -> list[Version]:
-    lines = {r.line for b in builds for r in matrix.lines(b.package) if b.has_release(r)}
+    lines = {r.line for b in builds for r in matrix.lines(b.package) if matrix.built(b, r)}
     return sorted(lines, reverse=True)
 
 
@@ -61,7 +61,7 @@ def _candidates(
     out = []
     for build in builds:
         release = matrix.release(build.package, line)
-        if release is not None and build.has_release(release):
+        if release is not None and matrix.built(build, release):
             out.append(
                 Candidate(
                     build=build, release=release, fit=fit(build, release, platform, m, matrix)

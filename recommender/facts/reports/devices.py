@@ -29,9 +29,13 @@ from recommender.facts.reports.gpus import (
 from recommender.facts.reports.host import compact, known
 from recommender.facts.reports.text import Report
 
-_GPU_ROW = re.compile(r"^GPU\s*([0-9]{1,3})\s*:\s*(.*?)\s*(?:\(UUID:[^)]*\))?$", re.ASCII)
+# Every pattern here reads a pasted line of any length: linear by construction (bounded
+# quantifiers, no lazy group followed by a pattern that can match the same characters, no
+# leading \s* that every start in a run of spaces would rescan; tests/test_linear_time.py runs
+# each on hostile input). A row's "(UUID: ...)" is cut in code.
+_GPU_ROW = re.compile(r"^GPU\s*([0-9]{1,3})\s*:(.*)$", re.ASCII)
 _MIG_ROW = re.compile(r"^MIG\s+(\S{1,30})\s+Device\s+[0-9]{1,3}", re.ASCII)
-_GFX = re.compile(r"\s*\((gfx[0-9a-f]{2,6})[^)]*\)|NoGCNArchNameOnOldPyTorch")
+_GFX = re.compile(r"\((gfx[0-9a-f]{2,6})[^()]*\)|NoGCNArchNameOnOldPyTorch")
 _NVIDIA_NAME = re.compile(r"\b(?:NVIDIA|GeForce|Tesla|Quadro|TITAN|Jetson)\b", re.IGNORECASE)
 _AMD_NAME = re.compile(r"\b(?:AMD|Radeon|Instinct)\b|^Device [0-9a-f]{4}$", re.IGNORECASE)
 _TOO_OLD = re.compile(r"too old \(found version ([0-9]{4,5})\)", re.ASCII)
@@ -87,6 +91,15 @@ class _Gpu:
     mig: tuple[str, ...] = ()
 
 
+def _without_uuid(name: str) -> str:
+    """A GPU row's name without its trailing "(UUID: ...)" (cut in code: linear)."""
+    name = name.strip()
+    cut = name.rfind("(UUID:")
+    if cut >= 0 and name.endswith(")") and ")" not in name[cut:-1]:
+        name = name[:cut].rstrip()
+    return name
+
+
 def _nvidia_rows(rows: tuple[str, ...], rocm_build: bool) -> list[_Gpu]:
     """``nvidia-smi -L`` rows, MIG rows folded into their GPU; a bare name is macOS's
     ``get_device_name`` of a CUDA build (its index is not printed)."""
@@ -95,11 +108,11 @@ def _nvidia_rows(rows: tuple[str, ...], rocm_build: bool) -> list[_Gpu]:
     migs: list[str] | None = None  # the MIG list of the GPU row just read
     for row in rows:
         gpu, mig = _GPU_ROW.match(row), _MIG_ROW.match(row)
-        if gpu and gpu.group(2):
+        if gpu and (name := _without_uuid(gpu.group(2))):
             migs = None if int(gpu.group(1)) in seen else []
             if migs is not None:
                 seen.add(int(gpu.group(1)))
-                gpus.append((_Gpu(index=int(gpu.group(1)), name=gpu.group(2)), migs))
+                gpus.append((_Gpu(index=int(gpu.group(1)), name=name), migs))
         elif mig and migs is not None:
             migs.append(mig.group(1))
         elif not gpu and not mig and not rocm_build and known(row) and _NVIDIA_NAME.search(row):
@@ -146,7 +159,7 @@ def _torch_device(report: Report, rocm_build: bool, table: GpuTable) -> list[dic
     if not plain or not (rocm_build or _AMD_NAME.search(plain[0])):
         return []
     gfx = _GFX.search(plain[0])
-    name = _GFX.sub("", plain[0]).strip()
+    name = " ".join(_GFX.sub(" ", plain[0]).split())
     return [
         compact(
             {

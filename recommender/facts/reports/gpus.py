@@ -46,8 +46,8 @@ def gpu_table_path() -> Path:
 _DROP = tuple(
     re.compile(p, re.IGNORECASE | re.ASCII)
     for p in (
-        r"\((?:uuid|gfx)[^)]*\)",  # "(UUID: GPU-...)", an AMD "(gfx90a)" never reaches here
-        r"\([^)]*\)",  # "TITAN X (Pascal)"
+        r"\((?:uuid|gfx)[^()]*\)",  # "(UUID: GPU-...)", an AMD "(gfx90a)" never reaches here
+        r"\([^()]*\)",  # "TITAN X (Pascal)"
         r"\bwith max-q design\b",
         r"\b(?:laptop gpu|laptop|mobile|max-q|notebook)\b",
         r"\bsuper\b",  # the SUPER refreshes are the same chip generation as their series
@@ -69,7 +69,8 @@ def normalise_gpu_name(name: str) -> str:
 
 def _read(path: Path) -> Mapping[str, object]:
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise GpuTableError(f"{path}: cannot read the GPU table: {exc}") from exc
     if not isinstance(doc, Mapping):
@@ -124,7 +125,7 @@ _GFX_NAME = re.compile(r"gfx[0-9a-f]{3,5}", re.ASCII)
 
 def normalise_amd_name(name: str) -> str:
     """An AMD GPU name as a lookup key: lower case, no "AMD" word, no "(gfx...)" suffix."""
-    key = re.sub(r"\([^)]*\)", " ", name[:200])
+    key = re.sub(r"\([^()]*\)", " ", name[:200])
     key = re.sub(r"\bamd\b", " ", key, flags=re.IGNORECASE | re.ASCII)
     return " ".join(key.lower().split())
 

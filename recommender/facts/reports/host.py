@@ -318,13 +318,13 @@ def _cudnn_versions(report: Report) -> list[str] | None:
     found = set()
     for text in texts:
         for match in re.finditer(
-            r"libcudnn(?:_\w+)?\.(?:so\.|)([0-9]{1,2}(?:\.[0-9]{1,3}){0,2})"
+            r"libcudnn(?:_\w{1,40})?\.(?:so\.|)([0-9]{1,2}(?:\.[0-9]{1,3}){0,2})"
             r"(?:\.dylib)?",
             text,
             re.ASCII,
         ):
             found.add(match.group(1))
-        for match in re.finditer(r"cudnn\w*?64_([0-9]{1,2})\.dll", text, re.ASCII):
+        for match in re.finditer(r"cudnn\w{0,40}?64_([0-9]{1,2})\.dll", text, re.ASCII):
             found.add(match.group(1))
     return sorted(found) or None
 

@@ -142,6 +142,8 @@ def parse_reads(
     rule_ids = [r.id for r in rulebase.rules]
     rules = _names(reads, "rules", here)
     for rule in rules:
+        if rule in rule_ids:  # the "did you mean" search (difflib) only for a wrong name
+            continue
         hint = f"{_close(rule, rule_ids)}see `dlrec rules list`"
         _refuse_unknown([rule], rule_ids, here, "reads.rules", reads, f"a rule id ({hint})")
     tables = _names(reads, "tables", here)

@@ -13,6 +13,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from packaging.version import Version
 
@@ -54,6 +55,7 @@ __all__ = [
     "WheelMatrix",
     "load_wheels",
     "parse_wheels",
+    "wheels_from_document",
 ]
 
 BUNDLED_WHEELS = Path(__file__).resolve().parents[2] / "rules" / "wheels.yaml"
@@ -163,6 +165,11 @@ def parse_wheels(text: str, name: str) -> WheelMatrix:
         doc = parse_yaml(text, name)
     except DocumentError as exc:  # a date such as 2024-02-30 too, with its line and key
         raise BadInputError(exc.message, where=exc.where) from None
+    return wheels_from_document(doc, name)
+
+
+def wheels_from_document(doc: Any, name: str) -> WheelMatrix:
+    """Validate a parsed wheels document (``name`` is what errors call the file)."""
     top = Row(as_mapping(doc, name, "(top level)", 1), name, "", TOP_KEYS)
     if top.integer("schema") != SCHEMA:
         raise top.fail("schema", f"{top.get('schema')!r} is not supported (allowed: {SCHEMA})")

@@ -274,12 +274,27 @@ class WheelMatrix:
             return value
 
     def lines(self, package: str) -> tuple[Release, ...]:
-        """Every release line of ``package``, newest first."""
-        rows = [r for r in self.releases if r.package == package]
-        return tuple(sorted(rows, key=lambda r: r.line, reverse=True))
+        """Every release line of ``package``, newest first (sorted once per matrix: a fleet's
+        planner asks this thousands of times per machine)."""
+
+        def make() -> tuple[Release, ...]:
+            rows = [r for r in self.releases if r.package == package]
+            return tuple(sorted(rows, key=lambda r: r.line, reverse=True))
+
+        return self.memo(("wheels.lines", package), make)
 
     def release(self, package: str, line: Version) -> Release | None:
-        return next((r for r in self.lines(package) if r.line == line), None)
+        return self.memo(
+            ("wheels.release", package, line),
+            lambda: next((r for r in self.lines(package) if r.line == line), None),
+        )
+
+    def built(self, build: Build, release: Release) -> bool:
+        """``build.has_release(release)``, its specifier matched once per matrix."""
+        return self.memo(
+            ("wheels.built", build.row, build.package, release.package, release.newest),
+            lambda: build.has_release(release),
+        )
 
     def builds_for(
         self, framework: Framework, accelerator: Accelerator, platform: Platform

@@ -52,7 +52,7 @@ def supervise_group(
         try:
             for launch in launches:
                 children.append(
-                    start(launch.argv, stdout=out_w, stderr=log, env=launch.env, cwd=cwd)
+                    start(launch.argv, stdout=out_w, stderr=log, env=launch.env, cwd=cwd, cap=CAP)
                 )
             budgets = (import_timeout, train_timeout)
             return _watch(children, JsonLines(out), ranks, log_path, budgets, rendezvous)

@@ -103,8 +103,9 @@ def remove(path: str) -> None:
 
 
 @contextlib.contextmanager
-def locked(root: str, key: str) -> Iterator[None]:
-    """One builder of ``key`` at a time (others wait); a no-op where ``fcntl`` is missing."""
+def locked(root: str, key: str, on_wait=None) -> Iterator[None]:
+    """One builder of ``key`` at a time (others wait, after ``on_wait()``); a no-op where
+    ``fcntl`` is missing."""
     try:
         import fcntl
     except ImportError:  # Windows: one dlrec at a time is the user's business there
@@ -112,7 +113,12 @@ def locked(root: str, key: str) -> Iterator[None]:
         return
     fd = os.open(os.path.join(root, f"{key}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            if on_wait is not None:
+                on_wait()
+            fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
         os.close(fd)  # closing releases the lock

@@ -119,7 +119,10 @@ def try_plans(
         t.budget = install_timeout
     with contextlib.ExitStack() as locks:
         for t in sorted(tries, key=lambda t: t.path):  # one order: two dlrecs never deadlock
-            locks.enter_context(envs.locked(envs_root, os.path.basename(t.path)))
+            wait = f"{t.plan.label}: waiting for another dlrec building the same environment"
+            locks.enter_context(
+                envs.locked(envs_root, os.path.basename(t.path), lambda w=wait: say(w))
+            )
         try:
             for t in tries:
                 _prepare(t, installer, env, install_timeout, say)
