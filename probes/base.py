@@ -26,6 +26,9 @@ class Status(str, enum.Enum):
     ABSENT = "absent"
     UNKNOWN = "unknown"
 
+    def __str__(self) -> str:  # its name in every message (3.11 formats a str enum as Cls.NAME)
+        return self.value
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Host:

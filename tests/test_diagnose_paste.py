@@ -177,3 +177,10 @@ def test_a_library_without_published_capabilities_is_said_to_be_outside_torchs_c
     doc = json.loads(_run("--json", str(paste)).stdout)
     (note,) = [f for f in doc["findings"] if f["id"] == "library:bitsandbytes"]
     assert note["status"] == "ok" and "does not cover it" in note["detail"]
+
+
+def test_wsl2_is_remarked_on_even_when_nothing_fails_there() -> None:
+    doc = json.loads(_run("--json", str(PASTES / "wsl_cpu_build.txt")).stdout)
+    (note,) = [f for f in doc["findings"] if f["id"] == "platform:wsl2"]
+    assert note["status"] == "ok" and "Windows NVIDIA driver" in note["detail"]
+    assert "microsoft-standard-WSL2" in note["lines"][0]["text"]

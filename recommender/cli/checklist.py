@@ -48,10 +48,10 @@ def render(checklist, fmt: str, *, encoding: str | None = "utf-8", width: int = 
         return json.dumps(checklist_report.to_json(checklist), indent=2, ensure_ascii=False) + "\n"
     if fmt == "markdown":
         return checklist_report.render_markdown(checklist)
-    from rich.console import Console
+    from recommender.report.console import file_console
 
-    buf = io.StringIO()
-    Console(file=buf, width=width, color_system=None, highlight=False, emoji=False).print(
+    buf = io.StringIO()  # the one Console factory's file Console: control characters filtered
+    file_console(buf, width=width).print(
         checklist_report.render_text(checklist, encoding=encoding), crop=False
     )
     return re.sub(r"[ \t]+\n", "\n", buf.getvalue())  # no blanks rich padded the lines with

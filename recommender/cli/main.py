@@ -113,7 +113,10 @@ class LazyGroup(click.Group):
                 if exc.name != module_name:
                     raise
                 return None  # not built yet
-            return getattr(module, attr)
+            command = getattr(module, attr)
+            if not command.help:  # PYTHONOPTIMIZE=2 strips docstrings: the summary remains
+                command.help = LAZY_COMMANDS[name][2]
+            return command
         return super().get_command(ctx, name)
 
     def resolve_command(self, ctx: click.Context, args: list[str]):
@@ -156,8 +159,18 @@ def _print_completion(ctx: click.Context, param: click.Parameter, shell: str | N
     ctx.exit(ExitCode.OK)
 
 
+#: Help texts as strings, not docstrings: PYTHONOPTIMIZE=2 strips docstrings, and with them
+#: click's help (``dlrec --help`` printed no description at all).
+CLI_HELP = """Recommend TensorFlow, PyTorch, Keras or JAX for your project and this machine, and prove it.
+
+    Start with `dlrec recommend`; `dlrec probe` shows what this machine is and has.
+    """
+PROBE_HELP = "Probe hardware and installed frameworks (imports no framework unless --deep)."
+
+
 @click.group(
     cls=LazyGroup,
+    help=CLI_HELP,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, prog_name="dlrec")
@@ -171,13 +184,10 @@ def _print_completion(ctx: click.Context, param: click.Parameter, shell: str | N
     help="Print the shell completion script for SHELL (bash, zsh or fish); see the README.",
 )
 def cli() -> None:
-    """Recommend TensorFlow, PyTorch, Keras or JAX for your project and this machine, and prove it.
-
-    Start with `dlrec recommend`; `dlrec probe` shows what this machine is and has.
-    """
+    pass
 
 
-@cli.command()
+@cli.command(help=PROBE_HELP)
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the facts document (schema_version 1)."
 )
@@ -206,7 +216,6 @@ def cli() -> None:
 def probe(
     as_json: bool, deep: bool, timeout_scale: float, import_file: str | None, redact: bool
 ) -> None:
-    """Probe hardware and installed frameworks (imports no framework unless --deep)."""
     if import_file is not None:
         from recommender.facts.load import load_facts_file
 

@@ -302,5 +302,8 @@ class Diagnosis(str, enum.Enum):
     HEALTHY = "healthy"
     OTHER = "other"
 
+    def __str__(self) -> str:  # its name in every message (3.11 formats a str enum as Cls.NAME)
+        return self.value
+
 
 DIAGNOSES = tuple(d.value for d in Diagnosis)

@@ -18,6 +18,7 @@ Safety, before anything costs time or memory:
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import stat
@@ -113,13 +114,35 @@ def _construct_sequence(loader: _StrictLoader, node: yaml.SequenceNode) -> list:
     return out
 
 
+#: The largest int a document may hold: one of MAX_DIGITS decimal digits (a short hex or
+#: base-60 literal can spell a far larger one, which then fails wherever it is printed).
+_MAX_BITS = int(MAX_DIGITS * 3.3219)
+
+
 def _construct_int(loader: _StrictLoader, node: yaml.ScalarNode) -> int:
-    digits = sum(ch.isdigit() for ch in node.value)
+    digits = sum(ch.isalnum() for ch in node.value)  # hex digits count too
     if digits > MAX_DIGITS:
         raise _ValueRefused(
             node.start_mark.line + 1, f"a number of {digits:,} digits (the limit is {MAX_DIGITS:,})"
         )
-    return _Loader.construct_yaml_int(loader, node)
+    value = _Loader.construct_yaml_int(loader, node)
+    if abs(value).bit_length() > _MAX_BITS:
+        raise _ValueRefused(
+            node.start_mark.line + 1,
+            f"{node.value[:20]!r}... is a number over {MAX_DIGITS:,} digits",
+        )
+    return value
+
+
+def _construct_float(loader: _StrictLoader, node: yaml.ScalarNode) -> float:
+    """A finite number only: ``.nan``, ``.inf`` and ``1e999`` (which is inf) are refused, here,
+    with their line: a score of NaN compares false with everything and crashed ranking."""
+    if len(node.value) > MAX_DIGITS:
+        raise _ValueRefused(node.start_mark.line + 1, f"a number of {len(node.value):,} characters")
+    value = _Loader.construct_yaml_float(loader, node)
+    if not math.isfinite(value):
+        raise _ValueRefused(node.start_mark.line + 1, f"{node.value!r} is not a finite number")
+    return value
 
 
 def _construct_timestamp(loader: _StrictLoader, node: yaml.ScalarNode) -> str:
@@ -137,6 +160,7 @@ _StrictLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _StrictLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 _StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_StrictLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 
 
 def _check_events(text: str) -> None:
@@ -303,12 +327,31 @@ def _json_int(literal: str) -> int:
     return int(literal)
 
 
+def _json_float(literal: str) -> float:
+    value = float(literal)
+    if not math.isfinite(value) or len(literal) > MAX_DIGITS:  # 1e999 reads as inf
+        raise _JsonRefused(
+            f"{literal[:20]!r} is not a finite number", re.compile(re.escape(literal))
+        )
+    return value
+
+
+def _json_constant(literal: str) -> float:
+    raise _JsonRefused(f"{literal} is not a finite number", re.compile(re.escape(literal)))
+
+
 def parse_json(text: str, name: str) -> Any:
     """Parse JSON safely: depth and digits capped, duplicate keys refused (as YAML refuses them)."""
     if not _json_depth_ok(text):
         raise DocumentError(name, f"nested deeper than {MAX_DEPTH} levels")
     try:
-        return json.loads(text, object_pairs_hook=_json_object, parse_int=_json_int)
+        return json.loads(
+            text,
+            object_pairs_hook=_json_object,
+            parse_int=_json_int,
+            parse_float=_json_float,
+            parse_constant=_json_constant,
+        )
     except json.JSONDecodeError as exc:
         raise DocumentError(f"{name}:{exc.lineno}", f"invalid JSON: {exc.msg}") from None
     except _JsonRefused as exc:

@@ -327,9 +327,30 @@ def _wsl1_by_build(paste: Paste) -> list[int]:
     return [build.line, *mentions] if mentions else []
 
 
+def _wsl2_note(paste: Paste) -> list[Finding]:
+    """WSL 2 is remarked on even when nothing fails there: CUDA comes from the Windows driver."""
+    return [
+        Finding(
+            id="platform:wsl2",
+            category=Category.WSL_ISSUE.value,
+            status="ok",
+            title="WSL 2",
+            detail=(
+                "CUDA under WSL 2 comes from the Windows NVIDIA driver (/usr/lib/wsl/lib); a Linux "
+                "driver installed inside WSL breaks it"
+            ),
+            fix=None,
+            quotes=_quotes(paste, _fact_lines(paste, ("os.",))),
+            source=WSL_URL,
+        )
+    ]
+
+
 def _platform_findings(paste: Paste) -> list[Finding]:
     osd = paste.doc.get("os") or {}
     by_build = _wsl1_by_build(paste)
+    if not by_build and isinstance(osd, Mapping) and osd.get("wsl") == 2:
+        return _wsl2_note(paste)
     if not by_build and (not isinstance(osd, Mapping) or osd.get("wsl") != 1):
         return []
     lines = by_build or _fact_lines(paste, ("os.",))
@@ -581,6 +602,8 @@ def diagnose(
         *_conflicts(paste),
     ]
     found += _uncovered(paste, found)
+    if any(f.category == Category.WSL_ISSUE.value and f.status != "ok" for f in found):
+        found = [f for f in found if f.id != "platform:wsl2"]  # a WSL finding says it already
     merged = _merge(found)
     if not any(f.status == "fail" for f in merged):
         merged.append(

@@ -14,10 +14,11 @@ import re
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from recommender.core.catalog import ACCELERATOR_KINDS, DISTRIBUTED_ENGINES, FRAMEWORK_IDS
 from recommender.core.frozen import freeze, thaw
+from recommender.core.memo import remember
 from recommender.core.shell import is_absolute_path, safe_project_name, safe_version
 
 SCHEMA_VERSION = 1
@@ -288,11 +289,7 @@ class Facts:
 
     def memo(self, key: Hashable, make: Callable[[], _T]) -> _T:
         """``make()`` once per ``key`` for this value: a memo that lives and dies with it."""
-        try:
-            return cast("_T", self._memo[key])
-        except KeyError:
-            value = self._memo[key] = make()
-            return value
+        return remember(self._memo, key, make)
 
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any], *, origin: str = "probed") -> Facts:

@@ -3,7 +3,8 @@
 Whatever a renderable holds (a GPU name, a facts field, a host name, a child's error line), no
 control character of it reaches the terminal: the Console renders every segment through
 ``recommender.core.printable.CONTROL_OUT`` and keeps only rich's own control codes (colours, the live
-display's cursor moves). A width below ``MIN_WIDTH`` (``COLUMNS=0``) is read as unknown.
+display's cursor moves). A width below ``MIN_WIDTH`` (``COLUMNS=0``) is read as unknown, one
+above ``MAX_WIDTH`` as ``MAX_WIDTH``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from recommender.core.printable import CONTROL_OUT
 #: Narrower than this is no width at all (``COLUMNS=0`` made rich print nothing).
 MIN_WIDTH = 20
 DEFAULT_WIDTH = 80
+#: Wider than this is read as this (``COLUMNS=100000`` padded every table row to 100,000
+#: spaces: 1.9 MB of blanks); no terminal line that wide is read by a person.
+MAX_WIDTH = 400
 
 #: ASCII look-alikes for the characters dlrec's own text uses, where the output cannot encode
 #: them (PYTHONIOENCODING=ascii, a latin-1 terminal); whatever remains becomes "?".
@@ -111,6 +115,8 @@ def _width(stderr: bool) -> int | None:
         columns = int(os.environ.get("COLUMNS", ""))
     except ValueError:
         return None
+    if columns > MAX_WIDTH:
+        return MAX_WIDTH
     if columns >= MIN_WIDTH:
         return None
     try:
@@ -132,7 +138,7 @@ def make_console(*, stderr: bool = False, width: int | None = None) -> Console:
     return _PlainTextConsole(
         stderr=stderr,
         color_system=None if plain else "auto",
-        width=width if width is not None and width >= MIN_WIDTH else _width(stderr),
+        width=min(width, MAX_WIDTH) if width is not None and width >= MIN_WIDTH else _width(stderr),
         highlight=False,
         soft_wrap=False,
         no_color=bool(os.environ.get("NO_COLOR")) or None,

@@ -150,13 +150,21 @@ def render_markdown(
 ) -> str:
     """The whole document, ending in one newline. ``fleet``: a fleet's document (its nodes and
     spread), shown instead of one machine's facts."""
-    lines = [f"# dlrec recommendation (device: {ranking.device})", "", *_table(ranking, names), ""]
+    lines = [f"# dlrec recommendation (device: {ranking.device})", ""]
+    tie = next((n for n in ranking.warnings if n.rule == "ranking:tie"), None)
+    if tie is not None:  # a tie is stated above the table, with the question that breaks it
+        lines += [f"> **tie:** {cell(tie.why)} {cell(tie.fix or '')}", ""]
+    lines += [*_table(ranking, names), ""]
     if any(e.smoke is not None for e in ranking.entries):
         lines += [f"_Throughputs are {SMOKE_FIGURE_NOTE}._", ""]
     if ranking.smoke_note:
         lines += [f"> {cell(ranking.smoke_note)}", ""]
     for notice in ranking.warnings:
-        lines += [f"> **warning:** {cell(notice.why)} {markdown_text.code_span(notice.rule)}", ""]
+        if notice is not tie:
+            lines += [
+                f"> **warning:** {cell(notice.why)} {markdown_text.code_span(notice.rule)}",
+                "",
+            ]
     lines += _reasons(ranking, names) + _install(ranking, names)
     lines += _facts(facts, answers) if fleet is None else _fleet(fleet, answers)
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from recommender.core.frozen import thaw
+from recommender.core.memo import remember
 from recommender.rulebase.conditions import Test
 from recommender.rulebase.tiers import TierTable
 
@@ -145,11 +146,7 @@ class RuleBase:
 
     def memo(self, key: Hashable, make: Callable[[], _T]) -> _T:
         """``make()`` once per ``key`` for this value: a memo that lives and dies with it."""
-        try:
-            return cast("_T", self._memo[key])
-        except KeyError:
-            value = self._memo[key] = make()
-            return value
+        return remember(self._memo, key, make)
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id; KeyError when there is none."""

@@ -35,6 +35,9 @@ class FailureKind(str, enum.Enum):
     NOT_CONVERGED = "not_converged"
     DISK_FULL = "disk_full"
 
+    def __str__(self) -> str:  # its name in every message (3.11 formats a str enum as Cls.NAME)
+        return self.value
+
 
 #: kind -> (cause, fix). ``{pkg}`` is the framework's pip name, ``{fw}`` its id, ``{budget}``
 #: the budget that ran out, ``{device}`` the device.

@@ -236,8 +236,8 @@ def test_undecodable_working_directory_with_latin1_output(tmp_path):
     for args in (
         ("probe", "--json"),
         ("recommend", "--no-smoke", "--json"),
-        ("checklist", "--no-smoke", "--format", "json"),
-        ("checklist", "--no-smoke", "--format", "markdown"),
+        ("checklist", "--no-smoke", "--format", "json", "--framework", "pytorch"),
+        ("checklist", "--no-smoke", "--format", "markdown", "--framework", "pytorch"),
         ("probe",),
     ):
         proc = subprocess.run(

@@ -75,3 +75,26 @@ def test_a_closed_stdout_is_fine_when_nothing_goes_there(tmp_path):
         preexec_fn=lambda: os.close(1),
     )  # fmt: skip
     assert ran.returncode == 0 and out.read_text().strip()
+
+
+def test_a_huge_columns_is_no_megabytes_of_padding(tmp_path):
+    """Trigger: COLUMNS=100000. Every table row was padded to it: 1.9 MB of blanks."""
+    env, token = token_env(DLREC_CACHE_DIR=str(tmp_path / "cache"), COLUMNS="100000")
+    argv = dlrec_argv("recommend", "--facts", FACTS, "--no-smoke")
+    ran = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+    assert ran.returncode == 0, ran.stderr
+    assert 0 < len(ran.stdout) < 20_000
+    assert max(len(line) for line in ran.stdout.splitlines()) <= 400
+
+
+def test_help_survives_pythonoptimize_2(tmp_path):
+    """Trigger: PYTHONOPTIMIZE=2 strips docstrings, and with them every command's help."""
+    env, _ = token_env(PYTHONOPTIMIZE="2", DLREC_CACHE_DIR=str(tmp_path / "cache"))
+    for args in ((), ("recommend",), ("probe",)):
+        ran = subprocess.run(
+            dlrec_argv(*args, "--help"), capture_output=True, text=True, env=env, cwd=ROOT,
+            timeout=60,
+        )  # fmt: skip
+        assert ran.returncode == 0, ran.stderr
+        usage, _, rest = ran.stdout.partition("\n\n")
+        assert rest.split("\n\n")[0].strip() and not rest.startswith("Options:"), ran.stdout

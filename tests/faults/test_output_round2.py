@@ -101,8 +101,8 @@ def test_redact_masks_url_passwords_and_another_machines_home(tmp_path, monkeypa
         ("recommend", "--json"),
         ("recommend",),
         ("recommend", "--explain"),
-        ("checklist", "--format", "json"),
-        ("checklist",),
+        ("checklist", "--format", "json", "--framework", "pytorch"),
+        ("checklist", "--framework", "pytorch"),
     ):
         out = run(*args, "--no-smoke", "--facts", str(path), "--redact").out
         assert out, args
@@ -169,7 +169,8 @@ def test_a_venv_path_with_a_space_stays_the_interpreter_of_install_it(tmp_path):
         tmp_path, "/opt/my venv/bin/python", FIXTURES / "personas5" / "machines" / "bare.json"
     )
     project = tmp_path / "proj"
-    assert run("init", str(project), "--no-smoke", "--facts", str(path)).code == 0
+    ran = run("init", str(project), "--no-smoke", "--facts", str(path), "--framework", "pytorch")
+    assert ran.code == 0, ran.err
     assert "'/opt/my venv/bin/python' -m pip install" in (project / "SETUP.md").read_text()
 
 
@@ -224,6 +225,8 @@ def test_out_onto_a_fifo_writes_into_it_and_keeps_it(tmp_path):
         str(MACHINE),
         "--format",
         "markdown",
+        "--framework",
+        "pytorch",
         "--out",
         str(fifo),
     )
@@ -242,7 +245,16 @@ def test_out_onto_a_character_device_writes_in_place(tmp_path):
         node.open("wb").close()
     except (PermissionError, OSError):
         pytest.skip("cannot make or open a device node here (no CAP_MKNOD, or a nodev mount)")
-    ran = run("checklist", "--no-smoke", "--facts", str(MACHINE), "--out", str(node))
+    ran = run(
+        "checklist",
+        "--no-smoke",
+        "--facts",
+        str(MACHINE),
+        "--framework",
+        "pytorch",
+        "--out",
+        str(node),
+    )
     assert ran.code in (0, 1), ran.err
     assert stat.S_ISCHR(os.lstat(node).st_mode)
     assert sorted(os.listdir(tmp_path)) == ["null"]
@@ -317,7 +329,7 @@ def test_init_on_a_full_disk_leaves_nothing_says_why_and_a_rerun_works(
         before = {"train.py": "mine\n", "notes.txt": "keep\n"}
         for name, text in before.items():
             (project / name).write_text(text)
-    args = ["init", str(project), "--no-smoke", "--facts", str(MACHINE)]
+    args = ["init", str(project), "--no-smoke", "--facts", str(MACHINE), "--framework", "pytorch"]
     args += ["--force"] if force else []
     with monkeypatch.context() as patched:
         _disk_fills_after(patched, project if force else tmp_path, 2)
@@ -394,7 +406,7 @@ def test_a_full_disk_in_the_smoke_child_end_to_end(tmp_path):
     [
         ("probe",),
         ("recommend", "--no-smoke", "--facts", str(MACHINE)),
-        ("checklist", "--no-smoke", "--facts", str(MACHINE)),
+        ("checklist", "--no-smoke", "--facts", str(MACHINE), "--framework", "pytorch"),
         ("rules", "list"),
     ],
     ids=["probe", "recommend", "checklist", "rules-list"],

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from recommender.core.catalog import BACKEND_FRAMEWORK, Framework
+from recommender.core.catalog import ANSWER_KIND, BACKEND_FRAMEWORK, Framework, pip_name
 from recommender.core.shell import quote_python
 from recommender.decide.install.machine import Machine, machine_from_facts
 from recommender.decide.install.plan import InstallPlan, NoBuild, plan_install
@@ -40,7 +40,7 @@ __all__ = [
 NO_BUILD_RULE = "plan:no-build"
 #: A wheels.yaml ``verified`` date older than this (about six months) is stale.
 STALE_DAYS = 183
-_ACCELERATORS = ("cpu", "nvidia", "amd", "apple", "tpu", "intel")
+_KERAS = Framework.KERAS.value
 
 
 def python_cmd(facts: Any) -> str:
@@ -76,9 +76,9 @@ def plan_for(
     """The plan for one framework (Keras on ``backend``) on this machine and accelerator, from
     ``matrix`` (the rule base's ``wheels``). Plans are frozen values memoised on the matrix by
     what the planner reads: a fleet's distinct machines mostly differ where it does not look."""
-    answer = accelerator if accelerator in _ACCELERATORS else None
+    answer = accelerator if accelerator in ANSWER_KIND else None  # the catalog's answers
     machine, python = _machine(facts), python_cmd(facts)
-    backend = backend if framework == "keras" else None
+    backend = backend if framework == _KERAS else None
     key = ("plan", framework, backend, answer, python, _machine_key(machine))
     return matrix.memo(
         key,
@@ -90,7 +90,7 @@ def plan_for(
 
 def _installed(framework: str, facts: Any, backend: str | None) -> bool:
     names = [framework]
-    if framework == "keras" and backend in BACKEND_FRAMEWORK:
+    if framework == _KERAS and backend in BACKEND_FRAMEWORK:
         names.append(BACKEND_FRAMEWORK[backend])
     return all(facts.get(f"frameworks.{fw}.installed") is True for fw in names)
 
@@ -105,13 +105,13 @@ def install_line(
     if plan.reinstall:
         return plan.command_line
     if (
-        framework == "keras"
+        framework == _KERAS
         and backend in BACKEND_FRAMEWORK
         and _installed(BACKEND_FRAMEWORK[backend], facts, None)
     ):
         # The backend is installed and fits: its row installs nothing, so Keras's adds only
         # Keras (one machine, one command per framework).
-        return None if _installed("keras", facts, None) else _keras_only(plan)
+        return None if _installed(_KERAS, facts, None) else _keras_only(plan)
     if not _installed(framework, facts, backend):
         return plan.command_line
     return None
@@ -119,7 +119,8 @@ def install_line(
 
 def _keras_only(plan: InstallPlan) -> str:
     python = plan.commands[0][0] if plan.commands and plan.commands[0] else "python"
-    pins = [f"{name}{spec}" for name, spec in plan.packages if name == "keras"] or ["keras"]
+    keras = pip_name(_KERAS)  # the distribution, from the catalog
+    pins = [f"{name}{spec}" for name, spec in plan.packages if name == keras] or [keras]
     return shlex.join([python, "-m", "pip", "install", *pins])
 
 

@@ -313,19 +313,22 @@ def cpu_facts(report: Report, os_doc: Mapping[str, object]) -> dict[str, object]
     )
 
 
+#: A cuDNN file name: found by a pattern that always succeeds where it starts (no backtracking,
+#: matches never overlap: one pass over a hostile line), then read by an anchored one.
+_CUDNN_NAME = re.compile(r"libcudnn[\w.]{0,60}|cudnn\w{0,40}(?:\.dll)?", re.ASCII)
+_CUDNN_SO = re.compile(
+    r"libcudnn(?:_\w{1,40})?\.(?:so\.|)([0-9]{1,2}(?:\.[0-9]{1,3}){0,2})", re.ASCII
+)
+_CUDNN_DLL = re.compile(r"cudnn\w{0,40}?64_([0-9]{1,2})\.dll", re.ASCII)
+
+
 def _cudnn_versions(report: Report) -> list[str] | None:
     texts = [*report.cudnn_rows, report.fields.get("cudnn", "")]
     found = set()
     for text in texts:
-        for match in re.finditer(
-            r"libcudnn(?:_\w{1,40})?\.(?:so\.|)([0-9]{1,2}(?:\.[0-9]{1,3}){0,2})"
-            r"(?:\.dylib)?",
-            text,
-            re.ASCII,
-        ):
-            found.add(match.group(1))
-        for match in re.finditer(r"cudnn\w{0,40}?64_([0-9]{1,2})\.dll", text, re.ASCII):
-            found.add(match.group(1))
+        for name in _CUDNN_NAME.findall(text):
+            if match := _CUDNN_SO.match(name) or _CUDNN_DLL.match(name):
+                found.add(match.group(1))
     return sorted(found) or None
 
 

@@ -12,10 +12,12 @@ import enum
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
+
+from recommender.core.memo import remember
 
 
 class Platform(enum.Enum):
@@ -267,11 +269,7 @@ class WheelMatrix:
 
     def memo(self, key: Hashable, make: Callable[[], _T]) -> _T:
         """``make()`` once per ``key`` for this value: a memo that lives and dies with it."""
-        try:
-            return cast("_T", self._memo[key])
-        except KeyError:
-            value = self._memo[key] = make()
-            return value
+        return remember(self._memo, key, make)
 
     def lines(self, package: str) -> tuple[Release, ...]:
         """Every release line of ``package``, newest first (sorted once per matrix: a fleet's

@@ -1,0 +1,38 @@
+"""Values checked for range in the one document layer (issue 25): non-finite numbers and huge
+integers are refused by file, line and key (exit 2), for rules, facts and answers alike."""
+
+from __future__ import annotations
+
+import pytest
+
+from recommender.core.documents import DocumentError, parse_json, parse_yaml
+
+RULE = "schema: 1\nrules:\n  - id: r\n    delta: {value}\n"
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.Inf", "1.0e+999"])
+def test_a_non_finite_yaml_number_is_refused_with_line_and_key(value):
+    with pytest.raises(DocumentError) as exc:
+        parse_yaml(RULE.format(value=value), "rules.yaml")
+    assert str(exc.value).startswith("rules.yaml:4: rules[0].delta: "), str(exc.value)
+    assert "not a finite number" in str(exc.value)
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_a_non_finite_json_number_is_refused_with_its_line(literal):
+    with pytest.raises(DocumentError) as exc:
+        parse_json('{\n  "cpu": {\n    "cores": ' + literal + "\n  }\n}", "facts.json")
+    assert str(exc.value).startswith("facts.json:3: "), str(exc.value)
+
+
+def test_a_short_hex_literal_for_a_huge_int_is_refused():
+    """Trigger: ``0x`` and 4,000 hex digits: under the digit cap, but an int of 4,800 decimal
+    digits, which failed (exit 3) wherever it was printed."""
+    with pytest.raises(DocumentError) as exc:
+        parse_yaml("cores: 0x" + "f" * 4000 + "\n", "facts.yaml")
+    assert str(exc.value).startswith("facts.yaml:1: cores: "), str(exc.value)
+
+
+def test_finite_numbers_still_read():
+    assert parse_yaml("a: 1.5\nb: -2.0e+3\n", "x.yaml") == {"a": 1.5, "b": -2000.0}
+    assert parse_json('{"a": 1.5, "b": -2e3}', "x.json") == {"a": 1.5, "b": -2000.0}
