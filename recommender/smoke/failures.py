@@ -250,8 +250,8 @@ def classify(ex: ChildExit, *, framework: str, device: str, log: str | None) -> 
     if rc is not None and -rc == signal.SIGKILL and ex.oom_kills:
         detail = f" (killed by the OOM killer: cgroup memory.events counted {ex.oom_kills})"
         return make(FailureKind.OUT_OF_MEMORY, detail)
-    if oom := _OUT_OF_MEMORY.search(text):
-        return make(FailureKind.OUT_OF_MEMORY, f" ({oom.group(0)} during {ex.phase})")
+    if ran_out := _OUT_OF_MEMORY.search(text):
+        return make(FailureKind.OUT_OF_MEMORY, f" ({ran_out.group(0)} during {ex.phase})")
     for kind, pattern in _PATTERNS:
         if match := pattern.search(text):
             return make(kind, match.group(0))
