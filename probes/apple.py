@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 
+from recommender.core.numfmt import is_digits
 from recommender.probes.base import Host, ProbeResult, probe
 from recommender.probes.cpu import rosetta_translated
 from recommender.probes.process import run_bounded
@@ -28,7 +29,7 @@ def apple_probe(host: Host) -> ProbeResult:
         "vendor": "apple",
         "index": 0,
         "name": f"{brand} GPU",
-        "memory_bytes": int(memsize) if memsize and memsize.isdigit() else None,  # unified memory
+        "memory_bytes": int(memsize) if memsize and is_digits(memsize) else None,  # unified memory
         "macos_version": platform.mac_ver()[0] or None,
         "visible": True,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 
+from recommender.core.numfmt import is_digits
 from recommender.probes.base import Host, ProbeResult, probe
 from recommender.probes.cgroup import cgroup_file
 
@@ -16,7 +17,7 @@ def parse_meminfo(text: str) -> dict[str, int]:
     for line in text.splitlines():
         key, sep, rest = line.partition(":")
         parts = rest.split()
-        if sep and parts and parts[0].isdigit():
+        if sep and parts and is_digits(parts[0]):
             factor = 1024 if len(parts) > 1 and parts[1].lower() == "kb" else 1
             values[key.strip()] = int(parts[0]) * factor
     return values

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+from recommender.core.numfmt import is_digits
 from recommender.probes.base import Host, ProbeResult, probe
 from recommender.probes.pci import AMD, display_devices
 from recommender.probes.process import run_bounded
@@ -25,14 +26,14 @@ def _kfd_gpus(host: Host) -> list[dict]:
         gfx = fields.get("gfx_target_version", "").strip()
         name = (host.read_text(f"{_TOPOLOGY}/{node}/name") or "").strip() or None
         gpus.append(
-            {"node": int(node) if node.isdigit() else node, "gfx": _gfx_name(gfx), "name": name}
+            {"node": int(node) if is_digits(node) else node, "gfx": _gfx_name(gfx), "name": name}
         )
     return gpus
 
 
 def _gfx_name(version: str) -> str | None:
     """KFD writes gfx90a as 90010 (major*10000 + minor*100 + stepping, minor/stepping in hex)."""
-    if not version.isdigit() or int(version) == 0:
+    if not is_digits(version) or int(version) == 0:
         return None
     v = int(version)
     return f"gfx{v // 10000}{(v // 100) % 100:x}{v % 100:x}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from recommender.core.numfmt import is_digits
 from recommender.probes.base import Host, ProbeResult, probe
 from recommender.probes.pci import GOOGLE, pci_devices
 
@@ -41,7 +42,7 @@ def tpu_probe(host: Host) -> ProbeResult:
     # /dev/accel0.. are TPU chips; /dev/accel/ (a directory) is the kernel's generic accel
     # subsystem (Intel NPU, Habana), not a TPU.
     accel_nodes = [n for n in host.listdir("/dev") if re.fullmatch(r"accel\d+", n)]
-    vfio_nodes = [n for n in host.listdir("/dev/vfio") if n.isdigit()]
+    vfio_nodes = [n for n in host.listdir("/dev/vfio") if is_digits(n)]
     hints = _hints(host)
     count = len(chips) or len(accel_nodes)
     if not count and vfio_nodes and hints:

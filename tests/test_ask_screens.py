@@ -28,6 +28,28 @@ DOWN, ENTER, ESC, LEFT, CTRL_D = "\x1b[B", "\r", "\x1b", "\x1b[D", "\x04"
 SIZES = [(80, 24), (60, 20)]
 
 
+def _keys() -> list[str]:
+    from recommender.rulebase.load import load_rulebase
+
+    return [q.key for q in load_rulebase(()).questions]
+
+
+KEYS = _keys()
+#: The accelerator is detected on the laptop: not asked, not counted.
+N = len(KEYS) - 1
+SCALE = KEYS.index("scale") + 1
+
+
+@pytest.fixture
+def terminals():
+    """Every Terminal a test starts is ended at teardown, whatever the test's outcome."""
+    started: list[Terminal] = []
+    yield started
+    for term in started:
+        if term.child.isalive():
+            term.child.terminate(force=True)
+
+
 @dataclass
 class Step:
     keys: str  # what to type ("" for nothing); "RESIZE:COLS" resizes the terminal instead
@@ -105,8 +127,8 @@ class Terminal:
 
 
 def _to_summary() -> list[Step]:
-    return [Step("", "[1/6]")] + [
-        Step(ENTER, f"[{n}/6]" if n <= 6 else "Your answers") for n in range(2, 8)
+    return [Step("", f"[1/{N}]")] + [
+        Step(ENTER, f"[{n}/{N}]" if n <= N else "Your answers") for n in range(2, N + 2)
     ]
 
 
@@ -127,19 +149,20 @@ def _golden(name: str, snaps: dict[str, list[str]], update: bool) -> None:
 
 
 @pytest.mark.parametrize(("cols", "rows"), SIZES, ids=[f"{c}x{r}" for c, r in SIZES])
-def test_back_and_jump_redraw_in_place(tmp_path, cols, rows, update_goldens):
+def test_back_and_jump_redraw_in_place(tmp_path, cols, rows, update_goldens, terminals):
     saved = tmp_path / "answers.yaml"
     term = Terminal(tmp_path, cols, rows, "--save-answers", str(saved))
+    terminals.append(term)
     steps = [
-        Step("", "[1/6]"),
-        Step(ENTER, "[2/6]"),
-        Step(ENTER, "[3/6]"),
-        Step(ESC, "[2/6]", snap="back from 3 with Esc"),
-        Step(LEFT, "[1/6]", snap="back from 2 with Left"),
-        Step("2", "[2/6]"),  # production
-        *[Step(ENTER, f"[{n}/6]") for n in range(3, 7)],
+        Step("", f"[1/{N}]"),
+        Step(ENTER, f"[2/{N}]"),
+        Step(ENTER, f"[3/{N}]"),
+        Step(ESC, f"[2/{N}]", snap="back from 3 with Esc"),
+        Step(LEFT, f"[1/{N}]", snap="back from 2 with Left"),
+        Step("2", f"[2/{N}]"),  # production
+        *[Step(ENTER, f"[{n}/{N}]") for n in range(3, N + 1)],
         Step(ENTER, "Your answers", snap="summary"),
-        Step("5", "Change 5)", snap="jump to 5 from the summary"),
+        Step(str(SCALE), f"Change {SCALE})", snap="jump to scale from the summary"),
         Step(DOWN + ENTER, "Your answers", snap="summary after the change"),
     ]
     snaps = term.run(steps)
@@ -149,17 +172,17 @@ def test_back_and_jump_redraw_in_place(tmp_path, cols, rows, update_goldens):
         _check_wrapped(lines, cols)
         screen = "\n".join(lines)
         # no repeated transcript: every answer line is on screen at most once
-        for n in range(1, 7):
-            assert screen.count(f"[{n}/6]") <= 1, (name, screen)
-        assert "/7]" not in screen  # the detected accelerator is not asked, nor counted
+        for n in range(1, N + 1):
+            assert screen.count(f"[{n}/{N}]") <= 1, (name, screen)
+        assert f"/{N + 1}]" not in screen  # the detected accelerator is not asked, nor counted
     back = "\n".join(snaps["back from 3 with Esc"])
     # question 2 is asked where its answer line was; question 3 is gone
-    assert back.count("[2/6]") == 1 and "[3/6]" not in back
+    assert back.count(f"[2/{N}]") == 1 and f"[3/{N}]" not in back
     assert "\n".join(snaps["back from 2 with Left"]).count("What is the main goal") == 1
     after = "\n".join(snaps["summary after the change"])
-    assert "Change 5)" not in after and after.count("Your answers") == 1
+    assert f"Change {SCALE})" not in after and after.count("Your answers") == 1
     assert "Several GPUs in one" in after  # the changed answer, in the summary drawn again
-    assert "? Change 5)" not in after and "that answer Change" not in after
+    assert "that answer Change" not in after
     text = saved.read_text()
     assert 'goal: "production"' in text and 'scale: "multi-gpu"' in text
     assert "accelerator" not in text
@@ -168,10 +191,13 @@ def test_back_and_jump_redraw_in_place(tmp_path, cols, rows, update_goldens):
 
 @pytest.mark.parametrize(("cols", "rows"), SIZES, ids=[f"{c}x{r}" for c, r in SIZES])
 @pytest.mark.parametrize("key", ["q", CTRL_D], ids=["q", "ctrl-d"])
-def test_q_and_ctrl_d_cancel_with_nothing_written(tmp_path, cols, rows, key, update_goldens):
+def test_q_and_ctrl_d_cancel_with_nothing_written(
+    tmp_path, cols, rows, key, update_goldens, terminals
+):
     saved = tmp_path / "answers.yaml"
     term = Terminal(tmp_path, cols, rows, "--save-answers", str(saved))
-    snaps = term.run([Step("", "[1/6]"), Step(ENTER, "[2/6]")])
+    terminals.append(term)
+    snaps = term.run([Step("", f"[1/{N}]"), Step(ENTER, f"[2/{N}]")])
     term.child.send(key)
     term.child.expect_exact("dlrec: cancelled; nothing was written")
     snaps["cancelled at 2"] = term.lines()
@@ -181,9 +207,10 @@ def test_q_and_ctrl_d_cancel_with_nothing_written(tmp_path, cols, rows, key, upd
     _golden(f"ask_cancel_{name}_{cols}x{rows}.txt", snaps, update_goldens)
 
 
-def test_cancel_at_the_summary(tmp_path):
+def test_cancel_at_the_summary(tmp_path, terminals):
     saved = tmp_path / "answers.yaml"
     term = Terminal(tmp_path, 80, 24, "--save-answers", str(saved))
+    terminals.append(term)
     term.run(_to_summary())
     term.child.send("q")
     term.child.expect_exact("dlrec: cancelled")
@@ -191,39 +218,41 @@ def test_cancel_at_the_summary(tmp_path):
 
 
 @pytest.mark.parametrize(("cols", "rows", "narrow"), [(80, 24, 60), (60, 20, 44)])
-def test_a_resize_wraps_the_choices_again(tmp_path, cols, rows, narrow, update_goldens):
+def test_a_resize_wraps_the_choices_again(tmp_path, cols, rows, narrow, update_goldens, terminals):
     term = Terminal(tmp_path, cols, rows)
+    terminals.append(term)
     snaps = term.run(
         [
-            Step("", "[1/6]"),
-            Step(ENTER, "[2/6]"),
-            Step(ENTER, "[3/6]", snap=f"question 3 at {cols}"),
-            Step(f"RESIZE:{narrow}", "[3/6]", snap=f"question 3 resized to {narrow}"),
+            Step("", f"[1/{N}]"),
+            Step(ENTER, f"[2/{N}]"),
+            Step(ENTER, f"[3/{N}]", snap=f"question 3 at {cols}"),
+            Step(f"RESIZE:{narrow}", f"[3/{N}]", snap=f"question 3 resized to {narrow}"),
             Step(DOWN, "", snap="the pointer moved after the resize"),
         ]
     )
     term.child.send("q")
     assert term.finish() == 130
     resized = snaps[f"question 3 resized to {narrow}"]
-    question = resized[resized.index(next(x for x in resized if x.startswith("? [3/6]"))) :]
+    question = resized[resized.index(next(x for x in resized if x.startswith(f"? [3/{N}]"))) :]
     _check_wrapped(question, narrow)
     assert " » 2) Intermediate" in "\n".join(question)  # the pointer stayed where it was
     assert " » 3) Expert" in "\n".join(snaps["the pointer moved after the resize"])
     _golden(f"ask_resize_{cols}x{rows}.txt", snaps, update_goldens)
 
 
-def test_esc_goes_back_as_quickly_as_left(tmp_path):
+def test_esc_goes_back_as_quickly_as_left(tmp_path, terminals):
     """Esc is not held back by prompt_toolkit's one-second wait for a longer key sequence."""
     term = Terminal(tmp_path, 80, 24)
+    terminals.append(term)
     timings = {}
-    term.run([Step("", "[1/6]"), Step(ENTER, "[2/6]")])
+    term.run([Step("", f"[1/{N}]"), Step(ENTER, f"[2/{N}]")])
     for name, key in (("left", LEFT), ("esc", ESC)):
         term.settle()
         start = time.monotonic()
         term.child.send(key)
-        term.child.expect_exact("[1/6]")
+        term.child.expect_exact(f"[1/{N}]")
         timings[name] = time.monotonic() - start
-        term.run([Step(ENTER, "[2/6]")])
+        term.run([Step(ENTER, f"[2/{N}]")])
     term.child.send("q")
     assert term.finish() == 130
     assert timings["esc"] < timings["left"] + 0.25, timings

@@ -36,3 +36,24 @@ def test_a_short_hex_literal_for_a_huge_int_is_refused():
 def test_finite_numbers_still_read():
     assert parse_yaml("a: 1.5\nb: -2.0e+3\n", "x.yaml") == {"a": 1.5, "b": -2000.0}
     assert parse_json('{"a": 1.5, "b": -2e3}', "x.json") == {"a": 1.5, "b": -2000.0}
+
+
+def test_no_number_is_parsed_after_str_isdigit():
+    """``"²".isdigit()`` is true and ``int("²")`` raises: a port or a version field with a
+    Unicode digit ended in exit 3. Every check goes through ``core.numfmt.is_digits``."""
+    import ast
+
+    from tests.conftest import ROOT
+
+    offenders = []
+    for path in [*(ROOT / "recommender").rglob("*.py"), *(ROOT / "probes").glob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr in ("isdigit", "isnumeric"):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == ["recommender/core/numfmt.py:" + offenders[0].rsplit(":", 1)[-1]]
+
+
+def test_is_digits_is_ascii_only():
+    from recommender.core.numfmt import is_digits
+
+    assert is_digits("8080") and not is_digits("80²") and not is_digits("٣") and not is_digits("")

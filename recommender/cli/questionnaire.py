@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from recommender.core.errors import BadInputError
+from recommender.core.numfmt import is_digits
 from recommender.rulebase.load import Choice
 
 BACK = object()  # an asker's answer meaning "the previous question, please"
@@ -267,12 +268,12 @@ class LineAsker:
                 return True
             if text in ("n", "no", "b", "back"):
                 return False
-            if text.isdigit() and 1 <= int(text) <= len(summary):
+            if is_digits(text) and 1 <= int(text) <= len(summary):
                 return int(text) - 1
 
 
 def _pick(prompt: Prompt, text: str) -> str | None:
-    if text.isdigit() and 1 <= int(text) <= len(prompt.options):
+    if is_digits(text) and 1 <= int(text) <= len(prompt.options):
         return prompt.options[int(text) - 1].value
     return next((o.value for o in prompt.options if o.value == text), None)
 

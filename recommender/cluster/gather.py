@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from recommender.core.numfmt import is_digits
 from recommender.smoke.process import open_capture
 from recommender.supervise.supervisor import Stopped, start
 
@@ -134,8 +135,8 @@ def srun_errors(text: str) -> dict[int, tuple[str, str]]:
     for m in _SRUN_ERROR.finditer(text):
         for part in m.group(2).split(","):
             lo, _, hi = part.partition("-")
-            if lo.isdigit():
-                for k in range(int(lo), int(hi if hi.isdigit() else lo) + 1):
+            if is_digits(lo):
+                for k in range(int(lo), int(hi if is_digits(hi) else lo) + 1):
                     out.setdefault(k, (m.group(1), m.group(3).strip()))
     return out
 

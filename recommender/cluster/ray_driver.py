@@ -24,6 +24,8 @@ import sys
 import time
 from typing import Any
 
+from recommender.core.numfmt import is_digits
+
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no phoning home from dlrec's driver
 
 
@@ -168,7 +170,7 @@ def unreachable(address: str) -> str | None:
     """Why HOST:PORT cannot be a Ray head (nothing listens), or None; ``auto`` and ``ray://``
     addresses are left to ray.init, which asks no network of its own before it dials."""
     host, _, port = address.rpartition(":")
-    if address == "auto" or "://" in address or not port.isdigit():
+    if address == "auto" or "://" in address or not is_digits(port):
         return None
     try:
         with socket.create_connection((host.strip("[]"), int(port)), timeout=5.0):

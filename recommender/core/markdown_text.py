@@ -44,7 +44,11 @@ def text(value: Any) -> str:
     """``value`` as one line of Markdown that renders as exactly its visible text."""
     out = _SPECIAL.sub(lambda m: "\\" + m.group(), _line(value))
     if lead := _LEADING.match(out):
-        out = out[: lead.end()] + "\\" + out[lead.end() :] if lead.group().isdigit() else "\\" + out
+        out = (
+            out[: lead.end()] + "\\" + out[lead.end() :]
+            if lead.group()[-1] in "0123456789"
+            else "\\" + out
+        )
     return out
 
 

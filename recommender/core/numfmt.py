@@ -38,3 +38,10 @@ def throughput(samples_per_s: float | None) -> str:
 
 #: The label renderers put beside smoke throughputs, once.
 SMOKE_FIGURE_NOTE = "smoke figures from a tiny model, not benchmarks"
+
+
+def is_digits(text: str) -> bool:
+    """True when ``text`` is ASCII digits only: what ``int()`` may then parse. ``str.isdigit``
+    is also true of ``²`` (which ``int`` refuses: exit 3) and of other scripts' digits, so
+    every number dlrec parses from text is checked with this, never with ``isdigit``."""
+    return text.isascii() and text.isdigit()

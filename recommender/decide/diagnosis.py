@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from recommender.core.catalog import Diagnosis as Category
+from recommender.core.numfmt import is_digits
 from recommender.decide.checklist.build import Checklist, Item
 from recommender.facts.reports import Fact, Paste, Signature
 from recommender.rulebase.checklist.template import Status
@@ -321,7 +322,7 @@ WSL_BUILDS_URL = "https://github.com/MicrosoftDocs/WSL/pull/752"
 def _wsl1_by_build(paste: Paste) -> list[int]:
     """Lines proving WSL 1: a Windows build older than WSL 2, in a paste about WSL."""
     build = paste.facts.get("os.windows_build")
-    if build is None or not str(build.value).isdigit() or int(build.value) >= WSL2_FIRST_BUILD:
+    if build is None or not is_digits(str(build.value)) or int(build.value) >= WSL2_FIRST_BUILD:
         return []
     mentions = [n for n, line in enumerate(paste.lines, 1) if "wsl" in line.lower()][:3]
     return [build.line, *mentions] if mentions else []
@@ -378,7 +379,7 @@ def _driver_mismatch(paste: Paste) -> list[Finding]:
     if dso is None or kernel is None:
         return []
     numbers = [
-        tuple(int(p) for p in str(f.value).split(".")[:2] if p.isdigit()) for f in (dso, kernel)
+        tuple(int(p) for p in str(f.value).split(".")[:2] if is_digits(p)) for f in (dso, kernel)
     ]
     if numbers[0] == numbers[1]:
         return []
@@ -398,9 +399,9 @@ def _driver_mismatch(paste: Paste) -> list[Finding]:
 
 def _major_minor(value: object) -> tuple[int, int] | None:
     parts = str(value).split(".")
-    if len(parts) < 2 or not parts[0].isdigit() or not parts[1][:2].isdigit():
+    if len(parts) < 2 or not is_digits(parts[0]) or not is_digits(parts[1][:2]):
         return None
-    return int(parts[0]), int("".join(ch for ch in parts[1][:2] if ch.isdigit()))
+    return int(parts[0]), int("".join(ch for ch in parts[1][:2] if is_digits(ch)))
 
 
 def _cpu_builds(paste: Paste) -> list[Finding]:

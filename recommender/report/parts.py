@@ -39,15 +39,17 @@ _COMMAND_MARKS = (" -m pip ", "pip install ", "conda install ", "uv pip ", "dlre
 
 def wrap_plain(text: str, width: int) -> str:
     """Plain report text wrapped at words to ``width``: each line keeps its indent and hangs two
-    more under it; no word is split (a URL stays whole), and a line holding a command stays on
-    one line, so a copy pastes as one command. No line ends with a blank."""
+    more under it; no word is split (a URL stays whole), and a line holding a command, or
+    quoting the paste ("line 11: ..."), stays on one line, so a copy pastes as it was. No line
+    ends with a blank."""
     import textwrap
 
     out = []
     for line in text.splitlines():
         body = line.lstrip(" ")
         indent = " " * (len(line) - len(body))
-        if len(line) <= width or any(mark in line for mark in _COMMAND_MARKS):
+        quote = body.startswith("line ") and body.split(":", 1)[0][5:].isdigit()
+        if len(line) <= width or quote or any(mark in line for mark in _COMMAND_MARKS):
             out.append(line.rstrip())
             continue
         out += textwrap.wrap(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from recommender.core.numfmt import is_digits
 from recommender.facts.reports.model import Block, Fact
 
 FORMAT = "nvidia-smi"
@@ -41,7 +42,7 @@ def _gpu_row(line: str, *, bus_id_needed: bool = False) -> tuple[int, str] | Non
     if bus_id_needed and (len(cells) < 2 or not _BUS_ID.match(cells[1])):
         return None
     cell = cells[0].split()
-    if len(cell) < 3 or not cell[0].isdigit() or cell[-1] not in _MODES:
+    if len(cell) < 3 or not is_digits(cell[0]) or cell[-1] not in _MODES:
         return None
     name = " ".join(cell[1:-1])
     if not name.startswith(_NAME_START):

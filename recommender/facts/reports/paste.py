@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from types import MappingProxyType
 
 from recommender.core.errors import BadInputError
+from recommender.core.numfmt import is_digits
 from recommender.facts.document import FactsError, validate
 from recommender.facts.reports.assemble import build, merge
 from recommender.facts.reports.ds_report import read as read_ds_report
@@ -116,7 +117,7 @@ def _drop(doc: dict, key: str) -> bool:
     parts = key.replace("[", ".").replace("]", "").split(".")
     node = doc
     for part in parts[:-1]:
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+        if isinstance(node, list) and is_digits(part) and int(part) < len(node):
             node = node[int(part)]
         elif isinstance(node, dict) and part in node:
             node = node[part]

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from recommender.core.numfmt import is_digits
 from recommender.facts.reports.lines import local_build, strip_quotes
 from recommender.facts.reports.model import Block, Fact
 
@@ -70,7 +71,7 @@ def _torch_cuda(value: str) -> list[tuple[str, Any]]:
 def _count(path: str) -> Callable[[str], list[tuple[str, Any]]]:
     def read(value: str) -> list[tuple[str, Any]]:
         value = value.strip()
-        return [(path, int(value))] if value.isdigit() and len(value) < 4 else []
+        return [(path, int(value))] if is_digits(value) and len(value) < 4 else []
 
     return read
 

@@ -26,6 +26,7 @@ from typing import Any
 from recommender.core.catalog import DIAGNOSES
 from recommender.core.documents import DocumentError, LocatedDict, parse_yaml, read_text
 from recommender.core.errors import BadInputError
+from recommender.core.numfmt import is_digits
 from recommender.facts.reports.lines import Text
 from recommender.facts.reports.model import Hit
 from recommender.facts.reports.paths import known_path
@@ -136,7 +137,7 @@ def _fill(value: Any, groups: Mapping[str, str]) -> Any:
 
 
 def _cuda(raw: str) -> str | None:
-    if not raw.isdigit() or not 1000 <= int(raw) <= 99999:
+    if not is_digits(raw) or not 1000 <= int(raw) <= 99999:
         return None
     value = int(raw)
     return f"{value // 1000}.{(value % 1000) // 10}"
@@ -144,7 +145,7 @@ def _cuda(raw: str) -> str | None:
 
 def _cc(raw: str) -> str | None:
     digits = raw.removeprefix("sm_").rstrip("af")
-    if not digits.isdigit() or not 2 <= len(digits) <= 3:
+    if not is_digits(digits) or not 2 <= len(digits) <= 3:
         return None
     return f"{int(digits[:-1])}.{digits[-1]}"
 

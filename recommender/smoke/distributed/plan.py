@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from recommender.core.errors import BadInputError
+from recommender.core.numfmt import is_digits
 from recommender.facts.document import Facts
 from recommender.smoke.process import framework_env
 
@@ -53,7 +54,7 @@ class Cluster:
             raise BadInputError("--nnodes > 1 needs --rdzv-endpoint HOST:PORT (node 0's address)")
         if self.rdzv_endpoint:
             host, _, port = self.rdzv_endpoint.rpartition(":")
-            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            if not host or not is_digits(port) or not 0 < int(port) < 65536:
                 raise BadInputError(f"--rdzv-endpoint {self.rdzv_endpoint!r}: expected HOST:PORT")
         if self.worker_hosts and len(self.worker_hosts) != self.nnodes:
             raise BadInputError(

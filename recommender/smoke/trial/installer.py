@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from recommender.core.numfmt import is_digits
 from recommender.smoke.trial.values import Package
 
 #: pip options that take a value (so the value is not read as a requirement).
@@ -138,7 +139,7 @@ def url_size(url: str | None) -> int | None:
             length = response.headers.get("Content-Length")
     except (OSError, ValueError):
         return None
-    return int(length) if length and length.isdigit() else None
+    return int(length) if length and is_digits(length) else None
 
 
 def _from_lock(path: str) -> tuple[Package, ...]:
