@@ -57,3 +57,20 @@ def test_is_digits_is_ascii_only():
     from recommender.core.numfmt import is_digits
 
     assert is_digits("8080") and not is_digits("80²") and not is_digits("٣") and not is_digits("")
+
+
+@pytest.mark.parametrize("key", ["cpu.usable_cores", "memory.total_bytes", "disk.free_bytes"])
+def test_a_negative_size_or_count_in_facts_is_refused(runner, tmp_path, key):
+    import json
+
+    from recommender.cli.main import cli
+    from tests.conftest import FIXTURES
+
+    doc = json.loads((FIXTURES / "facts" / "a100_linux.json").read_text())
+    section, field = key.split(".")
+    doc[section][field] = -4
+    facts = tmp_path / "facts.json"
+    facts.write_text(json.dumps(doc))
+    ran = runner.invoke(cli, ["recommend", "--facts", str(facts), "--no-smoke"])
+    assert ran.exit_code == 2, ran.output
+    assert f"key {key}: expected int >= 0, got -4" in ran.stderr

@@ -195,12 +195,19 @@ SAFE_FIELDS: Mapping[str, str] = MappingProxyType(
 
 _CHECKS = {
     "str": lambda v: isinstance(v, str),
-    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    # Every int of the facts is a count, a size, an index or a version: never negative.
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
     "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
     "bool": lambda v: isinstance(v, bool),
     "list[str]": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
     "any": lambda v: True,
 }
+
+
+def _expected(kind: str, value: Any) -> str:
+    if kind == "int" and _CHECKS["number"](value):
+        return f"expected int >= 0, got {value!r:.60}"
+    return f"expected {kind}, got {value!r:.60}"
 
 
 class FactsError(ValueError):
@@ -265,11 +272,11 @@ def validate(doc: Mapping[str, Any], *, loaded: bool = False) -> None:
                     raise FactsError(f"{head}[{i}]", "expected an object")
                 found, value = _lookup(item, tail.split("."))
                 if found and value is not None and not _CHECKS[kind](value):
-                    raise FactsError(f"{head}[{i}].{tail}", f"expected {kind}, got {value!r:.60}")
+                    raise FactsError(f"{head}[{i}].{tail}", _expected(kind, value))
             continue
         found, value = _lookup(doc, path.split("."))
         if found and value is not None and not _CHECKS[kind](value):
-            raise FactsError(path, f"expected {kind}, got {value!r:.60}")
+            raise FactsError(path, _expected(kind, value))
     if loaded:
         _check_safe(doc)
 

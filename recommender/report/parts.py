@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
+from recommender.core.numfmt import is_digits
+
 
 class PartsLine:
     """``HEAD a · b · c``; a continued line starts with ``indent`` blanks."""
@@ -48,7 +50,7 @@ def wrap_plain(text: str, width: int) -> str:
     for line in text.splitlines():
         body = line.lstrip(" ")
         indent = " " * (len(line) - len(body))
-        quote = body.startswith("line ") and body.split(":", 1)[0][5:].isdigit()
+        quote = body.startswith("line ") and is_digits(body.split(":", 1)[0][5:])
         if len(line) <= width or quote or any(mark in line for mark in _COMMAND_MARKS):
             out.append(line.rstrip())
             continue
