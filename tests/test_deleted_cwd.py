@@ -58,3 +58,23 @@ def test_smoke_in_a_deleted_directory_trains(tmp_path):
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "ok   pytorch on cpu" in proc.stdout and "oneMKL" not in proc.stdout
+
+
+def test_init_in_a_deleted_directory_is_one_line_and_exit_2(tmp_path):
+    """Trigger: ``dlrec init proj`` in a folder deleted under the shell: ``os.path.abspath``
+    raised FileNotFoundError, an internal error (exit 3)."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    code = (
+        "import os, subprocess, sys; os.chdir(sys.argv[1]); os.rmdir(sys.argv[1]); "
+        "sys.exit(subprocess.run([sys.executable, '-m', 'recommender', 'init', 'proj', "
+        "'--no-smoke', '--framework', 'pytorch']).returncode)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DLREC_CACHE_DIR": str(tmp_path / "cache")}
+    ran = subprocess.run(
+        [dlrec_argv()[0], "-c", code, str(gone)], capture_output=True, text=True, env=env,
+        timeout=120,
+    )  # fmt: skip
+    assert ran.returncode == 2, ran.stderr
+    assert ran.stderr.startswith("dlrec: error: the working directory no longer exists")
+    assert ran.stderr.count("\n") == 1

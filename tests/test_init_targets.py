@@ -70,3 +70,17 @@ def test_init_writes_the_mirror_of_every_index(runner: CliRunner, tmp_path: Path
     assert "--index-url https://mirror.example/pytorch/cu130" in lines
     written = (tmp_path / "p" / "pyproject.toml").read_text() + "\n".join(lines)
     assert "download.pytorch.org" not in written
+
+
+def test_checklist_prints_the_mirror_of_every_index(runner: CliRunner, tmp_path: Path) -> None:
+    """The checklist's fixes carry the mirror too (text and JSON), as init and plan do."""
+    cpu_torch = Path(__file__).resolve().parent / "fixtures/personas5/machines/a100-cpu-torch.json"
+    args = ["checklist", "--no-smoke", "--facts", str(cpu_torch), "--framework", "pytorch"]
+    plain = runner.invoke(cli, args)
+    assert "https://download.pytorch.org/whl/cu1" in plain.stdout  # the control
+    mirror = "https://download.pytorch.org/whl=https://mirror.example/pytorch"
+    for fmt in ("text", "json", "markdown"):
+        result = runner.invoke(cli, [*args, "--format", fmt, "--index-map", mirror])
+        assert result.exit_code in (0, 1), result.output
+        assert "https://mirror.example/pytorch/cu1" in result.stdout, fmt
+        assert "download.pytorch.org" not in result.stdout, fmt

@@ -440,3 +440,20 @@ def test_recommend_prints_the_mirror_of_every_index(runner: CliRunner) -> None:
     assert mapped.exit_code == plain.exit_code
     assert "download.pytorch.org" not in mapped.stdout
     assert "https://mirror.example/torch/" in mapped.stdout
+
+
+def test_requirements_take_pip_index_url_and_the_mirror_for_pypi_packages(
+    runner: CliRunner,
+) -> None:
+    """Keras on torch: torch from PyTorch's index, keras from the user's own PyPI (PIP_INDEX_URL),
+    never pypi.org behind the user's back; --index-map rewrites PyPI too."""
+    base = ("--framework", "keras", "--backend", "torch", "--os", "linux", "--arch", "x86_64")
+    base += ("--python", "3.12", "--gpu", "RTX 5090", "--driver", "575.51.03")
+    base += ("--format", "requirements")
+    _, plain, _ = plan(runner, *base)
+    assert "--extra-index-url https://pypi.org/simple" in plain.splitlines()
+    corp = "https://corp.example/pypi/simple"
+    _, own, _ = plan(runner, *base, env={"PIP_INDEX_URL": corp})
+    assert f"--extra-index-url {corp}" in own.splitlines() and "pypi.org" not in own
+    _, mapped, _ = plan(runner, *base, "--index-map", "https://pypi.org/simple=https://m.example/p")
+    assert "--extra-index-url https://m.example/p" in mapped.splitlines()

@@ -242,7 +242,7 @@ def test_classify_sigkill_names_oom_kills_and_other_signals():
         device="cpu",
         log=None,
     )
-    assert killed.kind is FailureKind.KILLED and "1 OOM kill" in killed.message
+    assert killed.kind is FailureKind.OUT_OF_MEMORY and "OOM killer" in killed.message  # issue 25
     bus = classify(
         ChildExit(returncode=-7, phase="import"), framework="pytorch", device="cpu", log=None
     )

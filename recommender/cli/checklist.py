@@ -67,6 +67,12 @@ def _live(fmt: str, out: str | None, request) -> bool:
     )
 
 
+def _index_map(pairs: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    from recommender.decide.install.mirrors import parse_index_map
+
+    return parse_index_map(pairs, os.environ)
+
+
 def _framework_option(f, *, purpose: str = "check"):
     return click.option(
         "--framework",
@@ -105,7 +111,8 @@ def _answers_option(f):
 @_answers_option
 @input_options
 @redact_option
-def checklist(framework, fmt, out, answers_file, redact, **kw) -> None:
+@index_map_option
+def checklist(framework, fmt, out, answers_file, redact, index_map, **kw) -> None:
     """What stands between you and a working training run: ok / warn / fail, each with its fix.
 
     Exit 0 when nothing fails, 1 when an item fails, 2 for bad input.
@@ -119,6 +126,11 @@ def checklist(framework, fmt, out, answers_file, redact, **kw) -> None:
         made = Made(
             checklist=redact_value(made.checklist, Identity.current()), outcome=made.outcome
         )
+    mapping = _index_map(index_map)
+    if mapping:  # every index a fix prints is the mirror's, as in recommend, init and plan
+        from recommender.decide.install.mirrors import mirrored
+
+        made = Made(checklist=mirrored(made.checklist, mapping), outcome=made.outcome)
     if out is not None:
         write_out(out, render(made.checklist, fmt))
         click.echo(f"dlrec: wrote {out}", err=True)
@@ -147,7 +159,7 @@ def init(directory, framework, force, answers_file, index_map, **kw) -> None:
     """Write a starter project into DIR: requirements.txt, pyproject.toml (uv), train.py,
     SETUP.md, dlrec-answers.yaml."""
     from recommender.decide import starter
-    from recommender.decide.install.mirrors import map_plan_dict, parse_index_map
+    from recommender.decide.install.mirrors import map_plan_dict
     from recommender.pipeline import starter_template
     from recommender.report import checklist as checklist_report
     from recommender.report.project import check_targets, write_files
@@ -163,7 +175,7 @@ def init(directory, framework, force, answers_file, index_map, **kw) -> None:
         rulebase=outcome.rulebase,
         smoke=outcome.ranking.smoke,
         answers=outcome.answers.to_dict(),
-        plan=map_plan_dict(_plan(outcome, cl), parse_index_map(index_map, os.environ)),
+        plan=map_plan_dict(_plan(outcome, cl), _index_map(index_map)),
         train_template=starter_template(cl.framework),
         project_name=os.path.basename(os.path.abspath(directory)),
     )

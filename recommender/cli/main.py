@@ -319,6 +319,16 @@ def main(argv: list[str] | None = None) -> None:
             signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
 
 
+def _cwd_gone() -> bool:
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def _output_failed(exc: Exception) -> None:
     """Standard output could not be written (a full disk, a closed descriptor): one line, exit 1."""
     try:
@@ -366,6 +376,13 @@ def _guarded(argv: list[str] | None) -> None:
             pass
         sys.exit(ExitCode.OK)
     except Exception as exc:  # noqa: BLE001 - the one guard that turns a bug into one line
+        if isinstance(exc, OSError) and _cwd_gone():  # a relative path in a deleted folder
+            click.echo(
+                "dlrec: error: the working directory no longer exists (deleted while you were "
+                "in it): cd to a folder that exists, or give absolute paths",
+                err=True,
+            )
+            sys.exit(ExitCode.BAD_INPUT)
         path = _log_crash(exc)
         where = f"; details in {path}" if path else ""
         click.echo(f"dlrec: internal error: {type(exc).__name__}: {exc}{where}", err=True)

@@ -67,10 +67,15 @@ def plan(
     **flags: str | None,
 ) -> None:
     """The install plan for a target machine: flags, else DLREC_TARGET_* variables."""
-    from recommender.decide.install.mirrors import apply_mirrors, parse_index_map
+    from recommender.decide.install.mirrors import (
+        apply_mirrors,
+        default_index,
+        parse_index_map,
+        rewrite,
+    )
     from recommender.decide.install.plan import NoBuild, plan_install
     from recommender.decide.install.target import accelerator_of, machine_for, target_from
-    from recommender.report.plan_formats import render_plan
+    from recommender.report.plan_formats import PYPI, render_plan
     from recommender.rulebase.wheels.load import load_wheels
 
     target = target_from(flags, os.environ)
@@ -86,6 +91,7 @@ def plan(
     )
     mapping = parse_index_map(index_map, os.environ)
     result = apply_mirrors(result, mapping, os.environ)
-    click.echo(render_plan(result, fmt, python=target.python, unknowns=unknowns))
+    pypi = default_index(os.environ, mapping) or rewrite(PYPI, mapping)
+    click.echo(render_plan(result, fmt, python=target.python, unknowns=unknowns, pypi=pypi))
     if isinstance(result, NoBuild) and not result.ways_out:
         click.get_current_context().exit(ExitCode.FAILED)

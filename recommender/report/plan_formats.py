@@ -17,9 +17,19 @@ FORMATS = ("text", "json", "requirements", "uv", "dockerfile")
 _BASE = "python:{python}-slim-bookworm"
 
 
+PYPI = "https://pypi.org/simple"
+
+
 def render_plan(
-    plan: InstallPlan | NoBuild, fmt: str, *, python: str | None, unknowns: tuple[str, ...]
+    plan: InstallPlan | NoBuild,
+    fmt: str,
+    *,
+    python: str | None,
+    unknowns: tuple[str, ...],
+    pypi: str = PYPI,
 ) -> str:
+    """``pypi``: the index of the packages that are not on the plan's own index (PyPI, or the
+    user's PIP_INDEX_URL / UV_INDEX_URL, mirrored)."""
     if fmt == "json":
         doc = plan.to_dict()
         doc["target_unknowns"] = list(unknowns)
@@ -27,7 +37,7 @@ def render_plan(
     if isinstance(plan, NoBuild):
         return _nobuild_text(plan, unknowns)
     if fmt == "requirements":
-        return _requirements(plan)
+        return _requirements(plan, pypi)
     if fmt == "uv":
         return _uv(plan)
     if fmt == "dockerfile":
@@ -53,12 +63,12 @@ def _nobuild_text(plan: NoBuild, unknowns: tuple[str, ...]) -> str:
     return "\n".join(lines)
 
 
-def _requirements(plan: InstallPlan) -> str:
+def _requirements(plan: InstallPlan, pypi: str) -> str:
     lines = []
     if plan.index_url:
         lines.append(f"--index-url {plan.index_url}")
         if any(not _on_index(plan, name) for name, _ in plan.packages):
-            lines.append("--extra-index-url https://pypi.org/simple")
+            lines.append(f"--extra-index-url {pypi}")
     lines += [f"{name}{spec}" for name, spec in plan.packages]
     return "\n".join(lines)
 

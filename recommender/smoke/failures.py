@@ -34,6 +34,7 @@ class FailureKind(str, enum.Enum):
     CRASHED = "crashed"
     NOT_CONVERGED = "not_converged"
     DISK_FULL = "disk_full"
+    OUT_OF_MEMORY = "out_of_memory"
 
     def __str__(self) -> str:  # its name in every message (3.11 formats a str enum as Cls.NAME)
         return self.value
@@ -57,6 +58,11 @@ FAILURES: Mapping[FailureKind, tuple[str, str]] = {
     FailureKind.ILLEGAL_INSTRUCTION: (
         "{fw} crashed with SIGILL: this CPU lacks an instruction the wheel needs (TensorFlow wheels need AVX)",
         "use a CPU with AVX, or a build without it: conda install -c conda-forge {pkg}",
+    ),
+    FailureKind.OUT_OF_MEMORY: (
+        "{fw} ran out of memory{detail}: this machine's fault, not the install's",
+        "free memory (other programs, a smaller --threads) or raise the memory limit (the "
+        "container's, the cgroup's memory.max, ulimit -v), then: dlrec smoke --fresh --framework {fw}",
     ),
     FailureKind.KILLED: (
         "{fw} was killed (SIGKILL), most likely out of memory{detail}",
@@ -215,6 +221,14 @@ def missing_gpu_libraries(text: str, log: str | None) -> str | None:
     return f"TensorFlow cannot dlopen {listed}"
 
 
+#: The process itself could not get memory (a MemoryError at import is no broken install).
+_OUT_OF_MEMORY = re.compile(
+    r"\bMemoryError\b|std::bad_alloc|Cannot allocate memory|failed to allocate memory"
+    r"|\bout of memory\b|Resource exhausted: OOM",
+    re.IGNORECASE,
+)
+
+
 def classify(ex: ChildExit, *, framework: str, device: str, log: str | None) -> SmokeFailure:
     """Map a failed child's exit to a failure kind, a plain cause and an exact fix."""
 
@@ -232,6 +246,12 @@ def classify(ex: ChildExit, *, framework: str, device: str, log: str | None) -> 
     full = disk_full(text, log)
     if full:
         return make(FailureKind.DISK_FULL, full)
+    rc = ex.returncode
+    if rc is not None and -rc == signal.SIGKILL and ex.oom_kills:
+        detail = f" (killed by the OOM killer: cgroup memory.events counted {ex.oom_kills})"
+        return make(FailureKind.OUT_OF_MEMORY, detail)
+    if ran_out := _OUT_OF_MEMORY.search(text):
+        return make(FailureKind.OUT_OF_MEMORY, f" ({ran_out.group(0)} during {ex.phase})")
     for kind, pattern in _PATTERNS:
         if match := pattern.search(text):
             return make(kind, match.group(0))

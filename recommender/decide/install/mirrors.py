@@ -21,6 +21,7 @@ from recommender.decide.install.plan import InstallPlan, NoBuild
 __all__ = [
     "ENV_MAP",
     "apply_mirrors",
+    "default_index",
     "map_plan_dict",
     "mirrored",
     "parse_index_map",
@@ -48,6 +49,12 @@ def rewrite(url: str, mapping: Sequence[tuple[str, str]]) -> str:
         if url.startswith(src):
             return dst + url[len(src) :]
     return url
+
+
+def default_index(env: Mapping[str, str], mapping: Sequence[tuple[str, str]]) -> str | None:
+    """The user's own default index (PIP_INDEX_URL, else UV_INDEX_URL), mirrored; None if unset."""
+    value = _default_index(env)
+    return rewrite(value, mapping) if value else None
 
 
 def _default_index(env: Mapping[str, str]) -> str | None:
