@@ -43,7 +43,7 @@ def test_stdin_not_a_tty_recommend_runs_and_ask_says_the_way_out(tmp_path):
     [
         ("probe",),
         ("recommend", "--no-smoke", "--facts", MACHINE),
-        ("checklist", "--no-smoke", "--facts", MACHINE),
+        ("checklist", "--no-smoke", "--facts", MACHINE, "--framework", "pytorch"),
     ],
 )
 def test_stdout_piped_has_no_escape_codes(args):
@@ -160,9 +160,9 @@ def test_ctrl_c_in_the_questionnaire(tmp_path):
         timeout=30,
         dimensions=(40, 120),
     )
-    child.expect_exact("[1/7]")
+    child.expect(r"\[1/\d+\]")  # the count is what ask asks, from questions.yaml
     child.send("\r")
-    child.expect_exact("[2/7]")
+    child.expect(r"\[2/\d+\]")
     child.send("\x03")
     child.expect_exact("dlrec: interrupted")
     child.expect(pexpect.EOF)
@@ -199,5 +199,12 @@ def test_ctrl_c_during_smoke_leaves_no_child_and_no_partial_file(tmp_path):
     _wait(smoking)
     _interrupt(proc, token)
     assert list(tmp_path.iterdir()) in ([cache], [])
-    partial = [p for p in cache.rglob("*") if p.is_file() and p.suffix in (".tmp", ".json")]
-    assert partial == []  # no cache entry, no temp file (logs of the killed run may stay)
+    partial = [
+        p
+        for p in cache.rglob("*")
+        if p.is_file()
+        and (p.suffix == ".tmp" or (p.suffix == ".json" and "rulebase" not in p.parts))
+    ]
+    # no smoke cache entry, no temp file (logs of the killed run may stay; the parsed rule
+    # base, written before the smoke started, is a complete entry of its own cache)
+    assert partial == []
