@@ -9,7 +9,7 @@ import string
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from recommender import pipeline
@@ -190,6 +190,7 @@ _SECONDS = st.one_of(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(host=_HOSTS, seconds=_SECONDS, raw=st.booleans())
+@example(host="", seconds="1e999", raw=False)  # a cut number that is not finite
 def test_the_shortcut_agrees_with_a_full_read(tmp_path, host, seconds, raw):
     """Whatever the cut values are, a copy reads as the file alone reads: same machine and node
     name, or the same refusal."""

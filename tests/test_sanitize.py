@@ -103,3 +103,19 @@ def test_hostile_fields_in_every_format(runner, tmp_path: Path):
             assert not re.search(raw, md), (name, raw)
     doc = json.loads(shown["json"])
     assert "evil" in json.dumps(doc)
+
+
+def test_a_rule_citation_links_its_url_and_keeps_the_rest_text() -> None:
+    """A source of dlrec's rule base links to its evidence; markup around or inside it does not
+    survive (a title with a link in it, an angle-bracketed HTML tag, a URL with a space)."""
+    from recommender.core.markdown_text import citation
+
+    assert (
+        citation("notes <https://docs.example/a.html#x>") == "notes <https://docs.example/a.html#x>"
+    )
+    assert citation("https://docs.example/a") == "<https://docs.example/a>"
+    assert citation("[x](http://evil) <https://ok.example/a>") == (
+        r"\[x\]\(http\://evil\) <https://ok.example/a>"
+    )
+    for hostile in ("t <https://a.example/b c>", "<img src=x>", "javascript:alert(1)"):
+        assert "<" not in citation(hostile).replace("\\<", ""), hostile

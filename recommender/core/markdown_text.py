@@ -76,4 +76,22 @@ def fence(value: Any, info: str = "") -> list[str]:
     return [f"{ticks}{info}", *body.splitlines(), ticks]
 
 
-__all__ = ["code_span", "fence", "text"]
+#: A URL that can stand in an autolink: nothing in it can end the link or start markup.
+_URL = re.compile(r"https?://[^\s<>\"'`\\\[\]()|]{1,500}")
+
+
+def citation(value: Any) -> str:
+    """A rule's source ("title <https://...>" or a bare URL) as Markdown: its title as text and
+    its URL as an autolink, so the reply links to the evidence; anything else stays escaped
+    text, as :func:`text`."""
+    line = _line(value).strip()
+    title, url = "", line
+    if line.endswith(">") and "<" in line:
+        title, _, url = line[:-1].rpartition("<")
+        title = title.rstrip()
+    if not _URL.fullmatch(url):
+        return text(line)
+    return f"{text(title)} <{url}>" if title else f"<{url}>"
+
+
+__all__ = ["citation", "code_span", "fence", "text"]

@@ -18,6 +18,7 @@ is read in full like any other file, so it gets the same one-line refusal a sing
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -166,8 +167,11 @@ class CopyReader:
         strings = parts[2::_GROUPS]
         if _NOT_PLAIN.search("".join(s for s in strings if s)):
             return None
-        if not _NUMBERS.fullmatch(",".join(n for n in parts[4::_GROUPS] if n)):
+        numbers = [n for n in parts[4::_GROUPS] if n]
+        if not _NUMBERS.fullmatch(",".join(numbers)):
             return None
+        if not all(math.isfinite(float(n)) for n in numbers):
+            return None  # 1e999: read in full, where a number that is not finite is refused
         if not all(safe_field_ok(p, _plain(strings[i])) for i, p in shape.checked):
             return None  # read in full: it is refused there, in one line naming the key
         top = _plain(strings[shape.top_host]) if shape.top_host is not None else None

@@ -130,7 +130,8 @@ def _commands(fix: str) -> list[str]:
 def _sources(checklist: Checklist) -> list[str]:
     shown = [i for i in checklist.items if i.status is FAIL or (i.status is WARN and i.fix)]
     cited = dict.fromkeys(s for i in shown for s in i.sources)
-    return ["", "### Sources", "", *(f"- {_cell(s)}" for s in cited)] if cited else []
+    links = (markdown_text.citation(s) for s in cited)
+    return ["", "### Sources", "", *(f"- {link}" for link in links)] if cited else []
 
 
 def to_json(checklist: Checklist) -> dict[str, Any]:

@@ -197,14 +197,17 @@ def test_sigkill_of_dlrec_during_distributed_smoke_leaves_no_rank():
 
     if importlib.util.find_spec("torch") is None:
         pytest.skip("needs the real torch")
-    env, token = token_env(DLREC_SMOKE_HANG_RANK="1")
-    proc = start(["smoke", "--distributed", "2", "--framework", "pytorch"], env)
+    # Two ranks where two cores are usable; on one core (taskset -c 0) dlrec holds one rank a
+    # core, so one rank, the hanging one, stands for them: torchrun and a rank of its own session.
+    ranks = min(2, len(os.sched_getaffinity(0)))
+    env, token = token_env(DLREC_SMOKE_HANG_RANK=str(ranks - 1))
+    proc = start(["smoke", "--distributed", str(ranks), "--framework", "pytorch"], env)
 
     def ranks_run() -> bool:
         lines = [" ".join(p.cmdline()) for p in survivors(token)]
-        return sum("--engine ddp" in c and "torch.distributed.run" not in c for c in lines) >= 2
+        return sum("--engine ddp" in c and "torch.distributed.run" not in c for c in lines) >= ranks
 
-    wait_until(ranks_run, 120, "two ranks", proc)
+    wait_until(ranks_run, 120, f"{ranks} rank(s)", proc)
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=10)
     assert_no_survivors(token, grace=2.0)
