@@ -177,11 +177,8 @@ def test_a_duplicate_item_id_is_refused():
 
 
 def test_an_item_must_list_the_tables_its_check_reads():
-    text = GOOD.replace("    title:", "    check: python_support\n    title:")
-    assert (
-        "reads.tables: check 'python_support' reads python_support, newest_known: list it here"
-        in refused(text)
-    )
+    text = GOOD.replace("    title:", "    check: macos_mps\n    title:")
+    assert "reads.tables: check 'macos_mps' reads macos_minimum: list it here" in refused(text)
 
 
 def test_a_bad_condition_names_the_item_and_its_line():

@@ -111,6 +111,8 @@ def _not_run(view: ItemView) -> Finding:
     inputs = view.inputs
     if not all(inputs.installed(fw) for fw in inputs.targets):
         why = "not run: not installed"
+        if inputs.facts.is_local:  # the fix installs first: a smoke alone would fail
+            return finding("not-installed", why=why)
     elif not inputs.facts.is_local:
         why = "not run: the facts describe another machine"
     else:
@@ -121,6 +123,7 @@ def _not_run(view: ItemView) -> Finding:
 @defines(
     "smoke",
     verdicts=(
+        "not-installed",
         "not-run-here",
         "not-run-there",
         "failed",
@@ -130,6 +133,7 @@ def _not_run(view: ItemView) -> Finding:
     ),
     fields=("why", "kind", "failure", "error_fix", "summary"),
     cites=("smoke", "smoke:{kind}"),
+    wheels=True,
 )
 def smoke(view: ItemView) -> Finding:
     runs = _relevant_runs(view)
