@@ -134,7 +134,7 @@ def test_a_good_item_loads_with_its_outcomes():
         (("fine on {cpu.arch}", "fine {cpu.arch!r}"), "has a format spec or conversion"),
         (
             ("{status: ok, detail", "{status: good, detail"),
-            "status: 'good' is not allowed (allowed: ok, warn, fail)",
+            "status: 'good' is not allowed (allowed: ok, warn, fail, unknown)",
         ),
         (
             ("{status: ok, detail", "{status: ok, verdict: found, detail"),
@@ -222,7 +222,7 @@ def test_a_check_name_is_registered_once_and_may_not_shadow_base_fields():
 def test_status_is_an_enum_with_the_json_values():
     from recommender.decide.checklist.build import Item
 
-    assert [s.value for s in Status] == ["ok", "warn", "fail"]
+    assert [s.value for s in Status] == ["ok", "warn", "fail", "unknown"]
     item = Item(id="x", status="warn", title="t", detail="d")  # type: ignore[arg-type]
     assert item.status is Status.WARN and item.to_dict()["status"] == "warn"
     assert f"{Status.FAIL}" == "fail" and Status.OK == "ok"

@@ -42,7 +42,7 @@ def _kind(view: ItemView) -> str:
 
 @defines(
     "disk",
-    verdicts=("unknown", "enough", "short"),
+    verdicts=("not-known-there", "unknown", "enough", "short"),
     fields=("free", "path", "need", "needs"),
     framework_fields=("sizes_mb",),
 )
@@ -58,14 +58,14 @@ def disk(view: ItemView) -> Finding:
     free = view.fact("disk.free_bytes")
     path = view.fact("disk.path") or "the project disk"
     if free is None:
-        return finding("unknown", needs=needs)
+        return finding("unknown" if view.inputs.facts.is_local else "not-known-there", needs=needs)
     verdict = "enough" if free / 2**20 >= need_mb else "short"
     return finding(verdict, free=_gib(free / 2**20), path=path, need=_gib(need_mb), needs=needs)
 
 
 @defines(
     "memory",
-    verdicts=("unknown", "enough", "short"),
+    verdicts=("not-known-there", "unknown", "enough", "short"),
     fields=("available", "need", "needs"),
     framework_fields=("sizes_mb",),
 )
@@ -78,7 +78,7 @@ def memory(view: ItemView) -> Finding:
     if isinstance(limit, int) and isinstance(avail, int):
         avail = min(avail, limit)
     if avail is None:
-        return finding("unknown", needs=needs)
+        return finding("unknown" if view.inputs.facts.is_local else "not-known-there", needs=needs)
     verdict = "enough" if avail / 2**20 >= need_mb else "short"
     return finding(verdict, available=_gib(avail / 2**20), need=_gib(need_mb), needs=needs)
 
