@@ -146,7 +146,7 @@ def _run_smoke(
 
 def _with_distributed(facts: Facts) -> Facts:
     """Probed facts gain the distributed smoke results cached for this machine (rules read them)."""
-    from recommender.smoke.distributed.run import cached
+    from recommender.smoke.distributed.cache import cached
 
     if not facts.is_local:
         return facts

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from recommender.core.catalog import Framework, KerasBackend
 from recommender.core.problems import BadRequest
-from recommender.decide.checklist.checks import general, live, machine, report
+from recommender.decide.checklist.checks import builds, general, live, machine, report
 from recommender.decide.checklist.inputs import Inputs, ItemView, fill, name_of
 from recommender.decide.checklist.install import install_fix
 from recommender.decide.checklist.registry import CHECKS, Finding, register
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 for _check in (
     *general.BUILTIN,
+    *builds.BUILTIN,
     *machine.BUILTIN,
     *live.BUILTIN,
     *report.BUILTIN,
