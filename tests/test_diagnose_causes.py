@@ -144,3 +144,22 @@ def test_vllm_on_an_amd_target_its_rocm_build_lacks() -> None:
     assert "library-kernels-unsupported" in _categories(report)
     supported = report.replace("MI100 (gfx908:sramecc+:xnack-)", "MI250X (gfx90a:sramecc+:xnack-)")
     assert "library-kernels-unsupported" not in _categories(supported)
+
+
+def test_a_gpu_nvidia_smi_shows_nearly_full_is_out_of_memory_there() -> None:
+    rows = (
+        "|   0  Tesla T4            Off  | 00000000:00:04.0 Off |                    0 |\n"
+        "| N/A   61C    P0    70W /  70W |  {used}MiB / 15360MiB |     98%      Default |\n"
+        "|   1  Tesla T4            Off  | 00000000:00:05.0 Off |                    0 |\n"
+        "| N/A   35C    P8     9W /  70W |      3MiB / 15360MiB |      0%      Default |\n"
+    )
+    result = diagnose(rows.format(used="15101"), "smi.txt")
+    assert "out-of-memory" in result.categories and not result.failed
+    assert "out-of-memory" not in _categories(rows.format(used="2101"))
+
+
+def test_an_rx_7600_gets_the_gfx1100_override() -> None:
+    text = "$ rocminfo | grep gfx\n  Name:                    gfx1102\n"
+    result = diagnose(text, "rocminfo.txt")
+    assert "rocm-issue" in result.categories
+    assert any("HSA_OVERRIDE_GFX_VERSION=11.0.0" in (f.fix or "") for f in result.findings)

@@ -18,6 +18,7 @@ from recommender.decide.diagnosis.kernels import (
     uncovered,
     vllm_rocm_findings,
 )
+from recommender.decide.diagnosis.memory import busy_gpus
 from recommender.decide.diagnosis.messages import message_findings
 from recommender.decide.diagnosis.platform import platform_findings
 from recommender.facts.reports import Paste, Signature
@@ -90,6 +91,7 @@ def diagnose(
         *cuda_runtimes(paste),
         *gfx_targets(paste),
         *driver_mismatch(paste),
+        *busy_gpus(paste),
         *conflicts(paste),
     ]
     found += uncovered(paste, found)

@@ -46,9 +46,11 @@ UNPUBLISHED = (
 
 #: gfx targets ROCm builds no kernels for, and the one whose code they run (rules/compat.yaml
 #: rocm-rdna2-gfx-override reads the same source).
-NO_KERNELS_GFX = {"gfx1031": "10.3.0", "gfx1032": "10.3.0"}
+NO_KERNELS_GFX = {"gfx1031": "10.3.0", "gfx1032": "10.3.0", "gfx1102": "11.0.0"}
 
 GFX_URL = "https://github.com/ROCm/ROCm/issues/2353"
+#: Where each override was established, where not GFX_URL (the RX 7600's gfx1102 runs gfx1100's).
+GFX_SOURCES = {"gfx1102": "https://github.com/ROCm/legacy-rocm-build/issues/2500"}
 
 
 def library_kernels_in_use(paste: Paste, checklists: Mapping[str, Checklist]) -> bool:
@@ -184,7 +186,7 @@ def gfx_targets(paste: Paste) -> list[Finding]:
                 ),
                 fix=f"export HSA_OVERRIDE_GFX_VERSION={NO_KERNELS_GFX[gfx]} before starting Python",
                 quotes=quote_lines(paste, fact_lines(paste, ("gpu.",))),
-                source=GFX_URL,
+                source=GFX_SOURCES.get(gfx, GFX_URL),
             )
         ]
     return []
