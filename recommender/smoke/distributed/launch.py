@@ -17,8 +17,8 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any, BinaryIO
 
+from recommender.smoke.distributed.cache import read_doc
 from recommender.smoke.distributed.plan import Launch
-from recommender.smoke.distributed.results import read_doc
 from recommender.smoke.process import CAP, JsonLines, open_capture
 from recommender.supervise.supervisor import Child, Stopped, size_text, start
 

@@ -72,6 +72,10 @@ class Cluster:
         return ()
 
 
+#: This host alone (the default cluster).
+LOCAL = Cluster()
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Launch:
     argv: tuple[str, ...]

@@ -6,7 +6,8 @@
 
 Each run first trains the same model in one plain process (the baseline), then launches the N
 ranks (:mod:`.plan` builds the launches, :mod:`.launch` runs them under the
-supervisor and compares the ranks). ``--distributed N`` beyond what the machine holds
+supervisor and compares the ranks; :mod:`.result` is the value a run gives,
+:mod:`.cache` keeps the latest passing one). ``--distributed N`` beyond what the machine holds
 (:func:`.plan.max_processes`) is refused before anything starts. Logs go to this
 run's own folder; the rank documents to a private folder inside it, removed afterwards. This
 process never imports a framework.
@@ -22,10 +23,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from recommender.core.catalog import DISTRIBUTED_ENGINES
 from recommender.core.errors import BadInputError
 from recommender.facts.document import Facts
 from recommender.smoke import cache as smoke_cache
-from recommender.smoke.distributed import results
+from recommender.smoke.distributed.cache import cached, read_doc, store
 from recommender.smoke.distributed.launch import (
     BATCH,
     compare_ranks,
@@ -35,6 +37,7 @@ from recommender.smoke.distributed.launch import (
 )
 from recommender.smoke.distributed.plan import (
     ENGINES,
+    LOCAL,
     Cluster,
     check_fits,
     keras_skip,
@@ -45,17 +48,12 @@ from recommender.smoke.distributed.plan import (
     threads_per_rank,
     torchrun_launch,
 )
-from recommender.smoke.distributed.results import (
-    FRAMEWORKS,
-    DistributedSmokeResult,
-    cached,
-    read_doc,
-)
+from recommender.smoke.distributed.result import DistributedSmokeResult
 from recommender.smoke.process import WATCH_SLACK_S, open_capture
 
 DEFAULT_STEPS = 30
-#: This host alone (the default cluster).
-LOCAL = Cluster()
+#: The frameworks with a distributed engine, in the catalog's order.
+FRAMEWORKS = tuple(DISTRIBUTED_ENGINES)
 
 
 # --- the entry point ----------------------------------------------------------------------------
@@ -236,17 +234,9 @@ def run_distributed(
     return tuple(out)
 
 
-def store(
-    env: Mapping[str, str], facts: Facts, result: DistributedSmokeResult, cluster: Cluster = LOCAL
-) -> None:
-    """Keep a passing run for ``dlrec recommend`` (``results.py`` reads it back)."""
-    results.store(env, facts, result, nnodes=cluster.nnodes)
-
-
 __all__ = [
     "BATCH",
     "Cluster",
-    "FRAMEWORKS",
     "DistributedSmokeResult",
     "assemble",
     "cached",

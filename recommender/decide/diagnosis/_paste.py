@@ -1,0 +1,53 @@
+"""What a paste shows, read the same way by every source of findings: its lines quoted, the
+lines of a family of facts, whether it shows a GPU, a version's major and minor."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from recommender.core.numfmt import is_digits
+from recommender.decide.diagnosis.findings import Quote
+from recommender.facts.reports import Paste
+
+_QUOTE_CHARS = 240
+
+MAX_QUOTES = 6
+
+
+def _quote(paste: Paste, number: int) -> Quote:
+    text = paste.line(number).strip()
+    if len(text) > _QUOTE_CHARS:
+        text = text[: _QUOTE_CHARS - 1] + "…"
+    return Quote(line=number, text=text)
+
+
+def quote_lines(paste: Paste, lines: Sequence[int]) -> tuple[Quote, ...]:
+    unique = sorted(dict.fromkeys(n for n in lines if n > 0))[:MAX_QUOTES]
+    return tuple(_quote(paste, n) for n in unique)
+
+
+def fact_lines(paste: Paste, prefixes: Sequence[str]) -> list[int]:
+    return [f.line for path, f in paste.facts.items() if path.startswith(tuple(prefixes))]
+
+
+def shows_gpu(paste: Paste) -> bool:
+    """The paste shows an accelerator: a GPU listed, a driver line, a device a framework saw."""
+    facts = paste.facts
+    if any(isinstance(a, Mapping) for a in paste.doc.get("accelerators") or ()):
+        return True
+    if (
+        facts.get("frameworks.pytorch.cuda_available")
+        and facts["frameworks.pytorch.cuda_available"].value
+    ):
+        return True
+    devices = facts.get("jax.devices")
+    return bool(devices and "gpu" in str(devices.value)) or any(
+        p.startswith(("gpu.", "driver.")) for p in facts
+    )
+
+
+def major_minor(value: object) -> tuple[int, int] | None:
+    parts = str(value).split(".")
+    if len(parts) < 2 or not is_digits(parts[0]) or not is_digits(parts[1][:2]):
+        return None
+    return int(parts[0]), int("".join(ch for ch in parts[1][:2] if is_digits(ch)))

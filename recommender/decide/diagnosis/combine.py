@@ -1,0 +1,120 @@
+"""One diagnosis from every source of findings: one finding per category (a later source adds its
+lines to an earlier finding of the same category), fails first, and a healthy note when nothing
+fails."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from recommender.core.catalog import Diagnosis as Category
+from recommender.decide.checklist.build import Checklist
+from recommender.decide.diagnosis._paste import MAX_QUOTES, quote_lines
+from recommender.decide.diagnosis.builds import cpu_builds, cuda_runtimes, driver_mismatch
+from recommender.decide.diagnosis.findings import Diagnosis, Finding
+from recommender.decide.diagnosis.items import item_findings
+from recommender.decide.diagnosis.kernels import (
+    gfx_targets,
+    library_findings,
+    uncovered,
+    vllm_rocm_findings,
+)
+from recommender.decide.diagnosis.memory import busy_gpus
+from recommender.decide.diagnosis.messages import message_findings
+from recommender.decide.diagnosis.platform import platform_findings
+from recommender.facts.reports import Paste, Signature
+
+
+def conflicts(paste: Paste) -> list[Finding]:
+    out = []
+    for c in paste.conflicts:
+        out.append(
+            Finding(
+                id=f"conflict:{c.path}",
+                category=Category.OTHER.value,
+                status="warn",
+                title="Two parts of the paste disagree",
+                detail=(
+                    f"{c.path} is {c.first.value!r} on line {c.first.line} but {c.second.value!r} "
+                    f"on line {c.second.line}: were they taken on the same machine, in the same "
+                    "environment?"
+                ),
+                fix=None,
+                quotes=quote_lines(paste, [c.first.line, c.second.line]),
+                source="",
+            )
+        )
+    return out
+
+
+def _merge(findings: Sequence[Finding]) -> list[Finding]:
+    """One finding per category (conflicts and notes stay apart); a fail beats a warn."""
+    out: dict[str, Finding] = {}
+    for f in findings:
+        key = f.id if f.category == Category.OTHER.value or f.status == "ok" else f.category
+        seen = out.get(key)
+        if seen is None:
+            out[key] = f
+            continue
+        lead, other = (seen, f) if seen.status == "fail" or f.status != "fail" else (f, seen)
+        quotes = {q.line: q for q in (*lead.quotes, *other.quotes)}
+        out[key] = Finding(
+            id=lead.id,
+            category=lead.category,
+            also=tuple(dict.fromkeys((*lead.also, *other.also))),
+            status=lead.status,
+            title=lead.title,
+            detail=lead.detail,
+            fix=lead.fix or other.fix,
+            quotes=tuple(quotes[n] for n in sorted(quotes))[:MAX_QUOTES],
+            source=lead.source or other.source,
+        )
+    order = {"fail": 0, "warn": 1, "ok": 2}
+    return sorted(out.values(), key=lambda f: order.get(f.status, 3))
+
+
+def diagnose(
+    paste: Paste,
+    checklists: Mapping[str, Checklist],
+    signatures: Sequence[Signature],
+    *,
+    origin: str,
+) -> Diagnosis:
+    """The findings for ``paste``, given the checklist of each framework it shows."""
+    by_id = {s.id: s for s in signatures}
+    found = [
+        *item_findings(paste, checklists),
+        *message_findings(paste, by_id, checklists),
+        *library_findings(paste),
+        *vllm_rocm_findings(paste),
+        *platform_findings(paste),
+        *cpu_builds(paste),
+        *cuda_runtimes(paste),
+        *gfx_targets(paste),
+        *driver_mismatch(paste),
+        *busy_gpus(paste),
+        *conflicts(paste),
+    ]
+    found += uncovered(paste, found)
+    if any(f.category == Category.WSL_ISSUE.value and f.status != "ok" for f in found):
+        found = [f for f in found if f.id != "platform:wsl2"]  # a WSL finding says it already
+    merged = _merge(found)
+    if not any(f.status == "fail" for f in merged):
+        merged.append(
+            Finding(
+                id="healthy",
+                category=Category.HEALTHY.value,
+                status="ok",
+                title="Nothing in this environment explains a failure",
+                detail="no known error message, and every check the text allows passed: look for the bug elsewhere",
+                fix=None,
+                quotes=(),
+                source="",
+            )
+        )
+    return Diagnosis(
+        origin=origin,
+        formats=paste.formats,
+        frameworks=tuple(checklists),
+        findings=tuple(merged),
+        facts=tuple(sorted(paste.facts.values(), key=lambda f: f.line)),
+    )

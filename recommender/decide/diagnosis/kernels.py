@@ -1,0 +1,192 @@
+"""Prebuilt kernels that skip the GPU: a library's own CUDA kernels (vLLM, flash-attn, and those
+with no published list), and AMD gfx targets ROCm builds no kernels for."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from recommender.core.catalog import Diagnosis as Category
+from recommender.decide.checklist.build import Checklist
+from recommender.decide.diagnosis._paste import fact_lines, quote_lines
+from recommender.decide.diagnosis.findings import Finding
+from recommender.facts.reports import Paste
+from recommender.rulebase.checklist.template import Status
+
+#: Libraries with their own prebuilt CUDA kernels: the lowest compute capability they publish.
+LIBRARY_KERNELS: tuple[tuple[str, str, float, str], ...] = (
+    ("vllm", "vLLM", 7.0, "https://docs.vllm.ai/en/v0.14.0/getting_started/installation/gpu/"),
+    (
+        "flash-attn",
+        "flash-attn (FlashAttention 2)",
+        8.0,
+        "https://github.com/Dao-AILab/flash-attention/issues/762",
+    ),
+)
+
+#: The AMD gfx targets vLLM's ROCm build carries kernels for (its published GPU list).
+VLLM_ROCM_GFX = frozenset(
+    ("gfx90a", "gfx942", "gfx950", "gfx1100", "gfx1101", "gfx1200", "gfx1201", "gfx1150", "gfx1151")
+)
+VLLM_ROCM_URL = "https://docs.vllm.ai/en/v0.14.0/getting_started/installation/gpu/"
+
+#: Libraries with their own kernels but no published list of compute capabilities.
+UNPUBLISHED = (
+    ("bitsandbytes", "bitsandbytes"),
+    ("xformers", "xformers"),
+    ("deepspeed", "DeepSpeed ops"),
+    ("cpm-kernels", "cpm_kernels"),
+    ("mmcv", "mmcv's CUDA ops"),
+    ("apex", "NVIDIA Apex"),
+    ("auto-gptq", "AutoGPTQ"),
+    ("exllamav2", "ExLlamaV2"),
+    ("mamba-ssm", "mamba-ssm"),
+    ("causal-conv1d", "causal-conv1d"),
+)
+
+#: gfx targets ROCm builds no kernels for, and the one whose code they run (rules/compat.yaml
+#: rocm-rdna2-gfx-override reads the same source).
+NO_KERNELS_GFX = {"gfx1031": "10.3.0", "gfx1032": "10.3.0", "gfx1102": "11.0.0"}
+
+GFX_URL = "https://github.com/ROCm/ROCm/issues/2353"
+#: Where each override was established, where not GFX_URL (the RX 7600's gfx1102 runs gfx1100's).
+GFX_SOURCES = {"gfx1102": "https://github.com/ROCm/legacy-rocm-build/issues/2500"}
+
+
+def library_kernels_in_use(paste: Paste, checklists: Mapping[str, Checklist]) -> bool:
+    """A missing kernel is a library's own when the paste shows such a library at work (its
+    traceback, its package) or proves torch's own kernels cover the GPU (torch's architecture
+    check passed with a known list)."""
+    if any(paste.facts.get(f"package.{p}") for p, *_ in LIBRARY_KERNELS) or any(
+        paste.facts.get(f"package.{p}") for p, _ in UNPUBLISHED
+    ):
+        return True
+    torch = checklists.get("pytorch")
+    cc = next((i for i in torch.items if i.id == "compute-capability"), None) if torch else None
+    return cc is not None and cc.status is Status.OK and "architectures (" in cc.detail
+
+
+def _gpu_ccs(paste: Paste, doc: Mapping[str, Any]) -> list[tuple[str, float]]:
+    out = []
+    for acc in doc.get("accelerators") or ():
+        if (
+            isinstance(acc, Mapping)
+            and acc.get("vendor") == "nvidia"
+            and acc.get("compute_capability")
+        ):
+            try:
+                out.append((str(acc.get("name") or "the GPU"), float(acc["compute_capability"])))
+            except ValueError:
+                continue
+    return out
+
+
+def library_findings(paste: Paste) -> list[Finding]:
+    doc = paste.doc
+    ccs = _gpu_ccs(paste, doc)
+    out = []
+    for package, label, floor, url in LIBRARY_KERNELS:
+        fact = paste.facts.get(f"package.{package}") or (
+            paste.facts.get("vllm.version") if package == "vllm" else None
+        )
+        if fact is None or not ccs:
+            continue
+        low = [(n, cc) for n, cc in ccs if cc < floor]
+        if not low:
+            continue
+        name, cc = low[0]
+        gpu_lines = fact_lines(paste, ("gpu.",))
+        out.append(
+            Finding(
+                id=f"library:{package}",
+                category=Category.LIBRARY_KERNELS_UNSUPPORTED.value,
+                status="fail",
+                title=f"{label}'s own kernels do not cover this GPU",
+                detail=(
+                    f"{name} has compute capability {cc:.1f}; {label} publishes kernels for "
+                    f"{floor:.1f} and newer (torch's own check does not cover {label})"
+                ),
+                fix=f"Run {label} on a GPU of compute capability {floor:.1f} or newer, or build it from source for {cc:.1f}",
+                quotes=quote_lines(paste, [fact.line, *gpu_lines]),
+                source=url,
+            )
+        )
+    return out
+
+
+def vllm_rocm_findings(paste: Paste) -> list[Finding]:
+    """vLLM on an AMD GPU whose gfx target its ROCm build has no kernels for."""
+    fact = paste.facts.get("package.vllm") or paste.facts.get("vllm.version")
+    if fact is None:
+        return []
+    for acc in paste.doc.get("accelerators") or ():
+        if not isinstance(acc, Mapping) or acc.get("vendor") != "amd" or not acc.get("gfx"):
+            continue
+        gfx = str(acc["gfx"]).split(":")[0]
+        if gfx in VLLM_ROCM_GFX:
+            continue
+        return [
+            Finding(
+                id="library:vllm",
+                category=Category.LIBRARY_KERNELS_UNSUPPORTED.value,
+                status="fail",
+                title="vLLM's own ROCm kernels do not cover this GPU",
+                detail=(
+                    f"{acc.get('name') or 'the AMD GPU'} is {gfx}; vLLM's ROCm build publishes "
+                    f"kernels for {', '.join(sorted(VLLM_ROCM_GFX))} (torch's own check does not cover vLLM)"
+                ),
+                fix="Run vLLM on a GPU of its published list, or build vLLM from source for this target (PYTORCH_ROCM_ARCH)",
+                quotes=quote_lines(paste, [fact.line, *fact_lines(paste, ("gpu.",))]),
+                source=VLLM_ROCM_URL,
+            )
+        ]
+    return []
+
+
+def uncovered(paste: Paste, found: Sequence[Finding]) -> list[Finding]:
+    """A library with its own kernels and no published list: say torch's check is not its."""
+    if any(f.category == Category.LIBRARY_KERNELS_UNSUPPORTED.value for f in found):
+        return []
+    out = []
+    for package, label in UNPUBLISHED:
+        fact = paste.facts.get(f"package.{package}")
+        if fact is None:
+            continue
+        out.append(
+            Finding(
+                id=f"library:{package}",
+                category=Category.LIBRARY_KERNELS_UNSUPPORTED.value,
+                status="ok",
+                title=f"{label} has its own kernels",
+                detail=f"{label} publishes no list of compute capabilities; torch's architecture check does not cover it",
+                fix=None,
+                quotes=quote_lines(paste, [fact.line]),
+                source="",
+            )
+        )
+    return out
+
+
+def gfx_targets(paste: Paste) -> list[Finding]:
+    """An AMD GPU whose gfx target ROCm builds no kernels for."""
+    for acc in paste.doc.get("accelerators") or ():
+        if not isinstance(acc, Mapping) or acc.get("gfx") not in NO_KERNELS_GFX:
+            continue
+        gfx = str(acc["gfx"])
+        return [
+            Finding(
+                id="gfx-target",
+                category=Category.ROCM_ISSUE.value,
+                also=(Category.ARCH_UNSUPPORTED.value,),
+                status="fail",
+                title="AMD GPU target without ROCm kernels",
+                detail=(
+                    f"{acc.get('name') or 'the AMD GPU'} is {gfx}, a target ROCm builds no "
+                    "kernels for: torch crashes on its first kernel, TensorFlow ignores the GPU"
+                ),
+                fix=f"export HSA_OVERRIDE_GFX_VERSION={NO_KERNELS_GFX[gfx]} before starting Python",
+                quotes=quote_lines(paste, fact_lines(paste, ("gpu.",))),
+                source=GFX_SOURCES.get(gfx, GFX_URL),
+            )
+        ]
+    return []

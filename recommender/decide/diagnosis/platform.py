@@ -1,0 +1,73 @@
+"""What only a paste's platform lines show: WSL 1 (no GPU), and WSL 2's CUDA coming from the
+Windows driver."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from recommender.core.catalog import Diagnosis as Category
+from recommender.core.numfmt import is_digits
+from recommender.decide.diagnosis._paste import fact_lines, quote_lines
+from recommender.decide.diagnosis.findings import Finding
+from recommender.facts.reports import Paste
+
+WSL_URL = "https://docs.nvidia.com/cuda/wsl-user-guide/index.html"
+
+#: WSL 2 exists from this Windows 10 build on (backported to 1903/1909; first in 2004's 19041).
+WSL2_FIRST_BUILD = 18362
+
+WSL_BUILDS_URL = "https://github.com/MicrosoftDocs/WSL/pull/752"
+
+
+def _wsl1_by_build(paste: Paste) -> list[int]:
+    """Lines proving WSL 1: a Windows build older than WSL 2, in a paste about WSL."""
+    build = paste.facts.get("os.windows_build")
+    if build is None or not is_digits(str(build.value)) or int(build.value) >= WSL2_FIRST_BUILD:
+        return []
+    mentions = [n for n, line in enumerate(paste.lines, 1) if "wsl" in line.lower()][:3]
+    return [build.line, *mentions] if mentions else []
+
+
+def _wsl2_note(paste: Paste) -> list[Finding]:
+    """WSL 2 is remarked on even when nothing fails there: CUDA comes from the Windows driver."""
+    return [
+        Finding(
+            id="platform:wsl2",
+            category=Category.WSL_ISSUE.value,
+            status="ok",
+            title="WSL 2",
+            detail=(
+                "CUDA under WSL 2 comes from the Windows NVIDIA driver (/usr/lib/wsl/lib); a Linux "
+                "driver installed inside WSL breaks it"
+            ),
+            fix=None,
+            quotes=quote_lines(paste, fact_lines(paste, ("os.",))),
+            source=WSL_URL,
+        )
+    ]
+
+
+def platform_findings(paste: Paste) -> list[Finding]:
+    osd = paste.doc.get("os") or {}
+    by_build = _wsl1_by_build(paste)
+    if not by_build and isinstance(osd, Mapping) and osd.get("wsl") == 2:
+        return _wsl2_note(paste)
+    if not by_build and (not isinstance(osd, Mapping) or osd.get("wsl") != 1):
+        return []
+    lines = by_build or fact_lines(paste, ("os.",))
+    return [
+        Finding(
+            id="platform:wsl1",
+            category=Category.WSL1.value,
+            status="fail",
+            title="WSL 1 has no GPU support",
+            detail=(
+                f"this Windows build predates WSL 2 (build {WSL2_FIRST_BUILD}+), so WSL here is WSL 1; CUDA on WSL needs WSL 2"
+                if by_build
+                else "the platform string is WSL 1's (a 4.4 'Microsoft' kernel); CUDA on WSL needs WSL 2"
+            ),
+            fix="Convert the distribution to WSL 2 (wsl --set-version <distro> 2) and install the NVIDIA driver on Windows only",
+            quotes=quote_lines(paste, lines),
+            source=WSL_BUILDS_URL if by_build else WSL_URL,
+        )
+    ]
