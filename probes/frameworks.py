@@ -11,24 +11,21 @@ import ast
 import json
 import os
 import re
-from importlib import metadata
 from pathlib import Path
 
 from recommender.core.catalog import JAX_PLUGINS, KERAS_CONFIG_BACKENDS, TF_DISTRIBUTIONS
+from recommender.probes._dists import Dist, distribution
 from recommender.probes.base import Host, ProbeResult, probe
 
 TORCH_DISTRIBUTIONS = ("torch",)
 KERAS_BACKENDS = KERAS_CONFIG_BACKENDS
 
 
-def _dist(name: str) -> metadata.Distribution | None:
-    try:
-        return metadata.distribution(name)
-    except metadata.PackageNotFoundError:
-        return None
+def _dist(name: str) -> Dist | None:
+    return distribution(name)
 
 
-def _read(dist: metadata.Distribution, relpath: str) -> str | None:
+def _read(dist: Dist, relpath: str) -> str | None:
     try:
         path = Path(str(dist.locate_file(relpath)))
         return path.read_text("utf-8", "replace") if path.is_file() else None
