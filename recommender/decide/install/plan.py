@@ -76,6 +76,8 @@ class InstallPlan:
     unknowns: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     reinstall: bool = False
+    #: The release line the plan installs ("2.8"): the Python ranges of the checklist read it.
+    release_line: str | None = None
 
     @property
     def command_line(self) -> str:
@@ -123,6 +125,8 @@ class _Planned:
     notes: tuple[str, ...] = ()
     reinstall: bool = False
     release: Release | None = None
+    #: The planned framework's own release line (Keras's, not its backend's).
+    line: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -248,6 +252,7 @@ def _planned(
         notes=tuple(dict.fromkeys((*_vendor(build, framework), *fit.notes, *swap.notes))),
         reinstall=swap.reinstall,
         release=release,
+        line=str(release.line),
     )
 
 
@@ -366,7 +371,13 @@ def _plan_keras(request: _Request, backend: str, defaulted: bool) -> _Planned | 
     notes = base.notes + (
         (f"KERAS_BACKEND is unset, so Keras uses {backend}",) if defaulted else ()
     )
-    return replace(base, installs=installs, why=f"{base.why}; releases {keras.label}", notes=notes)
+    return replace(
+        base,
+        installs=installs,
+        why=f"{base.why}; releases {keras.label}",
+        notes=notes,
+        line=str(keras.line),
+    )
 
 
 def _keras_python(request: _Request) -> tuple[str, ...]:
@@ -430,4 +441,5 @@ def _render(
         unknowns=planned.unknowns,
         notes=planned.notes,
         reinstall=planned.reinstall,
+        release_line=planned.line,
     )
