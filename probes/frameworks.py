@@ -155,7 +155,7 @@ def _keras(host: Host) -> tuple[dict, list[str]]:
             "legacy_keras_env": host.env.get("TF_USE_LEGACY_KERAS"),
         }, []
     backend, source = keras_config(host)
-    major = int(m.group(1)) if (m := re.match(r"(\d+)", dist.version)) else None
+    major = int(m.group(1)) if (m := re.match(r"(\d+)", dist.version or "")) else None
     warnings = []
     if major is not None and major >= 3 and backend not in KERAS_BACKENDS:
         given = _configured_backend(host)[0] if backend == INVALID_BACKEND else backend
