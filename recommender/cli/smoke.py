@@ -10,6 +10,7 @@ from recommender.cli import distributed as cli_distributed
 from recommender.cli.choices import device_choice, framework_choice
 from recommender.cli.distributed import distributed_options
 from recommender.cli.options import try_options
+from recommender.core.catalog import Framework
 from recommender.core.errors import ExitCode, SmokeError
 from recommender.smoke.run import (
     DEFAULT_IMPORT_TIMEOUT,
@@ -232,6 +233,6 @@ def _try(tries, assume_yes, budgets, as_json) -> int:
 def _label(entry) -> str:
     return (
         f"keras:{entry.backend}"
-        if entry.backend and entry.framework == "keras"
+        if entry.backend and entry.framework == Framework.KERAS
         else entry.framework
     )

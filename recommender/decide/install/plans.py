@@ -17,10 +17,10 @@ from typing import Any
 
 from recommender.core.catalog import ANSWER_KIND, BACKEND_FRAMEWORK, Framework, pip_name
 from recommender.core.shell import quote_python
-from recommender.decide.install.machine import Machine, machine_from_facts
 from recommender.decide.install.plan import InstallPlan, NoBuild, plan_install
 from recommender.decide.ranking.rows import Entry
 from recommender.facts.document import Facts
+from recommender.facts.machine import Machine, machine_from_facts
 from recommender.rulebase.wheels.model import WheelMatrix
 
 __all__ = [
