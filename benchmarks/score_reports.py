@@ -1,7 +1,8 @@
 """Score `dlrec diagnose` against the public corpus of pasted reports (benchmarks/reports/).
 
 Each case is `cases/<id>.txt` (the paste) and `cases/<id>.yaml` (its thread's `diagnosis` and the
-finding categories a reader must report, `expected`). A case agrees when every expected category
+finding categories a reader must report, `expected`). The repository a case was filed in is passed as the action passes it (`--repository`).
+A case agrees when every expected category
 is among the categories of dlrec's findings (fail or warn), and a `healthy` case gets no fail.
 The corpus splits by the parity of sha256(source.url): even = development, odd = held-out.
 Tune on the development half only; score the held-out half at the end.
@@ -45,7 +46,9 @@ def judge(case_id: str, doc: dict) -> tuple[bool, list[str], str]:
 
     text = (ROOT / f"{case_id}.txt").read_text(encoding="utf-8")
     try:
-        result = diagnose(text, f"{case_id}.txt")
+        # The repository the thread is in, as the GitHub action passes it (a forum page: none).
+        repo = str((doc.get("source") or {}).get("repo") or "")
+        result = diagnose(text, f"{case_id}.txt", repository=repo if "/" in repo else None)
     except BadInputError as exc:
         cats, failed, note = [], False, f"unread: {exc.format_message()[:80]}"
     else:

@@ -409,14 +409,16 @@ def pasted_frameworks(facts: Facts) -> tuple[str, ...]:
     return tuple(f.value for f in order if facts.get(f"frameworks.{f.value}.installed"))
 
 
-def diagnose(text: str, origin: str, *, rules_files: tuple[str, ...] = ()) -> Diagnosis:
+def diagnose(
+    text: str, origin: str, *, rules_files: tuple[str, ...] = (), repository: str | None = None
+) -> Diagnosis:
     """Read a paste, check each framework it shows, and judge the findings (exit 2 when the
-    text holds nothing dlrec knows)."""
+    text holds nothing dlrec knows). ``repository``: the ``owner/name`` it was filed in."""
     from recommender.decide.diagnosis import diagnose as judge
     from recommender.facts.reports import load_signatures, read_paste
 
     signatures = load_signatures()
-    paste = read_paste(text, origin=origin, signatures=signatures)
+    paste = read_paste(text, origin=origin, signatures=signatures, repository=repository)
     facts = facts_from_document(paste.doc, origin)
     rulebase = load_rulebase(rules_files)
     request = Request(flags={}, smoke=False, rules_files=rules_files)

@@ -205,9 +205,11 @@ def test_every_item_names_a_rule_and_fixes_come_with_problems(runner):
         assert doc["items"], fixture
         for i in doc["items"]:
             assert i["rule"], (fixture, i)
-            assert i["status"] in ("ok", "warn", "fail")
+            assert i["status"] in ("ok", "warn", "fail", "unknown")
             if i["status"] == "fail":
                 assert i["fix"], (fixture, i)
+            if i["status"] == "unknown":  # nothing to do about what cannot be known there
+                assert not i["fix"] and "not" in i["detail"], (fixture, i)
 
 
 def test_json_schema_and_summary(runner):
@@ -216,8 +218,29 @@ def test_json_schema_and_summary(runner):
     assert doc["framework"] == "pytorch"
     for i in doc["items"]:
         assert set(i) == {"id", "status", "title", "detail", "fix", "rule"}
-    counts = {s: sum(1 for i in doc["items"] if i["status"] == s) for s in ("ok", "warn", "fail")}
+    statuses = ("ok", "warn", "fail", "unknown")
+    counts = {s: sum(1 for i in doc["items"] if i["status"] == s) for s in statuses}
     assert doc["summary"] == counts
+
+
+def test_what_cannot_be_known_there_is_neither_a_pass_nor_a_warning(runner):
+    """Issue 26: another machine's report has no disk, no memory of this run, no smoke run and
+    no environment here: each is "not known for that machine" with its own mark (?), not a
+    warning that makes a healthy report read "3 warnings", and never a ✓."""
+    report = str(FIXTURES / "collect_env" / "corpus" / "021.txt")  # a healthy ROCm report
+    args = ["checklist", "--facts", report, "--framework", "pytorch"]
+    doc = json.loads(runner.invoke(cli, [*args, "--format", "json"]).stdout)
+    for key in ("disk", "memory", "smoke", "env"):
+        got = item(doc, key)
+        assert got["status"] == "unknown" and not got["fix"], got
+        assert "not known for that machine" in got["detail"] or "not run" in got["detail"], got
+    assert doc["summary"]["warn"] == 0 and doc["summary"]["unknown"] == 4
+    text = runner.invoke(cli, args).stdout
+    marks = {line.split(" ", 1)[0] for line in text.splitlines() if line[:1] in "✓!✗?"}
+    assert "?" in marks and "✓ Environment" not in text and "! Free" not in text, text
+    assert text.splitlines()[-1] == "5 ok, 0 warnings, 0 failed, 4 not known for that machine"
+    md = runner.invoke(cli, [*args, "--format", "markdown"]).stdout
+    assert "| ❔ not known | Free disk |" in md and "Free disk** (" not in md
 
 
 def test_env_vars_not_known_for_another_machine(runner, monkeypatch):
@@ -266,7 +289,7 @@ def test_ascii_fallback_when_the_terminal_cannot_encode(tmp_path):
     out = proc.stdout.decode("ascii")
     assert proc.returncode == 1, proc.stderr
     assert (
-        "[x]  CPU has AVX" in out and "[ok] Python version" in out and "[!]  Smoke training" in out
+        "[x]  CPU has AVX" in out and "[ok] Python version" in out and "[?]  Smoke training" in out
     )
     assert "Traceback" not in proc.stderr.decode()
 

@@ -134,7 +134,7 @@ def test_a_good_item_loads_with_its_outcomes():
         (("fine on {cpu.arch}", "fine {cpu.arch!r}"), "has a format spec or conversion"),
         (
             ("{status: ok, detail", "{status: good, detail"),
-            "status: 'good' is not allowed (allowed: ok, warn, fail)",
+            "status: 'good' is not allowed (allowed: ok, warn, fail, unknown)",
         ),
         (
             ("{status: ok, detail", "{status: ok, verdict: found, detail"),
@@ -177,11 +177,8 @@ def test_a_duplicate_item_id_is_refused():
 
 
 def test_an_item_must_list_the_tables_its_check_reads():
-    text = GOOD.replace("    title:", "    check: python_support\n    title:")
-    assert (
-        "reads.tables: check 'python_support' reads python_support, newest_known: list it here"
-        in refused(text)
-    )
+    text = GOOD.replace("    title:", "    check: macos_mps\n    title:")
+    assert "reads.tables: check 'macos_mps' reads macos_minimum: list it here" in refused(text)
 
 
 def test_a_bad_condition_names_the_item_and_its_line():
@@ -225,7 +222,7 @@ def test_a_check_name_is_registered_once_and_may_not_shadow_base_fields():
 def test_status_is_an_enum_with_the_json_values():
     from recommender.decide.checklist.build import Item
 
-    assert [s.value for s in Status] == ["ok", "warn", "fail"]
+    assert [s.value for s in Status] == ["ok", "warn", "fail", "unknown"]
     item = Item(id="x", status="warn", title="t", detail="d")  # type: ignore[arg-type]
     assert item.status is Status.WARN and item.to_dict()["status"] == "warn"
     assert f"{Status.FAIL}" == "fail" and Status.OK == "ok"

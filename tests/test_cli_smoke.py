@@ -11,7 +11,6 @@ import pexpect
 import pytest
 
 from recommender.cli.main import cli
-from recommender.core.errors import BadInputError
 from recommender.facts import collect
 from recommender.facts.document import Facts
 from recommender.smoke.run import plan_smoke
@@ -57,13 +56,41 @@ def test_bad_options_exit_2(runner, opts):
     assert res.exit_code == 2 and res.stdout == ""
 
 
-def test_framework_not_installed_is_one_line_exit_2(runner, monkeypatch):
-    monkeypatch.setattr(collect, "collect_facts", lambda **kw: facts(tensorflow=TF_CPU))
-    res = runner.invoke(cli, ["smoke", "--framework", "pytorch"], standalone_mode=False)
-    assert isinstance(res.exception, BadInputError) and res.exception.exit_code == 2
-    assert "pytorch is not installed" in str(res.exception) and "pip install torch" in str(
-        res.exception
-    )
+LINUX = {"system": "Linux", "machine": "x86_64", "libc": "glibc", "libc_version": "2.39"}
+
+
+def linux_facts(accelerators=(), **frameworks) -> Facts:
+    doc = facts(accelerators, **frameworks).to_dict()
+    doc.update(os=LINUX, python={"version": "3.12.3", "executable": "/usr/bin/python3"})
+    return Facts.from_dict(doc)
+
+
+def test_framework_not_installed_is_a_failure_with_the_planners_command(runner, monkeypatch):
+    """Issue 26: smoking an absent framework cannot train (exit 1, as a failed run, not bad
+    input), and names the install planner's command, never a bare ``pip install torch`` (on
+    Linux that is the multi-GB CUDA build)."""
+    monkeypatch.setattr(collect, "collect_facts", lambda **kw: linux_facts(tensorflow=TF_CPU))
+    res = runner.invoke(cli, ["smoke", "--framework", "pytorch"])
+    assert res.exit_code == 1 and res.stdout == ""
+    line = res.stderr.strip()
+    assert "\n" not in line and "pytorch is not installed" in line
+    assert "/usr/bin/python3 -m pip install 'torch==" in line
+    assert "--index-url https://download.pytorch.org/whl/cpu" in line
+
+
+def test_smoke_cuda_of_an_absent_framework_names_the_cuda_build(runner, monkeypatch):
+    monkeypatch.setattr(collect, "collect_facts", lambda **kw: linux_facts())
+    res = runner.invoke(cli, ["smoke", "--framework", "pytorch", "--device", "cuda"])
+    assert res.exit_code == 1
+    assert "--index-url https://download.pytorch.org/whl/cu" in res.stderr
+
+
+def test_nothing_installed_names_the_planners_cpu_build(runner, monkeypatch):
+    monkeypatch.setattr(collect, "collect_facts", lambda **kw: linux_facts())
+    res = runner.invoke(cli, ["smoke"])
+    assert res.exit_code == 1 and "nothing to smoke" in res.stderr
+    assert "pip install torch\n" not in res.stderr + "\n"
+    assert "--index-url https://download.pytorch.org/whl/cpu" in res.stderr
 
 
 def test_devices_come_from_the_build_and_the_machine():

@@ -95,12 +95,40 @@ def test_blackwell_on_r570_r575_gets_cu128_below_2_12_and_names_the_r580_upgrade
     assert any("580 (R580)" in g for g in result.gave_up)
 
 
-def test_amd_tensorflow_is_a_nobuild_with_ways_out():
-    result = plan(P.facts(accelerators=(P.amd("gfx90a"),)), "tensorflow", "amd")
+def test_amd_tensorflow_is_amds_wheel_from_its_repo_and_says_rocm_is_not_checked():
+    """AMD's tensorflow-rocm (rocm-tensorflow doc): -f repo.radeon.com, the exact version, a
+    note that AMD builds it, and the system-wide ROCm it needs as an unknown."""
+    result = plan(P.facts(accelerators=(P.amd("gfx90a"),), python="3.12.3"), "tensorflow", "amd")
+    assert isinstance(result, InstallPlan)
+    assert result.packages == (("tensorflow-rocm", "==2.18.1"),)
+    assert result.links == (
+        ("--find-links", "https://repo.radeon.com/rocm/manylinux/rocm-rel-6.4/"),
+    )
+    assert "--find-links" in result.command_line
+    assert any(n.startswith("AMD builds this tensorflow (tensorflow-rocm)") for n in result.notes)
+    assert any("ROCm 6.4 installed system-wide" in u for u in result.unknowns)
+    assert result.build["flavour"] == "rocm"
+
+
+def test_amd_tensorflow_on_python_3_11_is_pypis_last_tensorflow_rocm():
+    result = plan(P.facts(accelerators=(P.amd("gfx942"),), python="3.11.9"), "tensorflow", "amd")
+    assert isinstance(result, InstallPlan)
+    assert result.packages == (("tensorflow-rocm", "==2.14.*"),) and result.links == ()
+    assert any("tensorflow-rocm 2.18" in g and "3.11" in g for g in result.gave_up)
+    assert any("ROCm 6.0 installed system-wide" in u for u in result.unknowns)
+
+
+def test_amd_tensorflow_on_python_3_13_is_a_nobuild_with_ways_out():
+    result = plan(P.facts(accelerators=(P.amd("gfx90a"),), python="3.13.1"), "tensorflow", "amd")
     assert isinstance(result, NoBuild)
     assert "tensorflow-rocm" in result.reason
-    assert any("tensorflow-rocm" in w for w in result.ways_out)
+    assert any(w.startswith("Use Python 3.12") for w in result.ways_out)
     assert any("pytorch" in w for w in result.ways_out)
+
+
+def test_an_amd_gpu_tensorflow_rocm_was_not_built_for_is_refused():
+    result = plan(P.facts(accelerators=(P.amd("gfx1201"),), python="3.12.3"), "tensorflow", "amd")
+    assert isinstance(result, NoBuild)
 
 
 def test_macos_python_3_13_tensorflow_metal_is_a_nobuild_pointing_at_python_3_12():

@@ -52,7 +52,8 @@ def _check_cited(plan: InstallPlan, expect: str) -> None:
     row, line = _row_of(main)
     build = next(b for b in MATRIX.builds if b.row == row)
     assert f"builds {row}, releases {build.package} {line}" in plan.why, plan.why
-    assert (build.requirement_name, f"=={line}.*") in plan.packages
+    pin = f"=={build.version}" if build.version else f"=={line}.*"
+    assert (build.requirement_name, pin) in plan.packages
     if build.index_url:
         assert plan.index_url == build.index_url
     for extra in keras:

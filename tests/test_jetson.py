@@ -82,3 +82,27 @@ def test_a_jetson_is_never_told_to_upgrade_its_driver() -> None:
     assert doc["kind"] == "no_build"
     assert not any("driver" in w.lower() for w in doc["ways_out"])
     assert any("autotag l4t-pytorch" in w for w in doc["ways_out"])
+
+
+def test_tensorflow_on_a_jetpack_6_jetson_is_nvidias_build_pinned_from_its_index() -> None:
+    """NVIDIA's "Installing TensorFlow for Jetson Platform": --extra-index-url .../jp/v61 and the
+    exact local version (PyPI's newer aarch64 tensorflow has no CUDA, so ==2.16.* would take
+    it); the plan says the build is NVIDIA's, not the TensorFlow project's."""
+    machine = machine_from_facts(_facts("36.4.3", "3.10.12"))
+    doc = plan_install("tensorflow", machine, "nvidia", matrix=load_wheels()).to_dict()
+    assert doc["packages"] == [["tensorflow", "==2.16.1+nv24.08"]]
+    assert doc["links"] == [
+        ["--extra-index-url", "https://developer.download.nvidia.com/compute/redist/jp/v61"]
+    ]
+    assert doc["command_line"].endswith(
+        "--extra-index-url https://developer.download.nvidia.com/compute/redist/jp/v61"
+    )
+    assert any(n.startswith("NVIDIA builds this tensorflow") for n in doc["notes"])
+
+
+def test_tensorflow_on_jetpack_6_0_or_another_python_has_no_cited_wheel() -> None:
+    for l4t, python in (("36.3.0", "3.10.12"), ("36.4.3", "3.12.3")):
+        doc = plan_install(
+            "tensorflow", machine_from_facts(_facts(l4t, python)), "nvidia", matrix=load_wheels()
+        ).to_dict()
+        assert doc["kind"] == "no_build", (l4t, python)

@@ -66,8 +66,13 @@ def render(diagnosis, fmt: str) -> str:
     type=file_path(),
     help="A GitHub issues / issue_comment event payload: diagnose its body, print the Markdown reply.",
 )
+@click.option(
+    "--repository",
+    metavar="OWNER/NAME",
+    help="The repository the report was filed in: a library's own tracker (vllm-project/vllm) makes that library part of the report.",
+)
 @click.pass_context
-def diagnose(ctx, file, fmt, as_json, event_file) -> None:
+def diagnose(ctx, file, fmt, as_json, event_file, repository) -> None:
     """Diagnose a pasted bug report: collect_env, nvidia-smi, pip/conda lists, sessions, errors.
 
     Exit 0 when nothing fails, 1 when a finding fails, 2 when nothing known is found."""
@@ -76,11 +81,12 @@ def diagnose(ctx, file, fmt, as_json, event_file) -> None:
     if event_file is not None:
         from recommender.cli.github_event import event_body
 
-        text, origin = event_body(event_file)
+        text, origin, event_repository = event_body(event_file)
+        repository = repository or event_repository
         fmt = "markdown"
     else:
         text, origin = _read(file, ctx)
-    result = run(text, origin)
+    result = run(text, origin, repository=repository)
     click.echo(render(result, "json" if as_json else fmt), nl=False)
     if result.failed:
         raise click.exceptions.Exit(ExitCode.FAILED)

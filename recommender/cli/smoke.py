@@ -11,7 +11,7 @@ from recommender.cli.choices import device_choice, framework_choice
 from recommender.cli.distributed import distributed_options
 from recommender.cli.options import try_options
 from recommender.core.catalog import Framework
-from recommender.core.errors import ExitCode, SmokeError
+from recommender.core.errors import ExitCode, NotInstalledError, SmokeError
 from recommender.smoke.run import (
     DEFAULT_IMPORT_TIMEOUT,
     DEFAULT_STEPS,
@@ -132,14 +132,19 @@ def smoke(
         )
     skipped: list[str] = []
     notes: list[str] = []
-    if live_mode:
-        results = _run_live(console, facts, options, verbose)
-    else:
-        results = run_smoke(facts, on_event=lambda e: _note(skipped, notes, e), **options)
+    try:
+        if live_mode:
+            results = _run_live(console, facts, options, verbose)
+        else:
+            results = run_smoke(facts, on_event=lambda e: _note(skipped, notes, e), **options)
+    except NotInstalledError as exc:
+        raise SmokeError(
+            f"{exc.message}; install with: {_hints(facts, exc.frameworks, device)}"
+        ) from None
     if not results:
         raise SmokeError(
-            "nothing to smoke: no framework is installed in this Python; "
-            "install one, e.g. pip install torch"
+            "nothing to smoke: no framework is installed in this Python; install one, e.g. "
+            + _hints(facts, (Framework.PYTORCH.value,), device)
         )
     if as_json:
         click.echo(
@@ -152,6 +157,16 @@ def smoke(
             # the console, not click.echo: it swaps the sparkline for ASCII where needed
             console.print(line, markup=False, highlight=False, soft_wrap=True)
     ctx.exit(ExitCode.OK if results and all(r.ok for r in results) else ExitCode.FAILED)
+
+
+def _hints(facts, frameworks: tuple[str, ...], device: str) -> str:
+    """The install planner's command for each framework, for the device asked for (else the
+    accelerator found here): the same command the checklist and the ranking print."""
+    from recommender.decide.install.plans import install_hint, machine_answer
+    from recommender.rulebase.wheels.load import load_wheels
+
+    matrix, answer = load_wheels(), machine_answer(facts, device)
+    return "; ".join(install_hint(fw, facts, answer, matrix=matrix) for fw in frameworks)
 
 
 def _note(skipped: list[str], notes: list[str], event) -> None:

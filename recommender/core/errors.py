@@ -59,3 +59,12 @@ class SmokeError(DlrecError):
     """The smoke engine could not start (failed runs are results, not errors)."""
 
     exit_code = ExitCode.FAILED
+
+
+class NotInstalledError(SmokeError):
+    """``dlrec smoke --framework F`` for a framework this Python lacks: nothing can train (exit
+    1, as a failed run), and the command layer adds the install planner's command."""
+
+    def __init__(self, message: str, *, frameworks: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.frameworks = frameworks

@@ -56,7 +56,7 @@ def _pinned(fw: str, facts: Facts, rulebase: RuleBase) -> list[str]:
     return lines + [f"{dist}=={version}"]
 
 
-_INDEX_OPTIONS = ("--index-url", "--extra-index-url")
+_INDEX_OPTIONS = ("--index-url", "--extra-index-url", "--find-links")
 _INDEX_URL = re.compile(r"^https://[^\s\\\"'<>]+$")
 
 
@@ -80,6 +80,7 @@ def _from_plan(plan: Mapping[str, Any]) -> list[str]:
     all_from_index = all("--index-url" in c for c in installs)
     index = plan.get("index_url")
     head = [f"{'--index-url' if all_from_index else '--extra-index-url'} {index}"] if index else []
+    head += [f"{flag} {url}" for flag, url in plan.get("links") or ()]
     return head + [f"{name}{spec}" for name, spec in plan.get("packages") or ()]
 
 

@@ -13,11 +13,12 @@ from recommender.core import markdown_text
 from recommender.core.printable import printable
 from recommender.decide.checklist.build import Checklist, Item, Status
 
-OK, WARN, FAIL = Status.OK, Status.WARN, Status.FAIL
+OK, WARN, FAIL, UNKNOWN = Status.OK, Status.WARN, Status.FAIL, Status.UNKNOWN
 
-SYMBOLS: dict[Status, str] = {OK: "✓", WARN: "!", FAIL: "✗"}
-ASCII_SYMBOLS: dict[Status, str] = {OK: "[ok]", WARN: "[!]", FAIL: "[x]"}
-_STYLES: dict[Status, str] = {OK: "green", WARN: "yellow", FAIL: "bold red"}
+#: ``?``: not known for another machine's facts, neither a pass nor a warning.
+SYMBOLS: dict[Status, str] = {OK: "✓", WARN: "!", FAIL: "✗", UNKNOWN: "?"}
+ASCII_SYMBOLS: dict[Status, str] = {OK: "[ok]", WARN: "[!]", FAIL: "[x]", UNKNOWN: "[?]"}
+_STYLES: dict[Status, str] = {OK: "green", WARN: "yellow", FAIL: "bold red", UNKNOWN: "dim"}
 
 
 def symbols_for(encoding: str | None) -> dict[Status, str]:
@@ -37,7 +38,8 @@ def _heading(checklist: Checklist) -> str:
 
 def _summary(checklist: Checklist) -> str:
     s = checklist.summary
-    return f"{s[OK]} ok, {s[WARN]} warning{'s' * (s[WARN] != 1)}, {s[FAIL]} failed"
+    unknown = f", {s[UNKNOWN]} not known for that machine" if s[UNKNOWN] else ""
+    return f"{s[OK]} ok, {s[WARN]} warning{'s' * (s[WARN] != 1)}, {s[FAIL]} failed{unknown}"
 
 
 def render_text(checklist: Checklist, *, encoding: str | None = "utf-8") -> RenderableType:
@@ -52,7 +54,7 @@ def render_text(checklist: Checklist, *, encoding: str | None = "utf-8") -> Rend
         grid = Table.grid(padding=(0, 1))
         grid.add_column(width=width, no_wrap=True)
         grid.add_column(ratio=1)
-        line = Text(f"{item.title}", style="bold" if item.status != OK else "")
+        line = Text(f"{item.title}", style="bold" if item.status not in (OK, UNKNOWN) else "")
         line.append(f": {item.detail}")
         grid.add_row(Text(marks[item.status], style=_STYLES[item.status]), line)
         lines.append(grid)
@@ -83,7 +85,7 @@ def _code(text: str | None) -> str:
 
 def render_markdown(checklist: Checklist) -> str:
     """A Markdown section to paste into a README or an issue."""
-    marks = {OK: "✅ ok", WARN: "⚠️ warn", FAIL: "❌ fail"}
+    marks = {OK: "✅ ok", WARN: "⚠️ warn", FAIL: "❌ fail", UNKNOWN: "❔ not known"}
     out = [
         f"## {_heading(checklist)}",
         "",
@@ -104,7 +106,7 @@ def _fixes(checklist: Checklist) -> list[str]:
     """Each failing or warning item's fix as a command block, to copy from the reply."""
     out = []
     for item in checklist.items:
-        if item.status is OK or not item.fix:
+        if item.status in (OK, UNKNOWN) or not item.fix:
             continue
         out += ["", f"**{_cell(item.title)}** ({item.status.value}): {_cell(item.detail)}", ""]
         commands = _commands(item.fix)

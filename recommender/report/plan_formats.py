@@ -49,6 +49,7 @@ def _text(plan: InstallPlan, unknowns: tuple[str, ...]) -> str:
     lines = [plan.command_line]
     if plan.index_url:
         lines.append(f"# index: {plan.index_url}")
+    lines += [f"# {flag.lstrip('-')}: {url}" for flag, url in plan.links]
     lines += [f"# {n}" for n in plan.notes]
     lines += [f"# gave up: {g}" for g in plan.gave_up]
     lines += [f"# unknown: {u}" for u in (*unknowns, *plan.unknowns)]
@@ -69,6 +70,7 @@ def _requirements(plan: InstallPlan, pypi: str) -> str:
         lines.append(f"--index-url {plan.index_url}")
         if any(not _on_index(plan, name) for name, _ in plan.packages):
             lines.append(f"--extra-index-url {pypi}")
+    lines += [f"{flag} {url}" for flag, url in plan.links]
     lines += [f"{name}{spec}" for name, spec in plan.packages]
     return "\n".join(lines)
 
@@ -91,6 +93,14 @@ def _uv(plan: InstallPlan) -> str:
         names = [n.split("[", 1)[0] for n, _ in plan.packages if _on_index(plan, n)]
         sources = "\n".join(f'{n} = {{ index = "dlrec-{plan.framework}" }}' for n in names)
         out.append(f"[tool.uv.sources]\n{sources}")
+    extra = [url for flag, url in plan.links if flag == "--extra-index-url"]
+    out += [
+        f'[[tool.uv.index]]\nname = "dlrec-vendor-{i}"\nurl = {json.dumps(url)}'
+        for i, url in enumerate(extra)
+    ]
+    found = [url for flag, url in plan.links if flag == "--find-links"]
+    if found:
+        out.append(f"[tool.uv]\nfind-links = {json.dumps(found)}")
     return "\n\n".join(out)
 
 

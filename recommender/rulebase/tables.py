@@ -22,7 +22,8 @@ FRAMEWORK_ENTRY_IDS = FRAMEWORK_IDS
 #: an ``install`` here would be ignored, so it is refused.
 FRAMEWORK_KEYS = ("name", "import", "docs", "sizes_mb", "pip", "wheel_index")
 #: The placeholders each kind of template is filled with (decide/ranking/rank.py, decide/checklist/build.py).
-COMMAND_FIELDS = frozenset({"python", "backend"})
+#: ``{install_<framework>}``: the install planner's command for that framework (issue 26).
+COMMAND_FIELDS = frozenset({"python", "backend", *(f"install_{fw}" for fw in FRAMEWORK_IDS)})
 WHEEL_INDEX_FIELDS = frozenset({"build"})
 
 

@@ -28,7 +28,7 @@ from recommender.core.catalog import (
     Accelerator,
     Framework,
 )
-from recommender.core.errors import BadInputError
+from recommender.core.errors import BadInputError, NotInstalledError
 from recommender.facts.document import Facts
 from recommender.smoke import cache as smoke_cache
 from recommender.smoke.failures import ChildExit, FailureKind, classify, failure
@@ -91,7 +91,8 @@ def plan_smoke(
     env: Mapping[str, str] | None = None,
 ) -> tuple[tuple[SmokeRun, ...], tuple[str, ...]]:
     """The runs to do and the messages for what is skipped. Raises BadInputError for a request
-    that cannot be met (a framework that is not installed, an unknown device)."""
+    that cannot be met (an unknown device or framework), NotInstalledError for a framework this
+    Python lacks."""
     env = os.environ if env is None else env
     if device not in DEVICES:
         raise BadInputError(f"unknown device {device!r}; choose one of {', '.join(DEVICES)}")
@@ -102,13 +103,13 @@ def plan_smoke(
             raise BadInputError(
                 f"unknown framework {fw!r}; choose one of {', '.join(FRAMEWORK_IDS)}"
             )
-        if fw not in installed:
-            pip = {"pytorch": "torch"}.get(fw, fw)
-            raise BadInputError(
-                f"{fw} is not installed in this Python ({sys.executable}); "
-                f"install it with: pip install {pip}",
-                where="--framework",
-            )
+    missing = tuple(fw for fw in wanted if fw not in installed)
+    if missing:  # the command layer adds the install planner's command
+        raise NotInstalledError(
+            f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not installed in this "
+            f"Python ({sys.executable}), so nothing can be smoke-trained",
+            frameworks=missing,
+        )
     runs: list[SmokeRun] = []
     skipped: list[str] = []
     for fw in wanted:

@@ -19,7 +19,7 @@ from recommender.core.catalog import Framework, KerasBackend
 from recommender.core.problems import BadRequest
 from recommender.decide.checklist.checks import builds, general, live, machine, report
 from recommender.decide.checklist.inputs import Inputs, ItemView, fill, name_of
-from recommender.decide.checklist.install import install_fix
+from recommender.decide.checklist.install import install_fix, install_release
 from recommender.decide.checklist.registry import CHECKS, Finding, register
 from recommender.rulebase.checklist.items import (
     RULE_FIX,
@@ -161,7 +161,11 @@ def _matches(
 
 
 def _rule_fix(inputs: Inputs, rule_id: str) -> str | None:
-    fix = inputs.rulebase.rule(rule_id).fix
+    from recommender.decide.install.plans import with_planned_installs
+
+    fix = with_planned_installs(
+        inputs.rulebase.rule(rule_id).fix, lambda fw: inputs.install_command(inputs, fw, None)
+    )
     backend = inputs.backend or KerasBackend.TENSORFLOW.value
     return fill(fix, python=inputs.python, backend=backend) if fix else None
 
@@ -312,6 +316,7 @@ def build_checklist(
         smoke_note=smoke_note,
         fired=frozenset(evaluation.fired),
         install_command=install_fix,
+        install_release=install_release,
     )
     items = _items(inputs, checklist_items(rulebase))
     if not facts.is_local and not any(i.status is Status.FAIL for i in items):

@@ -77,6 +77,9 @@ class Inputs:
     #: install command, given by the builder (``checklist/install.py``'s ``install_fix``), so
     #: that this value imports no service.
     install_command: Callable[[Inputs, str, str | None], str | None]
+    #: ``(inputs, framework) -> release line or None``: the release that command installs
+    #: (``install.py``'s ``install_release``).
+    install_release: Callable[[Inputs, str], str | None]
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -162,6 +165,12 @@ class ItemView:
         if not self.item.reads.wheels:
             raise UndeclaredRead(f"item {self.item.id!r} asks for an install without reads.wheels")
         return self.inputs.install_command(self.inputs, framework or self.framework, accelerator)
+
+    def planned_release(self, framework: str | None = None) -> str | None:
+        """The release line the planner installs of the item's framework (or ``framework``)."""
+        if not self.item.reads.wheels:
+            raise UndeclaredRead(f"item {self.item.id!r} asks for a plan without reads.wheels")
+        return self.inputs.install_release(self.inputs, framework or self.framework)
 
     def field(self, name: str) -> str | None:
         """A template field that is not the check's own: the base fields, install commands and

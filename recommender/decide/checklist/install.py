@@ -42,6 +42,24 @@ def install_fix(inputs: Inputs, framework: str, accelerator: str | None = None) 
     return plan.command_line if isinstance(plan, InstallPlan) else None
 
 
+def install_release(inputs: Inputs, framework: str) -> str | None:
+    """The release line (``"2.8"``) the planner installs of ``framework`` here for the answered
+    accelerator, so the Python item judges the release the install item prints; None when the
+    planner finds no build."""
+    from recommender.decide.install.plan import InstallPlan
+    from recommender.decide.install.plans import plan_for
+
+    keras = framework == Framework.KERAS.value
+    plan = plan_for(
+        framework,
+        inputs.facts,
+        inputs.accelerator,
+        backend=(inputs.backend or KerasBackend.TENSORFLOW.value) if keras else None,
+        matrix=inputs.rulebase.wheels,
+    )
+    return plan.release_line if isinstance(plan, InstallPlan) else None
+
+
 def version_of(text: Any) -> Version | None:
     return parse_version(text) if isinstance(text, str) else None
 
@@ -89,4 +107,4 @@ def cuda_alternative(view: ItemView, max_cuda: str | None, min_cc: str | None) -
     )
 
 
-__all__ = ["cuda_alternative", "install_fix", "major_minor", "version_of"]
+__all__ = ["cuda_alternative", "install_fix", "install_release", "major_minor", "version_of"]

@@ -12,7 +12,13 @@ from recommender.decide.diagnosis._paste import MAX_QUOTES, quote_lines
 from recommender.decide.diagnosis.builds import cpu_builds, cuda_runtimes, driver_mismatch
 from recommender.decide.diagnosis.findings import Diagnosis, Finding
 from recommender.decide.diagnosis.items import item_findings
-from recommender.decide.diagnosis.kernels import gfx_targets, library_findings, uncovered
+from recommender.decide.diagnosis.kernels import (
+    gfx_targets,
+    library_findings,
+    uncovered,
+    vllm_rocm_findings,
+)
+from recommender.decide.diagnosis.memory import busy_gpus
 from recommender.decide.diagnosis.messages import message_findings
 from recommender.decide.diagnosis.platform import platform_findings
 from recommender.facts.reports import Paste, Signature
@@ -79,11 +85,13 @@ def diagnose(
         *item_findings(paste, checklists),
         *message_findings(paste, by_id, checklists),
         *library_findings(paste),
+        *vllm_rocm_findings(paste),
         *platform_findings(paste),
         *cpu_builds(paste),
         *cuda_runtimes(paste),
         *gfx_targets(paste),
         *driver_mismatch(paste),
+        *busy_gpus(paste),
         *conflicts(paste),
     ]
     found += uncovered(paste, found)

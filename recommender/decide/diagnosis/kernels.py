@@ -25,18 +25,33 @@ LIBRARY_KERNELS: tuple[tuple[str, str, float, str], ...] = (
     ),
 )
 
+#: The AMD gfx targets vLLM's ROCm build carries kernels for (its published GPU list).
+VLLM_ROCM_GFX = frozenset(
+    ("gfx90a", "gfx942", "gfx950", "gfx1100", "gfx1101", "gfx1200", "gfx1201", "gfx1150", "gfx1151")
+)
+VLLM_ROCM_URL = "https://docs.vllm.ai/en/v0.14.0/getting_started/installation/gpu/"
+
 #: Libraries with their own kernels but no published list of compute capabilities.
 UNPUBLISHED = (
     ("bitsandbytes", "bitsandbytes"),
     ("xformers", "xformers"),
     ("deepspeed", "DeepSpeed ops"),
+    ("cpm-kernels", "cpm_kernels"),
+    ("mmcv", "mmcv's CUDA ops"),
+    ("apex", "NVIDIA Apex"),
+    ("auto-gptq", "AutoGPTQ"),
+    ("exllamav2", "ExLlamaV2"),
+    ("mamba-ssm", "mamba-ssm"),
+    ("causal-conv1d", "causal-conv1d"),
 )
 
 #: gfx targets ROCm builds no kernels for, and the one whose code they run (rules/compat.yaml
 #: rocm-rdna2-gfx-override reads the same source).
-NO_KERNELS_GFX = {"gfx1031": "10.3.0", "gfx1032": "10.3.0"}
+NO_KERNELS_GFX = {"gfx1031": "10.3.0", "gfx1032": "10.3.0", "gfx1102": "11.0.0"}
 
 GFX_URL = "https://github.com/ROCm/ROCm/issues/2353"
+#: Where each override was established, where not GFX_URL (the RX 7600's gfx1102 runs gfx1100's).
+GFX_SOURCES = {"gfx1102": "https://github.com/ROCm/legacy-rocm-build/issues/2500"}
 
 
 def library_kernels_in_use(paste: Paste, checklists: Mapping[str, Checklist]) -> bool:
@@ -100,6 +115,35 @@ def library_findings(paste: Paste) -> list[Finding]:
     return out
 
 
+def vllm_rocm_findings(paste: Paste) -> list[Finding]:
+    """vLLM on an AMD GPU whose gfx target its ROCm build has no kernels for."""
+    fact = paste.facts.get("package.vllm") or paste.facts.get("vllm.version")
+    if fact is None:
+        return []
+    for acc in paste.doc.get("accelerators") or ():
+        if not isinstance(acc, Mapping) or acc.get("vendor") != "amd" or not acc.get("gfx"):
+            continue
+        gfx = str(acc["gfx"]).split(":")[0]
+        if gfx in VLLM_ROCM_GFX:
+            continue
+        return [
+            Finding(
+                id="library:vllm",
+                category=Category.LIBRARY_KERNELS_UNSUPPORTED.value,
+                status="fail",
+                title="vLLM's own ROCm kernels do not cover this GPU",
+                detail=(
+                    f"{acc.get('name') or 'the AMD GPU'} is {gfx}; vLLM's ROCm build publishes "
+                    f"kernels for {', '.join(sorted(VLLM_ROCM_GFX))} (torch's own check does not cover vLLM)"
+                ),
+                fix="Run vLLM on a GPU of its published list, or build vLLM from source for this target (PYTORCH_ROCM_ARCH)",
+                quotes=quote_lines(paste, [fact.line, *fact_lines(paste, ("gpu.",))]),
+                source=VLLM_ROCM_URL,
+            )
+        ]
+    return []
+
+
 def uncovered(paste: Paste, found: Sequence[Finding]) -> list[Finding]:
     """A library with its own kernels and no published list: say torch's check is not its."""
     if any(f.category == Category.LIBRARY_KERNELS_UNSUPPORTED.value for f in found):
@@ -143,7 +187,7 @@ def gfx_targets(paste: Paste) -> list[Finding]:
                 ),
                 fix=f"export HSA_OVERRIDE_GFX_VERSION={NO_KERNELS_GFX[gfx]} before starting Python",
                 quotes=quote_lines(paste, fact_lines(paste, ("gpu.",))),
-                source=GFX_URL,
+                source=GFX_SOURCES.get(gfx, GFX_URL),
             )
         ]
     return []

@@ -45,6 +45,8 @@ KERAS_DEFAULT_BACKEND = KerasBackend.TENSORFLOW.value
 class _Install:
     packages: tuple[tuple[str, str], ...]
     index_url: str | None = None
+    #: ("--extra-index-url" or "--find-links", URL): a vendor's wheels beside PyPI.
+    links: tuple[tuple[str, str], ...] = ()
     force: bool = False
 
 
@@ -61,6 +63,9 @@ class InstallPlan:
     commands: tuple[tuple[str, ...], ...]
     packages: tuple[tuple[str, str], ...]
     index_url: str | None
+    #: ("--extra-index-url" or "--find-links", URL): where a vendor's build comes from, beside
+    #: PyPI (NVIDIA's Jetson index, AMD's ROCm wheel page).
+    links: tuple[tuple[str, str], ...] = ()
     #: The build as ``dlrec probe`` spells it afterwards: {"flavour": "cuda", "cuda": "12.6"}.
     build: Mapping[str, str] = field(default_factory=_empty_build)
     #: The wheels.yaml rows this plan came from.
@@ -69,6 +74,8 @@ class InstallPlan:
     unknowns: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     reinstall: bool = False
+    #: The release line the plan installs ("2.8"): the Python ranges of the checklist read it.
+    release_line: str | None = None
 
     @property
     def command_line(self) -> str:
@@ -79,7 +86,7 @@ class InstallPlan:
             "kind": "install", "framework": self.framework, "accelerator": self.accelerator,
             "commands": [list(c) for c in self.commands], "command_line": self.command_line,
             "packages": [list(p) for p in self.packages], "index_url": self.index_url,
-            "build": dict(self.build), "why": self.why, "gave_up": list(self.gave_up),
+            "links": [list(link) for link in self.links], "build": dict(self.build), "why": self.why, "gave_up": list(self.gave_up),
             "unknowns": list(self.unknowns), "notes": list(self.notes),
             "reinstall": self.reinstall,
         }  # fmt: skip
@@ -116,6 +123,8 @@ class _Planned:
     notes: tuple[str, ...] = ()
     reinstall: bool = False
     release: Release | None = None
+    #: The planned framework's own release line (Keras's, not its backend's).
+    line: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -196,7 +205,8 @@ def _plan(request: _Request, framework: Framework) -> _Planned | NoBuild:
 
 
 def _packages(build: Build, release: Release) -> tuple[tuple[str, str], ...]:
-    main = [(build.requirement_name, f"=={release.line}.*")]
+    pin = f"=={build.version}" if build.version is not None else f"=={release.line}.*"
+    main = [(build.requirement_name, pin)]
     if build.pairs_with:
         main.insert(0, (build.pairs_with, f"=={release.line}.*"))
     for c in build.companions:
@@ -227,6 +237,7 @@ def _planned(
     install = _Install(
         packages=_packages(build, release),
         index_url=build.index_url,
+        links=_links(build),
         force=swap.reinstall and not swap.uninstall,
     )
     return _Planned(
@@ -235,11 +246,36 @@ def _planned(
         build=_build_map(build),
         why=f"wheels.yaml builds {build.row}, releases {release.label}",
         gave_up=choice.gave_up,
-        unknowns=tuple(dict.fromkeys((*unknowns, *fit.unknowns, *swap.unknowns))),
-        notes=tuple(dict.fromkeys((*fit.notes, *swap.notes))),
+        unknowns=tuple(dict.fromkeys((*unknowns, *fit.unknowns, *swap.unknowns, *_system(build)))),
+        notes=tuple(dict.fromkeys((*_vendor(build, framework), *fit.notes, *swap.notes))),
         reinstall=swap.reinstall,
         release=release,
+        line=str(release.line),
     )
+
+
+def _links(build: Build) -> tuple[tuple[str, str], ...]:
+    out = []
+    if build.extra_index_url:
+        out.append(("--extra-index-url", build.extra_index_url))
+    if build.find_links:
+        out.append(("--find-links", build.find_links))
+    return tuple(out)
+
+
+def _vendor(build: Build, framework: Framework) -> tuple[str, ...]:
+    """A vendor's build says so: it is not the framework project's, nor on PyPI."""
+    if build.vendor is None:
+        return ()
+    where = build.extra_index_url or build.find_links or build.index_url or "PyPI"
+    return (
+        f"{build.vendor} builds this {framework.value} ({build.package}), not the "
+        f"{framework.value} project; it comes only from {where} (wheels.yaml builds {build.row})",
+    )
+
+
+def _system(build: Build) -> tuple[str, ...]:
+    return (f"needs {build.system}: not checked here",) if build.system else ()
 
 
 def _nobuild(
@@ -335,7 +371,13 @@ def _plan_keras(request: _Request, backend: str, defaulted: bool) -> _Planned | 
     notes = base.notes + (
         (f"KERAS_BACKEND is unset, so Keras uses {backend}",) if defaulted else ()
     )
-    return replace(base, installs=installs, why=f"{base.why}; releases {keras.label}", notes=notes)
+    return replace(
+        base,
+        installs=installs,
+        why=f"{base.why}; releases {keras.label}",
+        notes=notes,
+        line=str(keras.line),
+    )
 
 
 def _keras_python(request: _Request) -> tuple[str, ...]:
@@ -377,6 +419,8 @@ def _commands(planned: _Planned, python: tuple[str, ...]) -> tuple[tuple[str, ..
             argv.append("--force-reinstall")
         if step.index_url:
             argv += ["--index-url", step.index_url]
+        for flag, url in step.links:
+            argv += [flag, url]
         out.append(tuple(argv))
     return tuple(out)
 
@@ -390,10 +434,12 @@ def _render(
         commands=_commands(planned, python),
         packages=tuple(p for step in planned.installs for p in step.packages),
         index_url=planned.installs[0].index_url,
+        links=tuple(link for step in planned.installs for link in step.links),
         build=planned.build,
         why=planned.why,
         gave_up=planned.gave_up,
         unknowns=planned.unknowns,
         notes=planned.notes,
         reinstall=planned.reinstall,
+        release_line=planned.line,
     )

@@ -10,12 +10,20 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import re
 import shlex
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from recommender.core.catalog import ANSWER_KIND, BACKEND_FRAMEWORK, Framework, pip_name
+from recommender.core.catalog import (
+    ANSWER_DEVICE,
+    ANSWER_KIND,
+    BACKEND_FRAMEWORK,
+    KIND_ANSWER,
+    Framework,
+    pip_name,
+)
 from recommender.core.shell import quote_python
 from recommender.decide.install.plan import InstallPlan, NoBuild, plan_install
 from recommender.decide.ranking.rows import Entry
@@ -24,16 +32,20 @@ from recommender.facts.machine import Machine, machine_from_facts
 from recommender.rulebase.wheels.model import WheelMatrix
 
 __all__ = [
+    "INSTALL_PLACEHOLDER",
     "NO_BUILD_RULE",
     "STALE_DAYS",
     "PlanNotice",
+    "install_hint",
     "install_line",
+    "machine_answer",
     "plan_dict",
     "plan_for",
     "planned_fix",
     "python_cmd",
     "staleness",
     "today",
+    "with_planned_installs",
 ]
 
 #: The blocker a NoBuild becomes in the ranking.
@@ -88,6 +100,33 @@ def plan_for(
     )
 
 
+def machine_answer(facts: Facts, device: str | None = None) -> str:
+    """The accelerator answer an install hint is planned for: the smoke ``device`` asked for
+    (``cuda`` -> ``nvidia``), else the first accelerator the probes found, else ``cpu``."""
+    by_device = {d: a for a, d in ANSWER_DEVICE.items()}
+    if device in by_device:
+        return by_device[device]
+    kinds = [a.get("kind") for a in facts.accelerators if a.get("visible") is not False]
+    return next((KIND_ANSWER[k] for k in kinds if k in KIND_ANSWER), by_device["cpu"])
+
+
+def install_hint(
+    framework: str,
+    facts: Facts,
+    accelerator: str | None,
+    *,
+    matrix: WheelMatrix,
+    backend: str | None = None,
+) -> str:
+    """The one install hint for ``framework`` here: the planner's command, or why no build fits
+    and the planner's first way out. Every command that names an install uses this (issue 26)."""
+    plan = plan_for(framework, facts, accelerator, backend=backend, matrix=matrix)
+    if isinstance(plan, InstallPlan):
+        return plan.command_line
+    way = f"; {plan.ways_out[0]}" if plan.ways_out else ""
+    return f"no {Framework(framework).info.name} build fits here: {plan.reason}{way}"
+
+
 def _installed(framework: str, facts: Any, backend: str | None) -> bool:
     names = [framework]
     if framework == _KERAS and backend in BACKEND_FRAMEWORK:
@@ -131,11 +170,45 @@ def plan_dict(plan: InstallPlan | NoBuild) -> dict[str, Any]:
     return out
 
 
+#: ``{install_pytorch}`` in a rule's fix: the planner's command for that framework on the
+#: answered accelerator, never a pip line of the rule's own (issue 26: one install hint
+#: everywhere).
+INSTALL_PLACEHOLDER = re.compile(r"\{install_(" + "|".join(f.value for f in Framework) + r")\}")
+
+
+def with_planned_installs(fix: str | None, command_of: Callable[[str], str | None]) -> str | None:
+    """``fix`` with each install placeholder replaced by ``command_of(framework)``, or by a
+    sentence saying no build fits when the planner has none."""
+    if not fix or "{install_" not in fix:
+        return fix
+
+    def planned(match: re.Match[str]) -> str:
+        framework = match.group(1)
+        command = command_of(framework)
+        if command:
+            return command
+        return (
+            f"(the install planner has no {Framework(framework).info.name} build for this machine)"
+        )
+
+    return INSTALL_PLACEHOLDER.sub(planned, fix)
+
+
 def planned_fix(
     fix: str | None, frameworks: tuple[str, ...], entries: Iterable[Entry]
 ) -> str | None:
-    """A warning whose fix is a pip command for one framework's own package prints the planner's
-    command instead, so the machine gets the same command everywhere; an ", or ..." tail stays."""
+    """A warning's fix with the planner's commands: its install placeholders filled from the
+    rows' plans, and a fix that is a pip command for one framework's own package replaced by the
+    planner's command, so the machine gets the same command everywhere; an ", or ..." tail
+    stays."""
+    entries = tuple(entries)
+
+    def command_of(framework: str) -> str | None:
+        entry = next((e for e in entries if e.framework == framework), None)
+        plan = entry.install_plan if entry is not None else None
+        return plan["command_line"] if plan and not plan.get("no_build") else None
+
+    fix = with_planned_installs(fix, command_of)
     if not fix or len(frameworks) != 1 or not fix.lstrip("`").startswith("pip "):
         return fix
     fw = frameworks[0]

@@ -18,6 +18,10 @@ _HEADER = re.compile(
 )
 _DRIVER_ONLY = re.compile(r"Driver Version: {0,8}(?P<driver>[0-9]{3}\.[0-9.]{1,16})")
 _MODES = ("On", "Off", "WDDM", "TCC")
+#: The memory cell of the line under a GPU row: ``|  15514MiB / 16130MiB |``.
+_MEMORY = re.compile(
+    r"\| {0,8}(?P<used>[0-9]{1,7})MiB {0,4}/ {0,4}(?P<total>[0-9]{1,7})MiB {0,8}\|"
+)
 _BUS_ID = re.compile(r"^ {0,4}[0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.[0-9]")
 _NAME_START = (
     "NVIDIA",
@@ -76,6 +80,14 @@ def read(lines: Sequence[str]) -> list[Block]:
             start = start or number
             facts.append(Fact(path=f"gpu.{index}.name", value=name, line=number))
             end = number
+        elif facts and end == number - 1 and "MiB" in line and facts[-1].path.endswith(".name"):
+            memory = _MEMORY.search(line)
+            if memory is not None:
+                gpu = facts[-1].path.rsplit(".", 1)[0]
+                used, total = int(memory.group("used")), int(memory.group("total"))
+                facts.append(Fact(path=f"{gpu}.memory_used", value=used, line=number))
+                facts.append(Fact(path=f"{gpu}.memory", value=total, line=number))
+                end = number
     if facts:
         blocks.append(Block(format=FORMAT, start=start, end=end, facts=tuple(facts)))
     return [_with_count(b) for b in blocks]

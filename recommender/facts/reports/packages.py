@@ -79,9 +79,8 @@ def _fields(line: str) -> tuple[str, str, str, str] | None:
     else:
         parts = line.split()
         if len(parts) == 5 and parts[3].startswith("["):  # old conda: a [feature] column
-            parts = (
-                [*parts[:3], parts[4]] if parts[3] != "[cpuonly]" else [*parts[:2], "cpu", parts[4]]
-            )
+            cpu = parts[3] == "[cpuonly]" and "cpu" not in parts[2]
+            parts = [*parts[:2], f"{parts[2]}_cpu" if cpu else parts[2], parts[4]]
         if not 2 <= len(parts) <= 4:
             return None
         name, version = parts[0], parts[1]
@@ -135,7 +134,20 @@ def _facts(name: str, version: str, build: str, channel: str, number: int) -> li
 
 _INSTALLED = "Successfully installed "
 #: Libraries with their own CUDA kernels: a traceback through one proves it is in use.
-_OWN_KERNELS = ("flash-attn", "vllm", "bitsandbytes", "xformers", "deepspeed")
+_OWN_KERNELS = (
+    "flash-attn",
+    "vllm",
+    "bitsandbytes",
+    "xformers",
+    "deepspeed",
+    "cpm-kernels",
+    "mmcv",
+    "apex",
+    "auto-gptq",
+    "exllamav2",
+    "mamba-ssm",
+    "causal-conv1d",
+)
 _CONDA_INSTALL = ("conda install ", "mamba install ", "conda create ")
 _SITE = re.compile(r"[/\\]site-packages[/\\](?P<pkg>[A-Za-z0-9_]{2,40})[/\\]")
 

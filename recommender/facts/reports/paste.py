@@ -23,6 +23,7 @@ from recommender.facts.reports.lines import Text, paste_lines
 from recommender.facts.reports.model import Block, Fact, Hit, Paste
 from recommender.facts.reports.nvidia_smi import read as read_nvidia_smi
 from recommender.facts.reports.packages import read as read_packages
+from recommender.facts.reports.prose import read as read_prose
 from recommender.facts.reports.rocm_smi import read as read_rocm_smi
 from recommender.facts.reports.sessions import read as read_sessions
 from recommender.facts.reports.signatures import Signature, load_signatures
@@ -31,6 +32,18 @@ from recommender.facts.reports.torch_report import read as read_torch_report
 
 #: Far above any issue body (GitHub caps one at 65,536 characters); a log file may be bigger.
 MAX_CHARS = 8_000_000
+
+#: Repositories whose issue tracker is a library's own: a report filed there is about that library
+#: (what GitHub's event payload says, ``repository.full_name``), lower-cased.
+REPOSITORY_PACKAGES = {
+    "vllm-project/vllm": "vllm",
+    "dao-ailab/flash-attention": "flash-attn",
+    "bitsandbytes-foundation/bitsandbytes": "bitsandbytes",
+    "timdettmers/bitsandbytes": "bitsandbytes",
+    "facebookresearch/xformers": "xformers",
+    "microsoft/deepspeed": "deepspeed",
+    "deepspeedai/deepspeed": "deepspeed",
+}
 
 #: (what it looks for, reader): the order is the order of precedence when two blocks disagree.
 READERS: tuple[tuple[str, Callable[[Sequence[str]], list[Block]]], ...] = (
@@ -57,8 +70,16 @@ class NothingFound(BadInputError):
         )
 
 
-def read_paste(text: str, *, origin: str, signatures: Sequence[Signature] | None = None) -> Paste:
-    """Everything ``text`` states (NothingFound when it states nothing dlrec knows)."""
+def read_paste(
+    text: str,
+    *,
+    origin: str,
+    signatures: Sequence[Signature] | None = None,
+    repository: str | None = None,
+) -> Paste:
+    """Everything ``text`` states (NothingFound when it states nothing dlrec knows).
+    ``repository`` (``owner/name``): where the report was filed; a library's own tracker makes
+    that library a fact (line 0: the context, not the text)."""
     if len(text) > MAX_CHARS:
         raise BadInputError(
             f"{len(text)} characters is more than dlrec reads ({MAX_CHARS}); paste the report "
@@ -72,6 +93,10 @@ def read_paste(text: str, *, origin: str, signatures: Sequence[Signature] | None
     blocks = [*report_blocks]
     for _, reader in READERS:
         blocks.extend(reader(lines))
+    if not (base or {}).get("accelerators") and not any(
+        f.path.startswith("gpu.") for b in blocks for f in b.facts
+    ):
+        blocks.extend(read_prose(lines))  # "on my RTX 4090": only where no block lists a GPU
     sigs = load_signatures() if signatures is None else signatures
     by_id = {s.id: s for s in sigs}
     text_index = Text(lines)
@@ -81,6 +106,9 @@ def read_paste(text: str, *, origin: str, signatures: Sequence[Signature] | None
         raise NothingFound(origin)
     ordered = sorted(blocks, key=lambda b: (b.start, b.format))
     facts = [f for b in ordered for f in b.facts] + _hit_facts(hits, by_id)
+    package = REPOSITORY_PACKAGES.get((repository or "").strip().lower())
+    if package is not None:
+        facts.append(Fact(path=f"package.{package}", value=f"filed in {repository}", line=0))
     first, conflicts = merge(facts)
     doc = _valid(build(base, first, origin))
     return Paste(

@@ -16,7 +16,7 @@ _PATTERNS = (
     # nvidia-smi's header line, torch's driver warning
     r"driver\.(?:version|max_cuda|kernel|library)",
     # one GPU, by its index in the block that lists it
-    r"gpu\.[0-9]{1,2}\.(?:name|cc|gfx|memory)",
+    r"gpu\.[0-9]{1,2}\.(?:name|cc|gfx|memory|memory_used)",
     r"gpu\.count",
     # what a session or a dump proves directly
     r"(?:torch|tf|jax)\.(?:gpu_visible|device_count|devices|built_with_cuda)",

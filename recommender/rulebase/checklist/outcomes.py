@@ -300,7 +300,7 @@ def _parse_outcome(node: Any, at: Where, scope: _Scope) -> Outcome:
     if detail is None and not (rule_id or fired):
         raise at.fail("detail", "missing: give a detail, or cite a rule (its why is the detail)")
     fix = template_of(node, "fix", at, fields | {RULE_FIX})
-    if fix is None and match.status is not Status.OK:
+    if fix is None and match.status not in (Status.OK, Status.UNKNOWN):
         fix = inherited.fix
     has_fix = scope.rulebase.rule
     if fix is not None and RULE_FIX in fix.fields and not (rule_id and has_fix(rule_id).fix):

@@ -23,6 +23,9 @@ class Status(str, enum.Enum):
     OK = "ok"
     WARN = "warn"
     FAIL = "fail"
+    #: Not known for another machine's facts (its disk, this run's memory, a smoke run there):
+    #: neither a pass nor a warning, with a neutral mark of its own (issue 26).
+    UNKNOWN = "unknown"
 
     def __str__(self) -> str:
         return self.value

@@ -106,6 +106,11 @@ BUILD_KEYS = (
     "pairs_with",
     "jetpack",
     "python",
+    "version",
+    "extra_index_url",
+    "find_links",
+    "vendor",
+    "system",
     "caveat",
     "note",
     "source",
@@ -321,12 +326,21 @@ def _build(r: Row) -> Build:
         pairs_with=r.opt_text("pairs_with"),
         jetpack=r.spec("jetpack") if r.has("jetpack") else None,
         python=r.spec("python") if r.has("python") else None,
+        version=r.text("version") if r.opt_version("version") is not None else None,
+        extra_index_url=r.opt_url("extra_index_url"),
+        find_links=r.opt_url("find_links"),
+        vendor=r.opt_text("vendor"),
+        system=r.opt_text("system"),
         caveat=r.opt_text("caveat"),
         note=r.opt_text("note"),
         source=r.sources("source"),
         verified=r.date("verified"),
         file_line=r.line,
     )
+    if build.version is not None and not build.releases.contains(
+        Version(build.version), prereleases=True
+    ):
+        raise r.fail("version", f"{build.version} is not in releases {build.releases}")
     _check_accelerator_fields(r, build)
     return build
 

@@ -129,6 +129,18 @@ class Build:
     jetpack: SpecifierSet | None = None
     #: The Python its wheels are for when narrower than the release's (Jetson wheels: cp310).
     python: SpecifierSet | None = None
+    #: The exact version to pin when the build is a vendor's local version ("2.16.1+nv24.08"):
+    #: ``==line.*`` would let pip take PyPI's own (GPU-less) wheel of a newer patch instead.
+    version: str | None = None
+    #: An index pip searches besides PyPI (``--extra-index-url``), as the vendor documents it.
+    extra_index_url: str | None = None
+    #: A page of wheel links (``--find-links``), as the vendor documents it.
+    find_links: str | None = None
+    #: Who builds it when that is not the framework's own project ("NVIDIA", "AMD").
+    vendor: str | None = None
+    #: What the machine needs that pip does not install and the planner cannot check
+    #: ("ROCm 6.0 installed system-wide"): every plan from this row says so as an unknown.
+    system: str | None = None
     caveat: str | None = None
     note: str | None = None
     source: tuple[str, ...]

@@ -23,7 +23,10 @@ def _python_row(view: ItemView, fw: str) -> tuple[str, str | None]:
     have = version_of(view.fw("version", fw)) if installed else None
     if installed and have is None:  # the installed release is unknown: not today's newest's range
         return "?", None
-    version = have.base_version if have else view.table("newest_known").get(fw)
+    # Not installed: the release the planner installs on this Python (torch 2.8 on 3.9), so this
+    # item and the install item give one answer; the newest release when no build fits.
+    planned = None if installed else view.planned_release(fw)
+    version = have.base_version if have else planned or view.table("newest_known").get(fw)
     for row in view.table("python_support").get(fw) or ():
         try:
             if version and SpecifierSet(row["versions"]).contains(version, prereleases=True):
@@ -46,6 +49,7 @@ def _python_row(view: ItemView, fw: str) -> tuple[str, str | None]:
         "suggest",
     ),
     tables=("python_support", "newest_known"),
+    wheels=True,
 )
 def python_support(view: ItemView) -> Finding:
     have = view.fact("python.version")

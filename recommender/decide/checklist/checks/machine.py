@@ -42,7 +42,7 @@ def _kind(view: ItemView) -> str:
 
 @defines(
     "disk",
-    verdicts=("unknown", "enough", "short"),
+    verdicts=("not-known-there", "unknown", "enough", "short"),
     fields=("free", "path", "need", "needs"),
     framework_fields=("sizes_mb",),
 )
@@ -58,14 +58,14 @@ def disk(view: ItemView) -> Finding:
     free = view.fact("disk.free_bytes")
     path = view.fact("disk.path") or "the project disk"
     if free is None:
-        return finding("unknown", needs=needs)
+        return finding("unknown" if view.inputs.facts.is_local else "not-known-there", needs=needs)
     verdict = "enough" if free / 2**20 >= need_mb else "short"
     return finding(verdict, free=_gib(free / 2**20), path=path, need=_gib(need_mb), needs=needs)
 
 
 @defines(
     "memory",
-    verdicts=("unknown", "enough", "short"),
+    verdicts=("not-known-there", "unknown", "enough", "short"),
     fields=("available", "need", "needs"),
     framework_fields=("sizes_mb",),
 )
@@ -78,7 +78,7 @@ def memory(view: ItemView) -> Finding:
     if isinstance(limit, int) and isinstance(avail, int):
         avail = min(avail, limit)
     if avail is None:
-        return finding("unknown", needs=needs)
+        return finding("unknown" if view.inputs.facts.is_local else "not-known-there", needs=needs)
     verdict = "enough" if avail / 2**20 >= need_mb else "short"
     return finding(verdict, available=_gib(avail / 2**20), need=_gib(need_mb), needs=needs)
 
@@ -111,6 +111,8 @@ def _not_run(view: ItemView) -> Finding:
     inputs = view.inputs
     if not all(inputs.installed(fw) for fw in inputs.targets):
         why = "not run: not installed"
+        if inputs.facts.is_local:  # the fix installs first: a smoke alone would fail
+            return finding("not-installed", why=why)
     elif not inputs.facts.is_local:
         why = "not run: the facts describe another machine"
     else:
@@ -121,6 +123,7 @@ def _not_run(view: ItemView) -> Finding:
 @defines(
     "smoke",
     verdicts=(
+        "not-installed",
         "not-run-here",
         "not-run-there",
         "failed",
@@ -130,6 +133,7 @@ def _not_run(view: ItemView) -> Finding:
     ),
     fields=("why", "kind", "failure", "error_fix", "summary"),
     cites=("smoke", "smoke:{kind}"),
+    wheels=True,
 )
 def smoke(view: ItemView) -> Finding:
     runs = _relevant_runs(view)
