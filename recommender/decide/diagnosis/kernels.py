@@ -121,7 +121,11 @@ def vllm_rocm_findings(paste: Paste) -> list[Finding]:
     if fact is None:
         return []
     for acc in paste.doc.get("accelerators") or ():
-        if not isinstance(acc, Mapping) or acc.get("vendor") != "amd" or not acc.get("gfx"):
+        if (
+            not isinstance(acc, Mapping)
+            or acc.get("vendor") != Accelerator.ROCM.info.vendor
+            or not acc.get("gfx")
+        ):
             continue
         gfx = str(acc["gfx"]).split(":")[0]
         if gfx in VLLM_ROCM_GFX:
