@@ -140,6 +140,7 @@ EXPRESSIONS: dict[str, Callable[[str], list[tuple[str, Any]]]] = {
         else []
     ),
     "keras.__version__": _version_of("keras"),
+    "platform.platform()": lambda v: [("os.python_platform", strip_quotes(v))] if v.strip() else [],
 }
 
 
