@@ -136,7 +136,9 @@ def smoke(
         if live_mode:
             results = _run_live(console, facts, options, verbose)
         else:
-            results = run_smoke(facts, on_event=lambda e: _note(skipped, notes, e), **options)
+            results = run_smoke(
+                facts, on_event=lambda e: _note(skipped, notes if verbose else [], e), **options
+            )
     except NotInstalledError as exc:
         raise SmokeError(
             f"{exc.message}; install with: {_hints(facts, exc.frameworks, device)}"
@@ -182,7 +184,7 @@ def _run_live(console, facts, options, verbose):
 
     from recommender.report.smoke import LiveTable, group_runs, run_details
 
-    table = LiveTable()
+    table = LiveTable(notes=verbose)
     with Live(
         console=console, get_renderable=table.renderable, refresh_per_second=10, transient=False
     ):
