@@ -238,3 +238,34 @@ def test_the_live_display_keeps_a_runs_note_only_when_verbose():
             assert table.messages == ["keras[torch] on cpu: KERAS_BACKEND=torch", skipped.message]
         else:
             assert table.messages == expected
+
+
+def test_a_cpu_build_on_cuda_gets_the_planners_cuda_build_not_a_driver_check():
+    """`smoke --device cuda` with a CPU-only torch on a machine without a GPU said "check the
+    driver" (issue 26): the cause says the build is CPU-only and no GPU is here, the fix is the
+    install planner's CUDA build and the cpu smoke."""
+    from recommender.decide.install.hints import with_device_fix
+    from recommender.rulebase.wheels.load import load_wheels
+    from recommender.smoke.failures import FailureKind, SmokeFailure
+    from recommender.smoke.results import SmokeResult
+
+    cpu_torch = {"installed": True, "version": "2.13.0+cpu", "build": {"flavour": "cpu"}}
+    error = SmokeFailure(
+        kind=FailureKind.DEVICE_UNUSABLE,
+        message="pytorch cannot use cuda: torch.cuda.is_available() is False",
+        fix="check the driver with `dlrec probe --deep`, or smoke the cpu only",
+    )
+    failed = SmokeResult(
+        framework="pytorch", backend=None, device="cuda", model="mlp", ok=False, error=error
+    )
+    matrix = load_wheels()
+    got = with_device_fix(failed, linux_facts(pytorch=cpu_torch), matrix=matrix).error
+    assert "CPU-only" in got.message and "no nvidia GPU" in got.message
+    assert "driver" not in got.fix and "dlrec smoke --device cpu" in got.fix
+    assert "/usr/bin/python3 -m pip install 'torch==" in got.fix and "/whl/cu" in got.fix
+    # With the GPU here, the CPU build is still the cause; the fix is the same CUDA build.
+    here = with_device_fix(failed, linux_facts([GPU], pytorch=cpu_torch), matrix=matrix).error
+    assert "no nvidia GPU" not in here.message and "/whl/cu" in here.fix
+    assert "smoke the cpu" not in here.fix
+    # A CUDA build on a GPU that fails: the driver is the suspect, the fix stays.
+    assert with_device_fix(failed, linux_facts([GPU], pytorch=TORCH_CUDA), matrix=matrix) == failed
