@@ -116,7 +116,7 @@ def test_check_ok_on_fixture_and_with_overlay(runner, tmp_path):
 
     signatures = len(load_signatures())  # the bundled table (the fixture has none of its own)
     assert result.stdout.strip() == (
-        f"ok: 8 rules, 5 questions, 4 claims, 2 urls, 51 wheel rows, {signatures} signatures"
+        f"ok: 8 rules, 5 questions, 4 claims, 2 urls, 53 wheel rows, {signatures} signatures"
     )
     overlay = tmp_path / "o.yaml"
     overlay.write_text("rules:\n  - {id: extra, sources: [TF-LITE], why: x, warn: [all]}\n")

@@ -26,8 +26,8 @@ def _runs_here(row: Container, machine: Machine) -> bool:
     if row.python is not None and machine.python is not None:
         if not row.python.contains(machine.python, True):
             return False
-    if row.driver and machine.driver:
-        return Version(machine.driver) >= Version(row.driver)
+    if row.driver and machine.driver_version is not None:
+        return machine.driver_version >= Version(row.driver)
     return True
 
 

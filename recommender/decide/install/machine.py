@@ -75,7 +75,11 @@ class Machine:
     macos: Version | None
     nvidia: tuple[NvidiaGpu, ...] = ()
     #: The NVIDIA driver as reported (``"550.54.14"``); the lowest one when GPUs disagree.
+    #: The plans quote it; they compare ``driver_version``.
     driver: str | None = None
+    #: The driver as a version, what every driver floor is compared with (None: unknown). A
+    #: fleet's planner puts a placeholder in ``driver`` (``decide/install/view.py``).
+    driver_version: Version | None
     max_cuda: Version | None = None
     gfx: tuple[str | None, ...] = ()
     installed: Mapping[Framework, Installed] = field(default_factory=lambda: MappingProxyType({}))
@@ -193,6 +197,7 @@ def machine_from_facts(doc: Mapping[str, Any]) -> Machine:
     system, arch = _text(_get(doc, "os", "system")), _text(_get(doc, "os", "machine"))
     accelerators = _accelerators(doc)
     nvidia = tuple(a for a in accelerators if a.get("kind") == "cuda")
+    driver = _lowest_driver(nvidia)
     wsl = _get(doc, "os", "wsl")
     frameworks = _get(doc, "frameworks")
     sections = frameworks if isinstance(frameworks, Mapping) else {}
@@ -211,7 +216,8 @@ def machine_from_facts(doc: Mapping[str, Any]) -> Machine:
             NvidiaGpu(name=_text(a.get("name")), cc=version_or_none(a.get("compute_capability")))
             for a in nvidia
         ),
-        driver=_lowest_driver(nvidia),
+        driver=driver,
+        driver_version=version_or_none(driver),
         max_cuda=min(
             (v for a in nvidia if (v := version_or_none(a.get("max_cuda")))), default=None
         ),

@@ -18,6 +18,7 @@ from packaging.version import Version
 
 from recommender.decide.install.fit import Fit, branch, fit
 from recommender.decide.install.machine import Machine
+from recommender.decide.install.view import search_key
 from recommender.rulebase.wheels.model import (
     Accelerator,
     Build,
@@ -50,9 +51,14 @@ class Refusal:
     unknowns: tuple[str, ...] = ()
 
 
-def _lines(matrix: WheelMatrix, builds: Sequence[Build]) -> list[Version]:
-    lines = {r.line for b in builds for r in matrix.lines(b.package) if matrix.built(b, r)}
-    return sorted(lines, reverse=True)
+def _lines(matrix: WheelMatrix, builds: tuple[Build, ...]) -> tuple[Version, ...]:
+    """The release lines any of ``builds`` has, newest first (once per set of builds)."""
+
+    def make() -> tuple[Version, ...]:
+        lines = {r.line for b in builds for r in matrix.lines(b.package) if matrix.built(b, r)}
+        return tuple(sorted(lines, reverse=True))
+
+    return matrix.memo(("search.lines", tuple((b.row, b.package) for b in builds)), make)
 
 
 def _candidates(
@@ -98,6 +104,20 @@ def _gave_up(skipped: Sequence[tuple[str, str]]) -> tuple[str, ...]:
 
 
 def choose(
+    matrix: WheelMatrix,
+    framework: Framework,
+    accelerator: Accelerator,
+    platform: Platform,
+    machine: Machine,
+) -> Choice | Refusal:
+    """The newest release line with a fitting build, or why none fits. Memoised on the matrix
+    by what the search reads (never the installed builds): a plan asks it up to four times,
+    and a fleet's plans for one view of a machine (``view.py``) share it."""
+    key = ("search.choose", framework, accelerator, platform, search_key(machine))
+    return matrix.memo(key, lambda: _choose(matrix, framework, accelerator, platform, machine))
+
+
+def _choose(
     matrix: WheelMatrix,
     framework: Framework,
     accelerator: Accelerator,

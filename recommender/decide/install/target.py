@@ -160,6 +160,7 @@ def machine_for(target: Target) -> tuple[Machine, tuple[str, ...]]:
     if jetpack is not None:
         system, arch = system or "Linux", arch or "aarch64"
     wsl = 2 if (target.wsl or "").strip() in ("2", "true", "yes") else None
+    driver_version = _version("driver", target.driver)
     machine = Machine(
         system=system,
         machine=arch,
@@ -168,7 +169,8 @@ def machine_for(target: Target) -> tuple[Machine, tuple[str, ...]]:
         python=_version("python", target.python),
         macos=_version("macos", target.macos),
         nvidia=gpus,
-        driver=target.driver if _version("driver", target.driver) else None,
+        driver=target.driver if driver_version else None,
+        driver_version=driver_version,
         gfx=gfx,
         libc=libc_kind,
         glibc=glibc,

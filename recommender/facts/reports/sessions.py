@@ -137,6 +137,7 @@ EXPRESSIONS: dict[str, Callable[[str], list[tuple[str, Any]]]] = {
         [("jax.devices", strip_quotes(v))] if strip_quotes(v) in ("cpu", "gpu", "tpu") else []
     ),
     "keras.__version__": _version_of("keras"),
+    "platform.platform()": lambda v: [("os.python_platform", strip_quotes(v))] if v.strip() else [],
 }
 
 
