@@ -265,6 +265,6 @@ def _try(tries, assume_yes, budgets, as_json) -> int:
 def _label(entry) -> str:
     return (
         f"keras:{entry.backend}"
-        if entry.backend and entry.framework == "keras"
+        if entry.backend and entry.framework == Framework.KERAS
         else entry.framework
     )

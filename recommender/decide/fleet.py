@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from recommender.core.catalog import FRAMEWORK_IDS
+from recommender.core.catalog import FRAMEWORK_IDS, Accelerator
 from recommender.decide.ranking.rows import Ranking
 from recommender.engine.evaluate import Evaluation
 from recommender.facts.document import Facts
@@ -54,7 +54,11 @@ def _machine_figures(facts: Facts) -> tuple[list[str], list[tuple[Any, Any]], li
     """(GPU kinds, [(driver, max CUDA)] of its NVIDIA GPUs, GPU memories, host memory)."""
     accels = [a for a in facts.accelerators if a.get("visible") is not False]
     names = sorted({str(a.get("name") or a.get("kind")) for a in accels}) or ["none"]
-    cuda = [(a.get("driver_version"), a.get("max_cuda")) for a in accels if a.get("kind") == "cuda"]
+    cuda = [
+        (a.get("driver_version"), a.get("max_cuda"))
+        for a in accels
+        if a.get("kind") == Accelerator.CUDA
+    ]
     memory = facts.get("memory.usable_bytes") or facts.get("memory.total_bytes")
     return names, cuda, [a.get("memory_bytes") for a in accels], memory
 
