@@ -28,12 +28,12 @@ from recommender.facts import evidence
 from recommender.facts.document import Facts
 from recommender.facts.load import facts_from_document, load_facts_file
 from recommender.rulebase.load import RuleBase, load_rulebase
-from recommender.smoke.trial import Preview
 
-if TYPE_CHECKING:  # the checklist, diagnosis and smoke engine are imported when asked for
+if TYPE_CHECKING:  # the checklist, diagnosis, smoke engine and tries are imported when asked for
     from recommender.decide.checklist.build import Checklist
     from recommender.decide.diagnosis import Diagnosis
     from recommender.smoke.run import SmokeEvent, SmokeResult
+    from recommender.smoke.trial import Preview
 
 #: Progress events from the smoke runs (``dlrec recommend`` prints them as they come).
 OnEvent = Callable[["SmokeEvent"], None]

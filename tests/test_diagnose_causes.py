@@ -71,6 +71,11 @@ def _categories(text: str, **kw) -> tuple[str, ...]:
             "version-mismatch",
         ),
         (
+            "W external/local_xla/xla/service/gpu/nvptx_compiler.cc:930] The NVIDIA driver's CUDA "
+            "version is 12.4 which is older than the PTX compiler version 12.5.82. Because the",
+            "driver-too-old",
+        ),
+        (
             "Could not load library libcudnn_ops_infer.so.8. Error: libcudnn_ops_infer.so.8: cannot "
             "open shared object file",
             "missing-library",

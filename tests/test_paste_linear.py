@@ -114,6 +114,16 @@ def test_every_reader_scales_linearly(line: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "line", ["A1 P0 K9 T7 B2 " * 40, "RTX 9999 GTX 1 V999Z " * 30], ids=["short", "long"]
+)
+def test_the_prose_gpu_reader_scales_linearly(line: str) -> None:
+    from recommender.facts.reports.prose import read
+
+    ratio, _ = _ratio(line, read)
+    assert ratio < LIMIT, f"time(2 MB)/time(200 KB) = {ratio:.1f}"
+
+
+@pytest.mark.parametrize(
     ("pattern", "why"),
     [
         (r"abcd(a)\1", "backreferences"),

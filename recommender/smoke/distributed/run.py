@@ -27,13 +27,12 @@ from recommender.core.catalog import DISTRIBUTED_ENGINES, Accelerator, Framework
 from recommender.core.errors import BadInputError
 from recommender.facts.document import Facts
 from recommender.smoke import cache as smoke_cache
-from recommender.smoke.distributed.cache import cached, store
+from recommender.smoke.distributed.cache import cached, read_doc, store
 from recommender.smoke.distributed.launch import (
     BATCH,
     compare_ranks,
     efficiency,
     rank_docs,
-    read_doc,
     supervise_group,
 )
 from recommender.smoke.distributed.plan import (
