@@ -72,6 +72,8 @@ def test_the_entry_is_private_to_the_user(env, tmp_path):
         b'"\\u0000k": {"x": true}}, "b.yaml": {}}}',
         b'{"format": FORMAT, "key": "KEY", "documents": {"a.yaml": {"\\u0000k": {}}, '
         b'"b.yaml": {}}}',
+        b'{"format": FORMAT, "key": "KEY", "documents": {"a.yaml": {"\\u0000line": 1}, '
+        b'"b.yaml": {"k": "\\u0000l"}}}',
         b"[" * 100000,
     ],
     ids=[
@@ -84,6 +86,7 @@ def test_the_entry_is_private_to_the_user(env, tmp_path):
         "line-not-int",
         "key-line-bool",
         "lines-without-line",
+        "other-nul-keys",
         "deep",
     ],
 )

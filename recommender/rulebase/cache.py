@@ -96,6 +96,11 @@ def _read(path: Path, key: str, names: frozenset[str]) -> dict[str, Any]:
         raw = f.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
         raise _NotOurs("too big")
+    # json writes a NUL as \u0000: in an entry of ours only the line keys hold one (a document's
+    # own key never starts with one: ``_encode`` refuses it), so any other is not ours.
+    nuls = raw.count(b"\\u0000")
+    if nuls and nuls != raw.count(b'"\\u0000l":') + raw.count(b'"\\u0000k":'):
+        raise _NotOurs("a NUL outside the line keys")
     entry = json.loads(raw, object_hook=_located)
     if not isinstance(entry, dict) or set(entry) != {"format", "key", "documents"}:
         raise _NotOurs("not an entry")
