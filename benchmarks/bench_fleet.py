@@ -8,10 +8,13 @@ with the number of distinct machines rather than files.
 
     python benchmarks/bench_fleet.py [--files 10000] [--distinct 8] [--rounds 3]
     python benchmarks/bench_fleet.py --diverse [--files 10000]
+    python benchmarks/bench_fleet.py --side-by-side [--files 10000] [--rounds 1]
 
 ``--diverse`` (issue 24): every machine differs where the planner looks, GPU x driver x Python x
 installed builds, each drawn from the catalog (rules/gpus.yaml's NVIDIA names and driver
 branches, rules/wheels.yaml's torch and TensorFlow releases and CUDA builds) with a fixed seed.
+``--side-by-side`` measures today's fleet (copies of ``--distinct`` machines) and the diverse one
+in the same run. Peak RSS is each run's own (``ru_maxrss`` of a parent made for that run).
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -104,19 +106,44 @@ def make_diverse_fleet(folder: Path, files: int, seed: int = 24) -> int:
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
+#: Runs one command and prints its peak RSS (KB) and exit code on stderr's last line: each run
+#: measured in its own parent, so a small run after a large one is not hidden by its peak.
+_MEASURE = (
+    "import resource, subprocess, sys\n"
+    "p = subprocess.run(sys.argv[1:], stdin=subprocess.DEVNULL)\n"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "print(f'\\n{peak} {p.returncode}', file=sys.stderr)\n"
+)
+
+
 def run_once(folder: Path) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of one ``dlrec recommend --facts DIR``."""
     argv = [sys.executable, "-m", "recommender", "recommend", "--facts", str(folder)]
     argv += ["--no-smoke", "--json", "--accelerator", "nvidia"]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    proc = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL, env=ENV)
+    proc = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *argv],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, env=ENV,
+    )  # fmt: skip
     wall = time.perf_counter() - start
-    if proc.returncode not in (0, 1):
-        sys.exit(f"dlrec failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    peak_kb, code = proc.stderr.rstrip().rsplit("\n", 1)[-1].split()
+    if proc.returncode != 0 or code not in ("0", "1"):
+        sys.exit(f"dlrec failed ({code}): {proc.stderr[-2000:]}")
     nodes = len(json.loads(proc.stdout)["fleet"]["nodes"])
     assert nodes == len(list(folder.glob("*.json"))), nodes
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, max(peak, before) / 1024
+    return wall, int(peak_kb) / 1024
+
+
+def measure(files: int, distinct: int, rounds: int, diverse: bool) -> tuple[int, list]:
+    """(distinct machines, [(wall, peak MB)] per round) of one fleet, after a warm-up run."""
+    with tempfile.TemporaryDirectory(prefix="dlrec-fleet-") as tmp:
+        folder = Path(tmp)
+        if diverse:
+            distinct = make_diverse_fleet(folder, files)
+        else:
+            make_fleet(folder, files, distinct)
+        run_once(folder)  # warm-up: the page cache and the bytecode, as on a second run
+        return distinct, [run_once(folder) for _ in range(rounds)]
 
 
 def main() -> None:
@@ -125,22 +152,29 @@ def main() -> None:
     ap.add_argument("--distinct", type=int, default=8)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--diverse", action="store_true", help="GPU x driver x Python x builds")
+    ap.add_argument(
+        "--side-by-side",
+        action="store_true",
+        help="today's fleet of copies, then the diverse fleet, in one run",
+    )
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="dlrec-fleet-") as tmp:
-        folder = Path(tmp)
-        if args.diverse:
-            args.distinct = make_diverse_fleet(folder, args.files)
-        else:
-            make_fleet(folder, args.files, args.distinct)
-        run_once(folder)  # warm-up: the page cache and the bytecode, as on a second run
-        runs = [run_once(folder) for _ in range(args.rounds)]
-    walls = [w for w, _ in runs]
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores")
-    print(f"{args.files} files, {args.distinct} distinct machines, {args.rounds} rounds")
-    print("wall (s): " + ", ".join(f"{w:.2f}" for w in walls))
-    wall_target, rss_target = ("20 s", "300 MB") if args.diverse else ("3 s", "150 MB")
-    print(f"median wall {statistics.median(walls):.2f} s (target <= {wall_target})")
-    print(f"peak RSS {max(r for _, r in runs):.0f} MB (target <= {rss_target})")
+    kinds = [False, True] if args.side_by_side else [args.diverse]
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    print("| fleet | files | distinct machines | wall (median) | peak RSS | target |")
+    print("|---|---|---|---|---|---|")
+    walls = []
+    for diverse in kinds:
+        distinct, runs = measure(args.files, args.distinct, args.rounds, diverse)
+        wall = statistics.median(w for w, _ in runs)
+        peak = max(r for _, r in runs)
+        name = "diverse (GPU x driver x Python x builds)" if diverse else "copies"
+        target = "<= 20 s, 300 MB" if diverse else "<= 3 s, 150 MB"
+        print(
+            f"| {name} | {args.files:,} | {distinct:,} | {wall:.2f} s | {peak:.0f} MB | {target} |"
+        )
+        walls.append(f"{name}: " + ", ".join(f"{w:.2f}" for w, _ in runs))
+    print("wall of each round (s): " + "; ".join(walls))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ nothing and says so in the trace. The same inputs give the same ``to_dict()``, b
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -273,6 +273,26 @@ def _plan(rulebase: RuleBase) -> tuple[tuple[_Step, ...], frozenset[str]]:
     return rulebase.memo("engine_plan", make)
 
 
+def _traces(
+    rulebase: RuleBase, steps: tuple[_Step, ...], unknown_paths: frozenset[str]
+) -> tuple[Mapping[Any, TraceEntry], ...]:
+    """Each step's trace entry per outcome, naming the facts it read that are unknown; made once
+    per set of unknown facts and memoised on the rule base (a fleet's machines mostly lack the
+    same facts, so their traces share these values)."""
+
+    def make() -> tuple[Mapping[Any, TraceEntry], ...]:
+        out: list[Mapping[Any, TraceEntry]] = []
+        for step in steps:
+            if step.read_set.isdisjoint(unknown_paths):
+                out.append(step.traces)
+                continue
+            unknown = tuple(p for p in step.reads if p in unknown_paths)
+            out.append({r: replace(t, unknown=unknown) for r, t in step.traces.items()})
+        return tuple(out)
+
+    return rulebase.memo(("engine.traces", unknown_paths), make)
+
+
 def _ordered(reasons: list[Reason]) -> tuple[Reason, ...]:
     return tuple(sorted(reasons, key=lambda r: (-abs(r.delta), r.rule)))
 
@@ -294,7 +314,8 @@ def evaluate(facts: Facts, answers: Any, rulebase: RuleBase) -> Evaluation:
     fw_warnings: dict[str, list[str]] = {fw: [] for fw in FRAMEWORK_IDS}
     warnings: list[Warning] = []
     trace: list[TraceEntry] = []
-    for step in steps:
+    traces = _traces(rulebase, steps, unknown_paths)
+    for index, step in enumerate(steps):
         result = TRUE if step.test is None else step.test(env)
         if result is TRUE:
             for key, reason in step.reasons:
@@ -305,19 +326,7 @@ def evaluate(facts: Facts, answers: Any, rulebase: RuleBase) -> Evaluation:
                 fw_warnings[fw].append(text)
             if step.warning is not None:
                 warnings.append(step.warning)
-        if step.read_set.isdisjoint(unknown_paths):
-            trace.append(step.traces[result])
-        else:
-            template = step.traces[result]
-            trace.append(
-                TraceEntry(
-                    rule=step.rule,
-                    outcome=template.outcome,
-                    reads=step.reads,
-                    effect=template.effect,
-                    unknown=tuple(p for p in step.reads if p in unknown_paths),
-                )
-            )
+        trace.append(traces[index][result])
     scores = {
         fw: FrameworkScore(
             framework=fw,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from recommender.core.catalog import Framework
 from recommender.decide.ranking.rank import Entry, Ranking
 
 SCHEMA_VERSION = 1
@@ -41,7 +42,7 @@ def entry_to_dict(entry: Entry) -> dict[str, Any]:
                 "backends": [b.to_dict() for b in entry.backends],
                 "not_inherited": [n.to_dict() for n in entry.not_inherited],
             }
-            if entry.framework == "keras"
+            if entry.framework == Framework.KERAS
             else {}
         ),
     }

@@ -15,8 +15,9 @@ from dataclasses import dataclass, replace
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from recommender.decide.install.machine import Machine
-from recommender.rulebase.wheels.model import Accelerator, Build, Platform, Release, WheelMatrix
+from recommender.core.catalog import Accelerator, Platform
+from recommender.facts.machine import Machine
+from recommender.rulebase.wheels.model import Build, Release, WheelMatrix
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -157,20 +158,27 @@ def cc_fit(build: Build, machine: Machine) -> tuple[Fit, bool]:
     return Fit(unknowns=tuple(unknown)), needs_ptx
 
 
-def _driver_now(machine: Machine, matrix: WheelMatrix) -> tuple[str | None, tuple[str, ...]]:
-    """The driver to judge by: reported, or the GA driver of nvidia-smi's CUDA version."""
-    if machine.driver:
-        return machine.driver, ()
+def _driver_now(
+    machine: Machine, matrix: WheelMatrix
+) -> tuple[str, Version, tuple[str, ...]] | None:
+    """The driver to judge by, as (quoted, compared, what was derived): reported, or the GA
+    driver of nvidia-smi's CUDA version; None when neither is known."""
+    if machine.driver and machine.driver_version is not None:
+        return machine.driver, machine.driver_version, ()
     if machine.max_cuda is not None:
         floor = matrix.toolkit_floor(machine.max_cuda, machine.driver_column)
         if floor:
-            return floor, (
+            return (
+                floor,
+                Version(floor),
                 (
-                    f"driver version unknown; the driver reports CUDA {machine.max_cuda}, "
-                    f"read as driver >= {floor}"
+                    (
+                        f"driver version unknown; the driver reports CUDA {machine.max_cuda}, "
+                        f"read as driver >= {floor}"
+                    ),
                 ),
             )
-    return None, ()
+    return None
 
 
 def _unknown_driver(build: Build, needed: str, native: str | None) -> Fit:
@@ -204,12 +212,13 @@ def driver_fit(build: Build, machine: Machine, matrix: WheelMatrix, needs_ptx: b
             )
         )
     needed = min(floors, key=Version)
-    driver, derived = _driver_now(machine, matrix)
-    if driver is None:
+    now = _driver_now(machine, matrix)
+    if now is None:
         return _unknown_driver(build, needed, native)
-    if native and Version(driver) >= Version(native):
+    driver, version, derived = now
+    if native and version >= Version(native):
         return Fit(unknowns=derived, rank=(1, *cuda.release))
-    if minor and Version(driver) >= Version(minor):
+    if minor and version >= Version(minor):
         if native is None:  # NVIDIA publishes no GA driver for this column: the major's floor rules
             note = f"NVIDIA lists no {column.value} driver for CUDA {cuda}; CUDA {cuda.major}.x needs >= {minor}"
             return Fit(notes=(note,), unknowns=derived, rank=(1, *cuda.release))
@@ -246,11 +255,11 @@ def amd_fit(build: Build, machine: Machine) -> Fit:
 
 
 def accelerator_fit(build: Build, machine: Machine, matrix: WheelMatrix) -> Fit:
-    if build.accelerator is Accelerator.NVIDIA:
+    if build.accelerator is Accelerator.CUDA:
         return nvidia_fit(build, machine, matrix)
-    if build.accelerator is Accelerator.AMD:
+    if build.accelerator is Accelerator.ROCM:
         return amd_fit(build, machine)
-    if build.accelerator is Accelerator.APPLE:
+    if build.accelerator is Accelerator.MPS:
         return macos_fit(build.macos_min, build.row, machine)
     return Fit()
 

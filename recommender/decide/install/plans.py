@@ -8,7 +8,6 @@ line when the framework is not installed or the installed build cannot use the a
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import re
 import shlex
@@ -21,14 +20,21 @@ from recommender.core.catalog import (
     ANSWER_KIND,
     BACKEND_FRAMEWORK,
     KIND_ANSWER,
+    WHEEL_FRAMEWORKS,
     Framework,
     pip_name,
 )
 from recommender.core.shell import quote_python
-from recommender.decide.install.machine import Machine, machine_from_facts
-from recommender.decide.install.plan import InstallPlan, NoBuild, plan_install
+from recommender.decide.install.plan import (
+    KERAS_DEFAULT_BACKEND,
+    InstallPlan,
+    NoBuild,
+    plan_install,
+)
+from recommender.decide.install.view import machine_key, narrowed, quotes, unquote
 from recommender.decide.ranking.rows import Entry
 from recommender.facts.document import Facts
+from recommender.facts.machine import Machine, machine_from_facts
 from recommender.rulebase.wheels.model import WheelMatrix
 
 __all__ = [
@@ -70,11 +76,12 @@ def _machine(facts: Facts) -> Machine:
     return facts.memo("install.machine", lambda: machine_from_facts(facts.doc))
 
 
-def _machine_key(machine: Machine) -> tuple[Any, ...]:
-    fields = (
-        getattr(machine, f.name) for f in dataclasses.fields(machine) if f.name != "installed"
-    )
-    return (*fields, tuple(machine.installed.items()))
+def _planned_framework(framework: str, backend: str | None) -> Framework | None:
+    """The framework whose installed build a plan reads: Keras reads its backend's (None for
+    a name the planner refuses anyway)."""
+    if framework == _KERAS:
+        framework = BACKEND_FRAMEWORK.get(backend or KERAS_DEFAULT_BACKEND, "")
+    return next((f for f in WHEEL_FRAMEWORKS if f.value == framework), None)
 
 
 def plan_for(
@@ -87,17 +94,23 @@ def plan_for(
 ) -> InstallPlan | NoBuild:
     """The plan for one framework (Keras on ``backend``) on this machine and accelerator, from
     ``matrix`` (the rule base's ``wheels``). Plans are frozen values memoised on the matrix by
-    what the planner reads: a fleet's distinct machines mostly differ where it does not look."""
+    the narrow view a plan reads (``view.py``: the driver's band among the floors, not its
+    digits, quoted afterwards): a fleet's machines mostly differ where a plan does not look."""
     answer = accelerator if accelerator in ANSWER_KIND else None  # the catalog's answers
     machine, python = _machine(facts), python_cmd(facts)
     backend = backend if framework == _KERAS else None
-    key = ("plan", framework, backend, answer, python, _machine_key(machine))
-    return matrix.memo(
-        key,
-        lambda: plan_install(
-            framework, machine, answer, matrix=matrix, backend=backend, python_cmd=python
-        ),
-    )
+    narrow = narrowed(machine, _planned_framework(framework, backend), matrix, python)
+    planned = narrow or machine
+
+    def make() -> tuple[InstallPlan | NoBuild, bool]:
+        plan = plan_install(
+            framework, planned, answer, matrix=matrix, backend=backend, python_cmd=python
+        )
+        return plan, quotes(plan)
+
+    key = ("plan", framework, backend, answer, python, machine_key(planned))
+    plan, quoted = matrix.memo(key, make)
+    return unquote(plan, machine.driver or "") if quoted else plan
 
 
 def machine_answer(facts: Facts, device: str | None = None) -> str:

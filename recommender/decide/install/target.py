@@ -22,7 +22,7 @@ from dataclasses import dataclass, fields
 from packaging.version import InvalidVersion, Version
 
 from recommender.core.problems import BadRequest
-from recommender.decide.install.machine import _PLATFORMS, Machine, NvidiaGpu, parse_libc
+from recommender.facts.machine import Machine, NvidiaGpu, parse_libc, platform_of
 from recommender.facts.reports.gpus import (
     amd_gfx,
     compute_capability,
@@ -160,15 +160,17 @@ def machine_for(target: Target) -> tuple[Machine, tuple[str, ...]]:
     if jetpack is not None:
         system, arch = system or "Linux", arch or "aarch64"
     wsl = 2 if (target.wsl or "").strip() in ("2", "true", "yes") else None
+    driver_version = _version("driver", target.driver)
     machine = Machine(
         system=system,
         machine=arch,
-        platform=_PLATFORMS.get(((system or "").lower(), (arch or "").lower())),
+        platform=platform_of(system, arch),
         wsl=wsl,
         python=_version("python", target.python),
         macos=_version("macos", target.macos),
         nvidia=gpus,
-        driver=target.driver if _version("driver", target.driver) else None,
+        driver=target.driver if driver_version else None,
+        driver_version=driver_version,
         gfx=gfx,
         libc=libc_kind,
         glibc=glibc,
