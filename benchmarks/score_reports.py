@@ -10,6 +10,7 @@ Tune on the development half only; score the held-out half at the end.
     python benchmarks/score_reports.py --half dev            # the development half, with misses
     python benchmarks/score_reports.py --list dev            # the development case ids
     python benchmarks/score_reports.py                       # both halves' agreement
+    python benchmarks/score_reports.py --since 166 --misses  # the cases added from 166 on, alone
 """
 
 from __future__ import annotations
@@ -30,9 +31,11 @@ def half_of(url: str) -> str:
     )
 
 
-def cases(half: str | None = None) -> list[tuple[str, dict]]:
+def cases(half: str | None = None, since: int = 0) -> list[tuple[str, dict]]:
     out = []
     for meta in sorted(ROOT.glob("*.yaml")):
+        if int(meta.stem) < since:
+            continue
         doc = yaml.safe_load(meta.read_text(encoding="utf-8"))
         if half is None or half_of(str(doc["source"]["url"])) == half:
             out.append((meta.stem, doc))
@@ -60,9 +63,9 @@ def judge(case_id: str, doc: dict) -> tuple[bool, list[str], str]:
     return not missing, cats, note or (f"missing {missing}" if missing else "")
 
 
-def score(half: str, *, verbose: bool) -> tuple[int, int, int]:
+def score(half: str, *, verbose: bool, since: int = 0) -> tuple[int, int, int]:
     agree = total = healthy_fail = 0
-    for case_id, doc in cases(half):
+    for case_id, doc in cases(half, since):
         ok, cats, note = judge(case_id, doc)
         total += 1
         agree += ok
@@ -82,13 +85,18 @@ def main(argv: list[str] | None = None) -> int:
         "--half", choices=("dev", "held-out"), help="score one half, listing its misses"
     )
     parser.add_argument("--list", choices=("dev", "held-out"), help="print the ids of one half")
+    parser.add_argument(
+        "--since", type=int, default=0, metavar="N", help="only the cases numbered N and up"
+    )
+    parser.add_argument("--misses", action="store_true", help="list each half's misses")
     args = parser.parse_args(argv)
     if args.list:
         print("\n".join(case_id for case_id, _ in cases(args.list)))
         return 0
     halves = [args.half] if args.half else ["dev", "held-out"]
     for half in halves:
-        agree, total, healthy_fail = score(half, verbose=args.half is not None)
+        verbose = args.half is not None or args.misses
+        agree, total, healthy_fail = score(half, verbose=verbose, since=args.since)
         pct = 100.0 * agree / total if total else 0.0
         print(
             f"{half}: {agree}/{total} agree ({pct:.1f}%); healthy reports with a fail: {healthy_fail}"

@@ -11,24 +11,21 @@ import ast
 import json
 import os
 import re
-from importlib import metadata
 from pathlib import Path
 
 from recommender.core.catalog import JAX_PLUGINS, KERAS_CONFIG_BACKENDS, TF_DISTRIBUTIONS
+from recommender.probes._dists import Dist, distribution
 from recommender.probes.base import Host, ProbeResult, probe
 
 TORCH_DISTRIBUTIONS = ("torch",)
 KERAS_BACKENDS = KERAS_CONFIG_BACKENDS
 
 
-def _dist(name: str) -> metadata.Distribution | None:
-    try:
-        return metadata.distribution(name)
-    except metadata.PackageNotFoundError:
-        return None
+def _dist(name: str) -> Dist | None:
+    return distribution(name)
 
 
-def _read(dist: metadata.Distribution, relpath: str) -> str | None:
+def _read(dist: Dist, relpath: str) -> str | None:
     try:
         path = Path(str(dist.locate_file(relpath)))
         return path.read_text("utf-8", "replace") if path.is_file() else None
@@ -158,7 +155,7 @@ def _keras(host: Host) -> tuple[dict, list[str]]:
             "legacy_keras_env": host.env.get("TF_USE_LEGACY_KERAS"),
         }, []
     backend, source = keras_config(host)
-    major = int(m.group(1)) if (m := re.match(r"(\d+)", dist.version)) else None
+    major = int(m.group(1)) if (m := re.match(r"(\d+)", dist.version or "")) else None
     warnings = []
     if major is not None and major >= 3 and backend not in KERAS_BACKENDS:
         given = _configured_backend(host)[0] if backend == INVALID_BACKEND else backend

@@ -199,7 +199,7 @@ def test_all_backends_override_is_said_and_missing_jax_is_skipped_not_failed(run
     )
     monkeypatch.setenv("PYTHONPATH", str(FAKES))
     monkeypatch.setenv("DLREC_FAKE_TORCH", "raise")
-    res = runner.invoke(cli, ["smoke", "--framework", "keras", "--all-backends"])
+    res = runner.invoke(cli, ["smoke", "--framework", "keras", "--all-backends", "--verbose"])
     lines = res.stdout.splitlines()
     assert lines[0] == "keras on tensorflow: skipped, tensorflow is not installed"
     assert lines[1] == "keras on jax: skipped, jax is not installed"
@@ -209,6 +209,9 @@ def test_all_backends_override_is_said_and_missing_jax_is_skipped_not_failed(run
     )
     assert lines[3].startswith("FAIL keras[torch] on cpu: FAILED (import_error)")
     assert res.exit_code == 1
+    # Issue 26: the override is a note that would repeat on every run: --verbose only.
+    quiet = runner.invoke(cli, ["smoke", "--framework", "keras", "--all-backends"]).stdout
+    assert "set for this run" not in quiet and quiet.splitlines()[:2] == lines[:2]
     res = runner.invoke(cli, ["smoke", "--json", "--framework", "keras", "--all-backends"])
     assert json.loads(res.stdout)["skipped"] == lines[:2]
 
@@ -217,3 +220,52 @@ def test_json_help_names_the_distributed_document(runner):
     """`smoke --distributed N --json` prints {"distributed": [...]}; the help promised only {"results": [...]}."""
     text = " ".join(runner.invoke(cli, ["smoke", "--help"]).stdout.split())
     assert '{"distributed": [...]} with --distributed' in text
+
+
+def test_the_live_display_keeps_a_runs_note_only_when_verbose():
+    """`dlrec recommend` on a terminal printed "KERAS_BACKEND=torch set for this run" on every
+    run (issue 26): the live table keeps planned notes only for ``smoke --verbose``."""
+    from recommender.report.smoke import LiveTable
+    from recommender.smoke.results import SmokeEvent, SmokeRun
+
+    run = SmokeRun(framework="keras", backend="torch", device="cpu", note="KERAS_BACKEND=torch")
+    skipped = SmokeEvent(kind="skipped", message="keras on jax: skipped")
+    for verbose, expected in ((False, ["keras on jax: skipped"]), (True, None)):
+        table = LiveTable(notes=verbose)
+        table.on_event(SmokeEvent(kind="planned", run=run, message="KERAS_BACKEND=torch"))
+        table.on_event(skipped)
+        if expected is None:
+            assert table.messages == ["keras[torch] on cpu: KERAS_BACKEND=torch", skipped.message]
+        else:
+            assert table.messages == expected
+
+
+def test_a_cpu_build_on_cuda_gets_the_planners_cuda_build_not_a_driver_check():
+    """`smoke --device cuda` with a CPU-only torch on a machine without a GPU said "check the
+    driver" (issue 26): the cause says the build is CPU-only and no GPU is here, the fix is the
+    install planner's CUDA build and the cpu smoke."""
+    from recommender.decide.install.hints import with_device_fix
+    from recommender.rulebase.wheels.load import load_wheels
+    from recommender.smoke.failures import FailureKind, SmokeFailure
+    from recommender.smoke.results import SmokeResult
+
+    cpu_torch = {"installed": True, "version": "2.13.0+cpu", "build": {"flavour": "cpu"}}
+    error = SmokeFailure(
+        kind=FailureKind.DEVICE_UNUSABLE,
+        message="pytorch cannot use cuda: torch.cuda.is_available() is False",
+        fix="check the driver with `dlrec probe --deep`, or smoke the cpu only",
+    )
+    failed = SmokeResult(
+        framework="pytorch", backend=None, device="cuda", model="mlp", ok=False, error=error
+    )
+    matrix = load_wheels()
+    got = with_device_fix(failed, linux_facts(pytorch=cpu_torch), matrix=matrix).error
+    assert "CPU-only" in got.message and "no nvidia GPU" in got.message
+    assert "driver" not in got.fix and "dlrec smoke --device cpu" in got.fix
+    assert "/usr/bin/python3 -m pip install 'torch==" in got.fix and "/whl/cu" in got.fix
+    # With the GPU here, the CPU build is still the cause; the fix is the same CUDA build.
+    here = with_device_fix(failed, linux_facts([GPU], pytorch=cpu_torch), matrix=matrix).error
+    assert "no nvidia GPU" not in here.message and "/whl/cu" in here.fix
+    assert "smoke the cpu" not in here.fix
+    # A CUDA build on a GPU that fails: the driver is the suspect, the fix stays.
+    assert with_device_fix(failed, linux_facts([GPU], pytorch=TORCH_CUDA), matrix=matrix) == failed

@@ -65,6 +65,21 @@ def _categories(text: str, **kw) -> tuple[str, ...]:
             "device.",
             "mps-issue",
         ),
+        (
+            "OSError: The detected CUDA version (12.0) mismatches the version that was used to "
+            "compile PyTorch (11.6). Please make sure to use the same CUDA versions.",
+            "version-mismatch",
+        ),
+        (
+            "W external/local_xla/xla/service/gpu/nvptx_compiler.cc:930] The NVIDIA driver's CUDA "
+            "version is 12.4 which is older than the PTX compiler version 12.5.82. Because the",
+            "driver-too-old",
+        ),
+        (
+            "Could not load library libcudnn_ops_infer.so.8. Error: libcudnn_ops_infer.so.8: cannot "
+            "open shared object file",
+            "missing-library",
+        ),
     ],
 )
 def test_more_wordings_of_known_classes(line: str, category: str) -> None:
@@ -163,3 +178,25 @@ def test_an_rx_7600_gets_the_gfx1100_override() -> None:
     result = diagnose(text, "rocminfo.txt")
     assert "rocm-issue" in result.categories
     assert any("HSA_OVERRIDE_GFX_VERSION=11.0.0" in (f.fix or "") for f in result.findings)
+
+
+def test_an_install_from_the_cpu_index_is_a_cpu_build() -> None:
+    line = (
+        "pip3 install torch==2.4.0 torchvision --index-url https://download.pytorch.org/whl/cpu\n"
+    )
+    result = diagnose(f"my install:\n{line}", "p")
+    assert "cpu-wheel-on-gpu" in result.categories
+    assert any(f.path == "frameworks.pytorch.version" and f.value == "2.4.0" for f in result.facts)
+    cuda = line.replace("whl/cpu", "whl/cu121")
+    facts = diagnose(f"my install:\n{cuda}\nNo CUDA GPUs are available\n", "p").facts
+    assert not any(f.path == "frameworks.pytorch.build.flavour" for f in facts)
+
+
+def test_mps_asked_for_on_linux_is_explained() -> None:
+    session = (
+        ">>> import platform\n>>> platform.platform()\n'Linux-6.1.0-aarch64-with-glibc2.36'\n"
+        ">>> torch.backends.mps.is_available()\nFalse\n"
+    )
+    assert "mps-issue" in _categories(session)
+    mac = session.replace("Linux-6.1.0-aarch64-with-glibc2.36", "macOS-14.4-arm64-arm-64bit")
+    assert "mps-issue" not in _categories(mac.replace("False", "True"))

@@ -35,6 +35,7 @@ def probed(fw: str) -> dict:
         ("pytorch", ["torch=="]),
         ("tensorflow", ["tensorflow"]),
         ("keras", ["keras==", "tensorflow"]),
+        ("jax", ["jax=="]),
     ],
 )
 def test_init_then_train_py_runs_and_the_loss_falls(runner, tmp_path, framework, pins):
@@ -71,6 +72,9 @@ def test_init_then_train_py_runs_and_the_loss_falls(runner, tmp_path, framework,
         env=env,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
+    # Issue 26: the starter runs as quietly as its comment says: no absl, oneDNN, CPU-feature or
+    # XLA start-up lines (the framework's logs are silenced before its import).
+    assert proc.stderr == "", proc.stderr[-2000:]
     match = LOSS.search(proc.stdout)
     assert match, proc.stdout
     first, last, accuracy = map(float, match.groups())

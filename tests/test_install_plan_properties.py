@@ -16,14 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from packaging.version import Version
 
+from recommender.core.catalog import Accelerator, DriverColumn, Framework, Platform
 from recommender.decide.install.plan import InstallPlan, NoBuild, plan_install
-from recommender.rulebase.wheels.load import (
-    Accelerator,
-    DriverColumn,
-    Framework,
-    Platform,
-    load_wheels,
-)
+from recommender.rulebase.wheels.load import load_wheels
 
 MATRIX = load_wheels()
 CCS = (
@@ -115,7 +110,7 @@ def _oracle(
 ) -> Version | None:
     """The newest release line any NVIDIA build of ``framework`` fits, by brute force."""
     best = None
-    for build in MATRIX.builds_for(framework, Accelerator.NVIDIA, platform):
+    for build in MATRIX.builds_for(framework, Accelerator.CUDA, platform):
         how = _covers(build, cc)
         if how is None or not _driver_ok(build, how, driver, column):
             continue

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from recommender.decide.install.machine import machine_from_facts
 from recommender.decide.install.plan import plan_install
 from recommender.facts.jetson import jetson_fields, load_jetson_table
+from recommender.facts.machine import machine_from_facts
 from recommender.probes.os_info import jetson
 from recommender.rulebase.wheels.load import load_wheels
 

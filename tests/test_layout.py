@@ -340,3 +340,66 @@ def test_ls_recommender_shows_the_stages():
     assert set(LAYERS) - {"pipeline", "probes"} <= found
     assert (PACKAGE / "pipeline.py").is_file() and (PACKAGE / "core" / "catalog.py").is_file()
     assert re.fullmatch(r"\.\./probes/?", str((PACKAGE / "probes").readlink()))
+
+
+def _closed_set_ids() -> frozenset[str]:
+    """The ids of the catalog's closed sets a module might test a string against: frameworks,
+    Keras backends, accelerator kinds, answer values and vendors. ``cpu`` is left out: it also
+    names a build flavour and a smoke device, which the same test would need to tell apart."""
+    from recommender.core import catalog
+
+    ids = {*catalog.FRAMEWORK_IDS, *catalog.KERAS_BACKENDS, *catalog.ACCELERATOR_KINDS}
+    ids |= {a.answer for a in catalog.ACCELERATORS.values()}
+    ids |= {a.vendor for a in catalog.ACCELERATORS.values()}
+    return frozenset(ids - {"", catalog.Accelerator.CPU.value})
+
+
+def _string_tests(tree: ast.AST, ids: frozenset[str]) -> list[str]:
+    """``x == "pytorch"``, ``x != "cuda"``, ``x in ("keras", ...)``: a literal id on either side
+    of a comparison, at any depth (formatting, parentheses and line breaks do not hide it)."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Compare):
+            continue
+        sides = [node.left, *node.comparators]
+        for i, op in enumerate(node.ops):
+            for side in (sides[i], sides[i + 1]):
+                items = [side]
+                if isinstance(op, (ast.In, ast.NotIn)) and isinstance(
+                    side, (ast.Tuple, ast.List, ast.Set)
+                ):
+                    items = list(side.elts)
+                literal = [
+                    i.value
+                    for i in items
+                    if isinstance(i, ast.Constant) and isinstance(i.value, str) and i.value in ids
+                ]
+                found += [f"line {node.lineno}: {ast.unparse(node)}" for _ in literal]
+    return found
+
+
+def test_no_string_comparison_against_a_catalog_id():
+    """A closed set is listed once (STYLE.md): outside the catalog a framework or accelerator is
+    compared through the catalog's enums (``fw == Framework.KERAS``), never a string literal."""
+    ids = _closed_set_ids()
+    catalog = (PACKAGE / "core" / "catalog.py").resolve()
+    bad = {
+        _name(path): hits
+        for path in _modules()
+        if path != catalog and (hits := _string_tests(ast.parse(path.read_text()), ids))
+    }
+    assert bad == {}
+
+
+def test_the_string_comparison_check_sees_every_form():
+    ids = _closed_set_ids()
+    source = (
+        'a == "keras"\n("cuda"\n  != b)\nc in ("x", "pytorch")\nd not in {"nvidia"}\n'
+        'e == Framework.KERAS\nf in ("x", "cpu")\n'
+    )
+    assert [h.split(":")[0] for h in _string_tests(ast.parse(source), ids)] == [
+        "line 1",
+        "line 2",
+        "line 4",
+        "line 5",
+    ]

@@ -7,11 +7,12 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from recommender.core.catalog import DriverColumn
 from recommender.decide.install.plan import plan_install
 from recommender.decide.install.plans import plan_for
 from recommender.decide.install.view import QUOTE, driver_floors
 from recommender.facts.document import Facts
-from recommender.rulebase.wheels.load import DriverColumn, load_wheels
+from recommender.rulebase.wheels.load import load_wheels
 
 #: One matrix for every example, so memoised plans (made for other drivers of the same band, other
 #: GPUs of the same compute capability, other installed builds) are what the examples get back.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -192,3 +193,66 @@ def test_jax_build_comes_from_its_plugin(site, fake_host):
         "plugins": ["jax-cuda12-plugin"],
         "build": {"flavour": "cuda", "cuda": "12", "known": True},
     }
+
+
+# --------------------------------------------------------------------------- distributions
+
+
+def _both(name: str):
+    """(what importlib.metadata finds, what the probe's own search finds): the version, and the
+    path of a file in it as the probe reads it (``_read``: ``Path(str(locate_file(...)))``)."""
+    from importlib import metadata
+
+    from recommender.probes._dists import distribution
+
+    try:
+        found = metadata.distribution(name)
+        expected = (found.version, str(Path(str(found.locate_file("torch/version.py")))))
+    except metadata.PackageNotFoundError:
+        expected = None
+    dist = distribution(name)
+    return expected, (
+        (dist.version, str(Path(str(dist.locate_file("torch/version.py"))))) if dist else None
+    )
+
+
+def test_the_probe_finds_distributions_as_importlib_metadata_does(tmp_path, monkeypatch):
+    """Names compared after PEP 503 normalisation, the first folder on sys.path wins, listing
+    order inside a folder, PKG-INFO when METADATA is missing, folded and repeated headers."""
+    first, second = tmp_path / "a", tmp_path / "b"
+    for folder in (first, second):
+        folder.mkdir()
+    (second / "tf_nightly-2.22.0.dev1.dist-info").mkdir()
+    (second / "tf_nightly-2.22.0.dev1.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: tf-nightly\nVersion: 2.22.0.dev1\n"
+    )
+    (first / "Tf.Nightly-2.21.dist-info").mkdir()  # another case and separator: the same name
+    (first / "Tf.Nightly-2.21.dist-info" / "METADATA").write_text(
+        "Name: tf.nightly\nVersion:\t2.21.0 \n\nVersion: 9\n"
+    )
+    (first / "jaxlib-0.4.egg-info").mkdir()
+    (first / "jaxlib-0.4.egg-info" / "PKG-INFO").write_text("Name: jaxlib\nVersion: 0.4\n")
+    (first / "keras-3.0.dist-info").mkdir()
+    (first / "keras-3.0.dist-info" / "METADATA").write_text(
+        "Name: keras\nSummary: folded\n  over two lines\nVersion: 3.0\n  .1\nVersion: 4\n"
+    )
+    (first / "torch-2.0.dist-info").mkdir()  # no metadata at all
+    (first / "flax-0.1.dist-info").mkdir()
+    (first / "flax-0.1.dist-info" / "METADATA").write_text("Name flax\nVersion: 0.1\n")
+    monkeypatch.setattr(sys, "path", [str(first), str(tmp_path / "missing"), str(second)])
+    for name in ("tf-nightly", "TF_NIGHTLY", "jaxlib", "keras", "torch", "flax", "absent"):
+        expected, found = _both(name)
+        assert found == expected, name
+    assert _both("tf-nightly")[1] == ("2.21.0 ", str(first / "torch" / "version.py"))
+
+
+def test_a_zip_on_sys_path_is_searched_by_importlib_metadata(tmp_path, monkeypatch):
+    """Where the probe's own search would not be exact (a zip on sys.path), it hands over."""
+    import zipfile
+
+    archive = tmp_path / "site.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("torch-2.5.1.dist-info/METADATA", "Name: torch\nVersion: 2.5.1\n")
+    monkeypatch.setattr(sys, "path", [str(archive)])
+    expected, found = _both("torch")
+    assert found == expected and expected is not None and expected[0] == "2.5.1"

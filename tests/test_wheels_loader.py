@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from recommender.core.catalog import Accelerator, Platform
 from recommender.core.errors import BadInputError
-from recommender.rulebase.wheels.load import BUNDLED_WHEELS, Accelerator, Platform, load_wheels
+from recommender.rulebase.wheels.load import BUNDLED_WHEELS, load_wheels
 
 MINIMAL = Path(__file__).resolve().parent / "fixtures" / "wheels" / "minimal.yaml"
 TEXT = MINIMAL.read_text(encoding="utf-8")
@@ -110,7 +111,7 @@ def test_bundled_stale_compat_values_are_fixed():
     assert not keras["3.13"].python_for(Platform.ANY).contains("3.10")
     assert keras["3.12"].python_for(Platform.ANY).contains("3.10")
     mps = next(b for b in matrix.builds if b.row == "torch-mps")
-    assert str(mps.macos_min) == "14.0" and mps.accelerator is Accelerator.APPLE
+    assert str(mps.macos_min) == "14.0" and mps.accelerator is Accelerator.MPS
 
 
 def test_minimal_fixture_loads(tmp_path):

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
+from recommender.core.catalog import Platform
 from recommender.maintainer import refresh_wheels as wr
 from recommender.rulebase.wheels.load import load_wheels
-from recommender.rulebase.wheels.model import Platform
 
 PIP = Path(__file__).resolve().parent / "fixtures" / "wheels" / "pip"
 RECORDED = sorted(p.stem for p in PIP.glob("*.json"))

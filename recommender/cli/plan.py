@@ -10,7 +10,7 @@ import click
 
 from recommender.cli.choices import NamedChoice, framework_choice
 from recommender.cli.options import index_map_option
-from recommender.core.catalog import KERAS_BACKENDS
+from recommender.core.catalog import KERAS_BACKENDS, Framework
 from recommender.core.errors import ExitCode
 
 _TARGET_OPTIONS = (
@@ -87,7 +87,7 @@ def plan(
         machine,
         accelerator_of(machine),
         matrix=load_wheels(),
-        backend=backend if framework == "keras" else None,
+        backend=backend if framework == Framework.KERAS else None,
     )
     mapping = parse_index_map(index_map, os.environ)
     result = apply_mirrors(result, mapping, os.environ)

@@ -136,7 +136,12 @@ def smoke(
         if live_mode:
             results = _run_live(console, facts, options, verbose)
         else:
-            results = run_smoke(facts, on_event=lambda e: _note(skipped, notes, e), **options)
+            results = _exact(
+                facts,
+                run_smoke(
+                    facts, on_event=lambda e: _note(skipped, notes if verbose else [], e), **options
+                ),
+            )
     except NotInstalledError as exc:
         raise SmokeError(
             f"{exc.message}; install with: {_hints(facts, exc.frameworks, device)}"
@@ -157,6 +162,17 @@ def smoke(
             # the console, not click.echo: it swaps the sparkline for ASCII where needed
             console.print(line, markup=False, highlight=False, soft_wrap=True)
     ctx.exit(ExitCode.OK if results and all(r.ok for r in results) else ExitCode.FAILED)
+
+
+def _exact(facts, results):
+    """Failures on a device the build cannot use, told with the planner's command."""
+    from recommender.decide.install.hints import with_device_fix
+    from recommender.rulebase.wheels.load import load_wheels
+
+    if not any(r.error is not None for r in results):
+        return results
+    matrix = load_wheels()
+    return tuple(with_device_fix(r, facts, matrix=matrix) for r in results)
 
 
 def _hints(facts, frameworks: tuple[str, ...], device: str) -> str:
@@ -182,11 +198,12 @@ def _run_live(console, facts, options, verbose):
 
     from recommender.report.smoke import LiveTable, group_runs, run_details
 
-    table = LiveTable()
+    table = LiveTable(notes=verbose)
     with Live(
         console=console, get_renderable=table.renderable, refresh_per_second=10, transient=False
     ):
         results = run_smoke(facts, on_event=table.on_event, **options)
+    results = _exact(facts, results)
     for message in table.messages:
         console.print(message, style="dim")
     for group in group_runs(results):
@@ -199,8 +216,8 @@ def _run_live(console, facts, options, verbose):
                 style="bold",
                 markup=False,
             )
-            for line in details:
-                console.print(line, markup=False, highlight=False)
+            for line in details:  # unwrapped: a fix's command pastes as one line
+                console.print(line, markup=False, highlight=False, soft_wrap=True)
     return results
 
 
@@ -248,6 +265,6 @@ def _try(tries, assume_yes, budgets, as_json) -> int:
 def _label(entry) -> str:
     return (
         f"keras:{entry.backend}"
-        if entry.backend and entry.framework == "keras"
+        if entry.backend and entry.framework == Framework.KERAS
         else entry.framework
     )

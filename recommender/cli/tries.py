@@ -12,14 +12,18 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import click
 
-from recommender.smoke.trial import Preview, mb
+if TYPE_CHECKING:  # the tries' engine is imported when a try runs (never for --no-smoke)
+    from recommender.smoke.trial import Preview
 
 
 def describe(previews: Sequence[Preview]) -> list[str]:
     """What each plan will download: its command, its packages, about how much."""
+    from recommender.smoke.trial import mb
+
     lines = []
     for p in previews:
         known = "" if p.sized else " at least"
@@ -43,6 +47,8 @@ def confirmer(assume_yes: bool, echo=None, live=None):
                 say(line)
             if not ask:
                 return True
+            from recommender.smoke.trial import mb
+
             total = sum(p.size for p in previews)
             return click.confirm(
                 f"Download about {mb(total)} into dlrec's cache and install it there?",

@@ -1,4 +1,5 @@
-"""The one catalog: the frameworks dlrec ranks, Keras' backends, and the accelerator kinds.
+"""The one catalog: the frameworks dlrec ranks, Keras' backends, the accelerator kinds, and the
+wheel platforms, build flavours and driver columns of rules/wheels.yaml.
 
 A base layer, like ``errors``: it imports nothing of dlrec's, and every stage (``probes``
 included) reads it. No other Python module lists a framework, a backend or an accelerator;
@@ -61,6 +62,60 @@ class Accelerator(str, enum.Enum):
     def info(self) -> AcceleratorInfo:
         return ACCELERATORS[self]
 
+    @classmethod
+    def from_answer(cls, answer: str) -> Accelerator:
+        """The kind an ``accelerator`` answer value asks for (``nvidia`` -> CUDA); KeyError else."""
+        return ANSWER_ACCELERATOR[answer]
+
+
+class Platform(enum.Enum):
+    """Where a wheel runs (rules/wheels.yaml's platform columns). ``ANY`` is a pure-Python wheel."""
+
+    LINUX_X86_64 = "linux_x86_64"
+    LINUX_AARCH64 = "linux_aarch64"
+    #: musl (Alpine) Linux: musllinux wheels only; a row without this column has none.
+    MUSL_X86_64 = "musl_x86_64"
+    MUSL_AARCH64 = "musl_aarch64"
+    WINDOWS_AMD64 = "windows_amd64"
+    WINDOWS_ARM64 = "windows_arm64"
+    MACOS_ARM64 = "macos_arm64"
+    MACOS_X86_64 = "macos_x86_64"
+    ANY = "any"
+
+    @property
+    def is_macos(self) -> bool:
+        return self in (Platform.MACOS_ARM64, Platform.MACOS_X86_64)
+
+    @property
+    def is_manylinux(self) -> bool:
+        """A glibc Linux platform, whose wheels carry a manylinux (glibc) floor."""
+        return self in (Platform.LINUX_X86_64, Platform.LINUX_AARCH64)
+
+    @property
+    def musl(self) -> Platform | None:
+        """The musl platform of the same architecture (for a machine whose libc is musl)."""
+        return {
+            Platform.LINUX_X86_64: Platform.MUSL_X86_64,
+            Platform.LINUX_AARCH64: Platform.MUSL_AARCH64,
+        }.get(self)
+
+
+class Flavour(enum.Enum):
+    """A build's flavour as ``dlrec probe`` reports it (``frameworks.<fw>.build.flavour``)."""
+
+    CPU = "cpu"
+    CUDA = "cuda"
+    ROCM = "rocm"
+    XPU = "xpu"
+    TPU = "tpu"
+
+
+class DriverColumn(enum.Enum):
+    """Which column of the NVIDIA driver tables applies (WSL2 uses the Windows driver)."""
+
+    LINUX = "linux"
+    WINDOWS = "windows"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FrameworkInfo:
@@ -82,6 +137,8 @@ class FrameworkInfo:
     #: Smoke devices every build can use when the machine has them (MPS in every macOS arm64
     #: torch wheel); the others need the build's flavour (``build.cuda``, ``build.rocm``...).
     native_devices: tuple[str, ...] = ()
+    #: Its own builds in rules/wheels.yaml (Keras plans through its backend's builds).
+    wheels: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -132,94 +189,101 @@ JAX_PLUGINS = {
 }
 
 FRAMEWORKS: dict[Framework, FrameworkInfo] = {
-    Framework.TENSORFLOW: FrameworkInfo(
-        id=Framework.TENSORFLOW,
-        name="TensorFlow",
-        short="TF",
-        module="tensorflow",
-        pip="tensorflow",
-        distributions=TF_DISTRIBUTIONS,
-        distributed_engine="MultiWorkerMirroredStrategy",
-        native_devices=("tpu",),
-    ),
-    Framework.PYTORCH: FrameworkInfo(
-        id=Framework.PYTORCH,
-        name="PyTorch",
-        short="PyTorch",
-        module="torch",
-        pip="torch",
-        distributions=("torch",),
-        distributed_engine="DDP",
-        native_devices=("mps",),
-    ),
-    Framework.KERAS: FrameworkInfo(
-        id=Framework.KERAS,
-        name="Keras",
-        short="Keras",
-        module="keras",
-        pip="keras",
-        distributions=("keras",),
-        distributed_engine="keras.distribution",
-    ),
-    Framework.JAX: FrameworkInfo(
-        id=Framework.JAX,
-        name="JAX",
-        short="JAX",
-        module="jax",
-        pip="jax",
-        distributions=("jax",),
-    ),
+    info.id: info
+    for info in (
+        FrameworkInfo(
+            id=Framework.TENSORFLOW,
+            name="TensorFlow",
+            short="TF",
+            module="tensorflow",
+            pip="tensorflow",
+            distributions=TF_DISTRIBUTIONS,
+            distributed_engine="MultiWorkerMirroredStrategy",
+            native_devices=("tpu",),
+        ),
+        FrameworkInfo(
+            id=Framework.PYTORCH,
+            name="PyTorch",
+            short="PyTorch",
+            module="torch",
+            pip="torch",
+            distributions=("torch",),
+            distributed_engine="DDP",
+            native_devices=("mps",),
+        ),
+        FrameworkInfo(
+            id=Framework.KERAS,
+            name="Keras",
+            short="Keras",
+            module="keras",
+            pip="keras",
+            distributions=("keras",),
+            distributed_engine="keras.distribution",
+            wheels=False,
+        ),
+        FrameworkInfo(
+            id=Framework.JAX,
+            name="JAX",
+            short="JAX",
+            module="jax",
+            pip="jax",
+            distributions=("jax",),
+        ),
+    )
 }
 
 ACCELERATORS: dict[Accelerator, AcceleratorInfo] = {
-    Accelerator.CUDA: AcceleratorInfo(
-        kind=Accelerator.CUDA,
-        answer="nvidia",
-        vendor="nvidia",
-        name="NVIDIA GPU (CUDA)",
-        probe="nvidia",
-        smoke_device="cuda",
-    ),
-    Accelerator.ROCM: AcceleratorInfo(
-        kind=Accelerator.ROCM,
-        answer="amd",
-        vendor="amd",
-        name="AMD GPU (ROCm)",
-        probe="rocm",
-        smoke_device="rocm",
-    ),
-    Accelerator.MPS: AcceleratorInfo(
-        kind=Accelerator.MPS,
-        answer="apple",
-        vendor="apple",
-        name="Apple silicon GPU (Metal / MPS)",
-        probe="apple",
-        smoke_device="mps",
-    ),
-    Accelerator.TPU: AcceleratorInfo(
-        kind=Accelerator.TPU,
-        answer="tpu",
-        vendor="google",
-        name="Google TPU",
-        probe="tpu",
-        smoke_device="tpu",
-    ),
-    Accelerator.XPU: AcceleratorInfo(
-        kind=Accelerator.XPU,
-        answer="intel",
-        vendor="intel",
-        name="Intel GPU (XPU)",
-        probe="intel",
-        smoke_device="xpu",
-    ),
-    Accelerator.CPU: AcceleratorInfo(
-        kind=Accelerator.CPU,
-        answer="cpu",
-        vendor="",
-        name="CPU only",
-        probe=None,
-        smoke_device="cpu",
-    ),
+    info.kind: info
+    for info in (
+        AcceleratorInfo(
+            kind=Accelerator.CUDA,
+            answer="nvidia",
+            vendor="nvidia",
+            name="NVIDIA GPU (CUDA)",
+            probe="nvidia",
+            smoke_device="cuda",
+        ),
+        AcceleratorInfo(
+            kind=Accelerator.ROCM,
+            answer="amd",
+            vendor="amd",
+            name="AMD GPU (ROCm)",
+            probe="rocm",
+            smoke_device="rocm",
+        ),
+        AcceleratorInfo(
+            kind=Accelerator.MPS,
+            answer="apple",
+            vendor="apple",
+            name="Apple silicon GPU (Metal / MPS)",
+            probe="apple",
+            smoke_device="mps",
+        ),
+        AcceleratorInfo(
+            kind=Accelerator.TPU,
+            answer="tpu",
+            vendor="google",
+            name="Google TPU",
+            probe="tpu",
+            smoke_device="tpu",
+        ),
+        AcceleratorInfo(
+            kind=Accelerator.XPU,
+            answer="intel",
+            vendor="intel",
+            name="Intel GPU (XPU)",
+            probe="intel",
+            smoke_device="xpu",
+        ),
+        AcceleratorInfo(
+            kind=Accelerator.CPU,
+            answer="cpu",
+            vendor="",
+            name="CPU only",
+            probe=None,
+            smoke_device="cpu",
+        ),
+    )
 }
 
 # ---------------------------------------------------------------------------- derived views
@@ -227,6 +291,8 @@ ACCELERATORS: dict[Accelerator, AcceleratorInfo] = {
 
 #: Every framework id, in the fixed tie-break order (TensorFlow, PyTorch, Keras, JAX).
 FRAMEWORK_IDS: tuple[str, ...] = tuple(f.value for f in Framework)
+#: The frameworks with builds of their own in rules/wheels.yaml, in the catalog's order.
+WHEEL_FRAMEWORKS: tuple[Framework, ...] = tuple(f for f in Framework if f.info.wheels)
 #: The frameworks that a smoke child trains directly (Keras trains once per backend).
 KERAS_BACKENDS: tuple[str, ...] = tuple(b.value for b in KerasBackend)
 #: Framework id -> the data-parallel engine its distributed smoke uses.
@@ -241,6 +307,8 @@ ACCELERATOR_KINDS: tuple[str, ...] = tuple(a.value for a in Accelerator if a is 
 ANSWER_DEVICE: dict[str, str] = {a.answer: a.smoke_device for a in ACCELERATORS.values()}
 #: ``accelerator`` answer value -> the accelerator kind it asks for.
 ANSWER_KIND: dict[str, str] = {a.answer: a.kind.value for a in ACCELERATORS.values()}
+#: ``accelerator`` answer value -> the accelerator it asks for (rules/wheels.yaml names them so).
+ANSWER_ACCELERATOR: dict[str, Accelerator] = {a.answer: a.kind for a in ACCELERATORS.values()}
 #: Accelerator kind -> its ``accelerator`` answer value.
 KIND_ANSWER: dict[str, str] = {a.kind.value: a.answer for a in ACCELERATORS.values()}
 #: The ``accelerator`` answers that are a GPU (what ``--accelerator gpu`` may stand for).

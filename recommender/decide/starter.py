@@ -19,7 +19,7 @@ from string import Template
 from typing import TYPE_CHECKING, Any
 
 from recommender.core import markdown_text
-from recommender.core.catalog import BACKEND_FRAMEWORK
+from recommender.core.catalog import BACKEND_FRAMEWORK, Framework
 from recommender.core.printable import printable
 from recommender.core.shell import safe_project_name, safe_version
 from recommender.decide.checklist.build import Checklist, fill, name_of
@@ -99,7 +99,7 @@ def requirements(
     """Pinned to what the smoke run verified here; else the install planner's plan (the same
     packages and index as the ranking's install command)."""
     targets = [checklist.framework]
-    if checklist.framework == "keras" and checklist.backend in BACKEND_FRAMEWORK:
+    if checklist.framework == Framework.KERAS and checklist.backend in BACKEND_FRAMEWORK:
         targets.append(BACKEND_FRAMEWORK[checklist.backend])
     head: list[str] = []
     body: list[str] = []
@@ -114,10 +114,10 @@ def requirements(
         for line in _from_plan(plan):
             (head if line.startswith("--") else body).append(line)
     for fw in installed:
-        backend = checklist.backend if fw == "keras" else None
+        backend = checklist.backend if fw == Framework.KERAS else None
         verified = _verified(smoke, fw, backend) or (
-            checklist.framework == "keras"
-            and fw != "keras"
+            checklist.framework == Framework.KERAS
+            and fw != Framework.KERAS
             and _verified(smoke, "keras", checklist.backend)
         )
         notes.append(

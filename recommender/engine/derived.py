@@ -75,9 +75,11 @@ def _from_facts(facts: Facts) -> tuple[dict[str, Any], dict[str, Any], str | Non
             True if any(k in GPU_KINDS for k in found) else (None if unsure & GPU_KINDS else False)
         )
         auto = _auto(found, unsure)
-        min_cc = _lowest([a.get("compute_capability") for a in visible if a.get("kind") == "cuda"])
+        min_cc = _lowest(
+            [a.get("compute_capability") for a in visible if a.get("kind") == Accelerator.CUDA]
+        )
         # One driver serves every NVIDIA GPU; take the lowest reading to stay on the safe side.
-        max_cuda = _lowest([a.get("max_cuda") for a in items if a.get("kind") == "cuda"])
+        max_cuda = _lowest([a.get("max_cuda") for a in items if a.get("kind") == Accelerator.CUDA])
     from recommender.facts.evidence import derived as distributed_derived
 
     known = {

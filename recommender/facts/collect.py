@@ -6,7 +6,6 @@ import json
 import signal
 import sys
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from recommender import __version__, probes
@@ -43,6 +42,8 @@ def deep_probe(framework: str, env, timeout: float = DEEP_TIMEOUT_S) -> dict:
 def _add_deep(doc: dict, env, timeout: float) -> None:
     frameworks = doc.get("frameworks") or {}
     wanted = [fw for fw in FRAMEWORK_IDS if (frameworks.get(fw) or {}).get("installed")]
+    from concurrent.futures import ThreadPoolExecutor  # --deep only (it imports logging)
+
     with ThreadPoolExecutor(max_workers=max(1, len(wanted))) as pool:
         results = dict(zip(wanted, pool.map(lambda fw: deep_probe(fw, env, timeout), wanted)))
     for fw, result in results.items():

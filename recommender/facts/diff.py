@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from recommender.core.catalog import Framework
+from recommender.core.catalog import Accelerator, Framework
 from recommender.core.printable import printable
 
 NONE = "none"
@@ -91,7 +91,7 @@ def gpus(facts: Mapping[str, Any]) -> str:
             .removeprefix("NVIDIA ")
             .removeprefix("Tesla ")
         )
-        name = name.split("-")[0] if a.get("kind") == "cuda" else name
+        name = name.split("-")[0] if a.get("kind") == Accelerator.CUDA else name
         cc = f" (cc {a['compute_capability']})" if a.get("compute_capability") else ""
         names.append(name + cc)
     if not names:
@@ -107,7 +107,7 @@ def _nvidia(facts: Mapping[str, Any], key: str) -> str:
         {
             str(a.get(key))
             for a in facts.get("accelerators") or []
-            if isinstance(a, Mapping) and a.get("kind") == "cuda" and a.get(key)
+            if isinstance(a, Mapping) and a.get("kind") == Accelerator.CUDA and a.get(key)
         }
     )
     return ", ".join(values) if values else NONE
@@ -173,7 +173,7 @@ def fact_aspects(facts: Mapping[str, Any]) -> list[tuple[str, str]]:
         out.append((f"{name} version", _version(fw)))
         if key != Framework.KERAS:
             out.append((f"{name} build", build(fw)))
-        if key == "keras":
+        if key == Framework.KERAS:
             state = _version(fw)
             out.append(
                 (

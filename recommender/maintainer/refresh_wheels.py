@@ -34,9 +34,10 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from recommender.core.catalog import Framework, Platform
 from recommender.maintainer.wheels_text import refresh_text, render_row, unified_diff
 from recommender.probes.process import CommandResult, run_bounded
-from recommender.rulebase.wheels.model import Platform, Release, WheelMatrix
+from recommender.rulebase.wheels.model import Release, WheelMatrix
 
 __all__ = [
     "PACKAGES",
@@ -299,7 +300,7 @@ def _release_of(
     meta = pip.report(old.package, newest, top[main], main) if main else None
     macos = _macos_floor(pip, wheel, built, have)
     linux_cuda = None
-    if old.package == "torch" and Platform.LINUX_X86_64 in top:
+    if old.package == Framework.PYTORCH.info.pip and Platform.LINUX_X86_64 in top:
         linux_cuda = _linux_cuda(
             pip.report(old.package, newest, top[Platform.LINUX_X86_64], Platform.LINUX_X86_64)
         )

@@ -9,7 +9,8 @@ from collections.abc import Mapping, Sequence
 
 from packaging.specifiers import SpecifierSet
 
-from recommender.rulebase.wheels.model import Platform, Release, WheelMatrix
+from recommender.core.catalog import Platform
+from recommender.rulebase.wheels.model import Release, WheelMatrix
 
 
 def _quoted(value: object) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from recommender.core.catalog import Framework
 from recommender.decide.ranking.rank import Entry, Ranking
 
 SCHEMA_VERSION = 1
@@ -38,7 +39,7 @@ def entry_to_dict(entry: Entry) -> dict[str, Any]:
         **({"tried": dict(entry.tried)} if entry.tried is not None else {}),
         **(
             {"backends": [b.to_dict() for b in entry.backends]}
-            if entry.framework == "keras"
+            if entry.framework == Framework.KERAS
             else {}
         ),
     }

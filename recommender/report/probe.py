@@ -9,7 +9,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from recommender.core.catalog import BACKEND_FRAMEWORK
+from recommender.core.catalog import BACKEND_FRAMEWORK, Framework
 from recommender.facts.document import Facts
 from recommender.report.parts import PartsLine
 
@@ -141,15 +141,15 @@ def _framework_row(
     if not info.get("installed"):
         return fw, "not installed", "", ""
     build = info.get("build") or {}
-    if fw == "pytorch":
+    if fw == Framework.PYTORCH:
         flavour = build.get("flavour") or "unknown"
-    elif fw == "tensorflow":
+    elif fw == Framework.TENSORFLOW:
         flavour = (
             f"cuda {build['cuda']}"
             if build.get("cuda")
             else ("rocm" if build.get("rocm") else "cpu")
         )
-    elif fw == "keras":
+    elif fw == Framework.KERAS:
         flavour = f"backend {info.get('backend')} ({info.get('backend_source')})"
         if info.get("tf_keras"):
             flavour += f"; tf-keras {info['tf_keras']}"

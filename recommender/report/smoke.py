@@ -95,10 +95,13 @@ def plain_lines(results: Sequence[SmokeResult], *, verbose: bool) -> list[str]:
 class LiveTable:
     """The state behind the live display, fed by events from worker threads."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, notes: bool = False) -> None:
         self._lock = threading.Lock()
         self._rows: dict[SmokeRun, dict] = {}
         self.messages: list[str] = []
+        #: Keep each run's note (a setting overridden for it, such as KERAS_BACKEND): only under
+        #: ``--verbose``; it would repeat on every run otherwise (issue 26).
+        self._notes = notes
 
     def on_event(self, event: SmokeEvent) -> None:
         with self._lock:
@@ -109,7 +112,8 @@ class LiveTable:
             run = cast(SmokeRun, event.run)
             row = self._rows.setdefault(run, {"phase": "waiting", "start": None, "results": None})
             if event.kind == "planned" and event.message:
-                self.messages.append(f"{run.label}: {event.message}")
+                if self._notes:
+                    self.messages.append(f"{run.label}: {event.message}")
             elif event.kind == "phase":
                 row["start"] = row["start"] or time.monotonic()
                 row["phase"] = event.phase

@@ -18,7 +18,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from recommender.core.catalog import BACKEND_FRAMEWORK, KERAS_BACKENDS, display_name
+from recommender.core.catalog import BACKEND_FRAMEWORK, KERAS_BACKENDS, Framework, display_name
 from recommender.core.errors import BadInputError
 from recommender.core.names import did_you_mean
 from recommender.decide.ranking.rank import Entry, Ranking
@@ -108,8 +108,8 @@ def parse_target(value: str) -> tuple[str, str | None]:
     """``pytorch`` or ``keras:torch`` -> (framework, backend); BadInputError otherwise."""
     framework, _, backend = value.strip().lower().partition(":")
     allowed = [*BACKEND_FRAMEWORK.values(), "keras", *(f"keras:{b}" for b in KERAS_BACKENDS)]
-    ok = framework in {*BACKEND_FRAMEWORK.values(), "keras"} and (
-        not backend or (framework == "keras" and backend in KERAS_BACKENDS)
+    ok = framework in {*BACKEND_FRAMEWORK.values(), Framework.KERAS} and (
+        not backend or (framework == Framework.KERAS and backend in KERAS_BACKENDS)
     )
     if not ok:
         hint = did_you_mean(value, allowed)
@@ -124,7 +124,7 @@ def _reasons_for(ranking: Ranking, framework: str, backend: str | None) -> Seque
     """A Keras row's reasons, then the rules that steered its backend (``keras.<backend>``
     scores, which choose the backend and never add to Keras's own score)."""
     entry = ranking.entry(framework)
-    if framework != "keras":
+    if framework != Framework.KERAS:
         return entry.reasons
     chosen = backend or entry.backend
     steering = getattr(ranking.evaluation, "keras_backend_reasons", {}).get(chosen, ())
@@ -197,7 +197,7 @@ def render_trace(ranking: Ranking, *, everything: bool = False) -> RenderableTyp
     parts: list[RenderableType] = [table]
     if hidden:
         parts.append(Text(f"{hidden} rules were false here (--explain all lists them)."))
-    keras = next((e for e in ranking.entries if e.framework == "keras"), None)
+    keras = next((e for e in ranking.entries if e.framework == Framework.KERAS), None)
     if keras is not None and keras.backend_choice:
         rows = ", ".join(f"{b} ({s:g}, {why})" for b, s, why in keras.backend_choice)
         parts.append(Text(f"Keras backend, best first: {rows}"))

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from recommender.core.catalog import FRAMEWORK_IDS, pip_name
+from recommender.core.catalog import FRAMEWORK_IDS, Framework, pip_name
 
 
 class FailureKind(str, enum.Enum):
@@ -276,7 +276,7 @@ def classify(ex: ChildExit, *, framework: str, device: str, log: str | None) -> 
         return make(FailureKind.DEVICE_UNUSABLE, message)
     if ex.phase == "import":
         made = make(FailureKind.IMPORT_ERROR, message or last_error_line(ex.stderr_tail))
-        backend_fix = _keras_backend_fix(text) if framework == "keras" else None
+        backend_fix = _keras_backend_fix(text) if framework == Framework.KERAS else None
         return replace(made, fix=backend_fix) if backend_fix else made
     detail = message or last_error_line(ex.stderr_tail)
     return make(FailureKind.CRASHED, f"{detail} (exit status {rc} during training)")

@@ -114,7 +114,7 @@ def plan_smoke(
     skipped: list[str] = []
     for fw in wanted:
         backends = [(None, (), None)]
-        if fw == "keras":
+        if fw == Framework.KERAS:
             backends, skips = _keras_backends(facts, all_backends, env)
             skipped.extend(skips)
         for backend, override, note in backends:
@@ -133,7 +133,7 @@ def plan_smoke(
 def _results(
     run: SmokeRun, exit_: ChildExit, trained: list[dict], imported: dict, log: str
 ) -> tuple[SmokeResult, ...]:
-    backend = imported.get("backend") or run.backend if run.framework == "keras" else None
+    backend = imported.get("backend") or run.backend if run.framework == Framework.KERAS else None
     base: dict[str, Any] = dict(
         framework=run.framework,
         backend=backend,

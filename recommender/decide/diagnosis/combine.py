@@ -20,7 +20,7 @@ from recommender.decide.diagnosis.kernels import (
 )
 from recommender.decide.diagnosis.memory import busy_gpus
 from recommender.decide.diagnosis.messages import message_findings
-from recommender.decide.diagnosis.platform import platform_findings
+from recommender.decide.diagnosis.platform import mps_off_macos, platform_findings
 from recommender.facts.reports import Paste, Signature
 
 
@@ -87,6 +87,7 @@ def diagnose(
         *library_findings(paste),
         *vllm_rocm_findings(paste),
         *platform_findings(paste),
+        *mps_off_macos(paste),
         *cpu_builds(paste),
         *cuda_runtimes(paste),
         *gfx_targets(paste),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from recommender.core.catalog import Accelerator
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.checklist.build import Checklist
 from recommender.decide.diagnosis._paste import fact_lines, quote_lines
@@ -71,7 +72,7 @@ def _gpu_ccs(paste: Paste, doc: Mapping[str, Any]) -> list[tuple[str, float]]:
     for acc in doc.get("accelerators") or ():
         if (
             isinstance(acc, Mapping)
-            and acc.get("vendor") == "nvidia"
+            and acc.get("vendor") == Accelerator.CUDA.info.vendor
             and acc.get("compute_capability")
         ):
             try:
@@ -120,7 +121,11 @@ def vllm_rocm_findings(paste: Paste) -> list[Finding]:
     if fact is None:
         return []
     for acc in paste.doc.get("accelerators") or ():
-        if not isinstance(acc, Mapping) or acc.get("vendor") != "amd" or not acc.get("gfx"):
+        if (
+            not isinstance(acc, Mapping)
+            or acc.get("vendor") != Accelerator.ROCM.info.vendor
+            or not acc.get("gfx")
+        ):
             continue
         gfx = str(acc["gfx"]).split(":")[0]
         if gfx in VLLM_ROCM_GFX:

@@ -71,3 +71,31 @@ def platform_findings(paste: Paste) -> list[Finding]:
             source=WSL_BUILDS_URL if by_build else WSL_URL,
         )
     ]
+
+
+MPS_URL = "https://developer.apple.com/metal/pytorch/"
+
+
+def mps_off_macos(paste: Paste) -> list[Finding]:
+    """MPS asked for where it cannot exist: torch's MPS backend is macOS-only (Metal), so a Linux
+    or Windows Python (a container on a Mac included) never has it."""
+    available = paste.facts.get("mps.available")
+    osd = paste.doc.get("os") or {}
+    system = osd.get("system") if isinstance(osd, Mapping) else None
+    if available is None or available.value is not False or system not in ("Linux", "Windows"):
+        return []
+    return [
+        Finding(
+            id="platform:mps-off-macos",
+            category=Category.MPS_ISSUE.value,
+            status="warn",
+            title="MPS exists only on macOS",
+            detail=(
+                f"this Python runs on {system}; torch's MPS backend needs macOS on Apple silicon "
+                "(a Linux container on a Mac has no Metal)"
+            ),
+            fix="Run torch natively on macOS with an arm64 Python to use the GPU through MPS",
+            quotes=quote_lines(paste, [available.line, *fact_lines(paste, ("os.",))]),
+            source=MPS_URL,
+        )
+    ]

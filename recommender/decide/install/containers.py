@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from packaging.version import Version
 
-from recommender.decide.install.machine import Machine
-from recommender.rulebase.wheels.model import Accelerator, Container, Framework, WheelMatrix
+from recommender.core.catalog import Accelerator, Framework
+from recommender.facts.machine import Machine
+from recommender.rulebase.wheels.model import Container, WheelMatrix
 
 __all__ = ["container_ways"]
 
@@ -21,7 +22,7 @@ def _runs_here(row: Container, machine: Machine) -> bool:
         if machine.jetpack is None:
             return machine.jetson
         return row.jetpack.contains(machine.jetpack, True)
-    if machine.tegra and row.accelerator is Accelerator.NVIDIA:
+    if machine.tegra and row.accelerator is Accelerator.CUDA:
         return False  # an SBSA image does not drive a Jetson's integrated GPU
     if row.python is not None and machine.python is not None:
         if not row.python.contains(machine.python, True):

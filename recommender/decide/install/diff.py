@@ -36,7 +36,7 @@ class PlanDifference:
     @property
     def label(self) -> str:
         """``torch``, ``tensorflow``, ``jax``, ``keras on torch``."""
-        if self.framework == "keras":
+        if self.framework == Framework.KERAS:
             return f"keras on {self.backend}"
         fw = Framework(self.framework)
         return fw.info.module if fw is Framework.PYTORCH else fw.value

@@ -15,8 +15,9 @@ from dataclasses import dataclass, replace
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from recommender.decide.install.machine import Machine
-from recommender.rulebase.wheels.model import Accelerator, Build, Platform, Release, WheelMatrix
+from recommender.core.catalog import Accelerator, Platform
+from recommender.facts.machine import Machine
+from recommender.rulebase.wheels.model import Build, Release, WheelMatrix
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -254,11 +255,11 @@ def amd_fit(build: Build, machine: Machine) -> Fit:
 
 
 def accelerator_fit(build: Build, machine: Machine, matrix: WheelMatrix) -> Fit:
-    if build.accelerator is Accelerator.NVIDIA:
+    if build.accelerator is Accelerator.CUDA:
         return nvidia_fit(build, machine, matrix)
-    if build.accelerator is Accelerator.AMD:
+    if build.accelerator is Accelerator.ROCM:
         return amd_fit(build, machine)
-    if build.accelerator is Accelerator.APPLE:
+    if build.accelerator is Accelerator.MPS:
         return macos_fit(build.macos_min, build.row, machine)
     return Fit()
 

@@ -4,7 +4,7 @@ environment and installs there, and says so in one line."""
 
 from __future__ import annotations
 
-from recommender.decide.install.machine import Machine
+from recommender.facts.machine import Machine
 
 __all__ = ["CONDA_FORGE", "VENV", "in_own_environment"]
 

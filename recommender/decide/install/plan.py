@@ -17,30 +17,28 @@ from typing import Any
 
 from packaging.specifiers import SpecifierSet
 
+from recommender.core.catalog import (
+    ANSWER_ACCELERATOR,
+    FRAMEWORK_IDS,
+    KERAS_BACKENDS,
+    WHEEL_FRAMEWORKS,
+    Accelerator,
+    Framework,
+    KerasBackend,
+    Platform,
+)
 from recommender.core.problems import BadRequest
 from recommender.decide.install.containers import container_ways
 from recommender.decide.install.interpreter import in_own_environment
-from recommender.decide.install.machine import Machine, machine_from_facts
 from recommender.decide.install.reinstall import reinstall_for
 from recommender.decide.install.search import Choice, Refusal, choose, newest_python
-from recommender.rulebase.wheels.model import (
-    Accelerator,
-    Build,
-    Framework,
-    Platform,
-    Release,
-    WheelMatrix,
-)
+from recommender.facts.machine import Machine, machine_from_facts
+from recommender.rulebase.wheels.model import Build, Release, WheelMatrix
 
 __all__ = ["InstallPlan", "NoBuild", "plan_install"]
 
-FRAMEWORKS = ("tensorflow", "pytorch", "keras", "jax")
-#: Keras backend names (KERAS_BACKEND values) and the framework whose builds they use.
-BACKENDS: Mapping[str, Framework] = MappingProxyType(
-    {"tensorflow": Framework.TENSORFLOW, "torch": Framework.PYTORCH, "jax": Framework.JAX}
-)
 #: Keras' own default when KERAS_BACKEND is unset (keras.io, "configuring your backend").
-KERAS_DEFAULT_BACKEND = "tensorflow"
+KERAS_DEFAULT_BACKEND = KerasBackend.TENSORFLOW.value
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -148,20 +146,20 @@ def plan_install(
 ) -> InstallPlan | NoBuild:
     """Plan the pip commands that install ``framework`` for ``accelerator`` on this machine (a
     facts document, or the planner's view of it from ``machine_from_facts``)."""
-    if framework not in FRAMEWORKS:
-        raise BadRequest(f"framework {framework!r} (allowed: {', '.join(FRAMEWORKS)})")
-    if backend is not None and (framework != "keras" or backend not in BACKENDS):
-        raise BadRequest(f"backend {backend!r} (allowed with keras: {', '.join(BACKENDS)})")
-    allowed = [a.value for a in Accelerator]
-    if accelerator is not None and accelerator not in allowed:
-        raise BadRequest(f"accelerator {accelerator!r} (allowed: {', '.join(allowed)})")
+    if framework not in FRAMEWORK_IDS:
+        raise BadRequest(f"framework {framework!r} (allowed: {', '.join(FRAMEWORK_IDS)})")
+    if backend is not None and (framework != Framework.KERAS or backend not in KERAS_BACKENDS):
+        raise BadRequest(f"backend {backend!r} (allowed with keras: {', '.join(KERAS_BACKENDS)})")
+    if accelerator is not None and accelerator not in ANSWER_ACCELERATOR:
+        allowed = ", ".join(ANSWER_ACCELERATOR)
+        raise BadRequest(f"accelerator {accelerator!r} (allowed: {allowed})")
     request = _Request(
         machine=facts if isinstance(facts, Machine) else machine_from_facts(facts),
-        accelerator=Accelerator(accelerator) if accelerator else None,
+        accelerator=Accelerator.from_answer(accelerator) if accelerator else None,
         matrix=matrix,
         python=tuple(shlex.split(python_cmd)) or ("python",),
     )
-    if framework == "keras":
+    if framework == Framework.KERAS:
         planned = _plan_keras(request, backend or KERAS_DEFAULT_BACKEND, backend is None)
     else:
         planned = _plan(request, Framework(framework))
@@ -193,7 +191,7 @@ def _plan(request: _Request, framework: Framework) -> _Planned | NoBuild:
         return _nobuild(
             request, framework, f"wheels.yaml has no wheels for {machine.system}/{machine.machine}"
         )
-    if target is Accelerator.NVIDIA and machine.wsl == 1:
+    if target is Accelerator.CUDA and machine.wsl == 1:
         return _nobuild(
             request,
             framework,
@@ -287,7 +285,7 @@ def _nobuild(
     ways: tuple[str, ...] = (),
     unknowns: tuple[str, ...] = (),
 ) -> NoBuild:
-    accelerator = request.accelerator.value if request.accelerator else None
+    accelerator = request.accelerator.info.answer if request.accelerator else None
     return NoBuild(
         framework=framework.value,
         accelerator=accelerator,
@@ -312,15 +310,15 @@ def _refused(
         if isinstance(cpu, Choice):
             cpu_plan = _planned(request, framework, Accelerator.CPU, cpu, [])
             command = " && ".join(shlex.join(c) for c in _commands(cpu_plan, request.python))
-            ways.append(f"CPU only, without the {target.value} accelerator: {command}")
+            ways.append(f"CPU only, without the {target.info.answer} accelerator: {command}")
         else:  # the CPU build is one Python away: that Python is a way out for both
             ways.extend(w for w in cpu.ways_out if w.startswith("Use Python") and w not in ways)
     ways.extend(container_ways(matrix, framework, target, machine))
-    for other in Framework:
+    for other in WHEEL_FRAMEWORKS:
         found = choose(matrix, other, target, platform, machine) if other is not framework else None
         if isinstance(found, Choice):
             ways.append(
-                f"Another framework: {other.value} has a build for {target.value} that fits "
+                f"Another framework: {other.value} has a build for {target.info.answer} that fits "
                 f"here (wheels.yaml builds {found.build.row})"
             )
     return _nobuild(
@@ -356,7 +354,7 @@ def _accepts(requirement: str, release: Release) -> bool:
 
 
 def _plan_keras(request: _Request, backend: str, defaulted: bool) -> _Planned | NoBuild:
-    base = _plan(request, BACKENDS[backend])
+    base = _plan(request, KerasBackend(backend).framework)
     if isinstance(base, NoBuild):
         return replace(
             base,
@@ -366,7 +364,9 @@ def _plan_keras(request: _Request, backend: str, defaulted: bool) -> _Planned | 
     pin = base.release.requires.get("keras") if base.release else None
     keras = _keras_release(request, pin)
     if isinstance(keras, str):
-        return _nobuild(request, BACKENDS[backend], f"Keras: {keras}", _keras_python(request))
+        return _nobuild(
+            request, KerasBackend(backend).framework, f"Keras: {keras}", _keras_python(request)
+        )
     installs = _with_keras(base.installs, (("keras", f"=={keras.line}.*"),))
     notes = base.notes + (
         (f"KERAS_BACKEND is unset, so Keras uses {backend}",) if defaulted else ()
@@ -399,9 +399,9 @@ def _with_keras(
 
 def _other_backends(request: _Request, backend: str) -> tuple[str, ...]:
     ways = []
-    for name, framework in BACKENDS.items():
-        if name != backend and isinstance(_plan(request, framework), _Planned):
-            ways.append(f"Another Keras backend: KERAS_BACKEND={name} has a build that fits here")
+    for other in KerasBackend:
+        if other.value != backend and isinstance(_plan(request, other.framework), _Planned):
+            ways.append(f"Another Keras backend: KERAS_BACKEND={other} has a build that fits here")
     return tuple(ways)
 
 

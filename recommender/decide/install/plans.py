@@ -20,11 +20,11 @@ from recommender.core.catalog import (
     ANSWER_KIND,
     BACKEND_FRAMEWORK,
     KIND_ANSWER,
+    WHEEL_FRAMEWORKS,
     Framework,
     pip_name,
 )
 from recommender.core.shell import quote_python
-from recommender.decide.install.machine import Machine, machine_from_facts
 from recommender.decide.install.plan import (
     KERAS_DEFAULT_BACKEND,
     InstallPlan,
@@ -34,7 +34,7 @@ from recommender.decide.install.plan import (
 from recommender.decide.install.view import machine_key, narrowed, quoting, unquote, view_of
 from recommender.decide.ranking.rows import Entry
 from recommender.facts.document import Facts
-from recommender.rulebase.wheels.model import Framework as Built
+from recommender.facts.machine import Machine, machine_from_facts
 from recommender.rulebase.wheels.model import WheelMatrix
 
 __all__ = [
@@ -77,12 +77,12 @@ def _machine(facts: Facts) -> Machine:
     return facts.memo("install.machine", lambda: machine_from_facts(facts.doc))
 
 
-def _planned_framework(framework: str, backend: str | None) -> Built | None:
+def _planned_framework(framework: str, backend: str | None) -> Framework | None:
     """The framework whose installed build a plan reads: Keras reads its backend's (None for
     a name the planner refuses anyway)."""
     if framework == _KERAS:
         framework = BACKEND_FRAMEWORK.get(backend or KERAS_DEFAULT_BACKEND, "")
-    return next((b for b in Built if b.value == framework), None)
+    return next((f for f in WHEEL_FRAMEWORKS if f.value == framework), None)
 
 
 def plan_for(

@@ -13,16 +13,10 @@ from dataclasses import dataclass, replace
 
 from packaging.specifiers import SpecifierSet
 
+from recommender.core.catalog import Accelerator, Flavour, Framework
 from recommender.decide.install.fit import accelerator_fit
-from recommender.decide.install.machine import Installed, Machine
-from recommender.rulebase.wheels.model import (
-    Accelerator,
-    Build,
-    Flavour,
-    Framework,
-    Release,
-    WheelMatrix,
-)
+from recommender.facts.machine import Installed, Machine
+from recommender.rulebase.wheels.model import Build, Release, WheelMatrix
 
 #: Flavours that only run on their own accelerator.
 _GPU_FLAVOURS = (Flavour.CUDA, Flavour.ROCM, Flavour.XPU)
@@ -54,7 +48,7 @@ def reinstall_for(
             uninstall=(name,),
             notes=(
                 (
-                    f"the installed {name} cannot use the {target.value} accelerator: it is replaced "
+                    f"the installed {name} cannot use the {target.info.answer} accelerator: it is replaced "
                     f"by {build.package}"
                 ),
             ),
@@ -101,7 +95,7 @@ def _gpu_swap(
             reinstall=True,
             notes=(
                 (
-                    f"{what} is a {installed.flavour.value} build, which cannot use the {target.value} "
+                    f"{what} is a {installed.flavour.value} build, which cannot use the {target.info.answer} "
                     f"accelerator: it is replaced by {build.row}"
                 ),
             ),
@@ -123,7 +117,7 @@ def _cuda_swap(
         return Swap(unknowns=(f"{what}: its CUDA version is unknown, so it is not replaced",))
     rows = [
         b
-        for b in matrix.builds_for(framework, Accelerator.NVIDIA, machine.platform)
+        for b in matrix.builds_for(framework, Accelerator.CUDA, machine.platform)
         if b.cuda is not None
         and b.cuda.release[:2] == installed.cuda.release[:2]
         and b.releases.contains(installed.version, prereleases=True)

@@ -16,17 +16,11 @@ from dataclasses import dataclass
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
+from recommender.core.catalog import Accelerator, Framework, Platform
 from recommender.decide.install.fit import Fit, branch, fit
-from recommender.decide.install.machine import Machine
 from recommender.decide.install.view import search_key
-from recommender.rulebase.wheels.model import (
-    Accelerator,
-    Build,
-    Framework,
-    Platform,
-    Release,
-    WheelMatrix,
-)
+from recommender.facts.machine import Machine
+from recommender.rulebase.wheels.model import Build, Release, WheelMatrix
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -149,7 +143,7 @@ def jetson_builds(builds: Sequence[Build], machine: Machine) -> tuple[Build, ...
     out = []
     for build in builds:
         if build.jetpack is None:
-            if not machine.tegra or build.accelerator is not Accelerator.NVIDIA:
+            if not machine.tegra or build.accelerator is not Accelerator.CUDA:
                 out.append(build)
         elif machine.jetpack is not None and build.jetpack.contains(
             machine.jetpack, prereleases=True
@@ -166,7 +160,7 @@ def _no_rows(
     machine: Machine,
 ) -> Refusal:
     gap = matrix.no_build_for(framework, accelerator, platform)
-    if machine.tegra and accelerator is Accelerator.NVIDIA:
+    if machine.tegra and accelerator is Accelerator.CUDA:
         if machine.jetpack is None:
             return Refusal(
                 reason="a Jetson's wheels depend on its JetPack release, which is unknown "
@@ -186,12 +180,12 @@ def _no_rows(
     ):
         ways = (
             (
-                f"Run under WSL 2: {framework.value} has {accelerator.value} builds for Linux, "
+                f"Run under WSL 2: {framework.value} has {accelerator.info.answer} builds for Linux, "
                 "and WSL 2 reaches the GPU through the Windows driver"
             ),
         )
     return Refusal(
-        reason=f"wheels.yaml has no {accelerator.value} build of {framework.value} "
+        reason=f"wheels.yaml has no {accelerator.info.answer} build of {framework.value} "
         f"for {platform.value}",
         ways_out=ways,
     )
@@ -237,7 +231,7 @@ def _refusal(
     label = newest[0].release.label if newest else framework.value
     unknowns = tuple(dict.fromkeys(u for c in newest for u in c.fit.unknowns))
     return Refusal(
-        reason=f"No {accelerator.value} build of {framework.value} fits {machine.describe}: "
+        reason=f"No {accelerator.info.answer} build of {framework.value} fits {machine.describe}: "
         f"{label}: {_summary(newest)}",
         ways_out=tuple(ways),
         unknowns=unknowns,

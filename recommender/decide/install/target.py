@@ -22,7 +22,7 @@ from dataclasses import dataclass, fields
 from packaging.version import InvalidVersion, Version
 
 from recommender.core.problems import BadRequest
-from recommender.decide.install.machine import _PLATFORMS, Machine, NvidiaGpu, parse_libc
+from recommender.facts.machine import Machine, NvidiaGpu, parse_libc, platform_of
 from recommender.facts.reports.gpus import (
     amd_gfx,
     compute_capability,
@@ -164,7 +164,7 @@ def machine_for(target: Target) -> tuple[Machine, tuple[str, ...]]:
     machine = Machine(
         system=system,
         machine=arch,
-        platform=_PLATFORMS.get(((system or "").lower(), (arch or "").lower())),
+        platform=platform_of(system, arch),
         wsl=wsl,
         python=_version("python", target.python),
         macos=_version("macos", target.macos),

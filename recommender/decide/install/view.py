@@ -23,8 +23,9 @@ from typing import Any, TypeVar
 
 from packaging.version import Version
 
-from recommender.decide.install.machine import Installed, Machine, NvidiaGpu
-from recommender.rulebase.wheels.model import DriverColumn, Framework, WheelMatrix
+from recommender.core.catalog import DriverColumn, Framework
+from recommender.facts.machine import Installed, Machine, NvidiaGpu
+from recommender.rulebase.wheels.model import WheelMatrix
 
 __all__ = [
     "QUOTE",

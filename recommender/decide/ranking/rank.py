@@ -33,7 +33,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from recommender.core.catalog import ANSWER_DEVICE, ANSWER_KIND, FRAMEWORK_IDS
+from recommender.core.catalog import ANSWER_DEVICE, ANSWER_KIND, FRAMEWORK_IDS, Framework
 from recommender.decide.install.plans import planned_fix, staleness
 from recommender.decide.ranking.keras_backends import (
     BACKEND_ORDER,
@@ -143,9 +143,9 @@ def _smoke_verdict(
     failure, and a backend framework on Keras's own-failure runs of it."""
     if not installed:
         return None, None
-    runs = smoke_for(results, "keras", backend) if fw == "keras" else smoke_for(results, fw)
+    runs = smoke_for(results, "keras", backend) if fw == Framework.KERAS else smoke_for(results, fw)
     passed, failed = deciding_run(runs, device)
-    if passed is None and failed is None and fw != "keras":
+    if passed is None and failed is None and fw != Framework.KERAS:
         failed = backend_failure(results, fw, device)
     return passed, failed
 
@@ -205,7 +205,7 @@ def _entry(
     rows: tuple[BackendRow, ...] = ()
     backend_blockers: tuple[Block, ...] = ()
     plan: Mapping[str, Any]
-    if fw == "keras":
+    if fw == Framework.KERAS:
         choice, rows = keras_choice(
             facts,
             evaluation,

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from recommender.core.catalog import BACKEND_FRAMEWORK, display_name
+from recommender.core.catalog import BACKEND_FRAMEWORK, Framework, display_name
 from recommender.rulebase.tiers import TIERS, TierEntry, TierTable
 
 #: ``deploy`` answers that are devices of their own, and the tier places they stand for.
@@ -94,7 +94,11 @@ def placement(
     answers: Mapping[str, Any],
 ) -> Placement:
     """This row's place on ``places`` under ``os``; ``answers`` for the two crossings."""
-    tier_fw = BACKEND_FRAMEWORK.get(backend or "", framework) if framework == "keras" else framework
+    tier_fw = (
+        BACKEND_FRAMEWORK.get(backend or "", framework)
+        if framework == Framework.KERAS
+        else framework
+    )
     found = _entries(table, tier_fw, places, os)
     ranks = [entry.rank for _, entry in found]
     if ranks:

@@ -19,6 +19,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from recommender.core.catalog import Framework
 from recommender.decide.ranking.rows import MEASURED_FRESH, Block, Entry, Notice
 from recommender.decide.ranking.smoke_evidence import deciding_run, smoke_block, smoke_reason
 from recommender.smoke.trial.values import (
@@ -43,18 +44,20 @@ def wanted_rows(entries: Sequence[Entry], names: Sequence[str]) -> list[tuple[En
         for name in dict.fromkeys(names):
             framework, _, backend = name.partition(":")
             entry = next(e for e in entries if e.framework == framework)
-            out.append((entry, (backend or entry.backend) if framework == "keras" else None))
+            out.append(
+                (entry, (backend or entry.backend) if framework == Framework.KERAS else None)
+            )
         return out
     needing = [e for e in entries if e.feasible and not e.ready and _commands(e, e.backend)]
     chosen = needing[:AUTO_COUNT]
     if chosen:
         last = chosen[-1].score
         chosen += [e for e in needing[AUTO_COUNT:] if e.score == last]
-    return [(e, e.backend if e.framework == "keras" else None) for e in chosen]
+    return [(e, e.backend if e.framework == Framework.KERAS else None) for e in chosen]
 
 
 def _plan_of(entry: Entry, backend: str | None) -> Mapping[str, Any]:
-    if entry.framework == "keras" and backend and backend != entry.backend:
+    if entry.framework == Framework.KERAS and backend and backend != entry.backend:
         row = next((b for b in entry.backends if b.backend == backend), None)
         return (row.install_plan or {}) if row is not None else {}
     return entry.install_plan or {}
@@ -69,7 +72,7 @@ def _commands(entry: Entry, backend: str | None) -> list[list[str]]:
 
 def trial_plan(entry: Entry, backend: str | None, device: str) -> TrialPlan | str:
     """The plan's pip argument lists as the smoke stage takes them, or why it cannot be tried."""
-    name = f"keras:{backend}" if entry.framework == "keras" and backend else entry.framework
+    name = f"keras:{backend}" if entry.framework == Framework.KERAS and backend else entry.framework
     plan = _plan_of(entry, backend)
     if plan.get("no_build"):
         return f"{name}: the planner has no build to try here ({plan.get('reason', '')})"
@@ -84,7 +87,7 @@ def trial_plan(entry: Entry, backend: str | None, device: str) -> TrialPlan | st
         return f"{name}: no install plan to try"
     return TrialPlan(
         framework=entry.framework,
-        backend=backend if entry.framework == "keras" else None,
+        backend=backend if entry.framework == Framework.KERAS else None,
         steps=tuple(steps),
         command=str(plan.get("command_line") or ""),
         device=device,
@@ -140,7 +143,7 @@ def _blocked(entry: Entry, doc: Mapping[str, Any], block: Block, smoke: Any = No
 def row_label(entry: Entry) -> str:
     return (
         f"keras:{entry.backend}"
-        if entry.framework == "keras" and entry.backend
+        if entry.framework == Framework.KERAS and entry.backend
         else entry.framework
     )
 

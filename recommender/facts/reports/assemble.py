@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from recommender.core.catalog import Accelerator
 from recommender.facts.reports.gpus import amd_gfx, compute_capability, load_gpu_table
 from recommender.facts.reports.model import Conflict, Fact
 
@@ -130,7 +131,7 @@ def _accelerators(doc: dict[str, Any], values: Mapping[str, Any]) -> None:
     listed = doc.get("accelerators")
     if isinstance(listed, list) and listed:
         for acc in listed:
-            if isinstance(acc, dict) and acc.get("vendor") == "nvidia":
+            if isinstance(acc, dict) and acc.get("vendor") == Accelerator.CUDA.info.vendor:
                 if driver and "driver_version" not in acc:
                     acc["driver_version"] = driver
                 if max_cuda and "max_cuda" not in acc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 
+from recommender.core.catalog import Accelerator
 from recommender.core.errors import BadInputError
 from recommender.facts.reports.devices import accelerators, arch_list, device_warnings, probes
 from recommender.facts.reports.frameworks import (
@@ -95,7 +96,7 @@ def _frameworks(report: Report) -> tuple[dict[str, object], dict[str, object], l
 def _rocm_build(frameworks: dict[str, object]) -> bool:
     pytorch = frameworks.get("pytorch")
     build = pytorch.get("build") if isinstance(pytorch, dict) else None
-    return isinstance(build, dict) and build.get("flavour") == "rocm"
+    return isinstance(build, dict) and build.get("flavour") == Accelerator.ROCM
 
 
 def _vllm(report: Report) -> dict[str, object]:

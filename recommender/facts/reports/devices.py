@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from recommender.core.catalog import Accelerator
 from recommender.facts.reports.gpus import (
     GpuTable,
     amd_gfx,
@@ -295,7 +296,7 @@ def _apple(
     kinds: set[object], os_doc: Mapping[str, object], cpu_doc: Mapping[str, object]
 ) -> dict[str, object]:
     system = os_doc.get("system")
-    if "mps" in kinds:
+    if Accelerator.MPS in kinds:
         return _status("ok", "Apple silicon")
     if system == "Darwin":
         intel = os_doc.get("machine") == "x86_64" and cpu_doc.get("rosetta") is False
@@ -313,13 +314,13 @@ _NOT_LOOKED = "a collect_env report does not look for it"
 
 
 def _nvidia_status(kinds: set[object], report: Report, system: object) -> dict[str, object]:
-    if "cuda" in kinds:
+    if Accelerator.CUDA in kinds:
         return _status("ok", "listed in the collect_env report")
     if no_cuda(report.fields):
         return _status("absent", "collect_env printed 'No CUDA': no NVIDIA driver or tool answered")
     if system == "Darwin":
         return _status("absent", "macOS: no CUDA")
-    if "rocm" in kinds and report.fields.get("driver") in ("Could not collect", "N/A"):
+    if Accelerator.ROCM in kinds and report.fields.get("driver") in ("Could not collect", "N/A"):
         # The usual ROCm report: torch sees the AMD GPU through HIP, and nvidia-smi did not
         # answer. (A CUDA build saying the same may be a broken driver: that stays unknown.)
         return _status("absent", "a ROCm report: no NVIDIA driver answered (Could not collect)")
@@ -327,7 +328,7 @@ def _nvidia_status(kinds: set[object], report: Report, system: object) -> dict[s
 
 
 def _rocm_status(kinds: set[object], system: object) -> dict[str, object]:
-    if "rocm" in kinds:
+    if Accelerator.ROCM in kinds:
         return _status("ok", "the current HIP device only (torch.cuda.get_device_name)")
     return _status("absent", "macOS") if system == "Darwin" else _status("unknown", _NOT_LOOKED)
 
@@ -350,7 +351,7 @@ def probes(
         if system in ("Darwin", "Windows")
         else _status("unknown", _NOT_LOOKED),
         "intel": _status("ok", "listed in the collect_env report")
-        if "xpu" in kinds
+        if Accelerator.XPU in kinds
         else (
             _status("absent", "macOS") if system == "Darwin" else _status("unknown", _NOT_LOOKED)
         ),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from recommender.core.catalog import Accelerator, Framework
 from recommender.facts.reports.devices import cuda_warning
 from recommender.facts.reports.host import compact, known
 from recommender.facts.reports.text import Report
@@ -82,7 +83,7 @@ def _from_lines(fields: Mapping[str, str], version: str | None) -> dict[str, obj
     if cuda in ("None", "Could not collect"):  # torch.version.cuda is None: no CUDA in it
         # An XPU build has no CUDA either; only its "+xpu" version or a live XPU tells.
         xpu_build = boolean(fields.get("xpu_available")) or (
-            _cuda_suffix(version or "")[0] == "xpu"
+            _cuda_suffix(version or "")[0] == Accelerator.XPU
         )
         return {"flavour": "xpu" if xpu_build else "cpu"}
     return {}
@@ -133,7 +134,7 @@ def _channel(version: str | None) -> str | None:
 
 def _installed(fields: Mapping[str, str], pip: Mapping[str, str]) -> bool | None:
     version = fields.get("torch_version")
-    if known(version) or "torch" in pip:
+    if known(version) or Framework.PYTORCH.info.pip in pip:
         return True
     if version == "N/A":
         return False  # `import torch` failed where collect_env ran, and pip lists no torch
@@ -157,12 +158,12 @@ def install_warnings(
             "PyTorch could not be imported where collect_env ran (every PyTorch field "
             "is N/A): it is not installed in that interpreter, or its install is broken"
         )
-    if version and "torch" in pip and _base(pip["torch"]) != _base(version):
+    if version and Framework.PYTORCH.info.pip in pip and _base(pip["torch"]) != _base(version):
         out.append(
             f"pip lists torch=={pip['torch']} but the torch that ran is {version}: two "
             "installs, or stale metadata from an earlier install"
         )
-    if version and "pytorch" in conda and _base(conda["pytorch"]) != _base(version):
+    if version and Framework.PYTORCH in conda and _base(conda["pytorch"]) != _base(version):
         out.append(
             f"conda lists pytorch {conda['pytorch']} but the torch that ran is {version}: "
             "conda and pip installs are mixed in one environment"
@@ -184,7 +185,7 @@ def pytorch_facts(
         {
             "installed": installed,
             "version": version,
-            "distribution": "torch" if "torch" in pip else None,
+            "distribution": "torch" if Framework.PYTORCH.info.pip in pip else None,
             "build": build_facts(fields, version, arch) if installed else None,
             "importable": False if fields.get("torch_version") == "N/A" else None,
             "cuda_available": boolean(fields.get("cuda_available")),
@@ -210,7 +211,7 @@ def other_frameworks(pip: Mapping[str, str], conda: Mapping[str, str]) -> dict[s
             "distribution": tf[0],
             "distributions": tf,
         }
-    if "keras" in seen:
+    if Framework.KERAS in seen:
         major = re.match(r"([0-9]{1,2})\.", seen["keras"], re.ASCII)
         out["keras"] = compact(
             {
@@ -219,7 +220,7 @@ def other_frameworks(pip: Mapping[str, str], conda: Mapping[str, str]) -> dict[s
                 "major": int(major.group(1)) if major else None,
             }
         )
-    if "jax" in seen:
+    if Framework.JAX in seen:
         out["jax"] = compact(
             {"installed": True, "version": seen["jax"], "jaxlib": seen.get("jaxlib")}
         )

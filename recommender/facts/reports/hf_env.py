@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from recommender.core.catalog import Framework
 from recommender.facts.reports.lines import local_build
 from recommender.facts.reports.model import Block, Fact
 
@@ -48,11 +49,11 @@ def _facts(key: str, value: str) -> list[tuple[str, Any]]:
             (f"frameworks.{framework}.version", version),
         ]
         gpu = m.group("gpu")
-        if framework == "pytorch":
+        if framework == Framework.PYTORCH:
             out += [(f"frameworks.pytorch.build.{k}", v) for k, v in local_build(version).items()]
             if gpu in ("True", "False"):
                 out.append(("frameworks.pytorch.cuda_available", gpu == "True"))
-        elif framework == "tensorflow" and gpu in ("True", "False"):
+        elif framework == Framework.TENSORFLOW and gpu in ("True", "False"):
             out.append(("tf.gpu_visible", gpu == "True"))
         return out
     low = key.lower()

@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from recommender.core.catalog import Framework
 from recommender.facts.reports.model import Block, Fact
 
 FORMAT = "jax-env"
@@ -36,7 +37,7 @@ def _facts(line: str) -> list[tuple[str, Any]]:
     m = _VERSION.match(line)
     if m:
         key, value = m.group("key"), m.group("value")
-        if key == "jax":
+        if key == Framework.JAX:
             return [("frameworks.jax.installed", True), ("frameworks.jax.version", value)]
         if key == "jaxlib":
             return [("frameworks.jax.jaxlib", value), ("package.jaxlib", value)]

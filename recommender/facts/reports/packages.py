@@ -164,6 +164,36 @@ def _conda_install(line: str, number: int) -> list[Fact]:
     return out
 
 
+#: PyTorch's CPU-only wheel index: an install command that names it installs a CPU build.
+_CPU_INDEX = "download.pytorch.org/whl/cpu"
+_TORCH_PIN = re.compile(r"(?:^|\s)[\"']?torch==(?P<version>[0-9][0-9A-Za-z.+]{0,30})")
+
+
+def _cpu_index_install(line: str, number: int) -> list[Fact]:
+    """``pip install torch==2.6.0 --index-url https://download.pytorch.org/whl/cpu``: a CPU build
+    of torch (the index serves nothing else)."""
+    low = line.lower()
+    if " install " not in low or " torch" not in low:
+        return []
+    at = low.find(_CPU_INDEX)
+    if at < 0 or low[at + len(_CPU_INDEX) : at + len(_CPU_INDEX) + 1] not in (
+        "",
+        "/",
+        " ",
+        '"',
+        "'",
+    ):
+        return []
+    out = [
+        Fact(path="frameworks.pytorch.installed", value=True, line=number),
+        Fact(path="frameworks.pytorch.build.flavour", value="cpu", line=number),
+    ]
+    pin = _TORCH_PIN.search(line[:2000])
+    if pin is not None:
+        out.append(Fact(path="frameworks.pytorch.version", value=pin.group("version"), line=number))
+    return out
+
+
 def _site_packages(line: str, number: int) -> list[Fact]:
     """A traceback's ``.../site-packages/flash_attn/...`` proves the package is installed."""
     m = _SITE.search(line[:1000])
@@ -212,6 +242,8 @@ def read(lines: Sequence[str]) -> list[Block]:
             found = _conda_install(line, number)
         elif "site-packages" in line:
             found = _site_packages(line, number)
+        if not found and _CPU_INDEX in line:
+            found = _cpu_index_install(line, number)
         if found or line.startswith(_INSTALLED):
             if found:
                 start = start if facts else number

@@ -19,6 +19,12 @@ _CANDIDATE = re.compile(
     re.ASCII,
 )
 _MAX_GPUS = 4
+#: Table look-ups per paste (each normalises a name with a few regexes): a paste of a million
+#: "A1"s must not cost a million look-ups, and people name their GPU early.
+_MAX_LOOKUPS = 400
+#: Candidate words looked at per paste, for the same reason (a GPU named in prose is named early).
+_MAX_CANDIDATES = 2000
+_DIGIT = re.compile(r"[0-9]")
 
 
 def _lookup(name: str, table) -> tuple[str, str] | None:
@@ -35,11 +41,23 @@ def read(lines: Sequence[str]) -> list[Block]:
     table = load_gpu_table()
     facts: list[Fact] = []
     seen: set[str] = set()
+    known: dict[str, tuple[str, str] | None] = {}
+    budget = _MAX_CANDIDATES
     for number, line in enumerate(lines, 1):
-        if not any(ch.isdigit() for ch in line[:2000]):
+        if budget <= 0:
+            break
+        if _DIGIT.search(line, 0, 2000) is None:
             continue
-        for m in _CANDIDATE.finditer(line[:2000]):
-            found = _lookup(m.group("name"), table)
+        for m in _CANDIDATE.finditer(line, 0, 2000):
+            budget -= 1
+            if budget < 0:
+                break
+            name = m.group("name")
+            if name not in known:
+                if len(known) >= _MAX_LOOKUPS:
+                    break
+                known[name] = _lookup(name, table)
+            found = known[name]
             if found is None or found[0] in seen:
                 continue
             index = len(seen)

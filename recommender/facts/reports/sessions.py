@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from recommender.core.catalog import Accelerator
 from recommender.core.numfmt import is_digits
 from recommender.facts.reports.lines import local_build, strip_quotes
 from recommender.facts.reports.model import Block, Fact
@@ -134,9 +135,12 @@ EXPRESSIONS: dict[str, Callable[[str], list[tuple[str, Any]]]] = {
     "jax.local_devices()": _device_list("jax.devices"),
     "jax.__version__": _version_of("jax"),
     "jax.default_backend()": lambda v: (
-        [("jax.devices", strip_quotes(v))] if strip_quotes(v) in ("cpu", "gpu", "tpu") else []
+        [("jax.devices", strip_quotes(v))]
+        if strip_quotes(v) in ("cpu", "gpu", Accelerator.TPU)
+        else []
     ),
     "keras.__version__": _version_of("keras"),
+    "platform.platform()": lambda v: [("os.python_platform", strip_quotes(v))] if v.strip() else [],
 }
 
 

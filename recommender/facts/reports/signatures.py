@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from recommender.core.catalog import DIAGNOSES
+from recommender.core.catalog import DIAGNOSES, Accelerator
 from recommender.core.documents import DocumentError, LocatedDict, parse_yaml, read_text
 from recommender.core.errors import BadInputError
 from recommender.core.numfmt import is_digits
@@ -129,7 +129,7 @@ def _fill(value: Any, groups: Mapping[str, str]) -> Any:
     raw = groups.get(match.group(1))
     if raw is None:
         return None
-    if match.group(2) == "cuda":
+    if match.group(2) == Accelerator.CUDA:
         return _cuda(raw)
     if match.group(2) == "cc":
         return _cc(raw)

@@ -91,8 +91,8 @@ _BLOCK_OF = {
     "topology": "skip",
     "intel_driver": "skip",
     "intel_onboard": "skip",
-    "intel_detected": "xpu",
-    "intel_gpus": "xpu",
+    "intel_detected": "xpus",
+    "intel_gpus": "xpus",
 }
 _SECTION_BLOCK = {
     "cpu info": "cpu",
@@ -219,7 +219,7 @@ class _Splitter:
         self.width = wrap_width(lines)
         self.fields: dict[str, str] = {}
         self.rows: dict[str, list[str]] = {
-            k: [] for k in ("gpus", "cudnn", "cpu", "pip", "conda", "xpu", "env")
+            k: [] for k in ("gpus", "cudnn", "cpu", "pip", "conda", "xpus", "env")
         }
         self.sections: list[str] = []
         self.block: str | None = None
@@ -265,7 +265,7 @@ class _Splitter:
         # rows); a label or a banner ends it.
         self.open_field = None
         self.cpu_gap = self.block == "cpu"
-        if self.block in ("gpus", "cudnn", "skip", "xpu", "env"):
+        if self.block in ("gpus", "cudnn", "skip", "xpus", "env"):
             self.block = None
 
     def _line(self, line: str) -> None:
@@ -281,12 +281,12 @@ class _Splitter:
         self.fields.setdefault(field, value)
         self.block, self.cpu_gap = _BLOCK_OF.get(field), False
         self.open_field = None if self.block else field
-        if self.block in ("gpus", "cudnn", "cpu", "xpu") and value:
+        if self.block in ("gpus", "cudnn", "cpu", "xpus") and value:
             self.rows[self.block].append(value)
 
     def _unlabelled(self, line: str) -> None:
         block = self.block
-        if block in ("gpus", "cudnn", "cpu", "xpu", "env"):
+        if block in ("gpus", "cudnn", "cpu", "xpus", "env"):
             self._block_row(block, line)
         elif block == "libs":
             self._package(line)
@@ -315,11 +315,11 @@ class _Splitter:
             return  # after a blank line only rows that name their field belong to the block
         elif block == "cpu" and not rows:
             rows.append(line)  # macOS: the sysctl brand string, right under "CPU:"
-        elif block == "env" or (block == "xpu" and (line.startswith("*") or not rows)):
+        elif block == "env" or (block == "xpus" and (line.startswith("*") or not rows)):
             rows.append(line)
         elif rows and len(rows[-1]) >= MAX_VALUE:
             return
-        elif rows and block in ("gpus", "cpu", "xpu"):
+        elif rows and block in ("gpus", "cpu", "xpus"):
             rows[-1] = join_wrapped(rows[-1], line, self._cut(line))
         elif rows:  # a cuDNN path cut mid-way: paths have no spaces to lose
             rows[-1] += line
@@ -343,7 +343,7 @@ def split_report(text: str) -> Report:
         cpu_rows=tuple(rows["cpu"]),
         pip=tuple(rows["pip"]),
         conda=tuple(rows["conda"]),
-        xpu_rows=tuple(rows["xpu"]),
+        xpu_rows=tuple(rows["xpus"]),
         env_rows=tuple(rows["env"]),
         sections=tuple(splitter.sections),
         flat=" ".join(" ".join(lines).split()),

@@ -17,20 +17,23 @@ from typing import Any
 
 from packaging.version import Version
 
+from recommender.core.catalog import (
+    ANSWER_ACCELERATOR,
+    WHEEL_FRAMEWORKS,
+    Accelerator,
+    Flavour,
+    Framework,
+    Platform,
+)
 from recommender.core.documents import DocumentError, parse_yaml, read_text
 from recommender.core.errors import BadInputError
 from recommender.rulebase.wheels.model import (
-    Accelerator,
     Build,
     Companion,
     Container,
-    DriverColumn,
     DriverFloor,
-    Flavour,
-    Framework,
     MinorCompat,
     NoBuildRow,
-    Platform,
     Release,
     Source,
     WheelMatrix,
@@ -39,17 +42,12 @@ from recommender.rulebase.wheels.rows import Row, as_mapping, check_unique, rows
 
 __all__ = [
     "BUNDLED_WHEELS",
-    "Accelerator",
     "Build",
     "Companion",
     "Container",
-    "DriverColumn",
     "DriverFloor",
-    "Flavour",
-    "Framework",
     "MinorCompat",
     "NoBuildRow",
-    "Platform",
     "Release",
     "Source",
     "WheelMatrix",
@@ -145,13 +143,16 @@ CONTAINER_KEYS = (
 )
 #: Build fields that only some accelerators take.
 ONLY_FOR = {
-    "cuda": Accelerator.NVIDIA,
-    "arches": Accelerator.NVIDIA,
-    "ptx": Accelerator.NVIDIA,
-    "min_cc": Accelerator.NVIDIA,
-    "rocm": Accelerator.AMD,
-    "gfx": Accelerator.AMD,
+    "cuda": Accelerator.CUDA,
+    "arches": Accelerator.CUDA,
+    "ptx": Accelerator.CUDA,
+    "min_cc": Accelerator.CUDA,
+    "rocm": Accelerator.ROCM,
+    "gfx": Accelerator.ROCM,
 }
+#: The file names an accelerator by its ``accelerator`` answer value (``nvidia``), a framework by
+#: its id (only those with builds of their own: Keras plans through its backend's).
+FRAMEWORK_NAMES: Mapping[str, Framework] = MappingProxyType({f.value: f for f in WHEEL_FRAMEWORKS})
 
 
 def load_wheels(path: str | os.PathLike[str] = BUNDLED_WHEELS) -> WheelMatrix:
@@ -246,8 +247,8 @@ def _container(r: Row) -> Container:
             raise r.fail("arches", f"{arch!r} (allowed: x86_64, aarch64)")
     return Container(
         row=r.text("row"),
-        framework=r.choice("framework", Framework),
-        accelerator=r.choice("accelerator", Accelerator),
+        framework=r.choice("framework", Framework, FRAMEWORK_NAMES),
+        accelerator=r.choice("accelerator", Accelerator, ANSWER_ACCELERATOR),
         arches=arches,
         command=r.text("command"),
         kind=_kind(r),
@@ -300,13 +301,13 @@ def _minor(r: Row) -> MinorCompat:
 
 
 def _build(r: Row) -> Build:
-    accelerator = r.choice("accelerator", Accelerator)
+    accelerator = r.choice("accelerator", Accelerator, ANSWER_ACCELERATOR)
     for key, only in ONLY_FOR.items():
         if r.has(key) and accelerator is not only:
-            raise r.fail(key, f"only builds for accelerator {only.value} take this key")
+            raise r.fail(key, f"only builds for accelerator {only.info.answer} take this key")
     build = Build(
         row=r.text("row"),
-        framework=r.choice("framework", Framework),
+        framework=r.choice("framework", Framework, FRAMEWORK_NAMES),
         accelerator=accelerator,
         package=r.text("package"),
         extra=r.opt_text("extra"),
@@ -345,12 +346,12 @@ def _build(r: Row) -> Build:
 
 
 def _check_accelerator_fields(r: Row, build: Build) -> None:
-    if build.accelerator is Accelerator.NVIDIA:
+    if build.accelerator is Accelerator.CUDA:
         if build.cuda is None:
             raise r.fail("cuda", "NVIDIA builds need the CUDA version of the build")
         if not (build.arches or build.ptx or build.min_cc or build.note):
             raise r.fail("arches", "give arches, ptx or min_cc, or a note saying they are unknown")
-    if build.accelerator is Accelerator.AMD and not (build.rocm and build.gfx):
+    if build.accelerator is Accelerator.ROCM and not (build.rocm and build.gfx):
         raise r.fail("gfx", "AMD builds need rocm and the gfx targets compiled in")
 
 
@@ -366,8 +367,8 @@ def _companion(c: Row) -> Companion:
 def _no_build(r: Row) -> NoBuildRow:
     return NoBuildRow(
         row=r.text("row"),
-        framework=r.choice("framework", Framework),
-        accelerator=r.choice("accelerator", Accelerator),
+        framework=r.choice("framework", Framework, FRAMEWORK_NAMES),
+        accelerator=r.choice("accelerator", Accelerator, ANSWER_ACCELERATOR),
         platforms=r.platforms("platforms"),
         reason=r.text("reason"),
         ways_out=r.texts("ways_out", required=True),

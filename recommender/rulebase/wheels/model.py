@@ -8,7 +8,6 @@ value here, never in the planner's code.
 from __future__ import annotations
 
 import datetime as _dt
-import enum
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -17,75 +16,8 @@ from typing import Any, TypeVar
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
+from recommender.core.catalog import Accelerator, DriverColumn, Flavour, Framework, Platform
 from recommender.core.memo import remember
-
-
-class Platform(enum.Enum):
-    """Where a wheel runs. ``ANY`` is a pure-Python wheel."""
-
-    LINUX_X86_64 = "linux_x86_64"
-    LINUX_AARCH64 = "linux_aarch64"
-    #: musl (Alpine) Linux: musllinux wheels only; a row without this column has none.
-    MUSL_X86_64 = "musl_x86_64"
-    MUSL_AARCH64 = "musl_aarch64"
-    WINDOWS_AMD64 = "windows_amd64"
-    WINDOWS_ARM64 = "windows_arm64"
-    MACOS_ARM64 = "macos_arm64"
-    MACOS_X86_64 = "macos_x86_64"
-    ANY = "any"
-
-    @property
-    def is_macos(self) -> bool:
-        return self in (Platform.MACOS_ARM64, Platform.MACOS_X86_64)
-
-    @property
-    def is_manylinux(self) -> bool:
-        """A glibc Linux platform, whose wheels carry a manylinux (glibc) floor."""
-        return self in (Platform.LINUX_X86_64, Platform.LINUX_AARCH64)
-
-    @property
-    def musl(self) -> Platform | None:
-        """The musl platform of the same architecture (for a machine whose libc is musl)."""
-        return {
-            Platform.LINUX_X86_64: Platform.MUSL_X86_64,
-            Platform.LINUX_AARCH64: Platform.MUSL_AARCH64,
-        }.get(self)
-
-
-class Accelerator(enum.Enum):
-    """The accelerator answer values a plan is for."""
-
-    NVIDIA = "nvidia"
-    AMD = "amd"
-    APPLE = "apple"
-    TPU = "tpu"
-    INTEL = "intel"
-    CPU = "cpu"
-
-
-class Framework(enum.Enum):
-    """Frameworks with builds in the matrix (Keras plans through its backend's builds)."""
-
-    TENSORFLOW = "tensorflow"
-    PYTORCH = "pytorch"
-    JAX = "jax"
-
-
-class Flavour(enum.Enum):
-    """A build's flavour as ``dlrec probe`` reports it (``frameworks.<fw>.build.flavour``)."""
-
-    CPU = "cpu"
-    CUDA = "cuda"
-    ROCM = "rocm"
-    XPU = "xpu"
-    TPU = "tpu"
-
-
-class DriverColumn(enum.Enum):
-    """Which column of the NVIDIA driver tables applies (WSL2 uses the Windows driver)."""
-
-    LINUX = "linux"
-    WINDOWS = "windows"
 
 
 def _empty_requires() -> Mapping[str, str]:

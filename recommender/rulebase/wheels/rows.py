@@ -18,8 +18,8 @@ from typing import TypeVar
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from recommender.core.catalog import Platform
 from recommender.core.errors import BadInputError
-from recommender.rulebase.wheels.model import Platform
 
 E = TypeVar("E", bound=enum.Enum)
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -192,12 +192,14 @@ class Row:
             raise self.fail(key, f"{value!s:.40} is not a valid date (YYYY-MM-DD)")
         return found
 
-    def choice(self, key: str, kind: type[E]) -> E:
+    def choice(self, key: str, kind: type[E], names: Mapping[str, E] | None = None) -> E:
+        """A member of ``kind`` by its value, or by its name in ``names`` (a closed set spelt
+        otherwise in the file, or only some members allowed)."""
         value = self.need(key)
-        allowed = [str(m.value) for m in kind]
-        if value not in allowed:
-            raise self.fail(key, f"{value!r} is not allowed (allowed: {', '.join(allowed)})")
-        return kind(value)
+        by_name = names if names is not None else {str(m.value): m for m in kind}
+        if not isinstance(value, str) or value not in by_name:
+            raise self.fail(key, f"{value!r} is not allowed (allowed: {', '.join(by_name)})")
+        return by_name[value]
 
     def opt_url(self, key: str) -> str | None:
         url = self.opt_text(key)

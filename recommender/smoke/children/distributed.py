@@ -29,6 +29,7 @@ import statistics
 import sys
 import time
 
+from recommender.core.catalog import Accelerator
 from recommender.smoke.children.common import (
     BATCH,
     CLASSES,
@@ -85,17 +86,19 @@ def run_torch(args, started: float) -> dict:
     torch.set_num_threads(args.threads)
     rank, world = int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
     dev = torch.device("cpu")
-    if args.device == "cuda":
+    if args.device == Accelerator.CUDA:
         local = int(os.environ.get("LOCAL_RANK", 0))
         torch.cuda.set_device(local)
         dev = torch.device("cuda", local)
     net = _torch_net(torch).to(dev)
     if args.engine == "ddp":
         joining(rank)
-        dist.init_process_group(backend="nccl" if args.device == "cuda" else "gloo")
+        dist.init_process_group(backend="nccl" if args.device == Accelerator.CUDA else "gloo")
         from torch.nn.parallel import DistributedDataParallel
 
-        net = DistributedDataParallel(net, device_ids=[dev.index] if dev.type == "cuda" else None)
+        net = DistributedDataParallel(
+            net, device_ids=[dev.index] if dev.type == Accelerator.CUDA else None
+        )
     imported(rank, started)
     opt = torch.optim.SGD(net.parameters(), lr=LR, momentum=MOMENTUM)
     loss_fn = torch.nn.CrossEntropyLoss()

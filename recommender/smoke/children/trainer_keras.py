@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 
+from recommender.core.catalog import KerasBackend
 from recommender.smoke.children.common import (
     CLASSES,
     FEATURES,
@@ -22,7 +23,7 @@ def load(device: str) -> tuple[str, str | None]:
     os.environ["KERAS_TORCH_DEVICE"] = torch_device  # used only by the torch backend
     import keras
 
-    if keras.backend.backend() == "tensorflow":
+    if keras.backend.backend() == KerasBackend.TENSORFLOW:
         import tensorflow as tf
 
         from recommender.smoke.children.trainer_tensorflow import grow_memory
@@ -36,21 +37,21 @@ def trainer(model: str, device: str, threads: int):
 
     keras.utils.set_random_seed(SEED)
     backend = keras.backend.backend()
-    if backend == "torch":
+    if backend == KerasBackend.TORCH:
         import torch
 
         torch.set_num_threads(threads)
         from recommender.smoke.children.trainer_pytorch import torch_device
 
         torch_device(torch, device)
-    elif backend == "tensorflow":
+    elif backend == KerasBackend.TENSORFLOW:
         import tensorflow as tf
 
         from recommender.smoke.children.trainer_tensorflow import set_threads, tf_device
 
         set_threads(threads)
         tf_device(tf, device)
-    elif backend == "jax":
+    elif backend == KerasBackend.JAX:
         import jax
 
         from recommender.smoke.children.trainer_jax import jax_device
@@ -61,7 +62,7 @@ def trainer(model: str, device: str, threads: int):
     dev = {"cpu": "cpu:0", "cuda": "gpu:0", "rocm": "gpu:0", "mps": "mps:0", "tpu": "tpu:0"}[device]
     # The torch backend places by KERAS_TORCH_DEVICE (set before import); its device scope
     # would create variables without gradients.
-    scope = contextlib.nullcontext if backend == "torch" else (lambda: keras.device(dev))
+    scope = contextlib.nullcontext if backend == KerasBackend.TORCH else (lambda: keras.device(dev))
     L = keras.layers
     with scope():
         if model == "mlp":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from recommender.core.catalog import Accelerator
 from recommender.smoke.children.common import (
     CLASSES,
     FEATURES,
@@ -21,7 +22,7 @@ def load(device: str) -> tuple[str, str | None]:
 
 
 def torch_device(torch, device: str):
-    if device in ("cuda", "rocm"):
+    if device in (Accelerator.CUDA, Accelerator.ROCM):
         if not torch.cuda.is_available():
             build = torch.version.cuda or torch.version.hip
             raise DeviceUnusable(
@@ -29,11 +30,11 @@ def torch_device(torch, device: str):
                 + (f"build {build})" if build else "a CPU-only build)")
             )
         return torch.device("cuda")
-    if device == "mps":
+    if device == Accelerator.MPS:
         if not torch.backends.mps.is_available():
             raise DeviceUnusable("torch.backends.mps.is_available() is False")
         return torch.device("mps")
-    if device == "xpu":
+    if device == Accelerator.XPU:
         if not (hasattr(torch, "xpu") and torch.xpu.is_available()):
             raise DeviceUnusable(
                 "torch.xpu.is_available() is False (not an XPU build, or no driver)"
@@ -84,6 +85,6 @@ def trainer(model: str, device: str, threads: int):
             return net(prep(x)).argmax(1).cpu().numpy()
 
     def peak_device():
-        return int(torch.cuda.max_memory_allocated()) if dev.type == "cuda" else None
+        return int(torch.cuda.max_memory_allocated()) if dev.type == Accelerator.CUDA else None
 
     return step, predict, peak_device

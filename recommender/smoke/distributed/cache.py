@@ -1,18 +1,24 @@
 """The distributed smoke's cache: the latest passing run per framework, device and topology, read by
-``dlrec recommend``."""
+``dlrec recommend``.
+
+It imports neither the launchers nor the supervisor (``plan.py``, ``launch.py``): a warm
+``dlrec recommend --no-smoke`` reads these entries on every run and should not pay for them.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recommender.core.catalog import DISTRIBUTED_ENGINES
 from recommender.facts.document import Facts
 from recommender.smoke import cache as smoke_cache
-from recommender.smoke.distributed.launch import read_doc
-from recommender.smoke.distributed.plan import LOCAL, Cluster
 from recommender.smoke.distributed.result import DistributedSmokeResult
+
+if TYPE_CHECKING:
+    from recommender.smoke.distributed.plan import Cluster
 
 _NUMBER, _STR = smoke_cache.NUMBER, smoke_cache.OPTIONAL_STR
 #: What a cached result must hold; anything else is a miss.
@@ -40,6 +46,18 @@ _CACHED_TYPES = {
 }
 
 
+def read_doc(path: str) -> dict | None:
+    """A JSON document from a file (a cache entry, a rank's report), or None (missing,
+    unreadable, not an object)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, encoding="utf-8") as fh:
+            doc = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
 def _key(
     facts: Facts, framework: str, device: str, topology: tuple[int, int] | None = None
 ) -> dict[str, Any]:
@@ -58,9 +76,14 @@ def _key(
 
 
 def store(
-    env: Mapping[str, str], facts: Facts, result: DistributedSmokeResult, cluster: Cluster = LOCAL
+    env: Mapping[str, str],
+    facts: Facts,
+    result: DistributedSmokeResult,
+    cluster: Cluster | None = None,
 ) -> None:
-    key = _key(facts, result.framework, result.device, (cluster.nnodes, result.processes))
+    """Keep a passing run under its topology (``cluster``'s nodes; None: this host alone)."""
+    nnodes = cluster.nnodes if cluster is not None else 1
+    key = _key(facts, result.framework, result.device, (nnodes, result.processes))
     smoke_cache.store(env, key, [result.to_dict()])
 
 

@@ -17,6 +17,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any, BinaryIO
 
+from recommender.smoke.distributed.cache import read_doc
 from recommender.smoke.distributed.plan import Launch
 from recommender.smoke.process import CAP, JsonLines, open_capture
 from recommender.supervise.supervisor import Child, Stopped, size_text, start
@@ -129,17 +130,6 @@ def rendezvous_error(endpoint: str, waited: float, started: int, ranks: int) -> 
 
 
 # --- comparing the ranks -----------------------------------------------------------------------
-
-
-def read_doc(path: str) -> dict | None:
-    """A rank's JSON document, or None (missing, unreadable, not an object)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(fd, encoding="utf-8") as fh:
-            doc = json.load(fh)
-    except (OSError, ValueError):
-        return None
-    return doc if isinstance(doc, dict) else None
 
 
 def rank_docs(work: str) -> list[dict]:

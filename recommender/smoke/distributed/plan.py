@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from recommender.core.catalog import Accelerator, Framework, KerasBackend
 from recommender.core.errors import BadInputError
 from recommender.core.numfmt import is_digits
 from recommender.facts.document import Facts
@@ -103,11 +104,11 @@ def max_processes(facts: Facts, device: str, cores: int | None = None) -> tuple[
     if isinstance(memory, int) and memory > 0:
         fit = max(1, memory // RANK_MEMORY_BYTES)
         limits.append((fit, f"{memory / (1 << 30):.1f} GiB of memory at 1 GiB a rank"))
-    if device == "cuda":
+    if device == Accelerator.CUDA:
         gpus = sum(
             1
             for a in facts.accelerators
-            if a.get("kind") == "cuda" and a.get("visible") is not False
+            if a.get("kind") == Accelerator.CUDA and a.get("visible") is not False
         )
         limits.append((gpus, f"{gpus} visible NVIDIA GPU{'s' if gpus != 1 else ''}"))
     return min(limits, key=lambda limit: limit[0])
@@ -285,16 +286,16 @@ def keras_launches(
 
 def launches(framework, n, cluster, device, steps, threads, out_dir, env, budget=0.0):
     """Every launch of ``framework``'s ``n`` local ranks."""
-    if framework == "pytorch":
+    if framework == Framework.PYTORCH:
         return [torchrun_launch(n, cluster, device, steps, threads, out_dir, env, budget)]
-    if framework == "tensorflow":
+    if framework == Framework.TENSORFLOW:
         return mwms_launches(n, cluster, device, steps, threads, out_dir, env, budget)
     return keras_launches(n, cluster, device, steps, threads, out_dir, env, budget)
 
 
 def single_launch(framework, device, steps, threads, out_dir, env, budget=0.0) -> Launch:
     """The one plain process that trains the same model: the scaling baseline."""
-    extra = {"KERAS_BACKEND": "jax"} if framework == "keras" else {}
+    extra = {"KERAS_BACKEND": "jax"} if framework == Framework.KERAS else {}
     argv = (sys.executable, *child_argv("single", framework, device, steps, threads, out_dir))
     return Launch(argv=argv, env=rank_env(env, threads, extra, budget))
 
@@ -302,8 +303,8 @@ def single_launch(framework, device, steps, threads, out_dir, env, budget=0.0) -
 def keras_skip(facts: Facts) -> str | None:
     """Why Keras cannot be smoked here with its own distribution API, or None."""
     backend = facts.framework("keras").get("backend") or "tensorflow"
-    if backend != "jax":
-        via = "tf.distribute" if backend == "tensorflow" else "torch DDP"
+    if backend != KerasBackend.JAX:
+        via = "tf.distribute" if backend == KerasBackend.TENSORFLOW else "torch DDP"
         return (
             f"keras.distribution exists only for the JAX backend; the configured backend is "
             f"{backend} (Keras on {backend} distributes through {via}, smoked above as that "

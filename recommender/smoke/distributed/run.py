@@ -23,17 +23,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from recommender.core.catalog import DISTRIBUTED_ENGINES
+from recommender.core.catalog import DISTRIBUTED_ENGINES, Accelerator, Framework
 from recommender.core.errors import BadInputError
 from recommender.facts.document import Facts
 from recommender.smoke import cache as smoke_cache
-from recommender.smoke.distributed.cache import cached, store
+from recommender.smoke.distributed.cache import cached, read_doc, store
 from recommender.smoke.distributed.launch import (
     BATCH,
     compare_ranks,
     efficiency,
     rank_docs,
-    read_doc,
     supervise_group,
 )
 from recommender.smoke.distributed.plan import (
@@ -77,7 +76,9 @@ def run_one(
     env = dict(os.environ if env is None else env)
     engine, launcher = ENGINES[framework]
     backend = (
-        (facts.framework("keras").get("backend") or "tensorflow") if framework == "keras" else None
+        (facts.framework("keras").get("backend") or "tensorflow")
+        if framework == Framework.KERAS
+        else None
     )
     base: dict[str, Any] = dict(
         framework=framework,
@@ -89,7 +90,7 @@ def run_one(
         nnodes=cluster.nnodes,
         node_rank=cluster.node_rank,
     )
-    if framework == "keras" and (reason := keras_skip(facts)):
+    if framework == Framework.KERAS and (reason := keras_skip(facts)):
         return DistributedSmokeResult(**base, skipped=reason)
     logs = smoke_cache.RunLogs.create(env)
     log = os.path.join(logs.path, f"distributed-{framework}-{device}-x{n}.log")
@@ -127,7 +128,7 @@ def _rendezvous(framework: str, n: int, cluster: Cluster) -> str | None:
     keras.distribution's endpoint, TensorFlow's first worker."""
     if cluster.nnodes == 1:
         return None
-    if framework == "tensorflow" and cluster.hosts and cluster.rdzv_endpoint:
+    if framework == Framework.TENSORFLOW and cluster.hosts and cluster.rdzv_endpoint:
         return f"{cluster.hosts[0]}:{int(cluster.rdzv_endpoint.rpartition(':')[2]) + 1}"
     return cluster.rdzv_endpoint
 
@@ -186,7 +187,7 @@ def _device(facts: Facts, framework: str, device: str) -> str:
 
     if device != "auto":
         return device
-    return "cuda" if "cuda" in _build_devices(facts, framework) else "cpu"
+    return "cuda" if Accelerator.CUDA in _build_devices(facts, framework) else "cpu"
 
 
 def run_distributed(
@@ -208,7 +209,7 @@ def run_distributed(
     if n < 1:
         raise BadInputError(f"--distributed {n}: need at least 1 process")
     cluster.validate()
-    if device not in ("auto", "cpu", "cuda"):
+    if device not in ("auto", "cpu", Accelerator.CUDA):
         raise BadInputError(
             f"--device {device}: the distributed smoke runs on cpu (gloo) or cuda (nccl)"
         )

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from recommender.core.catalog import Framework
 from recommender.smoke.results import SmokeResult
 
 #: How a try ended. ``proven``: installed and trained; ``smoke_failed``: installed, did not
@@ -125,4 +126,6 @@ class TrialResult:
 
 def find(results: Mapping[str, TrialResult], framework: str, backend: str | None) -> Any:
     """The try of this row (Keras: on this backend), or None."""
-    return results.get(f"keras:{backend}" if framework == "keras" and backend else framework)
+    return results.get(
+        f"keras:{backend}" if framework == Framework.KERAS and backend else framework
+    )

@@ -98,7 +98,7 @@ def _driver(view: ItemView, alternative: Callable[[], str | None]) -> Finding | 
 
 def _wheels_floor(view: ItemView, release: str) -> str | None:
     """The toolkit's GA driver from rules/wheels.yaml ``cuda_drivers`` (back to CUDA 9.0)."""
-    from recommender.rulebase.wheels.model import DriverColumn
+    from recommender.core.catalog import DriverColumn
 
     column = DriverColumn.WINDOWS if view.fact("os.system") == "Windows" else DriverColumn.LINUX
     return view.inputs.rulebase.wheels.toolkit_floor(Version(release), column)

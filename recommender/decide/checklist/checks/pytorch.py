@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from packaging.version import InvalidVersion, Version
 
+from recommender.core.catalog import Accelerator, Framework
 from recommender.decide.checklist.install import version_of
 
 if TYPE_CHECKING:
@@ -29,8 +30,8 @@ def nvidia_builds(matrix: WheelMatrix) -> tuple[Build, ...]:
     rows = [
         b
         for b in matrix.builds
-        if b.framework.value == "pytorch"
-        and b.accelerator.value == "nvidia"
+        if b.framework is Framework.PYTORCH
+        and b.accelerator is Accelerator.CUDA
         and b.cuda is not None
         and b.index_url
     ]

@@ -1,8 +1,10 @@
-"""What the install planner needs from a facts document, as one frozen value.
+"""The typed view of one machine: OS, architecture, libc, Python, GPUs, driver, installed builds.
 
-The facts document (``recommender/facts.py``) is a loosely typed mapping; this module reads the
-few paths the planner uses (``os.*``, ``python.version``, ``accelerators[]``,
-``frameworks.<fw>.*``) into typed fields, with None for anything unknown or malformed.
+The facts document (``facts/document.py``) is a loosely typed mapping; this module reads the
+paths the decide stage uses (``os.*``, ``python.*``, ``accelerators[]``, ``frameworks.<fw>.*``)
+into typed fields, with None for anything unknown or malformed. ``Facts.machine`` builds it once
+per facts value; the install planner, the checklist and the ranking read it instead of fact paths.
+The rule language keeps its dotted paths.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from recommender.rulebase.wheels.model import DriverColumn, Flavour, Framework, Platform
+from recommender.core.catalog import Accelerator, DriverColumn, Flavour, Framework, Platform
 
 #: (os.system, os.machine) -> wheel platform. Python reports AMD64 on Windows, arm64 on macOS.
-_PLATFORMS: Mapping[tuple[str, str], Platform] = MappingProxyType(
+PLATFORMS: Mapping[tuple[str, str], Platform] = MappingProxyType(
     {
         ("linux", "x86_64"): Platform.LINUX_X86_64,
         ("linux", "amd64"): Platform.LINUX_X86_64,
@@ -32,10 +34,11 @@ _PLATFORMS: Mapping[tuple[str, str], Platform] = MappingProxyType(
         ("darwin", "x86_64"): Platform.MACOS_X86_64,
     }
 )
-#: The facts document's framework sections.
-_SECTIONS: Mapping[Framework, str] = MappingProxyType(
-    {Framework.TENSORFLOW: "tensorflow", Framework.PYTORCH: "pytorch", Framework.JAX: "jax"}
-)
+
+
+def platform_of(system: str | None, arch: str | None) -> Platform | None:
+    """The wheel platform of ``os.system`` and ``os.machine`` (any case), or None."""
+    return PLATFORMS.get(((system or "").lower(), (arch or "").lower()))
 
 
 def version_or_none(value: object) -> Version | None:
@@ -196,7 +199,7 @@ def machine_from_facts(doc: Mapping[str, Any]) -> Machine:
     """Read the planner's view of a machine from a facts document (``Facts.to_dict()``)."""
     system, arch = _text(_get(doc, "os", "system")), _text(_get(doc, "os", "machine"))
     accelerators = _accelerators(doc)
-    nvidia = tuple(a for a in accelerators if a.get("kind") == "cuda")
+    nvidia = tuple(a for a in accelerators if a.get("kind") == Accelerator.CUDA)
     driver = _lowest_driver(nvidia)
     wsl = _get(doc, "os", "wsl")
     frameworks = _get(doc, "frameworks")
@@ -204,11 +207,13 @@ def machine_from_facts(doc: Mapping[str, Any]) -> Machine:
     jetson_cc = version_or_none(_get(doc, "os", "jetson_cc"))
     if not nvidia and jetson_cc is not None:  # a Jetson's integrated GPU: cc from its board
         board = _text(_get(doc, "os", "board")) or _text(_get(doc, "os", "jetson_board"))
-        nvidia = ({"kind": "cuda", "name": board, "compute_capability": str(jetson_cc)},)
+        nvidia = (
+            {"kind": Accelerator.CUDA.value, "name": board, "compute_capability": str(jetson_cc)},
+        )
     return Machine(
         system=system,
         machine=arch,
-        platform=_PLATFORMS.get(((system or "").lower(), (arch or "").lower())),
+        platform=platform_of(system, arch),
         wsl=wsl if isinstance(wsl, int) and not isinstance(wsl, bool) else None,
         python=version_or_none(_get(doc, "python", "version")),
         macos=_macos(doc, accelerators),
@@ -221,10 +226,8 @@ def machine_from_facts(doc: Mapping[str, Any]) -> Machine:
         max_cuda=min(
             (v for a in nvidia if (v := version_or_none(a.get("max_cuda")))), default=None
         ),
-        gfx=tuple(_text(a.get("gfx")) for a in accelerators if a.get("kind") == "rocm"),
-        installed=MappingProxyType(
-            {fw: _installed(sections.get(name)) for fw, name in _SECTIONS.items()}
-        ),
+        gfx=tuple(_text(a.get("gfx")) for a in accelerators if a.get("kind") == Accelerator.ROCM),
+        installed=MappingProxyType({fw: _installed(sections.get(fw.value)) for fw in Framework}),
         libc=parse_libc(_get(doc, "os", "libc"))[0],
         glibc=parse_libc(_get(doc, "os", "libc"))[1],
         jetpack=version_or_none(_get(doc, "os", "jetpack")),
