@@ -17,6 +17,7 @@ from recommender.core.catalog import (
     BACKEND_FRAMEWORK,
     FRAMEWORK_IDS,
     KERAS_BACKENDS,
+    Framework,
 )
 from recommender.core.frozen import freeze
 from recommender.rulebase.conditions import CompileContext, compile_condition, line_of
@@ -134,7 +135,7 @@ def _parse_keras_reach(node: Mapping[str, Any], at: Where, ctx: ParseContext) ->
     sources = _parse_sources_list(value, at, ctx) if "sources" in value else ()
     if value["reaches"] and not sources:
         raise at.fail("keras_reach with reaches: true cites its sources", line)
-    if value["reaches"] and "keras" in (node.get("score") or {}):
+    if value["reaches"] and Framework.KERAS in (node.get("score") or {}):
         raise at.fail(
             "keras_reach with reaches: true on a rule that also scores keras counts it twice", line
         )
