@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 from recommender.core.catalog import ANSWER_DEVICE, Framework, display_name
 from recommender.core.errors import BadInputError
-from recommender.decide.fleet import FleetReport, Node
 from recommender.decide.ranking.rank import Ranking, planning_elsewhere, rank
 from recommender.decide.ranking.ties import TIE_RULE, tie_notice
 from recommender.engine.answers import Answers, resolve_answers
@@ -29,9 +28,10 @@ from recommender.facts.document import Facts
 from recommender.facts.load import facts_from_document, load_facts_file
 from recommender.rulebase.load import RuleBase, load_rulebase
 
-if TYPE_CHECKING:  # the checklist, diagnosis, smoke engine and tries are imported when asked for
+if TYPE_CHECKING:  # the checklist, diagnosis, fleet, smoke and tries: imported when asked for
     from recommender.decide.checklist.build import Checklist
     from recommender.decide.diagnosis import Diagnosis
+    from recommender.decide.fleet import FleetReport, Node
     from recommender.smoke.run import SmokeEvent, SmokeResult
     from recommender.smoke.trial import Preview
 
@@ -283,6 +283,7 @@ def node_name(path: str, doc: Mapping[str, Any]) -> str:
 def load_fleet(paths: Sequence[str]) -> tuple[Node, ...]:
     """Every node's facts; identical machines share one validated, frozen Facts value (read in
     full once, their copies recognised by their text: facts/copies.py)."""
+    from recommender.decide.fleet import Node
     from recommender.facts.copies import CopyReader
 
     reader = CopyReader()

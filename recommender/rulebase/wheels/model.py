@@ -240,7 +240,11 @@ class WheelMatrix:
     def builds_for(
         self, framework: Framework, accelerator: Accelerator, platform: Platform
     ) -> tuple[Build, ...]:
-        return _rows_for(self.builds, framework, accelerator, platform)
+        """The builds of ``framework`` for ``accelerator`` on ``platform`` (once per matrix)."""
+        return self.memo(
+            ("wheels.builds_for", framework, accelerator, platform),
+            lambda: _rows_for(self.builds, framework, accelerator, platform),
+        )
 
     def no_build_for(
         self, framework: Framework, accelerator: Accelerator, platform: Platform
