@@ -34,7 +34,7 @@ from recommender.decide.install.plan import (
 from recommender.decide.install.view import machine_key, narrowed, quoting, unquote, view_of
 from recommender.decide.ranking.rows import Entry
 from recommender.facts.document import Facts
-from recommender.facts.machine import Machine, machine_from_facts
+from recommender.facts.machine import Machine
 from recommender.rulebase.wheels.model import WheelMatrix
 
 __all__ = [
@@ -74,7 +74,7 @@ def python_cmd(facts: Any) -> str:
 def _machine(facts: Facts) -> Machine:
     """The planner's view of the machine, made once per Facts value (a ranking plans up to nine
     rows per machine)."""
-    return facts.memo("install.machine", lambda: machine_from_facts(facts.doc))
+    return facts.machine
 
 
 def _planned_framework(framework: str, backend: str | None) -> Framework | None:
