@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 from recommender.core.catalog import ANSWER_DEVICE, Framework, display_name
 from recommender.core.errors import BadInputError
-from recommender.decide.fleet import Node
 from recommender.decide.ranking.rank import Ranking, planning_elsewhere, rank
 from recommender.decide.ranking.ties import TIE_RULE, tie_notice
 from recommender.engine.answers import Answers, resolve_answers
@@ -29,9 +28,10 @@ from recommender.facts.document import Facts
 from recommender.facts.load import facts_from_document, load_facts_file
 from recommender.rulebase.load import RuleBase, load_rulebase
 
-if TYPE_CHECKING:  # the checklist, diagnosis, smoke engine and tries are imported when asked for
+if TYPE_CHECKING:  # the checklist, diagnosis, fleet, smoke and tries: imported when asked for
     from recommender.decide.checklist.build import Checklist
     from recommender.decide.diagnosis import Diagnosis
+    from recommender.decide.fleet import FleetReport, Node
     from recommender.smoke.run import SmokeEvent, SmokeResult
     from recommender.smoke.trial import Preview
 
@@ -78,14 +78,6 @@ class TryHooks:
 
     confirm: Callable[[Sequence[Preview]], bool] = lambda previews: True
     on_step: Callable[[str], None] | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FleetReport:
-    """A fleet's nodes and its JSON section (``fleet``: nodes, spread, blockers)."""
-
-    nodes: tuple[Node, ...]
-    doc: Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -197,10 +189,17 @@ def recommend(
             evaluation, results, facts, rulebase, smoke_note=note, tried=tried,
             extra_warnings=notices,
         )  # fmt: skip
-    tie = tie_notice(ranking, facts, answers, rulebase)
-    if tie is not None:
-        ranking = dataclasses.replace(ranking, warnings=(tie, *ranking.warnings))
+    ranking = _with_tie(ranking, facts, answers, rulebase)
     return Outcome(ranking=ranking, answers=answers, facts=facts, rulebase=rulebase)
+
+
+def _with_tie(ranking: Ranking, facts: Facts, answers: Answers, rulebase: RuleBase) -> Ranking:
+    """A tie at the top is said first, with the question that breaks it (one machine or a
+    fleet alike)."""
+    tie = tie_notice(ranking, facts, answers, rulebase)
+    if tie is None:
+        return ranking
+    return dataclasses.replace(ranking, warnings=(tie, *ranking.warnings))
 
 
 def _check_try(request: Request) -> None:
@@ -284,6 +283,7 @@ def node_name(path: str, doc: Mapping[str, Any]) -> str:
 def load_fleet(paths: Sequence[str]) -> tuple[Node, ...]:
     """Every node's facts; identical machines share one validated, frozen Facts value (read in
     full once, their copies recognised by their text: facts/copies.py)."""
+    from recommender.decide.fleet import Node
     from recommender.facts.copies import CopyReader
 
     reader = CopyReader()
@@ -302,7 +302,7 @@ def load_fleet(paths: Sequence[str]) -> tuple[Node, ...]:
 def _recommend_fleet(request: Request, rulebase: RuleBase) -> Outcome:
     """Each node ranked (identical machines share one Facts value, evaluated and ranked once),
     then combined by ``decide/fleet.py``."""
-    from recommender.decide.fleet import combine, fleet_document
+    from recommender.decide.fleet import combine
 
     nodes = load_fleet(request.facts_files)
     answers = resolve_answers(
@@ -320,13 +320,13 @@ def _recommend_fleet(request: Request, rulebase: RuleBase) -> Outcome:
             )
         evaluation, ranking = seen[key]
         done.append(dataclasses.replace(node, evaluation=evaluation, ranking=ranking))
-    ranking, blockers = combine(done, rulebase)
+    ranking, report = combine(done, rulebase)
     return Outcome(
-        ranking=ranking,
+        ranking=_with_tie(ranking, done[0].facts, answers, rulebase),
         answers=answers,
         facts=done[0].facts,
         rulebase=rulebase,
-        fleet=FleetReport(nodes=tuple(done), doc=fleet_document(done, blockers)),
+        fleet=report,
     )
 
 
@@ -466,5 +466,7 @@ def redacted(outcome: Outcome) -> Outcome:
         nodes = tuple(
             dataclasses.replace(n, name=r.text(n.name), path=r.text(n.path)) for n in fleet.nodes
         )
-        fleet = FleetReport(nodes=nodes, doc=r.doc(dict(fleet.doc)))
+        fleet = dataclasses.replace(
+            fleet, nodes=nodes, spread=r.value(fleet.spread), blockers=r.value(fleet.blockers)
+        )
     return dataclasses.replace(outcome, facts=facts, ranking=ranking, fleet=fleet)

@@ -90,3 +90,23 @@ def test_empty_directory_and_ask_with_a_fleet_are_bad_input(runner, tmp_path):
     assert result.exit_code == 2 and "no *.json" in result.stderr
     result = runner.invoke(cli, ["checklist", "--facts", str(FLEET / "mixed")])
     assert result.exit_code == 2
+
+
+def test_a_fleet_that_ties_says_so_as_one_machine_does(runner, tmp_path):
+    """The fleet's ranking gets the same tie notice as a single machine's (issue 20)."""
+    import shutil
+
+    from tests.test_cli_recommend import LAPTOP
+
+    copy = tmp_path / "laptop-2.json"
+    shutil.copyfile(LAPTOP, copy)
+    one = runner.invoke(cli, ["recommend", "--json", "--no-smoke", "--facts", LAPTOP])
+    single = json.loads(one.stdout)
+    fleet = runner.invoke(cli, ["recommend", "--json", "--facts", LAPTOP, "--facts", str(copy)])
+    doc = json.loads(fleet.stdout)
+    assert fleet.exit_code == 0 and len(doc["fleet"]["nodes"]) == 2
+    ties = [w for w in doc["warnings"] if w["rule"] == "ranking:tie"]
+    single_ties = [w for w in single["warnings"] if w["rule"] == "ranking:tie"]
+    assert single_ties, "the laptop fixture ties with no answers (test_cli_recommend)"
+    assert [t["frameworks"] for t in ties] == [t["frameworks"] for t in single_ties]
+    assert ties[0]["fix"] == single_ties[0]["fix"]

@@ -62,17 +62,38 @@ def test_the_entry_is_private_to_the_user(env, tmp_path):
     [
         b"",
         b"\x00\xff not json",
-        b'{"format": 1, "key": "another", "documents": {}}',
+        b'{"format": FORMAT, "key": "another", "documents": {}}',
         b'{"format": 99}',
-        b'{"format": 1, "key": "KEY", "documents": {"a.yaml": {"x": 1}, "b.yaml": 1}}',
-        b'{"format": 1, "key": "KEY", "documents": {"a.yaml": {"py/object": "os.system"}}}',
+        b'{"format": 1, "key": "KEY", "documents": {"a.yaml": {"d": {"x": 1}}, "b.yaml": 1}}',
+        b'{"format": FORMAT, "key": "KEY", "documents": {"a.yaml": {"py/object": "os.system"}}}',
+        b'{"format": FORMAT, "key": "KEY", "documents": {"a.yaml": {"\\u0000l": "1", '
+        b'"\\u0000k": {}}, "b.yaml": {}}}',
+        b'{"format": FORMAT, "key": "KEY", "documents": {"a.yaml": {"\\u0000l": 1, '
+        b'"\\u0000k": {"x": true}}, "b.yaml": {}}}',
+        b'{"format": FORMAT, "key": "KEY", "documents": {"a.yaml": {"\\u0000k": {}}, '
+        b'"b.yaml": {}}}',
+        b'{"format": FORMAT, "key": "KEY", "documents": {"a.yaml": {"\\u0000line": 1}, '
+        b'"b.yaml": {"k": "\\u0000l"}}}',
         b"[" * 100000,
     ],
-    ids=["empty", "binary", "foreign-key", "other-format", "bad-node", "object-tag", "deep"],
+    ids=[
+        "empty",
+        "binary",
+        "foreign-key",
+        "other-format",
+        "format-1",
+        "other-files",
+        "line-not-int",
+        "key-line-bool",
+        "lines-without-line",
+        "other-nul-keys",
+        "deep",
+    ],
 )
 def test_a_damaged_entry_is_ignored_and_rewritten(env, tmp_path, damage):
     cache.parsed(TEXTS, parse_yaml, env=env)
     (entry,) = _entries(tmp_path)
+    damage = damage.replace(b"FORMAT", str(cache.FORMAT).encode())
     entry.write_bytes(damage.replace(b"KEY", cache.key_of(TEXTS).encode()))
     calls, parse = _counting()
     again = cache.parsed(TEXTS, parse, env=env)

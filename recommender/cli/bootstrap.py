@@ -6,7 +6,8 @@ is itself built on click, and the commands on yaml, json, rich and packaging. A 
 package breaks on import. Either would end in a traceback before the guard exists, or in an
 "internal error" (exit 3) for what is the environment's doing. ``run`` checks each dependency
 first and says, in one line, which module is broken, where it was imported from, and what it
-shadows; exit 2.
+shadows; exit 2. PyYAML, which a warm run does not need, is only located here when it is the
+installed one (``ON_FIRST_USE``): its first use imports it, and a broken one is one line there.
 
 It also makes stdout tolerant: a character the output's encoding cannot hold
 (``PYTHONIOENCODING=latin-1`` in a folder named ``café™``, a file name that is not UTF-8) is
@@ -42,6 +43,12 @@ REQUIRED: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 #: Submodules whose presence is checked without importing them (keeps ``dlrec --help`` fast).
 PACKAGES = ("rich.console", "rich.table", "packaging.specifiers")
+#: Modules imported only when first used (PyYAML's import alone costs about 25 ms, and a warm
+#: run reads no YAML): checked here by where they would come from. The installed one is left
+#: to its first use (``core/documents`` turns a broken one into one line, exit 2); one that
+#: another folder (PYTHONPATH, the working directory) would put first is imported and checked
+#: now, as the rest are.
+ON_FIRST_USE = frozenset({"yaml"})
 #: Exit status for a broken environment: the input dlrec was given to run in (errors.ExitCode).
 BAD_ENVIRONMENT = 2
 
@@ -64,6 +71,26 @@ def _shadowed(name: str) -> str | None:
         return None
     found = spec.origin if spec is not None else None
     return found if found and found != _origin(top) else None
+
+
+def _installed(name: str) -> bool | None:
+    """True when ``import name`` would load the installed module (none of PYTHONPATH's folders or
+    the working directory comes first with one); False when something else would be loaded;
+    None when there is no such module at all."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return False  # let the import say what is wrong
+    if spec is None:
+        return None
+    skip = {os.path.abspath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p}
+    skip |= {os.getcwd(), os.path.abspath("")}
+    path = [p for p in sys.path if p and os.path.abspath(p) not in skip]
+    try:
+        real = importlib.machinery.PathFinder.find_spec(name, path)
+    except (ImportError, ValueError, OSError):
+        return False
+    return real is not None and real.origin == spec.origin
 
 
 def _broken(name: str, problem: str, where: str | None = None) -> str:
@@ -121,6 +148,8 @@ def check_dependencies(*, help_only: bool = False) -> str | None:
     for name, attrs in REQUIRED:
         if help_only and name not in HELP_ONLY:
             continue
+        if name in ON_FIRST_USE and name not in sys.modules and _installed(name):
+            continue  # the installed module: imported (and checked) where it is first used
         try:
             module = importlib.import_module(name)
         except Exception as exc:  # noqa: BLE001 - whatever a broken module raises on import

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 from typing import Any
 
 from recommender.core.catalog import FRAMEWORK_IDS, Accelerator
@@ -42,12 +43,101 @@ class Node:
         return self.ranking
 
 
-def _lowest(pairs: list[tuple[Any, str]], key: Callable[[Any], Any]) -> dict[str, Any] | None:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Lowest:
+    """The lowest value of a figure across the fleet, and the first node that has it."""
+
+    value: Any
+    node: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "node": self.node}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Spread:
+    """How the fleet's machines differ: each value with the nodes that have it (lowest version
+    first), and the lowest of each figure with its node."""
+
+    gpu_kinds: Mapping[str, tuple[str, ...]]
+    drivers: Mapping[str, tuple[str, ...]]
+    max_cuda: Mapping[str, tuple[str, ...]]
+    lowest_driver: Lowest | None
+    lowest_max_cuda: Lowest | None
+    smallest_gpu_memory_bytes: Lowest | None
+    smallest_memory_bytes: Lowest | None
+
+    #: The figures counted per value (``gpu_kinds``, ...) and those given as their lowest.
+    COUNTED = ("gpu_kinds", "drivers", "max_cuda")
+    LOWEST = (
+        "lowest_driver",
+        "lowest_max_cuda",
+        "smallest_gpu_memory_bytes",
+        "smallest_memory_bytes",
+    )
+
+    def counted(self, key: str) -> Mapping[str, tuple[str, ...]]:
+        """One of the ``COUNTED`` figures by its JSON name."""
+        value: Mapping[str, tuple[str, ...]] = getattr(self, key)
+        return value
+
+    def lowest(self, key: str) -> Lowest | None:
+        """One of the ``LOWEST`` figures by its JSON name."""
+        value: Lowest | None = getattr(self, key)
+        return value
+
+    def to_dict(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            k: {v: list(on) for v, on in self.counted(k).items()} for k in self.COUNTED
+        }
+        for key in self.LOWEST:
+            low = self.lowest(key)
+            doc[key] = low.to_dict() if low is not None else None
+        return doc
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FleetBlocker:
+    """A rule that blocks a framework on some nodes (hence on the fleet), with those nodes."""
+
+    rule: str
+    why: str
+    fix: str | None
+    nodes: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "why": self.why, "fix": self.fix, "nodes": list(self.nodes)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FleetReport:
+    """A fleet's nodes, its spread, and per framework its blockers: the JSON ``fleet`` section."""
+
+    nodes: tuple[Node, ...]
+    spread: Spread
+    blockers: Mapping[str, tuple[FleetBlocker, ...]]
+
+    def to_dict(self) -> dict[str, Any]:
+        feasible = {  # per distinct machine; its nodes share the (read-only) dict
+            key: {e.framework: e.feasible for e in node.ranked.entries}
+            for key, node in _machines(self.nodes).items()
+        }
+        return {
+            "nodes": [
+                {"name": n.name, "file": n.path, "feasible": feasible[id(n.ranking)]}
+                for n in self.nodes
+            ],
+            "spread": self.spread.to_dict(),
+            "blockers": {fw: [b.to_dict() for b in found] for fw, found in self.blockers.items()},
+        }
+
+
+def _lowest(pairs: list[tuple[Any, str]], key: Callable[[Any], Any]) -> Lowest | None:
     pairs = [(v, n) for v, n in pairs if v is not None and key(v) is not None]
     if not pairs:
         return None
     value, node = min(pairs, key=lambda p: key(p[0]))
-    return {"value": value, "node": node}
+    return Lowest(value=value, node=node)
 
 
 def _machine_figures(facts: Facts) -> tuple[list[str], list[tuple[Any, Any]], list[Any], Any]:
@@ -63,7 +153,7 @@ def _machine_figures(facts: Facts) -> tuple[list[str], list[tuple[Any, Any]], li
     return names, cuda, [a.get("memory_bytes") for a in accels], memory
 
 
-def spread(nodes: Sequence[Node]) -> dict[str, Any]:
+def spread(nodes: Sequence[Node]) -> Spread:
     """The fleet's spread; each distinct machine (one Facts value) is looked at once."""
     from recommender.rulebase.conditions import parse_version
 
@@ -96,25 +186,27 @@ def spread(nodes: Sequence[Node]) -> dict[str, Any]:
     def version(v: object) -> object:
         return parse_version(v) if isinstance(v, str) else None
 
-    def counts(by: dict[str, dict[str, None]]) -> dict[str, list[str]]:
+    def counts(by: dict[str, dict[str, None]]) -> Mapping[str, tuple[str, ...]]:
         # value -> the nodes that have it, lowest version first
-        return {
-            value: list(on)
-            for value, on in sorted(by.items(), key=lambda kv: (version(kv[0]) or (), kv[0]))
-        }
+        return MappingProxyType(
+            {
+                value: tuple(on)
+                for value, on in sorted(by.items(), key=lambda kv: (version(kv[0]) or (), kv[0]))
+            }
+        )
 
     def size(v: object) -> object:
         return v if isinstance(v, int) else None
 
-    return {
-        "gpu_kinds": {name: names for name, names in sorted(kinds.items())},
-        "drivers": counts(drivers),
-        "max_cuda": counts(cudas),
-        "lowest_driver": _lowest(first["driver"], version),
-        "lowest_max_cuda": _lowest(first["cuda"], version),
-        "smallest_gpu_memory_bytes": _lowest(first["gpu"], size),
-        "smallest_memory_bytes": _lowest(first["host"], size),
-    }
+    return Spread(
+        gpu_kinds=MappingProxyType({name: tuple(on) for name, on in sorted(kinds.items())}),
+        drivers=counts(drivers),
+        max_cuda=counts(cudas),
+        lowest_driver=_lowest(first["driver"], version),
+        lowest_max_cuda=_lowest(first["cuda"], version),
+        smallest_gpu_memory_bytes=_lowest(first["gpu"], size),
+        smallest_memory_bytes=_lowest(first["host"], size),
+    )
 
 
 #: How many node names a sentence lists before it counts the rest (the JSON lists every one).
@@ -132,21 +224,20 @@ def _gib(value: int) -> str:
     return f"{value / (1 << 30):.0f} GiB"
 
 
-def spread_lines(nodes: Sequence[Node], summary: Mapping[str, Any]) -> list[str]:
+def spread_lines(nodes: Sequence[Node], summary: Spread) -> list[str]:
     kinds = ", ".join(
         f"{name} ({len(on)} node{'s' if len(on) != 1 else ''})"
-        for name, on in summary["gpu_kinds"].items()
+        for name, on in summary.gpu_kinds.items()
     )
     lines = [f"Fleet of {len(nodes):,} nodes: {named([n.name for n in nodes])}", f"  GPUs: {kinds}"]
-    for key, label, fmt in (
-        ("lowest_driver", "lowest NVIDIA driver", str),
-        ("lowest_max_cuda", "lowest max CUDA", str),
-        ("smallest_gpu_memory_bytes", "smallest GPU memory", _gib),
-        ("smallest_memory_bytes", "smallest memory", _gib),
+    for item, label, fmt in (
+        (summary.lowest_driver, "lowest NVIDIA driver", str),
+        (summary.lowest_max_cuda, "lowest max CUDA", str),
+        (summary.smallest_gpu_memory_bytes, "smallest GPU memory", _gib),
+        (summary.smallest_memory_bytes, "smallest memory", _gib),
     ):
-        item = summary.get(key)
-        if item:
-            lines.append(f"  {label}: {fmt(item['value'])} ({item['node']})")
+        if item is not None:
+            lines.append(f"  {label}: {fmt(item.value)} ({item.node})")
     return lines
 
 
@@ -190,7 +281,7 @@ def _names_on(nodes: Sequence[Node], machines: set[int]) -> list[str]:
 
 def _fleet_entry(
     fw: str, nodes: Sequence[Node], machines: dict[int, Node], rulebase: RuleBase
-) -> tuple[Any, list[dict[str, Any]]]:
+) -> tuple[Any, tuple[FleetBlocker, ...]]:
     """One framework's fleet entry (its worst node's, blocked where any node blocks it), and its
     blockers with the nodes each blocks on. Each distinct machine is looked at once."""
     from recommender.decide.ranking.rank import Block
@@ -200,14 +291,13 @@ def _fleet_entry(
     for key, node in machines.items():
         for rule, why, fix in node_blockers(node, fw, rulebase):
             on.setdefault((rule, why), (fix, set()))[1].add(key)
-    blockers: list[dict[str, Any]] = [
-        {"rule": rule, "why": why, "fix": fix, "nodes": _names_on(nodes, keys)}
+    blockers = tuple(
+        FleetBlocker(rule=rule, why=why, fix=fix, nodes=tuple(_names_on(nodes, keys)))
         for (rule, why), (fix, keys) in on.items()
-    ]
+    )
     _, worst = min(per_machine, key=lambda p: p[1].score)  # the first such machine, as nodes go
     blocks = tuple(
-        Block(rule=b["rule"], why=f"{b['why']} (on {named(b['nodes'])})", fix=b["fix"])
-        for b in blockers
+        Block(rule=b.rule, why=f"{b.why} (on {named(b.nodes)})", fix=b.fix) for b in blockers
     )
     installed = all(e.installed for _, e in per_machine)
     install = next((e.install for _, e in per_machine if e.install), None)
@@ -223,15 +313,14 @@ def _fleet_entry(
     return entry, blockers
 
 
-def combine(
-    nodes: Sequence[Node], rulebase: RuleBase
-) -> tuple[Ranking, dict[str, list[dict[str, Any]]]]:
-    """The fleet's Ranking, and per framework its blockers with the nodes each blocks on."""
+def combine(nodes: Sequence[Node], rulebase: RuleBase) -> tuple[Ranking, FleetReport]:
+    """The fleet's Ranking, and its report: the nodes, the spread, and per framework the
+    blockers with the nodes each blocks on."""
     from recommender.decide.ranking.rank import Notice, sort_key, verdict_of
 
     machines = _machines(nodes)
     entries = []
-    blockers: dict[str, list[dict[str, Any]]] = {}
+    blockers: dict[str, tuple[FleetBlocker, ...]] = {}
     for fw in FRAMEWORK_IDS:
         entry, blockers[fw] = _fleet_entry(fw, nodes, machines, rulebase)
         entries.append(entry)
@@ -262,20 +351,7 @@ def combine(
         smoke_note=note,
         evaluation=nodes[0].evaluation,
     )
-    return ranking, blockers
-
-
-def fleet_document(nodes: Sequence[Node], blockers: Mapping[str, Any]) -> dict[str, Any]:
-    """The fleet's JSON section: each node with what is feasible on it, the spread, and the
-    blockers with the nodes each blocks on (``combine``'s second value)."""
-    feasible = {  # per distinct machine; its nodes share the (read-only) dict
-        key: {e.framework: e.feasible for e in node.ranked.entries}
-        for key, node in _machines(nodes).items()
-    }
-    return {
-        "nodes": [
-            {"name": n.name, "file": n.path, "feasible": feasible[id(n.ranking)]} for n in nodes
-        ],
-        "spread": spread(nodes),
-        "blockers": dict(blockers),
-    }
+    report = FleetReport(
+        nodes=tuple(nodes), spread=spread(nodes), blockers=MappingProxyType(blockers)
+    )
+    return ranking, report

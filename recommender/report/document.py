@@ -38,7 +38,10 @@ def entry_to_dict(entry: Entry) -> dict[str, Any]:
         "install_plan": dict(entry.install_plan) if entry.install_plan is not None else None,
         **({"tried": dict(entry.tried)} if entry.tried is not None else {}),
         **(
-            {"backends": [b.to_dict() for b in entry.backends]}
+            {
+                "backends": [b.to_dict() for b in entry.backends],
+                "not_inherited": [n.to_dict() for n in entry.not_inherited],
+            }
             if entry.framework == Framework.KERAS
             else {}
         ),

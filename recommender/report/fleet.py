@@ -6,21 +6,21 @@ then the lowest driver, CUDA and memory lines ``decide/fleet.py: spread_lines`` 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from recommender.decide.fleet import spread_lines
+from recommender.decide.fleet import Spread, spread_lines
 from recommender.report.pictures import bar
 
 _BAR_WIDTH = 16
 _CHARTS = (("gpu_kinds", "GPUs"), ("drivers", "NVIDIA driver"), ("max_cuda", "max CUDA"))
 
 
-def spread_chart(summary: Mapping[str, Any], total: int) -> Table:
+def spread_chart(summary: Spread, total: int) -> Table:
     """One row per value: dimension, value, bar (nodes out of ``total``), count."""
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)  # dimension
@@ -28,7 +28,7 @@ def spread_chart(summary: Mapping[str, Any], total: int) -> Table:
     grid.add_column(no_wrap=True, min_width=_BAR_WIDTH)
     grid.add_column(justify="right", no_wrap=True)
     for key, label in _CHARTS:
-        values = summary.get(key) or {}
+        values = summary.counted(key)
         for i, (value, nodes) in enumerate(values.items()):
             grid.add_row(
                 Text(f"  {label}" if i == 0 else ""),
@@ -39,7 +39,7 @@ def spread_chart(summary: Mapping[str, Any], total: int) -> Table:
     return grid
 
 
-def render_spread(nodes: Sequence[Any], summary: Mapping[str, Any]) -> Group:
+def render_spread(nodes: Sequence[Any], summary: Spread) -> Group:
     """The fleet header, the bar charts, then the lowest-value lines."""
     head, *rest = spread_lines(nodes, summary)
     lowest = [line for line in rest if not line.lstrip().startswith("GPUs:")]

@@ -9,7 +9,7 @@ autolink, image or HTML, so neither a reason nor a pasted report's field can bre
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recommender.core import markdown_text
 from recommender.core.numfmt import SMOKE_FIGURE_NOTE
@@ -22,6 +22,9 @@ from recommender.report.ranking import (
     smoke_figure,
     why_not,
 )
+
+if TYPE_CHECKING:
+    from recommender.decide.fleet import FleetReport
 
 
 def cell(value: Any) -> str:
@@ -119,23 +122,23 @@ _LOWEST = (
 )
 
 
-def _fleet(doc: Mapping[str, Any], answers: Mapping[str, Any]) -> list[str]:
+def _fleet(fleet: FleetReport, answers: Mapping[str, Any]) -> list[str]:
     """A fleet's section (in place of one machine's facts): its nodes, how many nodes have each
     GPU, driver and max CUDA, and the lowest of each with the node it comes from."""
     from recommender.decide.fleet import named
 
-    nodes = [str(n.get("name")) for n in doc.get("nodes") or ()]
-    spread = doc.get("spread") or {}
+    nodes = [n.name for n in fleet.nodes]
+    spread = fleet.spread
     lines = ["## Fleet", "", f"{len(nodes):,} nodes: {cell(named(nodes))}", ""]
     lines += ["| | value | nodes |", "|---|---|--:|"]
     for key, label in _SPREAD:
-        for value, on in (spread.get(key) or {}).items():
+        for value, on in spread.counted(key).items():
             lines.append(f"| {cell(label)} | {cell(value)} | {len(on):,} |")
     lines.append("")
     for key, label, fmt in _LOWEST:
-        item = spread.get(key)
+        item = spread.lowest(key)
         if item:
-            lines.append(f"- {label}: {cell(fmt(item['value']))} ({cell(item['node'])})")
+            lines.append(f"- {label}: {cell(fmt(item.value))} ({cell(item.node)})")
     given = ", ".join(f"{k}={v}" for k, v in answers.items() if v is not None) or "none"
     return [*lines, f"- answers: {cell(given)}", ""]
 
@@ -146,9 +149,9 @@ def render_markdown(
     answers: Mapping[str, Any],
     facts: Facts,
     names: Mapping[str, str] = DEFAULT_NAMES,
-    fleet: Mapping[str, Any] | None = None,
+    fleet: FleetReport | None = None,
 ) -> str:
-    """The whole document, ending in one newline. ``fleet``: a fleet's document (its nodes and
+    """The whole document, ending in one newline. ``fleet``: a fleet's report (its nodes and
     spread), shown instead of one machine's facts."""
     lines = [f"# dlrec recommendation (device: {ranking.device})", ""]
     tie = next((n for n in ranking.warnings if n.rule == "ranking:tie"), None)

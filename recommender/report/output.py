@@ -92,7 +92,7 @@ def _json_text(outcome: Outcome, explain: str | None) -> str:
     )
     doc["answer_sources"] = dict(outcome.answers.source)
     if outcome.fleet is not None:
-        doc["fleet"] = dict(outcome.fleet.doc)
+        doc["fleet"] = outcome.fleet.to_dict()
     if explain:
         from recommender.report.why import trace_to_json
 
@@ -108,7 +108,7 @@ def _print_text(outcome: Outcome, console, output: Output) -> None:
     if outcome.fleet is not None:
         from recommender.report.fleet import render_spread
 
-        console.print(render_spread(outcome.fleet.nodes, outcome.fleet.doc["spread"]))
+        console.print(render_spread(outcome.fleet.nodes, outcome.fleet.spread))
     console.print(report.render_ranking(outcome.ranking, width=console.width), crop=False)
     if output.why:
         from recommender.report.why import render_why
@@ -130,7 +130,7 @@ def render_outcome(outcome: Outcome, output: Output, console=None) -> str | None
             outcome.ranking,
             answers=dict(outcome.answers.values),
             facts=outcome.facts,
-            fleet=outcome.fleet.doc if outcome.fleet is not None else None,
+            fleet=outcome.fleet,
         )
     if output.out is None:
         from recommender.report.console import make_console

@@ -4,8 +4,9 @@ of parsing eight YAML documents.
 The entry's name is a SHA-256 of dlrec's version, this format's number and every file's name
 and text, so a changed file, another dlrec or another rules folder never finds it. It holds data
 only (mappings with their line numbers, lists, strings, numbers, booleans, null), decoded by
-``json`` and checked node by node: an entry that is corrupt, truncated, foreign or of another
-shape is ignored and written again, and nothing in it is ever run. The validation itself is not
+``json`` alone, whose hook checks each mapping's lines as it reads them (no Python walk over
+the documents: this read is on every warm run): an entry that is corrupt, truncated, foreign
+or of another format is ignored and written again, and nothing in it is ever run. The validation itself is not
 skipped: the rule base is built and checked from these documents exactly as from the parsed
 YAML. Overlays (``--rules FILE``) are never cached.
 
@@ -26,7 +27,9 @@ from recommender import __version__
 from recommender.core.documents import LocatedDict
 
 #: Bump when the encoding changes: older entries then miss and are rewritten.
-FORMAT = 1
+#: 2: documents are plain JSON; a mapping that knows its lines carries them under two keys no
+#: document can hold (a NUL byte: the YAML reader refuses one), read back by ``json``'s hook.
+FORMAT = 2
 FOLDER = "rulebase"
 #: Far more than the bundled files' few hundred KB of JSON; a bigger entry is not ours.
 MAX_BYTES = 8 << 20
@@ -46,43 +49,39 @@ def key_of(texts: Mapping[str, str]) -> str:
     return digest.hexdigest()
 
 
+#: The keys a located mapping's own line and its keys' lines are kept under.
+_LINE, _KEY_LINES = "\0l", "\0k"
+
+
 def _encode(value: Any) -> Any:
     if isinstance(value, Mapping):
-        if not all(isinstance(k, str) for k in value):  # JSON keys are strings: not cacheable
-            raise TypeError("a mapping with keys that are not strings")
-        node: dict[str, Any] = {"d": {k: _encode(v) for k, v in value.items()}}
+        if not all(isinstance(k, str) and not k.startswith("\0") for k in value):
+            raise TypeError("a mapping with keys that are not plain strings")  # not cacheable
+        node: dict[str, Any] = {k: _encode(v) for k, v in value.items()}
         if isinstance(value, LocatedDict):
-            node["l"] = value.line
-            node["k"] = dict(getattr(value, "key_lines", {}))
+            node[_LINE] = value.line
+            node[_KEY_LINES] = dict(getattr(value, "key_lines", {}))
         return node
     if isinstance(value, (list, tuple)):
-        return {"a": [_encode(v) for v in value]}
+        return [_encode(v) for v in value]
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
     raise TypeError(f"cannot cache a {type(value).__name__}")
 
 
-def _decode(node: Any, depth: int = 0) -> Any:
-    if depth > 64:
-        raise _NotOurs("nested too deep")
-    if node is None or isinstance(node, (str, bool, int, float)):
-        return node
-    if not isinstance(node, dict):
-        raise _NotOurs("unknown node")
-    if set(node) == {"a"} and isinstance(node["a"], list):
-        return [_decode(v, depth + 1) for v in node["a"]]
-    if set(node) not in ({"d"}, {"d", "l", "k"}) or not isinstance(node["d"], dict):
-        raise _NotOurs("unknown node")
-    if "l" not in node:
-        return {k: _decode(v, depth + 1) for k, v in node["d"].items()}
-    lines = node["k"]
-    if not isinstance(node["l"], int) or not isinstance(lines, dict):
+def _located(obj: dict[str, Any]) -> dict[str, Any]:
+    """``json``'s hook, called (in C) for every object as it is read: the located mappings
+    become LocatedDicts again; anything else that carries a line key is not ours."""
+    if _LINE not in obj and _KEY_LINES not in obj:
+        return obj
+    line, lines = obj.pop(_LINE, None), obj.pop(_KEY_LINES, None)
+    if type(line) is not int or type(lines) is not dict:
         raise _NotOurs("bad lines")
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in lines.values()):
+    if not all(type(v) is int for v in lines.values()):
         raise _NotOurs("bad lines")
-    out = LocatedDict((k, _decode(v, depth + 1)) for k, v in node["d"].items())
-    out.line = node["l"]
-    out.key_lines = dict(lines)
+    out = LocatedDict(obj)
+    out.line = line
+    out.key_lines = lines
     return out
 
 
@@ -97,7 +96,12 @@ def _read(path: Path, key: str, names: frozenset[str]) -> dict[str, Any]:
         raw = f.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
         raise _NotOurs("too big")
-    entry = json.loads(raw)
+    # json writes a NUL as \u0000: in an entry of ours only the line keys hold one (a document's
+    # own key never starts with one: ``_encode`` refuses it), so any other is not ours.
+    nuls = raw.count(b"\\u0000")
+    if nuls and nuls != raw.count(b'"\\u0000l":') + raw.count(b'"\\u0000k":'):
+        raise _NotOurs("a NUL outside the line keys")
+    entry = json.loads(raw, object_hook=_located)
     if not isinstance(entry, dict) or set(entry) != {"format", "key", "documents"}:
         raise _NotOurs("not an entry")
     if entry["format"] != FORMAT or entry["key"] != key:
@@ -105,7 +109,7 @@ def _read(path: Path, key: str, names: frozenset[str]) -> dict[str, Any]:
     documents = entry["documents"]
     if not isinstance(documents, dict) or set(documents) != names:
         raise _NotOurs("other files")
-    return {name: _decode(doc) for name, doc in documents.items()}
+    return dict(documents)
 
 
 def _write(path: Path, key: str, documents: Mapping[str, Any]) -> None:

@@ -31,7 +31,7 @@ from recommender.decide.install.plan import (
     NoBuild,
     plan_install,
 )
-from recommender.decide.install.view import machine_key, narrowed, quotes, unquote
+from recommender.decide.install.view import machine_key, narrowed, quoting, unquote, view_of
 from recommender.decide.ranking.rows import Entry
 from recommender.facts.document import Facts
 from recommender.facts.machine import Machine, machine_from_facts
@@ -45,6 +45,7 @@ __all__ = [
     "install_hint",
     "install_line",
     "machine_answer",
+    "plan_and_dict",
     "plan_dict",
     "plan_for",
     "planned_fix",
@@ -96,21 +97,56 @@ def plan_for(
     ``matrix`` (the rule base's ``wheels``). Plans are frozen values memoised on the matrix by
     the narrow view a plan reads (``view.py``: the driver's band among the floors, not its
     digits, quoted afterwards): a fleet's machines mostly differ where a plan does not look."""
+    return _planned(framework, facts, accelerator, backend, matrix)[0]
+
+
+def plan_and_dict(
+    framework: str,
+    facts: Facts,
+    accelerator: str | None,
+    *,
+    backend: str | None = None,
+    matrix: WheelMatrix,
+) -> tuple[InstallPlan | NoBuild, dict[str, Any]]:
+    """``plan_for`` and its ``plan_dict``; machines that share a plan share its dict too (read
+    only, as every ranking row's ``install_plan``), so a fleet keeps one per plan."""
+    plan, key = _planned(framework, facts, accelerator, backend, matrix)
+    if key is None:
+        return plan, plan_dict(plan)
+    return plan, matrix.memo(("plan.dict", key), lambda: plan_dict(plan))
+
+
+def _planned(
+    framework: str,
+    facts: Facts,
+    accelerator: str | None,
+    backend: str | None,
+    matrix: WheelMatrix,
+) -> tuple[InstallPlan | NoBuild, tuple[Any, ...] | None]:
+    """The plan, and its memo key when the plan is the memoised value itself (None: it quotes
+    this machine's driver, so it is this machine's own)."""
     answer = accelerator if accelerator in ANSWER_KIND else None  # the catalog's answers
     machine, python = _machine(facts), python_cmd(facts)
     backend = backend if framework == _KERAS else None
-    narrow = narrowed(machine, _planned_framework(framework, backend), matrix, python)
-    planned = narrow or machine
+    view = facts.memo(("install.view", python), lambda: view_of(machine, python))
+    planned: Callable[[], Machine]
+    if view is None:
+        narrow, planned = machine_key(machine), lambda: machine
+    else:
+        built = _planned_framework(framework, backend)
+        narrow, planned = narrowed(view, machine.installed, built, matrix)
 
-    def make() -> tuple[InstallPlan | NoBuild, bool]:
+    def make() -> tuple[InstallPlan | NoBuild, tuple[str, ...]]:
         plan = plan_install(
-            framework, planned, answer, matrix=matrix, backend=backend, python_cmd=python
+            framework, planned(), answer, matrix=matrix, backend=backend, python_cmd=python
         )
-        return plan, quotes(plan)
+        return plan, quoting(plan)
 
-    key = ("plan", framework, backend, answer, python, machine_key(planned))
+    key = ("plan", framework, backend, answer, python, narrow)
     plan, quoted = matrix.memo(key, make)
-    return unquote(plan, machine.driver or "") if quoted else plan
+    if quoted:
+        return unquote(plan, machine.driver or "", quoted), None
+    return plan, key
 
 
 def machine_answer(facts: Facts, device: str | None = None) -> str:

@@ -34,15 +34,16 @@ def _score(scores: Mapping[str, object], entry: Entry) -> float:
 
 def breaking_question(
     tied: tuple[Entry, ...], facts: Facts, answers: Answers, rulebase: RuleBase
-) -> str | None:
-    """The first unanswered question one of whose answers separates the tied frameworks."""
+) -> tuple[str, str] | None:
+    """The first unanswered question one of whose answers separates the tied frameworks, and
+    that answer."""
     for question in rulebase.questions:
         if answers.source.get(question.key) != "unanswered":
             continue
         for value in question.values:
             scores = evaluate(facts, answers.with_value(question.key, value), rulebase).scores
             if len({_score(scores, e) for e in tied}) > 1:
-                return question.key
+                return question.key, value
     return None
 
 
@@ -53,8 +54,8 @@ def tie_notice(
     if not tied:
         return None
     names = ", ".join(display_name(e.framework, e.backend) for e in tied)
-    key = breaking_question(tied, facts, answers, rulebase)
-    flag = f"--{key.replace('_', '-')}" if key else None
+    found = breaking_question(tied, facts, answers, rulebase)
+    flag = f"--{found[0].replace('_', '-')}" if found else None
     tier = tied[0].placement.tier if tied[0].placement is not None else None
     why = (
         f"{names} tie at {tied[0].score:g}"
@@ -62,9 +63,10 @@ def tie_notice(
         + ": this machine and the answers do not decide between them, so none is recommended "
         "(the table lists them verified first, then installed, then in the catalog's order)."
     )
-    fix = (
-        f"Answer {flag} (dlrec recommend {flag} VALUE, or dlrec ask) to break the tie."
-        if flag
-        else "No single answer separates them; any of them will do here (dlrec ask to be sure)."
+    fix = (  # a command that runs as printed: a real value (issue 26), not a VALUE placeholder
+        f"Answer {flag} to break the tie (`dlrec recommend {flag} {found[1]}` is one answer "
+        "that does, or `dlrec ask`)."
+        if flag and found
+        else "No single answer separates them; any of them will do here (`dlrec ask` to be sure)."
     )
     return Notice(rule=TIE_RULE, why=why, frameworks=tuple(e.framework for e in tied), fix=fix)

@@ -241,10 +241,16 @@ class WheelMatrix:
     def builds_for(
         self, framework: Framework, accelerator: Accelerator, platform: Platform
     ) -> tuple[Build, ...]:
-        return tuple(
-            b
-            for b in self.builds
-            if b.framework is framework and b.accelerator is accelerator and platform in b.platforms
+        """The builds of ``framework`` for ``accelerator`` on ``platform`` (once per matrix)."""
+        return self.memo(
+            ("wheels.builds_for", framework, accelerator, platform),
+            lambda: tuple(
+                b
+                for b in self.builds
+                if b.framework is framework
+                and b.accelerator is accelerator
+                and platform in b.platforms
+            ),
         )
 
     def no_build_for(

@@ -1,0 +1,62 @@
+"""A warm ``dlrec recommend --no-smoke --json`` imports only what it runs.
+
+``benchmarks/bench_cli.py`` times it against ``dlrec --help`` (RESULTS.md); this test keeps the
+imports that cost most of what was cut from coming back unnoticed: PyYAML (the rules come from
+the cache), importlib.metadata and urllib (the frameworks probe reads dist-info folders itself),
+the tries' engine, the smoke engine and the distributed launchers (nothing is installed or run).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+#: Run as dlrec runs (bootstrap first), then list the modules loaded when the command ends.
+SCRIPT = """
+import atexit, json, sys
+atexit.register(lambda: print(json.dumps(sorted(sys.modules)), file=sys.stderr))
+sys.argv = ["dlrec", "recommend", "--no-smoke", "--json"]
+from recommender.cli.bootstrap import run
+run()
+"""
+
+NOT_ON_THE_WARM_PATH = (
+    "yaml",
+    "importlib.metadata",
+    "email",
+    "urllib.request",
+    "http.client",
+    "concurrent.futures",
+    "recommender.smoke.trial",
+    "recommender.smoke.run",
+    "recommender.smoke.process",
+    "recommender.smoke.distributed.launch",
+    "recommender.smoke.distributed.run",
+    "recommender.core.documents.yaml_text",
+)
+
+
+def _modules(env: dict[str, str]) -> tuple[int, set[str]]:
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return done.returncode, set(json.loads(done.stderr.strip().splitlines()[-1]))
+
+
+def test_a_warm_recommend_imports_no_yaml_no_metadata_and_no_smoke_engine(tmp_path):
+    env = {**os.environ, "DLREC_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1"}
+    code, cold = _modules(env)  # parses the YAML files and fills the rule base cache
+    assert code in (0, 1) and "yaml" in cold
+    code, warm = _modules(env)
+    assert code in (0, 1)
+    loaded = sorted(
+        m for m in warm for name in NOT_ON_THE_WARM_PATH if m == name or m.startswith(name + ".")
+    )
+    assert loaded == [], loaded
