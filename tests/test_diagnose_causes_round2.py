@@ -72,3 +72,73 @@ def test_cuda_build_with_the_no_driver_warning_still_fails() -> None:
     result = diagnose(text, "paste.txt")
     assert "no-driver" in result.categories
     assert result.failed
+
+
+def test_conda_plan_line_reads_the_build_it_is_about_to_install() -> None:
+    text = (
+        "$ conda install pytorch torchvision cudatoolkit=11.8 -c pytorch\n"
+        "The following NEW packages will be INSTALLED:\n"
+        "\n"
+        "  pytorch            pytorch/linux-64::pytorch-2.0.1-py3.10_cpu_0\n"
+        "  torchvision        pytorch/linux-64::torchvision-0.15.2-py310_cpu\n"
+    )
+    result = diagnose(text, "paste.txt")
+    assert "cpu-wheel-on-gpu" in result.categories
+    facts = {f.path: f.value for f in result.facts}
+    assert facts["frameworks.pytorch.version"] == "2.0.1"
+    assert facts["frameworks.pytorch.build.flavour"] == "cpu"
+
+
+def test_conda_plan_line_with_a_cuda_build_is_not_cpu() -> None:
+    text = (
+        "The following NEW packages will be INSTALLED:\n"
+        "  pytorch            pytorch/linux-64::pytorch-2.0.1-py3.10_cuda11.8_cudnn8.7.0_0\n"
+        "  pytorch-cuda       pytorch/linux-64::pytorch-cuda-11.8-h7e8668a_5\n"
+    )
+    result = diagnose(text, "paste.txt")
+    facts = {f.path: f.value for f in result.facts}
+    assert facts["frameworks.pytorch.build.flavour"] == "cuda"
+    assert facts["frameworks.pytorch.build.cuda"] == "11.8"
+    assert "cpu-wheel-on-gpu" not in result.categories
+
+
+def test_a_conda_plan_line_whose_names_differ_is_not_read() -> None:
+    # "name  channel::other-1.0-build": not conda's plan layout, so not a fact about pytorch.
+    text = (
+        "pytorch   conda-forge/linux-64::numpy-1.26.0-py310_cpu_0\nnvidia-smi: command not found\n"
+    )
+    facts = {f.path for f in diagnose(text, "paste.txt").facts}
+    assert "frameworks.pytorch.version" not in facts
+
+
+_WSL_TEMPLATE = (
+    "### WSL Version\n"
+    "\n"
+    "- [{two}] WSL 2\n"
+    "- [{one}] WSL 1\n"
+    "\n"
+    "### Repro Steps\n"
+    ">>> import ctypes; ctypes.CDLL('libcuda.so')\n"
+    "OSError: libcuda.so: cannot open shared object file: No such file or directory\n"
+)
+
+
+def test_libcuda_missing_on_wsl2_is_a_wsl_problem() -> None:
+    result = diagnose(_WSL_TEMPLATE.format(two="X", one=" "), "paste.txt")
+    assert "wsl-issue" in result.categories
+    assert "missing-library" in result.categories
+
+
+def test_libcuda_missing_outside_wsl2_is_not_blamed_on_wsl() -> None:
+    assert (
+        "wsl-issue" not in diagnose(_WSL_TEMPLATE.format(two=" ", one="x"), "paste.txt").categories
+    )
+    plain = "OSError: libcuda.so: cannot open shared object file: No such file or directory\n"
+    assert "wsl-issue" not in diagnose(plain, "paste.txt").categories
+
+
+def test_a_toolkit_library_missing_on_wsl2_stays_a_missing_library() -> None:
+    text = _WSL_TEMPLATE.format(two="x", one=" ").replace("libcuda.so", "libcudart.so.12")
+    result = diagnose(text, "paste.txt")
+    assert "missing-library" in result.categories
+    assert "wsl-issue" not in result.categories
