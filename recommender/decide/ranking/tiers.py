@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from recommender.core.catalog import BACKEND_FRAMEWORK, Framework, display_name
+from recommender.facts.document import Facts
 from recommender.rulebase.tiers import TIERS, TierEntry, TierTable
 
 #: ``deploy`` answers that are devices of their own, and the tier places they stand for.
@@ -60,7 +61,7 @@ class Placement:
         }
 
 
-def os_of(facts: Any) -> str | None:
+def os_of(facts: Facts) -> str | None:
     """linux, windows or macos from the facts (WSL is Linux); None when unknown."""
     if facts.get("os.wsl"):
         return "linux"
