@@ -8,6 +8,7 @@ from typing import Any
 
 from recommender.core.catalog import Framework
 from recommender.decide.ranking.rank import Entry, Ranking
+from recommender.facts.document import Facts
 
 SCHEMA_VERSION = 1
 
@@ -48,7 +49,9 @@ def entry_to_dict(entry: Entry) -> dict[str, Any]:
     }
 
 
-def ranking_to_json(ranking: Ranking, *, answers: Mapping[str, Any], facts: Any) -> dict[str, Any]:
+def ranking_to_json(
+    ranking: Ranking, *, answers: Mapping[str, Any], facts: Facts
+) -> dict[str, Any]:
     """The ``--json`` contract (schema_version 1). Same inputs, same bytes: no timestamps here."""
     warnings = [n.to_dict() for n in ranking.warnings]
     if ranking.smoke_note:

@@ -34,7 +34,7 @@ from recommender.decide.install.plan import (
 from recommender.decide.install.view import machine_key, narrowed, quoting, unquote, view_of
 from recommender.decide.ranking.rows import Entry
 from recommender.facts.document import Facts
-from recommender.facts.machine import Machine, machine_from_facts
+from recommender.facts.machine import Machine
 from recommender.rulebase.wheels.model import WheelMatrix
 
 __all__ = [
@@ -62,7 +62,7 @@ STALE_DAYS = 183
 _KERAS = Framework.KERAS.value
 
 
-def python_cmd(facts: Any) -> str:
+def python_cmd(facts: Facts) -> str:
     """The machine's Python as one shell word (a venv path with a space is quoted), or
     ``python`` when it is not a plain absolute path (a ``; curl … | sh`` never gets through)."""
     exe = facts.get("python.executable")
@@ -74,7 +74,7 @@ def python_cmd(facts: Any) -> str:
 def _machine(facts: Facts) -> Machine:
     """The planner's view of the machine, made once per Facts value (a ranking plans up to nine
     rows per machine)."""
-    return facts.memo("install.machine", lambda: machine_from_facts(facts.doc))
+    return facts.machine
 
 
 def _planned_framework(framework: str, backend: str | None) -> Framework | None:
@@ -176,7 +176,7 @@ def install_hint(
     return f"no {Framework(framework).info.name} build fits here: {plan.reason}{way}"
 
 
-def _installed(framework: str, facts: Any, backend: str | None) -> bool:
+def _installed(framework: str, facts: Facts, backend: str | None) -> bool:
     names = [framework]
     if framework == _KERAS and backend in BACKEND_FRAMEWORK:
         names.append(BACKEND_FRAMEWORK[backend])
@@ -184,7 +184,7 @@ def _installed(framework: str, facts: Any, backend: str | None) -> bool:
 
 
 def install_line(
-    plan: InstallPlan | NoBuild, facts: Any, framework: str, backend: str | None = None
+    plan: InstallPlan | NoBuild, facts: Facts, framework: str, backend: str | None = None
 ) -> str | None:
     """The row's one command: none for a NoBuild, an installed build that already fits, or an
     accelerator nobody could settle (the plan is then CPU-only, a guess dlrec does not print)."""

@@ -177,7 +177,7 @@ def _placer(
     """(framework, backend) -> Placement on the devices the answers name, under this OS."""
     answers = getattr(evaluation, "answers", None) or {}
     places = places_of(_accelerator(evaluation), answers.get("deploy"))
-    os = os_of(facts)
+    os = os_of(facts.machine)
     table = getattr(rulebase, "tiers", None) or TierTable()
 
     def place(fw: str, backend: str | None) -> Placement:

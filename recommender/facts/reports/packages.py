@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from recommender.core.numfmt import is_digits
 from recommender.facts.reports.lines import local_build
 from recommender.facts.reports.model import Block, Fact
 
@@ -202,7 +203,7 @@ def _conda_transaction(line: str, number: int) -> list[Fact]:
     if not sep or len(parts) != 2 or " " in spec.strip():
         return []
     name, version, build = (spec.strip().rsplit("-", 2) + ["", ""])[:3]
-    if name != parts[0] or not version[:1].isdigit() or not build:
+    if name != parts[0] or not is_digits(version[:1]) or not build:
         return []
     fields = _fields(f"{name} {version} {build} {parts[1].partition('/')[0]}")
     if fields is None or not (fields[0] in WATCHED or fields[0] in RECORDED):
