@@ -106,18 +106,19 @@ def make_diverse_fleet(folder: Path, files: int, seed: int = 24) -> int:
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-#: Runs one command and prints its peak RSS (KB) and exit code on stderr's last line: each run
-#: measured in its own parent, so a small run after a large one is not hidden by its peak.
+#: Runs one command and prints its peak RSS (KB), CPU seconds and exit code on stderr's last
+#: line: each run measured in its own parent, so a small run after a large one is not hidden by
+#: its peak. CPU time is the steadier figure on a shared machine (wall time waits for others).
 _MEASURE = (
     "import resource, subprocess, sys\n"
     "p = subprocess.run(sys.argv[1:], stdin=subprocess.DEVNULL)\n"
-    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-    "print(f'\\n{peak} {p.returncode}', file=sys.stderr)\n"
+    "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(f'\\n{u.ru_maxrss} {u.ru_utime + u.ru_stime} {p.returncode}', file=sys.stderr)\n"
 )
 
 
-def run_once(folder: Path) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of one ``dlrec recommend --facts DIR``."""
+def run_once(folder: Path) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS in MB, CPU seconds) of one ``dlrec recommend --facts DIR``."""
     argv = [sys.executable, "-m", "recommender", "recommend", "--facts", str(folder)]
     argv += ["--no-smoke", "--json", "--accelerator", "nvidia"]
     start = time.perf_counter()
@@ -126,16 +127,16 @@ def run_once(folder: Path) -> tuple[float, float]:
         capture_output=True, text=True, stdin=subprocess.DEVNULL, env=ENV,
     )  # fmt: skip
     wall = time.perf_counter() - start
-    peak_kb, code = proc.stderr.rstrip().rsplit("\n", 1)[-1].split()
+    peak_kb, cpu, code = proc.stderr.rstrip().rsplit("\n", 1)[-1].split()
     if proc.returncode != 0 or code not in ("0", "1"):
         sys.exit(f"dlrec failed ({code}): {proc.stderr[-2000:]}")
     nodes = len(json.loads(proc.stdout)["fleet"]["nodes"])
     assert nodes == len(list(folder.glob("*.json"))), nodes
-    return wall, int(peak_kb) / 1024
+    return wall, int(peak_kb) / 1024, float(cpu)
 
 
 def measure(files: int, distinct: int, rounds: int, diverse: bool) -> tuple[int, list]:
-    """(distinct machines, [(wall, peak MB)] per round) of one fleet, after a warm-up run."""
+    """(distinct machines, [(wall, peak MB, CPU)] per round) of one fleet, after a warm-up run."""
     with tempfile.TemporaryDirectory(prefix="dlrec-fleet-") as tmp:
         folder = Path(tmp)
         if diverse:
@@ -161,19 +162,23 @@ def main() -> None:
     kinds = [False, True] if args.side_by_side else [args.diverse]
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
-    print("| fleet | files | distinct machines | wall (median) | peak RSS | target |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| fleet | files | distinct machines | wall (median) | CPU (median) | peak RSS | target |"
+    )
+    print("|---|---|---|---|---|---|---|")
     walls = []
     for diverse in kinds:
         distinct, runs = measure(args.files, args.distinct, args.rounds, diverse)
-        wall = statistics.median(w for w, _ in runs)
-        peak = max(r for _, r in runs)
+        wall = statistics.median(w for w, _, _ in runs)
+        cpu = statistics.median(c for _, _, c in runs)
+        peak = max(r for _, r, _ in runs)
         name = "diverse (GPU x driver x Python x builds)" if diverse else "copies"
         target = "<= 20 s, 300 MB" if diverse else "<= 3 s, 150 MB"
         print(
-            f"| {name} | {args.files:,} | {distinct:,} | {wall:.2f} s | {peak:.0f} MB | {target} |"
+            f"| {name} | {args.files:,} | {distinct:,} | {wall:.2f} s | {cpu:.2f} s | {peak:.0f} MB "
+            f"| {target} |"
         )
-        walls.append(f"{name}: " + ", ".join(f"{w:.2f}" for w, _ in runs))
+        walls.append(f"{name}: " + ", ".join(f"{w:.2f}" for w, _, _ in runs))
     print("wall of each round (s): " + "; ".join(walls))
 
 

@@ -56,17 +56,21 @@ def _plain(path: list[str]) -> bool:
     return all(getattr(f, "__name__", "") == "PathFinder" for f in finders)
 
 
-def _info_dir(folder: str, wanted: str) -> Path | None:
+def _listing(folder: str) -> dict[str, Path]:
+    """Each normalised name -> its first ``.dist-info`` / ``.egg-info`` entry in ``folder``, in
+    listing order (as importlib.metadata's ``Lookup`` keeps them)."""
     try:
         children = os.listdir(folder or ".")
     except Exception:  # noqa: BLE001 - importlib.metadata skips an unlistable entry the same way
-        return None
+        return {}
+    found: dict[str, Path] = {}
     for child in children:
         low = child.lower()
         if low.endswith((".dist-info", ".egg-info")):
-            if _normalized(low.rpartition(".")[0].partition("-")[0]) == wanted:
-                return Path(folder, child)
-    return None
+            found.setdefault(
+                _normalized(low.rpartition(".")[0].partition("-")[0]), Path(folder, child)
+            )
+    return found
 
 
 def _version(info: Path) -> str | None:
@@ -97,23 +101,43 @@ def _version(info: Path) -> str | None:
     return None
 
 
+class Installed:
+    """The distributions on ``sys.path`` as it is now; each folder is listed once, when first
+    searched (a probe run makes one and asks it a dozen names)."""
+
+    def __init__(self, path: list[str] | None = None) -> None:
+        self._path = list(sys.path if path is None else path)
+        self._plain = _plain(self._path)
+        self._folders: dict[str, dict[str, Path]] = {}
+
+    def distribution(self, name: str) -> Dist | None:
+        """The distribution ``importlib.metadata.distribution(name)`` would return, or None."""
+        if not self._plain:
+            return _from_importlib(name)
+        wanted = _normalized(name)
+        for folder in self._path:
+            listing = self._folders.get(folder)
+            if listing is None:
+                listing = self._folders[folder] = _listing(folder)
+            info = listing.get(wanted)
+            if info is not None:
+                return Dist(version=_version(info), root=info.parent)
+        return None
+
+
+def _from_importlib(name: str) -> Dist | None:
+    from importlib import metadata
+
+    try:
+        found = metadata.distribution(name)
+    except metadata.PackageNotFoundError:
+        return None
+    return Dist(version=found.version, root=Path(str(found.locate_file(""))))
+
+
 def distribution(name: str) -> Dist | None:
     """The distribution ``importlib.metadata.distribution(name)`` would return, or None."""
-    path = list(sys.path)
-    if not _plain(path):
-        from importlib import metadata
-
-        try:
-            found = metadata.distribution(name)
-        except metadata.PackageNotFoundError:
-            return None
-        return Dist(version=found.version, root=Path(str(found.locate_file(""))))
-    wanted = _normalized(name)
-    for folder in path:
-        info = _info_dir(folder, wanted)
-        if info is not None:
-            return Dist(version=_version(info), root=info.parent)
-    return None
+    return Installed().distribution(name)
 
 
-__all__ = ["Dist", "distribution"]
+__all__ = ["Dist", "Installed", "distribution"]

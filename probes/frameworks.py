@@ -14,15 +14,11 @@ import re
 from pathlib import Path
 
 from recommender.core.catalog import JAX_PLUGINS, KERAS_CONFIG_BACKENDS, TF_DISTRIBUTIONS
-from recommender.probes._dists import Dist, distribution
+from recommender.probes._dists import Dist, Installed
 from recommender.probes.base import Host, ProbeResult, probe
 
 TORCH_DISTRIBUTIONS = ("torch",)
 KERAS_BACKENDS = KERAS_CONFIG_BACKENDS
-
-
-def _dist(name: str) -> Dist | None:
-    return distribution(name)
 
 
 def _read(dist: Dist, relpath: str) -> str | None:
@@ -57,8 +53,8 @@ def _assignments(source: str) -> dict[str, object]:
     return values
 
 
-def _tensorflow() -> tuple[dict, list[str]]:
-    found = [(name, d) for name in TF_DISTRIBUTIONS if (d := _dist(name)) is not None]
+def _tensorflow(site: Installed) -> tuple[dict, list[str]]:
+    found = [(n, d) for n in TF_DISTRIBUTIONS if (d := site.distribution(n)) is not None]
     if not found:
         return {"installed": False}, []
     name, dist = found[0]
@@ -88,8 +84,8 @@ def _tensorflow() -> tuple[dict, list[str]]:
     }, warnings
 
 
-def _pytorch() -> tuple[dict, list[str]]:
-    dist = _dist("torch")
+def _pytorch(site: Installed) -> tuple[dict, list[str]]:
+    dist = site.distribution("torch")
     if dist is None:
         return {"installed": False}, []
     values = _assignments(_read(dist, "torch/version.py") or "")
@@ -145,9 +141,9 @@ def _configured_backend(host: Host) -> tuple[str, str]:
     return "tensorflow", "default"
 
 
-def _keras(host: Host) -> tuple[dict, list[str]]:
-    dist = _dist("keras")
-    tf_keras = _dist("tf-keras") or _dist("tf_keras")
+def _keras(host: Host, site: Installed) -> tuple[dict, list[str]]:
+    dist = site.distribution("keras")
+    tf_keras = site.distribution("tf-keras") or site.distribution("tf_keras")
     if dist is None:
         return {
             "installed": False,
@@ -174,12 +170,12 @@ def _keras(host: Host) -> tuple[dict, list[str]]:
     }, warnings
 
 
-def _jax() -> dict:
-    dist = _dist("jax")
+def _jax(site: Installed) -> dict:
+    dist = site.distribution("jax")
     if dist is None:
         return {"installed": False}
-    jaxlib = _dist("jaxlib")
-    plugins = [n for n in JAX_PLUGINS if _dist(n) is not None]
+    jaxlib = site.distribution("jaxlib")
+    plugins = [n for n in JAX_PLUGINS if site.distribution(n) is not None]
     return {
         "installed": True,
         "version": dist.version,
@@ -200,10 +196,11 @@ def _jax_build(plugins: list[str]) -> dict:
 
 @probe("frameworks", section="frameworks", budget_s=4.0)
 def frameworks_probe(host: Host) -> ProbeResult:
-    tf, tf_warn = _tensorflow()
-    pt, pt_warn = _pytorch()
-    ks, ks_warn = _keras(host)
+    site = Installed()  # sys.path's folders, each listed once for all the names below
+    tf, tf_warn = _tensorflow(site)
+    pt, pt_warn = _pytorch(site)
+    ks, ks_warn = _keras(host, site)
     return ProbeResult.ok(
-        {"tensorflow": tf, "pytorch": pt, "keras": ks, "jax": _jax()},
+        {"tensorflow": tf, "pytorch": pt, "keras": ks, "jax": _jax(site)},
         warnings=[*tf_warn, *pt_warn, *ks_warn],
     )

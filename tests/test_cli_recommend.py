@@ -197,7 +197,7 @@ def test_json_contract_shape(runner):
             "smoke",
             "install",
             "install_plan",
-            *(["backends"] if entry["framework"] == "keras" else []),
+            *(["backends", "not_inherited"] if entry["framework"] == "keras" else []),
         ]
         assert entry["confidence"] == "rules-only" and entry["smoke"] is None
         assert (entry["backend"] is None) == (entry["framework"] != "keras")

@@ -134,7 +134,8 @@ def test_check_bad_overlay_exits_2_with_one_line(runner, tmp_path):
     assert result.exit_code == 2
     assert result.stderr == (
         f"dlrec: error: {overlay}:4: rule 'bar': unknown key 'wehn' (allowed: id, sources, "
-        "when, score, block, warn, why, note, verified, fix, block_device, keras_backends)\n"
+        "when, score, block, warn, why, note, verified, fix, block_device, keras_backends, "
+        "keras_reach)\n"
     )
 
 

@@ -106,3 +106,14 @@ def test_tensorflow_on_jetpack_6_0_or_another_python_has_no_cited_wheel() -> Non
             "tensorflow", machine_from_facts(_facts(l4t, python)), "nvidia", matrix=load_wheels()
         ).to_dict()
         assert doc["kind"] == "no_build", (l4t, python)
+
+
+def test_the_vendor_index_reaches_requirements_and_uv_formats() -> None:
+    from recommender.report.plan_formats import render_plan
+
+    machine = machine_from_facts(_facts("36.4.3", "3.10.12"))
+    plan = plan_install("tensorflow", machine, "nvidia", matrix=load_wheels())
+    index = "https://developer.download.nvidia.com/compute/redist/jp/v61"
+    requirements = render_plan(plan, "requirements", python="3.10", unknowns=()).splitlines()
+    assert requirements == [f"--extra-index-url {index}", "tensorflow==2.16.1+nv24.08"]
+    assert f'url = "{index}"' in render_plan(plan, "uv", python="3.10", unknowns=())

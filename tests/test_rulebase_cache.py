@@ -68,10 +68,12 @@ def test_the_entry_is_private_to_the_user(env, tmp_path):
         b'{"format": FORMAT, "key": "KEY", "documents": {"a.yaml": {"py/object": "os.system"}}}',
         b'{"format": FORMAT, "key": "KEY", "documents": {"a.yaml": {"\\u0000l": "1", '
         b'"\\u0000k": {}}, "b.yaml": {}}}',
-        b'{"format": FORMAT, "key": "KEY", "documents": {"a.yaml": {"\\u0000l": 1, '
-        b'"\\u0000k": {"x": true}}, "b.yaml": {}}}',
-        b'{"format": FORMAT, "key": "KEY", "documents": {"a.yaml": {"\\u0000k": {}}, '
+        b'{"format": FORMAT, "key": "KEY", "documents": {"a.yaml": {"x": 1, "\\u0000l": 1, '
+        b'"\\u0000k": [true]}, "b.yaml": {}}}',
+        b'{"format": FORMAT, "key": "KEY", "documents": {"a.yaml": {"\\u0000k": []}, '
         b'"b.yaml": {}}}',
+        b'{"format": FORMAT, "key": "KEY", "documents": {"a.yaml": {"x": 1, "\\u0000l": 1, '
+        b'"\\u0000k": [1, 2]}, "b.yaml": {}}}',
         b'{"format": FORMAT, "key": "KEY", "documents": {"a.yaml": {"\\u0000line": 1}, '
         b'"b.yaml": {"k": "\\u0000l"}}}',
         b"[" * 100000,
@@ -86,6 +88,7 @@ def test_the_entry_is_private_to_the_user(env, tmp_path):
         "line-not-int",
         "key-line-bool",
         "lines-without-line",
+        "lines-not-one-per-key",
         "other-nul-keys",
         "deep",
     ],

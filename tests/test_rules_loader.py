@@ -54,7 +54,7 @@ BAD_RULES = [
         "unknown-key",
         "sources: [TF-LITE]\nwehn: {}\nwhy: x\nscore: {tensorflow: 1}\n",
         4,
-        "rule 'bad': unknown key 'wehn' (allowed: id, sources, when, score, block, warn, why, note, verified, fix, block_device, keras_backends)",
+        "rule 'bad': unknown key 'wehn' (allowed: id, sources, when, score, block, warn, why, note, verified, fix, block_device, keras_backends, keras_reach)",
     ),
     (
         "unknown-operator",
@@ -189,6 +189,31 @@ BAD_RULES = [
         "sources: [TF-LITE]\nwhy: x\nwarn: [all]\nverified: 2026-13\n",
         6,
         "'verified' must be YYYY-MM",
+    ),
+    (
+        "keras-reach-not-bool",
+        "sources: [TF-LITE]\nwhy: x\nscore: {tensorflow: 1}\nkeras_reach: {reaches: maybe, why: y}\n",
+        6,
+        "keras_reach.reaches must be true or false",
+    ),
+    (
+        "keras-reach-uncited",
+        "sources: [TF-LITE]\nwhy: x\nscore: {tensorflow: 1}\nkeras_reach: {reaches: true, why: y}\n",
+        6,
+        "keras_reach with reaches: true cites its sources",
+    ),
+    (
+        "keras-reach-without-backend-score",
+        "sources: [TF-LITE]\nwhy: x\nscore: {keras: 1}\nkeras_reach: {reaches: false, why: y}\n",
+        6,
+        "'keras_reach' goes with a score for tensorflow, pytorch or jax",
+    ),
+    (
+        "keras-reach-counted-twice",
+        "sources: [TF-LITE]\nwhy: x\nscore: {tensorflow: 1, keras: 1}\n"
+        "keras_reach: {reaches: true, why: y, sources: [TF-LITE]}\n",
+        6,
+        "counts it twice",
     ),
 ]
 

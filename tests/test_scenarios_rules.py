@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from recommender.decide.ranking.rank import rank
 from recommender.engine.answers import resolve_answers
 from recommender.engine.evaluate import evaluate
 from recommender.facts.document import Facts
@@ -195,7 +196,13 @@ def test_cpu_only_torch_on_a100_warns(rb):
     ev = run(rb, "a100-cpu-torch")
     warned = {w.rule for w in ev.warnings}
     assert "torch-cpu-build-with-nvidia-gpu" in warned
-    assert "cu130" in rb.rule("torch-cpu-build-with-nvidia-gpu").fix
+    # The fix is the planner's command (a template the ranking fills): a CUDA reinstall.
+    assert rb.rule("torch-cpu-build-with-nvidia-gpu").fix == "{install_pytorch}"
+    doc = json.loads((PERSONAS / "a100-cpu-torch.json").read_text("utf-8"))
+    facts = Facts.from_dict(doc, origin="a100-cpu-torch.json")
+    ranking = rank(ev, (), facts, rb)
+    notice = next(n for n in ranking.warnings if n.rule == "torch-cpu-build-with-nvidia-gpu")
+    assert "download.pytorch.org/whl/cu" in (notice.fix or ""), notice.fix
 
 
 def test_pascal_gpu_on_cuda12_driver_gets_torch_ceiling_warnings(rb):

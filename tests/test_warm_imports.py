@@ -60,3 +60,26 @@ def test_a_warm_recommend_imports_no_yaml_no_metadata_and_no_smoke_engine(tmp_pa
         m for m in warm for name in NOT_ON_THE_WARM_PATH if m == name or m.startswith(name + ".")
     )
     assert loaded == [], loaded
+
+
+def test_the_collector_is_paused_for_the_imports_only_and_left_as_it_was():
+    import gc
+
+    from recommender.core.early import CollectorPaused
+
+    was = gc.isenabled()
+    try:
+        for before in (True, False):
+            (gc.enable if before else gc.disable)()
+            with CollectorPaused():
+                assert not gc.isenabled()
+            assert gc.isenabled() is before
+        gc.enable()
+        try:
+            with CollectorPaused():
+                raise KeyError("an import failed")
+        except KeyError:
+            pass
+        assert gc.isenabled()
+    finally:
+        (gc.enable if was else gc.disable)()

@@ -31,7 +31,7 @@ import sys
 import traceback
 from typing import cast
 
-from recommender.core.early import SIGNALS, interrupted
+from recommender.core.early import SIGNALS, CollectorPaused, interrupted
 
 #: The modules dlrec needs and the names it uses from each, checked before the CLI is imported.
 REQUIRED: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -189,12 +189,13 @@ def run(argv: list[str] | None = None) -> None:
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), interrupted)
     tolerant_stdout()
-    problem = check_dependencies(help_only=_help_only(sys.argv[1:] if argv is None else argv))
-    if problem is None:
-        try:
-            from recommender.cli.main import main
-        except Exception as exc:  # noqa: BLE001 - before the CLI's guard exists, this is it
-            problem = _broken(*_named(exc, "recommender"))
+    with CollectorPaused():  # imports only: long-lived objects, nothing to collect
+        problem = check_dependencies(help_only=_help_only(sys.argv[1:] if argv is None else argv))
+        if problem is None:
+            try:
+                from recommender.cli.main import main
+            except Exception as exc:  # noqa: BLE001 - before the CLI's guard exists, this is it
+                problem = _broken(*_named(exc, "recommender"))
     if problem is not None:
         print(problem, file=sys.stderr)
         sys.exit(BAD_ENVIRONMENT)

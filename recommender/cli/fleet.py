@@ -9,6 +9,8 @@ import shlex
 import click
 
 from recommender.cli.choices import FRAMEWORK_SYNONYMS, NamedChoice, device_choice, dir_path
+from recommender.cli.options import seconds_option
+from recommender.core.catalog import DISTRIBUTED_ENGINES
 from recommender.core.errors import BadInputError, ExitCode
 
 ENGINE_HELP = "Reach the nodes through Slurm (srun; inside salloc/sbatch, the allocation's nodes)."
@@ -56,12 +58,8 @@ def fleet() -> None:
     help="Write DIR/<node>.json per node.",
 )
 @click.option("--force", is_flag=True, help="Write into a non-empty DIR.")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(1, 86_400),
-    default=300.0,
-    show_default=True,
-    help="Seconds to wait for every node; the silent ones are named.",
+@seconds_option(
+    "--timeout", default=300.0, help="Seconds to wait for every node; the silent ones are named."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the nodes as JSON at the end.")
 @click.pass_context
@@ -123,7 +121,7 @@ def probe(ctx, slurm, ray_address, nodes, partition, srun_args, out, force, time
 @click.option(
     "--framework",
     required=True,
-    type=NamedChoice(("pytorch", "tensorflow", "keras"), synonyms=FRAMEWORK_SYNONYMS),
+    type=NamedChoice(tuple(DISTRIBUTED_ENGINES), synonyms=FRAMEWORK_SYNONYMS),
 )
 @click.option(
     "--nproc-per-node",
@@ -134,20 +132,12 @@ def probe(ctx, slurm, ray_address, nodes, partition, srun_args, out, force, time
 )
 @click.option("--device", type=device_choice(("cpu", "cuda")), default="cpu", show_default=True)
 @click.option("--steps", type=click.IntRange(5, 100_000), default=30, show_default=True)
-@click.option(
+@seconds_option(
     "--import-timeout",
-    type=click.FloatRange(1, 86_400),
     default=120.0,
-    show_default=True,
     help="Seconds each node's ranks may take to import and meet at the rendezvous.",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(1, 86_400),
-    default=120.0,
-    show_default=True,
-    help="Seconds the ranks may train.",
-)
+@seconds_option("--timeout", default=120.0, help="Seconds the ranks may train.")
 @click.option("--json", "as_json", is_flag=True, help="Print the fleet's result as JSON only.")
 @click.pass_context
 def smoke(ctx, slurm, ray_address, nodes, partition, srun_args, framework, nproc_per_node,

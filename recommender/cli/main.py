@@ -20,6 +20,7 @@ from recommender import __version__
 from recommender.cli import _stdout
 from recommender.cli.choices import NamedChoice, file_path
 from recommender.cli.options import redact_option
+from recommender.core.early import CollectorPaused
 from recommender.core.errors import BadInputError, DlrecError, ExitCode
 from recommender.core.problems import BadRequest
 
@@ -108,7 +109,8 @@ class LazyGroup(click.Group):
             import importlib
 
             try:
-                module = importlib.import_module(module_name)
+                with CollectorPaused():  # the command's stages and the rule base: long-lived
+                    module = importlib.import_module(module_name)
             except ModuleNotFoundError as exc:
                 if exc.name != module_name:
                     raise

@@ -43,6 +43,25 @@ rules_option = click.option(
 )
 
 
+def seconds_option(
+    *names: str,
+    help: str,
+    default: float | None = None,
+    low: float = 1,
+    high: float = 86_400,
+    metavar: str | None = None,
+):
+    """A time budget in seconds: a number from ``low`` to ``high``, its default shown."""
+    return click.option(
+        *names,
+        type=click.FloatRange(low, high),
+        default=default,
+        show_default=default is not None,
+        metavar=metavar,
+        help=help,
+    )
+
+
 def redact_option(f):
     """--redact: mask host name, user name, home paths and secret-looking env values (shareable)."""
     return click.option(
@@ -99,17 +118,17 @@ def input_options(f=None, *, fleet: bool = False):
             "--no-smoke", is_flag=True, help="Skip the smoke trainings (confidence: rules-only)."
         ),
         click.option("--fresh", is_flag=True, help="Ignore cached smoke results."),
-        click.option(
+        seconds_option(
             "--import-timeout",
-            type=click.FloatRange(1, 3600),
+            high=3600,
             metavar="S",
             help="Smoke: seconds each framework may take to import.",
         ),
-        click.option(
+        seconds_option(
             "--train-timeout",
             "--timeout",
             "train_timeout",
-            type=click.FloatRange(1, 3600),
+            high=3600,
             metavar="S",
             help="Smoke: seconds each training may take.",
         ),
@@ -302,11 +321,10 @@ def try_options(f):
             show_default=True,
             help="With --try: refuse a plan that would download more than SIZE.",
         ),
-        click.option(
+        seconds_option(
             "--try-timeout",
-            type=click.FloatRange(10, 86_400),
+            low=10,
             default=DEFAULT_TRY_TIMEOUT,
-            show_default=True,
             metavar="S",
             help="With --try: seconds each plan's environment and install may take.",
         ),

@@ -9,7 +9,7 @@ import click
 from recommender.cli import distributed as cli_distributed
 from recommender.cli.choices import device_choice, framework_choice
 from recommender.cli.distributed import distributed_options
-from recommender.cli.options import try_options
+from recommender.cli.options import seconds_option, try_options
 from recommender.core.catalog import Framework
 from recommender.core.errors import ExitCode, NotInstalledError, SmokeError
 from recommender.smoke.run import (
@@ -44,20 +44,18 @@ from recommender.smoke.run import (
     show_default=True,
     help="Training steps per model.",
 )
-@click.option(
+@seconds_option(
     "--timeout",
     "--train-timeout",
     "timeout",
-    type=click.FloatRange(0.1, 86_400),
+    low=0.1,
     default=DEFAULT_TRAIN_TIMEOUT,
-    show_default=True,
     help="Seconds each run may train (after its import).",
 )
-@click.option(
+@seconds_option(
     "--import-timeout",
-    type=click.FloatRange(0.1, 86_400),
+    low=0.1,
     default=DEFAULT_IMPORT_TIMEOUT,
-    show_default=True,
     help="Seconds each run may take to import its framework.",
 )
 @click.option("--fresh", is_flag=True, help="Ignore cached results and train again.")

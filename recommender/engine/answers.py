@@ -16,12 +16,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recommender.core.catalog import GPU_ANSWERS, KIND_ANSWER
 from recommender.core.documents import DocumentError, load_document
 from recommender.core.errors import BadInputError
 from recommender.core.names import did_you_mean
+
+if TYPE_CHECKING:
+    from recommender.facts.document import Facts
+    from recommender.rulebase.model import Question
 
 #: Where an answer came from; "asked": given or confirmed at a ``dlrec ask`` prompt.
 SOURCES = ("flag", "file", "probe", "asked", "unanswered")
@@ -56,8 +60,9 @@ class Answers:
 GPU = "gpu"
 
 
-def gpu_answers(facts: Any) -> list[str]:
-    """The accelerator answers of the GPU kinds the facts show (visible ones), in catalog order."""
+def gpu_answers(facts: Facts | None) -> list[str]:
+    """The accelerator answers of the GPU kinds the facts show (visible ones), in catalog order
+    (none without facts)."""
     found = {
         KIND_ANSWER.get(str(a.get("kind")))
         for a in (getattr(facts, "accelerators", None) or ())
@@ -66,7 +71,7 @@ def gpu_answers(facts: Any) -> list[str]:
     return [a for a in GPU_ANSWERS if a in found]
 
 
-def gpu_answer(facts: Any) -> str:
+def gpu_answer(facts: Facts | None) -> str:
     """``--accelerator gpu`` -> the one GPU kind present, else a BadInputError naming them."""
     found = gpu_answers(facts)
     if len(found) == 1:
@@ -118,7 +123,7 @@ def _read_file(path: str, questions: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def _prefill(question: Any, facts: Any) -> str | None:
+def _prefill(question: Question, facts: Facts | None) -> str | None:
     if facts is None or not question.prefill:
         return None
     if question.prefill.startswith("derived."):
@@ -131,11 +136,11 @@ def _prefill(question: Any, facts: Any) -> str | None:
 
 
 def resolve_answers(
-    questions: Sequence[Any],
+    questions: Sequence[Question],
     *,
     file: str | None = None,
     flags: Mapping[str, str | None] | None = None,
-    facts: Any = None,
+    facts: Facts | None = None,
     asked: Mapping[str, str] | None = None,
 ) -> Answers:
     """Answers for every question: asked at a prompt, else flag, else file, else a fact

@@ -20,6 +20,7 @@ from recommender.core.catalog import ACCELERATOR_KINDS, DISTRIBUTED_ENGINES, FRA
 from recommender.core.frozen import freeze, thaw
 from recommender.core.memo import remember
 from recommender.core.shell import is_absolute_path, safe_project_name, safe_version
+from recommender.facts.machine import Machine, machine_from_facts
 
 SCHEMA_VERSION = 1
 
@@ -310,6 +311,12 @@ class Facts:
     def memo(self, key: Hashable, make: Callable[[], _T]) -> _T:
         """``make()`` once per ``key`` for this value: a memo that lives and dies with it."""
         return remember(self._memo, key, make)
+
+    @property
+    def machine(self) -> Machine:
+        """The typed view of this machine (facts/machine.py), made once per Facts value: what
+        decide/ reads instead of fact paths (the rules keep their dotted paths)."""
+        return self.memo("machine", lambda: machine_from_facts(self.doc))
 
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any], *, origin: str = "probed") -> Facts:

@@ -8,6 +8,7 @@ from typing import Any
 
 from recommender.core.catalog import Framework
 from recommender.decide.ranking.rank import Entry, Ranking
+from recommender.facts.document import Facts
 
 SCHEMA_VERSION = 1
 
@@ -38,14 +39,19 @@ def entry_to_dict(entry: Entry) -> dict[str, Any]:
         "install_plan": dict(entry.install_plan) if entry.install_plan is not None else None,
         **({"tried": dict(entry.tried)} if entry.tried is not None else {}),
         **(
-            {"backends": [b.to_dict() for b in entry.backends]}
+            {
+                "backends": [b.to_dict() for b in entry.backends],
+                "not_inherited": [n.to_dict() for n in entry.not_inherited],
+            }
             if entry.framework == Framework.KERAS
             else {}
         ),
     }
 
 
-def ranking_to_json(ranking: Ranking, *, answers: Mapping[str, Any], facts: Any) -> dict[str, Any]:
+def ranking_to_json(
+    ranking: Ranking, *, answers: Mapping[str, Any], facts: Facts
+) -> dict[str, Any]:
     """The ``--json`` contract (schema_version 1). Same inputs, same bytes: no timestamps here."""
     warnings = [n.to_dict() for n in ranking.warnings]
     if ranking.smoke_note:

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from recommender.core.catalog import Framework
 from recommender.core.numfmt import SMOKE_FIGURE_NOTE, throughput
+from recommender.decide.ranking.inherit import is_inherited
 from recommender.decide.ranking.rank import MEASURED, Entry, Ranking, smoke_error
 from recommender.report.document import SCHEMA_VERSION, entry_to_dict, ranking_to_json
 from recommender.report.pictures import loss_curve
@@ -258,6 +259,21 @@ def _target(entry: Entry) -> str:
 TIE_NOTICE = "ranking:tie"
 
 
+def inheritance_line(entry: Entry, names: Mapping[str, str] = DEFAULT_NAMES) -> str:
+    """Keras on X: which of X's reasons it inherits, and how many do not reach a Keras user."""
+    backend_fw = entry.not_inherited[0].framework
+    fw_name = names.get(backend_fw, backend_fw)
+    got = [str(r.rule) for r in entry.reasons if is_inherited(str(r.why))]
+    head = f"{display_name(entry, names)} inherits " + (
+        f"{', '.join(got)} from {fw_name}" if got else f"none of {fw_name}'s reasons"
+    )
+    n = len(entry.not_inherited)
+    return (
+        f"{head}; {n} of {fw_name}'s reasons do not reach a Keras user "
+        f"(--why {_target(entry)} lists them)."
+    )
+
+
 def render_ranking(
     ranking: Ranking, names: Mapping[str, str] = DEFAULT_NAMES, *, width: int = 100
 ) -> RenderableType:
@@ -279,6 +295,8 @@ def render_ranking(
             parts.append(Text(entry.placement.note, style="cyan"))
         for line in entry.unreached:
             parts.append(Text(f"{display_name(entry, names)}: {line}.", style="dim"))
+        if entry.not_inherited:
+            parts.append(Text(inheritance_line(entry, names), style="dim"))
     winner = ranking.winner
     if winner is None:
         parts.append(

@@ -161,6 +161,10 @@ def render_why(ranking: Ranking, target: str) -> RenderableType:
         row.append(Text(f"{reason.why} [{sources}]"))
         table.add_row(*row)
     parts: list[RenderableType] = [table]
+    parts += [
+        Text(f"not inherited from {n.framework}: {n.rule} ({n.delta:+g}): {n.why}", style="dim")
+        for n in entry.not_inherited
+    ]
     parts += [Text(f"blocked: {b.why} ({b.rule})", style="red") for b in entry.blockers]
     parts.append(Text(f"score {entry.score:g}, rank {entry.rank}, {entry.verdict}"))
     if winner is not None and winner is not entry:

@@ -14,7 +14,6 @@ unknown fact is UNKNOWN, never FALSE. ``all``/``any``/``not`` follow Kleene's lo
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -89,11 +88,10 @@ def compile_condition(node: Any, ctx: CompileContext) -> Test:
     operator = OPERATORS.get(name)
     if operator is None:
         raise ctx.fail(f"unknown operator {name!r} (allowed: {_names()})", line_of(node, name))
-    try:
-        key = json.dumps([name, arg], sort_keys=True)
-    except (TypeError, ValueError):
-        key = None
-    hit = ctx.memo.get(key) if key is not None else None
+    # The tree's repr names every value with its type (1, 1.0 and True differ, strings are
+    # quoted): equal keys are equal trees. A tree written in another key order only misses.
+    key = repr([name, arg])
+    hit = ctx.memo.get(key)
     if hit is not None:
         ctx.reads.update(hit[1])
         return hit[0]
@@ -105,8 +103,7 @@ def compile_condition(node: Any, ctx: CompileContext) -> Test:
     finally:
         outer.update(ctx.reads)
         ctx.reads = outer
-    if key is not None:
-        ctx.memo[key] = (test, reads)
+    ctx.memo[key] = (test, reads)
     return test
 
 

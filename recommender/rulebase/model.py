@@ -59,6 +59,16 @@ class UrlSource:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class KerasReach:
+    """Whether a rule's reason for a backend framework reaches a Keras user on that backend
+    (Keras on X inherits X's reasons that do), why, and the sources that say so."""
+
+    reaches: bool
+    why: str
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Rule:
     id: str
     sources: tuple[str, ...]
@@ -74,6 +84,9 @@ class Rule:
     fix: str | None = None
     #: A ``keras`` score that reaches Keras only on these backends (empty: on every backend).
     keras_backends: tuple[str, ...] = ()
+    #: A score for tensorflow, pytorch or jax: does it reach Keras on that backend? (required
+    #: on every such rule in tradeoffs.yaml, so the explanation can say which do not).
+    keras_reach: KerasReach | None = None
     file: str = ""
     line: int = 0
     #: Fact paths and ``answer.KEY`` names the condition reads, sorted.

@@ -12,10 +12,16 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
-from recommender.core.catalog import ACCELERATOR_KINDS, FRAMEWORK_IDS, KERAS_BACKENDS
+from recommender.core.catalog import (
+    ACCELERATOR_KINDS,
+    BACKEND_FRAMEWORK,
+    FRAMEWORK_IDS,
+    KERAS_BACKENDS,
+    Framework,
+)
 from recommender.core.frozen import freeze
 from recommender.rulebase.conditions import CompileContext, compile_condition, line_of
-from recommender.rulebase.model import Rule
+from recommender.rulebase.model import KerasReach, Rule
 from recommender.rulebase.tables import COMMAND_FIELDS
 from recommender.rulebase.validate import (
     ParseContext,
@@ -42,7 +48,12 @@ RULE_KEYS = (
     "fix",
     "block_device",
     "keras_backends",
+    "keras_reach",
 )
+KERAS_REACH_KEYS = ("reaches", "why", "sources")
+#: Score keys that are a Keras backend's framework: a rule scoring one says whether it reaches
+#: Keras on that backend.
+BACKEND_SCORE_KEYS = frozenset(BACKEND_FRAMEWORK.values())
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -103,6 +114,32 @@ def _parse_sources_list(node: Mapping[str, Any], at: Where, ctx: ParseContext) -
                 line,
             )
     return tuple(sources)
+
+
+def _parse_keras_reach(node: Mapping[str, Any], at: Where, ctx: ParseContext) -> KerasReach | None:
+    """``keras_reach: {reaches: true|false, why: "...", sources: [...]}`` on a rule that scores a
+    Keras backend's framework (refused elsewhere). Absent, the reason does not reach Keras and
+    the explanation says the rule does not say (every bundled rule says: a test checks it)."""
+    scored = BACKEND_SCORE_KEYS & set(node.get("score") or ())
+    if "keras_reach" not in node:
+        return None
+    value = node["keras_reach"]
+    line = line_of(node, "keras_reach")
+    if not scored:
+        raise at.fail("'keras_reach' goes with a score for tensorflow, pytorch or jax", line)
+    if not isinstance(value, Mapping):
+        raise at.fail("'keras_reach' must be a mapping {reaches, why, sources}", line)
+    check_keys(value, at, KERAS_REACH_KEYS, ("reaches", "why"), "keras_reach")
+    if not isinstance(value["reaches"], bool):
+        raise at.fail("keras_reach.reaches must be true or false", line_of(value, "reaches"))
+    sources = _parse_sources_list(value, at, ctx) if "sources" in value else ()
+    if value["reaches"] and not sources:
+        raise at.fail("keras_reach with reaches: true cites its sources", line)
+    if value["reaches"] and Framework.KERAS in (node.get("score") or {}):
+        raise at.fail(
+            "keras_reach with reaches: true on a rule that also scores keras counts it twice", line
+        )
+    return KerasReach(reaches=value["reaches"], why=text_field(value, "why", at), sources=sources)
 
 
 def _parse_rule(node: Any, where: Where, ctx: ParseContext, *, compat: bool) -> Rule:
@@ -167,6 +204,7 @@ def _parse_rule(node: Any, where: Where, ctx: ParseContext, *, compat: bool) -> 
             if "keras_backends" in node
             else ()
         ),
+        keras_reach=_parse_keras_reach(node, at, ctx),
         file=where.file,
         line=at.line,
         reads=reads,

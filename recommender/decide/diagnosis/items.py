@@ -30,6 +30,12 @@ ITEM_CATEGORY: Mapping[str, Category] = {
 #: Items whose warning is a finding too (the others warn about what a paste cannot show).
 WARN_ITEMS = frozenset({"wsl"})
 
+#: Formats that look for the GPU themselves (collect_env and jax's env info run nvidia-smi): where
+#: the paste holds none of them and nothing names a GPU, a driver or torch's no-driver warning, a
+#: CUDA build that sees no GPU may be on a machine without one (pip's default Linux torch wheel is
+#: a CUDA build), so "no driver or GPU visible" is a warning there, not a fail.
+LOOKS_FOR_GPU = frozenset({"collect-env", "vllm-collect-env", "nvidia-smi", "jax-env", "ds-report"})
+
 #: The facts each item reads, to quote their lines.
 ITEM_FACTS: Mapping[str, tuple[str, ...]] = {
     "driver": ("frameworks.", "driver.", "gpu."),
@@ -54,19 +60,36 @@ def item_findings(paste: Paste, checklists: Mapping[str, Checklist]) -> list[Fin
             if category is None or not _counts(item):
                 continue
             lines = fact_lines(paste, ITEM_FACTS.get(item.id, ("frameworks.",)))
+            status, detail = item.status.value, item.detail
+            if item.id == "gpu-visible" and not _looked_for_gpu(paste):
+                status = Status.WARN.value
+                detail = (
+                    f"{detail}; but nothing in the paste looked for a GPU (no collect_env, "
+                    "nvidia-smi, GPU or driver line): on a machine without an NVIDIA GPU this "
+                    "is expected"
+                )
             out.append(
                 Finding(
                     id=f"{framework}:{item.id}",
                     category=category.value,
-                    status=item.status.value,
+                    status=status,
                     title=item.title,
-                    detail=item.detail,
+                    detail=detail,
                     fix=item.fix,
                     quotes=quote_lines(paste, lines),
                     source=item.rule,
                 )
             )
     return out
+
+
+def _looked_for_gpu(paste: Paste) -> bool:
+    """The paste holds a block that looks for the GPU, or a GPU, driver or no-driver line."""
+    if LOOKS_FOR_GPU.intersection(paste.formats):
+        return True
+    if "frameworks.pytorch.cuda_warning" in paste.facts:
+        return True
+    return bool(fact_lines(paste, ("gpu.", "driver.", "accelerators")))
 
 
 def _counts(item: Item) -> bool:

@@ -12,12 +12,32 @@ from recommender.decide.diagnosis.items import planner_fix
 from recommender.decide.diagnosis.kernels import library_kernels_in_use
 from recommender.facts.reports import Paste, Signature
 
+#: Categories of a message about the driver's own library (libcuda) not being found or loaded.
+_DRIVER_LIBRARY = frozenset(
+    {Category.MISSING_LIBRARY.value, Category.NO_DRIVER.value, Category.NO_DEVICE.value}
+)
+
+
+def _on_wsl2(paste: Paste) -> bool:
+    """WSL 2, from a platform string or the WSL issue template's ticked box."""
+    fact = paste.facts.get("os.wsl")
+    return (fact is not None and str(fact.value) == "2") or (paste.doc.get("os") or {}).get(
+        "wsl"
+    ) == 2
+
+
+def _names_libcuda(paste: Paste, lines: list[int]) -> bool:
+    """On WSL 2 libcuda is the Windows driver's, mounted at /usr/lib/wsl/lib: a message that it
+    is missing is WSL's library path, not a CUDA toolkit to install."""
+    return any("libcuda.so" in paste.line(n).lower() for n in lines)
+
 
 def message_findings(
     paste: Paste, signatures: Mapping[str, Signature], checklists: Mapping[str, Checklist]
 ) -> list[Finding]:
     out = []
     gpu = shows_gpu(paste)
+    wsl2 = _on_wsl2(paste)
     for sid in dict.fromkeys(h.signature for h in paste.hits):
         sig = signatures[sid]
         if sig.status == "fact":
@@ -29,6 +49,8 @@ def message_findings(
             paste, checklists
         ):
             also = (*also, Category.LIBRARY_KERNELS_UNSUPPORTED.value)
+        if sig.diagnosis in _DRIVER_LIBRARY and wsl2 and _names_libcuda(paste, lines):
+            also = (*also, Category.WSL_ISSUE.value)
         out.append(
             Finding(
                 id=f"signature:{sid}",

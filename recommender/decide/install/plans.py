@@ -31,10 +31,10 @@ from recommender.decide.install.plan import (
     NoBuild,
     plan_install,
 )
-from recommender.decide.install.view import machine_key, narrowed, quotes, unquote
+from recommender.decide.install.view import machine_key, narrowed, quoting, unquote, view_of
 from recommender.decide.ranking.rows import Entry
 from recommender.facts.document import Facts
-from recommender.facts.machine import Machine, machine_from_facts
+from recommender.facts.machine import Machine
 from recommender.rulebase.wheels.model import WheelMatrix
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "install_hint",
     "install_line",
     "machine_answer",
+    "plan_and_dict",
     "plan_dict",
     "plan_for",
     "planned_fix",
@@ -61,7 +62,7 @@ STALE_DAYS = 183
 _KERAS = Framework.KERAS.value
 
 
-def python_cmd(facts: Any) -> str:
+def python_cmd(facts: Facts) -> str:
     """The machine's Python as one shell word (a venv path with a space is quoted), or
     ``python`` when it is not a plain absolute path (a ``; curl … | sh`` never gets through)."""
     exe = facts.get("python.executable")
@@ -73,7 +74,7 @@ def python_cmd(facts: Any) -> str:
 def _machine(facts: Facts) -> Machine:
     """The planner's view of the machine, made once per Facts value (a ranking plans up to nine
     rows per machine)."""
-    return facts.memo("install.machine", lambda: machine_from_facts(facts.doc))
+    return facts.machine
 
 
 def _planned_framework(framework: str, backend: str | None) -> Framework | None:
@@ -96,21 +97,56 @@ def plan_for(
     ``matrix`` (the rule base's ``wheels``). Plans are frozen values memoised on the matrix by
     the narrow view a plan reads (``view.py``: the driver's band among the floors, not its
     digits, quoted afterwards): a fleet's machines mostly differ where a plan does not look."""
+    return _planned(framework, facts, accelerator, backend, matrix)[0]
+
+
+def plan_and_dict(
+    framework: str,
+    facts: Facts,
+    accelerator: str | None,
+    *,
+    backend: str | None = None,
+    matrix: WheelMatrix,
+) -> tuple[InstallPlan | NoBuild, dict[str, Any]]:
+    """``plan_for`` and its ``plan_dict``; machines that share a plan share its dict too (read
+    only, as every ranking row's ``install_plan``), so a fleet keeps one per plan."""
+    plan, key = _planned(framework, facts, accelerator, backend, matrix)
+    if key is None:
+        return plan, plan_dict(plan)
+    return plan, matrix.memo(("plan.dict", key), lambda: plan_dict(plan))
+
+
+def _planned(
+    framework: str,
+    facts: Facts,
+    accelerator: str | None,
+    backend: str | None,
+    matrix: WheelMatrix,
+) -> tuple[InstallPlan | NoBuild, tuple[Any, ...] | None]:
+    """The plan, and its memo key when the plan is the memoised value itself (None: it quotes
+    this machine's driver, so it is this machine's own)."""
     answer = accelerator if accelerator in ANSWER_KIND else None  # the catalog's answers
     machine, python = _machine(facts), python_cmd(facts)
     backend = backend if framework == _KERAS else None
-    narrow = narrowed(machine, _planned_framework(framework, backend), matrix, python)
-    planned = narrow or machine
+    view = facts.memo(("install.view", python), lambda: view_of(machine, python))
+    planned: Callable[[], Machine]
+    if view is None:
+        narrow, planned = machine_key(machine), lambda: machine
+    else:
+        built = _planned_framework(framework, backend)
+        narrow, planned = narrowed(view, machine.installed, built, matrix)
 
-    def make() -> tuple[InstallPlan | NoBuild, bool]:
+    def make() -> tuple[InstallPlan | NoBuild, tuple[str, ...]]:
         plan = plan_install(
-            framework, planned, answer, matrix=matrix, backend=backend, python_cmd=python
+            framework, planned(), answer, matrix=matrix, backend=backend, python_cmd=python
         )
-        return plan, quotes(plan)
+        return plan, quoting(plan)
 
-    key = ("plan", framework, backend, answer, python, machine_key(planned))
+    key = ("plan", framework, backend, answer, python, narrow)
     plan, quoted = matrix.memo(key, make)
-    return unquote(plan, machine.driver or "") if quoted else plan
+    if quoted:
+        return unquote(plan, machine.driver or "", quoted), None
+    return plan, key
 
 
 def machine_answer(facts: Facts, device: str | None = None) -> str:
@@ -140,7 +176,7 @@ def install_hint(
     return f"no {Framework(framework).info.name} build fits here: {plan.reason}{way}"
 
 
-def _installed(framework: str, facts: Any, backend: str | None) -> bool:
+def _installed(framework: str, facts: Facts, backend: str | None) -> bool:
     names = [framework]
     if framework == _KERAS and backend in BACKEND_FRAMEWORK:
         names.append(BACKEND_FRAMEWORK[backend])
@@ -148,7 +184,7 @@ def _installed(framework: str, facts: Any, backend: str | None) -> bool:
 
 
 def install_line(
-    plan: InstallPlan | NoBuild, facts: Any, framework: str, backend: str | None = None
+    plan: InstallPlan | NoBuild, facts: Facts, framework: str, backend: str | None = None
 ) -> str | None:
     """The row's one command: none for a NoBuild, an installed build that already fits, or an
     accelerator nobody could settle (the plan is then CPU-only, a guess dlrec does not print)."""

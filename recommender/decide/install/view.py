@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, TypeVar
 
@@ -26,7 +27,17 @@ from recommender.core.catalog import DriverColumn, Framework
 from recommender.facts.machine import Installed, Machine, NvidiaGpu
 from recommender.rulebase.wheels.model import WheelMatrix
 
-__all__ = ["QUOTE", "driver_floors", "machine_key", "narrowed", "search_key", "unquote"]
+__all__ = [
+    "QUOTE",
+    "View",
+    "driver_floors",
+    "machine_key",
+    "narrowed",
+    "quoting",
+    "search_key",
+    "unquote",
+    "view_of",
+]
 
 #: Where a plan made for a band quotes the driver. A NUL never comes from the matrix (YAML text)
 #: and a machine holding one is planned whole (``narrowed`` says None).
@@ -64,27 +75,60 @@ def _texts(machine: Machine, python_cmd: str) -> tuple[str | None, ...]:
     )  # fmt: skip
 
 
-def narrowed(
-    machine: Machine, framework: Framework | None, matrix: WheelMatrix, python_cmd: str
-) -> Machine | None:
-    """What a plan for ``framework`` reads of ``machine`` (None for ``framework``: no installed
-    build); None when the machine cannot be narrowed (a NUL in its text)."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class View:
+    """A machine as every plan reads it, made once per machine: GPU names dropped where the
+    compute capability is known; a known driver quoted (``QUOTE``), nvidia-smi's max CUDA
+    dropped then; no installed builds. ``narrowed`` adds the driver's band and one build."""
+
+    machine: Machine
+    #: ``machine`` as a key, less what ``narrowed`` adds.
+    key: tuple[Any, ...]
+    #: The machine's own driver (None: unknown, and the plans read nvidia-smi's max CUDA).
+    driver: Version | None
+
+
+def view_of(machine: Machine, python_cmd: str) -> View | None:
+    """The plans' view of ``machine``; None when it cannot be narrowed (a NUL in its text)."""
     if any(t and "\x00" in t for t in _texts(machine, python_cmd)):
         return None
-    installed = machine.installed.get(framework) if framework is not None else None
-    changes: dict[str, Any] = {
-        "nvidia": tuple(
+    known = machine.driver_version if machine.driver else None
+    view = dataclasses.replace(
+        machine,
+        nvidia=tuple(
             NvidiaGpu(name=None, cc=g.cc) if g.cc is not None else g for g in machine.nvidia
         ),
-        "installed": MappingProxyType({framework: installed} if installed is not None else {}),
-    }
-    if machine.driver and machine.driver_version is not None:
-        changes.update(
-            driver=QUOTE,
-            driver_version=_band(matrix, machine, machine.driver_version),
-            max_cuda=None,
-        )
-    return dataclasses.replace(machine, **changes)
+        installed=MappingProxyType({}),
+        driver=QUOTE if known is not None else machine.driver,
+        max_cuda=None if known is not None else machine.max_cuda,
+    )
+    skip = ("installed", "driver_version")
+    key = tuple(getattr(view, f.name) for f in dataclasses.fields(view) if f.name not in skip)
+    return View(machine=view, key=key, driver=known)
+
+
+def narrowed(
+    view: View,
+    installed: Mapping[Framework, Installed],
+    framework: Framework | None,
+    matrix: WheelMatrix,
+) -> tuple[tuple[Any, ...], Callable[[], Machine]]:
+    """What a plan for ``framework`` reads (None: no installed build), as a key and a way to
+    make the machine it is planned on."""
+    build = installed.get(framework) if framework is not None else None
+    builds: Mapping[Framework, Installed] = MappingProxyType(
+        {framework: build} if framework is not None and build is not None else {}
+    )
+    version = (
+        _band(matrix, view.machine, view.driver)
+        if view.driver is not None
+        else view.machine.driver_version
+    )
+
+    def machine() -> Machine:
+        return dataclasses.replace(view.machine, driver_version=version, installed=builds)
+
+    return (view.key, version, framework, build), machine
 
 
 def _installed_key(installed: Mapping[Framework, Installed]) -> tuple[Any, ...]:
@@ -117,8 +161,8 @@ def _fill(value: Any, driver: str) -> Any:
     return value
 
 
-def quotes(plan: Any) -> bool:
-    """Whether a plan's text quotes the placeholder driver anywhere."""
+def quoting(plan: Any) -> tuple[str, ...]:
+    """The fields of a plan (a frozen dataclass) whose text quotes the placeholder driver."""
 
     def has(value: Any) -> bool:
         if isinstance(value, str):
@@ -129,11 +173,10 @@ def quotes(plan: Any) -> bool:
             return any(has(v) for v in value.values())
         return False
 
-    return any(has(getattr(plan, f.name)) for f in dataclasses.fields(plan))
+    return tuple(f.name for f in dataclasses.fields(plan) if has(getattr(plan, f.name)))
 
 
-def unquote(plan: _T, driver: str) -> _T:
-    """``plan`` (a frozen dataclass) with ``driver`` where it quotes the placeholder."""
-    fields = dataclasses.fields(plan)  # type: ignore[arg-type]
-    changes = {f.name: _fill(getattr(plan, f.name), driver) for f in fields}
+def unquote(plan: _T, driver: str, fields: tuple[str, ...]) -> _T:
+    """``plan`` with ``driver`` where its ``fields`` (``quoting``'s) quote the placeholder."""
+    changes = {name: _fill(getattr(plan, name), driver) for name in fields}
     return dataclasses.replace(plan, **changes)  # type: ignore[type-var]

@@ -14,7 +14,12 @@ from typing import Any
 
 from recommender.core.catalog import BACKEND_FRAMEWORK, KERAS_BACKENDS
 from recommender.decide.install.plan import NoBuild
-from recommender.decide.install.plans import NO_BUILD_RULE, install_line, plan_dict, plan_for
+from recommender.decide.install.plans import (
+    NO_BUILD_RULE,
+    install_line,
+    plan_and_dict,
+    plan_for,
+)
 from recommender.decide.ranking.rows import BackendRow, Block
 from recommender.decide.ranking.smoke_evidence import deciding_run, smoke_for
 from recommender.engine.evaluate import Evaluation
@@ -89,8 +94,8 @@ def plan_row(
     matrix: WheelMatrix,
     backend: str | None = None,
 ) -> tuple[dict[str, Any], str | None]:
-    plan = plan_for(fw, facts, accelerator, backend=backend, matrix=matrix)
-    return plan_dict(plan), install_line(plan, facts, fw, backend)
+    plan, row = plan_and_dict(fw, facts, accelerator, backend=backend, matrix=matrix)
+    return row, install_line(plan, facts, fw, backend)
 
 
 def _backend_rows(

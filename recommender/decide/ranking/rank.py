@@ -35,6 +35,7 @@ from typing import Any
 
 from recommender.core.catalog import ANSWER_DEVICE, ANSWER_KIND, FRAMEWORK_IDS, Framework
 from recommender.decide.install.plans import planned_fix, staleness
+from recommender.decide.ranking.inherit import inherited
 from recommender.decide.ranking.keras_backends import (
     BACKEND_ORDER,
     keras_choice,
@@ -60,6 +61,7 @@ from recommender.decide.ranking.rows import (
     Block,
     Entry,
     Notice,
+    NotInherited,
     Ranking,
 )
 from recommender.decide.ranking.smoke_evidence import (
@@ -175,7 +177,7 @@ def _placer(
     """(framework, backend) -> Placement on the devices the answers name, under this OS."""
     answers = getattr(evaluation, "answers", None) or {}
     places = places_of(_accelerator(evaluation), answers.get("deploy"))
-    os = os_of(facts)
+    os = os_of(facts.machine)
     table = getattr(rulebase, "tiers", None) or TierTable()
 
     def place(fw: str, backend: str | None) -> Placement:
@@ -231,6 +233,11 @@ def _entry(
     bonus = float(rulebase.settings.get("smoke_bonus", 0.0)) if passed and ready else 0.0
     reasons, unreached = _reaching(tuple(fs.reasons), backend, rulebase)
     rule_score = float(fs.score) - sum(float(r.delta) for r in fs.reasons if r not in reasons)
+    not_inherited: tuple[NotInherited, ...] = ()
+    if backend is not None:  # Keras on X: X's reasons that reach a Keras user
+        inherit, not_inherited = inherited(evaluation, backend, rulebase)
+        reasons += inherit
+        rule_score += sum(r.delta for r in inherit)
     return Entry(
         framework=fw,
         backend=backend,
@@ -248,6 +255,7 @@ def _entry(
         blockers=blockers,
         warnings=tuple(str(getattr(w, "why", w)) for w in getattr(fs, "warnings", ())),
         unreached=unreached,
+        not_inherited=not_inherited,
         smoke=passed if passed is not None else failed,
         install=install,
         backend_choice=choice,

@@ -118,9 +118,31 @@ class Entry:
     tied: bool = False
     #: Keras only: reasons that do not reach Keras on its backend (a rule's keras_backends).
     unreached: tuple[str, ...] = ()
+    #: Keras only: the backend framework's reasons that do not reach Keras on it (the ones
+    #: that do are in ``reasons``, inherited: "Through the torch backend: ...").
+    not_inherited: tuple[NotInherited, ...] = ()
     #: ``--try``: how the plan's try ended (``TrialResult.to_dict()``: command, seconds,
     #: bytes, status, ...), or None when it was not tried.
     tried: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NotInherited:
+    """One of the backend framework's reasons that does not reach Keras on that backend
+    (its rule's ``keras_reach: {reaches: false}``), and why."""
+
+    rule: str
+    delta: float
+    framework: str
+    why: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "delta": self.delta,
+            "framework": self.framework,
+            "why": self.why,
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from recommender.core.catalog import BACKEND_FRAMEWORK, Framework, display_name
+from recommender.facts.machine import Machine
 from recommender.rulebase.tiers import TIERS, TierEntry, TierTable
 
 #: ``deploy`` answers that are devices of their own, and the tier places they stand for.
@@ -60,12 +61,11 @@ class Placement:
         }
 
 
-def os_of(facts: Any) -> str | None:
-    """linux, windows or macos from the facts (WSL is Linux); None when unknown."""
-    if facts.get("os.wsl"):
+def os_of(machine: Machine) -> str | None:
+    """linux, windows or macos from the machine's view (WSL is Linux); None when unknown."""
+    if machine.wsl:
         return "linux"
-    system = facts.get("os.system")
-    return {"Linux": "linux", "Windows": "windows", "Darwin": "macos"}.get(str(system))
+    return {"Linux": "linux", "Windows": "windows", "Darwin": "macos"}.get(str(machine.system))
 
 
 def places_of(accelerator: str | None, deploy: str | None) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from recommender.core.numfmt import is_digits
 from recommender.facts.reports.lines import local_build
 from recommender.facts.reports.model import Block, Fact
 
@@ -194,6 +195,22 @@ def _cpu_index_install(line: str, number: int) -> list[Fact]:
     return out
 
 
+def _conda_transaction(line: str, number: int) -> list[Fact]:
+    """conda's plan, ``pytorch   pytorch/win-64::pytorch-1.10.0-py3.8_cpu_0``: the package, its
+    version and the build string it is about to install (``name-version-build`` after ``::``)."""
+    head, sep, spec = line.partition("::")
+    parts = head.split()
+    if not sep or len(parts) != 2 or " " in spec.strip():
+        return []
+    name, version, build = (spec.strip().rsplit("-", 2) + ["", ""])[:3]
+    if name != parts[0] or not is_digits(version[:1]) or not build:
+        return []
+    fields = _fields(f"{name} {version} {build} {parts[1].partition('/')[0]}")
+    if fields is None or not (fields[0] in WATCHED or fields[0] in RECORDED):
+        return []
+    return _facts(*fields, number)
+
+
 def _site_packages(line: str, number: int) -> list[Fact]:
     """A traceback's ``.../site-packages/flash_attn/...`` proves the package is installed."""
     m = _SITE.search(line[:1000])
@@ -242,6 +259,8 @@ def read(lines: Sequence[str]) -> list[Block]:
             found = _conda_install(line, number)
         elif "site-packages" in line:
             found = _site_packages(line, number)
+        elif "::" in line:
+            found = _conda_transaction(line, number)
         if not found and _CPU_INDEX in line:
             found = _cpu_index_install(line, number)
         if found or line.startswith(_INSTALLED):

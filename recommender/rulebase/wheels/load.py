@@ -275,29 +275,26 @@ def _requires(r: Row) -> Mapping[str, str]:
     return MappingProxyType({k: str(pins.spec(k)) for k in pins.names()})
 
 
+def _columns(r: Row) -> dict[str, Any]:
+    """The fields every driver table row has: the driver per OS column, sources, a note."""
+    return {
+        "linux": _driver_text(r, "linux"),
+        "windows": _driver_text(r, "windows"),
+        "source": r.sources("source"),
+        "verified": r.date("verified"),
+        "note": r.opt_text("note"),
+    }
+
+
 def _driver(r: Row) -> DriverFloor:
-    return DriverFloor(
-        cuda=r.version("cuda"),
-        linux=_driver_text(r, "linux"),
-        windows=_driver_text(r, "windows"),
-        source=r.sources("source"),
-        verified=r.date("verified"),
-        note=r.opt_text("note"),
-    )
+    return DriverFloor(cuda=r.version("cuda"), **_columns(r))
 
 
 def _minor(r: Row) -> MinorCompat:
     major = r.version("major")
     if len(major.release) != 1:
         raise r.fail("major", f'{major} is not a CUDA major version such as "12"')
-    return MinorCompat(
-        major=major.major,
-        linux=_driver_text(r, "linux"),
-        windows=_driver_text(r, "windows"),
-        source=r.sources("source"),
-        verified=r.date("verified"),
-        note=r.opt_text("note"),
-    )
+    return MinorCompat(major=major.major, **_columns(r))
 
 
 def _build(r: Row) -> Build:

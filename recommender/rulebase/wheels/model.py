@@ -65,11 +65,11 @@ class Release:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class DriverFloor:
-    """The minimum driver of one CUDA toolkit release (its GA driver), per OS column."""
+class DriverColumns:
+    """A driver version per OS column of NVIDIA's tables, with its sources.
 
-    cuda: Version
-    #: Driver versions are kept as NVIDIA writes them ("560.28.03"); compare with ``Version()``.
+    Driver versions are kept as NVIDIA writes them ("560.28.03"); compare with ``Version()``."""
+
     linux: str | None
     windows: str | None
     source: tuple[str, ...]
@@ -81,18 +81,17 @@ class DriverFloor:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class MinorCompat:
+class DriverFloor(DriverColumns):
+    """The minimum driver of one CUDA toolkit release (its GA driver), per OS column."""
+
+    cuda: Version
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MinorCompat(DriverColumns):
     """CUDA minor version compatibility: any toolkit of ``major`` runs from this driver on."""
 
     major: int
-    linux: str | None
-    windows: str | None
-    source: tuple[str, ...]
-    verified: _dt.date
-    note: str | None = None
-
-    def floor(self, column: DriverColumn) -> str | None:
-        return self.linux if column is DriverColumn.LINUX else self.windows
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -241,25 +240,16 @@ class WheelMatrix:
     def builds_for(
         self, framework: Framework, accelerator: Accelerator, platform: Platform
     ) -> tuple[Build, ...]:
-        return tuple(
-            b
-            for b in self.builds
-            if b.framework is framework and b.accelerator is accelerator and platform in b.platforms
+        """The builds of ``framework`` for ``accelerator`` on ``platform`` (once per matrix)."""
+        return self.memo(
+            ("wheels.builds_for", framework, accelerator, platform),
+            lambda: _rows_for(self.builds, framework, accelerator, platform),
         )
 
     def no_build_for(
         self, framework: Framework, accelerator: Accelerator, platform: Platform
     ) -> NoBuildRow | None:
-        return next(
-            (
-                n
-                for n in self.no_build
-                if n.framework is framework
-                and n.accelerator is accelerator
-                and platform in n.platforms
-            ),
-            None,
-        )
+        return next(iter(_rows_for(self.no_build, framework, accelerator, platform)), None)
 
     def toolkit_floor(self, cuda: Version, column: DriverColumn) -> str | None:
         """The GA driver of CUDA ``major.minor`` for this column, or None when unpublished."""
@@ -272,3 +262,17 @@ class WheelMatrix:
         """The minor-version-compatibility floor of a CUDA major, or None when not in the table."""
         row = next((m for m in self.minor_compat if m.major == major), None)
         return row.floor(column) if row else None
+
+
+_Row = TypeVar("_Row", Build, NoBuildRow)
+
+
+def _rows_for(
+    rows: tuple[_Row, ...], framework: Framework, accelerator: Accelerator, platform: Platform
+) -> tuple[_Row, ...]:
+    """The rows of ``rows`` for this framework, accelerator and platform, in file order."""
+    return tuple(
+        r
+        for r in rows
+        if r.framework is framework and r.accelerator is accelerator and platform in r.platforms
+    )

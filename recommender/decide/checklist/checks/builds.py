@@ -100,7 +100,8 @@ def _wheels_floor(view: ItemView, release: str) -> str | None:
     """The toolkit's GA driver from rules/wheels.yaml ``cuda_drivers`` (back to CUDA 9.0)."""
     from recommender.core.catalog import DriverColumn
 
-    column = DriverColumn.WINDOWS if view.fact("os.system") == "Windows" else DriverColumn.LINUX
+    windows = view.inputs.facts.machine.system == "Windows"
+    column = DriverColumn.WINDOWS if windows else DriverColumn.LINUX
     return view.inputs.rulebase.wheels.toolkit_floor(Version(release), column)
 
 
@@ -209,7 +210,7 @@ def _in_list(g: Mapping[str, Any], arches: tuple[Version, ...]) -> bool:
 def _tf_cpu_build_wanted_gpu(view: ItemView) -> bool:
     dist = view.fw("distribution")
     cpu = dist == "tensorflow-cpu" or (view.fw("build.known") is True and not view.fw("build.cuda"))
-    linux = view.fact("os.system") == "Linux"
+    linux = view.inputs.facts.machine.system == "Linux"
     return linux and view.inputs.wants_gpu() and cpu
 
 
