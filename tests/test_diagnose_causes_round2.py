@@ -142,3 +142,28 @@ def test_a_toolkit_library_missing_on_wsl2_stays_a_missing_library() -> None:
     result = diagnose(text, "paste.txt")
     assert "missing-library" in result.categories
     assert "wsl-issue" not in result.categories
+
+
+_NO_KERNEL = "RuntimeError: CUDA error: no kernel image is available for execution on the device\n"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        ">>> from flash_attn import flash_attn_func",
+        "import xformers.ops as xops",
+        "from bitsandbytes.nn import Linear8bitLt",
+        ">>> import mamba_ssm",
+    ],
+)
+def test_an_import_of_a_library_with_its_own_kernels_makes_a_missing_kernel_its(line: str) -> None:
+    result = diagnose(f">>> import torch\n{line}\n{_NO_KERNEL}", "paste.txt")
+    assert "library-kernels-unsupported" in result.categories
+    assert "python-session" in result.formats
+
+
+def test_imports_of_torch_alone_leave_a_missing_kernel_torch_s() -> None:
+    text = f">>> import torch\n>>> from torch import nn\nimport numpy as np\n{_NO_KERNEL}"
+    result = diagnose(text, "paste.txt")
+    assert "arch-unsupported" in result.categories
+    assert "library-kernels-unsupported" not in result.categories

@@ -62,15 +62,26 @@ def _shadowed(name: str) -> str | None:
     """Where ``name`` would come from without PYTHONPATH and the working directory, when that
     differs from where it did come from."""
     top = name.split(".")[0]
-    skip = {os.path.abspath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p}
-    skip |= {os.getcwd(), os.path.abspath("")}
-    path = [p for p in sys.path if p and os.path.abspath(p) not in skip]
+    skip = {_absolute(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p}
+    skip |= {_absolute("")}
+    path = [p for p in sys.path if p and _absolute(p) not in skip]
     try:
         spec = importlib.machinery.PathFinder.find_spec(top, path)
     except (ImportError, ValueError, OSError):
         return None
     found = spec.origin if spec is not None else None
     return found if found and found != _origin(top) else None
+
+
+def _absolute(path: str) -> str | None:
+    """The folder as an absolute path; None for a relative one when the working directory has
+    been deleted (``os.getcwd`` raises there, and a run from a deleted folder must still work)."""
+    if os.path.isabs(path):
+        return os.path.normpath(path)
+    try:
+        return os.path.abspath(path)
+    except OSError:
+        return None
 
 
 def _installed(name: str) -> bool | None:
@@ -83,9 +94,9 @@ def _installed(name: str) -> bool | None:
         return False  # let the import say what is wrong
     if spec is None:
         return None
-    skip = {os.path.abspath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p}
-    skip |= {os.getcwd(), os.path.abspath("")}
-    path = [p for p in sys.path if p and os.path.abspath(p) not in skip]
+    skip = {_absolute(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p}
+    skip |= {_absolute("")}
+    path = [p for p in sys.path if p and _absolute(p) not in skip]
     try:
         real = importlib.machinery.PathFinder.find_spec(name, path)
     except (ImportError, ValueError, OSError):

@@ -211,6 +211,21 @@ def _conda_transaction(line: str, number: int) -> list[Fact]:
     return _facts(*fields, number)
 
 
+#: ``import flash_attn`` / ``from xformers.ops import ...`` (in a script, a session or a
+#: traceback's source line): the module of a library with its own kernels, in use.
+_IMPORT = re.compile(r"^(?:>>> |\.\.\. )?(?:import|from) (?P<pkg>[A-Za-z][A-Za-z0-9_]{1,40})\b")
+
+
+def _imports(line: str, number: int) -> list[Fact]:
+    m = _IMPORT.match(line[:200])
+    if m is None:
+        return []
+    name = m.group("pkg").lower().replace("_", "-")
+    if name not in _OWN_KERNELS:
+        return []
+    return [Fact(path=f"package.{name}", value="imported", line=number)]
+
+
 def _site_packages(line: str, number: int) -> list[Fact]:
     """A traceback's ``.../site-packages/flash_attn/...`` proves the package is installed."""
     m = _SITE.search(line[:1000])
@@ -261,6 +276,8 @@ def read(lines: Sequence[str]) -> list[Block]:
             found = _site_packages(line, number)
         elif "::" in line:
             found = _conda_transaction(line, number)
+        elif line.startswith(("import ", "from ", ">>> import ", ">>> from ")):
+            found = _imports(line, number)
         if not found and _CPU_INDEX in line:
             found = _cpu_index_install(line, number)
         if found or line.startswith(_INSTALLED):
@@ -272,11 +289,7 @@ def read(lines: Sequence[str]) -> list[Block]:
         fields = (_pip_show(lines, number, line) or _fields(line)) if _may_list(line) else None
         if fields is None or not (fields[0] in WATCHED or fields[0] in RECORDED):
             if facts and number - end > 40:  # a list ends where no package appears for a while
-                blocks.append(
-                    Block(
-                        format=_format(lines, start, end), start=start, end=end, facts=tuple(facts)
-                    )
-                )
+                blocks.append(_block(lines, start, end, facts))
                 facts = []
             continue
         if not facts:
@@ -284,10 +297,15 @@ def read(lines: Sequence[str]) -> list[Block]:
         facts.extend(_facts(*fields, number))
         end = number
     if facts:
-        blocks.append(
-            Block(format=_format(lines, start, end), start=start, end=end, facts=tuple(facts))
-        )
+        blocks.append(_block(lines, start, end, facts))
     return blocks
+
+
+def _block(lines: Sequence[str], start: int, end: int, facts: list[Fact]) -> Block:
+    """A run of package facts; one made only of imports is a session's or script's, not a list."""
+    imports_only = all(f.value == "imported" for f in facts)
+    fmt = "python-session" if imports_only else _format(lines, start, end)
+    return Block(format=fmt, start=start, end=end, facts=tuple(facts))
 
 
 def _format(lines: Sequence[str], start: int, end: int) -> str:
