@@ -120,12 +120,14 @@ def _smoke_note(request: Request, facts: Facts, evaluation: Evaluation | None = 
 
 
 def _run_smoke(
-    request: Request, facts: Facts, answers: Answers, on_event: OnEvent | None
+    request: Request, facts: Facts, answers: Answers, on_event: OnEvent | None, rulebase: RuleBase
 ) -> tuple[SmokeResult, ...]:
+    """The smoke runs, their failures' fixes told with the install planner's commands."""
+    from recommender.decide.install.hints import with_planned_fixes
     from recommender.smoke.run import DEFAULT_IMPORT_TIMEOUT, DEFAULT_TRAIN_TIMEOUT
 
     accel = answers.values.get("accelerator", "auto")
-    return run_smoke(
+    results = run_smoke(
         facts,
         device=ANSWER_DEVICE.get(accel, "auto") if accel is not None else "auto",
         fresh=request.fresh,
@@ -134,6 +136,9 @@ def _run_smoke(
         import_timeout=request.import_timeout or DEFAULT_IMPORT_TIMEOUT,
         train_timeout=request.train_timeout or DEFAULT_TRAIN_TIMEOUT,
     )
+    if not any(r.error is not None for r in results):
+        return results
+    return with_planned_fixes(results, facts, matrix=rulebase.wheels)
 
 
 def _with_distributed(facts: Facts) -> Facts:
@@ -175,7 +180,7 @@ def recommend(
     )
     evaluation = evidence.with_figures(evaluate(facts, answers, rulebase), facts)
     note = _smoke_note(request, facts, evaluation)
-    results = () if note else _run_smoke(request, facts, answers, on_event)
+    results = () if note else _run_smoke(request, facts, answers, on_event, rulebase)
     ranking = rank(
         evaluation,
         results,

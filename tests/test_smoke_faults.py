@@ -232,7 +232,8 @@ def test_classify_import_texts(text, kind):
     assert got.kind.value == kind
     if kind == "import_error":
         assert "No module named 'typing_extensions'" in got.message
-        assert "pip install --force-reinstall tensorflow" in got.fix
+        # The install planner's command, filled where the fix is shown (issue 26).
+        assert "{install_tensorflow} --force-reinstall" in got.fix
 
 
 def test_classify_sigkill_names_oom_kills_and_other_signals():
@@ -264,7 +265,7 @@ def test_classify_device_unusable_from_the_child():
     "text, fix",
     [
         ("ValueError: Unable to import backend : bogus", "export KERAS_BACKEND=tensorflow"),
-        ("ModuleNotFoundError: No module named 'jax'", "pip install jax "),
+        ("ModuleNotFoundError: No module named 'jax'", "{install_jax} "),
     ],
 )
 def test_classify_a_keras_backend_problem_fixes_the_backend_not_keras(text, fix):
@@ -298,4 +299,42 @@ def test_tensorflow_cannot_dlopen_gpu_libraries_names_them_and_the_fix(tmp_path)
     )
     failure = classify(exit_, framework="tensorflow", device="cuda", log=str(log))
     assert failure.kind == FailureKind.DEVICE_UNUSABLE
-    assert "libcudnn.so.8" in failure.message and "tensorflow[and-cuda]" in failure.fix
+    assert "libcudnn.so.8" in failure.message and "{install_tensorflow}" in failure.fix
+    # Where it is shown, the placeholder is the install planner's CUDA build for this machine.
+    from recommender.decide.install.hints import with_planned_fixes
+    from recommender.rulebase.wheels.load import load_wheels
+    from recommender.smoke.results import SmokeResult
+    from tests.test_cli_smoke import GPU, linux_facts
+
+    tf_cuda = {"installed": True, "version": "2.21.0", "build": {"cuda": "12.5"}}
+    result = SmokeResult(
+        framework="tensorflow", backend=None, device="cuda", model="mlp", ok=False, error=failure
+    )
+    (shown,) = with_planned_fixes(
+        (result,), linux_facts([GPU], tensorflow=tf_cuda), matrix=load_wheels()
+    )
+    assert "/usr/bin/python3 -m pip install 'tensorflow[and-cuda]==" in shown.error.fix
+    assert "{" not in shown.error.fix
+
+
+def test_a_reinstall_fix_is_the_planners_build_not_pypis_default():
+    """`pip install --force-reinstall torch` on Linux swaps a CPU build for PyPI's CUDA one
+    (issue 26): the import-error fix is the planner's command for the run's device."""
+    from recommender.decide.install.hints import with_planned_fixes
+    from recommender.rulebase.wheels.load import load_wheels
+    from recommender.smoke.results import SmokeResult
+    from tests.test_cli_smoke import linux_facts
+
+    exit_ = ChildExit(
+        returncode=1,
+        phase="import",
+        stderr_tail="Traceback (most recent call last):\nImportError: libtorch_cpu.so: bad\n",
+    )
+    got = classify(exit_, framework="pytorch", device="cpu", log="/x.log")
+    cpu_torch = {"installed": True, "version": "2.13.0+cpu", "build": {"flavour": "cpu"}}
+    result = SmokeResult(
+        framework="pytorch", backend=None, device="cpu", model="mlp", ok=False, error=got
+    )
+    (shown,) = with_planned_fixes((result,), linux_facts(pytorch=cpu_torch), matrix=load_wheels())
+    assert "--index-url https://download.pytorch.org/whl/cpu --force-reinstall" in shown.error.fix
+    assert "dlrec smoke --fresh --framework pytorch" in shown.error.fix

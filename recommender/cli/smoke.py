@@ -163,14 +163,14 @@ def smoke(
 
 
 def _exact(facts, results):
-    """Failures on a device the build cannot use, told with the planner's command."""
-    from recommender.decide.install.hints import with_device_fix
+    """Failed runs' fixes with the install planner's commands (a device the build cannot use
+    included)."""
+    from recommender.decide.install.hints import with_planned_fixes
     from recommender.rulebase.wheels.load import load_wheels
 
     if not any(r.error is not None for r in results):
         return results
-    matrix = load_wheels()
-    return tuple(with_device_fix(r, facts, matrix=matrix) for r in results)
+    return with_planned_fixes(tuple(results), facts, matrix=load_wheels())
 
 
 def _hints(facts, frameworks: tuple[str, ...], device: str) -> str:

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from recommender.core.catalog import FRAMEWORK_IDS, Framework, pip_name
+from recommender.core.catalog import BACKEND_FRAMEWORK, FRAMEWORK_IDS, Framework, pip_name
 
 
 class FailureKind(str, enum.Enum):
@@ -41,19 +41,21 @@ class FailureKind(str, enum.Enum):
 
 
 #: kind -> (cause, fix). ``{pkg}`` is the framework's pip name, ``{fw}`` its id, ``{budget}``
-#: the budget that ran out, ``{device}`` the device.
+#: the budget that ran out, ``{device}`` the device. ``{install}`` becomes ``{install_<fw>}``,
+#: which the commands fill with the install planner's command for this machine and device
+#: (``decide/install/hints.py``): no fix here carries a pip line of its own (issue 26).
 FAILURES: Mapping[FailureKind, tuple[str, str]] = {
     FailureKind.IMPORT_ERROR: (
         "importing {fw} failed: {detail}",
-        "pip install --force-reinstall {pkg}   (then: dlrec smoke --fresh --framework {fw})",
+        "{install} --force-reinstall   (then: dlrec smoke --fresh --framework {fw})",
     ),
     FailureKind.NUMPY_ABI: (
         "{fw} was built against another NumPy major version than the one installed ({detail})",
-        'pip install "numpy<2"   (or upgrade {pkg} to a release built for NumPy 2: pip install -U {pkg})',
+        'pip install "numpy<2"   (or a {fw} release built for NumPy 2: {install} --upgrade)',
     ),
     FailureKind.PROTOBUF: (
         "the installed protobuf is incompatible with {fw}'s generated code ({detail})",
-        "pip install -U {pkg} protobuf   (or, slower: export PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION=python)",
+        "{install} --upgrade protobuf   (or, slower: export PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION=python)",
     ),
     FailureKind.ILLEGAL_INSTRUCTION: (
         "{fw} crashed with SIGILL: this CPU lacks an instruction the wheel needs (TensorFlow wheels need AVX)",
@@ -82,7 +84,7 @@ FAILURES: Mapping[FailureKind, tuple[str, str]] = {
     ),
     FailureKind.CRASHED: (
         "{fw} crashed: {detail}",
-        "read the log below; reinstall with: pip install --force-reinstall {pkg}",
+        "read the log below; reinstall with: {install} --force-reinstall",
     ),
     FailureKind.DISK_FULL: (
         "{fw} on {device}: could not record: {detail}; this says nothing about {fw} itself",
@@ -156,6 +158,7 @@ def failure(
         "where": os.path.dirname(log) if log else "dlrec's cache",
         "fw": framework,
         "pkg": _PIP_NAMES.get(framework, framework),
+        "install": "{install_" + framework + "}",
         "device": device,
         "detail": detail,
         "budget": budget,
@@ -201,7 +204,7 @@ class ChildExit:
 _DLOPEN = re.compile(r"Cannot dlopen some GPU libraries")
 _MISSING_LIB = re.compile(r"Could not load dynamic library '([^']+)'")
 _DLOPEN_FIX = (
-    'install the CUDA libraries as wheels beside TensorFlow: pip install "{pkg}[and-cuda]" '
+    "install the CUDA libraries as wheels beside TensorFlow: {install} "
     "(or put the missing libraries' folder on LD_LIBRARY_PATH)"
 )
 
@@ -272,7 +275,7 @@ def classify(ex: ChildExit, *, framework: str, device: str, log: str | None) -> 
         missing = missing_gpu_libraries(text, log)
         if missing:
             made = make(FailureKind.DEVICE_UNUSABLE, f"{message}; {missing}")
-            return replace(made, fix=_DLOPEN_FIX.format(pkg=_PIP_NAMES.get(framework, framework)))
+            return replace(made, fix=_DLOPEN_FIX.format(install="{install_" + framework + "}"))
         return make(FailureKind.DEVICE_UNUSABLE, message)
     if ex.phase == "import":
         made = make(FailureKind.IMPORT_ERROR, message or last_error_line(ex.stderr_tail))
@@ -331,7 +334,8 @@ def _keras_backend_fix(text: str) -> str | None:
         module = match.group(1)
         first, second = (b for b in ("tensorflow", "torch", "jax") if b != module)
         return (
-            f"pip install {module}   (the backend Keras is configured for), or use an installed one: "
+            f"{{install_{BACKEND_FRAMEWORK.get(module, module)}}}   (the backend Keras is "
+            "configured for), or use an installed one: "
             f"export KERAS_BACKEND={first} (or {second})   (then: dlrec smoke --fresh --framework keras)"
         )
     return None

@@ -145,7 +145,8 @@ def test_a_fix_template_with_an_unknown_field_or_a_format_spec_is_refused_at_loa
     ):
         ran = run(*args)
         line = _one_line(ran, f"{path}:")
-        assert "rule 'my-rule': fix:" in line and "(allowed: {backend}, {python}" in line, line
+        assert "rule 'my-rule': fix:" in line and "(allowed: {backend}, " in line, line
+        assert "{install_pytorch}" in line and "{python}" in line, line
         assert len(ran.err) < 400
 
 

@@ -10,13 +10,19 @@ from __future__ import annotations
 from dataclasses import replace
 
 from recommender.core.catalog import ACCELERATORS, BACKEND_FRAMEWORK, Framework
-from recommender.decide.install.plans import install_hint, machine_answer
+from recommender.decide.install.plan import InstallPlan
+from recommender.decide.install.plans import (
+    install_hint,
+    machine_answer,
+    plan_for,
+    with_planned_installs,
+)
 from recommender.facts.document import Facts
 from recommender.rulebase.wheels.model import WheelMatrix
 from recommender.smoke.failures import FailureKind
 from recommender.smoke.results import SmokeResult
 
-__all__ = ["with_device_fix"]
+__all__ = ["with_device_fix", "with_planned_fixes"]
 
 
 def _build_supports(facts: Facts, framework: str, device: str) -> bool:
@@ -65,3 +71,33 @@ def with_device_fix(result: SmokeResult, facts: Facts, *, matrix: WheelMatrix) -
     if not present:
         fix = f"for an {accel.answer} GPU, {fix}; here, smoke the cpu: dlrec smoke --device cpu"
     return replace(result, error=replace(error, message=message, fix=fix))
+
+
+def with_planned_fixes(
+    results: tuple[SmokeResult, ...], facts: Facts, *, matrix: WheelMatrix
+) -> tuple[SmokeResult, ...]:
+    """Every failed run's fix with the planner's commands: ``{install_<framework>}`` (what
+    ``smoke/failures.py`` writes, cached results included) becomes the command for this machine
+    and the run's device, and a device the build cannot use is told as such."""
+    return tuple(_planned(with_device_fix(r, facts, matrix=matrix), facts, matrix) for r in results)
+
+
+def _planned(result: SmokeResult, facts: Facts, matrix: WheelMatrix) -> SmokeResult:
+    error = result.error
+    if error is None or "{install_" not in error.fix:
+        return result
+    answer = machine_answer(facts, result.device)
+
+    def command_of(framework: str) -> str | None:
+        keras = framework == Framework.KERAS.value
+        plan = plan_for(
+            framework,
+            facts,
+            answer,
+            backend=(result.backend or None) if keras else None,
+            matrix=matrix,
+        )
+        return plan.command_line if isinstance(plan, InstallPlan) else None
+
+    fix = with_planned_installs(error.fix, command_of) or error.fix
+    return replace(result, error=replace(error, fix=fix))
