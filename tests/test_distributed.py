@@ -118,6 +118,24 @@ def test_keras_without_a_distribution_api_is_a_skip_with_the_reason():
     )
 
 
+def test_keras_on_jax_without_jax_names_the_planners_command_not_a_bare_pip_line():
+    """Issue 26: every install hint comes from the one planner, a skip reason included."""
+    from recommender.cli.distributed import _planned_skip
+    from recommender.facts.document import Facts
+    from recommender.smoke.distributed.run import run_one
+    from tests.conftest import FIXTURES
+
+    doc = json.loads((FIXTURES / "facts" / "cpu_box_linux.json").read_text())
+    doc["frameworks"]["keras"] = {"installed": True, "version": "3.12.0", "backend": "jax"}
+    doc["frameworks"]["jax"] = {"installed": False}
+    facts = Facts.from_dict(doc)
+    raw = run_one(facts, "keras", 2)
+    assert raw.skipped and "{install_jax}" in raw.skipped
+    shown = _planned_skip(facts, raw).skipped
+    assert shown and "{install_" not in shown and "pip install jax" not in shown
+    assert "-m pip install" in shown and "jax" in shown.split("pip install", 1)[1]
+
+
 def test_flags_without_distributed_and_bad_cluster_are_bad_input(runner):
     from recommender.cli.main import cli
 

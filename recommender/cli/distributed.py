@@ -110,7 +110,7 @@ def run(
         cluster = _from_slurm(dist)
 
     def echo_lines(result: DistributedSmokeResult) -> None:
-        for line in plain_lines([result]):
+        for line in plain_lines([_planned_skip(facts, result)]):
             click.echo(line)
 
     show = None if as_json else echo_lines
@@ -126,11 +126,29 @@ def run(
         on_result=show,
     )
     if as_json:
-        click.echo(json.dumps({"distributed": [r.to_dict() for r in results]}, indent=2))
+        shown = [_planned_skip(facts, r).to_dict() for r in results]
+        click.echo(json.dumps({"distributed": shown}, indent=2))
     ran = [r for r in results if not r.skipped]
     if not ran:
         return ExitCode.FAILED
     return ExitCode.OK if all(r.ok for r in ran) else ExitCode.FAILED
+
+
+def _planned_skip(facts, result):
+    """A skipped run's reason with the install planner's command for this machine in place of
+    its ``{install_<framework>}`` field: the same command the checklist and ranking print."""
+    if not result.skipped or "{install_" not in result.skipped:
+        return result
+    from dataclasses import replace
+
+    from recommender.decide.install.plans import install_hint, machine_answer, with_planned_installs
+    from recommender.rulebase.wheels.load import load_wheels
+
+    matrix, answer = load_wheels(), machine_answer(facts, result.device)
+    reason = with_planned_installs(
+        result.skipped, lambda fw: install_hint(fw, facts, answer, matrix=matrix)
+    )
+    return replace(result, skipped=reason or result.skipped)
 
 
 def _from_slurm(dist: Mapping):

@@ -311,7 +311,7 @@ def keras_skip(facts: Facts) -> str | None:
             "framework)"
         )
     if not facts.framework("jax").get("installed"):
-        return "the Keras backend is jax, but jax is not installed: pip install jax"
+        return "the Keras backend is jax, but jax is not installed: {install_jax}"
     return None
 
 
