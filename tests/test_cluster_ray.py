@@ -63,3 +63,18 @@ def test_a_dead_ray_node_is_named(ray_cluster, tmp_path):
     assert proc.returncode == 1, (proc.stdout, proc.stderr)
     assert "127.0.0.3: FAILED: " in proc.stdout
     assert os.listdir(out) == ["127.0.0.2.json"]
+
+
+@pytest.mark.parametrize("listed", [(0, 1, 2), (2, 1, 0), (1, 2, 0)])
+def test_node_ranks_do_not_depend_on_the_order_ray_lists_or_places_nodes(listed):
+    """STRICT_SPREAD puts bundle 0 on any node (a CI run gave rank 0 to the worker): ranks are
+    the head first, then by address, whatever order ray.nodes() and the placement use."""
+    from recommender.cluster.ray_driver import _rank_order
+
+    nodes = [
+        {"id": "c", "addr": "127.0.0.2", "head": True},
+        {"id": "a", "addr": "127.0.0.4", "head": False},
+        {"id": "b", "addr": "127.0.0.3", "head": False},
+    ]
+    ranked = _rank_order([nodes[i] for i in listed])
+    assert [n["addr"] for n in ranked] == ["127.0.0.2", "127.0.0.3", "127.0.0.4"]

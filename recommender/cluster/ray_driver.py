@@ -73,11 +73,26 @@ def smoke_task(rank: int, addrs: list[str], port: int, opts: dict[str, Any]) -> 
     return {"node_rank": rank, "addr": addrs[rank], "results": [r.to_dict() for r in results]}
 
 
+#: The resource Ray gives its head node only (ray/_common/constants.py, HEAD_NODE_RESOURCE_NAME).
+HEAD_RESOURCE = "node:__internal_head__"
+
+
+def _rank_order(nodes: list[dict]) -> list[dict]:
+    """Node ranks in a fixed order, whatever order Ray lists nodes or places bundles in: the
+    head first (the scaling baseline is node 0's one process), then by address and id."""
+    return sorted(nodes, key=lambda n: (not n.get("head"), n["addr"], n["id"]))
+
+
 def _nodes(ray) -> list[dict]:
     """Every node Ray knows; a dead entry whose address has an alive node again (the node was
     restarted: Ray keeps the old entry) is left out."""
     nodes = [
-        {"id": n["NodeID"], "addr": n["NodeManagerAddress"], "alive": bool(n["Alive"])}
+        {
+            "id": n["NodeID"],
+            "addr": n["NodeManagerAddress"],
+            "alive": bool(n["Alive"]),
+            "head": HEAD_RESOURCE in (n.get("Resources") or {}),
+        }
         for n in ray.nodes()
     ]
     alive = {n["addr"] for n in nodes if n["alive"]}
@@ -140,12 +155,17 @@ def smoke(ray, args) -> None:
                   f"within {args.import_timeout:g}s"})  # fmt: skip
             return
         where = placement_group_table(pg)["bundles_to_node_id"]
-        addr_of = {n["id"]: n["addr"] for n in nodes}
-        addrs = [addr_of[where[i]] for i in range(len(nodes))]
+        by_id = {n["id"]: n for n in nodes}
+        # STRICT_SPREAD places bundle i on any node: node rank r runs in the bundle that landed
+        # on the r-th node of the fixed order, so ranks do not change from one run to the next.
+        ranked = _rank_order([by_id[where[i]] for i in range(len(nodes))])
+        bundle_of = {where[i]: i for i in range(len(nodes))}
+        bundle_at = [bundle_of[n["id"]] for n in ranked]
+        addrs = [n["addr"] for n in ranked]
 
-        def on(i: int, cpus: float = 0) -> Any:
+        def on(rank: int, cpus: float = 0) -> Any:
             strategy = PlacementGroupSchedulingStrategy(
-                placement_group=pg, placement_group_bundle_index=i
+                placement_group=pg, placement_group_bundle_index=bundle_at[rank]
             )
             return {"scheduling_strategy": strategy, "num_cpus": cpus, "max_retries": 0}
 
