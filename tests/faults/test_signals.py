@@ -182,8 +182,16 @@ def test_ctrl_c_right_after_dlrecs_first_module_is_one_line(argv0):
 def test_importing_recommender_elsewhere_leaves_ctrl_c_alone():
     """A program that imports ``recommender`` (a test, a notebook) keeps its KeyboardInterrupt."""
     code = _FIRST_IMPORT.format(argv0="/usr/bin/my-tool")
+    # The child starts with Ctrl-C at its default: a runner started in the background of a
+    # non-interactive shell ignores SIGINT, its children inherit that, and Python then never
+    # installs KeyboardInterrupt, whatever dlrec does (a CI run started with `&` failed here).
     proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=20
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=20,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert proc.returncode != 130 and "KeyboardInterrupt" in proc.stderr
 
