@@ -10,13 +10,12 @@ budget is abandoned by the runner, which kills that thread's commands (:func:`ki
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import BinaryIO
 
+from recommender.core.frozen import frozen
 from recommender.supervise.supervisor import (
     OUTPUT_CAP,
     Stopped,
@@ -33,7 +32,7 @@ def kill_live(thread: threading.Thread | None = None) -> int:
     return kill_all() if thread is None else abandon(thread)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class CommandResult:
     argv: tuple[str, ...]
     returncode: int | None  # None: did not run to completion (timeout, cap, could not start)
@@ -66,6 +65,8 @@ def run_bounded(
     began = time.monotonic()
     argv = tuple(argv)
     env = {**(os.environ if env is None else env), "PYTHONSAFEPATH": "1"}
+    import tempfile  # here: only a probe that runs a tool pays for it (and random)
+
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         try:
             child = start(argv, stdout=out, stderr=err, env=env, cwd=cwd, cap=cap)

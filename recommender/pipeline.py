@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, cast
 
 from recommender.core.catalog import ANSWER_DEVICE, Framework, display_name
 from recommender.core.errors import BadInputError
+from recommender.core.frozen import frozen
 from recommender.decide.ranking.rank import Ranking, planning_elsewhere, rank
 from recommender.decide.ranking.ties import TIE_RULE, tie_notice
 from recommender.engine.answers import Answers, resolve_answers
@@ -31,7 +32,7 @@ from recommender.rulebase.load import RuleBase, load_rulebase
 if TYPE_CHECKING:  # the checklist, diagnosis, fleet, smoke and tries: imported when asked for
     from recommender.decide.checklist.build import Checklist
     from recommender.decide.diagnosis import Diagnosis
-    from recommender.decide.fleet import FleetReport, Node
+    from recommender.decide.fleet import FleetReport
     from recommender.smoke.run import SmokeEvent, SmokeResult
     from recommender.smoke.trial import Preview
 
@@ -47,7 +48,7 @@ def run_smoke(*args: Any, **kwargs: Any) -> tuple[SmokeResult, ...]:
     return run(*args, **kwargs)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Request:
     """Everything one recommendation needs, as read from the command line."""
 
@@ -71,7 +72,7 @@ class Request:
     try_timeout: float | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class TryHooks:
     """How a try talks to its user: ``confirm`` (once, with what each plan would download;
     False declines every download) and ``on_step`` (a line per step of each install)."""
@@ -80,7 +81,7 @@ class TryHooks:
     on_step: Callable[[str], None] | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Outcome:
     ranking: Ranking
     answers: Answers
@@ -285,57 +286,60 @@ def node_name(path: str, doc: Mapping[str, Any]) -> str:
     return os.path.basename(path).removesuffix(".json")
 
 
-def load_fleet(paths: Sequence[str]) -> tuple[Node, ...]:
-    """Every node's facts; identical machines share one validated, frozen Facts value (read in
-    full once, their copies recognised by their text: facts/copies.py)."""
-    from recommender.decide.fleet import Node
+def _recommend_fleet(request: Request, rulebase: RuleBase) -> Outcome:
+    """Each node read in turn (identical machines are recognised by their text and share one
+    machine: facts/copies.py), each distinct machine evaluated and ranked once, and every node
+    folded into ``decide/fleet.py``'s ``Fleet`` as it comes: the fleet never holds every
+    node's document, evaluation and ranking."""
+    from recommender.decide.fleet import Fleet
     from recommender.facts.copies import CopyReader
 
     reader = CopyReader()
-    nodes: list[Node] = []
+    fleet = Fleet(rulebase)
+    answers: Answers | None = None
     seen: set[str] = set()
-    for path in fleet_files(paths):
-        facts, names = reader.read(path)
-        name = node_name(path, names)
+    for path in fleet_files(request.facts_files):
+        got = reader.read_machine(path)
+        if got.facts is not None:  # the first file of this machine
+            if answers is None:  # the answers' defaults read the first node's facts
+                answers = resolve_answers(
+                    rulebase.questions,
+                    file=request.answers_file,
+                    flags=request.flags,
+                    facts=got.facts,
+                )
+            evaluation = evaluate(got.facts, answers, rulebase)
+            ranking = rank(evaluation, (), got.facts, rulebase, smoke_note="(fleet)")
+            fleet.add_machine(got.machine, got.facts, evaluation, ranking)
+        name = node_name(path, got.names)
         if name in seen:  # two documents from one host: tell them apart by file
             name = f"{name} ({os.path.basename(path)})"
         seen.add(name)
-        nodes.append(Node(name=name, path=path, facts=facts))
-    return tuple(nodes)
-
-
-def _recommend_fleet(request: Request, rulebase: RuleBase) -> Outcome:
-    """Each node ranked (identical machines share one Facts value, evaluated and ranked once),
-    then combined by ``decide/fleet.py``."""
-    from recommender.decide.fleet import combine
-
-    nodes = load_fleet(request.facts_files)
-    answers = resolve_answers(
-        rulebase.questions, file=request.answers_file, flags=request.flags, facts=nodes[0].facts
-    )
-    done: list[Node] = []
-    seen: dict[int, tuple[Evaluation, Ranking]] = {}
-    for node in nodes:
-        key = id(node.facts)  # the nodes keep each Facts alive, so its id stays its own
-        if key not in seen:
-            evaluation = evaluate(node.facts, answers, rulebase)
-            seen[key] = (
-                evaluation,
-                rank(evaluation, (), node.facts, rulebase, smoke_note="(fleet)"),
-            )
-        evaluation, ranking = seen[key]
-        done.append(dataclasses.replace(node, evaluation=evaluation, ranking=ranking))
-    ranking, report = combine(done, rulebase)
+        fleet.add_node(name, path, got.machine)
+    assert answers is not None  # fleet_files gives at least one file, or raises
+    ranking, report = fleet.result()
     return Outcome(
-        ranking=_with_tie(ranking, done[0].facts, answers, rulebase),
+        ranking=_with_tie(ranking, fleet.facts, answers, rulebase),
         answers=answers,
-        facts=done[0].facts,
+        facts=fleet.facts,
         rulebase=rulebase,
         fleet=report,
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+def fleet_documents(report: FleetReport) -> Iterator[dict[str, Any]]:
+    """Each distinct machine's facts document, in the order of its first node, read again from
+    the nodes' files (a fleet keeps none): what ``--redact`` masks besides the nodes' names."""
+    from recommender.facts.copies import CopyReader
+
+    reader = CopyReader()
+    for node in report.nodes:
+        got = reader.read_machine(node.path)
+        if got.facts is not None:
+            yield got.facts.to_dict()
+
+
+@frozen
 class Made:
     """A checklist and the recommendation it was built on."""
 
@@ -454,9 +458,8 @@ def redacted(outcome: Outcome) -> Outcome:
 
     identity = Identity.current().including(outcome.facts.to_dict())
     if outcome.fleet is not None:  # every node's host name, whichever machine it shares facts with
-        names = [{"hostname": getattr(n, "name", "")} for n in outcome.fleet.nodes]
-        machines = {id(n.facts): n.facts for n in outcome.fleet.nodes}.values()  # copies share one
-        identity = identity.including(*names, *(f.to_dict() for f in machines))
+        names = [{"hostname": n.name} for n in outcome.fleet.nodes]
+        identity = identity.including(*names, *fleet_documents(outcome.fleet))
     r = Redactor(identity)
     facts = Facts.from_dict(r.doc(outcome.facts.to_dict()), origin=r.text(outcome.facts.origin))
     ranking = dataclasses.replace(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -27,6 +27,7 @@ from recommender.core.catalog import (
     KerasBackend,
     Platform,
 )
+from recommender.core.frozen import frozen
 from recommender.core.problems import BadRequest
 from recommender.decide.install.containers import container_ways
 from recommender.decide.install.interpreter import in_own_environment
@@ -41,7 +42,7 @@ __all__ = ["InstallPlan", "NoBuild", "plan_install"]
 KERAS_DEFAULT_BACKEND = KerasBackend.TENSORFLOW.value
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class _Install:
     packages: tuple[tuple[str, str], ...]
     index_url: str | None = None
@@ -54,7 +55,7 @@ def _empty_build() -> Mapping[str, str]:
     return MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class InstallPlan:
     """What to run. ``commands`` are argv lists; ``command_line`` is what a person pastes."""
 
@@ -92,7 +93,7 @@ class InstallPlan:
         }  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class NoBuild:
     """No build of this framework can use the accelerator here; why, and what to do instead."""
 
@@ -110,7 +111,7 @@ class NoBuild:
         }  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class _Planned:
     """A plan before it is rendered into argv lists (Keras extends it)."""
 
@@ -127,7 +128,7 @@ class _Planned:
     line: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class _Request:
     machine: Machine
     accelerator: Accelerator | None
