@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from recommender.core.frozen import frozen
+
 
 class Status(str, enum.Enum):
     OK = "ok"
@@ -30,7 +32,7 @@ class Status(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Host:
     """The machine as a probe sees it: a filesystem root, an environment, a PATH.
 
@@ -80,7 +82,7 @@ class Host:
         return shutil.which(name, path=search)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class ProbeResult:
     """What one probe found. ``data`` is JSON-ready and merged into the facts document."""
 

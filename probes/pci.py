@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from recommender.core.frozen import frozen
 from recommender.probes.base import Host
 
 NVIDIA, AMD, INTEL, GOOGLE = "0x10de", "0x1002", "0x8086", "0x1ae0"
 _DISPLAY_CLASSES = ("0x0300", "0x0302", "0x0380", "0x1200")  # VGA, 3D, other display, accelerator
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class PciDevice:
     address: str
     vendor: str

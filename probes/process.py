@@ -14,9 +14,9 @@ import tempfile
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import BinaryIO
 
+from recommender.core.frozen import frozen
 from recommender.supervise.supervisor import (
     OUTPUT_CAP,
     Stopped,
@@ -33,7 +33,7 @@ def kill_live(thread: threading.Thread | None = None) -> int:
     return kill_all() if thread is None else abandon(thread)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class CommandResult:
     argv: tuple[str, ...]
     returncode: int | None  # None: did not run to completion (timeout, cap, could not start)

@@ -11,15 +11,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
+from recommender.core.frozen import frozen
 from recommender.probes.base import Host, Probe, ProbeResult, Status
 from recommender.probes.process import kill_live
 
 _LIST_SECTIONS = ("accelerators",)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class ProbeRun:
     name: str
     section: str

@@ -14,11 +14,12 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, cast
 
 from recommender.core.catalog import ANSWER_DEVICE
 from recommender.core.errors import BadInputError
+from recommender.core.frozen import frozen
 from recommender.decide.ranking.rank import Ranking, planning_elsewhere, rank
 from recommender.decide.ranking.ties import tie_message, tie_notice
 from recommender.engine.answers import Answers, resolve_answers
@@ -47,7 +48,7 @@ def run_smoke(*args: Any, **kwargs: Any) -> tuple[SmokeResult, ...]:
     return run(*args, **kwargs)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Request:
     """Everything one recommendation needs, as read from the command line."""
 
@@ -71,7 +72,7 @@ class Request:
     try_timeout: float | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class TryHooks:
     """How a try talks to its user: ``confirm`` (once, with what each plan would download;
     False declines every download) and ``on_step`` (a line per step of each install)."""
@@ -80,7 +81,7 @@ class TryHooks:
     on_step: Callable[[str], None] | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Outcome:
     ranking: Ranking
     answers: Answers
@@ -282,7 +283,7 @@ def _recommend_fleet(request: Request, rulebase: RuleBase) -> Outcome:
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Made:
     """A checklist and the recommendation it was built on."""
 

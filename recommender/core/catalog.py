@@ -10,7 +10,8 @@ Adding a framework means an entry here, its rules, and one smoke child.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+
+from recommender.core.frozen import frozen
 
 
 class Framework(str, enum.Enum):
@@ -117,7 +118,7 @@ class DriverColumn(enum.Enum):
     WINDOWS = "windows"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class FrameworkInfo:
     """What dlrec knows about a framework without importing it."""
 
@@ -141,7 +142,7 @@ class FrameworkInfo:
     wheels: bool = True
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class AcceleratorInfo:
     """An accelerator kind: how the questions name it, how smoke runs name its device."""
 

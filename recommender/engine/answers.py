@@ -14,13 +14,14 @@ the allowed values.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from recommender.core.catalog import GPU_ANSWERS, KIND_ANSWER
 from recommender.core.documents import DocumentError, load_document
 from recommender.core.errors import BadInputError
+from recommender.core.frozen import frozen
 from recommender.core.names import did_you_mean
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 SOURCES = ("flag", "file", "probe", "asked", "unanswered")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Answers:
     """Each question's answer (None: unanswered) and where it came from (one of ``SOURCES``)."""
 

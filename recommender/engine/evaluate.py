@@ -19,6 +19,7 @@ from recommender.core.catalog import (
     KERAS_BACKENDS,
     short_name,
 )
+from recommender.core.frozen import frozen
 from recommender.engine.derived import derived_facts
 from recommender.facts.document import Facts
 from recommender.rulebase.conditions import FALSE, TRUE, UNKNOWN, parse_version
@@ -27,7 +28,7 @@ from recommender.rulebase.load import Rule, RuleBase
 STALE_RULE = "rulebase-newest-known"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Reason:
     rule: str
     delta: float
@@ -45,7 +46,7 @@ class Reason:
         }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Blocker:
     rule: str
     why: str
@@ -56,7 +57,7 @@ class Blocker:
         return {"rule": self.rule, "why": self.why, "sources": list(self.sources), "fix": self.fix}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Warning:  # noqa: A001 - the rule base's word; builtins.Warning is never needed here
     rule: str
     why: str
@@ -72,7 +73,7 @@ class Warning:  # noqa: A001 - the rule base's word; builtins.Warning is never n
         }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class TraceEntry:
     rule: str
     outcome: str  # "fired" | "false" | "unknown"
@@ -90,7 +91,7 @@ class TraceEntry:
         }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class FrameworkScore:
     framework: str
     score: float
@@ -113,7 +114,7 @@ class FrameworkScore:
         }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Evaluation:
     scores: Mapping[str, FrameworkScore]
     keras_backend_scores: Mapping[str, float]

@@ -12,12 +12,12 @@ import datetime as _dt
 import json
 import re
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import MappingProxyType
 from typing import Any, TypeVar
 
 from recommender.core.catalog import ACCELERATOR_KINDS, DISTRIBUTED_ENGINES, FRAMEWORK_IDS
-from recommender.core.frozen import freeze, thaw
+from recommender.core.frozen import freeze, frozen, thaw
 from recommender.core.memo import remember
 from recommender.core.shell import is_absolute_path, safe_project_name, safe_version
 from recommender.facts.machine import Machine, machine_from_facts
@@ -298,7 +298,7 @@ def validate(doc: Mapping[str, Any], *, loaded: bool = False) -> None:
 _T = TypeVar("_T")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Facts:
     """A frozen facts document. ``get("cpu.flags")`` reads a path; None means unknown."""
 

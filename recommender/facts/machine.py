@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import MappingProxyType
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
 from recommender.core.catalog import Accelerator, DriverColumn, Flavour, Framework, Platform
+from recommender.core.frozen import frozen
 
 #: (os.system, os.machine) -> wheel platform. Python reports AMD64 on Windows, arm64 on macOS.
 PLATFORMS: Mapping[tuple[str, str], Platform] = MappingProxyType(
@@ -51,13 +52,13 @@ def version_or_none(value: object) -> Version | None:
         return None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class NvidiaGpu:
     name: str | None
     cc: Version | None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Installed:
     """A framework as the facts saw it; None fields are unknown."""
 
@@ -68,7 +69,7 @@ class Installed:
     cuda: Version | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Machine:
     system: str | None
     machine: str | None

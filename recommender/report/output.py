@@ -8,19 +8,19 @@ from __future__ import annotations
 import dataclasses
 import io
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
 from recommender.core.errors import BadInputError, ExitCode
+from recommender.core.frozen import frozen
 from recommender.facts.document import Facts
 from recommender.pipeline import Outcome
 
 FORMATS = ("text", "markdown", "json")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Output:
     """How to render the outcome: ``fmt`` (one of FORMATS), to stdout or atomically to ``out``;
     ``explain`` ("fired", "all" or None) and ``why`` (a framework) as the options give them."""

@@ -7,11 +7,11 @@ checklist and the reports. Frozen, like every value that crosses a stage.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from recommender.core.frozen import thaw
+from recommender.core.frozen import frozen, thaw
 from recommender.core.memo import remember
 from recommender.rulebase.conditions import Test
 from recommender.rulebase.tiers import TierTable
@@ -22,13 +22,13 @@ if TYPE_CHECKING:
 _T = TypeVar("_T")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Choice:
     value: str
     label: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Question:
     key: str
     prompt: str
@@ -43,7 +43,7 @@ class Question:
         return tuple(c.value for c in self.choices)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Claim:
     id: str
     section: str
@@ -51,14 +51,14 @@ class Claim:
     today: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class UrlSource:
     id: str
     url: str
     title: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class KerasReach:
     """Whether a rule's reason for a backend framework reaches a Keras user on that backend
     (Keras on X inherits X's reasons that do), why, and the sources that say so."""
@@ -68,7 +68,7 @@ class KerasReach:
     sources: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Rule:
     id: str
     sources: tuple[str, ...]
@@ -132,7 +132,7 @@ class Rule:
         return data
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class RuleBase:
     rules: tuple[Rule, ...]
     questions: tuple[Question, ...]

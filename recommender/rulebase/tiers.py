@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from recommender.core.frozen import frozen
 
 #: The tiers, best first, with their rank (higher is better).
 TIERS: dict[str, int] = {"first-class": 3, "supported": 2, "experimental": 1, "none": 0}
@@ -21,7 +21,7 @@ OSES = ("linux", "windows", "macos")
 TIER_FRAMEWORKS = ("tensorflow", "pytorch", "jax")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class TierEntry:
     framework: str
     where: str
@@ -37,7 +37,7 @@ class TierEntry:
         return TIERS[self.tier]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class TierTable:
     entries: tuple[TierEntry, ...] = ()
 

@@ -17,6 +17,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, overload
 
+from recommender.core.frozen import frozen
 from recommender.rulebase.conditions import RuleError, Test, line_of
 from recommender.rulebase.model import Claim, UrlSource
 
@@ -109,7 +110,7 @@ def entries_of(node: Any, where: Where, what: str) -> tuple[list[tuple[Any, Any]
     raise where.fail(f"{what} must be a list, got {kind_of(node)}")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class ParseContext:
     questions: Mapping[str, frozenset[str]]
     claims: Mapping[str, Claim]

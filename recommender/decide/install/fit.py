@@ -10,17 +10,18 @@ any toolkit of a CUDA major runs on that major's minor-version-compatibility flo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from recommender.core.catalog import Accelerator, Platform
+from recommender.core.frozen import frozen
 from recommender.facts.machine import Machine
 from recommender.rulebase.wheels.model import Build, Release, WheelMatrix
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Fit:
     ok: bool = True
     reasons: tuple[str, ...] = ()

@@ -12,7 +12,6 @@ import datetime as _dt
 import re
 import shlex
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from recommender.core.catalog import (
@@ -24,6 +23,7 @@ from recommender.core.catalog import (
     Framework,
     pip_name,
 )
+from recommender.core.frozen import frozen
 from recommender.core.shell import quote_python
 from recommender.decide.install.keras import KERAS_DEFAULT_BACKEND
 from recommender.decide.install.plan import plan_install
@@ -276,7 +276,7 @@ def today() -> _dt.date:
     return _dt.date.today()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class PlanNotice:
     rule: str
     why: str

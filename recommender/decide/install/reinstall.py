@@ -9,11 +9,12 @@ driver cannot run, or a TensorFlow distribution that cannot reach the accelerato
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from packaging.specifiers import SpecifierSet
 
 from recommender.core.catalog import Accelerator, Flavour, Framework
+from recommender.core.frozen import frozen
 from recommender.decide.install.fit import accelerator_fit
 from recommender.facts.machine import Installed, Machine
 from recommender.rulebase.wheels.model import Build, Release, WheelMatrix
@@ -22,7 +23,7 @@ from recommender.rulebase.wheels.model import Build, Release, WheelMatrix
 _GPU_FLAVOURS = (Flavour.CUDA, Flavour.ROCM, Flavour.XPU)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Swap:
     reinstall: bool = False
     uninstall: tuple[str, ...] = ()

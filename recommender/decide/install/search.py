@@ -11,26 +11,26 @@ failures that had exactly one cause (a driver, a Python or a macOS away from fit
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from recommender.core.catalog import Accelerator, Framework, Platform
+from recommender.core.frozen import frozen
 from recommender.decide.install.fit import Fit, branch, fit
 from recommender.decide.install.view import search_key
 from recommender.facts.machine import Machine
 from recommender.rulebase.wheels.model import Build, Release, WheelMatrix
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Candidate:
     build: Build
     release: Release
     fit: Fit
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Choice:
     build: Build
     release: Release
@@ -38,7 +38,7 @@ class Choice:
     gave_up: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Refusal:
     reason: str
     ways_out: tuple[str, ...] = ()

@@ -6,17 +6,18 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import MappingProxyType
 
 from recommender.core.catalog import Accelerator, Framework
+from recommender.core.frozen import frozen
 from recommender.facts.machine import Machine
 from recommender.rulebase.wheels.model import Release, WheelMatrix
 
 __all__ = ["Install", "InstallPlan", "NoBuild", "PlanRequest", "Planned", "nobuild", "render"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Install:
     """One ``pip install`` step."""
 
@@ -31,7 +32,7 @@ def _empty_build() -> Mapping[str, str]:
     return MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class InstallPlan:
     """What to run. ``commands`` are argv lists; ``command_line`` is what a person pastes."""
 
@@ -69,7 +70,7 @@ class InstallPlan:
         }  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class NoBuild:
     """No build of this framework can use the accelerator here; why, and what to do instead."""
 
@@ -87,7 +88,7 @@ class NoBuild:
         }  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Planned:
     """A plan before it is rendered into argv lists (Keras extends it)."""
 
@@ -121,7 +122,7 @@ class Planned:
         return tuple(out)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class PlanRequest:
     """What every step of one plan reads: the machine, the answered accelerator, the matrix and
     the Python command the plan's argv lists start with."""

@@ -17,13 +17,13 @@ from __future__ import annotations
 import bisect
 import dataclasses
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, TypeVar
 
 from packaging.version import Version
 
 from recommender.core.catalog import DriverColumn, Framework
+from recommender.core.frozen import frozen
 from recommender.facts.machine import Installed, Machine, NvidiaGpu
 from recommender.rulebase.wheels.model import WheelMatrix
 
@@ -75,7 +75,7 @@ def _texts(machine: Machine, python_cmd: str) -> tuple[str | None, ...]:
     )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class View:
     """A machine as every plan reads it, made once per machine: GPU names dropped where the
     compute capability is known; a known driver quoted (``QUOTE``), nvidia-smi's max CUDA

@@ -14,8 +14,10 @@ Verdicts, a closed set (``VERDICTS``): the winner is ``recommended`` when ready,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
+
+from recommender.core.frozen import frozen
 
 if TYPE_CHECKING:
     from recommender.decide.ranking.tiers import Placement
@@ -53,7 +55,7 @@ RULES_ONLY = "rules-only"
 MEASURED_FRESH = "measured in a fresh environment"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Block:
     """Why a framework cannot be used here: a rule's blocker or a failed smoke run."""
 
@@ -65,7 +67,7 @@ class Block:
         return {"rule": self.rule, "why": self.why}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Notice:
     """A warning shown under the ranking (from the rules, or about the run itself)."""
 
@@ -83,7 +85,7 @@ class Notice:
         }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Entry:
     """One framework's place in the ranking."""
 
@@ -126,7 +128,7 @@ class Entry:
     tried: Mapping[str, Any] | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class NotInherited:
     """One of the backend framework's reasons that does not reach Keras on that backend
     (its rule's ``keras_reach: {reaches: false}``), and why."""
@@ -145,7 +147,7 @@ class NotInherited:
         }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class BackendRow:
     """One Keras backend: can it run here, its score, and its install plan."""
 
@@ -167,7 +169,7 @@ class BackendRow:
         }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Ranking:
     entries: tuple[Entry, ...]
     warnings: tuple[Notice, ...]

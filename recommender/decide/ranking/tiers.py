@@ -12,10 +12,10 @@ below every tier.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from recommender.core.catalog import BACKEND_FRAMEWORK, Framework, display_name
+from recommender.core.frozen import frozen
 from recommender.facts.machine import Machine
 from recommender.rulebase.tiers import TIERS, TierEntry, TierTable
 
@@ -34,7 +34,7 @@ CROSS_UP = max(TIERS.values()) + 1
 CROSS_DOWN = -1
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Placement:
     """Where a row stands on the answered devices before any preference counts."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import MappingProxyType
 from typing import Any, TypeVar
 
@@ -17,6 +17,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from recommender.core.catalog import Accelerator, DriverColumn, Flavour, Framework, Platform
+from recommender.core.frozen import frozen
 from recommender.core.memo import remember
 
 
@@ -27,14 +28,14 @@ def _empty_requires() -> Mapping[str, str]:
 _T = TypeVar("_T")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Source:
     id: str
     url: str
     title: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Release:
     """One release line (X.Y) of a distribution, as pip reports it (regenerable)."""
 
@@ -64,7 +65,7 @@ class Release:
         return f"{self.package} {self.line}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class DriverColumns:
     """A driver version per OS column of NVIDIA's tables, with its sources.
 
@@ -80,21 +81,21 @@ class DriverColumns:
         return self.linux if column is DriverColumn.LINUX else self.windows
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class DriverFloor(DriverColumns):
     """The minimum driver of one CUDA toolkit release (its GA driver), per OS column."""
 
     cuda: Version
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class MinorCompat(DriverColumns):
     """CUDA minor version compatibility: any toolkit of ``major`` runs from this driver on."""
 
     major: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Companion:
     """A package installed with a build: at a release ``line``, or at the spec its release pins."""
 
@@ -102,7 +103,7 @@ class Companion:
     line: Version | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Build:
     """One way a framework's package reaches an accelerator on some platforms (hand-cited)."""
 
@@ -157,7 +158,7 @@ class Build:
         )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class NoBuildRow:
     """A framework/accelerator/platform combination with no pip build, and what to do instead."""
 
@@ -171,7 +172,7 @@ class NoBuildRow:
     verified: _dt.date
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Container:
     """An official container image that carries a framework's build (a way out when no pip
     build fits): for an architecture, an accelerator and, for Jetson, a JetPack range."""
@@ -193,7 +194,7 @@ class Container:
     verified: _dt.date
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class WheelMatrix:
     """The whole matrix, with the look-ups the planner needs."""
 
