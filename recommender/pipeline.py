@@ -32,7 +32,7 @@ from recommender.rulebase.load import RuleBase, load_rulebase
 if TYPE_CHECKING:  # the checklist, diagnosis, fleet, smoke and tries: imported when asked for
     from recommender.decide.checklist.build import Checklist
     from recommender.decide.diagnosis import Diagnosis
-    from recommender.decide.fleet import FleetReport, Node
+    from recommender.decide.fleet import FleetReport
     from recommender.smoke.run import SmokeEvent, SmokeResult
     from recommender.smoke.trial import Preview
 
@@ -249,35 +249,42 @@ def _tries(
 
 
 def _recommend_fleet(request: Request, rulebase: RuleBase) -> Outcome:
-    """Each node ranked (identical machines share one Facts value, evaluated and ranked once),
-    then combined by ``decide/fleet.py``."""
-    from recommender.decide.fleet import Node, combine
-    from recommender.facts.fleet import read_fleet
+    """Each node read in turn (identical machines are recognised by their text and share one
+    machine: facts/copies.py), each distinct machine evaluated and ranked once, and every node
+    folded into ``decide/fleet.py``'s ``Fleet`` as it comes: the fleet never holds every
+    node's document, evaluation and ranking."""
+    from recommender.decide.fleet import Fleet
+    from recommender.facts.copies import CopyReader
+    from recommender.facts.fleet import fleet_files, node_name
 
-    nodes = tuple(
-        Node(name=name, path=path, facts=facts)
-        for name, path, facts in read_fleet(request.facts_files)
-    )
-    answers = resolve_answers(
-        rulebase.questions, file=request.answers_file, flags=request.flags, facts=nodes[0].facts
-    )
-    done: list[Node] = []
-    seen: dict[int, tuple[Evaluation, Ranking]] = {}
-    for node in nodes:
-        key = id(node.facts)  # the nodes keep each Facts alive, so its id stays its own
-        if key not in seen:
-            evaluation = evaluate(node.facts, answers, rulebase)
-            seen[key] = (
-                evaluation,
-                rank(evaluation, (), node.facts, rulebase, smoke_note="(fleet)"),
-            )
-        evaluation, ranking = seen[key]
-        done.append(dataclasses.replace(node, evaluation=evaluation, ranking=ranking))
-    ranking, report = combine(done, rulebase)
+    reader = CopyReader()
+    fleet = Fleet(rulebase)
+    answers: Answers | None = None
+    seen: set[str] = set()
+    for path in fleet_files(request.facts_files):
+        got = reader.read_machine(path)
+        if got.facts is not None:  # the first file of this machine
+            if answers is None:  # the answers' defaults read the first node's facts
+                answers = resolve_answers(
+                    rulebase.questions,
+                    file=request.answers_file,
+                    flags=request.flags,
+                    facts=got.facts,
+                )
+            evaluation = evaluate(got.facts, answers, rulebase)
+            ranking = rank(evaluation, (), got.facts, rulebase, smoke_note="(fleet)")
+            fleet.add_machine(got.machine, got.facts, evaluation, ranking)
+        name = node_name(path, got.names)
+        if name in seen:  # two documents from one host: tell them apart by file
+            name = f"{name} ({os.path.basename(path)})"
+        seen.add(name)
+        fleet.add_node(name, path, got.machine)
+    assert answers is not None  # fleet_files gives at least one file, or raises
+    ranking, report = fleet.result()
     return Outcome(
-        ranking=_with_tie(ranking, done[0].facts, answers, rulebase),
+        ranking=_with_tie(ranking, fleet.facts, answers, rulebase),
         answers=answers,
-        facts=done[0].facts,
+        facts=fleet.facts,
         rulebase=rulebase,
         fleet=report,
     )

@@ -272,3 +272,17 @@ def test_markdown_shows_the_fleet_not_one_nodes_facts(runner, tmp_path):
     redacted = runner.invoke(cli, [*args, "--redact", "--facts", str(tmp_path)]).stdout
     # Markdown escapes the angle brackets of a redacted name, so it reads as text, not HTML.
     assert "node000" not in redacted and r"\<host-1\>" in redacted
+
+
+def test_read_machine_numbers_the_machines_and_keeps_no_facts(tmp_path):
+    """The fleet reads one file at a time: a machine's Facts come with its first file only (a
+    copy gets its number), and the reader holds digests, never the documents."""
+    paths = _fleet(tmp_path, [RTX, MAC], 6)
+    reader = CopyReader()
+    got = [reader.read_machine(str(p)) for p in paths]
+    assert [g.machine for g in got] == [0, 1, 0, 1, 0, 1]
+    assert [g.facts is not None for g in got] == [True, True, False, False, False, False]
+    assert [node_name(str(p), g.names) for p, g in zip(paths, got)] == [
+        f"node{i:04d}" for i in range(6)
+    ]
+    assert not reader._facts and all(len(k) == 16 for k in reader._machines)

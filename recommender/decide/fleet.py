@@ -10,37 +10,33 @@ sorted by name) evaluates the rules on each node, then combines:
 * The spread: GPU kinds (and how many nodes have each), the lowest driver, the lowest max CUDA,
   the smallest host and GPU memory, each with the node it comes from.
 
-Pure: ``pipeline.py`` reads the nodes' files, evaluates and ranks each distinct machine, and hands
-the ranked nodes to ``combine``; ``report/`` prints.
+Pure: ``pipeline.py`` reads the nodes' files one at a time, evaluates and ranks each distinct
+machine once, and folds each node into a ``Fleet``, which keeps only what the report prints;
+``report/`` prints.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
 from recommender.core.catalog import FRAMEWORK_IDS, Accelerator
-from recommender.decide.ranking.rows import Ranking
+from recommender.decide.ranking.rows import Entry, Notice, Ranking
 from recommender.engine.evaluate import Evaluation
 from recommender.facts.document import Facts
 from recommender.rulebase.load import RuleBase
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Node:
+class FleetNode:
+    """One node as the fleet report lists it: its name, file, and per framework whether it is
+    feasible there (nodes with the same answers share one read-only dict)."""
+
     name: str
     path: str
-    facts: Facts
-    ranking: Ranking | None = None
-    evaluation: Evaluation | None = None
-
-    @property
-    def ranked(self) -> Ranking:
-        """The node's ranking (set by ``recommend_fleet`` before the nodes are combined)."""
-        assert self.ranking is not None, f"node {self.name} is not ranked yet"
-        return self.ranking
+    feasible: Mapping[str, bool]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -113,100 +109,16 @@ class FleetBlocker:
 class FleetReport:
     """A fleet's nodes, its spread, and per framework its blockers: the JSON ``fleet`` section."""
 
-    nodes: tuple[Node, ...]
+    nodes: tuple[FleetNode, ...]
     spread: Spread
     blockers: Mapping[str, tuple[FleetBlocker, ...]]
 
     def to_dict(self) -> dict[str, Any]:
-        feasible = {  # per distinct machine; its nodes share the (read-only) dict
-            key: {e.framework: e.feasible for e in node.ranked.entries}
-            for key, node in _machines(self.nodes).items()
-        }
         return {
-            "nodes": [
-                {"name": n.name, "file": n.path, "feasible": feasible[id(n.ranking)]}
-                for n in self.nodes
-            ],
+            "nodes": [{"name": n.name, "file": n.path, "feasible": n.feasible} for n in self.nodes],
             "spread": self.spread.to_dict(),
             "blockers": {fw: [b.to_dict() for b in found] for fw, found in self.blockers.items()},
         }
-
-
-def _lowest(pairs: list[tuple[Any, str]], key: Callable[[Any], Any]) -> Lowest | None:
-    pairs = [(v, n) for v, n in pairs if v is not None and key(v) is not None]
-    if not pairs:
-        return None
-    value, node = min(pairs, key=lambda p: key(p[0]))
-    return Lowest(value=value, node=node)
-
-
-def _machine_figures(facts: Facts) -> tuple[list[str], list[tuple[Any, Any]], list[Any], Any]:
-    """(GPU kinds, [(driver, max CUDA)] of its NVIDIA GPUs, GPU memories, host memory)."""
-    accels = [a for a in facts.accelerators if a.get("visible") is not False]
-    names = sorted({str(a.get("name") or a.get("kind")) for a in accels}) or ["none"]
-    cuda = [
-        (a.get("driver_version"), a.get("max_cuda"))
-        for a in accels
-        if a.get("kind") == Accelerator.CUDA
-    ]
-    memory = facts.get("memory.usable_bytes") or facts.get("memory.total_bytes")
-    return names, cuda, [a.get("memory_bytes") for a in accels], memory
-
-
-def spread(nodes: Sequence[Node]) -> Spread:
-    """The fleet's spread; each distinct machine (one Facts value) is looked at once."""
-    from recommender.rulebase.conditions import parse_version
-
-    figures: dict[int, tuple[list[str], list[tuple[Any, Any]], list[Any], Any]] = {}
-    kinds: dict[str, list[str]] = {}
-    drivers: dict[str, dict[str, None]] = {}  # value -> its nodes (a dict keeps their order)
-    cudas: dict[str, dict[str, None]] = {}
-    first: dict[str, list[tuple[Any, str]]] = {"driver": [], "cuda": [], "gpu": [], "host": []}
-    for node in nodes:
-        known = figures.get(id(node.facts))
-        if known is None:
-            known = figures[id(node.facts)] = _machine_figures(node.facts)
-            new = True
-        else:
-            new = False
-        names, cuda, gpu_mem, host_mem = known
-        for name in names:
-            kinds.setdefault(name, []).append(node.name)
-        for driver, max_cuda in cuda:
-            if driver is not None:
-                drivers.setdefault(str(driver), {})[node.name] = None
-            if max_cuda is not None:
-                cudas.setdefault(str(max_cuda), {})[node.name] = None
-        if new:  # the lowest value's first node: a copy comes later, so it never wins a tie
-            first["driver"] += [(d, node.name) for d, _ in cuda]
-            first["cuda"] += [(c, node.name) for _, c in cuda]
-            first["gpu"] += [(m, node.name) for m in gpu_mem]
-            first["host"].append((host_mem, node.name))
-
-    def version(v: object) -> object:
-        return parse_version(v) if isinstance(v, str) else None
-
-    def counts(by: dict[str, dict[str, None]]) -> Mapping[str, tuple[str, ...]]:
-        # value -> the nodes that have it, lowest version first
-        return MappingProxyType(
-            {
-                value: tuple(on)
-                for value, on in sorted(by.items(), key=lambda kv: (version(kv[0]) or (), kv[0]))
-            }
-        )
-
-    def size(v: object) -> object:
-        return v if isinstance(v, int) else None
-
-    return Spread(
-        gpu_kinds=MappingProxyType({name: tuple(on) for name, on in sorted(kinds.items())}),
-        drivers=counts(drivers),
-        max_cuda=counts(cudas),
-        lowest_driver=_lowest(first["driver"], version),
-        lowest_max_cuda=_lowest(first["cuda"], version),
-        smallest_gpu_memory_bytes=_lowest(first["gpu"], size),
-        smallest_memory_bytes=_lowest(first["host"], size),
-    )
 
 
 #: How many node names a sentence lists before it counts the rest (the JSON lists every one).
@@ -224,7 +136,7 @@ def _gib(value: int) -> str:
     return f"{value / (1 << 30):.0f} GiB"
 
 
-def spread_lines(nodes: Sequence[Node], summary: Spread) -> list[str]:
+def spread_lines(nodes: Sequence[FleetNode], summary: Spread) -> list[str]:
     kinds = ", ".join(
         f"{name} ({len(on)} node{'s' if len(on) != 1 else ''})"
         for name, on in summary.gpu_kinds.items()
@@ -241,14 +153,31 @@ def spread_lines(nodes: Sequence[Node], summary: Spread) -> list[str]:
     return lines
 
 
-# --- combining the nodes' rankings ---------------------------------------------------------------
+# --- combining the nodes, one at a time -------------------------------------------------------
+
+
+def _machine_figures(facts: Facts) -> _Figures:
+    """(GPU kinds, [(driver, max CUDA)] of its NVIDIA GPUs, GPU memories, host memory)."""
+    accels = [a for a in facts.accelerators if a.get("visible") is not False]
+    names = sorted({str(a.get("name") or a.get("kind")) for a in accels}) or ["none"]
+    cuda = [
+        (a.get("driver_version"), a.get("max_cuda"))
+        for a in accels
+        if a.get("kind") == Accelerator.CUDA
+    ]
+    memory = facts.get("memory.usable_bytes") or facts.get("memory.total_bytes")
+    return tuple(names), tuple(cuda), tuple(a.get("memory_bytes") for a in accels), memory
+
+
+_Figures = tuple[tuple[str, ...], tuple[tuple[Any, Any], ...], tuple[Any, ...], Any]
+#: A blocker or a notice as the fleet groups them: (rule, why).
+_Key = tuple[str, str]
 
 
 def _device_blocks(
     evaluation: Evaluation, rulebase: RuleBase, framework: str
 ) -> list[tuple[str, str, str | None]]:
-    """(rule, why, fix) of the fired rules that keep ``framework`` off the answered accelerator.
-    Asked once per distinct machine (``_machines``): identical machines share one Evaluation."""
+    """(rule, why, fix) of the fired rules that keep ``framework`` off the answered accelerator."""
     fired = set(evaluation.fired)
     return [
         (r.id, f"cannot use {r.block_device} here: {r.why}", r.fix)
@@ -257,101 +186,230 @@ def _device_blocks(
     ]
 
 
-def node_blockers(
-    node: Node, framework: str, rulebase: RuleBase
-) -> list[tuple[str, str, str | None]]:
-    entry = node.ranked.entry(framework)
-    out = [(b.rule, b.why, b.fix) for b in entry.blockers]
-    assert node.evaluation is not None, f"node {node.name} is not evaluated yet"
-    return out + _device_blocks(node.evaluation, rulebase, framework)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Machine:
+    """What the fleet keeps of one distinct machine once it is folded in: whether each
+    framework is feasible, the figures of the spread, and the keys of its blockers (per
+    framework) and notices; never its facts, evaluation or ranking."""
+
+    feasible: Mapping[str, bool]
+    figures: _Figures
+    blockers: Mapping[str, tuple[_Key, ...]]
+    notices: tuple[_Key, ...]
 
 
-def _machines(nodes: Sequence[Node]) -> dict[int, Node]:
-    """The first node of each distinct machine (one Ranking value), in node order."""
-    first: dict[int, Node] = {}
-    for node in nodes:
-        first.setdefault(id(node.ranking), node)
-    return first
+@dataclass(slots=True)
+class _Column:
+    """One framework's fleet entry so far: the worst machine's entry (the first of the lowest
+    score, as the machines came), whether every machine has it installed, the first install
+    line, and its blockers with the nodes each blocks on."""
+
+    worst: Entry | None = None
+    installed: bool = True
+    install: str | None = None
+    blockers: dict[_Key, tuple[str | None, list[str]]] = field(default_factory=dict)
 
 
-def _names_on(nodes: Sequence[Node], machines: set[int]) -> list[str]:
-    """The names of the nodes that are one of ``machines``, in node order."""
-    return [node.name for node in nodes if id(node.ranking) in machines]
+class _SpreadFold:
+    """The spread as the nodes come: per GPU kind, driver and max CUDA the nodes that have it;
+    the lowest of each figure with the first node of the first machine that has it (a copy
+    comes later, so it never wins a tie). Each machine's figures are compared once."""
 
+    def __init__(self) -> None:
+        self.kinds: dict[str, list[str]] = {}
+        self.drivers: dict[str, dict[str, None]] = {}  # value -> its nodes (a dict keeps order)
+        self.cudas: dict[str, dict[str, None]] = {}
+        self.low: dict[str, tuple[Any, Any, str] | None] = dict.fromkeys(_LOW_KEYS)
+        self.seen: set[int] = set()
 
-def _fleet_entry(
-    fw: str, nodes: Sequence[Node], machines: dict[int, Node], rulebase: RuleBase
-) -> tuple[Any, tuple[FleetBlocker, ...]]:
-    """One framework's fleet entry (its worst node's, blocked where any node blocks it), and its
-    blockers with the nodes each blocks on. Each distinct machine is looked at once."""
-    from recommender.decide.ranking.rank import Block
+    def _lower(self, figure: str, value: Any, key: Any, node: str) -> None:
+        if value is None or key is None:
+            return
+        low = self.low[figure]
+        if low is None or key < low[1]:
+            self.low[figure] = (value, key, node)
 
-    per_machine = [(key, node.ranked.entry(fw)) for key, node in machines.items()]
-    on: dict[tuple[str, str], tuple[str | None, set[int]]] = {}
-    for key, node in machines.items():
-        for rule, why, fix in node_blockers(node, fw, rulebase):
-            on.setdefault((rule, why), (fix, set()))[1].add(key)
-    blockers = tuple(
-        FleetBlocker(rule=rule, why=why, fix=fix, nodes=tuple(_names_on(nodes, keys)))
-        for (rule, why), (fix, keys) in on.items()
-    )
-    _, worst = min(per_machine, key=lambda p: p[1].score)  # the first such machine, as nodes go
-    blocks = tuple(
-        Block(rule=b.rule, why=f"{b.why} (on {named(b.nodes)})", fix=b.fix) for b in blockers
-    )
-    installed = all(e.installed for _, e in per_machine)
-    install = next((e.install for _, e in per_machine if e.install), None)
-    entry = replace(
-        worst,
-        feasible=not blocks,
-        blockers=blocks,
-        installed=installed,
-        install=None if installed else install,
-        verified=False,
-        smoke=None,
-    )
-    return entry, blockers
+    def add(self, node: str, machine: int, figures: _Figures) -> None:
+        names, cuda, gpu_mem, host_mem = figures
+        for name in names:
+            self.kinds.setdefault(name, []).append(node)
+        for driver, max_cuda in cuda:
+            if driver is not None:
+                self.drivers.setdefault(str(driver), {})[node] = None
+            if max_cuda is not None:
+                self.cudas.setdefault(str(max_cuda), {})[node] = None
+        if machine in self.seen:
+            return
+        self.seen.add(machine)
+        for driver, max_cuda in cuda:  # each figure's lowest is kept apart from the others'
+            self._lower("driver", driver, _version(driver), node)
+            self._lower("cuda", max_cuda, _version(max_cuda), node)
+        for memory in gpu_mem:
+            self._lower("gpu", memory, _size(memory), node)
+        self._lower("host", host_mem, _size(host_mem), node)
 
+    def result(self) -> Spread:
+        def counts(by: dict[str, dict[str, None]]) -> Mapping[str, tuple[str, ...]]:
+            # value -> the nodes that have it, lowest version first
+            return MappingProxyType(
+                {
+                    value: tuple(on)
+                    for value, on in sorted(
+                        by.items(), key=lambda kv: (_version(kv[0]) or (), kv[0])
+                    )
+                }
+            )
 
-def combine(nodes: Sequence[Node], rulebase: RuleBase) -> tuple[Ranking, FleetReport]:
-    """The fleet's Ranking, and its report: the nodes, the spread, and per framework the
-    blockers with the nodes each blocks on."""
-    from recommender.decide.ranking.rank import Notice, sort_key, verdict_of
+        def lowest(figure: str) -> Lowest | None:
+            low = self.low[figure]
+            return Lowest(value=low[0], node=low[2]) if low is not None else None
 
-    machines = _machines(nodes)
-    entries = []
-    blockers: dict[str, tuple[FleetBlocker, ...]] = {}
-    for fw in FRAMEWORK_IDS:
-        entry, blockers[fw] = _fleet_entry(fw, nodes, machines, rulebase)
-        entries.append(entry)
-    ranked = sorted(entries, key=sort_key)
-    ranked = [replace(e, rank=i, verdict=verdict_of(e, i)) for i, e in enumerate(ranked, 1)]
-    notices: dict[tuple[str, str], tuple[Any, set[int]]] = {}
-    for key, node in machines.items():
-        for n in node.ranked.warnings:
-            notices.setdefault((n.rule, n.why), (n, set()))[1].add(key)
-    warnings = []
-    for n, keys in notices.values():
-        if len(keys) == len(machines):
-            warnings.append(n)
-            continue
-        names = named(_names_on(nodes, keys))
-        warnings.append(
-            Notice(rule=n.rule, why=f"{n.why} (on {names})", frameworks=n.frameworks, fix=n.fix)
+        return Spread(
+            gpu_kinds=MappingProxyType({k: tuple(on) for k, on in sorted(self.kinds.items())}),
+            drivers=counts(self.drivers),
+            max_cuda=counts(self.cudas),
+            lowest_driver=lowest("driver"),
+            lowest_max_cuda=lowest("cuda"),
+            smallest_gpu_memory_bytes=lowest("gpu"),
+            smallest_memory_bytes=lowest("host"),
         )
-    note = (
-        f"The facts come from {len(nodes)} other machines: no smoke run here; these results are "
-        "unverified on them."
-    )
-    ranking = Ranking(
-        entries=tuple(ranked),
-        warnings=tuple(warnings),
-        smoke=(),
-        device=nodes[0].ranked.device,
-        smoke_note=note,
-        evaluation=nodes[0].evaluation,
-    )
-    report = FleetReport(
-        nodes=tuple(nodes), spread=spread(nodes), blockers=MappingProxyType(blockers)
-    )
-    return ranking, report
+
+
+_LOW_KEYS = ("driver", "cuda", "gpu", "host")
+
+
+def _version(v: object) -> Any:
+    from recommender.rulebase.conditions import parse_version
+
+    return parse_version(v) if isinstance(v, str) else None
+
+
+def _size(v: object) -> Any:
+    return v if isinstance(v, int) else None
+
+
+class Fleet:
+    """A fleet combined one node at a time, in node order, keeping per framework only what the
+    report prints (the worst entry, the blockers with their nodes), the spread, and a few
+    figures per distinct machine, so a fleet of 10,000 distinct machines never holds 10,000
+    rankings. ``pipeline.py`` reads, evaluates and ranks each distinct machine once
+    (``add_machine``), then adds each node (``add_node``); ``result`` gives the frozen values.
+    The order of everything is the nodes' (a machine counts from its first node), so the
+    result does not depend on how the nodes were read, only on their order."""
+
+    def __init__(self, rulebase: RuleBase) -> None:
+        self._rulebase = rulebase
+        self._machines: dict[int, _Machine] = {}
+        self._columns = {fw: _Column() for fw in FRAMEWORK_IDS}
+        self._notices: dict[_Key, tuple[Notice, list[str], set[int]]] = {}
+        #: Each distinct answer to "feasible where?", shared by its nodes (the JSON encoder takes
+        #: a dict, never written to).
+        self._feasible: dict[tuple[tuple[str, bool], ...], dict[str, bool]] = {}
+        self._nodes: list[FleetNode] = []
+        self._spread = _SpreadFold()
+        self._first: tuple[Facts, Evaluation, Ranking] | None = None
+
+    def knows(self, machine: int) -> bool:
+        return machine in self._machines
+
+    def add_machine(
+        self, machine: int, facts: Facts, evaluation: Evaluation, ranking: Ranking
+    ) -> None:
+        """Fold in a distinct machine's ranking (before its first node is added)."""
+        if self._first is None:
+            self._first = (facts, evaluation, ranking)
+        feasible = tuple((e.framework, e.feasible) for e in ranking.entries)
+        blockers: dict[str, tuple[_Key, ...]] = {}
+        for fw, column in self._columns.items():
+            entry = ranking.entry(fw)
+            if column.worst is None or entry.score < column.worst.score:
+                column.worst = entry
+            column.installed = column.installed and entry.installed
+            if column.install is None and entry.install:
+                column.install = entry.install
+            found = [(b.rule, b.why, b.fix) for b in entry.blockers]
+            found += _device_blocks(evaluation, self._rulebase, fw)
+            for rule, why, fix in found:
+                column.blockers.setdefault((rule, why), (fix, []))
+            blockers[fw] = tuple(dict.fromkeys((rule, why) for rule, why, _ in found))
+        for n in ranking.warnings:
+            self._notices.setdefault((n.rule, n.why), (n, [], set()))[2].add(machine)
+        self._machines[machine] = _Machine(
+            feasible=self._feasible.setdefault(feasible, dict(feasible)),
+            figures=_machine_figures(facts),
+            blockers=MappingProxyType(blockers),
+            notices=tuple(dict.fromkeys((n.rule, n.why) for n in ranking.warnings)),
+        )
+
+    def add_node(self, name: str, path: str, machine: int) -> None:
+        """A node of a machine already added (``add_machine``), in node order."""
+        known = self._machines[machine]
+        self._spread.add(name, machine, known.figures)
+        for fw, keys in known.blockers.items():
+            column = self._columns[fw]
+            for key in keys:
+                column.blockers[key][1].append(name)
+        for key in known.notices:
+            self._notices[key][1].append(name)
+        self._nodes.append(FleetNode(name=name, path=path, feasible=known.feasible))
+
+    def result(self) -> tuple[Ranking, FleetReport]:
+        """The fleet's Ranking, and its report: the nodes, the spread, and per framework the
+        blockers with the nodes each blocks on."""
+        from recommender.decide.ranking.rank import Block, sort_key, verdict_of
+
+        assert self._first is not None and self._nodes, "a fleet has at least one node"
+        entries = []
+        blockers: dict[str, tuple[FleetBlocker, ...]] = {}
+        for fw, column in self._columns.items():
+            found = blockers[fw] = tuple(
+                FleetBlocker(rule=rule, why=why, fix=fix, nodes=tuple(on))
+                for (rule, why), (fix, on) in column.blockers.items()
+            )
+            blocks = tuple(
+                Block(rule=b.rule, why=f"{b.why} (on {named(b.nodes)})", fix=b.fix) for b in found
+            )
+            assert column.worst is not None
+            entries.append(
+                replace(
+                    column.worst,
+                    feasible=not blocks,
+                    blockers=blocks,
+                    installed=column.installed,
+                    install=None if column.installed else column.install,
+                    verified=False,
+                    smoke=None,
+                )
+            )
+        ranked = sorted(entries, key=sort_key)
+        ranked = [replace(e, rank=i, verdict=verdict_of(e, i)) for i, e in enumerate(ranked, 1)]
+        warnings = []
+        for n, names, machines in self._notices.values():
+            if len(machines) == len(self._machines):
+                warnings.append(n)
+            else:
+                warnings.append(replace(n, why=f"{n.why} (on {named(names)})"))
+        _, evaluation, first = self._first
+        ranking = Ranking(
+            entries=tuple(ranked),
+            warnings=tuple(warnings),
+            smoke=(),
+            device=first.device,
+            smoke_note=(
+                f"The facts come from {len(self._nodes)} other machines: no smoke run here; "
+                "these results are unverified on them."
+            ),
+            evaluation=evaluation,
+        )
+        report = FleetReport(
+            nodes=tuple(self._nodes),
+            spread=self._spread.result(),
+            blockers=MappingProxyType(blockers),
+        )
+        return ranking, report
+
+    @property
+    def facts(self) -> Facts:
+        """The first node's facts (what a fleet's answers and tie notice are read against)."""
+        assert self._first is not None
+        return self._first[0]

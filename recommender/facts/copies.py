@@ -17,6 +17,7 @@ is read in full like any other file, so it gets the same one-line refusal a sing
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -76,11 +77,21 @@ def machine_key(doc: Mapping[str, Any]) -> str:
     return _HOME.sub(r"\1~", text) if "Users" in text or "/home/" in text else text
 
 
+def _digest(*texts: str) -> bytes:
+    """A text's stand-in as a key: 16 bytes (BLAKE2b) instead of the ~10 KB of a facts document,
+    so that a fleet of 10,000 distinct machines does not keep 10,000 documents' texts as keys."""
+    h = hashlib.blake2b(digest_size=16)
+    for text in texts:
+        h.update(text.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.digest()
+
+
 @dataclass(frozen=True, slots=True)
 class _Shape:
     """A file read in full, as the pattern its copies' texts follow."""
 
-    facts: Facts
+    machine: int  # the distinct machine's number (``Reading.machine``)
     top_host: int | None  # which cut field is the top-level ``hostname``
     os_host: int | None  # ... and which ``os.hostname``
     checked: tuple[tuple[int, str], ...]  # the cut fields that must be of a kind (a real path)
@@ -104,7 +115,7 @@ def _fields(node: Any, path: tuple[Any, ...], out: list[tuple[tuple[Any, ...], A
             _fields(value, (*path, i), out)
 
 
-def _shape(doc: Mapping[str, Any], parts: list[Any], facts: Facts) -> _Shape | None:
+def _shape(doc: Mapping[str, Any], parts: list[Any], machine: int) -> _Shape | None:
     """The pattern a parsed document's text sets for its copies; None when its cut fields do not
     line up one-to-one with its parsed ones (an escaped key, ``NaN``, ...): no copy of it is then
     recognised, each is read in full."""
@@ -125,7 +136,7 @@ def _shape(doc: Mapping[str, Any], parts: list[Any], facts: Facts) -> _Shape | N
     where = {path: i for i, (path, _) in enumerate(found)}
     dotted = [".".join(map(str, path)) for path, _ in found]
     return _Shape(
-        facts=facts,
+        machine=machine,
         top_host=where.get(("hostname",)),
         os_host=where.get(("os", "hostname")),
         checked=tuple((i, p) for i, p in enumerate(dotted) if p in SAFE_FIELDS),
@@ -136,16 +147,40 @@ def _plain(value: str | None) -> str | None:
     return None if value is None or value == "null" else value[1:-1]
 
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One file as the fleet reads it: its machine's number (0, 1, ... in the order the distinct
+    machines were first read), that machine's Facts when this file is the first of it (None for
+    a copy of a machine read before: its results are the first one's), and the document's host
+    names (``hostname`` and ``os.hostname``)."""
+
+    machine: int
+    facts: Facts | None
+    names: Mapping[str, Any]
+
+
 class CopyReader:
-    """Reads a fleet's files; identical machines share one validated, frozen Facts value."""
+    """Reads a fleet's files; identical machines share one validated, frozen Facts value.
+
+    ``read`` gives every copy the first one's Facts (kept for each machine); ``read_machine``
+    keeps none, so a fleet read one file at a time holds a digest per distinct machine and
+    per layout, never their documents."""
 
     def __init__(self) -> None:
-        self._shapes: dict[tuple[str, tuple[str | None, ...]], _Shape | None] = {}
-        self._machines: dict[str, Facts] = {}
+        self._shapes: dict[bytes, _Shape | None] = {}
+        self._machines: dict[bytes, int] = {}
+        self._facts: dict[int, Facts] = {}  # what ``read`` hands out again for a copy
         self.full_reads = 0  # files parsed in full (the rest were recognised as copies)
 
     def read(self, path: str) -> tuple[Facts, Mapping[str, Any]]:
         """(the file's Facts, the document's host names: ``hostname`` and ``os.hostname``)."""
+        got = self.read_machine(path)
+        if got.facts is not None:
+            self._facts[got.machine] = got.facts
+        return self._facts[got.machine], got.names
+
+    def read_machine(self, path: str) -> Reading:
+        """The file's machine, its Facts if it is the first file of it, and its host names."""
         try:
             text = read_text(path)
         except DocumentError as exc:
@@ -153,12 +188,14 @@ class CopyReader:
         parts = _CUT.split(text) if "\x00" not in text else None
         pattern = None
         if parts is not None:
-            pattern = ("\x00".join(parts[0::_GROUPS]), tuple(parts[1::_GROUPS]))
+            # Which string key each cut field is ("" for a number); no NUL in the texts between.
+            keys = [k or "" for k in parts[1::_GROUPS]]
+            pattern = _digest(str(len(keys)), *parts[0::_GROUPS], *keys)
             shape = self._shapes.get(pattern)
             if shape is not None:
                 names = self._copy_names(parts, shape)
                 if names is not None:
-                    return shape.facts, names
+                    return Reading(machine=shape.machine, facts=None, names=names)
         return self._read_in_full(path, text, parts, pattern)
 
     @staticmethod
@@ -179,22 +216,24 @@ class CopyReader:
         return {"hostname": top, "os": {"hostname": host}}
 
     def _read_in_full(
-        self, path: str, text: str, parts: list[Any] | None, pattern: Any
-    ) -> tuple[Facts, Mapping[str, Any]]:
+        self, path: str, text: str, parts: list[Any] | None, pattern: bytes | None
+    ) -> Reading:
         self.full_reads += 1
         try:
             doc = facts_document(text, str(path))
         except DocumentError as exc:
             raise BadInputError(exc.message, where=exc.where) from None
-        key = machine_key(doc)
-        facts = self._machines.get(key)
-        if facts is None:
-            facts = self._machines[key] = facts_from_document(doc, path, text)
+        key = _digest(machine_key(doc))
+        machine = self._machines.get(key)
+        facts = None
+        if machine is None:
+            facts = facts_from_document(doc, path, text)
+            machine = self._machines[key] = len(self._machines)
         else:  # the same machine, but this file's own paths and times are checked too
             check_facts_document(doc, path, text)
-        if parts is not None and pattern not in self._shapes and text.lstrip().startswith("{"):
-            self._shapes[pattern] = _shape(doc, parts, facts)
-        return facts, doc
+        if pattern is not None and pattern not in self._shapes and text.lstrip().startswith("{"):
+            self._shapes[pattern] = _shape(doc, parts or [], machine)
+        return Reading(machine=machine, facts=facts, names=doc)
 
     @property
     def machines(self) -> int:

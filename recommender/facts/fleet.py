@@ -1,18 +1,17 @@
 """The facts files of a fleet: which files (a directory is its ``*.json``), and each node's name.
 
 ``dlrec recommend --facts A --facts B`` (or ``--facts DIR``) recommends for several machines.
-Each file is read through ``facts/copies.py``'s ``CopyReader``, so identical machines share one
-validated, frozen ``Facts`` value; the pipeline evaluates and ranks each distinct machine once.
+Each file is read through ``facts/copies.py``'s ``CopyReader``, which knows a copy of a machine
+read before by its text; the pipeline evaluates and ranks each distinct machine once.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from recommender.core.errors import BadInputError
-from recommender.facts.document import Facts
 
 
 def fleet_files(paths: Sequence[str]) -> list[str]:
@@ -40,20 +39,13 @@ def node_name(path: str, doc: Mapping[str, Any]) -> str:
     return os.path.basename(path).removesuffix(".json")
 
 
-def read_fleet(paths: Sequence[str]) -> tuple[tuple[str, str, Facts], ...]:
-    """(node name, file, facts) of every node; identical machines share one validated, frozen
-    Facts value (read in full once, their copies recognised by their text: facts/copies.py).
-    Two documents from one host are told apart by their file's name."""
+def fleet_documents(paths: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """Each distinct machine's facts document among ``paths``, in the order of its first file,
+    read again (a fleet keeps none): what ``--redact`` masks besides the nodes' names."""
     from recommender.facts.copies import CopyReader
 
     reader = CopyReader()
-    nodes: list[tuple[str, str, Facts]] = []
-    seen: set[str] = set()
-    for path in fleet_files(paths):
-        facts, names = reader.read(path)
-        name = node_name(path, names)
-        if name in seen:
-            name = f"{name} ({os.path.basename(path)})"
-        seen.add(name)
-        nodes.append((name, path, facts))
-    return tuple(nodes)
+    for path in paths:
+        got = reader.read_machine(path)
+        if got.facts is not None:
+            yield got.facts.to_dict()

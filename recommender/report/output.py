@@ -165,13 +165,14 @@ def emit(outcome: Outcome, output: Output, *, console=None) -> None:
 
 def redacted(outcome: Outcome) -> Outcome:
     """The outcome with host, user, home paths and secrets masked in what the report shows."""
+    from recommender.facts.fleet import fleet_documents
     from recommender.facts.redact import Identity, Redactor
 
     identity = Identity.current().including(outcome.facts.to_dict())
     if outcome.fleet is not None:  # every node's host name, whichever machine it shares facts with
-        names = [{"hostname": getattr(n, "name", "")} for n in outcome.fleet.nodes]
-        machines = {id(n.facts): n.facts for n in outcome.fleet.nodes}.values()  # copies share one
-        identity = identity.including(*names, *(f.to_dict() for f in machines))
+        names = [{"hostname": n.name} for n in outcome.fleet.nodes]
+        documents = fleet_documents(n.path for n in outcome.fleet.nodes)
+        identity = identity.including(*names, *documents)
     r = Redactor(identity)
     facts = Facts.from_dict(r.doc(outcome.facts.to_dict()), origin=r.text(outcome.facts.origin))
     ranking = dataclasses.replace(

@@ -38,7 +38,6 @@ from __future__ import annotations
 import atexit
 import itertools
 import os
-import secrets
 import signal
 import subprocess
 import threading
@@ -58,8 +57,9 @@ OUTPUT_CAP = 1 << 20
 NEUTRAL_CWD = os.path.abspath(os.sep)
 _POSIX = os.name == "posix"
 #: This dlrec's half of :data:`MARK_ENV` (``<token>:<serial>``): how an adopted orphan is
-#: traced back to the child it came from.
-_TOKEN = f"{os.getpid()}-{secrets.token_hex(4)}"
+#: traced back to the child it came from. ``os.urandom`` is what ``secrets.token_hex`` reads,
+#: without importing secrets (base64, hmac, OpenSSL's hashes: a few ms of every probing run).
+_TOKEN = f"{os.getpid()}-{os.urandom(4).hex()}"
 #: The folder holding the ``recommender`` package this process runs.
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
