@@ -15,8 +15,8 @@ from typing import Any
 
 from recommender.core.catalog import BACKEND_FRAMEWORK, Framework
 from recommender.core.printable import printable
-from recommender.decide.install.plan import InstallPlan, NoBuild
 from recommender.decide.install.plans import plan_for
+from recommender.decide.install.values import InstallPlan, NoBuild
 from recommender.engine.derived import derived_facts
 from recommender.facts.document import Facts
 from recommender.rulebase.wheels.load import WheelMatrix
