@@ -224,3 +224,21 @@ def test_a_missing_libcuda_without_wsl_is_not_a_wsl_issue() -> None:
     )
     result = _run(text)
     assert "wsl-issue" not in result.categories
+
+
+# --- uv's install summary as a package list --------------------------------------------------
+
+
+def test_uv_install_summary_is_a_package_list_and_removed_lines_are_not() -> None:
+    text = (
+        "Installed 4 packages in 41ms\n"
+        " + jax==0.6.1\n"
+        " + jax-cuda12-plugin==0.6.2\n"
+        " + jaxlib==0.6.1\n"
+        " - torch==2.4.0\n"
+    )
+    result = _run(text)
+    paths = {f.path: f.value for f in result.facts}
+    assert paths.get("package.jaxlib") == "0.6.1"
+    assert "frameworks.pytorch.version" not in paths
+    assert "version-mismatch" in result.categories

@@ -40,6 +40,7 @@ READER_LINES = (
     "PyTorch version: " + "a" * 200,
     "- CUDA/cuDNN version: " + "1." * 55 + " cudnn-" + "v1." * 20,
     "cuDNN: " + "v1" * 60,
+    " + torch==" + "2." * 40 + "x",
 )
 
 
