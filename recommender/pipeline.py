@@ -99,7 +99,7 @@ def _smoke_note(request: Request, facts: Facts, evaluation: Evaluation | None = 
     if not request.smoke:
         return "Smoke runs skipped (--no-smoke): confidence is rules-only."
     if evaluation is not None and planning_elsewhere(evaluation):
-        accel = evaluation.derived.get("derived.answer_accelerator")
+        accel = evaluation.derived.answer_accelerator
         return (
             f"The answered accelerator ({accel}) is not on this machine: no smoke run here, "
             "the ranking is a plan for another machine and treats every framework alike."

@@ -66,7 +66,7 @@ def _facts(doc: Mapping[str, Any]) -> Facts:
 
 def _plans(doc: Mapping[str, Any], matrix: WheelMatrix) -> dict[tuple[str, str | None], str]:
     facts = _facts(doc)
-    accelerator = derived_facts(facts, None).get("derived.answer_accelerator")
+    accelerator = derived_facts(facts, None).answer_accelerator
     accel = accelerator if isinstance(accelerator, str) else None
     targets: list[tuple[str, str | None]] = [(fw.value, None) for fw in _ORDER]
     targets += [("keras", backend) for backend in BACKEND_FRAMEWORK]
