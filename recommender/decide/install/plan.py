@@ -33,6 +33,7 @@ from recommender.decide.install.containers import container_ways
 from recommender.decide.install.interpreter import in_own_environment
 from recommender.decide.install.reinstall import reinstall_for
 from recommender.decide.install.search import Choice, Refusal, choose, newest_python
+from recommender.decide.install.view import machine_key
 from recommender.facts.machine import Machine, machine_from_facts
 from recommender.rulebase.wheels.model import Build, Release, WheelMatrix
 
@@ -134,6 +135,9 @@ class _Request:
     accelerator: Accelerator | None
     matrix: WheelMatrix
     python: tuple[str, ...]
+    #: ``machine`` as a hashable key (``view.machine_key``): one framework's plan on it is made
+    #: once per matrix, so Keras on X reuses X's own plan (and a refusal's other backends).
+    key: tuple[Any, ...] = ()
 
 
 def plan_install(
@@ -154,11 +158,13 @@ def plan_install(
     if accelerator is not None and accelerator not in ANSWER_ACCELERATOR:
         allowed = ", ".join(ANSWER_ACCELERATOR)
         raise BadRequest(f"accelerator {accelerator!r} (allowed: {allowed})")
+    machine = facts if isinstance(facts, Machine) else machine_from_facts(facts)
     request = _Request(
-        machine=facts if isinstance(facts, Machine) else machine_from_facts(facts),
+        machine=machine,
         accelerator=Accelerator.from_answer(accelerator) if accelerator else None,
         matrix=matrix,
         python=tuple(shlex.split(python_cmd)) or ("python",),
+        key=machine_key(machine),
     )
     if framework == Framework.KERAS:
         planned = _plan_keras(request, backend or KERAS_DEFAULT_BACKEND, backend is None)
@@ -181,6 +187,13 @@ def plan_install(
 
 
 def _plan(request: _Request, framework: Framework) -> _Planned | NoBuild:
+    """One framework's plan on the request's machine, made once per matrix: it reads the
+    machine, the accelerator, the Python command and the matrix, nothing else."""
+    key = ("plan.framework", framework, request.accelerator, request.python, request.key)
+    return request.matrix.memo(key, lambda: _plan_once(request, framework))
+
+
+def _plan_once(request: _Request, framework: Framework) -> _Planned | NoBuild:
     machine, unknowns = request.machine, []
     target = request.accelerator or Accelerator.CPU
     if request.accelerator is None:
