@@ -10,7 +10,6 @@ budget is abandoned by the runner, which kills that thread's commands (:func:`ki
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -66,6 +65,8 @@ def run_bounded(
     began = time.monotonic()
     argv = tuple(argv)
     env = {**(os.environ if env is None else env), "PYTHONSAFEPATH": "1"}
+    import tempfile  # here: only a probe that runs a tool pays for it (and random)
+
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         try:
             child = start(argv, stdout=out, stderr=err, env=env, cwd=cwd, cap=cap)

@@ -5,28 +5,28 @@ facts (the probes, or ``--facts``) + answers (flags > ``--answers`` > questions.
 rules (bundled + ``--rules``) -> evaluate -> smoke (cached when fresh; skipped with
 ``--no-smoke`` or another machine's facts) -> rank. Several facts files are a fleet: each
 distinct machine is evaluated and ranked here, then ``decide/fleet.py`` combines them. The
-pipeline does the reading (facts files, package data); ``decide/`` stays pure. Nothing here
-prints.
+pipeline has the facts read (``facts/load.py``, ``facts/fleet.py``); ``decide/`` stays pure.
+Nothing here prints.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import field
 from typing import TYPE_CHECKING, Any, cast
 
-from recommender.core.catalog import ANSWER_DEVICE, Framework, display_name
+from recommender.core.catalog import ANSWER_DEVICE
 from recommender.core.errors import BadInputError
 from recommender.core.frozen import frozen
 from recommender.decide.ranking.rank import Ranking, planning_elsewhere, rank
-from recommender.decide.ranking.ties import TIE_RULE, tie_notice
+from recommender.decide.ranking.ties import tie_message, tie_notice
 from recommender.engine.answers import Answers, resolve_answers
 from recommender.engine.evaluate import Evaluation, evaluate
 from recommender.facts import evidence
 from recommender.facts.document import Facts
-from recommender.facts.load import facts_from_document, load_facts_file
+from recommender.facts.load import facts_from_document, load_facts
 from recommender.rulebase.load import RuleBase, load_rulebase
 
 if TYPE_CHECKING:  # the checklist, diagnosis, fleet, smoke and tries: imported when asked for
@@ -90,19 +90,6 @@ class Outcome:
     fleet: FleetReport | None = None
 
 
-def load_facts(path: str | None) -> Facts:
-    """Probe this machine, or read a ``dlrec probe --json`` document (exit 2 when it is bad)."""
-    if isinstance(path, tuple):
-        raise BadInputError(
-            "several facts files (a fleet) work with `dlrec recommend` only", where="--facts"
-        )
-    if path is None:
-        from recommender.facts.collect import collect_facts
-
-        return collect_facts()
-    return load_facts_file(path)
-
-
 def _smoke_note(request: Request, facts: Facts, evaluation: Evaluation | None = None) -> str | None:
     if not facts.is_local:
         return (
@@ -112,7 +99,7 @@ def _smoke_note(request: Request, facts: Facts, evaluation: Evaluation | None = 
     if not request.smoke:
         return "Smoke runs skipped (--no-smoke): confidence is rules-only."
     if evaluation is not None and planning_elsewhere(evaluation):
-        accel = evaluation.derived.get("derived.answer_accelerator")
+        accel = evaluation.derived.answer_accelerator
         return (
             f"The answered accelerator ({accel}) is not on this machine: no smoke run here, "
             "the ranking is a plan for another machine and treats every framework alike."
@@ -261,31 +248,6 @@ def _tries(
 # --------------------------------------------------------------------------- a fleet
 
 
-def fleet_files(paths: Sequence[str]) -> list[str]:
-    """Files as given; a directory becomes its ``*.json`` files, sorted by name."""
-    out = []
-    for path in paths:
-        if os.path.isdir(path):
-            found = sorted(os.path.join(path, f) for f in os.listdir(path) if f.endswith(".json"))
-            if not found:
-                raise BadInputError("no *.json facts documents in this directory", where=path)
-            out.extend(found)
-        else:
-            out.append(path)
-    return out
-
-
-def node_name(path: str, doc: Mapping[str, Any]) -> str:
-    """The document's ``hostname`` (top level or ``os.hostname``), else the file's name without
-    ``.json``."""
-    found = doc.get("os")
-    os_section: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
-    for value in (doc.get("hostname"), os_section.get("hostname")):
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return os.path.basename(path).removesuffix(".json")
-
-
 def _recommend_fleet(request: Request, rulebase: RuleBase) -> Outcome:
     """Each node read in turn (identical machines are recognised by their text and share one
     machine: facts/copies.py), each distinct machine evaluated and ranked once, and every node
@@ -293,6 +255,7 @@ def _recommend_fleet(request: Request, rulebase: RuleBase) -> Outcome:
     node's document, evaluation and ranking."""
     from recommender.decide.fleet import Fleet
     from recommender.facts.copies import CopyReader
+    from recommender.facts.fleet import fleet_files, node_name
 
     reader = CopyReader()
     fleet = Fleet(rulebase)
@@ -327,18 +290,6 @@ def _recommend_fleet(request: Request, rulebase: RuleBase) -> Outcome:
     )
 
 
-def fleet_documents(report: FleetReport) -> Iterator[dict[str, Any]]:
-    """Each distinct machine's facts document, in the order of its first node, read again from
-    the nodes' files (a fleet keeps none): what ``--redact`` masks besides the nodes' names."""
-    from recommender.facts.copies import CopyReader
-
-    reader = CopyReader()
-    for node in report.nodes:
-        got = reader.read_machine(node.path)
-        if got.facts is not None:
-            yield got.facts.to_dict()
-
-
 @frozen
 class Made:
     """A checklist and the recommendation it was built on."""
@@ -367,9 +318,11 @@ def checklist(
         )
     outcome = recommend(request, on_event=on_event, facts=facts, rulebase=rulebase)
     ranking = outcome.ranking
-    chosen = framework or _reported(outcome.facts)
+    from recommender.facts.reports.about import reported_framework
+
+    chosen = framework or reported_framework(outcome.facts)
     if chosen is None and ranking.tied:
-        raise BadInputError(_tie_message(ranking), where="--framework")
+        raise BadInputError(tie_message(ranking), where="--framework")
     chosen = chosen or (ranking.winner or ranking.entries[0]).framework
     entry = ranking.entry(chosen)
     from recommender.decide.checklist.build import build_checklist
@@ -388,36 +341,6 @@ def checklist(
     return Made(checklist=made, outcome=outcome)
 
 
-def _tie_message(ranking: Ranking) -> str:
-    """A tie is not a choice: name the tied rows, the question that breaks it, and the flag."""
-    names = ", ".join(display_name(e.framework, e.backend) for e in ranking.tied)
-    ids = "|".join(dict.fromkeys(e.framework for e in ranking.tied))
-    notice = next((w for w in ranking.warnings if w.rule == TIE_RULE), None)
-    hint = f" {notice.fix}" if notice is not None and notice.fix else ""
-    return (
-        f"{names} tie here, so there is no recommended framework to pick: pass --framework "
-        f"{ids}, or answer more questions (dlrec ask).{hint}"
-    )
-
-
-def _reported(facts: Facts) -> str | None:
-    """The framework a pasted report is about: a collect_env report (torch's or vLLM's) shows
-    torch, so its checklist checks torch, not the framework the ranking would recommend."""
-    from recommender.facts.reports.collect_env import TORCH_FORMAT, VLLM_FORMAT
-
-    if facts.get("source.format") in (TORCH_FORMAT, VLLM_FORMAT):
-        return Framework.PYTORCH.value
-    if facts.get("source.format") == "paste":  # a paste: the framework it shows
-        return next(iter(pasted_frameworks(facts)), None)
-    return None
-
-
-def pasted_frameworks(facts: Facts) -> tuple[str, ...]:
-    """The frameworks a pasted report shows, torch first (the most pasted)."""
-    order = (Framework.PYTORCH, Framework.TENSORFLOW, Framework.JAX)
-    return tuple(f.value for f in order if facts.get(f"frameworks.{f.value}.installed"))
-
-
 def diagnose(
     text: str, origin: str, *, rules_files: tuple[str, ...] = (), repository: str | None = None
 ) -> Diagnosis:
@@ -425,6 +348,7 @@ def diagnose(
     text holds nothing dlrec knows). ``repository``: the ``owner/name`` it was filed in."""
     from recommender.decide.diagnosis import diagnose as judge
     from recommender.facts.reports import load_signatures, read_paste
+    from recommender.facts.reports.about import pasted_frameworks
 
     signatures = load_signatures()
     paste = read_paste(text, origin=origin, signatures=signatures, repository=repository)
@@ -436,45 +360,3 @@ def diagnose(
         for fw in pasted_frameworks(facts)
     }
     return judge(paste, checklists, signatures, origin=origin)
-
-
-def starter_template(framework: str) -> str:
-    """The train.py template of ``framework``'s starter project (package data)."""
-    from importlib import resources
-
-    return (
-        resources.files("recommender")
-        # Several parts: pathlib and 3.11's Traversable take them; mypy checks 3.10's one-part
-        # stub (a zipped install on 3.10 would take one part too).
-        .joinpath("templates")
-        .joinpath(f"train_{framework}.py.txt")
-        .read_text(encoding="utf-8")
-    )
-
-
-def redacted(outcome: Outcome) -> Outcome:
-    """The outcome with host, user, home paths and secrets masked in what the report shows."""
-    from recommender.facts.redact import Identity, Redactor
-
-    identity = Identity.current().including(outcome.facts.to_dict())
-    if outcome.fleet is not None:  # every node's host name, whichever machine it shares facts with
-        names = [{"hostname": n.name} for n in outcome.fleet.nodes]
-        identity = identity.including(*names, *fleet_documents(outcome.fleet))
-    r = Redactor(identity)
-    facts = Facts.from_dict(r.doc(outcome.facts.to_dict()), origin=r.text(outcome.facts.origin))
-    ranking = dataclasses.replace(
-        outcome.ranking,
-        entries=r.value(outcome.ranking.entries),
-        warnings=r.value(outcome.ranking.warnings),
-        smoke=r.value(outcome.ranking.smoke),
-        smoke_note=r.value(outcome.ranking.smoke_note),
-    )
-    fleet = outcome.fleet
-    if fleet is not None:
-        nodes = tuple(
-            dataclasses.replace(n, name=r.text(n.name), path=r.text(n.path)) for n in fleet.nodes
-        )
-        fleet = dataclasses.replace(
-            fleet, nodes=nodes, spread=r.value(fleet.spread), blockers=r.value(fleet.blockers)
-        )
-    return dataclasses.replace(outcome, facts=facts, ranking=ranking, fleet=fleet)

@@ -16,6 +16,7 @@ from recommender import pipeline
 from recommender.cli.main import cli
 from recommender.core.errors import BadInputError
 from recommender.facts.copies import CopyReader, machine_key
+from recommender.facts.fleet import node_name
 from recommender.facts.load import load_facts_file, read_document
 from tests.conftest import FIXTURES
 
@@ -71,7 +72,7 @@ def _reference(path: Path) -> tuple[str, str] | str:
         load_facts_file(str(path))
     except BadInputError as exc:
         return str(exc.format_message() if hasattr(exc, "format_message") else exc)
-    return machine_key(doc), pipeline.node_name(str(path), doc)
+    return machine_key(doc), node_name(str(path), doc)
 
 
 def _through_reader(reader: CopyReader, path: Path) -> tuple[str, str] | str:
@@ -79,7 +80,7 @@ def _through_reader(reader: CopyReader, path: Path) -> tuple[str, str] | str:
         facts, names = reader.read(str(path))
     except BadInputError as exc:
         return str(exc.format_message() if hasattr(exc, "format_message") else exc)
-    return machine_key(facts.to_dict()), pipeline.node_name(str(path), names)
+    return machine_key(facts.to_dict()), node_name(str(path), names)
 
 
 def test_copies_are_read_in_full_once_per_distinct_machine(tmp_path):
@@ -88,7 +89,7 @@ def test_copies_are_read_in_full_once_per_distinct_machine(tmp_path):
     got = [reader.read(str(p)) for p in paths]
     assert reader.full_reads == 3 and reader.machines == 3
     assert len({id(facts) for facts, _ in got}) == 3
-    assert [pipeline.node_name(str(p), names) for p, (_, names) in zip(paths, got)] == [
+    assert [node_name(str(p), names) for p, (_, names) in zip(paths, got)] == [
         f"node{i:04d}" for i in range(60)
     ]
     assert all(got[i][0] is got[i % 3][0] for i in range(60))
@@ -281,7 +282,7 @@ def test_read_machine_numbers_the_machines_and_keeps_no_facts(tmp_path):
     got = [reader.read_machine(str(p)) for p in paths]
     assert [g.machine for g in got] == [0, 1, 0, 1, 0, 1]
     assert [g.facts is not None for g in got] == [True, True, False, False, False, False]
-    assert [pipeline.node_name(str(p), g.names) for p, g in zip(paths, got)] == [
+    assert [node_name(str(p), g.names) for p, g in zip(paths, got)] == [
         f"node{i:04d}" for i in range(6)
     ]
     assert not reader._facts and all(len(k) == 16 for k in reader._machines)

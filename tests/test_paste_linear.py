@@ -38,6 +38,9 @@ READER_LINES = (
     "torch " + "2." * 40 + " pypi_0 pypi",
     "('is_cuda_build', True), " * 20,
     "PyTorch version: " + "a" * 200,
+    "- CUDA/cuDNN version: " + "1." * 55 + " cudnn-" + "v1." * 20,
+    "cuDNN: " + "v1" * 60,
+    " + torch==" + "2." * 40 + "x",
 )
 
 

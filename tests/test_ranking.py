@@ -18,6 +18,7 @@ from recommender.decide.ranking.rank import (
     WORKS_HERE,
     rank,
 )
+from recommender.engine.derived import Derived
 from recommender.facts.document import Facts
 from recommender.report.ranking import (
     ranking_to_json,
@@ -26,6 +27,7 @@ from recommender.report.ranking import (
     smoke_figure,
     why_not,
 )
+from recommender.rulebase.tiers import TierTable
 from recommender.rulebase.wheels.load import load_wheels
 
 
@@ -85,11 +87,13 @@ class Ev:
     keras_backend_scores: dict = field(default_factory=dict)
     warnings: tuple = ()
     trace: tuple = ()
-    derived: dict = field(default_factory=lambda: {"derived.answer_accelerator": "cpu"})
+    stale: tuple = ()
+    answers: dict = field(default_factory=dict)
+    derived: Derived = field(default_factory=lambda: Derived(answer_accelerator="cpu"))
 
 
 MATRIX = load_wheels()
-RB = SimpleNamespace(settings={"smoke_bonus": 2.0}, frameworks={}, wheels=MATRIX)
+RB = SimpleNamespace(settings={"smoke_bonus": 2.0}, frameworks={}, wheels=MATRIX, tiers=TierTable())
 
 
 def facts(*installed: str, system: str = "Linux") -> Facts:
@@ -160,14 +164,14 @@ def test_failed_gpu_run_counts_when_gpu_answered_passed_cpu_does_not_rescue():
             error={"kind": "device_unusable", "message": "no kernel image"},
         ),
     )
-    e = ev(tf=1, pt=9, derived={"derived.answer_accelerator": "nvidia"})
+    e = ev(tf=1, pt=9, derived=Derived(answer_accelerator="nvidia"))
     ranking = rank(e, runs, facts("pytorch"), RB)
     assert ranking.device == "cuda"
     assert ranking.entry("pytorch").blockers[-1].rule == "smoke:device_unusable"
 
 
 def test_gpu_answer_without_gpu_runs_falls_back_to_cpu_runs():
-    e = ev(pt=1, derived={"derived.answer_accelerator": "nvidia"})
+    e = ev(pt=1, derived=Derived(answer_accelerator="nvidia"))
     ranking = rank(e, (Smoke("pytorch", True, device="cpu"),), facts("pytorch"), RB)
     assert ranking.entry("pytorch").confidence == MEASURED
 
@@ -212,7 +216,9 @@ def test_ties_break_verified_then_installed_then_fixed_order():
 
 
 def test_zero_bonus_tie_prefers_verified():
-    rb = SimpleNamespace(settings={"smoke_bonus": 0}, frameworks={}, wheels=MATRIX)
+    rb = SimpleNamespace(
+        settings={"smoke_bonus": 0}, frameworks={}, wheels=MATRIX, tiers=TierTable()
+    )
     ranking = rank(ev(tf=2, pt=2), (Smoke("pytorch", True),), facts("tensorflow", "pytorch"), rb)
     assert ranking.entries[0].framework == "pytorch"
     assert ranking.entries[1].verdict == "installed, not verified"

@@ -229,27 +229,20 @@ def test_derived_facts():
         {"kind": "cuda", "compute_capability": "6.1", "max_cuda": "12.8", "visible": False},
     ]
     d = derived_facts(facts(accelerators=gpus), "auto")
-    assert d["derived.accelerator_kinds"] == ("cuda",)
-    assert d["derived.has_visible_gpu"] is True
-    assert d["derived.nvidia_min_cc"] == "7.5"  # the hidden 6.1 is not used
-    assert d["derived.nvidia_max_cuda"] == "12.8"
-    assert d["derived.answer_accelerator"] == "nvidia"
+    assert d.accelerator_kinds == ("cuda",)
+    assert d.has_visible_gpu is True
+    assert d.nvidia_min_cc == "7.5"  # the hidden 6.1 is not used
+    assert d.nvidia_max_cuda == "12.8"
+    assert d.answer_accelerator == "nvidia"
     assert (
-        derived_facts(facts(accelerators=[{"kind": "mps"}]), "auto")["derived.answer_accelerator"]
-        == "apple"
+        derived_facts(facts(accelerators=[{"kind": "mps"}]), "auto").answer_accelerator == "apple"
     )
     cpu_only = derived_facts(facts(), "auto")
-    assert (
-        cpu_only["derived.answer_accelerator"] == "cpu"
-        and cpu_only["derived.has_visible_gpu"] is False
-    )
-    assert cpu_only["derived.nvidia_min_cc"] is None
+    assert cpu_only.answer_accelerator == "cpu" and cpu_only.has_visible_gpu is False
+    assert cpu_only.nvidia_min_cc is None
     unknown = derived_facts(facts(accelerators=None), "auto")
-    assert (
-        unknown["derived.answer_accelerator"] is None
-        and unknown["derived.accelerator_kinds"] is None
-    )
-    assert derived_facts(facts(accelerators=None), "tpu")["derived.answer_accelerator"] == "tpu"
+    assert unknown.answer_accelerator is None and unknown.accelerator_kinds is None
+    assert derived_facts(facts(accelerators=None), "tpu").answer_accelerator == "tpu"
 
 
 def test_gpu_probe_that_could_not_tell_is_not_a_cpu_only_machine():
@@ -261,9 +254,9 @@ def test_gpu_probe_that_could_not_tell_is_not_a_cpu_only_machine():
         "tpu": {"status": "absent"},
     }
     d = derived_facts(facts(probes=probes), "auto")
-    assert d["derived.answer_accelerator"] is None
-    assert d["derived.has_visible_gpu"] is None and d["derived.accelerator_kinds"] is None
-    assert derived_facts(facts(probes=probes), "cpu")["derived.answer_accelerator"] == "cpu"
+    assert d.answer_accelerator is None
+    assert d.has_visible_gpu is None and d.accelerator_kinds is None
+    assert derived_facts(facts(probes=probes), "cpu").answer_accelerator == "cpu"
     # a kind found earlier in auto's order still decides; a later unsure kind does not matter
     found = derived_facts(
         facts(
@@ -271,13 +264,9 @@ def test_gpu_probe_that_could_not_tell_is_not_a_cpu_only_machine():
         ),
         "auto",
     )
-    assert (
-        found["derived.answer_accelerator"] == "nvidia" and found["derived.has_visible_gpu"] is True
-    )
+    assert found.answer_accelerator == "nvidia" and found.has_visible_gpu is True
     absent = derived_facts(facts(probes={"nvidia": {"status": "absent"}}), "auto")
-    assert (
-        absent["derived.answer_accelerator"] == "cpu" and absent["derived.has_visible_gpu"] is False
-    )
+    assert absent.answer_accelerator == "cpu" and absent.has_visible_gpu is False
 
 
 def test_old_gpu_rule_reads_derived_min_cc():

@@ -45,6 +45,7 @@ NOT_ON_THE_WARM_PATH = (
     "http.client",
     "concurrent.futures",
     "secrets",
+    "tempfile",
     "recommender.smoke.trial",
     "recommender.smoke.run",
     "recommender.smoke.process",

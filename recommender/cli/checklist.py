@@ -160,9 +160,8 @@ def init(directory, framework, force, answers_file, index_map, **kw) -> None:
     SETUP.md, dlrec-answers.yaml."""
     from recommender.decide import starter
     from recommender.decide.install.mirrors import map_plan_dict
-    from recommender.pipeline import starter_template
     from recommender.report import checklist as checklist_report
-    from recommender.report.project import check_targets, write_files
+    from recommender.report.project import check_targets, starter_template, write_files
 
     check_targets(directory, force=force)
     request = request_from({}, answers_file, kw)

@@ -17,7 +17,8 @@ import click
 from recommender.cli.choices import file_path
 from recommender.cli.options import ANSWER_KEYS, answer_options, pipeline_options, request_from
 from recommender.engine.answers import GPU, gpu_answer, gpu_answers
-from recommender.pipeline import Request, load_facts
+from recommender.facts.load import load_facts
+from recommender.pipeline import Request
 from recommender.pipeline import recommend as recommend_pipeline
 from recommender.report.output import Output, emit, output_from
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
@@ -67,6 +66,8 @@ def _write_in_place(target: Path, raw: bytes, st: os.stat_result) -> None:
 
 def _stage(target: Path, raw: bytes, mode: int | None, st: os.stat_result | None) -> str:
     """A fsynced temp file beside ``target`` holding ``raw``; its path."""
+    import tempfile  # here: random and its hashes load only for a write (a warm run writes none)
+
     folder = target.parent if str(target.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:

@@ -143,7 +143,7 @@ def requirements(
 
 
 def train_script(checklist: Checklist, template: str) -> str:
-    """train.py from the framework's template text (``pipeline.starter_template`` reads it)."""
+    """train.py from the framework's template text (``report/project.starter_template`` reads it)."""
     return Template(template).safe_substitute(backend=checklist.backend or "tensorflow")
 
 

@@ -5,10 +5,13 @@ evidence. Each is None (unknown) when the probes could not tell.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import field
+from types import MappingProxyType
 
 from recommender.core.catalog import ACCELERATORS, Accelerator
+from recommender.core.frozen import frozen
 from recommender.facts.document import Facts
 from recommender.rulebase.conditions import parse_version
 
@@ -50,18 +53,56 @@ def _auto(found: tuple[str, ...], unsure: frozenset[str]) -> str | None:
     return "cpu"
 
 
-def derived_facts(facts: Facts, accelerator_answer: str | None) -> dict[str, Any]:
-    """The ``derived.*`` facts; each is None (unknown) when the probes could not tell. What does
-    not depend on the answer is computed once per Facts value (answers, evaluation, checklist
-    and ranking all ask)."""
-    known, distributed, auto = facts.memo("engine.derived", lambda: _from_facts(facts))
-    resolved = accelerator_answer if accelerator_answer not in (None, "auto") else auto
-    return {**known, "derived.answer_accelerator": resolved, **distributed}
+def _no_runs() -> Mapping[str, object]:
+    return MappingProxyType({})
 
 
-def _from_facts(facts: Facts) -> tuple[dict[str, Any], dict[str, Any], str | None]:
+@frozen
+class Derived:
+    """The ``derived.*`` facts of one machine and accelerator answer, typed; each is None
+    (unknown) when the probes could not tell. ``paths`` spells them as the rules do."""
+
+    #: The accelerator kinds found (``("cuda",)``); None when a probe could not tell.
+    accelerator_kinds: tuple[str, ...] | None = None
+    has_visible_gpu: bool | None = None
+    #: The lowest compute capability of the visible NVIDIA GPUs ("7.5").
+    nvidia_min_cc: str | None = None
+    #: The newest CUDA the NVIDIA driver runs ("12.8"), the lowest reading of several.
+    nvidia_max_cuda: str | None = None
+    #: The accelerator answer with ``auto`` resolved ("nvidia", "cpu"...).
+    answer_accelerator: str | None = None
+    #: ``derived.distributed.<fw>.<key>`` -> value (facts/evidence.py).
+    distributed: Mapping[str, object] = field(default_factory=_no_runs)
+
+    @property
+    def paths(self) -> dict[str, object]:
+        """The facts by the paths the rules read (``derived.nvidia_min_cc``...)."""
+        return {
+            "derived.accelerator_kinds": self.accelerator_kinds,
+            "derived.has_visible_gpu": self.has_visible_gpu,
+            "derived.nvidia_min_cc": self.nvidia_min_cc,
+            "derived.nvidia_max_cuda": self.nvidia_max_cuda,
+            "derived.answer_accelerator": self.answer_accelerator,
+            **self.distributed,
+        }
+
+    def get(self, path: str) -> object:
+        """One derived fact by its path; None when unknown or not a derived fact."""
+        return self.paths.get(path)
+
+
+def derived_facts(facts: Facts, accelerator_answer: str | None) -> Derived:
+    """The ``derived.*`` facts. What does not depend on the answer is computed once per Facts
+    value (answers, evaluation, checklist and ranking all ask)."""
+    known = facts.memo("engine.derived", lambda: _from_facts(facts))
+    if accelerator_answer in (None, "auto"):
+        return known
+    return dataclasses.replace(known, answer_accelerator=accelerator_answer)
+
+
+def _from_facts(facts: Facts) -> Derived:
     """The derived facts that read the facts alone (the probes', then the distributed smoke's),
-    and what ``auto`` resolves to."""
+    with the accelerator ``auto`` resolves to."""
     accels = facts.get("accelerators")
     if not isinstance(accels, (list, tuple)):
         kinds = has_gpu = min_cc = max_cuda = auto = None
@@ -82,10 +123,11 @@ def _from_facts(facts: Facts) -> tuple[dict[str, Any], dict[str, Any], str | Non
         max_cuda = _lowest([a.get("max_cuda") for a in items if a.get("kind") == Accelerator.CUDA])
     from recommender.facts.evidence import derived as distributed_derived
 
-    known = {
-        "derived.accelerator_kinds": kinds,
-        "derived.has_visible_gpu": has_gpu,
-        "derived.nvidia_min_cc": min_cc,
-        "derived.nvidia_max_cuda": max_cuda,
-    }
-    return known, dict(distributed_derived(facts)), auto
+    return Derived(
+        accelerator_kinds=kinds,
+        has_visible_gpu=has_gpu,
+        nvidia_min_cc=min_cc,
+        nvidia_max_cuda=max_cuda,
+        answer_accelerator=auto,
+        distributed=MappingProxyType(distributed_derived(facts)),
+    )

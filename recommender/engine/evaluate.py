@@ -20,7 +20,7 @@ from recommender.core.catalog import (
     short_name,
 )
 from recommender.core.frozen import frozen
-from recommender.engine.derived import derived_facts
+from recommender.engine.derived import Derived, derived_facts
 from recommender.facts.document import Facts
 from recommender.rulebase.conditions import FALSE, TRUE, UNKNOWN, parse_version
 from recommender.rulebase.load import Rule, RuleBase
@@ -122,7 +122,7 @@ class Evaluation:
     warnings: tuple[Warning, ...]
     stale: tuple[Warning, ...]
     trace: tuple[TraceEntry, ...]
-    derived: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    derived: Derived = field(default_factory=Derived)
     #: The answers it was evaluated with (question key -> value, None when unanswered).
     answers: Mapping[str, str | None] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -139,7 +139,9 @@ class Evaluation:
             },
             "warnings": [w.to_dict() for w in self.warnings],
             "stale": [w.to_dict() for w in self.stale],
-            "derived": {k: list(v) if isinstance(v, tuple) else v for k, v in self.derived.items()},
+            "derived": {
+                k: list(v) if isinstance(v, tuple) else v for k, v in self.derived.paths.items()
+            },
             "trace": [t.to_dict() for t in self.trace],
         }
 
@@ -176,12 +178,12 @@ def stale_warnings(facts: Facts, rulebase: RuleBase) -> tuple[Warning, ...]:
 
 def _environment(
     facts: Facts, values: Mapping[str, str], rulebase: RuleBase
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> tuple[dict[str, Any], Derived]:
     derived = derived_facts(facts, values.get("accelerator"))
     env: dict[str, Any] = {
         p: facts.get(p) for p in rulebase.fact_paths if not p.startswith("derived.")
     }
-    env.update(derived)
+    env.update(derived.paths)
     for key, value in values.items():
         env[f"answer.{key}"] = value
     return env, derived
@@ -349,7 +351,7 @@ def evaluate(facts: Facts, answers: Any, rulebase: RuleBase) -> Evaluation:
         warnings=tuple(sorted(warnings, key=lambda w: w.rule)),
         stale=stale_warnings(facts, rulebase),
         trace=tuple(trace),
-        derived=MappingProxyType(derived),
+        derived=derived,
         answers=MappingProxyType(dict(values or {})),
     )
 

@@ -24,7 +24,7 @@ def condition_evaluator(
 
     values = dict(answers.values)
     questions = {q.key: frozenset(q.values) for q in rulebase.questions}
-    derived = derived_facts(facts, values.get("accelerator"))
+    derived = derived_facts(facts, values.get("accelerator")).paths
 
     def evaluate(when: Any) -> bool | None:
         ctx = CompileContext(file="rules/frameworks.yaml", rule="install", questions=questions)

@@ -161,6 +161,19 @@ def load_facts_file(path: str) -> Facts:
     return facts_from_document(doc, path, text)
 
 
+def load_facts(path: str | None) -> Facts:
+    """Probe this machine, or read a ``dlrec probe --json`` document (exit 2 when it is bad)."""
+    if isinstance(path, tuple):
+        raise BadInputError(
+            "several facts files (a fleet) work with `dlrec recommend` only", where="--facts"
+        )
+    if path is None:
+        from recommender.facts.collect import collect_facts
+
+        return collect_facts()
+    return load_facts_file(path)
+
+
 def facts_error(exc: FactsError, name: str, text: str | None = None) -> BadInputError:
     """A FactsError as one line: ``file:line: key PATH: what is wrong (what is allowed)``; the
     line is looked up in ``text`` (not for an imported report: its lines are not the keys')."""

@@ -14,7 +14,8 @@ import click
 
 from recommender.core.errors import BadInputError, ExitCode
 from recommender.core.frozen import frozen
-from recommender.pipeline import Outcome, redacted
+from recommender.facts.document import Facts
+from recommender.pipeline import Outcome
 
 FORMATS = ("text", "markdown", "json")
 
@@ -160,3 +161,33 @@ def emit(outcome: Outcome, output: Output, *, console=None) -> None:
         click.echo(text, nl=False)
     if outcome.ranking.winner is None:
         raise click.exceptions.Exit(ExitCode.FAILED)
+
+
+def redacted(outcome: Outcome) -> Outcome:
+    """The outcome with host, user, home paths and secrets masked in what the report shows."""
+    from recommender.facts.fleet import fleet_documents
+    from recommender.facts.redact import Identity, Redactor
+
+    identity = Identity.current().including(outcome.facts.to_dict())
+    if outcome.fleet is not None:  # every node's host name, whichever machine it shares facts with
+        names = [{"hostname": n.name} for n in outcome.fleet.nodes]
+        documents = fleet_documents(n.path for n in outcome.fleet.nodes)
+        identity = identity.including(*names, *documents)
+    r = Redactor(identity)
+    facts = Facts.from_dict(r.doc(outcome.facts.to_dict()), origin=r.text(outcome.facts.origin))
+    ranking = dataclasses.replace(
+        outcome.ranking,
+        entries=r.value(outcome.ranking.entries),
+        warnings=r.value(outcome.ranking.warnings),
+        smoke=r.value(outcome.ranking.smoke),
+        smoke_note=r.value(outcome.ranking.smoke_note),
+    )
+    fleet = outcome.fleet
+    if fleet is not None:
+        nodes = tuple(
+            dataclasses.replace(n, name=r.text(n.name), path=r.text(n.path)) for n in fleet.nodes
+        )
+        fleet = dataclasses.replace(
+            fleet, nodes=nodes, spread=r.value(fleet.spread), blockers=r.value(fleet.blockers)
+        )
+    return dataclasses.replace(outcome, facts=facts, ranking=ranking, fleet=fleet)

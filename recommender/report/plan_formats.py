@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import shlex
 
-from recommender.decide.install.plan import InstallPlan, NoBuild
+from recommender.decide.install.values import InstallPlan, NoBuild
 
 __all__ = ["FORMATS", "render_plan"]
 

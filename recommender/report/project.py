@@ -1,4 +1,5 @@
-"""Writing the starter project of ``dlrec init DIR``: all files or none.
+"""Writing the starter project of ``dlrec init DIR``: all files or none (``starter_template``
+reads its train.py template, package data).
 
 ``write_files`` stages each file beside its target, then renames them all
 (``recommender.core.atomic.write_atomic_many``), and refuses to overwrite unless ``force``. On a
@@ -15,6 +16,20 @@ from pathlib import Path
 from recommender.core.atomic import os_error_text, write_atomic_many
 from recommender.core.errors import BadInputError
 from recommender.decide.starter import FILES
+
+
+def starter_template(framework: str) -> str:
+    """The train.py template of ``framework``'s starter project (package data)."""
+    from importlib import resources
+
+    return (
+        resources.files("recommender")
+        # Several parts: pathlib and 3.11's Traversable take them; mypy checks 3.10's one-part
+        # stub (a zipped install on 3.10 would take one part too).
+        .joinpath("templates")
+        .joinpath(f"train_{framework}.py.txt")
+        .read_text(encoding="utf-8")
+    )
 
 
 def check_targets(directory: str | os.PathLike[str], *, force: bool) -> None:

@@ -19,7 +19,6 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -54,6 +53,8 @@ class RunLogs:
 
     @classmethod
     def create(cls, env: Mapping[str, str]) -> RunLogs:
+        import tempfile  # here: a warm run reads the cache and makes no log folder
+
         logs = os.path.join(smoke_dir(env), "logs")
         prefix = time.strftime("%Y%m%d-%H%M%S-") + f"{os.getpid()}-"
         try:

@@ -95,8 +95,7 @@ class Inputs:
     @property
     def accelerator(self) -> str | None:
         """The ``accelerator`` answer with ``auto`` resolved (``nvidia``, ``cpu``...)."""
-        value = self.evaluation.derived.get("derived.answer_accelerator")
-        return value if isinstance(value, str) else None
+        return self.evaluation.derived.answer_accelerator
 
     @property
     def accelerator_kind(self) -> str | None:

@@ -28,8 +28,8 @@ def install_fix(inputs: Inputs, framework: str, accelerator: str | None = None) 
     """The command that installs ``framework`` (Keras with the project's backend) here, for the
     answered accelerator or for ``accelerator`` (an answer value: ``nvidia``, ``cpu``...); None
     when the planner finds no build."""
-    from recommender.decide.install.plan import InstallPlan
     from recommender.decide.install.plans import plan_for
+    from recommender.decide.install.values import InstallPlan
 
     keras = framework == Framework.KERAS.value
     plan = plan_for(
@@ -46,8 +46,8 @@ def install_release(inputs: Inputs, framework: str) -> str | None:
     """The release line (``"2.8"``) the planner installs of ``framework`` here for the answered
     accelerator, so the Python item judges the release the install item prints; None when the
     planner finds no build."""
-    from recommender.decide.install.plan import InstallPlan
     from recommender.decide.install.plans import plan_for
+    from recommender.decide.install.values import InstallPlan
 
     keras = framework == Framework.KERAS.value
     plan = plan_for(

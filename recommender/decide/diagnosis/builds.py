@@ -24,11 +24,20 @@ CUDA_RUNTIMES = (
 )
 
 
+#: PyTorch's macOS binaries have no CUDA ("MacOS Binaries dont support CUDA"): a torch without CUDA
+#: on macOS is the platform's standard build, which uses the GPU through MPS.
+MACOS_NO_CUDA_URL = "https://pytorch.org/get-started/locally/"
+
+
 def cpu_builds(paste: Paste) -> list[Finding]:
     """A CPU-only build the text proves (``+cpu``, a conda ``_cpu`` build, ``cpuonly``,
-    tensorflow-cpu, TensorFlow 2.11+ on native Windows): a fail next to a GPU, a warning else."""
+    tensorflow-cpu, TensorFlow 2.11+ on native Windows): a fail next to a GPU, a warning else.
+    Not on macOS, where no build has CUDA and the Apple GPU is reached through MPS/Metal."""
     gpu = shows_gpu(paste)
-    out = []
+    out: list[Finding] = []
+    osd = paste.doc.get("os") or {}
+    if isinstance(osd, Mapping) and osd.get("system") == "Darwin":
+        return out
     for path, fact in paste.facts.items():
         if not (path.startswith("frameworks.") and path.endswith(".build.flavour")):
             continue
@@ -125,5 +134,150 @@ def driver_mismatch(paste: Paste) -> list[Finding]:
             fix="Reboot, or reinstall one driver version so that the kernel module and libcuda match",
             quotes=quote_lines(paste, [dso.line, kernel.line]),
             source="https://github.com/tensorflow/tensorflow/issues/1158",
+        )
+    ]
+
+
+#: TensorFlow's tested GPU build configurations (tensorflow.org/install/source#gpu, the same for
+#: Windows up to 2.10): release range -> (CUDA, cuDNN) it was built and tested with. Before 2.14
+#: (no ``tensorflow[and-cuda]`` wheels) TensorFlow loads the system's libraries by soname:
+#: libcudnn.so.<major>, and before CUDA 11 libcudart.so.<major>.<minor>.
+#: verified: 2026-12-05 against tensorflow/docs site/en/install/source.md (commit 7c36502, 2026-03-11)
+TF_TESTED_GPU: tuple[tuple[tuple[int, int], tuple[int, int], str, str], ...] = (
+    ((2, 18), (2, 99), "12.5", "9.3"),
+    ((2, 16), (2, 17), "12.3", "8.9"),
+    ((2, 15), (2, 15), "12.2", "8.9"),
+    ((2, 14), (2, 14), "11.8", "8.7"),
+    ((2, 12), (2, 13), "11.8", "8.6"),
+    ((2, 5), (2, 11), "11.2", "8.1"),
+    ((2, 4), (2, 4), "11.0", "8.0"),
+    ((2, 1), (2, 3), "10.1", "7.6"),
+    ((1, 13), (2, 0), "10.0", "7.4"),
+    ((1, 5), (1, 12), "9.0", "7"),
+)
+TF_TESTED_URL = "https://www.tensorflow.org/install/source#gpu"
+
+
+def _tf_tested(release: tuple[int, int]) -> tuple[str, str] | None:
+    for low, high, cuda, cudnn in TF_TESTED_GPU:
+        if low <= release <= high:
+            return cuda, cudnn
+    return None
+
+
+def _major(value: object) -> int | None:
+    head = str(value).split(".")[0]
+    return int(head) if is_digits(head) else None
+
+
+def tf_tested_libraries(paste: Paste) -> list[Finding]:
+    """The system CUDA/cuDNN a TensorFlow report states, against the release's tested pair: a
+    cuDNN of another major version (or, before CUDA 11, another CUDA minor) is not the library
+    TensorFlow loads. A fail before 2.14 (TensorFlow takes them from the system) where a library
+    failed to load; a warning otherwise (from 2.14 the pip wheels may bring their own)."""
+    tf = paste.facts.get("frameworks.tensorflow.version")
+    release = major_minor(tf.value) if tf else None
+    if tf is None or release is None:
+        return []
+    tested = _tf_tested(release)
+    osd = paste.doc.get("os") or {}
+    system = osd.get("system") if isinstance(osd, Mapping) else None
+    flavour = paste.facts.get("frameworks.tensorflow.build.flavour")
+    if (
+        tested is None
+        or system == "Darwin"
+        or (system == "Windows" and release >= (2, 11))
+        or (flavour is not None and flavour.value == "cpu")
+    ):
+        return []
+    cuda, cudnn = tested
+    stated_cuda = paste.facts.get("toolkit.cuda")
+    stated_cudnn = paste.facts.get("toolkit.cudnn")
+    wrong: list[str] = []
+    lines = [tf.line]
+    if stated_cudnn is not None and _major(stated_cudnn.value) not in (None, _major(cudnn)):
+        wrong.append(
+            f"cuDNN {stated_cudnn.value} (TensorFlow {tf.value} loads cuDNN {_major(cudnn)})"
+        )
+        lines.append(stated_cudnn.line)
+    if stated_cuda is not None:
+        have = major_minor(stated_cuda.value)
+        want = major_minor(cuda)
+        if have and want and (have[0] != want[0] or (want[0] < 11 and have != want)):
+            wrong.append(
+                f"CUDA {stated_cuda.value} (TensorFlow {tf.value} was built for CUDA {cuda})"
+            )
+            lines.append(stated_cuda.line)
+    if not wrong:
+        return []
+    # What people type as "CUDA/cuDNN version" may be nvidia-smi's header or the host's toolkit
+    # while conda or Docker bring TensorFlow its own: a fail only where a library failed to load.
+    missing = paste.facts.get("library.missing")
+    if missing is not None:
+        lines.append(missing.line)
+    return [
+        Finding(
+            id="build:tensorflow-tested-libraries",
+            category=Category.VERSION_MISMATCH.value,
+            status="fail" if release < (2, 14) and missing else "warn",
+            title="The CUDA/cuDNN on this system are not the ones this TensorFlow release was built for",
+            detail="; ".join(wrong)
+            + f": TensorFlow {tf.value} is tested with CUDA {cuda} and cuDNN {cudnn}",
+            fix=f"Install CUDA {cuda} with cuDNN {cudnn} for TensorFlow {tf.value}, or install the TensorFlow release built for the CUDA/cuDNN you have",
+            quotes=quote_lines(paste, lines),
+            source=TF_TESTED_URL,
+        )
+    ]
+
+
+#: jax's CUDA plugin loads only with the jaxlib of its own release: jaxlib/plugin_support.py
+#: compares the dotted versions and skips a plugin that differs ("is installed, but it is not
+#: compatible with the installed jaxlib version"). ROCm plugins are exempt (pip pins them).
+JAX_PLUGIN_URL = "https://github.com/jax-ml/jax/blob/main/jaxlib/plugin_support.py"
+_JAX_PLUGINS = ("jax-cuda12-plugin", "jax-cuda13-plugin")
+
+
+def _release(value: object) -> tuple[int, ...] | None:
+    """The dotted numeric prefix of a version, as plugin_support.py compares it."""
+    parts = []
+    for piece in str(value).split("."):
+        digits = ""
+        for ch in piece:
+            if not is_digits(ch):
+                break
+            digits += ch
+        if not digits:
+            break
+        parts.append(int(digits))
+        if len(digits) != len(piece):
+            break
+    return tuple(parts) if parts else None
+
+
+def jax_plugin_versions(paste: Paste) -> list[Finding]:
+    """A package list with jaxlib and jax's CUDA plugin of different releases."""
+    jaxlib = paste.facts.get("package.jaxlib")
+    have = _release(jaxlib.value) if jaxlib else None
+    if jaxlib is None or have is None:
+        return []
+    odd = [
+        paste.facts[f"package.{name}"]
+        for name in _JAX_PLUGINS
+        if f"package.{name}" in paste.facts
+        and _release(paste.facts[f"package.{name}"].value) not in (None, have)
+    ]
+    if not odd:
+        return []
+    names = ", ".join(f"{f.path.removeprefix('package.')} {f.value}" for f in odd)
+    return [
+        Finding(
+            id="build:jax-plugin-version",
+            category=Category.VERSION_MISMATCH.value,
+            status="fail",
+            title="jax's CUDA plugin and jaxlib are different releases",
+            detail=f"{names} next to jaxlib {jaxlib.value}: jax skips a CUDA plugin whose version is not jaxlib's",
+            fix=f"Install the plugin of jaxlib's release (pip install \"jax[cuda12]=={jaxlib.value}\"), or upgrade jax and jaxlib to the plugin's",
+            quotes=quote_lines(paste, [jaxlib.line, *(f.line for f in odd)]),
+            source=JAX_PLUGIN_URL,
         )
     ]

@@ -9,7 +9,13 @@ from collections.abc import Mapping, Sequence
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.checklist.build import Checklist
 from recommender.decide.diagnosis._paste import MAX_QUOTES, quote_lines
-from recommender.decide.diagnosis.builds import cpu_builds, cuda_runtimes, driver_mismatch
+from recommender.decide.diagnosis.builds import (
+    cpu_builds,
+    cuda_runtimes,
+    driver_mismatch,
+    jax_plugin_versions,
+    tf_tested_libraries,
+)
 from recommender.decide.diagnosis.findings import Diagnosis, Finding
 from recommender.decide.diagnosis.items import item_findings
 from recommender.decide.diagnosis.kernels import (
@@ -92,6 +98,8 @@ def diagnose(
         *cuda_runtimes(paste),
         *gfx_targets(paste),
         *driver_mismatch(paste),
+        *tf_tested_libraries(paste),
+        *jax_plugin_versions(paste),
         *busy_gpus(paste),
         *conflicts(paste),
     ]

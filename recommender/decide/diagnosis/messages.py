@@ -19,11 +19,15 @@ _DRIVER_LIBRARY = frozenset(
 
 
 def _on_wsl2(paste: Paste) -> bool:
-    """WSL 2, from a platform string or the WSL issue template's ticked box."""
+    """WSL 2, from a platform string or the WSL issue template's ticked box; or WSL named in
+    prose ("WSL2", "Windows Subsystem for Linux") where nothing says WSL 1 (which has no GPU at
+    all): libcuda comes from the Windows driver there either way."""
     fact = paste.facts.get("os.wsl")
-    return (fact is not None and str(fact.value) == "2") or (paste.doc.get("os") or {}).get(
-        "wsl"
-    ) == 2
+    wsl = (paste.doc.get("os") or {}).get("wsl")
+    if (fact is not None and str(fact.value) == "2") or wsl == 2:
+        return True
+    named = paste.facts.get("os.wsl_named")
+    return named is not None and wsl != 1 and (fact is None or str(fact.value) != "1")
 
 
 def _names_libcuda(paste: Paste, lines: list[int]) -> bool:

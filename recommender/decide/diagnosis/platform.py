@@ -18,6 +18,45 @@ WSL2_FIRST_BUILD = 18362
 
 WSL_BUILDS_URL = "https://github.com/MicrosoftDocs/WSL/pull/752"
 
+#: CUDA in WSL 2 needs Windows 11 or Windows 10 21H2 (build 19044) or later; the Insider builds
+#: 20145-21999 that previewed it have it too. Windows 10 builds 18362-19043 run WSL 2 without GPU.
+WSL_GPU_FIRST_BUILD = 19044
+WSL_GPU_URL = "https://learn.microsoft.com/en-us/windows/ai/directml/gpu-cuda-in-wsl"
+
+
+def _wsl2_without_gpu(paste: Paste) -> list[Finding]:
+    """WSL 2 on a Windows 10 build older than 21H2: the GPU is not passed into WSL at all."""
+    build = paste.facts.get("os.windows_build")
+    if build is None or not is_digits(str(build.value)):
+        return []
+    number = int(build.value)
+    if not WSL2_FIRST_BUILD <= number < WSL_GPU_FIRST_BUILD:
+        return []
+    osd = paste.doc.get("os") or {}
+    stated = paste.facts.get("os.wsl")
+    if (stated is not None and str(stated.value) == "1") or (
+        isinstance(osd, Mapping) and osd.get("wsl") == 1
+    ):
+        return []  # WSL 1: the WSL 1 finding says it
+    wsl = [f.line for p, f in paste.facts.items() if p in ("os.wsl", "os.wsl_named")]
+    if not wsl and not (isinstance(osd, Mapping) and osd.get("wsl") == 2):
+        return []
+    return [
+        Finding(
+            id="platform:wsl2-no-gpu",
+            category=Category.WSL_ISSUE.value,
+            status="fail",
+            title="This Windows build has no GPU support in WSL 2",
+            detail=(
+                f"Windows 10 build {number} runs WSL 2 but passes no GPU into it: CUDA on WSL 2 "
+                f"needs Windows 11 or Windows 10 21H2 (build {WSL_GPU_FIRST_BUILD}) or later"
+            ),
+            fix="Update Windows (Windows 11, or Windows 10 21H2 or later), keep the NVIDIA driver on Windows only, and do not install a Linux driver inside WSL",
+            quotes=quote_lines(paste, [build.line, *wsl]),
+            source=WSL_GPU_URL,
+        )
+    ]
+
 
 def _wsl1_by_build(paste: Paste) -> list[int]:
     """Lines proving WSL 1: a Windows build older than WSL 2, in a paste about WSL."""
@@ -50,6 +89,9 @@ def _wsl2_note(paste: Paste) -> list[Finding]:
 def platform_findings(paste: Paste) -> list[Finding]:
     osd = paste.doc.get("os") or {}
     by_build = _wsl1_by_build(paste)
+    no_gpu = [] if by_build else _wsl2_without_gpu(paste)
+    if no_gpu:
+        return no_gpu
     if not by_build and isinstance(osd, Mapping) and osd.get("wsl") == 2:
         return _wsl2_note(paste)
     if not by_build and (not isinstance(osd, Mapping) or osd.get("wsl") != 1):

@@ -15,8 +15,8 @@ from typing import Any
 
 from recommender.core.catalog import BACKEND_FRAMEWORK, Framework
 from recommender.core.printable import printable
-from recommender.decide.install.plan import InstallPlan, NoBuild
 from recommender.decide.install.plans import plan_for
+from recommender.decide.install.values import InstallPlan, NoBuild
 from recommender.engine.derived import derived_facts
 from recommender.facts.document import Facts
 from recommender.rulebase.wheels.load import WheelMatrix
@@ -66,7 +66,7 @@ def _facts(doc: Mapping[str, Any]) -> Facts:
 
 def _plans(doc: Mapping[str, Any], matrix: WheelMatrix) -> dict[tuple[str, str | None], str]:
     facts = _facts(doc)
-    accelerator = derived_facts(facts, None).get("derived.answer_accelerator")
+    accelerator = derived_facts(facts, None).answer_accelerator
     accel = accelerator if isinstance(accelerator, str) else None
     targets: list[tuple[str, str | None]] = [(fw.value, None) for fw in _ORDER]
     targets += [("keras", backend) for backend in BACKEND_FRAMEWORK]

@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from recommender.core.catalog import ACCELERATORS, BACKEND_FRAMEWORK, Framework
-from recommender.decide.install.plan import InstallPlan
 from recommender.decide.install.plans import (
     install_hint,
     machine_answer,
     plan_for,
     with_planned_installs,
 )
+from recommender.decide.install.values import InstallPlan
 from recommender.facts.document import Facts
 from recommender.rulebase.wheels.model import WheelMatrix
 from recommender.smoke.failures import FailureKind

@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from recommender.core.problems import BadRequest
-from recommender.decide.install.plan import InstallPlan, NoBuild
+from recommender.decide.install.values import InstallPlan, NoBuild
 
 __all__ = [
     "ENV_MAP",

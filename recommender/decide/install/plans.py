@@ -25,12 +25,9 @@ from recommender.core.catalog import (
 )
 from recommender.core.frozen import frozen
 from recommender.core.shell import quote_python
-from recommender.decide.install.plan import (
-    KERAS_DEFAULT_BACKEND,
-    InstallPlan,
-    NoBuild,
-    plan_install,
-)
+from recommender.decide.install.keras import KERAS_DEFAULT_BACKEND
+from recommender.decide.install.plan import plan_install
+from recommender.decide.install.values import InstallPlan, NoBuild
 from recommender.decide.install.view import machine_key, narrowed, quoting, unquote, view_of
 from recommender.decide.ranking.rows import Entry
 from recommender.facts.document import Facts

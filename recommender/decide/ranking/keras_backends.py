@@ -13,13 +13,13 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from recommender.core.catalog import BACKEND_FRAMEWORK, KERAS_BACKENDS
-from recommender.decide.install.plan import NoBuild
 from recommender.decide.install.plans import (
     NO_BUILD_RULE,
     install_line,
     plan_and_dict,
     plan_for,
 )
+from recommender.decide.install.values import NoBuild
 from recommender.decide.ranking.rows import BackendRow, Block
 from recommender.decide.ranking.smoke_evidence import deciding_run, smoke_for
 from recommender.engine.evaluate import Evaluation

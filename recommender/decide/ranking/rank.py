@@ -31,10 +31,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recommender.core.catalog import ANSWER_DEVICE, ANSWER_KIND, FRAMEWORK_IDS, Framework
-from recommender.decide.install.plans import planned_fix, staleness
+from recommender.decide.install.plans import PlanNotice, planned_fix, staleness
 from recommender.decide.ranking.inherit import inherited
 from recommender.decide.ranking.keras_backends import (
     BACKEND_ORDER,
@@ -73,12 +73,14 @@ from recommender.decide.ranking.smoke_evidence import (
     smoke_reason,
 )
 from recommender.decide.ranking.tiers import Placement, os_of, placement, places_of
-from recommender.engine.evaluate import Evaluation
+from recommender.engine.evaluate import Blocker, Evaluation, FrameworkScore, Reason, Warning
 from recommender.engine.when import condition_evaluator  # noqa: F401  (checklist imports it)
 from recommender.facts.document import Facts
 from recommender.rulebase.load import RuleBase
-from recommender.rulebase.tiers import TierTable
 from recommender.rulebase.wheels.load import WheelMatrix
+
+if TYPE_CHECKING:  # a type only: the ranking never imports the smoke engine
+    from recommender.smoke.results import SmokeResult
 
 #: The fixed tie-break order (the catalog's): TensorFlow, PyTorch, Keras, JAX.
 FRAMEWORK_ORDER = FRAMEWORK_IDS
@@ -114,33 +116,23 @@ __all__ = [
 ]
 
 
-def _derived(evaluation: Any) -> Mapping[str, Any]:
-    derived = getattr(evaluation, "derived", None)
-    return derived if isinstance(derived, Mapping) else {}
+def _device(evaluation: Evaluation) -> str:
+    return ANSWER_DEVICE.get(evaluation.derived.answer_accelerator or "cpu", "cpu")
 
 
-def _accelerator(evaluation: Any) -> str | None:
-    value = _derived(evaluation).get("derived.answer_accelerator")
-    return value if isinstance(value, str) else None
-
-
-def _device(evaluation: Any) -> str:
-    return ANSWER_DEVICE.get(_accelerator(evaluation) or "cpu", "cpu")
-
-
-def planning_elsewhere(evaluation: Any) -> bool:
+def planning_elsewhere(evaluation: Evaluation) -> bool:
     """The answered accelerator is known not to be on this machine (the probes' list is
     complete and lacks it): the ranking is a plan for another machine."""
-    accel = _accelerator(evaluation)
-    kinds = _derived(evaluation).get("derived.accelerator_kinds")
-    if accel in (None, "cpu") or not isinstance(kinds, (list, tuple)):
+    accel = evaluation.derived.answer_accelerator
+    kinds = evaluation.derived.accelerator_kinds
+    if accel in (None, "cpu") or kinds is None:
         return False
     return ANSWER_KIND.get(accel) not in kinds
 
 
 def _smoke_verdict(
-    fw: str, backend: str | None, results: Sequence[Any], installed: bool, device: str
-) -> tuple[Any | None, Any | None]:
+    fw: str, backend: str | None, results: Sequence[SmokeResult], installed: bool, device: str
+) -> tuple[SmokeResult | None, SmokeResult | None]:
     """(passed, failed) deciding runs for this row; a Keras row also fails on its backend's own
     failure, and a backend framework on Keras's own-failure runs of it."""
     if not installed:
@@ -153,13 +145,15 @@ def _smoke_verdict(
 
 
 def _blockers(
-    fs: Any, failed: Any | None, plan: Mapping[str, Any], extra: tuple[Block, ...] = ()
+    fs: FrameworkScore,
+    failed: SmokeResult | None,
+    plan: Mapping[str, Any],
+    extra: tuple[Block, ...] = (),
 ) -> tuple[Block, ...]:
     """The row's blockers: the rules' (then ``extra``, a Keras backend's), a failed smoke run's
     unless the plan's reinstall cures it, and the planner's when it has no build."""
-    blockers = tuple(
-        Block(rule=b.rule, why=b.why, fix=getattr(b, "fix", None)) for b in (*fs.blockers, *extra)
-    )
+    found: tuple[Blocker | Block, ...] = (*fs.blockers, *extra)
+    blockers = tuple(Block(rule=b.rule, why=b.why, fix=b.fix) for b in found)
     cured = plan.get("reinstall") and smoke_error(failed).get("kind") in BUILD_FAILURES
     if failed is not None and not cured:
         blockers += (smoke_block(failed),)
@@ -175,10 +169,10 @@ def _placer(
     evaluation: Evaluation, facts: Facts, rulebase: RuleBase
 ) -> Callable[[str, str | None], Placement]:
     """(framework, backend) -> Placement on the devices the answers name, under this OS."""
-    answers = getattr(evaluation, "answers", None) or {}
-    places = places_of(_accelerator(evaluation), answers.get("deploy"))
+    answers = evaluation.answers
+    places = places_of(evaluation.derived.answer_accelerator, answers.get("deploy"))
     os = os_of(facts.machine)
-    table = getattr(rulebase, "tiers", None) or TierTable()
+    table = rulebase.tiers
 
     def place(fw: str, backend: str | None) -> Placement:
         return placement(fw, backend, table, places, os, answers)
@@ -190,7 +184,7 @@ def _entry(
     fw: str,
     facts: Facts,
     evaluation: Evaluation,
-    results: Sequence[Any],
+    results: Sequence[SmokeResult],
     rulebase: RuleBase,
     device: str,
     matrix: WheelMatrix,
@@ -201,7 +195,7 @@ def _entry(
     # An accelerator that is not here: no smoke run here says anything about it.
     results = () if elsewhere else results
     installed = bool(facts.get(f"frameworks.{fw}.installed"))
-    accel = _accelerator(evaluation)
+    accel = evaluation.derived.answer_accelerator
     backend: str | None = None
     choice: tuple[tuple[str, float, str], ...] = ()
     rows: tuple[BackendRow, ...] = ()
@@ -251,9 +245,9 @@ def _entry(
         needs_reinstall=reinstall and feasible,
         confidence=MEASURED if passed is not None and ready else RULES_ONLY,
         verdict="",
-        reasons=reasons + ((smoke_reason(passed, bonus),) if bonus else ()),
+        reasons=reasons + ((smoke_reason(passed, bonus),) if bonus and passed else ()),
         blockers=blockers,
-        warnings=tuple(str(getattr(w, "why", w)) for w in getattr(fs, "warnings", ())),
+        warnings=fs.warnings,
         unreached=unreached,
         not_inherited=not_inherited,
         smoke=passed if passed is not None else failed,
@@ -266,8 +260,8 @@ def _entry(
 
 
 def _reaching(
-    reasons: tuple[Any, ...], backend: str | None, rulebase: RuleBase
-) -> tuple[tuple[Any, ...], tuple[str, ...]]:
+    reasons: tuple[Reason, ...], backend: str | None, rulebase: RuleBase
+) -> tuple[tuple[Reason, ...], tuple[str, ...]]:
     """Keras's reasons that reach Keras on ``backend`` (a rule's ``keras_backends``), and one
     sentence per reason that does not."""
     if backend is None:
@@ -333,19 +327,17 @@ def verdict_of(entry: Entry, rank: int) -> str:
 def _notices(
     evaluation: Evaluation, matrix: WheelMatrix, ranked: tuple[Entry, ...]
 ) -> tuple[Notice, ...]:
-    engine_warnings = (
+    engine_warnings: tuple[Warning | PlanNotice, ...] = (
         *evaluation.warnings,
-        *(getattr(evaluation, "stale", ()) or ()),
+        *evaluation.stale,
         *staleness(matrix),
     )
     notices = tuple(
         Notice(
             rule=w.rule,
             why=w.why,
-            frameworks=tuple(getattr(w, "frameworks", ()) or ()),
-            fix=planned_fix(
-                getattr(w, "fix", None), tuple(getattr(w, "frameworks", ()) or ()), ranked
-            ),
+            frameworks=w.frameworks,
+            fix=planned_fix(w.fix, w.frameworks, ranked),
         )
         for w in engine_warnings
     )
@@ -356,7 +348,7 @@ def _notices(
 
 def rank(
     evaluation: Evaluation,
-    results: Sequence[Any],
+    results: Sequence[SmokeResult],
     facts: Facts,
     rulebase: RuleBase,
     *,

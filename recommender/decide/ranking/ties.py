@@ -70,3 +70,15 @@ def tie_notice(
         else "No single answer separates them; any of them will do here (`dlrec ask` to be sure)."
     )
     return Notice(rule=TIE_RULE, why=why, frameworks=tuple(e.framework for e in tied), fix=fix)
+
+
+def tie_message(ranking: Ranking) -> str:
+    """A tie is not a choice: name the tied rows, the question that breaks it, and the flag."""
+    names = ", ".join(display_name(e.framework, e.backend) for e in ranking.tied)
+    ids = "|".join(dict.fromkeys(e.framework for e in ranking.tied))
+    notice = next((w for w in ranking.warnings if w.rule == TIE_RULE), None)
+    hint = f" {notice.fix}" if notice is not None and notice.fix else ""
+    return (
+        f"{names} tie here, so there is no recommended framework to pick: pass --framework "
+        f"{ids}, or answer more questions (dlrec ask).{hint}"
+    )

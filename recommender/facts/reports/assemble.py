@@ -78,7 +78,11 @@ def build(base: Mapping[str, Any] | None, facts: Mapping[str, Fact], origin: str
         doc["source"] = {"format": "paste", "path": origin}
     values = {path: fact.value for path, fact in facts.items()}
     for path, value in values.items():
-        if path.startswith(("frameworks.", "os.", "python.")) and path != "os.windows_build":
+        # The Windows build and a WSL named in prose have no field in the facts document.
+        if path.startswith(("frameworks.", "os.", "python.")) and path not in (
+            "os.windows_build",
+            "os.wsl_named",
+        ):
             _set(doc, path, value)
     _platform(doc)
     _companions(doc, values)

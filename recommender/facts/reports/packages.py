@@ -64,6 +64,9 @@ _VERSION = re.compile(r"^[0-9][0-9A-Za-z.+!_-]{0,60}$")
 _CONDA_CUDA = re.compile(r"cuda([0-9]{1,2}\.[0-9])")
 _BUILD = re.compile(r"^(?:pypi_0|[A-Za-z0-9.+-]{0,40}[_0-9][A-Za-z0-9_.+-]{0,60})$")
 _PREFIX = ("[pip3] ", "[pip] ", "[conda] ")
+#: uv lists what it installed as " + name==version" (and what it removed as " - name==version"),
+#: e.g. jax-ml/jax#29068; astral-sh/uv crates/uv/src/commands/pip/loggers.rs prints them.
+_UV_ADDED = "+ "
 #: pip list's header and rule, conda list's header.
 _HEADERS = ("Package ", "# Name ", "# packages in environment")
 
@@ -74,6 +77,8 @@ def _fields(line: str) -> tuple[str, str, str, str] | None:
         if line.startswith(prefix):
             line = line[len(prefix) :]
             break
+    if line.startswith(_UV_ADDED):  # uv's install summary: " + torch==2.5.1" (" - " is removed)
+        line = line[len(_UV_ADDED) :]
     if "==" in line and " " not in line.strip():
         name, _, version = line.strip().partition("==")
         build = channel = ""
@@ -106,7 +111,7 @@ def _may_list(line: str) -> bool:
     if not head:
         return False
     first = head[0]
-    if first in ("[pip3]", "[pip]", "[conda]") and len(head) > 1:
+    if first in ("[pip3]", "[pip]", "[conda]", "+") and len(head) > 1:
         first = head[1]
     return first.partition("==")[0].lower() in _NAMES or first == "Name:"
 

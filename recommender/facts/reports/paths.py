@@ -11,7 +11,9 @@ _FW = "|".join(FRAMEWORK_IDS)
 _PATTERNS = (
     rf"frameworks\.(?:{_FW})\.(?:installed|version|distribution|jaxlib|build\.(?:flavour|cuda|rocm|cudnn|arch_list))",
     r"frameworks\.pytorch\.(?:cuda_available|cuda_warning|torchvision|torchaudio)",
-    r"os\.(?:system|release|machine|distro|wsl|python_platform|version|windows_build)",
+    r"os\.(?:system|release|machine|distro|wsl|wsl_named|python_platform|version|windows_build)",
+    # the CUDA toolkit and cuDNN a report says are installed on the system (not a build's own)
+    r"toolkit\.(?:cuda|cudnn)",
     r"python\.version",
     # nvidia-smi's header line, torch's driver warning
     r"driver\.(?:version|max_cuda|kernel|library)",

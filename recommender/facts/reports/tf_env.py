@@ -52,6 +52,53 @@ def _os(value: str) -> list[tuple[str, Any]]:
     return []
 
 
+_LIBS_HEADING = re.compile(r"^#{2,4} {0,4}CUDA/cuDNN version {0,4}$", re.IGNORECASE)
+#: The template's "- CUDA/cuDNN version: 11.8/8.6", and the lines people write instead
+#: ("CUDA: 10.1.243", "- cuDNN version: 8.0.4").
+_LIBS_TEMPLATE = re.compile(
+    r"^[-*]? {0,4}(?P<key>CUDA/cuDNN|CUDA|cuDNN)(?: version)? {0,4}: {0,8}(?P<value>.{1,120})$",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"(?<![0-9.])(?P<v>v)?(?P<n>[0-9]{1,2}(?:\.[0-9]{1,4}){0,3})(?![0-9])")
+
+
+def _cuda(token: str | None) -> list[tuple[str, Any]]:
+    if token and "." in token and 7 <= int(token.split(".")[0]) <= 13:
+        return [("toolkit.cuda", token)]
+    return []
+
+
+def _cudnn(token: str | None) -> list[tuple[str, Any]]:
+    if token and 5 <= int(token.split(".")[0]) <= 9:
+        return [("toolkit.cudnn", token)]
+    return []
+
+
+def _libraries(key: str, value: str) -> list[tuple[str, Any]]:
+    """The system CUDA and cuDNN a TensorFlow report states: "10.2, 8.0.2", "11.2/8 in conda
+    env", "CUDA v11.2, cudnn-11.2-windows-x64-v8.1.0.77"; nothing for "unknown/unknown"."""
+    key = key.lower()
+    if "/" not in key:  # one library: "CUDA: 10.1.243" or "cuDNN: 8.0.4"
+        found = _NUMBER.search(value)
+        number = found.group("n") if found else None
+        return _cudnn(number) if "dnn" in key else _cuda(number)
+    low = value.lower()
+    at = low.find("cudnn")
+    if at >= 0:
+        before = _NUMBER.search(value[:at])
+        after = list(_NUMBER.finditer(value[at:]))
+        marked = [m for m in after if m.group("v")]
+        cudnn = (marked or after)[0].group("n") if after else None
+        return [*_cuda(before.group("n") if before else None), *_cudnn(cudnn)]
+    parts = re.split(r"[/,;]", value, maxsplit=1)
+    cuda = _NUMBER.search(parts[0])
+    cudnn = _NUMBER.search(parts[1]) if len(parts) > 1 else None
+    return [
+        *_cuda(cuda.group("n") if cuda else None),
+        *_cudnn(cudnn.group("n") if cudnn else None),
+    ]
+
+
 _COLLECT = re.compile(r"^tf\.version\.VERSION {0,4}= {0,4}(?P<value>[0-9][0-9A-Za-z.+-]{0,40})")
 _BUILD_INFO = re.compile(
     r"\('(?P<key>cuda_version|cudnn_version|is_cuda_build|is_rocm_build)', {0,2}'?(?P<value>[0-9A-Za-z.]{1,20})'?\)"
@@ -90,13 +137,21 @@ def _build_info(line: str) -> list[tuple[str, Any]]:
 
 def read(lines: Sequence[str]) -> list[Block]:
     facts: list[Fact] = []
+    #: CUDA/cuDNN lines count only next to a TensorFlow version (a bare "cuDNN: 8" says nothing
+    #: about TensorFlow, and must not make a tf-env block of another report).
+    libraries: list[Fact] = []
     first = last = 0
     heading = ""
     for number, raw in enumerate(lines, 1):
         line = raw.strip()
         found: list[tuple[str, Any]] = []
         if heading and line:
-            found = {"version": _version, "os": _os, "gpu": _gpu}[heading](line)
+            if heading == "libraries":
+                libraries.extend(
+                    Fact(path=p, value=v, line=number) for p, v in _libraries("cuda/cudnn", line)
+                )
+            else:
+                found = {"version": _version, "os": _os, "gpu": _gpu}[heading](line)
             heading = ""
         elif line.startswith("#") and _HEADING.match(line):
             heading = "version"
@@ -106,6 +161,9 @@ def read(lines: Sequence[str]) -> list[Block]:
             continue
         elif line.startswith("#") and _GPU_HEADING.match(line):
             heading = "gpu"
+            continue
+        elif line.startswith("#") and _LIBS_HEADING.match(line):
+            heading = "libraries"
             continue
         elif "GPU model" in line and _GPU_TEMPLATE.match(line):
             m = _GPU_TEMPLATE.match(line)
@@ -121,10 +179,24 @@ def read(lines: Sequence[str]) -> list[Block]:
             found = _version(m.group("value")) if m else []
         elif "is_cuda_build" in line:
             found = _build_info(line)
+        elif ("CUDA" in line or "cuDNN" in line or "cudnn" in line) and _LIBS_TEMPLATE.match(line):
+            m = _LIBS_TEMPLATE.match(line)
+            if m:
+                libraries.extend(
+                    Fact(path=p, value=v, line=number)
+                    for p, v in _libraries(m.group("key"), m.group("value"))
+                )
         if found:
             facts.extend(Fact(path=p, value=v, line=number) for p, v in found)
             first = first or number
             last = number
     if not facts:
         return []
+    if any(f.path == "frameworks.tensorflow.version" for f in facts):
+        seen: set[str] = set()
+        for fact in libraries:
+            if fact.path not in seen:  # the first statement of each
+                seen.add(fact.path)
+                facts.append(fact)
+                first, last = min(first, fact.line), max(last, fact.line)
     return [Block(format=FORMAT, start=first, end=last, facts=tuple(facts))]
