@@ -159,7 +159,27 @@ def test_tensorflow_template_against_the_tested_cuda_and_cudnn(
     )
     result = _run(text)
     assert ("version-mismatch" in result.categories) is mismatch
-    assert result.failed is mismatch
+    # A stated version alone is a warning (it may be nvidia-smi's or the host's, not the one
+    # conda or Docker gives TensorFlow); a library that failed to load makes it a fail.
+    assert not result.failed
+    failed = _run(
+        text + "Could not load dynamic library 'libcudnn.so.7'; dlerror: libcudnn.so.7: "
+        "cannot open shared object file: No such file or directory\n"
+    )
+    assert ("version-mismatch" in failed.categories) is mismatch
+
+
+def test_a_stated_cudnn_with_a_load_error_fails_as_a_version_mismatch() -> None:
+    text = (
+        "- TensorFlow version: 2.3.0\n- CUDA/cuDNN version: 10.1/8.0.5\n"
+        "- GPU model and memory: GeForce RTX 2070, 8GB\n"
+        "W tensorflow/stream_executor/platform/default/dso_loader.cc:59] Could not load dynamic "
+        "library 'libcudnn.so.7'; dlerror: libcudnn.so.7: cannot open shared object file: No such "
+        "file or directory\n"
+    )
+    result = _run(text)
+    finding = next(f for f in result.findings if f.id == "build:tensorflow-tested-libraries")
+    assert finding.status == "fail"
 
 
 def test_tensorflow_new_template_headings_are_read() -> None:

@@ -173,8 +173,8 @@ def _major(value: object) -> int | None:
 def tf_tested_libraries(paste: Paste) -> list[Finding]:
     """The system CUDA/cuDNN a TensorFlow report states, against the release's tested pair: a
     cuDNN of another major version (or, before CUDA 11, another CUDA minor) is not the library
-    TensorFlow loads. A fail before 2.14, when TensorFlow takes them from the system; a warning
-    from 2.14 on (the pip wheels may bring their own)."""
+    TensorFlow loads. A fail before 2.14 (TensorFlow takes them from the system) where a library
+    failed to load; a warning otherwise (from 2.14 the pip wheels may bring their own)."""
     tf = paste.facts.get("frameworks.tensorflow.version")
     release = major_minor(tf.value) if tf else None
     if tf is None or release is None:
@@ -210,11 +210,16 @@ def tf_tested_libraries(paste: Paste) -> list[Finding]:
             lines.append(stated_cuda.line)
     if not wrong:
         return []
+    # What people type as "CUDA/cuDNN version" may be nvidia-smi's header or the host's toolkit
+    # while conda or Docker bring TensorFlow its own: a fail only where a library failed to load.
+    missing = paste.facts.get("library.missing")
+    if missing is not None:
+        lines.append(missing.line)
     return [
         Finding(
             id="build:tensorflow-tested-libraries",
             category=Category.VERSION_MISMATCH.value,
-            status="fail" if release < (2, 14) else "warn",
+            status="fail" if release < (2, 14) and missing else "warn",
             title="The CUDA/cuDNN on this system are not the ones this TensorFlow release was built for",
             detail="; ".join(wrong)
             + f": TensorFlow {tf.value} is tested with CUDA {cuda} and cuDNN {cudnn}",
