@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -136,7 +137,7 @@ def run_once(folder: Path, tree: Path | None = None) -> tuple[float, float, floa
     if proc.returncode != 0 or code not in ("0", "1"):
         sys.exit(f"dlrec failed ({code}): {proc.stderr[-2000:]}")
     nodes = len(json.loads(proc.stdout)["fleet"]["nodes"])
-    assert nodes == len(list(folder.glob("*.json"))), nodes
+    assert nodes == len([p for p in folder.glob("*.json") if ".recommendation." not in p.name])
     return wall, int(peak_kb) / 1024, float(cpu)
 
 
@@ -158,6 +159,50 @@ def measure(
         return distinct, out
 
 
+def write_node_documents(folder: Path) -> float:
+    """Each node's own recommendation beside its facts, as ``dlrec fleet node-recommend`` writes
+    it on the node (here in one process, one rule base: the nodes' work, done before timing the
+    head); returns the seconds it took."""
+    from recommender.pipeline import NODE_SUFFIX, Request, node_recommendation
+    from recommender.rulebase.load import load_rulebase
+
+    start = time.perf_counter()
+    rulebase = load_rulebase()
+    request = Request(flags={"accelerator": "nvidia"}, smoke=False)
+    for facts in sorted(folder.glob("node*.json")):
+        if facts.name.endswith(NODE_SUFFIX):
+            continue
+        doc = node_recommendation(request, str(facts), rulebase=rulebase)
+        facts.with_name(facts.stem + NODE_SUFFIX).write_text(json.dumps(doc))
+    return time.perf_counter() - start
+
+
+def measure_documents(files: int, rounds: int) -> None:
+    """The diverse fleet evaluated on the head (today), then folded from the nodes' own
+    recommendations (evaluation on the nodes), in one run on the same facts files."""
+    with tempfile.TemporaryDirectory(prefix="dlrec-fleet-") as tmp:
+        heads, nodes = Path(tmp, "head"), Path(tmp, "nodes")
+        heads.mkdir()
+        make_diverse_fleet(heads, files)
+        shutil.copytree(heads, nodes)
+        made = write_node_documents(nodes)
+        size = sum(p.stat().st_size for p in nodes.glob("*" + ".recommendation.json"))
+        print(f"node documents: {files:,} written in {made:.1f} s ({size / 1e6:.0f} MB)")
+        print("| diverse fleet | files | wall | CPU | peak RSS | load (1 min) | target |")
+        print("|---|---|---|---|---|---|---|")
+        for label, folder in (
+            ("evaluated on the head", heads),
+            ("folded from nodes' documents", nodes),
+        ):
+            run_once(folder)  # warm-up
+            for _ in range(rounds):
+                wall, peak, cpu = run_once(folder)
+                print(
+                    f"| {label} | {files:,} | {wall:.2f} s | {cpu:.2f} s | {peak:.0f} MB "
+                    f"| {os.getloadavg()[0]:.1f} | <= 20 s, 300 MB |"
+                )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--files", type=int, default=10000)
@@ -174,7 +219,15 @@ def main() -> None:
         type=Path,
         help="another commit's tree (git archive | tar -x), run first on the same files",
     )
+    ap.add_argument(
+        "--node-documents",
+        action="store_true",
+        help="the diverse fleet on the head, then folded from the nodes' own recommendations",
+    )
     args = ap.parse_args()
+    if args.node_documents:
+        measure_documents(args.files, args.rounds)
+        return
     kinds = [False, True] if args.side_by_side else [args.diverse]
     trees: list[Path | None] = [args.before.resolve(), None] if args.before else [None]
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "

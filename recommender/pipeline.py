@@ -88,6 +88,9 @@ class Outcome:
     facts: Facts
     rulebase: RuleBase
     fleet: FleetReport | None = None
+    #: A fleet: (nodes folded from their own recommendation documents, nodes evaluated here,
+    #: documents refused for a stamp that does not match), or None where no node had one.
+    folded: tuple[int, int, int] | None = None
 
 
 def _smoke_note(request: Request, facts: Facts, evaluation: Evaluation | None = None) -> str | None:
@@ -248,37 +251,183 @@ def _tries(
 # --------------------------------------------------------------------------- a fleet
 
 
+#: What a node's own recommendation document is (``dlrec fleet node-recommend``), and its format.
+NODE_KIND = "dlrec node recommendation"
+NODE_FORMAT = 1
+#: Beside ``DIR/<node>.json``: ``DIR/<node>.recommendation.json``.
+NODE_SUFFIX = ".recommendation.json"
+
+
+def _rules_digest(rulebase: RuleBase) -> str:
+    """A digest of the rule base's files (bundled and overlays) and dlrec's version."""
+    import hashlib
+
+    from recommender import __version__
+    from recommender.rulebase.load import BUNDLED_FILES, bundled_dir
+
+    def make() -> str:
+        digest = hashlib.sha256(f"dlrec {__version__} rules\0".encode())
+        folder = bundled_dir()
+        bundled = sorted(str(p) for p in folder.iterdir() if p.is_file())
+        for path in (*bundled, *rulebase.files[len(BUNDLED_FILES) :]):
+            digest.update(f"{os.path.basename(path)}\0".encode())
+            try:
+                with open(path, "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                data = b"\0missing"
+            digest.update(f"{len(data)}\0".encode())
+            digest.update(data)
+        return digest.hexdigest()
+
+    return rulebase.memo("node-documents: rules digest", make)
+
+
+def _answers_digest(answers: Answers) -> str:
+    import hashlib
+    import json
+
+    text = json.dumps(
+        {"values": dict(answers.values), "source": dict(answers.source)}, sort_keys=True
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _file_digest(path: str) -> str | None:
+    import hashlib
+
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return None
+
+
+def _stamp(rulebase: RuleBase, answers: Answers, facts_digest: str | None) -> dict[str, Any]:
+    from recommender import __version__
+
+    return {
+        "kind": NODE_KIND,
+        "format": NODE_FORMAT,
+        "dlrec_version": __version__,
+        "rules": _rules_digest(rulebase),
+        "answers": _answers_digest(answers),
+        "facts": facts_digest,
+    }
+
+
+def node_recommendation(
+    request: Request, facts_path: str, *, rulebase: RuleBase | None = None
+) -> dict[str, Any]:
+    """A node's own recommendation document for its facts file: what the fleet keeps of the
+    machine (``decide/fleet.py``'s ``summarize``: evaluated and ranked as a fleet's node is,
+    no smoke run), stamped with the rule base's digest, the answers' digest, dlrec's version
+    and the facts file's digest, so that the head folds it only for these very inputs."""
+    from recommender.decide.fleet import summarize
+    from recommender.decide.fleet_summary import summary_to_dict
+    from recommender.facts.copies import CopyReader
+
+    rulebase = rulebase or load_rulebase(request.rules_files)
+    got = CopyReader().read_machine(facts_path)
+    assert got.facts is not None  # a fresh reader parses its first file in full
+    answers = resolve_answers(
+        rulebase.questions, file=request.answers_file, flags=request.flags, facts=got.facts
+    )
+    evaluation = evaluate(got.facts, answers, rulebase)
+    ranking = rank(evaluation, (), got.facts, rulebase, smoke_note="(fleet)")
+    names = got.names
+    os_names = names.get("os")
+    return {
+        **_stamp(rulebase, answers, _file_digest(facts_path)),
+        "names": {
+            "hostname": names.get("hostname"),
+            "os": {"hostname": os_names.get("hostname") if isinstance(os_names, Mapping) else None},
+        },
+        "summary": summary_to_dict(summarize(got.facts, evaluation, ranking, rulebase)),
+    }
+
+
+def _node_document(path: str, stamp: Mapping[str, Any]) -> Any:
+    """The node's recommendation document beside ``path`` when there is one whose stamp is
+    ``stamp`` (the facts file's digest checked last); None when there is none or its stamp
+    differs (the node is then evaluated here). A document that is not one: exit 2."""
+    from recommender.core.documents import DocumentError, load_document
+
+    doc_path = path.removesuffix(".json") + NODE_SUFFIX
+    if not os.path.isfile(doc_path):
+        return None
+    try:
+        doc = load_document(doc_path)
+    except DocumentError as exc:
+        raise BadInputError(exc.message, where=exc.where) from None
+    if not isinstance(doc, Mapping) or doc.get("kind") != NODE_KIND:
+        raise BadInputError(f"key kind: expected {NODE_KIND!r}", where=doc_path)
+    for key in ("format", "dlrec_version", "rules", "answers", "facts"):
+        if key not in doc:
+            raise BadInputError(f"key {key}: missing", where=doc_path)
+        if key != "facts" and doc[key] != stamp[key]:
+            return False
+    if doc["facts"] != _file_digest(path):
+        return False
+    return doc
+
+
 def _recommend_fleet(request: Request, rulebase: RuleBase) -> Outcome:
     """Each node read in turn (identical machines are recognised by their text and share one
     machine: facts/copies.py), each distinct machine evaluated and ranked once, and every node
     folded into ``decide/fleet.py``'s ``Fleet`` as it comes: the fleet never holds every
-    node's document, evaluation and ranking."""
+    node's document, evaluation and ranking.
+
+    A node with its own recommendation document (``DIR/<node>.recommendation.json``, written
+    where it runs by ``dlrec fleet node-recommend``) whose stamp matches this run (rule base,
+    answers, dlrec's version, and the facts file by digest) is folded from it, without reading
+    its facts; any other node is evaluated here. The first machine is always evaluated here
+    (the fleet's answers and tie notice read its facts)."""
     from recommender.decide.fleet import Fleet
+    from recommender.decide.fleet_summary import summary_from_dict
     from recommender.facts.copies import CopyReader
     from recommender.facts.fleet import fleet_files, node_name
 
     reader = CopyReader()
     fleet = Fleet(rulebase)
     answers: Answers | None = None
+    stamp: dict[str, Any] = {}
     seen: set[str] = set()
+    folded = refused = 0
+    documents = False
+    doc_machine = 0
     for path in fleet_files(request.facts_files):
-        got = reader.read_machine(path)
-        if got.facts is not None:  # the first file of this machine
-            if answers is None:  # the answers' defaults read the first node's facts
-                answers = resolve_answers(
-                    rulebase.questions,
-                    file=request.answers_file,
-                    flags=request.flags,
-                    facts=got.facts,
-                )
-            evaluation = evaluate(got.facts, answers, rulebase)
-            ranking = rank(evaluation, (), got.facts, rulebase, smoke_note="(fleet)")
-            fleet.add_machine(got.machine, got.facts, evaluation, ranking)
-        name = node_name(path, got.names)
+        doc = _node_document(path, stamp) if answers is not None else None
+        documents = documents or doc is not None
+        if doc:
+            summary = summary_from_dict(doc, path.removesuffix(".json") + NODE_SUFFIX)
+            doc_machine -= 1  # the head's own machines count from 0
+            fleet.add_summary(doc_machine, summary)
+            names = doc.get("names")
+            name = node_name(path, names if isinstance(names, Mapping) else {})
+            machine = doc_machine
+            folded += 1
+        else:
+            refused += doc is False
+            got = reader.read_machine(path)
+            if got.facts is not None:  # the first file of this machine
+                if answers is None:  # the answers' defaults read the first node's facts
+                    answers = resolve_answers(
+                        rulebase.questions,
+                        file=request.answers_file,
+                        flags=request.flags,
+                        facts=got.facts,
+                    )
+                    stamp = _stamp(rulebase, answers, None)
+                evaluation = evaluate(got.facts, answers, rulebase)
+                ranking = rank(evaluation, (), got.facts, rulebase, smoke_note="(fleet)")
+                fleet.add_machine(got.machine, got.facts, evaluation, ranking)
+            name = node_name(path, got.names)
+            machine = got.machine
         if name in seen:  # two documents from one host: tell them apart by file
             name = f"{name} ({os.path.basename(path)})"
         seen.add(name)
-        fleet.add_node(name, path, got.machine)
+        fleet.add_node(name, path, machine)
     assert answers is not None  # fleet_files gives at least one file, or raises
     ranking, report = fleet.result()
     return Outcome(
@@ -287,6 +436,7 @@ def _recommend_fleet(request: Request, rulebase: RuleBase) -> Outcome:
         facts=fleet.facts,
         rulebase=rulebase,
         fleet=report,
+        folded=(folded, len(report.nodes) - folded, refused) if documents else None,
     )
 
 

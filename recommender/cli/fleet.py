@@ -9,7 +9,7 @@ import shlex
 import click
 
 from recommender.cli.choices import FRAMEWORK_SYNONYMS, NamedChoice, device_choice, dir_path
-from recommender.cli.options import seconds_option
+from recommender.cli.options import answer_options, rules_option, seconds_option
 from recommender.core.catalog import DISTRIBUTED_ENGINES
 from recommender.core.errors import BadInputError, ExitCode
 
@@ -186,3 +186,34 @@ def smoke(ctx, slurm, ray_address, nodes, partition, srun_args, framework, nproc
         for line in result.errors:
             click.echo(f"  {line}")
     ctx.exit(ExitCode.OK if result.ok else ExitCode.FAILED)
+
+
+@fleet.command("node-recommend")
+@click.argument("facts_path", metavar="FACTS", type=click.Path(dir_okay=False))
+@answer_options
+@click.option("--answers", "answers_file", metavar="FILE", help="Answers as YAML or JSON.")
+@rules_option
+@click.option(
+    "--out",
+    metavar="FILE",
+    help="Write here (default: FACTS's DIR/<node>.recommendation.json, beside it).",
+)
+def node_recommend(facts_path, answers_file, rule_files, out, **flags) -> None:
+    """Write this node's own recommendation for FACTS (no smoke run), stamped with the rule
+    base, the answers, dlrec's version and FACTS by digest: `dlrec recommend --facts DIR` with
+    the same answers and rules then folds the node from it instead of evaluating it again."""
+    from recommender.core.atomic import write_atomic
+    from recommender.pipeline import NODE_SUFFIX, Request, node_recommendation
+
+    request = Request(
+        flags={k: v for k, v in flags.items() if v is not None},
+        answers_file=answers_file,
+        rules_files=tuple(rule_files),
+        smoke=False,
+    )
+    doc = node_recommendation(request, facts_path)
+    target = out or facts_path.removesuffix(".json") + NODE_SUFFIX
+    try:
+        write_atomic(target, json.dumps(doc) + "\n")
+    except OSError as exc:
+        raise BadInputError(f"cannot write: {exc.strerror}", where=target) from None

@@ -53,6 +53,13 @@ def run_and_emit(
             outcome = recommend_pipeline(
                 request, on_event=on_event, rulebase=rulebase, facts=facts, hooks=hooks
             )
+    if outcome.folded is not None:  # a fleet where nodes wrote their own recommendations
+        done, here, stale = outcome.folded
+        click.echo(
+            f"dlrec: {done:,} node(s) folded from their own recommendation, {here:,} evaluated "
+            f"here" + (f" ({stale:,} with a stale document)" if stale else ""),
+            err=True,
+        )
     emit(outcome, output, console=console)
 
 

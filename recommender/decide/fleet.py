@@ -288,6 +288,33 @@ def _size(v: object) -> Any:
     return v if isinstance(v, int) else None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MachineSummary:
+    """All the fleet reads of one distinct machine: its ranking's rows (in its order) and
+    warnings, per framework the (rule, why, fix) of the fired rules that keep it off the answered
+    accelerator, and the figures of the spread. A node computes it where it runs (``dlrec fleet
+    node-recommend``); the head folds it without the node's facts, evaluation or ranking."""
+
+    entries: tuple[Entry, ...]
+    warnings: tuple[Notice, ...]
+    device_blocks: Mapping[str, tuple[tuple[str, str, str | None], ...]]
+    figures: _Figures
+
+
+def summarize(
+    facts: Facts, evaluation: Evaluation, ranking: Ranking, rulebase: RuleBase
+) -> MachineSummary:
+    """What ``Fleet`` keeps of a machine, from its facts, evaluation and ranking."""
+    return MachineSummary(
+        entries=tuple(ranking.entries),
+        warnings=tuple(ranking.warnings),
+        device_blocks=MappingProxyType(
+            {fw: tuple(_device_blocks(evaluation, rulebase, fw)) for fw in FRAMEWORK_IDS}
+        ),
+        figures=_machine_figures(facts),
+    )
+
+
 class Fleet:
     """A fleet combined one node at a time, in node order, keeping per framework only what the
     report prints (the worst entry, the blockers with their nodes), the spread, and a few
@@ -318,28 +345,39 @@ class Fleet:
         """Fold in a distinct machine's ranking (before its first node is added)."""
         if self._first is None:
             self._first = (facts, evaluation, ranking)
-        feasible = tuple((e.framework, e.feasible) for e in ranking.entries)
+        self.add_summary(machine, summarize(facts, evaluation, ranking, self._rulebase))
+
+    def add_summary(self, machine: int, summary: MachineSummary) -> None:
+        """Fold in a distinct machine from what its own node computed (``summarize`` there, read
+        back by ``decide/fleet_summary.py``); the first machine comes through ``add_machine``."""
+        feasible = tuple((e.framework, e.feasible) for e in summary.entries)
+        by_fw = {e.framework: e for e in summary.entries}
         blockers: dict[str, tuple[_Key, ...]] = {}
         for fw, column in self._columns.items():
-            entry = ranking.entry(fw)
+            entry = by_fw[fw]
             if column.worst is None or entry.score < column.worst.score:
                 column.worst = entry
             column.installed = column.installed and entry.installed
             if column.install is None and entry.install:
                 column.install = entry.install
             found = [(b.rule, b.why, b.fix) for b in entry.blockers]
-            found += _device_blocks(evaluation, self._rulebase, fw)
+            found += summary.device_blocks.get(fw, ())
             for rule, why, fix in found:
                 column.blockers.setdefault((rule, why), (fix, []))
             blockers[fw] = tuple(dict.fromkeys((rule, why) for rule, why, _ in found))
-        for n in ranking.warnings:
+        for n in summary.warnings:
             self._notices.setdefault((n.rule, n.why), (n, [], set()))[2].add(machine)
         self._machines[machine] = _Machine(
             feasible=self._feasible.setdefault(feasible, dict(feasible)),
-            figures=_machine_figures(facts),
+            figures=summary.figures,
             blockers=MappingProxyType(blockers),
-            notices=tuple(dict.fromkeys((n.rule, n.why) for n in ranking.warnings)),
+            notices=tuple(dict.fromkeys((n.rule, n.why) for n in summary.warnings)),
         )
+
+    @property
+    def started(self) -> bool:
+        """Whether the first machine (evaluated here: the fleet's facts and tie) is in."""
+        return self._first is not None
 
     def add_node(self, name: str, path: str, machine: int) -> None:
         """A node of a machine already added (``add_machine``), in node order."""

@@ -15,11 +15,16 @@ from recommender.core.errors import BadInputError
 
 
 def fleet_files(paths: Sequence[str]) -> list[str]:
-    """Files as given; a directory becomes its ``*.json`` files, sorted by name."""
+    """Files as given; a directory becomes its ``*.json`` files, sorted by name (not the nodes'
+    own recommendations, ``*.recommendation.json``: read beside their facts files)."""
     out = []
     for path in paths:
         if os.path.isdir(path):
-            found = sorted(os.path.join(path, f) for f in os.listdir(path) if f.endswith(".json"))
+            found = sorted(
+                os.path.join(path, f)
+                for f in os.listdir(path)
+                if f.endswith(".json") and not f.endswith(".recommendation.json")
+            )
             if not found:
                 raise BadInputError("no *.json facts documents in this directory", where=path)
             out.extend(found)
