@@ -104,7 +104,7 @@ def requirements(
     head: list[str] = []
     body: list[str] = []
     notes: list[str] = []
-    installed = [fw for fw in targets if facts.get(f"frameworks.{fw}.installed") is True]
+    installed = [fw for fw in targets if facts.machine.has(fw)]
     if plan and plan.get("no_build"):
         notes.append(f"# No build for that machine: {plan.get('reason')}")
     if plan and not plan.get("no_build") and len(installed) < len(targets):

@@ -56,7 +56,7 @@ def _backend_tier(
     passed, failed = deciding_run(smoke_for(results, "keras", backend), device)
     if failed is not None and passed is None:
         return -1, "its Keras smoke run failed"
-    installed = bool(facts.get(f"frameworks.{fw}.installed"))
+    installed = facts.machine.has(fw)
     if installed and passed is not None:
         return 2, "installed and verified"
     return (1, "installed") if installed else (0, "not installed")
