@@ -9,12 +9,15 @@ with the number of distinct machines rather than files.
     python benchmarks/bench_fleet.py [--files 10000] [--distinct 8] [--rounds 3]
     python benchmarks/bench_fleet.py --diverse [--files 10000]
     python benchmarks/bench_fleet.py --side-by-side [--files 10000] [--rounds 1]
+    python benchmarks/bench_fleet.py --side-by-side --before DIR   # DIR: another commit's tree
 
 ``--diverse`` (issue 24): every machine differs where the planner looks, GPU x driver x Python x
 installed builds, each drawn from the catalog (rules/gpus.yaml's NVIDIA names and driver
 branches, rules/wheels.yaml's torch and TensorFlow releases and CUDA builds) with a fixed seed.
 ``--side-by-side`` measures today's fleet (copies of ``--distinct`` machines) and the diverse one
 in the same run. Peak RSS is each run's own (``ru_maxrss`` of a parent made for that run).
+``--before DIR`` runs a checkout of another commit (``git archive COMMIT | tar -x -C DIR``) on
+the same files first, each fleet with its own warm-up, so "before" and "after" share the load.
 """
 
 from __future__ import annotations
@@ -117,14 +120,16 @@ _MEASURE = (
 )
 
 
-def run_once(folder: Path) -> tuple[float, float, float]:
-    """(wall seconds, peak RSS in MB, CPU seconds) of one ``dlrec recommend --facts DIR``."""
+def run_once(folder: Path, tree: Path | None = None) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS in MB, CPU seconds) of one ``dlrec recommend --facts DIR``, by
+    this tree's dlrec or ``tree``'s (another commit's, first on the path)."""
     argv = [sys.executable, "-m", "recommender", "recommend", "--facts", str(folder)]
     argv += ["--no-smoke", "--json", "--accelerator", "nvidia"]
+    env = ENV if tree is None else {**ENV, "PYTHONPATH": str(tree)}
     start = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-c", _MEASURE, *argv],
-        capture_output=True, text=True, stdin=subprocess.DEVNULL, env=ENV,
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, env=env, cwd=tree,
     )  # fmt: skip
     wall = time.perf_counter() - start
     peak_kb, cpu, code = proc.stderr.rstrip().rsplit("\n", 1)[-1].split()
@@ -135,16 +140,22 @@ def run_once(folder: Path) -> tuple[float, float, float]:
     return wall, int(peak_kb) / 1024, float(cpu)
 
 
-def measure(files: int, distinct: int, rounds: int, diverse: bool) -> tuple[int, list]:
-    """(distinct machines, [(wall, peak MB, CPU)] per round) of one fleet, after a warm-up run."""
+def measure(
+    files: int, distinct: int, rounds: int, diverse: bool, trees: list[Path | None]
+) -> tuple[int, list[list]]:
+    """(distinct machines, per tree [(wall, peak MB, CPU)] per round) of one fleet, each tree
+    after its own warm-up run."""
     with tempfile.TemporaryDirectory(prefix="dlrec-fleet-") as tmp:
         folder = Path(tmp)
         if diverse:
             distinct = make_diverse_fleet(folder, files)
         else:
             make_fleet(folder, files, distinct)
-        run_once(folder)  # warm-up: the page cache and the bytecode, as on a second run
-        return distinct, [run_once(folder) for _ in range(rounds)]
+        out = []
+        for tree in trees:
+            run_once(folder, tree)  # warm-up: the page cache and the bytecode, as on a second run
+            out.append([run_once(folder, tree) for _ in range(rounds)])
+        return distinct, out
 
 
 def main() -> None:
@@ -158,27 +169,37 @@ def main() -> None:
         action="store_true",
         help="today's fleet of copies, then the diverse fleet, in one run",
     )
+    ap.add_argument(
+        "--before",
+        type=Path,
+        help="another commit's tree (git archive | tar -x), run first on the same files",
+    )
     args = ap.parse_args()
     kinds = [False, True] if args.side_by_side else [args.diverse]
+    trees: list[Path | None] = [args.before.resolve(), None] if args.before else [None]
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
     print(
-        "| fleet | files | distinct machines | wall (median) | CPU (median) | peak RSS | target |"
+        "| fleet | tree | files | distinct machines | wall (median) | CPU (median) | peak RSS "
+        "| load (1 min) | target |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     walls = []
     for diverse in kinds:
-        distinct, runs = measure(args.files, args.distinct, args.rounds, diverse)
-        wall = statistics.median(w for w, _, _ in runs)
-        cpu = statistics.median(c for _, _, c in runs)
-        peak = max(r for _, r, _ in runs)
-        name = "diverse (GPU x driver x Python x builds)" if diverse else "copies"
-        target = "<= 20 s, 300 MB" if diverse else "<= 3 s, 150 MB"
-        print(
-            f"| {name} | {args.files:,} | {distinct:,} | {wall:.2f} s | {cpu:.2f} s | {peak:.0f} MB "
-            f"| {target} |"
-        )
-        walls.append(f"{name}: " + ", ".join(f"{w:.2f}" for w, _, _ in runs))
+        distinct, per_tree = measure(args.files, args.distinct, args.rounds, diverse, trees)
+        load = os.getloadavg()[0]
+        for tree, runs in zip(trees, per_tree):
+            wall = statistics.median(w for w, _, _ in runs)
+            cpu = statistics.median(c for _, _, c in runs)
+            peak = max(r for _, r, _ in runs)
+            name = "diverse (GPU x driver x Python x builds)" if diverse else "copies"
+            target = "<= 20 s, 300 MB" if diverse else "<= 3 s, 150 MB"
+            label = "before" if tree is not None else "this tree"
+            print(
+                f"| {name} | {label} | {args.files:,} | {distinct:,} | {wall:.2f} s | {cpu:.2f} s "
+                f"| {peak:.0f} MB | {load:.1f} | {target} |"
+            )
+            walls.append(f"{name}, {label}: " + ", ".join(f"{w:.2f}" for w, _, _ in runs))
     print("wall of each round (s): " + "; ".join(walls))
 
 

@@ -110,3 +110,33 @@ def test_a_fleet_that_ties_says_so_as_one_machine_does(runner, tmp_path):
     assert single_ties, "the laptop fixture ties with no answers (test_cli_recommend)"
     assert [t["frameworks"] for t in ties] == [t["frameworks"] for t in single_ties]
     assert ties[0]["fix"] == single_ties[0]["fix"]
+
+
+def test_a_fleet_folded_node_by_node_is_what_each_node_says_alone(runner, tmp_path):
+    """The fleet is combined as the nodes are read (decide/fleet.Fleet keeps no node's ranking):
+    per framework its score is the lowest node's, it is feasible only where every node is, its
+    blockers name exactly the nodes where it is infeasible alone, each node's ``feasible`` is
+    its own ranking's, and copies interleaved with other machines change none of it."""
+    machines = FIXTURES / "personas5" / "machines"
+    picks = ["a100-cuda-full", "rtx3090-linux", "a100-cpu-torch", "windows-rtx", "bare"]
+    order = [*picks, picks[1], picks[0], picks[3], picks[1]]  # copies, out of order
+    for i, name in enumerate(order):
+        doc = json.loads((machines / f"{name}.json").read_text())
+        doc["hostname"] = f"n{i}"
+        (tmp_path / f"n{i}.json").write_text(json.dumps(doc))
+    _, fleet = fleet_json(runner, str(tmp_path), extra=["--no-smoke"])
+    alone = [
+        fleet_json(runner, str(tmp_path / f"n{i}.json"), extra=["--no-smoke"])[1]
+        for i in range(len(order))
+    ]
+    nodes = fleet["fleet"]["nodes"]
+    assert [n["name"] for n in nodes] == [f"n{i}" for i in range(len(order))]
+    mixed = [fw for fw in ("tensorflow", "pytorch") if len({n["feasible"][fw] for n in nodes}) == 2]
+    assert mixed, "the fleet should have a framework feasible on some nodes only"
+    for fw in ("tensorflow", "pytorch", "keras", "jax"):
+        mine = [entry(doc, fw) for doc in alone]
+        assert entry(fleet, fw)["score"] == min(e["score"] for e in mine)
+        assert [n["feasible"][fw] for n in nodes] == [e["feasible"] for e in mine]
+        assert entry(fleet, fw)["feasible"] == all(e["feasible"] for e in mine)
+        named = {n for b in fleet["fleet"]["blockers"][fw] for n in b["nodes"]}
+        assert named == {f"n{i}" for i, e in enumerate(mine) if not e["feasible"]}

@@ -29,7 +29,11 @@ def _report():
         and getattr(getattr(v, "__dataclass_params__", None), "frozen", False)
         and v.__dataclass_fields__ and v.__match_args__ == ()
     )
-    print(json.dumps({"modules": sorted(sys.modules), "dataclasses": full}), file=sys.stderr)
+    import gc
+
+    frozen = gc.get_freeze_count()
+    print(json.dumps({"modules": sorted(sys.modules), "dataclasses": full, "frozen": frozen}),
+          file=sys.stderr)
 
 atexit.register(_report)
 sys.argv = ["dlrec", "recommend", "--no-smoke", "--json"]
@@ -93,12 +97,22 @@ def test_the_value_classes_a_warm_recommend_creates_are_frozen_ones(tmp_path):
     assert report["dataclasses"] == [], "use @frozen (recommender/core/frozen.py) for these"
 
 
+def test_dlrec_freezes_what_its_imports_built_so_that_no_collection_walks_it(tmp_path):
+    """The stages, classes and rule base built while the collector was paused are frozen when it
+    resumes (dlrec's own process only): the command's collections and the last one at exit
+    skip them."""
+    env = {**os.environ, "DLREC_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1"}
+    code, report = _run(env)
+    assert code in (0, 1)
+    assert report["frozen"] > 10_000  # modules, classes, functions, the rule base's values
+
+
 def test_the_collector_is_paused_for_the_imports_only_and_left_as_it_was():
     import gc
 
     from recommender.core.early import CollectorPaused
 
-    was = gc.isenabled()
+    was, frozen = gc.isenabled(), gc.get_freeze_count()
     try:
         for before in (True, False):
             (gc.enable if before else gc.disable)()
@@ -112,5 +126,6 @@ def test_the_collector_is_paused_for_the_imports_only_and_left_as_it_was():
         except KeyError:
             pass
         assert gc.isenabled()
+        assert gc.get_freeze_count() == frozen  # not the dlrec program: nothing frozen here
     finally:
         (gc.enable if was else gc.disable)()

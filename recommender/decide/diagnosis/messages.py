@@ -32,7 +32,9 @@ def _on_wsl2(paste: Paste) -> bool:
 
 def _names_libcuda(paste: Paste, lines: list[int]) -> bool:
     """On WSL 2 libcuda is the Windows driver's, mounted at /usr/lib/wsl/lib: a message that it
-    is missing is WSL's library path, not a CUDA toolkit to install."""
+    is missing is WSL's library path, not a CUDA toolkit to install. (A CUDA initialisation that
+    fails there although the driver answers, category no-device, is the same path: a Linux driver
+    or a hand-made libcuda shadows the Windows one.)"""
     return any("libcuda.so" in paste.line(n).lower() for n in lines)
 
 
@@ -53,7 +55,11 @@ def message_findings(
             paste, checklists
         ):
             also = (*also, Category.LIBRARY_KERNELS_UNSUPPORTED.value)
-        if sig.diagnosis in _DRIVER_LIBRARY and wsl2 and _names_libcuda(paste, lines):
+        if (
+            sig.diagnosis in _DRIVER_LIBRARY
+            and wsl2
+            and (_names_libcuda(paste, lines) or sig.diagnosis == Category.NO_DEVICE.value)
+        ):
             also = (*also, Category.WSL_ISSUE.value)
         out.append(
             Finding(

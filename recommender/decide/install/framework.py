@@ -17,6 +17,14 @@ from recommender.rulebase.wheels.model import Build, Release
 
 
 def plan_framework(request: PlanRequest, framework: Framework) -> Planned | NoBuild:
+    """One framework's plan on the request's machine, made once per matrix (a fleet's Keras on
+    X reuses X's own plan): it reads the machine, the accelerator, the Python command and the
+    matrix, nothing else."""
+    key = ("plan.framework", framework, request.accelerator, request.python, request.key)
+    return request.matrix.memo(key, lambda: _plan_once(request, framework))
+
+
+def _plan_once(request: PlanRequest, framework: Framework) -> Planned | NoBuild:
     machine, unknowns = request.machine, []
     target = request.accelerator or Accelerator.CPU
     if request.accelerator is None:

@@ -26,6 +26,7 @@ from recommender.decide.install.framework import plan_framework
 from recommender.decide.install.interpreter import in_own_environment
 from recommender.decide.install.keras import KERAS_DEFAULT_BACKEND, plan_keras
 from recommender.decide.install.values import InstallPlan, NoBuild, PlanRequest, render
+from recommender.decide.install.view import machine_key
 from recommender.facts.machine import Machine, machine_from_facts
 from recommender.rulebase.wheels.model import WheelMatrix
 
@@ -50,11 +51,13 @@ def plan_install(
     if accelerator is not None and accelerator not in ANSWER_ACCELERATOR:
         allowed = ", ".join(ANSWER_ACCELERATOR)
         raise BadRequest(f"accelerator {accelerator!r} (allowed: {allowed})")
+    machine = facts if isinstance(facts, Machine) else machine_from_facts(facts)
     request = PlanRequest(
-        machine=facts if isinstance(facts, Machine) else machine_from_facts(facts),
+        machine=machine,
         accelerator=Accelerator.from_answer(accelerator) if accelerator else None,
         matrix=matrix,
         python=tuple(shlex.split(python_cmd)) or ("python",),
+        key=machine_key(machine),
     )
     if framework == Framework.KERAS:
         planned = plan_keras(request, backend or KERAS_DEFAULT_BACKEND, backend is None)

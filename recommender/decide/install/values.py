@@ -8,6 +8,7 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import field
 from types import MappingProxyType
+from typing import Any
 
 from recommender.core.catalog import Accelerator, Framework
 from recommender.core.frozen import frozen
@@ -131,6 +132,9 @@ class PlanRequest:
     accelerator: Accelerator | None
     matrix: WheelMatrix
     python: tuple[str, ...]
+    #: ``machine`` as a hashable key (``view.machine_key``): one framework's plan on it is made
+    #: once per matrix (``framework.plan_framework``), so Keras on X reuses X's own plan.
+    key: tuple[Any, ...] = ()
 
 
 def render(
