@@ -28,11 +28,12 @@ from recommender.decide.starter_uv import pyproject_toml
 if TYPE_CHECKING:
     from recommender.facts.document import Facts
     from recommender.rulebase.load import RuleBase
+    from recommender.smoke.results import SmokeResult
 
 FILES = ("requirements.txt", "pyproject.toml", "train.py", "SETUP.md", "dlrec-answers.yaml")
 
 
-def _verified(smoke: Sequence[Any], fw: str, backend: str | None) -> bool:
+def _verified(smoke: Sequence[SmokeResult], fw: str, backend: str | None) -> bool:
     return any(
         r.ok and r.framework == fw and (backend is None or r.backend == backend) for r in smoke
     )
@@ -93,7 +94,7 @@ def requirements(
     *,
     facts: Facts,
     rulebase: RuleBase,
-    smoke: Sequence[Any],
+    smoke: Sequence[SmokeResult],
     plan: Mapping[str, Any] | None,
 ) -> str:
     """Pinned to what the smoke run verified here; else the install planner's plan (the same
@@ -104,7 +105,7 @@ def requirements(
     head: list[str] = []
     body: list[str] = []
     notes: list[str] = []
-    installed = [fw for fw in targets if facts.get(f"frameworks.{fw}.installed") is True]
+    installed = [fw for fw in targets if facts.machine.has(fw)]
     if plan and plan.get("no_build"):
         notes.append(f"# No build for that machine: {plan.get('reason')}")
     if plan and not plan.get("no_build") and len(installed) < len(targets):
@@ -205,7 +206,7 @@ def starter_files(
     *,
     facts: Facts,
     rulebase: RuleBase,
-    smoke: Sequence[Any],
+    smoke: Sequence[SmokeResult],
     answers: Mapping[str, str],
     plan: Mapping[str, Any] | None,
     train_template: str,

@@ -17,7 +17,14 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from recommender.core.catalog import Accelerator, DriverColumn, Flavour, Framework, Platform
+from recommender.core.catalog import (
+    FRAMEWORK_IDS,
+    Accelerator,
+    DriverColumn,
+    Flavour,
+    Framework,
+    Platform,
+)
 from recommender.core.frozen import frozen
 
 #: (os.system, os.machine) -> wheel platform. Python reports AMD64 on Windows, arm64 on macOS.
@@ -97,6 +104,13 @@ class Machine:
 
     #: A Jetson board (by its SoC or GPU name), even when its JetPack is unknown.
     jetson: bool = False
+
+    def has(self, framework: str) -> bool:
+        """The facts say ``framework`` (an id or a ``Framework``) is installed; unknown is not."""
+        if framework not in FRAMEWORK_IDS:
+            return False
+        found = self.installed.get(Framework(framework))
+        return found is not None and found.installed is True
 
     @property
     def tegra(self) -> bool:

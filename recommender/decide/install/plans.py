@@ -177,7 +177,7 @@ def _installed(framework: str, facts: Facts, backend: str | None) -> bool:
     names = [framework]
     if framework == _KERAS and backend in BACKEND_FRAMEWORK:
         names.append(BACKEND_FRAMEWORK[backend])
-    return all(facts.get(f"frameworks.{fw}.installed") is True for fw in names)
+    return all(facts.machine.has(fw) for fw in names)
 
 
 def install_line(

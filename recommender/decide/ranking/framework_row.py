@@ -103,7 +103,7 @@ def framework_row(
     place = _placer(evaluation, facts, rulebase)
     # An accelerator that is not here: no smoke run here says anything about it.
     results = () if elsewhere else results
-    installed = bool(facts.get(f"frameworks.{fw}.installed"))
+    installed = facts.machine.has(fw)
     accel = evaluation.derived.answer_accelerator
     backend: str | None = None
     choice: tuple[tuple[str, float, str], ...] = ()

@@ -13,7 +13,7 @@ from typing import Any
 
 from recommender.core.catalog import BACKEND_FRAMEWORK
 from recommender.decide.ranking.rows import NotInherited
-from recommender.engine.evaluate import Reason
+from recommender.engine.evaluate import Evaluation, Reason
 from recommender.rulebase.load import RuleBase
 
 #: Why a reason of a rule without ``keras_reach`` (a user's rule file) is not inherited.
@@ -49,13 +49,13 @@ def is_inherited(why: str) -> bool:
 
 
 def inherited(
-    evaluation: Any, backend: str, rulebase: RuleBase
+    evaluation: Evaluation, backend: str, rulebase: RuleBase
 ) -> tuple[tuple[Reason, ...], tuple[NotInherited, ...]]:
     """(the backend framework's reasons that reach Keras on ``backend``, reworded; the ones
     that do not). Reasons of rules without ``keras_reach`` (a block's device penalty) are
     neither: feasibility carries a block to Keras."""
     framework = BACKEND_FRAMEWORK[backend]
-    score = getattr(evaluation, "scores", {}).get(framework)
+    score = evaluation.scores.get(framework)
     kept: list[Reason] = []
     dropped: list[NotInherited] = []
     for reason in getattr(score, "reasons", ()) or ():

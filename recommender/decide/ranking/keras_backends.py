@@ -10,7 +10,7 @@ the catalog's order (tensorflow, torch, jax).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recommender.core.catalog import BACKEND_FRAMEWORK, KERAS_BACKENDS
 from recommender.decide.install.plans import (
@@ -25,6 +25,9 @@ from recommender.decide.ranking.smoke_evidence import deciding_run, smoke_for
 from recommender.engine.evaluate import Evaluation
 from recommender.facts.document import Facts
 from recommender.rulebase.wheels.load import WheelMatrix
+
+if TYPE_CHECKING:  # a type only: the ranking never imports the smoke engine
+    from recommender.smoke.results import SmokeResult
 
 #: Keras backends best first: (backend, score, why).
 Choice = tuple[tuple[str, float, str], ...]
@@ -43,7 +46,7 @@ def _backend_tier(
     backend: str,
     facts: Facts,
     evaluation: Evaluation,
-    results: Sequence[Any],
+    results: Sequence[SmokeResult],
     device: str,
     no_build: frozenset[str] = frozenset(),
 ) -> tuple[int, str]:
@@ -56,7 +59,7 @@ def _backend_tier(
     passed, failed = deciding_run(smoke_for(results, "keras", backend), device)
     if failed is not None and passed is None:
         return -1, "its Keras smoke run failed"
-    installed = bool(facts.get(f"frameworks.{fw}.installed"))
+    installed = facts.machine.has(fw)
     if installed and passed is not None:
         return 2, "installed and verified"
     return (1, "installed") if installed else (0, "not installed")
@@ -65,7 +68,7 @@ def _backend_tier(
 def choose_backend(
     facts: Facts,
     evaluation: Evaluation,
-    results: Sequence[Any],
+    results: Sequence[SmokeResult],
     device: str,
     no_build: frozenset[str] = frozenset(),
     fit: Fit = _no_fit,
@@ -130,7 +133,7 @@ def _backend_rows(
 def keras_choice(
     facts: Facts,
     evaluation: Evaluation,
-    results: Sequence[Any],
+    results: Sequence[SmokeResult],
     device: str,
     matrix: WheelMatrix,
     accelerator: str | None,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recommender.core.catalog import Framework
 from recommender.decide.ranking.rows import MEASURED_FRESH, Block, Entry, Notice
@@ -30,6 +30,9 @@ from recommender.smoke.trial.values import (
     TrialResult,
     find,
 )
+
+if TYPE_CHECKING:  # a type only
+    from recommender.smoke.results import SmokeResult
 
 #: Rows ``--try`` alone proves (plus those tied with the last of them).
 AUTO_COUNT = 2
@@ -129,7 +132,9 @@ def with_try(entry: Entry, tried: Mapping[str, TrialResult], bonus: float) -> En
     return dataclasses.replace(entry, tried=doc)  # unreached: rules-only as before
 
 
-def _blocked(entry: Entry, doc: Mapping[str, Any], block: Block, smoke: Any = None) -> Entry:
+def _blocked(
+    entry: Entry, doc: Mapping[str, Any], block: Block, smoke: SmokeResult | None = None
+) -> Entry:
     return dataclasses.replace(
         entry,
         tried=doc,
