@@ -361,15 +361,31 @@ def _node_document(path: str, stamp: Mapping[str, Any]) -> Any:
     except DocumentError as exc:
         raise BadInputError(exc.message, where=exc.where) from None
     if not isinstance(doc, Mapping) or doc.get("kind") != NODE_KIND:
-        raise BadInputError(f"key kind: expected {NODE_KIND!r}", where=doc_path)
+        raise BadInputError(f"key kind: expected {NODE_KIND!r}", where=f"{doc_path}:1")
     for key in ("format", "dlrec_version", "rules", "answers", "facts"):
         if key not in doc:
-            raise BadInputError(f"key {key}: missing", where=doc_path)
+            raise BadInputError(f"key {key}: missing", where=f"{doc_path}:1")
         if key != "facts" and doc[key] != stamp[key]:
             return False
     if doc["facts"] != _file_digest(path):
         return False
     return doc
+
+
+def _summary(doc: Any, doc_path: str) -> Any:
+    """The node's summary; a value of another shape refused with its file, line and key."""
+    from recommender.core.documents import locate, read_text
+    from recommender.decide.fleet_summary import BadSummary, summary_from_dict
+
+    try:
+        return summary_from_dict(doc, doc_path)
+    except BadSummary as exc:
+        text, key, line = read_text(doc_path), exc.key, None
+        while key and line is None:  # a missing key: the line of the mapping it belongs in
+            line = locate(text, key)
+            key = key.rpartition(".")[0]
+        where = f"{doc_path}:{line}" if line else doc_path
+        raise BadInputError(exc.message, where=where) from None
 
 
 def _recommend_fleet(request: Request, rulebase: RuleBase) -> Outcome:
@@ -384,7 +400,6 @@ def _recommend_fleet(request: Request, rulebase: RuleBase) -> Outcome:
     its facts; any other node is evaluated here. The first machine is always evaluated here
     (the fleet's answers and tie notice read its facts)."""
     from recommender.decide.fleet import Fleet
-    from recommender.decide.fleet_summary import summary_from_dict
     from recommender.facts.copies import CopyReader
     from recommender.facts.fleet import fleet_files, node_name
 
@@ -400,7 +415,7 @@ def _recommend_fleet(request: Request, rulebase: RuleBase) -> Outcome:
         doc = _node_document(path, stamp) if answers is not None else None
         documents = documents or doc is not None
         if doc:
-            summary = summary_from_dict(doc, path.removesuffix(".json") + NODE_SUFFIX)
+            summary = _summary(doc, path.removesuffix(".json") + NODE_SUFFIX)
             doc_machine -= 1  # the head's own machines count from 0
             fleet.add_summary(doc_machine, summary)
             names = doc.get("names")

@@ -74,15 +74,18 @@ def test_documents_fold_to_the_bytes_of_evaluating_every_node_on_the_head(runner
 
 
 @pytest.mark.parametrize(
-    ("edit", "key"),
+    ("edit", "key", "line_has"),
     [
-        (lambda d: d["summary"]["entries"][0].update(score="high"), "summary.entries[0].score"),
-        (lambda d: d["summary"].pop("figures"), "summary.figures"),
-        (lambda d: d["summary"]["entries"].pop(), "summary.entries"),
-        (lambda d: d.pop("rules"), "rules"),
+        (lambda d: d["summary"]["entries"][0].update(score="high"), "summary.entries[0].score",
+         '"score": "high"'),
+        (lambda d: d["summary"].pop("figures"), "summary.figures", '"summary"'),
+        (lambda d: d["summary"]["entries"].pop(), "summary.entries", '"entries"'),
+        (lambda d: d.pop("rules"), "rules", "{"),
     ],
-)
-def test_a_malformed_document_is_refused_with_file_line_and_key(runner, fleet, tmp_path, edit, key):
+)  # fmt: skip
+def test_a_malformed_document_is_refused_with_file_line_and_key(
+    runner, fleet, tmp_path, edit, key, line_has
+):
     folder = tmp_path / "f"
     folder.mkdir()
     for facts in sorted(fleet.glob("node*.json"))[:3]:
@@ -94,7 +97,9 @@ def test_a_malformed_document_is_refused_with_file_line_and_key(runner, fleet, t
     result = _run(runner, folder, "--json")
     assert result.exit_code == 2, result.output
     line = result.stderr.strip().splitlines()[-1]
-    assert str(doc_path) in line and f"key {key}" in line, line
+    assert f"{doc_path}:" in line and f"key {key}" in line, line
+    number = int(line.split(f"{doc_path}:")[1].split(":")[0])
+    assert line_has in doc_path.read_text().splitlines()[number - 1]
     assert "Traceback" not in result.stderr
 
 

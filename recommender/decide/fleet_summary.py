@@ -101,17 +101,27 @@ def summary_to_dict(summary: MachineSummary) -> dict[str, Any]:
 # --- reading ------------------------------------------------------------------------------
 
 
+class BadSummary(BadRequest):
+    """A summary of another shape; ``key`` is the dotted path of the value refused (the
+    pipeline, which has the text, finds its line)."""
+
+    def __init__(self, key: str, message: str, *, where: str) -> None:
+        super().__init__(f"key {key}: {message}", where=where)
+        self.key = key
+
+
 class _Reader:
     """Typed look-ups in one document, each refusal naming the file, line and key."""
 
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def fail(self, node: Any, key: str, path: str, wanted: str, got: Any) -> BadRequest:
-        finder = getattr(node, "line_of", None)
-        line = finder(key) if finder is not None and isinstance(key, str) else None
-        where = f"{self.name}:{line}" if line else self.name
-        return BadRequest(f"key {path}: expected {wanted}, got {type(got).__name__}", where=where)
+    def fail(self, node: Any, key: str, path: str, wanted: str, got: Any) -> BadSummary:
+        got_name = "nothing" if got is None else type(got).__name__
+        return BadSummary(path, f"expected {wanted}, got {got_name}", where=self.name)
+
+    def bad(self, path: str, wanted: str) -> BadSummary:
+        return BadSummary(path, f"expected {wanted}", where=self.name)
 
     def get(self, node: Any, key: str, path: str, check: Callable[[Any], bool], wanted: str) -> Any:
         if not isinstance(node, Mapping):
@@ -214,9 +224,7 @@ class _Reader:
             and all(isinstance(x, str) for x in node[3])
         )
         if not ok:
-            raise BadRequest(
-                f"key {path}: expected [device, tier, why, [sources]]", where=self.name
-            )
+            raise self.bad(path, "[device, tier, why, [sources]]")
         return node[0], node[1], node[2], tuple(node[3])
 
     def placement(self, node: Any, key: str, path: str) -> Placement | None:
@@ -249,7 +257,7 @@ class _Reader:
             and isinstance(node[2], str)
         )
         if not ok:
-            raise BadRequest(f"key {path}: expected [backend, score, tier]", where=self.name)
+            raise self.bad(path, "[backend, score, tier]")
         return node[0], node[1], node[2]
 
     def entry(self, node: Any, path: str) -> Entry:
@@ -296,7 +304,7 @@ class _Reader:
             and (node[2] is None or isinstance(node[2], str))
         )
         if not ok:
-            raise BadRequest(f"key {path}: expected [rule, why, fix]", where=self.name)
+            raise self.bad(path, "[rule, why, fix]")
         return node[0], node[1], node[2]
 
     def nvidia(self, node: Any, path: str) -> tuple[Any, Any]:
@@ -306,12 +314,12 @@ class _Reader:
             and all(x is None or isinstance(x, str) for x in node)
         )
         if not ok:
-            raise BadRequest(f"key {path}: expected [driver, max CUDA]", where=self.name)
+            raise self.bad(path, "[driver, max CUDA]")
         return node[0], node[1]
 
     def size(self, node: Any, path: str) -> Any:
         if node is not None and not _is_int(node):
-            raise BadRequest(f"key {path}: expected an integer or null", where=self.name)
+            raise self.bad(path, "an integer or null")
         return node
 
 
@@ -330,10 +338,7 @@ def summary_from_dict(doc: Any, name: str, key: str = "summary") -> MachineSumma
     node = r.mapping(doc, key, key)
     entries = r.items(node, "entries", f"{key}.entries", r.entry)
     if sorted(e.framework for e in entries) != sorted(FRAMEWORK_IDS):
-        raise BadRequest(
-            f"key {key}.entries: expected one row per framework ({', '.join(FRAMEWORK_IDS)})",
-            where=name,
-        )
+        raise r.bad(f"{key}.entries", f"one row per framework ({', '.join(FRAMEWORK_IDS)})")
     blocks_doc = r.mapping(node, "device_blocks", f"{key}.device_blocks")
     blocks = {
         fw: r.items(blocks_doc, fw, f"{key}.device_blocks.{fw}", r.device_block)
@@ -355,4 +360,4 @@ def summary_from_dict(doc: Any, name: str, key: str = "summary") -> MachineSumma
     )
 
 
-__all__ = ["summary_from_dict", "summary_to_dict"]
+__all__ = ["BadSummary", "summary_from_dict", "summary_to_dict"]
