@@ -145,6 +145,30 @@ def test_fleet_probe_writes_each_node_as_it_answers(slurm_cluster, tmp_path):
 
 
 @pytest.mark.slow
+def test_fleet_probe_with_answers_has_each_node_recommend_for_itself(slurm_cluster, tmp_path):
+    """Evaluation on the nodes: each node writes its own recommendation beside its facts; the
+    head folds the nodes whose stamp matches (all but the first, always evaluated here) and
+    prints the bytes it prints with every node evaluated here."""
+    out, answers = tmp_path / "facts", tmp_path / "answers.yaml"
+    answers.write_text("accelerator: cpu\ngoal: research\n")
+    proc = dlrec("fleet", "probe", "--slurm", "--nodes", "2", "--out", str(out),
+                 "--answers", str(answers), env=slurm_cluster.env(), limit=180)  # fmt: skip
+    assert proc.returncode == 0, (proc.stdout, proc.stderr)
+    assert sorted(os.listdir(out)) == [
+        "n1.json", "n1.recommendation.json", "n2.json", "n2.recommendation.json"
+    ]  # fmt: skip
+    args = ("recommend", "--facts", str(out), "--answers", str(answers), "--no-smoke", "--json")
+    folded = dlrec(*args, env=slurm_cluster.env())
+    assert folded.returncode in (0, 1), folded.stderr
+    assert "1 node(s) folded from their own recommendation, 1 evaluated here" in folded.stderr
+    for name in ("n1", "n2"):
+        os.rename(out / f"{name}.recommendation.json", tmp_path / f"{name}.recommendation.json")
+    head = dlrec(*args, env=slurm_cluster.env())
+    assert "folded" not in head.stderr
+    assert folded.stdout == head.stdout
+
+
+@pytest.mark.slow
 def test_a_dead_node_is_named_and_the_others_kept(slurm_cluster, tmp_path):
     out = tmp_path / "facts"
     slurm_cluster.kill_node("n2")

@@ -42,6 +42,18 @@ def _engine(slurm: bool, ray_address: str | None, srun_args: tuple[str, ...]) ->
     return "slurm" if slurm else "ray"
 
 
+def _answers_text(path: str) -> tuple[str, str]:
+    """(text, suffix) of an answers file, checked here (exit 2) before any node runs."""
+    from recommender.core.documents import DocumentError, load_document, read_text
+
+    try:
+        load_document(path)
+        text = read_text(path)
+    except DocumentError as exc:
+        raise BadInputError(exc.message, where=exc.where) from None
+    return text, os.path.splitext(path)[1] or ".yaml"
+
+
 @click.group()
 def fleet() -> None:
     """Probe or smoke-train every node of a cluster, through Slurm or Ray."""
@@ -62,8 +74,18 @@ def fleet() -> None:
     "--timeout", default=300.0, help="Seconds to wait for every node; the silent ones are named."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the nodes as JSON at the end.")
+@click.option(
+    "--answers",
+    "answers_file",
+    metavar="FILE",
+    help="Slurm: each node also writes its own recommendation for these answers "
+    "(DIR/<node>.recommendation.json), folded by `dlrec recommend --facts DIR --answers FILE`.",
+)
 @click.pass_context
-def probe(ctx, slurm, ray_address, nodes, partition, srun_args, out, force, timeout, as_json):
+def probe(
+    ctx, slurm, ray_address, nodes, partition, srun_args, out, force, timeout, as_json,
+    answers_file,
+):  # fmt: skip
     """Probe every node; write each node's facts as DIR/<node>.json (atomically, as it answers).
 
     Then `dlrec recommend --facts DIR`. Exit status: 0 every node answered, 1 a node failed or
@@ -75,6 +97,11 @@ def probe(ctx, slurm, ray_address, nodes, partition, srun_args, out, force, time
     engine = _engine(slurm, ray_address, srun_args)
     if engine == "ray" and (nodes or partition):
         raise BadInputError("--nodes and --partition are Slurm's; Ray probes every alive node")
+    answers = _answers_text(answers_file) if answers_file else None
+    if answers and engine == "ray":
+        raise BadInputError(
+            "--answers works with --slurm only (Ray's probe does not pass them yet)"
+        )
     env = dict(os.environ)
     if engine == "slurm":
         from recommender.cluster.slurm import allocation
@@ -96,7 +123,8 @@ def probe(ctx, slurm, ray_address, nodes, partition, srun_args, out, force, time
         from recommender.cluster.probe import probe_slurm
 
         result = probe_slurm(out=out, nodes=nodes, partition=partition, srun_args=srun_args,
-                             timeout=timeout, log_dir=logs.path, env=env, on_node=show)  # fmt: skip
+                             timeout=timeout, log_dir=logs.path, env=env, on_node=show,
+                             answers=answers)  # fmt: skip
     else:
         from recommender.cluster.ray_engine import probe_ray
 

@@ -47,11 +47,33 @@ def node_name(env: Mapping[str, str]) -> str:
     return env.get("SLURMD_NODENAME") or env.get("DLREC_NODE_NAME") or socket.gethostname()
 
 
-def probe_doc(args: argparse.Namespace) -> dict:
+def probe_doc(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> dict:
     from recommender.facts.collect import collect_facts
 
     # no host name in the document: the file's name (the node's, unique) names it in a fleet
-    return {"facts": collect_facts(scale=args.timeout_scale).to_dict()}
+    facts = collect_facts(scale=args.timeout_scale).to_dict()
+    if args.answers_text is None:
+        return {"facts": facts}
+    return {"facts": facts, "recommendation": recommendation_doc(facts, args, env or os.environ)}
+
+
+def recommendation_doc(facts: dict, args: argparse.Namespace, env: Mapping[str, str]) -> dict:
+    """This node's own recommendation (``dlrec fleet node-recommend``) for the answers the
+    launcher passed, made from the very text the launcher writes as ``DIR/<node>.json`` (so
+    the facts digest in its stamp is that file's)."""
+    import tempfile
+
+    from recommender.cluster.probe import facts_text
+    from recommender.pipeline import Request, node_recommendation
+
+    with tempfile.TemporaryDirectory(prefix="dlrec-node-") as tmp:
+        facts_path = os.path.join(tmp, f"{node_name(env)}.json")
+        answers_path = os.path.join(tmp, "answers" + args.answers_suffix)
+        for path, text in ((facts_path, facts_text(facts)), (answers_path, args.answers_text)):
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        request = Request(flags={}, answers_file=answers_path, smoke=False)
+        return node_recommendation(request, facts_path)
 
 
 def smoke_doc(args: argparse.Namespace, env: Mapping[str, str]) -> dict:
@@ -91,6 +113,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     sub = p.add_subparsers(dest="what", required=True)
     pr = sub.add_parser("probe")
     pr.add_argument("--timeout-scale", type=float, default=1.0)
+    pr.add_argument("--answers-text", default=None)  # the launcher's --answers FILE, as text
+    pr.add_argument("--answers-suffix", default=".yaml")
     sm = sub.add_parser("smoke")
     sm.add_argument("--framework", required=True)
     sm.add_argument("--nproc-per-node", type=int, default=1)
@@ -108,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     with _stdout_to_stderr() as out:
         _say(out, HEADER + json.dumps({"name": node_name(env)}))
         try:
-            doc = probe_doc(args) if args.what == "probe" else smoke_doc(args, env)
+            doc = probe_doc(args, env) if args.what == "probe" else smoke_doc(args, env)
         except DlrecError as exc:
             doc = {"error": exc.format_message()}
         except Exception as exc:  # noqa: BLE001 - the node's one guard: an answer, not a traceback

@@ -85,8 +85,14 @@ def launcher_env(env: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
+def facts_text(facts: Mapping) -> str:
+    """A node's facts file, as written here (the node digests the same text for its stamp)."""
+    return json.dumps(facts, indent=1) + "\n"
+
+
 def write_answer(out: str, answer: Answer, seen: set[str]) -> NodeOutcome:
-    """Write one node's facts file atomically (refusing an unsafe or repeated name)."""
+    """Write one node's facts file atomically (refusing an unsafe or repeated name), then its
+    own recommendation beside it when it made one (``--answers``)."""
     if answer.error is not None or answer.doc is None:
         return NodeOutcome(name=answer.name, ok=False, path=None, error=answer.error, seconds=None)
     facts = answer.doc.get("facts")
@@ -101,7 +107,13 @@ def write_answer(out: str, answer: Answer, seen: set[str]) -> NodeOutcome:
         return NodeOutcome(name=answer.name, ok=False, path=None, error=why, seconds=None)
     seen.add(answer.name)
     path = os.path.join(out, f"{answer.name}.json")
-    write_atomic(path, json.dumps(facts, indent=1) + "\n")
+    assert isinstance(facts, dict)  # refused above otherwise
+    write_atomic(path, facts_text(facts))
+    recommendation = answer.doc.get("recommendation")
+    if isinstance(recommendation, dict):
+        from recommender.pipeline import NODE_SUFFIX
+
+        write_atomic(os.path.join(out, answer.name + NODE_SUFFIX), json.dumps(recommendation))
     return NodeOutcome(name=answer.name, ok=True, path=path, error=None, seconds=answer.seconds)
 
 
@@ -115,10 +127,14 @@ def probe_slurm(
     log_dir: str,
     env: Mapping[str, str],
     on_node: Callable[[NodeOutcome], None] | None = None,
+    answers: tuple[str, str] | None = None,
 ) -> FleetProbe:
-    """srun one probe per node (the allocation's, or N of srun's); files written as nodes answer."""
+    """srun one probe per node (the allocation's, or N of srun's); files written as nodes answer.
+    ``answers``: (text, suffix) of an answers file: each node also makes its own recommendation
+    for them (``DIR/<node>.recommendation.json``)."""
     alloc = allocation(env, nodes, partition)
-    argv = srun_argv(alloc, node_command("probe"), extra=srun_args)
+    extra = ("--answers-text", answers[0], "--answers-suffix", answers[1]) if answers else ()
+    argv = srun_argv(alloc, node_command("probe", *extra), extra=srun_args)
     seen: set[str] = set()
     outcomes: dict[int, NodeOutcome] = {}
 
