@@ -6,6 +6,7 @@ document is evaluated on the head, a malformed one is refused (exit 2, file:line
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -111,3 +112,18 @@ def test_a_document_that_is_not_json_is_refused(runner, fleet, tmp_path):
     (folder / "node00001.recommendation.json").write_text('{"kind": ')
     result = _run(runner, folder, "--json")
     assert result.exit_code == 2 and "node00001.recommendation.json" in result.stderr
+
+
+def test_probe_answers_are_checked_before_any_node_runs(runner, tmp_path):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("accelerator: cpu\n")
+    out = str(tmp_path / "out")
+    ray = runner.invoke(
+        cli, ["fleet", "probe", "--ray", "auto", "--out", out, "--answers", str(answers)]
+    )
+    assert ray.exit_code == 2 and "--answers works with --slurm only" in ray.stderr
+    answers.write_text("accelerator: [cpu\n")
+    bad = runner.invoke(cli, ["fleet", "probe", "--slurm", "--nodes", "2", "--out", out,
+                              "--answers", str(answers)])  # fmt: skip
+    assert bad.exit_code == 2 and str(answers) in bad.stderr
+    assert not os.path.exists(out)
