@@ -163,7 +163,8 @@ def write_node_documents(folder: Path) -> float:
     """Each node's own recommendation beside its facts, as ``dlrec fleet node-recommend`` writes
     it on the node (here in one process, one rule base: the nodes' work, done before timing the
     head); returns the seconds it took."""
-    from recommender.pipeline import NODE_SUFFIX, Request, node_recommendation
+    from recommender.facts.fleet import NODE_SUFFIX
+    from recommender.pipeline import Request, node_recommendation
     from recommender.rulebase.load import load_rulebase
 
     start = time.perf_counter()

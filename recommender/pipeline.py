@@ -254,8 +254,6 @@ def _tries(
 #: What a node's own recommendation document is (``dlrec fleet node-recommend``), and its format.
 NODE_KIND = "dlrec node recommendation"
 NODE_FORMAT = 1
-#: Beside ``DIR/<node>.json``: ``DIR/<node>.recommendation.json``.
-NODE_SUFFIX = ".recommendation.json"
 
 
 def _rules_digest(rulebase: RuleBase) -> str:
@@ -352,6 +350,7 @@ def _node_document(path: str, stamp: Mapping[str, Any]) -> Any:
     ``stamp`` (the facts file's digest checked last); None when there is none or its stamp
     differs (the node is then evaluated here). A document that is not one: exit 2."""
     from recommender.core.documents import DocumentError, load_document
+    from recommender.facts.fleet import NODE_SUFFIX
 
     doc_path = path.removesuffix(".json") + NODE_SUFFIX
     if not os.path.isfile(doc_path):
@@ -401,7 +400,7 @@ def _recommend_fleet(request: Request, rulebase: RuleBase) -> Outcome:
     (the fleet's answers and tie notice read its facts)."""
     from recommender.decide.fleet import Fleet
     from recommender.facts.copies import CopyReader
-    from recommender.facts.fleet import fleet_files, node_name
+    from recommender.facts.fleet import NODE_SUFFIX, fleet_files, node_name
 
     reader = CopyReader()
     fleet = Fleet(rulebase)

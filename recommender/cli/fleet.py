@@ -231,7 +231,8 @@ def node_recommend(facts_path, answers_file, rule_files, out, **flags) -> None:
     base, the answers, dlrec's version and FACTS by digest: `dlrec recommend --facts DIR` with
     the same answers and rules then folds the node from it instead of evaluating it again."""
     from recommender.core.atomic import write_atomic
-    from recommender.pipeline import NODE_SUFFIX, Request, node_recommendation
+    from recommender.facts.fleet import NODE_SUFFIX
+    from recommender.pipeline import Request, node_recommendation
 
     request = Request(
         flags={k: v for k, v in flags.items() if v is not None},

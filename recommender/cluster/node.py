@@ -58,22 +58,32 @@ def probe_doc(args: argparse.Namespace, env: Mapping[str, str] | None = None) ->
 
 
 def recommendation_doc(facts: dict, args: argparse.Namespace, env: Mapping[str, str]) -> dict:
-    """This node's own recommendation (``dlrec fleet node-recommend``) for the answers the
-    launcher passed, made from the very text the launcher writes as ``DIR/<node>.json`` (so
-    the facts digest in its stamp is that file's)."""
+    """This node's own recommendation for the answers the launcher passed, written by
+    ``dlrec fleet node-recommend`` (run here) from the very text the launcher writes as
+    ``DIR/<node>.json`` (so the facts digest in its stamp is that file's)."""
+    import subprocess
     import tempfile
 
     from recommender.cluster.probe import facts_text
-    from recommender.pipeline import Request, node_recommendation
 
     with tempfile.TemporaryDirectory(prefix="dlrec-node-") as tmp:
         facts_path = os.path.join(tmp, f"{node_name(env)}.json")
         answers_path = os.path.join(tmp, "answers" + args.answers_suffix)
+        out = os.path.join(tmp, "recommendation.json")
         for path, text in ((facts_path, facts_text(facts)), (answers_path, args.answers_text)):
             with open(path, "w", encoding="utf-8") as handle:
                 handle.write(text)
-        request = Request(flags={}, answers_file=answers_path, smoke=False)
-        return node_recommendation(request, facts_path)
+        argv = [sys.executable, "-m", "recommender", "fleet", "node-recommend", facts_path,
+                "--answers", answers_path, "--out", out]  # fmt: skip
+        done = subprocess.run(
+            argv, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600
+        )
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+            raise RuntimeError(f"node-recommend failed (exit {done.returncode}): {last}")
+        with open(out, encoding="utf-8") as handle:
+            doc: dict = json.load(handle)
+        return doc
 
 
 def smoke_doc(args: argparse.Namespace, env: Mapping[str, str]) -> dict:

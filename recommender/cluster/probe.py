@@ -111,7 +111,7 @@ def write_answer(out: str, answer: Answer, seen: set[str]) -> NodeOutcome:
     write_atomic(path, facts_text(facts))
     recommendation = answer.doc.get("recommendation")
     if isinstance(recommendation, dict):
-        from recommender.pipeline import NODE_SUFFIX
+        from recommender.facts.fleet import NODE_SUFFIX
 
         write_atomic(os.path.join(out, answer.name + NODE_SUFFIX), json.dumps(recommendation))
     return NodeOutcome(name=answer.name, ok=True, path=path, error=None, seconds=answer.seconds)

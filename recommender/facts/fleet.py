@@ -13,6 +13,9 @@ from typing import Any
 
 from recommender.core.errors import BadInputError
 
+#: A node's own recommendation beside its facts: ``DIR/<node>.recommendation.json``.
+NODE_SUFFIX = ".recommendation.json"
+
 
 def fleet_files(paths: Sequence[str]) -> list[str]:
     """Files as given; a directory becomes its ``*.json`` files, sorted by name (not the nodes'
@@ -23,7 +26,7 @@ def fleet_files(paths: Sequence[str]) -> list[str]:
             found = sorted(
                 os.path.join(path, f)
                 for f in os.listdir(path)
-                if f.endswith(".json") and not f.endswith(".recommendation.json")
+                if f.endswith(".json") and not f.endswith(NODE_SUFFIX)
             )
             if not found:
                 raise BadInputError("no *.json facts documents in this directory", where=path)
