@@ -26,7 +26,11 @@ from recommender.decide.diagnosis.kernels import (
 )
 from recommender.decide.diagnosis.memory import busy_gpus
 from recommender.decide.diagnosis.messages import message_findings
-from recommender.decide.diagnosis.platform import mps_off_macos, platform_findings
+from recommender.decide.diagnosis.platform import (
+    mps_off_macos,
+    mps_unavailable_on_mac,
+    platform_findings,
+)
 from recommender.facts.reports import Paste, Signature
 
 
@@ -94,6 +98,7 @@ def diagnose(
         *vllm_rocm_findings(paste),
         *platform_findings(paste),
         *mps_off_macos(paste),
+        *mps_unavailable_on_mac(paste),
         *cpu_builds(paste),
         *cuda_runtimes(paste),
         *gfx_targets(paste),

@@ -141,3 +141,49 @@ def mps_off_macos(paste: Paste) -> list[Finding]:
             source=MPS_URL,
         )
     ]
+
+
+MPS_SOURCE_URL = "https://pytorch.org/docs/stable/_modules/torch/backends/mps.html"
+
+
+def mps_unavailable_on_mac(paste: Paste) -> list[Finding]:
+    """torch's MPS backend built but not available to a macOS process: ``is_built()`` says the
+    binary has MPS, ``is_available()`` that this process cannot use it (torch's own docstrings).
+    On a Mac the causes are a macOS older than the release needs, an x86_64 Python (Rosetta) on
+    Apple silicon, or a process kept from the Metal device (a sandbox, a VM, a CI runner)."""
+    available = paste.facts.get("mps.available")
+    if available is None or available.value is not False:
+        return []
+    built = paste.facts.get("mps.built")
+    osd = paste.doc.get("os") or {}
+    system = osd.get("system") if isinstance(osd, Mapping) else None
+    if system in ("Linux", "Windows"):
+        return []  # mps_off_macos says it
+    if system != "Darwin" and (built is None or built.value is not True):
+        return []
+    lines = [available.line] + ([built.line] if built is not None else [])
+    return [
+        Finding(
+            id="platform:mps-unavailable",
+            category=Category.MPS_ISSUE.value,
+            status="warn",
+            title="torch's MPS backend is not available to this process",
+            detail=(
+                (
+                    "the build has MPS (is_built() is True) but "
+                    if built is not None and built.value
+                    else ""
+                )
+                + "is_available() is False: on a Mac that is a macOS older than this torch release "
+                "needs, an x86_64 Python under Rosetta on Apple silicon, or a process kept from the "
+                "Metal device (a sandbox, a VM, a CI runner)"
+            ),
+            fix=(
+                "Check sw_vers against the release's minimum macOS, that "
+                'python -c "import platform; print(platform.machine())" prints arm64, and run '
+                "outside any sandbox or VM that hides Metal"
+            ),
+            quotes=quote_lines(paste, lines),
+            source=MPS_SOURCE_URL,
+        )
+    ]

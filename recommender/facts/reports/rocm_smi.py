@@ -3,7 +3,9 @@
 ``rocm-smi --showproductname`` prints ``GPU[0] : Card series: Radeon RX 6700 XT`` and
 ``GPU[0] : GFX Version: gfx1031``; ``rocminfo`` prints agents with ``Name: gfx1031`` and
 ``Marketing Name: AMD Radeon RX 6700 XT``; the plain ``rocm-smi`` table has a ``ROCm System
-Management Interface`` banner."""
+Management Interface`` banner. The ISA name ``amdgcn-amd-amdhsa--gfx1102`` (rocminfo's ISA Info,
+the HIP runtime's logs and its "no code object" errors) names the same target wherever it stands
+on a line."""
 
 from __future__ import annotations
 
@@ -17,15 +19,26 @@ _SMI = re.compile(
     r"^GPU\[(?P<i>[0-9]{1,2})\] {0,8}: {0,8}(?P<key>[A-Za-z ]{1,40}?): {0,20}(?P<value>\S.{0,200})$"
 )
 _GFX = re.compile(r"^Name: {1,40}(?P<gfx>gfx[0-9a-f]{3,4})\b")
+_ISA = re.compile(r"amdgcn-amd-amdhsa--(?P<gfx>gfx[0-9a-f]{3,4})\b")
 _MARKETING = re.compile(r"^Marketing Name: {1,40}(?P<name>\S.{0,120})$")
 
 
 def read(lines: Sequence[str]) -> list[Block]:
     facts: list[Fact] = []
     agent = -1
+    gfx_of: dict[int, str] = {}
     first = last = 0
     for number, raw in enumerate(lines, 1):
         line = raw.strip()
+        isa = _ISA.search(line) if "amdgcn-amd-amdhsa--" in line else None
+        if isa is not None:
+            if gfx_of.get(agent) != isa.group("gfx"):  # rocminfo repeats its agent's target
+                agent += 1
+                gfx_of[agent] = isa.group("gfx")
+                facts.append(Fact(path=f"gpu.{agent}.gfx", value=isa.group("gfx"), line=number))
+            first = first or number
+            last = number
+            continue
         if line.startswith("GPU["):
             m = _SMI.match(line)
             if m is None:
@@ -42,6 +55,7 @@ def read(lines: Sequence[str]) -> list[Block]:
             if m is None:
                 continue
             agent += 1
+            gfx_of[agent] = m.group("gfx")
             facts.append(Fact(path=f"gpu.{agent}.gfx", value=m.group("gfx"), line=number))
         elif line.startswith("Marketing Name:") and agent >= 0:
             m = _MARKETING.match(line)

@@ -166,6 +166,23 @@ def _read_pair(statement: str, output: str, number: int) -> list[Fact]:
     return facts
 
 
+#: An expression and what it printed on one line, as people retype a session in prose or a list:
+#: ``- torch.backends.mps.is_available() => False``, ``torch.cuda.is_available() -> False``,
+#: ``torch.cuda.is_available() == False``, ``torch.__version__: 2.1.0``. Only the expressions of
+#: EXPRESSIONS are read, so a sentence with a colon is not mistaken for one.
+_INLINE = re.compile(
+    r"^(?:[-*] {1,4})?`?(?P<expr>[A-Za-z_][A-Za-z0-9_.]{2,80}(?:\([^()\n]{0,40}\))?)`? {0,4}"
+    r"(?:=>|->|==|:|returns|is) {1,4}`?(?P<value>[^` ]{1,80})`?\.?$"
+)
+
+
+def _inline(line: str, number: int) -> list[Fact]:
+    m = _INLINE.match(line)
+    if m is None or "".join(m.group("expr").split()) not in EXPRESSIONS:
+        return []
+    return _read_pair(m.group("expr"), m.group("value"), number)
+
+
 def _statement(line: str) -> str | None:
     if line.startswith(">>> "):
         return line[4:]
@@ -190,6 +207,12 @@ def read(lines: Sequence[str]) -> list[Block]:
         if one is not None:
             code = one.group("code")
             pending = code.split(";")[-1].strip()
+            continue
+        inline = _inline(line, number) if pending is None else []
+        if inline:
+            facts.extend(inline)
+            first = first or number
+            last = number
             continue
         if pending is not None and line:
             output = _OUT.sub("", line, count=1)
