@@ -4,7 +4,7 @@
 facts (the probes, or ``--facts``) + answers (flags > ``--answers`` > questions.yaml defaults) +
 rules (bundled + ``--rules``) -> evaluate -> smoke (cached when fresh; skipped with
 ``--no-smoke`` or another machine's facts) -> rank. Several facts files are a fleet: each
-distinct machine is evaluated and ranked here, then ``decide/fleet.py`` combines them. The
+distinct machine is evaluated and ranked here, then ``decide/fleet/`` combines them. The
 pipeline has the facts read (``facts/load.py``, ``facts/fleet.py``); ``decide/`` stays pure.
 Nothing here prints.
 """
@@ -318,11 +318,11 @@ def node_recommendation(
     request: Request, facts_path: str, *, rulebase: RuleBase | None = None
 ) -> dict[str, Any]:
     """A node's own recommendation document for its facts file: what the fleet keeps of the
-    machine (``decide/fleet.py``'s ``summarize``: evaluated and ranked as a fleet's node is,
+    machine (``decide/fleet/``'s ``summarize``: evaluated and ranked as a fleet's node is,
     no smoke run), stamped with the rule base's digest, the answers' digest, dlrec's version
     and the facts file's digest, so that the head folds it only for these very inputs."""
     from recommender.decide.fleet import summarize
-    from recommender.decide.fleet_summary import summary_to_dict
+    from recommender.decide.fleet.document import summary_to_dict
     from recommender.facts.copies import CopyReader
 
     rulebase = rulebase or load_rulebase(request.rules_files)
@@ -374,7 +374,7 @@ def _node_document(path: str, stamp: Mapping[str, Any]) -> Any:
 def _summary(doc: Any, doc_path: str) -> Any:
     """The node's summary; a value of another shape refused with its file, line and key."""
     from recommender.core.documents import locate, read_text
-    from recommender.decide.fleet_summary import BadSummary, summary_from_dict
+    from recommender.decide.fleet.document import BadSummary, summary_from_dict
 
     try:
         return summary_from_dict(doc, doc_path)
@@ -390,7 +390,7 @@ def _summary(doc: Any, doc_path: str) -> Any:
 def _recommend_fleet(request: Request, rulebase: RuleBase) -> Outcome:
     """Each node read in turn (identical machines are recognised by their text and share one
     machine: facts/copies.py), each distinct machine evaluated and ranked once, and every node
-    folded into ``decide/fleet.py``'s ``Fleet`` as it comes: the fleet never holds every
+    folded into ``decide/fleet/``'s ``Fleet`` as it comes: the fleet never holds every
     node's document, evaluation and ranking.
 
     A node with its own recommendation document (``DIR/<node>.recommendation.json``, written

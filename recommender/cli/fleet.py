@@ -8,7 +8,13 @@ import shlex
 
 import click
 
-from recommender.cli.choices import FRAMEWORK_SYNONYMS, NamedChoice, device_choice, dir_path
+from recommender.cli.choices import (
+    FRAMEWORK_SYNONYMS,
+    NamedChoice,
+    device_choice,
+    dir_path,
+    file_path,
+)
 from recommender.cli.options import answer_options, rules_option, seconds_option
 from recommender.core.catalog import DISTRIBUTED_ENGINES
 from recommender.core.errors import BadInputError, ExitCode
@@ -78,6 +84,7 @@ def fleet() -> None:
     "--answers",
     "answers_file",
     metavar="FILE",
+    type=file_path(),
     help="Each node also writes its own recommendation for these answers "
     "(DIR/<node>.recommendation.json), folded by `dlrec recommend --facts DIR --answers FILE`.",
 )
@@ -218,11 +225,14 @@ def smoke(ctx, slurm, ray_address, nodes, partition, srun_args, framework, nproc
 @fleet.command("node-recommend")
 @click.argument("facts_path", metavar="FACTS", type=click.Path(dir_okay=False))
 @answer_options
-@click.option("--answers", "answers_file", metavar="FILE", help="Answers as YAML or JSON.")
+@click.option(
+    "--answers", "answers_file", metavar="FILE", type=file_path(), help="Answers as YAML or JSON."
+)
 @rules_option
 @click.option(
     "--out",
     metavar="FILE",
+    type=file_path(),
     help="Write here (default: FACTS's DIR/<node>.recommendation.json, beside it).",
 )
 def node_recommend(facts_path, answers_file, rule_files, out, **flags) -> None:

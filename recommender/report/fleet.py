@@ -1,7 +1,7 @@
 """A fleet's spread as small bar charts: how many nodes have each GPU, driver and max CUDA.
 
 ``Fleet of 3 nodes: a, b, c`` then, per dimension, one row per value with a bar and its count,
-then the lowest driver, CUDA and memory lines ``decide/fleet.py: spread_lines`` also writes.
+then the lowest driver, CUDA and memory lines ``decide/fleet/report.py: spread_lines`` also writes.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from recommender.decide.fleet import Spread, spread_lines
+from recommender.decide.fleet.report import Spread, spread_lines
 from recommender.report.pictures import bar
 
 _BAR_WIDTH = 16

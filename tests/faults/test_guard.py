@@ -43,10 +43,16 @@ def _command(path: tuple[str, ...]) -> click.Command:
 
 
 def _args_for(cmd: click.Command, existing: Path) -> list[str]:
+    """Required arguments: an existing folder, or a file in it where the parameter takes
+    files only (``fleet node-recommend FACTS``)."""
     args = []
     for param in cmd.params:
         if isinstance(param, click.Argument) and param.required:
-            args += [str(existing)] * max(1, param.nargs)
+            value = existing
+            if getattr(param.type, "dir_okay", True) is False:
+                value = existing / "input.json"
+                value.write_text("{}")
+            args += [str(value)] * max(1, param.nargs)
         elif isinstance(param, click.Option) and param.required:  # `plan --framework F`
             choices = getattr(param.type, "choices", None)
             args += [param.opts[0], str(choices[0]) if choices else str(existing)]

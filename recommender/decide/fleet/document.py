@@ -1,4 +1,4 @@
-"""A machine's ``MachineSummary`` (decide/fleet.py) as plain JSON and back: what a node writes
+"""A machine's ``MachineSummary`` (decide/fleet/combine.py) as plain JSON and back: what a node writes
 as its own recommendation (``dlrec fleet node-recommend``) and the head folds without
 evaluating that node again.
 
@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from recommender.core.catalog import FRAMEWORK_IDS
 from recommender.core.problems import BadRequest
-from recommender.decide.fleet import MachineSummary
+from recommender.decide.fleet.combine import MachineSummary
 from recommender.decide.ranking.rows import BackendRow, Block, Entry, Notice, NotInherited
 from recommender.decide.ranking.tiers import Placement
 from recommender.engine.evaluate import Reason
