@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any, cast
 from recommender.core.catalog import ANSWER_DEVICE
 from recommender.core.errors import BadInputError
 from recommender.core.frozen import frozen
-from recommender.decide.ranking.rank import Ranking, planning_elsewhere, rank
+from recommender.decide.ranking.rank import Ranking, rank, smoke_note
 from recommender.decide.ranking.ties import tie_message, tie_notice
-from recommender.engine.answers import Answers, resolve_answers
+from recommender.engine.answers import Answers, answers_digest, resolve_answers
 from recommender.engine.evaluate import Evaluation, evaluate
 from recommender.facts import evidence
 from recommender.facts.document import Facts
@@ -93,23 +93,6 @@ class Outcome:
     folded: tuple[int, int, int] | None = None
 
 
-def _smoke_note(request: Request, facts: Facts, evaluation: Evaluation | None = None) -> str | None:
-    if not facts.is_local:
-        return (
-            f"The facts come from {facts.origin}, another machine: no smoke run here; "
-            "these results are unverified on that machine."
-        )
-    if not request.smoke:
-        return "Smoke runs skipped (--no-smoke): confidence is rules-only."
-    if evaluation is not None and planning_elsewhere(evaluation):
-        accel = evaluation.derived.answer_accelerator
-        return (
-            f"The answered accelerator ({accel}) is not on this machine: no smoke run here, "
-            "the ranking is a plan for another machine and treats every framework alike."
-        )
-    return None
-
-
 def _run_smoke(
     request: Request, facts: Facts, answers: Answers, on_event: OnEvent | None, rulebase: RuleBase
 ) -> tuple[SmokeResult, ...]:
@@ -170,7 +153,7 @@ def recommend(
         asked=request.asked,
     )
     evaluation = evidence.with_figures(evaluate(facts, answers, rulebase), facts)
-    note = _smoke_note(request, facts, evaluation)
+    note = smoke_note(facts, smoke=request.smoke, evaluation=evaluation)
     results = () if note else _run_smoke(request, facts, answers, on_event, rulebase)
     ranking = rank(
         evaluation,
@@ -212,25 +195,10 @@ def _tries(
 ) -> tuple[dict[str, Any], tuple[Any, ...]]:
     """Prove the wanted rows' plans (``decide/ranking/tries.py`` picks them, ``smoke/trial`` runs them):
     (results by row label, the notices for what was not proven)."""
-    from recommender.decide.ranking.rank import NOT_FOUND_RULE
-    from recommender.decide.ranking.tries import notices, trial_plan, wanted_rows
-    from recommender.smoke.trial import (
-        DEFAULT_INSTALL_TIMEOUT,
-        DEFAULT_SIZE_BUDGET,
-        TrialPlan,
-        try_plans,
-    )
+    from recommender.decide.ranking.tries import notices, trial_plans
+    from recommender.smoke.trial import DEFAULT_INSTALL_TIMEOUT, DEFAULT_SIZE_BUDGET, try_plans
 
-    if any(n.rule == NOT_FOUND_RULE for n in ranking.warnings):
-        why = "--try: the answered accelerator is not on this machine, so nothing is tried here"
-        return {}, notices({}, (why,))
-    plans: list[TrialPlan] = []
-    skipped: list[str] = []
-    for entry, backend in wanted_rows(ranking.entries, request.tries or ()):
-        plan = trial_plan(entry, backend, ranking.device)
-        (plans if isinstance(plan, TrialPlan) else skipped).append(plan)  # type: ignore[arg-type]
-    if not plans and not skipped:
-        skipped.append("--try: every feasible row is installed and measured here; nothing to try")
+    plans, skipped = trial_plans(ranking, request.tries or ())
     tried = (
         try_plans(
             plans,
@@ -251,67 +219,18 @@ def _tries(
 # --------------------------------------------------------------------------- a fleet
 
 
-#: What a node's own recommendation document is (``dlrec fleet node-recommend``), and its format.
-NODE_KIND = "dlrec node recommendation"
-NODE_FORMAT = 1
-
-
-def _rules_digest(rulebase: RuleBase) -> str:
-    """A digest of the rule base's files (bundled and overlays) and dlrec's version."""
-    import hashlib
-
-    from recommender import __version__
-    from recommender.rulebase.load import BUNDLED_FILES, bundled_dir
-
-    def make() -> str:
-        digest = hashlib.sha256(f"dlrec {__version__} rules\0".encode())
-        folder = bundled_dir()
-        bundled = sorted(str(p) for p in folder.iterdir() if p.is_file())
-        for path in (*bundled, *rulebase.files[len(BUNDLED_FILES) :]):
-            digest.update(f"{os.path.basename(path)}\0".encode())
-            try:
-                with open(path, "rb") as handle:
-                    data = handle.read()
-            except OSError:
-                data = b"\0missing"
-            digest.update(f"{len(data)}\0".encode())
-            digest.update(data)
-        return digest.hexdigest()
-
-    return rulebase.memo("node-documents: rules digest", make)
-
-
-def _answers_digest(answers: Answers) -> str:
-    import hashlib
-    import json
-
-    text = json.dumps(
-        {"values": dict(answers.values), "source": dict(answers.source)}, sort_keys=True
-    )
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _file_digest(path: str) -> str | None:
-    import hashlib
-
-    try:
-        with open(path, "rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
-    except OSError:
-        return None
-
-
 def _stamp(rulebase: RuleBase, answers: Answers, facts_digest: str | None) -> dict[str, Any]:
+    """What a node document must match to be folded (``facts/fleet.py``'s ``node_document``)."""
     from recommender import __version__
+    from recommender.facts.fleet import node_stamp
+    from recommender.rulebase.digest import rules_digest
 
-    return {
-        "kind": NODE_KIND,
-        "format": NODE_FORMAT,
-        "dlrec_version": __version__,
-        "rules": _rules_digest(rulebase),
-        "answers": _answers_digest(answers),
-        "facts": facts_digest,
-    }
+    return node_stamp(
+        version=__version__,
+        rules=rules_digest(rulebase),
+        answers=answers_digest(answers),
+        facts=facts_digest,
+    )
 
 
 def node_recommendation(
@@ -324,6 +243,7 @@ def node_recommendation(
     from recommender.decide.fleet import summarize
     from recommender.decide.fleet.document import summary_to_dict
     from recommender.facts.copies import CopyReader
+    from recommender.facts.fleet import file_digest, node_names
 
     rulebase = rulebase or load_rulebase(request.rules_files)
     got = CopyReader().read_machine(facts_path)
@@ -333,58 +253,22 @@ def node_recommendation(
     )
     evaluation = evaluate(got.facts, answers, rulebase)
     ranking = rank(evaluation, (), got.facts, rulebase, smoke_note="(fleet)")
-    names = got.names
-    os_names = names.get("os")
     return {
-        **_stamp(rulebase, answers, _file_digest(facts_path)),
-        "names": {
-            "hostname": names.get("hostname"),
-            "os": {"hostname": os_names.get("hostname") if isinstance(os_names, Mapping) else None},
-        },
+        **_stamp(rulebase, answers, file_digest(facts_path)),
+        "names": node_names(got.names),
         "summary": summary_to_dict(summarize(got.facts, evaluation, ranking, rulebase)),
     }
 
 
-def _node_document(path: str, stamp: Mapping[str, Any]) -> Any:
-    """The node's recommendation document beside ``path`` when there is one whose stamp is
-    ``stamp`` (the facts file's digest checked last); None when there is none or its stamp
-    differs (the node is then evaluated here). A document that is not one: exit 2."""
-    from recommender.core.documents import DocumentError, load_document
-    from recommender.facts.fleet import NODE_SUFFIX
-
-    doc_path = path.removesuffix(".json") + NODE_SUFFIX
-    if not os.path.isfile(doc_path):
-        return None
-    try:
-        doc = load_document(doc_path)
-    except DocumentError as exc:
-        raise BadInputError(exc.message, where=exc.where) from None
-    if not isinstance(doc, Mapping) or doc.get("kind") != NODE_KIND:
-        raise BadInputError(f"key kind: expected {NODE_KIND!r}", where=f"{doc_path}:1")
-    for key in ("format", "dlrec_version", "rules", "answers", "facts"):
-        if key not in doc:
-            raise BadInputError(f"key {key}: missing", where=f"{doc_path}:1")
-        if key != "facts" and doc[key] != stamp[key]:
-            return False
-    if doc["facts"] != _file_digest(path):
-        return False
-    return doc
-
-
 def _summary(doc: Any, doc_path: str) -> Any:
     """The node's summary; a value of another shape refused with its file, line and key."""
-    from recommender.core.documents import locate, read_text
+    from recommender.core.documents import where_is
     from recommender.decide.fleet.document import BadSummary, summary_from_dict
 
     try:
         return summary_from_dict(doc, doc_path)
     except BadSummary as exc:
-        text, key, line = read_text(doc_path), exc.key, None
-        while key and line is None:  # a missing key: the line of the mapping it belongs in
-            line = locate(text, key)
-            key = key.rpartition(".")[0]
-        where = f"{doc_path}:{line}" if line else doc_path
-        raise BadInputError(exc.message, where=where) from None
+        raise BadInputError(exc.message, where=where_is(doc_path, exc.key)) from None
 
 
 def _recommend_fleet(request: Request, rulebase: RuleBase) -> Outcome:
@@ -400,7 +284,7 @@ def _recommend_fleet(request: Request, rulebase: RuleBase) -> Outcome:
     (the fleet's answers and tie notice read its facts)."""
     from recommender.decide.fleet import Fleet
     from recommender.facts.copies import CopyReader
-    from recommender.facts.fleet import NODE_SUFFIX, fleet_files, node_name
+    from recommender.facts.fleet import NODE_SUFFIX, fleet_files, node_document, node_name
 
     reader = CopyReader()
     fleet = Fleet(rulebase)
@@ -411,7 +295,7 @@ def _recommend_fleet(request: Request, rulebase: RuleBase) -> Outcome:
     documents = False
     doc_machine = 0
     for path in fleet_files(request.facts_files):
-        doc = _node_document(path, stamp) if answers is not None else None
+        doc = node_document(path, stamp) if answers is not None else None
         documents = documents or doc is not None
         if doc:
             summary = _summary(doc, path.removesuffix(".json") + NODE_SUFFIX)

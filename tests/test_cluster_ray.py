@@ -26,6 +26,45 @@ def test_fleet_probe_through_ray_writes_one_file_per_alive_node(ray_cluster, tmp
     assert names == ["127.0.0.2", "127.0.0.3"]
 
 
+def test_fleet_probe_through_ray_with_answers_has_each_node_recommend_for_itself(
+    ray_cluster, tmp_path
+):
+    """As through Slurm: each Ray node task also writes its own recommendation for the answers;
+    the head folds the node whose stamp matches (the first is always evaluated here) and prints
+    the bytes it prints with every node evaluated here."""
+    out, answers = tmp_path / "facts", tmp_path / "answers.yaml"
+    answers.write_text("accelerator: cpu\ngoal: research\n")
+    proc = dlrec("fleet", "probe", "--ray", ray_cluster["RAY_ADDRESS"], "--out", str(out),
+                 "--answers", str(answers), env=ray_cluster, limit=240)  # fmt: skip
+    assert proc.returncode == 0, (proc.stdout, proc.stderr)
+    assert sorted(os.listdir(out)) == [
+        "127.0.0.2.json", "127.0.0.2.recommendation.json",
+        "127.0.0.3.json", "127.0.0.3.recommendation.json",
+    ]  # fmt: skip
+    args = ("recommend", "--facts", str(out), "--answers", str(answers), "--no-smoke", "--json")
+    folded = dlrec(*args, env=ray_cluster)
+    assert folded.returncode in (0, 1), folded.stderr
+    assert "1 node(s) folded from their own recommendation, 1 evaluated here" in folded.stderr
+    for name in ("127.0.0.2", "127.0.0.3"):
+        os.rename(out / f"{name}.recommendation.json", tmp_path / f"{name}.recommendation.json")
+    head = dlrec(*args, env=ray_cluster)
+    assert "folded" not in head.stderr
+    assert folded.stdout == head.stdout
+
+
+def test_a_ray_node_whose_own_recommendation_fails_keeps_its_facts(ray_cluster, tmp_path):
+    out, answers = tmp_path / "facts", tmp_path / "answers.yaml"
+    answers.write_text("accelerator: quantum\n")  # parses (checked here); each node refuses it
+    proc = dlrec("fleet", "probe", "--ray", ray_cluster["RAY_ADDRESS"], "--out", str(out),
+                 "--answers", str(answers), env=ray_cluster, limit=240)  # fmt: skip
+    assert proc.returncode == 0, (proc.stdout, proc.stderr)
+    assert sorted(os.listdir(out)) == ["127.0.0.2.json", "127.0.0.3.json"]
+    for name in ("127.0.0.2", "127.0.0.3"):
+        assert f"{name}: no recommendation of its own (node-recommend failed (exit 2): " in (
+            proc.stdout
+        )
+
+
 def test_two_node_torch_smoke_through_ray_compares_across_nodes(ray_cluster):
     need("torch")
     token = os.urandom(8).hex()

@@ -116,14 +116,34 @@ def test_a_document_that_is_not_json_is_refused(runner, fleet, tmp_path):
 
 def test_probe_answers_are_checked_before_any_node_runs(runner, tmp_path):
     answers = tmp_path / "answers.yaml"
-    answers.write_text("accelerator: cpu\n")
-    out = str(tmp_path / "out")
-    ray = runner.invoke(
-        cli, ["fleet", "probe", "--ray", "auto", "--out", out, "--answers", str(answers)]
-    )
-    assert ray.exit_code == 2 and "--answers works with --slurm only" in ray.stderr
     answers.write_text("accelerator: [cpu\n")
-    bad = runner.invoke(cli, ["fleet", "probe", "--slurm", "--nodes", "2", "--out", out,
-                              "--answers", str(answers)])  # fmt: skip
-    assert bad.exit_code == 2 and str(answers) in bad.stderr
-    assert not os.path.exists(out)
+    out = str(tmp_path / "out")
+    for engine in (["--slurm", "--nodes", "2"], ["--ray", "auto"]):
+        bad = runner.invoke(
+            cli, ["fleet", "probe", *engine, "--out", out, "--answers", str(answers)]
+        )
+        assert bad.exit_code == 2 and str(answers) in bad.stderr, engine
+        assert not os.path.exists(out)
+
+
+def test_a_node_whose_own_recommendation_fails_keeps_its_facts(fleet, tmp_path):
+    """The launcher checked that the answers parse; a value the node refuses makes its own
+    recommendation fail: its facts are written all the same (the head evaluates it), the reason
+    is named, and no recommendation document is left beside them (Slurm's and Ray's path)."""
+    from recommender.cluster.gather import Answer
+    from recommender.cluster.node import probe_answer
+    from recommender.cluster.probe import FleetProbe, write_answer
+
+    facts = json.loads(sorted(fleet.glob("node*.json"))[0].read_text())
+    doc = probe_answer(facts, ("accelerator: quantum\n", ".yaml"), os.environ)
+    assert doc["facts"] == facts and "recommendation" not in doc
+    assert "node-recommend failed (exit 2)" in doc["recommendation_error"]
+    assert "quantum" in doc["recommendation_error"]
+    out = tmp_path / "out"
+    out.mkdir()
+    node = write_answer(str(out), Answer(task=0, name="n1", addr="n1", doc=doc, error=None,
+                                         seconds=None), set())  # fmt: skip
+    assert node.ok and node.note == doc["recommendation_error"]
+    assert os.listdir(out) == ["n1.json"]
+    listed = FleetProbe(engine="ray", out=str(out), nodes=(node,)).to_dict()["nodes"]
+    assert listed[0]["recommendation_error"] == node.note

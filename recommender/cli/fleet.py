@@ -85,7 +85,7 @@ def fleet() -> None:
     "answers_file",
     metavar="FILE",
     type=file_path(),
-    help="Slurm: each node also writes its own recommendation for these answers "
+    help="Each node also writes its own recommendation for these answers "
     "(DIR/<node>.recommendation.json), folded by `dlrec recommend --facts DIR --answers FILE`.",
 )
 @click.pass_context
@@ -105,10 +105,6 @@ def probe(
     if engine == "ray" and (nodes or partition):
         raise BadInputError("--nodes and --partition are Slurm's; Ray probes every alive node")
     answers = _answers_text(answers_file) if answers_file else None
-    if answers and engine == "ray":
-        raise BadInputError(
-            "--answers works with --slurm only (Ray's probe does not pass them yet)"
-        )
     env = dict(os.environ)
     if engine == "slurm":
         from recommender.cluster.slurm import allocation
@@ -123,6 +119,9 @@ def probe(
         if node.ok:
             took = f" ({node.seconds:.1f} s)" if node.seconds is not None else ""
             click.echo(f"{node.name}: facts written to {node.path}{took}")
+            if node.note:
+                click.echo(f"{node.name}: no recommendation of its own ({node.note}); "
+                           "dlrec recommend evaluates it on the head")  # fmt: skip
         else:
             click.echo(f"{node.name}: FAILED: {node.error}")
 
@@ -136,7 +135,7 @@ def probe(
         from recommender.cluster.ray_engine import probe_ray
 
         result = probe_ray(out=out, address=ray_address, timeout=timeout, env=env,
-                           log_dir=logs.path, on_node=show)  # fmt: skip
+                           log_dir=logs.path, on_node=show, answers=answers)  # fmt: skip
     failed = result.failed
     kept = logs.finish([result.log] if failed and result.log else [])
     if as_json:

@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import socket
+import subprocess
 import sys
 import traceback
 from collections.abc import Mapping
@@ -52,25 +53,38 @@ def probe_doc(args: argparse.Namespace, env: Mapping[str, str] | None = None) ->
 
     # no host name in the document: the file's name (the node's, unique) names it in a fleet
     facts = collect_facts(scale=args.timeout_scale).to_dict()
-    if args.answers_text is None:
+    answers = None if args.answers_text is None else (args.answers_text, args.answers_suffix)
+    return probe_answer(facts, answers, env or os.environ)
+
+
+def probe_answer(facts: dict, answers: tuple[str, str] | None, env: Mapping[str, str]) -> dict:
+    """A node's probe answer, whatever engine carries it (Slurm's task, Ray's): its facts and,
+    given answers (text, suffix), its own recommendation for them. A recommendation that fails
+    leaves the facts and says why (``recommendation_error``): the head then evaluates the node."""
+    if answers is None:
         return {"facts": facts}
-    return {"facts": facts, "recommendation": recommendation_doc(facts, args, env or os.environ)}
+    try:
+        return {"facts": facts, "recommendation": recommendation_doc(facts, answers, env)}
+    except (OSError, ValueError, RuntimeError, subprocess.SubprocessError) as exc:
+        traceback.print_exc()
+        why = str(exc) if type(exc) is RuntimeError else f"{type(exc).__name__}: {exc}"
+        return {"facts": facts, "recommendation_error": why}
 
 
-def recommendation_doc(facts: dict, args: argparse.Namespace, env: Mapping[str, str]) -> dict:
+def recommendation_doc(facts: dict, answers: tuple[str, str], env: Mapping[str, str]) -> dict:
     """This node's own recommendation for the answers the launcher passed, written by
     ``dlrec fleet node-recommend`` (run here) from the very text the launcher writes as
     ``DIR/<node>.json`` (so the facts digest in its stamp is that file's)."""
-    import subprocess
     import tempfile
 
     from recommender.cluster.probe import facts_text
 
+    answers_text, answers_suffix = answers
     with tempfile.TemporaryDirectory(prefix="dlrec-node-") as tmp:
         facts_path = os.path.join(tmp, f"{node_name(env)}.json")
-        answers_path = os.path.join(tmp, "answers" + args.answers_suffix)
+        answers_path = os.path.join(tmp, "answers" + answers_suffix)
         out = os.path.join(tmp, "recommendation.json")
-        for path, text in ((facts_path, facts_text(facts)), (answers_path, args.answers_text)):
+        for path, text in ((facts_path, facts_text(facts)), (answers_path, answers_text)):
             with open(path, "w", encoding="utf-8") as handle:
                 handle.write(text)
         argv = [sys.executable, "-m", "recommender", "fleet", "node-recommend", facts_path,

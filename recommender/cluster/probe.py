@@ -31,6 +31,9 @@ class NodeOutcome:
     path: str | None  # the facts file written
     error: str | None
     seconds: float | None
+    #: Why the node's own recommendation (``--answers``) is missing: its facts are kept and the
+    #: head evaluates the node.
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,7 +52,9 @@ class FleetProbe:
             "engine": self.engine,
             "out": self.out,
             "nodes": [
-                {"name": n.name, "ok": n.ok, "file": n.path, "error": n.error} for n in self.nodes
+                {"name": n.name, "ok": n.ok, "file": n.path, "error": n.error}
+                | ({"recommendation_error": n.note} if n.note else {})
+                for n in self.nodes
             ],
         }
 
@@ -114,7 +119,10 @@ def write_answer(out: str, answer: Answer, seen: set[str]) -> NodeOutcome:
         from recommender.facts.fleet import NODE_SUFFIX
 
         write_atomic(os.path.join(out, answer.name + NODE_SUFFIX), json.dumps(recommendation))
-    return NodeOutcome(name=answer.name, ok=True, path=path, error=None, seconds=answer.seconds)
+    failed = answer.doc.get("recommendation_error")
+    note = None if failed is None else str(failed)
+    return NodeOutcome(name=answer.name, ok=True, path=path, error=None, seconds=answer.seconds,
+                       note=note)  # fmt: skip
 
 
 def probe_slurm(

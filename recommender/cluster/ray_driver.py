@@ -4,8 +4,9 @@
 cluster, runs one task per alive node and prints JSON lines as the nodes answer:
 
 * ``{"event": "nodes", "nodes": [{"id", "addr", "alive"}]}``: every node Ray knows;
-* ``{"event": "answer", "node": ADDR, ...}``: a node's facts (probe) or its ranks' results
-  (smoke), or its ``error`` (dead, slow, failed);
+* ``{"event": "answer", "node": ADDR, ...}``: a node's facts (probe; with ``--answers-text``,
+  its own recommendation too, as Slurm's node task makes it) or its ranks' results (smoke), or
+  its ``error`` (dead, slow, failed);
 * ``{"event": "error", "message": ...}``: the driver could not go on (no cluster at A).
 
 Probe tasks take no CPU (``num_cpus=0``) and are pinned to their node (hard node affinity), so
@@ -34,10 +35,13 @@ def emit(doc: dict) -> None:
     sys.stdout.flush()
 
 
-def probe_task() -> dict:
+def probe_task(answers: tuple[str, str] | None = None) -> dict:
+    """This node's facts and, given answers (text, suffix), its own recommendation for them:
+    the very step Slurm's node task runs (:func:`recommender.cluster.node.probe_answer`)."""
+    from recommender.cluster.node import probe_answer
     from recommender.facts.collect import collect_facts
 
-    return {"facts": collect_facts().to_dict()}
+    return probe_answer(collect_facts().to_dict(), answers, os.environ)
 
 
 def port_task(host: str) -> int:
@@ -128,13 +132,14 @@ def probe(ray, args) -> None:
     nodes = _nodes(ray)
     emit({"event": "nodes", "nodes": nodes})
     task = ray.remote(num_cpus=0, max_retries=0)(probe_task)
+    answers = None if args.answers_text is None else (args.answers_text, args.answers_suffix)
     refs = {}
     for n in nodes:
         if not n["alive"]:
             emit({"event": "answer", "node": n["addr"], "error": "Ray lists the node as dead"})
             continue
         strategy = NodeAffinitySchedulingStrategy(node_id=n["id"], soft=False)
-        refs[task.options(scheduling_strategy=strategy).remote()] = {"node": n["addr"]}
+        refs[task.options(scheduling_strategy=strategy).remote(answers)] = {"node": n["addr"]}
     _collect(ray, refs, time.monotonic() + args.timeout, lambda doc: doc)
 
 
@@ -216,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--device", default="cpu")
     p.add_argument("--steps", type=int, default=30)
     p.add_argument("--import-timeout", type=float, default=120.0)
+    p.add_argument("--answers-text", default=None)  # probe: the launcher's --answers FILE, as text
+    p.add_argument("--answers-suffix", default=".yaml")
     args = p.parse_args(argv)
     try:
         import ray

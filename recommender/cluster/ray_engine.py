@@ -76,8 +76,11 @@ def probe_ray(
     env: Mapping[str, str],
     log_dir: str,
     on_node: Callable[[NodeOutcome], None] | None = None,
+    answers: tuple[str, str] | None = None,
 ) -> FleetProbe:
-    """One probe task per alive node; each node's facts written as ``DIR/<address>.json``."""
+    """One probe task per alive node; each node's facts written as ``DIR/<address>.json``.
+    ``answers``: (text, suffix) of an answers file: each node also makes its own recommendation
+    for them (``DIR/<address>.recommendation.json``), as through Slurm."""
     seen: set[str] = set()
     outcomes: list[NodeOutcome] = []
     expected: list[str] = []
@@ -92,7 +95,10 @@ def probe_ray(
         if on_node:
             on_node(outcomes[-1])
 
-    _drive("probe", address, ["--timeout", f"{timeout:g}"], env=env,
+    args = ["--timeout", f"{timeout:g}"]
+    if answers:
+        args += ["--answers-text", answers[0], "--answers-suffix", answers[1]]
+    _drive("probe", address, args, env=env,
            budget=timeout + DRIVER_SLACK_S, log_dir=log_dir, on_event=on_event)  # fmt: skip
     if not expected and not outcomes:
         raise BadInputError(f"--ray {address}: the cluster listed no node within {timeout:g}s")

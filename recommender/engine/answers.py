@@ -186,3 +186,15 @@ def resolve_answers(
 
 
 __all__ = ["GPU", "SOURCES", "Answers", "gpu_answer", "gpu_answers", "resolve_answers"]
+
+
+def answers_digest(answers: Answers) -> str:
+    """The answers (each value and where it came from) by digest: a node's recommendation is
+    folded by the head only for the answers the head resolved."""
+    import hashlib
+    import json
+
+    text = json.dumps(
+        {"values": dict(answers.values), "source": dict(answers.source)}, sort_keys=True
+    )
+    return hashlib.sha256(text.encode()).hexdigest()

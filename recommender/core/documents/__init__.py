@@ -64,6 +64,17 @@ def locate(text: str, path: str) -> int | None:
     return reader.locate(text, path)
 
 
+def where_is(path: str, key: str) -> str:
+    """``FILE:LINE`` of the value at the dotted ``key`` in the file ``path``, for an error found
+    after parsing; a missing key gives the line of the mapping it belongs in, and a key that
+    cannot be placed gives the file alone."""
+    text, line = read_text(path), None
+    while key and line is None:
+        line = locate(text, key)
+        key = key.rpartition(".")[0]
+    return f"{path}:{line}" if line else path
+
+
 def load_document(path: str | os.PathLike) -> Any:
     """Read a YAML or JSON file (by extension; JSON first for ``.json``) safely."""
     text = read_text(path)

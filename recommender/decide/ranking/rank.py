@@ -46,6 +46,7 @@ from recommender.decide.ranking.rows import (
     NEEDS_INSTALL,
     NEEDS_REINSTALL,
     NOT_FEASIBLE,
+    NOT_FOUND_RULE,
     RECOMMENDED,
     RECOMMENDED_INSTALL,
     RECOMMENDED_REINSTALL,
@@ -70,8 +71,6 @@ if TYPE_CHECKING:  # a type only: the ranking never imports the smoke engine
 
 #: The fixed tie-break order (the catalog's): TensorFlow, PyTorch, Keras, JAX.
 FRAMEWORK_ORDER = FRAMEWORK_IDS
-#: The rule that says the answered accelerator is not on this machine.
-NOT_FOUND_RULE = "accel-answer-not-found"
 
 __all__ = [
     "BACKEND_ORDER",
@@ -112,6 +111,25 @@ def planning_elsewhere(evaluation: Evaluation) -> bool:
     if accel in (None, "cpu") or kinds is None:
         return False
     return ANSWER_KIND.get(accel) not in kinds
+
+
+def smoke_note(facts: Facts, *, smoke: bool, evaluation: Evaluation | None = None) -> str | None:
+    """Why no smoke run backs this ranking (another machine's facts, ``--no-smoke``, or an
+    answered accelerator this machine lacks); None when smoke runs are due."""
+    if not facts.is_local:
+        return (
+            f"The facts come from {facts.origin}, another machine: no smoke run here; "
+            "these results are unverified on that machine."
+        )
+    if not smoke:
+        return "Smoke runs skipped (--no-smoke): confidence is rules-only."
+    if evaluation is not None and planning_elsewhere(evaluation):
+        accel = evaluation.derived.answer_accelerator
+        return (
+            f"The answered accelerator ({accel}) is not on this machine: no smoke run here, "
+            "the ranking is a plan for another machine and treats every framework alike."
+        )
+    return None
 
 
 def fit_key(entry: Entry) -> tuple[int, int]:

@@ -53,6 +53,8 @@ MEASURED = "measured"
 RULES_ONLY = "rules-only"
 #: ``--try``: installed by its plan in a throwaway environment and smoke-trained there.
 MEASURED_FRESH = "measured in a fresh environment"
+#: The rule that says the answered accelerator is not on this machine.
+NOT_FOUND_RULE = "accel-answer-not-found"
 
 
 @frozen

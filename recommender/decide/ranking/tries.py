@@ -20,7 +20,14 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from recommender.core.catalog import Framework
-from recommender.decide.ranking.rows import MEASURED_FRESH, Block, Entry, Notice
+from recommender.decide.ranking.rows import (
+    MEASURED_FRESH,
+    NOT_FOUND_RULE,
+    Block,
+    Entry,
+    Notice,
+    Ranking,
+)
 from recommender.decide.ranking.smoke_evidence import deciding_run, smoke_block, smoke_reason
 from recommender.smoke.trial.values import (
     INSTALL_FAILED,
@@ -95,6 +102,26 @@ def trial_plan(entry: Entry, backend: str | None, device: str) -> TrialPlan | st
         command=str(plan.get("command_line") or ""),
         device=device,
     )
+
+
+def trial_plans(ranking: Ranking, names: Sequence[str]) -> tuple[list[TrialPlan], list[str]]:
+    """(the plans to try for the rows ``names`` asks for, or the best rows; why each other
+    wanted row is not tried). Nothing is tried where the answered accelerator is not here."""
+    if any(n.rule == NOT_FOUND_RULE for n in ranking.warnings):
+        return [], [
+            "--try: the answered accelerator is not on this machine, so nothing is tried here"
+        ]
+    plans: list[TrialPlan] = []
+    skipped: list[str] = []
+    for entry, backend in wanted_rows(ranking.entries, names):
+        plan = trial_plan(entry, backend, ranking.device)
+        if isinstance(plan, TrialPlan):
+            plans.append(plan)
+        else:
+            skipped.append(plan)
+    if not plans and not skipped:
+        skipped.append("--try: every feasible row is installed and measured here; nothing to try")
+    return plans, skipped
 
 
 def with_try(entry: Entry, tried: Mapping[str, TrialResult], bonus: float) -> Entry:
