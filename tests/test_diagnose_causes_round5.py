@@ -166,3 +166,33 @@ def test_another_missing_file_is_not_a_missing_toolkit() -> None:
     )
     assert not any(re.search("nvcc|cuda-home", f.id) for f in result.findings)
     assert "missing-library" not in result.categories
+
+
+# --- a framework version and Windows stated in a sentence ------------------------------------------
+
+
+def test_tensorflow_on_native_windows_stated_in_prose_is_a_cpu_build() -> None:
+    text = (
+        "print(tf.config.list_physical_devices('GPU'))\n"
+        "[]\n"
+        "I am on Windows 10 Pro. My OS is Windows 10 and my TensorFlow version is 2.15.1, "
+        "the GPU is an RTX 3080.\n"
+    )
+    result = _run(text)
+    assert "cpu-wheel-on-gpu" in result.categories
+    assert result.failed
+
+
+def test_a_version_in_prose_does_not_override_a_block() -> None:
+    text = (
+        ">>> import tensorflow as tf\n>>> tf.__version__\n'2.10.1'\n"
+        "pip says my tensorflow version is 2.12.0. My system is Windows 11.\n"
+    )
+    result = _run(text)
+    assert "cpu-wheel-on-gpu" not in result.categories
+
+
+def test_windows_named_in_passing_is_not_the_platform() -> None:
+    text = "It worked on Windows 11 last week.\nMy tensorflow version is 2.12.0, RTX 3060.\n"
+    result = _run(text)
+    assert "cpu-wheel-on-gpu" not in result.categories

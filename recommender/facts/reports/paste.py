@@ -24,6 +24,7 @@ from recommender.facts.reports.model import Block, Fact, Hit, Paste
 from recommender.facts.reports.nvidia_smi import read as read_nvidia_smi
 from recommender.facts.reports.packages import read as read_packages
 from recommender.facts.reports.prose import read as read_prose
+from recommender.facts.reports.prose import read_stated
 from recommender.facts.reports.rocm_smi import read as read_rocm_smi
 from recommender.facts.reports.sessions import read as read_sessions
 from recommender.facts.reports.signatures import Signature, load_signatures
@@ -97,6 +98,14 @@ def read_paste(
         f.path.startswith("gpu.") for b in blocks for f in b.facts
     ):
         blocks.extend(read_prose(lines))  # "on my RTX 4090": only where no block lists a GPU
+    if base is None:  # "my tensorflow version is 2.12": only what no block states
+        stated = {f.path for b in blocks for f in b.facts}
+        for block in read_stated(lines):
+            kept = tuple(f for f in block.facts if f.path not in stated)
+            if kept:
+                blocks.append(
+                    Block(format=block.format, start=kept[0].line, end=kept[-1].line, facts=kept)
+                )
     sigs = load_signatures() if signatures is None else signatures
     by_id = {s.id: s for s in sigs}
     text_index = Text(lines)

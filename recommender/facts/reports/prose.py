@@ -1,5 +1,7 @@
 """GPUs named in prose ("I have an RTX 4090", "on V100s"): read only where no block of the paste
-lists a GPU, and only names the GPU table knows (so "P0" or "A1" in a log stays unread)."""
+lists a GPU, and only names the GPU table knows (so "P0" or "A1" in a log stays unread). A
+framework's version and the Windows release stated in a sentence ("My tensorflow version is
+2.12.0", "My system is Windows 11") are read only where no block states them."""
 
 from __future__ import annotations
 
@@ -25,6 +27,43 @@ _MAX_LOOKUPS = 400
 #: Candidate words looked at per paste, for the same reason (a GPU named in prose is named early).
 _MAX_CANDIDATES = 2000
 _DIGIT = re.compile(r"[0-9]")
+#: "my tensorflow version is 2.12.0", "PyTorch version: 2.1", "jax version = 0.4.30".
+_VERSION = re.compile(
+    r"\b(?P<fw>tensorflow|pytorch|torch|jax|keras) version {0,2}(?:is|:|=) {0,4}v?"
+    r"(?P<v>[0-9]{1,2}\.[0-9]{1,3}(?:\.[0-9]{1,3})?)\b",
+    re.IGNORECASE,
+)
+#: "My system is Windows 11", "OS: Windows 10", "operating system: Win 11".
+_WINDOWS = re.compile(
+    r"\b(?:system|OS|platform) {0,2}(?:is|:) {0,4}(?:Microsoft )?Win(?:dows)? ?1[01]\b",
+    re.IGNORECASE,
+)
+_FRAMEWORK = {"pytorch": "pytorch", "torch": "pytorch", "tensorflow": "tensorflow", "jax": "jax"}
+
+
+def read_stated(lines: Sequence[str]) -> list[Block]:
+    """Framework versions and a Windows release stated in sentences, the first of each."""
+    facts: list[Fact] = []
+    seen: set[str] = set()
+    for number, line in enumerate(lines, 1):
+        if _DIGIT.search(line, 0, 2000) is None:
+            continue
+        head = line[:2000]
+        for m in _VERSION.finditer(head):
+            framework = _FRAMEWORK.get(m.group("fw").lower(), m.group("fw").lower())
+            if framework in seen:
+                continue
+            seen.add(framework)
+            facts.append(Fact(path=f"frameworks.{framework}.installed", value=True, line=number))
+            facts.append(
+                Fact(path=f"frameworks.{framework}.version", value=m.group("v"), line=number)
+            )
+        if "os" not in seen and _WINDOWS.search(head):
+            seen.add("os")
+            facts.append(Fact(path="os.system", value="Windows", line=number))
+    if not facts:
+        return []
+    return [Block(format=FORMAT, start=facts[0].line, end=facts[-1].line, facts=tuple(facts))]
 
 
 def _lookup(name: str, table) -> tuple[str, str] | None:
