@@ -115,17 +115,6 @@ def _run_smoke(
     return with_planned_fixes(results, facts, matrix=rulebase.wheels)
 
 
-def _with_distributed(facts: Facts) -> Facts:
-    """Probed facts gain the distributed smoke results cached for this machine (rules read them)."""
-    from recommender.smoke.distributed.cache import cached
-
-    if not facts.is_local:
-        return facts
-    # `dlrec smoke --distributed N` stores GPU runs under their device: read both, GPU first.
-    runs = (*cached(os.environ, facts, device="cuda"), *cached(os.environ, facts))
-    return evidence.attach(facts, runs)
-
-
 def recommend(
     request: Request,
     *,
@@ -139,7 +128,9 @@ def recommend(
     _check_try(request)
     if request.facts_files and facts is None:
         return _recommend_fleet(request, rulebase)
-    facts = _with_distributed(facts or load_facts(request.facts_file))
+    from recommender.smoke.distributed.cache import with_cached_runs
+
+    facts = with_cached_runs(os.environ, facts or load_facts(request.facts_file))
     if request.tries is not None and not facts.is_local:
         raise BadInputError(
             f"--try installs and trains on this machine; the facts come from {facts.origin}",
@@ -214,9 +205,6 @@ def _tries(
         else {}
     )
     return dict(tried), notices(tried, skipped, ranking.entries)
-
-
-# --------------------------------------------------------------------------- a fleet
 
 
 def _stamp(rulebase: RuleBase, answers: Answers, facts_digest: str | None) -> dict[str, Any]:

@@ -60,7 +60,9 @@ def _outcome(monkeypatch):
     from recommender.facts.document import Facts
 
     monkeypatch.setattr(pipeline, "run_smoke", lambda *a, **k: smoke_results())
-    monkeypatch.setattr(pipeline, "_with_distributed", lambda facts: facts)
+    from recommender.smoke.distributed import cache as distributed_cache
+
+    monkeypatch.setattr(distributed_cache, "with_cached_runs", lambda env, facts: facts)
     facts = Facts.from_dict(json.loads(LAPTOP.read_text()), origin="probed")  # "this machine"
     request = pipeline.Request(flags={"goal": "research", "accelerator": "cpu"}, smoke=True)
     return pipeline.recommend(request, facts=facts)

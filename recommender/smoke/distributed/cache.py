@@ -127,3 +127,14 @@ def cached(
             except (TypeError, ValueError):
                 continue
     return tuple(out)
+
+
+def with_cached_runs(env: Mapping[str, str], facts: Facts) -> Facts:
+    """Probed facts with the distributed smoke results cached for this machine attached (the
+    rules read them); another machine's facts as they are. ``dlrec smoke --distributed N``
+    stores GPU runs under their device: both are read, GPU first."""
+    from recommender.facts import evidence
+
+    if not facts.is_local:
+        return facts
+    return evidence.attach(facts, (*cached(env, facts, device="cuda"), *cached(env, facts)))
