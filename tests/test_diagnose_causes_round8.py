@@ -26,7 +26,6 @@ def _run(text: str):
         'OSError: [WinError 126] The specified module could not be found. Error loading "C:\\venv\\Lib\\site-packages\\torch\\lib\\c10.dll" or one of its dependencies.',
         "ERROR    Could not load torch: [WinError 126] Das angegebene Modul wurde nicht gefunden. Error loading\n"
         '         "P:\\ai\\venv\\lib\\site-packages\\torch\\lib\\shm.dll" or one of its dependencies.',
-        'OSError: [WinError 1114] A dynamic link library (DLL) initialization routine failed. Error loading "torch\\lib\\c10.dll" or one of its dependencies.',
     ],
 )
 def test_a_dll_windows_cannot_load_is_a_missing_library(text: str) -> None:
