@@ -143,7 +143,7 @@ FAMILIES = [
         ],
     ),
     (
-        "jax-jaxlib-version-check",
+        "jaxlib-version-incompatible",
         "version-mismatch",
         [
             "RuntimeError: jaxlib version 0.4.14 is newer than and incompatible with jax version "
