@@ -320,3 +320,51 @@ def test_a_device_side_assert_with_a_working_torch_does_not_fail() -> None:
     )
     result = _run(text)
     assert not result.failed
+
+
+# --- onnxruntime's CUDA provider ------------------------------------------------------------------
+
+_GPU_SESSION = ">>> torch.cuda.is_available()\nTrue\n>>> torch.cuda.get_device_name(0)\n'NVIDIA GeForce RTX 3060'\n"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "UserWarning: Specified provider 'CUDAExecutionProvider' is not in available provider "
+        "names.Available providers: 'AzureExecutionProvider, CPUExecutionProvider'",
+        "/home/u/.local/lib/python3.12/site-packages/onnxruntime/capi/onnxruntime_inference_collection"
+        ".py:123: UserWarning: Specified provider 'CUDAExecutionProvider' is not in available "
+        "provider names.Available providers: 'CPUExecutionProvider'",
+    ],
+)
+def test_onnxruntime_without_a_cuda_provider_is_the_cpu_package(line: str) -> None:
+    result = _run(f"{_GPU_SESSION}{line}\n")
+    assert "cpu-wheel-on-gpu" in result.categories
+    assert result.failed
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "2024-03-05 11:40:14.847815005 [W:onnxruntime:Default, onnxruntime_pybind_state.cc:861 "
+        "CreateExecutionProviderInstance] Failed to create CUDAExecutionProvider. Please reference "
+        "https://onnxruntime.ai/docs/execution-providers/CUDA-ExecutionProvider.html#requirements"
+        "to ensure all dependencies are met.",
+        "[W:onnxruntime:Default, onnxruntime_pybind_state.cc:965 onnxruntime::python::Create"
+        "ExecutionProviderInstance] Failed to create CUDAExecutionProvider. Require cuDNN 9.* and "
+        "CUDA 12.*, and the latest MSVC runtime.",
+    ],
+)
+def test_onnxruntime_gpu_unable_to_load_its_provider_is_a_missing_library(line: str) -> None:
+    result = _run(f"{_GPU_SESSION}{line}\n")
+    assert "missing-library" in result.categories
+    assert result.failed
+
+
+def test_the_onnxruntime_provider_message_without_a_gpu_is_only_a_warning() -> None:
+    result = _run(
+        "UserWarning: Specified provider 'CUDAExecutionProvider' is not in available provider "
+        "names.Available providers: 'CPUExecutionProvider'\n"
+    )
+    assert "cpu-wheel-on-gpu" in result.categories
+    assert not result.failed
