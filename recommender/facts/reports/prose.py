@@ -104,8 +104,9 @@ def _stated_torch_build(head: str, number: int, seen: set[str]) -> list[Fact]:
     seen.add("torch-build")
     version = m.group("v")
     out = [Fact(path="frameworks.pytorch.installed", value=True, line=number)]
-    if "pytorch" not in seen:  # "torch version is 2.1" said first wins, as for the others
-        seen.add("pytorch")
+    framework = _FRAMEWORK["torch"]
+    if framework not in seen:  # "torch version is 2.1" said first wins, as for the others
+        seen.add(framework)
         out.append(Fact(path="frameworks.pytorch.version", value=version, line=number))
     out.extend(
         Fact(path=f"frameworks.pytorch.build.{key}", value=value, line=number)
