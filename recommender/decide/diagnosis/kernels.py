@@ -55,6 +55,17 @@ UNPUBLISHED = (
     ("causal-conv1d", "causal-conv1d"),
 )
 
+#: Lines that show a library compiling its own kernels with the toolchain it bundles (Triton's
+#: ptxas under triton/backends/nvidia/bin, its PTX codegen errors): an architecture that
+#: toolchain does not know is the library's, not torch's (the cause
+#: https://github.com/vllm-project/vllm/pull/31338 documents for Triton's bundled ptxas).
+OWN_TOOLCHAINS = (
+    "triton/backends/nvidia",
+    "triton\\backends\\nvidia",
+    "Internal Triton PTX codegen error",
+    "TRITON_PTXAS_PATH",
+)
+
 #: gfx targets ROCm builds no kernels for, and the one whose code they run (rules/compat.yaml
 #: rocm-rdna2-gfx-override reads the same source).
 NO_KERNELS_GFX = {"gfx1031": "10.3.0", "gfx1032": "10.3.0", "gfx1102": "11.0.0"}
@@ -66,11 +77,13 @@ GFX_SOURCES = {"gfx1102": "https://github.com/ROCm/legacy-rocm-build/issues/2500
 
 def library_kernels_in_use(paste: Paste, checklists: Mapping[str, Checklist]) -> bool:
     """A missing kernel is a library's own when the paste shows such a library at work (its
-    traceback, its package) or proves torch's own kernels cover the GPU (torch's architecture
-    check passed with a known list)."""
+    traceback, its package, its own compiler toolchain) or proves torch's own kernels cover the
+    GPU (torch's architecture check passed with a known list)."""
     if any(_package_fact(paste, p) for p, *_ in LIBRARY_KERNELS) or any(
         paste.facts.get(f"package.{p}") for p, _ in UNPUBLISHED
     ):
+        return True
+    if any(marker in line for line in paste.lines for marker in OWN_TOOLCHAINS):
         return True
     torch = checklists.get("pytorch")
     cc = next((i for i in torch.items if i.id == "compute-capability"), None) if torch else None
