@@ -27,9 +27,11 @@ from recommender.decide.diagnosis.kernels import (
 from recommender.decide.diagnosis.memory import busy_gpus
 from recommender.decide.diagnosis.messages import message_findings
 from recommender.decide.diagnosis.platform import (
+    jetson_builds,
     mps_off_macos,
     mps_unavailable_on_mac,
     platform_findings,
+    tensorflow_metal_missing,
 )
 from recommender.facts.reports import Paste, Signature
 
@@ -98,6 +100,8 @@ def diagnose(
         *vllm_rocm_findings(paste),
         *platform_findings(paste),
         *mps_off_macos(paste),
+        *jetson_builds(paste),
+        *tensorflow_metal_missing(paste),
         *mps_unavailable_on_mac(paste),
         *cpu_builds(paste),
         *cuda_runtimes(paste),

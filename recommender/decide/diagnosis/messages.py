@@ -18,6 +18,12 @@ _DRIVER_LIBRARY = frozenset(
 )
 
 
+#: Under WSL 2 there is no Linux driver to install: nvidia-smi, NVML and the CUDA runtime reach
+#: the Windows driver through /usr/lib/wsl/lib, so "no driver" or "no device" there is WSL's GPU
+#: path (Windows build and driver, a Linux driver installed inside WSL), not a driver to add.
+_NO_GPU_UNDER_WSL = frozenset({Category.NO_DEVICE.value, Category.NO_DRIVER.value})
+
+
 def _on_wsl2(paste: Paste) -> bool:
     """WSL 2, from a platform string or the WSL issue template's ticked box; or WSL named in
     prose ("WSL2", "Windows Subsystem for Linux") where nothing says WSL 1 (which has no GPU at
@@ -58,7 +64,7 @@ def message_findings(
         if (
             sig.diagnosis in _DRIVER_LIBRARY
             and wsl2
-            and (_names_libcuda(paste, lines) or sig.diagnosis == Category.NO_DEVICE.value)
+            and (_names_libcuda(paste, lines) or sig.diagnosis in _NO_GPU_UNDER_WSL)
         ):
             also = (*also, Category.WSL_ISSUE.value)
         out.append(

@@ -187,3 +187,98 @@ def mps_unavailable_on_mac(paste: Paste) -> list[Finding]:
             source=MPS_SOURCE_URL,
         )
     ]
+
+
+JETSON_TORCH_URL = (
+    "https://docs.nvidia.com/deeplearning/frameworks/install-pytorch-jetson-platform/index.html"
+)
+JETSON_TF_URL = (
+    "https://docs.nvidia.com/deeplearning/frameworks/install-tf-jetson-platform/index.html"
+)
+
+
+def jetson_builds(paste: Paste) -> list[Finding]:
+    """A Jetson always has its (integrated) GPU and JetPack's driver; the CUDA builds of torch and
+    TensorFlow for it are NVIDIA's JetPack wheels (TensorFlow's carry "+nv" in their version). A
+    torch that answers no CUDA there, or a TensorFlow built without CUDA, listing no GPU, or not
+    NVIDIA's (pip's aarch64 TensorFlow is CPU-only), is a build without CUDA for this board."""
+    jetson = paste.facts.get("platform.jetson")
+    if jetson is None:
+        return []
+    out = []
+    torch_cuda = paste.facts.get("frameworks.pytorch.cuda_available")
+    if torch_cuda is not None and torch_cuda.value is False:
+        out.append(
+            Finding(
+                id="platform:jetson-torch-without-cuda",
+                category=Category.CPU_WHEEL_ON_GPU.value,
+                status="fail",
+                title="torch on a Jetson sees no CUDA: a build without CUDA for this board",
+                detail=(
+                    "a Jetson has its GPU and driver from JetPack; torch's CUDA builds for it are "
+                    "NVIDIA's JetPack wheels, and a generic aarch64 wheel has no CUDA"
+                ),
+                fix="Install NVIDIA's torch wheel for this JetPack release (see the install guide), not a generic aarch64 wheel from PyPI",
+                quotes=quote_lines(paste, [jetson.line, torch_cuda.line]),
+                source=JETSON_TORCH_URL,
+            )
+        )
+    tf_lines, status = _jetson_tf_without_cuda(paste)
+    if tf_lines:
+        out.append(
+            Finding(
+                id="platform:jetson-tensorflow-without-cuda",
+                category=Category.CPU_WHEEL_ON_GPU.value,
+                status=status,
+                title="TensorFlow on a Jetson without CUDA: not NVIDIA's JetPack build",
+                detail=(
+                    "pip's aarch64 TensorFlow has no CUDA; the GPU build for a Jetson is NVIDIA's "
+                    "JetPack wheel (its version ends in +nvYY.MM)"
+                ),
+                fix="Install NVIDIA's TensorFlow wheel for this JetPack release (see the install guide)",
+                quotes=quote_lines(paste, [jetson.line, *tf_lines]),
+                source=JETSON_TF_URL,
+            )
+        )
+    return out
+
+
+def _jetson_tf_without_cuda(paste: Paste) -> tuple[list[int], str]:
+    for path in ("tf.built_with_cuda", "tf.gpu_visible"):
+        fact = paste.facts.get(path)
+        if fact is not None and fact.value is False:
+            return [fact.line], "fail"
+    version = paste.facts.get("frameworks.tensorflow.version")
+    if version is not None and "nv" not in str(version.value).lower():
+        return [version.line], "warn"
+    return [], "ok"
+
+
+TF_METAL_URL = "https://developer.apple.com/metal/tensorflow-plugin/"
+
+
+def tensorflow_metal_missing(paste: Paste) -> list[Finding]:
+    """TensorFlow on Apple silicon reaches the GPU only through Apple's Metal plugin
+    (tensorflow-metal): a macOS arm64 TensorFlow listing no GPU is one without the plugin, or with
+    a plugin release that does not match it."""
+    visible = paste.facts.get("tf.gpu_visible")
+    osd = paste.doc.get("os") or {}
+    if visible is None or visible.value is not False or not isinstance(osd, Mapping):
+        return []
+    if osd.get("system") != "Darwin" or osd.get("machine") != "arm64":
+        return []
+    return [
+        Finding(
+            id="platform:tensorflow-metal-missing",
+            category=Category.MPS_ISSUE.value,
+            status="warn",
+            title="TensorFlow on Apple silicon lists no GPU: the Metal plugin is missing",
+            detail=(
+                "TensorFlow uses the Apple GPU only through the tensorflow-metal plugin; without it "
+                "(or with a release that does not match this TensorFlow) it runs on the CPU"
+            ),
+            fix="pip install tensorflow-metal (the release matching this TensorFlow)",
+            quotes=quote_lines(paste, [visible.line, *fact_lines(paste, ("os.",))]),
+            source=TF_METAL_URL,
+        )
+    ]

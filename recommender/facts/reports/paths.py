@@ -27,6 +27,8 @@ _PATTERNS = (
     r"package\.[a-z0-9][a-z0-9._-]{0,60}",
     r"vllm\.version",
     r"library\.(?:missing)",
+    # a Jetson board named (its CUDA builds are NVIDIA's JetPack wheels)
+    r"platform\.jetson",
 )
 _KNOWN = re.compile("|".join(f"(?:{p})" for p in _PATTERNS))
 

@@ -183,6 +183,27 @@ def _inline(line: str, number: int) -> list[Fact]:
     return _read_pair(m.group("expr"), m.group("value"), number)
 
 
+#: A boolean check retold inside a sentence: "but cuda.is_available() returns false",
+#: "torch.cuda.is_available() gives False". Only these boolean checks are read (``cuda.`` alone is
+#: torch's, imported as ``from torch import cuda``), and only a True/False answer.
+_SAID = re.compile(
+    r"(?P<expr>(?:torch\.)?cuda\.is_available\(\)|torch\.backends\.mps\.is_available\(\)"
+    r"|tf\.test\.is_built_with_cuda\(\)|tf\.test\.is_gpu_available\(\))`? {1,4}"
+    r"(?:returns?|returned|gives|gave|is|prints|printed|shows|outputs) {1,4}`?(?P<value>true|false)\b",
+    re.IGNORECASE,
+)
+
+
+def _said(line: str, number: int) -> list[Fact]:
+    m = _SAID.search(line)
+    if m is None:
+        return []
+    expr = "".join(m.group("expr").split())
+    if expr.lower().startswith("cuda."):
+        expr = "torch." + expr
+    return _read_pair(expr, m.group("value").capitalize(), number)
+
+
 def _statement(line: str) -> str | None:
     if line.startswith(">>> "):
         return line[4:]
@@ -208,7 +229,7 @@ def read(lines: Sequence[str]) -> list[Block]:
             code = one.group("code")
             pending = code.split(";")[-1].strip()
             continue
-        inline = _inline(line, number) if pending is None else []
+        inline = (_inline(line, number) or _said(line, number)) if pending is None else []
         if inline:
             facts.extend(inline)
             first = first or number
