@@ -3,6 +3,7 @@ with no published list), and AMD gfx targets ROCm builds no kernels for."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -55,6 +56,29 @@ OWN_TOOLCHAINS = (
     "Internal Triton PTX codegen error",
     "TRITON_PTXAS_PATH",
 )
+
+#: A line that imports (or runs from the site-packages of) a library shipping its own compiled CUDA
+#: extension: a CUDA runtime library of one major version missing there means the library's wheel
+#: was built for another CUDA than the environment's torch (vLLM 0.2.2 needed torch's CUDA 12.1
+#: build, https://github.com/vllm-project/vllm/issues/1716).
+_EXTENSION_IMPORT = re.compile(
+    r"(?:\bfrom |\bimport |site-packages[/\\])(?:vllm|flash_attn|xformers|bitsandbytes|deepspeed"
+    r"|sgl_kernel|flashinfer|auto_gptq|exllamav2|mamba_ssm|causal_conv1d|mmcv|apex)\b"
+)
+#: A CUDA runtime library named with its major version (libcudart.so.12, libcublasLt.so.11).
+_VERSIONED_CUDA_LIBRARY = re.compile(
+    r"lib(?:cudart|cublas|cublasLt|cufft|curand|cusparse|cusolver|nvrtc|cudnn)\.so\.[0-9]"
+)
+
+
+def extension_built_for_other_cuda(paste: Paste, lines: Sequence[int]) -> bool:
+    """A versioned CUDA runtime library missing (``lines``) while a library with its own compiled
+    CUDA extension is being imported: that library was built for another CUDA major version than
+    the environment provides (its wheel and torch's CUDA disagree)."""
+    if not any(_VERSIONED_CUDA_LIBRARY.search(paste.line(n)) for n in lines):
+        return False
+    return any(_EXTENSION_IMPORT.search(line) for line in paste.lines)
+
 
 #: gfx targets ROCm builds no kernels for, and the one whose code they run (rules/compat.yaml
 #: rocm-rdna2-gfx-override reads the same source).

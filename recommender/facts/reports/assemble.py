@@ -13,7 +13,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from recommender.core.catalog import Accelerator
-from recommender.facts.reports.gpus import amd_gfx, compute_capability, load_gpu_table
+from recommender.facts.reports.gpus import (
+    amd_gfx,
+    compute_capability,
+    load_gpu_table,
+    max_cuda_for_driver,
+)
 from recommender.facts.reports.model import Conflict, Fact
 
 #: Facts two blocks must agree on (GPU names are not: nvidia-smi cuts them short).
@@ -56,6 +61,20 @@ def merge(facts: Iterable[Fact]) -> tuple[dict[str, Fact], list[Conflict]]:
         ):
             conflicts[fact.path] = Conflict(path=fact.path, first=seen, second=fact)
     return first, list(conflicts.values())
+
+
+def inferred(first: Mapping[str, Fact]) -> list[Fact]:
+    """Facts that stated ones imply through a cited table, each on the line of the fact it comes
+    from: the newest CUDA a driver runs (rules/gpus.yaml driver_branches, from the CUDA release
+    notes), where no block states it. nvidia-smi's header does; collect_env's driver line, a bare
+    ``Driver Version:`` line, ``nvidia-driver-470`` or "driver 470" in a sentence do not."""
+    out: list[Fact] = []
+    driver = first.get("driver.version")
+    if driver is not None and "driver.max_cuda" not in first:
+        cuda = max_cuda_for_driver(str(driver.value), load_gpu_table())
+        if cuda is not None:
+            out.append(Fact(path="driver.max_cuda", value=cuda, line=driver.line))
+    return out
 
 
 def _set(doc: dict[str, Any], path: str, value: Any) -> None:

@@ -183,11 +183,13 @@ def compute_capability(name: str, table: GpuTable) -> str | None:
     return table.compute_capability.get(normalise_gpu_name(name))
 
 
-_DRIVER = re.compile(r"^\s*([0-9]{3})(?:\.[0-9]{1,3}){1,2}\b", re.ASCII)
+#: A driver version, or its branch alone ("driver 470", as people write it in prose).
+_DRIVER = re.compile(r"^\s*([0-9]{3})(?:\.[0-9]{1,3}){0,2}\b", re.ASCII)
 
 
 def max_cuda_for_driver(driver: str, table: GpuTable) -> str | None:
-    """The newest CUDA a driver version (e.g. ``535.86.10``) runs, or None when unknown."""
+    """The newest CUDA a driver version (``535.86.10``, or the branch ``535``) runs, or None
+    when unknown."""
     match = _DRIVER.match(driver)
     if not match:
         return None

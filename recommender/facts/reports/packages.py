@@ -116,7 +116,17 @@ def _may_list(line: str) -> bool:
     return first.partition("==")[0].lower() in _NAMES or first == "Name:"
 
 
+#: The pytorch channel's torchvision/torchaudio build strings name their CUDA (``py39_cu116``,
+#: ``py310_cpu``), as pip's local label does: they are read as that label.
+_CONDA_COMPANION = re.compile(r"(?:^|_)(cu[0-9]{2,3}|cpu)(?:_|$)")
+_COMPANIONS = ("torchvision", "torchaudio")
+
+
 def _facts(name: str, version: str, build: str, channel: str, number: int) -> list[Fact]:
+    if name in _COMPANIONS and "+" not in version and build and build != "pypi_0":
+        label = _CONDA_COMPANION.search(build)
+        if label is not None:
+            version = f"{version}+{label.group(1)}"
     out = [Fact(path=f"package.{name.replace('_', '-')}", value=version, line=number)]
     framework = WATCHED.get(name)
     if framework is None:
@@ -263,6 +273,23 @@ def _installed(line: str, number: int) -> list[Fact]:
     return out
 
 
+_SATISFIED = "Requirement already satisfied: "
+_SATISFIED_LINE = re.compile(
+    r"^Requirement already satisfied: (?P<name>[A-Za-z0-9][A-Za-z0-9._-]{0,80})[^ ]{0,80} in \S.{0,900}"
+    r"\((?P<version>[0-9][0-9A-Za-z.+!_-]{0,60})\)$"
+)
+
+
+def _satisfied(line: str, number: int) -> list[Fact]:
+    """pip's ``Requirement already satisfied: torch==1.10.0 in /usr/... (from torchaudio)
+    (1.10.0+cu111)``: the last parenthesis is the installed version (pip >= 20.3 prints it)."""
+    m = _SATISFIED_LINE.match(line[:1200])
+    fields = _fields(f"{m.group('name')} {m.group('version')}") if m else None
+    if fields is None or not (fields[0] in WATCHED or fields[0] in RECORDED):
+        return []
+    return _facts(*fields, number)
+
+
 def read(lines: Sequence[str]) -> list[Block]:
     """Package lines of watched packages; a run of them (or a header) makes a block."""
     blocks: list[Block] = []
@@ -273,6 +300,8 @@ def read(lines: Sequence[str]) -> list[Block]:
         found = []
         if line.startswith(_INSTALLED):
             found = _installed(line, number)
+        elif line.startswith(_SATISFIED):
+            found = _satisfied(line, number)
         elif (" install " in line or "conda create " in line) and any(
             c in line for c in _CONDA_INSTALL
         ):

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from recommender.core.errors import BadInputError
 from recommender.core.numfmt import is_digits
 from recommender.facts.document import FactsError, validate
-from recommender.facts.reports.assemble import build, merge
+from recommender.facts.reports.assemble import build, inferred, merge
 from recommender.facts.reports.ds_report import read as read_ds_report
 from recommender.facts.reports.hf_env import read as read_hf_env
 from recommender.facts.reports.jax_env import read as read_jax_env
@@ -119,6 +119,7 @@ def read_paste(
     if package is not None:
         facts.append(Fact(path=f"package.{package}", value=f"filed in {repository}", line=0))
     first, conflicts = merge(facts)
+    first.update((fact.path, fact) for fact in inferred(first))
     doc = _valid(build(base, first, origin))
     return Paste(
         lines=lines,

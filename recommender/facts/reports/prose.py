@@ -1,7 +1,8 @@
 """GPUs named in prose ("I have an RTX 4090", "on V100s"): read only where no block of the paste
 lists a GPU, and only names the GPU table knows (so "P0" or "A1" in a log stays unread). A
-framework's version and the Windows release stated in a sentence ("My tensorflow version is
-2.12.0", "My system is Windows 11") are read only where no block states them."""
+framework's version, the Windows release, the NVIDIA driver and a torch build stated in a sentence
+("My tensorflow version is 2.12.0", "My system is Windows 11", "driver 470", "nvidia-driver-535",
+"I installed torch 2.1.0+cu121") are read only where no block states them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import re
 from collections.abc import Sequence
 
 from recommender.facts.reports.gpus import compute_capability, load_gpu_table
+from recommender.facts.reports.lines import local_build
 from recommender.facts.reports.model import Block, Fact
 
 FORMAT = "prose"
@@ -38,6 +40,21 @@ _WINDOWS = re.compile(
     r"\b(?:system|OS|platform) {0,2}(?:is|:) {0,4}(?:Microsoft )?Win(?:dows)? ?1[01]\b",
     re.IGNORECASE,
 )
+#: "driver 470", "NVIDIA driver version is 535.104.05", "Driver: 550.54", "nvidia-driver-535" (the
+#: Ubuntu package): a driver branch is three digits, 3xx to 9xx, so "CUDA driver version 12.2"
+#: and torch's "found version 11040" stay unread.
+_DRIVER = re.compile(
+    r"\b(?:nvidia[ -])?drivers? {0,2}(?:version {0,2})?(?:is {1,2}|: {0,4}|= {0,4}|of {1,2}|-|v)?"
+    r"(?P<v>[3-9][0-9]{2}(?:\.[0-9]{1,3}){0,2})\b",
+    re.IGNORECASE,
+)
+#: "torch 2.1.0+cu121", "pytorch==1.12.1+cu113", "torch v2.3.0+cpu": a version whose local label
+#: says the build (an unlabelled version says nothing about it).
+_TORCH_BUILD = re.compile(
+    r"\b(?:py)?torch(?:==| {1,2}v?)(?P<v>[0-9]\.[0-9]{1,2}(?:\.[0-9]{1,2})?"
+    r"\+(?:cu[0-9]{2,3}|cpu|rocm[0-9]{1,2}(?:\.[0-9]{1,2}){0,2}))(?![0-9A-Za-z])(?!\.[0-9A-Za-z])",
+    re.IGNORECASE,
+)
 _FRAMEWORK = {"pytorch": "pytorch", "torch": "pytorch", "tensorflow": "tensorflow", "jax": "jax"}
 
 
@@ -61,9 +78,41 @@ def read_stated(lines: Sequence[str]) -> list[Block]:
         if "os" not in seen and _WINDOWS.search(head):
             seen.add("os")
             facts.append(Fact(path="os.system", value="Windows", line=number))
+        facts.extend(_stated_driver(head, number, seen))
+        facts.extend(_stated_torch_build(head, number, seen))
     if not facts:
         return []
     return [Block(format=FORMAT, start=facts[0].line, end=facts[-1].line, facts=tuple(facts))]
+
+
+def _stated_driver(head: str, number: int, seen: set[str]) -> list[Fact]:
+    if "driver" in seen or "river" not in head.lower():
+        return []
+    m = _DRIVER.search(head)
+    if m is None:
+        return []
+    seen.add("driver")
+    return [Fact(path="driver.version", value=m.group("v"), line=number)]
+
+
+def _stated_torch_build(head: str, number: int, seen: set[str]) -> list[Fact]:
+    if "torch-build" in seen or "+" not in head:
+        return []
+    m = _TORCH_BUILD.search(head)
+    if m is None:
+        return []
+    seen.add("torch-build")
+    version = m.group("v")
+    out = [Fact(path="frameworks.pytorch.installed", value=True, line=number)]
+    framework = _FRAMEWORK["torch"]
+    if framework not in seen:  # "torch version is 2.1" said first wins, as for the others
+        seen.add(framework)
+        out.append(Fact(path="frameworks.pytorch.version", value=version, line=number))
+    out.extend(
+        Fact(path=f"frameworks.pytorch.build.{key}", value=value, line=number)
+        for key, value in local_build(version).items()
+    )
+    return out
 
 
 def _lookup(name: str, table) -> tuple[str, str] | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from recommender.decide.checklist.inputs import ItemView
@@ -47,10 +48,30 @@ def paired(torch: tuple[int, int], package: str) -> tuple[int, int]:
     return (0, minor) if major == 1 else (major, minor)
 
 
+def _pypi_tag(view: ItemView, torch: tuple[int, int] | None, tag: str | None) -> str | None:
+    """The CUDA tag of PyPI's Linux build of the companion of ``torch``'s release (compat.yaml
+    torch_pypi_linux_cuda), where a companion with no label sits next to a torch with a CUDA
+    label: a companion without a label came from PyPI. None on Windows and macOS (PyPI's builds
+    there are CPU-only) or where the table has no row."""
+    if torch is None or tag is None or not tag.startswith("cu"):
+        return None
+    if view.fact("os.system") in ("Windows", "Darwin"):
+        return None
+    release = f"{torch[0]}.{torch[1]}"
+    for versions, cuda in view.table("torch_pypi_linux_cuda").items():
+        try:
+            if SpecifierSet(str(versions)).contains(release):
+                return "cu" + str(cuda).replace(".", "")
+        except InvalidSpecifier:
+            continue
+    return None
+
+
 @defines(
     "torch_companions",
     verdicts=("mismatch", "ok"),
     fields=("mismatches", "companions", "tag", "torch", "packages"),
+    tables=("torch_pypi_linux_cuda",),
 )
 def torch_companions(view: ItemView) -> Finding | None:
     torch = _line(view.fw("version"))
@@ -64,6 +85,13 @@ def torch_companions(view: ItemView) -> Finding | None:
         other = _suffix(have)
         if tag and other and other != tag:
             bad.append(f"{package} {have} is built for {other}, torch for {tag}")
+            continue
+        pypi = _pypi_tag(view, torch, tag) if other is None and _line(have) else None
+        if pypi is not None and pypi != tag:
+            bad.append(
+                f"{package} {have} has no local label, so it is PyPI's build, made for {pypi}; "
+                f"torch is the {tag} build"
+            )
             continue
         line = _line(have)
         want = paired(torch, package) if torch else None
