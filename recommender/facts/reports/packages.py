@@ -56,6 +56,8 @@ RECORDED = (
     "torch-xla",
     "torch_xla",
     "cudatoolkit",
+    "tf-keras",
+    "tf_keras",
     "pytorch-cuda",
     "cpuonly",
 )
@@ -290,6 +292,28 @@ def _satisfied(line: str, number: int) -> list[Fact]:
     return _facts(*fields, number)
 
 
+#: pip's resolver, after an install: ``tensorflow 2.13.1 requires keras<2.14,>=2.13.1, but you have
+#: keras 3.1.1 which is incompatible.`` (pip < 20.3: ``... has requirement ..., but you'll have
+#: ...``): both installed versions, whatever pip thinks of them (a table judges the pair).
+_CONFLICT = re.compile(
+    r"^(?:ERROR: )?(?P<a>[A-Za-z0-9][A-Za-z0-9._-]{0,80}) (?P<av>[0-9][0-9A-Za-z.+!_-]{0,60}) "
+    r"(?:requires|has requirement) \S{1,300}, but you(?: have|'ll have) "
+    r"(?P<b>[A-Za-z0-9][A-Za-z0-9._-]{0,80}) (?P<bv>[0-9][0-9A-Za-z.+!_-]{0,60}) which is incompatible"
+)
+
+
+def _conflict(line: str, number: int) -> list[Fact]:
+    m = _CONFLICT.match(line[:1000])
+    if m is None:
+        return []
+    out: list[Fact] = []
+    for name, version in ((m.group("a"), m.group("av")), (m.group("b"), m.group("bv"))):
+        fields = _fields(f"{name} {version}")
+        if fields and (fields[0] in WATCHED or fields[0] in RECORDED):
+            out.extend(_facts(*fields, number))
+    return out
+
+
 def read(lines: Sequence[str]) -> list[Block]:
     """Package lines of watched packages; a run of them (or a header) makes a block."""
     blocks: list[Block] = []
@@ -302,6 +326,8 @@ def read(lines: Sequence[str]) -> list[Block]:
             found = _installed(line, number)
         elif line.startswith(_SATISFIED):
             found = _satisfied(line, number)
+        elif "which is incompatible" in line:
+            found = _conflict(line, number)
         elif (" install " in line or "conda create " in line) and any(
             c in line for c in _CONDA_INSTALL
         ):
@@ -342,8 +368,29 @@ def _block(lines: Sequence[str], start: int, end: int, facts: list[Fact]) -> Blo
     return Block(format=fmt, start=start, end=end, facts=tuple(facts))
 
 
+#: pip's own output around an install: what it installed, found, or calls a conflict.
+_PIP_OUTPUT = (
+    _INSTALLED,
+    _SATISFIED,
+    "ERROR: pip's dependency resolver",
+    "Installing collected packages",
+    "Collecting ",
+    "Downloading ",
+    "Attempting uninstall",
+    "Found existing installation",
+    "Uninstalling ",
+    "Successfully uninstalled",
+)
+
+
 def _format(lines: Sequence[str], start: int, end: int) -> str:
     sample = lines[start - 1 : end]
+    if all(
+        line.strip().startswith(_PIP_OUTPUT) or "which is incompatible" in line
+        for line in sample
+        if line.strip()
+    ):
+        return "pip-output"
     if any(line.strip().startswith("[conda]") for line in sample):
         return "collect-env-packages"
     if any("==" in line for line in sample):
