@@ -320,3 +320,102 @@ def test_a_device_side_assert_with_a_working_torch_does_not_fail() -> None:
     )
     result = _run(text)
     assert not result.failed
+
+
+# --- onnxruntime's CUDA provider ------------------------------------------------------------------
+
+_GPU_SESSION = ">>> torch.cuda.is_available()\nTrue\n>>> torch.cuda.get_device_name(0)\n'NVIDIA GeForce RTX 3060'\n"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "UserWarning: Specified provider 'CUDAExecutionProvider' is not in available provider "
+        "names.Available providers: 'AzureExecutionProvider, CPUExecutionProvider'",
+        "/home/u/.local/lib/python3.12/site-packages/onnxruntime/capi/onnxruntime_inference_collection"
+        ".py:123: UserWarning: Specified provider 'CUDAExecutionProvider' is not in available "
+        "provider names.Available providers: 'CPUExecutionProvider'",
+    ],
+)
+def test_onnxruntime_without_a_cuda_provider_is_the_cpu_package(line: str) -> None:
+    result = _run(f"{_GPU_SESSION}{line}\n")
+    assert "cpu-wheel-on-gpu" in result.categories
+    assert result.failed
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "2024-03-05 11:40:14.847815005 [W:onnxruntime:Default, onnxruntime_pybind_state.cc:861 "
+        "CreateExecutionProviderInstance] Failed to create CUDAExecutionProvider. Please reference "
+        "https://onnxruntime.ai/docs/execution-providers/CUDA-ExecutionProvider.html#requirements"
+        "to ensure all dependencies are met.",
+        "[W:onnxruntime:Default, onnxruntime_pybind_state.cc:965 onnxruntime::python::Create"
+        "ExecutionProviderInstance] Failed to create CUDAExecutionProvider. Require cuDNN 9.* and "
+        "CUDA 12.*, and the latest MSVC runtime.",
+    ],
+)
+def test_onnxruntime_gpu_unable_to_load_its_provider_is_a_missing_library(line: str) -> None:
+    result = _run(f"{_GPU_SESSION}{line}\n")
+    assert "missing-library" in result.categories
+    assert result.failed
+
+
+def test_the_onnxruntime_provider_message_without_a_gpu_is_only_a_warning() -> None:
+    result = _run(
+        "UserWarning: Specified provider 'CUDAExecutionProvider' is not in available provider "
+        "names.Available providers: 'CPUExecutionProvider'\n"
+    )
+    assert "cpu-wheel-on-gpu" in result.categories
+    assert not result.failed
+
+
+# --- second batch (6b): the linker without a CUDA toolkit library; an extension built for another
+# --- CUDA major ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lib", ["curand", "cudart", "cublasLt", "nccl"])
+def test_the_linker_without_a_cuda_toolkit_library_is_a_missing_library(lib: str) -> None:
+    text = (
+        f"[1/1] c++ cpu_adam.o cpu_adam_impl.o -shared -l{lib} -L/env/lib/python3.10/site-packages/"
+        "torch/lib -lc10 -ltorch_cpu -ltorch -ltorch_python -o cpu_adam.so\n"
+        f"/usr/bin/ld: cannot find -l{lib}: No such file or directory\n"
+        "collect2: error: ld returned 1 exit status\n"
+    )
+    result = _run(text)
+    assert "signature:linker-no-cuda-toolkit-library" in _ids(result)
+    assert "missing-library" in result.categories
+
+
+def test_the_linker_line_does_not_swallow_a_longer_library_name() -> None:
+    result = _run(
+        "/usr/bin/ld: cannot find -lcudadevrt_custom\n>>> torch.cuda.is_available()\nTrue\n"
+    )
+    assert "signature:linker-no-cuda-toolkit-library" not in _ids(result)
+
+
+@pytest.mark.parametrize(
+    "importer",
+    [
+        "from vllm import cuda_utils",
+        '  File "/env/lib/python3.10/site-packages/flash_attn/__init__.py", line 3, in <module>',
+        "    import xformers.ops",
+    ],
+)
+def test_a_versioned_cuda_runtime_missing_under_a_librarys_extension_is_also_a_mismatch(
+    importer: str,
+) -> None:
+    text = f"{importer}\nImportError: libcudart.so.12: cannot open shared object file: No such file or directory\n"
+    result = _run(text)
+    assert "missing-library" in result.categories
+    assert "version-mismatch" in result.categories
+
+
+def test_a_missing_cuda_runtime_under_torch_alone_is_only_a_missing_library() -> None:
+    text = (
+        '  File "/env/lib/python3.10/site-packages/torch/__init__.py", line 237, in <module>\n'
+        "ImportError: libcudart.so.12: cannot open shared object file: No such file or directory\n"
+    )
+    result = _run(text)
+    assert "missing-library" in result.categories
+    assert "version-mismatch" not in result.categories

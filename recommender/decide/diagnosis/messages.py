@@ -9,7 +9,10 @@ from recommender.decide.checklist.build import Checklist
 from recommender.decide.diagnosis._paste import quote_lines, shows_gpu
 from recommender.decide.diagnosis.findings import Finding
 from recommender.decide.diagnosis.items import planner_fix
-from recommender.decide.diagnosis.kernels import library_kernels_in_use
+from recommender.decide.diagnosis.kernels import (
+    extension_built_for_other_cuda,
+    library_kernels_in_use,
+)
 from recommender.facts.reports import Paste, Signature
 
 #: Categories of a message about the driver's own library (libcuda) not being found or loaded.
@@ -61,6 +64,10 @@ def message_findings(
             paste, checklists
         ):
             also = (*also, Category.LIBRARY_KERNELS_UNSUPPORTED.value)
+        if sig.diagnosis == Category.MISSING_LIBRARY.value and extension_built_for_other_cuda(
+            paste, lines
+        ):
+            also = (*also, Category.VERSION_MISMATCH.value)
         if (
             sig.diagnosis in _DRIVER_LIBRARY
             and wsl2
