@@ -25,8 +25,8 @@ from recommender.decide.diagnosis.kernels import (
     vllm_rocm_findings,
 )
 from recommender.decide.diagnosis.memory import busy_gpus
-from recommender.decide.diagnosis.pairings import pairing_findings
 from recommender.decide.diagnosis.messages import message_findings
+from recommender.decide.diagnosis.pairings import pairing_findings
 from recommender.decide.diagnosis.platform import (
     jetson_builds,
     mps_off_macos,
