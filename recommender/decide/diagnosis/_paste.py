@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from recommender.core.catalog import Accelerator
 from recommender.core.numfmt import is_digits
 from recommender.decide.diagnosis.findings import Quote
 from recommender.facts.reports import Paste
@@ -43,6 +44,17 @@ def shows_gpu(paste: Paste) -> bool:
     devices = facts.get("jax.devices")
     return bool(devices and "gpu" in str(devices.value)) or any(
         p.startswith(("gpu.", "driver.")) for p in facts
+    )
+
+
+def shows_only_apple_gpu(paste: Paste) -> bool:
+    """The only accelerator the paste shows is Apple silicon's (MPS): no NVIDIA driver, no CUDA
+    device. A CUDA library's message there is about a build that cannot use that GPU anyway."""
+    accelerators = [a for a in paste.doc.get("accelerators") or () if isinstance(a, Mapping)]
+    return (
+        bool(accelerators)
+        and all(a.get("kind") == Accelerator.MPS for a in accelerators)
+        and not any(p.startswith("driver.") for p in paste.facts)
     )
 
 

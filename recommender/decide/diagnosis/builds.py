@@ -14,6 +14,11 @@ from recommender.facts.reports import Paste
 TF_WINDOWS_URL = "https://www.github.com/tensorflow/tensorflow/releases/tag/v2.11.1"
 
 CUDA_NOTES_URL = "https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html"
+MINOR_COMPAT_URL = (
+    "https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html"
+)
+#: The first CUDA major release with minor version compatibility.
+_MINOR_COMPAT_FROM = 11
 
 #: Packages that ship a CUDA runtime into the environment: name -> how its version reads.
 CUDA_RUNTIMES = (
@@ -93,22 +98,38 @@ def cuda_runtimes(paste: Paste) -> list[Finding]:
         have = major_minor(fact.value) if fact else None
         if fact is None or have is None or have <= limit:
             continue
+        # CUDA 11 and later: a runtime of the driver's own major release runs on it (minor
+        # version compatibility); only features that need the newer driver, and JIT of newer
+        # PTX, fail. A warning then; a failure across major releases.
+        # Where torch says it sees no GPU, the runtime did not run there: a failure still.
+        unusable = paste.facts.get("frameworks.pytorch.cuda_available")
+        same_major = (
+            have[0] == limit[0]
+            and have[0] >= _MINOR_COMPAT_FROM
+            and not (unusable is not None and unusable.value is False)
+        )
         return [
             Finding(
                 id=f"runtime:{name}",
                 category=Category.DRIVER_TOO_OLD.value,
-                status="fail",
+                status="warn" if same_major else "fail",
                 title="The environment's CUDA runtime is newer than the driver supports",
                 detail=(
                     f"{name} {fact.value} needs CUDA {have[0]}.{have[1]}; the driver supports "
                     f"CUDA {top.value} at most"
+                    + (
+                        f" (the same major release: CUDA {have[0]}.x runs there through minor "
+                        "version compatibility, except features and PTX newer than the driver)"
+                        if same_major
+                        else ""
+                    )
                 ),
                 fix=(
                     f"Upgrade the NVIDIA driver to one for CUDA {have[0]}.{have[1]}, or install "
                     f"the {name} build for CUDA {top.value} or older"
                 ),
                 quotes=quote_lines(paste, [fact.line, top.line]),
-                source=CUDA_NOTES_URL,
+                source=MINOR_COMPAT_URL if same_major else CUDA_NOTES_URL,
             )
         ]
     return []

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from recommender.core.catalog import Diagnosis as Category
+from recommender.core.catalog import Framework
 from recommender.decide.checklist.build import Checklist
-from recommender.decide.diagnosis._paste import quote_lines, shows_gpu
+from recommender.decide.diagnosis._paste import quote_lines, shows_gpu, shows_only_apple_gpu
 from recommender.decide.diagnosis.findings import Finding
 from recommender.decide.diagnosis.items import planner_fix
 from recommender.decide.diagnosis.kernels import (
@@ -14,6 +15,7 @@ from recommender.decide.diagnosis.kernels import (
     library_kernels_in_use,
 )
 from recommender.facts.reports import Paste, Signature
+from recommender.rulebase.checklist.template import Status
 
 #: Categories of a message about the driver's own library (libcuda) not being found or loaded.
 _DRIVER_LIBRARY = frozenset(
@@ -47,6 +49,65 @@ def _names_libcuda(paste: Paste, lines: list[int]) -> bool:
     return any("libcuda.so" in paste.line(n).lower() for n in lines)
 
 
+#: A message whose inferred cause the versions the paste states can refute: signature id -> the
+#: checklist item (key) that passes when they are a matching set, and the package whose stated
+#: version that item must have judged. torchvision's missing operator usually means a torchvision
+#: built for another torch; next to a stated matching pair from one index it comes from other code
+#: (torch.hub fetching torchvision's main branch, a second environment),
+#: https://github.com/pytorch/pytorch/issues/157648.
+_REFUTED_BY_ITEM: Mapping[str, tuple[str, str]] = {
+    "torchvision-operator-missing": ("companions", "torchvision"),
+}
+
+
+def _label(version: object) -> str:
+    """A version's local label (``+cpu``, ``+cu121``), or "" for PyPI's plain release."""
+    text = str(version)
+    return text.split("+", 1)[1] if "+" in text else ""
+
+
+def _refuted(sid: str, paste: Paste, checklists: Mapping[str, Checklist]) -> str | None:
+    """The passing item's detail where the stated versions refute the message's cause: the item
+    judged the package's stated version, and both builds carry the same label (one index)."""
+    key, package = _REFUTED_BY_ITEM.get(sid, ("", ""))
+    torch, other = (
+        paste.facts.get("frameworks.pytorch.version"),
+        paste.facts.get(f"package.{package}"),
+    )
+    if not key or torch is None or other is None or _label(torch.value) != _label(other.value):
+        return None
+    for checklist in checklists.values():
+        for item in checklist.items:
+            if item.id == key and item.status is Status.OK and f"{package} " in item.detail:
+                return item.detail
+    return None
+
+
+def _names_jax_elsewhere(paste: Paste, lines: list[int]) -> bool:
+    """jax (or flax, its layer library) named on a line other than the message's own: an env
+    block, a package row, an import, a traceback through jax, prose. A torch trainer or a
+    diffusers command that merely imports jax prints jax's CPU fallback with no other mention."""
+    own = set(lines)
+    return any(
+        Framework.JAX.value in text.lower()
+        for n, text in enumerate(paste.lines, start=1)
+        if n not in own
+    )
+
+
+def _harmless(sig: Signature, paste: Paste, gpu: bool, lines: list[int]) -> str | None:
+    """Why a message that ``needs`` a corroborating fact is only a warning here, or None."""
+    if sig.needs == "gpu" and not gpu:
+        return "the paste shows no GPU"
+    if sig.needs == "gpu" and shows_only_apple_gpu(paste):
+        return "the only GPU the paste shows is Apple silicon's, which CUDA builds never use"
+    if sig.needs == "no-gpu" and gpu:
+        return "the paste shows a GPU"
+    if sig.needs == Framework.JAX and not _names_jax_elsewhere(paste, lines):
+        return "nothing else in the paste names jax (a library that imports jax prints it too)"
+    return None
+
+
 def message_findings(
     paste: Paste, signatures: Mapping[str, Signature], checklists: Mapping[str, Checklist]
 ) -> list[Finding]:
@@ -61,7 +122,13 @@ def message_findings(
         if sig.status == "ok":
             out.append(_not_the_environment(paste, sig, lines))
             continue
-        harmless = (sig.needs == "gpu" and not gpu) or (sig.needs == "no-gpu" and gpu)
+        harmless = _harmless(sig, paste, gpu, lines)
+        refuted = _refuted(sid, paste, checklists)
+        if refuted and not harmless:
+            harmless = (
+                f"the versions the paste states match ({refuted}), so the message comes from "
+                "code not built with them"
+            )
         also = sig.also
         if sig.diagnosis == Category.ARCH_UNSUPPORTED.value and library_kernels_in_use(
             paste, checklists
@@ -85,11 +152,7 @@ def message_findings(
                 status="warn" if harmless else sig.status,
                 title=sig.title,
                 detail=f"the text shows a known message ({sid})"
-                + (
-                    f"; harmless here: the paste shows {'a' if gpu else 'no'} GPU"
-                    if harmless
-                    else ""
-                ),
+                + (f"; harmless here: {harmless}" if harmless else ""),
                 fix=planner_fix(checklists, sig.fix_item) or sig.fix_text,
                 quotes=quote_lines(paste, lines),
                 source=sig.source,
