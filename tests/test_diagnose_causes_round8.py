@@ -190,3 +190,64 @@ def test_tensorflow_on_apple_silicon_with_a_gpu_is_fine() -> None:
         "[PhysicalDevice(name='/physical_device:GPU:0', device_type='GPU')]\n"
     )
     assert "mps-issue" not in result.categories
+
+
+# --- batch 8b: glibc builds on musl (Alpine), torch without XPU, runtime libraries a build links ---
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "OSError: Error relocating /usr/local/lib/python3.11/site-packages/torch/lib/libgomp-a34b3233.so.1: pthread_attr_setaffinity_np: symbol not found",
+        "ImportError: Error relocating /usr/lib/python3.9/site-packages/tensorflow/libtensorflow_framework.so.2: __memcpy_chk: symbol not found",
+        "ImportError: Error loading shared library ld-linux-x86-64.so.2: No such file or directory (needed by /usr/lib/python3.10/site-packages/jaxlib/xla_extension.so)",
+    ],
+)
+def test_a_glibc_build_on_musl_is_no_matching_wheel(line: str) -> None:
+    result = _run(f">>> import torch\nTraceback (most recent call last):\n{line}\n")
+    assert "no-matching-wheel" in result.categories
+    assert result.failed
+
+
+def test_glibcs_own_undefined_symbol_is_not_read_as_musl() -> None:
+    result = _run(
+        ">>> import torch\nImportError: /x/torch/lib/libtorch_python.so: undefined symbol: PyThread_tss_alloc\n"
+        ">>> torch.cuda.is_available()\nTrue\n"
+    )
+    assert "no-matching-wheel" not in result.categories
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "AssertionError: Torch not compiled with XPU enabled\nGPU : Intel Arc A750 8GB\n",
+        '    raise AssertionError("Torch not compiled with XPU enabled")\nAssertionError: Torch not compiled with XPU enabled\n',
+    ],
+)
+def test_torch_without_xpu_is_a_cpu_build(text: str) -> None:
+    result = _run(text)
+    assert "cpu-wheel-on-gpu" in result.categories
+    assert result.failed
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "OSError: libmpi_cxx.so.40: cannot open shared object file: No such file or directory",
+        "ImportError: libmpi.so.40: cannot open shared object file: No such file or directory",
+        "ImportError: libiomp5.so: cannot open shared object file: No such file or directory",
+    ],
+)
+def test_a_runtime_library_a_build_links_is_missing(line: str) -> None:
+    result = _run(f">>> import torch\nTraceback (most recent call last):\n{line}\n")
+    assert "missing-library" in result.categories
+    assert result.failed
+
+
+def test_an_xpu_report_that_sees_its_gpu_is_healthy() -> None:
+    result = _run(
+        "PyTorch version: 2.8.0+xpu\nIs debug build: False\nCUDA used to build PyTorch: None\n"
+        "ROCM used to build PyTorch: N/A\nIs CUDA available: False\nCUDA runtime version: No CUDA\n"
+        "GPU models and configuration: No CUDA\nNvidia driver version: No CUDA\nIs XPU available: True\n"
+    )
+    assert not result.failed

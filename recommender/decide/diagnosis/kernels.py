@@ -24,7 +24,16 @@ LIBRARY_KERNELS: tuple[tuple[str, str, float, str], ...] = (
         8.0,
         "https://github.com/Dao-AILab/flash-attention/issues/762",
     ),
+    ("flashinfer", "FlashInfer", 7.5, "https://pypi.org/project/flashinfer-python/"),
 )
+#: Releases before a version published a higher floor: FlashInfer's kernels were sm80+ until
+#: 0.1.6 added Turing (its install guide then: "sm80, sm86, sm89, sm90 (sm75 / sm70 support is
+#: working in progress)"; sglang enabled sm75 with FlashInfer 0.1.6).
+EARLIER_FLOORS: dict[str, tuple[tuple[int, ...], float, str]] = {
+    "flashinfer": ((0, 1, 6), 8.0, "https://github.com/flashinfer-ai/flashinfer/issues/421"),
+}
+#: Other names a library's package goes by (FlashInfer's wheel is ``flashinfer-python`` since 0.2).
+PACKAGE_ALIASES = {"flashinfer": ("flashinfer-python",)}
 
 #: The AMD gfx targets vLLM's ROCm build carries kernels for (its published GPU list).
 VLLM_ROCM_GFX = frozenset(
@@ -158,7 +167,7 @@ def library_kernels_in_use(paste: Paste, checklists: Mapping[str, Checklist]) ->
     torch's own kernels cover the GPU (torch's architecture check passed with a known list)."""
     if arch_flag_gaps(paste):
         return True
-    if any(paste.facts.get(f"package.{p}") for p, *_ in LIBRARY_KERNELS) or any(
+    if any(_package_fact(paste, p) for p, *_ in LIBRARY_KERNELS) or any(
         paste.facts.get(f"package.{p}") for p, _ in UNPUBLISHED
     ):
         return True
@@ -189,15 +198,18 @@ def library_findings(paste: Paste) -> list[Finding]:
     ccs = _gpu_ccs(paste, doc)
     out = []
     for package, label, floor, url in LIBRARY_KERNELS:
-        fact = paste.facts.get(f"package.{package}") or (
-            paste.facts.get("vllm.version") if package == "vllm" else None
-        )
+        fact = _package_fact(paste, package)
         if fact is None or not ccs:
             continue
+        newest = floor
+        floor, url, upgrade = _floor(package, str(fact.value), floor, url)
         low = [(n, cc) for n, cc in ccs if cc < floor]
         if not low:
             continue
         name, cc = low[0]
+        fix = f"Run {label} on a GPU of compute capability {floor:.1f} or newer, or build it from source for {cc:.1f}"
+        if upgrade and cc >= newest:
+            fix = f"Upgrade {label} to {upgrade} or newer (kernels for {newest:.1f} and newer), or build it from source for {cc:.1f}"
         gpu_lines = fact_lines(paste, ("gpu.",))
         out.append(
             Finding(
@@ -209,12 +221,30 @@ def library_findings(paste: Paste) -> list[Finding]:
                     f"{name} has compute capability {cc:.1f}; {label} publishes kernels for "
                     f"{floor:.1f} and newer (torch's own check does not cover {label})"
                 ),
-                fix=f"Run {label} on a GPU of compute capability {floor:.1f} or newer, or build it from source for {cc:.1f}",
+                fix=fix,
                 quotes=quote_lines(paste, [fact.line, *gpu_lines]),
                 source=url,
             )
         )
     return out
+
+
+def _package_fact(paste: Paste, package: str) -> Any:
+    for name in (package, *PACKAGE_ALIASES.get(package, ())):
+        fact = paste.facts.get(f"package.{name}")
+        if fact is not None:
+            return fact
+    return paste.facts.get("vllm.version") if package == "vllm" else None
+
+
+def _floor(package: str, version: str, floor: float, url: str) -> tuple[float, str, str | None]:
+    """The lowest compute capability the installed release of ``package`` has kernels for, its
+    source, and the release that lowered it (None when the installed one has the newest floor)."""
+    earlier = EARLIER_FLOORS.get(package)
+    numbers = tuple(int(n) for n in re.findall(r"[0-9]{1,4}", version.partition("+")[0])[:3])
+    if earlier is None or not numbers or numbers >= earlier[0]:
+        return floor, url, None
+    return earlier[1], earlier[2], ".".join(str(n) for n in earlier[0])
 
 
 def vllm_rocm_findings(paste: Paste) -> list[Finding]:

@@ -23,7 +23,12 @@ _MARKERS = (
     "diffusers` version",
     "accelerate` version",
     "huggingface_hub` version",
+    "- huggingface_hub version:",
 )
+#: ``huggingface-cli env`` (huggingface_hub's ``dump_environment_info``) names the frameworks
+#: ``- Torch: 2.1.0+cu118`` and ``- Tensorflow: 2.10.1`` (``N/A`` when not installed), with no
+#: word on the GPU.
+_HUB_FRAMEWORKS = {"torch": "pytorch", "tensorflow": "tensorflow"}
 
 
 def _framework(key: str) -> str | None:
@@ -57,6 +62,12 @@ def _facts(key: str, value: str) -> list[tuple[str, Any]]:
             out.append(("tf.gpu_visible", gpu == "True"))
         return out
     low = key.lower()
+    hub = _HUB_FRAMEWORKS.get(low)
+    if hub is not None and re.match(r"^[0-9][0-9A-Za-z.+-]{0,40}$", value):
+        out = [(f"frameworks.{hub}.installed", True), (f"frameworks.{hub}.version", value)]
+        if hub == Framework.PYTORCH:
+            out += [(f"frameworks.pytorch.build.{k}", v) for k, v in local_build(value).items()]
+        return out
     if low == "platform" and value:
         return [("os.python_platform", value.strip())]
     if low == "python version" and re.match(r"^[0-9]\.[0-9]{1,2}", value):

@@ -42,6 +42,8 @@ RECORDED = (
     "vllm",
     "flash-attn",
     "flash_attn",
+    "flashinfer",
+    "flashinfer-python",
     "bitsandbytes",
     "xformers",
     "deepspeed",
@@ -146,6 +148,15 @@ def _facts(name: str, version: str, build: str, channel: str, number: int) -> li
     for key, value in flavour.items():
         out.append(Fact(path=f"{prefix}.build.{key}", value=value, line=number))
     return out
+
+
+def listed(name: str, version: str, number: int) -> list[Fact]:
+    """The facts of one ``name version`` pair another report lists (Lightning's ``- torch:
+    2.6.0+cu118``), for the packages dlrec reads; nothing for the others."""
+    fields = _fields(f"{name} {version}")
+    if fields is None or (fields[0] not in WATCHED and fields[0] not in RECORDED):
+        return []
+    return _facts(*fields, number)
 
 
 _INSTALLED = "Successfully installed "

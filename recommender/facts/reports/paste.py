@@ -20,6 +20,7 @@ from recommender.facts.reports.detectron2_env import read as read_detectron2_env
 from recommender.facts.reports.ds_report import read as read_ds_report
 from recommender.facts.reports.hf_env import read as read_hf_env
 from recommender.facts.reports.jax_env import read as read_jax_env
+from recommender.facts.reports.lightning_env import read as read_lightning_env
 from recommender.facts.reports.lines import Text, paste_lines
 from recommender.facts.reports.model import Block, Fact, Hit, Paste
 from recommender.facts.reports.nvidia_smi import read as read_nvidia_smi
@@ -28,6 +29,7 @@ from recommender.facts.reports.prose import read as read_prose
 from recommender.facts.reports.prose import read_stated
 from recommender.facts.reports.rocm_smi import read as read_rocm_smi
 from recommender.facts.reports.sessions import read as read_sessions
+from recommender.facts.reports.sglang_env import read as read_sglang_env
 from recommender.facts.reports.signatures import Signature, load_signatures
 from recommender.facts.reports.tf_env import read as read_tf_env
 from recommender.facts.reports.torch_report import read as read_torch_report
@@ -54,7 +56,9 @@ READERS: tuple[tuple[str, Callable[[Sequence[str]], list[Block]]], ...] = (
     ("a Python session or one-liner", read_sessions),
     ("jax.print_environment_info()", read_jax_env),
     ("TensorFlow's system information", read_tf_env),
-    ("transformers / diffusers / accelerate env", read_hf_env),
+    ("transformers / diffusers / accelerate / huggingface_hub env", read_hf_env),
+    ("sglang's check_env", read_sglang_env),
+    ("Lightning's collect_env_details", read_lightning_env),
     ("ds_report", read_ds_report),
     ("detectron2's collect_env", read_detectron2_env),
     ("pip list / pip freeze / conda list", read_packages),
