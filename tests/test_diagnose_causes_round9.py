@@ -94,7 +94,7 @@ def test_libcuda_missing_with_no_driver_shown_is_no_driver(gpu: str) -> None:
 def test_libcuda_missing_next_to_a_loaded_kernel_module_is_the_library_path() -> None:
     text = (
         "my pc has an RTX 3060\n"
-        + _LIBCUDA
+        + _LIBCUDA.splitlines(keepends=True)[0]
         + "2022-01-01 11:38:54.601900: I tensorflow/stream_executor/cuda/cuda_diagnostics.cc:204] "
         "kernel reported version is: 460.91.3\n"
     )
