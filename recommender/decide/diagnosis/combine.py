@@ -27,6 +27,7 @@ from recommender.decide.diagnosis.kernels import (
 )
 from recommender.decide.diagnosis.memory import busy_gpus
 from recommender.decide.diagnosis.messages import message_findings
+from recommender.decide.diagnosis.pairings import pairing_findings
 from recommender.decide.diagnosis.platform import (
     jetson_builds,
     mps_off_macos,
@@ -111,6 +112,7 @@ def diagnose(
         *driver_mismatch(paste),
         *tf_tested_libraries(paste),
         *jax_plugin_versions(paste),
+        *pairing_findings(paste),
         *busy_gpus(paste),
         *conflicts(paste),
     ]

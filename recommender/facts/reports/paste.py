@@ -25,6 +25,7 @@ from recommender.facts.reports.lines import Text, paste_lines
 from recommender.facts.reports.model import Block, Fact, Hit, Paste
 from recommender.facts.reports.nvidia_smi import read as read_nvidia_smi
 from recommender.facts.reports.packages import read as read_packages
+from recommender.facts.reports.pip_output import read as read_pip_output
 from recommender.facts.reports.prose import read as read_prose
 from recommender.facts.reports.prose import read_stated
 from recommender.facts.reports.rocm_smi import read as read_rocm_smi
@@ -62,6 +63,7 @@ READERS: tuple[tuple[str, Callable[[Sequence[str]], list[Block]]], ...] = (
     ("ds_report", read_ds_report),
     ("detectron2's collect_env", read_detectron2_env),
     ("pip list / pip freeze / conda list", read_packages),
+    ("pip's install output", read_pip_output),
 )
 LOOKED_FOR = ", ".join(
     ["collect_env (torch, vLLM)", *(name for name, _ in READERS), "known error messages"]
