@@ -47,6 +47,22 @@ def _names_libcuda(paste: Paste, lines: list[int]) -> bool:
     return any("libcuda.so" in paste.line(n).lower() for n in lines)
 
 
+#: What shows an NVIDIA driver at work: its kernel module's or its own version, a GPU listed by
+#: nvidia-smi or torch.
+_DRIVER_EVIDENCE = ("driver.kernel", "driver.version", "driver.library", "driver.max_cuda")
+
+
+def _libcuda_without_driver(paste: Paste, lines: list[int]) -> bool:
+    """libcuda (libcuda.so.1) is the NVIDIA driver's user-space library, not the CUDA toolkit's
+    (https://forums.developer.nvidia.com/t/nvidia-hpc-sdk-and-cuda-toolkits/288080): a message
+    that it cannot be loaded, where nothing in the paste shows a driver (a kernel module version,
+    a driver version, nvidia-smi), means no driver is installed; with a driver shown it is the
+    library path (missing-library alone)."""
+    if not _names_libcuda(paste, lines):
+        return False
+    return not any(paste.facts.get(path) for path in _DRIVER_EVIDENCE)
+
+
 def message_findings(
     paste: Paste, signatures: Mapping[str, Signature], checklists: Mapping[str, Checklist]
 ) -> list[Finding]:
@@ -58,6 +74,9 @@ def message_findings(
         if sig.status == "fact":
             continue
         lines = [h.line for h in paste.hits if h.signature == sid]
+        if sig.status == "ok":
+            out.append(_not_the_environment(paste, sig, lines))
+            continue
         harmless = (sig.needs == "gpu" and not gpu) or (sig.needs == "no-gpu" and gpu)
         also = sig.also
         if sig.diagnosis == Category.ARCH_UNSUPPORTED.value and library_kernels_in_use(
@@ -68,6 +87,12 @@ def message_findings(
             paste, lines
         ):
             also = (*also, Category.VERSION_MISMATCH.value)
+        if (
+            sig.diagnosis == Category.MISSING_LIBRARY.value
+            and not wsl2
+            and _libcuda_without_driver(paste, lines)
+        ):
+            also = (*also, Category.NO_DRIVER.value)
         if (
             sig.diagnosis in _DRIVER_LIBRARY
             and wsl2
@@ -93,3 +118,18 @@ def message_findings(
             )
         )
     return out
+
+
+def _not_the_environment(paste: Paste, sig: Signature, lines: list[int]) -> Finding:
+    """A message that proves nothing against the environment: the program's own fault, or noise
+    a library prints on every healthy start. Said, so that nobody blames the installation."""
+    return Finding(
+        id=f"signature:{sig.id}",
+        category=Category.HEALTHY.value,
+        status="ok",
+        title=sig.title,
+        detail=f"the text shows a known message ({sig.id}); it does not point at the environment",
+        fix=sig.fix_text,
+        quotes=quote_lines(paste, lines),
+        source=sig.source,
+    )
