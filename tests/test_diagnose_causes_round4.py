@@ -146,5 +146,7 @@ def test_a_wsl_library_path_alone_proves_wsl2() -> None:
         "LD_LIBRARY_PATH=/usr/lib/wsl/lib/:/usr/local/cuda/lib64\n"
     )
     result = _run(text)
-    init = [f for f in result.findings if f.id == "signature:cuda-getdevicecount-unexpected"]
+    # the no-device finding (torch's warning, or CUDA's own "no CUDA-capable device" status on
+    # the same line, which leads it as a fail) carries the WSL library path
+    init = [f for f in result.findings if f.category == "no-device"]
     assert init and "wsl-issue" in init[0].also

@@ -101,10 +101,10 @@ def _measure(line: str, fn, *, split: bool) -> tuple[float, float]:
 
 def _near_miss(sig) -> str:
     """Anchors that fail late: the pattern's tail misses (or, for a pattern that is only its
-    anchor, the anchor's last character does)."""
+    anchor, the anchor's last character does); every anchor of a family, each on the line."""
     if sig.pattern.pattern.replace("\\", "") == sig.anchor:
         return (sig.anchor[:-1] + "# ") * 8
-    return (sig.anchor + " 1234 " + "x" * 40 + " ") * 6
+    return "".join((anchor + " 1234 " + "x" * 40 + " ") * 6 for anchor in sig.anchors)
 
 
 @pytest.mark.parametrize("sig", SIGNATURES, ids=lambda s: s.id)

@@ -58,6 +58,9 @@ def message_findings(
         if sig.status == "fact":
             continue
         lines = [h.line for h in paste.hits if h.signature == sid]
+        if sig.status == "ok":
+            out.append(_not_the_environment(paste, sig, lines))
+            continue
         harmless = (sig.needs == "gpu" and not gpu) or (sig.needs == "no-gpu" and gpu)
         also = sig.also
         if sig.diagnosis == Category.ARCH_UNSUPPORTED.value and library_kernels_in_use(
@@ -93,3 +96,18 @@ def message_findings(
             )
         )
     return out
+
+
+def _not_the_environment(paste: Paste, sig: Signature, lines: list[int]) -> Finding:
+    """A message that proves nothing against the environment: the program's own fault, or noise
+    a library prints on every healthy start. Said, so that nobody blames the installation."""
+    return Finding(
+        id=f"signature:{sig.id}",
+        category=Category.HEALTHY.value,
+        status="ok",
+        title=sig.title,
+        detail=f"the text shows a known message ({sig.id}); it does not point at the environment",
+        fix=sig.fix_text,
+        quotes=quote_lines(paste, lines),
+        source=sig.source,
+    )

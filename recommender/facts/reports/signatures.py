@@ -11,7 +11,9 @@ Patterns must run in linear time: the loader refuses backreferences, a quantifie
 quantified group, an unbounded repeat of anything wider than digits, spaces or one character
 (write ``.{0,200}``, not ``.*``), a bound above 256, and a pattern that does not start with a
 literal of four characters or more (the reader finds that literal with ``str.find`` and tries the
-pattern only there). Errors name the file, the line and the entry.
+pattern only there). A family of wordings is one alternation (``'no CUDA-capable device|cudaErrorNoDevice'``,
+or a shared prefix before a group of them): each alternative must then start with such a literal,
+at most 32 of them, and the reader looks for each. Errors name the file, the line and the entry.
 """
 
 from __future__ import annotations
@@ -57,9 +59,13 @@ _KEYS = {
 _NEEDS = ("gpu", "no-gpu")
 _REQUIRED = ("id", "pattern", "status", "diagnosis", "title", "source", "verified")
 #: ``fact``: the match only states facts (a version in a log) that the diagnosis's checks read.
-_STATUSES = ("fail", "warn", "fact")
+#: ``ok``: the message is the program's own fault (an illegal memory access, a device-side
+#: assertion) or harmless noise: it proves nothing against the environment (diagnosis healthy).
+_STATUSES = ("fail", "warn", "fact", "ok")
 _MAX_BOUND = 256
 _MIN_ANCHOR = 4
+#: The most alternatives (anchors) one family may have: each is one ``str.find`` pass over the text.
+_MAX_ANCHORS = 32
 _HITS_PER_SIGNATURE = 20
 _DATE = re.compile(r"^20[0-9]{2}-[01][0-9]-[0-3][0-9]$")
 _TEMPLATE = re.compile(r"\{([a-z_][a-z0-9_]{0,30})(?:\|(cuda|cc))?\}")
@@ -75,7 +81,8 @@ class SignatureError(BadInputError):
 class Signature:
     id: str
     pattern: re.Pattern[str]
-    anchor: str
+    #: The literal each alternative of the pattern starts with (one for a single wording).
+    anchors: tuple[str, ...]
     status: str
     diagnosis: str
     also: tuple[str, ...]
@@ -87,11 +94,22 @@ class Signature:
     source: str
     verified: str
 
+    @property
+    def anchor(self) -> str:
+        return self.anchors[0]
+
     def find(self, text: Text) -> Iterator[Hit]:
-        """Every match (at most one per line), in any letter case (people retype messages): the
-        anchor by ``str.find`` in the lower-cased text, the pattern only where it is."""
+        """Every match (at most one per line, in line order), in any letter case (people retype
+        messages): each anchor by ``str.find`` in the lower-cased text, the pattern only where
+        one is. Linear: one pass per anchor, a bounded match at each place an anchor is."""
+        found: dict[int, Hit] = {}
+        for anchor in self.anchors:
+            for hit in self._find_anchor(text, anchor.lower()):
+                found.setdefault(hit.line, hit)
+        yield from (found[line] for line in sorted(found)[:_HITS_PER_SIGNATURE])
+
+    def _find_anchor(self, text: Text, anchor: str) -> Iterator[Hit]:
         found = 0
-        anchor = self.anchor.lower()
         pos = text.lowered.find(anchor)
         while pos >= 0:
             index = bisect.bisect_right(text.starts, pos) - 1
@@ -199,7 +217,9 @@ def _entry(entry: Any, where: str) -> Signature:
         if not isinstance(entry.get(key), str) or not entry[key].strip():
             raise fail(key if key in entry else "id", f"key {key}: a non-empty string is required")
     if entry["status"] not in _STATUSES:
-        raise fail("status", f"status {entry['status']!r} (allowed: fail, warn, fact)")
+        raise fail("status", f"status {entry['status']!r} (allowed: {', '.join(_STATUSES)})")
+    if (entry["status"] == "ok") != (entry["diagnosis"] == "healthy"):
+        raise fail("status", "status ok goes with diagnosis healthy, and only with it")
     also = entry.get("also") or []
     if not isinstance(also, list):
         raise fail("also", "also must be a list of categories")
@@ -214,7 +234,7 @@ def _entry(entry: Any, where: str) -> Signature:
     if not entry["source"].startswith("https://"):
         raise fail("source", "source must be an https:// URL of a public thread or document")
     try:
-        pattern, anchor = check_pattern(entry["pattern"])
+        pattern, anchors = check_pattern(entry["pattern"])
     except ValueError as exc:
         raise fail("pattern", f"pattern: {exc}") from None
     proves = entry.get("proves") or {}
@@ -225,7 +245,7 @@ def _entry(entry: Any, where: str) -> Signature:
     return Signature(
         id=sid,
         pattern=pattern,
-        anchor=anchor,
+        anchors=anchors,
         status=entry["status"],
         diagnosis=entry["diagnosis"],
         also=tuple(also),
@@ -253,8 +273,9 @@ def _check_proves(proves: Any, pattern: re.Pattern[str], fail) -> None:
             raise fail("proves", f"proves {path}: a string, number or true/false")
 
 
-def check_pattern(source: str) -> tuple[re.Pattern[str], str]:
-    """The compiled pattern and its leading literal; ValueError saying why it is refused."""
+def check_pattern(source: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    """The compiled pattern and the literal each of its alternatives starts with; ValueError
+    saying why it is refused."""
     try:
         compiled = re.compile(source, re.IGNORECASE)
         tree = _sre_parse.parse(source)
@@ -263,12 +284,17 @@ def check_pattern(source: str) -> tuple[re.Pattern[str], str]:
     if compiled.flags & ~(re.UNICODE | re.IGNORECASE):
         raise ValueError("inline flags are not allowed")
     _walk(list(tree), inside_repeat=False)
-    anchor = _anchor(list(tree))
-    if len(anchor) < _MIN_ANCHOR:
+    anchors = _anchors(list(tree))
+    short = [a for a in anchors if len(a) < _MIN_ANCHOR]
+    if short:
         raise ValueError(
-            f"must start with a literal of {_MIN_ANCHOR} characters or more (found {anchor!r})"
+            f"must start with a literal of {_MIN_ANCHOR} characters or more"
+            + (" in every alternative" if len(anchors) > 1 else "")
+            + f" (found {short[0]!r})"
         )
-    return compiled, anchor
+    if len(anchors) > _MAX_ANCHORS:
+        raise ValueError(f"at most {_MAX_ANCHORS} alternatives (found {len(anchors)})")
+    return compiled, tuple(dict.fromkeys(anchors))
 
 
 def _walk(items: list, *, inside_repeat: bool) -> None:
@@ -330,10 +356,29 @@ def _narrow(body: list) -> bool:
     return False
 
 
-def _anchor(items: list) -> str:
+def _anchors(items: list) -> list[str]:
+    """The leading literal, or, where an alternation follows it (bare or in a group), the
+    leading literal joined to each alternative's own."""
     chars = []
     for op, arg in items:
         if op != _sre.LITERAL:
             break
         chars.append(chr(arg))
-    return "".join(chars)
+    prefix = "".join(chars)
+    rest = items[len(chars) :]
+    branch = _branch(rest[0]) if rest else None
+    if branch is None:
+        return [prefix]
+    return [prefix + tail for alternative in branch for tail in _anchors(list(alternative))]
+
+
+def _branch(item: tuple) -> list | None:
+    """The alternatives of an alternation, bare or as the only content of a group."""
+    op, arg = item
+    if op == _sre.BRANCH:
+        return list(arg[1])
+    if op == _sre.SUBPATTERN:
+        body = list(arg[-1])
+        if len(body) == 1:
+            return _branch(body[0])
+    return None
