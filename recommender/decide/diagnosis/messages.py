@@ -47,6 +47,22 @@ def _names_libcuda(paste: Paste, lines: list[int]) -> bool:
     return any("libcuda.so" in paste.line(n).lower() for n in lines)
 
 
+#: What shows an NVIDIA driver at work: its kernel module's or its own version, a GPU listed by
+#: nvidia-smi or torch.
+_DRIVER_EVIDENCE = ("driver.kernel", "driver.version", "driver.library", "driver.max_cuda")
+
+
+def _libcuda_without_driver(paste: Paste, lines: list[int]) -> bool:
+    """libcuda (libcuda.so.1) is the NVIDIA driver's user-space library, not the CUDA toolkit's
+    (https://forums.developer.nvidia.com/t/nvidia-hpc-sdk-and-cuda-toolkits/288080): a message
+    that it cannot be loaded, where nothing in the paste shows a driver (a kernel module version,
+    a driver version, nvidia-smi), means no driver is installed; with a driver shown it is the
+    library path (missing-library alone)."""
+    if not _names_libcuda(paste, lines):
+        return False
+    return not any(paste.facts.get(path) for path in _DRIVER_EVIDENCE)
+
+
 def message_findings(
     paste: Paste, signatures: Mapping[str, Signature], checklists: Mapping[str, Checklist]
 ) -> list[Finding]:
@@ -71,6 +87,12 @@ def message_findings(
             paste, lines
         ):
             also = (*also, Category.VERSION_MISMATCH.value)
+        if (
+            sig.diagnosis == Category.MISSING_LIBRARY.value
+            and not wsl2
+            and _libcuda_without_driver(paste, lines)
+        ):
+            also = (*also, Category.NO_DRIVER.value)
         if (
             sig.diagnosis in _DRIVER_LIBRARY
             and wsl2
