@@ -19,6 +19,7 @@ from recommender.decide.diagnosis.builds import (
 from recommender.decide.diagnosis.findings import Diagnosis, Finding
 from recommender.decide.diagnosis.items import item_findings
 from recommender.decide.diagnosis.kernels import (
+    arch_flag_findings,
     gfx_targets,
     library_findings,
     uncovered,
@@ -98,6 +99,7 @@ def diagnose(
         *item_findings(paste, checklists),
         *message_findings(paste, by_id, checklists),
         *library_findings(paste),
+        *arch_flag_findings(paste),
         *vllm_rocm_findings(paste),
         *platform_findings(paste),
         *mps_off_macos(paste),

@@ -49,15 +49,12 @@ def _names_libcuda(paste: Paste, lines: list[int]) -> bool:
     return any("libcuda.so" in paste.line(n).lower() for n in lines)
 
 
-#: A message whose inferred cause the versions the paste states can refute: signature id -> the
-#: checklist item (key) that passes when they are a matching set, and the package whose stated
-#: version that item must have judged. torchvision's missing operator usually means a torchvision
-#: built for another torch; next to a stated matching pair from one index it comes from other code
-#: (torch.hub fetching torchvision's main branch, a second environment),
-#: https://github.com/pytorch/pytorch/issues/157648.
-_REFUTED_BY_ITEM: Mapping[str, tuple[str, str]] = {
-    "torchvision-operator-missing": ("companions", "torchvision"),
-}
+#: Checklist items that verify exactly what a message's diagnosis claims, from the versions the
+#: paste states: where the item passes, the stated facts contradict the message, and direct
+#: evidence wins (the message came from another copy of the library: torch.hub's download of a
+#: repository's default branch, a source checkout, another environment).
+_VERIFIED_BY_ITEM = frozenset({"companions"})
+HUB_URL = "https://docs.pytorch.org/docs/stable/hub.html"
 
 
 def _label(version: object) -> str:
@@ -66,19 +63,25 @@ def _label(version: object) -> str:
     return text.split("+", 1)[1] if "+" in text else ""
 
 
-def _refuted(sid: str, paste: Paste, checklists: Mapping[str, Checklist]) -> str | None:
-    """The passing item's detail where the stated versions refute the message's cause: the item
-    judged the package's stated version, and both builds carry the same label (one index)."""
-    key, package = _REFUTED_BY_ITEM.get(sid, ("", ""))
-    torch, other = (
-        paste.facts.get("frameworks.pytorch.version"),
-        paste.facts.get(f"package.{package}"),
-    )
-    if not key or torch is None or other is None or _label(torch.value) != _label(other.value):
+def _one_index(paste: Paste) -> bool:
+    """torch and the companions the paste states carry one label, so they come from one index
+    (21h: torch ``2.9.0+cpu`` next to PyPI's plain ``torchvision 0.24.0``, a CUDA build, is two)."""
+    torch = paste.facts.get("frameworks.pytorch.version")
+    if torch is None:
+        return False
+    others = [paste.facts.get(f"package.{name}") for name in ("torchvision", "torchaudio")]
+    return all(_label(f.value) == _label(torch.value) for f in others if f is not None)
+
+
+def _stated_facts_pass(
+    paste: Paste, checklists: Mapping[str, Checklist], key: str | None
+) -> str | None:
+    """The passing detail of the item ``key`` where it verifies the message's claim."""
+    if key not in _VERIFIED_BY_ITEM or not _one_index(paste):
         return None
     for checklist in checklists.values():
         for item in checklist.items:
-            if item.id == key and item.status is Status.OK and f"{package} " in item.detail:
+            if item.id == key and item.status is Status.OK:
                 return item.detail
     return None
 
@@ -108,6 +111,22 @@ def _harmless(sig: Signature, paste: Paste, gpu: bool, lines: list[int]) -> str 
     return None
 
 
+#: What shows an NVIDIA driver at work: its kernel module's or its own version, a GPU listed by
+#: nvidia-smi or torch.
+_DRIVER_EVIDENCE = ("driver.kernel", "driver.version", "driver.library", "driver.max_cuda")
+
+
+def _libcuda_without_driver(paste: Paste, lines: list[int]) -> bool:
+    """libcuda (libcuda.so.1) is the NVIDIA driver's user-space library, not the CUDA toolkit's
+    (https://forums.developer.nvidia.com/t/nvidia-hpc-sdk-and-cuda-toolkits/288080): a message
+    that it cannot be loaded, where nothing in the paste shows a driver (a kernel module version,
+    a driver version, nvidia-smi), means no driver is installed; with a driver shown it is the
+    library path (missing-library alone)."""
+    if not _names_libcuda(paste, lines):
+        return False
+    return not any(paste.facts.get(path) for path in _DRIVER_EVIDENCE)
+
+
 def message_findings(
     paste: Paste, signatures: Mapping[str, Signature], checklists: Mapping[str, Checklist]
 ) -> list[Finding]:
@@ -123,12 +142,6 @@ def message_findings(
             out.append(_not_the_environment(paste, sig, lines))
             continue
         harmless = _harmless(sig, paste, gpu, lines)
-        refuted = _refuted(sid, paste, checklists)
-        if refuted and not harmless:
-            harmless = (
-                f"the versions the paste states match ({refuted}), so the message comes from "
-                "code not built with them"
-            )
         also = sig.also
         if sig.diagnosis == Category.ARCH_UNSUPPORTED.value and library_kernels_in_use(
             paste, checklists
@@ -139,11 +152,21 @@ def message_findings(
         ):
             also = (*also, Category.VERSION_MISMATCH.value)
         if (
+            sig.diagnosis == Category.MISSING_LIBRARY.value
+            and not wsl2
+            and _libcuda_without_driver(paste, lines)
+        ):
+            also = (*also, Category.NO_DRIVER.value)
+        if (
             sig.diagnosis in _DRIVER_LIBRARY
             and wsl2
             and (_names_libcuda(paste, lines) or sig.diagnosis in _NO_GPU_UNDER_WSL)
         ):
             also = (*also, Category.WSL_ISSUE.value)
+        passed = _stated_facts_pass(paste, checklists, sig.fix_item)
+        if passed is not None and not harmless:
+            out.append(_contradicted(paste, sig, lines, passed))
+            continue
         out.append(
             Finding(
                 id=f"signature:{sid}",
@@ -159,6 +182,29 @@ def message_findings(
             )
         )
     return out
+
+
+def _contradicted(paste: Paste, sig: Signature, lines: list[int], passed: str) -> Finding:
+    """A message whose claim the stated versions disprove: a warning naming both."""
+    return Finding(
+        id=f"signature:{sig.id}",
+        category=sig.diagnosis,
+        also=sig.also,
+        status="warn",
+        title=sig.title,
+        detail=(
+            f"the text shows a known message ({sig.id}), but the versions it states pass that "
+            f"check ({passed}): the copy that failed is not the one listed (torch.hub's download "
+            "of a repository's default branch, a source checkout, or another environment)"
+        ),
+        fix=(
+            'Find the copy the failing process imports (python -c "import torch, torchvision; '
+            'print(torch.__version__, torchvision.__version__, torchvision.__file__)"); with '
+            "torch.hub, load the tag of the installed release (owner/repo:vX.Y.Z)"
+        ),
+        quotes=quote_lines(paste, lines),
+        source=HUB_URL,
+    )
 
 
 def _not_the_environment(paste: Paste, sig: Signature, lines: list[int]) -> Finding:

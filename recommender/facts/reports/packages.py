@@ -177,6 +177,7 @@ _OWN_KERNELS = (
     "exllamav2",
     "mamba-ssm",
     "causal-conv1d",
+    "detectron2",
 )
 _CONDA_INSTALL = ("conda install ", "mamba install ", "conda create ")
 _SITE = re.compile(r"[/\\]site-packages[/\\](?P<pkg>[A-Za-z0-9_]{2,40})[/\\]")

@@ -16,6 +16,7 @@ from recommender.core.errors import BadInputError
 from recommender.core.numfmt import is_digits
 from recommender.facts.document import FactsError, validate
 from recommender.facts.reports.assemble import build, inferred, merge
+from recommender.facts.reports.detectron2_env import read as read_detectron2_env
 from recommender.facts.reports.ds_report import read as read_ds_report
 from recommender.facts.reports.hf_env import read as read_hf_env
 from recommender.facts.reports.jax_env import read as read_jax_env
@@ -60,6 +61,7 @@ READERS: tuple[tuple[str, Callable[[Sequence[str]], list[Block]]], ...] = (
     ("sglang's check_env", read_sglang_env),
     ("Lightning's collect_env_details", read_lightning_env),
     ("ds_report", read_ds_report),
+    ("detectron2's collect_env", read_detectron2_env),
     ("pip list / pip freeze / conda list", read_packages),
     ("pip's install output", read_pip_output),
 )
