@@ -59,7 +59,7 @@ _LIBRARY_KERNELS = [
         "(ROIAlign_forward_cuda at detectron2/layers/csrc/ROIAlign/ROIAlign_cuda.cu:360)\n"
     ),
     (
-        "  File \"/opt/venv/lib/python3.11/site-packages/triton/backends/nvidia/compiler.py\", "
+        '  File "/opt/venv/lib/python3.11/site-packages/triton/backends/nvidia/compiler.py", '
         "line 300, in make_cubin\n"
         "ptxas fatal   : Value 'sm_121a' is not defined for option 'gpu-name'\n"
     ),
