@@ -290,3 +290,55 @@ def test_pip_s_conflict_line_states_both_versions(line: str) -> None:
 def test_a_pip_conflict_the_tables_allow_is_healthy() -> None:
     line = "tensorflow-macos 2.15.0 requires keras<2.16,>=2.15.0, but you have keras 3.0.2 which is incompatible."
     assert not _run(line).failed
+
+
+# --- a message the stated versions contradict: direct evidence wins -------------------------------
+
+_NMS = "RuntimeError: operator torchvision::nms does not exist\n"
+
+
+@pytest.mark.parametrize(
+    "listing",
+    [
+        "[pip3] torch==2.4.0\n[pip3] torchvision==0.19.0\n",
+        "Package      Version\ntorch        2.4.0\ntorchvision  0.19.0\n",
+        "torch==2.8.0+cu128\ntorchvision==0.23.0+cu128\n",
+    ],
+)
+def test_a_companion_message_next_to_a_matching_pair_is_a_warning(listing: str) -> None:
+    text = ">>> torch.hub.load('pytorch/vision', 'resnet18')\n" + _NMS + listing
+    result = _run(text)
+    assert not result.failed, result.findings
+    finding = next(f for f in result.findings if f.id == "signature:torchvision-operator-missing")
+    assert finding.status == "warn" and "not the one listed" in finding.detail
+    assert "--force-reinstall" not in (finding.fix or "")
+
+
+@pytest.mark.parametrize(
+    "listing",
+    [
+        "[pip3] torch==2.6.0\n[pip3] torchvision==0.23.0\n",
+        "Package      Version\ntorch        2.6.0\ntorchvision  0.23.0\n",
+        "",  # no versions stated: the message decides
+    ],
+)
+def test_a_companion_message_next_to_a_mismatched_or_unknown_pair_fails(listing: str) -> None:
+    assert "version-mismatch" in _fails(_NMS + listing)
+
+
+@pytest.mark.parametrize(
+    ("line", "installed"),
+    [
+        ("    PyTorch 2.0.1+cu118 with CUDA 1108 (you have 2.1.0+cu121)", "2.1.0+cu121"),
+        ("    PyTorch 2.0.1+cu118 with CUDA 1108 (you have 2.0.1)", None),
+        ("this wheel was built for torch 2.1.0+cu121 only", None),
+        ("flash-attn requires torch==2.3.0+cu121 here", None),
+        ("I have torch 2.3.0+cu121 installed", "2.3.0+cu121"),
+    ],
+)
+def test_a_torch_a_library_was_built_for_is_not_the_installed_one(
+    line: str, installed: str | None
+) -> None:
+    paste = read_paste(line + "\nDriver Version: 535.104.05\n", origin="x")
+    fact = paste.facts.get("frameworks.pytorch.version")
+    assert (fact.value if fact else None) == installed
