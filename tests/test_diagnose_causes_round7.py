@@ -272,3 +272,61 @@ def test_huggingface_cli_env_with_a_cpu_torch_next_to_a_gpu_is_a_cpu_wheel() -> 
         "|   0  NVIDIA GeForce RTX 4070      WDDM  |   00000000:01:00.0  On |                  N/A |\n"
     )
     assert "cpu-wheel-on-gpu" in _run(text).categories
+
+
+# --- TensorFlow's template: a platform naming both WSL and Windows, the git version first --------
+
+_TF_TEMPLATE = """### TensorFlow version
+
+{version}
+
+### OS platform and distribution
+
+{platform}
+
+### CUDA/cuDNN version
+
+{cuda}
+
+### GPU model and memory
+
+NVIDIA GeForce RTX 3080 10GB
+"""
+
+
+@pytest.mark.parametrize(
+    "platform",
+    [
+        "WSL Ubuntu 22.04.3 (Windows 10)",
+        "Windows 11 + WSL2",
+        "Ubuntu 22.04 on WSL 2 (Windows 11 23H2)",
+    ],
+)
+def test_wsl_named_next_to_windows_is_linux_under_wsl(platform: str) -> None:
+    text = _TF_TEMPLATE.format(version="2.15.0", platform=platform, cuda="12.2/8.9")
+    result = _run(text)
+    assert "cpu-wheel-on-gpu" not in result.categories  # not native Windows
+    facts = {f.path: f.value for f in result.facts}
+    assert facts["os.system"] == "Linux" and facts["os.wsl"] == 2
+
+
+def test_wsl_with_another_cuda_than_the_build_is_a_version_mismatch() -> None:
+    text = _TF_TEMPLATE.format(
+        version="2.15", platform="WSL Ubuntu 22.04 (Windows 10)", cuda="11.8/8.6"
+    )
+    assert "version-mismatch" in _run(text).categories
+
+
+def test_native_windows_without_wsl_stays_windows() -> None:
+    text = _TF_TEMPLATE.format(version="2.13.0", platform="Windows 10 Pro 22H2", cuda="11.2/8.6")
+    assert "cpu-wheel-on-gpu" in _run(text).categories
+
+
+@pytest.mark.parametrize(
+    "version",
+    ["v2.11.0-rc2-17-gd5b57ca93e5 2.11.0", "b'v2.11.0-rc2-17-gd5b57ca93e5' 2.11.0"],
+)
+def test_the_git_version_printed_first_is_not_the_release(version: str) -> None:
+    text = _TF_TEMPLATE.format(version=version, platform="Ubuntu 22.04", cuda="12.0")
+    facts = {f.path: f.value for f in _run(text).facts}
+    assert facts["frameworks.tensorflow.version"] == "2.11.0"

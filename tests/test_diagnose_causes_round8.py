@@ -251,3 +251,32 @@ def test_an_xpu_report_that_sees_its_gpu_is_healthy() -> None:
         "GPU models and configuration: No CUDA\nNvidia driver version: No CUDA\nIs XPU available: True\n"
     )
     assert not result.failed
+
+
+# --- a check quoted on its own line, its answer retold on the next (generalisation check 399) --------
+
+
+@pytest.mark.parametrize(
+    ("lines", "value"),
+    [
+        (["when running", "   torch.cuda.is_available()", "i get false"], False),
+        (["torch.cuda.is_available()", "it returns True"], True),
+        (["tf.test.is_built_with_cuda()", "False"], False),
+    ],
+)
+def test_a_check_on_its_own_line_is_read_with_the_answer_after_it(
+    lines: list[str], value: bool
+) -> None:
+    facts = {f.path: f.value for b in read_sessions(lines) for f in b.facts}
+    assert value in facts.values()
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["torch.cuda.is_available()", "x = torch.zeros(3)"],
+        ["torch.cuda.is_available()", "I get that this is false advertising"],
+    ],
+)
+def test_a_check_followed_by_anything_else_states_nothing(lines: list[str]) -> None:
+    assert read_sessions(lines) == []

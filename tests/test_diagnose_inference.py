@@ -234,3 +234,93 @@ def test_agreeing_blocks_are_no_conflict() -> None:
         + "$ pip list\ntorch          2.1.0+cu121\n"
     )
     assert not any(f.id.startswith("conflict:") for f in _run(text).findings)
+
+
+# --- package pairs stated side by side (decide/diagnosis/pairings.py) ---------------------------------
+
+_PAIR_LAYOUTS = {
+    "pip list": "Package    Version\n{a}    {av}\n{b}    {bv}\n",
+    "pip freeze": "{a}=={av}\n{b}=={bv}\n",
+    "conda list": "# Name  Version  Build  Channel\n{a}  {av}  pypi_0  pypi\n{b}  {bv}  pypi_0  pypi\n",
+}
+
+
+@pytest.mark.parametrize("layout", sorted(_PAIR_LAYOUTS))
+@pytest.mark.parametrize(
+    ("a", "av", "b", "bv", "bad"),
+    [
+        ("tensorflow", "2.13.1", "keras", "3.1.1", True),
+        ("tensorflow", "2.13.1", "keras", "2.13.1", False),
+        ("tensorflow", "2.16.1", "keras", "2.15.0", True),
+        ("tensorflow", "2.16.1", "keras", "3.3.3", False),
+        ("tensorflow", "2.15.0", "keras", "3.0.2", False),  # documented: Keras 3 over TF 2.15
+        ("tensorflow", "2.16.1", "tf-keras", "2.15.1", True),
+        ("tensorflow", "2.16.1", "tf-keras", "2.16.0", False),
+        ("jax", "0.4.30", "jaxlib", "0.4.23", True),
+        ("jax", "0.4.20", "jaxlib", "0.4.31", True),
+        ("jax", "0.4.30", "jaxlib", "0.4.28", False),
+        ("jax", "0.5.2", "jaxlib", "0.5.1", False),  # jax 0.5.2 accepts jaxlib 0.5.1
+        ("jax", "0.6.2", "jaxlib", "0.6.1", True),
+        ("torch", "2.3.0", "xformers", "0.0.27", True),
+        ("torch", "2.3.1", "xformers", "0.0.27", False),
+        ("torch", "2.5.1+cu124", "xformers", "0.0.28.post3", False),
+    ],
+)
+def test_package_pairs(layout: str, a: str, av: str, b: str, bv: str, bad: bool) -> None:
+    text = _PAIR_LAYOUTS[layout].format(a=a, av=av, b=b, bv=bv)
+    assert ("version-mismatch" in _fails(text)) is bad, (layout, a, av, b, bv)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "tensorflow 2.13.1 requires keras<2.14,>=2.13.1, but you have keras 3.1.1 which is incompatible.",
+        "ERROR: tensorflow 2.13.1 has requirement keras<2.14,>=2.13.1, but you'll have keras 3.1.1 "
+        "which is incompatible.",
+    ],
+)
+def test_pip_s_conflict_line_states_both_versions(line: str) -> None:
+    paste = read_paste(line + "\n", origin="x")
+    assert paste.facts["frameworks.tensorflow.version"].value == "2.13.1"
+    assert paste.facts["frameworks.keras.version"].value == "3.1.1"
+    assert "pip-output" in paste.formats
+    assert "version-mismatch" in _fails(line)
+
+
+def test_a_pip_conflict_the_tables_allow_is_healthy() -> None:
+    line = "tensorflow-macos 2.15.0 requires keras<2.16,>=2.15.0, but you have keras 3.0.2 which is incompatible."
+    assert not _run(line).failed
+
+
+# --- a message the stated versions contradict: direct evidence wins -------------------------------
+
+_NMS = "RuntimeError: operator torchvision::nms does not exist\n"
+
+
+@pytest.mark.parametrize(
+    "listing",
+    [
+        "[pip3] torch==2.4.0\n[pip3] torchvision==0.19.0\n",
+        "Package      Version\ntorch        2.4.0\ntorchvision  0.19.0\n",
+        "torch==2.8.0+cu128\ntorchvision==0.23.0+cu128\n",
+    ],
+)
+def test_a_companion_message_next_to_a_matching_pair_is_a_warning(listing: str) -> None:
+    text = ">>> torch.hub.load('pytorch/vision', 'resnet18')\n" + _NMS + listing
+    result = _run(text)
+    assert not result.failed, result.findings
+    finding = next(f for f in result.findings if f.id == "signature:torchvision-operator-missing")
+    assert finding.status == "warn" and "not the one listed" in finding.detail
+    assert "--force-reinstall" not in (finding.fix or "")
+
+
+@pytest.mark.parametrize(
+    "listing",
+    [
+        "[pip3] torch==2.6.0\n[pip3] torchvision==0.23.0\n",
+        "Package      Version\ntorch        2.6.0\ntorchvision  0.23.0\n",
+        "",  # no versions stated: the message decides
+    ],
+)
+def test_a_companion_message_next_to_a_mismatched_or_unknown_pair_fails(listing: str) -> None:
+    assert "version-mismatch" in _fails(_NMS + listing)

@@ -55,6 +55,13 @@ FAMILIES = [
             "RuntimeError: cuda runtime error (100) : no CUDA-capable device is detected at x.cpp:50",
             'CUDA error at helper_cuda.h:791 code=100(cudaErrorNoDevice) "cudaGetDeviceCount(&n)"',
             "CUDA Error CUDA_ERROR_NO_DEVICE: while calling init (cuInit)",
+            "ggml_cuda_init: failed to initialize CUDA: CUDA error 100",
+        ],
+    ),
+    (
+        "cuda-status-device-unavailable",
+        "no-device",
+        [
             "RuntimeError: CUDA error: CUDA-capable device(s) is/are busy or unavailable",
             "Check failed: error == cudaSuccess (46 vs. 0)  all CUDA-capable devices are busy or unavailable",
             "RuntimeError: CUDA error: invalid device ordinal",
@@ -341,6 +348,7 @@ def test_a_family_is_found_by_each_of_its_anchors_once_per_line() -> None:
         "CUDA failure",
     )
     sig = next(s for s in load_signatures() if s.id == "cuda-status-no-device")
+    assert "no-driver" in sig.also  # the same status when the driver's kernel module is not loaded
     text = Text(
         paste_lines(
             "x\ncode=100(cudaErrorNoDevice) no CUDA-capable device is detected\ny\nCUDA error 100\n"

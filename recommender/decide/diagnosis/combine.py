@@ -19,6 +19,7 @@ from recommender.decide.diagnosis.builds import (
 from recommender.decide.diagnosis.findings import Diagnosis, Finding
 from recommender.decide.diagnosis.items import item_findings
 from recommender.decide.diagnosis.kernels import (
+    arch_flag_findings,
     gfx_targets,
     library_findings,
     uncovered,
@@ -26,6 +27,7 @@ from recommender.decide.diagnosis.kernels import (
 )
 from recommender.decide.diagnosis.memory import busy_gpus
 from recommender.decide.diagnosis.messages import message_findings
+from recommender.decide.diagnosis.pairings import pairing_findings
 from recommender.decide.diagnosis.platform import (
     jetson_builds,
     mps_off_macos,
@@ -97,6 +99,7 @@ def diagnose(
         *item_findings(paste, checklists),
         *message_findings(paste, by_id, checklists),
         *library_findings(paste),
+        *arch_flag_findings(paste),
         *vllm_rocm_findings(paste),
         *platform_findings(paste),
         *mps_off_macos(paste),
@@ -109,6 +112,7 @@ def diagnose(
         *driver_mismatch(paste),
         *tf_tested_libraries(paste),
         *jax_plugin_versions(paste),
+        *pairing_findings(paste),
         *busy_gpus(paste),
         *conflicts(paste),
     ]

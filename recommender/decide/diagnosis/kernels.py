@@ -53,6 +53,7 @@ UNPUBLISHED = (
     ("exllamav2", "ExLlamaV2"),
     ("mamba-ssm", "mamba-ssm"),
     ("causal-conv1d", "causal-conv1d"),
+    ("detectron2", "detectron2's CUDA ops"),
 )
 
 #: Lines that show a library compiling its own kernels with the toolchain it bundles (Triton's
@@ -111,10 +112,75 @@ GFX_URL = "https://github.com/ROCm/ROCm/issues/2353"
 GFX_SOURCES = {"gfx1102": "https://github.com/ROCm/legacy-rocm-build/issues/2500"}
 
 
+#: Where a library prints the compute capabilities its compiled ops carry (detectron2's collect_env
+#: "arch flags" rows), and what its documentation says to do about a GPU outside them.
+ARCH_FLAGS_URL = "https://detectron2.readthedocs.io/en/latest/tutorials/install.html"
+_ARCH_FLAG_LABELS = {"detectron2": "detectron2", "torchvision": "torchvision"}
+
+
+def _covers(arches: Sequence[str], cc: float) -> bool:
+    """A GPU runs SASS of its own major at or below its own minor (CUDA binary compatibility)."""
+    major, minor = divmod(round(cc * 10), 10)
+    for arch in arches:
+        try:
+            a_major, a_minor = (int(p) for p in arch.split("."))
+        except ValueError:
+            continue
+        if a_major == major and a_minor <= minor:
+            return True
+    return False
+
+
+def arch_flag_gaps(paste: Paste) -> list[tuple[str, str, Any, str, float]]:
+    """(package, label, arch-flags fact, GPU name, its compute capability) for each library whose
+    printed arch flags carry no kernel this GPU can run."""
+    ccs = _gpu_ccs(paste, paste.doc)
+    out = []
+    for package, label in _ARCH_FLAG_LABELS.items():
+        fact = paste.facts.get(f"library.{package}.arches")
+        if fact is None or not ccs:
+            continue
+        arches = [a.strip() for a in str(fact.value).split(",") if a.strip()]
+        low = [(n, cc) for n, cc in ccs if not _covers(arches, cc)]
+        if arches and low:
+            out.append((package, label, fact, *low[0]))
+    return out
+
+
+def arch_flag_findings(paste: Paste) -> list[Finding]:
+    """A library whose own compiled CUDA ops (its printed arch flags) skip the GPU."""
+    out = []
+    for package, label, fact, name, cc in arch_flag_gaps(paste):
+        out.append(
+            Finding(
+                id=f"library:{package}",
+                category=Category.LIBRARY_KERNELS_UNSUPPORTED.value,
+                status="fail",
+                title=f"{label}'s own compiled CUDA ops have no kernels for this GPU",
+                detail=(
+                    f"{name} has compute capability {cc:.1f}; {label} was compiled for "
+                    f"{fact.value} (its arch flags), so its CUDA ops fail with 'no kernel image' "
+                    f"whatever torch's own build covers"
+                ),
+                fix=(
+                    f'Rebuild {label} for this GPU (TORCH_CUDA_ARCH_LIST="{cc:.1f}" before '
+                    f"building it, after removing its old build), or install a prebuilt {label} "
+                    f"compiled for compute capability {cc:.1f}"
+                ),
+                quotes=quote_lines(paste, [fact.line, *fact_lines(paste, ("gpu.",))]),
+                source=ARCH_FLAGS_URL,
+            )
+        )
+    return out
+
+
 def library_kernels_in_use(paste: Paste, checklists: Mapping[str, Checklist]) -> bool:
     """A missing kernel is a library's own when the paste shows such a library at work (its
-    traceback frames in its compiled ops, its package, its own compiler toolchain) or proves torch's own kernels cover the
-    GPU (torch's architecture check passed with a known list)."""
+    traceback frames in its compiled ops, its package, its own compiler toolchain, its arch flags
+    without the GPU) or proves torch's own kernels cover the GPU (torch's architecture check passed
+    with a known list)."""
+    if arch_flag_gaps(paste):
+        return True
     if any(_package_fact(paste, p) for p, *_ in LIBRARY_KERNELS) or any(
         paste.facts.get(f"package.{p}") for p, _ in UNPUBLISHED
     ):
@@ -237,7 +303,7 @@ def uncovered(paste: Paste, found: Sequence[Finding]) -> list[Finding]:
     out = []
     for package, label in UNPUBLISHED:
         fact = paste.facts.get(f"package.{package}")
-        if fact is None:
+        if fact is None or paste.facts.get(f"library.{package}.arches"):
             continue
         out.append(
             Finding(

@@ -14,6 +14,7 @@ from recommender.decide.diagnosis.kernels import (
     library_kernels_in_use,
 )
 from recommender.facts.reports import Paste, Signature
+from recommender.rulebase.checklist.template import Status
 
 #: Categories of a message about the driver's own library (libcuda) not being found or loaded.
 _DRIVER_LIBRARY = frozenset(
@@ -68,6 +69,41 @@ def _names_libcuda(paste: Paste, lines: list[int]) -> bool:
     return any("libcuda.so" in paste.line(n).lower() for n in lines)
 
 
+#: Checklist items that verify exactly what a message's diagnosis claims, from the versions the
+#: paste states: where the item passes, the stated facts contradict the message, and direct
+#: evidence wins (the message came from another copy of the library: torch.hub's download of a
+#: repository's default branch, a source checkout, another environment).
+_VERIFIED_BY_ITEM = frozenset({"companions"})
+HUB_URL = "https://docs.pytorch.org/docs/stable/hub.html"
+
+
+def _stated_facts_pass(checklists: Mapping[str, Checklist], key: str | None) -> str | None:
+    """The passing detail of the item ``key`` where it verifies the message's claim."""
+    if key not in _VERIFIED_BY_ITEM:
+        return None
+    for checklist in checklists.values():
+        for item in checklist.items:
+            if item.id == key and item.status is Status.OK:
+                return item.detail
+    return None
+
+
+#: What shows an NVIDIA driver at work: its kernel module's or its own version, a GPU listed by
+#: nvidia-smi or torch.
+_DRIVER_EVIDENCE = ("driver.kernel", "driver.version", "driver.library", "driver.max_cuda")
+
+
+def _libcuda_without_driver(paste: Paste, lines: list[int]) -> bool:
+    """libcuda (libcuda.so.1) is the NVIDIA driver's user-space library, not the CUDA toolkit's
+    (https://forums.developer.nvidia.com/t/nvidia-hpc-sdk-and-cuda-toolkits/288080): a message
+    that it cannot be loaded, where nothing in the paste shows a driver (a kernel module version,
+    a driver version, nvidia-smi), means no driver is installed; with a driver shown it is the
+    library path (missing-library alone)."""
+    if not _names_libcuda(paste, lines):
+        return False
+    return not any(paste.facts.get(path) for path in _DRIVER_EVIDENCE)
+
+
 def message_findings(
     paste: Paste, signatures: Mapping[str, Signature], checklists: Mapping[str, Checklist]
 ) -> list[Finding]:
@@ -98,11 +134,21 @@ def message_findings(
         ):
             also = (*also, Category.VERSION_MISMATCH.value)
         if (
+            sig.diagnosis == Category.MISSING_LIBRARY.value
+            and not wsl2
+            and _libcuda_without_driver(paste, lines)
+        ):
+            also = (*also, Category.NO_DRIVER.value)
+        if (
             sig.diagnosis in _DRIVER_LIBRARY
             and wsl2
             and (_names_libcuda(paste, lines) or sig.diagnosis in _NO_GPU_UNDER_WSL)
         ):
             also = (*also, Category.WSL_ISSUE.value)
+        passed = _stated_facts_pass(checklists, sig.fix_item)
+        if passed is not None and not harmless:
+            out.append(_contradicted(paste, sig, lines, passed))
+            continue
         out.append(
             Finding(
                 id=f"signature:{sid}",
@@ -122,6 +168,29 @@ def message_findings(
             )
         )
     return out
+
+
+def _contradicted(paste: Paste, sig: Signature, lines: list[int], passed: str) -> Finding:
+    """A message whose claim the stated versions disprove: a warning naming both."""
+    return Finding(
+        id=f"signature:{sig.id}",
+        category=sig.diagnosis,
+        also=sig.also,
+        status="warn",
+        title=sig.title,
+        detail=(
+            f"the text shows a known message ({sig.id}), but the versions it states pass that "
+            f"check ({passed}): the copy that failed is not the one listed (torch.hub's download "
+            "of a repository's default branch, a source checkout, or another environment)"
+        ),
+        fix=(
+            'Find the copy the failing process imports (python -c "import torch, torchvision; '
+            'print(torch.__version__, torchvision.__version__, torchvision.__file__)"); with '
+            "torch.hub, load the tag of the installed release (owner/repo:vX.Y.Z)"
+        ),
+        quotes=quote_lines(paste, lines),
+        source=HUB_URL,
+    )
 
 
 def _not_the_environment(paste: Paste, sig: Signature, lines: list[int]) -> Finding:

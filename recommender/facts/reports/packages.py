@@ -58,6 +58,8 @@ RECORDED = (
     "torch-xla",
     "torch_xla",
     "cudatoolkit",
+    "tf-keras",
+    "tf_keras",
     "pytorch-cuda",
     "cpuonly",
 )
@@ -159,7 +161,8 @@ def listed(name: str, version: str, number: int) -> list[Fact]:
     return _facts(*fields, number)
 
 
-_INSTALLED = "Successfully installed "
+#: Lines pip prints around an install, which pip_output.py reads.
+_PIP_SAYS = ("Successfully installed ", "Requirement already satisfied: ")
 #: Libraries with their own CUDA kernels: a traceback through one proves it is in use.
 _OWN_KERNELS = (
     "flash-attn",
@@ -174,6 +177,7 @@ _OWN_KERNELS = (
     "exllamav2",
     "mamba-ssm",
     "causal-conv1d",
+    "detectron2",
 )
 _CONDA_INSTALL = ("conda install ", "mamba install ", "conda create ")
 _SITE = re.compile(r"[/\\]site-packages[/\\](?P<pkg>[A-Za-z0-9_]{2,40})[/\\]")
@@ -273,34 +277,6 @@ def _pip_show(lines: Sequence[str], number: int, line: str) -> tuple[str, str, s
     return _fields(f"{line[6:].strip()} {following[9:].strip()}")
 
 
-def _installed(line: str, number: int) -> list[Fact]:
-    """pip's ``Successfully installed torch-2.1.0 torchaudio-0.10.0`` line."""
-    out: list[Fact] = []
-    for item in line[len(_INSTALLED) :].split()[:200]:
-        name, _, version = item.rpartition("-")
-        fields = _fields(f"{name} {version}") if name else None
-        if fields and (fields[0] in WATCHED or fields[0] in RECORDED):
-            out.extend(_facts(*fields, number))
-    return out
-
-
-_SATISFIED = "Requirement already satisfied: "
-_SATISFIED_LINE = re.compile(
-    r"^Requirement already satisfied: (?P<name>[A-Za-z0-9][A-Za-z0-9._-]{0,80})[^ ]{0,80} in \S.{0,900}"
-    r"\((?P<version>[0-9][0-9A-Za-z.+!_-]{0,60})\)$"
-)
-
-
-def _satisfied(line: str, number: int) -> list[Fact]:
-    """pip's ``Requirement already satisfied: torch==1.10.0 in /usr/... (from torchaudio)
-    (1.10.0+cu111)``: the last parenthesis is the installed version (pip >= 20.3 prints it)."""
-    m = _SATISFIED_LINE.match(line[:1200])
-    fields = _fields(f"{m.group('name')} {m.group('version')}") if m else None
-    if fields is None or not (fields[0] in WATCHED or fields[0] in RECORDED):
-        return []
-    return _facts(*fields, number)
-
-
 def read(lines: Sequence[str]) -> list[Block]:
     """Package lines of watched packages; a run of them (or a header) makes a block."""
     blocks: list[Block] = []
@@ -309,11 +285,9 @@ def read(lines: Sequence[str]) -> list[Block]:
     for number, raw in enumerate(lines, 1):
         line = raw.strip()
         found = []
-        if line.startswith(_INSTALLED):
-            found = _installed(line, number)
-        elif line.startswith(_SATISFIED):
-            found = _satisfied(line, number)
-        elif (" install " in line or "conda create " in line) and any(
+        if line.startswith(_PIP_SAYS):
+            continue  # pip's own output: pip_output.py reads it
+        if (" install " in line or "conda create " in line) and any(
             c in line for c in _CONDA_INSTALL
         ):
             found = _conda_install(line, number)
@@ -325,11 +299,10 @@ def read(lines: Sequence[str]) -> list[Block]:
             found = _imports(line, number)
         if not found and _CPU_INDEX in line:
             found = _cpu_index_install(line, number)
-        if found or line.startswith(_INSTALLED):
-            if found:
-                start = start if facts else number
-                facts.extend(found)
-                end = number
+        if found:
+            start = start if facts else number
+            facts.extend(found)
+            end = number
             continue
         fields = (_pip_show(lines, number, line) or _fields(line)) if _may_list(line) else None
         if fields is None or not (fields[0] in WATCHED or fields[0] in RECORDED):

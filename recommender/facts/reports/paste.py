@@ -16,6 +16,7 @@ from recommender.core.errors import BadInputError
 from recommender.core.numfmt import is_digits
 from recommender.facts.document import FactsError, validate
 from recommender.facts.reports.assemble import build, inferred, merge
+from recommender.facts.reports.detectron2_env import read as read_detectron2_env
 from recommender.facts.reports.ds_report import read as read_ds_report
 from recommender.facts.reports.hf_env import read as read_hf_env
 from recommender.facts.reports.jax_env import read as read_jax_env
@@ -24,6 +25,7 @@ from recommender.facts.reports.lines import Text, paste_lines
 from recommender.facts.reports.model import Block, Fact, Hit, Paste
 from recommender.facts.reports.nvidia_smi import read as read_nvidia_smi
 from recommender.facts.reports.packages import read as read_packages
+from recommender.facts.reports.pip_output import read as read_pip_output
 from recommender.facts.reports.prose import read as read_prose
 from recommender.facts.reports.prose import read_stated
 from recommender.facts.reports.rocm_smi import read as read_rocm_smi
@@ -59,7 +61,9 @@ READERS: tuple[tuple[str, Callable[[Sequence[str]], list[Block]]], ...] = (
     ("sglang's check_env", read_sglang_env),
     ("Lightning's collect_env_details", read_lightning_env),
     ("ds_report", read_ds_report),
+    ("detectron2's collect_env", read_detectron2_env),
     ("pip list / pip freeze / conda list", read_packages),
+    ("pip's install output", read_pip_output),
 )
 LOOKED_FOR = ", ".join(
     ["collect_env (torch, vLLM)", *(name for name, _ in READERS), "known error messages"]

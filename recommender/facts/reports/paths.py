@@ -27,6 +27,8 @@ _PATTERNS = (
     r"package\.[a-z0-9][a-z0-9._-]{0,60}",
     r"vllm\.version",
     r"library\.(?:missing)",
+    # the compute capabilities a library's own compiled CUDA ops carry (detectron2's arch flags)
+    r"library\.[a-z0-9_-]{1,40}\.arches",
     # a Jetson board named (its CUDA builds are NVIDIA's JetPack wheels)
     r"platform\.jetson",
 )

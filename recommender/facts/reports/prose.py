@@ -55,6 +55,13 @@ _TORCH_BUILD = re.compile(
     r"\+(?:cu[0-9]{2,3}|cpu|rocm[0-9]{1,2}(?:\.[0-9]{1,2}){0,2}))(?![0-9A-Za-z])(?!\.[0-9A-Za-z])",
     re.IGNORECASE,
 )
+#: A torch release with the CPU wheels' local label, stated without the package name ("it says
+#: 2.0.0+cpu", a web UI's system info): torch and torchaudio (whose releases share torch's numbers
+#: from 2.0 on) are the packages whose 1.x/2.x versions carry "+cpu"
+#: (https://download.pytorch.org/whl/cpu), and either proves the CPU build of torch.
+_BARE_CPU_BUILD = re.compile(
+    r"(?<![0-9A-Za-z.+=-])[12]\.[0-9]{1,2}\.[0-9]{1,2}\+cpu(?![0-9A-Za-z.])"
+)
 _FRAMEWORK = {"pytorch": "pytorch", "torch": "pytorch", "tensorflow": "tensorflow", "jax": "jax"}
 
 
@@ -100,7 +107,18 @@ def _stated_torch_build(head: str, number: int, seen: set[str]) -> list[Fact]:
         return []
     m = _TORCH_BUILD.search(head)
     if m is None:
-        return []
+        bare = _BARE_CPU_BUILD.search(head) if "+cpu" in head else None
+        if bare is None:
+            return []
+        seen.add("torch-build")
+        out = [
+            Fact(path="frameworks.pytorch.installed", value=True, line=number),
+            Fact(path="frameworks.pytorch.build.flavour", value="cpu", line=number),
+        ]
+        if _FRAMEWORK["torch"] not in seen:
+            seen.add(_FRAMEWORK["torch"])
+            out.append(Fact(path="frameworks.pytorch.version", value=bare.group(0), line=number))
+        return out
     seen.add("torch-build")
     version = m.group("v")
     out = [Fact(path="frameworks.pytorch.installed", value=True, line=number)]

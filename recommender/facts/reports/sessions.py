@@ -204,13 +204,28 @@ def _said(line: str, number: int) -> list[Fact]:
     return _read_pair(expr, m.group("value").capitalize(), number)
 
 
+#: The answer to a check retold on the line after it: "i get false", "it returns True".
+_ANSWER = re.compile(
+    r"^(?:(?:i|it|we|this) {1,3})?(?:get|got|see|saw|returns?|returned|gives|gave|prints|printed"
+    r"|shows|says) {1,3}`?(?P<value>true|false)`?\.?$",
+    re.IGNORECASE,
+)
+
+
 def _statement(line: str) -> str | None:
     if line.startswith(">>> "):
         return line[4:]
     m = _IPYTHON.match(line)
     if m:
         return line[m.end() :]
+    if line.endswith(")") and "".join(line.split()) in EXPRESSIONS:
+        return line  # a check on its own line, as people quote it: its answer follows
     return None
+
+
+def _answer(statement: str, line: str, number: int) -> list[Fact]:
+    m = _ANSWER.match(line)
+    return _read_pair(statement, m.group("value").capitalize(), number) if m else []
 
 
 def read(lines: Sequence[str]) -> list[Block]:
@@ -237,7 +252,7 @@ def read(lines: Sequence[str]) -> list[Block]:
             continue
         if pending is not None and line:
             output = _OUT.sub("", line, count=1)
-            found = _read_pair(pending, output, number)
+            found = _read_pair(pending, output, number) or _answer(pending, line, number)
             if found:
                 facts.extend(found)
                 first = first or number

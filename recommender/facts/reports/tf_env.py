@@ -43,12 +43,15 @@ def _gpu(value: str) -> list[tuple[str, Any]]:
 
 def _os(value: str) -> list[tuple[str, Any]]:
     low = value.lower()
+    wsl = re.search(r"\bwsl ?([12])?\b", low)
+    if wsl:  # "WSL Ubuntu 22.04 (Windows 10)", "Windows 11 + WSL2": Linux under WSL, not Windows
+        return [("os.system", "Linux"), ("os.wsl", int(wsl.group(1) or 2))]
     if "windows" in low or re.search(r"\bwin ?1[01]\b", low):
         return [("os.system", "Windows")]
     if "macos" in low or "mac os" in low or "darwin" in low:
         return [("os.system", "Darwin")]
     if any(w in low for w in ("linux", "ubuntu", "debian", "centos", "fedora", "rhel")):
-        return [("os.system", "Linux"), *([("os.wsl", 2)] if "wsl" in low else [])]
+        return [("os.system", "Linux")]
     return []
 
 
@@ -108,8 +111,14 @@ _VERSION = re.compile(
 )
 
 
+#: ``tf.version.GIT_VERSION`` before ``tf.version.VERSION``, as the template's command prints them:
+#: ``v2.11.0-rc2-17-gd5b57ca93e5 2.11.0``, ``b'v1.12.0-rc2-3-ga6d8ffae09' 1.12.0``.
+_GIT_DESCRIBE = re.compile(r"^b?'?v[0-9][0-9A-Za-z.+-]{0,40}-g[0-9a-f]{5,40}'? {1,4}(?=[0-9])")
+
+
 def _version(value: str) -> list[tuple[str, Any]]:
-    m = _VERSION.search(value[:120])
+    value = _GIT_DESCRIBE.sub("", value[:120], count=1)
+    m = _VERSION.search(value)
     if m is None:
         return []
     return [

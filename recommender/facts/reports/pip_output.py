@@ -1,0 +1,87 @@
+"""What pip prints around an install: the versions it installed (``Successfully installed
+torch-2.1.0 torchaudio-0.10.0``), found (``Requirement already satisfied: torch==1.10.0 in
+/usr/... (from torchaudio) (1.10.0+cu111)``, pip >= 20.3 prints the installed version last) and
+calls a conflict (``tensorflow 2.13.1 requires keras<2.14,>=2.13.1, but you have keras 3.1.1
+which is incompatible.``; pip < 20.3: ``... has requirement ..., but you'll have ...``). A conflict
+line states both installed versions; whether they work together is for the tables to judge (pip
+calls TensorFlow 2.15 with Keras 3 a conflict, Keras documents it as working)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from recommender.facts.reports.model import Block, Fact
+from recommender.facts.reports.packages import listed
+
+FORMAT = "pip-output"
+_INSTALLED = "Successfully installed "
+_SATISFIED = re.compile(
+    r"^Requirement already satisfied: (?P<name>[A-Za-z0-9][A-Za-z0-9._-]{0,80})[^ ]{0,80} in "
+    r"\S.{0,900}\((?P<version>[0-9][0-9A-Za-z.+!_-]{0,60})\)$"
+)
+_CONFLICT = re.compile(
+    r"^(?:ERROR: )?(?P<a>[A-Za-z0-9][A-Za-z0-9._-]{0,80}) (?P<av>[0-9][0-9A-Za-z.+!_-]{0,60}) "
+    r"(?:requires|has requirement) \S{1,300}, but you(?: have|'ll have) "
+    r"(?P<b>[A-Za-z0-9][A-Za-z0-9._-]{0,80}) (?P<bv>[0-9][0-9A-Za-z.+!_-]{0,60}) which is incompatible"
+)
+#: Lines between them that keep a run of pip's output together.
+_PIP_LINES = (
+    "Collecting ",
+    "Downloading ",
+    "Installing collected packages",
+    "Attempting uninstall",
+    "Found existing installation",
+    "Uninstalling ",
+    "Successfully uninstalled",
+    "ERROR: pip's dependency resolver",
+    "This behaviour is the source",
+)
+
+
+def _installed(line: str, number: int) -> list[Fact]:
+    out: list[Fact] = []
+    for item in line[len(_INSTALLED) :].split()[:200]:
+        name, _, version = item.rpartition("-")
+        if name:
+            out.extend(listed(name, version, number))
+    return out
+
+
+def _line_facts(line: str, number: int) -> list[Fact] | None:
+    """The facts of one of pip's lines; None for a line that is not pip's."""
+    if line.startswith(_INSTALLED):
+        return _installed(line, number)
+    if line.startswith("Requirement already satisfied: "):
+        m = _SATISFIED.match(line[:1200])
+        return listed(m.group("name"), m.group("version"), number) if m else []
+    if "which is incompatible" in line:
+        m = _CONFLICT.match(line[:1000])
+        if m is None:
+            return None
+        return [
+            *listed(m.group("a"), m.group("av"), number),
+            *listed(m.group("b"), m.group("bv"), number),
+        ]
+    return [] if line.startswith(_PIP_LINES) else None
+
+
+def read(lines: Sequence[str]) -> list[Block]:
+    """Runs of pip's output that state a version dlrec reads, one block each."""
+    blocks: list[Block] = []
+    facts: list[Fact] = []
+    start = end = 0
+    for number, raw in enumerate(lines, 1):
+        found = _line_facts(raw.strip(), number)
+        if found is None:
+            if facts and number - end > 5:
+                blocks.append(Block(format=FORMAT, start=start, end=end, facts=tuple(facts)))
+                facts = []
+            continue
+        if found:
+            start = start if facts else number
+            facts.extend(found)
+            end = number
+    if facts:
+        blocks.append(Block(format=FORMAT, start=start, end=end, facts=tuple(facts)))
+    return blocks
