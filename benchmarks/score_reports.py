@@ -4,6 +4,8 @@ Each case is `cases/<id>.txt` (the paste) and `cases/<id>.yaml` (its thread's `d
 finding categories a reader must report, `expected`). The repository a case was filed in is passed as the action passes it (`--repository`).
 A case agrees when every expected category
 is among the categories of dlrec's findings (fail or warn), and a `healthy` case gets no fail.
+Agreement alone does not punish claiming more than the thread found, so each half also counts the
+cases with a *fail* in a category the thread did not reach (`--extra` lists them).
 The corpus splits by the parity of sha256(source.url): even = development, odd = held-out.
 Tune on the development half only; score the held-out half at the end.
 
@@ -11,6 +13,7 @@ Tune on the development half only; score the held-out half at the end.
     python benchmarks/score_reports.py --list dev            # the development case ids
     python benchmarks/score_reports.py                       # both halves' agreement
     python benchmarks/score_reports.py --since 166 --misses  # the cases added from 166 on, alone
+    python benchmarks/score_reports.py --extra               # the fails the threads did not reach
 """
 
 from __future__ import annotations
@@ -44,6 +47,12 @@ def cases(half: str | None = None, since: int = 0) -> list[tuple[str, dict]]:
 
 def judge(case_id: str, doc: dict) -> tuple[bool, list[str], str]:
     """(agrees, dlrec's categories, a note) for one case."""
+    ok, cats, note, _ = _judge(case_id, doc)
+    return ok, cats, note
+
+
+def _judge(case_id: str, doc: dict) -> tuple[bool, list[str], str, list[str]]:
+    """judge()'s answer and the categories dlrec fails that the thread did not reach."""
     from recommender.core.errors import BadInputError
     from recommender.pipeline import diagnose
 
@@ -54,29 +63,37 @@ def judge(case_id: str, doc: dict) -> tuple[bool, list[str], str]:
         result = diagnose(text, f"{case_id}.txt", repository=repo if "/" in repo else None)
     except BadInputError as exc:
         cats, failed, note = [], False, f"unread: {exc.format_message()[:80]}"
+        fails: set[str] = set()
     else:
         cats, failed, note = list(result.categories), result.failed, ""
+        fails = {f.category for f in result.findings if f.status == "fail"}
     expected = [str(c) for c in doc.get("expected") or []]
+    extra = sorted(fails - set(expected))
     if doc.get("diagnosis") == "healthy":
-        return not failed, cats, note or ("a fail on a healthy report" if failed else "")
+        return not failed, cats, note or ("a fail on a healthy report" if failed else ""), extra
     missing = [c for c in expected if c not in cats]
-    return not missing, cats, note or (f"missing {missing}" if missing else "")
+    return not missing, cats, note or (f"missing {missing}" if missing else ""), extra
 
 
-def score(half: str, *, verbose: bool, since: int = 0) -> tuple[int, int, int]:
-    agree = total = healthy_fail = 0
+def score(
+    half: str, *, verbose: bool, since: int = 0, extra: bool = False
+) -> tuple[int, int, int, int]:
+    agree = total = healthy_fail = over = 0
     for case_id, doc in cases(half, since):
-        ok, cats, note = judge(case_id, doc)
+        ok, cats, note, beyond = _judge(case_id, doc)
         total += 1
         agree += ok
+        over += bool(beyond)
         if doc.get("diagnosis") == "healthy" and not ok:
             healthy_fail += 1
+        if extra and beyond:
+            print(f"  {case_id} thread: {doc.get('diagnosis')}; dlrec also fails {beyond}")
         if verbose and not ok:
             print(
                 f"  {case_id} [{doc.get('format')}] thread: {doc.get('diagnosis')} expected "
                 f"{doc.get('expected')}; dlrec: {cats}; {note}"
             )
-    return agree, total, healthy_fail
+    return agree, total, healthy_fail, over
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
         "--since", type=int, default=0, metavar="N", help="only the cases numbered N and up"
     )
     parser.add_argument("--misses", action="store_true", help="list each half's misses")
+    parser.add_argument(
+        "--extra", action="store_true", help="list the fails in categories the thread did not reach"
+    )
     args = parser.parse_args(argv)
     if args.list:
         print("\n".join(case_id for case_id, _ in cases(args.list)))
@@ -96,10 +116,13 @@ def main(argv: list[str] | None = None) -> int:
     halves = [args.half] if args.half else ["dev", "held-out"]
     for half in halves:
         verbose = args.half is not None or args.misses
-        agree, total, healthy_fail = score(half, verbose=verbose, since=args.since)
+        agree, total, healthy_fail, over = score(
+            half, verbose=verbose, since=args.since, extra=args.extra
+        )
         pct = 100.0 * agree / total if total else 0.0
         print(
-            f"{half}: {agree}/{total} agree ({pct:.1f}%); healthy reports with a fail: {healthy_fail}"
+            f"{half}: {agree}/{total} agree ({pct:.1f}%); healthy reports with a fail: "
+            f"{healthy_fail}; a fail the thread did not reach: {over}"
         )
     return 0
 

@@ -324,3 +324,21 @@ def test_a_companion_message_next_to_a_matching_pair_is_a_warning(listing: str) 
 )
 def test_a_companion_message_next_to_a_mismatched_or_unknown_pair_fails(listing: str) -> None:
     assert "version-mismatch" in _fails(_NMS + listing)
+
+
+@pytest.mark.parametrize(
+    ("line", "installed"),
+    [
+        ("    PyTorch 2.0.1+cu118 with CUDA 1108 (you have 2.1.0+cu121)", "2.1.0+cu121"),
+        ("    PyTorch 2.0.1+cu118 with CUDA 1108 (you have 2.0.1)", None),
+        ("this wheel was built for torch 2.1.0+cu121 only", None),
+        ("flash-attn requires torch==2.3.0+cu121 here", None),
+        ("I have torch 2.3.0+cu121 installed", "2.3.0+cu121"),
+    ],
+)
+def test_a_torch_a_library_was_built_for_is_not_the_installed_one(
+    line: str, installed: str | None
+) -> None:
+    paste = read_paste(line + "\nDriver Version: 535.104.05\n", origin="x")
+    fact = paste.facts.get("frameworks.pytorch.version")
+    assert (fact.value if fact else None) == installed

@@ -62,6 +62,12 @@ _TORCH_BUILD = re.compile(
 _BARE_CPU_BUILD = re.compile(
     r"(?<![0-9A-Za-z.+=-])[12]\.[0-9]{1,2}\.[0-9]{1,2}\+cpu(?![0-9A-Za-z.])"
 )
+#: What a library says it was built for or needs, before the torch it names, and the installed
+#: one after "you have".
+_NOT_INSTALLED = re.compile(r"built (?:for|against|with)|requires?|needs?|required", re.IGNORECASE)
+_YOU_HAVE = re.compile(
+    r"you have (?P<v>[0-9]\.[0-9]{1,2}(?:\.[0-9]{1,2})?\+(?:cu[0-9]{2,3}|cpu|rocm[0-9.]{1,8}))"
+)
 _FRAMEWORK = {"pytorch": "pytorch", "torch": "pytorch", "tensorflow": "tensorflow", "jax": "jax"}
 
 
@@ -119,8 +125,15 @@ def _stated_torch_build(head: str, number: int, seen: set[str]) -> list[Fact]:
             seen.add(_FRAMEWORK["torch"])
             out.append(Fact(path="frameworks.pytorch.version", value=bare.group(0), line=number))
         return out
-    seen.add("torch-build")
     version = m.group("v")
+    if "you have " in head:  # xformers: "PyTorch 2.0.1+cu118 with CUDA 1108 (you have 2.1.0+cu121)"
+        have = _YOU_HAVE.search(head, m.end())
+        if have is None:
+            return []
+        version = have.group("v")
+    elif _NOT_INSTALLED.search(head, 0, m.start()):
+        return []  # "built for torch 2.1.0+cu121", "requires torch==...": not what is installed
+    seen.add("torch-build")
     out = [Fact(path="frameworks.pytorch.installed", value=True, line=number)]
     framework = _FRAMEWORK["torch"]
     if framework not in seen:  # "torch version is 2.1" said first wins, as for the others
