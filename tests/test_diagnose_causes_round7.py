@@ -330,3 +330,40 @@ def test_the_git_version_printed_first_is_not_the_release(version: str) -> None:
     text = _TF_TEMPLATE.format(version=version, platform="Ubuntu 22.04", cuda="12.0")
     facts = {f.path: f.value for f in _run(text).facts}
     assert facts["frameworks.tensorflow.version"] == "2.11.0"
+
+
+# --- a library at another release than the code: "module X has no attribute Y" -------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "AttributeError: module diffusers has no attribute StableCascadeUNet",
+        "AttributeError: module 'numpy' has no attribute 'float'.",
+        "AttributeError: module 'transformers' has no attribute 'Qwen2VLForConditionalGeneration'",
+        "AttributeError: module 'torch' has no attribute 'compiler'",
+    ],
+)
+def test_a_library_missing_a_name_the_code_uses_is_a_version_mismatch(line: str) -> None:
+    result = _run(
+        f'Traceback (most recent call last):\n  File "app.py", line 3, in <module>\n{line}\n'
+    )
+    assert "version-mismatch" in result.categories
+    assert not result.failed  # a warning: the code or the library may be the one to change
+
+
+def test_a_missing_name_in_the_users_own_module_is_not_a_library_release() -> None:
+    text = (
+        "Traceback (most recent call last):\n"
+        "AttributeError: module 'utils' has no attribute 'load'\n"
+        "| NVIDIA-SMI 550.54.14   Driver Version: 550.54.14   CUDA Version: 12.4     |\n"
+    )
+    assert "version-mismatch" not in _run(text).categories
+
+
+def test_a_whole_block_on_one_line_is_read_and_a_language_tag_is_not() -> None:
+    lines = read_paste(
+        "```AttributeError: module 'numpy' has no attribute 'float'```\n```python\n", origin="-"
+    ).lines
+    assert lines[0] == "AttributeError: module 'numpy' has no attribute 'float'"
+    assert lines[1] == ""

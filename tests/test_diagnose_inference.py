@@ -342,3 +342,30 @@ def test_a_torch_a_library_was_built_for_is_not_the_installed_one(
     paste = read_paste(line + "\nDriver Version: 535.104.05\n", origin="x")
     fact = paste.facts.get("frameworks.pytorch.version")
     assert (fact.value if fact else None) == installed
+
+
+# --- TensorFlow's release gives its CUDA where no block states the build's ------------------------
+
+_SMI_470 = "| NVIDIA-SMI 470.57.02    Driver Version: 470.57.02    CUDA Version: 11.4     |\n"
+
+
+@pytest.mark.parametrize(
+    "tf",
+    [
+        "Package      Version\ntensorflow   2.15.0\n",
+        "tensorflow==2.16.1\n",
+        "- TensorFlow version (use command below): 2.15.0\n- Python version: 3.10\n",
+        "My tensorflow version is 2.17.0\n",
+    ],
+)
+def test_a_tensorflow_built_for_a_newer_cuda_major_than_the_driver_fails(tf: str) -> None:
+    assert "driver-too-old" in _fails(tf + _SMI_470)
+    newer = _SMI_470.replace("470.57.02", "535.104.05").replace("11.4", "12.2")
+    assert "driver-too-old" not in _fails(tf + newer)
+
+
+def test_tensorflow_within_the_driver_s_cuda_major_or_on_cpu_is_not_blamed() -> None:
+    assert "driver-too-old" not in _fails(
+        "tensorflow==2.12.0\n" + _SMI_470
+    )  # CUDA 11.8: minor compat
+    assert "driver-too-old" not in _fails("tensorflow-cpu==2.15.0\n" + _SMI_470)

@@ -230,6 +230,54 @@ def tf_tested_libraries(paste: Paste) -> list[Finding]:
     ]
 
 
+def tf_release_driver(paste: Paste) -> list[Finding]:
+    """A TensorFlow release whose tested CUDA is of a newer major than the driver runs: its GPU
+    wheels (Linux, and native Windows up to 2.10) are built with that CUDA, and minor-version
+    compatibility never spans a major. Only where no block states the build's CUDA, no CPU build,
+    no macOS, and no conda CUDA runtime in the environment (cuda_runtimes judges that one)."""
+    tf = paste.facts.get("frameworks.tensorflow.version")
+    top = paste.facts.get("driver.max_cuda")
+    release = major_minor(tf.value) if tf else None
+    limit = major_minor(top.value) if top else None
+    if tf is None or top is None or release is None or limit is None:
+        return []
+    tested = _tf_tested(release)
+    osd = paste.doc.get("os") or {}
+    system = osd.get("system") if isinstance(osd, Mapping) else None
+    flavour = paste.facts.get("frameworks.tensorflow.build.flavour")
+    if (
+        tested is None
+        or "frameworks.tensorflow.build.cuda" in paste.facts
+        or (flavour is not None and flavour.value == "cpu")
+        or system == "Darwin"
+        or (system == "Windows" and release >= (2, 11))
+        or any(f"package.{name}" in paste.facts for name in CUDA_RUNTIMES[:2])
+    ):
+        return []
+    cuda = tested[0]
+    need = major_minor(cuda)
+    if need is None or need[0] <= limit[0]:
+        return []
+    return [
+        Finding(
+            id="build:tensorflow-driver",
+            category=Category.DRIVER_TOO_OLD.value,
+            status="fail",
+            title="The driver is older than the CUDA this TensorFlow release is built with",
+            detail=(
+                f"TensorFlow {tf.value} is built and tested with CUDA {cuda}; the driver runs "
+                f"CUDA {top.value} at most, and minor-version compatibility stays within a major"
+            ),
+            fix=(
+                f"Upgrade the NVIDIA driver to one for CUDA {cuda}, or install the TensorFlow "
+                f"release built for CUDA {limit[0]}.x"
+            ),
+            quotes=quote_lines(paste, [tf.line, top.line]),
+            source=TF_TESTED_URL,
+        )
+    ]
+
+
 #: jax's CUDA plugin loads only with the jaxlib of its own release: jaxlib/plugin_support.py
 #: compares the dotted versions and skips a plugin that differs ("is installed, but it is not
 #: compatible with the installed jaxlib version"). ROCm plugins are exempt (pip pins them).

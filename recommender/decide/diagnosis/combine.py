@@ -14,6 +14,7 @@ from recommender.decide.diagnosis.builds import (
     cuda_runtimes,
     driver_mismatch,
     jax_plugin_versions,
+    tf_release_driver,
     tf_tested_libraries,
 )
 from recommender.decide.diagnosis.findings import Diagnosis, Finding
@@ -111,6 +112,7 @@ def diagnose(
         *gfx_targets(paste),
         *driver_mismatch(paste),
         *tf_tested_libraries(paste),
+        *tf_release_driver(paste),
         *jax_plugin_versions(paste),
         *pairing_findings(paste),
         *busy_gpus(paste),

@@ -37,9 +37,20 @@ def paste_lines(text: str) -> tuple[str, ...]:
             line = _QUOTE.sub("", line, count=1)
             head = line[:16]
         if ("`" in head or "~" in head) and _FENCE.match(line):
-            line = ""
+            line = _one_line_block(line)
         out.append(line.rstrip())
     return tuple(out)
+
+
+def _one_line_block(line: str) -> str:
+    """A fence line is blank, unless it is a whole block on one line (```AttributeError: ...```,
+    as issue bodies often hold a one-line error): then its text."""
+    body = line.strip()
+    for fence in ("```", "~~~"):
+        if body.startswith(fence) and body.endswith(fence) and len(body) > 2 * len(fence):
+            inner = body[len(fence) : -len(fence)].strip(fence[0]).strip()
+            return inner if " " in inner else ""
+    return ""
 
 
 def strip_quotes(value: str) -> str:
