@@ -9,9 +9,11 @@ every process the test starts, so we can prove none survives.
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
+import sys
 import time
 import uuid
 
@@ -151,10 +153,26 @@ def test_sigkill_beside_real_tensorflow():
     assert_real_passed(runs["tensorflow"])
 
 
+@pytest.fixture(scope="module")
+def import_budget() -> int:
+    """An import budget the real TensorFlow meets on this machine now: 8 s, or three times one
+    measured import where the machine is slower or loaded (a fixed 8 s timed the real import out
+    at a load of 8 on two cores, so the test failed for the machine, not for dlrec)."""
+    start = time.monotonic()
+    subprocess.run(
+        [sys.executable, "-c", "import tensorflow"],
+        capture_output=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+    )
+    return max(8, math.ceil(3 * (time.monotonic() - start)))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["hang", "grandchild"])
-def test_import_hang_is_killed_within_budget_beside_real_tensorflow(mode):
-    budget = 8
+def test_import_hang_is_killed_within_budget_beside_real_tensorflow(mode, import_budget):
+    budget = import_budget
     rc, doc, elapsed, _ = smoke_json(
         mode, "--framework", "pytorch", "--framework", "tensorflow", "--import-timeout", str(budget)
     )

@@ -61,6 +61,29 @@ def conflicts(paste: Paste) -> list[Finding]:
     return out
 
 
+def _explained(findings: Sequence[Finding]) -> list[Finding]:
+    """Drop a failing symptom whose every quoted line another fail of another category quotes
+    too, with more lines: that finding reads the same error line together with the facts that
+    explain it (a cuDNN 7 that cannot load next to a TensorFlow built for cuDNN 7 and a cuDNN 8
+    installed is a version mismatch; the missing library is its symptom). Equal lines prove
+    both equally, so both stay."""
+
+    def lines(f: Finding) -> frozenset[int]:
+        return frozenset(q.line for q in f.quotes)
+
+    fails = [f for f in findings if f.status == "fail" and f.category != Category.OTHER.value]
+    return [
+        f
+        for f in findings
+        if f not in fails
+        or not lines(f)
+        or not any(
+            c.category != f.category and f.category not in c.also and lines(f) < lines(c)
+            for c in fails
+        )
+    ]
+
+
 def _merge(findings: Sequence[Finding]) -> list[Finding]:
     """One finding per category (conflicts and notes stay apart); a fail beats a warn."""
     out: dict[str, Finding] = {}
@@ -121,7 +144,7 @@ def diagnose(
     found += uncovered(paste, found)
     if any(f.category == Category.WSL_ISSUE.value and f.status != "ok" for f in found):
         found = [f for f in found if f.id != "platform:wsl2"]  # a WSL finding says it already
-    merged = _merge(found)
+    merged = _merge(_explained(found))
     if not any(f.status == "fail" for f in merged):
         merged.append(
             Finding(

@@ -104,6 +104,15 @@ def _libcuda_without_driver(paste: Paste, lines: list[int]) -> bool:
     return not any(paste.facts.get(path) for path in _DRIVER_EVIDENCE)
 
 
+#: Words by which a message says it is a framework's own check, not a bare CUDA status.
+_FRAMEWORK_WORDS = ("pytorch", "/torch/", "\\torch\\", "tensorflow")
+
+
+def _names_framework(paste: Paste, lines: list[int]) -> bool:
+    """The matched lines are a framework's own check (torch's or TensorFlow's warning names it)."""
+    return any(word in paste.line(n).lower() for n in lines for word in _FRAMEWORK_WORDS)
+
+
 def message_findings(
     paste: Paste, signatures: Mapping[str, Signature], checklists: Mapping[str, Checklist]
 ) -> list[Finding]:
@@ -115,6 +124,13 @@ def message_findings(
         signatures[h].status in ("fail", "warn") and signatures[h].diagnosis in _CUDA_START_FAILED
         for h in hit_ids
     )
+    # A framework's own warning that it lacks the GPU's kernels explains a bare "no kernel image".
+    framework_arch = any(
+        signatures[h.signature].diagnosis == Category.ARCH_UNSUPPORTED.value
+        and signatures[h.signature].status == "fail"
+        and _names_framework(paste, [h.line])
+        for h in paste.hits
+    )
     for sid in hit_ids:
         sig = signatures[sid]
         if sig.status == "fact" or (start_failed and _fallback_only(sig)):
@@ -125,10 +141,17 @@ def message_findings(
             continue
         harmless = (sig.needs == "gpu" and not gpu) or (sig.needs == "no-gpu" and gpu)
         also = sig.also
+        category = sig.diagnosis
         if sig.diagnosis == Category.ARCH_UNSUPPORTED.value and library_kernels_in_use(
             paste, checklists
         ):
-            also = (*also, Category.LIBRARY_KERNELS_UNSUPPORTED.value)
+            if _names_framework(paste, lines) or framework_arch:
+                also = (*also, Category.LIBRARY_KERNELS_UNSUPPORTED.value)
+            else:
+                # A bare CUDA message ("no kernel image") where a library's own kernels are at
+                # work: the missing kernel is the library's. Torch's own architecture check (the
+                # checklist item, its own warnings) speaks for torch.
+                category = Category.LIBRARY_KERNELS_UNSUPPORTED.value
         if sig.diagnosis == Category.MISSING_LIBRARY.value and extension_built_for_other_cuda(
             paste, lines
         ):
@@ -152,7 +175,7 @@ def message_findings(
         out.append(
             Finding(
                 id=f"signature:{sid}",
-                category=sig.diagnosis,
+                category=category,
                 also=also,
                 status="warn" if harmless else sig.status,
                 title=sig.title,
