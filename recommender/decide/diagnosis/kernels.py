@@ -67,6 +67,19 @@ OWN_TOOLCHAINS = (
     "TRITON_PTXAS_PATH",
 )
 
+#: A traceback frame or error location inside a library's own compiled CUDA ops (mmcv/ops, detectron2's
+#: layers, pytorch3d, flash_attn, the torch_scatter family, Gaussian-splatting rasterizers, ...): a
+#: missing kernel raised there is that library's build, not torch's (mmcv's ops compiled on an A100
+#: for sm_80 only fail on a V100 until rebuilt with TORCH_CUDA_ARCH_LIST,
+#: https://github.com/open-mmlab/mmcv/blob/main/docs/en/get_started/build.md).
+_OWN_OPS_FRAME = re.compile(
+    r"[/\\](?:mmcv[/\\]ops|detectron2[/\\]layers|maskrcnn_benchmark[/\\]layers|pytorch3d|flash_attn"
+    r"|xformers[/\\]ops|bitsandbytes|deepspeed[/\\]ops|sgl_kernel|flashinfer|spconv|torch_scatter"
+    r"|torch_sparse|torch_cluster|MinkowskiEngine|nvdiffrast|tinycudann|diff_gaussian_rasterization"
+    r"|simple_knn|gsplat|mamba_ssm|causal_conv1d|apex|auto_gptq|exllamav2)[/\\.]"
+    r"|\bext_module\.[a-z_]{2,60}\("
+)
+
 #: A line that imports (or runs from the site-packages of) a library shipping its own compiled CUDA
 #: extension: a CUDA runtime library of one major version missing there means the library's wheel
 #: was built for another CUDA than the environment's torch (vLLM 0.2.2 needed torch's CUDA 12.1
@@ -163,8 +176,9 @@ def arch_flag_findings(paste: Paste) -> list[Finding]:
 
 def library_kernels_in_use(paste: Paste, checklists: Mapping[str, Checklist]) -> bool:
     """A missing kernel is a library's own when the paste shows such a library at work (its
-    traceback, its package, its own compiler toolchain, its arch flags without the GPU) or proves
-    torch's own kernels cover the GPU (torch's architecture check passed with a known list)."""
+    traceback frames in its compiled ops, its package, its own compiler toolchain, its arch flags
+    without the GPU) or proves torch's own kernels cover the GPU (torch's architecture check passed
+    with a known list)."""
     if arch_flag_gaps(paste):
         return True
     if any(_package_fact(paste, p) for p, *_ in LIBRARY_KERNELS) or any(
@@ -172,6 +186,8 @@ def library_kernels_in_use(paste: Paste, checklists: Mapping[str, Checklist]) ->
     ):
         return True
     if any(marker in line for line in paste.lines for marker in OWN_TOOLCHAINS):
+        return True
+    if any(_OWN_OPS_FRAME.search(line) for line in paste.lines):
         return True
     torch = checklists.get("pytorch")
     cc = next((i for i in torch.items if i.id == "compute-capability"), None) if torch else None

@@ -29,6 +29,27 @@ _DRIVER_LIBRARY = frozenset(
 _NO_GPU_UNDER_WSL = frozenset({Category.NO_DEVICE.value, Category.NO_DRIVER.value})
 
 
+#: Categories of a message that says why CUDA could not start although the build has it: a
+#: framework's "no GPU, falling back to the CPU" next to one of them is its consequence, not a
+#: CPU-only build (a CPU build has no CUDA code to call cuInit with).
+_CUDA_START_FAILED = frozenset(
+    {
+        Category.NO_DEVICE.value,
+        Category.NO_DRIVER.value,
+        Category.DRIVER_TOO_OLD.value,
+        Category.DRIVER_MISMATCH.value,
+    }
+)
+
+
+def _fallback_only(sig: Signature) -> bool:
+    """A CPU-build finding inferred from a framework falling back to the CPU (jax's "No GPU/TPU
+    found", Lightning's accelerator check), not from the build itself (its flavour or version)."""
+    return sig.diagnosis == Category.CPU_WHEEL_ON_GPU.value and not any(
+        key.endswith("build.flavour") for key in sig.proves
+    )
+
+
 def _on_wsl2(paste: Paste) -> bool:
     """WSL 2, from a platform string or the WSL issue template's ticked box; or WSL named in
     prose ("WSL2", "Windows Subsystem for Linux") where nothing says WSL 1 (which has no GPU at
@@ -142,6 +163,11 @@ def message_findings(
     out = []
     gpu = shows_gpu(paste)
     wsl2 = _on_wsl2(paste)
+    hit_ids = list(dict.fromkeys(h.signature for h in paste.hits))
+    start_failed = any(
+        signatures[h].status in ("fail", "warn") and signatures[h].diagnosis in _CUDA_START_FAILED
+        for h in hit_ids
+    )
     # A framework's own warning that it lacks the GPU's kernels explains a bare "no kernel image".
     framework_arch = any(
         signatures[h.signature].diagnosis == Category.ARCH_UNSUPPORTED.value
@@ -149,9 +175,9 @@ def message_findings(
         and _names_framework(paste, [h.line])
         for h in paste.hits
     )
-    for sid in dict.fromkeys(h.signature for h in paste.hits):
+    for sid in hit_ids:
         sig = signatures[sid]
-        if sig.status == "fact":
+        if sig.status == "fact" or (start_failed and _fallback_only(sig)):
             continue
         lines = [h.line for h in paste.hits if h.signature == sid]
         if sig.status == "ok":
