@@ -10,6 +10,7 @@ of sha256(URL).
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import re
 from pathlib import Path
 from typing import Any
@@ -169,3 +170,13 @@ def test_the_split_rule_is_the_documented_one() -> None:
     assert half("https://github.com/pytorch/pytorch/issues/1") == (
         "dev" if int(digest[-1], 16) % 2 == 0 else "held-out"
     )
+
+
+def test_the_readme_counts_block_is_what_the_regenerator_writes() -> None:
+    """The whole Counts block (tables and the line of formats present), not only the total."""
+    spec = importlib.util.spec_from_file_location("counts", CASES.parent / "counts.py")
+    assert spec and spec.loader
+    counts = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(counts)
+    text = README.read_text(encoding="utf-8")
+    assert counts.rewrite(text) == text, "stale: run python benchmarks/reports/counts.py"
