@@ -108,6 +108,8 @@ def read_paste(
         blocks.extend(read_prose(lines))  # "on my RTX 4090": only where no block lists a GPU
     if base is None:  # "my tensorflow version is 2.12": only what no block states
         stated = {f.path for b in blocks for f in b.facts}
+        if "os.python_platform" in stated:  # a platform line already names the kernel
+            stated.add("os.release")
         for block in read_stated(lines):
             kept = tuple(f for f in block.facts if f.path not in stated)
             if kept:

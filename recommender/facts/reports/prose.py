@@ -62,6 +62,14 @@ _TORCH_BUILD = re.compile(
 _BARE_CPU_BUILD = re.compile(
     r"(?<![0-9A-Za-z.+=-])[12]\.[0-9]{1,2}\.[0-9]{1,2}\+cpu(?![0-9A-Za-z.])"
 )
+#: A WSL kernel release wherever a line states it (``uname -r``, /proc/version, DKMS's "kernel headers
+#: for kernel 4.4.0-19041-Microsoft"): WSL 1 reports a 4.4.0 kernel numbered with the Windows build
+#: and a capital "Microsoft", WSL 2 a real kernel named "-microsoft-standard" (-WSL2 from 5.x on)
+#: (https://github.com/4U6U57/wsl-open/pull/4, https://github.com/yast/yast-yast2/pull/1084).
+_WSL_KERNEL = re.compile(
+    r"(?<![0-9.])(?P<r>[0-9]{1,2}\.[0-9]{1,3}\.[0-9]{1,3}(?:\.[0-9]{1,3})?"
+    r"-(?:[0-9]{4,5}-Microsoft|microsoft-standard(?:-WSL2)?))(?![0-9A-Za-z])"
+)
 #: What a library says it was built for or needs, before the torch it names, and the installed
 #: one after "you have".
 _NOT_INSTALLED = re.compile(r"built (?:for|against|with)|requires?|needs?|required", re.IGNORECASE)
@@ -72,7 +80,8 @@ _FRAMEWORK = {"pytorch": "pytorch", "torch": "pytorch", "tensorflow": "tensorflo
 
 
 def read_stated(lines: Sequence[str]) -> list[Block]:
-    """Framework versions and a Windows release stated in sentences, the first of each."""
+    """Framework versions, a Windows release, a driver, a torch build and a WSL kernel stated in
+    sentences, the first of each."""
     facts: list[Fact] = []
     seen: set[str] = set()
     for number, line in enumerate(lines, 1):
@@ -93,6 +102,7 @@ def read_stated(lines: Sequence[str]) -> list[Block]:
             facts.append(Fact(path="os.system", value="Windows", line=number))
         facts.extend(_stated_driver(head, number, seen))
         facts.extend(_stated_torch_build(head, number, seen))
+        facts.extend(_stated_wsl_kernel(head, number, seen))
     if not facts:
         return []
     return [Block(format=FORMAT, start=facts[0].line, end=facts[-1].line, facts=tuple(facts))]
@@ -106,6 +116,18 @@ def _stated_driver(head: str, number: int, seen: set[str]) -> list[Fact]:
         return []
     seen.add("driver")
     return [Fact(path="driver.version", value=m.group("v"), line=number)]
+
+
+def _stated_wsl_kernel(head: str, number: int, seen: set[str]) -> list[Fact]:
+    """The kernel release of a WSL distribution, read as the platform's release: the report
+    assembly tells WSL 1 from WSL 2 by it, as it does for collect_env's platform line."""
+    if "kernel" in seen or "icrosoft" not in head:
+        return []
+    m = _WSL_KERNEL.search(head)
+    if m is None:
+        return []
+    seen.add("kernel")
+    return [Fact(path="os.release", value=m.group("r"), line=number)]
 
 
 def _stated_torch_build(head: str, number: int, seen: set[str]) -> list[Fact]:
