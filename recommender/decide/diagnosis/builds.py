@@ -9,7 +9,7 @@ from recommender.core.catalog import Diagnosis as Category
 from recommender.core.numfmt import is_digits
 from recommender.decide.diagnosis._paste import fact_lines, major_minor, quote_lines, shows_gpu
 from recommender.decide.diagnosis.findings import Finding
-from recommender.facts.reports import Paste
+from recommender.facts.reports import Fact, Paste
 
 TF_WINDOWS_URL = "https://www.github.com/tensorflow/tensorflow/releases/tag/v2.11.1"
 
@@ -186,20 +186,14 @@ def _tf_tested(release: tuple[int, int]) -> tuple[str, str] | None:
     return None
 
 
-def _major(value: object) -> int | None:
-    head = str(value).split(".")[0]
-    return int(head) if is_digits(head) else None
-
-
-def tf_tested_libraries(paste: Paste) -> list[Finding]:
-    """The system CUDA/cuDNN a TensorFlow report states, against the release's tested pair: a
-    cuDNN of another major version (or, before CUDA 11, another CUDA minor) is not the library
-    TensorFlow loads. A fail before 2.14 (TensorFlow takes them from the system) where a library
-    failed to load; a warning otherwise (from 2.14 the pip wheels may bring their own)."""
+def _tf_cuda_build(paste: Paste) -> tuple[Fact, tuple[int, int], tuple[str, str]] | None:
+    """TensorFlow's version fact, its release and the release's tested (CUDA, cuDNN), where the
+    paste's TensorFlow can be a CUDA build: a release in the tested table, not a CPU build, not
+    macOS, not native Windows from 2.11 (no CUDA build there)."""
     tf = paste.facts.get("frameworks.tensorflow.version")
     release = major_minor(tf.value) if tf else None
     if tf is None or release is None:
-        return []
+        return None
     tested = _tf_tested(release)
     osd = paste.doc.get("os") or {}
     system = osd.get("system") if isinstance(osd, Mapping) else None
@@ -210,8 +204,24 @@ def tf_tested_libraries(paste: Paste) -> list[Finding]:
         or (system == "Windows" and release >= (2, 11))
         or (flavour is not None and flavour.value == "cpu")
     ):
+        return None
+    return tf, release, tested
+
+
+def _major(value: object) -> int | None:
+    head = str(value).split(".")[0]
+    return int(head) if is_digits(head) else None
+
+
+def tf_tested_libraries(paste: Paste) -> list[Finding]:
+    """The system CUDA/cuDNN a TensorFlow report states, against the release's tested pair: a
+    cuDNN of another major version (or, before CUDA 11, another CUDA minor) is not the library
+    TensorFlow loads. A fail before 2.14 (TensorFlow takes them from the system) where a library
+    failed to load; a warning otherwise (from 2.14 the pip wheels may bring their own)."""
+    found = _tf_cuda_build(paste)
+    if found is None:
         return []
-    cuda, cudnn = tested
+    tf, release, (cuda, cudnn) = found
     stated_cuda = paste.facts.get("toolkit.cuda")
     stated_cudnn = paste.facts.get("toolkit.cudnn")
     wrong: list[str] = []
@@ -256,26 +266,18 @@ def tf_release_driver(paste: Paste) -> list[Finding]:
     wheels (Linux, and native Windows up to 2.10) are built with that CUDA, and minor-version
     compatibility never spans a major. Only where no block states the build's CUDA, no CPU build,
     no macOS, and no conda CUDA runtime in the environment (cuda_runtimes judges that one)."""
-    tf = paste.facts.get("frameworks.tensorflow.version")
     top = paste.facts.get("driver.max_cuda")
-    release = major_minor(tf.value) if tf else None
     limit = major_minor(top.value) if top else None
-    if tf is None or top is None or release is None or limit is None:
-        return []
-    tested = _tf_tested(release)
-    osd = paste.doc.get("os") or {}
-    system = osd.get("system") if isinstance(osd, Mapping) else None
-    flavour = paste.facts.get("frameworks.tensorflow.build.flavour")
+    found = _tf_cuda_build(paste)
     if (
-        tested is None
+        top is None
+        or limit is None
+        or found is None
         or "frameworks.tensorflow.build.cuda" in paste.facts
-        or (flavour is not None and flavour.value == "cpu")
-        or system == "Darwin"
-        or (system == "Windows" and release >= (2, 11))
         or any(f"package.{name}" in paste.facts for name in CUDA_RUNTIMES[:2])
     ):
         return []
-    cuda = tested[0]
+    tf, _, (cuda, _) = found
     need = major_minor(cuda)
     if need is None or need[0] <= limit[0]:
         return []
