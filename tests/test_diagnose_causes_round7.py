@@ -148,7 +148,7 @@ _LIGHTNING_2 = """* CUDA:
 \t- torchmetrics:      1.3.1
 * Packages:
 \t- numpy:             1.26.4
-\t- vllm:              0.4.0
+\t- vllm:              0.2.4
 * System:
 \t- OS:                Linux
 \t- architecture:
@@ -182,7 +182,8 @@ def test_the_2x_layout_is_read_with_its_gpus_packages_and_wsl() -> None:
     assert facts["frameworks.pytorch.cuda_available"] is True
     assert facts["frameworks.pytorch.version"] == "2.2.0+cu121"
     assert facts["frameworks.pytorch.build.cuda"] == "12.1"
-    assert facts["package.vllm"] == "0.4.0"
+    # vllm 0.2.4 asks for torch>=2.1.0 (0.4.0, here before, pins torch==2.1.2: not this torch's).
+    assert facts["package.vllm"] == "0.2.4"
     assert facts["python.version"] == "3.11.8"
     assert facts["os.wsl"] == 2
 

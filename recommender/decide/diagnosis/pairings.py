@@ -1,6 +1,7 @@
 """Packages that only work in pairs, judged from the versions a paste states side by side (a pip or
-conda list, pip's conflict line, an env dump): TensorFlow and Keras / tf-keras, jax and jaxlib,
-xformers and torch. Each table row is what the package index's metadata pins (Requires-Dist, read
+conda list, pip's conflict line, an env dump): TensorFlow and Keras / tf-keras, jax and jaxlib
+(companions built for one framework release, xformers, vLLM, tensorflow-text, PyG's wheels, ...,
+are companions.py's). Each table row is what the package index's metadata pins (Requires-Dist, read
 with ``pip install --dry-run --no-deps --report``), verified 2026-12-05, or what the library's own
 import-time check refuses; the torch/torchvision/torchaudio pairing is the checklist's
 (``torch_companions``)."""
@@ -13,6 +14,7 @@ from packaging.version import InvalidVersion, Version
 
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.diagnosis._paste import quote_lines
+from recommender.decide.diagnosis.companions import companion_findings
 from recommender.decide.diagnosis.findings import Finding
 from recommender.facts.reports import Fact, Paste
 
@@ -46,42 +48,6 @@ JAXLIB_MINIMUM: tuple[tuple[str, str], ...] = (
     ("0.4.26", "0.4.20"),
     ("0.4.23", "0.4.19"),
     ("0.4.20", "0.4.14"),
-)
-
-#: xformers wheels are built against one torch release and pin it exactly (Requires-Dist
-#: ``torch==...``); 0.0.35 only asks for ``torch>=2.10``.
-XFORMERS_URL = "https://pypi.org/project/xformers/#history"
-XFORMERS_TORCH: tuple[tuple[str, str], ...] = (
-    ("0.0.34", "2.10.0"),
-    ("0.0.33.post2", "2.9.1"),
-    ("0.0.33.post1", "2.9.0"),
-    ("0.0.33", "2.9.0"),
-    ("0.0.32.post2", "2.8.0"),
-    ("0.0.32.post1", "2.8.0"),
-    ("0.0.31.post1", "2.7.1"),
-    ("0.0.31", "2.7.1"),
-    ("0.0.30", "2.7.0"),
-    ("0.0.29.post3", "2.6.0"),
-    ("0.0.29.post2", "2.6.0"),
-    ("0.0.29.post1", "2.5.1"),
-    ("0.0.29", "2.5.1"),
-    ("0.0.28.post3", "2.5.1"),
-    ("0.0.28.post2", "2.5.0"),
-    ("0.0.28.post1", "2.4.1"),
-    ("0.0.28", "2.4.1"),
-    ("0.0.27.post2", "2.4.0"),
-    ("0.0.27.post1", "2.4.0"),
-    ("0.0.27", "2.3.1"),
-    ("0.0.26.post1", "2.3.0"),
-    ("0.0.25.post1", "2.2.2"),
-    ("0.0.25", "2.2.1"),
-    ("0.0.24", "2.2.0"),
-    ("0.0.23.post1", "2.1.2"),
-    ("0.0.23", "2.1.1"),
-    ("0.0.22.post7", "2.1.0"),
-    ("0.0.22", "2.0.1"),
-    ("0.0.21", "2.0.1"),
-    ("0.0.20", "2.0.1"),
 )
 
 
@@ -205,28 +171,5 @@ def _jaxlib_minimum(jax: Version) -> Version | None:
     return jax if JAX_EXACT_FROM <= jax <= JAX_EXACT_THROUGH else None
 
 
-def xformers_pairing(paste: Paste) -> list[Finding]:
-    """xformers next to a torch other than the one its wheel pins."""
-    xf_fact = paste.facts.get("package.xformers")
-    torch_fact = paste.facts.get("frameworks.pytorch.version")
-    xf, torch = _version(xf_fact), _version(torch_fact)
-    if xf_fact is None or torch_fact is None or xf is None or torch is None:
-        return []
-    pinned = dict(XFORMERS_TORCH).get(xf.public.partition("+")[0])
-    if pinned is None or Version(torch.base_version) == Version(pinned):
-        return []
-    return [
-        _finding(
-            paste,
-            "xformers-torch",
-            "xformers was built for another torch release",
-            f"xformers {xf_fact.value} is built against torch {pinned}; torch {torch_fact.value} is installed",
-            f"Install the xformers built for this torch, or torch {pinned} (pip install xformers picks the pair when torch is named with it)",
-            [xf_fact, torch_fact],
-            XFORMERS_URL,
-        )
-    ]
-
-
 def pairing_findings(paste: Paste) -> list[Finding]:
-    return [*keras_pairing(paste), *jaxlib_pairing(paste), *xformers_pairing(paste)]
+    return [*keras_pairing(paste), *jaxlib_pairing(paste), *companion_findings(paste)]

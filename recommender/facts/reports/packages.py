@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 
 from recommender.core.numfmt import is_digits
+from recommender.facts.reports.builtfor import may_name, read_line
 from recommender.facts.reports.lines import local_build
 from recommender.facts.reports.model import Block, Fact
 
@@ -60,6 +61,17 @@ RECORDED = (
     "cudatoolkit",
     "tf-keras",
     "tf_keras",
+    # companions whose releases pin the framework (rules/companions.yaml)
+    "torchtext",
+    "torchdata",
+    "torch-tensorrt",
+    "torch_tensorrt",
+    "tensorflow-text",
+    "tensorflow_text",
+    "tensorflow-decision-forests",
+    "tensorflow_decision_forests",
+    "tensorflow-io",
+    "tensorflow_io",
     "pytorch-cuda",
     "cpuonly",
 )
@@ -285,6 +297,15 @@ def read(lines: Sequence[str]) -> list[Block]:
     for number, raw in enumerate(lines, 1):
         line = raw.strip()
         found = []
+        if may_name(line):
+            found = read_line(line, number, _fields(line))
+        if found:
+            start = start if facts else number
+            facts.extend(found)
+            end = number
+            if not _may_list(line):
+                continue
+            found = []
         if line.startswith(_PIP_SAYS):
             continue  # pip's own output: pip_output.py reads it
         if (" install " in line or "conda create " in line) and any(

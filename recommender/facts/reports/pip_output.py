@@ -25,6 +25,13 @@ _CONFLICT = re.compile(
     r"(?:requires|has requirement) \S{1,300}, but you(?: have|'ll have) "
     r"(?P<b>[A-Za-z0-9][A-Za-z0-9._-]{0,80}) (?P<bv>[0-9][0-9A-Za-z.+!_-]{0,60}) which is incompatible"
 )
+#: ``Collecting torch==2.0.0 (from xformers==0.0.19)``: a package pins the framework release, as
+#: pip read from its metadata (pip is about to install that release over the one there).
+_PULLED = re.compile(
+    r"^Collecting (?P<fw>torch|tensorflow|jax|jaxlib)==(?P<v>[0-9][0-9A-Za-z.+]{0,30}) \(from "
+    r"(?P<pkg>[A-Za-z0-9][A-Za-z0-9._-]{0,80})"
+)
+_FRAMEWORKS = ("torch", "tensorflow", "jax", "jaxlib")
 #: Lines between them that keep a run of pip's output together.
 _PIP_LINES = (
     "Collecting ",
@@ -63,6 +70,11 @@ def _line_facts(line: str, number: int) -> list[Fact] | None:
             *listed(m.group("a"), m.group("av"), number),
             *listed(m.group("b"), m.group("bv"), number),
         ]
+    if line.startswith("Collecting "):
+        m = _PULLED.match(line[:400])
+        name = m.group("pkg").lower().replace("_", "-") if m is not None else ""
+        if m is not None and name not in _FRAMEWORKS:
+            return [Fact(path=f"pins.{name}.{m.group('fw')}", value=m.group("v"), line=number)]
     return [] if line.startswith(_PIP_LINES) else None
 
 
