@@ -143,7 +143,7 @@ def test_a_build_named_for_the_installed_torch_does_not_fail(text: str) -> None:
 def test_a_build_for_the_same_torch_but_another_cuda_is_a_warning() -> None:
     result = _run("torch 2.1.2+cu121\ntorch-scatter 2.1.2+pt21cu118\n")
     warned = {f.id: f.status for f in result.findings}
-    assert warned.get("pairing:builtfor-torch-scatter-cuda") == "warn"
+    assert warned.get("pairing:builtfor-cuda") == "warn"
     assert not result.failed
 
 
@@ -256,3 +256,28 @@ def test_pip_collecting_the_installed_torch_for_a_companion_is_fine() -> None:
     text = "torch                         2.0.0\nCollecting torch==2.0.0 (from xformers==0.0.19)\n"
     result = _run(text)
     assert "pairing:pins-xformers-torch" not in _ids(result)
+
+
+def test_pip_replacing_torch_under_builds_for_the_old_one_fails() -> None:
+    text = (
+        "pytorch                   1.12.1          py3.10_cuda11.3_cudnn8.3.2_0    pytorch\n"
+        "torch-sparse              0.6.16          py310_torch_1.12.0_cu113    pyg\n"
+        "Collecting torch>=1.1.0 (from somepackage)\n"
+        "  Downloading torch-2.1.0-cp310-cp310-manylinux1_x86_64.whl (670.2 MB)\n"
+        "  Attempting uninstall: torch\n"
+        "    Found existing installation: torch 1.12.1\n"
+        "      Successfully uninstalled torch-1.12.1\n"
+    )
+    result = _run(text)
+    assert "pairing:builtfor-torch" in _ids(result)
+
+
+def test_pip_reinstalling_the_same_torch_line_under_its_builds_is_fine() -> None:
+    text = (
+        "pytorch                   1.12.0          py3.10_cuda11.3_cudnn8.3.2_0    pytorch\n"
+        "torch-sparse              0.6.16          py310_torch_1.12.0_cu113    pyg\n"
+        "  Using cached torch-1.12.1-cp310-cp310-manylinux1_x86_64.whl (776.3 MB)\n"
+        "      Successfully uninstalled torch-1.12.0\n"
+    )
+    result = _run(text)
+    assert "pairing:builtfor-torch" not in _ids(result)

@@ -138,54 +138,87 @@ def _torch_cuda(paste: Paste) -> str | None:
     return f"{m.group(1)[:-1]}.{m.group(1)[-1]}" if m else None
 
 
+def _replaced_torch(paste: Paste) -> Fact | None:
+    """The torch pip put in place of another in the paste's own install log (``Successfully
+    uninstalled torch-1.12.1`` with ``Using cached torch-2.0.1-...whl``): what is installed after."""
+    gone = paste.facts.get("pip.uninstalled.torch")
+    fetched = paste.facts.get("pip.fetched.torch")
+    if gone is None or fetched is None or _line(gone.value) == _line(fetched.value):
+        return None
+    return fetched
+
+
 def built_for_other_torch(paste: Paste) -> list[Finding]:
-    """A build whose name states the torch (and CUDA) it was compiled for, next to another torch."""
-    torch = paste.facts.get("frameworks.pytorch.version")
+    """Builds whose names state the torch (and CUDA) they were compiled for, next to another torch:
+    one finding for those of another torch release line (fail), one for those of another CUDA."""
+    torch = _replaced_torch(paste) or paste.facts.get("frameworks.pytorch.version")
     have = _line(torch.value) if torch is not None else None
     if torch is None or have is None:
         return []
     cuda = _torch_cuda(paste)
-    out: list[Finding] = []
+    other_torch: list[Fact] = []
+    other_cuda: list[Fact] = []
     for path, fact in paste.facts.items():
         if not (path.startswith("builtfor.") and path.endswith(".torch")):
             continue
-        package = path[len("builtfor.") : -len(".torch")]
         built = _line(fact.value)
         if built is None:
             continue
         if built != have:
-            out.append(
-                _finding(
-                    paste,
-                    f"builtfor-{package}",
-                    "fail",
-                    f"{package} is a build for another torch release",
-                    f"{package} was compiled against torch {fact.value} (its build says so); torch "
-                    f"{torch.value} is installed, and compiled extensions load only in the torch "
-                    "release line they were built for",
-                    f"Install the {package} build for torch {have[0]}.{have[1]} (the index or wheel "
-                    f"named after this torch and its CUDA), rebuild it from source against this torch, "
-                    f"or install torch {fact.value}",
-                    [fact, torch],
-                    _BUILT_FOR_URL,
-                )
-            )
+            other_torch.append(fact)
             continue
-        built_cuda = paste.facts.get(f"builtfor.{package}.cuda")
+        built_cuda = paste.facts.get(path[: -len(".torch")] + ".cuda")
         if built_cuda is not None and cuda is not None and _line(built_cuda.value) != _line(cuda):
-            out.append(
-                _finding(
-                    paste,
-                    f"builtfor-{package}-cuda",
-                    "warn",
-                    f"{package} is a build for another CUDA than torch's",
-                    f"{package} was built with CUDA {built_cuda.value}; torch is the CUDA {cuda} build",
-                    f"Install the {package} build for torch {have[0]}.{have[1]} with CUDA {cuda}",
-                    [built_cuda, torch],
-                    _BUILT_FOR_URL,
-                )
+            other_cuda.append(built_cuda)
+    replaced = torch.path.startswith("pip.")
+    now = (
+        f"pip installs torch {torch.value} in place of the one they were built for"
+        if replaced
+        else (f"torch {torch.value} is installed")
+    )
+    out: list[Finding] = []
+    if other_torch:
+        names = ", ".join(f"{_package(f)} (torch {f.value})" for f in other_torch)
+        out.append(
+            _finding(
+                paste,
+                "builtfor-torch",
+                "fail",
+                "A compiled extension is a build for another torch release",
+                f"Built for another torch, as their builds say: {names}; {now}. Compiled extensions load "
+                "only in the torch release line they were built for",
+                f"Install the builds for torch {have[0]}.{have[1]} (the index or wheels named after this "
+                "torch and its CUDA), rebuild them from source against this torch, or keep the torch they "
+                "were built for",
+                [*other_torch, *_uninstalled(paste, replaced), torch],
+                _BUILT_FOR_URL,
             )
+        )
+    if other_cuda:
+        names = ", ".join(f"{_package(f)} (CUDA {f.value})" for f in other_cuda)
+        out.append(
+            _finding(
+                paste,
+                "builtfor-cuda",
+                "warn",
+                "A compiled extension is a build for another CUDA than torch's",
+                f"Built with another CUDA: {names}; torch is the CUDA {cuda} build",
+                f"Install the builds for torch {have[0]}.{have[1]} with CUDA {cuda}",
+                [*other_cuda, torch],
+                _BUILT_FOR_URL,
+            )
+        )
     return out
+
+
+def _uninstalled(paste: Paste, replaced: bool) -> list[Fact]:
+    gone = paste.facts.get("pip.uninstalled.torch") if replaced else None
+    return [gone] if gone is not None else []
+
+
+def _package(fact: Fact) -> str:
+    """``builtfor.torch-scatter.torch`` -> ``torch-scatter``."""
+    return fact.path[len("builtfor.") :].rpartition(".")[0]
 
 
 def pinned_by_pip(paste: Paste) -> list[Finding]:

@@ -32,6 +32,15 @@ _PULLED = re.compile(
     r"(?P<pkg>[A-Za-z0-9][A-Za-z0-9._-]{0,80})"
 )
 _FRAMEWORKS = ("torch", "tensorflow", "jax", "jaxlib")
+#: pip replacing a framework: ``Successfully uninstalled torch-1.12.1`` and the wheel it fetched
+#: instead (``Using cached torch-2.0.1-cp310-...whl``, ``Downloading .../torch-2.0.1%2Bcu118-...``).
+_UNINSTALLED = re.compile(
+    r"^Successfully uninstalled (?P<fw>torch|tensorflow|jax|jaxlib)-(?P<v>[0-9][0-9A-Za-z.+]{0,30})$"
+)
+_FETCHED = re.compile(
+    r"^(?:Using cached|Downloading) (?:\S{0,300}/)?(?P<fw>torch|tensorflow|jax|jaxlib)-"
+    r"(?P<v>[0-9][0-9A-Za-z.]{0,30})(?:(?:\+|%2B)(?P<local>[A-Za-z0-9.]{1,30}))?-(?:cp|py)[0-9]"
+)
 #: Lines between them that keep a run of pip's output together.
 _PIP_LINES = (
     "Collecting ",
@@ -70,6 +79,18 @@ def _line_facts(line: str, number: int) -> list[Fact] | None:
             *listed(m.group("a"), m.group("av"), number),
             *listed(m.group("b"), m.group("bv"), number),
         ]
+    if line.startswith("Successfully uninstalled "):
+        m = _UNINSTALLED.match(line[:200])
+        return (
+            [Fact(path=f"pip.uninstalled.{m.group('fw')}", value=m.group("v"), line=number)]
+            if m
+            else []
+        )
+    if line.startswith(("Using cached ", "Downloading ")):
+        m = _FETCHED.match(line[:600])
+        if m is not None:
+            version = m.group("v") + (f"+{m.group('local')}" if m.group("local") else "")
+            return [Fact(path=f"pip.fetched.{m.group('fw')}", value=version, line=number)]
     if line.startswith("Collecting "):
         m = _PULLED.match(line[:400])
         name = m.group("pkg").lower().replace("_", "-") if m is not None else ""
