@@ -177,6 +177,8 @@ def jaxlib_pairing(paste: Paste) -> list[Finding]:
     jax, lib = _version(jax_fact), _version(lib_fact)
     if jax_fact is None or lib_fact is None or jax is None or lib is None:
         return []
+    if _printed_by_jax(paste, jax_fact):
+        return []
     jax_base, lib_base = Version(jax.base_version), Version(lib.base_version)
     minimum = _jaxlib_minimum(jax_base)
     if lib_base > jax_base:
@@ -196,6 +198,16 @@ def jaxlib_pairing(paste: Paste) -> list[Finding]:
             JAX_URL,
         )
     ]
+
+
+def _printed_by_jax(paste: Paste, fact: Fact) -> bool:
+    """The version comes from jax.print_environment_info(): jax printed it, so ``import jax``
+    passed jax's own jaxlib check (jax/_src/lib/__init__.py refuses, at import, a jaxlib older
+    than its minimum or newer than jax), whatever a table says of a build from source."""
+    return any(
+        block.format == "jax-env" and block.start <= fact.line <= block.end
+        for block in paste.blocks
+    )
 
 
 def _jaxlib_minimum(jax: Version) -> Version | None:
