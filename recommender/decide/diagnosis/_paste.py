@@ -4,7 +4,6 @@ lines of a family of facts, whether it shows a GPU, a version's major and minor.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Mapping, Sequence
 
 from recommender.core.catalog import Accelerator
@@ -78,9 +77,7 @@ APPLE_GPU = re.compile(
 def names_elsewhere(paste: Paste, lines: list[int], pattern: re.Pattern[str]) -> bool:
     """``pattern`` found on a line of the paste other than the message's own ``lines``."""
     own = set(lines)
-    return any(
-        pattern.search(text) for n, text in enumerate(paste.lines, start=1) if n not in own
-    )
+    return any(pattern.search(text) for n, text in enumerate(paste.lines, start=1) if n not in own)
 
 
 def major_minor(value: object) -> tuple[int, int] | None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from recommender.core.catalog import Accelerator, Framework
 from recommender.core.catalog import Diagnosis as Category
-from recommender.core.catalog import Framework
 from recommender.decide.checklist.build import Checklist
 from recommender.decide.diagnosis._paste import (
     APPLE_GPU,
@@ -136,9 +136,9 @@ def _harmless(sig: Signature, paste: Paste, gpu: bool, lines: list[int]) -> str 
         return "the paste shows a GPU"
     if sig.needs == Framework.JAX and not _names_jax_elsewhere(paste, lines):
         return "nothing else in the paste names jax (a library that imports jax prints it too)"
-    if sig.needs == "tpu" and (gpu or not names_elsewhere(paste, lines, TPU_MACHINE)):
+    if sig.needs == Accelerator.TPU and (gpu or not names_elsewhere(paste, lines, TPU_MACHINE)):
         return "the paste shows no TPU machine apart from the message"
-    if sig.needs == "apple" and not (
+    if sig.needs == "apple-gpu" and not (
         shows_only_apple_gpu(paste) or names_elsewhere(paste, lines, APPLE_GPU)
     ):
         return "the paste shows no Apple GPU (tensorflow-metal, an M-series chip)"
