@@ -62,6 +62,9 @@ def _on_wsl2(paste: Paste) -> bool:
     return named is not None and wsl != 1 and (fact is None or str(fact.value) != "1")
 
 
+on_wsl2 = _on_wsl2
+
+
 def _names_libcuda(paste: Paste, lines: list[int]) -> bool:
     """On WSL 2 libcuda is the Windows driver's, mounted at /usr/lib/wsl/lib: a message that it
     is missing is WSL's library path, not a CUDA toolkit to install. (A CUDA initialisation that
