@@ -77,7 +77,11 @@ def item_findings(paste: Paste, checklists: Mapping[str, Checklist]) -> list[Fin
                     "on a CPU or TPU host a CUDA build of torch (PyPI's default on Linux) is "
                     "expected"
                 )
-            if item.id == "mps" and status == Status.FAIL.value and not _wants_mps(paste):
+            if (
+                item.id == Accelerator.MPS.value
+                and status == Status.FAIL.value
+                and not _wants_mps(paste)
+            ):
                 status = Status.WARN.value
                 detail = (
                     f"{detail}; but nothing in the paste uses MPS (no MPS line, no Apple GPU): "

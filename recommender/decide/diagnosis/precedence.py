@@ -34,8 +34,11 @@ _CONTAINER = re.compile(
 )
 
 #: nvidia-smi missing or unable to reach the driver: what a container started without the GPU
-#: shows (https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/docker-specialized.html:
-#: the toolkit mounts nvidia-smi and the driver's libraries only with --gpus / NVIDIA_VISIBLE_DEVICES).
+#: shows, since the driver's libraries and binaries (nvidia-smi among them) are mounted from the
+#: host only when the container is started with the NVIDIA runtime / --gpus (a maintainer in
+#: https://github.com/NVIDIA/nvidia-docker/issues/225; the toolkit's user guide,
+#: https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/1.11.0/user-guide.html;
+#: verified 2026-12-05).
 _NVIDIA_SMI_ABSENT = frozenset({"signature:nvidia-smi-not-found", "signature:nvidia-smi-no-driver"})
 
 
