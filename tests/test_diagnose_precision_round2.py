@@ -218,3 +218,28 @@ def test_tensorflow_start_up_noise_never_fails_alone(noise: str) -> None:
         assert _healthy(noise)
     except NothingFound:  # unreadable alone: exit 2, never a fail
         pass
+
+
+def test_torch_stating_cuda_available_contradicts_no_driver() -> None:
+    smi = 'invalid literal for int() with base 10: "' + _SMI_FAILS.strip() + '"\n'
+    for said in (
+        "Torch: CUDA available (torch.cuda.is_available() == True)\n",
+        "torch.cuda.is_available() returns True on this box.\n",
+    ):
+        assert "no-driver" not in _fails("GPU: NVIDIA GeForce RTX 4070\n" + said + smi), said
+    # without it, the failing nvidia-smi still fails
+    assert "no-driver" in _fails("GPU: NVIDIA GeForce RTX 4070\n" + smi)
+
+
+_JAX_PAIR = "jax:    0.6.1.dev20250428+7ff68f9de\njaxlib: 0.5.0\nnumpy:  2.2.5\n"
+
+
+def test_jax_env_info_proves_jax_and_jaxlib_load_together() -> None:
+    ran = _JAX_PAIR + "python: 3.11.10\n{}process_count: 1\n"
+    for devices in (
+        "jax.devices (1 total, 1 local): [CudaDevice(id=0)]\n",
+        'device info: NVIDIA GeForce RTX 3050 Ti Laptop GPU-1, 1 local devices"\n',
+    ):
+        assert "version-mismatch" not in _fails(ran.format(devices))
+    # versions typed by hand (nothing jax printed itself): the pairing check still speaks
+    assert "version-mismatch" in _fails("jax: 0.6.1\njaxlib: 0.5.0\n")

@@ -160,6 +160,10 @@ _JAX_CUDA_PLUGIN = re.compile(
 )
 
 
+#: Fails that say no process can reach a GPU: torch's own "CUDA is available" contradicts them.
+_GPU_UNREACHABLE = frozenset({Category.NO_DRIVER.value, Category.NO_DEVICE.value})
+
+
 def _contradicted(paste: Paste, f: Finding) -> str | None:
     """Why the paste's direct evidence contradicts a fail, or None."""
     if f.id == "signature:jaxlib-not-cuda" and any(_JAX_CUDA_PLUGIN.search(x) for x in paste.lines):
@@ -171,6 +175,14 @@ def _contradicted(paste: Paste, f: Finding) -> str | None:
     ):
         kernel = paste.facts["driver.kernel"]
         return f"the kernel driver {kernel.value} is loaded (line {kernel.line})"
+    if f.category in _GPU_UNREACHABLE and not f.id.startswith("conflict"):
+        seen = paste.facts.get("frameworks.pytorch.cuda_available")
+        if seen is not None and seen.value is True:
+            return (
+                f"torch answers that CUDA is available (line {seen.line}): the driver and a GPU "
+                "work there, so the message came from another process, another environment or "
+                "a passing failure"
+            )
     return None
 
 
