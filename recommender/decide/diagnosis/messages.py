@@ -30,9 +30,10 @@ _NO_GPU_UNDER_WSL = frozenset({Category.NO_DEVICE.value, Category.NO_DRIVER.valu
 
 #: What to do instead of installing a driver there (NVIDIA's CUDA on WSL user guide).
 _WSL_FIX = (
-    "Under WSL 2 the GPU comes from the Windows NVIDIA driver: install or update the Windows "
-    "driver (one with WSL support), remove any Linux NVIDIA driver packages installed inside the "
-    "distribution, and run nvidia-smi from /usr/lib/wsl/lib; then restart WSL (wsl --shutdown)"
+    "Under WSL 2 the GPU comes from the Windows driver (its libraries are mounted at "
+    "/usr/lib/wsl/lib): install or update the Windows GPU driver (one with WSL support), remove "
+    "any Linux GPU driver packages installed inside the distribution, then restart WSL "
+    "(wsl --shutdown)"
 )
 
 
