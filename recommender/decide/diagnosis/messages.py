@@ -89,6 +89,9 @@ def _on_wsl2(paste: Paste) -> bool:
 _NOT_ON_WSL = ("to see if we are running under", "non-wsl")
 
 
+on_wsl2 = _on_wsl2
+
+
 def _names_libcuda(paste: Paste, lines: list[int]) -> bool:
     """On WSL 2 libcuda is the Windows driver's, mounted at /usr/lib/wsl/lib: a message that it
     is missing is WSL's library path, not a CUDA toolkit to install. (A CUDA initialisation that
