@@ -182,11 +182,7 @@ def jaxlib_pairing(paste: Paste) -> list[Finding]:
     jax, lib = _version(jax_fact), _version(lib_fact)
     if jax_fact is None or lib_fact is None or jax is None or lib is None:
         return []
-    if (
-        _printed_by_jax(paste, jax_fact)
-        or "jax.devices" in paste.facts
-        or any(line.startswith(_JAX_ENV_RAN) for line in paste.lines)
-    ):
+    if "jax.devices" in paste.facts or any(line.startswith(_JAX_ENV_RAN) for line in paste.lines):
         # jax.print_environment_info() listed its devices: jax imported with this jaxlib, and
         # jax checks the pair on import and refuses to load otherwise (jax/_src/lib/__init__.py,
         # "performs version checking on import"): direct evidence that they work together (a
@@ -211,16 +207,6 @@ def jaxlib_pairing(paste: Paste) -> list[Finding]:
             JAX_URL,
         )
     ]
-
-
-def _printed_by_jax(paste: Paste, fact: Fact) -> bool:
-    """The version comes from jax.print_environment_info(): jax printed it, so ``import jax``
-    passed jax's own jaxlib check (jax/_src/lib/__init__.py refuses, at import, a jaxlib older
-    than its minimum or newer than jax), whatever a table says of a build from source."""
-    return any(
-        block.format == "jax-env" and block.start <= fact.line <= block.end
-        for block in paste.blocks
-    )
 
 
 def _jaxlib_minimum(jax: Version) -> Version | None:
