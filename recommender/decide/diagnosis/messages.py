@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from recommender.core.catalog import Accelerator, Framework
 from recommender.core.catalog import Diagnosis as Category
-from recommender.core.catalog import Framework
 from recommender.decide.checklist.build import Checklist
-from recommender.decide.diagnosis._paste import quote_lines, shows_gpu, shows_only_apple_gpu
+from recommender.decide.diagnosis._paste import (
+    APPLE_GPU,
+    TPU_MACHINE,
+    names_elsewhere,
+    quote_lines,
+    shows_gpu,
+    shows_only_apple_gpu,
+)
 from recommender.decide.diagnosis.findings import Finding
 from recommender.decide.diagnosis.items import planner_fix
 from recommender.decide.diagnosis.kernels import (
+    cudnn8_beside_cudnn9,
     extension_built_for_other_cuda,
     library_kernels_in_use,
 )
@@ -30,9 +38,10 @@ _NO_GPU_UNDER_WSL = frozenset({Category.NO_DEVICE.value, Category.NO_DRIVER.valu
 
 #: What to do instead of installing a driver there (NVIDIA's CUDA on WSL user guide).
 _WSL_FIX = (
-    "Under WSL 2 the GPU comes from the Windows NVIDIA driver: install or update the Windows "
-    "driver (one with WSL support), remove any Linux NVIDIA driver packages installed inside the "
-    "distribution, and run nvidia-smi from /usr/lib/wsl/lib; then restart WSL (wsl --shutdown)"
+    "Under WSL 2 the GPU comes from the Windows driver (its libraries are mounted at "
+    "/usr/lib/wsl/lib): install or update the Windows GPU driver (one with WSL support), remove "
+    "any Linux GPU driver packages installed inside the distribution, then restart WSL "
+    "(wsl --shutdown)"
 )
 
 
@@ -78,6 +87,9 @@ def _on_wsl2(paste: Paste) -> bool:
 #: answers "continuing assuming a non-WSL environment": both name WSL without being on it
 #: (libnvidia-container, src/nvc.c).
 _NOT_ON_WSL = ("to see if we are running under", "non-wsl")
+
+
+on_wsl2 = _on_wsl2
 
 
 def _names_libcuda(paste: Paste, lines: list[int]) -> bool:
@@ -147,7 +159,25 @@ def _harmless(sig: Signature, paste: Paste, gpu: bool, lines: list[int]) -> str 
         return "the paste shows a GPU"
     if sig.needs == Framework.JAX and not _names_jax_elsewhere(paste, lines):
         return "nothing else in the paste names jax (a library that imports jax prints it too)"
+    if sig.needs == Accelerator.TPU and (gpu or not names_elsewhere(paste, lines, TPU_MACHINE)):
+        return "the paste shows no TPU machine apart from the message"
+    if sig.needs == "apple-gpu" and not (
+        shows_only_apple_gpu(paste) or names_elsewhere(paste, lines, APPLE_GPU)
+    ):
+        return "the paste shows no Apple GPU (tensorflow-metal, an M-series chip)"
+    if sig.diagnosis == Category.NO_DRIVER.value and _torch_cuda_works(paste):
+        return (
+            "the same paste shows torch.cuda.is_available() True, so the driver answered; "
+            "this failure was passing, or another process's"
+        )
     return None
+
+
+def _torch_cuda_works(paste: Paste) -> bool:
+    """Direct evidence that the driver works: torch says CUDA is available (a session, collect_env,
+    an env dump), which it cannot without the driver (torch/cuda/__init__.py is_available)."""
+    fact = paste.facts.get("frameworks.pytorch.cuda_available")
+    return fact is not None and fact.value is True
 
 
 #: What shows an NVIDIA driver at work: its kernel module's or its own version, a GPU listed by
@@ -214,8 +244,8 @@ def message_findings(
                 # work: the missing kernel is the library's. Torch's own architecture check (the
                 # checklist item, its own warnings) speaks for torch.
                 category = Category.LIBRARY_KERNELS_UNSUPPORTED.value
-        if sig.diagnosis == Category.MISSING_LIBRARY.value and extension_built_for_other_cuda(
-            paste, lines
+        if sig.diagnosis == Category.MISSING_LIBRARY.value and (
+            extension_built_for_other_cuda(paste, lines) or cudnn8_beside_cudnn9(paste, lines)
         ):
             also = (*also, Category.VERSION_MISMATCH.value)
         if (
