@@ -28,6 +28,13 @@ _DRIVER_LIBRARY = frozenset(
 #: path (Windows build and driver, a Linux driver installed inside WSL), not a driver to add.
 _NO_GPU_UNDER_WSL = frozenset({Category.NO_DEVICE.value, Category.NO_DRIVER.value})
 
+#: What to do instead of installing a driver there (NVIDIA's CUDA on WSL user guide).
+_WSL_FIX = (
+    "Under WSL 2 the GPU comes from the Windows NVIDIA driver: install or update the Windows "
+    "driver (one with WSL support), remove any Linux NVIDIA driver packages installed inside the "
+    "distribution, and run nvidia-smi from /usr/lib/wsl/lib; then restart WSL (wsl --shutdown)"
+)
+
 
 #: Categories of a message that says why CUDA could not start although the build has it: a
 #: framework's "no GPU, falling back to the CPU" next to one of them is its consequence, not a
@@ -58,8 +65,19 @@ def _on_wsl2(paste: Paste) -> bool:
     wsl = (paste.doc.get("os") or {}).get("wsl")
     if (fact is not None and str(fact.value) == "2") or wsl == 2:
         return True
-    named = paste.facts.get("os.wsl_named")
-    return named is not None and wsl != 1 and (fact is None or str(fact.value) != "1")
+    named = any(
+        h.signature.startswith("wsl-named-")
+        and not any(word in paste.line(h.line).lower() for word in _NOT_ON_WSL)
+        for h in paste.hits
+    )
+    return named and wsl != 1 and (fact is None or str(fact.value) != "1")
+
+
+#: The NVIDIA container runtime's debug log asks on every host whether it runs under WSL
+#: ("attempting to load dxcore to see if we are running under Windows Subsystem for Linux") and
+#: answers "continuing assuming a non-WSL environment": both name WSL without being on it
+#: (libnvidia-container, src/nvc.c).
+_NOT_ON_WSL = ("to see if we are running under", "non-wsl")
 
 
 def _names_libcuda(paste: Paste, lines: list[int]) -> bool:
@@ -206,11 +224,12 @@ def message_findings(
             and _libcuda_without_driver(paste, lines)
         ):
             also = (*also, Category.NO_DRIVER.value)
-        if (
-            sig.diagnosis in _DRIVER_LIBRARY
-            and wsl2
-            and (_names_libcuda(paste, lines) or sig.diagnosis in _NO_GPU_UNDER_WSL)
-        ):
+        fix = planner_fix(checklists, sig.fix_item) or sig.fix_text
+        if wsl2 and sig.diagnosis in _NO_GPU_UNDER_WSL:
+            # No Linux driver to install there: the cause to act on is WSL's GPU path.
+            category, also = Category.WSL_ISSUE.value, (sig.diagnosis, *also)
+            fix = _WSL_FIX
+        elif sig.diagnosis in _DRIVER_LIBRARY and wsl2 and _names_libcuda(paste, lines):
             also = (*also, Category.WSL_ISSUE.value)
         passed = _stated_facts_pass(paste, checklists, sig.fix_item)
         if passed is not None and not harmless:
@@ -225,7 +244,7 @@ def message_findings(
                 title=sig.title,
                 detail=f"the text shows a known message ({sid})"
                 + (f"; harmless here: {harmless}" if harmless else ""),
-                fix=planner_fix(checklists, sig.fix_item) or sig.fix_text,
+                fix=fix,
                 quotes=quote_lines(paste, lines),
                 source=sig.source,
             )
