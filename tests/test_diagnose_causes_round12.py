@@ -220,3 +220,76 @@ def test_windows_subsystem_for_linux_named_in_prose_still_counts() -> None:
     )
     result = _run(text)
     assert "wsl-issue" in {f.category for f in result.findings if f.status == "fail"}
+
+
+# --- the kernel driver's own words: API mismatch, a GPU the branch dropped, the AMD side --------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[52.396206] NVRM: API mismatch: the client has the version 440.82, but\n"
+        "            NVRM: this kernel module has the version 390.48.  Please",
+        "[Sat Apr 13 23:38:47 2024] NVRM: API mismatch: the client has the version 535.171.04, but",
+    ],
+)
+def test_the_kernel_module_s_api_mismatch_is_a_driver_mismatch(text: str) -> None:
+    assert "driver-mismatch" in _fails(_run(text + "\n"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NVRM: The NVIDIA GeForce GT 710 GPU installed in this system is\n"
+        " NVRM:  supported through the NVIDIA 470.xx Legacy drivers. Please\n"
+        " NVRM:  this GPU.  Continuing probe...\n"
+        "NVRM: No NVIDIA GPU found.",
+        "WARNING: You do not appear to have an NVIDIA GPU supported by the 410.48 NVIDIA Linux graphics driver installed in this system.",
+    ],
+)
+def test_a_gpu_the_driver_branch_dropped_has_no_driver(text: str) -> None:
+    assert "no-driver" in _fails(_run(text + "\n"))
+
+
+def test_a_missing_kernel_source_tree_is_a_driver_that_was_not_built() -> None:
+    line = "ERROR: Unable to find the kernel source tree for the currently running kernel.  Please make sure you have installed the kernel source files for your kernel"
+    assert "no-driver" in _fails(_run(line + "\n"))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ROCk module is NOT loaded, possibly no GPU devices",
+        "ERROR:root:Driver not initialized (amdgpu not found in modules)",
+    ],
+)
+def test_rocm_without_the_amdgpu_kernel_driver_is_no_driver(line: str) -> None:
+    result = _run(line + "\n")
+    assert {"no-driver", "rocm-issue"} <= _fails(result)
+
+
+def test_a_chip_without_kfd_support_is_a_rocm_problem_but_no_fail_by_itself() -> None:
+    # A second, unsupported chip (an APU's) can sit next to a supported GPU: a warning.
+    result = _run("[    3.54] kfd kfd: amdgpu: PITCAIRN  not supported in kfd\n")
+    assert "rocm-issue" in result.categories
+    assert not result.failed
+
+
+def test_rocm_s_fix_under_wsl2_does_not_name_nvidia() -> None:
+    text = "Ubuntu 22.04 on WSL2\n$ rocminfo\nROCk module is NOT loaded, possibly no GPU devices\n"
+    result = _run(text)
+    fixes = " ".join(f.fix or "" for f in result.findings if f.status == "fail")
+    assert "wsl-issue" in result.categories and "nvidia" not in fixes.lower()
+
+
+@pytest.mark.parametrize(
+    "where", ["I get this error in WSL:", "Running nvidia-smi inside WSL gives"]
+)
+def test_prose_placing_the_machine_in_wsl_names_wsl(where: str) -> None:
+    text = (
+        where + "\n"
+        "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure "
+        "that the latest NVIDIA driver is installed and running.\n"
+    )
+    result = _run(text)
+    assert {f.category for f in result.findings if f.status == "fail"} == {"wsl-issue"}

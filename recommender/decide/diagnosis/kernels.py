@@ -67,6 +67,15 @@ OWN_TOOLCHAINS = (
     "TRITON_PTXAS_PATH",
 )
 
+#: Lines of a llama.cpp-family runtime (llama.cpp/ggml itself, llama-cpp-python, Ollama, LM Studio,
+#: llama-box, LocalAI): ggml carries its own CUDA kernels, compiled for the architectures of its
+#: build (CMAKE_CUDA_ARCHITECTURES; its "no device code compatible with CUDA arch" check,
+#: https://github.com/ggml-org/llama.cpp/blob/master/ggml/src/ggml-cuda/common.cuh), so a missing
+#: kernel under it is that build's, not torch's.
+_GGML_RUNTIME = re.compile(
+    r"\bggml[-_]cuda|\bggml_cuda_[a-z_]{3,40}|\bggml_init_cublas\b|\bllama_model_load"
+)
+
 #: A traceback frame or error location inside a library's own compiled CUDA ops (mmcv/ops, detectron2's
 #: layers, pytorch3d, flash_attn, the torch_scatter family, Gaussian-splatting rasterizers, ...): a
 #: missing kernel raised there is that library's build, not torch's (mmcv's ops compiled on an A100
@@ -101,6 +110,28 @@ def extension_built_for_other_cuda(paste: Paste, lines: Sequence[int]) -> bool:
     if not any(_VERSIONED_CUDA_LIBRARY.search(paste.line(n)) for n in lines):
         return False
     return any(_EXTENSION_IMPORT.search(line) for line in paste.lines)
+
+
+#: cuDNN 8's split libraries (cudnn_ops_infer, cudnn_cnn_train, ...): cuDNN 9 renamed them
+#: (libcudnn_ops.so.9, cudnn_ops64_9.dll), so a program that asks for them was built for cuDNN 8.
+_CUDNN8_ONLY = re.compile(r"cudnn_(?:ops|cnn|adv)_(?:infer|train)(?:64_8\.dll|\.so\.8)")
+#: cuDNN 9 shown beside it: its files, its name, or a torch of 2.4 or later, whose CUDA builds
+#: ship cuDNN 9 (CTranslate2's table of torch/CTranslate2/cuDNN pairs,
+#: https://github.com/SYSTRAN/faster-whisper/issues/1086).
+_CUDNN9 = re.compile(
+    r"cudnn[a-z_]{0,12}64_9\.dll|libcudnn[a-z_]{0,12}\.so\.9|\bcu[Dd][Nn][Nn][ _-]?(?:v|version )?9\b"
+    r"|\bnvidia-cudnn-cu1[23][ =]{1,3}9\.|\btorch(?:==| |-)v?2\.(?:[4-9]|[1-9][0-9])(?![0-9])",
+    re.IGNORECASE,
+)
+
+
+def cudnn8_beside_cudnn9(paste: Paste, lines: Sequence[int]) -> bool:
+    """A library asks for cuDNN 8's libraries (``lines``) in an environment that shows cuDNN 9:
+    it was built for another cuDNN than the one installed (CTranslate2 before 4.5 next to
+    torch 2.4+), so installing cuDNN 8 beside it or pairing the releases fixes it."""
+    if not any(_CUDNN8_ONLY.search(paste.line(n)) for n in lines):
+        return False
+    return any(_CUDNN9.search(line) for line in paste.lines)
 
 
 #: gfx targets ROCm builds no kernels for, and the one whose code they run (rules/compat.yaml
@@ -187,7 +218,7 @@ def library_kernels_in_use(paste: Paste, checklists: Mapping[str, Checklist]) ->
         return True
     if any(marker in line for line in paste.lines for marker in OWN_TOOLCHAINS):
         return True
-    if any(_OWN_OPS_FRAME.search(line) for line in paste.lines):
+    if any(_OWN_OPS_FRAME.search(line) or _GGML_RUNTIME.search(line) for line in paste.lines):
         return True
     torch = checklists.get("pytorch")
     cc = next((i for i in torch.items if i.id == "compute-capability"), None) if torch else None

@@ -11,6 +11,7 @@ from recommender.decide.diagnosis._paste import quote_lines, shows_gpu, shows_on
 from recommender.decide.diagnosis.findings import Finding
 from recommender.decide.diagnosis.items import planner_fix
 from recommender.decide.diagnosis.kernels import (
+    cudnn8_beside_cudnn9,
     extension_built_for_other_cuda,
     library_kernels_in_use,
 )
@@ -30,9 +31,10 @@ _NO_GPU_UNDER_WSL = frozenset({Category.NO_DEVICE.value, Category.NO_DRIVER.valu
 
 #: What to do instead of installing a driver there (NVIDIA's CUDA on WSL user guide).
 _WSL_FIX = (
-    "Under WSL 2 the GPU comes from the Windows NVIDIA driver: install or update the Windows "
-    "driver (one with WSL support), remove any Linux NVIDIA driver packages installed inside the "
-    "distribution, and run nvidia-smi from /usr/lib/wsl/lib; then restart WSL (wsl --shutdown)"
+    "Under WSL 2 the GPU comes from the Windows driver (its libraries are mounted at "
+    "/usr/lib/wsl/lib): install or update the Windows GPU driver (one with WSL support), remove "
+    "any Linux GPU driver packages installed inside the distribution, then restart WSL "
+    "(wsl --shutdown)"
 )
 
 
@@ -147,7 +149,19 @@ def _harmless(sig: Signature, paste: Paste, gpu: bool, lines: list[int]) -> str 
         return "the paste shows a GPU"
     if sig.needs == Framework.JAX and not _names_jax_elsewhere(paste, lines):
         return "nothing else in the paste names jax (a library that imports jax prints it too)"
+    if sig.diagnosis == Category.NO_DRIVER.value and _torch_cuda_works(paste):
+        return (
+            "the same paste shows torch.cuda.is_available() True, so the driver answered; "
+            "this failure was passing, or another process's"
+        )
     return None
+
+
+def _torch_cuda_works(paste: Paste) -> bool:
+    """Direct evidence that the driver works: torch says CUDA is available (a session, collect_env,
+    an env dump), which it cannot without the driver (torch/cuda/__init__.py is_available)."""
+    fact = paste.facts.get("frameworks.pytorch.cuda_available")
+    return fact is not None and fact.value is True
 
 
 #: What shows an NVIDIA driver at work: its kernel module's or its own version, a GPU listed by
@@ -214,8 +228,8 @@ def message_findings(
                 # work: the missing kernel is the library's. Torch's own architecture check (the
                 # checklist item, its own warnings) speaks for torch.
                 category = Category.LIBRARY_KERNELS_UNSUPPORTED.value
-        if sig.diagnosis == Category.MISSING_LIBRARY.value and extension_built_for_other_cuda(
-            paste, lines
+        if sig.diagnosis == Category.MISSING_LIBRARY.value and (
+            extension_built_for_other_cuda(paste, lines) or cudnn8_beside_cudnn9(paste, lines)
         ):
             also = (*also, Category.VERSION_MISMATCH.value)
         if (

@@ -233,8 +233,14 @@ def _cpu_index_install(line: str, number: int) -> list[Fact]:
 
 def _conda_transaction(line: str, number: int) -> list[Fact]:
     """conda's plan, ``pytorch   pytorch/win-64::pytorch-1.10.0-py3.8_cpu_0``: the package, its
-    version and the build string it is about to install (``name-version-build`` after ``::``)."""
-    head, sep, spec = line.partition("::")
+    version and the build string it is about to install (``name-version-build`` after ``::``; of
+    an update ``old --> new``, the new one)."""
+    if " --> " in line:  # an update, "name  chan::name-old-build --> chan::name-new-build": the new
+        name, _, target = line.partition(" ")
+        channel, sep, spec = target.rpartition(" --> ")[2].strip().partition("::")
+        head = f"{name} {channel}"
+    else:
+        head, sep, spec = line.partition("::")
     parts = head.split()
     if not sep or len(parts) != 2 or " " in spec.strip():
         return []

@@ -22,6 +22,14 @@ _CANDIDATE = re.compile(
     r"|(?:Tesla |NVIDIA )?[KPVTAHLB][0-9]{1,3}[A-Z]?)s?\b",
     re.ASCII,
 )
+#: A GeForce model named by its number alone after a word for the card ("Video card: 3060ti",
+#: "my GPU is a 4090", "graphics card 1660 super"): 20xx-50xx numbers are RTX, lower ones GTX; a
+#: number the GPU table does not know is not read.
+_BARE_MODEL = re.compile(
+    r"\b(?:video ?card|graphics ?card|GPU|VGA)s?\b[^0-9\n]{0,12}?(?P<num>[1-9][0-9]{2,3})"
+    r" ?(?P<sfx>ti|super)?\b",
+    re.IGNORECASE,
+)
 _MAX_GPUS = 4
 #: Table look-ups per paste (each normalises a name with a few regexes): a paste of a million
 #: "A1"s must not cost a million look-ups, and people name their GPU early.
@@ -48,10 +56,11 @@ _DRIVER = re.compile(
     r"(?P<v>[3-9][0-9]{2}(?:\.[0-9]{1,3}){0,2})\b",
     re.IGNORECASE,
 )
-#: "torch 2.1.0+cu121", "pytorch==1.12.1+cu113", "torch v2.3.0+cpu": a version whose local label
+#: "torch 2.1.0+cu121", "pytorch==1.12.1+cu113", "torch v2.3.0+cpu", Ultralytics' banner
+#: "torch-2.1.0+cpu": a version whose local label
 #: says the build (an unlabelled version says nothing about it).
 _TORCH_BUILD = re.compile(
-    r"\b(?:py)?torch(?:==| {1,2}v?)(?P<v>[0-9]\.[0-9]{1,2}(?:\.[0-9]{1,2})?"
+    r"\b(?:py)?torch(?:==|-| {1,2}v?)(?P<v>[0-9]\.[0-9]{1,2}(?:\.[0-9]{1,2})?"
     r"\+(?:cu[0-9]{2,3}|cpu|rocm[0-9]{1,2}(?:\.[0-9]{1,2}){0,2}))(?![0-9A-Za-z])(?!\.[0-9A-Za-z])",
     re.IGNORECASE,
 )
@@ -177,6 +186,17 @@ def _lookup(name: str, table) -> tuple[str, str] | None:
     return None
 
 
+def _candidates(line: str) -> list[str]:
+    """GPU names a line may hold: the model names, then numbers named as the card's."""
+    names = [m.group("name") for m in _CANDIDATE.finditer(line, 0, 2000)]
+    for m in _BARE_MODEL.finditer(line, 0, 2000):
+        num = int(m.group("num"))
+        family = "RTX" if 2000 <= num < 6000 else "GTX"
+        suffix = {"ti": " Ti", "super": " SUPER"}.get((m.group("sfx") or "").lower(), "")
+        names.append(f"{family} {num}{suffix}")
+    return names
+
+
 def read(lines: Sequence[str]) -> list[Block]:
     """The distinct GPU models the text names, each with the line that names it."""
     table = load_gpu_table()
@@ -189,11 +209,10 @@ def read(lines: Sequence[str]) -> list[Block]:
             break
         if _DIGIT.search(line, 0, 2000) is None:
             continue
-        for m in _CANDIDATE.finditer(line, 0, 2000):
+        for name in _candidates(line):
             budget -= 1
             if budget < 0:
                 break
-            name = m.group("name")
             if name not in known:
                 if len(known) >= _MAX_LOOKUPS:
                     break

@@ -184,12 +184,13 @@ def _inline(line: str, number: int) -> list[Fact]:
 
 
 #: A boolean check retold inside a sentence: "but cuda.is_available() returns false",
-#: "torch.cuda.is_available() gives False". Only these boolean checks are read (``cuda.`` alone is
+#: "torch.cuda.is_available() gives False", "Torch: CUDA available (torch.cuda.is_available() == True)". Only these boolean checks are read (``cuda.`` alone is
 #: torch's, imported as ``from torch import cuda``), and only a True/False answer.
 _SAID = re.compile(
     r"(?P<expr>(?:torch\.)?cuda\.is_available\(\)|torch\.backends\.mps\.is_available\(\)"
     r"|tf\.test\.is_built_with_cuda\(\)|tf\.test\.is_gpu_available\(\))`? {1,4}"
-    r"(?:returns?|returned|gives|gave|is|prints|printed|shows|outputs) {1,4}`?(?P<value>true|false)\b",
+    r"(?:returns?|returned|gives|gave|is|prints|printed|shows|outputs|==|=>|->) {1,4}`?"
+    r"(?P<value>true|false)\b",
     re.IGNORECASE,
 )
 
