@@ -108,7 +108,13 @@ def test_table_majors() -> None:
     assert torch_cudnn_major("2.6.0+rocm6.1", table) is None
     assert torch_cudnn_major("1.12.1", table) is None
     assert file_majors("libcudnn_ops_infer.so.8 and cudnn_ops64_9.dll") == {8, 9}
-    assert [_stated_major(v) for v in ("9", "8.9.2", "9.1.0.70", "8902", "90100")] == [9, 8, 9, 8, 9]
+    assert [_stated_major(v) for v in ("9", "8.9.2", "9.1.0.70", "8902", "90100")] == [
+        9,
+        8,
+        9,
+        8,
+        9,
+    ]
 
 
 def test_table_agrees_with_the_registry_recording() -> None:
