@@ -77,6 +77,8 @@ def test_cudnn_of_another_major_is_a_version_mismatch(text: str) -> None:
         "torch==2.5.1+cpu\nctranslate2==4.4.0\n" + _CT2_8,
         # a release the table does not cover says nothing either
         "torch 1.13.1\n" + _CT2_9,
+        # jaxlib's build tag runs cuDNN's major and minor together: cudnn86 is cuDNN 8.6
+        "jax v0.4.13  jaxlib v0.4.13+cuda11.cudnn86\n" + _CT2_8,
         # the other major named only on a line that says it is missing too
         _CT2_8 + "Could not load library libcudnn_cnn_infer.so.9: cannot open shared object file\n",
     ],

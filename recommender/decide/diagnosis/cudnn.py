@@ -51,13 +51,15 @@ def file_majors(line: str) -> set[int]:
 
 
 def _stated_major(value: object) -> int | None:
-    """cuDNN's major from a stated version: ``9``, ``8.9.2``, ``9.1.0.70``, or torch's integer
-    form (``8902``, ``90100``)."""
+    """cuDNN's major from a stated version: ``9``, ``8.9.2``, ``9.1.0.70``, jaxlib's ``86``, or
+    torch's integer form (``8902``, ``90100``)."""
     text = str(value).strip()
     if text.isdigit():
         number = int(text)
-        if number < 100:  # a major alone: "cuDNN 9"
+        if number < 20:  # a major alone: "cuDNN 9"
             return number
+        if number < 100:  # major and minor run together: jaxlib's "+cuda11.cudnn86" is 8.6
+            return number // 10
         return number // 10000 if number >= 10000 else number // 1000 if number >= 1000 else None
     head = re.match(r"v?([0-9]{1,2})\.", text)
     return int(head.group(1)) if head else None
