@@ -280,3 +280,16 @@ def test_rocm_s_fix_under_wsl2_does_not_name_nvidia() -> None:
     result = _run(text)
     fixes = " ".join(f.fix or "" for f in result.findings if f.status == "fail")
     assert "wsl-issue" in result.categories and "nvidia" not in fixes.lower()
+
+
+@pytest.mark.parametrize(
+    "where", ["I get this error in WSL:", "Running nvidia-smi inside WSL gives"]
+)
+def test_prose_placing_the_machine_in_wsl_names_wsl(where: str) -> None:
+    text = (
+        where + "\n"
+        "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure "
+        "that the latest NVIDIA driver is installed and running.\n"
+    )
+    result = _run(text)
+    assert {f.category for f in result.findings if f.status == "fail"} == {"wsl-issue"}

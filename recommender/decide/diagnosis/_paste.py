@@ -3,6 +3,7 @@ lines of a family of facts, whether it shows a GPU, a version's major and minor.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from recommender.core.catalog import Accelerator
@@ -56,6 +57,27 @@ def shows_only_apple_gpu(paste: Paste) -> bool:
         and all(a.get("kind") == Accelerator.MPS for a in accelerators)
         and not any(p.startswith("driver.") for p in paste.facts)
     )
+
+
+#: A TPU machine named in the text: a TPU VM or chip generation, jax[tpu], libtpu, the TPU device
+#: files, a template's accelerator answer "TPU" on a line of its own
+#: (https://cloud.google.com/tpu/docs/run-calculation-jax).
+TPU_MACHINE = re.compile(
+    r"\btpu[ -]?v[2-7]|\btpu[ -]vm\b|jax\[tpu\]|libtpu|/dev/accel|^\s*tpus?\s*$", re.IGNORECASE
+)
+#: Apple's GPU named in the text: the tensorflow-metal plugin, its start-up line, an M-series chip
+#: (https://developer.apple.com/metal/tensorflow-plugin/).
+APPLE_GPU = re.compile(
+    r"tensorflow[- ]metal|metal device set to|libmetal_plugin|apple (?:m[1-5]|silicon)"
+    r"|\bm[1-5] (?:pro|max|ultra|mac|laptop|chip|gpu)",
+    re.IGNORECASE,
+)
+
+
+def names_elsewhere(paste: Paste, lines: list[int], pattern: re.Pattern[str]) -> bool:
+    """``pattern`` found on a line of the paste other than the message's own ``lines``."""
+    own = set(lines)
+    return any(pattern.search(text) for n, text in enumerate(paste.lines, start=1) if n not in own)
 
 
 def major_minor(value: object) -> tuple[int, int] | None:

@@ -27,7 +27,7 @@ from recommender.decide.diagnosis.kernels import (
     vllm_rocm_findings,
 )
 from recommender.decide.diagnosis.memory import busy_gpus
-from recommender.decide.diagnosis.messages import message_findings
+from recommender.decide.diagnosis.messages import message_findings, on_wsl2
 from recommender.decide.diagnosis.pairings import pairing_findings
 from recommender.decide.diagnosis.platform import (
     jetson_builds,
@@ -36,6 +36,7 @@ from recommender.decide.diagnosis.platform import (
     platform_findings,
     tensorflow_metal_missing,
 )
+from recommender.decide.diagnosis.precedence import precedence
 from recommender.facts.reports import Paste, Signature
 
 
@@ -144,6 +145,7 @@ def diagnose(
     found += uncovered(paste, found)
     if any(f.category == Category.WSL_ISSUE.value and f.status != "ok" for f in found):
         found = [f for f in found if f.id != "platform:wsl2"]  # a WSL finding says it already
+    found = precedence(paste, found, wsl2=on_wsl2(paste))
     merged = _merge(_explained(found))
     if not any(f.status == "fail" for f in merged):
         merged.append(

@@ -3,11 +3,13 @@ fix the install planner's."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
+from recommender.core.catalog import Accelerator
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.checklist.build import Checklist, Item
-from recommender.decide.diagnosis._paste import fact_lines, quote_lines
+from recommender.decide.diagnosis._paste import fact_lines, quote_lines, shows_gpu
 from recommender.decide.diagnosis.findings import Finding
 from recommender.facts.reports import Paste
 from recommender.rulebase.checklist.template import Status
@@ -68,6 +70,23 @@ def item_findings(paste: Paste, checklists: Mapping[str, Checklist]) -> list[Fin
                     "nvidia-smi, GPU or driver line): on a machine without an NVIDIA GPU this "
                     "is expected"
                 )
+            elif item.id == "gpu-visible" and not _wants_nvidia_gpu(paste):
+                status = Status.WARN.value
+                detail = (
+                    f"{detail}; but nothing in the paste shows an NVIDIA GPU or a CUDA error: "
+                    "on a CPU or TPU host a CUDA build of torch (PyPI's default on Linux) is "
+                    "expected"
+                )
+            if (
+                item.id == Accelerator.MPS.value
+                and status == Status.FAIL.value
+                and not _wants_mps(paste)
+            ):
+                status = Status.WARN.value
+                detail = (
+                    f"{detail}; but nothing in the paste uses MPS (no MPS line, no Apple GPU): "
+                    "CPU work runs on this macOS"
+                )
             out.append(
                 Finding(
                     id=f"{framework}:{item.id}",
@@ -90,6 +109,49 @@ def _looked_for_gpu(paste: Paste) -> bool:
     if "frameworks.pytorch.cuda_warning" in paste.facts:
         return True
     return bool(fact_lines(paste, ("gpu.", "driver.", "accelerators")))
+
+
+#: Words by which a paste uses, or asks about, Apple's GPU.
+_MPS_WORDS = re.compile(r"\bmps\b|metal performance shaders|apple (?:m\d|silicon)|arm64", re.I)
+
+#: Words naming CUDA, the GPU or an NVIDIA card outside the report block: the paste is about the
+#: GPU, not a CPU/TPU host's report that merely lists a CUDA build.
+_CUDA_TROUBLE = re.compile(r"cuda|nvidia|\bgpus?\b|geforce|\b(?:rtx|gtx|quadro|tesla)\b", re.I)
+
+
+#: Blocks of the user's own words and commands (prose, a Python session): CUDA named there is the
+#: user's concern, not a report's fixed line.
+_USER_TEXT = frozenset({"prose", "python-session"})
+
+
+def _wants_mps(paste: Paste) -> bool:
+    """The paste shows MPS: an MPS fact, an Apple GPU, or MPS / Apple silicon named."""
+    if fact_lines(paste, ("mps.",)) or any(
+        isinstance(a, Mapping) and a.get("kind") == Accelerator.MPS
+        for a in paste.doc.get("accelerators") or ()
+    ):
+        return True
+    return any(_MPS_WORDS.search(line) for line in paste.lines)
+
+
+def _wants_nvidia_gpu(paste: Paste) -> bool:
+    """The paste shows an NVIDIA GPU (a GPU, driver or device fact, torch's no-driver warning) or
+    names CUDA/the GPU outside the framework's own report lines: a CUDA build that sees none is
+    then a machine whose GPU is not reachable. A report block alone (collect_env's "No CUDA")
+    on a CPU or TPU host proves no GPU exists to reach."""
+    if shows_gpu(paste) or "frameworks.pytorch.cuda_warning" in paste.facts:
+        return True
+    if any(_CUDA_TROUBLE.search(h.text) for h in paste.hits):
+        return True
+    inside = {
+        n
+        for block in paste.blocks
+        if block.format not in _USER_TEXT
+        for n in range(block.start, block.end + 1)
+    }
+    return any(
+        _CUDA_TROUBLE.search(line) for n, line in enumerate(paste.lines, start=1) if n not in inside
+    )
 
 
 def _counts(item: Item) -> bool:

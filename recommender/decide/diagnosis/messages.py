@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from recommender.core.catalog import Accelerator, Framework
 from recommender.core.catalog import Diagnosis as Category
-from recommender.core.catalog import Framework
 from recommender.decide.checklist.build import Checklist
-from recommender.decide.diagnosis._paste import quote_lines, shows_gpu, shows_only_apple_gpu
+from recommender.decide.diagnosis._paste import (
+    APPLE_GPU,
+    TPU_MACHINE,
+    names_elsewhere,
+    quote_lines,
+    shows_gpu,
+    shows_only_apple_gpu,
+)
 from recommender.decide.diagnosis.findings import Finding
 from recommender.decide.diagnosis.items import planner_fix
 from recommender.decide.diagnosis.kernels import (
@@ -82,6 +89,9 @@ def _on_wsl2(paste: Paste) -> bool:
 _NOT_ON_WSL = ("to see if we are running under", "non-wsl")
 
 
+on_wsl2 = _on_wsl2
+
+
 def _names_libcuda(paste: Paste, lines: list[int]) -> bool:
     """On WSL 2 libcuda is the Windows driver's, mounted at /usr/lib/wsl/lib: a message that it
     is missing is WSL's library path, not a CUDA toolkit to install. (A CUDA initialisation that
@@ -149,6 +159,12 @@ def _harmless(sig: Signature, paste: Paste, gpu: bool, lines: list[int]) -> str 
         return "the paste shows a GPU"
     if sig.needs == Framework.JAX and not _names_jax_elsewhere(paste, lines):
         return "nothing else in the paste names jax (a library that imports jax prints it too)"
+    if sig.needs == Accelerator.TPU and (gpu or not names_elsewhere(paste, lines, TPU_MACHINE)):
+        return "the paste shows no TPU machine apart from the message"
+    if sig.needs == "apple-gpu" and not (
+        shows_only_apple_gpu(paste) or names_elsewhere(paste, lines, APPLE_GPU)
+    ):
+        return "the paste shows no Apple GPU (tensorflow-metal, an M-series chip)"
     if sig.diagnosis == Category.NO_DRIVER.value and _torch_cuda_works(paste):
         return (
             "the same paste shows torch.cuda.is_available() True, so the driver answered; "

@@ -170,12 +170,23 @@ def _keras_fits(tf: tuple[int, int], keras: Version) -> bool:
     return _line(keras) == tf
 
 
+#: Lines only jax.print_environment_info() prints (after importing jax): its device list and
+#: process count, not versions a user could type by hand.
+_JAX_ENV_RAN = ("jax.devices (", "device info:", "process_count:")
+
+
 def jaxlib_pairing(paste: Paste) -> list[Finding]:
     """A jaxlib newer than jax, or older than the oldest jaxlib this jax accepts."""
     jax_fact = paste.facts.get("frameworks.jax.version")
     lib_fact = paste.facts.get("package.jaxlib")
     jax, lib = _version(jax_fact), _version(lib_fact)
     if jax_fact is None or lib_fact is None or jax is None or lib is None:
+        return []
+    if "jax.devices" in paste.facts or any(line.startswith(_JAX_ENV_RAN) for line in paste.lines):
+        # jax.print_environment_info() listed its devices: jax imported with this jaxlib, and
+        # jax checks the pair on import and refuses to load otherwise (jax/_src/lib/__init__.py,
+        # "performs version checking on import"): direct evidence that they work together (a
+        # source build such as 0.6.1.dev next to jaxlib 0.6.0 is not bound by the release's pin).
         return []
     jax_base, lib_base = Version(jax.base_version), Version(lib.base_version)
     minimum = _jaxlib_minimum(jax_base)

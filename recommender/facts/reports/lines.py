@@ -82,6 +82,11 @@ def local_build(version: str) -> dict[str, str]:
     return {}
 
 
+def _lower_same_length(line: str) -> str:
+    """``line`` lower-cased one character at a time, keeping any whose lower case is longer."""
+    return "".join(low if len(low := ch.lower()) == 1 else ch for ch in line)
+
+
 class Text:
     """The paste's lines and, once for every signature, one lower-cased string of them with each
     line's offset: a signature looks for its anchor in the whole string with one ``str.find``
@@ -91,8 +96,13 @@ class Text:
 
     def __init__(self, lines: tuple[str, ...]) -> None:
         low = [x.lower() for x in lines]
-        # A character whose lower case is longer would shift offsets: keep that line as it is.
-        low = [lo if len(lo) == len(x) else x for lo, x in zip(low, lines, strict=True)]
+        # A character whose lower case is longer ("İ" lowers to two) would shift offsets: on such
+        # a line lower every other character alone, so the rest of the line still matches in any
+        # case (a Turkish "Lİnux" in the prose must not hide the message quoted on the same line).
+        low = [
+            lo if len(lo) == len(x) else _lower_same_length(x)
+            for lo, x in zip(low, lines, strict=True)
+        ]
         self.lines = lines
         self.lowered = "\n".join(low)
         starts = [0] * len(lines)

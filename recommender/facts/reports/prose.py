@@ -105,17 +105,26 @@ _YOU_HAVE = re.compile(
     r"you have (?P<v>[0-9]\.[0-9]{1,2}(?:\.[0-9]{1,2})?\+(?:cu[0-9]{2,3}|cpu|rocm[0-9.]{1,8}))"
 )
 _FRAMEWORK = {"pytorch": "pytorch", "torch": "pytorch", "tensorflow": "tensorflow", "jax": "jax"}
+#: "torch.cuda.is_available() == True", "cuda.is_available() returns True": torch answered that it
+#: sees a CUDA GPU, stated in a sentence (direct evidence; a False stated in prose is left to the
+#: session reader, where the output line proves it).
+_CUDA_TRUE = re.compile(
+    r"cuda\.is_available\(\) {0,3}(?:==|returns?|is|->|:|=) {0,3}True\b", re.IGNORECASE
+)
 
 
 def read_stated(lines: Sequence[str]) -> list[Block]:
-    """Framework versions, a Windows release, a driver, a torch build and a WSL kernel stated in
-    sentences, the first of each."""
+    """Framework versions, a Windows release, a driver, a torch build, a WSL kernel and torch's
+    "CUDA is available" stated in sentences, the first of each."""
     facts: list[Fact] = []
     seen: set[str] = set()
     for number, line in enumerate(lines, 1):
+        head = line[:2000]
+        if "cuda-true" not in seen and "is_available" in head and _CUDA_TRUE.search(head):
+            seen.add("cuda-true")
+            facts.append(Fact(path="frameworks.pytorch.cuda_available", value=True, line=number))
         if _DIGIT.search(line, 0, 2000) is None:
             continue
-        head = line[:2000]
         for m in _VERSION.finditer(head):
             framework = _FRAMEWORK.get(m.group("fw").lower(), m.group("fw").lower())
             if framework in seen:

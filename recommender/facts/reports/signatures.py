@@ -57,8 +57,12 @@ _KEYS = {
 #: TensorFlow's missing-library messages are harmless on a machine without one); ``needs: no-gpu``:
 #: only where it shows none (jax probes the TPU backend on every GPU machine); ``needs: jax``: only
 #: where the paste names jax outside the message's own lines (a library that imports jax, such as a
-#: torch trainer on Colab, prints jax's CPU fallback though jax does none of the work). A warning else.
-_NEEDS = ("gpu", "no-gpu", "jax")
+#: torch trainer on Colab, prints jax's CPU fallback though jax does none of the work); ``needs:
+#: tpu``: only where the paste shows a TPU machine apart from the message (a TPU VM, jax[tpu],
+#: libtpu, /dev/accel) and no GPU; ``needs: apple-gpu``: only where it shows Apple's GPU
+#: (tensorflow-metal, "Metal device set to", an M-series chip): a message every backend words
+#: alike. A warning else.
+_NEEDS = ("gpu", "no-gpu", "jax", "tpu", "apple-gpu")
 _REQUIRED = ("id", "pattern", "status", "diagnosis", "title", "source", "verified")
 #: ``fact``: the match only states facts (a version in a log) that the diagnosis's checks read.
 #: ``ok``: the message is the program's own fault (an illegal memory access, a device-side

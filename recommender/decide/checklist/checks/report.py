@@ -86,7 +86,11 @@ def torch_companions(view: ItemView) -> Finding | None:
         if tag and other and other != tag:
             bad.append(f"{package} {have} is built for {other}, torch for {tag}")
             continue
-        pypi = _pypi_tag(view, torch, tag) if other is None and _line(have) else None
+        # Only next to a torch that carries its own label: a torch without one whose CUDA is not
+        # PyPI's (conda's pytorch 1.10.2 built for 11.3, a source build) did not come from PyPI,
+        # so its unlabelled companions need not have either (pytorch/pytorch#77520).
+        labelled = _suffix(view.fw("version")) is not None
+        pypi = _pypi_tag(view, torch, tag) if other is None and _line(have) and labelled else None
         if pypi is not None and pypi != tag:
             bad.append(
                 f"{package} {have} has no local label, so it is PyPI's build, made for {pypi}; "
