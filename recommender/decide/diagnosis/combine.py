@@ -26,7 +26,7 @@ from recommender.decide.diagnosis.kernels import (
     uncovered,
     vllm_rocm_findings,
 )
-from recommender.decide.diagnosis.memory import busy_gpus
+from recommender.decide.diagnosis.memory import busy_gpus, closed_gpus, container_without_gpus
 from recommender.decide.diagnosis.messages import message_findings, on_wsl2
 from recommender.decide.diagnosis.pairings import pairing_findings
 from recommender.decide.diagnosis.platform import (
@@ -140,6 +140,8 @@ def diagnose(
         *jax_plugin_versions(paste),
         *pairing_findings(paste),
         *busy_gpus(paste),
+        *closed_gpus(paste),
+        *container_without_gpus(paste),
         *conflicts(paste),
     ]
     found += uncovered(paste, found)

@@ -87,6 +87,17 @@ def item_findings(paste: Paste, checklists: Mapping[str, Checklist]) -> list[Fin
                     f"{detail}; but nothing in the paste uses MPS (no MPS line, no Apple GPU): "
                     "CPU work runs on this macOS"
                 )
+            container = paste.facts.get("os.container")
+            if item.id == "gpu-visible" and container is not None:
+                # In a container the driver is the host's, mounted with the GPUs by the container
+                # toolkit: none visible there means the GPUs were not passed, not a host without
+                # a driver.
+                category = Category.NO_DEVICE
+                detail = (
+                    f"{detail}; the paste was taken inside a {container.value} container, which "
+                    "sees the host's driver and GPUs only when they are passed to it"
+                )
+                lines = [*lines, container.line]
             out.append(
                 Finding(
                     id=f"{framework}:{item.id}",

@@ -22,6 +22,11 @@ _MODES = ("On", "Off", "WDDM", "TCC")
 _MEMORY = re.compile(
     r"\| {0,8}(?P<used>[0-9]{1,7})MiB {0,4}/ {0,4}(?P<total>[0-9]{1,7})MiB {0,8}\|"
 )
+#: The last cell of that line: GPU utilisation and the compute mode (``Default``, ``E. Process``,
+#: ``E. Thread``, ``Prohibited``; nvidia-smi's short forms of NVML's compute modes).
+_UTIL_MODE = re.compile(
+    r"\| {0,8}(?P<util>[0-9]{1,3}|N/A)%? {1,12}(?P<mode>Default|E\. Process|E\. Thread|Prohibited) {0,8}\|"
+)
 _BUS_ID = re.compile(r"^ {0,4}[0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.[0-9]")
 _NAME_START = (
     "NVIDIA",
@@ -87,6 +92,9 @@ def read(lines: Sequence[str]) -> list[Block]:
                 used, total = int(memory.group("used")), int(memory.group("total"))
                 facts.append(Fact(path=f"{gpu}.memory_used", value=used, line=number))
                 facts.append(Fact(path=f"{gpu}.memory", value=total, line=number))
+                mode = _UTIL_MODE.search(line, memory.end() - 1)
+                if mode is not None:
+                    facts.append(Fact(path=f"{gpu}.compute_mode", value=mode["mode"], line=number))
                 end = number
     if facts:
         blocks.append(Block(format=FORMAT, start=start, end=end, facts=tuple(facts)))

@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 
 from recommender.core.numfmt import is_digits
+from recommender.facts.reports.conda_builds import BUILD_OF, conda_flavour
 from recommender.facts.reports.lines import local_build
 from recommender.facts.reports.model import Block, Fact
 
@@ -62,10 +63,12 @@ RECORDED = (
     "tf_keras",
     "pytorch-cuda",
     "cpuonly",
+    # the frameworks' other conda packages whose build string names the variant
+    *(name for name in BUILD_OF if name not in WATCHED and name != "jaxlib"),
 )
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$")
+#: conda's own meta-packages start with an underscore (``_pytorch_select``, ``_tflow_select``).
+_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,80}$")
 _VERSION = re.compile(r"^[0-9][0-9A-Za-z.+!_-]{0,60}$")
-_CONDA_CUDA = re.compile(r"cuda([0-9]{1,2}\.[0-9])")
 _BUILD = re.compile(r"^(?:pypi_0|[A-Za-z0-9.+-]{0,40}[_0-9][A-Za-z0-9_.+-]{0,60})$")
 _PREFIX = ("[pip3] ", "[pip] ", "[conda] ")
 #: uv lists what it installed as " + name==version" (and what it removed as " - name==version"),
@@ -131,20 +134,23 @@ def _facts(name: str, version: str, build: str, channel: str, number: int) -> li
         label = _CONDA_COMPANION.search(build)
         if label is not None:
             version = f"{version}+{label.group(1)}"
-    out = [Fact(path=f"package.{name.replace('_', '-')}", value=version, line=number)]
+    out = [Fact(path=f"package.{name.lstrip('_').replace('_', '-')}", value=version, line=number)]
     framework = WATCHED.get(name)
     if framework is None:
+        # jaxlib, tensorflow-base, _pytorch_select...: the framework's build, from conda's string
+        built = BUILD_OF.get(name)
+        flavour = conda_flavour(name, version, build) if built else {}
+        out.extend(
+            Fact(path=f"frameworks.{built}.build.{key}", value=value, line=number)
+            for key, value in flavour.items()
+        )
         return out
     prefix = f"frameworks.{framework}"
     out.append(Fact(path=f"{prefix}.installed", value=True, line=number))
     out.append(Fact(path=f"{prefix}.version", value=version, line=number))
     flavour = local_build(version)
-    if not flavour and build and build != "pypi_0":
-        cuda = _CONDA_CUDA.search(build)
-        if cuda:
-            flavour = {"flavour": "cuda", "cuda": cuda.group(1)}
-        elif "_cpu" in build or build.startswith("cpu") or build == "cpu":
-            flavour = {"flavour": "cpu"}
+    if not flavour and name in BUILD_OF:
+        flavour = conda_flavour(name, version, build)
     if name == "tensorflow-cpu":
         flavour = {"flavour": "cpu"}
     for key, value in flavour.items():
@@ -247,6 +253,20 @@ def _conda_transaction(line: str, number: int) -> list[Fact]:
     return _facts(*fields, number)
 
 
+def _conda_download(line: str, number: int) -> list[Fact]:
+    """conda's table of packages to download, ``pytorch-1.4.0   |  py3.7_cuda10.1.243_cudnn7.6.3_0
+    432.9 MB  pytorch`` or ``_tflow_select-2.1.0  |  gpu  2 KB``: name-version, then the build."""
+    spec, _, rest = line.partition("|")
+    name, sep, version = spec.strip().rpartition("-")
+    build = rest.split(None, 1)[0] if rest.strip() else ""
+    if not sep or " " in spec.strip() or not is_digits(version[:1]) or not build:
+        return []
+    fields = _fields(f"{name} {version} {build}")
+    if fields is None or not (fields[0] in WATCHED or fields[0] in RECORDED):
+        return []
+    return _facts(*fields, number)
+
+
 #: ``import flash_attn`` / ``from xformers.ops import ...`` (in a script, a session or a
 #: traceback's source line): the module of a library with its own kernels, in use.
 _IMPORT = re.compile(r"^(?:>>> |\.\.\. )?(?:import|from) (?P<pkg>[A-Za-z][A-Za-z0-9_]{1,40})\b")
@@ -301,6 +321,8 @@ def read(lines: Sequence[str]) -> list[Block]:
             found = _site_packages(line, number)
         elif "::" in line:
             found = _conda_transaction(line, number)
+        elif "|" in line[:120] and not line.startswith("|"):
+            found = _conda_download(line, number)
         elif line.startswith(("import ", "from ", ">>> import ", ">>> from ")):
             found = _imports(line, number)
         if not found and _CPU_INDEX in line:

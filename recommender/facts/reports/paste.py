@@ -16,6 +16,7 @@ from recommender.core.errors import BadInputError
 from recommender.core.numfmt import is_digits
 from recommender.facts.document import FactsError, validate
 from recommender.facts.reports.assemble import build, inferred, merge
+from recommender.facts.reports.containers import read as read_containers
 from recommender.facts.reports.detectron2_env import read as read_detectron2_env
 from recommender.facts.reports.ds_report import read as read_ds_report
 from recommender.facts.reports.hf_env import read as read_hf_env
@@ -124,6 +125,7 @@ def read_paste(
                 )
     if not blocks and not hits:
         raise NothingFound(origin)
+    blocks.extend(read_containers(lines))  # a docker run line: only next to something read
     ordered = sorted(blocks, key=lambda b: (b.start, b.format))
     facts = [f for b in ordered for f in b.facts] + _hit_facts(hits, by_id)
     package = REPOSITORY_PACKAGES.get((repository or "").strip().lower())

@@ -12,13 +12,15 @@ _PATTERNS = (
     rf"frameworks\.(?:{_FW})\.(?:installed|version|distribution|jaxlib|build\.(?:flavour|cuda|rocm|cudnn|arch_list))",
     r"frameworks\.pytorch\.(?:cuda_available|cuda_warning|torchvision|torchaudio)",
     r"os\.(?:system|release|machine|distro|wsl|wsl_named|python_platform|version|windows_build)",
+    # the paste was taken inside a container (a Docker container id as the prompt's hostname)
+    r"os\.container(?:_gpus)?",
     # the CUDA toolkit and cuDNN a report says are installed on the system (not a build's own)
     r"toolkit\.(?:cuda|cudnn)",
     r"python\.version",
     # nvidia-smi's header line, torch's driver warning
     r"driver\.(?:version|max_cuda|kernel|library)",
     # one GPU, by its index in the block that lists it
-    r"gpu\.[0-9]{1,2}\.(?:name|cc|gfx|memory|memory_used)",
+    r"gpu\.[0-9]{1,2}\.(?:name|cc|gfx|memory|memory_used|compute_mode)",
     r"gpu\.count",
     # what a session or a dump proves directly
     r"(?:torch|tf|jax)\.(?:gpu_visible|device_count|devices|built_with_cuda)",
