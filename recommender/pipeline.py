@@ -395,4 +395,4 @@ def diagnose(
         fw: checklist(request, fw, facts=facts, rulebase=rulebase).checklist
         for fw in pasted_frameworks(facts)
     }
-    return judge(paste, checklists, signatures, origin=origin)
+    return judge(paste, checklists, signatures, origin=origin, tables=rulebase.tables)

@@ -5,6 +5,7 @@ fails."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.checklist.build import Checklist
@@ -117,12 +118,13 @@ def diagnose(
     signatures: Sequence[Signature],
     *,
     origin: str,
+    tables: Mapping[str, Any] | None = None,
 ) -> Diagnosis:
     """The findings for ``paste``, given the checklist of each framework it shows."""
     by_id = {s.id: s for s in signatures}
     found = [
         *item_findings(paste, checklists),
-        *message_findings(paste, by_id, checklists),
+        *message_findings(paste, by_id, checklists, tables or {}),
         *library_findings(paste),
         *arch_flag_findings(paste),
         *vllm_rocm_findings(paste),

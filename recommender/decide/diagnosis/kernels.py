@@ -112,28 +112,6 @@ def extension_built_for_other_cuda(paste: Paste, lines: Sequence[int]) -> bool:
     return any(_EXTENSION_IMPORT.search(line) for line in paste.lines)
 
 
-#: cuDNN 8's split libraries (cudnn_ops_infer, cudnn_cnn_train, ...): cuDNN 9 renamed them
-#: (libcudnn_ops.so.9, cudnn_ops64_9.dll), so a program that asks for them was built for cuDNN 8.
-_CUDNN8_ONLY = re.compile(r"cudnn_(?:ops|cnn|adv)_(?:infer|train)(?:64_8\.dll|\.so\.8)")
-#: cuDNN 9 shown beside it: its files, its name, or a torch of 2.4 or later, whose CUDA builds
-#: ship cuDNN 9 (CTranslate2's table of torch/CTranslate2/cuDNN pairs,
-#: https://github.com/SYSTRAN/faster-whisper/issues/1086).
-_CUDNN9 = re.compile(
-    r"cudnn[a-z_]{0,12}64_9\.dll|libcudnn[a-z_]{0,12}\.so\.9|\bcu[Dd][Nn][Nn][ _-]?(?:v|version )?9\b"
-    r"|\bnvidia-cudnn-cu1[23][ =]{1,3}9\.|\btorch(?:==| |-)v?2\.(?:[4-9]|[1-9][0-9])(?![0-9])",
-    re.IGNORECASE,
-)
-
-
-def cudnn8_beside_cudnn9(paste: Paste, lines: Sequence[int]) -> bool:
-    """A library asks for cuDNN 8's libraries (``lines``) in an environment that shows cuDNN 9:
-    it was built for another cuDNN than the one installed (CTranslate2 before 4.5 next to
-    torch 2.4+), so installing cuDNN 8 beside it or pairing the releases fixes it."""
-    if not any(_CUDNN8_ONLY.search(paste.line(n)) for n in lines):
-        return False
-    return any(_CUDNN9.search(line) for line in paste.lines)
-
-
 #: gfx targets ROCm builds no kernels for, and the one whose code they run (rules/compat.yaml
 #: rocm-rdna2-gfx-override reads the same source).
 NO_KERNELS_GFX = {"gfx1031": "10.3.0", "gfx1032": "10.3.0", "gfx1102": "11.0.0"}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
 
 from recommender.core.catalog import Accelerator, Framework
 from recommender.core.catalog import Diagnosis as Category
@@ -15,10 +17,10 @@ from recommender.decide.diagnosis._paste import (
     shows_gpu,
     shows_only_apple_gpu,
 )
+from recommender.decide.diagnosis.cudnn import other_cudnn
 from recommender.decide.diagnosis.findings import Finding
 from recommender.decide.diagnosis.items import planner_fix
 from recommender.decide.diagnosis.kernels import (
-    cudnn8_beside_cudnn9,
     extension_built_for_other_cuda,
     library_kernels_in_use,
 )
@@ -26,6 +28,17 @@ from recommender.facts.reports import Paste, Signature
 from recommender.rulebase.checklist.template import Status
 
 #: Categories of a message about the driver's own library (libcuda) not being found or loaded.
+_MISSING = Category.MISSING_LIBRARY.value
+_NO_TABLES: Mapping[str, Any] = MappingProxyType({})
+#: CTranslate2's cuDNN per release: 4.5 and later cuDNN 9, before it cuDNN 8
+#: (https://github.com/SYSTRAN/faster-whisper/issues/1086).
+_CUDNN_PAIR_FIX = (
+    "Use one cuDNN major version for both: pair the releases (e.g. CTranslate2 4.5 or later, built"
+    " for cuDNN 9, with a torch that ships cuDNN 9; before 4.5 with a torch that ships cuDNN 8), or"
+    " install the library's build for the other cuDNN; installing cuDNN {major} beside the other"
+    " and putting it on the library path also works"
+)
+
 _DRIVER_LIBRARY = frozenset(
     {Category.MISSING_LIBRARY.value, Category.NO_DRIVER.value, Category.NO_DEVICE.value}
 )
@@ -206,8 +219,12 @@ def _names_framework(paste: Paste, lines: list[int]) -> bool:
 
 
 def message_findings(
-    paste: Paste, signatures: Mapping[str, Signature], checklists: Mapping[str, Checklist]
+    paste: Paste,
+    signatures: Mapping[str, Signature],
+    checklists: Mapping[str, Checklist],
+    tables: Mapping[str, Any] = _NO_TABLES,
 ) -> list[Finding]:
+    """The known messages in ``paste``, judged in its setting; ``tables``: compat.yaml's."""
     out = []
     gpu = shows_gpu(paste)
     wsl2 = _on_wsl2(paste)
@@ -244,10 +261,16 @@ def message_findings(
                 # work: the missing kernel is the library's. Torch's own architecture check (the
                 # checklist item, its own warnings) speaks for torch.
                 category = Category.LIBRARY_KERNELS_UNSUPPORTED.value
-        if sig.diagnosis == Category.MISSING_LIBRARY.value and (
-            extension_built_for_other_cuda(paste, lines) or cudnn8_beside_cudnn9(paste, lines)
+        if sig.diagnosis == Category.MISSING_LIBRARY.value and extension_built_for_other_cuda(
+            paste, lines
         ):
             also = (*also, Category.VERSION_MISMATCH.value)
+        cudnn = other_cudnn(paste, lines, tables) if sig.diagnosis == _MISSING else None
+        if cudnn is not None:
+            # cuDNN N asked for where the paste shows cuDNN M: the pairing is the cause, the
+            # missing file its symptom.
+            category, also = Category.VERSION_MISMATCH.value, (_MISSING, *also)
+            lines = sorted({*lines, cudnn[1]})
         if (
             sig.diagnosis == Category.MISSING_LIBRARY.value
             and not wsl2
@@ -273,8 +296,14 @@ def message_findings(
                 status="warn" if harmless else sig.status,
                 title=sig.title,
                 detail=f"the text shows a known message ({sid})"
-                + (f"; harmless here: {harmless}" if harmless else ""),
-                fix=fix,
+                + (f"; harmless here: {harmless}" if harmless else "")
+                + (
+                    f"; it asks for cuDNN {cudnn[0]} next to {cudnn[2]} (line {cudnn[1]}):"
+                    " built for two cuDNN major versions"
+                    if cudnn
+                    else ""
+                ),
+                fix=_CUDNN_PAIR_FIX.format(major=cudnn[0]) if cudnn else fix,
                 quotes=quote_lines(paste, lines),
                 source=sig.source,
             )

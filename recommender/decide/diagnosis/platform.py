@@ -10,6 +10,7 @@ from recommender.core.numfmt import is_digits
 from recommender.decide.diagnosis._paste import fact_lines, quote_lines
 from recommender.decide.diagnosis.findings import Finding
 from recommender.facts.reports import Paste
+from recommender.facts.reports.prose import FORMAT as PROSE
 
 WSL_URL = "https://docs.nvidia.com/cuda/wsl-user-guide/index.html"
 
@@ -86,6 +87,15 @@ def _wsl2_note(paste: Paste) -> list[Finding]:
     ]
 
 
+def _stated_in_prose(paste: Paste, path: str) -> bool:
+    """The fact at ``path`` was read from a sentence (the prose reader), not from a tool's output."""
+    fact = paste.facts.get(path)
+    return fact is not None and any(
+        block.format == PROSE and any(f.path == path and f.line == fact.line for f in block.facts)
+        for block in paste.blocks
+    )
+
+
 def platform_findings(paste: Paste) -> list[Finding]:
     osd = paste.doc.get("os") or {}
     by_build = _wsl1_by_build(paste)
@@ -97,17 +107,19 @@ def platform_findings(paste: Paste) -> list[Finding]:
     if not by_build and (not isinstance(osd, Mapping) or osd.get("wsl") != 1):
         return []
     lines = by_build or fact_lines(paste, ("os.",))
+    if by_build:
+        why = f"this Windows build predates WSL 2 (build {WSL2_FIRST_BUILD}+), so WSL here is WSL 1"
+    elif _stated_in_prose(paste, "os.wsl"):
+        why = "a sentence of the text says it runs under WSL 1 (stated in prose: no tool output shows the platform)"
+    else:
+        why = "the platform string is WSL 1's (a 4.4 'Microsoft' kernel)"
     return [
         Finding(
             id="platform:wsl1",
             category=Category.WSL1.value,
             status="fail",
             title="WSL 1 has no GPU support",
-            detail=(
-                f"this Windows build predates WSL 2 (build {WSL2_FIRST_BUILD}+), so WSL here is WSL 1; CUDA on WSL needs WSL 2"
-                if by_build
-                else "the platform string is WSL 1's (a 4.4 'Microsoft' kernel); CUDA on WSL needs WSL 2"
-            ),
+            detail=f"{why}; CUDA on WSL needs WSL 2",
             fix="Convert the distribution to WSL 2 (wsl --set-version <distro> 2) and install the NVIDIA driver on Windows only",
             quotes=quote_lines(paste, lines),
             source=WSL_BUILDS_URL if by_build else WSL_URL,

@@ -107,21 +107,22 @@ def read_paste(
         f.path.startswith("gpu.") for b in blocks for f in b.facts
     ):
         blocks.extend(read_prose(lines))  # "on my RTX 4090": only where no block lists a GPU
-    if base is None:  # "my tensorflow version is 2.12": only what no block states
+    sigs = load_signatures() if signatures is None else signatures
+    by_id = {s.id: s for s in sigs}
+    text_index = Text(lines)
+    hits = [hit for sig in sigs for hit in sig.find(text_index)]
+    hits.sort(key=lambda h: h.line)
+    if base is None:  # "my tensorflow version is 2.12": only what no block or message states
         stated = {f.path for b in blocks for f in b.facts}
-        if "os.python_platform" in stated:  # a platform line already names the kernel
-            stated.add("os.release")
+        stated.update(f.path for f in _hit_facts(hits, by_id))  # tool output beats a sentence
+        if stated & {"os.python_platform", "os.release"}:  # a platform line names the kernel
+            stated.update(("os.release", "os.wsl"))
         for block in read_stated(lines):
             kept = tuple(f for f in block.facts if f.path not in stated)
             if kept:
                 blocks.append(
                     Block(format=block.format, start=kept[0].line, end=kept[-1].line, facts=kept)
                 )
-    sigs = load_signatures() if signatures is None else signatures
-    by_id = {s.id: s for s in sigs}
-    text_index = Text(lines)
-    hits = [hit for sig in sigs for hit in sig.find(text_index)]
-    hits.sort(key=lambda h: h.line)
     if not blocks and not hits:
         raise NothingFound(origin)
     blocks.extend(read_containers(lines))  # a docker run line: only next to something read

@@ -15,9 +15,10 @@ from recommender.facts.reports.model import Block, Fact
 
 FORMAT = "prose"
 #: A GPU model as people write it: GeForce's RTX/GTX numbers, Quadro/TITAN names, and the
-#: data-centre letters-and-digits (V100, A100, T4, L40S, H200); a plural "s" is allowed.
+#: data-centre letters-and-digits (V100, A100, T4, L40S, H200); a plural "s" is allowed; "gtx1060"
+#: and "rtx 3090" as typed in a hurry are read as GTX 1060 and RTX 3090.
 _CANDIDATE = re.compile(
-    r"\b(?P<name>(?:GeForce )?(?:RTX|GTX) ?(?:A?[0-9]{3,4}(?: ?Ti)?(?: SUPER)?)"
+    r"\b(?P<name>(?:GeForce )?(?:RTX|GTX|rtx|gtx) ?(?:A?[0-9]{3,4}(?: ?Ti)?(?: SUPER)?)"
     r"|(?:Quadro|TITAN|Titan) [A-Za-z0-9]{1,8}"
     r"|(?:Tesla |NVIDIA )?[KPVTAHLB][0-9]{1,3}[A-Z]?)s?\b",
     re.ASCII,
@@ -79,6 +80,24 @@ _WSL_KERNEL = re.compile(
     r"(?<![0-9.])(?P<r>[0-9]{1,2}\.[0-9]{1,3}\.[0-9]{1,3}(?:\.[0-9]{1,3})?"
     r"-(?:[0-9]{4,5}-Microsoft|microsoft-standard(?:-WSL2)?))(?![0-9A-Za-z])"
 )
+#: The WSL version a sentence says the user runs ("I'm using wsl 1 on windows 10", "running under
+#: WSL2", "on WSL-1"): a verb or preposition of use right before it, so a checkbox list ("[ ] WSL 1"),
+#: "from WSL 1 to WSL 2" and "switch to WSL2" stay unread. WSL 1 has no GPU support
+#: (https://learn.microsoft.com/en-us/windows/wsl/compare-versions). A line that asks ("does it
+#: work on WSL 1?"), that names both versions or that tells of a change ("updated to WSL2") says
+#: nothing about the machine as it is; read_stated drops the sentence where a kernel release of
+#: the same paste (tool output) shows the version.
+_WSL_VERSION = re.compile(
+    r"\b(?:using|use|uses|running|run|runs|on|in|under|with|installed|via) {1,3}(?:the )?"
+    r"(?:Microsoft )?WSL[ -]?(?P<v>[12])(?![0-9.])",
+    re.IGNORECASE,
+)
+_WSL_EITHER = re.compile(r"WSL[ -]?[12](?![0-9.])", re.IGNORECASE)
+_WSL_CHANGE = re.compile(
+    r"\b(?:updat|upgrad|switch|convert|mov|migrat|chang)[a-z]{0,4} (?:it |back )?to\b"
+    r"|\binstead\b|set-version|->",
+    re.IGNORECASE,
+)
 #: What a library says it was built for or needs, before the torch it names, and the installed
 #: one after "you have".
 _NOT_INSTALLED = re.compile(r"built (?:for|against|with)|requires?|needs?|required", re.IGNORECASE)
@@ -121,6 +140,9 @@ def read_stated(lines: Sequence[str]) -> list[Block]:
         facts.extend(_stated_driver(head, number, seen))
         facts.extend(_stated_torch_build(head, number, seen))
         facts.extend(_stated_wsl_kernel(head, number, seen))
+        facts.extend(_stated_wsl_version(head, number, seen))
+    if any(f.path == "os.release" for f in facts):  # the kernel (tool output) shows the version
+        facts = [f for f in facts if f.path != "os.wsl"]
     if not facts:
         return []
     return [Block(format=FORMAT, start=facts[0].line, end=facts[-1].line, facts=tuple(facts))]
@@ -146,6 +168,21 @@ def _stated_wsl_kernel(head: str, number: int, seen: set[str]) -> list[Fact]:
         return []
     seen.add("kernel")
     return [Fact(path="os.release", value=m.group("r"), line=number)]
+
+
+def _stated_wsl_version(head: str, number: int, seen: set[str]) -> list[Fact]:
+    """The WSL version a sentence says the user runs (``os.wsl``), never from a question, a
+    line naming both versions or one telling of a change between them."""
+    if "wsl-version" in seen or "sl" not in head.lower():
+        return []
+    m = _WSL_VERSION.search(head)
+    if m is None or head.rstrip().endswith("?"):
+        return []
+    versions = {w.group(0)[-1] for w in _WSL_EITHER.finditer(head)}
+    if len(versions) > 1 or _WSL_CHANGE.search(head):
+        return []
+    seen.add("wsl-version")
+    return [Fact(path="os.wsl", value=int(m.group("v")), line=number)]
 
 
 def _stated_torch_build(head: str, number: int, seen: set[str]) -> list[Fact]:
@@ -195,9 +232,14 @@ def _lookup(name: str, table) -> tuple[str, str] | None:
     return None
 
 
+def _upper_family(name: str) -> str:
+    """ "gtx1060" -> "GTX1060": the GPU table spells the GeForce families in capitals."""
+    return name[:3].upper() + name[3:] if name[:3] in ("rtx", "gtx") else name
+
+
 def _candidates(line: str) -> list[str]:
     """GPU names a line may hold: the model names, then numbers named as the card's."""
-    names = [m.group("name") for m in _CANDIDATE.finditer(line, 0, 2000)]
+    names = [_upper_family(m.group("name")) for m in _CANDIDATE.finditer(line, 0, 2000)]
     for m in _BARE_MODEL.finditer(line, 0, 2000):
         num = int(m.group("num"))
         family = "RTX" if 2000 <= num < 6000 else "GTX"

@@ -1,0 +1,130 @@
+"""cuDNN of two major versions in one environment: a library asks for cuDNN N's files while the
+paste shows cuDNN M (M != N) beside it, so the missing file is the symptom and the pairing the
+cause (CTranslate2 before 4.5 / an onnxruntime-gpu or TensorFlow built for cuDNN 8 next to a torch
+that ships cuDNN 9, and the reverse).
+
+What shows cuDNN M: its files (``libcudnn*.so.M``, ``cudnn*64_M.dll``) or its name with a
+version (``cuDNN 9``) on a line that does not say they are missing, its pip package (``nvidia-cudnn-cu12 9.1.0.70``), a stated cuDNN version
+(``cuDNN version: 90100``), or a torch release whose PyPI Linux wheel pins cuDNN M (compat.yaml
+``torch_pypi_linux_cudnn``, read from the registry's Requires-Dist). A torch built without CUDA
+(``+cpu``, ``+rocm``) ships no cuDNN and says nothing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from recommender.facts.reports import Paste
+
+#: A cuDNN library file and its major version: ``libcudnn_ops_infer.so.8``, ``libcudnn.so.9.1.0``,
+#: ``cudnn_ops64_9.dll``, ``cudnn64_8.dll``.
+_FILE = re.compile(r"cudnn[a-z_]{0,20}(?:\.so\.(?P<so>[0-9]{1,2})\b|64_(?P<dll>[0-9]{1,2})\.dll)")
+#: A line that says a file is missing rather than present.
+_MISSING = re.compile(
+    r"cannot open|not found|no such file|could not|unable to load|failed to load|not load",
+    re.IGNORECASE,
+)
+#: cuDNN's pip packages with their version (pip list, pip freeze, Requires-Dist).
+_PACKAGE = re.compile(r"\bnvidia-cudnn-cu1[0-9](?:==| +|\s*\(==)(?P<major>[0-9]{1,2})\.")
+#: cuDNN named with its version in prose or a report line: ``cuDNN 9``, ``cudnn version: 8.9.2``,
+#: ``CUDNN_VERSION 90100``.
+_NAMED = re.compile(
+    r"\bcudnn[ _-]?(?:v|version[ =:]{0,4})?(?P<version>[0-9]{1,6}(?:\.[0-9]{1,4}){0,3})\b",
+    re.IGNORECASE,
+)
+#: torch named with a release in prose, a pin or a list.
+_TORCH = re.compile(
+    r"\btorch(?:==| |-|: )v?(?P<version>[0-9]{1,2}\.[0-9]{1,3}(?:\.[0-9]{1,3})?(?:\+[a-z0-9.]{1,16})?)"
+    r"(?![0-9.])"
+)
+#: torch builds that ship no cuDNN.
+_NO_CUDNN_LABEL = re.compile(r"\+(?:cpu|rocm|xpu)")
+
+
+def file_majors(line: str) -> set[int]:
+    """The cuDNN major versions of the files a line names."""
+    return {int(m.group("so") or m.group("dll")) for m in _FILE.finditer(line)}
+
+
+def _stated_major(value: object) -> int | None:
+    """cuDNN's major from a stated version: ``9``, ``8.9.2``, ``9.1.0.70``, jaxlib's ``86``, or
+    torch's integer form (``8902``, ``90100``)."""
+    text = str(value).strip()
+    if text.isdigit():
+        number = int(text)
+        if number < 20:  # a major alone: "cuDNN 9"
+            return number
+        if number < 100:  # major and minor run together: jaxlib's "+cuda11.cudnn86" is 8.6
+            return number // 10
+        return number // 10000 if number >= 10000 else number // 1000 if number >= 1000 else None
+    head = re.match(r"v?([0-9]{1,2})\.", text)
+    return int(head.group(1)) if head else None
+
+
+def torch_cudnn_major(version: str, table: Sequence[Any]) -> int | None:
+    """The cuDNN major PyPI's Linux torch wheel of ``version`` pins, from compat.yaml's
+    ``torch_pypi_linux_cudnn`` rows; None for a CPU/ROCm build or a release the table lacks."""
+    if _NO_CUDNN_LABEL.search(version):
+        return None
+    try:
+        release = Version(version.split("+", 1)[0])
+    except InvalidVersion:
+        return None
+    for row in table:
+        if not isinstance(row, Mapping):
+            continue
+        try:
+            if release in SpecifierSet(str(row.get("versions", ""))):
+                return _stated_major(row.get("cudnn"))
+        except InvalidSpecifier:
+            continue
+    return None
+
+
+def _torch_versions(paste: Paste) -> list[tuple[str, int]]:
+    found = []
+    fact = paste.facts.get("frameworks.pytorch.version")
+    if fact is not None:
+        found.append((str(fact.value), fact.line))
+    for number, line in enumerate(paste.lines, 1):
+        found.extend((m.group("version"), number) for m in _TORCH.finditer(line))
+    return found
+
+
+def other_cudnn(
+    paste: Paste, lines: Sequence[int], tables: Mapping[str, Any]
+) -> tuple[int, int, str] | None:
+    """Where the missing-library ``lines`` ask for cuDNN N and the paste shows cuDNN M != N:
+    (N, the line that shows M, what shows it); None when the text shows no other major."""
+    wanted = set().union(*(file_majors(paste.line(n)) for n in lines)) if lines else set()
+    if len(wanted) != 1:
+        return None
+    (major,) = wanted
+    for number, line in enumerate(paste.lines, 1):
+        if number in lines or _MISSING.search(line):
+            continue
+        other = file_majors(line) - {major}
+        package = _PACKAGE.search(line)
+        if package and int(package.group("major")) != major:
+            return major, number, f"cuDNN {package.group('major')} installed from pip"
+        if other:
+            return major, number, f"cuDNN {min(other)}'s files"
+        named = {_stated_major(m.group("version")) for m in _NAMED.finditer(line)} - {None, major}
+        if named:
+            return major, number, f"cuDNN {min(n for n in named if n is not None)} named"
+    stated = paste.facts.get("toolkit.cudnn")
+    if stated is not None and _stated_major(stated.value) not in (None, major):
+        return major, stated.line, f"cuDNN {_stated_major(stated.value)} stated"
+    table = tables.get("torch_pypi_linux_cudnn") or ()
+    for version, number in _torch_versions(paste):
+        ships = torch_cudnn_major(version, table)
+        if ships is not None and ships != major:
+            return major, number, f"torch {version}, whose CUDA wheels ship cuDNN {ships}"
+    return None
+
+
+__all__ = ["file_majors", "other_cudnn", "torch_cudnn_major"]

@@ -1,0 +1,136 @@
+"""Issue 21, precision round 3: the cuDNN each torch release bundles. A library that asks for
+cuDNN N's files where the paste shows cuDNN M (its files, its pip package, a stated version, or a
+torch whose PyPI wheel pins cuDNN M, compat.yaml ``torch_pypi_linux_cudnn``) is a version
+mismatch, the missing file its symptom; the same message where everything shown is cuDNN N stays
+a missing library. Texts written here, not taken from the corpus."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+from recommender.decide.diagnosis.cudnn import _stated_major, file_majors, torch_cudnn_major
+from recommender.pipeline import diagnose
+from recommender.rulebase.load import load_rulebase
+
+_RECORDING = Path(__file__).parent / "fixtures" / "wheels" / "pip" / "torch.json"
+
+
+def _fails(text: str) -> dict[str, tuple[str, ...]]:
+    result = diagnose(text, "paste.txt")
+    return {f.category: f.also for f in result.findings if f.status == "fail"}
+
+
+def _table() -> tuple[object, ...]:
+    return tuple(load_rulebase(()).tables["torch_pypi_linux_cudnn"])
+
+
+_CT2_8 = (
+    "Could not load library libcudnn_ops_infer.so.8. Error: libcudnn_ops_infer.so.8: cannot open "
+    "shared object file: No such file or directory\nAborted (core dumped)\n"
+)
+_CT2_9 = (
+    "Unable to load any of {libcudnn_ops.so.9.1.0, libcudnn_ops.so.9.1, libcudnn_ops.so.9, "
+    "libcudnn_ops.so}\nInvalid handle. Cannot load symbol cudnnCreateTensorDescriptor\n"
+)
+_DLL_8 = "Could not locate cudnn_ops_infer64_8.dll. Please make sure it is in your library path!\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # cuDNN 8 asked for next to a torch whose wheels ship cuDNN 9, in several wordings
+        "I installed torch 2.5.1 with whisperX and ctranslate2==4.4.0\n" + _CT2_8,
+        "$ pip freeze | grep -E 'torch|ctranslate2'\ntorch==2.6.0+cu124\nctranslate2==4.4.0\n"
+        + _CT2_8,
+        "Package      Version\nctranslate2  4.3.1\ntorch        2.8.0\n" + _CT2_8,
+        # the other major's files shown on disk
+        _DLL_8 + "In site-packages\\torch\\lib I only see cudnn_ops64_9.dll and cudnn64_9.dll\n",
+        # its pip package, or cuDNN named with its version
+        "nvidia-cudnn-cu12         9.1.0.70\n" + _CT2_8,
+        "Since yesterday Colab ships cuDNN 9.\n" + _CT2_8,
+        "cuDNN version: 9.1.0\n" + _CT2_8,
+        # the reverse: cuDNN 9 asked for next to a torch that ships cuDNN 8
+        "torch==2.3.1\nctranslate2==4.5.0\n" + _CT2_9,
+        "torch 2.1.2+cu121, faster-whisper 1.1.0\n" + _CT2_9,
+    ],
+)
+def test_cudnn_of_another_major_is_a_version_mismatch(text: str) -> None:
+    fails = _fails(text)
+    assert "version-mismatch" in fails
+    assert "missing-library" not in fails  # folded: the missing file is the symptom
+    assert "missing-library" in fails["version-mismatch"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # one cuDNN major throughout: the file is just not found (library path, partial install)
+        "torch==2.5.0+cu121\nctranslate2==4.5.0\n" + _CT2_9,
+        "torch 2.2.2 with ctranslate2 4.4.0\n" + _CT2_8,
+        # a torch without cuDNN says nothing about cuDNN
+        "torch==2.5.1+cpu\nctranslate2==4.4.0\n" + _CT2_8,
+        # a release the table does not cover says nothing either
+        "torch 1.13.1\n" + _CT2_9,
+        # jaxlib's build tag runs cuDNN's major and minor together: cudnn86 is cuDNN 8.6
+        "jax v0.4.13  jaxlib v0.4.13+cuda11.cudnn86\n" + _CT2_8,
+        # the other major named only on a line that says it is missing too
+        _CT2_8 + "Could not load library libcudnn_cnn_infer.so.9: cannot open shared object file\n",
+    ],
+)
+def test_one_cudnn_major_stays_a_missing_library(text: str) -> None:
+    fails = _fails(text)
+    assert "missing-library" in fails
+    assert "version-mismatch" not in fails
+
+
+def test_healthy_pairs_do_not_fail() -> None:
+    healthy = (
+        "torch==2.5.1\nctranslate2==4.5.0\nnvidia-cudnn-cu12==9.1.0.70\n"
+        ">>> import torch; torch.cuda.is_available()\nTrue\n"
+        ">>> torch.backends.cudnn.version()\n90100\n"
+    )
+    assert not diagnose(healthy, "paste.txt").failed
+    older = "torch==2.2.2\nctranslate2==4.4.0\n>>> import torch; torch.cuda.is_available()\nTrue\n"
+    assert not diagnose(older, "paste.txt").failed
+
+
+def test_table_majors() -> None:
+    table = _table()
+    assert torch_cudnn_major("2.5.1", table) == 9
+    assert torch_cudnn_major("2.4.0+cu118", table) == 9
+    assert torch_cudnn_major("2.3.1", table) == 8
+    assert torch_cudnn_major("2.0.1", table) == 8
+    assert torch_cudnn_major("2.5.1+cpu", table) is None
+    assert torch_cudnn_major("2.6.0+rocm6.1", table) is None
+    assert torch_cudnn_major("1.12.1", table) is None
+    assert file_majors("libcudnn_ops_infer.so.8 and cudnn_ops64_9.dll") == {8, 9}
+    assert [_stated_major(v) for v in ("9", "8.9.2", "9.1.0.70", "8902", "90100")] == [
+        9,
+        8,
+        9,
+        8,
+        9,
+    ]
+
+
+def test_table_agrees_with_the_registry_recording() -> None:
+    """Every torch release whose Requires-Dist the refresh recorded pins the cuDNN its row says."""
+    recording = json.loads(_RECORDING.read_text(encoding="utf-8"))
+    table = _table()
+    checked = 0
+    for command, answer in recording.items():
+        release = re.search(r"torch===?([0-9.]+)$", command)
+        pin = re.search(r"nvidia-cudnn-cu1[0-9] ?\(?==([0-9.]+)", json.dumps(answer))
+        if not (release and pin and "--dry-run" in command):
+            continue
+        version = Version(release.group(1))
+        row = next(r for r in table if version in SpecifierSet(r["versions"]))
+        assert row["cudnn"] == pin.group(1), release.group(1)
+        checked += 1
+    assert checked >= 10
