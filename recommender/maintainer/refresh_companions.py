@@ -30,6 +30,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from recommender.core.atomic import write_atomic
 from recommender.maintainer.refresh_wheels import Runner, bounded_runner
 
 __all__ = ["WATCH", "pins_of", "refresh", "releases", "render", "requires_dist"]
@@ -218,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.workers,
         lambda s: print(s, file=sys.stderr),
     )
-    Path(args.out).write_text(render(table, today), encoding="utf-8")
+    write_atomic(args.out, render(table, today))
     return 0
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from recommender.core.numfmt import is_digits
 from recommender.facts.reports import Paste
 
 #: A cuDNN library file and its major version: ``libcudnn_ops_infer.so.8``, ``libcudnn.so.9.1.0``,
@@ -36,6 +37,9 @@ _NAMED = re.compile(
     r"\bcudnn[ _-]?(?:v|version[ =:]{0,4})?(?P<version>[0-9]{1,6}(?:\.[0-9]{1,4}){0,3})\b",
     re.IGNORECASE,
 )
+#: TensorFlow's template line naming CUDA and cuDNN together (``CUDA/cuDNN version: 10.1/7.6.5``):
+#: its first number is CUDA's, so the line is left to the reader's ``toolkit.cudnn`` fact.
+_PAIR = re.compile(r"cuda\s{0,3}/\s{0,3}cudnn", re.IGNORECASE)
 #: torch named with a release in prose, a pin or a list.
 _TORCH = re.compile(
     r"\btorch(?:==| |-|: )v?(?P<version>[0-9]{1,2}\.[0-9]{1,3}(?:\.[0-9]{1,3})?(?:\+[a-z0-9.]{1,16})?)"
@@ -54,7 +58,7 @@ def _stated_major(value: object) -> int | None:
     """cuDNN's major from a stated version: ``9``, ``8.9.2``, ``9.1.0.70``, jaxlib's ``86``, or
     torch's integer form (``8902``, ``90100``)."""
     text = str(value).strip()
-    if text.isdigit():
+    if is_digits(text):
         number = int(text)
         if number < 20:  # a major alone: "cuDNN 9"
             return number
@@ -113,6 +117,8 @@ def other_cudnn(
             return major, number, f"cuDNN {package.group('major')} installed from pip"
         if other:
             return major, number, f"cuDNN {min(other)}'s files"
+        if _PAIR.search(line):  # "CUDA/cuDNN version: 10.1/7.6.5": read as toolkit.cudnn below
+            continue
         named = {_stated_major(m.group("version")) for m in _NAMED.finditer(line)} - {None, major}
         if named:
             return major, number, f"cuDNN {min(n for n in named if n is not None)} named"
