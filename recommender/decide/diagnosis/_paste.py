@@ -1,15 +1,17 @@
 """What a paste shows, read the same way by every source of findings: its lines quoted, the
-lines of a family of facts, whether it shows a GPU, a version's major and minor."""
+lines of a family of facts, whether it shows a GPU, a version's major and minor, a fact's version."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
 
+from packaging.version import InvalidVersion, Version
+
 from recommender.core.catalog import Accelerator
 from recommender.core.numfmt import is_digits
 from recommender.decide.diagnosis.findings import Quote
-from recommender.facts.reports import Paste
+from recommender.facts.reports import Fact, Paste
 
 _QUOTE_CHARS = 240
 
@@ -21,6 +23,16 @@ def _quote(paste: Paste, number: int) -> Quote:
     if len(text) > _QUOTE_CHARS:
         text = text[: _QUOTE_CHARS - 1] + "…"
     return Quote(line=number, text=text)
+
+
+def fact_version(fact: Fact | None) -> Version | None:
+    """The release a fact states (``2.1.0``, ``0.4.30+cuda12``); None when absent or no version."""
+    if fact is None:
+        return None
+    try:
+        return Version(str(fact.value).strip())
+    except InvalidVersion:
+        return None
 
 
 def quote_lines(paste: Paste, lines: Sequence[int]) -> tuple[Quote, ...]:

@@ -23,7 +23,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from recommender.core.catalog import Diagnosis as Category
-from recommender.decide.diagnosis._paste import quote_lines
+from recommender.decide.diagnosis._paste import fact_version, quote_lines
 from recommender.decide.diagnosis.findings import Finding
 from recommender.facts.reports import Fact, Paste
 from recommender.rulebase.companions import Pins, table
@@ -40,15 +40,6 @@ _INSTALLED = {
 }
 #: PyG's install guide: its extension wheels exist per torch release and CUDA, and must match both.
 _BUILT_FOR_URL = "https://pytorch-geometric.readthedocs.io/en/latest/install/installation.html"
-
-
-def _version(fact: Fact | None) -> Version | None:
-    if fact is None:
-        return None
-    try:
-        return Version(str(fact.value).strip())
-    except InvalidVersion:
-        return None
 
 
 def _row(rows: Mapping[str, Mapping[str, str]], version: Version) -> Mapping[str, str] | None:
@@ -92,13 +83,13 @@ def pinned_pairs(
         if package in JUDGED_ELSEWHERE:
             continue
         fact = paste.facts.get(f"package.{package}")
-        have = _version(fact)
+        have = fact_version(fact)
         if fact is None or have is None:
             continue
         reqs = _row(rows, have)
         for required, spec in (reqs or {}).items():
             other = paste.facts.get(_INSTALLED.get(required, f"package.{required}"))
-            installed = _version(other)
+            installed = fact_version(other)
             if other is None or installed is None:
                 continue
             if SpecifierSet(spec).contains(installed, prereleases=True):
@@ -231,8 +222,8 @@ def pinned_by_pip(paste: Paste) -> list[Finding]:
             continue
         package, _, framework = path[len("pins.") :].rpartition(".")
         other = paste.facts.get(_INSTALLED.get(framework, f"package.{framework}"))
-        installed = _version(other)
-        pinned = _version(fact)
+        installed = fact_version(other)
+        pinned = fact_version(fact)
         if other is None or installed is None or pinned is None:
             continue
         if Version(installed.public) == pinned or other.line == fact.line:

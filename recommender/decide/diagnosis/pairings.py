@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from recommender.core.catalog import Diagnosis as Category
-from recommender.decide.diagnosis._paste import quote_lines
+from recommender.decide.diagnosis._paste import fact_version, quote_lines
 from recommender.decide.diagnosis.companions import companion_findings
 from recommender.decide.diagnosis.findings import Finding
 from recommender.facts.reports import Fact, Paste
@@ -51,15 +51,6 @@ JAXLIB_MINIMUM: tuple[tuple[str, str], ...] = (
 )
 
 
-def _version(fact: Fact | None) -> Version | None:
-    if fact is None:
-        return None
-    try:
-        return Version(str(fact.value).strip())
-    except InvalidVersion:
-        return None
-
-
 def _line(v: Version) -> tuple[int, int]:
     return v.major, v.minor
 
@@ -82,12 +73,12 @@ def _finding(
 def keras_pairing(paste: Paste) -> list[Finding]:
     """TensorFlow next to a Keras (or tf-keras) of a line it does not run with."""
     tf_fact = paste.facts.get("frameworks.tensorflow.version")
-    tf = _version(tf_fact)
+    tf = fact_version(tf_fact)
     if tf_fact is None or tf is None or _line(tf) < TF_KERAS_PIN_FROM:
         return []
     out: list[Finding] = []
     keras_fact = paste.facts.get("frameworks.keras.version")
-    keras = _version(keras_fact)
+    keras = fact_version(keras_fact)
     if keras_fact is not None and keras is not None and not _keras_fits(_line(tf), keras):
         want = "3.x" if _line(tf) >= TF_KERAS3_FROM else f"2.{tf.minor}"
         if _line(tf) == TF_KERAS3_ALSO:
@@ -105,7 +96,7 @@ def keras_pairing(paste: Paste) -> list[Finding]:
             )
         )
     legacy_fact = paste.facts.get("package.tf-keras")
-    legacy = _version(legacy_fact)
+    legacy = fact_version(legacy_fact)
     if legacy_fact is not None and legacy is not None and _line(legacy) != _line(tf):
         out.append(
             _finding(
@@ -145,7 +136,7 @@ def jaxlib_pairing(paste: Paste) -> list[Finding]:
     """A jaxlib newer than jax, or older than the oldest jaxlib this jax accepts."""
     jax_fact = paste.facts.get("frameworks.jax.version")
     lib_fact = paste.facts.get("package.jaxlib")
-    jax, lib = _version(jax_fact), _version(lib_fact)
+    jax, lib = fact_version(jax_fact), fact_version(lib_fact)
     if jax_fact is None or lib_fact is None or jax is None or lib is None:
         return []
     if "jax.devices" in paste.facts or any(line.startswith(_JAX_ENV_RAN) for line in paste.lines):
