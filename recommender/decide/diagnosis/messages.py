@@ -244,7 +244,7 @@ def message_findings(
         sig = signatures[sid]
         if sig.status == "fact" or (start_failed and _fallback_only(sig)):
             continue
-        lines = [h.line for h in paste.hits if h.signature == sid]
+        lines = sorted({n for h in paste.hits if h.signature == sid for n in h.lines})
         if sig.status == "ok":
             out.append(_not_the_environment(paste, sig, lines))
             continue

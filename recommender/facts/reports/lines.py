@@ -90,24 +90,30 @@ def _lower_same_length(line: str) -> str:
 class Text:
     """The paste's lines and, once for every signature, one lower-cased string of them with each
     line's offset: a signature looks for its anchor in the whole string with one ``str.find``
-    per occurrence (C speed), and maps an occurrence to its line by bisection."""
+    per occurrence (C speed), and maps an occurrence to its line by bisection.
 
-    __slots__ = ("lines", "lowered", "starts")
+    In that string (``flat``) every line break and the indentation after it is one space
+    (``heads``: each line without its indentation, ``starts`` their offsets), so that a message the
+    paste breaks across two lines (a terminal's or an issue's wrap, or the library's own line
+    breaks inside a sentence, as torch's ``incorrect_binary_warn`` in torch/cuda/__init__.py)
+    is found where it starts and matched in that line joined to the next."""
+
+    __slots__ = ("flat", "heads", "lines", "starts")
 
     def __init__(self, lines: tuple[str, ...]) -> None:
-        low = [x.lower() for x in lines]
+        self.lines = lines
+        self.heads = tuple(line.lstrip(" ") for line in lines)
         # A character whose lower case is longer ("İ" lowers to two) would shift offsets: on such
         # a line lower every other character alone, so the rest of the line still matches in any
         # case (a Turkish "Lİnux" in the prose must not hide the message quoted on the same line).
         low = [
-            lo if len(lo) == len(x) else _lower_same_length(x)
-            for lo, x in zip(low, lines, strict=True)
+            lo if len(lo := head.lower()) == len(head) else _lower_same_length(head)
+            for head in self.heads
         ]
-        self.lines = lines
-        self.lowered = "\n".join(low)
+        self.flat = " ".join(low)
         starts = [0] * len(lines)
         offset = 0
-        for i, line in enumerate(lines):
+        for i, head in enumerate(self.heads):
             starts[i] = offset
-            offset += len(line) + 1
+            offset += len(head) + 1
         self.starts = starts

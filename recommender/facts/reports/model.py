@@ -40,6 +40,13 @@ class Hit:
     line: int
     text: str
     groups: Mapping[str, str]
+    #: The message runs on into the next line (the paste broke it there); ``text`` is both joined.
+    wraps: bool = False
+
+    @property
+    def lines(self) -> tuple[int, ...]:
+        """The pasted lines the message spans (one, or two where the paste broke it)."""
+        return (self.line, self.line + 1) if self.wraps else (self.line,)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

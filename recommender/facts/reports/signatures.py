@@ -115,24 +115,35 @@ class Signature:
         yield from (found[line] for line in sorted(found)[:_HITS_PER_SIGNATURE])
 
     def _find_anchor(self, text: Text, anchor: str) -> Iterator[Hit]:
+        """The matches at each place the anchor is: in its line, or, where the paste broke the
+        message, in its line joined to the next (kept only where the match runs past the break;
+        the joined line is built once per line)."""
         found = 0
-        pos = text.lowered.find(anchor)
+        joined_at, joined = -1, ""
+        pos = text.flat.find(anchor)
         while pos >= 0:
             index = bisect.bisect_right(text.starts, pos) - 1
-            line = text.lines[index]
-            match = self.pattern.match(line, pos - text.starts[index])
+            head, at = text.heads[index], pos - text.starts[index]
+            match, wraps = self.pattern.match(head, at), False
+            if match is None and index + 1 < len(text.heads) and text.heads[index + 1]:
+                if joined_at != index:
+                    joined_at, joined = index, f"{head} {text.heads[index + 1]}"
+                match = self.pattern.match(joined, at)
+                wraps = match is not None and match.end() > len(head)
+                match = match if wraps else None
             if match is None:
-                pos = text.lowered.find(anchor, pos + 1)
+                pos = text.flat.find(anchor, pos + 1)
                 continue
             groups = {k: v for k, v in match.groupdict().items() if v is not None}
-            yield Hit(signature=self.id, line=index + 1, text=line, groups=groups)
+            line = joined if wraps else text.lines[index]
+            yield Hit(signature=self.id, line=index + 1, text=line, groups=groups, wraps=wraps)
             found += 1
             if found >= _HITS_PER_SIGNATURE:
                 return
             following = index + 1  # one hit per line is enough
             if following >= len(text.starts):
                 return
-            pos = text.lowered.find(anchor, text.starts[following])
+            pos = text.flat.find(anchor, text.starts[following])
 
     def facts(self, hit: Hit) -> dict[str, Any]:
         """The facts this hit proves, templates filled from its groups (unfillable ones left out)."""
