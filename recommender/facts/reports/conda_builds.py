@@ -64,6 +64,8 @@ _UNDOTTED = re.compile(r"^(?:gpu_)?cuda([0-9]{2,3})(?:_|py|h|$)")
 #: ``eigen_…``.
 _CPU_HEADS = ("cpu_", "mkl_", "eigen_")
 _CPU_WORDS = ("cpu", "mkl", "eigen")
+#: pytorch-mutex's builds: the variant it selects.
+_MUTEX_FLAVOUR = {"cpu": "cpu", "cuda": "cuda"}
 
 
 def conda_flavour(name: str, version: str, build: str) -> dict[str, str]:
@@ -83,11 +85,7 @@ def conda_flavour(name: str, version: str, build: str) -> dict[str, str]:
             return {"flavour": "cuda"}
         return {}
     if name == "pytorch-mutex":  # the pytorch channel's variant selector: build cpu or cuda
-        return (
-            {"flavour": "cpu"}
-            if build == "cpu"
-            else ({"flavour": "cuda"} if build == "cuda" else {})
-        )
+        return {"flavour": _MUTEX_FLAVOUR[build]} if build in _MUTEX_FLAVOUR else {}
     if name == "_tflow_select":
         if build in _CPU_WORDS:
             return {"flavour": "cpu"}
