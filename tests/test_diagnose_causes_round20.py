@@ -214,3 +214,116 @@ def test_torch_not_linked_with_xpu_warns_of_a_build_without_xpu(text: str) -> No
     assert "intel_extension_for_pytorch" in (finding.fix or "")
     # the message alone cannot tell a CPU build from a missing import: no failure
     assert not result.failed
+
+
+# --- Windows: the loader's other wordings of a DLL that will not load ------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'OSError: [WinError 1114] A dynamic link library (DLL) initialization routine failed. Error loading "C:\\Python312\\Lib\\site-packages\\torch\\lib\\c10.dll" or one of its dependencies.',
+        'OSError: [WinError 1114] 动态链接库(DLL)初始化例程失败。 Error loading "D:\\env\\lib\\site-packages\\torch\\lib\\c10.dll" or one of its dependencies.',
+        "ImportError: DLL load failed while importing _C: The specified module could not be found.",
+        "ImportError: DLL load failed: The specified module could not be found.",
+        "ImportError: DLL load failed while importing _pywrap_tensorflow_internal: A dynamic link library (DLL) initialization routine failed.",
+    ],
+)
+def test_a_windows_dll_that_will_not_load_fails_as_missing_library(line: str) -> None:
+    result = _run(line + "\n")
+    assert _status(result, "missing-library") == "fail"
+    fixes = " ".join(f.fix or "" for f in result.findings)
+    assert "Visual C++ Redistributable" in fixes
+
+
+def test_a_32_bit_python_loading_a_64_bit_dll_is_not_a_missing_library() -> None:
+    line = "ImportError: DLL load failed while importing _C: %1 is not a valid Win32 application.\n"
+    assert "missing-library" not in _categories(line)
+
+
+# --- Intel XPU: torch's XPU build without a usable Intel GPU ----------------------------------------
+
+
+def test_xpu_build_without_an_intel_driver_fails_as_no_driver() -> None:
+    text = (
+        ">>> torch.xpu.is_available()\n"
+        "/venv/lib/python3.10/site-packages/torch/xpu/__init__.py:60: UserWarning: Failed to "
+        "initialize XPU devices. The driver may not be installed, installed incorrectly, or "
+        "incompatible with the current setup. Please refer to the guideline "
+        "(https://github.com/pytorch/pytorch?tab=readme-ov-file#intel-gpu-support) for proper "
+        "installation and configuration. (Triggered internally at /pytorch/c10/xpu/XPUFunctions.cpp:109.)\n"
+        "False\n"
+    )
+    assert _status(_run(text), "no-driver") == "fail"
+
+
+def test_xpu_backend_with_no_device_fails_as_no_device() -> None:
+    text = "    torch._C._xpu_init()\nRuntimeError: No XPU devices are available.\n"
+    assert _status(_run(text), "no-device") == "fail"
+
+
+def test_a_working_xpu_session_is_no_driver_or_device_failure() -> None:
+    text = (
+        ">>> import torch\n>>> torch.__version__\n'2.7.1+xpu'\n"
+        ">>> torch.xpu.is_available()\nTrue\n"
+        ">>> torch.xpu.get_device_name(0)\n'Intel(R) Arc(TM) A770 Graphics'\n"
+    )
+    categories = _categories(text)
+    assert "no-driver" not in categories and "no-device" not in categories
+
+
+# --- Apple's GPU: no float64; the older "Support has been added in macOS" wording ---------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "TypeError: Cannot convert a MPS Tensor to float64 dtype as the MPS framework doesn't support float64. Please use float32 instead.",
+        "TypeError: Cannot convert a float64 Tensor to MPS as the MPS framework doesn't support float64. Please use float32 instead.",
+        "RuntimeError: MPS does not support cumsum op with int64 input. Support has been added in macOS 13.3",
+        "RuntimeError: MPS does not support cumprod op with int64 input. Support has been added in macOS 13.3",
+    ],
+)
+def test_what_apples_gpu_cannot_run_fails_as_mps(line: str) -> None:
+    assert _status(_run(line + "\n"), "mps-issue") == "fail"
+
+
+def test_the_int32_casting_note_is_no_mps_failure() -> None:
+    line = (
+        "UserWarning: MPS: no support for int64 repeats mask, casting it to int32. Support has been "
+        "added in macOS 13.3\n"
+    )
+    try:
+        result = _run(line)
+    except NothingFound:
+        return
+    assert _status(result, "mps-issue") != "fail"
+
+
+def test_an_operand_left_on_the_cpu_is_the_programs_fault_not_the_environment() -> None:
+    text = (
+        "Python platform: macOS-14.4-arm64-arm-64bit\n"
+        "RuntimeError: Placeholder storage has not been allocated on MPS device!\n"
+    )
+    result = _run(text)
+    assert not result.failed
+    assert "mps-issue" not in result.categories
+
+
+# --- TensorFlow's TPU resolver without a TPU --------------------------------------------------------
+
+
+def test_tf_finding_no_tpu_to_connect_to_fails_as_tpu() -> None:
+    text = (
+        "resolver = tf.distribute.cluster_resolver.TPUClusterResolver()\n"
+        "ValueError: Please provide a TPU Name to connect to.\n"
+    )
+    assert _status(_run(text), "tpu-issue") == "fail"
+
+
+def test_the_resolver_message_on_a_gpu_machine_is_no_tpu_failure() -> None:
+    text = (
+        "ValueError: Please provide a TPU Name to connect to.\n"
+        "| NVIDIA-SMI 535.104.05             Driver Version: 535.104.05   CUDA Version: 12.2     |\n"
+    )
+    assert _status(_run(text), "tpu-issue") != "fail"
