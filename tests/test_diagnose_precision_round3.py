@@ -134,3 +134,97 @@ def test_table_agrees_with_the_registry_recording() -> None:
         assert row["cudnn"] == pin.group(1), release.group(1)
         checked += 1
     assert checked >= 10
+
+
+# --- the formats that look for the GPU, by the names the readers emit (issue 21, 21h) ----------
+
+_CPU_TORCH_CUDA_BUILD = ">>> import torch\n>>> torch.__version__\n'2.3.1+cu121'\n"
+
+
+def test_every_gpu_looking_format_is_a_name_a_reader_emits() -> None:
+    from recommender.decide.diagnosis.items import LOOKS_FOR_GPU
+    from recommender.facts.reports import read_paste
+
+    emitted = set()
+    samples = {
+        "torch": "PyTorch version: 2.3.1+cu121\nIs CUDA available: False\n"
+        "GPU models and configuration: No CUDA\nNvidia driver version: Could not collect\n",
+        "vllm": "PyTorch version: 2.3.1+cu121\nvLLM Version: 0.5.0\n"
+        "GPU models and configuration: No CUDA\n",
+        "smi": "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. "
+        "Make sure that the latest NVIDIA driver is installed and running.\n",
+    }
+    for text in samples.values():
+        emitted.update(read_paste(text, origin="x").formats)
+    assert {"torch-collect-env", "vllm-collect-env"} <= emitted
+    assert {"torch-collect-env", "vllm-collect-env"} <= LOOKS_FOR_GPU
+    assert "collect-env" not in LOOKS_FOR_GPU
+
+
+def test_a_collect_env_that_found_no_gpu_fails_a_cuda_build() -> None:
+    # collect_env ran nvidia-smi for its GPU and driver lines and found nothing, and the user
+    # says the machine has a GPU.
+    text = (
+        "Why does torch not find CUDA on my GPU machine?\n\n"
+        "PyTorch version: 2.3.1+cu121\nIs debug build: False\nCUDA used to build PyTorch: 12.1\n"
+        "OS: Ubuntu 22.04.4 LTS (x86_64)\nIs CUDA available: False\n"
+        "CUDA runtime version: No CUDA\nGPU models and configuration: No CUDA\n"
+        "Nvidia driver version: No CUDA\ncuDNN version: No CUDA\n"
+    )
+    result = diagnose(text, "paste.txt")
+    fails = {f.category for f in result.findings if f.status == "fail"}
+    assert "no-driver" in fails
+    # The same report from a CPU host (nothing names a GPU or CUDA trouble) only warns, and not
+    # because "nothing looked": collect_env did.
+    alone = diagnose(text.split("\n\n", 1)[1], "paste.txt")
+    visible = [f for f in alone.findings if f.id.endswith("gpu-visible")]
+    assert visible and visible[0].status == "warn"
+    assert "nothing in the paste looked for a GPU" not in visible[0].detail
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        "PyTorch version: 2.3.1+cu121\nIs CUDA available: False\n",
+        "PyTorch version: 2.3.1+cu121\nIs debug build: False\nCUDA used to build PyTorch: 12.1\n"
+        "OS: Ubuntu 22.04.4 LTS (x86_64)\nPython version: 3.10.12\nIs CUDA available: False\n",
+    ],
+)
+def test_a_collect_env_fragment_without_its_gpu_lines_did_not_look(fragment: str) -> None:
+    # Without "GPU models and configuration" or "Nvidia driver version" the paste does not show
+    # what collect_env's nvidia-smi found: a CUDA build on a CPU host is expected, so a warning.
+    result = diagnose(fragment, "paste.txt")
+    visible = [f for f in result.findings if f.id.endswith("gpu-visible")]
+    assert visible and all(f.status == "warn" for f in visible)
+    assert not result.failed
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "PyTorch version (GPU?): 1.12.1+cu116 (False)",
+        "- PyTorch version (GPU?): 2.1.0+cu121 (True)",
+        "PyTorch version (GPU?): not installed (NA)",
+    ],
+)
+def test_transformers_cli_pytorch_line_is_not_a_collect_env_version(line: str) -> None:
+    from recommender.facts.reports.text import label_of
+
+    field, value = label_of(line.lstrip("- "))
+    assert (field, value) == (None, "")
+    value = line.split(": ", 1)[1]
+    text = (
+        f"When I run transformers-cli env it says:\n\n{line}\n\nWhy?\n\n"
+        "- `transformers` version: 4.40.0\n- Platform: Linux-5.15.0-105-generic-x86_64-with-glibc2.35\n"
+        f"- Python version: 3.10.12\n- PyTorch version (GPU?): {value}\n"
+        "- Tensorflow version (GPU?): not installed (NA)\n"
+    )
+    result = diagnose(text, "p.txt")
+    # The prose line and the block say the same: no conflict between two readings of it.
+    assert not any(f.id.startswith("conflict:") for f in result.findings)
+
+
+def test_a_bare_retyped_pytorch_version_still_reads() -> None:
+    from recommender.facts.reports.text import label_of
+
+    assert label_of("PyTorch version 1.5.0") == ("torch_version", "1.5.0")
