@@ -228,3 +228,130 @@ def test_a_bare_retyped_pytorch_version_still_reads() -> None:
     from recommender.facts.reports.text import label_of
 
     assert label_of("PyTorch version 1.5.0") == ("torch_version", "1.5.0")
+
+
+# --- a CPU build the paste says is intended (21h, blind healthy audit, round 3) -----------------
+
+_JAX_CPU = (
+    "WARNING:2025-05-27 20:22:28,949:jax._src.xla_bridge:791: An NVIDIA GPU may be present on "
+    "this machine, but a CUDA-enabled jaxlib is not installed. Falling back to cpu.\n"
+)
+
+
+def _cpu_wheel(text: str) -> list[tuple[str, str]]:
+    result = diagnose(text, "paste.txt")
+    return [(f.status, f.detail) for f in result.findings if f.category == "cpu-wheel-on-gpu"]
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "I think JAX is just trying to be helpful; we don't care unless we want to run it on a GPU.",
+        "We do not need a GPU for these models, they are small.",
+        "This project is CPU-only by design.",
+        "The pipeline is meant to run on the CPU.",
+        "No need to use CUDA here, jax on the CPU is fine.",
+    ],
+)
+def test_a_cpu_jaxlib_the_paste_says_is_intended_only_warns(prose: str) -> None:
+    text = f"Running the forecast with jax prints:\n{_JAX_CPU}\n{prose}\n"
+    found = _cpu_wheel(text)
+    assert found and all(status == "warn" for status, _ in found)
+    assert "not wanted" in found[0][1]
+    assert not diagnose(text, "paste.txt").failed
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "I want to use my RTX 3060 with jax, what is wrong?",
+        "I don't want to run it on the CPU, I need the GPU.",
+        "jax does not use my GPU at all.",
+        "Why doesn't jax see the GPU? I need CUDA for training.",
+    ],
+)
+def test_a_cpu_jaxlib_where_the_user_wants_the_gpu_still_fails(prose: str) -> None:
+    text = f"Running my model with jax prints:\n{_JAX_CPU}\n{prose}\n"
+    found = _cpu_wheel(text)
+    assert "fail" in {status for status, _ in found}, found
+
+
+def test_a_torch_cpu_build_stated_as_intended_only_warns() -> None:
+    text = (
+        ">>> import torch\n>>> torch.__version__\n'2.3.1+cpu'\n>>> torch.cuda.is_available()\n"
+        "False\nNVIDIA-SMI 550.54.15   Driver Version: 550.54.15   CUDA Version: 12.4\n"
+        "The CI runners are CPU-only on purpose, the GPU box is for training.\n"
+    )
+    found = _cpu_wheel(text)
+    assert found and all(status == "warn" for status, _ in found)
+    # The same paste without the sentence fails: the text alone shows a CPU build next to a GPU.
+    bare = _cpu_wheel(text.rsplit("The CI", 1)[0])
+    assert "fail" in {status for status, _ in bare}
+
+
+# --- library notices that are harmless by their own source ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "W tensorflow/compiler/tf2tensorrt/utils/py_utils.cc:38] TF-TRT Warning: Could not find TensorRT",
+        "E0000 00:00:1744708234.717753 1370911 cuda_dnn.cc:8579] Unable to register cuDNN factory: "
+        "Attempting to register factory for plugin cuDNN when one has already been registered",
+        "E external/local_xla/xla/stream_executor/cuda/cuda_blas.cc:1515] Unable to register cuBLAS "
+        "factory: Attempting to register factory for plugin cuBLAS when one has already been registered",
+        "I tensorflow/stream_executor/cuda/cuda_gpu_executor.cc:937] successful NUMA node read from "
+        "SysFS had negative value (-1), but there must be at least one NUMA node, so returning NUMA node zero",
+        "I tensorflow/core/util/port.cc:153] oneDNN custom operations are on. You may see slightly "
+        "different numerical results due to floating-point round-off errors from different "
+        "computation orders. To turn them off, set the environment variable `TF_ENABLE_ONEDNN_OPTS=0`.",
+        "W tensorflow/compiler/xla/stream_executor/platform/default/dso_loader.cc:64] Could not load "
+        "dynamic library 'libnvinfer.so.7'; dlerror: libnvinfer.so.7: cannot open shared object file: "
+        "No such file or directory",
+        "[2024-03-16 09:45:00,430] [INFO] [real_accelerator.py:191:get_accelerator] Setting "
+        "ds_accelerator to cuda (auto detect)",
+        "[WARNING] [partition_parameters.py:54:<module>] unable to find torch.distributed._all_gather_base. "
+        "will fall back to torch.distributed.all_gather which will result in suboptimal performance. "
+        "please consider upgrading your pytorch installation.",
+    ],
+)
+def test_harmless_library_notices_never_fail(line: str) -> None:
+    for context in ("", "Num GPUs Available:  1\n", "Traceback (most recent call last):\n"):
+        text = f"{context}{line}\nFileNotFoundError: [Errno 2] No such file or directory: 'x.npy'\n"
+        try:
+            result = diagnose(text, "paste.txt")
+        except Exception as exc:  # nothing known: exit 2 is the right answer too
+            assert type(exc).__name__ in ("BadInputError", "NothingFound"), exc
+            continue
+        assert not result.failed, [(f.id, f.category) for f in result.findings]
+
+
+# --- the scorer: one fail under all its names -----------------------------------------------------
+
+
+def test_the_scorer_counts_a_fail_under_every_name_it_carries(tmp_path, monkeypatch) -> None:
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "score_reports.py"
+    spec = importlib.util.spec_from_file_location("score_reports_21h", path)
+    assert spec and spec.loader
+    sr = importlib.util.module_from_spec(spec)
+    sys.modules["score_reports_21h"] = sr
+    spec.loader.exec_module(sr)
+    monkeypatch.setattr(sr, "ROOT", tmp_path)
+    # HIP's "invalid device function" is one cause, a gfx target without kernels: rocm-issue
+    # first, arch-unsupported among its names.
+    (tmp_path / "001.txt").write_text(
+        "RuntimeError: HIP error: invalid device function\nHIP kernel errors might be asynchronously "
+        "reported at some other API call\n",
+        encoding="utf-8",
+    )
+    doc = {"diagnosis": "arch-unsupported", "expected": ["arch-unsupported"], "source": {}}
+    ok, _cats, _note, extra, renamed = sr._judge_names("001", doc)
+    assert ok and extra == [] and renamed == ["rocm-issue"]
+    # A thread that reached another cause altogether: the fail is an extra.
+    doc = {"diagnosis": "out-of-memory", "expected": ["out-of-memory"], "source": {}}
+    _ok, _cats, _note, extra, renamed = sr._judge_names("001", doc)
+    assert extra == ["rocm-issue"] and renamed == []
