@@ -355,3 +355,18 @@ def test_the_scorer_counts_a_fail_under_every_name_it_carries(tmp_path, monkeypa
     doc = {"diagnosis": "out-of-memory", "expected": ["out-of-memory"], "source": {}}
     _ok, _cats, _note, extra, renamed = sr._judge_names("001", doc)
     assert extra == ["rocm-issue"] and renamed == []
+
+
+def test_a_past_need_is_no_statement_of_intent() -> None:
+    text = (
+        f"Running my model with jax prints:\n{_JAX_CPU}\nI never needed a GPU before, now I do.\n"
+    )
+    assert "fail" in {status for status, _ in _cpu_wheel(text)}
+
+
+def test_the_cpu_working_is_no_statement_of_intent() -> None:
+    text = (
+        f"Running my model with jax prints:\n{_JAX_CPU}\n"
+        "Training on the CPU is fine, but my GPU is not used.\n"
+    )
+    assert "fail" in {status for status, _ in _cpu_wheel(text)}

@@ -23,18 +23,19 @@ from recommender.facts.reports import Paste
 #: A negated want/need of the GPU: "we don't need a GPU", "I don't think we care unless we want to
 #: run it on a GPU", "there's no need to use CUDA". The words between the verb and the GPU are
 #: checked apart: "I don't want the CPU, I want the GPU" names the CPU there and is no such line.
+#: Present tense only: "I never needed a GPU before, now I do" is a wish for one.
 _NOT_WANTED = re.compile(
-    r"\b(?:don'?t|do not|doesn'?t|does not|didn'?t|did not|no need to|never)\s+"
-    r"(?:\w+\s+){0,3}?(?:want|need|care|plan|intend|require)\w*\b([^.!?\n]{0,60}?)\b(?:gpus?|cuda)\b",
+    r"\b(?:don'?t|do not|doesn'?t|does not)\s+(?:\w+\s+){0,3}?(?:want|need|care|plan|intend|require)"
+    r"\w*\b([^.!?\n]{0,60}?)\b(?:gpus?|cuda)\b"
+    r"|\bno need (?:to|for)\b([^.!?\n]{0,40}?)\b(?:gpus?|cuda)\b",
     re.IGNORECASE,
 )
 
-#: The CPU stated as the intended device: "CPU only on purpose", "meant to run on the CPU", "the
-#: CPU is fine for this".
+#: The CPU stated as the intended device: "CPU only on purpose", "meant to run on the CPU". ("On
+#: the CPU it is fine" is no such line: it is how a GPU complaint begins.)
 _CPU_INTENDED = re.compile(
     r"\bcpu[- ]only\b[^.!?\n]{0,20}\b(?:on purpose|by design|intended|intentionally|is fine|is enough)\b"
-    r"|\b(?:intended|meant|designed|supposed)\s+to\s+run\s+on\s+(?:the\s+)?cpu\b"
-    r"|\bcpu\s+is\s+(?:fine|enough|intended|expected|sufficient)\b",
+    r"|\b(?:intended|meant|designed|supposed)\s+to\s+run\s+on\s+(?:the\s+)?cpu\b",
     re.IGNORECASE,
 )
 
@@ -45,7 +46,8 @@ def cpu_intent_line(paste: Paste) -> int | None:
         if _CPU_INTENDED.search(line):
             return number
         for match in _NOT_WANTED.finditer(line):
-            if "cpu" not in match.group(1).lower():
+            between = match.group(1) or match.group(2) or ""
+            if "cpu" not in between.lower():
                 return number
     return None
 
