@@ -270,3 +270,60 @@ def test_a_working_xpu_session_is_no_driver_or_device_failure() -> None:
     )
     categories = _categories(text)
     assert "no-driver" not in categories and "no-device" not in categories
+
+
+# --- Apple's GPU: no float64; the older "Support has been added in macOS" wording ---------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "TypeError: Cannot convert a MPS Tensor to float64 dtype as the MPS framework doesn't support float64. Please use float32 instead.",
+        "TypeError: Cannot convert a float64 Tensor to MPS as the MPS framework doesn't support float64. Please use float32 instead.",
+        "RuntimeError: MPS does not support cumsum op with int64 input. Support has been added in macOS 13.3",
+        "RuntimeError: MPS does not support cumprod op with int64 input. Support has been added in macOS 13.3",
+    ],
+)
+def test_what_apples_gpu_cannot_run_fails_as_mps(line: str) -> None:
+    assert _status(_run(line + "\n"), "mps-issue") == "fail"
+
+
+def test_the_int32_casting_note_is_no_mps_failure() -> None:
+    line = (
+        "UserWarning: MPS: no support for int64 repeats mask, casting it to int32. Support has been "
+        "added in macOS 13.3\n"
+    )
+    try:
+        result = _run(line)
+    except NothingFound:
+        return
+    assert _status(result, "mps-issue") != "fail"
+
+
+def test_an_operand_left_on_the_cpu_is_the_programs_fault_not_the_environment() -> None:
+    text = (
+        "Python platform: macOS-14.4-arm64-arm-64bit\n"
+        "RuntimeError: Placeholder storage has not been allocated on MPS device!\n"
+    )
+    result = _run(text)
+    assert not result.failed
+    assert "mps-issue" not in result.categories
+
+
+# --- TensorFlow's TPU resolver without a TPU --------------------------------------------------------
+
+
+def test_tf_finding_no_tpu_to_connect_to_fails_as_tpu() -> None:
+    text = (
+        "resolver = tf.distribute.cluster_resolver.TPUClusterResolver()\n"
+        "ValueError: Please provide a TPU Name to connect to.\n"
+    )
+    assert _status(_run(text), "tpu-issue") == "fail"
+
+
+def test_the_resolver_message_on_a_gpu_machine_is_no_tpu_failure() -> None:
+    text = (
+        "ValueError: Please provide a TPU Name to connect to.\n"
+        "| NVIDIA-SMI 535.104.05             Driver Version: 535.104.05   CUDA Version: 12.2     |\n"
+    )
+    assert _status(_run(text), "tpu-issue") != "fail"
