@@ -1,12 +1,17 @@
 """Issue 21, round 21 (21a): the causes behind the corpus cases that still disagreed with their
 threads, fixed in general and tested on text written here (not the corpus cases): a library's
 own minimum compute capability in its own words (vLLM's build and quantisation gates, a model's
-"< 8.0"), and known messages that a person or a terminal broke over two lines."""
+"< 8.0"), known messages that a person or a terminal broke over two lines, torch saying it was
+built without CUDA (torch.version.cuda None, torch.backends.cuda.is_built() False, a script's
+"PyTorch built with CUDA: False") next to an NVIDIA driver, compiled extensions built for
+PyTorch's own binaries on conda-forge's torch, conda rows quoted in a sentence, and the Kepler
+Teslas' board names (K40m, K20m)."""
 
 from __future__ import annotations
 
 import pytest
 
+from recommender.facts.reports.gpus import compute_capability, load_gpu_table
 from recommender.pipeline import diagnose
 
 
@@ -87,3 +92,122 @@ def test_a_message_broken_over_two_lines_is_still_read(head: str, tail: str) -> 
 def test_lines_that_are_not_a_broken_message_stay_apart(text: str) -> None:
     result = _run(text)
     assert not result.failed
+
+
+# --- torch built without CUDA, next to an NVIDIA driver ---------------------------------------
+
+_SMI = "| NVIDIA-SMI 535.86.10              Driver Version: 535.86.10    CUDA Version: 12.2     |\n"
+
+
+@pytest.mark.parametrize(
+    "session",
+    [
+        ">>> import torch\n>>> print(torch.version.cuda)\nNone\n",
+        ">>> import torch\n>>> torch.backends.cuda.is_built()\nFalse\n",
+        "PyTorch built with CUDA:         False\nPyTorch detects CUDA available:  False\n",
+        "- Torch compiled with CUDA support = False\n",
+    ],
+)
+def test_torch_built_without_cuda_beside_an_nvidia_driver_is_a_cpu_build(session: str) -> None:
+    result = _run(session + "$ nvidia-smi\n" + _SMI)
+    assert "cpu-wheel-on-gpu" in result.categories
+    assert result.failed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the same answer with no NVIDIA driver in sight: nothing to say it should use a GPU
+        ">>> import torch\n>>> print(torch.version.cuda)\nNone\n",
+        # a ROCm build has no CUDA either
+        ">>> torch.__version__\n'2.3.0+rocm6.0'\n>>> print(torch.version.cuda)\nNone\n"
+        "$ nvidia-smi\n" + _SMI,
+        # a CUDA build
+        ">>> print(torch.version.cuda)\n12.1\n>>> torch.backends.cuda.is_built()\nTrue\n"
+        "PyTorch built with CUDA: True\n$ nvidia-smi\n" + _SMI,
+    ],
+)
+def test_torch_with_cuda_or_without_an_nvidia_driver_is_not_a_cpu_build_on_a_gpu(
+    text: str,
+) -> None:
+    result = _run(text)
+    assert "cpu-wheel-on-gpu" not in {f.category for f in result.findings if f.status == "fail"}
+
+
+# --- extensions built for PyTorch's own binaries, on conda-forge's torch ----------------------
+
+
+@pytest.mark.parametrize(
+    "torch_row, extension",
+    [
+        (
+            "pytorch                   2.3.1           cpu_generic_py310ha4c588e_0    conda-forge",
+            "pip install torch-scatter -f https://data.pyg.org/whl/torch-2.3.0+cpu.html",
+        ),
+        (
+            "pytorch                   2.4.0           cuda118_py312h3690e1b_301    conda-forge",
+            "torch-sparse              0.6.18+pt24cu118          pypi_0    pypi",
+        ),
+        (
+            "libtorch                  2.1.0           cpu_mkl_h1e5c1dc_100    conda-forge",
+            "pytorch-scatter           2.1.2           py310_torch_2.1.0_cpu    pyg",
+        ),
+        (
+            "I have pytorch                   2.5.1           cuda126_py311h1234567_300    conda-forge installed",
+            "pip install mmcv -f https://download.openmmlab.com/mmcv/dist/cu121/torch2.5/index.html",
+        ),
+    ],
+)
+def test_extensions_built_for_pytorch_binaries_on_conda_forge_torch(
+    torch_row: str, extension: str
+) -> None:
+    result = _run(f"$ conda list | grep torch\n{torch_row}\n{extension}\n")
+    finding = next(f for f in result.findings if f.id == "pairing:builtfor-conda-forge")
+    assert finding.status == "fail"
+    assert "version-mismatch" in result.categories
+
+
+@pytest.mark.parametrize(
+    "torch_row",
+    [
+        # torch from the pytorch channel, or pip's own wheel listed by conda
+        "pytorch                   2.3.1           py3.10_cuda12.1_cudnn8.9.2_0    pytorch",
+        "torch                     2.3.1                    pypi_0    pypi",
+    ],
+)
+def test_extensions_on_pytorch_own_torch_are_not_this_mismatch(torch_row: str) -> None:
+    result = _run(
+        f"$ conda list\n{torch_row}\n"
+        "pip install torch-scatter -f https://data.pyg.org/whl/torch-2.3.0+cu121.html\n"
+    )
+    assert not any(f.id == "pairing:builtfor-conda-forge" for f in result.findings)
+
+
+def test_conda_forge_torch_with_its_own_extension_builds_is_not_this_mismatch() -> None:
+    result = _run(
+        "$ conda list\n"
+        "pytorch                   2.3.1           cpu_generic_py310ha4c588e_0    conda-forge\n"
+        "pytorch_scatter           2.1.2           cpu_py310h0a2d2c1_5    conda-forge\n"
+    )
+    assert not any(f.id == "pairing:builtfor-conda-forge" for f in result.findings)
+
+
+def test_a_sentence_with_single_spaces_is_not_a_conda_row() -> None:
+    result = _run(
+        "I have pytorch 2.3.1 cpu_generic conda-forge installed\n"
+        "pip install torch-scatter -f https://data.pyg.org/whl/torch-2.3.0+cpu.html\n"
+    )
+    assert not any(f.id == "pairing:builtfor-conda-forge" for f in result.findings)
+
+
+# --- the Kepler Teslas' board names -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["Tesla K40m", "Tesla K40s", "Tesla K20m", "Tesla K20c"])
+def test_kepler_board_names_are_compute_capability_3_5(name: str) -> None:
+    assert compute_capability(name, load_gpu_table()) == "3.5"
+
+
+def test_a_k40m_named_in_prose_is_read_as_a_gpu() -> None:
+    result = _run("I am using a Tesla K40m\n>>> torch.cuda.is_available()\nTrue\n")
+    assert any(f.path == "gpu.0.name" and f.value == "Tesla K40m" for f in result.facts)
