@@ -211,3 +211,51 @@ def test_kepler_board_names_are_compute_capability_3_5(name: str) -> None:
 def test_a_k40m_named_in_prose_is_read_as_a_gpu() -> None:
     result = _run("I am using a Tesla K40m\n>>> torch.cuda.is_available()\nTrue\n")
     assert any(f.path == "gpu.0.name" and f.value == "Tesla K40m" for f in result.facts)
+
+
+# --- messages retold in a sentence ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "when i run my program, the msg is that my Nvidia version is too old.",
+        "It says the driver version is too old, but I just installed CUDA 12.",
+        "The log complains my GPU driver is too old.",
+    ],
+)
+def test_driver_too_old_retold(sentence: str) -> None:
+    result = _run(f">>> import torch\n>>> torch.cuda.is_available()\nFalse\n{sentence}\n")
+    assert "driver-too-old" in result.categories
+    assert result.failed
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "On my RTX 4090, pip install torch resulted in the CPU version of torch.",
+        "On an aarch64 GB200 node, `pip install torch` resulted in the CPU version of torch stable.",
+        "Installing from requirements.txt on the A10 gave me the CPU-only version of PyTorch.",
+        "如题目，使用requirements安装，PyTorch安装的是CPU版本。GPU是A10。",
+    ],
+)
+def test_a_cpu_torch_stated_next_to_a_gpu(sentence: str) -> None:
+    result = _run(sentence + "\n")
+    assert "cpu-wheel-on-gpu" in result.categories
+    assert result.failed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # no GPU in sight: the CPU build may be what the user wants
+        "On my laptop pip install torch resulted in the CPU version of torch, which is fine.\n",
+        # the CPU build is what the sentence sets apart
+        "On my RTX 4090 I installed the cu121 wheel instead of the CPU version of torch.\n"
+        ">>> torch.cuda.is_available()\nTrue\n",
+        "On the A100 I do not want the CPU version of torch.\n>>> torch.cuda.is_available()\nTrue\n",
+    ],
+)
+def test_a_cpu_torch_not_stated_as_installed_beside_a_gpu_is_no_failure(text: str) -> None:
+    result = _run(text)
+    assert "cpu-wheel-on-gpu" not in {f.category for f in result.findings if f.status == "fail"}

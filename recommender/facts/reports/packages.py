@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from recommender.core.catalog import Framework
 from recommender.core.numfmt import is_digits
 from recommender.facts.reports.builtfor import may_name, read_line
 from recommender.facts.reports.conda_builds import BUILD_OF, QUOTED_ROW, conda_flavour
@@ -147,7 +148,9 @@ def _facts(name: str, version: str, build: str, channel: str, number: int) -> li
         if label is not None:
             version = f"{version}+{label.group(1)}"
     out = [Fact(path=f"package.{name.lstrip('_').replace('_', '-')}", value=version, line=number)]
-    if channel and BUILD_OF.get(name) == "pytorch" and build != "pypi_0":  # whose build it is
+    if (
+        channel and BUILD_OF.get(name) == Framework.PYTORCH and build != "pypi_0"
+    ):  # whose build it is
         out.append(Fact(path="conda.channel.pytorch", value=channel, line=number))
     framework = WATCHED.get(name)
     if framework is None:

@@ -230,7 +230,7 @@ def _statement(line: str) -> str | None:
 #: "TensorFlow compiled with CUDA support = True"): a framework name, "built/compiled with CUDA"
 #: and a boolean, the whole line.
 _LABELLED = re.compile(
-    r"^(?:[-*] {1,4})?(?P<fw>PyTorch|Torch|TensorFlow|TF)(?: is)? (?:built|compiled) with CUDA"
+    r"^(?:[-*] {1,4})?(?:(?P<torch>PyTorch|Torch)|TensorFlow|TF)(?: is)? (?:built|compiled) with CUDA"
     r"(?: support)? {0,20}[:=] {0,20}(?P<value>True|False)\.?$",
     re.IGNORECASE,
 )
@@ -240,7 +240,7 @@ def _labelled(line: str, number: int) -> list[Fact]:
     m = _LABELLED.match(line)
     if m is None:
         return []
-    fw = "tf" if m.group("fw").lower() in ("tensorflow", "tf") else "torch"
+    fw = "torch" if m.group("torch") else "tf"
     value = m.group("value").lower() == "true"
     return [Fact(path=f"{fw}.built_with_cuda", value=value, line=number)]
 
