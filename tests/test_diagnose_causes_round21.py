@@ -259,3 +259,24 @@ def test_a_cpu_torch_stated_next_to_a_gpu(sentence: str) -> None:
 def test_a_cpu_torch_not_stated_as_installed_beside_a_gpu_is_no_failure(text: str) -> None:
     result = _run(text)
     assert "cpu-wheel-on-gpu" not in {f.category for f in result.findings if f.status == "fail"}
+
+
+def test_joining_broken_lines_stays_linear() -> None:
+    # Every line a message's first half, every next line its go-on: the worst case for joining.
+    import time
+
+    from recommender.facts.reports.paste import read_paste
+
+    unit = "E: a message that goes on and\n and on: without a known ending,\n"
+
+    def took(size: int) -> float:
+        text = (
+            unit * (size // len(unit))
+            + "RuntimeError: no kernel image is available for\n execution on the device\n"
+        )
+        start = time.perf_counter()
+        read_paste(text, origin="x")
+        return time.perf_counter() - start
+
+    took(20_000)  # warm the tables
+    assert took(2_000_000) / max(took(200_000), 1e-3) < 20

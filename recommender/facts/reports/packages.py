@@ -352,7 +352,7 @@ def read(lines: Sequence[str]) -> list[Block]:
         elif line.startswith(("import ", "from ", ">>> import ", ">>> from ")):
             found = _imports(line, number)
         elif "   " in line and not _may_list(line) and (row := QUOTED_ROW.search(line[:400])):
-            found = _facts(*row.group("name", "version", "build", "channel"), number)
+            found = _facts(row["name"], row["version"], row["build"], row["channel"], number)
         if not found and _CPU_INDEX in line:
             found = _cpu_index_install(line, number)
         if found:

@@ -3,10 +3,12 @@ or a terminal cut at its width ("...flash_attn_2_cuda.so: undefined" / " symbol:
 signature matches within one line; here each such break is joined once and the signatures run
 over the joined pairs, keeping only matches that neither line gives alone.
 
-A pair is joined where the first line ends in a letter, a digit or ``:``/``,`` (mid-sentence) and
-the next line goes on with a lower-case word, an ``_`` symbol or a ``(`` after at most one space: an
+A pair is joined where the first line holds a message's ``: `` (``RuntimeError: ...``,
+``lib.so: undefined``) and ends in a letter, a digit or ``:``/``,`` (mid-sentence), and the next
+line goes on with a lower-case word, an ``_`` symbol or a ``(`` after at most one space: an
 indented traceback line, a heading, a table row or a new sentence is not a continuation. Linear:
-each line is joined at most once, and the joined text is at most twice the paste.
+each line is joined at most once, and the joined text is at most twice the paste (a log of plain
+lines without a message's colon is not joined at all).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ _MIN_HEAD = 12
 
 
 def _continues(head: str, tail: str) -> bool:
-    if len(head) < _MIN_HEAD or not tail:
+    if len(head) < _MIN_HEAD or not tail or ": " not in head:
         return False
     last = head[-1]
     if not (last.isalnum() or last in ":,"):
