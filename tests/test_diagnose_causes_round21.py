@@ -280,3 +280,27 @@ def test_joining_broken_lines_stays_linear() -> None:
 
     took(20_000)  # warm the tables
     assert took(2_000_000) / max(took(200_000), 1e-3) < 20
+
+
+# --- other installers' "no such version" ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "  ╰─▶ Because there is no version of torch==2.4.1+cu124 and your project depends on torch==2.4.1+cu124, we can conclude that",
+        "Because there are no versions of tensorflow-gpu and you require tensorflow-gpu, we can conclude that your requirements are unsatisfiable.",
+        "Because myproject depends on tensorflow-gpu (2.12.0) which doesn't match any versions, version solving failed.",
+    ],
+)
+def test_other_installers_no_such_version(line: str) -> None:
+    result = _run(f"$ uv sync\n{line}\n")
+    assert "no-matching-wheel" in result.categories
+
+
+def test_a_resolved_install_is_not_a_missing_version() -> None:
+    result = _run(
+        "$ uv pip install torch==2.4.1\nResolved 12 packages in 1.2s\n + torch==2.4.1\n"
+        ">>> torch.cuda.is_available()\nTrue\n"
+    )
+    assert "no-matching-wheel" not in result.categories
