@@ -31,6 +31,8 @@ def _run(text: str):
         "ValueError: GPU with compute capability lower than 8.9 is not supported",
         "ValueError: The quantization method awq is not supported for the current GPU. Minimum capability: 75. Current capability: 70.",
         "ValueError: The quantization method fp8 is not supported for the current GPU. Minimum capability: 89. Current capability: 86.",
+        "RuntimeError: ('Quantization scheme is not supported for ', 'the current GPU. Min capability: 80. ', 'Current capability: 75.')",
+        "RuntimeError: Quantization scheme is not supported for the current GPU. Required capability: 90. Current capability: 100.",
     ],
 )
 def test_a_library_minimum_compute_capability_is_its_own_kernels(line: str) -> None:
