@@ -178,6 +178,8 @@ def _harmless(sig: Signature, paste: Paste, gpu: bool, lines: list[int]) -> str 
         shows_only_apple_gpu(paste) or names_elsewhere(paste, lines, APPLE_GPU)
     ):
         return "the paste shows no Apple GPU (tensorflow-metal, an M-series chip)"
+    if sig.needs == "wsl" and not _on_wsl2(paste):
+        return "the paste is not from WSL 2 (native Linux logs the same probe)"
     if sig.diagnosis == Category.NO_DRIVER.value and _torch_cuda_works(paste):
         return (
             "the same paste shows torch.cuda.is_available() True, so the driver answered; "
@@ -249,6 +251,8 @@ def message_findings(
             out.append(_not_the_environment(paste, sig, lines))
             continue
         harmless = _harmless(sig, paste, gpu, lines)
+        if harmless and sig.needs == "wsl":
+            continue  # a routine probe's line on native Linux: not even a warning
         also = sig.also
         category = sig.diagnosis
         if sig.diagnosis == Category.ARCH_UNSUPPORTED.value and library_kernels_in_use(

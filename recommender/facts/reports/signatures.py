@@ -61,8 +61,9 @@ _KEYS = {
 #: tpu``: only where the paste shows a TPU machine apart from the message (a TPU VM, jax[tpu],
 #: libtpu, /dev/accel) and no GPU; ``needs: apple-gpu``: only where it shows Apple's GPU
 #: (tensorflow-metal, "Metal device set to", an M-series chip): a message every backend words
-#: alike. A warning else.
-_NEEDS = ("gpu", "no-gpu", "jax", "tpu", "apple-gpu")
+#: alike. A warning else; ``needs: wsl``: only where the paste is from WSL 2, and nothing else (a
+#: probe that logs the same line on every native Linux machine).
+_NEEDS = ("gpu", "no-gpu", "jax", "tpu", "apple-gpu", "wsl")
 _REQUIRED = ("id", "pattern", "status", "diagnosis", "title", "source", "verified")
 #: ``fact``: the match only states facts (a version in a log) that the diagnosis's checks read.
 #: ``ok``: the message is the program's own fault (an illegal memory access, a device-side
