@@ -73,9 +73,12 @@ def shows_only_apple_gpu(paste: Paste) -> bool:
 
 #: A TPU machine named in the text: a TPU VM or chip generation, jax[tpu], libtpu, the TPU device
 #: files, a template's accelerator answer "TPU" on a line of its own
-#: (https://cloud.google.com/tpu/docs/run-calculation-jax).
+#: (https://cloud.google.com/tpu/docs/run-calculation-jax), jax's default backend "tpu" that
+#: transformers' env dump prints after the Flax version ("Flax version (CPU?/GPU?/TPU?): 0.7.4
+#: (tpu)", transformers/commands/env.py).
 TPU_MACHINE = re.compile(
-    r"\btpu[ -]?v[2-7]|\btpu[ -]vm\b|jax\[tpu\]|libtpu|/dev/accel|^\s*tpus?\s*$", re.IGNORECASE
+    r"\btpu[ -]?v[2-7]|\btpu[ -]vm\b|jax\[tpu\]|libtpu|/dev/accel|^\s*tpus?\s*$|\(tpu\)\s*$",
+    re.IGNORECASE,
 )
 #: Apple's GPU named in the text: the tensorflow-metal plugin, its start-up line, an M-series chip
 #: (https://developer.apple.com/metal/tensorflow-plugin/).

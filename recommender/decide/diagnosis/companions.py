@@ -11,8 +11,9 @@
   a torch of another release line is a mismatch, another CUDA a warning.
 
 Pairs that other checks judge with their own rules are left to them: torchvision/torchaudio (the
-checklist's ``torch_companions``), TensorFlow with Keras / tf-keras and jax with jaxlib
-(pairings.py)."""
+checklist's ``torch_companions``; only a ``+cpu`` torch next to PyPI's companions, which needs the
+paste's own lines to tell Linux from Windows, is judged here), TensorFlow with Keras / tf-keras
+and jax with jaxlib (pairings.py)."""
 
 from __future__ import annotations
 
@@ -246,5 +247,79 @@ def pinned_by_pip(paste: Paste) -> list[Finding]:
     return out
 
 
+#: PyPI's Linux torch, torchvision and torchaudio are the CUDA builds; the CPU ones are PyTorch's
+#: own ``+cpu`` builds, installed together from its cpu index ("CPU only": ``torch==1.13.1+cpu
+#: torchvision==0.14.1+cpu``, later ``--index-url https://download.pytorch.org/whl/cpu`` for all
+#: three). torchaudio before 0.10 had no CUDA code (see the checklist's torch_companions).
+_CPU_PAIR_URL = "https://pytorch.org/get-started/previous-versions/"
+
+
+def _posix_install(paste: Paste) -> bool:
+    """A line shows a POSIX install path (``/.../site-packages``, ``/.../dist-packages``, as pip
+    show's Location or a traceback prints it), so the paste is not from Windows."""
+    for line in paste.lines:
+        if "-packages" not in line:
+            continue
+        for token in line[:2000].split():
+            path = token.strip("'\"()[],:")
+            if path.startswith(("/", "~/")) and (
+                "/site-packages" in path or "/dist-packages" in path
+            ):
+                return True
+    return False
+
+
+def cpu_torch_companions(paste: Paste) -> list[Finding]:
+    """A ``+cpu`` torch next to a torchvision/torchaudio without a local label on Linux: that one is
+    PyPI's build, compiled against PyPI's CUDA torch, so its compiled ops do not load (torchvision
+    ``operator torchvision::nms does not exist``). Windows is left alone (PyPI's builds there are
+    CPU builds too); macOS has no ``+cpu`` builds."""
+    torch = paste.facts.get("frameworks.pytorch.version")
+    if torch is None or not str(torch.value).endswith("+cpu"):
+        return []
+    system = paste.facts.get("os.system")
+    linux = system is not None and system.value == "Linux"
+    if system is not None and not linux:
+        return []
+    bad: list[Fact] = []
+    for package in ("torchvision", "torchaudio"):
+        fact = paste.facts.get(f"package.{package}")
+        have = fact_version(fact)
+        if fact is None or have is None or have.local is not None:
+            continue
+        if package == "torchaudio" and (have.major, have.minor) < (0, 10):
+            continue
+        bad.append(fact)
+    if not bad or not (linux or _posix_install(paste)):
+        return []
+    names = ", ".join(f"{_package_name(f)} {f.value}" for f in bad)
+    release = Version(str(torch.value)).public
+    return [
+        _finding(
+            paste,
+            "cpu-torch-companions",
+            "fail",
+            "torchvision / torchaudio are PyPI's CUDA builds next to a CPU (+cpu) torch",
+            f"{names} {'has' if len(bad) == 1 else 'have'} no local label, so {'it is' if len(bad) == 1 else 'they are'} "
+            f"PyPI's Linux build, compiled against PyPI's CUDA torch; torch {torch.value} is the CPU "
+            "build from PyTorch's index, so the compiled ops do not load",
+            f'Install them together from the CPU index: pip install --force-reinstall "torch=={release}" '
+            f"{' '.join(_package_name(f) for f in bad)} --index-url https://download.pytorch.org/whl/cpu",
+            [torch, *bad],
+            _CPU_PAIR_URL,
+        )
+    ]
+
+
+def _package_name(fact: Fact) -> str:
+    """``package.torchvision`` -> ``torchvision``."""
+    return fact.path.partition(".")[2]
+
+
 def companion_findings(paste: Paste) -> list[Finding]:
-    return [*pinned_pairs(paste), *built_for_other_torch(paste), *pinned_by_pip(paste)]
+    return [
+        *pinned_pairs(paste),
+        *built_for_other_torch(paste),
+        *pinned_by_pip(paste),
+        *cpu_torch_companions(paste),
+    ]

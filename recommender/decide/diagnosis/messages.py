@@ -184,6 +184,8 @@ def _harmless(sig: Signature, paste: Paste, gpu: bool, lines: list[int]) -> str 
             f"the paste shows no driver older than CUDA {sig.driver_below}'s, and the message "
             "has other causes on a newer one"
         )
+    if sig.needs == "wsl" and not _on_wsl2(paste):
+        return "the paste is not from WSL 2 (native Linux logs the same probe)"
     if sig.diagnosis == Category.NO_DRIVER.value and _torch_cuda_works(paste):
         return (
             "the same paste shows torch.cuda.is_available() True, so the driver answered; "
@@ -263,6 +265,8 @@ def message_findings(
             out.append(_not_the_environment(paste, sig, lines))
             continue
         harmless = _harmless(sig, paste, gpu, lines)
+        if harmless and sig.needs == "wsl":
+            continue  # a routine probe's line on native Linux: not even a warning
         also = sig.also
         category = sig.diagnosis
         if sig.diagnosis == Category.ARCH_UNSUPPORTED.value and library_kernels_in_use(

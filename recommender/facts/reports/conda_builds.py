@@ -19,7 +19,8 @@ recipes fix the conventions (verified: 2026-12-05):
   with build ``gpu``, ``mkl`` or ``eigen`` (AnacondaRecipes/tensorflow_recipes _tflow_select), and
   ``_pytorch_select`` 0.1 for the CPU variant, 0.2 for the GPU one (build ``cpu_0`` / ``gpu_0``;
   AnacondaRecipes/pytorch-feedstock recipe/meta.yaml at 0efd15f, 2019).
-- the pytorch channel: ``py3.10_cuda11.8_cudnn8.7.0_0`` and ``py3.10_cpu_0``.
+- the pytorch channel: ``py3.10_cuda11.8_cudnn8.7.0_0`` and ``py3.10_cpu_0``, and its selector
+  ``pytorch-mutex`` 1.0 with build ``cpu`` or ``cuda`` (anaconda.org/pytorch/pytorch-mutex/files).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ BUILD_OF: dict[str, Framework] = {
     "pytorch-cpu": Framework.PYTORCH,
     "pytorch-gpu": Framework.PYTORCH,
     "_pytorch_select": Framework.PYTORCH,
+    "pytorch-mutex": Framework.PYTORCH,
     "tensorflow": Framework.TENSORFLOW,
     "tensorflow-base": Framework.TENSORFLOW,
     "tensorflow-gpu": Framework.TENSORFLOW,
@@ -62,6 +64,8 @@ _UNDOTTED = re.compile(r"^(?:gpu_)?cuda([0-9]{2,3})(?:_|py|h|$)")
 #: ``eigen_…``.
 _CPU_HEADS = ("cpu_", "mkl_", "eigen_")
 _CPU_WORDS = ("cpu", "mkl", "eigen")
+#: pytorch-mutex's builds: the variant it selects.
+_MUTEX_FLAVOUR = {"cpu": "cpu", "cuda": "cuda"}
 
 
 def conda_flavour(name: str, version: str, build: str) -> dict[str, str]:
@@ -80,6 +84,8 @@ def conda_flavour(name: str, version: str, build: str) -> dict[str, str]:
         if build.startswith("gpu") or version == "0.2":
             return {"flavour": "cuda"}
         return {}
+    if name == "pytorch-mutex":  # the pytorch channel's variant selector: build cpu or cuda
+        return {"flavour": _MUTEX_FLAVOUR[build]} if build in _MUTEX_FLAVOUR else {}
     if name == "_tflow_select":
         if build in _CPU_WORDS:
             return {"flavour": "cpu"}

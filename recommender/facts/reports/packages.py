@@ -82,6 +82,13 @@ RECORDED = (
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,80}$")
 _VERSION = re.compile(r"^[0-9][0-9A-Za-z.+!_-]{0,60}$")
 _BUILD = re.compile(r"^(?:pypi_0|[A-Za-z0-9.+-]{0,40}[_0-9][A-Za-z0-9_.+-]{0,60})$")
+#: conda's mutex and selector meta-packages, whose build string is the bare name of the variant
+#: they select (``_tflow_select 2.3.0 mkl``, ``pytorch-mutex 1.0 cuda``, ``_openmp_mutex 4.5
+#: 2_gnu``, ``blas 1.0 mkl``): a word without digits, read as a build only for such names, since
+#: prose has none (anaconda.org/pytorch/pytorch-mutex: "Metapackage to select the PyTorch
+#: variant", builds ``cpu`` and ``cuda``; AnacondaRecipes' _tflow_select: ``gpu``/``mkl``/``eigen``).
+_MUTEX_NAME = re.compile(r"^_|[-_](?:mutex|select)$")
+_MUTEX_BUILD = re.compile(r"^[a-z][a-z_]{1,19}$")
 _PREFIX = ("[pip3] ", "[pip] ", "[conda] ")
 #: uv lists what it installed as " + name==version" (and what it removed as " - name==version"),
 #: e.g. jax-ml/jax#29068; astral-sh/uv crates/uv/src/commands/pip/loggers.rs prints them.
@@ -111,7 +118,11 @@ def _fields(line: str) -> tuple[str, str, str, str] | None:
         name, version = parts[0], parts[1]
         build = parts[2] if len(parts) > 2 else ""
         channel = parts[3] if len(parts) > 3 else ""
-        if build and not (_BUILD.match(build) or build.startswith(("/", "C:", "c:"))):
+        if build and not (
+            _BUILD.match(build)
+            or build.startswith(("/", "C:", "c:"))
+            or (_MUTEX_NAME.search(name) and _MUTEX_BUILD.match(build))
+        ):
             return None  # prose ("torch 2.0 works"), not a listing
     name = name.lower()
     if not _NAME.match(name) or not _VERSION.match(version):

@@ -48,6 +48,15 @@ def paired(torch: tuple[int, int], package: str) -> tuple[int, int]:
     return (0, minor) if major == 1 else (major, minor)
 
 
+def _no_cuda_code(package: str, version: str) -> bool:
+    """torchaudio before 0.10 had no CUDA code, so one build served every CUDA and the PyTorch
+    index paired it unlabelled with labelled torch builds (previous-versions: ``torch==1.8.1+cu101
+    torchvision==0.9.1+cu101 torchaudio==0.8.1``); its first CUDA kernel (RNN-T loss, pytorch/audio
+    #1483) shipped in 0.10, the first release with per-CUDA builds."""
+    line = _line(version)
+    return package == "torchaudio" and line is not None and line < (0, 10)
+
+
 def _pypi_tag(view: ItemView, torch: tuple[int, int] | None, tag: str | None) -> str | None:
     """The CUDA tag of PyPI's Linux build of the companion of ``torch``'s release (compat.yaml
     torch_pypi_linux_cuda), where a companion with no label sits next to a torch with a CUDA
@@ -90,7 +99,11 @@ def torch_companions(view: ItemView) -> Finding | None:
         # PyPI's (conda's pytorch 1.10.2 built for 11.3, a source build) did not come from PyPI,
         # so its unlabelled companions need not have either (pytorch/pytorch#77520).
         labelled = _suffix(view.fw("version")) is not None
-        pypi = _pypi_tag(view, torch, tag) if other is None and _line(have) and labelled else None
+        pypi = (
+            _pypi_tag(view, torch, tag)
+            if other is None and _line(have) and labelled and not _no_cuda_code(package, have)
+            else None
+        )
         if pypi is not None and pypi != tag:
             bad.append(
                 f"{package} {have} has no local label, so it is PyPI's build, made for {pypi}; "
