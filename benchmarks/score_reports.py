@@ -5,7 +5,10 @@ finding categories a reader must report, `expected`). The repository a case was 
 A case agrees when every expected category
 is among the categories of dlrec's findings (fail or warn), and a `healthy` case gets no fail.
 Agreement alone does not punish claiming more than the thread found, so each half also counts the
-cases with a *fail* in a category the thread did not reach (`--extra` lists them).
+cases with a *fail* in a category the thread did not reach (`--extra` lists them). A fail is one
+cause under every name it carries (its category and its `also`: a gfx target without kernels is
+both `rocm-issue` and `arch-unsupported`); a fail that names the thread's category among them is
+the thread's cause named first another way, counted apart ("by first name") and not as an extra.
 The corpus splits by the parity of sha256(source.url): even = development, odd = held-out.
 Tune on the development half only; score the held-out half at the end.
 
@@ -53,6 +56,13 @@ def judge(case_id: str, doc: dict) -> tuple[bool, list[str], str]:
 
 def _judge(case_id: str, doc: dict) -> tuple[bool, list[str], str, list[str]]:
     """judge()'s answer and the categories dlrec fails that the thread did not reach."""
+    ok, cats, note, extra, _ = _judge_names(case_id, doc)
+    return ok, cats, note, extra
+
+
+def _judge_names(case_id: str, doc: dict) -> tuple[bool, list[str], str, list[str], list[str]]:
+    """_judge()'s answer, plus the failing categories the thread did not reach by the finding's
+    first name although one of its other names is the thread's."""
     from recommender.core.errors import BadInputError
     from recommender.pipeline import diagnose
 
@@ -63,37 +73,47 @@ def _judge(case_id: str, doc: dict) -> tuple[bool, list[str], str, list[str]]:
         result = diagnose(text, f"{case_id}.txt", repository=repo if "/" in repo else None)
     except BadInputError as exc:
         cats, failed, note = [], False, f"unread: {exc.format_message()[:80]}"
-        fails: set[str] = set()
+        fails: list[tuple[str, ...]] = []
     else:
         cats, failed, note = list(result.categories), result.failed, ""
-        fails = {f.category for f in result.findings if f.status == "fail"}
-    expected = [str(c) for c in doc.get("expected") or []]
-    extra = sorted(fails - set(expected))
+        fails = [(f.category, *f.also) for f in result.findings if f.status == "fail"]
+    expected = {str(c) for c in doc.get("expected") or []}
+    extra = sorted({names[0] for names in fails if not expected.intersection(names)})
+    renamed = sorted(
+        {names[0] for names in fails if names[0] not in expected and expected.intersection(names)}
+    )
     if doc.get("diagnosis") == "healthy":
-        return not failed, cats, note or ("a fail on a healthy report" if failed else ""), extra
-    missing = [c for c in expected if c not in cats]
-    return not missing, cats, note or (f"missing {missing}" if missing else ""), extra
+        note = note or ("a fail on a healthy report" if failed else "")
+        return not failed, cats, note, extra, renamed
+    missing = [c for c in doc.get("expected") or [] if c not in cats]
+    return not missing, cats, note or (f"missing {missing}" if missing else ""), extra, renamed
 
 
 def score(
     half: str, *, verbose: bool, since: int = 0, extra: bool = False
-) -> tuple[int, int, int, int]:
-    agree = total = healthy_fail = over = 0
+) -> tuple[int, int, int, int, int]:
+    agree = total = healthy_fail = over = by_first_name = 0
     for case_id, doc in cases(half, since):
-        ok, cats, note, beyond = _judge(case_id, doc)
+        ok, cats, note, beyond, renamed = _judge_names(case_id, doc)
         total += 1
         agree += ok
         over += bool(beyond)
+        by_first_name += bool(beyond or renamed)
         if doc.get("diagnosis") == "healthy" and not ok:
             healthy_fail += 1
         if extra and beyond:
             print(f"  {case_id} thread: {doc.get('diagnosis')}; dlrec also fails {beyond}")
+        if extra and renamed:
+            print(
+                f"  {case_id} thread: {doc.get('diagnosis')}; dlrec names that fail {renamed} "
+                "first (the thread's category is among its names)"
+            )
         if verbose and not ok:
             print(
                 f"  {case_id} [{doc.get('format')}] thread: {doc.get('diagnosis')} expected "
                 f"{doc.get('expected')}; dlrec: {cats}; {note}"
             )
-    return agree, total, healthy_fail, over
+    return agree, total, healthy_fail, over, by_first_name
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,13 +136,14 @@ def main(argv: list[str] | None = None) -> int:
     halves = [args.half] if args.half else ["dev", "held-out"]
     for half in halves:
         verbose = args.half is not None or args.misses
-        agree, total, healthy_fail, over = score(
+        agree, total, healthy_fail, over, by_first_name = score(
             half, verbose=verbose, since=args.since, extra=args.extra
         )
         pct = 100.0 * agree / total if total else 0.0
         print(
             f"{half}: {agree}/{total} agree ({pct:.1f}%); healthy reports with a fail: "
-            f"{healthy_fail}; a fail the thread did not reach: {over}"
+            f"{healthy_fail}; a fail the thread did not reach: {over} ({by_first_name} by the "
+            "finding's first name)"
         )
     return 0
 

@@ -327,3 +327,33 @@ def test_the_resolver_message_on_a_gpu_machine_is_no_tpu_failure() -> None:
         "| NVIDIA-SMI 535.104.05             Driver Version: 535.104.05   CUDA Version: 12.2     |\n"
     )
     assert _status(_run(text), "tpu-issue") != "fail"
+
+
+# --- TensorFlow's template: a lone cuDNN version under "CUDA/cuDNN version" ----------------------------
+
+
+def _tf_template(libs: str) -> str:
+    return (
+        "### Tensorflow Version\n\nv2.10.0-76-gfdfc646704c 2.10.1\n\n"
+        "### OS Platform and Distribution\n\nWindows 10\n\n"
+        f"### CUDA/cuDNN version\n\n{libs}\n\n"
+        "### GPU model and memory\n\nRTX 3060\n"
+    )
+
+
+@pytest.mark.parametrize("libs", ["8.1", "8.6"])
+def test_a_lone_version_no_cuda_release_had_is_read_as_cudnn(libs: str) -> None:
+    result = _run(_tf_template(libs))
+    assert not any(f"CUDA {libs}" in f.detail for f in result.findings)
+    assert "version-mismatch" not in result.categories  # TensorFlow 2.10 loads cuDNN 8
+
+
+def test_a_lone_cudnn_7_next_to_tf_2_10_is_cudnn_s_mismatch_not_cuda_s() -> None:
+    result = _run(_tf_template("7.6.5"))
+    assert any("cuDNN 7.6.5" in f.detail for f in result.findings)
+    assert not any("CUDA 7.6" in f.detail for f in result.findings)
+
+
+def test_a_lone_cuda_release_stays_cuda() -> None:
+    result = _run(_tf_template("9.0"))
+    assert any("CUDA 9.0" in f.detail for f in result.findings)

@@ -19,6 +19,7 @@ from recommender.decide.diagnosis.builds import (
     tf_tested_libraries,
 )
 from recommender.decide.diagnosis.findings import Diagnosis, Finding
+from recommender.decide.diagnosis.intent import cpu_intended
 from recommender.decide.diagnosis.items import item_findings
 from recommender.decide.diagnosis.kernels import (
     arch_flag_findings,
@@ -149,7 +150,7 @@ def diagnose(
     found += uncovered(paste, found)
     if any(f.category == Category.WSL_ISSUE.value and f.status != "ok" for f in found):
         found = [f for f in found if f.id != "platform:wsl2"]  # a WSL finding says it already
-    found = precedence(paste, found, wsl2=on_wsl2(paste))
+    found = cpu_intended(paste, precedence(paste, found, wsl2=on_wsl2(paste)))
     merged = _merge(_explained(found))
     if not any(f.status == "fail" for f in merged):
         merged.append(

@@ -203,6 +203,42 @@ def built_for_other_torch(paste: Paste) -> list[Finding]:
     return out
 
 
+#: PyG's maintainers: its extension builds (the data.pyg.org wheels, the pyg conda channel) are
+#: compiled against PyTorch's own binaries and do not load in conda-forge's torch build.
+_CONDA_FORGE_URL = "https://github.com/pyg-team/pytorch_geometric/issues/9191"
+
+
+def built_for_official_torch(paste: Paste) -> list[Finding]:
+    """Builds that name the torch they were compiled against (PyG's wheels and conda builds,
+    mmcv's and detectron2's indexes: all compiled against PyTorch's own binaries) next to torch
+    from conda-forge, a separate build of the same releases whose C++ symbols differ."""
+    channel = paste.facts.get("conda.channel.pytorch")
+    if channel is None or str(channel.value).lower() != "conda-forge":
+        return []
+    built = [
+        f for p, f in paste.facts.items() if p.startswith("builtfor.") and p.endswith(".torch")
+    ]
+    if not built:
+        return []
+    names = ", ".join(sorted({_package(f) for f in built}))
+    return [
+        _finding(
+            paste,
+            "builtfor-conda-forge",
+            "fail",
+            "Compiled extensions built for PyTorch's own binaries, on conda-forge's torch",
+            f"{names}: builds compiled against PyTorch's own torch (pytorch.org wheels, the "
+            "pytorch channel); torch here comes from conda-forge, a separate build whose C++ "
+            "symbols differ, so these extensions fail to load (undefined symbol)",
+            "Install torch from pytorch.org (pip, or the pytorch channel) so the extension builds "
+            "match, or use conda-forge's own builds of the extensions (conda install -c conda-forge "
+            "pytorch_scatter ...), or build them from source against this torch",
+            [channel, *built],
+            _CONDA_FORGE_URL,
+        )
+    ]
+
+
 def _uninstalled(paste: Paste, replaced: bool) -> list[Fact]:
     gone = paste.facts.get("pip.uninstalled.torch") if replaced else None
     return [gone] if gone is not None else []
@@ -320,6 +356,7 @@ def companion_findings(paste: Paste) -> list[Finding]:
     return [
         *pinned_pairs(paste),
         *built_for_other_torch(paste),
+        *built_for_official_torch(paste),
         *pinned_by_pip(paste),
         *cpu_torch_companions(paste),
     ]

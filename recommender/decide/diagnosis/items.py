@@ -11,7 +11,9 @@ from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.checklist.build import Checklist, Item
 from recommender.decide.diagnosis._paste import fact_lines, quote_lines, shows_gpu
 from recommender.decide.diagnosis.findings import Finding
-from recommender.facts.reports import Paste
+from recommender.facts.reports import Block, Paste, ds_report, jax_env, nvidia_smi
+from recommender.facts.reports.collect_env import TORCH_FORMAT, VLLM_FORMAT
+from recommender.facts.reports.text import label_of
 from recommender.rulebase.checklist.template import Status
 
 #: A checklist item (by key) -> the diagnosis its failure is.
@@ -35,8 +37,16 @@ WARN_ITEMS = frozenset({"wsl"})
 #: Formats that look for the GPU themselves (collect_env and jax's env info run nvidia-smi): where
 #: the paste holds none of them and nothing names a GPU, a driver or torch's no-driver warning, a
 #: CUDA build that sees no GPU may be on a machine without one (pip's default Linux torch wheel is
-#: a CUDA build), so "no driver or GPU visible" is a warning there, not a fail.
-LOOKS_FOR_GPU = frozenset({"collect-env", "vllm-collect-env", "nvidia-smi", "jax-env", "ds-report"})
+#: a CUDA build), so "no driver or GPU visible" is a warning there, not a fail. The names are the
+#: readers' own constants: a name no reader emits would never match.
+LOOKS_FOR_GPU = frozenset(
+    {TORCH_FORMAT, VLLM_FORMAT, nvidia_smi.FORMAT, jax_env.FORMAT, ds_report.FORMAT}
+)
+
+#: collect_env looks for the GPU in two lines (torch/utils/collect_env.py: get_gpu_info runs
+#: ``nvidia-smi -L`` when CUDA is not available, get_nvidia_driver_version runs ``nvidia-smi``);
+#: a fragment without either did not show what it found.
+_COLLECT_ENV_GPU_FIELDS = frozenset({"gpus", "driver"})
 
 #: The facts each item reads, to quote their lines.
 ITEM_FACTS: Mapping[str, tuple[str, ...]] = {
@@ -115,11 +125,24 @@ def item_findings(paste: Paste, checklists: Mapping[str, Checklist]) -> list[Fin
 
 def _looked_for_gpu(paste: Paste) -> bool:
     """The paste holds a block that looks for the GPU, or a GPU, driver or no-driver line."""
-    if LOOKS_FOR_GPU.intersection(paste.formats):
+    if any(_looked_in(paste, block) for block in paste.blocks):
         return True
     if "frameworks.pytorch.cuda_warning" in paste.facts:
         return True
     return bool(fact_lines(paste, ("gpu.", "driver.", "accelerators")))
+
+
+def _looked_in(paste: Paste, block: Block) -> bool:
+    """``block`` is a format that looks for the GPU; a collect_env one only where it holds the
+    lines that print what it found."""
+    if block.format not in LOOKS_FOR_GPU:
+        return False
+    if block.format not in (TORCH_FORMAT, VLLM_FORMAT):
+        return True
+    return any(
+        label_of(paste.line(n).strip())[0] in _COLLECT_ENV_GPU_FIELDS
+        for n in range(block.start, block.end + 1)
+    )
 
 
 #: Words by which a paste uses, or asks about, Apple's GPU.

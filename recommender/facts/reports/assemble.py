@@ -74,7 +74,27 @@ def inferred(first: Mapping[str, Fact]) -> list[Fact]:
         cuda = max_cuda_for_driver(str(driver.value), load_gpu_table())
         if cuda is not None:
             out.append(Fact(path="driver.max_cuda", value=cuda, line=driver.line))
+    out.extend(_torch_without_cuda(first))
     return out
+
+
+def _torch_without_cuda(first: Mapping[str, Fact]) -> list[Fact]:
+    """torch saying it was built without CUDA (``torch.version.cuda`` printing None,
+    ``torch.backends.cuda.is_built()`` False) on a machine with an NVIDIA driver: the CPU build.
+    A ROCm or XPU build has no CUDA either, so this holds only next to an NVIDIA driver, where no
+    build is stated and the version's local label names neither."""
+    built = first.get("torch.built_with_cuda")
+    if built is None or built.value is not False or "driver.version" not in first:
+        return []
+    if "frameworks.pytorch.build.flavour" in first:
+        return []
+    version = first.get("frameworks.pytorch.version")
+    if version is not None and any(k in str(version.value) for k in ("+rocm", "+xpu")):
+        return []
+    return [
+        Fact(path="frameworks.pytorch.installed", value=True, line=built.line),
+        Fact(path="frameworks.pytorch.build.flavour", value="cpu", line=built.line),
+    ]
 
 
 def _set(doc: dict[str, Any], path: str, value: Any) -> None:

@@ -105,3 +105,13 @@ def conda_flavour(name: str, version: str, build: str) -> dict[str, str]:
     if build.startswith(heads) or "_cpu_" in build or build.endswith("_cpu"):
         return {"flavour": "cpu"}
     return {}
+
+
+#: A conda list row quoted inside a sentence ("I have pytorch   2.3.1   cpu_generic_py310h…_0
+#: conda-forge installed"): a framework package, then version, build and channel each after two or
+#: more spaces, as conda list aligns its columns (a sentence does not).
+QUOTED_ROW = re.compile(
+    r"(?<![A-Za-z0-9_.-])(?P<name>pytorch|torch|libtorch|pytorch-cpu|pytorch-gpu|tensorflow"
+    r"|tensorflow-base|jaxlib) {2,40}(?P<version>[0-9][0-9A-Za-z.+]{0,30}) {2,40}"
+    r"(?P<build>[A-Za-z0-9_.]{2,80}) {2,40}(?P<channel>[a-z][a-z0-9_-]{1,30})(?![A-Za-z0-9_/-])"
+)

@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from recommender.core.catalog import Framework
 from recommender.core.numfmt import is_digits
 from recommender.facts.reports.builtfor import may_name, read_line
-from recommender.facts.reports.conda_builds import BUILD_OF, conda_flavour
+from recommender.facts.reports.conda_builds import BUILD_OF, QUOTED_ROW, conda_flavour
 from recommender.facts.reports.lines import local_build
 from recommender.facts.reports.model import Block, Fact
 
@@ -158,6 +159,10 @@ def _facts(name: str, version: str, build: str, channel: str, number: int) -> li
         if label is not None:
             version = f"{version}+{label.group(1)}"
     out = [Fact(path=f"package.{name.lstrip('_').replace('_', '-')}", value=version, line=number)]
+    if (
+        channel and BUILD_OF.get(name) == Framework.PYTORCH and build != "pypi_0"
+    ):  # whose build it is
+        out.append(Fact(path="conda.channel.pytorch", value=channel, line=number))
     framework = WATCHED.get(name)
     if framework is None:
         # jaxlib, tensorflow-base, _pytorch_select...: the framework's build, from conda's string
@@ -357,6 +362,8 @@ def read(lines: Sequence[str]) -> list[Block]:
             found = _conda_download(line, number)
         elif line.startswith(("import ", "from ", ">>> import ", ">>> from ")):
             found = _imports(line, number)
+        elif "   " in line and not _may_list(line) and (row := QUOTED_ROW.search(line[:400])):
+            found = _facts(row["name"], row["version"], row["build"], row["channel"], number)
         if not found and _CPU_INDEX in line:
             found = _cpu_index_install(line, number)
         if found:

@@ -15,12 +15,14 @@ from recommender.facts.reports.model import Block, Fact
 
 FORMAT = "prose"
 #: A GPU model as people write it: GeForce's RTX/GTX numbers, Quadro/TITAN names, and the
-#: data-centre letters-and-digits (V100, A100, T4, L40S, H200); a plural "s" is allowed; "gtx1060"
+#: data-centre letters-and-digits (V100, A100, T4, L40S, H200, a Kepler board's K40m/K20c, the
+#: Grace superchips GH200/GB200); a
+#: plural "s" is allowed; "gtx1060"
 #: and "rtx 3090" as typed in a hurry are read as GTX 1060 and RTX 3090.
 _CANDIDATE = re.compile(
     r"\b(?P<name>(?:GeForce )?(?:RTX|GTX|rtx|gtx) ?(?:A?[0-9]{3,4}(?: ?Ti)?(?: SUPER)?)"
     r"|(?:Quadro|TITAN|Titan) [A-Za-z0-9]{1,8}"
-    r"|(?:Tesla |NVIDIA )?[KPVTAHLB][0-9]{1,3}[A-Z]?)s?\b",
+    r"|(?:Tesla |NVIDIA )?[KPVTAHLB][0-9]{1,3}[A-Z]?[cm]?|G[BH][0-9]{2,3})s?\b",
     re.ASCII,
 )
 #: A GeForce model named by its number alone after a word for the card ("Video card: 3060ti",

@@ -124,6 +124,8 @@ EXPRESSIONS: dict[str, Callable[[str], list[tuple[str, Any]]]] = {
     "torch.cuda.get_arch_list()": _arch_list,
     "torch.backends.mps.is_available()": _bool("mps.available"),
     "torch.backends.mps.is_built()": _bool("mps.built"),
+    # Whether torch was built with CUDA (https://pytorch.org/docs/stable/backends.html#torch.backends.cuda.is_built)
+    "torch.backends.cuda.is_built()": _bool("torch.built_with_cuda"),
     "tf.__version__": _version_of("tensorflow"),
     "tensorflow.__version__": _version_of("tensorflow"),
     "tf.test.is_built_with_cuda()": _bool("tf.built_with_cuda"),
@@ -224,6 +226,25 @@ def _statement(line: str) -> str | None:
     return None
 
 
+#: The same check printed by a script under its own label ("PyTorch built with CUDA:  False",
+#: "TensorFlow compiled with CUDA support = True"): a framework name, "built/compiled with CUDA"
+#: and a boolean, the whole line.
+_LABELLED = re.compile(
+    r"^(?:[-*] {1,4})?(?:(?P<torch>PyTorch|Torch)|TensorFlow|TF)(?: is)? (?:built|compiled) with CUDA"
+    r"(?: support)? {0,20}[:=] {0,20}(?P<value>True|False)\.?$",
+    re.IGNORECASE,
+)
+
+
+def _labelled(line: str, number: int) -> list[Fact]:
+    m = _LABELLED.match(line)
+    if m is None:
+        return []
+    fw = "torch" if m.group("torch") else "tf"
+    value = m.group("value").lower() == "true"
+    return [Fact(path=f"{fw}.built_with_cuda", value=value, line=number)]
+
+
 def _answer(statement: str, line: str, number: int) -> list[Fact]:
     m = _ANSWER.match(line)
     return _read_pair(statement, m.group("value").capitalize(), number) if m else []
@@ -245,7 +266,11 @@ def read(lines: Sequence[str]) -> list[Block]:
             code = one.group("code")
             pending = code.split(";")[-1].strip()
             continue
-        inline = (_inline(line, number) or _said(line, number)) if pending is None else []
+        inline = (
+            (_inline(line, number) or _said(line, number) or _labelled(line, number))
+            if pending is None
+            else []
+        )
         if inline:
             facts.extend(inline)
             first = first or number

@@ -123,7 +123,9 @@ _TRANSLATE = str.maketrans(
 #: No printed value is longer (the lscpu flags line is ~1,500 characters); past this, a
 #: continuation is not a hard wrap, and joining it would make a garbled paste quadratic.
 MAX_VALUE = 4000
-_BARE_VERSION = re.compile(r"^pytorch version\s+(\S.*)$", re.IGNORECASE)
+#: "PyTorch version 1.5.0" retyped without the colon: the value is a version (a digit first), not
+#: another tool's label such as transformers-cli's "PyTorch version (GPU?): 2.0.1 (True)".
+_BARE_VERSION = re.compile(r"^pytorch version\s+(\d.*)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -77,6 +77,19 @@ def _cudnn(token: str | None) -> list[tuple[str, Any]]:
     return []
 
 
+#: Every CUDA toolkit release below 10 (https://developer.nvidia.com/cuda-toolkit-archive): a
+#: lone 7.x-9.x under the template's "CUDA/cuDNN version" that is none of them can only be cuDNN's
+#: (8.1, 8.6, 7.6 are cuDNN releases; 8.0 or 9.0 stay ambiguous and are read as CUDA, as before).
+_OLD_CUDA_RELEASES = frozenset({"7.0", "7.5", "8.0", "9.0", "9.1", "9.2"})
+
+
+def _only_cudnn(token: str) -> bool:
+    major, _, rest = token.partition(".")
+    if not rest or not 7 <= int(major) <= 9:
+        return False
+    return f"{major}.{rest.split('.')[0]}" not in _OLD_CUDA_RELEASES
+
+
 def _libraries(key: str, value: str) -> list[tuple[str, Any]]:
     """The system CUDA and cuDNN a TensorFlow report states: "10.2, 8.0.2", "11.2/8 in conda
     env", "CUDA v11.2, cudnn-11.2-windows-x64-v8.1.0.77"; nothing for "unknown/unknown"."""
@@ -96,6 +109,8 @@ def _libraries(key: str, value: str) -> list[tuple[str, Any]]:
     parts = re.split(r"[/,;]", value, maxsplit=1)
     cuda = _NUMBER.search(parts[0])
     cudnn = _NUMBER.search(parts[1]) if len(parts) > 1 else None
+    if cuda and cudnn is None and _only_cudnn(cuda.group("n")):
+        return _cudnn(cuda.group("n"))  # "CUDA/cuDNN version: 8.1": no CUDA 8.1 was ever released
     return [
         *_cuda(cuda.group("n") if cuda else None),
         *_cudnn(cudnn.group("n") if cudnn else None),
