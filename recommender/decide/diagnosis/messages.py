@@ -12,6 +12,7 @@ from recommender.decide.checklist.build import Checklist
 from recommender.decide.diagnosis._paste import (
     APPLE_GPU,
     TPU_MACHINE,
+    major_minor,
     names_elsewhere,
     quote_lines,
     shows_gpu,
@@ -178,6 +179,11 @@ def _harmless(sig: Signature, paste: Paste, gpu: bool, lines: list[int]) -> str 
         shows_only_apple_gpu(paste) or names_elsewhere(paste, lines, APPLE_GPU)
     ):
         return "the paste shows no Apple GPU (tensorflow-metal, an M-series chip)"
+    if sig.driver_below is not None and not _driver_below(paste, sig.driver_below):
+        return (
+            f"the paste shows no driver older than CUDA {sig.driver_below}'s, and the message "
+            "has other causes on a newer one"
+        )
     if sig.needs == "wsl" and not _on_wsl2(paste):
         return "the paste is not from WSL 2 (native Linux logs the same probe)"
     if sig.diagnosis == Category.NO_DRIVER.value and _torch_cuda_works(paste):
@@ -186,6 +192,14 @@ def _harmless(sig: Signature, paste: Paste, gpu: bool, lines: list[int]) -> str 
             "this failure was passing, or another process's"
         )
     return None
+
+
+def _driver_below(paste: Paste, release: str) -> bool:
+    """The paste shows a driver whose newest CUDA (nvidia-smi's header, or the driver version
+    through rules/gpus.yaml) is older than ``release``."""
+    fact = paste.facts.get("driver.max_cuda")
+    have, limit = major_minor(fact.value) if fact else None, major_minor(release)
+    return have is not None and limit is not None and have < limit
 
 
 def _torch_cuda_works(paste: Paste) -> bool:

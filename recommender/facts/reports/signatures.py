@@ -47,6 +47,7 @@ _KEYS = {
     "diagnosis",
     "also",
     "needs",
+    "driver_below",
     "title",
     "proves",
     "fix",
@@ -64,6 +65,11 @@ _KEYS = {
 #: alike. A warning else; ``needs: wsl``: only where the paste is from WSL 2, and nothing else (a
 #: probe that logs the same line on every native Linux machine).
 _NEEDS = ("gpu", "no-gpu", "jax", "tpu", "apple-gpu", "wsl")
+#: ``driver_below: "12.0"``: the message is a failure only where the paste shows a driver whose
+#: newest CUDA is below that release (a library that bundles a newer CUDA's compiler, such as
+#: Triton's ptxas, fails to load its kernels on such a driver; elsewhere the same message has
+#: other causes). A warning else.
+_DRIVER_BELOW = re.compile(r"^[0-9]{1,2}\.[0-9]$")
 _REQUIRED = ("id", "pattern", "status", "diagnosis", "title", "source", "verified")
 #: ``fact``: the match only states facts (a version in a log) that the diagnosis's checks read.
 #: ``ok``: the message is the program's own fault (an illegal memory access, a device-side
@@ -100,6 +106,7 @@ class Signature:
     fix_text: str | None
     source: str
     verified: str
+    driver_below: str | None = None
 
     @property
     def anchor(self) -> str:
@@ -236,6 +243,9 @@ def _entry(entry: Any, where: str) -> Signature:
             raise fail(key, f"diagnosis {category!r} (allowed: {', '.join(DIAGNOSES)})")
     if entry.get("needs") not in (None, *_NEEDS):
         raise fail("needs", f"needs {entry['needs']!r} (allowed: {', '.join(_NEEDS)})")
+    below = entry.get("driver_below")
+    if below is not None and not (isinstance(below, str) and _DRIVER_BELOW.match(below)):
+        raise fail("driver_below", 'driver_below must be a CUDA release as a string, e.g. "12.0"')
     if not _DATE.match(entry["verified"]):
         raise fail("verified", "verified must be a date YYYY-MM-DD")
     if not entry["source"].startswith("https://"):
@@ -257,6 +267,7 @@ def _entry(entry: Any, where: str) -> Signature:
         diagnosis=entry["diagnosis"],
         also=tuple(also),
         needs=entry.get("needs"),
+        driver_below=below,
         title=entry["title"],
         proves=dict(proves),
         fix_item=fix.get("item"),
