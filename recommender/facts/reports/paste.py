@@ -35,7 +35,6 @@ from recommender.facts.reports.sglang_env import read as read_sglang_env
 from recommender.facts.reports.signatures import Signature, load_signatures
 from recommender.facts.reports.tf_env import read as read_tf_env
 from recommender.facts.reports.torch_report import read as read_torch_report
-from recommender.facts.reports.wrapped import wrapped_hits
 
 #: Far above any issue body (GitHub caps one at 65,536 characters); a log file may be bigger.
 MAX_CHARS = 8_000_000
@@ -112,7 +111,6 @@ def read_paste(
     by_id = {s.id: s for s in sigs}
     text_index = Text(lines)
     hits = [hit for sig in sigs for hit in sig.find(text_index)]
-    hits.extend(wrapped_hits(lines, sigs, hits))  # a message re-wrapped over two lines
     hits.sort(key=lambda h: h.line)
     if base is None:  # "my tensorflow version is 2.12": only what no block or message states
         stated = {f.path for b in blocks for f in b.facts}
