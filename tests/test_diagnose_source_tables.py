@@ -13,8 +13,9 @@ from __future__ import annotations
 import pytest
 
 from recommender.facts.reports import load_signatures, read_paste
+from recommender.facts.reports.linear import check_pattern
 from recommender.facts.reports.lines import Text, paste_lines
-from recommender.facts.reports.signatures import SignatureError, check_pattern
+from recommender.facts.reports.signatures import SignatureError
 from recommender.pipeline import diagnose
 
 

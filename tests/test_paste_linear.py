@@ -16,9 +16,10 @@ from click.testing import CliRunner
 
 from recommender.cli.main import cli
 from recommender.facts.reports import load_signatures
+from recommender.facts.reports.linear import check_pattern
 from recommender.facts.reports.lines import Text, paste_lines
 from recommender.facts.reports.paste import READERS
-from recommender.facts.reports.signatures import SignatureError, check_pattern
+from recommender.facts.reports.signatures import SignatureError
 
 SIGNATURES = load_signatures()
 SMALL, BIG = 200_000, 2_000_000

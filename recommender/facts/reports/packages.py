@@ -19,6 +19,7 @@ from recommender.facts.reports.builtfor import may_name, read_line
 from recommender.facts.reports.conda_builds import BUILD_OF, QUOTED_ROW, conda_flavour
 from recommender.facts.reports.lines import local_build
 from recommender.facts.reports.model import Block, Fact
+from recommender.facts.reports.usage import imports, site_packages
 
 #: Package name (pip's and conda's) -> the framework it is, or None for a package only recorded.
 WATCHED: dict[str, str | None] = {
@@ -197,24 +198,7 @@ def listed(name: str, version: str, number: int) -> list[Fact]:
 
 #: Lines pip prints around an install, which pip_output.py reads.
 _PIP_SAYS = ("Successfully installed ", "Requirement already satisfied: ")
-#: Libraries with their own CUDA kernels: a traceback through one proves it is in use.
-_OWN_KERNELS = (
-    "flash-attn",
-    "vllm",
-    "bitsandbytes",
-    "xformers",
-    "deepspeed",
-    "cpm-kernels",
-    "mmcv",
-    "apex",
-    "auto-gptq",
-    "exllamav2",
-    "mamba-ssm",
-    "causal-conv1d",
-    "detectron2",
-)
 _CONDA_INSTALL = ("conda install ", "mamba install ", "conda create ")
-_SITE = re.compile(r"[/\\]site-packages[/\\](?P<pkg>[A-Za-z0-9_]{2,40})[/\\]")
 
 
 def _conda_install(line: str, number: int) -> list[Fact]:
@@ -295,32 +279,6 @@ def _conda_download(line: str, number: int) -> list[Fact]:
     return _facts(*fields, number)
 
 
-#: ``import flash_attn`` / ``from xformers.ops import ...`` (in a script, a session or a
-#: traceback's source line): the module of a library with its own kernels, in use.
-_IMPORT = re.compile(r"^(?:>>> |\.\.\. )?(?:import|from) (?P<pkg>[A-Za-z][A-Za-z0-9_]{1,40})\b")
-
-
-def _imports(line: str, number: int) -> list[Fact]:
-    m = _IMPORT.match(line[:200])
-    if m is None:
-        return []
-    name = m.group("pkg").lower().replace("_", "-")
-    if name not in _OWN_KERNELS:
-        return []
-    return [Fact(path=f"package.{name}", value="imported", line=number)]
-
-
-def _site_packages(line: str, number: int) -> list[Fact]:
-    """A traceback's ``.../site-packages/flash_attn/...`` proves the package is installed."""
-    m = _SITE.search(line[:1000])
-    if m is None:
-        return []
-    name = m.group("pkg").lower().replace("_", "-")
-    if name not in _OWN_KERNELS:
-        return []
-    return [Fact(path=f"package.{name}", value="installed", line=number)]
-
-
 def _pip_show(lines: Sequence[str], number: int, line: str) -> tuple[str, str, str, str] | None:
     """``pip show``'s ``Name: torch`` with ``Version: 2.4.0+cu121`` on the next line."""
     if not line.startswith("Name: ") or number >= len(lines):
@@ -355,13 +313,13 @@ def read(lines: Sequence[str]) -> list[Block]:
         ):
             found = _conda_install(line, number)
         elif "site-packages" in line:
-            found = _site_packages(line, number)
+            found = site_packages(line, number)
         elif "::" in line:
             found = _conda_transaction(line, number)
         elif "|" in line[:120] and not line.startswith("|"):
             found = _conda_download(line, number)
         elif line.startswith(("import ", "from ", ">>> import ", ">>> from ")):
-            found = _imports(line, number)
+            found = imports(line, number)
         elif "   " in line and not _may_list(line) and (row := QUOTED_ROW.search(line[:400])):
             found = _facts(row["name"], row["version"], row["build"], row["channel"], number)
         if not found and _CPU_INDEX in line:

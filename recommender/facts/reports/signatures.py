@@ -7,7 +7,7 @@ An entry: ``id``, ``pattern`` (a Python regular expression matched within one li
 from the install planner, applies; ``text``: the fix where no item has one), ``source`` (the public
 thread or document that established it) and ``verified`` (a date).
 
-Patterns must run in linear time: the loader refuses backreferences, a quantified group inside a
+Patterns must run in linear time (``linear.check_pattern``): the loader refuses backreferences, a quantified group inside a
 quantified group, an unbounded repeat of anything wider than digits, spaces or one character
 (write ``.{0,200}``, not ``.*``), a bound above 256, and a pattern that does not start with a
 literal of four characters or more (the reader finds that literal with ``str.find`` and tries the
@@ -29,16 +29,10 @@ from recommender.core.catalog import DIAGNOSES, Accelerator
 from recommender.core.documents import DocumentError, LocatedDict, parse_yaml, read_text
 from recommender.core.errors import BadInputError
 from recommender.core.numfmt import is_digits
+from recommender.facts.reports.linear import check_pattern
 from recommender.facts.reports.lines import Text
 from recommender.facts.reports.model import Hit
 from recommender.facts.reports.paths import known_path
-
-try:  # Python 3.11+: the parser moved; both expose the same parse tree
-    from re import _constants as _sre  # type: ignore[attr-defined,unused-ignore]
-    from re import _parser as _sre_parse  # type: ignore[attr-defined,unused-ignore]
-except ImportError:  # pragma: no cover - older Pythons
-    import sre_constants as _sre  # type: ignore[no-redef,unused-ignore]
-    import sre_parse as _sre_parse  # type: ignore[no-redef,unused-ignore]
 
 _KEYS = {
     "id",
@@ -75,15 +69,9 @@ _REQUIRED = ("id", "pattern", "status", "diagnosis", "title", "source", "verifie
 #: ``ok``: the message is the program's own fault (an illegal memory access, a device-side
 #: assertion) or harmless noise: it proves nothing against the environment (diagnosis healthy).
 _STATUSES = ("fail", "warn", "fact", "ok")
-_MAX_BOUND = 256
-_MIN_ANCHOR = 4
-#: The most alternatives (anchors) one family may have: each is one ``str.find`` pass over the text.
-_MAX_ANCHORS = 32
 _HITS_PER_SIGNATURE = 20
 _DATE = re.compile(r"^20[0-9]{2}-[01][0-9]-[0-3][0-9]$")
 _TEMPLATE = re.compile(r"\{([a-z_][a-z0-9_]{0,30})(?:\|(cuda|cc))?\}")
-_REPEATS = {_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT", _sre.MAX_REPEAT)}
-_NARROW = {_sre.CATEGORY_DIGIT, _sre.CATEGORY_SPACE}
 
 
 class SignatureError(BadInputError):
@@ -300,114 +288,3 @@ def _check_proves(proves: Any, pattern: re.Pattern[str], fail) -> None:
                 raise fail("proves", f"proves {path}: no group named {match.group(1)!r}")
         elif not isinstance(value, (bool, int)):
             raise fail("proves", f"proves {path}: a string, number or true/false")
-
-
-def check_pattern(source: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
-    """The compiled pattern and the literal each of its alternatives starts with; ValueError
-    saying why it is refused."""
-    try:
-        compiled = re.compile(source, re.IGNORECASE)
-        tree = _sre_parse.parse(source)
-    except re.error as exc:
-        raise ValueError(f"not a regular expression ({exc})") from None
-    if compiled.flags & ~(re.UNICODE | re.IGNORECASE):
-        raise ValueError("inline flags are not allowed")
-    _walk(list(tree), inside_repeat=False)
-    anchors = _anchors(list(tree))
-    short = [a for a in anchors if len(a) < _MIN_ANCHOR]
-    if short:
-        raise ValueError(
-            f"must start with a literal of {_MIN_ANCHOR} characters or more"
-            + (" in every alternative" if len(anchors) > 1 else "")
-            + f" (found {short[0]!r})"
-        )
-    if len(anchors) > _MAX_ANCHORS:
-        raise ValueError(f"at most {_MAX_ANCHORS} alternatives (found {len(anchors)})")
-    return compiled, tuple(dict.fromkeys(anchors))
-
-
-def _walk(items: list, *, inside_repeat: bool) -> None:
-    for op, arg in items:
-        if op in (_sre.GROUPREF, _sre.GROUPREF_EXISTS):
-            raise ValueError(
-                "backreferences are not allowed (matching could take exponential time)"
-            )
-        if op in _REPEATS:
-            low, high, sub = arg
-            body = list(sub)
-            if inside_repeat or _has_repeat(body):
-                raise ValueError(
-                    "a quantified group inside a quantified group is not allowed "
-                    "(matching could take exponential time)"
-                )
-            if high == _sre.MAXREPEAT and not _narrow(body):
-                raise ValueError(
-                    "an unbounded repeat of anything wider than digits, spaces or one character "
-                    f"is not allowed; bound it, e.g. {{0,{_MAX_BOUND}}}"
-                )
-            if high != _sre.MAXREPEAT and high > _MAX_BOUND:
-                raise ValueError(f"a repeat bound above {_MAX_BOUND} is not allowed")
-            _walk(body, inside_repeat=True)
-        elif op == _sre.SUBPATTERN:
-            _walk(list(arg[-1]), inside_repeat=inside_repeat)
-        elif op == _sre.BRANCH:
-            for alt in arg[1]:
-                _walk(list(alt), inside_repeat=inside_repeat)
-        elif op in (_sre.ASSERT, _sre.ASSERT_NOT):
-            _walk(list(arg[1]), inside_repeat=True)
-
-
-def _has_repeat(items: list) -> bool:
-    for op, arg in items:
-        if op in _REPEATS:
-            return True
-        if op == _sre.SUBPATTERN and _has_repeat(list(arg[-1])):
-            return True
-        if op == _sre.BRANCH and any(_has_repeat(list(alt)) for alt in arg[1]):
-            return True
-    return False
-
-
-def _narrow(body: list) -> bool:
-    """One literal character, or a class of digits and/or spaces only."""
-    if len(body) != 1:
-        return False
-    op, arg = body[0]
-    if op == _sre.LITERAL:
-        return True
-    if op == _sre.IN:
-        return all(
-            (kind == _sre.CATEGORY and value in _NARROW)
-            or (kind == _sre.LITERAL and chr(value) in " \t0123456789.")
-            or (kind == _sre.RANGE and value == (ord("0"), ord("9")))
-            for kind, value in arg
-        )
-    return False
-
-
-def _anchors(items: list) -> list[str]:
-    """The leading literal, or, where an alternation follows it (bare or in a group), the
-    leading literal joined to each alternative's own."""
-    chars = []
-    for op, arg in items:
-        if op != _sre.LITERAL:
-            break
-        chars.append(chr(arg))
-    prefix = "".join(chars)
-    rest = items[len(chars) :]
-    branch = _branch(rest[0]) if rest else None
-    if branch is None:
-        return [prefix]
-    return [prefix + tail for alternative in branch for tail in _anchors(list(alternative))]
-
-
-def _branch(item: tuple) -> list | None:
-    """The alternatives of an alternation, bare or as the only content of a group."""
-    op, arg = item
-    if op == _sre.BRANCH:
-        return list(arg[1])
-    if op == _sre.SUBPATTERN:
-        body = list(arg[-1])
-        if len(body) == 1:
-            return _branch(body[0])
-    return None
