@@ -77,7 +77,7 @@ def test_every_case_has_both_files_and_numbered_names() -> None:
     texts = {p.stem for p in CASES.glob("*.txt")}
     yamls = {p.stem for p in CASES.glob("*.yaml")}
     assert texts == yamls, f"unpaired: {sorted(texts ^ yamls)}"
-    assert all(re.fullmatch(r"\d{3}", stem) for stem in texts), sorted(texts)
+    assert all(re.fullmatch(r"\d{3,4}", stem) for stem in texts), sorted(texts)
     assert {p.name for p in CASES.iterdir()} == {f"{s}.txt" for s in texts} | {
         f"{s}.yaml" for s in texts
     }
