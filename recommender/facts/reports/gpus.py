@@ -178,9 +178,35 @@ def _bundled() -> GpuTable:
     return load_gpu_table(gpu_table_path())
 
 
+#: A model number run together with its suffix, as people type it: "5070TI", "5090D", "4060ti".
+_GLUED_SUFFIX = re.compile(r"(?<=[0-9])(ti|d)\b", re.ASCII)
+#: nvidia-smi cuts a long name to its column and ends it with "...": "NVIDIA RTX PRO 1000 Blac...".
+_TRUNCATED = re.compile(r"\s*(?:\.\.\.|\u2026)\s*$")
+
+
 def compute_capability(name: str, table: GpuTable) -> str | None:
-    """The compute capability of an NVIDIA GPU by name, or None when the table lacks it."""
-    return table.compute_capability.get(normalise_gpu_name(name))
+    """The compute capability of an NVIDIA GPU by name, or None when the table lacks it.
+
+    Besides the exact (normalised) name, three ways people and tools write a name the table
+    holds are read, none by similarity: a suffix run into the number ("5070TI"), a GeForce
+    model without its family words ("5070 Ti", "RTX 5070 Ti"), and nvidia-smi's cut name
+    ("... Blac..."). The last two are kept only where every table name they can stand for has
+    the same compute capability."""
+    ccs = table.compute_capability
+    cut = _TRUNCATED.search(name[:200])
+    key = _GLUED_SUFFIX.sub(r" \1", normalise_gpu_name(name[: cut.start()] if cut else name))
+    if not cut and key in ccs:
+        return ccs[key]
+    if cut:
+        found = {cc for known, cc in ccs.items() if known.startswith(key) and len(key) >= 6}
+    else:
+        bare = key.removeprefix("geforce ")
+        found = {
+            ccs[f"geforce {family}{bare}"]
+            for family in ("", "rtx ", "gtx ")
+            if f"geforce {family}{bare}" in ccs and (family or bare[:3] in ("rtx", "gtx"))
+        }
+    return found.pop() if len(found) == 1 else None
 
 
 #: A driver version, or its branch alone ("driver 470", as people write it in prose).

@@ -1,0 +1,137 @@
+"""Issue 21, blind round 23 (21c, mixed pastes from 2024-2026 threads): the causes behind its
+misses, fixed in general and tested on text written here (not the corpus cases), each with a
+counterpart that must not fail:
+
+* LLVM's NVPTX back end (inside XLA, Triton, clang) refusing to emit a PTX version too old for
+  the GPU's architecture ("PTX version 8.5 does not support target 'sm_120'"): the framework's
+  compiler predates the GPU;
+* GPU names as people and nvidia-smi write them: a suffix run into the number ("5070TI",
+  "5090D"), a GeForce model without its family words ("RTX 5080", "5070 Ti"), and nvidia-smi's
+  cut name ("NVIDIA GeForce RTX 3060 ..."), each read only where every table name it can stand
+  for has one compute capability;
+* TensorFlow's CUDA 12 pip releases (through 2.20) on a Blackwell GPU: no kernels for it."""
+
+from __future__ import annotations
+
+import pytest
+
+from recommender.facts.reports.gpus import compute_capability, load_gpu_table
+from recommender.facts.reports.paste import NothingFound
+from recommender.pipeline import diagnose
+
+
+def _fails(text: str) -> set[str]:
+    """The failing categories; none where the text holds nothing the reader knows."""
+    try:
+        result = diagnose(text, "paste.txt")
+    except NothingFound:
+        return set()
+    return {f.category for f in result.findings if f.status == "fail"}
+
+
+# --- LLVM NVPTX: PTX version too old for the target -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "LLVM ERROR: PTX version 8.5 does not support target 'sm_120' (or 'sm_120a'). Minimum required PTX version is 8.7",
+        "LLVM Fatal Error ... PTX version 9.0 does not support target 'sm_107a'.",
+        "E0101 00:00:00 error: PTX version 7.8 does not support target 'sm_90a'. Minimum required PTX version is 8.0. Either remove the PTX version to use the default, or increase it to at least 8.0.",
+        "  what():  PTX version 8.6 does not support target sm_120a",
+    ],
+)
+def test_llvm_ptx_version_too_old_for_the_gpu_is_arch_unsupported(line: str) -> None:
+    assert "arch-unsupported" in _fails(f"Traceback (most recent call last):\n{line}\n")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # ptxas told about PTX newer than it reads is another cause (round 19's signature)
+        "ptxas fatal   : Unsupported .version 8.7; current version is '8.4'",
+        # a PTX version named in a build log that compiled fine
+        "-- Using PTX version 8.7 for target sm_120",
+        "PTX version 8.7 supports target sm_120",
+    ],
+)
+def test_other_ptx_version_lines_are_not_arch_unsupported(line: str) -> None:
+    assert "arch-unsupported" not in _fails(f"{line}\n")
+
+
+# --- GPU names as written ----------------------------------------------------------------------
+
+TABLE = load_gpu_table()
+
+
+@pytest.mark.parametrize(
+    ("name", "cc"),
+    [
+        ("5070TI", "12.0"),
+        ("RTX 5070 Ti", "12.0"),
+        ("rtx 4060ti", "8.9"),
+        ("RTX 5090D", "12.0"),
+        ("5080", "12.0"),
+        ("GTX 1080", "6.1"),
+        ("NVIDIA GeForce RTX 3060 ...", "8.6"),
+        ("NVIDIA RTX PRO 6000 Blac...", "12.0"),
+        ("NVIDIA GeForce RTX 5070 Ti", "12.0"),
+    ],
+)
+def test_gpu_names_as_people_and_nvidia_smi_write_them(name: str, cc: str) -> None:
+    assert compute_capability(name, TABLE) == cc
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "NVIDIA GeForce ...",  # cut before the model: many compute capabilities
+        "NVIDIA ...",
+        "5000",  # no GeForce model of that number
+        "RTX 9999 Ti",
+    ],
+)
+def test_ambiguous_or_unknown_names_stay_unknown(name: str) -> None:
+    assert compute_capability(name, TABLE) is None
+
+
+# --- TensorFlow's CUDA 12 releases on Blackwell ------------------------------------------------
+
+TF_TEMPLATE = """\
+### TensorFlow version
+
+{tf}
+
+### OS platform and distribution
+
+Ubuntu 24.04
+
+### GPU model and memory
+
+{gpu}
+"""
+
+
+@pytest.mark.parametrize(
+    ("tf", "gpu"),
+    [
+        ("2.18", "5070TI"),
+        ("2.19.0", "RTX 5090 32GB"),
+        ("2.20.0", "NVIDIA GeForce RTX 5080"),
+        ("tf 2.17.1", "NVIDIA B200"),
+    ],
+)
+def test_tensorflow_cuda12_release_on_blackwell_fails(tf: str, gpu: str) -> None:
+    assert "arch-unsupported" in _fails(TF_TEMPLATE.format(tf=tf, gpu=gpu))
+
+
+@pytest.mark.parametrize(
+    ("tf", "gpu"),
+    [
+        ("2.20.0", "RTX 4090"),  # Ada: in the build's list
+        ("2.19.0", "NVIDIA H100"),  # Hopper: compute_90
+        ("2.21.0", "RTX 5090"),  # not known to be a CUDA 12-only build
+    ],
+)
+def test_tensorflow_on_a_gpu_its_build_covers_does_not_fail(tf: str, gpu: str) -> None:
+    assert "arch-unsupported" not in _fails(TF_TEMPLATE.format(tf=tf, gpu=gpu))
