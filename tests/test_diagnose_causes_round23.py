@@ -2,9 +2,10 @@
 misses, fixed in general and tested on text written here (not the corpus cases), each with a
 counterpart that must not fail:
 
-* LLVM's NVPTX back end (inside XLA, Triton, clang) refusing to emit a PTX version too old for
-  the GPU's architecture ("PTX version 8.5 does not support target 'sm_120'"): the framework's
-  compiler predates the GPU;
+* a compiler older than the GPU, in each tool's words: LLVM's NVPTX back end (inside XLA,
+  Triton, clang) refusing a PTX version too old for the target ("PTX version 8.5 does not
+  support target 'sm_120'"), ptxas given such PTX ("PTX .version 7.4 does not support .target
+  sm_89"), and LLVM not knowing the sm_ target at all ("is not a recognized processor");
 * GPU names as people and nvidia-smi write them: a suffix run into the number ("5070TI",
   "5090D"), a GeForce model without its family words ("RTX 5080", "5070 Ti"), and nvidia-smi's
   cut name ("NVIDIA GeForce RTX 3060 ..."), each read only where every table name it can stand
@@ -39,10 +40,24 @@ def _fails(text: str) -> set[str]:
         "LLVM Fatal Error ... PTX version 9.0 does not support target 'sm_107a'.",
         "E0101 00:00:00 error: PTX version 7.8 does not support target 'sm_90a'. Minimum required PTX version is 8.0. Either remove the PTX version to use the default, or increase it to at least 8.0.",
         "  what():  PTX version 8.6 does not support target sm_120a",
+        # ptxas's own words for the same cause
+        "ptxas /tmp/tmpa1b2.ptx, line 6; error   : PTX .version 7.4 does not support .target sm_89",
+        "error   : PTX .version 8.5 does not support .target sm_120a",
+        # LLVM not knowing the target at all
+        "'sm_120' is not a recognized processor for this target (ignoring processor)",
+        "'sm_100a' is not a recognized processor for this target (ignoring processor)",
     ],
 )
 def test_llvm_ptx_version_too_old_for_the_gpu_is_arch_unsupported(line: str) -> None:
     assert "arch-unsupported" in _fails(f"Traceback (most recent call last):\n{line}\n")
+
+
+def test_a_compiler_older_than_the_gpu_inside_triton_is_the_librarys() -> None:
+    text = (
+        "RuntimeError: Internal Triton PTX codegen error:\n"
+        "ptxas /tmp/x.ptx, line 6; error   : PTX .version 7.4 does not support .target sm_89\n"
+    )
+    assert _fails(text) & {"arch-unsupported", "library-kernels-unsupported"}
 
 
 @pytest.mark.parametrize(
@@ -53,6 +68,8 @@ def test_llvm_ptx_version_too_old_for_the_gpu_is_arch_unsupported(line: str) -> 
         # a PTX version named in a build log that compiled fine
         "-- Using PTX version 8.7 for target sm_120",
         "PTX version 8.7 supports target sm_120",
+        # LLVM's warning for a CPU name is not a GPU architecture
+        "'apple-m4' is not a recognized processor for this target (ignoring processor)",
     ],
 )
 def test_other_ptx_version_lines_are_not_arch_unsupported(line: str) -> None:
@@ -131,6 +148,9 @@ def test_tensorflow_cuda12_release_on_blackwell_fails(tf: str, gpu: str) -> None
         ("2.20.0", "RTX 4090"),  # Ada: in the build's list
         ("2.19.0", "NVIDIA H100"),  # Hopper: compute_90
         ("2.21.0", "RTX 5090"),  # not known to be a CUDA 12-only build
+        ("2.20.0-dev0+selfbuilt", "RTX 5090"),  # a source build: its builder chose the arches
+        ("2.17.0+nv25.02", "NVIDIA B200"),  # a vendor (NGC) build: its arches are not the release's
+        ("2.21.0.dev20260101", "RTX 5080"),  # a nightly, not a release
     ],
 )
 def test_tensorflow_on_a_gpu_its_build_covers_does_not_fail(tf: str, gpu: str) -> None:

@@ -53,6 +53,14 @@ def _auto(found: tuple[str, ...], unsure: frozenset[str]) -> str | None:
     return "cpu"
 
 
+def _public_release(version: object) -> str | None:
+    """``version`` when it is a public release (no local label, no dev segment), else None."""
+    if not isinstance(version, str):
+        return None
+    parsed = parse_version(version)
+    return version if parsed and not parsed.local and not parsed.is_devrelease else None
+
+
 def _no_runs() -> Mapping[str, object]:
     return MappingProxyType({})
 
@@ -71,6 +79,10 @@ class Derived:
     nvidia_max_cuda: str | None = None
     #: The accelerator answer with ``auto`` resolved ("nvidia", "cpu"...).
     answer_accelerator: str | None = None
+    #: TensorFlow's version where it names a public release ("2.20.0", "2.19.0rc1"); None for a
+    #: source or vendor build ("2.20.0-dev0+selfbuilt", NGC's "2.17.0+nv25.02"), whose
+    #: architecture list is its builder's, not the release's.
+    tensorflow_release: str | None = None
     #: ``derived.distributed.<fw>.<key>`` -> value (facts/evidence.py).
     distributed: Mapping[str, object] = field(default_factory=_no_runs)
 
@@ -83,6 +95,7 @@ class Derived:
             "derived.nvidia_min_cc": self.nvidia_min_cc,
             "derived.nvidia_max_cuda": self.nvidia_max_cuda,
             "derived.answer_accelerator": self.answer_accelerator,
+            "derived.tensorflow_release": self.tensorflow_release,
             **self.distributed,
         }
 
@@ -124,6 +137,7 @@ def _from_facts(facts: Facts) -> Derived:
     from recommender.facts.evidence import derived as distributed_derived
 
     return Derived(
+        tensorflow_release=_public_release(facts.get("frameworks.tensorflow.version")),
         accelerator_kinds=kinds,
         has_visible_gpu=has_gpu,
         nvidia_min_cc=min_cc,

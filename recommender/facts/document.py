@@ -141,6 +141,7 @@ FACT_SCHEMA: Mapping[str, str] = MappingProxyType(
         "derived.has_visible_gpu": "bool",
         "derived.nvidia_min_cc": "str",
         "derived.nvidia_max_cuda": "str",
+        "derived.tensorflow_release": "str",
         "derived.answer_accelerator": "str",
         # Derived from distributed smoke results (recommender/facts/evidence.py), when there are any.
         **{
