@@ -67,6 +67,23 @@ OWN_TOOLCHAINS = (
     "TRITON_PTXAS_PATH",
 )
 
+#: A run-time GPU compiler's refusal of the target (LLVM not knowing the sm_ name, ptxas given
+#: PTX too old for it). Torch's own kernels are compiled ahead of time, so under torch such a
+#: compiler is a library's (Triton, for inductor, SageAttention, ...); under TensorFlow or JAX it
+#: is XLA, the framework's own (round 23: "'sm_120' is not a recognized processor" under Triton 3.2,
+#: https://github.com/triton-lang/triton/issues/5950).
+_JIT_REFUSALS = ("is not a recognized processor for this target", "does not support .target sm_")
+_XLA_FRAMEWORKS = ("frameworks.tensorflow.installed", "frameworks.jax.installed")
+
+
+def _library_jit_refused(paste: Paste) -> bool:
+    """A run-time compiler refused the GPU where no XLA framework is in the paste."""
+    if any(paste.facts.get(path) for path in _XLA_FRAMEWORKS):
+        return False
+    lines = [line for line in paste.lines if any(m in line for m in _JIT_REFUSALS)]
+    return bool(lines) and not any(w in line.lower() for line in lines for w in ("xla", "jax"))
+
+
 #: Lines of a llama.cpp-family runtime (llama.cpp/ggml itself, llama-cpp-python, Ollama, LM Studio,
 #: llama-box, LocalAI): ggml carries its own CUDA kernels, compiled for the architectures of its
 #: build (CMAKE_CUDA_ARCHITECTURES; its "no device code compatible with CUDA arch" check,
@@ -195,6 +212,8 @@ def library_kernels_in_use(paste: Paste, checklists: Mapping[str, Checklist]) ->
     ):
         return True
     if any(marker in line for line in paste.lines for marker in OWN_TOOLCHAINS):
+        return True
+    if _library_jit_refused(paste):
         return True
     if any(_OWN_OPS_FRAME.search(line) or _GGML_RUNTIME.search(line) for line in paste.lines):
         return True

@@ -227,7 +227,9 @@ def _stated_torch_build(head: str, number: int, seen: set[str]) -> list[Fact]:
 
 def _lookup(name: str, table) -> tuple[str, str] | None:
     spaced = re.sub(r"^((?:GeForce )?(?:RTX|GTX))(?=[0-9A])", r"\1 ", name)
-    for candidate in (spaced, f"GeForce {spaced}"):
+    # The GeForce form first: the table's own spelling is the name to report.
+    geforce = spaced if spaced.lower().startswith("geforce") else f"GeForce {spaced}"
+    for candidate in (geforce, spaced):
         cc = compute_capability(candidate, table)
         if cc:
             return candidate, cc
