@@ -242,3 +242,44 @@ def _findings_or_none(text: str) -> list:
 def test_newer_jax_wording_of_no_visible_gpu_fails_as_no_device(line: str) -> None:
     result = _run(line + "\n")
     assert _status(result, "no-device") == "fail"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A module that was compiled using NumPy 1.x cannot be run in\n"
+        "NumPy 2.0.2 as it may crash. To support both 1.x and 2.x\n"
+        "versions of NumPy, modules must be compiled with NumPy 2.0.\n",
+        "UserWarning: Failed to initialize NumPy: _ARRAY_API not found (Triggered internally at "
+        "../torch/csrc/utils/tensor_numpy.cpp:84.)\n",
+        "AttributeError: _ARRAY_API not found\n",
+        "RuntimeError: module compiled against API version 0x10 but this version of numpy is 0xe\n",
+        "RuntimeError: module compiled against ABI version 0x1000009 but this version of numpy is 0x2000000\n",
+        "ValueError: numpy.dtype size changed, may indicate binary incompatibility. Expected 96 from C "
+        "header, got 88 from PyObject\n",
+        "ImportError: numpy.core.multiarray failed to import\n",
+    ],
+)
+def test_a_module_built_for_another_numpy_fails_as_a_version_mismatch(text: str) -> None:
+    result = _run(text)
+    assert _status(result, "version-mismatch") == "fail"
+    assert any("NumPy" in f.title for f in result.findings)
+
+
+def test_numpy_absent_is_no_numpy_abi_mismatch() -> None:
+    text = "UserWarning: Failed to initialize NumPy: No module named 'numpy'\n"
+    assert not any("NumPy" in f.title for f in _findings_or_none(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Could not locate zlibwapi.dll. Please make sure it is in your library path!\n",
+        "[2025/03/31 03:19:20] ppocr WARNING: The first GPU is used for inference by default, GPU ID: 0\n"
+        "Could not locate zlibwapi.dll. Please make sure it is in your library path!\n",
+    ],
+)
+def test_cudnn_without_zlib_on_windows_fails_as_missing_library(text: str) -> None:
+    result = _run(text)
+    assert _status(result, "missing-library") == "fail"
+    assert any("zlib" in f.title for f in result.findings)
