@@ -181,7 +181,16 @@ def _bundled() -> GpuTable:
 #: A model number run together with its suffix, as people type it: "5070TI", "5090D", "4060ti".
 _GLUED_SUFFIX = re.compile(r"(?<=[0-9])(ti|d)\b", re.ASCII)
 #: nvidia-smi cuts a long name to its column and ends it with "...": "NVIDIA RTX PRO 1000 Blac...".
-_TRUNCATED = re.compile(r"\s*(?:\.\.\.|\u2026)\s*$")
+_ELLIPSES = ("...", "\u2026")
+
+
+def _cut_name(name: str) -> str | None:
+    """The name before nvidia-smi's "..." when it ends with one (string ends, no regex)."""
+    stripped = name.rstrip()
+    for mark in _ELLIPSES:
+        if stripped.endswith(mark):
+            return stripped[: -len(mark)]
+    return None
 
 
 def compute_capability(name: str, table: GpuTable) -> str | None:
@@ -193,11 +202,11 @@ def compute_capability(name: str, table: GpuTable) -> str | None:
     ("... Blac..."). The last two are kept only where every table name they can stand for has
     the same compute capability."""
     ccs = table.compute_capability
-    cut = _TRUNCATED.search(name[:200])
-    key = _GLUED_SUFFIX.sub(r" \1", normalise_gpu_name(name[: cut.start()] if cut else name))
-    if not cut and key in ccs:
+    cut = _cut_name(name[:200])
+    key = _GLUED_SUFFIX.sub(r" \1", normalise_gpu_name(name if cut is None else cut))
+    if cut is None and key in ccs:
         return ccs[key]
-    if cut:
+    if cut is not None:
         found = {cc for known, cc in ccs.items() if known.startswith(key) and len(key) >= 6}
     else:
         bare = key.removeprefix("geforce ")
