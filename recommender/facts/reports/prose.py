@@ -220,7 +220,7 @@ def _stated_torch_build(head: str, number: int, seen: set[str]) -> list[Fact]:
 
 def _stated_tag_apart(head: str, number: int, seen: set[str]) -> list[Fact]:
     """ "torch 2.1 with cu121": the build's tag retold apart from its version."""
-    m = _TORCH_TAG_APART.search(head) if "torch" in head.lower() else None
+    m = _TORCH_TAG_APART.search(head) if "orch" in head.lower() else None
     if m is None or _NOT_INSTALLED.search(head, 0, m.start()):
         return []
     tag = m.group("tag") or m.group("cu") or m.group("cpu")
