@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -186,12 +187,18 @@ def _harmless(sig: Signature, paste: Paste, gpu: bool, lines: list[int]) -> str 
         )
     if sig.needs == "wsl" and not _on_wsl2(paste):
         return "the paste is not from WSL 2 (native Linux logs the same probe)"
+    if sig.needs == "not-torch" and any(_TORCH_WORD.search(paste.line(n)) for n in lines):
+        return "the line names torch itself, whose own build other lines show"
     if sig.diagnosis == Category.NO_DRIVER.value and _torch_cuda_works(paste):
         return (
             "the same paste shows torch.cuda.is_available() True, so the driver answered; "
             "this failure was passing, or another process's"
         )
     return None
+
+
+#: torch named as a word ("pytorch", "torch"; not "torch_scatter" or "torchvision").
+_TORCH_WORD = re.compile(r"\b(?:py)?torch\b(?![_-])", re.IGNORECASE)
 
 
 def _driver_below(paste: Paste, release: str) -> bool:
@@ -265,8 +272,8 @@ def message_findings(
             out.append(_not_the_environment(paste, sig, lines))
             continue
         harmless = _harmless(sig, paste, gpu, lines)
-        if harmless and sig.needs == "wsl":
-            continue  # a routine probe's line on native Linux: not even a warning
+        if harmless and sig.needs in ("wsl", "not-torch"):
+            continue  # a routine probe's line on native Linux, torch's build retold: not a finding
         also = sig.also
         category = sig.diagnosis
         if sig.diagnosis == Category.ARCH_UNSUPPORTED.value and library_kernels_in_use(
