@@ -219,3 +219,36 @@ def test_a_person_retelling_a_cpu_torch_is_not_a_library_without_cuda(line: str)
 def test_a_library_saying_it_lacks_cuda_is_still_read(line: str) -> None:
     result = _run(f"{line}\n")
     assert "library-kernels-unsupported" in result.categories
+
+
+# --- a missing kernel image where the CUDA in use is newer than the driver ------------------------
+
+
+@pytest.mark.parametrize(
+    "stated",
+    [
+        "jax does not work with `cuda-11.6.2` and nvidia driver version 470",
+        "Cuda compilation tools, release 11.7, V11.7.64\nNVIDIA driver 470.82.01",
+        "I installed CUDA 12.4 and my driver is 525.60.13",
+    ],
+)
+def test_no_kernel_image_with_a_cuda_newer_than_the_driver_names_the_driver(stated: str) -> None:
+    result = _run(
+        f"{stated}\nRuntimeError: Unknown: no kernel image is available for execution on the device\n"
+    )
+    assert "driver-too-old" in _fails(result)
+
+
+@pytest.mark.parametrize(
+    "stated",
+    [
+        "I use CUDA 11.8 and nvidia driver 535.104.05",
+        "| NVIDIA-SMI 470.82.01    Driver Version: 470.82.01    CUDA Version: 11.4     |",
+    ],
+)
+def test_no_kernel_image_with_a_driver_for_the_cuda_in_use_is_not_the_driver(stated: str) -> None:
+    result = _run(
+        f"{stated}\nRuntimeError: CUDA error: no kernel image is available for execution on the device\n"
+    )
+    assert "driver-too-old" not in result.categories
+    assert "arch-unsupported" in result.categories

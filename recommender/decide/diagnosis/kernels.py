@@ -10,7 +10,7 @@ from typing import Any
 from recommender.core.catalog import Accelerator
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.checklist.build import Checklist
-from recommender.decide.diagnosis._paste import fact_lines, quote_lines
+from recommender.decide.diagnosis._paste import fact_lines, quote_lines, stated_cuda
 from recommender.decide.diagnosis.findings import Finding
 from recommender.facts.reports import Paste
 from recommender.rulebase.checklist.template import Status
@@ -107,31 +107,6 @@ _VERSIONED_CUDA_LIBRARY = re.compile(
 #: libcublas.so.12 CUDA 12's); cuFFT, cuRAND, cuSOLVER, cuSPARSE and cuDNN number their own
 #: releases (CUDA 12 ships libcufft.so.11 and libcurand.so.10), so they say nothing of CUDA's.
 _CUDA_NUMBERED = re.compile(r"lib(?:cudart|cublas|cublasLt|nvrtc)\.so\.(?P<major>[0-9]{1,2})\b")
-#: A CUDA release stated on a line ("cuda12.1", "CUDA 11.8", "cuda-12.4", "CUDA toolkit 12.2",
-#: "CUDA version: 12.1"); nvidia-smi's header line is the driver's newest CUDA, not an install.
-_STATED_CUDA = re.compile(
-    r"\bcuda[ _-]?(?:toolkit[ _-]?)?(?:version[ :=]{0,3})?v?(?P<major>[0-9]{1,2})\.[0-9]",
-    re.IGNORECASE,
-)
-_CUDA_FACTS = ("toolkit.cuda", "frameworks.pytorch.build.cuda", "frameworks.tensorflow.build.cuda")
-
-
-def _stated_cuda_majors(paste: Paste, own: Sequence[int]) -> set[int]:
-    """The CUDA major releases the paste states apart from the lines ``own``: the toolkit's, a
-    framework build's, or one named on a line (not nvidia-smi's driver header)."""
-    majors = set()
-    for path in _CUDA_FACTS:
-        fact = paste.facts.get(path)
-        head = str(fact.value).partition(".")[0] if fact else ""
-        if head.isdigit():
-            majors.add(int(head))
-    for number, text in enumerate(paste.lines[:2000], start=1):
-        if number in own or "Driver Version" in text or Accelerator.CUDA.value not in text.lower():
-            continue
-        majors.update(int(m.group("major")) for m in _STATED_CUDA.finditer(text[:2000]))
-    return majors
-
-
 def extension_built_for_other_cuda(paste: Paste, lines: Sequence[int]) -> bool:
     """A versioned CUDA runtime library missing (``lines``) while a library with its own compiled
     CUDA extension is being imported, or where the paste states a CUDA of another major release
@@ -143,7 +118,7 @@ def extension_built_for_other_cuda(paste: Paste, lines: Sequence[int]) -> bool:
     if any(_EXTENSION_IMPORT.search(line) for line in paste.lines):
         return True
     wanted = {int(m.group("major")) for n in lines for m in _CUDA_NUMBERED.finditer(paste.line(n))}
-    stated = _stated_cuda_majors(paste, lines) if wanted else set()
+    stated = {major for major, _ in stated_cuda(paste, lines)} if wanted else set()
     return bool(stated) and not wanted & stated
 
 

@@ -18,6 +18,7 @@ from recommender.decide.diagnosis._paste import (
     quote_lines,
     shows_gpu,
     shows_only_apple_gpu,
+    stated_cuda,
 )
 from recommender.decide.diagnosis.cudnn import other_cudnn
 from recommender.decide.diagnosis.findings import Finding
@@ -209,6 +210,16 @@ def _driver_below(paste: Paste, release: str) -> bool:
     return have is not None and limit is not None and have < limit
 
 
+def _cuda_past_driver(paste: Paste, lines: list[int]) -> bool:
+    """The paste states a CUDA (a toolkit, a build, "cuda-11.6.2" in a sentence) newer than the
+    newest its driver runs: code that CUDA compiled (XLA's and Triton's kernels are built at run
+    time by the toolkit's ptxas) does not load on that driver, which the runtime may report as a
+    missing kernel image (https://github.com/jax-ml/jax/issues/5723)."""
+    fact = paste.facts.get("driver.max_cuda")
+    driver = major_minor(fact.value) if fact else None
+    return driver is not None and any(release > driver for release in stated_cuda(paste, lines))
+
+
 def _torch_cuda_works(paste: Paste) -> bool:
     """Direct evidence that the driver works: torch says CUDA is available (a session, collect_env,
     an env dump), which it cannot without the driver (torch/cuda/__init__.py is_available)."""
@@ -286,6 +297,8 @@ def message_findings(
                 # work: the missing kernel is the library's. Torch's own architecture check (the
                 # checklist item, its own warnings) speaks for torch.
                 category = Category.LIBRARY_KERNELS_UNSUPPORTED.value
+        if sig.diagnosis == Category.ARCH_UNSUPPORTED.value and _cuda_past_driver(paste, lines):
+            also = (*also, Category.DRIVER_TOO_OLD.value)
         if sig.diagnosis == Category.MISSING_LIBRARY.value and extension_built_for_other_cuda(
             paste, lines
         ):
