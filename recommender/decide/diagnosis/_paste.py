@@ -126,6 +126,7 @@ def stated_cuda(paste: Paste, own: Sequence[int] = ()) -> set[tuple[int, int]]:
         if number in own or "Driver Version" in text or Accelerator.CUDA.value not in text.lower():
             continue
         found.update(
-            (int(m.group("major")), int(m.group("minor"))) for m in _STATED_CUDA.finditer(text[:2000])
+            (int(m.group("major")), int(m.group("minor")))
+            for m in _STATED_CUDA.finditer(text[:2000])
         )
     return found

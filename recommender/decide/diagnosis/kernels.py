@@ -107,6 +107,8 @@ _VERSIONED_CUDA_LIBRARY = re.compile(
 #: libcublas.so.12 CUDA 12's); cuFFT, cuRAND, cuSOLVER, cuSPARSE and cuDNN number their own
 #: releases (CUDA 12 ships libcufft.so.11 and libcurand.so.10), so they say nothing of CUDA's.
 _CUDA_NUMBERED = re.compile(r"lib(?:cudart|cublas|cublasLt|nvrtc)\.so\.(?P<major>[0-9]{1,2})\b")
+
+
 def extension_built_for_other_cuda(paste: Paste, lines: Sequence[int]) -> bool:
     """A versioned CUDA runtime library missing (``lines``) while a library with its own compiled
     CUDA extension is being imported, or where the paste states a CUDA of another major release
