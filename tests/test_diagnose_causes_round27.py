@@ -144,6 +144,16 @@ def test_an_invalid_ptx_is_a_build_without_the_gpus_kernels(line: str) -> None:
     assert "arch-unsupported" in _fails(result)
 
 
+def test_an_invalid_ptx_without_a_gpu_in_sight_is_only_a_warning() -> None:
+    # a kernel generator's own PTX that does not compile fails the same way (TVM's codegen)
+    result = _run(
+        "TVMError: src/runtime/cuda/cuda_module.cc:93: CUDAError: cuModuleLoadData(&(module_[0]), "
+        "data_.c_str()) failed with error: CUDA_ERROR_INVALID_PTX\n"
+    )
+    assert "arch-unsupported" in result.categories
+    assert not result.failed
+
+
 def test_an_unsupported_ptx_version_stays_a_driver_too_old() -> None:
     result = _run(
         "RuntimeError: CUDA error: the provided PTX was compiled with an unsupported toolchain.\n"
