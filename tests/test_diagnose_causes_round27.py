@@ -116,6 +116,19 @@ def test_a_conda_download_table_in_a_ci_log_is_read(stamp: str) -> None:
     assert any(f.path == "frameworks.pytorch.build.flavour" for f in result.facts)
 
 
+def test_the_pytorch_channels_nightly_package_in_a_plan_is_read() -> None:
+    result = _run(
+        "The following NEW packages will be INSTALLED:\n\n"
+        "  pytorch-nightly    pytorch/linux-64::pytorch-nightly-1.2.0.dev20190805-py3.7_cpu_0\n"
+    )
+    assert "cpu-wheel-on-gpu" in result.categories
+    cuda = _run(
+        "The following NEW packages will be INSTALLED:\n\n  pytorch-nightly    "
+        "pytorch/linux-64::pytorch-nightly-1.2.0.dev20190805-py3.7_cuda10.0.130_cudnn7.5.1_0\n"
+    )
+    assert "cpu-wheel-on-gpu" not in cuda.categories
+
+
 def test_a_cuda_build_in_a_ci_log_plan_is_not_a_cpu_build() -> None:
     result = _run(
         "2022-12-16T16:39:38.3607708Z     pytorch-1.13.1             |py3.9_cuda11.7_cudnn8.5.0_0"
@@ -172,6 +185,7 @@ def test_an_unsupported_ptx_version_stays_a_driver_too_old() -> None:
         "I have CUDA 11.8 installed",
         "CUDA version: 12.4",
         "installed cuda-12.2 toolkit",
+        "torch.__version__ is '1.1.0',cuda is '9.0.176',and it's available",
     ],
 )
 def test_a_runtime_library_of_another_cuda_release_is_a_build_mismatch(stated: str) -> None:
