@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from recommender.core.catalog import Accelerator
 from recommender.core.catalog import Diagnosis as Category
 from recommender.core.numfmt import is_digits
 from recommender.decide.diagnosis._paste import quote_lines
@@ -37,7 +38,7 @@ def toolkit_mismatch(paste: Paste) -> list[Finding]:
     nvcc = paste.facts.get("toolkit.nvcc")
     cuda = paste.facts.get("frameworks.pytorch.build.cuda")
     flavour = paste.facts.get("frameworks.pytorch.build.flavour")
-    if nvcc is None or cuda is None or (flavour is not None and flavour.value != "cuda"):
+    if nvcc is None or cuda is None or (flavour is not None and flavour.value != Accelerator.CUDA):
         return []
     have, want = _major(nvcc.value), _major(cuda.value)
     if have is None or want is None or have == want:

@@ -173,8 +173,12 @@ def _nvidia(acc: object) -> bool:
     return isinstance(acc, dict) and acc.get("vendor") == Accelerator.CUDA.info.vendor
 
 
+#: Words a GPU name may carry or drop ("NVIDIA GeForce GTX 1080 Ti" is "GTX 1080 Ti").
+_BRAND_WORDS = frozenset({Accelerator.CUDA.info.vendor, "geforce"})
+
+
 def _words(name: str) -> list[str]:
-    return [w for w in name.lower().split() if w not in ("nvidia", "geforce")]
+    return [w for w in name.lower().split() if w not in _BRAND_WORDS]
 
 
 def unresolved_gpus(base: Mapping[str, Any] | None) -> bool:
