@@ -106,6 +106,23 @@ _NOT_ON_WSL = ("to see if we are running under", "non-wsl")
 on_wsl2 = _on_wsl2
 
 
+def wsl_version_unsaid(paste: Paste) -> bool:
+    """WSL is only named ("I use WSL", "Windows Subsystem for Linux"): no platform string, ticked
+    template box or Windows build says which one. WSL 1 has no GPU at all, so a GPU that cannot
+    be reached there may be WSL 1's as much as WSL 2's driver path (21h, blind round 26: a 2019
+    post, when only WSL 1 existed, naming just "WSL")."""
+    if paste.facts.get("os.wsl") is not None or paste.facts.get("os.windows_build") is not None:
+        return False
+    return (paste.doc.get("os") or {}).get("wsl") not in (1, 2) and _on_wsl2(paste)
+
+
+#: The fix where the WSL version is not stated: find it out first.
+_WSL_FIX_UNSAID = (
+    "First see which WSL this is (wsl -l -v in Windows): WSL 1 has no GPU support at all "
+    "(convert it: wsl --set-version <distro> 2). " + _WSL_FIX
+)
+
+
 def _names_libcuda(paste: Paste, lines: list[int]) -> bool:
     """On WSL 2 libcuda is the Windows driver's, mounted at /usr/lib/wsl/lib: a message that it
     is missing is WSL's library path, not a CUDA toolkit to install. (A CUDA initialisation that
@@ -300,6 +317,8 @@ def message_findings(
             # No Linux driver to install there: the cause to act on is WSL's GPU path.
             category, also = Category.WSL_ISSUE.value, (sig.diagnosis, *also)
             fix = _WSL_FIX
+            if wsl_version_unsaid(paste):
+                also, fix = (*also, Category.WSL1.value), _WSL_FIX_UNSAID
         elif sig.diagnosis in _DRIVER_LIBRARY and wsl2 and _names_libcuda(paste, lines):
             also = (*also, Category.WSL_ISSUE.value)
         passed = _stated_facts_pass(paste, checklists, sig.fix_item)

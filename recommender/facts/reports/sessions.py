@@ -170,11 +170,13 @@ def _read_pair(statement: str, output: str, number: int) -> list[Fact]:
 
 #: An expression and what it printed on one line, as people retype a session in prose or a list:
 #: ``- torch.backends.mps.is_available() => False``, ``torch.cuda.is_available() -> False``,
-#: ``torch.cuda.is_available() == False``, ``torch.__version__: 2.1.0``. Only the expressions of
+#: ``torch.cuda.is_available() == False``, ``torch.__version__: 2.1.0``, the arrows a word
+#: processor or a chat client makes of ``->`` (``torch.__version__ → 2.9.1+cpu``, ``⇒``), and an
+#: assignment-like ``torch.__version__ = "2.1.0"`` (quotes dropped). Only the expressions of
 #: EXPRESSIONS are read, so a sentence with a colon is not mistaken for one.
 _INLINE = re.compile(
     r"^(?:[-*] {1,4})?`?(?P<expr>[A-Za-z_][A-Za-z0-9_.]{2,80}(?:\([^()\n]{0,40}\))?)`? {0,4}"
-    r"(?:=>|->|==|:|returns|is) {1,4}`?(?P<value>[^` ]{1,80})`?\.?$"
+    r"(?:=>|->|→|⇒|⟶|==|=|:|returns|is) {1,4}`?[\"']?(?P<value>[^`\"' ]{1,80})[\"']?`?\.?$"
 )
 
 
@@ -191,7 +193,7 @@ def _inline(line: str, number: int) -> list[Fact]:
 _SAID = re.compile(
     r"(?P<expr>(?:torch\.)?cuda\.is_available\(\)|torch\.backends\.mps\.is_available\(\)"
     r"|tf\.test\.is_built_with_cuda\(\)|tf\.test\.is_gpu_available\(\))`? {1,4}"
-    r"(?:returns?|returned|gives|gave|is|prints|printed|shows|outputs|==|=>|->) {1,4}`?"
+    r"(?:returns?|returned|gives|gave|is|prints|printed|shows|outputs|==|=>|->|→|⇒) {1,4}`?"
     r"(?P<value>true|false)\b",
     re.IGNORECASE,
 )
