@@ -167,3 +167,150 @@ def test_pip_without_the_accelerator_extra_fails_as_no_matching_wheel(line: str)
 )
 def test_pip_without_another_extra_is_no_missing_wheel(line: str) -> None:
     assert "no-matching-wheel" not in _fails(line + "\n")
+
+
+# --- message families of the core frameworks found unread while sweeping their sources -------------
+# (no corpus case holds them; each written here in several wordings with a counterpart)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ModuleNotFoundError: No module named 'keras.src.engine'\n",
+        "    from keras.src.engine import keras_tensor\nModuleNotFoundError: No module named 'keras.src.engine'\n",
+        "ModuleNotFoundError: No module named 'keras.engine'\n",
+        "ModuleNotFoundError: No module named 'keras.__internal__'\n",
+    ],
+)
+def test_keras2_code_under_another_keras_fails_as_a_version_mismatch(text: str) -> None:
+    result = _run(text)
+    assert _status(result, "version-mismatch") == "fail"
+    assert any("Keras" in f.title for f in result.findings)
+
+
+def test_keras_not_installed_is_no_keras_generation_mismatch() -> None:
+    result_fails = _fails("ModuleNotFoundError: No module named 'keras'\n")
+    assert "version-mismatch" not in result_fails
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "TypeError: Descriptors cannot not be created directly.\n"
+        "If this call came from a _pb2.py file, your generated code is out of date and must be regenerated "
+        "with protoc >= 3.19.0.\n",
+        "TypeError: Descriptors cannot be created directly.\n",
+        "ImportError: cannot import name 'builder' from 'google.protobuf.internal' "
+        "(/usr/lib/python3/dist-packages/google/protobuf/internal/__init__.py)\n",
+        "ImportError: cannot import name 'runtime_version' from 'google.protobuf' "
+        "(/opt/venv/lib/python3.10/site-packages/google/protobuf/__init__.py)\n",
+        "google.protobuf.runtime_version.VersionError: Detected incompatible Protobuf Gencode/Runtime versions "
+        "when loading grpc_health/v1/health.proto: gencode 5.29.0 runtime 4.25.3. Runtime version cannot be "
+        "older than the linked gencode version.\n",
+    ],
+)
+def test_protobuf_and_generated_code_apart_fail_as_a_version_mismatch(text: str) -> None:
+    result = _run(text)
+    assert _status(result, "version-mismatch") == "fail"
+    assert any("protobuf" in f.title for f in result.findings)
+
+
+def test_protobufs_one_major_older_gencode_warning_is_no_failure() -> None:
+    text = (
+        "UserWarning: Protobuf gencode version 5.27.2 is exactly one major version older than the runtime "
+        "version 6.31.1 at tensorboard/compat/proto/types.proto. Please update the gencode to avoid "
+        "compatibility violations in the next runtime release.\n"
+    )
+    assert not any(f.title.startswith("The installed protobuf") for f in _findings_or_none(text))
+
+
+def _findings_or_none(text: str) -> list:
+    try:
+        return list(_run(text).findings)
+    except NothingFound:
+        return []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "RuntimeError: Backend 'cuda' failed to initialize: FAILED_PRECONDITION: No visible GPU devices.",
+        "RuntimeError: Backend 'cuda' failed to initialize: INTERNAL: no supported devices found for platform CUDA.",
+        "CUDA backend failed to initialize: FAILED_PRECONDITION: No visible GPU devices. (Set TF_CPP_MIN_LOG_LEVEL=0 and rerun for more info.)",
+    ],
+)
+def test_newer_jax_wording_of_no_visible_gpu_fails_as_no_device(line: str) -> None:
+    result = _run(line + "\n")
+    assert _status(result, "no-device") == "fail"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A module that was compiled using NumPy 1.x cannot be run in\n"
+        "NumPy 2.0.2 as it may crash. To support both 1.x and 2.x\n"
+        "versions of NumPy, modules must be compiled with NumPy 2.0.\n",
+        "UserWarning: Failed to initialize NumPy: _ARRAY_API not found (Triggered internally at "
+        "../torch/csrc/utils/tensor_numpy.cpp:84.)\n",
+        "AttributeError: _ARRAY_API not found\n",
+        "RuntimeError: module compiled against API version 0x10 but this version of numpy is 0xe\n",
+        "RuntimeError: module compiled against ABI version 0x1000009 but this version of numpy is 0x2000000\n",
+        "ValueError: numpy.dtype size changed, may indicate binary incompatibility. Expected 96 from C "
+        "header, got 88 from PyObject\n",
+        "ImportError: numpy.core.multiarray failed to import\n",
+    ],
+)
+def test_a_module_built_for_another_numpy_fails_as_a_version_mismatch(text: str) -> None:
+    result = _run(text)
+    assert _status(result, "version-mismatch") == "fail"
+    assert any("NumPy" in f.title for f in result.findings)
+
+
+def test_numpy_absent_is_no_numpy_abi_mismatch() -> None:
+    text = "UserWarning: Failed to initialize NumPy: No module named 'numpy'\n"
+    assert not any("NumPy" in f.title for f in _findings_or_none(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Could not locate zlibwapi.dll. Please make sure it is in your library path!\n",
+        "[2025/03/31 03:19:20] ppocr WARNING: The first GPU is used for inference by default, GPU ID: 0\n"
+        "Could not locate zlibwapi.dll. Please make sure it is in your library path!\n",
+    ],
+)
+def test_cudnn_without_zlib_on_windows_fails_as_missing_library(text: str) -> None:
+    result = _run(text)
+    assert _status(result, "missing-library") == "fail"
+    assert any("zlib" in f.title for f in result.findings)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "RuntimeError: [enforce fail at alloc_cpu.cpp:114] data. DefaultCPUAllocator: not enough memory: "
+        "you tried to allocate 1073741824 bytes.\n",
+        "RuntimeError: [enforce fail at alloc_cpu.cpp:83] err == 0. DefaultCPUAllocator: can't allocate "
+        "memory: you tried to allocate 37984010240 bytes. Error code 12 (Cannot allocate memory)\n",
+    ],
+)
+def test_the_host_out_of_memory_is_a_warning_not_a_failure(text: str) -> None:
+    result = _run(text)
+    assert _status(result, "out-of-memory") == "warn"
+    assert not result.failed
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "RuntimeError: Windows not yet supported for torch.compile",
+        "RuntimeError: Python 3.12+ not yet supported for torch.compile",
+        "RuntimeError: Python 3.13+ not yet supported for torch.compile",
+    ],
+)
+def test_torch_compile_unsupported_on_this_python_or_platform_fails_as_a_version_mismatch(
+    line: str,
+) -> None:
+    result = _run(line + "\n")
+    assert _status(result, "version-mismatch") == "fail"
+    assert any("torch.compile" in f.title for f in result.findings)

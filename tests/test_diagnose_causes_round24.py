@@ -196,3 +196,54 @@ def test_windows_module_not_found_is_not_a_missing_procedure() -> None:
         "ImportError: DLL load failed while importing _C: The specified module could not be found.\n"
     )
     assert "windows-procedure-not-found" not in ids
+
+
+# --- libraries' own kernels for the GPU: a TensorRT engine from another GPU, xformers without CUDA --
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "6: The engine plan file is generated on an incompatible device, expecting compute 8.6 got compute 7.5, please rebuild.",
+        "[TRT] [E] 6: The engine plan file is generated on an incompatible device, expecting compute 6.1 got compute 8.6, please rebuild.",
+    ],
+)
+def test_tensorrt_engine_from_another_gpu_fails_as_architecture(line: str) -> None:
+    result = _run(
+        f"{line}\n4: [runtime.cpp::deserializeCudaEngine::50] Error Code 4: Internal Error (Engine deserialization failed.)\n"
+    )
+    assert "tensorrt-engine-other-device" in _ids(result)
+    assert "arch-unsupported" in result.categories
+    assert result.failed
+
+
+def test_tensorrt_engine_from_another_release_is_not_another_gpu() -> None:
+    result = _run(
+        "6: The engine plan file is not compatible with this version of TensorRT, expecting library version 8.0.0 got 8.0.1, please rebuild.\n"
+    )
+    assert "tensorrt-engine-other-device" not in _ids(result)
+    assert "version-mismatch" in result.categories
+
+
+def test_xformers_without_cuda_build_warns_library_kernels() -> None:
+    result = _run(
+        "NotImplementedError: No operator found for `memory_efficient_attention_forward` with inputs:\n"
+        "     query       : shape=(2, 4096, 8, 40) (torch.float16)\n"
+        "`cutlassF` is not supported because:\n"
+        "    xFormers wasn't build with CUDA support\n"
+        "`smallkF` is not supported because:\n"
+        "    max(query.shape[-1] != value.shape[-1]) > 32\n"
+        "    xFormers wasn't build with CUDA support\n"
+    )
+    assert "xformers-no-cuda-build" in _ids(result)
+    assert "library-kernels-unsupported" in result.categories
+    assert "version-mismatch" in result.categories
+
+
+def test_xformers_other_reasons_alone_are_not_a_missing_build() -> None:
+    ids = _read_ids(
+        "`smallkF` is not supported because:\n"
+        "    max(query.shape[-1] != value.shape[-1]) > 32\n"
+        "    dtype=torch.float16 (supported: {torch.float32})\n"
+    )
+    assert "xformers-no-cuda-build" not in ids

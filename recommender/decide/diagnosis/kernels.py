@@ -13,6 +13,7 @@ from recommender.decide.checklist.build import Checklist
 from recommender.decide.diagnosis._paste import fact_lines, quote_lines, stated_cuda
 from recommender.decide.diagnosis.findings import Finding
 from recommender.facts.reports import Paste
+from recommender.facts.reports.model import Fact
 from recommender.rulebase.checklist.template import Status
 
 #: Libraries with their own prebuilt CUDA kernels: the lowest compute capability they publish.
@@ -271,7 +272,16 @@ def _package_fact(paste: Paste, package: str) -> Any:
         fact = paste.facts.get(f"package.{name}")
         if fact is not None:
             return fact
-    return paste.facts.get("vllm.version") if package == "vllm" else None
+    if package != "vllm":
+        return None
+    # vLLM's own collect_env (its ===== banners or "vLLM Version" rows) is printed from a vLLM
+    # install: the report is about vLLM even where it is cut before its version row.
+    own = next((b for b in paste.blocks if b.format == "vllm-collect-env"), None)
+    return paste.facts.get("vllm.version") or (
+        Fact(path="package.vllm", value="vLLM's collect_env report", line=own.start)
+        if own is not None
+        else None
+    )
 
 
 def _floor(package: str, version: str, floor: float, url: str) -> tuple[float, str, str | None]:
