@@ -283,3 +283,34 @@ def test_cudnn_without_zlib_on_windows_fails_as_missing_library(text: str) -> No
     result = _run(text)
     assert _status(result, "missing-library") == "fail"
     assert any("zlib" in f.title for f in result.findings)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "RuntimeError: [enforce fail at alloc_cpu.cpp:114] data. DefaultCPUAllocator: not enough memory: "
+        "you tried to allocate 1073741824 bytes.\n",
+        "RuntimeError: [enforce fail at alloc_cpu.cpp:83] err == 0. DefaultCPUAllocator: can't allocate "
+        "memory: you tried to allocate 37984010240 bytes. Error code 12 (Cannot allocate memory)\n",
+    ],
+)
+def test_the_host_out_of_memory_is_a_warning_not_a_failure(text: str) -> None:
+    result = _run(text)
+    assert _status(result, "out-of-memory") == "warn"
+    assert not result.failed
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "RuntimeError: Windows not yet supported for torch.compile",
+        "RuntimeError: Python 3.12+ not yet supported for torch.compile",
+        "RuntimeError: Python 3.13+ not yet supported for torch.compile",
+    ],
+)
+def test_torch_compile_unsupported_on_this_python_or_platform_fails_as_a_version_mismatch(
+    line: str,
+) -> None:
+    result = _run(line + "\n")
+    assert _status(result, "version-mismatch") == "fail"
+    assert any("torch.compile" in f.title for f in result.findings)

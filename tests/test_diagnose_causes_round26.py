@@ -181,3 +181,58 @@ def test_an_index_pytorch_publishes_is_not_flagged(tag: str) -> None:
     )
     assert "cpu-wheel-on-gpu" not in result.categories
     assert "no-matching-wheel" not in result.categories
+
+
+# --- a torch build whose wheel tag is retold apart from its version ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "version"),
+    [
+        ("I installed torch 2.1 with cu121", "2.1+cu121"),
+        ("and then pytorch 2.1.0 (cu121) from the site", "2.1.0+cu121"),
+        ("I have torch==2.1.0 for cu121 in the venv", "2.1.0+cu121"),
+        ("installed torch 2.1.0 built with cu121", "2.1.0+cu121"),
+        ("torch 2.1.0, cu121 is what pip gave me", "2.1.0+cu121"),
+        ("torch 2.1.0 cu121 is what pip gave me", "2.1.0+cu121"),
+    ],
+)
+def test_a_build_tag_retold_apart_from_the_version_is_read(sentence: str, version: str) -> None:
+    result = _run(
+        f"I have an RTX 3060 with driver 470. {sentence}. torch.cuda.is_available() returns False\n"
+    )
+    assert _fact(result, "frameworks.pytorch.version") == version
+    assert "driver-too-old" in _fails(result)
+
+
+def test_a_cpu_tag_retold_apart_is_a_cpu_build() -> None:
+    result = _run("pip gave me torch 2.4.0 cpu version although I have an RTX 4090\n")
+    assert _fact(result, "frameworks.pytorch.version") == "2.4.0+cpu"
+    assert "cpu-wheel-on-gpu" in _fails(result)
+
+
+def test_a_banner_naming_the_device_it_picked_is_not_a_cpu_build() -> None:
+    # Ultralytics' banner names the device: "CPU" where CUDA failed to start, not the build.
+    result = _run(
+        "Driver version 435.21\nYOLOv5 v4.0-14-gb75c432 torch 1.7.1 CPU\n"
+        "UserWarning: CUDA initialization: The NVIDIA driver on your system is too old "
+        "(found version 10010).\n"
+    )
+    assert _fact(result, "frameworks.pytorch.build.flavour") is None
+    assert "cpu-wheel-on-gpu" not in _fails(result)
+    assert "driver-too-old" in _fails(result)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # CUDA named as a release may be the toolkit beside torch, not the build: unread.
+        "I have an RTX 3060 with driver 470 and torch 2.1 with CUDA 12.1 installed.",
+        # what a library was built for is not what is installed
+        "The extension was built for torch 2.1 with cu121, my RTX 3060 has driver 470.",
+    ],
+)
+def test_a_release_or_a_requirement_is_not_read_as_the_build(sentence: str) -> None:
+    result = _run(f"{sentence} torch.cuda.is_available() returns False\n")
+    assert _fact(result, "frameworks.pytorch.build.cuda") is None
+    assert "driver-too-old" not in _fails(result)

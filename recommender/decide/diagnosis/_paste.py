@@ -100,3 +100,34 @@ def major_minor(value: object) -> tuple[int, int] | None:
     if len(parts) < 2 or not is_digits(parts[0]) or not is_digits(parts[1][:2]):
         return None
     return int(parts[0]), int("".join(ch for ch in parts[1][:2] if is_digits(ch)))
+
+
+#: A CUDA release stated on a line ("cuda12.1", "CUDA 11.8", "`cuda-11.6.2`", "CUDA toolkit
+#: 12.2", "CUDA version: 12.1", "cuda is '9.0.176'", nvcc's "Cuda compilation tools, release
+#: 11.7"); nvidia-smi's header line is the driver's newest CUDA, not an install, and is skipped.
+_STATED_CUDA = re.compile(
+    r"\bcuda(?: compilation tools, release |[ _-]?(?:toolkit[ _-]?)?(?:version)?[ :=]{0,3}"
+    r"(?:is {1,2})?['\"]?v?)"
+    r"(?P<major>[0-9]{1,2})\.(?P<minor>[0-9])",
+    re.IGNORECASE,
+)
+_CUDA_FACTS = ("toolkit.cuda", "frameworks.pytorch.build.cuda", "frameworks.tensorflow.build.cuda")
+
+
+def stated_cuda(paste: Paste, own: Sequence[int] = ()) -> set[tuple[int, int]]:
+    """The CUDA releases (major, minor) the paste states apart from the lines ``own``: the
+    toolkit's, a framework build's, or one named on a line (not nvidia-smi's driver header)."""
+    found = set()
+    for path in _CUDA_FACTS:
+        fact = paste.facts.get(path)
+        release = major_minor(fact.value) if fact else None
+        if release is not None:
+            found.add(release)
+    for number, text in enumerate(paste.lines[:2000], start=1):
+        if number in own or "Driver Version" in text or Accelerator.CUDA.value not in text.lower():
+            continue
+        found.update(
+            (int(m.group("major")), int(m.group("minor")))
+            for m in _STATED_CUDA.finditer(text[:2000])
+        )
+    return found

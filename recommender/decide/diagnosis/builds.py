@@ -234,7 +234,11 @@ def tf_tested_libraries(paste: Paste) -> list[Finding]:
     if stated_cuda is not None:
         have = major_minor(stated_cuda.value)
         want = major_minor(cuda)
-        if have and want and (have[0] != want[0] or (want[0] < 11 and have != want)):
+        stated_major = _major(stated_cuda.value)  # "CUDA/cuDNN version: 10": a major alone
+        if want and (
+            (have and (have[0] != want[0] or (want[0] < 11 and have != want)))
+            or (have is None and stated_major is not None and stated_major != want[0])
+        ):
             wrong.append(
                 f"CUDA {stated_cuda.value} (TensorFlow {tf.value} was built for CUDA {cuda})"
             )

@@ -39,6 +39,7 @@ from recommender.decide.diagnosis.platform import (
     tensorflow_metal_missing,
 )
 from recommender.decide.diagnosis.precedence import precedence
+from recommender.decide.diagnosis.toolkit import toolkit_mismatch
 from recommender.facts.reports import Paste, Signature
 
 
@@ -140,6 +141,7 @@ def diagnose(
         *driver_mismatch(paste),
         *tf_tested_libraries(paste),
         *tf_release_driver(paste),
+        *toolkit_mismatch(paste),
         *jax_plugin_versions(paste),
         *pairing_findings(paste),
         *busy_gpus(paste),

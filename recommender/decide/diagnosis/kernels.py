@@ -10,9 +10,10 @@ from typing import Any
 from recommender.core.catalog import Accelerator
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.checklist.build import Checklist
-from recommender.decide.diagnosis._paste import fact_lines, quote_lines
+from recommender.decide.diagnosis._paste import fact_lines, quote_lines, stated_cuda
 from recommender.decide.diagnosis.findings import Finding
 from recommender.facts.reports import Paste
+from recommender.facts.reports.model import Fact
 from recommender.rulebase.checklist.template import Status
 
 #: Libraries with their own prebuilt CUDA kernels: the lowest compute capability they publish.
@@ -120,13 +121,25 @@ _VERSIONED_CUDA_LIBRARY = re.compile(
 )
 
 
+#: The CUDA libraries whose soname carries CUDA's own release (libcudart.so.10.1 is CUDA 10.1's,
+#: libcublas.so.12 CUDA 12's); cuFFT, cuRAND, cuSOLVER, cuSPARSE and cuDNN number their own
+#: releases (CUDA 12 ships libcufft.so.11 and libcurand.so.10), so they say nothing of CUDA's.
+_CUDA_NUMBERED = re.compile(r"lib(?:cudart|cublas|cublasLt|nvrtc)\.so\.(?P<major>[0-9]{1,2})\b")
+
+
 def extension_built_for_other_cuda(paste: Paste, lines: Sequence[int]) -> bool:
     """A versioned CUDA runtime library missing (``lines``) while a library with its own compiled
-    CUDA extension is being imported: that library was built for another CUDA major version than
-    the environment provides (its wheel and torch's CUDA disagree)."""
+    CUDA extension is being imported, or where the paste states a CUDA of another major release
+    than the one the missing library belongs to ("libcudart.so.10.1" next to "cuda12.1"): the
+    module that asks for it was built for another CUDA than the environment provides (its wheel
+    and torch's CUDA disagree)."""
     if not any(_VERSIONED_CUDA_LIBRARY.search(paste.line(n)) for n in lines):
         return False
-    return any(_EXTENSION_IMPORT.search(line) for line in paste.lines)
+    if any(_EXTENSION_IMPORT.search(line) for line in paste.lines):
+        return True
+    wanted = {int(m.group("major")) for n in lines for m in _CUDA_NUMBERED.finditer(paste.line(n))}
+    stated = {major for major, _ in stated_cuda(paste, lines)} if wanted else set()
+    return bool(stated) and not wanted & stated
 
 
 #: gfx targets ROCm builds no kernels for, and the one whose code they run (rules/compat.yaml
@@ -278,7 +291,16 @@ def _package_fact(paste: Paste, package: str) -> Any:
         fact = paste.facts.get(f"package.{name}")
         if fact is not None:
             return fact
-    return paste.facts.get("vllm.version") if package == "vllm" else None
+    if package != "vllm":
+        return None
+    # vLLM's own collect_env (its ===== banners or "vLLM Version" rows) is printed from a vLLM
+    # install: the report is about vLLM even where it is cut before its version row.
+    own = next((b for b in paste.blocks if b.format == "vllm-collect-env"), None)
+    return paste.facts.get("vllm.version") or (
+        Fact(path="package.vllm", value="vLLM's collect_env report", line=own.start)
+        if own is not None
+        else None
+    )
 
 
 def _floor(package: str, version: str, floor: float, url: str) -> tuple[float, str, str | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -17,6 +18,7 @@ from recommender.decide.diagnosis._paste import (
     quote_lines,
     shows_gpu,
     shows_only_apple_gpu,
+    stated_cuda,
 )
 from recommender.decide.diagnosis.cudnn import other_cudnn
 from recommender.decide.diagnosis.findings import Finding
@@ -203,6 +205,8 @@ def _harmless(sig: Signature, paste: Paste, gpu: bool, lines: list[int]) -> str 
         )
     if sig.needs == "wsl" and not _on_wsl2(paste):
         return "the paste is not from WSL 2 (native Linux logs the same probe)"
+    if sig.needs == "not-torch" and any(_TORCH_WORD.search(paste.line(n)) for n in lines):
+        return "the line names torch itself, whose own build other lines show"
     if sig.diagnosis == Category.NO_DRIVER.value and _torch_cuda_works(paste):
         return (
             "the same paste shows torch.cuda.is_available() True, so the driver answered; "
@@ -211,12 +215,26 @@ def _harmless(sig: Signature, paste: Paste, gpu: bool, lines: list[int]) -> str 
     return None
 
 
+#: torch named as a word ("pytorch", "torch"; not "torch_scatter" or "torchvision").
+_TORCH_WORD = re.compile(r"\b(?:py)?torch\b(?![_-])", re.IGNORECASE)
+
+
 def _driver_below(paste: Paste, release: str) -> bool:
     """The paste shows a driver whose newest CUDA (nvidia-smi's header, or the driver version
     through rules/gpus.yaml) is older than ``release``."""
     fact = paste.facts.get("driver.max_cuda")
     have, limit = major_minor(fact.value) if fact else None, major_minor(release)
     return have is not None and limit is not None and have < limit
+
+
+def _cuda_past_driver(paste: Paste, lines: list[int]) -> bool:
+    """The paste states a CUDA (a toolkit, a build, "cuda-11.6.2" in a sentence) newer than the
+    newest its driver runs: code that CUDA compiled (XLA's and Triton's kernels are built at run
+    time by the toolkit's ptxas) does not load on that driver, which the runtime may report as a
+    missing kernel image (https://github.com/jax-ml/jax/issues/5723)."""
+    fact = paste.facts.get("driver.max_cuda")
+    driver = major_minor(fact.value) if fact else None
+    return driver is not None and any(release > driver for release in stated_cuda(paste, lines))
 
 
 def _torch_cuda_works(paste: Paste) -> bool:
@@ -282,8 +300,8 @@ def message_findings(
             out.append(_not_the_environment(paste, sig, lines))
             continue
         harmless = _harmless(sig, paste, gpu, lines)
-        if harmless and sig.needs == "wsl":
-            continue  # a routine probe's line on native Linux: not even a warning
+        if harmless and sig.needs in ("wsl", "not-torch"):
+            continue  # a routine probe's line on native Linux, torch's build retold: not a finding
         also = sig.also
         category = sig.diagnosis
         if sig.diagnosis == Category.ARCH_UNSUPPORTED.value and library_kernels_in_use(
@@ -296,6 +314,8 @@ def message_findings(
                 # work: the missing kernel is the library's. Torch's own architecture check (the
                 # checklist item, its own warnings) speaks for torch.
                 category = Category.LIBRARY_KERNELS_UNSUPPORTED.value
+        if sig.diagnosis == Category.ARCH_UNSUPPORTED.value and _cuda_past_driver(paste, lines):
+            also = (*also, Category.DRIVER_TOO_OLD.value)
         if sig.diagnosis == Category.MISSING_LIBRARY.value and extension_built_for_other_cuda(
             paste, lines
         ):

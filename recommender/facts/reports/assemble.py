@@ -169,16 +169,51 @@ def _gpu_indices(values: Mapping[str, Any]) -> list[int]:
     return sorted(found)
 
 
+def _nvidia(acc: object) -> bool:
+    return isinstance(acc, dict) and acc.get("vendor") == Accelerator.CUDA.info.vendor
+
+
+#: Words a GPU name may carry or drop ("NVIDIA GeForce GTX 1080 Ti" is "GTX 1080 Ti").
+_BRAND_WORDS = frozenset({Accelerator.CUDA.info.vendor, "geforce"})
+
+
+def _words(name: str) -> list[str]:
+    return [w for w in name.lower().split() if w not in _BRAND_WORDS]
+
+
+def unresolved_gpus(base: Mapping[str, Any] | None) -> bool:
+    """True when a report lists NVIDIA GPUs and none has a compute capability: rows cut short of
+    the model name ("GPU 0: NVIDIA GeForce GTX"), which a sentence elsewhere may complete."""
+    listed = (base or {}).get("accelerators")
+    nvidia = [a for a in listed if _nvidia(a)] if isinstance(listed, list) else []
+    return bool(nvidia) and not any(a.get("compute_capability") for a in nvidia)
+
+
+def _complete(acc: dict[str, Any], values: Mapping[str, Any], table) -> None:
+    """Fill a cut-short GPU name ("Tesla P", "NVIDIA GeForce GTX") from a named GPU that starts
+    with the same text ("Tesla P40", "GeForce GTX 1080 Ti")."""
+    have = " ".join(_words(str(acc.get("name") or "")))
+    for index in _gpu_indices(values):
+        name = str(values.get(f"gpu.{index}.name") or "")
+        cc = compute_capability(name, table) if name else None
+        if cc and " ".join(_words(name)).startswith(have):
+            acc["name"], acc["compute_capability"] = name, cc
+            return
+
+
 def _accelerators(doc: dict[str, Any], values: Mapping[str, Any]) -> None:
     driver, max_cuda = values.get("driver.version"), values.get("driver.max_cuda")
     listed = doc.get("accelerators")
     if isinstance(listed, list) and listed:
+        table = load_gpu_table()
         for acc in listed:
-            if isinstance(acc, dict) and acc.get("vendor") == Accelerator.CUDA.info.vendor:
+            if _nvidia(acc):
                 if driver and "driver_version" not in acc:
                     acc["driver_version"] = driver
                 if max_cuda and "max_cuda" not in acc:
                     acc["max_cuda"] = max_cuda
+                if not acc.get("compute_capability"):
+                    _complete(acc, values, table)
         return
     table = load_gpu_table()
     out: list[dict[str, Any]] = []

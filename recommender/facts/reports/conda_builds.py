@@ -38,6 +38,9 @@ BUILD_OF: dict[str, Framework] = {
     "pytorch-gpu": Framework.PYTORCH,
     "_pytorch_select": Framework.PYTORCH,
     "pytorch-mutex": Framework.PYTORCH,
+    # the pytorch channel's nightly package before 2020 (anaconda.org/pytorch/pytorch-nightly:
+    # builds py3.7_cuda10.0.130_cudnn7.5.1_0 and py3.7_cpu_0)
+    "pytorch-nightly": Framework.PYTORCH,
     "tensorflow": Framework.TENSORFLOW,
     "tensorflow-base": Framework.TENSORFLOW,
     "tensorflow-gpu": Framework.TENSORFLOW,

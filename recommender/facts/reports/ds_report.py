@@ -25,6 +25,8 @@ def _facts(key: str, value: str) -> list[tuple[str, Any]]:
         ]
     if key == "torch cuda version" and re.fullmatch(r"[0-9]{1,2}\.[0-9]{1,2}", value.strip()):
         return [("frameworks.pytorch.build.cuda", value.strip())]
+    if key == "nvcc version" and re.fullmatch(r"[0-9]{1,2}\.[0-9]{1,2}", value.strip()):
+        return [("toolkit.nvcc", value.strip())]  # CUDA_HOME's nvcc, which builds the ops
     if key == "deepspeed info":
         return [("package.deepspeed", value.split()[0])]
     return []

@@ -23,6 +23,9 @@ _TRANSLATE = str.maketrans(
         "\r": None,
     }
 )
+#: A CI log's timestamp column (GitHub Actions and Azure Pipelines write every line of a job's log
+#: as ``2022-12-16T16:39:38.3607708Z <the line>``): the line is what follows it.
+_CI_STAMP = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?Z ")
 #: Python and shell prompts a session line starts with.
 PROMPTS = (">>> ", "... ", "$ ", "# ", "% ")
 
@@ -38,6 +41,8 @@ def paste_lines(text: str) -> tuple[str, ...]:
             head = line[:16]
         if ("`" in head or "~" in head) and _FENCE.match(line):
             line = _one_line_block(line)
+        if head[:1].isdigit() and head[10:11] == "T":
+            line = _CI_STAMP.sub("", line, count=1)
         out.append(line.rstrip())
     return tuple(out)
 

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from recommender.core.errors import BadInputError
 from recommender.core.numfmt import is_digits
 from recommender.facts.document import FactsError, validate
-from recommender.facts.reports.assemble import build, inferred, merge
+from recommender.facts.reports.assemble import build, inferred, merge, unresolved_gpus
 from recommender.facts.reports.containers import read as read_containers
 from recommender.facts.reports.detectron2_env import read as read_detectron2_env
 from recommender.facts.reports.ds_report import read as read_ds_report
@@ -34,6 +34,7 @@ from recommender.facts.reports.sessions import read as read_sessions
 from recommender.facts.reports.sglang_env import read as read_sglang_env
 from recommender.facts.reports.signatures import Signature, load_signatures
 from recommender.facts.reports.tf_env import read as read_tf_env
+from recommender.facts.reports.toolkit import read as read_toolkit
 from recommender.facts.reports.torch_report import read as read_torch_report
 
 #: Far above any issue body (GitHub caps one at 65,536 characters); a log file may be bigger.
@@ -65,6 +66,7 @@ READERS: tuple[tuple[str, Callable[[Sequence[str]], list[Block]]], ...] = (
     ("detectron2's collect_env", read_detectron2_env),
     ("pip list / pip freeze / conda list", read_packages),
     ("pip's install output", read_pip_output),
+    ("nvcc --version / cuda version.txt", read_toolkit),
 )
 LOOKED_FOR = ", ".join(
     ["collect_env (torch, vLLM)", *(name for name, _ in READERS), "known error messages"]
@@ -103,10 +105,13 @@ def read_paste(
     blocks = [*report_blocks]
     for _, reader in READERS:
         blocks.extend(reader(lines))
-    if not (base or {}).get("accelerators") and not any(
-        f.path.startswith("gpu.") for b in blocks for f in b.facts
+    if unresolved_gpus(base) or (
+        not (base or {}).get("accelerators")
+        and not any(f.path.startswith("gpu.") for b in blocks for f in b.facts)
     ):
-        blocks.extend(read_prose(lines))  # "on my RTX 4090": only where no block lists a GPU
+        # "on my RTX 4090": only where no block lists a GPU, or the report's GPU rows are cut
+        # short of a model name ("GPU 0: NVIDIA GeForce GTX"), which the sentence completes
+        blocks.extend(read_prose(lines))
     sigs = load_signatures() if signatures is None else signatures
     by_id = {s.id: s for s in sigs}
     text_index = Text(lines)

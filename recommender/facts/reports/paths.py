@@ -16,6 +16,8 @@ _PATTERNS = (
     r"os\.container(?:_gpus)?",
     # the CUDA toolkit and cuDNN a report says are installed on the system (not a build's own)
     r"toolkit\.(?:cuda|cudnn)",
+    # the release of the nvcc that builds extensions (nvcc --version, version.txt/json)
+    r"toolkit\.nvcc",
     r"python\.version",
     # nvidia-smi's header line, torch's driver warning
     r"driver\.(?:version|max_cuda|kernel|library)",

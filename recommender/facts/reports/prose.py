@@ -67,6 +67,20 @@ _TORCH_BUILD = re.compile(
     r"\+(?:cu[0-9]{2,3}|cpu|rocm[0-9]{1,2}(?:\.[0-9]{1,2}){0,2}))(?![0-9A-Za-z])(?!\.[0-9A-Za-z])",
     re.IGNORECASE,
 )
+#: The same build with its wheel tag written apart from the version, as people retell the install
+#: command they ran ("torch 2.1 with cu121", "pytorch 2.1.0 (cu118)", "torch==2.3.0 for cu121",
+#: "torch 2.4.0 cpu version"): only PyTorch's own tags (cuNNN, cpu), so "torch 2.1 with CUDA 12.1",
+#: which may be the toolkit installed beside it, stays unread (21h, blind round 26). A bare "CPU"
+#: after the version is Ultralytics' banner naming the device it picked ("torch 1.7.1 CPU" where
+#: CUDA failed to start), not the build: "cpu" apart is read only after a connective or before
+#: "version/build/wheel/only".
+_TORCH_TAG_APART = re.compile(
+    r"\b(?:py)?torch(?:==| {1,2}v?)(?P<v>[0-9]\.[0-9]{1,2}(?:\.[0-9]{1,2})?)"
+    r"(?:(?: {1,2}\(| {1,2}with | {1,2}for | {1,2}built (?:with|for) )(?P<tag>cu[0-9]{2,3}|cpu)"
+    r"|(?:, {0,2}| {1,2})(?P<cu>cu[0-9]{2,3})"
+    r"|(?:, {0,2}| {1,2})(?P<cpu>cpu)(?= {1,2}(?:version|build|wheel|only)))(?![0-9A-Za-z]|\.[0-9A-Za-z])",
+    re.IGNORECASE,
+)
 #: A torch release with the CPU wheels' local label, stated without the package name ("it says
 #: 2.0.0+cpu", a web UI's system info): torch and torchaudio (whose releases share torch's numbers
 #: from 2.0 on) are the packages whose 1.x/2.x versions carry "+cpu"
@@ -188,22 +202,11 @@ def _stated_wsl_version(head: str, number: int, seen: set[str]) -> list[Fact]:
 
 
 def _stated_torch_build(head: str, number: int, seen: set[str]) -> list[Fact]:
-    if "torch-build" in seen or "+" not in head:
+    if "torch-build" in seen:
         return []
-    m = _TORCH_BUILD.search(head)
+    m = _TORCH_BUILD.search(head) if "+" in head else None
     if m is None:
-        bare = _BARE_CPU_BUILD.search(head) if "+cpu" in head else None
-        if bare is None:
-            return []
-        seen.add("torch-build")
-        out = [
-            Fact(path="frameworks.pytorch.installed", value=True, line=number),
-            Fact(path="frameworks.pytorch.build.flavour", value="cpu", line=number),
-        ]
-        if _FRAMEWORK["torch"] not in seen:
-            seen.add(_FRAMEWORK["torch"])
-            out.append(Fact(path="frameworks.pytorch.version", value=bare.group(0), line=number))
-        return out
+        return _stated_tag_apart(head, number, seen) or _stated_bare_cpu(head, number, seen)
     version = m.group("v")
     if "you have " in head:  # xformers: "PyTorch 2.0.1+cu118 with CUDA 1108 (you have 2.1.0+cu121)"
         have = _YOU_HAVE.search(head, m.end())
@@ -212,6 +215,34 @@ def _stated_torch_build(head: str, number: int, seen: set[str]) -> list[Fact]:
         version = have.group("v")
     elif _NOT_INSTALLED.search(head, 0, m.start()):
         return []  # "built for torch 2.1.0+cu121", "requires torch==...": not what is installed
+    return _torch_build_facts(version, number, seen)
+
+
+def _stated_tag_apart(head: str, number: int, seen: set[str]) -> list[Fact]:
+    """ "torch 2.1 with cu121": the build's tag retold apart from its version."""
+    m = _TORCH_TAG_APART.search(head) if "orch" in head.lower() else None
+    if m is None or _NOT_INSTALLED.search(head, 0, m.start()):
+        return []
+    tag = m.group("tag") or m.group("cu") or m.group("cpu")
+    return _torch_build_facts(f"{m.group('v')}+{tag.lower()}", number, seen)
+
+
+def _stated_bare_cpu(head: str, number: int, seen: set[str]) -> list[Fact]:
+    bare = _BARE_CPU_BUILD.search(head) if "+cpu" in head else None
+    if bare is None:
+        return []
+    seen.add("torch-build")
+    out = [
+        Fact(path="frameworks.pytorch.installed", value=True, line=number),
+        Fact(path="frameworks.pytorch.build.flavour", value="cpu", line=number),
+    ]
+    if _FRAMEWORK["torch"] not in seen:
+        seen.add(_FRAMEWORK["torch"])
+        out.append(Fact(path="frameworks.pytorch.version", value=bare.group(0), line=number))
+    return out
+
+
+def _torch_build_facts(version: str, number: int, seen: set[str]) -> list[Fact]:
     seen.add("torch-build")
     out = [Fact(path="frameworks.pytorch.installed", value=True, line=number)]
     framework = _FRAMEWORK["torch"]

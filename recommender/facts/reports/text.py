@@ -287,6 +287,11 @@ class _Splitter:
             self.rows[self.block].append(value)
 
     def _unlabelled(self, line: str) -> None:
+        if self.block != "libs" and line.startswith(("[pip", "[conda]")):
+            # collect_env's package rows ("[pip3] torch==2.1.0", "[conda] ...") are never a
+            # wrapped GPU or CPU row: they open the library block even without its heading
+            # or the blank line before it (a paste that lost them).
+            self.block, self.open_field = "libs", None
         block = self.block
         if block in ("gpus", "cudnn", "cpu", "xpus", "env"):
             self._block_row(block, line)

@@ -65,8 +65,15 @@ _LIBS_TEMPLATE = re.compile(
 _NUMBER = re.compile(r"(?<![0-9.])(?P<v>v)?(?P<n>[0-9]{1,2}(?:\.[0-9]{1,4}){0,3})(?![0-9])")
 
 
-def _cuda(token: str | None) -> list[tuple[str, Any]]:
-    if token and "." in token and 7 <= int(token.split(".")[0]) <= 13:
+def _cuda(token: str | None, *, alone: bool = False) -> list[tuple[str, Any]]:
+    """A CUDA release: "10.1", "9.0.176"; a bare major only where it cannot be cuDNN's ("10":
+    no cuDNN major reached 10) or the line names CUDA alone ("CUDA: 9")."""
+    if not token:
+        return []
+    major = int(token.split(".")[0])
+    if "." in token and 7 <= major <= 13:
+        return [("toolkit.cuda", token)]
+    if "." not in token and (10 <= major <= 13 or (alone and 7 <= major <= 13)):
         return [("toolkit.cuda", token)]
     return []
 
@@ -97,7 +104,7 @@ def _libraries(key: str, value: str) -> list[tuple[str, Any]]:
     if "/" not in key:  # one library: "CUDA: 10.1.243" or "cuDNN: 8.0.4"
         found = _NUMBER.search(value)
         number = found.group("n") if found else None
-        return _cudnn(number) if "dnn" in key else _cuda(number)
+        return _cudnn(number) if "dnn" in key else _cuda(number, alone=True)
     low = value.lower()
     at = low.find("cudnn")
     if at >= 0:
