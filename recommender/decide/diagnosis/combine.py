@@ -29,7 +29,7 @@ from recommender.decide.diagnosis.kernels import (
     vllm_rocm_findings,
 )
 from recommender.decide.diagnosis.memory import busy_gpus, closed_gpus, container_without_gpus
-from recommender.decide.diagnosis.messages import message_findings, on_wsl2
+from recommender.decide.diagnosis.messages import message_findings
 from recommender.decide.diagnosis.pairings import pairing_findings
 from recommender.decide.diagnosis.platform import (
     jetson_builds,
@@ -40,6 +40,7 @@ from recommender.decide.diagnosis.platform import (
 )
 from recommender.decide.diagnosis.precedence import precedence
 from recommender.decide.diagnosis.toolkit import toolkit_mismatch
+from recommender.decide.diagnosis.wsl import on_wsl2
 from recommender.facts.reports import Paste, Signature
 
 

@@ -27,6 +27,14 @@ from recommender.decide.diagnosis.kernels import (
     extension_built_for_other_cuda,
     library_kernels_in_use,
 )
+from recommender.decide.diagnosis.wsl import (
+    NO_GPU_UNDER_WSL,
+    WSL_FIX,
+    WSL_FIX_UNSAID,
+    names_libcuda,
+    on_wsl2,
+    wsl_version_unsaid,
+)
 from recommender.facts.reports import Paste, Signature
 from recommender.rulebase.checklist.template import Status
 
@@ -44,20 +52,6 @@ _CUDNN_PAIR_FIX = (
 
 _DRIVER_LIBRARY = frozenset(
     {Category.MISSING_LIBRARY.value, Category.NO_DRIVER.value, Category.NO_DEVICE.value}
-)
-
-
-#: Under WSL 2 there is no Linux driver to install: nvidia-smi, NVML and the CUDA runtime reach
-#: the Windows driver through /usr/lib/wsl/lib, so "no driver" or "no device" there is WSL's GPU
-#: path (Windows build and driver, a Linux driver installed inside WSL), not a driver to add.
-_NO_GPU_UNDER_WSL = frozenset({Category.NO_DEVICE.value, Category.NO_DRIVER.value})
-
-#: What to do instead of installing a driver there (NVIDIA's CUDA on WSL user guide).
-_WSL_FIX = (
-    "Under WSL 2 the GPU comes from the Windows driver (its libraries are mounted at "
-    "/usr/lib/wsl/lib): install or update the Windows GPU driver (one with WSL support), remove "
-    "any Linux GPU driver packages installed inside the distribution, then restart WSL "
-    "(wsl --shutdown)"
 )
 
 
@@ -80,57 +74,6 @@ def _fallback_only(sig: Signature) -> bool:
     return sig.diagnosis == Category.CPU_WHEEL_ON_GPU.value and not any(
         key.endswith("build.flavour") for key in sig.proves
     )
-
-
-def _on_wsl2(paste: Paste) -> bool:
-    """WSL 2, from a platform string or the WSL issue template's ticked box; or WSL named in
-    prose ("WSL2", "Windows Subsystem for Linux") where nothing says WSL 1 (which has no GPU at
-    all): libcuda comes from the Windows driver there either way."""
-    fact = paste.facts.get("os.wsl")
-    wsl = (paste.doc.get("os") or {}).get("wsl")
-    if (fact is not None and str(fact.value) == "2") or wsl == 2:
-        return True
-    named = any(
-        h.signature.startswith("wsl-named-")
-        and not any(word in paste.line(h.line).lower() for word in _NOT_ON_WSL)
-        for h in paste.hits
-    )
-    return named and wsl != 1 and (fact is None or str(fact.value) != "1")
-
-
-#: The NVIDIA container runtime's debug log asks on every host whether it runs under WSL
-#: ("attempting to load dxcore to see if we are running under Windows Subsystem for Linux") and
-#: answers "continuing assuming a non-WSL environment": both name WSL without being on it
-#: (libnvidia-container, src/nvc.c).
-_NOT_ON_WSL = ("to see if we are running under", "non-wsl")
-
-
-on_wsl2 = _on_wsl2
-
-
-def wsl_version_unsaid(paste: Paste) -> bool:
-    """WSL is only named ("I use WSL", "Windows Subsystem for Linux"): no platform string, ticked
-    template box or Windows build says which one. WSL 1 has no GPU at all, so a GPU that cannot
-    be reached there may be WSL 1's as much as WSL 2's driver path (21h, blind round 26: a 2019
-    post, when only WSL 1 existed, naming just "WSL")."""
-    if paste.facts.get("os.wsl") is not None or paste.facts.get("os.windows_build") is not None:
-        return False
-    return (paste.doc.get("os") or {}).get("wsl") not in (1, 2) and _on_wsl2(paste)
-
-
-#: The fix where the WSL version is not stated: find it out first.
-_WSL_FIX_UNSAID = (
-    "First see which WSL this is (wsl -l -v in Windows): WSL 1 has no GPU support at all "
-    "(convert it: wsl --set-version <distro> 2). " + _WSL_FIX
-)
-
-
-def _names_libcuda(paste: Paste, lines: list[int]) -> bool:
-    """On WSL 2 libcuda is the Windows driver's, mounted at /usr/lib/wsl/lib: a message that it
-    is missing is WSL's library path, not a CUDA toolkit to install. (A CUDA initialisation that
-    fails there although the driver answers, category no-device, is the same path: a Linux driver
-    or a hand-made libcuda shadows the Windows one.)"""
-    return any("libcuda.so" in paste.line(n).lower() for n in lines)
 
 
 #: Checklist items that verify exactly what a message's diagnosis claims, from the versions the
@@ -203,7 +146,7 @@ def _harmless(sig: Signature, paste: Paste, gpu: bool, lines: list[int]) -> str 
             f"the paste shows no driver older than CUDA {sig.driver_below}'s, and the message "
             "has other causes on a newer one"
         )
-    if sig.needs == "wsl" and not _on_wsl2(paste):
+    if sig.needs == "wsl" and not on_wsl2(paste):
         return "the paste is not from WSL 2 (native Linux logs the same probe)"
     if sig.needs == "not-torch" and any(_TORCH_WORD.search(paste.line(n)) for n in lines):
         return "the line names torch itself, whose own build other lines show"
@@ -255,7 +198,7 @@ def _libcuda_without_driver(paste: Paste, lines: list[int]) -> bool:
     that it cannot be loaded, where nothing in the paste shows a driver (a kernel module version,
     a driver version, nvidia-smi), means no driver is installed; with a driver shown it is the
     library path (missing-library alone)."""
-    if not _names_libcuda(paste, lines):
+    if not names_libcuda(paste, lines):
         return False
     return not any(paste.facts.get(path) for path in _DRIVER_EVIDENCE)
 
@@ -278,7 +221,7 @@ def message_findings(
     """The known messages in ``paste``, judged in its setting; ``tables``: compat.yaml's."""
     out = []
     gpu = shows_gpu(paste)
-    wsl2 = _on_wsl2(paste)
+    wsl2 = on_wsl2(paste)
     hit_ids = list(dict.fromkeys(h.signature for h in paste.hits))
     start_failed = any(
         signatures[h].status in ("fail", "warn") and signatures[h].diagnosis in _CUDA_START_FAILED
@@ -333,13 +276,13 @@ def message_findings(
         ):
             also = (*also, Category.NO_DRIVER.value)
         fix = planner_fix(checklists, sig.fix_item) or sig.fix_text
-        if wsl2 and sig.diagnosis in _NO_GPU_UNDER_WSL:
+        if wsl2 and sig.diagnosis in NO_GPU_UNDER_WSL:
             # No Linux driver to install there: the cause to act on is WSL's GPU path.
             category, also = Category.WSL_ISSUE.value, (sig.diagnosis, *also)
-            fix = _WSL_FIX
+            fix = WSL_FIX
             if wsl_version_unsaid(paste):
-                also, fix = (*also, Category.WSL1.value), _WSL_FIX_UNSAID
-        elif sig.diagnosis in _DRIVER_LIBRARY and wsl2 and _names_libcuda(paste, lines):
+                also, fix = (*also, Category.WSL1.value), WSL_FIX_UNSAID
+        elif sig.diagnosis in _DRIVER_LIBRARY and wsl2 and names_libcuda(paste, lines):
             also = (*also, Category.WSL_ISSUE.value)
         passed = _stated_facts_pass(paste, checklists, sig.fix_item)
         if passed is not None and not harmless:

@@ -1,0 +1,72 @@
+"""WSL 2's GPU path: whether a paste is from WSL 2, and what to do there instead of installing a driver.
+
+Under WSL 2 the GPU comes from the Windows driver (its libraries mounted at /usr/lib/wsl/lib), so a
+"no driver", "no device" or missing-libcuda message there is WSL's path, not a Linux driver or CUDA
+toolkit to add; WSL 1 has no GPU at all.
+"""
+
+from __future__ import annotations
+
+from recommender.core.catalog import Diagnosis as Category
+from recommender.facts.reports import Paste
+
+#: Under WSL 2 there is no Linux driver to install: nvidia-smi, NVML and the CUDA runtime reach
+#: the Windows driver through /usr/lib/wsl/lib, so "no driver" or "no device" there is WSL's GPU
+#: path (Windows build and driver, a Linux driver installed inside WSL), not a driver to add.
+NO_GPU_UNDER_WSL = frozenset({Category.NO_DEVICE.value, Category.NO_DRIVER.value})
+
+#: What to do instead of installing a driver there (NVIDIA's CUDA on WSL user guide).
+WSL_FIX = (
+    "Under WSL 2 the GPU comes from the Windows driver (its libraries are mounted at "
+    "/usr/lib/wsl/lib): install or update the Windows GPU driver (one with WSL support), remove "
+    "any Linux GPU driver packages installed inside the distribution, then restart WSL "
+    "(wsl --shutdown)"
+)
+
+
+def on_wsl2(paste: Paste) -> bool:
+    """WSL 2, from a platform string or the WSL issue template's ticked box; or WSL named in
+    prose ("WSL2", "Windows Subsystem for Linux") where nothing says WSL 1 (which has no GPU at
+    all): libcuda comes from the Windows driver there either way."""
+    fact = paste.facts.get("os.wsl")
+    wsl = (paste.doc.get("os") or {}).get("wsl")
+    if (fact is not None and str(fact.value) == "2") or wsl == 2:
+        return True
+    named = any(
+        h.signature.startswith("wsl-named-")
+        and not any(word in paste.line(h.line).lower() for word in _NOT_ON_WSL)
+        for h in paste.hits
+    )
+    return named and wsl != 1 and (fact is None or str(fact.value) != "1")
+
+
+#: The NVIDIA container runtime's debug log asks on every host whether it runs under WSL
+#: ("attempting to load dxcore to see if we are running under Windows Subsystem for Linux") and
+#: answers "continuing assuming a non-WSL environment": both name WSL without being on it
+#: (libnvidia-container, src/nvc.c).
+_NOT_ON_WSL = ("to see if we are running under", "non-wsl")
+
+
+def wsl_version_unsaid(paste: Paste) -> bool:
+    """WSL is only named ("I use WSL", "Windows Subsystem for Linux"): no platform string, ticked
+    template box or Windows build says which one. WSL 1 has no GPU at all, so a GPU that cannot
+    be reached there may be WSL 1's as much as WSL 2's driver path (21h, blind round 26: a 2019
+    post, when only WSL 1 existed, naming just "WSL")."""
+    if paste.facts.get("os.wsl") is not None or paste.facts.get("os.windows_build") is not None:
+        return False
+    return (paste.doc.get("os") or {}).get("wsl") not in (1, 2) and on_wsl2(paste)
+
+
+#: The fix where the WSL version is not stated: find it out first.
+WSL_FIX_UNSAID = (
+    "First see which WSL this is (wsl -l -v in Windows): WSL 1 has no GPU support at all "
+    "(convert it: wsl --set-version <distro> 2). " + WSL_FIX
+)
+
+
+def names_libcuda(paste: Paste, lines: list[int]) -> bool:
+    """On WSL 2 libcuda is the Windows driver's, mounted at /usr/lib/wsl/lib: a message that it
+    is missing is WSL's library path, not a CUDA toolkit to install. (A CUDA initialisation that
+    fails there although the driver answers, category no-device, is the same path: a Linux driver
+    or a hand-made libcuda shadows the Windows one.)"""
+    return any("libcuda.so" in paste.line(n).lower() for n in lines)
