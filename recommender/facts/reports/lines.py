@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from recommender.core.numfmt import is_digits
 from recommender.facts.reports.model import MAX_LINE
 
 _QUOTE = re.compile(r"^[ \t]{0,8}(?:>(?:[ \t]|$)){1,8}")
@@ -41,7 +42,7 @@ def paste_lines(text: str) -> tuple[str, ...]:
             head = line[:16]
         if ("`" in head or "~" in head) and _FENCE.match(line):
             line = _one_line_block(line)
-        if head[:1].isdigit() and head[10:11] == "T":
+        if is_digits(head[:1]) and head[10:11] == "T":
             line = _CI_STAMP.sub("", line, count=1)
         out.append(line.rstrip())
     return tuple(out)
