@@ -64,3 +64,18 @@ def status(result, category: str) -> str | None:
 def fact(result, path: str):
     """The value of the fact at ``path`` that the paste states, or None."""
     return next((f.value for f in result.facts if f.path == path), None)
+
+
+def statuses(result, category: str) -> set[str]:
+    """The statuses of every finding that names ``category``, as its own or in its ``also``."""
+    return {f.status for f in result.findings if category in (f.category, *f.also)}
+
+
+def block_facts(blocks) -> dict:
+    """Fact path -> value over the blocks a reader returned."""
+    return {f.path: f.value for b in blocks for f in b.facts}
+
+
+def failing_with_also(text: str) -> dict[str, tuple[str, ...]]:
+    """Each failing category -> the other categories its finding names (raises where nothing is read)."""
+    return {f.category: f.also for f in run(text).findings if f.status == "fail"}

@@ -9,21 +9,14 @@ from __future__ import annotations
 
 import pytest
 
-from recommender.pipeline import diagnose
+from tests.pastes import run as _run
+from tests.pastes import statuses
 
 #: An nvidia-smi header and GPU row: the paste shows a GPU.
 SMI = (
     "| NVIDIA-SMI 535.54.03              Driver Version: 535.54.03    CUDA Version: 12.2     |\n"
     "|   0  NVIDIA A100-PCIE-40GB          Off | 00000000:3F:00.0 Off |                    0 |\n"
 )
-
-
-def _run(text: str):
-    return diagnose(text, "paste.txt")
-
-
-def _statuses(result, category: str) -> set[str]:
-    return {f.status for f in result.findings if category in (f.category, *f.also)}
 
 
 # --- TensorRT and the libraries it was built with ---------------------------------------------------
@@ -194,7 +187,7 @@ def test_lightning_finding_no_cuda_points_at_torchs_build(line: str) -> None:
     assert "cpu-wheel-on-gpu" in with_gpu.categories
     assert with_gpu.failed
     alone = _run(line + "\n")
-    assert _statuses(alone, "cpu-wheel-on-gpu") == {"warn"}
+    assert statuses(alone, "cpu-wheel-on-gpu") == {"warn"}
     assert not alone.failed
 
 

@@ -12,16 +12,7 @@ import pytest
 from recommender.facts.reports.packages import read as read_packages
 from recommender.facts.reports.prose import read as read_prose
 from recommender.facts.reports.sessions import read as read_session
-from recommender.pipeline import diagnose
-
-
-def _run(text: str):
-    return diagnose(text, "paste.txt")
-
-
-def _facts(blocks) -> dict:
-    return {f.path: f.value for b in blocks for f in b.facts}
-
+from tests.pastes import block_facts, run
 
 # --- a llama.cpp-family runtime's or a library kernel's own architectures ------------------------
 
@@ -39,7 +30,7 @@ def _facts(blocks) -> dict:
     ],
 )
 def test_a_librarys_own_architecture_message_is_library_kernels(text: str) -> None:
-    result = _run(text)
+    result = run(text)
     assert "library-kernels-unsupported" in result.categories
     assert "arch-unsupported" not in result.categories
     assert result.failed
@@ -59,14 +50,14 @@ def test_a_librarys_own_architecture_message_is_library_kernels(text: str) -> No
     ],
 )
 def test_no_kernel_image_under_ggml_is_the_runtimes_build(text: str) -> None:
-    result = _run(text)
+    result = run(text)
     assert "library-kernels-unsupported" in result.categories
     assert "arch-unsupported" not in result.categories
 
 
 def test_no_kernel_image_under_torch_alone_stays_torchs() -> None:
     # Without a llama.cpp-family runtime or another library in sight, the missing kernel is torch's.
-    result = _run(
+    result = run(
         ">>> import torch\n>>> torch.zeros(1).cuda()\n"
         "RuntimeError: CUDA error: no kernel image is available for execution on the device\n"
     )
@@ -75,7 +66,7 @@ def test_no_kernel_image_under_torch_alone_stays_torchs() -> None:
 
 
 def test_the_word_llama_cpp_in_prose_does_not_make_a_missing_kernel_a_librarys() -> None:
-    result = _run(
+    result = run(
         "llama.cpp works fine on this machine, but torch does not:\n"
         "RuntimeError: CUDA error: no kernel image is available for execution on the device\n"
     )
@@ -94,14 +85,14 @@ def test_the_word_llama_cpp_in_prose_does_not_make_a_missing_kernel_a_librarys()
     ],
 )
 def test_numbas_driver_error_numbers_are_driver_too_old(line: str) -> None:
-    result = _run(f"Traceback (most recent call last):\n{line}\n")
+    result = run(f"Traceback (most recent call last):\n{line}\n")
     assert "driver-too-old" in result.categories
     assert result.failed
 
 
 def test_numbas_other_error_numbers_are_not_driver_too_old() -> None:
     # 2 is CUDA_ERROR_OUT_OF_MEMORY: not the driver's age.
-    result = _run(
+    result = run(
         "numba.cuda.cudadrv.driver.CudaAPIError: [2] Call to cuMemAlloc results in CUDA_ERROR_OUT_OF_MEMORY\n"
     )
     assert "driver-too-old" not in result.categories
@@ -119,13 +110,13 @@ def test_numbas_other_error_numbers_are_not_driver_too_old() -> None:
     ],
 )
 def test_cudnn8_libraries_missing_beside_cudnn9_are_a_version_mismatch(text: str) -> None:
-    result = _run(text)
+    result = run(text)
     assert "version-mismatch" in result.categories
     assert "missing-library" in result.categories
 
 
 def test_a_cudnn8_library_missing_without_cudnn9_in_sight_stays_a_missing_library() -> None:
-    result = _run(
+    result = run(
         "Could not load library libcudnn_ops_infer.so.8. Error: libcudnn_ops_infer.so.8: cannot open shared object file: No such file or directory\n"
     )
     assert "missing-library" in result.categories
@@ -144,7 +135,7 @@ def test_a_cudnn8_library_missing_without_cudnn9_in_sight_stays_a_missing_librar
     ],
 )
 def test_a_passing_nvidia_smi_failure_beside_working_cuda_is_not_a_fail(said: str) -> None:
-    result = _run(
+    result = run(
         f"GPU: NVIDIA GeForce RTX 4070\n{said}\n"
         'node error: invalid literal for int() with base 10: "NVIDIA-SMI has failed because it '
         "couldn't communicate with the NVIDIA driver.\"\n"
@@ -154,7 +145,7 @@ def test_a_passing_nvidia_smi_failure_beside_working_cuda_is_not_a_fail(said: st
 
 
 def test_nvidia_smi_failing_without_working_cuda_is_still_no_driver() -> None:
-    result = _run(
+    result = run(
         "$ nvidia-smi\nNVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. "
         "Make sure that the latest NVIDIA driver is installed and running.\n"
         ">>> torch.cuda.is_available()\nFalse\n"
@@ -164,7 +155,7 @@ def test_nvidia_smi_failing_without_working_cuda_is_still_no_driver() -> None:
 
 
 def test_the_inline_equality_form_is_read_as_the_answer() -> None:
-    facts = _facts(read_session(["Torch: CUDA available (torch.cuda.is_available() == True)"]))
+    facts = block_facts(read_session(["Torch: CUDA available (torch.cuda.is_available() == True)"]))
     assert facts["frameworks.pytorch.cuda_available"] is True
 
 
@@ -181,18 +172,18 @@ def test_the_inline_equality_form_is_read_as_the_answer() -> None:
     ],
 )
 def test_a_card_named_by_its_number_is_read(line: str, gpu: str) -> None:
-    assert _facts(read_prose([line])).get("gpu.0.name") == gpu
+    assert block_facts(read_prose([line])).get("gpu.0.name") == gpu
 
 
 @pytest.mark.parametrize(
     "line", ["GPU memory 8192 MiB", "GPU 100% busy", "graphics card drivers from 2019"]
 )
 def test_other_numbers_after_gpu_are_not_cards(line: str) -> None:
-    assert "gpu.0.name" not in _facts(read_prose([line]))
+    assert "gpu.0.name" not in block_facts(read_prose([line]))
 
 
 def test_ultralytics_banner_with_a_cpu_torch_and_a_card_is_a_cpu_build() -> None:
-    result = _run(
+    result = run(
         "Ultralytics 8.3.2 🚀 Python-3.11.9 torch-2.4.1+cpu CPU (AMD Ryzen 7 5800X)\n"
         "ValueError: Invalid CUDA 'device=0' requested. Use 'device=cpu' or pass valid CUDA device(s)\n"
         "my graphics card is a 4070\n"
@@ -202,7 +193,7 @@ def test_ultralytics_banner_with_a_cpu_torch_and_a_card_is_a_cpu_build() -> None
 
 
 def test_ultralytics_banner_with_a_cuda_torch_is_healthy() -> None:
-    result = _run(
+    result = run(
         "Ultralytics YOLOv8.0.221 🚀 Python-3.11.6 torch-2.1.1+cu121 CUDA:0 (NVIDIA GeForce GTX 1650 SUPER, 4096MiB)\n"
     )
     assert "cpu-wheel-on-gpu" not in result.categories
@@ -221,10 +212,10 @@ def test_ultralytics_banner_with_a_cuda_torch_is_healthy() -> None:
 )
 def test_a_conda_plan_swapping_torch_for_the_cpu_build_is_read(line: str) -> None:
     text = f"The following packages will be UPDATED:\n\n{line}\n"
-    result = _run(text)
+    result = run(text)
     assert "cpu-wheel-on-gpu" in result.categories
     assert result.failed
-    facts = _facts(read_packages(text.splitlines()))
+    facts = block_facts(read_packages(text.splitlines()))
     assert facts.get("frameworks.pytorch.build.flavour") == "cpu"
 
 
@@ -234,7 +225,7 @@ def test_a_conda_plan_updating_a_cuda_build_to_a_cuda_build_is_not_a_cpu_build()
         "  pytorch            pytorch::pytorch-2.0.1-py3.9_cuda11.8_cudnn8.7.0_0 --> "
         "pytorch::pytorch-2.1.0-py3.9_cuda12.1_cudnn8.9.2_0\n"
     )
-    result = _run(text)
+    result = run(text)
     assert "cpu-wheel-on-gpu" not in result.categories
-    facts = _facts(read_packages(text.splitlines()))
+    facts = block_facts(read_packages(text.splitlines()))
     assert facts.get("frameworks.pytorch.build.flavour") == "cuda"

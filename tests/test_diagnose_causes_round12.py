@@ -10,21 +10,14 @@ from __future__ import annotations
 
 import pytest
 
-from recommender.pipeline import diagnose
+from tests.pastes import failing_categories
+from tests.pastes import run as _run
 
 #: An nvidia-smi header and GPU row: the paste shows a working GPU.
 SMI = (
     "| NVIDIA-SMI 535.54.03              Driver Version: 535.54.03    CUDA Version: 12.2     |\n"
     "|   0  NVIDIA A100-PCIE-40GB          Off | 00000000:3F:00.0 Off |                    0 |\n"
 )
-
-
-def _run(text: str):
-    return diagnose(text, "paste.txt")
-
-
-def _fails(result) -> set[str]:
-    return {c for f in result.findings if f.status == "fail" for c in (f.category, *f.also)}
 
 
 # --- NVML's error strings -----------------------------------------------------------------------------
@@ -43,7 +36,7 @@ def _fails(result) -> set[str]:
 )
 def test_nvml_without_a_driver_is_no_driver(line: str) -> None:
     result = _run(line + "\n")
-    assert "no-driver" in _fails(result)
+    assert "no-driver" in failing_categories(result)
 
 
 @pytest.mark.parametrize(
@@ -57,7 +50,7 @@ def test_nvml_without_a_driver_is_no_driver(line: str) -> None:
 )
 def test_nvml_that_cannot_reach_the_gpu_is_no_device(line: str) -> None:
     result = _run(line + "\n")
-    assert "no-device" in _fails(result)
+    assert "no-device" in failing_categories(result)
 
 
 @pytest.mark.parametrize(
@@ -72,12 +65,12 @@ def test_nvml_that_cannot_reach_the_gpu_is_no_device(line: str) -> None:
 )
 def test_a_gpu_lost_from_the_bus_is_no_device(line: str) -> None:
     result = _run(line + "\n")
-    assert "no-device" in _fails(result)
+    assert "no-device" in failing_categories(result)
 
 
 def test_the_container_runtime_s_driver_library_mismatch_is_a_driver_mismatch() -> None:
     line = "nvidia-container-cli: initialization error: nvml error: driver/library version mismatch: unknown"
-    assert "driver-mismatch" in _fails(_run(line + "\n"))
+    assert "driver-mismatch" in failing_categories(_run(line + "\n"))
 
 
 @pytest.mark.parametrize(
@@ -91,7 +84,7 @@ def test_the_container_runtime_s_driver_library_mismatch_is_a_driver_mismatch() 
 )
 def test_a_working_gpu_s_driver_log_is_not_a_lost_device(line: str) -> None:
     result = _run(SMI + line + "\n")
-    assert not _fails(result) & {"no-device", "no-driver"}
+    assert not failing_categories(result) & {"no-device", "no-driver"}
 
 
 # --- the NVIDIA kernel module -------------------------------------------------------------------------
@@ -114,7 +107,7 @@ def test_a_working_gpu_s_driver_log_is_not_a_lost_device(line: str) -> None:
     ],
 )
 def test_a_kernel_module_that_could_not_be_built_or_loaded_is_no_driver(text: str) -> None:
-    assert "no-driver" in _fails(_run(text + "\n"))
+    assert "no-driver" in failing_categories(_run(text + "\n"))
 
 
 @pytest.mark.parametrize(
@@ -128,7 +121,7 @@ def test_a_kernel_module_that_could_not_be_built_or_loaded_is_no_driver(text: st
     ],
 )
 def test_other_modules_and_the_taint_notice_are_not_a_missing_driver(text: str) -> None:
-    assert "no-driver" not in _fails(_run(SMI + text + "\n"))
+    assert "no-driver" not in failing_categories(_run(SMI + text + "\n"))
 
 
 # --- container engines and Kubernetes -----------------------------------------------------------------
@@ -147,7 +140,7 @@ def test_other_modules_and_the_taint_notice_are_not_a_missing_driver(text: str) 
     ],
 )
 def test_a_container_engine_without_the_nvidia_runtime_is_no_device(line: str) -> None:
-    assert "no-device" in _fails(_run(line + "\n"))
+    assert "no-device" in failing_categories(_run(line + "\n"))
 
 
 @pytest.mark.parametrize(
@@ -159,7 +152,7 @@ def test_a_container_engine_without_the_nvidia_runtime_is_no_device(line: str) -
     ],
 )
 def test_a_configured_runtime_is_not_a_missing_one(line: str) -> None:
-    assert not _fails(_run(SMI + line + "\n"))
+    assert not failing_categories(_run(SMI + line + "\n"))
 
 
 # --- driver too old, in a runtime's own words ---------------------------------------------------------
@@ -174,11 +167,11 @@ def test_a_configured_runtime_is_not_a_missing_one(line: str) -> None:
     ],
 )
 def test_a_runtime_saying_the_driver_is_too_old_is_driver_too_old(line: str) -> None:
-    assert "driver-too-old" in _fails(_run(line + "\n"))
+    assert "driver-too-old" in failing_categories(_run(line + "\n"))
 
 
 def test_a_current_driver_is_not_too_old() -> None:
-    assert not _fails(_run(SMI + "The NVIDIA driver is up to date (570.124.06).\n"))
+    assert not failing_categories(_run(SMI + "The NVIDIA driver is up to date (570.124.06).\n"))
 
 
 # --- WSL 2 ----------------------------------------------------------------------------------------------
@@ -194,7 +187,7 @@ def test_nvidia_smi_failing_under_wsl2_is_wsl_s_gpu_path_not_a_driver_to_install
     result = _run(text)
     leads = {f.category for f in result.findings if f.status == "fail"}
     assert leads == {"wsl-issue"}
-    assert "no-driver" in _fails(result)
+    assert "no-driver" in failing_categories(result)
     fixes = " ".join(f.fix or "" for f in result.findings if f.status == "fail")
     assert "Windows" in fixes and "dkms" not in fixes.lower()
 
@@ -210,7 +203,7 @@ def test_the_container_runtime_s_wsl_probe_does_not_make_a_host_wsl() -> None:
     )
     result = _run(text)
     assert "wsl-issue" not in result.categories
-    assert "no-device" in _fails(result)
+    assert "no-device" in failing_categories(result)
 
 
 def test_windows_subsystem_for_linux_named_in_prose_still_counts() -> None:
@@ -234,7 +227,7 @@ def test_windows_subsystem_for_linux_named_in_prose_still_counts() -> None:
     ],
 )
 def test_the_kernel_module_s_api_mismatch_is_a_driver_mismatch(text: str) -> None:
-    assert "driver-mismatch" in _fails(_run(text + "\n"))
+    assert "driver-mismatch" in failing_categories(_run(text + "\n"))
 
 
 @pytest.mark.parametrize(
@@ -248,12 +241,12 @@ def test_the_kernel_module_s_api_mismatch_is_a_driver_mismatch(text: str) -> Non
     ],
 )
 def test_a_gpu_the_driver_branch_dropped_has_no_driver(text: str) -> None:
-    assert "no-driver" in _fails(_run(text + "\n"))
+    assert "no-driver" in failing_categories(_run(text + "\n"))
 
 
 def test_a_missing_kernel_source_tree_is_a_driver_that_was_not_built() -> None:
     line = "ERROR: Unable to find the kernel source tree for the currently running kernel.  Please make sure you have installed the kernel source files for your kernel"
-    assert "no-driver" in _fails(_run(line + "\n"))
+    assert "no-driver" in failing_categories(_run(line + "\n"))
 
 
 @pytest.mark.parametrize(
@@ -265,7 +258,7 @@ def test_a_missing_kernel_source_tree_is_a_driver_that_was_not_built() -> None:
 )
 def test_rocm_without_the_amdgpu_kernel_driver_is_no_driver(line: str) -> None:
     result = _run(line + "\n")
-    assert {"no-driver", "rocm-issue"} <= _fails(result)
+    assert {"no-driver", "rocm-issue"} <= failing_categories(result)
 
 
 def test_a_chip_without_kfd_support_is_a_rocm_problem_but_no_fail_by_itself() -> None:

@@ -9,21 +9,14 @@ from __future__ import annotations
 
 import pytest
 
-from recommender.pipeline import diagnose
+from tests.pastes import run as _run
+from tests.pastes import statuses
 
 #: An nvidia-smi header and GPU row: the paste shows a GPU.
 SMI = (
     "| NVIDIA-SMI 535.54.03              Driver Version: 535.54.03    CUDA Version: 12.2     |\n"
     "|   0  NVIDIA A100-PCIE-40GB          Off | 00000000:3F:00.0 Off |                    0 |\n"
 )
-
-
-def _run(text: str):
-    return diagnose(text, "paste.txt")
-
-
-def _statuses(result, category: str) -> set[str]:
-    return {f.status for f in result.findings if category in (f.category, *f.also)}
 
 
 # --- XLA without the CUDA toolkit's compiler parts --------------------------------------------------
@@ -42,7 +35,7 @@ def _statuses(result, category: str) -> set[str]:
 def test_xla_without_libdevice_is_a_missing_library(text: str) -> None:
     result = _run(text)
     assert "missing-library" in result.categories
-    assert "fail" in _statuses(result, "missing-library")
+    assert "fail" in statuses(result, "missing-library")
 
 
 @pytest.mark.parametrize(
@@ -57,7 +50,7 @@ def test_xla_without_libdevice_is_a_missing_library(text: str) -> None:
 )
 def test_xla_without_a_ptx_assembler_is_a_missing_library(text: str) -> None:
     result = _run(SMI + text)
-    assert "fail" in _statuses(result, "missing-library")
+    assert "fail" in statuses(result, "missing-library")
 
 
 def test_xla_falling_back_to_the_driver_for_ptx_is_not_a_missing_library() -> None:
@@ -70,7 +63,7 @@ def test_xla_falling_back_to_the_driver_for_ptx_is_not_a_missing_library() -> No
         "I tensorflow/core/common_runtime/gpu/gpu_device.cc:1418] Created TensorFlow device "
         "(/job:localhost/replica:0/task:0/device:GPU:0 with 38000 MB memory) -> physical GPU\n"
     )
-    assert "fail" not in _statuses(_run(text), "missing-library")
+    assert "fail" not in statuses(_run(text), "missing-library")
 
 
 # --- Apple's tensorflow-metal --------------------------------------------------------------------
@@ -85,7 +78,7 @@ def test_xla_falling_back_to_the_driver_for_ptx_is_not_a_missing_library() -> No
 )
 def test_a_metal_plugin_missing_a_tensorflow_symbol_is_a_version_mismatch(text: str) -> None:
     result = _run(text)
-    assert "fail" in _statuses(result, "version-mismatch")
+    assert "fail" in statuses(result, "version-mismatch")
 
 
 def test_the_metal_plugin_starting_is_not_a_mismatch() -> None:
@@ -95,7 +88,7 @@ def test_the_metal_plugin_starting_is_not_a_mismatch() -> None:
         "TensorFlow device (/job:localhost/replica:0/task:0/device:GPU:0 with 0 MB memory) -> "
         "physical PluggableDevice (device: 0, name: METAL, pci bus id: <undefined>)\n"
     )
-    assert "fail" not in _statuses(_run(text), "version-mismatch")
+    assert "fail" not in statuses(_run(text), "version-mismatch")
 
 
 @pytest.mark.parametrize(
@@ -107,7 +100,7 @@ def test_an_op_the_metal_plugin_lacks_is_an_apple_gpu_issue(context: str) -> Non
         "NotFoundError: No registered 'StatelessRandomUniformV2' OpKernel for 'GPU' devices "
         "compatible with node {{node StatelessRandomUniformV2}}\n"
     )
-    assert "fail" in _statuses(_run(text), "mps-issue")
+    assert "fail" in statuses(_run(text), "mps-issue")
 
 
 def test_an_op_without_a_gpu_kernel_on_a_cuda_machine_is_not_apples() -> None:
@@ -115,7 +108,7 @@ def test_an_op_without_a_gpu_kernel_on_a_cuda_machine_is_not_apples() -> None:
         "NotFoundError: No registered 'MyCustomOp' OpKernel for 'GPU' devices compatible with node "
         "{{node MyCustomOp}}\n"
     )
-    assert "fail" not in _statuses(_run(text), "mps-issue")
+    assert "fail" not in statuses(_run(text), "mps-issue")
 
 
 # --- jax's CPU fallback on a TPU machine ----------------------------------------------------------
@@ -135,20 +128,20 @@ def test_jax_falling_back_to_the_cpu_on_a_tpu_machine_is_a_tpu_issue(context: st
         + "WARNING:absl:No GPU/TPU found, falling back to CPU. (Set TF_CPP_MIN_LOG_LEVEL=0 and rerun for more info.)\n"
     )
     result = _run(text)
-    assert "fail" in _statuses(result, "tpu-issue")
-    assert "fail" not in _statuses(result, "cpu-wheel-on-gpu")
+    assert "fail" in statuses(result, "tpu-issue")
+    assert "fail" not in statuses(result, "cpu-wheel-on-gpu")
 
 
 def test_jax_falling_back_on_a_gpu_machine_is_not_a_tpu_issue() -> None:
     text = SMI + "import jax\nWARNING:absl:No GPU/TPU found, falling back to CPU.\n"
     result = _run(text)
-    assert "fail" not in _statuses(result, "tpu-issue")
-    assert "fail" in _statuses(result, "cpu-wheel-on-gpu")
+    assert "fail" not in statuses(result, "tpu-issue")
+    assert "fail" in statuses(result, "cpu-wheel-on-gpu")
 
 
 def test_the_fallback_alone_names_no_tpu() -> None:
     result = _run("WARNING:absl:No GPU/TPU found, falling back to CPU.\n")
-    assert "fail" not in _statuses(result, "tpu-issue")
+    assert "fail" not in statuses(result, "tpu-issue")
 
 
 # --- TensorFlow-ROCm's gfx check, and a line with a letter that lowers to two -----------------------
@@ -161,7 +154,7 @@ def test_tensorflow_rocm_below_its_minimum_isa_is_a_rocm_issue(gfx: str) -> None
         f"(device: 0, name: Device 67b0, pci bus id: 0000:03:00.0) with AMDGPU ISA {gfx}. The "
         "minimum required AMDGPU ISA is gfx803.\n"
     )
-    assert "fail" in _statuses(_run(text), "rocm-issue")
+    assert "fail" in statuses(_run(text), "rocm-issue")
 
 
 @pytest.mark.parametrize(
@@ -178,7 +171,7 @@ def test_tensorflow_rocm_below_its_minimum_isa_is_a_rocm_issue(gfx: str) -> None
     ],
 )
 def test_a_letter_that_lowers_to_two_does_not_hide_the_message(line: str, category: str) -> None:
-    assert "fail" in _statuses(_run(line + "\n"), category)
+    assert "fail" in statuses(_run(line + "\n"), category)
 
 
 # --- jax's own printout of jax and jaxlib ---------------------------------------------------------
@@ -200,9 +193,9 @@ def test_jax_printing_its_own_environment_has_passed_its_jaxlib_check(
     jax: str, jaxlib: str
 ) -> None:
     result = _run(JAX_ENV.format(jax=jax, jaxlib=jaxlib))
-    assert "fail" not in _statuses(result, "version-mismatch")
+    assert "fail" not in statuses(result, "version-mismatch")
 
 
 def test_a_package_list_with_a_jaxlib_too_old_is_still_a_mismatch() -> None:
     text = "Package    Version\n---------- -------\njax        0.4.30\njaxlib     0.4.20\nnumpy      1.26.4\n"
-    assert "fail" in _statuses(_run(text), "version-mismatch")
+    assert "fail" in statuses(_run(text), "version-mismatch")

@@ -10,20 +10,13 @@ from __future__ import annotations
 import pytest
 
 from recommender.facts.reports.conda_builds import conda_flavour
-from recommender.pipeline import diagnose
+from tests.pastes import run as _run
+from tests.pastes import statuses
 
 SMI = (
     "| NVIDIA-SMI 535.54.03              Driver Version: 535.54.03    CUDA Version: 12.2     |\n"
     "|   0  NVIDIA A100-PCIE-40GB          Off | 00000000:3F:00.0 Off |                    0 |\n"
 )
-
-
-def _run(text: str):
-    return diagnose(text, "paste.txt")
-
-
-def _statuses(result, category: str) -> set[str]:
-    return {f.status for f in result.findings if category in (f.category, *f.also)}
 
 
 # --- conda build strings ----------------------------------------------------------------------
@@ -81,8 +74,8 @@ def test_conda_build_strings_of_each_channel(name, version, build, want) -> None
 )
 def test_a_cpu_build_string_is_a_cpu_build(text: str) -> None:
     result = _run(text)
-    assert _statuses(result, "cpu-wheel-on-gpu") == {"warn"}
-    assert _statuses(_run(SMI + text), "cpu-wheel-on-gpu") == {"fail"}
+    assert statuses(result, "cpu-wheel-on-gpu") == {"warn"}
+    assert statuses(_run(SMI + text), "cpu-wheel-on-gpu") == {"fail"}
 
 
 @pytest.mark.parametrize(
@@ -118,12 +111,12 @@ def test_a_gpu_build_string_is_no_cpu_build(text: str) -> None:
 )
 def test_rocblas_tensile_family_is_a_rocm_issue(line: str) -> None:
     result = _run(line + "\n")
-    assert _statuses(result, "rocm-issue") == {"fail"}
+    assert statuses(result, "rocm-issue") == {"fail"}
 
 
 def test_rocblas_tensile_paths_warning_is_a_warning() -> None:
     line = "rocBLAS warning: No paths matched /opt/rocm/lib/rocblas/library/*gfx1030*co. Make sure that ROCBLAS_TENSILE_LIBPATH is set correctly."
-    assert _statuses(_run(line + "\n"), "rocm-issue") == {"warn"}
+    assert statuses(_run(line + "\n"), "rocm-issue") == {"warn"}
 
 
 def test_a_tensile_tuning_note_is_no_rocm_issue() -> None:
@@ -162,7 +155,7 @@ _TABLE = """+-------------------------------------------------------------------
 )
 def test_gpus_closed_by_their_compute_mode_are_no_device(m0, u0, c0, m1, u1, c1) -> None:
     text = _TABLE.format(m0=m0, u0=u0, c0=c0, m1=m1, u1=u1, c1=c1)
-    assert _statuses(_run(text), "no-device") == {"warn"}
+    assert statuses(_run(text), "no-device") == {"warn"}
 
 
 @pytest.mark.parametrize(
@@ -197,7 +190,7 @@ def test_open_gpus_are_not_no_device(m0, u0, c0, m1, u1, c1) -> None:
     ],
 )
 def test_vllm_without_a_platform_is_no_device(line: str, status: str) -> None:
-    assert _statuses(_run(line + "\n"), "no-device") == {status}
+    assert statuses(_run(line + "\n"), "no-device") == {status}
 
 
 def test_vllm_detecting_its_platform_is_healthy() -> None:
@@ -215,8 +208,8 @@ def test_vllm_detecting_its_platform_is_healthy() -> None:
     ],
 )
 def test_lightning_finding_no_gpu_at_all(text: str) -> None:
-    assert _statuses(_run(text), "cpu-wheel-on-gpu") == {"warn"}
-    assert _statuses(_run(SMI + text), "cpu-wheel-on-gpu") == {"fail"}
+    assert statuses(_run(text), "cpu-wheel-on-gpu") == {"warn"}
+    assert statuses(_run(SMI + text), "cpu-wheel-on-gpu") == {"fail"}
 
 
 def test_lightning_short_of_gpus_is_not_a_cpu_build() -> None:
@@ -280,7 +273,7 @@ False
 )
 def test_a_container_started_without_gpus_is_no_device(command: str) -> None:
     result = _run(_SESSION.format(command=command))
-    assert _statuses(result, "no-device") == {"warn"}
+    assert statuses(result, "no-device") == {"warn"}
 
 
 @pytest.mark.parametrize(

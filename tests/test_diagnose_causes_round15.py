@@ -19,12 +19,8 @@ from pathlib import Path
 import pytest
 
 from recommender.facts.reports.builtfor import tags
-from recommender.pipeline import diagnose
 from recommender.rulebase import companions
-
-
-def _run(text: str):
-    return diagnose(text, "paste.txt")
+from tests.pastes import run as _run
 
 
 def _ids(result) -> set[str]:

@@ -10,11 +10,7 @@ import pytest
 
 from recommender.facts.reports.prose import read as read_prose
 from recommender.facts.reports.prose import read_stated
-from recommender.pipeline import diagnose
-
-
-def _run(text: str):
-    return diagnose(text, "paste.txt")
+from tests.pastes import run as _run
 
 
 def _stated(text: str) -> dict:

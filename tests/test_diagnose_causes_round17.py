@@ -15,11 +15,7 @@ import pytest
 
 from recommender.facts.reports.lines import Text, paste_lines
 from recommender.facts.reports.signatures import load_signatures
-from recommender.pipeline import diagnose
-
-
-def _run(text: str):
-    return diagnose(text, "paste.txt")
+from tests.pastes import run
 
 
 def _fails(result) -> set[str]:
@@ -82,7 +78,7 @@ NVIDIA_SMI = """\
     ],
 )
 def test_a_message_broken_across_two_lines_is_found(text: str, category: str) -> None:
-    result = _run(text + "\n" + NVIDIA_SMI)
+    result = run(text + "\n" + NVIDIA_SMI)
     assert category in _fails(result)
     # Both lines are quoted: the second holds what proves it (the driver's version, the word
     # that names the mismatch).
@@ -124,7 +120,7 @@ def test_the_joined_hit_keeps_the_groups_of_the_next_line() -> None:
     ],
 )
 def test_lines_that_do_not_hold_a_broken_message_are_no_finding(text: str) -> None:
-    result = _run(text + NVIDIA_SMI)
+    result = run(text + NVIDIA_SMI)
     assert "driver-too-old" not in result.categories
     assert not result.failed
 
@@ -141,7 +137,7 @@ def test_lines_that_do_not_hold_a_broken_message_are_no_finding(text: str) -> No
     ],
 )
 def test_fabric_manager_of_another_version_is_a_driver_mismatch(line: str) -> None:
-    result = _run(line + "\n")
+    result = run(line + "\n")
     assert "driver-mismatch" in _fails(result)
     assert any("fabric manager" in q.text for q in _finding(result, "driver-mismatch").quotes)
 
@@ -152,7 +148,7 @@ def test_a_fabric_manager_that_started_is_no_driver_mismatch() -> None:
         "Feb 24 09:28:21 host nv-fabricmanager[1507]: Successfully configured all the available NVSwitches to route GPU NVLink traffic. NVLink Peer-to-Peer support will be enabled once the GPUs are successfully registered with the NVLink fabric.\n"
         "Feb 24 09:28:21 host systemd[1]: Started NVIDIA fabric manager service.\n"
     )
-    result = _run(text + NVIDIA_SMI)
+    result = run(text + NVIDIA_SMI)
     assert "driver-mismatch" not in result.categories
 
 
@@ -169,12 +165,12 @@ def test_a_fabric_manager_that_started_is_no_driver_mismatch() -> None:
     ],
 )
 def test_a_programs_no_gpu_check_next_to_a_listed_gpu_is_the_cpu_build(message: str) -> None:
-    result = _run(message + "\n\n$ nvidia-smi\n" + NVIDIA_SMI)
+    result = run(message + "\n\n$ nvidia-smi\n" + NVIDIA_SMI)
     assert "cpu-wheel-on-gpu" in _fails(result)
 
 
 def test_the_same_check_without_a_gpu_in_the_paste_is_no_fail() -> None:
-    result = _run("No GPU or other accelerator detected. Operations will be slow.\n")
+    result = run("No GPU or other accelerator detected. Operations will be slow.\n")
     assert "cpu-wheel-on-gpu" not in _fails(result)
     assert not result.failed
 
@@ -185,7 +181,7 @@ def test_a_driver_failure_in_the_same_paste_explains_the_check_instead() -> None
         "RuntimeError: Torch is not able to use GPU; add --skip-torch-cuda-test to COMMANDLINE_ARGS variable to disable this check\n"
         "$ nvidia-smi\n" + NVIDIA_SMI.replace("CUDA Version: 13.0", "CUDA Version: 11.4")
     )
-    result = _run(text)
+    result = run(text)
     assert "driver-too-old" in _fails(result)
     assert "cpu-wheel-on-gpu" not in result.categories
 
@@ -195,6 +191,6 @@ def test_a_working_gpu_reported_by_the_program_is_no_finding() -> None:
         "Detected 1 CUDA device(s) (24.00 GB total VRAM)\n* GPU 0: NVIDIA GeForce RTX 4090\n"
         + NVIDIA_SMI
     )
-    result = _run(text)
+    result = run(text)
     assert "cpu-wheel-on-gpu" not in result.categories
     assert not result.failed

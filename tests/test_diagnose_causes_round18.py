@@ -16,12 +16,7 @@ from __future__ import annotations
 import pytest
 
 from recommender.facts.reports.paste import NothingFound
-from recommender.pipeline import diagnose
-
-
-def _run(text: str):
-    return diagnose(text, "paste.txt")
-
+from tests.pastes import run
 
 # --- conda's selector / mutex meta-packages --------------------------------------------------------
 
@@ -38,13 +33,13 @@ _CONDA_HEAD = "# Name                    Version                   Build  Channe
 )
 def test_anacondas_cpu_tensorflow_selector_proves_a_cpu_build(row: str) -> None:
     text = f"{_CONDA_HEAD}{row}\nabsl-py                   0.7.1                    py36_0\n"
-    result = _run(text)
+    result = run(text)
     assert "conda-list" in result.formats
     assert "cpu-wheel-on-gpu" in result.categories
 
 
 def test_the_gpu_tensorflow_selector_is_not_a_cpu_build() -> None:
-    result = _run(
+    result = run(
         f"{_CONDA_HEAD}_tflow_select             2.1.0                       gpu    anaconda\n"
         "tensorflow                2.1.0           gpu_py37h7db9008_0    anaconda\n"
     )
@@ -57,7 +52,7 @@ def test_the_gpu_tensorflow_selector_is_not_a_cpu_build() -> None:
     [("cpu", True), ("cuda", False)],
 )
 def test_the_pytorch_channels_mutex_names_the_variant(build: str, cpu: bool) -> None:
-    result = _run(
+    result = run(
         "$ conda list | grep torch\n"
         f"pytorch-mutex             1.0                        {build}    pytorch\n"
         "torchvision               0.12.0                 py38_cu113    pytorch\n"
@@ -68,9 +63,9 @@ def test_the_pytorch_channels_mutex_names_the_variant(build: str, cpu: bool) -> 
 def test_a_bare_word_after_an_ordinary_package_is_still_prose() -> None:
     # only selector / mutex names take a build without digits: "torch 2.0 works" stays a sentence
     with pytest.raises(NothingFound):  # nothing dlrec knows: exit 2
-        _run("I think torch 2.0 works\n")
+        run("I think torch 2.0 works\n")
     with pytest.raises(NothingFound):
-        _run("we pinned the select mkl build of numpy here\n")
+        run("we pinned the select mkl build of numpy here\n")
 
 
 # --- a +cpu torch next to PyPI's CUDA companions -----------------------------------------------------
@@ -90,7 +85,7 @@ def test_a_bare_word_after_an_ordinary_package_is_still_prose() -> None:
     ],
 )
 def test_a_cpu_torch_with_pypis_companion_on_linux_is_a_mismatch(text: str) -> None:
-    result = _run(text)
+    result = run(text)
     assert "version-mismatch" in result.categories
     assert result.failed
 
@@ -111,7 +106,7 @@ def test_a_cpu_torch_with_pypis_companion_on_linux_is_a_mismatch(text: str) -> N
     ],
 )
 def test_cpu_torch_pairs_the_text_does_not_prove_wrong_stay_unjudged(text: str) -> None:
-    result = _run(text)
+    result = run(text)
     assert "version-mismatch" not in result.categories
 
 
@@ -127,13 +122,13 @@ def test_cpu_torch_pairs_the_text_does_not_prove_wrong_stay_unjudged(text: str) 
     ],
 )
 def test_an_unlabelled_torchaudio_before_0_10_matches_any_cuda_label(pair: str) -> None:
-    result = _run(pair)
+    result = run(pair)
     assert "version-mismatch" not in result.categories
 
 
 def test_an_unlabelled_torchaudio_from_0_10_is_still_pypis_build() -> None:
     # torchaudio 0.10 ships per-CUDA builds: PyPI's is the cu102 one, not torch's cu113
-    result = _run("torch==1.10.0+cu113\ntorchvision==0.11.1+cu113\ntorchaudio==0.10.0\n")
+    result = run("torch==1.10.0+cu113\ntorchvision==0.11.1+cu113\ntorchaudio==0.10.0\n")
     assert "version-mismatch" in result.categories
 
 
@@ -149,7 +144,7 @@ def test_an_unlabelled_torchaudio_from_0_10_is_still_pypis_build() -> None:
     ],
 )
 def test_nvml_unknown_error_in_every_wording_is_a_lost_device(line: str) -> None:
-    result = _run(line + "\n")
+    result = run(line + "\n")
     assert "no-device" in result.categories
 
 
@@ -162,13 +157,13 @@ def test_nvml_unknown_error_in_every_wording_is_a_lost_device(line: str) -> None
     ],
 )
 def test_torchs_oom_exception_named_alone_is_out_of_memory(line: str) -> None:
-    result = _run(line + "\n")
+    result = run(line + "\n")
     assert "out-of-memory" in result.categories
     assert not result.failed  # the environment works: a warning, never a fail
 
 
 def test_a_word_that_only_contains_the_class_name_is_not_read() -> None:
-    result = _run(
+    result = run(
         "Failed to initialize NVML: Driver/library version mismatch\n"
         "mytorch.OutOfMemoryErrorHandler registered\n"
     )

@@ -19,21 +19,17 @@ import pytest
 
 from recommender.core.errors import BadInputError
 from recommender.facts.reports.signatures import SignatureError, load_signatures
-from recommender.pipeline import diagnose
-
-
-def _run(text: str):
-    return diagnose(text, "paste.txt")
+from tests.pastes import run
 
 
 def _fails(text: str) -> set[str]:
-    return {f.category for f in _run(text).findings if f.status == "fail"}
+    return {f.category for f in run(text).findings if f.status == "fail"}
 
 
 def _ids(text: str) -> set[str]:
     """The ids of the findings, none where nothing in the text is read (exit 2)."""
     try:
-        return {f.id for f in _run(text).findings}
+        return {f.id for f in run(text).findings}
     except BadInputError:
         return set()
 
@@ -52,7 +48,7 @@ TRITON = "RuntimeError: Triton Error [CUDA]: device kernel image is invalid\n"
     ],
 )
 def test_triton_invalid_image_next_to_a_pre_cuda12_driver_is_the_driver(driver: str) -> None:
-    result = _run(driver + TRITON)
+    result = run(driver + TRITON)
     fails = {f.category for f in result.findings if f.status == "fail"}
     assert fails == {"driver-too-old"}
     assert "signature:triton-invalid-kernel-image" in {f.id for f in result.findings}
@@ -68,7 +64,7 @@ def test_triton_invalid_image_next_to_a_pre_cuda12_driver_is_the_driver(driver: 
     ],
 )
 def test_triton_invalid_image_without_an_old_driver_is_only_a_warning(context: str) -> None:
-    result = _run(context + TRITON)
+    result = run(context + TRITON)
     assert not result.failed
     found = {f.id: f for f in result.findings}
     assert found["signature:triton-invalid-kernel-image"].status == "warn"
@@ -219,7 +215,7 @@ def test_ptxas_printing_its_version_is_not_a_mismatch() -> None:
     ],
 )
 def test_xformers_built_for_another_torch_is_read_from_any_of_its_lines(text: str) -> None:
-    result = _run(text)
+    result = run(text)
     found = [f for f in result.findings if f.id == "signature:xformers-built-for-other-torch"]
     assert len(found) == 1 and found[0].category == "version-mismatch"
 
@@ -250,7 +246,7 @@ def test_deepspeed_accepting_the_pair_is_not_a_problem(sys_cuda: str, torch_cuda
         _DS.format(sys=sys_cuda, torch=torch_cuda)
         + " but since the APIs are compatible, accepting this combination\n"
     )
-    result = _run(line * 3)
+    result = run(line * 3)
     assert not result.failed
     assert "signature:deepspeed-cuda-mismatch" not in {f.id for f in result.findings}
     assert "signature:deepspeed-cuda-mismatch-accepted" in {f.id for f in result.findings}
@@ -263,7 +259,7 @@ def test_deepspeed_accepting_the_pair_leaves_an_out_of_memory_alone() -> None:
         "torch.cuda.OutOfMemoryError: CUDA out of memory. Tried to allocate 324.00 MiB (GPU 6; "
         "31.75 GiB total capacity; 31.08 GiB already allocated; 216.50 MiB free)\n"
     )
-    result = _run(text)
+    result = run(text)
     assert "out-of-memory" in result.categories
     assert "version-mismatch" not in result.categories
 
@@ -275,7 +271,7 @@ def test_deepspeed_told_to_skip_its_check_is_a_warning() -> None:
         + ".Detected `DS_SKIP_CUDA_CHECK=1`: Allowing this combination of CUDA, but it may result "
         "in unexpected behavior.\n"
     )
-    result = _run(line)
+    result = run(line)
     assert not result.failed
     found = {f.id: f for f in result.findings}
     assert found["signature:deepspeed-cuda-check-skipped"].status == "warn"

@@ -11,11 +11,8 @@ from __future__ import annotations
 import pytest
 
 from recommender.facts.reports.paste import NothingFound
-from recommender.pipeline import diagnose
-
-
-def _run(text: str):
-    return diagnose(text, "paste.txt")
+from tests.pastes import run as _run
+from tests.pastes import status as _status
 
 
 def _categories(text: str) -> list[str]:
@@ -24,13 +21,6 @@ def _categories(text: str) -> list[str]:
         return list(_run(text).categories)
     except NothingFound:
         return []
-
-
-def _status(result, category: str) -> str | None:
-    found = [f.status for f in result.findings if f.category == category]
-    if "fail" in found:
-        return "fail"
-    return found[0] if found else None
 
 
 # --- torch's MPS operations that need a newer macOS -------------------------------------------------

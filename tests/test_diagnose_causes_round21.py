@@ -12,12 +12,7 @@ from __future__ import annotations
 import pytest
 
 from recommender.facts.reports.gpus import compute_capability, load_gpu_table
-from recommender.pipeline import diagnose
-
-
-def _run(text: str):
-    return diagnose(text, "paste.txt")
-
+from tests.pastes import run as _run
 
 # --- a library's own minimum compute capability ---------------------------------------------
 

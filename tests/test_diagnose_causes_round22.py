@@ -10,11 +10,8 @@ from __future__ import annotations
 import pytest
 
 from recommender.facts.reports.paste import NothingFound
-from recommender.pipeline import diagnose
-
-
-def _run(text: str):
-    return diagnose(text, "paste.txt")
+from tests.pastes import run as _run
+from tests.pastes import status as _status
 
 
 def _fails(text: str) -> list[str]:
@@ -24,13 +21,6 @@ def _fails(text: str) -> list[str]:
     except NothingFound:
         return []
     return [f.category for f in result.findings if f.status == "fail"]
-
-
-def _status(result, category: str) -> str | None:
-    found = [f.status for f in result.findings if f.category == category]
-    if "fail" in found:
-        return "fail"
-    return found[0] if found else None
 
 
 # --- XLA's ptxas older than the GPU ---------------------------------------------------------------

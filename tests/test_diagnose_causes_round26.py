@@ -12,19 +12,11 @@ from __future__ import annotations
 import pytest
 
 from recommender.facts.reports.paste import NothingFound
-from recommender.pipeline import diagnose
-
-
-def _run(text: str):
-    return diagnose(text, "paste.txt")
+from tests.pastes import fact, run
 
 
 def _fails(result) -> list[str]:
     return [f.category for f in result.findings if f.status == "fail"]
-
-
-def _fact(result, path: str):
-    return next((f.value for f in result.facts if f.path == path), None)
 
 
 # --- a retyped session with a typographic arrow or an assignment --------------------------------
@@ -42,40 +34,40 @@ def _fact(result, path: str):
     ],
 )
 def test_a_retyped_version_with_an_arrow_or_assignment_is_read(line: str) -> None:
-    result = _run(
+    result = run(
         "I installed torch but it only uses the CPU.\n\n"
         f"{line}\n"
         "torch.cuda.is_available() → False\n\n"
         "GPU: NVIDIA GeForce RTX 3080\nDriver Version: 573.44\n"
     )
-    assert _fact(result, "frameworks.pytorch.version") == "2.9.1+cpu"
+    assert fact(result, "frameworks.pytorch.version") == "2.9.1+cpu"
     assert "cpu-wheel-on-gpu" in _fails(result)
 
 
 def test_an_arrow_answer_to_the_availability_check_is_read() -> None:
-    result = _run("torch.cuda.is_available() → True\nGPU: NVIDIA GeForce RTX 4090\n")
-    assert _fact(result, "frameworks.pytorch.cuda_available") is True
+    result = run("torch.cuda.is_available() → True\nGPU: NVIDIA GeForce RTX 4090\n")
+    assert fact(result, "frameworks.pytorch.cuda_available") is True
     assert not result.failed
 
 
 def test_a_sentence_retelling_the_check_with_an_arrow_is_read() -> None:
-    result = _run("On my RTX 4090 machine torch.cuda.is_available() ⇒ False every time.\n")
-    assert _fact(result, "frameworks.pytorch.cuda_available") is False
+    result = run("On my RTX 4090 machine torch.cuda.is_available() ⇒ False every time.\n")
+    assert fact(result, "frameworks.pytorch.cuda_available") is False
 
 
 def test_a_cuda_build_retyped_with_an_arrow_stays_healthy() -> None:
-    result = _run(
+    result = run(
         "torch.__version__ → 2.9.1+cu128\ntorch.cuda.is_available() → True\n"
         "GPU: NVIDIA GeForce RTX 3080\nDriver Version: 573.44\n"
     )
-    assert _fact(result, "frameworks.pytorch.version") == "2.9.1+cu128"
+    assert fact(result, "frameworks.pytorch.version") == "2.9.1+cu128"
     assert not result.failed
 
 
 def test_an_assignment_in_code_is_not_read_as_a_fact() -> None:
     # Only the expressions the session reader knows are read: ``device = ...`` is code.
     with pytest.raises(NothingFound):
-        _run("device = cuda\nmodel = model.to(device)\n")
+        run("device = cuda\nmodel = model.to(device)\n")
 
 
 # --- WSL named without its version ---------------------------------------------------------------
@@ -95,7 +87,7 @@ _NO_DRIVER = (
     ],
 )
 def test_wsl_without_its_version_names_wsl1_too(where: str) -> None:
-    result = _run(f"{where} {_NO_DRIVER}\n")
+    result = run(f"{where} {_NO_DRIVER}\n")
     fail = next(f for f in result.findings if f.status == "fail")
     assert fail.category == "wsl-issue"
     assert "wsl1" in fail.also
@@ -110,7 +102,7 @@ def test_wsl_without_its_version_names_wsl1_too(where: str) -> None:
     ],
 )
 def test_wsl2_stated_keeps_wsl2s_fix_alone(where: str) -> None:
-    result = _run(f"{where}\n{_NO_DRIVER}\n")
+    result = run(f"{where}\n{_NO_DRIVER}\n")
     fail = next(f for f in result.findings if f.status == "fail")
     assert fail.category == "wsl-issue"
     assert "wsl1" not in fail.also
@@ -118,7 +110,7 @@ def test_wsl2_stated_keeps_wsl2s_fix_alone(where: str) -> None:
 
 
 def test_native_linux_nvidia_smi_failure_is_not_a_wsl_finding() -> None:
-    result = _run(f"Ubuntu 22.04 on a desktop. {_NO_DRIVER}\n")
+    result = run(f"Ubuntu 22.04 on a desktop. {_NO_DRIVER}\n")
     assert "wsl1" not in result.categories
     assert "wsl-issue" not in result.categories
 
@@ -136,27 +128,27 @@ def test_native_linux_nvidia_smi_failure_is_not_a_wsl_finding() -> None:
     ],
 )
 def test_a_quoted_resolver_message_is_a_no_matching_wheel_warning(line: str) -> None:
-    result = _run(f"On Windows 11 with an RTX 4060 Laptop GPU, {line}\n")
+    result = run(f"On Windows 11 with an RTX 4060 Laptop GPU, {line}\n")
     found = [f for f in result.findings if f.category == "no-matching-wheel"]
     assert found and all(f.status == "warn" for f in found)
 
 
 def test_the_full_resolver_message_stays_one_fail() -> None:
-    result = _run("ERROR: No matching distribution found for torch==2.6.0+cu121\n")
+    result = run("ERROR: No matching distribution found for torch==2.6.0+cu121\n")
     found = [f for f in result.findings if f.category == "no-matching-wheel"]
     assert [f.status for f in found] == ["fail"]
 
 
 def test_a_sentence_about_distributions_is_not_the_message() -> None:
     with pytest.raises(NothingFound):
-        _run("The matching distribution found on PyPI works fine for me.\n")
+        run("The matching distribution found on PyPI works fine for me.\n")
 
 
 # --- an install command naming a PyTorch index without builds ------------------------------------
 
 
 def test_an_extra_index_without_builds_warns_of_pypis_cpu_torch() -> None:
-    result = _run(
+    result = run(
         "I have a GeForce GTX 1080 Ti, driver 472.84 and CUDA toolkit 11.4 on Windows. I ran:\n"
         "pip3 install torch torchvision torchaudio --extra-index-url "
         "https://download.pytorch.org/whl/cu114\n"
@@ -167,14 +159,14 @@ def test_an_extra_index_without_builds_warns_of_pypis_cpu_torch() -> None:
 
 
 def test_the_only_index_without_builds_warns_that_pip_finds_nothing() -> None:
-    result = _run("pip install torch --index-url https://download.pytorch.org/whl/cu114\n")
+    result = run("pip install torch --index-url https://download.pytorch.org/whl/cu114\n")
     assert "no-matching-wheel" in result.categories
     assert not result.failed
 
 
 @pytest.mark.parametrize("tag", ["cu113", "cu118", "cu1140", "cu121"])
 def test_an_index_pytorch_publishes_is_not_flagged(tag: str) -> None:
-    result = _run(
+    result = run(
         f"pip3 install torch --extra-index-url https://download.pytorch.org/whl/{tag}\n"
         f"pip3 install torch --index-url https://download.pytorch.org/whl/{tag}\n"
         ">>> torch.cuda.is_available()\nTrue\n"
@@ -198,27 +190,27 @@ def test_an_index_pytorch_publishes_is_not_flagged(tag: str) -> None:
     ],
 )
 def test_a_build_tag_retold_apart_from_the_version_is_read(sentence: str, version: str) -> None:
-    result = _run(
+    result = run(
         f"I have an RTX 3060 with driver 470. {sentence}. torch.cuda.is_available() returns False\n"
     )
-    assert _fact(result, "frameworks.pytorch.version") == version
+    assert fact(result, "frameworks.pytorch.version") == version
     assert "driver-too-old" in _fails(result)
 
 
 def test_a_cpu_tag_retold_apart_is_a_cpu_build() -> None:
-    result = _run("pip gave me torch 2.4.0 cpu version although I have an RTX 4090\n")
-    assert _fact(result, "frameworks.pytorch.version") == "2.4.0+cpu"
+    result = run("pip gave me torch 2.4.0 cpu version although I have an RTX 4090\n")
+    assert fact(result, "frameworks.pytorch.version") == "2.4.0+cpu"
     assert "cpu-wheel-on-gpu" in _fails(result)
 
 
 def test_a_banner_naming_the_device_it_picked_is_not_a_cpu_build() -> None:
     # Ultralytics' banner names the device: "CPU" where CUDA failed to start, not the build.
-    result = _run(
+    result = run(
         "Driver version 435.21\nYOLOv5 v4.0-14-gb75c432 torch 1.7.1 CPU\n"
         "UserWarning: CUDA initialization: The NVIDIA driver on your system is too old "
         "(found version 10010).\n"
     )
-    assert _fact(result, "frameworks.pytorch.build.flavour") is None
+    assert fact(result, "frameworks.pytorch.build.flavour") is None
     assert "cpu-wheel-on-gpu" not in _fails(result)
     assert "driver-too-old" in _fails(result)
 
@@ -233,6 +225,6 @@ def test_a_banner_naming_the_device_it_picked_is_not_a_cpu_build() -> None:
     ],
 )
 def test_a_release_or_a_requirement_is_not_read_as_the_build(sentence: str) -> None:
-    result = _run(f"{sentence} torch.cuda.is_available() returns False\n")
-    assert _fact(result, "frameworks.pytorch.build.cuda") is None
+    result = run(f"{sentence} torch.cuda.is_available() returns False\n")
+    assert fact(result, "frameworks.pytorch.build.cuda") is None
     assert "driver-too-old" not in _fails(result)

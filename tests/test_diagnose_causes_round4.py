@@ -9,12 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from recommender.pipeline import diagnose
-
-
-def _run(text: str):
-    return diagnose(text, "paste.txt")
-
+from tests.pastes import run as _run
 
 # --- cuDNN on Windows ------------------------------------------------------------------------
 

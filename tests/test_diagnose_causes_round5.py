@@ -13,12 +13,7 @@ import pytest
 
 from recommender.facts.reports.rocm_smi import read as read_rocm
 from recommender.facts.reports.sessions import read as read_sessions
-from recommender.pipeline import diagnose
-
-
-def _run(text: str):
-    return diagnose(text, "paste.txt")
-
+from tests.pastes import run as _run
 
 # --- HIP finds no GPU ----------------------------------------------------------------------------
 

@@ -16,11 +16,7 @@ from __future__ import annotations
 import pytest
 
 from recommender.core.errors import BadInputError
-from recommender.pipeline import diagnose
-
-
-def _run(text: str):
-    return diagnose(text, "paste.txt")
+from tests.pastes import run as _run
 
 
 def _ids(result) -> set[str]:

@@ -12,16 +12,7 @@ from recommender.facts.reports.hf_env import read as read_hf_env
 from recommender.facts.reports.lightning_env import read as read_lightning
 from recommender.facts.reports.paste import read_paste
 from recommender.facts.reports.sglang_env import read as read_sglang
-from recommender.pipeline import diagnose
-
-
-def _run(text: str):
-    return diagnose(text, "paste.txt")
-
-
-def _facts(blocks) -> dict[str, object]:
-    return {f.path: f.value for b in blocks for f in b.facts}
-
+from tests.pastes import block_facts, run
 
 # --- sglang's check_env --------------------------------------------------------------------------
 
@@ -58,7 +49,9 @@ transformers: 4.56.1
 
 
 def test_the_old_check_env_report_is_read_with_every_gpu_of_a_shared_line() -> None:
-    facts = _facts(read_sglang(_SGLANG_OLD.format(gpu="Tesla T4", flashinfer="0.1.3").splitlines()))
+    facts = block_facts(
+        read_sglang(_SGLANG_OLD.format(gpu="Tesla T4", flashinfer="0.1.3").splitlines())
+    )
     assert facts["gpu.0.name"] == facts["gpu.1.name"] == "Tesla T4"
     assert facts["frameworks.pytorch.version"] == "2.3.1+cu121"
     assert facts["frameworks.pytorch.build.cuda"] == "12.1"
@@ -70,7 +63,7 @@ def test_the_old_check_env_report_is_read_with_every_gpu_of_a_shared_line() -> N
 
 def test_the_new_report_gives_each_gpu_its_compute_capability_and_flashinfer_its_name() -> None:
     text = _SGLANG_NEW.format(gpu="NVIDIA H100 80GB HBM3", cc="9.0", flashinfer="0.3.1")
-    facts = _facts(read_sglang(text.splitlines()))
+    facts = block_facts(read_sglang(text.splitlines()))
     assert facts["gpu.3.name"] == "NVIDIA H100 80GB HBM3"
     assert facts["gpu.3.cc"] == "9.0"
     assert facts["package.flashinfer"] == "0.3.1"
@@ -91,7 +84,7 @@ def test_key_value_lines_without_sglang_are_not_its_report() -> None:
     ],
 )
 def test_flashinfer_before_0_1_6_has_no_turing_kernels(template, gpu, cc, flashinfer) -> None:
-    result = _run(template.format(gpu=gpu, cc=cc, flashinfer=flashinfer))
+    result = run(template.format(gpu=gpu, cc=cc, flashinfer=flashinfer))
     assert "library-kernels-unsupported" in result.categories
     assert result.failed
     finding = next(f for f in result.findings if f.id == "library:flashinfer")
@@ -109,14 +102,14 @@ def test_flashinfer_before_0_1_6_has_no_turing_kernels(template, gpu, cc, flashi
     ],
 )
 def test_flashinfer_with_kernels_for_the_gpu_is_healthy(template, gpu, cc, flashinfer) -> None:
-    result = _run(template.format(gpu=gpu, cc=cc, flashinfer=flashinfer))
+    result = run(template.format(gpu=gpu, cc=cc, flashinfer=flashinfer))
     assert "library-kernels-unsupported" not in result.categories
     assert not result.failed
 
 
 def test_flashinfer_below_turing_fails_whatever_its_release() -> None:
     text = _SGLANG_NEW.format(gpu="Tesla V100-SXM2-32GB", cc="7.0", flashinfer="0.2.5")
-    result = _run(text)
+    result = run(text)
     finding = next(f for f in result.findings if f.id == "library:flashinfer")
     assert "7.5" in finding.detail and "0.1.6" not in finding.fix
 
@@ -130,7 +123,7 @@ def test_flashinfer_python_in_a_pip_listing_is_flashinfer() -> None:
         "flashinfer-python  0.1.5\n"
         "torch              2.4.0\n"
     )
-    result = _run(text)
+    result = run(text)
     assert "library-kernels-unsupported" in result.categories
 
 
@@ -177,7 +170,7 @@ system:
 
 def test_the_2x_layout_is_read_with_its_gpus_packages_and_wsl() -> None:
     text = _LIGHTNING_2.format(available="True", torch="2.2.0+cu121")
-    facts = _facts(read_lightning(read_paste(text, origin="-").lines))
+    facts = block_facts(read_lightning(read_paste(text, origin="-").lines))
     assert facts["gpu.0.name"] == facts["gpu.1.name"] == "NVIDIA A100-SXM4-40GB"
     assert facts["frameworks.pytorch.cuda_available"] is True
     assert facts["frameworks.pytorch.version"] == "2.2.0+cu121"
@@ -189,7 +182,7 @@ def test_the_2x_layout_is_read_with_its_gpus_packages_and_wsl() -> None:
 
 
 def test_the_1x_layout_is_read_too() -> None:
-    facts = _facts(read_lightning(read_paste(_LIGHTNING_1, origin="-").lines))
+    facts = block_facts(read_lightning(read_paste(_LIGHTNING_1, origin="-").lines))
     assert facts["gpu.0.name"] == "GeForce GTX 1080 Ti"
     assert facts["frameworks.pytorch.version"] == "1.4.0"
     assert facts["frameworks.pytorch.cuda_available"] is True
@@ -197,7 +190,7 @@ def test_the_1x_layout_is_read_too() -> None:
 
 def test_a_healthy_lightning_report_says_so() -> None:
     for text in (_LIGHTNING_2.format(available="True", torch="2.2.0+cu121"), _LIGHTNING_1):
-        result = _run(text)
+        result = run(text)
         assert not result.failed
         assert "lightning-env" in result.formats
 
@@ -208,7 +201,7 @@ def test_a_gpu_less_lightning_report_is_read_and_not_failed() -> None:
         "\t- version:           None\n* Lightning:\n\t- torch:             2.1.0\n"
         "* System:\n\t- OS:                Darwin\n"
     )
-    result = _run(text)
+    result = run(text)
     assert not result.failed
     assert "lightning-env" in result.formats
 
@@ -220,7 +213,7 @@ def test_a_cpu_torch_in_a_lightning_report_next_to_nvidia_smi_is_a_cpu_wheel() -
         "| NVIDIA-SMI 550.54.14   Driver Version: 550.54.14   CUDA Version: 12.4     |\n"
         "|   0  NVIDIA GeForce RTX 3090        Off | 00000000:01:00.0 Off |                  N/A |\n"
     )
-    assert "cpu-wheel-on-gpu" in _run(text).categories
+    assert "cpu-wheel-on-gpu" in run(text).categories
 
 
 def test_a_bullet_list_without_the_cuda_section_is_not_a_lightning_report() -> None:
@@ -252,7 +245,7 @@ def test_huggingface_cli_env_states_the_frameworks() -> None:
     text = _HUB.format(
         platform="Linux-6.5.0-41-generic-x86_64-with-glibc2.35", tf="N/A", torch="2.3.1+cu121"
     )
-    facts = _facts(read_hf_env(text.splitlines()))
+    facts = block_facts(read_hf_env(text.splitlines()))
     assert facts["frameworks.pytorch.version"] == "2.3.1+cu121"
     assert facts["frameworks.pytorch.build.cuda"] == "12.1"
     assert "frameworks.tensorflow.version" not in facts  # N/A: not installed
@@ -262,7 +255,7 @@ def test_a_healthy_huggingface_cli_env_is_read_and_not_failed() -> None:
     text = _HUB.format(
         platform="Linux-6.5.0-41-generic-x86_64-with-glibc2.35", tf="2.15.0", torch="2.3.1+cu121"
     )
-    result = _run(text)
+    result = run(text)
     assert not result.failed
     assert "hf-env" in result.formats
 
@@ -272,7 +265,7 @@ def test_huggingface_cli_env_with_a_cpu_torch_next_to_a_gpu_is_a_cpu_wheel() -> 
         "\n| NVIDIA-SMI 552.22                 Driver Version: 552.22         CUDA Version: 12.4     |\n"
         "|   0  NVIDIA GeForce RTX 4070      WDDM  |   00000000:01:00.0  On |                  N/A |\n"
     )
-    assert "cpu-wheel-on-gpu" in _run(text).categories
+    assert "cpu-wheel-on-gpu" in run(text).categories
 
 
 # --- TensorFlow's template: a platform naming both WSL and Windows, the git version first --------
@@ -305,7 +298,7 @@ NVIDIA GeForce RTX 3080 10GB
 )
 def test_wsl_named_next_to_windows_is_linux_under_wsl(platform: str) -> None:
     text = _TF_TEMPLATE.format(version="2.15.0", platform=platform, cuda="12.2/8.9")
-    result = _run(text)
+    result = run(text)
     assert "cpu-wheel-on-gpu" not in result.categories  # not native Windows
     facts = {f.path: f.value for f in result.facts}
     assert facts["os.system"] == "Linux" and facts["os.wsl"] == 2
@@ -315,12 +308,12 @@ def test_wsl_with_another_cuda_than_the_build_is_a_version_mismatch() -> None:
     text = _TF_TEMPLATE.format(
         version="2.15", platform="WSL Ubuntu 22.04 (Windows 10)", cuda="11.8/8.6"
     )
-    assert "version-mismatch" in _run(text).categories
+    assert "version-mismatch" in run(text).categories
 
 
 def test_native_windows_without_wsl_stays_windows() -> None:
     text = _TF_TEMPLATE.format(version="2.13.0", platform="Windows 10 Pro 22H2", cuda="11.2/8.6")
-    assert "cpu-wheel-on-gpu" in _run(text).categories
+    assert "cpu-wheel-on-gpu" in run(text).categories
 
 
 @pytest.mark.parametrize(
@@ -329,7 +322,7 @@ def test_native_windows_without_wsl_stays_windows() -> None:
 )
 def test_the_git_version_printed_first_is_not_the_release(version: str) -> None:
     text = _TF_TEMPLATE.format(version=version, platform="Ubuntu 22.04", cuda="12.0")
-    facts = {f.path: f.value for f in _run(text).facts}
+    facts = {f.path: f.value for f in run(text).facts}
     assert facts["frameworks.tensorflow.version"] == "2.11.0"
 
 
@@ -346,7 +339,7 @@ def test_the_git_version_printed_first_is_not_the_release(version: str) -> None:
     ],
 )
 def test_a_library_missing_a_name_the_code_uses_is_a_version_mismatch(line: str) -> None:
-    result = _run(
+    result = run(
         f'Traceback (most recent call last):\n  File "app.py", line 3, in <module>\n{line}\n'
     )
     assert "version-mismatch" in result.categories
@@ -359,7 +352,7 @@ def test_a_missing_name_in_the_users_own_module_is_not_a_library_release() -> No
         "AttributeError: module 'utils' has no attribute 'load'\n"
         "| NVIDIA-SMI 550.54.14   Driver Version: 550.54.14   CUDA Version: 12.4     |\n"
     )
-    assert "version-mismatch" not in _run(text).categories
+    assert "version-mismatch" not in run(text).categories
 
 
 def test_a_whole_block_on_one_line_is_read_and_a_language_tag_is_not() -> None:

@@ -10,12 +10,7 @@ from __future__ import annotations
 import pytest
 
 from recommender.facts.reports.sessions import read as read_sessions
-from recommender.pipeline import diagnose
-
-
-def _run(text: str):
-    return diagnose(text, "paste.txt")
-
+from tests.pastes import run as _run
 
 # --- Windows DLL loading ------------------------------------------------------------------------
 

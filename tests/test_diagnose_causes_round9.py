@@ -12,12 +12,7 @@ import pytest
 from recommender.facts.reports.detectron2_env import arches
 from recommender.facts.reports.detectron2_env import read as read_detectron2
 from recommender.facts.reports.gpus import compute_capability, load_gpu_table
-from recommender.pipeline import diagnose
-
-
-def _run(text: str):
-    return diagnose(text, "paste.txt")
-
+from tests.pastes import run
 
 # --- a CUDA library of another release (versioned symbols) ---------------------------------------
 
@@ -33,14 +28,14 @@ def _run(text: str):
     ],
 )
 def test_a_cuda_library_of_another_release_is_a_version_mismatch(line: str) -> None:
-    result = _run(f">>> import torch\nTraceback (most recent call last):\n{line}\n")
+    result = run(f">>> import torch\nTraceback (most recent call last):\n{line}\n")
     assert "version-mismatch" in result.categories
     assert result.failed
 
 
 def test_an_undefined_symbol_of_a_non_cuda_library_is_not_read_as_one() -> None:
     # glibc's own symbol versions are not a CUDA release mismatch.
-    result = _run(
+    result = run(
         ">>> import torch\n>>> torch.cuda.is_available()\nTrue\n"
         "./app: symbol lookup error: ./libfoo.so: undefined symbol: foo, version GLIBC_2.2.5\n"
     )
@@ -59,13 +54,13 @@ def test_an_undefined_symbol_of_a_non_cuda_library_is_not_read_as_one() -> None:
     ],
 )
 def test_xla_without_a_cuda_platform_is_a_cpu_build(line: str) -> None:
-    result = _run(f"I have an RTX 3090\n{line}\n")
+    result = run(f"I have an RTX 3090\n{line}\n")
     assert "cpu-wheel-on-gpu" in result.categories
     assert result.failed
 
 
 def test_xla_without_a_cuda_platform_and_no_gpu_is_only_a_warning() -> None:
-    result = _run(
+    result = run(
         'Could not find registered platform with name: "cuda". Available platform names are: Host\n'
     )
     assert not result.failed
@@ -86,7 +81,7 @@ _LIBCUDA = (
     "gpu", ["my pc has an Nvidia GTX 1650.", "GPU: GeForce GTX 1660 SUPER", "on a GTX 1050 Ti"]
 )
 def test_libcuda_missing_with_no_driver_shown_is_no_driver(gpu: str) -> None:
-    result = _run(f"{gpu}\n{_LIBCUDA}")
+    result = run(f"{gpu}\n{_LIBCUDA}")
     assert "no-driver" in result.categories
     assert result.failed
 
@@ -98,13 +93,13 @@ def test_libcuda_missing_next_to_a_loaded_kernel_module_is_the_library_path() ->
         + "2022-01-01 11:38:54.601900: I tensorflow/stream_executor/cuda/cuda_diagnostics.cc:204] "
         "kernel reported version is: 460.91.3\n"
     )
-    result = _run(text)
+    result = run(text)
     assert "missing-library" in result.categories
     assert "no-driver" not in result.categories
 
 
 def test_a_cuda_runtime_library_missing_is_not_read_as_no_driver() -> None:
-    result = _run(
+    result = run(
         "my pc has an RTX 3060\n"
         "W dso_loader.cc:64] Could not load dynamic library 'libcudart.so.11.0'; dlerror: "
         "libcudart.so.11.0: cannot open shared object file: No such file or directory\n"
@@ -175,7 +170,7 @@ def test_arch_flags_are_read(flags: str, expected: list[str]) -> None:
     ],
 )
 def test_detectron2_built_without_the_gpus_arch_is_its_own_kernels(flags: str, gpu: str) -> None:
-    result = _run(_D2.format(flags=flags, gpu=gpu))
+    result = run(_D2.format(flags=flags, gpu=gpu))
     assert "library-kernels-unsupported" in result.categories
     assert result.failed
     assert "detectron2-env" in result.formats
@@ -191,7 +186,7 @@ def test_detectron2_built_without_the_gpus_arch_is_its_own_kernels(flags: str, g
     ],
 )
 def test_detectron2_built_for_the_gpu_is_healthy(flags: str, gpu: str) -> None:
-    result = _run(_D2.format(flags=flags, gpu=gpu))
+    result = run(_D2.format(flags=flags, gpu=gpu))
     assert "library-kernels-unsupported" not in result.categories
     assert not result.failed
 
@@ -201,7 +196,7 @@ def test_an_aligned_table_without_detectron2_rows_is_not_read_as_one() -> None:
 
 
 def test_a_no_kernel_image_through_detectron2_is_its_own_kernels() -> None:
-    result = _run(
+    result = run(
         'File "/usr/lib/python3/site-packages/detectron2/layers/roi_align.py", line 20, in forward\n'
         "RuntimeError: CUDA error: no kernel image is available for execution on the device\n"
     )
@@ -219,7 +214,7 @@ def test_a_no_kernel_image_through_detectron2_is_its_own_kernels() -> None:
     ],
 )
 def test_a_bare_cpu_release_with_a_gpu_is_a_cpu_build(line: str) -> None:
-    result = _run(line + "\n")
+    result = run(line + "\n")
     assert "cpu-wheel-on-gpu" in result.categories
 
 
@@ -232,5 +227,5 @@ def test_a_bare_cpu_release_with_a_gpu_is_a_cpu_build(line: str) -> None:
     ],
 )
 def test_no_bare_cpu_release_no_cpu_build(line: str) -> None:
-    result = _run(line + "\n>>> torch.cuda.is_available()\nTrue\n")
+    result = run(line + "\n>>> torch.cuda.is_available()\nTrue\n")
     assert "cpu-wheel-on-gpu" not in result.categories

@@ -17,15 +17,11 @@ import pytest
 
 from recommender.facts.reports import read_paste
 from recommender.facts.reports.gpus import load_gpu_table, max_cuda_for_driver
-from recommender.pipeline import diagnose
-
-
-def _run(text: str):
-    return diagnose(text, "paste.txt")
+from tests.pastes import run
 
 
 def _fails(text: str) -> set[str]:
-    return {f.category for f in _run(text).findings if f.status == "fail"}
+    return {f.category for f in run(text).findings if f.status == "fail"}
 
 
 # --- the driver's newest CUDA, inferred from its version ------------------------------------------
@@ -52,7 +48,7 @@ _DRIVER_470 = {
 @pytest.mark.parametrize("driver", sorted(_DRIVER_470))
 def test_a_driver_older_than_the_build_fails_in_every_format(build: str, driver: str) -> None:
     text = _DRIVER_470[driver] + _CU121_BUILDS[build]
-    result = _run(text)
+    result = run(text)
     assert "driver-too-old" in _fails(text), (build, driver, result.findings)
     finding = next(f for f in result.findings if f.category == "driver-too-old")
     assert any("470" in q.text for q in finding.quotes)  # the driver line is quoted
@@ -123,7 +119,7 @@ _UNLABELLED = {
 @pytest.mark.parametrize("layout", sorted(_UNLABELLED))
 def test_a_pypi_companion_next_to_torch_of_another_cuda_is_a_mismatch(layout: str) -> None:
     text = _UNLABELLED[layout].format(torch="2.1.0+cu118", companion="0.16.0")
-    result = _run(text)
+    result = run(text)
     assert "version-mismatch" in _fails(text), (layout, result.findings)
     finding = next(f for f in result.findings if f.category == "version-mismatch")
     assert "cu121" in finding.detail and "cu118" in finding.detail
@@ -140,7 +136,7 @@ def test_torch_1x_companions_use_the_cuda_10_2_pypi_build() -> None:
         "Requirement already satisfied: torch==1.10.0 in /usr/local/lib/python3.7/dist-packages "
         "(from torchaudio) (1.10.0+cu111)\nSuccessfully installed torchaudio-0.10.0\n"
     )
-    result = _run(text)
+    result = run(text)
     finding = next(f for f in result.findings if f.category == "version-mismatch")
     assert "cu102" in finding.detail
     healthy = text.replace("1.10.0+cu111", "1.10.0+cu102")
@@ -150,7 +146,7 @@ def test_torch_1x_companions_use_the_cuda_10_2_pypi_build() -> None:
 def test_on_windows_the_pypi_rule_does_not_guess() -> None:
     text = "OS: Microsoft Windows 11 Pro\nPython platform: Windows-10-10.0.22631-SP0\n"
     text += _UNLABELLED["collect_env"].format(torch="2.1.0+cu118", companion="0.16.0")
-    result = _run(text)
+    result = run(text)
     assert not any("PyPI's build" in f.detail for f in result.findings)
 
 
@@ -223,7 +219,7 @@ _SMI = "| NVIDIA-SMI {d}    Driver Version: {d}    CUDA Version: {c}     |\n"
     ],
 )
 def test_disagreeing_blocks_are_a_conflict(text: str, path: str) -> None:
-    result = _run(text)
+    result = run(text)
     assert any(f.id == f"conflict:{path}" for f in result.findings), result.findings
 
 
@@ -233,7 +229,7 @@ def test_agreeing_blocks_are_no_conflict() -> None:
         + _SMI.format(d="535.104.05", c="12.2")
         + "$ pip list\ntorch          2.1.0+cu121\n"
     )
-    assert not any(f.id.startswith("conflict:") for f in _run(text).findings)
+    assert not any(f.id.startswith("conflict:") for f in run(text).findings)
 
 
 # --- package pairs stated side by side (decide/diagnosis/pairings.py) ---------------------------------
@@ -289,7 +285,7 @@ def test_pip_s_conflict_line_states_both_versions(line: str) -> None:
 
 def test_a_pip_conflict_the_tables_allow_is_healthy() -> None:
     line = "tensorflow-macos 2.15.0 requires keras<2.16,>=2.15.0, but you have keras 3.0.2 which is incompatible."
-    assert not _run(line).failed
+    assert not run(line).failed
 
 
 # --- a message the stated versions contradict: direct evidence wins -------------------------------
@@ -307,7 +303,7 @@ _NMS = "RuntimeError: operator torchvision::nms does not exist\n"
 )
 def test_a_companion_message_next_to_a_matching_pair_is_a_warning(listing: str) -> None:
     text = ">>> torch.hub.load('pytorch/vision', 'resnet18')\n" + _NMS + listing
-    result = _run(text)
+    result = run(text)
     assert not result.failed, result.findings
     finding = next(f for f in result.findings if f.id == "signature:torchvision-operator-missing")
     assert finding.status == "warn" and "not the one listed" in finding.detail

@@ -12,12 +12,7 @@ import pytest
 
 from recommender.facts.reports import NothingFound
 from recommender.pipeline import diagnose
-
-
-def _fails(text: str) -> dict[str, tuple[str, ...]]:
-    """Each failing category -> the other categories its finding names."""
-    result = diagnose(text, "paste.txt")
-    return {f.category: f.also for f in result.findings if f.status == "fail"}
+from tests.pastes import failing_with_also
 
 
 def _healthy(text: str) -> bool:
@@ -41,25 +36,25 @@ _SMI_FAILS = (
     ],
 )
 def test_no_device_under_a_driver_mismatch_is_its_symptom(mismatch: str) -> None:
-    fails = _fails(_NO_DEVICE + mismatch)
+    fails = failing_with_also(_NO_DEVICE + mismatch)
     assert set(fails) == {"driver-mismatch"}
     assert "no-device" in fails["driver-mismatch"]
     # alone, the same cuInit line still fails
-    assert "no-device" in _fails(_NO_DEVICE)
+    assert "no-device" in failing_with_also(_NO_DEVICE)
 
 
 def test_wsl1_explains_nvidia_smi_failing() -> None:
     text = "uname -r\n4.4.0-19041-Microsoft\n$ nvidia-smi\n" + _SMI_FAILS
-    fails = _fails(text)
+    fails = failing_with_also(text)
     assert set(fails) == {"wsl1"}
     assert "no-driver" in fails["wsl1"]
-    assert set(_fails("$ nvidia-smi\n" + _SMI_FAILS)) == {"no-driver"}
+    assert set(failing_with_also("$ nvidia-smi\n" + _SMI_FAILS)) == {"no-driver"}
 
 
 def test_no_driver_explains_no_gpus_available() -> None:
     text = "$ nvidia-smi\n" + _SMI_FAILS + "RuntimeError: No CUDA GPUs are available\n"
-    assert set(_fails(text)) == {"no-driver"}
-    assert set(_fails("RuntimeError: No CUDA GPUs are available\n")) == {"no-device"}
+    assert set(failing_with_also(text)) == {"no-driver"}
+    assert set(failing_with_also("RuntimeError: No CUDA GPUs are available\n")) == {"no-device"}
 
 
 @pytest.mark.parametrize(
@@ -72,11 +67,11 @@ def test_no_driver_explains_no_gpus_available() -> None:
 )
 def test_nvidia_smi_missing_in_a_container_is_no_device(container: str) -> None:
     for smi in ("bash: nvidia-smi: command not found\n", _SMI_FAILS):
-        fails = _fails(container + smi)
+        fails = failing_with_also(container + smi)
         assert set(fails) == {"no-device"}, (container, smi)
         assert "no-driver" in fails["no-device"]
     # on a host, the same line says no driver
-    assert set(_fails("bash: nvidia-smi: command not found\n")) == {"no-driver"}
+    assert set(failing_with_also("bash: nvidia-smi: command not found\n")) == {"no-driver"}
 
 
 def test_under_wsl2_the_driver_side_failure_is_wsl() -> None:
@@ -86,7 +81,7 @@ def test_under_wsl2_the_driver_side_failure_is_wsl() -> None:
         + _SMI_FAILS
         + "cudaGetDeviceCount returned 100\n-> no CUDA-capable device is detected\n"
     )
-    fails = _fails(text)
+    fails = failing_with_also(text)
     assert set(fails) == {"wsl-issue"}
     assert "no-driver" in fails["wsl-issue"]
 
@@ -94,8 +89,8 @@ def test_under_wsl2_the_driver_side_failure_is_wsl() -> None:
 def test_a_tpu_host_makes_the_cuda_probe_a_note() -> None:
     probe = "Unable to initialize backend 'cuda': FAILED_PRECONDITION: No visible GPU devices.\n"
     tpu = "Unable to initialize backend 'tpu': module 'jaxlib.xla_extension' has no attribute 'get_tpu_client'\n"
-    assert set(_fails(probe + tpu)) == {"tpu-issue"}
-    assert set(_fails(probe)) == {"no-device"}
+    assert set(failing_with_also(probe + tpu)) == {"tpu-issue"}
+    assert set(failing_with_also(probe)) == {"no-device"}
 
 
 _TF213 = (
@@ -107,11 +102,11 @@ _STUB = "I tensorflow/tsl/cuda/cudart_stub.cc:28] Could not find cuda drivers on
 
 
 def test_tensorflow_built_for_another_cuda_explains_its_missing_runtime() -> None:
-    fails = _fails(_TF213 + _STUB)
+    fails = failing_with_also(_TF213 + _STUB)
     assert set(fails) == {"version-mismatch"}
     assert "missing-library" in fails["version-mismatch"]
     # a GPU machine without the mismatch: the missing runtime stays the fail
-    assert "missing-library" in _fails("GPU 0: NVIDIA GeForce RTX 3090\n" + _STUB)
+    assert "missing-library" in failing_with_also("GPU 0: NVIDIA GeForce RTX 3090\n" + _STUB)
 
 
 _LIBCUDA = (
@@ -125,9 +120,9 @@ _LIBCUDA = (
 
 def test_a_loaded_kernel_driver_contradicts_no_driver() -> None:
     kernel = "I tensorflow/stream_executor/cuda/cuda_diagnostics.cc:204] kernel reported version is: 460.91.3\n"
-    assert set(_fails(_LIBCUDA + kernel)) == {"missing-library"}
+    assert set(failing_with_also(_LIBCUDA + kernel)) == {"missing-library"}
     # no driver shown: the missing libcuda is the missing driver, one fail
-    fails = _fails(_LIBCUDA)
+    fails = failing_with_also(_LIBCUDA)
     assert set(fails) == {"no-driver"}
     assert "missing-library" in fails["no-driver"]
 
@@ -141,8 +136,8 @@ def test_jax_cuda_plugin_shown_contradicts_cpu_jaxlib() -> None:
         "ERROR:jax._src.xla_bridge:444] Jax plugin configuration error: Exception when calling "
         "jax_plugins.xla_cuda12.initialize()\nRuntimeError: Unable to load cuSPARSE. Is it installed?\n"
     )
-    assert "cpu-wheel-on-gpu" not in _fails(plugin + fallback)
-    assert "cpu-wheel-on-gpu" in _fails("import jax\n" + fallback)
+    assert "cpu-wheel-on-gpu" not in failing_with_also(plugin + fallback)
+    assert "cpu-wheel-on-gpu" in failing_with_also("import jax\n" + fallback)
 
 
 _MAC_ENV = (
@@ -156,7 +151,7 @@ _MAC_ENV = (
 def test_old_macos_fails_mps_only_where_the_paste_uses_mps() -> None:
     assert _healthy(_MAC_ENV.format(torch="1.4.0"))
     used = _MAC_ENV.format(torch="2.1.0") + "x = torch.ones(1, device='mps')\n"
-    assert "mps-issue" in _fails(used)
+    assert "mps-issue" in failing_with_also(used)
 
 
 _CONDA_ENV = (
@@ -172,7 +167,9 @@ def test_unlabelled_companions_are_pypi_builds_only_next_to_a_labelled_torch() -
     # conda's torch carries no label either: nothing says the companions came from PyPI
     assert _healthy(_CONDA_ENV.format(cuda="11.3", torch="1.10.2"))
     # torch from the cu113 index (labelled), torchvision from PyPI (cu102): still a mismatch
-    assert "version-mismatch" in _fails(_CONDA_ENV.format(cuda="11.3", torch="1.10.2+cu113"))
+    assert "version-mismatch" in failing_with_also(
+        _CONDA_ENV.format(cuda="11.3", torch="1.10.2+cu113")
+    )
 
 
 _HOST_ENV = (
@@ -195,7 +192,7 @@ _HOST_ENV = (
 def test_a_cuda_build_on_a_host_without_a_gpu_is_not_a_fail() -> None:
     assert _healthy(_HOST_ENV)
     trouble = "Why does torch not use CUDA here?\n" + _HOST_ENV
-    assert "no-driver" in _fails(trouble)
+    assert "no-driver" in failing_with_also(trouble)
 
 
 @pytest.mark.parametrize(
@@ -226,9 +223,11 @@ def test_torch_stating_cuda_available_contradicts_no_driver() -> None:
         "Torch: CUDA available (torch.cuda.is_available() == True)\n",
         "torch.cuda.is_available() returns True on this box.\n",
     ):
-        assert "no-driver" not in _fails("GPU: NVIDIA GeForce RTX 4070\n" + said + smi), said
+        assert "no-driver" not in failing_with_also(
+            "GPU: NVIDIA GeForce RTX 4070\n" + said + smi
+        ), said
     # without it, the failing nvidia-smi still fails
-    assert "no-driver" in _fails("GPU: NVIDIA GeForce RTX 4070\n" + smi)
+    assert "no-driver" in failing_with_also("GPU: NVIDIA GeForce RTX 4070\n" + smi)
 
 
 _JAX_PAIR = "jax:    0.6.1.dev20250428+7ff68f9de\njaxlib: 0.5.0\nnumpy:  2.2.5\n"
@@ -240,6 +239,6 @@ def test_jax_env_info_proves_jax_and_jaxlib_load_together() -> None:
         "jax.devices (1 total, 1 local): [CudaDevice(id=0)]\n",
         'device info: NVIDIA GeForce RTX 3050 Ti Laptop GPU-1, 1 local devices"\n',
     ):
-        assert "version-mismatch" not in _fails(ran.format(devices))
+        assert "version-mismatch" not in failing_with_also(ran.format(devices))
     # versions typed by hand (nothing jax printed itself): the pairing check still speaks
-    assert "version-mismatch" in _fails("jax: 0.6.1\njaxlib: 0.5.0\n")
+    assert "version-mismatch" in failing_with_also("jax: 0.6.1\njaxlib: 0.5.0\n")

@@ -17,13 +17,9 @@ from packaging.version import Version
 from recommender.decide.diagnosis.cudnn import _stated_major, file_majors, torch_cudnn_major
 from recommender.pipeline import diagnose
 from recommender.rulebase.load import load_rulebase
+from tests.pastes import failing_with_also
 
 _RECORDING = Path(__file__).parent / "fixtures" / "wheels" / "pip" / "torch.json"
-
-
-def _fails(text: str) -> dict[str, tuple[str, ...]]:
-    result = diagnose(text, "paste.txt")
-    return {f.category: f.also for f in result.findings if f.status == "fail"}
 
 
 def _table() -> tuple[object, ...]:
@@ -61,7 +57,7 @@ _DLL_8 = "Could not locate cudnn_ops_infer64_8.dll. Please make sure it is in yo
     ],
 )
 def test_cudnn_of_another_major_is_a_version_mismatch(text: str) -> None:
-    fails = _fails(text)
+    fails = failing_with_also(text)
     assert "version-mismatch" in fails
     assert "missing-library" not in fails  # folded: the missing file is the symptom
     assert "missing-library" in fails["version-mismatch"]
@@ -84,7 +80,7 @@ def test_cudnn_of_another_major_is_a_version_mismatch(text: str) -> None:
     ],
 )
 def test_one_cudnn_major_stays_a_missing_library(text: str) -> None:
-    fails = _fails(text)
+    fails = failing_with_also(text)
     assert "missing-library" in fails
     assert "version-mismatch" not in fails
 

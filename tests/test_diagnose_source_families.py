@@ -11,11 +11,7 @@ from __future__ import annotations
 import pytest
 
 from recommender.facts.reports.paste import NothingFound
-from recommender.pipeline import diagnose
-
-
-def _run(text: str):
-    return diagnose(text, "paste.txt")
+from tests.pastes import run as _run
 
 
 def _categories(result) -> set[str]:

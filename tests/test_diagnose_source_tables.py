@@ -16,11 +16,7 @@ from recommender.facts.reports import load_signatures, read_paste
 from recommender.facts.reports.linear import check_pattern
 from recommender.facts.reports.lines import Text, paste_lines
 from recommender.facts.reports.signatures import SignatureError
-from recommender.pipeline import diagnose
-
-
-def _run(text: str):
-    return diagnose(text, "paste.txt")
+from tests.pastes import run as _run
 
 
 def _ids(result) -> set[str]:
