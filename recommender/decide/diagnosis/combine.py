@@ -30,6 +30,7 @@ from recommender.decide.diagnosis.kernels import (
 )
 from recommender.decide.diagnosis.memory import busy_gpus, closed_gpus, container_without_gpus
 from recommender.decide.diagnosis.messages import message_findings
+from recommender.decide.diagnosis.musl import musl_without_wheels
 from recommender.decide.diagnosis.pairings import pairing_findings
 from recommender.decide.diagnosis.platform import (
     jetson_builds,
@@ -39,6 +40,7 @@ from recommender.decide.diagnosis.platform import (
     tensorflow_metal_missing,
 )
 from recommender.decide.diagnosis.precedence import precedence
+from recommender.decide.diagnosis.previews import wsl_preview_build
 from recommender.decide.diagnosis.toolkit import toolkit_mismatch
 from recommender.decide.diagnosis.wsl import on_wsl2
 from recommender.facts.reports import Paste, Signature
@@ -126,6 +128,11 @@ def diagnose(
     """The findings for ``paste``, given the checklist of each framework it shows."""
     by_id = {s.id: s for s in signatures}
     found = [
+        # platform roots first: a preview flight is the root of a WSL 2 GPU failure beside it, and
+        # musl of pip finding no framework wheel; each leads the merge of its category's findings
+        # (one per category), so its fix is the one shown
+        *wsl_preview_build(paste),
+        *musl_without_wheels(paste),
         *item_findings(paste, checklists),
         *message_findings(paste, by_id, checklists, tables or {}),
         *library_findings(paste),

@@ -117,9 +117,11 @@ def build(base: Mapping[str, Any] | None, facts: Mapping[str, Fact], origin: str
         doc["source"] = {"format": "paste", "path": origin}
     values = {path: fact.value for path, fact in facts.items()}
     for path, value in values.items():
-        # The Windows build and a WSL named in prose have no field in the facts document.
+        # The Windows build (and whether it is a preview), the libc and a WSL named in prose have no field in the facts document.
         if path.startswith(("frameworks.", "os.", "python.")) and path not in (
             "os.windows_build",
+            "os.windows_preview",
+            "os.libc",
             "os.wsl_named",
         ):
             _set(doc, path, value)

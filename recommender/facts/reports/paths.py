@@ -11,7 +11,7 @@ _FW = "|".join(FRAMEWORK_IDS)
 _PATTERNS = (
     rf"frameworks\.(?:{_FW})\.(?:installed|version|distribution|jaxlib|build\.(?:flavour|cuda|rocm|cudnn|arch_list))",
     r"frameworks\.pytorch\.(?:cuda_available|cuda_warning|torchvision|torchaudio)",
-    r"os\.(?:system|release|machine|distro|wsl|wsl_named|python_platform|version|windows_build)",
+    r"os\.(?:system|release|machine|distro|wsl|wsl_named|python_platform|version|windows_build|windows_preview|libc)",
     # the paste was taken inside a container (a Docker container id as the prompt's hostname)
     r"os\.container(?:_gpus)?",
     # the CUDA toolkit and cuDNN a report says are installed on the system (not a build's own)
