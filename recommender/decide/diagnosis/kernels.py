@@ -72,8 +72,15 @@ OWN_TOOLCHAINS = (
 #: PTX too old for it). Torch's own kernels are compiled ahead of time, so under torch such a
 #: compiler is a library's (Triton, for inductor, SageAttention, ...); under TensorFlow or JAX it
 #: is XLA, the framework's own (round 23: "'sm_120' is not a recognized processor" under Triton 3.2,
-#: https://github.com/triton-lang/triton/issues/5950).
-_JIT_REFUSALS = ("is not a recognized processor for this target", "does not support .target sm_")
+#: https://github.com/triton-lang/triton/issues/5950). Round 31: ptxas refusing the sm_ name
+#: ("Value 'sm_89' is not defined for option 'gpu-name'") is the same refusal one step later, by
+#: the ptxas Triton bundles or points at (torch.compile on an RTX 4090 with a CUDA 11.6 ptxas,
+#: https://github.com/pytorch/pytorch/issues/90170).
+_JIT_REFUSALS = (
+    "is not a recognized processor for this target",
+    "does not support .target sm_",
+    "is not defined for option 'gpu-name'",
+)
 _XLA_FRAMEWORKS = ("frameworks.tensorflow.installed", "frameworks.jax.installed")
 
 

@@ -207,9 +207,19 @@ def _libcuda_without_driver(paste: Paste, lines: list[int]) -> bool:
 _FRAMEWORK_WORDS = ("pytorch", "/torch/", "\\torch\\", "tensorflow")
 
 
+#: Words of torch's compiler stack at work (inductor's log prefix, Triton's frames): a line that
+#: carries them is Triton's refusal relayed through torch's log, not torch's own check (round 31).
+_COMPILER_WORDS = ("_inductor", "triton")
+
+
 def _names_framework(paste: Paste, lines: list[int]) -> bool:
     """The matched lines are a framework's own check (torch's or TensorFlow's warning names it)."""
-    return any(word in paste.line(n).lower() for n in lines for word in _FRAMEWORK_WORDS)
+    texts = [paste.line(n).lower() for n in lines]
+    return any(
+        word in text and not any(w in text for w in _COMPILER_WORDS)
+        for text in texts
+        for word in _FRAMEWORK_WORDS
+    )
 
 
 def message_findings(

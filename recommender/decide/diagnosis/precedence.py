@@ -151,11 +151,12 @@ def _symptoms(found: Sequence[Finding]) -> list[Finding]:
 
 
 #: Direct evidence that a CUDA plugin of jax is installed (its module, its package, its
-#: initialisation): the plugin is there, so "a CUDA-enabled jaxlib is not installed" is only
-#: jax's fallback wording after the plugin failed to start
+#: initialisation, a traceback frame in its jax_plugins/xla_cuda12 directory): the plugin is
+#: there, so "a CUDA-enabled jaxlib is not installed" is only jax's fallback wording after the
+#: plugin failed to start
 #: (https://github.com/jax-ml/jax/blob/main/jax/_src/xla_bridge.py).
 _JAX_CUDA_PLUGIN = re.compile(
-    r"jax_plugins\.xla_cuda|jax[-_]cuda\d+[-_](?:plugin|pjrt)|xla_cuda\d+\.initialize",
+    r"jax_plugins[./\\]xla_cuda|jax[-_]cuda\d+[-_](?:plugin|pjrt)|xla_cuda\d+\.initialize",
     re.IGNORECASE,
 )
 
