@@ -72,15 +72,11 @@ OWN_TOOLCHAINS = (
 #: PTX too old for it). Torch's own kernels are compiled ahead of time, so under torch such a
 #: compiler is a library's (Triton, for inductor, SageAttention, ...); under TensorFlow or JAX it
 #: is XLA, the framework's own (round 23: "'sm_120' is not a recognized processor" under Triton 3.2,
-#: https://github.com/triton-lang/triton/issues/5950). Round 31: ptxas refusing the sm_ name
-#: ("Value 'sm_89' is not defined for option 'gpu-name'") is the same refusal one step later, by
-#: the ptxas Triton bundles or points at (torch.compile on an RTX 4090 with a CUDA 11.6 ptxas,
-#: https://github.com/pytorch/pytorch/issues/90170).
-_JIT_REFUSALS = (
-    "is not a recognized processor for this target",
-    "does not support .target sm_",
-    "is not defined for option 'gpu-name'",
-)
+#: https://github.com/triton-lang/triton/issues/5950). Round 31: so is ptxas refusing the sm_ name
+#: where torch or Triton shows (ptxas is also XLA's and nvcc's assembler; torch.compile on an RTX
+#: 4090 with a CUDA 11.6 ptxas, https://github.com/pytorch/pytorch/issues/90170).
+_JIT_REFUSALS = ("is not a recognized processor for this target", "does not support .target sm_")
+_PTXAS_REFUSAL, _TORCH_OR_TRITON = "is not defined for option 'gpu-name'", ("torch", "triton")
 _XLA_FRAMEWORKS = ("frameworks.tensorflow.installed", "frameworks.jax.installed")
 
 
@@ -89,6 +85,8 @@ def _library_jit_refused(paste: Paste) -> bool:
     if any(paste.facts.get(path) for path in _XLA_FRAMEWORKS):
         return False
     lines = [line for line in paste.lines if any(m in line for m in _JIT_REFUSALS)]
+    if any(w in line.lower() for line in paste.lines for w in _TORCH_OR_TRITON):
+        lines += [line for line in paste.lines if _PTXAS_REFUSAL in line]
     return bool(lines) and not any(w in line.lower() for line in lines for w in ("xla", "jax"))
 
 
