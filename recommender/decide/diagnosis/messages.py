@@ -20,6 +20,7 @@ from recommender.decide.diagnosis._paste import (
     shows_only_apple_gpu,
     stated_cuda,
 )
+from recommender.decide.diagnosis.capability import capability_not_listed
 from recommender.decide.diagnosis.cudnn import other_cudnn
 from recommender.decide.diagnosis.findings import Finding
 from recommender.decide.diagnosis.items import planner_fix
@@ -150,6 +151,9 @@ def _harmless(sig: Signature, paste: Paste, gpu: bool, lines: list[int]) -> str 
         return "the paste is not from WSL 2 (native Linux logs the same probe)"
     if sig.needs == "not-torch" and any(_TORCH_WORD.search(paste.line(n)) for n in lines):
         return "the line names torch itself, whose own build other lines show"
+    not_listed = capability_not_listed(paste, sig)
+    if not_listed is not None:
+        return not_listed
     if sig.diagnosis == Category.NO_DRIVER.value and _torch_cuda_works(paste):
         return (
             "the same paste shows torch.cuda.is_available() True, so the driver answered; "
