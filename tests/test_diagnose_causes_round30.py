@@ -107,6 +107,9 @@ def test_wsl_gpu_device_places_the_paste_in_wsl2() -> None:
         "I build our API on an Alpine image and add TensorFlow to it:\n"
         "ERROR: Ignored the following versions that require a different python version: 2.15.0 "
         "Requires-Python >=3.9,<3.12\n",
+        # an Alpine Python image in a docker run line (not a FROM), uv resolving torch there
+        "docker run --rm -it ghcr.io/astral-sh/uv:python3.12-alpine sh\n/ # uv pip install --system torch\n",
+        "services:\n  api:\n    image: python:3.11-alpine\n    command: pip install tensorflow\n",
         # another registry's Alpine base
         "FROM myregistry.example.com/base/alpine:3.18\nRUN pip3 install pytorch-lightning torch\n",
     ],
@@ -126,6 +129,8 @@ def test_alpine_with_a_framework_is_no_wheel_for_musl(text: str) -> None:
         "torch.cuda.is_available() returns True\n",
         # Alpine with no framework and no pip failure
         'FROM alpine:3.19\nRUN apk add --no-cache curl\nStep 3/3 : CMD ["curl", "--version"]\n',
+        # a slim Python image in a docker run line
+        "docker run --rm -it python:3.12-slim bash\n# pip install torch\nSuccessfully installed torch-2.4.0\n",
         # a node stage on Alpine is not the Python image
         "FROM node:20-alpine AS web\nFROM python:3.12-slim\nRUN pip install torch\n"
         ">>> torch.cuda.is_available()\nTrue\n",
