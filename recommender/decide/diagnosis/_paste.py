@@ -117,17 +117,20 @@ _CUDA_FACTS = ("toolkit.cuda", "frameworks.pytorch.build.cuda", "frameworks.tens
 def stated_cuda(paste: Paste, own: Sequence[int] = ()) -> set[tuple[int, int]]:
     """The CUDA releases (major, minor) the paste states apart from the lines ``own``: the
     toolkit's, a framework build's, or one named on a line (not nvidia-smi's driver header)."""
-    found = set()
+    return set(stated_cuda_lines(paste, own))
+
+
+def stated_cuda_lines(paste: Paste, own: Sequence[int] = ()) -> dict[tuple[int, int], int]:
+    """stated_cuda's releases, each with the first line that states it."""
+    found: dict[tuple[int, int], int] = {}
     for path in _CUDA_FACTS:
         fact = paste.facts.get(path)
         release = major_minor(fact.value) if fact else None
-        if release is not None:
-            found.add(release)
+        if fact is not None and release is not None:
+            found.setdefault(release, fact.line)
     for number, text in enumerate(paste.lines[:2000], start=1):
         if number in own or "Driver Version" in text or Accelerator.CUDA.value not in text.lower():
             continue
-        found.update(
-            (int(m.group("major")), int(m.group("minor")))
-            for m in _STATED_CUDA.finditer(text[:2000])
-        )
+        for m in _STATED_CUDA.finditer(text[:2000]):
+            found.setdefault((int(m.group("major")), int(m.group("minor"))), number)
     return found

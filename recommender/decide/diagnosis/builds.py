@@ -175,6 +175,8 @@ TF_TESTED_GPU: tuple[tuple[tuple[int, int], tuple[int, int], str, str], ...] = (
     ((2, 1), (2, 3), "10.1", "7.6"),
     ((1, 13), (2, 0), "10.0", "7.4"),
     ((1, 5), (1, 12), "9.0", "7"),
+    ((1, 3), (1, 4), "8.0", "6"),
+    ((1, 0), (1, 2), "8.0", "5.1"),
 )
 TF_TESTED_URL = "https://www.tensorflow.org/install/source#gpu"
 
@@ -208,6 +210,18 @@ def _tf_cuda_build(paste: Paste) -> tuple[Fact, tuple[int, int], tuple[str, str]
     return tf, release, tested
 
 
+def _generation(release: tuple[int, int]) -> tuple[int, ...]:
+    """The CUDA releases whose libraries share sonames: each minor before CUDA 11
+    (libcudart.so.10.1), 11.0 apart from 11.1+ (cuSOLVER is libcusolver.so.10 in 11.0, .so.11
+    from 11.1: NVIDIA's component versions, tf_libraries.CUDA_NOTES_URL), one major from 12."""
+    major, minor = release
+    if major < 11:
+        return release
+    if major == 11:
+        return (11, 0) if minor == 0 else (11, 1)
+    return (major,)
+
+
 def _major(value: object) -> int | None:
     head = str(value).split(".")[0]
     return int(head) if is_digits(head) else None
@@ -215,14 +229,15 @@ def _major(value: object) -> int | None:
 
 def tf_tested_libraries(paste: Paste) -> list[Finding]:
     """The system CUDA/cuDNN a TensorFlow report states, against the release's tested pair: a
-    cuDNN of another major version (or, before CUDA 11, another CUDA minor) is not the library
-    TensorFlow loads. A fail before 2.14 (TensorFlow takes them from the system) where a library
+    cuDNN of another major version (or a CUDA whose libraries have other sonames: another minor
+    before 11, 11.0 against 11.1+, another major) is not the library TensorFlow loads. A fail before 2.14 (TensorFlow takes them from the system) where a library
     failed to load; a warning otherwise (from 2.14 the pip wheels may bring their own)."""
     found = _tf_cuda_build(paste)
     if found is None:
         return []
     tf, release, (cuda, cudnn) = found
-    stated_cuda = paste.facts.get("toolkit.cuda")
+    # the template's answer, else the toolkit's own report (nvcc --version, version.txt)
+    stated_cuda = paste.facts.get("toolkit.cuda") or paste.facts.get("toolkit.nvcc")
     stated_cudnn = paste.facts.get("toolkit.cudnn")
     wrong: list[str] = []
     lines = [tf.line]
@@ -236,7 +251,7 @@ def tf_tested_libraries(paste: Paste) -> list[Finding]:
         want = major_minor(cuda)
         stated_major = _major(stated_cuda.value)  # "CUDA/cuDNN version: 10": a major alone
         if want and (
-            (have and (have[0] != want[0] or (want[0] < 11 and have != want)))
+            (have and _generation(have) != _generation(want))
             or (have is None and stated_major is not None and stated_major != want[0])
         ):
             wrong.append(

@@ -41,6 +41,7 @@ from recommender.decide.diagnosis.platform import (
 )
 from recommender.decide.diagnosis.precedence import precedence
 from recommender.decide.diagnosis.previews import wsl_preview_build
+from recommender.decide.diagnosis.tf_libraries import library_versions, xla_gpu_only
 from recommender.decide.diagnosis.toolkit import toolkit_mismatch
 from recommender.decide.diagnosis.wsl import on_wsl2
 from recommender.facts.reports import Paste, Signature
@@ -149,6 +150,8 @@ def diagnose(
         *driver_mismatch(paste),
         *tf_tested_libraries(paste),
         *tf_release_driver(paste),
+        *library_versions(paste),
+        *xla_gpu_only(paste),
         *toolkit_mismatch(paste),
         *jax_plugin_versions(paste),
         *pairing_findings(paste),

@@ -33,6 +33,7 @@ from recommender.facts.reports.rocm_smi import read as read_rocm_smi
 from recommender.facts.reports.sessions import read as read_sessions
 from recommender.facts.reports.sglang_env import read as read_sglang_env
 from recommender.facts.reports.signatures import Signature, load_signatures
+from recommender.facts.reports.tf_devices import read as read_tf_devices
 from recommender.facts.reports.tf_env import read as read_tf_env
 from recommender.facts.reports.toolkit import read as read_toolkit
 from recommender.facts.reports.torch_report import read as read_torch_report
@@ -59,6 +60,7 @@ READERS: tuple[tuple[str, Callable[[Sequence[str]], list[Block]]], ...] = (
     ("a Python session or one-liner", read_sessions),
     ("jax.print_environment_info()", read_jax_env),
     ("TensorFlow's system information", read_tf_env),
+    ("TensorFlow's device list", read_tf_devices),
     ("transformers / diffusers / accelerate / huggingface_hub env", read_hf_env),
     ("sglang's check_env", read_sglang_env),
     ("Lightning's collect_env_details", read_lightning_env),
