@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 
 from recommender.core.catalog import Diagnosis as Category
+from recommender.core.catalog import Framework
 from recommender.core.numfmt import is_digits
 from recommender.decide.diagnosis._paste import quote_lines, stated_cuda_lines
 from recommender.decide.diagnosis.findings import Finding
@@ -97,7 +98,7 @@ def _cuda_range(base: str, version: str) -> tuple[tuple[int, int], tuple[int, in
 
 def _tensorflow_paste(paste: Paste) -> bool:
     return "frameworks.tensorflow.installed" in paste.facts or any(
-        "tensorflow" in line.lower() for line in paste.lines[:2000]
+        Framework.TENSORFLOW.value in line.lower() for line in paste.lines[:2000]
     )
 
 
