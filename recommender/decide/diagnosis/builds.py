@@ -24,6 +24,8 @@ _MINOR_COMPAT_FROM = 11
 CUDA_RUNTIMES = (
     "cudatoolkit",
     "pytorch-cuda",
+    "nvidia-cuda-runtime",
+    "nvidia-cuda-runtime-cu13",
     "nvidia-cuda-runtime-cu12",
     "nvidia-cuda-runtime-cu11",
 )

@@ -18,6 +18,7 @@ from recommender.decide.diagnosis.builds import (
     tf_release_driver,
     tf_tested_libraries,
 )
+from recommender.decide.diagnosis.cuda_majors import cuda_majors
 from recommender.decide.diagnosis.findings import Diagnosis, Finding
 from recommender.decide.diagnosis.intent import cpu_intended
 from recommender.decide.diagnosis.items import item_findings
@@ -146,6 +147,7 @@ def diagnose(
         *mps_unavailable_on_mac(paste),
         *cpu_builds(paste),
         *cuda_runtimes(paste),
+        *cuda_majors(paste),
         *gfx_targets(paste),
         *driver_mismatch(paste),
         *tf_tested_libraries(paste),

@@ -58,6 +58,9 @@ RECORDED = (
     "nvidia-cudnn-cu12",
     "nvidia-cuda-runtime-cu11",
     "nvidia-cuda-runtime-cu12",
+    # CUDA 13's runtime wheel has no suffix: torch's cu13x builds depend on nvidia-cuda-runtime
+    # 13.x (pypi.org/project/nvidia-cuda-runtime); the -cuNN wheels are read by their name below
+    "nvidia-cuda-runtime",
     "intel-extension-for-pytorch",
     "torch-xla",
     "torch_xla",
@@ -133,6 +136,14 @@ def _fields(line: str) -> tuple[str, str, str, str] | None:
 
 
 _NAMES = frozenset((*WATCHED, *RECORDED))
+#: NVIDIA's library wheels name the CUDA major they were built for (``nvidia-nccl-cu12``,
+#: ``nvidia-cusparselt-cu13``): every one is read, so a list shows which CUDA majors it holds.
+_NVIDIA_CUDA_WHEEL = re.compile(r"^nvidia-[a-z0-9-]{1,40}-cu1[0-9]$")
+
+
+def _read(name: str) -> bool:
+    """A package dlrec reads: a framework, a recorded package, or an NVIDIA CUDA wheel."""
+    return name in _NAMES or _NVIDIA_CUDA_WHEEL.match(name) is not None
 
 
 def _may_list(line: str) -> bool:
@@ -145,7 +156,7 @@ def _may_list(line: str) -> bool:
     first = head[0]
     if first in ("[pip3]", "[pip]", "[conda]", "+") and len(head) > 1:
         first = head[1]
-    return first.partition("==")[0].lower() in _NAMES or first == "Name:"
+    return _read(first.partition("==")[0].lower()) or first == "Name:"
 
 
 #: The pytorch channel's torchvision/torchaudio build strings name their CUDA (``py39_cu116``,
@@ -191,7 +202,7 @@ def listed(name: str, version: str, number: int) -> list[Fact]:
     """The facts of one ``name version`` pair another report lists (Lightning's ``- torch:
     2.6.0+cu118``), for the packages dlrec reads; nothing for the others."""
     fields = _fields(f"{name} {version}")
-    if fields is None or (fields[0] not in WATCHED and fields[0] not in RECORDED):
+    if fields is None or not _read(fields[0]):
         return []
     return _facts(*fields, number)
 
@@ -208,7 +219,7 @@ def _conda_install(line: str, number: int) -> list[Fact]:
         name, sep, version = token.strip("'\"").partition("=")
         version = version.lstrip("=")
         fields = _fields(f"{name} {version}") if sep and version else None
-        if fields and (fields[0] in WATCHED or fields[0] in RECORDED):
+        if fields and _read(fields[0]):
             out.extend(_facts(*fields, number))
     return out
 
@@ -260,7 +271,7 @@ def _conda_transaction(line: str, number: int) -> list[Fact]:
     if name != parts[0] or not is_digits(version[:1]) or not build:
         return []
     fields = _fields(f"{name} {version} {build} {parts[1].partition('/')[0]}")
-    if fields is None or not (fields[0] in WATCHED or fields[0] in RECORDED):
+    if fields is None or not _read(fields[0]):
         return []
     return _facts(*fields, number)
 
@@ -274,7 +285,7 @@ def _conda_download(line: str, number: int) -> list[Fact]:
     if not sep or " " in spec.strip() or not is_digits(version[:1]) or not build:
         return []
     fields = _fields(f"{name} {version} {build}")
-    if fields is None or not (fields[0] in WATCHED or fields[0] in RECORDED):
+    if fields is None or not _read(fields[0]):
         return []
     return _facts(*fields, number)
 
@@ -330,7 +341,7 @@ def read(lines: Sequence[str]) -> list[Block]:
             end = number
             continue
         fields = (_pip_show(lines, number, line) or _fields(line)) if _may_list(line) else None
-        if fields is None or not (fields[0] in WATCHED or fields[0] in RECORDED):
+        if fields is None or not _read(fields[0]):
             if facts and number - end > 40:  # a list ends where no package appears for a while
                 blocks.append(_block(lines, start, end, facts))
                 facts = []
