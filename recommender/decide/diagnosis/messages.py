@@ -30,10 +30,12 @@ from recommender.decide.diagnosis.kernels import (
 )
 from recommender.decide.diagnosis.wsl import (
     NO_GPU_UNDER_WSL,
+    ROCM_WSL_FIX,
     WSL_FIX,
     WSL_FIX_UNSAID,
     names_libcuda,
     on_wsl2,
+    rocm_unreached,
     wsl_version_unsaid,
 )
 from recommender.facts.reports import Paste, Signature
@@ -41,6 +43,7 @@ from recommender.rulebase.checklist.template import Status
 
 #: Categories of a message about the driver's own library (libcuda) not being found or loaded.
 _MISSING = Category.MISSING_LIBRARY.value
+_ROCM = Category.ROCM_ISSUE.value
 _NO_TABLES: Mapping[str, Any] = MappingProxyType({})
 #: CTranslate2's cuDNN per release: 4.5 and later cuDNN 9, before it cuDNN 8
 #: (https://github.com/SYSTRAN/faster-whisper/issues/1086).
@@ -293,9 +296,12 @@ def message_findings(
         if wsl2 and sig.diagnosis in NO_GPU_UNDER_WSL:
             # No Linux driver to install there: the cause to act on is WSL's GPU path.
             category, also = Category.WSL_ISSUE.value, (sig.diagnosis, *also)
-            fix = WSL_FIX
+            fix = ROCM_WSL_FIX if _ROCM in sig.also else WSL_FIX
             if wsl_version_unsaid(paste):
                 also, fix = (*also, Category.WSL1.value), WSL_FIX_UNSAID
+        elif wsl2 and sig.diagnosis == _ROCM and rocm_unreached(paste, lines):
+            # ROCm under WSL 2 has no kfd of its own: the Windows driver's path is the cause.
+            category, also, fix = Category.WSL_ISSUE.value, (sig.diagnosis, *also), ROCM_WSL_FIX
         elif sig.diagnosis in _DRIVER_LIBRARY and wsl2 and names_libcuda(paste, lines):
             also = (*also, Category.WSL_ISSUE.value)
         passed = _stated_facts_pass(paste, checklists, sig.fix_item)

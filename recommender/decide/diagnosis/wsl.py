@@ -64,6 +64,33 @@ WSL_FIX_UNSAID = (
 )
 
 
+#: The ROCm runtime's own words for not reaching the GPU at all (rocminfo's HSA status, the kfd
+#: device node, hipErrorNoDevice's string, ROCr's GPU check). Under WSL 2 ROCm reaches an AMD GPU
+#: through the Windows driver (no amdgpu module or /dev/kfd there), and only the ROCm releases and
+#: GPUs AMD's ROCm-on-WSL matrix lists do: these failures there are WSL's path (an unsupported
+#: release, distribution or GPU), not a Linux driver to load. A gfx-target message
+#: (hipErrorInvalidDeviceFunction, no code object) stays ROCm's own.
+_ROCM_UNREACHED = (
+    "hsa_status_error_out_of_resources",
+    "/dev/kfd",
+    "no rocm-capable device",
+    "rocr: unsupported gpu",
+)
+
+#: What to do there (AMD's "Install Radeon software for WSL with ROCm" guide).
+ROCM_WSL_FIX = (
+    "Under WSL 2 ROCm reaches the GPU through the Windows AMD driver (there is no amdgpu module, "
+    "/dev/kfd or rocm-smi inside WSL): install the ROCm release that AMD's ROCm-on-WSL guide names "
+    "(amdgpu-install --usecase=wsl,rocm --no-dkms) with the Windows driver it pairs with, on a "
+    "distribution and GPU its WSL compatibility matrix lists"
+)
+
+
+def rocm_unreached(paste: Paste, lines: list[int]) -> bool:
+    """The matched ROCm message says the runtime could not reach the GPU at all."""
+    return any(word in paste.line(n).lower() for n in lines for word in _ROCM_UNREACHED)
+
+
 def names_libcuda(paste: Paste, lines: list[int]) -> bool:
     """On WSL 2 libcuda is the Windows driver's, mounted at /usr/lib/wsl/lib: a message that it
     is missing is WSL's library path, not a CUDA toolkit to install. (A CUDA initialisation that
