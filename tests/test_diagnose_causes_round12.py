@@ -249,9 +249,12 @@ def test_a_missing_kernel_source_tree_is_a_driver_that_was_not_built() -> None:
     assert "no-driver" in failing_categories(_run(line + "\n"))
 
 
-def test_rocm_without_the_amdgpu_kernel_driver_is_no_driver() -> None:
+def test_rocminfos_module_check_names_no_driver_but_only_as_a_warning() -> None:
+    # rocminfo looks for amdgpu among the loaded modules: an amdgpu built into the kernel is not
+    # one, so a working machine prints the same line (held-back set 7 had two such threads).
     result = _run("ROCk module is NOT loaded, possibly no GPU devices\n")
-    assert {"no-driver", "rocm-issue"} <= failing_categories(result)
+    assert {"no-driver", "rocm-issue"} <= set(result.categories)
+    assert failing_categories(result) == set()
 
 
 def test_amd_smis_driver_not_initialized_is_no_driver_but_only_a_warning() -> None:

@@ -61,7 +61,7 @@ def test_rock_module_not_loaded_under_wsl2_gets_the_rocm_wsl_fix() -> None:
         "Ubuntu 22.04 under WSL2, Radeon RX 7900 GRE\n"
         "ROCk module is NOT loaded, possibly no GPU devices\n"
     )
-    wsl = next(f for f in result.findings if f.category == "wsl-issue" and f.status == "fail")
+    wsl = next(f for f in result.findings if f.category == "wsl-issue")
     assert "ROCm-on-WSL" in wsl.fix
 
 
@@ -81,10 +81,12 @@ def test_amd_smi_not_initialized_alone_is_a_warning_not_a_fail() -> None:
     assert "no-driver" in categories(_AMD_SMI)
 
 
-def test_amd_smi_not_initialized_beside_rocminfo_proof_fails() -> None:
-    # rocminfo's own check agrees: the driver really is missing.
+def test_amd_smi_not_initialized_beside_rocminfos_module_check_is_still_a_warning() -> None:
+    # Both tools look for a loaded amdgpu module; a built-in amdgpu fails both checks alike, so
+    # two of them agreeing prove no more than one.
     text = _AMD_SMI + "$ rocminfo\nROCk module is NOT loaded, possibly no GPU devices\n"
-    assert "no-driver" in fails(text)
+    assert "no-driver" in categories(text)
+    assert "no-driver" not in fails(text)
 
 
 # --- Ollama's gfx check ---------------------------------------------------------------------------
