@@ -42,6 +42,10 @@ READER_LINES = (
     "- CUDA/cuDNN version: " + "1." * 55 + " cudnn-" + "v1." * 20,
     "cuDNN: " + "v1" * 60,
     " + torch==" + "2." * 40 + "x",
+    "Driver Version " + " " * 30 + ": " + "5." * 60,
+    "    Product Name     : " + "NVIDIA " * 30,
+    "<product_name>" + "a" * 150 + "</product_nam",
+    "name, driver_version, " + "memory.total [MiB], " * 12,
 )
 
 

@@ -28,7 +28,8 @@ _UTIL_MODE = re.compile(
     r"\| {0,8}(?P<util>[0-9]{1,3}|N/A)%? {1,12}(?P<mode>Default|E\. Process|E\. Thread|Prohibited) {0,8}\|"
 )
 _BUS_ID = re.compile(r"^ {0,4}[0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.[0-9]")
-_NAME_START = (
+#: How an NVIDIA GPU's name begins in nvidia-smi's outputs.
+NAME_START = (
     "NVIDIA",
     "Tesla",
     "GeForce",
@@ -54,7 +55,7 @@ def _gpu_row(line: str, *, bus_id_needed: bool = False) -> tuple[int, str] | Non
     if len(cell) < 3 or not is_digits(cell[0]) or cell[-1] not in _MODES:
         return None
     name = " ".join(cell[1:-1])
-    if not name.startswith(_NAME_START):
+    if not name.startswith(NAME_START):
         return None
     return int(cell[0]), name
 
@@ -98,10 +99,11 @@ def read(lines: Sequence[str]) -> list[Block]:
                 end = number
     if facts:
         blocks.append(Block(format=FORMAT, start=start, end=end, facts=tuple(facts)))
-    return [_with_count(b) for b in blocks]
+    return [with_count(b) for b in blocks]
 
 
-def _with_count(block: Block) -> Block:
+def with_count(block: Block) -> Block:
+    """The block with ``gpu.count``: how many GPUs it names."""
     names = [f for f in block.facts if f.path.endswith(".name")]
     if not names:
         return block

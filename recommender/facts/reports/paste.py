@@ -25,6 +25,7 @@ from recommender.facts.reports.lightning_env import read as read_lightning_env
 from recommender.facts.reports.lines import Text, paste_lines
 from recommender.facts.reports.model import Block, Fact, Hit, Paste
 from recommender.facts.reports.nvidia_smi import read as read_nvidia_smi
+from recommender.facts.reports.nvidia_smi_query import read as read_nvidia_smi_query
 from recommender.facts.reports.packages import read as read_packages
 from recommender.facts.reports.pip_output import read as read_pip_output
 from recommender.facts.reports.prose import read as read_prose
@@ -56,6 +57,7 @@ REPOSITORY_PACKAGES = {
 #: (what it looks for, reader): the order is the order of precedence when two blocks disagree.
 READERS: tuple[tuple[str, Callable[[Sequence[str]], list[Block]]], ...] = (
     ("nvidia-smi", read_nvidia_smi),
+    ("nvidia-smi -q / -q -x / --query-gpu", read_nvidia_smi_query),
     ("rocm-smi / rocminfo", read_rocm_smi),
     ("a Python session or one-liner", read_sessions),
     ("jax.print_environment_info()", read_jax_env),
