@@ -104,10 +104,11 @@ def major_minor(value: object) -> tuple[int, int] | None:
 
 #: A CUDA release stated on a line ("cuda12.1", "CUDA 11.8", "`cuda-11.6.2`", "CUDA toolkit
 #: 12.2", "CUDA version: 12.1", "cuda is '9.0.176'", nvcc's "Cuda compilation tools, release
-#: 11.7"); nvidia-smi's header line is the driver's newest CUDA, not an install, and is skipped.
+#: 11.7", a table row "| CUDA toolkit (nvcc) | 12.4.131 |"); nvidia-smi's header line is the
+#: driver's newest CUDA, not an install, and is skipped.
 _STATED_CUDA = re.compile(
-    r"\bcuda(?: compilation tools, release |[ _-]?(?:toolkit[ _-]?)?(?:version)?[ :=]{0,3}"
-    r"(?:is {1,2})?['\"]?v?)"
+    r"\bcuda(?: compilation tools, release |[ _-]?(?:toolkit[ _-]?)?(?:version)?"
+    r"(?: ?\([^()\n]{0,40}\))?[ :=|]{0,4}(?:is {1,2})?['\"`]?v?)"
     r"(?P<major>[0-9]{1,2})\.(?P<minor>[0-9])",
     re.IGNORECASE,
 )

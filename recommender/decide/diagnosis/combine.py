@@ -19,6 +19,7 @@ from recommender.decide.diagnosis.builds import (
     tf_tested_libraries,
 )
 from recommender.decide.diagnosis.cuda_majors import cuda_majors
+from recommender.decide.diagnosis.eras import era_findings
 from recommender.decide.diagnosis.findings import Diagnosis, Finding
 from recommender.decide.diagnosis.intent import cpu_intended
 from recommender.decide.diagnosis.items import item_findings
@@ -148,6 +149,7 @@ def diagnose(
         *cpu_builds(paste),
         *cuda_runtimes(paste),
         *cuda_majors(paste),
+        *era_findings(paste, tables or {}),
         *gfx_targets(paste),
         *driver_mismatch(paste),
         *tf_tested_libraries(paste),

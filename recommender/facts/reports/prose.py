@@ -52,10 +52,10 @@ _WINDOWS = re.compile(
     re.IGNORECASE,
 )
 #: "driver 470", "NVIDIA driver version is 535.104.05", "Driver: 550.54", "nvidia-driver-535" (the
-#: Ubuntu package): a driver branch is three digits, 3xx to 9xx, so "CUDA driver version 12.2"
+#: Ubuntu package), a table row "| NVIDIA driver | 560.35.03 |": a driver branch is three digits, 3xx to 9xx, so "CUDA driver version 12.2"
 #: and torch's "found version 11040" stay unread.
 _DRIVER = re.compile(
-    r"\b(?:nvidia[ -])?drivers? {0,2}(?:version {0,2})?(?:is {1,2}|: {0,4}|= {0,4}|of {1,2}|-|v)?"
+    r"\b(?:nvidia[ -])?drivers? {0,2}(?:version {0,2})?(?:is {1,2}|: {0,4}|= {0,4}|of {1,2}|-|v|\| {0,4})?"
     r"(?P<v>[3-9][0-9]{2}(?:\.[0-9]{1,3}){0,2})\b",
     re.IGNORECASE,
 )
