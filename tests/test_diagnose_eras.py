@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pastes import fails, run, signature_ids
+from tests.pastes import categories, fact, fails, read, run, signature_ids, status
 
 # --- a CUDA release older than the GPU's architecture -----------------------------------------------
 
@@ -118,3 +118,62 @@ def test_nvidia_smis_own_cuda_is_the_driver_not_an_install() -> None:
     )
     ids = signature_ids(text)
     assert not {i for i in ids if i.startswith("era:")}
+
+
+# --- versions named in a sentence feed the same checks as a block's ----------------------------------
+
+
+def test_a_framework_and_cuda_named_in_a_sentence_are_read() -> None:
+    result = run("We are on PyTorch 1.5.1 and CUDA 10.1 with cuDNN 7.6.3 on a Quadro RTX 6000.")
+    assert fact(result, "frameworks.pytorch.version") == "1.5.1"
+    assert fact(result, "toolkit.cuda") == "10.1"
+    assert fact(result, "toolkit.cudnn") == "7.6.3"
+
+
+def test_tensorflows_tested_cuda_judges_a_sentences_cuda() -> None:
+    text = (
+        "My setup is tf 2.2.0 with CUDA 10.0 and cudnn 7.4.\n"
+        "Could not load dynamic library 'libcudart.so.10.1'; dlerror: libcudart.so.10.1: cannot "
+        "open shared object file: No such file or directory\n"
+    )
+    result = run(text)
+    assert fact(result, "frameworks.tensorflow.version") == "2.2.0"
+    assert status(result, "version-mismatch") == "fail"  # the load failure shows it
+
+
+def test_tensorflows_tested_cuda_in_a_sentence_stays_quiet() -> None:
+    text = "My setup is tf 2.2.0 with CUDA 10.1 and cudnn 7.6, and model.fit is slow.\n"
+    assert "version-mismatch" not in categories(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This project requires torch 2.1 or later and CUDA 12.1 on a Tesla T4.",
+        "Should I upgrade to tensorflow 2.12 and CUDA 11.8 on my Tesla T4?",
+        "flash-attn was built for CUDA 12.4 and torch 2.3 on a Tesla T4.",
+    ],
+)
+def test_a_version_asked_for_is_not_read_as_installed(text: str) -> None:
+    result = read(text)
+    if result is None:
+        return
+    assert fact(result, "toolkit.cuda") is None
+    assert fact(result, "frameworks.pytorch.version") is None
+    assert fact(result, "frameworks.tensorflow.version") is None
+
+
+def test_a_list_of_versions_in_one_line_is_read_and_judged() -> None:
+    result = run("tensorflow-gpu 2.3.0, CUDA 11.0, cuDNN 8.0.4\n")
+    assert status(result, "version-mismatch") == "warn"  # no load failure shown: a warning
+
+
+def test_a_list_of_matching_versions_stays_quiet() -> None:
+    result = run("tensorflow-gpu 2.3.0, CUDA 10.1, cuDNN 7.6.5\n")
+    assert fact(result, "toolkit.cuda") == "10.1"
+    assert not result.failed
+    assert "version-mismatch" not in result.categories
+
+
+def test_a_version_said_in_passing_is_not_the_environment() -> None:
+    assert read("I think torch 2.0 works for this, not sure about cuda 11.8\n") is None

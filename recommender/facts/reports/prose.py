@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from recommender.facts.reports.gpus import compute_capability, load_gpu_table
 from recommender.facts.reports.lines import local_build
 from recommender.facts.reports.model import Block, Fact
+from recommender.facts.reports.prose_versions import named_frameworks, system_libraries
 
 FORMAT = "prose"
 #: A GPU model as people write it: GeForce's RTX/GTX numbers, Quadro/TITAN names, and the
@@ -130,8 +131,8 @@ _CUDA_TRUE = re.compile(
 
 
 def read_stated(lines: Sequence[str]) -> list[Block]:
-    """Framework versions, a Windows release, a driver, a torch build, a WSL kernel and torch's
-    "CUDA is available" stated in sentences, the first of each."""
+    """Framework versions, the system's CUDA and cuDNN, a Windows release, a driver, a torch
+    build, a WSL kernel and torch's "CUDA is available" stated in sentences, the first of each."""
     facts: list[Fact] = []
     seen: set[str] = set()
     for number, line in enumerate(lines, 1):
@@ -157,6 +158,9 @@ def read_stated(lines: Sequence[str]) -> list[Block]:
         facts.extend(_stated_torch_build(head, number, seen))
         facts.extend(_stated_wsl_kernel(head, number, seen))
         facts.extend(_stated_wsl_version(head, number, seen))
+        # a release named without "version" after the forms above (a torch build's label wins)
+        facts.extend(named_frameworks(head, number, seen))
+        facts.extend(system_libraries(head, number, seen))
     if any(f.path == "os.release" for f in facts):  # the kernel (tool output) shows the version
         facts = [f for f in facts if f.path != "os.wsl"]
     if not facts:

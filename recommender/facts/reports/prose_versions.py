@@ -1,0 +1,94 @@
+"""Versions named in a sentence without a "version" word: a framework with its release ("I am using
+PyTorch 1.0.1", "on tensorflow-gpu 1.14.0", "TF 2.10 with ..."), the system's CUDA ("cuda 9.0",
+"CUDA toolkit 11.8", "my cuda version is 10.1") and cuDNN ("cuDNN 7.6.5"). prose.read_stated keeps
+them only where no block or message states the same fact, so tool output always wins.
+
+A sentence that asks for a version rather than stating one is not read: "requires torch 2.1",
+"built for CUDA 11.8", "upgrade to TF 2.12", "CUDA >= 12.1", "torch 2.0 or later", a question."""
+
+from __future__ import annotations
+
+import re
+
+from recommender.facts.reports.model import Fact
+
+#: A framework and its release, next to each other as a sentence writes them (a pin,
+#: "torch==2.4.0", is a package list's or a requirement, read by the package readers).
+_NAMED = re.compile(
+    r"\b(?P<fw>tensorflow-gpu|tensorflow|pytorch|torch|jax|tf) {1,2}v?"
+    r"(?P<v>[0-9]{1,2}\.[0-9]{1,3}(?:\.[0-9]{1,3})?)(?![0-9A-Za-z+]|\.[0-9]|\.x)",
+    re.IGNORECASE,
+)
+_FRAMEWORKS = {
+    "tensorflow-gpu": "tensorflow",
+    "tensorflow": "tensorflow",
+    "tf": "tensorflow",
+    "pytorch": "pytorch",
+    "torch": "pytorch",
+    "jax": "jax",
+}
+#: The system's CUDA or cuDNN: the name, an optional "toolkit"/"version" and "is"/":", a release.
+_LIBRARY = re.compile(
+    r"\b(?P<lib>cuda|cudnn)(?:[ _-]?toolkit)?(?: {1,2}version)?(?: {1,2}is|:)? {0,2}v?"
+    r"(?P<v>[0-9]{1,2}\.[0-9]{1,2}(?:\.[0-9]{1,3})?)(?![0-9A-Za-z+]|\.[0-9]|\.x)",
+    re.IGNORECASE,
+)
+#: Words before a version that make it a requirement or a change, not what is installed.
+_WANTED = re.compile(
+    r"requir|\bneeds?\b|built (?:for|against|with)|compiled (?:for|against|with)|support"
+    r"|upgrad|downgrad|switch|instead|\btry|\btried|recommend|\bshould\b",
+    re.IGNORECASE,
+)
+#: Words before a version that say it is the writer's own ("I am using", "on", "my setup is"); a
+#: line that starts with the name is a list of the environment ("- PyTorch 1.5.1", "| CUDA | 11.8").
+#: "I think torch 2.0 works" says neither, and stays unread.
+_OWN = re.compile(
+    r"\b(?:using|use|used|on|with|installed|have|has|running|run|my|our|version|env"
+    r"|environment|setup|system|machine)\b",
+    re.IGNORECASE,
+)
+_LIST_ITEM = re.compile(r"[ \t>*|#+-]{0,8}")
+#: A version and a comma before it: the line lists versions ("tensorflow-gpu 2.3.0, CUDA 11.0").
+_LISTED = re.compile(r"[0-9], ")
+#: Words right after a version that make it a range.
+_RANGE = re.compile(r" {0,2}(?:or (?:later|newer|higher|above|greater)|and (?:above|up|later))")
+
+
+def _stated(head: str, start: int, end: int) -> bool:
+    """The version at ``start:end`` is stated as installed: the writer's own (a word of use before
+    it, or a list entry), no requirement or change before it, no range after it, not in a
+    question, not nvidia-smi's header (the driver's CUDA)."""
+    if "Driver Version" in head or head.rstrip().endswith("?"):
+        return False
+    if _WANTED.search(head, 0, start) is not None or _RANGE.match(head, end) is not None:
+        return False
+    item = _LIST_ITEM.match(head)
+    if item is not None and item.end() == start:
+        return True
+    return _OWN.search(head, 0, start) is not None or _LISTED.search(head, 0, start) is not None
+
+
+def named_frameworks(head: str, number: int, seen: set[str]) -> list[Fact]:
+    """The first release stated for each framework on the line."""
+    out: list[Fact] = []
+    for m in _NAMED.finditer(head):
+        framework = _FRAMEWORKS[m.group("fw").lower()]
+        if framework in seen or not _stated(head, m.start(), m.end()):
+            continue
+        seen.add(framework)
+        out.append(Fact(path=f"frameworks.{framework}.installed", value=True, line=number))
+        out.append(Fact(path=f"frameworks.{framework}.version", value=m.group("v"), line=number))
+    return out
+
+
+def system_libraries(head: str, number: int, seen: set[str]) -> list[Fact]:
+    """The CUDA and cuDNN releases the line states as installed (``toolkit.cuda``,
+    ``toolkit.cudnn``)."""
+    out: list[Fact] = []
+    for m in _LIBRARY.finditer(head):
+        path = f"toolkit.{m.group('lib').lower()}"
+        if path in seen or not _stated(head, m.start(), m.end()):
+            continue
+        seen.add(path)
+        out.append(Fact(path=path, value=m.group("v"), line=number))
+    return out
