@@ -10,7 +10,7 @@ from typing import Any
 from recommender.core.catalog import Accelerator
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.checklist.build import Checklist
-from recommender.decide.diagnosis._paste import fact_lines, quote_lines, stated_cuda
+from recommender.decide.diagnosis._paste import fact_lines, quote_lines
 from recommender.decide.diagnosis.findings import Finding
 from recommender.facts.reports import Paste
 from recommender.facts.reports.model import Fact
@@ -111,41 +111,6 @@ _OWN_OPS_FRAME = re.compile(
     r"|simple_knn|gsplat|mamba_ssm|causal_conv1d|apex|auto_gptq|exllamav2)[/\\.]"
     r"|\bext_module\.[a-z_]{2,60}\("
 )
-
-#: A line that imports (or runs from the site-packages of) a library shipping its own compiled CUDA
-#: extension: a CUDA runtime library of one major version missing there means the library's wheel
-#: was built for another CUDA than the environment's torch (vLLM 0.2.2 needed torch's CUDA 12.1
-#: build, https://github.com/vllm-project/vllm/issues/1716).
-_EXTENSION_IMPORT = re.compile(
-    r"(?:\bfrom |\bimport |site-packages[/\\])(?:vllm|flash_attn|xformers|bitsandbytes|deepspeed"
-    r"|sgl_kernel|flashinfer|auto_gptq|exllamav2|mamba_ssm|causal_conv1d|mmcv|apex)\b"
-)
-#: A CUDA runtime library named with its major version (libcudart.so.12, libcublasLt.so.11).
-_VERSIONED_CUDA_LIBRARY = re.compile(
-    r"lib(?:cudart|cublas|cublasLt|cufft|curand|cusparse|cusolver|nvrtc|cudnn)\.so\.[0-9]"
-)
-
-
-#: The CUDA libraries whose soname carries CUDA's own release (libcudart.so.10.1 is CUDA 10.1's,
-#: libcublas.so.12 CUDA 12's); cuFFT, cuRAND, cuSOLVER, cuSPARSE and cuDNN number their own
-#: releases (CUDA 12 ships libcufft.so.11 and libcurand.so.10), so they say nothing of CUDA's.
-_CUDA_NUMBERED = re.compile(r"lib(?:cudart|cublas|cublasLt|nvrtc)\.so\.(?P<major>[0-9]{1,2})\b")
-
-
-def extension_built_for_other_cuda(paste: Paste, lines: Sequence[int]) -> bool:
-    """A versioned CUDA runtime library missing (``lines``) while a library with its own compiled
-    CUDA extension is being imported, or where the paste states a CUDA of another major release
-    than the one the missing library belongs to ("libcudart.so.10.1" next to "cuda12.1"): the
-    module that asks for it was built for another CUDA than the environment provides (its wheel
-    and torch's CUDA disagree)."""
-    if not any(_VERSIONED_CUDA_LIBRARY.search(paste.line(n)) for n in lines):
-        return False
-    if any(_EXTENSION_IMPORT.search(line) for line in paste.lines):
-        return True
-    wanted = {int(m.group("major")) for n in lines for m in _CUDA_NUMBERED.finditer(paste.line(n))}
-    stated = {major for major, _ in stated_cuda(paste, lines)} if wanted else set()
-    return bool(stated) and not wanted & stated
-
 
 #: gfx targets ROCm builds no kernels for, and the one whose code they run (rules/compat.yaml
 #: rocm-rdna2-gfx-override reads the same source).

@@ -22,12 +22,10 @@ from recommender.decide.diagnosis._paste import (
 )
 from recommender.decide.diagnosis.capability import capability_not_listed
 from recommender.decide.diagnosis.cudnn import other_cudnn
+from recommender.decide.diagnosis.extensions import extension_built_for_other_cuda
 from recommender.decide.diagnosis.findings import Finding
 from recommender.decide.diagnosis.items import planner_fix
-from recommender.decide.diagnosis.kernels import (
-    extension_built_for_other_cuda,
-    library_kernels_in_use,
-)
+from recommender.decide.diagnosis.kernels import library_kernels_in_use
 from recommender.decide.diagnosis.wsl import (
     NO_GPU_UNDER_WSL,
     ROCM_WSL_FIX,
