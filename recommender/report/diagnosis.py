@@ -27,6 +27,11 @@ def escape_md(text: str) -> str:
 def _summary(d: Diagnosis) -> str:
     fails = [f for f in d.findings if f.status == "fail"]
     read = ", ".join(d.formats) or "known error messages"
+    warns = [f for f in d.findings if f.status == "warn"]
+    if not fails and warns and not any(f.status == "ok" and f.id == "healthy" for f in d.findings):
+        # a failure the paste proves, with its cause inferred or not in the text: not healthy
+        cats = ", ".join(dict.fromkeys(f.category for f in warns))
+        return f"Read: {read}. No finding fails, but the paste shows a failure: {len(warns)} warning(s): {cats}."
     if not fails:
         return f"Read: {read}. No finding explains a failure."
     cats = ", ".join(dict.fromkeys(f.category for f in fails))

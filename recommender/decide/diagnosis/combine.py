@@ -43,6 +43,7 @@ from recommender.decide.diagnosis.platform import (
 )
 from recommender.decide.diagnosis.precedence import precedence
 from recommender.decide.diagnosis.previews import wsl_preview_build
+from recommender.decide.diagnosis.symptoms import unexplained
 from recommender.decide.diagnosis.tf_libraries import library_versions, xla_gpu_only
 from recommender.decide.diagnosis.toolkit import toolkit_mismatch
 from recommender.decide.diagnosis.wsl import on_wsl2
@@ -120,6 +121,13 @@ def _merge(findings: Sequence[Finding]) -> list[Finding]:
     return sorted(out.values(), key=lambda f: order.get(f.status, 3))
 
 
+def _shows_failure(f: Finding) -> bool:
+    """A warning that the paste shows a failure: a framework that cannot use the GPU the paste
+    shows (symptoms.py), or the user's own sentence stating a cause (a ``-stated`` signature).
+    Not a fail (the cause is inferred or told, not proved), but not a healthy paste either."""
+    return f.status == "warn" and (f.id.startswith("symptom:") or f.id.endswith("-stated"))
+
+
 def diagnose(
     paste: Paste,
     checklists: Mapping[str, Checklist],
@@ -168,8 +176,11 @@ def diagnose(
     if any(f.category == Category.WSL_ISSUE.value and f.status != "ok" for f in found):
         found = [f for f in found if f.id != "platform:wsl2"]  # a WSL finding says it already
     found = cpu_intended(paste, precedence(paste, found, wsl2=on_wsl2(paste)))
+    # a framework that cannot use the GPU the paste shows, where nothing above says why: not
+    # healthy; its likely cause inferred from the facts, or said to be missing from the text
+    found += unexplained(paste, found, tables or {})
     merged = _merge(_explained(found))
-    if not any(f.status == "fail" for f in merged):
+    if not any(f.status == "fail" or _shows_failure(f) for f in merged):
         merged.append(
             Finding(
                 id="healthy",

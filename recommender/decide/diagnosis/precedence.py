@@ -42,8 +42,16 @@ _CONTAINER = re.compile(
 _NVIDIA_SMI_ABSENT = frozenset({"signature:nvidia-smi-not-found", "signature:nvidia-smi-no-driver"})
 
 
+def container_line(paste: Paste) -> int | None:
+    """The first line that puts the paste inside a container, or None."""
+    fact = paste.facts.get("os.container")
+    if fact is not None:
+        return fact.line
+    return next((n for n, line in enumerate(paste.lines, 1) if _CONTAINER.search(line)), None)
+
+
 def _in_container(paste: Paste) -> bool:
-    return any(_CONTAINER.search(line) for line in paste.lines)
+    return container_line(paste) is not None
 
 
 def _flip(f: Finding, to: str) -> Finding:

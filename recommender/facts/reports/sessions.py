@@ -190,10 +190,14 @@ def _inline(line: str, number: int) -> list[Fact]:
 #: A boolean check retold inside a sentence: "but cuda.is_available() returns false",
 #: "torch.cuda.is_available() gives False", "Torch: CUDA available (torch.cuda.is_available() == True)". Only these boolean checks are read (``cuda.`` alone is
 #: torch's, imported as ``from torch import cuda``), and only a True/False answer.
+#: Retold as people type it, too: without the call's parentheses, with an "=" or ":" and no
+#: spaces, the answer in Markdown emphasis ("torch.cuda.is_available=**False**", "is_available()
+#: -> `False`").
 _SAID = re.compile(
-    r"(?P<expr>(?:torch\.)?cuda\.is_available\(\)|torch\.backends\.mps\.is_available\(\)"
-    r"|tf\.test\.is_built_with_cuda\(\)|tf\.test\.is_gpu_available\(\))`? {1,4}"
-    r"(?:returns?|returned|gives|gave|is|prints|printed|shows|outputs|==|=>|->|→|⇒) {1,4}`?"
+    r"(?P<expr>(?:torch\.)?cuda\.is_available|torch\.backends\.mps\.is_available"
+    r"|tf\.test\.is_built_with_cuda|tf\.test\.is_gpu_available)(?:\(\))?[`*]{0,2}"
+    r"(?: {1,4}(?:returns?|returned|gives|gave|is|prints|printed|shows|outputs|==|=>|->|→|⇒) {1,4}"
+    r"| {0,4}[=:] {0,4})[`*_]{0,2}"
     r"(?P<value>true|false)\b",
     re.IGNORECASE,
 )
@@ -203,7 +207,7 @@ def _said(line: str, number: int) -> list[Fact]:
     m = _SAID.search(line)
     if m is None:
         return []
-    expr = "".join(m.group("expr").split())
+    expr = "".join(m.group("expr").split()) + "()"
     if expr.lower().startswith("cuda."):
         expr = "torch." + expr
     return _read_pair(expr, m.group("value").capitalize(), number)
