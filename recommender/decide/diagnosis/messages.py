@@ -163,6 +163,25 @@ def _harmless(sig: Signature, paste: Paste, gpu: bool, lines: list[int]) -> str 
     return None
 
 
+def _only_retold(paste: Paste, sid: str) -> str | None:
+    """Why a message found only by the tolerant pass (retold.py) as a sentence with other
+    punctuation or separators is a warning: dropping punctuation can join two phrases into its
+    words, and a person who retypes a sentence may be paraphrasing it. A status name spelled
+    another way ("CUDA Error - Insufficient Driver") keeps its status: the name's words in that
+    order name one status of one library, whatever the case or separator."""
+    kinds = {h.retold for h in paste.hits if h.signature == sid}
+    if kinds == {"wording"}:
+        return "its words are there, with other punctuation or separators (retold)"
+    return None
+
+
+def _retold_note(paste: Paste, sid: str) -> str:
+    """Said in the detail where only the tolerant pass found the message."""
+    if any(h.retold is None for h in paste.hits if h.signature == sid):
+        return ""
+    return " in another spelling (its words, in other case or separators)"
+
+
 #: torch named as a word ("pytorch", "torch"; not "torch_scatter" or "torchvision").
 _TORCH_WORD = re.compile(r"\b(?:py)?torch\b(?![_-])", re.IGNORECASE)
 
@@ -257,7 +276,7 @@ def message_findings(
         if sig.status == "ok":
             out.append(_not_the_environment(paste, sig, lines))
             continue
-        harmless = _harmless(sig, paste, gpu, lines)
+        harmless = _harmless(sig, paste, gpu, lines) or _only_retold(paste, sid)
         if harmless and sig.needs in ("wsl", "not-torch"):
             continue  # a routine probe's line on native Linux, torch's build retold: not a finding
         also = sig.also
@@ -314,6 +333,7 @@ def message_findings(
                 status="warn" if harmless else sig.status,
                 title=sig.title,
                 detail=f"the text shows a known message ({sid})"
+                + _retold_note(paste, sid)
                 + (f"; harmless here: {harmless}" if harmless else "")
                 + (
                     f"; it asks for cuDNN {cudnn[0]} next to {cudnn[2]} (line {cudnn[1]}):"

@@ -135,3 +135,31 @@ def _branch(item: tuple) -> list | None:
         if len(body) == 1:
             return _branch(body[0])
     return None
+
+
+def whole_literals(source: str) -> tuple[str, ...]:
+    """The alternatives of ``source`` that are nothing but a literal (word boundaries and line
+    ends aside): ``'cudaErrorNoDevice|no CUDA-capable device is detected'`` gives both, a
+    pattern with a group, a class or a repeat after its literal gives none for that alternative.
+    These are the wordings a retold message can be compared with word for word (retold.py)."""
+    try:
+        tree = _sre_parse.parse(source)
+    except re.error:
+        return ()
+    return tuple(dict.fromkeys(_whole(list(tree))))
+
+
+def _whole(items: list) -> list[str]:
+    chars = []
+    for op, arg in items:
+        if op != _sre.LITERAL:
+            break
+        chars.append(chr(arg))
+    prefix = "".join(chars)
+    rest = items[len(chars) :]
+    if all(op == _sre.AT for op, _ in rest):
+        return [prefix]
+    branch = _branch(rest[0])
+    if branch is None or not all(op == _sre.AT for op, _ in rest[1:]):
+        return []
+    return [prefix + tail for alternative in branch for tail in _whole(list(alternative))]

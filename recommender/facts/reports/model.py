@@ -42,6 +42,9 @@ class Hit:
     groups: Mapping[str, str]
     #: The message runs on into the next line (the paste broke it there); ``text`` is both joined.
     wraps: bool = False
+    #: Found by the tolerant pass (retold.py) in another surface form: ``name`` (an identifier
+    #: spelled another way) or ``wording`` (a sentence with other punctuation); None: exact.
+    retold: str | None = None
 
     @property
     def lines(self) -> tuple[int, ...]:

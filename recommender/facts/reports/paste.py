@@ -30,6 +30,7 @@ from recommender.facts.reports.packages import read as read_packages
 from recommender.facts.reports.pip_output import read as read_pip_output
 from recommender.facts.reports.prose import read as read_prose
 from recommender.facts.reports.prose import read_stated
+from recommender.facts.reports.retold import retold_hits
 from recommender.facts.reports.rocm_smi import read as read_rocm_smi
 from recommender.facts.reports.sessions import read as read_sessions
 from recommender.facts.reports.sglang_env import read as read_sglang_env
@@ -120,6 +121,8 @@ def read_paste(
     by_id = {s.id: s for s in sigs}
     text_index = Text(lines)
     hits = [hit for sig in sigs for hit in sig.find(text_index)]
+    found = {hit.signature for hit in hits}  # the tolerant pass: only for a message not found
+    hits.extend(retold_hits((form for sig in sigs for form in sig.forms), lines, found))
     hits.sort(key=lambda h: h.line)
     if base is None:  # "my tensorflow version is 2.12": only what no block or message states
         stated = {f.path for b in blocks for f in b.facts}

@@ -33,6 +33,7 @@ from recommender.facts.reports.linear import check_pattern
 from recommender.facts.reports.lines import Text
 from recommender.facts.reports.model import Hit
 from recommender.facts.reports.paths import known_path
+from recommender.facts.reports.retold import Form, forms
 
 _KEYS = {
     "id",
@@ -97,6 +98,8 @@ class Signature:
     source: str
     verified: str
     driver_below: str | None = None
+    #: The pattern's literal wordings as words, for the tolerant pass (retold.py).
+    forms: tuple[Form, ...] = ()
 
     @property
     def anchor(self) -> str:
@@ -275,6 +278,7 @@ def _entry(entry: Any, where: str) -> Signature:
         fix_text=fix.get("text"),
         source=entry["source"],
         verified=entry["verified"],
+        forms=forms(sid, entry["pattern"]),
     )
 
 
