@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pastes import categories, fact, fails, read, run, signature_ids, status
+from tests.pastes import categories, fact, fails, read, run, signature_ids, status, statuses
 
 # --- a CUDA release older than the GPU's architecture -----------------------------------------------
 
@@ -177,3 +177,24 @@ def test_a_list_of_matching_versions_stays_quiet() -> None:
 
 def test_a_version_said_in_passing_is_not_the_environment() -> None:
     assert read("I think torch 2.0 works for this, not sure about cuda 11.8\n") is None
+
+
+# --- a pair stated in a sentence is a warning; the same pair in tool output stays a fail -------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I run tensorflow 2.16.1 on a Tesla P100 with nvidia driver 460.106.00.",
+        "My tensorflow version is 2.17.0. Driver: 455.45.01",
+        "tensorflow==2.16.1\nThe nvidia driver is 460.106.00",
+    ],
+)
+def test_a_driver_told_in_a_sentence_makes_tensorflows_driver_check_warn(text: str) -> None:
+    result = run(text)
+    assert statuses(result, "driver-too-old") == {"warn"}
+
+
+def test_a_tensorflow_release_the_driver_runs_stays_quiet() -> None:
+    result = run("I run tensorflow 2.11.0 on a Tesla P100 with nvidia driver 460.106.00.")
+    assert "driver-too-old" not in result.categories

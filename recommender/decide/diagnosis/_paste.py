@@ -12,6 +12,7 @@ from recommender.core.catalog import Accelerator
 from recommender.core.numfmt import is_digits
 from recommender.decide.diagnosis.findings import Quote
 from recommender.facts.reports import Fact, Paste
+from recommender.facts.reports.prose import FORMAT as PROSE
 
 _QUOTE_CHARS = 240
 
@@ -38,6 +39,12 @@ def fact_version(fact: Fact | None) -> Version | None:
 def quote_lines(paste: Paste, lines: Sequence[int]) -> tuple[Quote, ...]:
     unique = sorted(dict.fromkeys(n for n in lines if n > 0))[:MAX_QUOTES]
     return tuple(_quote(paste, n) for n in unique)
+
+
+def stated_in_prose(paste: Paste, fact: Fact) -> bool:
+    """``fact`` comes from a sentence (the prose reader's block), not from tool output: an
+    inference from it is a warning (what a sentence names is often not what is installed)."""
+    return any(block.format == PROSE and fact in block.facts for block in paste.blocks)
 
 
 def fact_lines(paste: Paste, prefixes: Sequence[str]) -> list[int]:

@@ -7,7 +7,13 @@ from collections.abc import Mapping, Sequence
 
 from recommender.core.catalog import Diagnosis as Category
 from recommender.core.numfmt import is_digits
-from recommender.decide.diagnosis._paste import fact_lines, major_minor, quote_lines, shows_gpu
+from recommender.decide.diagnosis._paste import (
+    fact_lines,
+    major_minor,
+    quote_lines,
+    shows_gpu,
+    stated_in_prose,
+)
 from recommender.decide.diagnosis.findings import Finding
 from recommender.facts.reports import Fact, Paste
 
@@ -302,11 +308,14 @@ def tf_release_driver(paste: Paste) -> list[Finding]:
     need = major_minor(cuda)
     if need is None or need[0] <= limit[0]:
         return []
+    # a driver named in a sentence ("driver 470") may not be the one loaded: a warning then
+    driver = paste.facts.get("driver.version")
+    retold = driver is not None and stated_in_prose(paste, driver)
     return [
         Finding(
             id="build:tensorflow-driver",
             category=Category.DRIVER_TOO_OLD.value,
-            status="fail",
+            status="warn" if retold else "fail",
             title="The driver is older than the CUDA this TensorFlow release is built with",
             detail=(
                 f"TensorFlow {tf.value} is built and tested with CUDA {cuda}; the driver runs "
