@@ -21,11 +21,11 @@ from recommender.decide.diagnosis.builds import (
 from recommender.decide.diagnosis.cuda_majors import cuda_majors
 from recommender.decide.diagnosis.eras import era_findings
 from recommender.decide.diagnosis.findings import Diagnosis, Finding
+from recommender.decide.diagnosis.gfx import gfx_findings
 from recommender.decide.diagnosis.intent import cpu_intended
 from recommender.decide.diagnosis.items import item_findings
 from recommender.decide.diagnosis.kernels import (
     arch_flag_findings,
-    gfx_targets,
     library_findings,
     uncovered,
     vllm_rocm_findings,
@@ -43,6 +43,7 @@ from recommender.decide.diagnosis.platform import (
 )
 from recommender.decide.diagnosis.precedence import precedence
 from recommender.decide.diagnosis.previews import wsl_preview_build
+from recommender.decide.diagnosis.rocm_start import runtime_start
 from recommender.decide.diagnosis.symptoms import unexplained
 from recommender.decide.diagnosis.tf_libraries import library_versions, xla_gpu_only
 from recommender.decide.diagnosis.toolkit import toolkit_mismatch
@@ -144,6 +145,9 @@ def diagnose(
         # (one per category), so its fix is the one shown
         *wsl_preview_build(paste),
         *musl_without_wheels(paste),
+        # the ROCm runtime's start with the cause its neighbouring lines state leads the generic
+        # HIP/HSA status message of the same category
+        *runtime_start(paste),
         *item_findings(paste, checklists),
         *message_findings(paste, by_id, checklists, tables or {}),
         *library_findings(paste),
@@ -158,7 +162,7 @@ def diagnose(
         *cuda_runtimes(paste),
         *cuda_majors(paste),
         *era_findings(paste, tables or {}),
-        *gfx_targets(paste),
+        *gfx_findings(paste),
         *driver_mismatch(paste),
         *tf_tested_libraries(paste),
         *tf_release_driver(paste),

@@ -1,5 +1,5 @@
 """Prebuilt kernels that skip the GPU: a library's own CUDA kernels (vLLM, flash-attn, and those
-with no published list), and AMD gfx targets ROCm builds no kernels for."""
+with no published list, vLLM's ROCm list); ROCm's own gfx targets are gfx.py's."""
 
 from __future__ import annotations
 
@@ -111,15 +111,6 @@ _OWN_OPS_FRAME = re.compile(
     r"|simple_knn|gsplat|mamba_ssm|causal_conv1d|apex|auto_gptq|exllamav2)[/\\.]"
     r"|\bext_module\.[a-z_]{2,60}\("
 )
-
-#: gfx targets ROCm builds no kernels for, and the one whose code they run (rules/compat.yaml
-#: rocm-rdna2-gfx-override reads the same source).
-NO_KERNELS_GFX = {"gfx1031": "10.3.0", "gfx1032": "10.3.0", "gfx1102": "11.0.0"}
-
-GFX_URL = "https://github.com/ROCm/ROCm/issues/2353"
-#: Where each override was established, where not GFX_URL (the RX 7600's gfx1102 runs gfx1100's).
-GFX_SOURCES = {"gfx1102": "https://github.com/ROCm/legacy-rocm-build/issues/2500"}
-
 
 #: Where a library prints the compute capabilities its compiled ops carry (detectron2's collect_env
 #: "arch flags" rows), and what its documentation says to do about a GPU outside them.
@@ -338,28 +329,3 @@ def uncovered(paste: Paste, found: Sequence[Finding]) -> list[Finding]:
             )
         )
     return out
-
-
-def gfx_targets(paste: Paste) -> list[Finding]:
-    """An AMD GPU whose gfx target ROCm builds no kernels for."""
-    for acc in paste.doc.get("accelerators") or ():
-        if not isinstance(acc, Mapping) or acc.get("gfx") not in NO_KERNELS_GFX:
-            continue
-        gfx = str(acc["gfx"])
-        return [
-            Finding(
-                id="gfx-target",
-                category=Category.ROCM_ISSUE.value,
-                also=(Category.ARCH_UNSUPPORTED.value,),
-                status="fail",
-                title="AMD GPU target without ROCm kernels",
-                detail=(
-                    f"{acc.get('name') or 'the AMD GPU'} is {gfx}, a target ROCm builds no "
-                    "kernels for: torch crashes on its first kernel, TensorFlow ignores the GPU"
-                ),
-                fix=f"export HSA_OVERRIDE_GFX_VERSION={NO_KERNELS_GFX[gfx]} before starting Python",
-                quotes=quote_lines(paste, fact_lines(paste, ("gpu.",))),
-                source=GFX_SOURCES.get(gfx, GFX_URL),
-            )
-        ]
-    return []

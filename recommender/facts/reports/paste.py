@@ -31,6 +31,7 @@ from recommender.facts.reports.pip_output import read as read_pip_output
 from recommender.facts.reports.prose import read as read_prose
 from recommender.facts.reports.prose import read_stated
 from recommender.facts.reports.retold import retold_hits
+from recommender.facts.reports.rocm_runtime import read as read_rocm_runtime
 from recommender.facts.reports.rocm_smi import read as read_rocm_smi
 from recommender.facts.reports.sessions import read as read_sessions
 from recommender.facts.reports.sglang_env import read as read_sglang_env
@@ -60,6 +61,7 @@ READERS: tuple[tuple[str, Callable[[Sequence[str]], list[Block]]], ...] = (
     ("nvidia-smi", read_nvidia_smi),
     ("nvidia-smi -q / -q -x / --query-gpu", read_nvidia_smi_query),
     ("rocm-smi / rocminfo", read_rocm_smi),
+    ("the ROCm runtime's statuses and settings", read_rocm_runtime),
     ("a Python session or one-liner", read_sessions),
     ("jax.print_environment_info()", read_jax_env),
     ("TensorFlow's system information", read_tf_env),

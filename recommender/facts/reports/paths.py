@@ -33,6 +33,9 @@ _PATTERNS = (
     r"library\.(?:missing)",
     # the compute capabilities a library's own compiled CUDA ops carry (detectron2's arch flags)
     r"library\.[a-z0-9_-]{1,40}\.arches",
+    # the ROCm runtime: an HSA status, /dev/kfd absent or denied, rocminfo's group check, the
+    # HSA_OVERRIDE_GFX_VERSION set
+    r"rocm\.(?:hsa_status|kfd|group|override)",
     # a Jetson board named (its CUDA builds are NVIDIA's JetPack wheels)
     r"platform\.jetson",
 )

@@ -1,0 +1,201 @@
+"""Why the ROCm runtime could not start, from what the paste states around it.
+
+The HSA runtime's start (hsa_init) opens the amdgpu kernel driver's /dev/kfd, reads the topology
+and sets up an agent per GPU; any failure there returns HSA_STATUS_ERROR_OUT_OF_RESOURCES (4104,
+0x1008), whatever the cause (ROCR's Runtime::Acquire). rocminfo checks the likely causes first and
+says which: the module, /dev/kfd's open (``No such file or directory``: no driver loaded;
+``Permission denied``: this account lacks the group that owns it), the group membership. A
+paste that states one of those facts, or the target of its GPU, names the cause; one that states
+none gets every cause in the order they are met."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from recommender.core.catalog import Diagnosis as Category
+from recommender.decide.diagnosis._paste import quote_lines
+from recommender.decide.diagnosis.findings import Finding
+from recommender.decide.diagnosis.gfx import amd_gpus
+from recommender.decide.diagnosis.wsl import on_wsl2
+from recommender.facts.reports import Paste
+from recommender.facts.reports.rocm_table import RocmTable, load_rocm_table
+
+_ROCM = Category.ROCM_ISSUE.value
+_ARCH = Category.ARCH_UNSUPPORTED.value
+GROUP_FIX = (
+    "Add the account to the groups that own /dev/kfd and /dev/dri/renderD* "
+    "(sudo usermod -aG render,video $USER), then log out and in again (ls -l /dev/kfd shows the group)"
+)
+ABSENT = (
+    "/dev/kfd does not exist: the amdgpu kernel module is not loaded (not installed, built by dkms "
+    "for another kernel than the running one, or installed or upgraded without a reboot since), "
+    "the container was started without --device=/dev/kfd --device=/dev/dri, or this is WSL or a "
+    "VM without the GPU passed through"
+)
+ABSENT_FIX = (
+    "Load the ROCm kernel driver: install amdgpu-dkms for the running kernel (uname -r must be a "
+    "kernel the ROCm release supports) and reboot, check lsmod | grep amdgpu and ls -l /dev/kfd; in "
+    "a container pass --device=/dev/kfd --device=/dev/dri"
+)
+
+
+def _cause(paste: Paste, table: RocmTable) -> tuple[str, str, list[int], bool]:
+    """(why, fix, lines, the GPU's target is the cause) from the facts beside the status."""
+    kfd, group = paste.facts.get("rocm.kfd"), paste.facts.get("rocm.group")
+    if (kfd is not None and kfd.value == "denied") or (
+        group is not None and group.value == "not-member"
+    ):
+        lines = [f.line for f in (kfd, group) if f is not None]
+        return (
+            "this account may not open /dev/kfd (not in the group that owns it)",
+            GROUP_FIX,
+            lines,
+            False,
+        )
+    if kfd is not None and kfd.value == "absent":
+        return ABSENT, ABSENT_FIX, [kfd.line], False
+    for gpu in amd_gpus(paste):
+        target = table.targets.get(gpu.gfx)
+        if target is not None and target.support == "none":
+            lines = [f.line for p, f in paste.facts.items() if p.startswith("gpu.")]
+            return (
+                f"{gpu.name} is {gpu.gfx}, a target the ROCm runtime and its libraries do not support",
+                "Use a GPU ROCm supports; no ROCm release runs this target",
+                lines,
+                True,
+            )
+    return (
+        "the usual causes, in the order rocminfo checks them: the amdgpu kernel module not loaded "
+        "(not installed, built for another kernel, or no reboot since installing or upgrading it), "
+        "this account not in the render/video group, a GPU the release does not support (gfx6/gfx7 "
+        "parts, most integrated GPUs), a container without /dev/kfd",
+        ABSENT_FIX + "; then sudo usermod -aG render,video $USER and log in again; check the GPU "
+        "against the release's supported list",
+        [],
+        False,
+    )
+
+
+def runtime_start(paste: Paste) -> list[Finding]:
+    """An HSA status that says the runtime could not start, or could not load code for the GPU."""
+    fact = paste.facts.get("rocm.hsa_status")
+    table = load_rocm_table()
+    status = table.status(str(fact.value)) if fact is not None else None
+    if fact is None or status is None or status.means == "program":
+        return _access(paste)
+    if on_wsl2(paste):
+        return []  # ROCm under WSL 2 has its own start (no /dev/kfd): the WSL finding says it
+    if status.means == "code-object":
+        return [
+            Finding(
+                id="rocm:code-object",
+                category=_ROCM,
+                also=(_ARCH,),
+                status="fail",
+                title=f"The HSA runtime has no code for this GPU ({status.name})",
+                detail=f"{status.text} The program's code objects are not built for this GPU's gfx target",
+                fix="Use a build whose code objects include the GPU's target (PYTORCH_ROCM_ARCH), or "
+                "HSA_OVERRIDE_GFX_VERSION to the supported target of its family",
+                quotes=quote_lines(paste, [fact.line]),
+                source=table.urls.get("hsa-h", ""),
+            )
+        ]
+    why, fix, lines, arch = _cause(paste, table)
+    return [
+        Finding(
+            id="rocm:start",
+            category=_ROCM,
+            also=(_ARCH,) if arch else (),
+            status="fail",
+            title=f"The ROCm runtime could not start ({status.name})",
+            detail=f"the HSA runtime's start fails with this status when it cannot open the GPU "
+            f"through the kernel driver or finds no agent it supports; here: {why}",
+            fix=fix,
+            quotes=quote_lines(paste, [fact.line, *lines]),
+            source=table.urls.get("rocr-runtime-acquire", ""),
+        )
+    ]
+
+
+#: ``id`` output: the account's groups (render and video own /dev/kfd and /dev/dri).
+_ID_LINE = re.compile(
+    r"^uid=[0-9]{1,10}\([^)]{1,64}\) gid=[0-9]{1,10}\([^)]{1,64}\) groups=(?P<groups>.{1,2000})$"
+)
+#: A sentence that the GPU works for another account, or only as root: the failing account's
+#: access to the device files is the difference ("works with sudo", "as root it runs"; "I have two
+#: user accounts ... A returns True, but B doesn't").
+_PRIVILEGED_WORKS = re.compile(
+    r"\b(?:works?|working|fine|returns true|succe[a-z]{0,8})\b[^\n]{0,40}\b(?:with|using|as|under|via) (?:sudo|root)\b"
+    r"|\b(?:with|using|as|under|via) (?:sudo|root)\b[^\n]{0,40}\b(?:it )?(?:works?|working|is fine|returns true|succe[a-z]{0,8})\b",
+    re.IGNORECASE,
+)
+_ACCOUNTS = re.compile(
+    r"\b(?:(?:another|other|second|different|new|non-root|normal|regular) (?:user|account)|user account)s?\b",
+    re.IGNORECASE,
+)
+#: "even with sudo it fails", "doesn't work as root either": privilege did not help.
+_NEGATED = re.compile(r"\b(?:even|still|either|neither|nor)\b|n't work|not work", re.IGNORECASE)
+_WORKS = re.compile(r"\b(?:works?|working|succe[a-z]{0,8}|returns true)\b", re.IGNORECASE)
+_CONTRAST = re.compile(r"\b(?:but|while|whereas|however)\b", re.IGNORECASE)
+_AMD_WORDS = ("rocm", "rocminfo", "radeon", "amdgpu", "/dev/kfd", "hip ", "gfx")
+
+
+def _amd_context(paste: Paste) -> bool:
+    if amd_gpus(paste) or any(p.startswith("rocm.") for p in paste.facts):
+        return True
+    return any(w in line.lower() for line in paste.lines[:400] for w in _AMD_WORDS)
+
+
+def _access(paste: Paste) -> list[Finding]:
+    """No start failure: this account's access to /dev/kfd, from rocminfo's checks (certain), an
+    ``id`` listing without render or video, or a sentence that another account works (inferred)."""
+    kfd, group = paste.facts.get("rocm.kfd"), paste.facts.get("rocm.group")
+    proven = [f.line for f in (kfd, group) if f is not None and f.value in ("denied", "not-member")]
+    if proven:
+        return [_group_finding(paste, proven, "fail", "rocminfo's own check says so")]
+    if not _amd_context(paste):
+        return []
+    lines = _account_lines(paste)
+    if not lines:
+        return []
+    return [
+        _group_finding(
+            paste,
+            lines,
+            "warn",
+            "inferred from the text: the paste does not show the device files' permissions",
+        )
+    ]
+
+
+def _account_lines(paste: Paste) -> list[int]:
+    out = []
+    for number, text in enumerate(paste.lines[:2000], start=1):
+        line = text.strip()
+        if line.startswith("uid="):
+            m = _ID_LINE.match(line)
+            if m and "render" not in m.group("groups") and "video" not in m.group("groups"):
+                out.append(number)
+        elif (_PRIVILEGED_WORKS.search(line[:400]) and not _NEGATED.search(line[:400])) or (
+            _ACCOUNTS.search(line[:400])
+            and _WORKS.search(line[:400])
+            and _CONTRAST.search(line[:400])
+        ):
+            out.append(number)
+    return out[:3]
+
+
+def _group_finding(paste: Paste, lines: Sequence[int], status: str, how: str) -> Finding:
+    return Finding(
+        id="rocm:device-access",
+        category=_ROCM,
+        status=status,
+        title="This account may not open the AMD GPU's device files (/dev/kfd, /dev/dri)",
+        detail=f"ROCm programs open /dev/kfd and /dev/dri/renderD*, which belong to the render "
+        f"(and on older systems video) group; an account outside it sees no GPU while root or "
+        f"another account does ({how})",
+        fix=GROUP_FIX,
+        quotes=quote_lines(paste, lines),
+        source=load_rocm_table().urls.get("rocminfo-initial-state", ""),
+    )
