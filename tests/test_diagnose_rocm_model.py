@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from recommender.facts.reports.rocm_table import RocmTableError, load_rocm_table, override_target
+from recommender.facts.rocm_table import RocmTableError, load_rocm_table, override_target
 from tests.pastes import categories, fact, fails, read, signature_ids, statuses
 
 ROCM, ARCH = "rocm-issue", "arch-unsupported"
@@ -68,7 +68,7 @@ def test_every_target_cites_listed_sources_and_a_readable_override():
         assert target.sources and all(s in table.urls for s in target.sources), target.gfx
         if target.runs_as:
             named = override_target(target.runs_as)
-            assert named is not None and table.targets[named].support == "pytorch", target.gfx
+            assert named is not None and table.targets[named].support == "wheels", target.gfx
             assert table.targets[named].family == target.family, target.gfx
 
 
@@ -153,12 +153,21 @@ def test_a_member_of_the_group_stays_quiet():
 # --- gfx targets --------------------------------------------------------------------------------
 
 
+_TORCH_ROCM = "torch                    2.3.1+rocm6.0\ntorchvision              0.18.1+rocm6.0\n"
+
+
 def test_an_integrated_gpu_alone_without_kernels_fails_with_its_familys_override():
-    text = _agents(("AMD Radeon 680M", "gfx1035"))
+    text = _agents(("AMD Radeon 680M", "gfx1035")) + _TORCH_ROCM
     result = read(text)
     assert {ROCM, ARCH} <= fails(text)
     finding = next(f for f in result.findings if f.id == "gfx:no-kernels")
     assert "HSA_OVERRIDE_GFX_VERSION=10.3.0" in (finding.fix or "")
+
+
+def test_a_listing_alone_is_a_warning_no_program_used_the_gpu():
+    text = _agents(("AMD Radeon 680M", "gfx1035"))
+    assert fails(text) == set()
+    assert statuses(read(text), ARCH) == {"warn"}
 
 
 def test_an_integrated_gpu_beside_a_supported_card_stays_quiet():
@@ -168,7 +177,7 @@ def test_an_integrated_gpu_beside_a_supported_card_stays_quiet():
 
 
 def test_a_gcn1_card_has_no_override_to_offer():
-    text = _agents(("AMD Radeon R7 240", "gfx602"))
+    text = _agents(("AMD Radeon R7 240", "gfx602")) + _TORCH_ROCM
     result = read(text)
     assert {ROCM, ARCH} <= fails(text)
     finding = next(f for f in result.findings if f.id == "gfx:no-kernels")
@@ -179,6 +188,13 @@ def test_a_dropped_target_is_a_warning():
     text = _agents(("Radeon RX 580 Series", "gfx803"))
     assert fails(text) == set()
     assert "warn" in statuses(read(text), ROCM)
+
+
+def test_a_card_named_by_a_tool_gets_its_target_from_the_name_table():
+    listing = "GPU[0]          : Card series:          Radeon RX 580\n"
+    assert "warn" in statuses(read(listing + _TORCH_ROCM), ROCM)  # gfx803: dropped
+    vega = "GPU[0]          : Card series:          Radeon RX Vega 64\n"
+    assert categories(vega + _TORCH_ROCM) == set()  # gfx900: the wheels carry it
 
 
 def test_supported_instinct_and_radeon_targets_stay_quiet():

@@ -14,8 +14,9 @@ from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.diagnosis._paste import fact_lines, major_minor, quote_lines
 from recommender.decide.diagnosis.findings import Finding
 from recommender.facts.reports import Fact, Paste
+from recommender.facts.reports.amd_runtime import FORMAT as RUNTIME
 from recommender.facts.reports.gpus import amd_gfx, load_gpu_table
-from recommender.facts.reports.rocm_table import (
+from recommender.facts.rocm_table import (
     GfxTarget,
     RocmTable,
     load_rocm_table,
@@ -174,10 +175,10 @@ def _reported_other(paste: Paste, gpus: Sequence[AmdGpu], table: RocmTable) -> l
 def _without_kernels(paste: Paste, gpus: Sequence[AmdGpu], table: RocmTable) -> list[Finding]:
     """A GPU whose target no PyTorch ROCm wheel (and no current ROCm release) carries code for."""
     known = [(g, table.targets[g.gfx]) for g in gpus if g.gfx in table.targets]
-    lacking = [(g, t) for g, t in known if t.support != "pytorch"]
+    lacking = [(g, t) for g, t in known if t.support != "wheels"]
     if not lacking:
         return _older_wheels(paste, known, table)
-    served = any(t.support == "pytorch" for _, t in known)
+    served = any(t.support == "wheels" for _, t in known)
     gpu, target = next(((g, t) for g, t in lacking if t.kind == "dgpu"), lacking[0])
     if served and target.kind == "apu":
         return []  # an integrated GPU beside a supported card: programs run on the card
@@ -195,20 +196,33 @@ def _without_kernels(paste: Paste, gpus: Sequence[AmdGpu], table: RocmTable) -> 
         else "no ROCm release lists it and no PyTorch ROCm wheel carries its code"
     )
     kind = "an integrated GPU (APU)" if target.kind == "apu" else "a discrete GPU"
+    certain = target.support == "none" and _in_use(paste)
     return [
         _finding(
             paste,
             "no-kernels",
-            "fail" if target.support == "none" else "warn",
+            "fail" if certain else "warn",
             "AMD GPU target without ROCm kernels",
             f"{gpu.name} is {gpu.gfx}, {kind} of the {target.family} family: {when}, so torch "
-            "crashes on its first kernel (invalid device function) and TensorFlow ignores the GPU",
+            "crashes on its first kernel (invalid device function) and TensorFlow ignores the GPU"
+            + ("" if certain else " (a warning: the paste shows no program using the GPU)"),
             fix,
             _gpu_lines(paste),
             table.url(target),
             True,
         )
     ]
+
+
+def _in_use(paste: Paste) -> bool:
+    """The paste shows software trying to use the GPU (a framework or package, a known error
+    message, an HSA status, a program reporting the target), not only a tool listing it."""
+    if paste.hits or any(p.startswith(("frameworks.", "package.", "rocm.")) for p in paste.facts):
+        return True
+    return any(
+        b.format == RUNTIME and any(f.path.startswith("gpu.") for f in b.facts)
+        for b in paste.blocks
+    )
 
 
 def _beside_supported(paste: Paste, gpu: AmdGpu, target: GfxTarget, table: RocmTable) -> Finding:
@@ -235,7 +249,7 @@ CURRENT_WHEELS = (2, 10)
 
 def _current_wheel(paste: Paste) -> bool:
     version = paste.facts.get("frameworks.pytorch.version")
-    if version is None or "rocm" not in str(version.value):
+    if version is None or Accelerator.ROCM.value not in str(version.value):
         return False
     release = major_minor(version.value)
     return release is not None and release >= CURRENT_WHEELS

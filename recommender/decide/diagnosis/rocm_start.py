@@ -19,7 +19,7 @@ from recommender.decide.diagnosis.findings import Finding
 from recommender.decide.diagnosis.gfx import amd_gpus
 from recommender.decide.diagnosis.wsl import on_wsl2
 from recommender.facts.reports import Paste
-from recommender.facts.reports.rocm_table import RocmTable, load_rocm_table
+from recommender.facts.rocm_table import RocmTable, load_rocm_table
 
 _ROCM = Category.ROCM_ISSUE.value
 _ARCH = Category.ARCH_UNSUPPORTED.value

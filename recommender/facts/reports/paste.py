@@ -15,6 +15,7 @@ from types import MappingProxyType
 from recommender.core.errors import BadInputError
 from recommender.core.numfmt import is_digits
 from recommender.facts.document import FactsError, validate
+from recommender.facts.reports.amd_runtime import read as read_amd_runtime
 from recommender.facts.reports.assemble import build, inferred, merge, unresolved_gpus
 from recommender.facts.reports.containers import read as read_containers
 from recommender.facts.reports.detectron2_env import read as read_detectron2_env
@@ -31,7 +32,6 @@ from recommender.facts.reports.pip_output import read as read_pip_output
 from recommender.facts.reports.prose import read as read_prose
 from recommender.facts.reports.prose import read_stated
 from recommender.facts.reports.retold import retold_hits
-from recommender.facts.reports.rocm_runtime import read as read_rocm_runtime
 from recommender.facts.reports.rocm_smi import read as read_rocm_smi
 from recommender.facts.reports.sessions import read as read_sessions
 from recommender.facts.reports.sglang_env import read as read_sglang_env
@@ -61,7 +61,7 @@ READERS: tuple[tuple[str, Callable[[Sequence[str]], list[Block]]], ...] = (
     ("nvidia-smi", read_nvidia_smi),
     ("nvidia-smi -q / -q -x / --query-gpu", read_nvidia_smi_query),
     ("rocm-smi / rocminfo", read_rocm_smi),
-    ("the ROCm runtime's statuses and settings", read_rocm_runtime),
+    ("the ROCm runtime's statuses and settings", read_amd_runtime),
     ("a Python session or one-liner", read_sessions),
     ("jax.print_environment_info()", read_jax_env),
     ("TensorFlow's system information", read_tf_env),

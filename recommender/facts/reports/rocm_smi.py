@@ -15,8 +15,10 @@ from collections.abc import Sequence
 from recommender.facts.reports.model import Block, Fact
 
 FORMAT = "rocm-smi"
+#: rocm-smi pads the index and the key with spaces or tabs (``GPU[0]\t\t: Card series:\t\t...``,
+#: ``GPU[0]          : Card series:          ...``).
 _SMI = re.compile(
-    r"^GPU\[(?P<i>[0-9]{1,2})\] {0,8}: {0,8}(?P<key>[A-Za-z ]{1,40}?): {0,20}(?P<value>\S.{0,200})$"
+    r"^GPU\[(?P<i>[0-9]{1,2})\][ \t]{0,40}:[ \t]{0,40}(?P<key>[A-Za-z ]{1,40}?):[ \t]{0,40}(?P<value>\S.{0,200})$"
 )
 _GFX = re.compile(r"^Name: {1,40}(?P<gfx>gfx[0-9a-f]{3,4})\b")
 _ISA = re.compile(r"amdgcn-amd-amdhsa--(?P<gfx>gfx[0-9a-f]{3,4})\b")
@@ -27,6 +29,7 @@ def read(lines: Sequence[str]) -> list[Block]:
     facts: list[Fact] = []
     agent = -1
     gfx_of: dict[int, str] = {}
+    named: set[str] = set()
     first = last = 0
     for number, raw in enumerate(lines, 1):
         line = raw.strip()
@@ -45,6 +48,9 @@ def read(lines: Sequence[str]) -> list[Block]:
                 continue
             key, value, index = m.group("key").lower(), m.group("value").strip(), m.group("i")
             if key in ("card series", "card model", "marketing name", "device name") and value:
+                if index in named or value.lower().startswith("0x"):
+                    continue  # the first name of a GPU counts (its model may be a PCI id)
+                named.add(index)
                 facts.append(Fact(path=f"gpu.{index}.name", value=value, line=number))
             elif key.startswith("gfx version") and value.startswith("gfx"):
                 facts.append(Fact(path=f"gpu.{index}.gfx", value=value.split()[0], line=number))

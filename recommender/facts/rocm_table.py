@@ -21,7 +21,7 @@ __all__ = [
     "override_target",
 ]
 
-SUPPORT = ("pytorch", "dropped", "none")
+SUPPORT = ("wheels", "dropped", "none")
 KINDS = ("dgpu", "apu")
 MEANINGS = ("start", "code-object", "program")
 _GFX = re.compile(r"gfx[0-9]{2,3}[0-9a-f]", re.ASCII)
@@ -88,7 +88,7 @@ def override_target(value: str) -> str | None:
 
 
 def _path() -> Path:
-    return Path(__file__).resolve().parents[2] / "rules" / "rocm.yaml"
+    return Path(__file__).resolve().parent.parent / "rules" / "rocm.yaml"
 
 
 def _target(row: Mapping[str, object], sources: Mapping[str, str]) -> GfxTarget:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 
 from recommender.facts.reports.model import Block, Fact
-from recommender.facts.reports.rocm_table import load_rocm_table
+from recommender.facts.rocm_table import load_rocm_table
 
 FORMAT = "rocm-runtime"
 #: rocminfo's RET_IF_HSA_ERR line (the status's name or its number, decimal or 0x hex).
