@@ -290,3 +290,34 @@ def test_an_account_sentence_without_amd_context_stays_quiet():
         "It works with sudo but my other user account gets False.\n"
     )
     assert "rocm:device-access" not in signature_ids(text)
+
+
+# --- a framework built for another vendor's GPU ----------------------------------------------------
+
+
+def test_a_cuda_torch_on_an_amd_only_machine():
+    text = _agents(("Radeon RX 7900 GRE", "gfx1100")) + (
+        ">>> import torch\n>>> torch.__version__\n'2.4.1+cu124'\n>>> torch.cuda.is_available()\nFalse\n"
+    )
+    assert ROCM in fails(text)
+    listed = _agents(("Radeon RX 7900 GRE", "gfx1100")) + "torch                    2.4.1+cu124\n"
+    assert "build:pytorch-for-cuda-on-amd" in signature_ids(listed) and fails(listed) == set()
+
+
+def test_a_rocm_torch_or_an_nvidia_gpu_beside_stays_quiet():
+    rocm = _agents(("Radeon RX 7900 GRE", "gfx1100")) + "torch                    2.4.1+rocm6.1\n"
+    assert "build:pytorch-for-cuda-on-amd" not in signature_ids(rocm)
+    both = rocm.replace("+rocm6.1", "+cu124") + (
+        "| NVIDIA-SMI 550.54.14    Driver Version: 550.54.14    CUDA Version: 12.4 |\n"
+    )
+    assert "build:pytorch-for-cuda-on-amd" not in signature_ids(both)
+
+
+def test_standard_tensorflow_on_an_amd_gpu_warns_and_tensorflow_rocm_does_not():
+    agents = _agents(("AMD Instinct MI210", "gfx90a"))
+    assert "build:tensorflow-not-rocm-on-amd" in signature_ids(
+        agents + "tensorflow               2.16.1\n"
+    )
+    assert "build:tensorflow-not-rocm-on-amd" not in signature_ids(
+        agents + "tensorflow-rocm          2.14.0.600\n"
+    )

@@ -47,6 +47,7 @@ from recommender.decide.diagnosis.rocm_start import runtime_start
 from recommender.decide.diagnosis.symptoms import unexplained
 from recommender.decide.diagnosis.tf_libraries import library_versions, xla_gpu_only
 from recommender.decide.diagnosis.toolkit import toolkit_mismatch
+from recommender.decide.diagnosis.vendor_build import vendor_builds
 from recommender.decide.diagnosis.wsl import on_wsl2
 from recommender.facts.reports import Paste, Signature
 
@@ -159,6 +160,7 @@ def diagnose(
         *tensorflow_metal_missing(paste),
         *mps_unavailable_on_mac(paste),
         *cpu_builds(paste),
+        *vendor_builds(paste),
         *cuda_runtimes(paste),
         *cuda_majors(paste),
         *era_findings(paste, tables or {}),
