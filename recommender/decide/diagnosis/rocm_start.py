@@ -138,13 +138,16 @@ _ACCOUNTS = re.compile(
 _NEGATED = re.compile(r"\b(?:even|still|either|neither|nor)\b|n't work|not work", re.IGNORECASE)
 _WORKS = re.compile(r"\b(?:works?|working|succe[a-z]{0,8}|returns true)\b", re.IGNORECASE)
 _CONTRAST = re.compile(r"\b(?:but|while|whereas|however)\b", re.IGNORECASE)
-_AMD_WORDS = ("rocm", "rocminfo", "radeon", "amdgpu", "/dev/kfd", "hip ", "gfx")
+#: Words that put a paste on an AMD GPU (as words: "relationship" holds no HIP).
+_AMD_WORDS = re.compile(
+    r"\b(?:rocm[a-z]{0,8}|radeon|amdgpu|hip|gfx[0-9]{2,3}[0-9a-f])\b|/dev/kfd", re.IGNORECASE
+)
 
 
 def _amd_context(paste: Paste) -> bool:
     if amd_gpus(paste) or any(p.startswith("rocm.") for p in paste.facts):
         return True
-    return any(w in line.lower() for line in paste.lines[:400] for w in _AMD_WORDS)
+    return any(_AMD_WORDS.search(line[:2000]) for line in paste.lines[:400])
 
 
 def _access(paste: Paste) -> list[Finding]:
