@@ -114,7 +114,8 @@ def test_every_bundled_form_has_a_signature_and_enough_words() -> None:
     for sig in load_signatures():
         for form in sig.forms:
             assert form.signature == sig.id
-            assert form.words.count(" ") >= 2, (sig.id, form.words)
+            said = form.numbered.pattern if form.numbered else form.words
+            assert said.count(" ") >= 2, (sig.id, said)
 
 
 def test_one_hit_per_line_and_signature() -> None:
@@ -124,3 +125,16 @@ def test_one_hit_per_line_and_signature() -> None:
     hits = retold_hits([form], lines, set())
     assert [(h.line, h.retold) for h in hits] == [(1, "name")]
     assert retold_hits([form], lines, {"s"}) == []
+
+
+def test_a_wording_with_numbers_retyped_is_a_warning() -> None:
+    # Flash Attention's "GPU with CUDA capability 7 5 is not supported", retyped by hand
+    result = read("the server log says: gpu with cuda is capability 7 5 is not supported!")
+    assert result is not None
+    assert statuses(result, "library-kernels-unsupported") == {"warn"}
+
+
+def test_a_wording_with_numbers_needs_its_numbers() -> None:
+    assert "library-kernels-unsupported" not in categories(
+        "gpu with cuda capability is not supported on this node"
+    )

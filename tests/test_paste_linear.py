@@ -136,10 +136,11 @@ RETOLD_LINES = (
     "cuda error insufficient " * 40,
     "CudaErrorInsufficientDriverX " * 30,
     "cuda error; insufficient driver. " * 30,
+    "gpu with cuda capability " + "7 " * 40,
 )
 
 
-@pytest.mark.parametrize("line", RETOLD_LINES, ids=["opening", "inside", "broken"])
+@pytest.mark.parametrize("line", RETOLD_LINES, ids=["opening", "inside", "broken", "numbers"])
 def test_the_retold_pass_scales_linearly(line: str) -> None:
     all_forms = [form for sig in SIGNATURES for form in sig.forms]
     ratio, _ = _ratio(line, lambda lines: retold_hits(all_forms, lines, set()))

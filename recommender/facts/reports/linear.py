@@ -163,3 +163,58 @@ def _whole(items: list) -> list[str]:
     if branch is None or not all(op == _sre.AT for op, _ in rest[1:]):
         return []
     return [prefix + tail for alternative in branch for tail in _whole(list(alternative))]
+
+
+def numbered_wordings(source: str) -> tuple[tuple[str | None, ...], ...]:
+    """The alternatives of ``source`` made of literals and runs of digits only, each as its
+    parts (a literal's text, or None for a run of digits, bare or in a group): ``'GPU with CUDA
+    capability (?P<major>[0-9]{1,2}) (?P<minor>[0-9]) is not supported'`` gives ``('GPU with
+    CUDA capability ', None, ' ', None, ' is not supported')``. An alternative with anything else
+    (a wider class, a lookaround, a nested alternation) gives nothing."""
+    try:
+        tree = _sre_parse.parse(source)
+    except re.error:
+        return ()
+    items = list(tree)
+    branch = _branch(items[0]) if len(items) == 1 else None
+    alternatives = [list(alt) for alt in branch] if branch is not None else [items]
+    out = []
+    for alternative in alternatives:
+        parts = _numbered(alternative)
+        if parts and None in parts and isinstance(parts[0], str):
+            out.append(tuple(parts))
+    return tuple(out)
+
+
+def _numbered(items: list) -> list[str | None]:
+    parts: list[str | None] = []
+    for op, arg in items:
+        if op == _sre.LITERAL:
+            if parts and isinstance(parts[-1], str):
+                parts[-1] += chr(arg)
+            else:
+                parts.append(chr(arg))
+        elif op == _sre.AT:
+            continue
+        elif _digits_only(op, arg):
+            parts.append(None)
+        else:
+            return []
+    return parts
+
+
+def _digits_only(op: object, arg: object) -> bool:
+    """A digit, a bounded or unbounded run of digits, or a group of nothing else."""
+    if op == _sre.IN:
+        return all(
+            (kind == _sre.CATEGORY and value == _sre.CATEGORY_DIGIT)
+            or (kind == _sre.RANGE and value == (ord("0"), ord("9")))
+            for kind, value in arg  # type: ignore[attr-defined]
+        )
+    if op in _REPEATS:
+        body = list(arg[2])  # type: ignore[index]
+        return len(body) == 1 and _digits_only(*body[0])
+    if op == _sre.SUBPATTERN:
+        body = list(arg[-1])  # type: ignore[index]
+        return len(body) == 1 and _digits_only(*body[0])
+    return False

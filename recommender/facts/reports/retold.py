@@ -32,7 +32,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from recommender.facts.reports.linear import whole_literals
+from recommender.facts.reports.linear import numbered_wordings, whole_literals
 from recommender.facts.reports.model import Hit
 
 #: The fewest words a form must have: an identifier's (``name``) and a sentence's (``wording``).
@@ -60,6 +60,10 @@ _SEPARATORS = re.compile(r"[^0-9a-z\x1e\x1f]+")
 #: Words a retelling adds or drops without changing the message ("the driver is not loaded",
 #: "driver not loaded"): left out on both sides.
 _FILLER = re.compile(r"\b(?:is|are|was|were|be|been|the|a|an)\b")
+#: A number in a wording, as words: a run of digits, or up to four where a version's dots broke
+#: it ("7.5" is ``7 5``, each dot a phrase end).
+_NUMBER = "[0-9]{1,6}(?: [0-9]{1,6}){0,3}"
+_NUMBER_BREAKS = 3
 _RUNS = re.compile(r"[ \x1e\x1f]{2,}")
 
 
@@ -96,6 +100,9 @@ class Form:
     words: str
     kind: str  # "name" or "wording"
     breaks: int = 0
+    #: A wording with numbers in it (``numbered``): its words with a run of digits in each
+    #: place the message has a number; ``words`` is then the words before the first.
+    numbered: re.Pattern[str] | None = None
 
 
 def forms(signature: str, pattern: str) -> tuple[Form, ...]:
@@ -113,7 +120,32 @@ def forms(signature: str, pattern: str) -> tuple[Form, ...]:
             out[said] = Form(signature, said, "name", breaks)
         elif count >= _SENTENCE_WORDS and any(ch.isalpha() for ch in said):
             out.setdefault(said, Form(signature, said, "wording", breaks))
+    for parts in numbered_wordings(pattern):
+        form = _numbered(signature, parts)
+        if form is not None:
+            out.setdefault(form.numbered.pattern if form.numbered else "", form)
     return tuple(out.values())
+
+
+def _numbered(signature: str, parts: tuple[str | None, ...]) -> Form | None:
+    """A wording with numbers (``linear.numbered_wordings``) as a form: its literal parts as
+    words, each number a run of digits (a version's dot is a break between two), retyped
+    numbers and all a warning, as a sentence is. None where its words are too few."""
+    pieces, said, breaks = [], [], 0
+    for part in parts:
+        if part is None:
+            pieces.append(_NUMBER)
+            breaks += _NUMBER_BREAKS
+            continue
+        part_words = words(part)
+        breaks += len(_PHRASE_ENDS.findall(part))
+        if part_words:
+            pieces.append(re.escape(part_words))
+            said.extend(part_words.split(" "))
+    if len(said) < _SENTENCE_WORDS:
+        return None
+    first = words(parts[0] or "")
+    return Form(signature, first, "wording", breaks, re.compile(" ".join(pieces)))
 
 
 class Words:
@@ -142,6 +174,12 @@ class Words:
         while pos >= 0 and found < _HITS_PER_SIGNATURE:
             index = bisect.bisect_right(self.starts, pos) - 1
             end = pos + size
+            if form.numbered is not None:
+                match = form.numbered.match(flat, pos)
+                end = match.end() if match else -1
+                if end < 0:
+                    pos = flat.find(form.words, pos + 1)
+                    continue
             last = index + 1 >= len(self.starts)
             line_end = len(flat) if last else self.starts[index + 1] - 1
             whole = (
