@@ -58,8 +58,9 @@ def test_tritons_minimum_compute_capability_is_the_librarys_not_torchs(text: str
     ],
 )
 def test_vllms_bfloat16_gate_names_an_older_gpu(text: str) -> None:
+    # a warning: the GPU works and lacks only bfloat16; --dtype half runs the model there
     result = _run(text)
-    assert "library-kernels-unsupported" in result.categories and result.failed
+    assert "library-kernels-unsupported" in result.categories and not result.failed
 
 
 @pytest.mark.parametrize(
