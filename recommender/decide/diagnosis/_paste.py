@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from packaging.version import InvalidVersion, Version
 
 from recommender.core.catalog import Accelerator
 from recommender.core.numfmt import is_digits
-from recommender.decide.diagnosis.findings import Quote
+from recommender.decide.diagnosis.findings import Finding, Quote
 from recommender.facts.reports import Fact, Paste
 from recommender.facts.reports.prose import FORMAT as PROSE
 
@@ -39,6 +40,40 @@ def fact_version(fact: Fact | None) -> Version | None:
 def quote_lines(paste: Paste, lines: Sequence[int]) -> tuple[Quote, ...]:
     unique = sorted(dict.fromkeys(n for n in lines if n > 0))[:MAX_QUOTES]
     return tuple(_quote(paste, n) for n in unique)
+
+
+@dataclass(frozen=True, slots=True)
+class FindingKind:
+    """What every finding of one check shares: its id's prefix and its categories."""
+
+    prefix: str
+    category: str
+    also: tuple[str, ...] = ()
+
+    def finding(
+        self,
+        paste: Paste,
+        key: str,
+        status: str,
+        title: str,
+        detail: str,
+        fix: str,
+        proof: Sequence[int | Fact],
+        source: str,
+    ) -> Finding:
+        """The finding ``prefix:key``, quoting the lines of ``proof`` (line numbers or facts)."""
+        lines = [p if isinstance(p, int) else p.line for p in proof]
+        return Finding(
+            id=f"{self.prefix}:{key}",
+            category=self.category,
+            also=self.also,
+            status=status,
+            title=title,
+            detail=detail,
+            fix=fix,
+            quotes=quote_lines(paste, lines),
+            source=source,
+        )
 
 
 def stated_in_prose(paste: Paste, fact: Fact) -> bool:

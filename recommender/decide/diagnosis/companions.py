@@ -24,7 +24,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from recommender.core.catalog import Diagnosis as Category
-from recommender.decide.diagnosis._paste import fact_version, quote_lines
+from recommender.decide.diagnosis._paste import FindingKind, fact_version
 from recommender.decide.diagnosis.findings import Finding
 from recommender.facts.reports import Fact, Paste
 from recommender.rulebase.companions import Pins, table
@@ -40,6 +40,7 @@ _INSTALLED = {
     "keras": "frameworks.keras.version",
 }
 #: PyG's install guide: its extension wheels exist per torch release and CUDA, and must match both.
+_PAIRING = FindingKind("pairing", Category.VERSION_MISMATCH.value)
 _BUILT_FOR_URL = "https://pytorch-geometric.readthedocs.io/en/latest/install/installation.html"
 
 
@@ -50,28 +51,6 @@ def _row(rows: Mapping[str, Mapping[str, str]], version: Version) -> Mapping[str
         if Version(release) == public:
             return reqs
     return None
-
-
-def _finding(
-    paste: Paste,
-    key: str,
-    status: str,
-    title: str,
-    detail: str,
-    fix: str,
-    facts: list[Fact],
-    source: str,
-) -> Finding:
-    return Finding(
-        id=f"pairing:{key}",
-        category=Category.VERSION_MISMATCH.value,
-        status=status,
-        title=title,
-        detail=detail,
-        fix=fix,
-        quotes=quote_lines(paste, [f.line for f in facts]),
-        source=source,
-    )
 
 
 def pinned_pairs(
@@ -96,7 +75,7 @@ def pinned_pairs(
             if SpecifierSet(spec).contains(installed, prereleases=True):
                 continue
             out.append(
-                _finding(
+                _PAIRING.finding(
                     paste,
                     f"{package}-{required}",
                     "fail",
@@ -172,7 +151,7 @@ def built_for_other_torch(paste: Paste) -> list[Finding]:
     if other_torch:
         names = ", ".join(f"{_package(f)} (torch {f.value})" for f in other_torch)
         out.append(
-            _finding(
+            _PAIRING.finding(
                 paste,
                 "builtfor-torch",
                 "fail",
@@ -189,7 +168,7 @@ def built_for_other_torch(paste: Paste) -> list[Finding]:
     if other_cuda:
         names = ", ".join(f"{_package(f)} (CUDA {f.value})" for f in other_cuda)
         out.append(
-            _finding(
+            _PAIRING.finding(
                 paste,
                 "builtfor-cuda",
                 "warn",
@@ -222,7 +201,7 @@ def built_for_official_torch(paste: Paste) -> list[Finding]:
         return []
     names = ", ".join(sorted({_package(f) for f in built}))
     return [
-        _finding(
+        _PAIRING.finding(
             paste,
             "builtfor-conda-forge",
             "fail",
@@ -266,7 +245,7 @@ def pinned_by_pip(paste: Paste) -> list[Finding]:
         if Version(installed.public) == pinned or other.line == fact.line:
             continue
         out.append(
-            _finding(
+            _PAIRING.finding(
                 paste,
                 f"pins-{package}-{framework}",
                 "fail",
@@ -331,7 +310,7 @@ def cpu_torch_companions(paste: Paste) -> list[Finding]:
     names = ", ".join(f"{_package_name(f)} {f.value}" for f in bad)
     release = Version(str(torch.value)).public
     return [
-        _finding(
+        _PAIRING.finding(
             paste,
             "cpu-torch-companions",
             "fail",

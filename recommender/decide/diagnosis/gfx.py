@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from recommender.core.catalog import Accelerator
 from recommender.core.catalog import Diagnosis as Category
-from recommender.decide.diagnosis._paste import fact_lines, major_minor, quote_lines
+from recommender.decide.diagnosis._paste import FindingKind, fact_lines, major_minor
 from recommender.decide.diagnosis.findings import Finding
 from recommender.facts.reports import Fact, Paste
 from recommender.facts.reports.amd_runtime import FORMAT as RUNTIME
@@ -25,6 +25,9 @@ from recommender.facts.rocm_table import (
 
 _ROCM = Category.ROCM_ISSUE.value
 _ARCH = Category.ARCH_UNSUPPORTED.value
+#: A target's own problem, and one that is also a missing architecture (no kernels for it).
+_GFX = FindingKind("gfx", _ROCM)
+_GFX_ARCH = FindingKind("gfx", _ROCM, (_ARCH,))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,30 +58,6 @@ def _gpu_lines(paste: Paste) -> list[int]:
     return fact_lines(paste, ("gpu.",))
 
 
-def _finding(
-    paste: Paste,
-    key: str,
-    status: str,
-    title: str,
-    detail: str,
-    fix: str,
-    lines: Sequence[int],
-    source: str,
-    arch: bool,
-) -> Finding:
-    return Finding(
-        id=f"gfx:{key}",
-        category=_ROCM,
-        also=(_ARCH,) if arch else (),
-        status=status,
-        title=title,
-        detail=detail,
-        fix=fix,
-        quotes=quote_lines(paste, lines),
-        source=source,
-    )
-
-
 def _family(table: RocmTable, gfx: str) -> str:
     target = table.targets.get(gfx)
     return target.family if target else ""
@@ -95,7 +74,7 @@ def _override_findings(
     url = table.urls.get("ollama-overrides", "")
     if named is None:
         return [
-            _finding(
+            _GFX.finding(
                 paste,
                 "override-format",
                 "warn",
@@ -106,7 +85,6 @@ def _override_findings(
                 "(HSA_OVERRIDE_GFX_VERSION=10.3.0 for gfx103x, 11.0.0 for gfx110x)",
                 [fact.line, *_gpu_lines(paste)],
                 url,
-                False,
             )
         ]
     out = []
@@ -121,7 +99,7 @@ def _override_findings(
                 f" (HSA_OVERRIDE_GFX_VERSION={target.runs_as})" if target and target.runs_as else ""
             )
             out.append(
-                _finding(
+                _GFX_ARCH.finding(
                     paste,
                     "override-family",
                     "warn",
@@ -133,7 +111,6 @@ def _override_findings(
                     f"own family{hint}",
                     [fact.line, *_gpu_lines(paste)],
                     url,
-                    True,
                 )
             )
             break
@@ -148,7 +125,7 @@ def _reported_other(paste: Paste, gpus: Sequence[AmdGpu], table: RocmTable) -> l
             continue
         other_family = _family(table, gpu.gfx) != _family(table, gpu.own)
         return [
-            _finding(
+            (_GFX_ARCH if other_family else _GFX).finding(
                 paste,
                 "reported-other",
                 "warn",
@@ -166,7 +143,6 @@ def _reported_other(paste: Paste, gpus: Sequence[AmdGpu], table: RocmTable) -> l
                 "supported target of the card's own family",
                 _gpu_lines(paste),
                 table.urls.get("ollama-overrides", ""),
-                other_family,
             )
         ]
     return []
@@ -198,7 +174,7 @@ def _without_kernels(paste: Paste, gpus: Sequence[AmdGpu], table: RocmTable) -> 
     kind = "an integrated GPU (APU)" if target.kind == "apu" else "a discrete GPU"
     certain = target.support == "none" and _in_use(paste)
     return [
-        _finding(
+        _GFX_ARCH.finding(
             paste,
             "no-kernels",
             "fail" if certain else "warn",
@@ -209,7 +185,6 @@ def _without_kernels(paste: Paste, gpus: Sequence[AmdGpu], table: RocmTable) -> 
             fix,
             _gpu_lines(paste),
             table.url(target),
-            True,
         )
     ]
 
@@ -226,7 +201,7 @@ def _in_use(paste: Paste) -> bool:
 
 
 def _beside_supported(paste: Paste, gpu: AmdGpu, target: GfxTarget, table: RocmTable) -> Finding:
-    return _finding(
+    return _GFX_ARCH.finding(
         paste,
         "no-kernels",
         "warn",
@@ -237,7 +212,6 @@ def _beside_supported(paste: Paste, gpu: AmdGpu, target: GfxTarget, table: RocmT
         "supported GPU's index)",
         _gpu_lines(paste),
         table.url(target),
-        True,
     )
 
 
@@ -269,7 +243,7 @@ def _older_wheels(
         else ""
     )
     return [
-        _finding(
+        _GFX_ARCH.finding(
             paste,
             "older-wheels",
             "warn",
@@ -281,7 +255,6 @@ def _older_wheels(
             f"Install torch {CURRENT_WHEELS[0]}.{CURRENT_WHEELS[1]} or later from PyTorch's ROCm index{hint}",
             _gpu_lines(paste),
             table.url(target),
-            True,
         )
     ]
 
