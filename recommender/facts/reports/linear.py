@@ -112,17 +112,21 @@ def _narrow(body: list) -> bool:
 def _anchors(items: list) -> list[str]:
     """The leading literal, or, where an alternation follows it (bare or in a group), the
     leading literal joined to each alternative's own."""
+    prefix, rest = _leading_literal(items)
+    branch = _branch(rest[0]) if rest else None
+    if branch is None:
+        return [prefix]
+    return [prefix + tail for alternative in branch for tail in _anchors(list(alternative))]
+
+
+def _leading_literal(items: list) -> tuple[str, list]:
+    """The literal characters a parsed pattern starts with, and the items after them."""
     chars = []
     for op, arg in items:
         if op != _sre.LITERAL:
             break
         chars.append(chr(arg))
-    prefix = "".join(chars)
-    rest = items[len(chars) :]
-    branch = _branch(rest[0]) if rest else None
-    if branch is None:
-        return [prefix]
-    return [prefix + tail for alternative in branch for tail in _anchors(list(alternative))]
+    return "".join(chars), items[len(chars) :]
 
 
 def _branch(item: tuple) -> list | None:
@@ -150,13 +154,7 @@ def whole_literals(source: str) -> tuple[str, ...]:
 
 
 def _whole(items: list) -> list[str]:
-    chars = []
-    for op, arg in items:
-        if op != _sre.LITERAL:
-            break
-        chars.append(chr(arg))
-    prefix = "".join(chars)
-    rest = items[len(chars) :]
+    prefix, rest = _leading_literal(items)
     if all(op == _sre.AT for op, _ in rest):
         return [prefix]
     branch = _branch(rest[0])

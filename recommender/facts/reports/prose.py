@@ -12,7 +12,11 @@ from collections.abc import Sequence
 from recommender.facts.reports.gpus import compute_capability, load_gpu_table
 from recommender.facts.reports.lines import local_build
 from recommender.facts.reports.model import Block, Fact
-from recommender.facts.reports.prose_versions import named_frameworks, system_libraries
+from recommender.facts.reports.prose_versions import (
+    named_frameworks,
+    system_libraries,
+    version_in_sentence,
+)
 
 FORMAT = "prose"
 #: A GPU model as people write it: GeForce's RTX/GTX numbers, Quadro/TITAN names, and the
@@ -42,10 +46,8 @@ _MAX_LOOKUPS = 400
 _MAX_CANDIDATES = 2000
 _DIGIT = re.compile(r"[0-9]")
 #: "my tensorflow version is 2.12.0", "PyTorch version: 2.1", "jax version = 0.4.30".
-_VERSION = re.compile(
-    r"\b(?P<fw>tensorflow|pytorch|torch|jax|keras) version {0,2}(?:is|:|=) {0,4}v?"
-    r"(?P<v>[0-9]{1,2}\.[0-9]{1,3}(?:\.[0-9]{1,3})?)\b",
-    re.IGNORECASE,
+_VERSION = version_in_sentence(
+    "tensorflow|pytorch|torch|jax|keras", " version {0,2}(?:is|:|=) {0,4}", end=r"\b"
 )
 #: "My system is Windows 11", "OS: Windows 10", "operating system: Win 11".
 _WINDOWS = re.compile(

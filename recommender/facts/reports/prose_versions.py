@@ -12,13 +12,28 @@ import re
 
 from recommender.facts.reports.model import Fact
 
+#: Where a release named in a sentence ends: not inside a longer version, a word or a local
+#: label ("2.1.0+cu121" is a build, read elsewhere; "11.x" names no release).
+ALONE = r"(?![0-9A-Za-z+]|\.[0-9]|\.x)"
+
+
+def version_in_sentence(
+    names: str, between: str, *, group: str = "fw", minor: int = 3, end: str = ALONE
+) -> re.Pattern[str]:
+    """The shape of every version named in a sentence: one of ``names`` (the group ``group``),
+    the words ``between`` it and the release, an optional ``v``, the release (the group ``v``:
+    major.minor with up to ``minor`` digits, an optional patch) and what must follow (``end``);
+    in any letter case."""
+    return re.compile(
+        rf"\b(?P<{group}>{names}){between}v?"
+        rf"(?P<v>[0-9]{{1,2}}\.[0-9]{{1,{minor}}}(?:\.[0-9]{{1,3}})?){end}",
+        re.IGNORECASE,
+    )
+
+
 #: A framework and its release, next to each other as a sentence writes them (a pin,
 #: "torch==2.4.0", is a package list's or a requirement, read by the package readers).
-_NAMED = re.compile(
-    r"\b(?P<fw>tensorflow-gpu|tensorflow|pytorch|torch|jax|tf) {1,2}v?"
-    r"(?P<v>[0-9]{1,2}\.[0-9]{1,3}(?:\.[0-9]{1,3})?)(?![0-9A-Za-z+]|\.[0-9]|\.x)",
-    re.IGNORECASE,
-)
+_NAMED = version_in_sentence("tensorflow-gpu|tensorflow|pytorch|torch|jax|tf", " {1,2}")
 _FRAMEWORKS = {
     "tensorflow-gpu": "tensorflow",
     "tensorflow": "tensorflow",
@@ -28,10 +43,8 @@ _FRAMEWORKS = {
     "jax": "jax",
 }
 #: The system's CUDA or cuDNN: the name, an optional "toolkit"/"version" and "is"/":", a release.
-_LIBRARY = re.compile(
-    r"\b(?P<lib>cuda|cudnn)(?:[ _-]?toolkit)?(?: {1,2}version)?(?: {1,2}is|:)? {0,2}v?"
-    r"(?P<v>[0-9]{1,2}\.[0-9]{1,2}(?:\.[0-9]{1,3})?)(?![0-9A-Za-z+]|\.[0-9]|\.x)",
-    re.IGNORECASE,
+_LIBRARY = version_in_sentence(
+    "cuda|cudnn", r"(?:[ _-]?toolkit)?(?: {1,2}version)?(?: {1,2}is|:)? {0,2}", group="lib", minor=2
 )
 #: Words before a version that make it a requirement or a change, not what is installed.
 _WANTED = re.compile(
