@@ -54,9 +54,15 @@ _BREAK = "\x1e"
 _BETWEEN = (" ", _BREAK)
 _LOWER_UPPER = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _ACRONYM_WORD = re.compile(r"(?<=[A-Z])(?=[A-Z][a-z])")
-_LETTER_DIGIT = re.compile(r"(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
+#: A letter before a digit, a digit before a letter: the first character kept (``\\1``) and the
+#: break put after it (two consuming passes cost less than one pass of lookarounds).
+_LETTER_DIGIT = re.compile(r"([A-Za-z])(?=[0-9])")
+_DIGIT_LETTER = re.compile(r"([0-9])(?=[A-Za-z])")
+_AFTER_FIRST = "\\1" + _GLUE
 _PHRASE_ENDS = re.compile(r"[.;,!?()\[\]{}<>|]+")
-_SEPARATORS = re.compile(r"[^0-9a-z\x1e\x1f]+")
+#: Every run of anything else is one separator; a newline is kept (``Words`` marks a whole paste
+#: at once, its lines joined by newlines, and no pass reaches across one).
+_SEPARATORS = re.compile(r"[^0-9a-z\n\x1e\x1f]+")
 #: Words a retelling adds or drops without changing the message ("the driver is not loaded",
 #: "driver not loaded"): left out on both sides.
 _FILLER = re.compile(r"\b(?:is|are|was|were|be|been|the|a|an)\b")
@@ -65,17 +71,25 @@ _FILLER = re.compile(r"\b(?:is|are|was|were|be|been|the|a|an)\b")
 _NUMBER = "[0-9]{1,6}(?: [0-9]{1,6}){0,3}"
 _NUMBER_BREAKS = 3
 _RUNS = re.compile(r"[ \x1e\x1f]{2,}")
+#: A line's end with the break (at most one, runs being one by then) on either side of it.
+_LINE_EDGES = re.compile(r"[ \x1e\x1f]?\n[ \x1e\x1f]?")
+_EDGE_BREAKS = " " + _BREAK + _GLUE
 
 
 def marked(text: str) -> str:
     """``text`` as lower-case words, filler words left out, each break one character: a space
     where the text had a separator, ``_BREAK`` where it had a phrase's end and ``_GLUE`` inside
-    an identifier."""
+    an identifier. Each line of a text of several is marked alone: the result is each line's own,
+    joined by newlines (no pass looks across a newline)."""
     text = _LOWER_UPPER.sub(_GLUE, text)
     text = _ACRONYM_WORD.sub(_GLUE, text)
-    text = _LETTER_DIGIT.sub(_GLUE, text).lower().replace("_", _GLUE)
+    text = _LETTER_DIGIT.sub(_AFTER_FIRST, text)
+    text = _DIGIT_LETTER.sub(_AFTER_FIRST, text).lower().replace("_", _GLUE)
     text = _SEPARATORS.sub(" ", _PHRASE_ENDS.sub(_BREAK, text))
-    return _RUNS.sub(_one_break, _FILLER.sub(" ", text)).strip(" " + _BREAK + _GLUE)
+    text = _RUNS.sub(_one_break, _FILLER.sub(" ", text))
+    if "\n" in text:
+        text = _LINE_EDGES.sub("\n", text)
+    return text.strip(_EDGE_BREAKS)
 
 
 def _one_break(run: re.Match[str]) -> str:
@@ -156,13 +170,14 @@ class Words:
     __slots__ = ("flat", "marked", "starts")
 
     def __init__(self, lines: Sequence[str]) -> None:
-        said = [marked(line) for line in lines]
-        starts, offset = [], 0
-        for line in said:
-            starts.append(offset)
-            offset += len(line) + 1
+        # one pass over the whole paste (a line holds no newline: lines.paste_lines split there)
+        said = marked("\n".join(lines))
+        starts, offset = [0] if lines else [], said.find("\n")
+        while offset >= 0:
+            starts.append(offset + 1)
+            offset = said.find("\n", offset + 1)
         self.starts = starts
-        self.marked = " ".join(said)
+        self.marked = said.replace("\n", " ")
         self.flat = self.marked.replace(_GLUE, " ").replace(_BREAK, " ")
 
     def find(self, form: Form) -> Iterator[tuple[int, int, int]]:
