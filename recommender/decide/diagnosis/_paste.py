@@ -86,6 +86,17 @@ def fact_lines(paste: Paste, prefixes: Sequence[str]) -> list[int]:
     return [f.line for path, f in paste.facts.items() if path.startswith(tuple(prefixes))]
 
 
+#: What shows an NVIDIA driver at work: its kernel module's version, its own, its libcuda's, the
+#: CUDA it supports (nvidia-smi's header).
+_DRIVER_EVIDENCE = ("driver.kernel", "driver.version", "driver.library", "driver.max_cuda")
+
+
+def shows_driver(paste: Paste) -> bool:
+    """The paste shows an NVIDIA driver at work (its kernel module's or its own version, the
+    CUDA it supports)."""
+    return any(paste.facts.get(path) for path in _DRIVER_EVIDENCE)
+
+
 def shows_gpu(paste: Paste) -> bool:
     """The paste shows an accelerator: a GPU listed, a driver line, a device a framework saw."""
     facts = paste.facts

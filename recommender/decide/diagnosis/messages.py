@@ -16,6 +16,7 @@ from recommender.decide.diagnosis._paste import (
     major_minor,
     names_elsewhere,
     quote_lines,
+    shows_driver,
     shows_gpu,
     shows_only_apple_gpu,
     stated_cuda,
@@ -211,11 +212,6 @@ def _torch_cuda_works(paste: Paste) -> bool:
     return fact is not None and fact.value is True
 
 
-#: What shows an NVIDIA driver at work: its kernel module's or its own version, a GPU listed by
-#: nvidia-smi or torch.
-_DRIVER_EVIDENCE = ("driver.kernel", "driver.version", "driver.library", "driver.max_cuda")
-
-
 def _libcuda_without_driver(paste: Paste, lines: list[int]) -> bool:
     """libcuda (libcuda.so.1) is the NVIDIA driver's user-space library, not the CUDA toolkit's
     (https://forums.developer.nvidia.com/t/nvidia-hpc-sdk-and-cuda-toolkits/288080): a message
@@ -224,7 +220,7 @@ def _libcuda_without_driver(paste: Paste, lines: list[int]) -> bool:
     library path (missing-library alone)."""
     if not names_libcuda(paste, lines):
         return False
-    return not any(paste.facts.get(path) for path in _DRIVER_EVIDENCE)
+    return not shows_driver(paste)
 
 
 #: Words by which a message says it is a framework's own check, not a bare CUDA status.

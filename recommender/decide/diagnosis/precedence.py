@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from recommender.core.catalog import Diagnosis as Category
-from recommender.decide.diagnosis._paste import MAX_QUOTES
+from recommender.decide.diagnosis._paste import MAX_QUOTES, shows_driver
 from recommender.decide.diagnosis.findings import Finding
 from recommender.facts.reports import Paste
 
@@ -40,6 +40,17 @@ _CONTAINER = re.compile(
 #: https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/1.11.0/user-guide.html;
 #: verified 2026-12-05).
 _NVIDIA_SMI_ABSENT = frozenset({"signature:nvidia-smi-not-found", "signature:nvidia-smi-no-driver"})
+
+#: nvidia-smi runs but cannot load the driver's own management library (libnvidia-ml.so.1, which
+#: the driver installs beside it); the message names both causes ("make sure that the NVIDIA
+#: Display Driver is properly installed", "try adding directory that contains libnvidia-ml.so to
+#: your system PATH"). In a container, or where the paste shows the driver at work, the library
+#: path is the cause (the toolkit mounts the host driver's libraries, and a stale linker cache
+#: hides them: https://github.com/NVIDIA/libnvidia-container/issues/67); on a host that shows no
+#: driver, the driver missing or half installed comes first (a maintainer, "points rather heavily
+#: to a driver install": https://github.com/NVIDIA/nvidia-docker/issues/876; both verified
+#: 2026-12-06).
+_DRIVER_LIBRARY_UNFOUND = frozenset({"signature:nvidia-smi-nvml-not-found"})
 
 
 def container_line(paste: Paste) -> int | None:
@@ -74,6 +85,14 @@ def _setting(paste: Paste, found: Sequence[Finding], wsl2: bool) -> list[Finding
             and Category.NO_DEVICE.value in f.also
         ):
             f = _flip(f, Category.NO_DEVICE.value)
+        elif (
+            f.status == "fail"
+            and f.id in _DRIVER_LIBRARY_UNFOUND
+            and f.category == Category.MISSING_LIBRARY.value
+            and Category.NO_DRIVER.value in f.also
+            and not (container or wsl2 or shows_driver(paste))
+        ):
+            f = _flip(f, Category.NO_DRIVER.value)
         out.append(f)
     return out
 
