@@ -246,3 +246,14 @@ def test_driver_not_loaded_install_steps_are_not_read():
         assert result is None or "signature:driver-not-loaded-stated" not in {
             f.id for f in result.findings
         }, sentence
+
+
+def test_aarch64_unlabelled_torch_cpu_only_through_2_10():
+    """PyPI's aarch64 torch is the CPU-only build before 2.11 (compat.yaml, read from PyPI's
+    metadata), 2.8-2.10 included; from 2.11 it is a CUDA build, so nothing is inferred."""
+    for release in ("2.8.0", "2.10.0"):
+        text = "uname -m: aarch64 (GH200)\n" + _session(release, "False") + SMI_570
+        (found,) = _symptom(run(text))
+        assert (found.id, found.category) == ("symptom:pytorch-aarch64-pypi", "cpu-wheel-on-gpu")
+    text = "uname -m: aarch64 (GH200)\n" + _session("2.11.0", "False") + SMI_570
+    assert all(f.id != "symptom:pytorch-aarch64-pypi" for f in _symptom(run(text)))

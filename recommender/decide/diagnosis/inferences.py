@@ -49,10 +49,10 @@ _CONDA_TORCH = re.compile(
 #: The first release line whose PyPI Windows wheel is known CPU-only (the note above, June 2021:
 #: 1.9); before it the Windows wheels came from download.pytorch.org, unlabelled ones with CUDA.
 _PYPI_WINDOWS_CPU_FROM = (1, 9)
-#: PyPI's aarch64 torch was the CPU-only build until 2.8 (pytorch/pytorch#160162, wheels.yaml
-#: pytorch-aarch64-pypi); an aarch64 machine named in the text (uname, wheel tags, SBSA, Grace).
+#: Which of PyPI's aarch64 torch releases are the CPU-only build is compat.yaml's
+#: torch_pypi_linux_aarch64 (read from the registry; pytorch/pytorch#160162); an aarch64 machine
+#: named in the text (uname, wheel tags, SBSA, Grace).
 TORCH_AARCH64_PYPI_URL = "https://github.com/pytorch/pytorch/issues/160162"
-_PYPI_AARCH64_CUDA_FROM = (2, 8)
 _AARCH64 = re.compile(
     r"\baarch64\b|\barm64\b|\bsbsa\b|\bgrace hopper\b|\bG[BH]200\b|\bGB10\b", re.IGNORECASE
 )
@@ -202,14 +202,19 @@ def _torch(
             lines=(fact.line, *((where,) if where else ())),
         )
     arm = _first(paste, _AARCH64)
-    if platform == "linux" and arm is not None and version.release[:2] < _PYPI_AARCH64_CUDA_FROM:
+    if (
+        platform == "linux"
+        and arm is not None
+        and _for_release(str(version), tables, "torch_pypi_linux_aarch64") == "cpu"
+    ):
         return Inference(
             id="aarch64-pypi",
             category=Category.CPU_WHEEL_ON_GPU.value,
             title="most likely PyPI's CPU-only torch for aarch64",
             detail=(
                 f"torch {version} carries no label, on an aarch64 machine (line {arm}): PyPI's "
-                "aarch64 torch was the CPU-only build before 2.8; the CUDA builds come from "
+                f"aarch64 torch of that release is the CPU-only build (read from its metadata on "
+                "PyPI); the CUDA builds come from "
                 "download.pytorch.org's CUDA indexes"
             ),
             fix=(
@@ -237,13 +242,20 @@ def _cuda_build_stated(paste: Paste) -> bool:
 
 def pypi_linux_cuda(version: str, tables: Mapping[str, Any]) -> tuple[int, int] | None:
     """The CUDA of PyPI's Linux torch of ``version``'s release (compat.yaml), or None."""
+    cuda = _for_release(version, tables, "torch_pypi_linux_cuda")
+    return major_minor(cuda) if cuda is not None else None
+
+
+def _for_release(version: str, tables: Mapping[str, Any], table: str) -> Any:
+    """The value compat.yaml's ``table`` (release ranges -> value) gives ``version``'s release
+    line, or None where no range holds it."""
     release = major_minor(version)
     if release is None:
         return None
-    for versions, cuda in (tables.get("torch_pypi_linux_cuda") or {}).items():
+    for versions, value in (tables.get(table) or {}).items():
         try:
             if SpecifierSet(str(versions)).contains(f"{release[0]}.{release[1]}"):
-                return major_minor(cuda)
+                return value
         except InvalidSpecifier:
             continue
     return None
