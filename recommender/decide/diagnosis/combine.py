@@ -45,7 +45,11 @@ from recommender.decide.diagnosis.precedence import precedence
 from recommender.decide.diagnosis.previews import wsl_preview_build
 from recommender.decide.diagnosis.rocm_start import runtime_start
 from recommender.decide.diagnosis.symptoms import unexplained
-from recommender.decide.diagnosis.tf_libraries import library_versions, xla_gpu_only
+from recommender.decide.diagnosis.tf_libraries import (
+    library_release_named,
+    library_versions,
+    xla_gpu_only,
+)
 from recommender.decide.diagnosis.toolkit import toolkit_mismatch
 from recommender.decide.diagnosis.vendor_build import vendor_builds
 from recommender.decide.diagnosis.wsl import on_wsl2
@@ -169,6 +173,7 @@ def diagnose(
         *tf_tested_libraries(paste),
         *tf_release_driver(paste),
         *library_versions(paste),
+        *library_release_named(paste),
         *xla_gpu_only(paste),
         *toolkit_mismatch(paste),
         *jax_plugin_versions(paste),

@@ -12,21 +12,11 @@ from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.checklist.build import Checklist
 from recommender.decide.diagnosis._paste import fact_lines, quote_lines
 from recommender.decide.diagnosis.findings import Finding
+from recommender.decide.diagnosis.library_floors import LIBRARY_KERNELS, KernelFloor
 from recommender.facts.reports import Paste
 from recommender.facts.reports.model import Fact
 from recommender.rulebase.checklist.template import Status
 
-#: Libraries with their own prebuilt CUDA kernels: the lowest compute capability they publish.
-LIBRARY_KERNELS: tuple[tuple[str, str, float, str], ...] = (
-    ("vllm", "vLLM", 7.0, "https://docs.vllm.ai/en/v0.14.0/getting_started/installation/gpu/"),
-    (
-        "flash-attn",
-        "flash-attn (FlashAttention 2)",
-        8.0,
-        "https://github.com/Dao-AILab/flash-attention/issues/762",
-    ),
-    ("flashinfer", "FlashInfer", 7.5, "https://pypi.org/project/flashinfer-python/"),
-)
 #: Releases before a version published a higher floor: FlashInfer's kernels were sm80+ until
 #: 0.1.6 added Turing (its install guide then: "sm80, sm86, sm89, sm90 (sm75 / sm70 support is
 #: working in progress)"; sglang enabled sm75 with FlashInfer 0.1.6).
@@ -181,7 +171,7 @@ def library_kernels_in_use(paste: Paste, checklists: Mapping[str, Checklist]) ->
     with a known list)."""
     if arch_flag_gaps(paste):
         return True
-    if any(_package_fact(paste, p) for p, *_ in LIBRARY_KERNELS) or any(
+    if any(_package_fact(paste, k.package) for k in LIBRARY_KERNELS) or any(
         paste.facts.get(f"package.{p}") for p, _ in UNPUBLISHED
     ):
         return True
@@ -212,39 +202,49 @@ def _gpu_ccs(paste: Paste, doc: Mapping[str, Any]) -> list[tuple[str, float]]:
 
 
 def library_findings(paste: Paste) -> list[Finding]:
-    doc = paste.doc
-    ccs = _gpu_ccs(paste, doc)
+    ccs = _gpu_ccs(paste, paste.doc)
     out = []
-    for package, label, floor, url in LIBRARY_KERNELS:
-        fact = _package_fact(paste, package)
+    for kernels in LIBRARY_KERNELS:
+        fact = _package_fact(paste, kernels.package)
         if fact is None or not ccs:
             continue
-        newest = floor
-        floor, url, upgrade = _floor(package, str(fact.value), floor, url)
-        low = [(n, cc) for n, cc in ccs if cc < floor]
-        if not low:
-            continue
-        name, cc = low[0]
-        fix = f"Run {label} on a GPU of compute capability {floor:.1f} or newer, or build it from source for {cc:.1f}"
-        if upgrade and cc >= newest:
-            fix = f"Upgrade {label} to {upgrade} or newer (kernels for {newest:.1f} and newer), or build it from source for {cc:.1f}"
-        gpu_lines = fact_lines(paste, ("gpu.",))
-        out.append(
-            Finding(
-                id=f"library:{package}",
-                category=Category.LIBRARY_KERNELS_UNSUPPORTED.value,
-                status="fail",
-                title=f"{label}'s own kernels do not cover this GPU",
-                detail=(
-                    f"{name} has compute capability {cc:.1f}; {label} publishes kernels for "
-                    f"{floor:.1f} and newer (torch's own check does not cover {label})"
-                ),
-                fix=fix,
-                quotes=quote_lines(paste, [fact.line, *gpu_lines]),
-                source=url,
-            )
+        floor, url, upgrade = _floor(
+            kernels.package, str(fact.value), kernels.floor, kernels.source
         )
+        low = [(n, cc) for n, cc in ccs if cc < floor]
+        if low:
+            out.append(_below_floor(paste, kernels, fact, low[0], (floor, url, upgrade)))
     return out
+
+
+def _below_floor(
+    paste: Paste,
+    kernels: KernelFloor,
+    fact: Any,
+    gpu: tuple[str, float],
+    floor_at: tuple[float, str, str | None],
+) -> Finding:
+    (name, cc), (floor, url, upgrade), label = gpu, floor_at, kernels.label
+    fix = (
+        kernels.fix
+        or f"Run {label} on a GPU of compute capability {floor:.1f} or newer, or build it from source for {cc:.1f}"
+    )
+    if upgrade and cc >= kernels.floor:
+        fix = f"Upgrade {label} to {upgrade} or newer (kernels for {kernels.floor:.1f} and newer), or build it from source for {cc:.1f}"
+    below = f": {kernels.below}" if kernels.below else ""
+    return Finding(
+        id=f"library:{kernels.package}",
+        category=Category.LIBRARY_KERNELS_UNSUPPORTED.value,
+        status=kernels.status,
+        title=f"{label}'s own kernels do not cover this GPU",
+        detail=(
+            f"{name} has compute capability {cc:.1f}; {label} publishes kernels for "
+            f"{floor:.1f} and newer{below} (torch's own check does not cover {label})"
+        ),
+        fix=fix,
+        quotes=quote_lines(paste, [fact.line, *fact_lines(paste, ("gpu.",))]),
+        source=url,
+    )
 
 
 def _package_fact(paste: Paste, package: str) -> Any:
@@ -252,6 +252,10 @@ def _package_fact(paste: Paste, package: str) -> Any:
         fact = paste.facts.get(f"package.{name}")
         if fact is not None:
             return fact
+    marker = next((k.seen_in for k in LIBRARY_KERNELS if k.package == package), ())
+    seen = _seen_line(paste, marker)
+    if seen:
+        return Fact(path=f"package.{package}", value="its own log lines", line=seen)
     if package != "vllm":
         return None
     # vLLM's own collect_env (its ===== banners or "vLLM Version" rows) is printed from a vLLM
@@ -262,6 +266,16 @@ def _package_fact(paste: Paste, package: str) -> Any:
         if own is not None
         else None
     )
+
+
+def _seen_line(paste: Paste, words: Sequence[str]) -> int:
+    """The first line (1-based) holding one of ``words``; 0 when none does."""
+    if not words:
+        return 0
+    for number, line in enumerate(paste.lines[:5000], start=1):
+        if any(word in line for word in words):
+            return number
+    return 0
 
 
 def _floor(package: str, version: str, floor: float, url: str) -> tuple[float, str, str | None]:

@@ -15,7 +15,7 @@ its build, so the pair is that load failing (tensorflow/tensorflow#35702, #38990
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from recommender.core.catalog import Diagnosis as Category
 from recommender.core.catalog import Framework
@@ -191,6 +191,98 @@ def library_versions(paste: Paste) -> list[Finding]:
             source=CUDA_NOTES_URL,
         )
     ]
+
+
+#: A cuDNN release named on a line ("cuDNN 8.1", "libcudnn 5.1", "cudnn-7.6", "cuDNN v8.0.5");
+#: a library file name (``libcudnn.so.8``, ``cudnn64_8.dll``) is a load, not a statement.
+_STATED_CUDNN = re.compile(
+    r"\b(?:lib)?cudnn[ _-]?(?:version)?[ :=]{0,3}v?(?P<major>[0-9]{1,2})\.(?P<minor>[0-9])",
+    re.IGNORECASE,
+)
+#: A CUDA release named bare after "install" on a line that names CUDA ("CUDA 10.1 ... I just
+#: install 10.2", "I have installed 11.8"): majors 10-13 only, which no cuDNN release has.
+_INSTALLED_BARE = re.compile(
+    r"\binstall(?:ed)? (?:the |version |v)?(?P<major>1[0-3])\.(?P<minor>[0-9])\b(?! ?(?:cudnn|cu?dnn))",
+    re.IGNORECASE,
+)
+
+
+def _named_releases(
+    paste: Paste, own: Sequence[int]
+) -> tuple[dict[tuple[int, int], int], dict[int, int]]:
+    """The CUDA releases (stated_cuda_lines, and a bare one after "install") and the cuDNN majors
+    the paste names apart from the lines ``own``, each with the first line naming it."""
+    cuda = dict(stated_cuda_lines(paste, own))
+    cudnn: dict[int, int] = {}
+    stated = paste.facts.get("toolkit.cudnn")
+    head = str(stated.value).split(".")[0] if stated else ""
+    if stated is not None and is_digits(head):
+        cudnn[int(head)] = stated.line
+    for number, text in enumerate(paste.lines[:2000], start=1):
+        if number in own:
+            continue
+        low = text[:2000].lower()
+        if "cudnn" in low:
+            for m in _STATED_CUDNN.finditer(text[:2000]):
+                cudnn.setdefault(int(m.group("major")), number)
+        if "cuda" in low and "install" in low:
+            for m in _INSTALLED_BARE.finditer(text[:2000]):
+                cuda.setdefault((int(m.group("major")), int(m.group("minor"))), number)
+    return cuda, cudnn
+
+
+def _other_release(
+    lib: str, cuda: Mapping[tuple[int, int], int], cudnn: Mapping[int, int]
+) -> tuple[str, int] | None:
+    """(what the paste names instead, its line) where ``lib`` belongs to another release than one
+    the paste names; None where every named release ships it, or none is named."""
+    wanted = _cudnn_major(lib)
+    if wanted is not None:
+        other = next(((m, n) for m, n in sorted(cudnn.items()) if m != wanted), None)
+        return (f"cuDNN {other[0]} (the library is cuDNN {wanted}'s)", other[1]) if other else None
+    name = _soname(lib)
+    span = _cuda_range(*name) if name else None
+    if span is None or any(release > _KNOWN_UP_TO for release in cuda):
+        return None
+    low, high = span
+    outside = next(((r, n) for r, n in sorted(cuda.items()) if not low <= r <= high), None)
+    if outside is None:
+        return None
+    shown = f"{low[0]}.{low[1]}" if low == high else _span_text(low, high)
+    (major, minor), line = outside
+    return f"CUDA {major}.{minor} (the library is CUDA {shown}'s)", line
+
+
+def library_release_named(paste: Paste) -> list[Finding]:
+    """A library TensorFlow could not open, where the paste also names another CUDA/cuDNN release
+    than the one that library belongs to: that other release, if it is the one installed, is the
+    cause (the build was made for the library's own). A warning: the paste names both, and a
+    sentence does not say which is installed (library_versions fails where every release named
+    is another)."""
+    loads = _failed_loads(paste)
+    if not loads:
+        return []
+    cuda, cudnn = _named_releases(paste, [n for n, _ in loads])
+    for number, lib in loads:
+        other = _other_release(lib, cuda, cudnn)
+        if other is None:
+            continue
+        named, line = other
+        return [
+            Finding(
+                id="inferred:tensorflow-library-release-named",
+                category=Category.VERSION_MISMATCH.value,
+                status="warn",
+                title="TensorFlow asks for a library of another CUDA/cuDNN release than one the paste names",
+                detail=f"{lib} did not load, and the paste names {named}: if that release is the one "
+                "installed, this TensorFlow build was made for another and cannot load it "
+                "(inferred: the text names both releases)",
+                fix="Install the CUDA/cuDNN release whose libraries TensorFlow names (its release's tested configuration), or the TensorFlow build made for the CUDA/cuDNN you have",
+                quotes=quote_lines(paste, [number, line]),
+                source=CUDA_NOTES_URL,
+            )
+        ]
+    return []
 
 
 XLA_GPU_URL = "https://github.com/tensorflow/tensorflow/issues/35702"

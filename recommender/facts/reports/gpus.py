@@ -184,6 +184,18 @@ _GLUED_SUFFIX = re.compile(r"(?<=[0-9])(ti|d)\b", re.ASCII)
 _ELLIPSES = ("...", "\u2026")
 
 
+#: The form-factor words normalise_gpu_name drops; nvidia-smi's cut can fall inside one
+#: ("Tesla V100S-PCI...": the cut "PCIe"), which is then no part of the model's name.
+_FORM_FACTORS = ("pcie", "sxm2", "sxm3", "sxm4", "sxm5", "nvl", "oem")
+
+
+def _without_cut_form_factor(key: str) -> str:
+    """``key`` less a last word that is the start of a form-factor word ("v100s pci" -> "v100s")."""
+    head, _, last = key.rpartition(" ")
+    cut_word = any(word.startswith(last) and word != last for word in _FORM_FACTORS)
+    return head if head and last and cut_word else key
+
+
 def _cut_name(name: str) -> str | None:
     """The name before nvidia-smi's "..." when it ends with one (string ends, no regex)."""
     stripped = name.rstrip()
@@ -207,6 +219,9 @@ def compute_capability(name: str, table: GpuTable) -> str | None:
     if cut is None and key in ccs:
         return ccs[key]
     if cut is not None:
+        key = _without_cut_form_factor(key)
+        if key in ccs:
+            return ccs[key]
         found = {cc for known, cc in ccs.items() if known.startswith(key) and len(key) >= 6}
     else:
         bare = key.removeprefix("geforce ")

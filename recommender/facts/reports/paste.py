@@ -54,6 +54,7 @@ REPOSITORY_PACKAGES = {
     "facebookresearch/xformers": "xformers",
     "microsoft/deepspeed": "deepspeed",
     "deepspeedai/deepspeed": "deepspeed",
+    "huggingface/text-generation-inference": "text-generation-inference",
 }
 
 #: (what it looks for, reader): the order is the order of precedence when two blocks disagree.

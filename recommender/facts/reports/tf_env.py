@@ -16,6 +16,16 @@ _TEMPLATE = re.compile(
     r"^[-*]? {0,4}(?P<key>TensorFlow version|TF version|Tensorflow Version)[^:]{0,40}: {0,8}(?P<value>.{0,120})$",
     re.IGNORECASE,
 )
+#: The template's bullet answered without its colon ("- TensorFlow version 2.4.1", "- TensorFlow
+#: version tensorflow-1.13.0rc0-cp36-cp36m-linux_x86_64.whl"): read only where the answer is one
+#: token that starts with a version (or the package's wheel name), never a sentence.
+_TEMPLATE_NO_COLON = re.compile(
+    r"^[-*] {0,4}(?:TensorFlow|TF) version(?: \(use command below\))? {1,4}"
+    r"(?P<value>(?:tensorflow[-_]|tf-nightly[-_]|v)?[0-9]\.[0-9]{1,2}[^ ]{0,80})$",
+    re.IGNORECASE,
+)
+#: A wheel's file name after its version: "-cp36-cp36m-linux_x86_64.whl", "-py3-none-any.whl".
+_WHEEL_TAGS = re.compile(r"-(?:cp|py)[0-9]{1,3}-[^ ]{0,80}\.whl$")
 _HEADING = re.compile(r"^#{2,4} {0,4}TensorFlow Version {0,4}$", re.IGNORECASE)
 _GPU_HEADING = re.compile(r"^#{2,4} {0,4}GPU model and memory {0,4}$", re.IGNORECASE)
 _GPU_TEMPLATE = re.compile(
@@ -140,6 +150,7 @@ _GIT_DESCRIBE = re.compile(r"^b?'?v[0-9][0-9A-Za-z.+-]{0,40}-g[0-9a-f]{5,40}'? {
 
 def _version(value: str) -> list[tuple[str, Any]]:
     value = _GIT_DESCRIBE.sub("", value[:120], count=1)
+    value = _WHEEL_TAGS.sub("", value) if value.endswith(".whl") else value
     m = _VERSION.search(value)
     if m is None:
         return []
@@ -202,8 +213,8 @@ def read(lines: Sequence[str]) -> list[Block]:
         elif "OS Platform" in line and _OS_TEMPLATE.match(line):
             m = _OS_TEMPLATE.match(line)
             found = _os(m.group("value")) if m else []
-        elif "ersion" in line and _TEMPLATE.match(line):
-            m = _TEMPLATE.match(line)
+        elif "ersion" in line and (_TEMPLATE.match(line) or _TEMPLATE_NO_COLON.match(line)):
+            m = _TEMPLATE.match(line) or _TEMPLATE_NO_COLON.match(line)
             found = _version(m.group("value")) if m else []
         elif line.startswith("tf.version.VERSION"):
             m = _COLLECT.match(line)
