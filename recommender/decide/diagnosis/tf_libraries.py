@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from recommender.core.catalog import Accelerator, Framework
 from recommender.core.catalog import Diagnosis as Category
-from recommender.core.catalog import Framework
 from recommender.core.numfmt import is_digits
 from recommender.decide.diagnosis._paste import quote_lines, stated_cuda_lines
 from recommender.decide.diagnosis.findings import Finding
@@ -218,14 +218,16 @@ def _named_releases(
     head = str(stated.value).split(".")[0] if stated else ""
     if stated is not None and is_digits(head):
         cudnn[int(head)] = stated.line
+    # a line a reader took toolkit facts from ("CUDA/cuDNN version: 10.1/7.6.5") is read there
+    read = {f.line for path, f in paste.facts.items() if path.startswith("toolkit.")}
     for number, text in enumerate(paste.lines[:2000], start=1):
-        if number in own:
+        if number in own or number in read:
             continue
         low = text[:2000].lower()
-        if "cudnn" in low:
+        if "cudnn" in low and "cuda/cudnn" not in low:
             for m in _STATED_CUDNN.finditer(text[:2000]):
                 cudnn.setdefault(int(m.group("major")), number)
-        if "cuda" in low and "install" in low:
+        if Accelerator.CUDA.value in low and "install" in low:
             for m in _INSTALLED_BARE.finditer(text[:2000]):
                 cuda.setdefault((int(m.group("major")), int(m.group("minor"))), number)
     return cuda, cudnn
