@@ -18,6 +18,7 @@ from recommender.decide.diagnosis.builds import (
     tf_release_driver,
     tf_tested_libraries,
 )
+from recommender.decide.diagnosis.cpu_isa import cpu_isa_findings
 from recommender.decide.diagnosis.cuda_majors import cuda_majors
 from recommender.decide.diagnosis.eras import era_findings
 from recommender.decide.diagnosis.findings import Diagnosis, Finding
@@ -181,6 +182,7 @@ def diagnose(
         *busy_gpus(paste),
         *closed_gpus(paste),
         *container_without_gpus(paste),
+        *cpu_isa_findings(paste, tables or {}),
         *conflicts(paste),
     ]
     found += uncovered(paste, found)

@@ -18,6 +18,7 @@ from recommender.facts.document import FactsError, validate
 from recommender.facts.reports.amd_runtime import read as read_amd_runtime
 from recommender.facts.reports.assemble import build, inferred, merge, unresolved_gpus
 from recommender.facts.reports.containers import read as read_containers
+from recommender.facts.reports.cpu_lines import read as read_cpu
 from recommender.facts.reports.detectron2_env import read as read_detectron2_env
 from recommender.facts.reports.ds_report import read as read_ds_report
 from recommender.facts.reports.hf_env import read as read_hf_env
@@ -75,6 +76,7 @@ READERS: tuple[tuple[str, Callable[[Sequence[str]], list[Block]]], ...] = (
     ("pip list / pip freeze / conda list", read_packages),
     ("pip's install output", read_pip_output),
     ("nvcc --version / cuda version.txt", read_toolkit),
+    ("lscpu / /proc/cpuinfo", read_cpu),
 )
 LOOKED_FOR = ", ".join(
     ["collect_env (torch, vLLM)", *(name for name, _ in READERS), "known error messages"]

@@ -19,6 +19,8 @@ _PATTERNS = (
     # the release of the nvcc that builds extensions (nvcc --version, version.txt/json)
     r"toolkit\.nvcc",
     r"python\.version",
+    # the host CPU (lscpu, /proc/cpuinfo): its model, vector flags, AVX, a VM's CPU
+    r"cpu\.(?:model|flags|avx|hypervisor)",
     # nvidia-smi's header line, torch's driver warning
     r"driver\.(?:version|max_cuda|kernel|library)",
     # one GPU, by its index in the block that lists it
