@@ -145,3 +145,41 @@ def test_uva_unavailable_under_wsl2_is_wsls_pinned_memory() -> None:
     assert "wsl-issue" in categories(text)
     native = "Linux node1 6.8.0-45-generic #45-Ubuntu SMP x86_64 GNU/Linux\nRuntimeError: UVA is not available\n"
     assert "wsl-issue" not in categories(native)
+
+
+def test_a_broken_wsl_flight_with_its_revision_and_a_failing_gpu_warns() -> None:
+    text = (
+        ">>> torch.zeros(1).cuda()\n"
+        "RuntimeError: CUDA error: all CUDA-capable devices are busy or unavailable\n"
+        "Windows: 21343.1000\n"
+    )
+    result = read(text)
+    assert result is not None
+    assert fact(result, "os.windows_build") == "21343"
+    assert status(result, "wsl-issue") == "warn"
+    released = text.replace("21343.1000", "19045.3693")
+    assert "wsl-issue" not in categories(released)
+
+
+def test_a_broken_flight_under_wsl2_that_shows_a_gpu_warns_without_an_error_line() -> None:
+    text = (
+        "Windows build number: 10.0.20236.1000\n"
+        "Linux version 5.4.72-microsoft-standard-WSL2 (oe-user@oe-host)\n"
+        "Device 0: NVIDIA GeForce RTX 2070\n"
+    )
+    assert "wsl-issue" in categories(text)
+    fixed = text.replace("20236", "20257")
+    assert "wsl-issue" not in fails(fixed)
+    assert "platform:wsl-broken-flight" not in {f.id for f in read(fixed).findings}
+
+
+def test_a_resolver_asking_for_a_macos_x86_64_wheel_names_an_x86_python() -> None:
+    text = (
+        "  × No solution found when resolving dependencies:\n"
+        "  ╰─▶ Because torch==2.9.0 has no wheels with a matching platform tag (e.g., "
+        "`macosx_15_0_x86_64`) and you require torch==2.9.0, we can conclude that your "
+        "requirements are unsatisfiable.\n"
+    )
+    assert "mps-issue" in categories(text)
+    native = text.replace("macosx_15_0_x86_64", "manylinux_2_17_s390x")
+    assert "mps-issue" not in categories(native)

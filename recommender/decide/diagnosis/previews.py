@@ -23,6 +23,9 @@ PREVIEW_URL = "https://github.com/microsoft/WSL/issues/6617"
 #: 22H2, is 19045).
 RELEASED_FROM_20000 = frozenset({20348, 22000, 22621, 22631, 26100, 26200})
 PREVIEW_FLOOR = 20000
+#: The flights on which the WSL team tracked GPU compute in WSL 2 as broken, fixed in a later flight
+#: (PREVIEW_URL and the flights' known issues): on these a GPU in WSL 2 does not work at all.
+BROKEN_FLIGHTS = ((20226, 20241), (21327, 21354))
 
 #: A line that says the GPU does not work: it names the GPU path (the GPU, CUDA, WSL 2's GPU
 #: device /dev/dxg, nvidia-smi) and a failure. Two searches of one line each, both linear.
@@ -62,19 +65,69 @@ def _gpu_failure_lines(paste: Paste) -> list[int]:
     return out
 
 
+def _broken_flight(paste: Paste) -> int | None:
+    build = paste.facts.get("os.windows_build")
+    if build is None or not is_digits(str(build.value)):
+        return None
+    number = int(build.value)
+    return number if any(lo <= number <= hi for lo, hi in BROKEN_FLIGHTS) else None
+
+
+def _native_windows(paste: Paste) -> bool:
+    system = paste.facts.get("os.system")
+    return system is not None and str(system.value) == "Windows"
+
+
+def _on_broken_flight(paste: Paste, failing: list[int]) -> list[Finding]:
+    """A flight on which GPU compute in WSL 2 was broken: under WSL 2 where the paste shows a GPU
+    (it cannot have worked there), or where WSL is unsaid, next to a GPU that fails (CUDA on
+    Windows' own side was unaffected, and a flight number in a CUDA report of those months names
+    WSL 2's preview channel): a warning, inferred from the flight's number."""
+    number = _broken_flight(paste)
+    if number is None or _native_windows(paste):
+        return []
+    wsl2 = on_wsl2(paste)
+    gpu = [f.line for p, f in paste.facts.items() if p.startswith("gpu.") and p.endswith(".name")]
+    shown = failing or (gpu[:1] if wsl2 else [])
+    if not shown:
+        return []
+    build = paste.facts["os.windows_build"]
+    where = (
+        "WSL 2 there" if wsl2 else "WSL 2 there (if this runs under WSL 2: the text does not say)"
+    )
+    return [
+        Finding(
+            id="platform:wsl-broken-flight",
+            category=Category.WSL_ISSUE.value,
+            status="warn",
+            title="A Windows Insider flight on which GPU compute in WSL 2 was broken",
+            detail=(
+                f"this is Windows build {number}, one of the preview flights on which GPU compute "
+                f"in WSL 2 did not work ({', '.join(f'{lo}-{hi}' for lo, hi in BROKEN_FLIGHTS)}, "
+                f"fixed in a later flight): the GPU cannot work in {where} (inferred from "
+                "the build number)"
+            ),
+            fix=(
+                "Update to a later Insider flight, or leave the Insider programme for a released "
+                "build (Windows 11, or Windows 10 21H2 or later), then restart WSL (wsl --shutdown)"
+            ),
+            quotes=quote_lines(paste, [build.line, *shown]),
+            source=PREVIEW_URL,
+        )
+    ]
+
+
 def wsl_preview_build(paste: Paste) -> list[Finding]:
     """WSL 2 on an Insider preview flight, and a line saying the GPU does not work there."""
     stated = paste.facts.get("os.wsl")
     if stated is not None and str(stated.value) == "1":
         return []
-    if not on_wsl2(paste):
-        return []
     preview = _preview_build(paste)
     if preview is None:
         return []
     failing = _gpu_failure_lines(paste)
-    if not failing:
-        return []
+    if not on_wsl2(paste) or not failing:
+        return _on_broken_flight(paste, failing)
     which, lines = preview
     return [
         Finding(
