@@ -183,3 +183,36 @@ def test_a_resolver_asking_for_a_macos_x86_64_wheel_names_an_x86_python() -> Non
     assert "mps-issue" in categories(text)
     native = text.replace("macosx_15_0_x86_64", "manylinux_2_17_s390x")
     assert "mps-issue" not in categories(native)
+
+
+def _ids(text: str) -> set[str]:
+    result = read(text)
+    return {f.id for f in result.findings} if result is not None else set()
+
+
+def test_an_oom_whose_numbers_show_memory_held_elsewhere_says_so() -> None:
+    text = (
+        "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 1.00 GiB. GPU 1 has a "
+        "total capacity of 47.50 GiB of which 120.00 MiB is free. Including non-PyTorch memory, "
+        "this process has 6.10 GiB memory in use. Of the allocated memory 5.50 GiB is allocated "
+        "by PyTorch, and 200.00 MiB is reserved by PyTorch but unallocated.\n"
+    )
+    result = read(text)
+    assert result is not None
+    finding = next(f for f in result.findings if f.category == "out-of-memory")
+    assert finding.id == "memory:held-elsewhere" and finding.status == "warn"
+    assert "41.28 GiB is held elsewhere" in finding.detail
+    own = text.replace("this process has 6.10 GiB", "this process has 47.20 GiB")
+    assert "memory:held-elsewhere" not in _ids(own)
+    assert "out-of-memory" in categories(own)
+
+
+def test_an_older_oom_message_is_read_the_same_way() -> None:
+    text = (
+        "RuntimeError: CUDA out of memory. Tried to allocate 64.00 MiB (GPU 0; 7.79 GiB total "
+        "capacity; 512.00 MiB already allocated; 31.44 MiB free; 530.00 MiB reserved in total by "
+        "PyTorch)\n"
+    )
+    assert "memory:held-elsewhere" in _ids(text)
+    full = text.replace("530.00 MiB reserved", "7.20 GiB reserved")
+    assert "memory:held-elsewhere" not in _ids(full)

@@ -34,6 +34,7 @@ from recommender.decide.diagnosis.kernels import (
 from recommender.decide.diagnosis.memory import busy_gpus, closed_gpus, container_without_gpus
 from recommender.decide.diagnosis.messages import message_findings
 from recommender.decide.diagnosis.musl import musl_without_wheels
+from recommender.decide.diagnosis.oom_numbers import memory_held_elsewhere
 from recommender.decide.diagnosis.pairings import pairing_findings
 from recommender.decide.diagnosis.platform import (
     jetson_builds,
@@ -154,6 +155,9 @@ def diagnose(
         # the ROCm runtime's start with the cause its neighbouring lines state leads the generic
         # HIP/HSA status message of the same category
         *runtime_start(paste),
+        # an out-of-memory message whose own numbers show another process holding the GPU: the
+        # cause leads the generic out-of-memory message of the same line
+        *memory_held_elsewhere(paste),
         *item_findings(paste, checklists),
         *message_findings(paste, by_id, checklists, tables or {}),
         *library_findings(paste),
