@@ -32,6 +32,7 @@ from packaging.version import InvalidVersion, Version
 
 from recommender.core.atomic import write_atomic
 from recommender.maintainer.refresh_wheels import Runner, bounded_runner
+from recommender.rulebase.companions import load as load_table
 
 __all__ = ["WATCH", "pins_of", "refresh", "releases", "render", "requires_dist"]
 
@@ -46,6 +47,7 @@ WATCH: Mapping[str, tuple[tuple[str, ...], str]] = MappingProxyType(
         "torch-tensorrt": (("torch",), "1.0.0"),
         "torch-xla": (("torch",), "1.13"),
         "vllm": (("torch",), "0.2.0"),
+        "sglang": (("torch", "flashinfer-python", "vllm", "xformers"), "0.3.0"),
         "tf-keras": (("tensorflow",), "2.14.0"),
         "tensorflow-text": (("tensorflow", "tensorflow-macos"), "2.4.0"),
         "tensorflow-decision-forests": (("tensorflow",), "0.2.0"),
@@ -55,6 +57,9 @@ WATCH: Mapping[str, tuple[tuple[str, ...], str]] = MappingProxyType(
         "jax-cuda12-plugin": (("jax-cuda12-pjrt", "jaxlib"), "0.4.26"),
     }
 )
+#: Extras whose requirements are the package's runtime (sglang's server, ``sglang[srt]``, held
+#: its torch and flashinfer pins before they moved to its plain requirements).
+EXTRAS: Mapping[str, tuple[str, ...]] = MappingProxyType({"sglang": ("srt",)})
 PYTHONS = ("3.12", "3.10", "3.8", "3.6")
 PLATFORMS = (
     "manylinux_2_39_x86_64",
@@ -128,9 +133,12 @@ def requires_dist(python: str, runner: Runner, name: str, version: str) -> list[
     return None
 
 
-def pins_of(requires: Sequence[str], watched: Sequence[str]) -> dict[str, str]:
+def pins_of(
+    requires: Sequence[str], watched: Sequence[str], extras: Sequence[str] = ()
+) -> dict[str, str]:
     """The specifiers the release puts on the watched packages: unconditional requirements, and
-    those under an extra named after the framework (``tensorflow-io[tensorflow]``)."""
+    those under an extra named after the framework (``tensorflow-io[tensorflow]``) or in
+    ``extras``."""
     out: dict[str, str] = {}
     for text in requires:
         try:
@@ -142,7 +150,7 @@ def pins_of(requires: Sequence[str], watched: Sequence[str]) -> dict[str, str]:
             continue
         if req.marker is not None:
             try:
-                extra_only = req.marker.evaluate({"extra": name})
+                extra_only = any(req.marker.evaluate({"extra": e}) for e in (name, *extras))
                 plain = req.marker.evaluate({"extra": ""})
             except InvalidMarker:
                 continue
@@ -153,12 +161,19 @@ def pins_of(requires: Sequence[str], watched: Sequence[str]) -> dict[str, str]:
 
 
 def refresh(
-    python: str, runner: Runner, workers: int = 4, log: Callable[[str], None] = print
+    python: str,
+    runner: Runner,
+    workers: int = 4,
+    log: Callable[[str], None] = print,
+    only: Sequence[str] = (),
 ) -> dict[str, dict[str, dict[str, str]]]:
-    """package -> release -> {framework package: specifier}, for every package in WATCH."""
+    """package -> release -> {framework package: specifier}, for every package in WATCH (or
+    those in ``only``)."""
     table: dict[str, dict[str, dict[str, str]]] = {}
     jobs: list[tuple[str, str]] = []
     for name, (_, floor) in WATCH.items():
+        if only and name not in only:
+            continue
         found = releases(python, runner, name, floor)
         log(f"{name}: {len(found)} releases")
         jobs.extend((name, v) for v in found)
@@ -168,7 +183,7 @@ def refresh(
             if requires is None:
                 log(f"{name} {version}: no wheel resolved, left out")
                 continue
-            pins = pins_of(requires, WATCH[name][0])
+            pins = pins_of(requires, WATCH[name][0], EXTRAS.get(name, ()))
             if pins:
                 table.setdefault(name, {})[version] = pins
     return table
@@ -209,6 +224,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--today", default=None)
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        help="refresh only this package (repeatable); the others keep their rows from --out",
+    )
     args = parser.parse_args(argv)
     import datetime as _dt
 
@@ -218,7 +239,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         bounded_runner(timeout=120.0),
         args.workers,
         lambda s: print(s, file=sys.stderr),
+        tuple(args.only),
     )
+    if args.only:
+        kept, _ = load_table(Path(args.out))
+        table = {
+            **{n: {v: dict(r) for v, r in rows.items()} for n, rows in kept.items()},
+            **table,
+        }
     write_atomic(args.out, render(table, today))
     return 0
 

@@ -43,6 +43,7 @@ from recommender.decide.diagnosis.platform import (
     platform_findings,
     tensorflow_metal_missing,
 )
+from recommender.decide.diagnosis.platform_wheels import platform_wheel_findings
 from recommender.decide.diagnosis.precedence import precedence
 from recommender.decide.diagnosis.previews import wsl_preview_build
 from recommender.decide.diagnosis.rocm_start import runtime_start
@@ -183,6 +184,7 @@ def diagnose(
         *toolkit_mismatch(paste),
         *jax_plugin_versions(paste),
         *pairing_findings(paste),
+        *platform_wheel_findings(paste),
         *busy_gpus(paste),
         *closed_gpus(paste),
         *container_without_gpus(paste),

@@ -36,7 +36,10 @@ def _major(value: object) -> int | None:
 def toolkit_mismatch(paste: Paste) -> list[Finding]:
     """nvcc of another CUDA major than torch's build: no CUDA extension builds here."""
     nvcc = paste.facts.get("toolkit.nvcc")
-    cuda = paste.facts.get("frameworks.pytorch.build.cuda")
+    # the build's CUDA, else its major as torch's own Requires names it (nvidia-*-cu12)
+    cuda = paste.facts.get("frameworks.pytorch.build.cuda") or paste.facts.get(
+        "frameworks.pytorch.build.cuda_major"
+    )
     flavour = paste.facts.get("frameworks.pytorch.build.flavour")
     if nvcc is None or cuda is None or (flavour is not None and flavour.value != Accelerator.CUDA):
         return []

@@ -80,6 +80,16 @@ RECORDED = (
     "tensorflow_io",
     "pytorch-cuda",
     "cpuonly",
+    # libraries whose wheels per platform rules/platform_wheels.yaml lists
+    "sglang",
+    "flashinfer_python",
+    "dgl",
+    "onnxruntime-gpu",
+    "onnxruntime_gpu",
+    "cupy-cuda12x",
+    "paddlepaddle-gpu",
+    "mamba-ssm",
+    "mamba_ssm",
     # the frameworks' other conda packages whose build string names the variant
     *(name for name in BUILD_OF if name not in WATCHED and name != "jaxlib"),
 )
@@ -300,6 +310,19 @@ def _pip_show(lines: Sequence[str], number: int, line: str) -> tuple[str, str, s
     return _fields(f"{line[6:].strip()} {following[9:].strip()}")
 
 
+#: torch's own Requires-Dist names the CUDA runtime wheel its build needs (PyPI's Linux builds).
+_CUDA_RUNTIME_WHEEL = re.compile(r"\bnvidia-cuda-runtime-cu(?P<major>1[0-9])\b")
+
+
+def _torch_requires(line: str, number: int, facts: Sequence[Fact]) -> list[Fact]:
+    """``pip show torch``'s ``Requires:`` line: the CUDA major of the build, as its metadata says."""
+    shown = next((f for f in reversed(facts) if f.path == "package.torch"), None)
+    m = _CUDA_RUNTIME_WHEEL.search(line[:4000])
+    if shown is None or m is None or number - shown.line > 12:
+        return []
+    return [Fact(path="frameworks.pytorch.build.cuda_major", value=m.group("major"), line=number)]
+
+
 def read(lines: Sequence[str]) -> list[Block]:
     """Package lines of watched packages; a run of them (or a header) makes a block."""
     blocks: list[Block] = []
@@ -337,6 +360,10 @@ def read(lines: Sequence[str]) -> list[Block]:
             found = _cpu_index_install(line, number)
         if found:
             start = start if facts else number
+            facts.extend(found)
+            end = number
+            continue
+        if line.startswith("Requires: ") and (found := _torch_requires(line, number, facts)):
             facts.extend(found)
             end = number
             continue

@@ -140,8 +140,10 @@ def read_paste(
                 blocks.append(
                     Block(format=block.format, start=kept[0].line, end=kept[-1].line, facts=kept)
                 )
-    if not blocks and not hits:
-        raise NothingFound(origin)
+    if not hits and all(
+        b.facts and all(f.path.startswith("stated.") for f in b.facts) for b in blocks
+    ):
+        raise NothingFound(origin)  # a library's release in a list line alone is no report
     blocks.extend(read_containers(lines))  # a docker run line: only next to something read
     ordered = sorted(blocks, key=lambda b: (b.start, b.format))
     facts = [f for b in ordered for f in b.facts] + _hit_facts(hits, by_id)

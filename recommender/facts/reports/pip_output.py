@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from recommender.facts.reports.dist_files import dist_facts
 from recommender.facts.reports.model import Block, Fact
 from recommender.facts.reports.packages import listed
 
@@ -40,6 +41,22 @@ _UNINSTALLED = re.compile(
 _FETCHED = re.compile(
     r"^(?:Using cached|Downloading) (?:\S{0,300}/)?(?P<fw>torch|tensorflow|jax|jaxlib)-"
     r"(?P<v>[0-9][0-9A-Za-z.]{0,30})(?:(?:\+|%2B)(?P<local>[A-Za-z0-9.]{1,30}))?-(?:cp|py)[0-9]"
+)
+#: pip fetching a file, or told to install one: the file's name states the library, its release
+#: and, for a wheel, its platform (dist_files.py).
+_FILE_LINES = (
+    "Downloading ",
+    "Using cached ",
+    "Collecting ",
+    "pip install ",
+    "pip3 install ",
+    "python -m pip install ",
+    "python3 -m pip install ",
+    "$ pip install ",
+    "$ pip3 install ",
+    "!pip install ",
+    "`pip install ",
+    "`python -m pip install ",
 )
 #: Lines between them that keep a run of pip's output together.
 _PIP_LINES = (
@@ -96,6 +113,8 @@ def _line_facts(line: str, number: int) -> list[Fact] | None:
         name = m.group("pkg").lower().replace("_", "-") if m is not None else ""
         if m is not None and name not in _FRAMEWORKS:
             return [Fact(path=f"pins.{name}.{m.group('fw')}", value=m.group("v"), line=number)]
+    if line.startswith(_FILE_LINES):
+        return dist_facts(line, number)
     return [] if line.startswith(_PIP_LINES) else None
 
 

@@ -105,3 +105,24 @@ def system_libraries(head: str, number: int, seen: set[str]) -> list[Fact]:
         seen.add(path)
         out.append(Fact(path=path, value=m.group("v"), line=number))
     return out
+
+
+#: A line that lists a library and its release ("bitsandbytes - 0.41.0", "* sglang: 0.4.6",
+#: "flash-attn version 2.5.8"): the line starts with the name, as an environment list writes it.
+_LIBRARY_ITEM = re.compile(
+    r"[ \t>*|#+-]{0,8}(?P<name>[A-Za-z][A-Za-z0-9_.-]{1,40}?)(?: {1,2}version)? {0,3}(?:-|:|==|=)? {0,3}"
+    r"v?(?P<v>[0-9]{1,4}\.[0-9]{1,4}(?:\.[0-9]{1,4})?(?:\.post[0-9]{1,3})?)(?![0-9A-Za-z+.])"
+)
+
+
+def listed_libraries(head: str, number: int, seen: set[str]) -> list[Fact]:
+    """``stated.<library>``: the release a list line names for a library (a sentence's
+    library, for the diagnosis to judge as told, never as a package list)."""
+    m = _LIBRARY_ITEM.match(head)
+    if m is None or _WANTED.search(head, 0, m.start("v")) is not None:
+        return []
+    path = "stated." + m.group("name").lower().replace("_", "-").replace(".", "-")
+    if path in seen or path == "stated.version":  # pip show's "Version: 2.2.1" names nothing
+        return []
+    seen.add(path)
+    return [Fact(path=path, value=m.group("v"), line=number)]

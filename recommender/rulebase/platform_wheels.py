@@ -1,0 +1,86 @@
+"""rules/platform_wheels.yaml: which releases of a library ship a wheel for each platform, as pip
+finds them on the index, written by recommender/maintainer/refresh_platforms.py and validated
+here: a key that is not what that script writes is refused with the file and key."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from packaging.version import InvalidVersion, Version
+
+#: The bundled table (recommender/rules is the repository's rules/).
+TABLE = Path(__file__).resolve().parent.parent / "rules" / "platform_wheels.yaml"
+#: The platform keys the refresh script writes, besides ``releases`` and ``pure``.
+PLATFORMS = ("windows", "macos-arm64", "macos-x86_64", "linux-aarch64", "linux-x86_64")
+_KEYS = frozenset(("source", "releases", "pure", *PLATFORMS))
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+class PlatformWheelsError(ValueError):
+    """rules/platform_wheels.yaml is not what the refresh script writes."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Library:
+    """One library's releases: all of them, those with a pure-Python wheel, and those with a wheel
+    pip installs on each platform (pure ones included, as pip counts them)."""
+
+    name: str
+    source: str
+    releases: frozenset[Version]
+    pure: frozenset[Version]
+    wheels: Mapping[str, frozenset[Version]]
+
+    def built(self, platform: str) -> frozenset[Version]:
+        """The releases with a wheel built for ``platform`` itself (not a pure-Python one)."""
+        return self.wheels.get(platform, frozenset()) - self.pure
+
+
+def _versions(where: str, value: object) -> frozenset[Version]:
+    if not isinstance(value, list):
+        raise PlatformWheelsError(f"{where}: must be a list of releases")
+    try:
+        return frozenset(Version(str(v)) for v in value)
+    except InvalidVersion as exc:
+        raise PlatformWheelsError(f"{where}: {exc}") from exc
+
+
+def load(path: Path = TABLE) -> Mapping[str, Library]:
+    """Library name -> its releases and wheels per platform, validated."""
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise PlatformWheelsError(f"{path}: cannot be read: {exc}") from exc
+    if not isinstance(doc, dict) or doc.get("schema") != 1:
+        raise PlatformWheelsError(f"{path}: schema: must be 1")
+    if not _DATE.match(str(doc.get("verified", ""))):
+        raise PlatformWheelsError(f"{path}: verified: must be a date YYYY-MM-DD")
+    packages = doc.get("packages")
+    if not isinstance(packages, dict):
+        raise PlatformWheelsError(f"{path}: packages: must be a mapping")
+    out: dict[str, Library] = {}
+    for name, entry in packages.items():
+        where = f"{path}: packages.{name}"
+        if not isinstance(entry, dict) or not str(entry.get("source", "")).startswith("https://"):
+            raise PlatformWheelsError(f"{where}.source: must be an https URL")
+        unknown = set(entry) - _KEYS
+        if unknown:
+            raise PlatformWheelsError(f"{where}: unknown keys {sorted(unknown)}")
+        out[str(name)] = Library(
+            name=str(name),
+            source=str(entry["source"]),
+            releases=_versions(f"{where}.releases", entry.get("releases")),
+            pure=_versions(f"{where}.pure", entry.get("pure", [])),
+            wheels={p: _versions(f"{where}.{p}", entry.get(p, [])) for p in PLATFORMS},
+        )
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def table() -> Mapping[str, Library]:
+    return load()
