@@ -223,7 +223,22 @@ torch                             2.6.0
 def test_sglang_next_to_another_flashinfer_than_it_pins() -> None:
     text = _SGLANG.format(flashinfer="0.2.5")
     assert "pairing:sglang-flashinfer-python" in signature_ids(text)
-    assert "version-mismatch" in fails(text)
+    # sglang's wheel is pure Python: its pins name what it was tested with, a warning
+    assert "version-mismatch" in categories(text)
+    assert "version-mismatch" not in fails(text)
+
+
+def test_a_compiled_companion_pinned_to_another_torch_still_fails() -> None:
+    text = "$ pip list\nPackage Version\ntorch 2.6.0\nxformers 0.0.28.post3\n"
+    assert "version-mismatch" in fails(text)  # xformers 0.0.28.post3 pins torch==2.5.1
+
+
+def test_a_wheel_older_than_the_table_is_not_judged() -> None:
+    file = "torchvision-0.5.0-cp37-cp37m-manylinux1_x86_64.whl"
+    text = _WHEEL.format(source=file, file=file, name="torchvision").replace(
+        "Windows 11 Pro", "Ubuntu"
+    )
+    assert "foreign-wheel:torchvision" not in signature_ids(text)
 
 
 def test_sglang_with_the_flashinfer_it_pins_stays_quiet() -> None:

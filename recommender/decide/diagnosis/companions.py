@@ -28,6 +28,7 @@ from recommender.decide.diagnosis._paste import FindingKind, fact_version
 from recommender.decide.diagnosis.findings import Finding
 from recommender.facts.reports import Fact, Paste
 from recommender.rulebase.companions import Pins, table
+from recommender.rulebase.platform_wheels import table as wheel_table
 
 #: Companions whose pairing another check judges (see the module's docstring).
 JUDGED_ELSEWHERE = frozenset(("torchvision", "torchaudio", "tf-keras", "tensorflow", "jax"))
@@ -74,14 +75,21 @@ def pinned_pairs(
                 continue
             if SpecifierSet(spec).contains(installed, prereleases=True):
                 continue
+            pure = _pure_python(package, have)
             out.append(
                 _PAIRING.finding(
                     paste,
                     f"{package}-{required}",
-                    "fail",
-                    f"{package} was built for another {required} release",
+                    "warn" if pure else "fail",
+                    f"{package} {'pins' if pure else 'was built for'} another {required} release",
                     f"{package} {fact.value} requires {required}{spec} (its own metadata); "
-                    f"{required} {other.value} is installed",
+                    f"{required} {other.value} is installed"
+                    + (
+                        f". Its wheel is pure Python (py3-none-any), so the pin names the {required} "
+                        "it was tested with, not one it was compiled against"
+                        if pure
+                        else ""
+                    ),
                     f"Install the {package} release made for {required} {installed.public} (pip install "
                     f'"{package}" "{required}=={installed.public}" lets pip choose it), or {required}{spec}',
                     [fact, other],
@@ -89,6 +97,13 @@ def pinned_pairs(
                 )
             )
     return out
+
+
+def _pure_python(package: str, release: Version) -> bool:
+    """The release's only wheel is pure Python (rules/platform_wheels.yaml): nothing in it was
+    compiled against the framework it pins."""
+    lib = wheel_table().get(package)
+    return lib is not None and Version(release.public) in lib.pure
 
 
 def _line(text: object) -> tuple[int, int] | None:

@@ -191,8 +191,8 @@ def foreign_wheels(paste: Paste, libraries: Mapping[str, Library] | None = None)
         except (InvalidWheelFilename, InvalidVersion):
             continue
         keys = {_wheel_platform(t.platform) for t in tags} - {None}
-        if version.local is not None or len(keys) != 1:
-            continue
+        if version.local is not None or len(keys) != 1 or version < min(lib.releases):
+            continue  # a publisher's own index, or a release older than the table knows
         platform = keys.pop()
         if platform is None or version in lib.built(platform):
             continue
