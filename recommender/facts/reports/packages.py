@@ -151,6 +151,11 @@ _NAMES = frozenset((*WATCHED, *RECORDED))
 _NVIDIA_CUDA_WHEEL = re.compile(r"^nvidia-[a-z0-9-]{1,40}-cu1[0-9]$")
 
 
+def recorded(name: str) -> bool:
+    """A package dlrec reads by this name (``bitsandbytes``, ``flash-attn``)."""
+    return _read(name) or _read(name.replace("-", "_"))
+
+
 def _read(name: str) -> bool:
     """A package dlrec reads: a framework, a recorded package, or an NVIDIA CUDA wheel."""
     return name in _NAMES or _NVIDIA_CUDA_WHEEL.match(name) is not None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from recommender.facts.reports.model import Fact
+from recommender.facts.reports.packages import recorded
 
 #: Where a release named in a sentence ends: not inside a longer version, a word or a local
 #: label ("2.1.0+cu121" is a build, read elsewhere; "11.x" names no release).
@@ -122,7 +123,7 @@ def listed_libraries(head: str, number: int, seen: set[str]) -> list[Fact]:
     if m is None or _WANTED.search(head, 0, m.start("v")) is not None:
         return []
     path = "stated." + m.group("name").lower().replace("_", "-").replace(".", "-")
-    if path in seen or path == "stated.version":  # pip show's "Version: 2.2.1" names nothing
+    if path in seen or not recorded(path[len("stated.") :]):  # a package dlrec reads
         return []
     seen.add(path)
     return [Fact(path=path, value=m.group("v"), line=number)]
