@@ -1,6 +1,6 @@
 """A library's own published requirements, above the framework, as cited data:
 
-* rules/platform_wheels.yaml (recommender/maintainer/refresh_platforms.py, from pip's answers per
+* rules/platform_wheels.yaml (recommender/maintainer/platform_wheels.py, from pip's answers per
   platform): a release the paste names on a platform its wheels do not cover is a
   no-matching-wheel warning; a wheel file built for a platform the index has no wheel of that
   release for is a build from elsewhere (a version-mismatch warning);
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from packaging.version import Version
 
 from recommender.maintainer import refresh_companions as rc
-from recommender.maintainer import refresh_platforms as rp
+from recommender.maintainer import platform_wheels as rp
 from recommender.probes.process import CommandResult
 from recommender.rulebase.platform_wheels import Library, load
 from tests.pastes import categories, fails, run, signature_ids

@@ -1,5 +1,5 @@
 """rules/platform_wheels.yaml: which releases of a library ship a wheel for each platform, as pip
-finds them on the index, written by recommender/maintainer/refresh_platforms.py and validated
+finds them on the index, written by recommender/maintainer/platform_wheels.py and validated
 here: a key that is not what that script writes is refused with the file and key."""
 
 from __future__ import annotations

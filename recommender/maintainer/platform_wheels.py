@@ -2,7 +2,7 @@
 platform (Windows, macOS on Apple silicon and on Intel, Linux on aarch64 and x86_64), as pip
 itself finds them on the index.
 
-``python -m recommender.maintainer.refresh_platforms [--out FILE] [--workers N]`` asks pip, so it
+``python -m recommender.maintainer.platform_wheels [--out FILE] [--workers N]`` asks pip, so it
 works behind whatever index or mirror pip is configured for:
 
 * ``pip index versions NAME``: every final release (wheels and source archives) from the floor up;
@@ -162,7 +162,7 @@ def render(table: Mapping[str, Mapping[str, Sequence[str]]], today: str) -> str:
     lines = [
         "# Which releases of a library ship a wheel for each platform, as pip finds them on the index.",
         "# GENERATED: do not edit by hand; run",
-        "#   python -m recommender.maintainer.refresh_platforms --out rules/platform_wheels.yaml",
+        "#   python -m recommender.maintainer.platform_wheels --out rules/platform_wheels.yaml",
         f"# which asks pip, per platform and Python: {COMMAND}",
         "# (pip answers with every release it found a wheel for). 'pure' lists the releases with a",
         "# pure-Python wheel; 'releases' every final release, source archives included.",
