@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 from packaging.version import Version
 
-from recommender.maintainer import refresh_companions as rc
 from recommender.maintainer import platform_wheels as rp
+from recommender.maintainer import refresh_companions as rc
 from recommender.probes.process import CommandResult
 from recommender.rulebase.platform_wheels import Library, load
 from tests.pastes import categories, fails, run, signature_ids
