@@ -111,7 +111,7 @@ def system_libraries(head: str, number: int, seen: set[str]) -> list[Fact]:
 #: A line that lists a library and its release ("bitsandbytes - 0.41.0", "* sglang: 0.4.6",
 #: "flash-attn version 2.5.8"): the line starts with the name, as an environment list writes it.
 _LIBRARY_ITEM = re.compile(
-    r"[ \t>*|#+-]{0,8}(?P<name>[A-Za-z][A-Za-z0-9_.-]{1,40}?)(?: {1,2}version)? {0,3}(?:-|:|==|=)? {0,3}"
+    r"^[ \t>*|#+-]{0,8}(?P<name>[A-Za-z][A-Za-z0-9_.-]{1,40}?)(?: {1,2}version)? {0,3}(?:-|:|==|=)? {0,3}"
     r"v?(?P<v>[0-9]{1,4}\.[0-9]{1,4}(?:\.[0-9]{1,4})?(?:\.post[0-9]{1,3})?)(?![0-9A-Za-z+.])"
 )
 
