@@ -47,6 +47,19 @@ READER_LINES = (
     "    Product Name     : " + "NVIDIA " * 30,
     "<product_name>" + "a" * 150 + "</product_nam",
     "name, driver_version, " + "memory.total [MiB], " * 12,
+    # start-up banners (banners.py) and host tools (host_tools.py)
+    "Ultralytics YOLO Python-3.1 torch-" + "2." * 40 + " CUDA:0 (" + "a" * 79 + ", 1",
+    "version: v1  python: 3.1  torch: " + "2." * 100,
+    "Device: cuda:0 " + "NVIDIA " * 20 + ": " + "x" * 60,
+    "  Device 0: " + "a" * 79 + ", compute capability " + "9" * 40,
+    'msg="inference compute" ' + 'library=cuda name="' * 20,
+    "-> device: 0, name: " + "a" * 79 + ", pci bus id: " + "0" * 30,
+    "Found device 0 with properties: name: " + "a:" * 60 + " major: 6",
+    "pytorch.version:" + " " * 59 + "2." * 60,
+    'PRETTY_NAME="' + "a" * 200,
+    "NVRM version: NVIDIA UNIX x86_64 Kernel Module " + " 5." * 100,
+    "      virtual packages : " + "__cuda=1" * 40,
+    "Distributor ID: " + "Ubuntu " * 40,
 )
 
 

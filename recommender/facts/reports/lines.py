@@ -27,6 +27,11 @@ _TRANSLATE = str.maketrans(
 #: A CI log's timestamp column (GitHub Actions and Azure Pipelines write every line of a job's log
 #: as ``2022-12-16T16:39:38.3607708Z <the line>``): the line is what follows it.
 _CI_STAMP = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?Z ")
+#: A label set in Markdown bold, as an issue template renders it when a report is typed into
+#: it ("- **TensorFlow version**: 1.3.0", "**CUDA version:** 11.8"): the label without the stars.
+_BOLD_LABEL = re.compile(
+    r"^(?P<lead>[ \t]{0,8}(?:[-*+][ \t]{1,4})?)\*\*(?P<label>[^*]{1,200}?)(?P<in>:?)\*\*(?P<out>:?)"
+)
 #: Python and shell prompts a session line starts with.
 PROMPTS = (">>> ", "... ", "$ ", "# ", "% ")
 
@@ -44,8 +49,18 @@ def paste_lines(text: str) -> tuple[str, ...]:
             line = _one_line_block(line)
         if is_digits(head[:1]) and head[10:11] == "T":
             line = _CI_STAMP.sub("", line, count=1)
+        if "**" in head:
+            line = _unbold_label(line)
         out.append(line.rstrip())
     return tuple(out)
+
+
+def _unbold_label(line: str) -> str:
+    """``- **Label**: value`` -> ``- Label: value`` (only where the bold text is a label)."""
+    m = _BOLD_LABEL.match(line)
+    if m is None or not (m.group("in") or m.group("out")):
+        return line
+    return f"{m.group('lead')}{m.group('label').strip()}:{line[m.end() :]}"
 
 
 def _one_line_block(line: str) -> str:

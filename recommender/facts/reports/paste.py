@@ -17,11 +17,13 @@ from recommender.core.numfmt import is_digits
 from recommender.facts.document import FactsError, validate
 from recommender.facts.reports.amd_runtime import read as read_amd_runtime
 from recommender.facts.reports.assemble import build, inferred, merge, unresolved_gpus
+from recommender.facts.reports.banners import read as read_banners
 from recommender.facts.reports.containers import read as read_containers
 from recommender.facts.reports.cpu_lines import read as read_cpu
 from recommender.facts.reports.detectron2_env import read as read_detectron2_env
 from recommender.facts.reports.ds_report import read as read_ds_report
 from recommender.facts.reports.hf_env import read as read_hf_env
+from recommender.facts.reports.host_tools import read as read_host_tools
 from recommender.facts.reports.jax_env import read as read_jax_env
 from recommender.facts.reports.lightning_env import read as read_lightning_env
 from recommender.facts.reports.lines import Text, paste_lines
@@ -77,6 +79,16 @@ READERS: tuple[tuple[str, Callable[[Sequence[str]], list[Block]]], ...] = (
     ("pip's install output", read_pip_output),
     ("nvcc --version / cuda version.txt", read_toolkit),
     ("lscpu / /proc/cpuinfo", read_cpu),
+    (
+        "start-up banners (Ultralytics, AUTOMATIC1111, ComfyUI, llama.cpp, Ollama, TensorFlow's "
+        "device log, xformers.info)",
+        read_banners,
+    ),
+    (
+        "host tools (os-release, lsb_release, sw_vers, ldd, docker info, conda info, "
+        "nvidia-container-cli info, /proc/driver/nvidia/version)",
+        read_host_tools,
+    ),
 )
 LOOKED_FOR = ", ".join(
     ["collect_env (torch, vLLM)", *(name for name, _ in READERS), "known error messages"]

@@ -300,6 +300,11 @@ class _Splitter:
         elif block is None and self.open_field and self._continues(line):
             value = self.fields[self.open_field]
             self.fields[self.open_field] = join_wrapped(value, line, self._cut(line))
+        elif block is None:
+            # a line that does not continue the field closes it: a wrap continues the line
+            # right above, never one a line of another tool's log came between (ComfyUI's
+            # "pytorch version:" then "Device: ...", then "VAE dtype: ...")
+            self.open_field = None
 
     def _cut(self, line: str) -> bool:
         return cut_mid_word(self.last_physical, line, self.width)
