@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from recommender.core.catalog import Accelerator
 from recommender.facts.reports.lines import local_build
 from recommender.facts.reports.model import Block, Fact
 
@@ -49,6 +50,8 @@ _YOLO_TORCH = re.compile(rf"\btorch[- ]{_TORCH_V}(?![0-9A-Za-z.+])")
 _YOLO_CUDA = re.compile(r"\bCUDA:(?P<i>[0-9]{1,2}) \((?P<name>[^,()]{2,80}), ?[0-9]{1,7} ?Mi?B\)")
 #: AUTOMATIC1111's footer: "python: 3.10.6 • torch: 2.1.2+cu121 • xformers: 0.0.23.post1".
 _A1111 = re.compile(r"\b(?P<k>python|torch|xformers): (?P<v>[0-9][0-9A-Za-z.+]{0,40})")
+#: The footer's other versions (torch's is read with the build its label proves).
+_A1111_PATHS = {"python": "python.version", "xformers": "package.xformers"}
 #: ComfyUI's start-up log.
 _COMFY_TORCH = re.compile(rf"^pytorch version: {_TORCH_V}\s*$")
 _COMFY_XFORMERS = re.compile(r"^xformers version: (?P<v>[0-9][0-9A-Za-z.+]{0,30})\s*$")
@@ -102,7 +105,7 @@ class _Facts:
 
 
 def _yolo(line: str, number: int, out: _Facts) -> None:
-    if "torch" not in line or _YOLO.search(line) is None:
+    if _YOLO.search(line) is None:
         return
     torch = _YOLO_TORCH.search(line)
     if torch is None:
@@ -123,13 +126,11 @@ def _a1111(line: str, number: int, out: _Facts) -> None:
     if "python: " not in line or "torch: " not in line:
         return
     for m in _A1111.finditer(line):
-        key, value = m.group("k"), m.group("v")
-        if key == "torch":
-            out.torch(value, number)
-        elif key == "python":
-            out.add("python.version", value, number)
+        path = _A1111_PATHS.get(m.group("k"))
+        if path is None:
+            out.torch(m.group("v"), number)
         else:
-            out.add("package.xformers", value, number)
+            out.add(path, m.group("v"), number)
 
 
 def _comfy(line: str, number: int, out: _Facts) -> None:
@@ -169,12 +170,16 @@ def _ollama(line: str, number: int, out: _Facts, seen: list[int]) -> None:
     if 'msg="inference compute"' not in line:
         return
     keys = {m.group("k"): m.group("q") or m.group("v") or "" for m in _OLLAMA_KEY.finditer(line)}
-    if keys.get("library", "").lower() not in ("cuda", "rocm"):
+    try:
+        library = Accelerator(keys.get("library", "").lower())
+    except ValueError:
         return
+    if library not in (Accelerator.CUDA, Accelerator.ROCM):
+        return  # library=cpu: Ollama found no GPU it can use
     index = str(len(seen))
     seen.append(number)
     compute = keys.get("compute", "")
-    cuda = keys.get("library", "").lower() == "cuda"
+    cuda = library is Accelerator.CUDA
     cc = compute if cuda and re.fullmatch(r"[0-9]{1,2}\.[0-9]", compute) else None
     out.gpu(index, keys.get("name", ""), cc, number)
     if not cuda and compute.startswith("gfx"):

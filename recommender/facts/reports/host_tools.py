@@ -51,7 +51,7 @@ _CONDA_PLATFORM = re.compile(
 )
 _CONDA_PYTHON = re.compile(r"^python version\s{0,4}:\s{0,4}(?P<v>[0-9]\.[0-9]{1,2}\.[0-9]{1,3})")
 _VIRTUAL = re.compile(
-    r"(?:^|[:\s])__(?P<k>cuda|glibc|osx)=(?P<v>[0-9]{1,2}\.[0-9]{1,3})(?:\.[0-9]{1,3})?="
+    r"(?:^|[:\s])(?P<k>__cuda|__glibc|__osx)=(?P<v>[0-9]{1,2}\.[0-9]{1,3})(?:\.[0-9]{1,3})?="
 )
 #: "NVRM version:   535.129.03" (nvidia-container-cli) or "NVRM version: NVIDIA UNIX x86_64
 #: Kernel Module  535.129.03  Thu ..." (/proc/driver/nvidia/version): the first driver number.
@@ -108,9 +108,9 @@ def _conda(line: str, number: int, conda: bool, add: _Add) -> None:
     if "__" in line:
         for m in _VIRTUAL.finditer(line):
             key, value = m.group("k"), m.group("v")
-            if key == "cuda":
+            if key == "__cuda":
                 add("driver.max_cuda", value, number)
-            elif key == "glibc":
+            elif key == "__glibc":
                 add("os.libc", f"glibc {value}", number)
             else:
                 add("os.system", "Darwin", number)
