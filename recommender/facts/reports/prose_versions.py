@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from recommender.facts.reports.model import Fact
-from recommender.facts.reports.packages import recorded
+from recommender.facts.reports.package_names import recorded
 
 #: Where a release named in a sentence ends: not inside a longer version, a word or a local
 #: label ("2.1.0+cu121" is a build, read elsewhere; "11.x" names no release).

@@ -1,0 +1,97 @@
+"""The packages a listing reader reads, by name: the frameworks, the libraries whose versions a
+check compares (companions, platform wheels, CUDA wheels) and the frameworks' conda packages whose
+build string names the variant. ``pip list``, ``pip freeze``, ``conda list`` and the list lines in
+sentences all ask here, so one list says what dlrec reads."""
+
+from __future__ import annotations
+
+import re
+
+from recommender.facts.reports.conda_builds import BUILD_OF
+
+#: Package name (pip's and conda's) -> the framework it is, or None for a package only recorded.
+WATCHED: dict[str, str | None] = {
+    "torch": "pytorch",
+    "pytorch": "pytorch",
+    "tensorflow": "tensorflow",
+    "tensorflow-gpu": "tensorflow",
+    "tensorflow-cpu": "tensorflow",
+    "tensorflow-intel": "tensorflow",
+    "tensorflow-macos": "tensorflow",
+    "jax": "jax",
+    "keras": "keras",
+}
+RECORDED = (
+    "jaxlib",
+    "jax-cuda12-plugin",
+    "jax-cuda11-plugin",
+    "jax-cuda12-pjrt",
+    "jax-cuda13-plugin",
+    "libtpu",
+    "libtpu-nightly",
+    "torchvision",
+    "torchaudio",
+    "vllm",
+    "flash-attn",
+    "flash_attn",
+    "flashinfer",
+    "flashinfer-python",
+    "bitsandbytes",
+    "xformers",
+    "deepspeed",
+    "triton",
+    "pytorch-triton-rocm",
+    "tensorrt",
+    "nvidia-cudnn-cu11",
+    "nvidia-cudnn-cu12",
+    "nvidia-cuda-runtime-cu11",
+    "nvidia-cuda-runtime-cu12",
+    # CUDA 13's runtime wheel has no suffix: torch's cu13x builds depend on nvidia-cuda-runtime
+    # 13.x (pypi.org/project/nvidia-cuda-runtime); the -cuNN wheels are read by their name below
+    "nvidia-cuda-runtime",
+    "intel-extension-for-pytorch",
+    "torch-xla",
+    "torch_xla",
+    "cudatoolkit",
+    "tf-keras",
+    "tf_keras",
+    # companions whose releases pin the framework (rules/companions.yaml)
+    "torchtext",
+    "torchdata",
+    "torch-tensorrt",
+    "torch_tensorrt",
+    "tensorflow-text",
+    "tensorflow_text",
+    "tensorflow-decision-forests",
+    "tensorflow_decision_forests",
+    "tensorflow-io",
+    "tensorflow_io",
+    "pytorch-cuda",
+    "cpuonly",
+    # libraries whose wheels per platform rules/platform_wheels.yaml lists
+    "sglang",
+    "flashinfer_python",
+    "dgl",
+    "onnxruntime-gpu",
+    "onnxruntime_gpu",
+    "cupy-cuda12x",
+    "paddlepaddle-gpu",
+    "mamba-ssm",
+    "mamba_ssm",
+    # the frameworks' other conda packages whose build string names the variant
+    *(name for name in BUILD_OF if name not in WATCHED and name != "jaxlib"),
+)
+_NAMES = frozenset((*WATCHED, *RECORDED))
+#: NVIDIA's library wheels name the CUDA major they were built for (``nvidia-nccl-cu12``,
+#: ``nvidia-cusparselt-cu13``): every one is read, so a list shows which CUDA majors it holds.
+_NVIDIA_CUDA_WHEEL = re.compile(r"^nvidia-[a-z0-9-]{1,40}-cu1[0-9]$")
+
+
+def recorded(name: str) -> bool:
+    """A package dlrec reads by this name (``bitsandbytes``, ``flash-attn``)."""
+    return is_read(name) or is_read(name.replace("-", "_"))
+
+
+def is_read(name: str) -> bool:
+    """A package dlrec reads: a framework, a recorded package, or an NVIDIA CUDA wheel."""
+    return name in _NAMES or _NVIDIA_CUDA_WHEEL.match(name) is not None
