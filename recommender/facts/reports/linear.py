@@ -26,14 +26,24 @@ _REPEATS = {_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT",
 _NARROW = {_sre.CATEGORY_DIGIT, _sre.CATEGORY_SPACE}
 
 
-def check_pattern(source: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
-    """The compiled pattern and the literal each of its alternatives starts with; ValueError
-    saying why it is refused."""
+def parse_tree(source: str) -> list:
+    """``source``'s parse tree, parsed once for the check and the wordings below (a loader of
+    hundreds of patterns parsed each three times before); ValueError where it is no pattern."""
     try:
-        compiled = re.compile(source, re.IGNORECASE)
-        tree = _sre_parse.parse(source)
+        return list(_sre_parse.parse(source))
     except re.error as exc:
         raise ValueError(f"not a regular expression ({exc})") from None
+
+
+def check_pattern(source: str, tree: list | None = None) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    """The compiled pattern and the literal each of its alternatives starts with; ValueError
+    saying why it is refused. ``tree``: ``parse_tree(source)`` where the caller has it."""
+    try:
+        compiled = re.compile(source, re.IGNORECASE)
+    except re.error as exc:
+        raise ValueError(f"not a regular expression ({exc})") from None
+    if tree is None:
+        tree = parse_tree(source)
     if compiled.flags & ~(re.UNICODE | re.IGNORECASE):
         raise ValueError("inline flags are not allowed")
     _walk(list(tree), inside_repeat=False)
@@ -141,15 +151,16 @@ def _branch(item: tuple) -> list | None:
     return None
 
 
-def whole_literals(source: str) -> tuple[str, ...]:
+def whole_literals(source: str, tree: list | None = None) -> tuple[str, ...]:
     """The alternatives of ``source`` that are nothing but a literal (word boundaries and line
     ends aside): ``'cudaErrorNoDevice|no CUDA-capable device is detected'`` gives both, a
     pattern with a group, a class or a repeat after its literal gives none for that alternative.
     These are the wordings a retold message can be compared with word for word (retold.py)."""
-    try:
-        tree = _sre_parse.parse(source)
-    except re.error:
-        return ()
+    if tree is None:
+        try:
+            tree = parse_tree(source)
+        except ValueError:
+            return ()
     return tuple(dict.fromkeys(_whole(list(tree))))
 
 
@@ -163,16 +174,17 @@ def _whole(items: list) -> list[str]:
     return [prefix + tail for alternative in branch for tail in _whole(list(alternative))]
 
 
-def numbered_wordings(source: str) -> tuple[tuple[str | None, ...], ...]:
+def numbered_wordings(source: str, tree: list | None = None) -> tuple[tuple[str | None, ...], ...]:
     """The alternatives of ``source`` made of literals and runs of digits only, each as its
     parts (a literal's text, or None for a run of digits, bare or in a group): ``'GPU with CUDA
     capability (?P<major>[0-9]{1,2}) (?P<minor>[0-9]) is not supported'`` gives ``('GPU with
     CUDA capability ', None, ' ', None, ' is not supported')``. An alternative with anything else
     (a wider class, a lookaround, a nested alternation) gives nothing."""
-    try:
-        tree = _sre_parse.parse(source)
-    except re.error:
-        return ()
+    if tree is None:
+        try:
+            tree = parse_tree(source)
+        except ValueError:
+            return ()
     items = list(tree)
     branch = _branch(items[0]) if len(items) == 1 else None
     alternatives = [list(alt) for alt in branch] if branch is not None else [items]

@@ -119,12 +119,13 @@ class Form:
     numbered: re.Pattern[str] | None = None
 
 
-def forms(signature: str, pattern: str) -> tuple[Form, ...]:
+def forms(signature: str, pattern: str, tree: list | None = None) -> tuple[Form, ...]:
     """The forms of a signature's pattern that this pass compares with, long enough to be
     specific; none for a pattern whose alternatives all have more than a literal. Where a status
-    name and a sentence give the same words, the name's form stands (its words name the status)."""
+    name and a sentence give the same words, the name's form stands (its words name the status).
+    ``tree``: the pattern's ``linear.parse_tree`` where the caller has it."""
     out: dict[str, Form] = {}
-    for literal in whole_literals(pattern):
+    for literal in whole_literals(pattern, tree):
         if not (literal[:1].isalnum() and literal[-1:].isalnum()):
             continue  # its punctuation is part of the message (``['CPUExecutionProvider']``)
         said = words(literal)
@@ -134,7 +135,7 @@ def forms(signature: str, pattern: str) -> tuple[Form, ...]:
             out[said] = Form(signature, said, "name", breaks)
         elif count >= _SENTENCE_WORDS and any(ch.isalpha() for ch in said):
             out.setdefault(said, Form(signature, said, "wording", breaks))
-    for parts in numbered_wordings(pattern):
+    for parts in numbered_wordings(pattern, tree):
         form = _numbered(signature, parts)
         if form is not None:
             out.setdefault(form.numbered.pattern if form.numbered else "", form)

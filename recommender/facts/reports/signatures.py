@@ -29,7 +29,7 @@ from recommender.core.catalog import DIAGNOSES, Accelerator
 from recommender.core.documents import DocumentError, LocatedDict, parse_yaml, read_text
 from recommender.core.errors import BadInputError
 from recommender.core.numfmt import is_digits
-from recommender.facts.reports.linear import check_pattern
+from recommender.facts.reports.linear import check_pattern, parse_tree
 from recommender.facts.reports.lines import Text
 from recommender.facts.reports.model import Hit
 from recommender.facts.reports.paths import known_path
@@ -255,7 +255,8 @@ def _entry(entry: Any, where: str) -> Signature:
     if not entry["source"].startswith("https://"):
         raise fail("source", "source must be an https:// URL of a public thread or document")
     try:
-        pattern, anchors = check_pattern(entry["pattern"])
+        tree = parse_tree(entry["pattern"])
+        pattern, anchors = check_pattern(entry["pattern"], tree)
     except ValueError as exc:
         raise fail("pattern", f"pattern: {exc}") from None
     proves = entry.get("proves") or {}
@@ -279,7 +280,7 @@ def _entry(entry: Any, where: str) -> Signature:
         source=entry["source"],
         verified=entry["verified"],
         # a fact's signature proves only what its groups read, and a retold match reads none
-        forms=forms(sid, entry["pattern"]) if entry["status"] != "fact" else (),
+        forms=forms(sid, entry["pattern"], tree) if entry["status"] != "fact" else (),
     )
 
 
