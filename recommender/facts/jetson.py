@@ -13,6 +13,8 @@ import yaml
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from recommender.core.documents.yaml_text import load_bundled
+
 __all__ = ["JetsonTable", "jetson_fields", "load_jetson_table"]
 
 
@@ -33,7 +35,7 @@ def _path() -> Path:
 def load_jetson_table(path: Path | None = None) -> JetsonTable:
     where = path or _path()
     try:
-        doc = yaml.safe_load(where.read_text(encoding="utf-8"))
+        doc = load_bundled(where.read_text(encoding="utf-8"))
         sources = set(doc["sources"])
         pairs = []
         for row in doc["l4t_jetpack"]:

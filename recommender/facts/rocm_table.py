@@ -12,6 +12,8 @@ from types import MappingProxyType
 
 import yaml
 
+from recommender.core.documents.yaml_text import load_bundled
+
 __all__ = [
     "GfxTarget",
     "HsaStatus",
@@ -123,7 +125,7 @@ def load_rocm_table(path: Path | None = None) -> RocmTable:
     if path is None:
         return _bundled()
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = load_bundled(path.read_text(encoding="utf-8"))
         sources = {str(k): str(v["url"]) for k, v in doc["sources"].items()}
         targets = {t.gfx: t for t in (_target(row, sources) for row in doc["targets"])}
         statuses = tuple(_status(row) for row in doc["hsa_status"])

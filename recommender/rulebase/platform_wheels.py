@@ -5,20 +5,19 @@ here: a key that is not what that script writes is refused with the file and key
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from packaging.version import InvalidVersion, Version
+
+from recommender.rulebase import generated
 
 #: The bundled table (recommender/rules is the repository's rules/).
 TABLE = Path(__file__).resolve().parent.parent / "rules" / "platform_wheels.yaml"
 #: The platform keys the refresh script writes, besides ``releases`` and ``pure``.
 PLATFORMS = ("windows", "macos-arm64", "macos-x86_64", "linux-aarch64", "linux-x86_64")
 _KEYS = frozenset(("source", "releases", "pure", *PLATFORMS))
-_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 class PlatformWheelsError(ValueError):
@@ -52,27 +51,11 @@ def _versions(where: str, value: object) -> frozenset[Version]:
 
 def load(path: Path = TABLE) -> Mapping[str, Library]:
     """Library name -> its releases and wheels per platform, validated."""
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise PlatformWheelsError(f"{path}: cannot be read: {exc}") from exc
-    if not isinstance(doc, dict) or doc.get("schema") != 1:
-        raise PlatformWheelsError(f"{path}: schema: must be 1")
-    if not _DATE.match(str(doc.get("verified", ""))):
-        raise PlatformWheelsError(f"{path}: verified: must be a date YYYY-MM-DD")
-    packages = doc.get("packages")
-    if not isinstance(packages, dict):
-        raise PlatformWheelsError(f"{path}: packages: must be a mapping")
     out: dict[str, Library] = {}
-    for name, entry in packages.items():
+    for name, entry in generated.packages(path, PlatformWheelsError, _KEYS).items():
         where = f"{path}: packages.{name}"
-        if not isinstance(entry, dict) or not str(entry.get("source", "")).startswith("https://"):
-            raise PlatformWheelsError(f"{where}.source: must be an https URL")
-        unknown = set(entry) - _KEYS
-        if unknown:
-            raise PlatformWheelsError(f"{where}: unknown keys {sorted(unknown)}")
         out[str(name)] = Library(
-            name=str(name),
+            name=name,
             source=str(entry["source"]),
             releases=_versions(f"{where}.releases", entry.get("releases")),
             pure=_versions(f"{where}.pure", entry.get("pure", [])),
