@@ -17,7 +17,7 @@ from recommender.core.catalog import Diagnosis as Category
 from recommender.core.catalog import Framework
 from recommender.decide.diagnosis._paste import fact_version, major_minor
 from recommender.decide.diagnosis.precedence import container_line
-from recommender.decide.diagnosis.wsl import on_wsl2
+from recommender.decide.diagnosis.wsl import WSL_FIX, on_wsl2
 from recommender.facts.reports import Paste
 
 
@@ -114,11 +114,52 @@ def _platform(paste: Paste) -> tuple[str, int | None]:
 
 
 def infer(paste: Paste, framework: Framework, tables: Mapping[str, Any]) -> Inference | None:
-    """The likely cause of ``framework`` seeing no GPU, or None where the text states none."""
+    """The likely cause of ``framework`` seeing no GPU, or None where the text states none: the
+    framework's own publishing facts first; on a WSL 2 host where they say nothing, WSL's GPU
+    path (the Windows driver's libraries), since that host reaches the GPU no other way."""
     container = container_line(paste)
     if container is not None:
         return _container(container)
     platform, where = _platform(paste)
+    found = _framework(paste, framework, platform, where, tables)
+    if found is None and on_wsl2(paste):
+        return _wsl2_path(paste)
+    return found
+
+
+#: CUDA under WSL 2: the Windows driver's libraries mounted at /usr/lib/wsl/lib, no Linux driver.
+WSL_GUIDE_URL = "https://docs.nvidia.com/cuda/wsl-user-guide/index.html"
+
+
+def _wsl2_path(paste: Paste) -> Inference:
+    """WSL 2 reaches the GPU only through the Windows driver (dxgkrnl, /dev/dxg and the libraries
+    at /usr/lib/wsl/lib): a framework that sees none there, with nothing else stated, most likely
+    meets a broken link in that path (a Linux driver or libcuda installed inside the distribution
+    shadowing the Windows one, /usr/lib/wsl/lib off the loader's path, a Windows driver or build
+    without WSL GPU support)."""
+    lines = tuple(
+        sorted({f.line for p, f in paste.facts.items() if p in ("os.wsl", "os.wsl_named")})
+    )
+    return Inference(
+        id="wsl2-gpu-path",
+        category=Category.WSL_ISSUE.value,
+        title="most likely WSL 2's GPU path (the Windows driver's libraries) is broken",
+        detail=(
+            "the paste is from WSL 2, which reaches the GPU only through the Windows NVIDIA "
+            "driver (its libcuda and nvidia-smi mounted at /usr/lib/wsl/lib); a Linux driver or "
+            "libcuda installed inside the distribution, that folder missing from the loader's "
+            "path, or a Windows driver or build without WSL GPU support each give this answer"
+        ),
+        fix=WSL_FIX,
+        source=WSL_GUIDE_URL,
+        lines=lines,
+    )
+
+
+def _framework(
+    paste: Paste, framework: Framework, platform: str, where: int | None, tables: Mapping[str, Any]
+) -> Inference | None:
+    """The cause the framework's own publishing facts point to, or None."""
     if framework == Framework.PYTORCH:
         return _torch(paste, platform, where, tables)
     if framework == Framework.TENSORFLOW:

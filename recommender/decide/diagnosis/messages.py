@@ -315,7 +315,7 @@ def message_findings(
         elif wsl2 and sig.diagnosis == _ROCM and rocm_unreached(paste, lines):
             # ROCm under WSL 2 has no kfd of its own: the Windows driver's path is the cause.
             category, also, fix = Category.WSL_ISSUE.value, (sig.diagnosis, *also), ROCM_WSL_FIX
-        elif sig.diagnosis in _DRIVER_LIBRARY and wsl2 and names_libcuda(paste, lines):
+        elif sig.diagnosis in _DRIVER_LIBRARY and wsl2 and names_libcuda(paste, lines, linker=True):
             also = (*also, Category.WSL_ISSUE.value)
         passed = _stated_facts_pass(paste, checklists, sig.fix_item)
         if passed is not None and not harmless:

@@ -91,9 +91,17 @@ def rocm_unreached(paste: Paste, lines: list[int]) -> bool:
     return any(word in paste.line(n).lower() for n in lines for word in _ROCM_UNREACHED)
 
 
-def names_libcuda(paste: Paste, lines: list[int]) -> bool:
+#: How a loader names the driver's library: its file (libcuda.so, .so.1), or without the file
+#: (cudarc: the "cuda" shared library, with Windows' nvcuda beside it).
+_LIBCUDA = ("libcuda.so", '"cuda" shared library', "cuda lib under the names")
+
+
+def names_libcuda(paste: Paste, lines: list[int], *, linker: bool = False) -> bool:
     """On WSL 2 libcuda is the Windows driver's, mounted at /usr/lib/wsl/lib: a message that it
     is missing is WSL's library path, not a CUDA toolkit to install. (A CUDA initialisation that
     fails there although the driver answers, category no-device, is the same path: a Linux driver
-    or a hand-made libcuda shadows the Windows one.)"""
-    return any("libcuda.so" in paste.line(n).lower() for n in lines)
+    or a hand-made libcuda shadows the Windows one.) ``linker``: the linker's ``-lcuda`` counts
+    too (it wants the unversioned libcuda.so, which a working driver may lack: no proof that the
+    driver is missing, but under WSL 2 the same library path)."""
+    words = (*_LIBCUDA, "-lcuda") if linker else _LIBCUDA
+    return any(word in paste.line(n).lower() for n in lines for word in words)

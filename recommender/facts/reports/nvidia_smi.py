@@ -1,7 +1,15 @@
 """``nvidia-smi``: the header line (driver and the newest CUDA it runs) and the GPU rows of the
 table, full or cut short. Layouts: the classic table (driver 4xx-5xx) and the wider one of
 driver 530+ (``NVIDIA-SMI 535.104.05   Driver Version: 535.104.05   CUDA Version: 12.2``);
-Windows prints WDDM/TCC where Linux prints On/Off."""
+Windows prints WDDM/TCC where Linux prints On/Off.
+
+Under WSL 2 nvidia-smi is the Linux build that the Windows driver mounts at /usr/lib/wsl/lib: its
+own version is the Linux driver branch's (``NVIDIA-SMI 555.42.03``) while the driver it reports is
+the Windows one (``Driver Version: 555.85``). On native Linux and native Windows the two are one
+release (NVML refuses to run against a kernel driver of another version), so two versions in the
+header put the paste on WSL 2 (https://github.com/microsoft/WSL/issues/11870: "Nvidia smi version
+(Shown in windows): 560.7, (Shown in wsl): 560.27"; https://github.com/modular/modular/pull/5107;
+both verified 2026-12-06)."""
 
 from __future__ import annotations
 
@@ -76,6 +84,8 @@ def read(lines: Sequence[str]) -> list[Block]:
                 facts = []
             start = end = number
             facts.append(Fact(path="driver.version", value=driver.group("driver"), line=number))
+            if header and header.group("smi").rstrip(".") != header.group("driver").rstrip("."):
+                facts.append(Fact(path="os.wsl", value=2, line=number))
             cuda = header.group("cuda") if header else None
             if cuda and cuda != "N/A":
                 facts.append(Fact(path="driver.max_cuda", value=cuda, line=number))
