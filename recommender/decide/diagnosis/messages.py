@@ -27,6 +27,7 @@ from recommender.decide.diagnosis.extensions import extension_built_for_other_cu
 from recommender.decide.diagnosis.findings import Finding
 from recommender.decide.diagnosis.items import planner_fix
 from recommender.decide.diagnosis.kernels import library_kernels_in_use
+from recommender.decide.diagnosis.missing_names import asked_by
 from recommender.decide.diagnosis.wsl import (
     NO_GPU_UNDER_WSL,
     ROCM_WSL_FIX,
@@ -330,6 +331,7 @@ def message_findings(
                 title=sig.title,
                 detail=f"the text shows a known message ({sid})"
                 + _retold_note(paste, sid)
+                + asked_by(paste, sid, lines)
                 + (f"; harmless here: {harmless}" if harmless else "")
                 + (
                     f"; it asks for cuDNN {cudnn[0]} next to {cudnn[2]} (line {cudnn[1]}):"
