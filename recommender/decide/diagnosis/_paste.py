@@ -57,7 +57,7 @@ class FindingKind:
         status: str,
         title: str,
         detail: str,
-        fix: str,
+        fix: str | None,
         proof: Sequence[int | Fact],
         source: str,
     ) -> Finding:

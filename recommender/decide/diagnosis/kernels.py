@@ -10,7 +10,7 @@ from typing import Any
 from recommender.core.catalog import Accelerator
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.checklist.build import Checklist
-from recommender.decide.diagnosis._paste import fact_lines, quote_lines
+from recommender.decide.diagnosis._paste import FindingKind, fact_lines
 from recommender.decide.diagnosis.findings import Finding
 from recommender.decide.diagnosis.library_floors import LIBRARY_KERNELS, KernelFloor
 from recommender.facts.reports import Paste
@@ -25,6 +25,8 @@ EARLIER_FLOORS: dict[str, tuple[tuple[int, ...], float, str]] = {
 }
 #: Other names a library's package goes by (FlashInfer's wheel is ``flashinfer-python`` since 0.2).
 PACKAGE_ALIASES = {"flashinfer": ("flashinfer-python",)}
+
+_LIBRARY = FindingKind("library", Category.LIBRARY_KERNELS_UNSUPPORTED.value)
 
 #: The AMD gfx targets vLLM's ROCm build carries kernels for (its published GPU list).
 VLLM_ROCM_GFX = frozenset(
@@ -142,23 +144,23 @@ def arch_flag_findings(paste: Paste) -> list[Finding]:
     out = []
     for package, label, fact, name, cc in arch_flag_gaps(paste):
         out.append(
-            Finding(
-                id=f"library:{package}",
-                category=Category.LIBRARY_KERNELS_UNSUPPORTED.value,
-                status="fail",
-                title=f"{label}'s own compiled CUDA ops have no kernels for this GPU",
-                detail=(
+            _LIBRARY.finding(
+                paste,
+                package,
+                "fail",
+                f"{label}'s own compiled CUDA ops have no kernels for this GPU",
+                (
                     f"{name} has compute capability {cc:.1f}; {label} was compiled for "
                     f"{fact.value} (its arch flags), so its CUDA ops fail with 'no kernel image' "
                     f"whatever torch's own build covers"
                 ),
-                fix=(
+                (
                     f'Rebuild {label} for this GPU (TORCH_CUDA_ARCH_LIST="{cc:.1f}" before '
                     f"building it, after removing its old build), or install a prebuilt {label} "
                     f"compiled for compute capability {cc:.1f}"
                 ),
-                quotes=quote_lines(paste, [fact.line, *fact_lines(paste, ("gpu.",))]),
-                source=ARCH_FLAGS_URL,
+                [fact.line, *fact_lines(paste, ("gpu.",))],
+                ARCH_FLAGS_URL,
             )
         )
     return out
@@ -232,18 +234,18 @@ def _below_floor(
     if upgrade and cc >= kernels.floor:
         fix = f"Upgrade {label} to {upgrade} or newer (kernels for {kernels.floor:.1f} and newer), or build it from source for {cc:.1f}"
     below = f": {kernels.below}" if kernels.below else ""
-    return Finding(
-        id=f"library:{kernels.package}",
-        category=Category.LIBRARY_KERNELS_UNSUPPORTED.value,
-        status=kernels.status,
-        title=f"{label}'s own kernels do not cover this GPU",
-        detail=(
+    return _LIBRARY.finding(
+        paste,
+        kernels.package,
+        kernels.status,
+        f"{label}'s own kernels do not cover this GPU",
+        (
             f"{name} has compute capability {cc:.1f}; {label} publishes kernels for "
             f"{floor:.1f} and newer{below} (torch's own check does not cover {label})"
         ),
-        fix=fix,
-        quotes=quote_lines(paste, [fact.line, *fact_lines(paste, ("gpu.",))]),
-        source=url,
+        fix,
+        [fact.line, *fact_lines(paste, ("gpu.",))],
+        url,
     )
 
 
@@ -304,18 +306,18 @@ def vllm_rocm_findings(paste: Paste) -> list[Finding]:
         if gfx in VLLM_ROCM_GFX:
             continue
         return [
-            Finding(
-                id="library:vllm",
-                category=Category.LIBRARY_KERNELS_UNSUPPORTED.value,
-                status="fail",
-                title="vLLM's own ROCm kernels do not cover this GPU",
-                detail=(
+            _LIBRARY.finding(
+                paste,
+                "vllm",
+                "fail",
+                "vLLM's own ROCm kernels do not cover this GPU",
+                (
                     f"{acc.get('name') or 'the AMD GPU'} is {gfx}; vLLM's ROCm build publishes "
                     f"kernels for {', '.join(sorted(VLLM_ROCM_GFX))} (torch's own check does not cover vLLM)"
                 ),
-                fix="Run vLLM on a GPU of its published list, or build vLLM from source for this target (PYTORCH_ROCM_ARCH)",
-                quotes=quote_lines(paste, [fact.line, *fact_lines(paste, ("gpu.",))]),
-                source=VLLM_ROCM_URL,
+                "Run vLLM on a GPU of its published list, or build vLLM from source for this target (PYTORCH_ROCM_ARCH)",
+                [fact.line, *fact_lines(paste, ("gpu.",))],
+                VLLM_ROCM_URL,
             )
         ]
     return []
@@ -331,15 +333,15 @@ def uncovered(paste: Paste, found: Sequence[Finding]) -> list[Finding]:
         if fact is None or paste.facts.get(f"library.{package}.arches"):
             continue
         out.append(
-            Finding(
-                id=f"library:{package}",
-                category=Category.LIBRARY_KERNELS_UNSUPPORTED.value,
-                status="ok",
-                title=f"{label} has its own kernels",
-                detail=f"{label} publishes no list of compute capabilities; torch's architecture check does not cover it",
-                fix=None,
-                quotes=quote_lines(paste, [fact.line]),
-                source="",
+            _LIBRARY.finding(
+                paste,
+                package,
+                "ok",
+                f"{label} has its own kernels",
+                f"{label} publishes no list of compute capabilities; torch's architecture check does not cover it",
+                None,
+                [fact.line],
+                "",
             )
         )
     return out

@@ -21,7 +21,7 @@ from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
 from recommender.core.catalog import Diagnosis as Category
-from recommender.decide.diagnosis._paste import fact_version, quote_lines
+from recommender.decide.diagnosis._paste import FindingKind, fact_version
 from recommender.decide.diagnosis.findings import Finding
 from recommender.facts.reports import Fact, Paste
 from recommender.rulebase.platform_wheels import Library, table
@@ -29,6 +29,8 @@ from recommender.rulebase.platform_wheels import Library, table
 #: Platforms where a library's missing wheel is worth saying: Linux x86-64 is where compiled
 #: libraries publish first, so a release without wheels there is built from source everywhere.
 _OTHER = ("windows", "macos-arm64", "macos-x86_64", "linux-aarch64")
+_NO_WHEEL = FindingKind("platform-wheel", Category.NO_MATCHING_WHEEL.value)
+_FOREIGN = FindingKind("foreign-wheel", Category.VERSION_MISMATCH.value)
 _NAMES = {
     "windows": "Windows",
     "macos-arm64": "macOS on Apple silicon",
@@ -150,15 +152,15 @@ def no_platform_wheel(
         if why is None:
             continue
         out.append(
-            Finding(
-                id=f"platform-wheel:{name}",
-                category=Category.NO_MATCHING_WHEEL.value,
-                status="warn",
-                title=f"{name} {release} has no wheel for {_NAMES[platform]}",
-                detail=f"{name} {release}: {why}",
-                fix=_fix(lib, release, platform),
-                quotes=quote_lines(paste, [fact.line, *(f.line for f in platform_facts)]),
-                source=lib.source,
+            _NO_WHEEL.finding(
+                paste,
+                name,
+                "warn",
+                f"{name} {release} has no wheel for {_NAMES[platform]}",
+                f"{name} {release}: {why}",
+                _fix(lib, release, platform),
+                [fact, *platform_facts],
+                lib.source,
             )
         )
     return out
@@ -203,21 +205,21 @@ def foreign_wheels(paste: Paste, libraries: Mapping[str, Library] | None = None)
             else f"{name} publishes no {_NAMES[platform]} wheel"
         )
         out.append(
-            Finding(
-                id=f"foreign-wheel:{name}",
-                category=Category.VERSION_MISMATCH.value,
-                status="warn",
-                title=f"{fact.value} is not a wheel {name} publishes",
-                detail=f"The index has no {_NAMES[platform]} wheel of {name} {version} ({own}): "
+            _FOREIGN.finding(
+                paste,
+                name,
+                "warn",
+                f"{fact.value} is not a wheel {name} publishes",
+                f"The index has no {_NAMES[platform]} wheel of {name} {version} ({own}): "
                 "this file is a build from elsewhere (a fork or a community build), which the "
                 "libraries that check for it need not accept",
-                fix=(
+                (
                     f'Uninstall it and install {name}\'s own release: pip install "{name}>={first}"'
                     if first is not None
                     else f"Uninstall it and run {name} where it publishes wheels (Linux x86-64)"
                 ),
-                quotes=quote_lines(paste, [fact.line]),
-                source=lib.source,
+                [fact],
+                lib.source,
             )
         )
     return out
