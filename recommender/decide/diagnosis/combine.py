@@ -31,6 +31,7 @@ from recommender.decide.diagnosis.kernels import (
     uncovered,
     vllm_rocm_findings,
 )
+from recommender.decide.diagnosis.legacy_driver import legacy_driver
 from recommender.decide.diagnosis.memory import busy_gpus, closed_gpus, container_without_gpus
 from recommender.decide.diagnosis.messages import message_findings
 from recommender.decide.diagnosis.musl import musl_without_wheels
@@ -176,6 +177,7 @@ def diagnose(
         *era_findings(paste, tables or {}),
         *gfx_findings(paste),
         *driver_mismatch(paste),
+        *legacy_driver(paste),
         *tf_tested_libraries(paste),
         *tf_release_driver(paste),
         *library_versions(paste),
