@@ -6,6 +6,7 @@ than the card's own is running under an override the paste does not show."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from recommender.decide.diagnosis.findings import Finding
 from recommender.facts.reports import Fact, Paste
 from recommender.facts.reports.amd_runtime import FORMAT as RUNTIME
 from recommender.facts.reports.gpus import amd_gfx, load_gpu_table
+from recommender.facts.reports.prose import FORMAT as PROSE
 from recommender.facts.rocm_table import (
     GfxTarget,
     RocmTable,
@@ -259,6 +261,22 @@ def _older_wheels(
     ]
 
 
+#: Words that show ROCm at work: its name, a +rocm build, HIP's and the HSA runtime's messages.
+_ROCM_WORDS = re.compile(r"\b(?:rocm|hip|hsa)|rocm[0-9]", re.IGNORECASE | re.ASCII)
+
+
+def _told_without_rocm(paste: Paste) -> bool:
+    """An AMD card named only in a sentence, where nothing else in the paste shows ROCm (no ROCm
+    tool, build, message or setting): its gfx target is a ROCm matter, and this report may be
+    about DirectML, Vulkan, a CPU torch or a Windows machine, where no ROCm build is involved."""
+    listed = [b for b in paste.blocks if any(f.path.startswith("gpu.") for f in b.facts)]
+    if not listed or any(b.format != PROSE for b in listed):
+        return False
+    if any(p.startswith("rocm.") for p in paste.facts):
+        return False
+    return not any(_ROCM_WORDS.search(line, 0, 2000) for line in paste.lines[:5000])
+
+
 def gfx_findings(paste: Paste) -> list[Finding]:
     """The AMD GPUs' targets against what ROCm software carries, and any override."""
     table = load_rocm_table()
@@ -266,6 +284,6 @@ def gfx_findings(paste: Paste) -> list[Finding]:
     override = paste.facts.get("rocm.override")
     if override is not None:
         return _override_findings(paste, override, gpus, table)
-    if not gpus:
+    if not gpus or _told_without_rocm(paste):
         return []
     return _reported_other(paste, gpus, table) or _without_kernels(paste, gpus, table)

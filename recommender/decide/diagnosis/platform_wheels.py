@@ -112,11 +112,11 @@ def _fix(lib: Library, release: Version, platform: str) -> str:
 def _stated_release(paste: Paste, name: str) -> tuple[Fact, Version] | None:
     """The release of ``name`` the paste lists (a package list, else a list line of prose), or
     whose source archive pip fetched."""
-    listed = (
-        paste.facts.get(f"package.{name}")
-        or paste.facts.get(f"package.{name.replace('-', '_')}")
-        or paste.facts.get(f"stated.{name}")
-    )
+    keys = (f"package.{name}", f"package.{name.replace('-', '_')}", f"stated.{name}")
+    candidates = [fact for fact in map(paste.facts.get, keys) if fact is not None]
+    # the first that names a release: the library of the tracker the report was filed in is a
+    # package fact with no version, which must not hide the release a sentence states
+    listed = next((f for f in candidates if fact_version(f) is not None), None)
     channel = paste.facts.get(f"conda.channel.{name}")
     if channel is not None and str(channel.value).lower() not in ("pypi", "pip"):
         listed = None  # a conda build: the index's wheels say nothing of it

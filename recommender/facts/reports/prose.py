@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from recommender.facts.reports.amd_named import read_amd
 from recommender.facts.reports.gpus import compute_capability, load_gpu_table
 from recommender.facts.reports.lines import local_build
 from recommender.facts.reports.model import Block, Fact
@@ -167,6 +168,8 @@ def read_stated(lines: Sequence[str]) -> list[Block]:
         facts.extend(listed_libraries(head, number, seen))
     if any(f.path == "os.release" for f in facts):  # the kernel (tool output) shows the version
         facts = [f for f in facts if f.path != "os.wsl"]
+    # an AMD card where no NVIDIA one is named ("my RX 6700 XT", "which is gfx900")
+    facts = facts or read_amd(lines)
     if not facts:
         return []
     return [Block(format=FORMAT, start=facts[0].line, end=facts[-1].line, facts=tuple(facts))]
@@ -321,6 +324,8 @@ def read(lines: Sequence[str]) -> list[Block]:
                 break
         if len(seen) >= _MAX_GPUS:
             break
+    # an AMD card where no NVIDIA one is named ("my RX 6700 XT", "which is gfx900")
+    facts = facts or read_amd(lines)
     if not facts:
         return []
     return [Block(format=FORMAT, start=facts[0].line, end=facts[-1].line, facts=tuple(facts))]
