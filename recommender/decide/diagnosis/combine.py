@@ -22,11 +22,13 @@ from recommender.decide.diagnosis.cpu_isa import cpu_isa_findings
 from recommender.decide.diagnosis.cuda_majors import cuda_majors
 from recommender.decide.diagnosis.eras import era_findings
 from recommender.decide.diagnosis.findings import Diagnosis, Finding
+from recommender.decide.diagnosis.flavours import flavour_findings
 from recommender.decide.diagnosis.gfx import gfx_findings
 from recommender.decide.diagnosis.intent import cpu_intended
 from recommender.decide.diagnosis.items import item_findings
 from recommender.decide.diagnosis.kernels import (
     arch_flag_findings,
+    built_without_cuda,
     library_findings,
     uncovered,
     vllm_rocm_findings,
@@ -164,6 +166,7 @@ def diagnose(
         *message_findings(paste, by_id, checklists, tables or {}),
         *library_findings(paste),
         *arch_flag_findings(paste),
+        *built_without_cuda(paste),
         *vllm_rocm_findings(paste),
         *platform_findings(paste),
         *mps_off_macos(paste),
@@ -171,6 +174,7 @@ def diagnose(
         *tensorflow_metal_missing(paste),
         *mps_unavailable_on_mac(paste),
         *cpu_builds(paste),
+        *flavour_findings(paste, tables or {}),
         *vendor_builds(paste),
         *cuda_runtimes(paste),
         *cuda_majors(paste),

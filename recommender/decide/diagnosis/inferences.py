@@ -46,6 +46,11 @@ CONDA_CPU_URL = "https://github.com/pytorch/pytorch/issues/32369"
 _CONDA_TORCH = re.compile(
     r"\b(?:conda|mamba|micromamba) install\b[^\n]{0,300}?\bpytorch(?:[=<> ]|$)", re.IGNORECASE
 )
+#: Any conda install: its solver may replace an installed torch to satisfy the new package, and
+#: conda-forge's pytorch is its CPU build unless conda detects CUDA or the build string asks for
+#: cuda (conda-forge/pytorch-cpu-feedstock#164: `pytorch=*=cuda*` for the GPU build).
+_CONDA_ANY = re.compile(r"\b(?:conda|mamba|micromamba) install\b", re.IGNORECASE)
+CONDA_FORGE_BUILDS_URL = "https://github.com/conda-forge/pytorch-cpu-feedstock/issues/164"
 #: The first release line whose PyPI Windows wheel is known CPU-only (the note above, June 2021:
 #: 1.9); before it the Windows wheels came from download.pytorch.org, unlabelled ones with CUDA.
 _PYPI_WINDOWS_CPU_FROM = (1, 9)
@@ -203,8 +208,10 @@ def _torch(
 ) -> Inference | None:
     fact = paste.facts.get("frameworks.pytorch.version")
     version = fact_version(fact)
-    if fact is None or version is None or version.local is not None or _cuda_build_stated(paste):
-        return None  # a labelled or stated build is the checklist's; no version, nothing to infer
+    if fact is None or version is None:
+        return _conda_swap(paste) if not _cuda_build_stated(paste) else None
+    if version.local is not None or _cuda_build_stated(paste):
+        return None  # a labelled or stated build is the checklist's
     conda = _first(paste, _CONDA_TORCH)
     if conda is not None:
         return Inference(
@@ -268,6 +275,31 @@ def _torch(
     if platform == "linux":
         return _torch_linux_driver(paste, str(version), fact.line, tables)
     return None
+
+
+def _conda_swap(paste: Paste) -> Inference | None:
+    """No torch version stated, torch sees no GPU, and a conda install is in the paste: conda's
+    solver may have replaced torch with a CPU build to satisfy the package installed."""
+    conda = _first(paste, _CONDA_ANY)
+    if conda is None:
+        return None
+    return Inference(
+        id="conda-swapped-torch",
+        category=Category.CPU_WHEEL_ON_GPU.value,
+        title="most likely a conda install replaced torch with a CPU-only build",
+        detail=(
+            f"a conda install (line {conda}) may change packages already installed to satisfy "
+            "the new one; conda-forge's pytorch is its CPU build unless conda detects CUDA or the "
+            "build string asks for cuda, so torch can end up without CUDA"
+        ),
+        fix=(
+            "Check `conda list pytorch` (a build string with cpu is the CPU build); reinstall the "
+            "CUDA build in the same command as the other package (conda install -c conda-forge "
+            "'pytorch=*=cuda*' <package>), or use pip's CUDA wheels in that environment"
+        ),
+        source=CONDA_FORGE_BUILDS_URL,
+        lines=(conda,),
+    )
 
 
 def _cuda_build_stated(paste: Paste) -> bool:

@@ -166,6 +166,42 @@ def arch_flag_findings(paste: Paste) -> list[Finding]:
     return out
 
 
+#: detectron2's environment table, whose CUDA compiler row names the CUDA its ops were built with.
+COLLECT_ENV_URL = (
+    "https://github.com/facebookresearch/detectron2/blob/main/detectron2/utils/collect_env.py"
+)
+
+
+def built_without_cuda(paste: Paste) -> list[Finding]:
+    """detectron2's own ops compiled without CUDA (its table's CUDA compiler "not available"): a
+    CPU-only build of the library, a failure where torch sees the GPU, a warning where it does not."""
+    fact = paste.facts.get("library.detectron2.built_with_cuda")
+    if fact is None or fact.value is not False:
+        return []
+    usable = paste.facts.get("frameworks.pytorch.cuda_available")
+    gpu = usable is not None and usable.value is True
+    return [
+        Finding(
+            id="library:detectron2-cpu-build",
+            category=Category.LIBRARY_KERNELS_UNSUPPORTED.value,
+            also=(Category.CPU_WHEEL_ON_GPU.value,),
+            status="fail" if gpu else "warn",
+            title="detectron2's own ops were compiled without CUDA: a CPU-only build of it",
+            detail=(
+                "its table's CUDA compiler is 'not available', the CUDA its extension was built "
+                "with" + (", while torch sees the GPU" if gpu else " (torch sees no GPU here)")
+            ),
+            fix=(
+                "Rebuild detectron2 where nvcc is found (the CUDA toolkit installed, CUDA_HOME set, "
+                "torch.cuda.is_available() True), after removing its old build (rm -rf build/ "
+                "**/*.so), or install a prebuilt detectron2 for this torch and CUDA"
+            ),
+            quotes=quote_lines(paste, [fact.line, *fact_lines(paste, ("gpu.",))]),
+            source=COLLECT_ENV_URL,
+        )
+    ]
+
+
 def library_kernels_in_use(paste: Paste, checklists: Mapping[str, Checklist]) -> bool:
     """A missing kernel is a library's own when the paste shows such a library at work (its
     traceback frames in its compiled ops, its package, its own compiler toolchain, its arch flags

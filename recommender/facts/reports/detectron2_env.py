@@ -19,6 +19,7 @@ from recommender.facts.reports.model import Block, Fact
 FORMAT = "detectron2-env"
 _ROW = re.compile(
     r"^ {0,8}(?P<key>sys\.platform|detectron2 arch flags|torchvision arch flags|detectron2"
+    r"|Detectron2 CUDA Compiler|CUDA compiler"
     r"|PyTorch|GPU available|CUDA available|GPU [0-9]{1,2}(?:,[0-9]{1,2}){0,15}) {2,60}"
     r"(?P<value>\S.{0,300})$"
 )
@@ -45,7 +46,16 @@ def arches(value: str) -> list[str]:
     return sorted(out, key=lambda cc: tuple(int(p) for p in cc.split(".")))
 
 
+#: The CUDA compiler row where detectron2's own extension imports is ``_C.get_cuda_version()``, the
+#: CUDA it was compiled with: "not available" in a build without CUDA (where ``_C`` does not import,
+#: the row is CUDA_HOME's nvcc instead, never "not available"; utils/collect_env.py).
+_NO_CUDA_BUILD = "not available"
+
+
 def _facts(key: str, value: str, gpus: int) -> list[tuple[str, Any]]:
+    if key.endswith(("CUDA Compiler", "CUDA compiler")):
+        built = not value.lower().startswith(_NO_CUDA_BUILD)
+        return [] if built else [("library.detectron2.built_with_cuda", False)]
     if key.endswith(" arch flags"):
         listed = arches(value)
         package = key.split()[0]

@@ -78,6 +78,14 @@ RECORDED = (
     "paddlepaddle-gpu",
     "mamba-ssm",
     "mamba_ssm",
+    # the CPU-only and GPU distributions of one import package (compat.yaml's
+    # cpu_gpu_distributions): a list that holds both, or only the CPU one next to a GPU, says so
+    "onnxruntime",
+    "paddlepaddle",
+    "faiss-cpu",
+    "faiss-gpu",
+    "faiss-gpu-cu11",
+    "faiss-gpu-cu12",
     # the frameworks' other conda packages whose build string names the variant
     *(name for name in BUILD_OF if name not in WATCHED and name != "jaxlib"),
 )
