@@ -10,7 +10,7 @@ from typing import Any
 from recommender.core.catalog import Accelerator
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.checklist.build import Checklist
-from recommender.decide.diagnosis._paste import FindingKind, fact_lines
+from recommender.decide.diagnosis._paste import FindingKind, fact_lines, quote_lines
 from recommender.decide.diagnosis.findings import Finding
 from recommender.decide.diagnosis.library_floors import LIBRARY_KERNELS, KernelFloor
 from recommender.facts.reports import Paste
