@@ -124,6 +124,23 @@ def shows_only_apple_gpu(paste: Paste) -> bool:
     )
 
 
+def shows_no_cuda_machine(paste: Paste, lines: list[int]) -> bool:
+    """The paste shows a machine CUDA builds never run on: its only GPUs are Apple silicon's or
+    Intel's (``accelerators`` of kind mps or xpu), or it names an Apple M-series Mac apart from
+    the message's ``lines``, and it shows no NVIDIA driver, CUDA device or AMD GPU. A "not
+    compiled with CUDA" message there is code asking for CUDA, not a wrong build."""
+    accelerators = [a for a in paste.doc.get("accelerators") or () if isinstance(a, Mapping)]
+    kinds = {a.get("kind") for a in accelerators}
+    if shows_driver(paste) or kinds & {Accelerator.CUDA, Accelerator.ROCM}:
+        return False
+    cuda = paste.facts.get("frameworks.pytorch.cuda_available")
+    if cuda is not None and cuda.value is True:
+        return False
+    if kinds and kinds <= {Accelerator.MPS, Accelerator.XPU}:
+        return True
+    return not kinds and names_elsewhere(paste, lines, APPLE_GPU)
+
+
 #: A TPU machine named in the text: a TPU VM or chip generation, jax[tpu], libtpu, the TPU device
 #: files, a template's accelerator answer "TPU" on a line of its own
 #: (https://cloud.google.com/tpu/docs/run-calculation-jax), jax's default backend "tpu" that
@@ -137,7 +154,8 @@ TPU_MACHINE = re.compile(
 #: (https://developer.apple.com/metal/tensorflow-plugin/).
 APPLE_GPU = re.compile(
     r"tensorflow[- ]metal|metal device set to|libmetal_plugin|apple (?:m[1-5]|silicon)"
-    r"|\bm[1-5] (?:pro|max|ultra|mac|laptop|chip|gpu)",
+    r"|\bm[1-5] (?:pro|max|ultra|mac|laptop|chip|gpu)"
+    r"|\bmac(?:book)?(?: (?:pro|air|mini|studio))? \(?m[1-5]\b",
     re.IGNORECASE,
 )
 

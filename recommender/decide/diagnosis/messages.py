@@ -18,6 +18,7 @@ from recommender.decide.diagnosis._paste import (
     quote_lines,
     shows_driver,
     shows_gpu,
+    shows_no_cuda_machine,
     shows_only_apple_gpu,
     stated_cuda,
 )
@@ -129,8 +130,19 @@ def _names_jax_elsewhere(paste: Paste, lines: list[int]) -> bool:
     )
 
 
+#: The categories a "built without CUDA" message names: the build lacks CUDA.
+_CUDA_BUILD_MISSING = frozenset(
+    (Category.CPU_WHEEL_ON_GPU.value, Category.LIBRARY_KERNELS_UNSUPPORTED.value)
+)
+
+
 def _harmless(sig: Signature, paste: Paste, gpu: bool, lines: list[int]) -> str | None:
     """Why a message that ``needs`` a corroborating fact is only a warning here, or None."""
+    if sig.diagnosis in _CUDA_BUILD_MISSING and shows_no_cuda_machine(paste, lines):
+        return (
+            "the paste shows only Apple's or Intel's GPU, which CUDA builds never use: "
+            "the code asked for CUDA on a machine without it"
+        )
     if sig.needs == "gpu" and not gpu:
         return "the paste shows no GPU"
     if sig.needs == "gpu" and shows_only_apple_gpu(paste):
