@@ -40,10 +40,23 @@ _CPU_INTENDED = re.compile(
 )
 
 
+#: A CPU-targeted build chosen on purpose, shown by the set-up rather than said: a shell prompt
+#: whose active environment is named for the CPU ("(vllm-cpu) root@host:~#", "(cpu) $"), vLLM's
+#: CPU backend selected at build time (VLLM_TARGET_DEVICE=cpu, docs.vllm.ai "CPU" installation) or
+#: its CPU build's version label ("vLLM Version: 0.6.3+cpu").
+_CPU_BUILD_CHOSEN = re.compile(
+    r"^\s*\((?:[\w.-]{1,40}[-_])?cpu\)\s"
+    r"|\bVLLM_TARGET_DEVICE\s*=\s*[\"']?cpu\b"
+    r"|\bvllm(?: version)?\s{0,40}[:=]{1,2}\s{0,40}v?[0-9][0-9.]{0,20}(?:[a-z]{1,8}[0-9]{0,4})?\+cpu\b",
+    re.IGNORECASE,
+)
+
+
 def cpu_intent_line(paste: Paste) -> int | None:
-    """The first line where the paste says the GPU is not wanted (the CPU is intended), or None."""
+    """The first line where the paste says the GPU is not wanted (the CPU is intended), or shows
+    a CPU build chosen on purpose, or None."""
     for number, line in enumerate(paste.lines, start=1):
-        if _CPU_INTENDED.search(line):
+        if _CPU_INTENDED.search(line) or _CPU_BUILD_CHOSEN.search(line):
             return number
         for match in _NOT_WANTED.finditer(line):
             between = match.group(1) or match.group(2) or ""
@@ -69,8 +82,8 @@ def cpu_intended(paste: Paste, found: Sequence[Finding]) -> list[Finding]:
                 f,
                 status="warn",
                 detail=(
-                    f"{f.detail}; but the paste says the GPU is not wanted here (line {line}): "
-                    "a CPU build is then the intended install"
+                    f"{f.detail}; but the paste says or shows that the CPU is meant here "
+                    f"(line {line}): a CPU build is then the intended install"
                 ),
                 quotes=tuple(quotes[n] for n in sorted(quotes)),
             )
