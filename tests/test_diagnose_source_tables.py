@@ -38,12 +38,17 @@ FAMILIES = [
             "Error: DriverError(CUDA_ERROR_UNSUPPORTED_PTX_VERSION) when loading cast_u32_f32",
             "RuntimeError: CUDA error: API call is not supported in the installed CUDA driver",
             "what(): cudaErrorCallRequiresNewerDriver at src/init.cu:12",
-            "CUresult CUDA_ERROR_SYSTEM_DRIVER_MISMATCH from cuInit",
             "[ERROR]: cudaErrorCompatNotSupportedOnDevice: forward compatibility",
             "cuda init failed: CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE",
             "ggml_cuda_init: failed to initialize CUDA: CUDA error 35",
             "CUDA failure 804 in file main.cu line 40",
         ],
+    ),
+    (
+        # error 803: libcuda and the kernel module of two releases (blind round 38)
+        "cuda-error-803-code",
+        "driver-mismatch",
+        ["CUresult CUDA_ERROR_SYSTEM_DRIVER_MISMATCH from cuInit"],
     ),
     (
         "cuda-status-no-device",

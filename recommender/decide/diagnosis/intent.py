@@ -72,6 +72,8 @@ def cpu_intended(paste: Paste, found: Sequence[Finding]) -> list[Finding]:
     line = cpu_intent_line(paste)
     if line is None:
         return list(found)
+    chosen = _CPU_BUILD_CHOSEN.search(paste.lines[line - 1])
+    reason = "shows a CPU build chosen on purpose" if chosen else "says the GPU is not wanted"
     out = []
     for f in found:
         if f.status == "fail" and f.category == Category.CPU_WHEEL_ON_GPU.value:
@@ -82,8 +84,8 @@ def cpu_intended(paste: Paste, found: Sequence[Finding]) -> list[Finding]:
                 f,
                 status="warn",
                 detail=(
-                    f"{f.detail}; but the paste says or shows that the CPU is meant here "
-                    f"(line {line}): a CPU build is then the intended install"
+                    f"{f.detail}; but the paste {reason} here (line {line}): "
+                    "a CPU build is then the intended install"
                 ),
                 quotes=tuple(quotes[n] for n in sorted(quotes)),
             )
