@@ -20,7 +20,8 @@ from recommender.core.catalog import Accelerator, Framework
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.diagnosis._paste import fact_version, quote_lines
 from recommender.decide.diagnosis.findings import Finding
-from recommender.decide.diagnosis.inferences import Inference, infer
+from recommender.decide.diagnosis.inferences import infer
+from recommender.decide.diagnosis.inferred import Inference
 from recommender.decide.diagnosis.intent import cpu_intent_line
 from recommender.facts.reports import Paste
 

@@ -1,0 +1,28 @@
+"""What an inference from stated facts is (inferences.py, torch_inferences.py): a cause, why,
+what to do and where that is written, with the lines it read."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from recommender.facts.reports import Paste
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Inference:
+    """A cause inferred from stated facts: what it is, why, what to do, where that is written."""
+
+    id: str
+    category: str
+    title: str
+    detail: str
+    fix: str
+    source: str
+    lines: tuple[int, ...]
+    also: tuple[str, ...] = ()
+
+
+def first_line(paste: Paste, pattern: re.Pattern[str]) -> int | None:
+    """The first line (counting from 1) where ``pattern`` is found, or None."""
+    return next((n for n, line in enumerate(paste.lines, 1) if pattern.search(line[:2000])), None)

@@ -1,0 +1,211 @@
+"""The likely cause of a torch that cannot use the NVIDIA GPU a paste shows, from how torch is
+published (inferences.py asks): conda's CPU builds, PyPI's CPU-only wheels for Windows and for
+aarch64, and PyPI's Linux wheels built for a CUDA newer than the driver runs. Each is cited and
+quotes the lines it read; none is certain, so each is a warning that says it was inferred."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+from recommender.core.catalog import Diagnosis as Category
+from recommender.decide.diagnosis._paste import fact_version, major_minor
+from recommender.decide.diagnosis.inferred import Inference, first_line
+from recommender.facts.reports import Paste
+
+#: PyPI's torch for Windows is the CPU-only build ("Windows CPU only wheels are available on
+#: PyPI", pytorch.github.io#757); the CUDA builds come from download.pytorch.org and carry a
+#: +cuXXX local label. conda's builds carry no label either, so an unlabelled version is not proof.
+TORCH_WINDOWS_PYPI_URL = "https://github.com/pytorch/pytorch.github.io/pull/757"
+#: conda's solver installs the pytorch channel's CPU build where no CUDA build of the release
+#: matches what was asked (the channel builds each release for a few CUDA versions only: `conda
+#: search pytorch -c pytorch` lists py3.X_cpu_0 next to py3.X_cudaNN.N_... builds).
+CONDA_CPU_URL = "https://github.com/pytorch/pytorch/issues/32369"
+_CONDA_TORCH = re.compile(
+    r"\b(?:conda|mamba|micromamba) install\b[^\n]{0,300}?\bpytorch(?:[=<> ]|$)", re.IGNORECASE
+)
+#: Any conda install: its solver may replace an installed torch to satisfy the new package, and
+#: conda-forge's pytorch is its CPU build unless conda detects CUDA or the build string asks for
+#: cuda (conda-forge/pytorch-cpu-feedstock#164: `pytorch=*=cuda*` for the GPU build).
+_CONDA_ANY = re.compile(r"\b(?:conda|mamba|micromamba) install\b", re.IGNORECASE)
+CONDA_FORGE_BUILDS_URL = "https://github.com/conda-forge/pytorch-cpu-feedstock/issues/164"
+#: The first release line whose PyPI Windows wheel is known CPU-only (the note above, June 2021:
+#: 1.9); before it the Windows wheels came from download.pytorch.org, unlabelled ones with CUDA.
+_PYPI_WINDOWS_CPU_FROM = (1, 9)
+#: Which of PyPI's aarch64 torch releases are the CPU-only build is compat.yaml's
+#: torch_pypi_linux_aarch64 (read from the registry; pytorch/pytorch#160162); an aarch64 machine
+#: named in the text (uname, wheel tags, SBSA, Grace).
+TORCH_AARCH64_PYPI_URL = "https://github.com/pytorch/pytorch/issues/160162"
+_AARCH64 = re.compile(
+    r"\baarch64\b|\barm64\b|\bsbsa\b|\bgrace hopper\b|\bG[BH]200\b|\bGB10\b", re.IGNORECASE
+)
+#: The CUDA of PyPI's Linux torch per release is compat.yaml's torch_pypi_linux_cuda; a driver
+#: runs a runtime of its own CUDA major (11 on, minor version compatibility) or older.
+MINOR_COMPAT_URL = (
+    "https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html"
+)
+
+
+def torch_inference(
+    paste: Paste, platform: str, where: int | None, tables: Mapping[str, Any]
+) -> Inference | None:
+    fact = paste.facts.get("frameworks.pytorch.version")
+    version = fact_version(fact)
+    if fact is None or version is None:
+        return _conda_swap(paste) if not _cuda_build_stated(paste) else None
+    if version.local is not None or _cuda_build_stated(paste):
+        return None  # a labelled or stated build is the checklist's
+    conda = first_line(paste, _CONDA_TORCH)
+    if conda is not None:
+        return Inference(
+            id="conda-cpu-build",
+            category=Category.CPU_WHEEL_ON_GPU.value,
+            title="most likely conda resolved torch's CPU-only build",
+            detail=(
+                f"torch {version} was installed with conda (line {conda}), whose solver takes the "
+                "CPU build (build string py3.X_cpu_0, cpu_...) where no CUDA build of that "
+                "release matches the CUDA, Python and channels asked for"
+            ),
+            fix=(
+                "Check `conda list pytorch` (a build string with cpu is the CPU build); ask for a "
+                "CUDA the channel builds that release for (`conda search pytorch -c pytorch`), or "
+                "install with pip from https://download.pytorch.org/whl/cuXXX"
+            ),
+            source=CONDA_CPU_URL,
+            lines=(fact.line, conda),
+        )
+    if platform == "windows" and version.release[:2] >= _PYPI_WINDOWS_CPU_FROM:
+        return Inference(
+            id="windows-pypi",
+            category=Category.CPU_WHEEL_ON_GPU.value,
+            title="most likely PyPI's CPU-only torch for Windows",
+            detail=(
+                f"torch {version} carries no +cuXXX label, on Windows (line {where}): PyPI's "
+                "Windows torch is the CPU-only build, the CUDA builds come from "
+                "download.pytorch.org labelled +cuXXX"
+            ),
+            fix=(
+                "Check torch.version.cuda (None is the CPU build); install a CUDA build: pip "
+                "install --force-reinstall torch --index-url https://download.pytorch.org/whl/"
+                "cuXXX, for a CUDA the driver supports (nvidia-smi's CUDA Version)"
+            ),
+            source=TORCH_WINDOWS_PYPI_URL,
+            lines=(fact.line, *((where,) if where else ())),
+        )
+    arm = first_line(paste, _AARCH64)
+    if (
+        platform == "linux"
+        and arm is not None
+        and _for_release(str(version), tables, "torch_pypi_linux_aarch64") == "cpu"
+    ):
+        return Inference(
+            id="aarch64-pypi",
+            category=Category.CPU_WHEEL_ON_GPU.value,
+            title="most likely PyPI's CPU-only torch for aarch64",
+            detail=(
+                f"torch {version} carries no label, on an aarch64 machine (line {arm}): PyPI's "
+                f"aarch64 torch of that release is the CPU-only build (read from its metadata on "
+                "PyPI); the CUDA builds come from "
+                "download.pytorch.org's CUDA indexes"
+            ),
+            fix=(
+                "Install torch from the CUDA index for the driver's CUDA: pip install "
+                "--force-reinstall torch --index-url https://download.pytorch.org/whl/cuXXX"
+            ),
+            source=TORCH_AARCH64_PYPI_URL,
+            lines=(fact.line, arm),
+        )
+    if platform == "linux":
+        return _torch_linux_driver(paste, str(version), fact.line, tables)
+    return None
+
+
+def _conda_swap(paste: Paste) -> Inference | None:
+    """No torch version stated, torch sees no GPU, and a conda install is in the paste: conda's
+    solver may have replaced torch with a CPU build to satisfy the package installed."""
+    conda = first_line(paste, _CONDA_ANY)
+    if conda is None:
+        return None
+    return Inference(
+        id="conda-swapped-torch",
+        category=Category.CPU_WHEEL_ON_GPU.value,
+        title="most likely a conda install replaced torch with a CPU-only build",
+        detail=(
+            f"a conda install (line {conda}) may change packages already installed to satisfy "
+            "the new one; conda-forge's pytorch is its CPU build unless conda detects CUDA or the "
+            "build string asks for cuda, so torch can end up without CUDA"
+        ),
+        fix=(
+            "Check `conda list pytorch` (a build string with cpu is the CPU build); reinstall the "
+            "CUDA build in the same command as the other package (conda install -c conda-forge "
+            "'pytorch=*=cuda*' <package>), or use pip's CUDA wheels in that environment"
+        ),
+        source=CONDA_FORGE_BUILDS_URL,
+        lines=(conda,),
+    )
+
+
+def _cuda_build_stated(paste: Paste) -> bool:
+    """The paste says torch is a CUDA build (its CUDA, its flavour, torch.version.cuda)."""
+    flavour = paste.facts.get("frameworks.pytorch.build.flavour")
+    built = paste.facts.get("torch.built_with_cuda")
+    return (
+        "frameworks.pytorch.build.cuda" in paste.facts
+        or (flavour is not None and flavour.value != "cpu")
+        or (built is not None and built.value is True)
+    )
+
+
+def pypi_linux_cuda(version: str, tables: Mapping[str, Any]) -> tuple[int, int] | None:
+    """The CUDA of PyPI's Linux torch of ``version``'s release (compat.yaml), or None."""
+    cuda = _for_release(version, tables, "torch_pypi_linux_cuda")
+    return major_minor(cuda) if cuda is not None else None
+
+
+def _for_release(version: str, tables: Mapping[str, Any], table: str) -> Any:
+    """The value compat.yaml's ``table`` (release ranges -> value) gives ``version``'s release
+    line, or None where no range holds it."""
+    release = major_minor(version)
+    if release is None:
+        return None
+    for versions, value in (tables.get(table) or {}).items():
+        try:
+            if SpecifierSet(str(versions)).contains(f"{release[0]}.{release[1]}"):
+                return value
+        except InvalidSpecifier:
+            continue
+    return None
+
+
+def _torch_linux_driver(
+    paste: Paste, version: str, line: int, tables: Mapping[str, Any]
+) -> Inference | None:
+    """PyPI's Linux torch of this release is built for a CUDA newer than the driver runs."""
+    top = paste.facts.get("driver.max_cuda")
+    limit = major_minor(top.value) if top else None
+    built = pypi_linux_cuda(version, tables)
+    if top is None or limit is None or built is None:
+        return None
+    runs = built[0] < limit[0] or (built[0] == limit[0] and (built[0] >= 11 or built <= limit))
+    if runs:
+        return None
+    return Inference(
+        id="driver-for-pypi-cuda",
+        category=Category.DRIVER_TOO_OLD.value,
+        title="most likely a driver older than the CUDA of PyPI's torch",
+        detail=(
+            f"torch {version} carries no label, and PyPI's Linux torch of that release is built "
+            f"for CUDA {built[0]}.{built[1]}; the driver supports CUDA {top.value} at most "
+            f"(line {top.line})"
+        ),
+        fix=(
+            f"Upgrade the NVIDIA driver to one for CUDA {built[0]}.{built[1]}, or install a torch "
+            f"build for CUDA {top.value} or older from https://download.pytorch.org/whl/ (its "
+            "+cuXXX label must match)"
+        ),
+        source=MINOR_COMPAT_URL,
+        lines=(line, top.line),
+    )
