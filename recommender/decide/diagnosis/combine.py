@@ -49,6 +49,7 @@ from recommender.decide.diagnosis.platform import (
 from recommender.decide.diagnosis.platform_wheels import platform_wheel_findings
 from recommender.decide.diagnosis.precedence import precedence
 from recommender.decide.diagnosis.previews import wsl_preview_build
+from recommender.decide.diagnosis.resolver_conflicts import resolver_findings
 from recommender.decide.diagnosis.rocm_start import runtime_start
 from recommender.decide.diagnosis.symptoms import unexplained
 from recommender.decide.diagnosis.tf_libraries import (
@@ -190,6 +191,7 @@ def diagnose(
         *toolkit_mismatch(paste),
         *jax_plugin_versions(paste),
         *pairing_findings(paste),
+        *resolver_findings(paste),
         *platform_wheel_findings(paste),
         *busy_gpus(paste),
         *closed_gpus(paste),

@@ -34,6 +34,7 @@ from recommender.facts.reports.packages import read as read_packages
 from recommender.facts.reports.pip_output import read as read_pip_output
 from recommender.facts.reports.prose import read as read_prose
 from recommender.facts.reports.prose import read_stated
+from recommender.facts.reports.resolver import read as read_resolver
 from recommender.facts.reports.retold import retold_hits
 from recommender.facts.reports.rocm_smi import read as read_rocm_smi
 from recommender.facts.reports.sessions import read as read_sessions
@@ -77,6 +78,10 @@ READERS: tuple[tuple[str, Callable[[Sequence[str]], list[Block]]], ...] = (
     ("detectron2's collect_env", read_detectron2_env),
     ("pip list / pip freeze / conda list", read_packages),
     ("pip's install output", read_pip_output),
+    (
+        "a resolver's conflict (pip's ResolutionImpossible, uv's unsatisfiable requirements)",
+        read_resolver,
+    ),
     ("nvcc --version / cuda version.txt", read_toolkit),
     ("lscpu / /proc/cpuinfo", read_cpu),
     (

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from recommender.facts.reports.dist_files import dist_facts
 from recommender.facts.reports.model import Block, Fact
 from recommender.facts.reports.packages import listed
+from recommender.facts.reports.resolver import Need, normal, requirement
 
 FORMAT = "pip-output"
 _INSTALLED = "Successfully installed "
@@ -23,7 +24,7 @@ _SATISFIED = re.compile(
 )
 _CONFLICT = re.compile(
     r"^(?:ERROR: )?(?P<a>[A-Za-z0-9][A-Za-z0-9._-]{0,80}) (?P<av>[0-9][0-9A-Za-z.+!_-]{0,60}) "
-    r"(?:requires|has requirement) \S{1,300}, but you(?: have|'ll have) "
+    r"(?:requires|has requirement) (?P<req>\S{1,300}), but you(?: have|'ll have) "
     r"(?P<b>[A-Za-z0-9][A-Za-z0-9._-]{0,80}) (?P<bv>[0-9][0-9A-Za-z.+!_-]{0,60}) which is incompatible"
 )
 #: ``Collecting torch==2.0.0 (from xformers==0.0.19)``: a package pins the framework release, as
@@ -81,6 +82,16 @@ def _installed(line: str, number: int) -> list[Fact]:
     return out
 
 
+def _requires(m: re.Match[str], number: int) -> list[Fact]:
+    """The requirement a conflict line states (``torchvision 0.6.1 has requirement torch==1.5.1``)."""
+    req = requirement(m.group("req"))
+    if req is None or not req[1]:
+        return []
+    by = normal(m.group("a"))
+    need = Need("pip", *req, by=by, by_version=m.group("av"))
+    return [Fact(path=f"pip.requires.{by}.{req[0]}", value=need, line=number)]
+
+
 def _line_facts(line: str, number: int) -> list[Fact] | None:
     """The facts of one of pip's lines; None for a line that is not pip's."""
     if line.startswith(_INSTALLED):
@@ -95,6 +106,7 @@ def _line_facts(line: str, number: int) -> list[Fact] | None:
         return [
             *listed(m.group("a"), m.group("av"), number),
             *listed(m.group("b"), m.group("bv"), number),
+            *_requires(m, number),
         ]
     if line.startswith("Successfully uninstalled "):
         m = _UNINSTALLED.match(line[:200])
