@@ -173,3 +173,35 @@ def test_a_framework_pinned_exactly_with_another_installed_warns():
 def test_the_same_release_with_a_local_label_is_no_finding():
     result = diagnose_text(PIP_CHECK_SAME)
     assert not any(f.id.startswith("resolver:pin-") for f in result.findings)
+
+
+# pip's cause lines as people paste them: without the header, or with a cause naming no specifier.
+
+PIP_CAUSES_ALONE = """\
+I get this when installing the requirements:
+    The user requested torch==2.3.1
+    torchaudio 2.4.0 depends on torch==2.4.0
+"""
+PIP_CAUSES_ALONE_AGREEING = """\
+    The user requested torch==2.3.1
+    torchaudio 2.3.1 depends on torch==2.3.1
+"""
+PIP_UNVERSIONED_CAUSE = """\
+ERROR: Cannot install -r requirements.txt (line 9) and torch==2.5.1 because these package versions have conflicting dependencies.
+The conflict is caused by:
+    The user requested torch==2.5.1
+    timm 1.0.12 depends on torch
+    torchvision 0.19.1 depends on torch==2.4.1
+"""
+
+
+def test_cause_lines_pasted_without_the_header_are_read():
+    assert "version-mismatch" in fails(PIP_CAUSES_ALONE)
+    result = diagnose_text(PIP_CAUSES_ALONE_AGREEING)
+    assert result is None or not any(f.id.startswith("resolver:") for f in result.findings)
+
+
+def test_a_cause_naming_no_specifier_does_not_end_the_block():
+    result = diagnose_text(PIP_UNVERSIONED_CAUSE)
+    found = next(f for f in result.findings if f.id == "resolver:refused-torch")
+    assert [q.line for q in found.quotes] == [3, 5]

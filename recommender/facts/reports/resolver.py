@@ -5,7 +5,8 @@ on each side of the conflict, one fact each (``resolver.needs.N``, a :class:`Nee
   package versions have conflicting dependencies.`` then ``The conflict is caused by:`` and one
   line per cause, ``The user requested torch==2.2.1+cu118``, ``The user requested (constraint)
   torch==2.2.1`` or ``torchvision 0.16.1+cu118 depends on torch==2.1.1+cu118`` (specifiers
-  joined with `` and ``, a marker after ``;``);
+  joined with `` and ``, a marker after ``;``, none at all for ``depends on torch``); the cause
+  lines are often pasted without the header, from the user's request on;
 * uv (PubGrub's report): ``Because torchvision==0.19.0 depends on torch==2.4.0 and you require
   torch==2.3.1, we can conclude that your requirements are unsatisfiable.``, wrapped over
   several lines, with markers in braces (``torch{platform_machine != 'aarch64'}==2.5.1``).
@@ -74,7 +75,8 @@ def requirement(text: str) -> tuple[str, str] | None:
 
 
 def _pip_cause(line: str, number: int, index: int) -> Fact | None:
-    """One of pip's cause lines as a fact; None for a line that is not one."""
+    """One of pip's cause lines as a fact; None for a line that is not one, or one that names no
+    specifier (``bitsandbytes 0.44.1 depends on torch``: any release meets it)."""
     at = line.find(_PIP_USER)
     if at >= 0:
         req = requirement(line[at + len(_PIP_USER) :].removeprefix("(constraint) "))
@@ -90,18 +92,25 @@ def _pip_cause(line: str, number: int, index: int) -> Fact | None:
     return _fact(Need("pip", *req, by=by[0], by_version=words[-1]), number, index)
 
 
+def _is_cause(line: str) -> bool:
+    """The line has the shape of one of pip's cause lines, whether or not it names a specifier."""
+    return _PIP_USER in line or _DEPENDS in line
+
+
 def _fact(need: Need, number: int, index: int) -> Fact:
     return Fact(path=f"resolver.needs.{index}", value=need, line=number)
 
 
 def _pip(lines: Sequence[str], start: int) -> list[Fact]:
-    """The cause lines under pip's header on line ``start`` (1-based), up to the first other line."""
+    """The cause lines after line ``start`` (1-based; pip's header), up to the first other line."""
     out: list[Fact] = []
     for number in range(start + 1, min(len(lines), start + _MAX_LINES) + 1):
-        fact = _pip_cause(lines[number - 1][:1000], number, len(out))
-        if fact is None:
+        line = lines[number - 1][:1000]
+        if not _is_cause(line):
             break
-        out.append(fact)
+        fact = _pip_cause(line, number, len(out))
+        if fact is not None:
+            out.append(fact)
     return out
 
 
@@ -192,10 +201,12 @@ def read(lines: Sequence[str]) -> list[Block]:
     while number <= len(lines):
         line = lines[number - 1][:2000]
         facts: list[Fact] = []
-        if _PIP_HEADER in line:
+        # pip's cause lines under its header, or pasted alone from the user's request on
+        header = _PIP_HEADER in line
+        if header or line.lstrip().startswith(_PIP_USER):
             facts = [
                 Fact(path=f"resolver.needs.{count + i}", value=f.value, line=f.line)
-                for i, f in enumerate(_pip(lines, number))
+                for i, f in enumerate(_pip(lines, number if header else number - 1))
             ]
         elif "Because " in line:
             facts = _uv(lines, number, count)
