@@ -205,3 +205,35 @@ def test_a_cause_naming_no_specifier_does_not_end_the_block():
     result = diagnose_text(PIP_UNVERSIONED_CAUSE)
     found = next(f for f in result.findings if f.id == "resolver:refused-torch")
     assert [q.line for q in found.quotes] == [3, 5]
+
+
+# PyG's extensions: a release never built for a torch older than the lines its README names.
+
+PYG_OLDER_TORCH = """\
+$ pip freeze | grep torch
+torch==1.10.2+cu113
+torch-geometric==2.2.0
+torch-scatter==2.1.0
+torch-sparse==0.6.13
+"""
+PYG_NEWER_TORCH = """\
+$ pip freeze | grep torch
+torch==1.13.1+cu117
+torch-scatter==2.0.9
+torch-sparse==0.6.16
+"""
+
+
+def test_a_pyg_release_next_to_an_older_torch_warns_and_names_the_page():
+    result = diagnose_text(PYG_OLDER_TORCH)
+    found = next(f for f in result.findings if f.id == "pyg-wheels:torch-scatter")
+    assert found.status == "warn" and found.category == "version-mismatch"
+    assert "torch 1.12 and 1.13" in found.detail
+    assert "torch-1.10.0+cu113.html" in (found.fix or "")
+    assert not any(f.id == "pyg-wheels:torch-sparse" for f in result.findings)
+
+
+def test_a_pyg_release_next_to_a_newer_torch_is_left_alone():
+    """PyG adds builds of a release for newer torch later: 2.0.9 was built for 1.13 after its README."""
+    result = diagnose_text(PYG_NEWER_TORCH)
+    assert not any(f.id.startswith("pyg-wheels:") for f in result.findings)

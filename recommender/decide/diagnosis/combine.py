@@ -49,6 +49,7 @@ from recommender.decide.diagnosis.platform import (
 from recommender.decide.diagnosis.platform_wheels import platform_wheel_findings
 from recommender.decide.diagnosis.precedence import precedence
 from recommender.decide.diagnosis.previews import wsl_preview_build
+from recommender.decide.diagnosis.pyg_wheels import older_torch
 from recommender.decide.diagnosis.resolver_conflicts import resolver_findings
 from recommender.decide.diagnosis.rocm_start import runtime_start
 from recommender.decide.diagnosis.symptoms import unexplained
@@ -192,6 +193,7 @@ def diagnose(
         *jax_plugin_versions(paste),
         *pairing_findings(paste),
         *resolver_findings(paste),
+        *older_torch(paste, tables or {}),
         *platform_wheel_findings(paste),
         *busy_gpus(paste),
         *closed_gpus(paste),

@@ -60,6 +60,11 @@ RECORDED = (
     "torchdata",
     "torch-tensorrt",
     "torch_tensorrt",
+    # PyG's extensions: the torch lines each release was built for (compat.yaml pyg_wheels_torch)
+    "torch-scatter",
+    "torch_scatter",
+    "torch-sparse",
+    "torch_sparse",
     "tensorflow-text",
     "tensorflow_text",
     "tensorflow-decision-forests",
