@@ -23,6 +23,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from recommender.core.catalog import Diagnosis as Category
+from recommender.core.catalog import Framework
 from recommender.decide.checklist.checks.report import paired
 from recommender.decide.diagnosis._paste import FindingKind, fact_version
 from recommender.decide.diagnosis.findings import Finding
@@ -80,7 +81,7 @@ def _companion_fix(asked: Need, other: Need) -> str | None:
     """torch pinned by the request, a torchvision/torchaudio built for another: the companion line
     that ships with the requested torch."""
     pins = _pins(asked.spec)
-    if asked.name != "torch" or other.by not in _COMPANIONS or not pins:
+    if asked.name != Framework.PYTORCH.info.pip or other.by not in _COMPANIONS or not pins:
         return None
     torch = pins[0]
     line = paired((torch.major, torch.minor), other.by)

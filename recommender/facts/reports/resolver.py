@@ -21,6 +21,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from recommender.core.numfmt import is_digits
 from recommender.facts.reports.model import Block, Fact
 
 FORMAT = "resolver"
@@ -66,7 +67,7 @@ def requirement(text: str) -> tuple[str, str] | None:
     text = text.strip().strip("`'\"").split(";", 1)[0].split(" (from", 1)[0]
     text = text.replace(" and ", ",").strip()
     name, _, rest = text.partition(" ")
-    if rest and rest[:1].isdigit():
+    if rest and is_digits(rest[:1]):
         text = f"{name}=={rest.split()[0]}"
     m = _REQUIREMENT.match(text.replace(" ", "")[:400])
     if m is None:
@@ -87,7 +88,7 @@ def _pip_cause(line: str, number: int, index: int) -> Fact | None:
     if req is None or not req[1] or len(words) < 2:
         return None
     by = requirement(words[-2])
-    if by is None or not words[-1][:1].isdigit():
+    if by is None or not is_digits(words[-1][:1]):
         return None
     return _fact(Need("pip", *req, by=by[0], by_version=words[-1]), number, index)
 
