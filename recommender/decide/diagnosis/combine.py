@@ -10,6 +10,7 @@ from typing import Any
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.checklist.build import Checklist
 from recommender.decide.diagnosis._paste import MAX_QUOTES, quote_lines
+from recommender.decide.diagnosis.asked_cuda import library_cuda_release
 from recommender.decide.diagnosis.builds import (
     cpu_builds,
     cuda_runtimes,
@@ -188,6 +189,7 @@ def diagnose(
         *tf_release_driver(paste),
         *library_versions(paste),
         *library_release_named(paste),
+        *library_cuda_release(paste),
         *xla_gpu_only(paste),
         *toolkit_mismatch(paste),
         *jax_plugin_versions(paste),

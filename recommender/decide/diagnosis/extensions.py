@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 
 from recommender.decide.diagnosis._paste import stated_cuda
+from recommender.decide.diagnosis.asked_cuda import asked_other_cuda
 from recommender.facts.reports import Paste
 
 #: A line that imports (or runs from the site-packages of) a library shipping its own compiled CUDA
@@ -65,9 +66,12 @@ _CUDA_NUMBERED = re.compile(r"lib(?:cudart|cublas|cublasLt|nvrtc)\.so\.(?P<major
 def extension_built_for_other_cuda(paste: Paste, lines: Sequence[int]) -> bool:
     """A versioned CUDA runtime library missing (``lines``) while a library with its own compiled
     CUDA extension is being imported, or where the paste states a CUDA of another major release
-    than the one the missing library belongs to ("libcudart.so.10.1" next to "cuda12.1"): the
-    module that asks for it was built for another CUDA than the environment provides (its wheel
-    and torch's CUDA disagree)."""
+    than the one the missing library belongs to ("libcudart.so.10.1" next to "cuda12.1", or any
+    wording asked_cuda reads: "CUDA SDK 12.0", an image's cu130, the library present at another
+    release): the module that asks for it was built for another CUDA than the environment
+    provides (its wheel and torch's CUDA disagree)."""
+    if asked_other_cuda(paste, lines):
+        return True
     if not any(_VERSIONED_CUDA_LIBRARY.search(paste.line(n)) for n in lines):
         return False
     if any(_imports_extension(line) for line in paste.lines):

@@ -50,7 +50,7 @@ _SONAME_MAJOR: dict[tuple[str, int], tuple[tuple[int, int], tuple[int, int]]] = 
     ("cusparse", 12): ((12, 0), (12, 99)),
     ("curand", 10): ((10, 1), (12, 99)),
 }
-_KNOWN_UP_TO = (12, 99)
+KNOWN_UP_TO = (12, 99)
 
 #: TensorFlow's own words for a library it could not open: the dso_loader (``Could not load
 #: dynamic library 'X'``, 2.0 betas ``Could not dlopen library 'X'``, 1.x ``Couldn't open CUDA
@@ -68,7 +68,7 @@ _LINUX = re.compile(r"^lib(?P<base>[a-z][A-Za-z]{2,12})\.so\.(?P<ver>[0-9]{1,2}(
 _WINDOWS = re.compile(r"^(?P<base>[a-z][A-Za-z]{2,12})64_(?P<digits>[0-9]{1,3})\.dll$")
 
 
-def _soname(lib: str) -> tuple[str, str] | None:
+def soname(lib: str) -> tuple[str, str] | None:
     """(library, soname version) of ``libcusolver.so.10`` / ``cusolver64_10.dll``: the Windows
     digits read as Linux's (``100`` is 10.0, ``110`` is 11.0, ``90`` is 9.0, ``10`` a major)."""
     linux = _LINUX.match(lib)
@@ -83,7 +83,7 @@ def _soname(lib: str) -> tuple[str, str] | None:
     return win.group("base").lower(), f"{digits[:-1]}.{digits[-1]}"
 
 
-def _cuda_range(base: str, version: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
+def cuda_range(base: str, version: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """The CUDA releases that ship this soname, or None where the table does not know it."""
     head, _, tail = version.partition(".")
     if not is_digits(head):
@@ -124,21 +124,21 @@ def _cuda_outside(
     """The first failed load whose CUDA no stated installed CUDA ships: (line, library, the
     releases that ship it, the lines that state the installed CUDA)."""
     installed = stated_cuda_lines(paste, [n for n, _ in loads])
-    if not installed or any(release > _KNOWN_UP_TO for release in installed):
+    if not installed or any(release > KNOWN_UP_TO for release in installed):
         return None
     for number, lib in loads:
-        name = _soname(lib)
-        span = _cuda_range(*name) if name else None
+        name = soname(lib)
+        span = cuda_range(*name) if name else None
         if span is None:
             continue
         low, high = span
         if all(not low <= release <= high for release in installed):
-            shown = f"{low[0]}.{low[1]}" if low == high else _span_text(low, high)
+            shown = f"{low[0]}.{low[1]}" if low == high else span_text(low, high)
             return number, lib, shown, sorted(installed.values())
     return None
 
 
-def _span_text(low: tuple[int, int], high: tuple[int, int]) -> str:
+def span_text(low: tuple[int, int], high: tuple[int, int]) -> str:
     top = f"{high[0]}.x" if high[1] == 99 else f"{high[0]}.{high[1]}"
     return f"{low[0]}.{low[1]} to {top}" if low != (high[0], 0) else f"{high[0]}.x"
 
@@ -242,15 +242,15 @@ def _other_release(
     if wanted is not None:
         other = next(((m, n) for m, n in sorted(cudnn.items()) if m != wanted), None)
         return (f"cuDNN {other[0]} (the library is cuDNN {wanted}'s)", other[1]) if other else None
-    name = _soname(lib)
-    span = _cuda_range(*name) if name else None
-    if span is None or any(release > _KNOWN_UP_TO for release in cuda):
+    name = soname(lib)
+    span = cuda_range(*name) if name else None
+    if span is None or any(release > KNOWN_UP_TO for release in cuda):
         return None
     low, high = span
     outside = next(((r, n) for r, n in sorted(cuda.items()) if not low <= r <= high), None)
     if outside is None:
         return None
-    shown = f"{low[0]}.{low[1]}" if low == high else _span_text(low, high)
+    shown = f"{low[0]}.{low[1]}" if low == high else span_text(low, high)
     (major, minor), line = outside
     return f"CUDA {major}.{minor} (the library is CUDA {shown}'s)", line
 

@@ -1,0 +1,228 @@
+"""The CUDA release a library asked for by name belongs to, against the CUDA the environment has.
+
+A compiled package (an extension, onnxruntime's CUDA provider, CTranslate2, a vLLM wheel, Paddle,
+TensorFlow before 2.14) opens the CUDA runtime libraries by a name fixed when it was built, and the
+name carries the CUDA release: ``libcudart.so.13`` and ``cudart64_12.dll`` are CUDA 13's and 12's,
+``libcublasLt.so.11`` CUDA 11's, ``libcudart.so.10.1`` and ``cudart64_101.dll`` CUDA 10.1's (NVIDIA's
+component versions, tf_libraries.CUDA_NOTES_URL; CUDA 13.0 ships cudart and cuBLAS 13.0,
+CUDA_13_NOTES_URL). So a library of CUDA N that the loader did not find, in a paste that states the
+environment's CUDA as M (nvcc's release line, a torch ``+cuXYZ`` build, an image tag ``cu130`` or
+``cuda:12.4``, pip's ``-cu12`` wheels, "CUDA SDK 12.0", "CUDA 12 environments", the library itself
+present at release M), is a package built for CUDA N in an environment of CUDA M: installing the
+named file alone hides that. The loader's wordings are read by where the name stands: after the
+words that ask for a library (load, open, needs, links against, called, ImportError:) or before the
+words of a failure (cannot open shared object file, not found, cannot be loaded, not present).
+
+nvidia-smi's "CUDA Version" is the driver's newest CUDA, not an installed one, and is not read;
+"built for/against CUDA N" describes the package, not the environment, and is not read either.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from recommender.core.catalog import Diagnosis as Category
+from recommender.core.numfmt import is_digits
+from recommender.decide.diagnosis._paste import quote_lines, stated_cuda_lines
+from recommender.decide.diagnosis.findings import Finding
+from recommender.decide.diagnosis.tf_libraries import cuda_range, soname, span_text
+from recommender.facts.reports import Paste
+
+CUDA_13_NOTES_URL = (
+    "https://docs.nvidia.com/cuda/archive/13.0.0/cuda-toolkit-release-notes/index.html"
+)
+#: The libraries whose soname carries CUDA's own major from CUDA 13 on (cudart 13.0.48 and cuBLAS
+#: 13.0 in CUDA 13.0's component table); older majors are tf_libraries' table.
+_NUMBERED_13 = frozenset({"cudart", "cublas", "cublaslt"})
+
+#: A CUDA library by the name its loader opens: Linux sonames and Windows DLLs.
+_NAME = re.compile(
+    r"(?<![A-Za-z0-9_])(?P<lib>lib(?:cudart|cublasLt|cublas|cufft|curand|cusparse|cusolver)"
+    r"\.so\.[0-9]{1,2}(?:\.[0-9]{1,2})?"
+    r"|(?:cudart|cublasLt|cublas|cufft|curand|cusparse|cusolver)64_[0-9]{1,3}\.dll)"
+    r"(?![0-9])"
+)
+#: Words before a name that ask for it (within _BEFORE characters).
+_ASKS = re.compile(
+    r"(?:load|open|dlopen|locate|find|needs?|requir\w{0,4}|links? (?:against|to)|linked (?:against|to)"
+    r"|looking for|called|missing|ImportError:|dlerror:|Library|library \(|with error:|any of \{)"
+    r"[^A-Za-z0-9]{0,6}$",
+    re.IGNORECASE,
+)
+#: Words after a name that say it failed (within _AFTER characters).
+_FAILED = re.compile(
+    r"^[^A-Za-z0-9]{0,6}(?:[A-Za-z0-9_.]{0,40}[: ]{1,3})?"
+    r"(?:cannot open shared object|No such file|(?:is |was )?not (?:found|present)"
+    r"|cannot be (?:found|loaded)|could not be (?:found|loaded)|is missing|which is not)",
+    re.IGNORECASE,
+)
+_BEFORE = 40
+_AFTER = 80
+
+#: A CUDA release stated in words the general reader (_paste.stated_cuda_lines) leaves: "CUDA SDK
+#: 12.0", "CUDA 12 environments", "CUDA toolkit 11"; a major alone counts as that major.
+_CUDA_WORDS = re.compile(
+    r"\bcuda(?:[ _-]?(?:sdk|toolkit|runtime|version))?[ :=_-]{0,3}v?(?P<major>[0-9]{1,2})"
+    r"(?:\.(?P<minor>[0-9]{1,2}|x))?(?![0-9])",
+    re.IGNORECASE,
+)
+#: A build tag of the environment: torch's ``+cu121``, an index or image ``cu130``, pip's ``-cu12``
+#: wheels, ``nvidia/cu13`` directories.
+_CU_TAG = re.compile(r"(?<![A-Za-z])cu(?P<digits>1[0-3][0-9]?|[89][0-9])(?![0-9A-Za-z])")
+#: Words that make the CUDA after them (within 30 characters) the package's, not the
+#: environment's: "built against CUDA 12", "a hard dependency on CUDA SDK 11.x", "Require CUDA 12.*".
+_PACKAGE_CUDA = re.compile(
+    r"\b(?:built|compiled|packaged|dependency|depends|requires?|required|needs?|against)\b",
+    re.IGNORECASE,
+)
+
+
+def _plain(text: str) -> str:
+    """The line without markdown emphasis and code marks (``**12**``, `` `libcudart.so.12` ``)."""
+    return text[:2000].replace("*", "").replace("`", "")
+
+
+#: Words before a name that say it was loaded ("Successfully opened dynamic library X").
+_LOADED = re.compile(r"successfully|opened|loaded", re.IGNORECASE)
+
+
+def _asked(text: str, start: int, end: int) -> bool:
+    before = text[max(0, start - _BEFORE) : start]
+    after = text[end : end + _AFTER]
+    if _LOADED.search(before):
+        return bool(_FAILED.search(after))
+    return bool(_ASKS.search(before) or _FAILED.search(after))
+
+
+def asked_libraries(paste: Paste) -> tuple[list[tuple[int, str]], set[str]]:
+    """((line, library) for each CUDA library asked for and not loaded, every name the paste
+    mentions): the names the loader's words surround, in any tool's wording."""
+    asked: list[tuple[int, str]] = []
+    named: set[str] = set()
+    for number, line in enumerate(paste.lines[:2000], start=1):
+        text = _plain(line)
+        for m in _NAME.finditer(text):
+            named.add(m.group("lib"))
+            if _asked(text, m.start(), m.end()):
+                asked.append((number, m.group("lib")))
+    return asked, named
+
+
+def asked_release(lib: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """The CUDA releases that ship ``lib``, or None where that is not known."""
+    name = soname(lib)
+    if name is None:
+        return None
+    base, version = name
+    head = version.split(".")[0]
+    if not is_digits(head):
+        return None
+    if int(head) >= 13:
+        return ((int(head), 0), (int(head), 99)) if base in _NUMBERED_13 else None
+    # from CUDA 11 a file's minor is the library's own (libcublas.so.12.1.3.1 is CUDA 12's)
+    return cuda_range(base, head if int(head) >= 11 else version)
+
+
+def _releases_in(text: str) -> list[tuple[int, int | None]]:
+    """The CUDA releases a line states in words or tags, the package's own left out."""
+    out: list[tuple[int, int | None]] = []
+    for m in _CUDA_WORDS.finditer(text):
+        minor = m.group("minor")
+        if _PACKAGE_CUDA.search(text[max(0, m.start() - 30) : m.start()]) or (
+            ":" in m.group(0) and minor is None  # a device, "cuda:1", not a release
+        ):
+            continue
+        out.append((int(m.group("major")), int(minor) if minor and is_digits(minor) else None))
+    for m in _CU_TAG.finditer(text):
+        digits = m.group("digits")
+        if len(digits) == 2 and digits.startswith("1"):
+            out.append((int(digits), None))
+        else:
+            out.append((int(digits[:-1]), int(digits[-1])))
+    return [(major, minor) for major, minor in out if 7 <= major <= 13]
+
+
+def environment_cuda(
+    paste: Paste, own: Sequence[int], asked: set[str], named: set[str]
+) -> dict[tuple[int, int | None], int]:
+    """The CUDA releases the paste states for the environment apart from the lines ``own``, each
+    with its first line: a minor of None where only the major is said."""
+    found: dict[tuple[int, int | None], int] = {}
+    for release, first in stated_cuda_lines(paste, own).items():
+        found[release] = first
+    present = named - asked
+    for number, line in enumerate(paste.lines[:2000], start=1):
+        if "Driver Version" in line:
+            continue
+        text = _plain(line)
+        for said in _releases_in(text) if number not in own else ():
+            found.setdefault(said, number)
+        for lib in present:
+            span = asked_release(lib) if lib in text else None
+            if span is not None and span[0][0] == span[1][0]:
+                exact = span[0][1] if span[0] == span[1] else None
+                found.setdefault((span[0][0], exact), number)
+    return found
+
+
+def _outside(
+    span: tuple[tuple[int, int], tuple[int, int]], release: tuple[int, int | None]
+) -> bool:
+    low, high = span
+    major, minor = release
+    if minor is None:
+        return not low[0] <= major <= high[0]
+    return not low <= (major, minor) <= high
+
+
+def other_cuda(paste: Paste) -> tuple[int, str, str, Mapping[tuple[int, int | None], int]] | None:
+    """(line, library, the CUDA it belongs to, the environment's releases) for the first library
+    asked for whose CUDA is none the paste states for the environment."""
+    asked, named = asked_libraries(paste)
+    if not asked:
+        return None
+    env = environment_cuda(paste, [n for n, _ in asked], {lib for _, lib in asked}, named)
+    if not env:
+        return None
+    for number, lib in asked:
+        span = asked_release(lib)
+        if span is not None and all(_outside(span, release) for release in env):
+            low, high = span
+            shown = f"{low[0]}.{low[1]}" if low == high else span_text(low, high)
+            return number, lib, shown, env
+    return None
+
+
+def asked_other_cuda(paste: Paste, lines: Sequence[int]) -> bool:
+    """A library of another CUDA than the environment's is asked for on one of ``lines``."""
+    found = other_cuda(paste)
+    return found is not None and found[0] in lines
+
+
+def library_cuda_release(paste: Paste) -> list[Finding]:
+    """A CUDA library asked for and not loaded whose CUDA release is none the paste states for the
+    environment: the package asking was built for another CUDA. A warning: inferred from names."""
+    found = other_cuda(paste)
+    if found is None:
+        return []
+    number, lib, shown, env = found
+    said = ", ".join(
+        f"CUDA {major}" + (f".{minor}" if minor is not None else "")
+        for major, minor in sorted(env, key=lambda r: (r[0], r[1] or 0))
+    )
+    return [
+        Finding(
+            id="inferred:library-cuda-release",
+            category=Category.VERSION_MISMATCH.value,
+            status="warn",
+            title="A package asks for the CUDA libraries of another release than the environment's",
+            detail=f"{lib} is the name CUDA {shown} gives that library; the paste states {said} for "
+            "the environment: the package asking for it was built for another CUDA (inferred from "
+            "the library's name)",
+            fix="Install the build of the package made for the environment's CUDA (its cuXYZ "
+            "wheel, index or image), or the CUDA release whose libraries it names",
+            quotes=quote_lines(paste, [number, *sorted(env.values())[:2]]),
+            source=CUDA_13_NOTES_URL,
+        )
+    ]
