@@ -160,3 +160,42 @@ def test_ctranslate2_loading_its_library_stays_quiet() -> None:
         "GPU 0: NVIDIA GeForce RTX 3090\n"
     )
     assert "missing-library" not in categories(text)
+
+
+def test_ctypes_not_finding_a_cuda_dll_is_a_missing_library() -> None:
+    text = (
+        "FileNotFoundError: Could not find module 'C:\\Program Files\\NVIDIA GPU Computing Toolkit"
+        "\\CUDA\\v11.8\\bin\\cublasLt64_11.dll' (or one of its dependencies). Try using the full "
+        "path with constructor syntax.\n"
+    )
+    assert "missing-library" in fails(text)
+
+
+def test_ctypes_not_finding_another_dll_is_not_read_as_cuda() -> None:
+    text = (
+        "FileNotFoundError: Could not find module 'D:\\app\\exiv2.dll' (or one of its "
+        "dependencies). Try using the full path with constructor syntax.\n"
+    )
+    assert "ctypes-cuda-dll-not-found" not in signature_ids(text)
+
+
+def test_a_cuda_12_dll_loaded_by_ctypes_with_cuda_11_installed_is_a_version_mismatch() -> None:
+    text = (
+        "nvcc --version says Cuda compilation tools, release 11.8, V11.8.89\n"
+        "FileNotFoundError: Could not find module 'cudart64_12.dll' (or one of its dependencies). "
+        "Try using the full path with constructor syntax.\n"
+    )
+    assert "version-mismatch" in categories(text)
+
+
+def test_onnxruntimes_windows_provider_bridge_is_a_missing_library() -> None:
+    text = (
+        "GPU: NVIDIA GeForce RTX 4070\n"
+        "[E:onnxruntime:Default, provider_bridge_ort.cc:1862 onnxruntime::TryGetProviderInfo_CUDA] "
+        "D:\\a\\_work\\1\\s\\onnxruntime\\core\\session\\provider_bridge_ort.cc:1539 "
+        "onnxruntime::ProviderLibrary::Get [ONNXRuntimeError] : 1 : FAIL : LoadLibrary failed with "
+        'error 126 "" when trying to load "C:\\venv\\Lib\\site-packages\\onnxruntime\\capi\\'
+        'onnxruntime_providers_cuda.dll"\n'
+    )
+    assert "missing-library" in fails(text)
+    assert "onnxruntime-provider-dll-not-found" in signature_ids(text)

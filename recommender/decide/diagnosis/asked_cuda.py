@@ -45,7 +45,7 @@ _NAME = re.compile(
 )
 #: Words before a name that ask for it (within _BEFORE characters).
 _ASKS = re.compile(
-    r"(?:load|open|dlopen|locate|find|needs?|requir\w{0,4}|links? (?:against|to)|linked (?:against|to)"
+    r"(?:load(?:ing)?|open|dlopen|locate|find(?: module)?|needs?|requir\w{0,4}|links? (?:against|to)|linked (?:against|to)"
     r"|looking for|called|missing|ImportError:|dlerror:|Library|library \(|with error:|any of \{)"
     r"[^A-Za-z0-9]{0,6}$",
     re.IGNORECASE,
@@ -87,7 +87,20 @@ def _plain(text: str) -> str:
 _LOADED = re.compile(r"successfully|opened|loaded", re.IGNORECASE)
 
 
+#: Where a path ends going back: the words that ask for a library stand before its directory.
+_PATH_ENDS = frozenset(" \t'\"(")
+
+
+def _path_start(text: str, start: int) -> int:
+    """Where the path whose last part starts at ``start`` begins (300 characters at most)."""
+    at = start
+    while at > 0 and start - at < 300 and text[at - 1] not in _PATH_ENDS:
+        at -= 1
+    return at
+
+
 def _asked(text: str, start: int, end: int) -> bool:
+    start = _path_start(text, start)
     before = text[max(0, start - _BEFORE) : start]
     after = text[end : end + _AFTER]
     if _LOADED.search(before):
