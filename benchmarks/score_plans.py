@@ -23,6 +23,7 @@ from packaging.version import Version
 from recommender.core.errors import DlrecError
 from recommender.decide.install.plan import InstallPlan, NoBuild, plan_install
 from recommender.decide.install.target import accelerator_of, machine_for, target_from
+from recommender.facts.reports.gpus import GpuTable, load_gpu_table
 from recommender.rulebase.wheels.load import load_wheels
 
 MACHINES = Path(__file__).resolve().parent / "machines" / "machines.yaml"
@@ -42,11 +43,11 @@ def half(source: str) -> str:
     return "dev" if int(hashlib.sha256(source.encode()).hexdigest(), 16) % 2 == 0 else "held-out"
 
 
-def plan_of(machine: dict[str, Any], matrix: Any) -> InstallPlan | NoBuild | str:
+def plan_of(machine: dict[str, Any], matrix: Any, gpus: GpuTable) -> InstallPlan | NoBuild | str:
     flags = {k: str(v) for k, v in machine["target"].items()}
     try:
         target = target_from(flags, {})
-        view, _ = machine_for(target)
+        view, _ = machine_for(target, gpus)
         return plan_install(machine["framework"], view, accelerator_of(view), matrix=matrix)
     except DlrecError as exc:
         return f"error: {exc.message}"
@@ -93,11 +94,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     machines = yaml.safe_load(MACHINES.read_text(encoding="utf-8"))["machines"]
     matrix = load_wheels()
+    gpus = load_gpu_table()
     score: dict[str, list[int]] = {"dev": [0, 0], "held-out": [0, 0]}
     rows = []
     for m in machines:
         side = half(m["source"])
-        wrong = misses(plan_of(m, matrix), m["expect"])
+        wrong = misses(plan_of(m, matrix, gpus), m["expect"])
         score[side][0] += not wrong
         score[side][1] += 1
         rows.append({"id": m["id"], "half": side, "ok": not wrong, "misses": wrong})

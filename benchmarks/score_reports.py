@@ -25,8 +25,12 @@ import argparse
 import hashlib
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
+
+if TYPE_CHECKING:
+    from recommender.rulebase.reference import Reference
 
 ROOT = Path(__file__).resolve().parent / "reports" / "cases"
 
@@ -48,21 +52,28 @@ def cases(half: str | None = None, since: int = 0) -> list[tuple[str, dict]]:
     return out
 
 
-def judge(case_id: str, doc: dict) -> tuple[bool, list[str], str]:
+def judge(
+    case_id: str, doc: dict, reference: Reference | None = None
+) -> tuple[bool, list[str], str]:
     """(agrees, dlrec's categories, a note) for one case."""
-    ok, cats, note, _ = _judge(case_id, doc)
+    ok, cats, note, _ = _judge(case_id, doc, reference)
     return ok, cats, note
 
 
-def _judge(case_id: str, doc: dict) -> tuple[bool, list[str], str, list[str]]:
+def _judge(
+    case_id: str, doc: dict, reference: Reference | None = None
+) -> tuple[bool, list[str], str, list[str]]:
     """judge()'s answer and the categories dlrec fails that the thread did not reach."""
-    ok, cats, note, extra, _ = _judge_names(case_id, doc)
+    ok, cats, note, extra, _ = _judge_names(case_id, doc, reference)
     return ok, cats, note, extra
 
 
-def _judge_names(case_id: str, doc: dict) -> tuple[bool, list[str], str, list[str], list[str]]:
+def _judge_names(
+    case_id: str, doc: dict, reference: Reference | None = None
+) -> tuple[bool, list[str], str, list[str], list[str]]:
     """_judge()'s answer, plus the failing categories the thread did not reach by the finding's
-    first name although one of its other names is the thread's."""
+    first name although one of its other names is the thread's. ``reference``: the rule base
+    and tables loaded once for many cases (``load_reference()``); None loads them for this one."""
     from recommender.core.errors import BadInputError
     from recommender.pipeline import diagnose
 
@@ -70,7 +81,9 @@ def _judge_names(case_id: str, doc: dict) -> tuple[bool, list[str], str, list[st
     try:
         # The repository the thread is in, as the GitHub action passes it (a forum page: none).
         repo = str((doc.get("source") or {}).get("repo") or "")
-        result = diagnose(text, f"{case_id}.txt", repository=repo if "/" in repo else None)
+        result = diagnose(
+            text, f"{case_id}.txt", repository=repo if "/" in repo else None, reference=reference
+        )
     except BadInputError as exc:
         cats, failed, note = [], False, f"unread: {exc.format_message()[:80]}"
         fails: list[tuple[str, ...]] = []
@@ -92,9 +105,12 @@ def _judge_names(case_id: str, doc: dict) -> tuple[bool, list[str], str, list[st
 def score(
     half: str, *, verbose: bool, since: int = 0, extra: bool = False
 ) -> tuple[int, int, int, int, int]:
+    from recommender.rulebase.reference import load_reference
+
     agree = total = healthy_fail = over = by_first_name = 0
+    reference = load_reference()  # once for the whole half, passed to each case
     for case_id, doc in cases(half, since):
-        ok, cats, note, beyond, renamed = _judge_names(case_id, doc)
+        ok, cats, note, beyond, renamed = _judge_names(case_id, doc, reference)
         total += 1
         agree += ok
         over += bool(beyond)

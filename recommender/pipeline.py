@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # the checklist, diagnosis, fleet, smoke and tries: imported 
     from recommender.decide.checklist.build import Checklist
     from recommender.decide.diagnosis import Diagnosis
     from recommender.decide.fleet import FleetReport
+    from recommender.rulebase.reference import Reference
     from recommender.smoke.run import SmokeEvent, SmokeResult
     from recommender.smoke.trial import Preview
 
@@ -378,21 +379,32 @@ def checklist(
 
 
 def diagnose(
-    text: str, origin: str, *, rules_files: tuple[str, ...] = (), repository: str | None = None
+    text: str,
+    origin: str,
+    *,
+    rules_files: tuple[str, ...] = (),
+    repository: str | None = None,
+    reference: Reference | None = None,
 ) -> Diagnosis:
     """Read a paste, check each framework it shows, and judge the findings (exit 2 when the
-    text holds nothing dlrec knows). ``repository``: the ``owner/name`` it was filed in."""
+    text holds nothing dlrec knows). ``repository``: the ``owner/name`` it was filed in.
+    ``reference``: the rule base and tables a caller diagnosing many pastes loaded once (its
+    overlays its own); where None, this one diagnosis loads them, with ``rules_files``."""
     from recommender.decide.diagnosis import diagnose as judge
     from recommender.facts.reports import load_signatures, read_paste
     from recommender.facts.reports.about import pasted_frameworks
+    from recommender.rulebase.reference import load_reference
 
+    reference = reference or load_reference(rules_files)
     signatures = load_signatures()
-    paste = read_paste(text, origin=origin, signatures=signatures, repository=repository)
+    tables, rulebase = reference.hardware, reference.rulebase
+    paste = read_paste(
+        text, origin=origin, signatures=signatures, tables=tables, repository=repository
+    )
     facts = facts_from_document(paste.doc, origin)
-    rulebase = load_rulebase(rules_files)
     request = Request(flags={}, smoke=False, rules_files=rules_files)
     checklists = {
         fw: checklist(request, fw, facts=facts, rulebase=rulebase).checklist
         for fw in pasted_frameworks(facts)
     }
-    return judge(paste, checklists, signatures, origin=origin, tables=rulebase.tables)
+    return judge(paste, checklists, signatures, origin=origin, reference=reference)

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 from recommender.facts.reports.paste import NothingFound
 from recommender.pipeline import diagnose
+from recommender.rulebase.reference import load_reference
+
+#: The bundled rule base and tables, loaded once for the test session (the run these helpers
+#: belong to) and passed to every diagnosis, as ``dlrec diagnose`` loads them once for its run.
+REFERENCE = load_reference()
 
 
 def run(text: str, repository: str | None = None):
     """The diagnosis of ``text`` as a pasted file; raises NothingFound where nothing is read."""
-    return diagnose(text, "paste.txt", repository=repository)
+    return diagnose(text, "paste.txt", repository=repository, reference=REFERENCE)
 
 
 def read(text: str, repository: str | None = None):

@@ -12,7 +12,7 @@ import pytest
 from recommender.facts.reports.packages import read as read_packages
 from recommender.facts.reports.prose import read as read_prose
 from recommender.facts.reports.sessions import read as read_session
-from tests.pastes import block_facts, run
+from tests.pastes import REFERENCE, block_facts, run
 
 # --- a llama.cpp-family runtime's or a library kernel's own architectures ------------------------
 
@@ -172,14 +172,14 @@ def test_the_inline_equality_form_is_read_as_the_answer() -> None:
     ],
 )
 def test_a_card_named_by_its_number_is_read(line: str, gpu: str) -> None:
-    assert block_facts(read_prose([line])).get("gpu.0.name") == gpu
+    assert block_facts(read_prose([line], REFERENCE.hardware)).get("gpu.0.name") == gpu
 
 
 @pytest.mark.parametrize(
     "line", ["GPU memory 8192 MiB", "GPU 100% busy", "graphics card drivers from 2019"]
 )
 def test_other_numbers_after_gpu_are_not_cards(line: str) -> None:
-    assert "gpu.0.name" not in block_facts(read_prose([line]))
+    assert "gpu.0.name" not in block_facts(read_prose([line], REFERENCE.hardware))
 
 
 def test_ultralytics_banner_with_a_cpu_torch_and_a_card_is_a_cpu_build() -> None:

@@ -10,11 +10,14 @@ import pytest
 
 from recommender.facts.reports.prose import read as read_prose
 from recommender.facts.reports.prose import read_stated
+from tests.pastes import REFERENCE
 from tests.pastes import run as _run
 
 
 def _stated(text: str) -> dict:
-    return {f.path: f.value for b in read_stated(text.splitlines()) for f in b.facts}
+    return {
+        f.path: f.value for b in read_stated(text.splitlines(), REFERENCE.hardware) for f in b.facts
+    }
 
 
 ERROR = "RuntimeError: Found no NVIDIA driver on your system. Please check that you have an NVIDIA GPU and installed a driver from http://www.nvidia.com/Download/index.aspx\n"
@@ -156,10 +159,15 @@ def test_a_capability_line_that_is_not_below_a_minimum_is_not_this_fail(text: st
     ],
 )
 def test_a_lower_case_geforce_name_is_read(line: str, name: str) -> None:
-    names = [f.value for b in read_prose([line]) for f in b.facts if f.path.endswith(".name")]
+    names = [
+        f.value
+        for b in read_prose([line], REFERENCE.hardware)
+        for f in b.facts
+        if f.path.endswith(".name")
+    ]
     assert names and name in names[0]
 
 
 @pytest.mark.parametrize("line", ["rtx3090_config.yaml", "see gtx_1060 notes", "mygtx1060"])
 def test_a_lower_case_family_inside_a_word_is_not_a_gpu(line: str) -> None:
-    assert read_prose([line]) == []
+    assert read_prose([line], REFERENCE.hardware) == []

@@ -21,6 +21,7 @@ from recommender.facts.reports.lines import Text, paste_lines
 from recommender.facts.reports.paste import READERS
 from recommender.facts.reports.retold import retold_hits
 from recommender.facts.reports.signatures import SignatureError
+from recommender.facts.reports.tables import load_hardware_tables
 
 SIGNATURES = load_signatures()
 SMALL, BIG = 200_000, 2_000_000
@@ -135,9 +136,11 @@ def test_every_signature_scales_linearly(sig) -> None:
 
 @pytest.mark.parametrize("line", READER_LINES, ids=range(len(READER_LINES)))
 def test_every_reader_scales_linearly(line: str) -> None:
+    tables = load_hardware_tables()
+
     def read_all(lines) -> None:
         for _, reader in READERS:
-            reader(lines)
+            reader(lines, tables)
 
     ratio, _ = _ratio(line, read_all)
     assert ratio < LIMIT, f"time(2 MB)/time(200 KB) = {ratio:.1f}"
@@ -166,7 +169,8 @@ def test_the_retold_pass_scales_linearly(line: str) -> None:
 def test_the_prose_gpu_reader_scales_linearly(line: str) -> None:
     from recommender.facts.reports.prose import read
 
-    ratio, _ = _ratio(line, read)
+    tables = load_hardware_tables()
+    ratio, _ = _ratio(line, lambda lines: read(lines, tables))
     assert ratio < LIMIT, f"time(2 MB)/time(200 KB) = {ratio:.1f}"
 
 

@@ -144,9 +144,9 @@ def _projection(rb):
 
 def test_the_rule_base_from_the_cache_is_the_one_from_the_yaml(isolated_home):
     root = rulebase_load.bundled_dir()
-    cold = rulebase_load._load_bundled.__wrapped__(str(root), rulebase_load._stamp(root))
+    cold = rulebase_load.load_rulebase(bundled=root)
     assert len(_entries(isolated_home)) == 1  # conftest: DLREC_CACHE_DIR is home/cache
-    warm = rulebase_load._load_bundled.__wrapped__(str(root), rulebase_load._stamp(root))
+    warm = rulebase_load.load_rulebase(bundled=root)
     assert _projection(warm) == _projection(cold)
     checklist = warm.checklist_doc
     assert isinstance(checklist, LocatedDict) and checklist.line_of("items") > 1

@@ -198,12 +198,11 @@ class AnswerChoice(NamedChoice):
 
 
 def _bundled_questions() -> tuple[Question, ...]:
-    """The questions (keys, choices, prompts) for the options' help: the bundled rule base's, the
-    very value the command's pipeline loads again (``load_rulebase`` keeps it for the run), so
-    questions.yaml is read and checked once."""
-    from recommender.rulebase.load import load_rulebase
+    """The questions (keys, choices, prompts) for the options' help: questions.yaml alone, read
+    and checked as the rule base reads it (the command loads the whole rule base once, later)."""
+    from recommender.rulebase.load import load_questions
 
-    return load_rulebase().questions
+    return load_questions()
 
 
 def answer_options(f):

@@ -75,11 +75,12 @@ def plan(
     )
     from recommender.decide.install.plan import NoBuild, plan_install
     from recommender.decide.install.target import accelerator_of, machine_for, target_from
+    from recommender.facts.reports.gpus import load_gpu_table
     from recommender.report.plan_formats import PYPI, render_plan
     from recommender.rulebase.wheels.load import load_wheels
 
     target = target_from(flags, os.environ)
-    machine, unknowns = machine_for(target)
+    machine, unknowns = machine_for(target, load_gpu_table())
     if fmt == "dockerfile":  # the stage's own python image is neither PEP 668 nor conda
         machine = dataclasses.replace(machine, interpreter=None)
     result = plan_install(

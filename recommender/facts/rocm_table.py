@@ -3,7 +3,6 @@ software carries code for it, and the HSA runtime's status codes by name and num
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -121,9 +120,9 @@ def _status(row: Mapping[str, object]) -> HsaStatus:
 
 
 def load_rocm_table(path: Path | None = None) -> RocmTable:
-    """Read and check the table (the bundled one unless ``path`` is given)."""
-    if path is None:
-        return _bundled()
+    """Read and check the table (the bundled one unless ``path`` is given). Each call reads the
+    file: the run that needs the table loads it once and passes it down."""
+    path = _path() if path is None else path
     try:
         doc = load_bundled(path.read_text(encoding="utf-8"))
         sources = {str(k): str(v["url"]) for k, v in doc["sources"].items()}
@@ -136,8 +135,3 @@ def load_rocm_table(path: Path | None = None) -> RocmTable:
     return RocmTable(
         targets=MappingProxyType(targets), statuses=statuses, urls=MappingProxyType(sources)
     )
-
-
-@functools.lru_cache(maxsize=1)
-def _bundled() -> RocmTable:
-    return load_rocm_table(_path())

@@ -4,7 +4,6 @@ validated here: a key that is not what that script writes is refused with the fi
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -44,8 +43,3 @@ def load(path: Path = TABLE) -> tuple[Pins, Mapping[str, str]]:
                 raise CompanionsTableError(f"{where}.pins.{release}: {exc}") from exc
             pins.setdefault(name, {})[str(release)] = checked
     return pins, sources
-
-
-@functools.lru_cache(maxsize=1)
-def table() -> tuple[Pins, Mapping[str, str]]:
-    return load()

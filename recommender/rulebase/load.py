@@ -16,7 +16,6 @@ This module keeps the public names importable from ``recommender.rulebase.load``
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -83,17 +82,6 @@ def bundled_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "rules"
 
 
-def _stamp(directory: Path) -> tuple[tuple[str, int | None, int | None], ...]:
-    out: list[tuple[str, int | None, int | None]] = []
-    for name in (*BUNDLED_FILES, WHEELS_FILE, CHECKLIST_FILE):
-        try:
-            st = os.stat(directory / name)
-            out.append((name, st.st_mtime_ns, st.st_size))
-        except OSError:
-            out.append((name, None, None))
-    return tuple(out)
-
-
 def _text(path: Path, display: str) -> str:
     try:
         return read_text(path)
@@ -136,11 +124,7 @@ def _sources_of(root: Path) -> dict[str, Path]:
     return files
 
 
-@functools.lru_cache(maxsize=8)
-def _load_bundled(
-    directory: str, stamp: tuple[tuple[str, int | None, int | None], ...]
-) -> RuleBase:
-    root = Path(directory)
+def _load_bundled(root: Path) -> RuleBase:
     files = _sources_of(root)
     parsed = cache.parsed(
         {display: _text(path, display) for display, path in files.items()}, _parse
@@ -242,12 +226,23 @@ def load_rulebase(
 
     ``bundled`` points at another directory holding the five bundled files (tests use it).
     Raises RuleError (exit 2, one line naming file, line and rule id) on any bad input.
+    Each call reads and checks the files (a warm run reads the parsed documents from the cache
+    folder): the caller that owns the run loads the rule base once and passes it down.
     """
     directory = Path(bundled) if bundled is not None else bundled_dir()
-    base = _load_bundled(str(directory), _stamp(directory))
+    base = _load_bundled(directory)
     for path in extra:
         base = _apply_overlay(base, Path(path))
     return base
+
+
+def load_questions() -> tuple[Question, ...]:
+    """The bundled questions alone (keys, choices, prompts), read and checked as the rule base
+    reads them: what the CLI's options need for their help, without building the rule base."""
+    display = "rules/questions.yaml"
+    text = _text(bundled_dir() / "questions.yaml", display)
+    doc = _checked(_parse(text, display), display, BUNDLED_FILES["questions.yaml"])
+    return parse_questions(doc, Where(display, 1))
 
 
 def _months_between(earlier: _dt.date, later: _dt.date) -> int:
@@ -283,6 +278,7 @@ __all__ = [
     "UrlSource",
     "bundled_dir",
     "freeze",
+    "load_questions",
     "load_rulebase",
     "stale_rules",
     "thaw",

@@ -4,7 +4,6 @@ here: a key that is not what that script writes is refused with the file and key
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,8 +61,3 @@ def load(path: Path = TABLE) -> Mapping[str, Library]:
             wheels={p: _versions(f"{where}.{p}", entry.get(p, [])) for p in PLATFORMS},
         )
     return out
-
-
-@functools.lru_cache(maxsize=1)
-def table() -> Mapping[str, Library]:
-    return load()

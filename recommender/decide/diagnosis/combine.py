@@ -5,7 +5,6 @@ fails."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.checklist.build import Checklist
@@ -63,6 +62,7 @@ from recommender.decide.diagnosis.toolkit import toolkit_mismatch
 from recommender.decide.diagnosis.vendor_build import vendor_builds
 from recommender.decide.diagnosis.wsl import on_wsl2
 from recommender.facts.reports import Paste, Signature
+from recommender.rulebase.reference import Reference
 
 
 def conflicts(paste: Paste) -> list[Finding]:
@@ -149,10 +149,12 @@ def diagnose(
     signatures: Sequence[Signature],
     *,
     origin: str,
-    tables: Mapping[str, Any] | None = None,
+    reference: Reference,
 ) -> Diagnosis:
-    """The findings for ``paste``, given the checklist of each framework it shows."""
+    """The findings for ``paste``, given the checklist of each framework it shows, by the rule
+    base and tables the run loaded (``reference``)."""
     by_id = {s.id: s for s in signatures}
+    hardware, packages, tables = reference.hardware, reference.packages, reference.rulebase.tables
     found = [
         # platform roots first: a preview flight is the root of a WSL 2 GPU failure beside it, and
         # musl of pip finding no framework wheel; each leads the merge of its category's findings
@@ -161,12 +163,12 @@ def diagnose(
         *musl_without_wheels(paste),
         # the ROCm runtime's start with the cause its neighbouring lines state leads the generic
         # HIP/HSA status message of the same category
-        *runtime_start(paste),
+        *runtime_start(paste, hardware),
         # an out-of-memory message whose own numbers show another process holding the GPU: the
         # cause leads the generic out-of-memory message of the same line
         *memory_held_elsewhere(paste),
         *item_findings(paste, checklists),
-        *message_findings(paste, by_id, checklists, tables or {}),
+        *message_findings(paste, by_id, checklists, tables),
         *library_findings(paste),
         *arch_flag_findings(paste),
         *built_without_cuda(paste),
@@ -177,14 +179,14 @@ def diagnose(
         *tensorflow_metal_missing(paste),
         *mps_unavailable_on_mac(paste),
         *cpu_builds(paste),
-        *flavour_findings(paste, tables or {}),
+        *flavour_findings(paste, tables),
         *vendor_builds(paste),
         *cuda_runtimes(paste),
         *cuda_majors(paste),
-        *era_findings(paste, tables or {}),
-        *gfx_findings(paste),
+        *era_findings(paste, tables),
+        *gfx_findings(paste, hardware),
         *driver_mismatch(paste),
-        *legacy_driver(paste),
+        *legacy_driver(paste, hardware.gpus),
         *tf_tested_libraries(paste),
         *tf_release_driver(paste),
         *library_versions(paste),
@@ -193,14 +195,14 @@ def diagnose(
         *xla_gpu_only(paste),
         *toolkit_mismatch(paste),
         *jax_plugin_versions(paste),
-        *pairing_findings(paste),
+        *pairing_findings(paste, packages),
         *resolver_findings(paste),
-        *older_torch(paste, tables or {}),
-        *platform_wheel_findings(paste),
+        *older_torch(paste, tables),
+        *platform_wheel_findings(paste, packages.wheels),
         *busy_gpus(paste),
         *closed_gpus(paste),
         *container_without_gpus(paste),
-        *cpu_isa_findings(paste, tables or {}),
+        *cpu_isa_findings(paste, tables),
         *conflicts(paste),
     ]
     found += uncovered(paste, found)
@@ -209,7 +211,7 @@ def diagnose(
     found = cpu_intended(paste, precedence(paste, found, wsl2=on_wsl2(paste)))
     # a framework that cannot use the GPU the paste shows, where nothing above says why: not
     # healthy; its likely cause inferred from the facts, or said to be missing from the text
-    found += unexplained(paste, found, tables or {})
+    found += unexplained(paste, found, tables)
     merged = _merge(_explained(found))
     if not any(f.status == "fail" or _shows_failure(f) for f in merged):
         merged.append(

@@ -27,8 +27,8 @@ from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.diagnosis._paste import FindingKind, fact_version
 from recommender.decide.diagnosis.findings import Finding
 from recommender.facts.reports import Fact, Paste
-from recommender.rulebase.companions import Pins, table
-from recommender.rulebase.platform_wheels import table as wheel_table
+from recommender.rulebase.platform_wheels import Library
+from recommender.rulebase.reference import PackageTables
 
 #: Companions whose pairing another check judges (see the module's docstring).
 JUDGED_ELSEWHERE = frozenset(("torchvision", "torchaudio", "tf-keras", "tensorflow", "jax"))
@@ -54,11 +54,9 @@ def _row(rows: Mapping[str, Mapping[str, str]], version: Version) -> Mapping[str
     return None
 
 
-def pinned_pairs(
-    paste: Paste, given: tuple[Pins, Mapping[str, str]] | None = None
-) -> list[Finding]:
+def pinned_pairs(paste: Paste, tables: PackageTables) -> list[Finding]:
     """A companion release next to a framework release outside what the release pins."""
-    pins, sources = given if given is not None else table()
+    pins, sources = tables.pins, tables.pin_sources
     out: list[Finding] = []
     for package, rows in pins.items():
         if package in JUDGED_ELSEWHERE:
@@ -75,7 +73,7 @@ def pinned_pairs(
                 continue
             if SpecifierSet(spec).contains(installed, prereleases=True):
                 continue
-            pure = _pure_python(package, have)
+            pure = _pure_python(tables.wheels, package, have)
             out.append(
                 _PAIRING.finding(
                     paste,
@@ -99,10 +97,10 @@ def pinned_pairs(
     return out
 
 
-def _pure_python(package: str, release: Version) -> bool:
+def _pure_python(wheels: Mapping[str, Library], package: str, release: Version) -> bool:
     """The release's only wheel is pure Python (rules/platform_wheels.yaml): nothing in it was
     compiled against the framework it pins."""
-    lib = wheel_table().get(package)
+    lib = wheels.get(package)
     return lib is not None and Version(release.public) in lib.pure
 
 
@@ -346,9 +344,9 @@ def _package_name(fact: Fact) -> str:
     return fact.path.partition(".")[2]
 
 
-def companion_findings(paste: Paste) -> list[Finding]:
+def companion_findings(paste: Paste, tables: PackageTables) -> list[Finding]:
     return [
-        *pinned_pairs(paste),
+        *pinned_pairs(paste, tables),
         *built_for_other_torch(paste),
         *built_for_official_torch(paste),
         *pinned_by_pip(paste),

@@ -16,12 +16,12 @@ from recommender.decide.diagnosis._paste import FindingKind, fact_lines, major_m
 from recommender.decide.diagnosis.findings import Finding
 from recommender.facts.reports import Fact, Paste
 from recommender.facts.reports.amd_runtime import FORMAT as RUNTIME
-from recommender.facts.reports.gpus import amd_gfx, load_gpu_table
+from recommender.facts.reports.gpus import GpuTable, amd_gfx
 from recommender.facts.reports.prose import FORMAT as PROSE
+from recommender.facts.reports.tables import HardwareTables
 from recommender.facts.rocm_table import (
     GfxTarget,
     RocmTable,
-    load_rocm_table,
     override_target,
 )
 
@@ -41,9 +41,8 @@ class AmdGpu:
     own: str
 
 
-def amd_gpus(paste: Paste) -> list[AmdGpu]:
+def amd_gpus(paste: Paste, table: GpuTable) -> list[AmdGpu]:
     """The AMD GPUs the paste shows, with the target reported and the card's own by name."""
-    table = load_gpu_table()
     out = []
     for acc in paste.doc.get("accelerators") or ():
         if not isinstance(acc, Mapping) or acc.get("vendor") != Accelerator.ROCM.info.vendor:
@@ -277,10 +276,10 @@ def _told_without_rocm(paste: Paste) -> bool:
     return not any(_ROCM_WORDS.search(line, 0, 2000) for line in paste.lines[:5000])
 
 
-def gfx_findings(paste: Paste) -> list[Finding]:
+def gfx_findings(paste: Paste, tables: HardwareTables) -> list[Finding]:
     """The AMD GPUs' targets against what ROCm software carries, and any override."""
-    table = load_rocm_table()
-    gpus = amd_gpus(paste)
+    table = tables.rocm
+    gpus = amd_gpus(paste, tables.gpus)
     override = paste.facts.get("rocm.override")
     if override is not None:
         return _override_findings(paste, override, gpus, table)

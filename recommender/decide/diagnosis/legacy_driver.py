@@ -18,7 +18,7 @@ from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.diagnosis._paste import FindingKind
 from recommender.decide.diagnosis.findings import Finding
 from recommender.facts.reports import Paste
-from recommender.facts.reports.gpus import GpuTable, load_gpu_table
+from recommender.facts.reports.gpus import GpuTable
 
 _KIND = FindingKind("driver", Category.DRIVER_TOO_OLD.value)
 #: A driver version's branch: its first three digits ("340" of 340.108, "352" of 352.63).
@@ -27,14 +27,14 @@ _BRANCH = re.compile(r"\s*([0-9]{3})(?:\.[0-9]{1,3}){1,2}\s*$", re.ASCII)
 SOURCE = "https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html"
 
 
-def legacy_driver(paste: Paste, table: GpuTable | None = None) -> list[Finding]:
+def legacy_driver(paste: Paste, table: GpuTable) -> list[Finding]:
     """A warning where the paste's NVIDIA driver is of a branch older than the first one that
     runs CUDA 7.0: too old for any CUDA build of the deep learning frameworks."""
     fact = paste.facts.get("driver.version")
     match = _BRANCH.match(str(fact.value)) if fact is not None else None
     if fact is None or match is None:
         return []
-    rows = (table or load_gpu_table()).driver_branches
+    rows = table.driver_branches
     if not rows or int(match.group(1)) >= rows[0][0]:
         return []
     lowest, first_cuda = rows[0]

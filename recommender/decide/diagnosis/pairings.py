@@ -17,6 +17,7 @@ from recommender.decide.diagnosis._paste import fact_version, quote_lines
 from recommender.decide.diagnosis.companions import companion_findings
 from recommender.decide.diagnosis.findings import Finding
 from recommender.facts.reports import Fact, Paste
+from recommender.rulebase.reference import PackageTables
 
 #: TensorFlow 2.6-2.15 pin Keras to their own line (tensorflow 2.6.5 ``keras<2.7,>=2.6.0`` ...
 #: 2.15.1 ``keras<2.16,>=2.15.0``); 2.16 and later require ``keras>=3.0.0``. Keras 3 also runs
@@ -173,5 +174,6 @@ def _jaxlib_minimum(jax: Version) -> Version | None:
     return jax if JAX_EXACT_FROM <= jax <= JAX_EXACT_THROUGH else None
 
 
-def pairing_findings(paste: Paste) -> list[Finding]:
-    return [*keras_pairing(paste), *jaxlib_pairing(paste), *companion_findings(paste)]
+def pairing_findings(paste: Paste, packages: PackageTables) -> list[Finding]:
+    """Releases that do not work together; a companion's pins are ``packages``' (the run's)."""
+    return [*keras_pairing(paste), *jaxlib_pairing(paste), *companion_findings(paste, packages)]

@@ -24,7 +24,7 @@ from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.diagnosis._paste import FindingKind, fact_version
 from recommender.decide.diagnosis.findings import Finding
 from recommender.facts.reports import Fact, Paste
-from recommender.rulebase.platform_wheels import Library, table
+from recommender.rulebase.platform_wheels import Library
 
 #: Platforms where a library's missing wheel is worth saying: Linux x86-64 is where compiled
 #: libraries publish first, so a release without wheels there is built from source everywhere.
@@ -134,16 +134,14 @@ def _stated_release(paste: Paste, name: str) -> tuple[Fact, Version] | None:
         return None
 
 
-def no_platform_wheel(
-    paste: Paste, libraries: Mapping[str, Library] | None = None
-) -> list[Finding]:
+def no_platform_wheel(paste: Paste, libraries: Mapping[str, Library]) -> list[Finding]:
     """Releases the paste names with no wheel for the platform it states."""
     found = paste_platform(paste)
     if found is None or found[0] not in _OTHER:
         return []
     platform, platform_facts = found
     out: list[Finding] = []
-    for name, lib in (libraries if libraries is not None else table()).items():
+    for name, lib in libraries.items():
         stated = _stated_release(paste, name)
         if stated is None:
             continue
@@ -179,12 +177,12 @@ def _wheel_platform(tag_platform: str) -> str | None:
     return None
 
 
-def foreign_wheels(paste: Paste, libraries: Mapping[str, Library] | None = None) -> list[Finding]:
+def foreign_wheels(paste: Paste, libraries: Mapping[str, Library]) -> list[Finding]:
     """A wheel file the paste names, built for a platform the index has no wheel of that release
     for: a build from elsewhere, not the library's own (a local label such as ``+cu118`` marks a
     publisher's own index, and is left alone)."""
     out: list[Finding] = []
-    for name, lib in (libraries if libraries is not None else table()).items():
+    for name, lib in libraries.items():
         fact = paste.facts.get(f"dist.{name}")
         if fact is None or not str(fact.value).endswith(".whl"):
             continue
@@ -225,5 +223,6 @@ def foreign_wheels(paste: Paste, libraries: Mapping[str, Library] | None = None)
     return out
 
 
-def platform_wheel_findings(paste: Paste) -> list[Finding]:
-    return [*no_platform_wheel(paste), *foreign_wheels(paste)]
+def platform_wheel_findings(paste: Paste, libraries: Mapping[str, Library]) -> list[Finding]:
+    """What ``libraries`` (rules/platform_wheels.yaml, loaded by the run) says of the paste."""
+    return [*no_platform_wheel(paste, libraries), *foreign_wheels(paste, libraries)]

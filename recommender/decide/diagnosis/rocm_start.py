@@ -19,7 +19,7 @@ from recommender.decide.diagnosis.findings import Finding
 from recommender.decide.diagnosis.gfx import amd_gpus
 from recommender.decide.diagnosis.wsl import on_wsl2
 from recommender.facts.reports import Paste
-from recommender.facts.rocm_table import RocmTable, load_rocm_table
+from recommender.facts.reports.tables import HardwareTables
 
 _ROCM = Category.ROCM_ISSUE.value
 _ARCH = Category.ARCH_UNSUPPORTED.value
@@ -40,7 +40,7 @@ ABSENT_FIX = (
 )
 
 
-def _cause(paste: Paste, table: RocmTable) -> tuple[str, str, list[int], bool]:
+def _cause(paste: Paste, tables: HardwareTables) -> tuple[str, str, list[int], bool]:
     """(why, fix, lines, the GPU's target is the cause) from the facts beside the status."""
     kfd, group = paste.facts.get("rocm.kfd"), paste.facts.get("rocm.group")
     if (kfd is not None and kfd.value == "denied") or (
@@ -55,8 +55,8 @@ def _cause(paste: Paste, table: RocmTable) -> tuple[str, str, list[int], bool]:
         )
     if kfd is not None and kfd.value == "absent":
         return ABSENT, ABSENT_FIX, [kfd.line], False
-    for gpu in amd_gpus(paste):
-        target = table.targets.get(gpu.gfx)
+    for gpu in amd_gpus(paste, tables.gpus):
+        target = tables.rocm.targets.get(gpu.gfx)
         if target is not None and target.support == "none":
             lines = [f.line for p, f in paste.facts.items() if p.startswith("gpu.")]
             return (
@@ -77,13 +77,14 @@ def _cause(paste: Paste, table: RocmTable) -> tuple[str, str, list[int], bool]:
     )
 
 
-def runtime_start(paste: Paste) -> list[Finding]:
-    """An HSA status that says the runtime could not start, or could not load code for the GPU."""
+def runtime_start(paste: Paste, tables: HardwareTables) -> list[Finding]:
+    """An HSA status that says the runtime could not start, or could not load code for the GPU
+    (the statuses and targets by ``tables``' ROCm table)."""
     fact = paste.facts.get("rocm.hsa_status")
-    table = load_rocm_table()
+    table = tables.rocm
     status = table.status(str(fact.value)) if fact is not None else None
     if fact is None or status is None or status.means == "program":
-        return _access(paste)
+        return _access(paste, tables)
     if on_wsl2(paste):
         return []  # ROCm under WSL 2 has its own start (no /dev/kfd): the WSL finding says it
     if status.means == "code-object":
@@ -101,7 +102,7 @@ def runtime_start(paste: Paste) -> list[Finding]:
                 source=table.urls.get("hsa-h", ""),
             )
         ]
-    why, fix, lines, arch = _cause(paste, table)
+    why, fix, lines, arch = _cause(paste, tables)
     return [
         Finding(
             id="rocm:start",
@@ -144,20 +145,20 @@ _AMD_WORDS = re.compile(
 )
 
 
-def _amd_context(paste: Paste) -> bool:
-    if amd_gpus(paste) or any(p.startswith("rocm.") for p in paste.facts):
+def _amd_context(paste: Paste, tables: HardwareTables) -> bool:
+    if amd_gpus(paste, tables.gpus) or any(p.startswith("rocm.") for p in paste.facts):
         return True
     return any(_AMD_WORDS.search(line[:2000]) for line in paste.lines[:400])
 
 
-def _access(paste: Paste) -> list[Finding]:
+def _access(paste: Paste, tables: HardwareTables) -> list[Finding]:
     """No start failure: this account's access to /dev/kfd, from rocminfo's checks (certain), an
     ``id`` listing without render or video, or a sentence that another account works (inferred)."""
     kfd, group = paste.facts.get("rocm.kfd"), paste.facts.get("rocm.group")
     proven = [f.line for f in (kfd, group) if f is not None and f.value in ("denied", "not-member")]
     if proven:
-        return [_group_finding(paste, proven, "fail", "rocminfo's own check says so")]
-    if not _amd_context(paste):
+        return [_group_finding(paste, proven, "fail", "rocminfo's own check says so", tables)]
+    if not _amd_context(paste, tables):
         return []
     lines = _account_lines(paste)
     if not lines:
@@ -168,6 +169,7 @@ def _access(paste: Paste) -> list[Finding]:
             lines,
             "warn",
             "inferred from the text: the paste does not show the device files' permissions",
+            tables,
         )
     ]
 
@@ -189,7 +191,9 @@ def _account_lines(paste: Paste) -> list[int]:
     return out[:3]
 
 
-def _group_finding(paste: Paste, lines: Sequence[int], status: str, how: str) -> Finding:
+def _group_finding(
+    paste: Paste, lines: Sequence[int], status: str, how: str, tables: HardwareTables
+) -> Finding:
     return Finding(
         id="rocm:device-access",
         category=_ROCM,
@@ -200,5 +204,5 @@ def _group_finding(paste: Paste, lines: Sequence[int], status: str, how: str) ->
         f"another account does ({how})",
         fix=GROUP_FIX,
         quotes=quote_lines(paste, lines),
-        source=load_rocm_table().urls.get("rocminfo-initial-state", ""),
+        source=tables.rocm.urls.get("rocminfo-initial-state", ""),
     )

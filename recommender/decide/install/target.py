@@ -24,9 +24,9 @@ from packaging.version import InvalidVersion, Version
 from recommender.core.problems import BadRequest
 from recommender.facts.machine import Machine, NvidiaGpu, parse_libc, platform_of
 from recommender.facts.reports.gpus import (
+    GpuTable,
     amd_gfx,
     compute_capability,
-    load_gpu_table,
     normalise_amd_name,
     normalise_gpu_name,
 )
@@ -88,9 +88,8 @@ def _choice(name: str, value: str | None, allowed: Mapping[str, str]) -> str | N
     return found
 
 
-def _gpu(name: str) -> tuple[str, str | None, str | None]:
+def _gpu(name: str, table: GpuTable) -> tuple[str, str | None, str | None]:
     """(name, compute capability, gfx) of a GPU name; exit 2 with the nearest names if unknown."""
-    table = load_gpu_table()
     cc = compute_capability(name, table)
     if cc is not None:
         return name, cc, None
@@ -136,8 +135,9 @@ def _arch(value: str | None, system: str | None) -> str | None:
     return arch
 
 
-def machine_for(target: Target) -> tuple[Machine, tuple[str, ...]]:
-    """The planner's view of the target, and what it leaves unknown (said, never assumed)."""
+def machine_for(target: Target, gpu_table: GpuTable) -> tuple[Machine, tuple[str, ...]]:
+    """The planner's view of the target, and what it leaves unknown (said, never assumed);
+    ``gpu_table`` (rules/gpus.yaml, loaded by the caller) names a ``--gpu``'s compute capability."""
     system = _choice("os", target.os, _OS)
     arch = _arch(target.arch, system)
     if target.macos and system is None:
@@ -150,7 +150,7 @@ def machine_for(target: Target) -> tuple[Machine, tuple[str, ...]]:
     gpus: tuple[NvidiaGpu, ...] = ()
     gfx: tuple[str | None, ...] = ()
     if target.gpu:
-        name, found_cc, found_gfx = _gpu(target.gpu)
+        name, found_cc, found_gfx = _gpu(target.gpu, gpu_table)
         if found_gfx:
             gfx = (found_gfx,)
         else:

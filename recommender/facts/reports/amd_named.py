@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from recommender.facts.reports.gpus import amd_gfx, load_gpu_table
+from recommender.facts.reports.gpus import GpuTable, amd_gfx
 from recommender.facts.reports.model import Fact
-from recommender.facts.rocm_table import load_rocm_table
+from recommender.facts.reports.tables import HardwareTables
+from recommender.facts.rocm_table import RocmTable
 
 #: A gfx target as LLVM names it: gfx900, gfx90a, gfx1031, gfx1151 (a ":xnack-" feature suffix
 #: is the same target).
@@ -29,7 +30,7 @@ _MAX_GPUS = 4
 _MAX_CANDIDATES = 400
 
 
-def _product_gfx(name: str, table) -> tuple[str, str] | None:
+def _product_gfx(name: str, table: GpuTable) -> tuple[str, str] | None:
     """(the table's spelling, its gfx target) for a product name, trying the forms the table
     keys use (with and without "Radeon", "Radeon Instinct" and "Instinct")."""
     words = " ".join(name.split())
@@ -48,13 +49,13 @@ def _product_gfx(name: str, table) -> tuple[str, str] | None:
     return None
 
 
-def read_amd(lines: Sequence[str]) -> list[Fact]:
+def read_amd(lines: Sequence[str], tables: HardwareTables) -> list[Fact]:
     """gpu.N.name / gpu.N.gfx facts for the AMD GPUs the text names by product (names the GPU
     table knows), each with the line that names it; where it names none, the first gfx target the
     ROCm table lists ("which is gfx900"): a sentence listing other targets ("the wheels carry
     gfx1030 and gfx1100") comes after the user's own in the reports read so far, and one target is
     one GPU, never several."""
-    table = load_gpu_table()
+    table = tables.gpus
     facts: list[Fact] = []
     seen: set[str] = set()
     budget = _MAX_CANDIDATES
@@ -70,11 +71,11 @@ def read_amd(lines: Sequence[str]) -> list[Fact]:
             seen.add(named[0])
             facts.append(Fact(path=f"gpu.{index}.name", value=named[0], line=number))
             facts.append(Fact(path=f"gpu.{index}.gfx", value=named[1], line=number))
-    return facts or _first_target(lines)
+    return facts or _first_target(lines, tables.rocm)
 
 
-def _first_target(lines: Sequence[str]) -> list[Fact]:
-    targets = load_rocm_table().targets
+def _first_target(lines: Sequence[str], rocm: RocmTable) -> list[Fact]:
+    targets = rocm.targets
     for number, line in enumerate(lines[:5000], 1):
         for m in _TARGET.finditer(line, 0, 2000):
             gfx = f"gfx{m.group('num').lower()}"

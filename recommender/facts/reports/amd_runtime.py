@@ -12,7 +12,8 @@ import re
 from collections.abc import Sequence
 
 from recommender.facts.reports.model import Block, Fact
-from recommender.facts.rocm_table import load_rocm_table
+from recommender.facts.reports.tables import HardwareTables
+from recommender.facts.rocm_table import RocmTable
 
 FORMAT = "rocm-runtime"
 #: rocminfo's RET_IF_HSA_ERR line (the status's name or its number, decimal or 0x hex).
@@ -41,8 +42,7 @@ _REPORTED = re.compile(
 _MAX_REPORTED = 8
 
 
-def _status(line: str) -> str | None:
-    table = load_rocm_table()
+def _status(line: str, table: RocmTable) -> str | None:
     m = _CALL_RETURNED.search(line) if "Call returned" in line else None
     if m is None and "HSA_STATUS_ERROR_" in line:
         m = _STATUS_NAME.search(line)
@@ -60,9 +60,9 @@ def _kfd(line: str) -> str | None:
     return None
 
 
-def _line_facts(line: str, number: int, reported: int) -> list[Fact]:
+def _line_facts(line: str, number: int, reported: int, rocm: RocmTable) -> list[Fact]:
     facts = []
-    status = _status(line) if ("Call returned" in line or "HSA_STATUS_" in line) else None
+    status = _status(line, rocm) if ("Call returned" in line or "HSA_STATUS_" in line) else None
     if status:
         facts.append(Fact(path="rocm.hsa_status", value=status, line=number))
     kfd = _kfd(line)
@@ -85,12 +85,13 @@ def _line_facts(line: str, number: int, reported: int) -> list[Fact]:
     return facts
 
 
-def read(lines: Sequence[str]) -> list[Block]:
+def read(lines: Sequence[str], tables: HardwareTables) -> list[Block]:
+    """The runtime's statuses (named by ``tables``' ROCm table) and settings, the first of each."""
     facts: list[Fact] = []
     reported = 0
     seen: set[str] = set()
     for number, raw in enumerate(lines, 1):
-        for fact in _line_facts(raw.strip(), number, reported):
+        for fact in _line_facts(raw.strip(), number, reported, tables.rocm):
             key = str(fact.value) if fact.path.startswith("gpu.") else fact.path
             if key in seen:
                 continue  # a log repeats its status and the device's target: the first counts

@@ -14,9 +14,9 @@ from typing import Any
 
 from recommender.core.catalog import Accelerator
 from recommender.facts.reports.gpus import (
+    GpuTable,
     amd_gfx,
     compute_capability,
-    load_gpu_table,
     max_cuda_for_driver,
 )
 from recommender.facts.reports.model import Conflict, Fact
@@ -63,7 +63,7 @@ def merge(facts: Iterable[Fact]) -> tuple[dict[str, Fact], list[Conflict]]:
     return first, list(conflicts.values())
 
 
-def inferred(first: Mapping[str, Fact]) -> list[Fact]:
+def inferred(first: Mapping[str, Fact], gpus: GpuTable) -> list[Fact]:
     """Facts that stated ones imply through a cited table, each on the line of the fact it comes
     from: the newest CUDA a driver runs (rules/gpus.yaml driver_branches, from the CUDA release
     notes), where no block states it. nvidia-smi's header does; collect_env's driver line, a bare
@@ -71,7 +71,7 @@ def inferred(first: Mapping[str, Fact]) -> list[Fact]:
     out: list[Fact] = []
     driver = first.get("driver.version")
     if driver is not None and "driver.max_cuda" not in first:
-        cuda = max_cuda_for_driver(str(driver.value), load_gpu_table())
+        cuda = max_cuda_for_driver(str(driver.value), gpus)
         if cuda is not None:
             out.append(Fact(path="driver.max_cuda", value=cuda, line=driver.line))
     out.extend(_torch_without_cuda(first))
@@ -110,8 +110,11 @@ def _set(doc: dict[str, Any], path: str, value: Any) -> None:
     node.setdefault(parts[-1], value)
 
 
-def build(base: Mapping[str, Any] | None, facts: Mapping[str, Fact], origin: str) -> dict[str, Any]:
-    """The facts document: the collect_env report's (if any), completed from the other blocks."""
+def build(
+    base: Mapping[str, Any] | None, facts: Mapping[str, Fact], origin: str, gpus: GpuTable
+) -> dict[str, Any]:
+    """The facts document: the collect_env report's (if any), completed from the other blocks
+    (a GPU's compute capability or gfx target from ``gpus``)."""
     doc: dict[str, Any] = copy.deepcopy(dict(base)) if base else {"schema_version": 1}
     if not base:
         doc["source"] = {"format": "paste", "path": origin}
@@ -127,7 +130,7 @@ def build(base: Mapping[str, Any] | None, facts: Mapping[str, Fact], origin: str
             _set(doc, path, value)
     _platform(doc)
     _companions(doc, values)
-    _accelerators(doc, values)
+    _accelerators(doc, values, gpus)
     return doc
 
 
@@ -203,11 +206,10 @@ def _complete(acc: dict[str, Any], values: Mapping[str, Any], table) -> None:
             return
 
 
-def _accelerators(doc: dict[str, Any], values: Mapping[str, Any]) -> None:
+def _accelerators(doc: dict[str, Any], values: Mapping[str, Any], table: GpuTable) -> None:
     driver, max_cuda = values.get("driver.version"), values.get("driver.max_cuda")
     listed = doc.get("accelerators")
     if isinstance(listed, list) and listed:
-        table = load_gpu_table()
         for acc in listed:
             if _nvidia(acc):
                 if driver and "driver_version" not in acc:
@@ -217,7 +219,6 @@ def _accelerators(doc: dict[str, Any], values: Mapping[str, Any]) -> None:
                 if not acc.get("compute_capability"):
                     _complete(acc, values, table)
         return
-    table = load_gpu_table()
     out: list[dict[str, Any]] = []
     for index in _gpu_indices(values):
         out.append(_gpu(index, values, table, driver, max_cuda))

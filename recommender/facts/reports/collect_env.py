@@ -22,7 +22,7 @@ from recommender.facts.reports.frameworks import (
     packages,
     pytorch_facts,
 )
-from recommender.facts.reports.gpus import load_gpu_table
+from recommender.facts.reports.gpus import GpuTable, load_gpu_table
 from recommender.facts.reports.host import (
     compact,
     cpu_facts,
@@ -103,13 +103,14 @@ def _vllm(report: Report) -> dict[str, object]:
     return compact({"version": known(report.fields.get("vllm_version"))})
 
 
-def build_document(report: Report, *, origin: str) -> dict[str, object]:
-    """The facts document for a split report (see the module docstring for what is unknown)."""
+def build_document(report: Report, *, origin: str, gpus: GpuTable) -> dict[str, object]:
+    """The facts document for a split report (see the module docstring for what is unknown);
+    ``gpus`` names each GPU's compute capability or gfx target."""
     fmt, generation = layout(report)
     os_doc = os_facts(report.fields)
     cpu_doc = cpu_facts(report, os_doc)
     frameworks, lists, warnings = _frameworks(report)
-    found = accelerators(report, load_gpu_table(), os_doc, cpu_doc, _rocm_build(frameworks))
+    found = accelerators(report, gpus, os_doc, cpu_doc, _rocm_build(frameworks))
     probe_doc = probes(report, found, os_doc, cpu_doc)
     # An empty list says "no accelerators": only where the report rules every kind out.
     listed = bool(found) or all(p["status"] != "unknown" for p in probe_doc.values())
@@ -132,8 +133,9 @@ def build_document(report: Report, *, origin: str) -> dict[str, object]:
     )
 
 
-def import_report(text: str, *, origin: str) -> dict[str, object]:
-    """Read ``text`` as a collect_env report. Raises BadInputError (one line) if it is not one."""
+def import_report(text: str, *, origin: str, gpus: GpuTable | None = None) -> dict[str, object]:
+    """Read ``text`` as a collect_env report. Raises BadInputError (one line) if it is not one.
+    ``gpus``: the GPU table the caller loaded (one import, where it is None, reads its own)."""
     if not isinstance(text, str):
         raise BadInputError(f"expected text, got {type(text).__name__}", where=origin)
     if len(text) > MAX_CHARS:
@@ -155,4 +157,4 @@ def import_report(text: str, *, origin: str) -> dict[str, object]:
             "`python -m torch.utils.collect_env`",
             where=origin,
         )
-    return build_document(report, origin=origin)
+    return build_document(report, origin=origin, gpus=gpus or load_gpu_table())

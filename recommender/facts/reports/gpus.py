@@ -8,7 +8,6 @@ the cited table in ``rules/gpus.yaml``; a name or driver the table lacks stays u
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -160,9 +159,9 @@ def amd_gfx(name: str, table: GpuTable) -> str | None:
 
 
 def load_gpu_table(path: Path | None = None) -> GpuTable:
-    """Read and check the table (the bundled one unless ``path`` is given)."""
-    if path is None:
-        return _bundled()
+    """Read and check the table (the bundled one unless ``path`` is given). Each call reads the
+    file: the run that needs the table loads it once and passes it down."""
+    path = gpu_table_path() if path is None else path
     doc = _read(path)
     branches, valid = _branches(doc, path)
     return GpuTable(
@@ -172,11 +171,6 @@ def load_gpu_table(path: Path | None = None) -> GpuTable:
         verified=str(doc.get("verified")),
         amd_gfx=MappingProxyType(_amd(doc, path)),
     )
-
-
-@functools.lru_cache(maxsize=1)
-def _bundled() -> GpuTable:
-    return load_gpu_table(gpu_table_path())
 
 
 #: A model number run together with its suffix, as people type it: "5070TI", "5090D", "4060ti".

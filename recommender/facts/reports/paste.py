@@ -40,6 +40,7 @@ from recommender.facts.reports.rocm_smi import read as read_rocm_smi
 from recommender.facts.reports.sessions import read as read_sessions
 from recommender.facts.reports.sglang_env import read as read_sglang_env
 from recommender.facts.reports.signatures import Signature, load_signatures
+from recommender.facts.reports.tables import HardwareTables, load_hardware_tables
 from recommender.facts.reports.tf_devices import read as read_tf_devices
 from recommender.facts.reports.tf_env import read as read_tf_env
 from recommender.facts.reports.toolkit import read as read_toolkit
@@ -61,38 +62,52 @@ REPOSITORY_PACKAGES = {
     "huggingface/text-generation-inference": "text-generation-inference",
 }
 
+#: A reader: the paste's lines and the reference tables (which most readers need not consult)
+#: -> the blocks it finds.
+Reader = Callable[[Sequence[str], HardwareTables], list[Block]]
+
+
+def _plain(read: Callable[[Sequence[str]], list[Block]]) -> Reader:
+    """A reader that consults no reference table."""
+
+    def reader(lines: Sequence[str], tables: HardwareTables) -> list[Block]:
+        return read(lines)
+
+    return reader
+
+
 #: (what it looks for, reader): the order is the order of precedence when two blocks disagree.
-READERS: tuple[tuple[str, Callable[[Sequence[str]], list[Block]]], ...] = (
-    ("nvidia-smi", read_nvidia_smi),
-    ("nvidia-smi -q / -q -x / --query-gpu", read_nvidia_smi_query),
-    ("rocm-smi / rocminfo", read_rocm_smi),
+READERS: tuple[tuple[str, Reader], ...] = (
+    ("nvidia-smi", _plain(read_nvidia_smi)),
+    ("nvidia-smi -q / -q -x / --query-gpu", _plain(read_nvidia_smi_query)),
+    ("rocm-smi / rocminfo", _plain(read_rocm_smi)),
     ("the ROCm runtime's statuses and settings", read_amd_runtime),
-    ("a Python session or one-liner", read_sessions),
-    ("jax.print_environment_info()", read_jax_env),
-    ("TensorFlow's system information", read_tf_env),
-    ("TensorFlow's device list", read_tf_devices),
-    ("transformers / diffusers / accelerate / huggingface_hub env", read_hf_env),
-    ("sglang's check_env", read_sglang_env),
-    ("Lightning's collect_env_details", read_lightning_env),
-    ("ds_report", read_ds_report),
-    ("detectron2's collect_env", read_detectron2_env),
-    ("pip list / pip freeze / conda list", read_packages),
-    ("pip's install output", read_pip_output),
+    ("a Python session or one-liner", _plain(read_sessions)),
+    ("jax.print_environment_info()", _plain(read_jax_env)),
+    ("TensorFlow's system information", _plain(read_tf_env)),
+    ("TensorFlow's device list", _plain(read_tf_devices)),
+    ("transformers / diffusers / accelerate / huggingface_hub env", _plain(read_hf_env)),
+    ("sglang's check_env", _plain(read_sglang_env)),
+    ("Lightning's collect_env_details", _plain(read_lightning_env)),
+    ("ds_report", _plain(read_ds_report)),
+    ("detectron2's collect_env", _plain(read_detectron2_env)),
+    ("pip list / pip freeze / conda list", _plain(read_packages)),
+    ("pip's install output", _plain(read_pip_output)),
     (
         "a resolver's conflict (pip's ResolutionImpossible, uv's unsatisfiable requirements)",
-        read_resolver,
+        _plain(read_resolver),
     ),
-    ("nvcc --version / cuda version.txt", read_toolkit),
-    ("lscpu / /proc/cpuinfo", read_cpu),
+    ("nvcc --version / cuda version.txt", _plain(read_toolkit)),
+    ("lscpu / /proc/cpuinfo", _plain(read_cpu)),
     (
         "start-up banners (Ultralytics, AUTOMATIC1111, ComfyUI, llama.cpp, Ollama, TensorFlow's "
         "device log, xformers.info)",
-        read_banners,
+        _plain(read_banners),
     ),
     (
         "host tools (os-release, lsb_release, sw_vers, ldd, docker info, conda info, "
         "nvidia-container-cli info, /proc/driver/nvidia/version)",
-        read_host_tools,
+        _plain(read_host_tools),
     ),
 )
 LOOKED_FOR = ", ".join(
@@ -114,11 +129,13 @@ def read_paste(
     *,
     origin: str,
     signatures: Sequence[Signature] | None = None,
+    tables: HardwareTables | None = None,
     repository: str | None = None,
 ) -> Paste:
     """Everything ``text`` states (NothingFound when it states nothing dlrec knows).
     ``repository`` (``owner/name``): where the report was filed; a library's own tracker makes
-    that library a fact (line 0: the context, not the text)."""
+    that library a fact (line 0: the context, not the text). ``signatures`` and ``tables``: what
+    the caller loaded for its run (where None, this one call loads its own)."""
     if len(text) > MAX_CHARS:
         raise BadInputError(
             f"{len(text)} characters is more than dlrec reads ({MAX_CHARS}); paste the report "
@@ -127,18 +144,19 @@ def read_paste(
         )
     if "\x00" in text:
         raise BadInputError("binary data (NUL bytes), not a pasted report", where=origin)
+    tables = load_hardware_tables() if tables is None else tables
     lines = paste_lines(text)
-    report_blocks, base = read_torch_report(lines, origin)
+    report_blocks, base = read_torch_report(lines, origin, tables.gpus)
     blocks = [*report_blocks]
     for _, reader in READERS:
-        blocks.extend(reader(lines))
+        blocks.extend(reader(lines, tables))
     if unresolved_gpus(base) or (
         not (base or {}).get("accelerators")
         and not any(f.path.startswith("gpu.") for b in blocks for f in b.facts)
     ):
         # "on my RTX 4090": only where no block lists a GPU, or the report's GPU rows are cut
         # short of a model name ("GPU 0: NVIDIA GeForce GTX"), which the sentence completes
-        blocks.extend(read_prose(lines))
+        blocks.extend(read_prose(lines, tables))
     sigs = load_signatures() if signatures is None else signatures
     by_id = {s.id: s for s in sigs}
     text_index = Text(lines)
@@ -151,7 +169,7 @@ def read_paste(
         stated.update(f.path for f in _hit_facts(hits, by_id))  # tool output beats a sentence
         if stated & {"os.python_platform", "os.release"}:  # a platform line names the kernel
             stated.update(("os.release", "os.wsl"))
-        for block in read_stated(lines):
+        for block in read_stated(lines, tables):
             kept = tuple(f for f in block.facts if f.path not in stated)
             if kept:
                 blocks.append(
@@ -168,8 +186,8 @@ def read_paste(
     if package is not None:
         facts.append(Fact(path=f"package.{package}", value=f"filed in {repository}", line=0))
     first, conflicts = merge(facts)
-    first.update((fact.path, fact) for fact in inferred(first))
-    doc = _valid(build(base, first, origin))
+    first.update((fact.path, fact) for fact in inferred(first, tables.gpus))
+    doc = _valid(build(base, first, origin, tables.gpus))
     return Paste(
         lines=lines,
         blocks=tuple(ordered),

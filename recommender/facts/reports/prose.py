@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 
 from recommender.facts.reports.amd_named import read_amd
-from recommender.facts.reports.gpus import compute_capability, load_gpu_table
+from recommender.facts.reports.gpus import GpuTable, compute_capability
 from recommender.facts.reports.lines import local_build
 from recommender.facts.reports.model import Block, Fact
 from recommender.facts.reports.prose_versions import (
@@ -19,6 +19,7 @@ from recommender.facts.reports.prose_versions import (
     system_libraries,
     version_in_sentence,
 )
+from recommender.facts.reports.tables import HardwareTables
 
 FORMAT = "prose"
 #: A GPU model as people write it: GeForce's RTX/GTX numbers, Quadro/TITAN names, and the
@@ -134,9 +135,10 @@ _CUDA_TRUE = re.compile(
 )
 
 
-def read_stated(lines: Sequence[str]) -> list[Block]:
+def read_stated(lines: Sequence[str], tables: HardwareTables) -> list[Block]:
     """Framework versions, the system's CUDA and cuDNN, a Windows release, a driver, a torch
-    build, a WSL kernel and torch's "CUDA is available" stated in sentences, the first of each."""
+    build, a WSL kernel and torch's "CUDA is available" stated in sentences, the first of each
+    (an AMD card named, by ``tables``)."""
     facts: list[Fact] = []
     seen: set[str] = set()
     for number, line in enumerate(lines, 1):
@@ -169,7 +171,7 @@ def read_stated(lines: Sequence[str]) -> list[Block]:
     if any(f.path == "os.release" for f in facts):  # the kernel (tool output) shows the version
         facts = [f for f in facts if f.path != "os.wsl"]
     # an AMD card where no NVIDIA one is named ("my RX 6700 XT", "which is gfx900")
-    facts = facts or read_amd(lines)
+    facts = facts or read_amd(lines, tables)
     if not facts:
         return []
     return [Block(format=FORMAT, start=facts[0].line, end=facts[-1].line, facts=tuple(facts))]
@@ -267,7 +269,7 @@ def _torch_build_facts(version: str, number: int, seen: set[str]) -> list[Fact]:
     return out
 
 
-def _lookup(name: str, table) -> tuple[str, str] | None:
+def _lookup(name: str, table: GpuTable) -> tuple[str, str] | None:
     spaced = re.sub(r"^((?:GeForce )?(?:RTX|GTX))(?=[0-9A])", r"\1 ", name)
     # The GeForce form first: the table's own spelling is the name to report.
     geforce = spaced if spaced.lower().startswith("geforce") else f"GeForce {spaced}"
@@ -294,9 +296,9 @@ def _candidates(line: str) -> list[str]:
     return names
 
 
-def read(lines: Sequence[str]) -> list[Block]:
-    """The distinct GPU models the text names, each with the line that names it."""
-    table = load_gpu_table()
+def read(lines: Sequence[str], tables: HardwareTables) -> list[Block]:
+    """The distinct GPU models the text names (by ``tables``), each with the line that names it."""
+    table = tables.gpus
     facts: list[Fact] = []
     seen: set[str] = set()
     known: dict[str, tuple[str, str] | None] = {}
@@ -325,7 +327,7 @@ def read(lines: Sequence[str]) -> list[Block]:
         if len(seen) >= _MAX_GPUS:
             break
     # an AMD card where no NVIDIA one is named ("my RX 6700 XT", "which is gfx900")
-    facts = facts or read_amd(lines)
+    facts = facts or read_amd(lines, tables)
     if not facts:
         return []
     return [Block(format=FORMAT, start=facts[0].line, end=facts[-1].line, facts=tuple(facts))]

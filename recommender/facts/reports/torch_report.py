@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from recommender.facts.reports.collect_env import build_document, layout
+from recommender.facts.reports.gpus import GpuTable
 from recommender.facts.reports.model import Block, Fact
 from recommender.facts.reports.text import STRONG, label_of, split_report
 
@@ -51,7 +52,9 @@ def _accepted(fields: Mapping[str, int]) -> bool:
     return bool(strong) and (len(fields) >= 2 or bool({"torch_version", "cuda_available"} & strong))
 
 
-def read(lines: Sequence[str], origin: str) -> tuple[list[Block], dict[str, Any] | None]:
+def read(
+    lines: Sequence[str], origin: str, gpus: GpuTable
+) -> tuple[list[Block], dict[str, Any] | None]:
     """The collect_env block and the facts document it makes, or ([], None)."""
     fields = _labels(lines)
     if not _accepted(fields):
@@ -61,7 +64,7 @@ def read(lines: Sequence[str], origin: str) -> tuple[list[Block], dict[str, Any]
     report = split_report("\n".join(lines[start - 1 : end]))
     if not report.fields:
         return [], None
-    doc = build_document(report, origin=origin)
+    doc = build_document(report, origin=origin, gpus=gpus)
     fmt, generation = layout(report)
     facts = _facts(doc, fields, start)
     last = max(fields.values())
