@@ -4,7 +4,6 @@ have the fact's type; a test on an unknown fact is UNKNOWN, never FALSE."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -160,7 +159,6 @@ def numeric(op: str, compare: Callable[[Any, Any], bool]) -> Operator:
     return operator
 
 
-@functools.lru_cache(maxsize=4096)
 def parse_version(text: str) -> Version | None:
     """A PEP 440 version, or None when the text is not one (which reads as unknown)."""
     try:
