@@ -403,3 +403,58 @@ def test_the_string_comparison_check_sees_every_form():
         "line 4",
         "line 5",
     ]
+
+
+#: functools' memoising decorators: one at module level is a cache that outlives every run and
+#: every test (STYLE.md: no hidden state); ``functools.cached_property`` is a value's own memo.
+_MEMO_DECORATORS = frozenset({"lru_cache", "cache"})
+
+
+def _module_caches(tree: ast.AST) -> list[str]:
+    """``line N: what`` for each use of functools.lru_cache or functools.cache, however spelt:
+    ``@functools.lru_cache(...)``, ``@functools.cache``, ``from functools import lru_cache``
+    (then ``@lru_cache``), or a call that wraps a function (``f = functools.cache(g)``)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "functools":
+            found += [
+                f"line {node.lineno}: from functools import {a.name}"
+                for a in node.names
+                if a.name in _MEMO_DECORATORS
+            ]
+        elif (
+            isinstance(node, ast.Attribute)
+            and node.attr in _MEMO_DECORATORS
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "functools"
+        ):
+            found.append(f"line {node.lineno}: functools.{node.attr}")
+    return sorted(found, key=lambda hit: int(hit.split(":")[0].removeprefix("line ")))
+
+
+def test_no_module_level_cache():
+    """What is loaded once (the rule base, the GPU, ROCm and package tables) is a value the run
+    that owns it loads and passes down (``rulebase/reference.py``); a memo belongs to a value
+    that owns its lifetime (``core/memo.py``), never to a module."""
+    bad = {
+        _name(path): hits
+        for path in _modules()
+        if (hits := _module_caches(ast.parse(path.read_text())))
+    }
+    assert bad == {}
+
+
+def test_the_cache_check_sees_every_form():
+    source = (
+        "import functools\nfrom functools import lru_cache, partial\n"
+        "@functools.lru_cache(maxsize=1)\ndef a(): ...\n"
+        "@functools.cache\ndef b(): ...\n"
+        "c = functools.cache(len)\n"
+        "class D:\n    @functools.cached_property\n    def e(self): ...\n"
+    )
+    assert [h.split(":")[0] for h in _module_caches(ast.parse(source))] == [
+        "line 2",
+        "line 3",
+        "line 5",
+        "line 7",
+    ]
