@@ -160,3 +160,10 @@ def test_an_overlay_is_never_cached(tmp_path, isolated_home):
     entries = _entries(isolated_home)
     assert len(entries) <= 1  # the bundled files' entry only (or none, from another test's load)
     assert all(str(overlay) not in e.read_text() for e in entries)
+
+
+def test_the_options_questions_are_the_rule_bases(isolated_home):
+    """The CLI's answer options read questions.yaml alone (no rule base kept for the command to
+    reuse): the same questions the rule base holds, from the cache entry on a warm run."""
+    cold = rulebase_load.load_questions()
+    assert cold == rulebase_load.load_questions() == rulebase_load.load_rulebase().questions

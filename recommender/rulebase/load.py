@@ -241,7 +241,8 @@ def load_questions() -> tuple[Question, ...]:
     reads them: what the CLI's options need for their help, without building the rule base."""
     display = "rules/questions.yaml"
     text = _text(bundled_dir() / "questions.yaml", display)
-    doc = _checked(_parse(text, display), display, BUNDLED_FILES["questions.yaml"])
+    parsed = cache.parsed({display: text}, _parse)  # a warm run reads its cache entry
+    doc = _checked(parsed[display], display, BUNDLED_FILES["questions.yaml"])
     return parse_questions(doc, Where(display, 1))
 
 
