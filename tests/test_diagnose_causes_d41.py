@@ -66,7 +66,7 @@ def test_a_device_file_listing_stays_quiet() -> None:
 
 def test_requests_404_for_the_tpu_env_attribute_is_not_a_cloud_tpu_vm() -> None:
     text = (
-        "  File \"/usr/local/lib/python3.10/dist-packages/torch_xla/_internal/tpu.py\", line 73, in _get_metadata\n"
+        '  File "/usr/local/lib/python3.10/dist-packages/torch_xla/_internal/tpu.py", line 73, in _get_metadata\n'
         "    resp.raise_for_status()\n"
         "requests.exceptions.HTTPError: 404 Client Error: Not Found for url: "
         "http://metadata.google.internal/computeMetadata/v1/instance/attributes/accelerator-type\n"
@@ -184,7 +184,7 @@ def test_nccl_shm_info_lines_stay_quiet() -> None:
 
 def test_german_module_not_found_after_dll_load_failed() -> None:
     text = (
-        "  File \"C:\\Python39\\lib\\site-packages\\torch\\__init__.py\", line 81, in <module>\n"
+        '  File "C:\\Python39\\lib\\site-packages\\torch\\__init__.py", line 81, in <module>\n'
         "    from torch._C import *\n"
         "ImportError: DLL load failed while importing _C: Das angegebene Modul wurde nicht gefunden.\n"
     )
