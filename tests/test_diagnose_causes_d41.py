@@ -206,3 +206,21 @@ def test_a_successful_import_on_a_german_windows_stays_quiet() -> None:
         "Das angegebene Modul wurde nicht gefunden. (that was an unrelated plugin of the editor)\n"
     )
     assert "missing-library" not in fails(text)
+
+
+def test_torch_xla_without_libtpu_is_a_tpu_issue() -> None:
+    text = (
+        '  File "/opt/venv/lib/python3.11/site-packages/torch_xla/_internal/tpu.py", line 366, in library_path\n'
+        "    raise EnvironmentError('libtpu not found')\n"
+        "OSError: libtpu not found\n"
+    )
+    assert "tpu-issue" in fails(text)
+    assert "torch-xla-libtpu-not-found" in signature_ids(text)
+
+
+def test_an_install_that_brings_libtpu_stays_quiet() -> None:
+    text = (
+        "$ pip install 'torch_xla[tpu]==2.6.0'\n"
+        "Successfully installed libtpu-0.0.7.1 torch_xla-2.6.0 torch-2.6.0\n"
+    )
+    assert "tpu-issue" not in categories(text)
