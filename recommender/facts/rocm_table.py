@@ -16,6 +16,7 @@ from recommender.core.documents.yaml_text import load_bundled
 __all__ = [
     "GfxTarget",
     "HsaStatus",
+    "RocmRelease",
     "RocmTable",
     "RocmTableError",
     "load_rocm_table",
@@ -55,10 +56,26 @@ class HsaStatus:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RocmRelease:
+    """A ROCm release line (``first`` to ``last``, major.minor) and the gfx targets its
+    compatibility matrix lists as supported."""
+
+    first: tuple[int, int]
+    last: tuple[int, int]
+    targets: frozenset[str]
+    source: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RocmTable:
     targets: Mapping[str, GfxTarget]
     statuses: tuple[HsaStatus, ...]
     urls: Mapping[str, str]
+    releases: tuple[RocmRelease, ...] = ()
+
+    def release(self, version: tuple[int, int]) -> RocmRelease | None:
+        """The release line ``version`` (major, minor) belongs to, or None where none is known."""
+        return next((r for r in self.releases if r.first <= version <= r.last), None)
 
     def status(self, word: str) -> HsaStatus | None:
         """The status a pasted word names: its name, its number in decimal or 0x hex."""
@@ -112,6 +129,27 @@ def _target(row: Mapping[str, object], sources: Mapping[str, str]) -> GfxTarget:
     )
 
 
+def _major_minor(value: object) -> tuple[int, int]:
+    m = re.fullmatch(r"([0-9]{1,2})\.([0-9]{1,2})", str(value))
+    if m is None:
+        raise RocmTableError(f"release {value!r} is not major.minor")
+    return int(m.group(1)), int(m.group(2))
+
+
+def _release(row: Mapping[str, object], sources: Mapping[str, str]) -> RocmRelease:
+    listed = row["targets"]
+    if not isinstance(listed, list) or not all(_GFX.fullmatch(str(t)) for t in listed):
+        raise RocmTableError(f"release {row.get('first')}: targets must be gfx names")
+    if str(row["source"]) not in sources:
+        raise RocmTableError(f"release {row.get('first')}: its source must be listed under sources")
+    return RocmRelease(
+        first=_major_minor(row["first"]),
+        last=_major_minor(row["last"]),
+        targets=frozenset(str(t) for t in listed),
+        source=sources[str(row["source"])],
+    )
+
+
 def _status(row: Mapping[str, object]) -> HsaStatus:
     name, number, means = row["name"], row["number"], row["means"]
     if not isinstance(number, int) or means not in MEANINGS or not str(name).startswith("HSA_"):
@@ -128,10 +166,14 @@ def load_rocm_table(path: Path | None = None) -> RocmTable:
         sources = {str(k): str(v["url"]) for k, v in doc["sources"].items()}
         targets = {t.gfx: t for t in (_target(row, sources) for row in doc["targets"])}
         statuses = tuple(_status(row) for row in doc["hsa_status"])
+        releases = tuple(_release(row, sources) for row in doc.get("releases") or ())
     except (OSError, KeyError, TypeError, AttributeError, yaml.YAMLError) as exc:
         raise RocmTableError(f"{path}: cannot read the ROCm table: {exc}") from exc
     except RocmTableError as exc:
         raise RocmTableError(f"{path}: {exc}") from exc
     return RocmTable(
-        targets=MappingProxyType(targets), statuses=statuses, urls=MappingProxyType(sources)
+        targets=MappingProxyType(targets),
+        statuses=statuses,
+        urls=MappingProxyType(sources),
+        releases=releases,
     )

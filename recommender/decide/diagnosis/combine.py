@@ -53,6 +53,7 @@ from recommender.decide.diagnosis.pyg_wheels import older_torch
 from recommender.decide.diagnosis.resolver_conflicts import resolver_findings
 from recommender.decide.diagnosis.rocm_start import runtime_start
 from recommender.decide.diagnosis.symptoms import unexplained
+from recommender.decide.diagnosis.tegra import tegra_builds
 from recommender.decide.diagnosis.tf_libraries import (
     library_release_named,
     library_versions,
@@ -176,6 +177,7 @@ def diagnose(
         *platform_findings(paste),
         *mps_off_macos(paste),
         *jetson_builds(paste),
+        *tegra_builds(paste, hardware.gpus),
         *tensorflow_metal_missing(paste),
         *mps_unavailable_on_mac(paste),
         *cpu_builds(paste),

@@ -14,6 +14,7 @@ from recommender.core.catalog import Accelerator
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.diagnosis._paste import FindingKind, fact_lines, major_minor
 from recommender.decide.diagnosis.findings import Finding
+from recommender.decide.diagnosis.rocm_releases import unlisted_targets
 from recommender.facts.reports import Fact, Paste
 from recommender.facts.reports.amd_runtime import FORMAT as RUNTIME
 from recommender.facts.reports.gpus import GpuTable, amd_gfx
@@ -285,4 +286,8 @@ def gfx_findings(paste: Paste, tables: HardwareTables) -> list[Finding]:
         return _override_findings(paste, override, gpus, table)
     if not gpus or _told_without_rocm(paste):
         return []
-    return _reported_other(paste, gpus, table) or _without_kernels(paste, gpus, table)
+    return (
+        _reported_other(paste, gpus, table)
+        or _without_kernels(paste, gpus, table)
+        or unlisted_targets(paste, gpus, table)
+    )

@@ -17,7 +17,7 @@ from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.diagnosis._paste import quote_lines
 from recommender.decide.diagnosis.findings import Finding
 from recommender.decide.diagnosis.gfx import amd_gpus
-from recommender.decide.diagnosis.wsl import on_wsl2
+from recommender.decide.diagnosis.wsl import ROCM_WSL_FIX, on_wsl2
 from recommender.facts.reports import Paste
 from recommender.facts.reports.tables import HardwareTables
 
@@ -77,6 +77,39 @@ def _cause(paste: Paste, tables: HardwareTables) -> tuple[str, str, list[int], b
     )
 
 
+def no_gpu_agent(paste: Paste, tables: HardwareTables) -> list[Finding]:
+    """rocminfo ran (the runtime started) and lists no GPU agent: under WSL, ROCm reaches only
+    the Radeon GPUs AMD's WSL matrix lists, through the Windows driver; natively the amdgpu driver
+    gives ROCm no GPU it supports. A warning: a cut paste may have lost the GPU's agent."""
+    fact = paste.facts.get("rocm.agents")
+    if fact is None or fact.value != "no-gpu" or paste.facts.get("rocm.hsa_status") is not None:
+        return []
+    table, wsl = tables.rocm, on_wsl2(paste) or paste.facts.get("os.wsl_named") is not None
+    lines = [fact.line, *(f.line for p, f in paste.facts.items() if p.startswith("os.wsl"))]
+    return [
+        Finding(
+            id="rocm:no-gpu-agent",
+            category=Category.WSL_ISSUE.value if wsl else _ROCM,
+            status="warn",
+            title="rocminfo lists no GPU agent" + (" under WSL" if wsl else ""),
+            detail=(
+                "the ROCm runtime started but its agents are CPUs only: under WSL it sees only the "
+                "Radeon GPUs, ROCm releases and Windows drivers AMD's ROCm-on-WSL matrix lists"
+                if wsl
+                else "the ROCm runtime started but its agents are CPUs only: the amdgpu driver "
+                "gave it no GPU it supports (a GPU outside the release's list, the module not "
+                "loaded for the GPU, a container or VM without the GPU)"
+            )
+            + " (the paste may be cut before a GPU's agent)",
+            fix=ROCM_WSL_FIX
+            if wsl
+            else ABSENT_FIX + "; check the GPU against the ROCm release's supported list",
+            quotes=quote_lines(paste, lines),
+            source=table.urls.get("radeon-wsl-compat" if wsl else "rocr-runtime-acquire", ""),
+        )
+    ]
+
+
 def runtime_start(paste: Paste, tables: HardwareTables) -> list[Finding]:
     """An HSA status that says the runtime could not start, or could not load code for the GPU
     (the statuses and targets by ``tables``' ROCm table)."""
@@ -84,7 +117,7 @@ def runtime_start(paste: Paste, tables: HardwareTables) -> list[Finding]:
     table = tables.rocm
     status = table.status(str(fact.value)) if fact is not None else None
     if fact is None or status is None or status.means == "program":
-        return _access(paste, tables)
+        return _access(paste, tables) or no_gpu_agent(paste, tables)
     if on_wsl2(paste):
         return []  # ROCm under WSL 2 has its own start (no /dev/kfd): the WSL finding says it
     if status.means == "code-object":

@@ -52,9 +52,13 @@ _DIGIT = re.compile(r"[0-9]")
 _VERSION = version_in_sentence(
     "tensorflow|pytorch|torch|jax|keras", " version {0,2}(?:is|:|=) {0,4}", end=r"\b"
 )
-#: "My system is Windows 11", "OS: Windows 10", "operating system: Win 11".
+#: "My system is Windows 11", "OS: Windows 10", "operating system: Win 11"; a sentence of use ("I'm
+#: on Windows 11", "running Windows 10") and a list entry ("Windows 11, tensorflow 2.12.0", "- Windows
+#: 10 Pro:"). A paste that names WSL anywhere is read as WSL's Linux, not as Windows (read_stated).
 _WINDOWS = re.compile(
-    r"\b(?:system|OS|platform) {0,2}(?:is|:|-) {0,4}(?:Microsoft )?Win(?:dows)? ?1[01]\b",
+    r"\b(?:system|OS|platform) {0,2}(?:is|:|-) {0,4}(?:Microsoft )?Win(?:dows)? ?1[01]\b"
+    r"|\b(?:on|using|running|under) {1,2}(?:Microsoft )?Windows {0,2}1[01]\b"
+    r"|^[ \t>*|#+-]{0,8}(?:Microsoft )?Windows {0,2}1[01](?: Pro| Home)?[,;:]",
     re.IGNORECASE,
 )
 #: "driver 470", "NVIDIA driver version is 535.104.05", "Driver: 550.54", "nvidia-driver-535" (the
@@ -141,6 +145,8 @@ def read_stated(lines: Sequence[str], tables: HardwareTables) -> list[Block]:
     (an AMD card named, by ``tables``)."""
     facts: list[Fact] = []
     seen: set[str] = set()
+    if any("wsl" in line[:2000].lower() for line in lines[:5000]):
+        seen.add("os")  # WSL's Linux: a Windows release named beside it is the host's
     for number, line in enumerate(lines, 1):
         head = line[:2000]
         if "cuda-true" not in seen and "is_available" in head and _CUDA_TRUE.search(head):
@@ -170,11 +176,14 @@ def read_stated(lines: Sequence[str], tables: HardwareTables) -> list[Block]:
         facts.extend(listed_libraries(head, number, seen))
     if any(f.path == "os.release" for f in facts):  # the kernel (tool output) shows the version
         facts = [f for f in facts if f.path != "os.wsl"]
-    # an AMD card where no NVIDIA one is named ("my RX 6700 XT", "which is gfx900")
-    facts = facts or read_amd(lines, tables)
+    # an AMD card where no NVIDIA driver is named ("my RX 6700 XT", "which is gfx900"), beside
+    # the releases a sentence states ("torch with rocm 6.0")
+    if not any(f.path.startswith(("driver.", "gpu.")) for f in facts):
+        facts += read_amd(lines, tables)
     if not facts:
         return []
-    return [Block(format=FORMAT, start=facts[0].line, end=facts[-1].line, facts=tuple(facts))]
+    lines_read = [f.line for f in facts]
+    return [Block(format=FORMAT, start=min(lines_read), end=max(lines_read), facts=tuple(facts))]
 
 
 def _stated_driver(head: str, number: int, seen: set[str]) -> list[Fact]:
@@ -326,8 +335,10 @@ def read(lines: Sequence[str], tables: HardwareTables) -> list[Block]:
                 break
         if len(seen) >= _MAX_GPUS:
             break
-    # an AMD card where no NVIDIA one is named ("my RX 6700 XT", "which is gfx900")
-    facts = facts or read_amd(lines, tables)
+    # an AMD card where no NVIDIA driver is named ("my RX 6700 XT", "which is gfx900"), beside
+    # the releases a sentence states ("torch with rocm 6.0")
+    if not any(f.path.startswith(("driver.", "gpu.")) for f in facts):
+        facts += read_amd(lines, tables)
     if not facts:
         return []
     return [Block(format=FORMAT, start=facts[0].line, end=facts[-1].line, facts=tuple(facts))]

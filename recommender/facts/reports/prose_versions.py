@@ -43,10 +43,16 @@ _FRAMEWORKS = {
     "torch": "pytorch",
     "jax": "jax",
 }
-#: The system's CUDA or cuDNN: the name, an optional "toolkit"/"version" and "is"/":", a release.
+#: The system's CUDA, cuDNN or ROCm: the name, an optional "toolkit"/"version" and "is"/":", a
+#: release ("torch with rocm 6.0", "ROCm version: 6.2").
 _LIBRARY = version_in_sentence(
-    "cuda|cudnn", r"(?:[ _-]?toolkit)?(?: {1,2}version)?(?: {1,2}is|:)? {0,2}", group="lib", minor=2
+    "cuda|cudnn|rocm",
+    r"(?:[ _-]?toolkit)?(?: {1,2}version)?(?: {1,2}is|:)? {0,2}",
+    group="lib",
+    minor=2,
 )
+#: Where each library's release goes (ROCm's is the platform's, not a toolkit beside a driver).
+_LIBRARY_PATHS = {"cuda": "toolkit.cuda", "cudnn": "toolkit.cudnn", "rocm": "rocm.release"}
 #: Words before a version that make it a requirement or a change, not what is installed.
 _WANTED = re.compile(
     r"requir|\bneeds?\b|built (?:for|against|with)|compiled (?:for|against|with)|support"
@@ -96,11 +102,11 @@ def named_frameworks(head: str, number: int, seen: set[str]) -> list[Fact]:
 
 
 def system_libraries(head: str, number: int, seen: set[str]) -> list[Fact]:
-    """The CUDA and cuDNN releases the line states as installed (``toolkit.cuda``,
-    ``toolkit.cudnn``)."""
+    """The CUDA, cuDNN and ROCm releases the line states as installed (``toolkit.cuda``,
+    ``toolkit.cudnn``, ``rocm.release``)."""
     out: list[Fact] = []
     for m in _LIBRARY.finditer(head):
-        path = f"toolkit.{m.group('lib').lower()}"
+        path = _LIBRARY_PATHS[m.group("lib").lower()]
         if path in seen or not _stated(head, m.start(), m.end()):
             continue
         seen.add(path)

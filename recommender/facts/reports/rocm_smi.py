@@ -5,7 +5,9 @@
 ``Marketing Name: AMD Radeon RX 6700 XT``; the plain ``rocm-smi`` table has a ``ROCm System
 Management Interface`` banner. The ISA name ``amdgcn-amd-amdhsa--gfx1102`` (rocminfo's ISA Info,
 the HIP runtime's logs and its "no code object" errors) names the same target wherever it stands
-on a line."""
+on a line. rocminfo's agent list (after its ``HSA Agents`` banner) that shows agents and no GPU
+among them is a fact of its own (``rocm.agents`` ``no-gpu``): the runtime started and found no GPU
+it can use."""
 
 from __future__ import annotations
 
@@ -23,6 +25,32 @@ _SMI = re.compile(
 _GFX = re.compile(r"^Name: {1,40}(?P<gfx>gfx[0-9a-f]{3,4})\b")
 _ISA = re.compile(r"amdgcn-amd-amdhsa--(?P<gfx>gfx[0-9a-f]{3,4})\b")
 _MARKETING = re.compile(r"^Marketing Name: {1,40}(?P<name>\S.{0,120})$")
+#: rocminfo's agent list: its banner and each agent's header ("Agent 2" between star rules).
+_AGENTS_BANNER = "HSA Agents"
+_AGENT = re.compile(r"^Agent [0-9]{1,3}$")
+
+
+def _gpu_agent_line(line: str) -> bool:
+    """A line of an agent that is a GPU: its gfx name, its device type, its GPU- uuid."""
+    if line.startswith("Name:"):
+        return "gfx" in line
+    if line.startswith("Device Type:"):
+        return line.split()[-1] == "GPU"
+    return line.startswith("Uuid:") and line.split()[-1].startswith("GPU-")
+
+
+def _agents_without_gpu(lines: Sequence[str]) -> Fact | None:
+    """``rocm.agents`` ``no-gpu`` at rocminfo's banner where its agents include no GPU."""
+    banner = agents = 0
+    for number, raw in enumerate(lines[:20000], 1):
+        line = raw.strip()
+        if not banner:
+            banner = number if line == _AGENTS_BANNER else 0
+        elif _AGENT.match(line):
+            agents += 1
+        elif _gpu_agent_line(line):
+            return None
+    return Fact(path="rocm.agents", value="no-gpu", line=banner) if banner and agents else None
 
 
 def read(lines: Sequence[str]) -> list[Block]:
@@ -72,6 +100,10 @@ def read(lines: Sequence[str]) -> list[Block]:
             continue
         first = first or number
         last = number
+    no_gpu = _agents_without_gpu(lines) if not facts else None
+    if no_gpu is not None:
+        facts.append(no_gpu)
+        first, last = first or no_gpu.line, max(last, no_gpu.line)
     if not facts:
         return []
     return [Block(format=FORMAT, start=first, end=last, facts=tuple(facts))]
