@@ -52,12 +52,13 @@ _DIGIT = re.compile(r"[0-9]")
 _VERSION = version_in_sentence(
     "tensorflow|pytorch|torch|jax|keras", " version {0,2}(?:is|:|=) {0,4}", end=r"\b"
 )
-#: "My system is Windows 11", "OS: Windows 10", "operating system: Win 11"; a sentence of use ("I'm
-#: on Windows 11", "running Windows 10") and a list entry ("Windows 11, tensorflow 2.12.0", "- Windows
-#: 10 Pro:"). A paste that names WSL anywhere is read as WSL's Linux, not as Windows (read_stated).
+#: "My system is Windows 11", "OS: Windows 10", "operating system: Win 11"; the writer's own present
+#: ("I'm on Windows 11", "I am using Windows 10": "it worked on Windows 11 last week" says nothing of
+#: the machine now) and a list entry ("Windows 11, tensorflow 2.12.0", "- Windows 10 Pro:"). A paste
+#: that names WSL anywhere is read as WSL's Linux, not as Windows (read_stated).
 _WINDOWS = re.compile(
     r"\b(?:system|OS|platform) {0,2}(?:is|:|-) {0,4}(?:Microsoft )?Win(?:dows)? ?1[01]\b"
-    r"|\b(?:on|using|running|under) {1,2}(?:Microsoft )?Windows {0,2}1[01]\b"
+    r"|\b(?:I'm|I am|we're|we are) {1,2}(?:on|using|running) {1,2}(?:Microsoft )?Windows {0,2}1[01]\b"
     r"|^[ \t>*|#+-]{0,8}(?:Microsoft )?Windows {0,2}1[01](?: Pro| Home)?[,;:]",
     re.IGNORECASE,
 )
@@ -176,14 +177,25 @@ def read_stated(lines: Sequence[str], tables: HardwareTables) -> list[Block]:
         facts.extend(listed_libraries(head, number, seen))
     if any(f.path == "os.release" for f in facts):  # the kernel (tool output) shows the version
         facts = [f for f in facts if f.path != "os.wsl"]
-    # an AMD card where no NVIDIA driver is named ("my RX 6700 XT", "which is gfx900"), beside
-    # the releases a sentence states ("torch with rocm 6.0")
-    if not any(f.path.startswith(("driver.", "gpu.")) for f in facts):
+    # an AMD card where no NVIDIA one is named ("my RX 6700 XT", "which is gfx900"), beside the
+    # releases a sentence states ("torch with rocm 6.0")
+    if not facts or not _nvidia_named(lines, facts):
         facts += read_amd(lines, tables)
     if not facts:
         return []
     lines_read = [f.line for f in facts]
     return [Block(format=FORMAT, start=min(lines_read), end=max(lines_read), facts=tuple(facts))]
+
+
+#: Words that name an NVIDIA GPU or build: its brands, a CUDA build's label.
+_NVIDIA = re.compile(r"\b(?:nvidia|geforce|rtx|gtx|quadro|tesla)\b|\+cu[0-9]{2,3}\b", re.IGNORECASE)
+
+
+def _nvidia_named(lines: Sequence[str], facts: Sequence[Fact]) -> bool:
+    """An NVIDIA driver, GPU or CUDA build stated: an AMD card named beside it is not this one."""
+    if any(f.path.startswith(("driver.", "gpu.")) for f in facts):
+        return True
+    return any(_NVIDIA.search(line, 0, 2000) for line in lines[:5000])
 
 
 def _stated_driver(head: str, number: int, seen: set[str]) -> list[Fact]:
@@ -335,9 +347,9 @@ def read(lines: Sequence[str], tables: HardwareTables) -> list[Block]:
                 break
         if len(seen) >= _MAX_GPUS:
             break
-    # an AMD card where no NVIDIA driver is named ("my RX 6700 XT", "which is gfx900"), beside
-    # the releases a sentence states ("torch with rocm 6.0")
-    if not any(f.path.startswith(("driver.", "gpu.")) for f in facts):
+    # an AMD card where no NVIDIA one is named ("my RX 6700 XT", "which is gfx900"), beside the
+    # releases a sentence states ("torch with rocm 6.0")
+    if not facts or not _nvidia_named(lines, facts):
         facts += read_amd(lines, tables)
     if not facts:
         return []
