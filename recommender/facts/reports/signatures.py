@@ -161,7 +161,7 @@ def _fill(value: Any, groups: Mapping[str, str]) -> Any:
         return value
     match = _TEMPLATE.fullmatch(value)
     if match is None:
-        return value
+        return _fill_within(value, groups)
     raw = groups.get(match.group(1))
     if raw is None:
         return None
@@ -170,6 +170,15 @@ def _fill(value: Any, groups: Mapping[str, str]) -> Any:
     if match.group(2) == "cc":
         return _cc(raw)
     return raw
+
+
+def _fill_within(value: str, groups: Mapping[str, str]) -> str | None:
+    """Templates inside other text ("lib{lib}"): each group inserted as read; None where a group
+    did not match (the fact is left out rather than stated with a hole)."""
+    names = [m.group(1) for m in _TEMPLATE.finditer(value)]
+    if any(groups.get(name) is None for name in names):
+        return None
+    return _TEMPLATE.sub(lambda m: groups[m.group(1)], value) if names else value
 
 
 def _cuda(raw: str) -> str | None:
@@ -291,8 +300,20 @@ def _check_proves(proves: Any, pattern: re.Pattern[str], fail) -> None:
         if not known_path(str(path)):
             raise fail("proves", f"proves: {path!r} is not a fact a paste can prove")
         if isinstance(value, str):
-            match = _TEMPLATE.fullmatch(value)
-            if match and match.group(1) not in pattern.groupindex:
-                raise fail("proves", f"proves {path}: no group named {match.group(1)!r}")
+            _check_templates(str(path), value, pattern, fail)
         elif not isinstance(value, (bool, int)):
             raise fail("proves", f"proves {path}: a string, number or true/false")
+
+
+def _check_templates(path: str, value: str, pattern: re.Pattern[str], fail) -> None:
+    """Every template names a group of the pattern; a reading (|cuda, |cc) only where the
+    template is the whole value."""
+    whole = _TEMPLATE.fullmatch(value) is not None
+    for match in _TEMPLATE.finditer(value):
+        if match.group(1) not in pattern.groupindex:
+            raise fail("proves", f"proves {path}: no group named {match.group(1)!r}")
+        if match.group(2) and not whole:
+            raise fail(
+                "proves",
+                f"proves {path}: |{match.group(2)} only where the template is the whole value",
+            )

@@ -1,0 +1,106 @@
+"""Session 42 (issue 21): a loader that cannot open one of ROCm's libraries, and WSL 2's DirectX
+libraries missing, whatever program printed the loader's words; each with a healthy text that
+names the same libraries and must stay quiet."""
+
+from __future__ import annotations
+
+import pytest
+
+from recommender.facts.reports.lines import Text, paste_lines
+from recommender.facts.reports.signatures import SignatureError, load_signatures
+from tests.pastes import categories, fact, fails, read, signature_ids
+
+ROCM_LOADER_LINES = [
+    "error while loading shared libraries: libhsa-runtime64.so.1: cannot open shared object file: "
+    "No such file or directory",
+    "OSError: libamdhip64.so.6: cannot open shared object file: No such file or directory",
+    "ImportError: librccl.so.1: cannot open shared object file: No such file or directory",
+    "link_cuda_dso: warning: libamdhip64.so.5: cannot open shared object file: No such file or "
+    "directory: failed to load library",
+    "dlerror: /opt/rocm-5.7.1/lib/libMIOpen.so.1: cannot open shared object file: No such file",
+    "RuntimeError: librocblas.so.4: cannot open shared object file: No such file or directory",
+]
+
+
+@pytest.mark.parametrize("line", ROCM_LOADER_LINES)
+def test_a_rocm_library_the_loader_cannot_open_is_missing_library(line):
+    text = f"$ python train.py\nTraceback (most recent call last):\n{line}\n"
+    assert "missing-library" in fails(text)
+    assert "cannot-open-rocm-library" in signature_ids(text)
+
+
+def test_the_missing_rocm_library_is_named():
+    text = "OSError: libhiprtc.so.6: cannot open shared object file: No such file or directory\n"
+    assert fact(read(text), "library.missing") == "libhiprtc"
+
+
+def test_rocm_libraries_found_by_ldd_stay_quiet():
+    text = (
+        "$ ldd /opt/rocm/lib/libMIOpen.so.1\n"
+        "\tlibamdhip64.so.6 => /opt/rocm/lib/libamdhip64.so.6 (0x00007f2d1c000000)\n"
+        "\tlibhsa-runtime64.so.1 => /opt/rocm/lib/libhsa-runtime64.so.1 (0x00007f2d1b000000)\n"
+        "\tlibrocblas.so.4 => /opt/rocm/lib/librocblas.so.4 (0x00007f2d1a000000)\n"
+    )
+    assert "missing-library" not in categories(text)
+
+
+def test_another_library_named_like_rocm_is_not_read_as_rocm():
+    text = (
+        "ImportError: librocksdb.so.8: cannot open shared object file: No such file or directory\n"
+    )
+    assert "cannot-open-rocm-library" not in signature_ids(text)
+
+
+WSL_LOADER_LINES = [
+    "ImportError: libdxcore.so: cannot open shared object file: No such file or directory",
+    "OSError: libd3d12core.so: cannot open shared object file: No such file or directory",
+    "MESA: error: libd3d12.so: cannot open shared object file: No such file or directory",
+]
+
+
+@pytest.mark.parametrize("line", WSL_LOADER_LINES)
+def test_wsl_directx_libraries_not_found_is_a_wsl_issue(line):
+    text = f">>> import tensorflow as tf\n{line}\n"
+    assert "wsl-issue" in fails(text)
+    assert fact(read(text), "os.wsl") == 2
+
+
+def test_wsl_directx_libraries_listed_stay_quiet():
+    text = (
+        "$ ls /usr/lib/wsl/lib\n"
+        "libcuda.so  libcuda.so.1  libcuda.so.1.1  libd3d12.so  libd3d12core.so  libdxcore.so\n"
+        "libnvidia-ml.so.1  nvidia-smi\n"
+    )
+    assert "wsl-issue" not in fails(text)
+
+
+# --- a template inside other text ("lib{lib}") is filled, and held to the pattern's groups -----
+
+
+def _signatures(tmp_path, proves: str):
+    path = tmp_path / "signatures.yaml"
+    path.write_text(
+        "schema: 1\nsignatures:\n"
+        "  - id: x-test\n"
+        "    pattern: 'libzz(?P<lib>[a-z]{1,8})\\.so: cannot open shared object file'\n"
+        "    status: fail\n"
+        "    diagnosis: missing-library\n"
+        "    title: t\n"
+        f"    proves:\n      library.missing: {proves!r}\n"
+        "    source: https://example.org/x\n"
+        "    verified: 2026-12-06\n",
+        encoding="utf-8",
+    )
+    return load_signatures(path)
+
+
+def test_a_template_inside_text_is_filled(tmp_path):
+    (sig,) = _signatures(tmp_path, "libzz{lib}.so")
+    (hit,) = sig.find(Text(paste_lines("libzzfoo.so: cannot open shared object file\n")))
+    assert sig.facts(hit) == {"library.missing": "libzzfoo.so"}
+
+
+@pytest.mark.parametrize("proves", ["lib{name}", "v{lib|cuda}"])
+def test_a_template_inside_text_must_name_a_group_and_read_plainly(tmp_path, proves):
+    with pytest.raises(SignatureError, match="proves library.missing"):
+        _signatures(tmp_path, proves)
