@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from recommender import pipeline
 from recommender.cli.main import cli
 from recommender.core.errors import BadInputError
 from recommender.facts.copies import CopyReader, machine_key
 from recommender.facts.fleet import node_name
 from recommender.facts.load import load_facts_file, read_document
+from recommender.pipeline import fleet as fleet_pipeline
 from tests.conftest import FIXTURES
 
 MACHINES = FIXTURES / "personas5" / "machines"
@@ -212,13 +212,13 @@ def test_the_shortcut_agrees_with_a_full_read(tmp_path, host, seconds, raw):
 def test_a_fleet_evaluates_each_distinct_machine_once(runner, tmp_path, monkeypatch):
     _fleet(tmp_path, [RTX, MACHINES / "a100-cuda-full.json"], 40)
     calls = []
-    real = pipeline.evaluate
+    real = fleet_pipeline.evaluate
 
     def counting(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "evaluate", counting)
+    monkeypatch.setattr(fleet_pipeline, "evaluate", counting)
     result = runner.invoke(cli, ["recommend", "--json", "--no-smoke", "--facts", str(tmp_path)])
     assert result.exit_code in (0, 1), result.output
     doc = json.loads(result.stdout)

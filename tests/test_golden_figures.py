@@ -56,8 +56,8 @@ def smoke_results() -> tuple[SmokeResult, ...]:
 
 
 def _outcome(monkeypatch):
-    from recommender import pipeline
     from recommender.facts.document import Facts
+    from recommender.pipeline import machine as pipeline
 
     monkeypatch.setattr(pipeline, "run_smoke", lambda *a, **k: smoke_results())
     from recommender.smoke.distributed import cache as distributed_cache

@@ -306,7 +306,7 @@ def _impure(path: Path) -> list[str]:
 )
 def test_decide_is_pure(path):
     """decide/ is values in, values out: no os, click or subprocess, no file I/O, none of dlrec's
-    readers or writers; pipeline.py and cli/ do the I/O."""
+    readers or writers; pipeline/ and cli/ do the I/O."""
     assert _impure(path) == []
 
 
@@ -338,7 +338,9 @@ def test_nothing_imports_the_repo_folders_under_their_generic_names():
 def test_ls_recommender_shows_the_stages():
     found = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     assert set(LAYERS) - {"pipeline", "probes"} <= found
-    assert (PACKAGE / "pipeline.py").is_file() and (PACKAGE / "core" / "catalog.py").is_file()
+    assert (PACKAGE / "pipeline" / "__init__.py").is_file() and (
+        PACKAGE / "core" / "catalog.py"
+    ).is_file()
     assert re.fullmatch(r"\.\./probes/?", str((PACKAGE / "probes").readlink()))
 
 

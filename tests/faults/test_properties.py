@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from recommender.core.errors import BadInputError
 from recommender.engine.answers import resolve_answers
-from recommender.pipeline import load_facts
+from recommender.facts.load import load_facts
 from recommender.rulebase.load import load_rulebase
 
 EXAMPLES = 300

@@ -5,7 +5,7 @@ sorted by name) ranks each distinct machine, then combines them (``combine``): f
 where feasible on every node, the lowest node score, each blocker with its nodes. ``spread``
 says how the machines differ, ``report`` holds the values the report prints, and ``document``
 is a machine's summary as the JSON a node writes (``dlrec fleet node-recommend``) and the head
-folds without evaluating that node again. Pure: ``pipeline.py`` reads, ``report/`` prints.
+folds without evaluating that node again. Pure: ``pipeline/fleet.py`` reads, ``report/`` prints.
 """
 
 from recommender.decide.fleet.combine import Fleet as Fleet

@@ -4,7 +4,7 @@ A framework is feasible only if it is feasible on every node; a rule that keeps 
 the answered accelerator on some node (``block_device``) blocks it for the fleet too (a
 data-parallel job runs at the pace of its slowest node), and each blocker names its nodes. The
 fleet's score for a framework is its lowest node score, with that node's reasons. Pure:
-``pipeline.py`` reads the nodes' files one at a time, evaluates and ranks each distinct machine
+``pipeline/fleet.py`` reads the nodes' files one at a time, evaluates and ranks each distinct machine
 once (or reads what its node computed), and folds each node into a ``Fleet``, which keeps only
 what the report prints.
 """
@@ -94,7 +94,7 @@ class Fleet:
     """A fleet combined one node at a time, in node order, keeping per framework only what the
     report prints (the worst entry, the blockers with their nodes), the spread, and a few
     figures per distinct machine, so a fleet of 10,000 distinct machines never holds 10,000
-    rankings. ``pipeline.py`` reads, evaluates and ranks each distinct machine once
+    rankings. ``pipeline/fleet.py`` reads, evaluates and ranks each distinct machine once
     (``add_machine``), then adds each node (``add_node``); ``result`` gives the frozen values.
     The order of everything is the nodes' (a machine counts from its first node), so the
     result does not depend on how the nodes were read, only on their order."""

@@ -10,6 +10,7 @@ the tied frameworks' relative scores is named.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 from recommender.core.catalog import display_name
@@ -70,6 +71,15 @@ def tie_notice(
         else "No single answer separates them; any of them will do here (`dlrec ask` to be sure)."
     )
     return Notice(rule=TIE_RULE, why=why, frameworks=tuple(e.framework for e in tied), fix=fix)
+
+
+def with_tie(ranking: Ranking, facts: Facts, answers: Answers, rulebase: RuleBase) -> Ranking:
+    """A tie at the top is said first, with the question that breaks it (one machine or a
+    fleet alike)."""
+    tie = tie_notice(ranking, facts, answers, rulebase)
+    if tie is None:
+        return ranking
+    return dataclasses.replace(ranking, warnings=(tie, *ranking.warnings))
 
 
 def tie_message(ranking: Ranking) -> str:
