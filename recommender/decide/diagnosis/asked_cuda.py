@@ -22,11 +22,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from recommender.core.catalog import Diagnosis as Category
 from recommender.core.numfmt import is_digits
-from recommender.decide.diagnosis._paste import quote_lines, stated_cuda_lines
+from recommender.decide.diagnosis._paste import stated_cuda_lines
 from recommender.decide.diagnosis.findings import Finding
-from recommender.decide.diagnosis.tf_libraries import cuda_range, soname, span_text
+from recommender.decide.diagnosis.library_release import INFERRED, Span, first_of_another_release
+from recommender.decide.diagnosis.tf_libraries import cuda_range, soname
 from recommender.facts.reports import Paste
 
 CUDA_13_NOTES_URL = (
@@ -122,7 +122,7 @@ def asked_libraries(paste: Paste) -> tuple[list[tuple[int, str]], set[str]]:
     return asked, named
 
 
-def asked_release(lib: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
+def asked_release(lib: str) -> Span | None:
     """The CUDA releases that ship ``lib``, or None where that is not known."""
     name = soname(lib)
     if name is None:
@@ -179,16 +179,6 @@ def environment_cuda(
     return found
 
 
-def _outside(
-    span: tuple[tuple[int, int], tuple[int, int]], release: tuple[int, int | None]
-) -> bool:
-    low, high = span
-    major, minor = release
-    if minor is None:
-        return not low[0] <= major <= high[0]
-    return not low <= (major, minor) <= high
-
-
 def other_cuda(paste: Paste) -> tuple[int, str, str, Mapping[tuple[int, int | None], int]] | None:
     """(line, library, the CUDA it belongs to, the environment's releases) for the first library
     asked for whose CUDA is none the paste states for the environment."""
@@ -198,13 +188,8 @@ def other_cuda(paste: Paste) -> tuple[int, str, str, Mapping[tuple[int, int | No
     env = environment_cuda(paste, [n for n, _ in asked], {lib for _, lib in asked}, named)
     if not env:
         return None
-    for number, lib in asked:
-        span = asked_release(lib)
-        if span is not None and all(_outside(span, release) for release in env):
-            low, high = span
-            shown = f"{low[0]}.{low[1]}" if low == high else span_text(low, high)
-            return number, lib, shown, env
-    return None
+    found = first_of_another_release(asked, env, asked_release)
+    return (*found, env) if found is not None else None
 
 
 def asked_other_cuda(paste: Paste, lines: Sequence[int]) -> bool:
@@ -225,17 +210,17 @@ def library_cuda_release(paste: Paste) -> list[Finding]:
         for major, minor in sorted(env, key=lambda r: (r[0], r[1] or 0))
     )
     return [
-        Finding(
-            id="inferred:library-cuda-release",
-            category=Category.VERSION_MISMATCH.value,
-            status="warn",
+        INFERRED.finding(
+            paste,
+            "library-cuda-release",
+            "warn",
             title="A package asks for the CUDA libraries of another release than the environment's",
             detail=f"{lib} is the name CUDA {shown} gives that library; the paste states {said} for "
             "the environment: the package asking for it was built for another CUDA (inferred from "
             "the library's name)",
             fix="Install the build of the package made for the environment's CUDA (its cuXYZ "
             "wheel, index or image), or the CUDA release whose libraries it names",
-            quotes=quote_lines(paste, [number, *sorted(env.values())[:2]]),
+            proof=[number, *sorted(env.values())[:2]],
             source=CUDA_13_NOTES_URL,
         )
     ]

@@ -22,6 +22,14 @@ from recommender.core.catalog import Diagnosis as Category
 from recommender.core.numfmt import is_digits
 from recommender.decide.diagnosis._paste import quote_lines, stated_cuda_lines
 from recommender.decide.diagnosis.findings import Finding
+from recommender.decide.diagnosis.library_release import (
+    BUILD,
+    INFERRED,
+    Span,
+    first_of_another_release,
+    outside,
+    shipped_by,
+)
 from recommender.facts.reports import Paste
 
 #: NVIDIA's "CUDA Toolkit Major Component Versions" (release notes of each toolkit, e.g.
@@ -51,6 +59,11 @@ _SONAME_MAJOR: dict[tuple[str, int], tuple[tuple[int, int], tuple[int, int]]] = 
     ("curand", 10): ((10, 1), (12, 99)),
 }
 KNOWN_UP_TO = (12, 99)
+#: What both TensorFlow findings propose: the release its build names, or the build for yours.
+_FIX = (
+    "Install the CUDA/cuDNN release whose libraries TensorFlow names (its release's tested "
+    "configuration), or the TensorFlow build made for the CUDA/cuDNN you have"
+)
 
 #: TensorFlow's own words for a library it could not open: the dso_loader (``Could not load
 #: dynamic library 'X'``, 2.0 betas ``Could not dlopen library 'X'``, 1.x ``Couldn't open CUDA
@@ -83,7 +96,7 @@ def soname(lib: str) -> tuple[str, str] | None:
     return win.group("base").lower(), f"{digits[:-1]}.{digits[-1]}"
 
 
-def cuda_range(base: str, version: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
+def cuda_range(base: str, version: str) -> Span | None:
     """The CUDA releases that ship this soname, or None where the table does not know it."""
     head, _, tail = version.partition(".")
     if not is_digits(head):
@@ -94,6 +107,12 @@ def cuda_range(base: str, version: str) -> tuple[tuple[int, int], tuple[int, int
             return _SONAME_MAJOR.get((base, major))
         return (major, int(tail)), (major, int(tail))
     return _SONAME_MAJOR.get((base, major)) if not tail else None
+
+
+def _shipping(lib: str) -> Span | None:
+    """The CUDA releases that ship the library TensorFlow names, or None where not known."""
+    name = soname(lib)
+    return cuda_range(*name) if name else None
 
 
 def _tensorflow_paste(paste: Paste) -> bool:
@@ -126,21 +145,8 @@ def _cuda_outside(
     installed = stated_cuda_lines(paste, [n for n, _ in loads])
     if not installed or any(release > KNOWN_UP_TO for release in installed):
         return None
-    for number, lib in loads:
-        name = soname(lib)
-        span = cuda_range(*name) if name else None
-        if span is None:
-            continue
-        low, high = span
-        if all(not low <= release <= high for release in installed):
-            shown = f"{low[0]}.{low[1]}" if low == high else span_text(low, high)
-            return number, lib, shown, sorted(installed.values())
-    return None
-
-
-def span_text(low: tuple[int, int], high: tuple[int, int]) -> str:
-    top = f"{high[0]}.x" if high[1] == 99 else f"{high[0]}.{high[1]}"
-    return f"{low[0]}.{low[1]} to {top}" if low != (high[0], 0) else f"{high[0]}.x"
+    found = first_of_another_release(loads, installed, _shipping)
+    return (*found, sorted(installed.values())) if found is not None else None
 
 
 def _cudnn_outside(paste: Paste, loads: Sequence[tuple[int, str]]) -> tuple[int, str] | None:
@@ -179,15 +185,15 @@ def library_versions(paste: Paste) -> list[Finding]:
         )
         lines += [number, cudnn_fact.line]
     return [
-        Finding(
-            id="build:tensorflow-library-release",
-            category=Category.VERSION_MISMATCH.value,
-            status="fail",
+        BUILD.finding(
+            paste,
+            "tensorflow-library-release",
+            "fail",
             title="TensorFlow asks for the libraries of another CUDA/cuDNN release than the one installed",
             detail="; ".join(parts)
             + ": this TensorFlow build was made for that release, so it cannot load these",
-            fix="Install the CUDA/cuDNN release whose libraries TensorFlow names (its release's tested configuration), or the TensorFlow build made for the CUDA/cuDNN you have",
-            quotes=quote_lines(paste, lines),
+            fix=_FIX,
+            proof=lines,
             source=CUDA_NOTES_URL,
         )
     ]
@@ -242,17 +248,14 @@ def _other_release(
     if wanted is not None:
         other = next(((m, n) for m, n in sorted(cudnn.items()) if m != wanted), None)
         return (f"cuDNN {other[0]} (the library is cuDNN {wanted}'s)", other[1]) if other else None
-    name = soname(lib)
-    span = cuda_range(*name) if name else None
+    span = _shipping(lib)
     if span is None or any(release > KNOWN_UP_TO for release in cuda):
         return None
-    low, high = span
-    outside = next(((r, n) for r, n in sorted(cuda.items()) if not low <= r <= high), None)
-    if outside is None:
+    named = next(((r, n) for r, n in sorted(cuda.items()) if outside(span, r)), None)
+    if named is None:
         return None
-    shown = f"{low[0]}.{low[1]}" if low == high else span_text(low, high)
-    (major, minor), line = outside
-    return f"CUDA {major}.{minor} (the library is CUDA {shown}'s)", line
+    (major, minor), line = named
+    return f"CUDA {major}.{minor} (the library is CUDA {shipped_by(span)}'s)", line
 
 
 def library_release_named(paste: Paste) -> list[Finding]:
@@ -271,16 +274,16 @@ def library_release_named(paste: Paste) -> list[Finding]:
             continue
         named, line = other
         return [
-            Finding(
-                id="inferred:tensorflow-library-release-named",
-                category=Category.VERSION_MISMATCH.value,
-                status="warn",
+            INFERRED.finding(
+                paste,
+                "tensorflow-library-release-named",
+                "warn",
                 title="TensorFlow asks for a library of another CUDA/cuDNN release than one the paste names",
                 detail=f"{lib} did not load, and the paste names {named}: if that release is the one "
                 "installed, this TensorFlow build was made for another and cannot load it "
                 "(inferred: the text names both releases)",
-                fix="Install the CUDA/cuDNN release whose libraries TensorFlow names (its release's tested configuration), or the TensorFlow build made for the CUDA/cuDNN you have",
-                quotes=quote_lines(paste, [number, line]),
+                fix=_FIX,
+                proof=[number, line],
                 source=CUDA_NOTES_URL,
             )
         ]
