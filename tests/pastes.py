@@ -17,6 +17,11 @@ from recommender.rulebase.reference import load_reference
 REFERENCE = load_reference()
 
 
+def diagnosed(text: str, origin: str = "paste.txt", repository: str | None = None):
+    """``pipeline.diagnose`` of ``text`` as the file ``origin``, with the session's reference."""
+    return diagnose(text, origin, repository=repository, reference=REFERENCE)
+
+
 def run(text: str, repository: str | None = None):
     """The diagnosis of ``text`` as a pasted file; raises NothingFound where nothing is read."""
     return diagnose(text, "paste.txt", repository=repository, reference=REFERENCE)

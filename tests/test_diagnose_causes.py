@@ -12,11 +12,11 @@ import pytest
 from click.testing import CliRunner
 
 from recommender.cli.main import cli
-from recommender.pipeline import diagnose
+from tests.pastes import diagnosed
 
 
 def _categories(text: str, **kw) -> tuple[str, ...]:
-    return diagnose(text, "paste.txt", **kw).categories
+    return diagnosed(text, "paste.txt", **kw).categories
 
 
 @pytest.mark.parametrize(
@@ -96,7 +96,7 @@ def test_a_gpu_named_in_prose_meets_a_librarys_kernels() -> None:
         "Training on our Tesla K80s fails inside flash-attn:\n"
         '  File "/opt/env/lib/python3.10/site-packages/flash_attn/flash_attn_interface.py", line 9\n'
     )
-    result = diagnose(text, "paste.txt")
+    result = diagnosed(text, "paste.txt")
     assert "library-kernels-unsupported" in result.categories
     assert any("K80" in str(f.value) for f in result.facts if f.path == "gpu.0.name")
 
@@ -107,7 +107,7 @@ def test_prose_gpus_are_not_read_where_a_block_lists_the_gpu() -> None:
         "| NVIDIA-SMI 535.104.05   Driver Version: 535.104.05   CUDA Version: 12.2 |\n"
         "|   0  NVIDIA A100-SXM4-80GB   On  | 00000000:07:00.0 Off |     0 |\n"
     )
-    names = [f.value for f in diagnose(text, "p").facts if f.path.endswith(".name")]
+    names = [f.value for f in diagnosed(text, "p").facts if f.path.endswith(".name")]
     assert names == ["NVIDIA A100-SXM4-80GB"]
 
 
@@ -168,14 +168,14 @@ def test_a_gpu_nvidia_smi_shows_nearly_full_is_out_of_memory_there() -> None:
         "|   1  Tesla T4            Off  | 00000000:00:05.0 Off |                    0 |\n"
         "| N/A   35C    P8     9W /  70W |      3MiB / 15360MiB |      0%      Default |\n"
     )
-    result = diagnose(rows.format(used="15101"), "smi.txt")
+    result = diagnosed(rows.format(used="15101"), "smi.txt")
     assert "out-of-memory" in result.categories and not result.failed
     assert "out-of-memory" not in _categories(rows.format(used="2101"))
 
 
 def test_an_rx_7600_gets_the_gfx1100_override() -> None:
     text = "$ rocminfo | grep gfx\n  Name:                    gfx1102\n"
-    result = diagnose(text, "rocminfo.txt")
+    result = diagnosed(text, "rocminfo.txt")
     assert "rocm-issue" in result.categories
     assert any("HSA_OVERRIDE_GFX_VERSION=11.0.0" in (f.fix or "") for f in result.findings)
 
@@ -184,11 +184,11 @@ def test_an_install_from_the_cpu_index_is_a_cpu_build() -> None:
     line = (
         "pip3 install torch==2.4.0 torchvision --index-url https://download.pytorch.org/whl/cpu\n"
     )
-    result = diagnose(f"my install:\n{line}", "p")
+    result = diagnosed(f"my install:\n{line}", "p")
     assert "cpu-wheel-on-gpu" in result.categories
     assert any(f.path == "frameworks.pytorch.version" and f.value == "2.4.0" for f in result.facts)
     cuda = line.replace("whl/cpu", "whl/cu121")
-    facts = diagnose(f"my install:\n{cuda}\nNo CUDA GPUs are available\n", "p").facts
+    facts = diagnosed(f"my install:\n{cuda}\nNo CUDA GPUs are available\n", "p").facts
     assert not any(f.path == "frameworks.pytorch.build.flavour" for f in facts)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from recommender.pipeline import diagnose
+from tests.pastes import diagnosed
 
 
 @pytest.mark.parametrize("lib", ["cuDNN", "CUDA", "cuBLAS", "cuSPARSE"])
@@ -17,7 +17,7 @@ def test_jax_unable_to_load_a_cuda_library_is_a_missing_library(lib: str) -> Non
         f"CUDA backend failed to initialize: Unable to load {lib}. Is it installed? "
         "(Set TF_CPP_MIN_LOG_LEVEL=0 and rerun for more info.)\n"
     )
-    result = diagnose(text, "paste.txt")
+    result = diagnosed(text, "paste.txt")
     assert "missing-library" in result.categories
     assert result.failed
 
@@ -25,7 +25,7 @@ def test_jax_unable_to_load_a_cuda_library_is_a_missing_library(lib: str) -> Non
 def test_jax_load_message_needs_the_exact_wording() -> None:
     # "Unable to load" of something that is not a CUDA library is not this message.
     with pytest.raises(Exception):  # noqa: B017 - unread text exits 2 (BadInputError)
-        diagnose("Unable to load config. Is it installed?\n", "paste.txt")
+        diagnosed("Unable to load config. Is it installed?\n", "paste.txt")
 
 
 def test_wsl_libcuda_copies_are_a_wsl_warning() -> None:
@@ -34,7 +34,7 @@ def test_wsl_libcuda_copies_are_a_wsl_warning() -> None:
         "Processing triggers for libc-bin (2.35-0ubuntu3.8) ...\n"
         "/sbin/ldconfig.real: /usr/lib/wsl/lib/libcuda.so.1 is not a symbolic link\n"
     )
-    result = diagnose(text, "paste.txt")
+    result = diagnosed(text, "paste.txt")
     assert "wsl-issue" in result.categories
     assert not result.failed
 
@@ -47,14 +47,14 @@ def test_cuda_build_without_gpu_and_without_gpu_evidence_is_a_warning() -> None:
         "- Numpy version: 1.24.3\n"
         "- PyTorch version (GPU?): 2.0.1+cu117 (False)\n"
     )
-    result = diagnose(text, "paste.txt")
+    result = diagnosed(text, "paste.txt")
     assert "no-driver" in result.categories
     assert not result.failed
 
 
 def test_cuda_build_without_gpu_where_nvidia_smi_shows_none_still_fails() -> None:
     text = "- PyTorch version (GPU?): 2.0.1+cu117 (False)\n\n$ nvidia-smi\nNo devices were found\n"
-    result = diagnose(text, "paste.txt")
+    result = diagnosed(text, "paste.txt")
     assert result.failed
 
 
@@ -69,7 +69,7 @@ def test_cuda_build_with_the_no_driver_warning_still_fails() -> None:
         "NVIDIA GPU and installed a driver from http://www.nvidia.com/Download/index.aspx\n"
         "False\n"
     )
-    result = diagnose(text, "paste.txt")
+    result = diagnosed(text, "paste.txt")
     assert "no-driver" in result.categories
     assert result.failed
 
@@ -82,7 +82,7 @@ def test_conda_plan_line_reads_the_build_it_is_about_to_install() -> None:
         "  pytorch            pytorch/linux-64::pytorch-2.0.1-py3.10_cpu_0\n"
         "  torchvision        pytorch/linux-64::torchvision-0.15.2-py310_cpu\n"
     )
-    result = diagnose(text, "paste.txt")
+    result = diagnosed(text, "paste.txt")
     assert "cpu-wheel-on-gpu" in result.categories
     facts = {f.path: f.value for f in result.facts}
     assert facts["frameworks.pytorch.version"] == "2.0.1"
@@ -95,7 +95,7 @@ def test_conda_plan_line_with_a_cuda_build_is_not_cpu() -> None:
         "  pytorch            pytorch/linux-64::pytorch-2.0.1-py3.10_cuda11.8_cudnn8.7.0_0\n"
         "  pytorch-cuda       pytorch/linux-64::pytorch-cuda-11.8-h7e8668a_5\n"
     )
-    result = diagnose(text, "paste.txt")
+    result = diagnosed(text, "paste.txt")
     facts = {f.path: f.value for f in result.facts}
     assert facts["frameworks.pytorch.build.flavour"] == "cuda"
     assert facts["frameworks.pytorch.build.cuda"] == "11.8"
@@ -107,7 +107,7 @@ def test_a_conda_plan_line_whose_names_differ_is_not_read() -> None:
     text = (
         "pytorch   conda-forge/linux-64::numpy-1.26.0-py310_cpu_0\nnvidia-smi: command not found\n"
     )
-    facts = {f.path for f in diagnose(text, "paste.txt").facts}
+    facts = {f.path for f in diagnosed(text, "paste.txt").facts}
     assert "frameworks.pytorch.version" not in facts
 
 
@@ -124,22 +124,22 @@ _WSL_TEMPLATE = (
 
 
 def test_libcuda_missing_on_wsl2_is_a_wsl_problem() -> None:
-    result = diagnose(_WSL_TEMPLATE.format(two="X", one=" "), "paste.txt")
+    result = diagnosed(_WSL_TEMPLATE.format(two="X", one=" "), "paste.txt")
     assert "wsl-issue" in result.categories
     assert "missing-library" in result.categories
 
 
 def test_libcuda_missing_outside_wsl2_is_not_blamed_on_wsl() -> None:
     assert (
-        "wsl-issue" not in diagnose(_WSL_TEMPLATE.format(two=" ", one="x"), "paste.txt").categories
+        "wsl-issue" not in diagnosed(_WSL_TEMPLATE.format(two=" ", one="x"), "paste.txt").categories
     )
     plain = "OSError: libcuda.so: cannot open shared object file: No such file or directory\n"
-    assert "wsl-issue" not in diagnose(plain, "paste.txt").categories
+    assert "wsl-issue" not in diagnosed(plain, "paste.txt").categories
 
 
 def test_a_toolkit_library_missing_on_wsl2_stays_a_missing_library() -> None:
     text = _WSL_TEMPLATE.format(two="x", one=" ").replace("libcuda.so", "libcudart.so.12")
-    result = diagnose(text, "paste.txt")
+    result = diagnosed(text, "paste.txt")
     assert "missing-library" in result.categories
     assert "wsl-issue" not in result.categories
 
@@ -157,13 +157,13 @@ _NO_KERNEL = "RuntimeError: CUDA error: no kernel image is available for executi
     ],
 )
 def test_an_import_of_a_library_with_its_own_kernels_makes_a_missing_kernel_its(line: str) -> None:
-    result = diagnose(f">>> import torch\n{line}\n{_NO_KERNEL}", "paste.txt")
+    result = diagnosed(f">>> import torch\n{line}\n{_NO_KERNEL}", "paste.txt")
     assert "library-kernels-unsupported" in result.categories
     assert "python-session" in result.formats
 
 
 def test_imports_of_torch_alone_leave_a_missing_kernel_torch_s() -> None:
     text = f">>> import torch\n>>> from torch import nn\nimport numpy as np\n{_NO_KERNEL}"
-    result = diagnose(text, "paste.txt")
+    result = diagnosed(text, "paste.txt")
     assert "arch-unsupported" in result.categories
     assert "library-kernels-unsupported" not in result.categories

@@ -18,13 +18,13 @@ import pytest
 
 from recommender.facts.reports.gpus import compute_capability, load_gpu_table
 from recommender.facts.reports.paste import NothingFound
-from recommender.pipeline import diagnose
+from tests.pastes import diagnosed
 
 
 def _fails(text: str) -> set[str]:
     """The failing categories; none where the text holds nothing the reader knows."""
     try:
-        result = diagnose(text, "paste.txt")
+        result = diagnosed(text, "paste.txt")
     except NothingFound:
         return set()
     return {f.category for f in result.findings if f.status == "fail"}

@@ -13,11 +13,11 @@ import pytest
 
 from recommender.facts.reports.text import split_report
 from recommender.facts.reports.toolkit import read as read_toolkit
-from recommender.pipeline import diagnose
+from tests.pastes import diagnosed
 
 
 def _run(text: str, repository: str | None = None):
-    return diagnose(text, "paste.txt", repository=repository)
+    return diagnosed(text, "paste.txt", repository=repository)
 
 
 def _status(result, category: str) -> str | None:

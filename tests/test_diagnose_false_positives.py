@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from recommender.facts.reports.paste import NothingFound
-from recommender.pipeline import diagnose
+from tests.pastes import diagnosed
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "benchmarks" / "reports" / "cases"
@@ -22,7 +22,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 def _statuses(text: str) -> dict[str, str]:
     """finding id -> status, for the findings that are not ok."""
-    result = diagnose(text, "paste.txt")
+    result = diagnosed(text, "paste.txt")
     return {f.id: f.status for f in result.findings if f.status != "ok"}
 
 
@@ -52,7 +52,7 @@ def test_tensorrt_libraries_missing_on_a_working_gpu_is_not_a_fail(version: str)
         "some TensorRT libraries. If you would like to use Nvidia GPU with TensorRT, please make "
         "sure the missing libraries mentioned above are installed properly.\n" + _TF_GPU_LINE
     )
-    result = diagnose(text, "paste.txt")
+    result = diagnosed(text, "paste.txt")
     assert not result.failed, [f.id for f in result.findings]
     assert "signature:tf-tensorrt-optional" in {f.id for f in result.findings}
 
@@ -115,7 +115,7 @@ def test_jax_fallback_where_jax_is_named_fails(jax_text: str) -> None:
 )
 def test_jax_tpu_probe_lines_are_not_a_tpu_failure(probe: str) -> None:
     text = f">>> import jax\n>>> jax.devices()\n{probe}\n[CpuDevice(id=0)]\n"
-    result = diagnose(text, "paste.txt")
+    result = diagnosed(text, "paste.txt")
     assert not result.failed, [f.id for f in result.findings]
     assert "signature:jax-tpu-probe-no-tpu" in {f.id for f in result.findings}
 
@@ -187,7 +187,7 @@ def test_the_cuda_samples_status_form_still_fails() -> None:
         "CUDA error at bandwidthTest.cu:255 code=35(cudaErrorInsufficientDriver) "
         '"cudaSetDevice(currentDevice)"\n'
     )
-    result = diagnose(text, "paste.txt")
+    result = diagnosed(text, "paste.txt")
     assert result.failed and "driver-too-old" in result.categories
 
 
@@ -295,7 +295,7 @@ def test_no_healthy_paste_gets_a_fail(path: Path) -> None:
         source = (yaml.safe_load(meta.read_text(encoding="utf-8")) or {}).get("source") or {}
         repo = str(source.get("repo") or "") if isinstance(source, dict) else ""
     try:
-        result = diagnose(
+        result = diagnosed(
             path.read_text(encoding="utf-8"),
             path.name,
             repository=repo if repo and "/" in repo else None,

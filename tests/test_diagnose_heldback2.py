@@ -8,12 +8,12 @@ from __future__ import annotations
 import pytest
 
 from recommender.facts.reports.paste import NothingFound
-from recommender.pipeline import diagnose
+from tests.pastes import diagnosed
 
 
 def _fails(text: str) -> dict[str, str]:
     try:
-        result = diagnose(text, "paste.txt")
+        result = diagnosed(text, "paste.txt")
     except NothingFound:  # nothing dlrec knows in it: exit 2, no finding at all
         return {}
     return {f.category: f.id for f in result.findings if f.status == "fail"}

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from recommender.pipeline import diagnose
+from tests.pastes import diagnosed
 
 
 def _fails(text: str) -> set[str]:
-    result = diagnose(text, "paste.txt")
+    result = diagnosed(text, "paste.txt")
     return {c for f in result.findings if f.status == "fail" for c in (f.category, *f.also)}
 
 
@@ -38,7 +38,7 @@ _TF_CUDNN = [
 
 @pytest.mark.parametrize("text", _TF_CUDNN)
 def test_a_missing_library_explained_by_a_version_mismatch_yields_to_it(text: str) -> None:
-    result = diagnose(_SMI + text, "paste.txt")
+    result = diagnosed(_SMI + text, "paste.txt")
     failing = {f.category: f.also for f in result.findings if f.status == "fail"}
     assert "version-mismatch" in failing
     # the symptom is no fail of its own; since round 2 it is noted under its cause

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from recommender.pipeline import diagnose
+from tests.pastes import diagnosed
 
 NO_DRIVER = (
     "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. "
@@ -26,7 +26,7 @@ NO_DRIVER = (
     ],
 )
 def test_a_wsl1_kernel_release_is_wsl1(line: str) -> None:
-    result = diagnose(f"{NO_DRIVER}\n{line}\n", "paste.txt")
+    result = diagnosed(f"{NO_DRIVER}\n{line}\n", "paste.txt")
     assert "wsl1" in result.categories
     wsl1 = next(f for f in result.findings if f.category == "wsl1")
     assert wsl1.status == "fail"
@@ -42,7 +42,7 @@ def test_a_wsl1_kernel_release_is_wsl1(line: str) -> None:
     ],
 )
 def test_a_wsl2_kernel_release_is_not_wsl1(release: str) -> None:
-    result = diagnose(f"{NO_DRIVER}\n$ uname -r\n{release}\n", "paste.txt")
+    result = diagnosed(f"{NO_DRIVER}\n$ uname -r\n{release}\n", "paste.txt")
     assert "wsl1" not in result.categories
     assert "wsl-issue" in result.categories  # WSL 2 named: a no-driver message there is WSL's
 
@@ -56,5 +56,5 @@ def test_a_wsl2_kernel_release_is_not_wsl1(release: str) -> None:
     ],
 )
 def test_other_kernels_and_words_say_nothing_about_wsl(line: str) -> None:
-    result = diagnose(f"{NO_DRIVER}\n{line}\n", "paste.txt")
+    result = diagnosed(f"{NO_DRIVER}\n{line}\n", "paste.txt")
     assert "wsl1" not in result.categories

@@ -209,16 +209,16 @@ def diagnose(
 ) -> Diagnosis:
     """Read a paste, check each framework it shows, and judge the findings (exit 2 when the
     text holds nothing dlrec knows). ``repository``: the ``owner/name`` it was filed in.
-    ``reference``: the rule base and tables a caller diagnosing many pastes loaded once (its
-    overlays its own); where None, this one diagnosis loads them, with ``rules_files``."""
+    ``reference``: the signatures, rule base and tables a caller diagnosing many pastes loaded
+    once (its overlays its own); where None, this one diagnosis loads them, with
+    ``rules_files``."""
     from recommender.decide.diagnosis import diagnose as judge
-    from recommender.facts.reports import load_signatures, read_paste
+    from recommender.facts.reports import read_paste
     from recommender.facts.reports.about import pasted_frameworks
     from recommender.rulebase.reference import load_reference
 
     reference = reference or load_reference(rules_files)
-    signatures = load_signatures()
-    tables, rulebase = reference.hardware, reference.rulebase
+    signatures, tables, rulebase = reference.signatures, reference.hardware, reference.rulebase
     paste = read_paste(
         text, origin=origin, signatures=signatures, tables=tables, repository=repository
     )

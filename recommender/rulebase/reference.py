@@ -1,5 +1,6 @@
-"""What a diagnosis consults besides the paste, as values: the generated package tables (which
-releases of a library ship a wheel for each platform, ``rules/platform_wheels.yaml``; the
+"""What a diagnosis consults besides the paste, as values: the known messages
+(``rules/signatures.yaml``, their patterns checked for linear time), the generated package tables
+(which releases of a library ship a wheel for each platform, ``rules/platform_wheels.yaml``; the
 framework release each companion release pins, ``rules/companions.yaml``), the hardware tables
 (``rules/gpus.yaml``, ``rules/rocm.yaml``) and the rule base. Loaded once by the run that owns
 them (``dlrec diagnose``, a scoring of the corpus, a test session) and passed down; no module
@@ -11,6 +12,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from recommender.facts.reports.signatures import Signature, load_signatures
 from recommender.facts.reports.tables import HardwareTables, load_hardware_tables
 from recommender.rulebase import companions, platform_wheels
 from recommender.rulebase.companions import Pins
@@ -39,16 +41,20 @@ def load_package_tables() -> PackageTables:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Reference:
-    """Everything a diagnosis reads besides the paste and the signatures."""
+    """Everything a diagnosis reads besides the paste."""
 
+    #: The bundled signatures, read and validated once for the run (each pattern's linear-time
+    #: check and compilation is the largest part of a load).
+    signatures: tuple[Signature, ...]
     rulebase: RuleBase
     hardware: HardwareTables
     packages: PackageTables
 
 
 def load_reference(rules_files: Sequence[str | os.PathLike[str]] = ()) -> Reference:
-    """The bundled rule base (with ``rules_files``' overlays) and the bundled tables."""
+    """The bundled signatures, rule base (with ``rules_files``' overlays) and tables."""
     return Reference(
+        signatures=load_signatures(),
         rulebase=load_rulebase(rules_files),
         hardware=load_hardware_tables(),
         packages=load_package_tables(),
