@@ -104,3 +104,32 @@ def test_a_template_inside_text_is_filled(tmp_path):
 def test_a_template_inside_text_must_name_a_group_and_read_plainly(tmp_path, proves):
     with pytest.raises(SignatureError, match="proves library.missing"):
         _signatures(tmp_path, proves)
+
+
+# --- a container asking for a GPU the host does not have ------------------------------------
+
+UNKNOWN_DEVICE_LINES = [
+    "nvidia-container-cli: device error: 3: unknown device: unknown.",
+    "nvidia-container-cli: device error: GPU-5f2c1a7e-0b4d-11ee-9a3c-0242ac120002: unknown device: unknown",
+    "        nvidia-container-cli: device error: /var/run/nvidia-container-devices: unknown device: unknown",
+    "stderr: nvidia-container-cli.real: device error: false: unknown device: unknown",
+]
+
+
+@pytest.mark.parametrize("line", UNKNOWN_DEVICE_LINES)
+def test_a_requested_gpu_the_host_lacks_is_no_device(line):
+    text = (
+        "docker: Error response from daemon: failed to create shim task: OCI runtime create "
+        "failed: error running hook #0: error running hook: exit status 1, stdout: , stderr: "
+        f"Auto-detected mode as 'legacy'\n{line}\n"
+    )
+    assert "no-device" in fails(text)
+    assert "container-cli-unknown-device" in signature_ids(text)
+
+
+def test_a_container_given_its_gpu_stays_quiet():
+    text = (
+        "$ docker run --rm --gpus '\"device=0\"' nvidia/cuda:12.4.1-base-ubuntu22.04 nvidia-smi -L\n"
+        "GPU 0: NVIDIA A10G (UUID: GPU-5f2c1a7e-0b4d-11ee-9a3c-0242ac120002)\n"
+    )
+    assert "no-device" not in fails(text)
