@@ -13,6 +13,10 @@ a check in the program fired wrongly (a bug of that release), and the build/GPU 
 the cause.
 
 A signature opts in by naming the group that carries the GPU's number ``device_arch``.
+
+A refusal that states the minimum it needs ("does not have CUDA compute capability 5.0 or
+greater", "Triton only supports devices of CUDA Capability >= 7.0") names it in the group
+``need``: where every GPU the paste lists meets that minimum, the refusal is not about them either.
 """
 
 from __future__ import annotations
@@ -24,10 +28,12 @@ from recommender.facts.reports import Paste, Signature
 
 #: The group of a signature's pattern that carries the checked GPU's architecture number.
 DEVICE_ARCH = "device_arch"
+#: The group of a signature's pattern that carries the minimum compute capability it states.
+NEED = "need"
 
 #: A GPU's compute capability as a device listing states it.
 _STATED = re.compile(
-    r"\bcompute capability:? {0,2}(?P<major>[0-9]{1,2})\.(?P<minor>[0-9])\b"
+    r"\bcompute capability:? {0,2}\[?(?P<major>[0-9]{1,2})\.(?P<minor>[0-9])\b"
     r"|\bcompute=(?P<major2>[0-9]{1,2})\.(?P<minor2>[0-9])\b",
     re.IGNORECASE,
 )
@@ -44,10 +50,13 @@ def arch_to_cc(raw: str) -> tuple[int, int] | None:
     return (value // 10, value % 10) if value >= 30 else None
 
 
-def stated_capabilities(paste: Paste) -> set[tuple[int, int]]:
-    """The compute capabilities the paste's own device lines state."""
+def stated_capabilities(paste: Paste, skip: frozenset[int] = frozenset()) -> set[tuple[int, int]]:
+    """The compute capabilities the paste's own device lines state (``skip``: line numbers,
+    from 1, to leave out: the message's own)."""
     out = set()
-    for line in paste.lines:
+    for number, line in enumerate(paste.lines, start=1):
+        if number in skip:
+            continue
         for m in _STATED.finditer(line):
             major = m.group("major") or m.group("major2")
             minor = m.group("minor") or m.group("minor2")
@@ -57,6 +66,9 @@ def stated_capabilities(paste: Paste) -> set[tuple[int, int]]:
 
 def capability_not_listed(paste: Paste, sig: Signature) -> str | None:
     """Why a refusal naming a GPU's capability is not about the GPUs the paste lists, or None."""
+    met = _minimum_met(paste, sig)
+    if met is not None:
+        return met
     named = {
         cc
         for h in paste.hits
@@ -72,4 +84,24 @@ def capability_not_listed(paste: Paste, sig: Signature) -> str | None:
     return (
         f"the message names compute capability {said}, but the GPUs the paste lists are {shown}: "
         "it is not about these GPUs (a check in the program fired wrongly)"
+    )
+
+
+def _minimum_met(paste: Paste, sig: Signature) -> str | None:
+    """Where the refusal states a minimum capability and every GPU the paste lists meets it."""
+    hits = [h for h in paste.hits if h.signature == sig.id]
+    needs = [
+        (int(major), int(minor))
+        for h in hits
+        for major, _, minor in [(h.groups.get(NEED) or "").partition(".")]
+        if is_digits(major) and is_digits(minor)
+    ]
+    listed = stated_capabilities(paste, frozenset(n for h in hits for n in h.lines))
+    if not needs or not listed or min(listed) < max(needs):
+        return None
+    need = max(needs)
+    shown = ", ".join(f"{a}.{b}" for a, b in sorted(listed))
+    return (
+        f"the message states a minimum of compute capability {need[0]}.{need[1]}, and the GPUs "
+        f"the paste lists ({shown}) meet it: it is not about these GPUs"
     )

@@ -38,6 +38,7 @@ from recommender.decide.diagnosis.memory import busy_gpus, closed_gpus, containe
 from recommender.decide.diagnosis.messages import message_findings
 from recommender.decide.diagnosis.musl import musl_without_wheels
 from recommender.decide.diagnosis.oom_numbers import memory_held_elsewhere
+from recommender.decide.diagnosis.ort_cuda import ort_cuda_findings
 from recommender.decide.diagnosis.pairings import pairing_findings
 from recommender.decide.diagnosis.platform import (
     jetson_builds,
@@ -170,6 +171,7 @@ def diagnose(
         *memory_held_elsewhere(paste),
         *item_findings(paste, checklists),
         *message_findings(paste, by_id, checklists, tables),
+        *ort_cuda_findings(paste, tables),
         *library_findings(paste),
         *arch_flag_findings(paste),
         *built_without_cuda(paste),

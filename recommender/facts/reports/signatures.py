@@ -5,7 +5,9 @@ An entry: ``id``, ``pattern`` (a Python regular expression matched within one li
 ``"{name}"`` inserts a named group, ``"{name|cuda}"`` reads CUDA's driver API number 11040 as
 11.4, ``"{name|cc}"`` reads sm_86 or 86 as 8.6), ``fix`` (``item``: the checklist item whose fix,
 from the install planner, applies; ``text``: the fix where no item has one), ``source`` (the public
-thread or document that established it) and ``verified`` (a date).
+thread or document that established it) and ``verified`` (a date). A pattern with the groups
+``built`` and ``have`` states two versions of one library (what the program was built with, what it
+loaded): its match is a hit only where the two differ in a part both state (``versions_differ``).
 
 Patterns must run in linear time (``linear.check_pattern``): the loader refuses backreferences, a quantified group inside a
 quantified group, an unbounded repeat of anything wider than digits, spaces or one character
@@ -74,6 +76,8 @@ _REQUIRED = ("id", "pattern", "status", "diagnosis", "title", "source", "verifie
 _STATUSES = ("fail", "warn", "fact", "ok")
 _HITS_PER_SIGNATURE = 20
 _DATE = re.compile(r"^20[0-9]{2}-[01][0-9]-[0-3][0-9]$")
+#: The groups of a version pair (``paired``): what the program was built with, what it found.
+BUILT, HAVE = "built", "have"
 _TEMPLATE = re.compile(r"\{([a-z_][a-z0-9_]{0,30})(?:\|(cuda|cc))?\}")
 
 
@@ -98,6 +102,9 @@ class Signature:
     source: str
     verified: str
     driver_below: str | None = None
+    #: The pattern names the version a program was built with (``built``) and the one it found
+    #: (``have``): a match is the failure only where it reads both and they differ.
+    paired: bool = False
     #: The pattern's literal wordings as words, for the tolerant pass (retold.py).
     forms: tuple[Form, ...] = ()
 
@@ -136,6 +143,9 @@ class Signature:
                 pos = text.flat.find(anchor, pos + 1)
                 continue
             groups = {k: v for k, v in match.groupdict().items() if v is not None}
+            if self.paired and not versions_differ(groups.get(BUILT), groups.get(HAVE)):
+                pos = text.flat.find(anchor, pos + 1)
+                continue  # one side unread, or both the same version: no mismatch stated
             line = joined if wraps else text.lines[index]
             yield Hit(signature=self.id, line=index + 1, text=line, groups=groups, wraps=wraps)
             found += 1
@@ -154,6 +164,26 @@ class Signature:
             if filled is not None:
                 out[path] = filled
         return out
+
+
+def _numbers(raw: str) -> tuple[int, ...]:
+    """The runs of digits of a stated version, in order ("8.9.2", "(8, 9, 2)", "v7", "7605")."""
+    out, run = [], ""
+    for ch in raw[:40] + " ":
+        if is_digits(ch):
+            run += ch
+        elif run:
+            out.append(int(run))
+            run = ""
+    return tuple(out)
+
+
+def versions_differ(built: str | None, have: str | None) -> bool:
+    """Whether two stated versions of one library differ in a part both state ("7" and "5.1"
+    differ, "8.9" and "8.9.2" do not); False where either is missing or holds no number."""
+    a, b = _numbers(built or ""), _numbers(have or "")
+    shared = min(len(a), len(b))
+    return shared > 0 and a[:shared] != b[:shared]
 
 
 def _fill(value: Any, groups: Mapping[str, str]) -> Any:
@@ -270,6 +300,7 @@ def _entry(entry: Any, where: str) -> Signature:
         raise fail("pattern", f"pattern: {exc}") from None
     proves = entry.get("proves") or {}
     _check_proves(proves, pattern, fail)
+    paired = {BUILT, HAVE} <= set(pattern.groupindex)
     fix = entry.get("fix") or {}
     if not isinstance(fix, dict) or set(fix) - {"item", "text"}:
         raise fail("fix", "fix must be a mapping with 'item' and/or 'text'")
@@ -288,8 +319,12 @@ def _entry(entry: Any, where: str) -> Signature:
         fix_text=fix.get("text"),
         source=entry["source"],
         verified=entry["verified"],
-        # a fact's signature proves only what its groups read, and a retold match reads none
-        forms=forms(sid, entry["pattern"], tree) if entry["status"] != "fact" else (),
+        paired=paired,
+        # a fact's signature proves only what its groups read, and a retold match reads none (nor
+        # can a version pair's be compared)
+        forms=forms(sid, entry["pattern"], tree)
+        if entry["status"] != "fact" and not paired
+        else (),
     )
 
 
