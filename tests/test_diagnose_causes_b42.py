@@ -206,3 +206,11 @@ def test_tf_trt_keeps_its_own_warning() -> None:
     result = read(text)
     assert result is not None
     assert statuses(result, "version-mismatch") == {"warn"}
+
+
+def test_the_cpu_distribution_is_not_read_as_a_cuda_major() -> None:
+    for text in (
+        f"{_ORT_FAILED}\nCUDA 12.4 here, I did pip install onnxruntime==1.16.0\n",
+        f"onnxruntime==1.16.0\n{_ORT_FAILED}\nCUDA version: 12.4\n",
+    ):
+        assert "ort-cuda:cuda-major" not in signature_ids(text), text

@@ -29,6 +29,9 @@ TABLE = "onnxruntime_gpu_pypi_cuda"
 URL = "https://onnxruntime.ai/docs/execution-providers/CUDA-ExecutionProvider.html#requirements"
 _FAILED = "failed to create cudaexecutionprovider"
 _REQUIRES = re.compile(r"Require cuDNN [0-9]{1,2}\.\* and CUDA (?P<cuda>[0-9]{1,2})\.\*", re.I)
+#: The CPU distribution installed by name (``pip install onnxruntime``): it has no CUDA provider at
+#: all, so the CUDA major is not the cause (cpu-wheel-on-gpu is).
+_CPU_INSTALL = re.compile(r"\bpip3? install (?:-U |--upgrade )?onnxruntime(?![-_.]?gpu)\b", re.I)
 #: The first release whose default PyPI wheel is a CUDA 12 build.
 _FIRST_CUDA12 = "1.19"
 
@@ -63,11 +66,20 @@ def _build_major(
     return None
 
 
+def _cpu_package(paste: Paste) -> bool:
+    """The paste lists or installs only the CPU distribution."""
+    if paste.facts.get("package.onnxruntime-gpu") is not None:
+        return False
+    return paste.facts.get("package.onnxruntime") is not None or any(
+        _CPU_INSTALL.search(text[:2000]) for text in paste.lines[:5000]
+    )
+
+
 def ort_cuda_findings(paste: Paste, tables: Mapping[str, Any]) -> list[Finding]:
     """The CUDA provider's failure next to a stated CUDA release of another major than the
     build's (stated or inferred)."""
     failed = [n for n, text in enumerate(paste.lines[:5000], 1) if _FAILED in text.lower()]
-    if not failed:
+    if not failed or _cpu_package(paste):
         return []
     stated = stated_cuda_lines(paste, failed)
     if not stated:
