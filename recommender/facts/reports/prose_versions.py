@@ -18,6 +18,11 @@ from recommender.facts.reports.package_names import recorded
 ALONE = r"(?![0-9A-Za-z+]|\.[0-9]|\.x)"
 
 
+#: Where a name starts: not after an ASCII letter, digit or underscore. Not ``\b``, whose
+#: Unicode words run on through Chinese or Japanese text ("我的CUDA Version: 12.4" names CUDA).
+_WORD_START = r"(?<![0-9A-Za-z_])"
+
+
 def version_in_sentence(
     names: str, between: str, *, group: str = "fw", minor: int = 3, end: str = ALONE
 ) -> re.Pattern[str]:
@@ -26,7 +31,7 @@ def version_in_sentence(
     major.minor with up to ``minor`` digits, an optional patch) and what must follow (``end``);
     in any letter case."""
     return re.compile(
-        rf"\b(?P<{group}>{names}){between}v?"
+        rf"{_WORD_START}(?P<{group}>{names}){between}v?"
         rf"(?P<v>[0-9]{{1,2}}\.[0-9]{{1,{minor}}}(?:\.[0-9]{{1,3}})?){end}",
         re.IGNORECASE,
     )
@@ -56,7 +61,9 @@ _LIBRARY_PATHS = {"cuda": "toolkit.cuda", "cudnn": "toolkit.cudnn", "rocm": "roc
 #: Words before a version that make it a requirement or a change, not what is installed.
 _WANTED = re.compile(
     r"requir|\bneeds?\b|built (?:for|against|with)|compiled (?:for|against|with)|support"
-    r"|upgrad|downgrad|switch|instead|\btry|\btried|recommend|\bshould\b",
+    r"|upgrad|downgrad|switch|instead|\btry|\btried|recommend|\bshould\b"
+    # the same in Chinese: need, require, upgrade, downgrade, support, switch to, try, recommend
+    r"|需要|要求|升级|降级|支持|换成|改用|尝试|建议|应该",
     re.IGNORECASE,
 )
 #: Words before a version that say it is the writer's own ("I am using", "on", "my setup is"); a
@@ -64,7 +71,9 @@ _WANTED = re.compile(
 #: "I think torch 2.0 works" says neither, and stays unread.
 _OWN = re.compile(
     r"\b(?:using|use|used|on|with|installed|have|has|running|run|my|our|version|env"
-    r"|environment|setup|system|machine)\b",
+    r"|environment|setup|system|machine)\b"
+    # the same in Chinese: my, our, I use, using, installed, this machine, environment
+    r"|我的|我们的|我用|使用|安装|本机|环境",
     re.IGNORECASE,
 )
 _LIST_ITEM = re.compile(r"[ \t>*|#+-]{0,8}")
