@@ -41,10 +41,12 @@ def half_of(url: str) -> str:
     )
 
 
-def cases(half: str | None = None, since: int = 0) -> list[tuple[str, dict]]:
+def cases(
+    half: str | None = None, since: int = 0, until: int | None = None
+) -> list[tuple[str, dict]]:
     out = []
     for meta in sorted(ROOT.glob("*.yaml")):
-        if int(meta.stem) < since:
+        if int(meta.stem) < since or (until is not None and int(meta.stem) > until):
             continue
         doc = yaml.safe_load(meta.read_text(encoding="utf-8"))
         if half is None or half_of(str(doc["source"]["url"])) == half:
@@ -103,13 +105,13 @@ def _judge_names(
 
 
 def score(
-    half: str, *, verbose: bool, since: int = 0, extra: bool = False
+    half: str, *, verbose: bool, since: int = 0, until: int | None = None, extra: bool = False
 ) -> tuple[int, int, int, int, int]:
     from recommender.rulebase.reference import load_reference
 
     agree = total = healthy_fail = over = by_first_name = 0
     reference = load_reference()  # once for the whole half, passed to each case
-    for case_id, doc in cases(half, since):
+    for case_id, doc in cases(half, since, until):
         ok, cats, note, beyond, renamed = _judge_names(case_id, doc, reference)
         total += 1
         agree += ok
@@ -141,6 +143,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--since", type=int, default=0, metavar="N", help="only the cases numbered N and up"
     )
+    parser.add_argument(
+        "--until",
+        type=int,
+        metavar="N",
+        help="only the cases numbered N and below (a held-back set)",
+    )
     parser.add_argument("--misses", action="store_true", help="list each half's misses")
     parser.add_argument(
         "--extra", action="store_true", help="list the fails in categories the thread did not reach"
@@ -153,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     for half in halves:
         verbose = args.half is not None or args.misses
         agree, total, healthy_fail, over, by_first_name = score(
-            half, verbose=verbose, since=args.since, extra=args.extra
+            half, verbose=verbose, since=args.since, until=args.until, extra=args.extra
         )
         pct = 100.0 * agree / total if total else 0.0
         print(
