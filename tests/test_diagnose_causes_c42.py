@@ -133,3 +133,49 @@ def test_a_container_given_its_gpu_stays_quiet():
         "GPU 0: NVIDIA A10G (UUID: GPU-5f2c1a7e-0b4d-11ee-9a3c-0242ac120002)\n"
     )
     assert "no-device" not in fails(text)
+
+
+# --- a GPU reachable as root only: the device files' permissions ---------------------------
+
+AS_USER = '$ python -c "import torch; print(torch.cuda.is_available())"\nFalse\n'
+
+
+@pytest.mark.parametrize(
+    "as_root",
+    [
+        '$ sudo python -c "import torch; print(torch.cuda.is_available())"\nTrue\n',
+        'root@gpu-box:~# python3 -c "import torch; print(torch.cuda.is_available())"\nTrue\n',
+        '[root@node7 ~]# python -c "import torch;print(torch.cuda.is_available())"\nTrue\n',
+    ],
+)
+def test_a_gpu_answering_as_root_only_is_the_device_files_permissions(as_root):
+    text = f"torch only sees the GPU as root\n{as_root}{AS_USER}"
+    result = read(text)
+    assert "no-device" in fails(text)
+    assert "host:gpu-root-only" in {f.id for f in result.findings}
+    assert "cpu-wheel-on-gpu" not in fails(text)
+
+
+def test_an_app_check_failing_as_the_user_is_not_read_as_a_cpu_build_when_root_answers_true():
+    text = (
+        "RuntimeError: Torch is not able to use GPU; add --skip-torch-cuda-test to "
+        "COMMANDLINE_ARGS variable to disable this check\n"
+        '$ sudo venv/bin/python -c "import torch; print(torch.cuda.is_available())"\nTrue\n'
+        '$ venv/bin/python -c "import torch; print(torch.cuda.is_available())"\nFalse\n'
+    )
+    assert fails(text) == {"no-device"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # two environments, neither as root: which one is broken is not the permissions
+        '$ python -c "import torch; print(torch.cuda.is_available())"\nTrue\n' + AS_USER,
+        # root sees nothing either: not a permission
+        '$ sudo python -c "import torch; print(torch.cuda.is_available())"\nFalse\n'
+        '$ python -c "import torch; print(torch.cuda.is_available())"\nTrue\n',
+    ],
+)
+def test_no_root_only_finding_without_root_answering_true_and_the_user_false(text):
+    result = read(text)
+    assert "host:gpu-root-only" not in {f.id for f in result.findings}

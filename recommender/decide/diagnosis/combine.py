@@ -20,6 +20,7 @@ from recommender.decide.diagnosis.builds import (
 )
 from recommender.decide.diagnosis.cpu_isa import cpu_isa_findings
 from recommender.decide.diagnosis.cuda_majors import cuda_majors
+from recommender.decide.diagnosis.device_access import root_only_gpu
 from recommender.decide.diagnosis.eras import era_findings
 from recommender.decide.diagnosis.findings import Diagnosis, Finding
 from recommender.decide.diagnosis.flavours import flavour_findings
@@ -206,6 +207,7 @@ def diagnose(
         *busy_gpus(paste),
         *closed_gpus(paste),
         *container_without_gpus(paste),
+        *root_only_gpu(paste),
         *cpu_isa_findings(paste, tables),
         *conflicts(paste),
     ]

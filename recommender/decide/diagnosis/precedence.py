@@ -23,6 +23,7 @@ from dataclasses import replace
 
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.diagnosis._paste import MAX_QUOTES, shows_driver
+from recommender.decide.diagnosis.device_access import root_only
 from recommender.decide.diagnosis.findings import Finding
 from recommender.facts.reports import Paste
 
@@ -188,6 +189,9 @@ _JAX_CUDA_PLUGIN = re.compile(
 )
 
 
+#: The GPU reachable as root only (device_access.py): torch's "True" is its own evidence.
+_ROOT_ONLY = "host:gpu-root-only"
+
 #: Fails that say no process can reach a GPU: torch's own "CUDA is available" contradicts them.
 _GPU_UNREACHABLE = frozenset({Category.NO_DRIVER.value, Category.NO_DEVICE.value})
 
@@ -203,7 +207,12 @@ def _contradicted(paste: Paste, f: Finding) -> str | None:
     ):
         kernel = paste.facts["driver.kernel"]
         return f"the kernel driver {kernel.value} is loaded (line {kernel.line})"
-    if f.category in _GPU_UNREACHABLE and not f.id.startswith("conflict"):
+    if f.category == Category.CPU_WHEEL_ON_GPU.value and root_only(paste) is not None:
+        return (
+            "the same check answers True when run as root: a GPU build whose device files this "
+            "user may not open"
+        )
+    if f.category in _GPU_UNREACHABLE and not f.id.startswith(("conflict", _ROOT_ONLY)):
         seen = paste.facts.get("frameworks.pytorch.cuda_available")
         if seen is not None and seen.value is True:
             return (
