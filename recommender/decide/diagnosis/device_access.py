@@ -17,7 +17,7 @@ from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.diagnosis._paste import quote_lines
 from recommender.decide.diagnosis.findings import Finding
 from recommender.facts.reports import Paste
-from recommender.facts.reports.model import Conflict
+from recommender.facts.reports.model import Fact
 
 SOURCE = "https://github.com/NVIDIA/open-gpu-kernel-modules/blob/main/kernel-open/nvidia/nv-reg.h"
 
@@ -37,24 +37,25 @@ def _as_root(paste: Paste, line: int) -> bool:
     )
 
 
-def root_only(paste: Paste) -> Conflict | None:
-    """A framework's GPU check answering True as root and False as the user, or None."""
+def root_only(paste: Paste) -> tuple[Fact, Fact] | None:
+    """A framework's GPU check answering True as root and False as the user: those two answers
+    (root's, the user's), or None."""
     for c in paste.conflicts:
         if not c.path.endswith(".cuda_available"):
             continue
         yes, no = (c.first, c.second) if c.first.value is True else (c.second, c.first)
         if yes.value is True and no.value is False:
             if _as_root(paste, yes.line) and not _as_root(paste, no.line):
-                return c
+                return yes, no
     return None
 
 
 def root_only_gpu(paste: Paste) -> list[Finding]:
     """The GPU reachable as root only: the user lacks access to the device files."""
-    c = root_only(paste)
-    if c is None:
+    answers = root_only(paste)
+    if answers is None:
         return []
-    yes, no = (c.first, c.second) if c.first.value is True else (c.second, c.first)
+    yes, no = answers
     return [
         Finding(
             id="host:gpu-root-only",
