@@ -22,6 +22,7 @@ from recommender.decide.diagnosis.cpu_isa import cpu_isa_findings
 from recommender.decide.diagnosis.cuda_majors import cuda_majors
 from recommender.decide.diagnosis.device_access import root_only_gpu
 from recommender.decide.diagnosis.eras import era_findings
+from recommender.decide.diagnosis.extension_loads import EXTENSION_LOAD, extension_load_failures
 from recommender.decide.diagnosis.findings import Diagnosis, Finding
 from recommender.decide.diagnosis.flavours import flavour_findings
 from recommender.decide.diagnosis.gfx import gfx_findings
@@ -141,9 +142,12 @@ def _merge(findings: Sequence[Finding]) -> list[Finding]:
 
 def _shows_failure(f: Finding) -> bool:
     """A warning that the paste shows a failure: a framework that cannot use the GPU the paste
-    shows (symptoms.py), or the user's own sentence stating a cause (a ``-stated`` signature).
+    shows (symptoms.py), the user's own sentence stating a cause (a ``-stated`` signature), or a
+    library's compiled extension the loader refused (extension_loads.py).
     Not a fail (the cause is inferred or told, not proved), but not a healthy paste either."""
-    return f.status == "warn" and (f.id.startswith("symptom:") or f.id.endswith("-stated"))
+    return f.status == "warn" and (
+        f.id.startswith("symptom:") or f.id.endswith("-stated") or f.id == EXTENSION_LOAD
+    )
 
 
 def diagnose(
@@ -197,6 +201,7 @@ def diagnose(
         *library_versions(paste),
         *library_release_named(paste),
         *library_cuda_release(paste),
+        *extension_load_failures(paste),
         *xla_gpu_only(paste),
         *toolkit_mismatch(paste),
         *jax_plugin_versions(paste),

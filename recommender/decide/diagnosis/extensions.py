@@ -40,15 +40,17 @@ _EXTENSION_SUFFIXES = ("_cuda", "_C", "_ext", "_kernels", "_kernel", "_ops")
 _FRAMEWORK_MODULES = ("torch", "tensorflow", "jax", "jaxlib", "paddle")
 
 
+def extension_module(name: str) -> bool:
+    """``name`` (dotted) is a compiled extension of a library, not a framework's own module."""
+    parts = name.strip(".").split(".")
+    if not parts[0] or parts[0] in _FRAMEWORK_MODULES:
+        return False
+    return parts[0].startswith(_EXTENSION_LIBRARIES) or parts[-1].endswith(_EXTENSION_SUFFIXES)
+
+
 def _imports_extension(line: str) -> bool:
     """The line imports, or runs from the site-packages of, a compiled CUDA extension."""
-    for m in _MODULE.finditer(line[:1000]):
-        parts = m.group("mod").strip(".").split(".")
-        if not parts[0] or parts[0] in _FRAMEWORK_MODULES:
-            continue
-        if parts[0].startswith(_EXTENSION_LIBRARIES) or parts[-1].endswith(_EXTENSION_SUFFIXES):
-            return True
-    return False
+    return any(extension_module(m.group("mod")) for m in _MODULE.finditer(line[:1000]))
 
 
 #: A CUDA runtime library named with its major version (libcudart.so.12, libcublasLt.so.11).
