@@ -36,6 +36,7 @@ from recommender.decide.diagnosis.kernels import (
     vllm_rocm_findings,
 )
 from recommender.decide.diagnosis.legacy_driver import legacy_driver
+from recommender.decide.diagnosis.mac_amd import amd_gpu_on_macos
 from recommender.decide.diagnosis.memory import busy_gpus, closed_gpus, container_without_gpus
 from recommender.decide.diagnosis.messages import message_findings
 from recommender.decide.diagnosis.musl import musl_without_wheels
@@ -183,6 +184,7 @@ def diagnose(
         *vllm_rocm_findings(paste),
         *platform_findings(paste),
         *mps_off_macos(paste),
+        *amd_gpu_on_macos(paste),
         *jetson_builds(paste),
         *tegra_builds(paste, hardware.gpus),
         *tensorflow_metal_missing(paste),

@@ -55,7 +55,9 @@ def torch_inference(
     fact = paste.facts.get("frameworks.pytorch.version")
     version = fact_version(fact)
     if fact is None or version is None:
-        return _conda_swap(paste) if not _cuda_build_stated(paste) else None
+        if _cuda_build_stated(paste):
+            return None
+        return _conda_swap(paste) or _driver_answers(paste)
     if version.local is not None or _cuda_build_stated(paste):
         return None  # a labelled or stated build is the checklist's
     conda = first_line(paste, _CONDA_TORCH)
@@ -145,6 +147,38 @@ def _conda_swap(paste: Paste) -> Inference | None:
         ),
         source=CONDA_FORGE_BUILDS_URL,
         lines=(conda,),
+    )
+
+
+#: torch's install selector: the default wheels of some platforms, and any install without the
+#: CUDA index, are the CPU-only build; the CUDA builds come from download.pytorch.org.
+TORCH_INSTALL_URL = "https://pytorch.org/get-started/locally/"
+
+
+def _driver_answers(paste: Paste) -> Inference | None:
+    """torch sees no GPU, its version and build are not stated, and the NVIDIA driver answers
+    (its version printed): the GPU and driver work, so torch's own build is the likeliest cause."""
+    driver = paste.facts.get("driver.version")
+    if driver is None:
+        return None
+    return Inference(
+        id="cpu-build-driver-answers",
+        category=Category.CPU_WHEEL_ON_GPU.value,
+        title="most likely a CPU-only torch, since the driver answers",
+        detail=(
+            f"the NVIDIA driver answers (version {driver.value}, line {driver.line}), so the GPU "
+            "and driver work; the paste does not state torch's build, and a CPU-only build is the "
+            "commonest cause left (the default wheel on Windows and aarch64, an install without "
+            "the CUDA index, a dependency that reinstalled torch). CUDA_VISIBLE_DEVICES set to "
+            "nothing gives the same answer"
+        ),
+        fix=(
+            "Check torch.__version__ and torch.version.cuda (+cpu or None is the CPU build); "
+            "install torch from the CUDA index for the driver: pip install --force-reinstall torch "
+            "--index-url https://download.pytorch.org/whl/cuXXX"
+        ),
+        source=TORCH_INSTALL_URL,
+        lines=(driver.line,),
     )
 
 

@@ -192,20 +192,27 @@ def _inline(line: str, number: int) -> list[Fact]:
 #: torch's, imported as ``from torch import cuda``), and only a True/False answer.
 #: Retold as people type it, too: without the call's parentheses, with an "=" or ":" and no
 #: spaces, the answer in Markdown emphasis ("torch.cuda.is_available=**False**", "is_available()
-#: -> `False`").
+#: -> `False`"), or after the one-liner that printed it ("`python -c 'print(torch.cuda.
+#: is_available())'` returns False").
 _SAID = re.compile(
     r"(?P<expr>(?:torch\.)?cuda\.is_available|torch\.backends\.mps\.is_available"
-    r"|tf\.test\.is_built_with_cuda|tf\.test\.is_gpu_available)(?:\(\))?[`*]{0,2}"
-    r"(?: {1,4}(?:returns?|returned|gives|gave|is|prints|printed|shows|outputs|==|=>|->|→|⇒) {1,4}"
+    r"|tf\.test\.is_built_with_cuda|tf\.test\.is_gpu_available)(?:\(\))?\)?[`'\"*]{0,3}"
+    r"(?: {1,4}(?:(?:always|still|just|only) {1,2})?"
+    r"(?:returns?|returned|gives|gave|is|prints|printed|shows|outputs|==|=>|->|→|⇒) {1,4}"
     r"| {0,4}[=:] {0,4})[`*_]{0,2}"
     r"(?P<value>true|false)\b",
     re.IGNORECASE,
 )
 
 
+#: A line of code that tests the answer ("if torch.cuda.is_available() == False:"): a condition,
+#: not an answer.
+_CODE = ("if ", "elif ", "while ", "assert ", "return ", "not ")
+
+
 def _said(line: str, number: int) -> list[Fact]:
     m = _SAID.search(line)
-    if m is None:
+    if m is None or line.lstrip().startswith(_CODE):
         return []
     expr = "".join(m.group("expr").split()) + "()"
     if expr.lower().startswith("cuda."):
@@ -268,7 +275,7 @@ def read(lines: Sequence[str]) -> list[Block]:
             continue
         at = line.find("python") if "-c" in line else -1
         one = _ONE_LINER.match(line, at) if at >= 0 else None
-        if one is not None:
+        if one is not None and not _SAID.search(line):  # else its answer follows on this line
             code = one.group("code")
             pending = code.split(";")[-1].strip()
             continue
