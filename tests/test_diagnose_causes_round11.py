@@ -24,6 +24,19 @@ from tests.pastes import REFERENCE, block_facts, run
         "ggml-cuda.cu:1412: ERROR: CUDA kernel vec_dot_q4_K_q8_1_impl_vmmq has no device code compatible with CUDA arch 600. ggml-cuda.cu was compiled for: 500,600,700,800,900\n",
         'time=2024-02-01T10:00:00 level=INFO source=gpu.go:138 msg="CUDA GPU is too old. Falling back to CPU mode. Compute Capability detected: 3.7"\n',
         'time=2026-08-01 level=INFO msg="skipping CUDA device — compute capability not in compiled architectures" device="Quadro M3000M" cc=520 archs="[750 800 860]"\n',
+    ],
+)
+def test_a_ggml_runtimes_own_build_is_also_the_framework_build(text: str) -> None:
+    """llama.cpp and Ollama run on ggml, not torch: their build lacking the GPU's architecture is
+    the framework build's (arch-unsupported) as well as the library's own kernels."""
+    result = run(text)
+    assert {"library-kernels-unsupported", "arch-unsupported"} <= set(result.categories)
+    assert result.failed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "This kernel only supports sm120.\ncudaErrorLaunchFailure: unspecified launch failure\n",
         "Assertion failed: This kernel only supports sm_90\n",
         "DG_DEVICE_ASSERT failed: This kernel only supports SM100-family GPUs\n",
