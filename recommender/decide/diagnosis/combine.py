@@ -56,6 +56,7 @@ from recommender.decide.diagnosis.previews import wsl_preview_build
 from recommender.decide.diagnosis.pyg_wheels import older_torch
 from recommender.decide.diagnosis.resolver_conflicts import resolver_findings
 from recommender.decide.diagnosis.rocm_start import runtime_start
+from recommender.decide.diagnosis.stated_floors import stated_floor_findings
 from recommender.decide.diagnosis.symptoms import unexplained
 from recommender.decide.diagnosis.tegra import tegra_builds
 from recommender.decide.diagnosis.tf_libraries import (
@@ -194,6 +195,8 @@ def diagnose(
         *vendor_builds(paste),
         *cuda_runtimes(paste),
         *cuda_majors(paste),
+        # a minimum the paste states with what it shows leads an era's inference of the same cause
+        *stated_floor_findings(paste, hardware.gpus),
         *era_findings(paste, tables),
         *gfx_findings(paste, hardware),
         *driver_mismatch(paste),
