@@ -91,6 +91,8 @@ RECORDED = (
     "faiss-gpu",
     "faiss-gpu-cu11",
     "faiss-gpu-cu12",
+    "mxnet",
+    "mxnet-mkl",
     # the frameworks' other conda packages whose build string names the variant
     *(name for name in BUILD_OF if name not in WATCHED and name != "jaxlib"),
 )
@@ -98,6 +100,8 @@ _NAMES = frozenset((*WATCHED, *RECORDED))
 #: NVIDIA's library wheels name the CUDA major they were built for (``nvidia-nccl-cu12``,
 #: ``nvidia-cusparselt-cu13``): every one is read, so a list shows which CUDA majors it holds.
 _NVIDIA_CUDA_WHEEL = re.compile(r"^nvidia-[a-z0-9-]{1,40}-cu1[0-9]$")
+#: MXNet's GPU builds name their CUDA release (``mxnet-cu112``, ``mxnet-cu90mkl``).
+_MXNET_CUDA = re.compile(r"^mxnet-cu[0-9]{2,3}(?:mkl)?$")
 
 
 def recorded(name: str) -> bool:
@@ -107,4 +111,8 @@ def recorded(name: str) -> bool:
 
 def is_read(name: str) -> bool:
     """A package dlrec reads: a framework, a recorded package, or an NVIDIA CUDA wheel."""
-    return name in _NAMES or _NVIDIA_CUDA_WHEEL.match(name) is not None
+    return (
+        name in _NAMES
+        or _NVIDIA_CUDA_WHEEL.match(name) is not None
+        or _MXNET_CUDA.match(name) is not None
+    )
