@@ -11,7 +11,7 @@ to that message's signature."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from recommender.core.catalog import Accelerator
@@ -115,12 +115,39 @@ def _gpus(paste: Paste, table: GpuTable, skip: Sequence[Requirement]) -> list[_S
     return out
 
 
+def _driver(paste: Paste, table: GpuTable, reqs: Sequence[Requirement]) -> list[_Shown]:
+    return _fact(paste, "driver.version", "the NVIDIA driver", r"[0-9]{3}(?:\.[0-9]{1,3}){0,2}")
+
+
+def _nvcc(paste: Paste, table: GpuTable, reqs: Sequence[Requirement]) -> list[_Shown]:
+    return _fact(paste, "toolkit.nvcc", "nvcc")
+
+
+def _cudnn(paste: Paste, table: GpuTable, reqs: Sequence[Requirement]) -> list[_Shown]:
+    return _fact(paste, "toolkit.cudnn", "cuDNN")
+
+
+def _python(paste: Paste, table: GpuTable, reqs: Sequence[Requirement]) -> list[_Shown]:
+    return _fact(paste, "python.version", "Python", r"3\.[0-9]{1,2}")
+
+
+def _glibc(paste: Paste, table: GpuTable, reqs: Sequence[Requirement]) -> list[_Shown]:
+    return _fact(paste, "os.libc", "glibc", r"2\.[0-9]{1,2}")
+
+
+def _cuda_ceiling(paste: Paste, table: GpuTable, reqs: Sequence[Requirement]) -> list[_Shown]:
+    return _ceiling(paste, table)
+
+
 @dataclass(frozen=True, slots=True)
 class _Check:
-    """How one subject's minimum is judged: what it is compared with, the category, how many
-    version parts count, the wording, the fix and the source."""
+    """How one kind of minimum is judged: its finding's key, the requirement subject it reads,
+    what the paste shows for it, the category, how many version parts count, the wording, the
+    fix and the source."""
 
-    subject: str
+    key: str
+    reads: str
+    shown: Callable[[Paste, GpuTable, Sequence[Requirement]], list[_Shown]]
     category: str
     width: int
     noun: str
@@ -129,37 +156,19 @@ class _Check:
 
 
 _CHECKS = (
-    _Check("driver", Category.DRIVER_TOO_OLD.value, 3, "NVIDIA driver", "Update the NVIDIA driver to {need} or newer", _COMPAT),
-    _Check("cuda", Category.DRIVER_TOO_OLD.value, 2, "CUDA", "Update the NVIDIA driver to a branch that runs CUDA {need} (nvidia-smi's CUDA Version {need} or newer)", _COMPAT),
-    _Check("nvcc", Category.VERSION_MISMATCH.value, 2, "CUDA toolkit", "Install the CUDA {need} toolkit (or newer) and point CUDA_HOME and PATH at it", _COMPAT),
-    _Check("cudnn", Category.VERSION_MISMATCH.value, 2, "cuDNN", "Install cuDNN {need} or newer for this CUDA release", _CUDNN),
-    _Check("capability", Category.ARCH_UNSUPPORTED.value, 2, "compute capability", "Run on a GPU of compute capability {need} or newer, or build the program's kernels for this GPU", _CUDA_GPUS),
-    _Check("python", Category.NO_MATCHING_WHEEL.value, 2, "Python", "Use Python {need} or newer (a new environment: conda create -n env python={need})", _PYTHON),
-    _Check("glibc", Category.NO_MATCHING_WHEEL.value, 2, "glibc", "Use a distribution with glibc {need} or newer (or a container of one)", _GLIBC),
+    _Check("driver", "driver", _driver, Category.DRIVER_TOO_OLD.value, 3, "NVIDIA driver", "Update the NVIDIA driver to {need} or newer", _COMPAT),
+    _Check("cuda", "cuda", _cuda_ceiling, Category.DRIVER_TOO_OLD.value, 2, "CUDA", "Update the NVIDIA driver to a branch that runs CUDA {need} (nvidia-smi's CUDA Version {need} or newer)", _COMPAT),
+    _Check("nvcc", "cuda", _nvcc, Category.VERSION_MISMATCH.value, 2, "CUDA toolkit", "Install the CUDA {need} toolkit (or newer) and point CUDA_HOME and PATH at it", _COMPAT),
+    _Check("cudnn", "cudnn", _cudnn, Category.VERSION_MISMATCH.value, 2, "cuDNN", "Install cuDNN {need} or newer for this CUDA release", _CUDNN),
+    _Check("capability", "capability", _gpus, Category.ARCH_UNSUPPORTED.value, 2, "compute capability", "Run on a GPU of compute capability {need} or newer, or build the program's kernels for this GPU", _CUDA_GPUS),
+    _Check("python", "python", _python, Category.NO_MATCHING_WHEEL.value, 2, "Python", "Use Python {need} or newer (a new environment: conda create -n env python={need})", _PYTHON),
+    _Check("glibc", "glibc", _glibc, Category.NO_MATCHING_WHEEL.value, 2, "glibc", "Use a distribution with glibc {need} or newer (or a container of one)", _GLIBC),
 )  # fmt: skip
-
-
-def _shown(
-    check: _Check, paste: Paste, table: GpuTable, reqs: Sequence[Requirement]
-) -> list[_Shown]:
-    if check.subject == "driver":
-        return _fact(paste, "driver.version", "the NVIDIA driver", r"[0-9]{3}(?:\.[0-9]{1,3}){0,2}")
-    if check.subject == "cuda":
-        return _ceiling(paste, table)
-    if check.subject == "nvcc":
-        return _fact(paste, "toolkit.nvcc", "nvcc")
-    if check.subject == "cudnn":
-        return _fact(paste, "toolkit.cudnn", "cuDNN")
-    if check.subject == "capability":
-        return _gpus(paste, table, reqs)
-    if check.subject == "python":
-        return _fact(paste, "python.version", "Python", r"3\.[0-9]{1,2}")
-    return _fact(paste, "os.libc", "glibc", r"2\.[0-9]{1,2}")
 
 
 def _finding(paste: Paste, check: _Check, need: Requirement, low: _Shown) -> Finding:
     return Finding(
-        id=f"requirement:{check.subject}-stated",
+        id=f"requirement:{check.key}-stated",
         category=check.category,
         status="warn",
         title=f"The paste states a minimum {check.noun} {need.version}, and shows less",
@@ -184,11 +193,10 @@ def stated_floor_findings(paste: Paste, table: GpuTable) -> list[Finding]:
         return []
     out = []
     for check in _CHECKS:
-        subject = "cuda" if check.subject == "nvcc" else check.subject
-        needs = [r for r in reqs if r.subject == subject]
+        needs = [r for r in reqs if r.subject == check.reads]
         if not needs:
             continue
-        shown = _shown(check, paste, table, reqs)
+        shown = check.shown(paste, table, reqs)
         # the highest minimum against the oldest release shown (one pass each: pastes are long)
         need = max(needs, key=lambda r: _numbers(r.version) or ())
         low = min(shown, key=lambda v: _numbers(v.version) or (), default=None)
