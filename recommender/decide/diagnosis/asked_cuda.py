@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from recommender.core.numfmt import is_digits
 from recommender.decide.diagnosis._paste import stated_cuda_lines
@@ -38,9 +39,9 @@ _NUMBERED_13 = frozenset({"cudart", "cublas", "cublaslt"})
 
 #: A CUDA library by the name its loader opens: Linux sonames and Windows DLLs.
 _NAME = re.compile(
-    r"(?<![A-Za-z0-9_])(?P<lib>lib(?:cudart|cublasLt|cublas|cufft|curand|cusparse|cusolver)"
+    r"(?<![A-Za-z0-9_])(?P<lib>lib(?:cudart|cublasLt|cublas|cufft|curand|cusparse|cusolver|cudnn)"
     r"\.so\.[0-9]{1,2}(?:\.[0-9]{1,2})?"
-    r"|(?:cudart|cublasLt|cublas|cufft|curand|cusparse|cusolver)64_[0-9]{1,3}\.dll)"
+    r"|(?:cudart|cublasLt|cublas|cufft|curand|cusparse|cusolver|cudnn)64_[0-9]{1,3}\.dll)"
     r"(?![0-9])"
 )
 #: Words before a name that ask for it (within _BEFORE characters).
@@ -122,8 +123,23 @@ def asked_libraries(paste: Paste) -> tuple[list[tuple[int, str]], set[str]]:
     return asked, named
 
 
-def asked_release(lib: str) -> Span | None:
-    """The CUDA releases that ship ``lib``, or None where that is not known."""
+def _release(text: str, whole: int) -> tuple[int, int]:
+    """``10.2`` -> (10, 2); a major alone (``12``) -> (12, ``whole``)."""
+    major, _, minor = text.partition(".")
+    return int(major), int(minor) if minor else whole
+
+
+def cudnn_spans(tables: Mapping[str, Any]) -> dict[int, Span]:
+    """cuDNN major -> the CUDA releases it was built for (compat.yaml ``cudnn_cuda``)."""
+    return {
+        int(row["cudnn"]): (_release(str(row["lowest"]), 0), _release(str(row["highest"]), 99))
+        for row in tables.get("cudnn_cuda") or ()
+    }
+
+
+def asked_release(lib: str, cudnn: Mapping[int, Span]) -> Span | None:
+    """The CUDA releases that ship ``lib`` (a cuDNN file: that cuDNN major was built for,
+    ``cudnn``), or None where that is not known."""
     name = soname(lib)
     if name is None:
         return None
@@ -131,6 +147,8 @@ def asked_release(lib: str) -> Span | None:
     head = version.split(".")[0]
     if not is_digits(head):
         return None
+    if base == "cudnn":
+        return cudnn.get(int(head))
     if int(head) >= 13:
         return ((int(head), 0), (int(head), 99)) if base in _NUMBERED_13 else None
     # from CUDA 11 a file's minor is the library's own (libcublas.so.12.1.3.1 is CUDA 12's)
@@ -157,7 +175,7 @@ def _releases_in(text: str) -> list[tuple[int, int | None]]:
 
 
 def environment_cuda(
-    paste: Paste, own: Sequence[int], asked: set[str], named: set[str]
+    paste: Paste, own: Sequence[int], asked: set[str], named: set[str], cudnn: Mapping[int, Span]
 ) -> dict[tuple[int, int | None], int]:
     """The CUDA releases the paste states for the environment apart from the lines ``own``, each
     with its first line: a minor of None where only the major is said."""
@@ -172,36 +190,56 @@ def environment_cuda(
         for said in _releases_in(text) if number not in own else ():
             found.setdefault(said, number)
         for lib in present:
-            span = asked_release(lib) if lib in text else None
+            span = asked_release(lib, cudnn) if lib in text else None
             if span is not None and span[0][0] == span[1][0]:
                 exact = span[0][1] if span[0] == span[1] else None
                 found.setdefault((span[0][0], exact), number)
     return found
 
 
-def other_cuda(paste: Paste) -> tuple[int, str, str, Mapping[tuple[int, int | None], int]] | None:
+def other_cuda(
+    paste: Paste, tables: Mapping[str, Any]
+) -> tuple[int, str, str, Mapping[tuple[int, int | None], int]] | None:
     """(line, library, the CUDA it belongs to, the environment's releases) for the first library
     asked for whose CUDA is none the paste states for the environment."""
     asked, named = asked_libraries(paste)
     if not asked:
         return None
-    env = environment_cuda(paste, [n for n, _ in asked], {lib for _, lib in asked}, named)
+    cudnn = cudnn_spans(tables)
+    env = environment_cuda(paste, [n for n, _ in asked], {lib for _, lib in asked}, named, cudnn)
     if not env:
         return None
-    found = first_of_another_release(asked, env, asked_release)
+    found = first_of_another_release(asked, env, lambda lib: asked_release(lib, cudnn))
     return (*found, env) if found is not None else None
 
 
-def asked_other_cuda(paste: Paste, lines: Sequence[int]) -> bool:
+def asked_other_cuda(paste: Paste, lines: Sequence[int], tables: Mapping[str, Any]) -> bool:
     """A library of another CUDA than the environment's is asked for on one of ``lines``."""
-    found = other_cuda(paste)
+    found = other_cuda(paste, tables)
     return found is not None and found[0] in lines
 
 
-def library_cuda_release(paste: Paste) -> list[Finding]:
+def _source(lib: str, tables: Mapping[str, Any]) -> str:
+    """The cited table row of a cuDNN file's major (compat.yaml ``cudnn_cuda``), else NVIDIA's notes."""
+    name = soname(lib)
+    if name is None or name[0] != "cudnn":
+        return CUDA_13_NOTES_URL
+    major = name[1].split(".")[0]
+    rows = [row for row in tables.get("cudnn_cuda") or () if str(row["cudnn"]) == major]
+    return str(rows[0]["source"]) if rows else CUDA_13_NOTES_URL
+
+
+def _named(lib: str, shown: str) -> str:
+    """What the library's name says of its CUDA release."""
+    if "cudnn" in lib:
+        return f"{lib} is a cuDNN file of a major that NVIDIA built for CUDA {shown} only"
+    return f"{lib} is the name CUDA {shown} gives that library"
+
+
+def library_cuda_release(paste: Paste, tables: Mapping[str, Any]) -> list[Finding]:
     """A CUDA library asked for and not loaded whose CUDA release is none the paste states for the
     environment: the package asking was built for another CUDA. A warning: inferred from names."""
-    found = other_cuda(paste)
+    found = other_cuda(paste, tables)
     if found is None:
         return []
     number, lib, shown, env = found
@@ -215,12 +253,12 @@ def library_cuda_release(paste: Paste) -> list[Finding]:
             "library-cuda-release",
             "warn",
             title="A package asks for the CUDA libraries of another release than the environment's",
-            detail=f"{lib} is the name CUDA {shown} gives that library; the paste states {said} for "
+            detail=f"{_named(lib, shown)}; the paste states {said} for "
             "the environment: the package asking for it was built for another CUDA (inferred from "
             "the library's name)",
             fix="Install the build of the package made for the environment's CUDA (its cuXYZ "
             "wheel, index or image), or the CUDA release whose libraries it names",
             proof=[number, *sorted(env.values())[:2]],
-            source=CUDA_13_NOTES_URL,
+            source=_source(lib, tables),
         )
     ]

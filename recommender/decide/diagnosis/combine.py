@@ -36,6 +36,7 @@ from recommender.decide.diagnosis.kernels import (
     vllm_rocm_findings,
 )
 from recommender.decide.diagnosis.legacy_driver import legacy_driver
+from recommender.decide.diagnosis.library_release import INFERRED
 from recommender.decide.diagnosis.mac_amd import amd_gpu_on_macos
 from recommender.decide.diagnosis.memory import busy_gpus, closed_gpus, container_without_gpus
 from recommender.decide.diagnosis.messages import message_findings
@@ -65,6 +66,8 @@ from recommender.decide.diagnosis.tf_libraries import (
     xla_gpu_only,
 )
 from recommender.decide.diagnosis.toolkit import toolkit_mismatch
+from recommender.decide.diagnosis.torch_libraries import KEY as TORCH_RELEASE_LIBRARY
+from recommender.decide.diagnosis.torch_libraries import release_library
 from recommender.decide.diagnosis.vendor_build import vendor_builds
 from recommender.decide.diagnosis.wsl import on_wsl2
 from recommender.facts.reports import Paste, Signature
@@ -142,13 +145,18 @@ def _merge(findings: Sequence[Finding]) -> list[Finding]:
     return sorted(out.values(), key=lambda f: order.get(f.status, 3))
 
 
+#: Findings of a loader's refusal: a failure the paste shows, whose cause is inferred.
+_LOADER_REFUSALS = frozenset({EXTENSION_LOAD, f"{INFERRED.prefix}:{TORCH_RELEASE_LIBRARY}"})
+
+
 def _shows_failure(f: Finding) -> bool:
     """A warning that the paste shows a failure: a framework that cannot use the GPU the paste
     shows (symptoms.py), the user's own sentence stating a cause (a ``-stated`` signature), or a
-    library's compiled extension the loader refused (extension_loads.py).
+    library's compiled extension or torch library of another release that the loader refused
+    (extension_loads.py, torch_libraries.py).
     Not a fail (the cause is inferred or told, not proved), but not a healthy paste either."""
     return f.status == "warn" and (
-        f.id.startswith("symptom:") or f.id.endswith("-stated") or f.id == EXTENSION_LOAD
+        f.id.startswith("symptom:") or f.id.endswith("-stated") or f.id in _LOADER_REFUSALS
     )
 
 
@@ -205,8 +213,9 @@ def diagnose(
         *tf_release_driver(paste),
         *library_versions(paste),
         *library_release_named(paste),
-        *library_cuda_release(paste),
+        *library_cuda_release(paste, tables),
         *extension_load_failures(paste),
+        *release_library(paste, tables),
         *xla_gpu_only(paste),
         *toolkit_mismatch(paste),
         *jax_plugin_versions(paste),

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from recommender.decide.diagnosis.extensions import extension_module
+from recommender.decide.diagnosis.extensions import FRAMEWORK_MODULES, extension_module
 from recommender.decide.diagnosis.findings import Finding
 from recommender.decide.diagnosis.library_release import INFERRED
 from recommender.facts.reports import Paste
@@ -105,6 +105,17 @@ def _package(module: str) -> str:
     top = module.split(".")[0]
     top = "flash_attn" if top.startswith("flash_attn") else top
     return top.replace("_", "-")
+
+
+def importing_package(paste: Paste, line: int) -> str | None:
+    """The package (as pip names it) whose import, or whose frame, stands just above ``line``;
+    None where none does or it is a framework's own."""
+    names = _imported(paste, line)
+    if not names:
+        frames = [_FRAME.search(paste.line(n)[:1000]) for n in range(max(1, line - _ABOVE), line)]
+        names = [m.group("pkg") for m in frames if m is not None]
+    names = [n for n in names if n.split(".")[0] not in FRAMEWORK_MODULES]
+    return _package(names[-1]) if names else None
 
 
 def extension_load_failures(paste: Paste) -> list[Finding]:

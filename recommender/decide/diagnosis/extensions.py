@@ -6,7 +6,8 @@ disagree; installing the missing library alone hides that."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from recommender.decide.diagnosis._paste import stated_cuda
 from recommender.decide.diagnosis.asked_cuda import asked_other_cuda
@@ -37,13 +38,13 @@ _EXTENSION_LIBRARIES = (
     "apex",
 )
 _EXTENSION_SUFFIXES = ("_cuda", "_C", "_ext", "_kernels", "_kernel", "_ops")
-_FRAMEWORK_MODULES = ("torch", "tensorflow", "jax", "jaxlib", "paddle")
+FRAMEWORK_MODULES = ("torch", "tensorflow", "jax", "jaxlib", "paddle")
 
 
 def extension_module(name: str) -> bool:
     """``name`` (dotted) is a compiled extension of a library, not a framework's own module."""
     parts = name.strip(".").split(".")
-    if not parts[0] or parts[0] in _FRAMEWORK_MODULES:
+    if not parts[0] or parts[0] in FRAMEWORK_MODULES:
         return False
     return parts[0].startswith(_EXTENSION_LIBRARIES) or parts[-1].endswith(_EXTENSION_SUFFIXES)
 
@@ -65,14 +66,16 @@ _VERSIONED_CUDA_LIBRARY = re.compile(
 _CUDA_NUMBERED = re.compile(r"lib(?:cudart|cublas|cublasLt|nvrtc)\.so\.(?P<major>[0-9]{1,2})\b")
 
 
-def extension_built_for_other_cuda(paste: Paste, lines: Sequence[int]) -> bool:
+def extension_built_for_other_cuda(
+    paste: Paste, lines: Sequence[int], tables: Mapping[str, Any]
+) -> bool:
     """A versioned CUDA runtime library missing (``lines``) while a library with its own compiled
     CUDA extension is being imported, or where the paste states a CUDA of another major release
     than the one the missing library belongs to ("libcudart.so.10.1" next to "cuda12.1", or any
     wording asked_cuda reads: "CUDA SDK 12.0", an image's cu130, the library present at another
     release): the module that asks for it was built for another CUDA than the environment
     provides (its wheel and torch's CUDA disagree)."""
-    if asked_other_cuda(paste, lines):
+    if asked_other_cuda(paste, lines, tables):
         return True
     if not any(_VERSIONED_CUDA_LIBRARY.search(paste.line(n)) for n in lines):
         return False

@@ -303,7 +303,7 @@ def message_findings(
         if sig.diagnosis == Category.ARCH_UNSUPPORTED.value and _cuda_past_driver(paste, lines):
             also = (*also, Category.DRIVER_TOO_OLD.value)
         if sig.diagnosis == Category.MISSING_LIBRARY.value and extension_built_for_other_cuda(
-            paste, lines
+            paste, lines, tables
         ):
             also = (*also, Category.VERSION_MISMATCH.value)
         cudnn = other_cudnn(paste, lines, tables) if sig.diagnosis == _MISSING else None
