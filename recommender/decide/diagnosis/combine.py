@@ -28,6 +28,7 @@ from recommender.decide.diagnosis.flavours import flavour_findings
 from recommender.decide.diagnosis.gfx import gfx_findings
 from recommender.decide.diagnosis.intent import cpu_intended
 from recommender.decide.diagnosis.items import item_findings
+from recommender.decide.diagnosis.jax_driver import jax_driver_floor
 from recommender.decide.diagnosis.kernels import (
     arch_flag_findings,
     built_without_cuda,
@@ -209,6 +210,7 @@ def diagnose(
         *gfx_findings(paste, hardware),
         *driver_mismatch(paste),
         *legacy_driver(paste, hardware.gpus),
+        *jax_driver_floor(paste, tables),
         *tf_tested_libraries(paste),
         *tf_release_driver(paste),
         *library_versions(paste),

@@ -60,6 +60,8 @@ REPOSITORY_PACKAGES = {
     "microsoft/deepspeed": "deepspeed",
     "deepspeedai/deepspeed": "deepspeed",
     "huggingface/text-generation-inference": "text-generation-inference",
+    "jax-ml/jax": "jax",
+    "google/jax": "jax",
 }
 
 #: A reader: the paste's lines and the reference tables (which most readers need not consult)
