@@ -23,6 +23,7 @@ from recommender.decide.diagnosis.cuda_majors import cuda_majors
 from recommender.decide.diagnosis.device_access import root_only_gpu
 from recommender.decide.diagnosis.eras import era_findings
 from recommender.decide.diagnosis.extension_loads import EXTENSION_LOAD, extension_load_failures
+from recommender.decide.diagnosis.families import FAMILY, family_findings
 from recommender.decide.diagnosis.findings import Diagnosis, Finding
 from recommender.decide.diagnosis.flavours import flavour_findings
 from recommender.decide.diagnosis.gfx import gfx_findings
@@ -154,10 +155,13 @@ def _shows_failure(f: Finding) -> bool:
     """A warning that the paste shows a failure: a framework that cannot use the GPU the paste
     shows (symptoms.py), the user's own sentence stating a cause (a ``-stated`` signature), or a
     library's compiled extension or torch library of another release that the loader refused
-    (extension_loads.py, torch_libraries.py).
+    (extension_loads.py, torch_libraries.py), or the general words of a kind of failure where
+    nothing else names a cause (families.py).
     Not a fail (the cause is inferred or told, not proved), but not a healthy paste either."""
     return f.status == "warn" and (
-        f.id.startswith("symptom:") or f.id.endswith("-stated") or f.id in _LOADER_REFUSALS
+        f.id.startswith(("symptom:", FAMILY))
+        or f.id.endswith("-stated")
+        or f.id in _LOADER_REFUSALS
     )
 
 
@@ -239,6 +243,8 @@ def diagnose(
     # a framework that cannot use the GPU the paste shows, where nothing above says why: not
     # healthy; its likely cause inferred from the facts, or said to be missing from the text
     found += unexplained(paste, found, tables)
+    # the general words of a kind of failure, where nothing above names a cause
+    found += family_findings(paste, by_id, found)
     merged = _merge(_explained(found))
     if not any(f.status == "fail" or _shows_failure(f) for f in merged):
         merged.append(

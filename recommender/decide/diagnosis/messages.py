@@ -279,7 +279,7 @@ def message_findings(
     )
     for sid in hit_ids:
         sig = signatures[sid]
-        if sig.status == "fact" or (start_failed and _fallback_only(sig)):
+        if sig.status in ("fact", "family") or (start_failed and _fallback_only(sig)):
             continue
         lines = sorted({n for h in paste.hits if h.signature == sid for n in h.lines})
         if sig.status == "ok":

@@ -73,7 +73,10 @@ _REQUIRED = ("id", "pattern", "status", "diagnosis", "title", "source", "verifie
 #: ``fact``: the match only states facts (a version in a log) that the diagnosis's checks read.
 #: ``ok``: the message is the program's own fault (an illegal memory access, a device-side
 #: assertion) or harmless noise: it proves nothing against the environment (diagnosis healthy).
-_STATUSES = ("fail", "warn", "fact", "ok")
+#: ``family``: the general words of a kind of failure ("out of memory", "cannot open shared
+#: object file"), not one program's message: a warning of that category, and only where no other
+#: finding names a cause (decide/diagnosis/families.py); a new wording of a known kind is read so.
+_STATUSES = ("fail", "warn", "fact", "ok", "family")
 _HITS_PER_SIGNATURE = 20
 _DATE = re.compile(r"^20[0-9]{2}-[01][0-9]-[0-3][0-9]$")
 #: The groups of a version pair (``paired``): what the program was built with, what it found.
@@ -323,7 +326,7 @@ def _entry(entry: Any, where: str) -> Signature:
         # a fact's signature proves only what its groups read, and a retold match reads none (nor
         # can a version pair's be compared)
         forms=forms(sid, entry["pattern"], tree)
-        if entry["status"] != "fact" and not paired
+        if entry["status"] not in ("fact", "family") and not paired
         else (),
     )
 

@@ -1,0 +1,72 @@
+"""The general words of a kind of failure, where no known message or check names a cause.
+
+rules/signatures.yaml's ``family`` entries hold the words every program uses for one kind of
+failure ("out of memory", "cannot open shared object file", "driver version is insufficient",
+"no kernel image"), not one program's sentence. A new program, or a new release's rewording, is
+the commonest reason a paste of a known kind reads as nothing: its exact message is in no table
+yet, but its kind is plain from its words. Each family found is a warning of its category that says
+it was read from the wording, quoting the line; where any other finding names a cause, the families
+say nothing (that finding is the more exact one), nor on a line a known message reads (a
+harmless one, such as TensorFlow's optional TensorRT, included)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from recommender.core.catalog import Diagnosis as Category
+from recommender.decide.diagnosis._paste import quote_lines
+from recommender.decide.diagnosis.findings import Finding
+from recommender.facts.reports import Paste
+from recommender.facts.reports.signatures import Signature
+
+#: The id prefix of a family's finding.
+FAMILY = "family:"
+
+
+def _names_cause(f: Finding) -> bool:
+    return f.status in ("fail", "warn") and f.category != Category.HEALTHY.value
+
+
+def family_findings(
+    paste: Paste, signatures: Mapping[str, Signature], found: Sequence[Finding]
+) -> list[Finding]:
+    """One warning per category whose family words the paste shows, where nothing in ``found``
+    names a cause (the first line of each family, in the paste's order)."""
+    if any(_names_cause(f) for f in found):
+        return []
+    known = {
+        n
+        for hit in paste.hits
+        if hit.signature in signatures and signatures[hit.signature].status != "family"
+        for n in hit.lines
+    }
+    lines: dict[str, list[int]] = {}
+    for hit in paste.hits:
+        sig = signatures.get(hit.signature)
+        if sig is None or sig.status != "family" or known.intersection(hit.lines):
+            continue  # a line a known message reads (a harmless one too) is not read again
+        lines.setdefault(sig.id, []).extend(hit.lines)
+    out: list[Finding] = []
+    categories: set[str] = set()
+    for sid, numbers in lines.items():
+        sig = signatures[sid]
+        if sig.diagnosis in categories:
+            continue
+        categories.add(sig.diagnosis)
+        out.append(
+            Finding(
+                id=f"{FAMILY}{sid}",
+                category=sig.diagnosis,
+                also=sig.also,
+                status="warn",
+                title=f"{sig.title} (read from the wording, not a known message)",
+                detail=(
+                    "no known message or check in the paste names a cause, but this line words "
+                    "a failure of this kind; the exact cause is not in the text"
+                ),
+                fix=sig.fix_text,
+                quotes=quote_lines(paste, sorted(set(numbers))[:2]),
+                source=sig.source,
+            )
+        )
+    return out
