@@ -28,6 +28,10 @@ NEW_WORDINGS = [
         "ImportError: /opt/venv/lib/mylib/_ops.so: undefined symbol: ZN3foo3barEv",
     ),
     ("no-matching-wheel", "ERROR: No matching distribution found for superpkg-gpu==9.1"),
+    ("cpu-wheel-on-gpu", "engine: this wheel was built without CUDA support, using the CPU"),
+    ("rocm-issue", "render: hipErrorLaunchFailure in kernel blur_v (code 719)"),
+    ("tpu-issue", "trainer: Failed to connect to the TPU worker at 10.0.0.2:8470"),
+    ("mps-issue", "sampler: the MPS backend refused a 3-D grid here"),
 ]
 
 
