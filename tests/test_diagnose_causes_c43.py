@@ -160,3 +160,46 @@ def test_other_machines_stay_clear_of_the_mac_amd_finding(machine):
     text = f"{machine}\n`torch.cuda.is_available()` returns False\n"
     result = read(text)
     assert result is None or "platform:amd-gpu-on-macos" not in {f.id for f in result.findings}
+
+
+# --- a CUDA release and GPUs named in a Chinese sentence, a card named by "Nvidia" and its number --
+
+
+def test_a_cuda_release_older_than_the_gpu_in_chinese_is_read():
+    text = (
+        "服务器系统Ubuntu 16.04，CUDA版本10.0，Nvidia驱动版本455.28。\n"
+        "安装了两张显卡Nvidia 2070s，Nvidia 3090。\n"
+    )
+    result = run(text)
+    assert fact(result, "toolkit.cuda") == "10.0"
+    assert fact(result, "gpu.1.name") == "GeForce RTX 3090"
+    assert "arch-unsupported" in categories(text)
+
+
+def test_a_card_named_by_nvidia_and_its_number_is_read():
+    result = run("Two cards: Nvidia 2070s and Nvidia 3090, CUDA 10.0 installed.\n")
+    assert fact(result, "gpu.0.name") == "GeForce RTX 2070 SUPER"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "服务器系统Ubuntu 22.04，CUDA版本12.4，显卡Nvidia 3090。\n",  # a CUDA that knows the card
+        "显卡Nvidia 3090，需要CUDA版本11.1以上\n",  # a requirement, not what is installed
+    ],
+)
+def test_a_cuda_that_fits_or_is_only_required_stays_quiet(text):
+    assert "arch-unsupported" not in categories(text)
+
+
+def test_whisper_falling_back_to_the_cpu_is_torchs_answer():
+    text = f"UserWarning: FP16 is not supported on CPU; using FP32 instead\n{SMI}"
+    assert "cpu-wheel-on-gpu" in categories(text)
+
+
+def test_a_container_built_for_a_newer_driver_words_a_driver_too_old():
+    text = (
+        "ERROR: This container was built for NVIDIA Driver Release 550.54 or later, but\n"
+        "       version 525.60.13 was detected and compatibility mode is UNAVAILABLE.\n"
+    )
+    assert "driver-too-old" in categories(text)

@@ -34,11 +34,17 @@ _CANDIDATE = re.compile(
     re.ASCII,
 )
 #: A GeForce model named by its number alone after a word for the card ("Video card: 3060ti",
-#: "my GPU is a 4090", "graphics card 1660 super"): 20xx-50xx numbers are RTX, lower ones GTX; a
-#: number the GPU table does not know is not read.
+#: "my GPU is a 4090", "graphics card 1660 super", "显卡 3090"; an "s" after the number is SUPER): 20xx-50xx numbers are RTX, lower ones GTX; a number the GPU table
+#: does not know is not read. Not ``\b`` before the word: it runs on through Chinese text.
 _BARE_MODEL = re.compile(
-    r"\b(?:video ?card|graphics ?card|GPU|VGA)s?\b[^0-9\n]{0,12}?(?P<num>[1-9][0-9]{2,3})"
-    r" ?(?P<sfx>ti|super)?\b",
+    r"(?<![0-9A-Za-z_])(?:video ?card|graphics ?card|GPU|VGA|显卡)s?(?![0-9A-Za-z_])"
+    r"[^0-9\n]{0,12}?(?P<num>[1-9][0-9]{2,3}) ?(?P<sfx>ti|super|s)?\b",
+    re.IGNORECASE,
+)
+#: "Nvidia 3090", "NVIDIA 2070s": the brand and a four-digit GeForce number right after it (not
+#: "NVIDIA-SMI 460" nor a driver's "nvidia 470.82", three digits or a version).
+_BRAND_MODEL = re.compile(
+    r"(?<![0-9A-Za-z_-])nvidia {1,2}(?P<num>[1-5][0-9]{3}) ?(?P<sfx>ti|super|s)?(?![0-9A-Za-z.])",
     re.IGNORECASE,
 )
 _MAX_GPUS = 4
@@ -309,10 +315,12 @@ def _upper_family(name: str) -> str:
 def _candidates(line: str) -> list[str]:
     """GPU names a line may hold: the model names, then numbers named as the card's."""
     names = [_upper_family(m.group("name")) for m in _CANDIDATE.finditer(line, 0, 2000)]
-    for m in _BARE_MODEL.finditer(line, 0, 2000):
+    for m in (*_BARE_MODEL.finditer(line, 0, 2000), *_BRAND_MODEL.finditer(line, 0, 2000)):
         num = int(m.group("num"))
         family = "RTX" if 2000 <= num < 6000 else "GTX"
-        suffix = {"ti": " Ti", "super": " SUPER"}.get((m.group("sfx") or "").lower(), "")
+        suffix = {"ti": " Ti", "super": " SUPER", "s": " SUPER"}.get(
+            (m.group("sfx") or "").lower(), ""
+        )
         names.append(f"{family} {num}{suffix}")
     return names
 

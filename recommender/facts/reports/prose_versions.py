@@ -49,10 +49,10 @@ _FRAMEWORKS = {
     "jax": "jax",
 }
 #: The system's CUDA, cuDNN or ROCm: the name, an optional "toolkit"/"version" and "is"/":", a
-#: release ("torch with rocm 6.0", "ROCm version: 6.2").
+#: release ("torch with rocm 6.0", "ROCm version: 6.2"); in Chinese too ("CUDA版本10.0", "是").
 _LIBRARY = version_in_sentence(
     "cuda|cudnn|rocm",
-    r"(?:[ _-]?toolkit)?(?: {1,2}version)?(?: {1,2}is|:)? {0,2}",
+    r"(?:[ _-]?toolkit)?(?: {1,2}version| {0,2}版本)?(?: {1,2}is|:|：| {0,2}是)? {0,2}",
     group="lib",
     minor=2,
 )
@@ -72,13 +72,15 @@ _WANTED = re.compile(
 _OWN = re.compile(
     r"\b(?:using|use|used|on|with|installed|have|has|running|run|my|our|version|env"
     r"|environment|setup|system|machine)\b"
-    # the same in Chinese: my, our, I use, using, installed, this machine, environment
-    r"|我的|我们的|我用|使用|安装|本机|环境",
+    # the same in Chinese: my, our, I use, using, installed, this machine, environment, system,
+    # server, version
+    r"|我的|我们的|我用|使用|安装|本机|环境|系统|服务器|版本",
     re.IGNORECASE,
 )
 _LIST_ITEM = re.compile(r"[ \t>*|#+-]{0,8}")
-#: A version and a comma before it: the line lists versions ("tensorflow-gpu 2.3.0, CUDA 11.0").
-_LISTED = re.compile(r"[0-9], ")
+#: A version and a comma before it: the line lists versions ("tensorflow-gpu 2.3.0, CUDA 11.0",
+#: with a full-width comma in Chinese text).
+_LISTED = re.compile(r"[0-9](?:, |，)")
 #: Words right after a version that make it a range.
 _RANGE = re.compile(r" {0,2}(?:or (?:later|newer|higher|above|greater)|and (?:above|up|later))")
 
