@@ -203,3 +203,12 @@ def test_a_container_built_for_a_newer_driver_words_a_driver_too_old():
         "       version 525.60.13 was detected and compatibility mode is UNAVAILABLE.\n"
     )
     assert "driver-too-old" in categories(text)
+
+
+def test_a_program_falling_back_to_the_cpu_on_a_mac_with_an_amd_gpu_is_not_asking_for_cuda():
+    text = (
+        "UserWarning: FP16 is not supported on CPU; using FP32 instead\n"
+        "Mac Pro 2019, macOS 13.5\nAMD Radeon Pro W6800X Duo 32GB\n"
+    )
+    result = read(text)
+    assert result is None or not [f for f in result.findings if f.status == "fail"]

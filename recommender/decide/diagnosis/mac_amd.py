@@ -40,10 +40,11 @@ _ROCM = re.compile(r"\brocm\b|\bhip\b|\bhipcc\b", re.IGNORECASE)
 
 
 def _asked(paste: Paste) -> int | None:
-    """The line that shows CUDA or ROCm asked of torch: torch answering that CUDA is not
-    available, or ROCm/HIP named."""
+    """The line that shows CUDA or ROCm asked of torch: torch's answer to the user's own check
+    (``torch.cuda.is_available()`` False), or ROCm/HIP named. A program that quietly fell back to
+    the CPU (Whisper's FP16 warning) asked nothing: on a Mac that is what it should do."""
     cuda = paste.facts.get("frameworks.pytorch.cuda_available")
-    if cuda is not None and cuda.value is False:
+    if cuda is not None and cuda.value is False and "is_available" in paste.line(cuda.line):
         return cuda.line
     return first_line(paste, _ROCM)
 
