@@ -1,7 +1,7 @@
 """rules/signatures.yaml: known error messages, each with what its match proves.
 
 An entry: ``id``, ``pattern`` (a Python regular expression matched within one line), ``status``
-(fail or warn), ``diagnosis`` (a catalog Diagnosis), ``title``, ``proves`` (fact path -> value;
+(fail, warn, fact, ok or family: see ``_STATUSES``), ``diagnosis`` (a catalog Diagnosis), ``title``, ``proves`` (fact path -> value;
 ``"{name}"`` inserts a named group, ``"{name|cuda}"`` reads CUDA's driver API number 11040 as
 11.4, ``"{name|cc}"`` reads sm_86 or 86 as 8.6), ``fix`` (``item``: the checklist item whose fix,
 from the install planner, applies; ``text``: the fix where no item has one), ``source`` (the public
