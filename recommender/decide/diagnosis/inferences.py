@@ -13,7 +13,7 @@ from typing import Any
 from recommender.core.catalog import Diagnosis as Category
 from recommender.core.catalog import Framework
 from recommender.decide.diagnosis._paste import major_minor
-from recommender.decide.diagnosis.inferred import Inference, first_line
+from recommender.decide.diagnosis.inferred import MACOS_WORDS, Inference, first_line
 from recommender.decide.diagnosis.precedence import container_line
 from recommender.decide.diagnosis.torch_inferences import torch_inference
 from recommender.decide.diagnosis.wsl import WSL_FIX, on_wsl2
@@ -39,7 +39,6 @@ CONTAINER_GPUS_URL = (
 #: builds run, so a WSL paste is not native Windows.
 _WINDOWS = re.compile(r"\bwindows\b|win_amd64|\bwin(?:10|11|32|64)\b|\b[A-Z]:\\", re.IGNORECASE)
 _WSL = re.compile(r"\bwsl", re.IGNORECASE)
-_MACOS = re.compile(r"\bmacos\b|\bdarwin\b|\bmacbook|\bmac os\b", re.IGNORECASE)
 #: A TensorFlow 1.x GPU package named anywhere (tensorflow-gpu, tensorflow_gpu).
 _TF_GPU_PACKAGE = re.compile(r"tensorflow[-_]gpu", re.IGNORECASE)
 #: jax's CUDA plugin or a CUDA jaxlib named anywhere.
@@ -63,7 +62,7 @@ def _platform(paste: Paste) -> tuple[str, int | None]:
     said = first_line(paste, _WINDOWS)
     if said is not None:
         return "windows", said
-    mac = first_line(paste, _MACOS)
+    mac = first_line(paste, MACOS_WORDS)
     return ("macos", mac) if mac is not None else ("linux", None)
 
 

@@ -23,6 +23,15 @@ class Inference:
     also: tuple[str, ...] = ()
 
 
+#: macOS named in a paste: the system's names, a Mac's model names, Darwin (uname), macOS wheel
+#: tags. One list for every rule that asks whether a paste is from a Mac.
+MACOS_WORDS = re.compile(
+    r"\bmac ?os(?: x)?\b|\bos x\b|\bdarwin\b|\bmacbook|\bimac\b|\bmac (?:pro|mini|studio)\b"
+    r"|\bmacosx_[0-9]{1,2}_",
+    re.IGNORECASE,
+)
+
+
 def first_line(paste: Paste, pattern: re.Pattern[str]) -> int | None:
     """The first line (counting from 1) where ``pattern`` is found, or None."""
     return next((n for n, line in enumerate(paste.lines, 1) if pattern.search(line[:2000])), None)

@@ -11,7 +11,7 @@ import re
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.diagnosis._paste import quote_lines
 from recommender.decide.diagnosis.findings import Finding
-from recommender.decide.diagnosis.inferred import first_line
+from recommender.decide.diagnosis.inferred import MACOS_WORDS, first_line
 from recommender.facts.reports import Paste
 
 #: ROCm's supported operating systems: Linux distributions (and Windows for the HIP SDK).
@@ -20,12 +20,6 @@ ROCM_SYSTEMS_URL = (
     "system-requirements.html"
 )
 
-#: macOS named: the system's names, a Mac's model names, Darwin (uname), macOS wheel tags.
-_MAC = re.compile(
-    r"\bmac ?os(?: x)?\b|\bos x\b|\bdarwin\b|\bmacbook|\bimac\b|\bmac (?:pro|mini|studio)\b"
-    r"|\bmacosx_[0-9]{1,2}_",
-    re.IGNORECASE,
-)
 #: A Linux system shown beside it (a distribution, a kernel, os-release): the failing machine may
 #: be that one, and the Mac only mentioned.
 _LINUX = re.compile(r"\b(?:ubuntu|debian|centos|fedora|red hat|rhel|arch linux|linux)\b", re.I)
@@ -54,7 +48,7 @@ def amd_gpu_on_macos(paste: Paste) -> list[Finding]:
     system = paste.facts.get("os.system")
     if system is not None and str(system.value) != "Darwin":
         return []
-    mac = system.line if system is not None else first_line(paste, _MAC)
+    mac = system.line if system is not None else first_line(paste, MACOS_WORDS)
     if mac is None or first_line(paste, _LINUX) is not None:
         return []
     gfx = [f.line for p, f in paste.facts.items() if p.startswith("gpu.") and p.endswith(".gfx")]
