@@ -198,8 +198,8 @@ def _tf_tested(release: tuple[int, int]) -> tuple[str, str] | None:
 
 def _tf_cuda_build(paste: Paste) -> tuple[Fact, tuple[int, int], tuple[str, str]] | None:
     """TensorFlow's version fact, its release and the release's tested (CUDA, cuDNN), where the
-    paste's TensorFlow can be a CUDA build: a release in the tested table, not a CPU build, not
-    macOS, not native Windows from 2.11 (no CUDA build there)."""
+    paste's TensorFlow can be a CUDA build: a release in the tested table, not a CPU build (by a
+    label or by its own answer), not macOS, not native Windows from 2.11 (no CUDA build there)."""
     tf = paste.facts.get("frameworks.tensorflow.version")
     release = major_minor(tf.value) if tf else None
     if tf is None or release is None:
@@ -208,8 +208,10 @@ def _tf_cuda_build(paste: Paste) -> tuple[Fact, tuple[int, int], tuple[str, str]
     osd = paste.doc.get("os") or {}
     system = osd.get("system") if isinstance(osd, Mapping) else None
     flavour = paste.facts.get("frameworks.tensorflow.build.flavour")
+    built = paste.facts.get("tf.built_with_cuda")  # its own answer outweighs a label
     if (
-        tested is None
+        (built is not None and built.value is False)
+        or tested is None
         or system == "Darwin"
         or (system == "Windows" and release >= (2, 11))
         or (flavour is not None and flavour.value == "cpu")

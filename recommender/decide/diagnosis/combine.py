@@ -10,6 +10,7 @@ from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.checklist.build import Checklist
 from recommender.decide.diagnosis._paste import MAX_QUOTES, quote_lines
 from recommender.decide.diagnosis.asked_cuda import library_cuda_release
+from recommender.decide.diagnosis.build_answers import build_answer_findings
 from recommender.decide.diagnosis.builds import (
     cpu_builds,
     cuda_runtimes,
@@ -204,6 +205,7 @@ def diagnose(
         *tensorflow_metal_missing(paste),
         *mps_unavailable_on_mac(paste),
         *cpu_builds(paste),
+        *build_answer_findings(paste),
         *flavour_findings(paste, tables),
         *vendor_builds(paste),
         *cuda_runtimes(paste),

@@ -57,7 +57,7 @@ def torch_inference(
     if fact is None or version is None:
         if _cuda_build_stated(paste):
             return None
-        return _conda_swap(paste) or _driver_answers(paste)
+        return _conda_swap(paste) or _driver_answers(paste) or _gpu_named(paste)
     if version.local is not None or _cuda_build_stated(paste):
         return None  # a labelled or stated build is the checklist's
     conda = first_line(paste, _CONDA_TORCH)
@@ -121,8 +121,8 @@ def torch_inference(
             lines=(fact.line, arm),
         )
     if platform == "linux":
-        return _torch_linux_driver(paste, str(version), fact.line, tables)
-    return None
+        return _torch_linux_driver(paste, str(version), fact.line, tables) or _gpu_named(paste)
+    return _gpu_named(paste)
 
 
 def _conda_swap(paste: Paste) -> Inference | None:
@@ -179,6 +179,40 @@ def _driver_answers(paste: Paste) -> Inference | None:
         ),
         source=TORCH_INSTALL_URL,
         lines=(driver.line,),
+    )
+
+
+def _gpu_named(paste: Paste) -> Inference | None:
+    """torch sees no GPU (its own answer, or a program's log that it runs on the CPU), its build
+    is not stated, and the only GPU is one the user names ("I have a 3060"): no driver is shown
+    at work, so a missing or old driver remains possible, but the commonest cause of a named
+    NVIDIA GPU that torch does not use is a CPU-only torch (the default wheel on Windows, an
+    install without the CUDA index, a dependency that reinstalled torch)."""
+    if any(paste.facts.get(p) for p in ("driver.version", "driver.max_cuda", "driver.kernel")):
+        return None
+    named = sorted(
+        f.line for p, f in paste.facts.items() if p.startswith("gpu.") and p.endswith(".name")
+    )
+    if not named:
+        return None
+    return Inference(
+        id="cpu-build-gpu-named",
+        category=Category.CPU_WHEEL_ON_GPU.value,
+        title="most likely a CPU-only torch, on the NVIDIA GPU the text names",
+        detail=(
+            f"the text names an NVIDIA GPU (line {named[0]}) and shows no driver answering; the "
+            "commonest cause of torch running on the CPU there is a CPU-only build (the default "
+            "wheel on Windows, an install without the CUDA index, a dependency that reinstalled "
+            "torch). No driver, or a driver older than the build's CUDA, remain possible"
+        ),
+        fix=(
+            "Check torch.__version__ and torch.version.cuda (+cpu or None is the CPU build) and "
+            "nvidia-smi (the driver and its CUDA); install torch from the CUDA index for the "
+            "driver: pip install --force-reinstall torch --index-url "
+            "https://download.pytorch.org/whl/cuXXX"
+        ),
+        source=TORCH_INSTALL_URL,
+        lines=(named[0],),
     )
 
 

@@ -47,6 +47,16 @@ _BRAND_MODEL = re.compile(
     r"(?<![0-9A-Za-z_-])nvidia {1,2}(?P<num>[1-5][0-9]{3}) ?(?P<sfx>ti|super|s)?(?![0-9A-Za-z.])",
     re.IGNORECASE,
 )
+#: A GeForce model the writer says they have or run on, by its number alone ("So I have a 3060",
+#: "on my 2080 ti", "I'm using a 1660 super"): only after such words, only a number of a GeForce
+#: model's shape (four digits 1xxx-5xxx whose tens are not 0, so "my 2000 images" and "I have a
+#: 4000" stay unread; 950-980), and a number the GPU table does not know is not read.
+_OWNED_MODEL = re.compile(
+    r"\b(?:i (?:have|had|own|use|got)|i've got|i'm using|i am using|my|(?:with|on) (?:a|an|my))"
+    r" {1,2}(?:an? {1,2}|my {1,2}|the {1,2})?(?:nvidia {1,2}|geforce {1,2})?"
+    r"(?P<num>[1-5][0-9][1-9]0|9[5-8]0) ?(?P<sfx>ti|super|s)?(?![0-9A-Za-z.])",
+    re.IGNORECASE,
+)
 _MAX_GPUS = 4
 #: Table look-ups per paste (each normalises a name with a few regexes): a paste of a million
 #: "A1"s must not cost a million look-ups, and people name their GPU early.
@@ -315,7 +325,11 @@ def _upper_family(name: str) -> str:
 def _candidates(line: str) -> list[str]:
     """GPU names a line may hold: the model names, then numbers named as the card's."""
     names = [_upper_family(m.group("name")) for m in _CANDIDATE.finditer(line, 0, 2000)]
-    for m in (*_BARE_MODEL.finditer(line, 0, 2000), *_BRAND_MODEL.finditer(line, 0, 2000)):
+    for m in (
+        *_BARE_MODEL.finditer(line, 0, 2000),
+        *_BRAND_MODEL.finditer(line, 0, 2000),
+        *_OWNED_MODEL.finditer(line, 0, 2000),
+    ):
         num = int(m.group("num"))
         family = "RTX" if 2000 <= num < 6000 else "GTX"
         suffix = {"ti": " Ti", "super": " SUPER", "s": " SUPER"}.get(

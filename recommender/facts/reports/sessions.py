@@ -111,6 +111,35 @@ def _device_list(path: str) -> Callable[[str], list[tuple[str, Any]]]:
     return read
 
 
+def _ort_device(value: str) -> list[tuple[str, Any]]:
+    """onnxruntime.get_device(): the device the installed package was built for ("GPU" for
+    onnxruntime-gpu whether or not a GPU is there, microsoft/onnxruntime#8839; "CPU" for the CPU
+    package, microsoft/onnxruntime#3787)."""
+    device = strip_quotes(value).upper()
+    if device.startswith("GPU"):
+        return [("onnxruntime.built_with_cuda", True)]
+    return [("onnxruntime.built_with_cuda", False)] if device.startswith("CPU") else []
+
+
+def _ort_providers(value: str) -> list[tuple[str, Any]]:
+    """onnxruntime.get_available_providers(): the GPU package lists CUDAExecutionProvider even
+    where its libraries are missing, so a list of providers without it is the CPU package."""
+    value = value.strip()
+    if not value.startswith("[") or "ExecutionProvider" not in value:
+        return []
+    return [("onnxruntime.built_with_cuda", "CUDAExecutionProvider" in value)]
+
+
+#: PaddlePaddle's own answer whether the wheel was built with CUDA
+#: (https://github.com/PaddlePaddle/Paddle/pull/18356: "Whether this whl package can be used to
+#: run the model on GPU"), under each of its names.
+_PADDLE_BUILT = _bool("paddle.built_with_cuda")
+#: MXNet counts GPUs through CUDA, and a build without CUDA answers 0
+#: (https://github.com/apache/mxnet/pull/10354); OpenCV answers 0 where it was compiled without
+#: CUDA and -1 where the driver does not answer (https://github.com/opencv/opencv/pull/8542).
+_MXNET_COUNT = _count("mxnet.device_count")
+
+
 #: The expression (spaces removed) -> how to read what it printed.
 EXPRESSIONS: dict[str, Callable[[str], list[tuple[str, Any]]]] = {
     "torch.__version__": _torch_version,
@@ -141,6 +170,22 @@ EXPRESSIONS: dict[str, Callable[[str], list[tuple[str, Any]]]] = {
         if strip_quotes(v) in ("cpu", "gpu", Accelerator.TPU)
         else []
     ),
+    "paddle.is_compiled_with_cuda()": _PADDLE_BUILT,
+    "paddle.device.is_compiled_with_cuda()": _PADDLE_BUILT,
+    "paddle.fluid.is_compiled_with_cuda()": _PADDLE_BUILT,
+    "fluid.is_compiled_with_cuda()": _PADDLE_BUILT,
+    "onnxruntime.get_device()": _ort_device,
+    "ort.get_device()": _ort_device,
+    "rt.get_device()": _ort_device,
+    "onnxruntime.get_available_providers()": _ort_providers,
+    "ort.get_available_providers()": _ort_providers,
+    "rt.get_available_providers()": _ort_providers,
+    "mx.context.num_gpus()": _MXNET_COUNT,
+    "mxnet.context.num_gpus()": _MXNET_COUNT,
+    "mx.num_gpus()": _MXNET_COUNT,
+    "mx.device.num_gpus()": _MXNET_COUNT,
+    "mx.util.get_gpu_count()": _MXNET_COUNT,
+    "cv2.cuda.getCudaEnabledDeviceCount()": _count("opencv.device_count"),
     "keras.__version__": _version_of("keras"),
     "platform.platform()": lambda v: [("os.python_platform", strip_quotes(v))] if v.strip() else [],
 }

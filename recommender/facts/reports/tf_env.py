@@ -1,7 +1,8 @@
 """TensorFlow's own environment texts: the issue template's system information (``- TensorFlow
 version: 2.13.0``, ``- CUDA/cuDNN version: 11.8/8.6``, or the newer ``### TensorFlow Version``
 headings with the answer below), ``tf_env_collect.sh`` (``tf.version.VERSION = 2.4.0``) and
-``tf.sysconfig.get_build_info()`` (``('cuda_version', '11.2')``, ``('is_cuda_build', True)``)."""
+``tf.sysconfig.get_build_info()`` (``('cuda_version', '11.2')``, ``('is_cuda_build', True)``, or
+as a dict, ``'is_cuda_build': False``)."""
 
 from __future__ import annotations
 
@@ -136,7 +137,8 @@ def _libraries(key: str, value: str) -> list[tuple[str, Any]]:
 
 _COLLECT = re.compile(r"^tf\.version\.VERSION {0,4}= {0,4}(?P<value>[0-9][0-9A-Za-z.+-]{0,40})")
 _BUILD_INFO = re.compile(
-    r"\('(?P<key>cuda_version|cudnn_version|is_cuda_build|is_rocm_build)', {0,2}'?(?P<value>[0-9A-Za-z.]{1,20})'?\)"
+    r"[({,] {0,2}'(?P<key>cuda_version|cudnn_version|is_cuda_build|is_rocm_build)'(?:,|:) {0,2}"
+    r"'?(?P<value>[0-9A-Za-z.]{1,20})'?[),}]"
 )
 _VERSION = re.compile(
     r"(?:v|tf |tensorflow |tf-nightly |TF )?(?P<v>[0-9]\.[0-9]{1,2}(?:\.[0-9]{1,3})?(?:[0-9A-Za-z.+-]{0,20}))"
@@ -172,7 +174,9 @@ def _build_info(line: str) -> list[tuple[str, Any]]:
             out.append(("frameworks.tensorflow.build.flavour", "cuda"))
         elif key == "is_rocm_build" and value == "True":
             out.append(("frameworks.tensorflow.build.flavour", "rocm"))
-    if any(k.endswith("flavour") for k, _ in out) or "'is_cuda_build', False" not in line:
+    if any(k.endswith("flavour") for k, _ in out) or not any(
+        f"'is_cuda_build'{sep} False" in line for sep in (",", ":")
+    ):
         return out
     return [*out, ("frameworks.tensorflow.build.flavour", "cpu")]
 
