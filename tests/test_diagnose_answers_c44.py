@@ -182,3 +182,43 @@ def test_a_geforce_number_the_writer_owns_is_read(text: str, name: str) -> None:
 def test_other_numbers_after_my_are_not_a_gpu(text: str) -> None:
     result = diagnosed(f"{text}\n{WHISPER}")
     assert fact(result, "gpu.0.name") is None
+
+
+def test_a_build_without_cuda_and_no_gpu_is_a_warning() -> None:
+    text = ">>> import tensorflow as tf\n>>> tf.test.is_built_with_cuda()\nFalse\n"
+    assert status(diagnosed(text), CPU) == "warn"
+
+
+APPLIED_CPU = (
+    "Applied providers: ['CPUExecutionProvider'], with options: {'CPUExecutionProvider': {}}\n"
+)
+
+
+def test_an_onnxruntime_session_on_the_cpu_next_to_a_gpu_is_a_cpu_package_warning() -> None:
+    """insightface prints each session's providers (deepinsight/insightface#2295, #2394)."""
+    text = "I only installed onnxruntime-gpu, RTX 3080 here, but it is slow:\n" + APPLIED_CPU
+    assert status(diagnosed(text), CPU) == "warn"
+
+
+def test_an_onnxruntime_session_on_the_cpu_after_a_failed_cuda_load_is_the_load() -> None:
+    text = (
+        "RTX 3080 here\n"
+        "2023-08-02 10:00:00.1 [E:onnxruntime:Default, provider_bridge_ort.cc:1351 "
+        "TryGetProviderInfo_CUDA] Failed to load library libonnxruntime_providers_cuda.so with "
+        "error: libcublasLt.so.11: cannot open shared object file: No such file or directory\n"
+        "2023-08-02 10:00:00.2 [W:onnxruntime:Default, onnxruntime_pybind_state.cc:640 "
+        "CreateExecutionProviderInstance] Failed to create CUDAExecutionProvider. Please reference "
+        "https://onnxruntime.ai/docs/execution-providers/CUDA-ExecutionProvider.html#requirements "
+        "to ensure all dependencies are met.\n" + APPLIED_CPU
+    )
+    result = diagnosed(text)
+    assert "missing-library" in failing_categories(result)
+    assert CPU not in result.categories
+
+
+def test_an_onnxruntime_session_with_cuda_stays_quiet() -> None:
+    text = (
+        "RTX 3080 here\nApplied providers: ['CUDAExecutionProvider', 'CPUExecutionProvider'], "
+        "with options: {}\n"
+    )
+    assert CPU not in categories(text)

@@ -266,6 +266,12 @@ def message_findings(
     gpu = shows_gpu(paste)
     wsl2 = on_wsl2(paste)
     hit_ids = list(dict.fromkeys(h.signature for h in paste.hits))
+    # a GPU library that failed to load explains the CPU fallback a warning infers a CPU build from
+    load_failed = any(
+        signatures[h].status == "fail"
+        and signatures[h].diagnosis == Category.MISSING_LIBRARY.value
+        for h in hit_ids
+    )
     start_failed = any(
         signatures[h].status in ("fail", "warn") and signatures[h].diagnosis in _CUDA_START_FAILED
         for h in hit_ids
@@ -279,7 +285,11 @@ def message_findings(
     )
     for sid in hit_ids:
         sig = signatures[sid]
-        if sig.status in ("fact", "family") or (start_failed and _fallback_only(sig)):
+        if (
+            sig.status in ("fact", "family")
+            or (start_failed and _fallback_only(sig))
+            or (load_failed and sig.status == "warn" and _fallback_only(sig))
+        ):
             continue
         lines = sorted({n for h in paste.hits if h.signature == sid for n in h.lines})
         if sig.status == "ok":
