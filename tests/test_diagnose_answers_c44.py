@@ -222,3 +222,41 @@ def test_an_onnxruntime_session_with_cuda_stays_quiet() -> None:
         "with options: {}\n"
     )
     assert CPU not in categories(text)
+
+
+INSUFFICIENT = (
+    "RuntimeError: CUDA failed with error CUDA driver version is insufficient for CUDA runtime "
+    "version\n"
+)
+
+
+def test_insufficient_driver_in_a_container_on_a_new_driver_is_the_container_s_view() -> None:
+    """nvidia-docker#400: the runtime's message in a container started without --gpus."""
+    text = (
+        "Running faster-whisper in a docker container on my server with a Tesla P40.\n"
+        + INSUFFICIENT
+        + "Nvidia Driver Version: 565.77\n"
+    )
+    result = diagnosed(text)
+    assert status(result, "no-device") == "warn"
+    assert "driver-too-old" not in failing_categories(result)
+    assert not any(f.category == "healthy" for f in result.findings)
+    finding = next(f for f in result.findings if f.category == "no-device")
+    assert "--gpus all" in (finding.fix or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # not a container: the driver's age is the message's claim
+        "Tesla P40 on my server.\n" + INSUFFICIENT + "Nvidia Driver Version: 565.77\n",
+        # a container on a driver of CUDA 11: the runtime may well be newer
+        "docker run --gpus all my-image\n" + INSUFFICIENT + "Nvidia Driver Version: 470.82\n",
+        # a container whose CUDA is newer than the driver's major
+        "docker run --gpus all my-image (CUDA 13.0)\n"
+        + INSUFFICIENT
+        + "Nvidia Driver Version: 535.104\n",
+    ],
+)
+def test_insufficient_driver_elsewhere_stays_the_driver(text: str) -> None:
+    assert status(diagnosed(text), "driver-too-old") == "fail"

@@ -268,8 +268,7 @@ def message_findings(
     hit_ids = list(dict.fromkeys(h.signature for h in paste.hits))
     # a GPU library that failed to load explains the CPU fallback a warning infers a CPU build from
     load_failed = any(
-        signatures[h].status == "fail"
-        and signatures[h].diagnosis == Category.MISSING_LIBRARY.value
+        signatures[h].status == "fail" and signatures[h].diagnosis == Category.MISSING_LIBRARY.value
         for h in hit_ids
     )
     start_failed = any(
