@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from recommender.core.catalog import Accelerator
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.diagnosis._paste import quote_lines
 from recommender.decide.diagnosis.findings import Finding
@@ -156,7 +157,9 @@ def _label(paste: Paste, answer: BuildAnswer) -> Fact | None:
     package in the list), or None."""
     for path in answer.labels:
         fact = paste.facts.get(path)
-        if fact is not None and (not path.endswith(".flavour") or fact.value == "cuda"):
+        if fact is not None and (
+            not path.endswith(".flavour") or fact.value == Accelerator.CUDA.value
+        ):
             return fact
     return None
 
