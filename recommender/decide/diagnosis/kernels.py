@@ -47,6 +47,11 @@ UNPUBLISHED = (
     ("mamba-ssm", "mamba-ssm"),
     ("causal-conv1d", "causal-conv1d"),
     ("detectron2", "detectron2's CUDA ops"),
+    # LMDeploy's TurboMind engine and TensorRT-LLM compile their own CUDA kernels for the
+    # architectures of their build ("[TM][ERROR] CUDA runtime error: no kernel image ... turbomind/
+    # kernels/sampling_topp_kernels.cu", https://github.com/InternLM/lmdeploy/issues/2015)
+    ("lmdeploy", "LMDeploy's TurboMind"),
+    ("tensorrt-llm", "TensorRT-LLM"),
 )
 
 #: Lines that show a library compiling its own kernels with the toolchain it bundles (Triton's
@@ -100,7 +105,7 @@ _OWN_OPS_FRAME = re.compile(
     r"[/\\](?:mmcv[/\\]ops|detectron2[/\\]layers|maskrcnn_benchmark[/\\]layers|pytorch3d|flash_attn"
     r"|xformers[/\\]ops|bitsandbytes|deepspeed[/\\]ops|sgl_kernel|flashinfer|spconv|torch_scatter"
     r"|torch_sparse|torch_cluster|MinkowskiEngine|nvdiffrast|tinycudann|diff_gaussian_rasterization"
-    r"|simple_knn|gsplat|mamba_ssm|causal_conv1d|apex|auto_gptq|exllamav2)[/\\.]"
+    r"|simple_knn|gsplat|mamba_ssm|causal_conv1d|apex|auto_gptq|exllamav2|turbomind|tensorrt_llm)[/\\.]"
     r"|\bext_module\.[a-z_]{2,60}\("
 )
 

@@ -60,6 +60,8 @@ REPOSITORY_PACKAGES = {
     "microsoft/deepspeed": "deepspeed",
     "deepspeedai/deepspeed": "deepspeed",
     "huggingface/text-generation-inference": "text-generation-inference",
+    "internlm/lmdeploy": "lmdeploy",
+    "nvidia/tensorrt-llm": "tensorrt-llm",
     "jax-ml/jax": "jax",
     "google/jax": "jax",
 }
