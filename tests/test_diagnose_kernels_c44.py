@@ -4,7 +4,7 @@ is their build's, not torch's; the same bare message elsewhere stays torch's."""
 
 from __future__ import annotations
 
-from tests.pastes import categories, fails
+from tests.pastes import categories, fails, signature_ids
 
 TURBOMIND = (
     "terminate called after throwing an instance of 'std::runtime_error'\n"
@@ -42,3 +42,22 @@ def test_a_torch_frame_with_the_message_is_not_turbomind():
     )
     assert "arch-unsupported" in fails(text)
     assert "library-kernels-unsupported" not in categories(text)
+
+
+OLLAMA = (
+    "time=2025-05-19T10:50:36.626+05:00 level=INFO source=server.go:168 msg=offload "
+    'library={library} layers.requested=-1 layers.model=35 layers.offload={offload} layers.split=""'
+    ' memory.available="[3.2 GiB]" memory.required.full="2.6 GiB"\n'
+)
+
+
+def test_ollama_placing_no_layer_on_the_gpu_is_a_model_too_big_for_its_vram():
+    text = OLLAMA.format(library="cuda", offload=0)
+    assert "out-of-memory" in categories(text)
+    assert "ollama-no-layer-offloaded" in signature_ids(text)
+
+
+def test_ollama_with_every_layer_on_the_gpu_or_no_gpu_at_all_is_not_memory():
+    for library, offload in (("cuda", 35), ("cuda", 10), ("cpu", 0)):
+        text = OLLAMA.format(library=library, offload=offload)
+        assert "ollama-no-layer-offloaded" not in signature_ids(text)
