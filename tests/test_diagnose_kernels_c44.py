@@ -30,6 +30,12 @@ def test_a_bare_missing_kernel_filed_in_lmdeploys_tracker_is_its_build():
     assert "library-kernels-unsupported" in fails(BARE, repository="NVIDIA/TensorRT-LLM")
 
 
+def test_every_kernel_librarys_own_tracker_makes_the_report_about_that_library():
+    for repository in ("open-mmlab/mmcv", "facebookresearch/detectron2", "state-spaces/mamba"):
+        assert "library-kernels-unsupported" in fails(BARE, repository=repository), repository
+    assert "library-kernels-unsupported" not in categories(BARE, repository="pytorch/pytorch")
+
+
 def test_the_same_bare_message_elsewhere_stays_torchs():
     assert "arch-unsupported" in fails(BARE)
     assert "library-kernels-unsupported" not in categories(BARE)
