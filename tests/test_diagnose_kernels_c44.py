@@ -67,3 +67,46 @@ def test_ollama_with_every_layer_on_the_gpu_or_no_gpu_at_all_is_not_memory():
     for library, offload in (("cuda", 35), ("cuda", 10), ("cpu", 0)):
         text = OLLAMA.format(library=library, offload=offload)
         assert "ollama-no-layer-offloaded" not in signature_ids(text)
+
+
+def _smi(cuda: str) -> str:
+    return (
+        "+-----------------------------------------------------------------------------+\n"
+        f"| NVIDIA-SMI 430.64       Driver Version: 430.64       CUDA Version: {cuda}     |\n"
+        "|-------------------------------+----------------------+----------------------+\n"
+    )
+
+
+def _paddle_start(driver: str, runtime: str) -> str:
+    return (
+        ">>> import paddle\n>>> paddle.utils.run_check()\n"
+        "W0624 14:32:46.220422 23029 gpu_resources.cc:61] Please NOTE: device: 0, GPU Compute "
+        f"Capability: 7.5, Driver API Version: {driver}, Runtime API Version: {runtime}\n"
+    )
+
+
+def test_paddles_start_line_with_a_runtime_the_driver_cannot_start_is_driver_too_old():
+    for driver, runtime in (("10.1", "10.2"), ("11.4", "12.0")):
+        assert "driver-too-old" in fails(_paddle_start(driver, runtime)), (driver, runtime)
+
+
+def test_paddles_start_line_within_one_major_from_cuda_11_or_an_older_runtime_is_quiet():
+    for driver, runtime in (("11.4", "11.7"), ("12.0", "11.7"), ("10.2", "10.2")):
+        assert "driver-too-old" not in categories(_paddle_start(driver, runtime)), (driver, runtime)
+
+
+def test_a_paddle_release_built_for_a_cuda_past_the_drivers_is_driver_too_old():
+    for version, cuda in (("2.5.2.post120", "11.4"), ("2.4.2", "10.1"), ("2.5.1.post112", "10.2")):
+        text = f"$ pip list\npaddlepaddle-gpu    {version}\n$ nvidia-smi\n{_smi(cuda)}"
+        assert "driver-too-old" in fails(text), (version, cuda)
+
+
+def test_a_paddle_release_the_driver_runs_or_the_table_does_not_know_is_quiet():
+    for version, cuda in (
+        ("2.5.2.post117", "11.4"),
+        ("2.6.0", "10.1"),
+        ("2.4.2", "11.2"),
+        ("1.8.4.post107", "10.1"),  # Paddle 1.x: CUDA 10.0 with cuDNN 7
+    ):
+        text = f"$ pip list\npaddlepaddle-gpu    {version}\n$ nvidia-smi\n{_smi(cuda)}"
+        assert "driver-too-old" not in categories(text), (version, cuda)

@@ -47,6 +47,7 @@ from recommender.decide.diagnosis.messages import message_findings
 from recommender.decide.diagnosis.musl import musl_without_wheels
 from recommender.decide.diagnosis.oom_numbers import memory_held_elsewhere
 from recommender.decide.diagnosis.ort_cuda import ort_cuda_findings
+from recommender.decide.diagnosis.paddle_cuda import paddle_driver_findings
 from recommender.decide.diagnosis.pairings import pairing_findings
 from recommender.decide.diagnosis.platform import (
     jetson_builds,
@@ -220,6 +221,7 @@ def diagnose(
         *driver_mismatch(paste),
         *legacy_driver(paste, hardware.gpus),
         *jax_driver_floor(paste, tables),
+        *paddle_driver_findings(paste),
         *tf_tested_libraries(paste),
         *tf_release_driver(paste),
         *library_versions(paste),
