@@ -33,12 +33,16 @@ def test_a_bare_missing_kernel_filed_in_lmdeploys_tracker_is_its_build():
 def test_every_kernel_librarys_own_tracker_makes_the_report_about_that_library():
     for repository in ("open-mmlab/mmcv", "facebookresearch/detectron2", "state-spaces/mamba"):
         assert "library-kernels-unsupported" in fails(BARE, repository=repository), repository
-    assert "library-kernels-unsupported" not in categories(BARE, repository="pytorch/pytorch")
+    torch_bare = BARE.replace(
+        "lmdeploy serve api_server", "python -c 'import torch; torch.ones(1).cuda()'"
+    )
+    assert "library-kernels-unsupported" not in categories(torch_bare, repository="pytorch/pytorch")
 
 
-def test_the_same_bare_message_elsewhere_stays_torchs():
-    assert "arch-unsupported" in fails(BARE)
-    assert "library-kernels-unsupported" not in categories(BARE)
+def test_the_same_bare_message_under_torch_elsewhere_stays_torchs():
+    text = BARE.replace("lmdeploy serve api_server", "python serve.py --torch-compile")
+    assert "arch-unsupported" in fails(text)
+    assert "library-kernels-unsupported" not in categories(text)
 
 
 def test_a_torch_frame_with_the_message_is_not_turbomind():
@@ -110,3 +114,27 @@ def test_a_paddle_release_the_driver_runs_or_the_table_does_not_know_is_quiet():
     ):
         text = f"$ pip list\npaddlepaddle-gpu    {version}\n$ nvidia-smi\n{_smi(cuda)}"
         assert "driver-too-old" not in categories(text), (version, cuda)
+
+
+NATIVE = [
+    "./darknet detector demo cfg/coco.data yolov3.cfg yolov3.weights\nCUDA Error: invalid device function\n",
+    "what(): parallel_for failed: cudaErrorNoKernelImageForDevice: no kernel image is available "
+    "for execution on the device\n",
+    "$ ./slam --dataset ../scene.klg\nFATL| Cuda Error: no kernel image is available for execution "
+    "on the device\n",
+]
+
+
+def test_a_program_that_shows_no_framework_lacks_the_kernel_in_its_own_build():
+    for text in NATIVE:
+        assert {"arch-unsupported", "library-kernels-unsupported"} <= fails(text), text
+
+
+def test_torchs_wording_or_a_framework_named_keeps_the_missing_kernel_torchs():
+    for text in (
+        "RuntimeError: CUDA error: no kernel image is available for execution on the device\n",
+        "import tensorflow as tf\nCUDA Error: invalid device function\n",
+        "I installed pytorch 2.7 and get: no kernel image is available for execution on the device\n",
+    ):
+        assert "arch-unsupported" in fails(text), text
+        assert "library-kernels-unsupported" not in categories(text), text

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.diagnosis._paste import quote_lines
 from recommender.decide.diagnosis.findings import Finding
+from recommender.decide.diagnosis.kernels import native_program
 from recommender.facts.reports import Paste
 from recommender.facts.reports.signatures import Signature
 
@@ -25,6 +26,13 @@ FAMILY = "family:"
 
 def _names_cause(f: Finding) -> bool:
     return f.status in ("fail", "warn") and f.category != Category.HEALTHY.value
+
+
+def _also(paste: Paste, category: str, also: tuple[str, ...]) -> tuple[str, ...]:
+    """A missing kernel in a program that shows no framework is its own build's: both names."""
+    if category == Category.ARCH_UNSUPPORTED.value and native_program(paste):
+        return (*also, Category.LIBRARY_KERNELS_UNSUPPORTED.value)
+    return also
 
 
 def family_findings(
@@ -57,7 +65,7 @@ def family_findings(
             Finding(
                 id=f"{FAMILY}{sid}",
                 category=sig.diagnosis,
-                also=sig.also,
+                also=_also(paste, sig.diagnosis, sig.also),
                 status="warn",
                 title=f"{sig.title} (read from the wording, not a known message)",
                 detail=(

@@ -27,7 +27,7 @@ from recommender.decide.diagnosis.cudnn import other_cudnn
 from recommender.decide.diagnosis.extensions import extension_built_for_other_cuda
 from recommender.decide.diagnosis.findings import Finding
 from recommender.decide.diagnosis.items import planner_fix
-from recommender.decide.diagnosis.kernels import library_kernels_in_use
+from recommender.decide.diagnosis.kernels import library_kernels_in_use, native_program
 from recommender.decide.diagnosis.missing_names import asked_by
 from recommender.decide.diagnosis.wsl import (
     NO_GPU_UNDER_WSL,
@@ -309,6 +309,8 @@ def message_findings(
                 # work: the missing kernel is the library's. Torch's own architecture check (the
                 # checklist item, its own warnings) speaks for torch.
                 category = Category.LIBRARY_KERNELS_UNSUPPORTED.value
+        elif sig.diagnosis == Category.ARCH_UNSUPPORTED.value and native_program(paste):
+            also = (*also, Category.LIBRARY_KERNELS_UNSUPPORTED.value)  # the program's own build
         if sig.diagnosis == Category.ARCH_UNSUPPORTED.value and _cuda_past_driver(paste, lines):
             also = (*also, Category.DRIVER_TOO_OLD.value)
         if sig.diagnosis == Category.MISSING_LIBRARY.value and extension_built_for_other_cuda(
