@@ -138,3 +138,20 @@ def test_torchs_wording_or_a_framework_named_keeps_the_missing_kernel_torchs():
     ):
         assert "arch-unsupported" in fails(text), text
         assert "library-kernels-unsupported" not in categories(text), text
+
+
+def test_the_linkers_listing_of_a_cuda_library_not_found_is_a_missing_library():
+    for text in (
+        "$ ldd build/lib/_ext.so\n\tlibcudart.so.11.0 => not found\n\tlibc.so.6 => /lib/libc.so.6\n",
+        "$ ntldd ggml-cuda.dll\n        cublas64_13.dll => not found\n",
+        "$ ldd libMIOpen.so\n\tlibamdhip64.so.6 => not found\n",
+    ):
+        assert "missing-library" in fails(text), text
+
+
+def test_the_linkers_listing_of_found_or_unrelated_libraries_is_quiet():
+    text = (
+        "$ ldd build/lib/_ext.so\n\tlibcudart.so.12 => /usr/local/cuda/lib64/libcudart.so.12\n"
+        "\tlibpng16.so.16 => not found\n"
+    )
+    assert "linker-listing-not-found" not in signature_ids(text)
