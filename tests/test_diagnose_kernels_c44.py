@@ -155,3 +155,27 @@ def test_the_linkers_listing_of_found_or_unrelated_libraries_is_quiet():
         "\tlibpng16.so.16 => not found\n"
     )
     assert "linker-listing-not-found" not in signature_ids(text)
+
+
+PADDLE_WARN = (
+    "W0109 05:13:22.261219 28456 device_context.h:397] WARNING: device: 0. The installed Paddle is "
+    "compiled with {lib} {built}, but {what} version in your machine is {have}, which may cause "
+    "serious incompatible bug. Please recompile or reinstall Paddle with compatible {lib} version.\n"
+)
+
+
+def test_paddle_built_with_a_newer_cudnn_or_cuda_than_it_found_is_said():
+    cudnn = PADDLE_WARN.format(lib="CUDNN", what="CUDNN", built="7.6", have="7.3")
+    assert "version-mismatch" in categories(cudnn)
+    cuda = PADDLE_WARN.format(lib="CUDA", what="CUDA runtime", built="10.2", have="10.1")
+    assert "driver-too-old" in categories(cuda)
+    enforce = (
+        "InvalidArgumentError: The installed Paddle is compiled with CUDA12/cuDNN9,but CUDA/cuDNN "
+        "version in your machine is CUDA11/cuDNN8. which will cause serious incompatible bug.\n"
+    )
+    assert "version-mismatch" in fails(enforce)
+
+
+def test_paddles_warning_with_the_same_versions_is_quiet():
+    same = PADDLE_WARN.format(lib="CUDNN", what="CUDNN", built="8.9", have="8.9")
+    assert "paddle-built-cudnn-newer" not in signature_ids(same)
