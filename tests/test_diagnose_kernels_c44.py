@@ -179,3 +179,9 @@ def test_paddle_built_with_a_newer_cudnn_or_cuda_than_it_found_is_said():
 def test_paddles_warning_with_the_same_versions_is_quiet():
     same = PADDLE_WARN.format(lib="CUDNN", what="CUDNN", built="8.9", have="8.9")
     assert "paddle-built-cudnn-newer" not in signature_ids(same)
+
+
+def test_an_mps_buffer_larger_than_the_mac_allows_is_out_of_memory():
+    text = "I use Mac M1 Pro, 16GB\nRuntimeError: Invalid buffer size: 11.25 GB\n"
+    assert "out-of-memory" in categories(text)
+    assert "mps-invalid-buffer-size" not in signature_ids("ValueError: Invalid buffer size: -1\n")
