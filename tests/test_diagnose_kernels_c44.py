@@ -185,3 +185,8 @@ def test_an_mps_buffer_larger_than_the_mac_allows_is_out_of_memory():
     text = "I use Mac M1 Pro, 16GB\nRuntimeError: Invalid buffer size: 11.25 GB\n"
     assert "out-of-memory" in categories(text)
     assert "mps-invalid-buffer-size" not in signature_ids("ValueError: Invalid buffer size: -1\n")
+
+
+def test_nvidia_docker_1s_first_wording_of_an_image_past_the_driver_is_driver_too_old():
+    text = "$ nvidia-docker run --rm nvidia/cuda nvidia-smi\nnvidia-docker | 2016/04/09 00:07:59 Error: unsupported CUDA version: 7.5 < 6.5\n"
+    assert "driver-too-old" in fails(text)
