@@ -4,7 +4,7 @@ is their build's, not torch's; the same bare message elsewhere stays torch's."""
 
 from __future__ import annotations
 
-from tests.pastes import categories, fails, signature_ids
+from tests.pastes import categories, failing_with_also, fails, signature_ids
 
 TURBOMIND = (
     "terminate called after throwing an instance of 'std::runtime_error'\n"
@@ -190,3 +190,25 @@ def test_an_mps_buffer_larger_than_the_mac_allows_is_out_of_memory():
 def test_nvidia_docker_1s_first_wording_of_an_image_past_the_driver_is_driver_too_old():
     text = "$ nvidia-docker run --rm nvidia/cuda nvidia-smi\nnvidia-docker | 2016/04/09 00:07:59 Error: unsupported CUDA version: 7.5 < 6.5\n"
     assert "driver-too-old" in fails(text)
+
+
+def test_a_cuda_driver_failure_on_a_machine_with_only_another_vendors_gpu_is_no_driver():
+    for gpu in (
+        "an integrated Intel GPU (Iris Xe Graphics)",
+        "an AMD Radeon RX 6600",
+        "a MacBook M2 Pro",
+    ):
+        text = (
+            "Error CUDA driver version is insufficient for CUDA runtime version at line 167 in "
+            f"file csrc/ops.cu\nI'm using {gpu}, torch==2.0.0+cu118.\n"
+        )
+        assert set(failing_with_also(text)) == {"no-driver"}, gpu  # one cause, one fail
+
+
+def test_the_same_failure_where_the_paste_names_an_nvidia_gpu_stays_the_drivers():
+    for gpu in ("an Intel Iris Xe and an RTX 3050 laptop GPU", "Intel UHD 630 + GeForce GTX 1650"):
+        text = (
+            "RuntimeError: CUDA driver version is insufficient for CUDA runtime version\n"
+            f"My laptop has {gpu}.\n"
+        )
+        assert "no-driver" not in categories(text), gpu

@@ -28,6 +28,7 @@ from recommender.decide.diagnosis.extension_loads import EXTENSION_LOAD, extensi
 from recommender.decide.diagnosis.families import FAMILY, family_findings
 from recommender.decide.diagnosis.findings import Diagnosis, Finding
 from recommender.decide.diagnosis.flavours import flavour_findings
+from recommender.decide.diagnosis.foreign_gpu import no_nvidia_gpu
 from recommender.decide.diagnosis.gfx import gfx_findings
 from recommender.decide.diagnosis.intent import cpu_intended
 from recommender.decide.diagnosis.items import item_findings
@@ -244,6 +245,7 @@ def diagnose(
         *conflicts(paste),
     ]
     found += uncovered(paste, found)
+    found += no_nvidia_gpu(paste, found)
     if any(f.category == Category.WSL_ISSUE.value and f.status != "ok" for f in found):
         found = [f for f in found if f.id != "platform:wsl2"]  # a WSL finding says it already
     found = cpu_intended(paste, precedence(paste, found, wsl2=on_wsl2(paste)))

@@ -128,8 +128,12 @@ _ROOTS: Mapping[str, tuple[frozenset[str], Callable[[Finding], bool]]] = {
         ),
         lambda f: False,
     ),
-    # no driver: no process can see a GPU
-    Category.NO_DRIVER.value: (frozenset({Category.NO_DEVICE.value}), lambda f: False),
+    # no driver: no process can see a GPU (and the CUDA runtime words a driver it cannot load as
+    # an insufficient one, cudaErrorInsufficientDriver)
+    Category.NO_DRIVER.value: (
+        frozenset({Category.NO_DEVICE.value, Category.DRIVER_TOO_OLD.value}),
+        lambda f: False,
+    ),
     # a TPU host: jax's CUDA backend finding no GPU is its probe, not a missing GPU
     Category.TPU_ISSUE.value: (frozenset({Category.NO_DEVICE.value}), lambda f: False),
     # TensorFlow built for another CUDA/cuDNN: the libraries it asks for are not there
