@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.diagnosis._paste import quote_lines
+from recommender.decide.diagnosis.arch_names import native_program
 from recommender.decide.diagnosis.findings import Finding
-from recommender.decide.diagnosis.kernels import native_program
 from recommender.facts.reports import Paste
 from recommender.facts.reports.signatures import Signature
 

@@ -207,27 +207,6 @@ def built_without_cuda(paste: Paste) -> list[Finding]:
     ]
 
 
-#: A framework (or its Python traceback) named anywhere in the paste: a missing kernel may be its
-#: build's. And torch's own wording of a CUDA failure (c10's "CUDA error: <message>").
-_FRAMEWORK_WORDS = re.compile(
-    r"\b(?:torch|pytorch|tensorflow|jax|jaxlib|keras|paddle|paddlepaddle|mxnet|caffe2?|theano|cntk)\b",
-    re.IGNORECASE,
-)
-_TORCH_WORDING = ("CUDA error: ", "torch.AcceleratorError")
-
-
-def native_program(paste: Paste) -> bool:
-    """A paste that names no framework and words no failure as torch does: the GPU code that lacks
-    the kernel is the program's own (darknet, a SLAM system, CTranslate2 under faster-whisper),
-    compiled for the architectures of its own build (its Makefile's or CMake's -gencode list,
-    https://docs.nvidia.com/cuda/cuda-compiler-driver-nvcc/#gpu-compilation). That one cause goes
-    by both names: the build lacks the GPU's architecture, and the kernels are not a framework's."""
-    return not any(
-        _FRAMEWORK_WORDS.search(line) or any(w in line for w in _TORCH_WORDING)
-        for line in paste.lines
-    )
-
-
 def library_kernels_in_use(paste: Paste, checklists: Mapping[str, Checklist]) -> bool:
     """A missing kernel is a library's own when the paste shows such a library at work (its
     traceback frames in its compiled ops, its package, its own compiler toolchain, its arch flags

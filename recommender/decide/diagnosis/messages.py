@@ -22,12 +22,12 @@ from recommender.decide.diagnosis._paste import (
     shows_only_apple_gpu,
     stated_cuda,
 )
+from recommender.decide.diagnosis.arch_names import kernel_owner
 from recommender.decide.diagnosis.capability import capability_not_listed
 from recommender.decide.diagnosis.cudnn import other_cudnn
 from recommender.decide.diagnosis.extensions import extension_built_for_other_cuda
 from recommender.decide.diagnosis.findings import Finding
 from recommender.decide.diagnosis.items import planner_fix
-from recommender.decide.diagnosis.kernels import library_kernels_in_use, native_program
 from recommender.decide.diagnosis.missing_names import asked_by
 from recommender.decide.diagnosis.wsl import (
     NO_GPU_UNDER_WSL,
@@ -299,18 +299,10 @@ def message_findings(
             continue  # a routine probe's line on native Linux, torch's build retold: not a finding
         also = sig.also
         category = sig.diagnosis
-        if sig.diagnosis == Category.ARCH_UNSUPPORTED.value and library_kernels_in_use(
-            paste, checklists
-        ):
-            if _names_framework(paste, lines) or framework_arch:
-                also = (*also, Category.LIBRARY_KERNELS_UNSUPPORTED.value)
-            else:
-                # A bare CUDA message ("no kernel image") where a library's own kernels are at
-                # work: the missing kernel is the library's. Torch's own architecture check (the
-                # checklist item, its own warnings) speaks for torch.
-                category = Category.LIBRARY_KERNELS_UNSUPPORTED.value
-        elif sig.diagnosis == Category.ARCH_UNSUPPORTED.value and native_program(paste):
-            also = (*also, Category.LIBRARY_KERNELS_UNSUPPORTED.value)  # the program's own build
+        if sig.diagnosis == Category.ARCH_UNSUPPORTED.value:
+            category, also = kernel_owner(
+                paste, checklists, also, _names_framework(paste, lines) or framework_arch
+            )
         if sig.diagnosis == Category.ARCH_UNSUPPORTED.value and _cuda_past_driver(paste, lines):
             also = (*also, Category.DRIVER_TOO_OLD.value)
         if sig.diagnosis == Category.MISSING_LIBRARY.value and extension_built_for_other_cuda(
