@@ -1,0 +1,194 @@
+"""Session 44 (issue 21, engineer C): failures of installing and of loading told in the
+installer's, the loader's or a library's own words, across libraries: conda's solver finding no
+build for this platform, torch's placeholder source archive on PyPI, CuPy and spaCy/thinc failing
+to load CUDA's libraries, TensorRT's Python package without libnvinfer. Each with a healthy or
+neighbouring text that must stay quiet."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.pastes import categories, fails, read, signature_ids, statuses
+
+# --- conda's solver ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        "Encountered problems while solving:\n"
+        "  - nothing provides requested zlib ==1.2.13 h5eee18b_0\n"
+        "  - nothing provides requested xz ==5.4.5 h5eee18b_0\n",
+        "Could not solve for environment specs\n"
+        "Encountered problems while solving:\n"
+        "  - nothing provides cudatoolkit >=11.8 needed by pytorch-gpu-2.0.0-cuda112py39\n",
+        "Collecting package metadata (repodata.json): done\nSolving environment: failed\n\n"
+        "ResolvePackageNotFound:\n  - libcxx==4.0.1=h579ed51_0\n  - python==3.6.6=hc167b69_0\n",
+    ],
+)
+def test_conda_finding_no_build_for_this_platform_is_no_matching_wheel(lines):
+    text = f"(base) C:\\Users\\me> conda env create -f environment.yml\n{lines}"
+    assert "conda-nothing-provides" in signature_ids(text)
+    assert "no-matching-wheel" in categories(text)
+
+
+def test_condas_missing_cuda_virtual_package_says_it_sees_no_driver():
+    text = (
+        "Encountered problems while solving:\n"
+        "  - nothing provides __cuda needed by pytorch-1.13.0-cuda112py310he33e0d6_200\n"
+    )
+    ids = signature_ids(text)
+    assert "conda-no-cuda-virtual-package" in ids
+    assert "conda-nothing-provides" not in ids
+
+
+def test_a_solved_conda_environment_stays_quiet():
+    text = (
+        "Collecting package metadata (repodata.json): done\n"
+        "Solving environment: done\n\n## Package Plan ##\n\n"
+        "  added / updated specs:\n    - pytorch\n\n"
+        "Executing transaction: done\n"
+    )
+    ids = signature_ids(text)
+    assert not {"conda-nothing-provides", "conda-no-cuda-virtual-package"} & ids
+
+
+# --- torch's placeholder source archive ------------------------------------------------------
+
+TORCH_PLACEHOLDER = (
+    "C:\\Users\\me>pip install torch\n"
+    "Collecting torch\n"
+    "  Using cached https://files.pythonhosted.org/packages/5f/e9/bac4204fe9cb1a002ec6140b47f51"
+    "affda1655379fe302a1caef421f9846/torch-0.1.2.post1.tar.gz\n"
+    "    Complete output from command python setup.py egg_info:\n"
+    "    Traceback (most recent call last):\n"
+    '      File "<string>", line 1, in <module>\n'
+    "        raise RuntimeError(README)\n"
+    "    RuntimeError: PyTorch does not currently provide packages for PyPI (see status at "
+    "https://github.com/pytorch/pytorch/issues/566).\n"
+)
+
+
+def test_torchs_placeholder_source_archive_is_no_matching_wheel():
+    assert "no-matching-wheel" in fails(TORCH_PLACEHOLDER)
+    assert "torch-pypi-placeholder-sdist" in signature_ids(TORCH_PLACEHOLDER)
+
+
+def test_torch_installed_from_its_wheel_stays_quiet():
+    text = (
+        "$ pip install torch\n"
+        "Collecting torch\n"
+        "  Downloading torch-2.3.1-cp311-cp311-manylinux1_x86_64.whl (779.1 MB)\n"
+        "Successfully installed torch-2.3.1\n"
+    )
+    assert "no-matching-wheel" not in categories(text)
+
+
+# --- CuPy ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "RuntimeError: CuPy failed to load libnvrtc.so.12: OSError: libnvrtc.so.12: cannot open "
+        "shared object file: No such file or directory",
+        "CuPy failed to load nvrtc64_120_0.dll: FileNotFoundError: Could not find module "
+        "'nvrtc64_120_0.dll' (or one of its dependencies). Try using the full path with "
+        "constructor syntax.",
+        "ImportError: CuPy failed to load libcublas.so.10: OSError: libcublas.so.10: cannot open "
+        "shared object file: No such file or directory",
+    ],
+)
+def test_cupy_failing_to_load_a_cuda_library_is_missing_library(line):
+    text = f">>> import cupy as cp\n>>> cp.arange(3) + 1\nTraceback (most recent call last):\n{line}\n"
+    assert "missing-library" in fails(text)
+    # one finding per category: the DLL's own loader message may speak for it
+    assert {"cupy-failed-to-load-library", "ctypes-cuda-dll-not-found"} & signature_ids(text)
+
+
+def test_cupys_import_guard_warns_of_a_missing_library():
+    text = (
+        "Traceback (most recent call last):\n"
+        '  File "run.py", line 2, in <module>\n'
+        "    import cupy\n"
+        "ImportError:\n"
+        "================================================================\n"
+        "Failed to import CuPy.\n\n"
+        "If you installed CuPy via wheels (cupy-cudaXXX or cupy-rocm-X-X), make sure that the "
+        "package matches with the version of CUDA or ROCm installed.\n"
+    )
+    result = read(text)
+    assert result is not None
+    assert "warn" in statuses(result, "missing-library")
+
+
+def test_cupy_working_stays_quiet():
+    text = (
+        ">>> import cupy as cp\n>>> cp.show_config()\n"
+        "OS                           : Linux-5.15.0-x86_64-with-glibc2.35\n"
+        "CuPy Version                 : 13.0.0\n"
+        "CUDA Runtime Version         : 12020\n"
+        ">>> cp.arange(3)\narray([0, 1, 2])\n"
+    )
+    assert "missing-library" not in categories(text)
+
+
+# --- spaCy / thinc --------------------------------------------------------------------------
+
+
+def test_thinc_without_a_usable_gpu_warns_of_cupys_libraries():
+    text = (
+        "I installed spacy[cuda101] and call spacy.require_gpu()\n"
+        "Traceback (most recent call last):\n"
+        '  File "/venv/lib/python3.6/site-packages/thinc/util.py", line 181, in require_gpu\n'
+        '    raise ValueError("GPU is not accessible. Was the library installed correctly?")\n'
+        "ValueError: GPU is not accessible. Was the library installed correctly?\n"
+    )
+    assert "thinc-gpu-not-accessible" in signature_ids(text)
+    assert "missing-library" in categories(text)
+
+
+def test_spacy_on_the_gpu_stays_quiet():
+    text = (
+        ">>> import spacy\n>>> spacy.prefer_gpu()\nTrue\n"
+        ">>> nlp = spacy.load('en_core_web_trf')\n"
+    )
+    assert "thinc-gpu-not-accessible" not in signature_ids(text)
+
+
+# --- TensorRT -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ImportError: libnvinfer.so.8: cannot open shared object file: No such file or directory",
+        "ImportError: libnvinfer_plugin.so.8: cannot open shared object file: No such file or "
+        "directory",
+        "python3: error while loading shared libraries: libnvinfer.so.8: cannot open shared "
+        "object file: No such file or directory",
+        "FileNotFoundError: Could not find: nvinfer.dll. Is it on your PATH?",
+    ],
+)
+def test_tensorrt_without_libnvinfer_is_missing_library(line):
+    text = (
+        "Traceback (most recent call last):\n"
+        '  File "infer.py", line 1, in <module>\n'
+        "    import tensorrt as trt\n"
+        f"{line}\n"
+    )
+    assert "missing-library" in fails(text)
+    assert "optional-library-not-opened" not in signature_ids(text)
+
+
+def test_tensorflows_optional_tensorrt_probe_stays_healthy():
+    text = (
+        "2023-03-01 10:00:00.000000: W tensorflow/compiler/xla/stream_executor/platform/default/"
+        "dso_loader.cc:64] Could not load dynamic library 'libnvinfer.so.7'; dlerror: "
+        "libnvinfer.so.7: cannot open shared object file: No such file or directory\n"
+        "2023-03-01 10:00:00.000000: W tensorflow/compiler/tf2tensorrt/utils/py_utils.cc:38] TF-TRT "
+        "Warning: Cannot dlopen some TensorRT libraries. If you would like to use Nvidia GPU with "
+        "TensorRT, please make sure the missing libraries mentioned above are installed properly.\n"
+    )
+    assert "missing-library" not in fails(text)
+    assert "tensorrt-library-not-loaded" not in signature_ids(text)
