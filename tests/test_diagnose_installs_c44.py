@@ -100,7 +100,9 @@ def test_torch_installed_from_its_wheel_stays_quiet():
     ],
 )
 def test_cupy_failing_to_load_a_cuda_library_is_missing_library(line):
-    text = f">>> import cupy as cp\n>>> cp.arange(3) + 1\nTraceback (most recent call last):\n{line}\n"
+    text = (
+        f">>> import cupy as cp\n>>> cp.arange(3) + 1\nTraceback (most recent call last):\n{line}\n"
+    )
     assert "missing-library" in fails(text)
     # one finding per category: the DLL's own loader message may speak for it
     assert {"cupy-failed-to-load-library", "ctypes-cuda-dll-not-found"} & signature_ids(text)
@@ -150,8 +152,7 @@ def test_thinc_without_a_usable_gpu_warns_of_cupys_libraries():
 
 def test_spacy_on_the_gpu_stays_quiet():
     text = (
-        ">>> import spacy\n>>> spacy.prefer_gpu()\nTrue\n"
-        ">>> nlp = spacy.load('en_core_web_trf')\n"
+        ">>> import spacy\n>>> spacy.prefer_gpu()\nTrue\n>>> nlp = spacy.load('en_core_web_trf')\n"
     )
     assert "thinc-gpu-not-accessible" not in signature_ids(text)
 
@@ -192,3 +193,67 @@ def test_tensorflows_optional_tensorrt_probe_stays_healthy():
     )
     assert "missing-library" not in fails(text)
     assert "tensorrt-library-not-loaded" not in signature_ids(text)
+
+
+# --- pip falling back to a source archive ----------------------------------------------------
+
+
+def test_a_source_build_of_a_library_that_ships_wheels_is_no_matching_wheel():
+    text = (
+        "$ pip install xformers\n"
+        "Collecting xformers\n"
+        "  Downloading xformers-0.0.28.post3.tar.gz (7.8 MB)\n"
+        "  Preparing metadata (setup.py) ... done\n"
+        "Building wheels for collected packages: xformers\n"
+        "  Building wheel for xformers (setup.py) ... error\n"
+        "  error: subprocess-exited-with-error\n"
+        "Failed to build xformers\n"
+    )
+    assert "no-matching-wheel" in fails(text)
+    assert "source-fallback:xformers" in signature_ids(text)
+
+
+def test_torchs_placeholder_archive_without_its_message_is_still_read():
+    text = (
+        "C:\\Users\\me>pip install torch\n"
+        "Collecting torch\n"
+        "  Using cached https://files.pythonhosted.org/packages/f8/02/880b468bd382dc79896eaecbeb8"
+        "ce95e9c4b99a24902874a2cef0b562cea/torch-0.1.2.post2.tar.gz\n"
+        "Installing collected packages: torch\n"
+        "  Running setup.py install for torch ... error\n"
+    )
+    assert "no-matching-wheel" in fails(text)
+
+
+def test_a_source_archive_fetched_without_a_failed_build_is_a_warning():
+    text = (
+        "Collecting xformers==0.0.23\n"
+        "  Downloading xformers-0.0.23.tar.gz (22.1 MB)\n"
+        "  Preparing metadata (setup.py) ... done\n"
+    )
+    result = read(text)
+    assert result is not None
+    assert statuses(result, "no-matching-wheel") == {"warn"}
+
+
+def test_a_library_that_publishes_only_source_archives_stays_quiet():
+    # flash-attn publishes source archives only on PyPI: building one is its normal install
+    text = (
+        "$ pip install flash-attn --no-build-isolation\n"
+        "Collecting flash-attn\n"
+        "  Downloading flash_attn-2.5.8.tar.gz (2.5 MB)\n"
+        "  Preparing metadata (setup.py) ... done\n"
+        "Building wheels for collected packages: flash-attn\n"
+        "  Building wheel for flash-attn (setup.py) ... done\n"
+        "Successfully installed flash-attn-2.5.8\n"
+    )
+    assert "no-matching-wheel" not in categories(text)
+
+
+def test_a_wheel_fetched_stays_quiet():
+    text = (
+        "Collecting xformers==0.0.23\n"
+        "  Downloading xformers-0.0.23-cp310-cp310-manylinux2014_x86_64.whl (213.0 MB)\n"
+        "Successfully installed xformers-0.0.23\n"
+    )
+    assert "no-matching-wheel" not in categories(text)

@@ -63,6 +63,7 @@ from recommender.decide.diagnosis.previews import wsl_preview_build
 from recommender.decide.diagnosis.pyg_wheels import older_torch
 from recommender.decide.diagnosis.resolver_conflicts import resolver_findings
 from recommender.decide.diagnosis.rocm_start import runtime_start
+from recommender.decide.diagnosis.source_fallback import source_fallback_findings
 from recommender.decide.diagnosis.stated_floors import stated_floor_findings
 from recommender.decide.diagnosis.symptoms import unexplained
 from recommender.decide.diagnosis.tegra import tegra_builds
@@ -183,6 +184,7 @@ def diagnose(
     base and tables the run loaded (``reference``)."""
     by_id = {s.id: s for s in signatures}
     hardware, packages, tables = reference.hardware, reference.packages, reference.rulebase.tables
+    wheels = platform_wheel_findings(paste, packages.wheels)
     found = [
         # platform roots first: a preview flight is the root of a WSL 2 GPU failure beside it, and
         # musl of pip finding no framework wheel; each leads the merge of its category's findings
@@ -236,7 +238,10 @@ def diagnose(
         *pairing_findings(paste, packages),
         *resolver_findings(paste),
         *older_torch(paste, tables),
-        *platform_wheel_findings(paste, packages.wheels),
+        *wheels,
+        *source_fallback_findings(
+            paste, packages.wheels, frozenset(f.id.partition(":")[2] for f in wheels)
+        ),
         *busy_gpus(paste),
         *closed_gpus(paste),
         *container_without_gpus(paste),
