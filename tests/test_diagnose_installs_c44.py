@@ -257,3 +257,28 @@ def test_a_wheel_fetched_stays_quiet():
         "Successfully installed xformers-0.0.23\n"
     )
     assert "no-matching-wheel" not in categories(text)
+
+
+# --- onnxruntime's CUDA provider library, read against the CUDA the paste states -------------
+
+ORT_126 = (
+    '[ONNXRuntimeError] : 1 : FAIL : LoadLibrary failed with error 126 "" when trying to load '
+    '"C:\\Python310\\lib\\site-packages\\onnxruntime\\capi\\onnxruntime_providers_cuda.dll"\n'
+)
+ORT_SO = (
+    "[ONNXRuntimeError] : 1 : FAIL : Failed to load library libonnxruntime_providers_cuda.so with "
+    "error: libcublasLt.so.11: cannot open shared object file: No such file or directory\n"
+)
+
+
+@pytest.mark.parametrize("failure", [ORT_126, ORT_SO])
+def test_ort_provider_library_failing_beside_another_cuda_major_is_version_mismatch(failure):
+    text = f"pip list: onnxruntime-gpu 1.16.3\nnvcc: Cuda compilation tools, release 12.2, V12.2.140\n{failure}"
+    assert "ort-cuda:cuda-major" in signature_ids(text)
+    assert "missing-library" in categories(text)
+
+
+@pytest.mark.parametrize("failure", [ORT_126, ORT_SO])
+def test_ort_provider_library_failing_on_its_own_cuda_major_is_only_missing_library(failure):
+    text = f"pip list: onnxruntime-gpu 1.16.3\nnvcc: Cuda compilation tools, release 11.8, V11.8.89\n{failure}"
+    assert "ort-cuda:cuda-major" not in signature_ids(text)

@@ -28,6 +28,13 @@ _KIND = FindingKind("ort-cuda", Category.VERSION_MISMATCH.value)
 TABLE = "onnxruntime_gpu_pypi_cuda"
 URL = "https://onnxruntime.ai/docs/execution-providers/CUDA-ExecutionProvider.html#requirements"
 _FAILED = "failed to create cudaexecutionprovider"
+#: The provider library itself failing to load names the same failure one step earlier:
+#: Windows' ``LoadLibrary failed with error 126 "" when trying to load
+#: "...onnxruntime_providers_cuda.dll"`` (a CUDA or cuDNN DLL it depends on is missing) and
+#: Linux's ``Failed to load library libonnxruntime_providers_cuda.so with error: ...``
+#: (https://github.com/microsoft/onnxruntime/issues/21684).
+_PROVIDER = "onnxruntime_providers_cuda"
+_LOAD_FAILED = ("loadlibrary failed", "failed to load library")
 _REQUIRES = re.compile(r"Require cuDNN [0-9]{1,2}\.\* and CUDA (?P<cuda>[0-9]{1,2})\.\*", re.I)
 #: The CPU distribution installed by name (``pip install onnxruntime``): it has no CUDA provider at
 #: all, so the CUDA major is not the cause (cpu-wheel-on-gpu is).
@@ -75,10 +82,15 @@ def _cpu_package(paste: Paste) -> bool:
     )
 
 
+def _provider_failed(text: str) -> bool:
+    """The line says the CUDA provider could not be created, or its library not loaded."""
+    return _FAILED in text or (_PROVIDER in text and any(w in text for w in _LOAD_FAILED))
+
+
 def ort_cuda_findings(paste: Paste, tables: Mapping[str, Any]) -> list[Finding]:
     """The CUDA provider's failure next to a stated CUDA release of another major than the
     build's (stated or inferred)."""
-    failed = [n for n, text in enumerate(paste.lines[:5000], 1) if _FAILED in text.lower()]
+    failed = [n for n, text in enumerate(paste.lines[:5000], 1) if _provider_failed(text.lower())]
     if not failed or _cpu_package(paste):
         return []
     stated = stated_cuda_lines(paste, failed)
