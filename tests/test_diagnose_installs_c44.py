@@ -282,3 +282,30 @@ def test_ort_provider_library_failing_beside_another_cuda_major_is_version_misma
 def test_ort_provider_library_failing_on_its_own_cuda_major_is_only_missing_library(failure):
     text = f"pip list: onnxruntime-gpu 1.16.3\nnvcc: Cuda compilation tools, release 11.8, V11.8.89\n{failure}"
     assert "ort-cuda:cuda-major" not in signature_ids(text)
+
+
+ORT_RETYPED = (
+    "Loadlibrary failed with error 126 when trying to load onnxruntime_providers_cuda.dll\n"
+)
+
+
+def test_ort_error_126_retyped_without_quotes_is_read():
+    assert "onnxruntime-provider-dll-not-found" in signature_ids(ORT_RETYPED)
+
+
+def test_an_ort_release_built_with_another_cudnn_major_is_version_mismatch():
+    text = f"{ORT_RETYPED}running with cuda12.4 cudnn9 and onnxruntime-win-x64-cuda12-1.17.1\n"
+    ids = signature_ids(text)
+    assert "ort-cuda:cudnn-major" in ids
+    # the package's own name says CUDA 12: no CUDA major is blamed
+    assert "ort-cuda:cuda-major" not in ids
+
+
+def test_an_ort_release_on_its_own_cudnn_major_is_not_blamed():
+    text = f"{ORT_RETYPED}running with cuda12.2 cudnn 8.9 and onnxruntime-win-x64-cuda12-1.17.1\n"
+    assert "ort-cuda:cudnn-major" not in signature_ids(text)
+
+
+def test_onnxruntime_1_19_with_cudnn_8_is_version_mismatch():
+    text = f"onnxruntime-gpu==1.19.2 with CUDA 12.4 and cuDNN 8.9.7\n{ORT_126}"
+    assert "ort-cuda:cudnn-major" in signature_ids(text)

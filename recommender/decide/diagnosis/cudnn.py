@@ -133,4 +133,21 @@ def other_cudnn(
     return None
 
 
-__all__ = ["file_majors", "other_cudnn", "torch_cudnn_major"]
+def named_cudnn(paste: Paste, skip: Sequence[int] = ()) -> tuple[int, int] | None:
+    """The cuDNN major the paste states (a pip package, a sentence, a report's field) and its
+    line, outside the ``skip`` lines and lines that say a file is missing."""
+    for number, line in enumerate(paste.lines[:5000], 1):
+        if number in skip or _MISSING.search(line) or _PAIR.search(line):
+            continue
+        package = _PACKAGE.search(line)
+        if package:
+            return int(package.group("major")), number
+        named = {_stated_major(m.group("version")) for m in _NAMED.finditer(line)} - {None}
+        if named:
+            return min(n for n in named if n is not None), number
+    stated = paste.facts.get("toolkit.cudnn")
+    major = _stated_major(stated.value) if stated is not None else None
+    return (major, stated.line) if stated is not None and major is not None else None
+
+
+__all__ = ["file_majors", "named_cudnn", "other_cudnn", "torch_cudnn_major"]

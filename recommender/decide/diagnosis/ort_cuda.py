@@ -21,6 +21,7 @@ from packaging.version import Version
 from recommender.core.catalog import Diagnosis as Category
 from recommender.core.numfmt import is_digits
 from recommender.decide.diagnosis._paste import FindingKind, fact_version, stated_cuda_lines
+from recommender.decide.diagnosis.cudnn import named_cudnn
 from recommender.decide.diagnosis.findings import Finding
 from recommender.facts.reports import Paste
 
@@ -35,6 +36,17 @@ _FAILED = "failed to create cudaexecutionprovider"
 #: (https://github.com/microsoft/onnxruntime/issues/21684).
 _PROVIDER = "onnxruntime_providers_cuda"
 _LOAD_FAILED = ("loadlibrary failed", "failed to load library")
+#: An onnxruntime package or feed that names its CUDA major (``onnxruntime-win-x64-cuda12-1.17.1``,
+#: the ``onnxruntime-cuda-12`` feed) and, where it does, its release.
+_NAMED_BUILD = re.compile(r"onnxruntime[A-Za-z0-9_-]{0,30}?cuda-?(?P<cuda>1[0-9])\b", re.I)
+_NAMED_RELEASE = re.compile(
+    r"onnxruntime[A-Za-z0-9_-]{0,40}?(?:-|==?)(?P<v>1\.[0-9]{1,2}(?:\.[0-9]{1,2})?)\b", re.I
+)
+#: The cuDNN major onnxruntime's CUDA builds link (the requirements table: cuDNN 8 up to 1.17,
+#: both CUDA 11.8 and 12.2 builds; cuDNN 9 for the CUDA 12 builds from 1.19 on; "ONNX Runtime
+#: built with cuDNN 8.x is not compatible with cuDNN 9.x, and vice versa"). 1.18 shipped both.
+_CUDNN_8_UNTIL = Version("1.18")
+_CUDNN_9_FROM = Version("1.19")
 _REQUIRES = re.compile(r"Require cuDNN [0-9]{1,2}\.\* and CUDA (?P<cuda>[0-9]{1,2})\.\*", re.I)
 #: The CPU distribution installed by name (``pip install onnxruntime``): it has no CUDA provider at
 #: all, so the CUDA major is not the cause (cpu-wheel-on-gpu is).
@@ -64,12 +76,15 @@ def _build_major(
         m = _REQUIRES.search(paste.line(number)[:2000])
         if m:
             return int(m.group("cuda")), number, "the failure names the CUDA major it needs"
-    fact = paste.facts.get("package.onnxruntime-gpu")
-    release = fact_version(fact)
-    if fact is not None and release is not None:
-        major = _table_major(release, tables.get(TABLE) or ())
+    for number, text in enumerate(paste.lines[:5000], 1):
+        named = _NAMED_BUILD.search(text[:2000])
+        if named:
+            return int(named.group("cuda")), number, "the onnxruntime package's name says its CUDA"
+    named = _release(paste)
+    if named is not None:
+        major = _table_major(named[0], tables.get(TABLE) or ())
         if major is not None:
-            return major, fact.line, f"onnxruntime-gpu {fact.value} is a CUDA {major} build"
+            return major, named[1], f"onnxruntime-gpu {named[0]} is a CUDA {major} build"
     return None
 
 
@@ -87,12 +102,64 @@ def _provider_failed(text: str) -> bool:
     return _FAILED in text or (_PROVIDER in text and any(w in text for w in _LOAD_FAILED))
 
 
+def _release(paste: Paste) -> tuple[Version, int] | None:
+    """The onnxruntime release the paste names (its package list, a package's file name)."""
+    fact = paste.facts.get("package.onnxruntime-gpu")
+    version = fact_version(fact)
+    if fact is not None and version is not None:
+        return version, fact.line
+    for number, text in enumerate(paste.lines[:5000], 1):
+        m = _NAMED_RELEASE.search(text[:2000])
+        if m:
+            return Version(m.group("v")), number
+    return None
+
+
+def _cudnn_major(paste: Paste, failed: Sequence[int]) -> list[Finding]:
+    """The provider's failure where the paste states a cuDNN major the release was not built with."""
+    release = _release(paste)
+    have = named_cudnn(paste, failed)
+    if release is None or have is None:
+        return []
+    version, release_line = release
+    build = _build_major(paste, failed, {})
+    if version < _CUDNN_8_UNTIL:
+        needs = 8
+    elif version >= _CUDNN_9_FROM and (build is None or build[0] >= 12):
+        needs = 9
+    else:
+        return []
+    if have[0] == needs:
+        return []
+    return [
+        _KIND.finding(
+            paste,
+            "cudnn-major",
+            "warn",
+            f"onnxruntime {version}'s CUDA provider did not load: it is built with cuDNN {needs}, "
+            f"and the paste states cuDNN {have[0]}",
+            f"onnxruntime's CUDA builds link one cuDNN major ({version}: cuDNN {needs}); cuDNN "
+            f"{have[0]}'s files have other names, so the provider's dependency is missing",
+            f"Install cuDNN {needs} for this CUDA and put its bin (lib) folder on PATH "
+            "(LD_LIBRARY_PATH), or install the onnxruntime release built with cuDNN "
+            f"{have[0]} (the CUDA-ExecutionProvider requirements table lists them)",
+            [failed[0], have[1], release_line],
+            URL,
+        )
+    ]
+
+
 def ort_cuda_findings(paste: Paste, tables: Mapping[str, Any]) -> list[Finding]:
     """The CUDA provider's failure next to a stated CUDA release of another major than the
-    build's (stated or inferred)."""
+    build's (stated or inferred), or a stated cuDNN major the release was not built with."""
     failed = [n for n, text in enumerate(paste.lines[:5000], 1) if _provider_failed(text.lower())]
     if not failed or _cpu_package(paste):
         return []
+    return [*_cuda_major(paste, failed, tables), *_cudnn_major(paste, failed)]
+
+
+def _cuda_major(paste: Paste, failed: Sequence[int], tables: Mapping[str, Any]) -> list[Finding]:
+    """The provider's failure next to a stated CUDA of another major than the build's."""
     stated = stated_cuda_lines(paste, failed)
     if not stated:
         return []
