@@ -80,11 +80,11 @@ def _build_major(
         named = _NAMED_BUILD.search(text[:2000])
         if named:
             return int(named.group("cuda")), number, "the onnxruntime package's name says its CUDA"
-    named = _release(paste)
-    if named is not None:
-        major = _table_major(named[0], tables.get(TABLE) or ())
+    release = _release(paste)
+    if release is not None:
+        major = _table_major(release[0], tables.get(TABLE) or ())
         if major is not None:
-            return major, named[1], f"onnxruntime-gpu {named[0]} is a CUDA {major} build"
+            return major, release[1], f"onnxruntime-gpu {release[0]} is a CUDA {major} build"
     return None
 
 
