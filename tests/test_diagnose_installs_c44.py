@@ -309,3 +309,33 @@ def test_an_ort_release_on_its_own_cudnn_major_is_not_blamed():
 def test_onnxruntime_1_19_with_cudnn_8_is_version_mismatch():
     text = f"onnxruntime-gpu==1.19.2 with CUDA 12.4 and cuDNN 8.9.7\n{ORT_126}"
     assert "ort-cuda:cudnn-major" in signature_ids(text)
+
+
+def test_tensorflow_gpus_placeholder_is_no_matching_wheel():
+    text = (
+        "$ pip install tensorflow-gpu\n"
+        "Collecting tensorflow-gpu\n"
+        "  Using cached tensorflow-gpu-2.12.0.tar.gz (2.6 kB)\n"
+        "  Preparing metadata (setup.py) ... error\n"
+        "  error: subprocess-exited-with-error\n"
+    )
+    assert "no-matching-wheel" in fails(text)
+    assert "source-fallback:tensorflow-gpu" in signature_ids(text)
+
+
+def test_tensorflow_gpus_removal_message_is_no_matching_wheel():
+    text = (
+        "      =========================================================\n"
+        '      The "tensorflow-gpu" package has been removed!\n\n'
+        '      Please install "tensorflow" instead.\n'
+    )
+    assert "tensorflow-gpu-removed" in signature_ids(text)
+
+
+def test_tensorflow_gpu_2_10_from_its_wheel_stays_quiet():
+    text = (
+        "Collecting tensorflow-gpu==2.10.1\n"
+        "  Downloading tensorflow_gpu-2.10.1-cp310-cp310-win_amd64.whl (455.9 MB)\n"
+        "Successfully installed tensorflow-gpu-2.10.1\n"
+    )
+    assert "no-matching-wheel" not in categories(text)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from recommender.core.catalog import Diagnosis as Category
@@ -25,8 +26,20 @@ from recommender.rulebase.platform_wheels import Library
 PIP_URL = "https://pip.pypa.io/en/stable/cli/pip_install/#installation-order"
 PLACEHOLDER_URL = "https://github.com/pytorch/pytorch/issues/939"
 _KIND = FindingKind("source-fallback", Category.NO_MATCHING_WHEEL.value)
-#: The last placeholder source archive a library keeps on PyPI (its setup.py raises at once).
-_PLACEHOLDERS = {"torch": Version("0.1.2.post2")}
+#: The placeholder source archives a library keeps on PyPI (their setup.py raises at once):
+#: torch's 0.1 to 0.1.2.post2, and tensorflow-gpu's 2.12.0, the "empty package that generates an
+#: error upon installation" left when the name was retired in December 2022 (pypi.org/project/
+#: tensorflow-gpu; https://github.com/tensorflow/tensorflow/issues/60886).
+_PLACEHOLDERS = {
+    "torch": SpecifierSet("<=0.1.2.post2"),
+    "tensorflow-gpu": SpecifierSet(">=2.12"),
+}
+#: What to install instead of a placeholder, where the name itself was retired.
+_INSTEAD = {
+    "tensorflow-gpu": "Install tensorflow instead (the same package since 2.1; on Linux "
+    'pip install "tensorflow[and-cuda]" brings its CUDA libraries); tensorflow-gpu has no '
+    "release after 2.11",
+}
 _NAMES = {
     "windows": "Windows",
     "macos-arm64": "macOS on Apple silicon",
@@ -81,12 +94,11 @@ def _where(paste: Paste) -> tuple[str, list[Fact]]:
 
 
 def _finding(paste: Paste, name: str, fact: Fact, release: Version, lib: Library) -> Finding:
-    placeholder = name in _PLACEHOLDERS and release <= _PLACEHOLDERS[name]
+    placeholder = name in _PLACEHOLDERS and release in _PLACEHOLDERS[name]
     failed = _build_failed(paste, name)
     where, where_facts = _where(paste)
     detail = (
-        f"{fact.value} is a placeholder that never builds: {name} publishes only wheels, and "
-        f"none matched {where}"
+        f"{fact.value} is a placeholder that never builds: pip found no wheel of {name} for {where}"
         if placeholder
         else f"{name} {release} ships compiled wheels, and pip builds its source archive only "
         f"when none matches {where} (a C++/CUDA build follows)"
@@ -98,9 +110,11 @@ def _finding(paste: Paste, name: str, fact: Fact, release: Version, lib: Library
         "fail" if placeholder or failed is not None else "warn",
         f"pip found no {name} wheel for {where} and fell back to its source archive",
         detail,
-        f"Use a 64-bit Python that {name} publishes wheels for (pip download {name} "
+        _INSTEAD.get(name)
+        or f"Use a 64-bit Python that {name} publishes wheels for (pip download {name} "
         "--only-binary=:all: --no-deps shows whether one matches), or pin a release with a wheel "
-        "for it" + (f" ({name} {have[-1]} is the newest the table knows)" if have else ""),
+        "for it"
+        + (f" ({name} {have[-1]} is the newest the table knows)" if have else ""),
         [fact, *([failed] if failed is not None else []), *where_facts],
         PLACEHOLDER_URL if placeholder else PIP_URL,
     )
@@ -121,7 +135,7 @@ def source_fallback_findings(
         release = _release(fact)
         if release is None:
             continue
-        placeholder = name in _PLACEHOLDERS and release <= _PLACEHOLDERS[name]
+        placeholder = name in _PLACEHOLDERS and release in _PLACEHOLDERS[name]
         compiled = any(release in lib.built(p) for p in ("linux-x86_64", *_NAMES))
         if placeholder or compiled:
             out.append(_finding(paste, name, fact, release, lib))
