@@ -339,3 +339,25 @@ def test_tensorflow_gpu_2_10_from_its_wheel_stays_quiet():
         "Successfully installed tensorflow-gpu-2.10.1\n"
     )
     assert "no-matching-wheel" not in categories(text)
+
+
+# --- TensorRT's bindings and libraries of two releases ----------------------------------------
+
+TRT_IMPORT = (
+    "Traceback (most recent call last):\n"
+    '  File "yolov8_trt.py", line 15, in <module>\n'
+    "    import tensorrt as trt\n"
+    "ImportError: libnvinfer.so.8: cannot open shared object file: No such file or directory\n"
+)
+
+
+def test_tensorrt_bindings_of_another_major_than_the_libraries_is_version_mismatch():
+    text = f"I unpacked TensorRT-10.0.1.6 and put its lib on LD_LIBRARY_PATH\n{TRT_IMPORT}"
+    assert "tensorrt-major:libnvinfer" in signature_ids(text)
+
+
+def test_tensorrt_of_the_same_major_is_only_missing_library():
+    text = f"Env: Ubuntu 18.04, CUDA 11.1, TensorRT 8.2.5.1\n{TRT_IMPORT}"
+    ids = signature_ids(text)
+    assert "tensorrt-major:libnvinfer" not in ids
+    assert "missing-library" in fails(text)

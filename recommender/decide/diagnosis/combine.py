@@ -67,6 +67,7 @@ from recommender.decide.diagnosis.source_fallback import source_fallback_finding
 from recommender.decide.diagnosis.stated_floors import stated_floor_findings
 from recommender.decide.diagnosis.symptoms import unexplained
 from recommender.decide.diagnosis.tegra import tegra_builds
+from recommender.decide.diagnosis.tensorrt_major import tensorrt_major_findings
 from recommender.decide.diagnosis.tf_libraries import (
     library_release_named,
     library_versions,
@@ -242,6 +243,7 @@ def diagnose(
         *source_fallback_findings(
             paste, packages.wheels, frozenset(f.id.partition(":")[2] for f in wheels)
         ),
+        *tensorrt_major_findings(paste),
         *busy_gpus(paste),
         *closed_gpus(paste),
         *container_without_gpus(paste),
