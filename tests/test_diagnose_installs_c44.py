@@ -361,3 +361,26 @@ def test_tensorrt_of_the_same_major_is_only_missing_library():
     ids = signature_ids(text)
     assert "tensorrt-major:libnvinfer" not in ids
     assert "missing-library" in fails(text)
+
+
+# --- ldd's own words ---------------------------------------------------------------------------
+
+
+def test_ldd_finding_no_cuda_library_is_missing_library():
+    text = (
+        "$ ldd /usr/lib/python3.7/site-packages/mxnet/libmxnet.so | grep found\n"
+        "\tlibcudart.so.10.0 => not found\n"
+        "\tlibcublas.so.10.0 => not found\n"
+        "\tlibnvrtc.so.10.0 => not found\n"
+    )
+    assert "missing-library" in fails(text)
+    assert "ldd-cuda-library-not-found" in signature_ids(text)
+
+
+def test_ldd_resolving_every_cuda_library_stays_quiet():
+    text = (
+        "$ ldd libmxnet.so | grep cuda\n"
+        "\tlibcudart.so.10.1 => /usr/local/cuda-10.1/lib64/libcudart.so.10.1 (0x00007f)\n"
+        "\tlibcublas.so.10 => /usr/lib/x86_64-linux-gnu/libcublas.so.10 (0x00007f)\n"
+    )
+    assert "missing-library" not in categories(text)
