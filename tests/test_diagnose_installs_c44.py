@@ -384,3 +384,49 @@ def test_ldd_resolving_every_cuda_library_stays_quiet():
         "\tlibcublas.so.10 => /usr/lib/x86_64-linux-gnu/libcublas.so.10 (0x00007f)\n"
     )
     assert "missing-library" not in categories(text)
+
+
+# --- pip's empty answer, and the interpreter or CPU the paste shows ---------------------------
+
+PIP_NONE = (
+    "ERROR: Could not find a version that satisfies the requirement {req} (from versions: none)\n"
+    "ERROR: No matching distribution found for {req}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("shown", "req", "words"),
+    [
+        (
+            "Python 3.8.5 (tags/v3.8.5:580fbb0, Jul 20 2020) [MSC v.1926 32 bit (Intel)] on win32",
+            "torch",
+            "32-bit Python",
+        ),
+        (
+            "Linux raspberrypi 5.10.103-v7l+ #1529 SMP Tue Mar 8 2022 armv7l GNU/Linux",
+            "tensorflow",
+            "armv7l",
+        ),
+        ("Python 2.7.18", "jaxlib", "Python 2"),
+    ],
+)
+def test_pip_finding_nothing_names_the_interpreter_or_cpu_the_paste_shows(shown, req, words):
+    text = f"{shown}\n$ pip install {req}\n" + PIP_NONE.format(req=req)
+    result = read(text)
+    assert result is not None
+    lead = next(f for f in result.findings if f.category == "no-matching-wheel")
+    assert lead.status == "fail"
+    assert words in lead.title
+
+
+def test_pip_finding_nothing_on_a_64_bit_python_3_names_no_interpreter():
+    text = (
+        "Python 3.11.4 (main, Jul  5 2023) [GCC 11.2.0] on linux\n"
+        "Linux host 5.15.0 #1 SMP x86_64 GNU/Linux\n" + PIP_NONE.format(req="torch==1.4.0")
+    )
+    assert not any(i.startswith("pip-platform:") for i in signature_ids(text))
+
+
+def test_a_library_outside_the_compiled_ones_is_not_blamed_on_the_cpu():
+    text = "Linux pi 5.10 armv7l GNU/Linux\n" + PIP_NONE.format(req="mypackage")
+    assert not any(i.startswith("pip-platform:") for i in signature_ids(text))

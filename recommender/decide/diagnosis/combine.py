@@ -50,6 +50,7 @@ from recommender.decide.diagnosis.oom_numbers import memory_held_elsewhere
 from recommender.decide.diagnosis.ort_cuda import ort_cuda_findings
 from recommender.decide.diagnosis.paddle_cuda import paddle_driver_findings
 from recommender.decide.diagnosis.pairings import pairing_findings
+from recommender.decide.diagnosis.pip_platform import pip_platform_findings
 from recommender.decide.diagnosis.platform import (
     jetson_builds,
     mps_off_macos,
@@ -192,6 +193,7 @@ def diagnose(
         # (one per category), so its fix is the one shown
         *wsl_preview_build(paste),
         *musl_without_wheels(paste),
+        *pip_platform_findings(paste),
         # the ROCm runtime's start with the cause its neighbouring lines state leads the generic
         # HIP/HSA status message of the same category
         *runtime_start(paste, hardware),
