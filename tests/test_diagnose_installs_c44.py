@@ -374,7 +374,7 @@ def test_ldd_finding_no_cuda_library_is_missing_library():
         "\tlibnvrtc.so.10.0 => not found\n"
     )
     assert "missing-library" in fails(text)
-    assert "ldd-cuda-library-not-found" in signature_ids(text)
+    assert "linker-listing-not-found" in signature_ids(text)
 
 
 def test_ldd_resolving_every_cuda_library_stays_quiet():
