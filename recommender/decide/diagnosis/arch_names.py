@@ -23,14 +23,23 @@ _FRAMEWORK_WORDS = re.compile(
     re.IGNORECASE,
 )
 _TORCH_WORDING = ("CUDA error: ", "torch.AcceleratorError")
+#: The words of a kernel missing at run time (not a compiler refusing the architecture, which is
+#: a toolkit older than the GPU): CUDA's and HIP's statuses and messages for it.
+_MISSING_KERNEL = re.compile(
+    r"no kernel image|NoKernelImage|invalid device function|InvalidDeviceFunction|NO_BINARY_FOR_GPU"
+    r"|no device code",
+    re.IGNORECASE,
+)
 
 
 def native_program(paste: Paste) -> bool:
-    """A paste that names no framework and words no failure as torch does: the GPU code that lacks
+    """A kernel missing at run time, in a paste that names no framework and words no failure as torch does: the GPU code that lacks
     the kernel is the program's own (darknet, a SLAM system, CTranslate2 under faster-whisper),
     compiled for the architectures of its own build (its Makefile's or CMake's -gencode list,
     https://docs.nvidia.com/cuda/cuda-compiler-driver-nvcc/#gpu-compilation). That one cause goes
     by both names: the build lacks the GPU's architecture, and the kernels are not a framework's."""
+    if not any(_MISSING_KERNEL.search(line) for line in paste.lines):
+        return False
     return not any(
         _FRAMEWORK_WORDS.search(line) or any(w in line for w in _TORCH_WORDING)
         for line in paste.lines
