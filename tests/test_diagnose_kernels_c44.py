@@ -212,3 +212,12 @@ def test_the_same_failure_where_the_paste_names_an_nvidia_gpu_stays_the_drivers(
             f"My laptop has {gpu}.\n"
         )
         assert "no-driver" not in categories(text), gpu
+
+
+def test_torchs_amp_warnings_without_cuda_beside_a_named_geforce_point_at_a_cpu_build():
+    for line in (
+        "UserWarning: torch.cuda.amp.GradScaler is enabled, but CUDA is not available.  Disabling.",
+        "UserWarning: User provided device_type of 'cuda', but CUDA is not available. Disabling",
+    ):
+        text = f"I don't think torch is using my GPU (RTX 2080 super), it gives me:\n{line}\n"
+        assert "cpu-wheel-on-gpu" in categories(text), line
