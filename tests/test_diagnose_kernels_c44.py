@@ -221,3 +221,15 @@ def test_torchs_amp_warnings_without_cuda_beside_a_named_geforce_point_at_a_cpu_
     ):
         text = f"I don't think torch is using my GPU (RTX 2080 super), it gives me:\n{line}\n"
         assert "cpu-wheel-on-gpu" in categories(text), line
+
+
+def test_an_nvcc_older_than_the_cxx_standard_the_framework_needs_is_a_version_pair():
+    for std in ("c++14", "c++17"):
+        text = (
+            "[5/6] /usr/local/cuda-8.0/bin/nvcc -DWITH_CUDA -c nms_cuda.cu -std=" + std + "\n"
+            f"nvcc fatal   : Value '{std}' is not defined for option 'std'\n"
+        )
+        assert "version-mismatch" in fails(text), std
+    assert "nvcc-predates-cxx-standard" not in signature_ids(
+        "nvcc fatal   : Value 'c++20' is not defined for option 'std'\n"
+    )
