@@ -4,7 +4,7 @@ is their build's, not torch's; the same bare message elsewhere stays torch's."""
 
 from __future__ import annotations
 
-from tests.pastes import categories, failing_with_also, fails, signature_ids
+from tests.pastes import categories, failing_with_also, fails, run, signature_ids
 
 TURBOMIND = (
     "terminate called after throwing an instance of 'std::runtime_error'\n"
@@ -233,3 +233,25 @@ def test_an_nvcc_older_than_the_cxx_standard_the_framework_needs_is_a_version_pa
     assert "nvcc-predates-cxx-standard" not in signature_ids(
         "nvcc fatal   : Value 'c++20' is not defined for option 'std'\n"
     )
+
+
+TRITON_PTX = (
+    "torch._dynamo.exc.BackendCompilerFailed: backend='inductor' raised:\n"
+    "RuntimeError: Internal Triton PTX codegen error: \n"
+    "ptxas fatal   : Value 'sm_110' is not defined for option 'gpu-name'\n"
+)
+
+
+def test_tritons_nvidia_path_on_an_amd_gpu_is_tritons_wrong_build():
+    text = TRITON_PTX + "### GPU\nAMD Radeon RX 7900 XTX\n### ROCm Version\nROCm 6.0.0\n"
+    assert "version-mismatch" in categories(text)
+
+
+def test_tritons_nvidia_path_on_an_nvidia_gpu_is_not_a_vendor_mix():
+    text = TRITON_PTX + "GPU 0: NVIDIA GeForce RTX 5090\nROCM used to build PyTorch: N/A\n"
+    assert "version-mismatch" not in categories(text)
+
+
+def test_collect_envs_rocm_row_of_a_cuda_build_is_not_an_amd_gpu():
+    text = TRITON_PTX + "PyTorch version: 2.3.0+cu121\nROCM used to build PyTorch: N/A\n"
+    assert "build:triton-for-nvidia-on-amd" not in {f.id for f in run(text).findings}

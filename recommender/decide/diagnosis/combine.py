@@ -77,6 +77,7 @@ from recommender.decide.diagnosis.tf_libraries import (
 from recommender.decide.diagnosis.toolkit import toolkit_mismatch
 from recommender.decide.diagnosis.torch_libraries import KEY as TORCH_RELEASE_LIBRARY
 from recommender.decide.diagnosis.torch_libraries import release_library
+from recommender.decide.diagnosis.triton_vendor import triton_for_nvidia_on_amd
 from recommender.decide.diagnosis.vendor_build import vendor_builds
 from recommender.decide.diagnosis.wsl import on_wsl2
 from recommender.facts.reports import Paste, Signature
@@ -210,6 +211,7 @@ def diagnose(
         *platform_findings(paste),
         *mps_off_macos(paste),
         *amd_gpu_on_macos(paste),
+        *triton_for_nvidia_on_amd(paste),
         *jetson_builds(paste),
         *tegra_builds(paste, hardware.gpus),
         *tensorflow_metal_missing(paste),
