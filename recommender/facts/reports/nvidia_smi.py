@@ -9,7 +9,11 @@ the Windows one (``Driver Version: 555.85``). On native Linux and native Windows
 release (NVML refuses to run against a kernel driver of another version), so two versions in the
 header put the paste on WSL 2 (https://github.com/microsoft/WSL/issues/11870: "Nvidia smi version
 (Shown in windows): 560.7, (Shown in wsl): 560.27"; https://github.com/modular/modular/pull/5107;
-both verified 2026-12-06)."""
+both verified 2026-12-06). Before driver R331 nvidia-smi numbered itself apart, a one-digit tool
+version before the driver's (``NVIDIA-SMI 5.325.15   Driver Version: 325.15``, ``NVIDIA-SMI
+4.304.54``; https://github.com/cBio/cbio-cluster/issues/39, verified 2026-12-06): a 2013 Linux
+host, not WSL, whose GPU support began with driver branches in the 400s
+(https://docs.nvidia.com/cuda/wsl-user-guide/index.html)."""
 
 from __future__ import annotations
 
@@ -68,6 +72,13 @@ def _gpu_row(line: str, *, bus_id_needed: bool = False) -> tuple[int, str] | Non
     return int(cell[0]), name
 
 
+def _two_releases(smi: str, driver: str) -> bool:
+    """nvidia-smi's own version and the driver's are two releases (WSL 2): the tool's is a driver
+    branch's (three digits first), not the old one-digit tool version before the driver's."""
+    tool = smi.rstrip(".")
+    return len(tool.split(".")[0]) == 3 and tool != driver.rstrip(".")
+
+
 def read(lines: Sequence[str]) -> list[Block]:
     blocks: list[Block] = []
     facts: list[Fact] = []
@@ -84,7 +95,7 @@ def read(lines: Sequence[str]) -> list[Block]:
                 facts = []
             start = end = number
             facts.append(Fact(path="driver.version", value=driver.group("driver"), line=number))
-            if header and header.group("smi").rstrip(".") != header.group("driver").rstrip("."):
+            if header and _two_releases(header.group("smi"), header.group("driver")):
                 facts.append(Fact(path="os.wsl", value=2, line=number))
             cuda = header.group("cuda") if header else None
             if cuda and cuda != "N/A":
