@@ -23,6 +23,7 @@ from recommender.decide.diagnosis.container_driver import KEY as CONTAINER_DRIVE
 from recommender.decide.diagnosis.cpu_isa import cpu_isa_findings
 from recommender.decide.diagnosis.cuda_majors import cuda_majors
 from recommender.decide.diagnosis.device_access import root_only_gpu
+from recommender.decide.diagnosis.driver_unseen import UNSEEN, driver_unseen
 from recommender.decide.diagnosis.eras import era_findings
 from recommender.decide.diagnosis.extension_loads import EXTENSION_LOAD, extension_load_failures
 from recommender.decide.diagnosis.families import FAMILY, family_findings
@@ -164,12 +165,14 @@ def _shows_failure(f: Finding) -> bool:
     shows (symptoms.py), the user's own sentence stating a cause (a ``-stated`` signature), or a
     library's compiled extension or torch library of another release that the loader refused
     (extension_loads.py, torch_libraries.py), the CUDA runtime refusing to start in a container
-    that most likely does not see the host's driver (container_driver.py), or the general words
-    of a kind of failure where nothing else names a cause (families.py).
+    that most likely does not see the host's driver (container_driver.py), the general words of
+    a kind of failure where nothing else names a cause (families.py), or a runtime's
+    "insufficient driver" message whose driver cannot be told from the runtime's needs
+    (driver_unseen.py).
     Not a fail (the cause is inferred or told, not proved), but not a healthy paste either."""
     return f.status == "warn" and (
         f.id.startswith(("symptom:", FAMILY))
-        or f.id.endswith("-stated")
+        or f.id.endswith(("-stated", UNSEEN))
         or f.id in _LOADER_REFUSALS
         or f.id == CONTAINER_DRIVER
     )
@@ -259,7 +262,10 @@ def diagnose(
     found += no_nvidia_gpu(paste, found)
     if any(f.category == Category.WSL_ISSUE.value and f.status != "ok" for f in found):
         found = [f for f in found if f.id != "platform:wsl2"]  # a WSL finding says it already
-    found = cpu_intended(paste, precedence(paste, found, wsl2=on_wsl2(paste)))
+    wsl2 = on_wsl2(paste)
+    # an "insufficient driver" message next to a driver that runs the runtime: no driver reached
+    found = driver_unseen(paste, found, tables, wsl2=wsl2)
+    found = cpu_intended(paste, precedence(paste, found, wsl2=wsl2))
     # a framework that cannot use the GPU the paste shows, where nothing above says why: not
     # healthy; its likely cause inferred from the facts, or said to be missing from the text
     found += unexplained(paste, found, tables)

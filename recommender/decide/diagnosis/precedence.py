@@ -30,10 +30,11 @@ from recommender.decide.diagnosis.device_access import root_only
 from recommender.decide.diagnosis.findings import Finding
 from recommender.facts.reports import Paste
 
-#: Words that put the paste inside a container runtime (the command, the image, the tool).
+#: Words that put the paste inside a container runtime (the command, the image, the tool; the
+#: toolkit's variable that passes GPUs; Unraid, whose applications are Docker containers).
 _CONTAINER = re.compile(
     r"\b(?:docker|nvidia-docker|podman|containerd|kubernetes|kubectl|singularity|apptainer|"
-    r"enroot|container)\b|/\.dockerenv",
+    r"enroot|container|unraid|nvidia_visible_devices)\b|/\.dockerenv",
     re.IGNORECASE,
 )
 
