@@ -43,6 +43,7 @@ from recommender.decide.diagnosis.kernels import (
 )
 from recommender.decide.diagnosis.legacy_driver import legacy_driver
 from recommender.decide.diagnosis.library_release import INFERRED
+from recommender.decide.diagnosis.lost_gpu import fewer_gpus_listed
 from recommender.decide.diagnosis.mac_amd import amd_gpu_on_macos
 from recommender.decide.diagnosis.memory import busy_gpus, closed_gpus, container_without_gpus
 from recommender.decide.diagnosis.messages import message_findings
@@ -254,6 +255,7 @@ def diagnose(
         *busy_gpus(paste),
         *closed_gpus(paste),
         *container_without_gpus(paste),
+        *fewer_gpus_listed(paste),
         *root_only_gpu(paste),
         *cpu_isa_findings(paste, tables),
         *conflicts(paste),
