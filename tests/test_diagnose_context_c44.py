@@ -133,3 +133,22 @@ def test_wsl_two_releases_in_the_header_still_read_as_wsl() -> None:
     result = read("| NVIDIA-SMI 555.42.03   Driver Version: 555.85   CUDA Version: 12.5 |\n")
     assert result is not None
     assert fact(result, "os.wsl") == 2
+
+
+def test_a_library_of_another_cuda_not_found_is_also_the_missing_library() -> None:
+    text = (
+        "python-foo 1.4.0, cuda 10.1.105 from the distribution. ldd libfoo.so | grep found:\n"
+        "\tlibcudart.so.10.0 => not found\n"
+        "\tlibcublas.so.10.0 => not found\n"
+    )
+    result = read(text)
+    assert result is not None
+    mismatch = [f for f in result.findings if f.id == "inferred:library-cuda-release"]
+    assert mismatch and mismatch[0].category == "version-mismatch"
+    assert "missing-library" in mismatch[0].also
+
+
+def test_a_library_of_the_environments_release_not_found_is_no_mismatch() -> None:
+    text = "cuda 10.0.130 installed\n\tlibcudart.so.10.0 => not found\n"
+    result = read(text)
+    assert result is None or "inferred:library-cuda-release" not in _ids(result)

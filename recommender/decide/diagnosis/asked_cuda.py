@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
+from recommender.core.catalog import Diagnosis as Category
 from recommender.core.numfmt import is_digits
 from recommender.decide.diagnosis._paste import stated_cuda_lines
 from recommender.decide.diagnosis.findings import Finding
@@ -243,22 +245,23 @@ def library_cuda_release(paste: Paste, tables: Mapping[str, Any]) -> list[Findin
     if found is None:
         return []
     number, lib, shown, env = found
+    # The named library is not there to load: the build for another CUDA is the cause, the missing
+    # file its symptom (both names, as precedence.py folds a missing library into its mismatch).
     said = ", ".join(
         f"CUDA {major}" + (f".{minor}" if minor is not None else "")
         for major, minor in sorted(env, key=lambda r: (r[0], r[1] or 0))
     )
-    return [
-        INFERRED.finding(
-            paste,
-            "library-cuda-release",
-            "warn",
-            title="A package asks for the CUDA libraries of another release than the environment's",
-            detail=f"{_named(lib, shown)}; the paste states {said} for "
-            "the environment: the package asking for it was built for another CUDA (inferred from "
-            "the library's name)",
-            fix="Install the build of the package made for the environment's CUDA (its cuXYZ "
-            "wheel, index or image), or the CUDA release whose libraries it names",
-            proof=[number, *sorted(env.values())[:2]],
-            source=_source(lib, tables),
-        )
-    ]
+    finding = INFERRED.finding(
+        paste,
+        "library-cuda-release",
+        "warn",
+        title="A package asks for the CUDA libraries of another release than the environment's",
+        detail=f"{_named(lib, shown)}; the paste states {said} for "
+        "the environment: the package asking for it was built for another CUDA (inferred from "
+        "the library's name)",
+        fix="Install the build of the package made for the environment's CUDA (its cuXYZ "
+        "wheel, index or image), or the CUDA release whose libraries it names",
+        proof=[number, *sorted(env.values())[:2]],
+        source=_source(lib, tables),
+    )
+    return [replace(finding, also=(*finding.also, Category.MISSING_LIBRARY.value))]
