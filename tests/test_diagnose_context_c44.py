@@ -152,3 +152,16 @@ def test_a_library_of_the_environments_release_not_found_is_no_mismatch() -> Non
     text = "cuda 10.0.130 installed\n\tlibcudart.so.10.0 => not found\n"
     result = read(text)
     assert result is None or "inferred:library-cuda-release" not in _ids(result)
+
+
+def test_no_kernel_image_filed_with_lmdeploy_is_turbominds_kernels() -> None:
+    text = (
+        "lmdeploy serve api_server ./Qwen3-0.6B on an RTX 5090\n"
+        "no kernel image is available for execution on the device\nAborted (core dumped)\n"
+    )
+    result = read(text, repository="InternLM/lmdeploy")
+    assert result is not None
+    assert status(result, "library-kernels-unsupported") == "fail"
+    elsewhere = read(text, repository="someone/some-app")
+    assert elsewhere is not None
+    assert status(elsewhere, "arch-unsupported") == "fail"

@@ -49,7 +49,8 @@ UNPUBLISHED = (
     ("detectron2", "detectron2's CUDA ops"),
     # LMDeploy's TurboMind engine and TensorRT-LLM compile their own CUDA kernels for the
     # architectures of their build ("[TM][ERROR] CUDA runtime error: no kernel image ... turbomind/
-    # kernels/sampling_topp_kernels.cu", https://github.com/InternLM/lmdeploy/issues/2015)
+    # kernels/sampling_topp_kernels.cu", https://github.com/InternLM/lmdeploy/issues/2015; an RTX
+    # 5090 under lmdeploy 0.9.2 with torch cu128, https://github.com/InternLM/lmdeploy/issues/3806)
     ("lmdeploy", "LMDeploy's TurboMind"),
     ("tensorrt-llm", "TensorRT-LLM"),
 )
