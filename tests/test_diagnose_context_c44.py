@@ -165,3 +165,27 @@ def test_no_kernel_image_filed_with_lmdeploy_is_turbominds_kernels() -> None:
     elsewhere = read(text, repository="someone/some-app")
     assert elsewhere is not None
     assert status(elsewhere, "arch-unsupported") == "fail"
+
+
+def test_error_35_by_its_number_in_a_pod_is_read_the_same_way() -> None:
+    text = (
+        "Running in a k8s pod\n"
+        "CUDA error 35: CUDA driver version is insufficient for CUDA runtime version\n"
+        "| NVIDIA-SMI 550.54.14   Driver Version: 550.54.14   CUDA Version: 12.4 |\n"
+    )
+    result = read(text)
+    assert result is not None
+    assert status(result, "no-device") == "warn"
+    assert status(result, "driver-too-old") is None
+
+
+def test_a_ptx_too_new_for_the_driver_in_a_container_stays_driver_too_old() -> None:
+    text = (
+        "docker run --gpus all myimage\n"
+        "CUDA error at main.cu:12 code=222(cudaErrorUnsupportedPtxVersion)\n"
+        "| NVIDIA-SMI 550.54.14   Driver Version: 550.54.14   CUDA Version: 12.4 |\n"
+    )
+    result = read(text)
+    assert result is not None
+    assert status(result, "driver-too-old") == "fail"
+    assert status(result, "no-device") is None

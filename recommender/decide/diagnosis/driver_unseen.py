@@ -25,6 +25,7 @@ verified: 2026-12-06.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -39,6 +40,12 @@ from recommender.facts.reports import Paste
 #: The runtime's "insufficient driver" messages (signatures.yaml).
 _INSUFFICIENT = frozenset(
     {"signature:cuda-driver-insufficient", "signature:cuda-error-insufficient-driver"}
+)
+#: The signature of CUDA's driver status codes, of which only 35 is the insufficient driver (222,
+#: 804 and cudaErrorCallRequiresNewerDriver are a PTX or call that needs a newer driver).
+_STATUS_CODES = "signature:cuda-status-driver-too-old"
+_CODE_35 = re.compile(
+    r"insufficient.?driver|(?:error|failure)[: (]{0,2}35(?![0-9])|code=35\(", re.IGNORECASE
 )
 
 #: The suffix of a reread finding's id.
@@ -123,6 +130,13 @@ def _reread(paste: Paste, f: Finding, status: str, *, wsl2: bool) -> Finding | N
     )
 
 
+def _insufficient(f: Finding) -> bool:
+    """The finding is the runtime's "insufficient driver" (error 35), on every line it quotes."""
+    if f.id in _INSUFFICIENT:
+        return True
+    return f.id == _STATUS_CODES and all(_CODE_35.search(q.text) for q in f.quotes)
+
+
 def driver_unseen(
     paste: Paste, found: Sequence[Finding], tables: Mapping[str, Any], *, wsl2: bool
 ) -> list[Finding]:
@@ -131,7 +145,7 @@ def driver_unseen(
     out = []
     for f in found:
         status = None
-        if f.id in _INSUFFICIENT and f.status == "fail":
+        if f.status == "fail" and _insufficient(f):
             status = _coverage(paste, [q.line for q in f.quotes], tables)
         reread = _reread(paste, f, status, wsl2=wsl2) if status else None
         out.append(reread or f)

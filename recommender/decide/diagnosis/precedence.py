@@ -34,7 +34,7 @@ from recommender.facts.reports import Paste
 #: toolkit's variable that passes GPUs; Unraid, whose applications are Docker containers).
 _CONTAINER = re.compile(
     r"\b(?:docker|nvidia-docker|podman|containerd|kubernetes|kubectl|singularity|apptainer|"
-    r"enroot|container|unraid|nvidia_visible_devices)\b|/\.dockerenv",
+    r"enroot|container|unraid|k8s|nvidia_visible_devices)\b|/\.dockerenv",
     re.IGNORECASE,
 )
 
