@@ -189,3 +189,15 @@ def test_a_ptx_too_new_for_the_driver_in_a_container_stays_driver_too_old() -> N
     assert result is not None
     assert status(result, "driver-too-old") == "fail"
     assert status(result, "no-device") is None
+
+
+def test_a_slurm_allocation_of_some_gpus_is_no_lost_gpu() -> None:
+    text = (
+        "The node has 8 GPUs; I ran srun --gres=gpu:2 nvidia-smi\n"
+        "| NVIDIA-SMI 535.104.05   Driver Version: 535.104.05   CUDA Version: 12.2 |\n"
+        "|   0  NVIDIA A100-SXM4-80GB   On  | 00000000:07:00.0 Off |  0 |\n"
+        "|   1  NVIDIA A100-SXM4-80GB   On  | 00000000:0B:00.0 Off |  0 |\n"
+    )
+    result = read(text)
+    assert result is not None
+    assert "device:fewer-gpus-listed" not in _ids(result)

@@ -37,6 +37,10 @@ _STATED = (
     re.compile(rf"\b{_N} (?:NVIDIA |Tesla )?[AHLV][0-9]{{2,3}}s\b", re.IGNORECASE),
 )
 _MAX_LINE = 500
+#: A selection of GPUs that nvidia-smi then lists alone: a container given some GPUs (docker's
+#: ``--gpus device=``, NVIDIA_VISIBLE_DEVICES, a Kubernetes ``nvidia.com/gpu`` limit), a Slurm
+#: allocation (``--gres=gpu:N``: its cgroup hides the other devices), ``nvidia-smi -i``.
+_SELECTED = ("device=", "nvidia_visible_devices=", "nvidia.com/gpu", "--gres", "nvidia-smi -i")
 
 
 def _stated(paste: Paste) -> tuple[int, int] | None:
@@ -69,6 +73,8 @@ def _listed(paste: Paste) -> tuple[int, int] | None:
 def fewer_gpus_listed(paste: Paste) -> list[Finding]:
     """nvidia-smi lists fewer GPUs than the poster says the machine has."""
     listed = _listed(paste)
+    if any(word in line.lower() for line in paste.lines for word in _SELECTED):
+        return []
     stated = _stated(paste) if listed else None
     if listed is None or stated is None or stated[0] <= listed[0]:
         return []
