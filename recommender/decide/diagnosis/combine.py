@@ -19,7 +19,6 @@ from recommender.decide.diagnosis.builds import (
     tf_release_driver,
     tf_tested_libraries,
 )
-from recommender.decide.diagnosis.container_driver import KEY as CONTAINER_DRIVER
 from recommender.decide.diagnosis.cpu_isa import cpu_isa_findings
 from recommender.decide.diagnosis.cuda_majors import cuda_majors
 from recommender.decide.diagnosis.device_access import root_only_gpu
@@ -165,17 +164,14 @@ def _shows_failure(f: Finding) -> bool:
     """A warning that the paste shows a failure: a framework that cannot use the GPU the paste
     shows (symptoms.py), the user's own sentence stating a cause (a ``-stated`` signature), or a
     library's compiled extension or torch library of another release that the loader refused
-    (extension_loads.py, torch_libraries.py), the CUDA runtime refusing to start in a container
-    that most likely does not see the host's driver (container_driver.py), the general words of
-    a kind of failure where nothing else names a cause (families.py), or a runtime's
-    "insufficient driver" message whose driver cannot be told from the runtime's needs
-    (driver_unseen.py).
+    (extension_loads.py, torch_libraries.py), the general words of a kind of failure where
+    nothing else names a cause (families.py), or a runtime's "insufficient driver" message whose
+    driver cannot be told from the runtime's needs (driver_unseen.py).
     Not a fail (the cause is inferred or told, not proved), but not a healthy paste either."""
     return f.status == "warn" and (
         f.id.startswith(("symptom:", FAMILY))
         or f.id.endswith(("-stated", UNSEEN))
         or f.id in _LOADER_REFUSALS
-        or f.id == CONTAINER_DRIVER
     )
 
 

@@ -7,9 +7,7 @@ fails, the consequence reads as a second problem to fix. Here:
 - a finding is read in the setting the paste states: under WSL 2 a driver-side failure the
   message reader already tied to WSL is WSL's GPU path; in a container, nvidia-smi missing or
   unable to reach a driver is the container started without the GPU (the NVIDIA Container
-  Toolkit injects nvidia-smi and the driver's libraries), not a driver to install, and the CUDA
-  runtime's "driver version is insufficient" next to a new host driver is the same container
-  (container_driver.py);
+  Toolkit injects nvidia-smi and the driver's libraries), not a driver to install;
 - a fail that a root cause in the same paste explains becomes a note under that cause: its lines
   are quoted there and its category joins the cause's ``also``;
 - a fail whose claim direct evidence in the paste contradicts (a kernel driver version next to
@@ -25,7 +23,6 @@ from dataclasses import replace
 
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.diagnosis._paste import MAX_QUOTES, shows_driver
-from recommender.decide.diagnosis.container_driver import in_container
 from recommender.decide.diagnosis.device_access import root_only
 from recommender.decide.diagnosis.findings import Finding
 from recommender.facts.reports import Paste
@@ -79,7 +76,7 @@ def _flip(f: Finding, to: str) -> Finding:
 def _setting(paste: Paste, found: Sequence[Finding], wsl2: bool) -> list[Finding]:
     container = _in_container(paste)
     out = []
-    for f in in_container(paste, found, container):
+    for f in found:
         if f.status == "fail" and wsl2 and Category.WSL_ISSUE.value in f.also:
             f = _flip(f, Category.WSL_ISSUE.value)
         elif (
