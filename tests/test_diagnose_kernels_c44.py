@@ -255,3 +255,23 @@ def test_tritons_nvidia_path_on_an_nvidia_gpu_is_not_a_vendor_mix():
 def test_collect_envs_rocm_row_of_a_cuda_build_is_not_an_amd_gpu():
     text = TRITON_PTX + "PyTorch version: 2.3.0+cu121\nROCM used to build PyTorch: N/A\n"
     assert "build:triton-for-nvidia-on-amd" not in {f.id for f in run(text).findings}
+
+
+WINDOWS_SESSION = (
+    "PS D:\\Workspace\\app> python\n"
+    "Python 3.10.11 (tags/v3.10.11:7d4cc5a, Apr  5 2023, 00:38:17) [MSC v.1929 64 bit (AMD64)] "
+    "on win32\n>>> import torch\n>>> print(torch.cuda.is_available())\nFalse\n"
+)
+
+
+def test_torchs_answer_to_the_users_own_check_on_windows_points_at_pypis_cpu_wheel():
+    assert "cpu-wheel-on-gpu" in categories(WINDOWS_SESSION)
+
+
+def test_the_same_answer_on_linux_or_beside_another_vendors_gpu_stays_unexplained():
+    linux = WINDOWS_SESSION.replace("PS D:\\Workspace\\app> python", "$ python").replace(
+        "on win32", "on linux"
+    )
+    assert "cpu-wheel-on-gpu" not in categories(linux)
+    radeon = WINDOWS_SESSION + "My GPU is a Radeon RX 6600.\n"
+    assert "cpu-wheel-on-gpu" not in categories(radeon)

@@ -66,6 +66,11 @@ def _platform(paste: Paste) -> tuple[str, int | None]:
     return ("macos", mac) if mac is not None else ("linux", None)
 
 
+def on_windows(paste: Paste) -> bool:
+    """The paste is from native Windows (not WSL)."""
+    return _platform(paste)[0] == "windows"
+
+
 def infer(paste: Paste, framework: Framework, tables: Mapping[str, Any]) -> Inference | None:
     """The likely cause of ``framework`` seeing no GPU, or None where the text states none: the
     framework's own publishing facts first; on a WSL 2 host where they say nothing, WSL's GPU

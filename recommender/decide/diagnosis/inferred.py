@@ -35,3 +35,10 @@ MACOS_WORDS = re.compile(
 def first_line(paste: Paste, pattern: re.Pattern[str]) -> int | None:
     """The first line (counting from 1) where ``pattern`` is found, or None."""
     return next((n for n, line in enumerate(paste.lines, 1) if pattern.search(line[:2000])), None)
+
+
+def asked_is_available(paste: Paste, line: int) -> bool:
+    """torch's answer on ``line`` is to the user's own ``torch.cuda.is_available()``: the call on
+    that line (a one-liner, "is_available() -> False") or on the line above (a session's prompt
+    with its answer below)."""
+    return any("is_available" in paste.line(n) for n in (line, line - 1) if n > 0)

@@ -11,7 +11,7 @@ import re
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.diagnosis._paste import quote_lines
 from recommender.decide.diagnosis.findings import Finding
-from recommender.decide.diagnosis.inferred import MACOS_WORDS, first_line
+from recommender.decide.diagnosis.inferred import MACOS_WORDS, asked_is_available, first_line
 from recommender.facts.reports import Paste
 
 #: ROCm's supported operating systems: Linux distributions (and Windows for the HIP SDK).
@@ -38,7 +38,7 @@ def _asked(paste: Paste) -> int | None:
     (``torch.cuda.is_available()`` False), or ROCm/HIP named. A program that quietly fell back to
     the CPU (Whisper's FP16 warning) asked nothing: on a Mac that is what it should do."""
     cuda = paste.facts.get("frameworks.pytorch.cuda_available")
-    if cuda is not None and cuda.value is False and "is_available" in paste.line(cuda.line):
+    if cuda is not None and cuda.value is False and asked_is_available(paste, cuda.line):
         return cuda.line
     return first_line(paste, _ROCM)
 

@@ -20,8 +20,8 @@ from recommender.core.catalog import Accelerator, Framework
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.diagnosis._paste import fact_version, quote_lines
 from recommender.decide.diagnosis.findings import Finding
-from recommender.decide.diagnosis.inferences import infer
-from recommender.decide.diagnosis.inferred import Inference
+from recommender.decide.diagnosis.inferences import infer, on_windows
+from recommender.decide.diagnosis.inferred import Inference, asked_is_available
 from recommender.decide.diagnosis.intent import cpu_intent_line
 from recommender.facts.reports import Paste
 
@@ -76,10 +76,23 @@ _WORKED = re.compile(
 )
 
 
+def _asked_on_windows(paste: Paste) -> bool:
+    """The user's own torch.cuda.is_available() answered False on Windows: asking is what a user
+    with an NVIDIA GPU does, and on Windows the usual answer is PyPI's CPU-only wheel."""
+    cuda = paste.facts.get("frameworks.pytorch.cuda_available")
+    return (
+        cuda is not None
+        and cuda.value is False
+        and asked_is_available(paste, cuda.line)
+        and not any(_OTHER_VENDOR.search(x[:2000]) for x in paste.lines)
+        and on_windows(paste)
+    )
+
+
 def symptoms(paste: Paste) -> list[Symptom]:
     """Each framework's first answer that it sees no GPU, where the paste shows an NVIDIA GPU and
     no GPU at work."""
-    if not nvidia_lines(paste):
+    if not nvidia_lines(paste) and not _asked_on_windows(paste):
         return []
     cuda = paste.facts.get("frameworks.pytorch.cuda_available")
     if (cuda is not None and cuda.value is True) or any(
@@ -142,7 +155,9 @@ def unexplained(paste: Paste, found: Sequence[Finding], tables: Mapping[str, Any
 def _finding(paste: Paste, symptom: Symptom, gpu: Sequence[int], why: Inference | None) -> Finding:
     version = fact_version(paste.facts.get(f"frameworks.{symptom.framework.value}.version"))
     named = f"{symptom.framework.value} {version}" if version else symptom.framework.value
-    shown = f"{symptom.said} (line {symptom.line}), next to the GPU the paste shows or names"
+    shown = f"{symptom.said} (line {symptom.line}), " + (
+        "next to the GPU the paste shows or names" if gpu else "to the user's own check"
+    )
     if why is None:
         return Finding(
             id=f"symptom:{symptom.framework.value}-no-gpu",

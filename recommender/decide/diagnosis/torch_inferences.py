@@ -57,7 +57,8 @@ def torch_inference(
     if fact is None or version is None:
         if _cuda_build_stated(paste):
             return None
-        return _conda_swap(paste) or _driver_answers(paste) or _gpu_named(paste)
+        found = _conda_swap(paste) or _driver_answers(paste) or _gpu_named(paste)
+        return found or (_windows_unlabelled(where) if platform == "windows" else None)
     if version.local is not None or _cuda_build_stated(paste):
         return None  # a labelled or stated build is the checklist's
     conda = first_line(paste, _CONDA_TORCH)
@@ -123,6 +124,28 @@ def torch_inference(
     if platform == "linux":
         return _torch_linux_driver(paste, str(version), fact.line, tables) or _gpu_named(paste)
     return _gpu_named(paste)
+
+
+def _windows_unlabelled(where: int | None) -> Inference:
+    """torch on Windows, its release and build unstated: PyPI's Windows wheels (since 1.9) are
+    the CPU-only build, and ``pip install torch`` takes them unless an index is given."""
+    return Inference(
+        id="windows-pypi",
+        category=Category.CPU_WHEEL_ON_GPU.value,
+        title="most likely PyPI's CPU-only torch for Windows",
+        detail=(
+            f"torch on Windows (line {where}), its build unstated: PyPI's Windows torch is the "
+            "CPU-only build, which a plain pip install takes; the CUDA builds come from "
+            "download.pytorch.org labelled +cuXXX"
+        ),
+        fix=(
+            "Check torch.__version__ and torch.version.cuda (a +cpu label or None is the CPU "
+            "build); install a CUDA build: pip install --force-reinstall torch --index-url "
+            "https://download.pytorch.org/whl/cuXXX, for a CUDA the driver supports"
+        ),
+        source=TORCH_WINDOWS_PYPI_URL,
+        lines=(where,) if where else (),
+    )
 
 
 def _conda_swap(paste: Paste) -> Inference | None:
