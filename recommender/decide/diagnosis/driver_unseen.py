@@ -31,6 +31,7 @@ from dataclasses import replace
 from typing import Any
 
 from recommender.core.catalog import Diagnosis as Category
+from recommender.core.numfmt import is_digits
 from recommender.decide.checklist.install import version_of
 from recommender.decide.diagnosis._paste import MAX_QUOTES, major_minor, quote_lines, stated_cuda
 from recommender.decide.diagnosis.findings import Finding
@@ -93,7 +94,7 @@ def _coverage(paste: Paste, lines: Sequence[int], tables: Mapping[str, Any]) -> 
     if runtimes:
         ok = all(_runs(str(driver.value), max_cuda, r, floors) for r in runtimes)
         return "fail" if ok else None
-    majors = sorted(int(m) for m in floors if str(m).isdigit())
+    majors = sorted(int(m) for m in floors if is_digits(str(m)))
     if majors and _runs(str(driver.value), max_cuda, (majors[-1], 0), floors):
         return "fail"
     return "warn" if _runs(str(driver.value), max_cuda, (12, 0), floors) else None
