@@ -58,7 +58,9 @@ def torch_inference(
         if _cuda_build_stated(paste):
             return None
         found = _conda_swap(paste) or _driver_answers(paste) or _gpu_named(paste)
-        return found or (_windows_unlabelled(where) if platform == "windows" else None)
+        if found is None and platform == "windows":
+            return _windows_pypi("torch's release and build unstated", where)
+        return found
     if version.local is not None or _cuda_build_stated(paste):
         return None  # a labelled or stated build is the checklist's
     conda = first_line(paste, _CONDA_TORCH)
@@ -81,23 +83,7 @@ def torch_inference(
             lines=(fact.line, conda),
         )
     if platform == "windows" and version.release[:2] >= _PYPI_WINDOWS_CPU_FROM:
-        return Inference(
-            id="windows-pypi",
-            category=Category.CPU_WHEEL_ON_GPU.value,
-            title="most likely PyPI's CPU-only torch for Windows",
-            detail=(
-                f"torch {version} carries no +cuXXX label, on Windows (line {where}): PyPI's "
-                "Windows torch is the CPU-only build, the CUDA builds come from "
-                "download.pytorch.org labelled +cuXXX"
-            ),
-            fix=(
-                "Check torch.version.cuda (None is the CPU build); install a CUDA build: pip "
-                "install --force-reinstall torch --index-url https://download.pytorch.org/whl/"
-                "cuXXX, for a CUDA the driver supports (nvidia-smi's CUDA Version)"
-            ),
-            source=TORCH_WINDOWS_PYPI_URL,
-            lines=(fact.line, *((where,) if where else ())),
-        )
+        return _windows_pypi(f"torch {version} carries no +cuXXX label", where, fact.line)
     arm = first_line(paste, _AARCH64)
     if (
         platform == "linux"
@@ -126,25 +112,27 @@ def torch_inference(
     return _gpu_named(paste)
 
 
-def _windows_unlabelled(where: int | None) -> Inference:
-    """torch on Windows, its release and build unstated: PyPI's Windows wheels (since 1.9) are
-    the CPU-only build, and ``pip install torch`` takes them unless an index is given."""
+def _windows_pypi(said: str, where: int | None, *lines: int) -> Inference:
+    """torch on native Windows without a CUDA label (``said``: what the paste shows of it): PyPI's
+    Windows wheels (since 1.9) are the CPU-only build, and ``pip install torch`` takes them unless
+    an index is given."""
     return Inference(
         id="windows-pypi",
         category=Category.CPU_WHEEL_ON_GPU.value,
         title="most likely PyPI's CPU-only torch for Windows",
         detail=(
-            f"torch on Windows (line {where}), its build unstated: PyPI's Windows torch is the "
-            "CPU-only build, which a plain pip install takes; the CUDA builds come from "
-            "download.pytorch.org labelled +cuXXX"
+            f"{said}, on Windows (line {where}): PyPI's Windows torch is the CPU-only build, "
+            "which a plain pip install takes; the CUDA builds come from download.pytorch.org "
+            "labelled +cuXXX"
         ),
         fix=(
             "Check torch.__version__ and torch.version.cuda (a +cpu label or None is the CPU "
             "build); install a CUDA build: pip install --force-reinstall torch --index-url "
-            "https://download.pytorch.org/whl/cuXXX, for a CUDA the driver supports"
+            "https://download.pytorch.org/whl/cuXXX, for a CUDA the driver supports (nvidia-smi's "
+            "CUDA Version)"
         ),
         source=TORCH_WINDOWS_PYPI_URL,
-        lines=(where,) if where else (),
+        lines=(*lines, *((where,) if where else ())),
     )
 
 
