@@ -43,3 +43,22 @@ def test_other_backends_and_other_libraries_stay_quiet():
     assert "jax-unknown-gpu-backend" not in signature_ids(SMI + tpu)
     keras = "ValueError: Unknown backend: 'torch'. Available backends: tensorflow, jax\n"
     assert "jax-unknown-gpu-backend" not in signature_ids(SMI + keras)
+
+
+COUNT = (
+    "On Kaggle I turned on the T4 x2, but the function can't detect the gpu.\n"
+    "\n"
+    "mx.context.num_gpus()\n"
+    "\n"
+    "{answer}\n"
+)
+
+
+def test_a_count_retold_in_prose_on_the_line_after_the_check_is_read():
+    for answer in ('gives "0" as result', "it returns 0", "I get `0`.", "prints 0"):
+        assert "cpu-wheel-on-gpu" in categories(COUNT.format(answer=answer)), answer
+
+
+def test_a_count_above_zero_or_a_sentence_with_more_words_says_nothing():
+    for answer in ("it returns 2", "gives 0 GPUs after the kernel restarts and then 2"):
+        assert "cpu-wheel-on-gpu" not in categories(COUNT.format(answer=answer)), answer

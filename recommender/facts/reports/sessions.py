@@ -265,10 +265,12 @@ def _said(line: str, number: int) -> list[Fact]:
     return _read_pair(expr, m.group("value").capitalize(), number)
 
 
-#: The answer to a check retold on the line after it: "i get false", "it returns True".
+#: The answer to a check retold on the line after it: "i get false", "it returns True", and a
+#: count the same way ('gives "0" as result', "returns 0").
 _ANSWER = re.compile(
-    r"^(?:(?:i|it|we|this) {1,3})?(?:get|got|see|saw|returns?|returned|gives|gave|prints|printed"
-    r"|shows|says) {1,3}`?(?P<value>true|false)`?\.?$",
+    r"^(?:(?:i|it|we|this|that) {1,3})?(?:get|got|see|saw|returns?|returned|gives|gave|prints"
+    r"|printed|shows|says) {1,3}[`\"']?(?P<value>true|false|[0-9]{1,3})[`\"']?"
+    r"(?: {1,3}as (?:the |a )?(?:result|output|answer))?\.?$",
     re.IGNORECASE,
 )
 
