@@ -3,7 +3,7 @@ jaxlib does not provide (the CPU-only wheel from PyPI)."""
 
 from __future__ import annotations
 
-from tests.pastes import categories, fails, signature_ids
+from tests.pastes import categories, fails, run, signature_ids
 
 SMI = (
     "| NVIDIA-SMI 525.60.13    Driver Version: 525.60.13    CUDA Version: 12.0     |\n"
@@ -62,3 +62,72 @@ def test_a_count_retold_in_prose_on_the_line_after_the_check_is_read():
 def test_a_count_above_zero_or_a_sentence_with_more_words_says_nothing():
     for answer in ("it returns 2", "gives 0 GPUs after the kernel restarts and then 2"):
         assert "cpu-wheel-on-gpu" not in categories(COUNT.format(answer=answer)), answer
+
+
+def fix_of(text: str, finding: str) -> str:
+    return next(f.fix for f in run(text).findings if f.id == finding)
+
+
+DEEPSPEED = (
+    "Microsoft Windows [Version 10.0.19045.3324]\n"
+    "C:\\Users\\u>pip install deepspeed\n"
+    "Collecting deepspeed\n"
+    "Using cached deepspeed-{release}.tar.gz (851 kB)\n"
+    "Preparing metadata (setup.py) ... error\n"
+    "error: subprocess-exited-with-error\n"
+    "LINK : fatal error LNK1181: cannot open input file 'aio.lib'\n"
+    "AssertionError: Unable to pre-compile async_io\n"
+)
+
+
+def test_a_source_build_that_fails_on_windows_where_other_releases_have_windows_wheels():
+    text = DEEPSPEED.format(release="0.10.1")
+    assert "no-matching-wheel" in fails(text)
+    assert "deepspeed==0.16.5" in fix_of(text, "source-fallback:deepspeed")
+
+
+def test_the_same_build_on_linux_or_of_a_release_with_a_windows_wheel_is_not_this():
+    linux = DEEPSPEED.format(release="0.10.1").replace(
+        "Microsoft Windows [Version 10.0.19045.3324]\nC:\\Users\\u>", "$ "
+    )
+    assert "source-fallback:deepspeed" not in signature_ids(linux)
+    # a release with a Windows wheel fetched as source: that wheel did not match this Python
+    with_wheel = next(
+        f
+        for f in run(DEEPSPEED.format(release="0.16.5")).findings
+        if f.id == "source-fallback:deepspeed"
+    )
+    assert "has no Windows wheel" not in with_wheel.detail
+
+
+def test_pip_fetching_the_archive_without_a_failed_build_says_nothing_on_windows():
+    text = (
+        "\n".join(DEEPSPEED.format(release="0.10.1").splitlines()[:4])
+        + "\nSuccessfully built deepspeed\n"
+    )
+    assert "source-fallback:deepspeed" not in signature_ids(text)
+
+
+BNB = (
+    "C:\\ProgramData\\Anaconda3\\envs\\ai\\lib\\site-packages\\bitsandbytes\\cuda_setup\\main.py:136: "
+    "UserWarning: C:\\ProgramData\\Anaconda3\\envs\\ai did not contain libcudart.so as expected! "
+    "Searching further paths...\n"
+    "CUDA SETUP: WARNING! libcuda.so not found! Do you have a CUDA driver installed?\n"
+)
+
+
+def test_a_windows_install_whose_loader_looks_for_linux_shared_objects_has_only_linux_builds():
+    assert "no-matching-wheel" in fails(BNB)
+    assert fix_of(BNB, "linux-binaries:bitsandbytes") == 'pip install -U "bitsandbytes>=0.43.0"'
+
+
+def test_linux_paths_windows_dlls_and_other_packages_stay_quiet():
+    linux = BNB.replace(
+        "C:\\ProgramData\\Anaconda3\\envs\\ai\\lib\\site-packages\\",
+        "/opt/conda/lib/python3.10/site-packages/",
+    ).replace("\\", "/")
+    assert "linux-binaries:bitsandbytes" not in signature_ids(linux)
+    dll = BNB.replace("libcudart.so", "cudart64_110.dll")
+    assert "linux-binaries:bitsandbytes" not in signature_ids(dll)
+    other = BNB.replace("\\bitsandbytes\\", "\\mytool\\")
+    assert not [i for i in signature_ids(other) if i.startswith("linux-binaries:")]

@@ -42,6 +42,7 @@ from recommender.decide.diagnosis.kernels import (
 )
 from recommender.decide.diagnosis.legacy_driver import legacy_driver
 from recommender.decide.diagnosis.library_release import INFERRED
+from recommender.decide.diagnosis.linux_binaries import linux_binaries_findings
 from recommender.decide.diagnosis.lost_gpu import fewer_gpus_listed
 from recommender.decide.diagnosis.mac_amd import amd_gpu_on_macos
 from recommender.decide.diagnosis.memory import busy_gpus, closed_gpus, container_without_gpus
@@ -247,6 +248,7 @@ def diagnose(
         *source_fallback_findings(
             paste, packages.wheels, frozenset(f.id.partition(":")[2] for f in wheels)
         ),
+        *linux_binaries_findings(paste, packages.wheels),
         *tensorrt_major_findings(paste),
         *busy_gpus(paste),
         *closed_gpus(paste),

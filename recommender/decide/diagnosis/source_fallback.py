@@ -19,6 +19,7 @@ from packaging.version import InvalidVersion, Version
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.diagnosis._paste import FindingKind
 from recommender.decide.diagnosis.findings import Finding
+from recommender.decide.diagnosis.inferences import on_windows
 from recommender.decide.diagnosis.platform_wheels import paste_platform
 from recommender.facts.reports import Fact, Paste
 from recommender.rulebase.platform_wheels import Library
@@ -63,8 +64,21 @@ def _release(fact: Fact) -> Version | None:
         return None
 
 
-def _build_failed(paste: Paste, name: str) -> int | None:
-    """The line where pip says the source build of ``name`` failed."""
+#: pip's words for a build step that failed, said without the package's name: they belong to the
+#: source archive pip named just before ("Using cached deepspeed-0.10.1.tar.gz", then "Preparing
+#: metadata (setup.py) ... error").
+_STEP_FAILED = re.compile(
+    r"Preparing metadata \([a-z.]{1,20}\) \.\.\. error|egg_info did not run successfully"
+    r"|subprocess-exited-with-error",
+    re.IGNORECASE,
+)
+#: How many lines after the archive's own line pip reports its metadata step.
+_STEP_WINDOW = 6
+
+
+def _build_failed(paste: Paste, name: str, fact: Fact | None = None) -> int | None:
+    """The line where pip says the source build of ``name`` failed: a line naming it, or a failed
+    build step within a few lines after the line that named its source archive (``fact``)."""
     spellings = {name, name.replace("-", "_")}
     for number, text in enumerate(paste.lines[:5000], 1):
         m = _BUILD_FAILED.search(text[:2000])
@@ -75,7 +89,13 @@ def _build_failed(paste: Paste, name: str) -> int | None:
             "error" in text.lower() or m.group(0).lower().startswith(("failed", "could not"))
         ):
             return number
-    return None
+    if fact is None or fact.line is None:
+        return None
+    last = min(fact.line + _STEP_WINDOW, len(paste.lines))
+    return next(
+        (n for n in range(fact.line + 1, last + 1) if _STEP_FAILED.search(paste.line(n)[:2000])),
+        None,
+    )
 
 
 def _where(paste: Paste) -> tuple[str, list[Fact]]:
@@ -95,11 +115,18 @@ def _where(paste: Paste) -> tuple[str, list[Fact]]:
 
 def _finding(paste: Paste, name: str, fact: Fact, release: Version, lib: Library) -> Finding:
     placeholder = name in _PLACEHOLDERS and release in _PLACEHOLDERS[name]
-    failed = _build_failed(paste, name)
+    failed = _build_failed(paste, name, fact)
     where, where_facts = _where(paste)
+    windows = sorted(lib.built("windows")) if release not in lib.built("linux-x86_64") else []
+    if windows:
+        where = where.replace("this Python and platform", "Windows")
     detail = (
         f"{fact.value} is a placeholder that never builds: pip found no wheel of {name} for {where}"
         if placeholder
+        else f"{name} {release} has no Windows wheel (its Windows wheels: "
+        f"{', '.join(map(str, windows))}), so pip builds its source archive there, and the build "
+        "failed (its Linux-only parts do not compile on Windows)"
+        if windows
         else f"{name} {release} ships compiled wheels, and pip builds its source archive only "
         f"when none matches {where} (a C++/CUDA build follows)"
     )
@@ -111,13 +138,30 @@ def _finding(paste: Paste, name: str, fact: Fact, release: Version, lib: Library
         f"pip found no {name} wheel for {where} and fell back to its source archive",
         detail,
         _INSTEAD.get(name)
+        or (
+            f'Install a release with a Windows wheel (pip install "{name}=={windows[-1]}"), or '
+            "run it on Linux (WSL 2 or a container), where it builds"
+            if windows
+            else None
+        )
         or f"Use a 64-bit Python that {name} publishes wheels for (pip download {name} "
         "--only-binary=:all: --no-deps shows whether one matches), or pin a release with a wheel "
         "for it"
         + (f" ({name} {have[-1]} is the newest the table knows)" if have else ""),
         [fact, *([failed] if failed is not None else []), *where_facts],
-        PLACEHOLDER_URL if placeholder else PIP_URL,
+        PLACEHOLDER_URL if placeholder else lib.source if windows else PIP_URL,
     )
+
+
+def _windows_only_wheels(
+    paste: Paste, name: str, fact: Fact, release: Version, lib: Library
+) -> bool:
+    """A library that builds from source everywhere but publishes Windows wheels for some
+    releases (DeepSpeed: its ops need libaio and other Linux-only parts to compile), whose source
+    build of another release failed on Windows: the missing Windows wheel is the cause."""
+    if release in lib.built("windows") or not lib.built("windows"):
+        return False
+    return on_windows(paste) and _build_failed(paste, name, fact) is not None
 
 
 def source_fallback_findings(
@@ -137,7 +181,7 @@ def source_fallback_findings(
             continue
         placeholder = name in _PLACEHOLDERS and release in _PLACEHOLDERS[name]
         compiled = any(release in lib.built(p) for p in ("linux-x86_64", *_NAMES))
-        if placeholder or compiled:
+        if placeholder or compiled or _windows_only_wheels(paste, name, fact, release, lib):
             out.append(_finding(paste, name, fact, release, lib))
     return out
 
