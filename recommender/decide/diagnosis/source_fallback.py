@@ -117,7 +117,11 @@ def _finding(paste: Paste, name: str, fact: Fact, release: Version, lib: Library
     placeholder = name in _PLACEHOLDERS and release in _PLACEHOLDERS[name]
     failed = _build_failed(paste, name, fact)
     where, where_facts = _where(paste)
-    windows = sorted(lib.built("windows")) if release not in lib.built("linux-x86_64") else []
+    windows = (
+        sorted(lib.built("windows"))
+        if release not in lib.built("linux-x86_64") | lib.built("windows")
+        else []
+    )
     if windows:
         where = where.replace("this Python and platform", "Windows")
     detail = (
