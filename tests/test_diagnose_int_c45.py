@@ -131,3 +131,24 @@ def test_linux_paths_windows_dlls_and_other_packages_stay_quiet():
     assert "linux-binaries:bitsandbytes" not in signature_ids(dll)
     other = BNB.replace("\\bitsandbytes\\", "\\mytool\\")
     assert not [i for i in signature_ids(other) if i.startswith("linux-binaries:")]
+
+
+BANNER = (
+    "$ docker run -v $(pwd):/data --rm -it myimage:gpu --gpu 7 run.sh\n"
+    "==========\n== CUDA ==\n==========\n\nCUDA Version 11.4.3\n\n"
+    "WARNING: The NVIDIA Driver was not detected.  GPU functionality will not be available.\n"
+    "   Use the NVIDIA Container Toolkit to start this container with GPU support; see\n"
+)
+
+
+def test_the_cuda_images_banner_without_a_driver_is_a_container_started_without_the_gpu():
+    assert "no-device" in fails(BANNER)
+    assert "container-driver-not-detected" in signature_ids(BANNER)
+
+
+def test_a_banner_that_finds_the_driver_says_nothing():
+    text = BANNER.replace(
+        "WARNING: The NVIDIA Driver was not detected.  GPU functionality will not be available.\n",
+        "",
+    )
+    assert "container-driver-not-detected" not in signature_ids(text + "$ python train.py\n")
