@@ -152,3 +152,16 @@ def test_a_banner_that_finds_the_driver_says_nothing():
         "",
     )
     assert "container-driver-not-detected" not in signature_ids(text + "$ python train.py\n")
+
+
+def test_a_stated_release_with_a_windows_build_is_not_the_linux_only_wheel():
+    listed = "bitsandbytes 0.43.1\n" + BNB
+    assert not [i for i in signature_ids(listed) if i.startswith("linux-binaries:")]
+    old = "bitsandbytes 0.41.1\n" + BNB
+    assert "linux-binaries:bitsandbytes" in signature_ids(old)
+
+
+def test_the_container_banner_under_wsl_2_is_only_a_warning():
+    text = "Running under WSL2 (kernel 5.15.90.1-microsoft-standard-WSL2)\n" + BANNER
+    assert not fails(text)
+    assert "container-driver-not-detected" in signature_ids(text)

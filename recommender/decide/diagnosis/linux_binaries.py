@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 
 from recommender.core.catalog import Diagnosis as Category
-from recommender.decide.diagnosis._paste import FindingKind
+from recommender.decide.diagnosis._paste import FindingKind, fact_version
 from recommender.decide.diagnosis.findings import Finding
 from recommender.facts.reports import Paste
 from recommender.rulebase.platform_wheels import Library
@@ -60,6 +60,9 @@ def linux_binaries_findings(paste: Paste, libraries: Mapping[str, Library]) -> l
     name, line = found
     lib = libraries[name]
     first = min(lib.built("windows"))
+    stated = fact_version(paste.facts.get(f"package.{name}"))
+    if stated is not None and stated >= first:
+        return []  # a release with a Windows build: its .so search is another story
     return [
         _KIND.finding(
             paste,

@@ -64,13 +64,8 @@ _DRIVER_LIBRARY = frozenset(
 #: framework's "no GPU, falling back to the CPU" next to one of them is its consequence, not a
 #: CPU-only build (a CPU build has no CUDA code to call cuInit with).
 _CUDA_START_FAILED = frozenset(
-    {
-        Category.NO_DEVICE.value,
-        Category.NO_DRIVER.value,
-        Category.DRIVER_TOO_OLD.value,
-        Category.DRIVER_MISMATCH.value,
-    }
-)
+    c.value for c in (Category.NO_DEVICE, Category.NO_DRIVER, Category.DRIVER_TOO_OLD)
+) | {Category.DRIVER_MISMATCH.value}
 
 
 def _fallback_only(sig: Signature) -> bool:
@@ -162,6 +157,8 @@ def _harmless(sig: Signature, paste: Paste, gpu: bool, lines: list[int]) -> str 
             f"the paste shows no driver older than CUDA {sig.driver_below}'s, and the message "
             "has other causes on a newer one"
         )
+    if sig.needs == "not-wsl" and on_wsl2(paste):
+        return "WSL 2 prints it with the GPU working too (older Windows builds and images)"
     if sig.needs == "wsl" and not on_wsl2(paste):
         return "the paste is not from WSL 2 (native Linux logs the same probe)"
     if sig.needs == "not-torch" and any(_TORCH_WORD.search(paste.line(n)) for n in lines):
