@@ -165,3 +165,35 @@ def test_the_container_banner_under_wsl_2_is_only_a_warning():
     text = "Running under WSL2 (kernel 5.15.90.1-microsoft-standard-WSL2)\n" + BANNER
     assert not fails(text)
     assert "container-driver-not-detected" in signature_ids(text)
+
+
+ORT = (
+    "[E:onnxruntime:Default, provider_bridge_ort.cc:1778 onnxruntime::ProviderLibrary::Get() "
+    "[ONNXRuntimeError] : 1 : FAIL : Failed to load library libonnxruntime_providers_{p}.so with "
+    "error: {lib}: cannot open shared object file: No such file or directory\n"
+)
+
+
+def test_onnxruntimes_provider_that_cannot_load_a_library_is_a_missing_library():
+    for provider, lib in (("tensorrt", "libnvinfer.so.10"), ("cuda", "libcublasLt.so.11")):
+        text = ORT.format(p=provider, lib=lib)
+        assert "missing-library" in fails(text), provider
+        assert "optional-library-not-opened" not in signature_ids(text)
+
+
+def test_tensorflows_optional_libnvinfer_stays_harmless():
+    text = (
+        "W tensorflow/compiler/xla/stream_executor/platform/default/dso_loader.cc:64] Could not "
+        "load dynamic library 'libnvinfer.so.7'; dlerror: libnvinfer.so.7: cannot open shared "
+        "object file: No such file or directory\n"
+    )
+    assert not fails(text)
+
+
+def test_the_bindings_request_to_install_tensorrt_is_a_missing_library():
+    text = (
+        "EP Error onnxruntime_pybind_state.cc:505 RegisterTensorRTPluginsAsCustomOps Please "
+        "install TensorRT libraries as mentioned in the GPU requirements page, make sure they're "
+        "in the PATH or LD_LIBRARY_PATH, and that your GPU is supported.\n"
+    )
+    assert "missing-library" in fails(text)
