@@ -197,3 +197,31 @@ def test_the_bindings_request_to_install_tensorrt_is_a_missing_library():
         "in the PATH or LD_LIBRARY_PATH, and that your GPU is supported.\n"
     )
     assert "missing-library" in fails(text)
+
+
+DS = (
+    "--------------------------------------------------\n"
+    "DeepSpeed C++/CUDA extension op report\n"
+    "--------------------------------------------------\n"
+    "op name ................ installed .. compatible\n"
+    "cpu_adam ............... [NO] ....... [OKAY]\n"
+    " [WARNING]  sparse_attn requires CUDA version 10.1+, does not currently support >=11 or <10.1\n"
+    "sparse_attn ............ [NO] ....... [NO]\n"
+    "\x1b[93m [WARNING] \x1b[0m async_io requires the dev libaio .so object and headers but these were not found.\n"
+    "async_io ............... [NO] ....... [NO]\n"
+    "stochastic_transformer . [NO] ....... [OKAY]\n"
+)
+
+
+def test_the_op_table_alone_is_a_report_that_is_read():
+    result = run(DS)
+    assert "ds-report" in result.formats
+    assert not result.failed and not result.categories
+
+
+def test_an_incompatible_op_the_paste_uses_is_named_by_its_requirement():
+    text = "I want to use DeepSpeed's sparse attention with CUDA 11.\n" + DS
+    assert "version-mismatch" in categories(text)
+    text = "Offloading with async_io to NVMe fails.\n" + DS
+    assert "missing-library" in categories(text)
+    assert not fails(text)

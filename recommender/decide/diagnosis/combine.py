@@ -23,6 +23,7 @@ from recommender.decide.diagnosis.cpu_isa import cpu_isa_findings
 from recommender.decide.diagnosis.cuda_majors import cuda_majors
 from recommender.decide.diagnosis.device_access import root_only_gpu
 from recommender.decide.diagnosis.driver_unseen import UNSEEN, driver_unseen
+from recommender.decide.diagnosis.ds_ops import ds_op_findings
 from recommender.decide.diagnosis.eras import era_findings
 from recommender.decide.diagnosis.extension_loads import EXTENSION_LOAD, extension_load_failures
 from recommender.decide.diagnosis.families import FAMILY, family_findings
@@ -249,6 +250,7 @@ def diagnose(
             paste, packages.wheels, frozenset(f.id.partition(":")[2] for f in wheels)
         ),
         *linux_binaries_findings(paste, packages.wheels),
+        *ds_op_findings(paste),
         *tensorrt_major_findings(paste),
         *busy_gpus(paste),
         *closed_gpus(paste),
