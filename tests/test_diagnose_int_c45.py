@@ -82,7 +82,8 @@ DEEPSPEED = (
 
 def test_a_source_build_that_fails_on_windows_where_other_releases_have_windows_wheels():
     text = DEEPSPEED.format(release="0.10.1")
-    assert "no-matching-wheel" in fails(text)
+    assert "no-matching-wheel" in categories(text)
+    assert "no-matching-wheel" not in fails(text)  # the build may fail for another stated reason
     assert "deepspeed==0.16.5" in fix_of(text, "source-fallback:deepspeed")
 
 

@@ -138,7 +138,9 @@ def _finding(paste: Paste, name: str, fact: Fact, release: Version, lib: Library
     return _KIND.finding(
         paste,
         name,
-        "fail" if placeholder or failed is not None else "warn",
+        # where the release has no Windows wheel the build fails for that or for another
+        # reason the same lines may state (a CUDA toolkit that is not torch's): a warning
+        "fail" if placeholder or (failed is not None and not windows) else "warn",
         f"pip found no {name} wheel for {where} and fell back to its source archive",
         detail,
         _INSTEAD.get(name)
