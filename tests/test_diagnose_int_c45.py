@@ -226,3 +226,21 @@ def test_an_incompatible_op_the_paste_uses_is_named_by_its_requirement():
     text = "Offloading with async_io to NVMe fails.\n" + DS
     assert "missing-library" in categories(text)
     assert not fails(text)
+
+
+def test_tensorrts_version_tag_check_in_every_wording_is_an_engine_of_another_release():
+    for line in (
+        "ERROR: coreReadArchive.cpp (38) - Serialization Error in verifyHeader: 0 (Version tag does not match)",
+        "[stdArchiveReader.cpp::StdArchiveReader::42] Error Code 1: Serialization (Serialization "
+        "assertion stdVersionRead == serializationVersion failed.Version tag does not match. Note: "
+        "(urent version: 232，Serialized Engine Version: 205)",
+    ):
+        assert "version-mismatch" in fails(line + "\n"), line
+
+
+def test_a_magic_tag_mismatch_is_no_engine_at_all_not_another_release():
+    text = (
+        "ERROR: 1: [stdArchiveReader.cpp::StdArchiveReader::30] Error Code 1: Serialization "
+        "(Serialization assertion magicTagRead == kMAGIC_TAG failed.Magic tag does not match)\n"
+    )
+    assert "tensorrt-engine-other-version" not in signature_ids(text)
