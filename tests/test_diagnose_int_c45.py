@@ -244,3 +244,13 @@ def test_a_magic_tag_mismatch_is_no_engine_at_all_not_another_release():
         "(Serialization assertion magicTagRead == kMAGIC_TAG failed.Magic tag does not match)\n"
     )
     assert "tensorrt-engine-other-version" not in signature_ids(text)
+
+
+def test_onnxruntimes_cuda_path_check_names_both_causes():
+    text = (
+        "RuntimeError: D:\\a\\_work\\1\\s\\onnxruntime\\python\\onnxruntime_pybind_state.cc:574 "
+        "onnxruntime::python::CreateExecutionProviderInstance CUDA_PATH is set but CUDA wasn't able "
+        "to be loaded. Please install the correct version of CUDA and cuDNN as mentioned in the GPU "
+        "requirements page\n"
+    )
+    assert {"version-mismatch", "missing-library"} <= fails(text)
