@@ -254,3 +254,32 @@ def test_onnxruntimes_cuda_path_check_names_both_causes():
         "requirements page\n"
     )
     assert {"version-mismatch", "missing-library"} <= fails(text)
+
+
+def test_every_fact_a_reader_keeps_goes_into_json(tmp_path):
+    """A resolver's conflict keeps each side as a record (Need): --json writes its fields."""
+    import json
+
+    from click.testing import CliRunner
+
+    from recommender.cli.main import cli
+
+    paste = tmp_path / "conflict.txt"
+    paste.write_text(
+        "ERROR: Cannot install torch==1.13.0 and torchvision==0.15.2 because these package "
+        "versions have conflicting dependencies.\n\nThe conflict is caused by:\n"
+        "    The user requested torch==1.13.0\n    torchvision 0.15.2 depends on torch==2.0.1\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["diagnose", "--json", str(paste)])
+    assert result.exit_code in (0, 1), result.output
+    facts = {f["fact"]: f["value"] for f in json.loads(result.output)["facts"]}
+    needs = [v for k, v in facts.items() if k.startswith("resolver.needs.")]
+    assert {"name": "torch", "spec": "==2.0.1", "by": "torchvision"}.items() <= needs[-1].items()
+
+
+def test_plain_keeps_json_values_and_writes_any_other_as_text():
+    from recommender.decide.diagnosis.findings import plain
+
+    assert plain({"a": (1, 2.5, None, True)}) == {"a": [1, 2.5, None, True]}
+    assert plain(object.__new__(object)).startswith("<object")

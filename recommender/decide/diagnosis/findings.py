@@ -3,7 +3,7 @@ diagnosis of one paste."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from typing import Any
 
 from recommender.facts.reports import Fact
@@ -68,5 +68,21 @@ class Diagnosis:
             "healthy": not self.failed,
             "categories": list(self.categories),
             "findings": [f.to_dict() for f in self.findings],
-            "facts": [{"fact": f.path, "value": f.value, "line": f.line} for f in self.facts],
+            "facts": [
+                {"fact": f.path, "value": plain(f.value), "line": f.line} for f in self.facts
+            ],
         }
+
+
+def plain(value: Any) -> Any:
+    """A fact's value as JSON holds it: a record a reader keeps (a resolver's ``Need``) as its
+    fields, a sequence as a list, anything else JSON cannot hold as its text."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: plain(v) for k, v in asdict(value).items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    return str(value)
