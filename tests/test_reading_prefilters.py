@@ -1,11 +1,13 @@
-"""Issue 21's reading time: the prefilter that skips a literal the paste's words rule out
-(needles.py) never skips one the paste holds, so the signatures and the tolerant pass find what
-a pass over the whole text finds; and the tolerant pass marks each distinct line once, as the
-whole paste marked at once would."""
+"""Issue 21's reading time: the shortcuts change nothing read. The prefilter that skips a literal
+the paste's words rule out (needles.py) never skips one the paste holds, so the signatures and
+the tolerant pass find what a pass over the whole text finds; the tolerant pass marks each
+distinct line once, as the whole paste marked at once would; collect_env's noise test, split in
+two patterns, says what the one pattern said."""
 
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from recommender.facts.reports import load_signatures
 from recommender.facts.reports.lines import Text, paste_lines
 from recommender.facts.reports.needles import Needle, Vocabulary, needle
 from recommender.facts.reports.retold import Words, marked
+from recommender.facts.reports.text import is_noise
 
 SIGNATURES = load_signatures()
 PASTES = Path(__file__).parent / "fixtures" / "pastes"
@@ -119,3 +122,41 @@ def test_distinct_lines_are_marked_as_the_whole_paste():
     for chosen in (lines, paste_lines(paste(100_000)), paste_lines(_texts()[-2])):
         assert Words(chosen).marked == marked("\n".join(chosen)).replace("\n", " ")
     assert Words(()).marked == ""
+
+
+#: text.py's noise pattern as one search before it was split in two (line start, anywhere).
+_ONE_NOISE = re.compile(
+    r"\.py:[0-9]+:|Warning\b|warnings?\.warn|^\s*return torch\.|^(?:INFO|WARNING|ERROR|DEBUG)\b"
+    r"|Triggered internally|^Traceback|^\s*File \"|^\*\*\*|Collecting environment information"
+    r"|CUDA capabilit|cuda capability|PyTorch (?:install|no longer)|If you want to use"
+    r"|Please (?:update|check|install)|Alternatively, go to|https?://|^\S*[$#]\s|^\s*\^+\s*$"
+    r"|SyntaxError",
+)
+
+
+def test_noise_split_says_what_one_pattern_said():
+    made = [
+        "  return torch.cuda",
+        "x return torch.cuda",
+        "WARNING: x",
+        "WARNINGS",
+        "a Traceback",
+        "Traceback (most recent call last):",
+        '  File "a.py", line 3',
+        "*** x",
+        " *** x",
+        "$ pip list",
+        "user@host:~# nvidia-smi",
+        "a $ b",
+        "   ^^^^  ",
+        "x ^^^",
+        "^^^\n",
+        "see https://x",
+        "UserWarning: x",
+        "Warnings",
+        "foo.py:12: bar",
+        "",
+    ]
+    for text in [*_texts(), "\n".join(made)]:
+        for line in [*text.split("\n"), *(ln.strip() for ln in text.split("\n")), *made]:
+            assert is_noise(line) == bool(_ONE_NOISE.search(line)), line
