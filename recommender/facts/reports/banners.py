@@ -105,7 +105,7 @@ class _Facts:
 
 
 def _yolo(line: str, number: int, out: _Facts) -> None:
-    if _YOLO.search(line) is None:
+    if ("Ultralytics" not in line and "YOLO" not in line) or _YOLO.search(line) is None:
         return
     torch = _YOLO_TORCH.search(line)
     if torch is None:
@@ -149,7 +149,7 @@ def _comfy(line: str, number: int, out: _Facts) -> None:
 
 
 def _llama(line: str, number: int, out: _Facts, ggml: list[str]) -> None:
-    found = _GGML_FOUND.search(line)
+    found = _GGML_FOUND.search(line) if "ggml_cuda_init: found " in line else None
     if found is not None:
         ggml[:] = [found.group("lib")]
         out.add("gpu.count", int(found.group("n")), number)

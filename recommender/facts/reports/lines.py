@@ -10,6 +10,7 @@ import re
 
 from recommender.core.numfmt import is_digits
 from recommender.facts.reports.model import MAX_LINE
+from recommender.facts.reports.needles import Vocabulary
 
 _QUOTE = re.compile(r"^[ \t]{0,8}(?:>(?:[ \t]|$)){1,8}")
 _FENCE = re.compile(r"^[ \t]{0,8}(?:```|~~~)")
@@ -117,9 +118,10 @@ class Text:
     (``heads``: each line without its indentation, ``starts`` their offsets), so that a message the
     paste breaks across two lines (a terminal's or an issue's wrap, or the library's own line
     breaks inside a sentence, as torch's ``incorrect_binary_warn`` in torch/cuda/__init__.py)
-    is found where it starts and matched in that line joined to the next."""
+    is found where it starts and matched in that line joined to the next. ``vocabulary``: the
+    words of ``flat``, which tell an anchor that cannot be in it without a pass (needles.py)."""
 
-    __slots__ = ("flat", "heads", "lines", "starts")
+    __slots__ = ("flat", "heads", "lines", "starts", "vocabulary")
 
     def __init__(self, lines: tuple[str, ...]) -> None:
         self.lines = lines
@@ -132,6 +134,7 @@ class Text:
             for head in self.heads
         ]
         self.flat = " ".join(low)
+        self.vocabulary = Vocabulary(self.flat)
         starts = [0] * len(lines)
         offset = 0
         for i, head in enumerate(self.heads):

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from recommender.facts.reports.linear import numbered_wordings, whole_literals
 from recommender.facts.reports.model import Hit
+from recommender.facts.reports.needles import Needle, Vocabulary, needle
 
 #: The fewest words a form must have: an identifier's (``name``) and a sentence's (``wording``).
 _NAME_WORDS = 3
@@ -117,6 +118,9 @@ class Form:
     #: A wording with numbers in it (``numbered``): its words with a run of digits in each
     #: place the message has a number; ``words`` is then the words before the first.
     numbered: re.Pattern[str] | None = None
+    #: ``words`` with what a text holding them has (needles.py): a form the paste's words rule
+    #: out costs no pass over it.
+    needle: Needle | None = None
 
 
 def forms(signature: str, pattern: str, tree: list | None = None) -> tuple[Form, ...]:
@@ -132,9 +136,9 @@ def forms(signature: str, pattern: str, tree: list | None = None) -> tuple[Form,
         count = said.count(" ") + 1 if said else 0
         breaks = marked(literal).count(_BREAK)
         if " " not in literal.strip() and count >= _NAME_WORDS:
-            out[said] = Form(signature, said, "name", breaks)
+            out[said] = Form(signature, said, "name", breaks, needle=needle(said))
         elif count >= _SENTENCE_WORDS and any(ch.isalpha() for ch in said):
-            out.setdefault(said, Form(signature, said, "wording", breaks))
+            out.setdefault(said, Form(signature, said, "wording", breaks, needle=needle(said)))
     for parts in numbered_wordings(pattern, tree):
         form = _numbered(signature, parts)
         if form is not None:
@@ -160,19 +164,24 @@ def _numbered(signature: str, parts: tuple[str | None, ...]) -> Form | None:
     if len(said) < _SENTENCE_WORDS:
         return None
     first = words(parts[0] or "")
-    return Form(signature, first, "wording", breaks, re.compile(" ".join(pieces)))
+    return Form(signature, first, "wording", breaks, re.compile(" ".join(pieces)), needle(first))
 
 
 class Words:
     """The paste's lines as words, once for every signature: one string with each line's
     offset, as ``lines.Text`` keeps the lower-cased lines; ``marked`` the same string with the
-    breaks inside identifiers kept apart (``_GLUE``), ``flat`` with every break a space."""
+    breaks inside identifiers kept apart (``_GLUE``), ``flat`` with every break a space.
+    ``vocabulary``: the words of ``flat``, which tell a form that cannot be in it (needles.py)."""
 
-    __slots__ = ("flat", "marked", "starts")
+    __slots__ = ("flat", "marked", "starts", "vocabulary")
 
     def __init__(self, lines: Sequence[str]) -> None:
-        # one pass over the whole paste (a line holds no newline: lines.paste_lines split there)
-        said = marked("\n".join(lines))
+        # one pass over the paste's distinct lines (a line holds no newline: lines.paste_lines
+        # split there; each is marked alone, so a line that repeats is marked once)
+        distinct = dict.fromkeys(lines)
+        each = marked("\n".join(distinct)).split("\n") if distinct else []
+        said_of = dict(zip(distinct, each, strict=True))
+        said = "\n".join([said_of[line] for line in lines])
         starts, offset = [0] if lines else [], said.find("\n")
         while offset >= 0:
             starts.append(offset + 1)
@@ -180,12 +189,15 @@ class Words:
         self.starts = starts
         self.marked = said.replace("\n", " ")
         self.flat = self.marked.replace(_GLUE, " ").replace(_BREAK, " ")
+        self.vocabulary = Vocabulary(self.flat)
 
     def find(self, form: Form) -> Iterator[tuple[int, int, int]]:
         """(line index, start, end) where ``form``'s words stand in order, the first and the
         last a whole word of the text (not part of a longer identifier), at most
         ``_HITS_PER_SIGNATURE``, one per line. Linear: one ``str.find`` pass."""
         flat, text, size, found = self.flat, self.marked, len(form.words), 0
+        if form.needle is not None and not form.needle.may_be_in(self.vocabulary):
+            return  # not in the paste: its words say so
         pos = flat.find(form.words)
         while pos >= 0 and found < _HITS_PER_SIGNATURE:
             index = bisect.bisect_right(self.starts, pos) - 1

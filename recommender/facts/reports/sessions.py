@@ -256,7 +256,9 @@ _CODE = ("if ", "elif ", "while ", "assert ", "return ", "not ")
 
 
 def _said(line: str, number: int) -> list[Fact]:
-    m = _SAID.search(line)
+    # each check the pattern reads is a dotted name with an underscore (no other character
+    # matches "_" or "." in any case): a line with neither is no retold check
+    m = _SAID.search(line) if "_" in line and "." in line else None
     if m is None or line.lstrip().startswith(_CODE):
         return []
     expr = "".join(m.group("expr").split()) + "()"

@@ -34,6 +34,7 @@ from recommender.core.numfmt import is_digits
 from recommender.facts.reports.linear import check_pattern, parse_tree
 from recommender.facts.reports.lines import Text
 from recommender.facts.reports.model import Hit
+from recommender.facts.reports.needles import Needle, needle
 from recommender.facts.reports.paths import known_path
 from recommender.facts.reports.retold import Form, forms
 
@@ -111,6 +112,9 @@ class Signature:
     paired: bool = False
     #: The pattern's literal wordings as words, for the tolerant pass (retold.py).
     forms: tuple[Form, ...] = ()
+    #: The anchors lower-cased, as ``find`` looks for them, each with the words a text holding it
+    #: has (needles.py): an anchor the paste's words rule out costs no pass over it.
+    needles: tuple[Needle, ...] = ()
 
     @property
     def anchor(self) -> str:
@@ -121,8 +125,10 @@ class Signature:
         messages): each anchor by ``str.find`` in the lower-cased text, the pattern only where
         one is. Linear: one pass per anchor, a bounded match at each place an anchor is."""
         found: dict[int, Hit] = {}
-        for anchor in self.anchors:
-            for hit in self._find_anchor(text, anchor.lower()):
+        for anchor in self.needles or tuple(needle(a.lower()) for a in self.anchors):
+            if not anchor.may_be_in(text.vocabulary):
+                continue  # not in the paste: its words say so
+            for hit in self._find_anchor(text, anchor.text):
                 found.setdefault(hit.line, hit)
         yield from (found[line] for line in sorted(found)[:_HITS_PER_SIGNATURE])
 
@@ -324,6 +330,7 @@ def _entry(entry: Any, where: str) -> Signature:
         source=entry["source"],
         verified=entry["verified"],
         paired=paired,
+        needles=tuple(needle(anchor.lower()) for anchor in anchors),
         # a fact's signature proves only what its groups read, and a retold match reads none (nor
         # can a version pair's be compared)
         forms=forms(sid, entry["pattern"], tree)

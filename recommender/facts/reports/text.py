@@ -99,12 +99,19 @@ _SECTION_BLOCK = {
     "versions of relevant libraries": "libs",
     "environment variables": "env",
 }
-_NOISE = re.compile(
-    r"\.py:[0-9]+:|Warning\b|warnings?\.warn|^\s*return torch\.|^(?:INFO|WARNING|ERROR|DEBUG)\b"
-    r"|Triggered internally|^Traceback|^\s*File \"|^\*\*\*|Collecting environment information"
-    r"|CUDA capabilit|cuda capability|PyTorch (?:install|no longer)|If you want to use"
-    r"|Please (?:update|check|install)|Alternatively, go to|https?://|^\S*[$#]\s|^\s*\^+\s*$"
-    r"|SyntaxError",
+#: Noise is a line that starts like one of _NOISE_START or holds one of _NOISE_WITHIN anywhere. Two
+#: patterns, not one: searched for anywhere in the line, the line-start alternatives would be
+#: tried at every character (a pattern that may start with ``^`` has no first characters to skip
+#: to), and collect_env's reader asks of every line.
+_NOISE_START = re.compile(
+    r"^(?:\s*return torch\.|(?:INFO|WARNING|ERROR|DEBUG)\b|Traceback|\s*File \"|\*\*\*"
+    r"|\S*[$#]\s|\s*\^+\s*$)"
+)
+_NOISE_WITHIN = re.compile(
+    r"\.py:[0-9]+:|Warning\b|warnings?\.warn|Triggered internally"
+    r"|Collecting environment information|CUDA capabilit|cuda capability"
+    r"|PyTorch (?:install|no longer)|If you want to use|Please (?:update|check|install)"
+    r"|Alternatively, go to|https?://|SyntaxError",
 )
 _BANNER = re.compile(r"^={5,}$")
 _FENCE = re.compile(r"^\s*(?:```|~~~)")
@@ -171,7 +178,7 @@ def label_of(line: str) -> tuple[str | None, str]:
 
 def is_noise(line: str) -> bool:
     """A warning, traceback, prompt or progress line printed into the report."""
-    return bool(_NOISE.search(line))
+    return _NOISE_START.match(line) is not None or _NOISE_WITHIN.search(line) is not None
 
 
 def _label_fragment(line: str) -> bool:
