@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.checklist.build import Checklist
 from recommender.decide.diagnosis._paste import MAX_QUOTES, quote_lines
+from recommender.decide.diagnosis.arch_lists import arch_list_findings, ggml_hip_without_targets
 from recommender.decide.diagnosis.asked_cuda import library_cuda_release
 from recommender.decide.diagnosis.build_answers import build_answer_findings
 from recommender.decide.diagnosis.builds import (
@@ -206,6 +207,8 @@ def diagnose(
         *ort_cuda_findings(paste, tables),
         *library_findings(paste),
         *arch_flag_findings(paste),
+        *arch_list_findings(paste),
+        *ggml_hip_without_targets(paste),
         *built_without_cuda(paste),
         *vllm_rocm_findings(paste),
         *platform_findings(paste),
