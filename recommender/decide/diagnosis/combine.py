@@ -65,6 +65,7 @@ from recommender.decide.diagnosis.precedence import precedence
 from recommender.decide.diagnosis.previews import wsl_preview_build
 from recommender.decide.diagnosis.pyg_wheels import older_torch
 from recommender.decide.diagnosis.resolver_conflicts import resolver_findings
+from recommender.decide.diagnosis.rocm_libraries import mfma_library_findings
 from recommender.decide.diagnosis.rocm_start import runtime_start
 from recommender.decide.diagnosis.source_fallback import source_fallback_findings
 from recommender.decide.diagnosis.stated_floors import stated_floor_findings
@@ -211,6 +212,7 @@ def diagnose(
         *ggml_hip_without_targets(paste),
         *built_without_cuda(paste),
         *vllm_rocm_findings(paste),
+        *mfma_library_findings(paste, hardware),
         *platform_findings(paste),
         *mps_off_macos(paste),
         *amd_gpu_on_macos(paste),
