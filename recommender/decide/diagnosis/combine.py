@@ -70,7 +70,7 @@ from recommender.decide.diagnosis.rocm_start import runtime_start
 from recommender.decide.diagnosis.source_fallback import source_fallback_findings
 from recommender.decide.diagnosis.stated_floors import stated_floor_findings
 from recommender.decide.diagnosis.symptoms import unexplained
-from recommender.decide.diagnosis.tegra import tegra_builds
+from recommender.decide.diagnosis.tegra import library_wheels_on_tegra, tegra_builds
 from recommender.decide.diagnosis.tensorrt_major import tensorrt_major_findings
 from recommender.decide.diagnosis.tf_libraries import (
     library_release_named,
@@ -219,6 +219,7 @@ def diagnose(
         *triton_for_nvidia_on_amd(paste),
         *jetson_builds(paste),
         *tegra_builds(paste, hardware.gpus),
+        *library_wheels_on_tegra(paste, hardware.gpus),
         *tensorflow_metal_missing(paste),
         *mps_unavailable_on_mac(paste),
         *cpu_builds(paste),
