@@ -144,7 +144,7 @@ def _runs(arch: ArchList, major: int, minor: int) -> str:
     return ""
 
 
-def _nvidia_ccs(paste: Paste) -> list[tuple[str, int, int]]:
+def nvidia_ccs(paste: Paste) -> list[tuple[str, int, int]]:
     out = []
     for acc in paste.doc.get("accelerators") or ():
         if not isinstance(acc, Mapping) or acc.get("vendor") != Accelerator.CUDA.info.vendor:
@@ -171,7 +171,7 @@ def arch_list_findings(paste: Paste) -> list[Finding]:
     """A stated architecture list that carries nothing for a GPU the paste shows (a failure where
     the paste shows the missing kernel, else a warning), or only PTX for it (a warning)."""
     lists = stated_lists(paste)
-    gpus = _nvidia_ccs(paste) if lists else []
+    gpus = nvidia_ccs(paste) if lists else []
     for arch in lists:
         for name, major, minor in gpus:
             runs = _runs(arch, major, minor)

@@ -42,6 +42,7 @@ from recommender.decide.diagnosis.kernels import (
     vllm_rocm_findings,
 )
 from recommender.decide.diagnosis.legacy_driver import legacy_driver
+from recommender.decide.diagnosis.library_ceilings import ceiling_findings
 from recommender.decide.diagnosis.library_release import INFERRED
 from recommender.decide.diagnosis.lost_gpu import fewer_gpus_listed
 from recommender.decide.diagnosis.mac_amd import amd_gpu_on_macos
@@ -207,6 +208,7 @@ def diagnose(
         *message_findings(paste, by_id, checklists, tables),
         *ort_cuda_findings(paste, tables),
         *library_findings(paste),
+        *ceiling_findings(paste),
         *arch_flag_findings(paste),
         *arch_list_findings(paste),
         *ggml_hip_without_targets(paste),

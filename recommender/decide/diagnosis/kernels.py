@@ -215,7 +215,7 @@ def library_kernels_in_use(paste: Paste, checklists: Mapping[str, Checklist]) ->
     with a known list)."""
     if arch_flag_gaps(paste):
         return True
-    if any(_package_fact(paste, k.package) for k in LIBRARY_KERNELS) or any(
+    if any(package_fact(paste, k.package) for k in LIBRARY_KERNELS) or any(
         paste.facts.get(f"package.{p}") for p, _ in UNPUBLISHED
     ):
         return True
@@ -249,7 +249,7 @@ def library_findings(paste: Paste) -> list[Finding]:
     ccs = _gpu_ccs(paste, paste.doc)
     out = []
     for kernels in LIBRARY_KERNELS:
-        fact = _package_fact(paste, kernels.package)
+        fact = package_fact(paste, kernels.package)
         if fact is None or not ccs:
             continue
         floor, url, upgrade = _floor(
@@ -291,7 +291,7 @@ def _below_floor(
     )
 
 
-def _package_fact(paste: Paste, package: str) -> Any:
+def package_fact(paste: Paste, package: str) -> Any:
     for name in (package, *PACKAGE_ALIASES.get(package, ())):
         fact = paste.facts.get(f"package.{name}")
         if fact is not None:
