@@ -40,7 +40,7 @@ _CMAKE_LIST = re.compile(
     re.IGNORECASE | re.ASCII,
 )
 #: vLLM's collect_env: ``CUDA Archs: 7.0 7.5 8.0; ROCm: Disabled`` ("Not Set" says nothing).
-_VLLM_ROW = re.compile(r"\bCUDA Archs:[ \t]{0,4}(?P<v>[0-9.+ ;]{1,120}?)(?:;[ \t]{0,4}ROCm|$)")
+_VLLM_ROW = re.compile(r"\bCUDA Archs:[ \t]{0,4}(?P<v>[0-9A-Za-z.+ ]{1,120})")
 
 #: torch's named architectures (torch/utils/cpp_extension.py, named_arches).
 _NAMED = {
@@ -130,15 +130,12 @@ def stated_lists(paste: Paste) -> list[ArchList]:
 
 
 def _runs(arch: ArchList, major: int, minor: int) -> str:
-    """"sass" where the list carries code of the GPU's own, "ptx" where only PTX the driver
+    """ "sass" where the list carries code of the GPU's own, "ptx" where only PTX the driver
     compiles for it, "" where nothing in the list runs on it."""
-    if any(
-        m == major and (n == minor if exact else n <= minor) for m, n, exact in arch.sass
-    ):
+    if any(m == major and (n == minor if exact else n <= minor) for m, n, exact in arch.sass):
         return "sass"
     if any(
-        (m, n) == (major, minor) if exact else (m, n) <= (major, minor)
-        for m, n, exact in arch.ptx
+        (m, n) == (major, minor) if exact else (m, n) <= (major, minor) for m, n, exact in arch.ptx
     ):
         return "ptx"
     return ""
@@ -186,7 +183,7 @@ def _finding(paste: Paste, arch: ArchList, gpu: tuple[str, int, int], runs: str)
     missing = _no_kernel_lines(paste)
     proof: Sequence[int] = [arch.line, *fact_lines(paste, ("gpu.",)), *missing[:1]]
     fix = (
-        f'Rebuild the extension with the GPU\'s architecture in the list (TORCH_CUDA_ARCH_LIST="... '
+        f"Rebuild the extension with the GPU's architecture in the list (TORCH_CUDA_ARCH_LIST=\"... "
         f'{cc}", or CMAKE_CUDA_ARCHITECTURES={major}{minor} for a CMake build), after removing '
         "its old build (build/, *.so)"
     )
@@ -227,7 +224,9 @@ GGML_HIP_URL = "https://github.com/ggml-org/llama.cpp/pull/4011"
 _GGML_HIP = re.compile(
     r"\bcmake\b.{0,400}-D(?:LLAMA|GGML|WHISPER|SD)_HIP(?:BLAS)?=(?:ON|1)\b", re.ASCII
 )
-_HIP_TARGETS = re.compile(r"\b(?:AMDGPU_TARGETS|GPU_TARGETS|CMAKE_HIP_ARCHITECTURES)\b", re.ASCII)
+#: A target list in any spelling (AMDGPU_TARGETS holds GPU_TARGETS; cmake's -D prefix allows no
+#: word boundary before it).
+_HIP_TARGETS = re.compile(r"GPU_TARGETS|CMAKE_HIP_ARCHITECTURES", re.ASCII)
 #: HIP's words for a kernel without code for this GPU.
 _NO_HIP_CODE = ("invalid device function", "hipErrorNoBinaryForGpu", "no compatible code objects")
 

@@ -60,9 +60,7 @@ MFMA_LIBRARIES: tuple[MfmaLibrary, ...] = (
 def mfma_library_findings(paste: Paste, tables: HardwareTables) -> list[Finding]:
     """A library of MFMA_LIBRARIES beside an AMD GPU without MFMA (a warning: the library may be
     installed and unused, or built for another path)."""
-    gpus = [
-        g for g in amd_gpus(paste, tables.gpus) if g.gfx in tables.rocm.targets
-    ]
+    gpus = [g for g in amd_gpus(paste, tables.gpus) if g.gfx in tables.rocm.targets]
     lacking = [g for g in gpus if g.gfx not in MFMA_TARGETS]
     if not lacking or len(lacking) < len(gpus):
         return []  # an Instinct GPU beside it runs the library's work
