@@ -278,3 +278,30 @@ def test_vllm_up_to_0_9_2_on_an_rtx_50_gpu_is_a_warning():
 )
 def test_a_later_vllm_another_gpu_or_torch_s_own_refusal_stays_quiet(text):
     assert "library-ceiling:vllm" not in signature_ids(text)
+
+
+# -- bitsandbytes' published compute capabilities ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("gpu", "version"),
+    [("GeForce GTX 970", "0.48.1"), ("Tesla K80", "0.47.0"), ("GeForce GTX 980", "0.49.0")],
+)
+def test_bitsandbytes_below_its_published_floor_fails(gpu, version):
+    text = f"GPU: {gpu}\nbitsandbytes=={version}\n"
+    assert "library:bitsandbytes" in signature_ids(text)
+    assert "fail" in statuses(read(text), "library-kernels-unsupported")
+
+
+@pytest.mark.parametrize(
+    ("gpu", "version"),
+    [
+        ("GeForce GTX 970", "0.46.1"),  # Maxwell was still on PyPI before 0.48
+        ("Tesla K80", "0.42.0"),  # a release whose floor the guide does not name
+        ("Tesla P100", "0.48.1"),
+        ("GeForce GTX 970", "its own log lines"),
+    ],
+)
+def test_bitsandbytes_at_or_above_its_floor_or_unnumbered_stays_quiet(gpu, version):
+    text = f"GPU: {gpu}\nbitsandbytes=={version}\n"
+    assert statuses(read(text), "library-kernels-unsupported") <= {"ok"}
