@@ -305,3 +305,23 @@ def test_bitsandbytes_below_its_published_floor_fails(gpu, version):
 def test_bitsandbytes_at_or_above_its_floor_or_unnumbered_stays_quiet(gpu, version):
     text = f"GPU: {gpu}\nbitsandbytes=={version}\n"
     assert statuses(read(text), "library-kernels-unsupported") <= {"ok"}
+
+
+# -- the HSA runtime's GPU page fault -------------------------------------------------------
+
+
+def test_a_gpu_memory_access_fault_under_rocm_is_a_rocm_warning():
+    text = (
+        "export HSA_OVERRIDE_GFX_VERSION=11.0.0\n"
+        "torch 2.3.0+rocm6.0 on a Radeon 780M\n"
+        "Memory access fault by GPU node-1 (Agent handle: 0x55d0c0a0) on address 0x7f0000000000. "
+        "Reason: Page not present or supervisor privilege.\n"
+    )
+    result = read(text)
+    assert "hsa-gpu-memory-access-fault" in signature_ids(text)
+    assert statuses(result, "rocm-issue") == {"warn"}
+
+
+def test_a_cpu_segfault_is_not_a_gpu_memory_access_fault():
+    text = "torch 2.3.0+rocm6.0\nSegmentation fault (core dumped)\n"
+    assert "hsa-gpu-memory-access-fault" not in signature_ids(text)
