@@ -34,6 +34,7 @@ from recommender.decide.diagnosis.gfx import gfx_findings
 from recommender.decide.diagnosis.intent import cpu_intended
 from recommender.decide.diagnosis.items import item_findings
 from recommender.decide.diagnosis.jax_driver import jax_driver_floor
+from recommender.decide.diagnosis.kernel_ceilings import ceiling_findings
 from recommender.decide.diagnosis.kernels import (
     arch_flag_findings,
     built_without_cuda,
@@ -42,12 +43,12 @@ from recommender.decide.diagnosis.kernels import (
     vllm_rocm_findings,
 )
 from recommender.decide.diagnosis.legacy_driver import legacy_driver
-from recommender.decide.diagnosis.library_ceilings import ceiling_findings
 from recommender.decide.diagnosis.library_release import INFERRED
 from recommender.decide.diagnosis.lost_gpu import fewer_gpus_listed
 from recommender.decide.diagnosis.mac_amd import amd_gpu_on_macos
 from recommender.decide.diagnosis.memory import busy_gpus, closed_gpus, container_without_gpus
 from recommender.decide.diagnosis.messages import message_findings
+from recommender.decide.diagnosis.mfma_libraries import mfma_library_findings
 from recommender.decide.diagnosis.musl import musl_without_wheels
 from recommender.decide.diagnosis.oom_numbers import memory_held_elsewhere
 from recommender.decide.diagnosis.ort_cuda import ort_cuda_findings
@@ -66,7 +67,6 @@ from recommender.decide.diagnosis.precedence import precedence
 from recommender.decide.diagnosis.previews import wsl_preview_build
 from recommender.decide.diagnosis.pyg_wheels import older_torch
 from recommender.decide.diagnosis.resolver_conflicts import resolver_findings
-from recommender.decide.diagnosis.rocm_libraries import mfma_library_findings
 from recommender.decide.diagnosis.rocm_start import runtime_start
 from recommender.decide.diagnosis.source_fallback import source_fallback_findings
 from recommender.decide.diagnosis.stated_floors import stated_floor_findings
