@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.checklist.build import Checklist
 from recommender.decide.diagnosis._paste import MAX_QUOTES, quote_lines
+from recommender.decide.diagnosis.arch_lists import arch_list_findings, ggml_hip_without_targets
 from recommender.decide.diagnosis.asked_cuda import library_cuda_release
 from recommender.decide.diagnosis.build_answers import build_answer_findings
 from recommender.decide.diagnosis.builds import (
@@ -34,6 +35,7 @@ from recommender.decide.diagnosis.gfx import gfx_findings
 from recommender.decide.diagnosis.intent import cpu_intended
 from recommender.decide.diagnosis.items import item_findings
 from recommender.decide.diagnosis.jax_driver import jax_driver_floor
+from recommender.decide.diagnosis.kernel_ceilings import ceiling_findings
 from recommender.decide.diagnosis.kernels import (
     arch_flag_findings,
     built_without_cuda,
@@ -48,6 +50,7 @@ from recommender.decide.diagnosis.lost_gpu import fewer_gpus_listed
 from recommender.decide.diagnosis.mac_amd import amd_gpu_on_macos
 from recommender.decide.diagnosis.memory import busy_gpus, closed_gpus, container_without_gpus
 from recommender.decide.diagnosis.messages import message_findings
+from recommender.decide.diagnosis.mfma_libraries import mfma_library_findings
 from recommender.decide.diagnosis.musl import musl_without_wheels
 from recommender.decide.diagnosis.oom_numbers import memory_held_elsewhere
 from recommender.decide.diagnosis.ort_cuda import ort_cuda_findings
@@ -70,7 +73,7 @@ from recommender.decide.diagnosis.rocm_start import runtime_start
 from recommender.decide.diagnosis.source_fallback import source_fallback_findings
 from recommender.decide.diagnosis.stated_floors import stated_floor_findings
 from recommender.decide.diagnosis.symptoms import unexplained
-from recommender.decide.diagnosis.tegra import tegra_builds
+from recommender.decide.diagnosis.tegra import library_wheels_on_tegra, tegra_builds
 from recommender.decide.diagnosis.tensorrt_major import tensorrt_major_findings
 from recommender.decide.diagnosis.tf_libraries import (
     library_release_named,
@@ -207,15 +210,20 @@ def diagnose(
         *message_findings(paste, by_id, checklists, tables),
         *ort_cuda_findings(paste, tables),
         *library_findings(paste),
+        *ceiling_findings(paste),
         *arch_flag_findings(paste),
+        *arch_list_findings(paste),
+        *ggml_hip_without_targets(paste),
         *built_without_cuda(paste),
         *vllm_rocm_findings(paste),
+        *mfma_library_findings(paste, hardware),
         *platform_findings(paste),
         *mps_off_macos(paste),
         *amd_gpu_on_macos(paste),
         *triton_for_nvidia_on_amd(paste),
         *jetson_builds(paste),
         *tegra_builds(paste, hardware.gpus),
+        *library_wheels_on_tegra(paste, hardware.gpus),
         *tensorflow_metal_missing(paste),
         *mps_unavailable_on_mac(paste),
         *cpu_builds(paste),

@@ -12,17 +12,16 @@ from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.checklist.build import Checklist
 from recommender.decide.diagnosis._paste import FindingKind, fact_lines, quote_lines
 from recommender.decide.diagnosis.findings import Finding
-from recommender.decide.diagnosis.library_floors import LIBRARY_KERNELS, KernelFloor
+from recommender.decide.diagnosis.library_floors import (
+    LIBRARY_KERNELS,
+    KernelFloor,
+    cited,
+    floor_for,
+)
 from recommender.facts.reports import Paste
 from recommender.facts.reports.model import Fact
 from recommender.rulebase.checklist.template import Status
 
-#: Releases before a version published a higher floor: FlashInfer's kernels were sm80+ until
-#: 0.1.6 added Turing (its install guide then: "sm80, sm86, sm89, sm90 (sm75 / sm70 support is
-#: working in progress)"; sglang enabled sm75 with FlashInfer 0.1.6).
-EARLIER_FLOORS: dict[str, tuple[tuple[int, ...], float, str]] = {
-    "flashinfer": ((0, 1, 6), 8.0, "https://github.com/flashinfer-ai/flashinfer/issues/421"),
-}
 #: Other names a library's package goes by (FlashInfer's wheel is ``flashinfer-python`` since 0.2).
 PACKAGE_ALIASES = {"flashinfer": ("flashinfer-python",)}
 
@@ -36,7 +35,7 @@ VLLM_ROCM_URL = "https://docs.vllm.ai/en/v0.14.0/getting_started/installation/gp
 
 #: Libraries with their own kernels but no published list of compute capabilities.
 UNPUBLISHED = (
-    ("bitsandbytes", "bitsandbytes"),
+    ("bitsandbytes", "bitsandbytes"),  # releases before library_floors.CITED_SINCE
     ("xformers", "xformers"),
     ("deepspeed", "DeepSpeed ops"),
     ("cpm-kernels", "cpm_kernels"),
@@ -215,7 +214,7 @@ def library_kernels_in_use(paste: Paste, checklists: Mapping[str, Checklist]) ->
     with a known list)."""
     if arch_flag_gaps(paste):
         return True
-    if any(_package_fact(paste, k.package) for k in LIBRARY_KERNELS) or any(
+    if any(package_fact(paste, k.package) for k in LIBRARY_KERNELS) or any(
         paste.facts.get(f"package.{p}") for p, _ in UNPUBLISHED
     ):
         return True
@@ -249,10 +248,10 @@ def library_findings(paste: Paste) -> list[Finding]:
     ccs = _gpu_ccs(paste, paste.doc)
     out = []
     for kernels in LIBRARY_KERNELS:
-        fact = _package_fact(paste, kernels.package)
-        if fact is None or not ccs:
+        fact = package_fact(paste, kernels.package)
+        if fact is None or not ccs or not cited(kernels.package, str(fact.value)):
             continue
-        floor, url, upgrade = _floor(
+        floor, url, upgrade = floor_for(
             kernels.package, str(fact.value), kernels.floor, kernels.source
         )
         low = [(n, cc) for n, cc in ccs if cc < floor]
@@ -291,7 +290,7 @@ def _below_floor(
     )
 
 
-def _package_fact(paste: Paste, package: str) -> Any:
+def package_fact(paste: Paste, package: str) -> Any:
     for name in (package, *PACKAGE_ALIASES.get(package, ())):
         fact = paste.facts.get(f"package.{name}")
         if fact is not None:
@@ -320,16 +319,6 @@ def _seen_line(paste: Paste, words: Sequence[str]) -> int:
         if any(word in line for word in words):
             return number
     return 0
-
-
-def _floor(package: str, version: str, floor: float, url: str) -> tuple[float, str, str | None]:
-    """The lowest compute capability the installed release of ``package`` has kernels for, its
-    source, and the release that lowered it (None when the installed one has the newest floor)."""
-    earlier = EARLIER_FLOORS.get(package)
-    numbers = tuple(int(n) for n in re.findall(r"[0-9]{1,4}", version.partition("+")[0])[:3])
-    if earlier is None or not numbers or numbers >= earlier[0]:
-        return floor, url, None
-    return earlier[1], earlier[2], ".".join(str(n) for n in earlier[0])
 
 
 def vllm_rocm_findings(paste: Paste) -> list[Finding]:
@@ -374,6 +363,8 @@ def uncovered(paste: Paste, found: Sequence[Finding]) -> list[Finding]:
         fact = paste.facts.get(f"package.{package}")
         if fact is None or paste.facts.get(f"library.{package}.arches"):
             continue
+        if any(k.package == package for k in LIBRARY_KERNELS) and cited(package, str(fact.value)):
+            continue  # a release whose published floor library_findings checked
         out.append(
             _LIBRARY.finding(
                 paste,

@@ -116,3 +116,45 @@ def _finding(
         [*lines, *fact_lines(paste, ("frameworks.pytorch.cuda_available",))],
         BINARY_COMPATIBILITY_URL,
     )
+
+
+_LIBRARY = FindingKind("library", Category.LIBRARY_KERNELS_UNSUPPORTED.value)
+#: bitsandbytes' aarch64 wheels on PyPI are built on aarch64-sbsa runners with the standard CUDA
+#: Toolkit, not for L4T (JetPack): on a Jetson the first op fails with "Error named symbol not
+#: found ... ops.cu"; a build on the board (or a Jetson AI Lab wheel) runs (bitsandbytes #1930,
+#: its installation docs since PR #1941).
+BNB_JETSON_URL = "https://github.com/bitsandbytes-foundation/bitsandbytes/pull/1941"
+#: A build for the board: from source on it, or the Jetson AI Lab's index.
+_BOARD_BUILD = re.compile(
+    r"jetson-ai-lab|COMPUTE_CAPABILITY=(?:87|72|62|53)|built? (?:it )?from source", re.IGNORECASE
+)
+_FAILED = ("named symbol not found", "no kernel image is available")
+
+
+def library_wheels_on_tegra(paste: Paste, table: GpuTable) -> list[Finding]:
+    """bitsandbytes' PyPI aarch64 wheel (built for SBSA GPUs) on a Jetson's Tegra GPU: a failure
+    where its first op's error shows, else a warning."""
+    found = board(paste, table)
+    fact = paste.facts.get("package.bitsandbytes")
+    lines = paste.lines[:5000]
+    if found is None or fact is None or any(_BOARD_BUILD.search(ln, 0, 2000) for ln in lines):
+        return []
+    family, cc, line = found
+    failed = [n for n, ln in enumerate(lines, 1) if any(w in ln for w in _FAILED)]
+    return [
+        _LIBRARY.finding(
+            paste,
+            "bitsandbytes-tegra",
+            "fail" if failed else "warn",
+            "bitsandbytes' PyPI wheel is not built for a Jetson",
+            f"a Jetson {family.capitalize()} (compute capability {cc}) runs L4T's CUDA; "
+            "bitsandbytes' aarch64 wheels are built for SBSA (server) GPUs with the standard "
+            "CUDA Toolkit, so its first CUDA op fails on the board ('Error named symbol not "
+            "found ... ops.cu')" + ("" if failed else " (a warning: the paste does not show it)"),
+            "Build bitsandbytes on the Jetson (cmake -B build -DCOMPUTE_BACKEND=cuda "
+            f"-DCOMPUTE_CAPABILITY={cc.replace('.', '')}; pip install .), or install a Jetson "
+            "build of it (Jetson AI Lab's index)",
+            [line, fact.line, *failed[:1]],
+            BNB_JETSON_URL,
+        )
+    ]

@@ -18,10 +18,12 @@ from recommender.facts.rocm_table import RocmTable
 #: is the same target).
 _TARGET = re.compile(r"\bgfx(?P<num>[0-9]{3,4}[a-c]?)\b", re.IGNORECASE | re.ASCII)
 #: An AMD product as people write it: Radeon RX/Pro numbers (with XT, XTX, GRE or M), Radeon VII,
-#: Instinct MI boards (MI25, MI50, MI210, MI300X), with or without "AMD" and "Radeon".
+#: Instinct MI boards (MI25, MI50, MI210, MI300X), with or without "AMD" and "Radeon"; the
+#: integrated Radeon of a Ryzen (Radeon 780M, 890M, 8060S) and the Radeon AI PRO boards.
 _PRODUCT = re.compile(
     r"\b(?P<name>(?:Radeon )?(?:RX|Pro|PRO) ?[0-9]{3,4}(?: ?(?:XTX|XT|GRE|M))?"
-    r"|(?:Radeon )?(?:Instinct )?MI[0-9]{2,3}[AX]?|Radeon (?:Pro )?VII)\b",
+    r"|(?:Radeon )?(?:Instinct )?MI[0-9]{2,3}[AX]?|Radeon (?:Pro )?VII"
+    r"|Radeon (?:AI PRO R[0-9]{4}|[0-9]{3,4}[MS]))\b",
     re.IGNORECASE | re.ASCII,
 )
 _MAX_GPUS = 4
