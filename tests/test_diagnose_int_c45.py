@@ -283,3 +283,10 @@ def test_plain_keeps_json_values_and_writes_any_other_as_text():
 
     assert plain({"a": (1, 2.5, None, True)}) == {"a": [1, 2.5, None, True]}
     assert plain(object.__new__(object)).startswith("<object")
+
+
+def test_an_arch_torchs_extension_builder_does_not_know_is_a_gpu_newer_than_the_build():
+    for arch in ("8.6", "8.9", "8.6；8.9"):
+        text = f'    raise ValueError("Unknown CUDA arch ({{}}) or GPU not supported".format(arch))\nValueError: Unknown CUDA arch ({arch}) or GPU not supported\n'
+        assert "arch-unsupported" in fails(text), arch
+    assert "cpp-extension-unknown-arch" not in signature_ids("Unknown CUDA error 804\n")
