@@ -41,6 +41,7 @@ from recommender.decide.diagnosis.kernels import (
     vllm_rocm_findings,
 )
 from recommender.decide.diagnosis.legacy_driver import legacy_driver
+from recommender.decide.diagnosis.library_breaks import library_break_findings
 from recommender.decide.diagnosis.library_release import INFERRED
 from recommender.decide.diagnosis.lost_gpu import fewer_gpus_listed
 from recommender.decide.diagnosis.mac_amd import amd_gpu_on_macos
@@ -241,6 +242,7 @@ def diagnose(
         *toolkit_mismatch(paste),
         *jax_plugin_versions(paste),
         *pairing_findings(paste, packages),
+        *library_break_findings(paste),
         *resolver_findings(paste),
         *older_torch(paste, tables),
         *wheels,

@@ -93,6 +93,11 @@ RECORDED = (
     "faiss-gpu-cu12",
     "mxnet",
     "mxnet-mkl",
+    # the Hugging Face libraries whose releases are checked against each other (library_breaks.py)
+    "transformers",
+    "trl",
+    "peft",
+    "accelerate",
     # the frameworks' other conda packages whose build string names the variant
     *(name for name in BUILD_OF if name not in WATCHED and name != "jaxlib"),
 )

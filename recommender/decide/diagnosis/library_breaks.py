@@ -1,0 +1,144 @@
+"""Python libraries of one stack whose releases require each other's, judged from the versions a
+paste lists side by side (pip list / freeze, conda list, ``transformers env``, ``trl env``).
+
+The Hugging Face training stack is released apart: TRL subclasses transformers' Trainer, so a TRL
+release is written for a span of transformers releases, and a transformers release calls
+accelerate's API of a span of accelerate releases. What each release declares (its Requires-Dist,
+read with ``pip install --dry-run --report``) is a floor; where a later patch release adds a
+ceiling because the maintainers found the pair broken (TRL 0.12.2 pins ``transformers<4.47.0``:
+"trl 0.12 is not compatible with transformers 4.47", huggingface/trl#2446), that ceiling holds for
+the whole line (0.12.0 and 0.12.1 declare no ceiling but break the same way). Each row below cites
+the metadata or thread it comes from. A pair outside a row is a failure where both versions come
+from tool output, a warning where one is only named in a sentence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from recommender.core.catalog import Diagnosis as Category
+from recommender.decide.diagnosis._paste import FindingKind, stated_in_prose
+from recommender.decide.diagnosis.findings import Finding
+from recommender.facts.reports import Fact, Paste
+
+_KIND = FindingKind("library-pair", Category.VERSION_MISMATCH.value)
+_PYPI = "https://pypi.org/project/{name}/{release}/"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Needs:
+    """``package`` releases in ``releases`` work only with ``other`` releases in ``needs``."""
+
+    package: str
+    releases: str
+    other: str
+    needs: str
+    why: str
+    source: str
+    verified: str
+
+
+#: The rows: declared floors (Requires-Dist of the release, pip --dry-run --report) and the
+#: ceilings a later release of the same line declares for the line.
+NEEDS: tuple[Needs, ...] = (
+    Needs(
+        package="trl",
+        releases=">=0.12.0,<0.13",
+        other="transformers",
+        needs=">=4.46.0,<4.47",
+        why="TRL 0.12 requires transformers 4.46 (Requires-Dist transformers>=4.46.0) and breaks "
+        "under 4.47, whose Trainer calls log(logs, start_time): TRL 0.12.2 pins transformers<4.47 "
+        "for that",
+        source="https://github.com/huggingface/trl/pull/2446",
+        verified="2026-12-07",
+    ),
+    Needs(
+        package="trl",
+        releases=">=0.12.0,<0.14",
+        other="accelerate",
+        needs=">=0.34.0",
+        why="TRL 0.12 and 0.13 require accelerate 0.34 or newer (Requires-Dist accelerate>=0.34.0)",
+        source="https://pypi.org/project/trl/0.13.0/",
+        verified="2026-12-07",
+    ),
+    Needs(
+        package="trl",
+        releases=">=0.13.0,<0.14",
+        other="transformers",
+        needs=">=4.46.0",
+        why="TRL 0.13 requires transformers 4.46 or newer (Requires-Dist transformers>=4.46.0)",
+        source="https://pypi.org/project/trl/0.13.0/",
+        verified="2026-12-07",
+    ),
+    Needs(
+        package="trl",
+        releases=">=0.11.0,<0.12",
+        other="transformers",
+        needs=">=4.40.0",
+        why="TRL 0.11 requires transformers 4.40 or newer (Requires-Dist transformers>=4.40.0)",
+        source="https://pypi.org/project/trl/0.11.4/",
+        verified="2026-12-07",
+    ),
+    Needs(
+        package="peft",
+        releases=">=0.13.0,<0.15",
+        other="accelerate",
+        needs=">=0.21.0",
+        why="PEFT 0.13 and 0.14 require accelerate 0.21 or newer (Requires-Dist accelerate>=0.21.0)",
+        source="https://pypi.org/project/peft/0.14.0/",
+        verified="2026-12-07",
+    ),
+)
+
+
+def _release(fact: Fact | None) -> Version | None:
+    """The release a fact states, without its pre/dev/local parts (``4.46.0.dev0`` -> 4.46.0: a
+    source build of a line is judged as that line)."""
+    if fact is None:
+        return None
+    try:
+        return Version(Version(str(fact.value).strip()).base_version)
+    except InvalidVersion:
+        return None
+
+
+def _fact(paste: Paste, name: str) -> Fact | None:
+    return paste.facts.get(f"package.{name}")
+
+
+def _finding(paste: Paste, row: Needs, mine: Fact, theirs: Fact) -> Finding:
+    told = stated_in_prose(paste, mine) or stated_in_prose(paste, theirs)
+    return _KIND.finding(
+        paste,
+        f"{row.package}-{row.other}",
+        "warn" if told else "fail",
+        title=f"{row.package} and {row.other} are releases that do not work together",
+        detail=f"{row.package} {mine.value} next to {row.other} {theirs.value}: {row.why}"
+        + (" (one of them only named in a sentence)" if told else ""),
+        fix=f'Install a {row.other} release this {row.package} works with (pip install '
+        f'"{row.other}{row.needs}"), or the {row.package} release made for {row.other} '
+        f"{theirs.value}",
+        proof=[mine, theirs],
+        source=row.source,
+    )
+
+
+def library_break_findings(paste: Paste) -> list[Finding]:
+    """Each pair of listed releases that a row says do not work together (one finding per
+    pair of packages: the first row that judges it)."""
+    out: list[Finding] = []
+    seen: set[tuple[str, str]] = set()
+    for row in NEEDS:
+        mine, theirs = _fact(paste, row.package), _fact(paste, row.other)
+        have, other = _release(mine), _release(theirs)
+        if mine is None or theirs is None or have is None or other is None:
+            continue
+        if (row.package, row.other) in seen or have not in SpecifierSet(row.releases):
+            continue
+        seen.add((row.package, row.other))
+        if other not in SpecifierSet(row.needs):
+            out.append(_finding(paste, row, mine, theirs))
+    return out
