@@ -88,7 +88,7 @@ def _facts(key: str, value: str) -> list[tuple[str, Any]]:
 
 def _library(key: str, value: str) -> list[tuple[str, Any]]:
     """``transformers version`` / ``trl version`` with a release: the package's version."""
-    name, _, rest = key.partition(" ")
+    name, _, rest = key.replace("`", "").partition(" ")
     if rest != "version" or name not in _LIBRARIES or not _LIBRARY_VERSION.match(value):
         return []
     return [(f"package.{name}", value)]

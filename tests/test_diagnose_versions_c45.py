@@ -1,0 +1,191 @@
+"""Installed parts at versions that do not work together (issue 21, session 45, engineer V): the
+Hugging Face training stack's releases (TRL / PEFT against transformers / accelerate, from each
+release's Requires-Dist and TRL 0.12.2's ceiling), a Trainer or Accelerator call the other
+release does not take, a versioned CUDA library missing on Google Colab, and a sentence naming the
+versioned CUDA library a program asks for. Each paste is written here; each has a counterpart
+that stays quiet or keeps its old reading."""
+
+from __future__ import annotations
+
+from tests.pastes import categories, fact, fails, read, signature_ids, status
+
+_TRL_ENV = """**TRL ENV:**
+- Platform: Linux-5.15.0-91-generic-x86_64-with-glibc2.35
+- Python version: 3.11.9
+- PyTorch version: 2.5.1
+- CUDA device(s): NVIDIA H100 80GB HBM3
+- Transformers version: {transformers}
+- Accelerate version: 1.2.1
+- Datasets version: 3.2.0
+- HF Hub version: 0.27.0
+- TRL version: {trl}
+- PEFT version: 0.14.0
+"""
+
+
+# --- TRL / PEFT against transformers / accelerate -------------------------------------------
+
+
+def test_trl_012_under_transformers_447_in_trl_env_fails() -> None:
+    result = read(_TRL_ENV.format(transformers="4.47.1", trl="0.12.2"))
+    assert result is not None
+    assert fact(result, "package.trl") == "0.12.2"
+    assert fact(result, "package.transformers") == "4.47.1"
+    assert status(result, "version-mismatch") == "fail"
+    finding = next(f for f in result.findings if f.id == "library-pair:trl-transformers")
+    assert "4.47" in finding.detail and finding.source.endswith("trl/pull/2446")
+
+
+def test_trl_013_under_transformers_447_is_quiet() -> None:
+    result = read(_TRL_ENV.format(transformers="4.47.1", trl="0.13.0"))
+    assert result is not None
+    assert "version-mismatch" not in result.categories
+
+
+def test_trl_012_under_transformers_446_is_quiet() -> None:
+    result = read(_TRL_ENV.format(transformers="4.46.3", trl="0.12.1"))
+    assert result is not None
+    assert "version-mismatch" not in result.categories
+
+
+def test_a_source_build_of_a_line_is_judged_as_that_line() -> None:
+    # transformers 4.46.0.dev0 is the 4.46 line TRL 0.12 was written for
+    result = read(_TRL_ENV.format(transformers="4.46.0.dev0", trl="0.12.0.dev0+a67f214"))
+    assert result is not None
+    assert "version-mismatch" not in result.categories
+
+
+def test_trl_below_its_transformers_floor_in_a_pip_freeze_fails() -> None:
+    text = "torch==2.4.0\ntransformers==4.38.2\ntrl==0.11.4\naccelerate==0.33.0\n"
+    assert "version-mismatch" in fails(text)
+
+
+def test_trl_012_with_an_old_accelerate_in_pip_list_fails() -> None:
+    text = (
+        "Package        Version\n"
+        "-------------- -------\n"
+        "accelerate     0.30.1\n"
+        "torch          2.5.1\n"
+        "transformers   4.46.3\n"
+        "trl            0.12.1\n"
+    )
+    result = read(text)
+    assert result is not None
+    assert "library-pair:trl-accelerate" in {f.id for f in result.findings}
+    assert "library-pair:trl-transformers" not in {f.id for f in result.findings}
+
+
+def test_peft_with_an_accelerate_below_its_floor_fails() -> None:
+    text = "torch==2.1.0\ntransformers==4.36.2\npeft==0.14.0\naccelerate==0.20.3\n"
+    assert "version-mismatch" in fails(text)
+
+
+def test_transformers_env_rows_with_backticks_are_read() -> None:
+    text = (
+        "- `transformers` version: 4.48.0\n"
+        "- Platform: Linux-6.5.0-35-generic-x86_64-with-glibc2.35\n"
+        "- Python version: 3.10.14\n"
+        "- Accelerate version: 1.3.0\n"
+        "- PyTorch version (GPU?): 2.5.1+cu124 (True)\n"
+        "- GPU type: NVIDIA A100-SXM4-80GB\n"
+    )
+    result = read(text)
+    assert result is not None
+    assert fact(result, "package.transformers") == "4.48.0"
+    assert fact(result, "package.accelerate") == "1.3.0"
+    assert not result.failed
+
+
+def test_releases_only_named_in_a_sentence_are_a_warning() -> None:
+    text = (
+        "I use trl 0.12.1 with transformers 4.47.0 and training stops.\n"
+        "Traceback (most recent call last):\n"
+        "TypeError: DPOTrainer.log() takes 2 positional arguments but 3 were given\n"
+    )
+    result = read(text)
+    assert result is not None
+    assert status(result, "version-mismatch") == "warn"
+
+
+# --- a Trainer / Accelerator call the other release does not take ---------------------------
+
+
+def test_trainer_hook_signature_messages_are_a_version_mismatch() -> None:
+    for line in (
+        "TypeError: DPOTrainer.log() takes 2 positional arguments but 3 were given",
+        "TypeError: XPOTrainer.training_step() takes 3 positional arguments but 4 were given",
+        "TypeError: CustomTrainer.compute_loss() got an unexpected keyword argument "
+        "'num_items_in_batch'",
+        "TypeError: Accelerator.__init__() got an unexpected keyword argument 'dispatch_batches'",
+        "[rank0]: TypeError: Accelerator.unwrap_model() got an unexpected keyword argument "
+        "'keep_torch_compile'",
+    ):
+        result = read(line + "\n")
+        assert result is not None, line
+        assert status(result, "version-mismatch") == "warn", line
+        assert "hf-trainer-api-mismatch" in signature_ids(line + "\n"), line
+
+
+def test_an_unexpected_keyword_of_a_model_forward_is_not_this_message() -> None:
+    text = "TypeError: LlamaForCausalLM.forward() got an unexpected keyword argument 'num_items_in_batch'\n"
+    assert "hf-trainer-api-mismatch" not in signature_ids(text)
+
+
+def test_a_trainer_constructor_keyword_is_not_this_message() -> None:
+    # the user's own call with a keyword the release renamed: API use, not a pairing of libraries
+    text = "TypeError: SFTTrainer.__init__() got an unexpected keyword argument 'tokenizer'\n"
+    assert "hf-trainer-api-mismatch" not in signature_ids(text)
+
+
+# --- a versioned CUDA library missing on Google Colab ---------------------------------------
+
+
+def test_a_cuda_10_library_missing_on_colab_is_a_version_mismatch() -> None:
+    text = (
+        "Running the demo notebook on Google Colab:\n"
+        "OSError: libcudart.so.10.1: cannot open shared object file: No such file or directory\n"
+    )
+    assert "version-mismatch" in categories(text)
+
+
+def test_a_cuda_11_library_missing_in_a_colab_path_is_a_version_mismatch() -> None:
+    text = (
+        '  File "/content/gaussian-splatting/train.py", line 16, in <module>\n'
+        "    from gaussian_renderer import render\n"
+        "I run the colab notebook from the README.\n"
+        "ImportError: libnvrtc.so.11.2: cannot open shared object file: No such file or directory\n"
+    )
+    assert "version-mismatch" in categories(text)
+
+
+def test_the_same_library_missing_off_colab_stays_a_missing_library() -> None:
+    text = "OSError: libcudart.so.10.1: cannot open shared object file: No such file or directory\n"
+    found = categories(text)
+    assert "missing-library" in found
+    assert "version-mismatch" not in found
+
+
+# --- a sentence naming the versioned CUDA library a program asks for ------------------------
+
+
+def test_a_sentence_naming_the_library_asked_for_is_read_and_weighed() -> None:
+    text = (
+        "import tensorflow as tf\n"
+        "print(len(tf.config.list_physical_devices('GPU')))\n"
+        "It prints 0 because TensorFlow is looking for a library called 'libcudart.so.11.0'.\n"
+        "I only have /usr/local/cuda-12.2 with libcudart.so.12.2.140 installed.\n"
+    )
+    result = read(text)
+    assert result is not None
+    assert status(result, "version-mismatch") == "warn"
+
+
+def test_a_sentence_naming_the_library_of_the_installed_release_is_quiet() -> None:
+    text = (
+        "TensorFlow is looking for a library called 'libcudart.so.11.0'.\n"
+        "I have CUDA 11.8 installed (libcudart.so.11.8.89).\n"
+    )
+    result = read(text)
+    assert result is not None
+    assert "version-mismatch" not in result.categories
+    assert not result.failed
