@@ -189,3 +189,70 @@ def test_a_sentence_naming_the_library_of_the_installed_release_is_quiet() -> No
     assert result is not None
     assert "version-mismatch" not in result.categories
     assert not result.failed
+
+
+# --- import-time version checks of libraries (transformers, SciPy, PyG) ---------------------
+
+
+def test_transformers_require_version_names_the_release_found() -> None:
+    for line in (
+        "ImportError: tokenizers>=0.21,<0.22 is required for a normal functioning of this module, "
+        "but found tokenizers==0.22.2.",
+        "ImportError: huggingface-hub>=0.23.2,<1.0 is required for a normal functioning of this "
+        "module, but found huggingface-hub==1.33.0.",
+        "ImportError: accelerate>=0.26.0 is required for a normal functioning of this module, but "
+        "found accelerate==0.21.0.",
+    ):
+        assert "version-mismatch" in fails(line + "\n"), line
+        assert "hf-require-version" in signature_ids(line + "\n"), line
+
+
+def test_a_missing_distribution_is_not_the_version_check() -> None:
+    text = (
+        "importlib.metadata.PackageNotFoundError: The 'tokenizers>=0.14,<0.19' distribution was "
+        "not found and is required by this application.\n"
+    )
+    assert "hf-require-version" not in signature_ids(text)
+
+
+def test_the_trainer_asking_for_accelerate_is_a_warning() -> None:
+    text = (
+        "ImportError: Using the `Trainer` with `PyTorch` requires `accelerate>=0.26.0`: Please run "
+        "`pip install transformers[torch]` or `pip install 'accelerate>=0.26.0'`\n"
+    )
+    result = read(text)
+    assert result is not None
+    assert status(result, "version-mismatch") == "warn"
+
+
+def test_scipys_numpy_range_warning_is_a_warning() -> None:
+    text = (
+        "/usr/lib/python3/dist-packages/scipy/__init__.py:146: UserWarning: A NumPy version "
+        ">=1.17.3 and <1.25.0 is required for this version of SciPy (detected version 1.26.4\n"
+        '  warnings.warn(f"A NumPy version >={np_minversion} and <{np_maxversion}"\n'
+    )
+    result = read(text)
+    assert result is not None
+    assert status(result, "version-mismatch") == "warn"
+    assert not result.failed
+
+
+def test_a_pyg_extension_of_another_cuda_fails() -> None:
+    for lib in ("torch_scatter", "torch_sparse", "torch_cluster"):
+        text = (
+            f"RuntimeError: Detected that PyTorch and {lib} were compiled with different CUDA "
+            f"versions. PyTorch has CUDA version 11.8 and {lib} has CUDA version 12.1. Please "
+            f"reinstall the {lib} that matches your PyTorch install.\n"
+        )
+        assert "pyg-extension-cuda-differs" in signature_ids(text), lib
+        assert "version-mismatch" in fails(text), lib
+
+
+def test_torchvisions_own_cuda_check_keeps_its_signature() -> None:
+    text = (
+        "RuntimeError: Detected that PyTorch and torchvision were compiled with different CUDA "
+        "major versions. PyTorch has CUDA Version=11.8 and torchvision has CUDA Version=12.1.\n"
+    )
+    ids = signature_ids(text)
+    assert "torchvision-cuda-version-differs" in ids
+    assert "pyg-extension-cuda-differs" not in ids
