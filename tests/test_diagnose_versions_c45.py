@@ -256,3 +256,18 @@ def test_torchvisions_own_cuda_check_keeps_its_signature() -> None:
     ids = signature_ids(text)
     assert "torchvision-cuda-version-differs" in ids
     assert "pyg-extension-cuda-differs" not in ids
+
+
+def test_protobuf_630_under_a_library_written_for_older_protobuf_fails() -> None:
+    text = (
+        '  File "/usr/local/lib/python3.11/site-packages/tensorflow/python/framework/'
+        'c_api_util.py", line 30, in <module>\n'
+        "AttributeError: 'MessageFactory' object has no attribute 'GetPrototype'\n"
+    )
+    assert "protobuf-getprototype-removed" in signature_ids(text)
+    assert "version-mismatch" in fails(text)
+
+
+def test_another_missing_attribute_of_a_message_factory_is_not_this_message() -> None:
+    text = "AttributeError: 'MessageFactory' object has no attribute 'GetMessages'\n"
+    assert "protobuf-getprototype-removed" not in signature_ids(text)
