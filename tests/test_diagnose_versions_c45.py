@@ -271,3 +271,45 @@ def test_protobuf_630_under_a_library_written_for_older_protobuf_fails() -> None
 def test_another_missing_attribute_of_a_message_factory_is_not_this_message() -> None:
     text = "AttributeError: 'MessageFactory' object has no attribute 'GetMessages'\n"
     assert "protobuf-getprototype-removed" not in signature_ids(text)
+
+
+# --- a package's __version__ printed in a session -------------------------------------------
+
+
+def test_a_session_printing_torchvision_of_another_torch_fails_the_pairing() -> None:
+    text = (
+        ">>> import torch, torchvision\n"
+        ">>> torch.__version__\n"
+        "'2.6.0+cu124'\n"
+        ">>> torchvision.__version__\n"
+        "'0.23.0'\n"
+    )
+    result = read(text)
+    assert result is not None
+    assert fact(result, "package.torchvision") == "0.23.0"
+    assert status(result, "version-mismatch") == "fail"
+
+
+def test_a_session_printing_the_paired_torchvision_is_quiet() -> None:
+    text = (
+        ">>> import torch, torchvision\n"
+        ">>> print(torch.__version__, torchvision.__version__)\n"
+        "2.8.0+cu128 0.23.0+cu128\n"
+    )
+    result = read(text)
+    assert result is not None
+    assert fact(result, "package.torchvision") == "0.23.0+cu128"
+    assert "version-mismatch" not in result.categories
+
+
+def test_a_one_liner_printing_hf_releases_is_judged() -> None:
+    text = (
+        '$ python -c "import transformers, trl; print(transformers.__version__, trl.__version__)"\n'
+        "4.47.0 0.12.1\n"
+    )
+    assert "version-mismatch" in fails(text)
+
+
+def test_the_version_of_a_package_dlrec_does_not_read_is_ignored() -> None:
+    text = ">>> import requests\n>>> requests.__version__\n'2.31.0'\n"
+    assert read(text) is None
