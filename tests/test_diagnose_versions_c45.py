@@ -313,3 +313,26 @@ def test_a_one_liner_printing_hf_releases_is_judged() -> None:
 def test_the_version_of_a_package_dlrec_does_not_read_is_ignored() -> None:
     text = ">>> import requests\n>>> requests.__version__\n'2.31.0'\n"
     assert read(text) is None
+
+
+def test_transformers_with_an_accelerate_below_its_trainer_floor_is_a_warning() -> None:
+    result = read("transformers==4.46.3\naccelerate==0.21.0\ntorch==2.4.1\n")
+    assert result is not None
+    assert status(result, "version-mismatch") == "warn"
+    assert not result.failed
+
+
+def test_transformers_with_an_accelerate_at_its_floor_is_quiet() -> None:
+    result = read("transformers==4.46.3\naccelerate==0.26.0\ntorch==2.4.1\n")
+    assert result is not None
+    assert "version-mismatch" not in result.categories
+
+
+def test_a_pip_conflict_line_states_both_releases() -> None:
+    text = (
+        "ERROR: pip's dependency resolver does not currently take into account all the packages "
+        "that are installed. This behaviour is the source of the following dependency conflicts.\n"
+        "trl 0.12.2 requires transformers<4.47.0, but you have transformers 4.47.1 which is "
+        "incompatible.\n"
+    )
+    assert "version-mismatch" in fails(text)

@@ -39,6 +39,9 @@ class Needs:
     why: str
     source: str
     verified: str
+    #: "warn" where only a part of the package needs the other (an extra's requirement: the
+    #: Trainer of transformers[torch]), "fail" where the package as a whole does
+    status: str = "fail"
 
 
 #: The rows: declared floors (Requires-Dist of the release, pip --dry-run --report) and the
@@ -91,6 +94,31 @@ NEEDS: tuple[Needs, ...] = (
         source="https://pypi.org/project/peft/0.14.0/",
         verified="2026-12-07",
     ),
+    # transformers' torch extra (what its Trainer needs: TrainingArguments raises "Using the
+    # `Trainer` with `PyTorch` requires `accelerate>=X`" below it), read from 4.36.0, 4.40.0,
+    # 4.44.0 (accelerate>=0.21.0) and 4.46.0, 4.48.0, 4.52.0 (accelerate>=0.26.0)
+    Needs(
+        package="transformers",
+        releases=">=4.36.0,<4.46",
+        other="accelerate",
+        needs=">=0.21.0",
+        why="transformers' Trainer needs accelerate 0.21 or newer (its torch extra: "
+        "accelerate>=0.21.0); other uses of transformers do not",
+        source="https://pypi.org/project/transformers/4.44.0/",
+        verified="2026-12-07",
+        status="warn",
+    ),
+    Needs(
+        package="transformers",
+        releases=">=4.46.0,<4.53",
+        other="accelerate",
+        needs=">=0.26.0",
+        why="transformers' Trainer needs accelerate 0.26 or newer (its torch extra: "
+        "accelerate>=0.26.0); other uses of transformers do not",
+        source="https://pypi.org/project/transformers/4.52.0/",
+        verified="2026-12-07",
+        status="warn",
+    ),
 )
 
 
@@ -114,11 +142,11 @@ def _finding(paste: Paste, row: Needs, mine: Fact, theirs: Fact) -> Finding:
     return _KIND.finding(
         paste,
         f"{row.package}-{row.other}",
-        "warn" if told else "fail",
+        "warn" if told else row.status,
         title=f"{row.package} and {row.other} are releases that do not work together",
         detail=f"{row.package} {mine.value} next to {row.other} {theirs.value}: {row.why}"
         + (" (one of them only named in a sentence)" if told else ""),
-        fix=f'Install a {row.other} release this {row.package} works with (pip install '
+        fix=f"Install {row.other} of a release this {row.package} works with (pip install "
         f'"{row.other}{row.needs}"), or the {row.package} release made for {row.other} '
         f"{theirs.value}",
         proof=[mine, theirs],
