@@ -336,3 +336,16 @@ def test_a_pip_conflict_line_states_both_releases() -> None:
         "incompatible.\n"
     )
     assert "version-mismatch" in fails(text)
+
+
+def test_tensorflow_probability_newer_than_the_tensorflow_it_was_made_for_warns() -> None:
+    text = "Package   Version\n--------- -------\ntensorflow 2.13.1\ntensorflow_probability 0.24.0\n"
+    result = read(text)
+    assert result is not None
+    assert status(result, "version-mismatch") == "warn"
+
+
+def test_tensorflow_probability_of_its_tensorflow_is_quiet() -> None:
+    result = read("tensorflow==2.16.1\ntensorflow-probability==0.24.0\ntf-keras==2.16.0\n")
+    assert result is not None
+    assert "library-pair:tensorflow-probability-tensorflow" not in {f.id for f in result.findings}

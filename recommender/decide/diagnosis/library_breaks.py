@@ -119,6 +119,28 @@ NEEDS: tuple[Needs, ...] = (
         verified="2026-12-07",
         status="warn",
     ),
+    *(
+        Needs(
+            package="tensorflow-probability",
+            releases=f">={tfp},<{tfp[:2]}{int(tfp[2:]) + 1}",
+            other="tensorflow",
+            needs=f">={tf}",
+            why=f"TensorFlow Probability {tfp} is tested and stable against TensorFlow {tf} (its "
+            "release notes), and checks at import that TensorFlow is not older than the release it "
+            "requires",
+            source=f"https://github.com/tensorflow/probability/releases/tag/v{tag}",
+            verified="2026-12-07",
+            status="warn",
+        )
+        for tfp, tf, tag in (
+            ("0.25", "2.18", "0.25.0"),
+            ("0.24", "2.16", "0.24.0"),
+            ("0.23", "2.15", "0.23.0"),
+            ("0.21", "2.13", "0.21.0"),
+            ("0.18", "2.10", "0.18.0"),
+            ("0.14", "2.6", "0.14.1"),
+        )
+    ),
 )
 
 
@@ -133,8 +155,17 @@ def _release(fact: Fact | None) -> Version | None:
         return None
 
 
+#: The frameworks a row may name, by pip name: their version is the framework's own fact where
+#: a report (collect_env, an env dump, a session) states it rather than a listing.
+_FRAMEWORKS = {"torch": "pytorch", "tensorflow": "tensorflow", "jax": "jax"}
+
+
 def _fact(paste: Paste, name: str) -> Fact | None:
-    return paste.facts.get(f"package.{name}")
+    listed = paste.facts.get(f"package.{name}")
+    framework = _FRAMEWORKS.get(name)
+    if listed is not None or framework is None:
+        return listed
+    return paste.facts.get(f"frameworks.{framework}.version")
 
 
 def _finding(paste: Paste, row: Needs, mine: Fact, theirs: Fact) -> Finding:

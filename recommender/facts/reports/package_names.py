@@ -98,6 +98,8 @@ RECORDED = (
     "trl",
     "peft",
     "accelerate",
+    "tensorflow-probability",
+    "tensorflow_probability",
     # the frameworks' other conda packages whose build string names the variant
     *(name for name in BUILD_OF if name not in WATCHED and name != "jaxlib"),
 )
