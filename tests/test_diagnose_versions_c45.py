@@ -349,3 +349,19 @@ def test_tensorflow_probability_of_its_tensorflow_is_quiet() -> None:
     result = read("tensorflow==2.16.1\ntensorflow-probability==0.24.0\ntf-keras==2.16.0\n")
     assert result is not None
     assert "library-pair:tensorflow-probability-tensorflow" not in {f.id for f in result.findings}
+
+
+def test_a_cuda_10_library_missing_in_a_kaggle_notebook_is_a_version_mismatch() -> None:
+    text = (
+        "I'm using Kaggle to try and run this and keep running into this error.\n"
+        "ImportError: libcudart.so.10.2: cannot open shared object file: No such file or directory\n"
+    )
+    assert "version-mismatch" in categories(text)
+
+
+def test_a_kaggle_dataset_on_a_local_machine_is_not_a_hosted_notebook() -> None:
+    text = (
+        "I downloaded the kaggle dataset to my workstation.\n"
+        "ImportError: libcudart.so.10.2: cannot open shared object file: No such file or directory\n"
+    )
+    assert "version-mismatch" not in categories(text)
