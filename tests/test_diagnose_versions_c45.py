@@ -365,3 +365,33 @@ def test_a_kaggle_dataset_on_a_local_machine_is_not_a_hosted_notebook() -> None:
         "ImportError: libcudart.so.10.2: cannot open shared object file: No such file or directory\n"
     )
     assert "version-mismatch" not in categories(text)
+
+
+# --- NumPy 2 under frameworks compiled for NumPy 1.x -----------------------------------------
+
+
+def test_tensorflow_217_with_numpy_2_fails() -> None:
+    result = read("tensorflow==2.17.0\nnumpy==2.1.3\n")
+    assert result is not None
+    assert "library-pair:tensorflow-numpy" in {f.id for f in result.findings}
+    assert status(result, "version-mismatch") == "fail"
+
+
+def test_tensorflow_218_with_numpy_20_is_quiet_and_with_22_fails() -> None:
+    quiet = read("tensorflow==2.18.0\nnumpy==2.0.2\n")
+    assert quiet is not None
+    assert "version-mismatch" not in quiet.categories
+    assert "version-mismatch" in fails("tensorflow==2.18.0\nnumpy==2.2.1\n")
+
+
+def test_torch_before_23_with_numpy_2_is_a_warning() -> None:
+    text = "[pip3] numpy==2.0.1\n[pip3] torch==2.2.2\n"
+    result = read(text)
+    assert result is not None
+    assert status(result, "version-mismatch") == "warn"
+
+
+def test_torch_24_with_numpy_2_is_quiet() -> None:
+    result = read("[pip3] numpy==2.1.0\n[pip3] torch==2.4.1\n")
+    assert result is not None
+    assert "version-mismatch" not in result.categories

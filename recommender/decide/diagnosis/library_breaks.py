@@ -119,6 +119,40 @@ NEEDS: tuple[Needs, ...] = (
         verified="2026-12-07",
         status="warn",
     ),
+    # NumPy 2 under modules compiled for NumPy 1.x ("A module that was compiled using NumPy 1.x
+    # cannot be run in NumPy 2"): TensorFlow's Requires-Dist (read from 2.16.1, 2.17.0: numpy<2.0.0;
+    # 2.18.0: numpy<2.1.0; 2.19.0: numpy<2.2.0; 2.20.0 none) and torch before 2.3, whose
+    # numpy interop (.numpy(), from_numpy) works only under NumPy 1.x (pytorch/pytorch#107302;
+    # 2.3 added NumPy 2 support, pytorch/vision#8460)
+    *(
+        Needs(
+            package="tensorflow",
+            releases=releases,
+            other="numpy",
+            needs=needs,
+            why=f"TensorFlow {line} is compiled for NumPy {below} (its Requires-Dist: "
+            f"numpy{needs}); a module compiled for an older NumPy C API cannot run under a newer "
+            "NumPy 2",
+            source=f"https://pypi.org/project/tensorflow/{read}/",
+            verified="2026-12-07",
+        )
+        for releases, needs, line, below, read in (
+            (">=2.16,<2.18", "<2.0.0", "2.16-2.17", "1.x", "2.17.0"),
+            (">=2.18,<2.19", "<2.1.0", "2.18", "2.0", "2.18.0"),
+            (">=2.19,<2.20", "<2.2.0", "2.19", "2.0-2.1", "2.19.0"),
+        )
+    ),
+    Needs(
+        package="torch",
+        releases="<2.3",
+        other="numpy",
+        needs="<2",
+        why="torch before 2.3 is compiled for NumPy 1.x: under NumPy 2 its NumPy interop "
+        "(tensor.numpy(), torch.from_numpy) fails (\"_ARRAY_API not found\")",
+        source="https://github.com/pytorch/pytorch/issues/107302",
+        verified="2026-12-07",
+        status="warn",
+    ),
     *(
         Needs(
             package="tensorflow-probability",

@@ -100,6 +100,8 @@ RECORDED = (
     "accelerate",
     "tensorflow-probability",
     "tensorflow_probability",
+    # NumPy: the C API release modules compiled against it need (library_breaks.py)
+    "numpy",
     # the frameworks' other conda packages whose build string names the variant
     *(name for name in BUILD_OF if name not in WATCHED and name != "jaxlib"),
 )
