@@ -339,7 +339,9 @@ def test_a_pip_conflict_line_states_both_releases() -> None:
 
 
 def test_tensorflow_probability_newer_than_the_tensorflow_it_was_made_for_warns() -> None:
-    text = "Package   Version\n--------- -------\ntensorflow 2.13.1\ntensorflow_probability 0.24.0\n"
+    text = (
+        "Package   Version\n--------- -------\ntensorflow 2.13.1\ntensorflow_probability 0.24.0\n"
+    )
     result = read(text)
     assert result is not None
     assert status(result, "version-mismatch") == "warn"

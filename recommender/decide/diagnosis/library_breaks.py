@@ -148,7 +148,7 @@ NEEDS: tuple[Needs, ...] = (
         other="numpy",
         needs="<2",
         why="torch before 2.3 is compiled for NumPy 1.x: under NumPy 2 its NumPy interop "
-        "(tensor.numpy(), torch.from_numpy) fails (\"_ARRAY_API not found\")",
+        '(tensor.numpy(), torch.from_numpy) fails ("_ARRAY_API not found")',
         source="https://github.com/pytorch/pytorch/issues/107302",
         verified="2026-12-07",
         status="warn",
