@@ -41,7 +41,6 @@ from recommender.decide.diagnosis.kernels import (
     vllm_rocm_findings,
 )
 from recommender.decide.diagnosis.legacy_driver import legacy_driver
-from recommender.decide.diagnosis.library_breaks import library_break_findings
 from recommender.decide.diagnosis.library_release import INFERRED
 from recommender.decide.diagnosis.lost_gpu import fewer_gpus_listed
 from recommender.decide.diagnosis.mac_amd import amd_gpu_on_macos
@@ -67,6 +66,7 @@ from recommender.decide.diagnosis.pyg_wheels import older_torch
 from recommender.decide.diagnosis.resolver_conflicts import resolver_findings
 from recommender.decide.diagnosis.rocm_start import runtime_start
 from recommender.decide.diagnosis.source_fallback import source_fallback_findings
+from recommender.decide.diagnosis.stack_pairs import stack_pair_findings
 from recommender.decide.diagnosis.stated_floors import stated_floor_findings
 from recommender.decide.diagnosis.symptoms import unexplained
 from recommender.decide.diagnosis.tegra import tegra_builds
@@ -242,7 +242,7 @@ def diagnose(
         *toolkit_mismatch(paste),
         *jax_plugin_versions(paste),
         *pairing_findings(paste, packages),
-        *library_break_findings(paste),
+        *stack_pair_findings(paste),
         *resolver_findings(paste),
         *older_torch(paste, tables),
         *wheels,

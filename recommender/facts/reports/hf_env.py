@@ -27,7 +27,7 @@ _MARKERS = (
     # ``trl env`` (trl/scripts/env.py): ``- TRL version: 0.12.1`` after ``- Transformers version``
     "- TRL version:",
 )
-#: The Hugging Face libraries whose releases are checked against each other (library_breaks.py):
+#: The Hugging Face libraries whose releases are checked against each other (stack_pairs.py):
 #: every env command prints them as ``- `transformers` version: 4.47.0`` or ``- PEFT version:
 #: 0.13.2`` (``not installed`` when absent), read as the package's version.
 _LIBRARIES = ("transformers", "trl", "peft", "accelerate")

@@ -219,7 +219,7 @@ def _finding(paste: Paste, row: Needs, mine: Fact, theirs: Fact) -> Finding:
     )
 
 
-def library_break_findings(paste: Paste) -> list[Finding]:
+def stack_pair_findings(paste: Paste) -> list[Finding]:
     """Each pair of listed releases that a row says do not work together (one finding per
     pair of packages: the first row that judges it)."""
     out: list[Finding] = []
