@@ -71,6 +71,7 @@ from recommender.decide.diagnosis.pyg_wheels import older_torch
 from recommender.decide.diagnosis.resolver_conflicts import resolver_findings
 from recommender.decide.diagnosis.rocm_start import runtime_start
 from recommender.decide.diagnosis.source_fallback import source_fallback_findings
+from recommender.decide.diagnosis.stack_pairs import stack_pair_findings
 from recommender.decide.diagnosis.stated_floors import stated_floor_findings
 from recommender.decide.diagnosis.symptoms import unexplained
 from recommender.decide.diagnosis.tegra import library_wheels_on_tegra, tegra_builds
@@ -251,6 +252,7 @@ def diagnose(
         *toolkit_mismatch(paste),
         *jax_plugin_versions(paste),
         *pairing_findings(paste, packages),
+        *stack_pair_findings(paste),
         *resolver_findings(paste),
         *older_torch(paste, tables),
         *wheels,

@@ -11,6 +11,7 @@ from typing import Any
 
 from recommender.decide.diagnosis._paste import stated_cuda
 from recommender.decide.diagnosis.asked_cuda import asked_other_cuda
+from recommender.decide.diagnosis.notebooks import hosted_notebook_line
 from recommender.facts.reports import Paste
 
 #: A line that imports (or runs from the site-packages of) a library shipping its own compiled CUDA
@@ -73,7 +74,8 @@ def extension_built_for_other_cuda(
     CUDA extension is being imported, or where the paste states a CUDA of another major release
     than the one the missing library belongs to ("libcudart.so.10.1" next to "cuda12.1", or any
     wording asked_cuda reads: "CUDA SDK 12.0", an image's cu130, the library present at another
-    release): the module that asks for it was built for another CUDA than the environment
+    release), or in a Colab or Kaggle notebook, whose one CUDA release is on the loader's path
+    (notebooks.py): the module that asks for it was built for another CUDA than the environment
     provides (its wheel and torch's CUDA disagree)."""
     if asked_other_cuda(paste, lines, tables):
         return True
@@ -81,6 +83,8 @@ def extension_built_for_other_cuda(
         return False
     if any(_imports_extension(line) for line in paste.lines):
         return True
+    if hosted_notebook_line(paste) is not None:
+        return True  # a Colab or Kaggle image's one CUDA release is on the loader's path
     wanted = {int(m.group("major")) for n in lines for m in _CUDA_NUMBERED.finditer(paste.line(n))}
     stated = {major for major, _ in stated_cuda(paste, lines)} if wanted else set()
     return bool(stated) and not wanted & stated

@@ -24,7 +24,14 @@ _MARKERS = (
     "accelerate` version",
     "huggingface_hub` version",
     "- huggingface_hub version:",
+    # ``trl env`` (trl/scripts/env.py): ``- TRL version: 0.12.1`` after ``- Transformers version``
+    "- TRL version:",
 )
+#: The Hugging Face libraries whose releases are checked against each other (stack_pairs.py):
+#: every env command prints them as ``- `transformers` version: 4.47.0`` or ``- PEFT version:
+#: 0.13.2`` (``not installed`` when absent), read as the package's version.
+_LIBRARIES = ("transformers", "trl", "peft", "accelerate")
+_LIBRARY_VERSION = re.compile(r"^[0-9][0-9A-Za-z.+!-]{0,40}$")
 #: ``huggingface-cli env`` (huggingface_hub's ``dump_environment_info``) names the frameworks
 #: ``- Torch: 2.1.0+cu118`` and ``- Tensorflow: 2.10.1`` (``N/A`` when not installed), with no
 #: word on the GPU.
@@ -76,7 +83,15 @@ def _facts(key: str, value: str) -> list[tuple[str, Any]]:
         return [("gpu.0.name", value.strip())]
     if low in ("jaxlib version",) and re.match(r"^[0-9]", value):
         return [("frameworks.jax.jaxlib", value.split()[0])]
-    return []
+    return _library(low, value)
+
+
+def _library(key: str, value: str) -> list[tuple[str, Any]]:
+    """``transformers version`` / ``trl version`` with a release: the package's version."""
+    name, _, rest = key.replace("`", "").partition(" ")
+    if rest != "version" or name not in _LIBRARIES or not _LIBRARY_VERSION.match(value):
+        return []
+    return [(f"package.{name}", value)]
 
 
 def read(lines: Sequence[str]) -> list[Block]:

@@ -93,6 +93,15 @@ RECORDED = (
     "faiss-gpu-cu12",
     "mxnet",
     "mxnet-mkl",
+    # the Hugging Face libraries whose releases are checked against each other (stack_pairs.py)
+    "transformers",
+    "trl",
+    "peft",
+    "accelerate",
+    "tensorflow-probability",
+    "tensorflow_probability",
+    # NumPy: the C API release modules compiled against it need (stack_pairs.py)
+    "numpy",
     # the frameworks' other conda packages whose build string names the variant
     *(name for name in BUILD_OF if name not in WATCHED and name != "jaxlib"),
 )

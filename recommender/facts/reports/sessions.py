@@ -13,6 +13,7 @@ from recommender.core.catalog import Accelerator
 from recommender.core.numfmt import is_digits
 from recommender.facts.reports.lines import local_build, strip_quotes
 from recommender.facts.reports.model import Block, Fact
+from recommender.facts.reports.package_names import WATCHED, recorded
 
 FORMAT = "python-session"
 _IPYTHON = re.compile(r"^In \[[0-9]{1,4}\]: ?")
@@ -191,6 +192,36 @@ EXPRESSIONS: dict[str, Callable[[str], list[tuple[str, Any]]]] = {
 }
 
 
+#: ``torchvision.__version__``, ``transformers.__version__``: a package's own release, as a
+#: listing would state it (``package.<pip name>``), for every package the listing readers read
+#: (package_names.py) that is not a framework (those have their own expressions above).
+_PACKAGE_VERSION = re.compile(r"^(?P<module>[A-Za-z_][A-Za-z0-9_]{1,40})\.__version__$")
+
+
+def _package_version(name: str) -> Callable[[str], list[tuple[str, Any]]]:
+    def read(value: str) -> list[tuple[str, Any]]:
+        version = strip_quotes(value)
+        if not re.match(r"^[0-9]{1,4}\.[0-9]{1,4}", version) or " " in version:
+            return []
+        return [(f"package.{name}", version)]
+
+    return read
+
+
+def _reader(expression: str) -> Callable[[str], list[tuple[str, Any]]] | None:
+    """How to read what ``expression`` printed: EXPRESSIONS', or a read package's version."""
+    known = EXPRESSIONS.get(expression)
+    if known is not None:
+        return known
+    m = _PACKAGE_VERSION.match(expression)
+    if m is None:
+        return None
+    name = m.group("module").lower().replace("_", "-")
+    if name in WATCHED or not recorded(name):
+        return None
+    return _package_version(name)
+
+
 def _expression(statement: str) -> list[str]:
     """The expressions a statement shows: itself, or the arguments of its print()."""
     code = "".join(statement.split())
@@ -201,15 +232,15 @@ def _expression(statement: str) -> list[str]:
 
 
 def _read_pair(statement: str, output: str, number: int) -> list[Fact]:
-    exprs = [e for e in _expression(statement) if e in EXPRESSIONS]
-    if not exprs:
+    readers = [r for r in map(_reader, _expression(statement)) if r is not None]
+    if not readers:
         return []
-    values = [output] if len(exprs) == 1 else output.split()
-    if len(values) != len(exprs):
+    values = [output] if len(readers) == 1 else output.split()
+    if len(values) != len(readers):
         return []
     facts: list[Fact] = []
-    for expr, value in zip(exprs, values, strict=True):
-        facts.extend(Fact(path=p, value=v, line=number) for p, v in EXPRESSIONS[expr](value))
+    for reader, value in zip(readers, values, strict=True):
+        facts.extend(Fact(path=p, value=v, line=number) for p, v in reader(value))
     return facts
 
 
@@ -227,7 +258,7 @@ _INLINE = re.compile(
 
 def _inline(line: str, number: int) -> list[Fact]:
     m = _INLINE.match(line)
-    if m is None or "".join(m.group("expr").split()) not in EXPRESSIONS:
+    if m is None or _reader("".join(m.group("expr").split())) is None:
         return []
     return _read_pair(m.group("expr"), m.group("value"), number)
 
