@@ -55,8 +55,8 @@ def stated_capabilities(paste: Paste, skip: frozenset[int] = frozenset()) -> set
     from 1, to leave out: the message's own)."""
     out = set()
     for number, line in enumerate(paste.lines, start=1):
-        if number in skip:
-            continue
+        if number in skip or ("ompute" not in line and "OMPUTE" not in line):
+            continue  # both of _STATED's forms hold the word "compute"
         for m in _STATED.finditer(line):
             major = m.group("major") or m.group("major2")
             minor = m.group("minor") or m.group("minor2")
@@ -76,8 +76,10 @@ def capability_not_listed(paste: Paste, sig: Signature) -> str | None:
         for cc in [arch_to_cc(h.groups.get(DEVICE_ARCH) or "")]
         if cc is not None
     }
+    if not named:
+        return None  # the message names no GPU: nothing to read the paste's GPUs against
     listed = stated_capabilities(paste)
-    if not named or not listed or named & listed:
+    if not listed or named & listed:
         return None
     said = ", ".join(f"{a}.{b}" for a, b in sorted(named))
     shown = ", ".join(f"{a}.{b}" for a, b in sorted(listed))
@@ -96,8 +98,10 @@ def _minimum_met(paste: Paste, sig: Signature) -> str | None:
         for major, _, minor in [(h.groups.get(NEED) or "").partition(".")]
         if is_digits(major) and is_digits(minor)
     ]
+    if not needs:
+        return None
     listed = stated_capabilities(paste, frozenset(n for h in hits for n in h.lines))
-    if not needs or not listed or min(listed) < max(needs):
+    if not listed or min(listed) < max(needs):
         return None
     need = max(needs)
     shown = ", ".join(f"{a}.{b}" for a, b in sorted(listed))
