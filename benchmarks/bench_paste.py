@@ -34,8 +34,12 @@ def paste(size: int = SIZE) -> str:
 
 def varied(size: int = SIZE) -> str:
     """The development cases' texts joined, then again with every line stamped, to ``size``."""
-    from benchmarks.score_reports import ROOT as CASES
-    from benchmarks.score_reports import cases
+    try:
+        from benchmarks.score_reports import ROOT as CASES
+        from benchmarks.score_reports import cases
+    except ModuleNotFoundError:  # run as a script: its own folder is the first on the path
+        from score_reports import ROOT as CASES  # type: ignore[no-redef]
+        from score_reports import cases  # type: ignore[no-redef]
 
     texts = [
         (CASES / f"{cid}.txt").read_text(encoding="utf-8")
