@@ -220,7 +220,12 @@ def diagnose(
     reference = reference or load_reference(rules_files)
     signatures, tables, rulebase = reference.signatures, reference.hardware, reference.rulebase
     paste = read_paste(
-        text, origin=origin, signatures=signatures, tables=tables, repository=repository
+        text,
+        origin=origin,
+        signatures=signatures,
+        tables=tables,
+        repository=repository,
+        index=reference.signature_index,
     )
     facts = facts_from_document(paste.doc, origin)
     request = Request(flags={}, smoke=False, rules_files=rules_files)

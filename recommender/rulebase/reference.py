@@ -12,7 +12,8 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from recommender.facts.reports.signatures import Signature, load_signatures
+from recommender.facts.reports.anchor_index import AnchorIndex
+from recommender.facts.reports.signatures import Signature, load_signatures, signatures_index
 from recommender.facts.reports.tables import HardwareTables, load_hardware_tables
 from recommender.rulebase import companions, platform_wheels
 from recommender.rulebase.companions import Pins
@@ -46,6 +47,8 @@ class Reference:
     #: The bundled signatures, read and validated once for the run (each pattern's linear-time
     #: check and compilation is the largest part of a load).
     signatures: tuple[Signature, ...]
+    #: Their anchors' one-pass index (a compile of every anchor at once), built with them.
+    signature_index: AnchorIndex
     rulebase: RuleBase
     hardware: HardwareTables
     packages: PackageTables
@@ -53,8 +56,10 @@ class Reference:
 
 def load_reference(rules_files: Sequence[str | os.PathLike[str]] = ()) -> Reference:
     """The bundled signatures, rule base (with ``rules_files``' overlays) and tables."""
+    signatures = load_signatures()
     return Reference(
-        signatures=load_signatures(),
+        signatures=signatures,
+        signature_index=signatures_index(signatures),
         rulebase=load_rulebase(rules_files),
         hardware=load_hardware_tables(),
         packages=load_package_tables(),

@@ -6,11 +6,13 @@ so every fact and quote points at the line a person sees in the issue.
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from recommender.core.numfmt import is_digits
+from recommender.facts.reports.anchor_index import AnchorIndex
 from recommender.facts.reports.model import MAX_LINE
-from recommender.facts.reports.needles import Vocabulary
+from recommender.facts.reports.needles import Needle, Vocabulary
 
 _QUOTE = re.compile(r"^[ \t]{0,8}(?:>(?:[ \t]|$)){1,8}")
 _FENCE = re.compile(r"^[ \t]{0,8}(?:```|~~~)")
@@ -118,12 +120,14 @@ class Text:
     (``heads``: each line without its indentation, ``starts`` their offsets), so that a message the
     paste breaks across two lines (a terminal's or an issue's wrap, or the library's own line
     breaks inside a sentence, as torch's ``incorrect_binary_warn`` in torch/cuda/__init__.py)
-    is found where it starts and matched in that line joined to the next. ``vocabulary``: the
-    words of ``flat``, which tell an anchor that cannot be in it without a pass (needles.py)."""
+    is found where it starts and matched in that line joined to the next. ``places``: each
+    anchor ``flat`` holds with its offsets, found in one pass by the loaded signatures' ``index``
+    (anchor_index.py) or the words of ``flat`` (``vocabulary``, needles.py); without an index,
+    the words tell an anchor that cannot be in it, and each other anchor is a ``str.find``."""
 
-    __slots__ = ("flat", "heads", "lines", "starts", "vocabulary")
+    __slots__ = ("flat", "heads", "lines", "places", "starts", "vocabulary")
 
-    def __init__(self, lines: tuple[str, ...]) -> None:
+    def __init__(self, lines: tuple[str, ...], index: AnchorIndex | None = None) -> None:
         self.lines = lines
         self.heads = tuple(line.lstrip(" ") for line in lines)
         # A character whose lower case is longer ("İ" lowers to two) would shift offsets: on such
@@ -135,9 +139,24 @@ class Text:
         ]
         self.flat = " ".join(low)
         self.vocabulary = Vocabulary(self.flat)
+        self.places = None if index is None else index.places(self.flat, self.vocabulary)
         starts = [0] * len(lines)
         offset = 0
         for i, head in enumerate(self.heads):
             starts[i] = offset
             offset += len(head) + 1
         self.starts = starts
+
+    def may_hold(self, needle: Needle) -> bool:
+        """False only where the anchor ``needle`` is not in ``flat``, told without a pass over it."""
+        if self.places is not None:
+            return needle.text in self.places
+        return needle.may_be_in(self.vocabulary)
+
+    def find(self, anchor: str, start: int = 0) -> int:
+        """``flat.find(anchor, start)``: from the anchor's offsets where the index found them."""
+        if self.places is None:
+            return self.flat.find(anchor, start)
+        places = self.places.get(anchor, ())
+        at = bisect.bisect_left(places, start)
+        return places[at] if at < len(places) else -1

@@ -16,6 +16,7 @@ from recommender.core.errors import BadInputError
 from recommender.core.numfmt import is_digits
 from recommender.facts.document import FactsError, validate
 from recommender.facts.reports.amd_runtime import read as read_amd_runtime
+from recommender.facts.reports.anchor_index import AnchorIndex
 from recommender.facts.reports.assemble import build, inferred, merge, unresolved_gpus
 from recommender.facts.reports.banners import read as read_banners
 from recommender.facts.reports.containers import read as read_containers
@@ -39,7 +40,7 @@ from recommender.facts.reports.retold import retold_hits
 from recommender.facts.reports.rocm_smi import read as read_rocm_smi
 from recommender.facts.reports.sessions import read as read_sessions
 from recommender.facts.reports.sglang_env import read as read_sglang_env
-from recommender.facts.reports.signatures import Signature, load_signatures
+from recommender.facts.reports.signatures import Signature, load_signatures, signatures_index
 from recommender.facts.reports.tables import HardwareTables, load_hardware_tables
 from recommender.facts.reports.tf_devices import read as read_tf_devices
 from recommender.facts.reports.tf_env import read as read_tf_env
@@ -148,11 +149,14 @@ def read_paste(
     signatures: Sequence[Signature] | None = None,
     tables: HardwareTables | None = None,
     repository: str | None = None,
+    index: AnchorIndex | None = None,
 ) -> Paste:
     """Everything ``text`` states (NothingFound when it states nothing dlrec knows).
     ``repository`` (``owner/name``): where the report was filed; a library's own tracker makes
     that library a fact (line 0: the context, not the text). ``signatures`` and ``tables``: what
-    the caller loaded for its run (where None, this one call loads its own)."""
+    the caller loaded for its run (where None, this one call loads its own); ``index``: the
+    signatures' anchor index (``signatures_index``) built with them, which finds the anchors the
+    paste holds in one pass (without it, each anchor its words allow costs a pass)."""
     if len(text) > MAX_CHARS:
         raise BadInputError(
             f"{len(text)} characters is more than dlrec reads ({MAX_CHARS}); paste the report "
@@ -174,12 +178,14 @@ def read_paste(
         # "on my RTX 4090": only where no block lists a GPU, or the report's GPU rows are cut
         # short of a model name ("GPU 0: NVIDIA GeForce GTX"), which the sentence completes
         blocks.extend(read_prose(lines, tables))
-    sigs = load_signatures() if signatures is None else signatures
-    by_id = {s.id: s for s in sigs}
-    text_index = Text(lines)
-    hits = [hit for sig in sigs for hit in sig.find(text_index)]
+    if signatures is None:
+        signatures = load_signatures()
+        index = signatures_index(signatures)
+    by_id = {s.id: s for s in signatures}
+    text_index = Text(lines, index)
+    hits = [hit for sig in signatures for hit in sig.find(text_index)]
     found = {hit.signature for hit in hits}  # the tolerant pass: only for a message not found
-    hits.extend(retold_hits((form for sig in sigs for form in sig.forms), lines, found))
+    hits.extend(retold_hits((form for sig in signatures for form in sig.forms), lines, found))
     hits.sort(key=lambda h: h.line)
     if base is None:  # "my tensorflow version is 2.12": only what no block or message states
         stated = {f.path for b in blocks for f in b.facts}

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from recommender.core.catalog import DIAGNOSES, Accelerator
 from recommender.core.documents import DocumentError, LocatedDict, parse_yaml, read_text
 from recommender.core.errors import BadInputError
 from recommender.core.numfmt import is_digits
+from recommender.facts.reports.anchor_index import AnchorIndex, anchor_index
 from recommender.facts.reports.linear import check_pattern, parse_tree
 from recommender.facts.reports.lines import Text
 from recommender.facts.reports.model import Hit
@@ -122,12 +123,12 @@ class Signature:
 
     def find(self, text: Text) -> Iterator[Hit]:
         """Every match (at most one per line, in line order), in any letter case (people retype
-        messages): each anchor by ``str.find`` in the lower-cased text, the pattern only where
-        one is. Linear: one pass per anchor, a bounded match at each place an anchor is."""
+        messages): each anchor the text holds by ``str.find`` in the lower-cased text, the pattern
+        only where one is. Linear: one pass per anchor, a bounded match at each place an anchor is."""
         found: dict[int, Hit] = {}
         for anchor in self.needles or tuple(needle(a.lower()) for a in self.anchors):
-            if not anchor.may_be_in(text.vocabulary):
-                continue  # not in the paste: its words say so
+            if not text.may_hold(anchor):
+                continue  # not in the paste: its index or its words say so
             for hit in self._find_anchor(text, anchor.text):
                 found.setdefault(hit.line, hit)
         yield from (found[line] for line in sorted(found)[:_HITS_PER_SIGNATURE])
@@ -138,7 +139,7 @@ class Signature:
         the joined line is built once per line)."""
         found = 0
         joined_at, joined = -1, ""
-        pos = text.flat.find(anchor)
+        pos = text.find(anchor)
         while pos >= 0:
             index = bisect.bisect_right(text.starts, pos) - 1
             head, at = text.heads[index], pos - text.starts[index]
@@ -150,11 +151,11 @@ class Signature:
                 wraps = match is not None and match.end() > len(head)
                 match = match if wraps else None
             if match is None:
-                pos = text.flat.find(anchor, pos + 1)
+                pos = text.find(anchor, pos + 1)
                 continue
             groups = {k: v for k, v in match.groupdict().items() if v is not None}
             if self.paired and not versions_differ(groups.get(BUILT), groups.get(HAVE)):
-                pos = text.flat.find(anchor, pos + 1)
+                pos = text.find(anchor, pos + 1)
                 continue  # one side unread, or both the same version: no mismatch stated
             line = joined if wraps else text.lines[index]
             yield Hit(signature=self.id, line=index + 1, text=line, groups=groups, wraps=wraps)
@@ -164,7 +165,7 @@ class Signature:
             following = index + 1  # one hit per line is enough
             if following >= len(text.starts):
                 return
-            pos = text.flat.find(anchor, text.starts[following])
+            pos = text.find(anchor, text.starts[following])
 
     def facts(self, hit: Hit) -> dict[str, Any]:
         """The facts this hit proves, templates filled from its groups (unfillable ones left out)."""
@@ -261,6 +262,12 @@ def load_signatures(path: str | Path | None = None) -> tuple[Signature, ...]:
         seen.add(sig.id)
         out.append(sig)
     return tuple(out)
+
+
+def signatures_index(signatures: Iterable[Signature]) -> AnchorIndex:
+    """The one-pass index of every anchor of ``signatures`` (anchor_index.py), lower-cased as
+    ``Signature.find`` looks for them: built once where the signatures are loaded."""
+    return anchor_index(anchor.lower() for sig in signatures for anchor in sig.anchors)
 
 
 def _at(where: str, entry: Any, key: str | None = None) -> str:
