@@ -290,3 +290,21 @@ def test_an_arch_torchs_extension_builder_does_not_know_is_a_gpu_newer_than_the_
         text = f'    raise ValueError("Unknown CUDA arch ({{}}) or GPU not supported".format(arch))\nValueError: Unknown CUDA arch ({arch}) or GPU not supported\n'
         assert "arch-unsupported" in fails(text), arch
     assert "cpp-extension-unknown-arch" not in signature_ids("Unknown CUDA error 804\n")
+
+
+def test_the_pastes_gpus_are_read_only_for_a_message_that_names_a_capability(monkeypatch):
+    """A rescan of the whole paste per message made a varied 2 MB paste take 23 s to diagnose:
+    messages that name no GPU number or minimum must not read the paste's GPU lines."""
+    from recommender.decide.diagnosis import capability
+
+    calls = []
+    real = capability.stated_capabilities
+    monkeypatch.setattr(
+        capability, "stated_capabilities", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    text = BANNER + ORT.format(p="cuda", lib="libcublasLt.so.11") + SMI + NEW
+    assert run(text).findings
+    assert calls == []
+    refusal = "ggml was not compiled with any CUDA arch <= 750\n  Device 0: NVIDIA A100, compute capability 8.0\n"
+    run(refusal)
+    assert calls
