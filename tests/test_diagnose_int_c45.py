@@ -308,3 +308,25 @@ def test_the_pastes_gpus_are_read_only_for_a_message_that_names_a_capability(mon
     refusal = "ggml was not compiled with any CUDA arch <= 750\n  Device 0: NVIDIA A100, compute capability 8.0\n"
     run(refusal)
     assert calls
+
+
+NO_DRIVER = (
+    "UserWarning: CUDA initialization: Found no NVIDIA driver on your system. Please check that "
+    "you have an NVIDIA GPU and installed a driver\n"
+)
+
+
+def test_torchs_no_driver_warning_alone_is_what_any_machine_without_a_gpu_prints():
+    assert "no-driver" in categories(NO_DRIVER)
+    assert "no-driver" not in fails(NO_DRIVER)
+    assert "no-driver" in fails(SMI + NO_DRIVER)
+    assert "no-driver" in fails("torch.__version__ = 2.0.1+cu117\n" + NO_DRIVER)
+
+
+def test_mps_without_float64_is_a_warning_the_program_must_mend():
+    text = (
+        "TypeError: Cannot convert a MPS Tensor to float64 dtype as the MPS framework doesn't "
+        "support float64. Please use float32 instead.\n"
+    )
+    assert "mps-issue" in categories(text)
+    assert not fails(text)

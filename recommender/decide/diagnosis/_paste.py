@@ -206,3 +206,9 @@ def stated_cuda_lines(paste: Paste, own: Sequence[int] = ()) -> dict[tuple[int, 
         for m in _STATED_CUDA.finditer(text[:2000]):
             found.setdefault((int(m.group("major")), int(m.group("minor"))), number)
     return found
+
+
+def shows_cuda_build(paste: Paste) -> bool:
+    """The paste states a CUDA build of torch (``+cu117``, collect_env's CUDA used to build)."""
+    fact = paste.facts.get("frameworks.pytorch.build.flavour")
+    return fact is not None and fact.value == Accelerator.CUDA.value

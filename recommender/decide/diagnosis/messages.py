@@ -16,6 +16,7 @@ from recommender.decide.diagnosis._paste import (
     major_minor,
     names_elsewhere,
     quote_lines,
+    shows_cuda_build,
     shows_driver,
     shows_gpu,
     shows_no_cuda_machine,
@@ -138,8 +139,9 @@ def _harmless(sig: Signature, paste: Paste, gpu: bool, lines: list[int]) -> str 
             "the paste shows only Apple's or Intel's GPU, which CUDA builds never use: "
             "the code asked for CUDA on a machine without it"
         )
-    if sig.needs == "gpu" and not gpu:
-        return "the paste shows no GPU"
+    cuda_build = sig.needs == "cuda-expected" and shows_cuda_build(paste)
+    if sig.needs in ("gpu", "cuda-expected") and not (gpu or cuda_build):
+        return "the paste shows no GPU" + (" and no CUDA build" if sig.needs != "gpu" else "")
     if sig.needs == "gpu" and shows_only_apple_gpu(paste):
         return "the only GPU the paste shows is Apple silicon's, which CUDA builds never use"
     if sig.needs == "no-gpu" and gpu:

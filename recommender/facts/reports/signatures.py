@@ -65,8 +65,19 @@ _KEYS = {
 #: probe that logs the same line on every native Linux machine); ``needs: not-torch``: only where
 #: the matched line does not name torch itself (a library's own words, not a person saying that
 #: their torch "was not compiled with CUDA support"), and nothing else; ``needs: not-wsl``: only
-#: where the paste is not from WSL 2 (a container's banner WSL 2 prints with the GPU working too).
-_NEEDS = ("gpu", "no-gpu", "jax", "tpu", "apple-gpu", "wsl", "not-torch", "not-wsl")
+#: where the paste is not from WSL 2 (a container's banner WSL 2 prints with the GPU working too);
+#: ``needs: cuda-expected``: only where it shows a GPU or a CUDA build of torch.
+_NEEDS = (
+    "gpu",
+    "no-gpu",
+    "jax",
+    "tpu",
+    "apple-gpu",
+    "wsl",
+    "not-torch",
+    "not-wsl",
+    "cuda-expected",
+)
 #: ``driver_below: "12.0"``: the message is a failure only where the paste shows a driver whose
 #: newest CUDA is below that release (a library that bundles a newer CUDA's compiler, such as
 #: Triton's ptxas, fails to load its kernels on such a driver; elsewhere the same message has
