@@ -268,14 +268,24 @@ def test_a_working_xpu_session_is_no_driver_or_device_failure() -> None:
 @pytest.mark.parametrize(
     "line",
     [
-        "TypeError: Cannot convert a MPS Tensor to float64 dtype as the MPS framework doesn't support float64. Please use float32 instead.",
-        "TypeError: Cannot convert a float64 Tensor to MPS as the MPS framework doesn't support float64. Please use float32 instead.",
         "RuntimeError: MPS does not support cumsum op with int64 input. Support has been added in macOS 13.3",
         "RuntimeError: MPS does not support cumprod op with int64 input. Support has been added in macOS 13.3",
     ],
 )
 def test_what_apples_gpu_cannot_run_fails_as_mps(line: str) -> None:
     assert _status(_run(line + "\n"), "mps-issue") == "fail"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "TypeError: Cannot convert a MPS Tensor to float64 dtype as the MPS framework doesn't support float64. Please use float32 instead.",
+        "TypeError: Cannot convert a float64 Tensor to MPS as the MPS framework doesn't support float64. Please use float32 instead.",
+    ],
+)
+def test_float64_which_no_macos_adds_is_a_warning_for_the_program(line: str) -> None:
+    """Session 45: no macOS release gives MPS float64, so the fix is the program's (float32)."""
+    assert _status(_run(line + "\n"), "mps-issue") == "warn"
 
 
 def test_the_int32_casting_note_is_no_mps_failure() -> None:

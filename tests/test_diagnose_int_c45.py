@@ -323,7 +323,7 @@ def test_torchs_no_driver_warning_alone_is_what_any_machine_without_a_gpu_prints
     assert "no-driver" in fails("torch.__version__ = 2.0.1+cu117\n" + NO_DRIVER)
 
 
-def test_mps_without_float64_is_a_warning_the_program_must_mend():
+def test_mps_without_float64_which_no_macos_adds_is_a_warning_the_program_must_mend():
     text = (
         "TypeError: Cannot convert a MPS Tensor to float64 dtype as the MPS framework doesn't "
         "support float64. Please use float32 instead.\n"
