@@ -32,6 +32,8 @@ class GpuTable:
     driver_branches: tuple[tuple[int, str], ...]
     #: Drivers in a newer branch than this have an unknown max CUDA.
     valid_through: int
+    #: CUDA "X.Y" -> its GA driver (Linux), where its branch also holds older drivers.
+    first_ga: Mapping[str, tuple[int, ...]] = field(default_factory=lambda: MappingProxyType({}))
     verified: str
     #: normalised AMD GPU name -> its gfx target ("radeon rx 6750 xt" -> "gfx1031").
     amd_gfx: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
@@ -120,6 +122,21 @@ def _branches(doc: Mapping[str, object], path: Path) -> tuple[tuple[tuple[int, s
     return tuple(sorted((b, c) for c, b in rows.items())), valid
 
 
+def _first_ga(doc: Mapping[str, object], path: Path) -> dict[str, tuple[int, ...]]:
+    section = doc.get("driver_branches")
+    rows = section.get("first_ga", {}) if isinstance(section, Mapping) else {}
+    out: dict[str, tuple[int, ...]] = {}
+    for cuda, driver in (rows or {}).items():
+        if not (isinstance(driver, str) and _DRIVER.match(driver)):
+            raise GpuTableError(f'{path}: driver_branches.first_ga maps "X.Y" to a driver "NNN.NN"')
+        out[str(cuda)] = _driver_tuple(driver)
+    return out
+
+
+def _driver_tuple(driver: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"[0-9]+", driver.strip())[:3])
+
+
 _GFX_NAME = re.compile(r"gfx[0-9a-f]{3,5}", re.ASCII)
 
 
@@ -168,6 +185,7 @@ def load_gpu_table(path: Path | None = None) -> GpuTable:
         compute_capability=MappingProxyType(_names(doc, path)),
         driver_branches=branches,
         valid_through=valid,
+        first_ga=MappingProxyType(_first_ga(doc, path)),
         verified=str(doc.get("verified")),
         amd_gfx=MappingProxyType(_amd(doc, path)),
     )
@@ -241,10 +259,13 @@ def max_cuda_for_driver(driver: str, table: GpuTable) -> str | None:
     branch = int(match.group(1))
     if branch > table.valid_through:
         return None
-    found = None
+    found, previous = None, None
     for lowest, cuda in table.driver_branches:
         if branch >= lowest:
-            found = cuda
+            found, previous = cuda, found
+    ga = table.first_ga.get(found) if found else None
+    if ga is not None and ga[0] == branch and _driver_tuple(driver) < ga:
+        return previous  # an early driver of the branch, before the release's GA driver
     return found
 
 
