@@ -103,3 +103,19 @@ TF_OLD_DRIVER = (
 def test_tensorflow_on_a_driver_before_the_releases_ga_driver():
     assert "driver-too-old" in fails(TF_OLD_DRIVER.format("384.69"))
     assert "driver-too-old" not in fails(TF_OLD_DRIVER.format("384.111"))
+
+
+MAILED = (
+    "(env) $ conda list | grep 'torch\\|cuda'\n"
+    "*cuda*-*cuda*rt               11.8.89                       0    nvidia\n"
+    "py*torch*                   2.0.0              py3.10_cpu_0    py*torch*\n"
+    "py*torch*-*cuda*              11.8                 h7e8668a_3    py*torch*\n"
+    "py*torch*-mutex             1.0                         cpu    py*torch*\n"
+)
+
+
+def test_a_conda_list_whose_grep_matches_an_email_reply_starred_is_read():
+    assert "cpu-wheel-on-gpu" in categories(MAILED)
+    assert "cpu-wheel-on-gpu" in categories(MAILED.replace("*", ""))
+    # a bullet's "* " is not a starred word: the line stays prose
+    assert "cpu-wheel-on-gpu" not in categories("* pytorch 2.0.0 py3.10_cpu_0 is what I have\n")

@@ -42,8 +42,18 @@ _UV_ADDED = "+ "
 _HEADERS = ("Package ", "# Name ", "# packages in environment")
 
 
+#: A word wrapped in single asterisks inside a name: GitHub's e-mail replies render a grep
+#: match that way (``py*torch*-*cuda*``); a bullet's "* " is left alone.
+_EMPHASIS = re.compile(r"\*([A-Za-z0-9_][A-Za-z0-9_.-]{0,60}?)\*")
+
+
+def _plain(line: str) -> str:
+    return _EMPHASIS.sub(r"\1", line) if "*" in line else line
+
+
 def _fields(line: str) -> tuple[str, str, str, str] | None:
     """(name, version, build, channel) of a package line in any of the three layouts."""
+    line = _plain(line)
     for prefix in _PREFIX:
         if line.startswith(prefix):
             line = line[len(prefix) :]
@@ -79,7 +89,7 @@ def _may_list(line: str) -> bool:
     """A cheap first look: does the line start with a package dlrec reads (or pip show's Name)?"""
     if not line:
         return False
-    head = line[:90].split(None, 2)
+    head = _plain(line[:200])[:90].split(None, 2)
     if not head:
         return False
     first = head[0]
