@@ -9,7 +9,7 @@ import yaml
 
 from recommender.facts.reports.gpus import load_gpu_table, max_cuda_for_driver
 from recommender.rulebase.load import bundled_dir
-from tests.pastes import categories, fails, signature_ids
+from tests.pastes import categories, fails, run, signature_ids
 
 UV = (
     "$ uv add torch\n"
@@ -119,3 +119,30 @@ def test_a_conda_list_whose_grep_matches_an_email_reply_starred_is_read():
     assert "cpu-wheel-on-gpu" in categories(MAILED.replace("*", ""))
     # a bullet's "* " is not a starred word: the line stays prose
     assert "cpu-wheel-on-gpu" not in categories("* pytorch 2.0.0 py3.10_cpu_0 is what I have\n")
+
+
+REPLACED = (
+    "$ pip3 install -U {asked} --index-url https://download.pytorch.org/whl/cu121\n"
+    "Installing collected packages: torch, xformers\n"
+    "  Attempting uninstall: torch\n"
+    "    Found existing installation: torch 2.4.1\n"
+    "    Uninstalling torch-2.4.1:\n"
+    "      Successfully uninstalled torch-2.4.1\n"
+)
+
+
+def test_an_install_that_did_not_ask_for_torch_but_replaced_it_is_a_version_pair():
+    for asked in ("xformers", "vllm==0.6.3", "torchvision"):
+        text = REPLACED.format(asked=asked)
+        assert "version-mismatch" in categories(text), asked
+        assert "version-mismatch" not in fails(text), asked
+    report = run(REPLACED.format(asked="xformers"))
+    assert any("torch 2.4.1" in f.title for f in report.findings)
+
+
+def test_asking_for_torch_or_a_requirements_file_stays_quiet():
+    for asked in ("torch torchvision", "torch==2.5.1 xformers", "-r requirements.txt"):
+        assert "version-mismatch" not in categories(REPLACED.format(asked=asked)), asked
+    # no uninstall of torch: nothing replaced
+    quiet = "$ pip install xformers\nSuccessfully installed xformers-0.0.28\n"
+    assert "version-mismatch" not in categories(quiet)

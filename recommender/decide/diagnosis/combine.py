@@ -68,6 +68,7 @@ from recommender.decide.diagnosis.platform_wheels import platform_wheel_findings
 from recommender.decide.diagnosis.precedence import precedence
 from recommender.decide.diagnosis.previews import wsl_preview_build
 from recommender.decide.diagnosis.pyg_wheels import older_torch
+from recommender.decide.diagnosis.replaced_torch import replaced_torch
 from recommender.decide.diagnosis.resolver_conflicts import resolver_findings
 from recommender.decide.diagnosis.rocm_start import runtime_start
 from recommender.decide.diagnosis.source_fallback import source_fallback_findings
@@ -260,6 +261,7 @@ def diagnose(
             paste, packages.wheels, frozenset(f.id.partition(":")[2] for f in wheels)
         ),
         *linux_binaries_findings(paste, packages.wheels),
+        *replaced_torch(paste),
         *ds_op_findings(paste),
         *tensorrt_major_findings(paste),
         *busy_gpus(paste),
