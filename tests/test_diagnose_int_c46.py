@@ -146,3 +146,16 @@ def test_asking_for_torch_or_a_requirements_file_stays_quiet():
     # no uninstall of torch: nothing replaced
     quiet = "$ pip install xformers\nSuccessfully installed xformers-0.0.28\n"
     assert "version-mismatch" not in categories(quiet)
+
+
+def test_a_cuda_function_the_frameworks_stub_cannot_find_is_another_cuda_release():
+    jax = (
+        "jaxlib.xla_extension.XlaRuntimeError: INTERNAL: CustomCall failed: "
+        "jaxlib/cuda/cuda_prng_kernels.cc:32: operation cudaGetLastError() failed: "
+        "cudaGetErrorString symbol not found.\n"
+    )
+    tf = "F external/xla/xla/tsl/cuda/cublas_stub.cc:61] cublasLtCreate symbol not found.\n"
+    for text in (jax, tf):
+        assert "version-mismatch" in fails(text), text
+    # other programs' symbols are not CUDA's
+    assert "cuda-stub-symbol-not-found" not in signature_ids('error: "this" symbol not found.\n')
