@@ -40,6 +40,15 @@ def version_in_sentence(
 #: A framework and its release, next to each other as a sentence writes them (a pin,
 #: "torch==2.4.0", is a package list's or a requirement, read by the package readers).
 _NAMED = version_in_sentence("tensorflow-gpu|tensorflow|pytorch|torch|jax|tf", " {1,2}")
+#: The same with no space between name and release, as sentences type it too ("it installed
+#: tensorflow2.7.0", "I use torch1.13.1 and cuda 11.7"). Only the full names: "tf2" names the
+#: TensorFlow 2 family, not a release; never inside a path, a file or a package name
+#: ("envs/torch1.13/", "libtorch2.1", "keras-tensorflow2.4").
+_GLUED = re.compile(
+    r"(?<![0-9A-Za-z_/\\.-])(?P<fw>tensorflow-gpu|tensorflow|pytorch|torch|jax)v?"
+    r"(?P<v>[0-9]{1,2}\.[0-9]{1,3}(?:\.[0-9]{1,3})?)" + ALONE + r"(?![/\\])",
+    re.IGNORECASE,
+)
 _FRAMEWORKS = {
     "tensorflow-gpu": "tensorflow",
     "tensorflow": "tensorflow",
@@ -102,7 +111,7 @@ def _stated(head: str, start: int, end: int) -> bool:
 def named_frameworks(head: str, number: int, seen: set[str]) -> list[Fact]:
     """The first release stated for each framework on the line."""
     out: list[Fact] = []
-    for m in _NAMED.finditer(head):
+    for m in (*_NAMED.finditer(head), *_GLUED.finditer(head)):
         framework = _FRAMEWORKS[m.group("fw").lower()]
         if framework in seen or not _stated(head, m.start(), m.end()):
             continue
