@@ -51,3 +51,77 @@ def test_a_glued_tensorflow_release_meets_the_stated_cuda():
 def test_a_glued_tensorflow_release_with_its_own_cuda_stays_quiet():
     text = "it installed tensorflow2.7.0 automatically, my CUDA 11.2 and cuDNN 8.1 are there\n"
     assert "version-mismatch" not in categories(text)
+
+
+# -- "PyTorch: 1.13.1", "TensorFlow version 2.7.0": an environment list's framework line -------
+
+
+@pytest.mark.parametrize(
+    ("text", "framework", "version"),
+    [
+        ("PyTorch: 1.13.1\nCUDA: 11.7", "pytorch", "1.13.1"),
+        ("- PyTorch: 1.13.1\n- CUDA: 11.7", "pytorch", "1.13.1"),
+        ("- PyTorch version 1.13.1\n- CUDA 11.7", "pytorch", "1.13.1"),
+        ("Tensorflow: 2.7.0\nCUDA: 10.2", "tensorflow", "2.7.0"),
+        ("My environment is PyTorch: 2.1.0, CUDA: 12.1", "pytorch", "2.1.0"),
+        ("I use TensorFlow version 2.7.0 with CUDA 10.2", "tensorflow", "2.7.0"),
+        ("* jax: 0.4.30\n* CUDA: 12.4", "jax", "0.4.30"),
+    ],
+)
+def test_an_environment_list_line_names_the_framework_release(text, framework, version):
+    result = read(text)
+    assert result is not None
+    assert fact(result, f"frameworks.{framework}.version") == version
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This model requires PyTorch: 2.1 or later, CUDA 11.8",
+        "Should I upgrade to TensorFlow version 2.12 with CUDA 11.8?",
+    ],
+)
+def test_a_wanted_framework_release_in_list_shape_stays_unread(text):
+    result = read(text)
+    for framework in ("pytorch", "tensorflow"):
+        assert result is None or fact(result, f"frameworks.{framework}.version") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "quiet"),
+    [
+        ("- Tensorflow: 2.7.0\n- CUDA: 10.2\n- cuDNN: 7.6\n", False),
+        ("- Tensorflow: 2.7.0\n- CUDA: 11.2\n- cuDNN: 8.1\n", True),
+        ("I use TensorFlow version 2.4.1 with CUDA 10.1 and cuDNN 7.6\n", False),
+        ("I use TensorFlow version 2.4.1 with CUDA 11.0 and cuDNN 8.0\n", True),
+    ],
+)
+def test_a_listed_tensorflow_release_meets_its_tested_cuda(text, quiet):
+    assert ("version-mismatch" not in categories(text)) is quiet
+
+
+# -- "CUDA/cuDNN version: 10.2/7.6" inside a line ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "cuda", "cudnn"),
+    [
+        (
+            "- OS: Ubuntu 20.04, TensorFlow version: 2.7.0, CUDA/cuDNN version: 10.2/7.6",
+            "10.2",
+            "7.6",
+        ),
+        ("my env: tf 2.4, CUDA/cuDNN 11.0 / 8.0.4", "11.0", "8.0.4"),
+        ("CUDA/cuDNN version: 11.2, 8.1", "11.2", "8.1"),
+    ],
+)
+def test_a_cuda_cudnn_pair_gives_each_library_its_own_release(text, cuda, cudnn):
+    result = read(text)
+    assert result is not None
+    assert fact(result, "toolkit.cuda") == cuda
+    assert fact(result, "toolkit.cudnn") == cudnn
+
+
+def test_a_pair_that_is_asked_for_is_not_the_installed_one():
+    result = read("TensorFlow 2.7 requires CUDA/cuDNN 11.2/8.1, what do I need?")
+    assert result is None or fact(result, "toolkit.cudnn") is None

@@ -37,9 +37,12 @@ def version_in_sentence(
     )
 
 
-#: A framework and its release, next to each other as a sentence writes them (a pin,
-#: "torch==2.4.0", is a package list's or a requirement, read by the package readers).
-_NAMED = version_in_sentence("tensorflow-gpu|tensorflow|pytorch|torch|jax|tf", " {1,2}")
+#: A framework and its release, next to each other as a sentence or an environment list writes
+#: them: "PyTorch 1.0.1", "TensorFlow version 2.7.0", "- PyTorch: 1.13.1" (a pin, "torch==2.4.0",
+#: is a package list's or a requirement, read by the package readers).
+_NAMED = version_in_sentence(
+    "tensorflow-gpu|tensorflow|pytorch|torch|jax|tf", "(?: {1,2}(?:version {1,2})?| {0,2}: {0,2})"
+)
 #: The same with no space between name and release, as sentences type it too ("it installed
 #: tensorflow2.7.0", "I use torch1.13.1 and cuda 11.7"). Only the full names: "tf2" names the
 #: TensorFlow 2 family, not a release; never inside a path, a file or a package name
@@ -121,11 +124,37 @@ def named_frameworks(head: str, number: int, seen: set[str]) -> list[Fact]:
     return out
 
 
+#: TensorFlow's template pair written inside a line ("..., CUDA/cuDNN version: 10.2/7.6"): the
+#: first release is CUDA's, the second cuDNN's. Its "cuDNN version: 10.2" is not cuDNN's release.
+_PAIR = re.compile(
+    r"(?<![0-9A-Za-z_])cuda ?/ ?cudnn(?: {1,2}version)?(?: {0,2}(?:is|:|：))? {0,4}v?"
+    r"(?P<cuda>[0-9]{1,2}\.[0-9]{1,2}(?:\.[0-9]{1,3})?) {0,2}[/,] {0,2}v?"
+    r"(?P<cudnn>[0-9]{1,2}(?:\.[0-9]{1,2}){0,2})(?![0-9A-Za-z.])",
+    re.IGNORECASE,
+)
+
+
+def _library_pair(head: str, number: int, seen: set[str]) -> list[Fact]:
+    """CUDA's and cuDNN's releases from a "CUDA/cuDNN version: X/Y" pair inside the line."""
+    m = _PAIR.search(head) if "/" in head else None
+    if m is None or not _stated(head, m.start(), m.end()):
+        return []
+    out: list[Fact] = []
+    for group, path in (("cuda", "toolkit.cuda"), ("cudnn", "toolkit.cudnn")):
+        if path not in seen:
+            seen.add(path)
+            out.append(Fact(path=path, value=m.group(group), line=number))
+    return out
+
+
 def system_libraries(head: str, number: int, seen: set[str]) -> list[Fact]:
     """The CUDA, cuDNN and ROCm releases the line states as installed (``toolkit.cuda``,
-    ``toolkit.cudnn``, ``rocm.release``)."""
-    out: list[Fact] = []
+    ``toolkit.cudnn``, ``rocm.release``); a "CUDA/cuDNN" pair's second name is no release of its
+    own."""
+    out: list[Fact] = _library_pair(head, number, seen)
     for m in _LIBRARY.finditer(head):
+        if m.start() > 0 and head[m.start() - 1] == "/":
+            continue
         path = _LIBRARY_PATHS[m.group("lib").lower()]
         if path in seen or not _stated(head, m.start(), m.end()):
             continue
