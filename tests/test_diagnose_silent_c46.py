@@ -125,3 +125,106 @@ def test_a_cuda_cudnn_pair_gives_each_library_its_own_release(text, cuda, cudnn)
 def test_a_pair_that_is_asked_for_is_not_the_installed_one():
     result = read("TensorFlow 2.7 requires CUDA/cuDNN 11.2/8.1, what do I need?")
     assert result is None or fact(result, "toolkit.cudnn") is None
+
+
+# -- versions listed with " / ", " + ", " | ", "; " and a release in parentheses ----------------
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "value"),
+    [
+        ("Tensorflow: 2.7.0 / CUDA: 10.2", "toolkit.cuda", "10.2"),
+        ("Cuda 10.2 + cudnn 7.6 + tensorflow 2.7", "frameworks.tensorflow.version", "2.7"),
+        ("Cuda 10.2 + cudnn 7.6 + tensorflow 2.7", "toolkit.cudnn", "7.6"),
+        ("torch 2.1.0 | CUDA 12.1 | Ubuntu 22.04", "toolkit.cuda", "12.1"),
+        ("torch 2.1.0; CUDA 12.1", "toolkit.cuda", "12.1"),
+        ("I am on PyTorch (1.13.1) with CUDA 11.7", "frameworks.pytorch.version", "1.13.1"),
+    ],
+)
+def test_a_release_listed_after_another_is_read(text, path, value):
+    result = read(text)
+    assert result is not None
+    assert fact(result, path) == value
+
+
+def test_a_cuda_after_a_slash_that_is_asked_for_stays_unread():
+    result = read("torch 2.1.0 / should I upgrade to CUDA 12.1?")
+    assert result is None or fact(result, "toolkit.cuda") is None
+
+
+# -- every way a paste proves a CPU build next to an NVIDIA GPU (and its quiet GPU twin) -------
+
+_SMI = """\
++-----------------------------------------------------------------------------------------+
+| NVIDIA-SMI 550.54.15              Driver Version: 550.54.15      CUDA Version: 12.4     |
+|-----------------------------------------+------------------------+----------------------+
+| GPU  Name                 Persistence-M | Bus-Id          Disp.A | Volatile Uncorr. ECC |
+|=========================================+========================+======================|
+|   0  NVIDIA GeForce RTX 3090        Off |   00000000:01:00.0 Off |                  N/A |
++-----------------------------------------+------------------------+----------------------+
+"""
+_LIST = "Package          Version\n---------------- -------\n"
+
+
+@pytest.mark.parametrize(
+    ("cpu", "gpu"),
+    [
+        (_LIST + "torch            2.3.0+cpu\n", _LIST + "torch            2.3.0+cu121\n"),
+        ("Name: torch\nVersion: 2.2.1+cpu\n", "Name: torch\nVersion: 2.2.1+cu118\n"),
+        (
+            "Successfully installed torch-2.4.0+cpu torchvision-0.19.0+cpu\n",
+            "Successfully installed torch-2.4.0+cu124 torchvision-0.19.0+cu124\n",
+        ),
+        (
+            ">>> import torch\n>>> torch.__version__\n'2.1.0+cpu'\n",
+            ">>> import torch\n>>> torch.__version__\n'2.1.0+cu121'\n",
+        ),
+        (
+            "# Name                    Version                   Build  Channel\n"
+            "pytorch                   2.1.0              py3.10_cpu_0    pytorch\n"
+            "pytorch-mutex             1.0                         cpu    pytorch\n",
+            "# Name                    Version                   Build  Channel\n"
+            "pytorch                   2.1.0  py3.10_cuda12.1_cudnn8.9.2_0    pytorch\n"
+            "pytorch-mutex             1.0                        cuda    pytorch\n",
+        ),
+        (
+            "# Name                    Version                   Build  Channel\n"
+            "pytorch                   2.1.0           cpu_py310h0b1a0e6_0    conda-forge\n",
+            "# Name                    Version                   Build  Channel\n"
+            "pytorch                   2.1.0     cuda120_py310h2c91c31_301    conda-forge\n",
+        ),
+        (_LIST + "tensorflow-cpu   2.15.0\n", _LIST + "tensorflow       2.15.0\n"),
+        (
+            ">>> import tensorflow as tf\n>>> tf.test.is_built_with_cuda()\nFalse\n",
+            ">>> import tensorflow as tf\n>>> tf.test.is_built_with_cuda()\nTrue\n",
+        ),
+        (
+            ">>> import onnxruntime as ort\n>>> ort.get_available_providers()\n"
+            "['AzureExecutionProvider', 'CPUExecutionProvider']\n",
+            ">>> import onnxruntime as ort\n>>> ort.get_available_providers()\n"
+            "['TensorrtExecutionProvider', 'CUDAExecutionProvider', 'CPUExecutionProvider']\n",
+        ),
+        (
+            _LIST + "jax              0.4.30\njaxlib           0.4.30\n"
+            "An NVIDIA GPU may be present on this machine, but a CUDA-enabled jaxlib is not "
+            "installed. Falling back to cpu.\n",
+            _LIST + "jax              0.4.30\njaxlib           0.4.30\n"
+            "jax-cuda12-plugin 0.4.30\njax-cuda12-pjrt  0.4.30\n",
+        ),
+    ],
+)
+def test_a_cpu_build_next_to_the_gpu_is_named_and_its_gpu_build_stays_quiet(cpu, gpu):
+    assert "cpu-wheel-on-gpu" in categories(_SMI + "\n" + cpu)
+    assert "cpu-wheel-on-gpu" not in categories(_SMI + "\n" + gpu)
+
+
+@pytest.mark.parametrize(
+    ("cpu", "gpu"),
+    [
+        (_LIST + "paddlepaddle     2.6.1\n", _LIST + "paddlepaddle-gpu 2.6.1\n"),
+        (_LIST + "faiss-cpu        1.8.0\n", _LIST + "faiss-gpu        1.7.2\n"),
+    ],
+)
+def test_a_cpu_distribution_is_a_warning_and_the_gpu_one_quiet(cpu, gpu):
+    assert "cpu-wheel-on-gpu" in categories(_SMI + "\n" + cpu)
+    assert "cpu-wheel-on-gpu" not in categories(_SMI + "\n" + gpu)

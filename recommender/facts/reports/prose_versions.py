@@ -38,10 +38,11 @@ def version_in_sentence(
 
 
 #: A framework and its release, next to each other as a sentence or an environment list writes
-#: them: "PyTorch 1.0.1", "TensorFlow version 2.7.0", "- PyTorch: 1.13.1" (a pin, "torch==2.4.0",
-#: is a package list's or a requirement, read by the package readers).
+#: them: "PyTorch 1.0.1", "TensorFlow version 2.7.0", "- PyTorch: 1.13.1", "PyTorch (1.13.1)" (a
+#: pin, "torch==2.4.0", is a package list's or a requirement, read by the package readers).
 _NAMED = version_in_sentence(
-    "tensorflow-gpu|tensorflow|pytorch|torch|jax|tf", "(?: {1,2}(?:version {1,2})?| {0,2}: {0,2})"
+    "tensorflow-gpu|tensorflow|pytorch|torch|jax|tf",
+    r"(?: {1,2}(?:version {1,2})?| {0,2}: {0,2}| {0,2}\()",
 )
 #: The same with no space between name and release, as sentences type it too ("it installed
 #: tensorflow2.7.0", "I use torch1.13.1 and cuda 11.7"). Only the full names: "tf2" names the
@@ -90,9 +91,10 @@ _OWN = re.compile(
     re.IGNORECASE,
 )
 _LIST_ITEM = re.compile(r"[ \t>*|#+-]{0,8}")
-#: A version and a comma before it: the line lists versions ("tensorflow-gpu 2.3.0, CUDA 11.0",
-#: with a full-width comma in Chinese text).
-_LISTED = re.compile(r"[0-9](?:, |，)")
+#: A version and a separator before it: the line lists versions ("tensorflow-gpu 2.3.0, CUDA 11.0",
+#: with a full-width comma in Chinese text; "tensorflow 2.7.0 / CUDA 10.2", "CUDA 10.2 + cuDNN 7.6",
+#: "torch 2.1 | CUDA 12.1", "torch 2.1; CUDA 12.1").
+_LISTED = re.compile(r"[0-9](?:, |，| / | \+ | \| |; )")
 #: Words right after a version that make it a range.
 _RANGE = re.compile(r" {0,2}(?:or (?:later|newer|higher|above|greater)|and (?:above|up|later))")
 
