@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from recommender.decide.diagnosis.tf_rocm import built_for
+from recommender.facts.reports.paste import read_paste
 from tests.pastes import categories, fact, read
 
 # -- a framework's release glued to its name ("tensorflow2.7.0") -----------------------------
@@ -228,3 +230,59 @@ def test_a_cpu_build_next_to_the_gpu_is_named_and_its_gpu_build_stays_quiet(cpu,
 def test_a_cpu_distribution_is_a_warning_and_the_gpu_one_quiet(cpu, gpu):
     assert "cpu-wheel-on-gpu" in categories(_SMI + "\n" + cpu)
     assert "cpu-wheel-on-gpu" not in categories(_SMI + "\n" + gpu)
+
+
+# -- tensorflow-rocm: read from package lists, its ROCm part against the stated ROCm ------------
+
+
+@pytest.mark.parametrize(
+    ("version", "rocm"),
+    [
+        ("2.14.0.600", (6, 0)),
+        ("2.13.0.570", (5, 7)),
+        ("2.12.0.560", (5, 6)),
+        ("2.11.1.550", (5, 5)),
+    ],
+)
+def test_a_tensorflow_rocm_version_names_its_rocm_release(version, rocm):
+    assert built_for(version) == rocm
+
+
+@pytest.mark.parametrize("version", ["2.11.0", "2.3.2", "2.14.0", "2.14.0.600rc1"])
+def test_a_tensorflow_rocm_version_without_a_rocm_part_names_none(version):
+    assert built_for(version) is None
+
+
+def test_a_listed_tensorflow_rocm_is_tensorflow_by_amd():
+    paste = read_paste(
+        "Package          Version\n---------------- -------\ntensorflow-rocm  2.14.0.600\n"
+        "numpy            1.26.4\n",
+        origin="t",
+    )
+    assert paste.facts["frameworks.tensorflow.version"].value == "2.14.0.600"
+    assert paste.facts["frameworks.tensorflow.distribution"].value == "tensorflow-rocm"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "tensorflow-rocm==2.14.0.600\nnumpy==1.26.4\n\nI am using ROCm 5.7 on Ubuntu 22.04\n",
+            "fail",
+        ),
+        ("tensorflow-rocm==2.13.0.570\nnumpy==1.24.3\n\nI am using ROCm 6.0.2 on Ubuntu\n", "fail"),
+        ("tensorflow-rocm==2.12.0.560\nnumpy==1.24.3\n\nmy ROCm version is 5.7.1\n", "warn"),
+        (
+            "tensorflow-rocm==2.13.0.570\nnumpy==1.24.3\n\nI am using ROCm 5.7 on Ubuntu 22.04\n",
+            None,
+        ),
+        ("tensorflow-rocm==2.14.0.600\nnumpy==1.26.4\n\nmy ROCm version is 6.0.2\n", None),
+        ("tensorflow-rocm==2.11.0\nnumpy==1.24.3\n\nmy ROCm version is 5.7.1\n", None),
+        ("tensorflow==2.14.0\nnumpy==1.26.4\n\nI am using ROCm 5.7 on Ubuntu 22.04\n", None),
+    ],
+)
+def test_tensorflow_rocm_meets_the_rocm_release_it_was_built_for(text, expected):
+    result = read(text)
+    assert result is not None
+    found = {f.status for f in result.findings if f.id.startswith("tf-rocm:")}
+    assert found == ({expected} if expected else set())

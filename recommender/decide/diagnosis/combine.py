@@ -82,6 +82,7 @@ from recommender.decide.diagnosis.tf_libraries import (
     library_versions,
     xla_gpu_only,
 )
+from recommender.decide.diagnosis.tf_rocm import tf_rocm_findings
 from recommender.decide.diagnosis.toolkit import toolkit_mismatch
 from recommender.decide.diagnosis.torch_libraries import KEY as TORCH_RELEASE_LIBRARY
 from recommender.decide.diagnosis.torch_libraries import release_library
@@ -211,6 +212,7 @@ def diagnose(
         *item_findings(paste, checklists),
         *message_findings(paste, by_id, checklists, tables),
         *ort_cuda_findings(paste, tables),
+        *tf_rocm_findings(paste),
         *library_findings(paste),
         *ceiling_findings(paste),
         *arch_flag_findings(paste),

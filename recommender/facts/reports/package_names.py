@@ -18,6 +18,7 @@ WATCHED: dict[str, str | None] = {
     "tensorflow-cpu": "tensorflow",
     "tensorflow-intel": "tensorflow",
     "tensorflow-macos": "tensorflow",
+    "tensorflow-rocm": "tensorflow",
     "jax": "jax",
     "keras": "keras",
 }

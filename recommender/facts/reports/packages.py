@@ -132,6 +132,8 @@ def _facts(name: str, version: str, build: str, channel: str, number: int) -> li
         flavour = conda_flavour(name, version, build)
     if name == "tensorflow-cpu":
         flavour = {"flavour": "cpu"}
+    if name == "tensorflow-rocm":  # AMD's build (vendor_build.py, tf_rocm.py read it)
+        out.append(Fact(path=f"{prefix}.distribution", value=name, line=number))
     for key, value in flavour.items():
         out.append(Fact(path=f"{prefix}.build.{key}", value=value, line=number))
     return out
