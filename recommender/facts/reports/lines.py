@@ -35,6 +35,45 @@ _CI_STAMP = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(
 _BOLD_LABEL = re.compile(
     r"^(?P<lead>[ \t]{0,8}(?:[-*+][ \t]{1,4})?)\*\*(?P<label>[^*]{1,200}?)(?P<in>:?)\*\*(?P<out>:?)"
 )
+#: A terminal's colour codes (SGR and the other CSI sequences), kept by a paste copied from a
+#: terminal or a Jupyter traceback (``\x1b[0;31m``); where the page dropped the escape character,
+#: its bare remainder (``[0;31m``, ``[1m``, ``[0m``), which no report's own text holds.
+_ANSI = re.compile(r"\x1b\[[0-9;?]{0,20}[A-Za-z]|\x1b\][^\x07\x1b]{0,200}(?:\x07|\x1b\\)?|\x1b")
+_BARE_SGR = re.compile(r"\[[0-9]{1,3}(?:;[0-9]{1,3}){0,5}m")
+#: HTML's character references, as a page's source or an e-mail digest keeps them
+#: (``&gt;&gt;&gt; torch.__version__``, ``&#39;2.1.0+cpu&#39;``): the characters they stand for.
+_ENTITY = re.compile(
+    r"&(?:gt|lt|amp|quot|apos|nbsp|#39|#x27|#34|#x22|#62|#x3[eE]|#60|#x3[cC]|#38);"
+)
+_ENTITIES = {
+    "gt": ">",
+    "lt": "<",
+    "amp": "&",
+    "quot": '"',
+    "apos": "'",
+    "nbsp": " ",
+    "#39": "'",
+    "#x27": "'",
+    "#34": '"',
+    "#x22": '"',
+    "#62": ">",
+    "#x3e": ">",
+    "#60": "<",
+    "#x3c": "<",
+    "#38": "&",
+}
+#: What a launcher or a log collector writes before every line a program prints (never the
+#: program's own words): torchrun's ``[rank0]:`` / ``[default0]:``, Ray's and vLLM's worker
+#: ``(VllmWorker rank=0 pid=123)``, docker compose's ``service-1  | ``, Kubernetes' container log
+#: ``2024-01-02T10:11:12.123456789Z stdout F ``, BuildKit's ``#8 12.34 ``, pytest's ``E       ``.
+_CARRIER = re.compile(
+    r"^(?:\[(?:rank|default|trainer|worker)[0-9]{1,5}\]: ?"
+    r"|\([A-Za-z][A-Za-z0-9_]{0,40}(?: [a-z_]{1,12}=[0-9A-Za-z_]{1,12}){0,3} pid=[0-9]{1,9}(?:, ip=[0-9.]{7,15})?\) "
+    r"|[A-Za-z0-9][A-Za-z0-9_.-]{0,60}[-_][0-9]{1,3} {1,30}\| ?"
+    r"|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{8,18}(?:Z|[+-][0-9]{2}:[0-9]{2}) std(?:out|err) [FP] "
+    r"|#[0-9]{1,4} [0-9]{1,5}\.[0-9]{1,3} "
+    r"|E {3,7}(?=\S))"
+)
 #: Python and shell prompts a session line starts with.
 PROMPTS = (">>> ", "... ", "$ ", "# ", "% ")
 
@@ -43,7 +82,7 @@ def paste_lines(text: str) -> tuple[str, ...]:
     """The paste's lines, cleaned, each cut at MAX_LINE characters; fences become blank."""
     out = []
     for raw in text.translate(_TRANSLATE).split("\n"):
-        line = raw[:MAX_LINE]
+        line = _uncarried(_unescaped(raw[:MAX_LINE]))
         head = line[:16]
         if ">" in head:
             line = _QUOTE.sub("", line, count=1)
@@ -56,6 +95,31 @@ def paste_lines(text: str) -> tuple[str, ...]:
             line = _unbold_label(line)
         out.append(line.rstrip())
     return tuple(out)
+
+
+def _unescaped(line: str) -> str:
+    """The line without a terminal's colour codes and with HTML's character references read."""
+    if "\x1b" in line:
+        line = _ANSI.sub("", line)
+    if "m" in line and "[" in line:
+        line = _BARE_SGR.sub("", line)
+    if "&" in line:
+        line = _ENTITY.sub(lambda m: _ENTITIES[m.group(0)[1:-1].lower()], line)
+    return line
+
+
+def _uncarried(line: str) -> str:
+    """The line without the prefix a launcher or log collector wrote before it (``_CARRIER``),
+    twice at most (``service-1  | [rank0]: ...``); any other line as it is."""
+    for _ in range(2):
+        head = line[:1]
+        if not head or head not in "[(#E0123456789" and not head.isalnum():
+            return line
+        m = _CARRIER.match(line)
+        if m is None or m.end() == 0:
+            return line
+        line = line[m.end() :]
+    return line
 
 
 def _unbold_label(line: str) -> str:
