@@ -37,7 +37,7 @@ _BOLD_LABEL = re.compile(
 )
 #: A terminal's colour codes (SGR and the other CSI sequences), kept by a paste copied from a
 #: terminal or a Jupyter traceback (``\x1b[0;31m``); where the page dropped the escape character,
-#: its bare remainder (``[0;31m``, ``[1m``, ``[0m``), which no report's own text holds.
+#: its bare remainder (``[0;31m``, ``[1m``) on a line that holds the reset ``[0m`` as well.
 _ANSI = re.compile(r"\x1b\[[0-9;?]{0,20}[A-Za-z]|\x1b\][^\x07\x1b]{0,200}(?:\x07|\x1b\\)?|\x1b")
 _BARE_SGR = re.compile(r"\[[0-9]{1,3}(?:;[0-9]{1,3}){0,5}m")
 #: HTML's character references, as a page's source or an e-mail digest keeps them
@@ -101,7 +101,7 @@ def _unescaped(line: str) -> str:
     """The line without a terminal's colour codes and with HTML's character references read."""
     if "\x1b" in line:
         line = _ANSI.sub("", line)
-    if "m" in line and "[" in line:
+    if "[0m" in line:  # a bare code only beside the reset every coloured span ends with
         line = _BARE_SGR.sub("", line)
     if "&" in line:
         line = _ENTITY.sub(lambda m: _ENTITIES[m.group(0)[1:-1].lower()], line)
