@@ -131,13 +131,88 @@ def test_line_numbers_are_kept() -> None:
     ],
 )
 def test_stripping_is_linear(near_miss: str) -> None:
-    """Each near miss, 200 lines and 2000 lines: ten times the lines, about ten times the time."""
+    """Each near miss, 300 lines and 3000 lines: ten times the lines, about ten times the time
+    (the best of three runs each, as the machine is shared)."""
 
     def timed(count: int) -> float:
         text = "\n".join([near_miss] * count)
-        start = time.perf_counter()
-        paste_lines(text)
-        return time.perf_counter() - start
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            paste_lines(text)
+            best = min(best, time.perf_counter() - start)
+        return best
 
-    small = max(timed(200), 1e-4)
-    assert timed(2000) / small < 40
+    small = max(timed(300), 5e-3)  # a floor: timings under a few ms are noise
+    assert timed(3000) / small < 30
+
+
+# The messages the six unread development pastes of this session state, as their families word
+# them (three are read now; the others need more than a message: see the session's report).
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "dgl._ffi.base.DGLError: [17:19:38] /opt/dgl/src/runtime/c_runtime_api.cc:88: Check failed:"
+        " allow_missing: Device API gpu is not enabled. Please install the cuda version of dgl.",
+        "DGLError: [15:53:54] /opt/dgl/src/runtime/c_runtime_api.cc:82: Check failed: allow_missing:"
+        " Device API cuda is not enabled. Please install the cuda version of dgl.",
+        "[rank0]: dgl._ffi.base.DGLError: Device API cuda is not enabled.",
+    ],
+)
+def test_dgl_cpu_build_is_named(line: str) -> None:
+    assert "cpu-wheel-on-gpu" in fails(f"Traceback (most recent call last):\n{line}\n")
+
+
+def test_dgl_on_the_gpu_stays_quiet() -> None:
+    healthy = ">>> import dgl\n>>> g = dgl.graph(([0, 1], [1, 2])).to('cuda:0')\n>>> g.device\ndevice(type='cuda', index=0)\n"
+    assert "cpu-wheel-on-gpu" not in fails(healthy)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "WARNING:root:Some parameters are on the meta device device because they were offloaded to the cpu.",
+        "2024-04-08:23:27:32,157 WARNING  [big_modeling.py:433] Some parameters are on the meta"
+        " device device because they were offloaded to the cpu and disk.",
+        "Some parameters are on the meta device because they were offloaded to the disk.",
+    ],
+)
+def test_accelerate_offload_reads_as_memory_only_where_nothing_else_does(line: str) -> None:
+    result = read(f"Loading checkpoint shards: 100%\n{line}\n")
+    assert result is not None
+    assert {f.category for f in result.findings if f.status == "warn"} == {"out-of-memory"}
+    assert not fails(f"{line}\n")
+    named = f"{line}\nRuntimeError: CUDA error: no kernel image is available for execution on the device\n"
+    assert "out-of-memory" not in {f.category for f in read(named).findings}
+
+
+def test_weights_on_the_meta_device_by_choice_stay_quiet() -> None:
+    assert (
+        read("model = AutoModel.from_config(cfg)  # the meta device, no weights loaded yet\n")
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Failed to connect to client mesh master: d7c1c93dfe8c:56419",
+        "Exception in device=TPU:6: tensorflow/compiler/xla/xla_client/mesh_service.cc:331 : Failed to"
+        " retrieve mesh configuration: Connection reset by peer (14)",
+    ],
+)
+def test_torch_xla_mesh_unreachable_is_a_tpu_warning(line: str) -> None:
+    result = read(
+        f"*** End stack trace ***\n{line}\nException: process 1 terminated with exit code 17\n"
+    )
+    assert result is not None
+    assert "tpu-issue" in {f.category for f in result.findings if f.status == "warn"}
+    assert not fails(line)
+
+
+def test_a_mesh_that_formed_stays_quiet() -> None:
+    log = "I mesh_service.cc:208] Waiting to connect to client mesh master (300 seconds) 10.164.0.6:8477\n"
+    result = read(log)
+    assert result is None or "tpu-issue" not in {f.category for f in result.findings}
