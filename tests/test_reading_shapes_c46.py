@@ -216,3 +216,23 @@ def test_a_mesh_that_formed_stays_quiet() -> None:
     log = "I mesh_service.cc:208] Waiting to connect to client mesh master (300 seconds) 10.164.0.6:8477\n"
     result = read(log)
     assert result is None or "tpu-issue" not in {f.category for f in result.findings}
+
+
+def test_a_collect_env_typed_into_a_table_is_read() -> None:
+    rows = [line.split(": ", 1) for line in COLLECT_ENV.split("\n")]
+    table = "| Key | Value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
+    assert "torch-collect-env" in _formats(table)
+    assert "driver-too-old" in fails(table)
+    assert paste_lines("| **Is CUDA available** | False |") == ("Is CUDA available: False",)
+
+
+def test_other_tables_stay_as_they_are() -> None:
+    rows = (
+        "| torch | 2.1.0 |",  # a package table's row: the package readers'
+        "| Key | Value |",
+        "|---|---|",
+        "| NVIDIA-SMI 535.54.03    Driver Version: 535.54.03    CUDA Version: 12.2     |",
+        "|   0  NVIDIA GeForce RTX 3090  Off  | 00000000:01:00.0  On |                  N/A |",
+        "| GPU  Name        Persistence-M| Bus-Id        Disp.A | Volatile Uncorr. ECC |",
+    )
+    assert paste_lines("\n".join(rows)) == rows

@@ -13,6 +13,7 @@ from recommender.core.numfmt import is_digits
 from recommender.facts.reports.anchor_index import AnchorIndex
 from recommender.facts.reports.model import MAX_LINE
 from recommender.facts.reports.needles import Needle, Vocabulary
+from recommender.facts.reports.text import LABELS
 
 _QUOTE = re.compile(r"^[ \t]{0,8}(?:>(?:[ \t]|$)){1,8}")
 _FENCE = re.compile(r"^[ \t]{0,8}(?:```|~~~)")
@@ -74,6 +75,10 @@ _CARRIER = re.compile(
     r"|#[0-9]{1,4} [0-9]{1,5}\.[0-9]{1,3} "
     r"|E {3,7}(?=\S))"
 )
+#: A row of a Markdown table with two cells, as a collect_env report typed into a table renders
+#: (``| PyTorch version | 2.1.0+cu121 |``): read as ``label: value`` where the label is one of
+#: collect_env's own (a package table's rows, ``| torch | 2.1.0 |``, are the package readers').
+_TWO_CELLS = re.compile(r"^[ \t]{0,8}\|(?P<label>[^|]{1,80})\|(?P<value>[^|]{0,400})\|?[ \t]*$")
 #: Python and shell prompts a session line starts with.
 PROMPTS = (">>> ", "... ", "$ ", "# ", "% ")
 
@@ -93,6 +98,8 @@ def paste_lines(text: str) -> tuple[str, ...]:
             line = _CI_STAMP.sub("", line, count=1)
         if "**" in head:
             line = _unbold_label(line)
+        if "|" in head:
+            line = _table_row(line)
         out.append(line.rstrip())
     return tuple(out)
 
@@ -120,6 +127,17 @@ def _uncarried(line: str) -> str:
             return line
         line = line[m.end() :]
     return line
+
+
+def _table_row(line: str) -> str:
+    """``| CUDA used to build PyTorch | 12.1 |`` -> ``CUDA used to build PyTorch: 12.1``."""
+    m = _TWO_CELLS.match(line)
+    if m is None:
+        return line
+    label = " ".join(m.group("label").replace("*", "").replace("`", "").split()).rstrip(":")
+    if label.lower() not in LABELS:
+        return line
+    return f"{label}: {m.group('value').strip()}"
 
 
 def _unbold_label(line: str) -> str:
