@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.checklist.build import Checklist
-from recommender.decide.diagnosis.kernels import library_kernels_in_use
+from recommender.decide.diagnosis.kernels import library_filed_only, library_kernels_in_use
 from recommender.facts.reports import Paste
 
 _ARCH = Category.ARCH_UNSUPPORTED.value
@@ -59,6 +59,9 @@ def kernel_owner(
     if library_kernels_in_use(paste, checklists):
         if framework_check:
             return _ARCH, (*also, _LIBRARY)
+        if library_filed_only(paste, checklists):
+            # Filed in a library's tracker, nothing showing its ops at work: either build's.
+            return _LIBRARY, (*also, _ARCH)
         # Torch's own architecture check (the checklist item, its own warnings) speaks for torch.
         return _LIBRARY, also
     if native_program(paste):

@@ -109,6 +109,20 @@ _OWN_OPS_FRAME = re.compile(
     r"|\bext_module\.[a-z_]{2,60}\("
 )
 
+#: A library's own compiled extension module named where the kernel failed (issue 21, session 46):
+#: vLLM's ops (vllm/_custom_ops.py calling torch.ops._C, _moe_C, _C_cache_ops, its vllm/_C .so,
+#: https://github.com/vllm-project/vllm/blob/main/vllm/_custom_ops.py), FlashAttention 2's
+#: flash_attn_2_cuda, Apex's fused_layer_norm_cuda and amp_C, xformers' _C, mmcv's _ext, detectron2's
+#: _C, bitsandbytes' libbitsandbytes_cuda, ONNX Runtime's CUDA execution provider (its
+#: "[E:onnxruntime:" log and onnxruntime/core/providers/cuda sources). Each carries kernels for the
+#: architectures of its own build, not torch's.
+_OWN_OPS_MODULE = re.compile(
+    r"\bvllm[/\\.]_custom_ops|\bvllm[/\\.]_C\b|\btorch\.ops\.(?:_C|_moe_C|_C_cache_ops)\."
+    r"|\bflash_attn_2?_cuda\b|\bfused_layer_norm_cuda\b|\bamp_C\b|\bxformers[/\\.]_C\b"
+    r"|\bmmcv[/\\.]_ext\b|\bdetectron2[/\\.]_C\b|\blibbitsandbytes_cuda"
+    r"|onnxruntime[/\\]core[/\\]providers[/\\]cuda|\[E:onnxruntime:|onnxruntime_providers_cuda"
+)
+
 #: Where a library prints the compute capabilities its compiled ops carry (detectron2's collect_env
 #: "arch flags" rows), and what its documentation says to do about a GPU outside them.
 ARCH_FLAGS_URL = "https://detectron2.readthedocs.io/en/latest/tutorials/install.html"
@@ -212,17 +226,40 @@ def library_kernels_in_use(paste: Paste, checklists: Mapping[str, Checklist]) ->
     traceback frames in its compiled ops, its package, its own compiler toolchain, its arch flags
     without the GPU) or proves torch's own kernels cover the GPU (torch's architecture check passed
     with a known list)."""
+    return _library_named(paste, filed=True) or _library_at_work(paste, checklists)
+
+
+def library_filed_only(paste: Paste, checklists: Mapping[str, Checklist]) -> bool:
+    """The only sign of a library with its own kernels is the tracker the report was filed in
+    (no package list, frame, module or log line of it): a bare missing kernel there may be the
+    library's or the framework's build (a vLLM report whose failing line is a tensor op in vLLM's
+    Python layers runs torch's kernel), so neither owner is proven."""
+    return (
+        _library_named(paste, filed=True)
+        and not _library_named(paste, filed=False)
+        and not _library_at_work(paste, checklists)
+    )
+
+
+def _library_named(paste: Paste, *, filed: bool) -> bool:
+    """A library with its own kernels is named (``filed``: the tracker the report was filed in,
+    line 0, counts too)."""
+    facts = [package_fact(paste, k.package) for k in LIBRARY_KERNELS]
+    facts += [paste.facts.get(f"package.{p}") for p, _ in UNPUBLISHED]
+    return any(f is not None and (filed or f.line > 0) for f in facts)
+
+
+def _library_at_work(paste: Paste, checklists: Mapping[str, Checklist]) -> bool:
     if arch_flag_gaps(paste):
-        return True
-    if any(package_fact(paste, k.package) for k in LIBRARY_KERNELS) or any(
-        paste.facts.get(f"package.{p}") for p, _ in UNPUBLISHED
-    ):
         return True
     if any(marker in line for line in paste.lines for marker in OWN_TOOLCHAINS):
         return True
     if _library_jit_refused(paste):
         return True
-    if any(_OWN_OPS_FRAME.search(line) or _GGML_RUNTIME.search(line) for line in paste.lines):
+    if any(
+        _OWN_OPS_FRAME.search(line) or _GGML_RUNTIME.search(line) or _OWN_OPS_MODULE.search(line)
+        for line in paste.lines
+    ):
         return True
     torch = checklists.get("pytorch")
     cc = next((i for i in torch.items if i.id == "compute-capability"), None) if torch else None

@@ -31,11 +31,13 @@ from recommender.decide.diagnosis.findings import Finding
 from recommender.decide.diagnosis.items import planner_fix
 from recommender.decide.diagnosis.missing_names import asked_by
 from recommender.decide.diagnosis.wsl import (
+    LINUX_DRIVER_SYMPTOMS,
     NO_GPU_UNDER_WSL,
     ROCM_WSL_FIX,
     WSL_FIX,
     WSL_FIX_UNSAID,
     names_libcuda,
+    names_linux_driver,
     on_wsl2,
     rocm_unreached,
     wsl_version_unsaid,
@@ -332,6 +334,14 @@ def message_findings(
             category, also, fix = Category.WSL_ISSUE.value, (sig.diagnosis, *also), ROCM_WSL_FIX
         elif sig.diagnosis in _DRIVER_LIBRARY and wsl2 and names_libcuda(paste, lines, linker=True):
             also = (*also, Category.WSL_ISSUE.value)
+        elif wsl2 and (
+            sig.diagnosis == Category.DRIVER_MISMATCH.value
+            or (sig.diagnosis in LINUX_DRIVER_SYMPTOMS and names_linux_driver(paste, lines))
+        ):
+            # WSL 2 has no NVIDIA kernel module to mismatch: NVML's "version mismatch" there, or
+            # a Linux driver's versioned libcuda, is a Linux driver installed inside WSL 2 that
+            # shadows the Windows driver's libraries: WSL's GPU path.
+            also, fix = (*also, Category.WSL_ISSUE.value), WSL_FIX
         passed = _stated_facts_pass(paste, checklists, sig.fix_item)
         if passed is not None and not harmless:
             out.append(_contradicted(paste, sig, lines, passed))

@@ -25,6 +25,7 @@ from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.diagnosis._paste import MAX_QUOTES, shows_driver
 from recommender.decide.diagnosis.device_access import root_only
 from recommender.decide.diagnosis.findings import Finding
+from recommender.decide.diagnosis.wsl import NO_GPU_UNDER_WSL
 from recommender.facts.reports import Paste
 
 #: Words that put the paste inside a container runtime (the command, the image, the tool; the
@@ -78,6 +79,10 @@ def _setting(paste: Paste, found: Sequence[Finding], wsl2: bool) -> list[Finding
     out = []
     for f in found:
         if f.status == "fail" and wsl2 and Category.WSL_ISSUE.value in f.also:
+            f = _flip(f, Category.WSL_ISSUE.value)
+        elif f.status == "fail" and wsl2 and f.category in NO_GPU_UNDER_WSL:
+            # A checklist's "no driver / no GPU visible" under WSL 2: there is no Linux driver to
+            # install there, the GPU comes through the Windows driver (issue 21, session 46).
             f = _flip(f, Category.WSL_ISSUE.value)
         elif (
             f.status == "fail"

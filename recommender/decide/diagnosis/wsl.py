@@ -7,6 +7,8 @@ toolkit to add; WSL 1 has no GPU at all.
 
 from __future__ import annotations
 
+import re
+
 from recommender.core.catalog import Diagnosis as Category
 from recommender.facts.reports import Paste
 
@@ -105,3 +107,33 @@ def names_libcuda(paste: Paste, lines: list[int], *, linker: bool = False) -> bo
     driver is missing, but under WSL 2 the same library path)."""
     words = (*_LIBCUDA, "-lcuda") if linker else _LIBCUDA
     return any(word in paste.line(n).lower() for n in lines for word in words)
+
+
+#: A Linux driver's own user-space library named with its driver version (libcuda.so.535.104.05,
+#: libnvidia-ml.so.418.226.00). WSL 2's come from the Windows driver as libcuda.so.1.1 and
+#: libnvidia-ml.so.1 in /usr/lib/wsl/lib, so under WSL 2 such a file is a Linux NVIDIA driver
+#: installed inside the distribution, which shadows the Windows driver's libraries (NVIDIA's CUDA on
+#: WSL guide: no Linux display driver inside WSL; "got same problem after install cuda nvidia
+#: driver in WSL2", https://github.com/microsoft/WSL/issues/11755).
+_LINUX_DRIVER_LIBRARY = re.compile(r"\blib(?:cuda|nvidia-ml)\.so\.[0-9]{3}\.[0-9]")
+
+#: The failures a Linux driver inside WSL 2 gives: its libcuda is older or newer than the Windows
+#: driver (too old, a symbol missing), its NVML does not match, no device or driver is found.
+LINUX_DRIVER_SYMPTOMS = frozenset(
+    {
+        Category.DRIVER_TOO_OLD.value,
+        Category.DRIVER_MISMATCH.value,
+        Category.MISSING_LIBRARY.value,
+        Category.NO_DEVICE.value,
+        Category.NO_DRIVER.value,
+    }
+)
+
+
+def names_linux_driver(paste: Paste, lines: list[int]) -> bool:
+    """The matched lines name a Linux driver's versioned libcuda or NVML (outside
+    /usr/lib/wsl/lib)."""
+    return any(
+        _LINUX_DRIVER_LIBRARY.search(paste.line(n)) and "/usr/lib/wsl/" not in paste.line(n)
+        for n in lines
+    )
