@@ -283,3 +283,45 @@ def test_torchs_old_warning_that_the_gpu_needs_a_newer_cuda_build_is_torchs_arch
 def test_a_healthy_torch_session_names_no_arch() -> None:
     text = ">>> import torch\n>>> torch.cuda.is_available()\nTrue\n>>> torch.version.cuda\n'12.1'\n"
     assert ARCH not in categories(text)
+
+
+# --- WSL's version as WSL itself prints it -------------------------------------------------------
+
+NO_DEVICE = (
+    "2023-08-01 10:00:00.000000: E tensorflow/compiler/xla/stream_executor/cuda/cuda_driver.cc:268]"
+    " failed call to cuInit: CUDA_ERROR_NO_DEVICE: no CUDA-capable device is detected\n"
+)
+
+
+def _wsl_list(version: str) -> str:
+    return (
+        "PS C:\\Users\\me> wsl -l -v\n"
+        "  NAME            STATE           VERSION\n"
+        f"* Ubuntu-22.04    Running         {version}\n"
+        "  docker-desktop  Stopped         2\n"
+    )
+
+
+def test_wsl_list_verbose_saying_2_makes_no_device_wsls_path() -> None:
+    result = diagnosed(_wsl_list("2") + NO_DEVICE)
+    assert fact(result, "os.wsl") == "2"
+    failing = [f for f in result.findings if f.status == "fail"]
+    assert failing and failing[0].category == WSL
+
+
+def test_wsl_list_verbose_saying_1_is_wsl_1_which_has_no_gpu() -> None:
+    result = diagnosed(_wsl_list("1") + NO_DEVICE)
+    failing = [f for f in result.findings if f.status == "fail"]
+    assert failing and failing[0].category == "wsl1"
+
+
+def test_wsls_template_ticking_wsl_1_is_wsl_1() -> None:
+    """The template's captured version is a string; the document keeps it as WSL's number."""
+    result = diagnosed("- [ ] WSL 2\n- [x] WSL 1\n" + NO_DEVICE)
+    assert "wsl1" in failing_categories(result)
+
+
+def test_a_test_runner_saying_running_2_tests_is_not_wsl() -> None:
+    result = diagnosed("Running  2 tests\n" + NO_DEVICE)
+    assert fact(result, "os.wsl") is None
+    assert WSL not in failing_categories(result)

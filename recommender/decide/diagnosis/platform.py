@@ -111,8 +111,10 @@ def platform_findings(paste: Paste) -> list[Finding]:
         why = f"this Windows build predates WSL 2 (build {WSL2_FIRST_BUILD}+), so WSL here is WSL 1"
     elif _stated_in_prose(paste, "os.wsl"):
         why = "a sentence of the text says it runs under WSL 1 (stated in prose: no tool output shows the platform)"
-    else:
+    elif "microsoft" in str(osd.get("release") or osd.get("python_platform") or "").lower():
         why = "the platform string is WSL 1's (a 4.4 'Microsoft' kernel)"
+    else:
+        why = "the text shows WSL 1 (WSL's issue template's ticked box, or wsl -l -v's version)"
     return [
         Finding(
             id="platform:wsl1",

@@ -127,11 +127,17 @@ def build(
             "os.libc",
             "os.wsl_named",
         ):
-            _set(doc, path, value)
+            _set(doc, path, _wsl_number(value) if path == "os.wsl" else value)
     _platform(doc)
     _companions(doc, values)
     _accelerators(doc, values, gpus)
     return doc
+
+
+def _wsl_number(value: Any) -> Any:
+    """The WSL version a signature's template captured ("1", "2") as the document's int: a string
+    there fails the document's type check and is dropped, and WSL 1 then goes unseen."""
+    return int(value) if isinstance(value, str) and value in ("1", "2") else value
 
 
 def _platform(doc: dict[str, Any]) -> None:
