@@ -12,10 +12,13 @@ from __future__ import annotations
 import re
 
 from recommender.core.catalog import Diagnosis as Category
+from recommender.core.catalog import Framework, pip_name
 from recommender.decide.diagnosis._paste import FindingKind
 from recommender.decide.diagnosis.findings import Finding
 from recommender.facts.reports import Paste
 
+#: torch's pip distribution.
+_TORCH = pip_name(Framework.PYTORCH)
 _KIND = FindingKind("replaced-torch", Category.VERSION_MISMATCH.value)
 _SOURCE = "https://pip.pypa.io/en/stable/topics/dependency-resolution/"
 #: "pip install", "pip3 install", "python -m pip install", "uv pip install" and what follows.
@@ -83,13 +86,13 @@ def replaced_torch(paste: Paste) -> list[Finding]:
                 names = _requested(m.group("args"))
                 asked = (names, number) if names else None
                 continue
-        if asked is None or "torch" not in head:
+        if asked is None or _TORCH not in head:
             continue
         gone = _UNINSTALL.search(head.strip())
         if gone is None:
             continue
         names, line = asked
-        if any(n == "torch" or n.startswith("torch==") for n in names):
+        if _TORCH in names:
             return []  # torch was asked for: replacing it is the point
         return [_finding(paste, names, line, number, _version(paste, number))]
     return []
