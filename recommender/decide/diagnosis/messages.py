@@ -29,6 +29,7 @@ from recommender.decide.diagnosis.cudnn import other_cudnn
 from recommender.decide.diagnosis.extensions import extension_built_for_other_cuda
 from recommender.decide.diagnosis.findings import Finding
 from recommender.decide.diagnosis.items import planner_fix
+from recommender.decide.diagnosis.message_verdicts import contradicted, not_the_environment
 from recommender.decide.diagnosis.missing_names import asked_by
 from recommender.decide.diagnosis.wsl import (
     LINUX_DRIVER_SYMPTOMS,
@@ -84,7 +85,6 @@ def _fallback_only(sig: Signature) -> bool:
 #: evidence wins (the message came from another copy of the library: torch.hub's download of a
 #: repository's default branch, a source checkout, another environment).
 _VERIFIED_BY_ITEM = frozenset({"companions"})
-HUB_URL = "https://docs.pytorch.org/docs/stable/hub.html"
 
 
 def _label(version: object) -> str:
@@ -293,7 +293,7 @@ def message_findings(
             continue
         lines = sorted({n for h in paste.hits if h.signature == sid for n in h.lines})
         if sig.status == "ok":
-            out.append(_not_the_environment(paste, sig, lines))
+            out.append(not_the_environment(paste, sig, lines))
             continue
         harmless = _harmless(sig, paste, gpu, lines) or _only_retold(paste, sid)
         if harmless and sig.needs in ("wsl", "not-torch"):
@@ -344,7 +344,7 @@ def message_findings(
             also, fix = (*also, Category.WSL_ISSUE.value), WSL_FIX
         passed = _stated_facts_pass(paste, checklists, sig.fix_item)
         if passed is not None and not harmless:
-            out.append(_contradicted(paste, sig, lines, passed))
+            out.append(contradicted(paste, sig, lines, passed))
             continue
         out.append(
             Finding(
@@ -369,41 +369,3 @@ def message_findings(
             )
         )
     return out
-
-
-def _contradicted(paste: Paste, sig: Signature, lines: list[int], passed: str) -> Finding:
-    """A message whose claim the stated versions disprove: a warning naming both."""
-    return Finding(
-        id=f"signature:{sig.id}",
-        category=sig.diagnosis,
-        also=sig.also,
-        status="warn",
-        title=sig.title,
-        detail=(
-            f"the text shows a known message ({sig.id}), but the versions it states pass that "
-            f"check ({passed}): the copy that failed is not the one listed (torch.hub's download "
-            "of a repository's default branch, a source checkout, or another environment)"
-        ),
-        fix=(
-            'Find the copy the failing process imports (python -c "import torch, torchvision; '
-            'print(torch.__version__, torchvision.__version__, torchvision.__file__)"); with '
-            "torch.hub, load the tag of the installed release (owner/repo:vX.Y.Z)"
-        ),
-        quotes=quote_lines(paste, lines),
-        source=HUB_URL,
-    )
-
-
-def _not_the_environment(paste: Paste, sig: Signature, lines: list[int]) -> Finding:
-    """A message that proves nothing against the environment: the program's own fault, or noise
-    a library prints on every healthy start. Said, so that nobody blames the installation."""
-    return Finding(
-        id=f"signature:{sig.id}",
-        category=Category.HEALTHY.value,
-        status="ok",
-        title=sig.title,
-        detail=f"the text shows a known message ({sig.id}); it does not point at the environment",
-        fix=sig.fix_text,
-        quotes=quote_lines(paste, lines),
-        source=sig.source,
-    )
