@@ -40,6 +40,7 @@ def _every_offset(text: str, anchors: list[str]) -> dict[str, list[int]]:
 def way(request, monkeypatch):
     """Both ways of finding the places: the index's one pass, a ``str.find`` pass per anchor."""
     monkeypatch.setattr(module, "_FIND_PASSES", -1 if request.param == "scan" else 10**6)
+    monkeypatch.setattr(module, "_UNBUILT_FIND_CHARS", -1 if request.param == "scan" else 10**18)
     return request.param
 
 

@@ -47,7 +47,8 @@ class Reference:
     #: The bundled signatures, read and validated once for the run (each pattern's linear-time
     #: check and compilation is the largest part of a load).
     signatures: tuple[Signature, ...]
-    #: Their anchors' one-pass index (a compile of every anchor at once), built with them.
+    #: Their anchors' index, made with them; its one-pass scan (a compile of every anchor at
+    #: once) is built by the first paste that needs it and kept by the index (anchor_index.py).
     signature_index: AnchorIndex
     rulebase: RuleBase
     hardware: HardwareTables

@@ -276,8 +276,9 @@ def load_signatures(path: str | Path | None = None) -> tuple[Signature, ...]:
 
 
 def signatures_index(signatures: Iterable[Signature]) -> AnchorIndex:
-    """The one-pass index of every anchor of ``signatures`` (anchor_index.py), lower-cased as
-    ``Signature.find`` looks for them: built once where the signatures are loaded."""
+    """The index of every anchor of ``signatures`` (anchor_index.py), lower-cased as
+    ``Signature.find`` looks for them: made once where the signatures are loaded (its one-pass
+    scan is compiled only when a paste needs it)."""
     return anchor_index(anchor.lower() for sig in signatures for anchor in sig.anchors)
 
 
