@@ -30,6 +30,8 @@ from click.testing import CliRunner
 from packaging.requirements import Requirement
 
 from recommender.cli.main import cli
+from recommender.facts.reports import paste as paste_module
+from recommender.facts.reports.signatures import load_signatures, signatures_index
 from tests.conftest import ROOT
 
 REPORTS = sorted((ROOT / "benchmarks" / "reports" / "cases").glob("*.txt"))
@@ -141,10 +143,23 @@ class Corpus:
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Corpus:
+    """Every state's documents, each from the real command in process. A pasted report given
+    as ``--facts`` is read by ``read_paste``, which loads and checks the bundled signatures on
+    every call (most of a command's time, ~0.3 s, for four thousand commands here): they are
+    loaded once for the module and handed to it instead; the same values, so the same output."""
+    signatures = load_signatures()
+    index = signatures_index(signatures)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(paste_module, "load_signatures", lambda: signatures)
+        patch.setattr(paste_module, "signatures_index", lambda _: index)
+        return _corpus(tmp_path_factory.mktemp("personas"))
+
+
+def _corpus(tmp: Path) -> Corpus:
     runner = CliRunner()
     printed: list[Printed] = []
     docs = []
-    for state, invocations in _states(tmp_path_factory.mktemp("personas")):
+    for state, invocations in _states(tmp):
         got: dict[str, dict] = {}
         for args in invocations:
             result = runner.invoke(cli, args)
