@@ -15,9 +15,8 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from recommender.decide.diagnosis.cudnn import _stated_major, file_majors, torch_cudnn_major
-from recommender.pipeline import diagnose
 from recommender.rulebase.load import load_rulebase
-from tests.pastes import failing_with_also
+from tests.pastes import diagnosed, failing_with_also
 
 _RECORDING = Path(__file__).parent / "fixtures" / "wheels" / "pip" / "torch.json"
 
@@ -91,9 +90,9 @@ def test_healthy_pairs_do_not_fail() -> None:
         ">>> import torch; torch.cuda.is_available()\nTrue\n"
         ">>> torch.backends.cudnn.version()\n90100\n"
     )
-    assert not diagnose(healthy, "paste.txt").failed
+    assert not diagnosed(healthy, "paste.txt").failed
     older = "torch==2.2.2\nctranslate2==4.4.0\n>>> import torch; torch.cuda.is_available()\nTrue\n"
-    assert not diagnose(older, "paste.txt").failed
+    assert not diagnosed(older, "paste.txt").failed
 
 
 def test_table_majors() -> None:
@@ -167,12 +166,12 @@ def test_a_collect_env_that_found_no_gpu_fails_a_cuda_build() -> None:
         "CUDA runtime version: No CUDA\nGPU models and configuration: No CUDA\n"
         "Nvidia driver version: No CUDA\ncuDNN version: No CUDA\n"
     )
-    result = diagnose(text, "paste.txt")
+    result = diagnosed(text, "paste.txt")
     fails = {f.category for f in result.findings if f.status == "fail"}
     assert "no-driver" in fails
     # The same report from a CPU host (nothing names a GPU or CUDA trouble) only warns, and not
     # because "nothing looked": collect_env did.
-    alone = diagnose(text.split("\n\n", 1)[1], "paste.txt")
+    alone = diagnosed(text.split("\n\n", 1)[1], "paste.txt")
     visible = [f for f in alone.findings if f.id.endswith("gpu-visible")]
     assert visible and visible[0].status == "warn"
     assert "nothing in the paste looked for a GPU" not in visible[0].detail
@@ -189,7 +188,7 @@ def test_a_collect_env_that_found_no_gpu_fails_a_cuda_build() -> None:
 def test_a_collect_env_fragment_without_its_gpu_lines_did_not_look(fragment: str) -> None:
     # Without "GPU models and configuration" or "Nvidia driver version" the paste does not show
     # what collect_env's nvidia-smi found: a CUDA build on a CPU host is expected, so a warning.
-    result = diagnose(fragment, "paste.txt")
+    result = diagnosed(fragment, "paste.txt")
     visible = [f for f in result.findings if f.id.endswith("gpu-visible")]
     assert visible and all(f.status == "warn" for f in visible)
     assert not result.failed
@@ -215,7 +214,7 @@ def test_transformers_cli_pytorch_line_is_not_a_collect_env_version(line: str) -
         f"- Python version: 3.10.12\n- PyTorch version (GPU?): {value}\n"
         "- Tensorflow version (GPU?): not installed (NA)\n"
     )
-    result = diagnose(text, "p.txt")
+    result = diagnosed(text, "p.txt")
     # The prose line and the block say the same: no conflict between two readings of it.
     assert not any(f.id.startswith("conflict:") for f in result.findings)
 
@@ -235,7 +234,7 @@ _JAX_CPU = (
 
 
 def _cpu_wheel(text: str) -> list[tuple[str, str]]:
-    result = diagnose(text, "paste.txt")
+    result = diagnosed(text, "paste.txt")
     return [(f.status, f.detail) for f in result.findings if f.category == "cpu-wheel-on-gpu"]
 
 
@@ -254,7 +253,7 @@ def test_a_cpu_jaxlib_the_paste_says_is_intended_only_warns(prose: str) -> None:
     found = _cpu_wheel(text)
     assert found and all(status == "warn" for status, _ in found)
     assert "not wanted" in found[0][1]
-    assert not diagnose(text, "paste.txt").failed
+    assert not diagnosed(text, "paste.txt").failed
 
 
 @pytest.mark.parametrize(
@@ -315,7 +314,7 @@ def test_harmless_library_notices_never_fail(line: str) -> None:
     for context in ("", "Num GPUs Available:  1\n", "Traceback (most recent call last):\n"):
         text = f"{context}{line}\nFileNotFoundError: [Errno 2] No such file or directory: 'x.npy'\n"
         try:
-            result = diagnose(text, "paste.txt")
+            result = diagnosed(text, "paste.txt")
         except Exception as exc:  # nothing known: exit 2 is the right answer too
             assert type(exc).__name__ in ("BadInputError", "NothingFound"), exc
             continue
