@@ -48,6 +48,12 @@ READER_LINES = (
     "    Product Name     : " + "NVIDIA " * 30,
     "<product_name>" + "a" * 150 + "</product_nam",
     "name, driver_version, " + "memory.total [MiB], " * 12,
+    # GPU listings (gpu_listings.py): lspci, lshw, inxi, dxdiag lines that fail late
+    "01:00.0 VGA compatible controller: NVIDIA " + "x " * 100,
+    "configuration: " + "d " * 100 + "driver",
+    "Device-1: NVIDIA " + "x " * 100 + " driver:",
+    "NVIDIA GeForce " + "  1" * 60 + ".",
+    "Driver Version: " + "31.0.15." * 40,
     # start-up banners (banners.py) and host tools (host_tools.py)
     "Ultralytics YOLO Python-3.1 torch-" + "2." * 40 + " CUDA:0 (" + "a" * 79 + ", 1",
     "version: v1  python: 3.1  torch: " + "2." * 100,

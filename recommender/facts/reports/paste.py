@@ -23,6 +23,7 @@ from recommender.facts.reports.containers import read as read_containers
 from recommender.facts.reports.cpu_lines import read as read_cpu
 from recommender.facts.reports.detectron2_env import read as read_detectron2_env
 from recommender.facts.reports.ds_report import read as read_ds_report
+from recommender.facts.reports.gpu_listings import read as read_gpu_listings
 from recommender.facts.reports.hf_env import read as read_hf_env
 from recommender.facts.reports.host_tools import read as read_host_tools
 from recommender.facts.reports.jax_env import read as read_jax_env
@@ -126,6 +127,11 @@ READERS: tuple[tuple[str, Reader], ...] = (
         "host tools (os-release, lsb_release, sw_vers, ldd, docker info, conda info, "
         "nvidia-container-cli info, /proc/driver/nvidia/version)",
         _plain(read_host_tools),
+    ),
+    (
+        "the driver a GPU listing shows (lspci -k, lshw -C display, inxi -G, dxdiag, wmic / "
+        "Get-CimInstance Win32_VideoController)",
+        _plain(read_gpu_listings),
     ),
 )
 LOOKED_FOR = ", ".join(
