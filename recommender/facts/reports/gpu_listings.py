@@ -25,9 +25,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from recommender.core.catalog import Accelerator
 from recommender.facts.reports.model import Block, Fact
 
 FORMAT = "GPU listing"
+#: The vendors whose cards these listings name (and NVIDIA's kernel module, named as its vendor).
+_NVIDIA, _AMD = Accelerator.CUDA.info.vendor, Accelerator.ROCM.info.vendor
 #: lspci's class names for a graphics card ("01:00.0 VGA compatible controller: NVIDIA ...").
 _LSPCI = re.compile(
     r"^(?:[0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7] "
@@ -53,9 +56,9 @@ _REACH = 6
 
 def _vendor(who: str) -> str | None:
     if "NVIDIA" in who or "nVidia" in who:
-        return "nvidia"
+        return _NVIDIA
     if "Advanced Micro Devices" in who or "AMD" in who or "ATI" in who:
-        return "amd"
+        return _AMD
     return None
 
 
@@ -75,7 +78,7 @@ def _card(line: str) -> str | None:
     m = _LSPCI.match(line) or _LSHW_VENDOR.match(line)
     if m is not None:
         return _vendor(m.group("who")) or "other"  # an Intel card's driver is not the NVIDIA one
-    return "nvidia" if _WINDOWS_NAME.match(line) else None
+    return _NVIDIA if _WINDOWS_NAME.match(line) else None
 
 
 def read(lines: Sequence[str]) -> list[Block]:
@@ -86,7 +89,7 @@ def read(lines: Sequence[str]) -> list[Block]:
         inxi = _INXI.match(line) if "driver: " in line else None
         if inxi is not None and _vendor(inxi.group("who")):
             facts.append(Fact(path="driver.kernel_module", value=inxi["module"], line=number))
-            if inxi["v"] and inxi["module"] == "nvidia":
+            if inxi["v"] and inxi["module"] == _NVIDIA:
                 facts.append(Fact(path="driver.version", value=inxi["v"], line=number))
             continue
         if _WMIC_ROW.match(line):
@@ -105,7 +108,7 @@ def read(lines: Sequence[str]) -> list[Block]:
         if module is not None:
             facts.append(Fact(path="driver.kernel_module", value=module["module"], line=number))
             vendor = None
-        elif vendor == "nvidia" and _WINDOWS_LABEL.match(line):
+        elif vendor == _NVIDIA and _WINDOWS_LABEL.match(line):
             release = windows_release(line)
             if release is not None:
                 facts.append(Fact(path="driver.version", value=release, line=number))
