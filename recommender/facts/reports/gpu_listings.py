@@ -12,7 +12,9 @@ name: NVIDIA GeForce RTX 4070"); what it cannot read is the driver the tool prin
 - Windows ``dxdiag`` ("Driver Version: 31.0.15.3623" under "Card name: NVIDIA ..."), ``wmic path
   win32_VideoController get name,driverversion`` and PowerShell ``Get-CimInstance
   Win32_VideoController`` ("DriverVersion : 31.0.15.3623"): Windows numbers an NVIDIA driver
-  with the INF version, whose last five digits are NVIDIA's release (31.0.15.3623 = 536.23).
+  with the INF version, whose last five digits are NVIDIA's release (31.0.15.3623 = 536.23;
+  Chromium parses NVIDIA's version from the Windows one the same way where NVML is absent:
+  https://crrev.com/1241aea53e75dab24b82f20e705fd290c5d445ea).
   The version is read only beside an NVIDIA card's name (an Intel or AMD driver's numbers mean
   something else).
 
