@@ -131,3 +131,39 @@ def test_cuda_peer_access_refused_is_a_p2p_warning() -> None:
 def test_a_p2p_channel_of_a_healthy_run_is_not_a_p2p_warning() -> None:
     result = read("node:1:2 [0] NCCL INFO Channel 00/0 : 0[1000] -> 1[2000] via P2P/IPC\n")
     assert result is None or "other" not in _warning(result)
+
+
+def test_ranks_on_different_nccl_releases_are_a_version_mismatch() -> None:
+    text = (
+        "node2:811:902 [0] init.cc:598 NCCL WARN Mismatched NCCL version detected : rank 1 "
+        "version 21805 rank 0 version 21903\n"
+        "torch.distributed.DistBackendError: NCCL error in: ProcessGroupNCCL.cpp:1691, invalid "
+        "usage (run with NCCL_DEBUG=WARN for details), NCCL version 2.19.3\n"
+        "ncclInvalidUsage: This usually reflects invalid usage of NCCL library.\n"
+    )
+    result = diagnosed(text)
+    assert "version-mismatch" in _failing(result)
+    assert not any(f.id.startswith("family:") for f in result.findings)
+
+
+def test_invalid_usage_alone_is_a_warning() -> None:
+    text = (
+        "RuntimeError: NCCL error in: ProcessGroupNCCL.cpp:1190, invalid usage, NCCL version 2.10.3\n"
+        "ncclInvalidUsage: This usually reflects invalid usage of NCCL library.\n"
+    )
+    result = diagnosed(text)
+    assert not _failing(result)
+    assert "other" in _warning(result)
+
+
+def test_a_plugin_symbol_probe_of_a_healthy_start_stays_quiet() -> None:
+    text = (
+        "inst:1:1 [0] NCCL INFO NET/Plugin: Failed to find ncclNetPlugin_v7 symbol.\n"
+        "inst:1:1 [0] NCCL INFO NET/Plugin: Failed to find ncclNetPlugin symbol (>= v5). "
+        "ncclNetPlugin symbols v4 and lower are not supported.\n"
+        "inst:1:1 [0] NCCL INFO cudaDriverVersion 12040\nNCCL version 2.19.3+cuda12.3\n"
+        "inst:1:2 [0] NCCL INFO NET/IB : No device found.\n"
+        "inst:1:2 [0] NCCL INFO Using network Socket\n"
+    )
+    result = read(text)
+    assert result is None or not _failing(result) and not _warning(result)
