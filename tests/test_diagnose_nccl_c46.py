@@ -167,3 +167,40 @@ def test_a_plugin_symbol_probe_of_a_healthy_start_stays_quiet() -> None:
     )
     result = read(text)
     assert result is None or not _failing(result) and not _warning(result)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "node1:51:51 [0] bootstrap.cc:60 NCCL WARN Bootstrap : no socket interface found",
+        "node1:51:80 [0] NCCL WARN NET/Socket : No usable listening interface found",
+    ],
+)
+def test_nccl_without_a_network_interface_is_a_warning(line: str) -> None:
+    result = diagnosed(f"{line}\n")
+    assert "other" in _warning(result)
+    assert any("NCCL_SOCKET_IFNAME" in (f.fix or "") for f in result.findings)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "n2:7:9 [0] transport/net_ib.cc:611 NCCL WARN Call to ibv_create_cq failed with error Cannot allocate memory",
+        "[1668] ib_log.c:246  UCX  ERROR mlx5_0: ibv_create_cq() failed: Cannot allocate memory. "
+        "Please set max locked memory (ulimit -l) to 'unlimited' (current: 64 kbytes)",
+    ],
+)
+def test_ib_verbs_without_locked_memory_is_a_warning(line: str) -> None:
+    result = diagnosed(f"{line}\n")
+    assert "other" in _warning(result)
+    assert any("memlock" in (f.fix or "") for f in result.findings)
+
+
+def test_a_healthy_socket_and_ib_choice_is_quiet() -> None:
+    text = (
+        "n1:5:5 [0] NCCL INFO NET/Socket : Using [0]eth0:10.0.0.5<0>\n"
+        "n1:5:5 [0] NCCL INFO NET/IB : Using [0]mlx5_0:1/IB ; OOB eth0:10.0.0.5<0>\n"
+        "n1:5:5 [0] NCCL INFO Using network IB\n"
+    )
+    result = read(text)
+    assert result is None or not _warning(result) and not _failing(result)
