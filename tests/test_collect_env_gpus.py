@@ -75,8 +75,8 @@ def test_known_names_in_the_spellings_nvidia_smi_prints(name, cc):
 @pytest.mark.parametrize(
     "name",
     [
-        "NVIDIA A10G",
-        "NVIDIA H800",
+        "NVIDIA A800-SXM4-80GB",
+        "NVIDIA H20",
         "GeForce GTX 1085",
         "NVIDIA Graphics Device",
         "AMD Radeon VII",
@@ -113,7 +113,9 @@ def test_normalising_drops_variants_only():
         ("426.25", "10.1"),
         # Older than the table, newer than it, or not a driver version: unknown.
         ("342.01", None),
-        ("590.44.01", None),
+        ("590.44.01", "13.1"),
+        ("595.45.04", "13.2"),
+        ("600.10", None),
         ("Could not collect", None),
         ("12", None),
         ("", None),
