@@ -87,10 +87,12 @@ _DRIVER = re.compile(
     re.IGNORECASE,
 )
 #: "torch 2.1.0+cu121", "pytorch==1.12.1+cu113", "torch v2.3.0+cpu", Ultralytics' banner
-#: "torch-2.1.0+cpu": a version whose local label
+#: "torch-2.1.0+cpu", and a dependency dump's key and value ("torch: 2.6.0+cu124", "PyTorch
+#: version: 2.1.0+cu121", JSON's "torch": "2.6.0+cu124" as InvokeAI's issue template prints it,
+#: a dict's 'torch': '2.6.0+cu124'): a version whose local label
 #: says the build (an unlabelled version says nothing about it).
 _TORCH_BUILD = re.compile(
-    r"\b(?:py)?torch(?:==|-| {1,2}v?)(?P<v>[0-9]\.[0-9]{1,2}(?:\.[0-9]{1,2})?"
+    r"\b(?:py)?torch(?:==|-| {1,2}v?|[\"']? {0,12}[:=] {0,4}[\"']?| {1,2}version {0,2}: {0,4})(?P<v>[0-9]\.[0-9]{1,2}(?:\.[0-9]{1,2})?"
     r"\+(?:cu[0-9]{2,3}|cpu|rocm[0-9]{1,2}(?:\.[0-9]{1,2}){0,2}))(?![0-9A-Za-z])(?!\.[0-9A-Za-z])",
     re.IGNORECASE,
 )
