@@ -155,9 +155,24 @@ def _read_logs(lines: Sequence[str]) -> list[Block]:
     return blocks
 
 
+#: The command itself, where its answer has no header (``--format=csv,noheader``): the fields
+#: are the ones it queried, in its order ("nvidia-smi --query-gpu=name,driver_version
+#: --format=csv,noheader" then "NVIDIA GeForce RTX 3090, 470.82.01").
+_NOHEADER_QUERY = re.compile(
+    r"--query-gpu[= ](?P<fields>[a-z_.,]{1,400}) {1,4}--format[= ]csv,noheader"
+)
+
+
 def _csv_header(stripped: str) -> list[str | None] | None:
     """The fields of a ``--format=csv`` header, each mapped to what it gives (None: not read):
-    every cell a query field's name, two of them read, the GPU's name or the driver among them."""
+    every cell a query field's name, two of them read, the GPU's name or the driver among them;
+    or the driver's field alone (``--query-gpu=driver_version``, which answers one number); or
+    the fields a ``noheader`` query names on its command line."""
+    if stripped == "driver_version":
+        return ["driver"]
+    query = _NOHEADER_QUERY.search(stripped) if "noheader" in stripped else None
+    if query is not None:
+        return _csv_fields([c for c in query.group("fields").split(",") if c], noheader=True)
     if "," not in stripped or not stripped.startswith(
         ("name", "gpu_name", "driver_version", "index")
     ):
@@ -165,9 +180,18 @@ def _csv_header(stripped: str) -> list[str | None] | None:
     cells = [c.strip().lower() for c in stripped.split(",")]
     if not all(_CSV_CELL.match(c) for c in cells):
         return None
-    fields = [_CSV_FIELDS.get(c) for c in cells]
+    return _csv_fields(cells, noheader=False)
+
+
+def _csv_fields(cells: list[str], *, noheader: bool) -> list[str | None] | None:
+    """What each queried field gives; a noheader query's memory fields carry no unit in their
+    name (their values do: "24576 MiB"), and its driver alone is enough."""
+    fields = [
+        _CSV_FIELDS.get(f"{c} [mib]" if noheader and c.startswith("memory.") else c) for c in cells
+    ]
     read = {f for f in fields if f}
-    return fields if len(read) >= 2 and {"name", "driver"} & read else None
+    enough = read == {"driver"} if noheader else len(read) >= 2
+    return fields if (enough or len(read) >= 2) and {"name", "driver"} & read else None
 
 
 def _csv_row(fields: list[str | None], stripped: str, gpu: int, number: int) -> list[Fact]:
