@@ -22,13 +22,17 @@ from recommender.facts.reports.prose_versions import (
 from recommender.facts.reports.tables import HardwareTables
 
 FORMAT = "prose"
-#: A GPU model as people write it: GeForce's RTX/GTX numbers, Quadro/TITAN names, and the
+#: A GPU model as people write it: GeForce's RTX/GTX/MX/GT numbers, Quadro/TITAN names, and the
 #: data-centre letters-and-digits (V100, A100, T4, L40S, H200, a Kepler board's K40m/K20c, the
 #: Grace superchips GH200/GB200); a
 #: plural "s" is allowed; "gtx1060"
 #: and "rtx 3090" as typed in a hurry are read as GTX 1060 and RTX 3090.
 _CANDIDATE = re.compile(
-    r"\b(?P<name>(?:GeForce )?(?:RTX|GTX|rtx|gtx) ?(?:A?[0-9]{3,4}(?: ?Ti)?(?: SUPER)?)"
+    r"\b(?P<name>(?:GeForce )?(?:RTX|GTX|rtx|gtx) ?(?:A?[0-9]{3,4}M?(?: ?Ti)?(?: SUPER)?)"
+    # the laptop and entry parts: "MX150", "MX 450", "GT 1030", "GT 750M", "940MX"; a Turing
+    # workstation board's "T1000"; "Quadro RTX 3000" (the GPU table names which are known)
+    r"|(?:GeForce )?(?:MX ?[0-9]{3}|GT ?[0-9]{3,4}M?|[0-9]{3}MX)|T[0-9]{4}"
+    r"|Quadro RTX [0-9]{4}"
     r"|(?:Quadro|TITAN|Titan) [A-Za-z0-9]{1,8}"
     r"|(?:Tesla |NVIDIA )?[KPVTAHLB][0-9]{1,3}[A-Z]?[cm]?|G[BH][0-9]{2,3})s?\b",
     re.ASCII,
