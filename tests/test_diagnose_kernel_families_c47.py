@@ -18,7 +18,7 @@ from __future__ import annotations
 import pytest
 
 from recommender.facts.reports.gpus import compute_capability, load_gpu_table
-from tests.pastes import fails, read, signature_ids, statuses
+from tests.pastes import fact, fails, read, signature_ids, statuses
 
 TABLE = load_gpu_table()
 LIBRARY = "library-kernels-unsupported"
@@ -266,3 +266,23 @@ def test_the_driver_of_a_query_is_read_against_the_build(query: str) -> None:
 def test_a_query_with_a_new_enough_driver_stays_quiet(query: str) -> None:
     text = "torch 2.3.0+cu121\n" + query.format(driver="550.54.15")
     assert "driver-too-old" not in fails(text)
+
+
+# --- the driver by its Windows number, stated in a sentence ---------------------------------
+
+
+def test_a_windows_driver_number_in_a_sentence_is_nvidias_release() -> None:
+    text = "torch 2.3.0+cu121\nGPU: RTX 3080\nDriver version 30.0.14.7141\n"
+    assert "driver-too-old" in fails(text)  # 30.0.14.7141 is NVIDIA's 471.41: CUDA 11.4
+
+
+def test_a_new_enough_windows_driver_number_stays_quiet() -> None:
+    text = "torch 2.3.0+cu121\nGPU: RTX 3080\nNVIDIA driver: 31.0.15.3623\n"
+    assert "driver-too-old" not in fails(text)  # 536.23
+
+
+@pytest.mark.parametrize("inf", ["31.0.101.4502", "31.0.24027.1012"])
+def test_intel_and_amd_windows_driver_numbers_are_not_read_as_nvidias(inf: str) -> None:
+    result = read(f"torch 2.3.0+cu121\nGPU: RTX 3080\nDriver version: {inf}\n")
+    assert result is not None
+    assert fact(result, "driver.version") is None

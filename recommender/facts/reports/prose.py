@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 
 from recommender.facts.reports.amd_named import read_amd
+from recommender.facts.reports.gpu_listings import windows_release
 from recommender.facts.reports.gpus import GpuTable, compute_capability
 from recommender.facts.reports.lines import local_build
 from recommender.facts.reports.model import Block, Fact
@@ -88,6 +89,15 @@ _WINDOWS = re.compile(
 _DRIVER = re.compile(
     r"\b(?:nvidia[ -])?drivers? {0,2}(?:version {0,2})?(?:is {1,2}|: {0,4}|= {0,4}|of {1,2}|-|v|\| {0,4})?"
     r"(?P<v>[3-9][0-9]{2}(?:\.[0-9]{1,3}){0,2})\b",
+    re.IGNORECASE,
+)
+#: The same sentence with Windows' number of the driver ("Driver version: 31.0.15.3623", as
+#: Device Manager and WSL users state it): NVIDIA's INF versions have a two-digit third field
+#: from 10 on (27.21.14.5671, 31.0.15.3623), AMD's a five-digit one and Intel's 100/101, so only
+#: NVIDIA's are read, as NVIDIA's release (536.23; gpu_listings.windows_release).
+_WINDOWS_DRIVER = re.compile(
+    r"\b(?:nvidia[ -])?drivers? {0,2}(?:version {0,2})?(?:is {1,2}|: {0,4}|= {0,4})?"
+    r"(?P<inf>[23][0-9]\.[0-9]{1,2}\.1[0-9]\.[0-9]{4})(?![0-9.])",
     re.IGNORECASE,
 )
 #: "torch 2.1.0+cu121", "pytorch==1.12.1+cu113", "torch v2.3.0+cpu", Ultralytics' banner
@@ -224,10 +234,12 @@ def _stated_driver(head: str, number: int, seen: set[str]) -> list[Fact]:
     if "driver" in seen or "river" not in head.lower():
         return []
     m = _DRIVER.search(head)
-    if m is None:
+    inf = _WINDOWS_DRIVER.search(head) if m is None else None
+    version = m.group("v") if m is not None else windows_release(inf.group("inf")) if inf else None
+    if version is None:
         return []
     seen.add("driver")
-    return [Fact(path="driver.version", value=m.group("v"), line=number)]
+    return [Fact(path="driver.version", value=version, line=number)]
 
 
 def _stated_wsl_kernel(head: str, number: int, seen: set[str]) -> list[Fact]:
