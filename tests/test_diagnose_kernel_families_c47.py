@@ -286,3 +286,23 @@ def test_intel_and_amd_windows_driver_numbers_are_not_read_as_nvidias(inf: str) 
     result = read(f"torch 2.3.0+cu121\nGPU: RTX 3080\nDriver version: {inf}\n")
     assert result is not None
     assert fact(result, "driver.version") is None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "RuntimeError: Current CUDA Device does not support bfloat16. Please switch dtype to "
+        "float16.",
+        "ValueError: Your setup doesn't support bf16/gpu. You need torch>=1.10, using Ampere GPU "
+        "with cuda>=11.0",
+    ],
+)
+def test_bfloat16_on_a_pre_ampere_gpu_is_a_warning(message: str) -> None:
+    result = read(f"Tesla V100-SXM2-32GB\n{message}\n")
+    assert result is not None
+    assert statuses(result, LIBRARY) == {"warn"}
+
+
+def test_a_float16_run_on_the_same_gpu_stays_quiet() -> None:
+    text = "Tesla V100-SXM2-32GB\nUsing torch.float16 autocast; step 100 loss 1.02\n"
+    assert LIBRARY not in fails(text)
