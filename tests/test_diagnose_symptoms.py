@@ -70,9 +70,12 @@ def test_linux_driver_new_enough_says_cause_not_in_text():
     assert not any(f.id == "healthy" for f in result.findings)
 
 
-def test_no_gpu_shown_stays_healthy():
-    """A CPU machine's False is no symptom: the paste shows no GPU."""
-    assert _healthy(run(_session("2.7.0", "False")))
+def test_own_check_without_gpu_shown_is_no_longer_healthy():
+    """Session 47: the user's own is_available() answering False is the failure shown, GPU named
+    or not: a warning that the text does not say why (tests/test_diagnose_symptoms_c47.py has the
+    family; a CPU-only machine's report field, not a check, stays healthy there)."""
+    (found,) = _symptom(run(_session("2.7.0", "False")))
+    assert (found.category, found.status) == ("other", "warn")
 
 
 def test_tensorflow_empty_gpu_list_libraries():

@@ -74,7 +74,7 @@ from recommender.decide.diagnosis.rocm_start import runtime_start
 from recommender.decide.diagnosis.source_fallback import source_fallback_findings
 from recommender.decide.diagnosis.stack_pairs import stack_pair_findings
 from recommender.decide.diagnosis.stated_floors import stated_floor_findings
-from recommender.decide.diagnosis.symptoms import unexplained
+from recommender.decide.diagnosis.symptoms import symptom_shown, unexplained
 from recommender.decide.diagnosis.tegra import library_wheels_on_tegra, tegra_builds
 from recommender.decide.diagnosis.tensorrt_major import tensorrt_major_findings
 from recommender.decide.diagnosis.tf_libraries import (
@@ -288,7 +288,10 @@ def diagnose(
     # the general words of a kind of failure, where nothing above names a cause
     found += family_findings(paste, by_id, found)
     merged = _merge(_explained(found))
-    if not any(f.status == "fail" or _shows_failure(f) for f in merged):
+    # a framework that cannot see the GPU is a failure shown, whichever warning explains it
+    if not any(f.status == "fail" or _shows_failure(f) for f in merged) and not (
+        any(f.status == "warn" for f in merged) and symptom_shown(paste)
+    ):
         merged.append(
             Finding(
                 id="healthy",

@@ -21,7 +21,7 @@ from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.diagnosis._paste import fact_version, quote_lines
 from recommender.decide.diagnosis.findings import Finding
 from recommender.decide.diagnosis.inferences import infer, on_windows
-from recommender.decide.diagnosis.inferred import Inference, asked_is_available
+from recommender.decide.diagnosis.inferred import MACOS_WORDS, Inference, asked_is_available
 from recommender.decide.diagnosis.intent import cpu_intent_line
 from recommender.facts.reports import Paste
 
@@ -64,6 +64,7 @@ _ANSWERS: tuple[tuple[Framework, str, object, str], ...] = (
         "torch answers that CUDA is not available",
     ),
     (Framework.PYTORCH, "torch.gpu_visible", False, "torch answers that it sees no GPU"),
+    (Framework.PYTORCH, "torch.device_count", 0, "torch counts no CUDA device"),
     (Framework.TENSORFLOW, "tf.gpu_visible", False, "TensorFlow lists no GPU"),
     (Framework.JAX, "jax.devices", "cpu", "jax lists only its CPU"),
 )
@@ -90,9 +91,10 @@ def _asked_on_windows(paste: Paste) -> bool:
 
 
 def symptoms(paste: Paste) -> list[Symptom]:
-    """Each framework's first answer that it sees no GPU, where the paste shows an NVIDIA GPU and
-    no GPU at work."""
-    if not nvidia_lines(paste) and not _asked_on_windows(paste):
+    """Each framework's first answer that it sees no GPU, where the paste shows an NVIDIA GPU (or
+    the answer is to the user's own check) and no GPU at work."""
+    shown = bool(nvidia_lines(paste)) or _asked_on_windows(paste)
+    if not shown and not _may_ask(paste):
         return []
     cuda = paste.facts.get("frameworks.pytorch.cuda_available")
     if (cuda is not None and cuda.value is True) or any(
@@ -102,10 +104,43 @@ def symptoms(paste: Paste) -> list[Symptom]:
     out: dict[Framework, Symptom] = {}
     for framework, path, value, said in _ANSWERS:
         fact = paste.facts.get(path)
-        if fact is None or fact.value != value or framework in out:
+        if fact is None or type(fact.value) is not type(value) or fact.value != value:
+            continue
+        if framework in out or not (shown or checked(paste, fact.line)):
             continue
         out[framework] = Symptom(framework=framework, said=said, line=fact.line)
     return list(out.values())
+
+
+#: The user's own check of the GPU, on the answer's line or the line above it: torch's
+#: ``is_available()`` / ``device_count()``, TensorFlow's device lists (``list_physical_devices``,
+#: 1.x's ``device_lib.list_local_devices()`` and its ``device_type:`` rows, the TensorFlow guide's
+#: ``print("Num GPUs Available: ", ...)``), ``jax.devices()`` / ``default_backend()``. A report's
+#: field (collect_env's "Is CUDA available: False", ``transformers-cli env``'s "(GPU?)", a
+#: program's log) is no check: a CPU-only machine prints it too, with nothing wrong.
+_CHECKED = re.compile(
+    r"is_available|device_count|list_physical_devices|is_gpu_available|list_local_devices"
+    r"|device_type|physical_device:|jax\.(?:local_)?devices|default_backend|Num GPUs Available",
+    re.IGNORECASE,
+)
+
+
+def checked(paste: Paste, line: int) -> bool:
+    """The answer on ``line`` is to the user's own check of the GPU (on it, or the line above)."""
+    return any(_CHECKED.search(paste.line(n)[:2000]) for n in (line, line - 1) if n > 0)
+
+
+def _check_line(paste: Paste, line: int) -> list[int]:
+    """The line above ``line`` where the user's check stands there (a session's prompt)."""
+    return [line - 1] if line > 1 and _CHECKED.search(paste.line(line - 1)[:2000]) else []
+
+
+def _may_ask(paste: Paste) -> bool:
+    """A paste with no GPU shown whose own check may still be a symptom: not a Mac (no CUDA
+    there: an Apple GPU is MPS's) and no other vendor's GPU named (ROCm's or Intel's answer)."""
+    return not any(
+        _OTHER_VENDOR.search(x[:2000]) or MACOS_WORDS.search(x[:2000]) for x in paste.lines
+    )
 
 
 #: The user saying the machine has a GPU ("my GPU is not available anymore", "our GPUs", "I have
@@ -138,6 +173,12 @@ def nvidia_lines(paste: Paste) -> list[int]:
     return [n for n, x in enumerate(paste.lines, 1) if _OWN_GPU.search(x[:2000])][:2]
 
 
+def symptom_shown(paste: Paste) -> bool:
+    """The paste shows a framework that cannot see the GPU wanted (a symptom, where the paste
+    does not say the CPU is intended): whatever warning explains it, the paste is not healthy."""
+    return cpu_intent_line(paste) is None and bool(symptoms(paste))
+
+
 def unexplained(paste: Paste, found: Sequence[Finding], tables: Mapping[str, Any]) -> list[Finding]:
     """A warning for each framework that cannot use the GPU the paste shows where no finding
     says why: its most likely cause inferred from the facts, or the plain statement that the text
@@ -149,7 +190,18 @@ def unexplained(paste: Paste, found: Sequence[Finding], tables: Mapping[str, Any
     if cpu_intent_line(paste) is not None:  # the CPU is what the user wants
         return []
     gpu = nvidia_lines(paste)
-    return [_finding(paste, s, gpu, infer(paste, s.framework, tables)) for s in symptoms(paste)]
+    out = []
+    for symptom in symptoms(paste):
+        why = infer(paste, symptom.framework, tables)
+        if why is not None and not gpu and why.id in _ASSUMES_GPU:
+            why = None  # no GPU in the text: nothing says the build is the fault
+        out.append(_finding(paste, symptom, gpu, why))
+    return out
+
+
+#: Inferences that rest on a GPU being there (jax without its CUDA plugin, TensorFlow's CUDA
+#: libraries): where the text shows none, the answer alone does not pick them over the others.
+_ASSUMES_GPU = frozenset({"cpu-jaxlib", "tf-cuda-libraries"})
 
 
 def _finding(paste: Paste, symptom: Symptom, gpu: Sequence[int], why: Inference | None) -> Finding:
@@ -163,14 +215,17 @@ def _finding(paste: Paste, symptom: Symptom, gpu: Sequence[int], why: Inference 
             id=f"symptom:{symptom.framework.value}-no-gpu",
             category=Category.OTHER.value,
             status="warn",
-            title=f"{named} cannot use the GPU, and the text does not say why",
+            title=f"{named} cannot see a GPU, and the text does not show why",
             detail=(
                 f"{shown}; no message or fact in the paste explains it, so this is not a "
-                "healthy environment: the cause is not in the text"
+                "healthy environment: the cause is not in the text. In order of how often each "
+                "gives this answer: a CPU-only build, no NVIDIA driver or one too old for the "
+                "build, or no GPU visible to the process (CUDA_VISIBLE_DEVICES, a container "
+                "started without --gpus)"
             ),
-            fix=_CHECKS,
-            quotes=quote_lines(paste, [symptom.line, *gpu]),
-            source="",
+            fix=_checks(symptom.framework),
+            quotes=quote_lines(paste, [*_check_line(paste, symptom.line), symptom.line, *gpu]),
+            source=_CHECKS_URL,
         )
     return Finding(
         id=f"symptom:{symptom.framework.value}-{why.id}",
@@ -185,10 +240,35 @@ def _finding(paste: Paste, symptom: Symptom, gpu: Sequence[int], why: Inference 
     )
 
 
-#: What to check where the text holds no cause: the build, the driver, what the process sees.
-_CHECKS = (
-    "Paste the output of `python -m torch.utils.collect_env` (or the framework's own environment "
-    "report) and `nvidia-smi`; check that the framework is a GPU build (torch.version.cuda is not "
-    "None, tf.test.is_built_with_cuda(), a jax CUDA plugin), that nvidia-smi's CUDA version is at "
-    "least the build's, and that CUDA_VISIBLE_DEVICES does not hide the GPU"
-)
+#: The one command per framework that tells its CPU-only build from a GPU build.
+_BUILD_CHECKS = {
+    Framework.PYTORCH: (
+        'python -c "import torch; print(torch.__version__, torch.version.cuda)" (a +cpu label '
+        "or None is the CPU-only build)"
+    ),
+    Framework.TENSORFLOW: (
+        'python -c "import tensorflow as tf; print(tf.__version__, '
+        'tf.test.is_built_with_cuda())" (False is the CPU-only build; native Windows has none '
+        "with CUDA after 2.10)"
+    ),
+    Framework.JAX: (
+        "pip list | grep -i jax (no jax-cuda12-plugin or jax-cuda13-plugin is the CPU-only jaxlib)"
+    ),
+}
+
+#: Where the causes and their checks are written: torch's own troubleshooting of a False
+#: is_available() (the build, the driver, what the process sees).
+_CHECKS_URL = "https://pytorch.org/get-started/locally/"
+
+
+def _checks(framework: Framework) -> str:
+    """What to run where the text holds no cause: one command for each of the three causes."""
+    build = _BUILD_CHECKS.get(framework, _BUILD_CHECKS[Framework.PYTORCH])
+    return (
+        f"Tell the three causes apart: 1) the build: {build}; 2) the driver: nvidia-smi must "
+        "list the GPU, and its CUDA Version must be at least the build's; 3) what the process "
+        "sees: echo $CUDA_VISIBLE_DEVICES (empty or -1 hides every GPU), and in a container "
+        "nvidia-smi inside it (it fails where the container was started without --gpus all). "
+        "Paste python -m torch.utils.collect_env (or the framework's own report) with "
+        "nvidia-smi's output"
+    )
