@@ -290,3 +290,31 @@ def test_easyocr_own_cpu_choice_is_not_read():
     text = "WARNING:easyocr.easyocr:Using CPU. Note: This module is much faster with a GPU.\n"
     result = read(text + SMI_570)
     assert result is None or not _symptom(result)
+
+
+# --- retold and labelled answers --------------------------------------------------------------
+
+
+def test_script_label_cuda_available_false_is_the_users_check():
+    """print("CUDA available:", torch.cuda.is_available()) as scripts print it."""
+    result = run("$ python check.py\nCUDA available:  False\n")
+    assert fact(result, "frameworks.pytorch.cuda_available") is False
+    assert _one("$ python check.py\nCUDA available:  False\n").category == "other"
+
+
+def test_collect_env_field_is_not_the_script_label():
+    """collect_env's "Is CUDA available: False" alone is a report's field: no symptom."""
+    result = read("Is CUDA available: False\nCUDA runtime version: No CUDA\n")
+    assert result is None or not _symptom(result)
+
+
+def test_keeps_returning_false_is_read():
+    text = "torch.cuda.is_available() keeps returning false\n"
+    assert fact(run(text), "frameworks.pytorch.cuda_available") is False
+    assert _one(text).category == "other"
+
+
+def test_keeps_returning_true_is_healthy():
+    text = "torch.cuda.is_available() keeps returning True but training is slow\n"
+    result = read(text)
+    assert result is None or _healthy(result)

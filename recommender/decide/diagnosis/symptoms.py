@@ -115,12 +115,14 @@ def symptoms(paste: Paste) -> list[Symptom]:
 #: The user's own check of the GPU, on the answer's line or the line above it: torch's
 #: ``is_available()`` / ``device_count()``, TensorFlow's device lists (``list_physical_devices``,
 #: 1.x's ``device_lib.list_local_devices()`` and its ``device_type:`` rows, the TensorFlow guide's
-#: ``print("Num GPUs Available: ", ...)``), ``jax.devices()`` / ``default_backend()``. A report's
+#: ``print("Num GPUs Available: ", ...)``), ``jax.devices()`` / ``default_backend()``, a script's
+#: ``print("CUDA available:", ...)`` (at the line's start: not collect_env's field). A report's
 #: field (collect_env's "Is CUDA available: False", ``transformers-cli env``'s "(GPU?)", a
 #: program's log) is no check: a CPU-only machine prints it too, with nothing wrong.
 _CHECKED = re.compile(
     r"is_available|device_count|list_physical_devices|is_gpu_available|list_local_devices"
-    r"|device_type|physical_device:|jax\.(?:local_)?devices|default_backend|Num GPUs Available",
+    r"|device_type|physical_device:|jax\.(?:local_)?devices|default_backend|Num GPUs Available"
+    r"|^(?:[-*] {1,4})?(?:(?:PyTorch|Torch) )?CUDA available",
     re.IGNORECASE,
 )
 

@@ -274,7 +274,8 @@ _SAID = re.compile(
     r"(?P<expr>(?:torch\.)?cuda\.is_available|torch\.backends\.mps\.is_available"
     r"|tf\.test\.is_built_with_cuda|tf\.test\.is_gpu_available)(?:\(\))?\)?[`'\"*]{0,3}"
     r"(?: {1,4}(?:(?:always|still|just|only) {1,2})?"
-    r"(?:returns?|returned|gives|gave|is|prints|printed|shows|outputs|==|=>|->|→|⇒) {1,4}"
+    r"(?:returns?|returned|returning|gives|gave|giving|is|prints|printed|shows|outputs|==|=>|->|→|⇒"
+    r"|keeps? returning|kept returning|is returning) {1,4}"
     r"| {0,4}[=:] {0,4})[`*_]{0,2}"
     r"(?P<value>true|false)\b",
     re.IGNORECASE,
@@ -321,10 +322,12 @@ def _statement(line: str) -> str | None:
 
 #: The same check printed by a script under its own label ("PyTorch built with CUDA:  False",
 #: "TensorFlow compiled with CUDA support = True"): a framework name, "built/compiled with CUDA"
-#: and a boolean, the whole line.
+#: and a boolean, the whole line; and torch's answer under the label scripts print it with
+#: ("CUDA available: False", "Torch CUDA available: True"; not collect_env's "Is CUDA available").
 _LABELLED = re.compile(
     r"^(?:[-*] {1,4})?(?:(?P<torch>PyTorch|Torch)|TensorFlow|TF)(?: is)? (?:built|compiled) with CUDA"
-    r"(?: support)? {0,20}[:=] {0,20}(?P<value>True|False)\.?$",
+    r"(?: support)? {0,20}[:=] {0,20}(?P<value>True|False)\.?$"
+    r"|^(?:[-*] {1,4})?(?:(?:PyTorch|Torch) )?CUDA available {0,20}[:=]? {0,20}(?P<available>True|False)\.?$",
     re.IGNORECASE,
 )
 
@@ -333,6 +336,9 @@ def _labelled(line: str, number: int) -> list[Fact]:
     m = _LABELLED.match(line)
     if m is None:
         return []
+    if m.group("available"):  # a script's print("CUDA available:", torch.cuda.is_available())
+        seen = m.group("available").lower() == "true"
+        return [Fact(path="frameworks.pytorch.cuda_available", value=seen, line=number)]
     fw = "torch" if m.group("torch") else "tf"
     value = m.group("value").lower() == "true"
     return [Fact(path=f"{fw}.built_with_cuda", value=value, line=number)]
