@@ -318,3 +318,15 @@ def test_keeps_returning_true_is_healthy():
     text = "torch.cuda.is_available() keeps returning True but training is slow\n"
     result = read(text)
     assert result is None or _healthy(result)
+
+
+def test_jax_on_native_windows_is_the_cpu_build_gpu_named_or_not():
+    """jax publishes CUDA wheels for Linux only: on native Windows it is CPU-only."""
+    text = "Windows 11 Pro\n>>> import jax\n>>> jax.devices()\n[CpuDevice(id=0)]\n"
+    found = _one(text)
+    assert (found.id, found.category) == ("symptom:jax-windows-jax", "cpu-wheel-on-gpu")
+
+
+def test_jax_under_wsl_is_not_the_windows_build():
+    text = "Ubuntu 22.04 under WSL2 on Windows 11\n>>> import jax\n>>> jax.devices()\n[CpuDevice(id=0)]\n"
+    assert not any(f.id == "symptom:jax-windows-jax" for f in run(text).findings)

@@ -122,6 +122,8 @@ def _framework(
         return torch_inference(paste, platform, where, tables)
     if framework == Framework.TENSORFLOW:
         return _tensorflow(paste, platform, where)
+    if framework == Framework.JAX and platform == "windows":
+        return _jax_windows(where)
     if framework == Framework.JAX and first_line(paste, _JAX_CUDA) is None:
         return Inference(
             id="cpu-jaxlib",
@@ -136,6 +138,23 @@ def _framework(
             lines=(),
         )
     return None
+
+
+def _jax_windows(where: int | None) -> Inference:
+    """jax publishes no CUDA build for native Windows (its installation table: CUDA on Linux,
+    WSL 2 experimental): there jax runs on the CPU, whatever GPU the machine has."""
+    return Inference(
+        id="windows-jax",
+        category=Category.CPU_WHEEL_ON_GPU.value,
+        title="jax has no CUDA build on native Windows",
+        detail=(
+            f"the paste is from native Windows (line {where}), where jax's wheels are CPU-only: "
+            "its NVIDIA GPU support is built for Linux (and WSL 2) only"
+        ),
+        fix='Run jax under WSL 2 with pip install -U "jax[cuda12]", or on Linux',
+        source=JAX_INSTALL_URL,
+        lines=(where,) if where else (),
+    )
 
 
 def _container(line: int) -> Inference:
