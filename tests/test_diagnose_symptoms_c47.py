@@ -330,3 +330,34 @@ def test_jax_on_native_windows_is_the_cpu_build_gpu_named_or_not():
 def test_jax_under_wsl_is_not_the_windows_build():
     text = "Ubuntu 22.04 under WSL2 on Windows 11\n>>> import jax\n>>> jax.devices()\n[CpuDevice(id=0)]\n"
     assert not any(f.id == "symptom:jax-windows-jax" for f in run(text).findings)
+
+
+# --- the build shown beside the symptom ------------------------------------------------------
+
+
+def test_conda_cpu_build_beside_the_symptom_is_the_cause_not_healthy():
+    text = (
+        "# Name                    Version                   Build  Channel\n"
+        "pytorch                   2.1.0           cpu_py310h6a8f2e1_0    conda-forge\n"
+        "pytorch-mutex             1.0                         cpu    pytorch\n" + TORCH_FALSE
+    )
+    result = run(text)
+    assert any(f.category == "cpu-wheel-on-gpu" for f in result.findings)
+    assert not any(f.id in ("healthy", "symptom:pytorch-no-gpu") for f in result.findings)
+
+
+def test_windows_pip_freeze_unlabelled_torch_is_pypi_cpu_wheel():
+    text = (
+        "C:\\Users\\me> pip freeze\ntorch==2.3.1\ntorchvision==0.18.1\n"
+        'C:\\Users\\me> python -c "import torch; print(torch.cuda.is_available())"\nFalse\n'
+    )
+    found = _one(text)
+    assert (found.id, found.category) == ("symptom:pytorch-windows-pypi", "cpu-wheel-on-gpu")
+
+
+def test_windows_pip_freeze_cuda_labelled_torch_is_not_the_pypi_wheel():
+    text = (
+        "C:\\Users\\me> pip freeze\ntorch==2.3.1+cu121\n"
+        'C:\\Users\\me> python -c "import torch; print(torch.cuda.is_available())"\nFalse\n'
+    )
+    assert not any(f.id == "symptom:pytorch-windows-pypi" for f in run(text).findings)
