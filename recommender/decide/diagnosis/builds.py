@@ -15,6 +15,7 @@ from recommender.decide.diagnosis._paste import (
     stated_in_prose,
 )
 from recommender.decide.diagnosis.findings import Finding
+from recommender.decide.diagnosis.symptoms import app_expected
 from recommender.facts.reports import Fact, Paste
 
 TF_WINDOWS_URL = "https://www.github.com/tensorflow/tensorflow/releases/tag/v2.11.1"
@@ -83,8 +84,14 @@ def _cpu_finding(
     paste: Paste, framework: str, lines: Sequence[int], gpu: bool, note: str, source: str = ""
 ) -> Finding:
     where = "next to the GPU the paste shows" if gpu else "(the paste shows no GPU)"
+    expected = paste.facts.get("app.gpu_expected") if not gpu and app_expected(paste) else None
+    if expected is not None:
+        # an application that runs on the GPU says it found none: the CPU build is why (not
+        # proved to be a failure without a GPU in the paste, but not a healthy paste either)
+        where = f"where {expected.value} (line {expected.line})"
+        lines = [*lines, expected.line]
     return Finding(
-        id=f"build:{framework}",
+        id=f"symptom:{framework}-cpu-build" if expected is not None else f"build:{framework}",
         category=Category.CPU_WHEEL_ON_GPU.value,
         status="fail" if gpu else "warn",
         title=f"{framework} is a CPU-only build",

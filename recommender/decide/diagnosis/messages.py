@@ -31,6 +31,7 @@ from recommender.decide.diagnosis.findings import Finding
 from recommender.decide.diagnosis.items import planner_fix
 from recommender.decide.diagnosis.message_verdicts import contradicted, not_the_environment
 from recommender.decide.diagnosis.missing_names import asked_by
+from recommender.decide.diagnosis.symptoms import app_expected
 from recommender.decide.diagnosis.wsl import (
     LINUX_DRIVER_SYMPTOMS,
     NO_GPU_UNDER_WSL,
@@ -147,6 +148,13 @@ def _raised(paste: Paste, lines: list[int]) -> bool:
     probe's miss that a CPU run logs and survives. (A CUDA call refused on a machine without a
     GPU stays harmless: the code, not the environment, asked for CUDA.)"""
     return any(_RAISED.match(paste.line(n)) for n in lines)
+
+
+def _app_symptom(sig: Signature, paste: Paste) -> bool:
+    """The message is an application's check that torch sees no GPU (it proves CUDA is not
+    available), and the application expects one: not harmless where the paste shows no GPU, but
+    a symptom whose cause symptoms.py infers or says the text does not hold."""
+    return sig.proves.get("frameworks.pytorch.cuda_available") is False and app_expected(paste)
 
 
 def _harmless(sig: Signature, paste: Paste, gpu: bool, lines: list[int]) -> str | None:
@@ -315,6 +323,8 @@ def message_findings(
         harmless = _harmless(sig, paste, gpu, lines) or _only_retold(paste, sid)
         if harmless and sig.needs in ("wsl", "not-torch"):
             continue  # a routine probe's line on native Linux, torch's build retold: not a finding
+        if harmless and _app_symptom(sig, paste):
+            continue  # an application's own check that torch sees no GPU: symptoms.py says why
         also = sig.also
         category = sig.diagnosis
         if sig.diagnosis == Category.ARCH_UNSUPPORTED.value:

@@ -90,10 +90,22 @@ def _asked_on_windows(paste: Paste) -> bool:
     )
 
 
+def app_expected(paste: Paste) -> bool:
+    """An application that runs on the GPU says it found none (AUTOMATIC1111's launch check,
+    SD.Next or InvokeAI putting torch on the CPU, Ollama's discovery: ``app.gpu_expected``,
+    app_logs.py), where no vendor other than NVIDIA is named: like the user's own
+    torch.cuda.is_available(), asking is what a machine with an NVIDIA GPU does, so torch's
+    answer is a symptom to explain even where the paste shows no GPU."""
+    return "app.gpu_expected" in paste.facts and not any(
+        _OTHER_VENDOR.search(x[:2000]) for x in paste.lines
+    )
+
+
 def symptoms(paste: Paste) -> list[Symptom]:
     """Each framework's first answer that it sees no GPU, where the paste shows an NVIDIA GPU (or
-    the answer is to the user's own check) and no GPU at work."""
-    shown = bool(nvidia_lines(paste)) or _asked_on_windows(paste)
+    the answer is to the user's own check, or an application that expects one says it found
+    none) and no GPU at work."""
+    shown = bool(nvidia_lines(paste)) or _asked_on_windows(paste) or app_expected(paste)
     if not shown and not _may_ask(paste):
         return []
     cuda = paste.facts.get("frameworks.pytorch.cuda_available")
@@ -209,8 +221,13 @@ _ASSUMES_GPU = frozenset({"cpu-jaxlib", "tf-cuda-libraries"})
 def _finding(paste: Paste, symptom: Symptom, gpu: Sequence[int], why: Inference | None) -> Finding:
     version = fact_version(paste.facts.get(f"frameworks.{symptom.framework.value}.version"))
     named = f"{symptom.framework.value} {version}" if version else symptom.framework.value
+    expected = paste.facts.get("app.gpu_expected")
     shown = f"{symptom.said} (line {symptom.line}), " + (
-        "next to the GPU the paste shows or names" if gpu else "to the user's own check"
+        "next to the GPU the paste shows or names"
+        if gpu
+        else f"where {expected.value} (line {expected.line})"
+        if expected is not None
+        else "to the user's own check"
     )
     if why is None:
         return Finding(

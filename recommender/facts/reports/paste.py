@@ -17,6 +17,7 @@ from recommender.core.numfmt import is_digits
 from recommender.facts.document import FactsError, validate
 from recommender.facts.reports.amd_runtime import read as read_amd_runtime
 from recommender.facts.reports.anchor_index import AnchorIndex
+from recommender.facts.reports.app_logs import read as read_app_logs
 from recommender.facts.reports.assemble import build, inferred, merge, unresolved_gpus
 from recommender.facts.reports.banners import read as read_banners
 from recommender.facts.reports.containers import read as read_containers
@@ -122,6 +123,11 @@ READERS: tuple[tuple[str, Reader], ...] = (
         "start-up banners (Ultralytics, AUTOMATIC1111, ComfyUI, llama.cpp, Ollama, TensorFlow's "
         "device log, xformers.info)",
         _plain(read_banners),
+    ),
+    (
+        "applications' logs (SD.Next, kohya_ss, ComfyUI / Forge / Fooocus, AUTOMATIC1111, "
+        "InvokeAI, vLLM, Ollama's GPU discovery)",
+        _plain(read_app_logs),
     ),
     (
         "host tools (os-release, lsb_release, sw_vers, ldd, docker info, conda info, "
