@@ -303,3 +303,47 @@ def test_a_long_log_is_read_in_linear_time() -> None:
     start = time.perf_counter()
     read_app_logs(paste_lines(text))
     assert time.perf_counter() - start < 3.0
+
+
+KOHYA_CPU = """17:21:02-410497 INFO     nVidia toolkit detected
+17:21:03-277184 INFO     Torch 2.1.2+cpu
+17:21:03-280000 WARNING  Torch reports CUDA not available
+"""
+
+
+def test_the_installer_finding_nvidia_smi_and_a_cpu_torch_is_the_cpu_build() -> None:
+    facts = _facts(KOHYA_CPU)
+    assert facts["driver.nvidia_smi"] == "found"
+    assert facts["frameworks.pytorch.cuda_available"] is False
+    assert "cpu-wheel-on-gpu" in fails(KOHYA_CPU)
+
+
+def test_the_installer_reporting_no_cuda_without_the_driver_is_a_symptom() -> None:
+    text = "17:21:03-277184 INFO     Python 3.10.11 on Linux\n17:21:03-280000 WARNING  Torch reports CUDA not available\n"
+    result = read(text)
+    assert result is not None
+    assert "healthy" not in finding_ids(result)
+    assert fails(text) == set()
+
+
+OLLAMA_NEW = """time=2026-02-24T11:23:50.528Z level=INFO source=types.go:42 msg="inference compute" id=GPU-1a2b library=CUDA compute={cc} name=CUDA0 description="NVIDIA GeForce RTX 4090" libdirs=ollama,cuda_v13 driver=13.0 pci_id=0000:01:00.0 type=discrete total="24.0 GiB" available="20.7 GiB"
+"""
+
+
+def test_ollamas_newer_discovery_line_names_the_gpu_by_its_description() -> None:
+    result = read(OLLAMA_NEW.format(cc="8.9"))
+    assert result is not None
+    assert fact(result, "gpu.0.name") == "NVIDIA GeForce RTX 4090"
+    assert fact(result, "driver.max_cuda") == "13.0"
+    assert fails(OLLAMA_NEW.format(cc="8.9")) == set()
+
+
+def test_an_application_started_for_the_cpu_is_no_symptom() -> None:
+    text = SDNEXT_CPU + "13:25:40-667948 INFO     Args: ['--use-cpu', 'all', '--debug']\n"
+    assert "app.cpu_chosen" in _facts(text)
+    result = read(text)
+    assert result is not None
+    assert not any(f.id.startswith("symptom:") for f in result.findings)
+    comfy = "python main.py --cpu\nTotal VRAM 32000 MB, total RAM 32000 MB\nDevice: cpu\n"
+    assert "app.cpu_chosen" in _facts(comfy)
+    assert "app.cpu_chosen" not in _facts("python main.py --cpu-vae --listen\n")

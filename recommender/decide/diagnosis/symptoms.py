@@ -93,11 +93,15 @@ def _asked_on_windows(paste: Paste) -> bool:
 def app_expected(paste: Paste) -> bool:
     """An application that runs on the GPU says it found none (AUTOMATIC1111's launch check,
     SD.Next or InvokeAI putting torch on the CPU, Ollama's discovery: ``app.gpu_expected``,
-    app_logs.py), where no vendor other than NVIDIA is named: like the user's own
+    app_logs.py), where no vendor other than NVIDIA is named and the application was not started
+    with its own flag for the CPU (--use-cpu, --cpu): like the user's own
     torch.cuda.is_available(), asking is what a machine with an NVIDIA GPU does, so torch's
     answer is a symptom to explain even where the paste shows no GPU."""
-    return "app.gpu_expected" in paste.facts and not any(
-        _OTHER_VENDOR.search(x[:2000]) for x in paste.lines
+    facts = paste.facts
+    return (
+        "app.gpu_expected" in facts
+        and "app.cpu_chosen" not in facts  # started with its own flag for the CPU
+        and not any(_OTHER_VENDOR.search(x[:2000]) for x in paste.lines)
     )
 
 

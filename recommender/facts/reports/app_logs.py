@@ -11,8 +11,11 @@ has no pattern for. Each wording is the tool's own, seen in its public threads:
   torchvision==...`` (older ``Torch 2.0.1+cpu``), ``Using CPU-only Torch``, and the device it put
   torch on: ``Engine: backend=... compute=cuda device=cuda``, ``Torch parameters: backend=cuda
   device=cuda``, ``Torch generator: device=cpu``. kohya_ss shares its installer's lines
-  (bmaltais/kohya_ss#2072: ``Torch 2.1.2+cu118``, ``Torch detected GPU: NVIDIA GeForce RTX 4060
-  Laptop GPU VRAM 8188 Arch (8, 9) Cores 24``, ``Python version is 3.10.11 (tags/...) [MSC ...``).
+  (bmaltais/kohya_ss#2072: ``nVidia toolkit detected``, ``Torch 2.1.2+cu118``, ``Torch detected
+  GPU: NVIDIA GeForce RTX 4060 Laptop GPU VRAM 8188 Arch (8, 9) Cores 24``, ``Python version is
+  3.10.11 (tags/...) [MSC ...``); its check_torch says "nVidia toolkit detected" where it finds
+  nvidia-smi (the NVIDIA driver's tool: a driver fact) and "Torch reports CUDA not available"
+  where torch.cuda.is_available() is False.
 - ComfyUI, and Forge and Fooocus, which print ComfyUI's model_management lines
   (Comfy-Org/ComfyUI#8010, #5169): ``Total VRAM 24564 MB, total RAM 32694 MB``, ``pytorch version:
   2.7.0+cu128``, ``Device: cuda:0 NVIDIA GeForce RTX 4090 : native``, ``** Python version: 3.12.9
@@ -35,7 +38,8 @@ platform, each GPU's name, the device the application put torch on (``cpu``: tor
 CUDA is not available, ``frameworks.pytorch.cuda_available`` False), vLLM's release, the driver's
 newest CUDA, and ``app.gpu_expected``: the line where an application that runs on the GPU says
 it found none (its own check failed, or it put torch on the CPU), which makes that answer a
-symptom to explain even where the paste shows no GPU (symptoms.py). Every line is looked at once,
+symptom to explain even where the paste shows no GPU (symptoms.py), unless ``app.cpu_chosen``: the
+application was started with its own flag for the CPU (--use-cpu, --cpu, --always-cpu). Every line is looked at once,
 behind a literal it must hold."""
 
 from __future__ import annotations
@@ -94,6 +98,11 @@ _NO_GPU = (
     ("Torch is not able to use GPU", "AUTOMATIC1111's launch check"),
     ('msg="no compatible GPUs were discovered"', "Ollama's GPU discovery"),
 )
+#: The applications' own flags that put torch on the CPU on purpose (AUTOMATIC1111's and SD.Next's
+#: --use-cpu, ComfyUI's --cpu, Forge's and Fooocus' --always-cpu), in a command or an args line.
+_CPU_FLAG = re.compile(r"(?:^|[\s'\"\[])--(?:use-cpu|always-cpu|cpu)(?=[\s'\",\]=]|$)")
+#: The words an installer uses to say torch answered that CUDA is not available.
+_NO_CUDA = ("Torch reports CUDA not available",)
 _PLATFORMS = {"nt": "Windows", "MacOS": "Darwin"}
 
 
@@ -152,6 +161,8 @@ def _sdnext(text: str, number: int, out: _Facts) -> None:
         gpu = _KOHYA_GPU.match(text) if text.startswith("Torch detected GPU: ") else None
         if gpu is not None:
             out.add("gpu.0.name", " ".join(gpu.group("name").split()), number)
+    elif text.startswith(("nVidia toolkit detected", "nVidia CUDA toolkit detected")):
+        out.add("driver.nvidia_smi", "found", number)  # the installer found the driver's tool
     elif text.startswith("Using CPU-only Torch"):
         out.add("frameworks.pytorch.installed", True, number)
         out.add("frameworks.pytorch.build.flavour", "cpu", number)
@@ -207,6 +218,10 @@ def _servers(text: str, number: int, out: _Facts) -> None:
         driver = _OLLAMA_DRIVER.match(text)
         if driver is not None:
             out.add("driver.max_cuda", driver.group("v"), number)
+    if "cpu" in text and "--" in text and _CPU_FLAG.search(text) is not None:
+        out.add("app.cpu_chosen", text[:200], number)
+    if any(words in text for words in _NO_CUDA):
+        out.device(Accelerator.CPU.value, "the installer's torch check", number)
     for words, who in _NO_GPU:
         if words in text:
             out.add("app.gpu_expected", f"{who} found no GPU", number)

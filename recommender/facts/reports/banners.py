@@ -16,7 +16,9 @@ from the tool's own source:
   NVIDIA GeForce RTX 3090, compute capability 8.6, VMM: yes`` (``ggml-cuda.cu``), and ``using
   device CUDA0 (NVIDIA GeForce RTX 4090)``; Ollama's ``msg="inference compute" library=cuda
   compute=8.6 driver=12.4 name="NVIDIA GeForce RTX 3090"`` (``discover/types.go``), whose
-  ``driver`` is the newest CUDA the driver runs (``cuDriverGetVersion``).
+  ``driver`` is the newest CUDA the driver runs (``cuDriverGetVersion``); from 0.12 on
+  ``library=CUDA compute=8.9 name=CUDA0 description="NVIDIA GeForce RTX 4090"``, the GPU's name
+  in ``description``.
 - TensorFlow's log of the devices it made (``gpu_device.cc``): ``Created device
   /job:localhost/...GPU:0 with 22302 MB memory:  -> device: 0, name: NVIDIA GeForce RTX 3090,
   pci bus id: 0000:01:00.0, compute capability: 8.6``, and 1.x-2.x's ``Found device 0 with
@@ -66,7 +68,7 @@ _GGML_DEVICE = re.compile(
 )
 _LLAMA_USING = re.compile(r"using device CUDA(?P<i>[0-9]{1,2}) \((?P<name>[^()]{2,80})\)")
 _OLLAMA_KEY = re.compile(
-    r"\b(?P<k>library|compute|driver|name)=(?:\"(?P<q>[^\"]{0,80})\"|(?P<v>[^\s\"]{0,40}))"
+    r"\b(?P<k>library|compute|driver|name|description)=(?:\"(?P<q>[^\"]{0,80})\"|(?P<v>[^\s\"]{0,40}))"
 )
 #: TensorFlow's log of the GPU devices it made or found.
 _TF_CREATED = re.compile(
@@ -181,7 +183,8 @@ def _ollama(line: str, number: int, out: _Facts, seen: list[int]) -> None:
     compute = keys.get("compute", "")
     cuda = library is Accelerator.CUDA
     cc = compute if cuda and re.fullmatch(r"[0-9]{1,2}\.[0-9]", compute) else None
-    out.gpu(index, keys.get("name", ""), cc, number)
+    # from 0.12 on, name= is the back end's device (CUDA0) and description= the GPU's name
+    out.gpu(index, keys.get("description") or keys.get("name", ""), cc, number)
     if not cuda and compute.startswith("gfx"):
         out.add(f"gpu.{index}.gfx", compute[:8], number)
     driver = keys.get("driver", "")
