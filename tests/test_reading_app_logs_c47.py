@@ -347,3 +347,52 @@ def test_an_application_started_for_the_cpu_is_no_symptom() -> None:
     comfy = "python main.py --cpu\nTotal VRAM 32000 MB, total RAM 32000 MB\nDevice: cpu\n"
     assert "app.cpu_chosen" in _facts(comfy)
     assert "app.cpu_chosen" not in _facts("python main.py --cpu-vae --listen\n")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "AssertionError: CUDA is not available",
+        "RuntimeError: GPU not available",
+        "ValueError: torch.cuda is not available",
+    ],
+)
+def test_a_program_stopping_because_cuda_is_not_available_is_a_symptom(line: str) -> None:
+    facts = _facts(line)
+    assert facts["frameworks.pytorch.cuda_available"] is False
+    result = read(line)
+    assert result is not None and "healthy" not in finding_ids(result)
+    assert "app.gpu_expected" not in _facts("print('CUDA is not available, using the CPU')")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "MemoryError: Unable to allocate 3.2 GiB for an array",
+        "OSError: [Errno 12] Cannot allocate memory",
+        "Error: model requires more system memory (5.6 GiB) than is available (3.2 GiB)",
+    ],
+)
+def test_host_memory_running_out_is_read_as_out_of_memory(line: str) -> None:
+    result = read(line)
+    assert result is not None and statuses(result, "out-of-memory") == {"warn"}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The procedure entry point ?cudaGetDeviceCount could not be located in the dynamic link library C:\\app\\torch_cuda.dll",
+        "ImportError: /lib/x86_64-linux-gnu/libstdc++.so.6: version `GLIBCXX_3.4.30' not found (required by /opt/app/lib/_ext.so)",
+        "/usr/local/cuda/include/crt/host_config.h:132:2: error: #error -- unsupported GNU version! gcc versions later than 12 are not supported!",
+        "RuntimeError: The current installed version of g++ (13.2.1) is greater than the maximum required version by CUDA 12.1.",
+    ],
+)
+def test_other_loaders_and_compilers_words_for_two_releases_are_read(line: str) -> None:
+    result = read(line)
+    assert result is not None and statuses(result, "version-mismatch") == {"warn"}
+
+
+def test_a_healthy_loader_line_stays_quiet() -> None:
+    text = "libstdc++.so.6 => /lib/x86_64-linux-gnu/libstdc++.so.6 (0x00007f)\nGLIBCXX_3.4.30\n"
+    result = read(text)
+    assert result is None or statuses(result, "version-mismatch") == set()

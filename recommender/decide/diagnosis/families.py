@@ -25,7 +25,11 @@ FAMILY = "family:"
 
 
 def _names_cause(f: Finding) -> bool:
-    return f.status in ("fail", "warn") and f.category != Category.HEALTHY.value
+    """A finding that names a cause; not the symptom whose cause the text does not hold
+    (symptoms.py: a framework that cannot use the GPU, "the text does not say why"), beside which
+    the family's words are the closest reading of the cause."""
+    uncaused = f.id.startswith("symptom:") and f.id.endswith("-no-gpu")
+    return f.status in ("fail", "warn") and f.category != Category.HEALTHY.value and not uncaused
 
 
 def _also(paste: Paste, category: str, also: tuple[str, ...]) -> tuple[str, ...]:

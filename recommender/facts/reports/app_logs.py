@@ -103,6 +103,12 @@ _NO_GPU = (
 _CPU_FLAG = re.compile(r"(?:^|[\s'\"\[])--(?:use-cpu|always-cpu|cpu)(?=[\s'\",\]=]|$)")
 #: The words an installer uses to say torch answered that CUDA is not available.
 _NO_CUDA = ("Torch reports CUDA not available",)
+#: A program that stops because CUDA is not available ("AssertionError: CUDA is not available",
+#: "RuntimeError: GPU not available"): it expects a GPU, and torch answered that it has none.
+_RAISED = re.compile(
+    r"^(?:[A-Za-z_][A-Za-z0-9_.]{0,60}(?:Error|Exception)): "
+    r"(?:torch\.)?(?:CUDA|Cuda|cuda|GPU|gpu) (?:is )?(?:not available|unavailable)\b"
+)
 _PLATFORMS = {"nt": "Windows", "MacOS": "Darwin"}
 
 
@@ -129,11 +135,15 @@ class _Facts:
         """The device an application put torch on; the CPU, where it would take a GPU that
         torch reports, is torch answering that CUDA is not available."""
         if kind == Accelerator.CPU.value:
-            self.add("frameworks.pytorch.installed", True, line)
-            self.add("frameworks.pytorch.cuda_available", False, line)
-            self.add("app.gpu_expected", f"{app} put torch on the CPU", line)
+            self.no_cuda(f"{app} put torch on the CPU", line)
         elif kind == Accelerator.CUDA.value:
             self.add("frameworks.pytorch.cuda_available", True, line)
+
+    def no_cuda(self, said: str, line: int) -> None:
+        """A program that expects the GPU says torch answered that CUDA is not available."""
+        self.add("frameworks.pytorch.installed", True, line)
+        self.add("frameworks.pytorch.cuda_available", False, line)
+        self.add("app.gpu_expected", said, line)
 
 
 def message(line: str) -> str:
@@ -221,7 +231,9 @@ def _servers(text: str, number: int, out: _Facts) -> None:
     if "cpu" in text and "--" in text and _CPU_FLAG.search(text) is not None:
         out.add("app.cpu_chosen", text[:200], number)
     if any(words in text for words in _NO_CUDA):
-        out.device(Accelerator.CPU.value, "the installer's torch check", number)
+        out.no_cuda("the installer's torch check found no CUDA", number)
+    elif "vailable" in text and _RAISED.match(text) is not None:
+        out.no_cuda("the program stops because CUDA is not available", number)
     for words, who in _NO_GPU:
         if words in text:
             out.add("app.gpu_expected", f"{who} found no GPU", number)
