@@ -148,8 +148,14 @@ class _Facts:
 
 def message(line: str) -> str:
     """The line without a logger's prefix (time, level, logger name)."""
-    prefix = _PREFIX.match(line)
+    first = line[:1]
+    if not (first.isdigit() or first == "[" or "| " in line[:50]):
+        prefix = None  # no time, bracket or compose column opens the line: no prefix to take
+    else:
+        prefix = _PREFIX.match(line)
     rest = line[prefix.end() :] if prefix is not None else line
+    if rest[:1] not in ("I", "D", "W", "E"):
+        return rest
     level = _LEVEL.match(rest)
     return rest[level.end() :] if level is not None else rest
 
@@ -176,7 +182,7 @@ def _sdnext(text: str, number: int, out: _Facts) -> None:
     elif text.startswith("Using CPU-only Torch"):
         out.add("frameworks.pytorch.installed", True, number)
         out.add("frameworks.pytorch.build.flavour", "cpu", number)
-    if any(key in text for key in _DEVICE_LINES):
+    if "device=" in text and any(key in text for key in _DEVICE_LINES):
         device = _DEVICE_KEY.search(text)
         if device is not None:
             out.device(device.group("d"), "SD.Next", number)
@@ -230,10 +236,12 @@ def _servers(text: str, number: int, out: _Facts) -> None:
             out.add("driver.max_cuda", driver.group("v"), number)
     if "cpu" in text and "--" in text and _CPU_FLAG.search(text) is not None:
         out.add("app.cpu_chosen", text[:200], number)
-    if any(words in text for words in _NO_CUDA):
+    if "CUDA not" in text and any(words in text for words in _NO_CUDA):
         out.no_cuda("the installer's torch check found no CUDA", number)
     elif "vailable" in text and _RAISED.match(text) is not None:
         out.no_cuda("the program stops because CUDA is not available", number)
+    if "GPU" not in text:
+        return
     for words, who in _NO_GPU:
         if words in text:
             out.add("app.gpu_expected", f"{who} found no GPU", number)
