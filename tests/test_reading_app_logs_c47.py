@@ -396,3 +396,27 @@ def test_a_healthy_loader_line_stays_quiet() -> None:
     text = "libstdc++.so.6 => /lib/x86_64-linux-gnu/libstdc++.so.6 (0x00007f)\nGLIBCXX_3.4.30\n"
     result = read(text)
     assert result is None or statuses(result, "version-mismatch") == set()
+
+
+@pytest.mark.parametrize(
+    ("banner", "system"),
+    [
+        (
+            "Python 3.10.6 (tags/v3.10.6:9c7b4bd, Aug  1 2022, 21:53:49) [MSC v.1932 64 bit (AMD64)]",
+            "Windows",
+        ),
+        (
+            "Python 3.10.11 (tags/v3.10.11:7d4cc5a, Apr  5 2023) [MSC v.1929 64 bit (AMD64)] on win32",
+            "Windows",
+        ),
+        (
+            "Python 3.10.11 (tags/v3.10.11:7d4cc5a, Apr  5 2023) [MSC v.1929 64 bit (AMD64)] on linux",
+            None,
+        ),
+        ("Python 3.10.12 (main, Nov 20 2023, 15:14:05) [GCC 11.4.0] on linux", None),
+    ],
+)
+def test_the_interpreters_banner_names_windows_by_its_own_words(banner: str, system) -> None:
+    facts = _facts(banner)
+    assert facts["python.version"].startswith("3.10.")
+    assert facts.get("os.system") == system

@@ -78,7 +78,8 @@ _DEVICE_LINES = ("Torch generator: device=", "Engine: backend=", "Torch paramete
 _KOHYA_GPU = re.compile(r"^Torch detected GPU: (?P<name>.{2,80}?) VRAM [0-9]{1,7}\b")
 _PY_BANNER = re.compile(
     r"^(?:\*\* |- )?Python(?: version is| [Vv]ersion:)? "
-    rf"{_PY_V}\+? \([^()]{{1,100}}\)(?: \[(?P<compiler>MSC|GCC|Clang)\b)?"
+    rf"{_PY_V}\+? \([^()]{{1,100}}\)(?: \[(?P<compiler>MSC|GCC|Clang)\b[^\]]{{0,80}}\]?"
+    r"(?: on (?P<on>[a-z0-9]{3,8})\b)?)?"
 )
 _COMFY_TORCH = re.compile(rf"^(?:- )?(?:pytorch|PyTorch) [Vv]ersion: {_TORCH_V}\s*$")
 _COMFY_DEVICE = re.compile(
@@ -198,7 +199,8 @@ def _comfy(text: str, number: int, out: _Facts) -> None:
         banner = _PY_BANNER.match(text)
         if banner is not None:
             out.add("python.version", banner.group("py"), number)
-            if banner.group("compiler") == "MSC":
+            on = banner.group("on")  # the interpreter's own "on win32", else its compiler
+            if on == "win32" or (on is None and banner.group("compiler") == "MSC"):
                 out.platform("Windows", number)
             return
     if ": cuda:" in text:
