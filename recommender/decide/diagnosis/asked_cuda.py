@@ -41,9 +41,10 @@ _NUMBERED_13 = frozenset({"cudart", "cublas", "cublaslt"})
 
 #: A CUDA library by the name its loader opens: Linux sonames and Windows DLLs.
 _NAME = re.compile(
-    r"(?<![A-Za-z0-9_])(?P<lib>lib(?:cudart|cublasLt|cublas|cufft|curand|cusparse|cusolver|cudnn)"
+    r"(?<![A-Za-z0-9_])(?P<lib>lib(?:cudart|cublasLt|cublas|cufft|curand|cusparse|cusolver|cudnn|nvrtc)"
     r"\.so\.[0-9]{1,2}(?:\.[0-9]{1,2})?"
-    r"|(?:cudart|cublasLt|cublas|cufft|curand|cusparse|cusolver|cudnn)64_[0-9]{1,3}\.dll)"
+    r"|(?:cudart|cublasLt|cublas|cufft|curand|cusparse|cusolver|cudnn)64_[0-9]{1,3}\.dll"
+    r"|nvrtc64_[0-9]{2,3}_0\.dll)"
     r"(?![0-9])"
 )
 #: Words before a name that ask for it (within _BEFORE characters).
@@ -66,7 +67,7 @@ _AFTER = 80
 #: A CUDA release stated in words the general reader (_paste.stated_cuda_lines) leaves: "CUDA SDK
 #: 12.0", "CUDA 12 environments", "CUDA toolkit 11"; a major alone counts as that major.
 _CUDA_WORDS = re.compile(
-    r"\bcuda(?:[ _-]?(?:sdk|toolkit|runtime|version))?[ :=_-]{0,3}v?(?P<major>[0-9]{1,2})"
+    r"\bcuda(?:[ _-]?(?:sdk|toolkit|runtime|version))?[ :=_/\\-]{0,3}v?(?P<major>[0-9]{1,2})"
     r"(?:\.(?P<minor>[0-9]{1,2}|x))?(?![0-9])",
     re.IGNORECASE,
 )
@@ -139,9 +140,35 @@ def cudnn_spans(tables: Mapping[str, Any]) -> dict[int, Span]:
     }
 
 
+#: NVRTC's file names: ``libnvrtc.so.X.Y`` carried the toolkit's release up to CUDA 11.1, and every
+#: CUDA 11 from 11.2 on keeps ``libnvrtc.so.11.2`` (Debian's libnvrtc11.2 package is CUDA 11.2.152's
+#: and 11.8.89's, NVRTC_URL); from CUDA 12 the name carries the major alone (``libnvrtc.so.12``,
+#: ``nvrtc64_120_0.dll``; Windows' digits are the Linux name's, ``nvrtc64_112_0.dll``).
+NVRTC_URL = "https://packages.debian.org/bookworm/libs/libnvrtc11.2"
+_NVRTC_WINDOWS = re.compile(r"^nvrtc64_(?P<major>[0-9]{1,2}?)(?P<minor>[0-9])_0\.dll$")
+_NVRTC_LINUX = re.compile(r"^libnvrtc\.so\.(?P<major>[0-9]{1,2})(?:\.(?P<minor>[0-9]{1,2}))?$")
+
+
+def nvrtc_release(lib: str) -> Span | None:
+    """The CUDA releases that ship an NVRTC file, or None where ``lib`` is not one or unknown."""
+    m = _NVRTC_LINUX.match(lib) or _NVRTC_WINDOWS.match(lib)
+    if m is None:
+        return None
+    major, minor = int(m.group("major")), m.group("minor")
+    if major >= 12:
+        return (major, 0), (major, 99)
+    if minor is None:
+        return None
+    if major == 11 and int(minor) >= 2:
+        return (11, 2), (11, 99)
+    return (major, int(minor)), (major, int(minor))
+
+
 def asked_release(lib: str, cudnn: Mapping[int, Span]) -> Span | None:
     """The CUDA releases that ship ``lib`` (a cuDNN file: that cuDNN major was built for,
     ``cudnn``), or None where that is not known."""
+    if "nvrtc" in lib:
+        return nvrtc_release(lib)
     name = soname(lib)
     if name is None:
         return None
@@ -176,6 +203,39 @@ def _releases_in(text: str) -> list[tuple[int, int | None]]:
     return [(major, minor) for major, minor in out if 7 <= major <= 13]
 
 
+#: The installed CUDA as facts the readers keep: the toolkit (nvcc, version.txt, version.json,
+#: collect_env's "CUDA runtime version") and the packages that are a CUDA release (conda's
+#: cudatoolkit and pytorch-cuda, pip's CUDA runtime wheels, whose version is the CUDA release's).
+_INSTALLED_FACTS = (
+    "toolkit.nvcc",
+    "package.cudatoolkit",
+    "package.pytorch-cuda",
+    "package.nvidia-cuda-runtime",
+    "package.nvidia-cuda-runtime-cu11",
+    "package.nvidia-cuda-runtime-cu12",
+)
+#: A package list's line of a package whose version is a CUDA release (pip list / freeze, conda
+#: list, an environment file's ``- cudatoolkit=11.3``): conda's cuda-version, cuda-cudart,
+#: cuda-runtime, cuda-toolkit and cuda-nvcc (conda-forge's CUDA 12 packages), and the ones above.
+_LISTED = re.compile(
+    r"^[ \t-]{0,8}(?:cudatoolkit|cuda-(?:version|cudart|runtime|toolkit|nvcc|nvrtc)|pytorch-cuda"
+    r"|nvidia-cuda-(?:runtime|nvrtc)(?:-cu1[0-9])?)(?:={1,2}| {1,60})"
+    r"(?P<major>[0-9]{1,2})\.(?P<minor>[0-9]{1,2})(?![0-9])",
+    re.IGNORECASE,
+)
+
+
+def _installed_facts(paste: Paste) -> dict[tuple[int, int | None], int]:
+    """The CUDA releases the readers' facts state installed, each with its line."""
+    found: dict[tuple[int, int | None], int] = {}
+    for path in _INSTALLED_FACTS:
+        fact = paste.facts.get(path)
+        head = str(fact.value).split(".")[:2] if fact is not None else []
+        if fact is not None and len(head) == 2 and all(is_digits(x) for x in head):
+            found.setdefault((int(head[0]), int(head[1])), fact.line)
+    return found
+
+
 def environment_cuda(
     paste: Paste, own: Sequence[int], asked: set[str], named: set[str], cudnn: Mapping[int, Span]
 ) -> dict[tuple[int, int | None], int]:
@@ -184,6 +244,8 @@ def environment_cuda(
     found: dict[tuple[int, int | None], int] = {}
     for release, first in stated_cuda_lines(paste, own).items():
         found[release] = first
+    for fact_release, first in _installed_facts(paste).items():
+        found.setdefault(fact_release, first)
     present = named - asked
     for number, line in enumerate(paste.lines[:2000], start=1):
         if "Driver Version" in line:
@@ -191,6 +253,9 @@ def environment_cuda(
         text = _plain(line)
         for said in _releases_in(text) if number not in own else ():
             found.setdefault(said, number)
+        listed = _LISTED.match(text)
+        if listed is not None and number not in own:
+            found.setdefault((int(listed.group("major")), int(listed.group("minor"))), number)
         for lib in present:
             span = asked_release(lib, cudnn) if lib in text else None
             if span is not None and span[0][0] == span[1][0]:

@@ -32,6 +32,7 @@ from recommender.decide.diagnosis.findings import Diagnosis, Finding
 from recommender.decide.diagnosis.flavours import flavour_findings
 from recommender.decide.diagnosis.foreign_gpu import no_nvidia_gpu
 from recommender.decide.diagnosis.gfx import gfx_findings
+from recommender.decide.diagnosis.hip_soname import hip_of_another_rocm
 from recommender.decide.diagnosis.intent import cpu_intended
 from recommender.decide.diagnosis.items import item_findings
 from recommender.decide.diagnosis.jax_driver import jax_driver_floor
@@ -249,6 +250,7 @@ def diagnose(
         *library_versions(paste),
         *library_release_named(paste),
         *library_cuda_release(paste, tables),
+        *hip_of_another_rocm(paste),
         *extension_load_failures(paste),
         *release_library(paste, tables),
         *xla_gpu_only(paste),
