@@ -203,3 +203,34 @@ def test_hip_runtime_opened_is_quiet() -> None:
         "dynamic library libamdhip64.so.5\nROCm 6.0.2\n"
     )
     assert _finding(text, "hip-rocm-release") is None
+
+
+# --- a TensorFlow custom op of another TensorFlow major -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("asked", "installed"),
+    [(1, "tensorflow                2.1.0"), (2, "tensorflow-gpu==1.15.0")],
+)
+def test_custom_op_of_another_tensorflow_major_warns(asked: int, installed: str) -> None:
+    text = (
+        "tensorflow.python.framework.errors_impl.NotFoundError: "
+        f"libtensorflow_framework.so.{asked}: cannot open shared object file: No such file or "
+        'directory\n  File "/usr/lib/python3/site-packages/tensorflow_addons/utils/resource_loader'
+        f'.py", line 49, in ops\n$ pip list\n{installed}\n'
+    )
+    found = _finding(text, "tf-framework-release")
+    assert found is not None and found.category == "version-mismatch"
+    assert found.status == "warn" and "missing-library" in found.also
+
+
+@pytest.mark.parametrize(
+    ("asked", "installed"),
+    [(2, "tensorflow                2.1.0"), (1, "tensorflow-gpu==1.15.0"), (2, "")],
+)
+def test_custom_op_of_the_installed_tensorflow_major_is_quiet(asked: int, installed: str) -> None:
+    text = (
+        f"NotFoundError: libtensorflow_framework.so.{asked}: cannot open shared object file: "
+        f"No such file or directory\n{installed}\n"
+    )
+    assert _finding(text, "tf-framework-release") is None

@@ -78,6 +78,7 @@ from recommender.decide.diagnosis.stated_floors import stated_floor_findings
 from recommender.decide.diagnosis.symptoms import symptom_shown, unexplained
 from recommender.decide.diagnosis.tegra import library_wheels_on_tegra, tegra_builds
 from recommender.decide.diagnosis.tensorrt_major import tensorrt_major_findings
+from recommender.decide.diagnosis.tf_framework_soname import custom_op_of_another_tensorflow
 from recommender.decide.diagnosis.tf_libraries import (
     library_release_named,
     library_versions,
@@ -251,6 +252,7 @@ def diagnose(
         *library_release_named(paste),
         *library_cuda_release(paste, tables),
         *hip_of_another_rocm(paste),
+        *custom_op_of_another_tensorflow(paste),
         *extension_load_failures(paste),
         *release_library(paste, tables),
         *xla_gpu_only(paste),
