@@ -234,3 +234,37 @@ def test_custom_op_of_the_installed_tensorflow_major_is_quiet(asked: int, instal
         f"No such file or directory\n{installed}\n"
     )
     assert _finding(text, "tf-framework-release") is None
+
+
+# --- cuDNN's conda package ---------------------------------------------------------------------
+
+_CUDNN_8 = (
+    "Could not load library libcudnn_cnn_infer.so.8. Error: libcudnn_cnn_infer.so.8: cannot open "
+    "shared object file: No such file or directory"
+)
+
+
+@pytest.mark.parametrize(
+    "listing",
+    [
+        "cudnn                     9.1.1.17             cuda12_0    conda-forge",
+        "  - cudnn=9.3.0",
+    ],
+)
+def test_conda_cudnn_of_another_major_is_the_cause(listing: str) -> None:
+    result = read(f"{_CUDNN_8}\n$ conda list\n{listing}\n")
+    assert result is not None
+    assert "version-mismatch" in result.categories
+
+
+@pytest.mark.parametrize(
+    "listing",
+    [
+        "cudnn                     8.9.7.29             h0a5f8ac_0    conda-forge",
+        "cudnn-frontend            1.5.2                pypi_0    pypi",
+    ],
+)
+def test_conda_cudnn_of_the_same_major_or_another_package_is_quiet(listing: str) -> None:
+    found = categories(f"{_CUDNN_8}\n{listing}\n")
+    assert "missing-library" in found
+    assert "version-mismatch" not in found

@@ -31,6 +31,16 @@ _MISSING = re.compile(
 )
 #: cuDNN's pip packages with their version (pip list, pip freeze, Requires-Dist).
 _PACKAGE = re.compile(r"\bnvidia-cudnn-cu1[0-9](?:==| +|\s*\(==)(?P<major>[0-9]{1,2})\.")
+#: cuDNN's conda package in a conda list or an environment file (``cudnn  9.1.1.17  cuda12_0``,
+#: ``- cudnn=8.2.1``): the line starts with the name, so a sentence or a path is not read.
+_CONDA_PACKAGE = re.compile(r"^[ \t-]{0,8}cudnn(?:={1,2}| {1,60})(?P<major>[0-9]{1,2})\.")
+
+
+def _package(line: str) -> re.Match[str] | None:
+    """cuDNN's pip or conda package with its version on ``line``."""
+    return _PACKAGE.search(line) or _CONDA_PACKAGE.match(line)
+
+
 #: cuDNN named with its version in prose or a report line: ``cuDNN 9``, ``cudnn version: 8.9.2``,
 #: ``CUDNN_VERSION 90100``.
 _NAMED = re.compile(
@@ -112,9 +122,9 @@ def other_cudnn(
         if number in lines or _MISSING.search(line):
             continue
         other = file_majors(line) - {major}
-        package = _PACKAGE.search(line)
+        package = _package(line)
         if package and int(package.group("major")) != major:
-            return major, number, f"cuDNN {package.group('major')} installed from pip"
+            return major, number, f"cuDNN {package.group('major')} installed as a package"
         if other:
             return major, number, f"cuDNN {min(other)}'s files"
         if _PAIR.search(line):  # "CUDA/cuDNN version: 10.1/7.6.5": read as toolkit.cudnn below
@@ -139,7 +149,7 @@ def named_cudnn(paste: Paste, skip: Sequence[int] = ()) -> tuple[int, int] | Non
     for number, line in enumerate(paste.lines[:5000], 1):
         if number in skip or _MISSING.search(line) or _PAIR.search(line):
             continue
-        package = _PACKAGE.search(line)
+        package = _package(line)
         if package:
             return int(package.group("major")), number
         named = {_stated_major(m.group("version")) for m in _NAMED.finditer(line)} - {None}
