@@ -268,3 +268,37 @@ def test_conda_cudnn_of_the_same_major_or_another_package_is_quiet(listing: str)
     found = categories(f"{_CUDNN_8}\n{listing}\n")
     assert "missing-library" in found
     assert "version-mismatch" not in found
+
+
+# --- NVIDIA's cuDNN archive names ------------------------------------------------------------------
+
+_CUDNN_DLL = (
+    "Could not load dynamic library 'cudnn64_{major}.dll'; dlerror: cudnn64_{major}.dll not found"
+)
+
+
+@pytest.mark.parametrize(
+    ("asked", "archive"),
+    [
+        (7, "cudnn-10.1-windows10-x64-v8.0.5.39.zip"),
+        (8, "cudnn-windows-x86_64-9.1.0.70_cuda12-archive.zip"),
+        (9, "cudnn-linux-x86_64-8.9.7.29_cuda12-archive.tar.xz"),
+    ],
+)
+def test_cudnn_archive_of_another_major_is_the_mismatch(asked: int, archive: str) -> None:
+    text = f"{_CUDNN_DLL.format(major=asked)}\nI extracted {archive} into the CUDA folder\n"
+    assert "version-mismatch" in categories(text)
+
+
+@pytest.mark.parametrize(
+    ("asked", "archive"),
+    [
+        (8, "cudnn-11.2-windows-x64-v8.1.0.77.zip"),
+        (7, "cudnn-10.0-windows10-x64-v7.6.5.32.zip"),
+        (8, "cudnn-windows-x86_64-8.9.7.29_cuda12-archive.zip"),
+    ],
+)
+def test_cudnn_archive_of_the_same_major_is_not_read_as_its_cuda(asked: int, archive: str) -> None:
+    text = f"{_CUDNN_DLL.format(major=asked)}\nI extracted {archive} into the CUDA folder\n"
+    found = categories(text)
+    assert "missing-library" in found and "version-mismatch" not in found

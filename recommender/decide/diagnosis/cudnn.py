@@ -36,6 +36,35 @@ _PACKAGE = re.compile(r"\bnvidia-cudnn-cu1[0-9](?:==| +|\s*\(==)(?P<major>[0-9]{
 _CONDA_PACKAGE = re.compile(r"^[ \t-]{0,8}cudnn(?:={1,2}| {1,60})(?P<major>[0-9]{1,2})\.")
 
 
+#: NVIDIA's cuDNN archives by name: before 8.3 the CUDA release comes first and cuDNN's after
+#: "-v" (``cudnn-11.2-windows-x64-v8.1.0.77.zip``, ``cudnn-10.0-linux-x64-v7.6.5.32.tgz``, the
+#: cuDNN archive page, ARCHIVE_URL); from 8.3 the platform first and cuDNN's version before
+#: "_cudaN" (``cudnn-windows-x86_64-9.1.0.70_cuda12-archive.zip``, the redistributable index,
+#: REDIST_URL). Read as the cuDNN release they are, never their CUDA number as a cuDNN.
+ARCHIVE_URL = "https://developer.nvidia.com/rdp/cudnn-archive"
+REDIST_URL = "https://developer.download.nvidia.com/compute/cudnn/redist/cudnn/"
+_ARCHIVE = re.compile(
+    r"cudnn-[0-9]{1,2}\.[0-9]{1,2}-[a-z0-9]{1,12}-[a-z0-9_]{1,8}-v(?P<old>[0-9]{1,2})\."
+    r"|cudnn-[a-z]{1,8}-[a-z0-9_]{1,8}-(?P<new>[0-9]{1,2})\.[0-9.]{1,12}_cuda",
+    re.IGNORECASE,
+)
+
+
+def archive_majors(line: str) -> set[int]:
+    """The cuDNN majors of the NVIDIA archives a line names (none where it names none)."""
+    return {int(m.group("old") or m.group("new")) for m in _ARCHIVE.finditer(line)}
+
+
+def _named_majors(line: str) -> set[int]:
+    """The cuDNN majors a line names: an archive's by its naming, else ``cuDNN 9``-like words."""
+    archives = archive_majors(line)
+    if archives:
+        return archives
+    return {
+        n for m in _NAMED.finditer(line) if (n := _stated_major(m.group("version"))) is not None
+    }
+
+
 def _package(line: str) -> re.Match[str] | None:
     """cuDNN's pip or conda package with its version on ``line``."""
     return _PACKAGE.search(line) or _CONDA_PACKAGE.match(line)
@@ -129,7 +158,7 @@ def other_cudnn(
             return major, number, f"cuDNN {min(other)}'s files"
         if _PAIR.search(line):  # "CUDA/cuDNN version: 10.1/7.6.5": read as toolkit.cudnn below
             continue
-        named = {_stated_major(m.group("version")) for m in _NAMED.finditer(line)} - {None, major}
+        named = _named_majors(line) - {major}
         if named:
             return major, number, f"cuDNN {min(n for n in named if n is not None)} named"
     stated = paste.facts.get("toolkit.cudnn")
@@ -152,7 +181,7 @@ def named_cudnn(paste: Paste, skip: Sequence[int] = ()) -> tuple[int, int] | Non
         package = _package(line)
         if package:
             return int(package.group("major")), number
-        named = {_stated_major(m.group("version")) for m in _NAMED.finditer(line)} - {None}
+        named = _named_majors(line)
         if named:
             return min(n for n in named if n is not None), number
     stated = paste.facts.get("toolkit.cudnn")
@@ -160,4 +189,4 @@ def named_cudnn(paste: Paste, skip: Sequence[int] = ()) -> tuple[int, int] | Non
     return (major, stated.line) if stated is not None and major is not None else None
 
 
-__all__ = ["file_majors", "named_cudnn", "other_cudnn", "torch_cudnn_major"]
+__all__ = ["archive_majors", "file_majors", "named_cudnn", "other_cudnn", "torch_cudnn_major"]

@@ -21,6 +21,7 @@ from recommender.core.catalog import Accelerator, Framework
 from recommender.core.catalog import Diagnosis as Category
 from recommender.core.numfmt import is_digits
 from recommender.decide.diagnosis._paste import quote_lines, stated_cuda_lines
+from recommender.decide.diagnosis.cudnn import archive_majors
 from recommender.decide.diagnosis.findings import Finding
 from recommender.decide.diagnosis.library_release import (
     BUILD,
@@ -230,7 +231,10 @@ def _named_releases(
         if number in own or number in read:
             continue
         low = text[:2000].lower()
-        if "cudnn" in low and "cuda/cudnn" not in low:
+        archives = archive_majors(text[:2000]) if "cudnn-" in low else set()
+        for major in sorted(archives):  # NVIDIA's archive names: their CUDA number is not cuDNN's
+            cudnn.setdefault(major, number)
+        if "cudnn" in low and "cuda/cudnn" not in low and not archives:
             for m in _STATED_CUDNN.finditer(text[:2000]):
                 cudnn.setdefault(int(m.group("major")), number)
         if Accelerator.CUDA.value in low and "install" in low:
