@@ -187,6 +187,8 @@ def test_hip_runtime_of_another_rocm_warns(asked: int, installed: str) -> None:
         (6, "ROCm 6.2.0 is installed at /opt/rocm-6.2.0"),
         (5, "torch                2.0.1+rocm5.4.2"),
         (6, "nothing else here"),
+        (6, "pytorch-triton-rocm==2.1.0"),
+        (6, "tensorflow-rocm==2.14.0.600"),
     ],
 )
 def test_hip_runtime_of_the_installed_rocm_is_quiet(asked: int, installed: str) -> None:

@@ -35,8 +35,11 @@ _FAILED = re.compile(
     re.IGNORECASE,
 )
 #: ROCm stated with its release in words or a directory: "ROCm 6.1", "rocm-6.2.0", "/opt/rocm-6.2",
-#: "ROCm v5.7", torch's "+rocm6.0".
-_STATED = re.compile(r"\brocm[ _/:=-]{0,3}v?(?P<major>[0-9])\.(?P<minor>[0-9]{1,2})", re.IGNORECASE)
+#: "ROCm v5.7", torch's "+rocm6.0"; never the tail of a package's name, whose version is its own
+#: (``pytorch-triton-rocm==2.1.0``, ``tensorflow-rocm==2.14.0.600``).
+_STATED = re.compile(
+    r"(?<![A-Za-z0-9_-])rocm[ _/:=-]{0,3}v?(?P<major>[0-9])\.(?P<minor>[0-9]{1,2})", re.IGNORECASE
+)
 
 
 def _asked(paste: Paste) -> tuple[int, int] | None:
