@@ -22,6 +22,7 @@ from recommender.decide.diagnosis.builds import (
 )
 from recommender.decide.diagnosis.cpu_isa import cpu_isa_findings
 from recommender.decide.diagnosis.cuda_majors import cuda_majors
+from recommender.decide.diagnosis.custom_ops import custom_op_of_another_tensorflow
 from recommender.decide.diagnosis.device_access import root_only_gpu
 from recommender.decide.diagnosis.driver_unseen import UNSEEN, driver_unseen
 from recommender.decide.diagnosis.ds_ops import ds_op_findings
@@ -78,7 +79,6 @@ from recommender.decide.diagnosis.stated_floors import stated_floor_findings
 from recommender.decide.diagnosis.symptoms import symptom_shown, unexplained
 from recommender.decide.diagnosis.tegra import library_wheels_on_tegra, tegra_builds
 from recommender.decide.diagnosis.tensorrt_major import tensorrt_major_findings
-from recommender.decide.diagnosis.tf_framework_soname import custom_op_of_another_tensorflow
 from recommender.decide.diagnosis.tf_libraries import (
     library_release_named,
     library_versions,

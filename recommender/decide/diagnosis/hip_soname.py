@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from recommender.core.catalog import Accelerator
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.diagnosis.findings import Finding
 from recommender.decide.diagnosis.library_release import INFERRED
@@ -58,7 +59,7 @@ def _stated(paste: Paste, asked_line: int) -> dict[int, int]:
     if stated is not None:
         found[stated[0][0]] = stated[1].line
     for number, line in enumerate(paste.lines[:2000], start=1):
-        if number == asked_line or "rocm" not in line.lower():
+        if number == asked_line or Accelerator.ROCM.value not in line.lower():
             continue
         for m in _STATED.finditer(line[:2000]):
             found.setdefault(int(m.group("major")), number)
