@@ -212,3 +212,21 @@ def shows_cuda_build(paste: Paste) -> bool:
     """The paste states a CUDA build of torch (``+cu117``, collect_env's CUDA used to build)."""
     fact = paste.facts.get("frameworks.pytorch.build.flavour")
     return fact is not None and fact.value == Accelerator.CUDA.value
+
+
+#: A line that is the loader's own exception: Python's ImportError (an extension module's dlopen,
+#: Python/dynload_shlib.c) or ctypes' OSError, whose message is dlerror()'s "NAME: cannot open
+#: shared object file" (https://docs.python.org/3/library/ctypes.html#loading-shared-libraries).
+#: A program's own exception that retells it ("RuntimeError: CuPy failed to load ...") is that
+#: program's message, read by its own signature.
+_RAISED = re.compile(
+    r"\s{0,8}(?:ImportError|OSError): [^ :]{1,300}: cannot open shared object file"
+)
+
+
+def loader_raised(paste: Paste, lines: list[int]) -> bool:
+    """A matched line is the exception that ended the program. A CUDA library that a crashed
+    import needed is then a failure whether the paste shows a GPU or not, unlike an optional
+    probe's miss that a CPU run logs and survives. (A CUDA call refused on a machine without a
+    GPU stays harmless: the code, not the environment, asked for CUDA.)"""
+    return any(_RAISED.match(paste.line(n)) for n in lines)

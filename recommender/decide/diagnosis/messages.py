@@ -13,6 +13,7 @@ from recommender.decide.checklist.build import Checklist
 from recommender.decide.diagnosis._paste import (
     APPLE_GPU,
     TPU_MACHINE,
+    loader_raised,
     major_minor,
     names_elsewhere,
     quote_lines,
@@ -135,21 +136,6 @@ _CUDA_BUILD_MISSING = frozenset(
 )
 
 
-#: A line that is a raised exception's own ("ImportError: ...", "torch.OutOfMemoryError: ..."):
-#: Python stopped the program there (https://docs.python.org/3/library/traceback.html).
-_RAISED = re.compile(
-    r"\s{0,8}(?:[A-Za-z_][A-Za-z0-9_]{0,40}\.){0,4}[A-Z][A-Za-z0-9]{0,40}(?:Error|Exception): "
-)
-
-
-def _raised(paste: Paste, lines: list[int]) -> bool:
-    """A matched line is the exception that ended the program. A CUDA library that a crashed
-    import needed is then a failure whether the paste shows a GPU or not, unlike an optional
-    probe's miss that a CPU run logs and survives. (A CUDA call refused on a machine without a
-    GPU stays harmless: the code, not the environment, asked for CUDA.)"""
-    return any(_RAISED.match(paste.line(n)) for n in lines)
-
-
 def _app_symptom(sig: Signature, paste: Paste) -> bool:
     """The message is an application's check that torch sees no GPU (it proves CUDA is not
     available), and the application expects one: not harmless where the paste shows no GPU, but
@@ -166,7 +152,7 @@ def _harmless(sig: Signature, paste: Paste, gpu: bool, lines: list[int]) -> str 
         )
     cuda_build = sig.needs == "cuda-expected" and shows_cuda_build(paste)
     if sig.needs in ("gpu", "cuda-expected") and not (
-        gpu or cuda_build or (sig.diagnosis == _MISSING and _raised(paste, lines))
+        gpu or cuda_build or (sig.diagnosis == _MISSING and loader_raised(paste, lines))
     ):
         return "the paste shows no GPU" + (" and no CUDA build" if sig.needs != "gpu" else "")
     if sig.needs == "gpu" and shows_only_apple_gpu(paste):
