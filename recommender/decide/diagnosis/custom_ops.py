@@ -17,6 +17,7 @@ import re
 from dataclasses import replace
 
 from recommender.core.catalog import Diagnosis as Category
+from recommender.core.numfmt import is_digits
 from recommender.decide.diagnosis.findings import Finding
 from recommender.decide.diagnosis.library_release import INFERRED
 from recommender.facts.reports import Paste
@@ -42,7 +43,7 @@ def custom_op_of_another_tensorflow(paste: Paste) -> list[Finding]:
     if asked is None or fact is None:
         return []
     head = str(fact.value).split(".")[0]
-    if not head.isdigit() or int(head) == asked[1]:
+    if not is_digits(head) or int(head) == asked[1]:
         return []
     number, major = asked
     finding = INFERRED.finding(

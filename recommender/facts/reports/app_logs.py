@@ -48,6 +48,7 @@ import re
 from collections.abc import Sequence
 
 from recommender.core.catalog import Accelerator
+from recommender.core.numfmt import is_digits
 from recommender.facts.reports.lines import local_build
 from recommender.facts.reports.model import Block, Fact
 
@@ -150,7 +151,7 @@ class _Facts:
 def message(line: str) -> str:
     """The line without a logger's prefix (time, level, logger name)."""
     first = line[:1]
-    if not (first.isdigit() or first == "[" or "| " in line[:50]):
+    if not (is_digits(first) or first == "[" or "| " in line[:50]):
         prefix = None  # no time, bracket or compose column opens the line: no prefix to take
     else:
         prefix = _PREFIX.match(line)
