@@ -49,8 +49,8 @@ from collections.abc import Sequence
 
 from recommender.core.catalog import Accelerator
 from recommender.core.numfmt import is_digits
-from recommender.facts.reports.lines import local_build
-from recommender.facts.reports.model import Block, Fact
+from recommender.facts.reports.first_facts import FirstFacts
+from recommender.facts.reports.model import Block
 
 FORMAT = "application log"
 _V = r"[0-9]{1,2}\.[0-9]{1,2}(?:\.[0-9]{1,3})?(?:(?:a|b|rc|\.dev|\.post)[0-9]{1,8})?"
@@ -114,21 +114,8 @@ _RAISED = re.compile(
 _PLATFORMS = {"nt": "Windows", "MacOS": "Darwin"}
 
 
-class _Facts:
-    """The facts found so far: the first per path wins, as in every reader."""
-
-    def __init__(self) -> None:
-        self.found: dict[str, Fact] = {}
-
-    def add(self, path: str, value: object, line: int) -> None:
-        if value not in (None, "") and path not in self.found:
-            self.found[path] = Fact(path=path, value=value, line=line)
-
-    def torch(self, version: str, line: int) -> None:
-        self.add("frameworks.pytorch.installed", True, line)
-        self.add("frameworks.pytorch.version", version, line)
-        for key, value in local_build(version).items():
-            self.add(f"frameworks.pytorch.build.{key}", value, line)
+class _Facts(FirstFacts):
+    """The facts found so far, and what an application says of its platform and device."""
 
     def platform(self, name: str, line: int) -> None:
         self.add("os.system", _PLATFORMS.get(name, name), line)

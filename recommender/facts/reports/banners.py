@@ -37,8 +37,8 @@ import re
 from collections.abc import Sequence
 
 from recommender.core.catalog import Accelerator
-from recommender.facts.reports.lines import local_build
-from recommender.facts.reports.model import Block, Fact
+from recommender.facts.reports.first_facts import FirstFacts
+from recommender.facts.reports.model import Block
 
 FORMAT = "start-up banner"
 _V = r"[0-9]{1,2}\.[0-9]{1,2}(?:\.[0-9]{1,3})?(?:(?:a|b|rc|\.dev|\.post)[0-9]{1,8})?"
@@ -85,21 +85,8 @@ _XF_TORCH = re.compile(rf"^pytorch\.version:?\s{{1,60}}{_TORCH_V}\s*$")
 _XF_GPU = re.compile(r"^gpu\.(?P<k>name|compute_capability):?\s{1,60}(?P<v>\S.{0,80})$")
 
 
-class _Facts:
-    """The facts found so far: the first per path wins, as in every reader."""
-
-    def __init__(self) -> None:
-        self.found: dict[str, Fact] = {}
-
-    def add(self, path: str, value: object, line: int) -> None:
-        if value not in (None, "") and path not in self.found:
-            self.found[path] = Fact(path=path, value=value, line=line)
-
-    def torch(self, version: str, line: int) -> None:
-        self.add("frameworks.pytorch.installed", True, line)
-        self.add("frameworks.pytorch.version", version, line)
-        for key, value in local_build(version).items():
-            self.add(f"frameworks.pytorch.build.{key}", value, line)
+class _Facts(FirstFacts):
+    """The facts found so far, and the GPUs a banner names."""
 
     def gpu(self, index: str, name: str, cc: str | None, line: int) -> None:
         self.add(f"gpu.{int(index)}.name", " ".join(name.split()), line)
