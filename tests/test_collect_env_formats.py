@@ -151,11 +151,12 @@ def test_vllm_2025_banners_and_aligned_fields():
     assert facts.get("environment.variables") == ("CUDA_VISIBLE_DEVICES=0,1",)
 
 
-def test_vllm_2024_tail_and_an_unlisted_gpu():
+def test_vllm_2024_tail_and_a_gpu_from_the_table():
     facts = read("vllm_2024_a10.txt")
     assert facts.doc["source"]["layout"] == "vllm-2024"
     assert facts.get("accelerators[].name") == ("NVIDIA A10G",)
-    assert facts.get("accelerators[].compute_capability") == (None,)  # not in the table
+    # the report states no capability; rules/gpus.yaml has the A10G's (8.6) since session 47
+    assert facts.get("accelerators[].compute_capability") == ("8.6",)
     assert facts.doc["vllm"]["version"].startswith("0.6.0")
 
 
