@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from recommender.core.catalog import Diagnosis as Category
-from recommender.decide.diagnosis._paste import MAX_QUOTES, shows_driver
+from recommender.decide.diagnosis._paste import MAX_QUOTES, shows_driver, stated_in_prose
 from recommender.decide.diagnosis.device_access import root_only
 from recommender.decide.diagnosis.findings import Finding
 from recommender.decide.diagnosis.wsl import NO_GPU_UNDER_WSL
@@ -55,6 +55,18 @@ _NVIDIA_SMI_ABSENT = frozenset({"signature:nvidia-smi-not-found", "signature:nvi
 #: 2026-12-06).
 _DRIVER_LIBRARY_UNFOUND = frozenset({"signature:nvidia-smi-nvml-not-found"})
 
+#: A process's own "no driver" (torch asks the CUDA runtime for the driver's version and gets 0:
+#: libcuda could not be loaded in that process; c10/cuda/CUDAFunctions.cpp). Where the paste's
+#: tool output shows the driver at work (nvidia-smi's header, the kernel module's version), the
+#: driver is installed: the process is the one that sees no GPU, most often a container started
+#: without --gpus, whose libcuda the NVIDIA Container Toolkit did not mount ("you don't need to
+#: install nvidia driver in container, containers use driver in host ... run docker with --gpus
+#: all": https://github.com/traveller59/spconv/issues/185; verified 2026-12-07).
+_PROCESS_NO_DRIVER = frozenset({"signature:torch-no-nvidia-driver"})
+
+#: Tool output that shows the driver at work (not a sentence naming a version).
+_RUNNING_DRIVER = ("driver.kernel", "driver.max_cuda", "driver.library")
+
 
 def container_line(paste: Paste) -> int | None:
     """The first line that puts the paste inside a container, or None."""
@@ -66,6 +78,14 @@ def container_line(paste: Paste) -> int | None:
 
 def _in_container(paste: Paste) -> bool:
     return container_line(paste) is not None
+
+
+def _driver_running(paste: Paste) -> bool:
+    """Tool output in the paste shows the NVIDIA driver at work (a version in a sentence, and what
+    is derived from it on the same line, does not)."""
+    stated = {f.line for f in paste.facts.values() if stated_in_prose(paste, f)}
+    facts = [paste.facts.get(path) for path in _RUNNING_DRIVER]
+    return any(f is not None and f.line not in stated for f in facts)
 
 
 def _flip(f: Finding, to: str) -> Finding:
@@ -92,6 +112,17 @@ def _setting(paste: Paste, found: Sequence[Finding], wsl2: bool) -> list[Finding
             and Category.NO_DEVICE.value in f.also
         ):
             f = _flip(f, Category.NO_DEVICE.value)
+        elif (
+            f.status == "fail"
+            and f.id in _PROCESS_NO_DRIVER
+            and f.category == Category.NO_DRIVER.value
+            and _driver_running(paste)
+        ):
+            f = replace(
+                _flip(f, Category.NO_DEVICE.value),
+                detail=f"{f.detail}; the paste shows the driver at work, so this process is the "
+                "one that sees no GPU (a container started without --gpus)",
+            )
         elif (
             f.status == "fail"
             and f.id in _DRIVER_LIBRARY_UNFOUND

@@ -165,30 +165,41 @@ def _conda_install(line: str, number: int) -> list[Fact]:
     return out
 
 
-#: PyTorch's CPU-only wheel index: an install command that names it installs a CPU build.
+#: PyTorch's wheel indexes: ``/whl/cpu`` serves CPU builds only, ``/whl/cu121`` builds for CUDA
+#: 12.1 only (https://pytorch.org/get-started/locally/; verified 2026-12-07). An install command
+#: that names one installs a build of that flavour.
+_INDEX = "download.pytorch.org/whl/"
 _CPU_INDEX = "download.pytorch.org/whl/cpu"
+_CUDA_INDEX = re.compile(
+    r"download\.pytorch\.org/whl/(?:nightly/)?cu(?P<cuda>1[0-9]{2,3})(?![0-9A-Za-z])"
+)
 _TORCH_PIN = re.compile(r"(?:^|\s)[\"']?torch==(?P<version>[0-9][0-9A-Za-z.+]{0,30})")
 
 
-def _cpu_index_install(line: str, number: int) -> list[Fact]:
+def _index_flavour(line: str) -> list[tuple[str, str]]:
+    """The build facts the wheel index an install command names proves, or none."""
+    low = line.lower()
+    at = low.find(_CPU_INDEX)
+    if at >= 0 and low[at + len(_CPU_INDEX) : at + len(_CPU_INDEX) + 1] in ("", "/", " ", '"', "'"):
+        return [("frameworks.pytorch.build.flavour", "cpu")]
+    m = _CUDA_INDEX.search(low[:2000])
+    if m is None:
+        return []
+    digits = m.group("cuda")
+    return [("frameworks.pytorch.build.cuda", f"{digits[:-1]}.{digits[-1]}")]
+
+
+def _index_install(line: str, number: int) -> list[Fact]:
     """``pip install torch==2.6.0 --index-url https://download.pytorch.org/whl/cpu``: a CPU build
-    of torch (the index serves nothing else)."""
+    of torch (the index serves nothing else); ``.../whl/cu121``: a build for CUDA 12.1."""
     low = line.lower()
     if " install " not in low or " torch" not in low:
         return []
-    at = low.find(_CPU_INDEX)
-    if at < 0 or low[at + len(_CPU_INDEX) : at + len(_CPU_INDEX) + 1] not in (
-        "",
-        "/",
-        " ",
-        '"',
-        "'",
-    ):
+    built = _index_flavour(line)
+    if not built:
         return []
-    out = [
-        Fact(path="frameworks.pytorch.installed", value=True, line=number),
-        Fact(path="frameworks.pytorch.build.flavour", value="cpu", line=number),
-    ]
+    out = [Fact(path="frameworks.pytorch.installed", value=True, line=number)]
+    out.extend(Fact(path=path, value=value, line=number) for path, value in built)
     pin = _TORCH_PIN.search(line[:2000])
     if pin is not None:
         out.append(Fact(path="frameworks.pytorch.version", value=pin.group("version"), line=number))
@@ -287,8 +298,8 @@ def read(lines: Sequence[str]) -> list[Block]:
             found = imports(line, number)
         elif "   " in line and not _may_list(line) and (row := QUOTED_ROW.search(line[:400])):
             found = _facts(row["name"], row["version"], row["build"], row["channel"], number)
-        if not found and _CPU_INDEX in line:
-            found = _cpu_index_install(line, number)
+        if not found and _INDEX in line:
+            found = _index_install(line, number)
         if found:
             start = start if facts else number
             facts.extend(found)
