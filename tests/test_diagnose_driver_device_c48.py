@@ -9,6 +9,10 @@ such output the message keeps its reading.
 CUDA 12.1 only, as ``/whl/cpu`` serves CPU builds only. Beside nvidia-smi's header, whose CUDA
 Version is the newest the driver runs, a build for a later CUDA is a driver too old for it.
 
+(c) A package whose name says its CUDA major (NVIDIA's ``-cu12`` library wheels, ``cupy-cuda12x``,
+``faiss-gpu-cu12``) beside nvidia-smi's header of an older major: minor version compatibility
+stays within a major, so the driver cannot run it.
+
 Texts written after public threads: traveller59/spconv#185 and PyTorch's install page."""
 
 from __future__ import annotations
@@ -80,3 +84,27 @@ def test_cpu_index_install_still_reads_a_cpu_build() -> None:
     result = read("$ pip install torch==2.6.0 --index-url https://download.pytorch.org/whl/cpu\n")
     assert result is not None
     assert fact(result, "frameworks.pytorch.build.flavour") == "cpu"
+
+
+# --- (c) a package named for a CUDA major the driver does not run ------------------------------
+
+
+def test_cupy_for_cuda12_beside_a_cuda11_driver_is_driver_too_old() -> None:
+    text = f"{SMI_118}\n$ pip list\ncupy-cuda12x   13.0.0\nnumpy          1.26.4\n"
+    assert "driver-too-old" in fails(text)
+
+
+def test_nvidia_cu12_library_wheel_beside_a_cuda11_driver_is_driver_too_old() -> None:
+    text = f"{SMI_118}\n$ pip list\nonnxruntime-gpu   1.18.0\nnvidia-cudnn-cu12 9.1.0.70\n"
+    assert "driver-too-old" in fails(text)
+
+
+def test_cuda11_wheels_on_a_cuda11_driver_stay_quiet() -> None:
+    text = f"{SMI_118}\n$ pip list\ncupy-cuda11x   13.0.0\nnvidia-cudnn-cu11 8.9.2.26\n"
+    assert "driver-too-old" not in categories(text)
+
+
+def test_cu12_wheel_beside_torch_built_for_the_drivers_major_is_a_warning() -> None:
+    text = f"{SMI_118}\n$ pip list\ntorch   2.1.0+cu118\nnvidia-cublas-cu12 12.1.3.1\n"
+    assert "driver-too-old" not in fails(text)
+    assert "driver-too-old" in categories(text)

@@ -90,6 +90,7 @@ from recommender.decide.diagnosis.torch_libraries import KEY as TORCH_RELEASE_LI
 from recommender.decide.diagnosis.torch_libraries import release_library
 from recommender.decide.diagnosis.triton_vendor import triton_for_nvidia_on_amd
 from recommender.decide.diagnosis.vendor_build import vendor_builds
+from recommender.decide.diagnosis.wheel_majors import wheel_majors
 from recommender.decide.diagnosis.wsl import on_wsl2
 from recommender.facts.reports import Paste, Signature
 from recommender.rulebase.reference import Reference
@@ -238,6 +239,7 @@ def diagnose(
         *vendor_builds(paste),
         *cuda_runtimes(paste),
         *cuda_majors(paste),
+        *wheel_majors(paste),
         # a minimum the paste states with what it shows leads an era's inference of the same cause
         *stated_floor_findings(paste, hardware.gpus),
         *era_findings(paste, tables),

@@ -110,6 +110,11 @@ _NAMES = frozenset((*WATCHED, *RECORDED))
 #: NVIDIA's library wheels name the CUDA major they were built for (``nvidia-nccl-cu12``,
 #: ``nvidia-cusparselt-cu13``): every one is read, so a list shows which CUDA majors it holds.
 _NVIDIA_CUDA_WHEEL = re.compile(r"^nvidia-[a-z0-9-]{1,40}-cu1[0-9]$")
+#: CuPy's wheels name the CUDA they were built for: ``cupy-cuda12x`` and ``cupy-cuda11x`` a major
+#: (any 12.x, 11.2 to 11.x), older ones a release (``cupy-cuda102``, ``cupy-cuda111``)
+#: (https://pypi.org/project/cupy-cuda12x/, https://pypi.org/project/cupy-cuda111/; verified
+#: 2026-12-07).
+_CUPY_CUDA = re.compile(r"^cupy-cuda(?:1[0-9]x|[0-9]{3})$")
 #: MXNet's GPU builds name their CUDA release (``mxnet-cu112``, ``mxnet-cu90mkl``).
 _MXNET_CUDA = re.compile(r"^mxnet-cu[0-9]{2,3}(?:mkl)?$")
 
@@ -125,4 +130,5 @@ def is_read(name: str) -> bool:
         name in _NAMES
         or _NVIDIA_CUDA_WHEEL.match(name) is not None
         or _MXNET_CUDA.match(name) is not None
+        or _CUPY_CUDA.match(name) is not None
     )
