@@ -13,11 +13,23 @@ Version is the newest the driver runs, a build for a later CUDA is a driver too 
 ``faiss-gpu-cu12``) beside nvidia-smi's header of an older major: minor version compatibility
 stays within a major, so the driver cannot run it.
 
-Texts written after public threads: traveller59/spconv#185 and PyTorch's install page."""
+(d) Runtimes' own words (rules/signatures.yaml): TensorRT's "CUDA initialization failure with
+error: N" (35 a driver too old, 100 no device), CTranslate2's "Invalid handle. Cannot load symbol
+X" (the library it opens is missing), ctypes' "Could not find module 'X.dll' (or one of its
+dependencies)" for any DLL (a warning), torch's "device >= 0 && device < num_gpus" (an index
+beyond the visible GPUs); the family wordings of no device and of a missing library gain the
+quantizers' "GPU is required to", TensorFlow's "no devices matching that specification are
+registered", "Cannot load symbol", "is not found or cannot be loaded".
+
+Texts written after public threads: traveller59/spconv#185, PyTorch's install page,
+NVIDIA/TensorRT#149 and #2879, whisper-diarization#307, gpufit#147, pytorch#107300,
+oobabooga/textgen#6804, tensorflow#8093."""
 
 from __future__ import annotations
 
-from tests.pastes import categories, fact, fails, read
+import pytest
+
+from tests.pastes import categories, fact, fails, read, signature_ids
 
 SMI_118 = (
     "$ nvidia-smi\n"
@@ -108,3 +120,75 @@ def test_cu12_wheel_beside_torch_built_for_the_drivers_major_is_a_warning() -> N
     text = f"{SMI_118}\n$ pip list\ntorch   2.1.0+cu118\nnvidia-cublas-cu12 12.1.3.1\n"
     assert "driver-too-old" not in fails(text)
     assert "driver-too-old" in categories(text)
+
+
+# --- (d) runtimes' own words ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        (
+            "[11/05/2023-16:18:50] [W] [TRT] CUDA initialization failure with error: 35. Please "
+            "check your CUDA installation:  http://docs.nvidia.com/cuda/cuda-installation-guide-linux/index.html\n",
+            "driver-too-old",
+        ),
+        (
+            "[E] [TRT] Cuda initialization failure with error 100. Please check cuda installation: "
+            "http://docs.nvidia.com/cuda/cuda-installation-guide-linux/index.html.\n",
+            "no-device",
+        ),
+        (
+            "Transcribing with faster-whisper (large-v3)...\nInvalid handle. Cannot load symbol "
+            "cublasLtCreate\nAborted (core dumped)\n",
+            "missing-library",
+        ),
+        (
+            "    prop = get_device_properties(device)\nRuntimeError: device >= 0 && device < num_gpus "
+            'INTERNAL ASSERT FAILED at "../aten/src/ATen/cuda/CUDAContext.cpp":50, please report a '
+            "bug to PyTorch.\n",
+            "no-device",
+        ),
+    ],
+)
+def test_runtime_wording_fails_with_its_cause(text: str, category: str) -> None:
+    assert category in fails(text)
+
+
+def test_other_tensorrt_init_errors_stay_quiet() -> None:
+    text = "[E] [TRT] Cuda initialization failure with error 2. Please check cuda installation\n"
+    assert not {"driver-too-old", "no-device"} & categories(text)
+
+
+def test_ctypes_dll_not_found_is_a_missing_library_warning() -> None:
+    text = (
+        "FileNotFoundError: Could not find module 'C:\\venv\\Lib\\site-packages\\pygpufit\\Gpufit.dll' "
+        "(or one of its dependencies). Try using the full path with constructor syntax.\n"
+    )
+    assert "windows-ctypes-dll-not-found" in signature_ids(text)
+    assert "missing-library" in categories(text)
+    assert "missing-library" not in fails(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '    raise RuntimeError("GPU is required to quantize or run quantize model.")\n'
+        "RuntimeError: GPU is required to quantize or run quantize model.\n",
+        "InvalidArgumentError: Cannot assign a device for operation MatMul: Could not satisfy "
+        "explicit device specification '/device:GPU:0' because no devices matching that "
+        "specification are registered in this process; available devices: "
+        "/job:localhost/replica:0/task:0/device:CPU:0\n",
+    ],
+)
+def test_no_device_family_wordings_warn(text: str) -> None:
+    assert "no-device" in categories(text)
+    assert "no-device" not in fails(text)
+
+
+def test_a_healthy_tensorrt_start_stays_quiet() -> None:
+    text = (
+        "[I] [TRT] [MemUsageChange] Init CUDA: CPU +2, GPU +0, now: CPU 18, GPU 431 (MiB)\n"
+        "[I] [TRT] Loaded engine size: 12 MiB\n"
+    )
+    assert not fails(text)
