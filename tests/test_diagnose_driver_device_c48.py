@@ -21,6 +21,10 @@ beyond the visible GPUs); the family wordings of no device and of a missing libr
 quantizers' "GPU is required to", TensorFlow's "no devices matching that specification are
 registered", "Cannot load symbol", "is not found or cannot be loaded".
 
+(e) CUDA_VISIBLE_DEVICES set to an empty value, or to one that starts with an invalid index
+(-1), hides every GPU (CUDA Programming Guide, "CUDA Environment Variables"): with a framework
+that then sees none, that is the cause (no-device), not an unexplained symptom.
+
 Texts written after public threads: traveller59/spconv#185, PyTorch's install page,
 NVIDIA/TensorRT#149 and #2879, whisper-diarization#307, gpufit#147, pytorch#107300,
 oobabooga/textgen#6804, tensorflow#8093."""
@@ -192,3 +196,34 @@ def test_a_healthy_tensorrt_start_stays_quiet() -> None:
         "[I] [TRT] Loaded engine size: 12 MiB\n"
     )
     assert not fails(text)
+
+
+# --- (e) CUDA_VISIBLE_DEVICES hides every GPU ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "$ export CUDA_VISIBLE_DEVICES=-1\n",
+        '$ CUDA_VISIBLE_DEVICES="" python check.py\n',
+        "$ export CUDA_VISIBLE_DEVICES=\n",
+    ],
+)
+def test_hidden_gpus_with_torch_seeing_none_is_no_device(setting: str) -> None:
+    text = f'{setting}$ python -c "import torch; print(torch.cuda.is_available())"\nFalse\n'
+    assert "no-device" in fails(text)
+
+
+@pytest.mark.parametrize(
+    "setting",
+    ["$ export CUDA_VISIBLE_DEVICES=0\n", "$ export CUDA_VISIBLE_DEVICES=0,1\n", ""],
+)
+def test_a_gpu_left_visible_stays_an_unexplained_symptom(setting: str) -> None:
+    text = f'{setting}$ python -c "import torch; print(torch.cuda.is_available())"\nFalse\n'
+    assert "no-device" not in fails(text)
+
+
+def test_hidden_gpus_without_a_framework_failing_stay_quiet() -> None:
+    text = "$ export CUDA_VISIBLE_DEVICES=-1  # run this test on the CPU\n$ pytest -q\n3 passed\n"
+    result = read(text)
+    assert result is None or "no-device" not in categories(text)

@@ -33,6 +33,7 @@ from recommender.decide.diagnosis.findings import Diagnosis, Finding
 from recommender.decide.diagnosis.flavours import flavour_findings
 from recommender.decide.diagnosis.foreign_gpu import no_nvidia_gpu
 from recommender.decide.diagnosis.gfx import gfx_findings
+from recommender.decide.diagnosis.hidden_gpus import hidden_gpus
 from recommender.decide.diagnosis.hip_soname import hip_of_another_rocm
 from recommender.decide.diagnosis.intent import cpu_intended
 from recommender.decide.diagnosis.items import item_findings
@@ -282,6 +283,7 @@ def diagnose(
     ]
     found += uncovered(paste, found)
     found += no_nvidia_gpu(paste, found)
+    found += hidden_gpus(paste, found)
     if any(f.category == Category.WSL_ISSUE.value and f.status != "ok" for f in found):
         found = [f for f in found if f.id != "platform:wsl2"]  # a WSL finding says it already
     wsl2 = on_wsl2(paste)

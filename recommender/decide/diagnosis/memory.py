@@ -104,7 +104,7 @@ def closed_gpus(paste: Paste) -> list[Finding]:
 
 CONTAINER_GPUS_URL = "https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/docker-specialized.html"
 #: Facts by which a framework says it sees no GPU.
-_NO_GPU_SEEN = (
+NO_GPU_SEEN = (
     ("frameworks.pytorch.cuda_available", False),
     ("torch.gpu_visible", False),
     ("torch.device_count", 0),
@@ -120,7 +120,7 @@ def container_without_gpus(paste: Paste) -> list[Finding]:
         return []
     seen = [
         paste.facts[path]
-        for path, value in _NO_GPU_SEEN
+        for path, value in NO_GPU_SEEN
         if path in paste.facts and paste.facts[path].value == value
     ]
     if not seen:
