@@ -32,6 +32,10 @@ from recommender.decide.diagnosis.families import FAMILY, family_findings
 from recommender.decide.diagnosis.findings import Diagnosis, Finding
 from recommender.decide.diagnosis.flavours import flavour_findings
 from recommender.decide.diagnosis.foreign_gpu import no_nvidia_gpu
+from recommender.decide.diagnosis.framework_symbols import (
+    FRAMEWORK_SYMBOL,
+    framework_library_symbol,
+)
 from recommender.decide.diagnosis.gfx import gfx_findings
 from recommender.decide.diagnosis.hidden_gpus import hidden_gpus
 from recommender.decide.diagnosis.hip_soname import hip_of_another_rocm
@@ -169,7 +173,9 @@ def _merge(findings: Sequence[Finding]) -> list[Finding]:
 
 
 #: Findings of a loader's refusal: a failure the paste shows, whose cause is inferred.
-_LOADER_REFUSALS = frozenset({EXTENSION_LOAD, f"{INFERRED.prefix}:{TORCH_RELEASE_LIBRARY}"})
+_LOADER_REFUSALS = frozenset(
+    {EXTENSION_LOAD, FRAMEWORK_SYMBOL, f"{INFERRED.prefix}:{TORCH_RELEASE_LIBRARY}"}
+)
 
 
 def _shows_failure(f: Finding) -> bool:
@@ -257,6 +263,7 @@ def diagnose(
         *hip_of_another_rocm(paste),
         *custom_op_of_another_tensorflow(paste),
         *extension_load_failures(paste),
+        *framework_library_symbol(paste),
         *release_library(paste, tables),
         *xla_gpu_only(paste),
         *toolkit_mismatch(paste),
