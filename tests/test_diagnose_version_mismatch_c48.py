@@ -1,0 +1,195 @@
+"""Session 48 (issue 21), engineer W: the version-mismatch family's messages that nothing read
+(NumPy 2 against code for 1.x, modules a framework removed, transformers refusing Keras 3, NCCL
+and MKL functions torch's build lacks, pip's ResolutionImpossible) and a framework's own library
+that the loader refuses for an undefined symbol (read as a fact, consumed by no rule). Each text is
+written for its rule; each has a neighbouring text that must stay quiet."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.pastes import categories, fails, read, signature_ids, statuses
+
+# --- NumPy 2 against code written for NumPy 1.x ----------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["np.float_", "np.Inf", "np.unicode_", "np.in1d"])
+def test_a_name_numpy_2_removed_is_a_version_mismatch(name):
+    text = (
+        '  File "/opt/venv/lib/python3.12/site-packages/oldlib/stats.py", line 40, in <module>\n'
+        f"AttributeError: `{name}` was removed in the NumPy 2.0 release. Use something else.\n"
+    )
+    assert "numpy2-removed-attribute" in signature_ids(text)
+    assert "version-mismatch" in fails(text)
+
+
+def test_numpy_1x_deprecation_wording_is_not_the_numpy_2_removal():
+    text = "DeprecationWarning: `np.float` is a deprecated alias for the builtin `float`.\n"
+    assert "numpy2-removed-attribute" not in signature_ids(text)
+
+
+def test_a_pickle_from_numpy_2_read_under_numpy_1():
+    text = (
+        "    scaler = pickle.load(f)\n"
+        "ModuleNotFoundError: No module named 'numpy._core.multiarray'\n"
+    )
+    assert "numpy2-pickle-under-numpy1" in signature_ids(text)
+    assert "version-mismatch" in fails(text)
+
+
+def test_numpy_core_of_numpy_1_is_not_the_numpy_2_pickle():
+    text = "ModuleNotFoundError: No module named 'numpy.core._multiarray_umath'\n"
+    assert "numpy2-pickle-under-numpy1" not in signature_ids(text)
+
+
+def test_ufunc_size_changed_is_numpy_abi():
+    text = (
+        "ValueError: numpy.ufunc size changed, may indicate binary incompatibility. "
+        "Expected 232 from C header, got 216 from PyObject\n"
+    )
+    assert "numpy-abi-mismatch" in signature_ids(text)
+
+
+def test_torch_without_numpy_is_a_warning_of_version_mismatch():
+    text = ">>> torch.zeros(3).numpy()\nRuntimeError: Numpy is not available\n"
+    assert "torch-numpy-not-available" in signature_ids(text)
+    result = read(text)
+    assert result is not None and statuses(result, "version-mismatch") == {"warn"}
+
+
+# --- modules a framework removed ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "torch._six",
+        "torchvision.transforms.functional_tensor",
+        "torchtext.legacy",
+        "tensorflow.contrib",
+        "tensorflow.contrib.slim",
+        "triton.ops",
+        "triton.ops.matmul_perf_model",
+    ],
+)
+def test_a_module_the_framework_removed(module):
+    text = f"    from {module} import x\nModuleNotFoundError: No module named '{module}'\n"
+    assert "framework-module-removed" in signature_ids(text)
+    assert "version-mismatch" in fails(text)
+
+
+@pytest.mark.parametrize(
+    "module", ["torchvision.transforms._functional_tensor", "torch_six", "triton.opsx", "torch"]
+)
+def test_a_neighbouring_module_name_is_not_a_removed_module(module):
+    text = f"ModuleNotFoundError: No module named '{module}'\n"
+    assert "framework-module-removed" not in signature_ids(text)
+
+
+def test_transformers_refusing_keras_3():
+    text = (
+        "RuntimeError: Failed to import transformers.models.bert.modeling_tf_bert because of the "
+        "following error (look up to see its traceback):\n"
+        "Your currently installed version of Keras is Keras 3, but this is not yet supported in "
+        "Transformers. Please install the backwards-compatible tf-keras package with `pip "
+        "install tf-keras`.\n"
+    )
+    assert "transformers-refuses-keras3" in signature_ids(text)
+    assert "version-mismatch" in fails(text)
+
+
+def test_keras_3_named_in_a_sentence_is_not_transformers_refusal():
+    text = "I upgraded to Keras 3 and TensorFlow 2.16 and training works.\n"
+    assert "transformers-refuses-keras3" not in signature_ids(text)
+
+
+def test_triton_names_the_importer_could_not_find():
+    text = (
+        "ImportError: cannot import name 'AttrsDescriptor' from 'triton.backends.compiler' "
+        "(/usr/lib/python3/site-packages/triton/backends/compiler.py)\n"
+    )
+    assert "cannot-import-name-from-library" in signature_ids(text)
+
+
+# --- functions torch's build needs from a library of another release ---------------------------
+
+NCCL = (
+    "ImportError: /srv/env/lib/python3.11/site-packages/torch/lib/libtorch_cuda.so: "
+    "undefined symbol: ncclCommInitRankScalable\n"
+)
+MKL = (
+    "ImportError: /home/a/miniforge3/envs/x/lib/python3.9/site-packages/torch/lib/libtorch_cpu.so:"
+    " undefined symbol: iJIT_GetNewMethodID\n"
+)
+
+
+def test_an_nccl_function_torch_needs_is_a_version_mismatch():
+    assert "nccl-api-symbol-undefined" in signature_ids(NCCL)
+    assert "version-mismatch" in fails(NCCL)
+
+
+def test_an_mkl_jit_function_torch_needs_is_a_version_mismatch():
+    assert "mkl-jit-api-symbol-undefined" in signature_ids(MKL)
+    assert "version-mismatch" in fails(MKL)
+
+
+def test_an_nccl_error_at_run_time_is_not_a_missing_symbol():
+    text = "torch.distributed.DistBackendError: NCCL error in: ProcessGroupNCCL.cpp:1275, ncclCommInitRank failed\n"
+    assert "nccl-api-symbol-undefined" not in signature_ids(text)
+
+
+# --- a framework's own library refused for a symbol --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/usr/lib/python3/dist-packages/torch/lib/libtorch_cuda.so",
+        "/opt/conda/lib/python3.10/site-packages/tensorflow/libtensorflow_framework.so.2",
+        "/home/u/.venv/lib/python3.11/site-packages/jaxlib/xla_extension.so",
+        "/usr/lib/x86_64-linux-gnu/libcudnn_ops_infer.so.8",
+    ],
+)
+def test_a_framework_library_refused_for_a_symbol_is_a_warning(path):
+    text = f"ImportError: {path}: undefined symbol: someHelper_v2\n"
+    result = read(text)
+    assert result is not None
+    assert "inferred:framework-library-symbol" in {f.id for f in result.findings}
+    assert statuses(result, "version-mismatch") == {"warn"}
+    assert not result.failed
+    assert all(f.id != "healthy" for f in result.findings)  # a failure shown, not healthy
+
+
+def test_the_python_c_api_symbol_says_another_python():
+    text = (
+        "ImportError: /home/u/.local/lib/python3.8/site-packages/torch/lib/libtorch_python.so: "
+        "undefined symbol: PyCode_GetCode\n"
+    )
+    result = read(text)
+    assert result is not None
+    details = [f.detail for f in result.findings if f.id == "inferred:framework-library-symbol"]
+    assert details and "Python" in details[0]
+
+
+def test_a_users_own_module_refused_is_not_the_frameworks():
+    text = "ImportError: /home/u/proj/build/mymodule.so: undefined symbol: foo_bar\n"
+    result = read(text)
+    ids = {f.id for f in result.findings} if result is not None else set()
+    assert "inferred:framework-library-symbol" not in ids
+
+
+# --- pip's resolver ------------------------------------------------------------------------------
+
+
+def test_pip_resolution_impossible_is_a_warning_of_version_mismatch():
+    text = (
+        "ERROR: Cannot install jax==0.4.30 and jaxlib==0.4.20 because these package versions "
+        "have conflicting dependencies.\n"
+    )
+    result = read(text)
+    assert result is not None and statuses(result, "version-mismatch") == {"warn"}
+
+
+def test_a_pip_install_that_resolved_is_quiet():
+    text = "Successfully installed jax-0.4.30 jaxlib-0.4.30\n"
+    assert "version-mismatch" not in categories(text)
