@@ -193,3 +193,31 @@ def test_pip_resolution_impossible_is_a_warning_of_version_mismatch():
 def test_a_pip_install_that_resolved_is_quiet():
     text = "Successfully installed jax-0.4.30 jaxlib-0.4.30\n"
     assert "version-mismatch" not in categories(text)
+
+
+# --- tf_env_collect.sh's cuda libs section -------------------------------------------------------
+
+COLLECT = (
+    "== tensorflow import ============================================\n"
+    "tf.version.VERSION = 2.6.0\n"
+    "tf.version.GIT_VERSION = v2.6.0-rc2-32-g919f693420e\n"
+    "== cuda libs  ===================================================\n"
+    "/usr/local/cuda-{release}/targets/x86_64-linux/lib/libcudart.so.{release}.{patch}\n"
+    "/usr/local/cuda-{release}/targets/x86_64-linux/lib/libcudart_static.a\n"
+)
+
+
+def test_tf_env_collect_cuda_libs_of_another_release_is_a_version_mismatch():
+    text = COLLECT.format(release="10.1", patch="243")
+    result = read(text)
+    assert result is not None and statuses(result, "version-mismatch") == {"warn"}
+
+
+def test_tf_env_collect_cuda_libs_of_the_tested_release_is_quiet():
+    text = COLLECT.format(release="11.2", patch="152")
+    assert "version-mismatch" not in categories(text)
+
+
+def test_a_cudart_file_without_a_tensorflow_version_says_nothing_of_tensorflow():
+    text = "/usr/local/cuda-10.1/targets/x86_64-linux/lib/libcudart.so.10.1.243\n"
+    assert "version-mismatch" not in categories(text)

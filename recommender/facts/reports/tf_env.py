@@ -135,6 +135,12 @@ def _libraries(key: str, value: str) -> list[tuple[str, Any]]:
     ]
 
 
+#: tf_env_collect.sh's "== cuda libs ==" section: the runtime files it finds on the machine
+#: (``/usr/local/cuda-11.2/targets/x86_64-linux/lib/libcudart.so.11.2.152``); cudart's full
+#: version carries its toolkit's release (CUDA 11.2 ships cudart 11.2.152).
+_CUDART_FILE = re.compile(
+    r"^/[A-Za-z0-9_./+-]{0,300}/libcudart\.so\.(?P<v>[0-9]{1,2}\.[0-9]{1,2})\.[0-9]{1,4}$"
+)
 _COLLECT = re.compile(r"^tf\.version\.VERSION {0,4}= {0,4}(?P<value>[0-9][0-9A-Za-z.+-]{0,40})")
 _BUILD_INFO = re.compile(
     r"[({,] {0,2}'(?P<key>cuda_version|cudnn_version|is_cuda_build|is_rocm_build)'(?:,|:) {0,2}"
@@ -225,6 +231,11 @@ def read(lines: Sequence[str]) -> list[Block]:
             found = _version(m.group("value")) if m else []
         elif "is_cuda_build" in line:
             found = _build_info(line)
+        elif "libcudart.so." in line and _CUDART_FILE.match(line):
+            m = _CUDART_FILE.match(line)
+            libraries.extend(
+                Fact(path=p, value=v, line=number) for p, v in _cuda(m["v"] if m else None)
+            )
         elif ("CUDA" in line or "cuDNN" in line or "cudnn" in line) and _LIBS_TEMPLATE.match(line):
             m = _LIBS_TEMPLATE.match(line)
             if m:
