@@ -221,3 +221,66 @@ def test_tf_env_collect_cuda_libs_of_the_tested_release_is_quiet():
 def test_a_cudart_file_without_a_tensorflow_version_says_nothing_of_tensorflow():
     text = "/usr/local/cuda-10.1/targets/x86_64-linux/lib/libcudart.so.10.1.243\n"
     assert "version-mismatch" not in categories(text)
+
+
+# --- files written by another release of the library reading them --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "sid", "status"),
+    [
+        (
+            "Exception: data did not match any variant of untagged enum PyDecoderWrapper at line "
+            "12 column 5\n",
+            "tokenizers-file-newer-than-library",
+            "warn",
+        ),
+        (
+            "ValueError: The checkpoint you are trying to load has model type `gemma3` but "
+            "Transformers does not recognize this architecture.\n",
+            "transformers-architecture-unknown",
+            "warn",
+        ),
+        (
+            "ValueError: File format not supported: filepath=export/. Keras 3 only supports V3 "
+            "`.keras` files and legacy H5 format files (`.h5` extension).\n",
+            "keras3-refuses-keras2-artifact",
+            "fail",
+        ),
+        (
+            "ImportError: `keras.optimizers.legacy` is not supported in Keras 3. When using "
+            "`tf.keras`, install the `tf_keras` package.\n",
+            "keras3-refuses-keras2-artifact",
+            "fail",
+        ),
+        (
+            "_pickle.UnpicklingError: Weights only load failed. This file can still be loaded.\n",
+            "torch-load-weights-only-default",
+            "warn",
+        ),
+        (
+            "InconsistentVersionWarning: Trying to unpickle estimator RandomForestClassifier from "
+            "version 1.2.2 when using version 1.5.0.\n",
+            "sklearn-estimator-other-release",
+            "warn",
+        ),
+    ],
+)
+def test_a_file_of_another_library_release(text, sid, status):
+    assert sid in signature_ids(text)
+    result = read(text)
+    assert result is not None and status in statuses(result, "version-mismatch")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Loaded tokenizer from tokenizer.json (untagged enums are fine here)\n",
+        "Transformers recognizes this architecture: LlamaForCausalLM\n",
+        "Saved the model as model.keras with Keras 3.3.3\n",
+        "Loaded weights only from model.safetensors\n",
+        "Trying to unpickle the dataset from cache\n",
+    ],
+)
+def test_neighbouring_words_of_those_files_are_quiet(text):
+    assert "version-mismatch" not in categories(text)
