@@ -284,3 +284,24 @@ def test_a_file_of_another_library_release(text, sid, status):
 )
 def test_neighbouring_words_of_those_files_are_quiet(text):
     assert "version-mismatch" not in categories(text)
+
+
+def test_a_module_built_for_another_python_on_windows():
+    text = "ImportError: Module use of python310.dll conflicts with this version of Python.\n"
+    assert "python-dll-of-another-release" in signature_ids(text)
+    assert "version-mismatch" in fails(text)
+
+
+def test_tensorflows_pybind11_refusal_is_a_warning():
+    text = (
+        "    _np_bfloat16 = _pywrap_bfloat16.TF_bfloat16_type()\n"
+        "TypeError: Unable to convert function return value to a Python type! The signature was\n"
+        "\t() -> handle\n"
+    )
+    result = read(text)
+    assert result is not None and statuses(result, "version-mismatch") == {"warn"}
+
+
+def test_python_dll_loaded_is_quiet():
+    text = "Loaded python310.dll from C:\\Python310\n"
+    assert "version-mismatch" not in categories(text)
