@@ -305,3 +305,26 @@ def test_tensorflows_pybind11_refusal_is_a_warning():
 def test_python_dll_loaded_is_quiet():
     text = "Loaded python310.dll from C:\\Python310\n"
     assert "version-mismatch" not in categories(text)
+
+
+def test_setuptools_version_conflict_is_a_version_mismatch():
+    text = (
+        "pkg_resources.ContextualVersionConflict: (torch 2.0.1 (/opt/venv/lib/python3.10/"
+        "site-packages), Requirement.parse('torch==2.1.0'), {'torchaudio'})\n"
+    )
+    assert "pkg-resources-version-conflict" in signature_ids(text)
+    assert "version-mismatch" in fails(text)
+
+
+def test_pandas_optional_dependency_too_old_is_a_warning():
+    text = (
+        "ImportError: Pandas requires version '2.8.4' or newer of 'numexpr' (version '2.7.1' "
+        "currently installed).\n"
+    )
+    result = read(text)
+    assert result is not None and statuses(result, "version-mismatch") == {"warn"}
+
+
+def test_a_version_conflict_word_in_prose_is_quiet():
+    text = "We had a version conflict between two teams last week.\n"
+    assert "version-mismatch" not in categories(text)
