@@ -70,9 +70,16 @@ _OWN_OPS_FRAME = re.compile(
 #: flash_attn_2_cuda, Apex's fused_layer_norm_cuda and amp_C, xformers' _C, mmcv's _ext, detectron2's
 #: _C, bitsandbytes' libbitsandbytes_cuda, ONNX Runtime's CUDA execution provider (its
 #: "[E:onnxruntime:" log and onnxruntime/core/providers/cuda sources). Each carries kernels for the
-#: architectures of its own build, not torch's.
+#: architectures of its own build, not torch's. Session 48: the compiled modules of sglang
+#: (sgl_kernel, imported by name: "from sgl_kernel import ..."), exllamav2 (exllamav2_ext),
+#: exllama (exllama_kernels), AutoAWQ (awq_ext, awq_inference_engine), Marlin (marlin_cuda),
+#: mamba (causal_conv1d_cuda, selective_scan_cuda) and GPTQ-for-LLaMa (quant_cuda), whose
+#: wheels carry the architectures of their own builds (sgl-kernel's per-CUDA wheels,
+#: https://github.com/sgl-project/sglang/tree/main/sgl-kernel).
 _OWN_OPS_MODULE = re.compile(
-    r"\bvllm[/\\.]_custom_ops|\bvllm[/\\.]_C\b|\btorch\.ops\.(?:_C|_moe_C|_C_cache_ops)\."
+    r"\b(?:sgl_kernel|exllamav2_ext|exllama_kernels|awq_ext|awq_inference_engine|marlin_cuda"
+    r"|causal_conv1d_cuda|selective_scan_cuda|quant_cuda)\b"
+    r"|\bvllm[/\\.]_custom_ops|\bvllm[/\\.]_C\b|\btorch\.ops\.(?:_C|_moe_C|_C_cache_ops)\."
     r"|\bflash_attn_2?_cuda\b|\bfused_layer_norm_cuda\b|\bamp_C\b|\bxformers[/\\.]_C\b"
     r"|\bmmcv[/\\.]_ext\b|\bdetectron2[/\\.]_C\b|\blibbitsandbytes_cuda"
     r"|onnxruntime[/\\]core[/\\]providers[/\\]cuda|\[E:onnxruntime:|onnxruntime_providers_cuda"

@@ -75,7 +75,18 @@ def inferred(first: Mapping[str, Fact], gpus: GpuTable) -> list[Fact]:
         if cuda is not None:
             out.append(Fact(path="driver.max_cuda", value=cuda, line=driver.line))
     out.extend(_torch_without_cuda(first))
+    out.extend(_torch_from_arch_list(first))
     return out
+
+
+def _torch_from_arch_list(first: Mapping[str, Fact]) -> list[Fact]:
+    """torch printing the architectures of its build (``torch.cuda.get_arch_list()``, torch's
+    "supports CUDA capabilities" list) is torch installed, with that list to judge the GPU by,
+    whether or not the paste prints its version."""
+    listed = first.get("frameworks.pytorch.build.arch_list")
+    if listed is None or "frameworks.pytorch.installed" in first:
+        return []
+    return [Fact(path="frameworks.pytorch.installed", value=True, line=listed.line)]
 
 
 def _torch_without_cuda(first: Mapping[str, Fact]) -> list[Fact]:

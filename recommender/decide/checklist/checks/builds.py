@@ -148,22 +148,23 @@ def tf_driver(view: ItemView) -> Finding | None:
 def torch_cc(view: ItemView) -> Finding | None:
     """Each NVIDIA GPU's compute capability against the installed build's architecture list:
     the report's own (torch's warning), else wheels.yaml's for that release and CUDA (torch 1.8
-    on); before that the list is unknown."""
+    on); before that the list is unknown. A list torch printed (``torch.cuda.get_arch_list()``)
+    is judged without the build's CUDA release or version."""
     cuda = _cuda_build(view)
-    if cuda is None:
-        return None
-    version = view.fw("version") or "?"
-    release = version_of(version)
-    label = f"torch {version}"
     arches = report_arches(view.fw("build.arch_list"))
-    if arches is None and release is not None and release >= ARCH_LISTS_FROM:
+    if cuda is None and (arches is None or not view.inputs.nvidia_gpus()):
+        return None
+    version = view.fw("version")
+    release = version_of(version) if version else None
+    label = f"torch {version}" if version else "this torch build"
+    if arches is None and cuda is not None and release is not None and release >= ARCH_LISTS_FROM:
         row = build_of(view.inputs.rulebase.wheels, release, cuda)
         arches = row.arches if row is not None and row.arches else None
     gpus = tuple(g for g in view.inputs.nvidia_gpus() if g.get("compute_capability"))
     if not gpus:
         return finding("unknown", label=label, gpus="the GPU's compute capability is not known")
     if arches is None:
-        reach = toolkit_span(cuda)
+        reach = toolkit_span(cuda) if cuda is not None else None
         low = [g for g in gpus if reach is not None and not _in_range(g, *reach)]
         if reach is not None and low:
             floor, top = reach
