@@ -173,3 +173,30 @@ def test_a_bare_missing_kernel_in_a_users_script_stays_the_frameworks():
     found = [f for f in run(text).findings if f.status == "fail"]
     assert found and found[0].category == "arch-unsupported"
     assert "library-kernels-unsupported" not in fails(text)
+
+
+# --- China-market names in rules/gpus.yaml --------------------------------------------------
+
+
+def test_china_market_names_take_their_compute_capability():
+    from recommender.facts.reports.gpus import compute_capability, load_gpu_table
+
+    table = load_gpu_table()
+    assert compute_capability("NVIDIA GeForce RTX 4090 D", table) == "8.9"
+    assert compute_capability("NVIDIA L20", table) == "8.9"
+    assert compute_capability("NVIDIA A800-SXM4-80GB", table) == "8.0"
+    assert compute_capability("NVIDIA GeForce RTX 5090 D v2", table) == "12.0"
+    assert compute_capability("NVIDIA H20", table) is None  # no source read for it
+
+
+def test_an_old_torch_on_an_l20_fails_arch():
+    text = (
+        "torch 1.10.1+cu102\n"
+        "+-----------------------------------------------------------------------------+\n"
+        "| NVIDIA-SMI 535.54.03    Driver Version: 535.54.03    CUDA Version: 12.2     |\n"
+        "|-------------------------------+----------------------+----------------------+\n"
+        "|   0  NVIDIA L20          On   | 00000000:00:04.0 Off |                    0 |\n"
+        "+-------------------------------+----------------------+----------------------+\n"
+    )
+    assert "arch-unsupported" in fails(text)
+    assert "arch-unsupported" not in categories(text.replace("1.10.1+cu102", "2.1.0+cu121"))
