@@ -200,3 +200,40 @@ def test_an_old_torch_on_an_l20_fails_arch():
     )
     assert "arch-unsupported" in fails(text)
     assert "arch-unsupported" not in categories(text.replace("1.10.1+cu102", "2.1.0+cu121"))
+
+
+# --- features whose kernels need a newer GPU (FP8, bfloat16) --------------------------------
+
+SCALED_MM = (
+    "RuntimeError: torch._scaled_mm is only supported on CUDA devices with compute capability "
+    ">= 9.0 or 8.9, or ROCm MI300+\n"
+)
+
+
+def test_fp8_refusals_are_library_kernel_warnings():
+    for text in (
+        SCALED_MM,
+        "ValueError: FP8 quantized models is only supported on GPUs with compute capability >= "
+        "9.0 (e.g H100)\n",
+        "AssertionError: Device compute capability 8.9 or higher required for FP8 execution.\n",
+        "[TensorRT-LLM][ERROR] Assertion failed: Fp8 FMHA cannot be enabled on pre-Hopper Arch.\n",
+    ):
+        assert "library-kernels-unsupported" in categories(text)
+        assert not fails(text)
+
+
+def test_an_fp8_refusal_beside_a_gpu_that_meets_it_says_so():
+    text = "  Device 0: NVIDIA H100 80GB HBM3, compute capability 9.0, VMM: yes\n" + SCALED_MM
+    found = [f for f in run(text).findings if f.category == "library-kernels-unsupported"]
+    assert found and all(f.status == "warn" and "not about these GPUs" in f.detail for f in found)
+
+
+def test_cudnn_9_arch_mismatch_status_and_inductors_triton_class_are_read():
+    assert "arch-unsupported" in fails(
+        "RuntimeError: cuDNN error: CUDNN_STATUS_NOT_SUPPORTED_ARCH_MISMATCH\n"
+    )
+    text = (
+        "torch._dynamo.exc.BackendCompilerFailed: backend='inductor' raised:\n"
+        "GPUTooOldForTriton: Found NVIDIA GeForce GTX 1080 Ti which is too old\n"
+    )
+    assert "library-kernels-unsupported" in fails(text)
