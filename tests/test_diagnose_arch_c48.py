@@ -237,3 +237,31 @@ def test_cudnn_9_arch_mismatch_status_and_inductors_triton_class_are_read():
         "GPUTooOldForTriton: Found NVIDIA GeForce GTX 1080 Ti which is too old\n"
     )
     assert "library-kernels-unsupported" in fails(text)
+
+
+# --- a torch release stated without its CUDA variant ----------------------------------------
+
+SMI_5090 = (
+    "+-----------------------------------------------------------------------------------------+\n"
+    "| NVIDIA-SMI 572.16                 Driver Version: 572.16         CUDA Version: 12.8     |\n"
+    "|=========================================+========================+======================|\n"
+    "|   0  NVIDIA GeForce RTX 5090      WDDM  |   00000000:01:00.0  On |                  N/A |\n"
+    "+-----------------------------------------+------------------------+----------------------+\n"
+)
+
+
+def test_a_release_none_of_whose_cuda_wheels_carry_the_gpu_warns_arch():
+    text = "I installed pytorch 2.4 and get errors on my new card\n" + SMI_5090
+    found = [f for f in run(text).findings if f.id.startswith("torch-release-arches:")]
+    assert found and found[0].category == "arch-unsupported" and found[0].status == "warn"
+
+
+def test_a_release_with_a_cuda_wheel_for_the_gpu_stays_quiet():
+    text = "I installed pytorch 2.7 and get errors on my new card\n" + SMI_5090
+    assert not [f for f in run(text).findings if f.id.startswith("torch-release-arches:")]
+
+
+def test_a_release_with_its_build_label_is_the_checklists_to_judge():
+    text = "torch 2.4.1+cu124\n" + SMI_5090
+    assert not [f for f in run(text).findings if f.id.startswith("torch-release-arches:")]
+    assert "arch-unsupported" in fails(text)

@@ -75,6 +75,7 @@ from recommender.decide.diagnosis.platform_wheels import platform_wheel_findings
 from recommender.decide.diagnosis.precedence import precedence
 from recommender.decide.diagnosis.previews import wsl_preview_build
 from recommender.decide.diagnosis.pyg_wheels import older_torch
+from recommender.decide.diagnosis.release_arches import release_arch_findings
 from recommender.decide.diagnosis.replaced_torch import replaced_torch
 from recommender.decide.diagnosis.resolver_conflicts import resolver_findings
 from recommender.decide.diagnosis.rocm_start import runtime_start
@@ -227,6 +228,7 @@ def diagnose(
         *ceiling_findings(paste),
         *arch_flag_findings(paste),
         *arch_list_findings(paste),
+        *release_arch_findings(paste, reference.rulebase.wheels),
         *ggml_hip_without_targets(paste),
         *built_without_cuda(paste),
         *vllm_rocm_findings(paste),
