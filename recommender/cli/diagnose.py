@@ -69,7 +69,7 @@ def render(diagnosis, fmt: str) -> str:
 @click.option(
     "--repository",
     metavar="OWNER/NAME",
-    help="The repository the report was filed in: a library's own tracker (vllm-project/vllm) makes that library part of the report.",
+    help="The repository the report was filed in: a library's own tracker (vllm-project/vllm) makes that library part of the report; WSL's (microsoft/WSL) puts the report in WSL.",
 )
 @click.pass_context
 def diagnose(ctx, file, fmt, as_json, event_file, repository) -> None:

@@ -17,6 +17,13 @@ from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.diagnosis._paste import quote_lines
 from recommender.decide.diagnosis.arch_names import native_program
 from recommender.decide.diagnosis.findings import Finding
+from recommender.decide.diagnosis.wsl import (
+    NO_GPU_UNDER_WSL,
+    WSL_FIX,
+    WSL_FIX_UNSAID,
+    on_wsl2,
+    wsl_version_unsaid,
+)
 from recommender.facts.reports import Paste
 from recommender.facts.reports.signatures import Signature
 
@@ -37,6 +44,16 @@ def _also(paste: Paste, category: str, also: tuple[str, ...]) -> tuple[str, ...]
     if category == Category.ARCH_UNSUPPORTED.value and native_program(paste):
         return (*also, Category.LIBRARY_KERNELS_UNSUPPORTED.value)
     return also
+
+
+def _under_wsl(
+    paste: Paste, category: str, also: tuple[str, ...]
+) -> tuple[str, tuple[str, ...], str]:
+    """A GPU or driver worded as missing under WSL: WSL's GPU path is the cause to act on (the
+    Windows driver's libraries; WSL 1 has no GPU at all where the version is unsaid)."""
+    if wsl_version_unsaid(paste):
+        return Category.WSL_ISSUE.value, (category, *also, Category.WSL1.value), WSL_FIX_UNSAID
+    return Category.WSL_ISSUE.value, (category, *also), WSL_FIX
 
 
 def family_findings(
@@ -60,23 +77,28 @@ def family_findings(
         lines.setdefault(sig.id, []).extend(hit.lines)
     out: list[Finding] = []
     categories: set[str] = set()
+    wsl2 = on_wsl2(paste)
     for sid, numbers in lines.items():
         sig = signatures[sid]
         if sig.diagnosis in categories:
             continue
         categories.add(sig.diagnosis)
+        category, also, fix = sig.diagnosis, _also(paste, sig.diagnosis, sig.also), sig.fix_text
+        if wsl2 and category in NO_GPU_UNDER_WSL:
+            # as for a known message (messages.py): under WSL no Linux driver is to be installed
+            category, also, fix = _under_wsl(paste, category, also)
         out.append(
             Finding(
                 id=f"{FAMILY}{sid}",
-                category=sig.diagnosis,
-                also=_also(paste, sig.diagnosis, sig.also),
+                category=category,
+                also=also,
                 status="warn",
                 title=f"{sig.title} (read from the wording, not a known message)",
                 detail=(
                     "no known message or check in the paste names a cause, but this line words "
                     "a failure of this kind; the exact cause is not in the text"
                 ),
-                fix=sig.fix_text,
+                fix=fix,
                 quotes=quote_lines(paste, sorted(set(numbers))[:2]),
                 source=sig.source,
             )

@@ -28,7 +28,8 @@ WSL_FIX = (
 
 def on_wsl2(paste: Paste) -> bool:
     """WSL 2, from a platform string or the WSL issue template's ticked box; or WSL named in
-    prose ("WSL2", "Windows Subsystem for Linux") where nothing says WSL 1 (which has no GPU at
+    prose ("WSL2", "Windows Subsystem for Linux"), or the report filed in WSL's tracker, where
+    nothing says WSL 1 (which has no GPU at
     all): libcuda comes from the Windows driver there either way."""
     fact = paste.facts.get("os.wsl")
     wsl = (paste.doc.get("os") or {}).get("wsl")
@@ -38,8 +39,15 @@ def on_wsl2(paste: Paste) -> bool:
         h.signature.startswith("wsl-named-")
         and not any(word in paste.line(h.line).lower() for word in _NOT_ON_WSL)
         for h in paste.hits
-    )
+    ) or _filed_in_wsl(paste)
     return named and wsl != 1 and (fact is None or str(fact.value) != "1")
+
+
+def _filed_in_wsl(paste: Paste) -> bool:
+    """The report was filed in WSL's own issue tracker (the context's fact, line 0): it comes
+    from inside WSL, its version unsaid."""
+    named = paste.facts.get("os.wsl_named")
+    return named is not None and named.line == 0
 
 
 #: The NVIDIA container runtime's debug log asks on every host whether it runs under WSL

@@ -82,6 +82,13 @@ REPOSITORY_PACKAGES = {
     "google/jax": "jax",
 }
 
+#: Repositories whose issue tracker is a platform's own: a report filed there is from that platform
+#: (the fact it proves, at line 0: the context, not the text). WSL's tracker holds reports from
+#: inside WSL (its issue template asks for the WSL version; the version stays unsaid here).
+REPOSITORY_PLATFORMS = {
+    "microsoft/wsl": ("os.wsl_named", True),
+}
+
 #: A reader: the paste's lines and the reference tables (which most readers need not consult)
 #: -> the blocks it finds.
 Reader = Callable[[Sequence[str], HardwareTables], list[Block]]
@@ -220,6 +227,9 @@ def read_paste(
     package = REPOSITORY_PACKAGES.get((repository or "").strip().lower())
     if package is not None:
         facts.append(Fact(path=f"package.{package}", value=f"filed in {repository}", line=0))
+    platform = REPOSITORY_PLATFORMS.get((repository or "").strip().lower())
+    if platform is not None:
+        facts.append(Fact(path=platform[0], value=platform[1], line=0))
     first, conflicts = merge(facts)
     first.update((fact.path, fact) for fact in inferred(first, tables.gpus))
     doc = _valid(build(base, first, origin, tables.gpus))
