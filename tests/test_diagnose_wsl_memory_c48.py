@@ -10,7 +10,10 @@ Texts written for these rules, after NVIDIA's CUDA on WSL user guide
 
 from __future__ import annotations
 
-from tests.pastes import categories
+import pytest
+
+from recommender.core.errors import BadInputError
+from tests.pastes import categories, diagnosed, finding_ids
 
 WSL = "wsl-issue"
 WSL1 = "wsl1"
@@ -51,3 +54,98 @@ def test_wsl1_stated_in_wsls_tracker_is_not_taken_for_wsl2() -> None:
     found = categories(text, repository="microsoft/WSL")
     assert WSL1 in found
     assert WSL not in found  # WSL 1 said: not WSL 2's driver path
+
+
+def test_windows_build_does_not_say_which_wsl_when_only_the_tracker_names_it() -> None:
+    text = "Microsoft Windows [Version 10.0.19045.3693]\n" + NO_DRIVER_WORDED
+    assert WSL1 in categories(text, repository="microsoft/WSL")
+
+
+# --- (b) the other words for running out of memory ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Killed\n",
+        "./train.sh: line 12:  4821 Killed                  python train.py --bs 64\n",
+        "[1]    9301 killed     python3 scripts/dream.py\n",
+        "Training Llama-2-13B with LoRA gets OOM on two 3090s\n",
+        "CUDA OOM during the backward pass\n",
+        "[OOM] rank 3 could not allocate the optimizer state\n",
+        "The pod restarts with reason OOMKilled\n",
+        "Process finished with exit code 137 (interrupted by signal 9: SIGKILL)\n",
+        "torch.distributed.elastic.multiprocessing.api: failed (exitcode: -9) local_rank: 0\n",
+        "subprocess.CalledProcessError: Command '['python', 'x.py']' died with <Signals.SIGKILL: 9>.\n",
+    ],
+)
+def test_words_for_a_process_killed_for_memory(line: str) -> None:
+    assert OOM in categories("Loading checkpoint shards...\n" + line)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zoom into the chart: the room temperature rose, boom\nRuntimeError: boom\n",
+        "The worker was restarted by the scheduler after a timeout\nRuntimeError: boom\n",
+    ],
+)
+def test_room_zoom_and_other_words_stay_quiet(text: str) -> None:
+    try:
+        found = categories(text)
+    except BadInputError:
+        return  # nothing read at all: quiet too
+    assert OOM not in found
+
+
+# --- (c) out of memory under WSL 2: WSL's own limits beside it ----------------------------------
+
+WSL_KERNEL = "$ uname -r\n5.15.153.1-microsoft-standard-WSL2\n"
+NATIVE_KERNEL = "$ uname -r\n6.8.0-45-generic\n"
+KILLED_LOADING = "Loading llama-30b...\nLoading model ...\nKilled\n"
+HOST_OOM = (
+    "RuntimeError: [enforce fail at alloc_cpu.cpp:114] data. DefaultCPUAllocator: not enough "
+    "memory: you tried to allocate 11324620800 bytes.\n"
+)
+PINNED_OOM = (
+    '  File "/opt/venv/lib/python3.10/site-packages/torch/utils/data/_utils/pin_memory.py", '
+    "line 31, in do_one_step\n    data = pin_memory(data, device)\n"
+    "RuntimeError: CUDA error: out of memory\n"
+)
+RAW_OOM = "CUDA error 2 at /src/ggml-cuda.cu:512: out of memory\n"
+DEVICE_OOM = (
+    "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total "
+    "capacity of 23.99 GiB of which 1.10 GiB is free.\n"
+)
+
+
+@pytest.mark.parametrize("oom", [KILLED_LOADING, HOST_OOM])
+def test_host_memory_running_out_under_wsl_names_wsls_cap(oom: str) -> None:
+    result = diagnosed(WSL_KERNEL + oom)
+    assert "wsl:memory-cap" in finding_ids(result)
+    assert {WSL, OOM} <= set(result.categories)
+
+
+@pytest.mark.parametrize("oom", [KILLED_LOADING, HOST_OOM, PINNED_OOM, RAW_OOM])
+def test_the_same_on_native_linux_stays_out_of_memory(oom: str) -> None:
+    result = diagnosed(NATIVE_KERNEL + oom)
+    assert WSL not in set(result.categories)
+    assert OOM in set(result.categories)
+
+
+@pytest.mark.parametrize("oom", [PINNED_OOM, RAW_OOM])
+def test_raw_cuda_oom_or_pinned_memory_under_wsl_names_wsls_pinned_limit(oom: str) -> None:
+    result = diagnosed("user@pc:/mnt/c/Users/me/llm$ ./main -m model.gguf\n" + oom)
+    assert "wsl:pinned-memory" in finding_ids(result)
+    assert {WSL, OOM} <= set(result.categories)
+
+
+def test_the_caching_allocators_device_oom_under_wsl_stays_out_of_memory() -> None:
+    result = diagnosed(WSL_KERNEL + DEVICE_OOM)
+    assert WSL not in set(result.categories)
+    assert OOM in set(result.categories)
+
+
+def test_oom_filed_in_wsls_tracker_names_wsls_cap() -> None:
+    result = diagnosed(KILLED_LOADING, repository="microsoft/WSL")
+    assert "wsl:memory-cap" in finding_ids(result)

@@ -98,6 +98,7 @@ from recommender.decide.diagnosis.triton_vendor import triton_for_nvidia_on_amd
 from recommender.decide.diagnosis.vendor_build import vendor_builds
 from recommender.decide.diagnosis.wheel_majors import wheel_majors
 from recommender.decide.diagnosis.wsl import on_wsl2
+from recommender.decide.diagnosis.wsl_memory import wsl_memory_limits
 from recommender.facts.reports import Paste, Signature
 from recommender.rulebase.reference import Reference
 
@@ -283,6 +284,8 @@ def diagnose(
         *ds_op_findings(paste),
         *tensorrt_major_findings(paste),
         *busy_gpus(paste),
+        # WSL's memory cap or pinned-memory limit beside an out-of-memory of that kind
+        *wsl_memory_limits(paste, by_id),
         *closed_gpus(paste),
         *container_without_gpus(paste),
         *fewer_gpus_listed(paste),

@@ -62,8 +62,10 @@ def wsl_version_unsaid(paste: Paste) -> bool:
     template box or Windows build says which one. WSL 1 has no GPU at all, so a GPU that cannot
     be reached there may be WSL 1's as much as WSL 2's driver path (21h, blind round 26: a 2019
     post, when only WSL 1 existed, naming just "WSL")."""
-    if paste.facts.get("os.wsl") is not None or paste.facts.get("os.windows_build") is not None:
+    if paste.facts.get("os.wsl") is not None:
         return False
+    if paste.facts.get("os.windows_build") is not None and not _filed_in_wsl(paste):
+        return False  # (a report whose text does not name WSL at all says nothing of which one)
     return (paste.doc.get("os") or {}).get("wsl") not in (1, 2) and on_wsl2(paste)
 
 

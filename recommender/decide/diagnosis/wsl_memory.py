@@ -1,0 +1,143 @@
+"""Out of memory under WSL 2, where WSL's own limits are the likelier cause than the job's size.
+
+WSL 2 runs Linux in a virtual machine that gets only part of the Windows host's RAM (by default
+half of it; ``memory=`` in %UserProfile%\\.wslconfig sets it): a host allocation that fails there
+(torch's DefaultCPUAllocator, Python's MemoryError, ENOMEM, std::bad_alloc) or a process the OOM
+killer ends ("Killed", exit code 137) ran into the VM's cap, not the machine's RAM
+(https://learn.microsoft.com/en-us/windows/wsl/wsl-config). And CUDA under WSL 2 limits pinned
+(page-locked) host memory (NVIDIA's CUDA on WSL guide, known limitations): a DataLoader's
+pin_memory, cudaHostAlloc or cudaHostRegister fails with CUDA's raw out-of-memory status
+("CUDA error: out of memory", cudaErrorMemoryAllocation, error 2) while the GPU has memory free,
+where torch's caching allocator, for device memory, says "CUDA out of memory. Tried to allocate".
+Both are named beside the out-of-memory, as warnings: the paste shows WSL and the kind of memory,
+not the cap itself."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from recommender.core.catalog import Diagnosis as Category
+from recommender.decide.diagnosis._paste import quote_lines
+from recommender.decide.diagnosis.findings import Finding
+from recommender.decide.diagnosis.wsl import on_wsl2
+from recommender.facts.reports import Paste
+from recommender.facts.reports.signatures import Signature
+
+WSL_CONFIG_URL = "https://learn.microsoft.com/en-us/windows/wsl/wsl-config"
+WSL_GUIDE_URL = "https://docs.nvidia.com/cuda/wsl-user-guide/index.html"
+
+#: Words of a line that say the host's memory (RAM) ran out, not a device's (Python's MemoryError
+#: as its own word: torch's OutOfMemoryError is the GPU's).
+_HOST = re.compile(
+    r"DefaultCPUAllocator|oom-killer|out of memory: kill|(?<![a-z])MemoryError|cannot allocate "
+    r"memory|bad_alloc|system memory|\bkilled\b|\b137\b|SIGKILL",
+    re.IGNORECASE,
+)
+#: Words that name pinned host memory (anywhere in the paste: a DataLoader's pin thread, the CUDA
+#: call that pins).
+_PINNED = (
+    "pin_memory",
+    "pinned memory",
+    "cudahostalloc",
+    "cudahostregister",
+    "cudamallochost",
+    "cachinghostallocator",
+    "page-locked",
+)
+#: CUDA's raw out-of-memory status as programs print it (not torch's caching allocator's
+#: "CUDA out of memory. Tried to allocate", which is device memory).
+_RAW_CUDA = (
+    "cuda error: out of memory",
+    "cuda error 2 ",
+    "cudaerrormemoryallocation",
+    "cuda_error_out_of_memory",
+    "cuda failure 'out of memory'",
+)
+_MAX_LINES = 20000
+
+
+def _oom_lines(paste: Paste, signatures: Mapping[str, Signature]) -> list[int]:
+    """The lines a known message or a family of words reads as out of memory."""
+    oom = Category.OUT_OF_MEMORY.value
+    return sorted(
+        {
+            h.line
+            for h in paste.hits
+            if h.signature in signatures and signatures[h.signature].diagnosis == oom
+        }
+    )
+
+
+def _pinned_line(paste: Paste) -> int | None:
+    for number, line in enumerate(paste.lines[:_MAX_LINES], 1):
+        low = line.lower()
+        if any(word in low for word in _PINNED):
+            return number
+    return None
+
+
+def _wsl_lines(paste: Paste) -> list[int]:
+    return [f.line for p, f in paste.facts.items() if p in ("os.wsl", "os.wsl_named")]
+
+
+def wsl_memory_limits(paste: Paste, signatures: Mapping[str, Signature]) -> list[Finding]:
+    """WSL's memory cap or pinned-memory limit beside an out-of-memory that shows its kind."""
+    if not on_wsl2(paste):
+        return []
+    lines = _oom_lines(paste, signatures)
+    texts = {n: paste.line(n).lower() for n in lines}
+    host = [n for n in lines if _HOST.search(paste.line(n))]
+    raw = [n for n in lines if any(word in texts[n] for word in _RAW_CUDA)]
+    pinned = _pinned_line(paste) if lines else None
+    if pinned is not None or raw:
+        cuda = raw or lines
+        return [_pinned_finding(paste, [*cuda[:2], *([pinned] if pinned else [])])]
+    if host:
+        return [_cap_finding(paste, host[:2])]
+    return []
+
+
+def _cap_finding(paste: Paste, lines: list[int]) -> Finding:
+    return Finding(
+        id="wsl:memory-cap",
+        category=Category.WSL_ISSUE.value,
+        also=(Category.OUT_OF_MEMORY.value,),
+        status="warn",
+        title="WSL 2's virtual machine ran out of its share of RAM (WSL's memory cap)",
+        detail=(
+            "the paste is from WSL 2 and the host's memory ran out: WSL 2's VM gets only part of "
+            "the Windows RAM (by default half), so a job that fits the machine can be killed "
+            "or refused memory there"
+        ),
+        fix=(
+            "Give WSL more memory and swap in %UserProfile%\\.wslconfig ([wsl2] memory=48GB, "
+            "swap=16GB; saved as UTF-8), run wsl --shutdown, and check `free -h` inside WSL; or "
+            "load with less RAM (mmap / low_cpu_mem_usage, fewer DataLoader workers)"
+        ),
+        quotes=quote_lines(paste, [*lines, *_wsl_lines(paste)]),
+        source=WSL_CONFIG_URL,
+    )
+
+
+def _pinned_finding(paste: Paste, lines: list[int]) -> Finding:
+    return Finding(
+        id="wsl:pinned-memory",
+        category=Category.WSL_ISSUE.value,
+        also=(Category.OUT_OF_MEMORY.value,),
+        status="warn",
+        title="WSL 2 limits pinned host memory: CUDA's out-of-memory there is likely WSL's limit",
+        detail=(
+            "the paste is from WSL 2 and CUDA's raw out-of-memory status (or pinned memory) is "
+            "named: CUDA on WSL 2 caps page-locked host memory well below the machine's RAM, so "
+            "pin_memory, cudaHostAlloc or cudaHostRegister fail there while the GPU has memory "
+            "free"
+        ),
+        fix=(
+            "Turn pinned memory off (DataLoader(pin_memory=False); the program's own option for "
+            "pinned buffers, e.g. GGML_CUDA_NO_PINNED=1 for llama.cpp), or run on native Linux; "
+            "update the Windows NVIDIA driver and WSL (wsl --update)"
+        ),
+        quotes=quote_lines(paste, [*lines, *_wsl_lines(paste)]),
+        source=WSL_GUIDE_URL,
+    )
