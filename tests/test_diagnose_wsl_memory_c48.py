@@ -149,3 +149,29 @@ def test_the_caching_allocators_device_oom_under_wsl_stays_out_of_memory() -> No
 def test_oom_filed_in_wsls_tracker_names_wsls_cap() -> None:
     result = diagnosed(KILLED_LOADING, repository="microsoft/WSL")
     assert "wsl:memory-cap" in finding_ids(result)
+
+
+# --- (d) CUDA's "operation not supported" under WSL 2 -------------------------------------------
+
+NOT_SUPPORTED = (
+    "RuntimeError: CUDA error encountered at: /workspace/cpp/src/bitmask/null_mask.cu:93: 801 "
+    "cudaErrorNotSupported operation not supported\n"
+)
+BURN_NOT_SUPPORTED = (
+    "thread 'main' panicked at src/train.rs:88:14:\n"
+    'DriverError(CUDA_ERROR_NOT_SUPPORTED, "operation not supported")\n'
+)
+
+
+@pytest.mark.parametrize("error", [NOT_SUPPORTED, BURN_NOT_SUPPORTED])
+def test_cuda_operation_not_supported_under_wsl_is_a_wsl_limit(error: str) -> None:
+    assert WSL in categories(WSL_KERNEL + error)
+
+
+@pytest.mark.parametrize("error", [NOT_SUPPORTED, BURN_NOT_SUPPORTED])
+def test_cuda_operation_not_supported_on_native_linux_is_not_wsl(error: str) -> None:
+    try:
+        found = categories(NATIVE_KERNEL + error)
+    except BadInputError:
+        return
+    assert WSL not in found
