@@ -175,3 +175,25 @@ def test_cuda_operation_not_supported_on_native_linux_is_not_wsl(error: str) -> 
     except BadInputError:
         return
     assert WSL not in found
+
+
+# --- (e) a family's words under WSL 2, read as a known message is read there --------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "my_tool: error while loading shared libraries: libcuda.so.1: cannot open shared object file\n",
+        "nvml says: Driver/library version mismatch\n",
+        "failed to load libcuda.so.535.104.05: undefined symbol: cuCtxCreate_v3, the driver is too old\n",
+    ],
+)
+def test_driver_library_words_under_wsl_name_wsls_library_path(line: str) -> None:
+    assert WSL in categories(WSL_KERNEL + line)
+    assert WSL not in categories(NATIVE_KERNEL + line)
+
+
+def test_a_windows_build_before_wsl2_filed_in_wsls_tracker_is_wsl1() -> None:
+    text = "Microsoft Windows [Version 10.0.17134.285]\n" + NO_DRIVER_WORDED
+    assert WSL1 in categories(text, repository="microsoft/WSL")
+    assert WSL1 not in categories(text, repository="tensorflow/tensorflow")

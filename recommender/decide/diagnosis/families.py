@@ -18,9 +18,12 @@ from recommender.decide.diagnosis._paste import quote_lines
 from recommender.decide.diagnosis.arch_names import native_program
 from recommender.decide.diagnosis.findings import Finding
 from recommender.decide.diagnosis.wsl import (
+    LINUX_DRIVER_SYMPTOMS,
     NO_GPU_UNDER_WSL,
     WSL_FIX,
     WSL_FIX_UNSAID,
+    names_libcuda,
+    names_linux_driver,
     on_wsl2,
     wsl_version_unsaid,
 )
@@ -47,13 +50,23 @@ def _also(paste: Paste, category: str, also: tuple[str, ...]) -> tuple[str, ...]
 
 
 def _under_wsl(
-    paste: Paste, category: str, also: tuple[str, ...]
-) -> tuple[str, tuple[str, ...], str]:
-    """A GPU or driver worded as missing under WSL: WSL's GPU path is the cause to act on (the
-    Windows driver's libraries; WSL 1 has no GPU at all where the version is unsaid)."""
-    if wsl_version_unsaid(paste):
-        return Category.WSL_ISSUE.value, (category, *also, Category.WSL1.value), WSL_FIX_UNSAID
-    return Category.WSL_ISSUE.value, (category, *also), WSL_FIX
+    paste: Paste, category: str, also: tuple[str, ...], fix: str | None, lines: list[int]
+) -> tuple[str, tuple[str, ...], str | None]:
+    """A family's reading under WSL 2, as messages.py reads a known message there: a GPU or
+    driver worded as missing is WSL's GPU path (WSL 1 beside it where the version is unsaid); a
+    missing libcuda, a driver/library mismatch or a Linux driver's versioned library is WSL's
+    library path too (no kernel module there; libcuda is the Windows driver's)."""
+    if category in NO_GPU_UNDER_WSL:
+        if wsl_version_unsaid(paste):
+            return Category.WSL_ISSUE.value, (category, *also, Category.WSL1.value), WSL_FIX_UNSAID
+        return Category.WSL_ISSUE.value, (category, *also), WSL_FIX
+    if (
+        (category == Category.MISSING_LIBRARY.value and names_libcuda(paste, lines, linker=True))
+        or category == Category.DRIVER_MISMATCH.value
+        or (category in LINUX_DRIVER_SYMPTOMS and names_linux_driver(paste, lines))
+    ):
+        return category, (*also, Category.WSL_ISSUE.value), WSL_FIX
+    return category, also, fix
 
 
 def family_findings(
@@ -84,9 +97,9 @@ def family_findings(
             continue
         categories.add(sig.diagnosis)
         category, also, fix = sig.diagnosis, _also(paste, sig.diagnosis, sig.also), sig.fix_text
-        if wsl2 and category in NO_GPU_UNDER_WSL:
+        if wsl2:
             # as for a known message (messages.py): under WSL no Linux driver is to be installed
-            category, also, fix = _under_wsl(paste, category, also)
+            category, also, fix = _under_wsl(paste, category, also, fix, sorted(set(numbers)))
         out.append(
             Finding(
                 id=f"{FAMILY}{sid}",

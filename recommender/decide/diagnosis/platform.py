@@ -65,7 +65,9 @@ def _wsl1_by_build(paste: Paste) -> list[int]:
     if build is None or not is_digits(str(build.value)) or int(build.value) >= WSL2_FIRST_BUILD:
         return []
     mentions = [n for n, line in enumerate(paste.lines, 1) if "wsl" in line.lower()][:3]
-    return [build.line, *mentions] if mentions else []
+    named = paste.facts.get("os.wsl_named")
+    filed = named is not None and named.line == 0  # filed in WSL's tracker: about WSL too
+    return [build.line, *mentions] if mentions or filed else []
 
 
 def _wsl2_note(paste: Paste) -> list[Finding]:
