@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from recommender.core.errors import BadInputError
-from tests.pastes import categories, diagnosed, finding_ids
+from tests.pastes import categories, diagnosed, fact, finding_ids
 
 WSL = "wsl-issue"
 WSL1 = "wsl1"
@@ -197,3 +197,63 @@ def test_a_windows_build_before_wsl2_filed_in_wsls_tracker_is_wsl1() -> None:
     text = "Microsoft Windows [Version 10.0.17134.285]\n" + NO_DRIVER_WORDED
     assert WSL1 in categories(text, repository="microsoft/WSL")
     assert WSL1 not in categories(text, repository="tensorflow/tensorflow")
+
+
+# --- (f) other shapes of a GPU's memory: gpustat, a memory-only query, bare data-centre names ---
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The 13B model ran out of VRAM halfway through the first epoch\n",
+        "There is not enough GPU memory for the 70B checkpoint\n",
+        "Insufficient VRAM on an 8 GB card when upscaling\n",
+        "After a few images the VRAM is full and generation stops\n",
+    ],
+)
+def test_a_persons_words_for_the_gpus_memory_running_out(line: str) -> None:
+    assert OOM in categories("Loading checkpoint shards...\n" + line)
+
+
+GPUSTAT = (
+    "$ gpustat\n"
+    "myhost                      Thu Mar 14 10:22:31 2024  535.104.05\n"
+    "[0] NVIDIA GeForce RTX 3090 | 61°C,  98 % | {used} / 24576 MB | alice(23860M)\n"
+    "[1] NVIDIA GeForce RTX 3090 | 35°C,   0 % |     3 / 24576 MB |\n"
+)
+
+
+def test_gpustat_with_a_full_gpu_is_read_as_busy() -> None:
+    result = diagnosed(GPUSTAT.format(used=23876))
+    assert "memory:gpu-full" in finding_ids(result)
+    assert fact(result, "driver.version") == "535.104.05"
+
+
+def test_gpustat_with_free_gpus_stays_quiet() -> None:
+    result = diagnosed(GPUSTAT.format(used=12))
+    assert "memory:gpu-full" not in finding_ids(result)
+    assert fact(result, "gpu.0.memory") == 24576
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "$ nvidia-smi --query-gpu=memory.used,memory.total --format=csv\n"
+        "memory.used [MiB], memory.total [MiB]\n{used} MiB, 81559 MiB\n",
+        "$ nvidia-smi --query-gpu=memory.used,memory.total --format=csv,noheader\n"
+        "{used} MiB, 81559 MiB\n",
+    ],
+)
+def test_a_memory_only_query_is_read(query: str) -> None:
+    assert "memory:gpu-full" in finding_ids(diagnosed(query.format(used=80100)))
+    assert "memory:gpu-full" not in finding_ids(diagnosed(query.format(used=4100)))
+
+
+def test_a_table_naming_a_bare_data_centre_gpu_is_read() -> None:
+    table = (
+        "|   0  A40                 Off  | 00000000:17:00.0 Off |                    0 |\n"
+        "|  0%   45C    P0    80W / 300W |  45000MiB / 45634MiB |      0%      Default |\n"
+    )
+    result = diagnosed(table)
+    assert fact(result, "gpu.0.name") == "A40"
+    assert "memory:gpu-full" in finding_ids(result)

@@ -52,6 +52,14 @@ NAME_START = (
     "GRID",
     "A100",
     "H100",
+    # data-centre GPUs that drivers before the "NVIDIA" prefix (R510) named bare
+    "A10",
+    "A30",
+    "A40",
+    "A800",
+    "H800",
+    "L4",
+    "L40",
 )
 
 

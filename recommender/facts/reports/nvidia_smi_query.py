@@ -174,7 +174,7 @@ def _csv_header(stripped: str) -> list[str | None] | None:
     if query is not None:
         return _csv_fields([c for c in query.group("fields").split(",") if c], noheader=True)
     if "," not in stripped or not stripped.startswith(
-        ("name", "gpu_name", "driver_version", "index")
+        ("name", "gpu_name", "driver_version", "index", "memory.", "timestamp", "pci.bus_id")
     ):
         return None
     cells = [c.strip().lower() for c in stripped.split(",")]
@@ -185,13 +185,16 @@ def _csv_header(stripped: str) -> list[str | None] | None:
 
 def _csv_fields(cells: list[str], *, noheader: bool) -> list[str | None] | None:
     """What each queried field gives; a noheader query's memory fields carry no unit in their
-    name (their values do: "24576 MiB"), and its driver alone is enough."""
+    name (their values do: "24576 MiB"), and its driver alone is enough. A query of the memory
+    in use and the total (``--query-gpu=memory.used,memory.total``, what one asks of a GPU that
+    runs out of memory) is read without the GPU's name or driver."""
     fields = [
         _CSV_FIELDS.get(f"{c} [mib]" if noheader and c.startswith("memory.") else c) for c in cells
     ]
     read = {f for f in fields if f}
     enough = read == {"driver"} if noheader else len(read) >= 2
-    return fields if (enough or len(read) >= 2) and {"name", "driver"} & read else None
+    named = {"name", "driver"} & read or {"memory", "memory_used"} <= read
+    return fields if (enough or len(read) >= 2) and named else None
 
 
 def _csv_row(fields: list[str | None], stripped: str, gpu: int, number: int) -> list[Fact]:

@@ -25,6 +25,7 @@ from recommender.facts.reports.cpu_lines import read as read_cpu
 from recommender.facts.reports.detectron2_env import read as read_detectron2_env
 from recommender.facts.reports.ds_report import read as read_ds_report
 from recommender.facts.reports.gpu_listings import read as read_gpu_listings
+from recommender.facts.reports.gpustat import read as read_gpustat
 from recommender.facts.reports.hf_env import read as read_hf_env
 from recommender.facts.reports.host_tools import read as read_host_tools
 from recommender.facts.reports.jax_env import read as read_jax_env
@@ -107,6 +108,7 @@ def _plain(read: Callable[[Sequence[str]], list[Block]]) -> Reader:
 READERS: tuple[tuple[str, Reader], ...] = (
     ("nvidia-smi", _plain(read_nvidia_smi)),
     ("nvidia-smi -q / -q -x / --query-gpu", _plain(read_nvidia_smi_query)),
+    ("gpustat", _plain(read_gpustat)),
     ("rocm-smi / rocminfo", _plain(read_rocm_smi)),
     ("the ROCm runtime's statuses and settings", read_amd_runtime),
     ("a Python session or one-liner", _plain(read_sessions)),
