@@ -257,3 +257,24 @@ def test_a_table_naming_a_bare_data_centre_gpu_is_read() -> None:
     result = diagnosed(table)
     assert fact(result, "gpu.0.name") == "A40"
     assert "memory:gpu-full" in finding_ids(result)
+
+
+# --- (g) a driver too old under WSL 2 is the Windows driver's (or a Linux one shadowing it) -----
+
+DEVICE_QUERY_35 = (
+    "$ ./deviceQuery\n./deviceQuery Starting...\n\n"
+    " CUDA Device Query (Runtime API) version (CUDART static linking)\n\n"
+    "cudaGetDeviceCount returned 35\n"
+    "-> CUDA driver version is insufficient for CUDA runtime version\nResult = FAIL\n"
+)
+
+
+def test_driver_too_old_under_wsl_names_wsls_gpu_path_beside_it() -> None:
+    found = categories(WSL_KERNEL + DEVICE_QUERY_35)
+    assert {WSL, "driver-too-old"} <= found
+
+
+def test_driver_too_old_on_native_linux_stays_driver_too_old() -> None:
+    found = categories(NATIVE_KERNEL + DEVICE_QUERY_35)
+    assert "driver-too-old" in found
+    assert WSL not in found

@@ -348,12 +348,13 @@ def message_findings(
         elif sig.diagnosis in _DRIVER_LIBRARY and wsl2 and names_libcuda(paste, lines, linker=True):
             also = (*also, Category.WSL_ISSUE.value)
         elif wsl2 and (
-            sig.diagnosis == Category.DRIVER_MISMATCH.value
+            sig.diagnosis in (Category.DRIVER_MISMATCH.value, Category.DRIVER_TOO_OLD.value)
             or (sig.diagnosis in LINUX_DRIVER_SYMPTOMS and names_linux_driver(paste, lines))
         ):
             # WSL 2 has no NVIDIA kernel module to mismatch: NVML's "version mismatch" there, or
             # a Linux driver's versioned libcuda, is a Linux driver installed inside WSL 2 that
-            # shadows the Windows driver's libraries: WSL's GPU path.
+            # shadows the Windows driver's libraries: WSL's GPU path. A driver too old there is
+            # the Windows driver (or a Linux one shadowing it): the same path to mend.
             also, fix = (*also, Category.WSL_ISSUE.value), WSL_FIX
         passed = _stated_facts_pass(paste, checklists, sig.fix_item)
         if passed is not None and not harmless:
