@@ -278,3 +278,35 @@ def test_driver_too_old_on_native_linux_stays_driver_too_old() -> None:
     found = categories(NATIVE_KERNEL + DEVICE_QUERY_35)
     assert "driver-too-old" in found
     assert WSL not in found
+
+
+# --- (h) more shapes that put a paste in WSL -------------------------------------------------------
+
+NO_SMI = "nvidia-smi: command not found\n"
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "I raised memory= in C:\\Users\\me\\.wslconfig and ran wsl --shutdown\n",
+        "PS C:\\> wsl.exe -l -v\n",
+        "the files are in \\\\wsl$\\Ubuntu\\home\\me\n",
+        "the files are in \\\\wsl.localhost\\Ubuntu-22.04\\home\\me\n",
+        "OS: Ubuntu 22.04 (WSL)\n",
+        "Environment: Windows 11 WSL, RTX 4070\n",
+        "(venv) me@PC:/mnt/d/projects/sd$ python launch.py\n",
+    ],
+)
+def test_wsls_commands_settings_shares_and_drives_name_it(setting: str) -> None:
+    assert WSL in categories(setting + NO_SMI)
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "me@server:/mnt/data/projects$ python train.py\n",
+        "Environment: Windows 11, RTX 4070 (native, no WSL involved)\n",
+    ],
+)
+def test_other_mounts_and_a_denial_do_not(setting: str) -> None:
+    assert WSL not in categories(setting + NO_SMI)
