@@ -310,3 +310,14 @@ def test_wsls_commands_settings_shares_and_drives_name_it(setting: str) -> None:
 )
 def test_other_mounts_and_a_denial_do_not(setting: str) -> None:
     assert WSL not in categories(setting + NO_SMI)
+
+
+def test_an_nvidia_smi_table_quoted_in_markdown_is_read() -> None:
+    table = (
+        "> | NVIDIA-SMI 550.163.01             Driver Version: 550.163.01     CUDA Version: 12.4     |\n"
+        "> |   0  NVIDIA GeForce RTX 4090        Off |   00000000:4E:00.0 Off |                  Off |\n"
+        "> | 30%   29C    P8             22W /  450W |   24000MiB /  24564MiB |      0%      Default |\n"
+    )
+    result = diagnosed(table)
+    assert fact(result, "gpu.0.memory_used") == 24000
+    assert "memory:gpu-full" in finding_ids(result)

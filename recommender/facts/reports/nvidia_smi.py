@@ -92,7 +92,9 @@ def read(lines: Sequence[str]) -> list[Block]:
     facts: list[Fact] = []
     start = end = 0
     for number, raw in enumerate(lines, 1):
-        line = raw.strip()
+        # a table quoted in Markdown ("> |   0  NVIDIA ...") or commented out ("# | ...") reads
+        # as the table itself
+        line = raw.strip().lstrip(">#").strip()
         if "Driver Version:" in line:
             header = _HEADER.search(line) if "NVIDIA-SMI" in line else None
             driver = header or _DRIVER_ONLY.search(line)
