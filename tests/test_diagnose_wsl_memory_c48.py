@@ -321,3 +321,33 @@ def test_an_nvidia_smi_table_quoted_in_markdown_is_read() -> None:
     result = diagnosed(table)
     assert fact(result, "gpu.0.memory_used") == 24000
     assert "memory:gpu-full" in finding_ids(result)
+
+
+# --- (i) vLLM's start-up check of free GPU memory ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ValueError: Free memory on device cuda:0 (7.34/15.49 GiB) on startup is less than desired "
+        "GPU memory utilization (0.8, 12.39 GiB). Decrease GPU memory utilization or reduce GPU "
+        "memory used by other processes.\n",
+        "ValueError: Free memory on device (3.27/15.98 GiB) on startup\n"
+        "is less than desired GPU memory utilization (0.9, 14.39 GiB)\n",
+    ],
+)
+def test_vllms_start_up_free_memory_check_is_out_of_memory(text: str) -> None:
+    assert "vllm-startup-free-memory" in finding_ids(diagnosed(text))
+
+
+def test_vllms_memory_profile_line_stays_quiet() -> None:
+    text = (
+        "INFO 05-02 10:00:00 gpu_worker.py:240] Available KV cache memory: 9.73 GiB\n"
+        "INFO 05-02 10:00:00 kv_cache_utils.py:716] GPU KV cache size: 398,576 tokens\n"
+        "RuntimeError: boom\n"
+    )
+    try:
+        found = finding_ids(diagnosed(text))
+    except BadInputError:
+        return
+    assert "vllm-startup-free-memory" not in found
