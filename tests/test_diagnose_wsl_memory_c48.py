@@ -351,3 +351,27 @@ def test_vllms_memory_profile_line_stays_quiet() -> None:
     except BadInputError:
         return
     assert "vllm-startup-free-memory" not in found
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Error: llama runner process has terminated: signal: killed\n",
+        "[2024-05-01 10:00:00,000] [ERROR] [launch.py:321:sigkill_handler] ['/usr/bin/python', "
+        "'-u', 'train.py'] exits with return code = -9\n",
+        "subprocess.CalledProcessError: Command 'python x.py' returned non-zero exit status -9.\n",
+        "ValueError: Some modules are dispatched on the CPU or the disk. Make sure you have enough "
+        "GPU RAM to fit the quantized model.\n",
+    ],
+)
+def test_more_words_for_a_process_killed_or_a_model_too_big(line: str) -> None:
+    assert OOM in categories(line)
+
+
+def test_a_segfaults_return_code_stays_quiet() -> None:
+    line = "[launch.py:321:sigkill_handler] ['python', 'train.py'] exits with return code = -11\n"
+    try:
+        found = categories(line)
+    except BadInputError:
+        return
+    assert OOM not in found
