@@ -375,3 +375,28 @@ def test_a_segfaults_return_code_stays_quiet() -> None:
     except BadInputError:
         return
     assert OOM not in found
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "Docker Desktop for Windows 4.30 with the WSL 2 based engine\n",
+        "Settings > Resources > WSL integration is on for Ubuntu\n",
+        "  docker-desktop-data    Running    2\n",
+    ],
+)
+def test_docker_desktop_on_windows_is_wsl(setting: str) -> None:
+    text = (
+        setting + 'docker: Error response from daemon: could not select device driver "" '
+        "with capabilities: [[gpu]].\n"
+    )
+    assert WSL in categories(text)
+
+
+def test_docker_desktop_on_a_mac_is_not_wsl() -> None:
+    text = (
+        "Docker Desktop 4.30 on macOS Sonoma\n"
+        'docker: Error response from daemon: could not select device driver "" '
+        "with capabilities: [[gpu]].\n"
+    )
+    assert WSL not in categories(text)
