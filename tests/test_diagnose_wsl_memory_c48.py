@@ -400,3 +400,22 @@ def test_docker_desktop_on_a_mac_is_not_wsl() -> None:
         "with capabilities: [[gpu]].\n"
     )
     assert WSL not in categories(text)
+
+
+# --- (j) deviceQuery's own words for CUDA failing to start --------------------------------------
+
+
+@pytest.mark.parametrize("status", ["999\n-> unknown error", "3\n-> initialization error"])
+def test_device_query_failing_to_start_cuda(status: str) -> None:
+    text = f"./deviceQuery Starting...\ncudaGetDeviceCount returned {status}\nResult = FAIL\n"
+    assert "no-device" in categories(NATIVE_KERNEL + text)
+    assert WSL in categories(WSL_KERNEL + text)
+
+
+def test_device_query_with_other_numbers_is_not_read_so() -> None:
+    text = "./deviceQuery Starting...\ncudaGetDeviceCount returned 30\n-> unknown error\n"
+    try:
+        ids = finding_ids(diagnosed(NATIVE_KERNEL + text))
+    except BadInputError:
+        return
+    assert "device-query-init-failed" not in ids
