@@ -419,3 +419,20 @@ def test_device_query_with_other_numbers_is_not_read_so() -> None:
     except BadInputError:
         return
     assert "device-query-init-failed" not in ids
+
+
+# --- (k) Windows' GPU watchdog under WSL 2 ---------------------------------------------------------
+
+TIMEOUT = "RuntimeError: CUDA error: the launch timed out and was terminated\n"
+
+
+def test_a_launch_timeout_under_wsl_is_windows_watchdog() -> None:
+    assert WSL in categories(WSL_KERNEL + TIMEOUT)
+
+
+def test_a_launch_timeout_on_native_linux_is_not_wsl() -> None:
+    try:
+        found = categories(NATIVE_KERNEL + TIMEOUT)
+    except BadInputError:
+        return
+    assert WSL not in found
