@@ -436,3 +436,41 @@ def test_a_launch_timeout_on_native_linux_is_not_wsl() -> None:
     except BadInputError:
         return
     assert WSL not in found
+
+
+# --- (l) WSL 2's GPU memory: no sysmem fallback, dxg residency ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "told",
+    [
+        "The same training works fine on Windows with batch size 6.\n",
+        "On native Windows it runs without any problem.\n",
+    ],
+)
+def test_a_device_oom_under_wsl_that_fits_on_windows_names_wsl(told: str) -> None:
+    result = diagnosed(WSL_KERNEL + told + DEVICE_OOM)
+    assert "wsl:fits-on-windows" in finding_ids(result)
+    assert {WSL, OOM} <= set(result.categories)
+
+
+def test_a_device_oom_on_native_linux_that_fits_on_windows_is_not_wsl() -> None:
+    told = "The same training works fine on Windows with batch size 6.\n"
+    assert WSL not in set(diagnosed(NATIVE_KERNEL + told + DEVICE_OOM).categories)
+
+
+def test_a_device_oom_under_wsl_without_a_word_of_windows_stays_oom() -> None:
+    told = "The training stops after 20 steps on Ubuntu.\n"
+    assert WSL not in set(diagnosed(WSL_KERNEL + told + DEVICE_OOM).categories)
+
+
+def test_dxg_failing_to_make_memory_resident_is_wsls_gpu_memory() -> None:
+    text = (
+        "RuntimeError: CUDA driver error: device not ready\n"
+        "[  812.447] misc dxg: dxgk: dxgkio_make_resident: Ioctl failed: -12\n"
+    )
+    assert {WSL, OOM} <= categories(text)
+    assert OOM not in categories(
+        "RuntimeError: CUDA driver error: device not ready\n"
+        "[  812.447] misc dxg: dxgk: dxgkio_query_adapter_info: Ioctl failed: -22\n"
+    )

@@ -9,8 +9,10 @@ killer ends ("Killed", exit code 137) ran into the VM's cap, not the machine's R
 pin_memory, cudaHostAlloc or cudaHostRegister fails with CUDA's raw out-of-memory status
 ("CUDA error: out of memory", cudaErrorMemoryAllocation, error 2) while the GPU has memory free,
 where torch's caching allocator, for device memory, says "CUDA out of memory. Tried to allocate".
-Both are named beside the out-of-memory, as warnings: the paste shows WSL and the kind of memory,
-not the cap itself."""
+And a device out-of-memory of a job the text says runs on native Windows: the Windows driver there
+may spill device allocations into shared system memory (its CUDA sysmem fallback policy), which
+WSL 2 does not follow (https://github.com/microsoft/WSL/issues/11050). Each is named beside the
+out-of-memory, as a warning: the paste shows WSL and the kind of memory, not the cap itself."""
 
 from __future__ import annotations
 
@@ -55,6 +57,17 @@ _RAW_CUDA = (
     "cuda failure 'out of memory'",
 )
 _MAX_LINES = 20000
+#: A sentence saying the same job runs on native Windows ("it works fine on Windows", "runs
+#: without problem in native Windows", "on Windows it works").
+_FITS_ON_WINDOWS = re.compile(
+    r"(?:works?|worked|working|runs?|ran|running|fine|no problems?|no issues?)\b[^.\n]{0,40}"
+    r"\b(?:on|in|under) (?:native |plain )?Windows\b|\b(?:on|in|under) (?:native )?Windows,? "
+    r"(?:it |this |everything )?(?:works|worked|runs|ran|is fine)",
+    re.IGNORECASE,
+)
+#: WSL 2 does not follow the Windows driver's CUDA sysmem fallback policy (a Windows setting that
+#: lets device allocations spill into shared system memory).
+SYSMEM_FALLBACK_URL = "https://github.com/microsoft/WSL/issues/11050"
 
 
 def _oom_lines(paste: Paste, signatures: Mapping[str, Signature]) -> list[int]:
@@ -95,7 +108,40 @@ def wsl_memory_limits(paste: Paste, signatures: Mapping[str, Signature]) -> list
         return [_pinned_finding(paste, [*cuda[:2], *([pinned] if pinned else [])])]
     if host:
         return [_cap_finding(paste, host[:2])]
+    windows = _first_line(paste, _FITS_ON_WINDOWS) if lines else None
+    if windows is not None:
+        return [_windows_fits_finding(paste, [*lines[:2], windows])]
     return []
+
+
+def _first_line(paste: Paste, pattern: re.Pattern[str]) -> int | None:
+    for number, line in enumerate(paste.lines[:_MAX_LINES], 1):
+        if pattern.search(line):
+            return number
+    return None
+
+
+def _windows_fits_finding(paste: Paste, lines: list[int]) -> Finding:
+    return Finding(
+        id="wsl:fits-on-windows",
+        category=Category.WSL_ISSUE.value,
+        also=(Category.OUT_OF_MEMORY.value,),
+        status="warn",
+        title="The job fits on native Windows but runs out of GPU memory in WSL 2",
+        detail=(
+            "the paste is from WSL 2, the GPU ran out of memory, and the text says the same job "
+            "works on Windows: there the driver can spill into shared system memory (its CUDA "
+            "sysmem fallback policy), which WSL 2 does not do, and WSL 2 limits pinned memory "
+            "and its VM's RAM"
+        ),
+        fix=(
+            "Size the job for the GPU's own memory under WSL 2 (smaller batch, resolution or "
+            "model, more quantisation, CPU offload), turn pinned memory off (pin_memory=False), or "
+            "run it on native Windows where the sysmem fallback applies"
+        ),
+        quotes=quote_lines(paste, [*lines, *_wsl_lines(paste)]),
+        source=SYSMEM_FALLBACK_URL,
+    )
 
 
 def _cap_finding(paste: Paste, lines: list[int]) -> Finding:
