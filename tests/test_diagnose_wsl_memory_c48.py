@@ -295,6 +295,8 @@ NO_SMI = "nvidia-smi: command not found\n"
         "OS: Ubuntu 22.04 (WSL)\n",
         "Environment: Windows 11 WSL, RTX 4070\n",
         "(venv) me@PC:/mnt/d/projects/sd$ python launch.py\n",
+        "WSL version: 2.1.5.0\nKernel version: 5.15.146.1-2\nWSLg version: 1.0.60\n",
+        "I run the server from WSL on my laptop\n",
     ],
 )
 def test_wsls_commands_settings_shares_and_drives_name_it(setting: str) -> None:
