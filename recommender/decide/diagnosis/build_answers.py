@@ -1,6 +1,6 @@
 """A library's own answer that it was built without CUDA, read as direct evidence: TensorFlow's
 ``tf.test.is_built_with_cuda()`` (or its build information) False, ``torch.version.cuda`` None,
-PaddlePaddle's ``is_compiled_with_cuda()`` False, onnxruntime's ``get_device()`` 'CPU' (or a
+PaddlePaddle's ``is_compiled_with_cuda()`` False, dlib's ``DLIB_USE_CUDA`` False, onnxruntime's ``get_device()`` 'CPU' (or a
 providers list without CUDA's). Next to an NVIDIA GPU the paste shows or names, that is the
 CPU-only build on a GPU machine: a failure. A build label that says CUDA (a conda build string,
 a -gpu package) does not outweigh it: the library answers for the build that was imported.
@@ -91,6 +91,17 @@ BUILT_WITHOUT_CUDA: tuple[BuildAnswer, ...] = (
         ),
         source="https://github.com/microsoft/onnxruntime/issues/3787",
         labels=("package.onnxruntime-gpu",),
+    ),
+    BuildAnswer(
+        path="dlib.built_with_cuda",
+        library="dlib",
+        said="answers that it was compiled without CUDA (dlib.DLIB_USE_CUDA False)",
+        fix=(
+            "pip uninstall dlib, then build it where CMake finds CUDA and cuDNN (the CUDA toolkit "
+            "with nvcc, cuDNN, a host compiler CUDA supports): pip install dlib --no-cache-dir "
+            "--no-binary dlib, and check that the build log says it will use CUDA"
+        ),
+        source="http://dlib.net/compile.html",
     ),
 )
 

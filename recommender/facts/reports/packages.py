@@ -130,7 +130,7 @@ def _facts(name: str, version: str, build: str, channel: str, number: int) -> li
     flavour = local_build(version)
     if not flavour and name in BUILD_OF:
         flavour = conda_flavour(name, version, build)
-    if name == "tensorflow-cpu":
+    if name in _TF_CPU_DISTRIBUTIONS:
         flavour = {"flavour": "cpu"}
     if name == "tensorflow-rocm":  # AMD's build (vendor_build.py, tf_rocm.py read it)
         out.append(Fact(path=f"{prefix}.distribution", value=name, line=number))
@@ -146,6 +146,12 @@ def listed(name: str, version: str, number: int) -> list[Fact]:
     if fields is None or not _read(fields[0]):
         return []
     return _facts(*fields, number)
+
+
+#: TensorFlow's CPU-only distributions: tensorflow-cpu, and tensorflow-intel, the build that the
+#: tensorflow package installs on native Windows from 2.11 (setup.py requires it under
+#: platform_system == "Windows"; 2.10 was the last release with GPU support there).
+_TF_CPU_DISTRIBUTIONS = ("tensorflow-cpu", "tensorflow-intel")
 
 
 #: Lines pip prints around an install, which pip_output.py reads.

@@ -29,7 +29,7 @@ _PATTERNS = (
     # what a session or a dump proves directly
     r"(?:torch|tf|jax)\.(?:gpu_visible|device_count|devices|built_with_cuda)",
     # the same answers from other libraries with CPU and CUDA builds
-    r"(?:paddle|onnxruntime|mxnet)\.built_with_cuda",
+    r"(?:paddle|onnxruntime|mxnet|dlib)\.built_with_cuda",
     r"(?:mxnet|opencv)\.device_count",
     r"mps\.(?:available|built)",
     r"tpu\.(?:present|in_use)",

@@ -187,6 +187,9 @@ EXPRESSIONS: dict[str, Callable[[str], list[tuple[str, Any]]]] = {
     "mx.device.num_gpus()": _MXNET_COUNT,
     "mx.util.get_gpu_count()": _MXNET_COUNT,
     "cv2.cuda.getCudaEnabledDeviceCount()": _count("opencv.device_count"),
+    # dlib compiled with CUDA only where its build found CUDA and cuDNN (tools/python/setup.py,
+    # DLIB_USE_CUDA); PyPI's dlib builds from source, so a CPU-only build is common
+    "dlib.DLIB_USE_CUDA": _bool("dlib.built_with_cuda"),
     "keras.__version__": _version_of("keras"),
     "platform.platform()": lambda v: [("os.python_platform", strip_quotes(v))] if v.strip() else [],
 }
