@@ -17,6 +17,7 @@ from recommender.core.catalog import Framework
 from recommender.core.numfmt import is_digits
 from recommender.facts.reports.builtfor import may_name, read_line
 from recommender.facts.reports.conda_builds import BUILD_OF, QUOTED_ROW, conda_flavour
+from recommender.facts.reports.conda_exports import export_row
 from recommender.facts.reports.lines import local_build
 from recommender.facts.reports.model import Block, Fact
 from recommender.facts.reports.package_names import WATCHED
@@ -306,6 +307,8 @@ def read(lines: Sequence[str]) -> list[Block]:
             found = _facts(row["name"], row["version"], row["build"], row["channel"], number)
         if not found and _INDEX in line:
             found = _index_install(line, number)
+        if not found and (row := export_row(line)) is not None and _read(row[0].lower()):
+            found = _facts(*(_fields(" ".join(row)) or ("", "", "", "")), number)
         if found:
             start = start if facts else number
             facts.extend(found)
@@ -341,6 +344,8 @@ def _format(lines: Sequence[str], start: int, end: int) -> str:
     sample = lines[start - 1 : end]
     if any(line.strip().startswith("[conda]") for line in sample):
         return "collect-env-packages"
+    if any(export_row(line.strip()) for line in sample):
+        return "conda-list"
     if any("==" in line for line in sample):
         return "pip-freeze"
     if any(len(line.split()) >= 3 for line in sample):
