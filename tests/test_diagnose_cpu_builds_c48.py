@@ -230,3 +230,65 @@ def test_conda_export_of_a_cuda_pytorch_stays_quiet():
 def test_a_setting_written_name_equals_value_is_not_a_package():
     text = "I set torch=2.1 in my config and CUDA_VISIBLE_DEVICES=0\n" + GPU
     assert CPU not in categories(text) if read(text) else True
+
+
+def test_tensorflow_after_2_10_on_windows_named_in_a_sentence():
+    text = "I installed tensorflow 2.13 on windows 11 but it runs on CPU, my GPU is a RTX 3070\n"
+    assert CPU in fails(text)
+
+
+def test_tensorflow_after_2_10_under_wsl_stays_quiet():
+    text = (
+        "I installed tensorflow 2.13 in WSL 2 on windows 11 but it runs on CPU, my GPU is a "
+        "RTX 3070\n"
+    )
+    assert CPU not in fails(text)
+
+
+def test_tensorflow_2_10_on_windows_is_not_the_windows_cpu_build():
+    text = "I installed tensorflow 2.10 on windows 11 but it runs on CPU, my GPU is a RTX 3070\n"
+    assert CPU not in fails(text)
+
+
+def test_half_precision_on_the_cpu_next_to_a_gpu_is_a_warning():
+    text = "RuntimeError: \"addmm_impl_cpu_\" not implemented for 'Half'\n" + GPU
+    assert "torch-half-on-cpu" in signature_ids(text)
+    assert CPU in categories(text)
+    assert CPU not in fails(text)
+
+
+def test_half_precision_on_a_cuda_kernel_is_not_read_so():
+    text = "RuntimeError: \"baddbmm_cuda\" not implemented for 'Half'\n" + GPU
+    assert "torch-half-on-cpu" not in (signature_ids(text) if read(text) else set())
+
+
+def test_torch_config_without_cuda_is_a_warning():
+    text = (
+        "  - Build settings: BLAS_INFO=mkl, BUILD_TYPE=Release, TORCH_VERSION=2.0.1, "
+        "USE_CUDA=OFF, USE_CUDNN=OFF, USE_MKL=ON,\n" + GPU
+    )
+    assert CPU in categories(text)
+
+
+def test_torch_config_of_a_cuda_build_stays_quiet():
+    text = (
+        "  - Build settings: BLAS_INFO=mkl, BUILD_TYPE=Release, CUDA_VERSION=12.1, "
+        "TORCH_VERSION=2.1.0, USE_CUDA=ON, USE_CUDNN=ON,\n" + GPU
+    )
+    assert CPU not in categories(text) if read(text) else True
+
+
+def test_xgboost_build_info_without_cuda():
+    text = ">>> xgboost.build_info()\n{'USE_CUDA': False, 'USE_NCCL': False, 'USE_OPENMP': True}\n"
+    assert CPU in fails(text + GPU)
+    assert CPU not in fails(text)
+
+
+def test_paddle_install_check_on_the_cpu_next_to_a_gpu():
+    text = (
+        "Running verify PaddlePaddle program ...\n"
+        "PaddlePaddle works well on 1 CPU.\n"
+        "PaddlePaddle is installed successfully!\n"
+    )
+    assert CPU in categories(text + GPU)
+    assert CPU not in categories(text.replace("1 CPU", "1 GPU") + GPU) if read(text) else True

@@ -71,6 +71,13 @@ def on_windows(paste: Paste) -> bool:
     return _platform(paste)[0] == "windows"
 
 
+def windows_line(paste: Paste) -> int | None:
+    """The line that puts the paste on native Windows (an OS fact, a path, a wheel tag, the
+    name), or None where the paste is not from native Windows or no line says it."""
+    platform, line = _platform(paste)
+    return line if platform == "windows" else None
+
+
 def infer(paste: Paste, framework: Framework, tables: Mapping[str, Any]) -> Inference | None:
     """The likely cause of ``framework`` seeing no GPU, or None where the text states none: the
     framework's own publishing facts first; on a WSL 2 host where they say nothing, WSL's GPU
