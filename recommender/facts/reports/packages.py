@@ -105,6 +105,12 @@ _CONDA_COMPANION = re.compile(r"(?:^|_)(cu[0-9]{2,3}|cpu)(?:_|$)")
 _COMPANIONS = ("torchvision", "torchaudio")
 
 
+#: TensorFlow's CPU-only distributions: tensorflow-cpu, and tensorflow-intel, the build that the
+#: tensorflow package installs on native Windows from 2.11 (setup.py requires it under
+#: platform_system == "Windows"; 2.10 was the last release with GPU support there).
+_TF_CPU_DISTRIBUTIONS = ("tensorflow-cpu", "tensorflow-intel")
+
+
 def _facts(name: str, version: str, build: str, channel: str, number: int) -> list[Fact]:
     if name in _COMPANIONS and "+" not in version and build and build != "pypi_0":
         label = _CONDA_COMPANION.search(build)
@@ -147,12 +153,6 @@ def listed(name: str, version: str, number: int) -> list[Fact]:
     if fields is None or not _read(fields[0]):
         return []
     return _facts(*fields, number)
-
-
-#: TensorFlow's CPU-only distributions: tensorflow-cpu, and tensorflow-intel, the build that the
-#: tensorflow package installs on native Windows from 2.11 (setup.py requires it under
-#: platform_system == "Windows"; 2.10 was the last release with GPU support there).
-_TF_CPU_DISTRIBUTIONS = ("tensorflow-cpu", "tensorflow-intel")
 
 
 #: Lines pip prints around an install, which pip_output.py reads.
@@ -307,8 +307,9 @@ def read(lines: Sequence[str]) -> list[Block]:
             found = _facts(row["name"], row["version"], row["build"], row["channel"], number)
         if not found and _INDEX in line:
             found = _index_install(line, number)
-        if not found and (row := export_row(line)) is not None and _read(row[0].lower()):
-            found = _facts(*(_fields(" ".join(row)) or ("", "", "", "")), number)
+        if not found and (exported := export_row(line)) is not None:
+            spec = _fields(" ".join(exported))
+            found = _facts(*spec, number) if spec is not None and _read(spec[0]) else []
         if found:
             start = start if facts else number
             facts.extend(found)
