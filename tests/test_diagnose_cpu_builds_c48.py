@@ -292,3 +292,20 @@ def test_paddle_install_check_on_the_cpu_next_to_a_gpu():
     )
     assert CPU in categories(text + GPU)
     assert CPU not in categories(text.replace("1 CPU", "1 GPU") + GPU) if read(text) else True
+
+
+def test_a_library_cpu_build_stated_in_other_words_is_a_warning_next_to_a_gpu():
+    for said in (
+        "I realized my torch was the cpu build.",
+        "原因是torch是cpu版本的",
+        "pytorch装成了CPU版",
+        "paddlepaddle 是 cpu 版本",
+    ):
+        text = said + "\n" + GPU
+        assert CPU in categories(text), said
+        assert CPU not in fails(text), said
+
+
+def test_a_sentence_denying_the_cpu_build_stays_quiet():
+    text = "torch is not the cpu version, it is +cu118.\n" + GPU
+    assert CPU not in categories(text) if read(text) else True
