@@ -309,3 +309,26 @@ def test_a_library_cpu_build_stated_in_other_words_is_a_warning_next_to_a_gpu():
 def test_a_sentence_denying_the_cpu_build_stays_quiet():
     text = "torch is not the cpu version, it is +cu118.\n" + GPU
     assert CPU not in categories(text) if read(text) else True
+
+
+TF1_LIST = (
+    "== check pips ===================================================\n"
+    "numpy                1.16.1\n"
+    "protobuf             3.6.1\n"
+    "tensorflow           1.13.1\n"
+    "== nvidia-smi ===================================================\n"
+    "| NVIDIA-SMI 410.79       Driver Version: 410.79       CUDA Version: 10.0     |\n"
+    "|   0  GeForce GTX 1080    Off  | 00000000:01:00.0  On |                  N/A |\n"
+)
+
+
+def test_the_cpu_only_tensorflow_package_of_1_x_listed_alone_next_to_a_gpu():
+    assert CPU in categories(TF1_LIST)
+
+
+def test_tensorflow_gpu_of_1_x_listed_alone_stays_quiet():
+    assert CPU not in categories(TF1_LIST.replace("tensorflow    ", "tensorflow-gpu"))
+
+
+def test_tensorflow_1_15_carried_gpu_support_already():
+    assert CPU not in categories(TF1_LIST.replace("1.13.1", "1.15.0"))

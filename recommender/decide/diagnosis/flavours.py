@@ -10,7 +10,8 @@ library may not be the one the report is about. Only the CPU one and no GPU: not
 A table entry names a distribution (``faiss-cpu``), a distribution within a range of releases
 (``tensorflow<2.1``: TensorFlow's ``tensorflow`` was CPU-only before 2.1) or a family of names
 (``mxnet-cu*``: one per CUDA release). ``alone: false``: only the two together say something (a
-CPU-only release listed alone is the framework's own build checks' to judge). ``framework``: a
+CPU-only release listed alone is the framework's own build checks' to judge), or the list of entries
+that are read alone (TensorFlow's CPU-only ``tensorflow`` releases, not tensorflow-cpu). ``framework``: a
 conda build string that names the GPU variant (``frameworks.<framework>.build.flavour``) proves
 the listed package is not the CPU one (conda's tensorflow-gpu is a metapackage over it)."""
 
@@ -108,10 +109,13 @@ def flavour_findings(paste: Paste, tables: Mapping[str, Any]) -> list[Finding]:
         if not cpu or (built is not None and built.value == Accelerator.CUDA):
             continue  # none listed, or a conda build string names the GPU variant
         gpu = [f for f in _listed(paste, family.get("gpu")) if f not in cpu]
+        alone = family.get("alone", True)
+        # ``alone``: true (every CPU entry read alone), false (none), or the entries that are
+        lone = cpu if alone is True else (_listed(paste, alone) if alone else [])
         if gpu:
             out.append(_both(module, cpu, gpu, paste, source))
-        elif family.get("alone", True) and shows_gpu(paste):
+        elif lone and shows_gpu(paste):
             names = family.get("gpu") or ()
             first = str(names[0]) if isinstance(names, Sequence) and names else "the GPU build"
-            out.append(_cpu_only(module, cpu, first, paste, source))
+            out.append(_cpu_only(module, lone, first, paste, source))
     return out

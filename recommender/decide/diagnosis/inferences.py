@@ -22,7 +22,8 @@ from recommender.facts.reports import Paste
 #: TensorFlow 2.10 was the last release with GPU support on native Windows.
 TF_WINDOWS_URL = "https://www.github.com/tensorflow/tensorflow/releases/tag/v2.11.1"
 #: Before 2.1 the ``tensorflow`` package was CPU-only and ``tensorflow-gpu`` the GPU build (2.1.0's
-#: notes: "The tensorflow pip package now includes GPU support by default").
+#: notes: "The tensorflow pip package now includes GPU support by default"), except 1.15, whose
+#: notes say the same ("will by default include GPU support (same as tensorflow-gpu now)").
 TF_GPU_PACKAGE_URL = "https://github.com/tensorflow/tensorflow/releases/tag/v2.1.0"
 #: TensorFlow loads CUDA and cuDNN at run time, from the system (its tested pair) or, from 2.15 on,
 #: from the nvidia-* wheels of ``tensorflow[and-cuda]``; it lists no GPU when they do not load.
@@ -197,13 +198,15 @@ def _tensorflow(paste: Paste, platform: str, where: int | None) -> Inference | N
             source=TF_WINDOWS_URL,
             lines=(fact.line, *((where,) if where else ())),
         )
-    if release < (2, 1) and first_line(paste, _TF_GPU_PACKAGE) is None:
+    # (1.15's tensorflow package included GPU support already: its release notes)
+    cpu_only = release < (1, 15) or release == (2, 0)
+    if cpu_only and first_line(paste, _TF_GPU_PACKAGE) is None:
         return Inference(
             id="tf1-cpu-package",
             category=Category.CPU_WHEEL_ON_GPU.value,
             title="most likely the CPU-only tensorflow package of 1.x",
             detail=(
-                f"before 2.1 the `tensorflow` package was CPU-only and `tensorflow-gpu` the GPU "
+                f"before 2.1 (1.15 aside) the `tensorflow` package was CPU-only and `tensorflow-gpu` the GPU "
                 f"build; the paste shows TensorFlow {fact.value} and names no tensorflow-gpu"
             ),
             fix=f"pip uninstall tensorflow && pip install tensorflow-gpu=={fact.value}, with the CUDA and cuDNN of that release",
