@@ -332,3 +332,38 @@ def test_tensorflow_gpu_of_1_x_listed_alone_stays_quiet():
 
 def test_tensorflow_1_15_carried_gpu_support_already():
     assert CPU not in categories(TF1_LIST.replace("1.13.1", "1.15.0"))
+
+
+def test_a_pypi_torch_wheel_for_windows_is_the_cpu_build():
+    text = (
+        "Collecting torch\n"
+        "  Downloading torch-2.1.0-cp311-cp311-win_amd64.whl (192.3 MB)\n"
+        "Successfully installed torch-2.1.0\n" + GPU
+    )
+    assert CPU in fails(text)
+
+
+def test_a_cuda_wheel_from_the_pytorch_index_for_windows_stays_quiet():
+    text = (
+        "  Downloading https://download.pytorch.org/whl/cu118/torch-2.1.0%2Bcu118-cp311-cp311-"
+        "win_amd64.whl (2722.7 MB)\n"
+        "Successfully installed torch-2.1.0+cu118\n" + GPU
+    )
+    assert CPU not in categories(text)
+
+
+def test_an_old_default_cuda_wheel_under_a_cu_path_stays_quiet():
+    text = (
+        "  Downloading https://download.pytorch.org/whl/cu102/torch-1.6.0-cp38-cp38-win_amd64.whl"
+        " (1000.1 MB)\n"
+        "Successfully installed torch-1.6.0\n" + GPU
+    )
+    assert CPU not in fails(text)
+
+
+def test_a_pypi_torch_wheel_for_linux_stays_quiet():
+    text = (
+        "  Downloading torch-2.1.0-cp311-cp311-manylinux1_x86_64.whl (670.2 MB)\n"
+        "Successfully installed torch-2.1.0\n" + GPU
+    )
+    assert CPU not in categories(text)

@@ -73,6 +73,27 @@ _PIP_LINES = (
 )
 
 
+#: PyPI's torch wheels for Windows are CPU-only builds (https://pytorch.org/get-started/locally/:
+#: on Windows the CUDA builds come from download.pytorch.org/whl/cuXXX); the PyTorch index's files
+#: carry a +cuXXX label or sit under a /cuXXX/ path (old torch_stable.html default CUDA builds).
+_PYTORCH_INDEX = ("download.pytorch.org", "/cu1", "/cu9", "/cu8", "/rocm", "/xpu")
+
+
+def _pypi_windows_torch(m: re.Match[str], line: str, number: int) -> list[Fact]:
+    """A torch wheel for Windows fetched from PyPI (or a mirror of it): the CPU-only build."""
+    if (
+        m.group("fw") != "torch"
+        or m.group("local")
+        or "win_amd64" not in line[:600]
+        or any(index in line[:600] for index in _PYTORCH_INDEX)
+    ):
+        return []
+    return [
+        Fact(path="frameworks.pytorch.installed", value=True, line=number),
+        Fact(path="frameworks.pytorch.build.flavour", value="cpu", line=number),
+    ]
+
+
 def _installed(line: str, number: int) -> list[Fact]:
     out: list[Fact] = []
     for item in line[len(_INSTALLED) :].split()[:200]:
@@ -119,7 +140,8 @@ def _line_facts(line: str, number: int) -> list[Fact] | None:
         m = _FETCHED.match(line[:600])
         if m is not None:
             version = m.group("v") + (f"+{m.group('local')}" if m.group("local") else "")
-            return [Fact(path=f"pip.fetched.{m.group('fw')}", value=version, line=number)]
+            fetched = Fact(path=f"pip.fetched.{m.group('fw')}", value=version, line=number)
+            return [fetched, *_pypi_windows_torch(m, line, number)]
     if line.startswith("Collecting "):
         m = _PULLED.match(line[:400])
         name = m.group("pkg").lower().replace("_", "-") if m is not None else ""
