@@ -367,3 +367,28 @@ def test_a_pypi_torch_wheel_for_linux_stays_quiet():
         "Successfully installed torch-2.1.0\n" + GPU
     )
     assert CPU not in categories(text)
+
+
+def test_an_install_command_naming_a_cpu_only_distribution_next_to_a_gpu():
+    for command in (
+        "conda install pytorch torchvision torchaudio cpuonly -c pytorch",
+        "pip install tensorflow-cpu==2.12.0",
+        "pip install faiss-cpu",
+        "pip install onnxruntime==1.16.0",
+        "pip install paddlepaddle==2.5.1",
+    ):
+        text = command + "\n" + GPU
+        assert "cpu-distribution-installed" in signature_ids(text), command
+        assert CPU not in fails(text), command
+
+
+def test_an_install_command_naming_the_gpu_distribution_stays_quiet():
+    for command in (
+        "pip install onnxruntime-gpu",
+        "pip uninstall onnxruntime",
+        "pip install paddlepaddle-gpu==2.5.1",
+        "pip install optimum[onnxruntime-gpu]",
+        "conda install -c conda-forge onnxruntime",
+    ):
+        text = command + "\n" + GPU
+        assert "cpu-distribution-installed" not in (signature_ids(text) if read(text) else set())
