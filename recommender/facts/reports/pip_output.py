@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from recommender.core.catalog import Framework
 from recommender.facts.reports.dist_files import dist_facts
 from recommender.facts.reports.model import Block, Fact
+from recommender.facts.reports.package_names import WATCHED
 from recommender.facts.reports.packages import listed
 from recommender.facts.reports.resolver import Need, normal, requirement
 
@@ -82,7 +84,7 @@ _PYTORCH_INDEX = ("download.pytorch.org", "/cu1", "/cu9", "/cu8", "/rocm", "/xpu
 def _pypi_windows_torch(m: re.Match[str], line: str, number: int) -> list[Fact]:
     """A torch wheel for Windows fetched from PyPI (or a mirror of it): the CPU-only build."""
     if (
-        m.group("fw") != "torch"
+        WATCHED.get(m.group("fw")) != Framework.PYTORCH
         or m.group("local")
         or "win_amd64" not in line[:600]
         or any(index in line[:600] for index in _PYTORCH_INDEX)
