@@ -320,7 +320,15 @@ def _statement(line: str) -> str | None:
         return line[m.end() :]
     if line.endswith(")") and "".join(line.split()) in EXPRESSIONS:
         return line  # a check on its own line, as people quote it: its answer follows
+    if line.startswith("print(") and line.endswith(")") and _printed_checks(line):
+        return line  # a script's print(torch.version.cuda) quoted above what it printed
     return None
+
+
+def _printed_checks(line: str) -> bool:
+    """Whether every argument of the ``print(...)`` line is an expression this reader reads."""
+    expressions = _expression(line)
+    return len(expressions) > 0 and all(_reader(e) is not None for e in expressions)
 
 
 #: The same check printed by a script under its own label ("PyTorch built with CUDA:  False",
@@ -335,7 +343,20 @@ _LABELLED = re.compile(
 )
 
 
+#: onnxruntime's providers list printed under a label by a script ("Available providers:
+#: ['CPUExecutionProvider']", "providers = [...]"): get_available_providers()' answer
+#: (https://onnxruntime.ai/docs/api/python/api_summary.html); not "Applied providers:", a
+#: session's own list (a signature reads that).
+_PROVIDERS = re.compile(
+    r"^(?:[-*] {1,4})?(?:available |onnxruntime |ort )?providers {0,4}[:=] {0,4}(?P<list>\[[^\]]{1,400}\])\.?$",
+    re.IGNORECASE,
+)
+
+
 def _labelled(line: str, number: int) -> list[Fact]:
+    p = _PROVIDERS.match(line) if "providers" in line.lower() else None
+    if p is not None:
+        return [Fact(path=k, value=v, line=number) for k, v in _ort_providers(p.group("list"))]
     m = _LABELLED.match(line)
     if m is None:
         return []
