@@ -6,7 +6,8 @@ to a GPU the paste shows; without one it is a warning or nothing; a CUDA build's
 
 from __future__ import annotations
 
-from tests.pastes import categories, fails
+from recommender.facts.reports import tf_env
+from tests.pastes import categories, fails, signature_ids
 
 CPU = "cpu-wheel-on-gpu"
 GPU = "GPU 0: NVIDIA GeForce RTX 3090 (UUID: GPU-5a1e7c4e-0000-0000-0000-000000000000)\n"
@@ -69,3 +70,49 @@ def test_printed_jax_gpu_devices_is_quiet():
 def test_a_print_of_something_unread_takes_no_answer():
     text = "print(model.device)\nNone\n" + GPU
     assert CPU not in categories(text)
+
+
+SUBSET = (
+    "ValueError: ['CUDAExecutionProvider'] does not contain a subset of available providers "
+    "['CPUExecutionProvider']\n"
+)
+
+
+def test_cuda_not_a_subset_of_the_cpu_providers_is_the_cpu_package_next_to_a_gpu():
+    assert "onnxruntime-cuda-not-subset-of-cpu" in signature_ids(SUBSET)
+    assert CPU in fails(SUBSET + GPU)
+    assert CPU not in fails(SUBSET)
+
+
+def test_another_provider_not_a_subset_is_not_the_cpu_package():
+    text = (
+        "ValueError: ['OpenVINOExecutionProvider'] does not contain a subset of available "
+        "providers ['CPUExecutionProvider']\n" + GPU
+    )
+    assert "onnxruntime-cuda-not-subset-of-cpu" not in signature_ids(text)
+    assert CPU not in fails(text)
+
+
+TF1_COLLECT = (
+    "== check pips ===================================================\n"
+    "numpy                        1.16.4\n"
+    "tensorflow                   1.14.0\n"
+    "\n== tensorflow import ============================================\n"
+    "tf.VERSION = 1.14.0\n"
+    "tf.GIT_VERSION = v1.14.0-rc1-22-gaf24dc91b5\n"
+)
+
+
+def test_tf_env_collect_of_tensorflow_1x_reads_tf_version():
+    blocks = tf_env.read(TF1_COLLECT.splitlines())
+    versions = [f.value for b in blocks for f in b.facts if f.path.endswith("tensorflow.version")]
+    assert versions == ["1.14.0"]
+
+
+def test_tf_env_collect_of_tensorflow_1x_cpu_package_next_to_a_gpu_is_named():
+    assert CPU in categories(TF1_COLLECT + GPU)
+
+
+def test_tf_env_collect_of_tensorflow_gpu_1x_is_quiet():
+    text = TF1_COLLECT.replace("tensorflow                   1.14.0", "tensorflow-gpu 1.14.0")
+    assert CPU not in categories(text + GPU)

@@ -141,7 +141,12 @@ def _libraries(key: str, value: str) -> list[tuple[str, Any]]:
 _CUDART_FILE = re.compile(
     r"^/[A-Za-z0-9_./+-]{0,300}/libcudart\.so\.(?P<v>[0-9]{1,2}\.[0-9]{1,2})\.[0-9]{1,4}$"
 )
-_COLLECT = re.compile(r"^tf\.version\.VERSION {0,4}= {0,4}(?P<value>[0-9][0-9A-Za-z.+-]{0,40})")
+#: tf_env_collect.sh's "tf.version.VERSION = 2.4.0"; its releases for TensorFlow 1.x printed
+#: "tf.VERSION = 1.12.0" (tf.VERSION, before tf.version existed:
+#: https://github.com/tensorflow/tensorflow/blob/master/tools/tf_env_collect.sh).
+_COLLECT = re.compile(
+    r"^tf\.(?:version\.)?VERSION {0,4}= {0,4}(?P<value>[0-9][0-9A-Za-z.+-]{0,40})"
+)
 _BUILD_INFO = re.compile(
     r"[({,] {0,2}'(?P<key>cuda_version|cudnn_version|is_cuda_build|is_rocm_build)'(?:,|:) {0,2}"
     r"'?(?P<value>[0-9A-Za-z.]{1,20})'?[),}]"
@@ -226,7 +231,7 @@ def read(lines: Sequence[str]) -> list[Block]:
         elif "ersion" in line and (_TEMPLATE.match(line) or _TEMPLATE_NO_COLON.match(line)):
             m = _TEMPLATE.match(line) or _TEMPLATE_NO_COLON.match(line)
             found = _version(m.group("value")) if m else []
-        elif line.startswith("tf.version.VERSION"):
+        elif line.startswith(("tf.version.VERSION", "tf.VERSION")):
             m = _COLLECT.match(line)
             found = _version(m.group("value")) if m else []
         elif "is_cuda_build" in line:
