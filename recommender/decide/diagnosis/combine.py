@@ -24,6 +24,7 @@ from recommender.decide.diagnosis.cpu_isa import cpu_isa_findings
 from recommender.decide.diagnosis.cuda_majors import cuda_majors
 from recommender.decide.diagnosis.custom_ops import custom_op_of_another_tensorflow
 from recommender.decide.diagnosis.device_access import root_only_gpu
+from recommender.decide.diagnosis.container_gpu import container_without_gpu
 from recommender.decide.diagnosis.driver_unseen import UNSEEN, driver_unseen
 from recommender.decide.diagnosis.ds_ops import ds_op_findings
 from recommender.decide.diagnosis.eras import era_findings
@@ -301,6 +302,8 @@ def diagnose(
     wsl2 = on_wsl2(paste)
     # an "insufficient driver" message next to a driver that runs the runtime: no driver reached
     found = driver_unseen(paste, found, tables, wsl2=wsl2)
+    # a process's "no driver" in a container started without the GPU: the GPU was not passed
+    found = container_without_gpu(paste, found)
     found = cpu_intended(paste, precedence(paste, found, wsl2=wsl2))
     # a framework that cannot use the GPU the paste shows, where nothing above says why: not
     # healthy; its likely cause inferred from the facts, or said to be missing from the text
