@@ -20,11 +20,11 @@ from recommender.decide.diagnosis.builds import (
     tf_release_driver,
     tf_tested_libraries,
 )
+from recommender.decide.diagnosis.container_gpu import container_without_gpu
 from recommender.decide.diagnosis.cpu_isa import cpu_isa_findings
 from recommender.decide.diagnosis.cuda_majors import cuda_majors
 from recommender.decide.diagnosis.custom_ops import custom_op_of_another_tensorflow
 from recommender.decide.diagnosis.device_access import root_only_gpu
-from recommender.decide.diagnosis.container_gpu import container_without_gpu
 from recommender.decide.diagnosis.driver_unseen import UNSEEN, driver_unseen
 from recommender.decide.diagnosis.ds_ops import ds_op_findings
 from recommender.decide.diagnosis.eras import era_findings
