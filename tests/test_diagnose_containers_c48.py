@@ -107,3 +107,62 @@ def test_a_device_name_of_index_zero_stays_quiet() -> None:
     result = read(text)
     assert result is not None
     assert status(result, "no-device") is None
+
+
+_SMI_ONE = (
+    "+-----------------------------------------------------------------------------+\n"
+    "| NVIDIA-SMI 535.104.05   Driver Version: 535.104.05   CUDA Version: 12.2     |\n"
+    "|-------------------------------+----------------------+----------------------+\n"
+    "| GPU  Name        Persistence-M| Bus-Id        Disp.A | Volatile Uncorr. ECC |\n"
+    "| Fan  Temp  Perf  Pwr:Usage/Cap|         Memory-Usage | GPU-Util  Compute M. |\n"
+    "|===============================+======================+======================|\n"
+    "|   0  NVIDIA GeForce ...  Off  | 00000000:01:00.0  On |                  N/A |\n"
+    "| 30%   40C    P8    20W / 350W |    500MiB / 24576MiB |      2%      Default |\n"
+    "+-------------------------------+----------------------+----------------------+\n"
+)
+_SMI_TWO = _SMI_ONE.replace(
+    "+-------------------------------+----------------------+----------------------+\n",
+    "|   1  NVIDIA GeForce ...  Off  | 00000000:02:00.0 Off |                  N/A |\n"
+    "| 30%   38C    P8    18W / 350W |      5MiB / 24576MiB |      0%      Default |\n"
+    "+-------------------------------+----------------------+----------------------+\n",
+).replace("+-----", "+-----", 1)
+
+
+def _ids(result) -> set[str]:
+    return {f.id for f in result.findings}
+
+
+def test_visible_devices_past_the_only_gpu_hides_it() -> None:
+    text = (
+        _SMI_ONE
+        + '$ CUDA_VISIBLE_DEVICES=1 python -c "import torch; print(torch.cuda.is_available())"\n'
+        + "False\n"
+    )
+    result = read(text)
+    assert result is not None
+    assert status(result, "no-device") == "fail"
+    assert "device:index-beyond-gpus" in _ids(result)
+
+
+def test_visible_devices_within_the_gpus_stays_quiet() -> None:
+    text = (
+        _SMI_TWO
+        + '$ CUDA_VISIBLE_DEVICES=1 python -c "import torch; print(torch.cuda.is_available())"\n'
+        + "True\n"
+    )
+    result = read(text)
+    assert result is not None
+    assert "device:index-beyond-gpus" not in _ids(result)
+    assert not result.failed
+
+
+def test_cuda_one_on_a_single_gpu_machine_is_named() -> None:
+    text = (
+        "I only have a single GPU and call model.to('cuda:1').\n"
+        "RuntimeError: CUDA error: invalid device ordinal\n"
+    )
+    result = read(text)
+    assert result is not None
+    assert status(result, "no-device") == "fail"
+    quoted = {q.line for f in result.findings if f.category == "no-device" for q in f.quotes}
+    assert 1 in quoted  # the index and the single GPU are quoted beside the message

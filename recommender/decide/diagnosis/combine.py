@@ -11,6 +11,7 @@ from recommender.decide.checklist.build import Checklist
 from recommender.decide.diagnosis._paste import MAX_QUOTES, quote_lines
 from recommender.decide.diagnosis.arch_lists import arch_list_findings, ggml_hip_without_targets
 from recommender.decide.diagnosis.asked_cuda import library_cuda_release
+from recommender.decide.diagnosis.beyond_gpus import index_beyond_gpus
 from recommender.decide.diagnosis.build_answers import build_answer_findings
 from recommender.decide.diagnosis.builds import (
     cpu_builds,
@@ -297,6 +298,7 @@ def diagnose(
     found += uncovered(paste, found)
     found += no_nvidia_gpu(paste, found)
     found += hidden_gpus(paste, found)
+    found += index_beyond_gpus(paste, found)
     if any(f.category == Category.WSL_ISSUE.value and f.status != "ok" for f in found):
         found = [f for f in found if f.id != "platform:wsl2"]  # a WSL finding says it already
     wsl2 = on_wsl2(paste)
