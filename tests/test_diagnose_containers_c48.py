@@ -166,3 +166,16 @@ def test_cuda_one_on_a_single_gpu_machine_is_named() -> None:
     assert status(result, "no-device") == "fail"
     quoted = {q.line for f in result.findings if f.category == "no-device" for q in f.quotes}
     assert 1 in quoted  # the index and the single GPU are quoted beside the message
+
+
+def test_a_container_only_named_keeps_no_driver_with_no_device_beside_it() -> None:
+    result = read("I pulled the project's docker image and ran the demo.\n" + _NO_DRIVER)
+    assert result is not None
+    assert status(result, "no-driver") is not None
+    assert "no-device" in _also(result, "no-driver")
+
+
+def test_bare_metal_no_driver_gets_no_container_alternative() -> None:
+    result = read("user@box:~$ python train.py\n" + _NO_DRIVER)
+    assert result is not None
+    assert "no-device" not in _also(result, "no-driver")

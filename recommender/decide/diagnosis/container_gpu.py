@@ -34,6 +34,7 @@ from dataclasses import dataclass, replace
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.diagnosis._paste import MAX_QUOTES, quote_lines, shows_driver
 from recommender.decide.diagnosis.findings import Finding
+from recommender.decide.diagnosis.precedence import container_line
 from recommender.facts.reports import Paste
 
 #: A process's own "no driver" message (torch's CUDA build: the driver library did not load).
@@ -126,16 +127,27 @@ def _reread(paste: Paste, f: Finding, proof: ContainerProof) -> Finding:
     )
 
 
+def _alternative(f: Finding) -> Finding:
+    """``f`` with no-device among its categories: the container may not have been given the GPU."""
+    if Category.NO_DEVICE.value in f.also:
+        return f
+    return replace(f, also=(*f.also, Category.NO_DEVICE.value))
+
+
 def container_without_gpu(paste: Paste, found: Sequence[Finding]) -> list[Finding]:
-    """``found`` with a process's "no driver" inside a GPU-less container reread as no-device."""
+    """``found`` with a process's "no driver" inside a GPU-less container reread as no-device; where
+    the paste only names a container (or passed the GPU to one), no-device is kept beside it."""
     if not any(f.id in _PROCESS_NO_DRIVER for f in found):
         return list(found)
     proof = container_proof(paste)
-    if proof is None or proof.gpu_passed or shows_driver(paste):
-        return list(found)
-    return [
-        _reread(paste, f, proof)
-        if f.id in _PROCESS_NO_DRIVER and f.category == Category.NO_DRIVER.value
-        else f
-        for f in found
-    ]
+    reread = proof is not None and not proof.gpu_passed and not shows_driver(paste)
+    named = proof is not None or container_line(paste) is not None
+    out = []
+    for f in found:
+        if f.id in _PROCESS_NO_DRIVER and f.category == Category.NO_DRIVER.value:
+            if reread and proof is not None:
+                f = _reread(paste, f, proof)
+            elif named:
+                f = _alternative(f)
+        out.append(f)
+    return out
