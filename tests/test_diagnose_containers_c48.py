@@ -179,3 +179,20 @@ def test_bare_metal_no_driver_gets_no_container_alternative() -> None:
     result = read("user@box:~$ python train.py\n" + _NO_DRIVER)
     assert result is not None
     assert "no-device" not in _also(result, "no-driver")
+
+
+_NVML = "pynvml.NVMLError_LibraryNotFound: NVML Shared Library Not Found\n"
+
+
+def test_nvml_library_missing_in_a_gpu_less_container_is_no_device() -> None:
+    result = read("$ docker run --rm myimage python monitor.py\n" + _NVML)
+    assert result is not None
+    assert status(result, "no-device") == "fail"
+    assert "no-driver" in _also(result, "no-device")
+
+
+def test_nvml_library_missing_on_bare_metal_stays_no_driver() -> None:
+    result = read("user@box:~$ python monitor.py\n" + _NVML)
+    assert result is not None
+    assert status(result, "no-driver") == "fail"
+    assert status(result, "no-device") is None

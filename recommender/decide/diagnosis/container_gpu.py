@@ -37,8 +37,16 @@ from recommender.decide.diagnosis.findings import Finding
 from recommender.decide.diagnosis.precedence import container_line
 from recommender.facts.reports import Paste
 
-#: A process's own "no driver" message (torch's CUDA build: the driver library did not load).
-_PROCESS_NO_DRIVER = frozenset({"signature:torch-no-nvidia-driver"})
+#: A process's own "no driver" messages: torch's CUDA build (libcuda did not load), TensorFlow/XLA's
+#: "kernel driver does not appear to be running on this host" (no /proc/driver/nvidia/version),
+#: NVML's library not found (pynvml, a monitor): what a container not given the GPU lacks.
+_PROCESS_NO_DRIVER = frozenset(
+    {
+        "signature:torch-no-nvidia-driver",
+        "signature:xla-no-kernel-driver",
+        "signature:nvml-library-not-found",
+    }
+)
 
 #: The engine's command line, a Dockerfile's base image, Docker's marker file, a prompt whose
 #: hostname is a 12-hex-digit container id. Each alternative is a literal or a bounded class.
