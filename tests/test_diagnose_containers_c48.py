@@ -196,3 +196,22 @@ def test_nvml_library_missing_on_bare_metal_stays_no_driver() -> None:
     assert result is not None
     assert status(result, "no-driver") == "fail"
     assert status(result, "no-device") is None
+
+
+def test_podman_without_a_cdi_spec_is_no_device() -> None:
+    text = (
+        "$ podman run --rm --device nvidia.com/gpu=all ubuntu nvidia-smi -L\n"
+        'Error: error gathering device information while adding custom device "nvidia.com/gpu=all"'
+        ": no such file or directory\n"
+    )
+    result = read(text)
+    assert result is not None
+    assert status(result, "no-device") == "fail"
+
+
+def test_singularity_without_host_driver_libraries_warns() -> None:
+    text = "$ singularity exec --nv pytorch.sif nvidia-smi\nWARNING: Could not find any nv files on this host!\n"
+    result = read(text)
+    assert result is not None
+    assert status(result, "no-driver") == "warn"
+    assert "no-device" in _also(result, "no-driver")
