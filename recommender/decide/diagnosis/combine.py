@@ -41,6 +41,7 @@ from recommender.decide.diagnosis.framework_symbols import (
 from recommender.decide.diagnosis.gfx import gfx_findings
 from recommender.decide.diagnosis.hidden_gpus import hidden_gpus
 from recommender.decide.diagnosis.hip_soname import hip_of_another_rocm
+from recommender.decide.diagnosis.implied_cuda import implied_cuda_release
 from recommender.decide.diagnosis.intent import cpu_intended
 from recommender.decide.diagnosis.items import item_findings
 from recommender.decide.diagnosis.jax_driver import jax_driver_floor
@@ -265,6 +266,7 @@ def diagnose(
         *library_versions(paste),
         *library_release_named(paste),
         *library_cuda_release(paste, tables),
+        *implied_cuda_release(paste, tables),
         *hip_of_another_rocm(paste),
         *custom_op_of_another_tensorflow(paste),
         *extension_load_failures(paste),
