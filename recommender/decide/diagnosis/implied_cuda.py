@@ -36,6 +36,7 @@ from recommender.decide.diagnosis.findings import Finding
 from recommender.decide.diagnosis.library_release import INFERRED, Span
 from recommender.facts.reports import Paste
 
+#: The sources of each implied release (verified: 2026-12-07).
 TORCH_URL = "https://pytorch.org/get-started/previous-versions/"
 ORT_URL = "https://onnxruntime.ai/docs/execution-providers/CUDA-ExecutionProvider.html#requirements"
 JAX_URL = "https://docs.jax.dev/en/latest/installation.html#pip-installation-nvidia-gpu-cuda-installed-via-pip-easier"
