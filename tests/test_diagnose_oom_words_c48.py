@@ -58,3 +58,72 @@ def test_each_wording_is_an_out_of_memory_warning(text: str) -> None:
 @pytest.mark.parametrize("text", QUIET)
 def test_other_codes_and_prose_stay_quiet(text: str) -> None:
     assert OOM not in categories(text)
+
+
+# --- nvidia-smi: a nearly full GPU in the table shapes pastes take ------------------------------
+
+SMI_HEAD = (
+    "+---------------------------------------------------------------------------------------+\n"
+    "| NVIDIA-SMI 535.104.05             Driver Version: 535.104.05   CUDA Version: 12.2     |\n"
+    "|=========================================+======================+======================|\n"
+)
+
+
+def _smi(name: str, used: int, *, gap: str = "") -> str:
+    return (
+        SMI_HEAD
+        + f"|   0  {name:<30}Off | 00000000:01:00.0 Off |                  N/A |\n"
+        + gap
+        + f"| 30%   45C    P2             120W / 350W |  {used:5d}MiB / 24576MiB |"
+        + "     35%      Default |\n"
+        + "+-----------------------------------------+----------------------+----------------------+\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        _smi("NVIDIA GeForce RTX 3090", 23800, gap="\n"),  # double-spaced paste
+        _smi("Graphics Device", 23800),  # a GPU newer than the driver's name table
+        _smi("A2", 23800),  # named bare by drivers before R510
+    ],
+)
+def test_a_nearly_full_gpu_is_read_in_each_table_shape(text: str) -> None:
+    result = diagnosed("CUDA out of memory on the second run, nvidia-smi:\n" + text)
+    assert "memory:gpu-full" in {f.id for f in result.findings}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [_smi("NVIDIA GeForce RTX 3090", 12000, gap="\n"), _smi("Graphics Device", 12000)],
+)
+def test_a_half_full_gpu_stays_quiet(text: str) -> None:
+    result = diagnosed(text)
+    assert "memory:gpu-full" not in {f.id for f in result.findings}
+    assert OOM not in categories(text)
+
+
+PROCESSES = (
+    "+---------------------------------------------------------------------------------------+\n"
+    "| Processes:                                                                            |\n"
+    "|  GPU   GI   CI        PID   Type   Process name                            GPU Memory |\n"
+    "|=======================================================================================|\n"
+    "|    0   N/A  N/A      1234      C   python train.py                           23790MiB |\n"
+    "|    0   N/A  N/A      5678      G   /usr/lib/xorg/Xorg                            8MiB |\n"
+    "+---------------------------------------------------------------------------------------+\n"
+)
+
+
+def test_the_full_gpus_warning_names_the_processes_holding_it() -> None:
+    result = diagnosed(
+        "CUDA out of memory again\n" + _smi("NVIDIA GeForce RTX 3090", 23800) + PROCESSES
+    )
+    full = next(f for f in result.findings if f.id == "memory:gpu-full")
+    assert full.status == "warn"
+    assert "python train.py (23790 MiB) (PID 1234)" in full.detail
+    assert "PID 5678" in full.detail
+
+
+def test_processes_on_a_half_full_gpu_stay_quiet() -> None:
+    result = diagnosed(_smi("NVIDIA GeForce RTX 3090", 12000) + PROCESSES)
+    assert "memory:gpu-full" not in {f.id for f in result.findings}

@@ -28,6 +28,12 @@ def busy_gpus(paste: Paste) -> list[Finding]:
     if not full:
         return []
     index, first, total = full[0]
+    held = [
+        f"{f.value} (PID {p.rsplit('.', 1)[1]})"
+        for p, f in paste.facts.items()
+        if p.startswith(f"gpu.{index}.process.")
+    ]
+    holders = f"; nvidia-smi shows it held by {', '.join(held[:4])}" if held else ""
     return [
         Finding(
             id="memory:gpu-full",
@@ -36,10 +42,14 @@ def busy_gpus(paste: Paste) -> list[Finding]:
             title="A GPU is nearly full already",
             detail=(
                 f"GPU {index} has {first.value} of {total.value} MiB in use: a job started there "
-                "runs out of memory (another process holds it)"
+                f"runs out of memory (another process holds it){holders}"
             ),
             fix="Pick a free GPU (CUDA_VISIBLE_DEVICES=<index of an idle one>), or stop the process that holds the memory (nvidia-smi lists it)",
-            quotes=quote_lines(paste, [used.line for _, used, _ in full]),
+            quotes=quote_lines(
+                paste,
+                [used.line for _, used, _ in full]
+                + [f.line for p, f in paste.facts.items() if p.startswith(f"gpu.{index}.process.")],
+            ),
             source=NVIDIA_SMI_URL,
         )
     ]

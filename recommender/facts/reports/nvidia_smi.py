@@ -60,6 +60,18 @@ NAME_START = (
     "H800",
     "L4",
     "L40",
+    # session 48 (engineer Y2): a GPU newer than its driver's name table shows as "Graphics
+    # Device"; the bare A2 / A16, mining cards (CMP 30HX, P102-100, P104-100), NVS boards and
+    # Jetson Orin's nvgpu ("Orin (nvgpu)") begin with their own names
+    "Graphics Device",
+    "A2",
+    "A16",
+    "CMP",
+    "NVS",
+    "P102",
+    "P104",
+    "P106",
+    "Orin",
 )
 
 
@@ -80,6 +92,24 @@ def _gpu_row(line: str, *, bus_id_needed: bool = False) -> tuple[int, str] | Non
     return int(cell[0]), name
 
 
+#: A process row's type: Compute, Graphics, both, MPS (nvidia-smi's Processes table).
+_PROCESS_TYPES = ("C", "G", "C+G", "M", "M+C")
+
+
+def _process_row(line: str) -> tuple[int, int, str] | None:
+    """(GPU index, PID, "name (N MiB)") from a Processes row: ``|    0   N/A  N/A   1234   C
+    python   23790MiB |`` (R450 and later: with the MIG GI and CI cells) or ``|    0   1234   C
+    python   23790MiB |`` (earlier drivers)."""
+    cells = line.strip("|").split()
+    if len(cells) < 5 or not cells[-1].endswith("MiB") or not is_digits(cells[-1][:-3]):
+        return None
+    kind = next((i for i in (2, 4) if i < len(cells) - 2 and cells[i] in _PROCESS_TYPES), None)
+    if kind is None or not is_digits(cells[0]) or not is_digits(cells[kind - 1]):
+        return None
+    name = " ".join(cells[kind + 1 : -1])
+    return int(cells[0]), int(cells[kind - 1]), f"{name} ({cells[-1][:-3]} MiB)"
+
+
 def _two_releases(smi: str, driver: str) -> bool:
     """nvidia-smi's own version and the driver's are two releases (WSL 2): the tool's is a driver
     branch's (three digits first), not the old one-digit tool version before the driver's."""
@@ -95,6 +125,9 @@ def read(lines: Sequence[str]) -> list[Block]:
         # a table quoted in Markdown ("> |   0  NVIDIA ...") or commented out ("# | ...") reads
         # as the table itself
         line = raw.strip().lstrip(">#").strip()
+        if not line and facts and end == number - 1 and facts[-1].path.endswith(".name"):
+            end = number  # a double-spaced paste: the memory line follows one blank line later
+            continue
         if "Driver Version:" in line:
             header = _HEADER.search(line) if "NVIDIA-SMI" in line else None
             driver = header or _DRIVER_ONLY.search(line)
@@ -110,6 +143,12 @@ def read(lines: Sequence[str]) -> list[Block]:
             cuda = header.group("cuda") if header else None
             if cuda and cuda != "N/A":
                 facts.append(Fact(path="driver.max_cuda", value=cuda, line=number))
+            continue
+        process = _process_row(line) if facts and line.startswith("|") else None
+        if process is not None:
+            index, pid, held = process
+            facts.append(Fact(path=f"gpu.{index}.process.{pid}", value=held, line=number))
+            end = number
             continue
         row = _gpu_row(line, bus_id_needed=not facts) if line.startswith("|") else None
         if row is not None:

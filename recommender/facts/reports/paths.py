@@ -25,6 +25,8 @@ _PATTERNS = (
     r"driver\.(?:version|max_cuda|kernel|library)",
     # one GPU, by its index in the block that lists it
     r"gpu\.[0-9]{1,2}\.(?:name|cc|gfx|memory|memory_used|compute_mode)",
+    # a process nvidia-smi's Processes table shows on that GPU, by its PID: "name (N MiB)"
+    r"gpu\.[0-9]{1,2}\.process\.[0-9]{1,8}",
     r"gpu\.count",
     # what a session or a dump proves directly
     r"(?:torch|tf|jax)\.(?:gpu_visible|device_count|devices|built_with_cuda)",
