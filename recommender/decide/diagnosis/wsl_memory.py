@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.diagnosis._paste import quote_lines
@@ -105,12 +106,12 @@ def wsl_memory_limits(paste: Paste, signatures: Mapping[str, Signature]) -> list
     pinned = _pinned_line(paste) if lines else None
     if pinned is not None or raw:
         cuda = raw or lines
-        return [_pinned_finding(paste, [*cuda[:2], *([pinned] if pinned else [])])]
+        return [_limit_finding(paste, PINNED, [*cuda[:2], *([pinned] if pinned else [])])]
     if host:
-        return [_cap_finding(paste, host[:2])]
+        return [_limit_finding(paste, MEMORY_CAP, host[:2])]
     windows = _first_line(paste, _FITS_ON_WINDOWS) if lines else None
     if windows is not None:
-        return [_windows_fits_finding(paste, [*lines[:2], windows])]
+        return [_limit_finding(paste, FITS_ON_WINDOWS, [*lines[:2], windows])]
     return []
 
 
@@ -121,69 +122,77 @@ def _first_line(paste: Paste, pattern: re.Pattern[str]) -> int | None:
     return None
 
 
-def _windows_fits_finding(paste: Paste, lines: list[int]) -> Finding:
+@dataclass(frozen=True)
+class _Limit:
+    """One of WSL 2's memory limits, as its finding names it."""
+
+    id: str
+    title: str
+    detail: str
+    fix: str
+    source: str
+
+
+FITS_ON_WINDOWS = _Limit(
+    id="wsl:fits-on-windows",
+    title="The job fits on native Windows but runs out of GPU memory in WSL 2",
+    detail=(
+        "the paste is from WSL 2, the GPU ran out of memory, and the text says the same job "
+        "works on Windows: there the driver can spill into shared system memory (its CUDA "
+        "sysmem fallback policy), which WSL 2 does not do, and WSL 2 limits pinned memory "
+        "and its VM's RAM"
+    ),
+    fix=(
+        "Size the job for the GPU's own memory under WSL 2 (smaller batch, resolution or "
+        "model, more quantisation, CPU offload), turn pinned memory off (pin_memory=False), or "
+        "run it on native Windows where the sysmem fallback applies"
+    ),
+    source=SYSMEM_FALLBACK_URL,
+)
+
+MEMORY_CAP = _Limit(
+    id="wsl:memory-cap",
+    title="WSL 2's virtual machine ran out of its share of RAM (WSL's memory cap)",
+    detail=(
+        "the paste is from WSL 2 and the host's memory ran out: WSL 2's VM gets only part of "
+        "the Windows RAM (by default half), so a job that fits the machine can be killed "
+        "or refused memory there"
+    ),
+    fix=(
+        "Give WSL more memory and swap in %UserProfile%\\.wslconfig ([wsl2] memory=48GB, "
+        "swap=16GB; saved as UTF-8), run wsl --shutdown, and check `free -h` inside WSL; or "
+        "load with less RAM (mmap / low_cpu_mem_usage, fewer DataLoader workers)"
+    ),
+    source=WSL_CONFIG_URL,
+)
+
+PINNED = _Limit(
+    id="wsl:pinned-memory",
+    title="WSL 2 limits pinned host memory: CUDA's out-of-memory there is likely WSL's limit",
+    detail=(
+        "the paste is from WSL 2 and CUDA's raw out-of-memory status (or pinned memory) is "
+        "named: CUDA on WSL 2 caps page-locked host memory well below the machine's RAM, so "
+        "pin_memory, cudaHostAlloc or cudaHostRegister fail there while the GPU has memory "
+        "free"
+    ),
+    fix=(
+        "Turn pinned memory off (DataLoader(pin_memory=False); the program's own option for "
+        "pinned buffers, e.g. GGML_CUDA_NO_PINNED=1 for llama.cpp), or run on native Linux; "
+        "update the Windows NVIDIA driver and WSL (wsl --update)"
+    ),
+    source=WSL_GUIDE_URL,
+)
+
+
+def _limit_finding(paste: Paste, limit: _Limit, lines: list[int]) -> Finding:
     return Finding(
-        id="wsl:fits-on-windows",
+        id=limit.id,
         category=Category.WSL_ISSUE.value,
         also=(Category.OUT_OF_MEMORY.value,),
         status="warn",
-        title="The job fits on native Windows but runs out of GPU memory in WSL 2",
-        detail=(
-            "the paste is from WSL 2, the GPU ran out of memory, and the text says the same job "
-            "works on Windows: there the driver can spill into shared system memory (its CUDA "
-            "sysmem fallback policy), which WSL 2 does not do, and WSL 2 limits pinned memory "
-            "and its VM's RAM"
-        ),
-        fix=(
-            "Size the job for the GPU's own memory under WSL 2 (smaller batch, resolution or "
-            "model, more quantisation, CPU offload), turn pinned memory off (pin_memory=False), or "
-            "run it on native Windows where the sysmem fallback applies"
-        ),
+        title=limit.title,
+        detail=limit.detail,
+        fix=limit.fix,
         quotes=quote_lines(paste, [*lines, *_wsl_lines(paste)]),
-        source=SYSMEM_FALLBACK_URL,
-    )
-
-
-def _cap_finding(paste: Paste, lines: list[int]) -> Finding:
-    return Finding(
-        id="wsl:memory-cap",
-        category=Category.WSL_ISSUE.value,
-        also=(Category.OUT_OF_MEMORY.value,),
-        status="warn",
-        title="WSL 2's virtual machine ran out of its share of RAM (WSL's memory cap)",
-        detail=(
-            "the paste is from WSL 2 and the host's memory ran out: WSL 2's VM gets only part of "
-            "the Windows RAM (by default half), so a job that fits the machine can be killed "
-            "or refused memory there"
-        ),
-        fix=(
-            "Give WSL more memory and swap in %UserProfile%\\.wslconfig ([wsl2] memory=48GB, "
-            "swap=16GB; saved as UTF-8), run wsl --shutdown, and check `free -h` inside WSL; or "
-            "load with less RAM (mmap / low_cpu_mem_usage, fewer DataLoader workers)"
-        ),
-        quotes=quote_lines(paste, [*lines, *_wsl_lines(paste)]),
-        source=WSL_CONFIG_URL,
-    )
-
-
-def _pinned_finding(paste: Paste, lines: list[int]) -> Finding:
-    return Finding(
-        id="wsl:pinned-memory",
-        category=Category.WSL_ISSUE.value,
-        also=(Category.OUT_OF_MEMORY.value,),
-        status="warn",
-        title="WSL 2 limits pinned host memory: CUDA's out-of-memory there is likely WSL's limit",
-        detail=(
-            "the paste is from WSL 2 and CUDA's raw out-of-memory status (or pinned memory) is "
-            "named: CUDA on WSL 2 caps page-locked host memory well below the machine's RAM, so "
-            "pin_memory, cudaHostAlloc or cudaHostRegister fail there while the GPU has memory "
-            "free"
-        ),
-        fix=(
-            "Turn pinned memory off (DataLoader(pin_memory=False); the program's own option for "
-            "pinned buffers, e.g. GGML_CUDA_NO_PINNED=1 for llama.cpp), or run on native Linux; "
-            "update the Windows NVIDIA driver and WSL (wsl --update)"
-        ),
-        quotes=quote_lines(paste, [*lines, *_wsl_lines(paste)]),
-        source=WSL_GUIDE_URL,
+        source=limit.source,
     )
