@@ -15,7 +15,7 @@ from recommender.decide.diagnosis._paste import (
     stated_in_prose,
 )
 from recommender.decide.diagnosis.findings import Finding
-from recommender.decide.diagnosis.inferences import on_windows, windows_line
+from recommender.decide.diagnosis.inferences import windows_shown
 from recommender.decide.diagnosis.symptoms import app_expected
 from recommender.facts.reports import Fact, Paste
 
@@ -67,10 +67,10 @@ def cpu_builds(paste: Paste) -> list[Finding]:
         )
     tf = paste.facts.get("frameworks.tensorflow.version")
     release = major_minor(tf.value) if tf else None
-    # native Windows by the OS block, or by the text's own words (a path, a wheel tag, "Windows
-    # 11" in a sentence), not WSL
-    if tf is not None and release is not None and release >= (2, 11) and on_windows(paste):
-        said = windows_line(paste)
+    # native Windows by the OS block (or the poster's stated platform), a drive path or a wheel
+    # tag; not WSL, and not Windows named in passing
+    shown, said = windows_shown(paste)
+    if tf is not None and release is not None and release >= (2, 11) and shown:
         lines = [tf.line, *fact_lines(paste, ("os.",)), *([said] if said else [])]
         note = "TensorFlow 2.10 was the last release with GPU support on native Windows"
         out.append(_cpu_finding(paste, "tensorflow", lines, gpu, note, TF_WINDOWS_URL))

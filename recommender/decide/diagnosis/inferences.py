@@ -40,6 +40,8 @@ CONTAINER_GPUS_URL = (
 #: builds run, so a WSL paste is not native Windows.
 _WINDOWS = re.compile(r"\bwindows\b|win_amd64|\bwin(?:10|11|32|64)\b|\b[A-Z]:\\", re.IGNORECASE)
 _WSL = re.compile(r"\bwsl", re.IGNORECASE)
+#: What shows native Windows beyond its name: a drive path or a Windows wheel tag.
+_WINDOWS_SHOWN = re.compile(r"win_amd64|\bwin(?:32|64)\b|\b[A-Z]:\\", re.IGNORECASE)
 #: A TensorFlow 1.x GPU package named anywhere (tensorflow-gpu, tensorflow_gpu).
 _TF_GPU_PACKAGE = re.compile(r"tensorflow[-_]gpu", re.IGNORECASE)
 #: jax's CUDA plugin or a CUDA jaxlib named anywhere.
@@ -72,11 +74,18 @@ def on_windows(paste: Paste) -> bool:
     return _platform(paste)[0] == "windows"
 
 
-def windows_line(paste: Paste) -> int | None:
-    """The line that puts the paste on native Windows (an OS fact, a path, a wheel tag, the
-    name), or None where the paste is not from native Windows or no line says it."""
+def windows_shown(paste: Paste) -> tuple[bool, int | None]:
+    """Whether the paste shows native Windows by what it is, not a word in passing: an OS fact
+    (a block, or a sentence the prose reader took as the poster's platform), a drive path or a
+    wheel tag; with the line that shows it. "It worked on Windows 11 last week" is no platform."""
     platform, line = _platform(paste)
-    return line if platform == "windows" else None
+    if platform != "windows":
+        return False, None
+    osd = paste.doc.get("os") or {}
+    if isinstance(osd, Mapping) and osd.get("system") == "Windows":
+        return True, line
+    shown = first_line(paste, _WINDOWS_SHOWN)
+    return shown is not None, shown
 
 
 def infer(paste: Paste, framework: Framework, tables: Mapping[str, Any]) -> Inference | None:
