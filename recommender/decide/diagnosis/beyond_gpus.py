@@ -21,7 +21,7 @@ from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.diagnosis._paste import quote_lines
 from recommender.decide.diagnosis.findings import Finding
 from recommender.decide.diagnosis.hidden_gpus import SOURCE_URL
-from recommender.decide.diagnosis.memory import NO_GPU_SEEN
+from recommender.decide.diagnosis.memory import no_gpu_seen_lines
 from recommender.facts.reports import Paste
 
 #: ``CUDA_VISIBLE_DEVICES=1``, ``export CUDA_VISIBLE_DEVICES="2,3"``, ``os.environ[...] = '1'``:
@@ -78,11 +78,7 @@ def index_beyond_gpus(paste: Paste, found: list[Finding]) -> list[Finding]:
     present = _present(paste) if asked else None
     if asked is None or present is None or asked[0] < present[0]:
         return []
-    seen = [
-        paste.facts[path].line
-        for path, value in NO_GPU_SEEN
-        if path in paste.facts and paste.facts[path].value == value
-    ]
+    seen = no_gpu_seen_lines(paste)
     messages = [
         q.line
         for f in found

@@ -15,7 +15,7 @@ import re
 from recommender.core.catalog import Diagnosis as Category
 from recommender.decide.diagnosis._paste import quote_lines
 from recommender.decide.diagnosis.findings import Finding
-from recommender.decide.diagnosis.memory import NO_GPU_SEEN
+from recommender.decide.diagnosis.memory import no_gpu_seen_lines
 from recommender.facts.reports import Paste
 
 SOURCE_URL = (
@@ -42,11 +42,7 @@ def hidden_gpus(paste: Paste, found: list[Finding]) -> list[Finding]:
     line = _hiding_line(paste)
     if line is None:
         return []
-    seen = [
-        paste.facts[path].line
-        for path, value in NO_GPU_SEEN
-        if path in paste.facts and paste.facts[path].value == value
-    ]
+    seen = no_gpu_seen_lines(paste)
     messages = [
         q.line
         for f in found

@@ -122,6 +122,15 @@ NO_GPU_SEEN = (
 )
 
 
+def no_gpu_seen_lines(paste: Paste) -> list[int]:
+    """The lines where a framework says it sees no GPU (NO_GPU_SEEN's facts)."""
+    return [
+        paste.facts[path].line
+        for path, value in NO_GPU_SEEN
+        if path in paste.facts and paste.facts[path].value == value
+    ]
+
+
 def container_without_gpus(paste: Paste) -> list[Finding]:
     """A container started with no GPU passed to it (docker run without --gpus), where the
     framework then sees none: the GPUs stay on the host."""
