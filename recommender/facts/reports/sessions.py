@@ -11,6 +11,7 @@ from typing import Any
 
 from recommender.core.catalog import Accelerator
 from recommender.core.numfmt import is_digits
+from recommender.facts.reports.labelled_checks import labelled, ort_providers
 from recommender.facts.reports.lines import local_build, strip_quotes
 from recommender.facts.reports.model import Block, Fact
 from recommender.facts.reports.package_names import WATCHED, recorded
@@ -122,15 +123,6 @@ def _ort_device(value: str) -> list[tuple[str, Any]]:
     return [("onnxruntime.built_with_cuda", False)] if device.startswith("CPU") else []
 
 
-def _ort_providers(value: str) -> list[tuple[str, Any]]:
-    """onnxruntime.get_available_providers(): the GPU package lists CUDAExecutionProvider even
-    where its libraries are missing, so a list of providers without it is the CPU package."""
-    value = value.strip()
-    if not value.startswith("[") or "ExecutionProvider" not in value:
-        return []
-    return [("onnxruntime.built_with_cuda", "CUDAExecutionProvider" in value)]
-
-
 #: PaddlePaddle's own answer whether the wheel was built with CUDA
 #: (https://github.com/PaddlePaddle/Paddle/pull/18356: "Whether this whl package can be used to
 #: run the model on GPU"), under each of its names.
@@ -178,9 +170,9 @@ EXPRESSIONS: dict[str, Callable[[str], list[tuple[str, Any]]]] = {
     "onnxruntime.get_device()": _ort_device,
     "ort.get_device()": _ort_device,
     "rt.get_device()": _ort_device,
-    "onnxruntime.get_available_providers()": _ort_providers,
-    "ort.get_available_providers()": _ort_providers,
-    "rt.get_available_providers()": _ort_providers,
+    "onnxruntime.get_available_providers()": ort_providers,
+    "ort.get_available_providers()": ort_providers,
+    "rt.get_available_providers()": ort_providers,
     "mx.context.num_gpus()": _MXNET_COUNT,
     "mxnet.context.num_gpus()": _MXNET_COUNT,
     "mx.num_gpus()": _MXNET_COUNT,
@@ -331,43 +323,6 @@ def _printed_checks(line: str) -> bool:
     return len(expressions) > 0 and all(_reader(e) is not None for e in expressions)
 
 
-#: The same check printed by a script under its own label ("PyTorch built with CUDA:  False",
-#: "TensorFlow compiled with CUDA support = True"): a framework name, "built/compiled with CUDA"
-#: and a boolean, the whole line; and torch's answer under the label scripts print it with
-#: ("CUDA available: False", "Torch CUDA available: True"; not collect_env's "Is CUDA available").
-_LABELLED = re.compile(
-    r"^(?:[-*] {1,4})?(?:(?P<torch>PyTorch|Torch)|TensorFlow|TF)(?: is)? (?:built|compiled) with CUDA"
-    r"(?: support)? {0,20}[:=] {0,20}(?P<value>True|False)\.?$"
-    r"|^(?:[-*] {1,4})?(?:(?:PyTorch|Torch) )?CUDA available {0,20}[:=]? {0,20}(?P<available>True|False)\.?$",
-    re.IGNORECASE,
-)
-
-
-#: onnxruntime's providers list printed under a label by a script ("Available providers:
-#: ['CPUExecutionProvider']", "providers = [...]"): get_available_providers()' answer
-#: (https://onnxruntime.ai/docs/api/python/api_summary.html); not "Applied providers:", a
-#: session's own list (a signature reads that).
-_PROVIDERS = re.compile(
-    r"^(?:[-*] {1,4})?(?:available |onnxruntime |ort )?providers {0,4}[:=] {0,4}(?P<list>\[[^\]]{1,400}\])\.?$",
-    re.IGNORECASE,
-)
-
-
-def _labelled(line: str, number: int) -> list[Fact]:
-    p = _PROVIDERS.match(line) if "providers" in line.lower() else None
-    if p is not None:
-        return [Fact(path=k, value=v, line=number) for k, v in _ort_providers(p.group("list"))]
-    m = _LABELLED.match(line)
-    if m is None:
-        return []
-    if m.group("available"):  # a script's print("CUDA available:", torch.cuda.is_available())
-        seen = m.group("available").lower() == "true"
-        return [Fact(path="frameworks.pytorch.cuda_available", value=seen, line=number)]
-    fw = "torch" if m.group("torch") else "tf"
-    value = m.group("value").lower() == "true"
-    return [Fact(path=f"{fw}.built_with_cuda", value=value, line=number)]
-
-
 def _answer(statement: str, line: str, number: int) -> list[Fact]:
     m = _ANSWER.match(line)
     return _read_pair(statement, m.group("value").capitalize(), number) if m else []
@@ -390,7 +345,7 @@ def read(lines: Sequence[str]) -> list[Block]:
             pending = code.split(";")[-1].strip()
             continue
         inline = (
-            (_inline(line, number) or _said(line, number) or _labelled(line, number))
+            (_inline(line, number) or _said(line, number) or labelled(line, number))
             if pending is None
             else []
         )
