@@ -8,24 +8,27 @@ from __future__ import annotations
 
 import bisect
 import re
+from types import MappingProxyType
 
 from recommender.core.numfmt import is_digits
 from recommender.facts.reports.anchor_index import AnchorIndex
 from recommender.facts.reports.model import MAX_LINE
 from recommender.facts.reports.needles import Needle, Vocabulary
-from recommender.facts.reports.text import LABELS
+from recommender.facts.reports.text import LABELS, replace_chars
 
 _QUOTE = re.compile(r"^[ \t]{0,8}(?:>(?:[ \t]|$)){1,8}")
 _FENCE = re.compile(r"^[ \t]{0,8}(?:```|~~~)")
-_TRANSLATE = str.maketrans(
+#: Characters read as others (``replace_chars``): a full-width colon, odd spaces, a tab; the
+#: invisible ones (a zero-width space, a BOM, a carriage return) dropped.
+_REPLACED = MappingProxyType(
     {
         "\uff1a": ":",
         "\u00a0": " ",
         "\u3000": " ",
         "\t": "    ",
-        "\u200b": None,
-        "\ufeff": None,
-        "\r": None,
+        "\u200b": "",
+        "\ufeff": "",
+        "\r": "",
     }
 )
 #: A CI log's timestamp column (GitHub Actions and Azure Pipelines write every line of a job's log
@@ -86,7 +89,7 @@ PROMPTS = (">>> ", "... ", "$ ", "# ", "% ")
 def paste_lines(text: str) -> tuple[str, ...]:
     """The paste's lines, cleaned, each cut at MAX_LINE characters; fences become blank."""
     out = []
-    for raw in text.translate(_TRANSLATE).split("\n"):
+    for raw in replace_chars(text, _REPLACED).split("\n"):
         line = _uncarried(_unescaped(raw[:MAX_LINE]))
         head = line[:16]
         if ">" in head:

@@ -116,15 +116,17 @@ _NOISE_WITHIN = re.compile(
 _BANNER = re.compile(r"^={5,}$")
 _FENCE = re.compile(r"^\s*(?:```|~~~)")
 _QUOTE = re.compile(r"^\s*(?:>\s?)+")
-_TRANSLATE = str.maketrans(
+#: Characters read as others (``replace_chars``): a full-width colon, odd spaces, a tab; the
+#: invisible ones (a zero-width space, a BOM, a carriage return) dropped.
+_REPLACED = MappingProxyType(
     {
         "\uff1a": ":",
         "\u00a0": " ",
         "\u3000": " ",
         "\t": " ",
-        "\u200b": None,
-        "\ufeff": None,
-        "\r": None,
+        "\u200b": "",
+        "\ufeff": "",
+        "\r": "",
     }
 )
 #: No printed value is longer (the lscpu flags line is ~1,500 characters); past this, a
@@ -152,10 +154,21 @@ class Report:
     flat: str
 
 
+def replace_chars(text: str, table: Mapping[str, str]) -> str:
+    """``text`` with each character that is a key of ``table`` replaced by its value (what
+    ``str.translate`` does, where no value holds a key): one ``str.replace`` per character the
+    text holds, at C speed on any text, where ``str.translate`` looks up every character of a
+    text that is not all ASCII in a dict (0.1 s on a 2 MB paste)."""
+    for old, new in table.items():
+        if old in text:
+            text = text.replace(old, new)
+    return text
+
+
 def clean_lines(text: str) -> list[str]:
     """Lines with quote markers, fences, odd spaces and indentation removed."""
     out = []
-    for raw in text.translate(_TRANSLATE).split("\n"):
+    for raw in replace_chars(text, _REPLACED).split("\n"):
         line = _QUOTE.sub("", raw)
         if _FENCE.match(line):
             continue
