@@ -72,8 +72,7 @@ _FILLER = re.compile(r"\b(?:is|are|was|were|be|been|the|a|an)\b")
 _NUMBER = "[0-9]{1,6}(?: [0-9]{1,6}){0,3}"
 _NUMBER_BREAKS = 3
 _RUNS = re.compile(r"[ \x1e\x1f]{2,}")
-#: A line's end with the break (at most one, runs being one by then) on either side of it.
-_LINE_EDGES = re.compile(r"[ \x1e\x1f]?\n[ \x1e\x1f]?")
+#: The breaks a line's edges lose (at most one each side, runs being one by then).
 _EDGE_BREAKS = " " + _BREAK + _GLUE
 
 
@@ -88,8 +87,8 @@ def marked(text: str) -> str:
     text = _DIGIT_LETTER.sub(_AFTER_FIRST, text).lower().replace("_", _GLUE)
     text = _SEPARATORS.sub(" ", _PHRASE_ENDS.sub(_BREAK, text))
     text = _RUNS.sub(_one_break, _FILLER.sub(" ", text))
-    if "\n" in text:
-        text = _LINE_EDGES.sub("\n", text)
+    if "\n" in text:  # each line's own edges (a break there is one character, runs being one)
+        text = "\n".join([line.strip(_EDGE_BREAKS) for line in text.split("\n")])
     return text.strip(_EDGE_BREAKS)
 
 
