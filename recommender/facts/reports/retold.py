@@ -81,13 +81,35 @@ def marked(text: str) -> str:
     where the text had a separator, ``_BREAK`` where it had a phrase's end and ``_GLUE`` inside
     an identifier. Each line of a text of several is marked alone: the result is each line's own,
     joined by newlines (no pass looks across a newline)."""
+    return _edges(_RUNS.sub(_one_break, _words_apart(text)))
+
+
+def marked_lines(lines: Sequence[str]) -> list[str]:
+    """``marked`` of each of ``lines`` (none holding a newline), each space-separated piece of
+    them marked once however many lines hold it (a log's lines are all different, their words
+    are not): every pass but the last two stays inside a piece (a space is a separator, and
+    becomes one), and those two, which make a run of breaks its strongest one and drop a line's
+    edge breaks, run over the lines rebuilt from their pieces: the same text as ``marked``."""
+    pieces = dict.fromkeys(" ".join(lines).split(" "))
+    said = dict(zip(pieces, _words_apart("\n".join(pieces)).split("\n"), strict=True))
+    rebuilt = "\n".join([" ".join([said[piece] for piece in line.split(" ")]) for line in lines])
+    return _edges(_RUNS.sub(_one_break, rebuilt)).split("\n")
+
+
+def _words_apart(text: str) -> str:
+    """``marked``'s passes up to the last two: identifiers split, lower case, phrase ends and
+    separators marked, filler words left out (a run of breaks may still be longer than one)."""
     text = _LOWER_UPPER.sub(_GLUE, text)
     text = _ACRONYM_WORD.sub(_GLUE, text)
     text = _LETTER_DIGIT.sub(_AFTER_FIRST, text)
     text = _DIGIT_LETTER.sub(_AFTER_FIRST, text).lower().replace("_", _GLUE)
     text = _SEPARATORS.sub(" ", _PHRASE_ENDS.sub(_BREAK, text))
-    text = _RUNS.sub(_one_break, _FILLER.sub(" ", text))
-    if "\n" in text:  # each line's own edges (a break there is one character, runs being one)
+    return _FILLER.sub(" ", text)
+
+
+def _edges(text: str) -> str:
+    """``text`` (its runs of breaks one character each) without the breaks at its lines' edges."""
+    if "\n" in text:
         text = "\n".join([line.strip(_EDGE_BREAKS) for line in text.split("\n")])
     return text.strip(_EDGE_BREAKS)
 
@@ -175,10 +197,10 @@ class Words:
     __slots__ = ("flat", "marked", "starts", "vocabulary")
 
     def __init__(self, lines: Sequence[str]) -> None:
-        # one pass over the paste's distinct lines (a line holds no newline: lines.paste_lines
-        # split there; each is marked alone, so a line that repeats is marked once)
+        # the paste's distinct lines (a line holds no newline: lines.paste_lines split there;
+        # each is marked alone, so a line that repeats is marked once, and a word once)
         distinct = dict.fromkeys(lines)
-        each = marked("\n".join(distinct)).split("\n") if distinct else []
+        each = marked_lines(tuple(distinct)) if distinct else []
         said_of = dict(zip(distinct, each, strict=True))
         said = "\n".join([said_of[line] for line in lines])
         starts, offset = [0] if lines else [], said.find("\n")
