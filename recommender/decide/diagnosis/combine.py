@@ -101,6 +101,7 @@ from recommender.decide.diagnosis.triton_vendor import triton_for_nvidia_on_amd
 from recommender.decide.diagnosis.vendor_build import vendor_builds
 from recommender.decide.diagnosis.wheel_majors import wheel_majors
 from recommender.decide.diagnosis.wsl import on_wsl2
+from recommender.decide.diagnosis.wsl_crash import nvidia_smi_crash_wsl
 from recommender.decide.diagnosis.wsl_memory import wsl_memory_limits
 from recommender.facts.reports import Paste, Signature
 from recommender.rulebase.reference import Reference
@@ -290,6 +291,7 @@ def diagnose(
         *busy_gpus(paste),
         # WSL's memory cap or pinned-memory limit beside an out-of-memory of that kind
         *wsl_memory_limits(paste, by_id),
+        *nvidia_smi_crash_wsl(paste),
         *closed_gpus(paste),
         *container_without_gpus(paste),
         *fewer_gpus_listed(paste),
