@@ -23,7 +23,9 @@ from recommender.facts.reports import Paste
 CRASH_URL = "https://github.com/microsoft/WSL/issues/11277"
 
 #: A shell line that runs nvidia-smi (a prompt before it or not; options after it).
-_RUNS_SMI = re.compile(r"(?:^|[$#>] {0,4})(?:sudo )?(?:/usr/lib/wsl/lib/)?nvidia-smi(?: [^\n]{0,80})?$")
+_RUNS_SMI = re.compile(
+    r"(?:^|[$#>] {0,4})(?:sudo )?(?:/usr/lib/wsl/lib/)?nvidia-smi(?: [^\n]{0,80})?$"
+)
 #: The shell's or the kernel's word for the crash, alone on the line.
 _CRASH = re.compile(r"^(?:\[[0-9]{1,6}\] {0,4}[0-9]{1,8} {1,4})?(?:Segmentation fault|Bus error)")
 _MAX_LINES = 5000

@@ -1,0 +1,181 @@
+"""WSL 2's documented limitations and indirect signs (issue 21, session 49, engineer S3).
+
+Texts written for these rules, after NVIDIA's CUDA on WSL user guide
+(https://docs.nvidia.com/cuda/wsl-user-guide/index.html) and the public threads each signature
+cites; each rule has a counterpart that must stay quiet (native Linux, or a neighbouring cause)."""
+
+from __future__ import annotations
+
+import pytest
+
+from recommender.facts.reports.paste import NothingFound
+from tests.pastes import categories, diagnosed, fact, finding_ids
+
+WSL = "wsl-issue"
+WSL1 = "wsl1"
+
+WSL2_KERNEL = "$ uname -r\n5.15.153.1-microsoft-standard-WSL2\n"
+NATIVE_KERNEL = "$ uname -r\n6.5.0-41-generic\n"
+
+
+# --- signs: /usr/lib/wsl/lib as a folder --------------------------------------------------------
+
+
+def test_wsl_lib_folder_without_a_file_puts_the_paste_on_wsl2() -> None:
+    text = (
+        "root@DESKTOP:~# nvidia-smi\n"
+        "nvidia-smi: command not found\n"
+        "root@DESKTOP:~# ls /usr/lib/wsl/lib\n"
+        "libcuda.so  libcuda.so.1  libcuda.so.1.1  libd3d12.so  libnvidia-ml.so.1  nvidia-smi\n"
+    )
+    assert fact(diagnosed(text), "os.wsl") == 2
+    assert WSL in categories(text)
+
+
+def test_bitsandbytes_search_of_the_wsl_folder_is_a_wsl_sign() -> None:
+    text = (
+        "UserWarning: /usr/lib/wsl/lib: did not contain ['libcudart.so', 'libcudart.so.11.0'] "
+        "as expected! Searching further paths...\n"
+    )
+    assert fact(diagnosed(text), "os.wsl") == 2
+
+
+def test_windows_side_folder_of_the_wsl_libraries_is_a_wsl_sign() -> None:
+    text = "dir C:\\Windows\\System32\\lxss\\lib\nlibcuda.so libcuda.so.1 libcuda.so.1.1\n"
+    assert fact(diagnosed(text), "os.wsl") == 2
+
+
+def test_a_wsl_named_folder_elsewhere_is_no_sign() -> None:
+    text = "ls /usr/lib/wslu\nnvidia-smi: command not found\n"
+    assert WSL not in categories(text)
+
+
+# --- CUDA's unknown error under WSL 2 -----------------------------------------------------------
+
+UNKNOWN = (
+    "Traceback (most recent call last):\n"
+    '  File "train.py", line 40, in <module>\n'
+    "RuntimeError: CUDA error: unknown error\n"
+    "CUDA kernel errors might be asynchronously reported at some other API call.\n"
+)
+
+
+def test_cuda_unknown_error_under_wsl2_is_a_wsl_warning() -> None:
+    result = diagnosed(WSL2_KERNEL + UNKNOWN)
+    assert "wsl-cuda-unknown-error" in finding_ids(result)
+    assert WSL in categories(WSL2_KERNEL + UNKNOWN)
+
+
+def test_cuda_driver_unknown_error_of_expandable_segments_under_wsl2() -> None:
+    text = "Running in WSL2 (Ubuntu 24.04)\nRuntimeError: CUDA driver error: unknown error\n"
+    assert WSL in categories(text)
+
+
+def test_cuda_unknown_error_on_native_linux_is_not_wsl() -> None:
+    assert WSL not in categories(NATIVE_KERNEL + UNKNOWN)
+
+
+# --- torch's driver-API handle and expandable segments ------------------------------------------
+
+
+def test_torch_driver_api_handle_assert_names_wsls_libcuda_copies() -> None:
+    text = (
+        'RuntimeError: handle_0 INTERNAL ASSERT FAILED at "../c10/cuda/driver_api.cpp":15, '
+        "please report a bug to PyTorch.\n"
+    )
+    result = diagnosed(text)
+    assert "torch-driver-api-libcuda-handle" in finding_ids(result)
+    assert WSL in categories(text)
+
+
+def test_another_internal_assert_is_not_the_driver_api() -> None:
+    text = (
+        'RuntimeError: t.is_cuda() INTERNAL ASSERT FAILED at "../aten/src/ATen/native/cuda/Loss.cu":'
+        "242, please report a bug to PyTorch.\n" + WSL2_KERNEL
+    )
+    assert "torch-driver-api-libcuda-handle" not in finding_ids(diagnosed(text))
+
+
+def test_expandable_segments_assert_under_wsl2() -> None:
+    text = (
+        "I use WSL2 with an RTX 4090.\n"
+        '!handles_.at(i) INTERNAL ASSERT FAILED at "/pytorch/c10/cuda/CUDACachingAllocator.cpp":'
+        "430, please report a bug to PyTorch.\n"
+    )
+    assert WSL in categories(text)
+
+
+def test_expandable_segments_assert_on_native_windows_is_not_wsl() -> None:
+    text = (
+        "Windows 11, torch 2.14.0+cu130, WDDM\n"
+        '!handles_.at(i) INTERNAL ASSERT FAILED at "c10/cuda/CUDACachingAllocator.cpp":487\n'
+        "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB.\n"
+    )
+    assert WSL not in categories(text)
+
+
+# --- WSL 1: Docker Desktop's helper -------------------------------------------------------------
+
+
+def test_docker_desktop_in_a_wsl1_distro_is_wsl1() -> None:
+    text = (
+        "The command 'docker' could not be found in this WSL 1 distro.\n"
+        "We recommend to convert this distro to WSL 2 and activate\n"
+        "the WSL integration in Docker Desktop settings.\n"
+    )
+    found = categories(text)
+    assert WSL1 in found
+    assert fact(diagnosed(text), "os.wsl") == 1
+
+
+def test_docker_command_missing_on_plain_linux_is_not_wsl1() -> None:
+    text = "Command 'docker' not found, but can be installed with:\nsudo snap install docker\n"
+    assert WSL1 not in categories(text)
+
+
+# --- a Linux NVIDIA driver installed inside WSL 2 -----------------------------------------------
+
+
+def test_linux_driver_package_inside_wsl2() -> None:
+    text = (
+        "Setting up nvidia-dkms-535 (535.104.05-0ubuntu1) ...\n"
+        "Error! Your kernel headers for kernel 5.15.90.1-microsoft-standard-WSL2 cannot be found.\n"
+    )
+    result = diagnosed(text)
+    assert "wsl-linux-driver-install" in finding_ids(result)
+
+
+def test_cuda_meta_package_inside_wsl2() -> None:
+    text = WSL2_KERNEL + "$ sudo apt-get install cuda\nE: Unable to correct problems\n"
+    assert "wsl-linux-driver-install" in finding_ids(diagnosed(text))
+
+
+def test_linux_driver_package_on_native_linux_is_the_normal_install() -> None:
+    text = NATIVE_KERNEL + "Setting up nvidia-dkms-535 (535.104.05-0ubuntu1) ...\n"
+    assert "wsl-linux-driver-install" not in finding_ids(diagnosed(text))
+
+
+def test_cuda_toolkit_package_inside_wsl2_is_the_documented_install() -> None:
+    text = WSL2_KERNEL + "$ sudo apt-get install cuda-toolkit-12-4\nE: Unable to correct problems\n"
+    assert "wsl-linux-driver-install" not in finding_ids(diagnosed(text))
+
+
+# --- nvidia-smi crashing, as a bash session -----------------------------------------------------
+
+
+def test_nvidia_smi_then_segfault_alone_under_wsl2() -> None:
+    text = WSL2_KERNEL + "$ nvidia-smi\nSegmentation fault (core dumped)\n"
+    result = diagnosed(text)
+    assert "platform:wsl-nvidia-smi-crash" in finding_ids(result)
+    assert WSL in categories(text)
+
+
+def test_nvidia_smi_then_segfault_on_native_linux_is_not_wsl() -> None:
+    text = NATIVE_KERNEL + "$ nvidia-smi\nSegmentation fault (core dumped)\n"
+    with pytest.raises(NothingFound):  # no report and no known message: nothing is said
+        diagnosed(text)
+
+
+def test_segfault_of_another_command_under_wsl2_is_not_nvidia_smis() -> None:
+    text = WSL2_KERNEL + "$ python train.py\nSegmentation fault (core dumped)\n"
+    assert "platform:wsl-nvidia-smi-crash" not in finding_ids(diagnosed(text))
