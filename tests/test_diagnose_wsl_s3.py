@@ -179,3 +179,87 @@ def test_nvidia_smi_then_segfault_on_native_linux_is_not_wsl() -> None:
 def test_segfault_of_another_command_under_wsl2_is_not_nvidia_smis() -> None:
     text = WSL2_KERNEL + "$ python train.py\nSegmentation fault (core dumped)\n"
     assert "platform:wsl-nvidia-smi-crash" not in finding_ids(diagnosed(text))
+
+
+# --- more wordings of CUDA's unknown error, and CUDA's "not supported on this OS" -------------
+
+
+def test_llama_cpp_and_ollama_unknown_error_under_wsl2() -> None:
+    llama = "On WSL2:\nggml_cuda_init: failed to initialize CUDA: unknown error\n"
+    ollama = (
+        'msg="unable to load cuda driver library" library=/usr/lib/wsl/lib/libcuda.so.1 '
+        'error="cuda driver library init failure: 999"\n'
+    )
+    assert "wsl-cuda-unknown-error" in finding_ids(diagnosed(llama))
+    assert "wsl-cuda-unknown-error" in finding_ids(diagnosed(ollama))
+
+
+def test_llama_cpp_unknown_error_on_native_linux_is_not_wsl() -> None:
+    text = NATIVE_KERNEL + "ggml_cuda_init: failed to initialize CUDA: unknown error\n"
+    assert WSL not in categories(text)
+
+
+def test_os_call_failed_under_wsl2_is_wsls_missing_feature() -> None:
+    text = (
+        "Ubuntu 22.04 under WSL2\n"
+        "CUDA error at marchingCubes.cpp:484 code=304(cudaErrorOperatingSystem) "
+        '"cudaGraphicsGLRegisterBuffer(&cuda_posvbo_resource, posVbo, '
+        'cudaGraphicsMapFlagsWriteDiscard)"\n'
+    )
+    assert "wsl-cuda-os-call-failed" in finding_ids(diagnosed(text))
+    assert WSL in categories(text)
+
+
+def test_os_call_failed_in_a_container_on_linux_is_not_wsl() -> None:
+    text = (
+        "host: CentOS 7, Driver Version: 550.54.14, docker image nvidia/cuda:12.2.2\n"
+        "CUDA failure 304: OS call failed or operation not supported on this OS ; GPU=32694\n"
+    )
+    assert "wsl-cuda-os-call-failed" not in finding_ids(diagnosed(text))
+
+
+# --- NVML's partial support under WSL 2 ---------------------------------------------------------
+
+
+def test_nvml_not_supported_under_wsl2() -> None:
+    text = (
+        "windows 11 with wsl2, rtx3070\n"
+        '  File "/opt/conda/lib/python3.8/site-packages/pynvml/nvml.py", line 743, in '
+        "_nvmlCheckReturn\n"
+        "pynvml.nvml.NVMLError_NotSupported: Not Supported\n"
+    )
+    assert "wsl-nvml-not-supported" in finding_ids(diagnosed(text))
+
+
+def test_nvml_not_supported_on_native_linux_is_not_wsl() -> None:
+    text = NATIVE_KERNEL + "pynvml.nvml.NVMLError_NotSupported: Not Supported\n"
+    try:
+        ids = finding_ids(diagnosed(text))
+    except NothingFound:
+        ids = set()
+    assert "wsl-nvml-not-supported" not in ids
+
+
+# --- more signs: WSL's variables as dumps print them, WSL 2's own mounts ------------------------
+
+
+def test_wsl_variable_in_a_python_environ_dump_names_wsl() -> None:
+    text = (
+        "environ({'SHELL': '/bin/bash', 'WSL_DISTRO_NAME': 'Ubuntu-22.04'})\n"
+        "RuntimeError: Found no NVIDIA driver on your system.\n"
+    )
+    assert WSL in categories(text)
+
+
+def test_wsl2_mounts_put_the_paste_on_wsl2() -> None:
+    text = (
+        "(venv) user@DESKTOP-AB12:/mnt/wsl/shared$ nvidia-smi\n"
+        "Failed to initialize NVML: Unknown Error\n"
+    )
+    assert fact(diagnosed(text), "os.wsl") == 2
+    assert WSL in categories(text)
+
+
+def test_a_mount_of_another_name_is_no_sign() -> None:
+    text = "user@host:/mnt/wslbackup$ nvidia-smi\nFailed to initialize NVML: Unknown Error\n"
+    assert WSL not in categories(text)
