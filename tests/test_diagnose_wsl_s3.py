@@ -263,3 +263,40 @@ def test_wsl2_mounts_put_the_paste_on_wsl2() -> None:
 def test_a_mount_of_another_name_is_no_sign() -> None:
     text = "user@host:/mnt/wslbackup$ nvidia-smi\nFailed to initialize NVML: Unknown Error\n"
     assert WSL not in categories(text)
+
+
+# --- out of memory with the GPU reporting far more free (WSL 2's paravirtualised memory) --------
+
+ROOMY = (
+    "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total "
+    "capacity of 95.00 GiB of which 52.13 GiB is free. Of the allocated memory 30.20 GiB is "
+    "allocated by PyTorch\n"
+)
+FULL = (
+    "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total "
+    "capacity of 23.65 GiB of which 1.10 GiB is free. Of the allocated memory 21.20 GiB is "
+    "allocated by PyTorch\n"
+)
+
+
+def test_oom_with_far_more_free_under_wsl2_names_wsls_memory_path() -> None:
+    result = diagnosed(WSL2_KERNEL + ROOMY)
+    assert "wsl:free-beyond-request" in finding_ids(result)
+    assert WSL in categories(WSL2_KERNEL + ROOMY)
+
+
+def test_oom_of_a_full_gpu_under_wsl2_stays_the_jobs() -> None:
+    assert "wsl:free-beyond-request" not in finding_ids(diagnosed(WSL2_KERNEL + FULL))
+
+
+def test_oom_with_far_more_free_on_native_linux_is_not_wsl() -> None:
+    assert WSL not in categories(NATIVE_KERNEL + ROOMY)
+
+
+def test_opencv_raw_cuda_oom_under_wsl2() -> None:
+    text = (
+        "WSL2 Ubuntu 22.04\n"
+        "opencv/modules/core/src/cuda_info.cpp:74: error: (-217:Gpu API call) out of memory in "
+        "function 'setDevice'\n"
+    )
+    assert WSL in categories(text)
