@@ -300,3 +300,28 @@ def test_opencv_raw_cuda_oom_under_wsl2() -> None:
         "function 'setDevice'\n"
     )
     assert WSL in categories(text)
+
+
+# --- the WSL version as an item of an environment line ------------------------------------------
+
+
+def test_wsl1_in_brackets_of_an_environment_line_is_wsl1() -> None:
+    text = (
+        "Running Ubuntu 18.04 on Windows 10 (WSL 1)\n"
+        "RuntimeError: Found no NVIDIA driver on your system.\n"
+    )
+    assert fact(diagnosed(text), "os.wsl") == 1
+    assert WSL1 in categories(text)
+
+
+def test_wsl2_after_a_comma_is_wsl2() -> None:
+    text = "OS: Ubuntu 22.04, WSL2\nRuntimeError: Found no NVIDIA driver on your system.\n"
+    assert fact(diagnosed(text), "os.wsl") == 2
+
+
+def test_both_versions_in_brackets_say_nothing_of_which() -> None:
+    text = (
+        "Environment: Ubuntu (WSL 1 or WSL 2, not sure)\n"
+        "RuntimeError: Found no NVIDIA driver on your system.\n"
+    )
+    assert fact(diagnosed(text), "os.wsl") is None
