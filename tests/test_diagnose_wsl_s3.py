@@ -325,3 +325,35 @@ def test_both_versions_in_brackets_say_nothing_of_which() -> None:
         "RuntimeError: Found no NVIDIA driver on your system.\n"
     )
     assert fact(diagnosed(text), "os.wsl") is None
+
+
+# --- a GPU in TCC mode (Windows' nvidia-smi) in a paste about WSL --------------------------------
+
+WINDOWS_SMI = (
+    "+-----------------------------------------------------------------------------+\n"
+    "| NVIDIA-SMI 528.24       Driver Version: 528.24       CUDA Version: 12.0     |\n"
+    "|-------------------------------+----------------------+----------------------+\n"
+    "| GPU  Name            TCC/WDDM | Bus-Id        Disp.A | Volatile Uncorr. ECC |\n"
+    "| Fan  Temp  Perf  Pwr:Usage/Cap|         Memory-Usage | GPU-Util  Compute M. |\n"
+    "|===============================+======================+======================|\n"
+    "|   0  Tesla T4            {mode}  | 00000000:00:1E.0 Off |                    0 |\n"
+    "| N/A   32C    P8    10W /  70W |      0MiB / 15360MiB |      0%      Default |\n"
+    "+-------------------------------+----------------------+----------------------+\n"
+)
+
+
+def test_tcc_gpu_in_a_wsl_paste_is_not_given_to_wsl() -> None:
+    text = "In WSL2 nvidia-smi finds no GPU. On Windows:\n" + WINDOWS_SMI.format(mode="TCC ")
+    result = diagnosed(text)
+    assert "platform:wsl-tcc-gpu" in finding_ids(result)
+    assert WSL in categories(text)
+
+
+def test_wddm_gpu_in_a_wsl_paste_is_not_tccs() -> None:
+    text = "In WSL2 nvidia-smi finds no GPU. On Windows:\n" + WINDOWS_SMI.format(mode="WDDM")
+    assert "platform:wsl-tcc-gpu" not in finding_ids(diagnosed(text))
+
+
+def test_tcc_gpu_on_native_windows_is_no_wsl_finding() -> None:
+    text = WINDOWS_SMI.format(mode="TCC ")
+    assert "platform:wsl-tcc-gpu" not in finding_ids(diagnosed(text))

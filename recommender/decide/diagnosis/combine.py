@@ -103,6 +103,7 @@ from recommender.decide.diagnosis.wheel_majors import wheel_majors
 from recommender.decide.diagnosis.wsl import on_wsl2
 from recommender.decide.diagnosis.wsl_crash import nvidia_smi_crash_wsl
 from recommender.decide.diagnosis.wsl_memory import wsl_memory_limits
+from recommender.decide.diagnosis.wsl_tcc import tcc_under_wsl
 from recommender.facts.reports import Paste, Signature
 from recommender.rulebase.reference import Reference
 
@@ -292,6 +293,7 @@ def diagnose(
         # WSL's memory cap or pinned-memory limit beside an out-of-memory of that kind
         *wsl_memory_limits(paste, by_id),
         *nvidia_smi_crash_wsl(paste),
+        *tcc_under_wsl(paste),
         *closed_gpus(paste),
         *container_without_gpus(paste),
         *fewer_gpus_listed(paste),
