@@ -357,3 +357,38 @@ def test_wddm_gpu_in_a_wsl_paste_is_not_tccs() -> None:
 def test_tcc_gpu_on_native_windows_is_no_wsl_finding() -> None:
     text = WINDOWS_SMI.format(mode="TCC ")
     assert "platform:wsl-tcc-gpu" not in finding_ids(diagnosed(text))
+
+
+# --- a Windows computer's default name as the Linux hostname ------------------------------------
+
+
+def test_windows_default_hostname_in_a_linux_prompt_names_wsl() -> None:
+    text = (
+        "(base) gegg00@DESKTOP-KS0OLS9:~$ python train.py\n"
+        "RuntimeError: CUDA error: unknown error\n"
+    )
+    assert WSL in categories(text)
+
+
+def test_tensorflow_diagnostics_naming_a_windows_host_names_wsl() -> None:
+    text = (
+        "I tensorflow/stream_executor/cuda/cuda_diagnostics.cc:163] kernel driver does not appear "
+        "to be running on this host (DESKTOP-ABC1234): /proc/driver/nvidia/version does not exist\n"
+    )
+    assert WSL in categories(text)
+
+
+def test_git_bash_prompt_on_windows_is_not_wsl() -> None:
+    text = (
+        "user@DESKTOP-KS0OLS9 MINGW64 ~\n"
+        "$ python train.py\n"
+        "RuntimeError: CUDA error: unknown error\n"
+    )
+    assert WSL not in categories(text)
+
+
+def test_a_linux_hostname_is_no_sign() -> None:
+    text = (
+        "(base) user@workstation-01:~$ python train.py\nRuntimeError: CUDA error: unknown error\n"
+    )
+    assert WSL not in categories(text)
