@@ -392,3 +392,23 @@ def test_a_linux_hostname_is_no_sign() -> None:
         "(base) user@workstation-01:~$ python train.py\nRuntimeError: CUDA error: unknown error\n"
     )
     assert WSL not in categories(text)
+
+
+# --- nvidia-smi's "CUDA Version: ERR!" ----------------------------------------------------------
+
+SMI_ERR = (
+    "| NVIDIA-SMI {smi}                 Driver Version: {driver}       CUDA Version: ERR!     |\n"
+    "|   0  NVIDIA GeForce RTX 3060 ...    On  | 00000000:01:00.0  On |                  N/A |\n"
+    "| N/A   54C    P8              16W /  80W |    816MiB /  6144MiB |      3%      Default |\n"
+)
+
+
+def test_cuda_version_err_under_wsl2() -> None:
+    text = SMI_ERR.format(smi="545.46", driver="546.80")  # two releases: WSL 2's nvidia-smi
+    assert "wsl-nvidia-smi-cuda-err" in finding_ids(diagnosed(text))
+    assert WSL in categories(text)
+
+
+def test_cuda_version_err_on_native_linux_is_not_wsl() -> None:
+    text = SMI_ERR.format(smi="535.161.07", driver="535.161.07")
+    assert WSL not in categories(text)
