@@ -412,3 +412,24 @@ def test_cuda_version_err_under_wsl2() -> None:
 def test_cuda_version_err_on_native_linux_is_not_wsl() -> None:
     text = SMI_ERR.format(smi="535.161.07", driver="535.161.07")
     assert WSL not in categories(text)
+
+
+# --- NVML's library missing under WSL 2 ---------------------------------------------------------
+
+
+def test_nvml_library_missing_under_wsl2_is_wsls_library_path() -> None:
+    text = (
+        WSL2_KERNEL + "$ nvidia-smi\n"
+        "NVIDIA-SMI couldn't find libnvidia-ml.so library in your system. Please make sure that "
+        "the NVIDIA Display Driver is properly installed and present in your system.\n"
+    )
+    assert WSL in categories(text)
+
+
+def test_nvml_library_missing_on_native_linux_is_not_wsl() -> None:
+    text = (
+        NATIVE_KERNEL + "$ nvidia-smi\n"
+        "NVIDIA-SMI couldn't find libnvidia-ml.so library in your system. Please make sure that "
+        "the NVIDIA Display Driver is properly installed and present in your system.\n"
+    )
+    assert WSL not in categories(text)
