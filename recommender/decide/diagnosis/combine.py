@@ -62,6 +62,7 @@ from recommender.decide.diagnosis.memory import busy_gpus, closed_gpus, containe
 from recommender.decide.diagnosis.messages import message_findings
 from recommender.decide.diagnosis.mfma_libraries import mfma_library_findings
 from recommender.decide.diagnosis.musl import musl_without_wheels
+from recommender.decide.diagnosis.nvidia_smi_crash import nvidia_smi_crash_wsl
 from recommender.decide.diagnosis.oom_numbers import memory_held_elsewhere
 from recommender.decide.diagnosis.ort_cuda import ort_cuda_findings
 from recommender.decide.diagnosis.paddle_cuda import paddle_driver_findings
@@ -86,6 +87,7 @@ from recommender.decide.diagnosis.source_fallback import source_fallback_finding
 from recommender.decide.diagnosis.stack_pairs import stack_pair_findings
 from recommender.decide.diagnosis.stated_floors import stated_floor_findings
 from recommender.decide.diagnosis.symptoms import symptom_shown, unexplained
+from recommender.decide.diagnosis.tcc_mode import tcc_under_wsl
 from recommender.decide.diagnosis.tegra import library_wheels_on_tegra, tegra_builds
 from recommender.decide.diagnosis.tensorrt_major import tensorrt_major_findings
 from recommender.decide.diagnosis.tf_libraries import (
@@ -290,6 +292,8 @@ def diagnose(
         *busy_gpus(paste),
         # WSL's memory cap or pinned-memory limit beside an out-of-memory of that kind
         *wsl_memory_limits(paste, by_id),
+        *nvidia_smi_crash_wsl(paste),
+        *tcc_under_wsl(paste),
         *closed_gpus(paste),
         *container_without_gpus(paste),
         *fewer_gpus_listed(paste),

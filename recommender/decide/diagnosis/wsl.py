@@ -106,6 +106,10 @@ def rocm_unreached(paste: Paste, lines: list[int]) -> bool:
 #: How a loader names the driver's library: its file (libcuda.so, .so.1), or without the file
 #: (cudarc: the "cuda" shared library, with Windows' nvcuda beside it).
 _LIBCUDA = ("libcuda.so", '"cuda" shared library', "cuda lib under the names")
+#: The driver's NVML library, which WSL 2 mounts beside libcuda in /usr/lib/wsl/lib from the
+#: Windows driver (nvidia-smi's "couldn't find libnvidia-ml.so library in your system" there is
+#: the same path: NVIDIA's CUDA on WSL guide, root's PATH and the loader's path lack it).
+_NVML = ("libnvidia-ml.so",)
 
 
 def names_libcuda(paste: Paste, lines: list[int], *, linker: bool = False) -> bool:
@@ -115,7 +119,7 @@ def names_libcuda(paste: Paste, lines: list[int], *, linker: bool = False) -> bo
     or a hand-made libcuda shadows the Windows one.) ``linker``: the linker's ``-lcuda`` counts
     too (it wants the unversioned libcuda.so, which a working driver may lack: no proof that the
     driver is missing, but under WSL 2 the same library path)."""
-    words = (*_LIBCUDA, "-lcuda") if linker else _LIBCUDA
+    words = (*_LIBCUDA, *_NVML, "-lcuda") if linker else (*_LIBCUDA, *_NVML)
     return any(word in paste.line(n).lower() for n in lines for word in words)
 
 

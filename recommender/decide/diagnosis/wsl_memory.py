@@ -56,7 +56,19 @@ _RAW_CUDA = (
     "cudaerrormemoryallocation",
     "cuda_error_out_of_memory",
     "cuda failure 'out of memory'",
+    # OpenCV's CUDA module: "(-217:Gpu API call) out of memory in function 'setDevice'"
+    # (microsoft/WSL#9829, under WSL 2 with most of the GPU's memory free)
+    "gpu api call) out of memory",
 )
+#: torch's out-of-memory message with what it asked for and what the GPU had free ("Tried to
+#: allocate 2.00 MiB. GPU 0 has a total capacity of 24.00 GiB of which 20.13 GiB is free", or the
+#: older "...; 20.13 GiB free; ..."): free memory beyond the request is no GPU that is full.
+_ASKED = re.compile(r"Tried to allocate (?P<n>[0-9]{1,7}(?:\.[0-9]{1,3})?) (?P<u>GiB|MiB|KiB)")
+_FREE = re.compile(
+    r"(?:of which (?P<a>[0-9]{1,7}(?:\.[0-9]{1,3})?) (?P<au>GiB|MiB|KiB) is free"
+    r"|; (?P<b>[0-9]{1,7}(?:\.[0-9]{1,3})?) (?P<bu>GiB|MiB|KiB) free;)"
+)
+_MIB = {"GiB": 1024.0, "MiB": 1.0, "KiB": 1 / 1024}
 _MAX_LINES = 20000
 #: A sentence saying the same job runs on native Windows ("it works fine on Windows", "runs
 #: without problem in native Windows", "on Windows it works").
@@ -109,10 +121,30 @@ def wsl_memory_limits(paste: Paste, signatures: Mapping[str, Signature]) -> list
         return [_limit_finding(paste, PINNED, [*cuda[:2], *([pinned] if pinned else [])])]
     if host:
         return [_limit_finding(paste, MEMORY_CAP, host[:2])]
+    roomy = [n for n in lines if _free_beyond_request(paste.line(n))]
+    if roomy:
+        return [_limit_finding(paste, FREE_BEYOND_REQUEST, roomy[:2])]
     windows = _first_line(paste, _FITS_ON_WINDOWS) if lines else None
     if windows is not None:
         return [_limit_finding(paste, FITS_ON_WINDOWS, [*lines[:2], windows])]
     return []
+
+
+def _free_beyond_request(line: str) -> bool:
+    """torch's out-of-memory line reports at least twice the request free on the GPU (and a
+    request of 1 MiB or more: a fragmentation-sized request is the allocator's own)."""
+    asked = _ASKED.search(line)
+    free = _FREE.search(line) if asked else None
+    if asked is None or free is None:
+        return False
+    amount, unit = (
+        (free.group("a"), free.group("au"))
+        if free.group("a")
+        else (free.group("b"), free.group("bu"))
+    )
+    want = float(asked.group("n")) * _MIB[asked.group("u")]
+    have = float(amount) * _MIB[unit]
+    return want >= 1.0 and have >= 2 * want
 
 
 def _first_line(paste: Paste, pattern: re.Pattern[str]) -> int | None:
@@ -132,6 +164,25 @@ class _Limit:
     fix: str
     source: str
 
+
+#: Under WSL 2 the GPU's memory goes through the Windows driver's paravirtualisation, whose own
+#: overhead and residency limits refuse allocations that the free memory CUDA reports would hold
+#: (microsoft/WSL#40401: torch.OutOfMemoryError with 50 GiB and more reported free, on WSL 2 only).
+FREE_BEYOND_REQUEST = _Limit(
+    id="wsl:free-beyond-request",
+    title="WSL 2: the GPU refused an allocation while reporting far more memory free",
+    detail=(
+        "the paste is from WSL 2 and the out-of-memory message itself reports much more free "
+        "GPU memory than was asked for: WSL 2's GPU paravirtualisation (the Windows driver's "
+        "overhead and residency limits) refuses allocations that native Linux would grant"
+    ),
+    fix=(
+        "Under WSL 2 leave expandable_segments out of PYTORCH_CUDA_ALLOC_CONF, ask for less at "
+        "once (a lower --gpu-memory-utilization, smaller batch or cache), update the Windows "
+        "NVIDIA driver and WSL (wsl --update); or run the job on native Linux"
+    ),
+    source="https://github.com/microsoft/WSL/issues/40401",
+)
 
 FITS_ON_WINDOWS = _Limit(
     id="wsl:fits-on-windows",

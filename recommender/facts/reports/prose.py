@@ -147,8 +147,8 @@ _WSL_KERNEL = re.compile(
 #: nothing about the machine as it is; read_stated drops the sentence where a kernel release of
 #: the same paste (tool output) shows the version.
 _WSL_VERSION = re.compile(
-    r"\b(?:using|use|uses|running|run|runs|on|in|under|with|installed|via) {1,3}(?:the )?"
-    r"(?:Microsoft )?WSL[ -]?(?P<v>[12])(?![0-9.])",
+    r"(?:\b(?:using|use|uses|running|run|runs|on|in|under|with|installed|via) {1,3}(?:the )?"
+    r"|[(,:+] {0,2})(?:Microsoft )?WSL[ -]?(?P<v>[12])(?![0-9.])",  # or an item: "(WSL 1)", ", WSL1"
     re.IGNORECASE,
 )
 _WSL_EITHER = re.compile(r"WSL[ -]?[12](?![0-9.])", re.IGNORECASE)
