@@ -1,0 +1,178 @@
+"""Version mismatches in their general wordings (issue 21, session 49, engineer V3).
+
+A compiled module built for another CPython (pybind11's own check; a Cython module's missing C-API
+symbol), an ONNX model newer than the installed onnxruntime, pip's Requires-Python refusal, a
+library installed in another release than the one a program asks for, and an import failing on a
+CUDA runtime of one release where the paste states none. Texts written after public threads:
+llnl/spheral#221, argman/EAST#375, bgribble/mfp#288, microsoft/onnxruntime#20559,
+AkaliKong/MiniOneRec#5, and the Program Library HOWTO on sonames."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.pastes import categories, fails, read, signature_ids, statuses
+
+MISMATCH = "version-mismatch"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ImportError: Python version mismatch: module was compiled for Python 3.12, but the "
+        "interpreter version is incompatible: 3.10.14 (main, May  6 2024, 19:42:50) [GCC 11.2.0].\n",
+        "ImportError: Python version mismatch: module was compiled for version 3.6, while the "
+        "interpreter is running version 3.7.\n",
+    ],
+)
+def test_pybind11_python_check_fails_as_mismatch(text: str) -> None:
+    assert "extension-built-for-other-python" in signature_ids(text)
+    assert MISMATCH in fails(text)
+
+
+@pytest.mark.parametrize(
+    "symbol", ["PyFPE_jbuf", "_PyThreadState_Current", "PyUnicodeUCS4_AsUTF8String", "_PyGen_Send"]
+)
+def test_python_c_api_symbol_fails_as_mismatch(symbol: str) -> None:
+    text = (
+        "Traceback (most recent call last):\n"
+        '  File "demo.py", line 3, in <module>\n'
+        "    from utils.cython_nms import nms\n"
+        f"ImportError: /home/u/proj/lib/utils/cython_nms.so: undefined symbol: {symbol}\n"
+    )
+    assert "extension-python-c-api-symbol-undefined" in signature_ids(text)
+    assert MISMATCH in fails(text)
+
+
+def test_other_undefined_symbol_is_not_a_python_build() -> None:
+    text = "ImportError: /opt/app/_ext.so: undefined symbol: png_create_read_struct\n"
+    assert "extension-python-c-api-symbol-undefined" not in signature_ids(text)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "onnxruntime.capi.onnxruntime_pybind11_state.Fail: [ONNXRuntimeError] : 1 : FAIL : Load "
+        "model from model.onnx failed:/onnxruntime_src/onnxruntime/core/graph/model.cc:182 "
+        "onnxruntime::Model::Model(...) Unsupported model IR version: 11, max supported IR version: 10",
+        "[ONNXRuntimeError] : 2 : INVALID_ARGUMENT : Failed to load model with error: "
+        "D:\\a\\_work\\1\\s\\onnxruntime\\core\\graph\\model.cc:149 onnxruntime::Model::Model "
+        "Unsupported model IR version: 9, max supported IR version: 8",
+        "onnx.onnx_cpp2py_export.checker.ValidationError: Your model ir_version 10 is higher than "
+        "the checker's (9).",
+    ],
+)
+def test_onnx_ir_newer_than_runtime(line: str) -> None:
+    assert "onnx-model-ir-newer-than-runtime" in signature_ids(line + "\n")
+    assert MISMATCH in fails(line + "\n")
+
+
+def test_onnx_model_loading_fine_stays_quiet() -> None:
+    text = "2024-05-04 10:00:00 [I:onnxruntime:, inference_session.cc:1533] Model IR version: 9\n"
+    assert "onnx-model-ir-newer-than-runtime" not in signature_ids(text)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ERROR: Package 'click' requires a different Python: 3.9.19 not in '>=3.10'",
+        "ERROR: Package 'kernl' requires a different Python: 3.8.10 not in '==3.9.*'",
+        "ERROR: lm-eval requires Python '>=3.8' but the running Python is 3.7.12",
+    ],
+)
+def test_pip_requires_python_refusal(line: str) -> None:
+    assert "pip-package-requires-other-python" in signature_ids(line + "\n")
+    assert "no-matching-wheel" in fails(line + "\n")
+
+
+def test_requires_python_metadata_alone_stays_quiet() -> None:
+    text = "Requires-Python: >=3.8\nName: click\nVersion: 8.1.7\n"
+    assert "pip-package-requires-other-python" not in signature_ids(text)
+
+
+# --- a library installed in another release than the one asked for --------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ImportError: libavutil.so.56: cannot open shared object file: No such file or directory\n"
+        "$ ls /usr/lib/x86_64-linux-gnu/libavutil*\n"
+        "/usr/lib/x86_64-linux-gnu/libavutil.so.58\n"
+        "/usr/lib/x86_64-linux-gnu/libavutil.so.58.29.100\n",
+        "OSError: libnvinfer.so.7: cannot open shared object file: No such file or directory\n"
+        "$ find / -name 'libnvinfer.so*'\n"
+        "/usr/lib/x86_64-linux-gnu/libnvinfer.so.8.6.1\n",
+        "ImportError: libboost_python310.so.1.71.0: cannot open shared object file: No such file\n"
+        "lrwxrwxrwx 1 root root   27 Mar  1 libboost_python310.so.1.74.0 -> x\n",
+    ],
+)
+def test_library_installed_in_another_release(text: str) -> None:
+    result = read(text)
+    assert result is not None
+    assert "inferred:library-other-release" in {f.id for f in result.findings}
+    assert statuses(result, MISMATCH) == {"warn"}
+    assert MISMATCH in categories(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the same release spelled in full: installed, only not found on the path
+        "ImportError: libavutil.so.58: cannot open shared object file: No such file or directory\n"
+        "/usr/lib/x86_64-linux-gnu/libavutil.so.58.29.100\n",
+        # libstdc++'s symbol versions: the same library
+        "ImportError: /lib/x86_64-linux-gnu/libstdc++.so.6: version `GLIBCXX_3.4.30' not found\n"
+        "/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.28\n",
+        # both releases fail: nothing shows one installed
+        "OSError: libfoo.so.1: cannot open shared object file\n"
+        "OSError: libfoo.so.2: cannot open shared object file\n",
+    ],
+)
+def test_same_release_or_no_installed_one_stays_quiet(text: str) -> None:
+    result = read(text)
+    ids = {f.id for f in result.findings} if result is not None else set()
+    assert "inferred:library-other-release" not in ids
+
+
+# --- an import failing on a CUDA runtime of one release, none stated ---------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "when I tried to run the model\n"
+        "ImportError: libcudart.so.12: cannot open shared object file: No such file or directory\n",
+        '  File "/usr/local/lib/python3.10/dist-packages/flash_attn/flash_attn_interface.py", '
+        "line 10, in <module>\n    import flash_attn_2_cuda as flash_attn_cuda\n"
+        "ImportError: libcudart.so.11.0: cannot open shared object file: No such file or directory\n",
+        "OSError: libcublas.so.9.0: cannot open shared object file: No such file or directory\n",
+    ],
+)
+def test_import_on_unstated_cuda_runtime_warns_mismatch(text: str) -> None:
+    result = read(text)
+    assert result is not None
+    found = {f.id: f.status for f in result.findings}
+    assert found.get("inferred:compiled-for-cuda") == "warn"
+    # the missing library stays named: the message alone does not tell the two apart
+    assert "missing-library" in categories(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the environment's CUDA is stated and ships the library: only missing
+        "ImportError: libcudart.so.12: cannot open shared object file: No such file or directory\n"
+        "$ nvcc --version\nCuda compilation tools, release 12.4, V12.4.131\n",
+        # a library whose name spans several CUDA majors says no one release
+        "OSError: libcurand.so.10: cannot open shared object file: No such file or directory\n",
+        # TensorFlow's optional loads on a machine without CUDA are not an import failing
+        "2023-01-01 W tensorflow/stream_executor/platform/default/dso_loader.cc:64] Could not load "
+        "dynamic library 'libcudart.so.11.0'; dlerror: libcudart.so.11.0: cannot open shared "
+        "object file: No such file or directory\n",
+    ],
+)
+def test_stated_or_unread_cuda_stays_quiet(text: str) -> None:
+    result = read(text)
+    ids = {f.id for f in result.findings} if result is not None else set()
+    assert "inferred:compiled-for-cuda" not in ids
