@@ -176,3 +176,50 @@ def test_stated_or_unread_cuda_stays_quiet(text: str) -> None:
     result = read(text)
     ids = {f.id for f in result.findings} if result is not None else set()
     assert "inferred:compiled-for-cuda" not in ids
+
+
+# --- setuptools 70 under older code; a name a library's installed release lacks -----------------
+
+
+def test_setuptools_without_pkg_resources_packaging() -> None:
+    text = (
+        '  File "/opt/conda/envs/c/lib/python3.8/site-packages/torch/utils/cpp_extension.py", '
+        "line 25, in <module>\n    from pkg_resources import packaging  # type: ignore[attr-defined]\n"
+        "ImportError: cannot import name 'packaging' from 'pkg_resources'\n"
+    )
+    assert "setuptools-without-pkg-resources-packaging" in signature_ids(text)
+    assert MISMATCH in fails(text)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ImportError: cannot import name 'url_quote' from 'werkzeug.urls' "
+        "(/usr/local/lib/python3.10/site-packages/werkzeug/urls.py)",
+        "ImportError: cannot import name 'TypeIs' from 'typing_extensions'",
+        "AttributeError: module 'optax' has no attribute 'MultiStepsState'",
+        "ImportError: torch.utils._pytree is missing the required function register_pytree_node",
+        "ModuleNotFoundError: No module named 'torch.distributed.tensor'",
+    ],
+)
+def test_name_missing_from_a_release_is_a_family_warning(line: str) -> None:
+    result = read(line + "\n")
+    assert result is not None
+    assert statuses(result, MISMATCH) == {"warn"}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # a circular import names no release
+        "ImportError: cannot import name 'Foo' from partially initialized module 'bar' "
+        "(most likely due to a circular import)",
+        "AttributeError: partially initialized module 'torch' has no attribute 'cuda'",
+        # the framework itself absent: nothing to match a release against
+        "ModuleNotFoundError: No module named 'torch'",
+    ],
+)
+def test_circular_import_or_absent_package_is_not_a_mismatch(line: str) -> None:
+    result = read(line + "\n")
+    found = statuses(result, MISMATCH) if result is not None else set()
+    assert not found
