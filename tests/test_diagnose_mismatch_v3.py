@@ -223,3 +223,28 @@ def test_circular_import_or_absent_package_is_not_a_mismatch(line: str) -> None:
     result = read(line + "\n")
     found = statuses(result, MISMATCH) if result is not None else set()
     assert not found
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "TypeError: unsupported operand type(s) for |: 'type' and 'NoneType'",
+        "TypeError: unsupported operand type(s) for |: 'types.GenericAlias' and 'type'",
+        "TypeError: 'type' object is not subscriptable",
+        "SyntaxError: future feature annotations is not defined",
+    ],
+)
+def test_python_older_than_the_code(line: str) -> None:
+    result = read(
+        '  File "/venv/lib/python3.9/site-packages/codeboxapi/config.py", line 14, in CodeBoxSettings\n'
+        + line
+        + "\n"
+    )
+    assert result is not None
+    assert "python-older-than-code" in {f.id.removeprefix("signature:") for f in result.findings}
+    assert statuses(result, MISMATCH) == {"warn"}
+
+
+def test_other_operand_errors_are_not_python_releases() -> None:
+    text = "TypeError: unsupported operand type(s) for |: 'int' and 'str'\n"
+    assert "python-older-than-code" not in signature_ids(text)
