@@ -248,3 +248,29 @@ def test_python_older_than_the_code(line: str) -> None:
 def test_other_operand_errors_are_not_python_releases() -> None:
     text = "TypeError: unsupported operand type(s) for |: 'int' and 'str'\n"
     assert "python-older-than-code" not in signature_ids(text)
+
+
+# --- cuDNN's pip package shown by ``pip show`` (name and version on lines of their own) --------
+
+_CUDNN9_ASKED = (
+    "Unable to load any of {libcudnn_ops.so.9.1.0, libcudnn_ops.so.9.1, libcudnn_ops.so.9, "
+    "libcudnn_ops.so}\nInvalid handle. Cannot load symbol cudnnCreateTensorDescriptor\n"
+    "$ pip show nvidia-cudnn-cu12\n"
+)
+
+
+def test_pip_show_of_another_cudnn_major_is_a_mismatch() -> None:
+    text = (
+        _CUDNN9_ASKED
+        + "Name: nvidia-cudnn-cu12\nVersion: 8.9.2.26\nSummary: cuDNN runtime libraries\n"
+    )
+    assert MISMATCH in fails(text)
+
+
+def test_pip_show_of_the_same_cudnn_major_stays_missing() -> None:
+    text = (
+        _CUDNN9_ASKED
+        + "Name: nvidia-cudnn-cu12\nVersion: 9.1.0.70\nSummary: cuDNN runtime libraries\n"
+    )
+    assert MISMATCH not in fails(text)
+    assert "missing-library" in fails(text)
