@@ -274,3 +274,36 @@ def test_pip_show_of_the_same_cudnn_major_stays_missing() -> None:
     )
     assert MISMATCH not in fails(text)
     assert "missing-library" in fails(text)
+
+
+def test_transformers_older_than_llama31_rope_config() -> None:
+    text = (
+        '  File "/usr/local/lib/python3.11/site-packages/transformers/models/llama/'
+        'configuration_llama.py", line 182, in _rope_scaling_validation\n'
+        "ValueError: `rope_scaling` must be a dictionary with two fields, `type` and `factor`, got "
+        "{'factor': 8.0, 'low_freq_factor': 1.0, 'high_freq_factor': 4.0, "
+        "'original_max_position_embeddings': 8192, 'rope_type': 'llama3'}\n"
+    )
+    assert "transformers-older-than-rope-config" in signature_ids(text)
+    assert MISMATCH in fails(text)
+    retold = "`rope_scaling` must be a dictionary with with two fields, `type` and `factor`\n"
+    assert MISMATCH in fails(retold)
+
+
+def test_rope_scaling_set_in_a_config_stays_quiet() -> None:
+    text = '"rope_scaling": {"factor": 8.0, "rope_type": "llama3"}\n'
+    assert "transformers-older-than-rope-config" not in signature_ids(text)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "RuntimeError: Python version >= 3.9 required.",
+        "RuntimeError: Unsupported Python version: 3.13. Please use Python 3.9-3.12.",
+        "This package requires Python 3.10 or later.",
+    ],
+)
+def test_program_refusing_the_python_release_is_a_family_warning(line: str) -> None:
+    result = read(line + "\n")
+    assert result is not None
+    assert statuses(result, MISMATCH) == {"warn"}
