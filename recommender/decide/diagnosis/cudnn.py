@@ -70,6 +70,19 @@ def _package(line: str) -> re.Match[str] | None:
     return _PACKAGE.search(line) or _CONDA_PACKAGE.match(line)
 
 
+#: ``pip show``'s record: the name and the version on lines of their own (``Name:
+#: nvidia-cudnn-cu12`` then ``Version: 8.9.2.26``), https://pip.pypa.io/en/stable/cli/pip_show/.
+_SHOW_NAME = re.compile(r"^\s{0,8}Name: nvidia-cudnn-cu1[0-9]\s*$")
+_SHOW_VERSION = re.compile(r"^\s{0,8}Version: (?P<major>[0-9]{1,2})\.")
+
+
+def _shown_package(paste: Paste, number: int) -> re.Match[str] | None:
+    """cuDNN's pip package where ``number`` is the Name line of a ``pip show`` record."""
+    if not _SHOW_NAME.match(paste.line(number)) or number >= len(paste.lines):
+        return None
+    return _SHOW_VERSION.match(paste.line(number + 1))
+
+
 #: cuDNN named with its version in prose or a report line: ``cuDNN 9``, ``cudnn version: 8.9.2``,
 #: ``CUDNN_VERSION 90100``.
 _NAMED = re.compile(
@@ -151,7 +164,7 @@ def other_cudnn(
         if number in lines or _MISSING.search(line):
             continue
         other = file_majors(line) - {major}
-        package = _package(line)
+        package = _package(line) or _shown_package(paste, number)
         if package and int(package.group("major")) != major:
             return major, number, f"cuDNN {package.group('major')} installed as a package"
         if other:
@@ -178,7 +191,7 @@ def named_cudnn(paste: Paste, skip: Sequence[int] = ()) -> tuple[int, int] | Non
     for number, line in enumerate(paste.lines[:5000], 1):
         if number in skip or _MISSING.search(line) or _PAIR.search(line):
             continue
-        package = _package(line)
+        package = _package(line) or _shown_package(paste, number)
         if package:
             return int(package.group("major")), number
         named = _named_majors(line)
