@@ -345,7 +345,7 @@ def read(lines: Sequence[str]) -> list[Block]:
             pending = code.split(";")[-1].strip()
             continue
         inline = (
-            (_inline(line, number) or _said(line, number) or labelled(line, number))
+            (_inline(line, number) or [*_said(line, number), *labelled(line, number)])
             if pending is None
             else []
         )
