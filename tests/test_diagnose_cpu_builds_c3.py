@@ -142,3 +142,56 @@ def test_jax_platform_from_xla_bridge():
     assert CPU in categories(text + GPU)
     gpu = text.replace("\ncpu\n", "\ngpu\n")
     assert CPU not in categories(gpu + GPU)
+
+
+def test_llama_cpp_offloading_no_layer_is_a_warning():
+    text = (
+        "llm_load_tensors: offloading 0 repeating layers to GPU\n"
+        "llm_load_tensors: offloaded 0/33 layers to GPU\n"
+        "llm_load_tensors:        CPU buffer size =  4165.37 MiB\n"
+    )
+    assert "llamacpp-offloaded-no-layers" in signature_ids(text + GPU)
+    assert CPU not in fails(text + GPU)
+    offloaded = text.replace("offloaded 0/33", "offloaded 33/33").replace(
+        "offloading 0", "offloading 32"
+    )
+    assert "llamacpp-offloaded-no-layers" not in signature_ids(offloaded + GPU)
+
+
+def test_accelerate_fp16_refusal_next_to_a_gpu():
+    text = "ValueError: fp16 mixed precision requires a GPU (not 'cpu').\n"
+    assert "accelerate-fp16-needs-gpu" in signature_ids(text)
+    assert CPU in fails(text + GPU)
+    assert CPU not in fails(text)
+
+
+def test_faiss_without_any_gpu_class():
+    text = "AttributeError: module 'faiss' has no attribute 'GpuIndexFlatL2'\n"
+    assert "faiss-cpu-build" in signature_ids(text)
+    other = "AttributeError: module 'faiss' has no attribute 'IndexHNSWFlat'\n"
+    assert "faiss-cpu-build" not in signature_ids(other)
+
+
+def test_conda_list_pasted_as_a_markdown_table_is_read():
+    text = (
+        "| Name | Version | Build | Channel |\n|---|---|---|---|\n"
+        "| pytorch | 2.0.1 | py3.10_cpu_0 | pytorch |\n| cpuonly | 2.0 | 0 | pytorch |\n"
+    )
+    result = read(text + GPU)
+    assert result is not None
+    assert fact(result, "frameworks.pytorch.build.flavour") == "cpu"
+    cuda = text.replace("py3.10_cpu_0", "py3.10_cuda11.8_cudnn8.7.0_0").replace(
+        "| cpuonly | 2.0 | 0 | pytorch |\n", ""
+    )
+    assert CPU not in categories(cuda + GPU)
+
+
+def test_mamba_install_plan_rows_with_a_size_column_are_read():
+    text = (
+        "  Package     Version  Build                      Channel          Size\n"
+        "  Install:\n\n"
+        "  + pytorch     2.1.0  cpu_generic_py311h2bbdd83_0  conda-forge     20MB\n"
+    )
+    result = read(text + GPU)
+    assert result is not None
+    assert fact(result, "frameworks.pytorch.build.flavour") == "cpu"
