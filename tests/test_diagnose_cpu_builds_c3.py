@@ -144,20 +144,6 @@ def test_jax_platform_from_xla_bridge():
     assert CPU not in categories(gpu + GPU)
 
 
-def test_llama_cpp_offloading_no_layer_is_a_warning():
-    text = (
-        "llm_load_tensors: offloading 0 repeating layers to GPU\n"
-        "llm_load_tensors: offloaded 0/33 layers to GPU\n"
-        "llm_load_tensors:        CPU buffer size =  4165.37 MiB\n"
-    )
-    assert "llamacpp-offloaded-no-layers" in signature_ids(text + GPU)
-    assert CPU not in fails(text + GPU)
-    offloaded = text.replace("offloaded 0/33", "offloaded 33/33").replace(
-        "offloading 0", "offloading 32"
-    )
-    assert "llamacpp-offloaded-no-layers" not in signature_ids(offloaded + GPU)
-
-
 def test_accelerate_fp16_refusal_next_to_a_gpu():
     text = "ValueError: fp16 mixed precision requires a GPU (not 'cpu').\n"
     assert "accelerate-fp16-needs-gpu" in signature_ids(text)
