@@ -103,6 +103,18 @@ BUILT_WITHOUT_CUDA: tuple[BuildAnswer, ...] = (
         ),
         source="http://dlib.net/compile.html",
     ),
+    BuildAnswer(
+        path="llamacpp.built_with_cuda",
+        library="llama.cpp",
+        said="answers that it cannot offload to a GPU (llama_supports_gpu_offload() False)",
+        fix=(
+            'Reinstall llama-cpp-python built for the GPU: CMAKE_ARGS="-DGGML_CUDA=on" pip '
+            "install llama-cpp-python --force-reinstall --no-cache-dir (-DLLAMA_CUBLAS=on before "
+            "0.2.77), with the CUDA toolkit's nvcc on PATH, or a prebuilt CUDA wheel from the "
+            "project's cuXXX index"
+        ),
+        source="https://github.com/ggml-org/llama.cpp/blob/master/include/llama.h",
+    ),
 )
 
 #: The answers that count no GPU (the fact 0): a build without CUDA, or no device seen.
@@ -133,6 +145,26 @@ COUNTS_NO_GPU: tuple[BuildAnswer, ...] = (
             "nvidia-smi must list the GPU"
         ),
         source="https://github.com/opencv/opencv-python/issues/398",
+    ),
+    BuildAnswer(
+        path="faiss.device_count",
+        library="faiss",
+        said="counts no GPU (get_num_gpus() 0), as faiss-cpu always does",
+        fix=(
+            "Uninstall faiss-cpu and install a GPU build (conda install -c pytorch -c nvidia "
+            "faiss-gpu, or pip's faiss-gpu-cu12); if it is a GPU build, nvidia-smi must list the GPU"
+        ),
+        source="https://github.com/facebookresearch/faiss/wiki/Faiss-on-the-GPU",
+    ),
+    BuildAnswer(
+        path="dlib.device_count",
+        library="dlib",
+        said="counts no CUDA device (dlib.cuda.get_num_devices() 0), as a build without CUDA does",
+        fix=(
+            "pip uninstall dlib, then build it where CMake finds CUDA and cuDNN (pip install dlib "
+            "--no-cache-dir --no-binary dlib) and check dlib.DLIB_USE_CUDA"
+        ),
+        source="http://dlib.net/python/index.html",
     ),
 )
 

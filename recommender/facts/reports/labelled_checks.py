@@ -41,7 +41,30 @@ _PROVIDERS = re.compile(
 )
 
 
+#: torch's CUDA version retold inside a sentence or a log line as None ("torch.version.cuda
+#: returns None", "CUDA is not available. torch.version.cuda: None", "print(torch.version.cuda)
+#: gives None"): torch.version.cuda is None in a build without CUDA
+#: (https://pytorch.org/docs/stable/notes/hip.html: None where torch was not built with CUDA).
+#: A condition ("if torch.version.cuda is None:") is code, not an answer.
+_CUDA_NONE = re.compile(
+    r"torch\.version\.cuda\)?[`'\"*]{0,3}(?: {1,4}(?:returns?|returned|gives|gave|is|was|prints"
+    r"|printed|shows|showed|outputs|says|==|=>|->|→) {1,4}| {0,4}[=:] {0,4})[`*_'\"]{0,2}None\b"
+)
+_CODE = ("if ", "elif ", "while ", "assert ", "return ")
+
+
+def _cuda_none(line: str, number: int) -> list[Fact]:
+    if "version.cuda" not in line or line.lstrip().startswith(_CODE):
+        return []
+    if _CUDA_NONE.search(line[:2000]) is None:
+        return []
+    return [Fact(path="torch.built_with_cuda", value=False, line=number)]
+
+
 def labelled(line: str, number: int) -> list[Fact]:
+    none = _cuda_none(line, number)
+    if none:
+        return none
     p = _PROVIDERS.match(line) if "providers" in line.lower() else None
     if p is not None:
         return [Fact(path=k, value=v, line=number) for k, v in ort_providers(p.group("list"))]

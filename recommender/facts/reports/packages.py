@@ -39,6 +39,8 @@ _PREFIX = ("[pip3] ", "[pip] ", "[conda] ")
 #: uv lists what it installed as " + name==version" (and what it removed as " - name==version"),
 #: e.g. jax-ml/jax#29068; astral-sh/uv crates/uv/src/commands/pip/loggers.rs prints them.
 _UV_ADDED = "+ "
+#: The size column of mamba's install plan (``20MB``, ``8 kB``, ``Cached``).
+_SIZE = re.compile(r"^(?:[0-9][0-9.]{0,8}(?:[kKMG]i?B)?|[kKMG]i?B|Cached)$")
 #: pip list's header and rule, conda list's header.
 _HEADERS = ("Package ", "# Name ", "# packages in environment")
 
@@ -59,13 +61,18 @@ def _fields(line: str) -> tuple[str, str, str, str] | None:
         if line.startswith(prefix):
             line = line[len(prefix) :]
             break
-    if line.startswith(_UV_ADDED):  # uv's install summary: " + torch==2.5.1" (" - " is removed)
+    added = line.startswith(_UV_ADDED)
+    if added:  # uv's install summary: " + torch==2.5.1" (" - " is removed)
         line = line[len(_UV_ADDED) :]
     if "==" in line and " " not in line.strip():
         name, _, version = line.strip().partition("==")
         build = channel = ""
     else:
         parts = line.split()
+        while added and len(parts) > 4 and _SIZE.match(parts[-1]):
+            parts = parts[
+                :-1
+            ]  # mamba's plan: "+ pytorch  2.1.0  cpu_generic_py311h..  conda-forge  20MB"
         if len(parts) == 5 and parts[3].startswith("["):  # old conda: a [feature] column
             cpu = parts[3] == "[cpuonly]" and "cpu" not in parts[2]
             parts = [*parts[:2], f"{parts[2]}_cpu" if cpu else parts[2], parts[4]]
@@ -84,6 +91,14 @@ def _fields(line: str) -> tuple[str, str, str, str] | None:
     if not _NAME.match(name) or not _VERSION.match(version):
         return None
     return name, version, build, channel
+
+
+def _table_row(line: str) -> str:
+    """A Markdown table's row (``| pytorch | 2.0.1 | py3.10_cpu_0 | pytorch |``, a listing pasted
+    as a table) as the columns of a plain listing; any other line as it is."""
+    if not (line.startswith("|") and line.endswith("|") and line.count("|") <= 6):
+        return line
+    return "   ".join(cell.strip() for cell in line.strip("|").split("|"))
 
 
 def _may_list(line: str) -> bool:
@@ -278,7 +293,7 @@ def read(lines: Sequence[str]) -> list[Block]:
     facts: list[Fact] = []
     start = end = 0
     for number, raw in enumerate(lines, 1):
-        line = raw.strip()
+        line = _table_row(raw.strip())
         found = []
         if may_name(line):
             found = read_line(line, number, _fields(line))

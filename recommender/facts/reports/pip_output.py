@@ -42,7 +42,7 @@ _UNINSTALLED = re.compile(
     r"^Successfully uninstalled (?P<fw>torch|tensorflow|jax|jaxlib)-(?P<v>[0-9][0-9A-Za-z.+]{0,30})$"
 )
 _FETCHED = re.compile(
-    r"^(?:Using cached|Downloading) (?:\S{0,300}/)?(?P<fw>torch|tensorflow|jax|jaxlib)-"
+    r"^(?:Using cached|Downloading|Processing) (?:\S{0,300}[/\\])?(?P<fw>torch|tensorflow|jax|jaxlib)-"
     r"(?P<v>[0-9][0-9A-Za-z.]{0,30})(?:(?:\+|%2B)(?P<local>[A-Za-z0-9.]{1,30}))?-(?:cp|py)[0-9]"
 )
 #: pip fetching a file, or told to install one: the file's name states the library, its release
@@ -96,6 +96,16 @@ def _pypi_windows_torch(m: re.Match[str], line: str, number: int) -> list[Fact]:
     ]
 
 
+def _cpu_label(m: re.Match[str], number: int) -> list[Fact]:
+    """A wheel whose local label says CPU (``torch-2.1.0%2Bcpu-cp310-...whl`` from the PyTorch
+    index's /whl/cpu, https://download.pytorch.org/whl/cpu): the CPU-only build being installed,
+    read as a listing of that version would be. Other labels (+cu121) stay the fetched file's."""
+    local = m.group("local") or ""
+    if not local.lower().startswith("cpu"):
+        return []
+    return listed(m.group("fw"), f"{m.group('v')}+{local}", number)
+
+
 def _installed(line: str, number: int) -> list[Fact]:
     out: list[Fact] = []
     for item in line[len(_INSTALLED) :].split()[:200]:
@@ -138,12 +148,12 @@ def _line_facts(line: str, number: int) -> list[Fact] | None:
             if m
             else []
         )
-    if line.startswith(("Using cached ", "Downloading ")):
+    if line.startswith(("Using cached ", "Downloading ", "Processing ")):
         m = _FETCHED.match(line[:600])
         if m is not None:
             version = m.group("v") + (f"+{m.group('local')}" if m.group("local") else "")
             fetched = Fact(path=f"pip.fetched.{m.group('fw')}", value=version, line=number)
-            return [fetched, *_pypi_windows_torch(m, line, number)]
+            return [fetched, *_pypi_windows_torch(m, line, number), *_cpu_label(m, number)]
     if line.startswith("Collecting "):
         m = _PULLED.match(line[:400])
         name = m.group("pkg").lower().replace("_", "-") if m is not None else ""

@@ -71,6 +71,16 @@ def _torch_cuda(value: str) -> list[tuple[str, Any]]:
     return []
 
 
+def _jax_backend(value: str) -> list[tuple[str, Any]]:
+    platform = strip_quotes(value)
+    return [("jax.devices", platform)] if platform in ("cpu", "gpu", Accelerator.TPU) else []
+
+
+def _only_false(path: str) -> Callable[[str], list[tuple[str, Any]]]:
+    """A check whose True covers more than the fact (built for CUDA or for ROCm): only False."""
+    return lambda value: [(path, False)] if value.strip() == "False" else []
+
+
 def _count(path: str) -> Callable[[str], list[tuple[str, Any]]]:
     def read(value: str) -> list[tuple[str, Any]]:
         value = value.strip()
@@ -158,11 +168,10 @@ EXPRESSIONS: dict[str, Callable[[str], list[tuple[str, Any]]]] = {
     "jax.devices()": _device_list("jax.devices"),
     "jax.local_devices()": _device_list("jax.devices"),
     "jax.__version__": _version_of("jax"),
-    "jax.default_backend()": lambda v: (
-        [("jax.devices", strip_quotes(v))]
-        if strip_quotes(v) in ("cpu", "gpu", Accelerator.TPU)
-        else []
-    ),
+    "jax.default_backend()": _jax_backend,
+    # jax's backend before default_backend() (jax.lib.xla_bridge, deprecated in 0.4.26)
+    "xla_bridge.get_backend().platform": _jax_backend,
+    "jax.lib.xla_bridge.get_backend().platform": _jax_backend,
     "paddle.is_compiled_with_cuda()": _PADDLE_BUILT,
     "paddle.device.is_compiled_with_cuda()": _PADDLE_BUILT,
     "paddle.fluid.is_compiled_with_cuda()": _PADDLE_BUILT,
@@ -182,6 +191,16 @@ EXPRESSIONS: dict[str, Callable[[str], list[tuple[str, Any]]]] = {
     # dlib compiled with CUDA only where its build found CUDA and cuDNN (tools/python/setup.py,
     # DLIB_USE_CUDA); PyPI's dlib builds from source, so a CPU-only build is common
     "dlib.DLIB_USE_CUDA": _bool("dlib.built_with_cuda"),
+    # A build's own answer or count that a CPU build gives: TensorFlow without CUDA or ROCm
+    # (tf.test.is_built_with_gpu_support), llama.cpp without a GPU backend
+    # (llama_supports_gpu_offload, include/llama.h), dlib's and faiss-cpu's count of 0 GPUs.
+    "tf.test.is_built_with_gpu_support()": _only_false("tf.built_with_cuda"),
+    "tf.test.gpu_device_name()": lambda v: (
+        [("tf.gpu_visible", False)] if strip_quotes(v) == "" else []
+    ),
+    "llama_cpp.llama_supports_gpu_offload()": _bool("llamacpp.built_with_cuda"),
+    "dlib.cuda.get_num_devices()": _count("dlib.device_count"),
+    "faiss.get_num_gpus()": _count("faiss.device_count"),
     "keras.__version__": _version_of("keras"),
     "platform.platform()": lambda v: [("os.python_platform", strip_quotes(v))] if v.strip() else [],
 }
@@ -304,6 +323,15 @@ _ANSWER = re.compile(
 )
 
 
+#: Expressions whose None a REPL shows as no output at all (``>>> torch.version.cuda`` followed
+#: by the next prompt): torch.version.cuda is None in a build without CUDA.
+_NONE_SILENT = ("torch.version.cuda",)
+
+
+def _prompted(line: str) -> bool:
+    return line.startswith(">>>") or _IPYTHON.match(line) is not None or line.startswith("In [")
+
+
 def _statement(line: str) -> str | None:
     if line.startswith(">>> "):
         return line[4:]
@@ -332,11 +360,16 @@ def read(lines: Sequence[str]) -> list[Block]:
     facts: list[Fact] = []
     first = last = 0
     pending: str | None = None
+    asked = 0
     for number, raw in enumerate(lines, 1):
         line = raw.strip()
+        if pending is not None and _prompted(line) and "".join(pending.split()) in _NONE_SILENT:
+            # the prompt came back without output: the REPL prints nothing for None
+            facts.append(Fact(path="torch.built_with_cuda", value=False, line=asked))
+            first, last = first or asked, asked
         statement = _statement(line)
         if statement is not None:
-            pending = statement
+            pending, asked = statement, number
             continue
         at = line.find("python") if "-c" in line else -1
         one = _ONE_LINER.match(line, at) if at >= 0 else None
@@ -345,7 +378,7 @@ def read(lines: Sequence[str]) -> list[Block]:
             pending = code.split(";")[-1].strip()
             continue
         inline = (
-            (_inline(line, number) or _said(line, number) or labelled(line, number))
+            (_inline(line, number) or [*_said(line, number), *labelled(line, number)])
             if pending is None
             else []
         )
