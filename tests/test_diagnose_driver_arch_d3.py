@@ -57,6 +57,8 @@ def test_driver_status_in_printed_shapes_fails(text: str) -> None:
         "im2col.cu:61 caffe check failed;error==cudaSuccess(8 vs.0)\n",
         "roi_pooling_layer.cu:91] Check failed:error == cudaSuccess ( 48 vs. 0 )\n",
         "Check failed: error == cudaSuccess (209 vs. 0)\n",
+        "UserWarning:\n    Found GPU0 GeForce GT 710\n    The minimum cuda capability supported by "
+        "this library is 3.7.\n",
     ],
 )
 def test_caffe_no_kernel_status_fails(text: str) -> None:
@@ -73,6 +75,8 @@ def test_caffe_no_kernel_status_fails(text: str) -> None:
         # a number that only starts with 35 or 8
         "cudaGetDeviceCount returned 350\n",
         "Check failed: error == cudaSuccess (88 vs. 0)\n",
+        "CUDA error 980 at kernel.cu:12\n",
+        "CUDA error 2 at ggml-cuda.cu:6951: out of memory\n",
     ],
 )
 def test_neighbouring_statuses_stay_quiet(text: str) -> None:
@@ -136,3 +140,13 @@ def test_device_index_beyond_gpus_still_read() -> None:
     assert "device:index-beyond-gpus" in finding_ids(diagnosed(text)) or "no-device" in categories(
         text
     )
+
+
+def test_torch_incorrect_binary_warning_of_1x_is_read() -> None:
+    text = (
+        "/usr/lib/python3/site-packages/torch/cuda/__init__.py:104: UserWarning:\n"
+        "    Found GPU0 GeForce RTX 2080 Ti which requires CUDA_VERSION >= 10000 to\n"
+        "     work properly, but your PyTorch was compiled\n"
+        "     with CUDA_VERSION 9000. Please install the correct PyTorch binary\n"
+    )
+    assert status(diagnosed(text), ARCH) == "warn"
