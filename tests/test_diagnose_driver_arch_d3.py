@@ -28,7 +28,9 @@ SMI_470 = (
     "|   0  Tesla V100-SXM2...  On   | 00000000:00:1E.0 Off |                    0 |\n"
     "+-------------------------------+----------------------+----------------------+\n"
 )
-SMI_550 = SMI_470.replace("470.82.01", "550.54.14").replace("CUDA Version: 11.4", "CUDA Version: 12.4")
+SMI_550 = SMI_470.replace("470.82.01", "550.54.14").replace(
+    "CUDA Version: 11.4", "CUDA Version: 12.4"
+)
 
 DRIVER = "driver-too-old"
 ARCH = "arch-unsupported"
@@ -116,7 +118,9 @@ def test_no_gpu_message_names_the_driver_behind_it() -> None:
 
 
 def test_no_gpu_message_with_a_driver_for_the_build_stays_quiet() -> None:
-    text = SMI_550 + "\nrequirements.txt:\ntorch==2.2.0\n\nRuntimeError: No CUDA GPUs are available\n"
+    text = (
+        SMI_550 + "\nrequirements.txt:\ntorch==2.2.0\n\nRuntimeError: No CUDA GPUs are available\n"
+    )
     result = diagnosed(text)
     assert status(result, DRIVER) is None
 
@@ -136,7 +140,10 @@ def test_docker_image_tag_is_no_device_index() -> None:
 
 
 def test_device_index_beyond_gpus_still_read() -> None:
-    text = SMI_550 + "\n>>> x = torch.zeros(1, device='cuda:3')\nRuntimeError: CUDA error: invalid device ordinal\n"
+    text = (
+        SMI_550
+        + "\n>>> x = torch.zeros(1, device='cuda:3')\nRuntimeError: CUDA error: invalid device ordinal\n"
+    )
     assert "device:index-beyond-gpus" in finding_ids(diagnosed(text)) or "no-device" in categories(
         text
     )
