@@ -27,9 +27,10 @@ from recommender.facts.reports import Paste
 #: ``CUDA_VISIBLE_DEVICES=1``, ``export CUDA_VISIBLE_DEVICES="2,3"``, ``os.environ[...] = '1'``:
 #: the first index listed.
 _VISIBLE = re.compile(r"CUDA_VISIBLE_DEVICES(?:[\"']\])? {0,3}= {0,3}[\"']?(?P<i>[0-9]{1,2})\b")
-#: ``cuda:1``, ``torch.device("cuda", 1)``, ``torch.cuda.set_device(1)``.
+#: ``cuda:1``, ``torch.device("cuda", 1)``, ``torch.cuda.set_device(1)``; not a Docker image's
+#: tag (``nvidia/cuda:12.4.1-runtime``: after a slash, a release with a dot), which names a CUDA.
 _ASKED = re.compile(
-    r"\bcuda:(?P<i>[0-9]{1,2})\b|cuda[\"'], (?P<j>[0-9]{1,2})\)|set_device\((?P<k>[0-9]{1,2})\)"
+    r"(?<![/.-])\bcuda:(?P<i>[0-9]{1,2})\b(?![.][0-9])|cuda[\"'], (?P<j>[0-9]{1,2})\)|set_device\((?P<k>[0-9]{1,2})\)"
 )
 #: The poster's own "one GPU": a single-GPU machine.
 _ONE_GPU = re.compile(

@@ -26,6 +26,7 @@ from recommender.decide.diagnosis.cpu_isa import cpu_isa_findings
 from recommender.decide.diagnosis.cuda_majors import cuda_majors
 from recommender.decide.diagnosis.custom_ops import custom_op_of_another_tensorflow
 from recommender.decide.diagnosis.device_access import root_only_gpu
+from recommender.decide.diagnosis.driver_behind_no_gpu import driver_behind_no_gpu
 from recommender.decide.diagnosis.driver_unseen import UNSEEN, driver_unseen
 from recommender.decide.diagnosis.ds_ops import ds_op_findings
 from recommender.decide.diagnosis.eras import era_findings
@@ -320,6 +321,8 @@ def diagnose(
     # a framework that cannot use the GPU the paste shows, where nothing above says why: not
     # healthy; its likely cause inferred from the facts, or said to be missing from the text
     found += unexplained(paste, found, tables)
+    # a "no GPU" message (a fail) whose cause the stated versions give: a driver older than the build
+    found += driver_behind_no_gpu(paste, found, tables)
     # the general words of a kind of failure, where nothing above names a cause
     found += family_findings(paste, by_id, found)
     merged = _merge(_explained(found))

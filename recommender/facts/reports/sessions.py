@@ -64,7 +64,10 @@ def _torch_cuda(value: str) -> list[tuple[str, Any]]:
     if value == "None":
         return [("torch.built_with_cuda", False)]
     if re.fullmatch(r"[0-9]{1,2}\.[0-9]{1,2}", value):
+        # torch answered, so torch is installed: its checklist (the driver against this CUDA)
+        # then judges the build even where the session never printed torch.__version__
         return [
+            ("frameworks.pytorch.installed", True),
             ("frameworks.pytorch.build.cuda", value),
             ("frameworks.pytorch.build.flavour", "cuda"),
         ]
