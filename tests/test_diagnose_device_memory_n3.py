@@ -1,0 +1,145 @@
+"""No device, no driver, out of memory in the words that were not read (issue 21, session 49,
+engineer N3).
+
+(a) The no-device, no-driver and out-of-memory families in other programs' words (rules/
+signatures.yaml's family-no-device-other-words, family-no-driver, family-out-of-memory) and
+modprobe's "Module nvidia not found" (no nvidia kernel module for the running kernel).
+(b) torch that sees no GPU where the paste shows a CUDA build and a driver that lists the GPU and
+runs the build's CUDA: the remaining cause is the process's view of the devices
+(decide/diagnosis/process_view.py).
+
+Texts written for these rules, after the messages' public sources (each cited in the yaml or the
+module)."""
+
+from __future__ import annotations
+
+import pytest
+
+from recommender.core.errors import BadInputError
+from tests.pastes import categories, diagnosed, fails, finding_ids, status
+
+NO_DEVICE = "no-device"
+NO_DRIVER = "no-driver"
+OOM = "out-of-memory"
+
+
+# --- (a) the families' other words ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[rvm] No CUDA device found, running on the CPU instead\n",
+        "Unable to find GPU, the device list only shows cpu\n",
+        "ERROR: No GPU device found on this node\n",
+        "RuntimeError: could not find any CUDA device\n",
+        "warning: GPU not detected, using the slow path\n",
+        "Found 0 CUDA devices\n",
+        "cudaGetDeviceCount() returned 0\n",
+    ],
+)
+def test_no_device_in_other_words_is_read(text: str) -> None:
+    assert status(diagnosed(text), NO_DEVICE) == "warn"
+
+
+def test_a_gpu_found_stays_quiet() -> None:
+    text = "Found 2 CUDA devices\nGPU detected: NVIDIA GeForce RTX 3090\n"
+    try:
+        assert NO_DEVICE not in categories(text)
+    except BadInputError:
+        pass  # nothing read at all is quiet too
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "$ sudo modprobe nvidia\nmodprobe: FATAL: Module nvidia not found in directory "
+        "/lib/modules/6.5.0-14-generic\n",
+        "modprobe: FATAL: Module nvidia_uvm not found in directory /lib/modules/6.1.0-13-amd64\n",
+        "$ nvidia-smi\nmodprobe: FATAL: Module nvidia not found.\n",
+    ],
+)
+def test_modprobe_without_an_nvidia_module_is_no_driver(text: str) -> None:
+    assert NO_DRIVER in fails(text)
+
+
+def test_modprobe_of_another_module_stays_quiet() -> None:
+    text = "modprobe: FATAL: Module vboxdrv not found in directory /lib/modules/6.5.0-14-generic\n"
+    try:
+        assert NO_DRIVER not in categories(text)
+    except BadInputError:
+        pass
+
+
+def test_nvidia_docker_uvm_module_is_no_driver() -> None:
+    text = "nvidia-docker | 2019/03/02 10:11:12 Error: Could not load UVM kernel module\n"
+    assert status(diagnosed(text), NO_DRIVER) == "warn"
+
+
+def test_backend_buffer_not_allocated_is_out_of_memory() -> None:
+    text = (
+        "Error: llama runner process has terminated: error loading model: unable to allocate "
+        "backend buffer\n"
+    )
+    assert status(diagnosed(text), OOM) == "warn"
+
+
+def test_a_backend_buffer_allocated_stays_quiet() -> None:
+    text = "llm_load_tensors:      CUDA0 buffer size =  4155.99 MiB\nllama_new_context: ok\n"
+    try:
+        assert OOM not in categories(text)
+    except BadInputError:
+        pass
+
+
+def test_gpu_memory_full_in_a_persons_words_is_out_of_memory() -> None:
+    text = "Training stops after a few steps: ran out of GPU memory\n"
+    assert status(diagnosed(text), OOM) == "warn"
+
+
+# --- (b) the process's view, where build and driver are shown fine -----------------------------
+
+SMI = (
+    "$ nvidia-smi\n"
+    "+-----------------------------------------------------------------------------+\n"
+    "| NVIDIA-SMI 535.104.05   Driver Version: 535.104.05   CUDA Version: 12.2     |\n"
+    "|-------------------------------+----------------------+----------------------+\n"
+    "| GPU  Name        Persistence-M| Bus-Id        Disp.A | Volatile Uncorr. ECC |\n"
+    "| Fan  Temp  Perf  Pwr:Usage/Cap|         Memory-Usage | GPU-Util  Compute M. |\n"
+    "|===============================+======================+======================|\n"
+    "|   0  NVIDIA A10G         Off  | 00000000:00:1E.0 Off |                    0 |\n"
+    "|  0%   31C    P8    15W / 300W |      0MiB / 23028MiB |      0%      Default |\n"
+    "+-------------------------------+----------------------+----------------------+\n"
+)
+
+
+def _session(version: str) -> str:
+    return (
+        ">>> import torch\n"
+        ">>> torch.__version__\n"
+        f"'{version}'\n"
+        ">>> torch.cuda.is_available()\n"
+        "False\n"
+    )
+
+
+def test_cuda_build_and_working_driver_leave_the_process_view() -> None:
+    result = diagnosed(SMI + _session("2.2.1+cu121"))
+    assert status(result, NO_DEVICE) == "warn"
+    assert any(i.endswith("process-sees-no-gpu") for i in finding_ids(result))
+
+
+def test_cpu_build_is_not_the_process_view() -> None:
+    result = diagnosed(SMI + _session("2.2.1+cpu"))
+    assert not any(i.endswith("process-sees-no-gpu") for i in finding_ids(result))
+
+
+def test_driver_older_than_the_build_is_not_the_process_view() -> None:
+    old = SMI.replace("535.104.05", "470.82.01").replace("CUDA Version: 12.2", "CUDA Version: 11.4")
+    result = diagnosed(old + _session("2.2.1+cu121"))
+    assert not any(i.endswith("process-sees-no-gpu") for i in finding_ids(result))
+
+
+def test_no_driver_shown_is_not_the_process_view() -> None:
+    result = diagnosed(_session("2.2.1+cu121"))
+    assert not any(i.endswith("process-sees-no-gpu") for i in finding_ids(result))
