@@ -143,3 +143,50 @@ def test_driver_older_than_the_build_is_not_the_process_view() -> None:
 def test_no_driver_shown_is_not_the_process_view() -> None:
     result = diagnosed(_session("2.2.1+cu121"))
     assert not any(i.endswith("process-sees-no-gpu") for i in finding_ids(result))
+
+
+# --- (c) nvidia-smi's memory, pasted without the rest of its output ------------------------------
+
+LONE_ROW = "| N/A   47C    P0    41W / 300W |  32380MiB / 32510MiB |      0%      Default |\n"
+
+
+def test_the_memory_row_alone_reads_a_full_gpu() -> None:
+    result = diagnosed("nvidia-smi while the job hangs:\n" + LONE_ROW)
+    assert status(result, OOM) == "warn"
+
+
+def test_the_memory_row_alone_with_room_stays_quiet() -> None:
+    row = LONE_ROW.replace("32380MiB", "  380MiB")
+    assert OOM not in categories("nvidia-smi while the job hangs:\n" + row)
+
+
+def test_a_pipe_table_of_another_tool_is_no_memory_row() -> None:
+    text = "| model | 32380MiB / 32510MiB | ok |\n"
+    try:
+        assert OOM not in categories(text)
+    except BadInputError:
+        pass
+
+
+FB_MEMORY = (
+    "    FB Memory Usage\n"
+    "        Total                             : 15360 MiB\n"
+    "        Reserved                          : 250 MiB\n"
+    "        Used                              : {used} MiB\n"
+    "        Free                              : 110 MiB\n"
+)
+
+
+def test_the_query_logs_memory_section_alone_reads_a_full_gpu() -> None:
+    assert status(diagnosed(FB_MEMORY.format(used=15000)), OOM) == "warn"
+
+
+def test_the_query_logs_memory_section_with_room_stays_quiet() -> None:
+    assert OOM not in categories(FB_MEMORY.format(used=1000))
+
+
+def test_the_query_logs_gpu_section_without_the_banner_is_read() -> None:
+    text = "GPU 00000000:00:04.0\n    Product Name                          : Tesla T4\n" + (
+        FB_MEMORY.format(used=15000)
+    )
+    assert status(diagnosed(text), OOM) == "warn"
