@@ -190,3 +190,36 @@ def test_the_query_logs_gpu_section_without_the_banner_is_read() -> None:
         FB_MEMORY.format(used=15000)
     )
     assert status(diagnosed(text), OOM) == "warn"
+
+
+# --- (d) a kernel module that never loaded, a GPU that did not initialise ---------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Error! Bad return status for module build on kernel: 6.8.0-31-generic (x86_64)\n"
+        "Consult /var/lib/dkms/nvidia/550.67/build/make.log for more information.\n",
+        "modprobe: ERROR: could not insert 'nvidia': Required key not available\n",
+        "ERROR: Unable to load the 'nvidia-drm' kernel module.\n",
+        "I cuda_diagnostics.cc:160] /proc/driver/nvidia/version does not exist\n",
+    ],
+)
+def test_a_module_that_never_loaded_is_no_driver(text: str) -> None:
+    assert status(diagnosed(text), NO_DRIVER) in ("warn", "fail")
+
+
+def test_a_module_built_stays_quiet() -> None:
+    text = "nvidia/550.67, 6.8.0-31-generic, x86_64: installed\n"
+    try:
+        assert NO_DRIVER not in categories(text)
+    except BadInputError:
+        pass
+
+
+def test_a_gpu_that_did_not_initialise_is_no_device() -> None:
+    text = (
+        "[  903.6] NVRM: GPU 0000:98:00.0: RmInitAdapter failed! (0x62:0x65:1792)\n"
+        "[  903.6] NVRM: GPU 0000:98:00.0: rm_init_adapter failed, device minor number 0\n"
+    )
+    assert status(diagnosed(text), NO_DEVICE) == "warn"
