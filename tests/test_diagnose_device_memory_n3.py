@@ -223,3 +223,35 @@ def test_a_gpu_that_did_not_initialise_is_no_device() -> None:
         "[  903.6] NVRM: GPU 0000:98:00.0: rm_init_adapter failed, device minor number 0\n"
     )
     assert status(diagnosed(text), NO_DEVICE) == "warn"
+
+
+# --- (e) out of memory in other runtimes' words --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[TRT] [W] Requested amount of GPU memory (8589934592 bytes) could not be allocated. "
+        "There may not be enough free memory for allocation to succeed.\n",
+        "vk::Queue::submit: ErrorOutOfDeviceMemory\n",
+        "ggml_vulkan: VK_ERROR_OUT_OF_DEVICE_MEMORY while allocating the KV cache\n",
+        "clEnqueueWriteBuffer failed: CL_MEM_OBJECT_ALLOCATION_FAILURE\n",
+        "InternalError (see above for traceback): Dst tensor is not initialized.\n",
+        "numpy.core._exceptions._ArrayMemoryError: Unable to allocate 12.0 GiB for an array with "
+        "shape (40000, 40000) and data type float64\n",
+        "mxnet: cudaMalloc retry failed: out of memory\n",
+        "I keep hitting a CUDA out-of-memory error at the second epoch\n",
+    ],
+)
+def test_out_of_memory_in_other_words_is_read(text: str) -> None:
+    assert status(diagnosed(text), OOM) == "warn"
+
+
+def test_memory_allocated_fine_stays_quiet() -> None:
+    text = (
+        "[TRT] [I] [MemUsageChange] Init CUDA: CPU +2, GPU +0, now: CPU 100 (MiB), GPU 500 (MiB)\n"
+    )
+    try:
+        assert OOM not in categories(text)
+    except BadInputError:
+        pass
