@@ -255,3 +255,36 @@ def test_memory_allocated_fine_stays_quiet() -> None:
         assert OOM not in categories(text)
     except BadInputError:
         pass
+
+
+def test_numba_without_the_driver_library_is_no_driver() -> None:
+    text = (
+        "numba.cuda.cudadrv.error.CudaSupportError: Error at driver init: CUDA driver library "
+        "cannot be found.\n"
+    )
+    assert status(diagnosed(text), NO_DRIVER) == "warn"
+
+
+# --- (f) a program that warns CUDA is not available ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "WARNING: CUDA is not available, using CPU instead\n",
+        "Warning: cuda is not available\n",
+        "UserWarning: CUDA is not available\n",
+    ],
+)
+def test_a_warning_that_cuda_is_not_available_is_a_symptom(text: str) -> None:
+    result = diagnosed(text)
+    assert any(i.startswith("symptom:pytorch") for i in finding_ids(result))
+
+
+def test_a_warning_about_something_else_stays_quiet() -> None:
+    text = "WARNING: flash attention is not available, using the math kernel\n"
+    try:
+        result = diagnosed(text)
+    except BadInputError:
+        return
+    assert not any(i.startswith("symptom:") for i in finding_ids(result))
