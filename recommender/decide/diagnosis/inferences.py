@@ -15,6 +15,7 @@ from recommender.core.catalog import Framework
 from recommender.decide.diagnosis._paste import major_minor
 from recommender.decide.diagnosis.inferred import MACOS_WORDS, Inference, first_line
 from recommender.decide.diagnosis.precedence import container_line
+from recommender.decide.diagnosis.process_view import process_sees_none
 from recommender.decide.diagnosis.torch_inferences import torch_inference
 from recommender.decide.diagnosis.wsl import WSL_FIX, on_wsl2
 from recommender.facts.reports import Paste
@@ -99,7 +100,7 @@ def infer(paste: Paste, framework: Framework, tables: Mapping[str, Any]) -> Infe
     found = _framework(paste, framework, platform, where, tables)
     if found is None and on_wsl2(paste):
         return _wsl2_path(paste)
-    return found
+    return found or process_sees_none(paste, framework)
 
 
 #: CUDA under WSL 2: the Windows driver's libraries mounted at /usr/lib/wsl/lib, no Linux driver.

@@ -106,9 +106,13 @@ _CPU_FLAG = re.compile(r"(?:^|[\s'\"\[])--(?:use-cpu|always-cpu|cpu)(?=[\s'\",\]
 #: The words an installer uses to say torch answered that CUDA is not available.
 _NO_CUDA = ("Torch reports CUDA not available",)
 #: A program that stops because CUDA is not available ("AssertionError: CUDA is not available",
-#: "RuntimeError: GPU not available"): it expects a GPU, and torch answered that it has none.
+#: "RuntimeError: GPU not available"): it expects a GPU, and torch answered that it has none. The
+#: same answer as a warning the program prints before it goes on with the CPU ("UserWarning: CUDA
+#: is not available", "WARNING: CUDA is not available, using CPU instead", "[WARNING] GPU not
+#: available"): Python's warnings module and the logging levels put these words before it.
 _RAISED = re.compile(
-    r"^(?:[A-Za-z_][A-Za-z0-9_.]{0,60}(?:Error|Exception)): "
+    r"^(?:[A-Za-z_][A-Za-z0-9_.]{0,60}(?:Error|Exception|Warning): |WARNING:? |Warning: "
+    r"|\[WARNING\] |\[WARN\] )"
     r"(?:torch\.)?(?:CUDA|Cuda|cuda|GPU|gpu) (?:is )?(?:not available|unavailable)\b"
 )
 _PLATFORMS = {"nt": "Windows", "MacOS": "Darwin"}
@@ -229,7 +233,9 @@ def _servers(text: str, number: int, out: _Facts) -> None:
     if "CUDA not" in text and any(words in text for words in _NO_CUDA):
         out.no_cuda("the installer's torch check found no CUDA", number)
     elif "vailable" in text and _RAISED.match(text) is not None:
-        out.no_cuda("the program stops because CUDA is not available", number)
+        out.no_cuda(
+            "the program says CUDA is not available (it stops, or goes on with the CPU)", number
+        )
     if "GPU" not in text:
         return
     for words, who in _NO_GPU:

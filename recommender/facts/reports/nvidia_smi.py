@@ -151,6 +151,12 @@ def read(lines: Sequence[str]) -> list[Block]:
             end = number
             continue
         row = _gpu_row(line, bus_id_needed=not facts) if line.startswith("|") else None
+        lone = _lone_memory(line, number, facts) if row is None else []
+        if lone:
+            start = start or number
+            facts.extend(lone)
+            end = number
+            continue
         if row is not None:
             index, name = row
             start = start or number
@@ -170,6 +176,31 @@ def read(lines: Sequence[str]) -> list[Block]:
     if facts:
         blocks.append(Block(format=FORMAT, start=start, end=end, facts=tuple(facts)))
     return [with_count(b) for b in blocks]
+
+
+#: The power cell of the line under a GPU row (``  39W / 300W``, ``N/A /  N/A``).
+_POWER = re.compile(r"(?:[0-9]{1,4}W|N/A) {0,4}/ {0,4}(?:[0-9]{1,4}W|N/A) {0,8}\|")
+
+
+def _lone_memory(line: str, number: int, facts: list[Fact]) -> list[Fact]:
+    """The line under a GPU row pasted without the row above it (``| N/A 44C P0 39W / 300W |
+    16130MiB / 16160MiB | 0% Default |``, what one quotes of a GPU that ran out of memory): its
+    memory in use and total, for the next GPU of a run of such lines. Its three cells (power,
+    memory, utilisation with the compute mode) make the shape nvidia-smi's own."""
+    if not line.startswith("|") or "MiB" not in line:
+        return []
+    if any(not f.path.endswith((".memory_used", ".memory", ".compute_mode")) for f in facts):
+        return []
+    memory = _MEMORY.search(line)
+    mode = _UTIL_MODE.search(line, memory.end() - 1) if memory is not None else None
+    if memory is None or mode is None or _POWER.search(line[: memory.start() + 1]) is None:
+        return []
+    gpu = f"gpu.{sum(1 for f in facts if f.path.endswith('.memory_used'))}"
+    return [
+        Fact(path=f"{gpu}.memory_used", value=int(memory.group("used")), line=number),
+        Fact(path=f"{gpu}.memory", value=int(memory.group("total")), line=number),
+        Fact(path=f"{gpu}.compute_mode", value=mode["mode"], line=number),
+    ]
 
 
 def with_count(block: Block) -> Block:

@@ -125,6 +125,13 @@ def _starts_log(stripped: str) -> bool:
     )
 
 
+def _starts_fragment(stripped: str) -> bool:
+    """A log pasted from its middle, without the banner: a GPU's section header (``GPU
+    00000000:01:00.0`` alone on its line) or its ``FB Memory Usage`` section, which is what one
+    shows of a GPU that ran out of memory (``nvidia-smi -q -d MEMORY``); the section's keys follow."""
+    return bool(_GPU_SECTION.match(stripped)) or stripped == "FB Memory Usage"
+
+
 def _read_logs(lines: Sequence[str]) -> list[Block]:
     blocks: list[Block] = []
     log: _Log | None = None
@@ -134,6 +141,8 @@ def _read_logs(lines: Sequence[str]) -> list[Block]:
             if log is not None and log.facts:
                 blocks.append(log.block())
             log = _Log(start=number)
+        if log is None and _starts_fragment(stripped):
+            log = _Log(start=number, gpu=-1 if _GPU_SECTION.match(stripped) else 0)
         if log is None:
             continue
         if _GPU_SECTION.match(stripped) or _XML_GPU.match(stripped):
