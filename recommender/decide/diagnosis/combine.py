@@ -102,7 +102,6 @@ from recommender.decide.diagnosis.toolkit import toolkit_mismatch
 from recommender.decide.diagnosis.torch_libraries import KEY as TORCH_RELEASE_LIBRARY
 from recommender.decide.diagnosis.torch_libraries import release_library
 from recommender.decide.diagnosis.triton_vendor import triton_for_nvidia_on_amd
-from recommender.decide.diagnosis.unstated_cuda import compiled_for_unstated_cuda
 from recommender.decide.diagnosis.vendor_build import vendor_builds
 from recommender.decide.diagnosis.wheel_majors import wheel_majors
 from recommender.decide.diagnosis.wsl import on_wsl2
@@ -274,7 +273,6 @@ def diagnose(
         *implied_cuda_release(paste, tables),
         *hip_of_another_rocm(paste),
         *library_of_another_release(paste),
-        *compiled_for_unstated_cuda(paste, tables),
         *custom_op_of_another_tensorflow(paste),
         *extension_load_failures(paste),
         *framework_library_symbol(paste),

@@ -42,11 +42,16 @@ from recommender.facts.reports import Paste
 _INSUFFICIENT = frozenset(
     {"signature:cuda-driver-insufficient", "signature:cuda-error-insufficient-driver"}
 )
-#: The signature of CUDA's driver status codes, of which only 35 is the insufficient driver (222,
-#: 804 and cudaErrorCallRequiresNewerDriver are a PTX or call that needs a newer driver).
-_STATUS_CODES = "signature:cuda-status-driver-too-old"
+#: The signatures of CUDA's driver status codes (as error names and numbers, and as deviceQuery
+#: and Caffe print them), of which only 35 is the insufficient driver (222, 804 and
+#: cudaErrorCallRequiresNewerDriver are a PTX or call that needs a newer driver).
+_STATUS_CODES = frozenset(
+    {"signature:cuda-status-driver-too-old", "signature:cuda-status-driver-too-old-printed"}
+)
 _CODE_35 = re.compile(
-    r"insufficient.?driver|(?:error|failure)[: (]{0,2}35(?![0-9])|code=35\(", re.IGNORECASE
+    r"insufficient.?driver|(?:error|failure)[: (]{0,2}35(?![0-9])|code=35\(|returned 35(?![0-9])"
+    r"|\( ?35 vs",
+    re.IGNORECASE,
 )
 
 #: The suffix of a reread finding's id.
@@ -135,7 +140,7 @@ def _insufficient(f: Finding) -> bool:
     """The finding is the runtime's "insufficient driver" (error 35), on every line it quotes."""
     if f.id in _INSUFFICIENT:
         return True
-    return f.id == _STATUS_CODES and all(_CODE_35.search(q.text) for q in f.quotes)
+    return f.id in _STATUS_CODES and all(_CODE_35.search(q.text) for q in f.quotes)
 
 
 def driver_unseen(
